@@ -1,0 +1,332 @@
+//! C macros and static inline functions of the C API, as small Rust functions.
+//!
+//! None reads a field of an object except [`Py_TYPE`], which reads `ob_type` at an offset taken
+//! from the running interpreter (see [`init_object_layout`]), so the same code serves GIL and
+//! free-threaded builds. Reference counts are only ever changed through `Py_IncRef` /
+//! `Py_DecRef`, whose layout CPython keeps to itself (immortal objects in 3.12, packed flags in
+//! 3.14, split counts in free-threaded builds).
+
+use std::ffi::c_int;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use crate::functions::*;
+use crate::types::*;
+
+/// Byte offset of `ob_type` inside `PyObject`: 8 on GIL builds, 24 on free-threaded builds.
+static OB_TYPE_OFFSET: AtomicUsize = AtomicUsize::new(8);
+
+/// Reads the running interpreter's object header size (`object.__basicsize__`) and sets the
+/// offset [`Py_TYPE`] reads `ob_type` at (`ob_type` is the header's last field in every build).
+///
+/// Returns the header size.
+///
+/// # Safety
+/// An interpreter must be initialised and the calling thread must hold its GIL.
+pub unsafe fn init_object_layout() -> usize {
+    // SAFETY: the caller holds the GIL; `PyBaseObject_Type` is a static type object, and every
+    // returned reference is released.
+    unsafe {
+        let base = crate::data::PyBaseObject_Type().cast::<PyObject>();
+        let size = PyObject_GetAttrString(base, c"__basicsize__".as_ptr());
+        assert!(!size.is_null(), "object.__basicsize__ is not readable");
+        let n = PyLong_AsSsize_t(size);
+        Py_DecRef(size);
+        let n = usize::try_from(n).expect("object.__basicsize__ is negative");
+        OB_TYPE_OFFSET.store(n - std::mem::size_of::<*mut PyTypeObject>(), Ordering::Relaxed);
+        n
+    }
+}
+
+/// The type of `o`, borrowed (C's `Py_TYPE`).
+///
+/// # Safety
+/// `o` must point to a live object, and [`init_object_layout`] must have run if the build is
+/// free-threaded.
+#[inline(always)]
+pub unsafe fn Py_TYPE(o: *mut PyObject) -> *mut PyTypeObject {
+    let off = OB_TYPE_OFFSET.load(Ordering::Relaxed);
+    // SAFETY: `o` is a live object, whose header holds `ob_type` at `off` (see above).
+    unsafe { o.cast::<u8>().add(off).cast::<*mut PyTypeObject>().read() }
+}
+
+/// Whether `o`'s type is exactly `t` (C's `Py_IS_TYPE`).
+///
+/// # Safety
+/// As [`Py_TYPE`].
+#[inline(always)]
+pub unsafe fn Py_IS_TYPE(o: *mut PyObject, t: *mut PyTypeObject) -> bool {
+    // SAFETY: forwarded contract.
+    unsafe { Py_TYPE(o) == t }
+}
+
+/// New strong reference (C's `Py_INCREF`), through the exported `Py_IncRef`.
+///
+/// # Safety
+/// `o` must be a live object and the GIL held.
+#[inline(always)]
+pub unsafe fn Py_INCREF(o: *mut PyObject) {
+    // SAFETY: forwarded contract.
+    unsafe { Py_IncRef(o) }
+}
+
+/// Releases a strong reference (C's `Py_DECREF`), through the exported `Py_DecRef`.
+///
+/// # Safety
+/// `o` must be a live object owned by the caller, and the GIL held.
+#[inline(always)]
+pub unsafe fn Py_DECREF(o: *mut PyObject) {
+    // SAFETY: forwarded contract.
+    unsafe { Py_DecRef(o) }
+}
+
+/// `Py_XDECREF`: as [`Py_DECREF`] but NULL is allowed.
+///
+/// # Safety
+/// As [`Py_DECREF`] when `o` is not NULL.
+#[inline(always)]
+pub unsafe fn Py_XDECREF(o: *mut PyObject) {
+    // SAFETY: `Py_DecRef` accepts NULL.
+    unsafe { Py_DecRef(o) }
+}
+
+macro_rules! singleton {
+    ($(#[$m:meta])* $name:ident = $sym:ident) => {
+        $(#[$m])*
+        ///
+        /// # Panics
+        /// If libpython is not loaded.
+        #[inline(always)]
+        pub fn $name() -> *mut PyObject {
+            crate::data::$sym().cast::<PyObject>()
+        }
+    };
+}
+
+singleton!(/// `None` (C's `Py_None`), borrowed.
+    Py_None = _Py_NoneStruct);
+singleton!(/// `True` (C's `Py_True`), borrowed.
+    Py_True = _Py_TrueStruct);
+singleton!(/// `False` (C's `Py_False`), borrowed.
+    Py_False = _Py_FalseStruct);
+singleton!(/// `NotImplemented` (C's `Py_NotImplemented`), borrowed.
+    Py_NotImplemented = _Py_NotImplementedStruct);
+singleton!(/// `Ellipsis` (C's `Py_Ellipsis`), borrowed.
+    Py_Ellipsis = _Py_EllipsisObject);
+
+/// Whether `t` has the type flag `feature` (C's `PyType_HasFeature`).
+///
+/// # Safety
+/// `t` must be a live type object.
+#[inline(always)]
+pub unsafe fn PyType_HasFeature(t: *mut PyTypeObject, feature: std::ffi::c_ulong) -> bool {
+    // SAFETY: forwarded contract.
+    unsafe { PyType_GetFlags(t) & feature != 0 }
+}
+
+/// C's `PyObject_TypeCheck`: `o` is an instance of `t` or of a subtype.
+///
+/// # Safety
+/// `o` and `t` must be live, the GIL held.
+#[inline(always)]
+pub unsafe fn PyObject_TypeCheck(o: *mut PyObject, t: *mut PyTypeObject) -> bool {
+    // SAFETY: forwarded contract.
+    unsafe { Py_IS_TYPE(o, t) || PyType_IsSubtype(Py_TYPE(o), t) != 0 }
+}
+
+macro_rules! flag_check {
+    ($(#[$m:meta])* $name:ident = $flag:ident) => {
+        $(#[$m])*
+        ///
+        /// # Safety
+        /// `o` must be a live object, the GIL held.
+        #[inline(always)]
+        pub unsafe fn $name(o: *mut PyObject) -> bool {
+            // SAFETY: forwarded contract.
+            unsafe { PyType_HasFeature(Py_TYPE(o), $flag) }
+        }
+    };
+}
+
+macro_rules! exact_check {
+    ($(#[$m:meta])* $name:ident = $ty:ident) => {
+        $(#[$m])*
+        ///
+        /// # Safety
+        /// `o` must be a live object, the GIL held.
+        #[inline(always)]
+        pub unsafe fn $name(o: *mut PyObject) -> bool {
+            // SAFETY: forwarded contract.
+            unsafe { Py_IS_TYPE(o, crate::data::$ty()) }
+        }
+    };
+}
+
+macro_rules! subtype_check {
+    ($(#[$m:meta])* $name:ident = $ty:ident) => {
+        $(#[$m])*
+        ///
+        /// # Safety
+        /// `o` must be a live object, the GIL held.
+        #[inline(always)]
+        pub unsafe fn $name(o: *mut PyObject) -> bool {
+            // SAFETY: forwarded contract.
+            unsafe { PyObject_TypeCheck(o, crate::data::$ty()) }
+        }
+    };
+}
+
+flag_check!(/// `int` or a subclass (C's `PyLong_Check`).
+    PyLong_Check = Py_TPFLAGS_LONG_SUBCLASS);
+flag_check!(/// `list` or a subclass (C's `PyList_Check`).
+    PyList_Check = Py_TPFLAGS_LIST_SUBCLASS);
+flag_check!(/// `tuple` or a subclass (C's `PyTuple_Check`).
+    PyTuple_Check = Py_TPFLAGS_TUPLE_SUBCLASS);
+flag_check!(/// `bytes` or a subclass (C's `PyBytes_Check`).
+    PyBytes_Check = Py_TPFLAGS_BYTES_SUBCLASS);
+flag_check!(/// `str` or a subclass (C's `PyUnicode_Check`).
+    PyUnicode_Check = Py_TPFLAGS_UNICODE_SUBCLASS);
+flag_check!(/// `dict` or a subclass (C's `PyDict_Check`).
+    PyDict_Check = Py_TPFLAGS_DICT_SUBCLASS);
+flag_check!(/// A type object (C's `PyType_Check`).
+    PyType_Check = Py_TPFLAGS_TYPE_SUBCLASS);
+flag_check!(/// An exception instance (C's `PyExceptionInstance_Check`).
+    PyExceptionInstance_Check = Py_TPFLAGS_BASE_EXC_SUBCLASS);
+
+exact_check!(/// Exactly `int` (C's `PyLong_CheckExact`).
+    PyLong_CheckExact = PyLong_Type);
+exact_check!(/// Exactly `float` (C's `PyFloat_CheckExact`).
+    PyFloat_CheckExact = PyFloat_Type);
+exact_check!(/// Exactly `bool` (C's `PyBool_Check`: `bool` cannot be subclassed).
+    PyBool_Check = PyBool_Type);
+exact_check!(/// Exactly `str` (C's `PyUnicode_CheckExact`).
+    PyUnicode_CheckExact = PyUnicode_Type);
+exact_check!(/// Exactly `list` (C's `PyList_CheckExact`).
+    PyList_CheckExact = PyList_Type);
+exact_check!(/// Exactly `tuple` (C's `PyTuple_CheckExact`).
+    PyTuple_CheckExact = PyTuple_Type);
+exact_check!(/// Exactly `dict` (C's `PyDict_CheckExact`).
+    PyDict_CheckExact = PyDict_Type);
+exact_check!(/// Exactly `bytes` (C's `PyBytes_CheckExact`).
+    PyBytes_CheckExact = PyBytes_Type);
+exact_check!(/// A capsule (C's `PyCapsule_CheckExact`).
+    PyCapsule_CheckExact = PyCapsule_Type);
+exact_check!(/// Exactly `set` (C's `PySet_CheckExact`).
+    PySet_CheckExact = PySet_Type);
+exact_check!(/// Exactly `frozenset` (C's `PyFrozenSet_CheckExact`).
+    PyFrozenSet_CheckExact = PyFrozenSet_Type);
+
+subtype_check!(/// `float` or a subclass (C's `PyFloat_Check`).
+    PyFloat_Check = PyFloat_Type);
+subtype_check!(/// `bytearray` or a subclass (C's `PyByteArray_Check`).
+    PyByteArray_Check = PyByteArray_Type);
+subtype_check!(/// `complex` or a subclass (C's `PyComplex_Check`).
+    PyComplex_Check = PyComplex_Type);
+subtype_check!(/// `memoryview` (C's `PyMemoryView_Check`).
+    PyMemoryView_Check = PyMemoryView_Type);
+subtype_check!(/// A module (C's `PyModule_Check`).
+    PyModule_Check = PyModule_Type);
+
+/// `set`, `frozenset` or a subclass of either (C's `PyAnySet_Check`).
+///
+/// # Safety
+/// `o` must be a live object, the GIL held.
+#[inline(always)]
+pub unsafe fn PyAnySet_Check(o: *mut PyObject) -> bool {
+    // SAFETY: forwarded contract.
+    unsafe { PyObject_TypeCheck(o, crate::data::PySet_Type()) || PyObject_TypeCheck(o, crate::data::PyFrozenSet_Type()) }
+}
+
+/// An exception class (C's `PyExceptionClass_Check`).
+///
+/// # Safety
+/// `o` must be a live object, the GIL held.
+#[inline(always)]
+pub unsafe fn PyExceptionClass_Check(o: *mut PyObject) -> bool {
+    // SAFETY: forwarded contract; a type object's flags are read only after the type check.
+    unsafe { PyType_Check(o) && PyType_HasFeature(o.cast(), Py_TPFLAGS_BASE_EXC_SUBCLASS) }
+}
+
+/// The argument count encoded in a vectorcall `nargsf` (C's `PyVectorcall_NARGS` macro, computed inline).
+#[inline(always)]
+pub const fn vectorcall_nargs(nargsf: usize) -> Py_ssize_t {
+    (nargsf & !PY_VECTORCALL_ARGUMENTS_OFFSET) as Py_ssize_t
+}
+
+/// Calls `callable` with `nargsf` positional arguments at `args` and keyword names `kwnames`
+/// through the best entry point the loaded version exports: `PyObject_Vectorcall` (3.11+),
+/// else `PyObject_VectorcallDict` with the keywords moved into a dict (3.9, 3.10, where
+/// `PyObject_Vectorcall` is an inline function not exported by the library).
+///
+/// # Safety
+/// As `PyObject_Vectorcall`: the GIL held, `args` valid for the positional plus keyword
+/// arguments, `kwnames` NULL or a tuple of `str`.
+#[inline(always)]
+pub unsafe fn vectorcall(
+    callable: *mut PyObject,
+    args: *const *mut PyObject,
+    nargsf: usize,
+    kwnames: *mut PyObject,
+) -> *mut PyObject {
+    if let Some(f) = crate::api().PyObject_Vectorcall {
+        // SAFETY: forwarded contract.
+        return unsafe { f(callable, args, nargsf, kwnames) };
+    }
+    // SAFETY: forwarded contract.
+    unsafe { vectorcall_dict_fallback(callable, args, nargsf, kwnames) }
+}
+
+#[cold]
+unsafe fn vectorcall_dict_fallback(
+    callable: *mut PyObject,
+    args: *const *mut PyObject,
+    nargsf: usize,
+    kwnames: *mut PyObject,
+) -> *mut PyObject {
+    let f = crate::api()
+        .PyObject_VectorcallDict
+        .unwrap_or_else(|| crate::load::missing("PyObject_Vectorcall and PyObject_VectorcallDict"));
+    if kwnames.is_null() {
+        // SAFETY: forwarded contract.
+        return unsafe { f(callable, args, nargsf, std::ptr::null_mut()) };
+    }
+    let nargs = vectorcall_nargs(nargsf) as usize;
+    // SAFETY: the GIL is held; `kwnames` is a tuple whose length says how many keyword values
+    // follow the positional ones in `args`; every reference created here is released.
+    unsafe {
+        let nkw = PyTuple_Size(kwnames);
+        let kwargs = PyDict_New();
+        if kwargs.is_null() {
+            return std::ptr::null_mut();
+        }
+        for i in 0..nkw {
+            let key = PyTuple_GetItem(kwnames, i);
+            if PyDict_SetItem(kwargs, key, *args.add(nargs + i as usize)) < 0 {
+                Py_DecRef(kwargs);
+                return std::ptr::null_mut();
+            }
+        }
+        let r = f(callable, args, nargsf, kwargs);
+        Py_DecRef(kwargs);
+        r
+    }
+}
+
+/// `Py_IsFinalizing` (3.13 public) or `_Py_IsFinalizing` (3.9 to 3.12): whether the runtime is
+/// shutting down. `false` when neither is exported.
+///
+/// # Safety
+/// libpython must be loaded.
+#[inline]
+pub unsafe fn is_finalizing() -> bool {
+    let api = crate::api();
+    // SAFETY: both take no arguments and only read runtime state.
+    unsafe {
+        match (api.Py_IsFinalizing, api._Py_IsFinalizing) {
+            (Some(f), _) | (None, Some(f)) => f() != 0,
+            (None, None) => false,
+        }
+    }
+}
+
+/// `c_int` result of `PyObject_RichCompareBool` and friends: -1 error, 0 false, 1 true.
+pub type CBool = c_int;

@@ -1,0 +1,330 @@
+//! Opening libpython and filling the function table.
+
+use std::ffi::{CStr, c_char, c_void};
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
+
+use crate::Api;
+
+/// The loaded library: where it came from, its version, and the resolved table.
+///
+/// There is at most one per process, created by [`load`] and never dropped.
+pub struct Library {
+    path: PathBuf,
+    version: Version,
+    api: Api,
+}
+
+impl fmt::Debug for Library {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Library").field("path", &self.path).field("version", &self.version).finish_non_exhaustive()
+    }
+}
+
+impl Library {
+    /// The path the library was opened from.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The version the library reports (`Py_GetVersion`).
+    pub fn version(&self) -> Version {
+        self.version
+    }
+
+    /// The resolved function table.
+    pub fn api(&self) -> &Api {
+        &self.api
+    }
+}
+
+/// A CPython version, as `Py_GetVersion` reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Version {
+    /// Major version (3).
+    pub major: u8,
+    /// Minor version (9 for 3.9).
+    pub minor: u8,
+    /// Micro version.
+    pub micro: u8,
+}
+
+impl Version {
+    /// The oldest version this crate supports: 3.9.
+    pub const MINIMUM: Version = Version { major: 3, minor: 9, micro: 0 };
+
+    /// Parses the leading `X.Y[.Z]` of a version string such as `"3.11.7 (main, ...)"`.
+    pub fn parse(s: &str) -> Option<Version> {
+        let head = s.split(|c: char| !(c.is_ascii_digit() || c == '.')).next()?;
+        let mut parts = head.split('.');
+        let major = parts.next()?.parse().ok()?;
+        let minor = parts.next()?.parse().ok()?;
+        let micro = parts.next().and_then(|m| m.parse().ok()).unwrap_or(0);
+        Some(Version { major, minor, micro })
+    }
+
+    /// Whether this version is at least `major.minor`.
+    pub fn at_least(self, major: u8, minor: u8) -> bool {
+        (self.major, self.minor) >= (major, minor)
+    }
+}
+
+impl fmt::Display for Version {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}.{}", self.major, self.minor, self.micro)
+    }
+}
+
+/// Why a library could not be loaded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum LoadError {
+    /// The path does not exist.
+    NotFound {
+        /// The path given.
+        path: PathBuf,
+    },
+    /// The dynamic loader refused the file.
+    Open {
+        /// The path given.
+        path: PathBuf,
+        /// The loader's message.
+        message: String,
+    },
+    /// The file loaded but is not a libpython (it has no `Py_GetVersion`, or its version
+    /// string does not parse).
+    NotLibpython {
+        /// The path given.
+        path: PathBuf,
+    },
+    /// The library is a Python older than 3.9 (or Python 2).
+    Unsupported {
+        /// The path given.
+        path: PathBuf,
+        /// The version it reports.
+        version: Version,
+    },
+    /// Required symbols are missing from the library.
+    MissingSymbols {
+        /// The path given.
+        path: PathBuf,
+        /// Every required symbol that could not be resolved.
+        names: Vec<&'static str>,
+    },
+    /// A different libpython is already loaded in this process; a process can hold only one.
+    AlreadyLoaded {
+        /// The library loaded earlier.
+        loaded: PathBuf,
+        /// The library asked for now.
+        requested: PathBuf,
+    },
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LoadError::NotFound { path } => write!(f, "{}: no such file", path.display()),
+            LoadError::Open { path, message } => {
+                write!(f, "{}: the dynamic loader refused it: {message}", path.display())
+            }
+            LoadError::NotLibpython { path } => write!(
+                f,
+                "{}: not a libpython (it exports no usable Py_GetVersion)",
+                path.display()
+            ),
+            LoadError::Unsupported { path, version } => write!(
+                f,
+                "{}: Python {version} is not supported; libpython needs Python {}.{} or newer",
+                path.display(),
+                Version::MINIMUM.major,
+                Version::MINIMUM.minor
+            ),
+            LoadError::MissingSymbols { path, names } => write!(
+                f,
+                "{}: required symbols missing: {}",
+                path.display(),
+                names.join(", ")
+            ),
+            LoadError::AlreadyLoaded { loaded, requested } => write!(
+                f,
+                "cannot load {}: {} is already loaded in this process, and a process can hold only one libpython",
+                requested.display(),
+                loaded.display()
+            ),
+        }
+    }
+}
+
+impl std::error::Error for LoadError {}
+
+/// Symbol lookup in an open library (dlsym), used while filling the table.
+pub(crate) struct Symbols {
+    handle: *mut c_void,
+}
+
+impl Symbols {
+    /// The address of `name` (NUL-terminated), or NULL when the library lacks it.
+    pub(crate) fn address(&self, name: &str) -> *mut c_void {
+        debug_assert!(name.ends_with('\0'));
+        // SAFETY: `handle` is a live handle from dlopen, and `name` is NUL-terminated.
+        unsafe { libc::dlsym(self.handle, name.as_ptr().cast::<c_char>()) }
+    }
+}
+
+static LIBRARY: OnceLock<Library> = OnceLock::new();
+static LOADING: Mutex<()> = Mutex::new(());
+
+/// The loaded library, if [`load`] has succeeded.
+pub fn library() -> Option<&'static Library> {
+    LIBRARY.get()
+}
+
+/// The loaded function table.
+///
+/// # Panics
+/// If no library has been loaded yet: [`load`] one first (the upper crates do this when they
+/// start Python).
+#[inline(always)]
+pub fn api() -> &'static Api {
+    match LIBRARY.get() {
+        Some(lib) => &lib.api,
+        None => not_loaded(),
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn not_loaded() -> ! {
+    panic!("libpython is not loaded: call libpython_ffi::load first")
+}
+
+/// Called through an optional function that the loaded library lacks.
+#[doc(hidden)]
+#[cold]
+#[inline(never)]
+pub fn missing(name: &str) -> ! {
+    let version = library().map(|l| l.version.to_string()).unwrap_or_default();
+    panic!("{name} is not exported by the loaded libpython {version}")
+}
+
+/// Stands in for a missing required function while the table is filled; the table is thrown
+/// away in that case, so this is never called.
+#[doc(hidden)]
+pub extern "C" fn never_called() {
+    std::process::abort()
+}
+
+/// Opens `path` with `RTLD_NOW | RTLD_GLOBAL`, checks that it is a libpython 3.9 or newer, and
+/// fills the function table. Loading the same file again returns the loaded library.
+///
+/// The library stays open until the process exits, on purpose: the table's pointers, every
+/// Python object and every extension module (numpy, ...) point into it, and CPython does not
+/// support being unloaded and reloaded. `RTLD_GLOBAL` is needed because extension modules do
+/// not name libpython as a dependency: they expect its symbols (`PyFloat_Type`, ...) to be
+/// visible globally already.
+///
+/// Before the library is made global, it is opened privately (`RTLD_LOCAL`) to read its
+/// version, so a refused library (Python 2, 3.8, not a libpython) never pollutes the process's
+/// global symbol namespace.
+///
+/// # Errors
+/// [`LoadError`] names the path and what was wrong with it.
+pub fn load(path: impl AsRef<Path>) -> Result<&'static Library, LoadError> {
+    let path = path.as_ref();
+    let _serial = LOADING.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(lib) = LIBRARY.get() {
+        return if same_file(&lib.path, path) {
+            Ok(lib)
+        } else {
+            Err(LoadError::AlreadyLoaded { loaded: lib.path.clone(), requested: path.to_owned() })
+        };
+    }
+    if !path.exists() {
+        return Err(LoadError::NotFound { path: path.to_owned() });
+    }
+    let version = probe_version(path)?;
+    if version < Version::MINIMUM {
+        return Err(LoadError::Unsupported { path: path.to_owned(), version });
+    }
+    let handle = dlopen(path, libc::RTLD_NOW | libc::RTLD_GLOBAL)?;
+    let symbols = Symbols { handle };
+    let api = match Api::resolve(&symbols) {
+        Ok(api) => api,
+        Err(names) => {
+            // SAFETY: `handle` came from dlopen above and nothing resolved from it is kept.
+            unsafe { libc::dlclose(handle) };
+            return Err(LoadError::MissingSymbols { path: path.to_owned(), names });
+        }
+    };
+    // The handle is deliberately never closed (see above): it is forgotten here.
+    let lib = Library { path: path.to_owned(), version, api };
+    Ok(LIBRARY.get_or_init(|| lib))
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    }
+}
+
+fn dlopen(path: &Path, flags: libc::c_int) -> Result<*mut c_void, LoadError> {
+    use std::os::unix::ffi::OsStrExt;
+    let c_path = std::ffi::CString::new(path.as_os_str().as_bytes()).map_err(|_| LoadError::Open {
+        path: path.to_owned(),
+        message: "the path contains a NUL byte".into(),
+    })?;
+    // SAFETY: `c_path` is NUL-terminated. Opening runs the library's constructors; a libpython
+    // has none that need anything from us.
+    let handle = unsafe { libc::dlopen(c_path.as_ptr(), flags) };
+    if handle.is_null() {
+        // SAFETY: dlerror returns NULL or a NUL-terminated message owned by the loader, copied
+        // out at once.
+        let msg = unsafe {
+            let e = libc::dlerror();
+            if e.is_null() { "unknown error".to_owned() } else { CStr::from_ptr(e).to_string_lossy().into_owned() }
+        };
+        return Err(LoadError::Open { path: path.to_owned(), message: msg });
+    }
+    Ok(handle)
+}
+
+/// Opens the library privately, reads `Py_GetVersion()` (safe before initialisation: it
+/// formats static build data), and closes it again.
+fn probe_version(path: &Path) -> Result<Version, LoadError> {
+    let handle = dlopen(path, libc::RTLD_NOW | libc::RTLD_LOCAL)?;
+    let symbols = Symbols { handle };
+    let f = symbols.address("Py_GetVersion\0");
+    let version = if f.is_null() {
+        None
+    } else {
+        // SAFETY: `Py_GetVersion` has type `const char *(void)` in every CPython, needs no
+        // initialised interpreter, and returns a pointer to a static NUL-terminated string.
+        unsafe {
+            let f: unsafe extern "C" fn() -> *const c_char = std::mem::transmute(f);
+            let s = f();
+            if s.is_null() { None } else { Version::parse(&CStr::from_ptr(s).to_string_lossy()) }
+        }
+    };
+    // SAFETY: nothing obtained from the private handle outlives this function. Closing a
+    // library opened privately drops our reference; if it was already global, it stays.
+    unsafe { libc::dlclose(handle) };
+    version.ok_or_else(|| LoadError::NotLibpython { path: path.to_owned() })
+}
+
+impl fmt::Debug for Api {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Api")
+            .field("functions", &crate::FUNCTIONS.len())
+            .field("data", &crate::DATA.len())
+            .finish_non_exhaustive()
+    }
+}
+
+// SAFETY: the table holds function pointers and addresses of data symbols of a library that is
+// never unloaded; reading them from any thread is sound. Whether a call is sound is the
+// caller's business (the GIL), as for C.
+unsafe impl Send for Api {}
+// SAFETY: as above; the table is never written after `load` publishes it.
+unsafe impl Sync for Api {}
