@@ -1,1 +1,38 @@
-//! placeholder
+//! The interpreter layer of libpython.
+//!
+//! Between the raw C API ([`libpython_ffi`]) and the public API, this crate knows about
+//! interpreters: it finds a Python ([`discovery`]), starts and stops it ([`initialize`],
+//! [`finalize`]), hands out the GIL to any thread ([`gil`]), makes sub-interpreters and binds
+//! threads to them ([`Interpreter`], [`with_interpreter`]), keeps the shared type symbol table
+//! ([`symbols`]) and each interpreter's state (deferred decrefs, bridge maps), and reports
+//! what it does through `tracing` (targets `libpython::runtime`, `libpython::discovery`,
+//! `libpython::interp`, `libpython::gc`).
+//!
+//! Users of this layer still think about the GIL and reference counts; the `libpython` crate
+//! hides both.
+//!
+//! ```no_run
+//! use libpython_interp as interp;
+//! interp::initialize(&interp::Config::default())?;
+//! let guard = interp::gil::acquire()?;
+//! // ... raw calls through libpython_ffi while `guard` lives ...
+//! drop(guard);
+//! # Ok::<(), interp::Error>(())
+//! ```
+
+#![deny(missing_docs)]
+
+pub mod discovery;
+mod error;
+pub mod gil;
+mod interpreter;
+mod runtime;
+pub mod symbols;
+
+pub use error::{Error, Result};
+pub use gil::{GilGuard, allow_threads, lock_without_gil};
+pub use interpreter::{
+    InterpKey, InterpState, Interpreter, SubConfig, ensure_bound_interpreter, lookup, with_interpreter,
+};
+pub use libpython_ffi as ffi;
+pub use runtime::{Config, Started, finalize, generation, initialize, is_finalized, is_running, main_key, started};

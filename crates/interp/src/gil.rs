@@ -1,0 +1,581 @@
+//! The GIL: acquisition from any thread, re-entrant through a thread-local depth, thread
+//! states cached per thread and interpreter, scoped release, and deferred decrefs.
+//!
+//! # Model
+//!
+//! * A thread-local depth counts the GIL guards this thread holds. Nested acquisition of the
+//!   interpreter already held costs a thread-local check and an increment, nothing more.
+//! * Main interpreter: the outermost acquisition is `PyGILState_Ensure` / `PyGILState_Release`,
+//!   so extension code that uses the `PyGILState` API (numpy, pybind11, ctypes callbacks) sees
+//!   the same thread state. On a thread Python never saw, the first acquisition makes that
+//!   thread state and *pins* it with a second `Ensure`, so later acquisitions reuse it instead
+//!   of creating and deleting one each time; the pin is released when the thread exits.
+//! * Sub-interpreters: one thread state per thread per interpreter, made on first use,
+//!   entered with `PyEval_RestoreThread` and left with `PyEval_SaveThread`, deleted at thread
+//!   exit or when the interpreter ends.
+//! * Holding interpreter A and acquiring B releases A's GIL first (no lock-order inversion) and
+//!   takes it back when B's guard is released.
+//! * A reference dropped by a thread that does not hold its interpreter's GIL is queued on
+//!   that interpreter and released at its next outermost acquisition.
+
+use std::cell::{Cell, RefCell};
+use std::marker::PhantomData;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use libpython_ffi as ffi;
+
+use crate::error::{Error, Result};
+use crate::interpreter::{ENDING, InterpKey, InterpState, RawPtr, lookup, lookup_raw};
+use crate::runtime;
+
+thread_local! {
+    /// GIL guards held by this thread (0: the thread does not hold a GIL through us).
+    static DEPTH: Cell<u32> = const { Cell::new(0) };
+    /// Key bits of the interpreter whose GIL is held, when `DEPTH > 0`.
+    static HELD: Cell<u64> = const { Cell::new(0) };
+    /// Outermost holds suspended by `allow_threads` (the runtime must not finalize under them).
+    static SUSPENDED: Cell<u32> = const { Cell::new(0) };
+    /// Set while this thread drains a deferred-decref queue.
+    static DRAINING: Cell<bool> = const { Cell::new(false) };
+    /// `with_interpreter` bindings, innermost last.
+    static BOUND: RefCell<Vec<Arc<InterpState>>> = const { RefCell::new(Vec::new()) };
+    /// Thread states this thread made, released at thread exit.
+    static STATES: ThreadStates = const { ThreadStates { main_pin: Cell::new(None), subs: RefCell::new(Vec::new()) } };
+}
+
+/// Per-thread record of the thread states this thread owns.
+struct ThreadStates {
+    /// (runtime generation, the `PyGILState_Ensure` result that pins the main thread state).
+    main_pin: Cell<Option<(u32, ffi::PyGILState_STATE)>>,
+    /// Sub-interpreter thread states: (interpreter, thread state).
+    subs: RefCell<Vec<(Arc<InterpState>, RawPtr)>>,
+}
+
+impl Drop for ThreadStates {
+    fn drop(&mut self) {
+        // The thread is exiting. Release what it owns, unless the runtime it belongs to is
+        // gone (then CPython freed it already) or the process is exiting from the main thread.
+        if std::thread::current().name() == Some("main") {
+            return;
+        }
+        for (state, RawPtr(t)) in self.subs.borrow_mut().drain(..) {
+            release_sub_tstate(&state, t as *mut ffi::PyThreadState);
+        }
+        if let Some((generation, pin)) = self.main_pin.take() {
+            if generation != runtime::generation() || !runtime::enter_main() {
+                return;
+            }
+            // SAFETY: the runtime this pin belongs to is running and counts this thread as
+            // active, so it cannot finalize meanwhile. Ensure takes the GIL with this thread's
+            // pinned state; releasing the pin and then that acquisition drops the state's
+            // count to zero, which deletes it and releases the GIL.
+            unsafe {
+                let s = ffi::PyGILState_Ensure();
+                ffi::PyGILState_Release(pin);
+                ffi::PyGILState_Release(s);
+            }
+            runtime::leave_main();
+        }
+    }
+}
+
+/// Deletes this thread's state for a sub-interpreter, if the interpreter is alive.
+fn release_sub_tstate(state: &Arc<InterpState>, t: *mut ffi::PyThreadState) {
+    if state.key.generation() != runtime::generation() || !enter_sub(state) {
+        return;
+    }
+    // SAFETY: the interpreter is alive and counts this thread as a user, so it cannot end
+    // meanwhile; `t` is this thread's state for it, not current anywhere. Taking its GIL with
+    // it, clearing it, and deleting it after releasing the GIL is the documented sequence.
+    unsafe {
+        ffi::PyEval_RestoreThread(t);
+        ffi::PyThreadState_Clear(t);
+        ffi::PyEval_SaveThread();
+        ffi::PyThreadState_Delete(t);
+    }
+    let me = std::thread::current().id();
+    state.tstates.lock().unwrap_or_else(|e| e.into_inner()).retain(|(id, _)| *id != me);
+    leave_sub(state);
+}
+
+/// Counts one more user of a sub-interpreter, unless it is ending.
+fn enter_sub(state: &InterpState) -> bool {
+    let prev = state.users.fetch_add(1, Ordering::AcqRel);
+    if prev & ENDING != 0 {
+        state.users.fetch_sub(1, Ordering::AcqRel);
+        return false;
+    }
+    true
+}
+
+fn leave_sub(state: &InterpState) {
+    state.users.fetch_sub(1, Ordering::AcqRel);
+}
+
+/// How many GIL guards this thread holds.
+#[inline(always)]
+pub fn depth() -> u32 {
+    DEPTH.with(Cell::get)
+}
+
+/// The interpreter whose GIL this thread holds (meaningful when [`depth`] > 0).
+#[inline(always)]
+pub fn held_key() -> InterpKey {
+    InterpKey::from_bits(HELD.with(Cell::get))
+}
+
+/// Whether this thread holds the GIL of the interpreter with key bits `key`.
+#[inline(always)]
+pub fn holds(key: u64) -> bool {
+    DEPTH.with(Cell::get) > 0 && HELD.with(Cell::get) == key
+}
+
+/// The innermost `with_interpreter` binding of this thread.
+pub fn bound() -> Option<Arc<InterpState>> {
+    BOUND.with(|b| b.borrow().last().cloned())
+}
+
+pub(crate) struct Binding(PhantomData<*mut ()>);
+
+pub(crate) fn bind(state: Arc<InterpState>) -> Binding {
+    BOUND.with(|b| b.borrow_mut().push(state));
+    Binding(PhantomData)
+}
+
+impl Drop for Binding {
+    fn drop(&mut self) {
+        BOUND.with(|b| {
+            b.borrow_mut().pop();
+        });
+    }
+}
+
+pub(crate) fn remember_tstate(state: &Arc<InterpState>, t: *mut ffi::PyThreadState) {
+    STATES.with(|s| s.subs.borrow_mut().push((state.clone(), RawPtr(t as usize))));
+}
+
+/// Removes and returns this thread's cached state for `state`.
+pub(crate) fn take_tstate(state: &Arc<InterpState>) -> Option<*mut ffi::PyThreadState> {
+    STATES.with(|s| {
+        let mut subs = s.subs.borrow_mut();
+        let i = subs.iter().position(|(st, _)| Arc::ptr_eq(st, state))?;
+        Some(subs.swap_remove(i).1.0 as *mut ffi::PyThreadState)
+    })
+}
+
+fn cached_tstate(state: &Arc<InterpState>) -> Option<*mut ffi::PyThreadState> {
+    STATES.with(|s| {
+        let mut subs = s.subs.borrow_mut();
+        // Entries of ended interpreters or earlier runtimes point at freed thread states:
+        // forget them without touching them.
+        subs.retain(|(st, _)| !st.has_ended() && st.key().generation() == runtime::generation());
+        subs.iter().find(|(st, _)| Arc::ptr_eq(st, state)).map(|(_, t)| t.0 as *mut ffi::PyThreadState)
+    })
+}
+
+pub(crate) fn begin_drain() -> bool {
+    DRAINING.with(|d| !d.replace(true))
+}
+
+pub(crate) fn end_drain() {
+    DRAINING.with(|d| d.set(false));
+}
+
+/// Proof that this thread holds an interpreter's GIL, released on drop.
+///
+/// Not `Send`: a guard is released on the thread that took it. Guards must be dropped in the
+/// reverse order of their creation; dropping one out of order panics (it is a bug in the
+/// caller, and releasing in the wrong order would corrupt the interpreter's state).
+#[must_use = "the GIL is released when the guard is dropped"]
+pub struct GilGuard {
+    kind: Kind,
+    level: u32,
+    key: InterpKey,
+    _not_send: PhantomData<*mut ()>,
+}
+
+impl std::fmt::Debug for GilGuard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GilGuard").field("interp", &self.key).field("level", &self.level).finish()
+    }
+}
+
+enum Kind {
+    /// Nested in another guard of the same interpreter: only the depth changes.
+    Nested,
+    /// Outermost acquisition of the main interpreter.
+    Main(ffi::PyGILState_STATE),
+    /// Outermost acquisition of a sub-interpreter.
+    Sub(Arc<InterpState>),
+    /// Entered from Python (a callback): the GIL was already held by this thread.
+    Assumed { prev_held: u64 },
+    /// Another interpreter's GIL was held and has been released for this one.
+    Switched { inner: Box<Kind>, prev_tstate: *mut ffi::PyThreadState, prev_held: u64, prev_depth: u32 },
+}
+
+impl GilGuard {
+    /// The interpreter whose GIL this guard holds.
+    #[inline(always)]
+    pub fn key(&self) -> InterpKey {
+        self.key
+    }
+}
+
+/// Acquires the GIL of the interpreter bound to this thread ([`with_interpreter`](crate::with_interpreter)),
+/// or of the main interpreter.
+///
+/// # Errors
+/// [`Error::NotInitialized`], [`Error::Finalizing`], [`Error::InterpreterEnded`].
+#[inline]
+pub fn acquire() -> Result<GilGuard> {
+    let bound = BOUND.with(|b| b.borrow().last().cloned());
+    match bound {
+        None => acquire_main(),
+        Some(state) => acquire_interp(&state),
+    }
+}
+
+/// Acquires the main interpreter's GIL.
+///
+/// # Errors
+/// [`Error::NotInitialized`] or [`Error::Finalizing`].
+#[inline]
+pub fn acquire_main() -> Result<GilGuard> {
+    let main = runtime::main_key_bits();
+    if main != 0 && holds(main) {
+        return Ok(nested(InterpKey::from_bits(main)));
+    }
+    acquire_main_slow()
+}
+
+#[inline(always)]
+fn nested(key: InterpKey) -> GilGuard {
+    let level = DEPTH.with(|d| {
+        let n = d.get() + 1;
+        d.set(n);
+        n
+    });
+    GilGuard { kind: Kind::Nested, level, key, _not_send: PhantomData }
+}
+
+#[cold]
+fn acquire_main_slow() -> Result<GilGuard> {
+    if !runtime::enter_main() {
+        return Err(runtime::not_running_error());
+    }
+    let key_bits = runtime::main_key_bits();
+    let switched = suspend_other();
+    // SAFETY: the runtime is running and counts this thread as active, so it will not
+    // finalize before the matching release. `PyGILState_Ensure` takes the GIL with this
+    // thread's main-interpreter thread state, making one if the thread has none.
+    let state = unsafe { ensure_main_pinned() };
+    Ok(finish_outermost(Kind::Main(state), key_bits, switched))
+}
+
+/// Acquires the main GIL while the runtime may be finalizing (finalize itself, ending
+/// sub-interpreters); not counted as an active user.
+pub(crate) fn acquire_main_internal() -> Result<GilGuard> {
+    let key_bits = runtime::main_key_bits();
+    if key_bits == 0 {
+        return Err(Error::NotInitialized);
+    }
+    if holds(key_bits) {
+        return Ok(nested(InterpKey::from_bits(key_bits)));
+    }
+    runtime::ACTIVE_MAIN.fetch_add(1, Ordering::SeqCst);
+    // SAFETY: called by the thread driving shutdown or ending a sub-interpreter, before
+    // `Py_FinalizeEx`; the runtime is alive.
+    let state = unsafe { ensure_main_pinned() };
+    Ok(finish_outermost(Kind::Main(state), key_bits, None))
+}
+
+/// `PyGILState_Ensure`, pinning the thread state the first time this thread gets one.
+///
+/// # Safety
+/// The runtime is running and will not finalize before the matching release.
+unsafe fn ensure_main_pinned() -> ffi::PyGILState_STATE {
+    let generation = runtime::generation();
+    let pinned = STATES.with(|s| matches!(s.main_pin.get(), Some((g, _)) if g == generation));
+    // SAFETY: see the function's contract.
+    unsafe {
+        if pinned {
+            return ffi::PyGILState_Ensure();
+        }
+        let had = !ffi::PyGILState_GetThisThreadState().is_null();
+        let state = ffi::PyGILState_Ensure();
+        if !had {
+            // Our thread state: pin it, so it survives this acquisition.
+            let pin = ffi::PyGILState_Ensure();
+            STATES.with(|s| s.main_pin.set(Some((generation, pin))));
+        }
+        state
+    }
+}
+
+/// Acquires the GIL of `state`'s interpreter.
+///
+/// # Errors
+/// [`Error::InterpreterEnded`], [`Error::Finalized`], [`Error::Finalizing`].
+pub fn acquire_interp(state: &Arc<InterpState>) -> Result<GilGuard> {
+    let key = state.key();
+    if holds(key.to_bits()) {
+        return Ok(nested(key));
+    }
+    if key.is_main() {
+        if key.to_bits() != runtime::main_key_bits() {
+            return Err(Error::Finalized);
+        }
+        return acquire_main_slow();
+    }
+    if key.generation() != runtime::generation() {
+        return Err(Error::Finalized);
+    }
+    if !runtime::is_running() {
+        return Err(runtime::not_running_error());
+    }
+    if !enter_sub(state) {
+        return Err(Error::InterpreterEnded);
+    }
+    let switched = suspend_other();
+    let t = match cached_tstate(state) {
+        Some(t) => t,
+        None => {
+            // Make sure this thread's main-interpreter state exists first, so the PyGILState
+            // API keeps naming the main interpreter on this thread.
+            if let Err(e) = pin_main_for_thread() {
+                leave_sub(state);
+                resume_other(switched);
+                return Err(e);
+            }
+            // SAFETY: the interpreter is alive (counted user); `PyThreadState_New` needs no
+            // GIL.
+            let t = unsafe { ffi::PyThreadState_New(state.raw()) };
+            state.tstates.lock().unwrap_or_else(|e| e.into_inner()).push((std::thread::current().id(), RawPtr(t as usize)));
+            remember_tstate(state, t);
+            t
+        }
+    };
+    // SAFETY: `t` is this thread's live state for the interpreter, which cannot end while we
+    // count as its user; restoring it takes the interpreter's GIL.
+    unsafe { ffi::PyEval_RestoreThread(t) };
+    Ok(finish_outermost(Kind::Sub(state.clone()), key.to_bits(), switched))
+}
+
+/// Makes sure this thread has its pinned main-interpreter thread state.
+fn pin_main_for_thread() -> Result<()> {
+    let generation = runtime::generation();
+    if STATES.with(|s| matches!(s.main_pin.get(), Some((g, _)) if g == generation)) {
+        return Ok(());
+    }
+    let g = acquire_main()?;
+    drop(g);
+    Ok(())
+}
+
+/// A hold of another interpreter, released to take a new one.
+struct Suspended {
+    tstate: *mut ffi::PyThreadState,
+    held: u64,
+    depth: u32,
+}
+
+fn suspend_other() -> Option<Suspended> {
+    let depth = DEPTH.with(Cell::get);
+    if depth == 0 {
+        return None;
+    }
+    // SAFETY: this thread holds a GIL (depth > 0) with a current thread state; saving it
+    // releases that GIL until `resume_other`.
+    let tstate = unsafe { ffi::PyEval_SaveThread() };
+    let held = HELD.with(Cell::get);
+    DEPTH.with(|d| d.set(0));
+    Some(Suspended { tstate, held, depth })
+}
+
+fn resume_other(s: Option<Suspended>) {
+    if let Some(s) = s {
+        // SAFETY: `s.tstate` was current on this thread until `suspend_other`.
+        unsafe { ffi::PyEval_RestoreThread(s.tstate) };
+        HELD.with(|h| h.set(s.held));
+        DEPTH.with(|d| d.set(s.depth));
+    }
+}
+
+fn finish_outermost(kind: Kind, key_bits: u64, switched: Option<Suspended>) -> GilGuard {
+    DEPTH.with(|d| d.set(1));
+    HELD.with(|h| h.set(key_bits));
+    let key = InterpKey::from_bits(key_bits);
+    if let Some(state) = lookup(key) {
+        // SAFETY: this thread now holds the interpreter's GIL.
+        unsafe { state.drain() };
+    }
+    let kind = match switched {
+        None => kind,
+        Some(s) => Kind::Switched { inner: Box::new(kind), prev_tstate: s.tstate, prev_held: s.held, prev_depth: s.depth },
+    };
+    GilGuard { kind, level: 1, key, _not_send: PhantomData }
+}
+
+impl Drop for GilGuard {
+    fn drop(&mut self) {
+        let depth = DEPTH.with(Cell::get);
+        if depth != self.level {
+            if std::thread::panicking() {
+                return;
+            }
+            panic!(
+                "GIL guards released out of order: this guard was taken at depth {}, but the thread is at depth {}; drop guards in the reverse order of their creation",
+                self.level, depth
+            );
+        }
+        DEPTH.with(|d| d.set(depth - 1));
+        release_kind(&self.kind);
+    }
+}
+
+fn release_kind(kind: &Kind) {
+    match kind {
+        Kind::Nested => {}
+        Kind::Assumed { prev_held } => HELD.with(|h| h.set(*prev_held)),
+        Kind::Main(state) => {
+            // SAFETY: this guard's `PyGILState_Ensure` is released on the thread that took it.
+            unsafe { ffi::PyGILState_Release(*state) };
+            runtime::leave_main();
+        }
+        Kind::Sub(state) => {
+            // SAFETY: this thread holds the sub-interpreter's GIL with its thread state.
+            unsafe { ffi::PyEval_SaveThread() };
+            leave_sub(state);
+        }
+        Kind::Switched { inner, prev_tstate, prev_held, prev_depth } => {
+            release_kind(inner);
+            // SAFETY: `prev_tstate` was current on this thread before the switch.
+            unsafe { ffi::PyEval_RestoreThread(*prev_tstate) };
+            HELD.with(|h| h.set(*prev_held));
+            DEPTH.with(|d| d.set(*prev_depth));
+        }
+    }
+}
+
+/// Marks the GIL as held by this thread while C code that holds it calls into Rust (a
+/// callback). The interpreter is the one whose thread state is current.
+///
+/// # Safety
+/// The calling thread must hold the GIL of an initialised interpreter (CPython calling us).
+pub unsafe fn assume() -> GilGuard {
+    // SAFETY: the GIL is held, so the current thread state and its interpreter are valid.
+    let raw = unsafe { ffi::PyInterpreterState_Get() };
+    let main = runtime::main_key_bits();
+    let key_bits = if main != 0 && runtime::main_raw() == raw {
+        main
+    } else {
+        lookup_raw(raw).map(|s| s.key().to_bits()).unwrap_or(main)
+    };
+    let prev_held = HELD.with(|h| h.replace(key_bits));
+    let level = DEPTH.with(|d| {
+        let n = d.get() + 1;
+        d.set(n);
+        n
+    });
+    GilGuard { kind: Kind::Assumed { prev_held }, level, key: InterpKey::from_bits(key_bits), _not_send: PhantomData }
+}
+
+/// Runs `f` with the GIL released (if this thread holds one), taking it back afterwards,
+/// also when `f` panics. Use it around long Rust work or blocking waits so other threads can
+/// run Python meanwhile.
+pub fn allow_threads<R>(f: impl FnOnce() -> R) -> R {
+    let depth = DEPTH.with(Cell::get);
+    if depth == 0 {
+        return f();
+    }
+    // SAFETY: this thread holds a GIL (depth > 0) with a current thread state.
+    let tstate = unsafe { ffi::PyEval_SaveThread() };
+    let held = HELD.with(Cell::get);
+    DEPTH.with(|d| d.set(0));
+    SUSPENDED.with(|s| s.set(s.get() + 1));
+    struct Restore {
+        tstate: *mut ffi::PyThreadState,
+        held: u64,
+        depth: u32,
+    }
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            // SAFETY: `tstate` was current on this thread before `PyEval_SaveThread` above.
+            unsafe { ffi::PyEval_RestoreThread(self.tstate) };
+            HELD.with(|h| h.set(self.held));
+            DEPTH.with(|d| d.set(self.depth));
+            SUSPENDED.with(|s| s.set(s.get() - 1));
+        }
+    }
+    let _restore = Restore { tstate, held, depth };
+    f()
+}
+
+/// Whether this thread has holds suspended by [`allow_threads`].
+pub(crate) fn suspended() -> bool {
+    SUSPENDED.with(Cell::get) > 0
+}
+
+/// Locks `mutex` without holding the GIL while waiting: if the lock is taken, the GIL is
+/// released for the wait and taken back with the lock. This avoids the deadlock where one
+/// thread holds the mutex and wants Python while another holds Python and wants the mutex.
+///
+/// A poisoned mutex is recovered (the data is returned as it is).
+pub fn lock_without_gil<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    match mutex.try_lock() {
+        Ok(g) => g,
+        Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner(),
+        Err(std::sync::TryLockError::WouldBlock) => allow_threads(|| mutex.lock().unwrap_or_else(|e| e.into_inner())),
+    }
+}
+
+/// Releases a strong reference owned by a handle of interpreter `key`: at once when this
+/// thread holds that interpreter's GIL, else queued on the interpreter for its next
+/// acquisition. A reference of a finalized runtime or an ended interpreter is forgotten (its
+/// object no longer exists).
+///
+/// # Safety
+/// `ptr` must be a strong reference of interpreter `key` that the caller gives up.
+#[inline]
+pub unsafe fn release(ptr: *mut ffi::PyObject, key: InterpKey) {
+    if holds(key.to_bits()) {
+        // SAFETY: the caller owns the reference; this thread holds its interpreter's GIL.
+        unsafe { ffi::Py_DecRef(ptr) };
+    } else {
+        release_slow(ptr, key);
+    }
+}
+
+#[cold]
+fn release_slow(ptr: *mut ffi::PyObject, key: InterpKey) {
+    if key.generation() != runtime::generation() || !runtime::is_running() {
+        return;
+    }
+    if let Some(state) = lookup(key)
+        && !state.has_ended()
+    {
+        state.push_decref(ptr);
+    }
+}
+
+/// Releases every queued reference of the interpreter whose GIL this thread holds.
+pub fn drain_current() {
+    if DEPTH.with(Cell::get) == 0 {
+        return;
+    }
+    if let Some(state) = lookup(held_key()) {
+        // SAFETY: this thread holds that interpreter's GIL.
+        unsafe { state.drain() };
+    }
+}
+
+/// Resets this thread's GIL bookkeeping after `Py_FinalizeEx` (which freed its thread state).
+pub(crate) fn forget_after_finalize() {
+    DEPTH.with(|d| d.set(0));
+    HELD.with(|h| h.set(0));
+    STATES.with(|s| {
+        s.main_pin.set(None);
+        s.subs.borrow_mut().clear();
+    });
+}

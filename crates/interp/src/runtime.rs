@@ -1,0 +1,313 @@
+//! Start-up and shutdown of the CPython runtime.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicPtr, AtomicU8, AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use libpython_ffi as ffi;
+
+use crate::discovery::{self, Found, Request};
+use crate::error::{Error, Result};
+use crate::gil;
+use crate::interpreter::{InterpKey, InterpState, registry_write};
+
+const UNINIT: u8 = 0;
+const RUNNING: u8 = 1;
+const FINALIZING: u8 = 2;
+const FINALIZED: u8 = 3;
+
+static STATE: AtomicU8 = AtomicU8::new(UNINIT);
+/// Grows by one at each start-up; 0 before the first.
+static GENERATION: AtomicU32 = AtomicU32::new(0);
+/// Key bits of the running main interpreter, 0 when none runs.
+static MAIN_KEY: AtomicU64 = AtomicU64::new(0);
+static MAIN_RAW: AtomicPtr<ffi::PyInterpreterState> = AtomicPtr::new(std::ptr::null_mut());
+/// Threads inside an outermost hold of the main interpreter.
+pub(crate) static ACTIVE_MAIN: AtomicUsize = AtomicUsize::new(0);
+/// Serialises start-up and shutdown; racing callers wait here for the one that runs.
+static LIFECYCLE: Mutex<Option<Started>> = Mutex::new(None);
+
+/// How to start Python.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// Where to find Python.
+    pub request: Request,
+    /// Program name given to Python before start-up, overriding the discovered one. It decides
+    /// `sys.executable` and, for a virtual environment's `bin/python`, `sys.prefix`.
+    pub program_name: Option<PathBuf>,
+}
+
+/// What start-up used.
+#[derive(Debug, Clone)]
+pub struct Started {
+    /// How the library was found.
+    pub found: Found,
+    /// The loaded library's version.
+    pub version: ffi::Version,
+    /// The program name given to Python.
+    pub program_name: Option<PathBuf>,
+    /// `object.__basicsize__`: 16 on GIL builds, 32 on free-threaded builds.
+    pub object_header_size: usize,
+}
+
+/// The runtime generation: 0 before the first start-up, then 1, 2, ... at each one.
+#[inline(always)]
+pub fn generation() -> u32 {
+    GENERATION.load(Ordering::Acquire)
+}
+
+/// Whether Python is running (started and not finalizing).
+#[inline(always)]
+pub fn is_running() -> bool {
+    STATE.load(Ordering::Acquire) == RUNNING
+}
+
+/// Whether Python is finalizing.
+pub fn is_finalizing() -> bool {
+    STATE.load(Ordering::Acquire) == FINALIZING
+}
+
+/// Whether Python was finalized and not started again.
+pub fn is_finalized() -> bool {
+    STATE.load(Ordering::Acquire) == FINALIZED
+}
+
+#[inline(always)]
+pub(crate) fn main_key_bits() -> u64 {
+    MAIN_KEY.load(Ordering::Acquire)
+}
+
+pub(crate) fn main_raw() -> *mut ffi::PyInterpreterState {
+    MAIN_RAW.load(Ordering::Acquire)
+}
+
+/// The main interpreter's key, when Python runs.
+pub fn main_key() -> Option<InterpKey> {
+    let k = main_key_bits();
+    (k != 0).then(|| InterpKey::from_bits(k))
+}
+
+pub(crate) fn not_running_error() -> Error {
+    match STATE.load(Ordering::Acquire) {
+        FINALIZING => Error::Finalizing,
+        FINALIZED => Error::Finalized,
+        _ => Error::NotInitialized,
+    }
+}
+
+pub(crate) fn ensure_running() -> Result<()> {
+    if is_running() { Ok(()) } else { Err(not_running_error()) }
+}
+
+/// Counts this thread in as active in the main interpreter, unless the runtime is not
+/// running. Pairs with [`leave_main`].
+pub(crate) fn enter_main() -> bool {
+    ACTIVE_MAIN.fetch_add(1, Ordering::SeqCst);
+    if STATE.load(Ordering::SeqCst) != RUNNING {
+        ACTIVE_MAIN.fetch_sub(1, Ordering::SeqCst);
+        return false;
+    }
+    true
+}
+
+pub(crate) fn leave_main() {
+    ACTIVE_MAIN.fetch_sub(1, Ordering::SeqCst);
+}
+
+/// What the running runtime was started with, if it runs.
+pub fn started() -> Option<Started> {
+    LIFECYCLE.lock().unwrap_or_else(|e| e.into_inner()).clone()
+}
+
+/// Starts Python, once: finds and loads libpython, gives it the program name, initialises it
+/// without installing signal handlers (`site` is imported as usual), and releases the GIL so
+/// any thread can take it.
+///
+/// Thread-safe and idempotent: racing callers wait for the one start-up, later calls return
+/// at once. After [`finalize`], it starts Python again in the same library (CPython allows
+/// this, though some extension modules, numpy among them, cannot be imported twice in one
+/// process).
+///
+/// # Errors
+/// Discovery and load errors, or [`Error::Startup`].
+pub fn initialize(config: &Config) -> Result<Started> {
+    if is_running()
+        && let Some(s) = LIFECYCLE.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    {
+        return Ok(s);
+    }
+    let mut slot = LIFECYCLE.lock().unwrap_or_else(|e| e.into_inner());
+    if is_running()
+        && let Some(s) = slot.clone()
+    {
+        return Ok(s);
+    }
+    let _span = tracing::info_span!(target: "libpython::runtime", "initialize").entered();
+    let found = match ffi::library() {
+        // Started before in this process: the library stays, so does the choice.
+        Some(lib) if is_finalized() => PREVIOUS.lock().unwrap_or_else(|e| e.into_inner()).clone().unwrap_or_else(|| Found {
+            library: lib.path().to_owned(),
+            program_name: None,
+            info: None,
+            source: "previous start-up",
+            tried: Vec::new(),
+        }),
+        _ => discovery::discover(&config.request)?,
+    };
+    let lib = ffi::load(&found.library)?;
+    let program_name = config.program_name.clone().or_else(|| found.program_name.clone());
+    // SAFETY: the library is loaded and the runtime is not initialised (checked under the
+    // lifecycle lock); start-up runs on this thread, which then holds the GIL.
+    let header = unsafe { start(lib, program_name.as_deref())? };
+    let generation = GENERATION.fetch_add(1, Ordering::AcqRel) + 1;
+    let key = InterpKey::new(generation, 0);
+    // SAFETY: start-up left this thread holding the GIL with the main thread state current.
+    let raw = unsafe { ffi::PyInterpreterState_Get() };
+    {
+        let mut reg = registry_write();
+        let main = Arc::new(InterpState::new(key, raw, true));
+        reg.by_raw.clear();
+        reg.subs.clear();
+        reg.by_raw.insert(raw as usize, main.clone());
+        reg.main = Some(main);
+        reg.next_index = 1;
+    }
+    MAIN_RAW.store(raw, Ordering::Release);
+    MAIN_KEY.store(key.to_bits(), Ordering::Release);
+    // SAFETY: this thread holds the GIL; saving the thread state releases it for everyone.
+    unsafe { ffi::PyEval_SaveThread() };
+    STATE.store(RUNNING, Ordering::SeqCst);
+    let started = Started { found: found.clone(), version: lib.version(), program_name, object_header_size: header };
+    *PREVIOUS.lock().unwrap_or_else(|e| e.into_inner()) = Some(found);
+    tracing::info!(target: "libpython::runtime", version = %lib.version(), library = %lib.path().display(), generation, "Python started");
+    *slot = Some(started.clone());
+    Ok(started)
+}
+
+static PREVIOUS: Mutex<Option<Found>> = Mutex::new(None);
+
+/// Sets the program name and initialises. Returns the object header size.
+///
+/// # Safety
+/// The library is loaded and no runtime is initialised.
+unsafe fn start(lib: &ffi::Library, program_name: Option<&std::path::Path>) -> Result<usize> {
+    let api = lib.api();
+    // SAFETY: see the function's contract. The program name's wide string must outlive the
+    // runtime (CPython keeps the pointer), so it is leaked on purpose: once per start-up.
+    unsafe {
+        if let (Some(create), Some(set_str), Some(set_int), Some(init), Some(free)) = (
+            api.PyInitConfig_Create,
+            api.PyInitConfig_SetStr,
+            api.PyInitConfig_SetInt,
+            api.Py_InitializeFromInitConfig,
+            api.PyInitConfig_Free,
+        ) {
+            // 3.14+: PEP 741's configuration API needs no struct layouts.
+            let cfg = create();
+            if cfg.is_null() {
+                return Err(Error::Startup("PyInitConfig_Create failed".into()));
+            }
+            let mut ok = set_int(cfg, c"install_signal_handlers".as_ptr(), 0) == 0;
+            if let Some(name) = program_name {
+                let c = std::ffi::CString::new(name.to_string_lossy().into_owned())
+                    .map_err(|_| Error::Startup("the program name contains a NUL byte".into()))?;
+                ok &= set_str(cfg, c"program_name".as_ptr(), c.as_ptr()) == 0;
+            }
+            ok = ok && init(cfg) == 0;
+            if !ok {
+                let mut msg: *const std::ffi::c_char = std::ptr::null();
+                let text = match api.PyInitConfig_GetError {
+                    Some(get) if get(cfg, &mut msg) != 0 && !msg.is_null() => std::ffi::CStr::from_ptr(msg).to_string_lossy().into_owned(),
+                    _ => "initialisation failed".to_owned(),
+                };
+                free(cfg);
+                return Err(Error::Startup(text));
+            }
+            free(cfg);
+        } else {
+            if let Some(name) = program_name {
+                let wide = to_wide(name)?;
+                ffi::Py_SetProgramName(Box::leak(wide).as_ptr());
+            }
+            ffi::Py_InitializeEx(0);
+        }
+        if ffi::Py_IsInitialized() == 0 {
+            return Err(Error::Startup("Py_InitializeEx returned without an initialised interpreter".into()));
+        }
+        Ok(ffi::init_object_layout())
+    }
+}
+
+/// The path as a NUL-terminated `wchar_t` string (UTF-32 on Linux).
+fn to_wide(p: &std::path::Path) -> Result<Box<[ffi::wchar_t]>> {
+    let s = p.to_str().ok_or_else(|| Error::Startup(format!("the program name {} is not valid UTF-8", p.display())))?;
+    if s.contains('\0') {
+        return Err(Error::Startup("the program name contains a NUL byte".into()));
+    }
+    Ok(s.chars().map(|c| c as ffi::wchar_t).chain(std::iter::once(0)).collect())
+}
+
+/// Shuts Python down: ends every sub-interpreter, releases queued references and
+/// per-interpreter state, and calls `Py_FinalizeEx`. New acquisitions fail from the moment it
+/// starts; it waits for threads that hold the GIL to release it.
+///
+/// Afterwards every handle of this runtime is dead: using one is an error, dropping one does
+/// nothing (its object is gone), and none is ever released into a later runtime.
+///
+/// # Errors
+/// [`Error::HoldsGil`] if this thread holds the GIL (it would wait for itself),
+/// [`Error::InterpreterBusy`] if a sub-interpreter is in use, [`Error::NotInitialized`].
+pub fn finalize() -> Result<()> {
+    if gil::depth() > 0 || gil::suspended() {
+        return Err(Error::HoldsGil("finalize"));
+    }
+    let mut slot = LIFECYCLE.lock().unwrap_or_else(|e| e.into_inner());
+    if STATE.load(Ordering::Acquire) != RUNNING {
+        return Err(not_running_error());
+    }
+    let _span = tracing::info_span!(target: "libpython::runtime", "finalize").entered();
+    // End sub-interpreters while new work may still start in the main one.
+    let subs: Vec<Arc<InterpState>> = crate::interpreter::registry_read().subs.values().cloned().collect();
+    for s in &subs {
+        match crate::interpreter::end_sub(s) {
+            Ok(()) | Err(Error::InterpreterEnded) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    STATE.store(FINALIZING, Ordering::SeqCst);
+    while ACTIVE_MAIN.load(Ordering::SeqCst) != 0 {
+        std::thread::sleep(std::time::Duration::from_micros(200));
+    }
+    let main = crate::interpreter::registry_read().main.clone();
+    let guard = gil::acquire_main_internal()?;
+    // SAFETY: this thread holds the main GIL; no other thread can hold or take it (the state
+    // is FINALIZING and no thread is active). The guard is forgotten, not released: after
+    // `Py_FinalizeEx` there is no thread state to release.
+    let rc = unsafe {
+        if let Some(m) = &main {
+            m.clear_state();
+        }
+        std::mem::forget(guard);
+        ffi::Py_FinalizeEx()
+    };
+    gil::forget_after_finalize();
+    ACTIVE_MAIN.store(0, Ordering::SeqCst);
+    MAIN_KEY.store(0, Ordering::Release);
+    MAIN_RAW.store(std::ptr::null_mut(), Ordering::Release);
+    {
+        let mut reg = registry_write();
+        if let Some(m) = reg.main.take() {
+            m.discard_queue();
+            m.ended.store(true, Ordering::Release);
+        }
+        reg.subs.clear();
+        reg.by_raw.clear();
+    }
+    STATE.store(FINALIZED, Ordering::SeqCst);
+    *slot = None;
+    tracing::info!(target: "libpython::runtime", rc, "Python finalized");
+    if rc < 0 {
+        return Err(Error::Python("Py_FinalizeEx reported an error flushing buffered data".into()));
+    }
+    Ok(())
+}
