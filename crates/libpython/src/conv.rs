@@ -1,0 +1,816 @@
+//! Copying conversions: Rust values into Python objects ([`ToPython`]) and back
+//! ([`FromPython`]).
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::ffi::c_int;
+use std::hash::{BuildHasher, Hash};
+
+use libpython_interp::ffi;
+
+use crate::err::{Error, Result, fetch};
+use crate::gil::Python;
+use crate::object::{Bound, Object};
+
+/// A Rust value that can be copied into a new Python object (the seed's `->python`).
+pub trait ToPython {
+    /// The value as a new Python object.
+    fn to_python(&self, py: Python<'_>) -> Result<Object>;
+}
+
+/// A Rust value that can be copied out of a Python object (the seed's `->jvm`).
+pub trait FromPython: Sized {
+    /// Copies `obj` into a Rust value.
+    ///
+    /// # Errors
+    /// [`Error::Type`] naming what was expected and what came, [`Error::Overflow`] for a
+    /// number that does not fit, or a Python exception raised on the way.
+    fn from_python(obj: Bound<'_>) -> Result<Self>;
+}
+
+#[inline(always)]
+fn new(py: Python<'_>, p: *mut ffi::PyObject) -> Result<Object> {
+    // SAFETY: `p` comes from a C-API constructor called just before, under `py`: a new
+    // reference or NULL with an exception set.
+    unsafe { Object::from_owned_ptr_or_err(py, p) }
+}
+
+/// Type name of `obj` for error messages.
+pub(crate) fn tname(obj: Bound<'_>) -> String {
+    obj.type_name().unwrap_or_else(|_| "?".into())
+}
+
+/// A `str` object for a name that C will use, refusing NUL bytes.
+pub(crate) fn name_object(py: Python<'_>, name: &str, what: &'static str) -> Result<Object> {
+    if name.as_bytes().contains(&0) {
+        return Err(Error::Nul { what, value: name.to_owned() });
+    }
+    // SAFETY: the pointer and length describe valid UTF-8; GIL held.
+    new(py, unsafe { ffi::PyUnicode_FromStringAndSize(name.as_ptr().cast(), name.len() as ffi::Py_ssize_t) })
+}
+
+/// Copies a `str` object (exactly a `str` or a subclass) into a `String`, strictly.
+pub(crate) fn str_to_string(obj: Bound<'_>) -> Result<String> {
+    let mut n: ffi::Py_ssize_t = 0;
+    // SAFETY: GIL held; the caller passes a str (checked by callers, and the function itself
+    // raises TypeError otherwise). The returned buffer lives as long as the object.
+    unsafe {
+        let p = ffi::PyUnicode_AsUTF8AndSize(obj.as_ptr(), &mut n);
+        if p.is_null() {
+            return Err(fetch(obj.py()));
+        }
+        let bytes = std::slice::from_raw_parts(p.cast::<u8>(), n as usize);
+        Ok(std::str::from_utf8_unchecked(bytes).to_owned())
+    }
+}
+
+/// A Python `str` read with every lone surrogate replaced by U+FFFD.
+pub fn string_lossy(obj: Bound<'_>) -> Result<String> {
+    // SAFETY: live object, GIL held.
+    if !unsafe { ffi::PyUnicode_Check(obj.as_ptr()) } {
+        return Err(Error::type_error("str", tname(obj)));
+    }
+    if let Ok(s) = str_to_string(obj) {
+        return Ok(s);
+    }
+    // SAFETY: GIL held; the copy is freed with PyMem_Free after use.
+    unsafe {
+        let len = ffi::PyUnicode_GetLength(obj.as_ptr());
+        let buf = ffi::PyUnicode_AsUCS4Copy(obj.as_ptr());
+        if buf.is_null() {
+            return Err(fetch(obj.py()));
+        }
+        let s = std::slice::from_raw_parts(buf, len as usize)
+            .iter()
+            .map(|&c| char::from_u32(c).unwrap_or(char::REPLACEMENT_CHARACTER))
+            .collect();
+        ffi::PyMem_Free(buf.cast());
+        Ok(s)
+    }
+}
+
+impl ToPython for Object {
+    fn to_python(&self, py: Python<'_>) -> Result<Object> {
+        Ok(self.bind(py)?.to_object())
+    }
+}
+
+impl ToPython for Bound<'_> {
+    fn to_python(&self, py: Python<'_>) -> Result<Object> {
+        if self.py().interpreter_key() != py.interpreter_key() {
+            return Err(Error::Interp(libpython_interp::Error::WrongInterpreter {
+                object: self.py().interpreter_key().index(),
+                current: py.interpreter_key().index(),
+            }));
+        }
+        Ok(self.to_object())
+    }
+}
+
+impl<T: ToPython + ?Sized> ToPython for &T {
+    #[inline(always)]
+    fn to_python(&self, py: Python<'_>) -> Result<Object> {
+        (**self).to_python(py)
+    }
+}
+
+impl<T: ToPython + ?Sized> ToPython for Box<T> {
+    fn to_python(&self, py: Python<'_>) -> Result<Object> {
+        (**self).to_python(py)
+    }
+}
+
+impl<T: ToPython + ?Sized> ToPython for std::sync::Arc<T> {
+    fn to_python(&self, py: Python<'_>) -> Result<Object> {
+        (**self).to_python(py)
+    }
+}
+
+impl FromPython for Object {
+    fn from_python(obj: Bound<'_>) -> Result<Self> {
+        Ok(obj.to_object())
+    }
+}
+
+/// `None`.
+impl ToPython for () {
+    fn to_python(&self, py: Python<'_>) -> Result<Object> {
+        Ok(py.none())
+    }
+}
+
+impl FromPython for () {
+    fn from_python(obj: Bound<'_>) -> Result<Self> {
+        if obj.as_ptr() == ffi::Py_None() { Ok(()) } else { Err(Error::type_error("None", tname(obj))) }
+    }
+}
+
+impl ToPython for bool {
+    #[inline]
+    fn to_python(&self, py: Python<'_>) -> Result<Object> {
+        let p = if *self { ffi::Py_True() } else { ffi::Py_False() };
+        // SAFETY: the singletons are live objects of every interpreter.
+        Ok(unsafe { Object::from_borrowed_ptr(py, p) })
+    }
+}
+
+impl FromPython for bool {
+    fn from_python(obj: Bound<'_>) -> Result<Self> {
+        let p = obj.as_ptr();
+        if p == ffi::Py_True() {
+            return Ok(true);
+        }
+        if p == ffi::Py_False() {
+            return Ok(false);
+        }
+        // numpy's bool scalars.
+        let sym = obj.type_symbol()?;
+        if &*sym == "bool" || &*sym == "bool-" {
+            return obj.is_truthy();
+        }
+        Err(Error::type_error("bool", tname(obj)))
+    }
+}
+
+/// The Python `int` behind `obj`: itself when it is an int, its `__index__` for other
+/// integer-like objects (numpy integers), a type error otherwise (floats included).
+fn as_index<'py>(obj: Bound<'py>, target: &'static str) -> Result<Option<Object>> {
+    // SAFETY: live object, GIL held.
+    unsafe {
+        if ffi::PyLong_Check(obj.as_ptr()) {
+            return Ok(None);
+        }
+        if ffi::PyIndex_Check(obj.as_ptr()) != 0 {
+            return new(obj.py(), ffi::PyNumber_Index(obj.as_ptr())).map(Some);
+        }
+    }
+    Err(Error::type_error(format!("int (for {target})"), tname(obj)))
+}
+
+fn overflow(obj: Bound<'_>, target: &'static str) -> Error {
+    let mut value = obj.repr().unwrap_or_default();
+    if value.len() > 60 {
+        value = format!("{}...{} ({} digits)", &value[..20], &value[value.len() - 20..], value.len());
+    }
+    Error::Overflow { target, value }
+}
+
+macro_rules! int_via_i64 {
+    ($($t:ty),*) => {$(
+        impl ToPython for $t {
+            #[inline]
+            fn to_python(&self, py: Python<'_>) -> Result<Object> {
+                // SAFETY: GIL held.
+                new(py, unsafe { ffi::PyLong_FromLongLong(*self as i64) })
+            }
+        }
+        impl FromPython for $t {
+            #[inline]
+            fn from_python(obj: Bound<'_>) -> Result<Self> {
+                let v = extract_i64(obj, stringify!($t))?;
+                <$t>::try_from(v).map_err(|_| overflow(obj, stringify!($t)))
+            }
+        }
+    )*};
+}
+
+macro_rules! int_via_u64 {
+    ($($t:ty),*) => {$(
+        impl ToPython for $t {
+            #[inline]
+            fn to_python(&self, py: Python<'_>) -> Result<Object> {
+                // SAFETY: GIL held.
+                new(py, unsafe { ffi::PyLong_FromUnsignedLongLong(*self as u64) })
+            }
+        }
+        impl FromPython for $t {
+            #[inline]
+            fn from_python(obj: Bound<'_>) -> Result<Self> {
+                let v = extract_u64(obj, stringify!($t))?;
+                <$t>::try_from(v).map_err(|_| overflow(obj, stringify!($t)))
+            }
+        }
+    )*};
+}
+
+int_via_i64!(i8, i16, i32, i64, isize);
+int_via_u64!(u8, u16, u32, u64, usize);
+
+#[inline]
+fn extract_i64(obj: Bound<'_>, target: &'static str) -> Result<i64> {
+    let idx = as_index(obj, target)?;
+    let o = idx.as_ref().map_or(obj, |i| i.bound(obj.py()));
+    let mut overflowed: c_int = 0;
+    // SAFETY: `o` is an int; GIL held.
+    let v = unsafe { ffi::PyLong_AsLongLongAndOverflow(o.as_ptr(), &mut overflowed) };
+    if overflowed != 0 {
+        return Err(overflow(o, target));
+    }
+    // SAFETY: GIL held.
+    if v == -1 && unsafe { !ffi::PyErr_Occurred().is_null() } {
+        // SAFETY: an exception is pending.
+        return Err(unsafe { fetch(obj.py()) });
+    }
+    Ok(v)
+}
+
+#[inline]
+fn extract_u64(obj: Bound<'_>, target: &'static str) -> Result<u64> {
+    let idx = as_index(obj, target)?;
+    let o = idx.as_ref().map_or(obj, |i| i.bound(obj.py()));
+    // SAFETY: `o` is an int; GIL held.
+    let v = unsafe { ffi::PyLong_AsUnsignedLongLong(o.as_ptr()) };
+    // SAFETY: GIL held.
+    if v == u64::MAX && unsafe { !ffi::PyErr_Occurred().is_null() } {
+        // SAFETY: an exception is pending; OverflowError (negative or too big) becomes ours.
+        unsafe {
+            if ffi::PyErr_ExceptionMatches(*ffi::data::PyExc_OverflowError()) != 0 {
+                ffi::PyErr_Clear();
+                return Err(overflow(o, target));
+            }
+            return Err(fetch(obj.py()));
+        }
+    }
+    Ok(v)
+}
+
+/// Converts through `int.to_bytes` / `int.from_bytes`, for widths beyond 64 bits.
+fn int_from_le_bytes(py: Python<'_>, bytes: &[u8], signed: bool) -> Result<Object> {
+    let b = Bytes(bytes.to_vec()).to_python(py)?;
+    let int_type = py.builtins()?.bound(py).getattr("int")?;
+    int_type.bind(py)?.call_method_kw("from_bytes", (b, "little"), &[("signed", &signed)])
+}
+
+fn int_to_le_bytes(obj: Bound<'_>, len: usize, signed: bool, target: &'static str) -> Result<Vec<u8>> {
+    let idx = as_index(obj, target)?;
+    let o = idx.as_ref().map_or(obj, |i| i.bound(obj.py()));
+    match o.call_method_kw("to_bytes", (len, "little"), &[("signed", &signed)]) {
+        Ok(b) => b.bound(obj.py()).extract::<Vec<u8>>(),
+        Err(Error::Python(e)) if e.type_name() == "OverflowError" => Err(overflow(o, target)),
+        Err(e) => Err(e),
+    }
+}
+
+impl ToPython for i128 {
+    fn to_python(&self, py: Python<'_>) -> Result<Object> {
+        match i64::try_from(*self) {
+            Ok(v) => v.to_python(py),
+            Err(_) => int_from_le_bytes(py, &self.to_le_bytes(), true),
+        }
+    }
+}
+
+impl FromPython for i128 {
+    fn from_python(obj: Bound<'_>) -> Result<Self> {
+        match extract_i64(obj, "i128") {
+            Ok(v) => Ok(v as i128),
+            Err(Error::Overflow { .. }) => {
+                let b = int_to_le_bytes(obj, 16, true, "i128")?;
+                Ok(i128::from_le_bytes(b.try_into().map_err(|_| overflow(obj, "i128"))?))
+            }
+            Err(e) => Err(e),
+        }
+    }
+}
+
+impl ToPython for u128 {
+    fn to_python(&self, py: Python<'_>) -> Result<Object> {
+        match u64::try_from(*self) {
+            Ok(v) => v.to_python(py),
+            Err(_) => int_from_le_bytes(py, &self.to_le_bytes(), false),
+        }
+    }
+}
+
+impl FromPython for u128 {
+    fn from_python(obj: Bound<'_>) -> Result<Self> {
+        match extract_u64(obj, "u128") {
+            Ok(v) => Ok(v as u128),
+            Err(Error::Overflow { .. }) => {
+                let b = int_to_le_bytes(obj, 16, false, "u128")?;
+                Ok(u128::from_le_bytes(b.try_into().map_err(|_| overflow(obj, "u128"))?))
+            }
+            Err(e) => Err(e),
+        }
+    }
+}
+
+impl ToPython for num_bigint::BigInt {
+    fn to_python(&self, py: Python<'_>) -> Result<Object> {
+        int_from_le_bytes(py, &self.to_signed_bytes_le(), true)
+    }
+}
+
+impl FromPython for num_bigint::BigInt {
+    fn from_python(obj: Bound<'_>) -> Result<Self> {
+        if let Ok(v) = extract_i64(obj, "BigInt") {
+            return Ok(v.into());
+        }
+        let idx = as_index(obj, "BigInt")?;
+        let o = idx.as_ref().map_or(obj, |i| i.bound(obj.py()));
+        let bits: usize = o.call_method("bit_length", ())?.bound(obj.py()).extract()?;
+        let b = int_to_le_bytes(o, bits / 8 + 1, true, "BigInt")?;
+        Ok(num_bigint::BigInt::from_signed_bytes_le(&b))
+    }
+}
+
+impl ToPython for f64 {
+    #[inline]
+    fn to_python(&self, py: Python<'_>) -> Result<Object> {
+        // SAFETY: GIL held.
+        new(py, unsafe { ffi::PyFloat_FromDouble(*self) })
+    }
+}
+
+impl FromPython for f64 {
+    #[inline]
+    fn from_python(obj: Bound<'_>) -> Result<Self> {
+        // SAFETY: live object, GIL held.
+        unsafe {
+            if ffi::PyUnicode_Check(obj.as_ptr()) || ffi::PyBytes_Check(obj.as_ptr()) {
+                return Err(Error::type_error("float", tname(obj)));
+            }
+            let v = ffi::PyFloat_AsDouble(obj.as_ptr());
+            if v == -1.0 && !ffi::PyErr_Occurred().is_null() {
+                if ffi::PyErr_ExceptionMatches(*ffi::data::PyExc_TypeError()) != 0 {
+                    ffi::PyErr_Clear();
+                    return Err(Error::type_error("float", tname(obj)));
+                }
+                return Err(fetch(obj.py()));
+            }
+            Ok(v)
+        }
+    }
+}
+
+impl ToPython for f32 {
+    fn to_python(&self, py: Python<'_>) -> Result<Object> {
+        f64::from(*self).to_python(py)
+    }
+}
+
+impl FromPython for f32 {
+    fn from_python(obj: Bound<'_>) -> Result<Self> {
+        f64::from_python(obj).map(|v| v as f32)
+    }
+}
+
+impl ToPython for str {
+    #[inline]
+    fn to_python(&self, py: Python<'_>) -> Result<Object> {
+        // SAFETY: pointer and length describe valid UTF-8; GIL held.
+        new(py, unsafe { ffi::PyUnicode_FromStringAndSize(self.as_ptr().cast(), self.len() as ffi::Py_ssize_t) })
+    }
+}
+
+impl ToPython for String {
+    fn to_python(&self, py: Python<'_>) -> Result<Object> {
+        self.as_str().to_python(py)
+    }
+}
+
+impl ToPython for std::borrow::Cow<'_, str> {
+    fn to_python(&self, py: Python<'_>) -> Result<Object> {
+        (**self).to_python(py)
+    }
+}
+
+impl FromPython for String {
+    #[inline]
+    fn from_python(obj: Bound<'_>) -> Result<Self> {
+        // SAFETY: live object, GIL held.
+        if !unsafe { ffi::PyUnicode_Check(obj.as_ptr()) } {
+            return Err(Error::type_error("str", tname(obj)));
+        }
+        str_to_string(obj)
+    }
+}
+
+impl ToPython for char {
+    fn to_python(&self, py: Python<'_>) -> Result<Object> {
+        let mut buf = [0u8; 4];
+        self.encode_utf8(&mut buf).to_python(py)
+    }
+}
+
+impl FromPython for char {
+    fn from_python(obj: Bound<'_>) -> Result<Self> {
+        let s = String::from_python(obj)?;
+        let mut it = s.chars();
+        match (it.next(), it.next()) {
+            (Some(c), None) => Ok(c),
+            _ => Err(Error::type_error("a str of length 1", format!("str of length {}", s.chars().count()))),
+        }
+    }
+}
+
+impl ToPython for std::path::Path {
+    fn to_python(&self, py: Python<'_>) -> Result<Object> {
+        let s = self.to_str().ok_or_else(|| Error::Conversion(format!("{} is not valid UTF-8", self.display())))?;
+        s.to_python(py)
+    }
+}
+
+impl ToPython for std::path::PathBuf {
+    fn to_python(&self, py: Python<'_>) -> Result<Object> {
+        self.as_path().to_python(py)
+    }
+}
+
+/// Bytes copied into a Python `bytes` object (a `Vec<u8>` or `&[u8]` becomes a `list` of
+/// ints, like any other slice; reading a `bytes` or `bytearray` into `Vec<u8>` works).
+///
+/// ```
+/// use libpython::{Bytes, ToPython};
+/// let b = libpython::with_gil(|py| Bytes(b"hi".to_vec()).to_python(py))?;
+/// assert_eq!(b.repr()?, "b'hi'");
+/// # Ok::<(), libpython::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Bytes(pub Vec<u8>);
+
+impl ToPython for Bytes {
+    fn to_python(&self, py: Python<'_>) -> Result<Object> {
+        // SAFETY: pointer and length describe the vector; GIL held.
+        new(py, unsafe { ffi::PyBytes_FromStringAndSize(self.0.as_ptr().cast(), self.0.len() as ffi::Py_ssize_t) })
+    }
+}
+
+impl FromPython for Bytes {
+    fn from_python(obj: Bound<'_>) -> Result<Self> {
+        Vec::<u8>::from_python(obj).map(Bytes)
+    }
+}
+
+/// Reads `bytes`, `bytearray`, or any list/tuple of small ints into a byte vector.
+fn extract_bytes(obj: Bound<'_>) -> Result<Option<Vec<u8>>> {
+    // SAFETY: live object, GIL held; the buffers are copied before anything else runs.
+    unsafe {
+        if ffi::PyBytes_Check(obj.as_ptr()) {
+            let mut p: *mut std::ffi::c_char = std::ptr::null_mut();
+            let mut n: ffi::Py_ssize_t = 0;
+            if ffi::PyBytes_AsStringAndSize(obj.as_ptr(), &mut p, &mut n) < 0 {
+                return Err(fetch(obj.py()));
+            }
+            return Ok(Some(std::slice::from_raw_parts(p.cast::<u8>(), n as usize).to_vec()));
+        }
+        if ffi::PyByteArray_Check(obj.as_ptr()) {
+            let p = ffi::PyByteArray_AsString(obj.as_ptr());
+            let n = ffi::PyByteArray_Size(obj.as_ptr());
+            return Ok(Some(std::slice::from_raw_parts(p.cast::<u8>(), n as usize).to_vec()));
+        }
+    }
+    Ok(None)
+}
+
+impl<T: ToPython> ToPython for Option<T> {
+    fn to_python(&self, py: Python<'_>) -> Result<Object> {
+        match self {
+            Some(v) => v.to_python(py),
+            None => Ok(py.none()),
+        }
+    }
+}
+
+impl<T: FromPython> FromPython for Option<T> {
+    fn from_python(obj: Bound<'_>) -> Result<Self> {
+        if obj.as_ptr() == ffi::Py_None() { Ok(None) } else { T::from_python(obj).map(Some) }
+    }
+}
+
+/// Builds a `list` from an exact-size iterator of convertible items.
+pub(crate) fn list_from_iter<'a, T: ToPython + 'a>(py: Python<'_>, len: usize, items: impl Iterator<Item = &'a T>) -> Result<Object> {
+    // SAFETY: GIL held; the new list is filled completely (SetItem steals each reference)
+    // before it is shared; on error it is released with its filled slots (empty slots are
+    // NULL, which list deallocation skips).
+    unsafe {
+        let list = new(py, ffi::PyList_New(len as ffi::Py_ssize_t))?;
+        for (i, item) in items.enumerate() {
+            let v = item.to_python(py)?;
+            ffi::PyList_SetItem(list.as_ptr(), i as ffi::Py_ssize_t, v.into_ptr());
+        }
+        Ok(list)
+    }
+}
+
+/// Lists become `list`; `Vec<u8>` too (a list of ints). Use [`Bytes`] or `&[u8]` for `bytes`.
+impl<T: ToPython> ToPython for Vec<T> {
+    fn to_python(&self, py: Python<'_>) -> Result<Object> {
+        list_from_iter(py, self.len(), self.iter())
+    }
+}
+
+impl<T: ToPython> ToPython for [T] {
+    fn to_python(&self, py: Python<'_>) -> Result<Object> {
+        list_from_iter(py, self.len(), self.iter())
+    }
+}
+
+impl<T: ToPython> ToPython for std::collections::VecDeque<T> {
+    fn to_python(&self, py: Python<'_>) -> Result<Object> {
+        list_from_iter(py, self.len(), self.iter())
+    }
+}
+
+impl<T: ToPython, const N: usize> ToPython for [T; N] {
+    fn to_python(&self, py: Python<'_>) -> Result<Object> {
+        list_from_iter(py, N, self.iter())
+    }
+}
+
+/// Copies any sequence or iterable of convertible items. `bytes` and `bytearray` are read as
+/// their bytes (for `Vec<u8>`); a `str` is refused (it is not a list of characters).
+impl<T: FromPython + 'static> FromPython for Vec<T> {
+    fn from_python(obj: Bound<'_>) -> Result<Self> {
+        if std::any::TypeId::of::<T>() == std::any::TypeId::of::<u8>()
+            && let Some(bytes) = extract_bytes(obj)?
+        {
+            // SAFETY: T is u8 (checked above), so Vec<u8> and Vec<T> are the same type.
+            return Ok(unsafe { std::mem::transmute::<Vec<u8>, Vec<T>>(bytes) });
+        }
+        seq_extract(obj, |n| Vec::with_capacity(n), |v, x| v.push(x))
+    }
+}
+
+/// Copies the items of a list, tuple or other iterable through `push`.
+pub(crate) fn seq_extract<C, T: FromPython>(obj: Bound<'_>, mk: impl FnOnce(usize) -> C, mut push: impl FnMut(&mut C, T)) -> Result<C> {
+    let py = obj.py();
+    let p = obj.as_ptr();
+    // SAFETY: live object, GIL held. Items of lists and tuples are borrowed; each is
+    // converted before the next call into Python (a list can change under us only if a
+    // conversion runs Python code that mutates it, so the length is re-read each step).
+    unsafe {
+        if ffi::PyUnicode_Check(p) {
+            return Err(Error::type_error("a sequence (not str)", "str"));
+        }
+        if ffi::PyList_Check(p) {
+            let mut out = mk(ffi::PyList_Size(p) as usize);
+            let mut i = 0;
+            while i < ffi::PyList_Size(p) {
+                let item = ffi::PyList_GetItem(p, i);
+                ffi::Py_IncRef(item);
+                let item = Object::from_owned_ptr(py, item);
+                push(&mut out, T::from_python(item.bound(py))?);
+                i += 1;
+            }
+            return Ok(out);
+        }
+        if ffi::PyTuple_Check(p) {
+            let n = ffi::PyTuple_Size(p);
+            let mut out = mk(n as usize);
+            for i in 0..n {
+                let item = Bound::from_borrowed_ptr(py, ffi::PyTuple_GetItem(p, i));
+                push(&mut out, T::from_python(item)?);
+            }
+            return Ok(out);
+        }
+        let it = match obj.iter() {
+            Ok(it) => it,
+            Err(Error::Python(e)) if e.type_name() == "TypeError" => {
+                return Err(Error::type_error("an iterable", tname(obj)));
+            }
+            Err(e) => return Err(e),
+        };
+        let mut out = mk(0);
+        loop {
+            let item = ffi::PyIter_Next(it.as_ptr());
+            if item.is_null() {
+                if !ffi::PyErr_Occurred().is_null() {
+                    return Err(fetch(py));
+                }
+                return Ok(out);
+            }
+            let item = Object::from_owned_ptr(py, item);
+            push(&mut out, T::from_python(item.bound(py))?);
+        }
+    }
+}
+
+impl<T: FromPython + 'static, const N: usize> FromPython for [T; N] {
+    fn from_python(obj: Bound<'_>) -> Result<Self> {
+        let v: Vec<T> = Vec::from_python(obj)?;
+        let n = v.len();
+        v.try_into().map_err(|_| Error::type_error(format!("a sequence of length {N}"), format!("{} of length {n}", tname(obj))))
+    }
+}
+
+impl<T: FromPython> FromPython for std::collections::VecDeque<T> {
+    fn from_python(obj: Bound<'_>) -> Result<Self> {
+        seq_extract(obj, std::collections::VecDeque::with_capacity, |v, x| v.push_back(x))
+    }
+}
+
+/// Builds a `dict` from key-value pairs.
+pub(crate) fn dict_from_iter<'a, K: ToPython + 'a, V: ToPython + 'a>(py: Python<'_>, items: impl Iterator<Item = (&'a K, &'a V)>) -> Result<Object> {
+    // SAFETY: GIL held; SetItem does not steal, our handles release their references.
+    unsafe {
+        let d = new(py, ffi::PyDict_New())?;
+        for (k, v) in items {
+            let k = k.to_python(py)?;
+            let v = v.to_python(py)?;
+            if ffi::PyDict_SetItem(d.as_ptr(), k.as_ptr(), v.as_ptr()) < 0 {
+                return Err(fetch(py));
+            }
+        }
+        Ok(d)
+    }
+}
+
+/// Copies a mapping's items (a `dict` directly, anything else with `.items()`).
+pub(crate) fn map_extract<K: FromPython, V: FromPython>(obj: Bound<'_>, mut insert: impl FnMut(K, V)) -> Result<()> {
+    let py = obj.py();
+    // SAFETY: live object, GIL held; `PyDict_Next` yields borrowed references that stay valid
+    // while the dict is not mutated, and conversions of plain keys and values do not mutate it.
+    unsafe {
+        if ffi::PyDict_Check(obj.as_ptr()) {
+            let mut pos: ffi::Py_ssize_t = 0;
+            let mut k = std::ptr::null_mut();
+            let mut v = std::ptr::null_mut();
+            while ffi::PyDict_Next(obj.as_ptr(), &mut pos, &mut k, &mut v) != 0 {
+                let (ko, vo) = (Object::from_borrowed_ptr(py, k), Object::from_borrowed_ptr(py, v));
+                insert(K::from_python(ko.bound(py))?, V::from_python(vo.bound(py))?);
+            }
+            return Ok(());
+        }
+    }
+    let items = match obj.call_method("items", ()) {
+        Ok(i) => i,
+        Err(Error::NoAttribute { .. }) => return Err(Error::type_error("a mapping (dict)", tname(obj))),
+        Err(e) => return Err(e),
+    };
+    seq_extract(items.bound(py), |_| (), |_, (k, v): (K, V)| insert(k, v))
+}
+
+impl<K: ToPython, V: ToPython, S> ToPython for HashMap<K, V, S> {
+    fn to_python(&self, py: Python<'_>) -> Result<Object> {
+        dict_from_iter(py, self.iter())
+    }
+}
+
+impl<K: FromPython + Eq + Hash, V: FromPython, S: BuildHasher + Default> FromPython for HashMap<K, V, S> {
+    fn from_python(obj: Bound<'_>) -> Result<Self> {
+        let mut m = HashMap::with_hasher(S::default());
+        map_extract(obj, |k, v| {
+            m.insert(k, v);
+        })?;
+        Ok(m)
+    }
+}
+
+impl<K: ToPython, V: ToPython> ToPython for BTreeMap<K, V> {
+    fn to_python(&self, py: Python<'_>) -> Result<Object> {
+        dict_from_iter(py, self.iter())
+    }
+}
+
+impl<K: FromPython + Ord, V: FromPython> FromPython for BTreeMap<K, V> {
+    fn from_python(obj: Bound<'_>) -> Result<Self> {
+        let mut m = BTreeMap::new();
+        map_extract(obj, |k, v| {
+            m.insert(k, v);
+        })?;
+        Ok(m)
+    }
+}
+
+/// Builds a `set` from items.
+pub(crate) fn set_from_iter<'a, T: ToPython + 'a>(py: Python<'_>, items: impl Iterator<Item = &'a T>) -> Result<Object> {
+    // SAFETY: GIL held; PySet_Add does not steal.
+    unsafe {
+        let s = new(py, ffi::PySet_New(std::ptr::null_mut()))?;
+        for item in items {
+            let v = item.to_python(py)?;
+            if ffi::PySet_Add(s.as_ptr(), v.as_ptr()) < 0 {
+                return Err(fetch(py));
+            }
+        }
+        Ok(s)
+    }
+}
+
+impl<T: ToPython, S> ToPython for HashSet<T, S> {
+    fn to_python(&self, py: Python<'_>) -> Result<Object> {
+        set_from_iter(py, self.iter())
+    }
+}
+
+impl<T: FromPython + Eq + Hash, S: BuildHasher + Default> FromPython for HashSet<T, S> {
+    fn from_python(obj: Bound<'_>) -> Result<Self> {
+        seq_extract(obj, |_| HashSet::with_hasher(S::default()), |s, x| {
+            s.insert(x);
+        })
+    }
+}
+
+impl<T: ToPython> ToPython for BTreeSet<T> {
+    fn to_python(&self, py: Python<'_>) -> Result<Object> {
+        set_from_iter(py, self.iter())
+    }
+}
+
+impl<T: FromPython + Ord> FromPython for BTreeSet<T> {
+    fn from_python(obj: Bound<'_>) -> Result<Self> {
+        seq_extract(obj, |_| BTreeSet::new(), |s, x| {
+            s.insert(x);
+        })
+    }
+}
+
+macro_rules! tuples {
+    ($($n:literal: ($($T:ident $i:tt),+);)*) => {$(
+        /// Tuples become `tuple`.
+        impl<$($T: ToPython),+> ToPython for ($($T,)+) {
+            fn to_python(&self, py: Python<'_>) -> Result<Object> {
+                // SAFETY: GIL held; the new tuple is filled completely before it is shared
+                // (SetItem steals each reference; empty slots are NULL, which deallocation
+                // skips on error).
+                unsafe {
+                    let t = new(py, ffi::PyTuple_New($n))?;
+                    $(
+                        let v = self.$i.to_python(py)?;
+                        ffi::PyTuple_SetItem(t.as_ptr(), $i, v.into_ptr());
+                    )+
+                    Ok(t)
+                }
+            }
+        }
+
+        /// Any sequence of exactly this length.
+        impl<$($T: FromPython),+> FromPython for ($($T,)+) {
+            fn from_python(obj: Bound<'_>) -> Result<Self> {
+                let py = obj.py();
+                // SAFETY: live object, GIL held; tuple items are borrowed from the tuple.
+                unsafe {
+                    let tuple;
+                    let t = if ffi::PyTuple_Check(obj.as_ptr()) {
+                        obj
+                    } else if ffi::PyList_Check(obj.as_ptr()) {
+                        tuple = new(py, ffi::PySequence_Tuple(obj.as_ptr()))?;
+                        tuple.bound(py)
+                    } else {
+                        return Err(Error::type_error(format!("a tuple of length {}", $n), tname(obj)));
+                    };
+                    let len = ffi::PyTuple_Size(t.as_ptr());
+                    if len != $n {
+                        return Err(Error::type_error(format!("a tuple of length {}", $n), format!("{} of length {len}", tname(obj))));
+                    }
+                    Ok(($($T::from_python(Bound::from_borrowed_ptr(py, ffi::PyTuple_GetItem(t.as_ptr(), $i)))?,)+))
+                }
+            }
+        }
+    )*};
+}
+
+tuples! {
+    1: (A 0);
+    2: (A 0, B 1);
+    3: (A 0, B 1, C 2);
+    4: (A 0, B 1, C 2, D 3);
+    5: (A 0, B 1, C 2, D 3, E 4);
+    6: (A 0, B 1, C 2, D 3, E 4, F 5);
+    7: (A 0, B 1, C 2, D 3, E 4, F 5, G 6);
+    8: (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7);
+    9: (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8);
+    10: (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9);
+    11: (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10);
+    12: (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11);
+}

@@ -1,0 +1,141 @@
+//! The GIL token and automatic acquisition.
+
+use std::marker::PhantomData;
+
+use libpython_interp as interp;
+use libpython_interp::{GilGuard, InterpKey};
+
+use crate::err::{Error, Result};
+
+/// Proof that the calling thread holds the GIL of one interpreter, for the lifetime `'py`.
+///
+/// Handed out by [`with_gil`] (and to Rust callbacks). It is `Copy` and costs nothing to pass
+/// around; it is neither `Send` nor `Sync`, so it cannot leave the thread that holds the GIL,
+/// and its lifetime keeps it inside the scope that holds it:
+///
+/// ```compile_fail
+/// let mut keep = None;
+/// libpython::with_gil(|py| { keep = Some(py); Ok(()) }).unwrap();
+/// ```
+///
+/// ```compile_fail
+/// libpython::with_gil(|py| {
+///     std::thread::spawn(move || { let _ = py; });
+///     Ok(())
+/// }).unwrap();
+/// ```
+#[derive(Clone, Copy)]
+pub struct Python<'py> {
+    key: InterpKey,
+    _marker: PhantomData<(&'py (), *mut ())>,
+}
+
+impl std::fmt::Debug for Python<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Python").field(&self.key).finish()
+    }
+}
+
+impl<'py> Python<'py> {
+    /// A token for the interpreter `key`.
+    ///
+    /// # Safety
+    /// The calling thread holds that interpreter's GIL for all of `'py`.
+    #[inline(always)]
+    pub(crate) unsafe fn assume(key: InterpKey) -> Self {
+        Python { key, _marker: PhantomData }
+    }
+
+    /// The interpreter this token is for.
+    #[inline(always)]
+    pub fn interpreter_key(self) -> InterpKey {
+        self.key
+    }
+
+    /// Runs `f` with the GIL released, so other threads can run Python meanwhile; takes it
+    /// back afterwards (also if `f` panics). `f` gets no token: it must not touch Python
+    /// except by acquiring the GIL again.
+    ///
+    /// ```
+    /// libpython::with_gil(|py| {
+    ///     let total: u64 = py.allow_threads(|| (1..=1000u64).sum());
+    ///     assert_eq!(total, 500500);
+    ///     Ok(())
+    /// }).unwrap();
+    /// ```
+    pub fn allow_threads<R>(self, f: impl FnOnce() -> R) -> R {
+        interp::allow_threads(f)
+    }
+}
+
+/// Runs `f` with the GIL of the interpreter bound to this thread (the main interpreter unless
+/// inside [`with_interpreter`](crate::with_interpreter)), starting Python first if nobody
+/// has. Re-entrant: calling it while the GIL is held costs a thread-local check.
+///
+/// ```
+/// let n: i64 = libpython::with_gil(|py| py.eval("6 * 7")?.extract()).unwrap();
+/// assert_eq!(n, 42);
+/// ```
+///
+/// # Errors
+/// Start-up errors, [`Error::Interp`] after finalize, and whatever `f` returns.
+#[inline]
+pub fn with_gil<R>(f: impl FnOnce(Python<'_>) -> Result<R>) -> Result<R> {
+    let guard = acquire()?;
+    // SAFETY: `guard` holds the GIL of `guard.key()` until the end of this function, and the
+    // token cannot escape `f`.
+    let py = unsafe { Python::assume(guard.key()) };
+    let r = f(py);
+    drop(guard);
+    r
+}
+
+/// Acquires the bound interpreter's GIL, starting Python on first use.
+#[inline]
+pub(crate) fn acquire() -> Result<GilGuard> {
+    match interp::gil::acquire() {
+        Ok(g) => Ok(g),
+        Err(interp::Error::NotInitialized) => {
+            crate::initialize()?;
+            Ok(interp::gil::acquire()?)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Acquires the GIL of the interpreter `key` for using one of its objects.
+///
+/// # Errors
+/// [`interp::Error::WrongInterpreter`] when the thread holds, or is bound to, another
+/// interpreter; [`interp::Error::Finalized`] for an object of a finalized runtime;
+/// [`interp::Error::InterpreterEnded`].
+#[inline]
+pub(crate) fn acquire_for(key: InterpKey) -> Result<GilGuard> {
+    if interp::gil::holds(key.to_bits()) {
+        return Ok(interp::gil::acquire_interp_nested(key));
+    }
+    acquire_for_slow(key)
+}
+
+#[cold]
+fn acquire_for_slow(key: InterpKey) -> Result<GilGuard> {
+    if key.generation() != interp::generation() || !interp::is_running() {
+        return Err(Error::Interp(interp::Error::Finalized));
+    }
+    if interp::gil::depth() > 0 {
+        return Err(Error::Interp(interp::Error::WrongInterpreter {
+            object: key.index(),
+            current: interp::gil::held_key().index(),
+        }));
+    }
+    if let Some(b) = interp::gil::bound()
+        && b.key() != key
+    {
+        return Err(Error::Interp(interp::Error::WrongInterpreter { object: key.index(), current: b.key().index() }));
+    }
+    if key.is_main() {
+        return Ok(interp::gil::acquire_main()?);
+    }
+    let state = interp::lookup(key).ok_or(interp::Error::InterpreterEnded)?;
+    Ok(interp::gil::acquire_interp(&state)?)
+}

@@ -1,0 +1,668 @@
+//! Owned handles ([`Object`]) and GIL-bound views ([`Bound`]).
+
+use std::fmt;
+use std::ptr::NonNull;
+
+use libpython_interp as interp;
+use libpython_interp::InterpKey;
+use libpython_interp::ffi;
+
+use crate::call::IntoArgs;
+use crate::conv::{FromPython, ToPython};
+use crate::err::{Error, Result, fetch};
+use crate::gil::{Python, acquire_for};
+
+/// An owned reference to a Python object.
+///
+/// `Send + Sync`: it can be moved to and shared between threads. Every method takes the GIL
+/// of the object's interpreter automatically (a thread-local check when it is already held).
+/// [`Clone`] adds a reference; [`Drop`] releases it at once when the thread holds the GIL,
+/// and otherwise queues it for the interpreter's next GIL acquisition.
+///
+/// `Debug` shows `repr(obj)` and `Display` shows `str(obj)`. `==` and `Hash` go through
+/// Python's `__eq__` and `__hash__` (a failure compares unequal / hashes the address; use
+/// [`Object::eq_py`] and [`Object::hash_py`] to see errors).
+///
+/// ```
+/// use libpython::Object;
+/// let xs = libpython::eval("[1, 2, 3]")?;
+/// assert_eq!(xs.len()?, 3);
+/// assert_eq!(format!("{xs:?}"), "[1, 2, 3]");
+/// let v: Vec<i32> = xs.extract()?;
+/// assert_eq!(v, [1, 2, 3]);
+/// # Ok::<(), libpython::Error>(())
+/// ```
+pub struct Object {
+    ptr: NonNull<ffi::PyObject>,
+    key: InterpKey,
+}
+
+// SAFETY: the pointer is only dereferenced by CPython while the GIL of `key`'s interpreter is
+// held (every method acquires it first), and releasing it from another thread is queued.
+unsafe impl Send for Object {}
+// SAFETY: as above: shared access only ever reaches the object under its interpreter's GIL.
+unsafe impl Sync for Object {}
+
+/// A borrowed view of an object while the GIL is held: the same operations as [`Object`]
+/// without any acquisition cost. Get one with [`Object::bind`] inside [`with_gil`](crate::with_gil).
+#[derive(Clone, Copy)]
+pub struct Bound<'py> {
+    ptr: NonNull<ffi::PyObject>,
+    py: Python<'py>,
+}
+
+impl Object {
+    /// Wraps an owned (new) reference.
+    ///
+    /// # Safety
+    /// `ptr` is a non-null strong reference of `py`'s interpreter, given to the handle.
+    #[inline(always)]
+    pub unsafe fn from_owned_ptr(py: Python<'_>, ptr: *mut ffi::PyObject) -> Object {
+        debug_assert!(!ptr.is_null());
+        // SAFETY: the caller promises a non-null pointer.
+        Object { ptr: unsafe { NonNull::new_unchecked(ptr) }, key: py.interpreter_key() }
+    }
+
+    /// Wraps an owned reference, or fetches the pending exception if `ptr` is NULL.
+    ///
+    /// # Safety
+    /// `ptr` is NULL with an exception set, or a strong reference of `py`'s interpreter.
+    #[inline(always)]
+    pub unsafe fn from_owned_ptr_or_err(py: Python<'_>, ptr: *mut ffi::PyObject) -> Result<Object> {
+        match NonNull::new(ptr) {
+            Some(ptr) => Ok(Object { ptr, key: py.interpreter_key() }),
+            // SAFETY: NULL means an exception is pending; the GIL is held.
+            None => Err(unsafe { fetch(py) }),
+        }
+    }
+
+    /// Wraps a borrowed reference, adding one.
+    ///
+    /// # Safety
+    /// `ptr` is a live object of `py`'s interpreter.
+    #[inline(always)]
+    pub unsafe fn from_borrowed_ptr(py: Python<'_>, ptr: *mut ffi::PyObject) -> Object {
+        // SAFETY: the object is live and the GIL is held.
+        unsafe {
+            ffi::Py_IncRef(ptr);
+            Self::from_owned_ptr(py, ptr)
+        }
+    }
+
+    /// The raw pointer (still owned by this handle).
+    #[inline(always)]
+    pub fn as_ptr(&self) -> *mut ffi::PyObject {
+        self.ptr.as_ptr()
+    }
+
+    /// Gives up the handle's reference and returns it.
+    #[inline(always)]
+    pub fn into_ptr(self) -> *mut ffi::PyObject {
+        let p = self.ptr.as_ptr();
+        std::mem::forget(self);
+        p
+    }
+
+    /// The interpreter this object belongs to.
+    #[inline(always)]
+    pub fn interpreter_key(&self) -> InterpKey {
+        self.key
+    }
+
+    /// A view of this object under the GIL token `py`.
+    ///
+    /// # Errors
+    /// [`interp::Error::WrongInterpreter`] if `py` is for another interpreter, or
+    /// [`interp::Error::Finalized`] for an object of a finalized runtime.
+    #[inline(always)]
+    pub fn bind<'py>(&'py self, py: Python<'py>) -> Result<Bound<'py>> {
+        if self.key == py.interpreter_key() {
+            Ok(Bound { ptr: self.ptr, py })
+        } else {
+            Err(wrong_interpreter(self.key, py.interpreter_key()))
+        }
+    }
+
+    /// A view without the interpreter check, for objects known to be `py`'s.
+    #[inline(always)]
+    pub(crate) fn bound<'py>(&'py self, py: Python<'py>) -> Bound<'py> {
+        debug_assert_eq!(self.key, py.interpreter_key());
+        Bound { ptr: self.ptr, py }
+    }
+
+    /// Another handle on the same object, under a GIL already held.
+    #[inline(always)]
+    pub fn clone_ref(&self, py: Python<'_>) -> Object {
+        // SAFETY: the GIL is held; the object is live (this handle owns a reference).
+        unsafe { ffi::Py_IncRef(self.ptr.as_ptr()) };
+        let _ = py;
+        Object { ptr: self.ptr, key: self.key }
+    }
+
+    /// Runs `f` on a view of this object with its interpreter's GIL held.
+    #[inline(always)]
+    pub fn with<R>(&self, f: impl FnOnce(Bound<'_>) -> Result<R>) -> Result<R> {
+        let guard = acquire_for(self.key)?;
+        // SAFETY: `guard` holds this object's interpreter's GIL for the whole call.
+        let py = unsafe { Python::assume(guard.key()) };
+        let r = f(Bound { ptr: self.ptr, py });
+        drop(guard);
+        r
+    }
+}
+
+#[cold]
+fn wrong_interpreter(object: InterpKey, current: InterpKey) -> Error {
+    if object.generation() != current.generation() {
+        Error::Interp(interp::Error::Finalized)
+    } else {
+        Error::Interp(interp::Error::WrongInterpreter { object: object.index(), current: current.index() })
+    }
+}
+
+impl Drop for Object {
+    #[inline]
+    fn drop(&mut self) {
+        // SAFETY: the handle owns this reference of interpreter `key` and gives it up.
+        unsafe { interp::gil::release(self.ptr.as_ptr(), self.key) }
+    }
+}
+
+impl Clone for Object {
+    fn clone(&self) -> Self {
+        match acquire_for(self.key) {
+            Ok(guard) => {
+                // SAFETY: the GIL of the object's interpreter is held; the object is live.
+                unsafe { ffi::Py_IncRef(self.ptr.as_ptr()) };
+                drop(guard);
+            }
+            // The runtime or interpreter is gone (or busy elsewhere on this thread): the copy
+            // is as dead as the original; neither is ever released.
+            Err(_) => {}
+        }
+        Object { ptr: self.ptr, key: self.key }
+    }
+}
+
+/// Generates the auto-GIL forwarding methods on [`Object`] from the [`Bound`] ones.
+macro_rules! forward {
+    ($(
+        $(#[$m:meta])*
+        fn $name:ident $(<$($g:ident: $b:path),*>)? (&self $(, $a:ident: $t:ty)*) -> $r:ty;
+    )*) => {
+        impl Object {
+            $(
+                $(#[$m])*
+                #[inline]
+                pub fn $name $(<$($g: $b),*>)? (&self $(, $a: $t)*) -> $r {
+                    self.with(|b| b.$name($($a),*))
+                }
+            )*
+        }
+    };
+}
+
+forward! {
+    /// `getattr(obj, name)`.
+    ///
+    /// # Errors
+    /// [`Error::NoAttribute`] naming the type and attribute, [`Error::Nul`] for a name with a
+    /// NUL byte, or the exception the attribute's getter raised.
+    fn getattr(&self, name: &str) -> Result<Object>;
+    /// `setattr(obj, name, value)`.
+    fn setattr<V: ToPython>(&self, name: &str, value: V) -> Result<()>;
+    /// `hasattr(obj, name)`; errors other than `AttributeError` are returned.
+    fn hasattr(&self, name: &str) -> Result<bool>;
+    /// `delattr(obj, name)`.
+    fn delattr(&self, name: &str) -> Result<()>;
+    /// `obj[key]`.
+    fn get_item<K: ToPython>(&self, key: K) -> Result<Object>;
+    /// `obj[key] = value`.
+    fn set_item<K: ToPython, V: ToPython>(&self, key: K, value: V) -> Result<()>;
+    /// `del obj[key]`.
+    fn del_item<K: ToPython>(&self, key: K) -> Result<()>;
+    /// `key in obj`.
+    fn contains<K: ToPython>(&self, key: K) -> Result<bool>;
+    /// `len(obj)`.
+    fn len(&self) -> Result<usize>;
+    /// `len(obj) == 0`.
+    fn is_empty(&self) -> Result<bool>;
+    /// `obj(*args)`: `args` is a tuple of Rust values, a slice, a `Vec`, or `()`.
+    fn call<A: IntoArgs>(&self, args: A) -> Result<Object>;
+    /// `obj(*args, **kwargs)` with keyword arguments as `(name, value)` pairs.
+    fn call_kw<A: IntoArgs>(&self, args: A, kwargs: &[(&str, &dyn ToPython)]) -> Result<Object>;
+    /// `obj()`.
+    fn call0(&self) -> Result<Object>;
+    /// `obj.name(*args)`.
+    fn call_method<A: IntoArgs>(&self, name: &str, args: A) -> Result<Object>;
+    /// `obj.name(*args, **kwargs)`.
+    fn call_method_kw<A: IntoArgs>(&self, name: &str, args: A, kwargs: &[(&str, &dyn ToPython)]) -> Result<Object>;
+    /// `repr(obj)`.
+    fn repr(&self) -> Result<String>;
+    /// `str(obj)`.
+    fn str_(&self) -> Result<String>;
+    /// `type(obj)`.
+    fn get_type(&self) -> Result<Object>;
+    /// `type(obj).__name__`.
+    fn type_name(&self) -> Result<String>;
+    /// The type symbol of `type(obj)` (`"int"`, `"ndarray"`, `"builtin-function-or-method"`).
+    fn type_symbol(&self) -> Result<std::sync::Arc<str>>;
+    /// `isinstance(obj, cls)`.
+    fn isinstance(&self, cls: &Object) -> Result<bool>;
+    /// `callable(obj)`.
+    fn is_callable(&self) -> Result<bool>;
+    /// `obj is None`.
+    fn is_none(&self) -> Result<bool>;
+    /// `bool(obj)`.
+    fn is_truthy(&self) -> Result<bool>;
+    /// `obj == other` through `__eq__`.
+    fn eq_py<O: ToPython>(&self, other: O) -> Result<bool>;
+    /// `hash(obj)` through `__hash__`.
+    fn hash_py(&self) -> Result<isize>;
+    /// `dir(obj)`.
+    fn dir(&self) -> Result<Vec<String>>;
+    /// `obj.__doc__`, if it is a string.
+    fn doc(&self) -> Result<Option<String>>;
+    /// Attribute name to type symbol for every name in `dir(obj)` (attributes whose getter
+    /// fails are left out), as libpython-clj's `att-type-map`.
+    fn att_type_map(&self) -> Result<std::collections::BTreeMap<String, std::sync::Arc<str>>>;
+    /// `iter(obj)`.
+    fn iter(&self) -> Result<Object>;
+    /// Copies the object into a Rust value.
+    fn extract<T: FromPython>(&self) -> Result<T>;
+}
+
+impl<'py> Bound<'py> {
+    /// The GIL token.
+    #[inline(always)]
+    pub fn py(self) -> Python<'py> {
+        self.py
+    }
+
+    /// The raw pointer (borrowed).
+    #[inline(always)]
+    pub fn as_ptr(self) -> *mut ffi::PyObject {
+        self.ptr.as_ptr()
+    }
+
+    /// A new owned handle on the object.
+    #[inline(always)]
+    pub fn to_object(self) -> Object {
+        // SAFETY: the object is live and its interpreter's GIL is held.
+        unsafe { Object::from_borrowed_ptr(self.py, self.ptr.as_ptr()) }
+    }
+
+    /// A view of a borrowed pointer.
+    ///
+    /// # Safety
+    /// `ptr` is a live object of `py`'s interpreter that stays alive for `'py`.
+    #[inline(always)]
+    pub unsafe fn from_borrowed_ptr(py: Python<'py>, ptr: *mut ffi::PyObject) -> Bound<'py> {
+        // SAFETY: the caller promises a live, hence non-null, object.
+        Bound { ptr: unsafe { NonNull::new_unchecked(ptr) }, py }
+    }
+
+    #[inline(always)]
+    fn wrap(self, p: *mut ffi::PyObject) -> Result<Object> {
+        // SAFETY: `p` is the result of a C-API call returning a new reference or NULL with an
+        // exception set, made under this view's GIL.
+        unsafe { Object::from_owned_ptr_or_err(self.py, p) }
+    }
+
+    #[inline(always)]
+    fn check(self, rc: std::ffi::c_int) -> Result<()> {
+        if rc < 0 {
+            // SAFETY: -1 means an exception is pending; the GIL is held.
+            Err(unsafe { fetch(self.py) })
+        } else {
+            Ok(())
+        }
+    }
+
+    #[inline(always)]
+    fn check_bool(self, rc: std::ffi::c_int) -> Result<bool> {
+        self.check(rc).map(|()| rc != 0)
+    }
+
+    /// See [`Object::getattr`].
+    pub fn getattr(self, name: &str) -> Result<Object> {
+        let n = crate::conv::name_object(self.py, name, "attribute name")?;
+        // SAFETY: both objects are live; the GIL is held.
+        let r = unsafe { ffi::PyObject_GetAttr(self.as_ptr(), n.as_ptr()) };
+        match NonNull::new(r) {
+            // SAFETY: a new reference from the call above.
+            Some(p) => Ok(unsafe { Object::from_owned_ptr(self.py, p.as_ptr()) }),
+            None => Err(self.attribute_error(name)),
+        }
+    }
+
+    #[cold]
+    fn attribute_error(self, name: &str) -> Error {
+        // SAFETY: an exception is pending (the failed getattr); the GIL is held.
+        let matches = unsafe { ffi::PyErr_ExceptionMatches(*ffi::data::PyExc_AttributeError()) } != 0;
+        if matches {
+            // SAFETY: clearing the pending AttributeError we are replacing; GIL held.
+            unsafe { ffi::PyErr_Clear() };
+            Error::NoAttribute { type_name: self.type_name().unwrap_or_default(), name: name.to_owned() }
+        } else {
+            // SAFETY: the exception is pending; GIL held.
+            unsafe { fetch(self.py) }
+        }
+    }
+
+    /// See [`Object::setattr`].
+    pub fn setattr<V: ToPython>(self, name: &str, value: V) -> Result<()> {
+        let n = crate::conv::name_object(self.py, name, "attribute name")?;
+        let v = value.to_python(self.py)?;
+        // SAFETY: all three objects are live; the GIL is held.
+        self.check(unsafe { ffi::PyObject_SetAttr(self.as_ptr(), n.as_ptr(), v.as_ptr()) })
+    }
+
+    /// See [`Object::hasattr`].
+    pub fn hasattr(self, name: &str) -> Result<bool> {
+        match self.getattr(name) {
+            Ok(_) => Ok(true),
+            Err(Error::NoAttribute { .. }) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// See [`Object::delattr`].
+    pub fn delattr(self, name: &str) -> Result<()> {
+        let n = crate::conv::name_object(self.py, name, "attribute name")?;
+        // SAFETY: live objects, GIL held; a NULL value deletes (PyObject_DelAttr is a macro
+        // for this in older versions).
+        self.check(unsafe { ffi::PyObject_SetAttr(self.as_ptr(), n.as_ptr(), std::ptr::null_mut()) })
+    }
+
+    /// See [`Object::get_item`].
+    pub fn get_item<K: ToPython>(self, key: K) -> Result<Object> {
+        let k = key.to_python(self.py)?;
+        // SAFETY: live objects, GIL held.
+        self.wrap(unsafe { ffi::PyObject_GetItem(self.as_ptr(), k.as_ptr()) })
+    }
+
+    /// See [`Object::set_item`].
+    pub fn set_item<K: ToPython, V: ToPython>(self, key: K, value: V) -> Result<()> {
+        let k = key.to_python(self.py)?;
+        let v = value.to_python(self.py)?;
+        // SAFETY: live objects, GIL held.
+        self.check(unsafe { ffi::PyObject_SetItem(self.as_ptr(), k.as_ptr(), v.as_ptr()) })
+    }
+
+    /// See [`Object::del_item`].
+    pub fn del_item<K: ToPython>(self, key: K) -> Result<()> {
+        let k = key.to_python(self.py)?;
+        // SAFETY: live objects, GIL held.
+        self.check(unsafe { ffi::PyObject_DelItem(self.as_ptr(), k.as_ptr()) })
+    }
+
+    /// See [`Object::contains`].
+    pub fn contains<K: ToPython>(self, key: K) -> Result<bool> {
+        let k = key.to_python(self.py)?;
+        // SAFETY: live objects, GIL held.
+        self.check_bool(unsafe { ffi::PySequence_Contains(self.as_ptr(), k.as_ptr()) })
+    }
+
+    /// See [`Object::len`].
+    pub fn len(self) -> Result<usize> {
+        // SAFETY: live object, GIL held.
+        let n = unsafe { ffi::PyObject_Size(self.as_ptr()) };
+        if n < 0 {
+            // SAFETY: -1 with an exception pending.
+            Err(unsafe { fetch(self.py) })
+        } else {
+            Ok(n as usize)
+        }
+    }
+
+    /// See [`Object::is_empty`].
+    pub fn is_empty(self) -> Result<bool> {
+        self.len().map(|n| n == 0)
+    }
+
+    /// See [`Object::call`].
+    #[inline]
+    pub fn call<A: IntoArgs>(self, args: A) -> Result<Object> {
+        let py = self.py;
+        let r = args.with_args(py, |argv, nargs| {
+            // SAFETY: `argv` holds a free slot then `nargs` live arguments; GIL held.
+            unsafe {
+                ffi::vectorcall(self.as_ptr(), argv.add(1), nargs | ffi::PY_VECTORCALL_ARGUMENTS_OFFSET, std::ptr::null_mut())
+            }
+        })?;
+        match NonNull::new(r) {
+            // SAFETY: a new reference from the call.
+            Some(p) => Ok(unsafe { Object::from_owned_ptr(py, p.as_ptr()) }),
+            None => Err(self.call_error()),
+        }
+    }
+
+    #[cold]
+    fn call_error(self) -> Error {
+        // SAFETY: live object, GIL held.
+        if unsafe { ffi::PyCallable_Check(self.as_ptr()) } == 0 {
+            // SAFETY: the TypeError CPython set is replaced by our typed error.
+            unsafe { ffi::PyErr_Clear() };
+            return Error::NotCallable { type_name: self.type_name().unwrap_or_default() };
+        }
+        // SAFETY: the call failed with an exception pending.
+        unsafe { fetch(self.py) }
+    }
+
+    /// See [`Object::call_kw`].
+    pub fn call_kw<A: IntoArgs>(self, args: A, kwargs: &[(&str, &dyn ToPython)]) -> Result<Object> {
+        if kwargs.is_empty() {
+            return self.call(args);
+        }
+        let py = self.py;
+        let mut values: Vec<Object> = Vec::with_capacity(kwargs.len());
+        // SAFETY: GIL held; the tuple is filled below before use.
+        let names = self.wrap(unsafe { ffi::PyTuple_New(kwargs.len() as ffi::Py_ssize_t) })?;
+        for (i, (name, value)) in kwargs.iter().enumerate() {
+            let n = crate::conv::name_object(py, name, "keyword argument name")?;
+            // SAFETY: the tuple is new and unshared; SetItem steals the name's reference.
+            unsafe { ffi::PyTuple_SetItem(names.as_ptr(), i as ffi::Py_ssize_t, n.into_ptr()) };
+            values.push(value.to_python(py)?);
+        }
+        let r = args.with_args_extra(py, &values, |argv, nargs| {
+            // SAFETY: `argv` holds a free slot, `nargs` positional arguments, then the keyword
+            // values named by `names`; GIL held.
+            unsafe { ffi::vectorcall(self.as_ptr(), argv.add(1), nargs | ffi::PY_VECTORCALL_ARGUMENTS_OFFSET, names.as_ptr()) }
+        })?;
+        match NonNull::new(r) {
+            // SAFETY: a new reference from the call.
+            Some(p) => Ok(unsafe { Object::from_owned_ptr(py, p.as_ptr()) }),
+            None => Err(self.call_error()),
+        }
+    }
+
+    /// See [`Object::call0`].
+    pub fn call0(self) -> Result<Object> {
+        self.call(())
+    }
+
+    /// See [`Object::call_method`].
+    pub fn call_method<A: IntoArgs>(self, name: &str, args: A) -> Result<Object> {
+        self.getattr(name)?.bound(self.py).call(args)
+    }
+
+    /// See [`Object::call_method_kw`].
+    pub fn call_method_kw<A: IntoArgs>(self, name: &str, args: A, kwargs: &[(&str, &dyn ToPython)]) -> Result<Object> {
+        self.getattr(name)?.bound(self.py).call_kw(args, kwargs)
+    }
+
+    /// See [`Object::repr`].
+    pub fn repr(self) -> Result<String> {
+        // SAFETY: live object, GIL held.
+        let r = self.wrap(unsafe { ffi::PyObject_Repr(self.as_ptr()) })?;
+        crate::conv::str_to_string(r.bound(self.py))
+    }
+
+    /// See [`Object::str_`].
+    pub fn str_(self) -> Result<String> {
+        // SAFETY: live object, GIL held.
+        let r = self.wrap(unsafe { ffi::PyObject_Str(self.as_ptr()) })?;
+        crate::conv::str_to_string(r.bound(self.py))
+    }
+
+    /// See [`Object::get_type`].
+    pub fn get_type(self) -> Result<Object> {
+        // SAFETY: live object, GIL held; `Py_TYPE` is borrowed and gains a reference.
+        Ok(unsafe { Object::from_borrowed_ptr(self.py, ffi::Py_TYPE(self.as_ptr()).cast()) })
+    }
+
+    /// See [`Object::type_name`].
+    pub fn type_name(self) -> Result<String> {
+        // SAFETY: live object, GIL held.
+        Ok(unsafe { interp::symbols::type_name(ffi::Py_TYPE(self.as_ptr())) })
+    }
+
+    /// See [`Object::type_symbol`].
+    pub fn type_symbol(self) -> Result<std::sync::Arc<str>> {
+        // SAFETY: live object, GIL held for its interpreter.
+        Ok(unsafe { interp::symbols::type_symbol(ffi::Py_TYPE(self.as_ptr()), self.py.interpreter_key()) })
+    }
+
+    /// See [`Object::isinstance`].
+    pub fn isinstance(self, cls: &Object) -> Result<bool> {
+        let c = cls.bind(self.py)?;
+        // SAFETY: live objects, GIL held.
+        self.check_bool(unsafe { ffi::PyObject_IsInstance(self.as_ptr(), c.as_ptr()) })
+    }
+
+    /// See [`Object::is_callable`].
+    pub fn is_callable(self) -> Result<bool> {
+        // SAFETY: live object, GIL held.
+        Ok(unsafe { ffi::PyCallable_Check(self.as_ptr()) } != 0)
+    }
+
+    /// See [`Object::is_none`].
+    pub fn is_none(self) -> Result<bool> {
+        Ok(self.as_ptr() == ffi::Py_None())
+    }
+
+    /// See [`Object::is_truthy`].
+    pub fn is_truthy(self) -> Result<bool> {
+        // SAFETY: live object, GIL held.
+        self.check_bool(unsafe { ffi::PyObject_IsTrue(self.as_ptr()) })
+    }
+
+    /// See [`Object::eq_py`].
+    pub fn eq_py<O: ToPython>(self, other: O) -> Result<bool> {
+        let o = other.to_python(self.py)?;
+        // SAFETY: live objects, GIL held.
+        self.check_bool(unsafe { ffi::PyObject_RichCompareBool(self.as_ptr(), o.as_ptr(), ffi::Py_EQ) })
+    }
+
+    /// See [`Object::hash_py`].
+    pub fn hash_py(self) -> Result<isize> {
+        // SAFETY: live object, GIL held.
+        let h = unsafe { ffi::PyObject_Hash(self.as_ptr()) };
+        if h == -1 {
+            // SAFETY: -1 with an exception pending.
+            Err(unsafe { fetch(self.py) })
+        } else {
+            Ok(h)
+        }
+    }
+
+    /// See [`Object::dir`].
+    pub fn dir(self) -> Result<Vec<String>> {
+        // SAFETY: live object, GIL held.
+        let d = self.wrap(unsafe { ffi::PyObject_Dir(self.as_ptr()) })?;
+        d.bound(self.py).extract()
+    }
+
+    /// See [`Object::doc`].
+    pub fn doc(self) -> Result<Option<String>> {
+        let d = self.getattr("__doc__")?;
+        let d = d.bound(self.py);
+        // SAFETY: live object, GIL held.
+        if unsafe { ffi::PyUnicode_Check(d.as_ptr()) } { Ok(Some(crate::conv::str_to_string(d)?)) } else { Ok(None) }
+    }
+
+    /// See [`Object::att_type_map`].
+    pub fn att_type_map(self) -> Result<std::collections::BTreeMap<String, std::sync::Arc<str>>> {
+        let mut out = std::collections::BTreeMap::new();
+        for name in self.dir()? {
+            match self.getattr(&name) {
+                Ok(v) => {
+                    out.insert(name, v.bound(self.py).type_symbol()?);
+                }
+                Err(Error::Python(_)) | Err(Error::NoAttribute { .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(out)
+    }
+
+    /// See [`Object::iter`].
+    pub fn iter(self) -> Result<Object> {
+        // SAFETY: live object, GIL held.
+        self.wrap(unsafe { ffi::PyObject_GetIter(self.as_ptr()) })
+    }
+
+    /// See [`Object::extract`].
+    #[inline]
+    pub fn extract<T: FromPython>(self) -> Result<T> {
+        T::from_python(self)
+    }
+}
+
+impl fmt::Debug for Object {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.repr() {
+            Ok(s) => f.write_str(&s),
+            Err(e) => write!(f, "<object at {:p}: repr failed: {e}>", self.ptr),
+        }
+    }
+}
+
+impl fmt::Display for Object {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.str_() {
+            Ok(s) => f.write_str(&s),
+            Err(e) => write!(f, "<object at {:p}: str failed: {e}>", self.ptr),
+        }
+    }
+}
+
+impl fmt::Debug for Bound<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.repr() {
+            Ok(s) => f.write_str(&s),
+            Err(e) => write!(f, "<object at {:p}: repr failed: {e}>", self.ptr),
+        }
+    }
+}
+
+impl fmt::Display for Bound<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.str_() {
+            Ok(s) => f.write_str(&s),
+            Err(e) => write!(f, "<object at {:p}: str failed: {e}>", self.ptr),
+        }
+    }
+}
+
+impl PartialEq for Object {
+    fn eq(&self, other: &Self) -> bool {
+        self.ptr == other.ptr || self.with(|b| b.eq_py(other)).unwrap_or(false)
+    }
+}
+
+impl std::hash::Hash for Object {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        match self.hash_py() {
+            Ok(h) => h.hash(state),
+            // Unhashable objects (lists, dicts) all hash alike, which keeps `Hash`
+            // consistent with `==`.
+            Err(_) => isize::MIN.hash(state),
+        }
+    }
+}
+
+/// `==` is reflexive for handles on the same object (a NaN float compares equal to itself
+/// through the same handle), which is what `Eq` asks.
+impl Eq for Object {}

@@ -1,0 +1,257 @@
+//! Running code, modules and builtins.
+
+use std::ffi::CString;
+
+use libpython_interp::ffi;
+
+use crate::conv::ToPython;
+use crate::err::{Error, Result, fetch};
+use crate::gil::{Python, with_gil};
+use crate::object::Object;
+
+/// The globals and locals a snippet ran with ([`run_simple_string`]): live `dict`s.
+#[derive(Debug, Clone)]
+pub struct RunResult {
+    /// The globals (`__main__.__dict__`).
+    pub globals: crate::Dict,
+    /// The locals (the same dict at module level).
+    pub locals: crate::Dict,
+}
+
+/// What kind of code [`compile`] makes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Statements (`exec`).
+    Exec,
+    /// One expression (`eval`).
+    Eval,
+    /// One interactive statement (`single`): expression values are printed.
+    Single,
+}
+
+impl Mode {
+    fn start(self) -> std::ffi::c_int {
+        match self {
+            Mode::Exec => ffi::Py_file_input,
+            Mode::Eval => ffi::Py_eval_input,
+            Mode::Single => ffi::Py_single_input,
+        }
+    }
+}
+
+/// A compiled code object: compile once, run many times (clojure-py's "inject bytecode", done
+/// through Python's own compiler so it is always valid for the running version).
+#[derive(Debug, Clone)]
+pub struct Code {
+    code: Object,
+    mode: Mode,
+}
+
+impl Code {
+    /// The code object.
+    pub fn as_object(&self) -> &Object {
+        &self.code
+    }
+
+    /// Runs the code with `globals` (locals are the same dict) and returns the value of an
+    /// `Eval` expression, `None` otherwise.
+    ///
+    /// # Errors
+    /// The exception the code raised.
+    pub fn run(&self, globals: &crate::Dict) -> Result<Object> {
+        self.code.with(|c| {
+            let g = globals.as_object().bind(c.py())?;
+            // SAFETY: live code object and dict; GIL held.
+            unsafe { Object::from_owned_ptr_or_err(c.py(), ffi::PyEval_EvalCode(c.as_ptr(), g.as_ptr(), g.as_ptr())) }
+        })
+    }
+
+    /// The mode it was compiled in.
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+}
+
+impl<'py> Python<'py> {
+    /// `None`.
+    #[inline]
+    pub fn none(self) -> Object {
+        // SAFETY: `None` is a live object of every interpreter.
+        unsafe { Object::from_borrowed_ptr(self, ffi::Py_None()) }
+    }
+
+    /// `import name`.
+    ///
+    /// # Errors
+    /// `ModuleNotFoundError` and whatever the module raises while importing; [`Error::Nul`].
+    pub fn import(self, name: &str) -> Result<Object> {
+        let n = crate::conv::name_object(self, name, "module name")?;
+        // SAFETY: live str; GIL held.
+        unsafe { Object::from_owned_ptr_or_err(self, ffi::PyImport_Import(n.as_ptr())) }
+    }
+
+    /// The `builtins` module (clojure-py's `py/` namespace): `py.builtins()?.getattr("len")`.
+    pub fn builtins(self) -> Result<Object> {
+        self.import("builtins")
+    }
+
+    /// The module `name`, created empty if `sys.modules` lacks it (`PyImport_AddModule`).
+    pub fn add_module(self, name: &str) -> Result<Object> {
+        let c = c_string(name, "module name")?;
+        // SAFETY: NUL-terminated name; GIL held; the borrowed result gains a reference.
+        unsafe {
+            let m = ffi::PyImport_AddModule(c.as_ptr());
+            if m.is_null() {
+                return Err(fetch(self));
+            }
+            Ok(Object::from_borrowed_ptr(self, m))
+        }
+    }
+
+    /// The `__main__` module's dict.
+    pub fn main_dict(self) -> Result<crate::Dict> {
+        crate::Dict::try_from(self.add_module("__main__")?.bound(self).getattr("__dict__")?)
+    }
+
+    /// Compiles `source` (named `filename` in tracebacks).
+    ///
+    /// # Errors
+    /// `SyntaxError` with its text and caret, [`Error::Nul`].
+    pub fn compile(self, source: &str, filename: &str, mode: Mode) -> Result<Code> {
+        let src = c_string(source, "source code")?;
+        let file = c_string(filename, "file name")?;
+        // SAFETY: NUL-terminated strings; GIL held.
+        let code = unsafe { Object::from_owned_ptr_or_err(self, ffi::Py_CompileString(src.as_ptr(), file.as_ptr(), mode.start()))? };
+        Ok(Code { code, mode })
+    }
+
+    /// Evaluates one expression in a fresh namespace whose builtins are Python's.
+    pub fn eval(self, expr: &str) -> Result<Object> {
+        let globals = crate::Dict::new_in(self)?;
+        self.eval_in(expr, &globals)
+    }
+
+    /// Evaluates one expression with `globals`.
+    pub fn eval_in(self, expr: &str, globals: &crate::Dict) -> Result<Object> {
+        self.compile(expr, "<eval>", Mode::Eval)?.run(globals)
+    }
+
+    /// Runs statements with `globals`.
+    pub fn exec(self, code: &str, globals: &crate::Dict) -> Result<()> {
+        self.compile(code, "<string>", Mode::Exec)?.run(globals).map(drop)
+    }
+}
+
+fn c_string(s: &str, what: &'static str) -> Result<CString> {
+    CString::new(s).map_err(|_| Error::Nul { what, value: s.chars().take(80).collect() })
+}
+
+/// Runs `code` as statements in `__main__` and returns its globals and locals as live dicts
+/// (the seed's `run-simple-string`).
+///
+/// ```
+/// let r = libpython::run_simple_string("x = 40 + 2")?;
+/// let x: i64 = r.globals.get_as("x")?.unwrap();
+/// assert_eq!(x, 42);
+/// # Ok::<(), libpython::Error>(())
+/// ```
+///
+/// # Errors
+/// The exception, with Python's traceback text (a `SyntaxError` keeps the offending line
+/// and caret verbatim).
+pub fn run_simple_string(code: &str) -> Result<RunResult> {
+    with_gil(|py| {
+        let globals = py.main_dict()?;
+        py.compile(code, "<string>", Mode::Exec)?.run(&globals)?;
+        Ok(RunResult { locals: globals.clone(), globals })
+    })
+}
+
+/// Evaluates one expression (see [`Python::eval`]).
+pub fn eval(expr: &str) -> Result<Object> {
+    with_gil(|py| py.eval(expr))
+}
+
+/// Runs statements with `globals` (see [`Python::exec`]).
+pub fn exec(code: &str, globals: &crate::Dict) -> Result<()> {
+    with_gil(|py| py.exec(code, globals))
+}
+
+/// Compiles source once, to run many times (see [`Python::compile`]).
+pub fn compile(source: &str, filename: &str, mode: Mode) -> Result<Code> {
+    with_gil(|py| py.compile(source, filename, mode))
+}
+
+/// `import name` (the seed's `import-module`).
+///
+/// ```
+/// let math = libpython::import_module("math")?;
+/// let r: f64 = math.call_method("sqrt", (16.0,))?.extract()?;
+/// assert_eq!(r, 4.0);
+/// # Ok::<(), libpython::Error>(())
+/// ```
+pub fn import_module(name: &str) -> Result<Object> {
+    with_gil(|py| py.import(name))
+}
+
+/// The `builtins` module.
+pub fn builtins() -> Result<Object> {
+    with_gil(|py| py.builtins())
+}
+
+/// A builtin by name (`builtin("len")`): clojure-py's `py/len`.
+pub fn builtin(name: &str) -> Result<Object> {
+    with_gil(|py| py.builtins()?.bound(py).getattr(name))
+}
+
+/// `PyImport_AddModule` (the seed's `add-module`).
+pub fn add_module(name: &str) -> Result<Object> {
+    with_gil(|py| py.add_module(name))
+}
+
+/// A module's `__dict__` as a live dict (the seed's `module-dict`).
+pub fn module_dict(module: &Object) -> Result<crate::Dict> {
+    crate::Dict::try_from(module.getattr("__dict__")?)
+}
+
+/// Converts a Rust value into a Python object (the seed's `->python`).
+pub fn to_python<T: ToPython + ?Sized>(value: &T) -> Result<Object> {
+    with_gil(|py| value.to_python(py))
+}
+
+/// `from module import a, b`: binds each name to the module's attribute, as the seed's
+/// `from-import`.
+///
+/// ```
+/// libpython::from_import!(math: sqrt, pi);
+/// let r: f64 = sqrt.call((pi,))?.extract()?;
+/// assert!((r - std::f64::consts::PI.sqrt()).abs() < 1e-12);
+/// # Ok::<(), libpython::Error>(())
+/// ```
+#[macro_export]
+macro_rules! from_import {
+    ($($module:ident).+ : $($name:ident),+ $(,)?) => {
+        let __module = $crate::import_module(&$crate::__dotted(&[$(stringify!($module)),+]))?;
+        $( let $name = __module.getattr(stringify!($name))?; )+
+    };
+}
+
+/// `import module as alias` (the seed's `import-as`).
+///
+/// ```
+/// libpython::import_as!(os.path as osp);
+/// let j: String = osp.call_method("join", ("a", "b"))?.extract()?;
+/// assert_eq!(j, "a/b");
+/// # Ok::<(), libpython::Error>(())
+/// ```
+#[macro_export]
+macro_rules! import_as {
+    ($($module:ident).+ as $alias:ident) => {
+        let $alias = $crate::import_module(&$crate::__dotted(&[$(stringify!($module)),+]))?;
+    };
+}
+
+#[doc(hidden)]
+pub fn __dotted(parts: &[&str]) -> String {
+    parts.join(".")
+}
