@@ -1,1 +1,55 @@
+//! Helpers shared by the integration tests: choosing the Python under test and running a
+//! test in a fresh child process (for start-up, shutdown and per-version tests, which need a
+//! process of their own because a process can load only one libpython).
 
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// Set in a child process started by [`run_child`].
+pub const CHILD_ENV: &str = "LIBPYTHON_TEST_CHILD";
+
+/// Whether this process is a child started by [`run_child`].
+pub fn is_child() -> bool {
+    std::env::var_os(CHILD_ENV).is_some()
+}
+
+/// Runs the single test `name` of the current test binary in a new process with `env` added,
+/// and returns its output. The child runs with one test thread and output not captured.
+pub fn run_child(name: &str, env: &[(&str, &str)]) -> Output {
+    let exe = std::env::current_exe().expect("the test binary's path");
+    let mut cmd = Command::new(exe);
+    cmd.args([name, "--exact", "--nocapture", "--test-threads=1"]).env(CHILD_ENV, "1");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("the test binary runs")
+}
+
+/// Runs a child test and asserts it passed, printing its output if not.
+pub fn assert_child_passes(name: &str, env: &[(&str, &str)]) -> String {
+    let out = run_child(name, env);
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success() && text.contains("1 passed"), "child test {name} with {env:?} failed:\n{text}");
+    text
+}
+
+/// The pyenv interpreter of `version` (`"3.12"`); panics if the machine lacks it, because the
+/// suite requires every supported version.
+pub fn pyenv(version: &str) -> PathBuf {
+    libpython_interp::discovery::pyenv_python(version)
+        .unwrap_or_else(|| panic!("pyenv has no Python {version}: the suite needs 3.9 to 3.13 installed"))
+}
+
+/// The versions the suite runs per-version tests against.
+pub const VERSIONS: [&str; 5] = ["3.9", "3.10", "3.11", "3.12", "3.13"];
+
+/// The workspace's root directory.
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_owned()
+}
+
+/// Starts the Python under test (discovery defaults: `LIBPYTHON_PYTHON`, the active venv,
+/// `PATH`), once per process.
+pub fn python() {
+    libpython::initialize().expect("the Python under test starts");
+}

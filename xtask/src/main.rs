@@ -1,1 +1,63 @@
-fn main() {}
+//! `cargo xtask`: the workspace's automation.
+//!
+//! ```text
+//! cargo xtask demo           make the demo venv (numpy, matplotlib, pandas) once, run the tour
+//! cargo xtask test           make the test venv (numpy) once, run the whole suite against it
+//! cargo xtask test-matrix    run the suite against every Python of the machine
+//! ```
+
+use std::process::ExitCode;
+
+mod util;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some(cmd) = args.first() else {
+        eprintln!("{}", USAGE);
+        return ExitCode::from(2);
+    };
+    let rest = &args[1..];
+    let r = match cmd.as_str() {
+        "test" => test(rest),
+        "demo" => demo(rest),
+        "-h" | "--help" | "help" => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        other => Err(format!("unknown command {other:?}\n{USAGE}")),
+    };
+    match r {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+const USAGE: &str = "usage: cargo xtask <command>
+  demo           make the demo venv (numpy, matplotlib, pandas) once, then run the tour example
+  test           make the test venv (numpy) once, then run the whole test suite against it";
+
+/// The packages the test suite needs in the Python under test.
+pub const TEST_PACKAGES: &[&str] = &["numpy"];
+/// The packages the demo and examples need.
+pub const DEMO_PACKAGES: &[&str] = &["numpy", "matplotlib", "pandas"];
+
+fn test(rest: &[String]) -> Result<(), String> {
+    let base = util::base_python()?;
+    let venv = util::ensure_venv(&base, "test", TEST_PACKAGES)?;
+    util::step(&format!("running the test suite against {}", venv.python.display()));
+    let mut cmd = util::cargo();
+    cmd.args(["test", "--workspace"]).args(rest).env("LIBPYTHON_PYTHON", &venv.python);
+    util::run(&mut cmd)
+}
+
+fn demo(rest: &[String]) -> Result<(), String> {
+    let base = util::base_python()?;
+    let venv = util::ensure_venv(&base, "demo", DEMO_PACKAGES)?;
+    util::step("building and running the tour example");
+    let mut cmd = util::cargo();
+    cmd.args(["run", "--quiet", "--package", "libpython", "--example", "tour", "--"]).args(rest).env("LIBPYTHON_PYTHON", &venv.python);
+    util::run(&mut cmd)
+}

@@ -43,6 +43,7 @@ pub struct Request {
     library: Option<PathBuf>,
     executable: Option<PathBuf>,
     ignore_environment: bool,
+    environment: Option<std::collections::BTreeMap<String, std::ffi::OsString>>,
 }
 
 impl Request {
@@ -64,6 +65,20 @@ impl Request {
     pub fn ignore_environment(mut self, yes: bool) -> Self {
         self.ignore_environment = yes;
         self
+    }
+
+    /// Read environment variables (`LIBPYTHON_*`, `VIRTUAL_ENV`, `CONDA_PREFIX`, `PATH`) from
+    /// this map instead of the process environment.
+    pub fn environment(mut self, vars: impl IntoIterator<Item = (String, std::ffi::OsString)>) -> Self {
+        self.environment = Some(vars.into_iter().collect());
+        self
+    }
+
+    fn var(&self, name: &str) -> Option<std::ffi::OsString> {
+        match &self.environment {
+            Some(m) => m.get(name).cloned(),
+            None => std::env::var_os(name),
+        }
     }
 
     /// The explicit library, if any.
@@ -459,7 +474,11 @@ fn parse_probe(executable: &Path, out: &str) -> Option<PythonInfo> {
 
 /// Looks for `name` on `PATH`, like a shell would.
 pub fn which(name: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
+    which_in(std::env::var_os("PATH"), name)
+}
+
+fn which_in(path: Option<std::ffi::OsString>, name: &str) -> Option<PathBuf> {
+    let path = path?;
     std::env::split_paths(&path).map(|d| d.join(name)).find(|p| is_executable(p))
 }
 
@@ -481,9 +500,10 @@ pub fn pyenv_python(version: &str) -> Option<PathBuf> {
             let name = e.file_name().to_string_lossy().into_owned();
             let ok = name == version || name.starts_with(&format!("{version}."));
             let v = Version::parse(&name)?;
-            ok.then(|| (v, e.path().join("bin/python3")))
+            let bin = e.path().join("bin");
+            let exe = ["python3", "python"].iter().map(|n| bin.join(n)).find(|p| p.exists())?;
+            ok.then_some((v, exe))
         })
-        .filter(|(_, p)| p.exists())
         .collect();
     matches.sort();
     matches.pop().map(|(_, p)| p)
@@ -499,7 +519,7 @@ pub fn discover(req: &Request) -> Result<Found, DiscoveryError> {
         if req.ignore_environment {
             return None;
         }
-        std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from)
+        req.var(name).filter(|v| !v.is_empty()).map(PathBuf::from)
     };
 
     if let Some(lib) = &req.library {
@@ -525,7 +545,7 @@ pub fn discover(req: &Request) -> Result<Found, DiscoveryError> {
     }
     tried.push(Attempt { source: "CONDA_PREFIX", path: None, outcome: "not set".into() });
     for (source, name) in [("PATH python3", "python3"), ("PATH python", "python")] {
-        match which(name) {
+        match which_in(req.var("PATH"), name) {
             None => tried.push(Attempt { source, path: None, outcome: "not on PATH".into() }),
             Some(exe) => match from_executable(source, &exe, Vec::new()) {
                 Ok(mut found) => {

@@ -20,7 +20,7 @@ use crate::err::{Error, Result};
 ///
 /// ```compile_fail
 /// libpython::with_gil(|py| {
-///     std::thread::spawn(move || { let _ = py; });
+///     std::thread::spawn(move || drop(py));
 ///     Ok(())
 /// }).unwrap();
 /// ```

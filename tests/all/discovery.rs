@@ -1,0 +1,234 @@
+//! Finding Python: the order of the steps, venvs, conda, PATH, and every refusal.
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+
+use libpython_interp::discovery::{BuildKind, DiscoveryError, Request, discover, probe};
+use libpython_tests::{assert_child_passes, is_child, pyenv};
+
+fn env(pairs: &[(&str, &Path)]) -> Vec<(String, OsString)> {
+    pairs.iter().map(|(k, v)| (k.to_string(), v.as_os_str().to_owned())).collect()
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("libpython-tests-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// A directory holding `bin/python` (and `python3`) linked to a real interpreter.
+fn fake_prefix(name: &str, target: &Path) -> PathBuf {
+    let d = temp_dir(name);
+    std::fs::create_dir_all(d.join("bin")).unwrap();
+    std::os::unix::fs::symlink(target, d.join("bin/python")).unwrap();
+    std::os::unix::fs::symlink(target, d.join("bin/python3")).unwrap();
+    d
+}
+
+fn venv(name: &str, base: &Path) -> PathBuf {
+    let d = temp_dir(name);
+    let st = std::process::Command::new(base).args(["-m", "venv", "--without-pip"]).arg(d.join("v")).status().unwrap();
+    assert!(st.success());
+    d.join("v")
+}
+
+#[test]
+fn an_explicit_executable_is_probed() {
+    let exe = pyenv("3.12");
+    let found = discover(&Request::default().executable(&exe)).unwrap();
+    assert_eq!(found.source, "explicit executable");
+    let info = found.info.unwrap();
+    assert_eq!((info.version.major, info.version.minor), (3, 12));
+    assert_eq!(info.build, BuildKind::Release);
+    assert!(info.shared);
+    assert!(found.library.ends_with("libpython3.12.so.1.0"), "{:?}", found.library);
+    assert!(found.library.exists());
+    assert_eq!(found.program_name.as_deref(), Some(info.sys_executable.as_path()));
+}
+
+#[test]
+fn an_explicit_library_finds_its_interpreter_beside_it() {
+    let lib = discover(&Request::default().executable(pyenv("3.10"))).unwrap().library;
+    let found = discover(&Request::default().library(&lib).environment([])).unwrap();
+    assert_eq!(found.source, "explicit library");
+    assert_eq!(found.library, lib);
+    let name = found.program_name.expect("python3.10 lives in the prefix's bin/");
+    assert!(name.ends_with("bin/python3.10"), "{name:?}");
+}
+
+#[test]
+fn the_explicit_choice_wins_over_the_environment() {
+    let v = venv("order", &pyenv("3.11"));
+    let found = discover(&Request::default().executable(pyenv("3.9")).environment(env(&[("VIRTUAL_ENV", &v)]))).unwrap();
+    assert_eq!(found.source, "explicit executable");
+    assert!(found.library.ends_with("libpython3.9.so.1.0"));
+}
+
+#[test]
+fn environment_variables_name_a_library_or_an_executable() {
+    let lib = discover(&Request::default().executable(pyenv("3.13"))).unwrap().library;
+    let f = discover(&Request::default().environment(env(&[("LIBPYTHON_LIBRARY", &lib)]))).unwrap();
+    assert_eq!((f.source, f.library.clone()), ("LIBPYTHON_LIBRARY", lib.clone()));
+    let f = discover(&Request::default().environment(env(&[("LIBPYTHON_PYTHON", &pyenv("3.13"))]))).unwrap();
+    assert_eq!((f.source, f.library.clone()), ("LIBPYTHON_PYTHON", lib));
+    // The library variable comes first.
+    let lib9 = discover(&Request::default().executable(pyenv("3.9"))).unwrap().library;
+    let f = discover(&Request::default().environment(env(&[("LIBPYTHON_LIBRARY", &lib9), ("LIBPYTHON_PYTHON", &pyenv("3.13"))]))).unwrap();
+    assert_eq!(f.library, lib9);
+}
+
+#[test]
+fn an_active_venv_loads_its_base_library_with_the_venv_as_program() {
+    let v = venv("venv", &pyenv("3.11"));
+    let f = discover(&Request::default().environment(env(&[("VIRTUAL_ENV", &v), ("PATH", Path::new("/nonexistent"))]))).unwrap();
+    assert_eq!(f.source, "VIRTUAL_ENV");
+    assert!(f.library.ends_with("libpython3.11.so.1.0"));
+    let info = f.info.unwrap();
+    assert!(info.is_venv());
+    assert_eq!(info.prefix, v);
+    assert_eq!(f.program_name.unwrap(), v.join("bin/python"), "the venv's python is the program name");
+    let tried: Vec<&str> = f.tried.iter().map(|a| a.source).collect();
+    assert_eq!(tried, ["LIBPYTHON_LIBRARY", "LIBPYTHON_PYTHON"]);
+}
+
+#[test]
+fn an_active_conda_env_is_used() {
+    let c = fake_prefix("conda", &pyenv("3.12"));
+    let f = discover(&Request::default().environment(env(&[("CONDA_PREFIX", &c)]))).unwrap();
+    assert_eq!(f.source, "CONDA_PREFIX");
+    assert!(f.library.ends_with("libpython3.12.so.1.0"));
+}
+
+#[test]
+fn path_is_searched_for_python3_then_python() {
+    let d = fake_prefix("path", &pyenv("3.10"));
+    std::fs::remove_file(d.join("bin/python3")).unwrap();
+    let f = discover(&Request::default().environment(env(&[("PATH", &d.join("bin"))]))).unwrap();
+    assert_eq!(f.source, "PATH python");
+    assert!(f.library.ends_with("libpython3.10.so.1.0"));
+    let tried: Vec<String> = f.tried.iter().map(|a| a.to_string()).collect();
+    assert!(tried.iter().any(|t| t == "PATH python3: not on PATH"), "{tried:?}");
+}
+
+#[test]
+fn python_2_and_3_8_are_refused_naming_3_9() {
+    for (exe, v) in [(pyenv("2.7"), "2.7"), (pyenv("3.8"), "3.8")] {
+        let e = discover(&Request::default().executable(&exe)).unwrap_err();
+        assert!(matches!(e, DiscoveryError::Unsupported { .. }), "{e:?}");
+        let msg = e.to_string();
+        assert!(msg.contains(&format!("Python {v}")) && msg.contains("3.9 or newer"), "{msg}");
+    }
+    let lib = std::path::PathBuf::from("/tmp/libpython3.8.so.1.0");
+    let _ = std::fs::write(&lib, b"not really");
+    let e = discover(&Request::default().library(&lib)).unwrap_err();
+    assert!(e.to_string().contains("3.9 or newer"), "{e}");
+}
+
+#[test]
+fn an_interpreter_without_a_shared_library_is_refused_with_advice() {
+    let d = temp_dir("static");
+    let exe = d.join("python3");
+    std::fs::write(
+        &exe,
+        "#!/bin/sh\nprintf 'version=3.12.1\\nexecutable=%s\\nprefix=/opt/py\\nbase_prefix=/opt/py\\nlibdir=/opt/py/lib\\ninstsoname=\\nldlibrary=libpython3.12.a\\nmultiarch=\\nlibpl=\\nenable_shared=0\\ngil_disabled=\\ndebug=0\\n' \"$0\"\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&exe, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let e = discover(&Request::default().executable(&exe)).unwrap_err();
+    assert!(matches!(e, DiscoveryError::NoSharedLibrary { .. }), "{e:?}");
+    let msg = e.to_string();
+    assert!(msg.contains("--enable-shared") && msg.contains(&exe.display().to_string()), "{msg}");
+}
+
+#[test]
+fn missing_paths_are_named() {
+    let e = discover(&Request::default().executable("/no/such/python3")).unwrap_err();
+    assert!(e.to_string().contains("/no/such/python3") && e.to_string().contains("does not exist"), "{e}");
+    let e = discover(&Request::default().library("/no/such/libpython3.12.so")).unwrap_err();
+    assert!(e.to_string().contains("/no/such/libpython3.12.so"), "{e}");
+    let e = discover(&Request::default().environment(env(&[("VIRTUAL_ENV", Path::new("/no/such/venv"))]))).unwrap_err();
+    assert!(e.to_string().contains("/no/such/venv/bin/python") && e.to_string().contains("VIRTUAL_ENV"), "{e}");
+}
+
+#[test]
+fn something_that_is_not_python_is_refused() {
+    let e = discover(&Request::default().executable("/bin/false")).unwrap_err();
+    assert!(matches!(e, DiscoveryError::NotPython { .. }), "{e:?}");
+    assert!(e.to_string().contains("/bin/false"), "{e}");
+}
+
+#[test]
+fn nothing_found_lists_every_place_tried_in_order() {
+    let e = discover(&Request::default().environment(env(&[("PATH", Path::new("/nonexistent"))]))).unwrap_err();
+    assert!(matches!(e, DiscoveryError::NothingFound { .. }));
+    let tried: Vec<&str> = e.tried().iter().map(|a| a.source).collect();
+    assert_eq!(tried, ["LIBPYTHON_LIBRARY", "LIBPYTHON_PYTHON", "VIRTUAL_ENV", "CONDA_PREFIX", "PATH python3", "PATH python"]);
+    let msg = e.to_string();
+    assert!(msg.contains("no Python found") && msg.contains("PATH python3: not on PATH"), "{msg}");
+}
+
+#[test]
+fn the_probe_reports_prefixes_and_build() {
+    let info = probe(&pyenv("3.13")).unwrap();
+    assert_eq!(info.prefix, info.base_prefix);
+    assert!(!info.is_venv());
+    assert!(info.libdir.is_some());
+    assert_eq!(info.build, BuildKind::Release);
+}
+
+#[test]
+fn a_venv_starts_with_the_venv_as_prefix_and_a_real_executable() {
+    const VENV: &str = "LIBPYTHON_TEST_VENV";
+    if is_child() {
+        let v = std::env::var(VENV).unwrap();
+        libpython::Builder::new().executable(format!("{v}/bin/python")).initialize().unwrap();
+        let (prefix, base, exe): (String, String, String) =
+            libpython::eval("__import__('sys').prefix, __import__('sys').base_prefix, __import__('sys').executable").unwrap().extract().unwrap();
+        assert_eq!(prefix, v);
+        assert_ne!(base, v);
+        assert_eq!(exe, format!("{v}/bin/python"));
+        // Not the test binary: multiprocessing would re-run it.
+        assert!(!exe.contains("deps/all-"));
+        return;
+    }
+    let v = venv("startvenv", &pyenv("3.12"));
+    assert_child_passes("discovery::a_venv_starts_with_the_venv_as_prefix_and_a_real_executable", &[(VENV, v.to_str().unwrap())]);
+}
+
+#[test]
+fn start_up_installs_no_signal_handlers_and_releases_the_gil() {
+    if is_child() {
+        // SAFETY: reading the current SIGINT disposition into a zeroed struct.
+        let before = unsafe {
+            let mut old: libc_sigaction = std::mem::zeroed();
+            sigaction(2, std::ptr::null(), &mut old);
+            old.handler
+        };
+        libpython::initialize().unwrap();
+        // SAFETY: as above.
+        let after = unsafe {
+            let mut old: libc_sigaction = std::mem::zeroed();
+            sigaction(2, std::ptr::null(), &mut old);
+            old.handler
+        };
+        assert_eq!(before, after, "Python replaced the SIGINT handler");
+        // The GIL is free: another thread takes it while this one holds nothing.
+        let t = std::thread::spawn(|| libpython::eval("1 + 1").unwrap().extract::<i64>().unwrap());
+        assert_eq!(t.join().unwrap(), 2);
+        return;
+    }
+    assert_child_passes("discovery::start_up_installs_no_signal_handlers_and_releases_the_gil", &[]);
+}
+
+#[repr(C)]
+struct libc_sigaction {
+    handler: usize,
+    mask: [u64; 16],
+    flags: i32,
+    restorer: usize,
+}
+
+unsafe extern "C" {
+    fn sigaction(sig: i32, act: *const libc_sigaction, old: *mut libc_sigaction) -> i32;
+}
