@@ -5,3 +5,6 @@ mod coverage;
 mod discovery;
 mod ffi_load;
 mod no_link;
+mod arrays;
+mod serde;
+mod value;

@@ -21,6 +21,7 @@
 
 #![deny(missing_docs)]
 
+pub mod array;
 mod call;
 mod conv;
 mod err;
@@ -28,6 +29,8 @@ mod gil;
 mod object;
 mod run;
 mod views;
+pub mod value;
+mod serde_impl;
 
 pub use call::IntoArgs;
 pub use conv::{Bytes, FromPython, ToPython, string_lossy};

@@ -1,0 +1,1 @@
+//! Zero-copy arrays: the buffer protocol, numpy, ndarray, DLPack. (In progress.)

@@ -1,0 +1,1 @@
+//! serde support. (In progress.)

@@ -1,0 +1,1 @@
+//! The persistent `Value` model. (In progress.)
