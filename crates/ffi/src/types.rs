@@ -18,7 +18,7 @@ pub use pyo3_ffi::{
     ternaryfunc, binaryfunc, unaryfunc, inquiry, lenfunc, ssizeargfunc, ssizeobjargproc,
     objobjargproc, objobjproc, visitproc, traverseproc,
     // capsules, struct sequences, threads
-    PyCapsule_Destructor, PyStructSequence_Desc, PyStructSequence_Field, PyGILState_STATE,
+    PyMethodDefPointer, PyStructSequence_Desc, PyStructSequence_Field, PyGILState_STATE,
     PyThreadState, PyInterpreterState, PyFrameObject, PyCodeObject, PyLongObject,
     Py_UCS4,
     // constants
@@ -263,3 +263,7 @@ buf_flags! {
     /// `PyMemoryView_FromMemory`: writable memory.
     PyBUF_WRITE = 0x200;
 }
+
+/// A capsule's destructor (`PyCapsule_Destructor`): called with the capsule when it dies.
+/// Nullable, as in C (`None` is no destructor).
+pub type PyCapsule_Destructor = Option<unsafe extern "C" fn(capsule: *mut PyObject)>;

@@ -253,6 +253,12 @@ pub fn lookup(key: InterpKey) -> Option<Arc<InterpState>> {
     found.filter(|s| s.key == key)
 }
 
+/// The live interpreter for CPython's interpreter state `raw`, if we know it (the main
+/// interpreter and sub-interpreters made through this crate).
+pub fn interp_state_for_raw(raw: *mut ffi::PyInterpreterState) -> Option<Arc<InterpState>> {
+    lookup_raw(raw)
+}
+
 /// The live interpreter for CPython's interpreter state `raw`, if we know it.
 pub(crate) fn lookup_raw(raw: *mut ffi::PyInterpreterState) -> Option<Arc<InterpState>> {
     registry_read().by_raw.get(&(raw as usize)).cloned()
@@ -402,7 +408,11 @@ impl Interpreter {
         state.tstates.lock().unwrap_or_else(|e| e.into_inner()).push((std::thread::current().id(), RawPtr(tstate as usize)));
         gil::remember_tstate(&state, tstate);
         tracing::info!(target: "libpython::interp", interp = ?state.key, own_gil = config.own_gil, "sub-interpreter created");
-        Ok(Interpreter { state })
+        let interp = Interpreter { state };
+        if let Some(hook) = *CREATION_HOOK.read().unwrap_or_else(|e| e.into_inner()) {
+            with_interpreter(&interp, hook)?;
+        }
+        Ok(interp)
     }
 
     /// This interpreter's key.
@@ -541,4 +551,12 @@ pub fn ensure_bound_interpreter() -> Result<Interpreter> {
         }
     }
     Err(Error::NotBound)
+}
+
+static CREATION_HOOK: RwLock<Option<fn()>> = RwLock::new(None);
+
+/// Sets a function run in every new sub-interpreter right after its creation, with the
+/// calling thread bound to it (the public layer routes its output through Rust there).
+pub fn set_creation_hook(hook: fn()) {
+    *CREATION_HOOK.write().unwrap_or_else(|e| e.into_inner()) = Some(hook);
 }

@@ -25,8 +25,10 @@ pub mod array;
 mod call;
 mod conv;
 mod err;
+mod function;
 mod gil;
 mod object;
+mod output;
 mod run;
 mod views;
 pub mod value;
@@ -35,8 +37,10 @@ mod serde_impl;
 pub use call::IntoArgs;
 pub use conv::{Bytes, FromPython, ToPython, string_lossy};
 pub use err::{Error, PyErr, Result};
+pub use function::{Args, function, function_in};
 pub use gil::{Python, with_gil};
 pub use object::{Bound, Object};
+pub use output::{redirect_to_rust, set_stderr, set_stdout};
 pub use run::{
     Code, Mode, RunResult, __dotted, add_module, builtin, builtins, compile, eval, exec, import_module, module_dict,
     run_simple_string, to_python,
@@ -99,8 +103,12 @@ impl Builder {
     /// # Errors
     /// Discovery, load and start-up errors, each naming what was wrong.
     pub fn initialize(self) -> Result<()> {
+        let first = !interp::is_running();
         interp::initialize(&self.config)?;
-        let _ = self.no_io_redirect;
+        if first && !self.no_io_redirect {
+            interp::set_creation_hook(setup_interpreter);
+            redirect_to_rust()?;
+        }
         Ok(())
     }
 }
@@ -113,4 +121,12 @@ impl Builder {
 /// Discovery, load and start-up errors.
 pub fn initialize() -> Result<()> {
     Builder::new().initialize()
+}
+
+/// Runs in every sub-interpreter made after start-up, under its GIL: routes its output through
+/// Rust as the main interpreter's is.
+fn setup_interpreter() {
+    if let Err(e) = redirect_to_rust() {
+        tracing::warn!(target: "libpython::interp", error = %e, "could not route a sub-interpreter's output through Rust");
+    }
 }
