@@ -365,3 +365,33 @@ unsafe fn panic_class() -> *mut ffi::PyObject {
         }
     }
 }
+
+/// Calls `f` with the arguments of a classic `tp_call` (a tuple and an optional dict),
+/// arranged as vectorcall-style [`Args`].
+///
+/// # Safety
+/// The GIL is held; `args` is a tuple and `kwargs` NULL or a dict.
+pub(crate) unsafe fn with_tuple_args<R>(
+    py: Python<'_>,
+    args: *mut ffi::PyObject,
+    kwargs: *mut ffi::PyObject,
+    f: impl FnOnce(&Args<'_>) -> Result<R>,
+) -> Result<R> {
+    // SAFETY: see the function's contract; the borrowed items stay alive in `args` and
+    // `kwargs` for the call, and the keyword names tuple is owned here.
+    unsafe {
+        let n = ffi::PyTuple_Size(args) as usize;
+        let mut argv: Vec<*mut ffi::PyObject> = (0..n).map(|i| ffi::PyTuple_GetItem(args, i as ffi::Py_ssize_t)).collect();
+        let mut names = None;
+        if !kwargs.is_null() && ffi::PyDict_Size(kwargs) > 0 {
+            let keys = Object::from_owned_ptr_or_err(py, ffi::PyDict_Keys(kwargs))?;
+            let tuple = Object::from_owned_ptr_or_err(py, ffi::PySequence_Tuple(keys.as_ptr()))?;
+            for i in 0..ffi::PyTuple_Size(tuple.as_ptr()) {
+                argv.push(ffi::PyDict_GetItem(kwargs, ffi::PyTuple_GetItem(tuple.as_ptr(), i)));
+            }
+            names = Some(tuple);
+        }
+        let a = Args { py, args: argv.as_ptr(), nargs: n, kwnames: names.as_ref().map_or(std::ptr::null_mut(), Object::as_ptr) };
+        f(&a)
+    }
+}

@@ -22,6 +22,7 @@
 #![deny(missing_docs)]
 
 pub mod array;
+mod bridge;
 mod call;
 mod conv;
 mod err;
@@ -34,6 +35,7 @@ mod views;
 pub mod value;
 mod serde_impl;
 
+pub use bridge::{Bridge, ClassBuilder, MapBridge, MapLike, VecBridge, VecLike, bridge, bridge_in, bridged};
 pub use call::IntoArgs;
 pub use conv::{Bytes, FromPython, ToPython, string_lossy};
 pub use err::{Error, PyErr, Result};
