@@ -1,0 +1,699 @@
+//! DLPack: the C structs of the DLPack ABI (defined here, as `dlpack.h` 1.0 lays them out),
+//! importing any `__dlpack__` producer's tensor without a copy ([`DlTensor`]), and the
+//! `__dlpack__` / `__dlpack_device__` methods of the arrays this crate exports.
+//!
+//! The protocol: the producer's `__dlpack__()` returns a capsule named `"dltensor"` (or
+//! `"dltensor_versioned"` when the consumer passed `max_version=(1, 0)` and the producer
+//! supports it) holding a `DLManagedTensor`. The consumer renames the capsule
+//! `"used_dltensor"` (`"used_dltensor_versioned"`) and calls the tensor's deleter when done;
+//! the capsule's destructor calls the deleter only when the capsule was never consumed.
+//!
+//! ```
+//! use libpython::array::{DlTensor, dlpack};
+//! let a = libpython::eval("__import__('numpy').arange(6, dtype='float32').reshape(2, 3)")?;
+//! let t = DlTensor::from_object(&a)?;
+//! assert_eq!(t.device(), dlpack::DLDevice::CPU);
+//! assert_eq!(t.shape(), [2, 3]);
+//! let v = t.into_buffer::<f32>()?;
+//! assert_eq!(v.to_vec(), [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]);
+//! # Ok::<(), libpython::Error>(())
+//! ```
+
+use std::ffi::{CStr, c_void};
+use std::fmt;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::ptr::NonNull;
+
+use libpython_interp as interp;
+use libpython_interp::{InterpKey, ffi};
+
+use super::element::{Element, describe_dl, dl_code_of};
+use super::export::{owner_of, raise, raise_panic};
+use super::view::{Keeper, PyBuffer, PyBufferMut, RawView, c_strides, gil_for_release};
+use crate::conv::{ToPython, tname};
+use crate::err::{Error, Result, fetch, restore};
+use crate::gil::Python;
+use crate::object::{Bound, Object};
+
+/// `DLDeviceType`: where a tensor's memory lives.
+pub type DLDeviceType = i32;
+/// CPU memory.
+pub const KDL_CPU: DLDeviceType = 1;
+/// CUDA GPU memory.
+pub const KDL_CUDA: DLDeviceType = 2;
+/// Pinned CUDA host memory (CPU-accessible).
+pub const KDL_CUDA_HOST: DLDeviceType = 3;
+/// OpenCL memory.
+pub const KDL_OPENCL: DLDeviceType = 4;
+/// Vulkan memory.
+pub const KDL_VULKAN: DLDeviceType = 7;
+/// Metal memory.
+pub const KDL_METAL: DLDeviceType = 8;
+/// ROCm GPU memory.
+pub const KDL_ROCM: DLDeviceType = 10;
+/// Pinned ROCm host memory (CPU-accessible).
+pub const KDL_ROCM_HOST: DLDeviceType = 11;
+/// CUDA managed (unified) memory.
+pub const KDL_CUDA_MANAGED: DLDeviceType = 13;
+/// oneAPI memory.
+pub const KDL_ONEAPI: DLDeviceType = 14;
+
+/// A device: its type and index (`DLDevice`).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct DLDevice {
+    /// One of the `KDL_*` constants.
+    pub device_type: DLDeviceType,
+    /// The device's index (0 for the CPU).
+    pub device_id: i32,
+}
+
+impl DLDevice {
+    /// The CPU.
+    pub const CPU: DLDevice = DLDevice { device_type: KDL_CPU, device_id: 0 };
+
+    /// Whether the CPU can read the memory directly (CPU, pinned CUDA or ROCm host memory).
+    pub fn is_cpu_accessible(self) -> bool {
+        matches!(self.device_type, KDL_CPU | KDL_CUDA_HOST | KDL_ROCM_HOST)
+    }
+}
+
+/// An element type: kind code, bits per lane, lanes (`DLDataType`).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct DLDataType {
+    /// 0 int, 1 uint, 2 float, 3 opaque handle, 4 bfloat, 5 complex, 6 bool.
+    pub code: u8,
+    /// Bits of one lane.
+    pub bits: u8,
+    /// Lanes (1 for scalars).
+    pub lanes: u16,
+}
+
+impl DLDataType {
+    /// The data type of `T`.
+    pub fn of<T: Element>() -> DLDataType {
+        DLDataType { code: dl_code_of(T::KIND), bits: (std::mem::size_of::<T>() * 8) as u8, lanes: 1 }
+    }
+}
+
+impl fmt::Display for DLDataType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&describe_dl(self.code, self.bits, self.lanes))
+    }
+}
+
+/// A tensor: data, device, shape, strides (in elements) and type (`DLTensor`).
+#[repr(C)]
+#[derive(Debug)]
+pub struct DLTensor {
+    /// The data (add `byte_offset` for the first element).
+    pub data: *mut c_void,
+    /// Where the data lives.
+    pub device: DLDevice,
+    /// Number of dimensions.
+    pub ndim: i32,
+    /// The element type.
+    pub dtype: DLDataType,
+    /// `ndim` extents.
+    pub shape: *mut i64,
+    /// `ndim` strides in elements, or NULL for a compact row-major tensor.
+    pub strides: *mut i64,
+    /// Bytes from `data` to the first element.
+    pub byte_offset: u64,
+}
+
+/// A tensor with its owner's context and deleter (`DLManagedTensor`, the legacy ABI).
+#[repr(C)]
+#[derive(Debug)]
+pub struct DLManagedTensor {
+    /// The tensor.
+    pub dl_tensor: DLTensor,
+    /// The producer's context.
+    pub manager_ctx: *mut c_void,
+    /// Frees the tensor; called once by the consumer (or by the unconsumed capsule).
+    pub deleter: Option<unsafe extern "C" fn(*mut DLManagedTensor)>,
+}
+
+/// A DLPack ABI version (`DLPackVersion`).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DLPackVersion {
+    /// Major version (1).
+    pub major: u32,
+    /// Minor version.
+    pub minor: u32,
+}
+
+/// The flag of a read-only versioned tensor.
+pub const DLPACK_FLAG_BITMASK_READ_ONLY: u64 = 1 << 0;
+/// The flag of a versioned tensor the producer copied.
+pub const DLPACK_FLAG_BITMASK_IS_COPIED: u64 = 1 << 1;
+
+/// A versioned managed tensor (`DLManagedTensorVersioned`, DLPack 1.0).
+#[repr(C)]
+#[derive(Debug)]
+pub struct DLManagedTensorVersioned {
+    /// The ABI version.
+    pub version: DLPackVersion,
+    /// The producer's context.
+    pub manager_ctx: *mut c_void,
+    /// Frees the tensor.
+    pub deleter: Option<unsafe extern "C" fn(*mut DLManagedTensorVersioned)>,
+    /// `DLPACK_FLAG_BITMASK_*` bits.
+    pub flags: u64,
+    /// The tensor.
+    pub dl_tensor: DLTensor,
+}
+
+const DLTENSOR: &CStr = c"dltensor";
+const USED_DLTENSOR: &CStr = c"used_dltensor";
+const DLTENSOR_VERSIONED: &CStr = c"dltensor_versioned";
+const USED_DLTENSOR_VERSIONED: &CStr = c"used_dltensor_versioned";
+
+/// A DLPack tensor imported from Python without a copy: the consumed managed tensor of a
+/// producer's `__dlpack__` capsule (numpy, torch, jax, cupy, arrays this crate exports).
+///
+/// The memory may live on any device ([`device`](Self::device)); CPU-accessible memory can
+/// be viewed as typed data with [`into_buffer`](Self::into_buffer) and
+/// [`into_buffer_mut`](Self::into_buffer_mut). Dropping it (or the view made from it) calls
+/// the producer's deleter once, under the GIL of the producer's interpreter.
+///
+/// ```
+/// use libpython::array::DlTensor;
+/// let r = libpython::run_simple_string("import numpy as np\na = np.zeros((2, 2), dtype='int64')")?;
+/// let a = r.globals.get("a")?.unwrap();
+/// let mut v = DlTensor::from_object(&a)?.into_buffer_mut::<i64>()?;
+/// v.fill(3);
+/// drop(v);
+/// assert_eq!(a.call_method("sum", ())?.extract::<i64>()?, 12);
+/// # Ok::<(), libpython::Error>(())
+/// ```
+pub struct DlTensor {
+    managed: NonNull<c_void>,
+    versioned: bool,
+    key: InterpKey,
+}
+
+// SAFETY: DLPack allows the deleter to be called from any thread; this type calls it under
+// the producer's interpreter's GIL. The tensor struct is only read.
+unsafe impl Send for DlTensor {}
+// SAFETY: shared access only reads the tensor struct.
+unsafe impl Sync for DlTensor {}
+
+impl DlTensor {
+    /// Calls `obj.__dlpack__(max_version=(1, 0))` (or `obj.__dlpack__()` for producers that
+    /// do not take `max_version`) and consumes the capsule it returns.
+    ///
+    /// # Errors
+    /// [`Error::Type`] when `obj` has no `__dlpack__`; the producer's exception (numpy refuses
+    /// read-only arrays through the legacy protocol); as [`from_capsule`](Self::from_capsule).
+    pub fn from_object(obj: &Object) -> Result<Self> {
+        obj.with(Self::from_bound)
+    }
+
+    /// As [`from_object`](Self::from_object), under a GIL already held.
+    pub fn from_bound(obj: Bound<'_>) -> Result<Self> {
+        let py = obj.py();
+        let max_version = (1u32, 0u32);
+        let capsule = match obj.call_method_kw("__dlpack__", (), &[("max_version", &max_version)]) {
+            Ok(c) => c,
+            Err(Error::NoAttribute { .. }) => {
+                return Err(Error::type_error("a DLPack producer (an object with __dlpack__)", tname(obj)));
+            }
+            Err(Error::Python(e)) if e.type_name() == "TypeError" => obj.call_method("__dlpack__", ())?,
+            Err(e) => return Err(e),
+        };
+        Self::from_capsule(capsule.bound(py))
+    }
+
+    /// Consumes a DLPack capsule (`"dltensor"` or `"dltensor_versioned"`), renaming it
+    /// `"used_..."` so its destructor leaves the tensor to this value.
+    ///
+    /// # Errors
+    /// [`Error::Type`] for anything but an unconsumed DLPack capsule; [`Error::Conversion`]
+    /// for a versioned tensor of another major version (left unconsumed).
+    pub fn from_capsule(capsule: Bound<'_>) -> Result<Self> {
+        let py = capsule.py();
+        let cap = capsule.as_ptr();
+        // SAFETY: live object, GIL held.
+        if !unsafe { ffi::PyCapsule_CheckExact(cap) } {
+            return Err(Error::type_error("a DLPack capsule", tname(capsule)));
+        }
+        // SAFETY: a capsule, GIL held; the name (possibly NULL) is borrowed from it.
+        let name = unsafe { ffi::PyCapsule_GetName(cap) };
+        let name = if name.is_null() {
+            // SAFETY: GIL held; a NULL name sets no error, but clear defensively.
+            unsafe { ffi::PyErr_Clear() };
+            ""
+        } else {
+            // SAFETY: a NUL-terminated name owned by the capsule, read at once.
+            unsafe { CStr::from_ptr(name) }.to_str().unwrap_or("")
+        };
+        let (versioned, cname, used) = match name {
+            "dltensor" => (false, DLTENSOR, USED_DLTENSOR),
+            "dltensor_versioned" => (true, DLTENSOR_VERSIONED, USED_DLTENSOR_VERSIONED),
+            "used_dltensor" | "used_dltensor_versioned" => {
+                return Err(Error::Conversion("the DLPack capsule was already consumed (its name is \"used_...\")".into()));
+            }
+            other => return Err(Error::type_error("a DLPack capsule (named \"dltensor\")", format!("capsule named {other:?}"))),
+        };
+        // SAFETY: a capsule of that name, GIL held.
+        let p = unsafe { ffi::PyCapsule_GetPointer(cap, cname.as_ptr()) };
+        let Some(managed) = NonNull::new(p) else {
+            // SAFETY: NULL with an exception set (or a NULL pointer: report it).
+            return Err(unsafe { fetch(py) });
+        };
+        if versioned {
+            // SAFETY: a "dltensor_versioned" capsule holds a DLManagedTensorVersioned, whose
+            // version field is readable whatever its major version.
+            let v = unsafe { managed.cast::<DLManagedTensorVersioned>().as_ref().version };
+            if v.major != 1 {
+                return Err(Error::Conversion(format!(
+                    "the producer returned a DLPack {}.{} tensor; this crate reads major version 1",
+                    v.major, v.minor
+                )));
+            }
+        }
+        // SAFETY: a capsule, GIL held; the new name is static.
+        if unsafe { ffi::PyCapsule_SetName(cap, used.as_ptr()) } != 0 {
+            // SAFETY: an exception is set.
+            return Err(unsafe { fetch(py) });
+        }
+        Ok(DlTensor { managed, versioned, key: py.interpreter_key() })
+    }
+
+    fn tensor(&self) -> &DLTensor {
+        // SAFETY: the managed tensor is alive until our deleter call in `Drop`; both layouts
+        // hold a `DLTensor` at the field read.
+        unsafe {
+            if self.versioned {
+                &(*self.managed.cast::<DLManagedTensorVersioned>().as_ptr()).dl_tensor
+            } else {
+                &(*self.managed.cast::<DLManagedTensor>().as_ptr()).dl_tensor
+            }
+        }
+    }
+
+    /// Where the memory lives.
+    pub fn device(&self) -> DLDevice {
+        self.tensor().device
+    }
+
+    /// The element type.
+    pub fn dtype(&self) -> DLDataType {
+        self.tensor().dtype
+    }
+
+    /// Number of dimensions.
+    pub fn ndim(&self) -> usize {
+        usize::try_from(self.tensor().ndim).unwrap_or(0)
+    }
+
+    /// The extents.
+    pub fn shape(&self) -> &[i64] {
+        let t = self.tensor();
+        if t.shape.is_null() || self.ndim() == 0 {
+            return &[];
+        }
+        // SAFETY: `ndim` extents, alive as long as the managed tensor.
+        unsafe { std::slice::from_raw_parts(t.shape, self.ndim()) }
+    }
+
+    /// The strides in elements, or `None` for a compact row-major tensor.
+    pub fn strides(&self) -> Option<&[i64]> {
+        let t = self.tensor();
+        if t.strides.is_null() {
+            return None;
+        }
+        if self.ndim() == 0 {
+            return Some(&[]);
+        }
+        // SAFETY: `ndim` strides, alive as long as the managed tensor.
+        Some(unsafe { std::slice::from_raw_parts(t.strides, self.ndim()) })
+    }
+
+    /// The address of the first element (`data + byte_offset`), on the tensor's device.
+    pub fn data_ptr(&self) -> *mut c_void {
+        let t = self.tensor();
+        t.data.cast::<u8>().wrapping_add(t.byte_offset as usize).cast()
+    }
+
+    /// Whether the producer marked the memory read-only (versioned tensors only; a legacy
+    /// tensor carries no such flag, and producers such as numpy refuse to export read-only
+    /// memory that way).
+    pub fn is_readonly(&self) -> bool {
+        if !self.versioned {
+            return false;
+        }
+        // SAFETY: a live versioned managed tensor.
+        unsafe { self.managed.cast::<DLManagedTensorVersioned>().as_ref().flags & DLPACK_FLAG_BITMASK_READ_ONLY != 0 }
+    }
+
+    /// Whether the capsule was a versioned (DLPack 1.x) one.
+    pub fn is_versioned(&self) -> bool {
+        self.versioned
+    }
+
+    /// A read view of the tensor's elements.
+    ///
+    /// # Errors
+    /// [`Error::Conversion`] when the memory is not CPU-accessible, the element type is not
+    /// `T` (naming both), or the layout is unusable; the tensor is released then.
+    pub fn into_buffer<T: Element>(self) -> Result<PyBuffer<T>> {
+        self.into_raw::<T>(false).map(PyBuffer::from_raw)
+    }
+
+    /// A read-write view of the tensor's elements.
+    ///
+    /// # Errors
+    /// As [`into_buffer`](Self::into_buffer), and [`Error::Conversion`] for read-only tensors
+    /// or while another Rust view of the memory is alive.
+    pub fn into_buffer_mut<T: Element>(self) -> Result<PyBufferMut<T>> {
+        if self.is_readonly() {
+            return Err(Error::Conversion("the DLPack tensor is read-only: a mutable view (PyBufferMut) needs writable memory".into()));
+        }
+        self.into_raw::<T>(true).map(PyBufferMut::from_raw)
+    }
+
+    fn into_raw<T: Element>(self, exclusive: bool) -> Result<RawView> {
+        let device = self.device();
+        if !device.is_cpu_accessible() {
+            return Err(Error::Conversion(format!(
+                "the DLPack tensor lives on device type {} (id {}), not in CPU memory: only CPU memory can be viewed",
+                device.device_type, device.device_id
+            )));
+        }
+        let dtype = self.dtype();
+        if dtype != DLDataType::of::<T>() {
+            return Err(Error::Conversion(format!("the DLPack tensor holds {dtype} elements, not {}", T::NAME)));
+        }
+        let itemsize = std::mem::size_of::<T>();
+        let shape = self
+            .shape()
+            .iter()
+            .map(|&n| usize::try_from(n).map_err(|_| Error::Conversion(format!("the DLPack tensor has a negative extent {n}"))))
+            .collect::<Result<Box<[usize]>>>()?;
+        if shape.len() != self.ndim() {
+            return Err(Error::Conversion("the DLPack tensor has no shape".into()));
+        }
+        let strides: Box<[isize]> = match self.strides() {
+            None => c_strides(&shape, itemsize).into_boxed_slice(),
+            Some(s) => s
+                .iter()
+                .map(|&e| {
+                    isize::try_from(e)
+                        .ok()
+                        .and_then(|e| e.checked_mul(itemsize as isize))
+                        .ok_or_else(|| Error::Conversion(format!("the DLPack tensor's stride {e} is too large")))
+                })
+                .collect::<Result<_>>()?,
+        };
+        let ptr = self.data_ptr().cast::<u8>();
+        if ptr.is_null() && !shape.contains(&0) {
+            return Err(Error::Conversion("the DLPack tensor has no data".into()));
+        }
+        let readonly = self.is_readonly();
+        let format = T::format().to_string_lossy().into_owned();
+        RawView { ptr, shape, strides, itemsize, readonly, format, borrow: None, keeper: Keeper::Dl(self) }.finish::<T>(exclusive)
+    }
+}
+
+impl Drop for DlTensor {
+    fn drop(&mut self) {
+        // Without the producer's interpreter (finalized, ended) the tensor is left alone: its
+        // owner is gone or going, and calling into it could touch freed state.
+        let Some(guard) = gil_for_release(self.key) else { return };
+        // SAFETY: we consumed the capsule, so we own the managed tensor and call its deleter
+        // exactly once, under the producer's interpreter's GIL.
+        unsafe {
+            if self.versioned {
+                let m = self.managed.cast::<DLManagedTensorVersioned>().as_ptr();
+                if let Some(d) = (*m).deleter {
+                    d(m);
+                }
+            } else {
+                let m = self.managed.cast::<DLManagedTensor>().as_ptr();
+                if let Some(d) = (*m).deleter {
+                    d(m);
+                }
+            }
+        }
+        drop(guard);
+    }
+}
+
+impl fmt::Debug for DlTensor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DlTensor")
+            .field("device", &self.device())
+            .field("dtype", &self.dtype())
+            .field("shape", &self.shape())
+            .field("strides", &self.strides())
+            .field("versioned", &self.versioned)
+            .field("readonly", &self.is_readonly())
+            .finish()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Export: `__dlpack__` and `__dlpack_device__` of `libpython.RustArray`.
+
+/// What an exported tensor keeps alive: its shape and strides, and a reference to the
+/// exporting object (which owns the Rust storage).
+struct ExportCtx {
+    shape: Box<[i64]>,
+    strides: Box<[i64]>,
+    _keep: Object,
+}
+
+unsafe extern "C" fn legacy_deleter(m: *mut DLManagedTensor) {
+    // Dropping the context releases the exporter (queued if this thread lacks its GIL).
+    let _ = catch_unwind(AssertUnwindSafe(|| {
+        // SAFETY: `m` and its context were made by `export_capsule` with `Box::into_raw`, and
+        // DLPack calls the deleter once.
+        unsafe {
+            let m = Box::from_raw(m);
+            drop(Box::from_raw(m.manager_ctx.cast::<ExportCtx>()));
+        }
+    }));
+}
+
+unsafe extern "C" fn versioned_deleter(m: *mut DLManagedTensorVersioned) {
+    let _ = catch_unwind(AssertUnwindSafe(|| {
+        // SAFETY: as `legacy_deleter`.
+        unsafe {
+            let m = Box::from_raw(m);
+            drop(Box::from_raw(m.manager_ctx.cast::<ExportCtx>()));
+        }
+    }));
+}
+
+unsafe extern "C" fn legacy_capsule_destructor(cap: *mut ffi::PyObject) {
+    // SAFETY: CPython calls this with the GIL when the capsule dies. Only a capsule still
+    // named "dltensor" was never consumed; a consumer renamed it and owns the tensor.
+    unsafe {
+        if ffi::PyCapsule_IsValid(cap, DLTENSOR.as_ptr()) == 1 {
+            let m = ffi::PyCapsule_GetPointer(cap, DLTENSOR.as_ptr()).cast::<DLManagedTensor>();
+            if let Some(d) = m.as_ref().and_then(|m| m.deleter) {
+                d(m);
+            }
+        }
+    }
+}
+
+unsafe extern "C" fn versioned_capsule_destructor(cap: *mut ffi::PyObject) {
+    // SAFETY: as `legacy_capsule_destructor`, for the versioned name.
+    unsafe {
+        if ffi::PyCapsule_IsValid(cap, DLTENSOR_VERSIONED.as_ptr()) == 1 {
+            let m = ffi::PyCapsule_GetPointer(cap, DLTENSOR_VERSIONED.as_ptr()).cast::<DLManagedTensorVersioned>();
+            if let Some(d) = m.as_ref().and_then(|m| m.deleter) {
+                d(m);
+            }
+        }
+    }
+}
+
+/// `RustArray.__dlpack__(*, stream=None, max_version=None, dl_device=None, copy=None)`.
+pub(crate) unsafe extern "C" fn dunder_dlpack(slf: *mut ffi::PyObject, args: *mut ffi::PyObject, kwargs: *mut ffi::PyObject) -> *mut ffi::PyObject {
+    let r = catch_unwind(AssertUnwindSafe(|| {
+        // SAFETY: CPython calls methods with the GIL held.
+        let guard = unsafe { interp::gil::assume() };
+        // SAFETY: `guard` marks the GIL of the current interpreter held for this call.
+        let py = unsafe { Python::assume(guard.key()) };
+        // SAFETY: `slf` is our instance; `args` a tuple; `kwargs` NULL or a dict; GIL held.
+        let out = match unsafe { export_capsule(py, slf, args, kwargs) } {
+            Ok(o) => o.into_ptr(),
+            Err(Fail::Error(e)) => {
+                // SAFETY: GIL held.
+                unsafe { restore(py, e) };
+                std::ptr::null_mut()
+            }
+            Err(Fail::Raised) => std::ptr::null_mut(),
+        };
+        drop(guard);
+        out
+    }));
+    r.unwrap_or_else(|_| {
+        raise_panic("__dlpack__");
+        std::ptr::null_mut()
+    })
+}
+
+/// `RustArray.__dlpack_device__()`: `(1, 0)`, the CPU.
+pub(crate) unsafe extern "C" fn dunder_dlpack_device(_slf: *mut ffi::PyObject, _unused: *mut ffi::PyObject) -> *mut ffi::PyObject {
+    let r = catch_unwind(|| {
+        // SAFETY: CPython calls methods with the GIL held.
+        let guard = unsafe { interp::gil::assume() };
+        // SAFETY: as in `dunder_dlpack`.
+        let py = unsafe { Python::assume(guard.key()) };
+        let out = match (KDL_CPU, 0i32).to_python(py) {
+            Ok(o) => o.into_ptr(),
+            Err(e) => {
+                // SAFETY: GIL held.
+                unsafe { restore(py, e) };
+                std::ptr::null_mut()
+            }
+        };
+        drop(guard);
+        out
+    });
+    r.unwrap_or_else(|_| {
+        raise_panic("__dlpack_device__");
+        std::ptr::null_mut()
+    })
+}
+
+/// Builds the capsule for `__dlpack__`.
+///
+/// # Safety
+/// GIL held; `slf` is a `RustArray` instance; `args` a tuple; `kwargs` NULL or a dict.
+unsafe fn export_capsule(
+    py: Python<'_>,
+    slf: *mut ffi::PyObject,
+    args: *mut ffi::PyObject,
+    kwargs: *mut ffi::PyObject,
+) -> std::result::Result<Object, Fail> {
+    // SAFETY: reading data symbols of the loaded library.
+    let (type_error, buffer_error) = unsafe { (*ffi::data::PyExc_TypeError(), *ffi::data::PyExc_BufferError()) };
+    // SAFETY: `args` is the call's tuple, alive for the call.
+    let args = unsafe { Bound::from_borrowed_ptr(py, args) };
+    let nargs = args.len()?;
+    if nargs > 1 {
+        raise(type_error, "__dlpack__() takes at most 1 positional argument (stream)");
+        return Err(Fail::Raised);
+    }
+    let mut stream = if nargs == 1 { Some(args.get_item(0)?) } else { None };
+    let mut max_version = None;
+    let mut dl_device = None;
+    let mut copy = None;
+    if !kwargs.is_null() {
+        let mut pos: ffi::Py_ssize_t = 0;
+        let (mut k, mut v) = (std::ptr::null_mut(), std::ptr::null_mut());
+        // SAFETY: `kwargs` is a dict not mutated during the loop; borrowed keys and values
+        // gain references before use.
+        while unsafe { ffi::PyDict_Next(kwargs, &mut pos, &mut k, &mut v) } != 0 {
+            // SAFETY: live borrowed key and value of the dict; GIL held.
+            let (key, value) = unsafe { (Object::from_borrowed_ptr(py, k), Object::from_borrowed_ptr(py, v)) };
+            let name: String = key.bound(py).extract()?;
+            let slot = match name.as_str() {
+                "stream" => &mut stream,
+                "max_version" => &mut max_version,
+                "dl_device" => &mut dl_device,
+                "copy" => &mut copy,
+                other => {
+                    raise(type_error, &format!("__dlpack__() got an unexpected keyword argument {other:?}"));
+                    return Err(Fail::Raised);
+                }
+            };
+            *slot = Some(value);
+        }
+    }
+    let is_none = |o: &Option<Object>| o.as_ref().is_none_or(|o| o.as_ptr() == ffi::Py_None());
+    if !is_none(&stream) {
+        raise(buffer_error, "libpython.RustArray is CPU memory: __dlpack__ takes stream=None only");
+        return Err(Fail::Raised);
+    }
+    if !is_none(&dl_device) {
+        let d: (i32, i32) = dl_device.as_ref().map(|d| d.bound(py).extract()).transpose()?.unwrap_or((KDL_CPU, 0));
+        if d != (KDL_CPU, 0) {
+            raise(buffer_error, &format!("libpython.RustArray lives on the CPU and cannot be exported to device {d:?}"));
+            return Err(Fail::Raised);
+        }
+    }
+    if let Some(c) = &copy
+        && c.as_ptr() != ffi::Py_None()
+        && c.bound(py).is_truthy()?
+    {
+        raise(buffer_error, "libpython.RustArray exports its memory without copying: copy=True is not supported");
+        return Err(Fail::Raised);
+    }
+    let versioned = match &max_version {
+        Some(m) if m.as_ptr() != ffi::Py_None() => m.bound(py).extract::<(u32, u32)>()?.0 >= 1,
+        _ => false,
+    };
+    // SAFETY: `slf` is our instance (caller's contract); the owner lives while it does, and
+    // the context below keeps a reference to it.
+    let Some(owner) = (unsafe { owner_of(slf) }) else {
+        raise(buffer_error, "this libpython.RustArray holds no data");
+        return Err(Fail::Raised);
+    };
+    let size = owner.itemsize as i64;
+    let mut ctx = Box::new(ExportCtx {
+        shape: owner.shape.iter().map(|&n| n as i64).collect(),
+        strides: owner.strides.iter().map(|&s| s as i64 / size).collect(),
+        // SAFETY: `slf` is alive (the call holds it); the context owns the new reference.
+        _keep: unsafe { Object::from_borrowed_ptr(py, slf) },
+    });
+    let tensor = DLTensor {
+        data: owner.data.cast(),
+        device: DLDevice::CPU,
+        ndim: owner.ndim() as i32,
+        dtype: DLDataType { code: dl_code_of(owner.kind), bits: (owner.itemsize * 8) as u8, lanes: 1 },
+        shape: ctx.shape.as_mut_ptr(),
+        strides: ctx.strides.as_mut_ptr(),
+        byte_offset: 0,
+    };
+    let ctx = Box::into_raw(ctx).cast::<c_void>();
+    // SAFETY: the managed tensors and their contexts are fresh boxes handed to the capsule;
+    // if the capsule cannot be made, the deleter frees them at once. GIL held.
+    let capsule = unsafe {
+        if versioned {
+            let m = Box::into_raw(Box::new(DLManagedTensorVersioned {
+                version: DLPackVersion { major: 1, minor: 0 },
+                manager_ctx: ctx,
+                deleter: Some(versioned_deleter),
+                flags: 0,
+                dl_tensor: tensor,
+            }));
+            let c = ffi::PyCapsule_New(m.cast(), DLTENSOR_VERSIONED.as_ptr(), Some(versioned_capsule_destructor));
+            if c.is_null() {
+                versioned_deleter(m);
+            }
+            c
+        } else {
+            let m = Box::into_raw(Box::new(DLManagedTensor { dl_tensor: tensor, manager_ctx: ctx, deleter: Some(legacy_deleter) }));
+            let c = ffi::PyCapsule_New(m.cast(), DLTENSOR.as_ptr(), Some(legacy_capsule_destructor));
+            if c.is_null() {
+                legacy_deleter(m);
+            }
+            c
+        }
+    };
+    // SAFETY: a new reference or NULL with an exception set.
+    unsafe { Object::from_owned_ptr_or_err(py, capsule) }.map_err(Fail::Error)
+}
+
+/// Why building the capsule failed.
+enum Fail {
+    /// A Python exception is already set.
+    Raised,
+    /// An error to raise.
+    Error(Error),
+}
+
+impl From<Error> for Fail {
+    fn from(e: Error) -> Self {
+        Fail::Error(e)
+    }
+}

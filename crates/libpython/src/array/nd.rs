@@ -1,0 +1,201 @@
+//! `ndarray` interop (crate feature `ndarray`): views of Python memory as `ArrayView` /
+//! `ArrayViewMut` of any dimension (strided and reversed axes included), and owned `Array`s
+//! moved into Python without a copy.
+
+use ndarray::{Array, ArrayView, ArrayViewD, ArrayViewMut, ArrayViewMutD, Axis, Dimension, IxDyn, ShapeBuilder};
+
+use super::element::Element;
+use super::export::{Owner, RustArray, new_instance};
+use super::view::{PyBuffer, PyBufferMut, RawView};
+use crate::err::{Error, Result};
+use crate::gil::with_gil;
+use crate::object::Object;
+
+/// The view's layout as ndarray wants it: pointer to the lowest-address corner, non-negative
+/// element strides, and the axes to invert afterwards.
+struct NdLayout<T> {
+    ptr: *mut T,
+    shape: Vec<usize>,
+    strides: Vec<usize>,
+    inverted: Vec<usize>,
+}
+
+fn nd_layout<T: Element>(raw: &RawView, exclusive: bool) -> Result<NdLayout<T>> {
+    let size = std::mem::size_of::<T>() as isize;
+    let shape = raw.shape.to_vec();
+    if shape.contains(&0) {
+        return Ok(NdLayout { ptr: std::ptr::NonNull::dangling().as_ptr(), strides: vec![0; shape.len()], shape, inverted: vec![] });
+    }
+    let mut ptr = raw.ptr;
+    let mut strides = Vec::with_capacity(shape.len());
+    let mut inverted = Vec::new();
+    for (axis, (&n, &s)) in shape.iter().zip(raw.strides.iter()).enumerate() {
+        if n <= 1 {
+            strides.push(0);
+            continue;
+        }
+        if s % size != 0 {
+            return Err(Error::Conversion(format!(
+                "the buffer's stride of {s} bytes on axis {axis} is not a multiple of the size of {} ({size} bytes): ndarray cannot view it",
+                T::NAME
+            )));
+        }
+        if s == 0 && exclusive {
+            return Err(Error::Conversion(format!(
+                "axis {axis} has stride 0 (a broadcast array): a mutable ndarray view would alias its elements"
+            )));
+        }
+        if s < 0 {
+            // Start from the lowest address along this axis and reverse the axis afterwards.
+            ptr = ptr.wrapping_offset((n as isize - 1) * s);
+            inverted.push(axis);
+        }
+        strides.push((s.unsigned_abs()) / size as usize);
+    }
+    Ok(NdLayout { ptr: ptr.cast(), shape, strides, inverted })
+}
+
+impl<T: Element> PyBuffer<T> {
+    /// The elements as an `ndarray` view of dynamic dimension, in any layout the buffer
+    /// has (strided, transposed, reversed).
+    ///
+    /// ```
+    /// use libpython::array::PyBuffer;
+    /// let a = libpython::eval("__import__('numpy').arange(12).reshape(3, 4)[::-1, ::2]")?;
+    /// let v = PyBuffer::<i64>::from_object(&a)?;
+    /// let nd = v.as_array()?;
+    /// assert_eq!(nd.shape(), [3, 2]);
+    /// assert_eq!(nd[[0, 1]], 10);
+    /// # Ok::<(), libpython::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Conversion`] when a byte stride is not a multiple of the element size.
+    pub fn as_array(&self) -> Result<ArrayViewD<'_, T>> {
+        let l = nd_layout::<T>(&self.raw, false)?;
+        // SAFETY: the layout describes the view's elements (aligned, valid `T`s kept alive
+        // and not mutably borrowed by Rust while `self` is borrowed) from their lowest
+        // address with non-negative strides.
+        let mut v = unsafe { ArrayView::from_shape_ptr(IxDyn(&l.shape).strides(IxDyn(&l.strides)), l.ptr.cast_const()) };
+        for a in l.inverted {
+            v.invert_axis(Axis(a));
+        }
+        Ok(v)
+    }
+
+    /// As [`as_array`](Self::as_array), with a fixed dimension (`Ix1`, `Ix2`, ...).
+    ///
+    /// ```
+    /// use libpython::array::PyBuffer;
+    /// let a = libpython::eval("__import__('numpy').ones((2, 3), dtype='float32').T")?;
+    /// let v = PyBuffer::<f32>::from_object(&a)?;
+    /// let m = v.as_array_dim::<ndarray::Ix2>()?;
+    /// assert_eq!(m.dim(), (3, 2));
+    /// assert!(v.as_array_dim::<ndarray::Ix1>().is_err());
+    /// # Ok::<(), libpython::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`as_array`](Self::as_array), and [`Error::Conversion`] for another number of
+    /// dimensions.
+    pub fn as_array_dim<D: Dimension>(&self) -> Result<ArrayView<'_, T, D>> {
+        let ndim = self.ndim();
+        self.as_array()?.into_dimensionality::<D>().map_err(|e| dim_error::<D>(ndim, e))
+    }
+}
+
+impl<T: Element> PyBufferMut<T> {
+    /// The elements as a mutable `ndarray` view of dynamic dimension.
+    ///
+    /// ```
+    /// use libpython::array::PyBufferMut;
+    /// let r = libpython::run_simple_string("import numpy as np\na = np.zeros((2, 3))")?;
+    /// let a = r.globals.get("a")?.unwrap();
+    /// let mut v = PyBufferMut::<f64>::from_object(&a)?;
+    /// v.as_array_mut()?.row_mut(1).fill(2.0);
+    /// drop(v);
+    /// assert_eq!(a.call_method("sum", ())?.extract::<f64>()?, 6.0);
+    /// # Ok::<(), libpython::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`PyBuffer::as_array`], and for broadcast (stride 0) axes, whose elements would
+    /// alias.
+    pub fn as_array_mut(&mut self) -> Result<ArrayViewMutD<'_, T>> {
+        let l = nd_layout::<T>(&self.raw, true)?;
+        // SAFETY: as `as_array`; this view is the only Rust view of the memory (exclusive
+        // borrow registered), borrowed mutably through `&mut self`, and no two indices share
+        // an element (no stride 0 on an axis longer than 1).
+        let mut v = unsafe { ArrayViewMut::from_shape_ptr(IxDyn(&l.shape).strides(IxDyn(&l.strides)), l.ptr) };
+        for a in l.inverted {
+            v.invert_axis(Axis(a));
+        }
+        Ok(v)
+    }
+
+    /// As [`as_array_mut`](Self::as_array_mut), with a fixed dimension.
+    ///
+    /// # Errors
+    /// As [`as_array_mut`](Self::as_array_mut), and for another number of dimensions.
+    pub fn as_array_mut_dim<D: Dimension>(&mut self) -> Result<ArrayViewMut<'_, T, D>> {
+        let ndim = self.ndim();
+        self.as_array_mut()?.into_dimensionality::<D>().map_err(|e| dim_error::<D>(ndim, e))
+    }
+}
+
+fn dim_error<D: Dimension>(ndim: usize, e: ndarray::ShapeError) -> Error {
+    let want = D::NDIM.map_or("a dynamic number of".to_owned(), |n| n.to_string());
+    Error::Conversion(format!("the buffer has {ndim} dimension(s), not {want} ({e})"))
+}
+
+impl<T: Element> RustArray<T> {
+    /// Moves an owned `ndarray` array into Python without a copy, in whatever layout it has
+    /// (standard, Fortran, sliced with steps, reversed axes).
+    ///
+    /// ```
+    /// use libpython::array::RustArray;
+    /// let a = ndarray::Array::from_shape_fn((2, 3), |(i, j)| (10 * i + j) as i32).reversed_axes();
+    /// let x = RustArray::from_ndarray(a)?;
+    /// let np = x.to_numpy()?;
+    /// assert_eq!(np.getattr("shape")?.extract::<(usize, usize)>()?, (3, 2));
+    /// assert_eq!(np.get_item((2, 1))?.extract::<i32>()?, 12);
+    /// # Ok::<(), libpython::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// Start-up and interpreter errors; arrays of more than 64 dimensions.
+    pub fn from_ndarray<D: Dimension + 'static>(array: Array<T, D>) -> Result<Self> {
+        let shape: Box<[usize]> = array.shape().into();
+        let obj = with_gil(|py| new_instance(py, owner_from_ndarray(array)?))?;
+        Ok(RustArray::from_parts(obj, shape))
+    }
+}
+
+fn owner_from_ndarray<T: Element, D: Dimension + 'static>(array: Array<T, D>) -> Result<Owner> {
+    let size = std::mem::size_of::<T>();
+    let shape = array.shape().to_vec();
+    let strides: Vec<isize> = array.strides().iter().map(|&s| s * size as isize).collect();
+    let raw: *mut Array<T, D> = Box::into_raw(Box::new(array));
+    // SAFETY: `raw` is a fresh unique allocation; the data pointer is taken once and the array
+    // is not used again until the owner drops it.
+    let data = unsafe { (*raw).as_mut_ptr() };
+    // SAFETY: the array owns its elements at `data` with that shape and those strides, alive
+    // and untouched until dropped.
+    unsafe { Owner::new(raw as *mut dyn Send, data.cast(), &shape, &strides, size, T::KIND) }
+}
+
+/// Moves an owned `ndarray` array into Python and returns `numpy.asarray` of it: a numpy
+/// array viewing the Rust memory, which is dropped after the last Python view is gone.
+///
+/// ```
+/// let a = ndarray::Array::linspace(0.0, 1.0, 5);
+/// let np = libpython::array::to_numpy(a)?;
+/// assert_eq!(np.call_method("tolist", ())?.extract::<Vec<f64>>()?, [0.0, 0.25, 0.5, 0.75, 1.0]);
+/// # Ok::<(), libpython::Error>(())
+/// ```
+///
+/// # Errors
+/// `ModuleNotFoundError` without numpy; as [`RustArray::from_ndarray`].
+pub fn to_numpy<T: Element, D: Dimension + 'static>(array: Array<T, D>) -> Result<Object> {
+    RustArray::from_ndarray(array)?.to_numpy()
+}

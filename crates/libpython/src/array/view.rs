@@ -1,0 +1,623 @@
+//! Typed views of memory Python shares with Rust: [`PyBuffer`] (read) and [`PyBufferMut`]
+//! (read and write), made from the buffer protocol or a DLPack tensor.
+
+use std::ffi::CStr;
+use std::fmt;
+use std::marker::PhantomData;
+use std::ops::Deref;
+
+use libpython_interp as interp;
+use libpython_interp::{GilGuard, InterpKey, ffi};
+
+use super::borrow::{self, Borrow};
+use super::dlpack::DlTensor;
+use super::element::{Element, ScalarKind, check_format};
+use crate::conv::tname;
+use crate::err::{Error, Result, fetch};
+use crate::object::{Bound, Object};
+
+/// Takes the GIL of interpreter `key` to release something of it from a `Drop`: nested when
+/// the thread holds it, switching from another interpreter when it holds that one. `None` when
+/// the interpreter or its runtime is gone (whatever was held died with it).
+pub(crate) fn gil_for_release(key: InterpKey) -> Option<GilGuard> {
+    if interp::gil::holds(key.to_bits()) {
+        return Some(interp::gil::acquire_interp_nested(key));
+    }
+    if key.generation() != interp::generation() || !interp::is_running() {
+        return None;
+    }
+    let state = interp::lookup(key)?;
+    interp::gil::acquire_interp(&state).ok()
+}
+
+/// A `Py_buffer` filled by `PyObject_GetBuffer`, released with `PyBuffer_Release` under its
+/// interpreter's GIL on drop. Boxed: exporters may point `shape` and `strides` into it.
+pub(crate) struct HeldBuffer {
+    view: Box<ffi::Py_buffer>,
+    key: InterpKey,
+}
+
+// SAFETY: the buffer is only handed back to CPython (released) under its interpreter's GIL,
+// which `Drop` acquires on whatever thread it runs; the memory it describes is shared
+// under the rules of the view types.
+unsafe impl Send for HeldBuffer {}
+// SAFETY: shared access only reads the plain fields.
+unsafe impl Sync for HeldBuffer {}
+
+impl Drop for HeldBuffer {
+    fn drop(&mut self) {
+        // Without the interpreter (finalized or ended) the exporter is gone: forget the view.
+        if let Some(guard) = gil_for_release(self.key) {
+            // SAFETY: the view was filled by a successful `PyObject_GetBuffer` of this
+            // interpreter and is released once, with its GIL held (`guard`).
+            unsafe { ffi::PyBuffer_Release(&mut *self.view) };
+            drop(guard);
+        }
+    }
+}
+
+/// What keeps a view's memory alive (held for its `Drop`, never read).
+#[allow(dead_code)]
+pub(crate) enum Keeper {
+    /// A buffer-protocol export.
+    Buffer(HeldBuffer),
+    /// A consumed DLPack tensor.
+    Dl(DlTensor),
+}
+
+/// An untyped view: where the elements are, their layout, and what keeps them alive.
+pub(crate) struct RawView {
+    pub(crate) ptr: *mut u8,
+    pub(crate) shape: Box<[usize]>,
+    /// Byte strides.
+    pub(crate) strides: Box<[isize]>,
+    pub(crate) itemsize: usize,
+    pub(crate) readonly: bool,
+    pub(crate) format: String,
+    /// Dropped before `keeper` (field order).
+    pub(crate) borrow: Option<Borrow>,
+    /// Released last, when the view is dropped.
+    #[allow(dead_code)]
+    pub(crate) keeper: Keeper,
+}
+
+impl RawView {
+    /// Checks alignment and validity of the elements for `T`, registers the borrow and, for
+    /// `bool`, checks every byte is 0 or 1.
+    pub(crate) fn finish<T: Element>(mut self, exclusive: bool) -> Result<Self> {
+        let align = std::mem::align_of::<T>();
+        let empty = self.shape.contains(&0);
+        if !empty {
+            if (self.ptr as usize) % align != 0 {
+                return Err(Error::Conversion(format!(
+                    "the buffer's data at {:p} is not aligned for {} ({align} bytes): copy it first (numpy: np.ascontiguousarray)",
+                    self.ptr,
+                    T::NAME
+                )));
+            }
+            for (axis, (&n, &s)) in self.shape.iter().zip(self.strides.iter()).enumerate() {
+                if n > 1 && s.unsigned_abs() % align != 0 {
+                    return Err(Error::Conversion(format!(
+                        "the buffer's stride of {s} bytes on axis {axis} is not a multiple of the alignment of {} ({align} bytes)",
+                        T::NAME
+                    )));
+                }
+            }
+        }
+        let range = borrow::byte_range(self.ptr, &self.shape, &self.strides, self.itemsize);
+        self.borrow = borrow::acquire(range, exclusive)?;
+        if T::KIND == ScalarKind::Bool {
+            let mut bad = None;
+            for_each_offset(&self.shape, &self.strides, |off| {
+                // SAFETY: the offset is inside the view (shape and strides describe it), the
+                // memory is readable and borrowed by this view; a byte read is always valid.
+                let b = unsafe { self.ptr.offset(off).read() };
+                if b > 1 && bad.is_none() {
+                    bad = Some(b);
+                }
+            });
+            if let Some(b) = bad {
+                return Err(Error::Conversion(format!(
+                    "the buffer's bool elements include the byte {b}, which is not a valid Rust bool (0 or 1)"
+                )));
+            }
+        }
+        Ok(self)
+    }
+
+    fn len(&self) -> usize {
+        self.shape.iter().product()
+    }
+
+    fn is_c_contiguous(&self) -> bool {
+        contiguous(&self.shape, &self.strides, self.itemsize, self.shape.len(), |i| self.shape.len() - 1 - i)
+    }
+
+    fn is_f_contiguous(&self) -> bool {
+        contiguous(&self.shape, &self.strides, self.itemsize, self.shape.len(), |i| i)
+    }
+
+    /// Byte offset of `index`, if it is inside the shape.
+    fn offset(&self, index: &[usize]) -> Option<isize> {
+        if index.len() != self.shape.len() {
+            return None;
+        }
+        let mut off = 0isize;
+        for ((&i, &n), &s) in index.iter().zip(self.shape.iter()).zip(self.strides.iter()) {
+            if i >= n {
+                return None;
+            }
+            off += i as isize * s;
+        }
+        Some(off)
+    }
+}
+
+/// Whether the layout is contiguous with axes visited in the order `axis(0), axis(1), ...`
+/// from the fastest-varying one.
+fn contiguous(shape: &[usize], strides: &[isize], itemsize: usize, ndim: usize, axis: impl Fn(usize) -> usize) -> bool {
+    if shape.contains(&0) {
+        return true;
+    }
+    let mut expected = itemsize as isize;
+    for i in 0..ndim {
+        let a = axis(i);
+        if shape[a] != 1 && strides[a] != expected {
+            return false;
+        }
+        expected *= shape[a] as isize;
+    }
+    true
+}
+
+/// Calls `f` with the byte offset of every element, in C (row-major) order.
+pub(crate) fn for_each_offset(shape: &[usize], strides: &[isize], mut f: impl FnMut(isize)) {
+    if shape.contains(&0) {
+        return;
+    }
+    let nd = shape.len();
+    let mut idx = vec![0usize; nd];
+    let mut off = 0isize;
+    loop {
+        f(off);
+        let mut d = nd;
+        loop {
+            if d == 0 {
+                return;
+            }
+            d -= 1;
+            idx[d] += 1;
+            off += strides[d];
+            if idx[d] < shape[d] {
+                break;
+            }
+            off -= strides[d] * shape[d] as isize;
+            idx[d] = 0;
+        }
+    }
+}
+
+/// C-contiguous byte strides of `shape`.
+pub(crate) fn c_strides(shape: &[usize], itemsize: usize) -> Vec<isize> {
+    let mut strides = vec![0isize; shape.len()];
+    let mut acc = itemsize as isize;
+    for (s, &n) in strides.iter_mut().zip(shape).rev() {
+        *s = acc;
+        acc = acc.saturating_mul(n.max(1) as isize);
+    }
+    strides
+}
+
+/// Whether `obj` gives a read-only buffer (after a writable request failed).
+fn is_readonly_buffer(obj: Bound<'_>) -> bool {
+    let mut view = Box::new(ffi::Py_buffer::zeroed());
+    // SAFETY: live object, GIL held; a successful request is released at once.
+    unsafe {
+        if ffi::PyObject_GetBuffer(obj.as_ptr(), &mut *view, ffi::PyBUF_RECORDS_RO) < 0 {
+            ffi::PyErr_Clear();
+            return false;
+        }
+        let readonly = view.readonly != 0;
+        ffi::PyBuffer_Release(&mut *view);
+        readonly
+    }
+}
+
+/// Gets a buffer of `obj`, writable or not, with strides and format, and checks it holds `T`s.
+fn acquire_buffer<T: Element>(obj: Bound<'_>, writable: bool) -> Result<RawView> {
+    let py = obj.py();
+    // SAFETY: live object, GIL held.
+    if unsafe { ffi::PyObject_CheckBuffer(obj.as_ptr()) } == 0 {
+        return Err(Error::type_error(
+            "an object with the buffer protocol (a numpy array, bytes, bytearray, memoryview or array.array)",
+            tname(obj),
+        ));
+    }
+    let mut view = Box::new(ffi::Py_buffer::zeroed());
+    let flags = ffi::PyBUF_RECORDS_RO | if writable { ffi::PyBUF_WRITABLE } else { 0 };
+    // SAFETY: live object, GIL held; `view` is a zeroed, boxed (so never moved) Py_buffer.
+    if unsafe { ffi::PyObject_GetBuffer(obj.as_ptr(), &mut *view, flags) } < 0 {
+        // SAFETY: -1 with an exception pending; GIL held.
+        let err = unsafe { fetch(py) };
+        // Exporters word a refused writable request differently (BufferError, numpy's
+        // ValueError): if a read-only view would be given, say so plainly.
+        if writable && is_readonly_buffer(obj) {
+            return Err(Error::Conversion(format!(
+                "the {} buffer is read-only: a mutable view (PyBufferMut) needs a writable buffer ({err})",
+                tname(obj)
+            )));
+        }
+        return Err(err);
+    }
+    // From here on, every early return releases the view.
+    let held = HeldBuffer { view, key: py.interpreter_key() };
+    let v = &*held.view;
+    if !v.suboffsets.is_null() {
+        return Err(Error::Conversion(format!("the {} buffer uses suboffsets (PIL-style indirection), which views do not support", tname(obj))));
+    }
+    let ndim = usize::try_from(v.ndim).map_err(|_| Error::Conversion(format!("the {} buffer has {} dimensions", tname(obj), v.ndim)))?;
+    let itemsize = usize::try_from(v.itemsize).unwrap_or(0);
+    let format = if v.format.is_null() {
+        "B".to_owned()
+    } else {
+        // SAFETY: a non-NULL format is a NUL-terminated string owned by the exporter, valid
+        // while the view is held.
+        unsafe { CStr::from_ptr(v.format) }.to_string_lossy().into_owned()
+    };
+    check_format::<T>(&format, itemsize)?;
+    let shape: Box<[usize]> = if ndim == 0 {
+        Box::new([])
+    } else if v.shape.is_null() {
+        // A plain contiguous buffer of `len` bytes.
+        Box::new([usize::try_from(v.len).unwrap_or(0) / itemsize.max(1)])
+    } else {
+        // SAFETY: with PyBUF_ND the exporter gives `ndim` extents, valid while the view is held.
+        unsafe { std::slice::from_raw_parts(v.shape, ndim) }.iter().map(|&n| usize::try_from(n).unwrap_or(0)).collect()
+    };
+    let strides: Box<[isize]> = if v.strides.is_null() || shape.len() != ndim {
+        c_strides(&shape, itemsize).into_boxed_slice()
+    } else {
+        // SAFETY: with PyBUF_STRIDES the exporter gives `ndim` strides, valid while held.
+        unsafe { std::slice::from_raw_parts(v.strides, ndim) }.to_vec().into_boxed_slice()
+    };
+    let readonly = v.readonly != 0;
+    if writable && readonly {
+        return Err(Error::Conversion(format!("the {} buffer is read-only: a mutable view (PyBufferMut) needs a writable buffer", tname(obj))));
+    }
+    let ptr = v.buf.cast::<u8>();
+    RawView { ptr, shape, strides, itemsize, readonly, format, borrow: None, keeper: Keeper::Buffer(held) }.finish::<T>(writable)
+}
+
+/// A read-only, typed, zero-copy view of memory Python shares: any object with the buffer
+/// protocol (numpy arrays, `bytes`, `bytearray`, `memoryview`, `array.array`, arrays this
+/// crate exports) or a DLPack tensor ([`DlTensor`](super::DlTensor)).
+///
+/// The element type is checked against the buffer's format when the view is made; shape and
+/// (byte) strides describe N-dimensional, strided and negatively strided layouts;
+/// [`as_slice`](Self::as_slice) is the fast path for contiguous ones. While it lives, no
+/// [`PyBufferMut`] of the same memory can be made (see [the module docs](super)). Dropping it
+/// releases the buffer under its interpreter's GIL, from any thread.
+///
+/// ```
+/// use libpython::array::PyBuffer;
+/// let a = libpython::eval("__import__('numpy').arange(6.0).reshape(2, 3)")?;
+/// let v = PyBuffer::<f64>::from_object(&a)?;
+/// assert_eq!(v.shape(), [2, 3]);
+/// assert_eq!(v.as_slice()?, [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]);
+/// assert_eq!(v.get(&[1, 2]), Some(&5.0));
+///
+/// // The element type must match: this array holds f64.
+/// let err = PyBuffer::<i32>::from_object(&a).unwrap_err();
+/// assert!(err.to_string().contains("f64") && err.to_string().contains("i32"));
+/// # Ok::<(), libpython::Error>(())
+/// ```
+pub struct PyBuffer<T: Element> {
+    pub(crate) raw: RawView,
+    _t: PhantomData<T>,
+}
+
+// SAFETY: the view hands out `&T` only (T: Sync), and its buffer is released under the GIL of
+// its interpreter from whatever thread drops it (`HeldBuffer`, `DlTensor`).
+unsafe impl<T: Element> Send for PyBuffer<T> {}
+// SAFETY: as above; shared access only reads.
+unsafe impl<T: Element> Sync for PyBuffer<T> {}
+
+/// A read-write, typed, zero-copy view: as [`PyBuffer`] (which it dereferences to), and the
+/// only Rust view of its memory while it lives. Made with `PyBUF_WRITABLE`, so read-only
+/// buffers (`bytes`, numpy arrays with `writeable=False`) are refused.
+///
+/// ```
+/// use libpython::array::PyBufferMut;
+/// let r = libpython::run_simple_string("import numpy as np\na = np.zeros(4)")?;
+/// let a = r.globals.get("a")?.unwrap();
+/// let mut v = PyBufferMut::<f64>::from_object(&a)?;
+/// v.as_slice_mut()?.copy_from_slice(&[1.0, 2.0, 3.0, 4.0]);
+/// // A second mutable view of the same memory is refused while `v` lives.
+/// assert!(PyBufferMut::<f64>::from_object(&a).is_err());
+/// drop(v);
+/// assert_eq!(a.call_method("sum", ())?.extract::<f64>()?, 10.0);
+///
+/// // `bytes` is read-only.
+/// let b = libpython::eval("b'abc'")?;
+/// assert!(PyBufferMut::<u8>::from_object(&b).unwrap_err().to_string().contains("read-only"));
+/// # Ok::<(), libpython::Error>(())
+/// ```
+pub struct PyBufferMut<T: Element> {
+    inner: PyBuffer<T>,
+}
+
+// SAFETY: as for `PyBuffer`: `&mut T` is handed out through `&mut self` only (T: Send).
+unsafe impl<T: Element> Send for PyBufferMut<T> {}
+// SAFETY: `&PyBufferMut` gives only `&T` (T: Sync).
+unsafe impl<T: Element> Sync for PyBufferMut<T> {}
+
+impl<T: Element> PyBuffer<T> {
+    pub(crate) fn from_raw(raw: RawView) -> Self {
+        PyBuffer { raw, _t: PhantomData }
+    }
+
+    /// A read view of `obj`'s buffer (taking the GIL of its interpreter).
+    ///
+    /// # Errors
+    /// [`Error::Type`] if `obj` has no buffer protocol; [`Error::Conversion`] if its elements
+    /// are not `T`s (the message names both), if its data is not aligned for `T`, or if a
+    /// [`PyBufferMut`] of the same memory is alive; the exporter's exception otherwise.
+    pub fn from_object(obj: &Object) -> Result<Self> {
+        obj.with(Self::from_bound)
+    }
+
+    /// As [`from_object`](Self::from_object), under a GIL already held.
+    pub fn from_bound(obj: Bound<'_>) -> Result<Self> {
+        acquire_buffer::<T>(obj, false).map(Self::from_raw)
+    }
+
+    /// A read view of a DLPack producer's tensor (`obj.__dlpack__()`), CPU memory only.
+    ///
+    /// ```
+    /// use libpython::array::PyBuffer;
+    /// let a = libpython::eval("__import__('numpy').arange(4, dtype='int32')")?;
+    /// let v = PyBuffer::<i32>::from_dlpack(&a)?;
+    /// assert_eq!(v.as_slice()?, [0, 1, 2, 3]);
+    /// # Ok::<(), libpython::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`DlTensor::from_object`](super::DlTensor::from_object) and
+    /// [`DlTensor::into_buffer`](super::DlTensor::into_buffer).
+    pub fn from_dlpack(obj: &Object) -> Result<Self> {
+        DlTensor::from_object(obj)?.into_buffer()
+    }
+
+    /// Number of dimensions.
+    pub fn ndim(&self) -> usize {
+        self.raw.shape.len()
+    }
+
+    /// The extent of each dimension.
+    pub fn shape(&self) -> &[usize] {
+        &self.raw.shape
+    }
+
+    /// The byte stride of each dimension (negative for reversed axes).
+    pub fn strides(&self) -> &[isize] {
+        &self.raw.strides
+    }
+
+    /// Number of elements (the product of the shape).
+    pub fn len(&self) -> usize {
+        self.raw.len()
+    }
+
+    /// Whether there are no elements.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Whether the exporter marked the memory read-only (`bytes`, a numpy array with
+    /// `writeable=False`).
+    pub fn is_readonly(&self) -> bool {
+        self.raw.readonly
+    }
+
+    /// The buffer's `struct`-module format (`"d"`, `"<i4"` style codes as the exporter gave
+    /// them; `"B"` when it gave none; a DLPack tensor's type as this crate would export it).
+    pub fn format(&self) -> &str {
+        &self.raw.format
+    }
+
+    /// Whether the elements are contiguous in C (row-major) order.
+    pub fn is_c_contiguous(&self) -> bool {
+        self.raw.is_c_contiguous()
+    }
+
+    /// Whether the elements are contiguous in Fortran (column-major) order.
+    pub fn is_f_contiguous(&self) -> bool {
+        self.raw.is_f_contiguous()
+    }
+
+    /// Pointer to the first element (index `[0, 0, ...]`; not the lowest address when an axis
+    /// is reversed).
+    pub fn as_ptr(&self) -> *const T {
+        self.raw.ptr.cast()
+    }
+
+    /// The elements as a slice, in C order, when they are C-contiguous.
+    ///
+    /// # Errors
+    /// [`Error::Conversion`] for any other layout (use [`get`](Self::get), [`iter`](Self::iter)
+    /// or [`to_vec`](Self::to_vec)).
+    pub fn as_slice(&self) -> Result<&[T]> {
+        if !self.is_c_contiguous() {
+            return Err(self.not_contiguous("C-contiguous"));
+        }
+        // SAFETY: C-contiguous memory of `len` aligned, valid `T`s (checked when the view was
+        // made), alive and not mutably borrowed by Rust while `self` lives.
+        Ok(unsafe { std::slice::from_raw_parts(self.data_ptr(), self.len()) })
+    }
+
+    /// The elements as a slice in memory order, when they are C- or Fortran-contiguous (a
+    /// transposed C array gives its elements in its original order).
+    ///
+    /// # Errors
+    /// [`Error::Conversion`] for non-contiguous layouts.
+    pub fn as_slice_memory_order(&self) -> Result<&[T]> {
+        if self.is_c_contiguous() {
+            return self.as_slice();
+        }
+        if !self.is_f_contiguous() {
+            return Err(self.not_contiguous("contiguous in C or Fortran order"));
+        }
+        // SAFETY: Fortran-contiguous memory starts at the first element with non-negative
+        // strides; `len` valid `T`s, borrowed as for `as_slice`.
+        Ok(unsafe { std::slice::from_raw_parts(self.data_ptr(), self.len()) })
+    }
+
+    /// The element at `index` (one index per dimension), or `None` when out of bounds.
+    pub fn get(&self, index: &[usize]) -> Option<&T> {
+        let off = self.raw.offset(index)?;
+        // SAFETY: the offset of an in-bounds index points at an aligned, valid `T` of the view.
+        Some(unsafe { &*self.raw.ptr.offset(off).cast::<T>() })
+    }
+
+    /// The elements in C (row-major) order, whatever the layout.
+    pub fn iter(&self) -> impl Iterator<Item = &T> + '_ {
+        if let Ok(s) = self.as_slice() {
+            return Box::new(s.iter()) as Box<dyn Iterator<Item = &T>>;
+        }
+        let mut offsets = Vec::with_capacity(self.len());
+        for_each_offset(&self.raw.shape, &self.raw.strides, |o| offsets.push(o));
+        // SAFETY: every offset is an element of the view (see `get`).
+        Box::new(offsets.into_iter().map(move |o| unsafe { &*self.raw.ptr.offset(o).cast::<T>() }))
+    }
+
+    /// Copies the elements into a vector, in C order.
+    pub fn to_vec(&self) -> Vec<T> {
+        if let Ok(s) = self.as_slice() {
+            return s.to_vec();
+        }
+        let mut out = Vec::with_capacity(self.len());
+        for_each_offset(&self.raw.shape, &self.raw.strides, |o| {
+            // SAFETY: every offset is an aligned, valid element of the view.
+            out.push(unsafe { self.raw.ptr.offset(o).cast::<T>().read() });
+        });
+        out
+    }
+
+    fn data_ptr(&self) -> *mut T {
+        if self.is_empty() { std::ptr::NonNull::dangling().as_ptr() } else { self.raw.ptr.cast() }
+    }
+
+    fn not_contiguous(&self, what: &str) -> Error {
+        Error::Conversion(format!(
+            "the buffer is not {what} (shape {:?}, byte strides {:?}): use get/iter/to_vec, or copy it (numpy: np.ascontiguousarray)",
+            self.raw.shape, self.raw.strides
+        ))
+    }
+}
+
+impl<T: Element> fmt::Debug for PyBuffer<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PyBuffer")
+            .field("element", &T::NAME)
+            .field("format", &self.raw.format)
+            .field("shape", &self.raw.shape)
+            .field("strides", &self.raw.strides)
+            .field("readonly", &self.raw.readonly)
+            .finish()
+    }
+}
+
+impl<T: Element> PyBufferMut<T> {
+    pub(crate) fn from_raw(raw: RawView) -> Self {
+        PyBufferMut { inner: PyBuffer::from_raw(raw) }
+    }
+
+    /// A read-write view of `obj`'s buffer (taking the GIL of its interpreter).
+    ///
+    /// # Errors
+    /// As [`PyBuffer::from_object`], and [`Error::Conversion`] when the buffer is read-only
+    /// or any other Rust view of the same memory is alive.
+    pub fn from_object(obj: &Object) -> Result<Self> {
+        obj.with(Self::from_bound)
+    }
+
+    /// As [`from_object`](Self::from_object), under a GIL already held.
+    pub fn from_bound(obj: Bound<'_>) -> Result<Self> {
+        acquire_buffer::<T>(obj, true).map(Self::from_raw)
+    }
+
+    /// A read-write view of a DLPack producer's tensor (`obj.__dlpack__()`), CPU memory only.
+    ///
+    /// # Errors
+    /// As [`DlTensor::into_buffer_mut`](super::DlTensor::into_buffer_mut).
+    pub fn from_dlpack(obj: &Object) -> Result<Self> {
+        DlTensor::from_object(obj)?.into_buffer_mut()
+    }
+
+    /// The elements as a mutable slice, in C order, when they are C-contiguous.
+    ///
+    /// # Errors
+    /// [`Error::Conversion`] for any other layout.
+    pub fn as_slice_mut(&mut self) -> Result<&mut [T]> {
+        if !self.is_c_contiguous() {
+            return Err(self.inner.not_contiguous("C-contiguous"));
+        }
+        // SAFETY: as `as_slice`, and this is the only Rust view of the memory (exclusive
+        // borrow registered), borrowed mutably through `&mut self`.
+        Ok(unsafe { std::slice::from_raw_parts_mut(self.inner.data_ptr(), self.len()) })
+    }
+
+    /// The elements as a mutable slice in memory order, when C- or Fortran-contiguous.
+    ///
+    /// # Errors
+    /// [`Error::Conversion`] for non-contiguous layouts.
+    pub fn as_slice_memory_order_mut(&mut self) -> Result<&mut [T]> {
+        let n = self.inner.as_slice_memory_order()?.len();
+        // SAFETY: the same memory `as_slice_memory_order` just checked, exclusively borrowed.
+        Ok(unsafe { std::slice::from_raw_parts_mut(self.inner.data_ptr(), n) })
+    }
+
+    /// The element at `index`, mutably, or `None` when out of bounds.
+    pub fn get_mut(&mut self, index: &[usize]) -> Option<&mut T> {
+        let off = self.inner.raw.offset(index)?;
+        // SAFETY: an in-bounds element of this exclusively borrowed view.
+        Some(unsafe { &mut *self.inner.raw.ptr.offset(off).cast::<T>() })
+    }
+
+    /// Calls `f` on every element in C order, whatever the layout.
+    pub fn for_each_mut(&mut self, mut f: impl FnMut(&mut T)) {
+        let ptr = self.inner.raw.ptr;
+        for_each_offset(&self.inner.raw.shape, &self.inner.raw.strides, |o| {
+            // SAFETY: each offset is a distinct in-bounds element of this exclusively
+            // borrowed view (strides of a valid buffer do not map two indices to one element
+            // unless a stride is 0, where the same element is visited again, never aliased
+            // at once: each `&mut` ends before the next is made).
+            f(unsafe { &mut *ptr.offset(o).cast::<T>() })
+        });
+    }
+
+    /// Sets every element to `value`.
+    pub fn fill(&mut self, value: T) {
+        self.for_each_mut(|x| *x = value);
+    }
+}
+
+impl<T: Element> Deref for PyBufferMut<T> {
+    type Target = PyBuffer<T>;
+
+    fn deref(&self) -> &PyBuffer<T> {
+        &self.inner
+    }
+}
+
+impl<T: Element> fmt::Debug for PyBufferMut<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("PyBufferMut").field(&self.inner).finish()
+    }
+}
+
+impl fmt::Debug for HeldBuffer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HeldBuffer").field("interp", &self.key).finish_non_exhaustive()
+    }
+}
