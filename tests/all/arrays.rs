@@ -317,6 +317,7 @@ fn a_vec_moved_into_python_is_a_numpy_view_both_ways() {
     assert_eq!(eval::<(String, Vec<usize>, bool)>(&g, "(m.format, list(m.shape), m.readonly)"), ("d".into(), vec![2, 3], false));
     assert_eq!(eval::<String>(&g, "repr(x)"), "RustArray(f64, shape=(2, 3))");
 
+    assert_eq!(x.buffer_exports(), 2, "numpy's and the memoryview's");
     // numpy writes, Rust reads.
     run(&g, "a[1, 2] = 42.0");
     assert_eq!(x.buffer().unwrap().as_slice().unwrap(), [0.0, 1.0, 2.0, 3.0, 4.0, 42.0]);
@@ -327,7 +328,10 @@ fn a_vec_moved_into_python_is_a_numpy_view_both_ways() {
     // The Rust views obey the borrow rules against each other.
     let w = x.buffer_mut().unwrap();
     assert!(x.buffer().is_err());
+    assert_eq!(x.buffer_exports(), 3);
     drop(w);
+    run(&g, "del a, m\ngc.collect()");
+    assert_eq!(x.buffer_exports(), 0, "every view released its buffer");
 }
 
 fn export_type<T: Element + PartialEq + FromPython>(values: Vec<T>, dtype: &str) {
@@ -418,6 +422,20 @@ fn counted(n: usize) -> (Object, Arc<AtomicUsize>) {
     (x, drops)
 }
 
+/// Waits (boundedly) for a release made on another thread to reach the storage. A reference
+/// dropped without the GIL is queued until the next acquisition (maybe another test thread's);
+/// on free-threaded builds an object released by a thread that does not own it is freed when
+/// its owner (this thread, which made it) next runs Python.
+fn wait_for_drop(g: &Dict, drops: &AtomicUsize) {
+    for _ in 0..500 {
+        run(g, "gc.collect()");
+        if drops.load(Ordering::SeqCst) > 0 {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+}
+
 #[test]
 fn the_rust_storage_is_dropped_once_after_the_last_python_view() {
     // memoryview
@@ -448,6 +466,26 @@ fn the_rust_storage_is_dropped_once_after_the_last_python_view() {
     assert_eq!(drops.load(Ordering::SeqCst), 0);
     assert_eq!(v.as_slice().unwrap(), [1.0, 1.0]);
     drop(v);
+    assert_eq!(drops.load(Ordering::SeqCst), 1);
+
+    // The last reference dropped on a thread without the GIL: released at the next
+    // acquisition, still exactly once.
+    let (x, drops) = counted(2);
+    std::thread::spawn(move || {
+        assert_eq!(libpython::interp::gil::depth(), 0);
+        drop(x);
+    })
+    .join()
+    .unwrap();
+    wait_for_drop(&g, &drops);
+    assert_eq!(drops.load(Ordering::SeqCst), 1);
+
+    // A DLPack import of it, dropped on another thread.
+    let (x, drops) = counted(2);
+    let t = DlTensor::from_object(&x).unwrap();
+    drop(x);
+    std::thread::spawn(move || drop(t)).join().unwrap();
+    wait_for_drop(&g, &drops);
     assert_eq!(drops.load(Ordering::SeqCst), 1);
 
     // DLPack: numpy.from_dlpack, and a capsule never consumed.
@@ -494,7 +532,10 @@ fn a_panicking_storage_drop_does_not_unwind_into_python() {
 #[test]
 fn exported_arrays_work_in_a_sub_interpreter() {
     python();
-    let sub = libpython::Interpreter::new(libpython::SubConfig::shared_gil()).unwrap();
+    // Free-threaded builds only make isolated sub-interpreters (3.12+: own GIL and allocator).
+    let version = libpython::ffi::library().unwrap().version();
+    let config = if version.at_least(3, 12) { libpython::SubConfig::isolated() } else { libpython::SubConfig::shared_gil() };
+    let sub = libpython::Interpreter::new(config).unwrap();
     let got = libpython::with_interpreter(&sub, || -> libpython::Result<(Vec<u32>, String)> {
         let x = to_python_array(vec![5u32, 6, 7], &[3])?;
         let mv = libpython::builtin("memoryview")?.call((x.clone(),))?;
@@ -554,6 +595,12 @@ fn ndarray_mutable_views_write_numpy_memory() {
     assert_eq!(rows, [vec![0, 21, 0, 22], vec![0, 11, 0, 12], vec![0, 1, 0, 2]]);
     // Broadcast arrays are read-only in numpy; their memory is one row.
     assert!(PyBufferMut::<f64>::from_object(&get(&g, "bc")).is_err());
+    // Writable arrays whose axes overlap get no mutable ndarray view.
+    run(&g, "ov = np.lib.stride_tricks.as_strided(np.zeros(6, dtype='int64'), shape=(3, 3), strides=(8, 8), writeable=True)");
+    let mut ov = PyBufferMut::<i64>::from_object(&get(&g, "ov")).unwrap();
+    let m = conversion_message(ov.as_array_mut().unwrap_err());
+    assert!(m.contains("overlap"), "{m}");
+    assert_eq!(ov.as_array().unwrap()[[2, 1]], 0, "reading is fine");
 }
 
 #[test]

@@ -124,7 +124,9 @@ impl Owner {
         itemsize: usize,
         kind: ScalarKind,
     ) -> Result<Owner> {
-        let check = || -> Result<(&'static CStr, Box<[ffi::Py_ssize_t]>, Box<[ffi::Py_ssize_t]>, usize)> {
+        /// Format, shape, strides, total bytes.
+        type Checked = (&'static CStr, Box<[ffi::Py_ssize_t]>, Box<[ffi::Py_ssize_t]>, usize);
+        let check = || -> Result<Checked> {
             let format = export_format(kind, itemsize)
                 .ok_or_else(|| Error::Conversion(format!("{} elements have no buffer format", kind_name(kind, itemsize))))?;
             if shape.len() > ffi::PyBUF_MAX_NDIM {
@@ -638,6 +640,7 @@ impl<T: Element> RustArray<T> {
         Ok(RustArray { obj, shape, _t: PhantomData })
     }
 
+    #[cfg(feature = "ndarray")]
     pub(crate) fn from_parts(obj: Object, shape: Box<[usize]>) -> Self {
         RustArray { obj, shape, _t: PhantomData }
     }
@@ -655,6 +658,14 @@ impl<T: Element> RustArray<T> {
     /// The Python object, giving up the typed handle.
     pub fn into_object(self) -> Object {
         self.obj
+    }
+
+    /// How many buffer-protocol views of the memory are alive (Python's `memoryview`s and
+    /// numpy arrays, and this crate's [`PyBuffer`]s); DLPack tensors are not counted.
+    pub fn buffer_exports(&self) -> usize {
+        // SAFETY: `obj` is a live instance of our type (checked when the handle was made);
+        // the owner lives as long as it and its counter is atomic.
+        unsafe { owner_of(self.obj.as_ptr()) }.map_or(0, |o| o.exports.load(Ordering::Acquire))
     }
 
     /// A read view of the elements (see [`PyBuffer`]).

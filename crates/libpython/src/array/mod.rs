@@ -65,4 +65,4 @@ pub use element::{Element, ScalarKind};
 pub use export::{RustArray, Storage, to_python_array, to_python_array_in};
 #[cfg(feature = "ndarray")]
 pub use nd::to_numpy;
-pub use view::{PyBuffer, PyBufferMut};
+pub use view::{Iter, PyBuffer, PyBufferMut};

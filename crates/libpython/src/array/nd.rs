@@ -52,7 +52,29 @@ fn nd_layout<T: Element>(raw: &RawView, exclusive: bool) -> Result<NdLayout<T>> 
         }
         strides.push((s.unsigned_abs()) / size as usize);
     }
+    if exclusive && !axes_disjoint(&shape, &raw.strides, raw.itemsize) {
+        return Err(Error::Conversion(format!(
+            "the buffer's axes overlap (shape {shape:?}, byte strides {:?}, as numpy's as_strided can make): a mutable ndarray view would alias its elements",
+            raw.strides
+        )));
+    }
     Ok(NdLayout { ptr: ptr.cast(), shape, strides, inverted })
+}
+
+/// Whether no two indices reach the same element: with the axes sorted by stride, each
+/// stride steps over everything the smaller ones reach (sufficient, and true of every layout
+/// numpy makes without `as_strided`).
+fn axes_disjoint(shape: &[usize], strides: &[isize], itemsize: usize) -> bool {
+    let mut axes: Vec<(usize, usize)> = shape.iter().zip(strides).filter(|(n, _)| **n > 1).map(|(&n, &s)| (s.unsigned_abs(), n)).collect();
+    axes.sort_unstable();
+    let mut reach = itemsize;
+    for (s, n) in axes {
+        if s < reach {
+            return false;
+        }
+        reach = s.saturating_mul(n - 1).saturating_add(reach);
+    }
+    true
 }
 
 impl<T: Element> PyBuffer<T> {
@@ -112,7 +134,7 @@ impl<T: Element> PyBufferMut<T> {
     /// let r = libpython::run_simple_string("import numpy as np\na = np.zeros((2, 3))")?;
     /// let a = r.globals.get("a")?.unwrap();
     /// let mut v = PyBufferMut::<f64>::from_object(&a)?;
-    /// v.as_array_mut()?.row_mut(1).fill(2.0);
+    /// v.as_array_mut()?.index_axis_mut(ndarray::Axis(0), 1).fill(2.0);
     /// drop(v);
     /// assert_eq!(a.call_method("sum", ())?.extract::<f64>()?, 6.0);
     /// # Ok::<(), libpython::Error>(())

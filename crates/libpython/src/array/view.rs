@@ -480,14 +480,9 @@ impl<T: Element> PyBuffer<T> {
     }
 
     /// The elements in C (row-major) order, whatever the layout.
-    pub fn iter(&self) -> impl Iterator<Item = &T> + '_ {
-        if let Ok(s) = self.as_slice() {
-            return Box::new(s.iter()) as Box<dyn Iterator<Item = &T>>;
-        }
-        let mut offsets = Vec::with_capacity(self.len());
-        for_each_offset(&self.raw.shape, &self.raw.strides, |o| offsets.push(o));
-        // SAFETY: every offset is an element of the view (see `get`).
-        Box::new(offsets.into_iter().map(move |o| unsafe { &*self.raw.ptr.offset(o).cast::<T>() }))
+    pub fn iter(&self) -> Iter<'_, T> {
+        let nd = self.raw.shape.len();
+        Iter { view: self, index: vec![0; nd], offset: 0, remaining: self.len() }
     }
 
     /// Copies the elements into a vector, in C order.
@@ -512,6 +507,61 @@ impl<T: Element> PyBuffer<T> {
             "the buffer is not {what} (shape {:?}, byte strides {:?}): use get/iter/to_vec, or copy it (numpy: np.ascontiguousarray)",
             self.raw.shape, self.raw.strides
         ))
+    }
+}
+
+/// The elements of a [`PyBuffer`] in C (row-major) order ([`PyBuffer::iter`]).
+pub struct Iter<'a, T: Element> {
+    view: &'a PyBuffer<T>,
+    index: Vec<usize>,
+    offset: isize,
+    remaining: usize,
+}
+
+impl<'a, T: Element> Iterator for Iter<'a, T> {
+    type Item = &'a T;
+
+    fn next(&mut self) -> Option<&'a T> {
+        if self.remaining == 0 {
+            return None;
+        }
+        self.remaining -= 1;
+        let raw = &self.view.raw;
+        // SAFETY: `offset` is the byte offset of `index`, an in-bounds index (there are
+        // elements left), so it points at an aligned, valid `T` of the view, which lives for 'a.
+        let item = unsafe { &*raw.ptr.offset(self.offset).cast::<T>() };
+        // Step the index odometer, last axis fastest.
+        for d in (0..self.index.len()).rev() {
+            self.index[d] += 1;
+            self.offset += raw.strides[d];
+            if self.index[d] < raw.shape[d] {
+                break;
+            }
+            self.offset -= raw.strides[d] * raw.shape[d] as isize;
+            self.index[d] = 0;
+        }
+        Some(item)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.remaining, Some(self.remaining))
+    }
+}
+
+impl<T: Element> ExactSizeIterator for Iter<'_, T> {}
+
+impl<T: Element> fmt::Debug for Iter<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Iter").field("index", &self.index).field("remaining", &self.remaining).finish()
+    }
+}
+
+impl<'a, T: Element> IntoIterator for &'a PyBuffer<T> {
+    type Item = &'a T;
+    type IntoIter = Iter<'a, T>;
+
+    fn into_iter(self) -> Iter<'a, T> {
+        self.iter()
     }
 }
 
