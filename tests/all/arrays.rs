@@ -118,6 +118,27 @@ fn bytes_bytearray_and_memoryview_casts_are_viewed() {
 }
 
 #[test]
+fn explicit_byte_order_formats_are_understood() {
+    // ctypes arrays export formats with a byte-order prefix ("<d", "<l", "<?").
+    let g = ns("import ctypes\nd = (ctypes.c_double * 3)(1.5, 2.5, 3.5)\nl = (ctypes.c_long * 2)(-7, 8)\nu = (ctypes.c_uint16 * 2)(1, 65535)\nb = (ctypes.c_bool * 2)(True, False)\ni = (ctypes.c_int32 * 2)(3, -4)");
+    let d = PyBuffer::<f64>::from_object(&get(&g, "d")).unwrap();
+    assert!(d.format().starts_with('<'), "{}", d.format());
+    assert_eq!(d.as_slice().unwrap(), [1.5, 2.5, 3.5]);
+    assert_eq!(PyBuffer::<i64>::from_object(&get(&g, "l")).unwrap().to_vec(), [-7, 8]);
+    assert_eq!(PyBuffer::<u16>::from_object(&get(&g, "u")).unwrap().to_vec(), [1, 65535]);
+    assert_eq!(PyBuffer::<bool>::from_object(&get(&g, "b")).unwrap().to_vec(), [true, false]);
+    assert_eq!(PyBuffer::<i32>::from_object(&get(&g, "i")).unwrap().to_vec(), [3, -4]);
+    assert!(PyBufferMut::<f64>::from_object(&get(&g, "d")).is_err(), "`d` is still viewed");
+    drop(d);
+    let mut w = PyBufferMut::<f64>::from_object(&get(&g, "d")).unwrap();
+    w.as_slice_mut().unwrap()[2] = -1.0;
+    drop(w);
+    assert_eq!(eval::<f64>(&g, "d[2]"), -1.0);
+    let m = conversion_message(PyBuffer::<i32>::from_object(&get(&g, "l")).unwrap_err());
+    assert!(m.contains("i64") && m.contains("i32"), "{m}");
+}
+
+#[test]
 fn wrong_element_types_name_both_types() {
     let g = ns("f = np.zeros(3)\ni = np.zeros(3, dtype='int64')\nc = np.zeros(3, dtype=complex)\nbe = np.arange(3, dtype='>i4')\nbad = np.array([0, 2], dtype=np.uint8).view(bool)\nlst = [1, 2]\nrec = np.zeros(4, dtype=[('a', '<f8'), ('b', '<i4')])['a']");
     let m = conversion_message(PyBuffer::<i32>::from_object(&get(&g, "f")).unwrap_err());

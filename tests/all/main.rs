@@ -4,6 +4,7 @@
 mod coverage;
 mod discovery;
 mod ffi_load;
+mod leaks;
 mod no_link;
 mod arrays;
 mod serde;

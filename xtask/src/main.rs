@@ -3,11 +3,17 @@
 //! ```text
 //! cargo xtask demo           make the demo venv (numpy, matplotlib, pandas) once, run the tour
 //! cargo xtask test           make the test venv (numpy) once, run the whole suite against it
-//! cargo xtask test-matrix    run the suite against every Python of the machine
+//! cargo xtask test-matrix    build the tests once, run them against every Python of the machine
+//!                            (pyenv's, Debian's, a debug and a free-threaded build): see docs/testing.md
 //! ```
 
 use std::process::ExitCode;
 
+mod apt;
+mod freethreaded;
+mod json;
+mod matrix;
+mod sha256;
 mod util;
 
 fn main() -> ExitCode {
@@ -17,6 +23,10 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     };
     let rest = &args[1..];
+    if cmd == "test-matrix" {
+        // Prints its own closing line (`matrix: N passed, M failed`) and chooses the status.
+        return matrix::run(rest);
+    }
     let r = match cmd.as_str() {
         "test" => test(rest),
         "demo" => demo(rest),
@@ -37,7 +47,9 @@ fn main() -> ExitCode {
 
 const USAGE: &str = "usage: cargo xtask <command>
   demo           make the demo venv (numpy, matplotlib, pandas) once, then run the tour example
-  test           make the test venv (numpy) once, then run the whole test suite against it";
+  test           make the test venv (numpy) once, then run the whole test suite against it
+  test-matrix    build the tests once and run them against every Python of the machine, a
+                 debug and a free-threaded build included (`cargo xtask test-matrix --help`)";
 
 /// The packages the test suite needs in the Python under test.
 pub const TEST_PACKAGES: &[&str] = &["numpy"];

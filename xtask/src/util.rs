@@ -101,3 +101,9 @@ pub fn ensure_venv_at(base: &Path, dir: &Path, packages: &[&str], pip_args: &[&s
     std::fs::write(&stamp, &want).map_err(|e| e.to_string())?;
     Ok(Venv { python })
 }
+
+/// A duration as `1m05s` or `4.2s`.
+pub fn fmt_duration(d: std::time::Duration) -> String {
+    let s = d.as_secs_f64();
+    if s >= 60.0 { format!("{}m{:02}s", (s / 60.0) as u64, (s % 60.0) as u64) } else { format!("{s:.1}s") }
+}

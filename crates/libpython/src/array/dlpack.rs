@@ -28,7 +28,7 @@ use libpython_interp as interp;
 use libpython_interp::{InterpKey, ffi};
 
 use super::element::{Element, describe_dl, dl_code_of};
-use super::export::{owner_of, raise, raise_panic};
+use super::export::{owner_of, raise_panic, raise_with};
 use super::view::{Keeper, PyBuffer, PyBufferMut, RawView, c_strides, gil_for_release};
 use crate::conv::{ToPython, tname};
 use crate::err::{Error, Result, fetch, restore};
@@ -467,6 +467,12 @@ struct ExportCtx {
     _keep: Object,
 }
 
+/// The deleter of exported legacy tensors: frees the managed tensor and its context, which
+/// releases the exporter.
+///
+/// # Safety
+/// `m` was made by `export_capsule` and is deleted once (DLPack's rule for deleters). Any
+/// thread may call it.
 unsafe extern "C" fn legacy_deleter(m: *mut DLManagedTensor) {
     // Dropping the context releases the exporter (queued if this thread lacks its GIL).
     let _ = catch_unwind(AssertUnwindSafe(|| {
@@ -479,6 +485,10 @@ unsafe extern "C" fn legacy_deleter(m: *mut DLManagedTensor) {
     }));
 }
 
+/// The deleter of exported versioned tensors (see [`legacy_deleter`]).
+///
+/// # Safety
+/// As [`legacy_deleter`].
 unsafe extern "C" fn versioned_deleter(m: *mut DLManagedTensorVersioned) {
     let _ = catch_unwind(AssertUnwindSafe(|| {
         // SAFETY: as `legacy_deleter`.
@@ -489,6 +499,11 @@ unsafe extern "C" fn versioned_deleter(m: *mut DLManagedTensorVersioned) {
     }));
 }
 
+/// Destructor of the capsules `__dlpack__` returns: deletes the tensor unless a consumer took
+/// it (renamed the capsule).
+///
+/// # Safety
+/// CPython calls it with the GIL for a dying capsule made by `export_capsule`.
 unsafe extern "C" fn legacy_capsule_destructor(cap: *mut ffi::PyObject) {
     // SAFETY: CPython calls this with the GIL when the capsule dies. Only a capsule still
     // named "dltensor" was never consumed; a consumer renamed it and owns the tensor.
@@ -502,6 +517,10 @@ unsafe extern "C" fn legacy_capsule_destructor(cap: *mut ffi::PyObject) {
     }
 }
 
+/// Destructor of versioned capsules (see [`legacy_capsule_destructor`]).
+///
+/// # Safety
+/// As [`legacy_capsule_destructor`].
 unsafe extern "C" fn versioned_capsule_destructor(cap: *mut ffi::PyObject) {
     // SAFETY: as `legacy_capsule_destructor`, for the versioned name.
     unsafe {
@@ -515,6 +534,10 @@ unsafe extern "C" fn versioned_capsule_destructor(cap: *mut ffi::PyObject) {
 }
 
 /// `RustArray.__dlpack__(*, stream=None, max_version=None, dl_device=None, copy=None)`.
+///
+/// # Safety
+/// Called by CPython (`METH_VARARGS | METH_KEYWORDS`) with the GIL: `slf` an instance of
+/// `RustArray`, `args` a tuple, `kwargs` NULL or a dict.
 pub(crate) unsafe extern "C" fn dunder_dlpack(slf: *mut ffi::PyObject, args: *mut ffi::PyObject, kwargs: *mut ffi::PyObject) -> *mut ffi::PyObject {
     let r = catch_unwind(AssertUnwindSafe(|| {
         // SAFETY: CPython calls methods with the GIL held.
@@ -535,12 +558,16 @@ pub(crate) unsafe extern "C" fn dunder_dlpack(slf: *mut ffi::PyObject, args: *mu
         out
     }));
     r.unwrap_or_else(|_| {
-        raise_panic("__dlpack__");
+        // SAFETY: CPython calls methods with the GIL held.
+        unsafe { raise_panic("__dlpack__") };
         std::ptr::null_mut()
     })
 }
 
 /// `RustArray.__dlpack_device__()`: `(1, 0)`, the CPU.
+///
+/// # Safety
+/// Called by CPython (`METH_NOARGS`) with the GIL.
 pub(crate) unsafe extern "C" fn dunder_dlpack_device(_slf: *mut ffi::PyObject, _unused: *mut ffi::PyObject) -> *mut ffi::PyObject {
     let r = catch_unwind(|| {
         // SAFETY: CPython calls methods with the GIL held.
@@ -559,7 +586,8 @@ pub(crate) unsafe extern "C" fn dunder_dlpack_device(_slf: *mut ffi::PyObject, _
         out
     });
     r.unwrap_or_else(|_| {
-        raise_panic("__dlpack_device__");
+        // SAFETY: CPython calls methods with the GIL held.
+        unsafe { raise_panic("__dlpack_device__") };
         std::ptr::null_mut()
     })
 }
@@ -580,7 +608,7 @@ unsafe fn export_capsule(
     let args = unsafe { Bound::from_borrowed_ptr(py, args) };
     let nargs = args.len()?;
     if nargs > 1 {
-        raise(type_error, "__dlpack__() takes at most 1 positional argument (stream)");
+        raise_with(py, type_error, "__dlpack__() takes at most 1 positional argument (stream)");
         return Err(Fail::Raised);
     }
     let mut stream = if nargs == 1 { Some(args.get_item(0)?) } else { None };
@@ -602,7 +630,7 @@ unsafe fn export_capsule(
                 "dl_device" => &mut dl_device,
                 "copy" => &mut copy,
                 other => {
-                    raise(type_error, &format!("__dlpack__() got an unexpected keyword argument {other:?}"));
+                    raise_with(py, type_error, &format!("__dlpack__() got an unexpected keyword argument {other:?}"));
                     return Err(Fail::Raised);
                 }
             };
@@ -611,13 +639,13 @@ unsafe fn export_capsule(
     }
     let is_none = |o: &Option<Object>| o.as_ref().is_none_or(|o| o.as_ptr() == ffi::Py_None());
     if !is_none(&stream) {
-        raise(buffer_error, "libpython.RustArray is CPU memory: __dlpack__ takes stream=None only");
+        raise_with(py, buffer_error, "libpython.RustArray is CPU memory: __dlpack__ takes stream=None only");
         return Err(Fail::Raised);
     }
     if !is_none(&dl_device) {
         let d: (i32, i32) = dl_device.as_ref().map(|d| d.bound(py).extract()).transpose()?.unwrap_or((KDL_CPU, 0));
         if d != (KDL_CPU, 0) {
-            raise(buffer_error, &format!("libpython.RustArray lives on the CPU and cannot be exported to device {d:?}"));
+            raise_with(py, buffer_error, &format!("libpython.RustArray lives on the CPU and cannot be exported to device {d:?}"));
             return Err(Fail::Raised);
         }
     }
@@ -625,7 +653,7 @@ unsafe fn export_capsule(
         && c.as_ptr() != ffi::Py_None()
         && c.bound(py).is_truthy()?
     {
-        raise(buffer_error, "libpython.RustArray exports its memory without copying: copy=True is not supported");
+        raise_with(py, buffer_error, "libpython.RustArray exports its memory without copying: copy=True is not supported");
         return Err(Fail::Raised);
     }
     let versioned = match &max_version {
@@ -635,7 +663,7 @@ unsafe fn export_capsule(
     // SAFETY: `slf` is our instance (caller's contract); the owner lives while it does, and
     // the context below keeps a reference to it.
     let Some(owner) = (unsafe { owner_of(slf) }) else {
-        raise(buffer_error, "this libpython.RustArray holds no data");
+        raise_with(py, buffer_error, "this libpython.RustArray holds no data");
         return Err(Fail::Raised);
     };
     let size = owner.itemsize as i64;

@@ -125,7 +125,10 @@ impl Parsed {
 /// Parses a `struct`-module format of one element: an optional byte-order character (`@`,
 /// `=`, `<`, `>`, `!`), an optional repeat count of 1, and one type code. numpy's complex
 /// codes (`Zf`, `Zd`) are recognised to be named in errors.
-pub(crate) fn parse_format(fmt: &str) -> Parsed {
+///
+/// `itemsize` (the buffer's) settles one ambiguity: ctypes exports C `long` as `"<l"` with its
+/// native size (8 bytes on 64-bit Unix) although `struct` says `"<l"` is 4 bytes.
+pub(crate) fn parse_format(fmt: &str, itemsize: usize) -> Parsed {
     let mut s = fmt;
     let mut native_sizes = true;
     let mut swapped = false;
@@ -160,8 +163,17 @@ pub(crate) fn parse_format(fmt: &str) -> Parsed {
         "H" => (ScalarKind::UInt, 2),
         "i" => (ScalarKind::Int, 4),
         "I" => (ScalarKind::UInt, 4),
-        "l" => (ScalarKind::Int, if native_sizes { std::mem::size_of::<std::ffi::c_long>() } else { 4 }),
-        "L" => (ScalarKind::UInt, if native_sizes { std::mem::size_of::<std::ffi::c_ulong>() } else { 4 }),
+        "l" | "L" => {
+            let kind = if s == "l" { ScalarKind::Int } else { ScalarKind::UInt };
+            let size = if native_sizes {
+                std::mem::size_of::<std::ffi::c_long>()
+            } else if itemsize == std::mem::size_of::<std::ffi::c_long>() {
+                itemsize
+            } else {
+                4
+            };
+            (kind, size)
+        }
         "q" => (ScalarKind::Int, 8),
         "Q" => (ScalarKind::UInt, 8),
         "n" if native_sizes => (ScalarKind::Int, std::mem::size_of::<isize>()),
@@ -185,7 +197,7 @@ pub(crate) fn parse_format(fmt: &str) -> Parsed {
 
 /// Checks that a buffer of format `fmt` and `itemsize` bytes per element holds `T`s.
 pub(crate) fn check_format<T: Element>(fmt: &str, itemsize: usize) -> crate::Result<()> {
-    let parsed = parse_format(fmt);
+    let parsed = parse_format(fmt, itemsize);
     let size = std::mem::size_of::<T>();
     if parsed == Parsed::Number(T::KIND, size) && itemsize == size {
         return Ok(());
@@ -243,14 +255,19 @@ mod tests {
 
     #[test]
     fn formats_parse() {
-        assert_eq!(parse_format("d"), Parsed::Number(ScalarKind::Float, 8));
-        assert_eq!(parse_format("<d"), Parsed::Number(ScalarKind::Float, 8));
-        assert_eq!(parse_format("@l"), Parsed::Number(ScalarKind::Int, std::mem::size_of::<std::ffi::c_long>()));
-        assert_eq!(parse_format("=l"), Parsed::Number(ScalarKind::Int, 4));
-        assert_eq!(parse_format(">i"), Parsed::Swapped(ScalarKind::Int, 4));
-        assert_eq!(parse_format("1q"), Parsed::Number(ScalarKind::Int, 8));
-        assert_eq!(parse_format("Zd"), Parsed::Other("complex128"));
-        assert_eq!(parse_format("T{d:x:}"), Parsed::Other("structured records"));
+        let long = std::mem::size_of::<std::ffi::c_long>();
+        assert_eq!(parse_format("d", 8), Parsed::Number(ScalarKind::Float, 8));
+        assert_eq!(parse_format("<d", 8), Parsed::Number(ScalarKind::Float, 8));
+        assert_eq!(parse_format("@l", long), Parsed::Number(ScalarKind::Int, long));
+        assert_eq!(parse_format("=l", 4), Parsed::Number(ScalarKind::Int, 4));
+        assert_eq!(parse_format("<L", long), Parsed::Number(ScalarKind::UInt, long));
+        assert_eq!(parse_format("<l", 2), Parsed::Number(ScalarKind::Int, 4));
+        assert_eq!(parse_format(">i", 4), Parsed::Swapped(ScalarKind::Int, 4));
+        assert_eq!(parse_format("1q", 8), Parsed::Number(ScalarKind::Int, 8));
+        assert_eq!(parse_format("2q", 16), Parsed::Other("a repeated (sub-array) element"));
+        assert_eq!(parse_format("Zd", 16), Parsed::Other("complex128"));
+        assert_eq!(parse_format("T{d:x:}", 8), Parsed::Other("structured records"));
+        assert!(check_format::<i32>("i", 8).unwrap_err().to_string().contains("item size"));
         assert!(check_format::<f64>("d", 8).is_ok());
         let e = check_format::<i32>("d", 8).unwrap_err().to_string();
         assert!(e.contains("f64") && e.contains("i32"), "{e}");

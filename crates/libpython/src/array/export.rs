@@ -20,7 +20,7 @@ use libpython_interp::ffi;
 
 use super::dlpack;
 use super::element::{Element, ScalarKind, export_format, kind_name};
-use super::view::{PyBuffer, PyBufferMut, c_strides};
+use super::view::{PyBuffer, PyBufferMut, c_strides, is_contiguous};
 use crate::conv::ToPython;
 use crate::err::{Error, Result, fetch};
 use crate::gil::{Python, with_gil};
@@ -182,7 +182,8 @@ impl Owner {
         if count != Some(len) {
             // SAFETY: the storage is ours and unshared.
             drop(unsafe { Box::from_raw(raw) });
-            return Err(Error::Conversion(format!("the shape {shape:?} needs {count:?} elements, the storage has {len}")));
+            let needs = count.map_or_else(|| "more than usize::MAX".to_owned(), |c| c.to_string());
+            return Err(Error::Conversion(format!("the shape {shape:?} needs {needs} elements, the storage has {len}")));
         }
         let size = std::mem::size_of::<S::Elem>();
         let strides = c_strides(shape, size);
@@ -198,22 +199,6 @@ impl Owner {
     fn type_name(&self) -> String {
         kind_name(self.kind, self.itemsize)
     }
-}
-
-fn is_contiguous(shape: &[usize], strides: &[isize], itemsize: usize, c_order: bool) -> bool {
-    if shape.contains(&0) {
-        return true;
-    }
-    let mut expected = itemsize as isize;
-    let n = shape.len();
-    for i in 0..n {
-        let a = if c_order { n - 1 - i } else { i };
-        if shape[a] != 1 && strides[a] != expected {
-            return false;
-        }
-        expected *= shape[a] as isize;
-    }
-    true
 }
 
 /// Name of the interpreter slot holding the type object.
@@ -241,19 +226,37 @@ pub(crate) unsafe fn owner_of<'a>(obj: *mut ffi::PyObject) -> Option<&'a Owner> 
     unsafe { owner_slot(obj).read().as_ref() }
 }
 
-/// Sets a Python exception of class `exc` with `msg` (GIL held by the caller).
-pub(crate) fn raise(exc: *mut ffi::PyObject, msg: &str) {
+/// Sets a Python exception of class `exc` with `msg`.
+///
+/// # Safety
+/// The calling thread holds the GIL (slot functions and methods called by CPython do).
+pub(crate) unsafe fn raise(exc: *mut ffi::PyObject, msg: &str) {
     let c = std::ffi::CString::new(msg.replace('\0', "\\0")).unwrap_or_default();
-    // SAFETY: the caller (a slot function) holds the GIL; the string is NUL-terminated.
+    // SAFETY: the GIL is held (caller's contract); the string is NUL-terminated.
     unsafe { ffi::PyErr_SetString(exc, c.as_ptr()) };
 }
 
-/// Sets a RuntimeError for a panic caught at the C boundary.
-pub(crate) fn raise_panic(what: &str) {
-    // SAFETY: reading a data symbol of the loaded library.
-    raise(unsafe { *ffi::data::PyExc_RuntimeError() }, &format!("a Rust panic in {what} (libpython.RustArray)"));
+/// As [`raise`], with a GIL token.
+pub(crate) fn raise_with(py: Python<'_>, exc: *mut ffi::PyObject, msg: &str) {
+    let _ = py;
+    // SAFETY: the token proves the GIL is held.
+    unsafe { raise(exc, msg) }
 }
 
+/// Sets a RuntimeError for a panic caught at the C boundary.
+///
+/// # Safety
+/// As [`raise`].
+pub(crate) unsafe fn raise_panic(what: &str) {
+    // SAFETY: reading a data symbol of the loaded library; the GIL is held (caller's contract).
+    unsafe { raise(*ffi::data::PyExc_RuntimeError(), &format!("a Rust panic in {what} (libpython.RustArray)")) };
+}
+
+/// `tp_dealloc`: drops the Rust owner (and storage) once, frees the object, releases the type.
+///
+/// # Safety
+/// Called by CPython with the GIL, once, for an instance of a `RustArray` type whose
+/// reference count reached zero.
 unsafe extern "C" fn rust_array_dealloc(obj: *mut ffi::PyObject) {
     // SAFETY: CPython calls this once, with the GIL, for an instance of our type whose
     // reference count reached zero; the owner slot holds our pointer or NULL.
@@ -262,11 +265,20 @@ unsafe extern "C" fn rust_array_dealloc(obj: *mut ffi::PyObject) {
         let owner = slot.read();
         slot.write(std::ptr::null_mut());
         if !owner.is_null() {
-            // Dropping the owner drops the Rust storage: user code that must not unwind into C.
+            // Dropping the owner drops the Rust storage: user code, which must not unwind into
+            // C, and may release Python objects (running Python code) while an exception is
+            // pending here (deallocation during unwinding): set that exception aside.
+            let (mut t, mut v, mut tb) = (std::ptr::null_mut(), std::ptr::null_mut(), std::ptr::null_mut());
+            ffi::PyErr_Fetch(&mut t, &mut v, &mut tb);
             let dropped = catch_unwind(AssertUnwindSafe(|| drop(Box::from_raw(owner))));
             if dropped.is_err() {
-                report_unraisable("a Rust panic while dropping the storage of a libpython.RustArray");
+                raise(*ffi::data::PyExc_RuntimeError(), "a Rust panic while dropping the storage of a libpython.RustArray");
             }
+            if !ffi::PyErr_Occurred().is_null() {
+                // Reported as `__del__` errors are (sys.unraisablehook).
+                ffi::PyErr_WriteUnraisable(std::ptr::null_mut());
+            }
+            ffi::PyErr_Restore(t, v, tb);
         }
         let tp = ffi::Py_TYPE(obj);
         let free = ffi::PyType_GetSlot(tp, ffi::Py_tp_free);
@@ -279,22 +291,11 @@ unsafe extern "C" fn rust_array_dealloc(obj: *mut ffi::PyObject) {
     }
 }
 
-/// Prints `msg` as an unraisable exception (as `__del__` errors are), keeping any exception
-/// that is already pending.
+/// `bf_getbuffer`.
 ///
 /// # Safety
-/// The GIL is held.
-unsafe fn report_unraisable(msg: &str) {
-    // SAFETY: the caller holds the GIL; the saved exception is restored afterwards.
-    unsafe {
-        let (mut t, mut v, mut tb) = (std::ptr::null_mut(), std::ptr::null_mut(), std::ptr::null_mut());
-        ffi::PyErr_Fetch(&mut t, &mut v, &mut tb);
-        raise(*ffi::data::PyExc_RuntimeError(), msg);
-        ffi::PyErr_WriteUnraisable(std::ptr::null_mut());
-        ffi::PyErr_Restore(t, v, tb);
-    }
-}
-
+/// Called by CPython with the GIL for an instance of a `RustArray` type; `view` is NULL or
+/// a writable `Py_buffer`.
 unsafe extern "C" fn rust_array_getbuffer(obj: *mut ffi::PyObject, view: *mut ffi::Py_buffer, flags: c_int) -> c_int {
     let r = catch_unwind(AssertUnwindSafe(|| {
         // SAFETY: CPython calls this with the GIL for an instance of our type.
@@ -310,7 +311,8 @@ unsafe extern "C" fn rust_array_getbuffer(obj: *mut ffi::PyObject, view: *mut ff
             -1
         }
         Err(_) => {
-            raise_panic("bf_getbuffer");
+            // SAFETY: CPython calls bf_getbuffer with the GIL held.
+            unsafe { raise_panic("bf_getbuffer") };
             if !view.is_null() {
                 // SAFETY: as above.
                 unsafe { (*view).obj = std::ptr::null_mut() };
@@ -326,34 +328,31 @@ unsafe extern "C" fn rust_array_getbuffer(obj: *mut ffi::PyObject, view: *mut ff
 /// # Safety
 /// GIL held; `obj` is an instance of our type; `view` is NULL or a writable `Py_buffer`.
 unsafe fn fill_buffer(obj: *mut ffi::PyObject, view: *mut ffi::Py_buffer, flags: c_int) -> std::result::Result<(), ()> {
-    // SAFETY: reading a data symbol of the loaded library.
-    let buffer_error = unsafe { *ffi::data::PyExc_BufferError() };
+    let fail = |msg: &str| {
+        // SAFETY: reading a data symbol; the GIL is held (this function's contract).
+        unsafe { raise(*ffi::data::PyExc_BufferError(), msg) };
+        Err(())
+    };
     if view.is_null() {
-        raise(buffer_error, "libpython.RustArray: NULL view in getbuffer");
-        return Err(());
+        return fail("libpython.RustArray: NULL view in getbuffer");
     }
     // SAFETY: `obj` is our instance (caller's contract).
     let Some(owner) = (unsafe { owner_of(obj) }) else {
-        raise(buffer_error, "this libpython.RustArray holds no data");
-        return Err(());
+        return fail("this libpython.RustArray holds no data");
     };
     let has = |f: c_int| flags & f == f;
     let bit = |f: c_int| flags & (f & !ffi::PyBUF_STRIDES) != 0;
     if bit(ffi::PyBUF_C_CONTIGUOUS) && !owner.c_contiguous {
-        raise(buffer_error, "libpython.RustArray: the array is not C-contiguous");
-        return Err(());
+        return fail("libpython.RustArray: the array is not C-contiguous");
     }
     if bit(ffi::PyBUF_F_CONTIGUOUS) && !owner.f_contiguous {
-        raise(buffer_error, "libpython.RustArray: the array is not Fortran-contiguous");
-        return Err(());
+        return fail("libpython.RustArray: the array is not Fortran-contiguous");
     }
     if bit(ffi::PyBUF_ANY_CONTIGUOUS) && !owner.c_contiguous && !owner.f_contiguous {
-        raise(buffer_error, "libpython.RustArray: the array is not contiguous");
-        return Err(());
+        return fail("libpython.RustArray: the array is not contiguous");
     }
     if !has(ffi::PyBUF_STRIDES) && !owner.c_contiguous {
-        raise(buffer_error, "libpython.RustArray: the array is strided; ask for strides (PyBUF_STRIDES)");
-        return Err(());
+        return fail("libpython.RustArray: the array is strided; ask for strides (PyBUF_STRIDES)");
     }
     let nd = has(ffi::PyBUF_ND);
     // SAFETY: `view` is writable (caller's contract); the pointers given out stay valid while
@@ -377,6 +376,10 @@ unsafe fn fill_buffer(obj: *mut ffi::PyObject, view: *mut ffi::Py_buffer, flags:
     Ok(())
 }
 
+/// `bf_releasebuffer`: counts a view down.
+///
+/// # Safety
+/// Called by CPython with the GIL for an instance of a `RustArray` type, while it is alive.
 unsafe extern "C" fn rust_array_releasebuffer(obj: *mut ffi::PyObject, _view: *mut ffi::Py_buffer) {
     // SAFETY: CPython calls this with the GIL for an instance of ours, before releasing the
     // view's reference (so the instance is alive). Nothing here can panic.
@@ -385,12 +388,20 @@ unsafe extern "C" fn rust_array_releasebuffer(obj: *mut ffi::PyObject, _view: *m
     }
 }
 
+/// `tp_new`: refuses; instances are made by Rust only.
+///
+/// # Safety
+/// Called by CPython with the GIL.
 unsafe extern "C" fn rust_array_new(_tp: *mut ffi::PyTypeObject, _args: *mut ffi::PyObject, _kw: *mut ffi::PyObject) -> *mut ffi::PyObject {
-    // SAFETY: reading a data symbol; CPython calls slots with the GIL.
-    raise(unsafe { *ffi::data::PyExc_TypeError() }, "libpython.RustArray objects are made by Rust (libpython::array), not from Python");
+    // SAFETY: reading a data symbol; CPython calls tp_new with the GIL held.
+    unsafe { raise(*ffi::data::PyExc_TypeError(), "libpython.RustArray objects are made by Rust (libpython::array), not from Python") };
     std::ptr::null_mut()
 }
 
+/// `tp_repr`: `RustArray(f64, shape=(2, 3))`.
+///
+/// # Safety
+/// Called by CPython with the GIL for an instance of a `RustArray` type.
 unsafe extern "C" fn rust_array_repr(obj: *mut ffi::PyObject) -> *mut ffi::PyObject {
     let r = catch_unwind(AssertUnwindSafe(|| {
         // SAFETY: our instance, GIL held.
@@ -406,7 +417,8 @@ unsafe extern "C" fn rust_array_repr(obj: *mut ffi::PyObject) -> *mut ffi::PyObj
         unsafe { ffi::PyUnicode_FromStringAndSize(text.as_ptr().cast(), text.len() as ffi::Py_ssize_t) }
     }));
     r.unwrap_or_else(|_| {
-        raise_panic("tp_repr");
+        // SAFETY: CPython calls tp_repr with the GIL held.
+        unsafe { raise_panic("tp_repr") };
         std::ptr::null_mut()
     })
 }
@@ -444,11 +456,11 @@ static METHODS: Methods = Methods([
 
 /// Makes the type object for the current interpreter.
 fn create_type(py: Python<'_>) -> Result<*mut ffi::PyObject> {
-    let header = match interp::started() {
-        Some(s) if s.object_header_size > 0 => s.object_header_size,
-        // SAFETY: the GIL is held (`py`).
-        _ => unsafe { ffi::init_object_layout() },
-    };
+    // `object.__basicsize__` of the running interpreter: 16 on GIL builds, 32 on
+    // free-threaded ones. (Read here, under the GIL, rather than from `interp::started()`,
+    // whose lock must not be waited for while holding the GIL.)
+    // SAFETY: the GIL is held (`py`).
+    let header = unsafe { ffi::init_object_layout() };
     HEADER.store(header, Ordering::Relaxed);
     let basicsize = c_int::try_from(header + std::mem::size_of::<*mut Owner>()).map_err(|_| Error::Conversion("object header too large".into()))?;
     let mut slots = [

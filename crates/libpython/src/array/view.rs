@@ -130,11 +130,11 @@ impl RawView {
     }
 
     fn is_c_contiguous(&self) -> bool {
-        contiguous(&self.shape, &self.strides, self.itemsize, self.shape.len(), |i| self.shape.len() - 1 - i)
+        is_contiguous(&self.shape, &self.strides, self.itemsize, true)
     }
 
     fn is_f_contiguous(&self) -> bool {
-        contiguous(&self.shape, &self.strides, self.itemsize, self.shape.len(), |i| i)
+        is_contiguous(&self.shape, &self.strides, self.itemsize, false)
     }
 
     /// Byte offset of `index`, if it is inside the shape.
@@ -153,19 +153,19 @@ impl RawView {
     }
 }
 
-/// Whether the layout is contiguous with axes visited in the order `axis(0), axis(1), ...`
-/// from the fastest-varying one.
-fn contiguous(shape: &[usize], strides: &[isize], itemsize: usize, ndim: usize, axis: impl Fn(usize) -> usize) -> bool {
+/// Whether the layout is contiguous in C order (last axis fastest) or Fortran order.
+pub(crate) fn is_contiguous(shape: &[usize], strides: &[isize], itemsize: usize, c_order: bool) -> bool {
     if shape.contains(&0) {
         return true;
     }
+    let n = shape.len();
     let mut expected = itemsize as isize;
-    for i in 0..ndim {
-        let a = axis(i);
+    for i in 0..n {
+        let a = if c_order { n - 1 - i } else { i };
         if shape[a] != 1 && strides[a] != expected {
             return false;
         }
-        expected *= shape[a] as isize;
+        expected = expected.saturating_mul(shape[a] as isize);
     }
     true
 }
@@ -242,8 +242,12 @@ fn acquire_buffer<T: Element>(obj: Bound<'_>, writable: bool) -> Result<RawView>
         // Exporters word a refused writable request differently (BufferError, numpy's
         // ValueError): if a read-only view would be given, say so plainly.
         if writable && is_readonly_buffer(obj) {
+            let said = match &err {
+                Error::Python(e) => format!("{}: {}", e.type_name(), e.message()),
+                other => other.to_string(),
+            };
             return Err(Error::Conversion(format!(
-                "the {} buffer is read-only: a mutable view (PyBufferMut) needs a writable buffer ({err})",
+                "the {} buffer is read-only: a mutable view (PyBufferMut) needs a writable buffer ({said})",
                 tname(obj)
             )));
         }

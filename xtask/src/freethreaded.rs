@@ -1,0 +1,153 @@
+//! The free-threaded Python of the matrix: CPython 3.13 built with `--disable-gil` from the
+//! upstream source of Debian's trixie `python3.13` package (the `.orig` tarball, which apt
+//! checks against the release's signed index; Debian's own patches are not applied, so the
+//! result is a plain upstream build), installed under the cache directory and reused.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::util::{cache_dir, fmt_duration, python_output, step};
+
+/// The Debian release whose source package is built.
+pub const SUITE: &str = "trixie";
+/// The source package.
+pub const PACKAGE: &str = "python3.13";
+/// The interpreter the build installs, under `<prefix>/bin`.
+pub const EXECUTABLE: &str = "python3.13t";
+/// `./configure` options besides `--prefix` and the rpath.
+pub const CONFIGURE: &[&str] = &["--enable-shared", "--disable-gil", "--with-ensurepip=no"];
+
+/// Standard-library modules the build must have (pip needs `ssl` and `zlib`), with the Debian
+/// package whose absence at build time leaves each out.
+const REQUIRED_MODULES: &[(&str, &str)] =
+    &[("ssl", "libssl-dev"), ("zlib", "zlib1g-dev"), ("ctypes", "libffi-dev"), ("bz2", "libbz2-dev"), ("lzma", "liblzma-dev")];
+
+/// Where the build is installed.
+pub fn prefix() -> PathBuf {
+    cache_dir().join("python3.13t")
+}
+
+/// The installed interpreter, built first if it is not there yet (a few minutes on two cores).
+pub fn ensure() -> Result<PathBuf, String> {
+    let prefix = prefix();
+    let python = prefix.join("bin").join(EXECUTABLE);
+    let stamp = prefix.join(".libpython-build");
+    let want = format!("{PACKAGE} ({SUITE}) {}", CONFIGURE.join(" "));
+    if python.exists() && std::fs::read_to_string(&stamp).is_ok_and(|s| s == want) && verify(&python).is_ok() {
+        step(&format!("reusing the free-threaded build {}", python.display()));
+        return Ok(python);
+    }
+    let t0 = Instant::now();
+    step(&format!("building a free-threaded CPython from Debian {SUITE}'s {PACKAGE} source into {} (first time only)", prefix.display()));
+    let work = cache_dir().join("build").join("python3.13t");
+    let downloads = work.join("downloads");
+    let files = crate::apt::download_source(PACKAGE, SUITE, &work.join("apt"), &downloads)?;
+    let orig = files
+        .iter()
+        .find(|f| f.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.contains(".orig.tar.")))
+        .ok_or_else(|| format!("no .orig.tar.* among the downloaded files {files:?}"))?;
+    let src_root = work.join("src");
+    let _ = std::fs::remove_dir_all(&src_root);
+    std::fs::create_dir_all(&src_root).map_err(|e| format!("cannot create {}: {e}", src_root.display()))?;
+    step(&format!("unpacking {}", orig.display()));
+    crate::util::run(Command::new("tar").arg("-xf").arg(orig).arg("-C").arg(&src_root))?;
+    let src = std::fs::read_dir(&src_root)
+        .map_err(|e| e.to_string())?
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.join("configure").is_file())
+        .ok_or_else(|| format!("no source tree with a configure script under {}", src_root.display()))?;
+    let log = work.join("build.log");
+    let _ = std::fs::remove_file(&log);
+    let _ = std::fs::remove_dir_all(&prefix);
+    let jobs = std::thread::available_parallelism().map_or(2, |n| n.get()).to_string();
+    let mut configure = Command::new("./configure");
+    configure
+        .args(CONFIGURE)
+        .arg(format!("--prefix={}", prefix.display()))
+        .arg(format!("LDFLAGS=-Wl,-rpath,{}", prefix.join("lib").display()))
+        .current_dir(&src);
+    logged("configure", &mut configure, &log)?;
+    logged(&format!("make -j{jobs}"), Command::new("make").arg(format!("-j{jobs}")).current_dir(&src), &log)?;
+    logged("make install", Command::new("make").arg("install").current_dir(&src), &log)?;
+    verify(&python)?;
+    std::fs::write(&stamp, &want).map_err(|e| format!("cannot write {}: {e}", stamp.display()))?;
+    let _ = std::fs::remove_dir_all(&src_root);
+    step(&format!("built {} in {} (log: {})", python.display(), fmt_duration(t0.elapsed()), log.display()));
+    Ok(python)
+}
+
+/// Checks that the build runs, is free-threaded with the GIL off, and has the modules pip
+/// and the tests need.
+fn verify(python: &Path) -> Result<(), String> {
+    let out = python_output(python, "import sys, sysconfig; print(sysconfig.get_config_var('Py_GIL_DISABLED'), sys._is_gil_enabled())")?;
+    if out != "1 False" {
+        return Err(format!("{} is not free-threaded (Py_GIL_DISABLED, GIL enabled = {out})", python.display()));
+    }
+    let mut missing = Vec::new();
+    for (module, package) in REQUIRED_MODULES {
+        if python_output(python, &format!("import {module}")).is_err() {
+            missing.push(format!("{module} (install {package} and build again)"));
+        }
+    }
+    if missing.is_empty() { Ok(()) } else { Err(format!("{} was built without {}", python.display(), missing.join(", "))) }
+}
+
+/// Runs a build step with its output appended to `log`, printing progress every 30 seconds;
+/// on failure the error holds the log's last lines.
+fn logged(what: &str, cmd: &mut Command, log: &Path) -> Result<(), String> {
+    step(&format!("{what} (output in {})", log.display()));
+    let file = std::fs::OpenOptions::new().create(true).append(true).open(log).map_err(|e| format!("cannot open {}: {e}", log.display()))?;
+    let err = file.try_clone().map_err(|e| e.to_string())?;
+    let t0 = Instant::now();
+    let mut child = cmd.stdin(Stdio::null()).stdout(file).stderr(err).spawn().map_err(|e| format!("cannot run {what}: {e}"))?;
+    let mut next = Duration::from_secs(30);
+    let status = loop {
+        if let Some(st) = child.try_wait().map_err(|e| e.to_string())? {
+            break st;
+        }
+        std::thread::sleep(Duration::from_millis(250));
+        if t0.elapsed() >= next {
+            next += Duration::from_secs(30);
+            eprintln!("    {what}: {} ... {}", fmt_duration(t0.elapsed()), progress_hint(&tail(log, 1)));
+        }
+    };
+    if status.success() {
+        eprintln!("    {what}: done in {}", fmt_duration(t0.elapsed()));
+        Ok(())
+    } else {
+        Err(format!("{what} failed ({status}); last lines of {}:\n{}", log.display(), tail(log, 30)))
+    }
+}
+
+
+/// What a build log's last line says, shortly: the file a compiler command makes, else the
+/// line's beginning.
+fn progress_hint(line: &str) -> String {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    if let Some(i) = words.iter().position(|w| *w == "-o")
+        && let Some(out) = words.get(i + 1)
+    {
+        return format!("{} {out}", if words[0].ends_with("cc") { "compiling" } else { words[0] });
+    }
+    line.trim().chars().take(100).collect()
+}
+
+/// The last `n` lines of a file.
+fn tail(path: &Path, n: usize) -> String {
+    let text = std::fs::read(path).map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(n)..].join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::progress_hint;
+
+    #[test]
+    fn progress_names_the_file_being_compiled() {
+        assert_eq!(progress_hint("gcc -c -O3 -Wall -I. -o Objects/longobject.o Objects/longobject.c"), "compiling Objects/longobject.o");
+        assert_eq!(progress_hint("checking for setgid..."), "checking for setgid...");
+    }
+}

@@ -1,0 +1,747 @@
+//! `cargo xtask test-matrix`: one build of the test executables, run against every Python of
+//! the machine.
+//!
+//! The configurations are every CPython 3.9+ pyenv has, every Debian `/usr/bin/python3.X`,
+//! Debian's debug build of it (`python3.X-dbg`, installed if missing) and a free-threaded
+//! 3.13 built from Debian trixie's source ([`crate::freethreaded`]). Each gets a virtual
+//! environment of its own with the test packages, kept in the cache directory and reused.
+//!
+//! The unit and integration test executables are built once (`cargo test --no-run`); every
+//! configuration runs those same files, choosing its Python with `LIBPYTHON_PYTHON`, and each
+//! row of the table shows the SHA-256 of every executable, hashed again just before the
+//! configuration runs. Doctests cannot be prebuilt: rustdoc compiles them on each
+//! `cargo test --doc`, so they are run per configuration too (unless `--no-doc`) and counted
+//! in a column of their own, outside the hashed set.
+//!
+//! The leak test (`tests/all/leaks.rs`) prints a `leaks: N` line that fills the table's
+//! "leaks" column; on a debug build it counts with `sys.gettotalrefcount`.
+//!
+//! The last line printed is `matrix: N passed, M failed`, counting configurations; the exit
+//! status is non-zero when any configuration failed or could not be prepared.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::json::Json;
+use crate::util::{cache_dir, ensure_venv_at, fmt_duration, python_output, step, workspace_root};
+
+const USAGE: &str = "usage: cargo xtask test-matrix [--no-doc] [--only NAME,...] [--timeout SECONDS]
+  --no-doc        do not run the doctests in each configuration
+  --only NAMES    run only the configurations whose name contains one of NAMES (comma-separated)
+  --timeout S     kill a test executable that runs longer than S seconds (default 900)";
+
+/// The minor versions the suite needs pyenv to have (a missing one is a failed configuration).
+const REQUIRED_PYENV: std::ops::RangeInclusive<u32> = 9..=13;
+
+/// What kind of CPython build a configuration is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// An ordinary build.
+    Release,
+    /// A `Py_DEBUG` build (`sys.gettotalrefcount` exists).
+    Debug,
+    /// A free-threaded build (`Py_GIL_DISABLED`).
+    FreeThreaded,
+}
+
+impl Kind {
+    fn label(self) -> &'static str {
+        match self {
+            Kind::Release => "release",
+            Kind::Debug => "debug",
+            Kind::FreeThreaded => "free-threaded",
+        }
+    }
+}
+
+/// One Python the matrix runs against.
+struct Config {
+    /// Shown in the table (`pyenv 3.12`, `debian 3.11d`, ...).
+    name: String,
+    /// Names its virtual environment (`matrix-<slug>`).
+    slug: String,
+    kind: Kind,
+    /// Finds (installing or building if needed) the base interpreter.
+    base: Box<dyn Fn() -> Result<PathBuf, String>>,
+}
+
+/// One test executable of the build.
+#[derive(Debug, Clone)]
+struct Binary {
+    /// A short label (`all`, `ffi`, `interp`, ...).
+    label: String,
+    path: PathBuf,
+    /// The package's directory: the working directory cargo would run it in.
+    package_dir: PathBuf,
+    package: String,
+    crate_name: String,
+}
+
+/// The counts read from libtest output.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    /// Sum of `N passed` over the `test result:` lines.
+    pub passed: u32,
+    /// Sum of `N failed`.
+    pub failed: u32,
+    /// How many `test result:` lines there were.
+    pub results: u32,
+    /// Names of the tests reported `FAILED`.
+    pub failures: Vec<String>,
+    /// The `leaks: N ...` line, if any: (N, the whole line).
+    pub leaks: Option<(u32, String)>,
+}
+
+/// Reads libtest's output: the `test result: ok. 3 passed; 0 failed; ...` line of each test
+/// run (summed over the runs of a `cargo test` output, which cargo heads with `Running` /
+/// `Doc-tests` lines), `test NAME ... FAILED` lines, and the leak test's `leaks: N` line.
+///
+/// Only the last `test result:` line of a run counts: a failed test's captured output, which
+/// libtest prints before the run's own summary, may hold the summary of a child process the
+/// test started.
+pub fn parse_libtest(text: &str) -> Outcome {
+    let mut o = Outcome::default();
+    let mut last_result: Option<&str> = None;
+    let add = |o: &mut Outcome, r: Option<&str>| {
+        let Some(rest) = r else { return };
+        o.results += 1;
+        for part in rest.split([';', '.']) {
+            let mut w = part.split_whitespace();
+            if let (Some(n), Some(what)) = (w.next().and_then(|n| n.parse::<u32>().ok()), w.next()) {
+                match what {
+                    "passed" => o.passed += n,
+                    "failed" => o.failed += n,
+                    _ => {}
+                }
+            }
+        }
+    };
+    for line in text.lines() {
+        let line = line.trim_end();
+        let trimmed = line.trim_start();
+        if trimmed.starts_with("Running ") || trimmed.starts_with("Doc-tests ") {
+            add(&mut o, last_result.take());
+        } else if let Some(rest) = trimmed.strip_prefix("test result: ") {
+            last_result = Some(rest);
+        } else if let Some(name) = line.strip_prefix("test ").and_then(|l| l.strip_suffix(" ... FAILED")) {
+            if !o.failures.iter().any(|f| f == name) {
+                o.failures.push(name.to_owned());
+            }
+        } else if let Some(rest) = line.strip_prefix("leaks: ") {
+            let n = rest.split(|c: char| !c.is_ascii_digit()).next().and_then(|n| n.parse::<u32>().ok());
+            if let Some(n) = n
+                && o.leaks.as_ref().is_none_or(|(m, _)| n > *m)
+            {
+                o.leaks = Some((n, line.to_owned()));
+            }
+        }
+    }
+    add(&mut o, last_result);
+    o
+}
+
+/// A configuration's row of the table.
+#[derive(Debug, Default)]
+struct Row {
+    name: String,
+    python: Option<PathBuf>,
+    version: String,
+    kind: String,
+    prepare: Duration,
+    run: Duration,
+    tests: Outcome,
+    doc: Option<Outcome>,
+    /// (label, sha256) of every executable, hashed just before this row ran.
+    hashes: Vec<(String, String)>,
+    /// Why the configuration failed; empty when it passed.
+    problems: Vec<String>,
+    /// Output excerpts of failed runs, shown after the table.
+    details: Vec<String>,
+}
+
+struct Options {
+    doc: bool,
+    only: Vec<String>,
+    timeout: Duration,
+}
+
+fn parse_args(args: &[String]) -> Result<Options, String> {
+    let mut o = Options { doc: true, only: Vec::new(), timeout: Duration::from_secs(900) };
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--no-doc" => o.doc = false,
+            "--only" => {
+                let v = it.next().ok_or("--only needs a value")?;
+                o.only.extend(v.split(',').filter(|s| !s.is_empty()).map(str::to_owned));
+            }
+            "--timeout" => {
+                let v = it.next().ok_or("--timeout needs a value")?;
+                o.timeout = Duration::from_secs(v.parse().map_err(|_| format!("--timeout: {v:?} is not a number of seconds"))?);
+            }
+            "-h" | "--help" => return Err(USAGE.into()),
+            other => return Err(format!("unknown option {other:?}\n{USAGE}")),
+        }
+    }
+    Ok(o)
+}
+
+/// Runs the matrix. The last line printed is `matrix: N passed, M failed`.
+pub fn run(args: &[String]) -> ExitCode {
+    let opts = match parse_args(args) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("xtask test-matrix: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let t0 = Instant::now();
+    let mut configs = configurations();
+    if !opts.only.is_empty() {
+        configs.retain(|c| opts.only.iter().any(|o| c.name.contains(o.as_str()) || c.slug.contains(o.as_str())));
+    }
+    step(&format!(
+        "test matrix: {} configurations ({}); cache {}",
+        configs.len(),
+        configs.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", "),
+        cache_dir().display()
+    ));
+
+    let mut rows: Vec<Row> = Vec::new();
+    let binaries = match build() {
+        Ok(b) => b,
+        Err(e) => {
+            for c in &configs {
+                rows.push(Row { name: c.name.clone(), kind: c.kind.label().into(), problems: vec![format!("build failed: {e}")], ..Row::default() });
+            }
+            return finish(&rows, &[], t0);
+        }
+    };
+    let reference: Vec<(String, String)> = match hash_all(&binaries) {
+        Ok(h) => h,
+        Err(e) => {
+            eprintln!("xtask test-matrix: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    for (label, h) in &reference {
+        eprintln!("    {label:<12} sha256 {h}");
+    }
+
+    let logs = target_dir().join("test-matrix");
+    let _ = std::fs::create_dir_all(&logs);
+    let n = configs.len();
+    for (i, c) in configs.iter().enumerate() {
+        step(&format!("[{}/{n}] {}: preparing", i + 1, c.name));
+        let mut row = Row { name: c.name.clone(), kind: c.kind.label().into(), ..Row::default() };
+        let tp = Instant::now();
+        let prepared = prepare(c);
+        row.prepare = tp.elapsed();
+        match prepared {
+            Err(e) => {
+                eprintln!("    {}: cannot be prepared: {e}", c.name);
+                row.problems.push(format!("cannot be prepared: {e}"));
+            }
+            Ok(p) => {
+                row.python = Some(p.python.clone());
+                row.version = p.version.clone();
+                step(&format!("[{}/{n}] {}: Python {} ({}), numpy {}, {}", i + 1, c.name, p.version, c.kind.label(), p.numpy, p.python.display()));
+                let tr = Instant::now();
+                run_config(&mut row, &p.python, &binaries, &reference, &logs.join(&c.slug), &opts);
+                row.run = tr.elapsed();
+            }
+        }
+        let verdict = if row.problems.is_empty() { "passed".to_owned() } else { format!("FAILED: {}", row.problems.join("; ")) };
+        eprintln!("    {}: {verdict}", c.name);
+        rows.push(row);
+    }
+    finish(&rows, &reference, t0)
+}
+
+/// Prints the table, the details of failures and the closing line; the exit status.
+fn finish(rows: &[Row], reference: &[(String, String)], t0: Instant) -> ExitCode {
+    let failed = rows.iter().filter(|r| !r.problems.is_empty()).count();
+    let passed = rows.len() - failed;
+    println!();
+    println!("{}", table(rows));
+    if !reference.is_empty() {
+        let same = rows.iter().filter(|r| !r.hashes.is_empty()).all(|r| r.hashes == reference);
+        println!("test executables (built once; sha256 in every row, hashed again before each configuration ran):");
+        for (label, h) in reference {
+            println!("  {label:<10} {h}");
+        }
+        println!("same executables in every row: {}", if same { "yes" } else { "NO" });
+    }
+    for r in rows.iter().filter(|r| !r.problems.is_empty()) {
+        println!();
+        println!("{} FAILED:", r.name);
+        for p in &r.problems {
+            println!("  - {p}");
+        }
+        for d in &r.details {
+            for l in d.lines() {
+                println!("    {l}");
+            }
+        }
+    }
+    println!();
+    println!("total time {}", fmt_duration(t0.elapsed()));
+    println!("matrix: {passed} passed, {failed} failed");
+    if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+}
+
+fn table(rows: &[Row]) -> String {
+    let header = ["configuration", "version", "build", "tests passed/failed", "doctests", "leaks", "prepare", "run", "executables (sha256, first 10 hex digits)", "result"];
+    let mut cells: Vec<Vec<String>> = vec![header.iter().map(|s| s.to_string()).collect()];
+    for r in rows {
+        let ran = r.tests.results > 0;
+        cells.push(vec![
+            r.name.clone(),
+            if r.version.is_empty() { "-".into() } else { r.version.clone() },
+            r.kind.clone(),
+            if ran { format!("{}/{}", r.tests.passed, r.tests.failed) } else { "-".into() },
+            match &r.doc {
+                Some(d) if d.results > 0 => format!("{}/{}", d.passed, d.failed),
+                Some(_) => "error".into(),
+                None => "-".into(),
+            },
+            match &r.tests.leaks {
+                Some((n, _)) => n.to_string(),
+                None if ran => "missing".into(),
+                None => "-".into(),
+            },
+            fmt_duration(r.prepare),
+            if ran { fmt_duration(r.run) } else { "-".into() },
+            if r.hashes.is_empty() { "-".into() } else { r.hashes.iter().map(|(l, h)| format!("{l}:{}", &h[..10])).collect::<Vec<_>>().join(" ") },
+            if r.problems.is_empty() { "ok".into() } else { "FAILED".into() },
+        ]);
+    }
+    let widths: Vec<usize> = (0..header.len()).map(|c| cells.iter().map(|row| row[c].chars().count()).max().unwrap_or(0)).collect();
+    let mut out = String::new();
+    for (i, row) in cells.iter().enumerate() {
+        let line: Vec<String> = row.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
+        out.push_str(line.join("  ").trim_end());
+        out.push('\n');
+        if i == 0 {
+            out.push_str(&widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>().join("  "));
+            out.push('\n');
+        }
+    }
+    out.trim_end().to_owned()
+}
+
+/// The configurations of this machine.
+fn configurations() -> Vec<Config> {
+    let mut out = Vec::new();
+    // pyenv: the newest patch release of every 3.9+ minor version.
+    let root = std::env::var_os("PYENV_ROOT")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".pyenv"));
+    let mut newest: BTreeMap<u32, (u32, PathBuf)> = BTreeMap::new();
+    for e in std::fs::read_dir(root.join("versions")).into_iter().flatten().flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let parts: Vec<u32> = name.split('.').map_while(|p| p.parse().ok()).collect();
+        if parts.len() != 3 || name.split('.').count() != 3 || parts[0] != 3 || parts[1] < 9 {
+            continue;
+        }
+        let exe = e.path().join("bin/python3");
+        if exe.exists() && newest.get(&parts[1]).is_none_or(|(p, _)| parts[2] > *p) {
+            newest.insert(parts[1], (parts[2], exe));
+        }
+    }
+    for minor in REQUIRED_PYENV {
+        newest.entry(minor).or_insert((0, PathBuf::new()));
+    }
+    for (minor, (_, exe)) in newest {
+        let root = root.clone();
+        out.push(Config {
+            name: format!("pyenv 3.{minor}"),
+            slug: format!("pyenv-3.{minor}"),
+            kind: Kind::Release,
+            base: Box::new(move || {
+                if exe.as_os_str().is_empty() {
+                    Err(format!("pyenv ({}) has no Python 3.{minor}; the suite needs 3.9 to 3.13: `PYTHON_CONFIGURE_OPTS=--enable-shared pyenv install 3.{minor}`", root.display()))
+                } else {
+                    Ok(exe.clone())
+                }
+            }),
+        });
+    }
+    // Debian's own interpreters, and the debug build of each.
+    let mut debian: Vec<u32> = std::fs::read_dir("/usr/bin")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.strip_prefix("python3.")?.parse::<u32>().ok())
+        .filter(|m| *m >= 9)
+        .collect();
+    debian.sort();
+    for &minor in &debian {
+        out.push(Config {
+            name: format!("debian 3.{minor}"),
+            slug: format!("debian-3.{minor}"),
+            kind: Kind::Release,
+            base: Box::new(move || {
+                let exe = PathBuf::from(format!("/usr/bin/python3.{minor}"));
+                if python_output(&exe, "import venv, ensurepip").is_err() {
+                    crate::apt::install(&[&format!("python3.{minor}-venv")])?;
+                }
+                Ok(exe)
+            }),
+        });
+    }
+    let debug_minors = if debian.is_empty() { vec![11] } else { debian };
+    for minor in debug_minors {
+        out.push(Config {
+            name: format!("debian 3.{minor}d"),
+            slug: format!("debian-3.{minor}d"),
+            kind: Kind::Debug,
+            base: Box::new(move || {
+                let exe = PathBuf::from(format!("/usr/bin/python3.{minor}d"));
+                if !exe.exists() {
+                    crate::apt::install(&[&format!("python3.{minor}-dbg")])?;
+                }
+                if python_output(&exe, "import venv, ensurepip").is_err() {
+                    crate::apt::install(&[&format!("python3.{minor}-venv")])?;
+                }
+                Ok(exe)
+            }),
+        });
+    }
+    out.push(Config { name: "built 3.13t".into(), slug: "built-3.13t".into(), kind: Kind::FreeThreaded, base: Box::new(crate::freethreaded::ensure) });
+    out
+}
+
+/// A configuration ready to run.
+struct Prepared {
+    /// The virtual environment's interpreter (what `LIBPYTHON_PYTHON` is set to).
+    python: PathBuf,
+    version: String,
+    numpy: String,
+}
+
+const PROBE: &str = "import sys, sysconfig
+kind = 'free-threaded' if sysconfig.get_config_var('Py_GIL_DISABLED') else ('debug' if hasattr(sys, 'gettotalrefcount') else 'release')
+import numpy
+print(sys.version.split()[0], kind, numpy.__version__)";
+
+/// Finds or makes the base interpreter and the configuration's virtual environment with the
+/// test packages, and checks it is the kind of build expected.
+fn prepare(c: &Config) -> Result<Prepared, String> {
+    let base = (c.base)()?;
+    let (packages, pip_args): (Vec<String>, Vec<&str>) = match c.kind {
+        // numpy's newest release has no free-threaded wheel here: pip would build it from
+        // source for many minutes. 2.3.x has cp313t wheels.
+        Kind::FreeThreaded => (
+            crate::TEST_PACKAGES.iter().map(|p| if *p == "numpy" { "numpy<2.4".to_owned() } else { p.to_string() }).collect(),
+            vec!["--only-binary=:all:"],
+        ),
+        _ => (crate::TEST_PACKAGES.iter().map(|p| p.to_string()).collect(), vec![]),
+    };
+    let packages: Vec<&str> = packages.iter().map(String::as_str).collect();
+    let dir = cache_dir().join("venvs").join(format!("matrix-{}", c.slug));
+    let mut attempt = 0;
+    loop {
+        let venv = ensure_venv_at(&base, &dir, &packages, &pip_args)?;
+        match python_output(&venv.python, PROBE) {
+            Ok(out) => {
+                let w: Vec<&str> = out.split_whitespace().collect();
+                let [version, kind, numpy] = w[..] else { return Err(format!("unexpected probe output {out:?}")) };
+                if kind != c.kind.label() {
+                    return Err(format!("{} is a {kind} build, expected {}", base.display(), c.kind.label()));
+                }
+                return Ok(Prepared { python: venv.python, version: version.into(), numpy: numpy.into() });
+            }
+            // A cached environment that no longer works (its base changed): make it again.
+            Err(e) if attempt == 0 => {
+                step(&format!("the environment at {} does not work ({}); making it again", dir.display(), e.lines().last().unwrap_or("")));
+                let _ = std::fs::remove_dir_all(&dir);
+                attempt += 1;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// The target directory cargo builds into.
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).map_or_else(|| workspace_root().join("target"), |p| workspace_root().join(p))
+}
+
+/// Builds the unit and integration test executables once and lists them.
+fn build() -> Result<Vec<Binary>, String> {
+    step("building the test executables once (cargo test --workspace --exclude xtask --no-run)");
+    let mut cmd = crate::util::cargo();
+    cmd.args(["test", "--workspace", "--exclude", "xtask", "--no-run", "--message-format=json-render-diagnostics"]).stdout(Stdio::piped()).stderr(Stdio::inherit());
+    let out = cmd.output().map_err(|e| format!("cannot run cargo: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("cargo test --no-run failed ({})", out.status));
+    }
+    let mut bins = Vec::new();
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let Ok(msg) = Json::parse(line) else { continue };
+        if msg.get("reason").as_str() != Some("compiler-artifact") || msg.get("profile").get("test") != &Json::Bool(true) {
+            continue;
+        }
+        let Some(exe) = msg.get("executable").as_str() else { continue };
+        let target = msg.get("target");
+        let name = target.get("name").as_str().unwrap_or("?").to_owned();
+        let kinds: Vec<&str> = target.get("kind").as_array().iter().filter_map(Json::as_str).collect();
+        let manifest = PathBuf::from(msg.get("manifest_path").as_str().unwrap_or(""));
+        let package = msg.get("package_id").as_str().unwrap_or("").to_owned();
+        let label = if kinds.contains(&"lib") { name.strip_prefix("libpython_").unwrap_or(&name).to_owned() } else { name.clone() };
+        bins.push(Binary {
+            label,
+            path: exe.into(),
+            package_dir: manifest.parent().map(Path::to_path_buf).unwrap_or_else(workspace_root),
+            package: package_name(&package, &manifest),
+            crate_name: name.replace('-', "_"),
+        });
+    }
+    if bins.is_empty() {
+        return Err("cargo built no test executable".into());
+    }
+    bins.sort_by(|a, b| a.label.cmp(&b.label));
+    Ok(bins)
+}
+
+/// The package name from a package id (`path+file:///w/tests#libpython-tests@0.1.0`), else
+/// from the manifest's directory.
+fn package_name(id: &str, manifest: &Path) -> String {
+    if let Some(frag) = id.rsplit_once('#').map(|(_, f)| f) {
+        let name = frag.split('@').next().unwrap_or(frag);
+        if !name.is_empty() && !name.chars().next().is_some_and(|c| c.is_ascii_digit()) {
+            return name.to_owned();
+        }
+    }
+    manifest.parent().and_then(|d| d.file_name()).map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+}
+
+fn hash_all(binaries: &[Binary]) -> Result<Vec<(String, String)>, String> {
+    binaries.iter().map(|b| Ok((b.label.clone(), crate::sha256::file(&b.path)?))).collect()
+}
+
+/// Environment variables that would choose another Python than `LIBPYTHON_PYTHON`, or change
+/// how it starts.
+const CLEARED_ENV: &[&str] = &["LIBPYTHON_LIBRARY", "VIRTUAL_ENV", "CONDA_PREFIX", "PYTHONHOME", "PYTHONPATH", "PYTHON_GIL"];
+
+/// Runs every executable (and the doctests) against `python`, filling the row.
+fn run_config(row: &mut Row, python: &Path, binaries: &[Binary], reference: &[(String, String)], logs: &Path, opts: &Options) {
+    let _ = std::fs::remove_dir_all(logs);
+    if let Err(e) = std::fs::create_dir_all(logs) {
+        row.problems.push(format!("cannot create {}: {e}", logs.display()));
+        return;
+    }
+    match hash_all(binaries) {
+        Ok(h) => {
+            if h != reference {
+                row.problems.push("the test executables changed since the build (another build ran meanwhile?)".into());
+            }
+            row.hashes = h;
+        }
+        Err(e) => row.problems.push(e),
+    }
+    for b in binaries {
+        let log = logs.join(format!("{}.log", b.label));
+        let mut cmd = Command::new(&b.path);
+        cmd.current_dir(&b.package_dir)
+            .env("LIBPYTHON_PYTHON", python)
+            .env("CARGO_MANIFEST_DIR", &b.package_dir)
+            .env("CARGO_PKG_NAME", &b.package)
+            .env("CARGO_CRATE_NAME", &b.crate_name)
+            .env("RUST_BACKTRACE", "1");
+        for v in CLEARED_ENV {
+            cmd.env_remove(v);
+        }
+        let r = run_logged(&mut cmd, &log, opts.timeout);
+        let text = std::fs::read(&log).map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
+        let o = parse_libtest(&text);
+        eprintln!("    {:<10} {} passed, {} failed ({}){}", b.label, o.passed, o.failed, fmt_duration(r.elapsed), r.note());
+        judge(row, &b.label, &o, &r, &text, &log);
+        row.tests.passed += o.passed;
+        row.tests.failed += o.failed;
+        row.tests.results += o.results;
+        row.tests.failures.extend(o.failures.iter().map(|f| format!("{}: {f}", b.label)));
+        if let Some(l) = o.leaks {
+            let total = row.tests.leaks.as_ref().map_or(0, |(n, _)| *n) + l.0;
+            row.tests.leaks = Some((total, l.1));
+        }
+    }
+    match &row.tests.leaks {
+        Some((0, _)) => {}
+        Some((_, line)) => row.problems.push(format!("reference leaks: {line}")),
+        None => row.problems.push("no `leaks:` line in the output: the leak test (tests/all/leaks.rs) did not run".into()),
+    }
+    if opts.doc {
+        let log = logs.join("doctests.log");
+        let mut cmd = crate::util::cargo();
+        cmd.args(["test", "--workspace", "--exclude", "xtask", "--doc"]).env("LIBPYTHON_PYTHON", python).env_remove("LIBPYTHON_LIBRARY");
+        let r = run_logged(&mut cmd, &log, opts.timeout);
+        let text = std::fs::read(&log).map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
+        let o = parse_libtest(&text);
+        eprintln!("    {:<10} {} passed, {} failed ({}){}", "doctests", o.passed, o.failed, fmt_duration(r.elapsed), r.note());
+        judge(row, "doctests", &o, &r, &text, &log);
+        row.doc = Some(o);
+    }
+}
+
+/// Adds the problems a run shows to the row.
+fn judge(row: &mut Row, label: &str, o: &Outcome, r: &RunResult, text: &str, log: &Path) {
+    let mut bad = false;
+    if r.timed_out {
+        row.problems.push(format!("{label}: killed after {} (timeout)", fmt_duration(r.elapsed)));
+        bad = true;
+    } else if o.failed > 0 {
+        row.problems.push(format!("{label}: {} failed: {}", o.failed, o.failures.join(", ")));
+        bad = true;
+    } else if !r.success {
+        let why = if o.results == 0 { "ended without a test result" } else { "exited with an error" };
+        row.problems.push(format!("{label}: {why} ({})", r.status));
+        bad = true;
+    } else if o.results == 0 {
+        row.problems.push(format!("{label}: printed no `test result:` line"));
+        bad = true;
+    }
+    if bad {
+        row.details.push(format!("--- {label} (full output: {}) ---\n{}", log.display(), excerpt(text)));
+    }
+}
+
+/// The part of a failed run's output worth showing: libtest's `failures:` section, else the
+/// end of the output; at most 80 lines.
+fn excerpt(text: &str) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    let start = lines.iter().position(|l| *l == "failures:").unwrap_or(lines.len().saturating_sub(40));
+    let shown = &lines[start..];
+    if shown.len() > 80 {
+        format!("{}\n[... {} more lines]", shown[..80].join("\n"), shown.len() - 80)
+    } else {
+        shown.join("\n")
+    }
+}
+
+/// How a logged run ended.
+struct RunResult {
+    success: bool,
+    timed_out: bool,
+    status: String,
+    elapsed: Duration,
+}
+
+impl RunResult {
+    fn note(&self) -> String {
+        if self.timed_out {
+            " TIMED OUT".into()
+        } else if !self.success {
+            format!(" {}", self.status)
+        } else {
+            String::new()
+        }
+    }
+}
+
+/// Runs `cmd` with stdout and stderr into `log`, in a process group of its own; past
+/// `timeout` the whole group is killed.
+fn run_logged(cmd: &mut Command, log: &Path, timeout: Duration) -> RunResult {
+    use std::os::unix::process::CommandExt;
+    let t0 = Instant::now();
+    let fail = |status: String| RunResult { success: false, timed_out: false, status, elapsed: t0.elapsed() };
+    let Ok(file) = std::fs::File::create(log) else { return fail(format!("cannot create {}", log.display())) };
+    let Ok(err) = file.try_clone() else { return fail("cannot duplicate the log file".into()) };
+    let mut child = match cmd.stdin(Stdio::null()).stdout(file).stderr(err).process_group(0).spawn() {
+        Ok(c) => c,
+        Err(e) => return fail(format!("cannot run {:?}: {e}", cmd.get_program())),
+    };
+    loop {
+        match child.try_wait() {
+            Ok(Some(st)) => return RunResult { success: st.success(), timed_out: false, status: describe_status(st), elapsed: t0.elapsed() },
+            Ok(None) if t0.elapsed() > timeout => {
+                // The test executable runs child processes of its own: end the whole group
+                // it leads (the group id is its pid).
+                let _ = Command::new("kill").args(["-s", "KILL", "--", &format!("-{}", child.id())]).status();
+                let _ = child.kill();
+                let st = child.wait().map(describe_status).unwrap_or_default();
+                return RunResult { success: false, timed_out: true, status: st, elapsed: t0.elapsed() };
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(50)),
+            Err(e) => return fail(format!("cannot wait for the process: {e}")),
+        }
+    }
+}
+
+fn describe_status(st: std::process::ExitStatus) -> String {
+    use std::os::unix::process::ExitStatusExt;
+    match (st.code(), st.signal()) {
+        (Some(c), _) => format!("exit status {c}"),
+        (None, Some(s)) => {
+            let name = match s {
+                6 => " (SIGABRT)",
+                9 => " (SIGKILL)",
+                11 => " (SIGSEGV)",
+                7 => " (SIGBUS)",
+                _ => "",
+            };
+            format!("killed by signal {s}{name}")
+        }
+        _ => format!("{st}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_libtest_output() {
+        let text = "running 3 tests\ntest a ... ok\ntest m::b ... FAILED\nleaks: 0 (24 operations)\ntest c ... ok\n\nfailures:\n\n---- m::b stdout ----\nboom\n\ntest result: FAILED. 2 passed; 1 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.01s\n     Running unittests src/lib.rs (b)\n\nrunning 0 tests\n\ntest result: ok. 0 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.00s\n";
+        let o = parse_libtest(text);
+        assert_eq!((o.passed, o.failed, o.results), (2, 1, 2));
+        assert_eq!(o.failures, ["m::b"]);
+        assert_eq!(o.leaks, Some((0, "leaks: 0 (24 operations)".into())));
+    }
+
+    #[test]
+    fn keeps_the_largest_leak_count_and_reads_doctest_results() {
+        let text = "leaks: 0\nleaks: 3 (eval: +50 references)\n   Doc-tests libpython\n\nrunning 14 tests\ntest result: ok. 14 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.54s\n";
+        let o = parse_libtest(text);
+        assert_eq!(o.leaks.unwrap().0, 3);
+        assert_eq!((o.passed, o.failed, o.results), (14, 0, 1));
+    }
+
+    #[test]
+    fn a_child_summary_inside_a_failure_is_not_counted() {
+        let text = "running 2 tests\ntest a ... ok\ntest b ... FAILED\n\nfailures:\n\n---- b stdout ----\nchild failed:\n\nrunning 1 test\ntest b ... FAILED\n\ntest result: FAILED. 0 passed; 1 failed; 0 ignored; 0 measured; 1 filtered out; finished in 0.1s\n\nfailures:\n    b\n\ntest result: FAILED. 1 passed; 1 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.2s\n";
+        let o = parse_libtest(text);
+        assert_eq!((o.passed, o.failed, o.results, o.failures.len()), (1, 1, 1, 1));
+        let cargo = format!("     Running unittests src/lib.rs (x)\n{text}     Running all/main.rs (y)\ntest result: ok. 4 passed; 0 failed;\n   Doc-tests z\ntest result: ok. 2 passed; 0 failed;\n");
+        let o = parse_libtest(&cargo);
+        assert_eq!((o.passed, o.failed, o.results), (7, 1, 3));
+    }
+
+    #[test]
+    fn a_run_without_results_counts_nothing() {
+        let o = parse_libtest("thread 'main' panicked at src/lib.rs:1:1\nSegmentation fault\n");
+        assert_eq!(o, Outcome::default());
+    }
+
+    #[test]
+    fn package_names_come_from_the_package_id() {
+        assert_eq!(package_name("path+file:///w/tests#libpython-tests@0.1.0", Path::new("/w/tests/Cargo.toml")), "libpython-tests");
+        assert_eq!(package_name("path+file:///w/crates/ffi#0.1.0", Path::new("/w/crates/ffi/Cargo.toml")), "ffi");
+    }
+
+    #[test]
+    fn the_table_lines_up_and_marks_failures() {
+        let ok = Row { name: "pyenv 3.9".into(), version: "3.9.18".into(), kind: "release".into(), tests: Outcome { passed: 5, results: 1, leaks: Some((0, "leaks: 0".into())), ..Outcome::default() }, hashes: vec![("all".into(), "0123456789abcdef".into())], ..Row::default() };
+        let bad = Row { name: "built 3.13t".into(), kind: "free-threaded".into(), problems: vec!["cannot be prepared".into()], ..Row::default() };
+        let t = table(&[ok, bad]);
+        let lines: Vec<&str> = t.lines().collect();
+        assert_eq!(lines.len(), 4);
+        assert!(lines[2].contains("all:0123456789 ") || lines[2].contains("all:0123456789"));
+        assert!(lines[2].ends_with("ok"), "{}", lines[2]);
+        assert!(lines[3].ends_with("FAILED"), "{}", lines[3]);
+        assert_eq!(lines[0].find("version"), lines[2].find("3.9.18"));
+    }
+}
