@@ -5,6 +5,7 @@ mod coverage;
 mod discovery;
 mod ffi_load;
 mod leaks;
+mod interp;
 mod no_link;
 mod arrays;
 mod serde;

@@ -5,14 +5,15 @@
 //!
 //! * A thread-local depth counts the GIL guards this thread holds. Nested acquisition of the
 //!   interpreter already held costs a thread-local check and an increment, nothing more.
-//! * Main interpreter: the outermost acquisition is `PyGILState_Ensure` / `PyGILState_Release`,
-//!   so extension code that uses the `PyGILState` API (numpy, pybind11, ctypes callbacks) sees
-//!   the same thread state. On a thread Python never saw, the first acquisition makes that
-//!   thread state and *pins* it with a second `Ensure`, so later acquisitions reuse it instead
-//!   of creating and deleting one each time; the pin is released when the thread exits.
-//! * Sub-interpreters: one thread state per thread per interpreter, made on first use,
-//!   entered with `PyEval_RestoreThread` and left with `PyEval_SaveThread`, deleted at thread
-//!   exit or when the interpreter ends.
+//! * One thread state per thread per interpreter, made on first use and reused: the outermost
+//!   acquisition is `PyEval_RestoreThread`, the release `PyEval_SaveThread` (no thread state is
+//!   created or deleted per acquisition). For the main interpreter, a thread that already has a
+//!   main-interpreter state (the thread that started Python, threads Python created) uses that
+//!   one; otherwise a new one is made, which CPython also registers as the thread's
+//!   `PyGILState` state, so extension code using that API (numpy, pybind11, ctypes) finds it.
+//!   States this layer made are deleted when the thread exits (or the interpreter ends); the
+//!   `PyGILState` API itself is not used, because from 3.12 on it follows whichever thread
+//!   state was activated last, which may be a sub-interpreter's.
 //! * Holding interpreter A and acquiring B releases A's GIL first (no lock-order inversion) and
 //!   takes it back when B's guard is released.
 //! * A reference dropped by a thread that does not hold its interpreter's GIL is queued on
@@ -40,14 +41,23 @@ thread_local! {
     static DRAINING: Cell<bool> = const { Cell::new(false) };
     /// `with_interpreter` bindings, innermost last.
     static BOUND: RefCell<Vec<Arc<InterpState>>> = const { RefCell::new(Vec::new()) };
-    /// Thread states this thread made, released at thread exit.
-    static STATES: ThreadStates = const { ThreadStates { main_pin: Cell::new(None), subs: RefCell::new(Vec::new()) } };
+    /// Thread states this thread uses, released at thread exit.
+    static STATES: ThreadStates = const { ThreadStates { main: Cell::new(None), subs: RefCell::new(Vec::new()) } };
 }
 
-/// Per-thread record of the thread states this thread owns.
+/// This thread's main-interpreter thread state.
+#[derive(Clone, Copy)]
+struct MainState {
+    /// The runtime generation it belongs to.
+    generation: u32,
+    tstate: *mut ffi::PyThreadState,
+    /// Made by this layer (deleted at thread exit), or Python's own (left alone).
+    owned: bool,
+}
+
+/// Per-thread record of the thread states this thread uses.
 struct ThreadStates {
-    /// (runtime generation, the `PyGILState_Ensure` result that pins the main thread state).
-    main_pin: Cell<Option<(u32, ffi::PyGILState_STATE)>>,
+    main: Cell<Option<MainState>>,
     /// Sub-interpreter thread states: (interpreter, thread state).
     subs: RefCell<Vec<(Arc<InterpState>, RawPtr)>>,
 }
@@ -62,18 +72,19 @@ impl Drop for ThreadStates {
         for (state, RawPtr(t)) in self.subs.borrow_mut().drain(..) {
             release_sub_tstate(&state, t as *mut ffi::PyThreadState);
         }
-        if let Some((generation, pin)) = self.main_pin.take() {
-            if generation != runtime::generation() || !runtime::enter_main() {
+        if let Some(m) = self.main.take() {
+            if !m.owned || m.generation != runtime::generation() || !runtime::enter_main() {
                 return;
             }
-            // SAFETY: the runtime this pin belongs to is running and counts this thread as
-            // active, so it cannot finalize meanwhile. Ensure takes the GIL with this thread's
-            // pinned state; releasing the pin and then that acquisition drops the state's
-            // count to zero, which deletes it and releases the GIL.
+            // SAFETY: the runtime this state belongs to is running and counts this thread as
+            // active, so it cannot finalize meanwhile; the state is this thread's own and not
+            // current. Taking the GIL with it, clearing it, and deleting it after releasing
+            // the GIL is the documented sequence.
             unsafe {
-                let s = ffi::PyGILState_Ensure();
-                ffi::PyGILState_Release(pin);
-                ffi::PyGILState_Release(s);
+                ffi::PyEval_RestoreThread(m.tstate);
+                ffi::PyThreadState_Clear(m.tstate);
+                ffi::PyEval_SaveThread();
+                ffi::PyThreadState_Delete(m.tstate);
             }
             runtime::leave_main();
         }
@@ -205,7 +216,7 @@ enum Kind {
     /// Nested in another guard of the same interpreter: only the depth changes.
     Nested,
     /// Outermost acquisition of the main interpreter.
-    Main(ffi::PyGILState_STATE),
+    Main,
     /// Outermost acquisition of a sub-interpreter.
     Sub(Arc<InterpState>),
     /// Entered from Python (a callback): the GIL was already held by this thread.
@@ -277,10 +288,10 @@ fn acquire_main_slow() -> Result<GilGuard> {
     let key_bits = runtime::main_key_bits();
     let switched = suspend_other();
     // SAFETY: the runtime is running and counts this thread as active, so it will not
-    // finalize before the matching release. `PyGILState_Ensure` takes the GIL with this
-    // thread's main-interpreter thread state, making one if the thread has none.
-    let state = unsafe { ensure_main_pinned() };
-    Ok(finish_outermost(Kind::Main(state), key_bits, switched))
+    // finalize before the matching release; the state is this thread's, not current (no GIL
+    // is held by this thread now); restoring it takes the main GIL.
+    unsafe { ffi::PyEval_RestoreThread(main_tstate()) };
+    Ok(finish_outermost(Kind::Main, key_bits, switched))
 }
 
 /// Acquires the main GIL while the runtime may be finalizing (finalize itself, ending
@@ -295,32 +306,34 @@ pub(crate) fn acquire_main_internal() -> Result<GilGuard> {
     }
     runtime::ACTIVE_MAIN.fetch_add(1, Ordering::SeqCst);
     // SAFETY: called by the thread driving shutdown or ending a sub-interpreter, before
-    // `Py_FinalizeEx`; the runtime is alive.
-    let state = unsafe { ensure_main_pinned() };
-    Ok(finish_outermost(Kind::Main(state), key_bits, None))
+    // `Py_FinalizeEx`; the runtime is alive and this thread holds no GIL.
+    unsafe { ffi::PyEval_RestoreThread(main_tstate()) };
+    Ok(finish_outermost(Kind::Main, key_bits, None))
 }
 
-/// `PyGILState_Ensure`, pinning the thread state the first time this thread gets one.
-///
-/// # Safety
-/// The runtime is running and will not finalize before the matching release.
-unsafe fn ensure_main_pinned() -> ffi::PyGILState_STATE {
+/// This thread's main-interpreter thread state, made on first use: the thread's existing one
+/// when CPython already has one for it in the main interpreter (the thread that started
+/// Python, threads Python made), else a new one that this layer owns.
+fn main_tstate() -> *mut ffi::PyThreadState {
     let generation = runtime::generation();
-    let pinned = STATES.with(|s| matches!(s.main_pin.get(), Some((g, _)) if g == generation));
-    // SAFETY: see the function's contract.
-    unsafe {
-        if pinned {
-            return ffi::PyGILState_Ensure();
-        }
-        let had = !ffi::PyGILState_GetThisThreadState().is_null();
-        let state = ffi::PyGILState_Ensure();
-        if !had {
-            // Our thread state: pin it, so it survives this acquisition.
-            let pin = ffi::PyGILState_Ensure();
-            STATES.with(|s| s.main_pin.set(Some((generation, pin))));
-        }
-        state
+    if let Some(m) = STATES.with(|s| s.main.get())
+        && m.generation == generation
+    {
+        return m.tstate;
     }
+    let main_raw = runtime::main_raw();
+    // SAFETY: the runtime is running (callers count as active). Reading the thread's
+    // registered state and its interpreter needs no GIL; `PyThreadState_New` needs none either.
+    let (tstate, owned) = unsafe {
+        let existing = ffi::PyGILState_GetThisThreadState();
+        if !existing.is_null() && ffi::PyThreadState_GetInterpreter(existing) == main_raw {
+            (existing, false)
+        } else {
+            (ffi::PyThreadState_New(main_raw), true)
+        }
+    };
+    STATES.with(|s| s.main.set(Some(MainState { generation, tstate, owned })));
+    tstate
 }
 
 /// Acquires the GIL of `state`'s interpreter.
@@ -372,14 +385,18 @@ pub fn acquire_interp(state: &Arc<InterpState>) -> Result<GilGuard> {
     Ok(finish_outermost(Kind::Sub(state.clone()), key.to_bits(), switched))
 }
 
-/// Makes sure this thread has its pinned main-interpreter thread state.
+/// Makes sure this thread has its main-interpreter thread state before it gets one for a
+/// sub-interpreter, so CPython registers the main one as the thread's `PyGILState` state.
 fn pin_main_for_thread() -> Result<()> {
     let generation = runtime::generation();
-    if STATES.with(|s| matches!(s.main_pin.get(), Some((g, _)) if g == generation)) {
+    if STATES.with(|s| s.main.get().is_some_and(|m| m.generation == generation)) {
         return Ok(());
     }
-    let g = acquire_main()?;
-    drop(g);
+    if !runtime::enter_main() {
+        return Err(runtime::not_running_error());
+    }
+    main_tstate();
+    runtime::leave_main();
     Ok(())
 }
 
@@ -448,9 +465,9 @@ fn release_kind(kind: &Kind) {
     match kind {
         Kind::Nested => {}
         Kind::Assumed { prev_held } => HELD.with(|h| h.set(*prev_held)),
-        Kind::Main(state) => {
-            // SAFETY: this guard's `PyGILState_Ensure` is released on the thread that took it.
-            unsafe { ffi::PyGILState_Release(*state) };
+        Kind::Main => {
+            // SAFETY: this thread holds the main GIL with its thread state.
+            unsafe { ffi::PyEval_SaveThread() };
             runtime::leave_main();
         }
         Kind::Sub(state) => {
@@ -494,9 +511,12 @@ pub unsafe fn assume() -> GilGuard {
 /// Runs `f` with the GIL released (if this thread holds one), taking it back afterwards,
 /// also when `f` panics. Use it around long Rust work or blocking waits so other threads can
 /// run Python meanwhile.
+///
+/// While Python shuts down (callbacks run by `Py_FinalizeEx`, such as flushing `sys.stdout`),
+/// the GIL is kept: CPython ends any thread that takes it again at that point.
 pub fn allow_threads<R>(f: impl FnOnce() -> R) -> R {
     let depth = DEPTH.with(Cell::get);
-    if depth == 0 {
+    if depth == 0 || !runtime::is_running() {
         return f();
     }
     // SAFETY: this thread holds a GIL (depth > 0) with a current thread state.
@@ -585,7 +605,7 @@ pub(crate) fn forget_after_finalize() {
     DEPTH.with(|d| d.set(0));
     HELD.with(|h| h.set(0));
     STATES.with(|s| {
-        s.main_pin.set(None);
+        s.main.set(None);
         s.subs.borrow_mut().clear();
     });
 }

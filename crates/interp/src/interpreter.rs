@@ -503,7 +503,14 @@ pub(crate) fn end_sub(state: &Arc<InterpState>) -> Result<()> {
         }
         let _ = me;
         ffi::Py_EndInterpreter(mine);
-        ffi::PyThreadState_Swap(saved);
+        // 3.12+: no thread state is current and no GIL held afterwards, so the main state is
+        // restored by taking its GIL. Before 3.12 the (shared) GIL is still held and only the
+        // current thread state needs setting back.
+        if ffi::library().is_some_and(|l| l.version().at_least(3, 12)) {
+            ffi::PyEval_RestoreThread(saved);
+        } else {
+            ffi::PyThreadState_Swap(saved);
+        }
     }
     drop(main);
     state.ended.store(true, Ordering::Release);

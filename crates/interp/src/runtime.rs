@@ -174,6 +174,9 @@ pub fn initialize(config: &Config) -> Result<Started> {
     }
     MAIN_RAW.store(raw, Ordering::Release);
     MAIN_KEY.store(key.to_bits(), Ordering::Release);
+    // SAFETY: start-up left this thread holding the GIL with its thread state current.
+    STARTUP_TSTATE.store(unsafe { ffi::PyThreadState_Get() }, Ordering::Release);
+    *STARTUP_THREAD.lock().unwrap_or_else(|e| e.into_inner()) = Some(std::thread::current().id());
     // SAFETY: this thread holds the GIL; saving the thread state releases it for everyone.
     unsafe { ffi::PyEval_SaveThread() };
     STATE.store(RUNNING, Ordering::SeqCst);
@@ -185,6 +188,10 @@ pub fn initialize(config: &Config) -> Result<Started> {
 }
 
 static PREVIOUS: Mutex<Option<Found>> = Mutex::new(None);
+/// The thread state start-up made, and the thread it belongs to: `threading` regards that
+/// thread as the main thread and waits at shutdown until its state is gone.
+static STARTUP_TSTATE: AtomicPtr<ffi::PyThreadState> = AtomicPtr::new(std::ptr::null_mut());
+static STARTUP_THREAD: Mutex<Option<std::thread::ThreadId>> = Mutex::new(None);
 
 /// Sets the program name and initialises. Returns the object header size.
 ///
@@ -286,6 +293,18 @@ pub fn finalize() -> Result<()> {
     let rc = unsafe {
         if let Some(m) = &main {
             m.clear_state();
+        }
+        // Shutting down from another thread than the one that started Python: before 3.13,
+        // that thread's state would make `threading` wait forever for a "main thread" that is
+        // not coming back (it may have exited). It runs no Python now (no thread is active),
+        // so its state is deleted here, as CPython would on that thread's exit. (3.13 tracks
+        // threads with handles instead, and needs the state kept.)
+        let startup = STARTUP_TSTATE.swap(std::ptr::null_mut(), Ordering::AcqRel);
+        let startup_thread = STARTUP_THREAD.lock().unwrap_or_else(|e| e.into_inner()).take();
+        let before_3_13 = ffi::library().is_some_and(|l| !l.version().at_least(3, 13));
+        if before_3_13 && !startup.is_null() && startup_thread != Some(std::thread::current().id()) {
+            ffi::PyThreadState_Clear(startup);
+            ffi::PyThreadState_Delete(startup);
         }
         std::mem::forget(guard);
         ffi::Py_FinalizeEx()

@@ -61,6 +61,7 @@ impl Code {
     pub fn run(&self, globals: &crate::Dict) -> Result<Object> {
         self.code.with(|c| {
             let g = globals.as_object().bind(c.py())?;
+            ensure_builtins(c.py(), globals)?;
             // SAFETY: live code object and dict; GIL held.
             unsafe { Object::from_owned_ptr_or_err(c.py(), ffi::PyEval_EvalCode(c.as_ptr(), g.as_ptr(), g.as_ptr())) }
         })
@@ -140,6 +141,33 @@ impl<'py> Python<'py> {
     pub fn exec(self, code: &str, globals: &crate::Dict) -> Result<()> {
         self.compile(code, "<string>", Mode::Exec)?.run(globals).map(drop)
     }
+}
+
+/// Gives `globals` a `__builtins__` entry if it lacks one, as Python's `exec` does (3.9 and
+/// 3.10 do not add it themselves, and imports need it).
+fn ensure_builtins(py: Python<'_>, globals: &crate::Dict) -> Result<()> {
+    let g = globals.as_object().bind(py)?;
+    let key = "__builtins__".to_python(py)?;
+    // SAFETY: live dict and key; GIL held.
+    let has = unsafe { ffi::PyDict_Contains(g.as_ptr(), key.as_ptr()) };
+    if has < 0 {
+        // SAFETY: -1 with an exception pending.
+        return Err(unsafe { fetch(py) });
+    }
+    if has == 0 {
+        // SAFETY: GIL held; the borrowed builtins dict gains a reference inside SetItem.
+        unsafe {
+            let b = ffi::PyEval_GetBuiltins();
+            if b.is_null() || ffi::PyDict_SetItem(g.as_ptr(), key.as_ptr(), b) < 0 {
+                if ffi::PyErr_Occurred().is_null() {
+                    let m = py.builtins()?;
+                    return globals.insert("__builtins__", m);
+                }
+                return Err(fetch(py));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn c_string(s: &str, what: &'static str) -> Result<CString> {

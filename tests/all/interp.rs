@@ -1,0 +1,447 @@
+//! The interpreter layer: lifecycle, the GIL, thread states, sub-interpreters, deferred
+//! decrefs (reliability scenarios 1, 7 to 13, 15 to 17, 19, 20). Tests that start or end
+//! Python, or that leave the process in a special state, run in a child process.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Barrier, Mutex};
+use std::time::{Duration, Instant};
+
+use libpython::{Args, Error, Interpreter, Object, SubConfig, interp};
+use libpython_tests::{assert_child_passes, is_child, python};
+
+/// Runs `body` in a child process (or, in the child, runs it).
+macro_rules! in_child {
+    ($name:literal, $body:block) => {
+        if is_child() {
+            $body
+            return;
+        }
+        assert_child_passes(concat!("interp::", $name), &[]);
+    };
+}
+
+fn version() -> libpython::ffi::Version {
+    python();
+    libpython::ffi::library().unwrap().version()
+}
+
+// Scenario 1: deferred decrefs, and draining with a destructor that re-enters Rust.
+#[test]
+fn drops_without_the_gil_are_queued_and_drained_at_the_next_acquisition() {
+    in_child!("drops_without_the_gil_are_queued_and_drained_at_the_next_acquisition", {
+        python();
+        let main = Interpreter::main().unwrap();
+        let calls = Arc::new(AtomicUsize::new(0));
+        let c = calls.clone();
+        // A destructor that calls back into Rust, which uses Python again.
+        let hook = libpython::function("on_del", None, move |a: &Args<'_>| {
+            c.fetch_add(1, Ordering::SeqCst);
+            let n: i64 = a.py().eval("21 * 2")?.extract()?;
+            assert_eq!(n, 42);
+            Ok(())
+        })
+        .unwrap();
+        let g = libpython::Dict::from_pairs([("hook", &hook)]).unwrap();
+        libpython::exec("class D:\n    def __del__(self):\n        hook()\nobjs = [D() for _ in range(5)]", &g).unwrap();
+        let objs: Vec<Object> = g.get_as("objs").unwrap().unwrap();
+        g.remove("objs").unwrap();
+        // Temporaries dropped outside the GIL above were queued; the next acquisition drains.
+        libpython::with_gil(|_| Ok(())).unwrap();
+        assert_eq!(main.queued_decrefs(), 0);
+        let before = main.queued_decrefs();
+        std::thread::spawn(move || drop(objs)).join().unwrap();
+        assert_eq!(main.queued_decrefs(), before + 5, "five references queued, not released without the GIL");
+        assert_eq!(calls.load(Ordering::SeqCst), 0);
+        // The next acquisition drains the queue; the destructors run and re-enter Rust.
+        libpython::with_gil(|_| Ok(())).unwrap();
+        assert_eq!(main.queued_decrefs(), 0);
+        assert_eq!(calls.load(Ordering::SeqCst), 5);
+        assert!(main.state().queue_peak() >= 5);
+    });
+}
+
+#[test]
+fn a_drop_while_holding_the_gil_is_immediate() {
+    python();
+    let x = libpython::eval("object()").unwrap();
+    let sys = libpython::import_module("sys").unwrap();
+    let before: i64 = sys.call_method("getrefcount", (&x,)).unwrap().extract().unwrap();
+    let y = x.clone();
+    let during: i64 = sys.call_method("getrefcount", (&x,)).unwrap().extract().unwrap();
+    libpython::with_gil(|_| {
+        drop(y);
+        Ok(())
+    })
+    .unwrap();
+    let after: i64 = sys.call_method("getrefcount", (&x,)).unwrap().extract().unwrap();
+    assert_eq!((during - before, after), (1, before));
+}
+
+// Scenario 7: a thread Python never saw; start-up and shutdown on a background thread.
+#[test]
+fn threads_python_never_saw_can_start_use_and_finalize_it() {
+    in_child!("threads_python_never_saw_can_start_use_and_finalize_it", {
+        std::thread::spawn(|| {
+            libpython::initialize().unwrap();
+            let n: i64 = libpython::eval("sum(range(10))").unwrap().extract().unwrap();
+            assert_eq!(n, 45);
+        })
+        .join()
+        .unwrap();
+        let handles: Vec<_> = (0..4)
+            .map(|i| std::thread::spawn(move || libpython::eval(&format!("{i} * 10")).unwrap().extract::<i64>().unwrap()))
+            .collect();
+        let r: Vec<i64> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+        assert_eq!(r, [0, 10, 20, 30]);
+        std::thread::spawn(|| libpython::finalize().unwrap()).join().unwrap();
+        assert!(interp::is_finalized());
+    });
+}
+
+// Scenario 8: thread A holds a Rust mutex and wants Python; thread B holds Python and wants
+// the mutex. Waiting for the mutex without the GIL lets both finish.
+#[test]
+fn waiting_for_a_rust_lock_releases_the_gil() {
+    python();
+    let m = Arc::new(Mutex::new(0));
+    let barrier = Arc::new(Barrier::new(2));
+    let (m1, b1) = (m.clone(), barrier.clone());
+    let a = std::thread::spawn(move || {
+        let mut g = m1.lock().unwrap();
+        b1.wait();
+        std::thread::sleep(Duration::from_millis(50));
+        *g += libpython::eval("1").unwrap().extract::<i32>().unwrap();
+    });
+    let (m2, b2) = (m.clone(), barrier.clone());
+    let b = std::thread::spawn(move || {
+        libpython::with_gil(|_py| {
+            b2.wait();
+            let mut g = libpython::lock_without_gil(&m2);
+            *g += 10;
+            Ok(())
+        })
+        .unwrap();
+    });
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !(a.is_finished() && b.is_finished()) {
+        assert!(Instant::now() < deadline, "deadlock between the GIL and a Rust mutex");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    a.join().unwrap();
+    b.join().unwrap();
+    assert_eq!(*m.lock().unwrap(), 11);
+}
+
+// Scenario 9: Rust calls Python calls Rust calls Python, several levels deep.
+#[test]
+fn nested_calls_across_the_boundary_do_not_deadlock() {
+    python();
+    let depth = Arc::new(AtomicUsize::new(0));
+    let d = depth.clone();
+    let f = libpython::function("descend", None, move |a: &Args<'_>| {
+        let n: i64 = a.extract(0)?;
+        d.fetch_max(n as usize, Ordering::SeqCst);
+        if n == 0 {
+            return Ok(0i64);
+        }
+        let me = a.py().import("__main__")?.bind(a.py())?.getattr("descend_py")?;
+        // Python calls back into this function from a thread of its own at every other level.
+        let r: i64 = me.bind(a.py())?.call((n - 1,))?.extract()?;
+        Ok(r + 1)
+    })
+    .unwrap();
+    let main = libpython::add_module("__main__").unwrap();
+    main.setattr("descend_rust", &f).unwrap();
+    libpython::run_simple_string(
+        "import threading\n\
+         def descend_py(n):\n\
+         \x20   if n % 2:\n\
+         \x20       out = []\n\
+         \x20       t = threading.Thread(target=lambda: out.append(descend_rust(n)))\n\
+         \x20       t.start(); t.join()\n\
+         \x20       return out[0]\n\
+         \x20   return descend_rust(n)\n",
+    )
+    .unwrap();
+    let r: i64 = f.call((8,)).unwrap().extract().unwrap();
+    assert_eq!(r, 8);
+    assert_eq!(depth.load(Ordering::SeqCst), 8);
+}
+
+// Scenario 10: ten Rust threads call one Python callback while Python threads call into Rust.
+#[test]
+fn many_rust_threads_and_python_threads_call_across_at_once() {
+    python();
+    let hits = Arc::new(AtomicUsize::new(0));
+    let h = hits.clone();
+    let rust_fn = libpython::function("rust_inc", None, move |a: &Args<'_>| {
+        h.fetch_add(1, Ordering::SeqCst);
+        Ok(a.extract::<i64>(0)? + 1)
+    })
+    .unwrap();
+    let g = libpython::Dict::from_pairs([("rust_inc", &rust_fn)]).unwrap();
+    libpython::exec(
+        "import threading\n\
+         results = []\n\
+         def py_cb(x):\n\
+         \x20   return x * 2\n\
+         def worker(k):\n\
+         \x20   for i in range(100):\n\
+         \x20       results.append(rust_inc(i))\n\
+         threads = [threading.Thread(target=worker, args=(k,)) for k in range(4)]\n\
+         for t in threads: t.start()\n",
+        &g,
+    )
+    .unwrap();
+    let cb = g.get("py_cb").unwrap().unwrap();
+    let rust_threads: Vec<_> = (0..10)
+        .map(|t| {
+            let cb = cb.clone();
+            std::thread::spawn(move || (0..100).map(|i| cb.call((t * 100 + i,)).unwrap().extract::<i64>().unwrap()).sum::<i64>())
+        })
+        .collect();
+    let total: i64 = rust_threads.into_iter().map(|t| t.join().unwrap()).sum();
+    assert_eq!(total, 2 * (0..1000).sum::<i64>());
+    libpython::exec("for t in threads: t.join()", &g).unwrap();
+    let results: Vec<i64> = g.get_as("results").unwrap().unwrap();
+    assert_eq!(results.len(), 400);
+    assert_eq!(results.iter().sum::<i64>(), 4 * (1..=100).sum::<i64>());
+    assert_eq!(hits.load(Ordering::SeqCst), 400);
+}
+
+// Scenario 12: guards release in LIFO order on the thread that took them; misuse panics.
+#[test]
+fn gil_guards_nest_lifo_and_misuse_panics_clearly() {
+    in_child!("gil_guards_nest_lifo_and_misuse_panics_clearly", {
+        python();
+        let g1 = interp::gil::acquire().unwrap();
+        let g2 = interp::gil::acquire().unwrap();
+        assert_eq!(interp::gil::depth(), 2);
+        drop(g2);
+        drop(g1);
+        assert_eq!(interp::gil::depth(), 0);
+        let outer = interp::gil::acquire().unwrap();
+        let inner = interp::gil::acquire().unwrap();
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(outer)));
+        let msg = r.unwrap_err();
+        let msg = msg.downcast_ref::<String>().cloned().unwrap_or_default();
+        assert!(msg.contains("out of order"), "{msg}");
+        drop(inner);
+        assert_eq!(interp::gil::depth(), 1, "the misused guard kept its hold instead of corrupting the state");
+    });
+}
+
+// Scenario 13: racing first use while `site` is slow: the loser waits for start-up.
+#[test]
+fn racing_first_use_waits_for_one_start_up() {
+    const SLOW: &str = "LIBPYTHON_TEST_SLOW_SITE";
+    if is_child() {
+        let b = Arc::new(Barrier::new(4));
+        let ts: Vec<_> = (0..4)
+            .map(|i| {
+                let b = b.clone();
+                std::thread::spawn(move || {
+                    b.wait();
+                    libpython::eval(&format!("__import__('sitecustomize').slow_done + {i}")).unwrap().extract::<i64>().unwrap()
+                })
+            })
+            .collect();
+        let r: Vec<i64> = ts.into_iter().map(|t| t.join().unwrap()).collect();
+        assert_eq!(r, [1, 2, 3, 4]);
+        assert_eq!(interp::generation(), 1, "one start-up");
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("libpython-slow-site-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("sitecustomize.py"), "import time\ntime.sleep(1.0)\nslow_done = 1\n").unwrap();
+    let _ = SLOW;
+    assert_child_passes("interp::racing_first_use_waits_for_one_start_up", &[("PYTHONPATH", dir.to_str().unwrap())]);
+}
+
+// Scenarios 15, 16: initialise, finalise, initialise again; handles that outlive their runtime.
+#[test]
+fn finalize_then_initialize_again_and_dead_handles_stay_dead() {
+    in_child!("finalize_then_initialize_again_and_dead_handles_stay_dead", {
+        libpython::initialize().unwrap();
+        libpython::initialize().unwrap();
+        assert_eq!(interp::generation(), 1, "a second initialize is a no-op");
+        let old = libpython::eval("[1, 2, 3]").unwrap();
+        let old2 = old.clone();
+        libpython::finalize().unwrap();
+        // Using a handle after finalize is a clear error.
+        let e = old.len().unwrap_err();
+        assert!(matches!(e, Error::Interp(interp::Error::Finalized)), "{e:?}");
+        assert!(e.to_string().contains("finalized"), "{e}");
+        // Nothing starts implicitly after an explicit finalize.
+        assert!(libpython::eval("1").is_err());
+        libpython::initialize().unwrap();
+        assert_eq!(interp::generation(), 2);
+        let n: i64 = libpython::eval("40 + 2").unwrap().extract().unwrap();
+        assert_eq!(n, 42);
+        // The old handles are refused in the new runtime and dropping them touches nothing.
+        assert!(matches!(old2.len().unwrap_err(), Error::Interp(interp::Error::Finalized)));
+        let main = Interpreter::main().unwrap();
+        libpython::with_gil(|_| Ok(())).unwrap();
+        assert_eq!(main.queued_decrefs(), 0);
+        drop(old);
+        drop(old2);
+        assert_eq!(main.queued_decrefs(), 0, "nothing is queued into the new runtime");
+        libpython::with_gil(|py| {
+            let stale = libpython::eval("object()");
+            let _ = (py, stale);
+            Ok(())
+        })
+        .unwrap();
+    });
+}
+
+// Scenario 17: a thread that keeps acquiring while another finalises fails cleanly.
+#[test]
+fn acquiring_during_finalize_fails_cleanly() {
+    in_child!("acquiring_during_finalize_fails_cleanly", {
+        libpython::initialize().unwrap();
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let s = stop.clone();
+        let spinner = std::thread::spawn(move || {
+            let mut ok = 0u64;
+            loop {
+                match libpython::eval("1 + 1") {
+                    Ok(_) => ok += 1,
+                    Err(e) => {
+                        assert!(matches!(e, Error::Interp(interp::Error::Finalizing | interp::Error::Finalized)), "{e:?}");
+                        return ok;
+                    }
+                }
+                if s.load(Ordering::SeqCst) {
+                    return ok;
+                }
+            }
+        });
+        std::thread::sleep(Duration::from_millis(100));
+        libpython::finalize().unwrap();
+        let ok = spinner.join().unwrap();
+        stop.store(true, Ordering::SeqCst);
+        assert!(ok > 0);
+    });
+}
+
+// Scenario 19: sub-interpreters, several, several times, each with its own modules.
+#[test]
+fn sub_interpreters_have_their_own_modules_and_end_cleanly() {
+    python();
+    for round in 0..3 {
+        let subs: Vec<Interpreter> = (0..3).map(|_| Interpreter::new(SubConfig::shared_gil()).unwrap()).collect();
+        for (i, s) in subs.iter().enumerate() {
+            libpython::with_interpreter(s, || {
+                libpython::run_simple_string(&format!("import sys\nsys.marker_{round} = {i}")).unwrap();
+                assert_eq!(libpython::ensure_bound_interpreter().unwrap(), *s);
+            })
+            .unwrap();
+        }
+        for (i, s) in subs.iter().enumerate() {
+            let v: i64 = libpython::with_interpreter(s, || libpython::eval(&format!("__import__('sys').marker_{round}")).unwrap().extract().unwrap()).unwrap();
+            assert_eq!(v as usize, i, "each sub-interpreter has its own sys module");
+        }
+        let in_main = libpython::eval(&format!("hasattr(__import__('sys'), 'marker_{round}')")).unwrap().extract::<bool>().unwrap();
+        assert!(!in_main, "the main interpreter's sys is untouched");
+        for s in subs {
+            s.end().unwrap();
+            assert!(!s.is_alive());
+            assert!(matches!(s.end().unwrap_err(), interp::Error::InterpreterEnded));
+            assert!(matches!(libpython::with_interpreter(&s, || ()).unwrap_err(), interp::Error::InterpreterEnded));
+        }
+        // The main interpreter is still fine.
+        assert_eq!(libpython::eval("2 + 2").unwrap().extract::<i64>().unwrap(), 4);
+    }
+}
+
+#[test]
+fn ensure_bound_interpreter_errors_when_nothing_is_bound() {
+    python();
+    std::thread::spawn(|| {
+        assert!(matches!(libpython::ensure_bound_interpreter().unwrap_err(), interp::Error::NotBound));
+        let main = Interpreter::main().unwrap();
+        let got = libpython::with_interpreter(&main, || libpython::ensure_bound_interpreter().unwrap()).unwrap();
+        assert_eq!(got, main);
+    })
+    .join()
+    .unwrap();
+}
+
+// Scenario 20: objects never cross interpreters.
+#[test]
+fn objects_of_one_interpreter_are_refused_in_another() {
+    python();
+    let sub = Interpreter::new(SubConfig::shared_gil()).unwrap();
+    let in_sub = libpython::with_interpreter(&sub, || libpython::eval("[1, 2]").unwrap()).unwrap();
+    let in_main = libpython::eval("[3]").unwrap();
+    // Used from a thread bound to the main interpreter: refused.
+    libpython::with_interpreter(&Interpreter::main().unwrap(), || {
+        let e = in_sub.len().unwrap_err();
+        assert!(matches!(e, Error::Interp(interp::Error::WrongInterpreter { .. })), "{e:?}");
+    })
+    .unwrap();
+    // Passed as an argument under the other interpreter's GIL: refused.
+    libpython::with_interpreter(&sub, || {
+        let f = libpython::eval("len").unwrap();
+        let e = f.call((&in_main,)).unwrap_err();
+        assert!(matches!(e, Error::Interp(interp::Error::WrongInterpreter { .. })), "{e:?}");
+        assert!(e.to_string().contains("interpreter"));
+    })
+    .unwrap();
+    // Unbound, the object's own interpreter is used.
+    assert_eq!(in_sub.len().unwrap(), 2);
+    // Dropped without that interpreter's GIL: queued on it, released when it ends.
+    drop(in_sub);
+    sub.end().unwrap();
+}
+
+#[test]
+fn own_gil_sub_interpreters_need_3_12_and_refuse_single_phase_modules() {
+    let v = version();
+    if !v.at_least(3, 12) {
+        let e = Interpreter::new(SubConfig::isolated()).unwrap_err();
+        assert!(matches!(e, interp::Error::NeedsVersion { .. }), "{e:?}");
+        assert!(e.to_string().contains("3.12"));
+        return;
+    }
+    let sub = Interpreter::new(SubConfig::isolated()).unwrap();
+    assert!(sub.own_gil());
+    libpython::with_interpreter(&sub, || {
+        assert_eq!(libpython::eval("6 * 7").unwrap().extract::<i64>().unwrap(), 42);
+        // numpy does not support isolated sub-interpreters: ImportError, not a crash.
+        let e = libpython::import_module("numpy").unwrap_err();
+        let p = e.as_python().expect("a Python exception");
+        assert!(p.is_instance_of("ImportError"), "{e}");
+    })
+    .unwrap();
+    sub.end().unwrap();
+}
+
+#[test]
+fn sub_interpreter_thread_states_are_cleaned_up_when_threads_exit_and_when_it_ends() {
+    python();
+    let sub = Interpreter::new(SubConfig::shared_gil()).unwrap();
+    let ts: Vec<_> = (0..4)
+        .map(|i| {
+            let sub = sub.clone();
+            std::thread::spawn(move || libpython::with_interpreter(&sub, || libpython::eval(&format!("{i} + 1")).unwrap().extract::<i64>().unwrap()).unwrap())
+        })
+        .collect();
+    let r: Vec<i64> = ts.into_iter().map(|t| t.join().unwrap()).collect();
+    assert_eq!(r, [1, 2, 3, 4]);
+    let threads_alive = libpython::with_interpreter(&sub, || libpython::eval("1").is_ok()).unwrap();
+    assert!(threads_alive);
+    // A thread keeps its state until the interpreter ends under it.
+    let (tx, rx) = std::sync::mpsc::channel::<()>();
+    let sub2 = sub.clone();
+    let keeper = std::thread::spawn(move || {
+        libpython::with_interpreter(&sub2, || libpython::eval("1").unwrap()).unwrap();
+        rx.recv().unwrap();
+        // After the end, the thread exits without touching the deleted state.
+    });
+    std::thread::sleep(Duration::from_millis(50));
+    sub.end().unwrap();
+    tx.send(()).unwrap();
+    keeper.join().unwrap();
+}
