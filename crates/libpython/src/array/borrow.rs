@@ -8,7 +8,6 @@
 //! overlapping ranges and count as aliasing.
 
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::err::{Error, Result};
 
@@ -19,8 +18,13 @@ struct Entry {
     exclusive: bool,
 }
 
-static REGISTRY: Mutex<Vec<Entry>> = Mutex::new(Vec::new());
-static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+/// Live borrows, and the next borrow id.
+struct Registry {
+    entries: Vec<Entry>,
+    next_id: u64,
+}
+
+static REGISTRY: Mutex<Registry> = Mutex::new(Registry { entries: Vec::new(), next_id: 1 });
 
 /// A registered borrow of `[lo, hi)`, removed on drop.
 #[derive(Debug)]
@@ -40,7 +44,7 @@ pub(crate) fn acquire(range: Option<(usize, usize)>, exclusive: bool) -> Result<
     };
     let mut reg = REGISTRY.lock().unwrap_or_else(|e| e.into_inner());
     let mut readers = 0usize;
-    for e in reg.iter() {
+    for e in reg.entries.iter() {
         if e.lo < hi && lo < e.hi {
             if e.exclusive {
                 return Err(Error::Conversion(format!(
@@ -57,16 +61,17 @@ pub(crate) fn acquire(range: Option<(usize, usize)>, exclusive: bool) -> Result<
              a mutable view needs it unshared: drop them first"
         )));
     }
-    let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
-    reg.push(Entry { id, lo, hi, exclusive });
+    let id = reg.next_id;
+    reg.next_id += 1;
+    reg.entries.push(Entry { id, lo, hi, exclusive });
     Ok(Some(Borrow { id }))
 }
 
 impl Drop for Borrow {
     fn drop(&mut self) {
         let mut reg = REGISTRY.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(i) = reg.iter().position(|e| e.id == self.id) {
-            reg.swap_remove(i);
+        if let Some(i) = reg.entries.iter().position(|e| e.id == self.id) {
+            reg.entries.swap_remove(i);
         }
     }
 }

@@ -29,7 +29,7 @@ use libpython_interp::{InterpKey, ffi};
 
 use super::element::{Element, describe_dl, dl_code_of};
 use super::export::{owner_of, raise_panic, raise_with};
-use super::view::{Keeper, PyBuffer, PyBufferMut, RawView, c_strides, gil_for_release};
+use super::view::{Dims, Keeper, PyBuffer, PyBufferMut, RawView, c_strides, gil_for_release};
 use crate::conv::{ToPython, tname};
 use crate::err::{Error, Result, fetch, restore};
 use crate::gil::Python;
@@ -389,33 +389,40 @@ impl DlTensor {
             return Err(Error::Conversion(format!("the DLPack tensor holds {dtype} elements, not {}", T::NAME)));
         }
         let itemsize = std::mem::size_of::<T>();
-        let shape = self
-            .shape()
-            .iter()
-            .map(|&n| usize::try_from(n).map_err(|_| Error::Conversion(format!("the DLPack tensor has a negative extent {n}"))))
-            .collect::<Result<Box<[usize]>>>()?;
-        if shape.len() != self.ndim() {
+        let ndim = self.ndim();
+        let shape = self.shape();
+        if shape.len() != ndim {
             return Err(Error::Conversion("the DLPack tensor has no shape".into()));
         }
-        let strides: Box<[isize]> = match self.strides() {
-            None => c_strides(&shape, itemsize).into_boxed_slice(),
-            Some(s) => s
-                .iter()
-                .map(|&e| {
-                    isize::try_from(e)
-                        .ok()
-                        .and_then(|e| e.checked_mul(itemsize as isize))
-                        .ok_or_else(|| Error::Conversion(format!("the DLPack tensor's stride {e} is too large")))
-                })
-                .collect::<Result<_>>()?,
+        if let Some(n) = shape.iter().find(|&&n| n < 0) {
+            return Err(Error::Conversion(format!("the DLPack tensor has a negative extent {n}")));
+        }
+        let dims = match self.strides() {
+            None => {
+                let shape: Vec<usize> = shape.iter().map(|&n| n as usize).collect();
+                let strides = c_strides(&shape, itemsize);
+                Dims::build(ndim, |i| shape[i], |i| strides[i])
+            }
+            Some(s) => {
+                let strides: Vec<isize> = s
+                    .iter()
+                    .map(|&e| {
+                        isize::try_from(e)
+                            .ok()
+                            .and_then(|e| e.checked_mul(itemsize as isize))
+                            .ok_or_else(|| Error::Conversion(format!("the DLPack tensor's stride {e} is too large")))
+                    })
+                    .collect::<Result<_>>()?;
+                Dims::build(ndim, |i| shape[i] as usize, |i| strides[i])
+            }
         };
         let ptr = self.data_ptr().cast::<u8>();
-        if ptr.is_null() && !shape.contains(&0) {
+        if ptr.is_null() && !dims.shape().contains(&0) {
             return Err(Error::Conversion("the DLPack tensor has no data".into()));
         }
         let readonly = self.is_readonly();
-        let format = T::format().to_string_lossy().into_owned();
-        RawView { ptr, shape, strides, itemsize, readonly, format, borrow: None, keeper: Keeper::Dl(self) }.finish::<T>(exclusive)
+        let format = T::format().as_ptr();
+        RawView { ptr, dims, itemsize, readonly, format, borrow: None, keeper: Keeper::Dl(self) }.finish::<T>(exclusive)
     }
 }
 

@@ -22,14 +22,14 @@ struct NdLayout<T> {
 
 fn nd_layout<T: Element>(raw: &RawView, exclusive: bool) -> Result<NdLayout<T>> {
     let size = std::mem::size_of::<T>() as isize;
-    let shape = raw.shape.to_vec();
+    let shape = raw.shape().to_vec();
     if shape.contains(&0) {
         return Ok(NdLayout { ptr: std::ptr::NonNull::dangling().as_ptr(), strides: vec![0; shape.len()], shape, inverted: vec![] });
     }
     let mut ptr = raw.ptr;
     let mut strides = Vec::with_capacity(shape.len());
     let mut inverted = Vec::new();
-    for (axis, (&n, &s)) in shape.iter().zip(raw.strides.iter()).enumerate() {
+    for (axis, (&n, &s)) in shape.iter().zip(raw.strides().iter()).enumerate() {
         if n <= 1 {
             strides.push(0);
             continue;
@@ -52,10 +52,10 @@ fn nd_layout<T: Element>(raw: &RawView, exclusive: bool) -> Result<NdLayout<T>> 
         }
         strides.push((s.unsigned_abs()) / size as usize);
     }
-    if exclusive && !axes_disjoint(&shape, &raw.strides, raw.itemsize) {
+    if exclusive && !axes_disjoint(&shape, raw.strides(), raw.itemsize) {
         return Err(Error::Conversion(format!(
             "the buffer's axes overlap (shape {shape:?}, byte strides {:?}, as numpy's as_strided can make): a mutable ndarray view would alias its elements",
-            raw.strides
+            raw.strides()
         )));
     }
     Ok(NdLayout { ptr: ptr.cast(), shape, strides, inverted })

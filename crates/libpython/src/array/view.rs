@@ -65,15 +65,55 @@ pub(crate) enum Keeper {
     Dl(DlTensor),
 }
 
+/// Dimensions kept inline up to this many (no allocation for the common cases).
+const INLINE_DIMS: usize = 4;
+
+/// A view's shape and byte strides.
+pub(crate) enum Dims {
+    Inline { ndim: usize, shape: [usize; INLINE_DIMS], strides: [isize; INLINE_DIMS] },
+    Heap { shape: Box<[usize]>, strides: Box<[isize]> },
+}
+
+impl Dims {
+    /// Dimensions from per-axis extent and stride functions.
+    pub(crate) fn build(ndim: usize, extent: impl Fn(usize) -> usize, stride: impl Fn(usize) -> isize) -> Dims {
+        if ndim <= INLINE_DIMS {
+            let mut shape = [0; INLINE_DIMS];
+            let mut strides = [0; INLINE_DIMS];
+            for i in 0..ndim {
+                shape[i] = extent(i);
+                strides[i] = stride(i);
+            }
+            Dims::Inline { ndim, shape, strides }
+        } else {
+            Dims::Heap { shape: (0..ndim).map(extent).collect(), strides: (0..ndim).map(stride).collect() }
+        }
+    }
+
+    pub(crate) fn shape(&self) -> &[usize] {
+        match self {
+            Dims::Inline { ndim, shape, .. } => &shape[..*ndim],
+            Dims::Heap { shape, .. } => shape,
+        }
+    }
+
+    pub(crate) fn strides(&self) -> &[isize] {
+        match self {
+            Dims::Inline { ndim, strides, .. } => &strides[..*ndim],
+            Dims::Heap { strides, .. } => strides,
+        }
+    }
+}
+
 /// An untyped view: where the elements are, their layout, and what keeps them alive.
 pub(crate) struct RawView {
     pub(crate) ptr: *mut u8,
-    pub(crate) shape: Box<[usize]>,
-    /// Byte strides.
-    pub(crate) strides: Box<[isize]>,
+    /// Shape and byte strides.
+    pub(crate) dims: Dims,
     pub(crate) itemsize: usize,
     pub(crate) readonly: bool,
-    pub(crate) format: String,
+    /// The exporter's format string (alive while `keeper` is), or a static one.
+    pub(crate) format: *const std::ffi::c_char,
     /// Dropped before `keeper` (field order).
     pub(crate) borrow: Option<Borrow>,
     /// Released last, when the view is dropped.
@@ -86,7 +126,7 @@ impl RawView {
     /// `bool`, checks every byte is 0 or 1.
     pub(crate) fn finish<T: Element>(mut self, exclusive: bool) -> Result<Self> {
         let align = std::mem::align_of::<T>();
-        let empty = self.shape.contains(&0);
+        let empty = self.shape().contains(&0);
         if !empty {
             if (self.ptr as usize) % align != 0 {
                 return Err(Error::Conversion(format!(
@@ -95,7 +135,7 @@ impl RawView {
                     T::NAME
                 )));
             }
-            for (axis, (&n, &s)) in self.shape.iter().zip(self.strides.iter()).enumerate() {
+            for (axis, (&n, &s)) in self.shape().iter().zip(self.strides().iter()).enumerate() {
                 if n > 1 && s.unsigned_abs() % align != 0 {
                     return Err(Error::Conversion(format!(
                         "the buffer's stride of {s} bytes on axis {axis} is not a multiple of the alignment of {} ({align} bytes)",
@@ -104,11 +144,11 @@ impl RawView {
                 }
             }
         }
-        let range = borrow::byte_range(self.ptr, &self.shape, &self.strides, self.itemsize);
+        let range = borrow::byte_range(self.ptr, self.shape(), self.strides(), self.itemsize);
         self.borrow = borrow::acquire(range, exclusive)?;
         if T::KIND == ScalarKind::Bool {
             let mut bad = None;
-            for_each_offset(&self.shape, &self.strides, |off| {
+            for_each_offset(self.dims.shape(), self.dims.strides(), |off| {
                 // SAFETY: the offset is inside the view (shape and strides describe it), the
                 // memory is readable and borrowed by this view; a byte read is always valid.
                 let b = unsafe { self.ptr.offset(off).read() };
@@ -125,25 +165,33 @@ impl RawView {
         Ok(self)
     }
 
+    pub(crate) fn shape(&self) -> &[usize] {
+        self.dims.shape()
+    }
+
+    pub(crate) fn strides(&self) -> &[isize] {
+        self.dims.strides()
+    }
+
     fn len(&self) -> usize {
-        self.shape.iter().product()
+        self.shape().iter().product()
     }
 
     fn is_c_contiguous(&self) -> bool {
-        is_contiguous(&self.shape, &self.strides, self.itemsize, true)
+        is_contiguous(self.shape(), self.strides(), self.itemsize, true)
     }
 
     fn is_f_contiguous(&self) -> bool {
-        is_contiguous(&self.shape, &self.strides, self.itemsize, false)
+        is_contiguous(self.shape(), self.strides(), self.itemsize, false)
     }
 
     /// Byte offset of `index`, if it is inside the shape.
     fn offset(&self, index: &[usize]) -> Option<isize> {
-        if index.len() != self.shape.len() {
+        if index.len() != self.shape().len() {
             return None;
         }
         let mut off = 0isize;
-        for ((&i, &n), &s) in index.iter().zip(self.shape.iter()).zip(self.strides.iter()) {
+        for ((&i, &n), &s) in index.iter().zip(self.shape().iter()).zip(self.strides().iter()) {
             if i >= n {
                 return None;
             }
@@ -261,35 +309,37 @@ fn acquire_buffer<T: Element>(obj: Bound<'_>, writable: bool) -> Result<RawView>
     }
     let ndim = usize::try_from(v.ndim).map_err(|_| Error::Conversion(format!("the {} buffer has {} dimensions", tname(obj), v.ndim)))?;
     let itemsize = usize::try_from(v.itemsize).unwrap_or(0);
-    let format = if v.format.is_null() {
-        "B".to_owned()
-    } else {
-        // SAFETY: a non-NULL format is a NUL-terminated string owned by the exporter, valid
-        // while the view is held.
-        unsafe { CStr::from_ptr(v.format) }.to_string_lossy().into_owned()
-    };
-    check_format::<T>(&format, itemsize)?;
-    let shape: Box<[usize]> = if ndim == 0 {
-        Box::new([])
+    let format = if v.format.is_null() { c"B".as_ptr() } else { v.format.cast_const() };
+    // SAFETY: a NUL-terminated string: the exporter's (valid while the view is held) or ours.
+    let fmt = unsafe { CStr::from_ptr(format) }.to_str().unwrap_or("?");
+    check_format::<T>(fmt, itemsize)?;
+    let dims = if ndim == 0 {
+        Dims::build(0, |_| 0, |_| 0)
     } else if v.shape.is_null() {
         // A plain contiguous buffer of `len` bytes.
-        Box::new([usize::try_from(v.len).unwrap_or(0) / itemsize.max(1)])
+        Dims::build(1, |_| usize::try_from(v.len).unwrap_or(0) / itemsize.max(1), |_| itemsize as isize)
     } else {
         // SAFETY: with PyBUF_ND the exporter gives `ndim` extents, valid while the view is held.
-        unsafe { std::slice::from_raw_parts(v.shape, ndim) }.iter().map(|&n| usize::try_from(n).unwrap_or(0)).collect()
-    };
-    let strides: Box<[isize]> = if v.strides.is_null() || shape.len() != ndim {
-        c_strides(&shape, itemsize).into_boxed_slice()
-    } else {
-        // SAFETY: with PyBUF_STRIDES the exporter gives `ndim` strides, valid while held.
-        unsafe { std::slice::from_raw_parts(v.strides, ndim) }.to_vec().into_boxed_slice()
+        let shape = unsafe { std::slice::from_raw_parts(v.shape, ndim) };
+        if shape.iter().any(|&n| n < 0) {
+            return Err(Error::Conversion(format!("the {} buffer has a negative extent: {shape:?}", tname(obj))));
+        }
+        if v.strides.is_null() {
+            let shape: Vec<usize> = shape.iter().map(|&n| n as usize).collect();
+            let strides = c_strides(&shape, itemsize);
+            Dims::build(ndim, |i| shape[i], |i| strides[i])
+        } else {
+            // SAFETY: with PyBUF_STRIDES the exporter gives `ndim` strides, valid while held.
+            let strides = unsafe { std::slice::from_raw_parts(v.strides, ndim) };
+            Dims::build(ndim, |i| shape[i] as usize, |i| strides[i])
+        }
     };
     let readonly = v.readonly != 0;
     if writable && readonly {
         return Err(Error::Conversion(format!("the {} buffer is read-only: a mutable view (PyBufferMut) needs a writable buffer", tname(obj))));
     }
     let ptr = v.buf.cast::<u8>();
-    RawView { ptr, shape, strides, itemsize, readonly, format, borrow: None, keeper: Keeper::Buffer(held) }.finish::<T>(writable)
+    RawView { ptr, dims, itemsize, readonly, format, borrow: None, keeper: Keeper::Buffer(held) }.finish::<T>(writable)
 }
 
 /// A read-only, typed, zero-copy view of memory Python shares: any object with the buffer
@@ -394,17 +444,17 @@ impl<T: Element> PyBuffer<T> {
 
     /// Number of dimensions.
     pub fn ndim(&self) -> usize {
-        self.raw.shape.len()
+        self.raw.shape().len()
     }
 
     /// The extent of each dimension.
     pub fn shape(&self) -> &[usize] {
-        &self.raw.shape
+        self.raw.shape()
     }
 
     /// The byte stride of each dimension (negative for reversed axes).
     pub fn strides(&self) -> &[isize] {
-        &self.raw.strides
+        self.raw.strides()
     }
 
     /// Number of elements (the product of the shape).
@@ -426,7 +476,9 @@ impl<T: Element> PyBuffer<T> {
     /// The buffer's `struct`-module format (`"d"`, `"<i4"` style codes as the exporter gave
     /// them; `"B"` when it gave none; a DLPack tensor's type as this crate would export it).
     pub fn format(&self) -> &str {
-        &self.raw.format
+        // SAFETY: the exporter's NUL-terminated format, alive while the view holds its buffer,
+        // or a static string.
+        unsafe { CStr::from_ptr(self.raw.format) }.to_str().unwrap_or("?")
     }
 
     /// Whether the elements are contiguous in C (row-major) order.
@@ -485,7 +537,7 @@ impl<T: Element> PyBuffer<T> {
 
     /// The elements in C (row-major) order, whatever the layout.
     pub fn iter(&self) -> Iter<'_, T> {
-        let nd = self.raw.shape.len();
+        let nd = self.raw.shape().len();
         Iter { view: self, index: vec![0; nd], offset: 0, remaining: self.len() }
     }
 
@@ -495,7 +547,7 @@ impl<T: Element> PyBuffer<T> {
             return s.to_vec();
         }
         let mut out = Vec::with_capacity(self.len());
-        for_each_offset(&self.raw.shape, &self.raw.strides, |o| {
+        for_each_offset(self.raw.shape(), self.raw.strides(), |o| {
             // SAFETY: every offset is an aligned, valid element of the view.
             out.push(unsafe { self.raw.ptr.offset(o).cast::<T>().read() });
         });
@@ -509,7 +561,8 @@ impl<T: Element> PyBuffer<T> {
     fn not_contiguous(&self, what: &str) -> Error {
         Error::Conversion(format!(
             "the buffer is not {what} (shape {:?}, byte strides {:?}): use get/iter/to_vec, or copy it (numpy: np.ascontiguousarray)",
-            self.raw.shape, self.raw.strides
+            self.raw.shape(),
+            self.raw.strides()
         ))
     }
 }
@@ -537,11 +590,11 @@ impl<'a, T: Element> Iterator for Iter<'a, T> {
         // Step the index odometer, last axis fastest.
         for d in (0..self.index.len()).rev() {
             self.index[d] += 1;
-            self.offset += raw.strides[d];
-            if self.index[d] < raw.shape[d] {
+            self.offset += raw.strides()[d];
+            if self.index[d] < raw.shape()[d] {
                 break;
             }
-            self.offset -= raw.strides[d] * raw.shape[d] as isize;
+            self.offset -= raw.strides()[d] * raw.shape()[d] as isize;
             self.index[d] = 0;
         }
         Some(item)
@@ -573,9 +626,9 @@ impl<T: Element> fmt::Debug for PyBuffer<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PyBuffer")
             .field("element", &T::NAME)
-            .field("format", &self.raw.format)
-            .field("shape", &self.raw.shape)
-            .field("strides", &self.raw.strides)
+            .field("format", &self.format())
+            .field("shape", &self.raw.shape())
+            .field("strides", &self.raw.strides())
             .field("readonly", &self.raw.readonly)
             .finish()
     }
@@ -641,7 +694,7 @@ impl<T: Element> PyBufferMut<T> {
     /// Calls `f` on every element in C order, whatever the layout.
     pub fn for_each_mut(&mut self, mut f: impl FnMut(&mut T)) {
         let ptr = self.inner.raw.ptr;
-        for_each_offset(&self.inner.raw.shape, &self.inner.raw.strides, |o| {
+        for_each_offset(self.inner.raw.shape(), self.inner.raw.strides(), |o| {
             // SAFETY: each offset is a distinct in-bounds element of this exclusively
             // borrowed view (strides of a valid buffer do not map two indices to one element
             // unless a stride is 0, where the same element is visited again, never aliased
