@@ -1,6 +1,14 @@
 //! The integration suite, one binary. Tests that need a fresh process (start-up, shutdown,
 //! another libpython) re-run this binary for one test with [`libpython_tests::run_child`].
 
+mod api_attrs;
+mod api_bridging;
+mod api_conversions;
+mod api_errors;
+mod api_handles;
+mod api_output;
+mod api_run;
+mod api_seed;
 mod coverage;
 mod discovery;
 mod ffi_load;

@@ -1,0 +1,258 @@
+//! Bridging: live views of Python collections, Rust closures as Python callables, Rust
+//! objects behind a bridge trait, Rust maps and vectors as Python mappings and sequences,
+//! Python classes made from Rust.
+
+use std::any::Any;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use libpython::{Args, Bridge, ClassBuilder, Dict, Error, List, MapBridge, Object, PyIter, Python, Set, ToPython, VecBridge, call};
+use libpython_tests::python;
+
+#[test]
+fn dict_list_and_set_views_see_changes_from_both_sides() {
+    python();
+    let g = Dict::new().unwrap();
+    libpython::exec("d = {'a': 1}\nl = [1]\ns = {1}", &g).unwrap();
+    let d: Dict = g.get_as("d").unwrap().unwrap();
+    let l: List = g.get_as("l").unwrap().unwrap();
+    let s: Set = g.get_as("s").unwrap().unwrap();
+    d.insert("b", 2).unwrap();
+    l.push(2).unwrap();
+    s.add(2).unwrap();
+    libpython::exec("d['c'] = d['a'] + d['b']\nl.append(3)\ns.add(3)", &g).unwrap();
+    assert_eq!(d.len().unwrap(), 3);
+    assert_eq!(d.get_as::<i64>("c").unwrap(), Some(3));
+    assert_eq!(d.remove("a").unwrap().unwrap().extract::<i64>().unwrap(), 1);
+    assert!(!eval_in("'a' in d", &g).extract::<bool>().unwrap());
+    assert_eq!(l.to_vec::<i64>().unwrap(), [1, 2, 3]);
+    assert_eq!(l.get_as::<i64>(-1).unwrap(), 3);
+    l.insert(0, 0).unwrap();
+    l.extend(vec![4, 5]).unwrap();
+    assert_eq!(l.remove(-1).unwrap().extract::<i64>().unwrap(), 5);
+    assert_eq!(eval_in("l", &g).extract::<Vec<i64>>().unwrap(), [0, 1, 2, 3, 4]);
+    assert!(s.contains_value(3).unwrap());
+    assert!(s.remove(1).unwrap());
+    assert_eq!(s.len().unwrap(), 2);
+    let keys: Vec<String> = d.keys().unwrap().iter().map(|k| k.extract().unwrap()).collect();
+    assert_eq!(keys, ["b", "c"]);
+    assert!(matches!(Dict::try_from(l.as_object().clone()).unwrap_err(), Error::Type { .. }));
+}
+
+fn eval_in(expr: &str, g: &Dict) -> Object {
+    libpython::with_gil(|py| py.eval_in(expr, g)).unwrap()
+}
+
+#[test]
+fn python_iterators_are_rust_iterators() {
+    python();
+    let squares = libpython::eval("(x * x for x in range(5))").unwrap();
+    let v: Vec<i64> = PyIter::new(&squares).unwrap().map(|x| x.unwrap().extract().unwrap()).collect();
+    assert_eq!(v, [0, 1, 4, 9, 16]);
+    let failing = libpython::eval("(1 / x for x in [1, 0, 2])").unwrap();
+    let items: Vec<libpython::Result<Object>> = PyIter::new(&failing).unwrap().collect();
+    assert_eq!(items.len(), 2, "the error is yielded once, then iteration ends");
+    assert!(items[0].is_ok());
+    assert_eq!(items[1].as_ref().unwrap_err().as_python().unwrap().type_name(), "ZeroDivisionError");
+    assert!(PyIter::new(&libpython::eval("5").unwrap()).is_err());
+}
+
+#[test]
+fn rust_closures_are_python_callables_with_keywords_name_and_doc() {
+    python();
+    let greet = libpython::function("greet", Some("Greet someone."), |a: &Args<'_>| {
+        let name: String = a.extract(0)?;
+        let punct: String = a.kwarg_as("punct")?.unwrap_or_else(|| "!".into());
+        Ok(format!("hello {name}{punct}"))
+    })
+    .unwrap();
+    assert_eq!(call!(greet, "ada").unwrap().extract::<String>().unwrap(), "hello ada!");
+    assert_eq!(call!(greet, "ada", punct = "?").unwrap().extract::<String>().unwrap(), "hello ada?");
+    assert_eq!(greet.getattr("__name__").unwrap().extract::<String>().unwrap(), "greet");
+    assert_eq!(greet.doc().unwrap().as_deref(), Some("Greet someone."));
+    // Used by Python code as a sort key.
+    let key = libpython::function("key", None, |a: &Args<'_>| Ok(-a.extract::<i64>(0)?)).unwrap();
+    let sorted = libpython::builtin("sorted").unwrap();
+    let r: Vec<i64> = call!(sorted, vec![2, 3, 1], key = key).unwrap().extract().unwrap();
+    assert_eq!(r, [3, 2, 1]);
+    // A missing argument is a TypeError naming it.
+    let e = greet.call(()).unwrap_err();
+    let p = e.as_python().unwrap();
+    assert_eq!(p.type_name(), "TypeError");
+    assert!(p.message().contains("1 positional argument"), "{}", p.message());
+}
+
+struct Counter {
+    n: AtomicUsize,
+    dropped_by_python: Arc<AtomicUsize>,
+    log: Mutex<Vec<String>>,
+}
+
+impl Bridge for Counter {
+    fn get_attr(&self, py: Python<'_>, name: &str) -> libpython::Result<Option<Object>> {
+        match name {
+            "count" => Ok(Some(self.n.load(Ordering::SeqCst).to_python(py)?)),
+            _ => Ok(None),
+        }
+    }
+    fn set_attr(&self, _py: Python<'_>, name: &str, value: Option<libpython::Bound<'_>>) -> libpython::Result<()> {
+        match (name, value) {
+            ("count", Some(v)) => {
+                self.n.store(v.extract()?, Ordering::SeqCst);
+                Ok(())
+            }
+            _ => Err(Error::NoAttribute { type_name: "Counter".into(), name: name.into() }),
+        }
+    }
+    fn dir(&self) -> Vec<String> {
+        vec!["count".into()]
+    }
+    fn call(&self, args: &Args<'_>) -> libpython::Result<Object> {
+        let by: usize = args.kwarg_as("by")?.unwrap_or(1);
+        self.log.lock().unwrap().push(format!("call by {by}"));
+        (self.n.fetch_add(by, Ordering::SeqCst) + by).to_python(args.py())
+    }
+    fn type_name(&self) -> &str {
+        "Counter"
+    }
+    fn wrapped(&self) -> &dyn Any {
+        self
+    }
+    fn on_python_drop(&self) {
+        self.dropped_by_python.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn rust_objects_behind_the_bridge_trait() {
+    python();
+    let dropped = Arc::new(AtomicUsize::new(0));
+    let c = Arc::new(Counter { n: AtomicUsize::new(0), dropped_by_python: dropped.clone(), log: Mutex::new(vec![]) });
+    let obj = libpython::bridge(c.clone()).unwrap();
+    let g = Dict::from_pairs([("c", &obj)]).unwrap();
+    libpython::exec("c()\nc(by=5)\nc.count = c.count * 2\nnames = dir(c)\nr = repr(c)\nt = type(c).__name__", &g).unwrap();
+    assert_eq!(c.n.load(Ordering::SeqCst), 12);
+    assert_eq!(*c.log.lock().unwrap(), ["call by 1", "call by 5"]);
+    let names: Vec<String> = g.get_as("names").unwrap().unwrap();
+    assert!(names.contains(&"count".to_string()) && names.contains(&"__class__".to_string()));
+    assert_eq!(g.get_as::<String>("r").unwrap().unwrap(), "<Counter>");
+    {
+        // (AttributeError keeps the object in `.obj`: these errors are dropped before the
+        // end-of-life checks below.)
+        let e = libpython::exec("c.other = 1", &g).unwrap_err();
+        assert_eq!(e.as_python().unwrap().type_name(), "AttributeError");
+        let e = libpython::exec("c.nothing", &g).unwrap_err();
+        assert_eq!(e.as_python().unwrap().type_name(), "AttributeError");
+    }
+    // The wrapped object comes back out.
+    let back: Arc<Counter> = libpython::bridged(&obj).unwrap().unwrap();
+    assert!(Arc::ptr_eq(&back, &c));
+    assert!(libpython::bridged::<Counter>(&libpython::eval("1").unwrap()).unwrap().is_none());
+    // The same Rust object bridges to the same Python object.
+    assert_eq!(libpython::bridge(c.clone()).unwrap().as_ptr(), obj.as_ptr());
+    // When Python deletes the bridge, the hook runs and the Rust side loses its reference.
+    let before = Arc::strong_count(&c);
+    drop(obj);
+    g.clear().unwrap();
+    libpython::with_gil(|_| Ok(())).unwrap();
+    assert_eq!(dropped.load(Ordering::SeqCst), 1);
+    assert_eq!(Arc::strong_count(&c), before - 1);
+}
+
+#[test]
+fn rust_maps_and_vectors_are_python_mappings_and_sequences() {
+    python();
+    let m = MapBridge::new(HashMap::from([("x".to_string(), 1i64), ("y".to_string(), 2)]));
+    let v = VecBridge::new(vec![1.5f64, 2.5]);
+    let om = MapBridge::read_only(imbl::OrdMap::<i64, String>::from_iter([(1i64, "one".to_string()), (2, "two".to_string())]));
+    let iv = VecBridge::read_only(imbl::vector![10i64, 20, 30]);
+    let bm = MapBridge::new(BTreeMap::from([(3i64, 9i64)]));
+    let g = Dict::from_pairs([
+        ("m", libpython::bridge(m.clone()).unwrap()),
+        ("v", libpython::bridge(v.clone()).unwrap()),
+        ("om", libpython::bridge(om.clone()).unwrap()),
+        ("iv", libpython::bridge(iv).unwrap()),
+        ("bm", libpython::bridge(bm.clone()).unwrap()),
+    ])
+    .unwrap();
+    libpython::exec(
+        "import json\n\
+         n = len(m)\n\
+         has = 'x' in m and 'zz' not in m\n\
+         m['z'] = m['x'] + m['y']\n\
+         del m['y']\n\
+         as_dict = dict(m)\n\
+         js = json.dumps(dict(m), sort_keys=True)\n\
+         keys = sorted(iter(m))\n\
+         got = m.get('nope', -1)\n\
+         v[0] = 9.0\n\
+         v.append(3.5)\n\
+         vl = list(v)\n\
+         vlen = len(v)\n\
+         last = v[-1]\n\
+         odict = dict(om)\n\
+         il = list(iv)\n\
+         bm[4] = 16\n\
+         try:\n\
+         \x20   m['missing']\n\
+         except KeyError as e:\n\
+         \x20   ke = repr(e)\n\
+         try:\n\
+         \x20   om[3] = 'three'\n\
+         except TypeError:\n\
+         \x20   ro = True\n",
+        &g,
+    )
+    .unwrap();
+    assert_eq!(g.get_as::<i64>("n").unwrap(), Some(2));
+    assert_eq!(g.get_as::<bool>("has").unwrap(), Some(true));
+    assert_eq!(g.get_as::<String>("js").unwrap().unwrap(), r#"{"x": 1, "z": 3}"#);
+    assert_eq!(g.get_as::<HashMap<String, i64>>("as_dict").unwrap().unwrap(), HashMap::from([("x".into(), 1), ("z".into(), 3)]));
+    assert_eq!(g.get_as::<Vec<String>>("keys").unwrap().unwrap(), ["x", "z"]);
+    assert_eq!(g.get_as::<i64>("got").unwrap(), Some(-1));
+    assert_eq!(*m.map().read().unwrap(), HashMap::from([("x".into(), 1), ("z".into(), 3)]));
+    assert_eq!(g.get_as::<Vec<f64>>("vl").unwrap().unwrap(), [9.0, 2.5, 3.5]);
+    assert_eq!(*v.vec().read().unwrap(), [9.0, 2.5, 3.5]);
+    assert_eq!(g.get_as::<f64>("last").unwrap(), Some(3.5));
+    assert_eq!(g.get_as::<BTreeMap<i64, String>>("odict").unwrap().unwrap().len(), 2);
+    assert_eq!(g.get_as::<Vec<i64>>("il").unwrap().unwrap(), [10, 20, 30]);
+    assert_eq!(bm.map().read().unwrap()[&4], 16);
+    assert_eq!(g.get_as::<String>("ke").unwrap().unwrap(), "KeyError('missing')");
+    assert_eq!(g.get_as::<bool>("ro").unwrap(), Some(true));
+}
+
+#[test]
+fn python_classes_made_from_rust() {
+    python();
+    let base = libpython::eval("type('Base', (), {'kind': lambda self: 'base'})").unwrap();
+    let calls = Arc::new(AtomicUsize::new(0));
+    let c2 = calls.clone();
+    let cls = ClassBuilder::new("Vec2")
+        .base(&base)
+        .doc("A 2-vector.")
+        .attr("dims", 2)
+        .method("__init__", |a: &Args<'_>| {
+            let me = a.get(0).unwrap();
+            me.setattr("x", a.extract::<f64>(1)?)?;
+            me.setattr("y", a.extract::<f64>(2)?)?;
+            Ok(())
+        })
+        .method("dot", move |a: &Args<'_>| {
+            c2.fetch_add(1, Ordering::SeqCst);
+            let (me, other) = (a.get(0).unwrap(), a.get(1).unwrap());
+            let f = |o: libpython::Bound<'_>, n: &str| -> libpython::Result<f64> { o.getattr(n)?.bind(a.py())?.extract() };
+            Ok(f(me, "x")? * f(other, "x")? + f(me, "y")? * f(other, "y")?)
+        })
+        .build()
+        .unwrap();
+    let g = Dict::from_pairs([("Vec2", &cls), ("Base", &base)]).unwrap();
+    libpython::exec("a = Vec2(1, 2)\nb = Vec2(3, 4)\nd = a.dot(b)\nk = a.kind()\nname = Vec2.__name__\nsub = issubclass(Vec2, Base)\ndoc = Vec2.__doc__", &g).unwrap();
+    assert_eq!(g.get_as::<f64>("d").unwrap(), Some(11.0));
+    assert_eq!(g.get_as::<String>("k").unwrap().as_deref(), Some("base"));
+    assert_eq!(g.get_as::<String>("name").unwrap().as_deref(), Some("Vec2"));
+    assert_eq!(g.get_as::<bool>("sub").unwrap(), Some(true));
+    assert_eq!(g.get_as::<String>("doc").unwrap().as_deref(), Some("A 2-vector."));
+    assert_eq!(cls.getattr("dims").unwrap().extract::<i64>().unwrap(), 2);
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+}

@@ -1,0 +1,85 @@
+//! sys.stdout and sys.stderr into Rust writers.
+
+use std::sync::{Arc, Mutex};
+
+use libpython_tests::{assert_child_passes, is_child};
+
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>, Arc<Mutex<usize>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        *self.1.lock().unwrap() += 1;
+        Ok(())
+    }
+}
+
+impl Captured {
+    fn text(&self) -> String {
+        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+    }
+}
+
+#[test]
+fn stdout_and_stderr_go_to_rust_writers() {
+    if is_child() {
+        let (out, err) = (Captured::default(), Captured::default());
+        libpython::set_stdout(out.clone()).unwrap();
+        libpython::set_stderr(err.clone()).unwrap();
+        libpython::run_simple_string("import sys\nprint('to out', 1)\nprint('to err', file=sys.stderr)\nsys.stdout.write('é😀\\n')\nsys.stdout.flush()\natty = sys.stdout.isatty()\nenc = sys.stdout.encoding").unwrap();
+        assert_eq!(out.text(), "to out 1\né😀\n");
+        assert_eq!(err.text(), "to err\n");
+        assert!(*out.1.lock().unwrap() >= 1, "flush reached the Rust writer");
+        let g = libpython::module_dict(&libpython::add_module("__main__").unwrap()).unwrap();
+        assert_eq!(g.get_as::<bool>("atty").unwrap(), Some(false));
+        assert_eq!(g.get_as::<String>("enc").unwrap().as_deref(), Some("utf-8"));
+        // Tracebacks printed by Python go to stderr.
+        libpython::run_simple_string("import traceback\ntry:\n    1/0\nexcept Exception:\n    traceback.print_exc()").unwrap();
+        assert!(err.text().contains("ZeroDivisionError"), "{}", err.text());
+        // Writing a non-str is a TypeError, as for a real text stream.
+        let e = libpython::run_simple_string("sys.stdout.write(b'x')").unwrap_err();
+        assert_eq!(e.as_python().unwrap().type_name(), "TypeError");
+        return;
+    }
+    assert_child_passes("api_output::stdout_and_stderr_go_to_rust_writers", &[]);
+}
+
+#[test]
+fn by_default_output_goes_through_rust_s_own_stdout() {
+    if is_child() {
+        libpython::run_simple_string("import sys\nprint('through rust stdout')\nname = type(sys.stdout).__name__").unwrap();
+        let g = libpython::module_dict(&libpython::add_module("__main__").unwrap()).unwrap();
+        assert_eq!(g.get_as::<String>("name").unwrap().as_deref(), Some("RustWriter"));
+        return;
+    }
+    let out = assert_child_passes("api_output::by_default_output_goes_through_rust_s_own_stdout", &[]);
+    assert!(out.contains("through rust stdout"), "{out}");
+}
+
+#[test]
+fn io_redirection_can_be_turned_off_at_start_up() {
+    if is_child() {
+        libpython::Builder::new().no_io_redirect().initialize().unwrap();
+        let name: String = libpython::eval("type(__import__('sys').stdout).__name__").unwrap().extract().unwrap();
+        assert_eq!(name, "TextIOWrapper");
+        return;
+    }
+    assert_child_passes("api_output::io_redirection_can_be_turned_off_at_start_up", &[]);
+}
+
+#[test]
+fn sub_interpreters_get_their_own_rust_backed_streams() {
+    if is_child() {
+        libpython::initialize().unwrap();
+        let sub = libpython::Interpreter::new(libpython::SubConfig::shared_gil()).unwrap();
+        let name: String = libpython::with_interpreter(&sub, || libpython::eval("type(__import__('sys').stdout).__name__").unwrap().extract().unwrap()).unwrap();
+        assert_eq!(name, "RustWriter");
+        sub.end().unwrap();
+        return;
+    }
+    assert_child_passes("api_output::sub_interpreters_get_their_own_rust_backed_streams", &[]);
+}
