@@ -16,7 +16,7 @@ pub const PACKAGE: &str = "python3.13";
 /// The interpreter the build installs, under `<prefix>/bin`.
 pub const EXECUTABLE: &str = "python3.13t";
 /// `./configure` options besides `--prefix` and the rpath.
-pub const CONFIGURE: &[&str] = &["--enable-shared", "--disable-gil", "--with-ensurepip=no"];
+pub const CONFIGURE: &[&str] = &["--enable-shared", "--disable-gil", "--with-ensurepip=no", "--disable-test-modules"];
 
 /// Standard-library modules the build must have (pip needs `ssl` and `zlib`), with the Debian
 /// package whose absence at build time leaves each out.

@@ -96,7 +96,13 @@ pub fn ensure_venv_at(base: &Path, dir: &Path, packages: &[&str], pip_args: &[&s
     run(Command::new(base).args(["-m", "venv"]).arg(dir))?;
     if !packages.is_empty() {
         step(&format!("installing {want} (first time only)"));
-        run(Command::new(&python).args(["-m", "pip", "install", "--disable-pip-version-check", "--progress-bar", "off"]).args(pip_args).args(packages))?;
+        // pip's report goes to standard error with the other progress lines, so standard
+        // output keeps only a command's results (the matrix's table).
+        run(Command::new(&python)
+            .args(["-m", "pip", "install", "--disable-pip-version-check", "--progress-bar", "off"])
+            .args(pip_args)
+            .args(packages)
+            .stdout(std::io::stderr()))?;
     }
     std::fs::write(&stamp, &want).map_err(|e| e.to_string())?;
     Ok(Venv { python })
