@@ -31,14 +31,14 @@ macro_rules! __fn_ptr {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __fn_load {
-    ([opt $(, $f:ident)*] $lib:ident, $missing:ident, $name:ident) => {{
+    ([opt $(, $f:ident)*] $lib:ident, $missing:ident, $name:ident, $sig:tt -> $r:ty) => {{
         let p = $lib.address(concat!(stringify!($name), "\0"));
         // SAFETY: `p` is the address dlsym gave for this exported function, or NULL; the
         // declared signature is the one CPython's headers give it, and `Option` of a function
         // pointer has the representation of a nullable `*mut c_void`.
-        unsafe { ::core::mem::transmute::<*mut ::core::ffi::c_void, _>(p) }
+        unsafe { ::core::mem::transmute::<*mut ::core::ffi::c_void, $crate::__fn_ptr!([opt $(, $f)*] $sig -> $r)>(p) }
     }};
-    ([$($f:ident)?] $lib:ident, $missing:ident, $name:ident) => {{
+    ([$($f:ident)?] $lib:ident, $missing:ident, $name:ident, $sig:tt -> $r:ty) => {{
         let mut p = $lib.address(concat!(stringify!($name), "\0"));
         if p.is_null() {
             $missing.push(stringify!($name));
@@ -47,7 +47,7 @@ macro_rules! __fn_load {
         // SAFETY: `p` is non-null: the exported function, or (when the symbol is missing, in
         // which case the table is discarded and the load fails) a stub never called. The
         // declared signature is the one CPython's headers give the function.
-        unsafe { ::core::mem::transmute::<*mut ::core::ffi::c_void, _>(p) }
+        unsafe { ::core::mem::transmute::<*mut ::core::ffi::c_void, $crate::__fn_ptr!([$($f)?] $sig -> $r)>(p) }
     }};
 }
 
@@ -143,7 +143,7 @@ macro_rules! declare_api {
                 let mut missing: ::std::vec::Vec<&'static str> = ::std::vec::Vec::new();
                 let api = Api {
                     $($(
-                        $name: $crate::__fn_load!([$($($flag),*)?] lib, missing, $name),
+                        $name: $crate::__fn_load!([$($($flag),*)?] lib, missing, $name, ($($t),*) -> $r),
                     )*)*
                     $($($(
                         $dname: {

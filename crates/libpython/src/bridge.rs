@@ -43,6 +43,7 @@ use crate::object::{Bound, Object};
 /// assert_eq!(libpython::bridge(c)?.as_ptr(), obj.as_ptr());
 /// # Ok::<(), libpython::Error>(())
 /// ```
+#[allow(clippy::len_without_is_empty)] // `len` is optional (`None`: no length), so is emptiness.
 pub trait Bridge: Send + Sync + 'static {
     /// `obj.name`; `Ok(None)` when there is no such attribute.
     fn get_attr(&self, py: Python<'_>, name: &str) -> Result<Option<Object>> {
@@ -868,6 +869,9 @@ impl<V: VecLike> Bridge for VecBridge<V> {
     }
 }
 
+type Method = Box<dyn Fn(&Args<'_>) -> Result<Object> + Send + Sync>;
+type Attr = Box<dyn Fn(Python<'_>) -> Result<Object>>;
+
 /// Builds a Python class from Rust: a name, base classes, attributes, and methods that are
 /// Rust closures (their first positional argument is `self`).
 ///
@@ -892,8 +896,8 @@ pub struct ClassBuilder {
     name: String,
     doc: Option<String>,
     bases: Vec<Object>,
-    methods: Vec<(String, Box<dyn Fn(&Args<'_>) -> Result<Object> + Send + Sync>)>,
-    attrs: Vec<(String, Box<dyn Fn(Python<'_>) -> Result<Object>>)>,
+    methods: Vec<(String, Method)>,
+    attrs: Vec<(String, Attr)>,
 }
 
 impl std::fmt::Debug for ClassBuilder {

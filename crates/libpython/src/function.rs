@@ -157,9 +157,10 @@ where
     let mut data = Box::new(FunctionData {
         def: ffi::PyMethodDef {
             ml_name: c_name.as_ptr(),
-            // SAFETY: CPython calls `ml_meth` with the signature its flags announce,
-            // METH_FASTCALL | METH_KEYWORDS, which is `trampoline`'s.
             ml_meth: ffi::PyMethodDefPointer {
+                // SAFETY: CPython calls `ml_meth` with the signature its flags announce,
+                // METH_FASTCALL | METH_KEYWORDS, which is `trampoline`'s; only the pointer's
+                // type changes.
                 PyCFunction: unsafe {
                     std::mem::transmute::<FastWithKeywords, ffi::PyCFunction>(trampoline as FastWithKeywords)
                 },

@@ -170,15 +170,12 @@ impl Drop for Object {
 
 impl Clone for Object {
     fn clone(&self) -> Self {
-        match acquire_for(self.key) {
-            Ok(guard) => {
-                // SAFETY: the GIL of the object's interpreter is held; the object is live.
-                unsafe { ffi::Py_IncRef(self.ptr.as_ptr()) };
-                drop(guard);
-            }
-            // The runtime or interpreter is gone (or busy elsewhere on this thread): the copy
-            // is as dead as the original; neither is ever released.
-            Err(_) => {}
+        // If the runtime or interpreter is gone (or busy elsewhere on this thread), the copy
+        // is as dead as the original: neither is ever released.
+        if let Ok(guard) = acquire_for(self.key) {
+            // SAFETY: the GIL of the object's interpreter is held; the object is live.
+            unsafe { ffi::Py_IncRef(self.ptr.as_ptr()) };
+            drop(guard);
         }
         Object { ptr: self.ptr, key: self.key }
     }
