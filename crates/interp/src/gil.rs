@@ -433,9 +433,19 @@ fn finish_outermost(kind: Kind, key_bits: u64, switched: Option<Suspended>) -> G
     DEPTH.with(|d| d.set(1));
     HELD.with(|h| h.set(key_bits));
     let key = InterpKey::from_bits(key_bits);
-    if let Some(state) = lookup(key) {
-        // SAFETY: this thread now holds the interpreter's GIL.
-        unsafe { state.drain() };
+    match &kind {
+        Kind::Sub(state) => {
+            // SAFETY: this thread now holds the interpreter's GIL.
+            unsafe { state.drain() };
+        }
+        _ => {
+            // SAFETY: the thread holds the main GIL and counts as active, so the runtime (and
+            // the main interpreter's record) stays alive; its queue is drained under the GIL.
+            if let Some(main) = unsafe { runtime::main_state() } {
+                // SAFETY: as above.
+                unsafe { main.drain() };
+            }
+        }
     }
     let kind = match switched {
         None => kind,

@@ -22,6 +22,9 @@ static GENERATION: AtomicU32 = AtomicU32::new(0);
 /// Key bits of the running main interpreter, 0 when none runs.
 static MAIN_KEY: AtomicU64 = AtomicU64::new(0);
 static MAIN_RAW: AtomicPtr<ffi::PyInterpreterState> = AtomicPtr::new(std::ptr::null_mut());
+/// The main interpreter's record while Python runs (owned by the registry, which keeps it until
+/// `finalize` has waited for every active thread).
+static MAIN_STATE: AtomicPtr<InterpState> = AtomicPtr::new(std::ptr::null_mut());
 /// Threads inside an outermost hold of the main interpreter.
 pub(crate) static ACTIVE_MAIN: AtomicUsize = AtomicUsize::new(0);
 /// Serialises start-up and shutdown; racing callers wait here for the one that runs.
@@ -75,6 +78,17 @@ pub fn is_finalized() -> bool {
 #[inline(always)]
 pub(crate) fn main_key_bits() -> u64 {
     MAIN_KEY.load(Ordering::Acquire)
+}
+
+/// The main interpreter's record, without taking the registry lock.
+///
+/// # Safety
+/// The caller counts as active in the main interpreter (between `enter_main` and
+/// `leave_main`, or holding its GIL), so `finalize` cannot release the record meanwhile.
+pub(crate) unsafe fn main_state<'a>() -> Option<&'a InterpState> {
+    let p = MAIN_STATE.load(Ordering::Acquire);
+    // SAFETY: non-null means the registry owns a live record that outlives the caller's hold.
+    unsafe { p.as_ref() }
 }
 
 pub(crate) fn main_raw() -> *mut ffi::PyInterpreterState {
@@ -169,6 +183,7 @@ pub fn initialize(config: &Config) -> Result<Started> {
         reg.by_raw.clear();
         reg.subs.clear();
         reg.by_raw.insert(raw as usize, main.clone());
+        MAIN_STATE.store(Arc::as_ptr(&main).cast_mut(), Ordering::Release);
         reg.main = Some(main);
         reg.next_index = 1;
     }
@@ -313,6 +328,7 @@ pub fn finalize() -> Result<()> {
     ACTIVE_MAIN.store(0, Ordering::SeqCst);
     MAIN_KEY.store(0, Ordering::Release);
     MAIN_RAW.store(std::ptr::null_mut(), Ordering::Release);
+    MAIN_STATE.store(std::ptr::null_mut(), Ordering::Release);
     {
         let mut reg = registry_write();
         if let Some(m) = reg.main.take() {
