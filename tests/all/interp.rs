@@ -348,7 +348,7 @@ fn sub_interpreters_have_their_own_modules_and_end_cleanly() {
             s.end().unwrap();
             assert!(!s.is_alive());
             assert!(matches!(s.end().unwrap_err(), interp::Error::InterpreterEnded));
-            assert!(matches!(libpython::with_interpreter(&s, || ()).unwrap_err(), interp::Error::InterpreterEnded));
+            assert!(matches!(libpython::with_interpreter(&s, || ()).unwrap_err(), Error::Interp(interp::Error::InterpreterEnded)));
         }
         // The main interpreter is still fine.
         assert_eq!(libpython::eval("2 + 2").unwrap().extract::<i64>().unwrap(), 4);
@@ -359,7 +359,7 @@ fn sub_interpreters_have_their_own_modules_and_end_cleanly() {
 fn ensure_bound_interpreter_errors_when_nothing_is_bound() {
     python();
     std::thread::spawn(|| {
-        assert!(matches!(libpython::ensure_bound_interpreter().unwrap_err(), interp::Error::NotBound));
+        assert!(matches!(libpython::ensure_bound_interpreter().unwrap_err(), Error::Interp(interp::Error::NotBound)));
         let main = Interpreter::main().unwrap();
         let got = libpython::with_interpreter(&main, || libpython::ensure_bound_interpreter().unwrap()).unwrap();
         assert_eq!(got, main);
@@ -401,7 +401,7 @@ fn own_gil_sub_interpreters_need_3_12_and_refuse_single_phase_modules() {
     let v = version();
     if !v.at_least(3, 12) {
         let e = Interpreter::new(SubConfig::isolated()).unwrap_err();
-        assert!(matches!(e, interp::Error::NeedsVersion { .. }), "{e:?}");
+        assert!(matches!(e, Error::Interp(interp::Error::NeedsVersion { .. })), "{e:?}");
         assert!(e.to_string().contains("3.12"));
         return;
     }

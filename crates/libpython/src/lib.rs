@@ -28,6 +28,7 @@ mod conv;
 mod err;
 mod function;
 mod gil;
+mod interpreters;
 mod object;
 mod output;
 mod run;
@@ -51,9 +52,8 @@ pub use views::{Dict, List, PyIter, Set};
 
 pub use libpython_interp as interp;
 pub use libpython_interp::ffi;
-pub use libpython_interp::{
-    Interpreter, SubConfig, allow_threads, ensure_bound_interpreter, finalize, lock_without_gil, with_interpreter,
-};
+pub use interpreters::{Interpreter, SubConfig, ensure_bound_interpreter, with_interpreter};
+pub use libpython_interp::{allow_threads, lock_without_gil};
 
 use std::path::PathBuf;
 
@@ -113,6 +113,16 @@ impl Builder {
         }
         Ok(())
     }
+}
+
+/// Shuts Python down (see [`interp::finalize`]): afterwards every handle is dead (using one is
+/// an error, dropping one does nothing), and nothing restarts Python implicitly; call
+/// [`initialize`] to start it again.
+///
+/// # Errors
+/// The calling thread holds the GIL, a sub-interpreter is in use, or Python is not running.
+pub fn finalize() -> Result<()> {
+    Ok(interp::finalize()?)
 }
 
 /// Starts Python with discovery defaults, if nobody has. Every entry point of this crate
