@@ -25,6 +25,25 @@ pub trait FromPython: Sized {
     /// [`Error::Type`] naming what was expected and what came, [`Error::Overflow`] for a
     /// number that does not fit, or a Python exception raised on the way.
     fn from_python(obj: Bound<'_>) -> Result<Self>;
+
+    /// Converts `obj` without running any Python code, when its exact type allows (an exact
+    /// `int` for integers, `float` for floats, `str` for strings); `None` otherwise.
+    ///
+    /// Containers use it to convert items they only borrow: no Python code runs, so nothing
+    /// can change the container meanwhile. The default never applies.
+    #[doc(hidden)]
+    #[inline(always)]
+    fn from_python_exact(obj: Bound<'_>) -> Option<Result<Self>> {
+        let _ = obj;
+        None
+    }
+}
+
+/// Whether `obj`'s type is exactly `t` (one pointer comparison).
+#[inline(always)]
+fn is_exact(obj: Bound<'_>, t: *mut ffi::PyTypeObject) -> bool {
+    // SAFETY: live object; its header is read at the interpreter's offset.
+    unsafe { ffi::Py_TYPE(obj.as_ptr()) == t }
 }
 
 #[inline(always)]
@@ -154,6 +173,18 @@ impl ToPython for bool {
 }
 
 impl FromPython for bool {
+    #[inline(always)]
+    fn from_python_exact(obj: Bound<'_>) -> Option<Result<Self>> {
+        let p = obj.as_ptr();
+        if p == ffi::Py_True() {
+            Some(Ok(true))
+        } else if p == ffi::Py_False() {
+            Some(Ok(false))
+        } else {
+            None
+        }
+    }
+
     fn from_python(obj: Bound<'_>) -> Result<Self> {
         let p = obj.as_ptr();
         if p == ffi::Py_True() {
@@ -209,6 +240,14 @@ macro_rules! int_via_i64 {
                 let v = extract_i64(obj, stringify!($t))?;
                 <$t>::try_from(v).map_err(|_| overflow(obj, stringify!($t)))
             }
+
+            #[inline(always)]
+            fn from_python_exact(obj: Bound<'_>) -> Option<Result<Self>> {
+                is_exact(obj, ffi::data::PyLong_Type()).then(|| {
+                    let v = exact_int_i64(obj, stringify!($t))?;
+                    <$t>::try_from(v).map_err(|_| overflow(obj, stringify!($t)))
+                })
+            }
         }
     )*};
 }
@@ -228,6 +267,14 @@ macro_rules! int_via_u64 {
                 let v = extract_u64(obj, stringify!($t))?;
                 <$t>::try_from(v).map_err(|_| overflow(obj, stringify!($t)))
             }
+
+            #[inline(always)]
+            fn from_python_exact(obj: Bound<'_>) -> Option<Result<Self>> {
+                is_exact(obj, ffi::data::PyLong_Type()).then(|| {
+                    let v = extract_u64(obj, stringify!($t))?;
+                    <$t>::try_from(v).map_err(|_| overflow(obj, stringify!($t)))
+                })
+            }
         }
     )*};
 }
@@ -235,8 +282,28 @@ macro_rules! int_via_u64 {
 int_via_i64!(i8, i16, i32, i64, isize);
 int_via_u64!(u8, u16, u32, u64, usize);
 
+/// `int` to `i64` for an object known to be an `int`.
+#[inline(always)]
+fn exact_int_i64(o: Bound<'_>, target: &'static str) -> Result<i64> {
+    let mut overflowed: c_int = 0;
+    // SAFETY: `o` is an int; GIL held.
+    let v = unsafe { ffi::PyLong_AsLongLongAndOverflow(o.as_ptr(), &mut overflowed) };
+    if overflowed != 0 {
+        return Err(overflow(o, target));
+    }
+    // SAFETY: GIL held.
+    if v == -1 && unsafe { !ffi::PyErr_Occurred().is_null() } {
+        // SAFETY: an exception is pending.
+        return Err(unsafe { fetch(o.py()) });
+    }
+    Ok(v)
+}
+
 #[inline]
 fn extract_i64(obj: Bound<'_>, target: &'static str) -> Result<i64> {
+    if is_exact(obj, ffi::data::PyLong_Type()) {
+        return exact_int_i64(obj, target);
+    }
     let idx = as_index(obj, target)?;
     let o = idx.as_ref().map_or(obj, |i| i.bound(obj.py()));
     let mut overflowed: c_int = 0;
@@ -364,6 +431,9 @@ impl ToPython for f64 {
 impl FromPython for f64 {
     #[inline]
     fn from_python(obj: Bound<'_>) -> Result<Self> {
+        if let Some(r) = Self::from_python_exact(obj) {
+            return r;
+        }
         // SAFETY: live object, GIL held.
         unsafe {
             if ffi::PyUnicode_Check(obj.as_ptr()) || ffi::PyBytes_Check(obj.as_ptr()) {
@@ -379,6 +449,12 @@ impl FromPython for f64 {
             }
             Ok(v)
         }
+    }
+
+    #[inline(always)]
+    fn from_python_exact(obj: Bound<'_>) -> Option<Result<Self>> {
+        // SAFETY: an exact float converts without running Python code and cannot fail.
+        is_exact(obj, ffi::data::PyFloat_Type()).then(|| Ok(unsafe { ffi::PyFloat_AsDouble(obj.as_ptr()) }))
     }
 }
 
@@ -415,6 +491,11 @@ impl ToPython for std::borrow::Cow<'_, str> {
 }
 
 impl FromPython for String {
+    #[inline(always)]
+    fn from_python_exact(obj: Bound<'_>) -> Option<Result<Self>> {
+        is_exact(obj, ffi::data::PyUnicode_Type()).then(|| str_to_string(obj))
+    }
+
     #[inline]
     fn from_python(obj: Bound<'_>) -> Result<Self> {
         // SAFETY: live object, GIL held.
@@ -586,10 +667,17 @@ pub(crate) fn seq_extract<C, T: FromPython>(obj: Bound<'_>, mk: impl FnOnce(usiz
             let mut out = mk(ffi::PyList_Size(p) as usize);
             let mut i = 0;
             while i < ffi::PyList_Size(p) {
-                let item = ffi::PyList_GetItem(p, i);
-                ffi::Py_IncRef(item);
-                let item = Object::from_owned_ptr(py, item);
-                push(&mut out, T::from_python(item.bound(py))?);
+                let item = Bound::from_borrowed_ptr(py, ffi::PyList_GetItem(p, i));
+                // Items whose conversion runs no Python code are converted borrowed; others
+                // are held while converting, since Python code may change the list.
+                let v = match T::from_python_exact(item) {
+                    Some(r) => r?,
+                    None => {
+                        let held = item.to_object();
+                        T::from_python(held.bound(py))?
+                    }
+                };
+                push(&mut out, v);
                 i += 1;
             }
             return Ok(out);
@@ -666,8 +754,17 @@ pub(crate) fn map_extract<K: FromPython, V: FromPython>(obj: Bound<'_>, mut inse
             let mut k = std::ptr::null_mut();
             let mut v = std::ptr::null_mut();
             while ffi::PyDict_Next(obj.as_ptr(), &mut pos, &mut k, &mut v) != 0 {
-                let (ko, vo) = (Object::from_borrowed_ptr(py, k), Object::from_borrowed_ptr(py, v));
-                insert(K::from_python(ko.bound(py))?, V::from_python(vo.bound(py))?);
+                let (kb, vb) = (Bound::from_borrowed_ptr(py, k), Bound::from_borrowed_ptr(py, v));
+                // As for lists: borrowed when no Python code runs, held otherwise.
+                let key = match K::from_python_exact(kb) {
+                    Some(r) => r?,
+                    None => K::from_python(kb.to_object().bound(py))?,
+                };
+                let value = match V::from_python_exact(vb) {
+                    Some(r) => r?,
+                    None => V::from_python(vb.to_object().bound(py))?,
+                };
+                insert(key, value);
             }
             return Ok(());
         }

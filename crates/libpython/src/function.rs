@@ -113,7 +113,14 @@ struct FunctionData {
     f: Box<Callback>,
 }
 
-const CAPSULE_NAME: &CStr = c"libpython.function";
+/// Capsules of Rust functions have no name: `PyCapsule_GetPointer` then compares pointers
+/// instead of strings on every call. A capsule is only reachable as the `self` of our own
+/// function objects, whose `ml_meth` is our trampoline.
+const CAPSULE_NAME: Option<&CStr> = None;
+
+fn capsule_name() -> *const std::ffi::c_char {
+    CAPSULE_NAME.map_or(std::ptr::null(), CStr::as_ptr)
+}
 
 /// Makes a Python callable from a Rust closure. The closure gets the call's [`Args`]
 /// (positional and keyword) and returns any convertible value; an `Err` becomes a Python
@@ -178,7 +185,7 @@ where
     // keeps the capsule as its `self` and points at `def` inside it, which CPython allows as
     // long as `self` outlives the use of the definition (it does: `self` is released last).
     unsafe {
-        let capsule = ffi::PyCapsule_New(raw.cast(), CAPSULE_NAME.as_ptr(), Some(drop_function));
+        let capsule = ffi::PyCapsule_New(raw.cast(), capsule_name(), Some(drop_function));
         if capsule.is_null() {
             drop(Box::from_raw(raw));
             return Err(crate::err::fetch(py));
@@ -196,7 +203,7 @@ unsafe extern "C" fn drop_function(capsule: *mut ffi::PyObject) {
         // SAFETY: CPython calls this once, with the GIL held, when the capsule dies; its
         // pointer is the `FunctionData` boxed by `function_in`.
         unsafe {
-            let p = ffi::PyCapsule_GetPointer(capsule, CAPSULE_NAME.as_ptr());
+            let p = ffi::PyCapsule_GetPointer(capsule, capsule_name());
             if !p.is_null() {
                 drop(Box::from_raw(p.cast::<FunctionData>()));
             }
@@ -214,7 +221,7 @@ unsafe extern "C" fn trampoline(
     // SAFETY: CPython calls this with the GIL held, `slf` our capsule, `args` holding `nargs`
     // positional arguments followed by one value per name in `kwnames`.
     unsafe { trampoline_obj(|py| {
-        let data = ffi::PyCapsule_GetPointer(slf, CAPSULE_NAME.as_ptr()).cast::<FunctionData>();
+        let data = ffi::PyCapsule_GetPointer(slf, capsule_name()).cast::<FunctionData>();
         if data.is_null() {
             return Err(crate::err::fetch(py));
         }
