@@ -900,7 +900,7 @@ declare_api! {
         fn Py_GetPrefix() -> *mut wchar_t;
         /// Return the full path of the Python executable (`sys.executable`); deprecated since 3.13.
         fn Py_GetProgramFullPath() -> *mut wchar_t;
-        /// Return the configured program name (argv[0]-style); deprecated since 3.13.
+        /// Return the configured program name (`argv[0]`-style); deprecated since 3.13.
         fn Py_GetProgramName() -> *mut wchar_t;
         /// Return the Python home directory set via Py_SetPythonHome or PYTHONHOME; deprecated since 3.13.
         fn Py_GetPythonHome() -> *mut wchar_t;

@@ -4,7 +4,7 @@
 //! names, with nothing added. The caller manages the GIL and reference counts exactly as C
 //! code would.
 //!
-//! * [`load`] opens a libpython (3.9 or newer) with `RTLD_NOW | RTLD_GLOBAL` and fills one
+//! * [`load()`] opens a libpython (3.9 or newer) with `RTLD_NOW | RTLD_GLOBAL` and fills one
 //!   table of function pointers, [`Api`]. Nothing links libpython at build time, so one binary
 //!   serves every Python the user has.
 //! * Every declared function is a free `unsafe fn` under its C name ([`PyObject_GetAttr`],
