@@ -37,10 +37,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::io::Write;
 
-use libpython::{
-    Bytes, Dict, Error, List, Mode, Object, PyIter, Result, Set, ToPython, call, call_attr,
-    with_gil,
-};
+use libpython::{Bytes, Dict, Error, List, Mode, Object, PyIter, Result, Set, ToPython, call, call_attr, with_gil};
 use libpython_tests::{is_child, run_child};
 
 /// Rounds run before measuring.
@@ -137,10 +134,7 @@ impl Fx {
     fn new() -> Result<Fx> {
         let ns = Dict::new()?;
         libpython::exec(FIXTURE, &ns)?;
-        let get = |name: &str| {
-            ns.get(name)
-                .map(|o| o.unwrap_or_else(|| panic!("the fixture defines {name}")))
-        };
+        let get = |name: &str| ns.get(name).map(|o| o.unwrap_or_else(|| panic!("the fixture defines {name}")));
         // `run_simple_string` runs in `__main__`: give it the canary class there.
         libpython::with_gil(|py| py.main_dict()?.insert("_LeakCanary", get("Canary")?))?;
         Ok(Fx {
@@ -177,10 +171,7 @@ impl Fx {
         if n == self.fresh {
             Ok(())
         } else {
-            Err(Error::Conversion(format!(
-                "{what}: the new object has {n} references where a fresh one has {}: a reference was kept",
-                self.fresh
-            )))
+            Err(Error::Conversion(format!("{what}: the new object has {n} references where a fresh one has {}: a reference was kept", self.fresh)))
         }
     }
 
@@ -237,10 +228,7 @@ const OPS: &[(&str, Op)] = &[
         assert_eq!(c.type_name()?, "Canary");
         assert!(fx.holder.hasattr("c")?);
         assert!(!fx.holder.hasattr("missing")?);
-        let e = expect_err(
-            fx.holder.getattr("missing"),
-            "getattr of a missing attribute",
-        )?;
+        let e = expect_err(fx.holder.getattr("missing"), "getattr of a missing attribute")?;
         assert!(matches!(e, Error::NoAttribute { .. }), "{e:?}");
         Ok(())
     }),
@@ -269,19 +257,11 @@ const OPS: &[(&str, Op)] = &[
     }),
     ("call! with kwargs", |fx| {
         let (a, b) = (fx.bird(1)?, fx.bird(2)?);
-        let r = call!(
-            fx.f,
-            a,
-            b = b,
-            extra = vec![1i64, 2],
-            name = "x",
-            c = fx.bird(3)?
-        )?;
+        let r = call!(fx.f, a, b = b, extra = vec![1i64, 2], name = "x", c = fx.bird(3)?)?;
         fx.sole("call!(f, ..)", &r)?;
         let kw = r.get_item(3)?;
         assert_eq!(kw.len()?, 3);
-        let r =
-            fx.f.call_kw((1i64,), &[("b", &fx.bird(4)? as &dyn ToPython)])?;
+        let r = fx.f.call_kw((1i64,), &[("b", &fx.bird(4)? as &dyn ToPython)])?;
         assert_eq!(r.get_item(1)?.type_name()?, "Canary");
         fx.sole("f.call_kw", &r)?;
         Ok(())
@@ -302,14 +282,7 @@ const OPS: &[(&str, Op)] = &[
     }),
     ("ints to Python", |fx| {
         // Small ints are shared singletons: converted, but their references are not checked.
-        let small = with_gil(|py| {
-            Ok(vec![
-                0i64.to_python(py)?,
-                7i64.to_python(py)?,
-                (-5i64).to_python(py)?,
-                (-3i8).to_python(py)?,
-            ])
-        })?;
+        let small = with_gil(|py| Ok(vec![0i64.to_python(py)?, 7i64.to_python(py)?, (-5i64).to_python(py)?, (-3i8).to_python(py)?]))?;
         drop(small);
         let made = with_gil(|py| {
             Ok(vec![
@@ -320,9 +293,7 @@ const OPS: &[(&str, Op)] = &[
                 usize::MAX.to_python(py)?,
                 i128::MAX.to_python(py)?,
                 (u128::MAX - 5).to_python(py)?,
-                num_bigint::BigInt::parse_bytes(b"-123456789012345678901234567890", 10)
-                    .unwrap()
-                    .to_python(py)?,
+                num_bigint::BigInt::parse_bytes(b"-123456789012345678901234567890", 10).unwrap().to_python(py)?,
             ])
         })?;
         for o in &made {
@@ -432,10 +403,7 @@ const OPS: &[(&str, Op)] = &[
         birds.insert("a".to_string(), fx.bird(1)?);
         let o = libpython::to_python(&birds)?;
         assert_eq!(o.len()?, 1);
-        let e = expect_err(
-            fx.numbers.extract::<HashMap<String, i64>>(),
-            "a list as a map",
-        )?;
+        let e = expect_err(fx.numbers.extract::<HashMap<String, i64>>(), "a list as a map")?;
         drop(e);
         Ok(())
     }),
@@ -445,8 +413,7 @@ const OPS: &[(&str, Op)] = &[
         let o = libpython::to_python(&(1i64, "two", 3.0f64, fx.bird(4)?))?;
         assert_eq!(o.len()?, 4);
         fx.sole("a tuple", &o)?;
-        let (x, y): (Object, Object) =
-            libpython::to_python(&(fx.bird(5)?, fx.bird(6)?))?.extract()?;
+        let (x, y): (Object, Object) = libpython::to_python(&(fx.bird(5)?, fx.bird(6)?))?.extract()?;
         assert!(!x.eq_py(&y)?);
         let e = expect_err(fx.record.extract::<(i64, i64)>(), "a 3-tuple as a 2-tuple")?;
         drop(e);
@@ -489,17 +456,12 @@ const OPS: &[(&str, Op)] = &[
         Ok(())
     }),
     ("run_simple_string", |_| {
-        let r = libpython::run_simple_string(
-            "_leak_x = [i * i for i in range(20)]\n_leak_c = [_LeakCanary(1), _LeakCanary(2)]",
-        )?;
+        let r = libpython::run_simple_string("_leak_x = [i * i for i in range(20)]\n_leak_c = [_LeakCanary(1), _LeakCanary(2)]")?;
         let x: Vec<i64> = r.globals.get_as("_leak_x")?.unwrap();
         assert_eq!(x[19], 361);
         assert_eq!(r.locals.get("_leak_c")?.unwrap().len()?, 2);
         let e = expect_err(libpython::run_simple_string("x = ("), "a syntax error")?;
-        assert!(
-            e.as_python()
-                .is_some_and(|p| p.type_name() == "SyntaxError")
-        );
+        assert!(e.as_python().is_some_and(|p| p.type_name() == "SyntaxError"));
         let e = expect_err(libpython::run_simple_string("1 / 0"), "a division by zero")?;
         assert!(e.to_string().contains("ZeroDivisionError"));
         Ok(())
@@ -514,18 +476,13 @@ const OPS: &[(&str, Op)] = &[
         libpython::exec("y = x * 2\nz = [Canary(x)]", &g)?;
         assert_eq!(g.get_as::<i64>("y")?, Some(42));
         let code = libpython::compile("a + b", "<leak>", Mode::Eval)?;
-        let r: i64 = code
-            .run(&Dict::from_pairs([("a", 1i64), ("b", 2i64)])?)?
-            .extract()?;
+        let r: i64 = code.run(&Dict::from_pairs([("a", 1i64), ("b", 2i64)])?)?.extract()?;
         assert_eq!(r, 3);
         let r: i64 = with_gil(|py| py.eval("6 * 7")?.extract())?;
         assert_eq!(r, 42);
         let e = expect_err(libpython::eval("undefined_name"), "an undefined name")?;
         assert!(e.as_python().is_some_and(|p| p.is_instance_of("NameError")));
-        let e = expect_err(
-            libpython::compile("a +", "<leak>", Mode::Eval),
-            "a syntax error",
-        )?;
+        let e = expect_err(libpython::compile("a +", "<leak>", Mode::Eval), "a syntax error")?;
         drop(e);
         Ok(())
     }),
@@ -541,14 +498,8 @@ const OPS: &[(&str, Op)] = &[
         let copy = e.clone();
         assert!(format!("{copy}").contains("ValueError"));
         drop((e, copy));
-        let e = expect_err(
-            libpython::import_module("no_such_module_for_leaks"),
-            "a missing module",
-        )?;
-        assert!(
-            e.as_python()
-                .is_some_and(|p| p.type_name() == "ModuleNotFoundError")
-        );
+        let e = expect_err(libpython::import_module("no_such_module_for_leaks"), "a missing module")?;
+        assert!(e.as_python().is_some_and(|p| p.type_name() == "ModuleNotFoundError"));
         let e = expect_err(fx.holder.getattr("bad\0name"), "a NUL in a name")?;
         assert!(matches!(e, Error::Nul { .. }), "{e:?}");
         let e = expect_err(fx.numbers.call0(), "calling a list")?;
@@ -627,14 +578,8 @@ const OPS: &[(&str, Op)] = &[
         let g = fx.generator.call((2i64, true))?;
         let results: Vec<Result<Object>> = PyIter::new(&g)?.collect();
         assert_eq!(results.len(), 3);
-        assert!(
-            results[2]
-                .as_ref()
-                .is_err_and(|e| e.as_python().is_some_and(|p| p.type_name() == "KeyError"))
-        );
-        let keys: Vec<String> = PyIter::new(&fx.mapping)?
-            .map(|k| k?.extract())
-            .collect::<Result<_>>()?;
+        assert!(results[2].as_ref().is_err_and(|e| e.as_python().is_some_and(|p| p.type_name() == "KeyError")));
+        let keys: Vec<String> = PyIter::new(&fx.mapping)?.map(|k| k?.extract()).collect::<Result<_>>()?;
         assert_eq!(keys.len(), 5);
         let it = fx.numbers.iter()?;
         let first: i64 = PyIter::new(&it)?.next().unwrap()?.extract()?;
@@ -646,10 +591,7 @@ const OPS: &[(&str, Op)] = &[
     ("object protocol", |fx| {
         assert_eq!(fx.record.repr()?, "(7000, 2.5, 'seven')");
         assert_eq!(fx.record.str_()?, "(7000, 2.5, 'seven')");
-        assert_eq!(
-            format!("{:?} {}", fx.record, fx.big),
-            format!("(7000, 2.5, 'seven') {}", 10u128.pow(30))
-        );
+        assert_eq!(format!("{:?} {}", fx.record, fx.big), format!("(7000, 2.5, 'seven') {}", 10u128.pow(30)));
         let d = Dict::new()?;
         d.set_item("k", fx.bird(1)?)?;
         assert!(d.contains("k")?);
@@ -657,13 +599,7 @@ const OPS: &[(&str, Op)] = &[
         d.del_item("k")?;
         let e = expect_err(d.get_item("k"), "a missing key")?;
         assert!(e.as_python().is_some_and(|p| p.type_name() == "KeyError"));
-        assert_eq!(
-            fx.numbers
-                .get_type()?
-                .getattr("__name__")?
-                .extract::<String>()?,
-            "list"
-        );
+        assert_eq!(fx.numbers.get_type()?.getattr("__name__")?.extract::<String>()?, "list");
         assert_eq!(&*fx.numbers.type_symbol()?, "list");
         assert!(fx.holder.isinstance(&fx.holder.get_type()?)?);
         assert!(fx.f.is_callable()? && !fx.numbers.is_callable()?);
@@ -677,10 +613,7 @@ const OPS: &[(&str, Op)] = &[
         assert!(fx.holder.dir()?.contains(&"c".to_string()));
         assert!(fx.holder.doc()?.is_some());
         assert!(fx.holder.att_type_map()?.contains_key("c"));
-        let e = expect_err(
-            fx.record.hash_py().and_then(|_| fx.numbers.hash_py()),
-            "hashing a list",
-        )?;
+        let e = expect_err(fx.record.hash_py().and_then(|_| fx.numbers.hash_py()), "hashing a list")?;
         drop(e);
         Ok(())
     }),
@@ -694,13 +627,7 @@ const OPS: &[(&str, Op)] = &[
             h.setattr("tmp", again)?;
             h.delattr("tmp")?;
             let b = py.builtins()?;
-            let n: usize = b
-                .bind(py)?
-                .getattr("len")?
-                .bind(py)?
-                .call((&fx.canaries,))?
-                .bind(py)?
-                .extract()?;
+            let n: usize = b.bind(py)?.getattr("len")?.bind(py)?.call((&fx.canaries,))?.bind(py)?.extract()?;
             assert_eq!(n, 5);
             let m = py.import("math")?;
             let p: f64 = m.bind(py)?.getattr("pi")?.bind(py)?.extract()?;
@@ -718,9 +645,7 @@ const OPS: &[(&str, Op)] = &[
         let list = libpython::to_python(&vec![fx.bird(2)?, fx.bird(3)?])?;
         // Dropped by a thread that does not hold the GIL: queued, released at the next
         // acquisition.
-        std::thread::spawn(move || drop((copies, list)))
-            .join()
-            .unwrap();
+        std::thread::spawn(move || drop((copies, list))).join().unwrap();
         drop(c);
         Ok(())
     }),
@@ -735,9 +660,7 @@ const OPS: &[(&str, Op)] = &[
     ("use from another thread", |fx| {
         // The other thread takes the GIL itself, then drops its handles.
         let h = fx.holder.clone();
-        let n = std::thread::spawn(move || h.getattr("c").and_then(|c| c.type_name()))
-            .join()
-            .unwrap()?;
+        let n = std::thread::spawn(move || h.getattr("c").and_then(|c| c.type_name())).join().unwrap()?;
         assert_eq!(n, "Canary");
         Ok(())
     }),
@@ -764,83 +687,43 @@ fn check(name: &str, op: Op, fx: &Fx, debug: bool) -> Option<String> {
         deltas.push([b.total - a.total, b.alive - a.alive, b.refs - a.refs]);
     }
     let col = |i: usize| deltas.iter().map(|d| d[i]).collect::<Vec<_>>();
-    let total = if debug {
-        format!("{:?}", col(0))
-    } else {
-        "-".into()
-    };
-    println!(
-        "  {name:<30} total refs {total:<10} live canaries {:<10} held refcounts {:?}",
-        format!("{:?}", col(1)),
-        col(2)
-    );
+    let total = if debug { format!("{:?}", col(0)) } else { "-".into() };
+    println!("  {name:<30} total refs {total:<10} live canaries {:<10} held refcounts {:?}", format!("{:?}", col(1)), col(2));
     let mut found = Vec::new();
     if debug && col(0).iter().any(|d| *d != 0) {
-        found.push(format!(
-            "sys.gettotalrefcount moved by {:?} per {REPS} calls",
-            col(0)
-        ));
+        found.push(format!("sys.gettotalrefcount moved by {:?} per {REPS} calls", col(0)));
     }
     if col(1).iter().any(|d| *d != 0) {
-        found.push(format!(
-            "live canaries moved by {:?} per {REPS} calls",
-            col(1)
-        ));
+        found.push(format!("live canaries moved by {:?} per {REPS} calls", col(1)));
     }
     if col(2).iter().any(|d| *d != 0) {
-        found.push(format!(
-            "refcounts of held objects moved by {:?} per {REPS} calls",
-            col(2)
-        ));
+        found.push(format!("refcounts of held objects moved by {:?} per {REPS} calls", col(2)));
     }
-    if found.is_empty() {
-        None
-    } else {
-        Some(format!("{name}: {}", found.join(", ")))
-    }
+    if found.is_empty() { None } else { Some(format!("{name}: {}", found.join(", "))) }
 }
 
 fn leak_check_in_this_process() {
     libpython_tests::python();
     let mut fx = Fx::new().expect("the fixture runs");
     let probe = libpython::eval("[]").expect("a fresh list");
-    fx.fresh = fx
-        .getrefcount
-        .call((&probe,))
-        .and_then(|n| n.extract())
-        .expect("sys.getrefcount runs");
+    fx.fresh = fx.getrefcount.call((&probe,)).and_then(|n| n.extract()).expect("sys.getrefcount runs");
     drop(probe);
     let debug = fx.snap().expect("a snapshot").total >= 0;
     println!(
         "leak check: {} operations, {WARMUP} warm-up and {ROUNDS} measured rounds of {REPS} calls each; a fresh object has {} references ({})",
         OPS.len(),
         fx.fresh,
-        if debug {
-            "debug build: sys.gettotalrefcount, live canaries, held refcounts, result refcounts"
-        } else {
-            "release build: live canaries, held refcounts, result refcounts"
-        }
+        if debug { "debug build: sys.gettotalrefcount, live canaries, held refcounts, result refcounts" } else { "release build: live canaries, held refcounts, result refcounts" }
     );
-    let leaks: Vec<String> = OPS
-        .iter()
-        .filter_map(|(name, op)| check(name, *op, &fx, debug))
-        .collect();
-    let how = if debug {
-        "sys.gettotalrefcount, live objects and refcounts"
-    } else {
-        "live objects and refcounts"
-    };
+    let leaks: Vec<String> = OPS.iter().filter_map(|(name, op)| check(name, *op, &fx, debug)).collect();
+    let how = if debug { "sys.gettotalrefcount, live objects and refcounts" } else { "live objects and refcounts" };
     if leaks.is_empty() {
         println!("leaks: 0 ({} operations checked by {how})", OPS.len());
     } else {
         println!("leaks: {} ({})", leaks.len(), leaks.join("; "));
     }
     drop(fx);
-    assert!(
-        leaks.is_empty(),
-        "operations that leak or over-release references:\n{}",
-        leaks.join("\n")
-    );
+    assert!(leaks.is_empty(), "operations that leak or over-release references:\n{}", leaks.join("\n"));
 }
 
 /// Every public operation leaves reference counts, live objects and allocated memory where
@@ -851,26 +734,13 @@ fn public_operations_leave_no_references_behind() {
         return leak_check_in_this_process();
     }
     let out = run_child("leaks::public_operations_leave_no_references_behind", &[]);
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let line = text
-        .lines()
-        .find(|l| l.starts_with("leaks: "))
-        .map(str::to_owned);
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let line = text.lines().find(|l| l.starts_with("leaks: ")).map(str::to_owned);
     if let Some(l) = &line {
         // Past libtest's output capture (which only takes `print!`), so the matrix reads it
         // from the test executable's output whether the test passes or fails.
         let _ = writeln!(std::io::stderr(), "{l}");
     }
-    assert!(
-        out.status.success() && text.contains("1 passed"),
-        "the leak check failed:\n{text}"
-    );
-    assert!(
-        line.is_some(),
-        "the leak check printed no `leaks:` line:\n{text}"
-    );
+    assert!(out.status.success() && text.contains("1 passed"), "the leak check failed:\n{text}");
+    assert!(line.is_some(), "the leak check printed no `leaks:` line:\n{text}");
 }

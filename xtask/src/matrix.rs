@@ -94,37 +94,29 @@ pub struct Outcome {
     pub leaks: Option<(u32, String)>,
 }
 
-/// Reads libtest's output: the `test result: ok. 3 passed; 0 failed; ...` line of each test
-/// run (summed over the runs of a `cargo test` output, which cargo heads with `Running` /
-/// `Doc-tests` lines), `test NAME ... FAILED` lines, and the leak test's `leaks: N` line.
-///
-/// Only the last `test result:` line of a run counts: a failed test's captured output, which
-/// libtest prints before the run's own summary, may hold the summary of a child process the
-/// test started.
-pub fn parse_libtest(text: &str) -> Outcome {
+/// Whose output [`parse_libtest`] reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// One test executable: only its last `test result:` line counts. A failed test's
+    /// captured output, which libtest prints before the run's own summary, may hold the
+    /// summary of a child process the test started (the suite re-runs itself for tests that
+    /// need a fresh process).
+    Executable,
+    /// `cargo test --doc`: every `test result:` line counts (each crate's merged doctests and
+    /// its standalone ones have one each; doctests start no child test runs).
+    Doctests,
+}
+
+/// Reads libtest's output: the `test result: ok. 3 passed; 0 failed; ...` lines (see
+/// [`Source`] for which count), `test NAME ... FAILED` lines, and the leak test's `leaks: N`
+/// line (the largest N if there are several).
+pub fn parse_libtest(text: &str, source: Source) -> Outcome {
     let mut o = Outcome::default();
-    let mut last_result: Option<&str> = None;
-    let add = |o: &mut Outcome, r: Option<&str>| {
-        let Some(rest) = r else { return };
-        o.results += 1;
-        for part in rest.split([';', '.']) {
-            let mut w = part.split_whitespace();
-            if let (Some(n), Some(what)) = (w.next().and_then(|n| n.parse::<u32>().ok()), w.next()) {
-                match what {
-                    "passed" => o.passed += n,
-                    "failed" => o.failed += n,
-                    _ => {}
-                }
-            }
-        }
-    };
+    let mut results: Vec<&str> = Vec::new();
     for line in text.lines() {
         let line = line.trim_end();
-        let trimmed = line.trim_start();
-        if trimmed.starts_with("Running ") || trimmed.starts_with("Doc-tests ") {
-            add(&mut o, last_result.take());
-        } else if let Some(rest) = trimmed.strip_prefix("test result: ") {
-            last_result = Some(rest);
+        if let Some(rest) = line.trim_start().strip_prefix("test result: ") {
+            results.push(rest);
         } else if let Some(name) = line.strip_prefix("test ").and_then(|l| l.strip_suffix(" ... FAILED")) {
             if !o.failures.iter().any(|f| f == name) {
                 o.failures.push(name.to_owned());
@@ -138,7 +130,22 @@ pub fn parse_libtest(text: &str) -> Outcome {
             }
         }
     }
-    add(&mut o, last_result);
+    if source == Source::Executable && results.len() > 1 {
+        results.drain(..results.len() - 1);
+    }
+    for rest in results {
+        o.results += 1;
+        for part in rest.split([';', '.']) {
+            let mut w = part.split_whitespace();
+            if let (Some(n), Some(what)) = (w.next().and_then(|n| n.parse::<u32>().ok()), w.next()) {
+                match what {
+                    "passed" => o.passed += n,
+                    "failed" => o.failed += n,
+                    _ => {}
+                }
+            }
+        }
+    }
     o
 }
 
@@ -557,7 +564,7 @@ fn run_config(row: &mut Row, python: &Path, binaries: &[Binary], reference: &[(S
         }
         let r = run_logged(&mut cmd, &log, opts.timeout);
         let text = std::fs::read(&log).map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
-        let o = parse_libtest(&text);
+        let o = parse_libtest(&text, Source::Executable);
         eprintln!("    {:<10} {} passed, {} failed ({}){}", b.label, o.passed, o.failed, fmt_duration(r.elapsed), r.note());
         judge(row, &b.label, &o, &r, &text, &log);
         row.tests.passed += o.passed;
@@ -580,7 +587,7 @@ fn run_config(row: &mut Row, python: &Path, binaries: &[Binary], reference: &[(S
         cmd.args(["test", "--workspace", "--exclude", "xtask", "--doc"]).env("LIBPYTHON_PYTHON", python).env_remove("LIBPYTHON_LIBRARY");
         let r = run_logged(&mut cmd, &log, opts.timeout);
         let text = std::fs::read(&log).map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
-        let o = parse_libtest(&text);
+        let o = parse_libtest(&text, Source::Doctests);
         eprintln!("    {:<10} {} passed, {} failed ({}){}", "doctests", o.passed, o.failed, fmt_duration(r.elapsed), r.note());
         judge(row, "doctests", &o, &r, &text, &log);
         row.doc = Some(o);
@@ -695,34 +702,39 @@ mod tests {
 
     #[test]
     fn reads_libtest_output() {
-        let text = "running 3 tests\ntest a ... ok\ntest m::b ... FAILED\nleaks: 0 (24 operations)\ntest c ... ok\n\nfailures:\n\n---- m::b stdout ----\nboom\n\ntest result: FAILED. 2 passed; 1 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.01s\n     Running unittests src/lib.rs (b)\n\nrunning 0 tests\n\ntest result: ok. 0 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.00s\n";
-        let o = parse_libtest(text);
-        assert_eq!((o.passed, o.failed, o.results), (2, 1, 2));
+        let text = "running 3 tests\ntest a ... ok\ntest m::b ... FAILED\nleaks: 0 (24 operations)\ntest c ... ok\n\nfailures:\n\n---- m::b stdout ----\nboom\n\nfailures:\n    m::b\n\ntest result: FAILED. 2 passed; 1 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.01s\n";
+        let o = parse_libtest(text, Source::Executable);
+        assert_eq!((o.passed, o.failed, o.results), (2, 1, 1));
         assert_eq!(o.failures, ["m::b"]);
         assert_eq!(o.leaks, Some((0, "leaks: 0 (24 operations)".into())));
     }
 
     #[test]
-    fn keeps_the_largest_leak_count_and_reads_doctest_results() {
-        let text = "leaks: 0\nleaks: 3 (eval: +50 references)\n   Doc-tests libpython\n\nrunning 14 tests\ntest result: ok. 14 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.54s\n";
-        let o = parse_libtest(text);
+    fn keeps_the_largest_leak_count() {
+        let o = parse_libtest("leaks: 0\nleaks: 3 (eval: +50 references)\ntest result: FAILED. 0 passed; 1 failed;\n", Source::Executable);
         assert_eq!(o.leaks.unwrap().0, 3);
-        assert_eq!((o.passed, o.failed, o.results), (14, 0, 1));
     }
 
     #[test]
     fn a_child_summary_inside_a_failure_is_not_counted() {
         let text = "running 2 tests\ntest a ... ok\ntest b ... FAILED\n\nfailures:\n\n---- b stdout ----\nchild failed:\n\nrunning 1 test\ntest b ... FAILED\n\ntest result: FAILED. 0 passed; 1 failed; 0 ignored; 0 measured; 1 filtered out; finished in 0.1s\n\nfailures:\n    b\n\ntest result: FAILED. 1 passed; 1 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.2s\n";
-        let o = parse_libtest(text);
+        let o = parse_libtest(text, Source::Executable);
         assert_eq!((o.passed, o.failed, o.results, o.failures.len()), (1, 1, 1, 1));
-        let cargo = format!("     Running unittests src/lib.rs (x)\n{text}     Running all/main.rs (y)\ntest result: ok. 4 passed; 0 failed;\n   Doc-tests z\ntest result: ok. 2 passed; 0 failed;\n");
-        let o = parse_libtest(&cargo);
-        assert_eq!((o.passed, o.failed, o.results), (7, 1, 3));
+    }
+
+    #[test]
+    fn every_doctest_summary_counts() {
+        // One crate's merged doctests, then its standalone (compile_fail) ones, then another
+        // crate's.
+        let text = "   Doc-tests libpython\n\nrunning 37 tests\ntest crates/libpython/src/bridge.rs - bridge::Bridge (line 25) ... FAILED\n\nfailures:\n\ntest result: FAILED. 36 passed; 1 failed; 0 ignored; 0 measured; 0 filtered out; finished in 8.91s\n\nrunning 2 tests\ntest result: ok. 2 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.16s\n   Doc-tests libpython_ffi\ntest result: ok. 1 passed; 0 failed;\n";
+        let o = parse_libtest(text, Source::Doctests);
+        assert_eq!((o.passed, o.failed, o.results), (39, 1, 3));
+        assert_eq!(o.failures, ["crates/libpython/src/bridge.rs - bridge::Bridge (line 25)"]);
     }
 
     #[test]
     fn a_run_without_results_counts_nothing() {
-        let o = parse_libtest("thread 'main' panicked at src/lib.rs:1:1\nSegmentation fault\n");
+        let o = parse_libtest("thread 'main' panicked at src/lib.rs:1:1\nSegmentation fault\n", Source::Executable);
         assert_eq!(o, Outcome::default());
     }
 
