@@ -1,1 +1,669 @@
-//! (in progress)
+//! serde: Rust types into Python objects and back, without an intermediate format; errors
+//! naming where; `Serialize`/`Deserialize` for `Value`; nesting limits instead of overflows.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use libpython::value::{
+    Serde, Value, from_python_serde, serde_from_python, serde_to_python, to_python_serde,
+};
+use libpython::{Error, Object};
+use libpython_tests::python;
+use proptest::prelude::*;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// Bytes that go through serde's bytes methods (as `serde_bytes` does).
+#[derive(Debug, Clone, PartialEq)]
+struct Blob(Vec<u8>);
+
+impl Serialize for Blob {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Blob {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Blob;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("bytes")
+            }
+            fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<Blob, E> {
+                Ok(Blob(v.to_vec()))
+            }
+        }
+        d.deserialize_bytes(V)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Unit;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Meters(f64);
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Pair(i32, String);
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Inner {
+    a: i32,
+    b: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Everything {
+    t: bool,
+    i8: i8,
+    i16: i16,
+    i32: i32,
+    i64: i64,
+    u8: u8,
+    u16: u16,
+    u32: u32,
+    u64: u64,
+    i128: i128,
+    u128: u128,
+    f32: f32,
+    f64: f64,
+    c: char,
+    s: String,
+    some: Option<u8>,
+    none: Option<u8>,
+    list: Vec<i64>,
+    tuple: (u8, String, f64),
+    inner: Inner,
+    map: BTreeMap<String, Vec<u8>>,
+    int_keys: BTreeMap<i32, bool>,
+    tuple_keys: BTreeMap<(i32, i32), String>,
+    unit: (),
+    unit_struct: Unit,
+    newtype: Meters,
+    pair: Pair,
+    blob: Blob,
+    nested: Vec<Vec<Option<Inner>>>,
+}
+
+fn everything() -> Everything {
+    Everything {
+        t: true,
+        i8: -8,
+        i16: -16,
+        i32: -32,
+        i64: i64::MIN,
+        u8: 255,
+        u16: 16,
+        u32: 32,
+        u64: u64::MAX,
+        i128: i128::MIN,
+        u128: u128::MAX,
+        f32: 1.5,
+        f64: f64::INFINITY,
+        c: '😀',
+        s: "héllo 𝄞".into(),
+        some: Some(3),
+        none: None,
+        list: vec![1, -2, 3],
+        tuple: (1, "two".into(), 3.5),
+        inner: Inner {
+            a: 1,
+            b: Some("bee".into()),
+        },
+        map: BTreeMap::from([("k".into(), vec![1, 2])]),
+        int_keys: BTreeMap::from([(1, true), (-2, false)]),
+        tuple_keys: BTreeMap::from([((1, 2), "x".into())]),
+        unit: (),
+        unit_struct: Unit,
+        newtype: Meters(2.5),
+        pair: Pair(7, "seven".into()),
+        blob: Blob(vec![0, 255, 10]),
+        nested: vec![vec![None, Some(Inner { a: 2, b: None })], vec![]],
+    }
+}
+
+/// `python_expr(obj)` evaluated with the object bound to `x`.
+fn py_check(obj: &Object, expr: &str) -> bool {
+    let g = libpython::Dict::new().unwrap();
+    g.insert("x", obj).unwrap();
+    libpython::with_gil(|py| py.eval_in(expr, &g)?.bind(py)?.extract::<bool>()).unwrap()
+}
+
+/// The message of a conversion error.
+fn conversion_message<T: std::fmt::Debug>(r: libpython::Result<T>) -> String {
+    match r {
+        Err(Error::Conversion(m)) => m,
+        other => panic!("expected a conversion error, got {other:?}"),
+    }
+}
+
+/// Runs `f` on a new thread with the default 2 MiB stack and returns its result.
+fn on_small_stack<R: Send + 'static>(f: impl FnOnce() -> R + Send + 'static) -> R {
+    std::thread::Builder::new()
+        .name("small-stack".into())
+        .stack_size(2 << 20)
+        .spawn(f)
+        .expect("a thread")
+        .join()
+        .expect("the thread did not panic (or overflow its stack)")
+}
+
+#[test]
+fn a_struct_with_every_kind_of_field_round_trips() {
+    python();
+    let e = everything();
+    let obj = to_python_serde(&e).unwrap();
+    // The Python shape.
+    for check in [
+        "type(x) is dict and list(x)[:3] == ['t', 'i8', 'i16']",
+        "x['t'] is True and x['i64'] == -2**63 and x['u64'] == 2**64 - 1",
+        "x['i128'] == -2**127 and x['u128'] == 2**128 - 1",
+        "x['f32'] == 1.5 and x['f64'] == float('inf') and x['c'] == '😀' and x['s'] == 'héllo 𝄞'",
+        "x['some'] == 3 and x['none'] is None and x['list'] == [1, -2, 3]",
+        "x['tuple'] == (1, 'two', 3.5) and type(x['tuple']) is tuple",
+        "x['inner'] == {'a': 1, 'b': 'bee'} and x['map'] == {'k': [1, 2]}",
+        "x['int_keys'] == {-2: False, 1: True} and x['tuple_keys'] == {(1, 2): 'x'}",
+        "x['unit'] is None and x['unit_struct'] is None and x['newtype'] == 2.5",
+        "x['pair'] == (7, 'seven') and x['blob'] == b'\\x00\\xff\\n'",
+        "x['nested'] == [[None, {'a': 2, 'b': None}], []]",
+    ] {
+        assert!(py_check(&obj, check), "{check}\n{obj:?}");
+    }
+    let back: Everything = from_python_serde(&obj).unwrap();
+    assert_eq!(back, e);
+}
+
+#[test]
+fn enums_are_externally_tagged_like_serde_json() {
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    enum E {
+        Unit,
+        New(u8),
+        Tup(i32, String),
+        Struct { a: i32, b: Vec<bool> },
+        Nested(Box<E>),
+    }
+    python();
+    let values = vec![
+        E::Unit,
+        E::New(1),
+        E::Tup(-1, "t".into()),
+        E::Struct {
+            a: 2,
+            b: vec![true],
+        },
+        E::Nested(Box::new(E::Tup(0, String::new()))),
+    ];
+    let obj = to_python_serde(&values).unwrap();
+    assert_eq!(
+        obj.repr().unwrap(),
+        "['Unit', {'New': 1}, {'Tup': (-1, 't')}, {'Struct': {'a': 2, 'b': [True]}}, {'Nested': {'Tup': (0, '')}}]"
+    );
+    let back: Vec<E> = from_python_serde(&obj).unwrap();
+    assert_eq!(back, values);
+    // A unit variant may also be written {'Unit': None}; lists work for tuple variants.
+    let obj = libpython::eval("[{'Unit': None}, {'Tup': [1, 'x']}]").unwrap();
+    assert_eq!(
+        from_python_serde::<Vec<E>>(&obj).unwrap(),
+        [E::Unit, E::Tup(1, "x".into())]
+    );
+    // Errors name the variant and the place.
+    let obj = libpython::eval("[{'Struct': {'a': 'no', 'b': []}}]").unwrap();
+    let m = conversion_message(from_python_serde::<Vec<E>>(&obj));
+    assert_eq!(
+        m,
+        "$[0].Struct.a: invalid type: string \"no\", expected i32"
+    );
+    let obj = libpython::eval("{'Nope': 1}").unwrap();
+    let m = conversion_message(from_python_serde::<E>(&obj));
+    assert!(m.contains("unknown variant `Nope`"), "{m}");
+    let obj = libpython::eval("{'New': 1, 'Unit': None}").unwrap();
+    let m = conversion_message(from_python_serde::<E>(&obj));
+    assert!(m.contains("exactly one key"), "{m}");
+    let obj = libpython::eval("3").unwrap();
+    assert!(conversion_message(from_python_serde::<E>(&obj)).contains("not a Python int"));
+}
+
+#[test]
+fn options_units_and_maps_round_trip() {
+    python();
+    type Mix = (
+        Option<i32>,
+        Option<Option<i32>>,
+        (),
+        HashMap<String, Vec<f64>>,
+    );
+    let v: Mix = (
+        None,
+        Some(Some(1)),
+        (),
+        HashMap::from([("xs".to_string(), vec![0.5, -1.0])]),
+    );
+    let obj = to_python_serde(&v).unwrap();
+    assert_eq!(obj.repr().unwrap(), "(None, 1, None, {'xs': [0.5, -1.0]})");
+    let back: Mix = from_python_serde(&obj).unwrap();
+    assert_eq!(back, v);
+    // Python sets, frozensets, tuples and lists all read as sequences.
+    let obj = libpython::eval("({3, 1}, frozenset({2}), (4, 5), [6])").unwrap();
+    let (a, b, c, d): (HashSet<i32>, Vec<i32>, Vec<i32>, (i32,)) = from_python_serde(&obj).unwrap();
+    assert_eq!(
+        (a, b, c, d),
+        (HashSet::from([1, 3]), vec![2], vec![4, 5], (6,))
+    );
+    // Ints are accepted as floats, not the other way round.
+    let obj = libpython::eval("[1, 2.5]").unwrap();
+    assert_eq!(from_python_serde::<Vec<f64>>(&obj).unwrap(), [1.0, 2.5]);
+    let m = conversion_message(from_python_serde::<Vec<i64>>(&obj));
+    assert_eq!(m, "$[1]: invalid type: floating point `2.5`, expected i64");
+}
+
+#[test]
+fn wide_integers_map_to_python_ints_and_are_range_checked() {
+    python();
+    let obj = to_python_serde(&(u128::MAX, i128::MIN, u64::MAX, i64::MIN)).unwrap();
+    assert!(py_check(
+        &obj,
+        "x == (2**128 - 1, -2**127, 2**64 - 1, -2**63)"
+    ));
+    let back: (u128, i128, u64, i64) = from_python_serde(&obj).unwrap();
+    assert_eq!(back, (u128::MAX, i128::MIN, u64::MAX, i64::MIN));
+    let obj = libpython::eval("[2**200]").unwrap();
+    assert_eq!(
+        conversion_message(from_python_serde::<Vec<u128>>(&obj)),
+        format!(
+            "$[0]: the int {} does not fit in 128 bits",
+            num_bigint::BigInt::from(2).pow(200)
+        )
+    );
+    let obj = libpython::eval("{'n': -1}").unwrap();
+    assert_eq!(
+        conversion_message(from_python_serde::<HashMap<String, u8>>(&obj)),
+        "$.n: invalid value: integer `-1`, expected u8"
+    );
+    let obj = libpython::eval("2**64").unwrap();
+    assert!(conversion_message(from_python_serde::<u64>(&obj)).contains("expected u64"));
+}
+
+#[test]
+fn errors_name_the_field_index_and_key() {
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Outer {
+        inner: Inner,
+        items: Vec<Inner>,
+        by_name: HashMap<String, Inner>,
+    }
+    python();
+    let cases = [
+        (
+            "{'inner': {'b': None}, 'items': [], 'by_name': {}}",
+            "$.inner: missing field `a`",
+        ),
+        (
+            "{'inner': {'a': 1}, 'items': [{'a': 1}, {'a': 'x'}], 'by_name': {}}",
+            "$.items[1].a: invalid type: string \"x\", expected i32",
+        ),
+        (
+            "{'inner': {'a': 1}, 'items': [], 'by_name': {'two words': {'a': None}}}",
+            "$.by_name['two words'].a: invalid type: unit value, expected i32",
+        ),
+        (
+            "{'inner': {'a': 1}, 'items': [], 'by_name': {'k': {'a': 1, 'b': 3}}}",
+            "$.by_name.k.b: invalid type: integer `3`, expected a string",
+        ),
+        (
+            "{'inner': {'a': 1}, 'items': [], 'by_name': {5: {'a': 1}}}",
+            "$.by_name[key 5]: invalid type: integer `5`, expected a string",
+        ),
+        (
+            "{'inner': {'a': 1}, 'items': []}",
+            "missing field `by_name`",
+        ),
+        (
+            "'str'",
+            "invalid type: string \"str\", expected struct Outer",
+        ),
+    ];
+    for (expr, expected) in cases {
+        let obj = libpython::eval(expr).unwrap();
+        let m = conversion_message(from_python_serde::<Outer>(&obj));
+        assert_eq!(m, expected, "{expr}");
+    }
+    // Python objects outside the data model are named.
+    let obj = libpython::eval("{'a': complex(1, 2)}").unwrap();
+    let m = conversion_message(from_python_serde::<HashMap<String, f64>>(&obj));
+    assert!(
+        m.starts_with("$.a: cannot deserialize a Python complex"),
+        "{m}"
+    );
+    // Lone surrogates are refused with a clear message.
+    let obj = libpython::eval("['\\udc80']").unwrap();
+    let m = conversion_message(from_python_serde::<Vec<String>>(&obj));
+    assert!(
+        m.starts_with("$[0]: the str is not valid Unicode text"),
+        "{m}"
+    );
+    // Too many elements for a tuple.
+    let obj = libpython::eval("(1, 2, 3)").unwrap();
+    let m = conversion_message(from_python_serde::<(i32, i32)>(&obj));
+    assert!(m.contains("invalid length 3"), "{m}");
+}
+
+#[test]
+fn serialisation_errors_name_the_field_too() {
+    #[derive(Serialize)]
+    struct Bad {
+        ok: u8,
+        keys: Vec<HashMap<Vec<i32>, i32>>,
+    }
+    struct Fails;
+    impl Serialize for Fails {
+        fn serialize<S: Serializer>(&self, _: S) -> Result<S::Ok, S::Error> {
+            Err(serde::ser::Error::custom("this value refuses"))
+        }
+    }
+    #[derive(Serialize)]
+    enum E {
+        V { inner: Vec<Fails> },
+    }
+    python();
+    let bad = Bad {
+        ok: 1,
+        keys: vec![HashMap::new(), HashMap::from([(vec![1], 2)])],
+    };
+    let m = conversion_message(to_python_serde(&bad));
+    assert_eq!(m, "$.keys[1][[1]]: TypeError: unhashable type: 'list'");
+    let m = conversion_message(to_python_serde(&E::V { inner: vec![Fails] }));
+    assert_eq!(m, "$.V.inner[0]: this value refuses");
+}
+
+#[test]
+fn the_serde_wrapper_converts_arguments_and_results() {
+    #[derive(Debug, PartialEq, Serialize, Deserialize)]
+    struct Config {
+        name: String,
+        sizes: Vec<u32>,
+    }
+    python();
+    let json = libpython::import_module("json").unwrap();
+    let cfg = Config {
+        name: "n".into(),
+        sizes: vec![1, 2],
+    };
+    let text: String = json
+        .call_method("dumps", (Serde(&cfg),))
+        .unwrap()
+        .extract()
+        .unwrap();
+    assert_eq!(text, r#"{"name": "n", "sizes": [1, 2]}"#);
+    let Serde(back) = json
+        .call_method("loads", (text,))
+        .unwrap()
+        .extract::<Serde<Config>>()
+        .unwrap();
+    assert_eq!(back, cfg);
+    libpython::with_gil(|py| {
+        let obj = serde_to_python(py, &cfg)?;
+        let again: Config = serde_from_python(obj.bind(py)?)?;
+        assert_eq!(again, cfg);
+        Ok(())
+    })
+    .unwrap();
+}
+
+#[test]
+fn values_serialize_and_deserialize_with_serde() {
+    python();
+    let v = Value::dict([
+        (
+            Value::from("list"),
+            Value::list([Value::from(1), Value::from(2.5), Value::None]),
+        ),
+        (Value::from("tuple"), Value::tuple([Value::from("a")])),
+        (Value::from("set"), Value::set([3, 1])),
+        (Value::from("bytes"), Value::bytes(b"\x01".as_slice())),
+        (Value::from("big"), Value::from(u128::MAX)),
+        (Value::from("neg"), Value::from(i128::MIN)),
+    ]);
+    // Through serde_json: sets and tuples become arrays, bytes arrays of numbers.
+    let text = serde_json::to_string(&v).unwrap();
+    assert_eq!(
+        text,
+        r#"{"big":340282366920938463463374607431768211455,"bytes":[1],"list":[1,2.5,null],"neg":-170141183460469231731687303715884105728,"set":[1,3],"tuple":["a"]}"#
+    );
+    let back: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(back["list"], v["list"]);
+    assert_eq!(back["set"], Value::list([1, 3]));
+    assert_eq!(
+        back["neg"].type_name(),
+        "float",
+        "serde_json reads integers beyond 64 bits as floats"
+    );
+    // Through Python with serde: tuples stay tuples, bytes stay bytes, sets become lists.
+    let obj = to_python_serde(&v).unwrap();
+    assert!(py_check(
+        &obj,
+        "x['tuple'] == ('a',) and x['bytes'] == b'\\x01' and x['set'] == [1, 3] and x['big'] == 2**128 - 1"
+    ));
+    let read: Value = from_python_serde(&obj).unwrap();
+    assert_eq!(read["bytes"], v["bytes"]);
+    assert_eq!(read["tuple"], Value::list(["a"]));
+    // A Value is a serde Deserializer too.
+    #[derive(Deserialize, Debug, PartialEq)]
+    struct P {
+        x: i32,
+        tags: Vec<String>,
+        kind: Kind,
+    }
+    #[derive(Deserialize, Debug, PartialEq)]
+    enum Kind {
+        A,
+        B(u8),
+    }
+    let pv = Value::dict([
+        ("x", Value::from(1)),
+        ("tags", Value::tuple(["t"])),
+        ("kind", Value::dict([("B", 9)])),
+    ]);
+    assert_eq!(
+        P::deserialize(&pv).unwrap(),
+        P {
+            x: 1,
+            tags: vec!["t".into()],
+            kind: Kind::B(9)
+        }
+    );
+    let bad = Value::dict([("x", Value::from("no"))]);
+    assert_eq!(
+        conversion_message(P::deserialize(&bad)),
+        "$.x: invalid type: string \"no\", expected i32"
+    );
+    let bad = Value::dict([
+        ("x", Value::from(1)),
+        ("tags", Value::list([Value::from("a"), Value::from(2)])),
+    ]);
+    assert_eq!(
+        conversion_message(P::deserialize(&bad)),
+        "$.tags[1]: invalid type: integer `2`, expected a string"
+    );
+    let bad = Value::dict([
+        ("x", Value::from(1)),
+        ("tags", Value::list(["a"])),
+        ("kind", Value::dict([("B", "nine")])),
+    ]);
+    assert_eq!(
+        conversion_message(P::deserialize(&bad)),
+        "$.kind.B: invalid type: string \"nine\", expected u8"
+    );
+    assert_eq!(Kind::deserialize(&Value::from("A")).unwrap(), Kind::A);
+    // Beyond 128 bits serde has no integer type.
+    let huge = Value::from(num_bigint::BigInt::from(2).pow(130));
+    assert!(
+        serde_json::to_string(&huge)
+            .unwrap_err()
+            .to_string()
+            .contains("does not fit in 128 bits")
+    );
+}
+
+/// A linked list, serde's classic recursive type.
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
+struct Node {
+    value: u32,
+    next: Option<Box<Node>>,
+}
+
+fn chain(n: u32) -> Node {
+    let mut node = Node {
+        value: 0,
+        next: None,
+    };
+    for i in 1..n {
+        node = Node {
+            value: i,
+            next: Some(Box::new(node)),
+        };
+    }
+    node
+}
+
+/// A list nested `n` deep, built with a loop.
+fn deep_value(n: usize) -> Value {
+    let mut v = Value::None;
+    for _ in 0..n {
+        v = Value::list([v]);
+    }
+    v
+}
+
+/// Unlinks a chain iteratively (its own recursive drop would need a deep stack).
+fn unlink(node: Node) {
+    let mut next = node.next;
+    while let Some(mut n) = next {
+        next = n.next.take();
+    }
+}
+
+#[test]
+fn nesting_up_to_the_limit_works_on_a_2_mib_stack() {
+    python();
+    let ok = on_small_stack(|| {
+        // 128 levels of containers: the limit, in every direction.
+        let node = chain(128);
+        let obj = to_python_serde(&node).expect("128 levels serialise");
+        let back: Node = from_python_serde(&obj).expect("128 levels deserialise");
+        assert!(back == node);
+        let v = deep_value(128);
+        let obj = to_python_serde(&v).expect("a 128-deep Value serialises");
+        let read: Value = from_python_serde(&obj).expect("a 128-deep list deserialises");
+        assert!(read == v);
+        let text = serde_json::to_string(&v).expect("serde_json takes it");
+        assert_eq!(text.len(), 128 * 2 + 4);
+        assert!(Value::deserialize(&v).expect("a 128-deep Value reads itself") == v);
+        let node_value = Value::from_object(&to_python_serde(&node).unwrap()).unwrap();
+        let from_value = Node::deserialize(&node_value).expect("128 levels read from a Value");
+        assert!(from_value == node);
+        unlink(from_value);
+        unlink(back);
+        unlink(node);
+        true
+    });
+    assert!(ok);
+}
+
+#[test]
+fn deeper_nesting_is_an_error_not_a_stack_overflow() {
+    python();
+    let messages = on_small_stack(|| {
+        let mut out = Vec::new();
+        for depth in [129, 100_000] {
+            // Python data, read into Value and into a recursive type.
+            let g = libpython::Dict::new().unwrap();
+            libpython::exec(
+                &format!("x = None\nfor _ in range({depth}):\n    x = [x]\n"),
+                &g,
+            )
+            .unwrap();
+            let x = g.get("x").unwrap().unwrap();
+            out.push(conversion_message(from_python_serde::<Value>(&x)));
+            #[derive(Deserialize, Debug)]
+            struct Rec(#[allow(dead_code)] Vec<Option<Rec>>);
+            out.push(conversion_message(from_python_serde::<Rec>(&x)));
+            // A Value, serialised into Python and into JSON, and read as a recursive type.
+            let v = deep_value(depth);
+            out.push(conversion_message(to_python_serde(&v)));
+            out.push(serde_json::to_string(&v).unwrap_err().to_string());
+            out.push(conversion_message(Rec::deserialize(&v)));
+            out.push(conversion_message(Value::deserialize(&v)));
+            // A recursive Rust type.
+            let node = chain(depth as u32);
+            out.push(conversion_message(to_python_serde(&node)));
+            unlink(node);
+        }
+        out
+    });
+    assert_eq!(messages.len(), 14);
+    for m in messages {
+        assert!(m.contains("nests more than 128 levels deep"), "{m}");
+        assert!(m.len() < 300, "the path in the message is shortened: {m}");
+    }
+}
+
+#[test]
+fn python_data_converts_like_the_value_model() {
+    python();
+    let obj = libpython::eval(
+        "{'a': [1, 2.5, None, 'x', b'y', True], 'b': {'c': [[], {}]}, 'n': -2**70}",
+    )
+    .unwrap();
+    let direct = Value::from_object(&obj).unwrap();
+    let via_serde: Value = from_python_serde(&obj).unwrap();
+    assert_eq!(via_serde, direct);
+    let again = to_python_serde(&direct).unwrap();
+    assert!(again.eq_py(&obj).unwrap());
+}
+
+/// JSON-like values that serde carries without loss (no tuples, no sets, string keys).
+fn arb_value() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::None),
+        any::<bool>().prop_map(Value::from),
+        any::<i64>().prop_map(Value::from),
+        any::<u64>().prop_map(Value::from),
+        any::<i128>().prop_map(Value::from),
+        any::<f64>().prop_map(Value::from),
+        ".{0,5}".prop_map(Value::from),
+        proptest::collection::vec(any::<u8>(), 0..5).prop_map(Value::bytes),
+    ];
+    leaf.prop_recursive(4, 48, 5, |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..5).prop_map(Value::list),
+            proptest::collection::btree_map(".{0,4}", inner, 0..5).prop_map(Value::from),
+        ]
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn any_value_round_trips_through_python_with_serde(v in arb_value()) {
+        python();
+        let obj = to_python_serde(&v).unwrap();
+        let back: Value = from_python_serde(&obj).unwrap();
+        prop_assert_eq!(&back, &v);
+        // And the serde form is the same object the Value conversion makes.
+        let has_nan = v.to_string().contains("nan");
+        prop_assert!(has_nan || obj.eq_py(v.to_object().unwrap()).unwrap());
+    }
+
+    #[test]
+    fn any_struct_round_trips(a in any::<i32>(), b in proptest::option::of(".{0,8}"), xs in proptest::collection::vec(any::<(u16, bool)>(), 0..8)) {
+        #[derive(Debug, PartialEq, Serialize, Deserialize)]
+        struct S { a: i32, b: Option<String>, xs: Vec<(u16, bool)> }
+        python();
+        let s = S { a, b, xs };
+        let back: S = from_python_serde(&to_python_serde(&s).unwrap()).unwrap();
+        prop_assert_eq!(back, s);
+    }
+}

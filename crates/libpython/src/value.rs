@@ -83,6 +83,15 @@
 //! Dicts and sets are kept in this order, so they iterate sorted, not in Python's insertion
 //! order: `{'b': 1, 'a': 2}` comes back from a round trip as `{'a': 2, 'b': 1}`.
 //!
+//! # Memory
+//!
+//! A [`Value`] is three words (24 bytes): containers and big ints sit behind an [`Arc`], so a
+//! clone is a reference-count increment and the `*_mut` accessors copy on write
+//! ([`Arc::make_mut`], then imbl's own sharing). imbl favours large collections: a list of
+//! up to two items lives inside its `Vector`, but a longer one takes a 64-slot chunk
+//! (1.5 KiB), and a dict or set a 16-entry node (768 or 384 bytes). Data made of many tiny
+//! containers therefore takes several times the memory Python uses for it.
+//!
 //! # Sharing
 //!
 //! A container reached twice in the Python data (`x = [1]; y = [x, x]`) is copied once and
@@ -99,6 +108,10 @@ use std::hash::{BuildHasher, Hash, Hasher};
 use std::sync::Arc;
 
 pub use imbl;
+
+pub use crate::serde_impl::{
+    Serde, from_python_serde, serde_from_python, serde_to_python, to_python_serde,
+};
 use imbl::shared_ptr::DefaultSharedPtr;
 use imbl::{OrdMap, OrdSet, Vector};
 use libpython_interp::ffi;
@@ -135,7 +148,9 @@ use crate::object::{Bound, Object};
 ///
 /// `Value` implements [`Drop`] (to free deep values without recursion), so it cannot be
 /// destructured by moving out of a variant. Match on a reference, or use the `into_*`
-/// methods ([`Value::into_seq`], [`Value::into_dict`], [`Value::into_set`]).
+/// methods ([`Value::into_seq`], [`Value::into_dict`], [`Value::into_set`]). Containers are
+/// behind an [`Arc`] (see [Memory](self#memory)); the `as_*_mut` accessors give the imbl
+/// collection to change in place, copying it first if it is shared.
 #[derive(Clone, Default)]
 pub enum Value {
     /// `None`.
@@ -147,7 +162,7 @@ pub enum Value {
     Int(i64),
     /// An `int` of any size. Values made by this module only use it beyond `i64`, but a
     /// small `BigInt` is equal to the same [`Value::Int`].
-    BigInt(BigInt),
+    BigInt(Arc<BigInt>),
     /// A `float`.
     Float(f64),
     /// A `str` (Unicode scalar values: no lone surrogates).
@@ -155,15 +170,15 @@ pub enum Value {
     /// `bytes` (`bytearray` is read as bytes too).
     Bytes(Arc<[u8]>),
     /// A `list`.
-    List(Vector<Value>),
+    List(Arc<Vector<Value>>),
     /// A `tuple`.
-    Tuple(Vector<Value>),
+    Tuple(Arc<Vector<Value>>),
     /// A `dict`, sorted by key.
-    Dict(OrdMap<Value, Value>),
+    Dict(Arc<OrdMap<Value, Value>>),
     /// A `set`, sorted.
-    Set(OrdSet<Value>),
+    Set(Arc<OrdSet<Value>>),
     /// A `frozenset`, sorted.
-    FrozenSet(OrdSet<Value>),
+    FrozenSet(Arc<OrdSet<Value>>),
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -178,7 +193,7 @@ impl Value {
     /// assert_eq!(Value::list([1, 2]).to_string(), "[1, 2]");
     /// ```
     pub fn list<T: Into<Value>>(items: impl IntoIterator<Item = T>) -> Value {
-        Value::List(items.into_iter().map(Into::into).collect())
+        Value::List(Arc::new(items.into_iter().map(Into::into).collect()))
     }
 
     /// A [`Value::Tuple`] of the items.
@@ -188,7 +203,7 @@ impl Value {
     /// assert_eq!(Value::tuple(["x"]).to_string(), "('x',)");
     /// ```
     pub fn tuple<T: Into<Value>>(items: impl IntoIterator<Item = T>) -> Value {
-        Value::Tuple(items.into_iter().map(Into::into).collect())
+        Value::Tuple(Arc::new(items.into_iter().map(Into::into).collect()))
     }
 
     /// A [`Value::Dict`] of the pairs (a later pair replaces an earlier one with an equal key).
@@ -199,7 +214,12 @@ impl Value {
     /// assert_eq!(d.to_string(), "{'a': 1, 'b': 2}");
     /// ```
     pub fn dict<K: Into<Value>, V: Into<Value>>(pairs: impl IntoIterator<Item = (K, V)>) -> Value {
-        Value::Dict(pairs.into_iter().map(|(k, v)| (k.into(), v.into())).collect())
+        Value::Dict(Arc::new(
+            pairs
+                .into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+        ))
     }
 
     /// A [`Value::Set`] of the items.
@@ -209,7 +229,7 @@ impl Value {
     /// assert_eq!(Value::set([3, 1, 3]).to_string(), "{1, 3}");
     /// ```
     pub fn set<T: Into<Value>>(items: impl IntoIterator<Item = T>) -> Value {
-        Value::Set(items.into_iter().map(Into::into).collect())
+        Value::Set(Arc::new(items.into_iter().map(Into::into).collect()))
     }
 
     /// A [`Value::FrozenSet`] of the items.
@@ -219,7 +239,7 @@ impl Value {
     /// assert_eq!(Value::frozenset(["a"]).to_string(), "frozenset({'a'})");
     /// ```
     pub fn frozenset<T: Into<Value>>(items: impl IntoIterator<Item = T>) -> Value {
-        Value::FrozenSet(items.into_iter().map(Into::into).collect())
+        Value::FrozenSet(Arc::new(items.into_iter().map(Into::into).collect()))
     }
 
     /// A [`Value::Bytes`].
@@ -310,7 +330,7 @@ impl Value {
     pub fn as_i64(&self) -> Option<i64> {
         match self {
             Value::Int(i) => Some(*i),
-            Value::BigInt(b) => i64::try_from(b).ok(),
+            Value::BigInt(b) => i64::try_from(&**b).ok(),
             _ => None,
         }
     }
@@ -319,7 +339,7 @@ impl Value {
     pub fn as_bigint(&self) -> Option<BigInt> {
         match self {
             Value::Int(i) => Some(BigInt::from(*i)),
-            Value::BigInt(b) => Some(b.clone()),
+            Value::BigInt(b) => Some(BigInt::clone(b)),
             _ => None,
         }
     }
@@ -361,7 +381,7 @@ impl Value {
     /// The items to change in place, for [`Value::List`] and [`Value::Tuple`].
     pub fn as_seq_mut(&mut self) -> Option<&mut Vector<Value>> {
         match self {
-            Value::List(v) | Value::Tuple(v) => Some(v),
+            Value::List(v) | Value::Tuple(v) => Some(Arc::make_mut(v)),
             _ => None,
         }
     }
@@ -384,7 +404,7 @@ impl Value {
     /// ```
     pub fn as_dict_mut(&mut self) -> Option<&mut OrdMap<Value, Value>> {
         match self {
-            Value::Dict(m) => Some(m),
+            Value::Dict(m) => Some(Arc::make_mut(m)),
             _ => None,
         }
     }
@@ -400,7 +420,7 @@ impl Value {
     /// The elements to change in place, for [`Value::Set`] and [`Value::FrozenSet`].
     pub fn as_set_mut(&mut self) -> Option<&mut OrdSet<Value>> {
         match self {
-            Value::Set(s) | Value::FrozenSet(s) => Some(s),
+            Value::Set(s) | Value::FrozenSet(s) => Some(Arc::make_mut(s)),
             _ => None,
         }
     }
@@ -543,9 +563,13 @@ impl Value {
     /// Whether two containers are the same shared tree (so equal without looking inside).
     fn same_tree(&self, other: &Value) -> bool {
         match (self, other) {
-            (Value::List(a), Value::List(b)) | (Value::Tuple(a), Value::Tuple(b)) => a.ptr_eq(b),
-            (Value::Dict(a), Value::Dict(b)) => a.ptr_eq(b),
-            (Value::Set(a), Value::Set(b)) | (Value::FrozenSet(a), Value::FrozenSet(b)) => a.ptr_eq(b),
+            (Value::List(a), Value::List(b)) | (Value::Tuple(a), Value::Tuple(b)) => {
+                Arc::ptr_eq(a, b) || a.ptr_eq(b)
+            }
+            (Value::Dict(a), Value::Dict(b)) => Arc::ptr_eq(a, b) || a.ptr_eq(b),
+            (Value::Set(a), Value::Set(b)) | (Value::FrozenSet(a), Value::FrozenSet(b)) => {
+                Arc::ptr_eq(a, b) || a.ptr_eq(b)
+            }
             _ => false,
         }
     }
@@ -554,7 +578,10 @@ impl Value {
 /// The elements of one container, as [`Value::kids`] yields them.
 enum Kids<'a> {
     Seq(imbl::vector::Iter<'a, Value, DefaultSharedPtr>),
-    Map(imbl::ordmap::Iter<'a, Value, Value, DefaultSharedPtr>, Option<&'a Value>),
+    Map(
+        imbl::ordmap::Iter<'a, Value, Value, DefaultSharedPtr>,
+        Option<&'a Value>,
+    ),
     Set(imbl::ordset::Iter<'a, Value, DefaultSharedPtr>),
 }
 
@@ -681,7 +708,7 @@ macro_rules! from_wide_int {
             fn from(v: $t) -> Value {
                 match i64::try_from(v) {
                     Ok(i) => Value::Int(i),
-                    Err(_) => Value::BigInt(BigInt::from(v)),
+                    Err(_) => Value::BigInt(Arc::new(BigInt::from(v))),
                 }
             }
         }
@@ -694,7 +721,7 @@ impl From<BigInt> for Value {
     fn from(v: BigInt) -> Value {
         match i64::try_from(&v) {
             Ok(i) => Value::Int(i),
-            Err(_) => Value::BigInt(v),
+            Err(_) => Value::BigInt(Arc::new(v)),
         }
     }
 }
@@ -786,21 +813,21 @@ impl<T: Into<Value>> From<Vec<T>> for Value {
 /// A [`Value::List`].
 impl From<Vector<Value>> for Value {
     fn from(v: Vector<Value>) -> Value {
-        Value::List(v)
+        Value::List(Arc::new(v))
     }
 }
 
 /// A [`Value::Dict`].
 impl From<OrdMap<Value, Value>> for Value {
     fn from(v: OrdMap<Value, Value>) -> Value {
-        Value::Dict(v)
+        Value::Dict(Arc::new(v))
     }
 }
 
 /// A [`Value::Set`].
 impl From<OrdSet<Value>> for Value {
     fn from(v: OrdSet<Value>) -> Value {
-        Value::Set(v)
+        Value::Set(Arc::new(v))
     }
 }
 
@@ -871,18 +898,20 @@ enum Contents {
 }
 
 /// Dropping is iterative in effect: a container drops its elements recursively (through the
-/// imbl nodes) only up to 64 levels on the current thread; deeper values are
-/// moved to a thread-local list that the outermost drop empties in a loop. Shared subtrees
-/// (other clones alive) cost nothing: only their reference count is decremented.
+/// imbl nodes) only up to 64 levels on the current thread; deeper values are moved to a
+/// thread-local list that the outermost drop empties in a loop. Shared containers (other
+/// clones alive) cost nothing: only their reference count is decremented.
 impl Drop for Value {
     fn drop(&mut self) {
-        let has_elements = match self {
-            Value::List(v) | Value::Tuple(v) => !v.is_empty(),
-            Value::Dict(m) => !m.is_empty(),
-            Value::Set(s) | Value::FrozenSet(s) => !s.is_empty(),
+        // Only the last owner of a non-empty container has elements to free: dropping any
+        // other value (a scalar, or a container shared with clones) frees nothing nested.
+        let owns_elements = match self {
+            Value::List(v) | Value::Tuple(v) => Arc::get_mut(v).is_some_and(|v| !v.is_empty()),
+            Value::Dict(m) => Arc::get_mut(m).is_some_and(|m| !m.is_empty()),
+            Value::Set(s) | Value::FrozenSet(s) => Arc::get_mut(s).is_some_and(|s| !s.is_empty()),
             _ => false,
         };
-        if !has_elements {
+        if !owns_elements {
             return;
         }
         // During thread-local destruction `try_with` fails and the value drops recursively.
@@ -896,10 +925,14 @@ impl Drop for Value {
             }
             st.depth.set(depth + 1);
             let contents = match self {
-                Value::List(v) | Value::Tuple(v) => Contents::Seq(std::mem::take(v)),
-                Value::Dict(m) => Contents::Map(std::mem::take(m)),
-                Value::Set(s) | Value::FrozenSet(s) => Contents::Set(std::mem::take(s)),
-                _ => return st.depth.set(depth),
+                Value::List(v) | Value::Tuple(v) => {
+                    Arc::get_mut(v).map(|v| Contents::Seq(std::mem::take(v)))
+                }
+                Value::Dict(m) => Arc::get_mut(m).map(|m| Contents::Map(std::mem::take(m))),
+                Value::Set(s) | Value::FrozenSet(s) => {
+                    Arc::get_mut(s).map(|s| Contents::Set(std::mem::take(s)))
+                }
+                _ => None,
             };
             drop(contents);
             if depth == 0 {
@@ -933,7 +966,7 @@ fn int_cmp(a: &Value, b: &Value) -> Ordering {
     match (a, b) {
         (Value::Int(x), Value::Int(y)) => x.cmp(y),
         (Value::Int(x), Value::BigInt(y)) => BigInt::from(*x).cmp(y),
-        (Value::BigInt(x), Value::Int(y)) => x.cmp(&BigInt::from(*y)),
+        (Value::BigInt(x), Value::Int(y)) => (**x).cmp(&BigInt::from(*y)),
         (Value::BigInt(x), Value::BigInt(y)) => x.cmp(y),
         _ => Ordering::Equal,
     }
@@ -987,7 +1020,9 @@ fn compare(a: &Value, b: &Value, eq_only: bool) -> Ordering {
             }
         }
         loop {
-            let Some((ix, iy)) = stack.last_mut() else { return Ordering::Equal };
+            let Some((ix, iy)) = stack.last_mut() else {
+                return Ordering::Equal;
+            };
             match (ix.next(), iy.next()) {
                 (Some(p), Some(q)) => {
                     (x, y) = (p, q);
@@ -1035,7 +1070,7 @@ impl Hash for Value {
                     Value::None => {}
                     Value::Bool(b) => state.write_u8(u8::from(*b)),
                     Value::Int(i) => state.write_i64(*i),
-                    Value::BigInt(b) => match i64::try_from(b) {
+                    Value::BigInt(b) => match i64::try_from(&**b) {
                         Ok(i) => state.write_i64(i),
                         Err(_) => b.to_signed_bytes_le().hash(state),
                     },
@@ -1088,7 +1123,11 @@ fn write_float(f: &mut fmt::Formatter<'_>, x: f64) -> fmt::Result {
 }
 
 fn write_str_literal(f: &mut fmt::Formatter<'_>, s: &str) -> fmt::Result {
-    let quote = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
+    let quote = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
     f.write_char(quote)?;
     for c in s.chars() {
         match c {
@@ -1097,7 +1136,9 @@ fn write_str_literal(f: &mut fmt::Formatter<'_>, s: &str) -> fmt::Result {
             '\r' => f.write_str("\\r")?,
             '\t' => f.write_str("\\t")?,
             c if c == quote => write!(f, "\\{c}")?,
-            c if (c as u32) < 0x20 || (0x7f..0xa0).contains(&(c as u32)) => write!(f, "\\x{:02x}", c as u32)?,
+            c if (c as u32) < 0x20 || (0x7f..0xa0).contains(&(c as u32)) => {
+                write!(f, "\\x{:02x}", c as u32)?
+            }
             c if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}') => {
                 if (c as u32) <= 0xffff {
                     write!(f, "\\u{:04x}", c as u32)?
@@ -1112,7 +1153,11 @@ fn write_str_literal(f: &mut fmt::Formatter<'_>, s: &str) -> fmt::Result {
 }
 
 fn write_bytes_literal(f: &mut fmt::Formatter<'_>, b: &[u8]) -> fmt::Result {
-    let quote = if b.contains(&b'\'') && !b.contains(&b'"') { b'"' } else { b'\'' };
+    let quote = if b.contains(&b'\'') && !b.contains(&b'"') {
+        b'"'
+    } else {
+        b'\''
+    };
     f.write_char('b')?;
     f.write_char(quote as char)?;
     for &c in b {
@@ -1176,11 +1221,17 @@ fn write_value(f: &mut fmt::Formatter<'_>, v: &Value) -> fmt::Result {
                 }
             }
         }
-        let Some(top) = stack.last_mut() else { return Ok(()) };
+        let Some(top) = stack.last_mut() else {
+            return Ok(());
+        };
         match top.kids.next() {
             Some(child) => {
                 if top.written > 0 {
-                    f.write_str(if top.dict && top.written % 2 == 1 { ": " } else { ", " })?;
+                    f.write_str(if top.dict && top.written % 2 == 1 {
+                        ": "
+                    } else {
+                        ", "
+                    })?;
                 }
                 top.written += 1;
                 cur = Some(child);
@@ -1250,7 +1301,11 @@ fn short_repr(obj: Bound<'_>) -> String {
 ///
 /// # Safety
 /// `list` is a live `list` and the GIL is held; `0 <= i < len(list)`.
-unsafe fn list_item(py: Python<'_>, list: *mut ffi::PyObject, i: ffi::Py_ssize_t) -> Result<Object> {
+unsafe fn list_item(
+    py: Python<'_>,
+    list: *mut ffi::PyObject,
+    i: ffi::Py_ssize_t,
+) -> Result<Object> {
     // SAFETY: forwarded contract: live list, GIL held, index in range.
     unsafe {
         if let Some(get_ref) = ffi::api().PyList_GetItemRef {
@@ -1281,7 +1336,7 @@ pub(crate) unsafe fn int_value(py: Python<'_>, p: *mut ffi::PyObject) -> Result<
         return Ok(Value::Int(v));
     }
     // SAFETY: forwarded contract: `p` is an int, so `PyNumber_ToBase` formats it.
-    unsafe { big_int(py, p) }.map(Value::BigInt)
+    unsafe { big_int(py, p) }.map(|b| Value::BigInt(Arc::new(b)))
 }
 
 /// A Python `int` of any size as a [`BigInt`], through its hexadecimal text (powers of two
@@ -1312,8 +1367,33 @@ pub(crate) fn big_int_to_py(py: Python<'_>, b: &BigInt) -> Result<Object> {
     let text = std::ffi::CString::new(format!("{b:#x}"))
         .map_err(|_| Error::Conversion("a BigInt formatted with a NUL byte".into()))?;
     // SAFETY: NUL-terminated text of a hexadecimal literal; GIL held.
-    new_ref(py, unsafe { ffi::PyLong_FromString(text.as_ptr(), std::ptr::null_mut(), 16) })
+    new_ref(py, unsafe {
+        ffi::PyLong_FromString(text.as_ptr(), std::ptr::null_mut(), 16)
+    })
 }
+
+/// A hasher for object addresses (SipHash is needlessly slow for them): a multiplication,
+/// rotated so that the bits varying between aligned addresses reach the low bits.
+#[derive(Default)]
+struct AddrHasher(u64);
+
+impl Hasher for AddrHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.0 = (self.0 ^ n as u64).wrapping_mul(0x9e_37_79_b9_7f_4a_7c_15);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0.rotate_left(26)
+    }
+}
+
+type AddrMap<V> = StdHashMap<usize, V, std::hash::BuildHasherDefault<AddrHasher>>;
 
 /// The container being copied at one level of the Python -> Value walk.
 struct PyFrame {
@@ -1323,9 +1403,25 @@ struct PyFrame {
 }
 
 enum PyFrameState {
-    Seq { tuple: bool, next: ffi::Py_ssize_t, items: Vector<Value> },
-    Dict { pos: ffi::Py_ssize_t, entry: usize, key_obj: Option<Object>, value_obj: Option<Object>, key: Option<Value>, map: OrdMap<Value, Value> },
-    Set { frozen: bool, iter: Object, element: usize, items: OrdSet<Value> },
+    Seq {
+        tuple: bool,
+        next: ffi::Py_ssize_t,
+        items: Vector<Value>,
+    },
+    Dict {
+        pos: ffi::Py_ssize_t,
+        entry: usize,
+        key_obj: Option<Object>,
+        value_obj: Option<Object>,
+        key: Option<Value>,
+        map: OrdMap<Value, Value>,
+    },
+    Set {
+        frozen: bool,
+        iter: Object,
+        element: usize,
+        items: OrdSet<Value>,
+    },
 }
 
 /// What starting to copy one object gives.
@@ -1338,10 +1434,10 @@ enum Started {
 struct FromPy<'py> {
     py: Python<'py>,
     stack: Vec<PyFrame>,
-    /// Addresses of the containers on the current path (for cycle detection).
-    on_path: StdHashSet<usize>,
-    /// Containers copied so far: the same container met again is shared, not copied again.
-    memo: StdHashMap<usize, (Object, Value)>,
+    /// Containers by address: `None` while being copied (on the current path: meeting one
+    /// again is a cycle), then their copy (meeting one again shares it). The `Object` keeps
+    /// the address from being reused during the walk.
+    seen: AddrMap<Option<(Object, Value)>>,
 }
 
 impl<'py> FromPy<'py> {
@@ -1359,7 +1455,11 @@ impl<'py> FromPy<'py> {
                 PyFrameState::Seq { next, .. } => {
                     let _ = write!(s, "[{}]", next - 1);
                 }
-                PyFrameState::Dict { key: Some(_), key_obj: Some(k), .. } => {
+                PyFrameState::Dict {
+                    key: Some(_),
+                    key_obj: Some(k),
+                    ..
+                } => {
                     let _ = write!(s, "[{}]", short_repr(k.bound(py)));
                 }
                 PyFrameState::Dict { entry, .. } => {
@@ -1413,19 +1513,43 @@ impl<'py> FromPy<'py> {
             if ffi::PyByteArray_Check(p) {
                 let n = ffi::PyByteArray_Size(p);
                 let data = ffi::PyByteArray_AsString(p);
-                let bytes = if n > 0 { std::slice::from_raw_parts(data.cast::<u8>(), n as usize) } else { &[] };
+                let bytes = if n > 0 {
+                    std::slice::from_raw_parts(data.cast::<u8>(), n as usize)
+                } else {
+                    &[]
+                };
                 return Ok(Started::Done(Value::Bytes(Arc::from(bytes))));
             }
             let state = if ffi::PyList_Check(p) {
-                PyFrameState::Seq { tuple: false, next: 0, items: Vector::new() }
+                PyFrameState::Seq {
+                    tuple: false,
+                    next: 0,
+                    items: Vector::new(),
+                }
             } else if ffi::PyTuple_Check(p) {
-                PyFrameState::Seq { tuple: true, next: 0, items: Vector::new() }
+                PyFrameState::Seq {
+                    tuple: true,
+                    next: 0,
+                    items: Vector::new(),
+                }
             } else if ffi::PyDict_Check(p) {
-                PyFrameState::Dict { pos: 0, entry: 0, key_obj: None, value_obj: None, key: None, map: OrdMap::new() }
+                PyFrameState::Dict {
+                    pos: 0,
+                    entry: 0,
+                    key_obj: None,
+                    value_obj: None,
+                    key: None,
+                    map: OrdMap::new(),
+                }
             } else if ffi::PyAnySet_Check(p) {
                 let frozen = ffi::PyObject_TypeCheck(p, ffi::data::PyFrozenSet_Type());
                 let iter = new_ref(py, ffi::PyObject_GetIter(p))?;
-                PyFrameState::Set { frozen, iter, element: 0, items: OrdSet::new() }
+                PyFrameState::Set {
+                    frozen,
+                    iter,
+                    element: 0,
+                    items: OrdSet::new(),
+                }
             } else if ffi::PyIndex_Check(p) != 0 {
                 let int = new_ref(py, ffi::PyNumber_Index(p))?;
                 return int_value(py, int.as_ptr()).map(Started::Done);
@@ -1439,13 +1563,19 @@ impl<'py> FromPy<'py> {
                 ));
             };
             let id = p as usize;
-            if let Some((_, v)) = self.memo.get(&id) {
-                return Ok(Started::Done(v.clone()));
+            match self.seen.get(&id) {
+                Some(Some((_, v))) => return Ok(Started::Done(v.clone())),
+                Some(None) => {
+                    return Err(Error::SelfReferential {
+                        type_name: crate::conv::tname(obj),
+                    });
+                }
+                None => {}
             }
-            if self.on_path.contains(&id) {
-                return Err(Error::SelfReferential { type_name: crate::conv::tname(obj) });
-            }
-            Ok(Started::Open(PyFrame { obj: obj.to_object(), state }))
+            Ok(Started::Open(PyFrame {
+                obj: obj.to_object(),
+                state,
+            }))
         }
     }
 
@@ -1458,7 +1588,10 @@ impl<'py> FromPy<'py> {
             if data.is_null() {
                 if ffi::PyErr_ExceptionMatches(*ffi::data::PyExc_UnicodeEncodeError()) != 0 {
                     let e = fetch(self.py);
-                    let detail = e.as_python().map(|p| p.message().to_owned()).unwrap_or_default();
+                    let detail = e
+                        .as_python()
+                        .map(|p| p.message().to_owned())
+                        .unwrap_or_default();
                     return Err(Error::Conversion(format!(
                         "the str at {} is not valid Unicode text ({detail}); a Value holds only Unicode \
                          scalar values (read such strings with libpython::string_lossy)",
@@ -1471,27 +1604,34 @@ impl<'py> FromPy<'py> {
             // CPython's UTF-8 encoding of a str without surrogates is valid UTF-8.
             match std::str::from_utf8(bytes) {
                 Ok(s) => Ok(Value::Str(Arc::from(s))),
-                Err(e) => Err(Error::Conversion(format!("the str at {} is not valid UTF-8: {e}", self.path()))),
+                Err(e) => Err(Error::Conversion(format!(
+                    "the str at {} is not valid UTF-8: {e}",
+                    self.path()
+                ))),
             }
         }
     }
 
     fn push(&mut self, frame: PyFrame) {
-        self.on_path.insert(frame.obj.as_ptr() as usize);
+        self.seen.insert(frame.obj.as_ptr() as usize, None);
         self.stack.push(frame);
     }
 
     /// The next element of the innermost container, or `None` when it is complete.
     fn next_child(&mut self) -> Result<Option<Object>> {
         let py = self.py;
-        let Some(frame) = self.stack.last_mut() else { return Ok(None) };
+        let Some(frame) = self.stack.last_mut() else {
+            return Ok(None);
+        };
         let p = frame.obj.as_ptr();
         // SAFETY: `p` is the live container of the frame (the frame owns a reference), of the
         // kind its state was made for; the GIL is held. Borrowed items gain a reference at
         // once, before anything else can run.
         unsafe {
             match &mut frame.state {
-                PyFrameState::Seq { tuple: false, next, .. } => {
+                PyFrameState::Seq {
+                    tuple: false, next, ..
+                } => {
                     // Re-read the length: the list is not ours.
                     if *next >= ffi::PyList_Size(p) {
                         return Ok(None);
@@ -1500,7 +1640,9 @@ impl<'py> FromPy<'py> {
                     *next += 1;
                     Ok(Some(item))
                 }
-                PyFrameState::Seq { tuple: true, next, .. } => {
+                PyFrameState::Seq {
+                    tuple: true, next, ..
+                } => {
                     if *next >= ffi::PyTuple_Size(p) {
                         return Ok(None);
                     }
@@ -1511,7 +1653,13 @@ impl<'py> FromPy<'py> {
                     *next += 1;
                     Ok(Some(Object::from_borrowed_ptr(py, item)))
                 }
-                PyFrameState::Dict { pos, key_obj, value_obj, key, .. } => {
+                PyFrameState::Dict {
+                    pos,
+                    key_obj,
+                    value_obj,
+                    key,
+                    ..
+                } => {
                     if key.is_some() {
                         // The key is copied: now its value.
                         return Ok(value_obj.take());
@@ -1543,14 +1691,22 @@ impl<'py> FromPy<'py> {
 
     /// Gives the copy of the element last handed out to the innermost container.
     fn accept(&mut self, v: Value) -> Result<()> {
-        let Some(frame) = self.stack.last_mut() else { return Ok(()) };
+        let Some(frame) = self.stack.last_mut() else {
+            return Ok(());
+        };
         // A key or element equal to an earlier one: (what, the container's kind, its value).
         let clash = match &mut frame.state {
             PyFrameState::Seq { items, .. } => {
                 items.push_back(v);
                 return Ok(());
             }
-            PyFrameState::Dict { key, key_obj, map, entry, .. } => match key.take() {
+            PyFrameState::Dict {
+                key,
+                key_obj,
+                map,
+                entry,
+                ..
+            } => match key.take() {
                 None => {
                     *key = Some(v);
                     return Ok(());
@@ -1589,22 +1745,39 @@ impl<'py> FromPy<'py> {
     fn finish(&mut self) -> Option<Value> {
         let frame = self.stack.pop()?;
         let id = frame.obj.as_ptr() as usize;
-        self.on_path.remove(&id);
         let v = match frame.state {
-            PyFrameState::Seq { tuple: false, items, .. } => Value::List(items),
-            PyFrameState::Seq { tuple: true, items, .. } => Value::Tuple(items),
-            PyFrameState::Dict { map, .. } => Value::Dict(map),
-            PyFrameState::Set { frozen: false, items, .. } => Value::Set(items),
-            PyFrameState::Set { frozen: true, items, .. } => Value::FrozenSet(items),
+            PyFrameState::Seq {
+                tuple: false,
+                items,
+                ..
+            } => Value::List(Arc::new(items)),
+            PyFrameState::Seq {
+                tuple: true, items, ..
+            } => Value::Tuple(Arc::new(items)),
+            PyFrameState::Dict { map, .. } => Value::Dict(Arc::new(map)),
+            PyFrameState::Set {
+                frozen: false,
+                items,
+                ..
+            } => Value::Set(Arc::new(items)),
+            PyFrameState::Set {
+                frozen: true,
+                items,
+                ..
+            } => Value::FrozenSet(Arc::new(items)),
         };
-        self.memo.insert(id, (frame.obj, v.clone()));
+        self.seen.insert(id, Some((frame.obj, v.clone())));
         Some(v)
     }
 }
 
 /// Copies a Python object into a [`Value`] with an explicit stack.
 fn from_python_iter(obj: Bound<'_>) -> Result<Value> {
-    let mut w = FromPy { py: obj.py(), stack: Vec::new(), on_path: StdHashSet::new(), memo: StdHashMap::new() };
+    let mut w = FromPy {
+        py: obj.py(),
+        stack: Vec::new(),
+        seen: AddrMap::default(),
+    };
     match w.start(obj)? {
         Started::Done(v) => return Ok(v),
         Started::Open(frame) => w.push(frame),
@@ -1616,7 +1789,9 @@ fn from_python_iter(obj: Bound<'_>) -> Result<Value> {
                 Started::Open(frame) => w.push(frame),
             },
             None => {
-                let Some(v) = w.finish() else { return Ok(Value::None) };
+                let Some(v) = w.finish() else {
+                    return Ok(Value::None);
+                };
                 if w.stack.is_empty() {
                     return Ok(v);
                 }
@@ -1645,10 +1820,22 @@ struct OutFrame<'a> {
 }
 
 enum OutState<'a> {
-    Seq { list: bool, it: imbl::vector::Iter<'a, Value, DefaultSharedPtr>, next: ffi::Py_ssize_t },
+    Seq {
+        list: bool,
+        it: imbl::vector::Iter<'a, Value, DefaultSharedPtr>,
+        next: ffi::Py_ssize_t,
+    },
     /// `current` is the entry being converted; `key_obj` its key once converted.
-    Dict { it: imbl::ordmap::Iter<'a, Value, Value, DefaultSharedPtr>, current: Option<(&'a Value, &'a Value)>, key_obj: Option<Object> },
-    Set { frozen: bool, it: imbl::ordset::Iter<'a, Value, DefaultSharedPtr>, current: Option<&'a Value> },
+    Dict {
+        it: imbl::ordmap::Iter<'a, Value, Value, DefaultSharedPtr>,
+        current: Option<(&'a Value, &'a Value)>,
+        key_obj: Option<Object>,
+    },
+    Set {
+        frozen: bool,
+        it: imbl::ordset::Iter<'a, Value, DefaultSharedPtr>,
+        current: Option<&'a Value>,
+    },
 }
 
 fn out_path(stack: &[OutFrame<'_>]) -> String {
@@ -1658,10 +1845,18 @@ fn out_path(stack: &[OutFrame<'_>]) -> String {
             OutState::Seq { next, .. } => {
                 let _ = write!(s, "[{next}]");
             }
-            OutState::Dict { current: Some((k, _)), key_obj: Some(_), .. } => {
+            OutState::Dict {
+                current: Some((k, _)),
+                key_obj: Some(_),
+                ..
+            } => {
                 let _ = write!(s, "[{}]", short(k));
             }
-            OutState::Dict { current: Some((k, _)), key_obj: None, .. } => {
+            OutState::Dict {
+                current: Some((k, _)),
+                key_obj: None,
+                ..
+            } => {
                 let _ = write!(s, ".keys()[{}]", short(k));
             }
             OutState::Dict { .. } => {}
@@ -1690,7 +1885,10 @@ fn unhashable(py: Python<'_>, parents: &[OutFrame<'_>], role: &str, what: &Value
 }
 
 /// A new Python object for a scalar value, or the (empty) container to fill for a container.
-fn out_start<'a>(py: Python<'_>, v: &'a Value) -> Result<std::result::Result<Object, OutFrame<'a>>> {
+fn out_start<'a>(
+    py: Python<'_>,
+    v: &'a Value,
+) -> Result<std::result::Result<Object, OutFrame<'a>>> {
     // SAFETY (whole function): GIL held; pointers and lengths describe live Rust data.
     let obj = match v {
         Value::None => return Ok(Ok(py.none())),
@@ -1703,28 +1901,50 @@ fn out_start<'a>(py: Python<'_>, v: &'a Value) -> Result<std::result::Result<Obj
         Value::Str(s) => return s.to_python(py).map(Ok),
         Value::Bytes(b) => {
             // SAFETY: see above.
-            return new_ref(py, unsafe { ffi::PyBytes_FromStringAndSize(b.as_ptr().cast(), b.len() as ffi::Py_ssize_t) })
-                .map(Ok);
+            return new_ref(py, unsafe {
+                ffi::PyBytes_FromStringAndSize(b.as_ptr().cast(), b.len() as ffi::Py_ssize_t)
+            })
+            .map(Ok);
         }
         Value::List(items) => OutFrame {
             // SAFETY: see above; the list is filled completely before it is handed out.
-            obj: new_ref(py, unsafe { ffi::PyList_New(items.len() as ffi::Py_ssize_t) })?,
-            state: OutState::Seq { list: true, it: items.iter(), next: 0 },
+            obj: new_ref(py, unsafe {
+                ffi::PyList_New(items.len() as ffi::Py_ssize_t)
+            })?,
+            state: OutState::Seq {
+                list: true,
+                it: items.iter(),
+                next: 0,
+            },
         },
         Value::Tuple(items) => OutFrame {
             // SAFETY: see above; the tuple is filled completely before it is handed out.
-            obj: new_ref(py, unsafe { ffi::PyTuple_New(items.len() as ffi::Py_ssize_t) })?,
-            state: OutState::Seq { list: false, it: items.iter(), next: 0 },
+            obj: new_ref(py, unsafe {
+                ffi::PyTuple_New(items.len() as ffi::Py_ssize_t)
+            })?,
+            state: OutState::Seq {
+                list: false,
+                it: items.iter(),
+                next: 0,
+            },
         },
         Value::Dict(m) => OutFrame {
             // SAFETY: see above.
             obj: new_ref(py, unsafe { ffi::PyDict_New() })?,
-            state: OutState::Dict { it: m.iter(), current: None, key_obj: None },
+            state: OutState::Dict {
+                it: m.iter(),
+                current: None,
+                key_obj: None,
+            },
         },
         Value::Set(s) | Value::FrozenSet(s) => OutFrame {
             // SAFETY: see above. A frozenset is built as a set, then frozen.
             obj: new_ref(py, unsafe { ffi::PySet_New(std::ptr::null_mut()) })?,
-            state: OutState::Set { frozen: matches!(v, Value::FrozenSet(_)), it: s.iter(), current: None },
+            state: OutState::Set {
+                frozen: matches!(v, Value::FrozenSet(_)),
+                it: s.iter(),
+                current: None,
+            },
         },
     };
     Ok(Err(obj))
@@ -1738,11 +1958,17 @@ fn to_python_iter(py: Python<'_>, v: &Value) -> Result<Object> {
         Err(frame) => stack.push(frame),
     }
     loop {
-        let Some(frame) = stack.last_mut() else { return Ok(py.none()) };
+        let Some(frame) = stack.last_mut() else {
+            return Ok(py.none());
+        };
         // The next element to convert, or `None` when the container is full.
         let child = match &mut frame.state {
             OutState::Seq { it, .. } => it.next(),
-            OutState::Dict { it, current, key_obj } => {
+            OutState::Dict {
+                it,
+                current,
+                key_obj,
+            } => {
                 if key_obj.is_some() {
                     // The key is converted: now its value.
                     current.map(|(_, v)| v)
@@ -1765,7 +1991,9 @@ fn to_python_iter(py: Python<'_>, v: &Value) -> Result<Object> {
                 }
             },
             None => {
-                let Some(done) = stack.pop() else { return Ok(py.none()) };
+                let Some(done) = stack.pop() else {
+                    return Ok(py.none());
+                };
                 let obj = match done.state {
                     OutState::Set { frozen: true, .. } => {
                         // SAFETY: GIL held; `done.obj` is a live set.
@@ -1785,7 +2013,9 @@ fn to_python_iter(py: Python<'_>, v: &Value) -> Result<Object> {
 
 /// Puts a converted element into the innermost container being built.
 fn out_accept(py: Python<'_>, stack: &mut [OutFrame<'_>], obj: Object) -> Result<()> {
-    let Some((frame, parents)) = stack.split_last_mut() else { return Ok(()) };
+    let Some((frame, parents)) = stack.split_last_mut() else {
+        return Ok(());
+    };
     let p = frame.obj.as_ptr();
     // SAFETY: `p` is the new container of the frame (not shared with any other code yet),
     // of the kind its state was made for; the GIL is held. `PyList_SetItem` and
@@ -1804,7 +2034,9 @@ fn out_accept(py: Python<'_>, stack: &mut [OutFrame<'_>], obj: Object) -> Result
                 }
                 *next += 1;
             }
-            OutState::Dict { current, key_obj, .. } => match key_obj.take() {
+            OutState::Dict {
+                current, key_obj, ..
+            } => match key_obj.take() {
                 None => *key_obj = Some(obj),
                 Some(k_obj) => {
                     let key = current.map_or(&NONE, |(k, _)| k);
@@ -1922,9 +2154,13 @@ where
     S: BuildHasher + Default + Clone,
 {
     fn from_python(obj: Bound<'_>) -> Result<Self> {
-        crate::conv::seq_extract(obj, |_| imbl::GenericHashSet::with_hasher(S::default()), |s, x| {
-            s.insert(x);
-        })
+        crate::conv::seq_extract(
+            obj,
+            |_| imbl::GenericHashSet::with_hasher(S::default()),
+            |s, x| {
+                s.insert(x);
+            },
+        )
     }
 }
 
@@ -1938,8 +2174,12 @@ impl<T: ToPython + Ord> ToPython for OrdSet<T> {
 /// Any iterable (not a `str`).
 impl<T: FromPython + Ord + Clone> FromPython for OrdSet<T> {
     fn from_python(obj: Bound<'_>) -> Result<Self> {
-        crate::conv::seq_extract(obj, |_| OrdSet::new(), |s, x| {
-            s.insert(x);
-        })
+        crate::conv::seq_extract(
+            obj,
+            |_| OrdSet::new(),
+            |s, x| {
+                s.insert(x);
+            },
+        )
     }
 }
