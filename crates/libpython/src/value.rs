@@ -1248,6 +1248,9 @@ fn write_value(f: &mut fmt::Formatter<'_>, v: &Value) -> fmt::Result {
 }
 
 /// Python literal notation, as `repr` writes it: `{'a': [1, 2.5, None], 'b': (True,)}`.
+/// Identical to Python's `repr` of the converted object, except that in strings only control
+/// characters (and U+2028, U+2029, U+FEFF) are escaped: Python also escapes other characters
+/// its Unicode tables call non-printable (U+00AD, unassigned code points, ...).
 impl fmt::Display for Value {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write_value(f, self)
