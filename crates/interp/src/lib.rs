@@ -32,7 +32,10 @@ pub mod symbols;
 pub use error::{Error, Result};
 pub use gil::{GilGuard, allow_threads, lock_without_gil};
 pub use interpreter::{
-    InterpKey, InterpState, Interpreter, SubConfig, ensure_bound_interpreter, interp_state_for_raw, lookup, set_creation_hook, with_interpreter,
+    InterpKey, InterpState, Interpreter, SubConfig, ensure_bound_interpreter, interp_state_for_raw,
+    lookup, set_creation_hook, with_interpreter,
 };
 pub use libpython_ffi as ffi;
-pub use runtime::{Config, Started, finalize, generation, initialize, is_finalized, is_running, main_key, started};
+pub use runtime::{
+    Config, Started, finalize, generation, initialize, is_finalized, is_running, main_key, started,
+};

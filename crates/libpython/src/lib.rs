@@ -32,11 +32,13 @@ mod interpreters;
 mod object;
 mod output;
 mod run;
-mod views;
-pub mod value;
 mod serde_impl;
+pub mod value;
+mod views;
 
-pub use bridge::{Bridge, ClassBuilder, MapBridge, MapLike, VecBridge, VecLike, bridge, bridge_in, bridged};
+pub use bridge::{
+    Bridge, ClassBuilder, MapBridge, MapLike, VecBridge, VecLike, bridge, bridge_in, bridged,
+};
 pub use call::IntoArgs;
 pub use conv::{Bytes, FromPython, ToPython, string_lossy};
 pub use err::{Error, PyErr, Result};
@@ -45,14 +47,16 @@ pub use gil::{Python, with_gil};
 pub use object::{Bound, Object};
 pub use output::{redirect_to_rust, set_stderr, set_stdout};
 pub use run::{
-    Code, Mode, RunResult, __dotted, add_module, builtin, builtins, compile, eval, exec, import_module, module_dict,
-    run_simple_string, to_python,
+    __dotted, Code, Mode, RunResult, add_module, builtin, builtins, compile, eval, exec,
+    import_module, module_dict, run_simple_string, to_python,
 };
+pub use serde_impl::{Serde, from_python_serde, serde_from_python, serde_to_python, to_python_serde};
+pub use value::Value;
 pub use views::{Dict, List, PyIter, Set};
 
+pub use interpreters::{Interpreter, SubConfig, ensure_bound_interpreter, with_interpreter};
 pub use libpython_interp as interp;
 pub use libpython_interp::ffi;
-pub use interpreters::{Interpreter, SubConfig, ensure_bound_interpreter, with_interpreter};
 pub use libpython_interp::{allow_threads, lock_without_gil};
 
 use std::path::PathBuf;

@@ -133,8 +133,8 @@ pub fn serde_to_python<T: Serialize + ?Sized>(py: Python<'_>, value: &T) -> Resu
 /// ```
 ///
 /// # Errors
-/// [`Error::Conversion`] with serde's message and where it happened (see the
-/// [module documentation](self)).
+/// [`Error::Conversion`] with serde's message and where in the data it happened, as
+/// `$.field[3]['key']`.
 pub fn from_python_serde<T: DeserializeOwned>(obj: &Object) -> Result<T> {
     obj.with(serde_from_python)
 }
