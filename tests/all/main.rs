@@ -15,6 +15,8 @@ mod ffi_load;
 mod leaks;
 mod interp;
 mod no_link;
+mod reliability;
+mod props;
 mod arrays;
 mod serde;
 mod value;
