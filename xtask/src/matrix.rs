@@ -551,29 +551,54 @@ fn run_config(row: &mut Row, python: &Path, binaries: &[Binary], reference: &[(S
         Err(e) => row.problems.push(e),
     }
     for b in binaries {
-        let log = logs.join(format!("{}.log", b.label));
-        let mut cmd = Command::new(&b.path);
-        cmd.current_dir(&b.package_dir)
-            .env("LIBPYTHON_PYTHON", python)
-            .env("CARGO_MANIFEST_DIR", &b.package_dir)
-            .env("CARGO_PKG_NAME", &b.package)
-            .env("CARGO_CRATE_NAME", &b.crate_name)
-            .env("RUST_BACKTRACE", "1");
-        for v in CLEARED_ENV {
-            cmd.env_remove(v);
-        }
-        let r = run_logged(&mut cmd, &log, opts.timeout);
-        let text = std::fs::read(&log).map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
-        let o = parse_libtest(&text, Source::Executable);
-        eprintln!("    {:<10} {} passed, {} failed ({}){}", b.label, o.passed, o.failed, fmt_duration(r.elapsed), r.note());
-        judge(row, &b.label, &o, &r, &text, &log);
-        row.tests.passed += o.passed;
-        row.tests.failed += o.failed;
-        row.tests.results += o.results;
-        row.tests.failures.extend(o.failures.iter().map(|f| format!("{}: {f}", b.label)));
-        if let Some(l) = o.leaks {
-            let total = row.tests.leaks.as_ref().map_or(0, |(n, _)| *n) + l.0;
-            row.tests.leaks = Some((total, l.1));
+        // A test that kills the whole executable (a stack overflow, an abort) takes every
+        // other test's result with it: name it, count it failed, and run the executable again
+        // without it, up to MAX_CRASHES times.
+        let mut crashed: Vec<String> = Vec::new();
+        loop {
+            let suffix = if crashed.is_empty() { String::new() } else { format!(".rerun{}", crashed.len()) };
+            let log = logs.join(format!("{}{suffix}.log", b.label));
+            let mut cmd = Command::new(&b.path);
+            cmd.current_dir(&b.package_dir)
+                .env("LIBPYTHON_PYTHON", python)
+                .env("CARGO_MANIFEST_DIR", &b.package_dir)
+                .env("CARGO_PKG_NAME", &b.package)
+                .env("CARGO_CRATE_NAME", &b.crate_name)
+                .env("RUST_BACKTRACE", "1");
+            if !crashed.is_empty() {
+                cmd.arg("--exact");
+                for name in &crashed {
+                    cmd.args(["--skip", name]);
+                }
+            }
+            for v in CLEARED_ENV {
+                cmd.env_remove(v);
+            }
+            let r = run_logged(&mut cmd, &log, opts.timeout);
+            let text = std::fs::read(&log).map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
+            let o = parse_libtest(&text, Source::Executable);
+            let label = if crashed.is_empty() { b.label.clone() } else { format!("{} (without {})", b.label, crashed.join(", ")) };
+            eprintln!("    {:<10} {} passed, {} failed ({}){}", label, o.passed, o.failed, fmt_duration(r.elapsed), r.note());
+            if !r.success && !r.timed_out && o.results == 0 && crashed.len() < MAX_CRASHES
+                && let Some(name) = crashed_test(&text).filter(|n| !crashed.contains(n))
+            {
+                row.problems.push(format!("{}: test {name} killed the executable ({})", b.label, r.status));
+                row.details.push(format!("--- {} (full output: {}) ---\n{}", b.label, log.display(), excerpt(&text)));
+                row.tests.failed += 1;
+                row.tests.failures.push(format!("{}: {name}", b.label));
+                crashed.push(name);
+                continue;
+            }
+            judge(row, &label, &o, &r, &text, &log);
+            row.tests.passed += o.passed;
+            row.tests.failed += o.failed;
+            row.tests.results += o.results;
+            row.tests.failures.extend(o.failures.iter().map(|f| format!("{}: {f}", b.label)));
+            if let Some(l) = o.leaks {
+                let total = row.tests.leaks.as_ref().map_or(0, |(n, _)| *n) + l.0;
+                row.tests.leaks = Some((total, l.1));
+            }
+            break;
         }
     }
     match &row.tests.leaks {
@@ -592,6 +617,19 @@ fn run_config(row: &mut Row, python: &Path, binaries: &[Binary], reference: &[(S
         judge(row, "doctests", &o, &r, &text, &log);
         row.doc = Some(o);
     }
+}
+
+/// How many crashing tests one executable may have before the matrix stops re-running it.
+const MAX_CRASHES: usize = 5;
+
+/// The test that killed an executable, from the runtime's last words: `thread 'NAME' (ID) has
+/// overflowed its stack`, or the last `thread 'NAME' ... panicked` before an abort.
+pub fn crashed_test(text: &str) -> Option<String> {
+    text.lines()
+        .rev()
+        .filter(|l| l.contains("has overflowed its stack") || l.contains("panicked at"))
+        .filter_map(|l| l.strip_prefix("thread '")?.split_once('\'').map(|(name, _)| name.to_owned()))
+        .find(|name| name != "main" && !name.is_empty())
 }
 
 /// Adds the problems a run shows to the row.
@@ -730,6 +768,14 @@ mod tests {
         let o = parse_libtest(text, Source::Doctests);
         assert_eq!((o.passed, o.failed, o.results), (39, 1, 3));
         assert_eq!(o.failures, ["crates/libpython/src/bridge.rs - bridge::Bridge (line 25)"]);
+    }
+
+    #[test]
+    fn the_test_that_killed_an_executable_is_named() {
+        let text = "running 142 tests\ntest a ... ok\n\nthread 'api_bridging::rust_objects_behind_the_bridge_trait' (26907) has overflowed its stack\nfatal runtime error: stack overflow, aborting\n";
+        assert_eq!(crashed_test(text).as_deref(), Some("api_bridging::rust_objects_behind_the_bridge_trait"));
+        assert_eq!(crashed_test("thread 'main' (1) has overflowed its stack\n"), None);
+        assert_eq!(crashed_test("Segmentation fault\n"), None);
     }
 
     #[test]
