@@ -302,21 +302,30 @@ unsafe extern "C" fn bridge_dealloc(o: *mut ffi::PyObject) {
 }
 
 unsafe extern "C" fn bridge_traverse(o: *mut ffi::PyObject, visit: ffi::visitproc, arg: *mut c_void) -> c_int {
-    // SAFETY: called by the collector with the GIL held; no Python code may run here, and
-    // none does: the bridge only reports the objects it holds.
-    unsafe {
-        let c = *cell_ptr(o);
+    // The collector calls this with the GIL held and no Python code may run here; none does:
+    // the bridge only reports the objects it holds. A panic in the bridge's `traverse` is
+    // caught (it must not unwind into the collector) and the object reports what it got to.
+    let mut rc = 0;
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        // SAFETY: `o` is a live instance of the bridge type (the collector only traverses
+        // tracked live objects); its cell is read, not changed.
+        let c = unsafe { *cell_ptr(o) };
         if c.is_null() {
-            return 0;
+            return;
         }
-        let mut rc = 0;
-        (*c).bridge.traverse(&mut |obj: &Object| {
+        // SAFETY: a non-null cell points at the instance's live `Cell`.
+        unsafe { &*c }.bridge.traverse(&mut |obj: &Object| {
             if rc == 0 {
-                rc = visit(obj.as_ptr(), arg);
+                // SAFETY: `visit` is the collector's callback for this traversal; `obj` is a
+                // live object the bridge holds.
+                rc = unsafe { visit(obj.as_ptr(), arg) };
             }
         });
-        rc
+    }));
+    if r.is_err() {
+        eprintln!("libpython: a Bridge::traverse implementation panicked; the panic was stopped at the C boundary");
     }
+    rc
 }
 
 unsafe extern "C" fn bridge_clear(o: *mut ffi::PyObject) -> c_int {

@@ -276,6 +276,16 @@ pub(crate) fn trampoline_void(body: impl FnOnce()) {
 }
 
 fn trampoline_raw<T: Copy>(err_value: T, body: impl FnOnce(Python<'_>) -> Result<T>) -> T {
+    if stack_nearly_exhausted() {
+        // SAFETY: CPython called us with the GIL held; this sets the exception only.
+        unsafe {
+            ffi::PyErr_SetString(
+                *ffi::data::PyExc_RecursionError(),
+                c"maximum recursion depth exceeded: the stack is nearly exhausted (calls between Rust and Python nest too deep)".as_ptr(),
+            );
+        }
+        return err_value;
+    }
     let abort = AbortOnUnwind;
     let r = catch_unwind(AssertUnwindSafe(|| {
         // SAFETY: trampolines are called by CPython with the GIL held.
@@ -401,5 +411,51 @@ pub(crate) unsafe fn with_tuple_args<R>(
         }
         let a = Args { py, args: argv.as_ptr(), nargs: n, kwnames: names.as_ref().map_or(std::ptr::null_mut(), Object::as_ptr) };
         f(&a)
+    }
+}
+
+/// Stack headroom kept for raising the error and unwinding when calls between Rust and Python
+/// nest too deep for the thread's stack (each level costs Rust and C frames that Python's own
+/// recursion limit does not account for).
+const STACK_RESERVE: usize = 256 * 1024;
+
+thread_local! {
+    /// Lowest address this thread's stack may reach before callbacks refuse to nest deeper
+    /// (0 until computed).
+    static STACK_LIMIT: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Whether the current thread's stack is within [`STACK_RESERVE`] of its end.
+#[inline]
+fn stack_nearly_exhausted() -> bool {
+    let here = 0u8;
+    let sp = std::ptr::addr_of!(here) as usize;
+    let limit = STACK_LIMIT.with(|l| {
+        if l.get() == 0 {
+            l.set(stack_limit());
+        }
+        l.get()
+    });
+    sp < limit
+}
+
+/// The thread's stack bottom plus the reserve, from the thread's attributes (1 when unknown,
+/// which disables the check).
+fn stack_limit() -> usize {
+    // SAFETY: `attr` is initialised by `pthread_getattr_np` before use and destroyed after;
+    // the out-pointers are valid locals.
+    unsafe {
+        let mut attr: libc::pthread_attr_t = std::mem::zeroed();
+        if libc::pthread_getattr_np(libc::pthread_self(), &mut attr) != 0 {
+            return 1;
+        }
+        let mut addr: *mut libc::c_void = std::ptr::null_mut();
+        let mut size: libc::size_t = 0;
+        let rc = libc::pthread_attr_getstack(&attr, &mut addr, &mut size);
+        libc::pthread_attr_destroy(&mut attr);
+        if rc != 0 || addr.is_null() {
+            return 1;
+        }
+        (addr as usize).saturating_add(STACK_RESERVE.min(size / 4))
     }
 }
