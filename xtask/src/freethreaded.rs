@@ -15,8 +15,9 @@ pub const SUITE: &str = "trixie";
 pub const PACKAGE: &str = "python3.13";
 /// The interpreter the build installs, under `<prefix>/bin`.
 pub const EXECUTABLE: &str = "python3.13t";
-/// `./configure` options besides `--prefix` and the rpath.
-pub const CONFIGURE: &[&str] = &["--enable-shared", "--disable-gil", "--with-ensurepip=no", "--disable-test-modules"];
+/// `./configure` options besides `--prefix` and the rpath. The test modules (`_testcapi`, ...)
+/// are kept: the suite uses them.
+pub const CONFIGURE: &[&str] = &["--enable-shared", "--disable-gil", "--with-ensurepip=no"];
 
 /// Standard-library modules the build must have (pip needs `ssl` and `zlib`), with the Debian
 /// package whose absence at build time leaves each out.
