@@ -11,10 +11,13 @@ use std::process::ExitCode;
 
 mod apt;
 mod freethreaded;
+mod fuzz;
 mod json;
 mod matrix;
 mod sha256;
+mod soak;
 mod util;
+mod valgrind;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -30,6 +33,9 @@ fn main() -> ExitCode {
     let r = match cmd.as_str() {
         "test" => test(rest),
         "demo" => demo(rest),
+        "valgrind" => valgrind::run(rest),
+        "soak" => soak::run(rest),
+        "fuzz" => fuzz::run(rest),
         "-h" | "--help" | "help" => {
             println!("{USAGE}");
             Ok(())
