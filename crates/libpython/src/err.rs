@@ -10,66 +10,92 @@ use crate::{Object, Python};
 
 /// An exception raised by Python, as Rust sees it.
 ///
-/// Holds the exception's type name, its message (`str(exc)`), the traceback text exactly as
-/// Python prints it, and the exception object itself.
+/// Holds the exception object and its type name. Its message (`str(exc)`) and the traceback
+/// text exactly as Python prints it are computed on first use, under the exception's
+/// interpreter's GIL: an error that is only passed on (a callback's error going back to
+/// Python, an error matched by type) costs no formatting, and formatting cannot recurse into
+/// the code that raised it. Cloning shares the object and the computed text.
 #[derive(Clone)]
 pub struct PyErr {
+    inner: std::sync::Arc<Inner>,
+}
+
+struct Inner {
     type_name: String,
-    message: String,
-    traceback: String,
     value: Option<Object>,
+    /// (message, traceback text), computed once.
+    text: std::sync::OnceLock<(String, String)>,
 }
 
 impl PyErr {
     /// The exception's type name (`ValueError`, `SyntaxError`, ...).
     pub fn type_name(&self) -> &str {
-        &self.type_name
+        &self.inner.type_name
     }
 
-    /// `str(exception)`.
+    /// `str(exception)`; a placeholder naming the problem if `__str__` fails.
     pub fn message(&self) -> &str {
-        &self.message
+        &self.text().0
     }
 
     /// The traceback text as Python's `traceback.format_exception` gives it, ending with the
     /// `Type: message` line. For a syntax error it holds the offending line and the caret.
     pub fn traceback(&self) -> &str {
-        &self.traceback
+        &self.text().1
     }
 
     /// The exception object.
     pub fn value(&self) -> Option<&Object> {
-        self.value.as_ref()
+        self.inner.value.as_ref()
     }
 
     /// Whether the exception is an instance of the builtin exception class `name`
     /// (`"KeyError"`, `"OSError"`, ...), subclasses included.
     pub fn is_instance_of(&self, name: &str) -> bool {
-        let Some(v) = &self.value else { return self.type_name == name };
-        crate::with_gil(|py| {
-            let cls = py.builtins()?.bound(py).getattr(name)?;
-            v.bind(py)?.isinstance(&cls)
+        let Some(v) = &self.inner.value else { return self.inner.type_name == name };
+        v.with(|b| {
+            let cls = b.py().builtins()?.bound(b.py()).getattr(name)?;
+            b.isinstance(&cls)
         })
         .unwrap_or(false)
     }
 
-    pub(crate) fn new(type_name: String, message: String, traceback: String, value: Option<Object>) -> Self {
-        PyErr { type_name, message, traceback, value }
+    /// An error with fixed text and no exception object.
+    pub(crate) fn new(type_name: String, message: String, traceback: String) -> Self {
+        let text = std::sync::OnceLock::new();
+        let _ = text.set((message, traceback));
+        PyErr { inner: std::sync::Arc::new(Inner { type_name, value: None, text }) }
+    }
+
+    /// Wraps an exception object (the GIL of its interpreter is held).
+    pub(crate) fn from_value(py: Python<'_>, value: Object) -> Self {
+        let type_name = value.bound(py).type_name().unwrap_or_else(|_| "<unknown exception type>".into());
+        PyErr { inner: std::sync::Arc::new(Inner { type_name, value: Some(value), text: std::sync::OnceLock::new() }) }
+    }
+
+    fn text(&self) -> &(String, String) {
+        self.inner.text.get_or_init(|| {
+            let tn = &self.inner.type_name;
+            let Some(v) = &self.inner.value else { return (String::new(), tn.clone()) };
+            v.with(|b| Ok(describe(b, tn)))
+                .unwrap_or_else(|e| (format!("<the exception could not be read: {e}>"), tn.clone()))
+        })
     }
 }
 
 impl fmt::Debug for PyErr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PyErr").field("type_name", &self.type_name).field("message", &self.message).finish_non_exhaustive()
+        f.debug_struct("PyErr").field("type_name", &self.type_name()).field("message", &self.message()).finish_non_exhaustive()
     }
 }
 
 impl fmt::Display for PyErr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.traceback.is_empty() {
-            if self.message.is_empty() { f.write_str(&self.type_name) } else { write!(f, "{}: {}", self.type_name, self.message) }
+        let (message, traceback) = self.text();
+        if traceback.is_empty() {
+            if message.is_empty() { f.write_str(self.type_name()) } else { write!(f, "{}: {}", self.type_name(), message) }
         } else {
-            f.write_str(self.traceback.trim_end())
+            f.write_str(traceback.trim_end())
         }
     }
 }
@@ -183,10 +209,13 @@ pub(crate) unsafe fn fetch(py: Python<'_>) -> Error {
     unsafe {
         let value = take_raised();
         if value.is_null() {
-            return Error::Python(PyErr::new("SystemError".into(), "an operation failed without setting an exception".into(), String::new(), None));
+            return Error::Python(PyErr::new(
+                "SystemError".into(),
+                "an operation failed without setting an exception".into(),
+                String::new(),
+            ));
         }
-        let value = Object::from_owned_ptr(py, value);
-        Error::Python(describe(py, &value))
+        Error::Python(PyErr::from_value(py, Object::from_owned_ptr(py, value)))
     }
 }
 
@@ -215,28 +244,29 @@ unsafe fn take_raised() -> *mut ffi::PyObject {
 
 /// Reads type name, message and traceback text of an exception object. Never fails: what
 /// cannot be read is described as unreadable.
-pub(crate) fn describe(py: Python<'_>, value: &Object) -> PyErr {
-    let v = value.bound(py);
-    let type_name = v.type_name().unwrap_or_else(|_| "<unknown exception type>".into());
+/// Reads the message and traceback text of an exception object. Never fails: what cannot be
+/// read is described as unreadable. Leaves no exception pending.
+fn describe(v: crate::Bound<'_>, type_name: &str) -> (String, String) {
+    // Whatever exception was pending is not this error's; formatting needs a clean slate.
     let message = match v.str_() {
         Ok(s) => s,
         Err(_) => format!("<exception str() failed for {type_name}>"),
     };
-    let traceback = format_traceback(py, value).unwrap_or_else(|_| {
-        if message.is_empty() { type_name.clone() } else { format!("{type_name}: {message}") }
+    let traceback = format_traceback(v).unwrap_or_else(|_| {
+        if message.is_empty() { type_name.to_owned() } else { format!("{type_name}: {message}") }
     });
     // SAFETY: the GIL is held; formatting may have left an exception pending, which is not
     // this error's.
     unsafe { ffi::PyErr_Clear() };
-    PyErr::new(type_name, message, traceback, Some(value.clone_ref(py)))
+    (message, traceback)
 }
 
-fn format_traceback(py: Python<'_>, value: &Object) -> Result<String> {
+fn format_traceback(v: crate::Bound<'_>) -> Result<String> {
+    let py = v.py();
     let tb_mod = py.import("traceback")?;
-    let v = value.bound(py);
     let tp = v.get_type()?;
     let tb = v.getattr("__traceback__")?;
-    let lines = tb_mod.bound(py).call_method("format_exception", (tp, value.clone_ref(py), tb))?;
+    let lines = tb_mod.bound(py).call_method("format_exception", (tp, v, tb))?;
     let text: Vec<String> = lines.bound(py).extract()?;
     Ok(text.concat())
 }
@@ -249,8 +279,8 @@ pub(crate) unsafe fn restore(py: Python<'_>, err: Error) {
     // SAFETY: the GIL is held.
     unsafe {
         match err {
-            Error::Python(PyErr { value: Some(v), .. }) => {
-                let v = v.into_ptr();
+            Error::Python(e) if e.inner.value.is_some() => {
+                let v = e.inner.value.as_ref().expect("checked").clone_ref(py).into_ptr();
                 if let Some(set) = ffi::api().PyErr_SetRaisedException {
                     // Steals `v`.
                     set(v);
