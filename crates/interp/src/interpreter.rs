@@ -359,13 +359,16 @@ impl Interpreter {
             let saved = ffi::PyThreadState_Get();
             let mut tstate: *mut ffi::PyThreadState = std::ptr::null_mut();
             if let Some(new_from_config) = lib.api().Py_NewInterpreterFromConfig {
+                // Free-threaded builds (a 32-byte object header) refuse sub-interpreters that
+                // may load single-phase extension modules, so they always check.
+                let free_threaded = crate::runtime::started().is_some_and(|s| s.object_header_size > 16);
                 let cfg = ffi::PyInterpreterConfig {
                     use_main_obmalloc: i32::from(!config.own_gil),
                     allow_fork: 0,
                     allow_exec: 0,
                     allow_threads: i32::from(config.allow_threads),
                     allow_daemon_threads: 0,
-                    check_multi_interp_extensions: i32::from(config.own_gil),
+                    check_multi_interp_extensions: i32::from(config.own_gil || free_threaded),
                     gil: if config.own_gil { ffi::PyInterpreterConfig_OWN_GIL } else { ffi::PyInterpreterConfig_SHARED_GIL },
                 };
                 let status = new_from_config(&mut tstate, &cfg);
