@@ -11,6 +11,7 @@ mod api_run;
 mod api_seed;
 mod coverage;
 mod discovery;
+mod examples;
 mod ffi_load;
 mod leaks;
 mod interp;

@@ -58,7 +58,7 @@ const USAGE: &str = "usage: cargo xtask <command>
                  debug and a free-threaded build included (`cargo xtask test-matrix --help`)";
 
 /// The packages the test suite needs in the Python under test.
-pub const TEST_PACKAGES: &[&str] = &["numpy"];
+pub const TEST_PACKAGES: &[&str] = &["numpy", "matplotlib", "pandas"];
 /// The packages the demo and examples need.
 pub const DEMO_PACKAGES: &[&str] = &["numpy", "matplotlib", "pandas"];
 
