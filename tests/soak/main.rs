@@ -3,7 +3,7 @@
 //! objects and (on 3.12+, isolated; before, sharing the GIL) two sub-interpreters.
 //!
 //! ```text
-//! soak [--seconds N] [--threads T] [--warmup S] [--rss-bound-mib M]
+//! soak [--seconds N] [--threads T] [--warmup S] [--rss-bound-mib M] [--ops KIND,...]
 //! ```
 //!
 //! The worker threads live for the whole run; a warm-up phase runs the same workload first,
@@ -87,6 +87,8 @@ struct Shared {
     /// Handles of the sub-interpreters, likewise.
     sub_pool: Mutex<Vec<Object>>,
     counter: Mutex<u64>,
+    /// Operation kinds to run (all when empty).
+    only: Vec<usize>,
 }
 
 impl Shared {
@@ -207,6 +209,8 @@ fn operation(rng: &mut Rng, main: &Fixture, subs: &[Fixture], shared: &Shared) -
         _ => 11,
     };
     let kind = if kind == 9 && subs.is_empty() { 0 } else { kind };
+    // `--ops` narrows the mix (to find which kind of operation a problem comes from).
+    let kind = if shared.only.is_empty() || shared.only.contains(&kind) { kind } else { shared.only[(x as usize) % shared.only.len()] };
     let r = (|| -> libpython::Result<()> {
         match kind {
             0 => {
@@ -427,10 +431,11 @@ struct Options {
     threads: usize,
     warmup: u64,
     rss_bound_mib: u64,
+    only: Vec<usize>,
 }
 
 fn options() -> Result<Options, String> {
-    let mut o = Options { seconds: 60, threads: 16, warmup: 0, rss_bound_mib: 16 };
+    let mut o = Options { seconds: 60, threads: 16, warmup: 0, rss_bound_mib: 16, only: Vec::new() };
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -440,7 +445,13 @@ fn options() -> Result<Options, String> {
             "--threads" => o.threads = num()? as usize,
             "--warmup" => o.warmup = num()?,
             "--rss-bound-mib" => o.rss_bound_mib = num()?,
-            other => return Err(format!("unknown argument {other}\nusage: soak [--seconds N] [--threads T] [--warmup S] [--rss-bound-mib M]")),
+            "--ops" => {
+                for name in it.next().ok_or("--ops needs a list of operation kinds")?.split(',') {
+                    let k = OPS.iter().position(|o| *o == name).ok_or_else(|| format!("unknown operation {name}; the kinds are {}", OPS.join(",")))?;
+                    o.only.push(k);
+                }
+            }
+            other => return Err(format!("unknown argument {other}\nusage: soak [--seconds N] [--threads T] [--warmup S] [--rss-bound-mib M] [--ops KIND,...]")),
         }
     }
     if o.warmup == 0 {
@@ -502,6 +513,7 @@ fn soak(opts: &Options) -> libpython::Result<bool> {
         pool: Mutex::new(Vec::new()),
         sub_pool: Mutex::new(Vec::new()),
         counter: Mutex::new(0),
+        only: opts.only.clone(),
     });
     let done = Arc::new(AtomicBool::new(false));
     let dog = {

@@ -6,12 +6,14 @@ use std::process::Command;
 
 use crate::util::{self, step};
 
-const USAGE: &str = "usage: cargo xtask soak [--seconds N] [--threads T] [--warmup S] [--rss-bound-mib M] [--python EXE] [--release]
+const USAGE: &str = "usage: cargo xtask soak [--seconds N] [--threads T] [--warmup S] [--rss-bound-mib M] [--ops KIND,...] [--python EXE] [--release]
   16 threads (T) drive Python for N seconds (default 60) after a warm-up of S seconds, mixing
   calls, conversions, callbacks into Rust, handles dropped on other threads, bridges and two
   sub-interpreters. Fails on a stall of over 10 s, an operation error, RSS growth over M MiB
   (default 16) between the rests after warm-up and at the end, and on a debug build a total
-  refcount that moved. Python: EXE, else the test venv `cargo xtask test` makes.";
+  refcount that moved. --ops narrows the mix to some operation kinds (call, convert, value,
+  callback, python-thread, drop-elsewhere, bridge, vec-bridge, closure, sub-interpreter, error,
+  lock-without-gil). Python: EXE, else the test venv `cargo xtask test` makes.";
 
 pub fn run(args: &[String]) -> Result<(), String> {
     let mut pass: Vec<String> = Vec::new();
@@ -22,6 +24,10 @@ pub fn run(args: &[String]) -> Result<(), String> {
         match a.as_str() {
             "--seconds" | "--threads" | "--warmup" | "--rss-bound-mib" => {
                 let v = it.next().filter(|v| v.parse::<u64>().is_ok()).ok_or_else(|| format!("{a} needs a number"))?;
+                pass.extend([a.clone(), v.clone()]);
+            }
+            "--ops" => {
+                let v = it.next().ok_or("--ops needs a comma-separated list of operation kinds")?;
                 pass.extend([a.clone(), v.clone()]);
             }
             "--python" => python = Some(it.next().ok_or("--python needs an interpreter")?.into()),
