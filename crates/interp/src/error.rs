@@ -47,6 +47,8 @@ pub enum Error {
         /// The version loaded.
         have: Version,
     },
+    /// The operation cannot work with the loaded Python; the text says why.
+    Unsupported(&'static str),
     /// Python raised an exception inside the interpreter layer (start-up, sub-interpreter
     /// creation); the text is Python's.
     Python(String),
@@ -76,6 +78,7 @@ impl fmt::Display for Error {
             Error::NeedsVersion { feature, needs, have } => {
                 write!(f, "{feature} needs Python {needs} or newer; the loaded Python is {have}")
             }
+            Error::Unsupported(m) => f.write_str(m),
             Error::Python(m) => f.write_str(m),
         }
     }

@@ -287,6 +287,15 @@ pub fn finalize() -> Result<()> {
     if STATE.load(Ordering::Acquire) != RUNNING {
         return Err(not_running_error());
     }
+    // CPython 3.13t crashes in `Py_FinalizeEx` (flushing the standard streams) when the
+    // thread that finalizes is not the one that started it: refuse clearly instead.
+    let free_threaded = slot.as_ref().is_some_and(|s| s.object_header_size > 16);
+    let startup_thread = *STARTUP_THREAD.lock().unwrap_or_else(|e| e.into_inner());
+    if free_threaded && startup_thread.is_some_and(|t| t != std::thread::current().id()) {
+        return Err(Error::Unsupported(
+            "a free-threaded Python can only be finalized by the thread that started it",
+        ));
+    }
     let _span = tracing::info_span!(target: "libpython::runtime", "finalize").entered();
     // End sub-interpreters while new work may still start in the main one.
     let subs: Vec<Arc<InterpState>> = crate::interpreter::registry_read().subs.values().cloned().collect();
