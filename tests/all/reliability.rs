@@ -657,28 +657,57 @@ fn keyboard_interrupt_stops_looping_python_and_host_signal_handlers_still_fire()
                 Ok(())
             })
             .unwrap();
+            // The interrupter keeps interrupting until the loop has stopped, and the loop has a
+            // deadline, so a lost interrupt fails the test instead of hanging it.
+            let stopped = Arc::new(AtomicBool::new(false));
+            let stop_seen = stopped.clone();
             let interrupter = std::thread::spawn(move || {
                 while !looping.load(Ordering::SeqCst) {
                     std::thread::yield_now();
                 }
-                // SAFETY: both functions may be called without the GIL (they only set a flag).
-                unsafe {
-                    match ffi::api().PyErr_SetInterruptEx {
-                        Some(f) => assert_eq!(f(SIGINT), 0),
-                        None => ffi::PyErr_SetInterrupt(),
+                while !stop_seen.load(Ordering::SeqCst) {
+                    // SAFETY: both functions may be called without the GIL (they only set a flag).
+                    unsafe {
+                        match ffi::api().PyErr_SetInterruptEx {
+                            Some(f) => assert_eq!(f(SIGINT), 0),
+                            None => ffi::PyErr_SetInterrupt(),
+                        }
                     }
+                    // Up to 3.12 a signal tripped on another thread than Python's main thread
+                    // does not set the main thread's eval breaker by itself; the main thread
+                    // notices the pending signal when it next checks the breaker, which a
+                    // request for the GIL from another thread makes it do (every real host also
+                    // does something of the sort). 3.13 sets the main thread's breaker directly.
+                    with_gil(|_| Ok(())).unwrap();
+                    std::thread::sleep(std::time::Duration::from_millis(20));
                 }
-                // Up to 3.12 a signal tripped on another thread than Python's main thread
-                // does not set the main thread's eval breaker by itself; the main thread
-                // notices the pending signal when it next checks the breaker, which a request
-                // for the GIL from another thread makes it do (every real host also does
-                // something of the sort). 3.13 sets the main thread's breaker directly.
-                with_gil(|_| Ok(())).unwrap();
             });
             let g = Dict::new().unwrap();
             g.insert("ready", &ready).unwrap();
-            let e = libpython::exec("ready()\nwhile True:\n    pass\n", &g).unwrap_err();
+            let e = libpython::exec(
+                "import time
+ready()
+deadline = time.monotonic() + 60
+while time.monotonic() < deadline:
+    pass
+raise TimeoutError('no KeyboardInterrupt within 60 s')
+",
+                &g,
+            )
+            .unwrap_err();
+            stopped.store(true, Ordering::SeqCst);
             interrupter.join().unwrap();
+            // An interrupt sent after the loop stopped may still be pending: handle it now.
+            with_gil(|_| {
+                // SAFETY: GIL held; a KeyboardInterrupt raised by a pending signal is cleared.
+                unsafe {
+                    if ffi::PyErr_CheckSignals() < 0 {
+                        ffi::PyErr_Clear();
+                    }
+                }
+                Ok(())
+            })
+            .unwrap();
             assert_eq!(
                 e.as_python().map(|p| p.type_name().to_owned()),
                 Some("KeyboardInterrupt".into()),
