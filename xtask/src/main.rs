@@ -10,6 +10,7 @@
 use std::process::ExitCode;
 
 mod apt;
+mod bench;
 mod freethreaded;
 mod fuzz;
 mod json;
@@ -36,6 +37,7 @@ fn main() -> ExitCode {
         "valgrind" => valgrind::run(rest),
         "soak" => soak::run(rest),
         "fuzz" => fuzz::run(rest),
+        "bench" => bench::run(rest),
         "-h" | "--help" | "help" => {
             println!("{USAGE}");
             Ok(())

@@ -1,0 +1,225 @@
+//! What the bench binaries share: the Python fixtures every side runs against, the sizes, the
+//! criterion settings, and the start-up measurement. Included with `#[path]` by each bench, so
+//! the three sides run literally the same Python code with the same settings.
+
+#![allow(dead_code)]
+
+use std::hint::black_box;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use criterion::measurement::WallTime;
+use criterion::{BenchmarkGroup, Criterion, SamplingMode};
+
+/// Elements of the list cases.
+pub const LIST_LEN: usize = 1_000_000;
+/// Items of the dict cases.
+pub const DICT_LEN: usize = 100_000;
+/// Calls of the Rust function from the Python loop.
+pub const CALLS: usize = 1_000_000;
+
+/// Run once in `__main__` by each side before measuring; the cases read these globals.
+pub const SETUP: &str = r#"
+import numpy as np
+
+def f(a, b, c):
+    return a
+
+class C:
+    def __init__(self):
+        self.x = 1
+
+    def m(self, a, b=0):
+        return a
+
+obj = C()
+lst = list(range(1_000_000))
+dct = {f"k{i}": i for i in range(100_000)}
+big_str = "x" * 1_000_000
+arr_1e3 = np.arange(1_000, dtype=np.float64)
+arr_1e7 = np.arange(10_000_000, dtype=np.float64)
+
+def drive(fn, n):
+    for i in range(n):
+        fn(i)
+"#;
+
+/// Criterion with the command line's settings (filters, `--save-baseline`, ...).
+pub fn criterion() -> Criterion {
+    Criterion::default().configure_from_args()
+}
+
+/// Settings for cases of nanoseconds to microseconds.
+pub fn small(g: &mut BenchmarkGroup<'_, WallTime>) {
+    g.warm_up_time(Duration::from_millis(800))
+        .measurement_time(Duration::from_secs(2))
+        .sample_size(60);
+}
+
+/// Settings for cases of milliseconds and more: few flat samples.
+pub fn big(g: &mut BenchmarkGroup<'_, WallTime>, measurement: Duration) {
+    g.sampling_mode(SamplingMode::Flat)
+        .warm_up_time(Duration::from_millis(800))
+        .measurement_time(measurement)
+        .sample_size(10);
+}
+
+/// Wall time of `iters` runs of a child process, each to its end; panics if one fails (a
+/// broken child must not pass for a fast one).
+pub fn time_children(iters: u64, mut make: impl FnMut() -> Command) -> Duration {
+    let mut total = Duration::ZERO;
+    for _ in 0..iters {
+        let mut cmd = make();
+        cmd.stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit());
+        let t = Instant::now();
+        let status = cmd
+            .status()
+            .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+        total += t.elapsed();
+        assert!(status.success(), "{cmd:?} failed: {status}");
+    }
+    total
+}
+
+/// Runs a start-up child once, untimed, the first time a case asks: a broken child fails before
+/// it is measured.
+pub fn check_child_once(done: &mut bool, make: impl FnOnce() -> Command) {
+    if !*done {
+        check_child(make());
+        *done = true;
+    }
+}
+
+/// Runs a start-up child once, untimed, and panics with its output if it fails.
+pub fn check_child(mut cmd: Command) {
+    let out = cmd
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed: {}\n{}{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Environment variable naming the venv's interpreter (also what libpython's discovery reads).
+pub const PYTHON_ENV: &str = "LIBPYTHON_PYTHON";
+
+// ---------------------------------------------------------------------------------------------
+// Cases: one runner per side of each case, shared by the criterion benches and the profilers.
+
+/// How long one iteration is, which decides the criterion settings.
+#[derive(Debug, Clone, Copy)]
+pub enum Size {
+    /// Nanoseconds to microseconds.
+    Small,
+    /// Milliseconds and more: few flat samples over this measurement time.
+    Big(Duration),
+}
+
+/// Runs `iters` iterations of a case and returns the time they took.
+pub type Runner<'a> = Box<dyn FnMut(u64) -> Duration + 'a>;
+
+/// One side of one case.
+pub struct Case<'a> {
+    /// The criterion group: the case.
+    pub group: &'static str,
+    /// The criterion function: `floor`, `ours`, `pyo3`, or a variant (`ours_explicit`,
+    /// `pyo3_buffer`).
+    pub side: &'static str,
+    pub size: Size,
+    pub run: Runner<'a>,
+}
+
+/// Times `iters` calls of `body`, as criterion's `b.iter` does.
+#[inline(always)]
+pub fn timed<R>(iters: u64, mut body: impl FnMut() -> R) -> Duration {
+    let t = Instant::now();
+    for _ in 0..iters {
+        black_box(body());
+    }
+    t.elapsed()
+}
+
+/// A case.
+pub fn case<'a>(group: &'static str, side: &'static str, size: Size, run: Runner<'a>) -> Case<'a> {
+    Case { group, side, size, run }
+}
+
+/// Measures every case with criterion, one group per case, in the order given.
+pub fn run_criterion(mut all: Vec<Case<'_>>) {
+    let mut c = criterion();
+    let mut i = 0;
+    while i < all.len() {
+        let group = all[i].group;
+        let mut g = c.benchmark_group(group);
+        match all[i].size {
+            Size::Small => small(&mut g),
+            Size::Big(t) => big(&mut g, t),
+        }
+        while i < all.len() && all[i].group == group {
+            let case = &mut all[i];
+            g.bench_function(case.side, |b| b.iter_custom(|iters| (case.run)(iters)));
+            i += 1;
+        }
+        g.finish();
+    }
+    c.final_summary();
+}
+
+/// The profiling binaries' main: `PROGRAM GROUP SIDE ITERS` runs one side of one case `ITERS`
+/// times (after one untimed iteration) inside [`measured`], and prints the time per iteration.
+pub fn run_profile(all: &mut [Case<'_>]) {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let [group, side, iters] = args.as_slice() else {
+        eprintln!("usage: PROGRAM GROUP SIDE ITERS");
+        std::process::exit(2);
+    };
+    let iters: u64 = iters.parse().expect("ITERS is a number");
+    let Some(case) = all.iter_mut().find(|c| c.group == group && c.side == side) else {
+        eprintln!("no case {group}/{side}");
+        std::process::exit(2);
+    };
+    // One untimed iteration first: lazily made state (interned strings, caches) is not counted.
+    (case.run)(1);
+    let t = measured(&mut case.run, iters);
+    println!(
+        "{group}/{side}: {iters} iterations in {t:?} ({:.1} ns each)",
+        t.as_nanos() as f64 / iters as f64
+    );
+}
+
+/// The measured iterations, in a function of their own for profilers to select
+/// (`valgrind --tool=callgrind --toggle-collect='*common::measured*'`).
+#[inline(never)]
+pub fn measured(run: &mut Runner<'_>, iters: u64) -> Duration {
+    run(iters)
+}
+
+/// A binary of this package beside (or one level above) the running executable: the bins are
+/// built into the profile directory and benches run from its `deps/`.
+pub fn sibling_exe(name: &str) -> Option<std::path::PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    let dir = exe.parent()?;
+    [dir.join(name), dir.parent()?.join(name)].into_iter().find(|p| p.exists())
+}
+
+/// A runner for the start-up case: `cmd` run to its end once per iteration (after one untimed
+/// run that must succeed, so a broken child fails loudly instead of passing for a fast one).
+pub fn startup_runner<'a>(cmd: Command) -> Runner<'a> {
+    let mut checked = false;
+    Box::new(move |iters| {
+        let make = || {
+            let mut c = Command::new(cmd.get_program());
+            c.args(cmd.get_args());
+            c
+        };
+        check_child_once(&mut checked, make);
+        time_children(iters, make)
+    })
+}

@@ -1,0 +1,197 @@
+//! The PyO3 side of every case, as runners shared by the criterion bench (`benches/pyo3.rs`)
+//! and the profiling binary (`src/bin/profile_pyo3.rs`): PyO3 0.30 embedding Python 3.11 as
+//! its guide recommends (`Python::initialize` / `attach`, `Bound`, `extract`, `IntoPyObject`,
+//! `intern!`, `PyCFunction::new_closure`, rust-numpy's `PyReadonlyArray` and
+//! `pyo3::buffer::PyBuffer`).
+//!
+//! A process of its own: this package is built for the full 3.11 API with libpython linked
+//! (`PYO3_CONFIG_FILE`, written by `cargo xtask bench`), which the floor and ours sides, built
+//! for the stable ABI with libpython loaded at run time, cannot share a build with.
+
+#[path = "../../common/mod.rs"]
+pub mod common;
+
+use std::collections::HashMap;
+use std::ffi::CString;
+use std::process::Command;
+use std::time::Duration;
+
+pub use common::{Case, Runner, Size};
+use common::{case, timed};
+use numpy::PyReadonlyArray1;
+use pyo3::intern;
+use pyo3::prelude::*;
+use pyo3::types::{IntoPyDict, PyCFunction, PyDict, PyList, PyTuple};
+
+/// The Python objects every case works on (made by `common::SETUP`).
+pub struct Fixtures {
+    pub f: Py<PyAny>,
+    pub obj: Py<PyAny>,
+    pub lst: Py<PyAny>,
+    pub dct: Py<PyAny>,
+    pub big_str: Py<PyAny>,
+    pub arr_1e3: Py<PyAny>,
+    pub arr_1e7: Py<PyAny>,
+    pub drive: Py<PyAny>,
+}
+
+/// Starts Python (PyO3's way) and runs the setup code.
+pub fn fixtures() -> Fixtures {
+    Python::initialize();
+    Python::attach(|py| {
+        let globals = PyDict::new(py);
+        let code = CString::new(common::SETUP).expect("no NUL in the setup code");
+        if let Err(e) = py.run(&code, Some(&globals), None) {
+            e.display(py);
+            panic!("the setup code failed");
+        }
+        let get = |n: &str| {
+            globals
+                .get_item(n)
+                .expect("reading a global failed")
+                .unwrap_or_else(|| panic!("setup defines no {n}"))
+                .unbind()
+        };
+        Fixtures {
+            f: get("f"),
+            obj: get("obj"),
+            lst: get("lst"),
+            dct: get("dct"),
+            big_str: get("big_str"),
+            arr_1e3: get("arr_1e3"),
+            arr_1e7: get("arr_1e7"),
+            drive: get("drive"),
+        }
+    })
+}
+
+/// A runner for a GIL-held case: `Python::attach` around the timed loop.
+fn pyo3<'a, R>(mut body: impl FnMut(Python<'_>) -> PyResult<R> + 'a) -> Runner<'a> {
+    Box::new(move |iters| Python::attach(|py| timed(iters, || body(py).unwrap())))
+}
+
+/// Every case's PyO3 side, in report order.
+pub fn cases(fx: &Fixtures) -> Vec<Case<'_>> {
+    use Size::{Big, Small};
+    let secs = Duration::from_secs;
+    let mut v = Vec::new();
+
+    v.push(case(
+        "call3",
+        "pyo3",
+        Small,
+        pyo3(|py| fx.f.bind(py).call1((1, 2, 3))?.extract::<i64>()),
+    ));
+    v.push(case(
+        "call3_nogil",
+        "pyo3",
+        Small,
+        Box::new(|iters| {
+            timed(iters, || {
+                Python::attach(|py| fx.f.bind(py).call1((1, 2, 3))?.extract::<i64>()).unwrap()
+            })
+        }),
+    ));
+    v.push(case(
+        "call_attr_kw",
+        "pyo3",
+        Small,
+        pyo3(|py| {
+            let kwargs = [("b", 2)].into_py_dict(py)?;
+            fx.obj.bind(py).call_method(intern!(py, "m"), (1,), Some(&kwargs))?.extract::<i64>()
+        }),
+    ));
+    v.push(case(
+        "getattr",
+        "pyo3",
+        Small,
+        pyo3(|py| fx.obj.bind(py).getattr(intern!(py, "x")).map(drop)),
+    ));
+
+    v.push(case(
+        "list_to_vec_1e6",
+        "pyo3",
+        Big(secs(2)),
+        pyo3(|py| fx.lst.bind(py).extract::<Vec<i64>>()),
+    ));
+    let ints: &'static [i64] = Box::leak((0..common::LIST_LEN as i64).collect::<Box<[i64]>>());
+    v.push(case(
+        "vec_to_list_1e6",
+        "pyo3",
+        Big(secs(2)),
+        pyo3(move |py| PyList::new(py, ints).map(drop)),
+    ));
+    v.push(case(
+        "dict_to_hashmap_1e5",
+        "pyo3",
+        Big(secs(2)),
+        pyo3(|py| fx.dct.bind(py).extract::<HashMap<String, i64>>()),
+    ));
+    let map: &'static HashMap<String, i64> =
+        Box::leak(Box::new((0..common::DICT_LEN as i64).map(|i| (format!("k{i}"), i)).collect()));
+    v.push(case(
+        "hashmap_to_dict_1e5",
+        "pyo3",
+        Big(secs(2)),
+        pyo3(move |py| map.into_pyobject(py).map(drop)),
+    ));
+
+    let func = Python::attach(|py| {
+        PyCFunction::new_closure(
+            py,
+            None,
+            None,
+            |args: &Bound<'_, PyTuple>, _kwargs: Option<&Bound<'_, PyDict>>| {
+                args.get_item(0)?.extract::<i64>()
+            },
+        )
+        .map(Bound::unbind)
+        .expect("making the closure")
+    });
+    v.push(case(
+        "closure_loop_1e6",
+        "pyo3",
+        Big(secs(3)),
+        pyo3(move |py| fx.drive.bind(py).call1((&func, common::CALLS)).map(drop)),
+    ));
+
+    for (group, arr) in [("numpy_view_1e3", &fx.arr_1e3), ("numpy_view_1e7", &fx.arr_1e7)] {
+        // rust-numpy, what PyO3 users view numpy arrays with.
+        v.push(case(
+            group,
+            "pyo3",
+            Small,
+            pyo3(move |py| {
+                let a: PyReadonlyArray1<'_, f64> = arr.bind(py).extract()?;
+                let s = a.as_slice().map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
+                Ok((s[0], s.len()))
+            }),
+        ));
+        // PyO3's own buffer-protocol view.
+        v.push(case(
+            group,
+            "pyo3_buffer",
+            Small,
+            pyo3(move |py| {
+                let b = pyo3::buffer::PyBuffer::<f64>::get(arr.bind(py))?;
+                let s = b.as_slice_ptr().expect("C-contiguous");
+                // SAFETY: the buffer holds C-contiguous f64s (checked by `get` and
+                // `as_slice_ptr`), alive while `b` is; no Python code runs meanwhile.
+                let s = unsafe { s.as_ref() };
+                Ok((s[0], s.len()))
+            }),
+        ));
+    }
+
+    v.push(case(
+        "str_1mb_to_string",
+        "pyo3",
+        Small,
+        pyo3(|py| fx.big_str.bind(py).extract::<String>()),
+    ));
+
+    if let Some(exe) = common::sibling_exe("startup-pyo3") {
+        v.push(case("startup_import_numpy", "pyo3", Big(secs(4)), common::startup_runner(Command::new(exe))));
+    }
+    v
+}

@@ -1,0 +1,994 @@
+//! `cargo xtask bench`: the benchmarks against the C floor and PyO3, and the sub-interpreter
+//! parallelism benchmark, in one run; writes `target/bench/summary.json` and
+//! `docs/benchmarks.md`.
+//!
+//! The bench crates live in `benches/`, a workspace of its own (see its `Cargo.toml`):
+//!
+//! 1. floor and ours (`libpython-benches`, bench `floor_ours`): one process, the test venv's
+//!    Python 3.11 loaded at run time;
+//! 2. PyO3 (`libpython-benches-pyo3`, bench `pyo3`): one process, PyO3 linked to the same
+//!    `libpython3.11.so.1.0` through a PyO3 config file written here;
+//! 3. sub-interpreters (`libpython-benches`, bench `subinterp`): once per Python 3.12+ found.
+//!
+//! Every criterion result goes to `target/bench/criterion`; the summary reads each
+//! `new/estimates.json` (the median's point estimate) and `new/benchmark.json` (its ids).
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::json::Json;
+use crate::util;
+
+const USAGE: &str =
+    "usage: cargo xtask bench [--report-only] [--skip-pyo3] [--skip-subinterp] [FILTER]
+  Runs every benchmark (floor, libpython, PyO3; sub-interpreters on 3.12 and 3.13) and writes
+  target/bench/summary.json and docs/benchmarks.md.
+  --python EXE     benchmark this Python 3.11+ (with numpy) instead of the test venv
+  --callgrind      instead of timing, count instructions per iteration of every case and side
+                   under valgrind (repeatable whatever the machine's load; about 10 minutes):
+                   target/bench/callgrind.json, and a table in the doc
+  --report-only    only rewrite the summary and the doc from the last results
+  --skip-pyo3      do not build or run the PyO3 side
+  --skip-subinterp do not run the sub-interpreter benchmark
+  FILTER           a criterion filter (regular expression on `case/side`); the results of
+                   earlier runs are kept for the other cases";
+
+/// One row of the summary: a case and which side measured what.
+struct Case {
+    /// The criterion group.
+    group: &'static str,
+    /// The case's name in the summary.
+    name: &'static str,
+    /// Which criterion function is "ours" and which is "pyo3" in this row.
+    ours: &'static str,
+    pyo3: &'static str,
+    gil_held: bool,
+    /// What one iteration does, for the doc.
+    what: &'static str,
+}
+
+const CASES: &[Case] = &[
+    Case {
+        group: "call3",
+        name: "call3",
+        ours: "ours",
+        pyo3: "pyo3",
+        gil_held: true,
+        what: "`f(1, 2, 3)` on `def f(a, b, c): return a`, result read as `i64`",
+    },
+    Case {
+        group: "call3_nogil",
+        name: "call3_nogil",
+        ours: "ours",
+        pyo3: "pyo3",
+        gil_held: false,
+        what: "the same from a thread that does not hold the GIL: each call takes and releases it",
+    },
+    Case {
+        group: "call_attr_kw",
+        name: "call_attr_kw",
+        ours: "ours",
+        pyo3: "pyo3",
+        gil_held: true,
+        what: "`obj.m(1, b=2)`, result read as `i64`",
+    },
+    Case {
+        group: "getattr",
+        name: "getattr",
+        ours: "ours",
+        pyo3: "pyo3",
+        gil_held: true,
+        what: "`obj.x` (an instance attribute)",
+    },
+    Case {
+        group: "list_to_vec_1e6",
+        name: "list_to_vec_1e6",
+        ours: "ours",
+        pyo3: "pyo3",
+        gil_held: true,
+        what: "a `list` of 1,000,000 ints to `Vec<i64>`",
+    },
+    Case {
+        group: "vec_to_list_1e6",
+        name: "vec_to_list_1e6",
+        ours: "ours",
+        pyo3: "pyo3",
+        gil_held: true,
+        what: "a `Vec<i64>` of 1,000,000 to a `list` (and its release)",
+    },
+    Case {
+        group: "dict_to_hashmap_1e5",
+        name: "dict_to_hashmap_1e5",
+        ours: "ours",
+        pyo3: "pyo3",
+        gil_held: true,
+        what: "a `dict` of 100,000 `str` to `int` to `HashMap<String, i64>`",
+    },
+    Case {
+        group: "hashmap_to_dict_1e5",
+        name: "hashmap_to_dict_1e5",
+        ours: "ours",
+        pyo3: "pyo3",
+        gil_held: true,
+        what: "that `HashMap` back to a `dict` (and its release)",
+    },
+    Case {
+        group: "closure_loop_1e6",
+        name: "closure_loop_1e6",
+        ours: "ours",
+        pyo3: "pyo3",
+        gil_held: true,
+        what: "a Rust function (`int` in, `int` out) called 1,000,000 times from a Python `for` loop",
+    },
+    Case {
+        group: "numpy_view_1e3",
+        name: "numpy_view_1e3",
+        ours: "ours",
+        pyo3: "pyo3",
+        gil_held: true,
+        what: "a zero-copy view of a float64 numpy array of 1e3: first element and length, view released (PyO3: rust-numpy)",
+    },
+    Case {
+        group: "numpy_view_1e3",
+        name: "numpy_view_1e3 (pyo3::buffer)",
+        ours: "ours",
+        pyo3: "pyo3_buffer",
+        gil_held: true,
+        what: "the same, PyO3 side through `pyo3::buffer::PyBuffer<f64>`",
+    },
+    Case {
+        group: "numpy_view_1e7",
+        name: "numpy_view_1e7",
+        ours: "ours",
+        pyo3: "pyo3",
+        gil_held: true,
+        what: "the same on 1e7 elements (PyO3: rust-numpy)",
+    },
+    Case {
+        group: "numpy_view_1e7",
+        name: "numpy_view_1e7 (pyo3::buffer)",
+        ours: "ours",
+        pyo3: "pyo3_buffer",
+        gil_held: true,
+        what: "the same, PyO3 side through `pyo3::buffer::PyBuffer<f64>`",
+    },
+    Case {
+        group: "str_1mb_to_string",
+        name: "str_1mb_to_string",
+        ours: "ours",
+        pyo3: "pyo3",
+        gil_held: true,
+        what: "a 1 MB (ASCII) `str` to `String`",
+    },
+    Case {
+        group: "startup_import_numpy",
+        name: "startup_import_numpy",
+        ours: "ours",
+        pyo3: "pyo3",
+        gil_held: false,
+        what: "a fresh process: start Python, `import numpy`, exit (ours: `libpython::initialize()` with discovery from `LIBPYTHON_PYTHON`)",
+    },
+    Case {
+        group: "startup_import_numpy",
+        name: "startup_import_numpy (explicit library)",
+        ours: "ours_explicit",
+        pyo3: "pyo3",
+        gil_held: false,
+        what: "the same, ours told the library and program name (`Builder::library(..).program_name(..)`: no discovery)",
+    },
+];
+
+/// Sub-interpreter versions measured.
+const SUBINTERP_MINORS: &[u32] = &[12, 13];
+
+pub fn run(rest: &[String]) -> Result<(), String> {
+    let mut report_only = false;
+    let mut callgrind = false;
+    let mut skip_pyo3 = false;
+    let mut skip_subinterp = false;
+    let mut filter: Option<String> = None;
+    let mut python: Option<PathBuf> = None;
+    let mut args = rest.iter();
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--python" => python = Some(args.next().ok_or("--python needs a path")?.into()),
+            "--report-only" => report_only = true,
+            "--callgrind" => callgrind = true,
+            "--skip-pyo3" => skip_pyo3 = true,
+            "--skip-subinterp" => skip_subinterp = true,
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                return Ok(());
+            }
+            f if !f.starts_with('-') && filter.is_none() => filter = Some(f.to_owned()),
+            other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
+        }
+    }
+
+    let root = util::workspace_root();
+    let out = root.join("target/bench");
+    let criterion_dir = out.join("criterion");
+    let info_file = out.join("python.txt");
+    let info = if report_only {
+        // The Python the last run measured.
+        let text = std::fs::read_to_string(&info_file)
+            .map_err(|e| format!("{}: {e} (run `cargo xtask bench` first)", info_file.display()))?;
+        PythonInfo::parse(&text).ok_or_else(|| format!("{}: unreadable", info_file.display()))?
+    } else {
+        let exe = match python {
+            Some(p) => p,
+            None => util::ensure_venv(&util::base_python()?, "test", crate::TEST_PACKAGES)?.python,
+        };
+        let info = PythonInfo::query(&exe)?;
+        if info.minor < 11 {
+            return Err(format!(
+                "the benchmarks need Python 3.11+ (the floor calls PyObject_Vectorcall, exported from 3.11 on); {} is {}",
+                exe.display(),
+                info.version
+            ));
+        }
+        info
+    };
+
+    if !report_only {
+        std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
+        std::fs::write(&info_file, info.to_text()).map_err(|e| format!("{}: {e}", info_file.display()))?;
+        let started = std::time::Instant::now();
+        if filter.is_none() {
+            // A full run starts clean, so a case that is gone does not linger in the summary.
+            let _ = std::fs::remove_dir_all(&criterion_dir);
+        }
+        let config = out.join("pyo3-config.txt");
+        // Rewritten only when it changes: PyO3's build script reruns when the file does.
+        if std::fs::read_to_string(&config).ok().as_deref() != Some(info.pyo3_config().as_str()) {
+            std::fs::write(&config, info.pyo3_config()).map_err(|e| format!("{}: {e}", config.display()))?;
+        }
+
+        // Build first (each side in its own target directory), then run the executables.
+        util::step("building the bench binaries (benches/)");
+        let mut build = build_cmd(&root, "ours", "libpython-benches", &["floor_ours", "subinterp"]);
+        let ours = bench_executables(&mut build)?;
+        let pyo3 = if skip_pyo3 {
+            BTreeMap::new()
+        } else {
+            let mut build = build_cmd(&root, "pyo3", "libpython-benches-pyo3", &["pyo3"]);
+            build.env("PYO3_CONFIG_FILE", &config);
+            bench_executables(&mut build)?
+        };
+        let exe = |map: &BTreeMap<String, PathBuf>, name: &str| {
+            map.get(name).cloned().ok_or_else(|| format!("cargo built no bench executable named {name}"))
+        };
+        let floor_ours = exe(&ours, "floor_ours")?;
+        let pyo3_exe = if skip_pyo3 { None } else { Some(exe(&pyo3, "pyo3")?) };
+
+        if callgrind {
+            let profile_ours = root.join("target/bench-build/ours/release/profile");
+            let profile_pyo3 = (!skip_pyo3).then(|| root.join("target/bench-build/pyo3/release/profile-pyo3"));
+            run_callgrind(&out, &info, &profile_ours, profile_pyo3.as_deref(), filter.as_deref())?;
+        } else {
+            // floor and ours in one process, PyO3 in another (PyO3 finds the venv's packages through
+            // PYTHONPATH; the floor and ours get the same variable, and find them through the program
+            // name as well). A full run alternates the two processes case by case, so a change in
+            // the machine's load between the start and the end of the run does not favour a side.
+            let run_side = |exe: &Path, filter: &str, pyo3_side: bool| -> Result<(), String> {
+                let mut cmd = Command::new(exe);
+                cmd.args(["--bench", filter]).env("CRITERION_HOME", &criterion_dir).env("PYTHONPATH", &info.purelib);
+                if pyo3_side {
+                    cmd.env_remove("LIBPYTHON_PYTHON");
+                } else {
+                    cmd.env("LIBPYTHON_PYTHON", &info.executable);
+                }
+                util::run(&mut cmd)
+            };
+            let filters: Vec<String> = match &filter {
+                Some(f) => vec![f.clone()],
+                None => {
+                    let mut groups: Vec<&str> = CASES.iter().map(|c| c.group).collect();
+                    groups.dedup();
+                    groups.iter().map(|g| format!("^{g}/")).collect()
+                }
+            };
+            for f in &filters {
+                util::step(&format!("floor and libpython: {f} ({} {})", info.executable.display(), info.version));
+                run_side(&floor_ours, f, false)?;
+                if let Some(p) = &pyo3_exe {
+                    util::step(&format!("PyO3: {f} (linked to {})", info.library().display()));
+                    run_side(p, f, true)?;
+                }
+            }
+
+            if !skip_subinterp {
+                let subinterp = exe(&ours, "subinterp")?;
+                for &minor in SUBINTERP_MINORS {
+                    let Some(python) = find_python(minor) else {
+                        util::step(&format!("sub-interpreters: no Python 3.{minor} found (pyenv or python3.{minor} on PATH): skipped"));
+                        continue;
+                    };
+                    util::step(&format!("sub-interpreters on {}", python.display()));
+                    let mut cmd = Command::new(&subinterp);
+                    cmd.arg("--bench")
+                        .args(filter.iter())
+                        .env("CRITERION_HOME", &criterion_dir)
+                        .env("LIBPYTHON_PYTHON", &python)
+                        .env_remove("PYTHONPATH")
+                        .env_remove("VIRTUAL_ENV");
+                    util::run(&mut cmd)?;
+                }
+            }
+        }
+        util::step(&format!("benchmarks ran in {}", util::fmt_duration(started.elapsed())));
+    }
+
+    let results = read_results(&criterion_dir)?;
+    let counts = read_callgrind(&out.join("callgrind.json"))?;
+    if results.is_empty() && counts.is_empty() {
+        return Err(format!("no results under {}: run `cargo xtask bench` first", out.display()));
+    }
+    let rows = summarize(&results);
+    let summary = out.join("summary.json");
+    if !rows.is_empty() {
+        std::fs::write(&summary, summary_json(&rows)).map_err(|e| format!("{}: {e}", summary.display()))?;
+    }
+    let doc = root.join("docs/benchmarks.md");
+    std::fs::write(&doc, markdown(&rows, &results, &counts, &info)).map_err(|e| format!("{}: {e}", doc.display()))?;
+    print_table(&rows, &results);
+    util::step(&format!(
+        "wrote {} and {}",
+        summary.display(),
+        doc.display()
+    ));
+    Ok(())
+}
+
+/// `cargo bench --no-run` of bench targets of the bench workspace, in the side's own target
+/// directory (each side's `pyo3-ffi` is built differently), with JSON messages.
+fn build_cmd(root: &Path, side: &str, package: &str, benches: &[&str]) -> Command {
+    let mut cmd = util::cargo();
+    cmd.args(["bench", "--no-run", "--message-format=json-render-diagnostics", "--manifest-path"])
+        .arg(root.join("benches/Cargo.toml"))
+        .args(["--package", package, "--target-dir"])
+        .arg(root.join("target/bench-build").join(side));
+    for b in benches {
+        cmd.args(["--bench", b]);
+    }
+    cmd
+}
+
+/// Runs a `build_cmd` and returns its bench executables by target name.
+fn bench_executables(cmd: &mut Command) -> Result<BTreeMap<String, PathBuf>, String> {
+    cmd.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::inherit());
+    let out = cmd.output().map_err(|e| format!("cannot run {cmd:?}: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("building the benchmarks failed: {}", out.status));
+    }
+    let mut found = BTreeMap::new();
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let Ok(msg) = Json::parse(line) else { continue };
+        let is_bench = msg.get("target").get("kind").as_array().iter().any(|k| k.as_str() == Some("bench"));
+        if let (Some("compiler-artifact"), true, Some(name), Some(exe)) = (
+            msg.get("reason").as_str(),
+            is_bench,
+            msg.get("target").get("name").as_str(),
+            msg.get("executable").as_str(),
+        ) {
+            found.insert(name.to_owned(), PathBuf::from(exe));
+        }
+    }
+    Ok(found)
+}
+
+/// What the benchmarks need to know about the venv's Python.
+struct PythonInfo {
+    executable: PathBuf,
+    version: String,
+    minor: u32,
+    libdir: String,
+    soname: String,
+    purelib: String,
+    full_version: String,
+}
+
+impl PythonInfo {
+    fn query(python: &Path) -> Result<PythonInfo, String> {
+        let out = util::python_output(
+            python,
+            "import sys, sysconfig\n\
+             print('%d.%d' % sys.version_info[:2])\n\
+             print(sysconfig.get_config_var('LIBDIR'))\n\
+             print(sysconfig.get_config_var('INSTSONAME'))\n\
+             print(sysconfig.get_paths()['purelib'])\n\
+             print(sys.version.replace('\\n', ' '))",
+        )?;
+        PythonInfo::parse(&format!("{}\n{out}", python.display()))
+            .ok_or_else(|| format!("unexpected answer from {}: {out:?}", python.display()))
+    }
+
+    /// Reads what [`to_text`](Self::to_text) wrote: the executable, then the query's lines.
+    fn parse(text: &str) -> Option<PythonInfo> {
+        let l: Vec<&str> = text.lines().collect();
+        let [executable, version, libdir, soname, purelib, full_version] = l.as_slice() else {
+            return None;
+        };
+        Some(PythonInfo {
+            executable: PathBuf::from(executable),
+            version: (*version).to_owned(),
+            minor: version.split('.').nth(1)?.parse().ok()?,
+            libdir: (*libdir).to_owned(),
+            soname: (*soname).to_owned(),
+            purelib: (*purelib).to_owned(),
+            full_version: (*full_version).to_owned(),
+        })
+    }
+
+    /// The record kept beside the results, for `--report-only`.
+    fn to_text(&self) -> String {
+        format!(
+            "{}\n{}\n{}\n{}\n{}\n{}\n",
+            self.executable.display(),
+            self.version,
+            self.libdir,
+            self.soname,
+            self.purelib,
+            self.full_version
+        )
+    }
+
+    fn library(&self) -> PathBuf {
+        Path::new(&self.libdir).join(&self.soname)
+    }
+
+    /// A PyO3 config file for an embedding (linked) build against this Python. The link lines
+    /// are given explicitly: the main workspace's `.cargo/config.toml` sets
+    /// `PYO3_BUILD_EXTENSION_MODULE` for every build under it, which makes PyO3 omit its own.
+    fn pyo3_config(&self) -> String {
+        format!(
+            "implementation=CPython\nversion={v}\nshared=true\nlib_name=python{v}\nlib_dir={d}\nexecutable={e}\npointer_width=64\nbuild_flags=\n\
+             suppress_build_script_link_lines=false\n\
+             extra_build_script_line=cargo:rustc-link-search=native={d}\n\
+             extra_build_script_line=cargo:rustc-link-lib=python{v}\n",
+            v = self.version,
+            d = self.libdir,
+            e = self.executable.display()
+        )
+    }
+}
+
+/// `~/.pyenv/versions/3.X.*` (the newest), else `python3.X` on `PATH`.
+fn find_python(minor: u32) -> Option<PathBuf> {
+    let root = std::env::var_os("PYENV_ROOT")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".pyenv")))?;
+    let prefix = format!("3.{minor}.");
+    let mut found: Vec<(u32, PathBuf)> = std::fs::read_dir(root.join("versions"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().into_string().ok()?;
+            let micro = name.strip_prefix(&prefix)?.parse().ok()?;
+            let exe = e.path().join("bin/python3");
+            exe.exists().then_some((micro, exe))
+        })
+        .collect();
+    found.sort();
+    if let Some((_, exe)) = found.pop() {
+        return Some(exe);
+    }
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|d| d.join(format!("python3.{minor}")))
+        .find(|p| p.is_file())
+}
+
+/// One criterion result: the median's point estimate (less moved by outliers from other work on
+/// the machine than the mean).
+#[derive(Debug, Clone, Copy)]
+struct Estimate {
+    median_ns: f64,
+}
+
+/// Results by (group, function).
+type Results = BTreeMap<(String, String), Estimate>;
+
+fn read_results(dir: &Path) -> Result<Results, String> {
+    let mut out = Results::new();
+    let Ok(groups) = std::fs::read_dir(dir) else {
+        return Ok(out);
+    };
+    for g in groups.flatten() {
+        let Ok(functions) = std::fs::read_dir(g.path()) else {
+            continue;
+        };
+        for f in functions.flatten() {
+            let new = f.path().join("new");
+            let (Ok(bench), Ok(est)) = (
+                std::fs::read_to_string(new.join("benchmark.json")),
+                std::fs::read_to_string(new.join("estimates.json")),
+            ) else {
+                continue;
+            };
+            let bench = Json::parse(&bench)
+                .map_err(|e| format!("{}: {e}", new.join("benchmark.json").display()))?;
+            let est = Json::parse(&est)
+                .map_err(|e| format!("{}: {e}", new.join("estimates.json").display()))?;
+            let (Some(group), Some(function)) = (
+                bench.get("group_id").as_str(),
+                bench.get("function_id").as_str(),
+            ) else {
+                continue;
+            };
+            let point = |k: &str| match est.get(k).get("point_estimate") {
+                Json::Num(n) => Some(*n),
+                _ => None,
+            };
+            if let Some(median_ns) = point("median") {
+                out.insert(
+                    (group.to_owned(), function.to_owned()),
+                    Estimate { median_ns },
+                );
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// One summary row.
+struct Row {
+    case: &'static Case,
+    ours: Option<f64>,
+    floor: Option<f64>,
+    pyo3: Option<f64>,
+}
+
+impl Row {
+    fn ours_floor(&self) -> Option<f64> {
+        Some(self.ours? / self.floor?)
+    }
+
+    fn ours_pyo3(&self) -> Option<f64> {
+        Some(self.ours? / self.pyo3?)
+    }
+
+    /// The goals: ours/floor <= 1.10 where the GIL is held, ours <= PyO3 everywhere.
+    fn goals(&self) -> (Option<bool>, Option<bool>) {
+        let floor = if self.case.gil_held {
+            self.ours_floor().map(|r| r <= 1.10)
+        } else {
+            None
+        };
+        (floor, self.ours_pyo3().map(|r| r <= 1.0))
+    }
+}
+
+fn summarize(results: &Results) -> Vec<Row> {
+    let get = |g: &str, f: &str| {
+        results
+            .get(&(g.to_owned(), f.to_owned()))
+            .map(|e| e.median_ns)
+    };
+    CASES
+        .iter()
+        .map(|c| Row {
+            case: c,
+            ours: get(c.group, c.ours),
+            floor: get(c.group, "floor"),
+            pyo3: get(c.group, c.pyo3),
+        })
+        .filter(|r| r.ours.is_some() || r.floor.is_some() || r.pyo3.is_some())
+        .collect()
+}
+
+fn num(v: Option<f64>) -> String {
+    v.map_or_else(|| "null".to_owned(), |n| format!("{n:.1}"))
+}
+
+fn summary_json(rows: &[Row]) -> String {
+    let mut s = String::from("[\n");
+    for (i, r) in rows.iter().enumerate() {
+        let _ = write!(
+            s,
+            "  {{\"case\": \"{}\", \"ours_ns\": {}, \"floor_ns\": {}, \"pyo3_ns\": {}, \"gil_held\": {}}}",
+            r.case.name,
+            num(r.ours),
+            num(r.floor),
+            num(r.pyo3),
+            r.case.gil_held
+        );
+        s.push_str(if i + 1 < rows.len() { ",\n" } else { "\n" });
+    }
+    s.push_str("]\n");
+    s
+}
+
+/// A duration in nanoseconds, in the unit that reads best.
+fn fmt_ns(v: Option<f64>) -> String {
+    let Some(ns) = v else { return "–".to_owned() };
+    if ns < 1e3 {
+        format!("{ns:.1} ns")
+    } else if ns < 1e6 {
+        format!("{:.2} µs", ns / 1e3)
+    } else if ns < 1e9 {
+        format!("{:.2} ms", ns / 1e6)
+    } else {
+        format!("{:.2} s", ns / 1e9)
+    }
+}
+
+fn fmt_ratio(r: Option<f64>, goal: Option<bool>) -> String {
+    match (r, goal) {
+        (Some(r), Some(true)) => format!("{r:.2} ✓"),
+        (Some(r), Some(false)) => format!("**{r:.2}** ✗"),
+        (Some(r), None) => format!("{r:.2}"),
+        (None, _) => "–".to_owned(),
+    }
+}
+
+/// Sub-interpreter results: (version, sequential, parallel).
+fn subinterp(results: &Results) -> Vec<(String, f64, f64)> {
+    let mut v = Vec::new();
+    for ((g, f), e) in results {
+        if let Some(version) = g.strip_prefix("subinterp_")
+            && f == "sequential"
+            && let Some(p) = results.get(&(g.clone(), "parallel".to_owned()))
+        {
+            v.push((version.to_owned(), e.median_ns, p.median_ns));
+        }
+    }
+    v
+}
+
+fn print_table(rows: &[Row], results: &Results) {
+    println!(
+        "{:<42} {:>12} {:>12} {:>12} {:>10} {:>10}",
+        "case", "floor", "ours", "pyo3", "ours/floor", "ours/pyo3"
+    );
+    for r in rows {
+        let ratio = |x: Option<f64>| x.map_or_else(|| "–".to_owned(), |x| format!("{x:.2}"));
+        println!(
+            "{:<42} {:>12} {:>12} {:>12} {:>10} {:>10}",
+            r.case.name,
+            fmt_ns(r.floor),
+            fmt_ns(r.ours),
+            fmt_ns(r.pyo3),
+            ratio(r.ours_floor()),
+            ratio(r.ours_pyo3())
+        );
+    }
+    for (version, seq, par) in subinterp(results) {
+        println!(
+            "sub-interpreters {version}: sequential {}, parallel {}, speedup {:.2}x",
+            fmt_ns(Some(seq)),
+            fmt_ns(Some(par)),
+            seq / par
+        );
+    }
+}
+
+/// CPU model and core count, from `/proc/cpuinfo`.
+fn machine() -> String {
+    let info = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model = info
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("model name")
+                .and_then(|r| r.split_once(':'))
+                .map(|(_, m)| m.trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".to_owned());
+    let cores = info.lines().filter(|l| l.starts_with("processor")).count();
+    let mem = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|m| {
+            m.lines()
+                .next()
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|k| k.parse::<u64>().ok())
+        })
+        .map(|kb| format!(", {:.0} GiB", kb as f64 / 1024.0 / 1024.0))
+        .unwrap_or_default();
+    format!("{model}, {cores} logical core(s){mem}")
+}
+
+/// Today's date (UTC), `YYYY-MM-DD`.
+fn today() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    // Days since 1970-01-01 to a civil date (H. Hinnant's algorithm).
+    let z = (secs / 86_400) as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+fn command_line(program: &str, args: &[&str]) -> String {
+    Command::new(program)
+        .args(args)
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+fn markdown(rows: &[Row], results: &Results, counts: &Counts, info: &PythonInfo) -> String {
+    let mut s = String::new();
+    let load = std::fs::read_to_string("/proc/loadavg").ok().and_then(|l| l.split_whitespace().next().map(str::to_owned)).unwrap_or_default();
+    let _ = writeln!(s, "# Benchmarks: libpython against the C floor and PyO3\n");
+    let _ = writeln!(s, "Generated by `cargo xtask bench` (do not edit by hand: rerun it).\n");
+    let _ = writeln!(s, "- **Date**: {}", today());
+    let _ = writeln!(s, "- **Machine**: {} (load average {load} when this page was written)", machine());
+    let _ = writeln!(s, "- **Python**: {} ({}, numpy from `{}`)", info.full_version, info.library().display(), info.executable.display());
+    let _ = writeln!(s, "- **Rust**: {}; PyO3 0.30, rust-numpy 0.30, criterion 0.8", command_line("rustc", &["--version"]));
+    let _ = writeln!(s);
+    let _ = writeln!(
+        s,
+        "**floor** is the raw layer (`libpython-ffi`) used as C uses the C API, GIL held by hand; **ours** is the public \
+         `libpython` API as a user writes it; **PyO3** is PyO3 0.30 as its guide recommends. Goals: ours/floor ≤ 1.10 \
+         wherever the GIL is held, ours ≤ PyO3 everywhere (✓ met, ✗ missed).\n"
+    );
+    let _ = writeln!(s, "## Times\n");
+    if rows.is_empty() {
+        let _ = writeln!(s, "Not measured: run `cargo xtask bench`.");
+    } else {
+        let _ = writeln!(s, "Criterion's median per iteration.\n");
+        let _ = writeln!(s, "| case | GIL held | floor | ours | PyO3 | ours/floor | ours/PyO3 |");
+        let _ = writeln!(s, "|---|:-:|--:|--:|--:|--:|--:|");
+        for r in rows {
+            let (gf, gp) = r.goals();
+            let _ = writeln!(
+                s,
+                "| `{}` | {} | {} | {} | {} | {} | {} |",
+                r.case.name,
+                if r.case.gil_held { "yes" } else { "no" },
+                fmt_ns(r.floor),
+                fmt_ns(r.ours),
+                fmt_ns(r.pyo3),
+                fmt_ratio(r.ours_floor(), gf),
+                fmt_ratio(r.ours_pyo3(), gp)
+            );
+        }
+    }
+    let _ = writeln!(s, "\nWhat one iteration does:\n");
+    for c in CASES {
+        let _ = writeln!(s, "- `{}`: {}", c.name, c.what);
+    }
+
+    let _ = writeln!(s, "\n## Sub-interpreters in parallel\n");
+    let _ = writeln!(
+        s,
+        "Two isolated sub-interpreters, each with its own GIL (`Interpreter::new(SubConfig::isolated())`, Python 3.12+), \
+         run the same CPU-bound pure-Python loop (1,000,000 iterations of `s += i * i`) on two threads, each thread bound \
+         to its interpreter for its life (`with_interpreter(..., || run_simple_string(\"work()\"))`), against the same two \
+         loops one after the other. Goal: a speedup of at least 1.8x on 2 cores (which needs both cores free: other work \
+         on the machine lowers it).\n"
+    );
+    let sub = subinterp(results);
+    if sub.is_empty() {
+        let _ = writeln!(s, "Not measured (no Python 3.12+ found, or not run).");
+    } else {
+        let _ = writeln!(s, "| Python | both loops, one after the other | both loops in parallel | speedup |");
+        let _ = writeln!(s, "|---|--:|--:|--:|");
+        for (version, seq, par) in sub {
+            let sp = seq / par;
+            let mark = if sp >= 1.8 { "✓" } else { "✗" };
+            let _ = writeln!(s, "| {version} | {} | {} | {sp:.2}x {mark} |", fmt_ns(Some(seq)), fmt_ns(Some(par)));
+        }
+    }
+
+    callgrind_section(&mut s, counts);
+
+    let _ = writeln!(s, "\n## How it is measured\n");
+    let _ = writeln!(
+        s,
+        "- The bench crates are in `benches/`, a workspace of its own (excluded from the main one) so PyO3 never reaches \
+         the library's builds. Each side of each case is a runner (`benches/ours/src/lib.rs` for floor and ours, \
+         `benches/pyo3/src/lib.rs` for PyO3) that takes the GIL its side needs and then times N iterations \
+         (criterion's `iter_custom`); `benches/common/mod.rs` holds the Python fixtures (the same `SETUP` code for every \
+         side), the sizes and the criterion settings. The same runners are what the profile binaries count.\n\
+         - floor and ours run in one process, against the interpreter `libpython::initialize()` started from \
+         `LIBPYTHON_PYTHON`. The floor takes the GIL with `PyGILState_Ensure`, interns names and builds keyword tuples \
+         once, calls `PyObject_Vectorcall` / `PyObject_VectorcallMethod` straight from the loaded table, and checks \
+         errors as C does.\n\
+         - PyO3 runs in a process of its own, linked to the same `{lib}` (a PyO3 config file written by the xtask, an \
+         rpath to its directory). One process for all three would work at run time (the dynamic loader maps the one \
+         library once; ours starts Python first and PyO3 finds it started), but not at build time: both sides depend on \
+         `pyo3-ffi`, whose features Cargo unifies, so PyO3 would be built for the 3.9 stable ABI `libpython-ffi` asks \
+         for (no vectorcall, function calls for tuple and list access): not how PyO3 embeds Python.\n\
+         - A full run alternates the two processes case by case (floor and ours, then PyO3, then the next case), so a \
+         change in the machine's load during the run does not favour one side.\n\
+         - The start-up case runs a fresh child process per iteration (`startup-floor`, `startup-ours`, \
+         `startup-pyo3`), timed from spawn to exit, with the same environment for all (`PYTHONPATH` names the venv's \
+         `site-packages`, which PyO3 needs to find numpy).\n\
+         - The sub-interpreter case is `benches/ours/benches/subinterp.rs`, run once per Python 3.12+ found (pyenv's \
+         newest `3.12.x` and `3.13.x`, or `python3.12` / `python3.13` on `PATH`).\n\
+         - Times are criterion's medians from `target/bench/criterion/*/*/new/estimates.json`; \
+         `target/bench/summary.json` lists them per case (`null` where a side has no equivalent).",
+        lib = info.library().display()
+    );
+    let _ = writeln!(s, "\n## Reproduce\n");
+    let _ = writeln!(
+        s,
+        "```sh\n\
+         cargo xtask bench                  # everything: builds, then about 10 minutes of measuring\n\
+         cargo xtask bench '^call3/'        # only the cases matching a criterion filter\n\
+         cargo xtask bench --callgrind      # instruction counts instead of times (repeatable under load)\n\
+         cargo xtask bench --report-only    # rewrite summary.json and this page from the last results\n\
+         ```\n\n\
+         It uses the `cargo xtask test` virtual environment (made once from `LIBPYTHON_PYTHON` or `python3`; Python 3.11+ \
+         with numpy), or the interpreter given with `--python`. Times move with the machine's load: compare ratios from \
+         one run, not times across runs or machines, and prefer the instruction counts for small differences. To see \
+         where one side's instructions go: `callgrind_annotate --inclusive=yes target/bench/callgrind/CASE.SIDE.out`."
+    );
+    s
+}
+
+// ---------------------------------------------------------------------------------------------
+// Instruction counts.
+
+/// Instructions per iteration by (group, side), from `--callgrind`.
+type Counts = BTreeMap<(String, String), f64>;
+
+/// Iterations counted per case under callgrind: enough that one iteration's share of the
+/// measured region's edges is negligible, few enough to stay quick.
+fn callgrind_iterations(group: &str) -> Option<u64> {
+    match group {
+        "startup_import_numpy" => None,
+        "list_to_vec_1e6" | "vec_to_list_1e6" | "closure_loop_1e6" => Some(1),
+        "dict_to_hashmap_1e5" | "hashmap_to_dict_1e5" => Some(2),
+        "str_1mb_to_string" => Some(20),
+        _ => Some(2000),
+    }
+}
+
+/// Runs every (case, side) once under `valgrind --tool=callgrind`, collecting only inside the
+/// profile binaries' `measured` function, two at a time; writes `callgrind.json` and keeps each
+/// profile in `callgrind/` for `callgrind_annotate`.
+fn run_callgrind(out: &Path, info: &PythonInfo, ours: &Path, pyo3: Option<&Path>, filter: Option<&str>) -> Result<(), String> {
+    if Command::new("valgrind").arg("--version").output().is_err() {
+        return Err("--callgrind needs valgrind (apt-get install valgrind)".into());
+    }
+    let dir = out.join("callgrind");
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let mut jobs: Vec<(String, String, u64, PathBuf)> = Vec::new();
+    for c in CASES {
+        let Some(iters) = callgrind_iterations(c.group) else { continue };
+        let mut sides = vec![("floor", ours), (c.ours, ours)];
+        if let Some(p) = pyo3 {
+            sides.push((c.pyo3, p));
+        }
+        for (side, exe) in sides {
+            let id = format!("{}/{side}", c.group);
+            if jobs.iter().any(|j| j.0 == c.group && j.1 == side) || filter.is_some_and(|f| !id.contains(f)) {
+                continue;
+            }
+            jobs.push((c.group.to_owned(), side.to_owned(), iters, exe.to_owned()));
+        }
+    }
+    util::step(&format!("counting instructions of {} case sides under callgrind", jobs.len()));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let results = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        for _ in 0..2 {
+            s.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some((group, side, iters, exe)) = jobs.get(i) else { break };
+                    let file = dir.join(format!("{group}.{side}.out"));
+                    let r = Command::new("valgrind")
+                        .arg("--tool=callgrind")
+                        .arg(format!("--callgrind-out-file={}", file.display()))
+                        .arg("--toggle-collect=*common::measured*")
+                        .arg(exe)
+                        .args([group.as_str(), side.as_str(), &iters.to_string()])
+                        .env("LIBPYTHON_PYTHON", &info.executable)
+                        .env("PYTHONPATH", &info.purelib)
+                        .output();
+                    let counted = match r {
+                        Ok(o) if o.status.success() => String::from_utf8_lossy(&o.stderr)
+                            .lines()
+                            .find_map(|l| l.split("Collected :").nth(1).and_then(|n| n.trim().parse::<f64>().ok()))
+                            .ok_or_else(|| format!("{group}/{side}: no count in valgrind's output")),
+                        Ok(o) => Err(format!("{group}/{side} failed: {}\n{}", o.status, String::from_utf8_lossy(&o.stderr))),
+                        Err(e) => Err(format!("cannot run valgrind: {e}")),
+                    };
+                    match &counted {
+                        Ok(n) => eprintln!("    {group}/{side}: {:.1} instructions per iteration", n / *iters as f64),
+                        Err(e) => eprintln!("    {e}"),
+                    }
+                    results.lock().unwrap().push((group.clone(), side.clone(), counted.map(|n| n / *iters as f64)));
+                }
+            });
+        }
+    });
+    let path = out.join("callgrind.json");
+    let mut counts = read_callgrind(&path)?;
+    let mut failed = Vec::new();
+    for (group, side, r) in results.into_inner().unwrap() {
+        match r {
+            Ok(n) => {
+                counts.insert((group, side), n);
+            }
+            Err(e) => failed.push(e),
+        }
+    }
+    let mut json = String::from("[\n");
+    for (i, ((group, side), n)) in counts.iter().enumerate() {
+        let _ = write!(json, "  {{\"case\": \"{group}\", \"side\": \"{side}\", \"instructions\": {n:.1}}}");
+        json.push_str(if i + 1 < counts.len() { ",\n" } else { "\n" });
+    }
+    json.push_str("]\n");
+    std::fs::write(&path, json).map_err(|e| format!("{}: {e}", path.display()))?;
+    if failed.is_empty() { Ok(()) } else { Err(failed.join("\n")) }
+}
+
+fn read_callgrind(path: &Path) -> Result<Counts, String> {
+    let Ok(text) = std::fs::read_to_string(path) else { return Ok(Counts::new()) };
+    let json = Json::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut out = Counts::new();
+    for e in json.as_array() {
+        if let (Some(c), Some(s), Json::Num(n)) = (e.get("case").as_str(), e.get("side").as_str(), e.get("instructions")) {
+            out.insert((c.to_owned(), s.to_owned()), *n);
+        }
+    }
+    Ok(out)
+}
+
+/// An instruction count, readable.
+fn fmt_ir(v: Option<f64>) -> String {
+    match v {
+        None => "–".to_owned(),
+        Some(n) if n >= 1e9 => format!("{:.2} G", n / 1e9),
+        Some(n) if n >= 1e6 => format!("{:.1} M", n / 1e6),
+        Some(n) if n >= 1e4 => format!("{:.1} k", n / 1e3),
+        Some(n) => format!("{n:.0}"),
+    }
+}
+
+/// The instruction-count table of the doc.
+fn callgrind_section(s: &mut String, counts: &Counts) {
+    let _ = writeln!(s, "\n## Instructions per iteration (callgrind)\n");
+    if counts.is_empty() {
+        let _ = writeln!(s, "Not counted: run `cargo xtask bench --callgrind`.");
+        return;
+    }
+    let _ = writeln!(
+        s,
+        "Counted by `cargo xtask bench --callgrind`: each side of each case run by the profile binaries \
+         (`benches/*/src/bin/profile*.rs`) under `valgrind --tool=callgrind`, collecting only the measured iterations. \
+         Unlike times, these counts do not move with the machine's load; they do not see cache misses, page faults or \
+         lock waits, so a case bound by memory (the 1 MB string) or by the GIL hand-off (`call3_nogil`) weighs more in \
+         time than here. The profiles stay in `target/bench/callgrind/` for `callgrind_annotate`.\n"
+    );
+    let _ = writeln!(s, "| case | GIL held | floor | ours | PyO3 | ours/floor | ours/PyO3 |");
+    let _ = writeln!(s, "|---|:-:|--:|--:|--:|--:|--:|");
+    for c in CASES {
+        let get = |side: &str| counts.get(&(c.group.to_owned(), side.to_owned())).copied();
+        let (floor, ours, pyo3) = (get("floor"), get(c.ours), get(c.pyo3));
+        if floor.is_none() && ours.is_none() && pyo3.is_none() {
+            continue;
+        }
+        let row = Row { case: c, ours, floor, pyo3 };
+        let (gf, gp) = row.goals();
+        let _ = writeln!(
+            s,
+            "| `{}` | {} | {} | {} | {} | {} | {} |",
+            c.name,
+            if c.gil_held { "yes" } else { "no" },
+            fmt_ir(floor),
+            fmt_ir(ours),
+            fmt_ir(pyo3),
+            fmt_ratio(row.ours_floor(), gf),
+            fmt_ratio(row.ours_pyo3(), gp)
+        );
+    }
+}
