@@ -476,8 +476,8 @@ pub trait MapLike: Send + Sync + 'static {
 }
 
 macro_rules! map_like {
-    ($t:ident, $($bound:tt)*) => {
-        impl<K, V> MapLike for $t<K, V>
+    ($($t:ident)::+, $($bound:tt)*) => {
+        impl<K, V> MapLike for $($t)::+<K, V>
         where
             K: FromPython + ToPython + Send + Sync + 'static + $($bound)*,
             V: FromPython + ToPython + Send + Sync + Clone + 'static,
@@ -495,54 +495,8 @@ macro_rules! map_like {
 
 map_like!(HashMap, Eq + Hash);
 map_like!(BTreeMap, Ord);
-
-impl<K, V> MapLike for imbl::HashMap<K, V>
-where
-    K: FromPython + ToPython + Send + Sync + Eq + Hash + Clone + 'static,
-    V: FromPython + ToPython + Send + Sync + Clone + 'static,
-{
-    type Key = K;
-    type Value = V;
-    fn map_len(&self) -> usize {
-        self.len()
-    }
-    fn map_get(&self, k: &K) -> Option<&V> {
-        self.get(k)
-    }
-    fn map_insert(&mut self, k: K, v: V) {
-        self.insert(k, v);
-    }
-    fn map_remove(&mut self, k: &K) -> bool {
-        self.remove(k).is_some()
-    }
-    fn map_keys(&self) -> Vec<&K> {
-        self.keys().collect()
-    }
-}
-
-impl<K, V> MapLike for imbl::OrdMap<K, V>
-where
-    K: FromPython + ToPython + Send + Sync + Ord + Clone + 'static,
-    V: FromPython + ToPython + Send + Sync + Clone + 'static,
-{
-    type Key = K;
-    type Value = V;
-    fn map_len(&self) -> usize {
-        self.len()
-    }
-    fn map_get(&self, k: &K) -> Option<&V> {
-        self.get(k)
-    }
-    fn map_insert(&mut self, k: K, v: V) {
-        self.insert(k, v);
-    }
-    fn map_remove(&mut self, k: &K) -> bool {
-        self.remove(k).is_some()
-    }
-    fn map_keys(&self) -> Vec<&K> {
-        self.keys().collect()
-    }
-}
+map_like!(imbl::HashMap, Eq + Hash + Clone);
+map_like!(imbl::OrdMap, Ord + Clone);
 
 /// A Rust map shared with Python as a mapping: `len`, `[]`, `in`, iteration over keys,
 /// `keys()`, `values()`, `items()`, `get()`, so `dict(x)` and `json.dumps(dict(x))` work.
