@@ -27,7 +27,7 @@ const USAGE: &str =
   target/bench/summary.json and docs/benchmarks.md.
   --python EXE     benchmark this Python 3.11+ (with numpy) instead of the test venv
   --callgrind      instead of timing, count instructions per iteration of every case and side
-                   under valgrind (repeatable whatever the machine's load; about 10 minutes):
+                   under valgrind (repeatable whatever the machine's load; about 15 minutes):
                    target/bench/callgrind.json, and a table in the doc
   --report-only    only rewrite the summary and the doc from the last results
   --skip-pyo3      do not build or run the PyO3 side
@@ -238,7 +238,10 @@ pub fn run(rest: &[String]) -> Result<(), String> {
         let started = std::time::Instant::now();
         if filter.is_none() {
             // A full run starts clean, so a case that is gone does not linger in the summary.
-            let _ = std::fs::remove_dir_all(&criterion_dir);
+            let _ = std::fs::remove_dir_all(if callgrind { out.join("callgrind") } else { criterion_dir.clone() });
+            if callgrind {
+                let _ = std::fs::remove_file(out.join("callgrind.json"));
+            }
         }
         let config = out.join("pyo3-config.txt");
         // Rewritten only when it changes: PyO3's build script reruns when the file does.
@@ -333,12 +336,14 @@ pub fn run(rest: &[String]) -> Result<(), String> {
     }
     let doc = root.join("docs/benchmarks.md");
     std::fs::write(&doc, markdown(&rows, &results, &counts, &info)).map_err(|e| format!("{}: {e}", doc.display()))?;
-    print_table(&rows, &results);
-    util::step(&format!(
-        "wrote {} and {}",
-        summary.display(),
-        doc.display()
-    ));
+    if !rows.is_empty() {
+        print_table(&rows, &results);
+        util::step(&format!("wrote {}", summary.display()));
+    }
+    if !counts.is_empty() {
+        print_counts(&counts);
+    }
+    util::step(&format!("wrote {}", doc.display()));
     Ok(())
 }
 
@@ -821,7 +826,7 @@ fn markdown(rows: &[Row], results: &Results, counts: &Counts, info: &PythonInfo)
         "```sh\n\
          cargo xtask bench                  # everything: builds, then about 10 minutes of measuring\n\
          cargo xtask bench '^call3/'        # only the cases matching a criterion filter\n\
-         cargo xtask bench --callgrind      # instruction counts instead of times (repeatable under load)\n\
+         cargo xtask bench --callgrind      # instruction counts instead of times (repeatable under load; ~15 min)\n\
          cargo xtask bench --report-only    # rewrite summary.json and this page from the last results\n\
          ```\n\n\
          It uses the `cargo xtask test` virtual environment (made once from `LIBPYTHON_PYTHON` or `python3`; Python 3.11+ \
@@ -941,6 +946,27 @@ fn read_callgrind(path: &Path) -> Result<Counts, String> {
         }
     }
     Ok(out)
+}
+
+fn print_counts(counts: &Counts) {
+    println!("{:<42} {:>12} {:>12} {:>12} {:>10} {:>10}", "instructions per iteration", "floor", "ours", "pyo3", "ours/floor", "ours/pyo3");
+    for c in CASES {
+        let get = |side: &str| counts.get(&(c.group.to_owned(), side.to_owned())).copied();
+        let (floor, ours, pyo3) = (get("floor"), get(c.ours), get(c.pyo3));
+        if floor.is_none() && ours.is_none() && pyo3.is_none() {
+            continue;
+        }
+        let ratio = |a: Option<f64>, b: Option<f64>| a.zip(b).map_or_else(|| "–".to_owned(), |(a, b)| format!("{:.2}", a / b));
+        println!(
+            "{:<42} {:>12} {:>12} {:>12} {:>10} {:>10}",
+            c.name,
+            fmt_ir(floor),
+            fmt_ir(ours),
+            fmt_ir(pyo3),
+            ratio(ours, floor),
+            ratio(ours, pyo3)
+        );
+    }
 }
 
 /// An instruction count, readable.
