@@ -572,11 +572,13 @@ fn keyboard_interrupt_stops_looping_python_and_host_signal_handlers_still_fire()
         "keyboard_interrupt_stops_looping_python_and_host_signal_handlers_still_fire",
         {
             assert!(!libpython::interp::is_running());
-            // SAFETY: installing a handler that only touches an atomic; no other thread uses
-            // signals in this child process.
+            // SAFETY: installing a handler that only touches an atomic, and leaving SIGINT at
+            // its default (a process started in the background by a shell inherits it
+            // ignored); no other thread uses signals in this child process.
             unsafe {
                 signal(SIGUSR1, host_handler as *const () as usize);
                 signal(SIGTERM, host_handler as *const () as usize);
+                signal(SIGINT, SIG_DFL);
             }
             python();
             // Python started without installing handlers: SIGINT is still the default.
