@@ -630,15 +630,18 @@ fn fmt_ratio(r: Option<f64>, goal: Option<bool>) -> String {
     }
 }
 
-/// Sub-interpreter results: (version, sequential, parallel).
-fn subinterp(results: &Results) -> Vec<(String, f64, f64)> {
+/// Sub-interpreter results: version, sequential, parallel, and the speedup two Rust threads
+/// got at the same time (the machine's available parallelism).
+fn subinterp(results: &Results) -> Vec<(String, f64, f64, Option<f64>)> {
     let mut v = Vec::new();
     for ((g, f), e) in results {
+        let get = |f: &str| results.get(&(g.clone(), f.to_owned())).map(|e| e.median_ns);
         if let Some(version) = g.strip_prefix("subinterp_")
             && f == "sequential"
-            && let Some(p) = results.get(&(g.clone(), "parallel".to_owned()))
+            && let Some(p) = get("parallel")
         {
-            v.push((version.to_owned(), e.median_ns, p.median_ns));
+            let rust = get("rust_threads_sequential").zip(get("rust_threads_parallel")).map(|(s, p)| s / p);
+            v.push((version.to_owned(), e.median_ns, p, rust));
         }
     }
     v
@@ -661,7 +664,7 @@ fn print_table(rows: &[Row], results: &Results) {
             ratio(r.ours_pyo3())
         );
     }
-    for (version, seq, par) in subinterp(results) {
+    for (version, seq, par, _) in subinterp(results) {
         println!(
             "sub-interpreters {version}: sequential {}, parallel {}, speedup {:.2}x",
             fmt_ns(Some(seq)),
@@ -781,13 +784,22 @@ fn markdown(rows: &[Row], results: &Results, counts: &Counts, info: &PythonInfo)
     if sub.is_empty() {
         let _ = writeln!(s, "Not measured (no Python 3.12+ found, or not run).");
     } else {
-        let _ = writeln!(s, "| Python | both loops, one after the other | both loops in parallel | speedup |");
-        let _ = writeln!(s, "|---|--:|--:|--:|");
-        for (version, seq, par) in sub {
+        let _ = writeln!(
+            s,
+            "| Python | both loops, one after the other | both loops in parallel | speedup | two Rust threads, same work (the machine's parallelism then) |"
+        );
+        let _ = writeln!(s, "|---|--:|--:|--:|--:|");
+        for (version, seq, par, rust) in sub {
             let sp = seq / par;
             let mark = if sp >= 1.8 { "✓" } else { "✗" };
-            let _ = writeln!(s, "| {version} | {} | {} | {sp:.2}x {mark} |", fmt_ns(Some(seq)), fmt_ns(Some(par)));
+            let rust = rust.map_or_else(|| "–".to_owned(), |r| format!("{r:.2}x"));
+            let _ = writeln!(s, "| {version} | {} | {} | {sp:.2}x {mark} | {rust} |", fmt_ns(Some(seq)), fmt_ns(Some(par)));
         }
+        let _ = writeln!(
+            s,
+            "\nWhen the machine gives two threads less than 2x (other work on its cores), the interpreters cannot get it \
+             either: compare the speedup with the last column."
+        );
     }
 
     callgrind_section(&mut s, counts);

@@ -4,7 +4,10 @@
 //! cores the goal is at least 1.8x.
 //!
 //! One Python per process: `cargo xtask bench` runs this once per version with
-//! `LIBPYTHON_PYTHON` naming it. The criterion group is `subinterp_3.X`.
+//! `LIBPYTHON_PYTHON` naming it. The criterion group is `subinterp_3.X`, with `sequential` and
+//! `parallel` for the interpreters and `rust_threads_sequential` / `rust_threads_parallel` for
+//! two Rust threads doing work of the same length: the parallelism the machine gave at the time
+//! (a machine busy with other work cannot show 2x for either).
 
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::thread::JoinHandle;
@@ -32,9 +35,7 @@ struct Worker {
 
 impl Worker {
     fn new(interp: Interpreter) -> Worker {
-        let (jobs, job_rx) = channel::<()>();
-        let (done_tx, done) = channel::<()>();
-        let thread = std::thread::spawn(move || {
+        Worker::spawn(move |job_rx, done_tx| {
             libpython::with_interpreter(&interp, || {
                 libpython::run_simple_string(WORK).expect("defining work() failed");
                 for () in job_rx {
@@ -43,12 +44,29 @@ impl Worker {
                 }
             })
             .expect("the sub-interpreter is gone");
-        });
-        Worker {
-            jobs: Some(jobs),
-            done,
-            thread: Some(thread),
-        }
+        })
+    }
+
+    /// A worker running a pure-Rust loop of `spins` steps: what the machine gives two threads
+    /// at the moment (other work on it takes cores away from both measurements alike).
+    fn rust(spins: u64) -> Worker {
+        Worker::spawn(move |job_rx, done_tx| {
+            for () in job_rx {
+                let mut x = 0u64;
+                for i in 0..spins {
+                    x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(i));
+                }
+                std::hint::black_box(x);
+                done_tx.send(()).expect("the bench is gone");
+            }
+        })
+    }
+
+    fn spawn(body: impl FnOnce(Receiver<()>, Sender<()>) + Send + 'static) -> Worker {
+        let (jobs, job_rx) = channel::<()>();
+        let (done_tx, done) = channel::<()>();
+        let thread = std::thread::spawn(move || body(job_rx, done_tx));
+        Worker { jobs: Some(jobs), done, thread: Some(thread) }
     }
 
     fn start(&self) {
@@ -93,33 +111,50 @@ fn main() {
         .sample_size(10)
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(4));
-    g.bench_function("sequential", |bch| {
-        bch.iter_custom(|iters| {
-            let t = Instant::now();
-            for _ in 0..iters {
-                wa.start();
-                wa.wait();
-                wb.start();
-                wb.wait();
-            }
-            t.elapsed()
-        })
-    });
-    g.bench_function("parallel", |bch| {
-        bch.iter_custom(|iters| {
-            let t = Instant::now();
-            for _ in 0..iters {
-                wa.start();
-                wb.start();
-                wa.wait();
-                wb.wait();
-            }
-            t.elapsed()
-        })
-    });
+    // The same pair of measurements for two Rust threads doing work of the same length as one
+    // Python loop, so the report can tell the interpreters' parallelism from the machine's.
+    let (ra, rb) = {
+        const PROBE: u64 = 10_000_000;
+        let probe = Worker::rust(PROBE);
+        let t = Instant::now();
+        probe.start();
+        probe.wait();
+        let per_spin = t.elapsed().as_secs_f64() / PROBE as f64;
+        let t = Instant::now();
+        wa.start();
+        wa.wait();
+        let spins = (t.elapsed().as_secs_f64() / per_spin) as u64;
+        (Worker::rust(spins), Worker::rust(spins))
+    };
+    for (kind, (x, y)) in [("", (&wa, &wb)), ("rust_threads_", (&ra, &rb))] {
+        g.bench_function(format!("{kind}sequential"), |bch| {
+            bch.iter_custom(|iters| {
+                let t = Instant::now();
+                for _ in 0..iters {
+                    x.start();
+                    x.wait();
+                    y.start();
+                    y.wait();
+                }
+                t.elapsed()
+            })
+        });
+        g.bench_function(format!("{kind}parallel"), |bch| {
+            bch.iter_custom(|iters| {
+                let t = Instant::now();
+                for _ in 0..iters {
+                    x.start();
+                    y.start();
+                    x.wait();
+                    y.wait();
+                }
+                t.elapsed()
+            })
+        });
+    }
     g.finish();
     c.final_summary();
-    drop((wa, wb));
+    drop((wa, wb, ra, rb));
     a.end().expect("ending A");
     b.end().expect("ending B");
 }
