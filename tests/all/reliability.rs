@@ -937,7 +937,17 @@ fn panics_in_destructors_and_the_collector_are_reported_as_unraisable_not_aborts
             let g = run(
                 "import sys, gc\nseen = []\nsys.unraisablehook = lambda u: seen.append(str(u.exc_value))\n",
             );
-            // In on_python_drop (deallocation).
+            // In on_python_drop (deallocation). The deallocation still completes: the
+            // instance is freed and gives back its reference to the bridge type.
+            let probe = libpython::bridge(Arc::new(PanicsLate {
+                in_clear: true,
+                held: Mutex::new(None),
+            }))
+            .unwrap();
+            let tp = probe.get_type().unwrap();
+            drop(probe);
+            with_gil(|_| Ok(())).unwrap();
+            let type_refs = refcount(&tp);
             let b = libpython::bridge(Arc::new(PanicsLate {
                 in_clear: false,
                 held: Mutex::new(None),
@@ -945,6 +955,11 @@ fn panics_in_destructors_and_the_collector_are_reported_as_unraisable_not_aborts
             .unwrap();
             drop(b);
             with_gil(|_| Ok(())).unwrap();
+            assert_eq!(
+                refcount(&tp),
+                type_refs,
+                "after a panic in on_python_drop the instance was not freed (it still holds its type)"
+            );
             // In Bridge::clear, called by the collector breaking a cycle.
             let c = libpython::bridge(Arc::new(PanicsLate {
                 in_clear: true,
