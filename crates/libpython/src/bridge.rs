@@ -287,8 +287,12 @@ unsafe extern "C" fn bridge_dealloc(o: *mut ffi::PyObject) {
                 if let Some(state) = interp::interp_state_for_raw(ffi::PyInterpreterState_Get()) {
                     state.bridges().remove_if(&c.identity, |_, v| *v == o as usize);
                 }
-                c.bridge.on_python_drop();
-                drop(c);
+                // The Rust side runs in a panic guard of its own (reported as unraisable), so
+                // a panic there never skips freeing the instance and releasing its type below.
+                trampoline_void(move || {
+                    c.bridge.on_python_drop();
+                    drop(c);
+                });
             }
             let tp = ffi::Py_TYPE(o);
             let free = ffi::PyType_GetSlot(tp, ffi::Py_tp_free);
