@@ -1,28 +1,6 @@
 //! sys.stdout and sys.stderr into Rust writers.
 
-use std::sync::{Arc, Mutex};
-
-use libpython_tests::{assert_child_passes, is_child};
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>, Arc<Mutex<usize>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        *self.1.lock().unwrap() += 1;
-        Ok(())
-    }
-}
-
-impl Captured {
-    fn text(&self) -> String {
-        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
-    }
-}
+use libpython_tests::{Captured, assert_child_passes, is_child};
 
 #[test]
 fn stdout_and_stderr_go_to_rust_writers() {
@@ -33,7 +11,7 @@ fn stdout_and_stderr_go_to_rust_writers() {
         libpython::run_simple_string("import sys\nprint('to out', 1)\nprint('to err', file=sys.stderr)\nsys.stdout.write('é😀\\n')\nsys.stdout.flush()\natty = sys.stdout.isatty()\nenc = sys.stdout.encoding").unwrap();
         assert_eq!(out.text(), "to out 1\né😀\n");
         assert_eq!(err.text(), "to err\n");
-        assert!(*out.1.lock().unwrap() >= 1, "flush reached the Rust writer");
+        assert!(out.flushes() >= 1, "flush reached the Rust writer");
         let g = libpython::module_dict(&libpython::add_module("__main__").unwrap()).unwrap();
         assert_eq!(g.get_as::<bool>("atty").unwrap(), Some(false));
         assert_eq!(g.get_as::<String>("enc").unwrap().as_deref(), Some("utf-8"));

@@ -1,31 +1,10 @@
 //! The seed README's session (libpython-clj), one test per snippet, done from Rust.
 
-use std::sync::{Arc, Mutex};
-
 use libpython::array::PyBufferMut;
 use libpython::{Object, call, from_import};
-use libpython_tests::{assert_child_passes, is_child, python};
+use libpython_tests::{Captured, assert_child_passes, is_child, python};
 
 /// A writer whose text can be read back.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Captured {
-    fn text(&self) -> String {
-        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
-    }
-}
-
 #[test]
 fn run_simple_string_returns_live_globals_and_locals() {
     // (run-simple-string "print('hey')")
