@@ -403,6 +403,11 @@ impl FromPython for u128 {
 
 impl ToPython for num_bigint::BigInt {
     fn to_python(&self, py: Python<'_>) -> Result<Object> {
+        // Most values fit a machine word: no byte buffer then (and no `int.from_bytes` on an
+        // empty or one-byte buffer, whose unwritten digit CPython 3.11 reads for 0).
+        if let Ok(v) = i64::try_from(self) {
+            return v.to_python(py);
+        }
         int_from_le_bytes(py, &self.to_signed_bytes_le(), true)
     }
 }

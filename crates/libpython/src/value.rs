@@ -1363,16 +1363,7 @@ pub(crate) unsafe fn big_int(py: Python<'_>, p: *mut ffi::PyObject) -> Result<Bi
 
 /// A new Python `int` from a [`BigInt`].
 pub(crate) fn big_int_to_py(py: Python<'_>, b: &BigInt) -> Result<Object> {
-    if let Ok(i) = i64::try_from(b) {
-        // SAFETY: GIL held.
-        return new_ref(py, unsafe { ffi::PyLong_FromLongLong(i) });
-    }
-    let text = std::ffi::CString::new(format!("{b:#x}"))
-        .map_err(|_| Error::Conversion("a BigInt formatted with a NUL byte".into()))?;
-    // SAFETY: NUL-terminated text of a hexadecimal literal; GIL held.
-    new_ref(py, unsafe {
-        ffi::PyLong_FromString(text.as_ptr(), std::ptr::null_mut(), 16)
-    })
+    b.to_python(py)
 }
 
 /// A hasher for object addresses (SipHash is needlessly slow for them): a multiplication,
