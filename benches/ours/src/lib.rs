@@ -4,7 +4,8 @@
 //!
 //! * **floor**: the raw layer, `libpython_ffi`, used as C would use the C API: the GIL taken by
 //!   hand (`PyGILState_Ensure` / `Release`), interned names and keyword tuples made once,
-//!   exact reference counting, no checks beyond what correct C code does.
+//!   exact reference counting with the `Py_INCREF`/`Py_DECREF` macros (`libpython_ffi`'s
+//!   inline forms), no checks beyond what correct C code does.
 //! * **ours**: the public `libpython` API as a user writes it: `with_gil` and `Bound` views
 //!   where the GIL is held, `Object` methods (which take the GIL themselves) where it is not,
 //!   `extract` / `to_python`, `call_attr!`, `libpython::function`, `array::PyBuffer`.
@@ -233,10 +234,10 @@ pub fn cases(fx: &Fixtures) -> Vec<Case<'_>> {
                 null_mut(),
             ));
             let v = as_i64(r);
-            ffi::Py_DecRef(r);
-            ffi::Py_DecRef(args[1]);
-            ffi::Py_DecRef(args[2]);
-            ffi::Py_DecRef(args[3]);
+            ffi::Py_DECREF(r);
+            ffi::Py_DECREF(args[1]);
+            ffi::Py_DECREF(args[2]);
+            ffi::Py_DECREF(args[3]);
             v
         }
     };
@@ -302,9 +303,9 @@ pub fn cases(fx: &Fixtures) -> Vec<Case<'_>> {
                     kwnames,
                 ));
                 let v = as_i64(r);
-                ffi::Py_DecRef(r);
-                ffi::Py_DecRef(args[1]);
-                ffi::Py_DecRef(args[2]);
+                ffi::Py_DECREF(r);
+                ffi::Py_DECREF(args[1]);
+                ffi::Py_DECREF(args[2]);
                 v
             }
         }),
@@ -329,7 +330,7 @@ pub fn cases(fx: &Fixtures) -> Vec<Case<'_>> {
             // SAFETY: the GIL is held; the result is released.
             unsafe {
                 let r = ok(ffi::PyObject_GetAttr(o, x));
-                ffi::Py_DecRef(r);
+                ffi::Py_DECREF(r);
                 r
             }
         }),
@@ -379,7 +380,7 @@ pub fn cases(fx: &Fixtures) -> Vec<Case<'_>> {
                 for (i, x) in ints.iter().enumerate() {
                     ffi::PyList_SetItem(l, i as ffi::Py_ssize_t, ok(ffi::PyLong_FromLongLong(*x)));
                 }
-                ffi::Py_DecRef(l);
+                ffi::Py_DECREF(l);
             }
         }),
     ));
@@ -447,10 +448,10 @@ pub fn cases(fx: &Fixtures) -> Vec<Case<'_>> {
                     ));
                     let vo = ok(ffi::PyLong_FromLongLong(*v));
                     assert_eq!(ffi::PyDict_SetItem(d, ko, vo), 0);
-                    ffi::Py_DecRef(ko);
-                    ffi::Py_DecRef(vo);
+                    ffi::Py_DECREF(ko);
+                    ffi::Py_DECREF(vo);
                 }
-                ffi::Py_DecRef(d);
+                ffi::Py_DECREF(d);
             }
         }),
     ));
@@ -479,8 +480,8 @@ pub fn cases(fx: &Fixtures) -> Vec<Case<'_>> {
                     2 | ffi::PY_VECTORCALL_ARGUMENTS_OFFSET,
                     null_mut(),
                 ));
-                ffi::Py_DecRef(r);
-                ffi::Py_DecRef(n);
+                ffi::Py_DECREF(r);
+                ffi::Py_DECREF(n);
             }
         }),
     ));

@@ -2,12 +2,13 @@
 //!
 //! None reads a field of an object except [`Py_TYPE`], which reads `ob_type` at an offset taken
 //! from the running interpreter (see [`init_object_layout`]), so the same code serves GIL and
-//! free-threaded builds. Reference counts are only ever changed through `Py_IncRef` /
-//! `Py_DecRef`, whose layout CPython keeps to itself (immortal objects in 3.12, packed flags in
-//! 3.14, split counts in free-threaded builds).
+//! free-threaded builds, and [`Py_INCREF`] / [`Py_DECREF`], which change the count in place
+//! only for the layouts known to us (release GIL builds of 3.9 to 3.13, chosen at run time by
+//! [`init_object_layout`]) and call the exported `Py_IncRef` / `Py_DecRef` everywhere else
+//! (debug and free-threaded builds, later versions whose header may change again).
 
 use std::ffi::c_int;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 
 use crate::functions::*;
 use crate::types::*;
@@ -15,8 +16,21 @@ use crate::types::*;
 /// Byte offset of `ob_type` inside `PyObject`: 8 on GIL builds, 24 on free-threaded builds.
 static OB_TYPE_OFFSET: AtomicUsize = AtomicUsize::new(8);
 
+/// How [`Py_INCREF`] / [`Py_DECREF`] change a count: through the exported functions, or in
+/// place as the C macros of the running version do.
+static REFCOUNT: AtomicU8 = AtomicU8::new(RC_CALL);
+/// Through `Py_IncRef` / `Py_DecRef` (any build, any version).
+const RC_CALL: u8 = 0;
+/// 3.9 to 3.11 release GIL builds: `ob_refcnt` is a plain `Py_ssize_t` at offset 0.
+const RC_PLAIN: u8 = 1;
+/// 3.12 and 3.13 release GIL builds: the low 32 bits of `ob_refcnt` (offset 0 on a
+/// little-endian machine) hold the count, and an object whose low half is negative as an
+/// `i32` is immortal (never counted); a mortal object's high half is 0.
+const RC_IMMORTAL32: u8 = 2;
+
 /// Reads the running interpreter's object header size (`object.__basicsize__`) and sets the
 /// offset [`Py_TYPE`] reads `ob_type` at (`ob_type` is the header's last field in every build).
+/// Chooses how [`Py_INCREF`] / [`Py_DECREF`] work (see there).
 ///
 /// Returns the header size.
 ///
@@ -33,7 +47,24 @@ pub unsafe fn init_object_layout() -> usize {
         Py_DecRef(size);
         let n = usize::try_from(n).expect("object.__basicsize__ is negative");
         OB_TYPE_OFFSET.store(n - std::mem::size_of::<*mut PyTypeObject>(), Ordering::Relaxed);
+        REFCOUNT.store(refcount_mode(n), Ordering::Relaxed);
         n
+    }
+}
+
+/// The in-place reference counting the loaded library allows, if any: a 16-byte header (no
+/// free threading, no `Py_TRACE_REFS`), no `Py_REF_DEBUG`, a little-endian machine, and a
+/// version whose header we know.
+fn refcount_mode(header_size: usize) -> u8 {
+    let Some(lib) = crate::library() else { return RC_CALL };
+    let v = lib.version();
+    if header_size != 16 || lib.ref_debug() || cfg!(target_endian = "big") || v.major != 3 {
+        return RC_CALL;
+    }
+    match v.minor {
+        9..=11 => RC_PLAIN,
+        12 | 13 => RC_IMMORTAL32,
+        _ => RC_CALL,
     }
 }
 
@@ -59,24 +90,75 @@ pub unsafe fn Py_IS_TYPE(o: *mut PyObject, t: *mut PyTypeObject) -> bool {
     unsafe { Py_TYPE(o) == t }
 }
 
-/// New strong reference (C's `Py_INCREF`), through the exported `Py_IncRef`.
+/// New strong reference (C's `Py_INCREF`): in place on the layouts [`init_object_layout`]
+/// recognised, else through the exported `Py_IncRef`.
 ///
 /// # Safety
-/// `o` must be a live object and the GIL held.
+/// `o` must be a live object (not NULL) and the GIL of its interpreter held.
 #[inline(always)]
 pub unsafe fn Py_INCREF(o: *mut PyObject) {
-    // SAFETY: forwarded contract.
-    unsafe { Py_IncRef(o) }
+    match REFCOUNT.load(Ordering::Relaxed) {
+        RC_PLAIN => {
+            let rc = o.cast::<isize>();
+            // SAFETY: on these builds `ob_refcnt` is the `Py_ssize_t` at offset 0 of the live
+            // object, only changed by the GIL's holder, which the caller is.
+            unsafe { rc.write(rc.read() + 1) }
+        }
+        RC_IMMORTAL32 => {
+            let rc = o.cast::<u32>();
+            // SAFETY: as above, for the low half of `ob_refcnt` (see `RC_IMMORTAL32`); an
+            // immortal object is left alone, as CPython's own `Py_INCREF` does.
+            unsafe {
+                let n = rc.read();
+                if (n as i32) >= 0 {
+                    rc.write(n + 1);
+                }
+            }
+        }
+        // SAFETY: forwarded contract.
+        _ => unsafe { Py_IncRef(o) },
+    }
 }
 
-/// Releases a strong reference (C's `Py_DECREF`), through the exported `Py_DecRef`.
+/// Releases a strong reference (C's `Py_DECREF`), deallocating the object when it was the
+/// last: in place on the layouts [`init_object_layout`] recognised, else through the
+/// exported `Py_DecRef`.
 ///
 /// # Safety
-/// `o` must be a live object owned by the caller, and the GIL held.
+/// `o` must be a live object (not NULL) whose reference the caller gives up, with the GIL of
+/// its interpreter held.
 #[inline(always)]
 pub unsafe fn Py_DECREF(o: *mut PyObject) {
-    // SAFETY: forwarded contract.
-    unsafe { Py_DecRef(o) }
+    match REFCOUNT.load(Ordering::Relaxed) {
+        RC_PLAIN => {
+            let rc = o.cast::<isize>();
+            // SAFETY: see `Py_INCREF`; at zero the object is handed to `_Py_Dealloc`, which
+            // is what the C macro does.
+            unsafe {
+                let n = rc.read() - 1;
+                rc.write(n);
+                if n == 0 {
+                    _Py_Dealloc(o);
+                }
+            }
+        }
+        RC_IMMORTAL32 => {
+            let rc = o.cast::<u32>();
+            // SAFETY: see `Py_INCREF`; immortal objects are not counted; a mortal one's high
+            // half is 0, so the low half is the whole count.
+            unsafe {
+                let n = rc.read();
+                if (n as i32) >= 0 {
+                    rc.write(n - 1);
+                    if n == 1 {
+                        _Py_Dealloc(o);
+                    }
+                }
+            }
+        }
+        // SAFETY: forwarded contract.
+        _ => unsafe { Py_DecRef(o) },
+    }
 }
 
 /// `Py_XDECREF`: as [`Py_DECREF`] but NULL is allowed.

@@ -13,6 +13,7 @@ use crate::Api;
 pub struct Library {
     path: PathBuf,
     version: Version,
+    ref_debug: bool,
     api: Api,
 }
 
@@ -36,6 +37,13 @@ impl Library {
     /// The resolved function table.
     pub fn api(&self) -> &Api {
         &self.api
+    }
+
+    /// Whether the library counts references for debugging (`Py_REF_DEBUG`, part of every
+    /// `--with-pydebug` build): its `Py_INCREF` also updates a global total, so reference
+    /// counts must change through its exported functions.
+    pub fn ref_debug(&self) -> bool {
+        self.ref_debug
     }
 }
 
@@ -257,8 +265,10 @@ pub fn load(path: impl AsRef<Path>) -> Result<&'static Library, LoadError> {
             return Err(LoadError::MissingSymbols { path: path.to_owned(), names });
         }
     };
+    // `_Py_NegativeRefcount` is compiled in exactly when `Py_REF_DEBUG` is defined.
+    let ref_debug = !symbols.address("_Py_NegativeRefcount\0").is_null();
     // The handle is deliberately never closed (see above): it is forgotten here.
-    let lib = Library { path: path.to_owned(), version, api };
+    let lib = Library { path: path.to_owned(), version, ref_debug, api };
     Ok(LIBRARY.get_or_init(|| lib))
 }
 

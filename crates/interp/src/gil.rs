@@ -33,7 +33,8 @@ use crate::runtime;
 thread_local! {
     /// GIL guards held by this thread (0: the thread does not hold a GIL through us).
     static DEPTH: Cell<u32> = const { Cell::new(0) };
-    /// Key bits of the interpreter whose GIL is held, when `DEPTH > 0`.
+    /// Key bits of the interpreter whose GIL is held; 0 exactly when `DEPTH` is 0 (key bits
+    /// are never 0), so "does this thread hold interpreter K" is one thread-local load.
     static HELD: Cell<u64> = const { Cell::new(0) };
     /// Outermost holds suspended by `allow_threads` (the runtime must not finalize under them).
     static SUSPENDED: Cell<u32> = const { Cell::new(0) };
@@ -139,7 +140,7 @@ pub fn held_key() -> InterpKey {
 /// Whether this thread holds the GIL of the interpreter with key bits `key`.
 #[inline(always)]
 pub fn holds(key: u64) -> bool {
-    DEPTH.with(Cell::get) > 0 && HELD.with(Cell::get) == key
+    HELD.with(Cell::get) == key && key != 0
 }
 
 /// The innermost `with_interpreter` binding of this thread.
@@ -415,7 +416,7 @@ fn suspend_other() -> Option<Suspended> {
     // SAFETY: this thread holds a GIL (depth > 0) with a current thread state; saving it
     // releases that GIL until `resume_other`.
     let tstate = unsafe { ffi::PyEval_SaveThread() };
-    let held = HELD.with(Cell::get);
+    let held = HELD.with(|h| h.replace(0));
     DEPTH.with(|d| d.set(0));
     Some(Suspended { tstate, held, depth })
 }
@@ -455,32 +456,44 @@ fn finish_outermost(kind: Kind, key_bits: u64, switched: Option<Suspended>) -> G
 }
 
 impl Drop for GilGuard {
+    #[inline]
     fn drop(&mut self) {
         let depth = DEPTH.with(Cell::get);
         if depth != self.level {
-            if std::thread::panicking() {
-                return;
-            }
-            panic!(
-                "GIL guards released out of order: this guard was taken at depth {}, but the thread is at depth {}; drop guards in the reverse order of their creation",
-                self.level, depth
-            );
+            out_of_order(self.level, depth);
+            return;
         }
         DEPTH.with(|d| d.set(depth - 1));
-        release_kind(&self.kind);
+        if !matches!(self.kind, Kind::Nested) {
+            release_kind(&self.kind);
+        }
     }
 }
 
+#[cold]
+#[inline(never)]
+fn out_of_order(level: u32, depth: u32) {
+    if std::thread::panicking() {
+        return;
+    }
+    panic!(
+        "GIL guards released out of order: this guard was taken at depth {level}, but the thread is at depth {depth}; drop guards in the reverse order of their creation"
+    );
+}
+
+#[inline(never)]
 fn release_kind(kind: &Kind) {
     match kind {
         Kind::Nested => {}
         Kind::Assumed { prev_held } => HELD.with(|h| h.set(*prev_held)),
         Kind::Main => {
+            HELD.with(|h| h.set(0));
             // SAFETY: this thread holds the main GIL with its thread state.
             unsafe { ffi::PyEval_SaveThread() };
             runtime::leave_main();
         }
         Kind::Sub(state) => {
+            HELD.with(|h| h.set(0));
             // SAFETY: this thread holds the sub-interpreter's GIL with its thread state.
             unsafe { ffi::PyEval_SaveThread() };
             leave_sub(state);
@@ -531,7 +544,7 @@ pub fn allow_threads<R>(f: impl FnOnce() -> R) -> R {
     }
     // SAFETY: this thread holds a GIL (depth > 0) with a current thread state.
     let tstate = unsafe { ffi::PyEval_SaveThread() };
-    let held = HELD.with(Cell::get);
+    let held = HELD.with(|h| h.replace(0));
     DEPTH.with(|d| d.set(0));
     SUSPENDED.with(|s| s.set(s.get() + 1));
     struct Restore {
@@ -577,11 +590,11 @@ pub fn lock_without_gil<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard
 ///
 /// # Safety
 /// `ptr` must be a strong reference of interpreter `key` that the caller gives up.
-#[inline]
+#[inline(always)]
 pub unsafe fn release(ptr: *mut ffi::PyObject, key: InterpKey) {
     if holds(key.to_bits()) {
         // SAFETY: the caller owns the reference; this thread holds its interpreter's GIL.
-        unsafe { ffi::Py_DecRef(ptr) };
+        unsafe { ffi::Py_DECREF(ptr) };
     } else {
         release_slow(ptr, key);
     }
@@ -590,6 +603,18 @@ pub unsafe fn release(ptr: *mut ffi::PyObject, key: InterpKey) {
 #[cold]
 fn release_slow(ptr: *mut ffi::PyObject, key: InterpKey) {
     if key.generation() != runtime::generation() || !runtime::is_running() {
+        return;
+    }
+    if key.to_bits() == runtime::main_key_bits() {
+        // The main interpreter's record without the registry lock: counting in as active
+        // keeps `finalize` from releasing it while the reference is pushed.
+        if runtime::enter_main() {
+            // SAFETY: this thread counts as active in the main interpreter until `leave_main`.
+            if let Some(main) = unsafe { runtime::main_state() } {
+                main.push_decref(ptr);
+            }
+            runtime::leave_main();
+        }
         return;
     }
     if let Some(state) = lookup(key)

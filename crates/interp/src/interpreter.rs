@@ -21,46 +21,50 @@ use crate::{gil, runtime};
 /// interpreter, nor in a later runtime.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct InterpKey {
-    generation: u32,
-    index: u32,
+    /// The generation in the high 32 bits, the index in the low ones: one word, so handles
+    /// compare and store keys with single instructions on the hot paths.
+    bits: u64,
 }
 
 impl InterpKey {
     pub(crate) const fn new(generation: u32, index: u32) -> Self {
-        InterpKey { generation, index }
+        InterpKey { bits: ((generation as u64) << 32) | index as u64 }
     }
 
     /// The key packed into a `u64` (never 0 for a real interpreter: generations start at 1).
     #[inline(always)]
     pub const fn to_bits(self) -> u64 {
-        ((self.generation as u64) << 32) | self.index as u64
+        self.bits
     }
 
     /// The key back from [`to_bits`](Self::to_bits).
     #[inline(always)]
     pub const fn from_bits(bits: u64) -> Self {
-        InterpKey { generation: (bits >> 32) as u32, index: bits as u32 }
+        InterpKey { bits }
     }
 
     /// The runtime generation.
+    #[inline(always)]
     pub const fn generation(self) -> u32 {
-        self.generation
+        (self.bits >> 32) as u32
     }
 
     /// The interpreter's index in its runtime: 0 for the main interpreter.
+    #[inline(always)]
     pub const fn index(self) -> u32 {
-        self.index
+        self.bits as u32
     }
 
     /// Whether this is the main interpreter's key.
+    #[inline(always)]
     pub const fn is_main(self) -> bool {
-        self.index == 0
+        self.index() == 0
     }
 }
 
 impl fmt::Debug for InterpKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "interp#{}/gen{}", self.index, self.generation)
+        write!(f, "interp#{}/gen{}", self.index(), self.generation())
     }
 }
 
@@ -80,6 +84,10 @@ pub struct InterpState {
     pub(crate) users: AtomicUsize,
     pub(crate) ended: AtomicBool,
     queue: SegQueue<RawPtr>,
+    /// References pushed and not yet popped: raised before a push, lowered after a pop, so
+    /// it is never below the queue's length and reading it is one load (an empty queue is
+    /// the common case at every acquisition).
+    queued: AtomicUsize,
     queue_peak: AtomicUsize,
     /// Thread states made for this sub-interpreter, one per thread (sub-interpreters only).
     pub(crate) tstates: Mutex<Vec<(ThreadId, RawPtr)>>,
@@ -114,6 +122,7 @@ impl InterpState {
             users: AtomicUsize::new(0),
             ended: AtomicBool::new(false),
             queue: SegQueue::new(),
+            queued: AtomicUsize::new(0),
             queue_peak: AtomicUsize::new(0),
             tstates: Mutex::new(Vec::new()),
             bridges: DashMap::new(),
@@ -152,9 +161,11 @@ impl InterpState {
     }
 
     pub(crate) fn push_decref(&self, ptr: *mut ffi::PyObject) {
+        let n = self.queued.fetch_add(1, Ordering::AcqRel) + 1;
         self.queue.push(RawPtr(ptr as usize));
-        let n = self.queue.len();
-        self.queue_peak.fetch_max(n, Ordering::Relaxed);
+        if n > self.queue_peak.load(Ordering::Relaxed) {
+            self.queue_peak.fetch_max(n, Ordering::Relaxed);
+        }
     }
 
     /// Releases every queued reference.
@@ -162,15 +173,16 @@ impl InterpState {
     /// # Safety
     /// The calling thread must hold this interpreter's GIL.
     pub(crate) unsafe fn drain(&self) {
-        if self.queue.is_empty() || !gil::begin_drain() {
+        if self.queued.load(Ordering::Acquire) == 0 || !gil::begin_drain() {
             return;
         }
         let mut n = 0usize;
         while let Some(RawPtr(p)) = self.queue.pop() {
+            self.queued.fetch_sub(1, Ordering::AcqRel);
             // SAFETY: the pointer was a strong reference owned by a dropped handle of this
             // interpreter, whose GIL the caller holds. A destructor run here that drops more
             // handles finds the GIL held and releases them directly, not through the queue.
-            unsafe { ffi::Py_DecRef(p as *mut ffi::PyObject) };
+            unsafe { ffi::Py_DECREF(p as *mut ffi::PyObject) };
             n += 1;
         }
         gil::end_drain();
@@ -179,7 +191,9 @@ impl InterpState {
 
     /// Forgets queued references without releasing them (the runtime is gone).
     pub(crate) fn discard_queue(&self) {
-        while self.queue.pop().is_some() {}
+        while self.queue.pop().is_some() {
+            self.queued.fetch_sub(1, Ordering::AcqRel);
+        }
     }
 
     /// Bridge map: the identity of a Rust object (an address) to its Python bridge object
@@ -249,7 +263,7 @@ pub(crate) fn registry_write() -> std::sync::RwLockWriteGuard<'static, Registry>
 /// The live interpreter with this key, if any.
 pub fn lookup(key: InterpKey) -> Option<Arc<InterpState>> {
     let reg = registry_read();
-    let found = if key.is_main() { reg.main.clone() } else { reg.subs.get(&key.index).cloned() };
+    let found = if key.is_main() { reg.main.clone() } else { reg.subs.get(&key.index()).cloned() };
     found.filter(|s| s.key == key)
 }
 
@@ -440,7 +454,7 @@ impl Interpreter {
 
     /// Whether the interpreter is still usable.
     pub fn is_alive(&self) -> bool {
-        !self.state.has_ended() && runtime::generation() == self.state.key.generation && runtime::is_running()
+        !self.state.has_ended() && runtime::generation() == self.state.key.generation() && runtime::is_running()
     }
 
     /// References dropped without this interpreter's GIL, waiting to be released.
@@ -519,7 +533,7 @@ pub(crate) fn end_sub(state: &Arc<InterpState>) -> Result<()> {
     state.ended.store(true, Ordering::Release);
     {
         let mut reg = registry_write();
-        reg.subs.remove(&state.key.index);
+        reg.subs.remove(&state.key.index());
         reg.by_raw.remove(&(state.raw as usize));
     }
     tracing::info!(target: "libpython::interp", interp = ?state.key, "sub-interpreter ended");
@@ -538,7 +552,7 @@ pub fn with_interpreter<R>(interp: &Interpreter, f: impl FnOnce() -> R) -> Resul
     if interp.state.has_ended() {
         return Err(Error::InterpreterEnded);
     }
-    if interp.state.key.generation != runtime::generation() || !runtime::is_running() {
+    if interp.state.key.generation() != runtime::generation() || !runtime::is_running() {
         return Err(Error::Finalized);
     }
     let _binding = gil::bind(interp.state.clone());

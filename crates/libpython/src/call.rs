@@ -53,7 +53,7 @@ impl<const N: usize> Drop for StackArgs<N> {
         for p in &self.argv[1..1 + self.filled] {
             // SAFETY: each filled slot owns a reference; the GIL is held by the caller of
             // `with_args` for the whole call (the token is borrowed).
-            unsafe { ffi::Py_DecRef(*p) };
+            unsafe { ffi::Py_DECREF(*p) };
         }
     }
 }
@@ -75,12 +75,22 @@ macro_rules! tuple_args {
         impl<$($T: ToPython),+> IntoArgs for ($($T,)+) {
             #[inline]
             fn with_args<R>(self, py: Python<'_>, f: impl FnOnce(*const *mut ffi::PyObject, usize) -> R) -> Result<R> {
+                // The guard releases the arguments converted so far if a later conversion
+                // fails (or panics); once all are in, they are released inline below.
                 let mut args = StackArgs::<{ $n + 1 }> { argv: [std::ptr::null_mut(); $n + 1], filled: 0 };
                 $(
                     args.argv[$i + 1] = self.$i.to_python(py)?.into_ptr();
                     args.filled += 1;
                 )+
-                Ok(f(args.argv.as_ptr(), $n))
+                let r = f(args.argv.as_ptr(), $n);
+                let argv = args.argv;
+                std::mem::forget(args);
+                $(
+                    // SAFETY: each slot owns the reference converted above; the GIL is held
+                    // (the token is borrowed for the whole call).
+                    unsafe { ffi::Py_DECREF(argv[$i + 1]) };
+                )+
+                Ok(r)
             }
 
             fn collect(self, py: Python<'_>, out: &mut Vec<Object>) -> Result<()> {

@@ -285,25 +285,40 @@ int_via_u64!(u8, u16, u32, u64, usize);
 /// `int` to `i64` for an object known to be an `int`.
 #[inline(always)]
 fn exact_int_i64(o: Bound<'_>, target: &'static str) -> Result<i64> {
-    let mut overflowed: c_int = 0;
     // SAFETY: `o` is an int; GIL held.
-    let v = unsafe { ffi::PyLong_AsLongLongAndOverflow(o.as_ptr(), &mut overflowed) };
-    if overflowed != 0 {
-        return Err(overflow(o, target));
-    }
+    let v = unsafe { ffi::PyLong_AsLongLong(o.as_ptr()) };
     // SAFETY: GIL held.
     if v == -1 && unsafe { !ffi::PyErr_Occurred().is_null() } {
-        // SAFETY: an exception is pending.
-        return Err(unsafe { fetch(o.py()) });
+        return Err(int_error(o, target));
     }
     Ok(v)
 }
 
-#[inline]
+/// The error of a failed `PyLong_As*` on an int: ours for an overflow, else the pending one.
+#[cold]
+#[inline(never)]
+fn int_error(o: Bound<'_>, target: &'static str) -> Error {
+    // SAFETY: an exception is pending (the caller saw it); GIL held.
+    unsafe {
+        if ffi::PyErr_ExceptionMatches(*ffi::data::PyExc_OverflowError()) != 0 {
+            ffi::PyErr_Clear();
+            return overflow(o, target);
+        }
+        fetch(o.py())
+    }
+}
+
+#[inline(always)]
 fn extract_i64(obj: Bound<'_>, target: &'static str) -> Result<i64> {
     if is_exact(obj, ffi::data::PyLong_Type()) {
         return exact_int_i64(obj, target);
     }
+    extract_i64_slow(obj, target)
+}
+
+/// [`extract_i64`] for anything but an exact `int` (subclasses, `__index__`).
+#[inline(never)]
+fn extract_i64_slow(obj: Bound<'_>, target: &'static str) -> Result<i64> {
     let idx = as_index(obj, target)?;
     let o = idx.as_ref().map_or(obj, |i| i.bound(obj.py()));
     let mut overflowed: c_int = 0;

@@ -84,7 +84,7 @@ impl Object {
     pub unsafe fn from_borrowed_ptr(py: Python<'_>, ptr: *mut ffi::PyObject) -> Object {
         // SAFETY: the object is live and the GIL is held.
         unsafe {
-            ffi::Py_IncRef(ptr);
+            ffi::Py_INCREF(ptr);
             Self::from_owned_ptr(py, ptr)
         }
     }
@@ -134,7 +134,7 @@ impl Object {
     #[inline(always)]
     pub fn clone_ref(&self, py: Python<'_>) -> Object {
         // SAFETY: the GIL is held; the object is live (this handle owns a reference).
-        unsafe { ffi::Py_IncRef(self.ptr.as_ptr()) };
+        unsafe { ffi::Py_INCREF(self.ptr.as_ptr()) };
         let _ = py;
         Object { ptr: self.ptr, key: self.key }
     }
@@ -142,6 +142,21 @@ impl Object {
     /// Runs `f` on a view of this object with its interpreter's GIL held.
     #[inline(always)]
     pub fn with<R>(&self, f: impl FnOnce(Bound<'_>) -> Result<R>) -> Result<R> {
+        if interp::gil::holds(self.key.to_bits()) {
+            // Already held: no guard is needed. Whatever `f` acquires in turn is released
+            // before it returns (guards are LIFO), and `allow_threads` inside `f` restores
+            // the hold before returning too.
+            // SAFETY: the thread holds this object's interpreter's GIL, for at least the
+            // whole call.
+            let py = unsafe { Python::assume(self.key) };
+            return f(Bound { ptr: self.ptr, py });
+        }
+        self.with_acquired(f)
+    }
+
+    /// [`with`](Self::with) when the GIL must be taken.
+    #[inline(never)]
+    fn with_acquired<R>(&self, f: impl FnOnce(Bound<'_>) -> Result<R>) -> Result<R> {
         let guard = acquire_for(self.key)?;
         // SAFETY: `guard` holds this object's interpreter's GIL for the whole call.
         let py = unsafe { Python::assume(guard.key()) };
@@ -161,7 +176,7 @@ fn wrong_interpreter(object: InterpKey, current: InterpKey) -> Error {
 }
 
 impl Drop for Object {
-    #[inline]
+    #[inline(always)]
     fn drop(&mut self) {
         // SAFETY: the handle owns this reference of interpreter `key` and gives it up.
         unsafe { interp::gil::release(self.ptr.as_ptr(), self.key) }
@@ -174,7 +189,7 @@ impl Clone for Object {
         // is as dead as the original: neither is ever released.
         if let Ok(guard) = acquire_for(self.key) {
             // SAFETY: the GIL of the object's interpreter is held; the object is live.
-            unsafe { ffi::Py_IncRef(self.ptr.as_ptr()) };
+            unsafe { ffi::Py_INCREF(self.ptr.as_ptr()) };
             drop(guard);
         }
         Object { ptr: self.ptr, key: self.key }
@@ -601,7 +616,7 @@ impl<'py> Bound<'py> {
     }
 
     /// See [`Object::extract`].
-    #[inline]
+    #[inline(always)]
     pub fn extract<T: FromPython>(self) -> Result<T> {
         T::from_python(self)
     }
