@@ -64,7 +64,16 @@ const CASES: &[Case] = &[
         ours: "ours",
         pyo3: "pyo3",
         gil_held: false,
-        what: "the same from a thread that does not hold the GIL: each call takes and releases it",
+        what: "the same from a thread that does not hold the GIL: each iteration takes and releases it (ours: `with_gil`, PyO3: `Python::attach`, floor: `PyGILState_Ensure`)",
+    },
+    Case {
+        group: "call3_nogil",
+        name: "call3_nogil (auto-GIL methods)",
+        ours: "ours_auto",
+        // Informational: PyO3 has no handle that takes the GIL by itself.
+        pyo3: "none",
+        gil_held: false,
+        what: "the same written with `Object` methods, no GIL scope: `f.call((1, 2, 3))?.extract::<i64>()` takes the GIL twice, and the result's release is queued",
     },
     Case {
         group: "call_attr_kw",
@@ -880,7 +889,9 @@ fn run_callgrind(out: &Path, info: &PythonInfo, ours: &Path, pyo3: Option<&Path>
     for c in CASES {
         let Some(iters) = callgrind_iterations(c.group) else { continue };
         let mut sides = vec![("floor", ours), (c.ours, ours)];
-        if let Some(p) = pyo3 {
+        if let Some(p) = pyo3
+            && c.pyo3 != "none"
+        {
             sides.push((c.pyo3, p));
         }
         for (side, exe) in sides {

@@ -270,6 +270,16 @@ pub fn cases(fx: &Fixtures) -> Vec<Case<'_>> {
         Small,
         Box::new(|iters| {
             timed(iters, || {
+                libpython::with_gil(|py| fx.f.bind(py)?.call((1, 2, 3))?.extract::<i64>()).unwrap()
+            })
+        }),
+    ));
+    v.push(case(
+        "call3_nogil",
+        "ours_auto",
+        Small,
+        Box::new(|iters| {
+            timed(iters, || {
                 fx.f.call((1, 2, 3))
                     .and_then(|r| r.extract::<i64>())
                     .unwrap()

@@ -42,6 +42,8 @@ thread_local! {
     static DRAINING: Cell<bool> = const { Cell::new(false) };
     /// `with_interpreter` bindings, innermost last.
     static BOUND: RefCell<Vec<Arc<InterpState>>> = const { RefCell::new(Vec::new()) };
+    /// `BOUND.len()`, readable without borrowing (0 on almost every thread).
+    static BOUND_LEN: Cell<usize> = const { Cell::new(0) };
     /// Thread states this thread uses, released at thread exit.
     static STATES: ThreadStates = const { ThreadStates { main: Cell::new(None), subs: RefCell::new(Vec::new()) } };
 }
@@ -152,6 +154,7 @@ pub(crate) struct Binding(PhantomData<*mut ()>);
 
 pub(crate) fn bind(state: Arc<InterpState>) -> Binding {
     BOUND.with(|b| b.borrow_mut().push(state));
+    BOUND_LEN.with(|n| n.set(n.get() + 1));
     Binding(PhantomData)
 }
 
@@ -160,6 +163,7 @@ impl Drop for Binding {
         BOUND.with(|b| {
             b.borrow_mut().pop();
         });
+        BOUND_LEN.with(|n| n.set(n.get() - 1));
     }
 }
 
@@ -223,7 +227,15 @@ enum Kind {
     /// Entered from Python (a callback): the GIL was already held by this thread.
     Assumed { prev_held: u64 },
     /// Another interpreter's GIL was held and has been released for this one.
-    Switched { inner: Box<Kind>, prev_tstate: *mut ffi::PyThreadState, prev_held: u64, prev_depth: u32 },
+    Switched(Box<Switched>),
+}
+
+/// What [`Kind::Switched`] restores (boxed: rare, and it keeps guards small).
+struct Switched {
+    inner: Kind,
+    prev_tstate: *mut ffi::PyThreadState,
+    prev_held: u64,
+    prev_depth: u32,
 }
 
 impl GilGuard {
@@ -241,8 +253,15 @@ impl GilGuard {
 /// [`Error::NotInitialized`], [`Error::Finalizing`], [`Error::InterpreterEnded`].
 #[inline]
 pub fn acquire() -> Result<GilGuard> {
-    let bound = BOUND.with(|b| b.borrow().last().cloned());
-    match bound {
+    if BOUND_LEN.with(Cell::get) == 0 {
+        return acquire_main();
+    }
+    acquire_bound()
+}
+
+#[inline(never)]
+fn acquire_bound() -> Result<GilGuard> {
+    match bound() {
         None => acquire_main(),
         Some(state) => acquire_interp(&state),
     }
@@ -281,18 +300,70 @@ fn nested(key: InterpKey) -> GilGuard {
     GilGuard { kind: Kind::Nested, level, key, _not_send: PhantomData }
 }
 
+/// The common acquisitions, with no error to report: the main interpreter's GIL for a
+/// thread not bound to another interpreter, nested (already held) or outermost (no GIL
+/// held). `None` when anything else is the case (Python not running, a binding, another
+/// interpreter's GIL held): [`acquire`] then does the full work and names the error.
+#[inline]
+pub fn try_acquire_main() -> Option<GilGuard> {
+    if BOUND_LEN.with(Cell::get) != 0 {
+        return None;
+    }
+    let main = runtime::main_key_bits();
+    if main == 0 {
+        return None;
+    }
+    if holds(main) {
+        return Some(nested(InterpKey::from_bits(main)));
+    }
+    acquire_main_outermost()
+}
+
+/// The outermost acquisition of the main interpreter by a thread that holds no GIL, kept
+/// short: the thread state is cached, an empty queue is one load. `None` if the thread holds
+/// another GIL or Python is not running.
+#[inline(never)]
+fn acquire_main_outermost() -> Option<GilGuard> {
+    if DEPTH.with(Cell::get) != 0 || !runtime::enter_main() {
+        return None;
+    }
+    let key_bits = runtime::main_key_bits();
+    // SAFETY: the runtime is running and counts this thread as active, so it will not
+    // finalize before the matching release; the state is this thread's, not current (this
+    // thread holds no GIL: DEPTH is 0); restoring it takes the main GIL.
+    unsafe { ffi::PyEval_RestoreThread(main_tstate()) };
+    DEPTH.with(|d| d.set(1));
+    HELD.with(|h| h.set(key_bits));
+    // SAFETY: the thread holds the main GIL and counts as active, so the main interpreter's
+    // record stays alive; its queue is drained under the GIL.
+    if let Some(main) = unsafe { runtime::main_state() } {
+        // SAFETY: as above.
+        unsafe { main.drain() };
+    }
+    Some(GilGuard { kind: Kind::Main, level: 1, key: InterpKey::from_bits(key_bits), _not_send: PhantomData })
+}
+
 #[cold]
 fn acquire_main_slow() -> Result<GilGuard> {
+    if DEPTH.with(Cell::get) == 0
+        && let Some(g) = acquire_main_outermost()
+    {
+        return Ok(g);
+    }
     if !runtime::enter_main() {
         return Err(runtime::not_running_error());
     }
-    let key_bits = runtime::main_key_bits();
+    Ok(acquire_main_switching(runtime::main_key_bits()))
+}
+
+/// [`acquire_main_slow`] when another interpreter's GIL is held: released first.
+#[cold]
+fn acquire_main_switching(key_bits: u64) -> GilGuard {
     let switched = suspend_other();
-    // SAFETY: the runtime is running and counts this thread as active, so it will not
-    // finalize before the matching release; the state is this thread's, not current (no GIL
-    // is held by this thread now); restoring it takes the main GIL.
+    // SAFETY: as in `acquire_main_slow`; `suspend_other` released the other GIL, so this
+    // thread holds none now.
     unsafe { ffi::PyEval_RestoreThread(main_tstate()) };
-    Ok(finish_outermost(Kind::Main, key_bits, switched))
+    finish_outermost(Kind::Main, key_bits, switched)
 }
 
 /// Acquires the main GIL while the runtime may be finalizing (finalize itself, ending
@@ -315,6 +386,7 @@ pub(crate) fn acquire_main_internal() -> Result<GilGuard> {
 /// This thread's main-interpreter thread state, made on first use: the thread's existing one
 /// when CPython already has one for it in the main interpreter (the thread that started
 /// Python, threads Python made), else a new one that this layer owns.
+#[inline]
 fn main_tstate() -> *mut ffi::PyThreadState {
     let generation = runtime::generation();
     if let Some(m) = STATES.with(|s| s.main.get())
@@ -322,6 +394,11 @@ fn main_tstate() -> *mut ffi::PyThreadState {
     {
         return m.tstate;
     }
+    new_main_tstate(generation)
+}
+
+#[cold]
+fn new_main_tstate(generation: u32) -> *mut ffi::PyThreadState {
     let main_raw = runtime::main_raw();
     // SAFETY: the runtime is running (callers count as active). Reading the thread's
     // registered state and its interpreter needs no GIL; `PyThreadState_New` needs none either.
@@ -450,7 +527,7 @@ fn finish_outermost(kind: Kind, key_bits: u64, switched: Option<Suspended>) -> G
     }
     let kind = match switched {
         None => kind,
-        Some(s) => Kind::Switched { inner: Box::new(kind), prev_tstate: s.tstate, prev_held: s.held, prev_depth: s.depth },
+        Some(s) => Kind::Switched(Box::new(Switched { inner: kind, prev_tstate: s.tstate, prev_held: s.held, prev_depth: s.depth })),
     };
     GilGuard { kind, level: 1, key, _not_send: PhantomData }
 }
@@ -498,12 +575,12 @@ fn release_kind(kind: &Kind) {
             unsafe { ffi::PyEval_SaveThread() };
             leave_sub(state);
         }
-        Kind::Switched { inner, prev_tstate, prev_held, prev_depth } => {
-            release_kind(inner);
+        Kind::Switched(sw) => {
+            release_kind(&sw.inner);
             // SAFETY: `prev_tstate` was current on this thread before the switch.
-            unsafe { ffi::PyEval_RestoreThread(*prev_tstate) };
-            HELD.with(|h| h.set(*prev_held));
-            DEPTH.with(|d| d.set(*prev_depth));
+            unsafe { ffi::PyEval_RestoreThread(sw.prev_tstate) };
+            HELD.with(|h| h.set(sw.prev_held));
+            DEPTH.with(|d| d.set(sw.prev_depth));
         }
     }
 }

@@ -172,8 +172,21 @@ impl InterpState {
     ///
     /// # Safety
     /// The calling thread must hold this interpreter's GIL.
+    #[inline(always)]
     pub(crate) unsafe fn drain(&self) {
-        if self.queued.load(Ordering::Acquire) == 0 || !gil::begin_drain() {
+        if self.queued.load(Ordering::Acquire) != 0 {
+            // SAFETY: forwarded contract.
+            unsafe { self.drain_queued() };
+        }
+    }
+
+    /// [`drain`](Self::drain) when something is queued.
+    ///
+    /// # Safety
+    /// As [`drain`](Self::drain).
+    #[inline(never)]
+    unsafe fn drain_queued(&self) {
+        if !gil::begin_drain() {
             return;
         }
         let mut n = 0usize;

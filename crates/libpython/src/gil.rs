@@ -93,6 +93,14 @@ pub fn with_gil<R>(f: impl FnOnce(Python<'_>) -> Result<R>) -> Result<R> {
 /// Acquires the bound interpreter's GIL, starting Python on first use.
 #[inline]
 pub(crate) fn acquire() -> Result<GilGuard> {
+    match interp::gil::try_acquire_main() {
+        Some(g) => Ok(g),
+        None => acquire_slow(),
+    }
+}
+
+#[inline(never)]
+fn acquire_slow() -> Result<GilGuard> {
     match interp::gil::acquire() {
         Ok(g) => Ok(g),
         Err(interp::Error::NotInitialized) => {
@@ -117,8 +125,16 @@ pub(crate) fn acquire_for(key: InterpKey) -> Result<GilGuard> {
     acquire_for_slow(key)
 }
 
-#[cold]
+#[inline(never)]
 fn acquire_for_slow(key: InterpKey) -> Result<GilGuard> {
+    if key.is_main()
+        && let Some(g) = interp::gil::try_acquire_main()
+    {
+        if g.key() == key {
+            return Ok(g);
+        }
+        drop(g);
+    }
     if key.generation() != interp::generation() || !interp::is_running() {
         return Err(Error::Interp(interp::Error::Finalized));
     }
