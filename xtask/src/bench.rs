@@ -81,7 +81,7 @@ const CASES: &[Case] = &[
         ours: "ours",
         pyo3: "pyo3",
         gil_held: true,
-        what: "`obj.m(1, b=2)`, result read as `i64`",
+        what: "`obj.m(1, b=2)`, result read as `i64` (ours: `call_attr!(o, \"m\", 1, b = 2)`, which interns a literal method name)",
     },
     Case {
         group: "getattr",
@@ -89,7 +89,7 @@ const CASES: &[Case] = &[
         ours: "ours",
         pyo3: "pyo3",
         gil_held: true,
-        what: "`obj.x` (an instance attribute)",
+        what: "`obj.x` (an instance attribute), the name interned once (ours: `intern!(\"x\")`, PyO3: `intern!(py, \"x\")`)",
     },
     Case {
         group: "list_to_vec_1e6",

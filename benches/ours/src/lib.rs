@@ -349,7 +349,7 @@ pub fn cases(fx: &Fixtures) -> Vec<Case<'_>> {
         "getattr",
         "ours",
         Small,
-        ours(|py| fx.obj.bind(py)?.getattr("x")),
+        ours(|py| fx.obj.bind(py)?.getattr(libpython::intern!("x"))),
     ));
 
     // list of 1e6 ints -> Vec<i64>

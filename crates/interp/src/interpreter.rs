@@ -93,6 +93,8 @@ pub struct InterpState {
     pub(crate) tstates: Mutex<Vec<(ThreadId, RawPtr)>>,
     bridges: DashMap<usize, usize>,
     slots: DashMap<&'static str, usize>,
+    /// Interned names of `intern!` call sites, by the address of the site's static.
+    names: DashMap<usize, usize>,
 }
 
 // SAFETY: `raw` is an address CPython keeps valid until the interpreter ends, only passed back
@@ -127,6 +129,7 @@ impl InterpState {
             tstates: Mutex::new(Vec::new()),
             bridges: DashMap::new(),
             slots: DashMap::new(),
+            names: DashMap::new(),
         }
     }
 
@@ -236,6 +239,26 @@ impl InterpState {
         }
     }
 
+    /// The interned name this interpreter keeps for the `intern!` site `site` (an address).
+    pub fn interned_name(&self, site: usize) -> Option<*mut ffi::PyObject> {
+        self.names.get(&site).map(|p| *p as *mut ffi::PyObject)
+    }
+
+    /// Keeps an owned reference to an interned name for the `intern!` site `site`, returning
+    /// the one already there if another thread got first (the caller then releases its own).
+    ///
+    /// # Safety
+    /// `obj` must be an owned reference of this interpreter.
+    pub unsafe fn set_interned_name(&self, site: usize, obj: *mut ffi::PyObject) -> std::result::Result<(), *mut ffi::PyObject> {
+        match self.names.entry(site) {
+            dashmap::Entry::Occupied(e) => Err(*e.get() as *mut ffi::PyObject),
+            dashmap::Entry::Vacant(v) => {
+                v.insert(obj as usize);
+                Ok(())
+            }
+        }
+    }
+
     /// Releases the per-interpreter state: the queue, slots and bridge map.
     ///
     /// # Safety
@@ -243,8 +266,10 @@ impl InterpState {
     pub(crate) unsafe fn clear_state(&self) {
         // SAFETY: forwarded: the GIL of this interpreter is held.
         unsafe { self.drain() };
-        let slots: Vec<usize> = self.slots.iter().map(|e| *e.value()).collect();
+        let mut slots: Vec<usize> = self.slots.iter().map(|e| *e.value()).collect();
+        slots.extend(self.names.iter().map(|e| *e.value()));
         self.slots.clear();
+        self.names.clear();
         for p in slots {
             // SAFETY: slots hold owned references of this interpreter; its GIL is held.
             unsafe { ffi::Py_DecRef(p as *mut ffi::PyObject) };

@@ -13,31 +13,57 @@ use crate::object::Object;
 /// Tuples and short slices are converted into an array on the stack: a call with a few
 /// arguments allocates nothing on the Rust side.
 pub trait IntoArgs {
-    /// Converts the arguments into a C array (slot 0 left free for the callee, as vectorcall
-    /// allows) and runs `f` with it and the argument count; releases the arguments afterwards.
+    /// Converts the arguments into a C array (slot 0 left free: the callee may use it, as
+    /// vectorcall allows, and method calls put `self` there) and runs `f` with it and the argument count; releases the arguments afterwards.
     #[doc(hidden)]
-    fn with_args<R>(self, py: Python<'_>, f: impl FnOnce(*const *mut ffi::PyObject, usize) -> R) -> Result<R>;
+    fn with_args<R>(self, py: Python<'_>, f: impl FnOnce(*mut *mut ffi::PyObject, usize) -> R) -> Result<R>;
 
     /// As `with_args`, with `extra` values appended after the positional ones (keyword
     /// argument values).
     #[doc(hidden)]
-    fn with_args_extra<R>(self, py: Python<'_>, extra: &[Object], f: impl FnOnce(*const *mut ffi::PyObject, usize) -> R) -> Result<R>
+    fn with_args_extra<R>(self, py: Python<'_>, extra: &[Object], f: impl FnOnce(*mut *mut ffi::PyObject, usize) -> R) -> Result<R>
     where
         Self: Sized,
     {
-        let mut v: Vec<Object> = Vec::new();
-        self.collect(py, &mut v)?;
-        let n = v.len();
-        let mut argv: Vec<*mut ffi::PyObject> = Vec::with_capacity(n + extra.len() + 1);
-        argv.push(std::ptr::null_mut());
-        argv.extend(v.iter().map(Object::as_ptr));
-        argv.extend(extra.iter().map(Object::as_ptr));
-        Ok(f(argv.as_ptr(), n))
+        self.with_args(py, |argv, n| {
+            let total = 1 + n + extra.len();
+            let mut stack = [std::ptr::null_mut::<ffi::PyObject>(); STACK_EXTRA];
+            let mut heap = Vec::new();
+            let buf: &mut [*mut ffi::PyObject] = if total <= STACK_EXTRA {
+                &mut stack[..total]
+            } else {
+                heap.resize(total, std::ptr::null_mut());
+                &mut heap
+            };
+            // SAFETY: `with_args` hands a free slot then `n` arguments.
+            buf[1..1 + n].copy_from_slice(unsafe { std::slice::from_raw_parts(argv.add(1), n) });
+            for (slot, e) in buf[1 + n..].iter_mut().zip(extra) {
+                *slot = e.as_ptr();
+            }
+            f(buf.as_mut_ptr(), n)
+        })
     }
 
     /// Converts the arguments into owned handles.
     #[doc(hidden)]
     fn collect(self, py: Python<'_>, out: &mut Vec<Object>) -> Result<()>;
+}
+
+/// Positional plus keyword arguments up to this many (with the free slot) are passed from the
+/// stack.
+const STACK_EXTRA: usize = 16;
+
+/// Converts `args` into owned handles and runs `f` with them and `extra` as one array (a
+/// free slot first): for argument lists too long for the stack.
+fn collected_args<A: IntoArgs, R>(args: A, py: Python<'_>, extra: &[Object], f: impl FnOnce(*mut *mut ffi::PyObject, usize) -> R) -> Result<R> {
+    let mut v: Vec<Object> = Vec::new();
+    args.collect(py, &mut v)?;
+    let n = v.len();
+    let mut argv: Vec<*mut ffi::PyObject> = Vec::with_capacity(n + extra.len() + 1);
+    argv.push(std::ptr::null_mut());
+    argv.extend(v.iter().map(Object::as_ptr));
+    argv.extend(extra.iter().map(Object::as_ptr));
+    Ok(f(argv.as_mut_ptr(), n))
 }
 
 /// Owned argument pointers on the stack, released on drop (also when a later conversion
@@ -60,9 +86,9 @@ impl<const N: usize> Drop for StackArgs<N> {
 
 impl IntoArgs for () {
     #[inline]
-    fn with_args<R>(self, _py: Python<'_>, f: impl FnOnce(*const *mut ffi::PyObject, usize) -> R) -> Result<R> {
-        let argv = [std::ptr::null_mut::<ffi::PyObject>(); 1];
-        Ok(f(argv.as_ptr(), 0))
+    fn with_args<R>(self, _py: Python<'_>, f: impl FnOnce(*mut *mut ffi::PyObject, usize) -> R) -> Result<R> {
+        let mut argv = [std::ptr::null_mut::<ffi::PyObject>(); 1];
+        Ok(f(argv.as_mut_ptr(), 0))
     }
 
     fn collect(self, _py: Python<'_>, _out: &mut Vec<Object>) -> Result<()> {
@@ -74,7 +100,7 @@ macro_rules! tuple_args {
     ($($n:literal: ($($T:ident $i:tt),+);)*) => {$(
         impl<$($T: ToPython),+> IntoArgs for ($($T,)+) {
             #[inline]
-            fn with_args<R>(self, py: Python<'_>, f: impl FnOnce(*const *mut ffi::PyObject, usize) -> R) -> Result<R> {
+            fn with_args<R>(self, py: Python<'_>, f: impl FnOnce(*mut *mut ffi::PyObject, usize) -> R) -> Result<R> {
                 // The guard releases the arguments converted so far if a later conversion
                 // fails (or panics); once all are in, they are released inline below.
                 let mut args = StackArgs::<{ $n + 1 }> { argv: [std::ptr::null_mut(); $n + 1], filled: 0 };
@@ -82,7 +108,7 @@ macro_rules! tuple_args {
                     args.argv[$i + 1] = self.$i.to_python(py)?.into_ptr();
                     args.filled += 1;
                 )+
-                let r = f(args.argv.as_ptr(), $n);
+                let r = f(args.argv.as_mut_ptr(), $n);
                 let argv = args.argv;
                 std::mem::forget(args);
                 $(
@@ -107,16 +133,16 @@ for_each_tuple!(tuple_args);
 const STACK_SLICE: usize = 8;
 
 impl<T: ToPython> IntoArgs for &[T] {
-    fn with_args<R>(self, py: Python<'_>, f: impl FnOnce(*const *mut ffi::PyObject, usize) -> R) -> Result<R> {
+    fn with_args<R>(self, py: Python<'_>, f: impl FnOnce(*mut *mut ffi::PyObject, usize) -> R) -> Result<R> {
         if self.len() <= STACK_SLICE {
             let mut args = StackArgs::<{ STACK_SLICE + 1 }> { argv: [std::ptr::null_mut(); STACK_SLICE + 1], filled: 0 };
             for (i, a) in self.iter().enumerate() {
                 args.argv[i + 1] = a.to_python(py)?.into_ptr();
                 args.filled += 1;
             }
-            return Ok(f(args.argv.as_ptr(), self.len()));
+            return Ok(f(args.argv.as_mut_ptr(), self.len()));
         }
-        self.with_args_extra(py, &[], f)
+        collected_args(self, py, &[], f)
     }
 
     fn collect(self, py: Python<'_>, out: &mut Vec<Object>) -> Result<()> {
@@ -128,7 +154,7 @@ impl<T: ToPython> IntoArgs for &[T] {
 }
 
 impl<T: ToPython, const N: usize> IntoArgs for &[T; N] {
-    fn with_args<R>(self, py: Python<'_>, f: impl FnOnce(*const *mut ffi::PyObject, usize) -> R) -> Result<R> {
+    fn with_args<R>(self, py: Python<'_>, f: impl FnOnce(*mut *mut ffi::PyObject, usize) -> R) -> Result<R> {
         self.as_slice().with_args(py, f)
     }
 
@@ -138,7 +164,7 @@ impl<T: ToPython, const N: usize> IntoArgs for &[T; N] {
 }
 
 impl<T: ToPython> IntoArgs for Vec<T> {
-    fn with_args<R>(self, py: Python<'_>, f: impl FnOnce(*const *mut ffi::PyObject, usize) -> R) -> Result<R> {
+    fn with_args<R>(self, py: Python<'_>, f: impl FnOnce(*mut *mut ffi::PyObject, usize) -> R) -> Result<R> {
         self.as_slice().with_args(py, f)
     }
 
@@ -194,6 +220,9 @@ macro_rules! __call_args {
 /// ```
 #[macro_export]
 macro_rules! call_attr {
+    ($obj:expr, $name:literal $(, $($rest:tt)*)?) => {
+        $crate::__call_args!(@method [$obj, $crate::intern!($name)] [] [] $($($rest)*)?)
+    };
     ($obj:expr, $name:expr $(, $($rest:tt)*)?) => {
         $crate::__call_args!(@method [$obj, $name] [] [] $($($rest)*)?)
     };

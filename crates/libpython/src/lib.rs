@@ -49,6 +49,7 @@ mod err;
 mod function;
 mod gil;
 mod interpreters;
+mod name;
 mod object;
 mod output;
 mod run;
@@ -64,6 +65,7 @@ pub use conv::{Bytes, FromPython, ToPython, string_lossy};
 pub use err::{Error, PyErr, Result};
 pub use function::{Args, function, function_in};
 pub use gil::{Python, with_gil};
+pub use name::{IntoName, Interned};
 pub use object::{Bound, Object};
 pub use output::{redirect_to_rust, set_stderr, set_stdout};
 pub use run::{

@@ -11,6 +11,7 @@ use crate::call::IntoArgs;
 use crate::conv::{FromPython, ToPython};
 use crate::err::{Error, Result, fetch};
 use crate::gil::{Python, acquire_for};
+use crate::name::IntoName;
 
 /// An owned reference to a Python object.
 ///
@@ -166,6 +167,20 @@ impl Object {
     }
 }
 
+/// The keyword names tuple and the converted values of `kwargs`.
+fn keyword_arguments(py: Python<'_>, kwargs: &[(&str, &dyn ToPython)]) -> Result<(Object, Vec<Object>)> {
+    let mut values: Vec<Object> = Vec::with_capacity(kwargs.len());
+    // SAFETY: GIL held; the tuple is filled below before use.
+    let names = unsafe { Object::from_owned_ptr_or_err(py, ffi::PyTuple_New(kwargs.len() as ffi::Py_ssize_t))? };
+    for (i, (name, value)) in kwargs.iter().enumerate() {
+        let n = crate::conv::name_object(py, name, "keyword argument name")?;
+        // SAFETY: the tuple is new and unshared; SetItem steals the name's reference.
+        unsafe { ffi::PyTuple_SetItem(names.as_ptr(), i as ffi::Py_ssize_t, n.into_ptr()) };
+        values.push(value.to_python(py)?);
+    }
+    Ok((names, values))
+}
+
 #[cold]
 fn wrong_interpreter(object: InterpKey, current: InterpKey) -> Error {
     if object.generation() != current.generation() {
@@ -220,13 +235,13 @@ forward! {
     /// # Errors
     /// [`Error::NoAttribute`] naming the type and attribute, [`Error::Nul`] for a name with a
     /// NUL byte, or the exception the attribute's getter raised.
-    fn getattr(&self, name: &str) -> Result<Object>;
+    fn getattr<N: IntoName>(&self, name: N) -> Result<Object>;
     /// `setattr(obj, name, value)`.
-    fn setattr<V: ToPython>(&self, name: &str, value: V) -> Result<()>;
+    fn setattr<N: IntoName, V: ToPython>(&self, name: N, value: V) -> Result<()>;
     /// `hasattr(obj, name)`; errors other than `AttributeError` are returned.
-    fn hasattr(&self, name: &str) -> Result<bool>;
+    fn hasattr<N: IntoName>(&self, name: N) -> Result<bool>;
     /// `delattr(obj, name)`.
-    fn delattr(&self, name: &str) -> Result<()>;
+    fn delattr<N: IntoName>(&self, name: N) -> Result<()>;
     /// `obj[key]`.
     fn get_item<K: ToPython>(&self, key: K) -> Result<Object>;
     /// `obj[key] = value`.
@@ -246,9 +261,9 @@ forward! {
     /// `obj()`.
     fn call0(&self) -> Result<Object>;
     /// `obj.name(*args)`.
-    fn call_method<A: IntoArgs>(&self, name: &str, args: A) -> Result<Object>;
+    fn call_method<N: IntoName, A: IntoArgs>(&self, name: N, args: A) -> Result<Object>;
     /// `obj.name(*args, **kwargs)`.
-    fn call_method_kw<A: IntoArgs>(&self, name: &str, args: A, kwargs: &[(&str, &dyn ToPython)]) -> Result<Object>;
+    fn call_method_kw<N: IntoName, A: IntoArgs>(&self, name: N, args: A, kwargs: &[(&str, &dyn ToPython)]) -> Result<Object>;
     /// `repr(obj)`.
     fn repr(&self) -> Result<String>;
     /// `str(obj)`.
@@ -337,15 +352,17 @@ impl<'py> Bound<'py> {
     }
 
     /// See [`Object::getattr`].
-    pub fn getattr(self, name: &str) -> Result<Object> {
-        let n = crate::conv::name_object(self.py, name, "attribute name")?;
-        // SAFETY: both objects are live; the GIL is held.
-        let r = unsafe { ffi::PyObject_GetAttr(self.as_ptr(), n.as_ptr()) };
-        match NonNull::new(r) {
-            // SAFETY: a new reference from the call above.
-            Some(p) => Ok(unsafe { Object::from_owned_ptr(self.py, p.as_ptr()) }),
-            None => Err(self.attribute_error(name)),
-        }
+    #[inline]
+    pub fn getattr<N: IntoName>(self, name: N) -> Result<Object> {
+        name.with_name(self.py, "attribute name", |n| {
+            // SAFETY: both objects are live; the GIL is held.
+            let r = unsafe { ffi::PyObject_GetAttr(self.as_ptr(), n) };
+            match NonNull::new(r) {
+                // SAFETY: a new reference from the call above.
+                Some(p) => Ok(unsafe { Object::from_owned_ptr(self.py, p.as_ptr()) }),
+                None => Err(self.attribute_error(name.text())),
+            }
+        })
     }
 
     #[cold]
@@ -363,15 +380,16 @@ impl<'py> Bound<'py> {
     }
 
     /// See [`Object::setattr`].
-    pub fn setattr<V: ToPython>(self, name: &str, value: V) -> Result<()> {
-        let n = crate::conv::name_object(self.py, name, "attribute name")?;
-        let v = value.to_python(self.py)?;
-        // SAFETY: all three objects are live; the GIL is held.
-        self.check(unsafe { ffi::PyObject_SetAttr(self.as_ptr(), n.as_ptr(), v.as_ptr()) })
+    pub fn setattr<N: IntoName, V: ToPython>(self, name: N, value: V) -> Result<()> {
+        name.with_name(self.py, "attribute name", |n| {
+            let v = value.to_python(self.py)?;
+            // SAFETY: all three objects are live; the GIL is held.
+            self.check(unsafe { ffi::PyObject_SetAttr(self.as_ptr(), n, v.as_ptr()) })
+        })
     }
 
     /// See [`Object::hasattr`].
-    pub fn hasattr(self, name: &str) -> Result<bool> {
+    pub fn hasattr<N: IntoName>(self, name: N) -> Result<bool> {
         match self.getattr(name) {
             Ok(_) => Ok(true),
             Err(Error::NoAttribute { .. }) => Ok(false),
@@ -380,11 +398,12 @@ impl<'py> Bound<'py> {
     }
 
     /// See [`Object::delattr`].
-    pub fn delattr(self, name: &str) -> Result<()> {
-        let n = crate::conv::name_object(self.py, name, "attribute name")?;
-        // SAFETY: live objects, GIL held; a NULL value deletes (PyObject_DelAttr is a macro
-        // for this in older versions).
-        self.check(unsafe { ffi::PyObject_SetAttr(self.as_ptr(), n.as_ptr(), std::ptr::null_mut()) })
+    pub fn delattr<N: IntoName>(self, name: N) -> Result<()> {
+        name.with_name(self.py, "attribute name", |n| {
+            // SAFETY: live objects, GIL held; a NULL value deletes (PyObject_DelAttr is a
+            // macro for this in older versions).
+            self.check(unsafe { ffi::PyObject_SetAttr(self.as_ptr(), n, std::ptr::null_mut()) })
+        })
     }
 
     /// See [`Object::get_item`].
@@ -468,15 +487,7 @@ impl<'py> Bound<'py> {
             return self.call(args);
         }
         let py = self.py;
-        let mut values: Vec<Object> = Vec::with_capacity(kwargs.len());
-        // SAFETY: GIL held; the tuple is filled below before use.
-        let names = self.wrap(unsafe { ffi::PyTuple_New(kwargs.len() as ffi::Py_ssize_t) })?;
-        for (i, (name, value)) in kwargs.iter().enumerate() {
-            let n = crate::conv::name_object(py, name, "keyword argument name")?;
-            // SAFETY: the tuple is new and unshared; SetItem steals the name's reference.
-            unsafe { ffi::PyTuple_SetItem(names.as_ptr(), i as ffi::Py_ssize_t, n.into_ptr()) };
-            values.push(value.to_python(py)?);
-        }
+        let (names, values) = keyword_arguments(py, kwargs)?;
         let r = args.with_args_extra(py, &values, |argv, nargs| {
             // SAFETY: `argv` holds a free slot, `nargs` positional arguments, then the keyword
             // values named by `names`; GIL held.
@@ -495,13 +506,72 @@ impl<'py> Bound<'py> {
     }
 
     /// See [`Object::call_method`].
-    pub fn call_method<A: IntoArgs>(self, name: &str, args: A) -> Result<Object> {
-        self.getattr(name)?.bound(self.py).call(args)
+    #[inline]
+    pub fn call_method<N: IntoName, A: IntoArgs>(self, name: N, args: A) -> Result<Object> {
+        let py = self.py;
+        name.with_name(py, "method name", |n| {
+            let r = args.with_args(py, |argv, nargs| {
+                // SAFETY: `argv` has a free slot 0, which takes `self` as the method call
+                // convention wants, then `nargs` live arguments; GIL held.
+                unsafe {
+                    *argv = self.as_ptr();
+                    ffi::PyObject_VectorcallMethod(n, argv, nargs + 1, std::ptr::null_mut())
+                }
+            })?;
+            self.method_result(r, n, name.text())
+        })
     }
 
     /// See [`Object::call_method_kw`].
-    pub fn call_method_kw<A: IntoArgs>(self, name: &str, args: A, kwargs: &[(&str, &dyn ToPython)]) -> Result<Object> {
-        self.getattr(name)?.bound(self.py).call_kw(args, kwargs)
+    pub fn call_method_kw<N: IntoName, A: IntoArgs>(self, name: N, args: A, kwargs: &[(&str, &dyn ToPython)]) -> Result<Object> {
+        if kwargs.is_empty() {
+            return self.call_method(name, args);
+        }
+        let py = self.py;
+        let (names, values) = keyword_arguments(py, kwargs)?;
+        name.with_name(py, "method name", |n| {
+            let r = args.with_args_extra(py, &values, |argv, nargs| {
+                // SAFETY: `argv` has a free slot 0 (takes `self`), `nargs` positional
+                // arguments, then the keyword values named by `names`; GIL held.
+                unsafe {
+                    *argv = self.as_ptr();
+                    ffi::PyObject_VectorcallMethod(n, argv, nargs + 1, names.as_ptr())
+                }
+            })?;
+            self.method_result(r, n, name.text())
+        })
+    }
+
+    /// Wraps a method call's result; a failed lookup of the method itself becomes
+    /// [`Error::NoAttribute`], as from [`getattr`](Self::getattr).
+    #[inline(always)]
+    fn method_result(self, r: *mut ffi::PyObject, n: *mut ffi::PyObject, name: &str) -> Result<Object> {
+        match NonNull::new(r) {
+            // SAFETY: a new reference from the call.
+            Some(p) => Ok(unsafe { Object::from_owned_ptr(self.py, p.as_ptr()) }),
+            None => Err(self.method_error(n, name)),
+        }
+    }
+
+    #[cold]
+    fn method_error(self, n: *mut ffi::PyObject, name: &str) -> Error {
+        let py = self.py;
+        // SAFETY: the call failed with an exception pending; the GIL is held.
+        let err = unsafe { fetch(py) };
+        // SAFETY: live objects; the GIL is held. An AttributeError from the lookup itself
+        // (not from inside the method) means the object has no such attribute.
+        let missing = matches!(&err, Error::Python(e) if e.is_instance_of("AttributeError"))
+            && unsafe {
+                let m = ffi::PyObject_GetAttr(self.as_ptr(), n);
+                if m.is_null() {
+                    ffi::PyErr_Clear();
+                    true
+                } else {
+                    ffi::Py_DECREF(m);
+                    false
+                }
+            };
+        if missing { Error::NoAttribute { type_name: self.type_name().unwrap_or_default(), name: name.to_owned() } } else { err }
     }
 
     /// See [`Object::repr`].

@@ -1,0 +1,172 @@
+//! Attribute and method names: Rust strings, converted on each use, or names interned once per
+//! interpreter by [`intern!`](crate::intern!).
+
+use std::ffi::CString;
+use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
+
+use libpython_interp as interp;
+use libpython_interp::ffi;
+
+use crate::err::{Error, Result, fetch};
+use crate::gil::Python;
+use crate::object::Object;
+
+/// A name for [`getattr`](crate::Object::getattr), [`call_method`](crate::Object::call_method)
+/// and the other methods that look something up by name: a `&str` / `String` (a Python `str`
+/// is made for each call) or an [`Interned`] name from [`intern!`](crate::intern!) (made once
+/// per interpreter, then free).
+///
+/// ```
+/// use libpython::intern;
+/// let s = libpython::eval("'abc'")?;
+/// let a: String = s.call_method("upper", ())?.extract()?;
+/// let b: String = s.call_method(intern!("upper"), ())?.extract()?;
+/// assert_eq!(a, b);
+/// # Ok::<(), libpython::Error>(())
+/// ```
+pub trait IntoName {
+    /// Runs `f` with a borrowed `str` object holding the name. `what` names the role of the
+    /// name in errors ("attribute name").
+    #[doc(hidden)]
+    fn with_name<R>(&self, py: Python<'_>, what: &'static str, f: impl FnOnce(*mut ffi::PyObject) -> Result<R>) -> Result<R>;
+
+    /// The name's text, for error messages.
+    #[doc(hidden)]
+    fn text(&self) -> &str;
+}
+
+impl IntoName for &str {
+    #[inline]
+    fn with_name<R>(&self, py: Python<'_>, what: &'static str, f: impl FnOnce(*mut ffi::PyObject) -> Result<R>) -> Result<R> {
+        let n = crate::conv::name_object(py, self, what)?;
+        f(n.as_ptr())
+    }
+
+    fn text(&self) -> &str {
+        self
+    }
+}
+
+impl IntoName for &String {
+    #[inline]
+    fn with_name<R>(&self, py: Python<'_>, what: &'static str, f: impl FnOnce(*mut ffi::PyObject) -> Result<R>) -> Result<R> {
+        self.as_str().with_name(py, what, f)
+    }
+
+    fn text(&self) -> &str {
+        self
+    }
+}
+
+impl IntoName for String {
+    #[inline]
+    fn with_name<R>(&self, py: Python<'_>, what: &'static str, f: impl FnOnce(*mut ffi::PyObject) -> Result<R>) -> Result<R> {
+        self.as_str().with_name(py, what, f)
+    }
+
+    fn text(&self) -> &str {
+        self
+    }
+}
+
+impl IntoName for &'static Interned {
+    #[inline(always)]
+    fn with_name<R>(&self, py: Python<'_>, what: &'static str, f: impl FnOnce(*mut ffi::PyObject) -> Result<R>) -> Result<R> {
+        f(Interned::get(self, py, what)?)
+    }
+
+    fn text(&self) -> &str {
+        self.text
+    }
+}
+
+/// A name interned once per interpreter: the static behind an [`intern!`](crate::intern!)
+/// call site. The main interpreter's `str` is kept in the static itself (one comparison to
+/// find it); sub-interpreters keep theirs in their own state, released when they end.
+#[derive(Debug)]
+pub struct Interned {
+    text: &'static str,
+    /// Key bits of the interpreter `ptr` belongs to (the main one of the runtime that made it);
+    /// 0 until then.
+    key: AtomicU64,
+    ptr: AtomicPtr<ffi::PyObject>,
+}
+
+impl Interned {
+    /// A name for `text`, interned at first use. Used by [`intern!`](crate::intern!).
+    #[doc(hidden)]
+    pub const fn new(text: &'static str) -> Interned {
+        Interned { text, key: AtomicU64::new(0), ptr: AtomicPtr::new(std::ptr::null_mut()) }
+    }
+
+    /// The name's text.
+    pub fn text(&self) -> &'static str {
+        self.text
+    }
+
+    /// The interned `str` of `py`'s interpreter, borrowed: it stays alive until the
+    /// interpreter ends (or the runtime is finalized), which cannot happen while `py` exists.
+    #[inline(always)]
+    fn get(&'static self, py: Python<'_>, what: &'static str) -> Result<*mut ffi::PyObject> {
+        // The key is stored after the pointer (release) by a thread holding the main GIL, and
+        // read here (acquire) by a thread holding the GIL named by `py`: when they match, the
+        // pointer is the one stored with that key.
+        if self.key.load(Ordering::Acquire) == py.interpreter_key().to_bits() {
+            return Ok(self.ptr.load(Ordering::Relaxed));
+        }
+        self.get_slow(py, what)
+    }
+
+    #[cold]
+    fn get_slow(&'static self, py: Python<'_>, what: &'static str) -> Result<*mut ffi::PyObject> {
+        let key = py.interpreter_key();
+        let state = interp::lookup(key).ok_or(Error::Interp(interp::Error::InterpreterEnded))?;
+        let site = self as *const Interned as usize;
+        if !key.is_main()
+            && let Some(p) = state.interned_name(site)
+        {
+            return Ok(p);
+        }
+        let c = CString::new(self.text).map_err(|_| Error::Nul { what, value: self.text.to_owned() })?;
+        // SAFETY: a NUL-terminated string; the GIL of `py`'s interpreter is held.
+        let p = unsafe { ffi::PyUnicode_InternFromString(c.as_ptr()) };
+        if p.is_null() {
+            // SAFETY: NULL with an exception set; the GIL is held.
+            return Err(unsafe { fetch(py) });
+        }
+        // SAFETY: `p` is a new reference of this interpreter.
+        let owned = unsafe { Object::from_owned_ptr(py, p) };
+        if key.is_main() {
+            // Kept by the static for the life of this runtime (never released: after a
+            // finalize the key no longer matches and the pointer is never read again).
+            let p = owned.into_ptr();
+            self.ptr.store(p, Ordering::Relaxed);
+            self.key.store(key.to_bits(), Ordering::Release);
+            return Ok(p);
+        }
+        // SAFETY: an owned reference of this interpreter, handed to its state (released when
+        // it ends); if another thread stored one first, ours is released by `owned`'s drop.
+        match unsafe { state.set_interned_name(site, owned.as_ptr()) } {
+            Ok(()) => Ok(owned.into_ptr()),
+            Err(theirs) => Ok(theirs),
+        }
+    }
+}
+
+/// A name interned once per interpreter, for hot attribute lookups and method calls: the
+/// first use makes the `str` (as `sys.intern` would), later uses cost one comparison.
+///
+/// ```
+/// use libpython::intern;
+/// let p = libpython::eval("complex(3, 4)")?;
+/// let re: f64 = p.getattr(intern!("real"))?.extract()?;
+/// assert_eq!(re, 3.0);
+/// # Ok::<(), libpython::Error>(())
+/// ```
+#[macro_export]
+macro_rules! intern {
+    ($text:expr) => {{
+        static NAME: $crate::Interned = $crate::Interned::new($text);
+        &NAME
+    }};
+}
