@@ -21,7 +21,7 @@ pub trait IntoArgs {
     /// As `with_args`, with `extra` values appended after the positional ones (keyword
     /// argument values).
     #[doc(hidden)]
-    fn with_args_extra<R>(self, py: Python<'_>, extra: &[Object], f: impl FnOnce(*mut *mut ffi::PyObject, usize) -> R) -> Result<R>
+    fn with_args_extra<R>(self, py: Python<'_>, extra: &[&dyn ToPython], f: impl FnOnce(*mut *mut ffi::PyObject, usize) -> R) -> Result<R>
     where
         Self: Sized,
     {
@@ -37,11 +37,16 @@ pub trait IntoArgs {
             };
             // SAFETY: `with_args` hands a free slot then `n` arguments.
             buf[1..1 + n].copy_from_slice(unsafe { std::slice::from_raw_parts(argv.add(1), n) });
-            for (slot, e) in buf[1 + n..].iter_mut().zip(extra) {
-                *slot = e.as_ptr();
+            // The extra values are converted into the array and released after the call,
+            // also when a later conversion fails.
+            let mut extras = ExtraArgs { buf, from: 1 + n, filled: 0 };
+            for e in extra {
+                let o = e.to_python(py)?.into_ptr();
+                extras.buf[extras.from + extras.filled] = o;
+                extras.filled += 1;
             }
-            f(buf.as_mut_ptr(), n)
-        })
+            Ok(f(extras.buf.as_mut_ptr(), n))
+        })?
     }
 
     /// Converts the arguments into owned handles.
@@ -55,15 +60,34 @@ const STACK_EXTRA: usize = 16;
 
 /// Converts `args` into owned handles and runs `f` with them and `extra` as one array (a
 /// free slot first): for argument lists too long for the stack.
-fn collected_args<A: IntoArgs, R>(args: A, py: Python<'_>, extra: &[Object], f: impl FnOnce(*mut *mut ffi::PyObject, usize) -> R) -> Result<R> {
+fn collected_args<A: IntoArgs, R>(args: A, py: Python<'_>, extra: &[&dyn ToPython], f: impl FnOnce(*mut *mut ffi::PyObject, usize) -> R) -> Result<R> {
     let mut v: Vec<Object> = Vec::new();
     args.collect(py, &mut v)?;
     let n = v.len();
+    for e in extra {
+        v.push(e.to_python(py)?);
+    }
     let mut argv: Vec<*mut ffi::PyObject> = Vec::with_capacity(n + extra.len() + 1);
     argv.push(std::ptr::null_mut());
     argv.extend(v.iter().map(Object::as_ptr));
-    argv.extend(extra.iter().map(Object::as_ptr));
     Ok(f(argv.as_mut_ptr(), n))
+}
+
+/// Owned references in `buf[from..from + filled]`, released on drop.
+struct ExtraArgs<'a> {
+    buf: &'a mut [*mut ffi::PyObject],
+    from: usize,
+    filled: usize,
+}
+
+impl Drop for ExtraArgs<'_> {
+    fn drop(&mut self) {
+        for p in &self.buf[self.from..self.from + self.filled] {
+            // SAFETY: each of these slots owns a reference; the GIL is held by the caller of
+            // `with_args_extra` (the token is borrowed for the whole call).
+            unsafe { ffi::Py_DECREF(*p) };
+        }
+    }
 }
 
 /// Owned argument pointers on the stack, released on drop (also when a later conversion
@@ -194,12 +218,20 @@ macro_rules! call {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __call_args {
-    (@call [$f:expr] [$($a:expr,)*] [$($k:ident = $v:expr,)*]) => {
-        $f.call_kw(($($a,)*), &[$((stringify!($k), &$v as &dyn $crate::ToPython)),*])
+    (@call [$f:expr] [$($a:expr,)*] []) => {
+        $f.call(($($a,)*))
     };
-    (@method [$o:expr, $name:expr] [$($a:expr,)*] [$($k:ident = $v:expr,)*]) => {
-        $o.call_method_kw($name, ($($a,)*), &[$((stringify!($k), &$v as &dyn $crate::ToPython)),*])
+    (@call [$f:expr] [$($a:expr,)*] [$($k:ident = $v:expr,)+]) => {{
+        static KW: $crate::KwNames = $crate::KwNames::new(&[$(stringify!($k)),+]);
+        $f.call_kw_static(($($a,)*), &KW, &[$(&$v as &dyn $crate::ToPython),+])
+    }};
+    (@method [$o:expr, $name:expr] [$($a:expr,)*] []) => {
+        $o.call_method($name, ($($a,)*))
     };
+    (@method [$o:expr, $name:expr] [$($a:expr,)*] [$($k:ident = $v:expr,)+]) => {{
+        static KW: $crate::KwNames = $crate::KwNames::new(&[$(stringify!($k)),+]);
+        $o.call_method_kw_static($name, ($($a,)*), &KW, &[$(&$v as &dyn $crate::ToPython),+])
+    }};
     (@$mode:ident [$($head:tt)*] [$($a:expr,)*] [$($kw:tt)*] $k:ident = $v:expr $(, $($rest:tt)*)?) => {
         $crate::__call_args!(@$mode [$($head)*] [$($a,)*] [$($kw)* $k = $v,] $($($rest)*)?)
     };

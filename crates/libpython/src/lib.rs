@@ -65,7 +65,7 @@ pub use conv::{Bytes, FromPython, ToPython, string_lossy};
 pub use err::{Error, PyErr, Result};
 pub use function::{Args, function, function_in};
 pub use gil::{Python, with_gil};
-pub use name::{IntoName, Interned};
+pub use name::{IntoName, Interned, KwNames};
 pub use object::{Bound, Object};
 pub use output::{redirect_to_rust, set_stderr, set_stdout};
 pub use run::{

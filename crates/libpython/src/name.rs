@@ -153,6 +153,70 @@ impl Interned {
     }
 }
 
+/// The keyword names of a [`call!`](crate::call!) / [`call_attr!`](crate::call_attr!) site, as
+/// the `tuple` of interned names vectorcall takes, made once per interpreter (cached as
+/// [`Interned`] names are).
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct KwNames {
+    names: &'static [&'static str],
+    key: AtomicU64,
+    ptr: AtomicPtr<ffi::PyObject>,
+}
+
+impl KwNames {
+    /// The names of one call site.
+    pub const fn new(names: &'static [&'static str]) -> KwNames {
+        KwNames { names, key: AtomicU64::new(0), ptr: AtomicPtr::new(std::ptr::null_mut()) }
+    }
+
+    /// The tuple of `py`'s interpreter, borrowed (alive until the interpreter ends).
+    #[inline(always)]
+    pub(crate) fn get(&'static self, py: Python<'_>) -> Result<*mut ffi::PyObject> {
+        // Same publication protocol as `Interned::get`.
+        if self.key.load(Ordering::Acquire) == py.interpreter_key().to_bits() {
+            return Ok(self.ptr.load(Ordering::Relaxed));
+        }
+        self.get_slow(py)
+    }
+
+    #[cold]
+    fn get_slow(&'static self, py: Python<'_>) -> Result<*mut ffi::PyObject> {
+        let key = py.interpreter_key();
+        let state = interp::lookup(key).ok_or(Error::Interp(interp::Error::InterpreterEnded))?;
+        let site = self as *const KwNames as usize;
+        if !key.is_main()
+            && let Some(p) = state.interned_name(site)
+        {
+            return Ok(p);
+        }
+        // SAFETY: GIL held; the tuple is filled below before use.
+        let t = unsafe { Object::from_owned_ptr_or_err(py, ffi::PyTuple_New(self.names.len() as ffi::Py_ssize_t))? };
+        for (i, n) in self.names.iter().enumerate() {
+            let c = CString::new(*n).map_err(|_| Error::Nul { what: "keyword argument name", value: (*n).to_owned() })?;
+            // SAFETY: a NUL-terminated string; GIL held.
+            let s = unsafe { ffi::PyUnicode_InternFromString(c.as_ptr()) };
+            if s.is_null() {
+                // SAFETY: NULL with an exception set; GIL held.
+                return Err(unsafe { fetch(py) });
+            }
+            // SAFETY: the tuple is new and unshared; SetItem steals the name's reference.
+            unsafe { ffi::PyTuple_SetItem(t.as_ptr(), i as ffi::Py_ssize_t, s) };
+        }
+        if key.is_main() {
+            let p = t.into_ptr();
+            self.ptr.store(p, Ordering::Relaxed);
+            self.key.store(key.to_bits(), Ordering::Release);
+            return Ok(p);
+        }
+        // SAFETY: an owned reference of this interpreter, handed to its state.
+        match unsafe { state.set_interned_name(site, t.as_ptr()) } {
+            Ok(()) => Ok(t.into_ptr()),
+            Err(theirs) => Ok(theirs),
+        }
+    }
+}
+
 /// A name interned once per interpreter, for hot attribute lookups and method calls: the
 /// first use makes the `str` (as `sys.intern` would), later uses cost one comparison.
 ///

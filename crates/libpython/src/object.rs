@@ -11,7 +11,7 @@ use crate::call::IntoArgs;
 use crate::conv::{FromPython, ToPython};
 use crate::err::{Error, Result, fetch};
 use crate::gil::{Python, acquire_for};
-use crate::name::IntoName;
+use crate::name::{IntoName, KwNames};
 
 /// An owned reference to a Python object.
 ///
@@ -167,18 +167,16 @@ impl Object {
     }
 }
 
-/// The keyword names tuple and the converted values of `kwargs`.
-fn keyword_arguments(py: Python<'_>, kwargs: &[(&str, &dyn ToPython)]) -> Result<(Object, Vec<Object>)> {
-    let mut values: Vec<Object> = Vec::with_capacity(kwargs.len());
+/// The keyword names tuple and the values of `kwargs`.
+fn keyword_arguments<'a>(py: Python<'_>, kwargs: &[(&str, &'a dyn ToPython)]) -> Result<(Object, Vec<&'a dyn ToPython>)> {
     // SAFETY: GIL held; the tuple is filled below before use.
     let names = unsafe { Object::from_owned_ptr_or_err(py, ffi::PyTuple_New(kwargs.len() as ffi::Py_ssize_t))? };
-    for (i, (name, value)) in kwargs.iter().enumerate() {
+    for (i, (name, _)) in kwargs.iter().enumerate() {
         let n = crate::conv::name_object(py, name, "keyword argument name")?;
         // SAFETY: the tuple is new and unshared; SetItem steals the name's reference.
         unsafe { ffi::PyTuple_SetItem(names.as_ptr(), i as ffi::Py_ssize_t, n.into_ptr()) };
-        values.push(value.to_python(py)?);
     }
-    Ok((names, values))
+    Ok((names, kwargs.iter().map(|(_, v)| *v).collect()))
 }
 
 #[cold]
@@ -264,6 +262,13 @@ forward! {
     fn call_method<N: IntoName, A: IntoArgs>(&self, name: N, args: A) -> Result<Object>;
     /// `obj.name(*args, **kwargs)`.
     fn call_method_kw<N: IntoName, A: IntoArgs>(&self, name: N, args: A, kwargs: &[(&str, &dyn ToPython)]) -> Result<Object>;
+    /// `obj(*args, **kwargs)` with the keyword names of a `call!` site (used by the macro).
+    #[doc(hidden)]
+    fn call_kw_static<A: IntoArgs>(&self, args: A, names: &'static KwNames, values: &[&dyn ToPython]) -> Result<Object>;
+    /// `obj.name(*args, **kwargs)` with the keyword names of a `call_attr!` site (used by the
+    /// macro).
+    #[doc(hidden)]
+    fn call_method_kw_static<N: IntoName, A: IntoArgs>(&self, name: N, args: A, names: &'static KwNames, values: &[&dyn ToPython]) -> Result<Object>;
     /// `repr(obj)`.
     fn repr(&self) -> Result<String>;
     /// `str(obj)`.
@@ -486,12 +491,26 @@ impl<'py> Bound<'py> {
         if kwargs.is_empty() {
             return self.call(args);
         }
+        let (names, values) = keyword_arguments(self.py, kwargs)?;
+        self.call_kw_names(args, names.as_ptr(), &values)
+    }
+
+    /// See [`Object::call_kw_static`].
+    #[doc(hidden)]
+    #[inline]
+    pub fn call_kw_static<A: IntoArgs>(self, args: A, names: &'static KwNames, values: &[&dyn ToPython]) -> Result<Object> {
+        let names = names.get(self.py)?;
+        self.call_kw_names(args, names, values)
+    }
+
+    /// A call with keyword values named by the tuple `names` (borrowed).
+    #[inline]
+    fn call_kw_names<A: IntoArgs>(self, args: A, names: *mut ffi::PyObject, values: &[&dyn ToPython]) -> Result<Object> {
         let py = self.py;
-        let (names, values) = keyword_arguments(py, kwargs)?;
-        let r = args.with_args_extra(py, &values, |argv, nargs| {
+        let r = args.with_args_extra(py, values, |argv, nargs| {
             // SAFETY: `argv` holds a free slot, `nargs` positional arguments, then the keyword
             // values named by `names`; GIL held.
-            unsafe { ffi::vectorcall(self.as_ptr(), argv.add(1), nargs | ffi::PY_VECTORCALL_ARGUMENTS_OFFSET, names.as_ptr()) }
+            unsafe { ffi::vectorcall(self.as_ptr(), argv.add(1), nargs | ffi::PY_VECTORCALL_ARGUMENTS_OFFSET, names) }
         })?;
         match NonNull::new(r) {
             // SAFETY: a new reference from the call.
@@ -527,15 +546,29 @@ impl<'py> Bound<'py> {
         if kwargs.is_empty() {
             return self.call_method(name, args);
         }
+        let (names, values) = keyword_arguments(self.py, kwargs)?;
+        self.call_method_kw_names(name, args, names.as_ptr(), &values)
+    }
+
+    /// See [`Object::call_method_kw_static`].
+    #[doc(hidden)]
+    #[inline]
+    pub fn call_method_kw_static<N: IntoName, A: IntoArgs>(self, name: N, args: A, names: &'static KwNames, values: &[&dyn ToPython]) -> Result<Object> {
+        let names = names.get(self.py)?;
+        self.call_method_kw_names(name, args, names, values)
+    }
+
+    /// A method call with keyword values named by the tuple `names` (borrowed).
+    #[inline]
+    fn call_method_kw_names<N: IntoName, A: IntoArgs>(self, name: N, args: A, names: *mut ffi::PyObject, values: &[&dyn ToPython]) -> Result<Object> {
         let py = self.py;
-        let (names, values) = keyword_arguments(py, kwargs)?;
         name.with_name(py, "method name", |n| {
-            let r = args.with_args_extra(py, &values, |argv, nargs| {
+            let r = args.with_args_extra(py, values, |argv, nargs| {
                 // SAFETY: `argv` has a free slot 0 (takes `self`), `nargs` positional
                 // arguments, then the keyword values named by `names`; GIL held.
                 unsafe {
                     *argv = self.as_ptr();
-                    ffi::PyObject_VectorcallMethod(n, argv, nargs + 1, names.as_ptr())
+                    ffi::PyObject_VectorcallMethod(n, argv, nargs + 1, names)
                 }
             })?;
             self.method_result(r, n, name.text())
