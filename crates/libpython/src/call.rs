@@ -56,7 +56,7 @@ pub trait IntoArgs {
 
 /// Positional plus keyword arguments up to this many (with the free slot) are passed from the
 /// stack.
-const STACK_EXTRA: usize = 16;
+const STACK_EXTRA: usize = 8;
 
 /// Converts `args` into owned handles and runs `f` with them and `extra` as one array (a
 /// free slot first): for argument lists too long for the stack.
@@ -81,11 +81,15 @@ struct ExtraArgs<'a> {
 }
 
 impl Drop for ExtraArgs<'_> {
+    #[inline]
     fn drop(&mut self) {
-        for p in &self.buf[self.from..self.from + self.filled] {
-            // SAFETY: each of these slots owns a reference; the GIL is held by the caller of
-            // `with_args_extra` (the token is borrowed for the whole call).
-            unsafe { ffi::Py_DECREF(*p) };
+        debug_assert!(self.from + self.filled <= self.buf.len());
+        for i in self.from..self.from + self.filled {
+            // SAFETY: `from + filled` never exceeds the buffer (one slot is filled per extra
+            // value, and the buffer has room for all); each of these slots owns a reference;
+            // the GIL is held by the caller of `with_args_extra` (the token is borrowed for
+            // the whole call).
+            unsafe { ffi::Py_DECREF(*self.buf.get_unchecked(i)) };
         }
     }
 }
