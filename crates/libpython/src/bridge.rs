@@ -3,7 +3,7 @@
 //! Rust object bridged twice is the same Python object, ready-made bridges for Rust maps and
 //! vectors, and Python classes made from Rust.
 
-use std::any::Any;
+use std::any::{Any, TypeId};
 use std::collections::{BTreeMap, HashMap};
 use std::ffi::{c_int, c_void};
 use std::hash::Hash;
@@ -116,11 +116,20 @@ pub trait Bridge: Send + Sync + 'static {
 
     /// Reports the Python objects this Rust object holds, so Python's cycle collector can
     /// free cycles that run through it.
+    ///
+    /// The collector calls it with the GIL held and nothing may wait here: take locks with
+    /// `try_lock` and report nothing when one is busy (an object not reported only counts as
+    /// referenced from outside, so it is kept, never freed wrongly). It is only called while
+    /// the Python object holds the only `Arc` of the Rust object: while Rust code holds
+    /// another, what the Rust object holds is reachable from Rust and is kept. Objects of
+    /// other interpreters are not passed on to the collector.
     fn traverse(&self, visit: &mut dyn FnMut(&Object)) {
         let _ = visit;
     }
 
     /// Drops the Python objects this Rust object holds (the collector breaking a cycle).
+    /// Like [`Bridge::traverse`], only called while the Python object holds the only `Arc`
+    /// of the Rust object.
     fn clear(&self) {}
 }
 
@@ -305,6 +314,13 @@ unsafe extern "C" fn bridge_dealloc(o: *mut ffi::PyObject) {
     });
 }
 
+/// Whether the collector may look into (or clear) the Rust object behind `cell`: only while
+/// the Python object holds its only strong reference. Another `Arc` means Rust code can still
+/// reach what the object holds, which is then no garbage whatever Python sees.
+fn collectable(cell: &Cell) -> bool {
+    Arc::strong_count(&cell.bridge) == 1
+}
+
 unsafe extern "C" fn bridge_traverse(o: *mut ffi::PyObject, visit: ffi::visitproc, arg: *mut c_void) -> c_int {
     // The collector calls this with the GIL held and no Python code may run here; none does:
     // the bridge only reports the objects it holds. A panic in the bridge's `traverse` is
@@ -318,13 +334,22 @@ unsafe extern "C" fn bridge_traverse(o: *mut ffi::PyObject, visit: ffi::visitpro
             return;
         }
         // SAFETY: a non-null cell points at the instance's live `Cell`.
-        unsafe { &*c }.bridge.traverse(&mut |obj: &Object| {
-            if rc == 0 {
+        let c = unsafe { &*c };
+        if !collectable(c) {
+            return;
+        }
+        // SAFETY: the collector runs with this interpreter's GIL held by this thread.
+        let guard = unsafe { interp::gil::assume() };
+        let here = guard.key();
+        c.bridge.traverse(&mut |obj: &Object| {
+            // Another interpreter's object is not this collector's to count.
+            if rc == 0 && obj.interpreter_key() == here {
                 // SAFETY: `visit` is the collector's callback for this traversal; `obj` is a
-                // live object the bridge holds.
+                // live object of this interpreter that the bridge holds.
                 rc = unsafe { visit(obj.as_ptr(), arg) };
             }
         });
+        drop(guard);
     }));
     if r.is_err() {
         eprintln!("libpython: a Bridge::traverse implementation panicked; the panic was stopped at the C boundary");
@@ -334,12 +359,14 @@ unsafe extern "C" fn bridge_traverse(o: *mut ffi::PyObject, visit: ffi::visitpro
 
 unsafe extern "C" fn bridge_clear(o: *mut ffi::PyObject) -> c_int {
     trampoline_void(|| {
-        // SAFETY: called by the collector with the GIL held on a live instance.
-        unsafe {
-            let c = *cell_ptr(o);
-            if !c.is_null() {
-                (*c).bridge.clear();
-            }
+        // SAFETY: called by the collector with the GIL held on a live instance; its cell is
+        // read, not changed.
+        let c = unsafe { *cell_ptr(o) };
+        // SAFETY: a non-null cell points at the instance's live `Cell`.
+        if let Some(c) = unsafe { c.as_ref() }
+            && collectable(c)
+        {
+            c.bridge.clear();
         }
     });
     0
@@ -461,6 +488,46 @@ fn write<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
     }
 }
 
+/// Whether items of type `T` in a bridged container can hold Python objects the cycle
+/// collector must see: [`Object`], `Option<Object>` and `Vec<Object>`. (A [`Value`] holds
+/// none; other types are opaque to the bridge.)
+///
+/// [`Value`]: crate::value::Value
+fn holds_objects<T: 'static>() -> bool {
+    let t = TypeId::of::<T>();
+    t == TypeId::of::<Object>() || t == TypeId::of::<Option<Object>>() || t == TypeId::of::<Vec<Object>>()
+}
+
+/// Calls `visit` on each Python object `item` holds (see [`holds_objects`]).
+fn visit_objects(item: &dyn Any, visit: &mut dyn FnMut(&Object)) {
+    if let Some(o) = item.downcast_ref::<Object>() {
+        visit(o);
+    } else if let Some(Some(o)) = item.downcast_ref::<Option<Object>>() {
+        visit(o);
+    } else if let Some(v) = item.downcast_ref::<Vec<Object>>() {
+        v.iter().for_each(|o| visit(o));
+    }
+}
+
+/// Locks for reading without waiting (the collector must not wait): `None` while a writer
+/// holds the lock. A poisoned lock is read as it is.
+fn try_read<T>(lock: &RwLock<T>) -> Option<std::sync::RwLockReadGuard<'_, T>> {
+    match lock.try_read() {
+        Ok(g) => Some(g),
+        Err(std::sync::TryLockError::Poisoned(p)) => Some(p.into_inner()),
+        Err(std::sync::TryLockError::WouldBlock) => None,
+    }
+}
+
+/// As [`try_read`], for writing.
+fn try_write<T>(lock: &RwLock<T>) -> Option<std::sync::RwLockWriteGuard<'_, T>> {
+    match lock.try_write() {
+        Ok(g) => Some(g),
+        Err(std::sync::TryLockError::Poisoned(p)) => Some(p.into_inner()),
+        Err(std::sync::TryLockError::WouldBlock) => None,
+    }
+}
+
 /// A Rust map that [`MapBridge`] can show to Python as a mapping.
 pub trait MapLike: Send + Sync + 'static {
     /// The key type.
@@ -477,6 +544,16 @@ pub trait MapLike: Send + Sync + 'static {
     fn map_remove(&mut self, k: &Self::Key) -> bool;
     /// Every key.
     fn map_keys(&self) -> Vec<&Self::Key>;
+    /// Empties the map and returns what it held, for the cycle collector breaking a cycle
+    /// through a [`MapBridge`] whose keys or values are Python objects (the entries are
+    /// dropped once the map's lock is released). `None` (the default): not supported, the
+    /// entries stay and such a cycle is not freed.
+    fn map_take(&mut self) -> Option<Self>
+    where
+        Self: Sized,
+    {
+        None
+    }
 }
 
 macro_rules! map_like {
@@ -493,6 +570,7 @@ macro_rules! map_like {
             fn map_insert(&mut self, k: K, v: V) { self.insert(k, v); }
             fn map_remove(&mut self, k: &K) -> bool { self.remove(k).is_some() }
             fn map_keys(&self) -> Vec<&K> { self.keys().collect() }
+            fn map_take(&mut self) -> Option<Self> { Some(std::mem::take(self)) }
         }
     };
 }
@@ -506,6 +584,12 @@ map_like!(imbl::OrdMap, Ord + Clone);
 /// `keys()`, `values()`, `items()`, `get()`, so `dict(x)` and `json.dumps(dict(x))` work.
 /// Writes from Python (`x[k] = v`, `del x[k]`) change the Rust map, which Rust sees through
 /// [`MapBridge::map`].
+///
+/// When the keys or values are Python objects ([`Object`], `Option<Object>`, `Vec<Object>`)
+/// the bridge reports them to Python's cycle collector, so a cycle through the map (a value
+/// that refers back to the bridged map) is freed once only Python holds the map; the
+/// collector breaks it by emptying the map ([`MapLike::map_take`]). While Rust holds an `Arc`
+/// of the bridge the map's objects are kept.
 ///
 /// ```
 /// use std::collections::HashMap;
@@ -633,6 +717,34 @@ impl<M: MapLike> Bridge for MapBridge<M> {
         "RustMap"
     }
 
+    fn traverse(&self, visit: &mut dyn FnMut(&Object)) {
+        let (keys, values) = (holds_objects::<M::Key>(), holds_objects::<M::Value>());
+        if !keys && !values {
+            return;
+        }
+        // A map locked for writing reports nothing this time: its objects then count as
+        // referenced from outside and are kept.
+        let Some(m) = try_read(&self.map) else { return };
+        for k in m.map_keys() {
+            if keys {
+                visit_objects(k, visit);
+            }
+            if values && let Some(v) = m.map_get(k) {
+                visit_objects(v, visit);
+            }
+        }
+    }
+
+    fn clear(&self) {
+        if !holds_objects::<M::Key>() && !holds_objects::<M::Value>() {
+            return;
+        }
+        // The entries are dropped after the lock is released: dropping them can run Python
+        // code (a `__del__`) that uses this map again.
+        let taken = try_write(&self.map).and_then(|mut m| m.map_take());
+        drop(taken);
+    }
+
     fn wrapped(&self) -> &dyn Any {
         self
     }
@@ -669,6 +781,16 @@ pub trait VecLike: Send + Sync + 'static {
     fn vec_set(&mut self, i: usize, v: Self::Item);
     /// Appends.
     fn vec_push(&mut self, v: Self::Item);
+    /// Empties the vector and returns what it held, for the cycle collector breaking a cycle
+    /// through a [`VecBridge`] whose items are Python objects (the items are dropped once the
+    /// vector's lock is released). `None` (the default): not supported, the items stay and
+    /// such a cycle is not freed.
+    fn vec_take(&mut self) -> Option<Self>
+    where
+        Self: Sized,
+    {
+        None
+    }
 }
 
 impl<T: FromPython + ToPython + Send + Sync + 'static> VecLike for Vec<T> {
@@ -684,6 +806,9 @@ impl<T: FromPython + ToPython + Send + Sync + 'static> VecLike for Vec<T> {
     }
     fn vec_push(&mut self, v: T) {
         self.push(v);
+    }
+    fn vec_take(&mut self) -> Option<Self> {
+        Some(std::mem::take(self))
     }
 }
 
@@ -701,10 +826,19 @@ impl<T: FromPython + ToPython + Send + Sync + Clone + 'static> VecLike for imbl:
     fn vec_push(&mut self, v: T) {
         self.push_back(v);
     }
+    fn vec_take(&mut self) -> Option<Self> {
+        Some(std::mem::take(self))
+    }
 }
 
 /// A Rust vector shared with Python as a sequence: `len`, `[i]` (negative indexes too),
 /// `x[i] = v`, `in`, iteration, `append`, so `list(x)` works.
+///
+/// When the items are Python objects ([`Object`], `Option<Object>`, `Vec<Object>`) the
+/// bridge reports them to Python's cycle collector, so a cycle through the vector (an item
+/// that refers back to the bridged vector) is freed once only Python holds the vector; the
+/// collector breaks it by emptying the vector ([`VecLike::vec_take`]). While Rust holds an
+/// `Arc` of the bridge the vector's objects are kept.
 ///
 /// ```
 /// let v = libpython::VecBridge::new(vec![1i64, 2, 3]);
@@ -829,6 +963,30 @@ impl<V: VecLike> Bridge for VecBridge<V> {
 
     fn type_name(&self) -> &str {
         "RustVector"
+    }
+
+    fn traverse(&self, visit: &mut dyn FnMut(&Object)) {
+        if !holds_objects::<V::Item>() {
+            return;
+        }
+        // A vector locked for writing reports nothing this time: its objects then count as
+        // referenced from outside and are kept.
+        let Some(v) = try_read(&self.vec) else { return };
+        for i in 0..v.vec_len() {
+            if let Some(item) = v.vec_get(i) {
+                visit_objects(item, visit);
+            }
+        }
+    }
+
+    fn clear(&self) {
+        if !holds_objects::<V::Item>() {
+            return;
+        }
+        // The items are dropped after the lock is released: dropping them can run Python
+        // code (a `__del__`) that uses this vector again.
+        let taken = try_write(&self.vec).and_then(|mut v| v.vec_take());
+        drop(taken);
     }
 
     fn wrapped(&self) -> &dyn Any {
