@@ -611,6 +611,30 @@ fn cycles_through_bridged_rust_vectors_and_maps_are_collected_by_gc() {
 }
 
 #[test]
+fn python_code_run_by_a_bridged_vector_may_use_that_vector() {
+    python();
+    // `x in v` compares with the items' `__eq__`, Python code that appends to `v`: the
+    // vector's lock must not be held meanwhile (it was, and the append waited forever).
+    let v = VecBridge::new(Vec::<Object>::new());
+    let pv = libpython::bridge(v.clone()).unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let g = run(
+            "class Loud:\n    def __eq__(self, other):\n        v.append(other)\n        return False\n",
+        );
+        g.insert("v", pv).unwrap();
+        let r = libpython::exec("v.append(Loud())\nfound = 7 in v\nn = len(v)", &g)
+            .map(|()| (g.get_as::<bool>("found"), g.get_as::<usize>("n")));
+        let _ = tx.send(format!("{r:?}"));
+    });
+    let got = rx
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("`in` on a bridged vector whose item's __eq__ appends to it did not finish");
+    assert_eq!(got, "Ok((Ok(Some(false)), Ok(Some(2))))");
+    assert_eq!(v.vec().read().unwrap().len(), 2);
+}
+
+#[test]
 fn closures_are_dropped_with_their_function_objects() {
     python();
     let drops = counter();

@@ -471,21 +471,30 @@ unsafe extern "C" fn bridge_dir(o: *mut ffi::PyObject, _unused: *mut ffi::PyObje
     }
 }
 
-/// Reads a lock without holding the GIL while waiting.
-fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
-    match lock.try_read() {
-        Ok(g) => g,
-        Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner(),
-        Err(std::sync::TryLockError::WouldBlock) => interp::allow_threads(|| lock.read().unwrap_or_else(|e| e.into_inner())),
+/// Takes a bridged container's lock for a call from Python (`attempt` tries once). While
+/// another thread holds it, this thread waits with the GIL released, but it only ever takes
+/// the lock while holding the GIL, retrying after short pauses (it never blocks inside the
+/// lock while detached): so no thread can take the lock, or queue for it, while a collection
+/// runs, and every traversal of one collection sees the same contents.
+fn lock_attached<G>(mut attempt: impl FnMut() -> Option<G>) -> G {
+    let mut pause = std::time::Duration::from_micros(20);
+    loop {
+        if let Some(g) = attempt() {
+            return g;
+        }
+        interp::allow_threads(|| std::thread::sleep(pause));
+        pause = (pause * 2).min(std::time::Duration::from_millis(2));
     }
 }
 
+/// Reads a lock without holding the GIL while waiting (see [`lock_attached`]).
+fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+    lock_attached(|| try_read(lock))
+}
+
+/// Writes a lock without holding the GIL while waiting (see [`lock_attached`]).
 fn write<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
-    match lock.try_write() {
-        Ok(g) => g,
-        Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner(),
-        Err(std::sync::TryLockError::WouldBlock) => interp::allow_threads(|| lock.write().unwrap_or_else(|e| e.into_inner())),
-    }
+    lock_attached(|| try_write(lock))
 }
 
 /// Whether items of type `T` in a bridged container can hold Python objects the cycle
@@ -877,6 +886,13 @@ impl<V: VecLike> VecBridge<V> {
         &self.vec
     }
 
+    /// The items as a new Python list (the lock is released when it returns).
+    fn to_list(&self, py: Python<'_>) -> Result<Object> {
+        let v = read(&self.vec);
+        let items: Vec<&V::Item> = (0..v.vec_len()).filter_map(|i| v.vec_get(i)).collect();
+        crate::conv::list_from_iter(py, items.len(), items.into_iter())
+    }
+
     fn index(&self, key: Bound<'_>) -> Result<usize> {
         let i: isize = key.extract()?;
         let n = read(&self.vec).vec_len() as isize;
@@ -940,21 +956,14 @@ impl<V: VecLike> Bridge for VecBridge<V> {
         }
     }
 
-    fn contains(&self, py: Python<'_>, key: Bound<'_>) -> Result<bool> {
-        let v = read(&self.vec);
-        for i in 0..v.vec_len() {
-            let item = v.vec_get(i).expect("in range").to_python(py)?;
-            if item.bound(py).eq_py(key)? {
-                return Ok(true);
-            }
-        }
-        Ok(false)
+    fn contains(&self, _py: Python<'_>, key: Bound<'_>) -> Result<bool> {
+        // Compared outside the lock: `__eq__` is Python code, which may use this vector.
+        let items = self.to_list(key.py())?;
+        items.bound(key.py()).contains(key)
     }
 
     fn iter(&self, py: Python<'_>) -> Result<Object> {
-        let v = read(&self.vec);
-        let items: Vec<&V::Item> = (0..v.vec_len()).filter_map(|i| v.vec_get(i)).collect();
-        crate::conv::list_from_iter(py, items.len(), items.into_iter())?.bound(py).iter()
+        self.to_list(py)?.bound(py).iter()
     }
 
     fn repr(&self) -> String {
