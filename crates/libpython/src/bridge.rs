@@ -14,7 +14,9 @@ use libpython_interp::ffi;
 
 use crate::conv::{FromPython, ToPython};
 use crate::err::{Error, Result, fetch};
-use crate::function::{Args, function_in, trampoline_int, trampoline_obj, trampoline_ssize, trampoline_void};
+use crate::function::{
+    Args, function_in, trampoline_int, trampoline_obj, trampoline_ssize, trampoline_void,
+};
 use crate::gil::{Python, with_gil};
 use crate::object::{Bound, Object};
 
@@ -54,7 +56,10 @@ pub trait Bridge: Send + Sync + 'static {
     /// `obj.name = value`, or `del obj.name` when `value` is `None`.
     fn set_attr(&self, py: Python<'_>, name: &str, value: Option<Bound<'_>>) -> Result<()> {
         let _ = (py, value);
-        Err(Error::NoAttribute { type_name: self.type_name().into(), name: name.into() })
+        Err(Error::NoAttribute {
+            type_name: self.type_name().into(),
+            name: name.into(),
+        })
     }
 
     /// Extra names for `dir(obj)`.
@@ -65,7 +70,9 @@ pub trait Bridge: Send + Sync + 'static {
     /// `obj(*args, **kwargs)`.
     fn call(&self, args: &Args<'_>) -> Result<Object> {
         let _ = args;
-        Err(Error::NotCallable { type_name: self.type_name().into() })
+        Err(Error::NotCallable {
+            type_name: self.type_name().into(),
+        })
     }
 
     /// `len(obj)`; `None` when the object has no length (it is then always true).
@@ -76,13 +83,19 @@ pub trait Bridge: Send + Sync + 'static {
     /// `obj[key]`.
     fn get_item(&self, py: Python<'_>, key: Bound<'_>) -> Result<Object> {
         let _ = (py, key);
-        Err(Error::type_error("a subscriptable object", self.type_name()))
+        Err(Error::type_error(
+            "a subscriptable object",
+            self.type_name(),
+        ))
     }
 
     /// `obj[key] = value`, or `del obj[key]` when `value` is `None`.
     fn set_item(&self, py: Python<'_>, key: Bound<'_>, value: Option<Bound<'_>>) -> Result<()> {
         let _ = (py, key, value);
-        Err(Error::type_error("an object supporting item assignment", self.type_name()))
+        Err(Error::type_error(
+            "an object supporting item assignment",
+            self.type_name(),
+        ))
     }
 
     /// `key in obj`.
@@ -143,7 +156,9 @@ const TYPE_SLOT: &str = "libpython.RustObject";
 
 /// Offset of the cell pointer in an instance: right after the object header.
 fn cell_offset() -> usize {
-    interp::started().map(|s| s.object_header_size).unwrap_or(16)
+    interp::started()
+        .map(|s| s.object_header_size)
+        .unwrap_or(16)
 }
 
 /// # Safety
@@ -161,7 +176,10 @@ unsafe fn cell<'a>(o: *mut ffi::PyObject) -> Result<&'a Cell> {
     unsafe {
         let c = *cell_ptr(o);
         if c.is_null() {
-            return Err(Error::type_error("a bridge made from Rust", "an empty RustObject"));
+            return Err(Error::type_error(
+                "a bridge made from Rust",
+                "an empty RustObject",
+            ));
         }
         Ok(&*c)
     }
@@ -169,14 +187,17 @@ unsafe fn cell<'a>(o: *mut ffi::PyObject) -> Result<&'a Cell> {
 
 /// The bridge type of `py`'s interpreter, made on first use.
 fn bridge_type(py: Python<'_>) -> Result<*mut ffi::PyObject> {
-    let state = interp::lookup(py.interpreter_key()).ok_or(Error::Interp(interp::Error::InterpreterEnded))?;
+    let state = interp::lookup(py.interpreter_key())
+        .ok_or(Error::Interp(interp::Error::InterpreterEnded))?;
     if let Some(t) = state.slot(TYPE_SLOT) {
         return Ok(t);
     }
     static METHODS: SyncDefs<2> = SyncDefs([
         ffi::PyMethodDef {
             ml_name: c"__dir__".as_ptr(),
-            ml_meth: ffi::PyMethodDefPointer { PyCFunction: bridge_dir },
+            ml_meth: ffi::PyMethodDefPointer {
+                PyCFunction: bridge_dir,
+            },
             ml_flags: ffi::METH_NOARGS,
             ml_doc: c"The attributes of the Rust object and of its type.".as_ptr(),
         },
@@ -198,7 +219,10 @@ fn bridge_type(py: Python<'_>) -> Result<*mut ffi::PyObject> {
         slot(ffi::Py_sq_contains, bridge_contains as *mut c_void),
         slot(ffi::Py_nb_bool, bridge_bool as *mut c_void),
         slot(ffi::Py_tp_methods, METHODS.0.as_ptr() as *mut c_void),
-        slot(ffi::Py_tp_doc, c"A Rust object seen from Python.".as_ptr() as *mut c_void),
+        slot(
+            ffi::Py_tp_doc,
+            c"A Rust object seen from Python.".as_ptr() as *mut c_void,
+        ),
         slot(0, std::ptr::null_mut()),
     ];
     let mut spec = ffi::PyType_Spec {
@@ -242,7 +266,8 @@ pub fn bridge<T: Bridge>(obj: Arc<T>) -> Result<Object> {
 /// [`bridge`] under a held GIL.
 pub fn bridge_in<T: Bridge>(py: Python<'_>, obj: Arc<T>) -> Result<Object> {
     let identity = Arc::as_ptr(&obj) as *const () as usize;
-    let state = interp::lookup(py.interpreter_key()).ok_or(Error::Interp(interp::Error::InterpreterEnded))?;
+    let state = interp::lookup(py.interpreter_key())
+        .ok_or(Error::Interp(interp::Error::InterpreterEnded))?;
     if let Some(existing) = state.bridges().get(&identity) {
         // SAFETY: entries are removed by the bridge's deallocation, which runs under the GIL
         // we hold, so the object is alive.
@@ -253,7 +278,10 @@ pub fn bridge_in<T: Bridge>(py: Python<'_>, obj: Arc<T>) -> Result<Object> {
     // before anything else can see it.
     unsafe {
         let o = Object::from_owned_ptr_or_err(py, ffi::PyType_GenericAlloc(tp.cast(), 0))?;
-        let cell = Box::new(Cell { bridge: obj as Arc<dyn Bridge>, identity });
+        let cell = Box::new(Cell {
+            bridge: obj as Arc<dyn Bridge>,
+            identity,
+        });
         *cell_ptr(o.as_ptr()) = Box::into_raw(cell);
         state.bridges().insert(identity, o.as_ptr() as usize);
         Ok(o)
@@ -294,7 +322,9 @@ unsafe extern "C" fn bridge_dealloc(o: *mut ffi::PyObject) {
             if !c.is_null() {
                 let c = Box::from_raw(c);
                 if let Some(state) = interp::interp_state_for_raw(ffi::PyInterpreterState_Get()) {
-                    state.bridges().remove_if(&c.identity, |_, v| *v == o as usize);
+                    state
+                        .bridges()
+                        .remove_if(&c.identity, |_, v| *v == o as usize);
                 }
                 // The Rust side runs in a panic guard of its own (reported as unraisable), so
                 // a panic there never skips freeing the instance and releasing its type below.
@@ -321,7 +351,11 @@ fn collectable(cell: &Cell) -> bool {
     Arc::strong_count(&cell.bridge) == 1
 }
 
-unsafe extern "C" fn bridge_traverse(o: *mut ffi::PyObject, visit: ffi::visitproc, arg: *mut c_void) -> c_int {
+unsafe extern "C" fn bridge_traverse(
+    o: *mut ffi::PyObject,
+    visit: ffi::visitproc,
+    arg: *mut c_void,
+) -> c_int {
     // The collector calls this with the GIL held and no Python code may run here; none does:
     // the bridge only reports the objects it holds. A panic in the bridge's `traverse` is
     // caught (it must not unwind into the collector) and the object reports what it got to.
@@ -352,7 +386,9 @@ unsafe extern "C" fn bridge_traverse(o: *mut ffi::PyObject, visit: ffi::visitpro
         drop(guard);
     }));
     if r.is_err() {
-        eprintln!("libpython: a Bridge::traverse implementation panicked; the panic was stopped at the C boundary");
+        eprintln!(
+            "libpython: a Bridge::traverse implementation panicked; the panic was stopped at the C boundary"
+        );
     }
     rc
 }
@@ -372,7 +408,10 @@ unsafe extern "C" fn bridge_clear(o: *mut ffi::PyObject) -> c_int {
     0
 }
 
-unsafe extern "C" fn bridge_getattro(o: *mut ffi::PyObject, name: *mut ffi::PyObject) -> *mut ffi::PyObject {
+unsafe extern "C" fn bridge_getattro(
+    o: *mut ffi::PyObject,
+    name: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
     // SAFETY: called by CPython with the GIL held on a live instance and a str name.
     unsafe {
         trampoline_obj(|py| {
@@ -386,7 +425,11 @@ unsafe extern "C" fn bridge_getattro(o: *mut ffi::PyObject, name: *mut ffi::PyOb
     }
 }
 
-unsafe extern "C" fn bridge_setattro(o: *mut ffi::PyObject, name: *mut ffi::PyObject, value: *mut ffi::PyObject) -> c_int {
+unsafe extern "C" fn bridge_setattro(
+    o: *mut ffi::PyObject,
+    name: *mut ffi::PyObject,
+    value: *mut ffi::PyObject,
+) -> c_int {
     // SAFETY: called by CPython with the GIL held; `value` is NULL for a deletion.
     unsafe {
         trampoline_int(|py| {
@@ -398,7 +441,11 @@ unsafe extern "C" fn bridge_setattro(o: *mut ffi::PyObject, name: *mut ffi::PyOb
     }
 }
 
-unsafe extern "C" fn bridge_call(o: *mut ffi::PyObject, args: *mut ffi::PyObject, kwargs: *mut ffi::PyObject) -> *mut ffi::PyObject {
+unsafe extern "C" fn bridge_call(
+    o: *mut ffi::PyObject,
+    args: *mut ffi::PyObject,
+    kwargs: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
     // SAFETY: called by CPython with the GIL held; `args` is a tuple, `kwargs` NULL or a dict.
     unsafe {
         trampoline_obj(|py| {
@@ -425,7 +472,10 @@ unsafe extern "C" fn bridge_len(o: *mut ffi::PyObject) -> ffi::Py_ssize_t {
             let c = cell(o)?;
             match c.bridge.len() {
                 Some(n) => Ok(n as ffi::Py_ssize_t),
-                None => Err(Error::type_error("an object with a length", c.bridge.type_name())),
+                None => Err(Error::type_error(
+                    "an object with a length",
+                    c.bridge.type_name(),
+                )),
             }
         })
     }
@@ -436,33 +486,68 @@ unsafe extern "C" fn bridge_bool(o: *mut ffi::PyObject) -> c_int {
     unsafe { trampoline_int(|_py| Ok(cell(o)?.bridge.len().is_none_or(|n| n > 0) as c_int)) }
 }
 
-unsafe extern "C" fn bridge_getitem(o: *mut ffi::PyObject, key: *mut ffi::PyObject) -> *mut ffi::PyObject {
+unsafe extern "C" fn bridge_getitem(
+    o: *mut ffi::PyObject,
+    key: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
     // SAFETY: called by CPython with the GIL held on a live instance and key.
-    unsafe { trampoline_obj(|py| cell(o)?.bridge.get_item(py, Bound::from_borrowed_ptr(py, key))) }
+    unsafe {
+        trampoline_obj(|py| {
+            cell(o)?
+                .bridge
+                .get_item(py, Bound::from_borrowed_ptr(py, key))
+        })
+    }
 }
 
-unsafe extern "C" fn bridge_setitem(o: *mut ffi::PyObject, key: *mut ffi::PyObject, value: *mut ffi::PyObject) -> c_int {
+unsafe extern "C" fn bridge_setitem(
+    o: *mut ffi::PyObject,
+    key: *mut ffi::PyObject,
+    value: *mut ffi::PyObject,
+) -> c_int {
     // SAFETY: called by CPython with the GIL held; `value` is NULL for a deletion.
     unsafe {
         trampoline_int(|py| {
             let v = (!value.is_null()).then(|| Bound::from_borrowed_ptr(py, value));
-            cell(o)?.bridge.set_item(py, Bound::from_borrowed_ptr(py, key), v).map(|()| 0)
+            cell(o)?
+                .bridge
+                .set_item(py, Bound::from_borrowed_ptr(py, key), v)
+                .map(|()| 0)
         })
     }
 }
 
 unsafe extern "C" fn bridge_contains(o: *mut ffi::PyObject, key: *mut ffi::PyObject) -> c_int {
     // SAFETY: called by CPython with the GIL held on a live instance and key.
-    unsafe { trampoline_int(|py| cell(o)?.bridge.contains(py, Bound::from_borrowed_ptr(py, key)).map(c_int::from)) }
+    unsafe {
+        trampoline_int(|py| {
+            cell(o)?
+                .bridge
+                .contains(py, Bound::from_borrowed_ptr(py, key))
+                .map(c_int::from)
+        })
+    }
 }
 
-unsafe extern "C" fn bridge_dir(o: *mut ffi::PyObject, _unused: *mut ffi::PyObject) -> *mut ffi::PyObject {
+unsafe extern "C" fn bridge_dir(
+    o: *mut ffi::PyObject,
+    _unused: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
     // SAFETY: called by CPython with the GIL held on a live instance (METH_NOARGS).
     unsafe {
         trampoline_obj(|py| {
             let c = cell(o)?;
-            let base = py.builtins()?.bound(py).getattr("object")?.bound(py).getattr("__dir__")?;
-            let mut names: Vec<String> = base.bound(py).call((Bound::from_borrowed_ptr(py, o),))?.bound(py).extract()?;
+            let base = py
+                .builtins()?
+                .bound(py)
+                .getattr("object")?
+                .bound(py)
+                .getattr("__dir__")?;
+            let mut names: Vec<String> = base
+                .bound(py)
+                .call((Bound::from_borrowed_ptr(py, o),))?
+                .bound(py)
+                .extract()?;
             names.extend(c.bridge.dir());
             names.sort();
             names.dedup();
@@ -504,7 +589,9 @@ fn write<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
 /// [`Value`]: crate::value::Value
 fn holds_objects<T: 'static>() -> bool {
     let t = TypeId::of::<T>();
-    t == TypeId::of::<Object>() || t == TypeId::of::<Option<Object>>() || t == TypeId::of::<Vec<Object>>()
+    t == TypeId::of::<Object>()
+        || t == TypeId::of::<Option<Object>>()
+        || t == TypeId::of::<Vec<Object>>()
 }
 
 /// Calls `visit` on each Python object `item` holds (see [`holds_objects`]).
@@ -514,7 +601,7 @@ fn visit_objects(item: &dyn Any, visit: &mut dyn FnMut(&Object)) {
     } else if let Some(Some(o)) = item.downcast_ref::<Option<Object>>() {
         visit(o);
     } else if let Some(v) = item.downcast_ref::<Vec<Object>>() {
-        v.iter().for_each(|o| visit(o));
+        v.iter().for_each(visit);
     }
 }
 
@@ -624,12 +711,18 @@ impl<M: MapLike> std::fmt::Debug for MapBridge<M> {
 impl<M: MapLike> MapBridge<M> {
     /// A writable bridge over `map`.
     pub fn new(map: M) -> Arc<Self> {
-        Arc::new(MapBridge { map: RwLock::new(map), read_only: false })
+        Arc::new(MapBridge {
+            map: RwLock::new(map),
+            read_only: false,
+        })
     }
 
     /// A bridge over `map` that refuses writes from Python (for persistent `imbl` values).
     pub fn read_only(map: M) -> Arc<Self> {
-        Arc::new(MapBridge { map: RwLock::new(map), read_only: true })
+        Arc::new(MapBridge {
+            map: RwLock::new(map),
+            read_only: true,
+        })
     }
 
     /// The shared map.
@@ -653,20 +746,34 @@ impl<M: MapLike> Bridge for MapBridge<M> {
             "keys" => function_in(py, "keys", None, move |a: &Args<'_>| me.keys_list(a.py()))?,
             "values" => function_in(py, "values", None, move |a: &Args<'_>| {
                 let m = read(&me.map);
-                let vals: Vec<&M::Value> = m.map_keys().into_iter().filter_map(|k| m.map_get(k)).collect();
+                let vals: Vec<&M::Value> = m
+                    .map_keys()
+                    .into_iter()
+                    .filter_map(|k| m.map_get(k))
+                    .collect();
                 crate::conv::list_from_iter(a.py(), vals.len(), vals.into_iter())
             })?,
             "items" => function_in(py, "items", None, move |a: &Args<'_>| {
                 let m = read(&me.map);
-                let items: Vec<(&M::Key, &M::Value)> = m.map_keys().into_iter().filter_map(|k| m.map_get(k).map(|v| (k, v))).collect();
-                let pairs: Vec<Object> = items.iter().map(|(k, v)| (*k, *v).to_python(a.py())).collect::<Result<_>>()?;
+                let items: Vec<(&M::Key, &M::Value)> = m
+                    .map_keys()
+                    .into_iter()
+                    .filter_map(|k| m.map_get(k).map(|v| (k, v)))
+                    .collect();
+                let pairs: Vec<Object> = items
+                    .iter()
+                    .map(|(k, v)| (*k, *v).to_python(a.py()))
+                    .collect::<Result<_>>()?;
                 pairs.to_python(a.py())
             })?,
             "get" => function_in(py, "get", None, move |a: &Args<'_>| {
                 let k: M::Key = a.extract(0)?;
                 match read(&me.map).map_get(&k) {
                     Some(v) => v.to_python(a.py()),
-                    None => Ok(a.get(1).map(|d| d.to_object()).unwrap_or_else(|| a.py().none())),
+                    None => Ok(a
+                        .get(1)
+                        .map(|d| d.to_object())
+                        .unwrap_or_else(|| a.py().none())),
                 }
             })?,
             _ => return Ok(None),
@@ -675,7 +782,9 @@ impl<M: MapLike> Bridge for MapBridge<M> {
     }
 
     fn dir(&self) -> Vec<String> {
-        ["keys", "values", "items", "get"].map(String::from).to_vec()
+        ["keys", "values", "items", "get"]
+            .map(String::from)
+            .to_vec()
     }
 
     fn len(&self) -> Option<usize> {
@@ -692,7 +801,10 @@ impl<M: MapLike> Bridge for MapBridge<M> {
 
     fn set_item(&self, _py: Python<'_>, key: Bound<'_>, value: Option<Bound<'_>>) -> Result<()> {
         if self.read_only {
-            return Err(Error::type_error("a writable mapping", "read-only Rust map"));
+            return Err(Error::type_error(
+                "a writable mapping",
+                "read-only Rust map",
+            ));
         }
         let k = M::Key::from_python(key)?;
         match value {
@@ -702,7 +814,11 @@ impl<M: MapLike> Bridge for MapBridge<M> {
                 Ok(())
             }
             None => {
-                if write(&self.map).map_remove(&k) { Ok(()) } else { Err(key_error(key)) }
+                if write(&self.map).map_remove(&k) {
+                    Ok(())
+                } else {
+                    Err(key_error(key))
+                }
             }
         }
     }
@@ -873,12 +989,18 @@ impl<V: VecLike> std::fmt::Debug for VecBridge<V> {
 impl<V: VecLike> VecBridge<V> {
     /// A writable bridge over `vec`.
     pub fn new(vec: V) -> Arc<Self> {
-        Arc::new(VecBridge { vec: RwLock::new(vec), read_only: false })
+        Arc::new(VecBridge {
+            vec: RwLock::new(vec),
+            read_only: false,
+        })
     }
 
     /// A bridge over `vec` that refuses writes from Python.
     pub fn read_only(vec: V) -> Arc<Self> {
-        Arc::new(VecBridge { vec: RwLock::new(vec), read_only: true })
+        Arc::new(VecBridge {
+            vec: RwLock::new(vec),
+            read_only: true,
+        })
     }
 
     /// The shared vector.
@@ -902,7 +1024,10 @@ impl<V: VecLike> VecBridge<V> {
         } else {
             // SAFETY: GIL held; IndexError raised and fetched at once.
             unsafe {
-                ffi::PyErr_SetString(*ffi::data::PyExc_IndexError(), c"index out of range".as_ptr());
+                ffi::PyErr_SetString(
+                    *ffi::data::PyExc_IndexError(),
+                    c"index out of range".as_ptr(),
+                );
                 Err(fetch(key.py()))
             }
         }
@@ -914,15 +1039,25 @@ impl<V: VecLike> Bridge for VecBridge<V> {
         if name != "append" {
             return Ok(None);
         }
-        let Some(me) = bridged_self::<Self>(py, self) else { return Ok(None) };
-        Ok(Some(function_in(py, "append", None, move |a: &Args<'_>| {
-            if me.read_only {
-                return Err(Error::type_error("a writable sequence", "read-only Rust vector"));
-            }
-            let v: V::Item = a.extract(0)?;
-            write(&me.vec).vec_push(v);
-            Ok(())
-        })?))
+        let Some(me) = bridged_self::<Self>(py, self) else {
+            return Ok(None);
+        };
+        Ok(Some(function_in(
+            py,
+            "append",
+            None,
+            move |a: &Args<'_>| {
+                if me.read_only {
+                    return Err(Error::type_error(
+                        "a writable sequence",
+                        "read-only Rust vector",
+                    ));
+                }
+                let v: V::Item = a.extract(0)?;
+                write(&me.vec).vec_push(v);
+                Ok(())
+            },
+        )?))
     }
 
     fn dir(&self) -> Vec<String> {
@@ -943,7 +1078,10 @@ impl<V: VecLike> Bridge for VecBridge<V> {
 
     fn set_item(&self, _py: Python<'_>, key: Bound<'_>, value: Option<Bound<'_>>) -> Result<()> {
         if self.read_only {
-            return Err(Error::type_error("a writable sequence", "read-only Rust vector"));
+            return Err(Error::type_error(
+                "a writable sequence",
+                "read-only Rust vector",
+            ));
         }
         let i = self.index(key)?;
         match value {
@@ -952,7 +1090,10 @@ impl<V: VecLike> Bridge for VecBridge<V> {
                 write(&self.vec).vec_set(i, v);
                 Ok(())
             }
-            None => Err(Error::type_error("a sequence supporting deletion", "Rust vector")),
+            None => Err(Error::type_error(
+                "a sequence supporting deletion",
+                "Rust vector",
+            )),
         }
     }
 
@@ -1036,14 +1177,22 @@ pub struct ClassBuilder {
 
 impl std::fmt::Debug for ClassBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ClassBuilder").field("name", &self.name).finish_non_exhaustive()
+        f.debug_struct("ClassBuilder")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
     }
 }
 
 impl ClassBuilder {
     /// A class named `name`, deriving from `object`.
     pub fn new(name: &str) -> Self {
-        ClassBuilder { name: name.into(), doc: None, bases: Vec::new(), methods: Vec::new(), attrs: Vec::new() }
+        ClassBuilder {
+            name: name.into(),
+            doc: None,
+            bases: Vec::new(),
+            methods: Vec::new(),
+            attrs: Vec::new(),
+        }
     }
 
     /// Adds a base class.
@@ -1059,14 +1208,22 @@ impl ClassBuilder {
     }
 
     /// Adds a method; `args.get(0)` is the instance.
-    pub fn method<R: ToPython>(mut self, name: &str, f: impl Fn(&Args<'_>) -> Result<R> + Send + Sync + 'static) -> Self {
-        self.methods.push((name.into(), Box::new(move |a: &Args<'_>| f(a)?.to_python(a.py()))));
+    pub fn method<R: ToPython>(
+        mut self,
+        name: &str,
+        f: impl Fn(&Args<'_>) -> Result<R> + Send + Sync + 'static,
+    ) -> Self {
+        self.methods.push((
+            name.into(),
+            Box::new(move |a: &Args<'_>| f(a)?.to_python(a.py())),
+        ));
         self
     }
 
     /// Adds a class attribute.
     pub fn attr<V: ToPython + Clone + 'static>(mut self, name: &str, value: V) -> Self {
-        self.attrs.push((name.into(), Box::new(move |py| value.to_python(py))));
+        self.attrs
+            .push((name.into(), Box::new(move |py| value.to_python(py))));
         self
     }
 
@@ -1085,10 +1242,16 @@ impl ClassBuilder {
             for (name, v) in self.attrs {
                 ns.insert(name.as_str(), v(py)?)?;
             }
-            let bases: Vec<Object> = if self.bases.is_empty() { vec![py.builtins()?.bound(py).getattr("object")?] } else { self.bases };
+            let bases: Vec<Object> = if self.bases.is_empty() {
+                vec![py.builtins()?.bound(py).getattr("object")?]
+            } else {
+                self.bases
+            };
             let bases = crate::conv::list_from_iter(py, bases.len(), bases.iter())?;
             // SAFETY: GIL held; converting the list of bases into a tuple.
-            let bases = unsafe { Object::from_owned_ptr_or_err(py, ffi::PySequence_Tuple(bases.as_ptr()))? };
+            let bases = unsafe {
+                Object::from_owned_ptr_or_err(py, ffi::PySequence_Tuple(bases.as_ptr()))?
+            };
             let type_ = py.builtins()?.bound(py).getattr("type")?;
             type_.bound(py).call((self.name.as_str(), bases, ns))
         })
