@@ -10,12 +10,14 @@
 //! in a child process of their own.
 
 use std::any::Any;
+use std::collections::{BTreeMap, HashMap};
 use std::ffi::{c_int, c_long};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use libpython::{
-    Args, Bridge, ClassBuilder, Dict, Error, Interpreter, Object, Python, VecBridge, ffi, with_gil,
+    Args, Bridge, ClassBuilder, Dict, Error, Interpreter, MapBridge, Object, Python, VecBridge,
+    ffi, with_gil,
 };
 use libpython_tests::{assert_child_passes, is_child, python};
 
@@ -344,7 +346,9 @@ fn values_passed_across_are_all_destroyed_and_rss_stays_flat() {
             assert_eq!(created as usize, (3 + ROUNDS) * (CALLS + CALLS.div_ceil(7)));
             // Under valgrind the process's RSS is valgrind's (shadow memory, freed blocks held
             // back to catch use after free), not the program's.
-            let under_valgrind = std::fs::read_to_string("/proc/self/maps").unwrap().contains("vgpreload");
+            let under_valgrind = std::fs::read_to_string("/proc/self/maps")
+                .unwrap()
+                .contains("vgpreload");
             assert!(
                 per_call < 4.0 || under_valgrind,
                 "RSS grew {per_call:.3} bytes a call ({start} -> {end})"
@@ -498,6 +502,138 @@ fn bridges_in_reference_cycles_are_collected_by_gc() {
     });
 }
 
+/// One bridged container in a cycle: a Python `Probe` whose `back` attribute is the bridged
+/// container, which holds the probe (`hold` puts it in, `b` being the container). Returns a
+/// weak reference to the probe; the Rust side only keeps `bridged`.
+fn probe_cycle(bridged: Object, hold: &str) -> Object {
+    let g = run("import weakref\nclass Probe:\n    pass\n");
+    g.insert("b", bridged).unwrap();
+    libpython::exec(
+        &format!("p = Probe()\np.back = b\n{hold}\nw = weakref.ref(p)\ndel p, b"),
+        &g,
+    )
+    .unwrap();
+    var(&g, "w")
+}
+
+fn probe_alive(w: &Object) -> bool {
+    !w.call0().unwrap().is_none().unwrap()
+}
+
+#[test]
+fn cycles_through_bridged_rust_vectors_and_maps_are_collected_by_gc() {
+    python();
+    // Each case: the bridged container's Python object, how Python puts the probe in, whether
+    // the Rust container is still alive, how many items it holds, and Rust's last `Arc`.
+    type Case = (
+        Object,
+        &'static str,
+        Box<dyn Fn() -> bool>,
+        Box<dyn Fn() -> usize>,
+        Box<dyn Any>,
+    );
+    fn case<T: Bridge>(
+        arc: Arc<T>,
+        hold: &'static str,
+        len: impl Fn(&T) -> usize + 'static,
+    ) -> Case {
+        let weak = Arc::downgrade(&arc);
+        let weak2 = weak.clone();
+        (
+            libpython::bridge(arc.clone()).unwrap(),
+            hold,
+            Box::new(move || weak.upgrade().is_some()),
+            Box::new(move || weak2.upgrade().map_or(0, |a| len(&a))),
+            Box::new(arc),
+        )
+    }
+    let cases: Vec<Case> = vec![
+        case(VecBridge::new(Vec::<Object>::new()), "b.append(p)", |v| {
+            v.vec().read().unwrap().len()
+        }),
+        case(
+            VecBridge::new(Vec::<Option<Object>>::new()),
+            "b.append(p)",
+            |v| v.vec().read().unwrap().len(),
+        ),
+        case(
+            VecBridge::new(Vec::<Vec<Object>>::new()),
+            "b.append([p, p])",
+            |v| v.vec().read().unwrap().len(),
+        ),
+        case(
+            VecBridge::new(imbl::Vector::<Object>::new()),
+            "b.append(p)",
+            |v| v.vec().read().unwrap().len(),
+        ),
+        case(
+            MapBridge::new(HashMap::<String, Object>::new()),
+            "b['p'] = p",
+            |m| m.map().read().unwrap().len(),
+        ),
+        case(
+            MapBridge::new(BTreeMap::<i64, Option<Object>>::new()),
+            "b[1] = p",
+            |m| m.map().read().unwrap().len(),
+        ),
+        case(
+            MapBridge::new(imbl::OrdMap::<String, Object>::new()),
+            "b['p'] = p",
+            |m| m.map().read().unwrap().len(),
+        ),
+    ];
+    for (i, (bridged, hold, rust_alive, len, arc)) in cases.into_iter().enumerate() {
+        let w = probe_cycle(bridged, hold);
+        assert_eq!(len(), 1, "case {i}: the probe went in");
+        // While Rust holds the container it can still reach the probe: nothing is collected,
+        // and the collector does not empty the container.
+        collect();
+        assert!(
+            probe_alive(&w),
+            "case {i}: collected while Rust holds the container"
+        );
+        assert_eq!(len(), 1, "case {i}: emptied while Rust holds the container");
+        // Only the cycle holds it now: reference counting cannot free it, the collector does.
+        drop(arc);
+        with_gil(|_| Ok(())).unwrap();
+        assert!(rust_alive(), "case {i}: freed without a collection");
+        assert!(probe_alive(&w));
+        collect();
+        assert!(
+            !probe_alive(&w),
+            "case {i}: the probe in the cycle was not freed by gc.collect()"
+        );
+        assert!(
+            !rust_alive(),
+            "case {i}: the Rust container in the cycle was not dropped"
+        );
+    }
+}
+
+#[test]
+fn python_code_run_by_a_bridged_vector_may_use_that_vector() {
+    python();
+    // `x in v` compares with the items' `__eq__`, Python code that appends to `v`: the
+    // vector's lock must not be held meanwhile (it was, and the append waited forever).
+    let v = VecBridge::new(Vec::<Object>::new());
+    let pv = libpython::bridge(v.clone()).unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let g = run(
+            "class Loud:\n    def __eq__(self, other):\n        v.append(other)\n        return False\n",
+        );
+        g.insert("v", pv).unwrap();
+        let r = libpython::exec("v.append(Loud())\nfound = 7 in v\nn = len(v)", &g)
+            .map(|()| (g.get_as::<bool>("found"), g.get_as::<usize>("n")));
+        let _ = tx.send(format!("{r:?}"));
+    });
+    let got = rx
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("`in` on a bridged vector whose item's __eq__ appends to it did not finish");
+    assert_eq!(got, "Ok((Ok(Some(false)), Ok(Some(2))))");
+    assert_eq!(v.vec().read().unwrap().len(), 2);
+}
+
 #[test]
 fn closures_are_dropped_with_their_function_objects() {
     python();
@@ -636,7 +772,7 @@ fn keyboard_interrupt_stops_looping_python_and_host_signal_handlers_still_fire()
                 })
             })
             .unwrap();
-        assert_eq!(n, 1, "one thread state modified");
+            assert_eq!(n, 1, "one thread state modified");
             t.call_method("join", (60.0,)).unwrap();
             assert!(
                 !t.call_method("is_alive", ())
@@ -1430,7 +1566,11 @@ fn unbounded_recursion_between_rust_and_python_is_a_recursion_error_not_a_stack_
                     .unwrap()
                     .join()
                     .unwrap();
-                assert!(e.contains("RecursionError"), "{} MiB stack: {e}", stack >> 20);
+                assert!(
+                    e.contains("RecursionError"),
+                    "{} MiB stack: {e}",
+                    stack >> 20
+                );
             }
             assert!(calls.load(Ordering::SeqCst) > 10);
             assert_eq!(
@@ -1452,57 +1592,61 @@ fn python_memory_debug_hooks_see_no_misuse() {
         // hooks over the C allocator (so valgrind can follow them too).
         python();
         let free_threaded = libpython::interp::started().unwrap().object_header_size > 16;
-        let alloc = if free_threaded { "mimalloc_debug" } else { "malloc_debug" };
-        assert_child_passes("reliability::python_memory_debug_hooks_see_no_misuse", &[("PYTHONMALLOC", alloc)]);
+        let alloc = if free_threaded {
+            "mimalloc_debug"
+        } else {
+            "malloc_debug"
+        };
+        assert_child_passes(
+            "reliability::python_memory_debug_hooks_see_no_misuse",
+            &[("PYTHONMALLOC", alloc)],
+        );
         return;
     }
-    in_child!(
-        "python_memory_debug_hooks_see_no_misuse",
-        {
-            python();
-            // The debug hooks over the C allocator (so valgrind can follow them too) are on:
-            // misuse (an allocation without the GIL, a buffer overrun, a write
-            // after free of a Python object) makes them abort the process, failing the parent.
-            let on: String =
+    in_child!("python_memory_debug_hooks_see_no_misuse", {
+        python();
+        // The debug hooks over the C allocator (so valgrind can follow them too) are on:
+        // misuse (an allocation without the GIL, a buffer overrun, a write
+        // after free of a Python object) makes them abort the process, failing the parent.
+        let on: String =
                 libpython::eval("next(f() for f in (getattr(__import__(m), 'pymem_getallocatorsname', None) for m in ('_testcapi', '_testinternalcapi')) if f)")
                     .unwrap()
                     .extract()
                     .unwrap();
-            assert_eq!(on, std::env::var("PYTHONMALLOC").unwrap());
-            let f = libpython::function("echo", None, |a: &Args<'_>| {
-                Ok(a.get(0).unwrap().to_object())
-            })
-            .unwrap();
-            let drops = counter();
-            let mut workers = Vec::new();
-            for t in 0..4i64 {
-                let f = f.clone();
-                let drops = drops.clone();
-                workers.push(std::thread::spawn(move || {
-                    let mut keep = Vec::new();
-                    for i in 0..300i64 {
-                        let v = vec![format!("{t}-{i}"); 3];
-                        let o = f.call((v.clone(),)).unwrap();
-                        assert_eq!(o.extract::<Vec<String>>().unwrap(), v);
-                        let n = libpython::bridge(Node::new(&drops)).unwrap();
-                        n.setattr("held", &o).unwrap();
-                        keep.push(n);
-                        keep.push(o);
-                    }
-                    keep
-                }));
-            }
-            let kept: Vec<Vec<Object>> = workers.into_iter().map(|w| w.join().unwrap()).collect();
-            std::thread::spawn(move || drop(kept)).join().unwrap();
-            collect();
-            assert_eq!(drops.load(Ordering::SeqCst), 4 * 300);
-            let sub = Interpreter::new(libpython::SubConfig::shared_gil()).unwrap();
-            let in_sub = libpython::with_interpreter(&sub, || {
-                libpython::eval("[str(i) for i in range(100)]").unwrap()
-            })
-            .unwrap();
-            std::thread::spawn(move || drop(in_sub)).join().unwrap();
-            sub.end().unwrap();
+        assert_eq!(on, std::env::var("PYTHONMALLOC").unwrap());
+        let f = libpython::function("echo", None, |a: &Args<'_>| {
+            Ok(a.get(0).unwrap().to_object())
+        })
+        .unwrap();
+        let drops = counter();
+        let mut workers = Vec::new();
+        for t in 0..4i64 {
+            let f = f.clone();
+            let drops = drops.clone();
+            workers.push(std::thread::spawn(move || {
+                let mut keep = Vec::new();
+                for i in 0..300i64 {
+                    let v = vec![format!("{t}-{i}"); 3];
+                    let o = f.call((v.clone(),)).unwrap();
+                    assert_eq!(o.extract::<Vec<String>>().unwrap(), v);
+                    let n = libpython::bridge(Node::new(&drops)).unwrap();
+                    n.setattr("held", &o).unwrap();
+                    keep.push(n);
+                    keep.push(o);
+                }
+                keep
+            }));
         }
-    );
+        let kept: Vec<Vec<Object>> = workers.into_iter().map(|w| w.join().unwrap()).collect();
+        std::thread::spawn(move || drop(kept)).join().unwrap();
+        collect();
+        assert_eq!(drops.load(Ordering::SeqCst), 4 * 300);
+        let sub = Interpreter::new(libpython::SubConfig::shared_gil()).unwrap();
+        let in_sub = libpython::with_interpreter(&sub, || {
+            libpython::eval("[str(i) for i in range(100)]").unwrap()
+        })
+        .unwrap();
+        std::thread::spawn(move || drop(in_sub)).join().unwrap();
+        sub.end().unwrap();
+    });
 }

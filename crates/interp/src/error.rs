@@ -52,6 +52,14 @@ pub enum Error {
     /// Python raised an exception inside the interpreter layer (start-up, sub-interpreter
     /// creation); the text is Python's.
     Python(String),
+    /// Start-up asked for a Python other than the one this process already loaded (a process
+    /// can load only one libpython, and keeps it after finalizing).
+    OtherPythonRunning {
+        /// The Python asked for (the library or executable, and what it leads to).
+        requested: String,
+        /// The Python the process runs (its library, and its executable when known).
+        running: String,
+    },
 }
 
 impl fmt::Display for Error {
@@ -80,6 +88,10 @@ impl fmt::Display for Error {
             }
             Error::Unsupported(m) => f.write_str(m),
             Error::Python(m) => f.write_str(m),
+            Error::OtherPythonRunning { requested, running } => write!(
+                f,
+                "cannot start {requested}: this process already loaded {running}, and a process can load only one libpython"
+            ),
         }
     }
 }

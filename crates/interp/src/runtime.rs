@@ -110,7 +110,11 @@ pub(crate) fn not_running_error() -> Error {
 }
 
 pub(crate) fn ensure_running() -> Result<()> {
-    if is_running() { Ok(()) } else { Err(not_running_error()) }
+    if is_running() {
+        Ok(())
+    } else {
+        Err(not_running_error())
+    }
 }
 
 /// Counts this thread in as active in the main interpreter, unless the runtime is not
@@ -142,34 +146,51 @@ pub fn started() -> Option<Started> {
 /// this, though some extension modules, numpy among them, cannot be imported twice in one
 /// process).
 ///
+/// Once a library is loaded, whether Python runs or was finalized, `config.request` must name
+/// nothing in particular or that same Python: the same library file, the executable it was
+/// started from, or an executable that leads to the same library and `sys.prefix`.
+///
 /// # Errors
-/// Discovery and load errors, or [`Error::Startup`].
+/// Discovery and load errors, [`Error::Startup`], or [`Error::OtherPythonRunning`] when the
+/// request names another Python than the one this process loaded.
 pub fn initialize(config: &Config) -> Result<Started> {
     if is_running()
-        && let Some(s) = LIFECYCLE.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        && let Some(s) = started()
     {
-        return Ok(s);
+        return same_python(&config.request, &s.found).map(|()| s);
     }
     let mut slot = LIFECYCLE.lock().unwrap_or_else(|e| e.into_inner());
     if is_running()
         && let Some(s) = slot.clone()
     {
-        return Ok(s);
+        drop(slot);
+        return same_python(&config.request, &s.found).map(|()| s);
     }
     let _span = tracing::info_span!(target: "libpython::runtime", "initialize").entered();
     let found = match ffi::library() {
         // Started before in this process: the library stays, so does the choice.
-        Some(lib) if is_finalized() => PREVIOUS.lock().unwrap_or_else(|e| e.into_inner()).clone().unwrap_or_else(|| Found {
-            library: lib.path().to_owned(),
-            program_name: None,
-            info: None,
-            source: "previous start-up",
-            tried: Vec::new(),
-        }),
+        Some(lib) if is_finalized() => {
+            let previous = PREVIOUS
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone()
+                .unwrap_or_else(|| Found {
+                    library: lib.path().to_owned(),
+                    program_name: None,
+                    info: None,
+                    source: "previous start-up",
+                    tried: Vec::new(),
+                });
+            same_python(&config.request, &previous)?;
+            previous
+        }
         _ => discovery::discover(&config.request)?,
     };
     let lib = ffi::load(&found.library)?;
-    let program_name = config.program_name.clone().or_else(|| found.program_name.clone());
+    let program_name = config
+        .program_name
+        .clone()
+        .or_else(|| found.program_name.clone());
     // SAFETY: the library is loaded and the runtime is not initialised (checked under the
     // lifecycle lock); start-up runs on this thread, which then holds the GIL.
     let header = unsafe { start(lib, program_name.as_deref())? };
@@ -195,11 +216,113 @@ pub fn initialize(config: &Config) -> Result<Started> {
     // SAFETY: this thread holds the GIL; saving the thread state releases it for everyone.
     unsafe { ffi::PyEval_SaveThread() };
     STATE.store(RUNNING, Ordering::SeqCst);
-    let started = Started { found: found.clone(), version: lib.version(), program_name, object_header_size: header };
+    let started = Started {
+        found: found.clone(),
+        version: lib.version(),
+        program_name,
+        object_header_size: header,
+    };
     *PREVIOUS.lock().unwrap_or_else(|e| e.into_inner()) = Some(found);
     tracing::info!(target: "libpython::runtime", version = %lib.version(), library = %lib.path().display(), generation, "Python started");
     *slot = Some(started.clone());
     Ok(started)
+}
+
+/// Checks that `req` asks for the Python this process loaded (`running`), or for nothing in
+/// particular: a process keeps the libpython it loaded first. An explicit library must be the
+/// same file. An explicit executable must be the one Python was started from, or lead (when
+/// probed) to the same library and the same `sys.prefix` (a different venv of the same base
+/// interpreter is a different Python: its packages would be missing); the prefix is only
+/// compared when start-up probed an executable too.
+fn same_python(req: &Request, running: &Found) -> Result<()> {
+    let describe_running = || {
+        let mut s = format!("the Python of {}", running.library.display());
+        if let Some(exe) = running
+            .info
+            .as_ref()
+            .map(|i| &i.sys_executable)
+            .or(running.program_name.as_ref())
+        {
+            s += &format!(" (executable {})", exe.display());
+        }
+        s
+    };
+    if let Some(lib) = req.library_path()
+        && !same_file(lib, &running.library)
+    {
+        return Err(Error::OtherPythonRunning {
+            requested: format!("the library {}", lib.display()),
+            running: describe_running(),
+        });
+    }
+    let Some(exe) = req.executable_path() else {
+        return Ok(());
+    };
+    let known = [
+        running.info.as_ref().map(|i| &i.executable),
+        running.info.as_ref().map(|i| &i.sys_executable),
+        running.program_name.as_ref(),
+    ];
+    if known.into_iter().flatten().any(|k| same_path(k, exe)) {
+        return Ok(());
+    }
+    // Another path: probe it (only on this path, which is rare: a second explicit request).
+    let other = match discovery::discover(&Request::default().executable(exe)) {
+        Ok(f) => f,
+        Err(e) => {
+            return Err(Error::OtherPythonRunning {
+                requested: format!("the executable {} ({e})", exe.display()),
+                running: describe_running(),
+            });
+        }
+    };
+    let prefix = |f: &Found| {
+        f.info
+            .as_ref()
+            .map(|i| std::fs::canonicalize(&i.prefix).unwrap_or_else(|_| i.prefix.clone()))
+    };
+    let same_prefix = match (prefix(&other), prefix(running)) {
+        (Some(a), Some(b)) => a == b,
+        _ => true,
+    };
+    if same_file(&other.library, &running.library) && same_prefix {
+        return Ok(());
+    }
+    let mut requested = format!(
+        "the executable {} (library {}",
+        exe.display(),
+        other.library.display()
+    );
+    if let Some(i) = &other.info {
+        requested += &format!(", sys.prefix {}", i.prefix.display());
+    }
+    requested.push(')');
+    let mut running_text = describe_running();
+    if let Some(i) = &running.info {
+        running_text += &format!(" with sys.prefix {}", i.prefix.display());
+    }
+    Err(Error::OtherPythonRunning {
+        requested,
+        running: running_text,
+    })
+}
+
+/// Whether two paths name the same file (symbolic links followed); paths that do not exist
+/// are compared as written.
+fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    }
+}
+
+/// Whether two paths are the same once made absolute, without following symbolic links (a
+/// venv's `bin/python` links to its base interpreter, which is another Python).
+fn same_path(a: &std::path::Path, b: &std::path::Path) -> bool {
+    match (std::path::absolute(a), std::path::absolute(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    }
 }
 
 static PREVIOUS: Mutex<Option<Found>> = Mutex::new(None);
@@ -239,7 +362,9 @@ unsafe fn start(lib: &ffi::Library, program_name: Option<&std::path::Path>) -> R
             if !ok {
                 let mut msg: *const std::ffi::c_char = std::ptr::null();
                 let text = match api.PyInitConfig_GetError {
-                    Some(get) if get(cfg, &mut msg) != 0 && !msg.is_null() => std::ffi::CStr::from_ptr(msg).to_string_lossy().into_owned(),
+                    Some(get) if get(cfg, &mut msg) != 0 && !msg.is_null() => {
+                        std::ffi::CStr::from_ptr(msg).to_string_lossy().into_owned()
+                    }
                     _ => "initialisation failed".to_owned(),
                 };
                 free(cfg);
@@ -254,7 +379,9 @@ unsafe fn start(lib: &ffi::Library, program_name: Option<&std::path::Path>) -> R
             ffi::Py_InitializeEx(0);
         }
         if ffi::Py_IsInitialized() == 0 {
-            return Err(Error::Startup("Py_InitializeEx returned without an initialised interpreter".into()));
+            return Err(Error::Startup(
+                "Py_InitializeEx returned without an initialised interpreter".into(),
+            ));
         }
         Ok(ffi::init_object_layout())
     }
@@ -262,11 +389,21 @@ unsafe fn start(lib: &ffi::Library, program_name: Option<&std::path::Path>) -> R
 
 /// The path as a NUL-terminated `wchar_t` string (UTF-32 on Linux).
 fn to_wide(p: &std::path::Path) -> Result<Box<[ffi::wchar_t]>> {
-    let s = p.to_str().ok_or_else(|| Error::Startup(format!("the program name {} is not valid UTF-8", p.display())))?;
+    let s = p.to_str().ok_or_else(|| {
+        Error::Startup(format!(
+            "the program name {} is not valid UTF-8",
+            p.display()
+        ))
+    })?;
     if s.contains('\0') {
-        return Err(Error::Startup("the program name contains a NUL byte".into()));
+        return Err(Error::Startup(
+            "the program name contains a NUL byte".into(),
+        ));
     }
-    Ok(s.chars().map(|c| c as ffi::wchar_t).chain(std::iter::once(0)).collect())
+    Ok(s.chars()
+        .map(|c| c as ffi::wchar_t)
+        .chain(std::iter::once(0))
+        .collect())
 }
 
 /// Shuts Python down: ends every sub-interpreter, releases queued references and
@@ -298,7 +435,11 @@ pub fn finalize() -> Result<()> {
     }
     let _span = tracing::info_span!(target: "libpython::runtime", "finalize").entered();
     // End sub-interpreters while new work may still start in the main one.
-    let subs: Vec<Arc<InterpState>> = crate::interpreter::registry_read().subs.values().cloned().collect();
+    let subs: Vec<Arc<InterpState>> = crate::interpreter::registry_read()
+        .subs
+        .values()
+        .cloned()
+        .collect();
     for s in &subs {
         match crate::interpreter::end_sub(s) {
             Ok(()) | Err(Error::InterpreterEnded) => {}
@@ -324,9 +465,13 @@ pub fn finalize() -> Result<()> {
         // so its state is deleted here, as CPython would on that thread's exit. (3.13 tracks
         // threads with handles instead, and needs the state kept.)
         let startup = STARTUP_TSTATE.swap(std::ptr::null_mut(), Ordering::AcqRel);
-        let startup_thread = STARTUP_THREAD.lock().unwrap_or_else(|e| e.into_inner()).take();
+        let startup_thread = STARTUP_THREAD
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
         let before_3_13 = ffi::library().is_some_and(|l| !l.version().at_least(3, 13));
-        if before_3_13 && !startup.is_null() && startup_thread != Some(std::thread::current().id()) {
+        if before_3_13 && !startup.is_null() && startup_thread != Some(std::thread::current().id())
+        {
             ffi::PyThreadState_Clear(startup);
             ffi::PyThreadState_Delete(startup);
         }
@@ -351,7 +496,9 @@ pub fn finalize() -> Result<()> {
     *slot = None;
     tracing::info!(target: "libpython::runtime", rc, "Python finalized");
     if rc < 0 {
-        return Err(Error::Python("Py_FinalizeEx reported an error flushing buffered data".into()));
+        return Err(Error::Python(
+            "Py_FinalizeEx reported an error flushing buffered data".into(),
+        ));
     }
     Ok(())
 }

@@ -3,7 +3,7 @@
 //! Rust object bridged twice is the same Python object, ready-made bridges for Rust maps and
 //! vectors, and Python classes made from Rust.
 
-use std::any::Any;
+use std::any::{Any, TypeId};
 use std::collections::{BTreeMap, HashMap};
 use std::ffi::{c_int, c_void};
 use std::hash::Hash;
@@ -14,7 +14,9 @@ use libpython_interp::ffi;
 
 use crate::conv::{FromPython, ToPython};
 use crate::err::{Error, Result, fetch};
-use crate::function::{Args, function_in, trampoline_int, trampoline_obj, trampoline_ssize, trampoline_void};
+use crate::function::{
+    Args, function_in, trampoline_int, trampoline_obj, trampoline_ssize, trampoline_void,
+};
 use crate::gil::{Python, with_gil};
 use crate::object::{Bound, Object};
 
@@ -54,7 +56,10 @@ pub trait Bridge: Send + Sync + 'static {
     /// `obj.name = value`, or `del obj.name` when `value` is `None`.
     fn set_attr(&self, py: Python<'_>, name: &str, value: Option<Bound<'_>>) -> Result<()> {
         let _ = (py, value);
-        Err(Error::NoAttribute { type_name: self.type_name().into(), name: name.into() })
+        Err(Error::NoAttribute {
+            type_name: self.type_name().into(),
+            name: name.into(),
+        })
     }
 
     /// Extra names for `dir(obj)`.
@@ -65,7 +70,9 @@ pub trait Bridge: Send + Sync + 'static {
     /// `obj(*args, **kwargs)`.
     fn call(&self, args: &Args<'_>) -> Result<Object> {
         let _ = args;
-        Err(Error::NotCallable { type_name: self.type_name().into() })
+        Err(Error::NotCallable {
+            type_name: self.type_name().into(),
+        })
     }
 
     /// `len(obj)`; `None` when the object has no length (it is then always true).
@@ -76,13 +83,19 @@ pub trait Bridge: Send + Sync + 'static {
     /// `obj[key]`.
     fn get_item(&self, py: Python<'_>, key: Bound<'_>) -> Result<Object> {
         let _ = (py, key);
-        Err(Error::type_error("a subscriptable object", self.type_name()))
+        Err(Error::type_error(
+            "a subscriptable object",
+            self.type_name(),
+        ))
     }
 
     /// `obj[key] = value`, or `del obj[key]` when `value` is `None`.
     fn set_item(&self, py: Python<'_>, key: Bound<'_>, value: Option<Bound<'_>>) -> Result<()> {
         let _ = (py, key, value);
-        Err(Error::type_error("an object supporting item assignment", self.type_name()))
+        Err(Error::type_error(
+            "an object supporting item assignment",
+            self.type_name(),
+        ))
     }
 
     /// `key in obj`.
@@ -116,11 +129,20 @@ pub trait Bridge: Send + Sync + 'static {
 
     /// Reports the Python objects this Rust object holds, so Python's cycle collector can
     /// free cycles that run through it.
+    ///
+    /// The collector calls it with the GIL held and nothing may wait here: take locks with
+    /// `try_lock` and report nothing when one is busy (an object not reported only counts as
+    /// referenced from outside, so it is kept, never freed wrongly). It is only called while
+    /// the Python object holds the only `Arc` of the Rust object: while Rust code holds
+    /// another, what the Rust object holds is reachable from Rust and is kept. Objects of
+    /// other interpreters are not passed on to the collector.
     fn traverse(&self, visit: &mut dyn FnMut(&Object)) {
         let _ = visit;
     }
 
     /// Drops the Python objects this Rust object holds (the collector breaking a cycle).
+    /// Like [`Bridge::traverse`], only called while the Python object holds the only `Arc`
+    /// of the Rust object.
     fn clear(&self) {}
 }
 
@@ -134,7 +156,9 @@ const TYPE_SLOT: &str = "libpython.RustObject";
 
 /// Offset of the cell pointer in an instance: right after the object header.
 fn cell_offset() -> usize {
-    interp::started().map(|s| s.object_header_size).unwrap_or(16)
+    interp::started()
+        .map(|s| s.object_header_size)
+        .unwrap_or(16)
 }
 
 /// # Safety
@@ -152,7 +176,10 @@ unsafe fn cell<'a>(o: *mut ffi::PyObject) -> Result<&'a Cell> {
     unsafe {
         let c = *cell_ptr(o);
         if c.is_null() {
-            return Err(Error::type_error("a bridge made from Rust", "an empty RustObject"));
+            return Err(Error::type_error(
+                "a bridge made from Rust",
+                "an empty RustObject",
+            ));
         }
         Ok(&*c)
     }
@@ -160,14 +187,17 @@ unsafe fn cell<'a>(o: *mut ffi::PyObject) -> Result<&'a Cell> {
 
 /// The bridge type of `py`'s interpreter, made on first use.
 fn bridge_type(py: Python<'_>) -> Result<*mut ffi::PyObject> {
-    let state = interp::lookup(py.interpreter_key()).ok_or(Error::Interp(interp::Error::InterpreterEnded))?;
+    let state = interp::lookup(py.interpreter_key())
+        .ok_or(Error::Interp(interp::Error::InterpreterEnded))?;
     if let Some(t) = state.slot(TYPE_SLOT) {
         return Ok(t);
     }
     static METHODS: SyncDefs<2> = SyncDefs([
         ffi::PyMethodDef {
             ml_name: c"__dir__".as_ptr(),
-            ml_meth: ffi::PyMethodDefPointer { PyCFunction: bridge_dir },
+            ml_meth: ffi::PyMethodDefPointer {
+                PyCFunction: bridge_dir,
+            },
             ml_flags: ffi::METH_NOARGS,
             ml_doc: c"The attributes of the Rust object and of its type.".as_ptr(),
         },
@@ -189,7 +219,10 @@ fn bridge_type(py: Python<'_>) -> Result<*mut ffi::PyObject> {
         slot(ffi::Py_sq_contains, bridge_contains as *mut c_void),
         slot(ffi::Py_nb_bool, bridge_bool as *mut c_void),
         slot(ffi::Py_tp_methods, METHODS.0.as_ptr() as *mut c_void),
-        slot(ffi::Py_tp_doc, c"A Rust object seen from Python.".as_ptr() as *mut c_void),
+        slot(
+            ffi::Py_tp_doc,
+            c"A Rust object seen from Python.".as_ptr() as *mut c_void,
+        ),
         slot(0, std::ptr::null_mut()),
     ];
     let mut spec = ffi::PyType_Spec {
@@ -233,7 +266,8 @@ pub fn bridge<T: Bridge>(obj: Arc<T>) -> Result<Object> {
 /// [`bridge`] under a held GIL.
 pub fn bridge_in<T: Bridge>(py: Python<'_>, obj: Arc<T>) -> Result<Object> {
     let identity = Arc::as_ptr(&obj) as *const () as usize;
-    let state = interp::lookup(py.interpreter_key()).ok_or(Error::Interp(interp::Error::InterpreterEnded))?;
+    let state = interp::lookup(py.interpreter_key())
+        .ok_or(Error::Interp(interp::Error::InterpreterEnded))?;
     if let Some(existing) = state.bridges().get(&identity) {
         // SAFETY: entries are removed by the bridge's deallocation, which runs under the GIL
         // we hold, so the object is alive.
@@ -244,7 +278,10 @@ pub fn bridge_in<T: Bridge>(py: Python<'_>, obj: Arc<T>) -> Result<Object> {
     // before anything else can see it.
     unsafe {
         let o = Object::from_owned_ptr_or_err(py, ffi::PyType_GenericAlloc(tp.cast(), 0))?;
-        let cell = Box::new(Cell { bridge: obj as Arc<dyn Bridge>, identity });
+        let cell = Box::new(Cell {
+            bridge: obj as Arc<dyn Bridge>,
+            identity,
+        });
         *cell_ptr(o.as_ptr()) = Box::into_raw(cell);
         state.bridges().insert(identity, o.as_ptr() as usize);
         Ok(o)
@@ -285,7 +322,9 @@ unsafe extern "C" fn bridge_dealloc(o: *mut ffi::PyObject) {
             if !c.is_null() {
                 let c = Box::from_raw(c);
                 if let Some(state) = interp::interp_state_for_raw(ffi::PyInterpreterState_Get()) {
-                    state.bridges().remove_if(&c.identity, |_, v| *v == o as usize);
+                    state
+                        .bridges()
+                        .remove_if(&c.identity, |_, v| *v == o as usize);
                 }
                 // The Rust side runs in a panic guard of its own (reported as unraisable), so
                 // a panic there never skips freeing the instance and releasing its type below.
@@ -305,7 +344,18 @@ unsafe extern "C" fn bridge_dealloc(o: *mut ffi::PyObject) {
     });
 }
 
-unsafe extern "C" fn bridge_traverse(o: *mut ffi::PyObject, visit: ffi::visitproc, arg: *mut c_void) -> c_int {
+/// Whether the collector may look into (or clear) the Rust object behind `cell`: only while
+/// the Python object holds its only strong reference. Another `Arc` means Rust code can still
+/// reach what the object holds, which is then no garbage whatever Python sees.
+fn collectable(cell: &Cell) -> bool {
+    Arc::strong_count(&cell.bridge) == 1
+}
+
+unsafe extern "C" fn bridge_traverse(
+    o: *mut ffi::PyObject,
+    visit: ffi::visitproc,
+    arg: *mut c_void,
+) -> c_int {
     // The collector calls this with the GIL held and no Python code may run here; none does:
     // the bridge only reports the objects it holds. A panic in the bridge's `traverse` is
     // caught (it must not unwind into the collector) and the object reports what it got to.
@@ -318,34 +368,50 @@ unsafe extern "C" fn bridge_traverse(o: *mut ffi::PyObject, visit: ffi::visitpro
             return;
         }
         // SAFETY: a non-null cell points at the instance's live `Cell`.
-        unsafe { &*c }.bridge.traverse(&mut |obj: &Object| {
-            if rc == 0 {
+        let c = unsafe { &*c };
+        if !collectable(c) {
+            return;
+        }
+        // SAFETY: the collector runs with this interpreter's GIL held by this thread.
+        let guard = unsafe { interp::gil::assume() };
+        let here = guard.key();
+        c.bridge.traverse(&mut |obj: &Object| {
+            // Another interpreter's object is not this collector's to count.
+            if rc == 0 && obj.interpreter_key() == here {
                 // SAFETY: `visit` is the collector's callback for this traversal; `obj` is a
-                // live object the bridge holds.
+                // live object of this interpreter that the bridge holds.
                 rc = unsafe { visit(obj.as_ptr(), arg) };
             }
         });
+        drop(guard);
     }));
     if r.is_err() {
-        eprintln!("libpython: a Bridge::traverse implementation panicked; the panic was stopped at the C boundary");
+        eprintln!(
+            "libpython: a Bridge::traverse implementation panicked; the panic was stopped at the C boundary"
+        );
     }
     rc
 }
 
 unsafe extern "C" fn bridge_clear(o: *mut ffi::PyObject) -> c_int {
     trampoline_void(|| {
-        // SAFETY: called by the collector with the GIL held on a live instance.
-        unsafe {
-            let c = *cell_ptr(o);
-            if !c.is_null() {
-                (*c).bridge.clear();
-            }
+        // SAFETY: called by the collector with the GIL held on a live instance; its cell is
+        // read, not changed.
+        let c = unsafe { *cell_ptr(o) };
+        // SAFETY: a non-null cell points at the instance's live `Cell`.
+        if let Some(c) = unsafe { c.as_ref() }
+            && collectable(c)
+        {
+            c.bridge.clear();
         }
     });
     0
 }
 
-unsafe extern "C" fn bridge_getattro(o: *mut ffi::PyObject, name: *mut ffi::PyObject) -> *mut ffi::PyObject {
+unsafe extern "C" fn bridge_getattro(
+    o: *mut ffi::PyObject,
+    name: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
     // SAFETY: called by CPython with the GIL held on a live instance and a str name.
     unsafe {
         trampoline_obj(|py| {
@@ -359,7 +425,11 @@ unsafe extern "C" fn bridge_getattro(o: *mut ffi::PyObject, name: *mut ffi::PyOb
     }
 }
 
-unsafe extern "C" fn bridge_setattro(o: *mut ffi::PyObject, name: *mut ffi::PyObject, value: *mut ffi::PyObject) -> c_int {
+unsafe extern "C" fn bridge_setattro(
+    o: *mut ffi::PyObject,
+    name: *mut ffi::PyObject,
+    value: *mut ffi::PyObject,
+) -> c_int {
     // SAFETY: called by CPython with the GIL held; `value` is NULL for a deletion.
     unsafe {
         trampoline_int(|py| {
@@ -371,7 +441,11 @@ unsafe extern "C" fn bridge_setattro(o: *mut ffi::PyObject, name: *mut ffi::PyOb
     }
 }
 
-unsafe extern "C" fn bridge_call(o: *mut ffi::PyObject, args: *mut ffi::PyObject, kwargs: *mut ffi::PyObject) -> *mut ffi::PyObject {
+unsafe extern "C" fn bridge_call(
+    o: *mut ffi::PyObject,
+    args: *mut ffi::PyObject,
+    kwargs: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
     // SAFETY: called by CPython with the GIL held; `args` is a tuple, `kwargs` NULL or a dict.
     unsafe {
         trampoline_obj(|py| {
@@ -398,7 +472,10 @@ unsafe extern "C" fn bridge_len(o: *mut ffi::PyObject) -> ffi::Py_ssize_t {
             let c = cell(o)?;
             match c.bridge.len() {
                 Some(n) => Ok(n as ffi::Py_ssize_t),
-                None => Err(Error::type_error("an object with a length", c.bridge.type_name())),
+                None => Err(Error::type_error(
+                    "an object with a length",
+                    c.bridge.type_name(),
+                )),
             }
         })
     }
@@ -409,33 +486,68 @@ unsafe extern "C" fn bridge_bool(o: *mut ffi::PyObject) -> c_int {
     unsafe { trampoline_int(|_py| Ok(cell(o)?.bridge.len().is_none_or(|n| n > 0) as c_int)) }
 }
 
-unsafe extern "C" fn bridge_getitem(o: *mut ffi::PyObject, key: *mut ffi::PyObject) -> *mut ffi::PyObject {
+unsafe extern "C" fn bridge_getitem(
+    o: *mut ffi::PyObject,
+    key: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
     // SAFETY: called by CPython with the GIL held on a live instance and key.
-    unsafe { trampoline_obj(|py| cell(o)?.bridge.get_item(py, Bound::from_borrowed_ptr(py, key))) }
+    unsafe {
+        trampoline_obj(|py| {
+            cell(o)?
+                .bridge
+                .get_item(py, Bound::from_borrowed_ptr(py, key))
+        })
+    }
 }
 
-unsafe extern "C" fn bridge_setitem(o: *mut ffi::PyObject, key: *mut ffi::PyObject, value: *mut ffi::PyObject) -> c_int {
+unsafe extern "C" fn bridge_setitem(
+    o: *mut ffi::PyObject,
+    key: *mut ffi::PyObject,
+    value: *mut ffi::PyObject,
+) -> c_int {
     // SAFETY: called by CPython with the GIL held; `value` is NULL for a deletion.
     unsafe {
         trampoline_int(|py| {
             let v = (!value.is_null()).then(|| Bound::from_borrowed_ptr(py, value));
-            cell(o)?.bridge.set_item(py, Bound::from_borrowed_ptr(py, key), v).map(|()| 0)
+            cell(o)?
+                .bridge
+                .set_item(py, Bound::from_borrowed_ptr(py, key), v)
+                .map(|()| 0)
         })
     }
 }
 
 unsafe extern "C" fn bridge_contains(o: *mut ffi::PyObject, key: *mut ffi::PyObject) -> c_int {
     // SAFETY: called by CPython with the GIL held on a live instance and key.
-    unsafe { trampoline_int(|py| cell(o)?.bridge.contains(py, Bound::from_borrowed_ptr(py, key)).map(c_int::from)) }
+    unsafe {
+        trampoline_int(|py| {
+            cell(o)?
+                .bridge
+                .contains(py, Bound::from_borrowed_ptr(py, key))
+                .map(c_int::from)
+        })
+    }
 }
 
-unsafe extern "C" fn bridge_dir(o: *mut ffi::PyObject, _unused: *mut ffi::PyObject) -> *mut ffi::PyObject {
+unsafe extern "C" fn bridge_dir(
+    o: *mut ffi::PyObject,
+    _unused: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
     // SAFETY: called by CPython with the GIL held on a live instance (METH_NOARGS).
     unsafe {
         trampoline_obj(|py| {
             let c = cell(o)?;
-            let base = py.builtins()?.bound(py).getattr("object")?.bound(py).getattr("__dir__")?;
-            let mut names: Vec<String> = base.bound(py).call((Bound::from_borrowed_ptr(py, o),))?.bound(py).extract()?;
+            let base = py
+                .builtins()?
+                .bound(py)
+                .getattr("object")?
+                .bound(py)
+                .getattr("__dir__")?;
+            let mut names: Vec<String> = base
+                .bound(py)
+                .call((Bound::from_borrowed_ptr(py, o),))?
+                .bound(py)
+                .extract()?;
             names.extend(c.bridge.dir());
             names.sort();
             names.dedup();
@@ -444,20 +556,71 @@ unsafe extern "C" fn bridge_dir(o: *mut ffi::PyObject, _unused: *mut ffi::PyObje
     }
 }
 
-/// Reads a lock without holding the GIL while waiting.
-fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
-    match lock.try_read() {
-        Ok(g) => g,
-        Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner(),
-        Err(std::sync::TryLockError::WouldBlock) => interp::allow_threads(|| lock.read().unwrap_or_else(|e| e.into_inner())),
+/// Takes a bridged container's lock for a call from Python (`attempt` tries once). While
+/// another thread holds it, this thread waits with the GIL released, but it only ever takes
+/// the lock while holding the GIL, retrying after short pauses (it never blocks inside the
+/// lock while detached): so no thread can take the lock, or queue for it, while a collection
+/// runs, and every traversal of one collection sees the same contents.
+fn lock_attached<G>(mut attempt: impl FnMut() -> Option<G>) -> G {
+    let mut pause = std::time::Duration::from_micros(20);
+    loop {
+        if let Some(g) = attempt() {
+            return g;
+        }
+        interp::allow_threads(|| std::thread::sleep(pause));
+        pause = (pause * 2).min(std::time::Duration::from_millis(2));
     }
 }
 
+/// Reads a lock without holding the GIL while waiting (see [`lock_attached`]).
+fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+    lock_attached(|| try_read(lock))
+}
+
+/// Writes a lock without holding the GIL while waiting (see [`lock_attached`]).
 fn write<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
+    lock_attached(|| try_write(lock))
+}
+
+/// Whether items of type `T` in a bridged container can hold Python objects the cycle
+/// collector must see: [`Object`], `Option<Object>` and `Vec<Object>`. (A [`Value`] holds
+/// none; other types are opaque to the bridge.)
+///
+/// [`Value`]: crate::value::Value
+fn holds_objects<T: 'static>() -> bool {
+    let t = TypeId::of::<T>();
+    t == TypeId::of::<Object>()
+        || t == TypeId::of::<Option<Object>>()
+        || t == TypeId::of::<Vec<Object>>()
+}
+
+/// Calls `visit` on each Python object `item` holds (see [`holds_objects`]).
+fn visit_objects(item: &dyn Any, visit: &mut dyn FnMut(&Object)) {
+    if let Some(o) = item.downcast_ref::<Object>() {
+        visit(o);
+    } else if let Some(Some(o)) = item.downcast_ref::<Option<Object>>() {
+        visit(o);
+    } else if let Some(v) = item.downcast_ref::<Vec<Object>>() {
+        v.iter().for_each(visit);
+    }
+}
+
+/// Locks for reading without waiting (the collector must not wait): `None` while a writer
+/// holds the lock. A poisoned lock is read as it is.
+fn try_read<T>(lock: &RwLock<T>) -> Option<std::sync::RwLockReadGuard<'_, T>> {
+    match lock.try_read() {
+        Ok(g) => Some(g),
+        Err(std::sync::TryLockError::Poisoned(p)) => Some(p.into_inner()),
+        Err(std::sync::TryLockError::WouldBlock) => None,
+    }
+}
+
+/// As [`try_read`], for writing.
+fn try_write<T>(lock: &RwLock<T>) -> Option<std::sync::RwLockWriteGuard<'_, T>> {
     match lock.try_write() {
-        Ok(g) => g,
-        Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner(),
-        Err(std::sync::TryLockError::WouldBlock) => interp::allow_threads(|| lock.write().unwrap_or_else(|e| e.into_inner())),
+        Ok(g) => Some(g),
+        Err(std::sync::TryLockError::Poisoned(p)) => Some(p.into_inner()),
+        Err(std::sync::TryLockError::WouldBlock) => None,
     }
 }
 
@@ -477,6 +640,16 @@ pub trait MapLike: Send + Sync + 'static {
     fn map_remove(&mut self, k: &Self::Key) -> bool;
     /// Every key.
     fn map_keys(&self) -> Vec<&Self::Key>;
+    /// Empties the map and returns what it held, for the cycle collector breaking a cycle
+    /// through a [`MapBridge`] whose keys or values are Python objects (the entries are
+    /// dropped once the map's lock is released). `None` (the default): not supported, the
+    /// entries stay and such a cycle is not freed.
+    fn map_take(&mut self) -> Option<Self>
+    where
+        Self: Sized,
+    {
+        None
+    }
 }
 
 macro_rules! map_like {
@@ -493,6 +666,7 @@ macro_rules! map_like {
             fn map_insert(&mut self, k: K, v: V) { self.insert(k, v); }
             fn map_remove(&mut self, k: &K) -> bool { self.remove(k).is_some() }
             fn map_keys(&self) -> Vec<&K> { self.keys().collect() }
+            fn map_take(&mut self) -> Option<Self> { Some(std::mem::take(self)) }
         }
     };
 }
@@ -506,6 +680,12 @@ map_like!(imbl::OrdMap, Ord + Clone);
 /// `keys()`, `values()`, `items()`, `get()`, so `dict(x)` and `json.dumps(dict(x))` work.
 /// Writes from Python (`x[k] = v`, `del x[k]`) change the Rust map, which Rust sees through
 /// [`MapBridge::map`].
+///
+/// When the keys or values are Python objects ([`Object`], `Option<Object>`, `Vec<Object>`)
+/// the bridge reports them to Python's cycle collector, so a cycle through the map (a value
+/// that refers back to the bridged map) is freed once only Python holds the map; the
+/// collector breaks it by emptying the map ([`MapLike::map_take`]). While Rust holds an `Arc`
+/// of the bridge the map's objects are kept.
 ///
 /// ```
 /// use std::collections::HashMap;
@@ -531,12 +711,18 @@ impl<M: MapLike> std::fmt::Debug for MapBridge<M> {
 impl<M: MapLike> MapBridge<M> {
     /// A writable bridge over `map`.
     pub fn new(map: M) -> Arc<Self> {
-        Arc::new(MapBridge { map: RwLock::new(map), read_only: false })
+        Arc::new(MapBridge {
+            map: RwLock::new(map),
+            read_only: false,
+        })
     }
 
     /// A bridge over `map` that refuses writes from Python (for persistent `imbl` values).
     pub fn read_only(map: M) -> Arc<Self> {
-        Arc::new(MapBridge { map: RwLock::new(map), read_only: true })
+        Arc::new(MapBridge {
+            map: RwLock::new(map),
+            read_only: true,
+        })
     }
 
     /// The shared map.
@@ -560,20 +746,34 @@ impl<M: MapLike> Bridge for MapBridge<M> {
             "keys" => function_in(py, "keys", None, move |a: &Args<'_>| me.keys_list(a.py()))?,
             "values" => function_in(py, "values", None, move |a: &Args<'_>| {
                 let m = read(&me.map);
-                let vals: Vec<&M::Value> = m.map_keys().into_iter().filter_map(|k| m.map_get(k)).collect();
+                let vals: Vec<&M::Value> = m
+                    .map_keys()
+                    .into_iter()
+                    .filter_map(|k| m.map_get(k))
+                    .collect();
                 crate::conv::list_from_iter(a.py(), vals.len(), vals.into_iter())
             })?,
             "items" => function_in(py, "items", None, move |a: &Args<'_>| {
                 let m = read(&me.map);
-                let items: Vec<(&M::Key, &M::Value)> = m.map_keys().into_iter().filter_map(|k| m.map_get(k).map(|v| (k, v))).collect();
-                let pairs: Vec<Object> = items.iter().map(|(k, v)| (*k, *v).to_python(a.py())).collect::<Result<_>>()?;
+                let items: Vec<(&M::Key, &M::Value)> = m
+                    .map_keys()
+                    .into_iter()
+                    .filter_map(|k| m.map_get(k).map(|v| (k, v)))
+                    .collect();
+                let pairs: Vec<Object> = items
+                    .iter()
+                    .map(|(k, v)| (*k, *v).to_python(a.py()))
+                    .collect::<Result<_>>()?;
                 pairs.to_python(a.py())
             })?,
             "get" => function_in(py, "get", None, move |a: &Args<'_>| {
                 let k: M::Key = a.extract(0)?;
                 match read(&me.map).map_get(&k) {
                     Some(v) => v.to_python(a.py()),
-                    None => Ok(a.get(1).map(|d| d.to_object()).unwrap_or_else(|| a.py().none())),
+                    None => Ok(a
+                        .get(1)
+                        .map(|d| d.to_object())
+                        .unwrap_or_else(|| a.py().none())),
                 }
             })?,
             _ => return Ok(None),
@@ -582,7 +782,9 @@ impl<M: MapLike> Bridge for MapBridge<M> {
     }
 
     fn dir(&self) -> Vec<String> {
-        ["keys", "values", "items", "get"].map(String::from).to_vec()
+        ["keys", "values", "items", "get"]
+            .map(String::from)
+            .to_vec()
     }
 
     fn len(&self) -> Option<usize> {
@@ -599,7 +801,10 @@ impl<M: MapLike> Bridge for MapBridge<M> {
 
     fn set_item(&self, _py: Python<'_>, key: Bound<'_>, value: Option<Bound<'_>>) -> Result<()> {
         if self.read_only {
-            return Err(Error::type_error("a writable mapping", "read-only Rust map"));
+            return Err(Error::type_error(
+                "a writable mapping",
+                "read-only Rust map",
+            ));
         }
         let k = M::Key::from_python(key)?;
         match value {
@@ -609,7 +814,11 @@ impl<M: MapLike> Bridge for MapBridge<M> {
                 Ok(())
             }
             None => {
-                if write(&self.map).map_remove(&k) { Ok(()) } else { Err(key_error(key)) }
+                if write(&self.map).map_remove(&k) {
+                    Ok(())
+                } else {
+                    Err(key_error(key))
+                }
             }
         }
     }
@@ -631,6 +840,34 @@ impl<M: MapLike> Bridge for MapBridge<M> {
 
     fn type_name(&self) -> &str {
         "RustMap"
+    }
+
+    fn traverse(&self, visit: &mut dyn FnMut(&Object)) {
+        let (keys, values) = (holds_objects::<M::Key>(), holds_objects::<M::Value>());
+        if !keys && !values {
+            return;
+        }
+        // A map locked for writing reports nothing this time: its objects then count as
+        // referenced from outside and are kept.
+        let Some(m) = try_read(&self.map) else { return };
+        for k in m.map_keys() {
+            if keys {
+                visit_objects(k, visit);
+            }
+            if values && let Some(v) = m.map_get(k) {
+                visit_objects(v, visit);
+            }
+        }
+    }
+
+    fn clear(&self) {
+        if !holds_objects::<M::Key>() && !holds_objects::<M::Value>() {
+            return;
+        }
+        // The entries are dropped after the lock is released: dropping them can run Python
+        // code (a `__del__`) that uses this map again.
+        let taken = try_write(&self.map).and_then(|mut m| m.map_take());
+        drop(taken);
     }
 
     fn wrapped(&self) -> &dyn Any {
@@ -669,6 +906,16 @@ pub trait VecLike: Send + Sync + 'static {
     fn vec_set(&mut self, i: usize, v: Self::Item);
     /// Appends.
     fn vec_push(&mut self, v: Self::Item);
+    /// Empties the vector and returns what it held, for the cycle collector breaking a cycle
+    /// through a [`VecBridge`] whose items are Python objects (the items are dropped once the
+    /// vector's lock is released). `None` (the default): not supported, the items stay and
+    /// such a cycle is not freed.
+    fn vec_take(&mut self) -> Option<Self>
+    where
+        Self: Sized,
+    {
+        None
+    }
 }
 
 impl<T: FromPython + ToPython + Send + Sync + 'static> VecLike for Vec<T> {
@@ -684,6 +931,9 @@ impl<T: FromPython + ToPython + Send + Sync + 'static> VecLike for Vec<T> {
     }
     fn vec_push(&mut self, v: T) {
         self.push(v);
+    }
+    fn vec_take(&mut self) -> Option<Self> {
+        Some(std::mem::take(self))
     }
 }
 
@@ -701,10 +951,19 @@ impl<T: FromPython + ToPython + Send + Sync + Clone + 'static> VecLike for imbl:
     fn vec_push(&mut self, v: T) {
         self.push_back(v);
     }
+    fn vec_take(&mut self) -> Option<Self> {
+        Some(std::mem::take(self))
+    }
 }
 
 /// A Rust vector shared with Python as a sequence: `len`, `[i]` (negative indexes too),
 /// `x[i] = v`, `in`, iteration, `append`, so `list(x)` works.
+///
+/// When the items are Python objects ([`Object`], `Option<Object>`, `Vec<Object>`) the
+/// bridge reports them to Python's cycle collector, so a cycle through the vector (an item
+/// that refers back to the bridged vector) is freed once only Python holds the vector; the
+/// collector breaks it by emptying the vector ([`VecLike::vec_take`]). While Rust holds an
+/// `Arc` of the bridge the vector's objects are kept.
 ///
 /// ```
 /// let v = libpython::VecBridge::new(vec![1i64, 2, 3]);
@@ -730,17 +989,30 @@ impl<V: VecLike> std::fmt::Debug for VecBridge<V> {
 impl<V: VecLike> VecBridge<V> {
     /// A writable bridge over `vec`.
     pub fn new(vec: V) -> Arc<Self> {
-        Arc::new(VecBridge { vec: RwLock::new(vec), read_only: false })
+        Arc::new(VecBridge {
+            vec: RwLock::new(vec),
+            read_only: false,
+        })
     }
 
     /// A bridge over `vec` that refuses writes from Python.
     pub fn read_only(vec: V) -> Arc<Self> {
-        Arc::new(VecBridge { vec: RwLock::new(vec), read_only: true })
+        Arc::new(VecBridge {
+            vec: RwLock::new(vec),
+            read_only: true,
+        })
     }
 
     /// The shared vector.
     pub fn vec(&self) -> &RwLock<V> {
         &self.vec
+    }
+
+    /// The items as a new Python list (the lock is released when it returns).
+    fn to_list(&self, py: Python<'_>) -> Result<Object> {
+        let v = read(&self.vec);
+        let items: Vec<&V::Item> = (0..v.vec_len()).filter_map(|i| v.vec_get(i)).collect();
+        crate::conv::list_from_iter(py, items.len(), items.into_iter())
     }
 
     fn index(&self, key: Bound<'_>) -> Result<usize> {
@@ -752,7 +1024,10 @@ impl<V: VecLike> VecBridge<V> {
         } else {
             // SAFETY: GIL held; IndexError raised and fetched at once.
             unsafe {
-                ffi::PyErr_SetString(*ffi::data::PyExc_IndexError(), c"index out of range".as_ptr());
+                ffi::PyErr_SetString(
+                    *ffi::data::PyExc_IndexError(),
+                    c"index out of range".as_ptr(),
+                );
                 Err(fetch(key.py()))
             }
         }
@@ -764,15 +1039,25 @@ impl<V: VecLike> Bridge for VecBridge<V> {
         if name != "append" {
             return Ok(None);
         }
-        let Some(me) = bridged_self::<Self>(py, self) else { return Ok(None) };
-        Ok(Some(function_in(py, "append", None, move |a: &Args<'_>| {
-            if me.read_only {
-                return Err(Error::type_error("a writable sequence", "read-only Rust vector"));
-            }
-            let v: V::Item = a.extract(0)?;
-            write(&me.vec).vec_push(v);
-            Ok(())
-        })?))
+        let Some(me) = bridged_self::<Self>(py, self) else {
+            return Ok(None);
+        };
+        Ok(Some(function_in(
+            py,
+            "append",
+            None,
+            move |a: &Args<'_>| {
+                if me.read_only {
+                    return Err(Error::type_error(
+                        "a writable sequence",
+                        "read-only Rust vector",
+                    ));
+                }
+                let v: V::Item = a.extract(0)?;
+                write(&me.vec).vec_push(v);
+                Ok(())
+            },
+        )?))
     }
 
     fn dir(&self) -> Vec<String> {
@@ -793,7 +1078,10 @@ impl<V: VecLike> Bridge for VecBridge<V> {
 
     fn set_item(&self, _py: Python<'_>, key: Bound<'_>, value: Option<Bound<'_>>) -> Result<()> {
         if self.read_only {
-            return Err(Error::type_error("a writable sequence", "read-only Rust vector"));
+            return Err(Error::type_error(
+                "a writable sequence",
+                "read-only Rust vector",
+            ));
         }
         let i = self.index(key)?;
         match value {
@@ -802,25 +1090,21 @@ impl<V: VecLike> Bridge for VecBridge<V> {
                 write(&self.vec).vec_set(i, v);
                 Ok(())
             }
-            None => Err(Error::type_error("a sequence supporting deletion", "Rust vector")),
+            None => Err(Error::type_error(
+                "a sequence supporting deletion",
+                "Rust vector",
+            )),
         }
     }
 
-    fn contains(&self, py: Python<'_>, key: Bound<'_>) -> Result<bool> {
-        let v = read(&self.vec);
-        for i in 0..v.vec_len() {
-            let item = v.vec_get(i).expect("in range").to_python(py)?;
-            if item.bound(py).eq_py(key)? {
-                return Ok(true);
-            }
-        }
-        Ok(false)
+    fn contains(&self, _py: Python<'_>, key: Bound<'_>) -> Result<bool> {
+        // Compared outside the lock: `__eq__` is Python code, which may use this vector.
+        let items = self.to_list(key.py())?;
+        items.bound(key.py()).contains(key)
     }
 
     fn iter(&self, py: Python<'_>) -> Result<Object> {
-        let v = read(&self.vec);
-        let items: Vec<&V::Item> = (0..v.vec_len()).filter_map(|i| v.vec_get(i)).collect();
-        crate::conv::list_from_iter(py, items.len(), items.into_iter())?.bound(py).iter()
+        self.to_list(py)?.bound(py).iter()
     }
 
     fn repr(&self) -> String {
@@ -829,6 +1113,30 @@ impl<V: VecLike> Bridge for VecBridge<V> {
 
     fn type_name(&self) -> &str {
         "RustVector"
+    }
+
+    fn traverse(&self, visit: &mut dyn FnMut(&Object)) {
+        if !holds_objects::<V::Item>() {
+            return;
+        }
+        // A vector locked for writing reports nothing this time: its objects then count as
+        // referenced from outside and are kept.
+        let Some(v) = try_read(&self.vec) else { return };
+        for i in 0..v.vec_len() {
+            if let Some(item) = v.vec_get(i) {
+                visit_objects(item, visit);
+            }
+        }
+    }
+
+    fn clear(&self) {
+        if !holds_objects::<V::Item>() {
+            return;
+        }
+        // The items are dropped after the lock is released: dropping them can run Python
+        // code (a `__del__`) that uses this vector again.
+        let taken = try_write(&self.vec).and_then(|mut v| v.vec_take());
+        drop(taken);
     }
 
     fn wrapped(&self) -> &dyn Any {
@@ -869,14 +1177,22 @@ pub struct ClassBuilder {
 
 impl std::fmt::Debug for ClassBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ClassBuilder").field("name", &self.name).finish_non_exhaustive()
+        f.debug_struct("ClassBuilder")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
     }
 }
 
 impl ClassBuilder {
     /// A class named `name`, deriving from `object`.
     pub fn new(name: &str) -> Self {
-        ClassBuilder { name: name.into(), doc: None, bases: Vec::new(), methods: Vec::new(), attrs: Vec::new() }
+        ClassBuilder {
+            name: name.into(),
+            doc: None,
+            bases: Vec::new(),
+            methods: Vec::new(),
+            attrs: Vec::new(),
+        }
     }
 
     /// Adds a base class.
@@ -892,14 +1208,22 @@ impl ClassBuilder {
     }
 
     /// Adds a method; `args.get(0)` is the instance.
-    pub fn method<R: ToPython>(mut self, name: &str, f: impl Fn(&Args<'_>) -> Result<R> + Send + Sync + 'static) -> Self {
-        self.methods.push((name.into(), Box::new(move |a: &Args<'_>| f(a)?.to_python(a.py()))));
+    pub fn method<R: ToPython>(
+        mut self,
+        name: &str,
+        f: impl Fn(&Args<'_>) -> Result<R> + Send + Sync + 'static,
+    ) -> Self {
+        self.methods.push((
+            name.into(),
+            Box::new(move |a: &Args<'_>| f(a)?.to_python(a.py())),
+        ));
         self
     }
 
     /// Adds a class attribute.
     pub fn attr<V: ToPython + Clone + 'static>(mut self, name: &str, value: V) -> Self {
-        self.attrs.push((name.into(), Box::new(move |py| value.to_python(py))));
+        self.attrs
+            .push((name.into(), Box::new(move |py| value.to_python(py))));
         self
     }
 
@@ -918,10 +1242,16 @@ impl ClassBuilder {
             for (name, v) in self.attrs {
                 ns.insert(name.as_str(), v(py)?)?;
             }
-            let bases: Vec<Object> = if self.bases.is_empty() { vec![py.builtins()?.bound(py).getattr("object")?] } else { self.bases };
+            let bases: Vec<Object> = if self.bases.is_empty() {
+                vec![py.builtins()?.bound(py).getattr("object")?]
+            } else {
+                self.bases
+            };
             let bases = crate::conv::list_from_iter(py, bases.len(), bases.iter())?;
             // SAFETY: GIL held; converting the list of bases into a tuple.
-            let bases = unsafe { Object::from_owned_ptr_or_err(py, ffi::PySequence_Tuple(bases.as_ptr()))? };
+            let bases = unsafe {
+                Object::from_owned_ptr_or_err(py, ffi::PySequence_Tuple(bases.as_ptr()))?
+            };
             let type_ = py.builtins()?.bound(py).getattr("type")?;
             type_.bound(py).call((self.name.as_str(), bases, ns))
         })

@@ -72,7 +72,9 @@ pub use run::{
     __dotted, Code, Mode, RunResult, add_module, builtin, builtins, compile, eval, exec,
     import_module, module_dict, run_simple_string, to_python,
 };
-pub use serde_impl::{Serde, from_python_serde, serde_from_python, serde_to_python, to_python_serde};
+pub use serde_impl::{
+    Serde, from_python_serde, serde_from_python, serde_to_python, to_python_serde,
+};
 pub use value::Value;
 pub use views::{Dict, List, PyIter, Set};
 
@@ -126,10 +128,17 @@ impl Builder {
         self
     }
 
-    /// Starts Python (once; later calls return at once).
+    /// Starts Python (once; later calls return at once, if they ask for the same Python).
+    ///
+    /// A process loads one libpython and keeps it, also after [`finalize`]. Once Python runs
+    /// (or ran), a builder naming nothing in particular, or the same Python (the same library
+    /// file; the executable it was started from, or one leading to the same library and
+    /// `sys.prefix`), gets `Ok`; one naming another Python gets an error naming both.
     ///
     /// # Errors
-    /// Discovery, load and start-up errors, each naming what was wrong.
+    /// Discovery, load and start-up errors, each naming what was wrong;
+    /// [`interp::Error::OtherPythonRunning`] when another Python was asked for than the one
+    /// this process loaded.
     pub fn initialize(self) -> Result<()> {
         let first = !interp::is_running();
         interp::initialize(&self.config)?;
