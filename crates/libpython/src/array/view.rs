@@ -1,9 +1,11 @@
 //! Typed views of memory Python shares with Rust: [`PyBuffer`] (read) and [`PyBufferMut`]
 //! (read and write), made from the buffer protocol or a DLPack tensor.
 
-use std::ffi::CStr;
+use std::cell::Cell;
+use std::ffi::{CStr, c_int};
 use std::fmt;
 use std::marker::PhantomData;
+use std::mem::ManuallyDrop;
 use std::ops::Deref;
 
 use libpython_interp as interp;
@@ -11,7 +13,7 @@ use libpython_interp::{GilGuard, InterpKey, ffi};
 
 use super::borrow::{self, Borrow};
 use super::dlpack::DlTensor;
-use super::element::{Element, ScalarKind, check_format};
+use super::element::{Element, ScalarKind, check_format, is_common_format};
 use crate::conv::tname;
 use crate::err::{Error, Result, fetch};
 use crate::object::{Bound, Object};
@@ -31,10 +33,88 @@ pub(crate) fn gil_for_release(key: InterpKey) -> Option<GilGuard> {
 }
 
 /// A `Py_buffer` filled by `PyObject_GetBuffer`, released with `PyBuffer_Release` under its
-/// interpreter's GIL on drop. Boxed: exporters may point `shape` and `strides` into it.
+/// interpreter's GIL on drop.
+///
+/// Boxed, so it stays at one address from `PyObject_GetBuffer` to `PyBuffer_Release` however
+/// the view moves: exporters may point `shape` and `strides` into the struct itself
+/// (`PyBuffer_FillInfo`, used by `bytes` and `bytearray`, sets `shape = &view->len`), and the
+/// release hands the exporter the struct it filled. The boxes are recycled through a small
+/// per-thread pool ([`take_box`], [`give_box`]), so a view costs no allocation.
 pub(crate) struct HeldBuffer {
-    view: Box<ffi::Py_buffer>,
+    view: ManuallyDrop<Box<ffi::Py_buffer>>,
     key: InterpKey,
+}
+
+/// Spare boxes kept per thread.
+const POOL: usize = 4;
+
+/// A thread's spare boxes: `boxes[..len]` are `Some`.
+struct Pool {
+    len: Cell<usize>,
+    boxes: [Cell<Option<Box<ffi::Py_buffer>>>; POOL],
+}
+
+thread_local! {
+    /// Boxes of released views, ready for the next views made on this thread.
+    static SPARE: Pool = const { Pool { len: Cell::new(0), boxes: [const { Cell::new(None) }; POOL] } };
+}
+
+/// A zeroed `Py_buffer` box: a spare one of this thread, or a new one.
+#[inline]
+fn take_box() -> Box<ffi::Py_buffer> {
+    let spare = SPARE
+        .try_with(|p| {
+            let n = p.len.get().checked_sub(1)?;
+            p.len.set(n);
+            p.boxes.get(n)?.take()
+        })
+        .ok()
+        .flatten();
+    match spare {
+        Some(mut b) => {
+            *b = ffi::Py_buffer::zeroed();
+            b
+        }
+        None => Box::new(ffi::Py_buffer::zeroed()),
+    }
+}
+
+/// Keeps a box whose buffer has been released (or was never filled) for a later view, if
+/// this thread's pool has room; else (or while the thread exits) it is freed.
+#[inline]
+fn give_box(b: Box<ffi::Py_buffer>) {
+    let _ = SPARE.try_with(move |p| {
+        let n = p.len.get();
+        if let Some(slot) = p.boxes.get(n) {
+            slot.set(Some(b));
+            p.len.set(n + 1);
+        }
+    });
+}
+
+impl HeldBuffer {
+    /// Gets `obj`'s buffer with `flags`, or returns -1 with the exporter's exception set.
+    ///
+    /// # Safety
+    /// `obj` is a live object of interpreter `key`, whose GIL this thread holds.
+    #[inline]
+    unsafe fn get(
+        obj: *mut ffi::PyObject,
+        flags: c_int,
+        key: InterpKey,
+    ) -> std::result::Result<HeldBuffer, ()> {
+        let mut view = take_box();
+        // SAFETY: live object, GIL held (the caller's promise); `view` is a zeroed Py_buffer
+        // in a box, which keeps its address until it is released.
+        if unsafe { ffi::PyObject_GetBuffer(obj, &mut *view, flags) } < 0 {
+            give_box(view);
+            return Err(());
+        }
+        Ok(HeldBuffer {
+            view: ManuallyDrop::new(view),
+            key,
+        })
+    }
 }
 
 // SAFETY: the buffer is only handed back to CPython (released) under its interpreter's GIL,
@@ -45,14 +125,32 @@ unsafe impl Send for HeldBuffer {}
 unsafe impl Sync for HeldBuffer {}
 
 impl Drop for HeldBuffer {
+    #[inline]
     fn drop(&mut self) {
-        // Without the interpreter (finalized or ended) the exporter is gone: forget the view.
-        if let Some(guard) = gil_for_release(self.key) {
+        // SAFETY: `view` is taken out once, here, and never used through `self` again.
+        let mut view = unsafe { ManuallyDrop::take(&mut self.view) };
+        if interp::gil::holds(self.key.to_bits()) {
             // SAFETY: the view was filled by a successful `PyObject_GetBuffer` of this
-            // interpreter and is released once, with its GIL held (`guard`).
-            unsafe { ffi::PyBuffer_Release(&mut *self.view) };
-            drop(guard);
+            // interpreter and is released once, with its GIL held by this thread (an outer
+            // guard, which cannot be released before this call returns).
+            unsafe { ffi::PyBuffer_Release(&mut *view) };
+            give_box(view);
+        } else {
+            release_elsewhere(view, self.key);
         }
+    }
+}
+
+/// Releases a buffer when this thread does not hold its interpreter's GIL: takes it (or does
+/// nothing when the interpreter or its runtime is gone: the exporter died with it).
+#[cold]
+fn release_elsewhere(mut view: Box<ffi::Py_buffer>, key: InterpKey) {
+    if let Some(guard) = gil_for_release(key) {
+        // SAFETY: the view was filled by a successful `PyObject_GetBuffer` of this interpreter
+        // and is released once, with its GIL held (`guard`).
+        unsafe { ffi::PyBuffer_Release(&mut *view) };
+        drop(guard);
+        give_box(view);
     }
 }
 
@@ -65,104 +163,179 @@ pub(crate) enum Keeper {
     Dl(DlTensor),
 }
 
-/// Dimensions kept inline up to this many (no allocation for the common cases).
-const INLINE_DIMS: usize = 4;
-
 /// A view's shape and byte strides.
 pub(crate) enum Dims {
-    Inline { ndim: usize, shape: [usize; INLINE_DIMS], strides: [isize; INLINE_DIMS] },
-    Heap { shape: Box<[usize]>, strides: Box<[isize]> },
+    /// No dimension (a scalar, `ndim == 0`) or one, inline.
+    Inline {
+        ndim: usize,
+        extent: usize,
+        stride: isize,
+    },
+    /// The exporter's own arrays of `ndim` extents (each checked non-negative) and strides,
+    /// inside memory the view's keeper holds: the `Py_buffer` (whose box does not move) or
+    /// what it points to, unchanged until the buffer is released (the buffer protocol's rule).
+    Exporter {
+        ndim: usize,
+        shape: *const usize,
+        strides: *const isize,
+    },
+    /// Arrays of our own.
+    Heap {
+        shape: Box<[usize]>,
+        strides: Box<[isize]>,
+    },
 }
 
 impl Dims {
     /// Dimensions from per-axis extent and stride functions.
-    pub(crate) fn build(ndim: usize, extent: impl Fn(usize) -> usize, stride: impl Fn(usize) -> isize) -> Dims {
-        if ndim <= INLINE_DIMS {
-            let mut shape = [0; INLINE_DIMS];
-            let mut strides = [0; INLINE_DIMS];
-            for i in 0..ndim {
-                shape[i] = extent(i);
-                strides[i] = stride(i);
-            }
-            Dims::Inline { ndim, shape, strides }
-        } else {
-            Dims::Heap { shape: (0..ndim).map(extent).collect(), strides: (0..ndim).map(stride).collect() }
+    pub(crate) fn build(
+        ndim: usize,
+        extent: impl Fn(usize) -> usize,
+        stride: impl Fn(usize) -> isize,
+    ) -> Dims {
+        match ndim {
+            0 => Dims::Inline {
+                ndim,
+                extent: 0,
+                stride: 0,
+            },
+            1 => Dims::Inline {
+                ndim,
+                extent: extent(0),
+                stride: stride(0),
+            },
+            _ => Dims::Heap {
+                shape: (0..ndim).map(extent).collect(),
+                strides: (0..ndim).map(stride).collect(),
+            },
         }
     }
 
+    /// The exporter's arrays, not copied.
+    ///
+    /// # Safety
+    /// `shape` and `strides` point at `ndim` values each, every extent non-negative, which
+    /// stay valid and unchanged as long as this `Dims` is used: it must be kept in the
+    /// [`RawView`] whose keeper holds the buffer they belong to.
+    pub(crate) unsafe fn exporter(
+        ndim: usize,
+        shape: *const ffi::Py_ssize_t,
+        strides: *const ffi::Py_ssize_t,
+    ) -> Dims {
+        Dims::Exporter {
+            ndim,
+            shape: shape.cast(),
+            strides,
+        }
+    }
+
+    #[inline]
     pub(crate) fn shape(&self) -> &[usize] {
         match self {
-            Dims::Inline { ndim, shape, .. } => &shape[..*ndim],
+            Dims::Inline { ndim, extent, .. } => &std::slice::from_ref(extent)[..*ndim],
+            // SAFETY: `ndim` non-negative `Py_ssize_t`s, which are valid `usize`s of the same
+            // size and alignment, alive while `self` is (the contract of `Dims::exporter`).
+            Dims::Exporter { ndim, shape, .. } => unsafe {
+                std::slice::from_raw_parts(*shape, *ndim)
+            },
             Dims::Heap { shape, .. } => shape,
         }
     }
 
+    #[inline]
     pub(crate) fn strides(&self) -> &[isize] {
         match self {
-            Dims::Inline { ndim, strides, .. } => &strides[..*ndim],
+            Dims::Inline { ndim, stride, .. } => &std::slice::from_ref(stride)[..*ndim],
+            // SAFETY: `ndim` strides, alive while `self` is (the contract of `Dims::exporter`).
+            Dims::Exporter { ndim, strides, .. } => unsafe {
+                std::slice::from_raw_parts(*strides, *ndim)
+            },
             Dims::Heap { strides, .. } => strides,
         }
+    }
+
+    /// The number of elements, and whether the layout is C- and Fortran-contiguous for
+    /// elements of `itemsize` bytes.
+    #[inline]
+    fn layout(&self, itemsize: usize) -> (usize, bool, bool) {
+        let (shape, strides) = (self.shape(), self.strides());
+        if let ([extent], [stride]) = (shape, strides) {
+            // One axis (the common case, without the general walk).
+            let contiguous = *extent <= 1 || *stride == itemsize as isize;
+            return (*extent, contiguous, contiguous);
+        }
+        (
+            shape.iter().product(),
+            is_contiguous(shape, strides, itemsize, true),
+            is_contiguous(shape, strides, itemsize, false),
+        )
     }
 }
 
 /// An untyped view: where the elements are, their layout, and what keeps them alive.
 pub(crate) struct RawView {
     pub(crate) ptr: *mut u8,
-    /// Shape and byte strides.
-    pub(crate) dims: Dims,
+    /// Shape and byte strides (may point into what `keeper` holds).
+    dims: Dims,
     pub(crate) itemsize: usize,
+    /// The number of elements (the product of the shape).
+    len: usize,
+    /// Whether the layout is C-contiguous.
+    c_contiguous: bool,
+    /// Whether the layout is Fortran-contiguous.
+    f_contiguous: bool,
     pub(crate) readonly: bool,
     /// The exporter's format string (alive while `keeper` is), or a static one.
     pub(crate) format: *const std::ffi::c_char,
-    /// Dropped before `keeper` (field order).
-    pub(crate) borrow: Option<Borrow>,
+    /// The registered borrow (held for its `Drop`, never read), dropped before `keeper`
+    /// (field order).
+    #[allow(dead_code)]
+    borrow: Option<Borrow>,
     /// Released last, when the view is dropped.
     #[allow(dead_code)]
-    pub(crate) keeper: Keeper,
+    keeper: Keeper,
 }
 
 impl RawView {
-    /// Checks alignment and validity of the elements for `T`, registers the borrow and, for
-    /// `bool`, checks every byte is 0 or 1.
-    pub(crate) fn finish<T: Element>(mut self, exclusive: bool) -> Result<Self> {
-        let align = std::mem::align_of::<T>();
-        let empty = self.shape().contains(&0);
-        if !empty {
-            if (self.ptr as usize) % align != 0 {
-                return Err(Error::Conversion(format!(
-                    "the buffer's data at {:p} is not aligned for {} ({align} bytes): copy it first (numpy: np.ascontiguousarray)",
-                    self.ptr,
-                    T::NAME
-                )));
-            }
-            for (axis, (&n, &s)) in self.shape().iter().zip(self.strides().iter()).enumerate() {
-                if n > 1 && s.unsigned_abs() % align != 0 {
-                    return Err(Error::Conversion(format!(
-                        "the buffer's stride of {s} bytes on axis {axis} is not a multiple of the alignment of {} ({align} bytes)",
-                        T::NAME
-                    )));
-                }
-            }
-        }
-        let range = borrow::byte_range(self.ptr, self.shape(), self.strides(), self.itemsize);
-        self.borrow = borrow::acquire(range, exclusive)?;
-        if T::KIND == ScalarKind::Bool {
-            let mut bad = None;
-            for_each_offset(self.dims.shape(), self.dims.strides(), |off| {
-                // SAFETY: the offset is inside the view (shape and strides describe it), the
-                // memory is readable and borrowed by this view; a byte read is always valid.
-                let b = unsafe { self.ptr.offset(off).read() };
-                if b > 1 && bad.is_none() {
-                    bad = Some(b);
-                }
-            });
-            if let Some(b) = bad {
-                return Err(Error::Conversion(format!(
-                    "the buffer's bool elements include the byte {b}, which is not a valid Rust bool (0 or 1)"
-                )));
-            }
-        }
-        Ok(self)
+    /// A view of elements `T` laid out as `dims` (`itemsize` bytes each) at `ptr`, kept alive
+    /// by `keeper` (which `dims` may point into): checks alignment for `T`, registers the
+    /// borrow (shared, or `exclusive`) and, for `bool`, checks every byte is 0 or 1. Length
+    /// and contiguity are computed here, once.
+    ///
+    /// # Errors
+    /// [`Error::Conversion`] for misaligned data, a conflicting live view, or invalid bools;
+    /// the keeper is released then.
+    #[inline]
+    pub(crate) fn new<T: Element>(
+        ptr: *mut u8,
+        dims: Dims,
+        itemsize: usize,
+        readonly: bool,
+        format: *const std::ffi::c_char,
+        keeper: Keeper,
+        exclusive: bool,
+    ) -> Result<RawView> {
+        let (len, c_contiguous, f_contiguous) = dims.layout(itemsize);
+        let borrow = check_and_borrow::<T>(
+            ptr,
+            &dims,
+            itemsize,
+            len,
+            c_contiguous || f_contiguous,
+            exclusive,
+        )?;
+        Ok(RawView {
+            ptr,
+            dims,
+            itemsize,
+            len,
+            c_contiguous,
+            f_contiguous,
+            readonly,
+            format,
+            borrow,
+            keeper,
+        })
     }
 
     pub(crate) fn shape(&self) -> &[usize] {
@@ -174,15 +347,15 @@ impl RawView {
     }
 
     fn len(&self) -> usize {
-        self.shape().iter().product()
+        self.len
     }
 
     fn is_c_contiguous(&self) -> bool {
-        is_contiguous(self.shape(), self.strides(), self.itemsize, true)
+        self.c_contiguous
     }
 
     fn is_f_contiguous(&self) -> bool {
-        is_contiguous(self.shape(), self.strides(), self.itemsize, false)
+        self.f_contiguous
     }
 
     /// Byte offset of `index`, if it is inside the shape.
@@ -191,7 +364,11 @@ impl RawView {
             return None;
         }
         let mut off = 0isize;
-        for ((&i, &n), &s) in index.iter().zip(self.shape().iter()).zip(self.strides().iter()) {
+        for ((&i, &n), &s) in index
+            .iter()
+            .zip(self.shape().iter())
+            .zip(self.strides().iter())
+        {
             if i >= n {
                 return None;
             }
@@ -201,8 +378,87 @@ impl RawView {
     }
 }
 
+/// The checks and the borrow of [`RawView::new`], for `len` elements of `dims` at `ptr`
+/// (`contiguous` in C or Fortran order).
+#[inline]
+fn check_and_borrow<T: Element>(
+    ptr: *mut u8,
+    dims: &Dims,
+    itemsize: usize,
+    len: usize,
+    contiguous: bool,
+    exclusive: bool,
+) -> Result<Option<Borrow>> {
+    let align = std::mem::align_of::<T>();
+    let (shape, strides) = (dims.shape(), dims.strides());
+    if len != 0
+        && ((ptr as usize) % align != 0
+            || shape
+                .iter()
+                .zip(strides)
+                .any(|(&n, &s)| n > 1 && s.unsigned_abs() % align != 0))
+    {
+        return Err(misaligned::<T>(ptr, shape, strides));
+    }
+    let range = if len == 0 {
+        None
+    } else if contiguous {
+        // Both orders start at the lowest address and cover `len` elements: what `byte_range`
+        // computes for them, without the walk over the axes.
+        let base = ptr as usize;
+        Some((base, base.wrapping_add(len.saturating_mul(itemsize.max(1)))))
+    } else {
+        borrow::byte_range(ptr, shape, strides, itemsize)
+    };
+    let borrow = borrow::acquire(range, exclusive)?;
+    if T::KIND == ScalarKind::Bool {
+        let mut bad = None;
+        for_each_offset(shape, strides, |off| {
+            // SAFETY: the offset is inside the view (shape and strides describe it), the
+            // memory is readable and borrowed by this view; a byte read is always valid.
+            let b = unsafe { ptr.offset(off).read() };
+            if b > 1 && bad.is_none() {
+                bad = Some(b);
+            }
+        });
+        if let Some(b) = bad {
+            return Err(Error::Conversion(format!(
+                "the buffer's bool elements include the byte {b}, which is not a valid Rust bool (0 or 1)"
+            )));
+        }
+    }
+    Ok(borrow)
+}
+
+/// The error for data or strides not aligned for `T`.
+#[cold]
+fn misaligned<T: Element>(ptr: *mut u8, shape: &[usize], strides: &[isize]) -> Error {
+    let align = std::mem::align_of::<T>();
+    if (ptr as usize) % align != 0 {
+        return Error::Conversion(format!(
+            "the buffer's data at {ptr:p} is not aligned for {} ({align} bytes): copy it first (numpy: np.ascontiguousarray)",
+            T::NAME
+        ));
+    }
+    let (axis, s) = shape
+        .iter()
+        .zip(strides)
+        .enumerate()
+        .find_map(|(axis, (&n, &s))| (n > 1 && s.unsigned_abs() % align != 0).then_some((axis, s)))
+        .unwrap_or((0, 0));
+    Error::Conversion(format!(
+        "the buffer's stride of {s} bytes on axis {axis} is not a multiple of the alignment of {} ({align} bytes)",
+        T::NAME
+    ))
+}
+
 /// Whether the layout is contiguous in C order (last axis fastest) or Fortran order.
-pub(crate) fn is_contiguous(shape: &[usize], strides: &[isize], itemsize: usize, c_order: bool) -> bool {
+pub(crate) fn is_contiguous(
+    shape: &[usize],
+    strides: &[isize],
+    itemsize: usize,
+    c_order: bool,
+) -> bool {
     if shape.contains(&0) {
         return true;
     }
@@ -272,74 +528,118 @@ fn is_readonly_buffer(obj: Bound<'_>) -> bool {
 }
 
 /// Gets a buffer of `obj`, writable or not, with strides and format, and checks it holds `T`s.
+#[inline]
 fn acquire_buffer<T: Element>(obj: Bound<'_>, writable: bool) -> Result<RawView> {
     let py = obj.py();
-    // SAFETY: live object, GIL held.
-    if unsafe { ffi::PyObject_CheckBuffer(obj.as_ptr()) } == 0 {
-        return Err(Error::type_error(
-            "an object with the buffer protocol (a numpy array, bytes, bytearray, memoryview or array.array)",
-            tname(obj),
-        ));
-    }
-    let mut view = Box::new(ffi::Py_buffer::zeroed());
     let flags = ffi::PyBUF_RECORDS_RO | if writable { ffi::PyBUF_WRITABLE } else { 0 };
-    // SAFETY: live object, GIL held; `view` is a zeroed, boxed (so never moved) Py_buffer.
-    if unsafe { ffi::PyObject_GetBuffer(obj.as_ptr(), &mut *view, flags) } < 0 {
-        // SAFETY: -1 with an exception pending; GIL held.
-        let err = unsafe { fetch(py) };
-        // Exporters word a refused writable request differently (BufferError, numpy's
-        // ValueError): if a read-only view would be given, say so plainly.
-        if writable && is_readonly_buffer(obj) {
-            let said = match &err {
-                Error::Python(e) => format!("{}: {}", e.type_name(), e.message()),
-                other => other.to_string(),
-            };
-            return Err(Error::Conversion(format!(
-                "the {} buffer is read-only: a mutable view (PyBufferMut) needs a writable buffer ({said})",
-                tname(obj)
-            )));
-        }
-        return Err(err);
-    }
-    // From here on, every early return releases the view.
-    let held = HeldBuffer { view, key: py.interpreter_key() };
-    let v = &*held.view;
+    // SAFETY: a live object of `py`'s interpreter, whose GIL is held (`Bound`).
+    let Ok(held) = (unsafe { HeldBuffer::get(obj.as_ptr(), flags, py.interpreter_key()) }) else {
+        return Err(refused(obj, writable));
+    };
+    // From here on, every early return releases the view (`held`'s drop).
+    let v = &**held.view;
     if !v.suboffsets.is_null() {
-        return Err(Error::Conversion(format!("the {} buffer uses suboffsets (PIL-style indirection), which views do not support", tname(obj))));
+        return Err(Error::Conversion(format!(
+            "the {} buffer uses suboffsets (PIL-style indirection), which views do not support",
+            tname(obj)
+        )));
     }
-    let ndim = usize::try_from(v.ndim).map_err(|_| Error::Conversion(format!("the {} buffer has {} dimensions", tname(obj), v.ndim)))?;
+    let ndim = usize::try_from(v.ndim).map_err(|_| {
+        Error::Conversion(format!(
+            "the {} buffer has {} dimensions",
+            tname(obj),
+            v.ndim
+        ))
+    })?;
     let itemsize = usize::try_from(v.itemsize).unwrap_or(0);
-    let format = if v.format.is_null() { c"B".as_ptr() } else { v.format.cast_const() };
+    let format = if v.format.is_null() {
+        c"B".as_ptr()
+    } else {
+        v.format.cast_const()
+    };
+    // The common spellings of `T` are recognised without building or parsing a string.
     // SAFETY: a NUL-terminated string: the exporter's (valid while the view is held) or ours.
-    let fmt = unsafe { CStr::from_ptr(format) }.to_str().unwrap_or("?");
-    check_format::<T>(fmt, itemsize)?;
+    if itemsize != std::mem::size_of::<T>() || !unsafe { is_common_format::<T>(format) } {
+        // SAFETY: as above.
+        let fmt = unsafe { CStr::from_ptr(format) }.to_str().unwrap_or("?");
+        check_format::<T>(fmt, itemsize)?;
+    }
     let dims = if ndim == 0 {
         Dims::build(0, |_| 0, |_| 0)
     } else if v.shape.is_null() {
         // A plain contiguous buffer of `len` bytes.
-        Dims::build(1, |_| usize::try_from(v.len).unwrap_or(0) / itemsize.max(1), |_| itemsize as isize)
+        Dims::build(
+            1,
+            |_| usize::try_from(v.len).unwrap_or(0) / itemsize.max(1),
+            |_| itemsize as isize,
+        )
     } else {
         // SAFETY: with PyBUF_ND the exporter gives `ndim` extents, valid while the view is held.
         let shape = unsafe { std::slice::from_raw_parts(v.shape, ndim) };
         if shape.iter().any(|&n| n < 0) {
-            return Err(Error::Conversion(format!("the {} buffer has a negative extent: {shape:?}", tname(obj))));
+            return Err(Error::Conversion(format!(
+                "the {} buffer has a negative extent: {shape:?}",
+                tname(obj)
+            )));
         }
         if v.strides.is_null() {
             let shape: Vec<usize> = shape.iter().map(|&n| n as usize).collect();
             let strides = c_strides(&shape, itemsize);
             Dims::build(ndim, |i| shape[i], |i| strides[i])
         } else {
-            // SAFETY: with PyBUF_STRIDES the exporter gives `ndim` strides, valid while held.
-            let strides = unsafe { std::slice::from_raw_parts(v.strides, ndim) };
-            Dims::build(ndim, |i| shape[i] as usize, |i| strides[i])
+            // SAFETY: with PyBUF_STRIDES the exporter gives `ndim` strides and (PyBUF_ND)
+            // `ndim` extents, checked non-negative above, valid and unchanged until the buffer
+            // is released: `held`, which becomes the keeper of the view these dims are in.
+            unsafe { Dims::exporter(ndim, v.shape, v.strides) }
         }
     };
     let readonly = v.readonly != 0;
     if writable && readonly {
-        return Err(Error::Conversion(format!("the {} buffer is read-only: a mutable view (PyBufferMut) needs a writable buffer", tname(obj))));
+        return Err(Error::Conversion(format!(
+            "the {} buffer is read-only: a mutable view (PyBufferMut) needs a writable buffer",
+            tname(obj)
+        )));
     }
     let ptr = v.buf.cast::<u8>();
-    RawView { ptr, dims, itemsize, readonly, format, borrow: None, keeper: Keeper::Buffer(held) }.finish::<T>(writable)
+    RawView::new::<T>(
+        ptr,
+        dims,
+        itemsize,
+        readonly,
+        format,
+        Keeper::Buffer(held),
+        writable,
+    )
+}
+
+/// The error for a buffer request `obj` refused (its exception is pending).
+#[cold]
+fn refused(obj: Bound<'_>, writable: bool) -> Error {
+    let py = obj.py();
+    // SAFETY: live object, GIL held.
+    if unsafe { ffi::PyObject_CheckBuffer(obj.as_ptr()) } == 0 {
+        // SAFETY: GIL held; the exporter-less object's TypeError is replaced by ours.
+        unsafe { ffi::PyErr_Clear() };
+        return Error::type_error(
+            "an object with the buffer protocol (a numpy array, bytes, bytearray, memoryview or array.array)",
+            tname(obj),
+        );
+    }
+    // SAFETY: the request returned -1 with an exception pending; GIL held.
+    let err = unsafe { fetch(py) };
+    // Exporters word a refused writable request differently (BufferError, numpy's
+    // ValueError): if a read-only view would be given, say so plainly.
+    if writable && is_readonly_buffer(obj) {
+        let said = match &err {
+            Error::Python(e) => format!("{}: {}", e.type_name(), e.message()),
+            other => other.to_string(),
+        };
+        return Error::Conversion(format!(
+            "the {} buffer is read-only: a mutable view (PyBufferMut) needs a writable buffer ({said})",
+            tname(obj)
+        ));
+    }
+    err
 }
 
 /// A read-only, typed, zero-copy view of memory Python shares: any object with the buffer
@@ -407,7 +707,10 @@ unsafe impl<T: Element> Sync for PyBufferMut<T> {}
 
 impl<T: Element> PyBuffer<T> {
     pub(crate) fn from_raw(raw: RawView) -> Self {
-        PyBuffer { raw, _t: PhantomData }
+        PyBuffer {
+            raw,
+            _t: PhantomData,
+        }
     }
 
     /// A read view of `obj`'s buffer (taking the GIL of its interpreter).
@@ -478,7 +781,9 @@ impl<T: Element> PyBuffer<T> {
     pub fn format(&self) -> &str {
         // SAFETY: the exporter's NUL-terminated format, alive while the view holds its buffer,
         // or a static string.
-        unsafe { CStr::from_ptr(self.raw.format) }.to_str().unwrap_or("?")
+        unsafe { CStr::from_ptr(self.raw.format) }
+            .to_str()
+            .unwrap_or("?")
     }
 
     /// Whether the elements are contiguous in C (row-major) order.
@@ -538,7 +843,12 @@ impl<T: Element> PyBuffer<T> {
     /// The elements in C (row-major) order, whatever the layout.
     pub fn iter(&self) -> Iter<'_, T> {
         let nd = self.raw.shape().len();
-        Iter { view: self, index: vec![0; nd], offset: 0, remaining: self.len() }
+        Iter {
+            view: self,
+            index: vec![0; nd],
+            offset: 0,
+            remaining: self.len(),
+        }
     }
 
     /// Copies the elements into a vector, in C order.
@@ -555,7 +865,11 @@ impl<T: Element> PyBuffer<T> {
     }
 
     fn data_ptr(&self) -> *mut T {
-        if self.is_empty() { std::ptr::NonNull::dangling().as_ptr() } else { self.raw.ptr.cast() }
+        if self.is_empty() {
+            std::ptr::NonNull::dangling().as_ptr()
+        } else {
+            self.raw.ptr.cast()
+        }
     }
 
     fn not_contiguous(&self, what: &str) -> Error {
@@ -609,7 +923,10 @@ impl<T: Element> ExactSizeIterator for Iter<'_, T> {}
 
 impl<T: Element> fmt::Debug for Iter<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Iter").field("index", &self.index).field("remaining", &self.remaining).finish()
+        f.debug_struct("Iter")
+            .field("index", &self.index)
+            .field("remaining", &self.remaining)
+            .finish()
     }
 }
 
@@ -636,7 +953,9 @@ impl<T: Element> fmt::Debug for PyBuffer<T> {
 
 impl<T: Element> PyBufferMut<T> {
     pub(crate) fn from_raw(raw: RawView) -> Self {
-        PyBufferMut { inner: PyBuffer::from_raw(raw) }
+        PyBufferMut {
+            inner: PyBuffer::from_raw(raw),
+        }
     }
 
     /// A read-write view of `obj`'s buffer (taking the GIL of its interpreter).
@@ -725,6 +1044,8 @@ impl<T: Element> fmt::Debug for PyBufferMut<T> {
 
 impl fmt::Debug for HeldBuffer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("HeldBuffer").field("interp", &self.key).finish_non_exhaustive()
+        f.debug_struct("HeldBuffer")
+            .field("interp", &self.key)
+            .finish_non_exhaustive()
     }
 }
