@@ -99,15 +99,32 @@ fn lock() -> std::sync::MutexGuard<'static, Locked> {
     LOCKED.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// A registered borrow, removed on drop.
+/// A registered borrow (or [`Borrow::NONE`]), removed on drop.
 #[derive(Debug)]
-pub(crate) enum Borrow {
-    /// A read borrow in the table, at `index`.
-    Slot { index: usize },
-    /// A read borrow that did not fit in the table.
-    Overflow { id: u64 },
-    /// A mutable borrow.
-    Exclusive { id: u64 },
+pub(crate) struct Borrow {
+    /// Below [`SLOTS`]: a read borrow in that slot of the table; else [`OVERFLOW`],
+    /// [`EXCLUSIVE_KIND`] or [`NONE`].
+    kind: usize,
+    /// The entry's id under the lock (`OVERFLOW`, `EXCLUSIVE_KIND`).
+    id: u64,
+}
+
+/// A read borrow that did not fit in the table.
+const OVERFLOW: usize = SLOTS;
+/// A mutable borrow.
+const EXCLUSIVE_KIND: usize = SLOTS + 1;
+/// No borrow.
+const NONE: usize = SLOTS + 2;
+
+impl Borrow {
+    /// No borrow: what an empty view (no memory) holds.
+    pub(crate) const NONE: Borrow = Borrow { kind: NONE, id: 0 };
+
+    /// Whether this is [`Borrow::NONE`].
+    #[cfg(test)]
+    fn is_none(&self) -> bool {
+        self.kind == NONE
+    }
 }
 
 fn overlaps(lo: usize, hi: usize, e_lo: usize, e_hi: usize) -> bool {
@@ -122,18 +139,18 @@ fn mutably_borrowed(lo: usize, hi: usize) -> Error {
 }
 
 /// Registers a borrow of the bytes `[lo, hi)`: shared (read) or exclusive (write). `None`
-/// (an empty view, which reaches no memory) registers nothing.
+/// (an empty view, which reaches no memory) registers nothing ([`Borrow::NONE`]).
 ///
 /// # Errors
 /// [`Error::Conversion`] when a conflicting view is alive: any view of overlapping memory
 /// for an exclusive borrow, an exclusive one for a shared borrow.
 #[inline]
-pub(crate) fn acquire(range: Option<(usize, usize)>, exclusive: bool) -> Result<Option<Borrow>> {
+pub(crate) fn acquire(range: Option<(usize, usize)>, exclusive: bool) -> Result<Borrow> {
     let Some((lo, hi)) = range else {
-        return Ok(None);
+        return Ok(Borrow::NONE);
     };
     if exclusive {
-        return acquire_exclusive(lo, hi).map(Some);
+        return acquire_exclusive(lo, hi);
     }
     for (index, slot) in TABLE.iter().enumerate() {
         let s = slot.state.load(Ordering::Relaxed);
@@ -156,7 +173,7 @@ pub(crate) fn acquire(range: Option<(usize, usize)>, exclusive: bool) -> Result<
         let state = (s & !TAG) | ACTIVE;
         // Published before any lock is taken: a writer holding the lock may be waiting on it.
         slot.state.store(state, Ordering::Release);
-        let borrow = Borrow::Slot { index };
+        let borrow = Borrow { kind: index, id: 0 };
         if writers != 0
             && lock()
                 .exclusive
@@ -166,9 +183,9 @@ pub(crate) fn acquire(range: Option<(usize, usize)>, exclusive: bool) -> Result<
             drop(borrow);
             return Err(mutably_borrowed(lo, hi));
         }
-        return Ok(Some(borrow));
+        return Ok(borrow);
     }
-    acquire_overflow(lo, hi).map(Some)
+    acquire_overflow(lo, hi)
 }
 
 /// A read borrow when every slot of the table is taken.
@@ -181,7 +198,7 @@ fn acquire_overflow(lo: usize, hi: usize) -> Result<Borrow> {
     let id = reg.next_id;
     reg.next_id += 1;
     reg.overflow.push(Entry { id, lo, hi });
-    Ok(Borrow::Overflow { id })
+    Ok(Borrow { kind: OVERFLOW, id })
 }
 
 /// A mutable borrow: no other borrow of overlapping memory may be live.
@@ -242,24 +259,24 @@ fn acquire_exclusive(lo: usize, hi: usize) -> Result<Borrow> {
     let id = reg.next_id;
     reg.next_id += 1;
     reg.exclusive.push(Entry { id, lo, hi });
-    Ok(Borrow::Exclusive { id })
+    Ok(Borrow {
+        kind: EXCLUSIVE_KIND,
+        id,
+    })
 }
 
 impl Drop for Borrow {
     #[inline]
     fn drop(&mut self) {
-        match *self {
-            Borrow::Slot { index } => {
-                let slot = &TABLE[index];
-                // The slot is this borrow's (tag `ACTIVE`): only this store changes it now.
-                let state = slot.state.load(Ordering::Relaxed);
-                // The next generation, free. Release: the view's reads of the memory happen
-                // before a later writer sees the slot free.
-                let next = (state & !TAG).wrapping_add(GENERATION) | FREE;
-                slot.state.store(next, Ordering::Release);
-            }
-            Borrow::Overflow { id } => release_locked(id, false),
-            Borrow::Exclusive { id } => release_locked(id, true),
+        if let Some(slot) = TABLE.get(self.kind) {
+            // The slot is this borrow's (tag `ACTIVE`): only this store changes it now.
+            let state = slot.state.load(Ordering::Relaxed);
+            // The next generation, free. Release: the view's reads of the memory happen
+            // before a later writer sees the slot free.
+            let next = (state & !TAG).wrapping_add(GENERATION) | FREE;
+            slot.state.store(next, Ordering::Release);
+        } else if self.kind != NONE {
+            release_locked(self.id, self.kind == EXCLUSIVE_KIND);
         }
     }
 }
@@ -316,7 +333,8 @@ mod tests {
     fn overlapping_exclusive_borrows_conflict() {
         let a = acquire(Some((0x1000, 0x1100)), true).unwrap();
         assert!(acquire(Some((0x10f0, 0x1200)), false).is_err());
-        assert!(acquire(Some((0x1100, 0x1200)), true).unwrap().is_some());
+        assert!(!acquire(Some((0x1100, 0x1200)), true).unwrap().is_none());
+        assert!(acquire(None, true).unwrap().is_none());
         drop(a);
         let r1 = acquire(Some((0x1000, 0x1100)), false).unwrap();
         let r2 = acquire(Some((0x1000, 0x1100)), false).unwrap();
@@ -325,7 +343,7 @@ mod tests {
             .to_string();
         assert!(e.contains("2 live read view(s)"), "{e}");
         drop((r1, r2));
-        assert!(acquire(Some((0x1000, 0x1001)), true).unwrap().is_some());
+        assert!(!acquire(Some((0x1000, 0x1001)), true).unwrap().is_none());
         assert_eq!(
             byte_range(0x100 as *const u8, &[3], &[-8], 8),
             Some((0xf0, 0x108))
@@ -341,11 +359,7 @@ mod tests {
         let readers: Vec<_> = (0..SLOTS + 10)
             .map(|_| acquire(Some((base, base + 64)), false).unwrap())
             .collect();
-        assert!(
-            readers
-                .iter()
-                .any(|r| matches!(r, Some(Borrow::Overflow { .. })))
-        );
+        assert!(readers.iter().any(|r| r.kind == OVERFLOW));
         let e = acquire(Some((base + 8, base + 16)), true)
             .unwrap_err()
             .to_string();
@@ -411,7 +425,7 @@ mod tests {
         });
         assert!(wrote.into_inner() > 0 && read.into_inner() > 0);
         assert!(
-            acquire(Some(RANGE), true).unwrap().is_some(),
+            !acquire(Some(RANGE), true).unwrap().is_none(),
             "every borrow was released"
         );
     }

@@ -29,7 +29,7 @@ use libpython_interp::{InterpKey, ffi};
 
 use super::element::{Element, describe_dl, dl_code_of};
 use super::export::{owner_of, raise_panic, raise_with};
-use super::view::{Dims, Keeper, PyBuffer, PyBufferMut, RawView, c_strides, gil_for_release};
+use super::view::{PyBuffer, PyBufferMut, RawView, c_strides, gil_for_release, take_inner};
 use crate::conv::{ToPython, tname};
 use crate::err::{Error, Result, fetch, restore};
 use crate::gil::Python;
@@ -435,44 +435,37 @@ impl DlTensor {
                 "the DLPack tensor has a negative extent {n}"
             )));
         }
-        let dims = match self.strides() {
+        let strides: Vec<isize> = match self.strides() {
             None => {
                 let shape: Vec<usize> = shape.iter().map(|&n| n as usize).collect();
-                let strides = c_strides(&shape, itemsize);
-                Dims::build(ndim, |i| shape[i], |i| strides[i])
+                c_strides(&shape, itemsize)
             }
-            Some(s) => {
-                let strides: Vec<isize> = s
-                    .iter()
-                    .map(|&e| {
-                        isize::try_from(e)
-                            .ok()
-                            .and_then(|e| e.checked_mul(itemsize as isize))
-                            .ok_or_else(|| {
-                                Error::Conversion(format!(
-                                    "the DLPack tensor's stride {e} is too large"
-                                ))
-                            })
-                    })
-                    .collect::<Result<_>>()?;
-                Dims::build(ndim, |i| shape[i] as usize, |i| strides[i])
-            }
+            Some(s) => s
+                .iter()
+                .map(|&e| {
+                    isize::try_from(e)
+                        .ok()
+                        .and_then(|e| e.checked_mul(itemsize as isize))
+                        .ok_or_else(|| {
+                            Error::Conversion(format!(
+                                "the DLPack tensor's stride {e} is too large"
+                            ))
+                        })
+                })
+                .collect::<Result<_>>()?,
         };
         let ptr = self.data_ptr().cast::<u8>();
-        if ptr.is_null() && !dims.shape().contains(&0) {
+        if ptr.is_null() && !shape.contains(&0) {
             return Err(Error::Conversion("the DLPack tensor has no data".into()));
         }
         let readonly = self.is_readonly();
         let format = T::format().as_ptr();
-        RawView::new::<T>(
-            ptr,
-            dims,
-            itemsize,
-            readonly,
-            format,
-            Keeper::Dl(self),
-            exclusive,
-        )
+        let mut inner = take_inner();
+        inner.set_dims(ndim, |i| shape[i] as usize, |i| strides[i]);
+        inner.tensor = Some(self);
+        let mut raw = RawView::start(inner);
+        raw.finish::<T>(ptr, itemsize, readonly, format, exclusive)?;
+        Ok(raw)
     }
 }
 

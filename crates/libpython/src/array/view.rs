@@ -2,7 +2,7 @@
 //! (read and write), made from the buffer protocol or a DLPack tensor.
 
 use std::cell::Cell;
-use std::ffi::{CStr, c_int};
+use std::ffi::CStr;
 use std::fmt;
 use std::marker::PhantomData;
 use std::mem::ManuallyDrop;
@@ -32,252 +32,142 @@ pub(crate) fn gil_for_release(key: InterpKey) -> Option<GilGuard> {
     interp::gil::acquire_interp(&state).ok()
 }
 
-/// A `Py_buffer` filled by `PyObject_GetBuffer`, released with `PyBuffer_Release` under its
-/// interpreter's GIL on drop.
-///
-/// Boxed, so it stays at one address from `PyObject_GetBuffer` to `PyBuffer_Release` however
-/// the view moves: exporters may point `shape` and `strides` into the struct itself
-/// (`PyBuffer_FillInfo`, used by `bytes` and `bytearray`, sets `shape = &view->len`), and the
-/// release hands the exporter the struct it filled. The boxes are recycled through a small
-/// per-thread pool ([`take_box`], [`give_box`]), so a view costs no allocation.
-pub(crate) struct HeldBuffer {
-    view: ManuallyDrop<Box<ffi::Py_buffer>>,
-    key: InterpKey,
+/// The part of a view that stays at one address: the `Py_buffer` (exporters may point its
+/// `shape` and `strides` into the struct itself, as `PyBuffer_FillInfo` does for `bytes` and
+/// `bytearray`, and its release hands the exporter the struct it filled), the shape and
+/// strides, and what keeps the memory alive. Boxed, and the boxes are recycled through a
+/// small per-thread pool ([`take_inner`], [`give_inner`]): a view costs no allocation, and
+/// moving one moves a few words.
+pub(crate) struct Inner {
+    /// Filled by `PyObject_GetBuffer` when `exporter` is set.
+    buffer: ffi::Py_buffer,
+    ndim: usize,
+    /// `ndim` extents: the exporter's (non-negative `Py_ssize_t`s, checked), or in `owned`.
+    shape: *const usize,
+    /// `ndim` byte strides: the exporter's, or in `owned`.
+    strides: *const isize,
+    /// Storage for shape and strides when they are not the exporter's (extents, then strides);
+    /// kept with its capacity when the box is recycled.
+    owned: Vec<isize>,
+    itemsize: usize,
+    /// The exporter's format string (alive while the export is held), or a static one.
+    format: *const std::ffi::c_char,
+    /// The registered borrow, dropped before the memory's owner is released.
+    borrow: Borrow,
+    /// Set while `buffer` holds an export of this interpreter, released when the view is
+    /// dropped.
+    exporter: Option<InterpKey>,
+    /// A consumed DLPack tensor whose memory the view shows, released when it is dropped.
+    pub(crate) tensor: Option<DlTensor>,
 }
 
-/// Spare boxes kept per thread.
-const POOL: usize = 4;
-
-/// A thread's spare boxes: `boxes[..len]` are `Some`.
-struct Pool {
-    len: Cell<usize>,
-    boxes: [Cell<Option<Box<ffi::Py_buffer>>>; POOL],
-}
-
-thread_local! {
-    /// Boxes of released views, ready for the next views made on this thread.
-    static SPARE: Pool = const { Pool { len: Cell::new(0), boxes: [const { Cell::new(None) }; POOL] } };
-}
-
-/// A zeroed `Py_buffer` box: a spare one of this thread, or a new one.
-#[inline]
-fn take_box() -> Box<ffi::Py_buffer> {
-    let spare = SPARE
-        .try_with(|p| {
-            let n = p.len.get().checked_sub(1)?;
-            p.len.set(n);
-            p.boxes.get(n)?.take()
-        })
-        .ok()
-        .flatten();
-    match spare {
-        Some(mut b) => {
-            *b = ffi::Py_buffer::zeroed();
-            b
-        }
-        None => Box::new(ffi::Py_buffer::zeroed()),
-    }
-}
-
-/// Keeps a box whose buffer has been released (or was never filled) for a later view, if
-/// this thread's pool has room; else (or while the thread exits) it is freed.
-#[inline]
-fn give_box(b: Box<ffi::Py_buffer>) {
-    let _ = SPARE.try_with(move |p| {
-        let n = p.len.get();
-        if let Some(slot) = p.boxes.get(n) {
-            slot.set(Some(b));
-            p.len.set(n + 1);
-        }
-    });
-}
-
-impl HeldBuffer {
-    /// Gets `obj`'s buffer with `flags`, or returns -1 with the exporter's exception set.
-    ///
-    /// # Safety
-    /// `obj` is a live object of interpreter `key`, whose GIL this thread holds.
-    #[inline]
-    unsafe fn get(
-        obj: *mut ffi::PyObject,
-        flags: c_int,
-        key: InterpKey,
-    ) -> std::result::Result<HeldBuffer, ()> {
-        let mut view = take_box();
-        // SAFETY: live object, GIL held (the caller's promise); `view` is a zeroed Py_buffer
-        // in a box, which keeps its address until it is released.
-        if unsafe { ffi::PyObject_GetBuffer(obj, &mut *view, flags) } < 0 {
-            give_box(view);
-            return Err(());
-        }
-        Ok(HeldBuffer {
-            view: ManuallyDrop::new(view),
-            key,
-        })
-    }
-}
-
-// SAFETY: the buffer is only handed back to CPython (released) under its interpreter's GIL,
-// which `Drop` acquires on whatever thread it runs; the memory it describes is shared
-// under the rules of the view types.
-unsafe impl Send for HeldBuffer {}
-// SAFETY: shared access only reads the plain fields.
-unsafe impl Sync for HeldBuffer {}
-
-impl Drop for HeldBuffer {
-    #[inline]
-    fn drop(&mut self) {
-        // SAFETY: `view` is taken out once, here, and never used through `self` again.
-        let mut view = unsafe { ManuallyDrop::take(&mut self.view) };
-        if interp::gil::holds(self.key.to_bits()) {
-            // SAFETY: the view was filled by a successful `PyObject_GetBuffer` of this
-            // interpreter and is released once, with its GIL held by this thread (an outer
-            // guard, which cannot be released before this call returns).
-            unsafe { ffi::PyBuffer_Release(&mut *view) };
-            give_box(view);
-        } else {
-            release_elsewhere(view, self.key);
-        }
-    }
-}
-
-/// Releases a buffer when this thread does not hold its interpreter's GIL: takes it (or does
-/// nothing when the interpreter or its runtime is gone: the exporter died with it).
-#[cold]
-fn release_elsewhere(mut view: Box<ffi::Py_buffer>, key: InterpKey) {
-    if let Some(guard) = gil_for_release(key) {
-        // SAFETY: the view was filled by a successful `PyObject_GetBuffer` of this interpreter
-        // and is released once, with its GIL held (`guard`).
-        unsafe { ffi::PyBuffer_Release(&mut *view) };
-        drop(guard);
-        give_box(view);
-    }
-}
-
-/// What keeps a view's memory alive (held for its `Drop`, never read).
-#[allow(dead_code)]
-pub(crate) enum Keeper {
-    /// A buffer-protocol export.
-    Buffer(HeldBuffer),
-    /// A consumed DLPack tensor.
-    Dl(DlTensor),
-}
-
-/// A view's shape and byte strides.
-pub(crate) enum Dims {
-    /// No dimension (a scalar, `ndim == 0`) or one, inline.
-    Inline {
-        ndim: usize,
-        extent: usize,
-        stride: isize,
-    },
-    /// The exporter's own arrays of `ndim` extents (each checked non-negative) and strides,
-    /// inside memory the view's keeper holds: the `Py_buffer` (whose box does not move) or
-    /// what it points to, unchanged until the buffer is released (the buffer protocol's rule).
-    Exporter {
-        ndim: usize,
-        shape: *const usize,
-        strides: *const isize,
-    },
-    /// Arrays of our own.
-    Heap {
-        shape: Box<[usize]>,
-        strides: Box<[isize]>,
-    },
-}
-
-impl Dims {
-    /// Dimensions from per-axis extent and stride functions.
-    pub(crate) fn build(
-        ndim: usize,
-        extent: impl Fn(usize) -> usize,
-        stride: impl Fn(usize) -> isize,
-    ) -> Dims {
-        match ndim {
-            0 => Dims::Inline {
-                ndim,
-                extent: 0,
-                stride: 0,
-            },
-            1 => Dims::Inline {
-                ndim,
-                extent: extent(0),
-                stride: stride(0),
-            },
-            _ => Dims::Heap {
-                shape: (0..ndim).map(extent).collect(),
-                strides: (0..ndim).map(stride).collect(),
-            },
+impl Inner {
+    fn new() -> Inner {
+        Inner {
+            buffer: ffi::Py_buffer::zeroed(),
+            ndim: 0,
+            shape: std::ptr::NonNull::dangling().as_ptr(),
+            strides: std::ptr::NonNull::dangling().as_ptr(),
+            owned: Vec::new(),
+            itemsize: 0,
+            format: c"B".as_ptr(),
+            borrow: Borrow::NONE,
+            exporter: None,
+            tensor: None,
         }
     }
 
-    /// The exporter's arrays, not copied.
+    /// The exporter's arrays as the view's dimensions, not copied.
     ///
     /// # Safety
     /// `shape` and `strides` point at `ndim` values each, every extent non-negative, which
-    /// stay valid and unchanged as long as this `Dims` is used: it must be kept in the
-    /// [`RawView`] whose keeper holds the buffer they belong to.
-    pub(crate) unsafe fn exporter(
+    /// stay valid and unchanged until the export is released (inside `buffer`, or memory the
+    /// exporter keeps for the export: the buffer protocol's rule).
+    unsafe fn set_exporter_dims(
+        &mut self,
         ndim: usize,
         shape: *const ffi::Py_ssize_t,
         strides: *const ffi::Py_ssize_t,
-    ) -> Dims {
-        Dims::Exporter {
-            ndim,
-            shape: shape.cast(),
-            strides,
-        }
+    ) {
+        self.ndim = ndim;
+        self.shape = shape.cast();
+        self.strides = strides;
+    }
+
+    /// Dimensions of our own, from per-axis extent and stride functions.
+    pub(crate) fn set_dims(
+        &mut self,
+        ndim: usize,
+        extent: impl Fn(usize) -> usize,
+        stride: impl Fn(usize) -> isize,
+    ) {
+        self.owned.clear();
+        self.owned.extend((0..ndim).map(|i| extent(i) as isize));
+        self.owned.extend((0..ndim).map(stride));
+        self.ndim = ndim;
+        self.shape = self.owned.as_ptr().cast();
+        // SAFETY: `owned` holds 2 * ndim values: `ndim` is in bounds (one past the extents).
+        self.strides = unsafe { self.owned.as_ptr().add(ndim) };
     }
 
     #[inline]
     pub(crate) fn shape(&self) -> &[usize] {
-        match self {
-            Dims::Inline { ndim, extent, .. } => &std::slice::from_ref(extent)[..*ndim],
-            // SAFETY: `ndim` non-negative `Py_ssize_t`s, which are valid `usize`s of the same
-            // size and alignment, alive while `self` is (the contract of `Dims::exporter`).
-            Dims::Exporter { ndim, shape, .. } => unsafe {
-                std::slice::from_raw_parts(*shape, *ndim)
-            },
-            Dims::Heap { shape, .. } => shape,
-        }
+        // SAFETY: `ndim` non-negative `Py_ssize_t`s / `isize`s (valid `usize`s of the same size
+        // and alignment), in `owned` (not changed until the next `set_dims`, which takes
+        // `&mut self`) or the exporter's (valid until the export is released, which happens
+        // after the last use through `&self`: `set_exporter_dims`' contract); or dangling with
+        // `ndim == 0`.
+        unsafe { std::slice::from_raw_parts(self.shape, self.ndim) }
     }
 
     #[inline]
     pub(crate) fn strides(&self) -> &[isize] {
-        match self {
-            Dims::Inline { ndim, stride, .. } => &std::slice::from_ref(stride)[..*ndim],
-            // SAFETY: `ndim` strides, alive while `self` is (the contract of `Dims::exporter`).
-            Dims::Exporter { ndim, strides, .. } => unsafe {
-                std::slice::from_raw_parts(*strides, *ndim)
-            },
-            Dims::Heap { strides, .. } => strides,
-        }
+        // SAFETY: as for `shape`: `ndim` strides in `owned` or the exporter's.
+        unsafe { std::slice::from_raw_parts(self.strides, self.ndim) }
     }
+}
 
-    /// The number of elements, and whether the layout is C- and Fortran-contiguous for
-    /// elements of `itemsize` bytes.
-    #[inline]
-    fn layout(&self, itemsize: usize) -> (usize, bool, bool) {
-        let (shape, strides) = (self.shape(), self.strides());
-        if let ([extent], [stride]) = (shape, strides) {
-            // One axis (the common case, without the general walk).
-            let contiguous = *extent <= 1 || *stride == itemsize as isize;
-            return (*extent, contiguous, contiguous);
+/// Spare boxes kept per thread.
+const POOL: usize = 2;
+
+thread_local! {
+    /// Boxes of released views (nothing held, no borrow), for the next views of this thread.
+    static SPARE: [Cell<Option<Box<Inner>>>; POOL] = const { [const { Cell::new(None) }; POOL] };
+}
+
+/// A box for a new view: a spare one of this thread (its `Py_buffer` zeroed), or a new one.
+#[inline]
+pub(crate) fn take_inner() -> Box<Inner> {
+    let spare = SPARE
+        .try_with(|s| s[0].take().or_else(|| s[1].take()))
+        .ok()
+        .flatten();
+    match spare {
+        Some(mut b) => {
+            b.buffer = ffi::Py_buffer::zeroed();
+            // No dimensions until they are set (the old pointers are stale).
+            b.ndim = 0;
+            b
         }
-        (
-            shape.iter().product(),
-            is_contiguous(shape, strides, itemsize, true),
-            is_contiguous(shape, strides, itemsize, false),
-        )
+        None => Box::new(Inner::new()),
     }
+}
+
+/// Keeps the box of a released view (nothing held, no borrow) for a later one; the oldest
+/// spare is freed when the pool is full (and everything while the thread exits).
+#[inline]
+fn give_inner(b: Box<Inner>) {
+    debug_assert!(b.exporter.is_none() && b.tensor.is_none());
+    let _ = SPARE.try_with(move |s| {
+        if let Some(old) = s[0].replace(Some(b)) {
+            drop(s[1].replace(Some(old)));
+        }
+    });
 }
 
 /// An untyped view: where the elements are, their layout, and what keeps them alive.
 pub(crate) struct RawView {
     pub(crate) ptr: *mut u8,
-    /// Shape and byte strides (may point into what `keeper` holds).
-    dims: Dims,
-    pub(crate) itemsize: usize,
     /// The number of elements (the product of the shape).
     len: usize,
     /// Whether the layout is C-contiguous.
@@ -285,65 +175,87 @@ pub(crate) struct RawView {
     /// Whether the layout is Fortran-contiguous.
     f_contiguous: bool,
     pub(crate) readonly: bool,
-    /// The exporter's format string (alive while `keeper` is), or a static one.
-    pub(crate) format: *const std::ffi::c_char,
-    /// The registered borrow (held for its `Drop`, never read), dropped before `keeper`
-    /// (field order).
-    #[allow(dead_code)]
-    borrow: Option<Borrow>,
-    /// Released last, when the view is dropped.
-    #[allow(dead_code)]
-    keeper: Keeper,
+    /// Taken out only in `Drop`.
+    inner: ManuallyDrop<Box<Inner>>,
 }
 
 impl RawView {
-    /// A view of elements `T` laid out as `dims` (`itemsize` bytes each) at `ptr`, kept alive
-    /// by `keeper` (which `dims` may point into): checks alignment for `T`, registers the
-    /// borrow (shared, or `exclusive`) and, for `bool`, checks every byte is 0 or 1. Length
-    /// and contiguity are computed here, once.
+    /// A view under construction around `inner` (which holds the export or tensor): empty until
+    /// [`finish`](Self::finish), released on drop.
+    #[inline]
+    pub(crate) fn start(inner: Box<Inner>) -> RawView {
+        RawView {
+            ptr: std::ptr::null_mut(),
+            len: 0,
+            c_contiguous: true,
+            f_contiguous: true,
+            readonly: true,
+            inner: ManuallyDrop::new(inner),
+        }
+    }
+
+    /// The shape, strides and owner of the memory, to fill in before [`finish`](Self::finish).
+    pub(crate) fn inner_mut(&mut self) -> &mut Inner {
+        &mut self.inner
+    }
+
+    /// Makes the view one of elements `T`, `itemsize` bytes each, at `ptr`, laid out as the
+    /// dimensions set in its [`Inner`]: checks alignment for `T`, registers the borrow
+    /// (shared, or `exclusive`) and, for `bool`, checks every byte is 0 or 1. Length and
+    /// contiguity are computed here, once.
     ///
     /// # Errors
-    /// [`Error::Conversion`] for misaligned data, a conflicting live view, or invalid bools;
-    /// the keeper is released then.
+    /// [`Error::Conversion`] for misaligned data, a conflicting live view, or invalid bools.
     #[inline]
-    pub(crate) fn new<T: Element>(
+    pub(crate) fn finish<T: Element>(
+        &mut self,
         ptr: *mut u8,
-        dims: Dims,
         itemsize: usize,
         readonly: bool,
         format: *const std::ffi::c_char,
-        keeper: Keeper,
         exclusive: bool,
-    ) -> Result<RawView> {
-        let (len, c_contiguous, f_contiguous) = dims.layout(itemsize);
-        let borrow = check_and_borrow::<T>(
-            ptr,
-            &dims,
-            itemsize,
-            len,
-            c_contiguous || f_contiguous,
-            exclusive,
-        )?;
-        Ok(RawView {
-            ptr,
-            dims,
-            itemsize,
-            len,
-            c_contiguous,
-            f_contiguous,
-            readonly,
-            format,
-            borrow,
-            keeper,
-        })
+    ) -> Result<()> {
+        let inner = &mut **self.inner;
+        let (shape, strides) = (inner.shape(), inner.strides());
+        let (len, c_contiguous, f_contiguous) = if let ([extent], [stride]) = (shape, strides) {
+            // One axis (the common case, without the general walk).
+            let contiguous = *extent <= 1 || *stride == itemsize as isize;
+            (*extent, contiguous, contiguous)
+        } else {
+            (
+                shape.iter().product(),
+                is_contiguous(shape, strides, itemsize, true),
+                is_contiguous(shape, strides, itemsize, false),
+            )
+        };
+        let contiguous = c_contiguous || f_contiguous;
+        let borrow =
+            check_and_borrow::<T>(ptr, shape, strides, itemsize, len, contiguous, exclusive)?;
+        inner.borrow = borrow;
+        inner.itemsize = itemsize;
+        inner.format = format;
+        self.ptr = ptr;
+        self.len = len;
+        self.c_contiguous = c_contiguous;
+        self.f_contiguous = f_contiguous;
+        self.readonly = readonly;
+        Ok(())
     }
 
     pub(crate) fn shape(&self) -> &[usize] {
-        self.dims.shape()
+        self.inner.shape()
     }
 
     pub(crate) fn strides(&self) -> &[isize] {
-        self.dims.strides()
+        self.inner.strides()
+    }
+
+    pub(crate) fn itemsize(&self) -> usize {
+        self.inner.itemsize
+    }
+
+    fn format(&self) -> *const std::ffi::c_char {
+        self.inner.format
     }
 
     fn len(&self) -> usize {
@@ -378,27 +290,67 @@ impl RawView {
     }
 }
 
-/// The checks and the borrow of [`RawView::new`], for `len` elements of `dims` at `ptr`
-/// (`contiguous` in C or Fortran order).
+impl Drop for RawView {
+    #[inline]
+    fn drop(&mut self) {
+        // SAFETY: taken out once, here; `self.inner` is not used again.
+        let mut inner = unsafe { ManuallyDrop::take(&mut self.inner) };
+        // Unregistered before the memory can go.
+        inner.borrow = Borrow::NONE;
+        if let Some(key) = inner.exporter.take() {
+            if interp::gil::holds(key.to_bits()) {
+                // SAFETY: the buffer was filled by a successful `PyObject_GetBuffer` of this
+                // interpreter and is released once (`exporter` is now `None`), with its GIL
+                // held by this thread (an outer guard, which cannot be released before this
+                // call returns).
+                unsafe { ffi::PyBuffer_Release(&mut inner.buffer) };
+            } else {
+                release_elsewhere(&mut inner.buffer, key);
+            }
+        }
+        drop(inner.tensor.take());
+        give_inner(inner);
+    }
+}
+
+/// Releases a buffer when this thread does not hold its interpreter's GIL: takes it (or does
+/// nothing when the interpreter or its runtime is gone: the exporter died with it).
+#[cold]
+fn release_elsewhere(buffer: &mut ffi::Py_buffer, key: InterpKey) {
+    if let Some(guard) = gil_for_release(key) {
+        // SAFETY: the buffer was filled by a successful `PyObject_GetBuffer` of this
+        // interpreter and is released once, with its GIL held (`guard`).
+        unsafe { ffi::PyBuffer_Release(buffer) };
+        drop(guard);
+    }
+}
+
+/// The checks and the borrow of [`RawView::finish`], for `len` elements at `ptr` laid out as
+/// `shape` and `strides` (`contiguous` in C or Fortran order).
 #[inline]
 fn check_and_borrow<T: Element>(
     ptr: *mut u8,
-    dims: &Dims,
+    shape: &[usize],
+    strides: &[isize],
     itemsize: usize,
     len: usize,
     contiguous: bool,
     exclusive: bool,
-) -> Result<Option<Borrow>> {
+) -> Result<Borrow> {
     let align = std::mem::align_of::<T>();
-    let (shape, strides) = (dims.shape(), dims.strides());
-    if len != 0
-        && ((ptr as usize) % align != 0
-            || shape
-                .iter()
-                .zip(strides)
-                .any(|(&n, &s)| n > 1 && s.unsigned_abs() % align != 0))
-    {
-        return Err(misaligned::<T>(ptr, shape, strides));
+    if len != 0 {
+        // A contiguous layout of `T`-sized items has strides that are multiples of the size,
+        // hence of the alignment: only the start can be misaligned.
+        let strided = !(contiguous && itemsize == std::mem::size_of::<T>());
+        if (ptr as usize) % align != 0
+            || (strided
+                && shape
+                    .iter()
+                    .zip(strides)
+                    .any(|(&n, &s)| n > 1 && s.unsigned_abs() % align != 0))
+        {
+            return Err(misaligned::<T>(ptr, shape, strides));
+        }
     }
     let range = if len == 0 {
         None
@@ -532,12 +484,18 @@ fn is_readonly_buffer(obj: Bound<'_>) -> bool {
 fn acquire_buffer<T: Element>(obj: Bound<'_>, writable: bool) -> Result<RawView> {
     let py = obj.py();
     let flags = ffi::PyBUF_RECORDS_RO | if writable { ffi::PyBUF_WRITABLE } else { 0 };
-    // SAFETY: a live object of `py`'s interpreter, whose GIL is held (`Bound`).
-    let Ok(held) = (unsafe { HeldBuffer::get(obj.as_ptr(), flags, py.interpreter_key()) }) else {
+    let mut inner = take_inner();
+    // SAFETY: a live object of `py`'s interpreter, whose GIL is held (`Bound`); the zeroed
+    // `Py_buffer` is in a box, which keeps its address until the view releases it.
+    if unsafe { ffi::PyObject_GetBuffer(obj.as_ptr(), &mut inner.buffer, flags) } < 0 {
+        give_inner(inner);
         return Err(refused(obj, writable));
-    };
-    // From here on, every early return releases the view (`held`'s drop).
-    let v = &**held.view;
+    }
+    inner.exporter = Some(py.interpreter_key());
+    // From here on, every early return releases the buffer (`raw`'s drop).
+    let mut raw = RawView::start(inner);
+    let inner = raw.inner_mut();
+    let v = &inner.buffer;
     if !v.suboffsets.is_null() {
         return Err(Error::Conversion(format!(
             "the {} buffer uses suboffsets (PIL-style indirection), which views do not support",
@@ -564,52 +522,42 @@ fn acquire_buffer<T: Element>(obj: Bound<'_>, writable: bool) -> Result<RawView>
         let fmt = unsafe { CStr::from_ptr(format) }.to_str().unwrap_or("?");
         check_format::<T>(fmt, itemsize)?;
     }
-    let dims = if ndim == 0 {
-        Dims::build(0, |_| 0, |_| 0)
-    } else if v.shape.is_null() {
-        // A plain contiguous buffer of `len` bytes.
-        Dims::build(
-            1,
-            |_| usize::try_from(v.len).unwrap_or(0) / itemsize.max(1),
-            |_| itemsize as isize,
-        )
-    } else {
-        // SAFETY: with PyBUF_ND the exporter gives `ndim` extents, valid while the view is held.
-        let shape = unsafe { std::slice::from_raw_parts(v.shape, ndim) };
-        if shape.iter().any(|&n| n < 0) {
-            return Err(Error::Conversion(format!(
-                "the {} buffer has a negative extent: {shape:?}",
-                tname(obj)
-            )));
-        }
-        if v.strides.is_null() {
-            let shape: Vec<usize> = shape.iter().map(|&n| n as usize).collect();
-            let strides = c_strides(&shape, itemsize);
-            Dims::build(ndim, |i| shape[i], |i| strides[i])
-        } else {
-            // SAFETY: with PyBUF_STRIDES the exporter gives `ndim` strides and (PyBUF_ND)
-            // `ndim` extents, checked non-negative above, valid and unchanged until the buffer
-            // is released: `held`, which becomes the keeper of the view these dims are in.
-            unsafe { Dims::exporter(ndim, v.shape, v.strides) }
-        }
-    };
-    let readonly = v.readonly != 0;
+    let (ptr, readonly) = (v.buf.cast::<u8>(), v.readonly != 0);
     if writable && readonly {
         return Err(Error::Conversion(format!(
             "the {} buffer is read-only: a mutable view (PyBufferMut) needs a writable buffer",
             tname(obj)
         )));
     }
-    let ptr = v.buf.cast::<u8>();
-    RawView::new::<T>(
-        ptr,
-        dims,
-        itemsize,
-        readonly,
-        format,
-        Keeper::Buffer(held),
-        writable,
-    )
+    let (shape, strides, len) = (v.shape, v.strides, v.len);
+    if ndim == 0 {
+        inner.set_dims(0, |_| 0, |_| 0);
+    } else if shape.is_null() {
+        // A plain contiguous buffer of `len` bytes.
+        let n = usize::try_from(len).unwrap_or(0) / itemsize.max(1);
+        inner.set_dims(1, |_| n, |_| itemsize as isize);
+    } else {
+        // SAFETY: with PyBUF_ND the exporter gives `ndim` extents, valid while the view is held.
+        let extents = unsafe { std::slice::from_raw_parts(shape, ndim) };
+        if extents.iter().any(|&n| n < 0) {
+            return Err(Error::Conversion(format!(
+                "the {} buffer has a negative extent: {extents:?}",
+                tname(obj)
+            )));
+        }
+        if strides.is_null() {
+            let extents: Vec<usize> = extents.iter().map(|&n| n as usize).collect();
+            let strides = c_strides(&extents, itemsize);
+            inner.set_dims(ndim, |i| extents[i], |i| strides[i]);
+        } else {
+            // SAFETY: with PyBUF_STRIDES the exporter gives `ndim` strides and (PyBUF_ND)
+            // `ndim` extents, checked non-negative above, valid and unchanged until the
+            // buffer, which `inner` keeps, is released.
+            unsafe { inner.set_exporter_dims(ndim, shape, strides) };
+        }
+    }
+    raw.finish::<T>(ptr, itemsize, readonly, format, writable)?;
+    Ok(raw)
 }
 
 /// The error for a buffer request `obj` refused (its exception is pending).
@@ -671,7 +619,7 @@ pub struct PyBuffer<T: Element> {
 }
 
 // SAFETY: the view hands out `&T` only (T: Sync), and its buffer is released under the GIL of
-// its interpreter from whatever thread drops it (`HeldBuffer`, `DlTensor`).
+// its interpreter from whatever thread drops it (`RawView`'s drop).
 unsafe impl<T: Element> Send for PyBuffer<T> {}
 // SAFETY: as above; shared access only reads.
 unsafe impl<T: Element> Sync for PyBuffer<T> {}
@@ -781,7 +729,7 @@ impl<T: Element> PyBuffer<T> {
     pub fn format(&self) -> &str {
         // SAFETY: the exporter's NUL-terminated format, alive while the view holds its buffer,
         // or a static string.
-        unsafe { CStr::from_ptr(self.raw.format) }
+        unsafe { CStr::from_ptr(self.raw.format()) }
             .to_str()
             .unwrap_or("?")
     }
@@ -1039,13 +987,5 @@ impl<T: Element> Deref for PyBufferMut<T> {
 impl<T: Element> fmt::Debug for PyBufferMut<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_tuple("PyBufferMut").field(&self.inner).finish()
-    }
-}
-
-impl fmt::Debug for HeldBuffer {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("HeldBuffer")
-            .field("interp", &self.key)
-            .finish_non_exhaustive()
     }
 }
