@@ -250,6 +250,7 @@ impl RawView {
         self.inner.strides()
     }
 
+    #[cfg(feature = "ndarray")]
     pub(crate) fn itemsize(&self) -> usize {
         self.inner.itemsize
     }
