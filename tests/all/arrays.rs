@@ -5,7 +5,9 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use libpython::array::{DlTensor, Element, PyBuffer, PyBufferMut, RustArray, Storage, to_python_array};
+use libpython::array::{
+    DlTensor, Element, PyBuffer, PyBufferMut, RustArray, Storage, to_python_array,
+};
 use libpython::{Dict, Error, FromPython, Object, ToPython};
 use libpython_tests::python;
 
@@ -14,8 +16,10 @@ use libpython_tests::python;
 fn ns(code: &str) -> Dict {
     python();
     let g = Dict::new().unwrap();
-    g.insert("__builtins__", libpython::builtins().unwrap()).unwrap();
-    libpython::exec("import numpy as np, gc, io, contextlib", &g).expect("numpy must be installed in the Python under test");
+    g.insert("__builtins__", libpython::builtins().unwrap())
+        .unwrap();
+    libpython::exec("import numpy as np, gc, io, contextlib", &g)
+        .expect("numpy must be installed in the Python under test");
     libpython::exec(code, &g).unwrap_or_else(|e| panic!("{code}\n{e}"));
     g
 }
@@ -26,11 +30,14 @@ fn run(g: &Dict, code: &str) {
 }
 
 fn get(g: &Dict, name: &str) -> Object {
-    g.get(name).unwrap().unwrap_or_else(|| panic!("{name} is not defined"))
+    g.get(name)
+        .unwrap()
+        .unwrap_or_else(|| panic!("{name} is not defined"))
 }
 
 fn eval<T: FromPython>(g: &Dict, expr: &str) -> T {
-    libpython::with_gil(|py| py.eval_in(expr, g)?.extract()).unwrap_or_else(|e| panic!("{expr}\n{e}"))
+    libpython::with_gil(|py| py.eval_in(expr, g)?.extract())
+        .unwrap_or_else(|e| panic!("{expr}\n{e}"))
 }
 
 /// The address numpy reports for the first element of `name`.
@@ -49,13 +56,23 @@ fn conversion_message(e: Error) -> String {
 // Python to Rust
 
 /// Views numpy, memoryview and (with a type code) `array.array` sources of `values`.
-fn view_every_source<T: Element + PartialEq + FromPython + ToPython + 'static>(dtype: &str, array_code: Option<&str>, values: Vec<T>) {
+fn view_every_source<T: Element + PartialEq + FromPython + ToPython + 'static>(
+    dtype: &str,
+    array_code: Option<&str>,
+    values: Vec<T>,
+) {
     let g = ns("");
     g.insert("vals", values.clone()).unwrap();
-    run(&g, &format!("a = np.array(vals, dtype='{dtype}')\nm = memoryview(a)"));
+    run(
+        &g,
+        &format!("a = np.array(vals, dtype='{dtype}')\nm = memoryview(a)"),
+    );
     let mut sources = vec!["a", "m"];
     if let Some(code) = array_code {
-        run(&g, &format!("import array\narr = array.array('{code}', a.tolist())"));
+        run(
+            &g,
+            &format!("import array\narr = array.array('{code}', a.tolist())"),
+        );
         sources.push("arr");
     }
     for name in sources {
@@ -66,7 +83,11 @@ fn view_every_source<T: Element + PartialEq + FromPython + ToPython + 'static>(d
         assert_eq!(v.strides(), [std::mem::size_of::<T>() as isize]);
         assert!(!v.is_readonly());
         if name == "a" {
-            assert_eq!(v.as_ptr() as usize, np_address(&g, "a"), "{dtype}: the view is the numpy memory itself");
+            assert_eq!(
+                v.as_ptr() as usize,
+                np_address(&g, "a"),
+                "{dtype}: the view is the numpy memory itself"
+            );
         }
     }
     // A mutable view writes the numpy memory in place.
@@ -92,14 +113,24 @@ fn every_element_type_views_numpy_memoryview_and_array_array_in_place() {
     view_every_source::<u32>("uint32", Some("I"), vec![0, 1, 2, u32::MAX - 1, u32::MAX]);
     view_every_source::<u64>("uint64", Some("L"), vec![0, 1, 2, u64::MAX - 1, u64::MAX]);
     view_every_source::<u64>("uint64", Some("Q"), vec![0, 1, 2, u64::MAX - 1, u64::MAX]);
-    view_every_source::<f32>("float32", Some("f"), vec![-1.5, 0.0, 0.25, 3.0e38, f32::MIN_POSITIVE]);
-    view_every_source::<f64>("float64", Some("d"), vec![-1.5, 0.0, 0.1, 1.0e300, f64::MIN_POSITIVE]);
+    view_every_source::<f32>(
+        "float32",
+        Some("f"),
+        vec![-1.5, 0.0, 0.25, 3.0e38, f32::MIN_POSITIVE],
+    );
+    view_every_source::<f64>(
+        "float64",
+        Some("d"),
+        vec![-1.5, 0.0, 0.1, 1.0e300, f64::MIN_POSITIVE],
+    );
     view_every_source::<bool>("bool", None, vec![true, false, false, true, true]);
 }
 
 #[test]
 fn bytes_bytearray_and_memoryview_casts_are_viewed() {
-    let g = ns("b = b'hello'\nba = bytearray(b'abc')\nmv = memoryview(bytearray(16)).cast('d')\nmv[1] = 2.5\nmv2 = memoryview(b'abcdef').cast('B', (2, 3))");
+    let g = ns(
+        "b = b'hello'\nba = bytearray(b'abc')\nmv = memoryview(bytearray(16)).cast('d')\nmv[1] = 2.5\nmv2 = memoryview(b'abcdef').cast('B', (2, 3))",
+    );
     let b = PyBuffer::<u8>::from_object(&get(&g, "b")).unwrap();
     assert_eq!(b.as_slice().unwrap(), b"hello");
     assert!(b.is_readonly());
@@ -120,15 +151,40 @@ fn bytes_bytearray_and_memoryview_casts_are_viewed() {
 #[test]
 fn explicit_byte_order_formats_are_understood() {
     // ctypes arrays export formats with a byte-order prefix ("<d", "<l", "<?").
-    let g = ns("import ctypes\nd = (ctypes.c_double * 3)(1.5, 2.5, 3.5)\nl = (ctypes.c_long * 2)(-7, 8)\nu = (ctypes.c_uint16 * 2)(1, 65535)\nb = (ctypes.c_bool * 2)(True, False)\ni = (ctypes.c_int32 * 2)(3, -4)");
+    let g = ns(
+        "import ctypes\nd = (ctypes.c_double * 3)(1.5, 2.5, 3.5)\nl = (ctypes.c_long * 2)(-7, 8)\nu = (ctypes.c_uint16 * 2)(1, 65535)\nb = (ctypes.c_bool * 2)(True, False)\ni = (ctypes.c_int32 * 2)(3, -4)",
+    );
     let d = PyBuffer::<f64>::from_object(&get(&g, "d")).unwrap();
     assert!(d.format().starts_with('<'), "{}", d.format());
     assert_eq!(d.as_slice().unwrap(), [1.5, 2.5, 3.5]);
-    assert_eq!(PyBuffer::<i64>::from_object(&get(&g, "l")).unwrap().to_vec(), [-7, 8]);
-    assert_eq!(PyBuffer::<u16>::from_object(&get(&g, "u")).unwrap().to_vec(), [1, 65535]);
-    assert_eq!(PyBuffer::<bool>::from_object(&get(&g, "b")).unwrap().to_vec(), [true, false]);
-    assert_eq!(PyBuffer::<i32>::from_object(&get(&g, "i")).unwrap().to_vec(), [3, -4]);
-    assert!(PyBufferMut::<f64>::from_object(&get(&g, "d")).is_err(), "`d` is still viewed");
+    assert_eq!(
+        PyBuffer::<i64>::from_object(&get(&g, "l"))
+            .unwrap()
+            .to_vec(),
+        [-7, 8]
+    );
+    assert_eq!(
+        PyBuffer::<u16>::from_object(&get(&g, "u"))
+            .unwrap()
+            .to_vec(),
+        [1, 65535]
+    );
+    assert_eq!(
+        PyBuffer::<bool>::from_object(&get(&g, "b"))
+            .unwrap()
+            .to_vec(),
+        [true, false]
+    );
+    assert_eq!(
+        PyBuffer::<i32>::from_object(&get(&g, "i"))
+            .unwrap()
+            .to_vec(),
+        [3, -4]
+    );
+    assert!(
+        PyBufferMut::<f64>::from_object(&get(&g, "d")).is_err(),
+        "`d` is still viewed"
+    );
     drop(d);
     let mut w = PyBufferMut::<f64>::from_object(&get(&g, "d")).unwrap();
     w.as_slice_mut().unwrap()[2] = -1.0;
@@ -140,9 +196,14 @@ fn explicit_byte_order_formats_are_understood() {
 
 #[test]
 fn wrong_element_types_name_both_types() {
-    let g = ns("f = np.zeros(3)\ni = np.zeros(3, dtype='int64')\nc = np.zeros(3, dtype=complex)\nbe = np.arange(3, dtype='>i4')\nbad = np.array([0, 2], dtype=np.uint8).view(bool)\nlst = [1, 2]\nrec = np.zeros(4, dtype=[('a', '<f8'), ('b', '<i4')])['a']");
+    let g = ns(
+        "f = np.zeros(3)\ni = np.zeros(3, dtype='int64')\nc = np.zeros(3, dtype=complex)\nbe = np.arange(3, dtype='>i4')\nbad = np.array([0, 2], dtype=np.uint8).view(bool)\nlst = [1, 2]\nrec = np.zeros(4, dtype=[('a', '<f8'), ('b', '<i4')])['a']",
+    );
     let m = conversion_message(PyBuffer::<i32>::from_object(&get(&g, "f")).unwrap_err());
-    assert!(m.contains("f64") && m.contains("i32") && m.contains("\"d\""), "{m}");
+    assert!(
+        m.contains("f64") && m.contains("i32") && m.contains("\"d\""),
+        "{m}"
+    );
     let m = conversion_message(PyBufferMut::<f64>::from_object(&get(&g, "i")).unwrap_err());
     assert!(m.contains("i64") && m.contains("f64"), "{m}");
     let m = conversion_message(PyBuffer::<u64>::from_object(&get(&g, "i")).unwrap_err());
@@ -150,7 +211,10 @@ fn wrong_element_types_name_both_types() {
     let m = conversion_message(PyBuffer::<f64>::from_object(&get(&g, "c")).unwrap_err());
     assert!(m.contains("complex128") && m.contains("f64"), "{m}");
     let m = conversion_message(PyBuffer::<i32>::from_object(&get(&g, "be")).unwrap_err());
-    assert!(m.contains("big-endian i32") && m.contains("byte order"), "{m}");
+    assert!(
+        m.contains("big-endian i32") && m.contains("byte order"),
+        "{m}"
+    );
     let m = conversion_message(PyBuffer::<bool>::from_object(&get(&g, "bad")).unwrap_err());
     assert!(m.contains("byte 2") && m.contains("bool"), "{m}");
     let m = conversion_message(PyBuffer::<f64>::from_object(&get(&g, "rec")).unwrap_err());
@@ -170,11 +234,17 @@ fn wrong_element_types_name_both_types() {
 
 #[test]
 fn read_only_buffers_refuse_mutable_views() {
-    let g = ns("b = b'abc'\na = np.arange(4.0)\na.flags.writeable = False\nm = memoryview(bytearray(b'xy')).toreadonly()");
+    let g = ns(
+        "b = b'abc'\na = np.arange(4.0)\na.flags.writeable = False\nm = memoryview(bytearray(b'xy')).toreadonly()",
+    );
     for name in ["b", "m"] {
         let m = conversion_message(PyBufferMut::<u8>::from_object(&get(&g, name)).unwrap_err());
         assert!(m.contains("read-only"), "{name}: {m}");
-        assert!(PyBuffer::<u8>::from_object(&get(&g, name)).unwrap().is_readonly());
+        assert!(
+            PyBuffer::<u8>::from_object(&get(&g, name))
+                .unwrap()
+                .is_readonly()
+        );
     }
     let m = conversion_message(PyBufferMut::<f64>::from_object(&get(&g, "a")).unwrap_err());
     assert!(m.contains("read-only") && m.contains("ndarray"), "{m}");
@@ -198,8 +268,16 @@ fn check_strided(g: &Dict, expr: &str) {
     let flat: Vec<i64> = eval(g, "x.ravel().tolist()");
     assert_eq!(v.to_vec(), flat, "{expr}");
     assert_eq!(v.iter().copied().collect::<Vec<_>>(), flat, "{expr}");
-    assert_eq!(v.is_c_contiguous(), eval::<bool>(g, "x.flags.c_contiguous"), "{expr}");
-    assert_eq!(v.is_f_contiguous(), eval::<bool>(g, "x.flags.f_contiguous"), "{expr}");
+    assert_eq!(
+        v.is_c_contiguous(),
+        eval::<bool>(g, "x.flags.c_contiguous"),
+        "{expr}"
+    );
+    assert_eq!(
+        v.is_f_contiguous(),
+        eval::<bool>(g, "x.flags.f_contiguous"),
+        "{expr}"
+    );
     assert_eq!(v.as_slice().is_ok(), v.is_c_contiguous(), "{expr}");
     if !shape.is_empty() && !shape.contains(&0) {
         let last: Vec<usize> = shape.iter().map(|n| n - 1).collect();
@@ -212,7 +290,9 @@ fn check_strided(g: &Dict, expr: &str) {
 
 #[test]
 fn n_dimensional_and_strided_views_follow_numpy() {
-    let g = ns("a = np.arange(120, dtype='int64').reshape(2, 3, 4, 5)\nb = np.arange(10, dtype='int64')");
+    let g = ns(
+        "a = np.arange(120, dtype='int64').reshape(2, 3, 4, 5)\nb = np.arange(10, dtype='int64')",
+    );
     for expr in [
         "a",
         "a[1]",
@@ -269,7 +349,9 @@ fn mutable_strided_views_write_only_their_elements() {
 
 #[test]
 fn a_second_mutable_view_of_the_same_memory_is_refused() {
-    let g = ns("a = np.arange(10.0)\nodd = a[1::2]\nhead = a[:5]\ntail = a[5:]\nmid = a[3:7]\nmv = memoryview(a)\nother = np.arange(10.0)");
+    let g = ns(
+        "a = np.arange(10.0)\nodd = a[1::2]\nhead = a[:5]\ntail = a[5:]\nmid = a[3:7]\nmv = memoryview(a)\nother = np.arange(10.0)",
+    );
     let a = get(&g, "a");
     let w = PyBufferMut::<f64>::from_object(&a).unwrap();
     for name in ["a", "odd", "mv", "mid"] {
@@ -288,7 +370,10 @@ fn a_second_mutable_view_of_the_same_memory_is_refused() {
     let m = conversion_message(PyBufferMut::<f64>::from_object(&get(&g, "mid")).unwrap_err());
     assert!(m.contains("read view"), "{m}");
     drop(r1);
-    assert!(PyBufferMut::<f64>::from_object(&get(&g, "head")).is_err(), "r2 (a[1::2]) still reaches a[:5]");
+    assert!(
+        PyBufferMut::<f64>::from_object(&get(&g, "head")).is_err(),
+        "r2 (a[1::2]) still reaches a[:5]"
+    );
     drop(r2);
 
     // Disjoint halves can both be mutable; an overlapping middle cannot join them.
@@ -301,6 +386,76 @@ fn a_second_mutable_view_of_the_same_memory_is_refused() {
     assert_eq!(eval::<f64>(&g, "float(a.sum())"), 15.0);
     // Everything released: a mutable view of the whole is fine again.
     assert!(PyBufferMut::<f64>::from_object(&a).is_ok());
+}
+
+#[test]
+fn many_live_read_views_all_count_and_all_release() {
+    // More live read views than the registry's lock-free table holds (and than the per-thread
+    // pool of buffer boxes keeps), some dropped on another thread: every one of them blocks a
+    // mutable view while it lives, and once all are gone the memory is free again.
+    let g = ns("a = np.arange(100.0)\nevery2 = a[::2]\nmv = memoryview(a)");
+    let sources = [get(&g, "a"), get(&g, "every2"), get(&g, "mv")];
+    let views: Vec<PyBuffer<f64>> = (0..150)
+        .map(|i| PyBuffer::<f64>::from_object(&sources[i % 3]).unwrap())
+        .collect();
+    let m = conversion_message(PyBufferMut::<f64>::from_object(&sources[0]).unwrap_err());
+    assert!(m.contains("150 live read view(s)"), "{m}");
+    let (mine, theirs): (Vec<_>, Vec<_>) =
+        views.into_iter().enumerate().partition(|(i, _)| i % 2 == 0);
+    std::thread::spawn(move || {
+        assert_eq!(
+            theirs.iter().map(|(_, v)| v.len()).sum::<usize>(),
+            25 * 100 + 25 * 50 + 25 * 100
+        );
+        drop(theirs);
+    })
+    .join()
+    .unwrap();
+    let m = conversion_message(PyBufferMut::<f64>::from_object(&sources[1]).unwrap_err());
+    assert!(m.contains("75 live read view(s)"), "{m}");
+    drop(mine);
+    let mut w = PyBufferMut::<f64>::from_object(&sources[0]).unwrap();
+    w.as_slice_mut().unwrap()[0] = -1.0;
+    drop(w);
+    assert_eq!(eval::<f64>(&g, "float(a[0])"), -1.0);
+}
+
+#[test]
+fn recycled_views_describe_their_own_buffer() {
+    // Views of different shapes, exporters and element types made and dropped in turn (their
+    // buffer boxes are recycled): each one describes its own buffer, not an earlier one.
+    let g = ns(
+        "m = np.arange(12.0).reshape(3, 4)\nb = b'hello'\nz = np.float64(2.5)\ne = np.zeros(0)\nt = np.arange(6, dtype='int32').reshape(2, 3).T",
+    );
+    for _ in 0..3 {
+        let m = PyBuffer::<f64>::from_object(&get(&g, "m")).unwrap();
+        assert_eq!(
+            (m.shape(), m.strides()),
+            (&[3usize, 4][..], &[32isize, 8][..])
+        );
+        drop(m);
+        let b = PyBuffer::<u8>::from_object(&get(&g, "b")).unwrap();
+        assert_eq!(
+            (b.shape(), b.strides(), b.as_slice().unwrap()),
+            (&[5usize][..], &[1isize][..], &b"hello"[..])
+        );
+        drop(b);
+        let z = PyBuffer::<f64>::from_object(&get(&g, "z")).unwrap();
+        assert_eq!((z.ndim(), z.len(), z.to_vec()), (0, 1, vec![2.5]));
+        drop(z);
+        let e = PyBuffer::<f64>::from_object(&get(&g, "e")).unwrap();
+        assert_eq!(
+            (e.shape(), e.len(), e.as_slice().unwrap()),
+            (&[0usize][..], 0, &[][..])
+        );
+        let t = PyBuffer::<i32>::from_object(&get(&g, "t")).unwrap();
+        assert_eq!(
+            (t.shape(), t.is_c_contiguous(), t.is_f_contiguous()),
+            (&[3usize, 2][..], false, true)
+        );
+        assert_eq!(t.to_vec(), [0, 3, 1, 4, 2, 5]);
+        assert_eq!(t.as_slice_memory_order().unwrap(), [0, 1, 2, 3, 4, 5]);
+    }
 }
 
 #[test]
@@ -332,20 +487,39 @@ fn a_vec_moved_into_python_is_a_numpy_view_both_ways() {
     let g = ns("");
     g.insert("x", &x).unwrap();
     run(&g, "a = np.asarray(x)\nm = memoryview(x)");
-    assert_eq!(np_address(&g, "a"), ptr, "numpy views the Rust vector's memory");
+    assert_eq!(
+        np_address(&g, "a"),
+        ptr,
+        "numpy views the Rust vector's memory"
+    );
     assert_eq!(eval::<(usize, usize)>(&g, "a.shape"), (2, 3));
     assert_eq!(eval::<String>(&g, "str(a.dtype)"), "float64");
-    assert_eq!(eval::<(String, Vec<usize>, bool)>(&g, "(m.format, list(m.shape), m.readonly)"), ("d".into(), vec![2, 3], false));
-    assert_eq!(eval::<String>(&g, "repr(x)"), "RustArray(f64, shape=(2, 3))");
+    assert_eq!(
+        eval::<(String, Vec<usize>, bool)>(&g, "(m.format, list(m.shape), m.readonly)"),
+        ("d".into(), vec![2, 3], false)
+    );
+    assert_eq!(
+        eval::<String>(&g, "repr(x)"),
+        "RustArray(f64, shape=(2, 3))"
+    );
 
     assert_eq!(x.buffer_exports(), 2, "numpy's and the memoryview's");
     // numpy writes, Rust reads.
     run(&g, "a[1, 2] = 42.0");
-    assert_eq!(x.buffer().unwrap().as_slice().unwrap(), [0.0, 1.0, 2.0, 3.0, 4.0, 42.0]);
+    assert_eq!(
+        x.buffer().unwrap().as_slice().unwrap(),
+        [0.0, 1.0, 2.0, 3.0, 4.0, 42.0]
+    );
     // Rust fills, Python prints the new values.
     x.buffer_mut().unwrap().fill(7.0);
-    run(&g, "out = io.StringIO()\nwith contextlib.redirect_stdout(out): print(a)");
-    assert_eq!(eval::<String>(&g, "out.getvalue()"), "[[7. 7. 7.]\n [7. 7. 7.]]\n");
+    run(
+        &g,
+        "out = io.StringIO()\nwith contextlib.redirect_stdout(out): print(a)",
+    );
+    assert_eq!(
+        eval::<String>(&g, "out.getvalue()"),
+        "[[7. 7. 7.]\n [7. 7. 7.]]\n"
+    );
     // The Rust views obey the borrow rules against each other.
     let w = x.buffer_mut().unwrap();
     assert!(x.buffer().is_err());
@@ -386,12 +560,36 @@ fn every_element_type_exports_to_numpy() {
     export_type(vec![true, false, true], "bool");
     // Boxed slices and empty arrays too.
     let x = RustArray::from_boxed_slice(vec![3u16, 4].into_boxed_slice()).unwrap();
-    assert_eq!(x.to_numpy().unwrap().call_method("tolist", ()).unwrap().extract::<Vec<u16>>().unwrap(), [3, 4]);
+    assert_eq!(
+        x.to_numpy()
+            .unwrap()
+            .call_method("tolist", ())
+            .unwrap()
+            .extract::<Vec<u16>>()
+            .unwrap(),
+        [3, 4]
+    );
     let e = RustArray::<f64>::new(Vec::new(), &[0, 3]).unwrap();
-    assert_eq!(e.to_numpy().unwrap().getattr("shape").unwrap().extract::<(usize, usize)>().unwrap(), (0, 3));
+    assert_eq!(
+        e.to_numpy()
+            .unwrap()
+            .getattr("shape")
+            .unwrap()
+            .extract::<(usize, usize)>()
+            .unwrap(),
+        (0, 3)
+    );
     assert!(e.buffer().unwrap().is_empty());
     let s = RustArray::new(vec![9i32], &[]).unwrap();
-    assert_eq!(s.to_numpy().unwrap().call_method("item", ()).unwrap().extract::<i32>().unwrap(), 9);
+    assert_eq!(
+        s.to_numpy()
+            .unwrap()
+            .call_method("item", ())
+            .unwrap()
+            .extract::<i32>()
+            .unwrap(),
+        9
+    );
 }
 
 #[test]
@@ -405,7 +603,10 @@ fn exports_refuse_bad_shapes_and_wrong_handles() {
     let back = RustArray::<i32>::from_object(x.as_object().clone()).unwrap();
     assert_eq!(back.shape(), [2]);
     match RustArray::<i32>::from_object(libpython::eval("[1, 2]").unwrap()).unwrap_err() {
-        Error::Type { expected, found } => assert_eq!((expected.as_str(), found.as_str()), ("a libpython.RustArray", "list")),
+        Error::Type { expected, found } => assert_eq!(
+            (expected.as_str(), found.as_str()),
+            ("a libpython.RustArray", "list")
+        ),
         other => panic!("{other:?}"),
     }
     // Python cannot make instances without Rust.
@@ -414,7 +615,10 @@ fn exports_refuse_bad_shapes_and_wrong_handles() {
     let e = libpython::exec("type(x)()", &g).unwrap_err();
     assert_eq!(e.as_python().unwrap().type_name(), "TypeError");
     // numpy asks for a Fortran-contiguous buffer of a C array: refused cleanly.
-    let e = libpython::exec("import ctypes\nmemoryview(np.asarray(x)); np.asarray(x, order='F')", &g);
+    let e = libpython::exec(
+        "import ctypes\nmemoryview(np.asarray(x)); np.asarray(x, order='F')",
+        &g,
+    );
     assert!(e.is_ok(), "1-d arrays are both C and F contiguous: {e:?}");
 }
 
@@ -439,7 +643,14 @@ impl Drop for Counted {
 
 fn counted(n: usize) -> (Object, Arc<AtomicUsize>) {
     let drops = Arc::new(AtomicUsize::new(0));
-    let x = to_python_array(Counted { data: vec![1.0; n], drops: drops.clone() }, &[n]).unwrap();
+    let x = to_python_array(
+        Counted {
+            data: vec![1.0; n],
+            drops: drops.clone(),
+        },
+        &[n],
+    )
+    .unwrap();
     (x, drops)
 }
 
@@ -464,17 +675,28 @@ fn the_rust_storage_is_dropped_once_after_the_last_python_view() {
     let g = ns("");
     g.insert("x", x).unwrap();
     run(&g, "m = memoryview(x)\ndel x\ngc.collect()");
-    assert_eq!(drops.load(Ordering::SeqCst), 0, "the memoryview keeps the storage alive");
+    assert_eq!(
+        drops.load(Ordering::SeqCst),
+        0,
+        "the memoryview keeps the storage alive"
+    );
     assert_eq!(eval::<f64>(&g, "sum(m)"), 4.0);
     run(&g, "del m\ngc.collect()");
-    assert_eq!(drops.load(Ordering::SeqCst), 1, "dropped once the last view is gone");
+    assert_eq!(
+        drops.load(Ordering::SeqCst),
+        1,
+        "dropped once the last view is gone"
+    );
     run(&g, "gc.collect()");
     assert_eq!(drops.load(Ordering::SeqCst), 1, "and only once");
 
     // numpy arrays and slices of them
     let (x, drops) = counted(6);
     g.insert("x", x).unwrap();
-    run(&g, "a = np.asarray(x)[::2]\nb = a[1:]\ndel x, a\ngc.collect()");
+    run(
+        &g,
+        "a = np.asarray(x)[::2]\nb = a[1:]\ndel x, a\ngc.collect()",
+    );
     assert_eq!(drops.load(Ordering::SeqCst), 0);
     run(&g, "b[:] = 3\ns = float(b.sum())\ndel b\ngc.collect()");
     assert_eq!(eval::<f64>(&g, "s"), 6.0);
@@ -512,10 +734,17 @@ fn the_rust_storage_is_dropped_once_after_the_last_python_view() {
     // DLPack: numpy.from_dlpack, and a capsule never consumed.
     let (x, drops) = counted(3);
     g.insert("x", x).unwrap();
-    run(&g, "d = np.from_dlpack(x)\nc = x.__dlpack__()\ndel x\ngc.collect()");
+    run(
+        &g,
+        "d = np.from_dlpack(x)\nc = x.__dlpack__()\ndel x\ngc.collect()",
+    );
     assert_eq!(drops.load(Ordering::SeqCst), 0);
     run(&g, "del d\ngc.collect()");
-    assert_eq!(drops.load(Ordering::SeqCst), 0, "the unconsumed capsule still holds the array");
+    assert_eq!(
+        drops.load(Ordering::SeqCst),
+        0,
+        "the unconsumed capsule still holds the array"
+    );
     run(&g, "del c\ngc.collect()");
     assert_eq!(drops.load(Ordering::SeqCst), 1);
 }
@@ -543,7 +772,10 @@ fn a_panicking_storage_drop_does_not_unwind_into_python() {
     let x = to_python_array(Exploding(vec![1, 2], drops.clone()), &[2]).unwrap();
     let g = ns("");
     g.insert("x", x).unwrap();
-    run(&g, "import sys\nseen = []\nsys.unraisablehook, old = (lambda u: seen.append(str(u.exc_value))), sys.unraisablehook\ndel x\nsys.unraisablehook = old");
+    run(
+        &g,
+        "import sys\nseen = []\nsys.unraisablehook, old = (lambda u: seen.append(str(u.exc_value))), sys.unraisablehook\ndel x\nsys.unraisablehook = old",
+    );
     assert_eq!(drops.load(Ordering::SeqCst), 1);
     let seen: Vec<String> = eval(&g, "seen");
     assert!(seen.iter().any(|s| s.contains("panic")), "{seen:?}");
@@ -555,7 +787,11 @@ fn exported_arrays_work_in_a_sub_interpreter() {
     python();
     // Free-threaded builds only make isolated sub-interpreters (3.12+: own GIL and allocator).
     let version = libpython::ffi::library().unwrap().version();
-    let config = if version.at_least(3, 12) { libpython::SubConfig::isolated() } else { libpython::SubConfig::shared_gil() };
+    let config = if version.at_least(3, 12) {
+        libpython::SubConfig::isolated()
+    } else {
+        libpython::SubConfig::shared_gil()
+    };
     let sub = libpython::Interpreter::new(config).unwrap();
     let got = libpython::with_interpreter(&sub, || -> libpython::Result<(Vec<u32>, String)> {
         let x = to_python_array(vec![5u32, 6, 7], &[3])?;
@@ -567,7 +803,10 @@ fn exported_arrays_work_in_a_sub_interpreter() {
     })
     .unwrap()
     .unwrap();
-    assert_eq!(got, (vec![5, 6, 7], "RustArray(u32, shape=(3,))".to_owned()));
+    assert_eq!(
+        got,
+        (vec![5, 6, 7], "RustArray(u32, shape=(3,))".to_owned())
+    );
     sub.end().unwrap();
     // The main interpreter's type is its own.
     let x = RustArray::from_vec(vec![1u32]).unwrap();
@@ -581,7 +820,16 @@ fn exported_arrays_work_in_a_sub_interpreter() {
 fn numpy_arrays_are_ndarray_views_of_any_dimension() {
     use ndarray::{Ix0, Ix2, Ix4};
     let g = ns("a = np.arange(120, dtype='float64').reshape(2, 3, 4, 5)");
-    for expr in ["a", "a[1, 2]", "a[:, ::2, ::-1]", "a.T", "a[::-1, 1, :, ::-2]", "a[0, 0, 0, 0]", "a[:, :0]", "np.broadcast_to(a[0, 0, 0], (3, 5))"] {
+    for expr in [
+        "a",
+        "a[1, 2]",
+        "a[:, ::2, ::-1]",
+        "a.T",
+        "a[::-1, 1, :, ::-2]",
+        "a[0, 0, 0, 0]",
+        "a[:, :0]",
+        "np.broadcast_to(a[0, 0, 0], (3, 5))",
+    ] {
         run(&g, &format!("x = np.asarray({expr})"));
         let v = PyBuffer::<f64>::from_object(&get(&g, "x")).unwrap();
         let nd = v.as_array().unwrap();
@@ -602,7 +850,9 @@ fn numpy_arrays_are_ndarray_views_of_any_dimension() {
 
 #[test]
 fn ndarray_mutable_views_write_numpy_memory() {
-    let g = ns("a = np.zeros((3, 4), dtype='int64')\nv = a[::-1, 1::2]\nbc = np.broadcast_to(np.zeros(3), (2, 3))");
+    let g = ns(
+        "a = np.zeros((3, 4), dtype='int64')\nv = a[::-1, 1::2]\nbc = np.broadcast_to(np.zeros(3), (2, 3))",
+    );
     let mut v = PyBufferMut::<i64>::from_object(&get(&g, "v")).unwrap();
     {
         let mut nd = v.as_array_mut_dim::<ndarray::Ix2>().unwrap();
@@ -613,11 +863,17 @@ fn ndarray_mutable_views_write_numpy_memory() {
     }
     drop(v);
     let rows: Vec<Vec<i64>> = eval(&g, "a.tolist()");
-    assert_eq!(rows, [vec![0, 21, 0, 22], vec![0, 11, 0, 12], vec![0, 1, 0, 2]]);
+    assert_eq!(
+        rows,
+        [vec![0, 21, 0, 22], vec![0, 11, 0, 12], vec![0, 1, 0, 2]]
+    );
     // Broadcast arrays are read-only in numpy; their memory is one row.
     assert!(PyBufferMut::<f64>::from_object(&get(&g, "bc")).is_err());
     // Writable arrays whose axes overlap get no mutable ndarray view.
-    run(&g, "ov = np.lib.stride_tricks.as_strided(np.zeros(6, dtype='int64'), shape=(3, 3), strides=(8, 8), writeable=True)");
+    run(
+        &g,
+        "ov = np.lib.stride_tricks.as_strided(np.zeros(6, dtype='int64'), shape=(3, 3), strides=(8, 8), writeable=True)",
+    );
     let mut ov = PyBufferMut::<i64>::from_object(&get(&g, "ov")).unwrap();
     let m = conversion_message(ov.as_array_mut().unwrap_err());
     assert!(m.contains("overlap"), "{m}");
@@ -629,10 +885,26 @@ fn ndarray_arrays_move_into_numpy_in_any_layout() {
     use ndarray::{Array, Array2, arr0, s};
     let g = ns("");
     let cases: Vec<(&str, Array<i64, ndarray::IxDyn>)> = vec![
-        ("standard", Array::from_shape_fn((2, 3, 4), |(i, j, k)| (100 * i + 10 * j + k) as i64).into_dyn()),
-        ("fortran", Array::from_shape_fn((3, 4).f(), |(i, j)| (10 * i + j) as i64).into_dyn()),
-        ("transposed", Array::from_shape_fn((2, 5), |(i, j)| (10 * i + j) as i64).reversed_axes().into_dyn()),
-        ("stepped", Array::from_shape_fn((4, 6), |(i, j)| (10 * i + j) as i64).slice_move(s![..;2, ..;-2]).into_dyn()),
+        (
+            "standard",
+            Array::from_shape_fn((2, 3, 4), |(i, j, k)| (100 * i + 10 * j + k) as i64).into_dyn(),
+        ),
+        (
+            "fortran",
+            Array::from_shape_fn((3, 4).f(), |(i, j)| (10 * i + j) as i64).into_dyn(),
+        ),
+        (
+            "transposed",
+            Array::from_shape_fn((2, 5), |(i, j)| (10 * i + j) as i64)
+                .reversed_axes()
+                .into_dyn(),
+        ),
+        (
+            "stepped",
+            Array::from_shape_fn((4, 6), |(i, j)| (10 * i + j) as i64)
+                .slice_move(s![..;2, ..;-2])
+                .into_dyn(),
+        ),
         ("scalar", arr0(42i64).into_dyn()),
         ("empty", Array2::<i64>::zeros((0, 3)).into_dyn()),
     ];
@@ -643,10 +915,22 @@ fn ndarray_arrays_move_into_numpy_in_any_layout() {
         let first = arr.as_ptr() as usize;
         let a = libpython::array::to_numpy(arr).unwrap();
         g.insert("a", a).unwrap();
-        assert_eq!(eval::<Vec<usize>>(&g, "list(a.shape)"), expected_shape, "{name}");
-        assert_eq!(eval::<Vec<i64>>(&g, "a.ravel().tolist()"), expected, "{name}");
+        assert_eq!(
+            eval::<Vec<usize>>(&g, "list(a.shape)"),
+            expected_shape,
+            "{name}"
+        );
+        assert_eq!(
+            eval::<Vec<i64>>(&g, "a.ravel().tolist()"),
+            expected,
+            "{name}"
+        );
         if !expected.is_empty() {
-            assert_eq!(np_address(&g, "a"), first, "{name}: numpy views the ndarray's memory");
+            assert_eq!(
+                np_address(&g, "a"),
+                first,
+                "{name}: numpy views the ndarray's memory"
+            );
         }
     }
     // Writes from numpy reach the Rust array.
@@ -654,7 +938,10 @@ fn ndarray_arrays_move_into_numpy_in_any_layout() {
     g.insert("x", &x).unwrap();
     run(&g, "np.asarray(x)[1] = [3, 4]");
     let v = x.buffer().unwrap();
-    assert_eq!(v.as_array_dim::<ndarray::Ix2>().unwrap(), ndarray::arr2(&[[0.0f32, 0.0], [3.0, 4.0]]));
+    assert_eq!(
+        v.as_array_dim::<ndarray::Ix2>().unwrap(),
+        ndarray::arr2(&[[0.0f32, 0.0], [3.0, 4.0]])
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -681,7 +968,10 @@ fn numpy_from_dlpack_views_rust_memory() {
         assert_eq!(x.buffer().unwrap().as_slice().unwrap()[5], -1.0);
     }
     // bool and ints go through DLPack as well.
-    for (v, dtype) in [(to_python_array(vec![true, false], &[2]).unwrap(), "bool"), (to_python_array(vec![7u16, 8], &[2]).unwrap(), "uint16")] {
+    for (v, dtype) in [
+        (to_python_array(vec![true, false], &[2]).unwrap(), "bool"),
+        (to_python_array(vec![7u16, 8], &[2]).unwrap(), "uint16"),
+    ] {
         g.insert("y", v).unwrap();
         assert_eq!(eval::<String>(&g, "str(np.from_dlpack(y).dtype)"), dtype);
     }
@@ -692,7 +982,10 @@ fn dlpack_capsules_follow_the_protocol() {
     let x = RustArray::from_vec(vec![1i64, 2, 3]).unwrap();
     let g = ns("");
     g.insert("x", &x).unwrap();
-    run(&g, "c = x.__dlpack__()\ncv = x.__dlpack__(max_version=(1, 0))\ncl = x.__dlpack__(stream=None, max_version=(0, 8), dl_device=(1, 0), copy=False)");
+    run(
+        &g,
+        "c = x.__dlpack__()\ncv = x.__dlpack__(max_version=(1, 0))\ncl = x.__dlpack__(stream=None, max_version=(0, 8), dl_device=(1, 0), copy=False)",
+    );
     assert!(eval::<String>(&g, "repr(c)").contains("\"dltensor\""));
     assert!(eval::<String>(&g, "repr(cv)").contains("\"dltensor_versioned\""));
     assert!(eval::<String>(&g, "repr(cl)").contains("\"dltensor\""));
@@ -704,14 +997,20 @@ fn dlpack_capsules_follow_the_protocol() {
         ("x.__dlpack__(None, None)", "TypeError"),
     ] {
         let e = libpython::exec(call, &g).unwrap_err();
-        assert_eq!(e.as_python().map(|p| p.type_name().to_owned()), Some(exc.to_owned()), "{call}: {e}");
+        assert_eq!(
+            e.as_python().map(|p| p.type_name().to_owned()),
+            Some(exc.to_owned()),
+            "{call}: {e}"
+        );
     }
     // A consumer takes a capsule; it cannot be taken twice, and its destructor leaves the
     // tensor to the consumer.
     let c = get(&g, "c");
     let t = libpython::with_gil(|py| DlTensor::from_capsule(c.bind(py)?)).unwrap();
     assert!(eval::<String>(&g, "repr(c)").contains("used_dltensor"));
-    let m = conversion_message(libpython::with_gil(|py| DlTensor::from_capsule(c.bind(py)?)).unwrap_err());
+    let m = conversion_message(
+        libpython::with_gil(|py| DlTensor::from_capsule(c.bind(py)?)).unwrap_err(),
+    );
     assert!(m.contains("already consumed"), "{m}");
     run(&g, "del c");
     drop(c);
@@ -724,7 +1023,9 @@ fn dlpack_capsules_follow_the_protocol() {
 
 #[test]
 fn dlpack_producers_are_imported_without_a_copy() {
-    let g = ns("a = np.arange(12, dtype='int32').reshape(3, 4)\nt = a.T\nst = a[:, ::2]\nb = np.array([True, False, True])\nro = np.arange(3.0)\nro.flags.writeable = False\nf = np.zeros(2)");
+    let g = ns(
+        "a = np.arange(12, dtype='int32').reshape(3, 4)\nt = a.T\nst = a[:, ::2]\nb = np.array([True, False, True])\nro = np.arange(3.0)\nro.flags.writeable = False\nf = np.zeros(2)",
+    );
     let a = get(&g, "a");
     let t = DlTensor::from_object(&a).unwrap();
     assert_eq!(t.device(), libpython::array::dlpack::DLDevice::CPU);
@@ -733,20 +1034,29 @@ fn dlpack_producers_are_imported_without_a_copy() {
     assert_eq!(t.shape(), [3, 4]);
     assert_eq!(t.data_ptr() as usize, np_address(&g, "a"));
     let v = t.into_buffer::<i32>().unwrap();
-    assert_eq!(v.as_slice().unwrap(), (0..12).collect::<Vec<i32>>().as_slice());
+    assert_eq!(
+        v.as_slice().unwrap(),
+        (0..12).collect::<Vec<i32>>().as_slice()
+    );
     // While a DLPack view is alive, the same memory cannot be borrowed mutably through the
     // buffer protocol either.
     assert!(PyBufferMut::<i32>::from_object(&a).is_err());
     drop(v);
 
-    for (name, flat) in [("t", vec![0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 7, 11]), ("st", vec![0, 2, 4, 6, 8, 10])] {
+    for (name, flat) in [
+        ("t", vec![0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 7, 11]),
+        ("st", vec![0, 2, 4, 6, 8, 10]),
+    ] {
         let v = PyBuffer::<i32>::from_dlpack(&get(&g, name)).unwrap();
         assert_eq!(v.to_vec(), flat, "{name}");
     }
     let mut w = PyBufferMut::<i32>::from_dlpack(&get(&g, "st")).unwrap();
     w.fill(-5);
     drop(w);
-    assert_eq!(eval::<i64>(&g, "int(a.sum())"), 6 * -5 + (1 + 3 + 5 + 7 + 9 + 11));
+    assert_eq!(
+        eval::<i64>(&g, "int(a.sum())"),
+        6 * -5 + (1 + 3 + 5 + 7 + 9 + 11)
+    );
 
     let b = PyBuffer::<bool>::from_dlpack(&get(&g, "b")).unwrap();
     assert_eq!(b.as_slice().unwrap(), [true, false, true]);
@@ -761,7 +1071,10 @@ fn dlpack_producers_are_imported_without_a_copy() {
             assert!(t.is_versioned() && t.is_readonly());
             let m = conversion_message(t.into_buffer_mut::<f64>().unwrap_err());
             assert!(m.contains("read-only"), "{m}");
-            assert_eq!(PyBuffer::<f64>::from_dlpack(&ro).unwrap().to_vec(), [0.0, 1.0, 2.0]);
+            assert_eq!(
+                PyBuffer::<f64>::from_dlpack(&ro).unwrap().to_vec(),
+                [0.0, 1.0, 2.0]
+            );
         }
         // numpy 2.0 (Python 3.9) has no versioned export and refuses read-only arrays.
         Err(Error::Python(e)) => assert_eq!(e.type_name(), "BufferError", "{e}"),
@@ -782,7 +1095,10 @@ fn rust_exports_round_trip_through_dlpack_and_the_buffer_protocol() {
     let x = RustArray::new((0..6).collect::<Vec<u64>>(), &[2, 3]).unwrap();
     let mut w = PyBufferMut::<u64>::from_dlpack(x.as_object()).unwrap();
     assert_eq!(w.shape(), [2, 3]);
-    assert!(x.buffer().is_err(), "the DLPack view holds the memory mutably");
+    assert!(
+        x.buffer().is_err(),
+        "the DLPack view holds the memory mutably"
+    );
     w.as_slice_mut().unwrap().reverse();
     drop(w);
     assert_eq!(x.buffer().unwrap().to_vec(), [5, 4, 3, 2, 1, 0]);

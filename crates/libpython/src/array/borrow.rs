@@ -6,56 +6,251 @@
 //! through (`a` and `a[::2]`, `a` and `a.T`, a numpy array and the `bytearray` under it).
 //! The check is conservative: interleaved views such as `a[::2]` and `a[1::2]` cover
 //! overlapping ranges and count as aliasing.
+//!
+//! # How it is kept cheap
+//!
+//! Read (shared) borrows are by far the most common and never conflict with each other, so
+//! they take no lock: each one claims a slot of a fixed table ([`SLOTS`]) with one
+//! compare-and-swap, writes its range there, and checks one counter, [`EXCLUSIVE`], the number
+//! of mutable borrows that are live or being made. Releasing it is a single store. Mutable
+//! (exclusive) borrows, and read borrows when the table is full, go through a mutex and scan
+//! the table.
+//!
+//! Why a read borrow and a concurrent mutable one cannot both succeed: the reader's claim of
+//! its slot and its load of `EXCLUSIVE` are sequentially consistent, as are the writer's
+//! increment of `EXCLUSIVE` and its loads of the slots. In the single order of those
+//! operations, either the reader's load comes after the writer's increment (the reader sees
+//! a non-zero count and checks the writer's range under the mutex, which the writer holds
+//! until its entry is recorded), or it comes before it, and then the reader's claim precedes
+//! the writer's scan, which therefore finds the slot claimed and waits for the range to be
+//! published before comparing. A slot is claimed for a few instructions only (no call, no
+//! lock, no allocation in between), so that wait is short.
+//!
+//! Under such a race both sides can be refused (a reader that is itself refused because of
+//! another mutable borrow may have been seen by the writer meanwhile); never both accepted.
 
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering, fence};
 
 use crate::err::{Error, Result};
+
+/// Read borrows the lock-free table holds; more live read borrows than this go through the
+/// mutex.
+const SLOTS: usize = 64;
+
+/// A slot's state: the low two bits are the tag, the rest a generation counted up on every
+/// release (so a scan can tell a slot re-used between two of its loads).
+const TAG: usize = 0b11;
+/// The slot is free.
+const FREE: usize = 0;
+/// A reader has claimed the slot and is writing its range: scans wait.
+const CLAIMED: usize = 1;
+/// The slot holds a live read borrow of `lo..hi`.
+const ACTIVE: usize = 2;
+/// One generation.
+const GENERATION: usize = TAG + 1;
+
+/// One read borrow of the table, on a cache line of its own.
+#[repr(align(64))]
+struct Slot {
+    state: AtomicUsize,
+    lo: AtomicUsize,
+    hi: AtomicUsize,
+}
+
+impl Slot {
+    const fn new() -> Slot {
+        Slot {
+            state: AtomicUsize::new(FREE),
+            lo: AtomicUsize::new(0),
+            hi: AtomicUsize::new(0),
+        }
+    }
+}
+
+static TABLE: [Slot; SLOTS] = [const { Slot::new() }; SLOTS];
+
+/// Mutable borrows that are live or being made (a reader that sees 0 needs no lock).
+static EXCLUSIVE: AtomicUsize = AtomicUsize::new(0);
 
 struct Entry {
     id: u64,
     lo: usize,
     hi: usize,
-    exclusive: bool,
 }
 
-/// Live borrows, and the next borrow id.
-struct Registry {
-    entries: Vec<Entry>,
+/// What the mutex guards: the live mutable borrows, the read borrows that did not fit in the
+/// table, and the next id.
+struct Locked {
+    exclusive: Vec<Entry>,
+    overflow: Vec<Entry>,
     next_id: u64,
 }
 
-static REGISTRY: Mutex<Registry> = Mutex::new(Registry { entries: Vec::new(), next_id: 1 });
+static LOCKED: Mutex<Locked> = Mutex::new(Locked {
+    exclusive: Vec::new(),
+    overflow: Vec::new(),
+    next_id: 1,
+});
 
-/// A registered borrow of `[lo, hi)`, removed on drop.
+fn lock() -> std::sync::MutexGuard<'static, Locked> {
+    // The registry is consistent at every unlock (no code that can panic runs while an entry
+    // is half made), so a poisoned lock is still good.
+    LOCKED.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// A registered borrow (or [`Borrow::NONE`]), removed on drop.
 #[derive(Debug)]
 pub(crate) struct Borrow {
+    /// Below [`SLOTS`]: a read borrow in that slot of the table; else [`OVERFLOW`],
+    /// [`EXCLUSIVE_KIND`] or [`NONE`].
+    kind: usize,
+    /// The entry's id under the lock (`OVERFLOW`, `EXCLUSIVE_KIND`).
     id: u64,
 }
 
-/// Registers a borrow of the bytes `[lo, hi)`: shared (read) or exclusive (write).
+/// A read borrow that did not fit in the table.
+const OVERFLOW: usize = SLOTS;
+/// A mutable borrow.
+const EXCLUSIVE_KIND: usize = SLOTS + 1;
+/// No borrow.
+const NONE: usize = SLOTS + 2;
+
+impl Borrow {
+    /// No borrow: what an empty view (no memory) holds.
+    pub(crate) const NONE: Borrow = Borrow { kind: NONE, id: 0 };
+
+    /// Whether this is [`Borrow::NONE`].
+    #[cfg(test)]
+    fn is_none(&self) -> bool {
+        self.kind == NONE
+    }
+}
+
+fn overlaps(lo: usize, hi: usize, e_lo: usize, e_hi: usize) -> bool {
+    e_lo < hi && lo < e_hi
+}
+
+fn mutably_borrowed(lo: usize, hi: usize) -> Error {
+    Error::Conversion(format!(
+        "the array memory at {lo:#x}..{hi:#x} is already borrowed mutably by a live PyBufferMut; \
+         drop it before taking another view of the same memory"
+    ))
+}
+
+/// Registers a borrow of the bytes `[lo, hi)`: shared (read) or exclusive (write). `None`
+/// (an empty view, which reaches no memory) registers nothing ([`Borrow::NONE`]).
 ///
 /// # Errors
 /// [`Error::Conversion`] when a conflicting view is alive: any view of overlapping memory
 /// for an exclusive borrow, an exclusive one for a shared borrow.
-pub(crate) fn acquire(range: Option<(usize, usize)>, exclusive: bool) -> Result<Option<Borrow>> {
+#[inline]
+pub(crate) fn acquire(range: Option<(usize, usize)>, exclusive: bool) -> Result<Borrow> {
     let Some((lo, hi)) = range else {
-        // An empty view reaches no memory and cannot alias anything.
-        return Ok(None);
+        return Ok(Borrow::NONE);
     };
-    let mut reg = REGISTRY.lock().unwrap_or_else(|e| e.into_inner());
-    let mut readers = 0usize;
-    for e in reg.entries.iter() {
-        if e.lo < hi && lo < e.hi {
-            if e.exclusive {
-                return Err(Error::Conversion(format!(
-                    "the array memory at {lo:#x}..{hi:#x} is already borrowed mutably by a live PyBufferMut; \
-                     drop it before taking another view of the same memory"
-                )));
+    if exclusive {
+        return acquire_exclusive(lo, hi);
+    }
+    for (index, slot) in TABLE.iter().enumerate() {
+        let s = slot.state.load(Ordering::Relaxed);
+        if s & TAG != FREE {
+            continue;
+        }
+        let claimed = (s & !TAG) | CLAIMED;
+        if slot
+            .state
+            .compare_exchange(s, claimed, Ordering::SeqCst, Ordering::Relaxed)
+            .is_err()
+        {
+            continue;
+        }
+        // The range stores stay after the claim for a scan that reads them (seqlock order).
+        fence(Ordering::Release);
+        slot.lo.store(lo, Ordering::Relaxed);
+        slot.hi.store(hi, Ordering::Relaxed);
+        let writers = EXCLUSIVE.load(Ordering::SeqCst);
+        let state = (s & !TAG) | ACTIVE;
+        // Published before any lock is taken: a writer holding the lock may be waiting on it.
+        slot.state.store(state, Ordering::Release);
+        let borrow = Borrow { kind: index, id: 0 };
+        if writers != 0
+            && lock()
+                .exclusive
+                .iter()
+                .any(|e| overlaps(lo, hi, e.lo, e.hi))
+        {
+            drop(borrow);
+            return Err(mutably_borrowed(lo, hi));
+        }
+        return Ok(borrow);
+    }
+    acquire_overflow(lo, hi)
+}
+
+/// A read borrow when every slot of the table is taken.
+#[cold]
+fn acquire_overflow(lo: usize, hi: usize) -> Result<Borrow> {
+    let mut reg = lock();
+    if reg.exclusive.iter().any(|e| overlaps(lo, hi, e.lo, e.hi)) {
+        return Err(mutably_borrowed(lo, hi));
+    }
+    let id = reg.next_id;
+    reg.next_id += 1;
+    reg.overflow.push(Entry { id, lo, hi });
+    Ok(Borrow { kind: OVERFLOW, id })
+}
+
+/// A mutable borrow: no other borrow of overlapping memory may be live.
+#[cold]
+fn acquire_exclusive(lo: usize, hi: usize) -> Result<Borrow> {
+    let mut reg = lock();
+    if reg.exclusive.iter().any(|e| overlaps(lo, hi, e.lo, e.hi)) {
+        return Err(mutably_borrowed(lo, hi));
+    }
+    let mut readers = reg
+        .overflow
+        .iter()
+        .filter(|e| overlaps(lo, hi, e.lo, e.hi))
+        .count();
+    // From here on, new table readers check the mutable borrows under the lock (held).
+    EXCLUSIVE.fetch_add(1, Ordering::SeqCst);
+    for slot in TABLE.iter() {
+        let mut spins = 0u32;
+        loop {
+            let s = slot.state.load(Ordering::SeqCst);
+            match s & TAG {
+                FREE => break,
+                CLAIMED => {
+                    // A reader is between its claim and its publication: a few instructions.
+                    spins += 1;
+                    if spins < 64 {
+                        std::hint::spin_loop();
+                    } else {
+                        std::thread::yield_now();
+                    }
+                }
+                _ => {
+                    let (e_lo, e_hi) = (
+                        slot.lo.load(Ordering::Relaxed),
+                        slot.hi.load(Ordering::Relaxed),
+                    );
+                    fence(Ordering::Acquire);
+                    if slot.state.load(Ordering::Relaxed) != s {
+                        // Released or re-used meanwhile: look again. (A reader that claimed it
+                        // after our increment checks us under the lock.)
+                        continue;
+                    }
+                    if overlaps(lo, hi, e_lo, e_hi) {
+                        readers += 1;
+                    }
+                    break;
+                }
             }
-            readers += 1;
         }
     }
-    if exclusive && readers > 0 {
+    if readers > 0 {
+        EXCLUSIVE.fetch_sub(1, Ordering::SeqCst);
         return Err(Error::Conversion(format!(
             "the array memory at {lo:#x}..{hi:#x} is borrowed by {readers} live read view(s) (PyBuffer); \
              a mutable view needs it unshared: drop them first"
@@ -63,22 +258,53 @@ pub(crate) fn acquire(range: Option<(usize, usize)>, exclusive: bool) -> Result<
     }
     let id = reg.next_id;
     reg.next_id += 1;
-    reg.entries.push(Entry { id, lo, hi, exclusive });
-    Ok(Some(Borrow { id }))
+    reg.exclusive.push(Entry { id, lo, hi });
+    Ok(Borrow {
+        kind: EXCLUSIVE_KIND,
+        id,
+    })
 }
 
 impl Drop for Borrow {
+    #[inline]
     fn drop(&mut self) {
-        let mut reg = REGISTRY.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(i) = reg.entries.iter().position(|e| e.id == self.id) {
-            reg.entries.swap_remove(i);
+        if let Some(slot) = TABLE.get(self.kind) {
+            // The slot is this borrow's (tag `ACTIVE`): only this store changes it now.
+            let state = slot.state.load(Ordering::Relaxed);
+            // The next generation, free. Release: the view's reads of the memory happen
+            // before a later writer sees the slot free.
+            let next = (state & !TAG).wrapping_add(GENERATION) | FREE;
+            slot.state.store(next, Ordering::Release);
+        } else if self.kind != NONE {
+            release_locked(self.id, self.kind == EXCLUSIVE_KIND);
+        }
+    }
+}
+
+#[cold]
+fn release_locked(id: u64, exclusive: bool) {
+    let mut reg = lock();
+    let list = if exclusive {
+        &mut reg.exclusive
+    } else {
+        &mut reg.overflow
+    };
+    if let Some(i) = list.iter().position(|e| e.id == id) {
+        list.swap_remove(i);
+        if exclusive {
+            EXCLUSIVE.fetch_sub(1, Ordering::SeqCst);
         }
     }
 }
 
 /// The bytes a view of `shape` and byte `strides`, starting at `ptr`, can reach: `None` when
 /// it has no elements.
-pub(crate) fn byte_range(ptr: *const u8, shape: &[usize], strides: &[isize], itemsize: usize) -> Option<(usize, usize)> {
+pub(crate) fn byte_range(
+    ptr: *const u8,
+    shape: &[usize],
+    strides: &[isize],
+    itemsize: usize,
+) -> Option<(usize, usize)> {
     if shape.contains(&0) {
         return None;
     }
@@ -92,25 +318,115 @@ pub(crate) fn byte_range(ptr: *const u8, shape: &[usize], strides: &[isize], ite
         }
     }
     let base = ptr as usize;
-    Some((base.wrapping_add_signed(lo), base.wrapping_add_signed(hi).wrapping_add(itemsize.max(1))))
+    Some((
+        base.wrapping_add_signed(lo),
+        base.wrapping_add_signed(hi).wrapping_add(itemsize.max(1)),
+    ))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::atomic::AtomicBool;
 
     #[test]
     fn overlapping_exclusive_borrows_conflict() {
         let a = acquire(Some((0x1000, 0x1100)), true).unwrap();
         assert!(acquire(Some((0x10f0, 0x1200)), false).is_err());
-        assert!(acquire(Some((0x1100, 0x1200)), true).unwrap().is_some());
+        assert!(!acquire(Some((0x1100, 0x1200)), true).unwrap().is_none());
+        assert!(acquire(None, true).unwrap().is_none());
         drop(a);
         let r1 = acquire(Some((0x1000, 0x1100)), false).unwrap();
         let r2 = acquire(Some((0x1000, 0x1100)), false).unwrap();
-        assert!(acquire(Some((0x1000, 0x1001)), true).is_err());
+        let e = acquire(Some((0x1000, 0x1001)), true)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("2 live read view(s)"), "{e}");
         drop((r1, r2));
-        assert!(acquire(Some((0x1000, 0x1001)), true).unwrap().is_some());
-        assert_eq!(byte_range(0x100 as *const u8, &[3], &[-8], 8), Some((0xf0, 0x108)));
+        assert!(!acquire(Some((0x1000, 0x1001)), true).unwrap().is_none());
+        assert_eq!(
+            byte_range(0x100 as *const u8, &[3], &[-8], 8),
+            Some((0xf0, 0x108))
+        );
         assert_eq!(byte_range(0x100 as *const u8, &[3, 0], &[8, 8], 8), None);
+    }
+
+    #[test]
+    fn read_borrows_beyond_the_table_still_count() {
+        // More live readers than slots: the later ones go through the mutex, and a writer sees
+        // every one of them; once all are gone the memory is free again.
+        let base = 0x10_0000;
+        let readers: Vec<_> = (0..SLOTS + 10)
+            .map(|_| acquire(Some((base, base + 64)), false).unwrap())
+            .collect();
+        assert!(readers.iter().any(|r| r.kind == OVERFLOW));
+        let e = acquire(Some((base + 8, base + 16)), true)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("read view"), "{e}");
+        // Readers of the first and the last kind both block a writer on their own.
+        let mut readers = readers;
+        let last = readers.pop().unwrap();
+        readers.truncate(1);
+        drop(last);
+        assert!(acquire(Some((base, base + 1)), true).is_err());
+        drop(readers);
+        let w = acquire(Some((base, base + 64)), true).unwrap();
+        // And a reader that overflows the table sees a writer too.
+        let fill: Vec<_> = (0..SLOTS)
+            .map(|i| acquire(Some((0x20_0000 + i * 64, 0x20_0000 + i * 64 + 8)), false).unwrap())
+            .collect();
+        assert!(acquire(Some((base, base + 8)), false).is_err());
+        drop((fill, w));
+    }
+
+    #[test]
+    fn concurrent_readers_and_writers_never_alias() {
+        // Threads race read and write borrows of one range; whatever the interleaving, a
+        // writer never coexists with another borrow of it.
+        const RANGE: (usize, usize) = (0x30_0000, 0x30_0100);
+        static READERS: AtomicUsize = AtomicUsize::new(0);
+        static WRITER: AtomicBool = AtomicBool::new(false);
+        let (wrote, read) = (AtomicUsize::new(0), AtomicUsize::new(0));
+        std::thread::scope(|s| {
+            for t in 0..4 {
+                let (wrote, read) = (&wrote, &read);
+                s.spawn(move || {
+                    for i in 0..20_000 {
+                        if (i + t) % 5 == 0 {
+                            if let Ok(b) = acquire(Some(RANGE), true) {
+                                assert!(
+                                    !WRITER.swap(true, Ordering::SeqCst),
+                                    "two writers at once"
+                                );
+                                // Held a while, so that a wrongly admitted reader is seen.
+                                for _ in 0..20 {
+                                    assert_eq!(
+                                        READERS.load(Ordering::SeqCst),
+                                        0,
+                                        "a writer beside a reader"
+                                    );
+                                    std::hint::spin_loop();
+                                }
+                                WRITER.store(false, Ordering::SeqCst);
+                                drop(b);
+                                wrote.fetch_add(1, Ordering::Relaxed);
+                            }
+                        } else if let Ok(b) = acquire(Some(RANGE), false) {
+                            READERS.fetch_add(1, Ordering::SeqCst);
+                            assert!(!WRITER.load(Ordering::SeqCst), "a reader beside a writer");
+                            READERS.fetch_sub(1, Ordering::SeqCst);
+                            drop(b);
+                            read.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                });
+            }
+        });
+        assert!(wrote.into_inner() > 0 && read.into_inner() > 0);
+        assert!(
+            !acquire(Some(RANGE), true).unwrap().is_none(),
+            "every borrow was released"
+        );
     }
 }

@@ -29,7 +29,7 @@ use libpython_interp::{InterpKey, ffi};
 
 use super::element::{Element, describe_dl, dl_code_of};
 use super::export::{owner_of, raise_panic, raise_with};
-use super::view::{Dims, Keeper, PyBuffer, PyBufferMut, RawView, c_strides, gil_for_release};
+use super::view::{PyBuffer, PyBufferMut, RawView, c_strides, gil_for_release, take_inner};
 use crate::conv::{ToPython, tname};
 use crate::err::{Error, Result, fetch, restore};
 use crate::gil::Python;
@@ -70,7 +70,10 @@ pub struct DLDevice {
 
 impl DLDevice {
     /// The CPU.
-    pub const CPU: DLDevice = DLDevice { device_type: KDL_CPU, device_id: 0 };
+    pub const CPU: DLDevice = DLDevice {
+        device_type: KDL_CPU,
+        device_id: 0,
+    };
 
     /// Whether the CPU can read the memory directly (CPU, pinned CUDA or ROCm host memory).
     pub fn is_cpu_accessible(self) -> bool {
@@ -93,7 +96,11 @@ pub struct DLDataType {
 impl DLDataType {
     /// The data type of `T`.
     pub fn of<T: Element>() -> DLDataType {
-        DLDataType { code: dl_code_of(T::KIND), bits: (std::mem::size_of::<T>() * 8) as u8, lanes: 1 }
+        DLDataType {
+            code: dl_code_of(T::KIND),
+            bits: (std::mem::size_of::<T>() * 8) as u8,
+            lanes: 1,
+        }
     }
 }
 
@@ -219,9 +226,14 @@ impl DlTensor {
         let capsule = match obj.call_method_kw("__dlpack__", (), &[("max_version", &max_version)]) {
             Ok(c) => c,
             Err(Error::NoAttribute { .. }) => {
-                return Err(Error::type_error("a DLPack producer (an object with __dlpack__)", tname(obj)));
+                return Err(Error::type_error(
+                    "a DLPack producer (an object with __dlpack__)",
+                    tname(obj),
+                ));
             }
-            Err(Error::Python(e)) if e.type_name() == "TypeError" => obj.call_method("__dlpack__", ())?,
+            Err(Error::Python(e)) if e.type_name() == "TypeError" => {
+                obj.call_method("__dlpack__", ())?
+            }
             Err(e) => return Err(e),
         };
         Self::from_capsule(capsule.bound(py))
@@ -254,9 +266,16 @@ impl DlTensor {
             "dltensor" => (false, DLTENSOR, USED_DLTENSOR),
             "dltensor_versioned" => (true, DLTENSOR_VERSIONED, USED_DLTENSOR_VERSIONED),
             "used_dltensor" | "used_dltensor_versioned" => {
-                return Err(Error::Conversion("the DLPack capsule was already consumed (its name is \"used_...\")".into()));
+                return Err(Error::Conversion(
+                    "the DLPack capsule was already consumed (its name is \"used_...\")".into(),
+                ));
             }
-            other => return Err(Error::type_error("a DLPack capsule (named \"dltensor\")", format!("capsule named {other:?}"))),
+            other => {
+                return Err(Error::type_error(
+                    "a DLPack capsule (named \"dltensor\")",
+                    format!("capsule named {other:?}"),
+                ));
+            }
         };
         // SAFETY: a capsule of that name, GIL held.
         let p = unsafe { ffi::PyCapsule_GetPointer(cap, cname.as_ptr()) };
@@ -280,7 +299,11 @@ impl DlTensor {
             // SAFETY: an exception is set.
             return Err(unsafe { fetch(py) });
         }
-        Ok(DlTensor { managed, versioned, key: py.interpreter_key() })
+        Ok(DlTensor {
+            managed,
+            versioned,
+            key: py.interpreter_key(),
+        })
     }
 
     fn tensor(&self) -> &DLTensor {
@@ -336,7 +359,10 @@ impl DlTensor {
     /// The address of the first element (`data + byte_offset`), on the tensor's device.
     pub fn data_ptr(&self) -> *mut c_void {
         let t = self.tensor();
-        t.data.cast::<u8>().wrapping_add(t.byte_offset as usize).cast()
+        t.data
+            .cast::<u8>()
+            .wrapping_add(t.byte_offset as usize)
+            .cast()
     }
 
     /// Whether the producer marked the memory read-only (versioned tensors only; a legacy
@@ -347,7 +373,14 @@ impl DlTensor {
             return false;
         }
         // SAFETY: a live versioned managed tensor.
-        unsafe { self.managed.cast::<DLManagedTensorVersioned>().as_ref().flags & DLPACK_FLAG_BITMASK_READ_ONLY != 0 }
+        unsafe {
+            self.managed
+                .cast::<DLManagedTensorVersioned>()
+                .as_ref()
+                .flags
+                & DLPACK_FLAG_BITMASK_READ_ONLY
+                != 0
+        }
     }
 
     /// Whether the capsule was a versioned (DLPack 1.x) one.
@@ -386,7 +419,10 @@ impl DlTensor {
         }
         let dtype = self.dtype();
         if dtype != DLDataType::of::<T>() {
-            return Err(Error::Conversion(format!("the DLPack tensor holds {dtype} elements, not {}", T::NAME)));
+            return Err(Error::Conversion(format!(
+                "the DLPack tensor holds {dtype} elements, not {}",
+                T::NAME
+            )));
         }
         let itemsize = std::mem::size_of::<T>();
         let ndim = self.ndim();
@@ -395,34 +431,41 @@ impl DlTensor {
             return Err(Error::Conversion("the DLPack tensor has no shape".into()));
         }
         if let Some(n) = shape.iter().find(|&&n| n < 0) {
-            return Err(Error::Conversion(format!("the DLPack tensor has a negative extent {n}")));
+            return Err(Error::Conversion(format!(
+                "the DLPack tensor has a negative extent {n}"
+            )));
         }
-        let dims = match self.strides() {
+        let strides: Vec<isize> = match self.strides() {
             None => {
                 let shape: Vec<usize> = shape.iter().map(|&n| n as usize).collect();
-                let strides = c_strides(&shape, itemsize);
-                Dims::build(ndim, |i| shape[i], |i| strides[i])
+                c_strides(&shape, itemsize)
             }
-            Some(s) => {
-                let strides: Vec<isize> = s
-                    .iter()
-                    .map(|&e| {
-                        isize::try_from(e)
-                            .ok()
-                            .and_then(|e| e.checked_mul(itemsize as isize))
-                            .ok_or_else(|| Error::Conversion(format!("the DLPack tensor's stride {e} is too large")))
-                    })
-                    .collect::<Result<_>>()?;
-                Dims::build(ndim, |i| shape[i] as usize, |i| strides[i])
-            }
+            Some(s) => s
+                .iter()
+                .map(|&e| {
+                    isize::try_from(e)
+                        .ok()
+                        .and_then(|e| e.checked_mul(itemsize as isize))
+                        .ok_or_else(|| {
+                            Error::Conversion(format!(
+                                "the DLPack tensor's stride {e} is too large"
+                            ))
+                        })
+                })
+                .collect::<Result<_>>()?,
         };
         let ptr = self.data_ptr().cast::<u8>();
-        if ptr.is_null() && !dims.shape().contains(&0) {
+        if ptr.is_null() && !shape.contains(&0) {
             return Err(Error::Conversion("the DLPack tensor has no data".into()));
         }
         let readonly = self.is_readonly();
         let format = T::format().as_ptr();
-        RawView { ptr, dims, itemsize, readonly, format, borrow: None, keeper: Keeper::Dl(self) }.finish::<T>(exclusive)
+        let mut inner = take_inner();
+        inner.set_dims(ndim, |i| shape[i] as usize, |i| strides[i]);
+        inner.tensor = Some(self);
+        let mut raw = RawView::start(inner);
+        raw.finish::<T>(ptr, itemsize, readonly, format, exclusive)?;
+        Ok(raw)
     }
 }
 
@@ -430,7 +473,9 @@ impl Drop for DlTensor {
     fn drop(&mut self) {
         // Without the producer's interpreter (finalized, ended) the tensor is left alone: its
         // owner is gone or going, and calling into it could touch freed state.
-        let Some(guard) = gil_for_release(self.key) else { return };
+        let Some(guard) = gil_for_release(self.key) else {
+            return;
+        };
         // SAFETY: we consumed the capsule, so we own the managed tensor and call its deleter
         // exactly once, under the producer's interpreter's GIL.
         unsafe {
@@ -532,7 +577,8 @@ unsafe extern "C" fn versioned_capsule_destructor(cap: *mut ffi::PyObject) {
     // SAFETY: as `legacy_capsule_destructor`, for the versioned name.
     unsafe {
         if ffi::PyCapsule_IsValid(cap, DLTENSOR_VERSIONED.as_ptr()) == 1 {
-            let m = ffi::PyCapsule_GetPointer(cap, DLTENSOR_VERSIONED.as_ptr()).cast::<DLManagedTensorVersioned>();
+            let m = ffi::PyCapsule_GetPointer(cap, DLTENSOR_VERSIONED.as_ptr())
+                .cast::<DLManagedTensorVersioned>();
             if let Some(d) = m.as_ref().and_then(|m| m.deleter) {
                 d(m);
             }
@@ -545,7 +591,11 @@ unsafe extern "C" fn versioned_capsule_destructor(cap: *mut ffi::PyObject) {
 /// # Safety
 /// Called by CPython (`METH_VARARGS | METH_KEYWORDS`) with the GIL: `slf` an instance of
 /// `RustArray`, `args` a tuple, `kwargs` NULL or a dict.
-pub(crate) unsafe extern "C" fn dunder_dlpack(slf: *mut ffi::PyObject, args: *mut ffi::PyObject, kwargs: *mut ffi::PyObject) -> *mut ffi::PyObject {
+pub(crate) unsafe extern "C" fn dunder_dlpack(
+    slf: *mut ffi::PyObject,
+    args: *mut ffi::PyObject,
+    kwargs: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
     let r = catch_unwind(AssertUnwindSafe(|| {
         // SAFETY: CPython calls methods with the GIL held.
         let guard = unsafe { interp::gil::assume() };
@@ -575,7 +625,10 @@ pub(crate) unsafe extern "C" fn dunder_dlpack(slf: *mut ffi::PyObject, args: *mu
 ///
 /// # Safety
 /// Called by CPython (`METH_NOARGS`) with the GIL.
-pub(crate) unsafe extern "C" fn dunder_dlpack_device(_slf: *mut ffi::PyObject, _unused: *mut ffi::PyObject) -> *mut ffi::PyObject {
+pub(crate) unsafe extern "C" fn dunder_dlpack_device(
+    _slf: *mut ffi::PyObject,
+    _unused: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
     let r = catch_unwind(|| {
         // SAFETY: CPython calls methods with the GIL held.
         let guard = unsafe { interp::gil::assume() };
@@ -610,15 +663,28 @@ unsafe fn export_capsule(
     kwargs: *mut ffi::PyObject,
 ) -> std::result::Result<Object, Fail> {
     // SAFETY: reading data symbols of the loaded library.
-    let (type_error, buffer_error) = unsafe { (*ffi::data::PyExc_TypeError(), *ffi::data::PyExc_BufferError()) };
+    let (type_error, buffer_error) = unsafe {
+        (
+            *ffi::data::PyExc_TypeError(),
+            *ffi::data::PyExc_BufferError(),
+        )
+    };
     // SAFETY: `args` is the call's tuple, alive for the call.
     let args = unsafe { Bound::from_borrowed_ptr(py, args) };
     let nargs = args.len()?;
     if nargs > 1 {
-        raise_with(py, type_error, "__dlpack__() takes at most 1 positional argument (stream)");
+        raise_with(
+            py,
+            type_error,
+            "__dlpack__() takes at most 1 positional argument (stream)",
+        );
         return Err(Fail::Raised);
     }
-    let mut stream = if nargs == 1 { Some(args.get_item(0)?) } else { None };
+    let mut stream = if nargs == 1 {
+        Some(args.get_item(0)?)
+    } else {
+        None
+    };
     let mut max_version = None;
     let mut dl_device = None;
     let mut copy = None;
@@ -629,7 +695,12 @@ unsafe fn export_capsule(
         // gain references before use.
         while unsafe { ffi::PyDict_Next(kwargs, &mut pos, &mut k, &mut v) } != 0 {
             // SAFETY: live borrowed key and value of the dict; GIL held.
-            let (key, value) = unsafe { (Object::from_borrowed_ptr(py, k), Object::from_borrowed_ptr(py, v)) };
+            let (key, value) = unsafe {
+                (
+                    Object::from_borrowed_ptr(py, k),
+                    Object::from_borrowed_ptr(py, v),
+                )
+            };
             let name: String = key.bound(py).extract()?;
             let slot = match name.as_str() {
                 "stream" => &mut stream,
@@ -637,7 +708,11 @@ unsafe fn export_capsule(
                 "dl_device" => &mut dl_device,
                 "copy" => &mut copy,
                 other => {
-                    raise_with(py, type_error, &format!("__dlpack__() got an unexpected keyword argument {other:?}"));
+                    raise_with(
+                        py,
+                        type_error,
+                        &format!("__dlpack__() got an unexpected keyword argument {other:?}"),
+                    );
                     return Err(Fail::Raised);
                 }
             };
@@ -646,13 +721,27 @@ unsafe fn export_capsule(
     }
     let is_none = |o: &Option<Object>| o.as_ref().is_none_or(|o| o.as_ptr() == ffi::Py_None());
     if !is_none(&stream) {
-        raise_with(py, buffer_error, "libpython.RustArray is CPU memory: __dlpack__ takes stream=None only");
+        raise_with(
+            py,
+            buffer_error,
+            "libpython.RustArray is CPU memory: __dlpack__ takes stream=None only",
+        );
         return Err(Fail::Raised);
     }
     if !is_none(&dl_device) {
-        let d: (i32, i32) = dl_device.as_ref().map(|d| d.bound(py).extract()).transpose()?.unwrap_or((KDL_CPU, 0));
+        let d: (i32, i32) = dl_device
+            .as_ref()
+            .map(|d| d.bound(py).extract())
+            .transpose()?
+            .unwrap_or((KDL_CPU, 0));
         if d != (KDL_CPU, 0) {
-            raise_with(py, buffer_error, &format!("libpython.RustArray lives on the CPU and cannot be exported to device {d:?}"));
+            raise_with(
+                py,
+                buffer_error,
+                &format!(
+                    "libpython.RustArray lives on the CPU and cannot be exported to device {d:?}"
+                ),
+            );
             return Err(Fail::Raised);
         }
     }
@@ -660,7 +749,11 @@ unsafe fn export_capsule(
         && c.as_ptr() != ffi::Py_None()
         && c.bound(py).is_truthy()?
     {
-        raise_with(py, buffer_error, "libpython.RustArray exports its memory without copying: copy=True is not supported");
+        raise_with(
+            py,
+            buffer_error,
+            "libpython.RustArray exports its memory without copying: copy=True is not supported",
+        );
         return Err(Fail::Raised);
     }
     let versioned = match &max_version {
@@ -684,7 +777,11 @@ unsafe fn export_capsule(
         data: owner.data.cast(),
         device: DLDevice::CPU,
         ndim: owner.ndim() as i32,
-        dtype: DLDataType { code: dl_code_of(owner.kind), bits: (owner.itemsize * 8) as u8, lanes: 1 },
+        dtype: DLDataType {
+            code: dl_code_of(owner.kind),
+            bits: (owner.itemsize * 8) as u8,
+            lanes: 1,
+        },
         shape: ctx.shape.as_mut_ptr(),
         strides: ctx.strides.as_mut_ptr(),
         byte_offset: 0,
@@ -701,14 +798,23 @@ unsafe fn export_capsule(
                 flags: 0,
                 dl_tensor: tensor,
             }));
-            let c = ffi::PyCapsule_New(m.cast(), DLTENSOR_VERSIONED.as_ptr(), Some(versioned_capsule_destructor));
+            let c = ffi::PyCapsule_New(
+                m.cast(),
+                DLTENSOR_VERSIONED.as_ptr(),
+                Some(versioned_capsule_destructor),
+            );
             if c.is_null() {
                 versioned_deleter(m);
             }
             c
         } else {
-            let m = Box::into_raw(Box::new(DLManagedTensor { dl_tensor: tensor, manager_ctx: ctx, deleter: Some(legacy_deleter) }));
-            let c = ffi::PyCapsule_New(m.cast(), DLTENSOR.as_ptr(), Some(legacy_capsule_destructor));
+            let m = Box::into_raw(Box::new(DLManagedTensor {
+                dl_tensor: tensor,
+                manager_ctx: ctx,
+                deleter: Some(legacy_deleter),
+            }));
+            let c =
+                ffi::PyCapsule_New(m.cast(), DLTENSOR.as_ptr(), Some(legacy_capsule_destructor));
             if c.is_null() {
                 legacy_deleter(m);
             }

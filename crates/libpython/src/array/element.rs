@@ -67,22 +67,72 @@ element! {
 }
 
 /// The format this crate exports elements of `kind` and `size` bytes with.
+#[inline]
 pub(crate) fn export_format(kind: ScalarKind, size: usize) -> Option<&'static CStr> {
+    let code: &'static [u8; 2] = export_code(kind, size)?;
+    CStr::from_bytes_with_nul(code).ok()
+}
+
+/// [`export_format`] as its one code character and the terminating NUL.
+#[inline(always)]
+fn export_code(kind: ScalarKind, size: usize) -> Option<&'static [u8; 2]> {
     Some(match (kind, size) {
-        (ScalarKind::Int, 1) => c"b",
-        (ScalarKind::Int, 2) => c"h",
-        (ScalarKind::Int, 4) => c"i",
-        (ScalarKind::Int, 8) => c"q",
-        (ScalarKind::UInt, 1) => c"B",
-        (ScalarKind::UInt, 2) => c"H",
-        (ScalarKind::UInt, 4) => c"I",
-        (ScalarKind::UInt, 8) => c"Q",
-        (ScalarKind::Float, 2) => c"e",
-        (ScalarKind::Float, 4) => c"f",
-        (ScalarKind::Float, 8) => c"d",
-        (ScalarKind::Bool, 1) => c"?",
+        (ScalarKind::Int, 1) => b"b\0",
+        (ScalarKind::Int, 2) => b"h\0",
+        (ScalarKind::Int, 4) => b"i\0",
+        (ScalarKind::Int, 8) => b"q\0",
+        (ScalarKind::UInt, 1) => b"B\0",
+        (ScalarKind::UInt, 2) => b"H\0",
+        (ScalarKind::UInt, 4) => b"I\0",
+        (ScalarKind::UInt, 8) => b"Q\0",
+        (ScalarKind::Float, 2) => b"e\0",
+        (ScalarKind::Float, 4) => b"f\0",
+        (ScalarKind::Float, 8) => b"d\0",
+        (ScalarKind::Bool, 1) => b"?\0",
         _ => return None,
     })
+}
+
+/// The byte-order character that means "native order, standard sizes" besides `=`.
+const NATIVE_ORDER: u8 = if cfg!(target_endian = "little") {
+    b'<'
+} else {
+    b'>'
+};
+
+/// Whether the NUL-terminated format at `fmt` is one of the common spellings of `T`: its
+/// export code ([`export_format`]: `"d"` for `f64`), or C `long`'s `l` / `L` when `T` has its
+/// size (numpy's `int64` and `uint64` on 64-bit Unix), alone or after `@`, `=` or the native
+/// byte-order character (`"<d"` on little-endian machines). No string is built or parsed: this
+/// is the fast path of [`check_format`], which decides everything else. With
+/// `itemsize == size_of::<T>()` (checked by the caller), every format it accepts,
+/// [`check_format`] accepts too (a unit test checks it).
+///
+/// # Safety
+/// `fmt` must point at a NUL-terminated string.
+#[inline(always)]
+pub(crate) unsafe fn is_common_format<T: Element>(fmt: *const std::ffi::c_char) -> bool {
+    let size = std::mem::size_of::<T>();
+    let Some(&[code, _]) = export_code(T::KIND, size) else {
+        return false;
+    };
+    let long = match T::KIND {
+        ScalarKind::Int if size == std::mem::size_of::<std::ffi::c_long>() => b'l',
+        ScalarKind::UInt if size == std::mem::size_of::<std::ffi::c_long>() => b'L',
+        _ => code,
+    };
+    let fmt = fmt.cast::<u8>();
+    // SAFETY: a NUL-terminated string has at least one byte.
+    let mut c = unsafe { *fmt };
+    let mut rest = fmt;
+    if c == b'@' || c == b'=' || c == NATIVE_ORDER {
+        // SAFETY: `c` is not the NUL, so the string goes on at least one more byte.
+        rest = unsafe { fmt.add(1) };
+        // SAFETY: as above.
+        c = unsafe { *rest };
+    }
+    // SAFETY: `c` (a code character) is not the NUL, so the byte after it is in the string.
+    (c == code || c == long) && unsafe { *rest.add(1) } == 0
 }
 
 /// The Rust name of a number of `kind` and `size` bytes (`"i64"`), or a description.
@@ -114,7 +164,11 @@ impl Parsed {
         match self {
             Parsed::Number(k, s) => kind_name(*k, *s),
             Parsed::Swapped(k, s) => {
-                let order = if cfg!(target_endian = "little") { "big" } else { "little" };
+                let order = if cfg!(target_endian = "little") {
+                    "big"
+                } else {
+                    "little"
+                };
                 format!("{}-endian {}", order, kind_name(*k, *s))
             }
             Parsed::Other(what) => (*what).to_owned(),
@@ -164,7 +218,11 @@ pub(crate) fn parse_format(fmt: &str, itemsize: usize) -> Parsed {
         "i" => (ScalarKind::Int, 4),
         "I" => (ScalarKind::UInt, 4),
         "l" | "L" => {
-            let kind = if s == "l" { ScalarKind::Int } else { ScalarKind::UInt };
+            let kind = if s == "l" {
+                ScalarKind::Int
+            } else {
+                ScalarKind::UInt
+            };
             let size = if native_sizes {
                 std::mem::size_of::<std::ffi::c_long>()
             } else if itemsize == std::mem::size_of::<std::ffi::c_long>() {
@@ -192,7 +250,11 @@ pub(crate) fn parse_format(fmt: &str, itemsize: usize) -> Parsed {
         _ if s.starts_with("T{") => return Parsed::Other("structured records"),
         _ => return Parsed::Other("an unsupported element type"),
     };
-    if swapped { Parsed::Swapped(kind, size) } else { Parsed::Number(kind, size) }
+    if swapped {
+        Parsed::Swapped(kind, size)
+    } else {
+        Parsed::Number(kind, size)
+    }
 }
 
 /// Checks that a buffer of format `fmt` and `itemsize` bytes per element holds `T`s.
@@ -202,8 +264,11 @@ pub(crate) fn check_format<T: Element>(fmt: &str, itemsize: usize) -> crate::Res
     if parsed == Parsed::Number(T::KIND, size) && itemsize == size {
         return Ok(());
     }
-    let mut msg =
-        format!("the buffer holds {} elements (format {fmt:?}, {itemsize} bytes each), not {}", parsed.describe(), T::NAME);
+    let mut msg = format!(
+        "the buffer holds {} elements (format {fmt:?}, {itemsize} bytes each), not {}",
+        parsed.describe(),
+        T::NAME
+    );
     if matches!(parsed, Parsed::Swapped(..)) {
         msg.push_str(": data in the other byte order cannot be viewed without a copy (numpy: a.astype(a.dtype.newbyteorder('=')))");
     } else if matches!(parsed, Parsed::Number(k, s) if k == T::KIND && s == size) {
@@ -246,7 +311,11 @@ pub(crate) fn describe_dl(code: u8, bits: u8, lanes: u16) -> String {
         dl_code::OPAQUE_HANDLE => "opaque handles".to_owned(),
         other => format!("DLPack type code {other} ({bits} bits)"),
     };
-    if lanes == 1 { base } else { format!("{base}x{lanes} vectors") }
+    if lanes == 1 {
+        base
+    } else {
+        format!("{base}x{lanes} vectors")
+    }
 }
 
 #[cfg(test)]
@@ -258,18 +327,106 @@ mod tests {
         let long = std::mem::size_of::<std::ffi::c_long>();
         assert_eq!(parse_format("d", 8), Parsed::Number(ScalarKind::Float, 8));
         assert_eq!(parse_format("<d", 8), Parsed::Number(ScalarKind::Float, 8));
-        assert_eq!(parse_format("@l", long), Parsed::Number(ScalarKind::Int, long));
+        assert_eq!(
+            parse_format("@l", long),
+            Parsed::Number(ScalarKind::Int, long)
+        );
         assert_eq!(parse_format("=l", 4), Parsed::Number(ScalarKind::Int, 4));
-        assert_eq!(parse_format("<L", long), Parsed::Number(ScalarKind::UInt, long));
+        assert_eq!(
+            parse_format("<L", long),
+            Parsed::Number(ScalarKind::UInt, long)
+        );
         assert_eq!(parse_format("<l", 2), Parsed::Number(ScalarKind::Int, 4));
         assert_eq!(parse_format(">i", 4), Parsed::Swapped(ScalarKind::Int, 4));
         assert_eq!(parse_format("1q", 8), Parsed::Number(ScalarKind::Int, 8));
-        assert_eq!(parse_format("2q", 16), Parsed::Other("a repeated (sub-array) element"));
+        assert_eq!(
+            parse_format("2q", 16),
+            Parsed::Other("a repeated (sub-array) element")
+        );
         assert_eq!(parse_format("Zd", 16), Parsed::Other("complex128"));
-        assert_eq!(parse_format("T{d:x:}", 8), Parsed::Other("structured records"));
-        assert!(check_format::<i32>("i", 8).unwrap_err().to_string().contains("item size"));
+        assert_eq!(
+            parse_format("T{d:x:}", 8),
+            Parsed::Other("structured records")
+        );
+        assert!(
+            check_format::<i32>("i", 8)
+                .unwrap_err()
+                .to_string()
+                .contains("item size")
+        );
         assert!(check_format::<f64>("d", 8).is_ok());
         let e = check_format::<i32>("d", 8).unwrap_err().to_string();
         assert!(e.contains("f64") && e.contains("i32"), "{e}");
+    }
+
+    /// Whether the fast path takes `fmt` for `T`, and then that the full check agrees.
+    fn common<T: Element>(fmt: &CStr) -> bool {
+        // SAFETY: a CStr is NUL-terminated.
+        let fast = unsafe { is_common_format::<T>(fmt.as_ptr()) };
+        if fast {
+            let s = fmt.to_str().unwrap();
+            assert!(
+                check_format::<T>(s, std::mem::size_of::<T>()).is_ok(),
+                "{s:?} taken for {} by the fast path only",
+                T::NAME
+            );
+        }
+        fast
+    }
+
+    fn every_format<T: Element>() -> usize {
+        let mut taken = 0;
+        for prefix in ["", "@", "=", "<", ">", "!", "1", "2", "<1"] {
+            for code in "?bBchHiIlLqQnNefdgZsPOTx".chars() {
+                for suffix in ["", "f", "d", "x", "{d:x:}"] {
+                    let f = std::ffi::CString::new(format!("{prefix}{code}{suffix}")).unwrap();
+                    taken += usize::from(common::<T>(&f));
+                }
+            }
+        }
+        assert!(!common::<T>(c"") && !common::<T>(c"@") && !common::<T>(c"<"));
+        taken
+    }
+
+    #[test]
+    fn the_format_fast_path_takes_common_spellings_only() {
+        // The usual spellings are taken; each is one the full parser accepts (checked inside).
+        for f in [c"d", c"@d", c"=d", c"<d"] {
+            assert_eq!(
+                common::<f64>(f),
+                cfg!(target_endian = "little") || f != c"<d",
+                "{f:?}"
+            );
+        }
+        assert!(
+            common::<f32>(c"f")
+                && common::<bool>(c"?")
+                && common::<u8>(c"B")
+                && common::<i32>(c"=i")
+        );
+        if std::mem::size_of::<std::ffi::c_long>() == 8 {
+            assert!(
+                common::<i64>(c"l")
+                    && common::<i64>(c"q")
+                    && common::<u64>(c"L")
+                    && common::<isize>(c"l")
+            );
+        }
+        // Others are left to the parser: other types, byte orders, counts, trailing codes.
+        for f in [
+            c"f", c"dd", c"d ", c">d", c"!d", c"1d", c"Zd", c"@@d", c"==d", c"T{d:x:}",
+        ] {
+            assert!(!common::<f64>(f), "{f:?}");
+        }
+        assert!(!common::<i32>(c"l") && !common::<i8>(c"c") && !common::<u16>(c"h"));
+        // Every combination: nothing the parser would refuse is taken.
+        let counts = [
+            every_format::<i8>(),
+            every_format::<u64>(),
+            every_format::<i64>(),
+            every_format::<f64>(),
+            every_format::<bool>(),
+        ];
+        assert!(counts.iter().all(|&n| n >= 3), "{counts:?}");
     }
 }

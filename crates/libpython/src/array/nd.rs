@@ -2,7 +2,9 @@
 //! `ArrayViewMut` of any dimension (strided and reversed axes included), and owned `Array`s
 //! moved into Python without a copy.
 
-use ndarray::{Array, ArrayView, ArrayViewD, ArrayViewMut, ArrayViewMutD, Axis, Dimension, IxDyn, ShapeBuilder};
+use ndarray::{
+    Array, ArrayView, ArrayViewD, ArrayViewMut, ArrayViewMutD, Axis, Dimension, IxDyn, ShapeBuilder,
+};
 
 use super::element::Element;
 use super::export::{Owner, RustArray, new_instance};
@@ -24,7 +26,12 @@ fn nd_layout<T: Element>(raw: &RawView, exclusive: bool) -> Result<NdLayout<T>> 
     let size = std::mem::size_of::<T>() as isize;
     let shape = raw.shape().to_vec();
     if shape.contains(&0) {
-        return Ok(NdLayout { ptr: std::ptr::NonNull::dangling().as_ptr(), strides: vec![0; shape.len()], shape, inverted: vec![] });
+        return Ok(NdLayout {
+            ptr: std::ptr::NonNull::dangling().as_ptr(),
+            strides: vec![0; shape.len()],
+            shape,
+            inverted: vec![],
+        });
     }
     let mut ptr = raw.ptr;
     let mut strides = Vec::with_capacity(shape.len());
@@ -52,20 +59,30 @@ fn nd_layout<T: Element>(raw: &RawView, exclusive: bool) -> Result<NdLayout<T>> 
         }
         strides.push((s.unsigned_abs()) / size as usize);
     }
-    if exclusive && !axes_disjoint(&shape, raw.strides(), raw.itemsize) {
+    if exclusive && !axes_disjoint(&shape, raw.strides(), raw.itemsize()) {
         return Err(Error::Conversion(format!(
             "the buffer's axes overlap (shape {shape:?}, byte strides {:?}, as numpy's as_strided can make): a mutable ndarray view would alias its elements",
             raw.strides()
         )));
     }
-    Ok(NdLayout { ptr: ptr.cast(), shape, strides, inverted })
+    Ok(NdLayout {
+        ptr: ptr.cast(),
+        shape,
+        strides,
+        inverted,
+    })
 }
 
 /// Whether no two indices reach the same element: with the axes sorted by stride, each
 /// stride steps over everything the smaller ones reach (sufficient, and true of every layout
 /// numpy makes without `as_strided`).
 fn axes_disjoint(shape: &[usize], strides: &[isize], itemsize: usize) -> bool {
-    let mut axes: Vec<(usize, usize)> = shape.iter().zip(strides).filter(|(n, _)| **n > 1).map(|(&n, &s)| (s.unsigned_abs(), n)).collect();
+    let mut axes: Vec<(usize, usize)> = shape
+        .iter()
+        .zip(strides)
+        .filter(|(n, _)| **n > 1)
+        .map(|(&n, &s)| (s.unsigned_abs(), n))
+        .collect();
     axes.sort_unstable();
     let mut reach = itemsize;
     for (s, n) in axes {
@@ -98,7 +115,12 @@ impl<T: Element> PyBuffer<T> {
         // SAFETY: the layout describes the view's elements (aligned, valid `T`s kept alive
         // and not mutably borrowed by Rust while `self` is borrowed) from their lowest
         // address with non-negative strides.
-        let mut v = unsafe { ArrayView::from_shape_ptr(IxDyn(&l.shape).strides(IxDyn(&l.strides)), l.ptr.cast_const()) };
+        let mut v = unsafe {
+            ArrayView::from_shape_ptr(
+                IxDyn(&l.shape).strides(IxDyn(&l.strides)),
+                l.ptr.cast_const(),
+            )
+        };
         for a in l.inverted {
             v.invert_axis(Axis(a));
         }
@@ -122,7 +144,9 @@ impl<T: Element> PyBuffer<T> {
     /// dimensions.
     pub fn as_array_dim<D: Dimension>(&self) -> Result<ArrayView<'_, T, D>> {
         let ndim = self.ndim();
-        self.as_array()?.into_dimensionality::<D>().map_err(|e| dim_error::<D>(ndim, e))
+        self.as_array()?
+            .into_dimensionality::<D>()
+            .map_err(|e| dim_error::<D>(ndim, e))
     }
 }
 
@@ -148,7 +172,9 @@ impl<T: Element> PyBufferMut<T> {
         // SAFETY: as `as_array`; this view is the only Rust view of the memory (exclusive
         // borrow registered), borrowed mutably through `&mut self`, and no two indices share
         // an element (no stride 0 on an axis longer than 1).
-        let mut v = unsafe { ArrayViewMut::from_shape_ptr(IxDyn(&l.shape).strides(IxDyn(&l.strides)), l.ptr) };
+        let mut v = unsafe {
+            ArrayViewMut::from_shape_ptr(IxDyn(&l.shape).strides(IxDyn(&l.strides)), l.ptr)
+        };
         for a in l.inverted {
             v.invert_axis(Axis(a));
         }
@@ -161,13 +187,17 @@ impl<T: Element> PyBufferMut<T> {
     /// As [`as_array_mut`](Self::as_array_mut), and for another number of dimensions.
     pub fn as_array_mut_dim<D: Dimension>(&mut self) -> Result<ArrayViewMut<'_, T, D>> {
         let ndim = self.ndim();
-        self.as_array_mut()?.into_dimensionality::<D>().map_err(|e| dim_error::<D>(ndim, e))
+        self.as_array_mut()?
+            .into_dimensionality::<D>()
+            .map_err(|e| dim_error::<D>(ndim, e))
     }
 }
 
 fn dim_error<D: Dimension>(ndim: usize, e: ndarray::ShapeError) -> Error {
     let want = D::NDIM.map_or("a dynamic number of".to_owned(), |n| n.to_string());
-    Error::Conversion(format!("the buffer has {ndim} dimension(s), not {want} ({e})"))
+    Error::Conversion(format!(
+        "the buffer has {ndim} dimension(s), not {want} ({e})"
+    ))
 }
 
 impl<T: Element> RustArray<T> {
@@ -203,7 +233,16 @@ fn owner_from_ndarray<T: Element, D: Dimension + 'static>(array: Array<T, D>) ->
     let data = unsafe { (*raw).as_mut_ptr() };
     // SAFETY: the array owns its elements at `data` with that shape and those strides, alive
     // and untouched until dropped.
-    unsafe { Owner::new(raw as *mut dyn Send, data.cast(), &shape, &strides, size, T::KIND) }
+    unsafe {
+        Owner::new(
+            raw as *mut dyn Send,
+            data.cast(),
+            &shape,
+            &strides,
+            size,
+            T::KIND,
+        )
+    }
 }
 
 /// Moves an owned `ndarray` array into Python and returns `numpy.asarray` of it: a numpy
