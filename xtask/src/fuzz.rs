@@ -12,7 +12,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::json::Json;
 use crate::util::{self, step};
 
 const USAGE: &str = "usage: cargo xtask fuzz [--seconds N] [--cases K] [--python EXE]
@@ -27,8 +26,19 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
-            "--seconds" => seconds = it.next().and_then(|v| v.parse().ok()).ok_or("--seconds needs a number")?,
-            "--cases" => cases = it.next().and_then(|v| v.parse().ok()).filter(|n| *n > 0).ok_or("--cases needs a positive number")?,
+            "--seconds" => {
+                seconds = it
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .ok_or("--seconds needs a number")?
+            }
+            "--cases" => {
+                cases = it
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .filter(|n| *n > 0)
+                    .ok_or("--cases needs a positive number")?
+            }
             "--python" => python = Some(it.next().ok_or("--python needs an interpreter")?.into()),
             "-h" | "--help" => {
                 println!("{USAGE}");
@@ -37,20 +47,26 @@ pub fn run(args: &[String]) -> Result<(), String> {
             other => return Err(format!("unknown argument {other}\n{USAGE}")),
         }
     }
-    let nightly = Command::new("cargo").args(["+nightly", "--version"]).output().is_ok_and(|o| o.status.success());
-    let cargo_fuzz = Command::new("cargo").args(["fuzz", "--version"]).output().is_ok_and(|o| o.status.success());
+    let nightly = Command::new("cargo")
+        .args(["+nightly", "--version"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    let cargo_fuzz = Command::new("cargo")
+        .args(["fuzz", "--version"])
+        .output()
+        .is_ok_and(|o| o.status.success());
     step(&format!(
         "nightly toolchain: {}, cargo-fuzz: {}; running the proptest fallback",
         if nightly { "yes" } else { "no" },
         if cargo_fuzz { "yes" } else { "no" }
     ));
-    let python = match python {
-        Some(p) => p,
-        None => util::ensure_venv(&util::base_python()?, "test", crate::TEST_PACKAGES)?.python,
-    };
-    let exe = build()?;
+    let python = util::test_python(python)?;
+    let exe = util::build_integration_tests()?;
     let properties = list_properties(&exe)?;
-    step(&format!("{} properties, {cases} cases each per run, {seconds}s", properties));
+    step(&format!(
+        "{} properties, {cases} cases each per run, {seconds}s",
+        properties
+    ));
     let budget = Duration::from_secs(seconds);
     let t0 = Instant::now();
     let mut runs = 0u64;
@@ -68,15 +84,23 @@ pub fn run(args: &[String]) -> Result<(), String> {
         // Every passing property ran `cases` cases; a failing one ran at most that many.
         total_cases += passed.saturating_sub(1) * cases;
         if ok {
-            eprintln!("  run {runs}: seed {seed}: ok ({})", util::fmt_duration(last_run));
+            eprintln!(
+                "  run {runs}: seed {seed}: ok ({})",
+                util::fmt_duration(last_run)
+            );
         } else {
             total_cases += cases;
-            eprintln!("  run {runs}: seed {seed}: FAILED ({})", util::fmt_duration(last_run));
+            eprintln!(
+                "  run {runs}: seed {seed}: FAILED ({})",
+                util::fmt_duration(last_run)
+            );
             failures.push((seed, excerpt(&output)));
         }
     }
     for (seed, text) in &failures {
-        println!("failing run, seed {seed} (replay: PROPTEST_CASES={cases} PROPTEST_RNG_SEED={seed} cargo test -p libpython-tests --test all props::):");
+        println!(
+            "failing run, seed {seed} (replay: PROPTEST_CASES={cases} PROPTEST_RNG_SEED={seed} cargo test -p libpython-tests --test all props::):"
+        );
         for l in text.lines() {
             println!("    {l}");
         }
@@ -86,48 +110,41 @@ pub fn run(args: &[String]) -> Result<(), String> {
         util::fmt_duration(t0.elapsed()),
         failures.len()
     );
-    if failures.is_empty() { Ok(()) } else { Err(format!("{} failing run(s)", failures.len())) }
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("{} failing run(s)", failures.len()))
+    }
 }
 
 /// A fresh seed per run: the clock mixed with the run number.
 fn seed(run: u64) -> u64 {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0);
     let mut x = nanos ^ run.wrapping_mul(0x9e37_79b9_7f4a_7c15);
     x ^= x >> 33;
     x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
     x ^ (x >> 33)
 }
 
-fn build() -> Result<PathBuf, String> {
-    step("building the integration tests (cargo test -p libpython-tests --test all --no-run)");
-    let out = util::cargo()
-        .args(["test", "-p", "libpython-tests", "--test", "all", "--no-run", "--message-format=json-render-diagnostics"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .output()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
-    if !out.status.success() {
-        return Err(format!("cargo test --no-run failed ({})", out.status));
-    }
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|l| Json::parse(l).ok())
-        .filter(|m| m.get("reason").as_str() == Some("compiler-artifact") && m.get("target").get("name").as_str() == Some("all"))
-        .find_map(|m| m.get("executable").as_str().map(PathBuf::from))
-        .ok_or_else(|| "cargo built no `all` test executable".into())
-}
-
 /// How many tests `props::` holds (all but one are properties; the count is for the report).
 fn list_properties(exe: &Path) -> Result<u64, String> {
-    let out = Command::new(exe).args(["props::", "--list", "--format", "terse"]).output().map_err(|e| format!("cannot run {}: {e}", exe.display()))?;
-    let n = String::from_utf8_lossy(&out.stdout).lines().filter(|l| l.ends_with(": test")).count() as u64;
+    let n = util::list_tests(exe, "props::")?.len() as u64;
     if n == 0 {
         return Err("the test executable has no props:: tests".into());
     }
     Ok(n.saturating_sub(1))
 }
 
-fn run_props(exe: &Path, python: &Path, cases: u64, seed: u64, limit: Duration) -> Result<(bool, String), String> {
+fn run_props(
+    exe: &Path,
+    python: &Path,
+    cases: u64,
+    seed: u64,
+    limit: Duration,
+) -> Result<(bool, String), String> {
     use std::os::unix::process::CommandExt;
     let dir = util::workspace_root().join("target/fuzz");
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
@@ -152,7 +169,9 @@ fn run_props(exe: &Path, python: &Path, cases: u64, seed: u64, limit: Duration) 
             break Some(st);
         }
         if t0.elapsed() > limit {
-            let _ = Command::new("kill").args(["-s", "KILL", "--", &format!("-{}", child.id())]).status();
+            let _ = Command::new("kill")
+                .args(["-s", "KILL", "--", &format!("-{}", child.id())])
+                .status();
             let _ = child.wait();
             break None;
         }
@@ -161,7 +180,13 @@ fn run_props(exe: &Path, python: &Path, cases: u64, seed: u64, limit: Duration) 
     let output = std::fs::read_to_string(&log).unwrap_or_default();
     match status {
         Some(st) => Ok((st.success(), output)),
-        None => Ok((false, format!("{output}\n(killed after {}: a hang)", util::fmt_duration(limit)))),
+        None => Ok((
+            false,
+            format!(
+                "{output}\n(killed after {}: a hang)",
+                util::fmt_duration(limit)
+            ),
+        )),
     }
 }
 
@@ -179,9 +204,27 @@ fn passed_count(output: &str) -> u64 {
 /// The interesting part of a failing run: the failing tests' panic messages (which hold
 /// proptest's minimal failing input).
 fn excerpt(output: &str) -> String {
-    let lines: Vec<&str> = output.lines().filter(|l| !l.trim_start().starts_with("at ") && !l.trim_start().chars().next().is_some_and(|c| c.is_ascii_digit())).collect();
-    let start = lines.iter().position(|l| l.starts_with("failures:")).unwrap_or(0);
-    lines[start..].iter().take(60).copied().collect::<Vec<_>>().join("\n")
+    let lines: Vec<&str> = output
+        .lines()
+        .filter(|l| {
+            !l.trim_start().starts_with("at ")
+                && !l
+                    .trim_start()
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c.is_ascii_digit())
+        })
+        .collect();
+    let start = lines
+        .iter()
+        .position(|l| l.starts_with("failures:"))
+        .unwrap_or(0);
+    lines[start..]
+        .iter()
+        .take(60)
+        .copied()
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 #[cfg(test)]
@@ -190,7 +233,10 @@ mod tests {
 
     #[test]
     fn reads_the_passed_count() {
-        assert_eq!(passed_count("x\ntest result: ok. 9 passed; 0 failed; 0 ignored\n"), 9);
+        assert_eq!(
+            passed_count("x\ntest result: ok. 9 passed; 0 failed; 0 ignored\n"),
+            9
+        );
         assert_eq!(passed_count("test result: FAILED. 7 passed; 2 failed;"), 7);
         assert_eq!(passed_count("nothing"), 0);
     }

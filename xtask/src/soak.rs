@@ -23,11 +23,16 @@ pub fn run(args: &[String]) -> Result<(), String> {
     while let Some(a) = it.next() {
         match a.as_str() {
             "--seconds" | "--threads" | "--warmup" | "--rss-bound-mib" => {
-                let v = it.next().filter(|v| v.parse::<u64>().is_ok()).ok_or_else(|| format!("{a} needs a number"))?;
+                let v = it
+                    .next()
+                    .filter(|v| v.parse::<u64>().is_ok())
+                    .ok_or_else(|| format!("{a} needs a number"))?;
                 pass.extend([a.clone(), v.clone()]);
             }
             "--ops" => {
-                let v = it.next().ok_or("--ops needs a comma-separated list of operation kinds")?;
+                let v = it
+                    .next()
+                    .ok_or("--ops needs a comma-separated list of operation kinds")?;
                 pass.extend([a.clone(), v.clone()]);
             }
             "--python" => python = Some(it.next().ok_or("--python needs an interpreter")?.into()),
@@ -39,23 +44,45 @@ pub fn run(args: &[String]) -> Result<(), String> {
             other => return Err(format!("unknown argument {other}\n{USAGE}")),
         }
     }
-    let python = match python {
-        Some(p) => p,
-        None => util::ensure_venv(&util::base_python()?, "test", crate::TEST_PACKAGES)?.python,
-    };
-    step(&format!("building the soak binary ({})", if release { "release" } else { "debug, with debug assertions" }));
+    let python = util::test_python(python)?;
+    step(&format!(
+        "building the soak binary ({})",
+        if release {
+            "release"
+        } else {
+            "debug, with debug assertions"
+        }
+    ));
     let mut build = util::cargo();
     build.args(["build", "--quiet", "-p", "libpython-tests", "--bin", "soak"]);
     if release {
         build.arg("--release");
     }
     util::run(&mut build)?;
-    let exe = target_dir().join(if release { "release" } else { "debug" }).join("soak");
-    step(&format!("running {} {} against {}", exe.display(), pass.join(" "), python.display()));
+    let exe = target_dir()
+        .join(if release { "release" } else { "debug" })
+        .join("soak");
+    step(&format!(
+        "running {} {} against {}",
+        exe.display(),
+        pass.join(" "),
+        python.display()
+    ));
     let t0 = std::time::Instant::now();
-    let st = Command::new(&exe).args(&pass).env("LIBPYTHON_PYTHON", &python).status().map_err(|e| format!("cannot run {}: {e}", exe.display()))?;
-    step(&format!("soak finished in {}", util::fmt_duration(t0.elapsed())));
-    if st.success() { Ok(()) } else { Err(format!("the soak failed ({st})")) }
+    let st = Command::new(&exe)
+        .args(&pass)
+        .env("LIBPYTHON_PYTHON", &python)
+        .status()
+        .map_err(|e| format!("cannot run {}: {e}", exe.display()))?;
+    step(&format!(
+        "soak finished in {}",
+        util::fmt_duration(t0.elapsed())
+    ));
+    if st.success() {
+        Ok(())
+    } else {
+        Err(format!("the soak failed ({st})"))
+    }
 }
 
 /// Cargo's target directory (`CARGO_TARGET_DIR` or the workspace's `target/`).
@@ -63,7 +90,11 @@ fn target_dir() -> PathBuf {
     match std::env::var_os("CARGO_TARGET_DIR") {
         Some(d) if !d.is_empty() => {
             let d = PathBuf::from(d);
-            if d.is_absolute() { d } else { util::workspace_root().join(d) }
+            if d.is_absolute() {
+                d
+            } else {
+                util::workspace_root().join(d)
+            }
         }
         _ => util::workspace_root().join("target"),
     }

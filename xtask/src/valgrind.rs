@@ -15,10 +15,10 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::json::Json;
 use crate::util::{self, step};
 
-const USAGE: &str = "usage: cargo xtask valgrind [FILTER ...] [--jobs N] [--timeout SECONDS] [--python EXE]
+const USAGE: &str =
+    "usage: cargo xtask valgrind [FILTER ...] [--jobs N] [--timeout SECONDS] [--python EXE]
   Runs every test of the integration suite (or those whose name contains a FILTER) in a
   process of its own under valgrind memcheck, N at a time (default 2), each killed after
   SECONDS (default 900), against EXE (default: the test venv `cargo xtask test` makes).
@@ -36,12 +36,29 @@ struct Options {
 }
 
 fn parse(args: &[String]) -> Result<Options, String> {
-    let mut o = Options { filters: Vec::new(), jobs: 2, timeout: Duration::from_secs(900), python: None };
+    let mut o = Options {
+        filters: Vec::new(),
+        jobs: 2,
+        timeout: Duration::from_secs(900),
+        python: None,
+    };
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
-            "--jobs" => o.jobs = it.next().and_then(|v| v.parse().ok()).filter(|n| *n > 0).ok_or("--jobs needs a positive number")?,
-            "--timeout" => o.timeout = Duration::from_secs(it.next().and_then(|v| v.parse().ok()).ok_or("--timeout needs seconds")?),
+            "--jobs" => {
+                o.jobs = it
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .filter(|n| *n > 0)
+                    .ok_or("--jobs needs a positive number")?
+            }
+            "--timeout" => {
+                o.timeout = Duration::from_secs(
+                    it.next()
+                        .and_then(|v| v.parse().ok())
+                        .ok_or("--timeout needs seconds")?,
+                )
+            }
             "--python" => o.python = Some(it.next().ok_or("--python needs an interpreter")?.into()),
             "-h" | "--help" => return Err(USAGE.into()),
             f if f.starts_with('-') => return Err(format!("unknown option {f}\n{USAGE}")),
@@ -68,13 +85,13 @@ struct Outcome {
 pub fn run(args: &[String]) -> Result<(), String> {
     let opts = parse(args)?;
     let t0 = Instant::now();
-    let version = Command::new("valgrind").arg("--version").output().map_err(|e| format!("valgrind is not installed ({e}): apt-get install valgrind"))?;
-    let python = match opts.python {
-        Some(p) => p,
-        None => util::ensure_venv(&util::base_python()?, "test", crate::TEST_PACKAGES)?.python,
-    };
-    let exe = build()?;
-    let mut tests = list(&exe)?;
+    let version = Command::new("valgrind")
+        .arg("--version")
+        .output()
+        .map_err(|e| format!("valgrind is not installed ({e}): apt-get install valgrind"))?;
+    let python = util::test_python(opts.python)?;
+    let exe = util::build_integration_tests()?;
+    let mut tests = util::list_tests(&exe, "")?;
     if !opts.filters.is_empty() {
         tests.retain(|t| opts.filters.iter().any(|f| t.contains(f.as_str())));
     }
@@ -84,7 +101,8 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let supp = util::workspace_root().join("xtask/valgrind.supp");
     let out_dir = util::workspace_root().join("target/valgrind");
     let _ = std::fs::remove_dir_all(&out_dir);
-    std::fs::create_dir_all(&out_dir).map_err(|e| format!("cannot create {}: {e}", out_dir.display()))?;
+    std::fs::create_dir_all(&out_dir)
+        .map_err(|e| format!("cannot create {}: {e}", out_dir.display()))?;
     step(&format!(
         "running {} tests under {} ({} at a time, {}s limit each), Python {}",
         tests.len(),
@@ -94,15 +112,25 @@ pub fn run(args: &[String]) -> Result<(), String> {
         python.display()
     ));
     let total = tests.len();
-    let queue = Arc::new(Mutex::new(tests.into_iter().enumerate().collect::<VecDeque<_>>()));
+    let queue = Arc::new(Mutex::new(
+        tests.into_iter().enumerate().collect::<VecDeque<_>>(),
+    ));
     let results = Arc::new(Mutex::new(Vec::new()));
     let workers: Vec<_> = (0..opts.jobs)
         .map(|_| {
             let (queue, results) = (queue.clone(), results.clone());
-            let (exe, supp, out_dir, python, timeout) = (exe.clone(), supp.clone(), out_dir.clone(), python.clone(), opts.timeout);
+            let (exe, supp, out_dir, python, timeout) = (
+                exe.clone(),
+                supp.clone(),
+                out_dir.clone(),
+                python.clone(),
+                opts.timeout,
+            );
             std::thread::spawn(move || {
                 loop {
-                    let Some((i, name)) = queue.lock().unwrap().pop_front() else { break };
+                    let Some((i, name)) = queue.lock().unwrap().pop_front() else {
+                        break;
+                    };
                     let o = run_one(&exe, &name, &supp, &out_dir, &python, timeout);
                     let note = if o.timed_out {
                         " TIMED OUT".to_owned()
@@ -130,7 +158,10 @@ pub fn run(args: &[String]) -> Result<(), String> {
     results.sort_by(|a, b| a.name.cmp(&b.name));
     let errors: u64 = results.iter().map(|o| o.errors).sum();
     let with_errors: Vec<&Outcome> = results.iter().filter(|o| o.errors > 0).collect();
-    let failed: Vec<&Outcome> = results.iter().filter(|o| !o.passed && o.errors == 0).collect();
+    let failed: Vec<&Outcome> = results
+        .iter()
+        .filter(|o| !o.passed && o.errors == 0)
+        .collect();
     if !with_errors.is_empty() {
         println!("tests with memcheck errors (logs, suppressions included, in target/valgrind/):");
         for o in &with_errors {
@@ -143,7 +174,11 @@ pub fn run(args: &[String]) -> Result<(), String> {
     if !failed.is_empty() {
         println!("tests that failed under valgrind without a memcheck error:");
         for o in &failed {
-            let why = if o.timed_out { "timed out".to_owned() } else { o.status.clone() };
+            let why = if o.timed_out {
+                "timed out".to_owned()
+            } else {
+                o.status.clone()
+            };
             println!("  {}: {why}, {}", o.name, o.logs.display());
         }
     }
@@ -153,46 +188,29 @@ pub fn run(args: &[String]) -> Result<(), String> {
         util::fmt_duration(t0.elapsed()),
         results.len(),
         results.iter().map(|o| o.processes).sum::<usize>(),
-        slowest.map(|o| format!("; slowest {} ({})", o.name, util::fmt_duration(o.elapsed))).unwrap_or_default()
+        slowest
+            .map(|o| format!("; slowest {} ({})", o.name, util::fmt_duration(o.elapsed)))
+            .unwrap_or_default()
     );
     println!("valgrind: {errors} errors in {} tests", results.len());
     if errors > 0 || !failed.is_empty() {
-        return Err(format!("{} test(s) with memcheck errors, {} failed otherwise", with_errors.len(), failed.len()));
+        return Err(format!(
+            "{} test(s) with memcheck errors, {} failed otherwise",
+            with_errors.len(),
+            failed.len()
+        ));
     }
     Ok(())
 }
 
-/// Builds the integration test executable and returns its path.
-fn build() -> Result<PathBuf, String> {
-    step("building the integration tests (cargo test -p libpython-tests --no-run)");
-    let out = util::cargo()
-        .args(["test", "-p", "libpython-tests", "--test", "all", "--no-run", "--message-format=json-render-diagnostics"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .output()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
-    if !out.status.success() {
-        return Err(format!("cargo test --no-run failed ({})", out.status));
-    }
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|l| Json::parse(l).ok())
-        .filter(|m| m.get("reason").as_str() == Some("compiler-artifact") && m.get("target").get("name").as_str() == Some("all"))
-        .find_map(|m| m.get("executable").as_str().map(PathBuf::from))
-        .ok_or_else(|| "cargo built no `all` test executable".into())
-}
-
-/// Every test of the executable.
-fn list(exe: &Path) -> Result<Vec<String>, String> {
-    let out = Command::new(exe).args(["--list", "--format", "terse"]).output().map_err(|e| format!("cannot run {}: {e}", exe.display()))?;
-    Ok(parse_list(&String::from_utf8_lossy(&out.stdout)))
-}
-
-fn parse_list(text: &str) -> Vec<String> {
-    text.lines().filter_map(|l| l.strip_suffix(": test")).map(str::to_owned).collect()
-}
-
-fn run_one(exe: &Path, name: &str, supp: &Path, out_dir: &Path, python: &Path, timeout: Duration) -> Outcome {
+fn run_one(
+    exe: &Path,
+    name: &str,
+    supp: &Path,
+    out_dir: &Path,
+    python: &Path,
+    timeout: Duration,
+) -> Outcome {
     use std::os::unix::process::CommandExt;
     let logs = out_dir.join(name.replace("::", "__"));
     let _ = std::fs::create_dir_all(&logs);
@@ -214,7 +232,13 @@ fn run_one(exe: &Path, name: &str, supp: &Path, out_dir: &Path, python: &Path, t
     .env("PYTHONMALLOC", "malloc")
     .env("LIBPYTHON_PYTHON", python)
     .current_dir(util::workspace_root().join("tests"));
-    for v in ["LIBPYTHON_LIBRARY", "VIRTUAL_ENV", "CONDA_PREFIX", "PYTHONHOME", "PYTHONPATH"] {
+    for v in [
+        "LIBPYTHON_LIBRARY",
+        "VIRTUAL_ENV",
+        "CONDA_PREFIX",
+        "PYTHONHOME",
+        "PYTHONPATH",
+    ] {
         cmd.env_remove(v);
     }
     let fail = |status: String| Outcome {
@@ -227,9 +251,19 @@ fn run_one(exe: &Path, name: &str, supp: &Path, out_dir: &Path, python: &Path, t
         elapsed: t0.elapsed(),
         logs: logs.clone(),
     };
-    let Ok(file) = std::fs::File::create(logs.join("output.txt")) else { return fail("cannot create the output file".into()) };
-    let Ok(err) = file.try_clone() else { return fail("cannot duplicate the output file".into()) };
-    let mut child = match cmd.stdin(Stdio::null()).stdout(file).stderr(err).process_group(0).spawn() {
+    let Ok(file) = std::fs::File::create(logs.join("output.txt")) else {
+        return fail("cannot create the output file".into());
+    };
+    let Ok(err) = file.try_clone() else {
+        return fail("cannot duplicate the output file".into());
+    };
+    let mut child = match cmd
+        .stdin(Stdio::null())
+        .stdout(file)
+        .stderr(err)
+        .process_group(0)
+        .spawn()
+    {
         Ok(c) => c,
         Err(e) => return fail(format!("cannot run valgrind: {e}")),
     };
@@ -237,7 +271,9 @@ fn run_one(exe: &Path, name: &str, supp: &Path, out_dir: &Path, python: &Path, t
         match child.try_wait() {
             Ok(Some(st)) => break (st, false),
             Ok(None) if t0.elapsed() > timeout => {
-                let _ = Command::new("kill").args(["-s", "KILL", "--", &format!("-{}", child.id())]).status();
+                let _ = Command::new("kill")
+                    .args(["-s", "KILL", "--", &format!("-{}", child.id())])
+                    .status();
                 let _ = child.kill();
                 match child.wait() {
                     Ok(st) => break (st, true),
@@ -268,7 +304,10 @@ fn count_errors(dir: &Path) -> (u64, usize) {
     let mut processes = 0;
     for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
         let p = e.path();
-        if !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("valgrind.")) {
+        if !p
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with("valgrind."))
+        {
             continue;
         }
         processes += 1;
@@ -280,16 +319,29 @@ fn count_errors(dir: &Path) -> (u64, usize) {
 /// The error count of one valgrind log's `ERROR SUMMARY` line.
 fn summary_errors(log: &str) -> Option<u64> {
     let line = log.lines().rev().find(|l| l.contains("ERROR SUMMARY:"))?;
-    line.split("ERROR SUMMARY:").nth(1)?.split_whitespace().next()?.parse().ok()
+    line.split("ERROR SUMMARY:")
+        .nth(1)?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
 }
 
 /// The first lines of the first error reports of a test's logs.
 fn first_errors(dir: &Path, n: usize) -> Vec<String> {
     let mut out = Vec::new();
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir).into_iter().flatten().flatten().map(|e| e.path()).collect();
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
     entries.sort();
     for p in entries {
-        if !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("valgrind.")) {
+        if !p
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with("valgrind."))
+        {
             continue;
         }
         let text = std::fs::read_to_string(&p).unwrap_or_default();
@@ -300,7 +352,15 @@ fn first_errors(dir: &Path, n: usize) -> Vec<String> {
         let body: Vec<&str> = text
             .lines()
             .map(|l| l.split_once("== ").map_or(l, |(_, r)| r))
-            .skip_while(|l| !(l.starts_with("Invalid") || l.starts_with("Conditional") || l.starts_with("Use of uninit") || l.starts_with("Syscall") || l.contains("free") || l.starts_with("Mismatched") || l.starts_with("Source and destination")))
+            .skip_while(|l| {
+                !(l.starts_with("Invalid")
+                    || l.starts_with("Conditional")
+                    || l.starts_with("Use of uninit")
+                    || l.starts_with("Syscall")
+                    || l.contains("free")
+                    || l.starts_with("Mismatched")
+                    || l.starts_with("Source and destination"))
+            })
             .take(n)
             .collect();
         out.extend(body.into_iter().map(str::to_owned));
@@ -315,12 +375,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn lists_tests_from_libtest_terse_output() {
-        let text = "a::b: test\nc: test\nd: bench\n\n2 tests, 1 benchmark\n";
-        assert_eq!(parse_list(text), ["a::b", "c"]);
-    }
-
-    #[test]
     fn reads_the_error_summary() {
         let log = "==12== Memcheck\n==12== \n==12== ERROR SUMMARY: 3 errors from 2 contexts (suppressed: 40 from 7)\n";
         assert_eq!(summary_errors(log), Some(3));
@@ -331,7 +385,8 @@ mod tests {
     /// suppression and before it (one comment may explain consecutive related entries).
     #[test]
     fn every_suppression_is_commented() {
-        let text = std::fs::read_to_string(util::workspace_root().join("xtask/valgrind.supp")).unwrap();
+        let text =
+            std::fs::read_to_string(util::workspace_root().join("xtask/valgrind.supp")).unwrap();
         let mut n = 0;
         let mut commented = false;
         let mut consecutive = 0;
@@ -342,11 +397,23 @@ mod tests {
             } else if l == "{" {
                 n += 1;
                 consecutive += 1;
-                assert!(commented, "the suppression at line {} has no comment before it", i + 1);
-                assert!(consecutive <= 2, "line {}: at most two suppressions share one comment", i + 1);
+                assert!(
+                    commented,
+                    "the suppression at line {} has no comment before it",
+                    i + 1
+                );
+                assert!(
+                    consecutive <= 2,
+                    "line {}: at most two suppressions share one comment",
+                    i + 1
+                );
             }
         }
         assert!(n > 0);
-        assert_eq!(n, text.lines().filter(|l| *l == "}").count(), "unbalanced braces");
+        assert_eq!(
+            n,
+            text.lines().filter(|l| *l == "}").count(),
+            "unbalanced braces"
+        );
     }
 }
