@@ -222,6 +222,57 @@ fn rust_maps_and_vectors_are_python_mappings_and_sequences() {
     assert_eq!(g.get_as::<bool>("ro").unwrap(), Some(true));
 }
 
+/// A map whose length is off by `lie` from its keys: `keys()` must fail cleanly, never hand
+/// Python a list with empty slots or swallow an IndexError.
+struct LyingMap {
+    map: BTreeMap<i64, i64>,
+    lie: isize,
+}
+
+impl libpython::MapLike for LyingMap {
+    type Key = i64;
+    type Value = i64;
+    fn map_len(&self) -> usize {
+        self.map.len().saturating_add_signed(self.lie)
+    }
+    fn map_get(&self, k: &i64) -> Option<&i64> {
+        self.map.get(k)
+    }
+    fn map_insert(&mut self, k: i64, v: i64) {
+        self.map.insert(k, v);
+    }
+    fn map_remove(&mut self, k: &i64) -> bool {
+        self.map.remove(k).is_some()
+    }
+    fn map_keys(&self) -> Vec<&i64> {
+        self.map.keys().collect()
+    }
+}
+
+#[test]
+fn a_rust_map_whose_length_disagrees_with_its_keys_fails_cleanly() {
+    python();
+    for lie in [-1isize, 1, 0] {
+        let m = MapBridge::new(LyingMap { map: BTreeMap::from([(1, 10), (2, 20), (3, 30)]), lie });
+        let g = Dict::from_pairs([("m", libpython::bridge(m).unwrap())]).unwrap();
+        libpython::exec(
+            "try:\n\
+             \x20   ks = m.keys()\n\
+             \x20   got = repr(ks)\n\
+             except Exception as e:\n\
+             \x20   got = type(e).__name__ + ': ' + str(e)\n",
+            &g,
+        )
+        .unwrap();
+        let got = g.get_as::<String>("got").unwrap().unwrap();
+        if lie == 0 {
+            assert_eq!(got, "[1, 2, 3]");
+        } else {
+            assert!(got.contains("length") && got.contains(if lie < 0 { "more" } else { "fewer" }), "{lie}: {got}");
+        }
+    }
+}
+
 #[test]
 fn python_classes_made_from_rust() {
     python();

@@ -151,3 +151,188 @@ fn collections_round_trip() {
     let e = py("[1, 2, 3]").extract::<[i64; 2]>().unwrap_err();
     assert!(e.to_string().contains("length 2"), "{e}");
 }
+
+/// `sys.getrefcount(o)`.
+fn refcount(o: &Object) -> i64 {
+    libpython::import_module("sys").unwrap().call_method("getrefcount", (o,)).unwrap().extract().unwrap()
+}
+
+#[test]
+fn sequences_convert_through_the_inline_paths_and_their_fallbacks() {
+    python();
+    // Lists and tuples of every size, and subclasses of both (a namedtuple is a tuple).
+    assert_eq!(py("list(range(100000))").extract::<Vec<i64>>().unwrap(), (0..100_000).collect::<Vec<i64>>());
+    assert_eq!(py("tuple(range(1000))").extract::<Vec<u16>>().unwrap(), (0..1000).collect::<Vec<u16>>());
+    assert_eq!(py("[]").extract::<Vec<i64>>().unwrap(), Vec::<i64>::new());
+    assert_eq!(py("()").extract::<Vec<String>>().unwrap(), Vec::<String>::new());
+    assert_eq!(py("type('L', (list,), {})([1, 2, 3])").extract::<Vec<i64>>().unwrap(), [1, 2, 3]);
+    assert_eq!(py("__import__('collections').namedtuple('P', 'a b c')(1, 2, 3)").extract::<Vec<i64>>().unwrap(), [1, 2, 3]);
+    assert_eq!(
+        py("__import__('collections').namedtuple('P', 'a b')('x', 2.5)").extract::<(String, f64)>().unwrap(),
+        ("x".to_string(), 2.5)
+    );
+    // Items that need Python code (bool and numpy integers through __index__) next to exact ones.
+    assert_eq!(
+        py("[1, None, __import__('numpy').int64(3), True]").extract::<Vec<Option<i64>>>().unwrap(),
+        [Some(1), None, Some(3), Some(1)]
+    );
+    assert_eq!(py("[0.5, 2, -1.25]").extract::<Vec<f32>>().unwrap(), [0.5, 2.0, -1.25]);
+    assert_eq!(py("[[1, 2], (3,), []]").extract::<Vec<Vec<i64>>>().unwrap(), [vec![1, 2], vec![3], vec![]]);
+    // Errors name the item's problem, from either path.
+    let e = py("[1, 2, 2**70]").extract::<Vec<i64>>().unwrap_err();
+    assert!(matches!(e, Error::Overflow { target: "i64", .. }), "{e:?}");
+    let e = py("(1, 'x')").extract::<Vec<i64>>().unwrap_err();
+    assert!(matches!(e, Error::Type { .. }), "{e:?}");
+    let e = py("[None, 1.5]").extract::<Vec<Option<i64>>>().unwrap_err();
+    assert!(matches!(&e, Error::Type { found, .. } if found == "float"), "{e:?}");
+    // Objects are the items themselves, each with one reference of its own.
+    let l = py("[object(), 'shared', 7]");
+    let first = l.get_item(0).unwrap();
+    let before = refcount(&first);
+    let items: Vec<Object> = l.extract().unwrap();
+    assert_eq!(items.len(), 3);
+    assert_eq!(items[0].as_ptr(), first.as_ptr());
+    assert_eq!(refcount(&first), before + 1);
+    drop(items);
+    assert_eq!(refcount(&first), before);
+}
+
+#[test]
+fn rust_sequences_become_lists_in_order() {
+    python();
+    let mut dq = std::collections::VecDeque::from([3i64, 4, 5]);
+    dq.push_front(2);
+    dq.push_front(1);
+    assert!(!dq.as_slices().1.is_empty() || !dq.as_slices().0.is_empty());
+    assert_eq!(libpython::to_python(&dq).unwrap().repr().unwrap(), "[1, 2, 3, 4, 5]");
+    let v: Vec<i64> = (0..10_000).collect();
+    let l = libpython::to_python(&v).unwrap();
+    assert_eq!(l.len().unwrap(), 10_000);
+    assert_eq!(l.extract::<Vec<i64>>().unwrap(), v);
+    assert_eq!(libpython::to_python(&[0u8; 0]).unwrap().repr().unwrap(), "[]");
+    assert_eq!(libpython::to_python(&["a", "b"]).unwrap().repr().unwrap(), "['a', 'b']");
+    assert_eq!(libpython::to_python(&(1i64, "two", 3.0f64)).unwrap().repr().unwrap(), "(1, 'two', 3.0)");
+    // A conversion failing half-way releases the half-built list (and what it held).
+    let shared = py("object()");
+    let before = refcount(&shared);
+    struct FailsAt(usize, Object);
+    impl ToPython for FailsAt {
+        fn to_python(&self, py: libpython::Python<'_>) -> libpython::Result<Object> {
+            if self.0 == 2 { Err(Error::Conversion("item 2 refuses".into())) } else { self.1.to_python(py) }
+        }
+    }
+    let items: Vec<FailsAt> = (0..4).map(|i| FailsAt(i, shared.clone())).collect();
+    let e = libpython::to_python(&items).unwrap_err();
+    assert!(e.to_string().contains("item 2 refuses"), "{e}");
+    drop(items);
+    assert_eq!(refcount(&shared), before);
+}
+
+#[test]
+fn a_list_changed_by_the_conversion_of_its_items_is_read_safely() {
+    python();
+    let g = libpython::Dict::new().unwrap();
+    libpython::exec(
+        "class Clearing:\n\
+         \x20   def __init__(self, target):\n\
+         \x20       self.target = target\n\
+         \x20   def __index__(self):\n\
+         \x20       self.target.clear()\n\
+         \x20       return 1\n\
+         \x20   def __hash__(self):\n\
+         \x20       self.target.clear()\n\
+         \x20       return 1\n\
+         outer = []\n\
+         outer.extend([[Clearing(outer)], [2], [3]])\n\
+         hashed = []\n\
+         hashed.extend([Clearing(hashed), Clearing(hashed), Clearing(hashed)])\n\
+         grown = []\n\
+         class Growing:\n\
+         \x20   def __index__(self):\n\
+         \x20       grown.extend(range(10000))\n\
+         \x20       return 0\n\
+         grown.append(Growing())\n",
+        &g,
+    )
+    .unwrap();
+    let var = |name: &str| g.get(name).unwrap().unwrap();
+    // An inner conversion empties the outer list: the copy stops there.
+    assert_eq!(var("outer").extract::<Vec<Vec<i64>>>().unwrap(), [vec![1]]);
+    // Inserting into a Rust set runs __hash__, which empties the list being read.
+    let set = var("hashed").extract::<HashSet<Object>>().unwrap();
+    assert_eq!(set.len(), 1);
+    // A list that grows (and moves its items) while being read: every item is read.
+    let v = var("grown").extract::<Vec<i64>>().unwrap();
+    assert_eq!(v.len(), 10_001);
+    assert_eq!(v[10_000], 9_999);
+}
+
+#[test]
+fn maps_and_sets_convert_with_their_size_known() {
+    python();
+    let m = py("{f'k{i}': i for i in range(10000)}").extract::<HashMap<String, i64>>().unwrap();
+    assert_eq!(m.len(), 10_000);
+    assert_eq!(m["k9999"], 9999);
+    let s = py("[1, 2, 2, 3]").extract::<HashSet<i64>>().unwrap();
+    assert_eq!(s, HashSet::from([1, 2, 3]));
+    let back = libpython::to_python(&m).unwrap();
+    assert_eq!(back.len().unwrap(), 10_000);
+    assert_eq!(back.get_item("k42").unwrap().extract::<i64>().unwrap(), 42);
+    let e = py("{'a': 1, 'b': 'x'}").extract::<HashMap<String, i64>>().unwrap_err();
+    assert!(matches!(e, Error::Type { .. }), "{e:?}");
+    let e = py("{1: 1}").extract::<HashMap<String, i64>>().unwrap_err();
+    assert!(matches!(e, Error::Type { .. }), "{e:?}");
+    // A key or a value that fails to convert half-way: the dict and the key made for the
+    // failing entry are released (the shared object's count comes back).
+    let shared = py("object()");
+    let before = refcount(&shared);
+    #[derive(PartialEq, Eq, Hash)]
+    struct Key(i64);
+    impl ToPython for Key {
+        fn to_python(&self, py: libpython::Python<'_>) -> libpython::Result<Object> {
+            if self.0 == 3 { Err(Error::Conversion("key 3 refuses".into())) } else { self.0.to_python(py) }
+        }
+    }
+    let values: HashMap<Key, Object> = (0..5).map(|i| (Key(i), shared.clone())).collect();
+    let e = libpython::to_python(&values).unwrap_err();
+    assert!(e.to_string().contains("key 3 refuses"), "{e}");
+    drop(values);
+    assert_eq!(refcount(&shared), before);
+    // The shared object inside each key (a tuple), next to a value that may fail.
+    struct Value(i64);
+    impl ToPython for Value {
+        fn to_python(&self, py: libpython::Python<'_>) -> libpython::Result<Object> {
+            if self.0 == 3 { Err(Error::Conversion("value 3 refuses".into())) } else { self.0.to_python(py) }
+        }
+    }
+    struct WithShared(Object, i64);
+    impl PartialEq for WithShared {
+        fn eq(&self, other: &Self) -> bool {
+            self.1 == other.1
+        }
+    }
+    impl Eq for WithShared {}
+    impl std::hash::Hash for WithShared {
+        fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+            self.1.hash(h)
+        }
+    }
+    impl ToPython for WithShared {
+        fn to_python(&self, py: libpython::Python<'_>) -> libpython::Result<Object> {
+            // A tuple holding the shared object: hashable, and it holds one reference.
+            (self.0.clone(), self.1).to_python(py)
+        }
+    }
+    let keyed: HashMap<WithShared, Value> = (0..5).map(|i| (WithShared(shared.clone(), i), Value(i))).collect();
+    let e = libpython::to_python(&keyed).unwrap_err();
+    assert!(e.to_string().contains("value 3 refuses"), "{e}");
+    drop(keyed);
+    assert_eq!(refcount(&shared), before);
+}
+
+#[test]
+fn inline_list_access_is_used_exactly_on_gil_builds() {
+    python();
+    let free_threaded = py("__import__('sysconfig').get_config_var('Py_GIL_DISABLED')").is_truthy().unwrap();
+    assert_eq!(libpython_ffi::seq_layout().is_some(), !free_threaded);
+}

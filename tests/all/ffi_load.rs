@@ -87,6 +87,56 @@ fn raw_worker(lib: &str) {
         assert_eq!(ffi::PyObject_IsTrue(ffi::Py_True()), 1);
         assert!(ffi::PyType_Check(ffi::data::PyFloat_Type().cast()));
 
+        // Lists and tuples read and filled inline: the layout found at start-up is known on
+        // this GIL build, and reads what the exported functions read, also on subclasses.
+        let layout = ffi::seq_layout().expect("list and tuple layout known on a GIL build");
+        let globals = ffi::PyDict_New();
+        let builtins = ffi::PyImport_ImportModule(c"builtins".as_ptr());
+        assert_eq!(ffi::PyDict_SetItemString(globals, c"__builtins__".as_ptr(), builtins), 0);
+        ffi::Py_DecRef(builtins);
+        let code = c"class L(list): pass\nimport collections\nP = collections.namedtuple('P', 'a b c')\nl = [str(i) for i in range(1000)]\nl.append(None)\nsub = L(l)\nt = tuple(l)\np = P(1, 'b', None)\ne = []\n";
+        let r = ffi::PyRun_StringFlags(code.as_ptr(), ffi::Py_file_input, globals, globals, std::ptr::null_mut());
+        assert!(!r.is_null(), "the fixture runs");
+        ffi::Py_DecRef(r);
+        for name in [c"l", c"sub", c"e"] {
+            let o = ffi::PyDict_GetItemString(globals, name.as_ptr());
+            let n = ffi::PyList_Size(o);
+            assert_eq!(layout.size(o), n, "{name:?}");
+            assert_eq!(ffi::PyList_GET_SIZE(o), n);
+            for i in 0..n {
+                assert_eq!(layout.list_item(o, i), ffi::PyList_GetItem(o, i), "{name:?}[{i}]");
+                assert_eq!(ffi::PyList_GET_ITEM(o, i), ffi::PyList_GetItem(o, i));
+            }
+        }
+        for name in [c"t", c"p"] {
+            let o = ffi::PyDict_GetItemString(globals, name.as_ptr());
+            let n = ffi::PyTuple_Size(o);
+            assert_eq!(layout.size(o), n, "{name:?}");
+            assert_eq!(ffi::PyTuple_GET_SIZE(o), n);
+            for i in 0..n {
+                assert_eq!(layout.tuple_item(o, i), ffi::PyTuple_GetItem(o, i), "{name:?}[{i}]");
+                assert_eq!(ffi::PyTuple_GET_ITEM(o, i), ffi::PyTuple_GetItem(o, i));
+            }
+        }
+        // Filling new ones: what the exported functions then read back.
+        let (list, tuple) = (ffi::PyList_New(3), ffi::PyTuple_New(3));
+        let items = [ffi::PyLong_FromLong(7), ffi::PyUnicode_FromString(c"x".as_ptr()), ffi::PyFloat_FromDouble(0.5)];
+        for (i, &o) in items.iter().enumerate() {
+            ffi::Py_IncRef(o);
+            ffi::PyList_SET_ITEM(list, i as ffi::Py_ssize_t, o);
+            ffi::Py_IncRef(o);
+            layout.tuple_set_item(tuple, i as ffi::Py_ssize_t, o);
+        }
+        for (i, &o) in items.iter().enumerate() {
+            assert_eq!(ffi::PyList_GetItem(list, i as ffi::Py_ssize_t), o);
+            assert_eq!(ffi::PyTuple_GetItem(tuple, i as ffi::Py_ssize_t), o);
+        }
+        let repr = ffi::PyObject_Repr(tuple);
+        assert_eq!(CStr::from_ptr(ffi::PyUnicode_AsUTF8AndSize(repr, &mut n)).to_str().unwrap(), "(7, 'x', 0.5)");
+        for p in [repr, list, tuple, items[0], items[1], items[2], globals] {
+            ffi::Py_DecRef(p);
+        }
+
         let v = CStr::from_ptr(ffi::Py_GetVersion()).to_string_lossy().into_owned();
         assert!(v.starts_with(&format!("{}.{}.", version.major, version.minor)));
         assert_eq!(ffi::Py_FinalizeEx(), 0);

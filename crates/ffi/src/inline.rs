@@ -2,13 +2,16 @@
 //!
 //! None reads a field of an object except [`Py_TYPE`], which reads `ob_type` at an offset taken
 //! from the running interpreter (see [`init_object_layout`]), so the same code serves GIL and
-//! free-threaded builds, and [`Py_INCREF`] / [`Py_DECREF`], which change the count in place
+//! free-threaded builds; [`Py_INCREF`] / [`Py_DECREF`], which change the count in place
 //! only for the layouts known to us (release GIL builds of 3.9 to 3.13, chosen at run time by
 //! [`init_object_layout`]) and call the exported `Py_IncRef` / `Py_DecRef` everywhere else
-//! (debug and free-threaded builds, later versions whose header may change again).
+//! (debug and free-threaded builds, later versions whose header may change again); and the
+//! list and tuple accessors ([`SeqLayout`], [`PyList_GET_ITEM`], [`PyTuple_SET_ITEM`], ...),
+//! which read and fill items inline at offsets found and checked at run time on GIL builds and
+//! call the exported functions everywhere else.
 
 use std::ffi::c_int;
-use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicU64, AtomicUsize, Ordering};
 
 use crate::functions::*;
 use crate::types::*;
@@ -48,6 +51,7 @@ pub unsafe fn init_object_layout() -> usize {
         let n = usize::try_from(n).expect("object.__basicsize__ is negative");
         OB_TYPE_OFFSET.store(n - std::mem::size_of::<*mut PyTypeObject>(), Ordering::Relaxed);
         REFCOUNT.store(refcount_mode(n), Ordering::Relaxed);
+        init_seq_layout(n);
         n
     }
 }
@@ -169,6 +173,331 @@ pub unsafe fn Py_DECREF(o: *mut PyObject) {
 pub unsafe fn Py_XDECREF(o: *mut PyObject) {
     // SAFETY: `Py_DecRef` accepts NULL.
     unsafe { Py_DecRef(o) }
+}
+
+/// Where lists and tuples keep their size and items (see [`SeqLayout`]), packed as three
+/// 16-bit byte offsets (size, list items, tuple items); 0 while unknown.
+static SEQ_LAYOUT: AtomicU64 = AtomicU64::new(0);
+
+/// Where the running interpreter keeps the size and the items of lists and tuples, for reading
+/// and filling them inline as C's `PyList_GET_ITEM`, `PyTuple_SET_ITEM` and friends do.
+///
+/// Known ([`seq_layout`] returns it) only after [`init_object_layout`], on builds whose object
+/// header is 16 bytes (GIL builds), and only when the layout found was checked on a list and a
+/// tuple made for the purpose. On free-threaded builds it is never known: there CPython reads
+/// the items of a list that other threads may change with atomic operations, so callers use
+/// the exported functions (`PyList_GetItemRef` and friends) instead.
+///
+/// The offsets come from the running interpreter: `ob_size` follows the object header in
+/// every variable-size object; a list's `ob_item` (the pointer to its item array) follows
+/// `ob_size` (`list.__basicsize__` is the header plus `ob_size`, `ob_item` and `allocated`);
+/// a tuple's items are stored inline from `tuple.__basicsize__` on (after `ob_size`, and from
+/// 3.14 on after a cached hash too).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SeqLayout {
+    size: usize,
+    list_items: usize,
+    tuple_items: usize,
+}
+
+/// The layout of lists and tuples, if known (see [`SeqLayout`]); `None` means: use the
+/// exported functions. One atomic load: read it once before a loop.
+#[inline(always)]
+pub fn seq_layout() -> Option<SeqLayout> {
+    let packed = SEQ_LAYOUT.load(Ordering::Relaxed);
+    if packed == 0 {
+        return None;
+    }
+    Some(SeqLayout {
+        size: (packed & 0xffff) as usize,
+        list_items: ((packed >> 16) & 0xffff) as usize,
+        tuple_items: ((packed >> 32) & 0xffff) as usize,
+    })
+}
+
+impl SeqLayout {
+    /// The number of items of a list or tuple (C's `PyList_GET_SIZE` / `PyTuple_GET_SIZE`).
+    ///
+    /// # Safety
+    /// `o` must be a live `list` or `tuple` (or an instance of a subclass of either), and the
+    /// GIL of its interpreter held.
+    #[inline(always)]
+    pub unsafe fn size(self, o: *mut PyObject) -> Py_ssize_t {
+        // SAFETY: `o` is a live list or tuple: a variable-size object whose `ob_size` is at
+        // `self.size` (checked by `init_seq_layout`), changed only under the GIL we hold.
+        unsafe { o.cast::<u8>().add(self.size).cast::<Py_ssize_t>().read() }
+    }
+
+    /// Item `i` of a list, borrowed (C's `PyList_GET_ITEM`): no bounds check.
+    ///
+    /// The reference is borrowed from the list: it stays valid while the list is not changed,
+    /// and any Python code (a conversion calling `__index__`, a destructor) may change it.
+    ///
+    /// # Safety
+    /// `o` must be a live `list` (or an instance of a subclass), `0 <= i <` its current
+    /// size, and the GIL of its interpreter held.
+    #[inline(always)]
+    pub unsafe fn list_item(self, o: *mut PyObject, i: Py_ssize_t) -> *mut PyObject {
+        // SAFETY: `o` is a live list: `ob_item`, at `self.list_items`, points to an array of
+        // at least `ob_size` item pointers, and `i` is below `ob_size`; the GIL is held, so
+        // neither changes while we read.
+        unsafe {
+            let items = o.cast::<u8>().add(self.list_items).cast::<*mut *mut PyObject>().read();
+            items.add(i as usize).read()
+        }
+    }
+
+    /// Stores `v` as item `i` of a new list (C's `PyList_SET_ITEM`), stealing the reference
+    /// and without releasing what the slot held: only for filling the empty (NULL) slots of a
+    /// list made by `PyList_New`.
+    ///
+    /// # Safety
+    /// `o` must be a live `list`, `0 <= i <` its size, slot `i` empty (or its reference
+    /// accounted for elsewhere), `v` a strong reference the list takes over, and the GIL held.
+    #[inline(always)]
+    pub unsafe fn list_set_item(self, o: *mut PyObject, i: Py_ssize_t, v: *mut PyObject) {
+        // SAFETY: as `list_item`, writing instead of reading; the caller hands `v`'s reference
+        // to the list and promises the slot held none.
+        unsafe {
+            let items = o.cast::<u8>().add(self.list_items).cast::<*mut *mut PyObject>().read();
+            items.add(i as usize).write(v);
+        }
+    }
+
+    /// Item `i` of a tuple, borrowed (C's `PyTuple_GET_ITEM`): no bounds check. Valid while
+    /// the tuple lives (tuples do not change).
+    ///
+    /// # Safety
+    /// `o` must be a live `tuple` (or an instance of a subclass), `0 <= i <` its size, and the
+    /// GIL of its interpreter held.
+    #[inline(always)]
+    pub unsafe fn tuple_item(self, o: *mut PyObject, i: Py_ssize_t) -> *mut PyObject {
+        // SAFETY: `o` is a live tuple, whose `ob_size` item pointers are stored inline from
+        // `self.tuple_items` on, and `i` is below `ob_size`.
+        unsafe { o.cast::<u8>().add(self.tuple_items).cast::<*mut PyObject>().add(i as usize).read() }
+    }
+
+    /// Stores `v` as item `i` of a new tuple (C's `PyTuple_SET_ITEM`), stealing the reference
+    /// and without releasing what the slot held: only for filling a tuple made by
+    /// `PyTuple_New` before it is shared.
+    ///
+    /// # Safety
+    /// `o` must be a live `tuple` not yet shared, `0 <= i <` its size, slot `i` empty, `v` a
+    /// strong reference the tuple takes over, and the GIL held.
+    #[inline(always)]
+    pub unsafe fn tuple_set_item(self, o: *mut PyObject, i: Py_ssize_t, v: *mut PyObject) {
+        // SAFETY: as `tuple_item`, writing instead of reading; the tuple is not shared yet, so
+        // nobody else sees the slot change.
+        unsafe { o.cast::<u8>().add(self.tuple_items).cast::<*mut PyObject>().add(i as usize).write(v) }
+    }
+
+    fn pack(self) -> u64 {
+        self.size as u64 | (self.list_items as u64) << 16 | (self.tuple_items as u64) << 32
+    }
+}
+
+/// Finds [`SeqLayout`] for the running interpreter (header size `header`) and publishes it
+/// when it checks out on a list and a tuple made here; otherwise it is unknown and the helpers
+/// call the exported functions. (One store of the result: a thread that read the layout
+/// before, for a conversion under way, never sees it change.)
+///
+/// # Safety
+/// As [`init_object_layout`].
+unsafe fn init_seq_layout(header: usize) {
+    // SAFETY: forwarded contract.
+    let found = unsafe { find_seq_layout(header) };
+    SEQ_LAYOUT.store(found.map_or(0, SeqLayout::pack), Ordering::Relaxed);
+}
+
+/// [`SeqLayout`] of the running interpreter, if its list and tuple types are as expected and
+/// reading at the offsets found gives what the exported functions give.
+///
+/// # Safety
+/// As [`init_object_layout`].
+unsafe fn find_seq_layout(header: usize) -> Option<SeqLayout> {
+    if header != 16 {
+        // Free-threaded (or a `Py_TRACE_REFS` header): the exported functions.
+        return None;
+    }
+    let ptr = std::mem::size_of::<*mut PyObject>();
+    // SAFETY: the caller holds the GIL; the type objects are static.
+    let (list_basic, tuple_basic, tuple_item) = unsafe {
+        let list = crate::data::PyList_Type().cast::<PyObject>();
+        let tuple = crate::data::PyTuple_Type().cast::<PyObject>();
+        (type_size(list, c"__basicsize__"), type_size(tuple, c"__basicsize__"), type_size(tuple, c"__itemsize__"))
+    };
+    // A list is the header, `ob_size`, `ob_item` and `allocated`; a tuple's items (pointers)
+    // start at its basic size, after at least `ob_size`.
+    if list_basic != Some(header + 3 * ptr) || tuple_item != Some(ptr) {
+        return None;
+    }
+    let tuple_items = tuple_basic.filter(|&b| b >= header + ptr && b < 0x1_0000)?;
+    let layout = SeqLayout { size: header, list_items: header + ptr, tuple_items };
+    // SAFETY: the GIL is held; the offsets lie inside a list's and a tuple's memory (their
+    // basic sizes were checked above).
+    unsafe { seq_layout_checks_out(layout) }.then_some(layout)
+}
+
+/// `t.<attr>` as a size, `None` if unreadable (the exception is cleared).
+///
+/// # Safety
+/// The GIL is held; `t` is a live object.
+unsafe fn type_size(t: *mut PyObject, attr: &std::ffi::CStr) -> Option<usize> {
+    // SAFETY: forwarded contract; the attribute's reference is released.
+    unsafe {
+        let v = PyObject_GetAttrString(t, attr.as_ptr());
+        if v.is_null() {
+            PyErr_Clear();
+            return None;
+        }
+        let n = PyLong_AsSsize_t(v);
+        Py_DecRef(v);
+        if n == -1 && !PyErr_Occurred().is_null() {
+            PyErr_Clear();
+            return None;
+        }
+        usize::try_from(n).ok()
+    }
+}
+
+/// Whether `layout` reads what the exported functions read, on a list of three items grown
+/// by appending (so that its `allocated` differs from its size) and on a tuple of three.
+///
+/// # Safety
+/// The GIL is held; the offsets of `layout` lie inside a list's and a tuple's memory.
+unsafe fn seq_layout_checks_out(layout: SeqLayout) -> bool {
+    let items = [Py_None(), Py_True(), Py_False()];
+    // SAFETY: the GIL is held; the list and tuple are ours, every reference made here is
+    // released, and the inline reads stay inside them (see the function's contract; the list's
+    // item array is read only after its size was read as 3).
+    unsafe {
+        let mut ok = true;
+        let list = PyList_New(0);
+        if list.is_null() {
+            PyErr_Clear();
+            return false;
+        }
+        for &o in &items {
+            ok &= PyList_Append(list, o) == 0;
+        }
+        ok = ok && PyList_Size(list) == 3 && layout.size(list) == 3;
+        for (i, &o) in items.iter().enumerate() {
+            ok = ok && PyList_GetItem(list, i as Py_ssize_t) == o && layout.list_item(list, i as Py_ssize_t) == o;
+        }
+        Py_DecRef(list);
+        let tuple = PyTuple_New(3);
+        if tuple.is_null() {
+            PyErr_Clear();
+            return false;
+        }
+        for (i, &o) in items.iter().enumerate() {
+            Py_IncRef(o);
+            ok &= PyTuple_SetItem(tuple, i as Py_ssize_t, o) == 0;
+        }
+        ok = ok && PyTuple_Size(tuple) == 3 && layout.size(tuple) == 3;
+        for (i, &o) in items.iter().enumerate() {
+            ok = ok && PyTuple_GetItem(tuple, i as Py_ssize_t) == o && layout.tuple_item(tuple, i as Py_ssize_t) == o;
+        }
+        Py_DecRef(tuple);
+        if !ok {
+            PyErr_Clear();
+        }
+        ok
+    }
+}
+
+/// The number of items of a list (C's `PyList_GET_SIZE`): read inline where [`seq_layout`]
+/// is known, else `PyList_Size`.
+///
+/// # Safety
+/// `o` must be a live `list` (or subclass instance), the GIL held.
+#[inline(always)]
+pub unsafe fn PyList_GET_SIZE(o: *mut PyObject) -> Py_ssize_t {
+    match seq_layout() {
+        // SAFETY: forwarded contract.
+        Some(l) => unsafe { l.size(o) },
+        // SAFETY: forwarded contract.
+        None => unsafe { PyList_Size(o) },
+    }
+}
+
+/// Item `i` of a list, borrowed (C's `PyList_GET_ITEM`): read inline where [`seq_layout`] is
+/// known, else `PyList_GetItem`. See [`SeqLayout::list_item`] for how long it stays valid.
+///
+/// # Safety
+/// `o` must be a live `list` (or subclass instance), `0 <= i <` its size, the GIL held.
+#[inline(always)]
+pub unsafe fn PyList_GET_ITEM(o: *mut PyObject, i: Py_ssize_t) -> *mut PyObject {
+    match seq_layout() {
+        // SAFETY: forwarded contract.
+        Some(l) => unsafe { l.list_item(o, i) },
+        // SAFETY: forwarded contract.
+        None => unsafe { PyList_GetItem(o, i) },
+    }
+}
+
+/// Fills slot `i` of a new list with `v`, stealing it (C's `PyList_SET_ITEM`): inline where
+/// [`seq_layout`] is known, else `PyList_SetItem` (which, on an empty slot, does the same).
+///
+/// # Safety
+/// As [`SeqLayout::list_set_item`].
+#[inline(always)]
+pub unsafe fn PyList_SET_ITEM(o: *mut PyObject, i: Py_ssize_t, v: *mut PyObject) {
+    match seq_layout() {
+        // SAFETY: forwarded contract.
+        Some(l) => unsafe { l.list_set_item(o, i, v) },
+        // SAFETY: forwarded contract; on a list and an index in range it cannot fail.
+        None => unsafe {
+            PyList_SetItem(o, i, v);
+        },
+    }
+}
+
+/// The number of items of a tuple (C's `PyTuple_GET_SIZE`): read inline where [`seq_layout`]
+/// is known, else `PyTuple_Size`.
+///
+/// # Safety
+/// `o` must be a live `tuple` (or subclass instance), the GIL held.
+#[inline(always)]
+pub unsafe fn PyTuple_GET_SIZE(o: *mut PyObject) -> Py_ssize_t {
+    match seq_layout() {
+        // SAFETY: forwarded contract.
+        Some(l) => unsafe { l.size(o) },
+        // SAFETY: forwarded contract.
+        None => unsafe { PyTuple_Size(o) },
+    }
+}
+
+/// Item `i` of a tuple, borrowed (C's `PyTuple_GET_ITEM`): read inline where [`seq_layout`]
+/// is known, else `PyTuple_GetItem`.
+///
+/// # Safety
+/// `o` must be a live `tuple` (or subclass instance), `0 <= i <` its size, the GIL held.
+#[inline(always)]
+pub unsafe fn PyTuple_GET_ITEM(o: *mut PyObject, i: Py_ssize_t) -> *mut PyObject {
+    match seq_layout() {
+        // SAFETY: forwarded contract.
+        Some(l) => unsafe { l.tuple_item(o, i) },
+        // SAFETY: forwarded contract.
+        None => unsafe { PyTuple_GetItem(o, i) },
+    }
+}
+
+/// Fills slot `i` of a new tuple with `v`, stealing it (C's `PyTuple_SET_ITEM`): inline where
+/// [`seq_layout`] is known, else `PyTuple_SetItem` (which, on a new tuple, does the same).
+///
+/// # Safety
+/// As [`SeqLayout::tuple_set_item`]; the tuple has no other reference than the caller's.
+#[inline(always)]
+pub unsafe fn PyTuple_SET_ITEM(o: *mut PyObject, i: Py_ssize_t, v: *mut PyObject) {
+    match seq_layout() {
+        // SAFETY: forwarded contract.
+        Some(l) => unsafe { l.tuple_set_item(o, i, v) },
+        // SAFETY: forwarded contract; on a new tuple and an index in range it cannot fail.
+        None => unsafe {
+            PyTuple_SetItem(o, i, v);
+        },
+    }
 }
 
 macro_rules! singleton {

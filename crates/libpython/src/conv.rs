@@ -68,6 +68,7 @@ pub(crate) fn name_object(py: Python<'_>, name: &str, what: &'static str) -> Res
 }
 
 /// Copies a `str` object (exactly a `str` or a subclass) into a `String`, strictly.
+#[inline]
 pub(crate) fn str_to_string(obj: Bound<'_>) -> Result<String> {
     let mut n: ffi::Py_ssize_t = 0;
     // SAFETY: GIL held; the caller passes a str (checked by callers, and the function itself
@@ -147,6 +148,11 @@ impl<T: ToPython + ?Sized> ToPython for std::sync::Arc<T> {
 impl FromPython for Object {
     fn from_python(obj: Bound<'_>) -> Result<Self> {
         Ok(obj.to_object())
+    }
+
+    #[inline(always)]
+    fn from_python_exact(obj: Bound<'_>) -> Option<Result<Self>> {
+        Some(Ok(obj.to_object()))
     }
 }
 
@@ -488,6 +494,11 @@ impl FromPython for f32 {
     fn from_python(obj: Bound<'_>) -> Result<Self> {
         f64::from_python(obj).map(|v| v as f32)
     }
+
+    #[inline(always)]
+    fn from_python_exact(obj: Bound<'_>) -> Option<Result<Self>> {
+        f64::from_python_exact(obj).map(|r| r.map(|v| v as f32))
+    }
 }
 
 impl ToPython for str {
@@ -499,12 +510,14 @@ impl ToPython for str {
 }
 
 impl ToPython for String {
+    #[inline]
     fn to_python(&self, py: Python<'_>) -> Result<Object> {
         self.as_str().to_python(py)
     }
 }
 
 impl ToPython for std::borrow::Cow<'_, str> {
+    #[inline]
     fn to_python(&self, py: Python<'_>) -> Result<Object> {
         (**self).to_python(py)
     }
@@ -616,45 +629,131 @@ impl<T: FromPython> FromPython for Option<T> {
     fn from_python(obj: Bound<'_>) -> Result<Self> {
         if obj.as_ptr() == ffi::Py_None() { Ok(None) } else { T::from_python(obj).map(Some) }
     }
+
+    #[inline(always)]
+    fn from_python_exact(obj: Bound<'_>) -> Option<Result<Self>> {
+        if obj.as_ptr() == ffi::Py_None() { Some(Ok(None)) } else { T::from_python_exact(obj).map(|r| r.map(Some)) }
+    }
 }
 
-/// Builds a `list` from an exact-size iterator of convertible items.
+/// Builds a `list` of `len` items from an iterator of convertible items, refusing an
+/// iterator that yields more or fewer.
 pub(crate) fn list_from_iter<'a, T: ToPython + 'a>(py: Python<'_>, len: usize, items: impl Iterator<Item = &'a T>) -> Result<Object> {
-    // SAFETY: GIL held; the new list is filled completely (SetItem steals each reference)
-    // before it is shared; on error it is released with its filled slots (empty slots are
-    // NULL, which list deallocation skips).
+    let n = ffi::Py_ssize_t::try_from(len).map_err(|_| Error::Conversion(format!("{len} items do not fit a list")))?;
+    let layout = ffi::seq_layout();
+    let api = ffi::api();
+    // SAFETY: GIL held; the new list is ours alone until returned, and each slot is filled
+    // once, in order, while `i < n` (SET_ITEM and SetItem steal the reference); on error the
+    // list is released with its filled slots (empty slots are NULL, which list deallocation
+    // skips).
     unsafe {
-        let list = new(py, ffi::PyList_New(len as ffi::Py_ssize_t))?;
-        for (i, item) in items.enumerate() {
-            let v = item.to_python(py)?;
-            ffi::PyList_SetItem(list.as_ptr(), i as ffi::Py_ssize_t, v.into_ptr());
+        let list = new(py, (api.PyList_New)(n))?;
+        let mut i: ffi::Py_ssize_t = 0;
+        for item in items {
+            if i == n {
+                return Err(length_mismatch(len, "more"));
+            }
+            let v = to_python_ptr(item, py)?;
+            match layout {
+                Some(l) => l.list_set_item(list.as_ptr(), i, v),
+                None => {
+                    (api.PyList_SetItem)(list.as_ptr(), i, v);
+                }
+            }
+            i += 1;
+        }
+        if i != n {
+            return Err(length_mismatch(len, "fewer"));
         }
         Ok(list)
     }
 }
 
+/// Builds a `list` of the items of `head` followed by those of `tail` (a `VecDeque`'s two
+/// halves; `tail` is empty for the other slices).
+pub(crate) fn list_from_slices<T: ToPython>(py: Python<'_>, head: &[T], tail: &[T]) -> Result<Object> {
+    let len = head.len().checked_add(tail.len()).and_then(|n| ffi::Py_ssize_t::try_from(n).ok());
+    let n = len.ok_or_else(|| Error::Conversion("too many items for a list".into()))?;
+    // SAFETY: GIL held; the new list of `n` slots is ours alone until returned; slot `i` is
+    // filled once, for `i` below `head.len() + tail.len() == n` (SET_ITEM and SetItem steal the
+    // reference); on error the list is released with its filled slots (empty slots are NULL,
+    // which list deallocation skips).
+    unsafe {
+        let api = ffi::api();
+        let list = new(py, (api.PyList_New)(n))?;
+        let l = list.as_ptr();
+        match ffi::seq_layout() {
+            Some(layout) => {
+                fill_list(py, head, |i, v| layout.list_set_item(l, i, v))?;
+                fill_list(py, tail, |i, v| layout.list_set_item(l, head.len() as ffi::Py_ssize_t + i, v))?;
+            }
+            None => {
+                fill_list(py, head, |i, v| {
+                    (api.PyList_SetItem)(l, i, v);
+                })?;
+                fill_list(py, tail, |i, v| {
+                    (api.PyList_SetItem)(l, head.len() as ffi::Py_ssize_t + i, v);
+                })?;
+            }
+        }
+        Ok(list)
+    }
+}
+
+/// Converts each item of `items` and hands it to `set` with its index.
+#[inline(always)]
+fn fill_list<T: ToPython>(py: Python<'_>, items: &[T], mut set: impl FnMut(ffi::Py_ssize_t, *mut ffi::PyObject)) -> Result<()> {
+    for (i, item) in items.iter().enumerate() {
+        set(i as ffi::Py_ssize_t, to_python_ptr(item, py)?);
+    }
+    Ok(())
+}
+
+/// `item` as a new Python object, as a strong reference of `py`'s interpreter given to the
+/// caller (an object of another interpreter, which a `ToPython` written by hand could return,
+/// is refused and released by its handle).
+#[inline(always)]
+fn to_python_ptr<T: ToPython + ?Sized>(item: &T, py: Python<'_>) -> Result<*mut ffi::PyObject> {
+    let o = item.to_python(py)?;
+    if o.interpreter_key() != py.interpreter_key() {
+        return Err(Error::Interp(libpython_interp::Error::WrongInterpreter {
+            object: o.interpreter_key().index(),
+            current: py.interpreter_key().index(),
+        }));
+    }
+    Ok(o.into_ptr())
+}
+
+/// An iterator that did not yield the number of items its collection announced.
+#[cold]
+#[inline(never)]
+fn length_mismatch(len: usize, more_or_fewer: &str) -> Error {
+    Error::Conversion(format!("a collection of length {len} yielded {more_or_fewer} items than that"))
+}
+
 /// Lists become `list`; `Vec<u8>` too (a list of ints). Use [`Bytes`] or `&[u8]` for `bytes`.
 impl<T: ToPython> ToPython for Vec<T> {
     fn to_python(&self, py: Python<'_>) -> Result<Object> {
-        list_from_iter(py, self.len(), self.iter())
+        list_from_slices(py, self, &[])
     }
 }
 
 impl<T: ToPython> ToPython for [T] {
     fn to_python(&self, py: Python<'_>) -> Result<Object> {
-        list_from_iter(py, self.len(), self.iter())
+        list_from_slices(py, self, &[])
     }
 }
 
 impl<T: ToPython> ToPython for std::collections::VecDeque<T> {
     fn to_python(&self, py: Python<'_>) -> Result<Object> {
-        list_from_iter(py, self.len(), self.iter())
+        let (head, tail) = self.as_slices();
+        list_from_slices(py, head, tail)
     }
 }
 
 impl<T: ToPython, const N: usize> ToPython for [T; N] {
     fn to_python(&self, py: Python<'_>) -> Result<Object> {
-        list_from_iter(py, N, self.iter())
+        list_from_slices(py, self, &[])
     }
 }
 
@@ -676,49 +775,47 @@ impl<T: FromPython + 'static> FromPython for Vec<T> {
 pub(crate) fn seq_extract<C, T: FromPython>(obj: Bound<'_>, mk: impl FnOnce(usize) -> C, mut push: impl FnMut(&mut C, T)) -> Result<C> {
     let py = obj.py();
     let p = obj.as_ptr();
-    // SAFETY: live object, GIL held. Items of lists and tuples are borrowed; each is
-    // converted before the next call into Python (a list can change under us only if a
-    // conversion runs Python code that mutates it, so the length is re-read each step).
+    // SAFETY: live object, GIL held.
     unsafe {
         if ffi::PyUnicode_Check(p) {
             return Err(Error::type_error("a sequence (not str)", "str"));
         }
         if ffi::PyList_Check(p) {
-            let mut out = mk(ffi::PyList_Size(p) as usize);
-            let mut i = 0;
-            while i < ffi::PyList_Size(p) {
-                let item = Bound::from_borrowed_ptr(py, ffi::PyList_GetItem(p, i));
-                // Items whose conversion runs no Python code are converted borrowed; others
-                // are held while converting, since Python code may change the list.
-                let v = match T::from_python_exact(item) {
-                    Some(r) => r?,
-                    None => {
-                        let held = item.to_object();
-                        T::from_python(held.bound(py))?
-                    }
-                };
-                push(&mut out, v);
-                i += 1;
-            }
-            return Ok(out);
+            return match ffi::seq_layout() {
+                Some(layout) => list_extract_inline(obj, layout, mk, push),
+                None => list_extract_calls(obj, mk, push),
+            };
         }
         if ffi::PyTuple_Check(p) {
-            let n = ffi::PyTuple_Size(p);
+            let layout = ffi::seq_layout();
+            let api = ffi::api();
+            let n = match layout {
+                Some(l) => l.size(p),
+                None => (api.PyTuple_Size)(p),
+            };
             let mut out = mk(n as usize);
             for i in 0..n {
-                let item = Bound::from_borrowed_ptr(py, ffi::PyTuple_GetItem(p, i));
-                push(&mut out, T::from_python(item)?);
+                // SAFETY: `i` is below the size of the tuple, which does not change; the item
+                // is borrowed from the tuple, which the caller keeps alive.
+                let item = match layout {
+                    Some(l) => l.tuple_item(p, i),
+                    None => (api.PyTuple_GetItem)(p, i),
+                };
+                push(&mut out, T::from_python(Bound::from_borrowed_ptr(py, item))?);
             }
             return Ok(out);
         }
-        let it = match obj.iter() {
-            Ok(it) => it,
-            Err(Error::Python(e)) if e.type_name() == "TypeError" => {
-                return Err(Error::type_error("an iterable", tname(obj)));
-            }
-            Err(e) => return Err(e),
-        };
-        let mut out = mk(0);
+    }
+    let it = match obj.iter() {
+        Ok(it) => it,
+        Err(Error::Python(e)) if e.type_name() == "TypeError" => {
+            return Err(Error::type_error("an iterable", tname(obj)));
+        }
+        Err(e) => return Err(e),
+    };
+    let mut out = mk(0);
+    // SAFETY: GIL held; each item is a new reference, owned by its handle.
+    unsafe {
         loop {
             let item = ffi::PyIter_Next(it.as_ptr());
             if item.is_null() {
@@ -730,6 +827,83 @@ pub(crate) fn seq_extract<C, T: FromPython>(obj: Bound<'_>, mk: impl FnOnce(usiz
             let item = Object::from_owned_ptr(py, item);
             push(&mut out, T::from_python(item.bound(py))?);
         }
+    }
+}
+
+/// [`seq_extract`] for a list whose items are read inline (GIL builds).
+///
+/// Items are borrowed while converted without running Python code ([`FromPython::from_python_exact`]),
+/// held otherwise. Python code may run in a conversion or in `push` (a `__hash__`, a
+/// destructor) and change the list, so its size is read again (one load) before each item.
+#[inline(always)]
+fn list_extract_inline<C, T: FromPython>(
+    obj: Bound<'_>,
+    layout: ffi::SeqLayout,
+    mk: impl FnOnce(usize) -> C,
+    mut push: impl FnMut(&mut C, T),
+) -> Result<C> {
+    let py = obj.py();
+    let p = obj.as_ptr();
+    // SAFETY: `obj` is a live list (checked by the caller), `layout` the running
+    // interpreter's, the GIL held; `i` is below the size read just before the item.
+    unsafe {
+        let mut out = mk(layout.size(p) as usize);
+        let mut i = 0;
+        while i < layout.size(p) {
+            let item = Bound::from_borrowed_ptr(py, layout.list_item(p, i));
+            let v = match T::from_python_exact(item) {
+                Some(r) => r?,
+                None => {
+                    let held = item.to_object();
+                    T::from_python(held.bound(py))?
+                }
+            };
+            push(&mut out, v);
+            i += 1;
+        }
+        Ok(out)
+    }
+}
+
+/// [`seq_extract`] for a list read through the exported functions (free-threaded builds):
+/// each item is taken as a strong reference (`PyList_GetItemRef`, 3.13+), so a list that
+/// other threads change cannot free an item under us; a list that shrank meanwhile ends the
+/// copy, as it ends Python's own iteration.
+#[inline(never)]
+fn list_extract_calls<C, T: FromPython>(obj: Bound<'_>, mk: impl FnOnce(usize) -> C, mut push: impl FnMut(&mut C, T)) -> Result<C> {
+    let py = obj.py();
+    let p = obj.as_ptr();
+    let api = ffi::api();
+    // SAFETY: `obj` is a live list (checked by the caller), the GIL (or on free-threaded
+    // builds the thread state) held; every item is a strong reference owned by its handle.
+    unsafe {
+        let mut out = mk((api.PyList_Size)(p).max(0) as usize);
+        let mut i = 0;
+        while i < (api.PyList_Size)(p) {
+            let item = match api.PyList_GetItemRef {
+                Some(get) => get(p, i),
+                None => {
+                    let item = (api.PyList_GetItem)(p, i);
+                    if !item.is_null() {
+                        ffi::Py_INCREF(item);
+                    }
+                    item
+                }
+            };
+            if item.is_null() {
+                // Only an index out of range: the list shrank since its size was read.
+                ffi::PyErr_Clear();
+                break;
+            }
+            let held = Object::from_owned_ptr(py, item);
+            let v = match T::from_python_exact(held.bound(py)) {
+                Some(r) => r?,
+                None => T::from_python(held.bound(py))?,
+            };
+            push(&mut out, v);
+            i += 1;
+        }
+        Ok(out)
     }
 }
 
@@ -748,19 +922,40 @@ impl<T: FromPython> FromPython for std::collections::VecDeque<T> {
 }
 
 /// Builds a `dict` from key-value pairs.
-pub(crate) fn dict_from_iter<'a, K: ToPython + 'a, V: ToPython + 'a>(py: Python<'_>, items: impl Iterator<Item = (&'a K, &'a V)>) -> Result<Object> {
-    // SAFETY: GIL held; SetItem does not steal, our handles release their references.
+pub(crate) fn dict_from_iter<'a, K: ToPython + 'a, V: ToPython + 'a>(
+    py: Python<'_>,
+    items: impl Iterator<Item = (&'a K, &'a V)>,
+) -> Result<Object> {
+    let api = ffi::api();
+    // SAFETY: GIL held (`py`); the keys and values are references of its interpreter, so they
+    // are released at once with `Py_DECREF` after `PyDict_SetItem` (which does not steal),
+    // also on every error path.
     unsafe {
-        let d = new(py, ffi::PyDict_New())?;
+        let d = new(py, (api.PyDict_New)())?;
         for (k, v) in items {
-            let k = k.to_python(py)?;
-            let v = v.to_python(py)?;
-            if ffi::PyDict_SetItem(d.as_ptr(), k.as_ptr(), v.as_ptr()) < 0 {
+            let k = to_python_ptr(k, py)?;
+            let v = match to_python_ptr(v, py) {
+                Ok(v) => v,
+                Err(e) => {
+                    ffi::Py_DECREF(k);
+                    return Err(e);
+                }
+            };
+            let r = (api.PyDict_SetItem)(d.as_ptr(), k, v);
+            ffi::Py_DECREF(k);
+            ffi::Py_DECREF(v);
+            if r < 0 {
                 return Err(fetch(py));
             }
         }
         Ok(d)
     }
+}
+
+/// The number of items of a `dict` (to size a Rust map), 0 for other mappings.
+fn dict_len_hint(obj: Bound<'_>) -> usize {
+    // SAFETY: live object, GIL held; `PyDict_Size` of a dict cannot fail.
+    unsafe { if ffi::PyDict_Check(obj.as_ptr()) { ffi::PyDict_Size(obj.as_ptr()).max(0) as usize } else { 0 } }
 }
 
 /// Copies a mapping's items (a `dict` directly, anything else with `.items()`).
@@ -770,10 +965,11 @@ pub(crate) fn map_extract<K: FromPython, V: FromPython>(obj: Bound<'_>, mut inse
     // while the dict is not mutated, and conversions of plain keys and values do not mutate it.
     unsafe {
         if ffi::PyDict_Check(obj.as_ptr()) {
+            let next = ffi::api().PyDict_Next;
             let mut pos: ffi::Py_ssize_t = 0;
             let mut k = std::ptr::null_mut();
             let mut v = std::ptr::null_mut();
-            while ffi::PyDict_Next(obj.as_ptr(), &mut pos, &mut k, &mut v) != 0 {
+            while next(obj.as_ptr(), &mut pos, &mut k, &mut v) != 0 {
                 let (kb, vb) = (Bound::from_borrowed_ptr(py, k), Bound::from_borrowed_ptr(py, v));
                 // As for lists: borrowed when no Python code runs, held otherwise.
                 let key = match K::from_python_exact(kb) {
@@ -805,7 +1001,7 @@ impl<K: ToPython, V: ToPython, S> ToPython for HashMap<K, V, S> {
 
 impl<K: FromPython + Eq + Hash, V: FromPython, S: BuildHasher + Default> FromPython for HashMap<K, V, S> {
     fn from_python(obj: Bound<'_>) -> Result<Self> {
-        let mut m = HashMap::with_hasher(S::default());
+        let mut m = HashMap::with_capacity_and_hasher(dict_len_hint(obj), S::default());
         map_extract(obj, |k, v| {
             m.insert(k, v);
         })?;
@@ -831,12 +1027,16 @@ impl<K: FromPython + Ord, V: FromPython> FromPython for BTreeMap<K, V> {
 
 /// Builds a `set` from items.
 pub(crate) fn set_from_iter<'a, T: ToPython + 'a>(py: Python<'_>, items: impl Iterator<Item = &'a T>) -> Result<Object> {
-    // SAFETY: GIL held; PySet_Add does not steal.
+    let api = ffi::api();
+    // SAFETY: GIL held (`py`); PySet_Add does not steal, so each item (a reference of `py`'s
+    // interpreter) is released at once with `Py_DECREF`.
     unsafe {
-        let s = new(py, ffi::PySet_New(std::ptr::null_mut()))?;
+        let s = new(py, (api.PySet_New)(std::ptr::null_mut()))?;
         for item in items {
-            let v = item.to_python(py)?;
-            if ffi::PySet_Add(s.as_ptr(), v.as_ptr()) < 0 {
+            let v = to_python_ptr(item, py)?;
+            let r = (api.PySet_Add)(s.as_ptr(), v);
+            ffi::Py_DECREF(v);
+            if r < 0 {
                 return Err(fetch(py));
             }
         }
@@ -852,9 +1052,13 @@ impl<T: ToPython, S> ToPython for HashSet<T, S> {
 
 impl<T: FromPython + Eq + Hash, S: BuildHasher + Default> FromPython for HashSet<T, S> {
     fn from_python(obj: Bound<'_>) -> Result<Self> {
-        seq_extract(obj, |_| HashSet::with_hasher(S::default()), |s, x| {
-            s.insert(x);
-        })
+        seq_extract(
+            obj,
+            |n| HashSet::with_capacity_and_hasher(n, S::default()),
+            |s, x| {
+                s.insert(x);
+            },
+        )
     }
 }
 
@@ -877,14 +1081,13 @@ macro_rules! tuples {
         /// Tuples become `tuple`.
         impl<$($T: ToPython),+> ToPython for ($($T,)+) {
             fn to_python(&self, py: Python<'_>) -> Result<Object> {
-                // SAFETY: GIL held; the new tuple is filled completely before it is shared
-                // (SetItem steals each reference; empty slots are NULL, which deallocation
-                // skips on error).
+                // SAFETY: GIL held; the new tuple is ours alone and filled completely, each
+                // slot once, before it is shared (SET_ITEM steals each reference; empty slots
+                // are NULL, which deallocation skips on error).
                 unsafe {
                     let t = new(py, ffi::PyTuple_New($n))?;
                     $(
-                        let v = self.$i.to_python(py)?;
-                        ffi::PyTuple_SetItem(t.as_ptr(), $i, v.into_ptr());
+                        ffi::PyTuple_SET_ITEM(t.as_ptr(), $i, to_python_ptr(&self.$i, py)?);
                     )+
                     Ok(t)
                 }
@@ -906,11 +1109,13 @@ macro_rules! tuples {
                     } else {
                         return Err(Error::type_error(format!("a tuple of length {}", $n), tname(obj)));
                     };
-                    let len = ffi::PyTuple_Size(t.as_ptr());
+                    let len = ffi::PyTuple_GET_SIZE(t.as_ptr());
                     if len != $n {
                         return Err(Error::type_error(format!("a tuple of length {}", $n), format!("{} of length {len}", tname(obj))));
                     }
-                    Ok(($($T::from_python(Bound::from_borrowed_ptr(py, ffi::PyTuple_GetItem(t.as_ptr(), $i)))?,)+))
+                    // The items are in range (the length was just checked) and borrowed from
+                    // the tuple, which does not change.
+                    Ok(($($T::from_python(Bound::from_borrowed_ptr(py, ffi::PyTuple_GET_ITEM(t.as_ptr(), $i)))?,)+))
                 }
             }
         }
