@@ -83,6 +83,33 @@ fn rust_closures_are_python_callables_with_keywords_name_and_doc() {
     assert!(p.message().contains("1 positional argument"), "{}", p.message());
 }
 
+#[test]
+fn a_rust_function_owns_its_closure_until_python_releases_it() {
+    python();
+    let token = Arc::new(());
+    let t = token.clone();
+    let f = libpython::function("keep", None, move |_a: &Args<'_>| Ok(Arc::strong_count(&t) as i64)).unwrap();
+    assert_eq!(Arc::strong_count(&token), 2);
+    assert_eq!(f.call(()).unwrap().extract::<i64>().unwrap(), 2);
+    // Its `self` holds the closure: a private type Python code cannot instantiate.
+    let slf = f.getattr("__self__").unwrap();
+    let cls = slf.getattr("__class__").unwrap();
+    assert_eq!(cls.getattr("__name__").unwrap().extract::<String>().unwrap(), "FunctionData");
+    let e = cls.call(()).unwrap_err();
+    assert_eq!(e.as_python().unwrap().type_name(), "TypeError", "{e}");
+    drop((slf, cls));
+    // Python's references keep it alive; the closure is dropped with the last one.
+    let g = Dict::from_pairs([("keep", &f)]).unwrap();
+    drop(f);
+    libpython::exec("out = keep()", &g).unwrap();
+    assert_eq!(g.get_as::<i64>("out").unwrap(), Some(2));
+    assert_eq!(Arc::strong_count(&token), 2);
+    g.clear().unwrap();
+    drop(g);
+    libpython::with_gil(|_| Ok(())).unwrap();
+    assert_eq!(Arc::strong_count(&token), 1, "the closure was not dropped with the function");
+}
+
 struct Counter {
     n: AtomicUsize,
     dropped_by_python: Arc<AtomicUsize>,

@@ -406,6 +406,79 @@ fn objects_of_one_interpreter_are_refused_in_another() {
     sub.end().unwrap();
 }
 
+/// A callable bridge recording the interpreter each call runs under.
+struct Recorder(Mutex<Vec<interp::InterpKey>>);
+
+impl libpython::Bridge for Recorder {
+    fn call(&self, args: &Args<'_>) -> libpython::Result<Object> {
+        self.0.lock().unwrap().push(args.py().interpreter_key());
+        libpython::ToPython::to_python(&(args.extract::<i64>(0)? * 10), args.py())
+    }
+    fn wrapped(&self) -> &dyn std::any::Any {
+        self
+    }
+}
+
+// Callbacks into Rust made in a sub-interpreter run under it, whoever calls them: its Python
+// code on the thread that holds it through us, a Python thread of its own, and nested inside
+// such calls (a closure calling Python calling a bridge).
+#[test]
+fn callbacks_of_a_sub_interpreter_run_under_it_from_every_kind_of_caller() {
+    python();
+    let mut configs = vec![SubConfig::shared_gil()];
+    if version().at_least(3, 12) {
+        configs.push(SubConfig::isolated());
+    }
+    for config in configs {
+        let sub = Interpreter::new(config).unwrap();
+        let key = sub.as_interp().key();
+        let keys = Arc::new(Mutex::new(Vec::new()));
+        let k = keys.clone();
+        let rec = Arc::new(Recorder(Mutex::new(Vec::new())));
+        let out: Vec<i64> = libpython::with_interpreter(&sub, || {
+            let f = libpython::function("f", None, move |a: &Args<'_>| {
+                k.lock().unwrap().push(a.py().interpreter_key());
+                let extra: i64 = match a.get(1) {
+                    Some(cb) => cb.call(())?.extract()?,
+                    None => 0,
+                };
+                Ok(a.extract::<i64>(0)? + 1 + extra)
+            })
+            .unwrap();
+            let r = libpython::bridge(rec.clone()).unwrap();
+            let g = libpython::Dict::from_pairs([("f", &f), ("r", &r)]).unwrap();
+            libpython::exec(
+                "import threading\n\
+                 out = [f(1), r(2), f(7, lambda: r(8))]\n\
+                 def work():\n\
+                 \x20   out.append(f(3))\n\
+                 \x20   out.append(r(4))\n\
+                 \x20   out.append(f(5, lambda: r(6)))\n\
+                 t = threading.Thread(target=work)\n\
+                 t.start()\n\
+                 t.join()\n",
+                &g,
+            )
+            .unwrap();
+            g.get_as("out").unwrap().unwrap()
+        })
+        .unwrap();
+        assert_eq!(out, [2, 20, 88, 4, 40, 66], "{config:?}");
+        let keys = keys.lock().unwrap().clone();
+        assert_eq!(keys.len(), 4, "{config:?}");
+        assert!(keys.iter().all(|k| *k == key), "{config:?}: closures ran under {keys:?}, not {key:?}");
+        let rec_keys = rec.0.lock().unwrap().clone();
+        assert_eq!(rec_keys.len(), 4, "{config:?}");
+        assert!(rec_keys.iter().all(|k| *k == key), "{config:?}: the bridge ran under {rec_keys:?}, not {key:?}");
+        // Nothing is left held: the thread holds no GIL, and the interpreter ends.
+        assert_eq!(interp::gil::depth(), 0);
+        sub.end().unwrap();
+        // The main interpreter's callbacks still run under it.
+        let g = libpython::function("g", None, |a: &Args<'_>| Ok(a.py().interpreter_key().index())).unwrap();
+        assert_eq!(g.call(()).unwrap().extract::<u32>().unwrap(), 0);
+    }
+}
+
 #[test]
 fn own_gil_sub_interpreters_need_3_12_and_refuse_single_phase_modules() {
     let v = version();

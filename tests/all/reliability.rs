@@ -1105,7 +1105,7 @@ fn panics_in_destructors_and_the_collector_are_reported_as_unraisable_not_aborts
             c.setattr("x", &c).unwrap();
             drop(c);
             collect();
-            // In the drop of a closure's captured data (the capsule destructor).
+            // In the drop of a closure's captured data (dropped with the function's `self`).
             struct PanicOnDrop;
             impl Drop for PanicOnDrop {
                 fn drop(&mut self) {

@@ -588,17 +588,26 @@ fn release_kind(kind: &Kind) {
 /// Marks the GIL as held by this thread while C code that holds it calls into Rust (a
 /// callback). The interpreter is the one whose thread state is current.
 ///
+/// When this thread already holds that interpreter's GIL through this layer (Rust called
+/// Python, which calls back), the guard is a nested one: a depth increment, nothing to restore.
+///
 /// # Safety
 /// The calling thread must hold the GIL of an initialised interpreter (CPython calling us).
 pub unsafe fn assume() -> GilGuard {
     // SAFETY: the GIL is held, so the current thread state and its interpreter are valid.
     let raw = unsafe { ffi::PyInterpreterState_Get() };
+    let held = HELD.with(Cell::get);
     let main = runtime::main_key_bits();
     let key_bits = if main != 0 && runtime::main_raw() == raw {
         main
+    } else if held != 0 && ASSUMED_SUB.with(Cell::get) == (held, raw as usize) {
+        held
     } else {
-        lookup_raw(raw).map(|s| s.key().to_bits()).unwrap_or(main)
+        assumed_sub_key(raw, main)
     };
+    if key_bits == held && held != 0 {
+        return nested(InterpKey::from_bits(key_bits));
+    }
     let prev_held = HELD.with(|h| h.replace(key_bits));
     let level = DEPTH.with(|d| {
         let n = d.get() + 1;
@@ -606,6 +615,29 @@ pub unsafe fn assume() -> GilGuard {
         n
     });
     GilGuard { kind: Kind::Assumed { prev_held }, level, key: InterpKey::from_bits(key_bits), _not_send: PhantomData }
+}
+
+thread_local! {
+    /// The last sub-interpreter [`assume`] looked up on this thread: (key bits, raw
+    /// interpreter). Keys are never reused, and an interpreter's raw pointer does not change
+    /// while it lives, so when this thread holds that key's GIL (the interpreter is alive),
+    /// the pair still names the same interpreter.
+    static ASSUMED_SUB: Cell<(u64, usize)> = const { Cell::new((0, 0)) };
+}
+
+/// The key of the (non-main) interpreter `raw`, from the registry; remembered for the next
+/// [`assume`] on this thread. An interpreter this layer does not know counts as the main one.
+#[cold]
+#[inline(never)]
+fn assumed_sub_key(raw: *mut ffi::PyInterpreterState, main: u64) -> u64 {
+    match lookup_raw(raw) {
+        Some(s) => {
+            let key = s.key().to_bits();
+            ASSUMED_SUB.with(|c| c.set((key, raw as usize)));
+            key
+        }
+        None => main,
+    }
 }
 
 /// Runs `f` with the GIL released (if this thread holds one), taking it back afterwards,
