@@ -454,7 +454,11 @@ where
     F: Fn(&Args<'_>) -> Result<R>,
 {
     let a = Args { py, args, nargs: nargs as usize, kwnames };
-    match f(&a).and_then(|r| r.to_python(py)) {
+    let converted = match f(&a) {
+        Ok(r) => r.to_python(py),
+        Err(e) => Err(e),
+    };
+    match converted {
         Ok(o) => o.into_ptr(),
         Err(e) => {
             raise_error(py, e);
