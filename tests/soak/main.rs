@@ -29,7 +29,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use libpython::value::Value;
-use libpython::{Args, Bridge, Dict, Interpreter, Object, Python, SubConfig, ToPython, VecBridge, with_gil};
+use libpython::{
+    Args, Bridge, Dict, Interpreter, Object, Python, SubConfig, ToPython, VecBridge, with_gil,
+};
 
 /// How long a worker may go without finishing an operation before the run fails.
 const STALL: Duration = Duration::from_secs(10);
@@ -63,8 +65,18 @@ def boom(n):
 
 /// Operation kinds, for the report.
 const OPS: [&str; 12] = [
-    "call", "convert", "value", "callback", "python-thread", "drop-elsewhere", "bridge", "vec-bridge", "closure", "sub-interpreter",
-    "error", "lock-without-gil",
+    "call",
+    "convert",
+    "value",
+    "callback",
+    "python-thread",
+    "drop-elsewhere",
+    "bridge",
+    "vec-bridge",
+    "closure",
+    "sub-interpreter",
+    "error",
+    "lock-without-gil",
 ];
 
 const RUN: u8 = 0;
@@ -110,6 +122,11 @@ struct Fixture {
     payload: Object,
     boom: Object,
     rust_cb: Object,
+    /// The vector-bridge operation's code, compiled once: on free-threaded 3.13 every code
+    /// object made once a second thread has started is immortal (CPython's documented
+    /// immortalization, gone in 3.14), so compiling the source at each operation would grow
+    /// memory by about 580 bytes per operation whatever the library does.
+    fill_vec: libpython::Code,
 }
 
 impl Fixture {
@@ -133,6 +150,11 @@ impl Fixture {
                 payload: g.get("Payload")?.expect("Payload"),
                 boom: g.get("boom")?.expect("boom"),
                 rust_cb,
+                fill_vec: libpython::compile(
+                    "for i in range(8):\n    v.append(x + i)\ns = sum(v)",
+                    "<soak>",
+                    libpython::Mode::Exec,
+                )?,
             })
         })?
     }
@@ -151,8 +173,16 @@ impl Bridge for Counter {
             _ => Ok(None),
         }
     }
-    fn set_attr(&self, _py: Python<'_>, _name: &str, value: Option<libpython::Bound<'_>>) -> libpython::Result<()> {
-        let old = std::mem::replace(&mut *self.held.lock().unwrap(), value.map(|v| v.to_object()));
+    fn set_attr(
+        &self,
+        _py: Python<'_>,
+        _name: &str,
+        value: Option<libpython::Bound<'_>>,
+    ) -> libpython::Result<()> {
+        let old = std::mem::replace(
+            &mut *self.held.lock().unwrap(),
+            value.map(|v| v.to_object()),
+        );
         drop(old);
         Ok(())
     }
@@ -188,11 +218,20 @@ impl Rng {
 }
 
 fn check(ok: bool, what: impl FnOnce() -> String) -> libpython::Result<()> {
-    if ok { Ok(()) } else { Err(libpython::Error::Conversion(what())) }
+    if ok {
+        Ok(())
+    } else {
+        Err(libpython::Error::Conversion(what()))
+    }
 }
 
 /// One random operation. Returns its kind.
-fn operation(rng: &mut Rng, main: &Fixture, subs: &[Fixture], shared: &Shared) -> (usize, libpython::Result<()>) {
+fn operation(
+    rng: &mut Rng,
+    main: &Fixture,
+    subs: &[Fixture],
+    shared: &Shared,
+) -> (usize, libpython::Result<()>) {
     let x = rng.below(1_000_000) as i64;
     let kind = match rng.below(100) {
         0..=14 => 0,
@@ -208,9 +247,17 @@ fn operation(rng: &mut Rng, main: &Fixture, subs: &[Fixture], shared: &Shared) -
         92..=95 => 10,
         _ => 11,
     };
-    let kind = if kind == 9 && subs.is_empty() { 0 } else { kind };
+    let kind = if kind == 9 && subs.is_empty() {
+        0
+    } else {
+        kind
+    };
     // `--ops` narrows the mix (to find which kind of operation a problem comes from).
-    let kind = if shared.only.is_empty() || shared.only.contains(&kind) { kind } else { shared.only[(x as usize) % shared.only.len()] };
+    let kind = if shared.only.is_empty() || shared.only.contains(&kind) {
+        kind
+    } else {
+        shared.only[(x as usize) % shared.only.len()]
+    };
     let r = (|| -> libpython::Result<()> {
         match kind {
             0 => {
@@ -219,14 +266,25 @@ fn operation(rng: &mut Rng, main: &Fixture, subs: &[Fixture], shared: &Shared) -
             }
             1 => {
                 let v: Vec<i64> = (0..rng.below(32) as i64).map(|i| i * x).collect();
-                let m: HashMap<String, f64> = (0..rng.below(8)).map(|i| (format!("k{i}é😀"), i as f64 / 3.0)).collect();
+                let m: HashMap<String, f64> = (0..rng.below(8))
+                    .map(|i| (format!("k{i}é😀"), i as f64 / 3.0))
+                    .collect();
                 let big = -(i128::from(x).pow(5)) - i128::from(i64::MAX);
                 let back: (Vec<i64>, HashMap<String, f64>, i128, String) =
-                    libpython::to_python(&(v.clone(), m.clone(), big.clone(), format!("s{x}")))?.extract()?;
-                check(back == (v, m, big, format!("s{x}")), || "a conversion round trip changed the value".into())
+                    libpython::to_python(&(v.clone(), m.clone(), big.clone(), format!("s{x}")))?
+                        .extract()?;
+                check(back == (v, m, big, format!("s{x}")), || {
+                    "a conversion round trip changed the value".into()
+                })
             }
             2 => {
-                let v = Value::dict([("a", Value::list([Value::from(x), Value::from(f64::NAN), Value::from("t")])), ("b", Value::tuple([Value::None]))]);
+                let v = Value::dict([
+                    (
+                        "a",
+                        Value::list([Value::from(x), Value::from(f64::NAN), Value::from("t")]),
+                    ),
+                    ("b", Value::tuple([Value::None])),
+                ]);
                 let back = Value::from_object(&v.to_object()?)?;
                 check(back == v, || format!("Value round trip: {v} -> {back}"))
             }
@@ -265,7 +323,10 @@ fn operation(rng: &mut Rng, main: &Fixture, subs: &[Fixture], shared: &Shared) -
                 Ok(())
             }
             6 => {
-                let c = Arc::new(Counter { n: AtomicU64::new(x as u64), held: Mutex::new(None) });
+                let c = Arc::new(Counter {
+                    n: AtomicU64::new(x as u64),
+                    held: Mutex::new(None),
+                });
                 let b = libpython::bridge(c.clone())?;
                 let n: u64 = b.getattr("n")?.extract()?;
                 check(n == x as u64, || format!("bridge n = {n}, not {x}"))?;
@@ -283,9 +344,12 @@ fn operation(rng: &mut Rng, main: &Fixture, subs: &[Fixture], shared: &Shared) -
                 let g = Dict::new()?;
                 g.insert("v", &b)?;
                 g.insert("x", x)?;
-                libpython::exec("for i in range(8):\n    v.append(x + i)\ns = sum(v)", &g)?;
+                main.fill_vec.run(&g)?;
                 let s: i64 = g.get_as("s")?.unwrap_or_default();
-                check(s == 8 * x + 28 && v.vec().read().unwrap().len() == 8, || format!("vec bridge sum {s}"))
+                check(
+                    s == 8 * x + 28 && v.vec().read().unwrap().len() == 8,
+                    || format!("vec bridge sum {s}"),
+                )
             }
             8 => {
                 let captured = main.payload.call((x,))?;
@@ -315,7 +379,13 @@ fn operation(rng: &mut Rng, main: &Fixture, subs: &[Fixture], shared: &Shared) -
                 check(r == (x + 1) * 2 + 1, || format!("sub call_back({x}) = {r}"))
             }
             10 => match main.boom.call((x,)) {
-                Err(e) if e.as_python().is_some_and(|p| p.type_name() == "ValueError" && p.message() == format!("boom {x}")) => Ok(()),
+                Err(e)
+                    if e.as_python().is_some_and(|p| {
+                        p.type_name() == "ValueError" && p.message() == format!("boom {x}")
+                    }) =>
+                {
+                    Ok(())
+                }
                 other => check(false, || format!("boom({x}) gave {other:?}")),
             },
             _ => with_gil(|py| {
@@ -342,15 +412,27 @@ fn worker(id: usize, main: Arc<Fixture>, subs: Arc<Vec<Fixture>>, shared: Arc<Sh
             }
             _ => shared.paused[id].store(false, Ordering::SeqCst),
         }
-        let (kind, r) = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| operation(&mut rng, &main, &subs, &shared))) {
+        let (kind, r) = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            operation(&mut rng, &main, &subs, &shared)
+        })) {
             Ok(v) => v,
             Err(p) => {
-                let msg = p.downcast_ref::<String>().cloned().or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default();
-                (usize::MAX, Err(libpython::Error::Conversion(format!("panic: {msg}"))))
+                let msg = p
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_default();
+                (
+                    usize::MAX,
+                    Err(libpython::Error::Conversion(format!("panic: {msg}"))),
+                )
             }
         };
         if let Err(e) = r {
-            shared.error(format!("thread {id}, {}: {e}", OPS.get(kind).unwrap_or(&"panic")));
+            shared.error(format!(
+                "thread {id}, {}: {e}",
+                OPS.get(kind).unwrap_or(&"panic")
+            ));
         } else {
             shared.per_op[kind].fetch_add(1, Ordering::Relaxed);
         }
@@ -361,7 +443,9 @@ fn worker(id: usize, main: Arc<Fixture>, subs: Arc<Vec<Fixture>>, shared: Arc<Sh
 /// Watches the workers' progress while they run; fails the process on a stall.
 fn watchdog(shared: Arc<Shared>, done: Arc<AtomicBool>) {
     let n = shared.progress.len();
-    let mut last: Vec<(u64, Instant)> = (0..n).map(|i| (shared.progress[i].load(Ordering::SeqCst), Instant::now())).collect();
+    let mut last: Vec<(u64, Instant)> = (0..n)
+        .map(|i| (shared.progress[i].load(Ordering::SeqCst), Instant::now()))
+        .collect();
     while !done.load(Ordering::SeqCst) {
         std::thread::sleep(Duration::from_millis(250));
         let phase = shared.phase.load(Ordering::SeqCst);
@@ -391,13 +475,21 @@ fn watchdog(shared: Arc<Shared>, done: Arc<AtomicBool>) {
 
 fn rss_bytes() -> u64 {
     let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
-    let pages: u64 = statm.split_whitespace().nth(1).and_then(|p| p.parse().ok()).unwrap_or(0);
+    let pages: u64 = statm
+        .split_whitespace()
+        .nth(1)
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0);
     pages * 4096
 }
 
 /// Pauses the workers, releases what they kept, drains every queue, collects in every
 /// interpreter; returns (RSS, total refcount or None on a release build).
-fn rest(shared: &Shared, main: &Fixture, subs: &[Fixture]) -> libpython::Result<(u64, Option<i64>)> {
+fn rest(
+    shared: &Shared,
+    main: &Fixture,
+    subs: &[Fixture],
+) -> libpython::Result<(u64, Option<i64>)> {
     shared.phase.store(PAUSE, Ordering::SeqCst);
     while !shared.paused.iter().all(|p| p.load(Ordering::SeqCst)) {
         std::thread::sleep(Duration::from_millis(5));
@@ -408,7 +500,9 @@ fn rest(shared: &Shared, main: &Fixture, subs: &[Fixture]) -> libpython::Result<
     drop((kept, kept_sub));
     let gc = "import gc\nfor _ in range(3):\n    gc.collect()\n";
     for s in subs {
-        libpython::with_interpreter(&s.interp, || Dict::new().and_then(|d| libpython::exec(gc, &d)))??;
+        libpython::with_interpreter(&s.interp, || {
+            Dict::new().and_then(|d| libpython::exec(gc, &d))
+        })??;
     }
     libpython::exec(gc, &Dict::new()?)?;
     let total = with_gil(|py| {
@@ -417,7 +511,9 @@ fn rest(shared: &Shared, main: &Fixture, subs: &[Fixture]) -> libpython::Result<
         if sys.hasattr("gettotalrefcount")? {
             // Twice, so the first call's own allocations are settled.
             sys.call_method("gettotalrefcount", ())?;
-            Ok(Some(sys.call_method("gettotalrefcount", ())?.extract::<i64>()?))
+            Ok(Some(
+                sys.call_method("gettotalrefcount", ())?.extract::<i64>()?,
+            ))
         } else {
             Ok(None)
         }
@@ -435,23 +531,43 @@ struct Options {
 }
 
 fn options() -> Result<Options, String> {
-    let mut o = Options { seconds: 60, threads: 16, warmup: 0, rss_bound_mib: 16, only: Vec::new() };
+    let mut o = Options {
+        seconds: 60,
+        threads: 16,
+        warmup: 0,
+        rss_bound_mib: 16,
+        only: Vec::new(),
+    };
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut it = args.iter();
     while let Some(a) = it.next() {
-        let mut num = || it.next().and_then(|v| v.parse::<u64>().ok()).ok_or(format!("{a} needs a number"));
+        let mut num = || {
+            it.next()
+                .and_then(|v| v.parse::<u64>().ok())
+                .ok_or(format!("{a} needs a number"))
+        };
         match a.as_str() {
             "--seconds" => o.seconds = num()?,
             "--threads" => o.threads = num()? as usize,
             "--warmup" => o.warmup = num()?,
             "--rss-bound-mib" => o.rss_bound_mib = num()?,
             "--ops" => {
-                for name in it.next().ok_or("--ops needs a list of operation kinds")?.split(',') {
-                    let k = OPS.iter().position(|o| *o == name).ok_or_else(|| format!("unknown operation {name}; the kinds are {}", OPS.join(",")))?;
+                for name in it
+                    .next()
+                    .ok_or("--ops needs a list of operation kinds")?
+                    .split(',')
+                {
+                    let k = OPS.iter().position(|o| *o == name).ok_or_else(|| {
+                        format!("unknown operation {name}; the kinds are {}", OPS.join(","))
+                    })?;
                     o.only.push(k);
                 }
             }
-            other => return Err(format!("unknown argument {other}\nusage: soak [--seconds N] [--threads T] [--warmup S] [--rss-bound-mib M] [--ops KIND,...]")),
+            other => {
+                return Err(format!(
+                    "unknown argument {other}\nusage: soak [--seconds N] [--threads T] [--warmup S] [--rss-bound-mib M] [--ops KIND,...]"
+                ));
+            }
         }
     }
     if o.warmup == 0 {
@@ -491,8 +607,18 @@ fn soak(opts: &Options) -> libpython::Result<bool> {
     let version = lib.version();
     let main_interp = Interpreter::main()?;
     let main = Arc::new(Fixture::new(main_interp.clone())?);
-    let config = if version.at_least(3, 12) { SubConfig::isolated() } else { SubConfig::shared_gil() };
-    let subs: Vec<Fixture> = (0..2).map(|_| Interpreter::new(config).map_err(libpython::Error::from).and_then(Fixture::new)).collect::<libpython::Result<_>>()?;
+    let config = if version.at_least(3, 12) {
+        SubConfig::isolated()
+    } else {
+        SubConfig::shared_gil()
+    };
+    let subs: Vec<Fixture> = (0..2)
+        .map(|_| {
+            Interpreter::new(config)
+                .map_err(libpython::Error::from)
+                .and_then(Fixture::new)
+        })
+        .collect::<libpython::Result<_>>()?;
     let sub_interps: Vec<Interpreter> = subs.iter().map(|s| s.interp.clone()).collect();
     let subs = Arc::new(subs);
     println!(
@@ -501,7 +627,11 @@ fn soak(opts: &Options) -> libpython::Result<bool> {
         opts.threads,
         opts.warmup,
         opts.seconds,
-        if config.own_gil { "isolated (own GIL)" } else { "shared-GIL" }
+        if config.own_gil {
+            "isolated (own GIL)"
+        } else {
+            "shared-GIL"
+        }
     );
     let shared = Arc::new(Shared {
         phase: AtomicU8::new(RUN),
@@ -523,15 +653,32 @@ fn soak(opts: &Options) -> libpython::Result<bool> {
     let workers: Vec<_> = (0..opts.threads)
         .map(|id| {
             let (m, s, sh) = (main.clone(), subs.clone(), shared.clone());
-            std::thread::Builder::new().name(format!("soak-{id}")).spawn(move || worker(id, m, s, sh)).expect("a thread")
+            std::thread::Builder::new()
+                .name(format!("soak-{id}"))
+                .spawn(move || worker(id, m, s, sh))
+                .expect("a thread")
         })
         .collect();
     // Warm-up, then rest and measure.
     std::thread::sleep(Duration::from_secs(opts.warmup));
     let (rss0, total0) = rest(&shared, &main, &subs)?;
-    let ops0: u64 = shared.progress.iter().map(|p| p.load(Ordering::SeqCst)).sum();
-    let per_op0: Vec<u64> = shared.per_op.iter().map(|p| p.load(Ordering::SeqCst)).collect();
-    println!("soak: warm-up done: {ops0} operations; at rest: RSS {:.1} MiB{}", mib(rss0), total0.map(|t| format!(", total refcount {t}")).unwrap_or_default());
+    let ops0: u64 = shared
+        .progress
+        .iter()
+        .map(|p| p.load(Ordering::SeqCst))
+        .sum();
+    let per_op0: Vec<u64> = shared
+        .per_op
+        .iter()
+        .map(|p| p.load(Ordering::SeqCst))
+        .collect();
+    println!(
+        "soak: warm-up done: {ops0} operations; at rest: RSS {:.1} MiB{}",
+        mib(rss0),
+        total0
+            .map(|t| format!(", total refcount {t}"))
+            .unwrap_or_default()
+    );
     // The measured phase.
     let t0 = Instant::now();
     shared.phase.store(RUN, Ordering::SeqCst);
@@ -539,14 +686,28 @@ fn soak(opts: &Options) -> libpython::Result<bool> {
     while t0.elapsed() < Duration::from_secs(opts.seconds) {
         std::thread::sleep(Duration::from_millis(200));
         if t0.elapsed().as_secs() >= next_report {
-            let ops: u64 = shared.progress.iter().map(|p| p.load(Ordering::SeqCst)).sum::<u64>() - ops0;
-            eprintln!("soak: {next_report}s: {ops} operations, {} errors, RSS {:.1} MiB", shared.errors.load(Ordering::SeqCst), mib(rss_bytes()));
+            let ops: u64 = shared
+                .progress
+                .iter()
+                .map(|p| p.load(Ordering::SeqCst))
+                .sum::<u64>()
+                - ops0;
+            eprintln!(
+                "soak: {next_report}s: {ops} operations, {} errors, RSS {:.1} MiB",
+                shared.errors.load(Ordering::SeqCst),
+                mib(rss_bytes())
+            );
             next_report += 10;
         }
     }
     let elapsed = t0.elapsed();
     let (rss1, total1) = rest(&shared, &main, &subs)?;
-    let ops: u64 = shared.progress.iter().map(|p| p.load(Ordering::SeqCst)).sum::<u64>() - ops0;
+    let ops: u64 = shared
+        .progress
+        .iter()
+        .map(|p| p.load(Ordering::SeqCst))
+        .sum::<u64>()
+        - ops0;
     shared.phase.store(EXIT, Ordering::SeqCst);
     let mut panicked = 0;
     for w in workers {
@@ -560,13 +721,29 @@ fn soak(opts: &Options) -> libpython::Result<bool> {
     let per_op: Vec<String> = OPS
         .iter()
         .enumerate()
-        .map(|(i, name)| format!("{name} {}", shared.per_op[i].load(Ordering::SeqCst) - per_op0[i]))
+        .map(|(i, name)| {
+            format!(
+                "{name} {}",
+                shared.per_op[i].load(Ordering::SeqCst) - per_op0[i]
+            )
+        })
         .collect();
-    println!("soak: {ops} operations in {:.1}s: {:.0} ops/s ({})", elapsed.as_secs_f64(), ops as f64 / elapsed.as_secs_f64(), per_op.join(", "));
-    let peaks: Vec<String> = std::iter::once(("main".to_string(), main_interp.state().queue_peak()))
-        .chain(sub_interps.iter().enumerate().map(|(i, s)| (format!("sub {}", i + 1), s.state().queue_peak())))
-        .map(|(n, p)| format!("{n} {p}"))
-        .collect();
+    println!(
+        "soak: {ops} operations in {:.1}s: {:.0} ops/s ({})",
+        elapsed.as_secs_f64(),
+        ops as f64 / elapsed.as_secs_f64(),
+        per_op.join(", ")
+    );
+    let peaks: Vec<String> =
+        std::iter::once(("main".to_string(), main_interp.state().queue_peak()))
+            .chain(
+                sub_interps
+                    .iter()
+                    .enumerate()
+                    .map(|(i, s)| (format!("sub {}", i + 1), s.state().queue_peak())),
+            )
+            .map(|(n, p)| format!("{n} {p}"))
+            .collect();
     println!("soak: longest deferred-decref queue: {}", peaks.join(", "));
     let growth = rss1 as i64 - rss0 as i64;
     println!(
