@@ -142,7 +142,7 @@ pub unsafe fn Py_DECREF(o: *mut PyObject) {
                 let n = rc.read() - 1;
                 rc.write(n);
                 if n == 0 {
-                    _Py_Dealloc(o);
+                    dealloc(o);
                 }
             }
         }
@@ -155,14 +155,34 @@ pub unsafe fn Py_DECREF(o: *mut PyObject) {
                 if (n as i32) >= 0 {
                     rc.write(n - 1);
                     if n == 1 {
-                        _Py_Dealloc(o);
+                        dealloc(o);
                     }
                 }
             }
         }
         // SAFETY: forwarded contract.
-        _ => unsafe { Py_DecRef(o) },
+        _ => unsafe { decref_call(o) },
     }
+}
+
+/// `_Py_Dealloc`, out of line: keeps the inline `Py_DECREF` small where it is used.
+///
+/// # Safety
+/// `o` is an object whose count just reached zero; the GIL is held.
+#[inline(never)]
+unsafe fn dealloc(o: *mut PyObject) {
+    // SAFETY: forwarded contract.
+    unsafe { _Py_Dealloc(o) }
+}
+
+/// `Py_DecRef`, out of line (builds whose counts are not changed in place).
+///
+/// # Safety
+/// As [`Py_DECREF`].
+#[inline(never)]
+unsafe fn decref_call(o: *mut PyObject) {
+    // SAFETY: forwarded contract.
+    unsafe { Py_DecRef(o) }
 }
 
 /// `Py_XDECREF`: as [`Py_DECREF`] but NULL is allowed.
