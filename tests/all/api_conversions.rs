@@ -336,3 +336,27 @@ fn inline_list_access_is_used_exactly_on_gil_builds() {
     let free_threaded = py("__import__('sysconfig').get_config_var('Py_GIL_DISABLED')").is_truthy().unwrap();
     assert_eq!(libpython_ffi::seq_layout().is_some(), !free_threaded);
 }
+
+#[test]
+fn a_keyword_value_failing_to_convert_releases_every_argument_made_before_it() {
+    python();
+    let shared = py("object()");
+    let f = py("lambda *a, **k: None");
+    let before = refcount(&shared);
+    struct Refuses;
+    impl ToPython for Refuses {
+        fn to_python(&self, _py: libpython::Python<'_>) -> libpython::Result<Object> {
+            Err(Error::Conversion("this keyword value refuses".into()))
+        }
+    }
+    // Positional and earlier keyword values are converted onto the stack first.
+    let e = libpython::call!(f, &shared, &shared, a = &shared, b = Refuses).unwrap_err();
+    assert!(e.to_string().contains("refuses"), "{e}");
+    let e = libpython::call_attr!(py("[]"), "count", &shared, x = &shared, y = Refuses).unwrap_err();
+    assert!(e.to_string().contains("refuses"), "{e}");
+    assert_eq!(refcount(&shared), before);
+    // And a successful keyword call leaves the count as it was too.
+    let r = libpython::call!(f, &shared, a = &shared).unwrap();
+    assert!(r.is_none().unwrap());
+    assert_eq!(refcount(&shared), before);
+}

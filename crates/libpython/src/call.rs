@@ -147,6 +147,25 @@ macro_rules! tuple_args {
                 Ok(r)
             }
 
+            #[inline]
+            fn with_args_extra<R>(self, py: Python<'_>, extra: &[&dyn ToPython], f: impl FnOnce(*mut *mut ffi::PyObject, usize) -> R) -> Result<R> {
+                if extra.len() > STACK_EXTRA {
+                    return collected_args(self, py, extra, f);
+                }
+                // One array for the free slot, the positional and the keyword values; the
+                // guard releases whatever was converted, after the call or on an error.
+                let mut args = StackArgs::<{ $n + 1 + STACK_EXTRA }> { argv: [std::ptr::null_mut(); $n + 1 + STACK_EXTRA], filled: 0 };
+                $(
+                    args.argv[$i + 1] = self.$i.to_python(py)?.into_ptr();
+                    args.filled += 1;
+                )+
+                for e in extra {
+                    args.argv[1 + args.filled] = e.to_python(py)?.into_ptr();
+                    args.filled += 1;
+                }
+                Ok(f(args.argv.as_mut_ptr(), $n))
+            }
+
             fn collect(self, py: Python<'_>, out: &mut Vec<Object>) -> Result<()> {
                 $( out.push(self.$i.to_python(py)?); )+
                 Ok(())
