@@ -91,6 +91,9 @@ pub fn run(args: &[String]) -> Result<(), String> {
         .map_err(|e| format!("valgrind is not installed ({e}): apt-get install valgrind"))?;
     let python = util::test_python(opts.python)?;
     let exe = util::build_integration_tests()?;
+    // The `examples::` tests run the example binaries from the same target directory.
+    step("building the examples (cargo build -p libpython --examples)");
+    util::run(util::cargo().args(["build", "--quiet", "-p", "libpython", "--examples"]))?;
     let mut tests = util::list_tests(&exe, "")?;
     if !opts.filters.is_empty() {
         tests.retain(|t| opts.filters.iter().any(|f| t.contains(f.as_str())));
