@@ -422,3 +422,32 @@ fn asking_for_another_python_once_one_runs_is_an_error_naming_both() {
         42
     );
 }
+
+#[test]
+fn probe_answers_are_cached_under_a_stamp_of_the_interpreter() {
+    const NAME: &str = "discovery::probe_answers_are_cached_under_a_stamp_of_the_interpreter";
+    if !is_child() {
+        let cache = temp_dir("probe-cache");
+        assert_child_passes(NAME, &[("XDG_CACHE_HOME", cache.to_str().unwrap())]);
+        return;
+    }
+    let exe = pyenv("3.11");
+    let dir = PathBuf::from(std::env::var_os("XDG_CACHE_HOME").unwrap()).join("libpython/probes");
+    let first = probe(&exe).unwrap();
+    let files: Vec<PathBuf> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    let file = &files[0];
+    let text = std::fs::read_to_string(file).unwrap();
+    let (stamp, answer) = text.split_once('\n').unwrap();
+    assert!(stamp.contains(&exe.display().to_string()), "{stamp}");
+    assert!(answer.contains("version=3.11."), "{answer}");
+    // The next probe reads the cache: an edited answer comes back as it is.
+    let edited = answer.replace("version=3.11.", "version=3.99.");
+    std::fs::write(file, format!("{stamp}\n{edited}")).unwrap();
+    assert_eq!(probe(&exe).unwrap().version.minor, 99);
+    // A stamp that no longer matches (the interpreter file or the venv's configuration
+    // changed) means a new probe, whose answer replaces the entry.
+    std::fs::write(file, format!("{stamp}-changed\n{edited}")).unwrap();
+    assert_eq!(probe(&exe).unwrap().version, first.version);
+    assert!(std::fs::read_to_string(file).unwrap().starts_with(&format!("{stamp}\n")));
+}

@@ -388,6 +388,31 @@ pub fn probe(executable: &Path) -> Result<PythonInfo, DiscoveryError> {
     if !executable.exists() {
         return Err(DiscoveryError::NotFound { source: "probe", path: executable.to_owned(), tried: Vec::new() });
     }
+    let cached = probe_cache::Entry::for_executable(executable);
+    if let Some(entry) = &cached
+        && let Some(text) = entry.read()
+        && let Some(info) = parse_probe(executable, &text)
+    {
+        tracing::debug!(target: "libpython::discovery", executable = %executable.display(), "probe answer from the cache");
+        return Ok(info);
+    }
+    let stdout = run_probe(executable)?;
+    let info = parse_probe(executable, &stdout).ok_or_else(|| not_python(format!("unexpected answer: {:?}", truncate(&stdout, 200))))?;
+    if let Some(entry) = cached {
+        entry.write(&stdout);
+    }
+    Ok(info)
+}
+
+/// Runs the probe script with `executable`; its standard output.
+fn run_probe(executable: &Path) -> Result<String, DiscoveryError> {
+    let not_python = |reason: String| DiscoveryError::NotPython {
+        executable: executable.to_owned(),
+        reason,
+        tried: Vec::new(),
+    };
+    // -E: no PYTHON* variables. (Not -S: `site` is what makes a venv's `sys.prefix` the venv
+    // before 3.12.)
     let mut child = Command::new(executable)
         .args(["-E", "-c", PROBE])
         .stdin(Stdio::null())
@@ -395,32 +420,120 @@ pub fn probe(executable: &Path) -> Result<PythonInfo, DiscoveryError> {
         .stderr(Stdio::piped())
         .spawn()
         .map_err(|e| not_python(format!("cannot run it: {e}")))?;
+    // The answer is read on a helper thread, which ends when the child closes its output;
+    // this thread waits for it with the deadline (no polling, so no added latency).
+    let (mut out, mut err) = (child.stdout.take(), child.stderr.take());
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut stdout = String::new();
+        let mut stderr = String::new();
+        if let Some(o) = out.as_mut() {
+            let _ = o.read_to_string(&mut stdout);
+        }
+        if let Some(e) = err.as_mut() {
+            let _ = e.read_to_string(&mut stderr);
+        }
+        let _ = tx.send((stdout, stderr));
+    });
     let deadline = Instant::now() + PROBE_TIMEOUT;
+    let timed_out = |child: &mut std::process::Child| {
+        let _ = child.kill();
+        let _ = child.wait();
+        not_python(format!("no answer within {} s", PROBE_TIMEOUT.as_secs()))
+    };
+    let Ok((stdout, stderr)) = rx.recv_timeout(PROBE_TIMEOUT) else {
+        return Err(timed_out(&mut child));
+    };
+    // Its output is closed: the child is exiting (or, if it is no Python, may linger).
     let status = loop {
         match child.try_wait() {
             Ok(Some(status)) => break status,
-            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(5)),
-            Ok(None) => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(not_python(format!("no answer within {} s", PROBE_TIMEOUT.as_secs())));
-            }
+            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(1)),
+            Ok(None) => return Err(timed_out(&mut child)),
             Err(e) => return Err(not_python(format!("waiting for it failed: {e}"))),
         }
     };
-    let mut stdout = String::new();
-    let mut stderr = String::new();
-    if let Some(mut o) = child.stdout.take() {
-        let _ = o.read_to_string(&mut stdout);
-    }
-    if let Some(mut e) = child.stderr.take() {
-        let _ = e.read_to_string(&mut stderr);
-    }
     if !status.success() {
         let first = stderr.lines().last().unwrap_or("").trim().to_owned();
         return Err(not_python(format!("the probe exited with {status}: {first}")));
     }
-    parse_probe(executable, &stdout).ok_or_else(|| not_python(format!("unexpected answer: {:?}", truncate(&stdout, 200))))
+    Ok(stdout)
+}
+
+/// A cache of probe answers, so that a program does not start a second Python at every
+/// start-up. An answer is kept under the executable's path, with a stamp of everything it
+/// depends on: the path as given (a venv's `bin/python` answers differently from its base),
+/// the file it resolves to and that file's size and modification time, the venv's
+/// `pyvenv.cfg` if there is one, and the probe script itself. A changed stamp means a new
+/// probe. The cache lives in `$XDG_CACHE_HOME/libpython/probes` (else `~/.cache/...`);
+/// `LIBPYTHON_PROBE_CACHE=0` turns it off. Failing to read or write it is never an error.
+mod probe_cache {
+    use std::hash::{Hash, Hasher};
+    use std::path::{Path, PathBuf};
+
+    pub(super) struct Entry {
+        file: PathBuf,
+        stamp: String,
+    }
+
+    fn file_stamp(p: &Path) -> String {
+        match std::fs::metadata(p) {
+            Ok(m) => {
+                let mtime = m.modified().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok()).map_or(0, |d| d.as_nanos());
+                format!("{}:{}:{}", p.display(), m.len(), mtime)
+            }
+            Err(_) => format!("{}:absent", p.display()),
+        }
+    }
+
+    impl Entry {
+        pub(super) fn for_executable(executable: &Path) -> Option<Entry> {
+            if std::env::var_os("LIBPYTHON_PROBE_CACHE").is_some_and(|v| v == "0") {
+                return None;
+            }
+            let dir = match std::env::var_os("XDG_CACHE_HOME").filter(|v| !v.is_empty()) {
+                Some(d) => PathBuf::from(d),
+                None => PathBuf::from(std::env::var_os("HOME").filter(|v| !v.is_empty())?).join(".cache"),
+            }
+            .join("libpython/probes");
+            let given = std::path::absolute(executable).ok()?;
+            let target = given.canonicalize().ok()?;
+            let venv_cfg = given.parent().and_then(Path::parent).map(|d| d.join("pyvenv.cfg"));
+            let mut stamp = format!("v1|{}|{}", given.display(), file_stamp(&target));
+            if let Some(cfg) = venv_cfg {
+                stamp.push('|');
+                stamp.push_str(&file_stamp(&cfg));
+            }
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            super::PROBE.hash(&mut h);
+            stamp.push_str(&format!("|probe:{:016x}", h.finish()));
+            if stamp.contains('\n') {
+                return None;
+            }
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            given.hash(&mut h);
+            Some(Entry { file: dir.join(format!("{:016x}.txt", h.finish())), stamp })
+        }
+
+        /// The cached answer, if its stamp is this one.
+        pub(super) fn read(&self) -> Option<String> {
+            let text = std::fs::read_to_string(&self.file).ok()?;
+            let (stamp, answer) = text.split_once('\n')?;
+            (stamp == self.stamp).then(|| answer.to_owned())
+        }
+
+        /// Keeps `answer` (written to a temporary file, then renamed: readers never see half).
+        pub(super) fn write(&self, answer: &str) {
+            let Some(dir) = self.file.parent() else { return };
+            if std::fs::create_dir_all(dir).is_err() {
+                return;
+            }
+            let tmp = self.file.with_extension(format!("tmp{}", std::process::id()));
+            if std::fs::write(&tmp, format!("{}\n{answer}", self.stamp)).is_ok() && std::fs::rename(&tmp, &self.file).is_err() {
+                let _ = std::fs::remove_file(&tmp);
+            }
+        }
+    }
 }
 
 fn truncate(s: &str, n: usize) -> &str {
