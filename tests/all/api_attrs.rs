@@ -112,3 +112,27 @@ fn argument_lists_from_tuples_slices_and_vectors() {
     let r: Vec<i64> = f.call(()).unwrap().extract().unwrap();
     assert!(r.is_empty());
 }
+
+#[test]
+fn interned_names_and_call_site_keywords_work_in_every_interpreter() {
+    libpython_tests::python();
+    // The same call sites run in the main interpreter and a sub-interpreter, several times
+    // each: every interpreter gets (and keeps) its own interned objects.
+    fn site() -> libpython::Result<(f64, String)> {
+        let z = libpython::eval("complex(3, 4)")?;
+        let imag: f64 = z.getattr(libpython::intern!("imag"))?.extract()?;
+        let s: String = libpython::call_attr!(libpython::eval("'{}-{x}'")?, "format", 1, x = 2)?.extract()?;
+        Ok((imag, s))
+    }
+    let expected = (4.0, "1-2".to_owned());
+    for _ in 0..3 {
+        assert_eq!(site().unwrap(), expected);
+    }
+    let sub = libpython::Interpreter::new(libpython::SubConfig::shared_gil()).unwrap();
+    for _ in 0..3 {
+        assert_eq!(libpython::with_interpreter(&sub, site).unwrap().unwrap(), expected);
+        assert_eq!(site().unwrap(), expected);
+    }
+    drop(sub);
+    assert_eq!(site().unwrap(), expected);
+}

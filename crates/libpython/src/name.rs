@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 use libpython_interp as interp;
 use libpython_interp::ffi;
 
-use crate::err::{Error, Result, fetch};
+use crate::err::{Error, Result};
 use crate::gil::Python;
 use crate::object::Object;
 
@@ -80,62 +80,47 @@ impl IntoName for &'static Interned {
     }
 }
 
-/// A name interned once per interpreter: the static behind an [`intern!`](crate::intern!)
-/// call site. The main interpreter's `str` is kept in the static itself (one comparison to
-/// find it); sub-interpreters keep theirs in their own state, released when they end.
+/// An object made once per interpreter for one static (an [`intern!`](crate::intern!) or
+/// call site): the main interpreter's is kept in the static itself, found with one
+/// comparison; sub-interpreters keep theirs in their own state, released when they end.
 #[derive(Debug)]
-pub struct Interned {
-    text: &'static str,
-    /// Key bits of the interpreter `ptr` belongs to (the main one of the runtime that made it);
-    /// 0 until then.
+struct SiteCache {
+    /// Key bits of the interpreter `ptr` belongs to (the main one of the runtime that made
+    /// it); 0 until then.
     key: AtomicU64,
     ptr: AtomicPtr<ffi::PyObject>,
 }
 
-impl Interned {
-    /// A name for `text`, interned at first use. Used by [`intern!`](crate::intern!).
-    #[doc(hidden)]
-    pub const fn new(text: &'static str) -> Interned {
-        Interned { text, key: AtomicU64::new(0), ptr: AtomicPtr::new(std::ptr::null_mut()) }
+impl SiteCache {
+    const fn new() -> SiteCache {
+        SiteCache { key: AtomicU64::new(0), ptr: AtomicPtr::new(std::ptr::null_mut()) }
     }
 
-    /// The name's text.
-    pub fn text(&self) -> &'static str {
-        self.text
-    }
-
-    /// The interned `str` of `py`'s interpreter, borrowed: it stays alive until the
-    /// interpreter ends (or the runtime is finalized), which cannot happen while `py` exists.
+    /// The object of `py`'s interpreter, borrowed: it stays alive until the interpreter ends
+    /// (or the runtime is finalized), which cannot happen while `py` exists. `make` makes it
+    /// the first time.
     #[inline(always)]
-    fn get(&'static self, py: Python<'_>, what: &'static str) -> Result<*mut ffi::PyObject> {
+    fn get(&'static self, py: Python<'_>, make: impl FnOnce() -> Result<Object>) -> Result<*mut ffi::PyObject> {
         // The key is stored after the pointer (release) by a thread holding the main GIL, and
         // read here (acquire) by a thread holding the GIL named by `py`: when they match, the
         // pointer is the one stored with that key.
         if self.key.load(Ordering::Acquire) == py.interpreter_key().to_bits() {
             return Ok(self.ptr.load(Ordering::Relaxed));
         }
-        self.get_slow(py, what)
+        self.get_slow(py, make)
     }
 
     #[cold]
-    fn get_slow(&'static self, py: Python<'_>, what: &'static str) -> Result<*mut ffi::PyObject> {
+    fn get_slow(&'static self, py: Python<'_>, make: impl FnOnce() -> Result<Object>) -> Result<*mut ffi::PyObject> {
         let key = py.interpreter_key();
         let state = interp::lookup(key).ok_or(Error::Interp(interp::Error::InterpreterEnded))?;
-        let site = self as *const Interned as usize;
+        let site = self as *const SiteCache as usize;
         if !key.is_main()
             && let Some(p) = state.interned_name(site)
         {
             return Ok(p);
         }
-        let c = CString::new(self.text).map_err(|_| Error::Nul { what, value: self.text.to_owned() })?;
-        // SAFETY: a NUL-terminated string; the GIL of `py`'s interpreter is held.
-        let p = unsafe { ffi::PyUnicode_InternFromString(c.as_ptr()) };
-        if p.is_null() {
-            // SAFETY: NULL with an exception set; the GIL is held.
-            return Err(unsafe { fetch(py) });
-        }
-        // SAFETY: `p` is a new reference of this interpreter.
-        let owned = unsafe { Object::from_owned_ptr(py, p) };
+        let owned = make()?;
         if key.is_main() {
             // Kept by the static for the life of this runtime (never released: after a
             // finalize the key no longer matches and the pointer is never read again).
@@ -144,12 +129,48 @@ impl Interned {
             self.key.store(key.to_bits(), Ordering::Release);
             return Ok(p);
         }
-        // SAFETY: an owned reference of this interpreter, handed to its state (released when
-        // it ends); if another thread stored one first, ours is released by `owned`'s drop.
+        // SAFETY: an owned reference of this interpreter (made under `py`), handed to its state
+        // (released when it ends); if another thread stored one first, ours is released by
+        // `owned`'s drop.
         match unsafe { state.set_interned_name(site, owned.as_ptr()) } {
             Ok(()) => Ok(owned.into_ptr()),
             Err(theirs) => Ok(theirs),
         }
+    }
+}
+
+/// An interned `str` of `text`, a new reference.
+fn intern_str(py: Python<'_>, text: &str, what: &'static str) -> Result<Object> {
+    let c = CString::new(text).map_err(|_| Error::Nul { what, value: text.to_owned() })?;
+    // SAFETY: a NUL-terminated string; the GIL of `py`'s interpreter is held; the result is a
+    // new reference or NULL with an exception set.
+    unsafe { Object::from_owned_ptr_or_err(py, ffi::PyUnicode_InternFromString(c.as_ptr())) }
+}
+
+/// A name interned once per interpreter: the static behind an [`intern!`](crate::intern!)
+/// call site (see [`SiteCache`] for where each interpreter's `str` is kept).
+#[derive(Debug)]
+pub struct Interned {
+    text: &'static str,
+    cache: SiteCache,
+}
+
+impl Interned {
+    /// A name for `text`, interned at first use. Used by [`intern!`](crate::intern!).
+    #[doc(hidden)]
+    pub const fn new(text: &'static str) -> Interned {
+        Interned { text, cache: SiteCache::new() }
+    }
+
+    /// The name's text.
+    pub fn text(&self) -> &'static str {
+        self.text
+    }
+
+    /// The interned `str` of `py`'s interpreter, borrowed (alive until the interpreter ends).
+    #[inline(always)]
+    fn get(&'static self, py: Python<'_>, what: &'static str) -> Result<*mut ffi::PyObject> {
+        self.cache.get(py, || intern_str(py, self.text, what))
     }
 }
 
@@ -160,60 +181,28 @@ impl Interned {
 #[derive(Debug)]
 pub struct KwNames {
     names: &'static [&'static str],
-    key: AtomicU64,
-    ptr: AtomicPtr<ffi::PyObject>,
+    cache: SiteCache,
 }
 
 impl KwNames {
     /// The names of one call site.
     pub const fn new(names: &'static [&'static str]) -> KwNames {
-        KwNames { names, key: AtomicU64::new(0), ptr: AtomicPtr::new(std::ptr::null_mut()) }
+        KwNames { names, cache: SiteCache::new() }
     }
 
     /// The tuple of `py`'s interpreter, borrowed (alive until the interpreter ends).
     #[inline(always)]
     pub(crate) fn get(&'static self, py: Python<'_>) -> Result<*mut ffi::PyObject> {
-        // Same publication protocol as `Interned::get`.
-        if self.key.load(Ordering::Acquire) == py.interpreter_key().to_bits() {
-            return Ok(self.ptr.load(Ordering::Relaxed));
-        }
-        self.get_slow(py)
-    }
-
-    #[cold]
-    fn get_slow(&'static self, py: Python<'_>) -> Result<*mut ffi::PyObject> {
-        let key = py.interpreter_key();
-        let state = interp::lookup(key).ok_or(Error::Interp(interp::Error::InterpreterEnded))?;
-        let site = self as *const KwNames as usize;
-        if !key.is_main()
-            && let Some(p) = state.interned_name(site)
-        {
-            return Ok(p);
-        }
-        // SAFETY: GIL held; the tuple is filled below before use.
-        let t = unsafe { Object::from_owned_ptr_or_err(py, ffi::PyTuple_New(self.names.len() as ffi::Py_ssize_t))? };
-        for (i, n) in self.names.iter().enumerate() {
-            let c = CString::new(*n).map_err(|_| Error::Nul { what: "keyword argument name", value: (*n).to_owned() })?;
-            // SAFETY: a NUL-terminated string; GIL held.
-            let s = unsafe { ffi::PyUnicode_InternFromString(c.as_ptr()) };
-            if s.is_null() {
-                // SAFETY: NULL with an exception set; GIL held.
-                return Err(unsafe { fetch(py) });
+        self.cache.get(py, || {
+            // SAFETY: GIL held; the tuple is filled below before use.
+            let t = unsafe { Object::from_owned_ptr_or_err(py, ffi::PyTuple_New(self.names.len() as ffi::Py_ssize_t))? };
+            for (i, n) in self.names.iter().enumerate() {
+                let s = intern_str(py, n, "keyword argument name")?;
+                // SAFETY: the tuple is new and unshared; SetItem steals the name's reference.
+                unsafe { ffi::PyTuple_SetItem(t.as_ptr(), i as ffi::Py_ssize_t, s.into_ptr()) };
             }
-            // SAFETY: the tuple is new and unshared; SetItem steals the name's reference.
-            unsafe { ffi::PyTuple_SetItem(t.as_ptr(), i as ffi::Py_ssize_t, s) };
-        }
-        if key.is_main() {
-            let p = t.into_ptr();
-            self.ptr.store(p, Ordering::Relaxed);
-            self.key.store(key.to_bits(), Ordering::Release);
-            return Ok(p);
-        }
-        // SAFETY: an owned reference of this interpreter, handed to its state.
-        match unsafe { state.set_interned_name(site, t.as_ptr()) } {
-            Ok(()) => Ok(t.into_ptr()),
-            Err(theirs) => Ok(theirs),
-        }
+            Ok(t)
+        })
     }
 }
 
