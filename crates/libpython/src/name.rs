@@ -96,21 +96,19 @@ impl SiteCache {
         SiteCache { key: AtomicU64::new(0), ptr: AtomicPtr::new(std::ptr::null_mut()) }
     }
 
-    /// The object of `py`'s interpreter, borrowed: it stays alive until the interpreter ends
-    /// (or the runtime is finalized), which cannot happen while `py` exists. `make` makes it
-    /// the first time.
+    /// The main interpreter's object when `py` is for it and it is made: borrowed, alive
+    /// until the runtime is finalized, which cannot happen while `py` exists.
     #[inline(always)]
-    fn get(&'static self, py: Python<'_>, make: impl FnOnce() -> Result<Object>) -> Result<*mut ffi::PyObject> {
+    fn hit(&self, py: Python<'_>) -> Option<*mut ffi::PyObject> {
         // The key is stored after the pointer (release) by a thread holding the main GIL, and
         // read here (acquire) by a thread holding the GIL named by `py`: when they match, the
         // pointer is the one stored with that key.
-        if self.key.load(Ordering::Acquire) == py.interpreter_key().to_bits() {
-            return Ok(self.ptr.load(Ordering::Relaxed));
-        }
-        self.get_slow(py, make)
+        (self.key.load(Ordering::Acquire) == py.interpreter_key().to_bits()).then(|| self.ptr.load(Ordering::Relaxed))
     }
 
-    #[cold]
+    /// The object of `py`'s interpreter when [`hit`](Self::hit) has none, made by `make` the
+    /// first time; borrowed, alive until the interpreter ends (or the runtime is finalized),
+    /// which cannot happen while `py` exists.
     fn get_slow(&'static self, py: Python<'_>, make: impl FnOnce() -> Result<Object>) -> Result<*mut ffi::PyObject> {
         let key = py.interpreter_key();
         let state = interp::lookup(key).ok_or(Error::Interp(interp::Error::InterpreterEnded))?;
@@ -170,7 +168,15 @@ impl Interned {
     /// The interned `str` of `py`'s interpreter, borrowed (alive until the interpreter ends).
     #[inline(always)]
     fn get(&'static self, py: Python<'_>, what: &'static str) -> Result<*mut ffi::PyObject> {
-        self.cache.get(py, || intern_str(py, self.text, what))
+        match self.cache.hit(py) {
+            Some(p) => Ok(p),
+            None => self.get_slow(py, what),
+        }
+    }
+
+    #[cold]
+    fn get_slow(&'static self, py: Python<'_>, what: &'static str) -> Result<*mut ffi::PyObject> {
+        self.cache.get_slow(py, || intern_str(py, self.text, what))
     }
 }
 
@@ -193,7 +199,15 @@ impl KwNames {
     /// The tuple of `py`'s interpreter, borrowed (alive until the interpreter ends).
     #[inline(always)]
     pub(crate) fn get(&'static self, py: Python<'_>) -> Result<*mut ffi::PyObject> {
-        self.cache.get(py, || {
+        match self.cache.hit(py) {
+            Some(p) => Ok(p),
+            None => self.get_slow(py),
+        }
+    }
+
+    #[cold]
+    fn get_slow(&'static self, py: Python<'_>) -> Result<*mut ffi::PyObject> {
+        self.cache.get_slow(py, || {
             // SAFETY: GIL held; the tuple is filled below before use.
             let t = unsafe { Object::from_owned_ptr_or_err(py, ffi::PyTuple_New(self.names.len() as ffi::Py_ssize_t))? };
             for (i, n) in self.names.iter().enumerate() {
