@@ -48,7 +48,7 @@ fn dir_doc_and_att_type_map() {
     assert!(names.iter().any(|n| n == "sqrt"));
     let sqrt = m.getattr("sqrt").unwrap();
     assert!(sqrt.doc().unwrap().unwrap().to_lowercase().contains("square root"));
-    assert_eq!(libpython::eval("1").unwrap().doc().unwrap().is_some(), true);
+    assert!(libpython::eval("1").unwrap().doc().unwrap().is_some());
     let types = m.att_type_map().unwrap();
     assert_eq!(&*types["sqrt"], "builtin-function-or-method");
     assert_eq!(&*types["pi"], "float");

@@ -103,7 +103,7 @@ fn strings_strict_lossy_and_non_bmp() {
     let lone = py("'a\\ud800b'");
     let e = lone.extract::<String>().unwrap_err();
     assert_eq!(e.as_python().unwrap().type_name(), "UnicodeEncodeError", "{e}");
-    let lossy = lone.with(|b| libpython::string_lossy(b)).unwrap();
+    let lossy = lone.with(libpython::string_lossy).unwrap();
     assert_eq!(lossy, "a\u{FFFD}b");
     assert!(matches!(py("b'x'").extract::<String>().unwrap_err(), Error::Type { .. }));
     // A NUL inside a Rust string given where C wants a C string is an error, not truncation.

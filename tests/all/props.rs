@@ -436,7 +436,7 @@ fn every_hostile_object_is_reachable_by_the_strategy() {
     python();
     // The strategy draws indexes below 72; the list must not outgrow it unnoticed.
     let n = hostile_count();
-    assert!(n <= 72 && n >= 60, "{n} hostile objects");
+    assert!((60..=72).contains(&n), "{n} hostile objects");
     // Every target the oracle knows is one `every_target` tries, under the same name.
     let names: Vec<&str> = every_target(&libpython::eval("[1]").unwrap()).into_iter().map(|(n, _)| n).collect();
     let v = Value::list([1]);

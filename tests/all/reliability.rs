@@ -719,11 +719,8 @@ fn keyboard_interrupt_stops_looping_python_and_host_signal_handlers_still_fire()
             python();
             // Python started without installing handlers: SIGINT is still the default.
             // SAFETY: reading a signal disposition (sigaction with no new action).
-            assert_eq!(
-                unsafe { ffi::PyOS_getsig(SIGINT) },
-                SIG_DFL,
-                "start-up installed a SIGINT handler"
-            );
+            let sigint = unsafe { ffi::PyOS_getsig(SIGINT) };
+            assert_eq!(sigint, SIG_DFL, "start-up installed a SIGINT handler");
             // Modules that deal with signals leave the host's handlers alone; Python sees them as
             // foreign (None) and takes over SIGINT only because it was left at the default.
             let g = run("import signal, subprocess, threading, asyncio\n\
@@ -1316,7 +1313,7 @@ fn string_edges() {
     let s = py("'\\ud83d\\ude00'");
     assert!(s.extract::<String>().is_err());
     assert_eq!(
-        s.with(|b| libpython::string_lossy(b)).unwrap(),
+        s.with(libpython::string_lossy).unwrap(),
         "\u{FFFD}\u{FFFD}"
     );
     assert!(s.extract::<char>().is_err());

@@ -271,7 +271,7 @@ fn operation(
                     .collect();
                 let big = -(i128::from(x).pow(5)) - i128::from(i64::MAX);
                 let back: (Vec<i64>, HashMap<String, f64>, i128, String) =
-                    libpython::to_python(&(v.clone(), m.clone(), big.clone(), format!("s{x}")))?
+                    libpython::to_python(&(v.clone(), m.clone(), big, format!("s{x}")))?
                         .extract()?;
                 check(back == (v, m, big, format!("s{x}")), || {
                     "a conversion round trip changed the value".into()
@@ -614,9 +614,7 @@ fn soak(opts: &Options) -> libpython::Result<bool> {
     };
     let subs: Vec<Fixture> = (0..2)
         .map(|_| {
-            Interpreter::new(config)
-                .map_err(libpython::Error::from)
-                .and_then(Fixture::new)
+            Interpreter::new(config).and_then(Fixture::new)
         })
         .collect::<libpython::Result<_>>()?;
     let sub_interps: Vec<Interpreter> = subs.iter().map(|s| s.interp.clone()).collect();
