@@ -680,16 +680,12 @@ fn soak(opts: &Options) -> libpython::Result<bool> {
     // The measured phase.
     let t0 = Instant::now();
     shared.phase.store(RUN, Ordering::SeqCst);
+    let ops_since_warm_up = || shared.progress.iter().map(|p| p.load(Ordering::SeqCst)).sum::<u64>() - ops0;
     let mut next_report = 10;
     while t0.elapsed() < Duration::from_secs(opts.seconds) {
         std::thread::sleep(Duration::from_millis(200));
         if t0.elapsed().as_secs() >= next_report {
-            let ops: u64 = shared
-                .progress
-                .iter()
-                .map(|p| p.load(Ordering::SeqCst))
-                .sum::<u64>()
-                - ops0;
+            let ops = ops_since_warm_up();
             eprintln!(
                 "soak: {next_report}s: {ops} operations, {} errors, RSS {:.1} MiB",
                 shared.errors.load(Ordering::SeqCst),
@@ -700,12 +696,7 @@ fn soak(opts: &Options) -> libpython::Result<bool> {
     }
     let elapsed = t0.elapsed();
     let (rss1, total1) = rest(&shared, &main, &subs)?;
-    let ops: u64 = shared
-        .progress
-        .iter()
-        .map(|p| p.load(Ordering::SeqCst))
-        .sum::<u64>()
-        - ops0;
+    let ops = ops_since_warm_up();
     shared.phase.store(EXIT, Ordering::SeqCst);
     let mut panicked = 0;
     for w in workers {

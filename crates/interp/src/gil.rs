@@ -334,12 +334,7 @@ fn acquire_main_outermost() -> Option<GilGuard> {
     unsafe { ffi::PyEval_RestoreThread(main_tstate()) };
     DEPTH.with(|d| d.set(1));
     HELD.with(|h| h.set(key_bits));
-    // SAFETY: the thread holds the main GIL and counts as active, so the main interpreter's
-    // record stays alive; its queue is drained under the GIL.
-    if let Some(main) = unsafe { runtime::main_state() } {
-        // SAFETY: as above.
-        unsafe { main.drain() };
-    }
+    drain_main();
     Some(GilGuard { kind: Kind::Main, level: 1, key: InterpKey::from_bits(key_bits), _not_send: PhantomData })
 }
 
@@ -507,6 +502,19 @@ fn resume_other(s: Option<Suspended>) {
     }
 }
 
+/// Releases the main interpreter's queued references; called right after an outermost
+/// acquisition of the main GIL.
+#[inline(always)]
+fn drain_main() {
+    debug_assert!(holds(runtime::main_key_bits()));
+    // SAFETY: the caller holds the main GIL and counts as active, so the runtime (and the
+    // main interpreter's record) stays alive; its queue is drained under the GIL.
+    if let Some(main) = unsafe { runtime::main_state() } {
+        // SAFETY: as above.
+        unsafe { main.drain() };
+    }
+}
+
 fn finish_outermost(kind: Kind, key_bits: u64, switched: Option<Suspended>) -> GilGuard {
     DEPTH.with(|d| d.set(1));
     HELD.with(|h| h.set(key_bits));
@@ -517,12 +525,7 @@ fn finish_outermost(kind: Kind, key_bits: u64, switched: Option<Suspended>) -> G
             unsafe { state.drain() };
         }
         _ => {
-            // SAFETY: the thread holds the main GIL and counts as active, so the runtime (and
-            // the main interpreter's record) stays alive; its queue is drained under the GIL.
-            if let Some(main) = unsafe { runtime::main_state() } {
-                // SAFETY: as above.
-                unsafe { main.drain() };
-            }
+            drain_main();
         }
     }
     let kind = match switched {
