@@ -38,6 +38,10 @@ pub struct Config {
     /// Program name given to Python before start-up, overriding the discovered one. It decides
     /// `sys.executable` and, for a virtual environment's `bin/python`, `sys.prefix`.
     pub program_name: Option<PathBuf>,
+    /// Whether Python installs its signal handlers at start-up, as the `python` command does:
+    /// `SIGINT` raises `KeyboardInterrupt` in the thread that started Python, and `SIGPIPE`
+    /// and `SIGXFSZ` are ignored (process-wide). Off by default: the host keeps its own.
+    pub signal_handlers: bool,
 }
 
 /// What start-up used.
@@ -138,8 +142,8 @@ pub fn started() -> Option<Started> {
 }
 
 /// Starts Python, once: finds and loads libpython, gives it the program name, initialises it
-/// without installing signal handlers (`site` is imported as usual), and releases the GIL so
-/// any thread can take it.
+/// (without installing signal handlers unless `config.signal_handlers` asks for them; `site`
+/// is imported as usual), and releases the GIL so any thread can take it.
 ///
 /// Thread-safe and idempotent: racing callers wait for the one start-up, later calls return
 /// at once. After [`finalize`], it starts Python again in the same library (CPython allows
@@ -193,7 +197,7 @@ pub fn initialize(config: &Config) -> Result<Started> {
         .or_else(|| found.program_name.clone());
     // SAFETY: the library is loaded and the runtime is not initialised (checked under the
     // lifecycle lock); start-up runs on this thread, which then holds the GIL.
-    let header = unsafe { start(lib, program_name.as_deref())? };
+    let header = unsafe { start(lib, program_name.as_deref(), config.signal_handlers)? };
     let generation = GENERATION.fetch_add(1, Ordering::AcqRel) + 1;
     let key = InterpKey::new(generation, 0);
     // SAFETY: start-up left this thread holding the GIL with the main thread state current.
@@ -331,11 +335,12 @@ static PREVIOUS: Mutex<Option<Found>> = Mutex::new(None);
 static STARTUP_TSTATE: AtomicPtr<ffi::PyThreadState> = AtomicPtr::new(std::ptr::null_mut());
 static STARTUP_THREAD: Mutex<Option<std::thread::ThreadId>> = Mutex::new(None);
 
-/// Sets the program name and initialises. Returns the object header size.
+/// Sets the program name and initialises, with Python's signal handlers if `signals`. Returns
+/// the object header size.
 ///
 /// # Safety
 /// The library is loaded and no runtime is initialised.
-unsafe fn start(lib: &ffi::Library, program_name: Option<&std::path::Path>) -> Result<usize> {
+unsafe fn start(lib: &ffi::Library, program_name: Option<&std::path::Path>, signals: bool) -> Result<usize> {
     let api = lib.api();
     // SAFETY: see the function's contract. The program name's wide string must outlive the
     // runtime (CPython keeps the pointer), so it is leaked on purpose: once per start-up.
@@ -352,7 +357,7 @@ unsafe fn start(lib: &ffi::Library, program_name: Option<&std::path::Path>) -> R
             if cfg.is_null() {
                 return Err(Error::Startup("PyInitConfig_Create failed".into()));
             }
-            let mut ok = set_int(cfg, c"install_signal_handlers".as_ptr(), 0) == 0;
+            let mut ok = set_int(cfg, c"install_signal_handlers".as_ptr(), i64::from(signals)) == 0;
             if let Some(name) = program_name {
                 let c = std::ffi::CString::new(name.to_string_lossy().into_owned())
                     .map_err(|_| Error::Startup("the program name contains a NUL byte".into()))?;
@@ -376,7 +381,7 @@ unsafe fn start(lib: &ffi::Library, program_name: Option<&std::path::Path>) -> R
                 let wide = to_wide(name)?;
                 ffi::Py_SetProgramName(Box::leak(wide).as_ptr());
             }
-            ffi::Py_InitializeEx(0);
+            ffi::Py_InitializeEx(std::ffi::c_int::from(signals));
         }
         if ffi::Py_IsInitialized() == 0 {
             return Err(Error::Startup(

@@ -146,6 +146,9 @@ pub enum Error {
     },
     /// A Rust-side conversion failed (serde, number parsing, ...).
     Conversion(String),
+    /// A command line that [`PythonMain::from_args`](crate::PythonMain::from_args) cannot
+    /// run, or a program that cannot be prepared; the text says what is wrong.
+    CommandLine(String),
     /// The interpreter layer refused: not started, finalized (use after finalize), the wrong
     /// interpreter, an ended sub-interpreter, ...
     Interp(interp::Error),
@@ -177,7 +180,7 @@ impl fmt::Display for Error {
             Error::SelfReferential { type_name } => {
                 write!(f, "the {type_name} contains itself, so it cannot be copied into Rust values")
             }
-            Error::Conversion(m) => f.write_str(m),
+            Error::Conversion(m) | Error::CommandLine(m) => f.write_str(m),
             Error::Interp(e) => fmt::Display::fmt(e, f),
         }
     }

@@ -49,6 +49,7 @@ mod err;
 mod function;
 mod gil;
 mod interpreters;
+mod pymain;
 mod name;
 mod object;
 mod output;
@@ -67,7 +68,8 @@ pub use function::{Args, function, function_in};
 pub use gil::{Python, with_gil};
 pub use name::{IntoName, Interned, KwNames};
 pub use object::{Bound, Object};
-pub use output::{redirect_to_rust, set_stderr, set_stdout};
+pub use pymain::{Exit, Program, PythonMain};
+pub use output::{redirect_to_rust, set_stderr, set_stdin, set_stdout};
 pub use run::{
     __dotted, Code, Mode, RunResult, add_module, builtin, builtins, compile, eval, exec,
     import_module, module_dict, run_simple_string, to_python,
@@ -83,9 +85,11 @@ pub use libpython_interp as interp;
 pub use libpython_interp::ffi;
 pub use libpython_interp::{allow_threads, lock_without_gil};
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 
-/// How to start Python: which one, and under what program name.
+/// How to start Python: which one, under what program name and `sys.argv`, with or without
+/// its signal handlers.
 ///
 /// ```no_run
 /// libpython::Builder::new().executable("/usr/bin/python3").initialize()?;
@@ -95,6 +99,7 @@ use std::path::PathBuf;
 pub struct Builder {
     config: interp::Config,
     no_io_redirect: bool,
+    argv: Option<Vec<OsString>>,
 }
 
 impl Builder {
@@ -128,7 +133,48 @@ impl Builder {
         self
     }
 
+    /// Install Python's signal handlers at start-up, as the `python` command does (off by
+    /// default, which leaves every signal to the host). With them, Ctrl-C (`SIGINT`) raises
+    /// `KeyboardInterrupt` in the thread that started Python, the next time it runs Python
+    /// code, so `finally` blocks and `atexit` run; `signal.signal` works in that thread; and
+    /// `SIGPIPE` and `SIGXFSZ` are ignored for the whole process (writes then fail with
+    /// `EPIPE` / `EFBIG` instead of killing it). The guide's chapter on errors and output has
+    /// the details.
+    ///
+    /// ```
+    /// libpython::Builder::new().signal_handlers(true).initialize()?;
+    /// let handler: String = libpython::eval("__import__('signal').getsignal(2).__name__")?.extract()?;
+    /// assert_eq!(handler, "default_int_handler");
+    /// # Ok::<(), libpython::Error>(())
+    /// ```
+    pub fn signal_handlers(mut self, on: bool) -> Self {
+        self.config.signal_handlers = on;
+        self
+    }
+
+    /// `sys.argv` for Python code (default `[""]`, as for any embedded Python; a program name
+    /// and arguments otherwise). Items that are not valid UTF-8 are decoded as Python decodes
+    /// its own command line (`os.fsdecode`). `sys.orig_argv` (3.10+) is always the command
+    /// line of this process, and `sys.executable` stays the Python interpreter.
+    ///
+    /// ```
+    /// libpython::Builder::new().argv(["tool.py", "--verbose"]).initialize()?;
+    /// let argv: Vec<String> = libpython::eval("__import__('sys').argv")?.extract()?;
+    /// assert_eq!(argv, ["tool.py", "--verbose"]);
+    /// # Ok::<(), libpython::Error>(())
+    /// ```
+    pub fn argv<I, S>(mut self, argv: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<OsString>,
+    {
+        self.argv = Some(argv.into_iter().map(Into::into).collect());
+        self
+    }
+
     /// Starts Python (once; later calls return at once, if they ask for the same Python).
+    /// The builder's options (signal handlers, `sys.argv`, stream routing) take effect in the
+    /// call that starts Python.
     ///
     /// A process loads one libpython and keeps it, also after [`finalize`]. Once Python runs
     /// (or ran), a builder naming nothing in particular, or the same Python (the same library
@@ -142,9 +188,13 @@ impl Builder {
     pub fn initialize(self) -> Result<()> {
         let first = !interp::is_running();
         interp::initialize(&self.config)?;
-        if first && !self.no_io_redirect {
-            interp::set_creation_hook(setup_interpreter);
-            redirect_to_rust()?;
+        if first {
+            let argv = self.argv.unwrap_or_else(|| vec![OsString::new()]);
+            pymain::set_argv(&argv)?;
+            if !self.no_io_redirect {
+                interp::set_creation_hook(setup_interpreter);
+                redirect_to_rust()?;
+            }
         }
         Ok(())
     }

@@ -1,0 +1,518 @@
+//! Python's standard streams over Rust: `sys.stdin`, `sys.stdout` and `sys.stderr` as the
+//! `io.TextIOWrapper`s Python makes for itself, around a raw stream whose reads, writes and
+//! flushes are done by Rust.
+//!
+//! Errors are Python's: a failed write or flush raises `OSError` with the errno
+//! (`BrokenPipeError` for `EPIPE`), never a Rust panic. Blocking reads and writes release the
+//! GIL, and a signal that interrupts one runs Python's signal handlers (so Ctrl-C can raise
+//! `KeyboardInterrupt` while Python waits for input).
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::sync::{Arc, Mutex};
+
+use libpython_interp::ffi;
+
+use crate::err::{PyErr, Result, fetch};
+use crate::function::{Args, function_in};
+use crate::gil::{Python, with_gil};
+use crate::object::Object;
+use crate::views::Dict;
+
+/// The Python side: the raw stream class and `install`.
+const STREAMS_PY: &str = include_str!("streams.py");
+
+/// Where a Python stream's bytes go.
+#[derive(Clone)]
+enum Sink {
+    /// File descriptor 1, after Rust's stdout buffer (`print!`'s) is flushed, so Python's and
+    /// Rust's output stay in order. Python's bytes are not buffered in Rust: a failed write
+    /// fails at once and leaves nothing behind, as a `python -u` write does.
+    Stdout,
+    /// Rust's stderr (unbuffered).
+    Stderr,
+    /// A writer of the user's.
+    Writer(Arc<Mutex<Box<dyn Write + Send>>>),
+}
+
+impl Sink {
+    fn write(&self, b: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Sink::Stdout => {
+                let mut rust = std::io::stdout().lock();
+                // What Rust printed before goes first. Its own failure is Rust's to see (at its
+                // next `print!`); this write reports its own.
+                let _ = rust.flush();
+                // SAFETY: writes `b.len()` bytes from a live slice to file descriptor 1, which
+                // stays open (it is the process's stdout; nothing here closes it).
+                let n = unsafe { libc::write(1, b.as_ptr().cast(), b.len()) };
+                if n < 0 {
+                    Err(std::io::Error::last_os_error())
+                } else {
+                    Ok(n as usize)
+                }
+            }
+            Sink::Stderr => std::io::stderr().lock().write(b),
+            Sink::Writer(w) => w.lock().unwrap_or_else(|e| e.into_inner()).write(b),
+        }
+    }
+
+    fn flush(&self) -> std::io::Result<()> {
+        match self {
+            Sink::Stdout => std::io::stdout().lock().flush(),
+            Sink::Stderr => std::io::stderr().lock().flush(),
+            Sink::Writer(w) => w.lock().unwrap_or_else(|e| e.into_inner()).flush(),
+        }
+    }
+
+    fn isatty(&self) -> bool {
+        match self {
+            Sink::Stdout => std::io::stdout().is_terminal(),
+            Sink::Stderr => std::io::stderr().is_terminal(),
+            Sink::Writer(_) => false,
+        }
+    }
+
+    /// The file descriptor behind it, -1 for none.
+    fn fd(&self) -> i32 {
+        match self {
+            Sink::Stdout => 1,
+            Sink::Stderr => 2,
+            Sink::Writer(_) => -1,
+        }
+    }
+}
+
+/// Where a Python stream's bytes come from.
+#[derive(Clone)]
+enum Source {
+    /// Rust's stdin (`std::io::stdin()`: Rust and Python share its buffer).
+    Stdin,
+    /// A reader of the user's.
+    Reader(Arc<Mutex<Box<dyn BufRead + Send>>>),
+}
+
+impl Source {
+    /// Reads at most `max` bytes, and at most one line, so that what Python does not ask for
+    /// stays in the Rust buffer (for Rust code reading the same stdin).
+    fn read(&self, max: usize) -> std::io::Result<Vec<u8>> {
+        match self {
+            Source::Stdin => read_line_part(&mut std::io::stdin().lock(), max),
+            Source::Reader(r) => {
+                read_line_part(&mut **r.lock().unwrap_or_else(|e| e.into_inner()), max)
+            }
+        }
+    }
+
+    fn isatty(&self) -> bool {
+        match self {
+            Source::Stdin => std::io::stdin().is_terminal(),
+            Source::Reader(_) => false,
+        }
+    }
+
+    fn fd(&self) -> i32 {
+        match self {
+            Source::Stdin => 0,
+            Source::Reader(_) => -1,
+        }
+    }
+}
+
+/// Up to `max` bytes of `r`, ending at the first newline; empty at the end of input.
+fn read_line_part(r: &mut dyn BufRead, max: usize) -> std::io::Result<Vec<u8>> {
+    let available = r.fill_buf()?;
+    let window = &available[..available.len().min(max)];
+    let n = window
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(window.len(), |i| i + 1);
+    let line = window[..n].to_vec();
+    r.consume(n);
+    Ok(line)
+}
+
+/// The errno for an I/O error that carries none (a user's reader or writer): the one its kind
+/// stands for, `EIO` for the rest.
+fn errno_of(e: &std::io::Error) -> i32 {
+    use std::io::ErrorKind as K;
+    if let Some(code) = e.raw_os_error() {
+        return code;
+    }
+    match e.kind() {
+        K::BrokenPipe => libc::EPIPE,
+        K::NotFound => libc::ENOENT,
+        K::PermissionDenied => libc::EACCES,
+        K::Interrupted => libc::EINTR,
+        K::WouldBlock => libc::EAGAIN,
+        K::TimedOut => libc::ETIMEDOUT,
+        K::InvalidInput => libc::EINVAL,
+        K::Unsupported => libc::EOPNOTSUPP,
+        K::OutOfMemory => libc::ENOMEM,
+        K::StorageFull => libc::ENOSPC,
+        K::FileTooLarge => libc::EFBIG,
+        _ => libc::EIO,
+    }
+}
+
+/// The Python exception for an I/O error: `OSError(errno, text)`, which Python turns into the
+/// subclass of the errno (`BrokenPipeError` for `EPIPE`). An OS error's text is Python's
+/// (`os.strerror`); a user's error keeps its own message.
+fn os_error(py: Python<'_>, e: &std::io::Error) -> crate::Error {
+    let code = errno_of(e);
+    let make = || -> Result<crate::Error> {
+        let text: String = match e.raw_os_error() {
+            Some(_) => py
+                .import("os")?
+                .bind(py)?
+                .call_method("strerror", (code,))?
+                .bind(py)?
+                .extract()?,
+            None => e.to_string(),
+        };
+        let exc = py
+            .builtins()?
+            .bind(py)?
+            .getattr("OSError")?
+            .bind(py)?
+            .call((code, text))?;
+        Ok(crate::Error::Python(PyErr::from_value(py, exc)))
+    };
+    make().unwrap_or_else(|err| err)
+}
+
+/// Runs Python's signal handlers after a system call was interrupted: `Err` with their
+/// exception (`KeyboardInterrupt`) if one raised, `Ok` to retry.
+fn after_interrupt(py: Python<'_>) -> Result<()> {
+    // SAFETY: the GIL is held (`py`); a failure leaves the handler's exception pending, which
+    // `fetch` takes.
+    unsafe {
+        if ffi::PyErr_CheckSignals() < 0 {
+            return Err(fetch(py));
+        }
+    }
+    Ok(())
+}
+
+/// `builtins.<name>(message)` as an error to raise.
+fn python_error(py: Python<'_>, name: &str, message: &str) -> crate::Error {
+    let make = || -> Result<crate::Error> {
+        let exc = py
+            .builtins()?
+            .bind(py)?
+            .getattr(name)?
+            .bind(py)?
+            .call((message,))?;
+        Ok(crate::Error::Python(PyErr::from_value(py, exc)))
+    };
+    make().unwrap_or_else(|e| e)
+}
+
+/// `ValueError` if the raw stream (the first argument of its methods) is closed, as `FileIO`.
+fn check_open(a: &Args<'_>) -> Result<()> {
+    let py = a.py();
+    let Some(stream) = a.get(0) else {
+        return Err(python_error(py, "TypeError", "the stream is missing"));
+    };
+    if stream.getattr("closed")?.bind(py)?.is_truthy()? {
+        return Err(python_error(
+            py,
+            "ValueError",
+            "I/O operation on closed file.",
+        ));
+    }
+    Ok(())
+}
+
+/// A contiguous buffer of an object (`PyObject_GetBuffer`), released on drop.
+struct Buffer<'py> {
+    view: ffi::Py_buffer,
+    _py: Python<'py>,
+}
+
+impl<'py> Buffer<'py> {
+    /// The buffer of `obj`, writable if `writable`. Errors as `FileIO`'s: a `TypeError` for
+    /// what is not bytes-like, a `BufferError` for what is not contiguous or not writable.
+    fn get(obj: crate::Bound<'py>, writable: bool) -> Result<Self> {
+        let mut view = ffi::Py_buffer::zeroed();
+        let flags = if writable {
+            ffi::PyBUF_WRITABLE
+        } else {
+            ffi::PyBUF_SIMPLE
+        };
+        // SAFETY: a live object and a zeroed view; the GIL is held (`obj`'s token).
+        if unsafe { ffi::PyObject_GetBuffer(obj.as_ptr(), &mut view, flags) } < 0 {
+            // SAFETY: the failed call left an exception pending; the GIL is held.
+            return Err(unsafe { fetch(obj.py()) });
+        }
+        Ok(Buffer {
+            view,
+            _py: obj.py(),
+        })
+    }
+
+    fn len(&self) -> usize {
+        self.view.len as usize
+    }
+
+    fn to_vec(&self) -> Vec<u8> {
+        // SAFETY: a simple (contiguous, unsigned bytes) view of `len` bytes, held until drop;
+        // the GIL is held, so no Python code changes the memory while it is copied.
+        unsafe { std::slice::from_raw_parts(self.view.buf.cast::<u8>(), self.len()) }.to_vec()
+    }
+
+    fn fill(&mut self, data: &[u8]) {
+        let n = data.len().min(self.len());
+        // SAFETY: a writable contiguous view of `len` bytes, held until drop; the GIL is held.
+        unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), self.view.buf.cast::<u8>(), n) };
+    }
+}
+
+impl Drop for Buffer<'_> {
+    fn drop(&mut self) {
+        // SAFETY: filled by a successful `PyObject_GetBuffer`; the GIL is still held (`'py`).
+        unsafe { ffi::PyBuffer_Release(&mut self.view) };
+    }
+}
+
+/// The Rust methods of one raw stream (each takes the stream first): `readinto(buffer) ->
+/// int`, `write(data) -> int`, `flush()`, `isatty() -> bool`; `None` for what the stream
+/// does not do.
+struct Ops {
+    readinto: Option<Object>,
+    write: Option<Object>,
+    flush: Object,
+    isatty: Object,
+    fd: i32,
+}
+
+fn writer_ops(py: Python<'_>, sink: Sink) -> Result<Ops> {
+    let (w, f, t) = (sink.clone(), sink.clone(), sink.clone());
+    let write = function_in(py, "write", None, move |a: &Args<'_>| {
+        check_open(a)?;
+        let py = a.py();
+        let Some(obj) = a.get(1) else {
+            return Err(python_error(
+                py,
+                "TypeError",
+                "write() takes the bytes to write",
+            ));
+        };
+        let data = Buffer::get(obj, false)?.to_vec();
+        let mut done = 0;
+        while done < data.len() {
+            match py.allow_threads(|| w.write(&data[done..])) {
+                Ok(0) => return Err(os_error(py, &std::io::ErrorKind::WriteZero.into())),
+                Ok(n) => done += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => after_interrupt(py)?,
+                Err(e) => return Err(os_error(py, &e)),
+            }
+        }
+        Ok(done)
+    })?;
+    let flush = function_in(py, "flush", None, move |a: &Args<'_>| {
+        check_open(a)?;
+        let py = a.py();
+        loop {
+            match py.allow_threads(|| f.flush()) {
+                Ok(()) => return Ok(()),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => after_interrupt(py)?,
+                Err(e) => return Err(os_error(py, &e)),
+            }
+        }
+    })?;
+    let isatty = function_in(py, "isatty", None, move |a: &Args<'_>| {
+        check_open(a)?;
+        Ok(t.isatty())
+    })?;
+    Ok(Ops {
+        readinto: None,
+        write: Some(write),
+        flush,
+        isatty,
+        fd: sink.fd(),
+    })
+}
+
+fn reader_ops(py: Python<'_>, source: Source) -> Result<Ops> {
+    let (r, t) = (source.clone(), source.clone());
+    let readinto = function_in(py, "readinto", None, move |a: &Args<'_>| {
+        check_open(a)?;
+        let py = a.py();
+        let Some(obj) = a.get(1) else {
+            return Err(python_error(
+                py,
+                "TypeError",
+                "readinto() takes a buffer to fill",
+            ));
+        };
+        let mut buffer = Buffer::get(obj, true)?;
+        let max = buffer.len();
+        loop {
+            match py.allow_threads(|| r.read(max)) {
+                Ok(data) => {
+                    buffer.fill(&data);
+                    return Ok(data.len());
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => after_interrupt(py)?,
+                Err(e) => return Err(os_error(py, &e)),
+            }
+        }
+    })?;
+    let flush = function_in(py, "flush", None, move |a: &Args<'_>| check_open(a))?;
+    let isatty = function_in(py, "isatty", None, move |a: &Args<'_>| {
+        check_open(a)?;
+        Ok(t.isatty())
+    })?;
+    Ok(Ops {
+        readinto: Some(readinto),
+        write: None,
+        flush,
+        isatty,
+        fd: source.fd(),
+    })
+}
+
+/// The `install` function of `streams.py`, defined in the current interpreter.
+fn installer(py: Python<'_>) -> Result<Object> {
+    let ns = Dict::new_in(py)?;
+    ns.insert("__name__", "libpython.streams")?;
+    py.exec(STREAMS_PY, &ns)?;
+    ns.get("install")?
+        .ok_or_else(|| crate::Error::Conversion("streams.py defines no install function".into()))
+}
+
+/// Makes `sys.<name>` (and with `standard`, `sys.__<name>__`) a text stream over `ops`.
+fn install(py: Python<'_>, installer: &Object, name: &str, ops: Ops, standard: bool) -> Result<()> {
+    installer.bind(py)?.call((
+        name,
+        ops.fd,
+        ops.readinto,
+        ops.write,
+        ops.flush,
+        ops.isatty,
+        standard,
+    ))?;
+    Ok(())
+}
+
+/// Routes the standard streams of the calling thread's interpreter through Rust's own:
+/// `sys.stdout` writes into `std::io::stdout()` (the line buffer `print!` uses, so Python's
+/// and Rust's output stay in order), `sys.stderr` into `std::io::stderr()`, and `sys.stdin`
+/// reads from `std::io::stdin()` (one buffer for both languages). The streams are
+/// `io.TextIOWrapper`s with the encoding, errors and line buffering Python chose for its own;
+/// `sys.__stdout__` and friends are replaced too. Python starts with this unless
+/// [`Builder::no_io_redirect`](crate::Builder::no_io_redirect) was used.
+///
+/// ```
+/// libpython::redirect_to_rust()?;
+/// let kind: String = libpython::eval("type(__import__('sys').stdout).__name__")?.extract()?;
+/// assert_eq!(kind, "TextIOWrapper");
+/// let fd: i64 = libpython::eval("__import__('sys').stderr.fileno()")?.extract()?;
+/// assert_eq!(fd, 2);
+/// # Ok::<(), libpython::Error>(())
+/// ```
+///
+/// # Errors
+/// Start-up errors, or a Python exception if the streams cannot be made.
+pub fn redirect_to_rust() -> Result<()> {
+    with_gil(|py| {
+        let installer = installer(py)?;
+        install(
+            py,
+            &installer,
+            "stdin",
+            reader_ops(py, Source::Stdin)?,
+            true,
+        )?;
+        install(
+            py,
+            &installer,
+            "stdout",
+            writer_ops(py, Sink::Stdout)?,
+            true,
+        )?;
+        install(
+            py,
+            &installer,
+            "stderr",
+            writer_ops(py, Sink::Stderr)?,
+            true,
+        )
+    })
+}
+
+fn install_writer(name: &str, w: Box<dyn Write + Send>) -> Result<()> {
+    with_gil(|py| {
+        let installer = installer(py)?;
+        install(
+            py,
+            &installer,
+            name,
+            writer_ops(py, Sink::Writer(Arc::new(Mutex::new(w))))?,
+            false,
+        )
+    })
+}
+
+/// Sends `sys.stdout` of the current interpreter into `w`: a UTF-8 `io.TextIOWrapper` whose
+/// writes reach `w` at once (`sys.stdout.buffer` takes bytes). An error of `w` raises
+/// `OSError` in Python, with the errno of the error (`EIO` when it has none).
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+/// #[derive(Clone, Default)]
+/// struct Shared(Arc<Mutex<Vec<u8>>>);
+/// impl std::io::Write for Shared {
+///     fn write(&mut self, b: &[u8]) -> std::io::Result<usize> { self.0.lock().unwrap().write(b) }
+///     fn flush(&mut self) -> std::io::Result<()> { Ok(()) }
+/// }
+/// let buf = Shared::default();
+/// libpython::set_stdout(buf.clone())?;
+/// libpython::run_simple_string("print('hello from Python')")?;
+/// libpython::redirect_to_rust()?;
+/// assert_eq!(String::from_utf8(buf.0.lock().unwrap().clone()).unwrap(), "hello from Python\n");
+/// # Ok::<(), libpython::Error>(())
+/// ```
+///
+/// # Errors
+/// Start-up errors, or a Python exception if the stream cannot be made.
+pub fn set_stdout(w: impl Write + Send + 'static) -> Result<()> {
+    install_writer("stdout", Box::new(w))
+}
+
+/// Sends `sys.stderr` of the current interpreter into `w` (tracebacks printed by Python go
+/// there); as [`set_stdout`], with errors `backslashreplace` as Python's own stderr.
+///
+/// # Errors
+/// Start-up errors, or a Python exception if the stream cannot be made.
+pub fn set_stderr(w: impl Write + Send + 'static) -> Result<()> {
+    install_writer("stderr", Box::new(w))
+}
+
+/// Makes `r` the `sys.stdin` of the current interpreter: `input()`, `sys.stdin.readline()` and
+/// `sys.stdin.buffer.read()` read from it (UTF-8). Wrap a plain reader in a
+/// [`std::io::BufReader`]. An error of `r` raises `OSError` in Python.
+///
+/// ```
+/// libpython::set_stdin(std::io::Cursor::new("first line\nsecond\n"))?;
+/// let line: String = libpython::eval("input()")?.extract()?;
+/// assert_eq!(line, "first line");
+/// let rest: String = libpython::eval("__import__('sys').stdin.read()")?.extract()?;
+/// assert_eq!(rest, "second\n");
+/// # Ok::<(), libpython::Error>(())
+/// ```
+///
+/// # Errors
+/// Start-up errors, or a Python exception if the stream cannot be made.
+pub fn set_stdin(r: impl BufRead + Send + 'static) -> Result<()> {
+    with_gil(|py| {
+        let installer = installer(py)?;
+        install(
+            py,
+            &installer,
+            "stdin",
+            reader_ops(py, Source::Reader(Arc::new(Mutex::new(Box::new(r)))))?,
+            false,
+        )
+    })
+}
