@@ -29,9 +29,9 @@ fn stdout_and_stderr_go_to_rust_writers() {
 #[test]
 fn by_default_output_goes_through_rust_s_own_stdout() {
     if is_child() {
-        libpython::run_simple_string("import sys\nprint('through rust stdout')\nname = type(sys.stdout).__name__").unwrap();
+        libpython::run_simple_string("import sys\nprint('through rust stdout')\nname = type(sys.stdout.buffer).__name__").unwrap();
         let g = libpython::module_dict(&libpython::add_module("__main__").unwrap()).unwrap();
-        assert_eq!(g.get_as::<String>("name").unwrap().as_deref(), Some("RustWriter"));
+        assert_eq!(g.get_as::<String>("name").unwrap().as_deref(), Some("RustStream"));
         return;
     }
     let out = assert_child_passes("api_output::by_default_output_goes_through_rust_s_own_stdout", &[]);
@@ -54,8 +54,8 @@ fn sub_interpreters_get_their_own_rust_backed_streams() {
     if is_child() {
         libpython::initialize().unwrap();
         let sub = libpython::Interpreter::new(libpython::SubConfig::shared_gil()).unwrap();
-        let name: String = libpython::with_interpreter(&sub, || libpython::eval("type(__import__('sys').stdout).__name__").unwrap().extract().unwrap()).unwrap();
-        assert_eq!(name, "RustWriter");
+        let name: String = libpython::with_interpreter(&sub, || libpython::eval("type(__import__('sys').stdout.buffer).__name__").unwrap().extract().unwrap()).unwrap();
+        assert_eq!(name, "RustStream");
         sub.end().unwrap();
         return;
     }

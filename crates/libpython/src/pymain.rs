@@ -26,7 +26,8 @@ pub enum Program {
     /// `SCRIPT`: a Python source file run in `__main__` (`sys.path[0]` its directory), or a
     /// directory or zip file whose `__main__` module is run (`sys.path[0]` the path itself).
     Script(PathBuf),
-    /// `-`: the program read from standard input, run as `<stdin>`; `sys.path[0]` is `''`.
+    /// `-`: the program read from standard input, run as `<stdin>` (its `__file__` too);
+    /// `sys.path[0]` is `''`.
     Stdin,
 }
 
@@ -353,7 +354,7 @@ fn run_program(py: Python<'_>, program: &Program) -> Result<Exit> {
                 .bind(py)?
                 .call_method("read", ())?;
             let code = compile(py, &source, &"<stdin>")?;
-            exec_in_main(py, &code, None)?;
+            exec_in_main(py, &code, Some(Path::new("<stdin>")))?;
         }
         Program::Script(path) => {
             if is_package_path(py, path) {
