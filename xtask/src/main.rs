@@ -5,12 +5,15 @@
 //! cargo xtask test           make the test venv (numpy) once, run the whole suite against it
 //! cargo xtask test-matrix    build the tests once, run them against every Python of the machine
 //!                            (pyenv's, Debian's, a debug and a free-threaded build): see docs/testing.md
+//! cargo xtask cpython-tests  CPython's own test modules under `python` and under the pyrun
+//!                            example, compared test by test: see docs/testing.md
 //! ```
 
 use std::process::ExitCode;
 
 mod apt;
 mod bench;
+mod cpython_tests;
 mod freethreaded;
 mod fuzz;
 mod json;
@@ -30,6 +33,10 @@ fn main() -> ExitCode {
     if cmd == "test-matrix" {
         // Prints its own closing line (`matrix: N passed, M failed`) and chooses the status.
         return matrix::run(rest);
+    }
+    if cmd == "cpython-tests" {
+        // Prints its own table and closing line, and chooses the status.
+        return cpython_tests::run(rest);
     }
     let r = match cmd.as_str() {
         "test" => test(rest),
@@ -57,7 +64,9 @@ const USAGE: &str = "usage: cargo xtask <command>
   demo           make the demo venv (numpy, matplotlib, pandas) once, then run the tour example
   test           make the test venv (numpy) once, then run the whole test suite against it
   test-matrix    build the tests once and run them against every Python of the machine, a
-                 debug and a free-threaded build included (`cargo xtask test-matrix --help`)";
+                 debug and a free-threaded build included (`cargo xtask test-matrix --help`)
+  cpython-tests  run CPython's own test modules under python and under the pyrun example,
+                 and compare them test by test (`cargo xtask cpython-tests --help`)";
 
 /// The packages the test suite needs in the Python under test.
 pub const TEST_PACKAGES: &[&str] = &["numpy", "matplotlib", "pandas"];

@@ -668,11 +668,11 @@ fn excerpt(text: &str) -> String {
 }
 
 /// How a logged run ended.
-struct RunResult {
-    success: bool,
-    timed_out: bool,
-    status: String,
-    elapsed: Duration,
+pub(crate) struct RunResult {
+    pub(crate) success: bool,
+    pub(crate) timed_out: bool,
+    pub(crate) status: String,
+    pub(crate) elapsed: Duration,
 }
 
 impl RunResult {
@@ -689,7 +689,7 @@ impl RunResult {
 
 /// Runs `cmd` with stdout and stderr into `log`, in a process group of its own; past
 /// `timeout` the whole group is killed.
-fn run_logged(cmd: &mut Command, log: &Path, timeout: Duration) -> RunResult {
+pub(crate) fn run_logged(cmd: &mut Command, log: &Path, timeout: Duration) -> RunResult {
     use std::os::unix::process::CommandExt;
     let t0 = Instant::now();
     let fail = |status: String| RunResult { success: false, timed_out: false, status, elapsed: t0.elapsed() };
