@@ -110,6 +110,9 @@ struct Run {
     tests: BTreeMap<String, Outcome>,
     /// regrtest's `Result: ...` line, or what went wrong.
     result: String,
+    /// regrtest's own count (`Total tests: run=N skipped=M`): it also counts what the XML does
+    /// not list (skipped subtests, classes skipped as a whole).
+    totals: String,
     /// Whether regrtest wrote its XML (a run that crashed or was killed did not).
     complete: bool,
     elapsed: Duration,
@@ -264,7 +267,8 @@ fn run_regrtest(program: &Path, python: &Path, regrtest: &[&str], dir: &Path, ti
         Ok(o) if o.status.success() && xml.exists() => parse_outcomes(&String::from_utf8_lossy(&o.stdout)),
         _ => BTreeMap::new(),
     };
-    Run { complete: xml.exists() && !tests.is_empty(), tests, result, elapsed: r.elapsed }
+    let totals = text.lines().rev().find_map(|l| l.strip_prefix("Total tests: ")).unwrap_or("-").to_owned();
+    Run { complete: xml.exists() && !tests.is_empty(), tests, result, totals, elapsed: r.elapsed }
 }
 
 unsafe extern "C" {
@@ -297,7 +301,12 @@ struct Row {
 
 impl Row {
     fn failed(&self) -> bool {
-        !self.python.complete || !self.pyrun.complete || self.differences.iter().any(|d| d.confirmed() && d.why.is_none())
+        !self.python.complete || !self.pyrun.complete || !self.same_totals() || self.differences.iter().any(|d| d.confirmed() && d.why.is_none())
+    }
+
+    /// Whether regrtest counted the same under both (when no test differs).
+    fn same_totals(&self) -> bool {
+        !self.differences.is_empty() || self.python.totals == self.pyrun.totals
     }
 }
 
@@ -371,6 +380,10 @@ fn compare(args: &[String]) -> Result<bool, String> {
                 r.module
             );
         }
+        if !r.same_totals() {
+            ok = false;
+            println!("\n{} {}: regrtest counted {} under python, {} under pyrun", r.version, r.module, r.python.totals, r.pyrun.totals);
+        }
         for d in &r.differences {
             let again = match d.again {
                 Some((p, o)) => format!("; run again: python {}, pyrun {}", Outcome::label(p), Outcome::label(o)),
@@ -404,7 +417,7 @@ fn compare(args: &[String]) -> Result<bool, String> {
 }
 
 fn table(rows: &[Row]) -> String {
-    let header = ["python", "module", "python: pass/fail/skip", "result", "pyrun: pass/fail/skip", "result", "differences", "time (python / pyrun)"];
+    let header = ["python", "module", "python: pass/fail/skip", "regrtest", "pyrun: pass/fail/skip", "regrtest", "differences", "time (python / pyrun)"];
     let mut cells: Vec<Vec<String>> = vec![header.iter().map(|s| s.to_string()).collect()];
     for r in rows {
         let confirmed = r.differences.iter().filter(|d| d.confirmed()).count();
@@ -421,9 +434,9 @@ fn table(rows: &[Row]) -> String {
             r.version.clone(),
             r.module.to_owned(),
             r.python.counts(),
-            r.python.result.clone(),
+            format!("{} ({})", r.python.result, r.python.totals),
             r.pyrun.counts(),
-            r.pyrun.result.clone(),
+            format!("{} ({})", r.pyrun.result, r.pyrun.totals),
             diff,
             format!("{} / {}", fmt_duration(r.python.elapsed), fmt_duration(r.pyrun.elapsed)),
         ]);
