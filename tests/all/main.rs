@@ -20,4 +20,5 @@ mod reliability;
 mod props;
 mod arrays;
 mod serde;
+mod soundness;
 mod value;
