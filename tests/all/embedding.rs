@@ -403,3 +403,67 @@ fn argv_is_chosen_and_orig_argv_is_the_process_s() {
         );
     }
 }
+
+#[test]
+fn python_command_lines_are_read_as_python_reads_them() {
+    use libpython::{Program, PythonMain};
+    use std::os::unix::ffi::OsStringExt;
+    let read = |args: &[&str]| PythonMain::from_args(args.iter().copied());
+    let m = read(&["-c", "print(1)", "a", "-m", "b"]).unwrap();
+    assert_eq!(
+        (m.program(), m.arguments()),
+        (
+            &Program::Code("print(1)".into()),
+            &["a".into(), "-m".into(), "b".into()][..]
+        )
+    );
+    assert_eq!(
+        read(&["-cprint(2)"]).unwrap().program(),
+        &Program::Code("print(2)".into())
+    );
+    assert_eq!(
+        read(&["-mjson.tool", "x"]).unwrap().program(),
+        &Program::Module("json.tool".into())
+    );
+    assert_eq!(read(&["-", "x"]).unwrap().program(), &Program::Stdin);
+    assert_eq!(
+        read(&["--", "-odd.py"]).unwrap().program(),
+        &Program::Script("-odd.py".into())
+    );
+    assert_eq!(read(&["tool.py", "-c"]).unwrap().arguments(), ["-c"]);
+    for (args, says) in [
+        (&[][..], "no program given"),
+        (&["-c"][..], "-c needs an argument"),
+        (&["-m"][..], "-m needs an argument"),
+        (&["--"][..], "no script given after --"),
+        (&["-u", "x.py"][..], "unsupported option -u"),
+    ] {
+        let e = read(args).unwrap_err();
+        assert!(
+            matches!(e, libpython::Error::CommandLine(_)) && e.to_string().contains(says),
+            "{args:?}: {e}"
+        );
+    }
+    let e = PythonMain::from_args([
+        std::ffi::OsString::from("-c"),
+        std::ffi::OsString::from_vec(b"\xff".to_vec()),
+    ])
+    .unwrap_err();
+    assert!(e.to_string().contains("not valid UTF-8"), "{e}");
+}
+
+#[test]
+fn python_main_refuses_to_run_inside_a_running_python() {
+    if is_child() {
+        libpython::initialize().unwrap();
+        let e = libpython::PythonMain::new(libpython::Program::Code("pass".into()))
+            .run()
+            .unwrap_err();
+        assert!(e.to_string().contains("already running"), "{e}");
+        return;
+    }
+    assert_child_passes(
+        "embedding::python_main_refuses_to_run_inside_a_running_python",
+        &[],
+    );
+}

@@ -195,20 +195,38 @@ fn system_exit_and_uncaught_exceptions_end_as_in_python() {
 
 #[test]
 fn scripts_modules_and_stdin_programs_run_as_main() {
-    let probe = "import os, sys\nprint(__name__, sys.argv[1:], sys.path[0] == os.getcwd() or sys.path[0])\nprint(os.path.basename(__file__) if '__file__' in globals() else None)\n";
+    let probe = "import os, sys\nprint(__name__, sys.argv[1:], sys.path[0] == os.getcwd() or sys.path[0])\nprint(os.path.relpath(__file__) if '__file__' in globals() else None, os.path.isabs(globals().get('__file__', '')))\n";
     let o = same_as_python("script", &["prog.py", "x", "y"], "", &[("prog.py", probe)]);
-    assert_eq!(o.stdout, "__main__ ['x', 'y'] True\nprog.py\n");
+    assert_eq!(o.stdout, "__main__ ['x', 'y'] True\nprog.py True\n");
     let o = same_as_python(
         "module",
         &["-m", "hello_mod", "arg"],
         "",
         &[("hello_mod.py", probe)],
     );
-    assert_eq!(o.stdout, "__main__ ['arg'] True\nhello_mod.py\n");
+    assert_eq!(o.stdout, "__main__ ['arg'] True\nhello_mod.py True\n");
     let o = same_as_python("package", &["-m", "pkg", "p"], "", &[]);
     assert_eq!(o.status, "exit 1", "no such module: {o:?}");
     let o = same_as_python("stdin-program", &["-", "s"], probe, &[]);
     assert!(o.stdout.starts_with("__main__ ['s'] "), "{o:?}");
+    let o = same_as_python(
+        "stdin-traceback",
+        &["-"],
+        "def f():\n    return 1 / 0\nf()\n",
+        &[],
+    );
+    assert!(o.stderr.contains("File \"<stdin>\", line 2, in f"), "{o:?}");
+    let o = same_as_python(
+        "script-traceback",
+        &["bad.py"],
+        "",
+        &[("bad.py", "def f():\n    return 1 / 0\nf()\n")],
+    );
+    assert!(
+        o.stderr
+            .contains("bad.py\", line 2, in f\n    return 1 / 0\n"),
+        "{o:?}"
+    );
     let o = same_as_python("missing-script", &["missing.py"], "", &[]);
     assert_eq!(o.status, "exit 2");
     assert!(

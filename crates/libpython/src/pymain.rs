@@ -1,7 +1,7 @@
 //! Running a program the way the `python` command does: `-m MODULE`, `-c CODE`, `SCRIPT` or
 //! `-`, with arguments, ending as `python` ends.
 
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
@@ -23,8 +23,9 @@ pub enum Program {
     /// `-c CODE`: the code run in `__main__` as `<string>`; `sys.argv[0]` is `-c`,
     /// `sys.path[0]` is `''`.
     Code(String),
-    /// `SCRIPT`: a Python source file run in `__main__` (`sys.path[0]` its directory), or a
-    /// directory or zip file whose `__main__` module is run (`sys.path[0]` the path itself).
+    /// `SCRIPT`: a Python source file run in `__main__` under its absolute path (`__file__`,
+    /// tracebacks; `sys.argv[0]` as given, `sys.path[0]` its directory), or a directory or zip
+    /// file whose `__main__` module is run (`sys.path[0]` the path itself).
     Script(PathBuf),
     /// `-`: the program read from standard input, run as `<stdin>` (its `__file__` too);
     /// `sys.path[0]` is `''`.
@@ -142,54 +143,38 @@ impl PythonMain {
                 .into_string()
                 .map_err(|v| Error::CommandLine(format!("the {what} {v:?} is not valid UTF-8")))
         };
-        let program = loop {
-            let Some(arg) = args.next() else {
-                return Err(Error::CommandLine(
-                    "no program given: expected -c CODE, -m MODULE, - or a script".into(),
-                ));
-            };
-            let bytes = arg.as_bytes();
-            if bytes == b"--" {
-                match args.next() {
-                    Some(script) => break Program::Script(script.into()),
-                    None => return Err(Error::CommandLine("no script given after --".into())),
-                }
-            }
-            if bytes == b"-" {
-                break Program::Stdin;
-            }
-            let (flag, attached) = match bytes {
-                [b'-', f @ (b'c' | b'm'), rest @ ..] => (
-                    *f,
-                    (!rest.is_empty()).then(|| OsString::from(std::ffi::OsStr::from_bytes(rest))),
-                ),
-                [b'-', ..] => {
-                    return Err(Error::CommandLine(format!(
-                        "unsupported option {}: this runner takes -c CODE, -m MODULE, - or a script, then the program's arguments",
-                        arg.to_string_lossy()
-                    )));
-                }
-                _ => break Program::Script(arg.into()),
-            };
-            let what = if flag == b'c' {
-                "code of -c"
-            } else {
-                "module name of -m"
-            };
-            let value = match attached.or_else(|| args.next()) {
-                Some(v) => utf8(v, what)?,
-                None => {
+        let Some(arg) = args.next() else {
+            return Err(Error::CommandLine(
+                "no program given: expected -c CODE, -m MODULE, - or a script".into(),
+            ));
+        };
+        let program = match arg.as_bytes() {
+            b"--" => match args.next() {
+                Some(script) => Program::Script(script.into()),
+                None => return Err(Error::CommandLine("no script given after --".into())),
+            },
+            b"-" => Program::Stdin,
+            [b'-', flag @ (b'c' | b'm'), rest @ ..] => {
+                let attached = (!rest.is_empty()).then(|| OsStr::from_bytes(rest).to_owned());
+                let Some(value) = attached.or_else(|| args.next()) else {
                     return Err(Error::CommandLine(format!(
                         "-{} needs an argument",
-                        flag as char
+                        *flag as char
                     )));
+                };
+                if *flag == b'c' {
+                    Program::Code(utf8(value, "code of -c")?)
+                } else {
+                    Program::Module(utf8(value, "module name of -m")?)
                 }
-            };
-            break if flag == b'c' {
-                Program::Code(value)
-            } else {
-                Program::Module(value)
-            };
+            }
+            [b'-', ..] => {
+                return Err(Error::CommandLine(format!(
+                    "unsupported option {}: this runner takes -c CODE, -m MODULE, - or a script, then the program's arguments",
+                    arg.to_string_lossy()
+                )));
+            }
+            _ => Program::Script(arg.into()),
         };
         Ok(PythonMain::new(program).args(args))
     }
@@ -338,9 +323,10 @@ fn run_program(py: Python<'_>, program: &Program) -> Result<Exit> {
             path0(&cwd)?;
             run_module_as_main(py, module, true)?;
         }
-        Program::Code(code) => {
+        Program::Code(source) => {
             path0(&"")?;
-            let code = compile(py, &code.as_str(), &"<string>")?;
+            let code = compile(py, &source.as_str(), &"<string>")?;
+            show_source_in_tracebacks(py, source)?;
             exec_in_main(py, &code, None)?;
         }
         Program::Stdin => {
@@ -367,10 +353,15 @@ fn run_program(py: Python<'_>, program: &Program) -> Result<Exit> {
                 run_module_as_main(py, "__main__", false)?;
                 return Ok(Exit::Code(0));
             }
+            // As `python` (3.9+), the script runs under its absolute path (the current
+            // directory joined to it, nothing normalised): `__file__` and tracebacks show it.
+            let absolute = std::env::current_dir()
+                .map(|d| d.join(path))
+                .unwrap_or_else(|_| path.clone());
             let source = match std::fs::read(path) {
                 Ok(s) => s,
                 Err(e) => {
-                    let shown = std::path::absolute(path).unwrap_or_else(|_| path.clone());
+                    let shown = &absolute;
                     let me = std::env::args_os().next().unwrap_or_default();
                     let text: String = py
                         .import("os")?
@@ -380,7 +371,7 @@ fn run_program(py: Python<'_>, program: &Program) -> Result<Exit> {
                     eprintln!(
                         "{}: can't open file {}: [Errno {}] {text}",
                         me.to_string_lossy(),
-                        py_repr(py, &shown)?,
+                        py_repr(py, shown)?,
                         e.raw_os_error().unwrap_or(libc::EIO)
                     );
                     return Ok(Exit::Code(2));
@@ -391,11 +382,26 @@ fn run_program(py: Python<'_>, program: &Program) -> Result<Exit> {
                 .and_then(|p| p.parent().map(Path::to_path_buf))
                 .unwrap_or_default();
             path0(&dir)?;
-            let code = compile(py, &Bytes(source), path)?;
-            exec_in_main(py, &code, Some(path))?;
+            let code = compile(py, &Bytes(source), &absolute)?;
+            exec_in_main(py, &code, Some(&absolute))?;
         }
     }
     Ok(Exit::Code(0))
+}
+
+/// From 3.13 on, `python -c` puts the code into `linecache` under `<string>`, so tracebacks
+/// show its lines (with carets); the same entry is made here.
+fn show_source_in_tracebacks(py: Python<'_>, source: &str) -> Result<()> {
+    if !ffi::library().is_some_and(|l| l.version().at_least(3, 13)) {
+        return Ok(());
+    }
+    let ns = crate::Dict::new_in(py)?;
+    ns.insert("source", source)?;
+    py.exec(
+        "import linecache\n\
+         linecache.cache['<string>'] = (len(source), None, [line + '\\n' for line in source.splitlines()], '<string>')\n",
+        &ns,
+    )
 }
 
 /// `repr()` of a path as Python shows it.
