@@ -466,6 +466,28 @@ const OPS: &[(&str, Op)] = &[
         assert!(e.to_string().contains("ZeroDivisionError"));
         Ok(())
     }),
+    ("standard streams", |_| {
+        /// A writer whose writes fail as a closed pipe does.
+        struct Closed;
+        impl Write for Closed {
+            fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+                Err(std::io::ErrorKind::BrokenPipe.into())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let out = libpython_tests::Captured::default();
+        libpython::set_stdout(out.clone())?;
+        libpython::set_stdin(std::io::Cursor::new(b"a line\n".to_vec()))?;
+        libpython::run_simple_string("import sys\nprint('x', _LeakCanary(1))\nsys.stdout.buffer.write(memoryview(b'y'))\n_leak_line = input()")?;
+        assert!(out.text().starts_with("x "), "{}", out.text());
+        libpython::set_stdout(Closed)?;
+        let e = expect_err(libpython::run_simple_string("print('lost')"), "a write to a closed pipe")?;
+        assert!(e.as_python().is_some_and(|p| p.type_name() == "BrokenPipeError"), "{e}");
+        libpython::redirect_to_rust()?;
+        Ok(())
+    }),
     ("eval/exec/compile", |fx| {
         let o = libpython::eval("[1, 2, 3] * 2")?;
         fx.sole("eval's result", &o)?;
