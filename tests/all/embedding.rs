@@ -467,3 +467,79 @@ fn python_main_refuses_to_run_inside_a_running_python() {
         &[],
     );
 }
+
+/// What the re-entering writer and reader below saw from their inner Python calls.
+static INNER: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+#[test]
+fn a_writer_or_reader_that_uses_its_own_stream_gets_an_error_not_a_hang() {
+    if is_child() {
+        fn inner(code: &str) {
+            let seen = match libpython::run_simple_string(code) {
+                Ok(_) => "no error".to_owned(),
+                Err(e) => match e.as_python() {
+                    Some(p) if p.type_name() == "OSError" => {
+                        let errno: i64 = p
+                            .value()
+                            .unwrap()
+                            .getattr("errno")
+                            .unwrap()
+                            .extract()
+                            .unwrap();
+                        format!("OSError {errno}")
+                    }
+                    Some(p) => format!("{}: {}", p.type_name(), p.message()),
+                    None => e.to_string(),
+                },
+            };
+            INNER.lock().unwrap().push(seen);
+        }
+        struct Echo(Captured);
+        impl Write for Echo {
+            fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+                inner("print('inner')");
+                self.0.write(b)
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        struct Asking(std::io::Cursor<Vec<u8>>);
+        impl Read for Asking {
+            fn read(&mut self, b: &mut [u8]) -> std::io::Result<usize> {
+                self.0.read(b)
+            }
+        }
+        impl BufRead for Asking {
+            fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+                inner("input()");
+                self.0.fill_buf()
+            }
+            fn consume(&mut self, n: usize) {
+                self.0.consume(n)
+            }
+        }
+        let out = Captured::default();
+        libpython::set_stdout(Echo(out.clone())).unwrap();
+        libpython::set_stdin(Asking(std::io::Cursor::new(b"answer\n".to_vec()))).unwrap();
+        let g = run("print('outer')\nline = input()");
+        assert_eq!(out.text(), "outer\n");
+        assert_eq!(get::<String>(&g, "line"), "answer");
+        // The writer's print fails with EDEADLK; the reader's input() is refused by Python's
+        // own buffered reader, which detects the re-entry first.
+        let seen = INNER.lock().unwrap().clone();
+        assert_eq!(seen[0], format!("OSError {}", 35), "{seen:?}");
+        assert!(
+            seen[1..]
+                .iter()
+                .any(|s| s.starts_with("RuntimeError: reentrant call inside")),
+            "{seen:?}"
+        );
+        return;
+    }
+    libpython_tests::assert_child_passes_within(
+        "embedding::a_writer_or_reader_that_uses_its_own_stream_gets_an_error_not_a_hang",
+        &[],
+        std::time::Duration::from_secs(60),
+    );
+}

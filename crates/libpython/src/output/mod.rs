@@ -52,7 +52,7 @@ impl Sink {
                 }
             }
             Sink::Stderr => std::io::stderr().lock().write(b),
-            Sink::Writer(w) => w.lock().unwrap_or_else(|e| e.into_inner()).write(b),
+            Sink::Writer(w) => using(w, |w| w.write(b)),
         }
     }
 
@@ -60,7 +60,7 @@ impl Sink {
         match self {
             Sink::Stdout => std::io::stdout().lock().flush(),
             Sink::Stderr => std::io::stderr().lock().flush(),
-            Sink::Writer(w) => w.lock().unwrap_or_else(|e| e.into_inner()).flush(),
+            Sink::Writer(w) => using(w, |w| w.flush()),
         }
     }
 
@@ -97,9 +97,7 @@ impl Source {
     fn read(&self, max: usize) -> std::io::Result<Vec<u8>> {
         match self {
             Source::Stdin => read_line_part(&mut std::io::stdin().lock(), max),
-            Source::Reader(r) => {
-                read_line_part(&mut **r.lock().unwrap_or_else(|e| e.into_inner()), max)
-            }
+            Source::Reader(r) => using(r, |r| read_line_part(&mut **r, max)),
         }
     }
 
@@ -116,6 +114,36 @@ impl Source {
             Source::Reader(_) => -1,
         }
     }
+}
+
+thread_local! {
+    /// The users' readers and writers this thread is inside (their addresses).
+    static USING: std::cell::RefCell<Vec<usize>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Runs `f` on the user's reader or writer behind `shared`, locked. A reader or writer that
+/// uses the Python stream it serves (a writer of `sys.stdout` that prints from Python) would
+/// wait for itself: that is an `EDEADLK` error instead, which Python raises as `OSError`.
+fn using<T: ?Sized, R>(
+    shared: &Mutex<Box<T>>,
+    f: impl FnOnce(&mut Box<T>) -> std::io::Result<R>,
+) -> std::io::Result<R> {
+    let id = shared as *const Mutex<Box<T>> as *const () as usize;
+    if USING.with(|u| u.borrow().contains(&id)) {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::Deadlock,
+            "a Rust reader or writer behind a Python stream used that same stream (it would wait for itself)",
+        ));
+    }
+    USING.with(|u| u.borrow_mut().push(id));
+    struct Leave(usize);
+    impl Drop for Leave {
+        fn drop(&mut self) {
+            USING.with(|u| u.borrow_mut().retain(|i| *i != self.0));
+        }
+    }
+    let _leave = Leave(id);
+    f(&mut shared.lock().unwrap_or_else(|e| e.into_inner()))
 }
 
 /// Up to `max` bytes of `r`, ending at the first newline; empty at the end of input.
@@ -150,6 +178,7 @@ fn errno_of(e: &std::io::Error) -> i32 {
         K::OutOfMemory => libc::ENOMEM,
         K::StorageFull => libc::ENOSPC,
         K::FileTooLarge => libc::EFBIG,
+        K::Deadlock => libc::EDEADLK,
         _ => libc::EIO,
     }
 }
