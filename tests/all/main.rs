@@ -22,3 +22,4 @@ mod props;
 mod reliability;
 mod serde;
 mod value;
+mod versions;

@@ -43,12 +43,14 @@ mod macros;
 mod api;
 mod inline;
 pub mod load;
+pub mod retired;
 pub mod types;
 
 pub use api::{Api, DATA, FUNCTIONS, data, functions};
 pub use functions::*;
 pub use inline::*;
 pub use load::{Library, LoadError, Version, api, library, load};
+pub use retired::{RETIRED, Retired, Unavailable};
 pub use types::*;
 
 /// One entry of the declaration list, for coverage checks and diagnostics.

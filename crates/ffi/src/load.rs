@@ -17,9 +17,15 @@ pub struct Library {
     version: Version,
     ref_debug: bool,
     api: Api,
+    /// The exported `Py_TYPE` (3.14+), used instead of reading the header on a version newer
+    /// than [`Version::NEWEST_KNOWN`].
+    py_type: Option<PyTypeFn>,
     /// Kept open for the life of the process: it lives in a static that is never dropped.
     _handle: Handle,
 }
+
+/// The signature of the exported `Py_TYPE` function (3.14+).
+pub(crate) type PyTypeFn = unsafe extern "C" fn(*mut crate::PyObject) -> *mut crate::PyTypeObject;
 
 impl fmt::Debug for Library {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -52,6 +58,38 @@ impl Library {
     pub fn ref_debug(&self) -> bool {
         self.ref_debug
     }
+
+    /// The exported function `Py_TYPE` (3.14 and later), if the library has it.
+    pub(crate) fn py_type_fn(&self) -> Option<PyTypeFn> {
+        self.py_type
+    }
+
+    /// Whether the library's version is one this crate knows (at most
+    /// [`Version::NEWEST_KNOWN`]). A newer one is loaded all the same, with a warning, and
+    /// only its exported functions are used where versions differ.
+    pub fn is_known_version(&self) -> bool {
+        self.version.is_known()
+    }
+
+    /// Whether the loaded library exports the declared function or data symbol `name`
+    /// (always true for a required one, false for a withheld one); `None` if this crate does
+    /// not declare `name`.
+    pub fn has(&self, name: &str) -> Option<bool> {
+        self.api.available(name)
+    }
+
+    /// `Ok` if the declared function or data symbol `name` can be used with this library,
+    /// else the [`Unavailable`](crate::Unavailable) error a call to it reports (which Python
+    /// retired it and what to use instead, where known).
+    ///
+    /// # Errors
+    /// When the library lacks `name` or it is withheld, or this crate does not declare it.
+    pub fn check(&self, name: &str) -> Result<(), crate::Unavailable> {
+        match self.api.available(name) {
+            Some(true) => Ok(()),
+            _ => Err(crate::Unavailable::new(name, Some(self.version))),
+        }
+    }
 }
 
 /// A CPython version, as `Py_GetVersion` reports it.
@@ -70,6 +108,18 @@ impl Version {
     pub const MINIMUM: Version = Version {
         major: 3,
         minor: 9,
+        micro: 0,
+    };
+
+    /// The newest version this crate was checked against: 3.15 (see `docs/python-versions.md`).
+    ///
+    /// A newer 3.x is loaded and run all the same, with a `tracing` warning, on the paths that
+    /// depend on no version's layout: reference counts, object types and list and tuple items
+    /// go through CPython's exported functions, and the functions of
+    /// [`WITHHELD_WHEN_UNKNOWN`](crate::retired::WITHHELD_WHEN_UNKNOWN) are not used.
+    pub const NEWEST_KNOWN: Version = Version {
+        major: 3,
+        minor: 15,
         micro: 0,
     };
 
@@ -92,6 +142,19 @@ impl Version {
     /// Whether this version is at least `major.minor`.
     pub fn at_least(self, major: u8, minor: u8) -> bool {
         (self.major, self.minor) >= (major, minor)
+    }
+
+    /// Whether this is a version this crate knows: a 3.x no newer than
+    /// [`Version::NEWEST_KNOWN`].
+    pub fn is_known(self) -> bool {
+        self.major == 3 && self.minor <= Version::NEWEST_KNOWN.minor
+    }
+
+    /// Whether this crate loads a library of this version: any 3.x from [`Version::MINIMUM`]
+    /// on, later minors included. Another major version (Python 2, or a Python 4 whose C API
+    /// is not known yet) is refused.
+    pub fn is_supported(self) -> bool {
+        self.major == 3 && self >= Version::MINIMUM
     }
 }
 
@@ -123,7 +186,7 @@ pub enum LoadError {
         /// The path given.
         path: PathBuf,
     },
-    /// The library is a Python older than 3.9 (or Python 2).
+    /// The library is a Python older than 3.9, or of another major version than 3.
     Unsupported {
         /// The path given.
         path: PathBuf,
@@ -162,9 +225,16 @@ impl fmt::Display for LoadError {
                 "{}: not a libpython (it exports no usable Py_GetVersion)",
                 path.display()
             ),
-            LoadError::Unsupported { path, version } => write!(
+            LoadError::Unsupported { path, version } if version.major == 3 => write!(
                 f,
                 "{}: Python {version} is not supported; libpython needs Python {}.{} or newer",
+                path.display(),
+                Version::MINIMUM.major,
+                Version::MINIMUM.minor
+            ),
+            LoadError::Unsupported { path, version } => write!(
+                f,
+                "{}: Python {version} is not supported; libpython supports Python 3 from {}.{} on, and no other major version's C API",
                 path.display(),
                 Version::MINIMUM.major,
                 Version::MINIMUM.minor
@@ -232,13 +302,16 @@ fn not_loaded() -> ! {
     panic!("libpython is not loaded: call libpython_ffi::load first")
 }
 
-/// Called through an optional function that the loaded library lacks.
+/// Called through an optional function that the loaded library lacks: panics with the
+/// [`Unavailable`](crate::Unavailable) message (which Python retired it, what to use instead).
 #[doc(hidden)]
 #[cold]
 #[inline(never)]
 pub fn missing(name: &str) -> ! {
-    let version = library().map(|l| l.version.to_string()).unwrap_or_default();
-    panic!("{name} is not exported by the loaded libpython {version}")
+    panic!(
+        "{}",
+        crate::Unavailable::new(name, library().map(|l| l.version))
+    )
 }
 
 /// Stands in for a missing required function while the table is filled; the table is thrown
@@ -282,7 +355,7 @@ pub fn load(path: impl AsRef<Path>) -> Result<&'static Library, LoadError> {
         });
     }
     let version = probe_version(path)?;
-    if version < Version::MINIMUM {
+    if !version.is_supported() {
         return Err(LoadError::Unsupported {
             path: path.to_owned(),
             version,
@@ -291,18 +364,38 @@ pub fn load(path: impl AsRef<Path>) -> Result<&'static Library, LoadError> {
     let handle = open(path, RTLD_NOW | RTLD_GLOBAL)?;
     let symbols = Symbols { handle: &handle };
     // On failure the handle is dropped (dlclose) and nothing resolved from it is kept.
-    let api = Api::resolve(&symbols).map_err(|names| LoadError::MissingSymbols {
+    let mut api = Api::resolve(&symbols).map_err(|names| LoadError::MissingSymbols {
         path: path.to_owned(),
         names,
     })?;
     // `_Py_NegativeRefcount` is compiled in exactly when `Py_REF_DEBUG` is defined.
     let ref_debug = !symbols.address("_Py_NegativeRefcount\0").is_null();
+    // SAFETY: `Py_TYPE` is exported (3.14+) as `PyTypeObject *Py_TYPE(PyObject *)`; `Option`
+    // of a function pointer has the representation of a nullable pointer, so NULL is `None`.
+    let py_type = unsafe {
+        std::mem::transmute::<*mut c_void, Option<PyTypeFn>>(symbols.address("Py_TYPE\0"))
+    };
+    if !version.is_known() {
+        // See `WITHHELD_WHEN_UNKNOWN`: an argument of these has no layout to trust here.
+        api.Py_NewInterpreterFromConfig = None;
+        tracing::warn!(
+            target: "libpython::runtime",
+            %version,
+            newest_known = %Version::NEWEST_KNOWN,
+            library = %path.display(),
+            "Python {version} is newer than the newest version libpython knows ({}): it is used \
+             through CPython's exported functions only (reference counts, object types, list \
+             and tuple items), and sub-interpreters with their own GIL are not available",
+            Version::NEWEST_KNOWN
+        );
+    }
     // The handle is kept in the static below and therefore never closed (see above).
     let lib = Library {
         path: path.to_owned(),
         version,
         ref_debug,
         api,
+        py_type,
         _handle: handle,
     };
     Ok(LIBRARY.get_or_init(|| lib))

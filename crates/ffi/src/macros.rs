@@ -155,6 +155,20 @@ macro_rules! declare_api {
                 };
                 if missing.is_empty() { Ok(api) } else { Err(missing) }
             }
+
+            /// Whether the declared function or data symbol `name` is present in this table
+            /// (always for a required one); `None` if `name` is not declared.
+            pub fn available(&self, name: &str) -> ::core::option::Option<bool> {
+                match name {
+                    $($(
+                        stringify!($name) => Some($crate::__present!([$($($flag),*)?] self.$name)),
+                    )*)*
+                    $($($(
+                        stringify!($dname) => Some(!self.$dname.is_null()),
+                    )*)?)*
+                    _ => None,
+                }
+            }
         }
 
         /// Every function the declaration list holds, in declaration order.
@@ -217,6 +231,18 @@ macro_rules! declare_api {
                 }
             )*)?)*
         }
+    };
+}
+
+/// Whether a table entry holds a function: an optional one may be `None`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __present {
+    ([opt $(, $f:ident)*] $e:expr) => {
+        $e.is_some()
+    };
+    ([$($f:ident),*] $e:expr) => {
+        true
     };
 }
 
