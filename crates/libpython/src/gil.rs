@@ -53,8 +53,12 @@ impl<'py> Python<'py> {
     }
 
     /// Runs `f` with the GIL released, so other threads can run Python meanwhile; takes it
-    /// back afterwards (also if `f` panics). `f` gets no token: it must not touch Python
-    /// except by acquiring the GIL again.
+    /// back afterwards (also if `f` panics).
+    ///
+    /// `f` and its result must be `Send`. That is how the compiler keeps GIL-bound values out
+    /// of it: a [`Python`] token, a [`Bound`](crate::Bound) view and a call's
+    /// [`Args`](crate::Args) are not `Send`, so `f` cannot use them while the GIL is released.
+    /// Owned [`Object`](crate::Object)s are `Send`; their methods take the GIL again.
     ///
     /// ```
     /// libpython::with_gil(|py| {
@@ -63,14 +67,22 @@ impl<'py> Python<'py> {
     ///     Ok(())
     /// }).unwrap();
     /// ```
-    pub fn allow_threads<R>(self, f: impl FnOnce() -> R) -> R {
+    ///
+    /// ```compile_fail
+    /// libpython::with_gil(|py| {
+    ///     // `py` cannot be used while the GIL is released.
+    ///     py.allow_threads(|| py.eval("1 + 1").map(drop))
+    /// }).unwrap();
+    /// ```
+    pub fn allow_threads<R: Send>(self, f: impl FnOnce() -> R + Send) -> R {
         interp::allow_threads(f)
     }
 }
 
-/// Runs `f` with the GIL of the interpreter bound to this thread (the main interpreter unless
-/// inside [`with_interpreter`](crate::with_interpreter)), starting Python first if nobody
-/// has. Re-entrant: calling it while the GIL is held costs a thread-local check.
+/// Runs `f` with the GIL of this thread's current interpreter, starting Python first if
+/// nobody has: the one [`with_interpreter`](crate::with_interpreter) bound the thread to;
+/// inside a Rust function that Python called, the interpreter that called it; else the main
+/// interpreter. Re-entrant: calling it while the GIL is held costs a thread-local check.
 ///
 /// ```
 /// let n: i64 = libpython::with_gil(|py| py.eval("6 * 7")?.extract()).unwrap();
@@ -120,7 +132,7 @@ fn acquire_slow() -> Result<GilGuard> {
 #[inline]
 pub(crate) fn acquire_for(key: InterpKey) -> Result<GilGuard> {
     if interp::gil::holds(key.to_bits()) {
-        return Ok(interp::gil::acquire_interp_nested(key));
+        return Ok(interp::gil::acquire_interp_nested(key)?);
     }
     acquire_for_slow(key)
 }
