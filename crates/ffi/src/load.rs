@@ -1,9 +1,11 @@
 //! Opening libpython and filling the function table.
 
-use std::ffi::{CStr, c_char, c_void};
+use std::ffi::{CStr, c_char, c_int, c_void};
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
+
+use libloading::os::unix::{Library as Handle, RTLD_GLOBAL, RTLD_LOCAL, RTLD_NOW};
 
 use crate::Api;
 
@@ -15,11 +17,16 @@ pub struct Library {
     version: Version,
     ref_debug: bool,
     api: Api,
+    /// Kept open for the life of the process: it lives in a static that is never dropped.
+    _handle: Handle,
 }
 
 impl fmt::Debug for Library {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Library").field("path", &self.path).field("version", &self.version).finish_non_exhaustive()
+        f.debug_struct("Library")
+            .field("path", &self.path)
+            .field("version", &self.version)
+            .finish_non_exhaustive()
     }
 }
 
@@ -60,16 +67,26 @@ pub struct Version {
 
 impl Version {
     /// The oldest version this crate supports: 3.9.
-    pub const MINIMUM: Version = Version { major: 3, minor: 9, micro: 0 };
+    pub const MINIMUM: Version = Version {
+        major: 3,
+        minor: 9,
+        micro: 0,
+    };
 
     /// Parses the leading `X.Y[.Z]` of a version string such as `"3.11.7 (main, ...)"`.
     pub fn parse(s: &str) -> Option<Version> {
-        let head = s.split(|c: char| !(c.is_ascii_digit() || c == '.')).next()?;
+        let head = s
+            .split(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .next()?;
         let mut parts = head.split('.');
         let major = parts.next()?.parse().ok()?;
         let minor = parts.next()?.parse().ok()?;
         let micro = parts.next().and_then(|m| m.parse().ok()).unwrap_or(0);
-        Some(Version { major, minor, micro })
+        Some(Version {
+            major,
+            minor,
+            micro,
+        })
     }
 
     /// Whether this version is at least `major.minor`.
@@ -134,7 +151,11 @@ impl fmt::Display for LoadError {
         match self {
             LoadError::NotFound { path } => write!(f, "{}: no such file", path.display()),
             LoadError::Open { path, message } => {
-                write!(f, "{}: the dynamic loader refused it: {message}", path.display())
+                write!(
+                    f,
+                    "{}: the dynamic loader refused it: {message}",
+                    path.display()
+                )
             }
             LoadError::NotLibpython { path } => write!(
                 f,
@@ -167,16 +188,20 @@ impl fmt::Display for LoadError {
 impl std::error::Error for LoadError {}
 
 /// Symbol lookup in an open library (dlsym), used while filling the table.
-pub(crate) struct Symbols {
-    handle: *mut c_void,
+pub(crate) struct Symbols<'a> {
+    handle: &'a Handle,
 }
 
-impl Symbols {
+impl Symbols<'_> {
     /// The address of `name` (NUL-terminated), or NULL when the library lacks it.
     pub(crate) fn address(&self, name: &str) -> *mut c_void {
         debug_assert!(name.ends_with('\0'));
-        // SAFETY: `handle` is a live handle from dlopen, and `name` is NUL-terminated.
-        unsafe { libc::dlsym(self.handle, name.as_ptr().cast::<c_char>()) }
+        // SAFETY: the symbol is only read as an address (`*mut c_void`), never called or
+        // dereferenced here; the handle is open for the duration of the call.
+        match unsafe { self.handle.get::<*mut c_void>(name.as_bytes()) } {
+            Ok(symbol) => symbol.into_raw(),
+            Err(_) => std::ptr::null_mut(),
+        }
     }
 }
 
@@ -245,30 +270,41 @@ pub fn load(path: impl AsRef<Path>) -> Result<&'static Library, LoadError> {
         return if same_file(&lib.path, path) {
             Ok(lib)
         } else {
-            Err(LoadError::AlreadyLoaded { loaded: lib.path.clone(), requested: path.to_owned() })
+            Err(LoadError::AlreadyLoaded {
+                loaded: lib.path.clone(),
+                requested: path.to_owned(),
+            })
         };
     }
     if !path.exists() {
-        return Err(LoadError::NotFound { path: path.to_owned() });
+        return Err(LoadError::NotFound {
+            path: path.to_owned(),
+        });
     }
     let version = probe_version(path)?;
     if version < Version::MINIMUM {
-        return Err(LoadError::Unsupported { path: path.to_owned(), version });
+        return Err(LoadError::Unsupported {
+            path: path.to_owned(),
+            version,
+        });
     }
-    let handle = dlopen(path, libc::RTLD_NOW | libc::RTLD_GLOBAL)?;
-    let symbols = Symbols { handle };
-    let api = match Api::resolve(&symbols) {
-        Ok(api) => api,
-        Err(names) => {
-            // SAFETY: `handle` came from dlopen above and nothing resolved from it is kept.
-            unsafe { libc::dlclose(handle) };
-            return Err(LoadError::MissingSymbols { path: path.to_owned(), names });
-        }
-    };
+    let handle = open(path, RTLD_NOW | RTLD_GLOBAL)?;
+    let symbols = Symbols { handle: &handle };
+    // On failure the handle is dropped (dlclose) and nothing resolved from it is kept.
+    let api = Api::resolve(&symbols).map_err(|names| LoadError::MissingSymbols {
+        path: path.to_owned(),
+        names,
+    })?;
     // `_Py_NegativeRefcount` is compiled in exactly when `Py_REF_DEBUG` is defined.
     let ref_debug = !symbols.address("_Py_NegativeRefcount\0").is_null();
-    // The handle is deliberately never closed (see above): it is forgotten here.
-    let lib = Library { path: path.to_owned(), version, ref_debug, api };
+    // The handle is kept in the static below and therefore never closed (see above).
+    let lib = Library {
+        path: path.to_owned(),
+        version,
+        ref_debug,
+        api,
+        _handle: handle,
+    };
     Ok(LIBRARY.get_or_init(|| lib))
 }
 
@@ -279,33 +315,29 @@ fn same_file(a: &Path, b: &Path) -> bool {
     }
 }
 
-fn dlopen(path: &Path, flags: libc::c_int) -> Result<*mut c_void, LoadError> {
+/// `dlopen(path, flags)`, the loader's own message (`dlerror`) kept in the error.
+fn open(path: &Path, flags: c_int) -> Result<Handle, LoadError> {
     use std::os::unix::ffi::OsStrExt;
-    let c_path = std::ffi::CString::new(path.as_os_str().as_bytes()).map_err(|_| LoadError::Open {
-        path: path.to_owned(),
-        message: "the path contains a NUL byte".into(),
-    })?;
-    // SAFETY: `c_path` is NUL-terminated. Opening runs the library's constructors; a libpython
-    // has none that need anything from us.
-    let handle = unsafe { libc::dlopen(c_path.as_ptr(), flags) };
-    if handle.is_null() {
-        // SAFETY: dlerror returns NULL or a NUL-terminated message owned by the loader, copied
-        // out at once.
-        let msg = unsafe {
-            let e = libc::dlerror();
-            if e.is_null() { "unknown error".to_owned() } else { CStr::from_ptr(e).to_string_lossy().into_owned() }
-        };
-        return Err(LoadError::Open { path: path.to_owned(), message: msg });
+    if path.as_os_str().as_bytes().contains(&0) {
+        return Err(LoadError::Open {
+            path: path.to_owned(),
+            message: "the path contains a NUL byte".into(),
+        });
     }
-    Ok(handle)
+    // SAFETY: opening runs the library's constructors; a libpython has none that need anything
+    // from us. Its destructors run only if it is closed: a refused or probed library, whose
+    // constructors and destructors touch nothing of ours.
+    unsafe { Handle::open(Some(path), flags) }.map_err(|e| LoadError::Open {
+        path: path.to_owned(),
+        message: e.to_string(),
+    })
 }
 
 /// Opens the library privately, reads `Py_GetVersion()` (safe before initialisation: it
 /// formats static build data), and closes it again.
 fn probe_version(path: &Path) -> Result<Version, LoadError> {
-    let handle = dlopen(path, libc::RTLD_NOW | libc::RTLD_LOCAL)?;
-    let symbols = Symbols { handle };
-    let f = symbols.address("Py_GetVersion\0");
+    let handle = open(path, RTLD_NOW | RTLD_LOCAL)?;
+    let f = Symbols { handle: &handle }.address("Py_GetVersion\0");
     let version = if f.is_null() {
         None
     } else {
@@ -314,13 +346,19 @@ fn probe_version(path: &Path) -> Result<Version, LoadError> {
         unsafe {
             let f: unsafe extern "C" fn() -> *const c_char = std::mem::transmute(f);
             let s = f();
-            if s.is_null() { None } else { Version::parse(&CStr::from_ptr(s).to_string_lossy()) }
+            if s.is_null() {
+                None
+            } else {
+                Version::parse(&CStr::from_ptr(s).to_string_lossy())
+            }
         }
     };
-    // SAFETY: nothing obtained from the private handle outlives this function. Closing a
-    // library opened privately drops our reference; if it was already global, it stays.
-    unsafe { libc::dlclose(handle) };
-    version.ok_or_else(|| LoadError::NotLibpython { path: path.to_owned() })
+    // Nothing obtained from the private handle outlives this function; dropping it closes our
+    // reference (if the library was already global, it stays).
+    drop(handle);
+    version.ok_or_else(|| LoadError::NotLibpython {
+        path: path.to_owned(),
+    })
 }
 
 impl fmt::Debug for Api {

@@ -139,7 +139,7 @@ macro_rules! declare_api {
 
         impl Api {
             /// Resolves every symbol in `lib`. Fails naming each required symbol it lacks.
-            pub(crate) fn resolve(lib: &$crate::load::Symbols) -> ::core::result::Result<Api, ::std::vec::Vec<&'static str>> {
+            pub(crate) fn resolve(lib: &$crate::load::Symbols<'_>) -> ::core::result::Result<Api, ::std::vec::Vec<&'static str>> {
                 let mut missing: ::std::vec::Vec<&'static str> = ::std::vec::Vec::new();
                 let api = Api {
                     $($(
@@ -224,17 +224,27 @@ macro_rules! declare_api {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __is_opt {
-    ([opt $(, $f:ident)*]) => { true };
-    ([$($f:ident),*]) => { false };
+    ([opt $(, $f:ident)*]) => {
+        true
+    };
+    ([$($f:ident),*]) => {
+        false
+    };
 }
 
 /// Whether a flag list marks a variadic function.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __is_var {
-    ([var]) => { true };
-    ([opt, var]) => { true };
-    ([$($f:ident),*]) => { false };
+    ([var]) => {
+        true
+    };
+    ([opt, var]) => {
+        true
+    };
+    ([$($f:ident),*]) => {
+        false
+    };
 }
 
 /// Records a missing required data symbol.
