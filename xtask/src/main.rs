@@ -18,6 +18,7 @@ mod freethreaded;
 mod fuzz;
 mod json;
 mod matrix;
+mod newest;
 mod sha256;
 mod soak;
 mod util;
