@@ -12,7 +12,8 @@ use crate::json::Json;
 use crate::matrix::run_logged;
 use crate::util::{self, fmt_duration, step};
 
-const USAGE: &str = "usage: cargo xtask cpython-tests [--python VERSIONS] [--only MODULES] [--timeout SECONDS]
+const USAGE: &str =
+    "usage: cargo xtask cpython-tests [--python VERSIONS] [--only MODULES] [--timeout SECONDS]
   --python V,...  the Pythons to compare under: pyenv minor versions (3.12) or interpreter
                   paths (default 3.12,3.13); each needs CPython's `test` package
   --only M,...    only these test modules (default: every module of the list in docs/testing.md)
@@ -27,39 +28,133 @@ struct Module {
 /// The modules compared: CPython's tests of what embedding changes (standard streams, signals,
 /// threads, subprocesses, faulthandler, exit, `sys`), and of libraries that lean on them.
 const MODULES: &[Module] = &[
-    Module { name: "test_sys", select: &[] },
-    Module { name: "test_threading", select: &[] },
-    Module { name: "test_signal", select: &[] },
-    Module { name: "test_subprocess", select: &[] },
-    Module { name: "test_faulthandler", select: &[] },
+    Module {
+        name: "test_sys",
+        select: &[],
+    },
+    Module {
+        name: "test_threading",
+        select: &[],
+    },
+    Module {
+        name: "test_signal",
+        select: &[],
+    },
+    Module {
+        name: "test_subprocess",
+        select: &[],
+    },
+    Module {
+        name: "test_faulthandler",
+        select: &[],
+    },
     Module {
         name: "test_io",
-        select: &["-m", "*TextIOWrapperTest*", "-m", "*IncrementalNewlineDecoderTest*", "-m", "*StatefulIncrementalDecoderTest*"],
+        select: &[
+            "-m",
+            "*TextIOWrapperTest*",
+            "-m",
+            "*IncrementalNewlineDecoderTest*",
+            "-m",
+            "*StatefulIncrementalDecoderTest*",
+        ],
     },
-    Module { name: "test_logging", select: &[] },
-    Module { name: "test_argparse", select: &[] },
-    Module { name: "test_pdb", select: &[] },
-    Module { name: "test_atexit", select: &[] },
-    Module { name: "test_embed", select: &[] },
-    Module { name: "test_print", select: &[] },
-    Module { name: "test_builtin", select: &[] },
-    Module { name: "test_traceback", select: &[] },
-    Module { name: "test_exceptions", select: &[] },
-    Module { name: "test_warnings", select: &[] },
-    Module { name: "test_unittest", select: &[] },
-    Module { name: "test_doctest", select: &[] },
-    Module { name: "test_contextlib", select: &[] },
-    Module { name: "test_code_module", select: &[] },
-    Module { name: "test_getpass", select: &[] },
-    Module { name: "test_os", select: &[] },
-    Module { name: "test_pty", select: &[] },
-    Module { name: "test_readline", select: &[] },
-    Module { name: "test_thread", select: &[] },
-    Module { name: "test_audit", select: &[] },
-    Module { name: "test_sys_settrace", select: &[] },
-    Module { name: "test_site", select: &[] },
-    Module { name: "test_cmd_line_script", select: &[] },
-    Module { name: "test_runpy", select: &[] },
+    Module {
+        name: "test_logging",
+        select: &[],
+    },
+    Module {
+        name: "test_argparse",
+        select: &[],
+    },
+    Module {
+        name: "test_pdb",
+        select: &[],
+    },
+    Module {
+        name: "test_atexit",
+        select: &[],
+    },
+    Module {
+        name: "test_embed",
+        select: &[],
+    },
+    Module {
+        name: "test_print",
+        select: &[],
+    },
+    Module {
+        name: "test_builtin",
+        select: &[],
+    },
+    Module {
+        name: "test_traceback",
+        select: &[],
+    },
+    Module {
+        name: "test_exceptions",
+        select: &[],
+    },
+    Module {
+        name: "test_warnings",
+        select: &[],
+    },
+    Module {
+        name: "test_unittest",
+        select: &[],
+    },
+    Module {
+        name: "test_doctest",
+        select: &[],
+    },
+    Module {
+        name: "test_contextlib",
+        select: &[],
+    },
+    Module {
+        name: "test_code_module",
+        select: &[],
+    },
+    Module {
+        name: "test_getpass",
+        select: &[],
+    },
+    Module {
+        name: "test_os",
+        select: &[],
+    },
+    Module {
+        name: "test_pty",
+        select: &[],
+    },
+    Module {
+        name: "test_readline",
+        select: &[],
+    },
+    Module {
+        name: "test_thread",
+        select: &[],
+    },
+    Module {
+        name: "test_audit",
+        select: &[],
+    },
+    Module {
+        name: "test_sys_settrace",
+        select: &[],
+    },
+    Module {
+        name: "test_site",
+        select: &[],
+    },
+    Module {
+        name: "test_cmd_line_script",
+        select: &[],
+    },
+    Module {
+        name: "test_runpy",
+        select: &[],
+    },
 ];
 
 /// A difference that is expected, and why (each is explained in docs/testing.md).
@@ -140,7 +235,12 @@ struct Run {
 impl Run {
     fn counts(&self) -> String {
         let n = |want: &[Outcome]| self.tests.values().filter(|o| want.contains(o)).count();
-        format!("{}/{}/{}", n(&[Outcome::Passed]), n(&[Outcome::Failed, Outcome::Error]), n(&[Outcome::Skipped]))
+        format!(
+            "{}/{}/{}",
+            n(&[Outcome::Passed]),
+            n(&[Outcome::Failed, Outcome::Error]),
+            n(&[Outcome::Skipped])
+        )
     }
 }
 
@@ -163,14 +263,23 @@ impl Difference {
 }
 
 /// The tests whose outcomes differ (or that ran under one runner only).
-fn differences(python: &BTreeMap<String, Outcome>, pyrun: &BTreeMap<String, Outcome>) -> Vec<Difference> {
+fn differences(
+    python: &BTreeMap<String, Outcome>,
+    pyrun: &BTreeMap<String, Outcome>,
+) -> Vec<Difference> {
     let mut names: Vec<&String> = python.keys().chain(pyrun.keys()).collect();
     names.sort();
     names.dedup();
     names
         .into_iter()
         .filter(|n| python.get(*n) != pyrun.get(*n))
-        .map(|n| Difference { test: n.clone(), python: python.get(n).copied(), pyrun: pyrun.get(n).copied(), again: None, why: None })
+        .map(|n| Difference {
+            test: n.clone(),
+            python: python.get(n).copied(),
+            pyrun: pyrun.get(n).copied(),
+            again: None,
+            why: None,
+        })
         .collect()
 }
 
@@ -189,11 +298,18 @@ struct Options {
 }
 
 fn options(args: &[String]) -> Result<Options, String> {
-    let mut o = Options { pythons: vec!["3.12".into(), "3.13".into()], only: Vec::new(), timeout: Duration::from_secs(1800) };
+    let mut o = Options {
+        pythons: vec!["3.12".into(), "3.13".into()],
+        only: Vec::new(),
+        timeout: Duration::from_secs(1800),
+    };
     let mut it = args.iter();
     let list = |v: Option<&String>, what: &str| -> Result<Vec<String>, String> {
         let v = v.ok_or(format!("{what} needs a value"))?;
-        Ok(v.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect())
+        Ok(v.split(',')
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect())
     };
     while let Some(a) = it.next() {
         match a.as_str() {
@@ -201,15 +317,25 @@ fn options(args: &[String]) -> Result<Options, String> {
             "--only" => o.only = list(it.next(), "--only")?,
             "--timeout" => {
                 let v = it.next().ok_or("--timeout needs a value")?;
-                o.timeout = Duration::from_secs(v.parse().map_err(|_| format!("--timeout: {v:?} is not a number of seconds"))?);
+                o.timeout = Duration::from_secs(
+                    v.parse()
+                        .map_err(|_| format!("--timeout: {v:?} is not a number of seconds"))?,
+                );
             }
             "-h" | "--help" => return Err(USAGE.into()),
             other => return Err(format!("unknown option {other:?}\n{USAGE}")),
         }
     }
-    if let Some(bad) = o.only.iter().find(|m| !MODULES.iter().any(|k| k.name == m.as_str())) {
+    if let Some(bad) = o
+        .only
+        .iter()
+        .find(|m| !MODULES.iter().any(|k| k.name == m.as_str()))
+    {
         let known: Vec<&str> = MODULES.iter().map(|m| m.name).collect();
-        return Err(format!("--only: {bad:?} is not one of the compared modules ({})", known.join(", ")));
+        return Err(format!(
+            "--only: {bad:?} is not one of the compared modules ({})",
+            known.join(", ")
+        ));
     }
     Ok(o)
 }
@@ -221,7 +347,9 @@ fn interpreter(spec: &str) -> Result<PathBuf, String> {
     }
     let root = std::env::var_os("PYENV_ROOT")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".pyenv"));
+        .unwrap_or_else(|| {
+            PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".pyenv")
+        });
     let prefix = format!("{spec}.");
     let newest = std::fs::read_dir(root.join("versions"))
         .into_iter()
@@ -241,18 +369,31 @@ fn interpreter(spec: &str) -> Result<PathBuf, String> {
 fn build_pyrun() -> Result<PathBuf, String> {
     step("building the pyrun example (cargo build -p libpython --example pyrun)");
     let out = util::cargo()
-        .args(["build", "-p", "libpython", "--example", "pyrun", "--message-format=json-render-diagnostics"])
+        .args([
+            "build",
+            "-p",
+            "libpython",
+            "--example",
+            "pyrun",
+            "--message-format=json-render-diagnostics",
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .output()
         .map_err(|e| format!("cannot run cargo: {e}"))?;
     if !out.status.success() {
-        return Err(format!("cargo build --example pyrun failed ({})", out.status));
+        return Err(format!(
+            "cargo build --example pyrun failed ({})",
+            out.status
+        ));
     }
     String::from_utf8_lossy(&out.stdout)
         .lines()
         .filter_map(|l| Json::parse(l).ok())
-        .filter(|m| m.get("reason").as_str() == Some("compiler-artifact") && m.get("target").get("name").as_str() == Some("pyrun"))
+        .filter(|m| {
+            m.get("reason").as_str() == Some("compiler-artifact")
+                && m.get("target").get("name").as_str() == Some("pyrun")
+        })
         .find_map(|m| m.get("executable").as_str().map(PathBuf::from))
         .ok_or_else(|| "cargo built no pyrun executable".into())
 }
@@ -261,33 +402,77 @@ fn build_pyrun() -> Result<PathBuf, String> {
 /// its log and XML stay), both runners with the same environment: `LIBPYTHON_PYTHON` names
 /// the interpreter (pyrun loads its library; python ignores it), and the variables that would
 /// choose another Python are removed.
-fn run_regrtest(program: &Path, python: &Path, regrtest: &[&str], dir: &Path, timeout: Duration) -> Run {
+fn run_regrtest(
+    program: &Path,
+    python: &Path,
+    regrtest: &[&str],
+    dir: &Path,
+    timeout: Duration,
+) -> Run {
     let _ = std::fs::remove_dir_all(dir);
     if let Err(e) = std::fs::create_dir_all(dir) {
-        return Run { result: format!("cannot create {}: {e}", dir.display()), ..Run::default() };
+        return Run {
+            result: format!("cannot create {}: {e}", dir.display()),
+            ..Run::default()
+        };
     }
     let xml = dir.join("junit.xml");
     let log = dir.join("output.log");
     let mut cmd = Command::new(program);
-    cmd.args(["-m", "test", "--junit-xml"]).arg(&xml).args(regrtest).current_dir(dir).env("LIBPYTHON_PYTHON", python);
-    for var in ["LIBPYTHON_LIBRARY", "VIRTUAL_ENV", "CONDA_PREFIX", "PYTHONHOME", "PYTHONPATH", "PYTHON_GIL", "PYTHONUNBUFFERED"] {
+    cmd.args(["-m", "test", "--junit-xml"])
+        .arg(&xml)
+        .args(regrtest)
+        .current_dir(dir)
+        .env("LIBPYTHON_PYTHON", python);
+    for var in [
+        "LIBPYTHON_LIBRARY",
+        "VIRTUAL_ENV",
+        "CONDA_PREFIX",
+        "PYTHONHOME",
+        "PYTHONPATH",
+        "PYTHON_GIL",
+        "PYTHONUNBUFFERED",
+    ] {
         cmd.env_remove(var);
     }
     default_sigint(&mut cmd);
     let r = run_logged(&mut cmd, &log, timeout);
     let text = std::fs::read_to_string(&log).unwrap_or_default();
-    let mut result = text.lines().rev().find_map(|l| l.strip_prefix("Result: ")).unwrap_or("no result line").to_owned();
+    let mut result = text
+        .lines()
+        .rev()
+        .find_map(|l| l.strip_prefix("Result: "))
+        .unwrap_or("no result line")
+        .to_owned();
     if r.timed_out {
         result = format!("killed after {} (timeout)", fmt_duration(r.elapsed));
     } else if !r.success && !result.starts_with("FAILURE") {
         result = format!("{result} ({})", r.status);
     }
-    let tests = match Command::new(python).arg("-c").arg(READ_JUNIT).arg(&xml).output() {
-        Ok(o) if o.status.success() && xml.exists() => parse_outcomes(&String::from_utf8_lossy(&o.stdout)),
+    let tests = match Command::new(python)
+        .arg("-c")
+        .arg(READ_JUNIT)
+        .arg(&xml)
+        .output()
+    {
+        Ok(o) if o.status.success() && xml.exists() => {
+            parse_outcomes(&String::from_utf8_lossy(&o.stdout))
+        }
         _ => BTreeMap::new(),
     };
-    let totals = text.lines().rev().find_map(|l| l.strip_prefix("Total tests: ")).unwrap_or("-").to_owned();
-    Run { complete: xml.exists() && !tests.is_empty(), tests, result, totals, elapsed: r.elapsed }
+    let totals = text
+        .lines()
+        .rev()
+        .find_map(|l| l.strip_prefix("Total tests: "))
+        .unwrap_or("-")
+        .to_owned();
+    Run {
+        complete: xml.exists() && !tests.is_empty(),
+        tests,
+        result,
+        totals,
+        elapsed: r.elapsed,
+    }
 }
 
 unsafe extern "C" {
@@ -320,7 +505,13 @@ struct Row {
 
 impl Row {
     fn failed(&self) -> bool {
-        !self.python.complete || !self.pyrun.complete || !self.same_totals() || self.differences.iter().any(|d| d.confirmed() && d.why.is_none())
+        !self.python.complete
+            || !self.pyrun.complete
+            || !self.same_totals()
+            || self
+                .differences
+                .iter()
+                .any(|d| d.confirmed() && d.why.is_none())
     }
 
     /// Whether regrtest counted the same under both (when no test differs).
@@ -346,43 +537,89 @@ fn compare(args: &[String]) -> Result<bool, String> {
     let opts = options(args)?;
     let pyrun = build_pyrun()?;
     let out_dir = util::workspace_root().join("target").join("cpython-tests");
-    let modules: Vec<&Module> = MODULES.iter().filter(|m| opts.only.is_empty() || opts.only.iter().any(|o| o == m.name)).collect();
+    let modules: Vec<&Module> = MODULES
+        .iter()
+        .filter(|m| opts.only.is_empty() || opts.only.iter().any(|o| o == m.name))
+        .collect();
     let mut rows = Vec::new();
     for spec in &opts.pythons {
         let python = interpreter(spec)?;
-        let version = util::python_output(&python, "import sys; print('%d.%d.%d' % sys.version_info[:3])")?;
-        let minor = version.rsplit_once('.').map_or(version.clone(), |(m, _)| m.to_owned());
+        let version = util::python_output(
+            &python,
+            "import sys; print('%d.%d.%d' % sys.version_info[:3])",
+        )?;
+        let minor = version
+            .rsplit_once('.')
+            .map_or(version.clone(), |(m, _)| m.to_owned());
         util::python_output(&python, "import test.libregrtest").map_err(|_| {
             format!("{} has no `test` package (CPython's own tests); pyenv's builds have it, Debian's needs libpython{minor}-testsuite", python.display())
         })?;
         for m in &modules {
             let dir = out_dir.join(&version).join(m.name);
-            let regrtest: Vec<&str> = std::iter::once(m.name).chain(m.select.iter().copied()).collect();
+            let regrtest: Vec<&str> = std::iter::once(m.name)
+                .chain(m.select.iter().copied())
+                .collect();
             step(&format!("Python {version}: {} under python", m.name));
-            let py = run_regrtest(&python, &python, &regrtest, &dir.join("python"), opts.timeout);
-            step(&format!("Python {version}: {} under pyrun ({} under python: {})", m.name, fmt_duration(py.elapsed), py.result));
+            let py = run_regrtest(
+                &python,
+                &python,
+                &regrtest,
+                &dir.join("python"),
+                opts.timeout,
+            );
+            step(&format!(
+                "Python {version}: {} under pyrun ({} under python: {})",
+                m.name,
+                fmt_duration(py.elapsed),
+                py.result
+            ));
             let ours = run_regrtest(&pyrun, &python, &regrtest, &dir.join("pyrun"), opts.timeout);
             let mut diffs = differences(&py.tests, &ours.tests);
             if !diffs.is_empty() && py.complete && ours.complete {
                 // Run the differing tests again, alone, under both: a difference that does not
                 // repeat is timing (these modules test threads, signals and subprocesses).
-                step(&format!("Python {version}: {} differing test(s) of {} run again under both", diffs.len(), m.name));
+                step(&format!(
+                    "Python {version}: {} differing test(s) of {} run again under both",
+                    diffs.len(),
+                    m.name
+                ));
                 let matchfile = dir.join("again.txt");
                 let ids: String = diffs.iter().map(|d| format!("{}\n", d.test)).collect();
                 if std::fs::write(&matchfile, ids).is_ok() {
                     let file = matchfile.to_string_lossy().into_owned();
                     let again: Vec<&str> = vec![m.name, "--matchfile", &file];
-                    let py2 = run_regrtest(&python, &python, &again, &dir.join("python-again"), opts.timeout);
-                    let ours2 = run_regrtest(&pyrun, &python, &again, &dir.join("pyrun-again"), opts.timeout);
+                    let py2 = run_regrtest(
+                        &python,
+                        &python,
+                        &again,
+                        &dir.join("python-again"),
+                        opts.timeout,
+                    );
+                    let ours2 = run_regrtest(
+                        &pyrun,
+                        &python,
+                        &again,
+                        &dir.join("pyrun-again"),
+                        opts.timeout,
+                    );
                     for d in &mut diffs {
-                        d.again = Some((py2.tests.get(&d.test).copied(), ours2.tests.get(&d.test).copied()));
+                        d.again = Some((
+                            py2.tests.get(&d.test).copied(),
+                            ours2.tests.get(&d.test).copied(),
+                        ));
                     }
                 }
             }
             for d in &mut diffs {
                 d.why = explanation(EXPLAINED, &d.test, &minor);
             }
-            rows.push(Row { version: version.clone(), module: m.name, python: py, pyrun: ours, differences: diffs });
+            rows.push(Row {
+                version: version.clone(),
+                module: m.name,
+                python: py,
+                pyrun: ours,
+                differences: diffs,
+            });
         }
     }
     println!("{}", table(&rows));
@@ -401,11 +638,18 @@ fn compare(args: &[String]) -> Result<bool, String> {
         }
         if !r.same_totals() {
             ok = false;
-            println!("\n{} {}: regrtest counted {} under python, {} under pyrun", r.version, r.module, r.python.totals, r.pyrun.totals);
+            println!(
+                "\n{} {}: regrtest counted {} under python, {} under pyrun",
+                r.version, r.module, r.python.totals, r.pyrun.totals
+            );
         }
         for d in &r.differences {
             let again = match d.again {
-                Some((p, o)) => format!("; run again: python {}, pyrun {}", Outcome::label(p), Outcome::label(o)),
+                Some((p, o)) => format!(
+                    "; run again: python {}, pyrun {}",
+                    Outcome::label(p),
+                    Outcome::label(o)
+                ),
                 None => String::new(),
             };
             let verdict = match (d.confirmed(), d.why) {
@@ -425,22 +669,48 @@ fn compare(args: &[String]) -> Result<bool, String> {
             );
         }
     }
-    let counted: usize = rows.iter().map(|r| r.differences.iter().filter(|d| d.confirmed()).count()).sum();
-    let unexplained: usize = rows.iter().map(|r| r.differences.iter().filter(|d| d.confirmed() && d.why.is_none()).count()).sum();
+    let counted: usize = rows
+        .iter()
+        .map(|r| r.differences.iter().filter(|d| d.confirmed()).count())
+        .sum();
+    let unexplained: usize = rows
+        .iter()
+        .map(|r| {
+            r.differences
+                .iter()
+                .filter(|d| d.confirmed() && d.why.is_none())
+                .count()
+        })
+        .sum();
     println!(
         "\ncpython-tests: {} module run(s), {} compared, {counted} difference(s), {unexplained} not explained",
         rows.len(),
-        rows.iter().filter(|r| r.python.complete && r.pyrun.complete).count()
+        rows.iter()
+            .filter(|r| r.python.complete && r.pyrun.complete)
+            .count()
     );
     Ok(ok && rows.iter().all(|r| !r.failed()))
 }
 
 fn table(rows: &[Row]) -> String {
-    let header = ["python", "module", "python: pass/fail/skip", "regrtest", "pyrun: pass/fail/skip", "regrtest", "differences", "time (python / pyrun)"];
+    let header = [
+        "python",
+        "module",
+        "python: pass/fail/skip",
+        "regrtest",
+        "pyrun: pass/fail/skip",
+        "regrtest",
+        "differences",
+        "time (python / pyrun)",
+    ];
     let mut cells: Vec<Vec<String>> = vec![header.iter().map(|s| s.to_string()).collect()];
     for r in rows {
         let confirmed = r.differences.iter().filter(|d| d.confirmed()).count();
-        let explained = r.differences.iter().filter(|d| d.confirmed() && d.why.is_some()).count();
+        let explained = r
+            .differences
+            .iter()
+            .filter(|d| d.confirmed() && d.why.is_some())
+            .count();
         let transient = r.differences.len() - confirmed;
         let mut diff = confirmed.to_string();
         if explained > 0 {
@@ -457,17 +727,39 @@ fn table(rows: &[Row]) -> String {
             r.pyrun.counts(),
             format!("{} ({})", r.pyrun.result, r.pyrun.totals),
             diff,
-            format!("{} / {}", fmt_duration(r.python.elapsed), fmt_duration(r.pyrun.elapsed)),
+            format!(
+                "{} / {}",
+                fmt_duration(r.python.elapsed),
+                fmt_duration(r.pyrun.elapsed)
+            ),
         ]);
     }
-    let widths: Vec<usize> = (0..header.len()).map(|c| cells.iter().map(|row| row[c].chars().count()).max().unwrap_or(0)).collect();
+    let widths: Vec<usize> = (0..header.len())
+        .map(|c| {
+            cells
+                .iter()
+                .map(|row| row[c].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
     let mut out = String::new();
     for (i, row) in cells.iter().enumerate() {
-        let line: Vec<String> = row.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
+        let line: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
         out.push_str(line.join("  ").trim_end());
         out.push('\n');
         if i == 0 {
-            out.push_str(&widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>().join("  "));
+            out.push_str(
+                &widths
+                    .iter()
+                    .map(|w| "-".repeat(*w))
+                    .collect::<Vec<_>>()
+                    .join("  "),
+            );
             out.push('\n');
         }
     }
@@ -480,11 +772,24 @@ mod tests {
 
     #[test]
     fn reads_outcomes_and_finds_differences() {
-        let py = parse_outcomes("passed\ttest.test_x.A.test_a\nskipped\ttest.test_x.A.test_b\nfailure\ttest.test_x.A.test_c\nbogus line\n");
-        let ours = parse_outcomes("passed\ttest.test_x.A.test_a\nerror\ttest.test_x.A.test_b\npassed\ttest.test_x.A.test_d\n");
+        let py = parse_outcomes(
+            "passed\ttest.test_x.A.test_a\nskipped\ttest.test_x.A.test_b\nfailure\ttest.test_x.A.test_c\nbogus line\n",
+        );
+        let ours = parse_outcomes(
+            "passed\ttest.test_x.A.test_a\nerror\ttest.test_x.A.test_b\npassed\ttest.test_x.A.test_d\n",
+        );
         assert_eq!(py.len(), 3);
         let d = differences(&py, &ours);
-        let got: Vec<(&str, &str, &str)> = d.iter().map(|d| (d.test.as_str(), Outcome::label(d.python), Outcome::label(d.pyrun))).collect();
+        let got: Vec<(&str, &str, &str)> = d
+            .iter()
+            .map(|d| {
+                (
+                    d.test.as_str(),
+                    Outcome::label(d.python),
+                    Outcome::label(d.pyrun),
+                )
+            })
+            .collect();
         assert_eq!(
             got,
             [
@@ -497,7 +802,13 @@ mod tests {
 
     #[test]
     fn a_difference_that_does_not_repeat_does_not_count() {
-        let mut d = Difference { test: "t".into(), python: Some(Outcome::Passed), pyrun: Some(Outcome::Failed), again: None, why: None };
+        let mut d = Difference {
+            test: "t".into(),
+            python: Some(Outcome::Passed),
+            pyrun: Some(Outcome::Failed),
+            again: None,
+            why: None,
+        };
         assert!(d.confirmed());
         d.again = Some((Some(Outcome::Passed), Some(Outcome::Passed)));
         assert!(!d.confirmed());
@@ -507,17 +818,38 @@ mod tests {
 
     #[test]
     fn explanations_match_the_end_of_the_id_and_the_version() {
-        let known = [Explained { test: "A.test_b", pythons: &["3.13"], why: "because" }];
-        assert_eq!(explanation(&known, "test.test_x.A.test_b", "3.13"), Some("because"));
+        let known = [Explained {
+            test: "A.test_b",
+            pythons: &["3.13"],
+            why: "because",
+        }];
+        assert_eq!(
+            explanation(&known, "test.test_x.A.test_b", "3.13"),
+            Some("because")
+        );
         assert_eq!(explanation(&known, "test.test_x.A.test_b", "3.12"), None);
         assert_eq!(explanation(&known, "test.test_x.A.test_c", "3.13"), None);
     }
 
     #[test]
     fn options_refuse_unknown_modules() {
-        let e = options(&["--only".into(), "test_nothing".into()]).err().unwrap();
+        let e = options(&["--only".into(), "test_nothing".into()])
+            .err()
+            .unwrap();
         assert!(e.contains("test_nothing"), "{e}");
-        let o = options(&["--python".into(), "3.12".into(), "--only".into(), "test_sys,test_pdb".into()]).unwrap();
-        assert_eq!((o.pythons, o.only), (vec!["3.12".to_owned()], vec!["test_sys".to_owned(), "test_pdb".to_owned()]));
+        let o = options(&[
+            "--python".into(),
+            "3.12".into(),
+            "--only".into(),
+            "test_sys,test_pdb".into(),
+        ])
+        .unwrap();
+        assert_eq!(
+            (o.pythons, o.only),
+            (
+                vec!["3.12".to_owned()],
+                vec!["test_sys".to_owned(), "test_pdb".to_owned()]
+            )
+        );
     }
 }
