@@ -242,7 +242,11 @@ fn check_open(a: &Args<'_>) -> Result<()> {
     let Some(stream) = a.get(0) else {
         return Err(python_error(py, "TypeError", "the stream is missing"));
     };
-    if stream.getattr(crate::intern!("closed"))?.bind(py)?.is_truthy()? {
+    if stream
+        .getattr(crate::intern!("closed"))?
+        .bind(py)?
+        .is_truthy()?
+    {
         return Err(python_error(
             py,
             "ValueError",
