@@ -19,5 +19,6 @@ mod no_link;
 mod reliability;
 mod props;
 mod arrays;
+mod soundness_arrays;
 mod serde;
 mod value;

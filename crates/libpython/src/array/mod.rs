@@ -53,6 +53,7 @@
 //! [`dlpack`].
 
 mod borrow;
+mod cell;
 pub mod dlpack;
 mod element;
 mod export;
@@ -60,6 +61,7 @@ mod export;
 mod nd;
 mod view;
 
+pub use cell::{ArrayCell, ReadOnlyCell};
 pub use dlpack::DlTensor;
 pub use element::{Element, ScalarKind};
 pub use export::{RustArray, Storage, to_python_array, to_python_array_in};
