@@ -265,6 +265,18 @@ fn views_read_what_python_wrote_while_they_lived() {
 }
 
 #[test]
+fn a_numpy_array_reshaped_in_place_leaves_a_view_its_layout() {
+    // The view's shape and strides are the exporter's, held for the export: numpy keeps them
+    // when the array itself is reshaped in place.
+    let g = ns("a = np.arange(6.0)");
+    let v = PyBuffer::<f64>::from_object(&get(&g, "a")).unwrap();
+    run(&g, "a.shape = (2, 3)\na[1, 2] = 50");
+    assert_eq!((v.shape(), v.strides()), (&[6usize][..], &[8isize][..]));
+    assert_eq!(v.to_vec(), [0.0, 1.0, 2.0, 3.0, 4.0, 50.0]);
+    assert_eq!(eval::<Vec<usize>>(&g, "list(a.shape)"), [2, 3]);
+}
+
+#[test]
 fn python_called_from_map_in_place_may_write_the_same_array() {
     // The closure calls Python, which writes elements of the array being mapped: elements
     // already replaced and elements not reached yet.

@@ -8,6 +8,12 @@
 //! header, a pointer to its boxed [`Owner`]; `tp_dealloc` drops the owner (and with it the
 //! Rust storage) exactly once, after the last view: every buffer view and DLPack tensor of
 //! the instance holds a reference to it.
+//!
+//! The slot functions and methods that run user code (`tp_dealloc`, which drops the storage;
+//! the capsule destructors and `__dlpack__` in [`dlpack`](super::dlpack)) go through the
+//! trampolines of `function.rs`, which mark the GIL the thread holds as held for this crate.
+//! The others (`bf_getbuffer`, `bf_releasebuffer`, `tp_repr`, `tp_new`) run none, take no
+//! lock, and catch panics themselves.
 
 use std::ffi::{CStr, c_char, c_int, c_void};
 use std::fmt;
@@ -33,6 +39,11 @@ use crate::object::Object;
 /// The storage is moved to the heap, [`as_mut_slice`](Storage::as_mut_slice) is called once,
 /// and the storage is not touched again until it is dropped, after the last Python and Rust
 /// view of it is gone. This crate never reads the elements at drop time.
+///
+/// The drop runs where the last view is released: on any thread, often one Python started,
+/// with the GIL held. That GIL counts as held by this crate during the drop, so a `Drop` that
+/// uses Python ([`with_gil`](crate::with_gil), releasing objects) works there. A panic in it
+/// is reported through `sys.unraisablehook`, never unwound into Python.
 ///
 /// ```
 /// use libpython::array::{Storage, to_python_array};
@@ -453,6 +464,8 @@ unsafe fn fill_buffer(
         v.buf = owner.data.cast();
         ffi::Py_IncRef(obj);
         v.obj = obj;
+        // Checked by `Owner::new`: the size fits in `Py_ssize_t`, the item size is 1 to 8
+        // bytes, the number of dimensions at most 64.
         v.len = owner.len_bytes as ffi::Py_ssize_t;
         v.itemsize = owner.itemsize as ffi::Py_ssize_t;
         v.readonly = 0;
@@ -531,6 +544,7 @@ unsafe extern "C" fn rust_array_repr(obj: *mut ffi::PyObject) -> *mut ffi::PyObj
         };
         // SAFETY: valid UTF-8 of the given length; GIL held.
         unsafe {
+            // (A Rust string is at most `isize::MAX` bytes.)
             ffi::PyUnicode_FromStringAndSize(text.as_ptr().cast(), text.len() as ffi::Py_ssize_t)
         }
     }));
@@ -712,7 +726,7 @@ pub fn to_python_array_in<S: Storage>(
 /// x.buffer_mut()?.fill(7);                    // fill from Rust ...
 /// assert_eq!(a.call_method("sum", ())?.extract::<i64>()?, 42); // ... numpy sees it
 /// a.set_item((0, 0), 1)?;                     // write from numpy ...
-/// assert_eq!(x.buffer()?.as_slice()?[0], 1);  // ... Rust sees it
+/// assert_eq!(x.buffer()?.get(&[0, 0]), Some(1)); // ... Rust sees it
 /// # Ok::<(), libpython::Error>(())
 /// ```
 pub struct RustArray<T: Element> {

@@ -357,7 +357,18 @@ impl<T: Element> RustArray<T> {
 fn owner_from_ndarray<T: Element, D: Dimension + 'static>(array: Array<T, D>) -> Result<Owner> {
     let size = std::mem::size_of::<T>();
     let shape = array.shape().to_vec();
-    let strides: Vec<isize> = array.strides().iter().map(|&s| s * size as isize).collect();
+    // (ndarray keeps an owned array's strides within its allocation, so this does not
+    // overflow; checked all the same.)
+    let strides = array
+        .strides()
+        .iter()
+        .map(|&s| {
+            s.checked_mul(size as isize).ok_or_else(|| Error::Overflow {
+                target: "isize",
+                value: format!("the stride of {s} elements of {size} bytes, in bytes"),
+            })
+        })
+        .collect::<Result<Vec<isize>>>()?;
     let raw: *mut Array<T, D> = Box::into_raw(Box::new(array));
     // SAFETY: `raw` is a fresh unique allocation; the data pointer is taken once and the array
     // is not used again until the owner drops it.
