@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use libpython::array::{DlTensor, PyBuffer, PyBufferMut, Storage, to_python_array};
+use libpython::array::{DlTensor, PyBuffer, PyBufferMut, ReadOnlyCell, Storage, to_python_array};
 use libpython::{Dict, Error, FromPython, Object};
 use libpython_tests::{assert_child_passes, is_child, python};
 
@@ -229,8 +229,26 @@ fn a_capsule_deleted_on_a_thread_python_made_releases_the_array_at_once() {
     );
 }
 
+/// Reads the first element, lets Python multiply the array in place, reads it again. With a
+/// `&[f64]` parameter instead of cells, an optimised build returns the first value twice: the
+/// compiler may assume memory behind a shared reference does not change during the call.
+#[inline(never)]
+fn read_around_python(cells: &[ReadOnlyCell<f64>], a: &Object) -> (f64, f64) {
+    let before = cells[0].get();
+    a.call_method("__imul__", (10,)).unwrap();
+    (before, cells[0].get())
+}
+
 #[test]
 fn views_read_what_python_wrote_while_they_lived() {
+    let g = ns("ones = np.ones(4)");
+    let ones = get(&g, "ones");
+    let v = PyBuffer::<f64>::from_object(&ones).unwrap();
+    assert_eq!(
+        read_around_python(v.as_cells().unwrap(), &ones),
+        (1.0, 10.0)
+    );
+
     // The misuse the safe API must survive: keep a zero-copy handle on the elements, let
     // Python write them, read again.
     let g = ns("a = np.arange(4.0)");

@@ -977,6 +977,14 @@ impl<T: Element> PyBuffer<T> {
 
     /// Copies the elements into a vector, in C order.
     pub fn to_vec(&self) -> Vec<T> {
+        if self.is_c_contiguous() {
+            let base = self.data_ptr();
+            // SAFETY: C-contiguous: the `len` elements follow each other from the first, each
+            // aligned for element accesses and alive while `self` is.
+            return (0..self.len())
+                .map(|i| unsafe { load(base.add(i)) })
+                .collect();
+        }
         let mut out = Vec::with_capacity(self.len());
         // SAFETY: every pointer is an element of the view (see `for_each_element`).
         self.for_each_element(|p| out.push(unsafe { load(p) }));
