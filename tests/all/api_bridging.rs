@@ -2,7 +2,6 @@
 //! objects behind a bridge trait, Rust maps and vectors as Python mappings and sequences,
 //! Python classes made from Rust.
 
-use std::any::Any;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -143,9 +142,6 @@ impl Bridge for Counter {
     fn type_name(&self) -> &str {
         "Counter"
     }
-    fn wrapped(&self) -> &dyn Any {
-        self
-    }
     fn on_python_drop(&self) {
         self.dropped_by_python.fetch_add(1, Ordering::SeqCst);
     }
@@ -277,7 +273,7 @@ impl libpython::MapLike for LyingMap {
 }
 
 #[test]
-fn a_rust_map_whose_length_disagrees_with_its_keys_fails_cleanly() {
+fn a_rust_map_whose_length_disagrees_with_its_keys_gives_its_keys() {
     python();
     for lie in [-1isize, 1, 0] {
         let m = MapBridge::new(LyingMap { map: BTreeMap::from([(1, 10), (2, 20), (3, 30)]), lie });
@@ -291,12 +287,10 @@ fn a_rust_map_whose_length_disagrees_with_its_keys_fails_cleanly() {
             &g,
         )
         .unwrap();
+        // The keys are read from the map (copied out under its lock), whatever length it
+        // reports.
         let got = g.get_as::<String>("got").unwrap().unwrap();
-        if lie == 0 {
-            assert_eq!(got, "[1, 2, 3]");
-        } else {
-            assert!(got.contains("length") && got.contains(if lie < 0 { "more" } else { "fewer" }), "{lie}: {got}");
-        }
+        assert_eq!(got, "[1, 2, 3]", "{lie}");
     }
 }
 

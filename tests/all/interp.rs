@@ -414,9 +414,6 @@ impl libpython::Bridge for Recorder {
         self.0.lock().unwrap().push(args.py().interpreter_key());
         libpython::ToPython::to_python(&(args.extract::<i64>(0)? * 10), args.py())
     }
-    fn wrapped(&self) -> &dyn std::any::Any {
-        self
-    }
 }
 
 // Callbacks into Rust made in a sub-interpreter run under it, whoever calls them: its Python

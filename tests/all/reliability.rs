@@ -92,9 +92,6 @@ struct Plain {
 }
 
 impl Bridge for Plain {
-    fn wrapped(&self) -> &dyn Any {
-        self
-    }
 }
 
 #[test]
@@ -427,9 +424,6 @@ impl Bridge for Node {
         "Node"
     }
 
-    fn wrapped(&self) -> &dyn Any {
-        self
-    }
 }
 
 #[test]
@@ -921,7 +915,7 @@ impl Bridge for Bomb {
     fn call(&self, _args: &Args<'_>) -> libpython::Result<Object> {
         panic!("call boom")
     }
-    fn len(&self) -> Option<usize> {
+    fn len(&self) -> libpython::Result<Option<usize>> {
         panic!("len boom")
     }
     fn get_item(&self, _py: Python<'_>, _key: libpython::Bound<'_>) -> libpython::Result<Object> {
@@ -932,9 +926,6 @@ impl Bridge for Bomb {
     }
     fn repr(&self) -> String {
         panic!("repr boom")
-    }
-    fn wrapped(&self) -> &dyn Any {
-        self
     }
 }
 
@@ -1056,9 +1047,6 @@ impl Bridge for PanicsLate {
             panic!("panic in on_python_drop");
         }
     }
-    fn wrapped(&self) -> &dyn Any {
-        self
-    }
 }
 
 #[test]
@@ -1144,9 +1132,6 @@ struct PanicsInTraverse;
 impl Bridge for PanicsInTraverse {
     fn traverse(&self, _visit: &mut dyn FnMut(&Object)) {
         panic!("panic in traverse");
-    }
-    fn wrapped(&self) -> &dyn Any {
-        self
     }
 }
 

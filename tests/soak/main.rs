@@ -197,9 +197,6 @@ impl Bridge for Counter {
         let old = self.held.lock().unwrap().take();
         drop(old);
     }
-    fn wrapped(&self) -> &dyn std::any::Any {
-        self
-    }
 }
 
 /// xorshift64*: a few random bits per operation, no dependency.

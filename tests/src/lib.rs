@@ -33,6 +33,43 @@ pub fn assert_child_passes(name: &str, env: &[(&str, &str)]) -> String {
     text
 }
 
+/// As [`assert_child_passes`], failing (and killing the child) if it has not finished within
+/// `limit`: a test of something that could hang fails instead of hanging the suite.
+pub fn assert_child_passes_within(name: &str, env: &[(&str, &str)], limit: std::time::Duration) -> String {
+    use wait_timeout::ChildExt;
+    let exe = std::env::current_exe().expect("the test binary's path");
+    let mut cmd = Command::new(exe);
+    cmd.args([name, "--exact", "--nocapture", "--test-threads=1"]).env(CHILD_ENV, "1");
+    cmd.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().expect("the test binary runs");
+    // Read the pipes on threads of their own, so a chatty child cannot block on a full pipe.
+    let read = |r: Option<Box<dyn std::io::Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            if let Some(mut r) = r {
+                let _ = r.read_to_end(&mut buf);
+            }
+            String::from_utf8_lossy(&buf).into_owned()
+        })
+    };
+    let out = read(child.stdout.take().map(|s| Box::new(s) as Box<dyn std::io::Read + Send>));
+    let err = read(child.stderr.take().map(|s| Box::new(s) as Box<dyn std::io::Read + Send>));
+    let status = child.wait_timeout(limit).expect("waiting for the child");
+    let timed_out = status.is_none();
+    if timed_out {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    let text = format!("{}{}", out.join().unwrap_or_default(), err.join().unwrap_or_default());
+    assert!(!timed_out, "child test {name} with {env:?} did not finish within {limit:?} (a hang):\n{text}");
+    let ok = status.is_some_and(|s| s.success());
+    assert!(ok && text.contains("1 passed"), "child test {name} with {env:?} failed ({status:?}):\n{text}");
+    text
+}
+
 /// The pyenv interpreter of `version` (`"3.12"`); panics if the machine lacks it, because the
 /// suite requires every supported version.
 pub fn pyenv(version: &str) -> PathBuf {

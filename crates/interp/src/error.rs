@@ -36,6 +36,8 @@ pub enum Error {
     },
     /// The thread is bound to no interpreter.
     NotBound,
+    /// The operation needs the GIL, which this thread does not hold.
+    GilNotHeld,
     /// The calling thread holds the GIL, which the operation must not be called with.
     HoldsGil(&'static str),
     /// The feature needs a newer Python than the one loaded.
@@ -82,6 +84,7 @@ impl fmt::Display for Error {
                 "the object belongs to interpreter #{object} but the thread is running interpreter #{current}"
             ),
             Error::NotBound => f.write_str("no interpreter is bound to this thread"),
+            Error::GilNotHeld => f.write_str("this thread does not hold the interpreter's GIL"),
             Error::HoldsGil(what) => write!(f, "{what} cannot be called while this thread holds the GIL"),
             Error::NeedsVersion { feature, needs, have } => {
                 write!(f, "{feature} needs Python {needs} or newer; the loaded Python is {have}")

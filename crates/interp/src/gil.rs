@@ -40,8 +40,9 @@ thread_local! {
     static SUSPENDED: Cell<u32> = const { Cell::new(0) };
     /// Set while this thread drains a deferred-decref queue.
     static DRAINING: Cell<bool> = const { Cell::new(false) };
-    /// `with_interpreter` bindings, innermost last.
-    static BOUND: RefCell<Vec<Arc<InterpState>>> = const { RefCell::new(Vec::new()) };
+    /// `with_interpreter` bindings, innermost last, each with the key bits this thread held
+    /// when it was made (0: none).
+    static BOUND: RefCell<Vec<(Arc<InterpState>, u64)>> = const { RefCell::new(Vec::new()) };
     /// `BOUND.len()`, readable without borrowing (0 on almost every thread).
     static BOUND_LEN: Cell<usize> = const { Cell::new(0) };
     /// Thread states this thread uses, released at thread exit.
@@ -147,13 +148,25 @@ pub fn holds(key: u64) -> bool {
 
 /// The innermost `with_interpreter` binding of this thread.
 pub fn bound() -> Option<Arc<InterpState>> {
-    BOUND.with(|b| b.borrow().last().cloned())
+    BOUND.with(|b| b.borrow().last().map(|(s, _)| s.clone()))
+}
+
+/// The interpreter an acquisition without a named interpreter is for, when a binding decides
+/// it: the innermost binding, unless this thread took another hold after making it (a
+/// callback from a thread Python runs in some interpreter, say), which then wins.
+fn current_binding() -> Option<Arc<InterpState>> {
+    let held = HELD.with(Cell::get);
+    BOUND.with(|b| match b.borrow().last() {
+        Some((state, held_at)) if held == 0 || held == *held_at || held == state.key().to_bits() => Some(state.clone()),
+        _ => None,
+    })
 }
 
 pub(crate) struct Binding(PhantomData<*mut ()>);
 
 pub(crate) fn bind(state: Arc<InterpState>) -> Binding {
-    BOUND.with(|b| b.borrow_mut().push(state));
+    let held = HELD.with(Cell::get);
+    BOUND.with(|b| b.borrow_mut().push((state, held)));
     BOUND_LEN.with(|n| n.set(n.get() + 1));
     Binding(PhantomData)
 }
@@ -246,14 +259,21 @@ impl GilGuard {
     }
 }
 
-/// Acquires the GIL of the interpreter bound to this thread ([`with_interpreter`](crate::with_interpreter)),
-/// or of the main interpreter.
+/// Acquires the GIL of this thread's current interpreter: the one bound to it by the innermost
+/// [`with_interpreter`](crate::with_interpreter), else the one whose GIL it holds (a callback
+/// that Python running in a sub-interpreter made stays in that sub-interpreter), else the
+/// main interpreter. A binding made before the thread took its current hold does not apply
+/// inside that hold.
 ///
 /// # Errors
 /// [`Error::NotInitialized`], [`Error::Finalizing`], [`Error::InterpreterEnded`].
 #[inline]
 pub fn acquire() -> Result<GilGuard> {
     if BOUND_LEN.with(Cell::get) == 0 {
+        let held = HELD.with(Cell::get);
+        if held != 0 {
+            return Ok(nested(InterpKey::from_bits(held)));
+        }
         return acquire_main();
     }
     acquire_bound()
@@ -261,9 +281,12 @@ pub fn acquire() -> Result<GilGuard> {
 
 #[inline(never)]
 fn acquire_bound() -> Result<GilGuard> {
-    match bound() {
-        None => acquire_main(),
+    match current_binding() {
         Some(state) => acquire_interp(&state),
+        None => {
+            let held = HELD.with(Cell::get);
+            if held != 0 { Ok(nested(InterpKey::from_bits(held))) } else { acquire_main() }
+        }
     }
 }
 
@@ -280,14 +303,81 @@ pub fn acquire_main() -> Result<GilGuard> {
     acquire_main_slow()
 }
 
-/// A nested guard for the interpreter whose GIL this thread already holds.
+/// A nested guard for the interpreter whose GIL this thread already holds: a thread-local
+/// check and an increment.
 ///
-/// # Panics
-/// (debug builds) if the thread does not hold `key`'s GIL.
+/// # Errors
+/// [`Error::GilNotHeld`] if this thread does not hold `key`'s GIL.
 #[inline(always)]
-pub fn acquire_interp_nested(key: InterpKey) -> GilGuard {
-    debug_assert!(holds(key.to_bits()));
-    nested(key)
+pub fn acquire_interp_nested(key: InterpKey) -> Result<GilGuard> {
+    if holds(key.to_bits()) { Ok(nested(key)) } else { Err(Error::GilNotHeld) }
+}
+
+/// Runs `f` with the GIL of interpreter `key` held, whatever this thread holds or is bound
+/// to: a thread-local check when it already holds that GIL; otherwise the GIL it holds (if
+/// any) is released and taken back afterwards, as for a switch between interpreters.
+///
+/// For work that belongs to an object's own interpreter and must happen wherever the object
+/// is (adding a reference to it, formatting an exception).
+///
+/// # Errors
+/// [`Error::Finalized`] for a key of an earlier runtime, [`Error::Finalizing`],
+/// [`Error::InterpreterEnded`].
+pub fn with_gil_of<R>(key: InterpKey, f: impl FnOnce() -> R) -> Result<R> {
+    if holds(key.to_bits()) {
+        return Ok(f());
+    }
+    let guard = acquire_switching(key)?;
+    let r = f();
+    drop(guard);
+    Ok(r)
+}
+
+#[cold]
+#[inline(never)]
+fn acquire_switching(key: InterpKey) -> Result<GilGuard> {
+    if key.generation() != runtime::generation() || key.generation() == 0 {
+        return Err(Error::Finalized);
+    }
+    if key.is_main() {
+        if key.to_bits() != runtime::main_key_bits() {
+            return Err(runtime::not_running_error());
+        }
+        return acquire_main_slow();
+    }
+    let state = lookup(key).ok_or(Error::InterpreterEnded)?;
+    acquire_interp(&state)
+}
+
+/// Adds a reference to `ptr`, an object of interpreter `key`, under that interpreter's GIL
+/// (taken, switching from any other, when this thread does not hold it). `false` when it
+/// cannot be done because the object is gone: its runtime was finalized or its interpreter
+/// ended (or is being shut down); nothing was changed then.
+///
+/// # Safety
+/// `ptr` is an object of interpreter `key` on which the caller owns a reference (so it is
+/// alive while its interpreter is).
+#[inline(always)]
+pub unsafe fn incref(ptr: *mut ffi::PyObject, key: InterpKey) -> bool {
+    if holds(key.to_bits()) {
+        // SAFETY: the caller owns a reference; this thread holds the object's GIL.
+        unsafe { ffi::Py_INCREF(ptr) };
+        return true;
+    }
+    // SAFETY: forwarded contract.
+    unsafe { incref_slow(ptr, key) }
+}
+
+/// [`incref`] when this thread does not hold the object's GIL.
+///
+/// # Safety
+/// As [`incref`].
+#[cold]
+#[inline(never)]
+unsafe fn incref_slow(ptr: *mut ffi::PyObject, key: InterpKey) -> bool {
+    // SAFETY: `with_gil_of` runs the closure under the GIL of `key`, whose object the caller
+    // owns a reference to.
+    with_gil_of(key, || unsafe { ffi::Py_INCREF(ptr) }).is_ok()
 }
 
 #[inline(always)]
@@ -609,7 +699,9 @@ pub unsafe fn assume() -> GilGuard {
         assumed_sub_key(raw, main)
     };
     if key_bits == held && held != 0 {
-        return nested(InterpKey::from_bits(key_bits));
+        let g = nested(InterpKey::from_bits(key_bits));
+        drain_held_some();
+        return g;
     }
     let prev_held = HELD.with(|h| h.replace(key_bits));
     let level = DEPTH.with(|d| {
@@ -617,7 +709,45 @@ pub unsafe fn assume() -> GilGuard {
         d.set(n);
         n
     });
-    GilGuard { kind: Kind::Assumed { prev_held }, level, key: InterpKey::from_bits(key_bits), _not_send: PhantomData }
+    let g = GilGuard { kind: Kind::Assumed { prev_held }, level, key: InterpKey::from_bits(key_bits), _not_send: PhantomData };
+    drain_held_some();
+    g
+}
+
+/// References released per call from Python into Rust when some are queued: enough to keep
+/// up with other threads' drops, small enough that no single call pays for a long backlog.
+pub const DRAIN_BUDGET: usize = 64;
+
+/// Releases up to [`DRAIN_BUDGET`] queued references of the interpreter whose GIL this
+/// thread holds. Called at each entry from Python into Rust (and when a released GIL is taken
+/// back), so references dropped by other threads while one long Python computation runs are
+/// released as it goes, not when its outermost hold ends. One load when nothing is queued
+/// (for the main interpreter; sub-interpreters look their record up first).
+#[inline]
+pub fn drain_held_some() {
+    let held = HELD.with(Cell::get);
+    if held == 0 {
+        return;
+    }
+    if held == runtime::main_key_bits() {
+        // SAFETY: this thread holds the main GIL, so the runtime (and the main record) is
+        // alive until it releases it.
+        if let Some(main) = unsafe { runtime::main_state() } {
+            // SAFETY: as above: the main GIL is held.
+            unsafe { main.drain_some(DRAIN_BUDGET) };
+        }
+        return;
+    }
+    drain_sub_some(held);
+}
+
+#[cold]
+#[inline(never)]
+fn drain_sub_some(held: u64) {
+    if let Some(state) = lookup(InterpKey::from_bits(held)) {
+        // SAFETY: this thread holds that interpreter's GIL.
+        unsafe { state.drain_some(DRAIN_BUDGET) };
+    }
 }
 
 thread_local! {
@@ -649,7 +779,23 @@ fn assumed_sub_key(raw: *mut ffi::PyInterpreterState, main: u64) -> u64 {
 ///
 /// While Python shuts down (callbacks run by `Py_FinalizeEx`, such as flushing `sys.stdout`),
 /// the GIL is kept: CPython ends any thread that takes it again at that point.
-pub fn allow_threads<R>(f: impl FnOnce() -> R) -> R {
+///
+/// `f` and its result are `Send`: what only makes sense while the GIL is held (a GIL token, a
+/// borrowed view, a call's arguments) is not `Send`, so `f` cannot use it while the GIL is
+/// released, nor hand it back out. Owned handles are `Send` and take the GIL again themselves.
+///
+/// ```compile_fail
+/// # fn demo(py_thing: std::rc::Rc<()>) {
+/// libpython_interp::allow_threads(move || drop(py_thing));
+/// # }
+/// ```
+pub fn allow_threads<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+    release_gil_for(f)
+}
+
+/// [`allow_threads`] without the `Send` bounds, for this crate's own waits (a lock guard is
+/// not `Send`).
+pub(crate) fn release_gil_for<R>(f: impl FnOnce() -> R) -> R {
     let depth = DEPTH.with(Cell::get);
     if depth == 0 || !runtime::is_running() {
         return f();
@@ -671,6 +817,7 @@ pub fn allow_threads<R>(f: impl FnOnce() -> R) -> R {
             HELD.with(|h| h.set(self.held));
             DEPTH.with(|d| d.set(self.depth));
             SUSPENDED.with(|s| s.set(s.get() - 1));
+            drain_held_some();
         }
     }
     let _restore = Restore { tstate, held, depth };
@@ -691,7 +838,7 @@ pub fn lock_without_gil<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard
     match mutex.try_lock() {
         Ok(g) => g,
         Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner(),
-        Err(std::sync::TryLockError::WouldBlock) => allow_threads(|| mutex.lock().unwrap_or_else(|e| e.into_inner())),
+        Err(std::sync::TryLockError::WouldBlock) => release_gil_for(|| mutex.lock().unwrap_or_else(|e| e.into_inner())),
     }
 }
 

@@ -91,7 +91,9 @@ pub struct InterpState {
     queue_peak: AtomicUsize,
     /// Thread states made for this sub-interpreter, one per thread (sub-interpreters only).
     pub(crate) tstates: Mutex<Vec<(ThreadId, RawPtr)>>,
-    bridges: DashMap<usize, usize>,
+    /// Rust object identity (an `Arc`'s address) to (a weak reference to its bridge object,
+    /// the bridge object's address); both owned/read under this interpreter's GIL.
+    bridges: DashMap<usize, (RawPtr, RawPtr)>,
     slots: DashMap<&'static str, usize>,
     /// Interned names of `intern!` call sites, by the address of the site's static.
     names: DashMap<usize, usize>,
@@ -183,6 +185,39 @@ impl InterpState {
         }
     }
 
+    /// Releases up to `budget` queued references (see [`drain`](Self::drain)).
+    ///
+    /// # Safety
+    /// As [`drain`](Self::drain).
+    #[inline(always)]
+    pub(crate) unsafe fn drain_some(&self, budget: usize) {
+        if self.queued.load(Ordering::Acquire) != 0 {
+            // SAFETY: forwarded contract.
+            unsafe { self.drain_at_most(budget) };
+        }
+    }
+
+    /// [`drain_some`](Self::drain_some) when something is queued.
+    ///
+    /// # Safety
+    /// As [`drain`](Self::drain).
+    #[inline(never)]
+    unsafe fn drain_at_most(&self, budget: usize) {
+        if !gil::begin_drain() {
+            return;
+        }
+        let mut n = 0usize;
+        while n < budget {
+            let Some(RawPtr(p)) = self.queue.pop() else { break };
+            self.queued.fetch_sub(1, Ordering::AcqRel);
+            // SAFETY: as in `drain_queued`.
+            unsafe { ffi::Py_DECREF(p as *mut ffi::PyObject) };
+            n += 1;
+        }
+        gil::end_drain();
+        tracing::trace!(target: "libpython::gc", interp = ?self.key, released = n, "drained some deferred decrefs");
+    }
+
     /// [`drain`](Self::drain) when something is queued.
     ///
     /// # Safety
@@ -212,10 +247,55 @@ impl InterpState {
         }
     }
 
-    /// Bridge map: the identity of a Rust object (an address) to its Python bridge object
-    /// (a borrowed pointer, removed by the bridge's own deallocation).
-    pub fn bridges(&self) -> &DashMap<usize, usize> {
-        &self.bridges
+    /// The live bridge object of the Rust object `identity` (an address), as a new strong
+    /// reference, or NULL when there is none (never made, or dying: its last reference is
+    /// gone, which a weak reference sees atomically, also on free-threaded builds).
+    ///
+    /// # Safety
+    /// The calling thread holds this interpreter's GIL.
+    pub unsafe fn bridge_get(&self, identity: usize) -> *mut ffi::PyObject {
+        let Some(weak) = self.bridges.get(&identity).map(|e| e.value().0) else {
+            return std::ptr::null_mut();
+        };
+        // SAFETY: the weak reference is owned by the map and released only under this GIL
+        // (which the caller holds), by `bridge_forget` or `clear_state`.
+        unsafe { upgrade(weak.0 as *mut ffi::PyObject) }
+    }
+
+    /// Records `obj` as the bridge object of the Rust object `identity`, replacing any dead
+    /// entry.
+    ///
+    /// # Safety
+    /// The calling thread holds this interpreter's GIL; `obj` is a live object of this
+    /// interpreter whose type supports weak references, and whose deallocation calls
+    /// [`bridge_forget`](Self::bridge_forget) with the same identity.
+    ///
+    /// Returns `false` when the weak reference could not be made, with the Python exception
+    /// left pending for the caller to fetch.
+    #[must_use]
+    pub unsafe fn bridge_insert(&self, identity: usize, obj: *mut ffi::PyObject) -> bool {
+        // SAFETY: forwarded contract: GIL held, `obj` live and weakly referenceable.
+        let weak = unsafe { ffi::PyWeakref_NewRef(obj, std::ptr::null_mut()) };
+        if weak.is_null() {
+            return false;
+        }
+        if let Some((old, _)) = self.bridges.insert(identity, (RawPtr(weak as usize), RawPtr(obj as usize))) {
+            // SAFETY: the replaced weak reference was owned by the map; GIL held.
+            unsafe { ffi::Py_DECREF(old.0 as *mut ffi::PyObject) };
+        }
+        true
+    }
+
+    /// Forgets the entry of `identity` if it names `obj` (a bridge object being deallocated;
+    /// a newer bridge object of the same Rust object keeps its entry).
+    ///
+    /// # Safety
+    /// The calling thread holds this interpreter's GIL.
+    pub unsafe fn bridge_forget(&self, identity: usize, obj: *mut ffi::PyObject) {
+        if let Some((_, (weak, _))) = self.bridges.remove_if(&identity, |_, (_, o)| o.0 == obj as usize) {
+            // SAFETY: the weak reference was owned by the map; GIL held.
+            unsafe { ffi::Py_DECREF(weak.0 as *mut ffi::PyObject) };
+        }
     }
 
     /// A per-interpreter object kept under `name` (bridge type objects, writers, ...): an
@@ -274,8 +354,44 @@ impl InterpState {
             // SAFETY: slots hold owned references of this interpreter; its GIL is held.
             unsafe { ffi::Py_DecRef(p as *mut ffi::PyObject) };
         }
+        let weak: Vec<usize> = self.bridges.iter().map(|e| e.value().0.0).collect();
         self.bridges.clear();
+        for w in weak {
+            // SAFETY: the map owned these weak references; the GIL is held.
+            unsafe { ffi::Py_DecRef(w as *mut ffi::PyObject) };
+        }
         crate::symbols::forget_interpreter(self.key);
+    }
+}
+
+/// The referent of the weak reference `weak` as a new strong reference, or NULL if it is dead.
+///
+/// # Safety
+/// The GIL is held and `weak` is a live weak reference object.
+unsafe fn upgrade(weak: *mut ffi::PyObject) -> *mut ffi::PyObject {
+    // SAFETY: forwarded contract. `PyWeakref_GetRef` (3.13+) takes the reference atomically
+    // (an object whose last reference is gone is reported dead, also without a GIL); before
+    // 3.13 there are only GIL builds, where the borrowed referent cannot die before the
+    // increment below.
+    unsafe {
+        if let Some(get_ref) = ffi::api().PyWeakref_GetRef {
+            let mut obj = std::ptr::null_mut();
+            if get_ref(weak, &mut obj) < 0 {
+                ffi::PyErr_Clear();
+                return std::ptr::null_mut();
+            }
+            return obj;
+        }
+        let obj = ffi::PyWeakref_GetObject(weak);
+        if obj.is_null() {
+            ffi::PyErr_Clear();
+            return std::ptr::null_mut();
+        }
+        if obj == ffi::Py_None() {
+            return std::ptr::null_mut();
+        }
+        ffi::Py_INCREF(obj);
+        obj
     }
 }
 
@@ -413,7 +529,7 @@ impl Interpreter {
             if let Some(new_from_config) = lib.api().Py_NewInterpreterFromConfig {
                 // Free-threaded builds (a 32-byte object header) refuse sub-interpreters that
                 // may load single-phase extension modules, so they always check.
-                let free_threaded = crate::runtime::started().is_some_and(|s| s.object_header_size > 16);
+                let free_threaded = crate::runtime::object_header_size() > 16;
                 let cfg = ffi::PyInterpreterConfig {
                     use_main_obmalloc: i32::from(!config.own_gil),
                     allow_fork: 0,
@@ -450,7 +566,7 @@ impl Interpreter {
             (raw, tstate)
         };
         drop(main);
-        let state = {
+        let (state, closing) = {
             let mut reg = registry_write();
             let index = reg.next_index;
             reg.next_index += 1;
@@ -458,10 +574,16 @@ impl Interpreter {
             let state = Arc::new(InterpState::new(key, raw, config.own_gil));
             reg.subs.insert(index, state.clone());
             reg.by_raw.insert(raw as usize, state.clone());
-            state
+            // Read under the registry lock: a `finalize` that started before this point
+            // either lists this interpreter (and ends it) or is seen here.
+            (state, runtime::is_closing())
         };
         state.tstates.lock().unwrap_or_else(|e| e.into_inner()).push((std::thread::current().id(), RawPtr(tstate as usize)));
         gil::remember_tstate(&state, tstate);
+        if closing {
+            let _ = end_sub(&state);
+            return Err(Error::Finalizing);
+        }
         tracing::info!(target: "libpython::interp", interp = ?state.key, own_gil = config.own_gil, "sub-interpreter created");
         let interp = Interpreter { state };
         if let Some(hook) = *CREATION_HOOK.read().unwrap_or_else(|e| e.into_inner()) {
@@ -583,10 +705,13 @@ pub(crate) fn end_sub(state: &Arc<InterpState>) -> Result<()> {
 ///
 /// Bindings nest; the previous one is restored when `f` returns or panics.
 ///
+/// `f` and its result are `Send`: a GIL token or borrowed view of the interpreter the thread
+/// was running cannot be captured and used under another interpreter's GIL, nor handed out.
+///
 /// # Errors
 /// [`Error::InterpreterEnded`] if the interpreter has ended, [`Error::Finalized`] if its
 /// runtime is gone.
-pub fn with_interpreter<R>(interp: &Interpreter, f: impl FnOnce() -> R) -> Result<R> {
+pub fn with_interpreter<R: Send>(interp: &Interpreter, f: impl FnOnce() -> R + Send) -> Result<R> {
     if interp.state.has_ended() {
         return Err(Error::InterpreterEnded);
     }

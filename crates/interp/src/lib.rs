@@ -37,5 +37,5 @@ pub use interpreter::{
 };
 pub use libpython_ffi as ffi;
 pub use runtime::{
-    Config, Started, finalize, generation, initialize, is_finalized, is_running, main_key, started,
+    Config, Started, finalize, generation, initialize, is_finalized, is_running, main_key, object_header_size, started,
 };

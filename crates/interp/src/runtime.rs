@@ -1,8 +1,8 @@
 //! Start-up and shutdown of the CPython runtime.
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicPtr, AtomicU8, AtomicU32, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU8, AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
 
 use libpython_ffi as ffi;
 
@@ -27,8 +27,17 @@ static MAIN_RAW: AtomicPtr<ffi::PyInterpreterState> = AtomicPtr::new(std::ptr::n
 static MAIN_STATE: AtomicPtr<InterpState> = AtomicPtr::new(std::ptr::null_mut());
 /// Threads inside an outermost hold of the main interpreter.
 pub(crate) static ACTIVE_MAIN: AtomicUsize = AtomicUsize::new(0);
-/// Serialises start-up and shutdown; racing callers wait here for the one that runs.
-static LIFECYCLE: Mutex<Option<Started>> = Mutex::new(None);
+/// Serialises start-up and the state changes of shutdown; racing callers wait here for the one
+/// that runs. Never held while Python code runs after start-up: in particular not across
+/// `Py_FinalizeEx`, whose destructors and callbacks may reach code that reads [`started`].
+static LIFECYCLE: Mutex<()> = Mutex::new(());
+/// What the running runtime was started with.
+static STARTED: RwLock<Option<Started>> = RwLock::new(None);
+/// `object.__basicsize__` of the running runtime (0 before the first start-up).
+static HEADER_SIZE: AtomicUsize = AtomicUsize::new(0);
+/// Set while a `finalize` is ending sub-interpreters and shutting down: no new
+/// sub-interpreter may start, nor a second `finalize`.
+static CLOSING: AtomicBool = AtomicBool::new(false);
 
 /// How to start Python.
 #[derive(Debug, Clone, Default)]
@@ -134,7 +143,21 @@ pub(crate) fn leave_main() {
 
 /// What the running runtime was started with, if it runs.
 pub fn started() -> Option<Started> {
-    LIFECYCLE.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    STARTED.read().unwrap_or_else(|e| e.into_inner()).clone()
+}
+
+/// The size of an object header of the loaded Python (`object.__basicsize__`: 16 on GIL
+/// builds, 32 on free-threaded ones): where the fields of types made from Rust start. 0 before
+/// the first start-up. One atomic load, safe to call from any slot function, also while
+/// Python shuts down.
+#[inline(always)]
+pub fn object_header_size() -> usize {
+    HEADER_SIZE.load(Ordering::Relaxed)
+}
+
+/// Whether a `finalize` is under way (ending sub-interpreters, or shutting Python down).
+pub(crate) fn is_closing() -> bool {
+    CLOSING.load(Ordering::SeqCst)
 }
 
 /// Starts Python, once: finds and loads libpython, gives it the program name, initialises it
@@ -159,12 +182,15 @@ pub fn initialize(config: &Config) -> Result<Started> {
     {
         return same_python(&config.request, &s.found).map(|()| s);
     }
-    let mut slot = LIFECYCLE.lock().unwrap_or_else(|e| e.into_inner());
+    let lifecycle = LIFECYCLE.lock().unwrap_or_else(|e| e.into_inner());
     if is_running()
-        && let Some(s) = slot.clone()
+        && let Some(s) = started()
     {
-        drop(slot);
+        drop(lifecycle);
         return same_python(&config.request, &s.found).map(|()| s);
+    }
+    if STATE.load(Ordering::SeqCst) == FINALIZING {
+        return Err(Error::Finalizing);
     }
     let _span = tracing::info_span!(target: "libpython::runtime", "initialize").entered();
     let found = match ffi::library() {
@@ -194,6 +220,7 @@ pub fn initialize(config: &Config) -> Result<Started> {
     // SAFETY: the library is loaded and the runtime is not initialised (checked under the
     // lifecycle lock); start-up runs on this thread, which then holds the GIL.
     let header = unsafe { start(lib, program_name.as_deref())? };
+    HEADER_SIZE.store(header, Ordering::Relaxed);
     let generation = GENERATION.fetch_add(1, Ordering::AcqRel) + 1;
     let key = InterpKey::new(generation, 0);
     // SAFETY: start-up left this thread holding the GIL with the main thread state current.
@@ -224,7 +251,8 @@ pub fn initialize(config: &Config) -> Result<Started> {
     };
     *PREVIOUS.lock().unwrap_or_else(|e| e.into_inner()) = Some(found);
     tracing::info!(target: "libpython::runtime", version = %lib.version(), library = %lib.path().display(), generation, "Python started");
-    *slot = Some(started.clone());
+    *STARTED.write().unwrap_or_else(|e| e.into_inner()) = Some(started.clone());
+    drop(lifecycle);
     Ok(started)
 }
 
@@ -420,19 +448,36 @@ pub fn finalize() -> Result<()> {
     if gil::depth() > 0 || gil::suspended() {
         return Err(Error::HoldsGil("finalize"));
     }
-    let mut slot = LIFECYCLE.lock().unwrap_or_else(|e| e.into_inner());
-    if STATE.load(Ordering::Acquire) != RUNNING {
-        return Err(not_running_error());
+    {
+        let _lifecycle = LIFECYCLE.lock().unwrap_or_else(|e| e.into_inner());
+        if STATE.load(Ordering::Acquire) != RUNNING {
+            return Err(not_running_error());
+        }
+        // CPython 3.13t crashes in `Py_FinalizeEx` (flushing the standard streams) when the
+        // thread that finalizes is not the one that started it: refuse clearly instead.
+        let free_threaded = object_header_size() > 16;
+        let startup_thread = *STARTUP_THREAD.lock().unwrap_or_else(|e| e.into_inner());
+        if free_threaded && startup_thread.is_some_and(|t| t != std::thread::current().id()) {
+            return Err(Error::Unsupported(
+                "a free-threaded Python can only be finalized by the thread that started it",
+            ));
+        }
+        if CLOSING.swap(true, Ordering::SeqCst) {
+            return Err(Error::Finalizing);
+        }
     }
-    // CPython 3.13t crashes in `Py_FinalizeEx` (flushing the standard streams) when the
-    // thread that finalizes is not the one that started it: refuse clearly instead.
-    let free_threaded = slot.as_ref().is_some_and(|s| s.object_header_size > 16);
-    let startup_thread = *STARTUP_THREAD.lock().unwrap_or_else(|e| e.into_inner());
-    if free_threaded && startup_thread.is_some_and(|t| t != std::thread::current().id()) {
-        return Err(Error::Unsupported(
-            "a free-threaded Python can only be finalized by the thread that started it",
-        ));
+    // From here on no lock of ours is held while Python code runs (ending sub-interpreters
+    // and `Py_FinalizeEx` run destructors and callbacks, which may call into this crate).
+    let r = shut_down();
+    if r.is_err() && is_running() {
+        // Refused before anything was shut down (a sub-interpreter in use): Python runs on.
+        CLOSING.store(false, Ordering::SeqCst);
     }
+    r
+}
+
+/// The work of [`finalize`], once it has claimed the shutdown (`CLOSING`).
+fn shut_down() -> Result<()> {
     let _span = tracing::info_span!(target: "libpython::runtime", "finalize").entered();
     // End sub-interpreters while new work may still start in the main one.
     let subs: Vec<Arc<InterpState>> = crate::interpreter::registry_read()
@@ -492,8 +537,12 @@ pub fn finalize() -> Result<()> {
         reg.subs.clear();
         reg.by_raw.clear();
     }
-    STATE.store(FINALIZED, Ordering::SeqCst);
-    *slot = None;
+    {
+        let _lifecycle = LIFECYCLE.lock().unwrap_or_else(|e| e.into_inner());
+        STATE.store(FINALIZED, Ordering::SeqCst);
+        *STARTED.write().unwrap_or_else(|e| e.into_inner()) = None;
+        CLOSING.store(false, Ordering::SeqCst);
+    }
     tracing::info!(target: "libpython::runtime", rc, "Python finalized");
     if rc < 0 {
         return Err(Error::Python(

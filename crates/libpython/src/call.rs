@@ -41,7 +41,7 @@ pub trait IntoArgs {
             // also when a later conversion fails.
             let mut extras = ExtraArgs { buf, from: 1 + n, filled: 0 };
             for e in extra {
-                let o = e.to_python(py)?.into_ptr();
+                let o = crate::conv::to_python_ptr(*e, py)?;
                 extras.buf[extras.from + extras.filled] = o;
                 extras.filled += 1;
             }
@@ -65,7 +65,7 @@ fn collected_args<A: IntoArgs, R>(args: A, py: Python<'_>, extra: &[&dyn ToPytho
     args.collect(py, &mut v)?;
     let n = v.len();
     for e in extra {
-        v.push(e.to_python(py)?);
+        v.push(crate::conv::to_object(*e, py)?);
     }
     let mut argv: Vec<*mut ffi::PyObject> = Vec::with_capacity(n + extra.len() + 1);
     argv.push(std::ptr::null_mut());
@@ -133,7 +133,7 @@ macro_rules! tuple_args {
                 // fails (or panics); once all are in, they are released inline below.
                 let mut args = StackArgs::<{ $n + 1 }> { argv: [std::ptr::null_mut(); $n + 1], filled: 0 };
                 $(
-                    args.argv[$i + 1] = self.$i.to_python(py)?.into_ptr();
+                    args.argv[$i + 1] = crate::conv::to_python_ptr(&self.$i, py)?;
                     args.filled += 1;
                 )+
                 let r = f(args.argv.as_mut_ptr(), $n);
@@ -156,18 +156,18 @@ macro_rules! tuple_args {
                 // guard releases whatever was converted, after the call or on an error.
                 let mut args = StackArgs::<{ $n + 1 + STACK_EXTRA }> { argv: [std::ptr::null_mut(); $n + 1 + STACK_EXTRA], filled: 0 };
                 $(
-                    args.argv[$i + 1] = self.$i.to_python(py)?.into_ptr();
+                    args.argv[$i + 1] = crate::conv::to_python_ptr(&self.$i, py)?;
                     args.filled += 1;
                 )+
                 for e in extra {
-                    args.argv[1 + args.filled] = e.to_python(py)?.into_ptr();
+                    args.argv[1 + args.filled] = crate::conv::to_python_ptr(*e, py)?;
                     args.filled += 1;
                 }
                 Ok(f(args.argv.as_mut_ptr(), $n))
             }
 
             fn collect(self, py: Python<'_>, out: &mut Vec<Object>) -> Result<()> {
-                $( out.push(self.$i.to_python(py)?); )+
+                $( out.push(crate::conv::to_object(&self.$i, py)?); )+
                 Ok(())
             }
         }
@@ -184,7 +184,7 @@ impl<T: ToPython> IntoArgs for &[T] {
         if self.len() <= STACK_SLICE {
             let mut args = StackArgs::<{ STACK_SLICE + 1 }> { argv: [std::ptr::null_mut(); STACK_SLICE + 1], filled: 0 };
             for (i, a) in self.iter().enumerate() {
-                args.argv[i + 1] = a.to_python(py)?.into_ptr();
+                args.argv[i + 1] = crate::conv::to_python_ptr(a, py)?;
                 args.filled += 1;
             }
             return Ok(f(args.argv.as_mut_ptr(), self.len()));
@@ -194,7 +194,7 @@ impl<T: ToPython> IntoArgs for &[T] {
 
     fn collect(self, py: Python<'_>, out: &mut Vec<Object>) -> Result<()> {
         for a in self {
-            out.push(a.to_python(py)?);
+            out.push(crate::conv::to_object(a, py)?);
         }
         Ok(())
     }

@@ -709,19 +709,32 @@ fn fill_list<T: ToPython>(py: Python<'_>, items: &[T], mut set: impl FnMut(ffi::
     Ok(())
 }
 
-/// `item` as a new Python object, as a strong reference of `py`'s interpreter given to the
-/// caller (an object of another interpreter, which a `ToPython` written by hand could return,
-/// is refused and released by its handle).
+/// `item` as a Python object of `py`'s interpreter. Every conversion whose result this crate
+/// hands to C goes through here: an object of another interpreter (which a `ToPython` written
+/// by hand could return) is refused, and released by its handle, so no object ever enters an
+/// interpreter it does not belong to.
 #[inline(always)]
-fn to_python_ptr<T: ToPython + ?Sized>(item: &T, py: Python<'_>) -> Result<*mut ffi::PyObject> {
+pub(crate) fn to_object<T: ToPython + ?Sized>(item: &T, py: Python<'_>) -> Result<Object> {
     let o = item.to_python(py)?;
     if o.interpreter_key() != py.interpreter_key() {
-        return Err(Error::Interp(libpython_interp::Error::WrongInterpreter {
-            object: o.interpreter_key().index(),
-            current: py.interpreter_key().index(),
-        }));
+        return Err(foreign(o.interpreter_key(), py));
     }
-    Ok(o.into_ptr())
+    Ok(o)
+}
+
+#[cold]
+#[inline(never)]
+fn foreign(key: libpython_interp::InterpKey, py: Python<'_>) -> Error {
+    if key.generation() != py.interpreter_key().generation() {
+        return Error::Interp(libpython_interp::Error::Finalized);
+    }
+    Error::Interp(libpython_interp::Error::WrongInterpreter { object: key.index(), current: py.interpreter_key().index() })
+}
+
+/// [`to_object`] as a strong reference given to the caller.
+#[inline(always)]
+pub(crate) fn to_python_ptr<T: ToPython + ?Sized>(item: &T, py: Python<'_>) -> Result<*mut ffi::PyObject> {
+    to_object(item, py).map(Object::into_ptr)
 }
 
 /// An iterator that did not yield the number of items its collection announced.
@@ -959,31 +972,59 @@ fn dict_len_hint(obj: Bound<'_>) -> usize {
 }
 
 /// Copies a mapping's items (a `dict` directly, anything else with `.items()`).
+///
+/// A `dict` is walked with `PyDict_Next`, whose key and value are borrowed from the dict. They
+/// stay borrowed only while nothing can run Python code (exact `int`, `float`, `str` ...
+/// conversions); before a conversion or an insertion that can (a key's `__index__` or
+/// `__hash__`, which may change or clear the dict), both are owned. A dict whose size changes
+/// meanwhile ends the copy with `RuntimeError`, as Python's own iteration does. Free-threaded
+/// builds walk a private copy (other threads may change the dict at any time).
 pub(crate) fn map_extract<K: FromPython, V: FromPython>(obj: Bound<'_>, mut insert: impl FnMut(K, V)) -> Result<()> {
     let py = obj.py();
-    // SAFETY: live object, GIL held; `PyDict_Next` yields borrowed references that stay valid
-    // while the dict is not mutated, and conversions of plain keys and values do not mutate it.
-    unsafe {
-        if ffi::PyDict_Check(obj.as_ptr()) {
-            let next = ffi::api().PyDict_Next;
-            let mut pos: ffi::Py_ssize_t = 0;
-            let mut k = std::ptr::null_mut();
-            let mut v = std::ptr::null_mut();
-            while next(obj.as_ptr(), &mut pos, &mut k, &mut v) != 0 {
-                let (kb, vb) = (Bound::from_borrowed_ptr(py, k), Bound::from_borrowed_ptr(py, v));
-                // As for lists: borrowed when no Python code runs, held otherwise.
-                let key = match K::from_python_exact(kb) {
-                    Some(r) => r?,
-                    None => K::from_python(kb.to_object().bound(py))?,
-                };
-                let value = match V::from_python_exact(vb) {
-                    Some(r) => r?,
-                    None => V::from_python(vb.to_object().bound(py))?,
-                };
-                insert(key, value);
+    // SAFETY: live object, GIL held.
+    if unsafe { ffi::PyDict_Check(obj.as_ptr()) } {
+        let copy;
+        let d = if libpython_interp::object_header_size() > 16 {
+            // SAFETY: a live dict; the copy is a new reference (or NULL with an exception).
+            copy = new(py, unsafe { ffi::PyDict_Copy(obj.as_ptr()) })?;
+            copy.bound(py)
+        } else {
+            obj
+        };
+        let next = ffi::api().PyDict_Next;
+        // SAFETY: a live dict; GIL held.
+        let size = unsafe { ffi::PyDict_Size(d.as_ptr()) };
+        let mut pos: ffi::Py_ssize_t = 0;
+        let mut k = std::ptr::null_mut();
+        let mut v = std::ptr::null_mut();
+        // SAFETY: `d` is a live dict; `PyDict_Next` hands out borrowed references valid until
+        // the dict changes, which only Python code can do, and none runs before the next call
+        // except where both are owned (below).
+        while unsafe { next(d.as_ptr(), &mut pos, &mut k, &mut v) } != 0 {
+            // SAFETY: live references from the dict, just read.
+            let (kb, vb) = unsafe { (Bound::from_borrowed_ptr(py, k), Bound::from_borrowed_ptr(py, v)) };
+            let (key, value) = match (K::from_python_exact(kb), V::from_python_exact(vb)) {
+                (Some(key), Some(value)) => (key?, value?),
+                (key, value) => {
+                    let (kh, vh) = (kb.to_object(), vb.to_object());
+                    let key = match key {
+                        Some(r) => r?,
+                        None => K::from_python(kh.bound(py))?,
+                    };
+                    let value = match value {
+                        Some(r) => r?,
+                        None => V::from_python(vh.bound(py))?,
+                    };
+                    (key, value)
+                }
+            };
+            insert(key, value);
+            // SAFETY: a live dict; GIL held.
+            if unsafe { ffi::PyDict_Size(d.as_ptr()) } != size {
+                return Err(changed_during_iteration(py, "dictionary"));
             }
-            return Ok(());
         }
+        return Ok(());
     }
     let items = match obj.call_method("items", ()) {
         Ok(i) => i,
@@ -991,6 +1032,17 @@ pub(crate) fn map_extract<K: FromPython, V: FromPython>(obj: Bound<'_>, mut inse
         Err(e) => return Err(e),
     };
     seq_extract(items.bound(py), |_| (), |_, (k, v): (K, V)| insert(k, v))
+}
+
+/// Python's `RuntimeError: <what> changed size during iteration`.
+#[cold]
+fn changed_during_iteration(py: Python<'_>, what: &str) -> Error {
+    let msg = std::ffi::CString::new(format!("{what} changed size during iteration")).unwrap_or_default();
+    // SAFETY: the GIL is held; the exception is set and fetched at once.
+    unsafe {
+        ffi::PyErr_SetString(*ffi::data::PyExc_RuntimeError(), msg.as_ptr());
+        fetch(py)
+    }
 }
 
 impl<K: ToPython, V: ToPython, S> ToPython for HashMap<K, V, S> {

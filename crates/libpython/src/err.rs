@@ -53,7 +53,7 @@ impl PyErr {
     /// (`"KeyError"`, `"OSError"`, ...), subclasses included.
     pub fn is_instance_of(&self, name: &str) -> bool {
         let Some(v) = &self.inner.value else { return self.inner.type_name == name };
-        v.with(|b| {
+        v.with_own_gil(|b| {
             let cls = b.py().builtins()?.bound(b.py()).getattr(name)?;
             b.isinstance(&cls)
         })
@@ -77,7 +77,7 @@ impl PyErr {
         self.inner.text.get_or_init(|| {
             let tn = &self.inner.type_name;
             let Some(v) = &self.inner.value else { return (String::new(), tn.clone()) };
-            v.with(|b| Ok(describe(b, tn)))
+            v.with_own_gil(|b| Ok(describe(b, tn)))
                 .unwrap_or_else(|e| (format!("<the exception could not be read: {e}>"), tn.clone()))
         })
     }
@@ -149,6 +149,13 @@ pub enum Error {
     /// The interpreter layer refused: not started, finalized (use after finalize), the wrong
     /// interpreter, an ended sub-interpreter, ...
     Interp(interp::Error),
+    /// A Rust value shared with Python is locked by this very thread: Python code that runs
+    /// while it is held (a key's `__hash__`, a callback) tried to use it again. Python sees
+    /// `RuntimeError`.
+    Busy {
+        /// What is in use (`"map"`, `"vector"`, `"container"`).
+        what: &'static str,
+    },
 }
 
 impl Error {
@@ -179,6 +186,10 @@ impl fmt::Display for Error {
             }
             Error::Conversion(m) => f.write_str(m),
             Error::Interp(e) => fmt::Display::fmt(e, f),
+            Error::Busy { what } => write!(
+                f,
+                "the Rust {what} is in use by this thread: Python code running while it is locked tried to use it again"
+            ),
         }
     }
 }
@@ -279,6 +290,9 @@ pub(crate) unsafe fn restore(py: Python<'_>, err: Error) {
     // SAFETY: the GIL is held.
     unsafe {
         match err {
+            Error::Python(e) if e.inner.value.as_ref().is_some_and(|v| v.interpreter_key() != py.interpreter_key()) => {
+                raise_copy(py, &e);
+            }
             Error::Python(e) if e.inner.value.is_some() => {
                 let v = e.inner.value.as_ref().expect("checked").clone_ref(py).into_ptr();
                 if let Some(set) = ffi::api().PyErr_SetRaisedException {
@@ -304,4 +318,29 @@ pub(crate) unsafe fn restore(py: Python<'_>, err: Error) {
         }
         let _ = py;
     }
+}
+
+/// Raises, in `py`'s interpreter, a copy of an exception that belongs to another interpreter
+/// or to a finalized runtime (its object must not enter this one): the builtin exception class
+/// of the same name when there is one (`KeyError`, `ValueError`, ...), else `RuntimeError`,
+/// with the original's type name and message.
+///
+/// # Safety
+/// The GIL of `py`'s interpreter is held.
+#[cold]
+unsafe fn raise_copy(py: Python<'_>, e: &PyErr) {
+    let builtin = py.builtins().and_then(|b| b.getattr(e.type_name())).ok().filter(|c| {
+        // SAFETY: live object, GIL held.
+        unsafe { ffi::PyExceptionClass_Check(c.as_ptr()) }
+    });
+    let (cls, text) = match &builtin {
+        Some(c) => (c.as_ptr(), e.message().to_owned()),
+        None => {
+            // SAFETY: the exception class is a static object of every interpreter.
+            (unsafe { *ffi::data::PyExc_RuntimeError() }, format!("{}: {}", e.type_name(), e.message()))
+        }
+    };
+    let c = std::ffi::CString::new(text.replace('\0', "\\0")).unwrap_or_default();
+    // SAFETY: the GIL is held; `cls` is a live exception class of this interpreter.
+    unsafe { ffi::PyErr_SetString(cls, c.as_ptr()) };
 }

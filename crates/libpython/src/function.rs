@@ -32,6 +32,21 @@ impl std::fmt::Debug for Args<'_> {
 }
 
 impl<'py> Args<'py> {
+    /// The arguments of a vectorcall-convention call.
+    ///
+    /// # Safety
+    /// The GIL of `py`'s interpreter is held; `args` holds `nargs` live positional arguments
+    /// followed by one value per name in `kwnames` (NULL or a tuple of `str`), all kept alive
+    /// by the caller for `'py`.
+    pub(crate) unsafe fn from_vectorcall(
+        py: Python<'py>,
+        args: *const *mut ffi::PyObject,
+        nargs: ffi::Py_ssize_t,
+        kwnames: *mut ffi::PyObject,
+    ) -> Args<'py> {
+        Args { py, args, nargs: nargs.max(0) as usize, kwnames }
+    }
+
     /// The GIL token of the call.
     pub fn py(&self) -> Python<'py> {
         self.py
@@ -400,6 +415,9 @@ where
         // comparison says whether this thread holds `key`'s GIL.)
         let _guard;
         let py = if interp::gil::held_key() == key {
+            // References other threads dropped meanwhile are released as Python runs on
+            // (`assume` below does the same).
+            interp::gil::drain_held_some();
             // SAFETY: this thread holds `key`'s GIL (above).
             unsafe { Python::assume(key) }
         } else {
@@ -455,7 +473,7 @@ where
 {
     let a = Args { py, args, nargs: nargs as usize, kwnames };
     let converted = match f(&a) {
-        Ok(r) => r.to_python(py),
+        Ok(r) => crate::conv::to_object(&r, py),
         Err(e) => Err(e),
     };
     match converted {
@@ -482,7 +500,11 @@ fn raise_error(py: Python<'_>, e: Error) {
 /// # Safety
 /// Must be called by CPython with the GIL held.
 pub(crate) unsafe fn trampoline_obj(body: impl FnOnce(Python<'_>) -> Result<Object>) -> *mut ffi::PyObject {
-    trampoline_raw(std::ptr::null_mut(), |py| body(py).map(Object::into_ptr))
+    trampoline_raw(std::ptr::null_mut(), |py| {
+        let o = body(py)?;
+        // An object of another interpreter (a `Bridge` method may return one) never reaches C.
+        crate::conv::to_python_ptr(&o, py)
+    })
 }
 
 /// As [`trampoline_obj`] for a C function returning `int` (0 ok, -1 error).
@@ -635,18 +657,29 @@ pub(crate) unsafe fn with_tuple_args<R>(
     kwargs: *mut ffi::PyObject,
     f: impl FnOnce(&Args<'_>) -> Result<R>,
 ) -> Result<R> {
-    // SAFETY: see the function's contract; the borrowed items stay alive in `args` and
-    // `kwargs` for the call, and the keyword names tuple is owned here.
+    // SAFETY: see the function's contract. The positional items are borrowed from `args`, a
+    // tuple (immutable) that the caller holds for the call. The keyword names and values are
+    // owned here (`PyDict_Items` copies the pairs): the caller's dict may be changed or
+    // cleared by Python code the callee runs, which must not free a value it still reads.
     unsafe {
         let n = ffi::PyTuple_Size(args) as usize;
         let mut argv: Vec<*mut ffi::PyObject> = (0..n).map(|i| ffi::PyTuple_GetItem(args, i as ffi::Py_ssize_t)).collect();
         let mut names = None;
+        let mut values: Vec<Object> = Vec::new();
         if !kwargs.is_null() && ffi::PyDict_Size(kwargs) > 0 {
-            let keys = Object::from_owned_ptr_or_err(py, ffi::PyDict_Keys(kwargs))?;
-            let tuple = Object::from_owned_ptr_or_err(py, ffi::PySequence_Tuple(keys.as_ptr()))?;
-            for i in 0..ffi::PyTuple_Size(tuple.as_ptr()) {
-                argv.push(ffi::PyDict_GetItem(kwargs, ffi::PyTuple_GetItem(tuple.as_ptr(), i)));
+            let items = Object::from_owned_ptr_or_err(py, ffi::PyDict_Items(kwargs))?;
+            let m = ffi::PyList_Size(items.as_ptr());
+            let tuple = Object::from_owned_ptr_or_err(py, ffi::PyTuple_New(m))?;
+            for i in 0..m {
+                // Each pair is a tuple of the new list, which only this function holds.
+                let pair = ffi::PyList_GetItem(items.as_ptr(), i);
+                let k = ffi::PyTuple_GetItem(pair, 0);
+                let v = ffi::PyTuple_GetItem(pair, 1);
+                ffi::Py_INCREF(k);
+                ffi::PyTuple_SetItem(tuple.as_ptr(), i, k);
+                values.push(Object::from_borrowed_ptr(py, v));
             }
+            argv.extend(values.iter().map(Object::as_ptr));
             names = Some(tuple);
         }
         let a = Args { py, args: argv.as_ptr(), nargs: n, kwnames: names.as_ref().map_or(std::ptr::null_mut(), Object::as_ptr) };

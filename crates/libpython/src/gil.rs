@@ -53,8 +53,12 @@ impl<'py> Python<'py> {
     }
 
     /// Runs `f` with the GIL released, so other threads can run Python meanwhile; takes it
-    /// back afterwards (also if `f` panics). `f` gets no token: it must not touch Python
-    /// except by acquiring the GIL again.
+    /// back afterwards (also if `f` panics).
+    ///
+    /// `f` and its result must be `Send`. That is how the compiler keeps GIL-bound values out
+    /// of it: a [`Python`] token, a [`Bound`](crate::Bound) view and a call's
+    /// [`Args`](crate::Args) are not `Send`, so `f` cannot use them while the GIL is released.
+    /// Owned [`Object`](crate::Object)s are `Send`; their methods take the GIL again.
     ///
     /// ```
     /// libpython::with_gil(|py| {
@@ -63,7 +67,14 @@ impl<'py> Python<'py> {
     ///     Ok(())
     /// }).unwrap();
     /// ```
-    pub fn allow_threads<R>(self, f: impl FnOnce() -> R) -> R {
+    ///
+    /// ```compile_fail
+    /// libpython::with_gil(|py| {
+    ///     // `py` cannot be used while the GIL is released.
+    ///     py.allow_threads(|| py.eval("1 + 1").map(drop))
+    /// }).unwrap();
+    /// ```
+    pub fn allow_threads<R: Send>(self, f: impl FnOnce() -> R + Send) -> R {
         interp::allow_threads(f)
     }
 }
@@ -120,7 +131,7 @@ fn acquire_slow() -> Result<GilGuard> {
 #[inline]
 pub(crate) fn acquire_for(key: InterpKey) -> Result<GilGuard> {
     if interp::gil::holds(key.to_bits()) {
-        return Ok(interp::gil::acquire_interp_nested(key));
+        return Ok(interp::gil::acquire_interp_nested(key)?);
     }
     acquire_for_slow(key)
 }

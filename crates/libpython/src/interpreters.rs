@@ -72,9 +72,23 @@ fn ensure_started() -> Result<()> {
 /// GIL acquisition inside takes that interpreter's GIL, with this thread's own thread state for
 /// it. Bindings nest and are undone when `f` returns or panics.
 ///
+/// `f` and its result must be `Send`, so a [`Python`](crate::Python) token or a
+/// [`Bound`](crate::Bound) view of the interpreter the thread was running cannot be captured
+/// and used under another interpreter's GIL. Owned [`Object`](crate::Object)s can be
+/// captured: each one checks that it is used under its own interpreter's GIL.
+///
+/// ```compile_fail
+/// let sub = libpython::Interpreter::new(libpython::SubConfig::shared_gil())?;
+/// libpython::with_gil(|py| {
+///     // `py` is the main interpreter's token: it cannot enter the sub-interpreter.
+///     libpython::with_interpreter(&sub, || py.eval("1").map(drop))?
+/// })?;
+/// # Ok::<(), libpython::Error>(())
+/// ```
+///
 /// # Errors
 /// The interpreter has ended, or its runtime was finalized.
-pub fn with_interpreter<R>(interp: &Interpreter, f: impl FnOnce() -> R) -> Result<R> {
+pub fn with_interpreter<R: Send>(interp: &Interpreter, f: impl FnOnce() -> R + Send) -> Result<R> {
     Ok(interp::with_interpreter(&interp.0, f)?)
 }
 

@@ -131,13 +131,42 @@ impl Object {
         Bound { ptr: self.ptr, py }
     }
 
-    /// Another handle on the same object, under a GIL already held.
+    /// Another handle on the same object, under a GIL already held: no acquisition when `py`
+    /// is the object's interpreter's token (otherwise this is [`Clone::clone`], which takes the
+    /// object's own interpreter's GIL for the new reference).
     #[inline(always)]
     pub fn clone_ref(&self, py: Python<'_>) -> Object {
-        // SAFETY: the GIL is held; the object is live (this handle owns a reference).
+        if self.key != py.interpreter_key() {
+            return self.clone();
+        }
+        // SAFETY: `py` proves this thread holds the GIL of the object's interpreter; the
+        // object is live (this handle owns a reference).
         unsafe { ffi::Py_INCREF(self.ptr.as_ptr()) };
-        let _ = py;
         Object { ptr: self.ptr, key: self.key }
+    }
+
+    /// A handle that owns nothing: the copy of a handle whose object is gone (its runtime was
+    /// finalized or its interpreter ended). Using it is an error; dropping it does nothing.
+    #[cold]
+    fn dead(&self) -> Object {
+        Object { ptr: self.ptr, key: InterpKey::from_bits(0) }
+    }
+
+    /// Runs `f` on a view of this object under its own interpreter's GIL, taking that GIL
+    /// wherever this thread is: when it holds another interpreter's GIL, that one is released
+    /// for the call and taken back after (no view of the other interpreter can be used in `f`:
+    /// it is `Send`, which GIL-bound values are not).
+    pub(crate) fn with_own_gil<R: Send>(&self, f: impl FnOnce(Bound<'_>) -> Result<R> + Send) -> Result<R> {
+        if interp::gil::holds(self.key.to_bits()) {
+            return self.with(f);
+        }
+        let key = self.key;
+        let ptr = self.ptr;
+        interp::gil::with_gil_of(key, move || {
+            // SAFETY: `with_gil_of` runs this under the GIL of `key`, the object's interpreter.
+            let py = unsafe { Python::assume(key) };
+            f(Bound { ptr, py })
+        })?
     }
 
     /// Runs `f` on a view of this object with its interpreter's GIL held.
@@ -196,16 +225,17 @@ impl Drop for Object {
     }
 }
 
+/// A new reference, always taken under the object's own interpreter's GIL: a thread-local
+/// check when this thread holds it, else that GIL is taken (switching from another
+/// interpreter's if this thread holds one, whatever interpreter the thread is bound to). When
+/// the object is gone (its runtime finalized, its interpreter ended or shutting down) the copy
+/// is a dead handle that owns nothing: using it is an error, dropping it does nothing, so two
+/// handles never share one reference.
 impl Clone for Object {
+    #[inline]
     fn clone(&self) -> Self {
-        // If the runtime or interpreter is gone (or busy elsewhere on this thread), the copy
-        // is as dead as the original: neither is ever released.
-        if let Ok(guard) = acquire_for(self.key) {
-            // SAFETY: the GIL of the object's interpreter is held; the object is live.
-            unsafe { ffi::Py_INCREF(self.ptr.as_ptr()) };
-            drop(guard);
-        }
-        Object { ptr: self.ptr, key: self.key }
+        // SAFETY: this handle owns a reference of interpreter `key`.
+        if unsafe { interp::gil::incref(self.ptr.as_ptr(), self.key) } { Object { ptr: self.ptr, key: self.key } } else { self.dead() }
     }
 }
 
@@ -387,7 +417,7 @@ impl<'py> Bound<'py> {
     /// See [`Object::setattr`].
     pub fn setattr<N: IntoName, V: ToPython>(self, name: N, value: V) -> Result<()> {
         name.with_name(self.py, "attribute name", |n| {
-            let v = value.to_python(self.py)?;
+            let v = crate::conv::to_object(&value, self.py)?;
             // SAFETY: all three objects are live; the GIL is held.
             self.check(unsafe { ffi::PyObject_SetAttr(self.as_ptr(), n, v.as_ptr()) })
         })
@@ -413,29 +443,29 @@ impl<'py> Bound<'py> {
 
     /// See [`Object::get_item`].
     pub fn get_item<K: ToPython>(self, key: K) -> Result<Object> {
-        let k = key.to_python(self.py)?;
+        let k = crate::conv::to_object(&key, self.py)?;
         // SAFETY: live objects, GIL held.
         self.wrap(unsafe { ffi::PyObject_GetItem(self.as_ptr(), k.as_ptr()) })
     }
 
     /// See [`Object::set_item`].
     pub fn set_item<K: ToPython, V: ToPython>(self, key: K, value: V) -> Result<()> {
-        let k = key.to_python(self.py)?;
-        let v = value.to_python(self.py)?;
+        let k = crate::conv::to_object(&key, self.py)?;
+        let v = crate::conv::to_object(&value, self.py)?;
         // SAFETY: live objects, GIL held.
         self.check(unsafe { ffi::PyObject_SetItem(self.as_ptr(), k.as_ptr(), v.as_ptr()) })
     }
 
     /// See [`Object::del_item`].
     pub fn del_item<K: ToPython>(self, key: K) -> Result<()> {
-        let k = key.to_python(self.py)?;
+        let k = crate::conv::to_object(&key, self.py)?;
         // SAFETY: live objects, GIL held.
         self.check(unsafe { ffi::PyObject_DelItem(self.as_ptr(), k.as_ptr()) })
     }
 
     /// See [`Object::contains`].
     pub fn contains<K: ToPython>(self, key: K) -> Result<bool> {
-        let k = key.to_python(self.py)?;
+        let k = crate::conv::to_object(&key, self.py)?;
         // SAFETY: live objects, GIL held.
         self.check_bool(unsafe { ffi::PySequence_Contains(self.as_ptr(), k.as_ptr()) })
     }
@@ -665,7 +695,7 @@ impl<'py> Bound<'py> {
 
     /// See [`Object::eq_py`].
     pub fn eq_py<O: ToPython>(self, other: O) -> Result<bool> {
-        let o = other.to_python(self.py)?;
+        let o = crate::conv::to_object(&other, self.py)?;
         // SAFETY: live objects, GIL held.
         self.check_bool(unsafe { ffi::PyObject_RichCompareBool(self.as_ptr(), o.as_ptr(), ffi::Py_EQ) })
     }

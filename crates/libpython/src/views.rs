@@ -142,7 +142,7 @@ impl Dict {
     pub fn insert<K: ToPython, V: ToPython>(&self, key: K, value: V) -> Result<()> {
         self.0.with(|b| {
             let py = b.py();
-            let (k, v) = (key.to_python(py)?, value.to_python(py)?);
+            let (k, v) = (crate::conv::to_object(&key, py)?, crate::conv::to_object(&value, py)?);
             // SAFETY: live objects, GIL held; SetItem does not steal.
             if unsafe { ffi::PyDict_SetItem(b.as_ptr(), k.as_ptr(), v.as_ptr()) } < 0 {
                 // SAFETY: -1 with an exception pending.
@@ -156,7 +156,7 @@ impl Dict {
     pub fn get<K: ToPython>(&self, key: K) -> Result<Option<Object>> {
         self.0.with(|b| {
             let py = b.py();
-            let k = key.to_python(py)?;
+            let k = crate::conv::to_object(&key, py)?;
             // SAFETY: live objects, GIL held; the borrowed result gains a reference at once.
             unsafe {
                 let v = ffi::PyDict_GetItemWithError(b.as_ptr(), k.as_ptr());
@@ -249,7 +249,7 @@ impl List {
     /// `l.append(value)`.
     pub fn push<V: ToPython>(&self, value: V) -> Result<()> {
         self.0.with(|b| {
-            let v = value.to_python(b.py())?;
+            let v = crate::conv::to_object(&value, b.py())?;
             // SAFETY: live objects, GIL held.
             if unsafe { ffi::PyList_Append(b.as_ptr(), v.as_ptr()) } < 0 {
                 // SAFETY: -1 with an exception pending.

@@ -24,7 +24,7 @@ use crate::object::{Bound, Object};
 /// the interpreter or its runtime is gone (whatever was held died with it).
 pub(crate) fn gil_for_release(key: InterpKey) -> Option<GilGuard> {
     if interp::gil::holds(key.to_bits()) {
-        return Some(interp::gil::acquire_interp_nested(key));
+        return interp::gil::acquire_interp_nested(key).ok();
     }
     if key.generation() != interp::generation() || !interp::is_running() {
         return None;

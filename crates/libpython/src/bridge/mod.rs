@@ -1,0 +1,675 @@
+//! Rust objects exposed to Python (libpython-clj's `JVMBridge`): a trait for the object's
+//! behaviour, one Python type per interpreter that forwards to it, a per-interpreter map so a
+//! Rust object bridged twice is the same Python object, ready-made bridges for Rust maps and
+//! vectors ([`map`], [`vec`]) with their lock ([`lock`]), and Python classes made from Rust
+//! ([`class`]).
+//!
+//! # Invariants
+//! - The Rust object behind a bridge is found by the [`TypeId`] of the type that was bridged,
+//!   recorded when the bridge was made: [`bridged`] never trusts the trait object's own answer.
+//! - A method a bridge lists in [`Bridge::methods`] is an ordinary bound method of the Python
+//!   object: it holds the Python object (which the cycle collector sees), never the Rust value
+//!   behind a reference count that Python cannot see.
+//! - Every object a bridge hands back to Python is checked to belong to the interpreter that
+//!   asked (`trampoline_obj`).
+
+mod class;
+mod lock;
+mod map;
+mod vec;
+
+use std::any::{Any, TypeId};
+use std::ffi::{CString, c_int, c_void};
+use std::sync::{Arc, Mutex};
+
+use libpython_interp as interp;
+use libpython_interp::ffi;
+
+use crate::err::{Error, Result};
+use crate::function::{Args, trampoline_int, trampoline_obj, trampoline_ssize, trampoline_void};
+use crate::gil::{Python, with_gil};
+use crate::object::{Bound, Object};
+
+pub use class::ClassBuilder;
+pub use lock::{BridgeLock, BridgeReadGuard, BridgeWriteGuard};
+pub use map::{MapBridge, MapLike};
+pub use vec::{VecBridge, VecLike};
+
+/// The behaviour of a Rust object seen from Python. Every method has a default, so a bridge
+/// implements only what it supports; what it does not support raises the `AttributeError` or
+/// `TypeError` Python would.
+///
+/// ```
+/// use libpython::{Args, Bridge, Object, Python, Result, ToPython};
+/// use std::sync::atomic::{AtomicI64, Ordering};
+/// struct Counter(AtomicI64);
+/// impl Bridge for Counter {
+///     fn get_attr(&self, py: Python<'_>, name: &str) -> Result<Option<Object>> {
+///         match name {
+///             "value" => Ok(Some(self.0.load(Ordering::SeqCst).to_python(py)?)),
+///             _ => Ok(None),
+///         }
+///     }
+///     fn methods(&self) -> &'static [&'static str] {
+///         &["add"]
+///     }
+///     fn call_method(&self, args: &Args<'_>, name: &str) -> Result<Object> {
+///         match name {
+///             "add" => (self.0.fetch_add(args.extract(0)?, Ordering::SeqCst) + args.extract::<i64>(0)?).to_python(args.py()),
+///             _ => unreachable!("only the names of `methods` arrive here"),
+///         }
+///     }
+/// }
+/// let c = std::sync::Arc::new(Counter(AtomicI64::new(7)));
+/// let obj = libpython::bridge(c.clone())?;
+/// assert_eq!(obj.getattr("value")?.extract::<i64>()?, 7);
+/// assert_eq!(obj.call_method("add", (5,))?.extract::<i64>()?, 12);
+/// assert!(obj.dir()?.contains(&"add".to_string()));
+/// // Bridging the same Rust object again gives the same Python object.
+/// assert_eq!(libpython::bridge(c)?.as_ptr(), obj.as_ptr());
+/// # Ok::<(), libpython::Error>(())
+/// ```
+#[allow(clippy::len_without_is_empty)] // `len` is optional (`None`: no length), so is emptiness.
+pub trait Bridge: Send + Sync + 'static {
+    /// `obj.name`; `Ok(None)` when there is no such attribute.
+    ///
+    /// A method is better listed in [`methods`](Self::methods) than returned here as a
+    /// [`function`](crate::function) that captures an `Arc` of `self`: such a closure keeps the
+    /// Rust object alive where Python's cycle collector cannot see it.
+    fn get_attr(&self, py: Python<'_>, name: &str) -> Result<Option<Object>> {
+        let _ = (py, name);
+        Ok(None)
+    }
+
+    /// `obj.name = value`, or `del obj.name` when `value` is `None`.
+    fn set_attr(&self, py: Python<'_>, name: &str, value: Option<Bound<'_>>) -> Result<()> {
+        let _ = (py, value);
+        Err(Error::NoAttribute { type_name: self.type_name().into(), name: name.into() })
+    }
+
+    /// Extra names for `dir(obj)` (the names of [`methods`](Self::methods) are added anyway).
+    fn dir(&self) -> Vec<String> {
+        Vec::new()
+    }
+
+    /// The names of the object's methods: `obj.name` is a bound method (which holds `obj`),
+    /// and calling it calls [`call_method`](Self::call_method).
+    fn methods(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    /// `obj.name(*args, **kwargs)` for a name of [`methods`](Self::methods).
+    fn call_method(&self, args: &Args<'_>, name: &str) -> Result<Object> {
+        let _ = args;
+        Err(Error::NoAttribute { type_name: self.type_name().into(), name: name.into() })
+    }
+
+    /// `obj(*args, **kwargs)`.
+    fn call(&self, args: &Args<'_>) -> Result<Object> {
+        let _ = args;
+        Err(Error::NotCallable { type_name: self.type_name().into() })
+    }
+
+    /// `len(obj)`; `Ok(None)` when the object has no length (it is then always true). A
+    /// length beyond `isize::MAX` is Python's `OverflowError`.
+    fn len(&self) -> Result<Option<usize>> {
+        Ok(None)
+    }
+
+    /// `obj[key]`.
+    fn get_item(&self, py: Python<'_>, key: Bound<'_>) -> Result<Object> {
+        let _ = (py, key);
+        Err(Error::type_error("a subscriptable object", self.type_name()))
+    }
+
+    /// `obj[key] = value`, or `del obj[key]` when `value` is `None`.
+    fn set_item(&self, py: Python<'_>, key: Bound<'_>, value: Option<Bound<'_>>) -> Result<()> {
+        let _ = (py, key, value);
+        Err(Error::type_error("an object supporting item assignment", self.type_name()))
+    }
+
+    /// `key in obj`.
+    fn contains(&self, py: Python<'_>, key: Bound<'_>) -> Result<bool> {
+        let _ = (py, key);
+        Err(Error::type_error("a container", self.type_name()))
+    }
+
+    /// `iter(obj)`: a Python iterator.
+    fn iter(&self, py: Python<'_>) -> Result<Object> {
+        let _ = py;
+        Err(Error::type_error("an iterable", self.type_name()))
+    }
+
+    /// `repr(obj)`.
+    fn repr(&self) -> String {
+        format!("<{}>", self.type_name())
+    }
+
+    /// The name Python shows for the type (in errors and the default repr).
+    fn type_name(&self) -> &str {
+        "RustObject"
+    }
+
+    /// Called when Python deletes the bridge object (its last reference is gone). Must not
+    /// panic.
+    fn on_python_drop(&self) {}
+
+    /// Reports the Python objects this Rust object holds, so Python's cycle collector can
+    /// free cycles that run through it.
+    ///
+    /// The collector calls it with the GIL held and nothing may wait here: take locks with
+    /// `try_lock` and report nothing when one is busy (an object not reported only counts as
+    /// referenced from outside, so it is kept, never freed wrongly). It is only called while
+    /// the Python object holds the only `Arc` of the Rust object: while Rust code holds
+    /// another, what the Rust object holds is reachable from Rust and is kept. Objects of
+    /// other interpreters are not passed on to the collector.
+    fn traverse(&self, visit: &mut dyn FnMut(&Object)) {
+        let _ = visit;
+    }
+
+    /// Drops the Python objects this Rust object holds (the collector breaking a cycle).
+    /// Like [`Bridge::traverse`], only called while the Python object holds the only `Arc`
+    /// of the Rust object.
+    fn clear(&self) {}
+}
+
+/// What a bridge instance points at: the Rust object, the [`TypeId`] of its concrete type
+/// (recorded by [`bridge_in`], which knows it; downcasts are decided by it alone), and its
+/// identity.
+struct Cell {
+    bridge: Arc<dyn Bridge>,
+    type_id: TypeId,
+    identity: usize,
+}
+
+const TYPE_SLOT: &str = "libpython.RustObject";
+
+/// `PyMemberDef` type code of a `Py_ssize_t` field (`Py_T_PYSSIZET`).
+const T_PYSSIZET: c_int = 19;
+/// `PyMemberDef` flag of a read-only field (`Py_READONLY`).
+const READONLY: c_int = 1;
+
+/// Offset of the cell pointer in an instance: right after the object header (one atomic load:
+/// slot functions also run while Python shuts down).
+fn cell_offset() -> usize {
+    interp::object_header_size()
+}
+
+/// Offset of the weak-reference list pointer in an instance: after the cell pointer.
+fn weaklist_offset() -> usize {
+    cell_offset() + std::mem::size_of::<*mut Cell>()
+}
+
+/// # Safety
+/// `o` is an instance of the bridge type.
+unsafe fn cell_ptr(o: *mut ffi::PyObject) -> *mut *mut Cell {
+    // SAFETY: instances are allocated with room for the cell pointer after the header.
+    unsafe { o.cast::<u8>().add(cell_offset()).cast::<*mut Cell>() }
+}
+
+/// # Safety
+/// `o` is an instance of the bridge type; the GIL is held.
+unsafe fn cell<'a>(o: *mut ffi::PyObject) -> Result<&'a Cell> {
+    // SAFETY: see the function's contract; a NULL cell means an instance made from Python
+    // by calling the type, which we refuse.
+    unsafe {
+        let c = *cell_ptr(o);
+        if c.is_null() {
+            return Err(Error::type_error("a bridge made from Rust", "an empty RustObject"));
+        }
+        Ok(&*c)
+    }
+}
+
+/// The bridge type of `py`'s interpreter, made on first use.
+fn bridge_type(py: Python<'_>) -> Result<*mut ffi::PyObject> {
+    let state = interp::lookup(py.interpreter_key()).ok_or(Error::Interp(interp::Error::InterpreterEnded))?;
+    if let Some(t) = state.slot(TYPE_SLOT) {
+        return Ok(t);
+    }
+    static METHODS: SyncDefs<2> = SyncDefs([
+        ffi::PyMethodDef {
+            ml_name: c"__dir__".as_ptr(),
+            ml_meth: ffi::PyMethodDefPointer { PyCFunction: bridge_dir },
+            ml_flags: ffi::METH_NOARGS,
+            ml_doc: c"The attributes of the Rust object and of its type.".as_ptr(),
+        },
+        ffi::PyMethodDef::zeroed(),
+    ]);
+    let weaklist = ffi::Py_ssize_t::try_from(weaklist_offset()).map_err(|_| Error::Conversion("object header too large".into()))?;
+    // Weak references make the per-interpreter map of bridges safe on free-threaded builds: a
+    // bridge object whose last reference is gone is seen as dead, atomically.
+    let mut members = [
+        ffi::PyMemberDef { name: c"__weaklistoffset__".as_ptr(), type_code: T_PYSSIZET, offset: weaklist, flags: READONLY, doc: std::ptr::null() },
+        ffi::PyMemberDef { name: std::ptr::null(), type_code: 0, offset: 0, flags: 0, doc: std::ptr::null() },
+    ];
+    let basicsize = c_int::try_from(weaklist_offset() + std::mem::size_of::<*mut ffi::PyObject>())
+        .map_err(|_| Error::Conversion("object header too large".into()))?;
+    let mut slots = [
+        slot(ffi::Py_tp_dealloc, bridge_dealloc as *mut c_void),
+        slot(ffi::Py_tp_getattro, bridge_getattro as *mut c_void),
+        slot(ffi::Py_tp_setattro, bridge_setattro as *mut c_void),
+        slot(ffi::Py_tp_call, bridge_call as *mut c_void),
+        slot(ffi::Py_tp_repr, bridge_repr as *mut c_void),
+        slot(ffi::Py_tp_iter, bridge_iter as *mut c_void),
+        slot(ffi::Py_tp_traverse, bridge_traverse as *mut c_void),
+        slot(ffi::Py_tp_clear, bridge_clear as *mut c_void),
+        slot(ffi::Py_mp_length, bridge_len as *mut c_void),
+        slot(ffi::Py_mp_subscript, bridge_getitem as *mut c_void),
+        slot(ffi::Py_mp_ass_subscript, bridge_setitem as *mut c_void),
+        slot(ffi::Py_sq_contains, bridge_contains as *mut c_void),
+        slot(ffi::Py_nb_bool, bridge_bool as *mut c_void),
+        slot(ffi::Py_tp_methods, METHODS.0.as_ptr() as *mut c_void),
+        slot(ffi::Py_tp_members, members.as_mut_ptr().cast()),
+        slot(ffi::Py_tp_doc, c"A Rust object seen from Python.".as_ptr() as *mut c_void),
+        slot(0, std::ptr::null_mut()),
+    ];
+    let mut spec = ffi::PyType_Spec {
+        name: c"libpython.RustObject".as_ptr(),
+        basicsize,
+        itemsize: 0,
+        flags: (ffi::Py_TPFLAGS_DEFAULT | ffi::Py_TPFLAGS_HAVE_GC) as _,
+        slots: slots.as_mut_ptr(),
+    };
+    // SAFETY: GIL held; the spec, slots and members are read during the call only (CPython
+    // copies the members it needs; the method table and strings are static).
+    let t = unsafe { Object::from_owned_ptr_or_err(py, ffi::PyType_FromSpec(&mut spec))? };
+    let t = t.into_ptr();
+    // SAFETY: `t` is an owned reference of this interpreter.
+    match unsafe { state.set_slot(TYPE_SLOT, t) } {
+        Ok(()) => Ok(t),
+        Err(existing) => {
+            // SAFETY: our extra type is released; GIL held.
+            unsafe { ffi::Py_DecRef(t) };
+            Ok(existing)
+        }
+    }
+}
+
+struct SyncDefs<const N: usize>([ffi::PyMethodDef; N]);
+// SAFETY: the definitions are immutable static data (pointers to static strings and
+// functions), read by CPython only.
+unsafe impl<const N: usize> Sync for SyncDefs<N> {}
+
+fn slot(slot: c_int, pfunc: *mut c_void) -> ffi::PyType_Slot {
+    ffi::PyType_Slot { slot, pfunc }
+}
+
+/// Exposes `obj` to Python: attribute access, methods, calls, items, iteration and `dir`
+/// forward to its [`Bridge`] methods. The same Rust object (the same `Arc`) always gives the
+/// same Python object while that one is alive.
+pub fn bridge<T: Bridge>(obj: Arc<T>) -> Result<Object> {
+    with_gil(|py| bridge_in(py, obj))
+}
+
+/// [`bridge`] under a held GIL.
+pub fn bridge_in<T: Bridge>(py: Python<'_>, obj: Arc<T>) -> Result<Object> {
+    let identity = Arc::as_ptr(&obj) as *const () as usize;
+    let state = interp::lookup(py.interpreter_key()).ok_or(Error::Interp(interp::Error::InterpreterEnded))?;
+    // SAFETY: the GIL of this interpreter is held.
+    let existing = unsafe { state.bridge_get(identity) };
+    if !existing.is_null() {
+        // SAFETY: a new strong reference to a live bridge object of this interpreter.
+        return Ok(unsafe { Object::from_owned_ptr(py, existing) });
+    }
+    let tp = bridge_type(py)?;
+    // SAFETY: GIL held; `tp` is our heap type; the fresh instance is zeroed (its weak list
+    // too) and gets its cell before anything else can see it.
+    unsafe {
+        let o = Object::from_owned_ptr_or_err(py, ffi::PyType_GenericAlloc(tp.cast(), 0))?;
+        let cell = Box::new(Cell { bridge: obj as Arc<dyn Bridge>, type_id: TypeId::of::<T>(), identity });
+        *cell_ptr(o.as_ptr()) = Box::into_raw(cell);
+        // The type supports weak references; its deallocation forgets the entry.
+        if !state.bridge_insert(identity, o.as_ptr()) {
+            return Err(crate::err::fetch(py));
+        }
+        Ok(o)
+    }
+}
+
+/// The Rust object behind a bridge made by [`bridge`], if `obj` is one and the object bridged
+/// was a `T` (decided by the type recorded when it was bridged).
+///
+/// ```
+/// use std::sync::Arc;
+/// struct A;
+/// impl libpython::Bridge for A {}
+/// struct B;
+/// impl libpython::Bridge for B {}
+/// let a = Arc::new(A);
+/// let obj = libpython::bridge(a.clone())?;
+/// assert!(Arc::ptr_eq(&libpython::bridged::<A>(&obj)?.unwrap(), &a));
+/// assert!(libpython::bridged::<B>(&obj)?.is_none());
+/// # Ok::<(), libpython::Error>(())
+/// ```
+pub fn bridged<T: Bridge>(obj: &Object) -> Result<Option<Arc<T>>> {
+    obj.with(|b| {
+        let py = b.py();
+        let tp = bridge_type(py)?;
+        // SAFETY: live object, GIL held.
+        if unsafe { ffi::Py_TYPE(b.as_ptr()) } != tp.cast() {
+            return Ok(None);
+        }
+        // SAFETY: an instance of the bridge type.
+        let c = unsafe { cell(b.as_ptr())? };
+        if c.type_id != TypeId::of::<T>() {
+            return Ok(None);
+        }
+        let raw = Arc::into_raw(c.bridge.clone()).cast::<T>();
+        // SAFETY: `bridge_in::<T>` made this cell from an `Arc<T>` and recorded `T`'s TypeId,
+        // which is the one asked for: the trait object's data pointer is that `Arc<T>`'s, so
+        // the pointer taken from a clone of it (one strong count) goes back to an `Arc<T>`.
+        Ok(Some(unsafe { Arc::from_raw(raw) }))
+    })
+}
+
+unsafe extern "C" fn bridge_dealloc(o: *mut ffi::PyObject) {
+    trampoline_void(|| {
+        // SAFETY: CPython deallocates an instance of our type with the GIL held; it is
+        // untracked first, its weak references cleared, its cell taken out (dropping the Rust
+        // object, possibly the last reference), its memory freed through the type's
+        // `tp_free`, and the reference every heap-type instance holds on its type is released
+        // last.
+        unsafe {
+            ffi::PyObject_GC_UnTrack(o.cast());
+            let weaklist = o.cast::<u8>().add(weaklist_offset()).cast::<*mut ffi::PyObject>();
+            if !(*weaklist).is_null() {
+                ffi::PyObject_ClearWeakRefs(o);
+            }
+            let c = std::mem::replace(&mut *cell_ptr(o), std::ptr::null_mut());
+            if !c.is_null() {
+                let c = Box::from_raw(c);
+                if let Some(state) = interp::interp_state_for_raw(ffi::PyInterpreterState_Get()) {
+                    state.bridge_forget(c.identity, o);
+                }
+                // The Rust side runs in a panic guard of its own (reported as unraisable), so
+                // a panic there never skips freeing the instance and releasing its type below.
+                trampoline_void(move || {
+                    c.bridge.on_python_drop();
+                    drop(c);
+                });
+            }
+            let tp = ffi::Py_TYPE(o);
+            let free = ffi::PyType_GetSlot(tp, ffi::Py_tp_free);
+            if !free.is_null() {
+                let free: unsafe extern "C" fn(*mut c_void) = std::mem::transmute(free);
+                free(o.cast());
+            }
+            ffi::Py_DecRef(tp.cast());
+        }
+    });
+}
+
+/// Whether the collector may look into (or clear) the Rust object behind `cell`: only while
+/// the Python object holds its only strong reference. Another `Arc` means Rust code can still
+/// reach what the object holds, which is then no garbage whatever Python sees.
+fn collectable(cell: &Cell) -> bool {
+    Arc::strong_count(&cell.bridge) == 1
+}
+
+unsafe extern "C" fn bridge_traverse(o: *mut ffi::PyObject, visit: ffi::visitproc, arg: *mut c_void) -> c_int {
+    // The collector calls this with the GIL held and no Python code may run here; none does:
+    // the bridge only reports the objects it holds. A panic in the bridge's `traverse` is
+    // caught (it must not unwind into the collector) and the object reports what it got to.
+    let mut rc = 0;
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        // SAFETY: `o` is a live instance of the bridge type (the collector only traverses
+        // tracked live objects); its cell is read, not changed.
+        let c = unsafe { *cell_ptr(o) };
+        if c.is_null() {
+            return;
+        }
+        // SAFETY: a non-null cell points at the instance's live `Cell`.
+        let c = unsafe { &*c };
+        if !collectable(c) {
+            return;
+        }
+        // SAFETY: the collector runs with this interpreter's GIL held by this thread.
+        let guard = unsafe { interp::gil::assume() };
+        let here = guard.key();
+        c.bridge.traverse(&mut |obj: &Object| {
+            // Another interpreter's object is not this collector's to count.
+            if rc == 0 && obj.interpreter_key() == here {
+                // SAFETY: `visit` is the collector's callback for this traversal; `obj` is a
+                // live object of this interpreter that the bridge holds.
+                rc = unsafe { visit(obj.as_ptr(), arg) };
+            }
+        });
+        drop(guard);
+    }));
+    if r.is_err() {
+        eprintln!("libpython: a Bridge::traverse implementation panicked; the panic was stopped at the C boundary");
+    }
+    rc
+}
+
+unsafe extern "C" fn bridge_clear(o: *mut ffi::PyObject) -> c_int {
+    trampoline_void(|| {
+        // SAFETY: called by the collector with the GIL held on a live instance; its cell is
+        // read, not changed.
+        let c = unsafe { *cell_ptr(o) };
+        // SAFETY: a non-null cell points at the instance's live `Cell`.
+        if let Some(c) = unsafe { c.as_ref() }
+            && collectable(c)
+        {
+            c.bridge.clear();
+        }
+    });
+    0
+}
+
+unsafe extern "C" fn bridge_getattro(o: *mut ffi::PyObject, name: *mut ffi::PyObject) -> *mut ffi::PyObject {
+    // SAFETY: called by CPython with the GIL held on a live instance and a str name.
+    unsafe {
+        trampoline_obj(|py| {
+            let c = cell(o)?;
+            let n = crate::conv::str_to_string(Bound::from_borrowed_ptr(py, name))?;
+            if let Some(m) = c.bridge.methods().iter().find(|m| **m == n) {
+                return bound_method(py, Bound::from_borrowed_ptr(py, o), m);
+            }
+            if let Some(v) = c.bridge.get_attr(py, &n)? {
+                return Ok(v);
+            }
+            Object::from_owned_ptr_or_err(py, ffi::PyObject_GenericGetAttr(o, name))
+        })
+    }
+}
+
+unsafe extern "C" fn bridge_setattro(o: *mut ffi::PyObject, name: *mut ffi::PyObject, value: *mut ffi::PyObject) -> c_int {
+    // SAFETY: called by CPython with the GIL held; `value` is NULL for a deletion.
+    unsafe {
+        trampoline_int(|py| {
+            let c = cell(o)?;
+            let n = crate::conv::str_to_string(Bound::from_borrowed_ptr(py, name))?;
+            let v = (!value.is_null()).then(|| Bound::from_borrowed_ptr(py, value));
+            c.bridge.set_attr(py, &n, v).map(|()| 0)
+        })
+    }
+}
+
+unsafe extern "C" fn bridge_call(o: *mut ffi::PyObject, args: *mut ffi::PyObject, kwargs: *mut ffi::PyObject) -> *mut ffi::PyObject {
+    // SAFETY: called by CPython with the GIL held; `args` is a tuple, `kwargs` NULL or a dict.
+    unsafe {
+        trampoline_obj(|py| {
+            let c = cell(o)?;
+            crate::function::with_tuple_args(py, args, kwargs, |a| c.bridge.call(a))
+        })
+    }
+}
+
+unsafe extern "C" fn bridge_repr(o: *mut ffi::PyObject) -> *mut ffi::PyObject {
+    // SAFETY: called by CPython with the GIL held on a live instance.
+    unsafe { trampoline_obj(|py| crate::conv::to_object(&cell(o)?.bridge.repr(), py)) }
+}
+
+unsafe extern "C" fn bridge_iter(o: *mut ffi::PyObject) -> *mut ffi::PyObject {
+    // SAFETY: called by CPython with the GIL held on a live instance.
+    unsafe { trampoline_obj(|py| cell(o)?.bridge.iter(py)) }
+}
+
+unsafe extern "C" fn bridge_len(o: *mut ffi::PyObject) -> ffi::Py_ssize_t {
+    // SAFETY: called by CPython with the GIL held on a live instance.
+    unsafe {
+        trampoline_ssize(|_py| {
+            let c = cell(o)?;
+            match c.bridge.len()? {
+                Some(n) => ffi::Py_ssize_t::try_from(n)
+                    .map_err(|_| Error::Overflow { target: "a Python length (Py_ssize_t)", value: n.to_string() }),
+                None => Err(Error::type_error("an object with a length", c.bridge.type_name())),
+            }
+        })
+    }
+}
+
+unsafe extern "C" fn bridge_bool(o: *mut ffi::PyObject) -> c_int {
+    // SAFETY: called by CPython with the GIL held on a live instance.
+    unsafe { trampoline_int(|_py| Ok(cell(o)?.bridge.len()?.is_none_or(|n| n > 0) as c_int)) }
+}
+
+unsafe extern "C" fn bridge_getitem(o: *mut ffi::PyObject, key: *mut ffi::PyObject) -> *mut ffi::PyObject {
+    // SAFETY: called by CPython with the GIL held on a live instance and key.
+    unsafe { trampoline_obj(|py| cell(o)?.bridge.get_item(py, Bound::from_borrowed_ptr(py, key))) }
+}
+
+unsafe extern "C" fn bridge_setitem(o: *mut ffi::PyObject, key: *mut ffi::PyObject, value: *mut ffi::PyObject) -> c_int {
+    // SAFETY: called by CPython with the GIL held; `value` is NULL for a deletion.
+    unsafe {
+        trampoline_int(|py| {
+            let v = (!value.is_null()).then(|| Bound::from_borrowed_ptr(py, value));
+            cell(o)?.bridge.set_item(py, Bound::from_borrowed_ptr(py, key), v).map(|()| 0)
+        })
+    }
+}
+
+unsafe extern "C" fn bridge_contains(o: *mut ffi::PyObject, key: *mut ffi::PyObject) -> c_int {
+    // SAFETY: called by CPython with the GIL held on a live instance and key.
+    unsafe { trampoline_int(|py| cell(o)?.bridge.contains(py, Bound::from_borrowed_ptr(py, key)).map(c_int::from)) }
+}
+
+unsafe extern "C" fn bridge_dir(o: *mut ffi::PyObject, _unused: *mut ffi::PyObject) -> *mut ffi::PyObject {
+    // SAFETY: called by CPython with the GIL held on a live instance (METH_NOARGS).
+    unsafe {
+        trampoline_obj(|py| {
+            let c = cell(o)?;
+            let base = py.builtins()?.bound(py).getattr("object")?.bound(py).getattr("__dir__")?;
+            let mut names: Vec<String> = base.bound(py).call((Bound::from_borrowed_ptr(py, o),))?.bound(py).extract()?;
+            names.extend(c.bridge.dir());
+            names.extend(c.bridge.methods().iter().map(|m| m.to_string()));
+            names.sort();
+            names.dedup();
+            crate::conv::to_object(&names, py)
+        })
+    }
+}
+
+/// One method definition per method name, made once and kept for the life of the process:
+/// names come from [`Bridge::methods`] (`&'static` strings of the program), so there are
+/// few, and CPython's function objects point at their definition.
+static METHOD_DEFS: Mutex<Vec<(&'static str, &'static SyncDefs<1>)>> = Mutex::new(Vec::new());
+
+/// The method definition for `name`.
+fn method_def(name: &'static str) -> Result<&'static SyncDefs<1>> {
+    let mut defs = METHOD_DEFS.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, d)) = defs.iter().find(|(n, _)| *n == name) {
+        return Ok(d);
+    }
+    let c_name = CString::new(name).map_err(|_| Error::Nul { what: "method name", value: name.to_owned() })?;
+    let def: &'static SyncDefs<1> = Box::leak(Box::new(SyncDefs([ffi::PyMethodDef {
+        ml_name: Box::leak(c_name.into_boxed_c_str()).as_ptr(),
+        ml_meth: ffi::PyMethodDefPointer {
+            // SAFETY: CPython calls `ml_meth` with the signature its flags announce,
+            // METH_FASTCALL | METH_KEYWORDS, which is `bridge_method`'s; only the pointer's
+            // type changes.
+            PyCFunction: unsafe { std::mem::transmute::<FastWithKeywords, ffi::PyCFunction>(bridge_method as FastWithKeywords) },
+        },
+        ml_flags: ffi::METH_FASTCALL | ffi::METH_KEYWORDS,
+        ml_doc: std::ptr::null(),
+    }])));
+    defs.push((name, def));
+    Ok(def)
+}
+
+type FastWithKeywords =
+    unsafe extern "C" fn(*mut ffi::PyObject, *const *mut ffi::PyObject, ffi::Py_ssize_t, *mut ffi::PyObject) -> *mut ffi::PyObject;
+
+/// `obj.name` for a name of [`Bridge::methods`]: a builtin method whose `__self__` is the pair
+/// `(obj, name)`. It holds the bridge object (a reference the cycle collector sees through
+/// the tuple), not the Rust object.
+fn bound_method(py: Python<'_>, obj: Bound<'_>, name: &'static str) -> Result<Object> {
+    let def = method_def(name)?;
+    let pair = crate::conv::to_object(&(obj, name), py)?;
+    // SAFETY: GIL held; `def` is a static definition; the function object holds `pair`.
+    unsafe { Object::from_owned_ptr_or_err(py, ffi::PyCFunction_NewEx(def.0.as_ptr().cast_mut(), pair.as_ptr(), std::ptr::null_mut())) }
+}
+
+/// The C function of every bridge method: `slf` is the `(obj, name)` pair of [`bound_method`].
+///
+/// # Safety
+/// Called by CPython with the GIL held, `slf` a pair made by `bound_method`, `args` holding
+/// `nargs` positional arguments followed by one value per name in `kwnames`.
+unsafe extern "C" fn bridge_method(
+    slf: *mut ffi::PyObject,
+    args: *const *mut ffi::PyObject,
+    nargs: ffi::Py_ssize_t,
+    kwnames: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
+    // SAFETY: see the function's contract: the pair (a tuple the function object holds for the
+    // call) holds a bridge instance and a str; the arguments are as CPython passed them.
+    unsafe {
+        trampoline_obj(|py| {
+            let obj = ffi::PyTuple_GetItem(slf, 0);
+            let name = ffi::PyTuple_GetItem(slf, 1);
+            if obj.is_null() || name.is_null() {
+                return Err(crate::err::fetch(py));
+            }
+            let tp = bridge_type(py)?;
+            if ffi::Py_TYPE(obj) != tp.cast() {
+                return Err(Error::type_error("a Rust object's method", crate::conv::tname(Bound::from_borrowed_ptr(py, obj))));
+            }
+            let c = cell(obj)?;
+            let name = crate::conv::str_to_string(Bound::from_borrowed_ptr(py, name))?;
+            let a = Args::from_vectorcall(py, args, nargs, kwnames);
+            c.bridge.call_method(&a, &name)
+        })
+    }
+}
+
+/// Whether items of type `T` in a bridged container can hold Python objects the cycle
+/// collector must see: [`Object`], `Option<Object>` and `Vec<Object>`. (A [`Value`] holds
+/// none; other types are opaque to the bridge.)
+///
+/// [`Value`]: crate::value::Value
+fn holds_objects<T: 'static>() -> bool {
+    let t = TypeId::of::<T>();
+    t == TypeId::of::<Object>() || t == TypeId::of::<Option<Object>>() || t == TypeId::of::<Vec<Object>>()
+}
+
+/// Calls `visit` on each Python object `item` holds (see [`holds_objects`]).
+fn visit_objects(item: &dyn Any, visit: &mut dyn FnMut(&Object)) {
+    if let Some(o) = item.downcast_ref::<Object>() {
+        visit(o);
+    } else if let Some(Some(o)) = item.downcast_ref::<Option<Object>>() {
+        visit(o);
+    } else if let Some(v) = item.downcast_ref::<Vec<Object>>() {
+        v.iter().for_each(visit);
+    }
+}
+
+/// Python's `IndexError` with `msg`.
+fn index_error(py: Python<'_>, msg: &std::ffi::CStr) -> Error {
+    // SAFETY: GIL held; IndexError raised and fetched at once.
+    unsafe {
+        ffi::PyErr_SetString(*ffi::data::PyExc_IndexError(), msg.as_ptr());
+        crate::err::fetch(py)
+    }
+}
+
+/// Python's `KeyError(key)`.
+fn key_error(key: Bound<'_>) -> Error {
+    let py = key.py();
+    // SAFETY: GIL held; KeyError(key) is raised and fetched at once.
+    unsafe {
+        ffi::PyErr_SetObject(*ffi::data::PyExc_KeyError(), key.as_ptr());
+        crate::err::fetch(py)
+    }
+}

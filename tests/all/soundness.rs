@@ -1,0 +1,385 @@
+//! Soundness: what a hostile but ordinary user can do with safe code only, and the design
+//! that keeps each class of misuse from reaching undefined behaviour, a hang or a leak
+//! (docs/soundness.md names the invariant each test proves). Tests that could crash or hang
+//! the process if the invariant broke run in a child process, with a deadline, and with
+//! `PYTHONMALLOC=debug` where a use after free would otherwise go unnoticed.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use libpython::{Args, Bridge, Dict, Error, Interpreter, MapBridge, Object, Python, SubConfig, ToPython, VecBridge};
+use libpython_tests::{assert_child_passes_within, is_child, python};
+
+/// Runs `body` in a child process with `env` (or, in the child, runs it), failing if the child
+/// does not pass within a minute (a hang is a failure, not a stuck suite).
+macro_rules! in_child {
+    ($name:literal, $env:expr, $body:block) => {
+        if is_child() {
+            $body
+            return;
+        }
+        assert_child_passes_within(concat!("soundness::", $name), $env, Duration::from_secs(60));
+    };
+}
+
+const DEBUG_MALLOC: &[(&str, &str)] = &[("PYTHONMALLOC", "debug")];
+
+fn refcount(o: &Object) -> i64 {
+    let getrefcount = libpython::import_module("sys").unwrap().getattr("getrefcount").unwrap();
+    getrefcount.call((o,)).unwrap().extract().unwrap()
+}
+
+fn exec_in(code: &str, g: &Dict) {
+    libpython::exec(code, g).unwrap_or_else(|e| panic!("{e}"));
+}
+
+// ---- Objects cross interpreters only checked ----
+
+#[test]
+fn a_handle_cloned_under_another_interpreters_gil_owns_its_reference() {
+    python();
+    let obj = libpython::eval("object()").unwrap();
+    let before = refcount(&obj);
+    let sub = Interpreter::new(SubConfig::shared_gil()).unwrap();
+    libpython::with_interpreter(&sub, || {
+        libpython::with_gil(|_py| {
+            let copy = obj.clone();
+            drop(copy);
+            Ok(())
+        })
+    })
+    .unwrap()
+    .unwrap();
+    assert_eq!(refcount(&obj), before, "a clone made under another interpreter's GIL must add the reference it later releases");
+    sub.end().unwrap();
+}
+
+#[test]
+fn an_exception_of_another_interpreter_is_raised_there_as_a_copy() {
+    python();
+    let err = libpython::run_simple_string("e = ValueError('raised in main')\ne.tag = 'main'\nraise e").unwrap_err();
+    let sub = Interpreter::new(SubConfig::shared_gil()).unwrap();
+    let (tag, msg) = libpython::with_interpreter(&sub, move || -> libpython::Result<(Option<String>, String)> {
+        let f = libpython::function("raise_it", None, move |_: &Args<'_>| Err::<(), _>(err.clone()))?;
+        let g = Dict::from_pairs([("f", &f)])?;
+        libpython::exec("try:\n    f()\nexcept ValueError as e:\n    tag = getattr(e, 'tag', None)\n    msg = str(e)", &g)?;
+        Ok((g.get_as::<Option<String>>("tag")?.flatten(), g.get_as::<String>("msg")?.unwrap_or_default()))
+    })
+    .unwrap()
+    .unwrap();
+    assert_eq!(tag, None, "the main interpreter's exception object itself must not enter the sub-interpreter");
+    assert!(msg.contains("raised in main"), "{msg}");
+    sub.end().unwrap();
+}
+
+#[test]
+fn an_exception_of_a_finalized_runtime_is_raised_as_a_copy() {
+    in_child!("an_exception_of_a_finalized_runtime_is_raised_as_a_copy", DEBUG_MALLOC, {
+        python();
+        // Both the exception and its class (a class of the old runtime) are gone after finalize.
+        let err = libpython::run_simple_string("class OldError(Exception):\n    pass\nraise OldError('old runtime')").unwrap_err();
+        let builtin = libpython::run_simple_string("raise KeyError('old key')").unwrap_err();
+        libpython::finalize().unwrap();
+        libpython::initialize().unwrap();
+        let f = libpython::function("raise_it", None, move |a: &Args<'_>| {
+            Err::<(), _>(if a.extract::<bool>(0)? { err.clone() } else { builtin.clone() })
+        })
+        .unwrap();
+        let g = Dict::from_pairs([("f", &f)]).unwrap();
+        exec_in(
+            "def run(which):\n    try:\n        f(which)\n    except Exception as e:\n        return type(e).__name__, str(e)\nmine = run(True)\nbuiltin = run(False)",
+            &g,
+        );
+        let (kind, msg): (String, String) = g.get_as("mine").unwrap().unwrap();
+        assert_eq!(kind, "RuntimeError");
+        assert!(msg.contains("OldError"), "{msg}");
+        let (kind, _): (String, String) = g.get_as("builtin").unwrap().unwrap();
+        assert_eq!(kind, "KeyError");
+    });
+}
+
+struct Leaky(Object);
+
+impl Bridge for Leaky {
+    fn get_attr(&self, _py: Python<'_>, name: &str) -> libpython::Result<Option<Object>> {
+        Ok((name == "x").then(|| self.0.clone()))
+    }
+}
+
+#[test]
+fn a_bridge_returning_another_interpreters_object_raises() {
+    python();
+    let main_obj = libpython::eval("['main']").unwrap();
+    let sub = Interpreter::new(SubConfig::shared_gil()).unwrap();
+    let msg = libpython::with_interpreter(&sub, move || -> libpython::Result<String> {
+        let b = libpython::bridge(Arc::new(Leaky(main_obj)))?;
+        let g = Dict::from_pairs([("b", &b)])?;
+        libpython::exec("try:\n    b.x\n    msg = 'no error'\nexcept Exception as e:\n    msg = str(e)", &g)?;
+        Ok(g.get_as::<String>("msg")?.unwrap())
+    })
+    .unwrap()
+    .unwrap();
+    assert!(msg.contains("interpreter"), "{msg}");
+    sub.end().unwrap();
+}
+
+struct Stored(Object);
+
+impl ToPython for Stored {
+    fn to_python(&self, _py: Python<'_>) -> libpython::Result<Object> {
+        Ok(self.0.clone())
+    }
+}
+
+#[test]
+fn a_conversion_returning_another_interpreters_object_is_refused() {
+    python();
+    let main_obj = libpython::eval("['main']").unwrap();
+    let sub = Interpreter::new(SubConfig::shared_gil()).unwrap();
+    let r = libpython::with_interpreter(&sub, move || -> libpython::Result<()> {
+        let list = libpython::eval("[]")?;
+        list.call_method("append", (Stored(main_obj.clone()),))?;
+        Ok(())
+    })
+    .unwrap();
+    assert!(matches!(r, Err(Error::Interp(libpython::interp::Error::WrongInterpreter { .. }))), "{r:?}");
+    sub.end().unwrap();
+}
+
+#[test]
+fn the_gil_inside_a_callback_on_a_sub_interpreters_thread_is_that_interpreters() {
+    python();
+    let sub = Interpreter::new(SubConfig::shared_gil()).unwrap();
+    let got = libpython::with_interpreter(&sub, || -> libpython::Result<u64> {
+        let f = libpython::function("which", None, |_: &Args<'_>| libpython::with_gil(|py| Ok(py.interpreter_key().to_bits())))?;
+        let g = Dict::from_pairs([("f", &f)])?;
+        libpython::exec("import threading\nout = []\nt = threading.Thread(target=lambda: out.append(f()))\nt.start()\nt.join()\nr = out[0]", &g)?;
+        Ok(g.get_as::<u64>("r")?.unwrap())
+    })
+    .unwrap()
+    .unwrap();
+    assert_eq!(got, sub.key().to_bits(), "with_gil in a callback must stay in the interpreter that called it");
+    sub.end().unwrap();
+}
+
+// ---- Borrowed references are never held across Python code ----
+
+#[test]
+fn a_dict_key_that_clears_the_dict_during_extraction_is_an_error_not_a_crash() {
+    in_child!("a_dict_key_that_clears_the_dict_during_extraction_is_an_error_not_a_crash", DEBUG_MALLOC, {
+        python();
+        let g = Dict::new().unwrap();
+        exec_in(
+            "class K:\n    def __index__(self):\n        d.clear()\n        return 1\n    def __hash__(self):\n        return 1\nd = {K(): ''.join(['ab'] * 50)}",
+            &g,
+        );
+        let d = g.get("d").unwrap().unwrap();
+        let r = d.extract::<HashMap<i64, String>>();
+        let e = r.unwrap_err().to_string();
+        assert!(e.contains("changed size during iteration"), "{e}");
+    });
+}
+
+struct ClearsKwargs;
+
+impl Bridge for ClearsKwargs {
+    fn call(&self, args: &Args<'_>) -> libpython::Result<Object> {
+        args.get(0).unwrap().call0()?;
+        let x: String = args.kwarg_as("x")?.unwrap();
+        x.to_python(args.py())
+    }
+}
+
+#[test]
+fn keyword_arguments_outlive_the_callers_dict() {
+    in_child!("keyword_arguments_outlive_the_callers_dict", DEBUG_MALLOC, {
+        python();
+        let b = libpython::bridge(Arc::new(ClearsKwargs)).unwrap();
+        let g = Dict::from_pairs([("b", &b)]).unwrap();
+        exec_in(
+            "import ctypes\ncall = ctypes.pythonapi.PyObject_Call\ncall.restype = ctypes.py_object\n\
+             call.argtypes = [ctypes.py_object] * 3\nd = {'x': ''.join(['ab'] * 50)}\nr = call(b, (d.clear,), d)",
+            &g,
+        );
+        assert_eq!(g.get_as::<String>("r").unwrap().unwrap(), "ab".repeat(50));
+    });
+}
+
+// ---- Casts are decided by a TypeId the library stored ----
+
+struct Inner {
+    text: String,
+}
+
+impl Bridge for Inner {}
+
+/// Holds an `Inner`, and used to say so when asked what it wraps: the downcast trusted that
+/// answer and read an `Outer` as an `Inner`.
+struct Outer {
+    _n: u64,
+    inner: Inner,
+}
+
+impl Bridge for Outer {}
+
+#[test]
+fn bridged_downcasts_to_the_type_that_was_bridged_only() {
+    python();
+    let o = libpython::bridge(Arc::new(Outer { _n: 7, inner: Inner { text: "inner".into() } })).unwrap();
+    let wrong = libpython::bridged::<Inner>(&o).unwrap();
+    assert!(wrong.is_none(), "an Outer bridge downcast to Inner: {:?}", wrong.map(|i| i.text.clone()));
+    let outer = libpython::bridged::<Outer>(&o).unwrap().unwrap();
+    assert_eq!(outer.inner.text, "inner");
+}
+
+// ---- Safe functions check their preconditions ----
+
+#[test]
+fn a_nested_guard_without_the_gil_is_refused() {
+    in_child!("a_nested_guard_without_the_gil_is_refused", &[], {
+        python();
+        let key = Interpreter::main().unwrap().key();
+        let g = libpython::interp::gil::acquire_interp_nested(key);
+        assert!(matches!(g, Err(libpython::interp::Error::GilNotHeld)), "{g:?}");
+        drop(g);
+        let n: i64 = libpython::eval("1 + 1").unwrap().extract().unwrap();
+        assert_eq!(n, 2);
+        let inside = libpython::with_gil(|_| Ok(libpython::interp::gil::acquire_interp_nested(key).is_ok())).unwrap();
+        assert!(inside);
+    });
+}
+
+struct Huge;
+
+impl Bridge for Huge {
+    fn len(&self) -> libpython::Result<Option<usize>> {
+        Ok(Some(usize::MAX))
+    }
+}
+
+#[test]
+fn a_bridge_length_beyond_isize_is_an_overflow_error() {
+    python();
+    let b = libpython::bridge(Arc::new(Huge)).unwrap();
+    let g = Dict::from_pairs([("b", &b)]).unwrap();
+    exec_in("try:\n    len(b)\n    kind = 'none'\nexcept Exception as e:\n    kind = type(e).__name__", &g);
+    assert_eq!(g.get_as::<String>("kind").unwrap().unwrap(), "OverflowError");
+}
+
+#[test]
+fn a_vector_that_shrinks_during_an_assignment_raises_index_error() {
+    python();
+    let v = VecBridge::new(vec![1i64, 2, 3]);
+    let v2 = v.clone();
+    let shrink = libpython::function("shrink", None, move |_: &Args<'_>| {
+        v2.vec().write().unwrap().clear();
+        Ok(())
+    })
+    .unwrap();
+    let g = Dict::from_pairs([("v", libpython::bridge(v.clone()).unwrap()), ("shrink", shrink)]).unwrap();
+    exec_in(
+        "class I:\n    def __index__(self):\n        shrink()\n        return 5\ntry:\n    v[0] = I()\n    kind = 'none'\nexcept BaseException as e:\n    kind = type(e).__name__",
+        &g,
+    );
+    assert_eq!(g.get_as::<String>("kind").unwrap().unwrap(), "IndexError");
+}
+
+// ---- No Python runs under a Rust lock; re-entry is detected ----
+
+#[test]
+fn a_map_key_whose_hash_reenters_the_map_gets_runtime_error() {
+    in_child!("a_map_key_whose_hash_reenters_the_map_gets_runtime_error", &[], {
+        python();
+        // Not empty: a lookup in an empty map hashes nothing.
+        let m = MapBridge::new(HashMap::from([(libpython::eval("'seed'").unwrap(), 0i64)]));
+        let g = Dict::from_pairs([("m", libpython::bridge(m.clone()).unwrap())]).unwrap();
+        exec_in(
+            "errs = []\nclass K:\n    def __hash__(self):\n        try:\n            m['other'] = 1\n        except RuntimeError as e:\n            errs.append(str(e))\n        return 1\n\
+             try:\n    m[K()]\nexcept KeyError:\n    pass",
+            &g,
+        );
+        let errs: Vec<String> = g.get_as("errs").unwrap().unwrap();
+        assert!(!errs.is_empty() && errs[0].contains("in use"), "{errs:?}");
+    });
+}
+
+#[test]
+fn python_using_a_map_that_rust_holds_locked_gets_runtime_error() {
+    in_child!("python_using_a_map_that_rust_holds_locked_gets_runtime_error", &[], {
+        python();
+        let m = MapBridge::new(HashMap::<String, i64>::new());
+        let g = Dict::from_pairs([("m", libpython::bridge(m.clone()).unwrap())]).unwrap();
+        let guard = m.map().read().unwrap();
+        let e = libpython::exec("m['x'] = 1", &g).unwrap_err();
+        drop(guard);
+        assert_eq!(e.as_python().map(|p| p.type_name().to_owned()).as_deref(), Some("RuntimeError"), "{e}");
+        exec_in("m['x'] = 1", &g);
+        assert_eq!(m.map().read().unwrap().get("x"), Some(&1));
+    });
+}
+
+// ---- Lifecycle: no lock a slot function takes is held across Py_FinalizeEx ----
+
+struct Plain;
+
+impl Bridge for Plain {
+}
+
+#[test]
+fn finalize_with_a_live_bridge_finishes() {
+    in_child!("finalize_with_a_live_bridge_finishes", &[], {
+        python();
+        let b = libpython::bridge(Arc::new(Plain)).unwrap();
+        let main = libpython::run_simple_string("pass").unwrap().globals;
+        main.insert("kept", &b).unwrap();
+        drop((b, main));
+        libpython::finalize().unwrap();
+    });
+}
+
+// ---- Bounded resources ----
+
+#[test]
+fn references_dropped_during_a_long_python_loop_do_not_pile_up() {
+    in_child!("references_dropped_during_a_long_python_loop_do_not_pile_up", &[], {
+        python();
+        let (tx, rx) = std::sync::mpsc::channel::<Object>();
+        let worker = std::thread::spawn(move || {
+            for o in rx {
+                drop(o);
+            }
+        });
+        let tx = Mutex::new(tx);
+        let make = libpython::function("make", None, move |a: &Args<'_>| {
+            let o = a.py().eval("object()")?;
+            tx.lock().unwrap().send(o).unwrap();
+            Ok(Interpreter::main()?.queued_decrefs())
+        })
+        .unwrap();
+        let g = Dict::from_pairs([("make", &make)]).unwrap();
+        exec_in("peak = max(make() for _ in range(20000))", &g);
+        let peak: usize = g.get_as("peak").unwrap().unwrap();
+        drop((make, g));
+        libpython::with_gil(|_| Ok(())).unwrap();
+        drop(worker);
+        assert!(peak < 1000, "{peak} references waited in the queue while Python ran");
+    });
+}
+
+#[test]
+fn bridged_maps_that_hold_their_own_methods_are_collected() {
+    python();
+    let g = Dict::new().unwrap();
+    let mut weak = Vec::new();
+    for _ in 0..500 {
+        let m = MapBridge::new(HashMap::<String, Object>::new());
+        weak.push(Arc::downgrade(&m));
+        g.insert("m", libpython::bridge(m).unwrap()).unwrap();
+        exec_in("m['k'] = m.keys\ndel m", &g);
+    }
+    exec_in("import gc\ngc.collect()", &g);
+    libpython::with_gil(|_| Ok(())).unwrap();
+    let alive = weak.iter().filter(|w| w.upgrade().is_some()).count();
+    assert_eq!(alive, 0, "{alive} of 500 maps outlived their last Python reference");
+}

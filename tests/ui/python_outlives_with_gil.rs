@@ -1,0 +1,10 @@
+// A GIL token cannot outlive the scope that holds the GIL.
+fn main() {
+    let mut keep = None;
+    libpython::with_gil(|py| {
+        keep = Some(py);
+        Ok(())
+    })
+    .unwrap();
+    drop(keep);
+}

@@ -1,0 +1,8 @@
+// A GIL token cannot go to another thread.
+fn main() {
+    libpython::with_gil(|py| {
+        std::thread::spawn(move || drop(py.none())).join().unwrap();
+        Ok(())
+    })
+    .unwrap();
+}
