@@ -81,3 +81,19 @@ fn the_vectorcall_family_and_start_up_route_are_declared() {
     let variadic = |n: &str| libpython_ffi::FUNCTIONS.iter().find(|s| s.name == n).unwrap().variadic;
     assert!(variadic("PyErr_Format") && variadic("Py_BuildValue") && variadic("PyUnicode_FromFormat"));
 }
+
+#[test]
+fn declarations_outside_the_stable_abi_are_optional() {
+    // Only the stable ABI promises that a symbol stays exported; anything else may go in any
+    // version, so a library lacking it must still load.
+    let text = std::fs::read_to_string(workspace_root().join("tests/data/stable-abi-3.13.tsv")).expect("the list");
+    let stable: BTreeSet<&str> = text.lines().filter(|l| !l.starts_with('#')).filter_map(|l| l.split('\t').nth(1)).collect();
+    let required_outside: Vec<&str> = libpython_ffi::FUNCTIONS
+        .iter()
+        .chain(libpython_ffi::DATA)
+        .filter(|s| !s.optional && !stable.contains(s.name))
+        .map(|s| s.name)
+        .collect();
+    assert!(required_outside.is_empty(), "required but not in the stable ABI: {required_outside:?}");
+    assert!(libpython_ffi::FUNCTIONS.iter().any(|s| s.name == "PyRun_StringFlags" && s.optional));
+}

@@ -18,7 +18,8 @@ pub fn is_child() -> bool {
 pub fn run_child(name: &str, env: &[(&str, &str)]) -> Output {
     let exe = std::env::current_exe().expect("the test binary's path");
     let mut cmd = Command::new(exe);
-    cmd.args([name, "--exact", "--nocapture", "--test-threads=1"]).env(CHILD_ENV, "1");
+    cmd.args([name, "--exact", "--nocapture", "--test-threads=1"])
+        .env(CHILD_ENV, "1");
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -28,8 +29,15 @@ pub fn run_child(name: &str, env: &[(&str, &str)]) -> Output {
 /// Runs a child test and asserts it passed, printing its output if not.
 pub fn assert_child_passes(name: &str, env: &[(&str, &str)]) -> String {
     let out = run_child(name, env);
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert!(out.status.success() && text.contains("1 passed"), "child test {name} with {env:?} failed:\n{text}");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.status.success() && text.contains("1 passed"),
+        "child test {name} with {env:?} failed:\n{text}"
+    );
     text
 }
 
@@ -73,8 +81,9 @@ pub fn assert_child_passes_within(name: &str, env: &[(&str, &str)], limit: std::
 /// The pyenv interpreter of `version` (`"3.12"`); panics if the machine lacks it, because the
 /// suite requires every supported version.
 pub fn pyenv(version: &str) -> PathBuf {
-    libpython_interp::discovery::pyenv_python(version)
-        .unwrap_or_else(|| panic!("pyenv has no Python {version}: the suite needs 3.9 to 3.13 installed"))
+    libpython_interp::discovery::pyenv_python(version).unwrap_or_else(|| {
+        panic!("pyenv has no Python {version}: the suite needs 3.9 to 3.13 installed")
+    })
 }
 
 /// The versions the suite runs per-version tests against.
@@ -82,7 +91,50 @@ pub const VERSIONS: [&str; 5] = ["3.9", "3.10", "3.11", "3.12", "3.13"];
 
 /// The workspace's root directory.
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_owned()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ has a parent")
+        .to_owned()
+}
+
+/// Where the suite keeps what outlives one run (the scratch crates' target directory): the
+/// cache directory `cargo xtask` uses, `$LIBPYTHON_CACHE`, else `$XDG_CACHE_HOME/libpython`,
+/// else `~/.cache/libpython`.
+pub fn cache_dir() -> PathBuf {
+    if let Some(d) = std::env::var_os("LIBPYTHON_CACHE") {
+        return d.into();
+    }
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(std::env::var_os("HOME").unwrap_or_else(|| "/tmp".into())).join(".cache")
+        });
+    base.join("libpython")
+}
+
+/// The shared libraries an ELF file names as `NEEDED` in its dynamic section (empty for a
+/// static executable). Read with the `object` crate.
+///
+/// # Errors
+/// When the file cannot be read or is not a 64-bit ELF file, naming the file.
+pub fn needed_libraries(path: &Path) -> Result<Vec<String>, String> {
+    use object::read::elf::ElfFile64;
+    let data = std::fs::read(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+    let elf = ElfFile64::<object::Endianness>::parse(&*data)
+        .map_err(|e| format!("{}: not a 64-bit ELF file: {e}", path.display()))?;
+    let table = elf
+        .elf_dynamic_table()
+        .map_err(|e| format!("{}: bad dynamic section: {e}", path.display()))?;
+    table
+        .iter()
+        .filter(|d| d.tag == object::elf::DT_NEEDED)
+        .map(|d| {
+            table
+                .string(d)
+                .map(|s| String::from_utf8_lossy(s).into_owned())
+                .map_err(|e| format!("{}: bad NEEDED entry: {e}", path.display()))
+        })
+        .collect()
 }
 
 /// Starts the Python under test (discovery defaults: `LIBPYTHON_PYTHON`, the active venv,
@@ -104,7 +156,8 @@ impl std::io::Write for Captured {
         Ok(b.len())
     }
     fn flush(&mut self) -> std::io::Result<()> {
-        self.flushes.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.flushes
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         Ok(())
     }
 }

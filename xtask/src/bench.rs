@@ -454,8 +454,8 @@ impl PythonInfo {
     }
 
     /// A PyO3 config file for an embedding (linked) build against this Python. The link lines
-    /// are given explicitly: the main workspace's `.cargo/config.toml` sets
-    /// `PYO3_BUILD_EXTENSION_MODULE` for every build under it, which makes PyO3 omit its own.
+    /// are given explicitly, so the build links this Python even when the environment has
+    /// `PYO3_BUILD_EXTENSION_MODULE` set (which makes PyO3 omit its own).
     fn pyo3_config(&self) -> String {
         format!(
             "implementation=CPython\nversion={v}\nshared=true\nlib_name=python{v}\nlib_dir={d}\nexecutable={e}\npointer_width=64\nbuild_flags=\n\

@@ -21,7 +21,7 @@ pub const CONFIGURE: &[&str] = &["--enable-shared", "--disable-gil", "--with-ens
 
 /// Standard-library modules the build must have (pip needs `ssl` and `zlib`), with the Debian
 /// package whose absence at build time leaves each out.
-const REQUIRED_MODULES: &[(&str, &str)] =
+pub(crate) const REQUIRED_MODULES: &[(&str, &str)] =
     &[("ssl", "libssl-dev"), ("zlib", "zlib1g-dev"), ("ctypes", "libffi-dev"), ("bz2", "libbz2-dev"), ("lzma", "liblzma-dev")];
 
 /// Where the build is installed.
@@ -97,7 +97,7 @@ fn verify(python: &Path) -> Result<(), String> {
 
 /// Runs a build step with its output appended to `log`, printing progress every 30 seconds;
 /// on failure the error holds the log's last lines.
-fn logged(what: &str, cmd: &mut Command, log: &Path) -> Result<(), String> {
+pub(crate) fn logged(what: &str, cmd: &mut Command, log: &Path) -> Result<(), String> {
     step(&format!("{what} (output in {})", log.display()));
     let file = std::fs::OpenOptions::new().create(true).append(true).open(log).map_err(|e| format!("cannot open {}: {e}", log.display()))?;
     let err = file.try_clone().map_err(|e| e.to_string())?;

@@ -15,6 +15,7 @@ mod freethreaded;
 mod fuzz;
 mod json;
 mod matrix;
+mod newest;
 mod sha256;
 mod soak;
 mod util;

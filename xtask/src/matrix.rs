@@ -27,8 +27,10 @@ use std::time::{Duration, Instant};
 use crate::json::Json;
 use crate::util::{cache_dir, ensure_venv_at, fmt_duration, python_output, step, workspace_root};
 
-const USAGE: &str = "usage: cargo xtask test-matrix [--no-doc] [--only NAME,...] [--timeout SECONDS]
+const USAGE: &str = "usage: cargo xtask test-matrix [--no-doc] [--only NAME,...] [--timeout SECONDS] [--recheck-newest]
   --no-doc        do not run the doctests in each configuration
+  --recheck-newest  ask the package archives again for 3.14 and 3.15 sources now, instead of
+                  trusting a negative answer of the last day
   --only NAMES    run only the configurations whose name contains one of NAMES (comma-separated)
   --timeout S     kill a test executable that runs longer than S seconds (default 900)";
 
@@ -65,6 +67,10 @@ struct Config {
     kind: Kind,
     /// Finds (installing or building if needed) the base interpreter.
     base: Box<dyn Fn() -> Result<PathBuf, String>>,
+    /// One of the newest versions ([`crate::newest`]): its test packages are installed from
+    /// wheels only, and if they cannot be (no wheel for it yet) it is listed as not testable
+    /// here instead of failing the matrix.
+    newest: bool,
 }
 
 /// One test executable of the build.
@@ -166,20 +172,24 @@ struct Row {
     problems: Vec<String>,
     /// Output excerpts of failed runs, shown after the table.
     details: Vec<String>,
+    /// Why a configuration of the newest versions could not be tested here (not a failure).
+    unavailable: Option<String>,
 }
 
 struct Options {
     doc: bool,
+    recheck_newest: bool,
     only: Vec<String>,
     timeout: Duration,
 }
 
 fn parse_args(args: &[String]) -> Result<Options, String> {
-    let mut o = Options { doc: true, only: Vec::new(), timeout: Duration::from_secs(900) };
+    let mut o = Options { doc: true, recheck_newest: false, only: Vec::new(), timeout: Duration::from_secs(900) };
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
             "--no-doc" => o.doc = false,
+            "--recheck-newest" => o.recheck_newest = true,
             "--only" => {
                 let v = it.next().ok_or("--only needs a value")?;
                 o.only.extend(v.split(',').filter(|s| !s.is_empty()).map(str::to_owned));
@@ -205,7 +215,10 @@ pub fn run(args: &[String]) -> ExitCode {
         }
     };
     let t0 = Instant::now();
-    let mut configs = configurations();
+    let (mut configs, newest) = configurations(opts.recheck_newest);
+    for line in crate::newest::report(&newest) {
+        eprintln!("{line}");
+    }
     if !opts.only.is_empty() {
         configs.retain(|c| opts.only.iter().any(|o| c.name.contains(o.as_str()) || c.slug.contains(o.as_str())));
     }
@@ -223,7 +236,7 @@ pub fn run(args: &[String]) -> ExitCode {
             for c in &configs {
                 rows.push(Row { name: c.name.clone(), kind: c.kind.label().into(), problems: vec![format!("build failed: {e}")], ..Row::default() });
             }
-            return finish(&rows, &[], t0);
+            return finish(&rows, &[], &newest, t0);
         }
     };
     let reference: Vec<(String, String)> = match hash_all(&binaries) {
@@ -247,6 +260,10 @@ pub fn run(args: &[String]) -> ExitCode {
         let prepared = prepare(c);
         row.prepare = tp.elapsed();
         match prepared {
+            Err(e) if c.newest => {
+                eprintln!("    {}: not testable here: {e}", c.name);
+                row.unavailable = Some(e);
+            }
             Err(e) => {
                 eprintln!("    {}: cannot be prepared: {e}", c.name);
                 row.problems.push(format!("cannot be prepared: {e}"));
@@ -260,17 +277,33 @@ pub fn run(args: &[String]) -> ExitCode {
                 row.run = tr.elapsed();
             }
         }
-        let verdict = if row.problems.is_empty() { "passed".to_owned() } else { format!("FAILED: {}", row.problems.join("; ")) };
+        let verdict = if !row.problems.is_empty() {
+            format!("FAILED: {}", row.problems.join("; "))
+        } else if row.unavailable.is_some() {
+            "not testable here (not counted)".to_owned()
+        } else {
+            "passed".to_owned()
+        };
         eprintln!("    {}: {verdict}", c.name);
         rows.push(row);
     }
-    finish(&rows, &reference, t0)
+    finish(&rows, &reference, &newest, t0)
 }
 
 /// Prints the table, the details of failures and the closing line; the exit status.
-fn finish(rows: &[Row], reference: &[(String, String)], t0: Instant) -> ExitCode {
+/// Configurations of the newest versions that could not be tested here count neither way.
+fn finish(rows: &[Row], reference: &[(String, String)], newest: &[crate::newest::Lookup], t0: Instant) -> ExitCode {
     let failed = rows.iter().filter(|r| !r.problems.is_empty()).count();
-    let passed = rows.len() - failed;
+    let passed = rows.iter().filter(|r| r.problems.is_empty() && r.unavailable.is_none()).count();
+    println!();
+    for line in crate::newest::report(newest) {
+        println!("{line}");
+    }
+    for r in rows.iter().filter(|r| r.problems.is_empty()) {
+        if let Some(why) = &r.unavailable {
+            println!("  {}: found, but not testable here: {why}", r.name);
+        }
+    }
     println!();
     println!("{}", table(rows));
     if !reference.is_empty() {
@@ -322,7 +355,13 @@ fn table(rows: &[Row]) -> String {
             fmt_duration(r.prepare),
             if ran { fmt_duration(r.run) } else { "-".into() },
             if r.hashes.is_empty() { "-".into() } else { r.hashes.iter().map(|(l, h)| format!("{l}:{}", &h[..10])).collect::<Vec<_>>().join(" ") },
-            if r.problems.is_empty() { "ok".into() } else { "FAILED".into() },
+            if !r.problems.is_empty() {
+                "FAILED".into()
+            } else if r.unavailable.is_some() {
+                "n/a".into()
+            } else {
+                "ok".into()
+            },
         ]);
     }
     let widths: Vec<usize> = (0..header.len()).map(|c| cells.iter().map(|row| row[c].chars().count()).max().unwrap_or(0)).collect();
@@ -339,30 +378,56 @@ fn table(rows: &[Row]) -> String {
     out.trim_end().to_owned()
 }
 
-/// The configurations of this machine.
-fn configurations() -> Vec<Config> {
+/// The configurations of this machine, and what the search for the newest versions found
+/// ([`crate::newest`]; `recheck` asks the package archives again).
+fn configurations(recheck: bool) -> (Vec<Config>, Vec<crate::newest::Lookup>) {
     let mut out = Vec::new();
     // pyenv: the newest patch release of every 3.9+ minor version.
     let root = std::env::var_os("PYENV_ROOT")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".pyenv"));
     let mut newest: BTreeMap<u32, (u32, PathBuf)> = BTreeMap::new();
+    // Free-threaded pyenv builds (`3.14.0t`), by minor version.
+    let mut newest_t: BTreeMap<u32, (u32, PathBuf)> = BTreeMap::new();
     for e in std::fs::read_dir(root.join("versions")).into_iter().flatten().flatten() {
         let name = e.file_name().to_string_lossy().into_owned();
-        let parts: Vec<u32> = name.split('.').map_while(|p| p.parse().ok()).collect();
-        if parts.len() != 3 || name.split('.').count() != 3 || parts[0] != 3 || parts[1] < 9 {
+        let (plain, free_threaded) = match name.strip_suffix('t') {
+            Some(p) => (p.to_owned(), true),
+            None => (name.clone(), false),
+        };
+        let parts: Vec<u32> = plain.split('.').map_while(|p| p.parse().ok()).collect();
+        if parts.len() != 3 || plain.split('.').count() != 3 || parts[0] != 3 || parts[1] < 9 {
             continue;
         }
-        let exe = e.path().join("bin/python3");
-        if exe.exists() && newest.get(&parts[1]).is_none_or(|(p, _)| parts[2] > *p) {
-            newest.insert(parts[1], (parts[2], exe));
+        let (exe, map) = if free_threaded {
+            (e.path().join(format!("bin/python3.{}t", parts[1])), &mut newest_t)
+        } else {
+            (e.path().join("bin/python3"), &mut newest)
+        };
+        if exe.exists() && map.get(&parts[1]).is_none_or(|(p, _)| parts[2] > *p) {
+            map.insert(parts[1], (parts[2], exe));
         }
+    }
+    let mut pyenv_configs: BTreeMap<(u32, bool), String> = BTreeMap::new();
+    for (&minor, (_, exe)) in &newest_t {
+        let exe = exe.clone();
+        pyenv_configs.insert((minor, true), format!("pyenv 3.{minor}t"));
+        out.push(Config {
+            name: format!("pyenv 3.{minor}t"),
+            slug: format!("pyenv-3.{minor}t"),
+            kind: Kind::FreeThreaded,
+            base: Box::new(move || Ok(exe.clone())),
+            newest: minor >= 14,
+        });
     }
     for minor in REQUIRED_PYENV {
         newest.entry(minor).or_insert((0, PathBuf::new()));
     }
     for (minor, (_, exe)) in newest {
         let root = root.clone();
+        if !exe.as_os_str().is_empty() {
+            pyenv_configs.insert((minor, false), format!("pyenv 3.{minor}"));
+        }
         out.push(Config {
             name: format!("pyenv 3.{minor}"),
             slug: format!("pyenv-3.{minor}"),
@@ -374,6 +439,7 @@ fn configurations() -> Vec<Config> {
                     Ok(exe.clone())
                 }
             }),
+            newest: minor >= 14,
         });
     }
     // Debian's own interpreters, and the debug build of each.
@@ -397,6 +463,7 @@ fn configurations() -> Vec<Config> {
                 }
                 Ok(exe)
             }),
+            newest: false,
         });
     }
     let debug_minors = if debian.is_empty() { vec![11] } else { debian };
@@ -415,10 +482,30 @@ fn configurations() -> Vec<Config> {
                 }
                 Ok(exe)
             }),
+            newest: false,
         });
     }
-    out.push(Config { name: "built 3.13t".into(), slug: "built-3.13t".into(), kind: Kind::FreeThreaded, base: Box::new(crate::freethreaded::ensure) });
-    out
+    out.push(Config {
+        name: "built 3.13t".into(),
+        slug: "built-3.13t".into(),
+        kind: Kind::FreeThreaded,
+        base: Box::new(crate::freethreaded::ensure),
+        newest: false,
+    });
+    let lookups = crate::newest::look(&pyenv_configs, recheck);
+    for l in &lookups {
+        if let crate::newest::Outcome::Found { config, python, .. } = &l.outcome {
+            let python = python.clone();
+            out.push(Config {
+                name: config.clone(),
+                slug: config.replace(' ', "-"),
+                kind: if l.free_threaded { Kind::FreeThreaded } else { Kind::Release },
+                base: Box::new(move || Ok(python.clone())),
+                newest: true,
+            });
+        }
+    }
+    (out, lookups)
 }
 
 /// A configuration ready to run.
@@ -439,6 +526,9 @@ print(sys.version.split()[0], kind, numpy.__version__)";
 fn prepare(c: &Config) -> Result<Prepared, String> {
     let base = (c.base)()?;
     let (packages, pip_args): (Vec<String>, Vec<&str>) = match c.kind {
+        // The newest versions: wheels only (building numpy from source takes many minutes);
+        // without one the configuration is not testable here yet.
+        _ if c.newest => (crate::TEST_PACKAGES.iter().map(|p| p.to_string()).collect(), vec!["--only-binary=:all:"]),
         // numpy's newest release has no free-threaded wheel here: pip would build it from
         // source for many minutes. 2.3.x has cp313t wheels.
         Kind::FreeThreaded => (

@@ -767,7 +767,7 @@ declare_api! {
         /// Like PyImport_ImportModuleLevel with a str `name`; new reference, or NULL with an exception set.
         fn PyImport_ImportModuleLevelObject(name: *mut PyObject, globals: *mut PyObject, locals: *mut PyObject, fromlist: *mut PyObject, level: c_int) -> *mut PyObject;
         /// Alias of PyImport_ImportModule kept for compatibility; deprecated since 3.13 and removed in 3.15.
-        fn PyImport_ImportModuleNoBlock(name: *const c_char) -> *mut PyObject;
+        [opt] fn PyImport_ImportModuleNoBlock(name: *const c_char) -> *mut PyObject;
         /// Reload module `m` (like `importlib.reload()`); new reference to the result, or NULL with an exception set.
         fn PyImport_ReloadModule(m: *mut PyObject) -> *mut PyObject;
     }
@@ -775,7 +775,7 @@ declare_api! {
         /// Take the GIL and make `tstate` (non-NULL) the current thread state; may end the thread during shutdown.
         [unwind] fn PyEval_AcquireThread(tstate: *mut PyThreadState) -> ();
         /// Deprecated no-op since 3.9; the GIL is already created by Py_Initialize.
-        fn PyEval_InitThreads() -> ();
+        [opt] fn PyEval_InitThreads() -> ();
         /// Clear the current thread state (which must be `tstate`) and release the GIL.
         fn PyEval_ReleaseThread(tstate: *mut PyThreadState) -> ();
         /// Take the GIL and make `tstate` current, undoing PyEval_SaveThread; may end the thread during shutdown.
@@ -891,19 +891,19 @@ declare_api! {
         /// Return the static copyright notice string (as in `sys.copyright`).
         fn Py_GetCopyright() -> *const c_char;
         /// Return the platform-specific install prefix (`sys.base_exec_prefix`); deprecated since 3.13.
-        fn Py_GetExecPrefix() -> *mut wchar_t;
+        [opt] fn Py_GetExecPrefix() -> *mut wchar_t;
         /// Return the default module search path as one delimiter-joined string; deprecated since 3.13 (use `sys.path`).
-        fn Py_GetPath() -> *mut wchar_t;
+        [opt] fn Py_GetPath() -> *mut wchar_t;
         /// Return the platform identifier string, the same value as `sys.platform`.
         fn Py_GetPlatform() -> *const c_char;
         /// Return the platform-independent install prefix (`sys.base_prefix`); deprecated since 3.13.
-        fn Py_GetPrefix() -> *mut wchar_t;
+        [opt] fn Py_GetPrefix() -> *mut wchar_t;
         /// Return the full path of the Python executable (`sys.executable`); deprecated since 3.13.
-        fn Py_GetProgramFullPath() -> *mut wchar_t;
+        [opt] fn Py_GetProgramFullPath() -> *mut wchar_t;
         /// Return the configured program name (`argv[0]`-style); deprecated since 3.13.
-        fn Py_GetProgramName() -> *mut wchar_t;
+        [opt] fn Py_GetProgramName() -> *mut wchar_t;
         /// Return the Python home directory set via Py_SetPythonHome or PYTHONHOME; deprecated since 3.13.
-        fn Py_GetPythonHome() -> *mut wchar_t;
+        [opt] fn Py_GetPythonHome() -> *mut wchar_t;
         /// Return the interpreter version string, the same as `sys.version`.
         fn Py_GetVersion() -> *const c_char;
         /// Initialize the Python interpreter with default settings; aborts with a fatal error on failure.
@@ -915,9 +915,9 @@ declare_api! {
         /// Create a sub-interpreter and return its (now current) thread state, or NULL on failure.
         fn Py_NewInterpreter() -> *mut PyThreadState;
         /// Set the program name before Py_Initialize; deprecated since 3.11 (use PyConfig.program_name).
-        fn Py_SetProgramName(name: *const wchar_t) -> ();
+        [opt] fn Py_SetProgramName(name: *const wchar_t) -> ();
         /// Set the Python home directory before Py_Initialize; deprecated since 3.11 (use PyConfig.home).
-        fn Py_SetPythonHome(home: *const wchar_t) -> ();
+        [opt] fn Py_SetPythonHome(home: *const wchar_t) -> ();
         /// Return the main interpreter's state.
         [opt] fn PyInterpreterState_Main() -> *mut PyInterpreterState;
         /// Return the first interpreter state in the list of all interpreters.
@@ -938,13 +938,13 @@ declare_api! {
         [opt] fn PyThreadState_EnterTracing(tstate: *mut PyThreadState) -> ();
         statics {
             /// Name of the filesystem encoding error handler, e.g. "surrogateescape"; deprecated since 3.12.
-            Py_FileSystemDefaultEncodeErrors: *mut c_char;
+            [opt] Py_FileSystemDefaultEncodeErrors: *mut c_char;
             /// Name of the filesystem encoding, e.g. "utf-8", as a C string; deprecated since 3.12.
-            Py_FileSystemDefaultEncoding: *mut c_char;
+            [opt] Py_FileSystemDefaultEncoding: *mut c_char;
             /// Nonzero if Py_FileSystemDefaultEncoding is a built-in constant (not to be freed); deprecated.
-            Py_HasFileSystemDefaultEncoding: c_int;
+            [opt] Py_HasFileSystemDefaultEncoding: c_int;
             /// Nonzero when Python UTF-8 Mode (PEP 540) is enabled; deprecated since 3.12, use PyConfig.utf8_mode.
-            Py_UTF8Mode: c_int;
+            [opt] Py_UTF8Mode: c_int;
         }
     }
     page "init_config" {
@@ -994,8 +994,6 @@ declare_api! {
         [opt] fn _Py_IsFinalizing() -> c_int;
         /// Private: build an int from `n_bytes` bytes with the given endianness and signedness; new reference, NULL on error.
         [opt] fn _PyLong_FromByteArray(bytes: *const c_uchar, n_bytes: usize, little_endian: c_int, is_signed: c_int) -> *mut PyObject;
-        /// Private: write int `v` into `n_bytes` bytes with given endianness/signedness; 0 ok, -1 with OverflowError if too big.
-        [opt] fn _PyLong_AsByteArray(v: *mut PyLongObject, bytes: *mut c_uchar, n_bytes: usize, little_endian: c_int, is_signed: c_int) -> c_int;
         /// Return the `__main__` module of `interp` as a new reference, or NULL with an exception set.
         [opt] fn PyUnstable_InterpreterState_GetMainModule(interp: *mut PyInterpreterState) -> *mut PyObject;
         /// Clear all weak references to `obj` without invoking their callbacks.
@@ -1629,11 +1627,11 @@ declare_api! {
         /// Borrowed reference to the `sys._xoptions` dict (the `-X` options), or NULL on error.
         fn PySys_GetXOptions() -> *mut PyObject;
         /// Clear `sys.warnoptions`; deprecated since 3.13 (edit `sys.warnoptions` directly).
-        fn PySys_ResetWarnOptions() -> ();
+        [opt] fn PySys_ResetWarnOptions() -> ();
         /// Set `sys.argv` from `argc`/`argv` (and maybe `sys.path[0]`); deprecated since 3.11 (use PyConfig).
-        fn PySys_SetArgv(argc: c_int, argv: *mut *mut wchar_t) -> ();
+        [opt] fn PySys_SetArgv(argc: c_int, argv: *mut *mut wchar_t) -> ();
         /// Set `sys.argv`, prepending to `sys.path` if `updatepath`; deprecated since 3.11 (use PyConfig).
-        fn PySys_SetArgvEx(argc: c_int, argv: *mut *mut wchar_t, updatepath: c_int) -> ();
+        [opt] fn PySys_SetArgvEx(argc: c_int, argv: *mut *mut wchar_t, updatepath: c_int) -> ();
         /// Set `sys.<name>` to `v` (NULL deletes it); 0 on success, -1 with an exception set.
         fn PySys_SetObject(name: *const c_char, v: *mut PyObject) -> c_int;
         /// Write a C printf-style message (at most ~1000 bytes) to `sys.stderr`; arguments follow, never raises.
@@ -1753,15 +1751,15 @@ declare_api! {
         /// Encode `unicode` with the charmap codec using `mapping`; new bytes reference or NULL on error.
         fn PyUnicode_AsCharmapString(unicode: *mut PyObject, mapping: *mut PyObject) -> *mut PyObject;
         /// Deprecated: decode `unicode` through the codec registry; new reference or NULL on error.
-        fn PyUnicode_AsDecodedObject(unicode: *mut PyObject, encoding: *const c_char, errors: *const c_char) -> *mut PyObject;
+        [opt] fn PyUnicode_AsDecodedObject(unicode: *mut PyObject, encoding: *const c_char, errors: *const c_char) -> *mut PyObject;
         /// Deprecated: decode `unicode` through the codec registry to a str; new reference or NULL on error.
-        fn PyUnicode_AsDecodedUnicode(unicode: *mut PyObject, encoding: *const c_char, errors: *const c_char) -> *mut PyObject;
+        [opt] fn PyUnicode_AsDecodedUnicode(unicode: *mut PyObject, encoding: *const c_char, errors: *const c_char) -> *mut PyObject;
         /// Deprecated: encode `unicode` through the codec registry to any object; new reference or NULL.
-        fn PyUnicode_AsEncodedObject(unicode: *mut PyObject, encoding: *const c_char, errors: *const c_char) -> *mut PyObject;
+        [opt] fn PyUnicode_AsEncodedObject(unicode: *mut PyObject, encoding: *const c_char, errors: *const c_char) -> *mut PyObject;
         /// Encode `unicode` with codec `encoding` into a new bytes reference, or NULL with an exception set.
         fn PyUnicode_AsEncodedString(unicode: *mut PyObject, encoding: *const c_char, errors: *const c_char) -> *mut PyObject;
         /// Deprecated: encode `unicode` through the codec registry to a str; new reference or NULL.
-        fn PyUnicode_AsEncodedUnicode(unicode: *mut PyObject, encoding: *const c_char, errors: *const c_char) -> *mut PyObject;
+        [opt] fn PyUnicode_AsEncodedUnicode(unicode: *mut PyObject, encoding: *const c_char, errors: *const c_char) -> *mut PyObject;
         /// Encode `unicode` as Latin-1 (strict) into a new bytes reference, or NULL with an exception set.
         fn PyUnicode_AsLatin1String(unicode: *mut PyObject) -> *mut PyObject;
         /// Encode `unicode` with the raw-unicode-escape codec; new bytes reference or NULL on error.
@@ -1943,7 +1941,7 @@ declare_api! {
         /// Clear weak references to `object` and call their callbacks; call from `tp_dealloc`.
         fn PyObject_ClearWeakRefs(object: *mut PyObject) -> ();
         /// Borrowed reference to the referent (None if dead); deprecated since 3.13 for `PyWeakref_GetRef`.
-        fn PyWeakref_GetObject(ref_: *mut PyObject) -> *mut PyObject;
+        [opt] fn PyWeakref_GetObject(ref_: *mut PyObject) -> *mut PyObject;
         /// Store a new reference to the referent in `*pobj`: 1 if alive, 0 if dead (NULL), -1 on error; 3.13+.
         [opt] fn PyWeakref_GetRef(ref_: *mut PyObject, pobj: *mut *mut PyObject) -> c_int;
         /// Create a weak proxy to `ob` with optional `callback`; new reference or NULL (TypeError if unsupported).

@@ -14,10 +14,14 @@ use std::ffi::c_int;
 use std::sync::atomic::{AtomicU8, AtomicU64, AtomicUsize, Ordering};
 
 use crate::functions::*;
+use crate::load::Version;
 use crate::types::*;
 
-/// Byte offset of `ob_type` inside `PyObject`: 8 on GIL builds, 24 on free-threaded builds.
+/// Byte offset of `ob_type` inside `PyObject`: 8 on GIL builds, 24 on free-threaded builds;
+/// [`TYPE_BY_CALL`] on a version newer than [`Version::NEWEST_KNOWN`] that exports `Py_TYPE`.
 static OB_TYPE_OFFSET: AtomicUsize = AtomicUsize::new(8);
+/// [`Py_TYPE`] calls the exported function instead of reading the header.
+const TYPE_BY_CALL: usize = usize::MAX;
 
 /// How [`Py_INCREF`] / [`Py_DECREF`] change a count: through the exported functions, or in
 /// place as the C macros of the running version do.
@@ -49,7 +53,9 @@ pub unsafe fn init_object_layout() -> usize {
         let n = PyLong_AsSsize_t(size);
         Py_DecRef(size);
         let n = usize::try_from(n).expect("object.__basicsize__ is negative");
-        OB_TYPE_OFFSET.store(n - std::mem::size_of::<*mut PyTypeObject>(), Ordering::Relaxed);
+        let by_call = crate::library().is_some_and(|l| !l.version().is_known() && l.py_type_fn().is_some());
+        let offset = if by_call { TYPE_BY_CALL } else { n - std::mem::size_of::<*mut PyTypeObject>() };
+        OB_TYPE_OFFSET.store(offset, Ordering::Relaxed);
         REFCOUNT.store(refcount_mode(n), Ordering::Relaxed);
         init_seq_layout(n);
         n
@@ -61,8 +67,13 @@ pub unsafe fn init_object_layout() -> usize {
 /// version whose header we know.
 fn refcount_mode(header_size: usize) -> u8 {
     let Some(lib) = crate::library() else { return RC_CALL };
-    let v = lib.version();
-    if header_size != 16 || lib.ref_debug() || cfg!(target_endian = "big") || v.major != 3 {
+    refcount_mode_for(lib.version(), header_size, lib.ref_debug())
+}
+
+/// [`refcount_mode`] for a given version, header size and `Py_REF_DEBUG`: in place only on the
+/// headers named there; 3.14 and every later or unknown version use the exported functions.
+fn refcount_mode_for(v: Version, header_size: usize, ref_debug: bool) -> u8 {
+    if header_size != 16 || ref_debug || cfg!(target_endian = "big") || v.major != 3 {
         return RC_CALL;
     }
     match v.minor {
@@ -80,8 +91,25 @@ fn refcount_mode(header_size: usize) -> u8 {
 #[inline(always)]
 pub unsafe fn Py_TYPE(o: *mut PyObject) -> *mut PyTypeObject {
     let off = OB_TYPE_OFFSET.load(Ordering::Relaxed);
+    if off == TYPE_BY_CALL {
+        // SAFETY: forwarded contract.
+        return unsafe { type_by_call(o) };
+    }
     // SAFETY: `o` is a live object, whose header holds `ob_type` at `off` (see above).
     unsafe { o.cast::<u8>().add(off).cast::<*mut PyTypeObject>().read() }
+}
+
+/// `Py_TYPE` through the exported function, on a version whose header we do not know.
+///
+/// # Safety
+/// As [`Py_TYPE`]; [`init_object_layout`] chose this path, so the function is exported.
+#[inline(never)]
+unsafe fn type_by_call(o: *mut PyObject) -> *mut PyTypeObject {
+    match crate::library().and_then(|l| l.py_type_fn()) {
+        // SAFETY: forwarded contract; `f` is the library's own `Py_TYPE`.
+        Some(f) => unsafe { f(o) },
+        None => crate::load::missing("Py_TYPE"),
+    }
 }
 
 /// Whether `o`'s type is exactly `t` (C's `Py_IS_TYPE`).
@@ -335,8 +363,7 @@ unsafe fn init_seq_layout(header: usize) {
 /// # Safety
 /// As [`init_object_layout`].
 unsafe fn find_seq_layout(header: usize) -> Option<SeqLayout> {
-    if header != 16 {
-        // Free-threaded (or a `Py_TRACE_REFS` header): the exported functions.
+    if !seq_layout_allowed(crate::library().map(|l| l.version()), header) {
         return None;
     }
     let ptr = std::mem::size_of::<*mut PyObject>();
@@ -356,6 +383,13 @@ unsafe fn find_seq_layout(header: usize) -> Option<SeqLayout> {
     // SAFETY: the GIL is held; the offsets lie inside a list's and a tuple's memory (their
     // basic sizes were checked above).
     unsafe { seq_layout_checks_out(layout) }.then_some(layout)
+}
+
+/// Whether lists and tuples may be read in place at all: only on a 16-byte header (free-threaded
+/// builds and `Py_TRACE_REFS` headers use the exported functions) of a version this crate knows
+/// (a newer one may store items differently, whatever a check on a few objects shows).
+fn seq_layout_allowed(version: Option<Version>, header: usize) -> bool {
+    header == 16 && version.is_some_and(Version::is_known)
 }
 
 /// `t.<attr>` as a size, `None` if unreadable (the exception is cleared).
@@ -761,3 +795,37 @@ pub unsafe fn is_finalizing() -> bool {
 
 /// `c_int` result of `PyObject_RichCompareBool` and friends: -1 error, 0 false, 1 true.
 pub type CBool = c_int;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(minor: u8) -> Version {
+        Version { major: 3, minor, micro: 0 }
+    }
+
+    #[test]
+    fn counts_change_in_place_only_on_known_gil_headers() {
+        assert_eq!(refcount_mode_for(v(9), 16, false), RC_PLAIN);
+        assert_eq!(refcount_mode_for(v(11), 16, false), RC_PLAIN);
+        assert_eq!(refcount_mode_for(v(12), 16, false), RC_IMMORTAL32);
+        assert_eq!(refcount_mode_for(v(13), 16, false), RC_IMMORTAL32);
+        // 3.14 packs flags next to the count; 3.15 and an unknown 3.16 are not assumed.
+        for minor in [14, 15, 16, 40] {
+            assert_eq!(refcount_mode_for(v(minor), 16, false), RC_CALL, "3.{minor}");
+        }
+        // Debug and free-threaded builds, another major version.
+        assert_eq!(refcount_mode_for(v(11), 16, true), RC_CALL);
+        assert_eq!(refcount_mode_for(v(13), 32, false), RC_CALL);
+        assert_eq!(refcount_mode_for(Version { major: 4, minor: 0, micro: 0 }, 16, false), RC_CALL);
+    }
+
+    #[test]
+    fn lists_and_tuples_are_read_in_place_only_on_known_gil_versions() {
+        assert!(seq_layout_allowed(Some(v(9)), 16));
+        assert!(seq_layout_allowed(Some(v(15)), 16));
+        assert!(!seq_layout_allowed(Some(v(16)), 16), "an unknown newer version uses the functions");
+        assert!(!seq_layout_allowed(Some(v(13)), 32), "free-threaded builds use the functions");
+        assert!(!seq_layout_allowed(None, 16));
+    }
+}

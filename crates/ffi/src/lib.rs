@@ -16,8 +16,10 @@
 //!   `*PyExc_TypeError()` is C's `PyExc_TypeError`.
 //! * C macros and inline functions are small Rust functions ([`Py_TYPE`], [`PyLong_Check`],
 //!   [`Py_None`], [`vectorcall`]).
-//! * Types and constants come from [`pyo3_ffi`] built for the 3.9 stable ABI, plus the few it
-//!   hides there ([`Py_buffer`], [`PyInterpreterConfig`], ...); see [`types`].
+//! * Types and constants are this crate's own ([`types`]), with the layout every supported
+//!   version shares; structures whose layout differs between versions or builds (the object
+//!   header, type objects) are opaque. The crate has no build script and no native
+//!   dependency: building it needs no Python.
 //!
 //! ```no_run
 //! use libpython_ffi as ffi;
@@ -41,12 +43,14 @@ mod macros;
 mod api;
 mod inline;
 pub mod load;
+pub mod retired;
 pub mod types;
 
 pub use api::{Api, DATA, FUNCTIONS, data, functions};
 pub use functions::*;
 pub use inline::*;
 pub use load::{Library, LoadError, Version, api, library, load};
+pub use retired::{RETIRED, Retired, Unavailable};
 pub use types::*;
 
 /// One entry of the declaration list, for coverage checks and diagnostics.

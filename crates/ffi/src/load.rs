@@ -1,9 +1,11 @@
 //! Opening libpython and filling the function table.
 
-use std::ffi::{CStr, c_char, c_void};
+use std::ffi::{CStr, c_char, c_int, c_void};
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
+
+use libloading::os::unix::{Library as Handle, RTLD_GLOBAL, RTLD_LOCAL, RTLD_NOW};
 
 use crate::Api;
 
@@ -15,11 +17,22 @@ pub struct Library {
     version: Version,
     ref_debug: bool,
     api: Api,
+    /// The exported `Py_TYPE` (3.14+), used instead of reading the header on a version newer
+    /// than [`Version::NEWEST_KNOWN`].
+    py_type: Option<PyTypeFn>,
+    /// Kept open for the life of the process: it lives in a static that is never dropped.
+    _handle: Handle,
 }
+
+/// The signature of the exported `Py_TYPE` function (3.14+).
+pub(crate) type PyTypeFn = unsafe extern "C" fn(*mut crate::PyObject) -> *mut crate::PyTypeObject;
 
 impl fmt::Debug for Library {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Library").field("path", &self.path).field("version", &self.version).finish_non_exhaustive()
+        f.debug_struct("Library")
+            .field("path", &self.path)
+            .field("version", &self.version)
+            .finish_non_exhaustive()
     }
 }
 
@@ -45,6 +58,38 @@ impl Library {
     pub fn ref_debug(&self) -> bool {
         self.ref_debug
     }
+
+    /// The exported function `Py_TYPE` (3.14 and later), if the library has it.
+    pub(crate) fn py_type_fn(&self) -> Option<PyTypeFn> {
+        self.py_type
+    }
+
+    /// Whether the library's version is one this crate knows (at most
+    /// [`Version::NEWEST_KNOWN`]). A newer one is loaded all the same, with a warning, and
+    /// only its exported functions are used where versions differ.
+    pub fn is_known_version(&self) -> bool {
+        self.version.is_known()
+    }
+
+    /// Whether the loaded library exports the declared function or data symbol `name`
+    /// (always true for a required one, false for a withheld one); `None` if this crate does
+    /// not declare `name`.
+    pub fn has(&self, name: &str) -> Option<bool> {
+        self.api.available(name)
+    }
+
+    /// `Ok` if the declared function or data symbol `name` can be used with this library,
+    /// else the [`Unavailable`](crate::Unavailable) error a call to it reports (which Python
+    /// retired it and what to use instead, where known).
+    ///
+    /// # Errors
+    /// When the library lacks `name` or it is withheld, or this crate does not declare it.
+    pub fn check(&self, name: &str) -> Result<(), crate::Unavailable> {
+        match self.api.available(name) {
+            Some(true) => Ok(()),
+            _ => Err(crate::Unavailable::new(name, Some(self.version))),
+        }
+    }
 }
 
 /// A CPython version, as `Py_GetVersion` reports it.
@@ -60,21 +105,56 @@ pub struct Version {
 
 impl Version {
     /// The oldest version this crate supports: 3.9.
-    pub const MINIMUM: Version = Version { major: 3, minor: 9, micro: 0 };
+    pub const MINIMUM: Version = Version {
+        major: 3,
+        minor: 9,
+        micro: 0,
+    };
+
+    /// The newest version this crate was checked against: 3.15 (see `docs/python-versions.md`).
+    ///
+    /// A newer 3.x is loaded and run all the same, with a `tracing` warning, on the paths that
+    /// depend on no version's layout: reference counts, object types and list and tuple items
+    /// go through CPython's exported functions, and the functions of
+    /// [`WITHHELD_WHEN_UNKNOWN`](crate::retired::WITHHELD_WHEN_UNKNOWN) are not used.
+    pub const NEWEST_KNOWN: Version = Version {
+        major: 3,
+        minor: 15,
+        micro: 0,
+    };
 
     /// Parses the leading `X.Y[.Z]` of a version string such as `"3.11.7 (main, ...)"`.
     pub fn parse(s: &str) -> Option<Version> {
-        let head = s.split(|c: char| !(c.is_ascii_digit() || c == '.')).next()?;
+        let head = s
+            .split(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .next()?;
         let mut parts = head.split('.');
         let major = parts.next()?.parse().ok()?;
         let minor = parts.next()?.parse().ok()?;
         let micro = parts.next().and_then(|m| m.parse().ok()).unwrap_or(0);
-        Some(Version { major, minor, micro })
+        Some(Version {
+            major,
+            minor,
+            micro,
+        })
     }
 
     /// Whether this version is at least `major.minor`.
     pub fn at_least(self, major: u8, minor: u8) -> bool {
         (self.major, self.minor) >= (major, minor)
+    }
+
+    /// Whether this is a version this crate knows: a 3.x no newer than
+    /// [`Version::NEWEST_KNOWN`].
+    pub fn is_known(self) -> bool {
+        self.major == 3 && self.minor <= Version::NEWEST_KNOWN.minor
+    }
+
+    /// Whether this crate loads a library of this version: any 3.x from [`Version::MINIMUM`]
+    /// on, later minors included. Another major version (Python 2, or a Python 4 whose C API
+    /// is not known yet) is refused.
+    pub fn is_supported(self) -> bool {
+        self.major == 3 && self >= Version::MINIMUM
     }
 }
 
@@ -106,7 +186,7 @@ pub enum LoadError {
         /// The path given.
         path: PathBuf,
     },
-    /// The library is a Python older than 3.9 (or Python 2).
+    /// The library is a Python older than 3.9, or of another major version than 3.
     Unsupported {
         /// The path given.
         path: PathBuf,
@@ -134,16 +214,27 @@ impl fmt::Display for LoadError {
         match self {
             LoadError::NotFound { path } => write!(f, "{}: no such file", path.display()),
             LoadError::Open { path, message } => {
-                write!(f, "{}: the dynamic loader refused it: {message}", path.display())
+                write!(
+                    f,
+                    "{}: the dynamic loader refused it: {message}",
+                    path.display()
+                )
             }
             LoadError::NotLibpython { path } => write!(
                 f,
                 "{}: not a libpython (it exports no usable Py_GetVersion)",
                 path.display()
             ),
-            LoadError::Unsupported { path, version } => write!(
+            LoadError::Unsupported { path, version } if version.major == 3 => write!(
                 f,
                 "{}: Python {version} is not supported; libpython needs Python {}.{} or newer",
+                path.display(),
+                Version::MINIMUM.major,
+                Version::MINIMUM.minor
+            ),
+            LoadError::Unsupported { path, version } => write!(
+                f,
+                "{}: Python {version} is not supported; libpython supports Python 3 from {}.{} on, and no other major version's C API",
                 path.display(),
                 Version::MINIMUM.major,
                 Version::MINIMUM.minor
@@ -167,16 +258,20 @@ impl fmt::Display for LoadError {
 impl std::error::Error for LoadError {}
 
 /// Symbol lookup in an open library (dlsym), used while filling the table.
-pub(crate) struct Symbols {
-    handle: *mut c_void,
+pub(crate) struct Symbols<'a> {
+    handle: &'a Handle,
 }
 
-impl Symbols {
+impl Symbols<'_> {
     /// The address of `name` (NUL-terminated), or NULL when the library lacks it.
     pub(crate) fn address(&self, name: &str) -> *mut c_void {
         debug_assert!(name.ends_with('\0'));
-        // SAFETY: `handle` is a live handle from dlopen, and `name` is NUL-terminated.
-        unsafe { libc::dlsym(self.handle, name.as_ptr().cast::<c_char>()) }
+        // SAFETY: the symbol is only read as an address (`*mut c_void`), never called or
+        // dereferenced here; the handle is open for the duration of the call.
+        match unsafe { self.handle.get::<*mut c_void>(name.as_bytes()) } {
+            Ok(symbol) => symbol.into_raw(),
+            Err(_) => std::ptr::null_mut(),
+        }
     }
 }
 
@@ -207,13 +302,16 @@ fn not_loaded() -> ! {
     panic!("libpython is not loaded: call libpython_ffi::load first")
 }
 
-/// Called through an optional function that the loaded library lacks.
+/// Called through an optional function that the loaded library lacks: panics with the
+/// [`Unavailable`](crate::Unavailable) message (which Python retired it, what to use instead).
 #[doc(hidden)]
 #[cold]
 #[inline(never)]
 pub fn missing(name: &str) -> ! {
-    let version = library().map(|l| l.version.to_string()).unwrap_or_default();
-    panic!("{name} is not exported by the loaded libpython {version}")
+    panic!(
+        "{}",
+        crate::Unavailable::new(name, library().map(|l| l.version))
+    )
 }
 
 /// Stands in for a missing required function while the table is filled; the table is thrown
@@ -245,30 +343,61 @@ pub fn load(path: impl AsRef<Path>) -> Result<&'static Library, LoadError> {
         return if same_file(&lib.path, path) {
             Ok(lib)
         } else {
-            Err(LoadError::AlreadyLoaded { loaded: lib.path.clone(), requested: path.to_owned() })
+            Err(LoadError::AlreadyLoaded {
+                loaded: lib.path.clone(),
+                requested: path.to_owned(),
+            })
         };
     }
     if !path.exists() {
-        return Err(LoadError::NotFound { path: path.to_owned() });
+        return Err(LoadError::NotFound {
+            path: path.to_owned(),
+        });
     }
     let version = probe_version(path)?;
-    if version < Version::MINIMUM {
-        return Err(LoadError::Unsupported { path: path.to_owned(), version });
+    if !version.is_supported() {
+        return Err(LoadError::Unsupported {
+            path: path.to_owned(),
+            version,
+        });
     }
-    let handle = dlopen(path, libc::RTLD_NOW | libc::RTLD_GLOBAL)?;
-    let symbols = Symbols { handle };
-    let api = match Api::resolve(&symbols) {
-        Ok(api) => api,
-        Err(names) => {
-            // SAFETY: `handle` came from dlopen above and nothing resolved from it is kept.
-            unsafe { libc::dlclose(handle) };
-            return Err(LoadError::MissingSymbols { path: path.to_owned(), names });
-        }
-    };
+    let handle = open(path, RTLD_NOW | RTLD_GLOBAL)?;
+    let symbols = Symbols { handle: &handle };
+    // On failure the handle is dropped (dlclose) and nothing resolved from it is kept.
+    let mut api = Api::resolve(&symbols).map_err(|names| LoadError::MissingSymbols {
+        path: path.to_owned(),
+        names,
+    })?;
     // `_Py_NegativeRefcount` is compiled in exactly when `Py_REF_DEBUG` is defined.
     let ref_debug = !symbols.address("_Py_NegativeRefcount\0").is_null();
-    // The handle is deliberately never closed (see above): it is forgotten here.
-    let lib = Library { path: path.to_owned(), version, ref_debug, api };
+    // SAFETY: `Py_TYPE` is exported (3.14+) as `PyTypeObject *Py_TYPE(PyObject *)`; `Option`
+    // of a function pointer has the representation of a nullable pointer, so NULL is `None`.
+    let py_type = unsafe {
+        std::mem::transmute::<*mut c_void, Option<PyTypeFn>>(symbols.address("Py_TYPE\0"))
+    };
+    if !version.is_known() {
+        // See `WITHHELD_WHEN_UNKNOWN`: an argument of these has no layout to trust here.
+        api.Py_NewInterpreterFromConfig = None;
+        tracing::warn!(
+            target: "libpython::runtime",
+            %version,
+            newest_known = %Version::NEWEST_KNOWN,
+            library = %path.display(),
+            "Python {version} is newer than the newest version libpython knows ({}): it is used \
+             through CPython's exported functions only (reference counts, object types, list \
+             and tuple items), and sub-interpreters with their own GIL are not available",
+            Version::NEWEST_KNOWN
+        );
+    }
+    // The handle is kept in the static below and therefore never closed (see above).
+    let lib = Library {
+        path: path.to_owned(),
+        version,
+        ref_debug,
+        api,
+        py_type,
+        _handle: handle,
+    };
     Ok(LIBRARY.get_or_init(|| lib))
 }
 
@@ -279,33 +408,29 @@ fn same_file(a: &Path, b: &Path) -> bool {
     }
 }
 
-fn dlopen(path: &Path, flags: libc::c_int) -> Result<*mut c_void, LoadError> {
+/// `dlopen(path, flags)`, the loader's own message (`dlerror`) kept in the error.
+fn open(path: &Path, flags: c_int) -> Result<Handle, LoadError> {
     use std::os::unix::ffi::OsStrExt;
-    let c_path = std::ffi::CString::new(path.as_os_str().as_bytes()).map_err(|_| LoadError::Open {
-        path: path.to_owned(),
-        message: "the path contains a NUL byte".into(),
-    })?;
-    // SAFETY: `c_path` is NUL-terminated. Opening runs the library's constructors; a libpython
-    // has none that need anything from us.
-    let handle = unsafe { libc::dlopen(c_path.as_ptr(), flags) };
-    if handle.is_null() {
-        // SAFETY: dlerror returns NULL or a NUL-terminated message owned by the loader, copied
-        // out at once.
-        let msg = unsafe {
-            let e = libc::dlerror();
-            if e.is_null() { "unknown error".to_owned() } else { CStr::from_ptr(e).to_string_lossy().into_owned() }
-        };
-        return Err(LoadError::Open { path: path.to_owned(), message: msg });
+    if path.as_os_str().as_bytes().contains(&0) {
+        return Err(LoadError::Open {
+            path: path.to_owned(),
+            message: "the path contains a NUL byte".into(),
+        });
     }
-    Ok(handle)
+    // SAFETY: opening runs the library's constructors; a libpython has none that need anything
+    // from us. Its destructors run only if it is closed: a refused or probed library, whose
+    // constructors and destructors touch nothing of ours.
+    unsafe { Handle::open(Some(path), flags) }.map_err(|e| LoadError::Open {
+        path: path.to_owned(),
+        message: e.to_string(),
+    })
 }
 
 /// Opens the library privately, reads `Py_GetVersion()` (safe before initialisation: it
 /// formats static build data), and closes it again.
 fn probe_version(path: &Path) -> Result<Version, LoadError> {
-    let handle = dlopen(path, libc::RTLD_NOW | libc::RTLD_LOCAL)?;
-    let symbols = Symbols { handle };
-    let f = symbols.address("Py_GetVersion\0");
+    let handle = open(path, RTLD_NOW | RTLD_LOCAL)?;
+    let f = Symbols { handle: &handle }.address("Py_GetVersion\0");
     let version = if f.is_null() {
         None
     } else {
@@ -314,13 +439,19 @@ fn probe_version(path: &Path) -> Result<Version, LoadError> {
         unsafe {
             let f: unsafe extern "C" fn() -> *const c_char = std::mem::transmute(f);
             let s = f();
-            if s.is_null() { None } else { Version::parse(&CStr::from_ptr(s).to_string_lossy()) }
+            if s.is_null() {
+                None
+            } else {
+                Version::parse(&CStr::from_ptr(s).to_string_lossy())
+            }
         }
     };
-    // SAFETY: nothing obtained from the private handle outlives this function. Closing a
-    // library opened privately drops our reference; if it was already global, it stays.
-    unsafe { libc::dlclose(handle) };
-    version.ok_or_else(|| LoadError::NotLibpython { path: path.to_owned() })
+    // Nothing obtained from the private handle outlives this function; dropping it closes our
+    // reference (if the library was already global, it stays).
+    drop(handle);
+    version.ok_or_else(|| LoadError::NotLibpython {
+        path: path.to_owned(),
+    })
 }
 
 impl fmt::Debug for Api {

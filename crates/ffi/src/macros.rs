@@ -139,7 +139,7 @@ macro_rules! declare_api {
 
         impl Api {
             /// Resolves every symbol in `lib`. Fails naming each required symbol it lacks.
-            pub(crate) fn resolve(lib: &$crate::load::Symbols) -> ::core::result::Result<Api, ::std::vec::Vec<&'static str>> {
+            pub(crate) fn resolve(lib: &$crate::load::Symbols<'_>) -> ::core::result::Result<Api, ::std::vec::Vec<&'static str>> {
                 let mut missing: ::std::vec::Vec<&'static str> = ::std::vec::Vec::new();
                 let api = Api {
                     $($(
@@ -154,6 +154,20 @@ macro_rules! declare_api {
                     )*)?)*
                 };
                 if missing.is_empty() { Ok(api) } else { Err(missing) }
+            }
+
+            /// Whether the declared function or data symbol `name` is present in this table
+            /// (always for a required one); `None` if `name` is not declared.
+            pub fn available(&self, name: &str) -> ::core::option::Option<bool> {
+                match name {
+                    $($(
+                        stringify!($name) => Some($crate::__present!([$($($flag),*)?] self.$name)),
+                    )*)*
+                    $($($(
+                        stringify!($dname) => Some(!self.$dname.is_null()),
+                    )*)?)*
+                    _ => None,
+                }
             }
         }
 
@@ -220,21 +234,43 @@ macro_rules! declare_api {
     };
 }
 
+/// Whether a table entry holds a function: an optional one may be `None`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __present {
+    ([opt $(, $f:ident)*] $e:expr) => {
+        $e.is_some()
+    };
+    ([$($f:ident),*] $e:expr) => {
+        true
+    };
+}
+
 /// Whether a flag list marks an optional symbol.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __is_opt {
-    ([opt $(, $f:ident)*]) => { true };
-    ([$($f:ident),*]) => { false };
+    ([opt $(, $f:ident)*]) => {
+        true
+    };
+    ([$($f:ident),*]) => {
+        false
+    };
 }
 
 /// Whether a flag list marks a variadic function.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __is_var {
-    ([var]) => { true };
-    ([opt, var]) => { true };
-    ([$($f:ident),*]) => { false };
+    ([var]) => {
+        true
+    };
+    ([opt, var]) => {
+        true
+    };
+    ([$($f:ident),*]) => {
+        false
+    };
 }
 
 /// Records a missing required data symbol.

@@ -699,9 +699,7 @@ pub unsafe fn assume() -> GilGuard {
         assumed_sub_key(raw, main)
     };
     if key_bits == held && held != 0 {
-        let g = nested(InterpKey::from_bits(key_bits));
-        drain_held_some();
-        return g;
+        return nested(InterpKey::from_bits(key_bits));
     }
     let prev_held = HELD.with(|h| h.replace(key_bits));
     let level = DEPTH.with(|d| {
@@ -709,9 +707,7 @@ pub unsafe fn assume() -> GilGuard {
         d.set(n);
         n
     });
-    let g = GilGuard { kind: Kind::Assumed { prev_held }, level, key: InterpKey::from_bits(key_bits), _not_send: PhantomData };
-    drain_held_some();
-    g
+    GilGuard { kind: Kind::Assumed { prev_held }, level, key: InterpKey::from_bits(key_bits), _not_send: PhantomData }
 }
 
 /// References released per call from Python into Rust when some are queued: enough to keep
@@ -719,10 +715,13 @@ pub unsafe fn assume() -> GilGuard {
 pub const DRAIN_BUDGET: usize = 64;
 
 /// Releases up to [`DRAIN_BUDGET`] queued references of the interpreter whose GIL this
-/// thread holds. Called at each entry from Python into Rust (and when a released GIL is taken
+/// thread holds. Called at each call from Python into Rust (and when a released GIL is taken
 /// back), so references dropped by other threads while one long Python computation runs are
 /// released as it goes, not when its outermost hold ends. One load when nothing is queued
 /// (for the main interpreter; sub-interpreters look their record up first).
+///
+/// Releasing a reference can run any destructor: call it only where Python code may run, never
+/// from a garbage-collector traversal or a deallocation.
 #[inline]
 pub fn drain_held_some() {
     let held = HELD.with(Cell::get);
@@ -790,12 +789,19 @@ fn assumed_sub_key(raw: *mut ffi::PyInterpreterState, main: u64) -> u64 {
 /// # }
 /// ```
 pub fn allow_threads<R: Send>(f: impl FnOnce() -> R + Send) -> R {
-    release_gil_for(f)
+    without_gil(f, true)
 }
 
-/// [`allow_threads`] without the `Send` bounds, for this crate's own waits (a lock guard is
-/// not `Send`).
+/// [`allow_threads`] without the `Send` bounds, for this crate's own waits for a lock (a lock
+/// guard is not `Send`): the queue of deferred references is not drained when the GIL is
+/// taken back, since the caller then holds the lock and destructors must not run under it.
 pub(crate) fn release_gil_for<R>(f: impl FnOnce() -> R) -> R {
+    without_gil(f, false)
+}
+
+/// Runs `f` with this thread's GIL (if any) released; with `drain`, releases some queued
+/// references once the GIL is taken back (not while unwinding from a panic).
+fn without_gil<R>(f: impl FnOnce() -> R, drain: bool) -> R {
     let depth = DEPTH.with(Cell::get);
     if depth == 0 || !runtime::is_running() {
         return f();
@@ -809,6 +815,7 @@ pub(crate) fn release_gil_for<R>(f: impl FnOnce() -> R) -> R {
         tstate: *mut ffi::PyThreadState,
         held: u64,
         depth: u32,
+        drain: bool,
     }
     impl Drop for Restore {
         fn drop(&mut self) {
@@ -817,10 +824,12 @@ pub(crate) fn release_gil_for<R>(f: impl FnOnce() -> R) -> R {
             HELD.with(|h| h.set(self.held));
             DEPTH.with(|d| d.set(self.depth));
             SUSPENDED.with(|s| s.set(s.get() - 1));
-            drain_held_some();
+            if self.drain && !std::thread::panicking() {
+                drain_held_some();
+            }
         }
     }
-    let _restore = Restore { tstate, held, depth };
+    let _restore = Restore { tstate, held, depth, drain };
     f()
 }
 

@@ -517,6 +517,10 @@ impl Interpreter {
         if config.own_gil && !version.at_least(3, 12) {
             return Err(Error::NeedsVersion { feature: "a sub-interpreter with its own GIL", needs: "3.12", have: version });
         }
+        if config.own_gil && lib.api().Py_NewInterpreterFromConfig.is_none() {
+            // A Python newer than libpython knows: its PyInterpreterConfig may have changed.
+            return Err(Error::Unsupported("a sub-interpreter with its own GIL: this Python is newer than libpython knows, and its PyInterpreterConfig layout may have changed"));
+        }
         let main = gil::acquire_main()?;
         // SAFETY: the main GIL is held through `main`, so the current thread state is the
         // main interpreter's; creating a sub-interpreter makes its first thread state

@@ -983,14 +983,8 @@ pub(crate) fn map_extract<K: FromPython, V: FromPython>(obj: Bound<'_>, mut inse
     let py = obj.py();
     // SAFETY: live object, GIL held.
     if unsafe { ffi::PyDict_Check(obj.as_ptr()) } {
-        let copy;
-        let d = if libpython_interp::object_header_size() > 16 {
-            // SAFETY: a live dict; the copy is a new reference (or NULL with an exception).
-            copy = new(py, unsafe { ffi::PyDict_Copy(obj.as_ptr()) })?;
-            copy.bound(py)
-        } else {
-            obj
-        };
+        let walked = dict_to_walk(obj)?;
+        let d = walked.bound(py);
         let next = ffi::api().PyDict_Next;
         // SAFETY: a live dict; GIL held.
         let size = unsafe { ffi::PyDict_Size(d.as_ptr()) };
@@ -1032,6 +1026,41 @@ pub(crate) fn map_extract<K: FromPython, V: FromPython>(obj: Bound<'_>, mut inse
         Err(e) => return Err(e),
     };
     seq_extract(items.bound(py), |_| (), |_, (k, v): (K, V)| insert(k, v))
+}
+
+/// The dict to walk with `PyDict_Next` for reading `d`: `d` itself on GIL builds (where the
+/// walker keeps no borrowed reference across Python code), a private copy on free-threaded
+/// builds, where another thread may change `d` at any moment and `PyDict_Next` is not safe
+/// against that.
+pub(crate) fn dict_to_walk(d: Bound<'_>) -> Result<Object> {
+    if libpython_interp::object_header_size() > 16 {
+        // SAFETY: a live dict (the caller checked); the copy is a new reference or NULL with
+        // an exception set.
+        new(d.py(), unsafe { ffi::PyDict_Copy(d.as_ptr()) })
+    } else {
+        Ok(d.to_object())
+    }
+}
+
+/// The `list[i]` item as a new reference (`PyList_GetItemRef` where the version has it, so
+/// that on free-threaded builds another thread cannot free it between the read and the
+/// increment).
+///
+/// # Safety
+/// `list` is a live `list` and the GIL is held; `0 <= i < len(list)` (an index out of range is
+/// an `IndexError`).
+pub(crate) unsafe fn list_item(py: Python<'_>, list: *mut ffi::PyObject, i: ffi::Py_ssize_t) -> Result<Object> {
+    // SAFETY: forwarded contract: live list, GIL held.
+    unsafe {
+        if let Some(get_ref) = ffi::api().PyList_GetItemRef {
+            return new(py, get_ref(list, i));
+        }
+        let p = ffi::PyList_GetItem(list, i);
+        if p.is_null() {
+            return Err(fetch(py));
+        }
+        Ok(Object::from_borrowed_ptr(py, p))
+    }
 }
 
 /// Python's `RuntimeError: <what> changed size during iteration`.

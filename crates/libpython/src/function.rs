@@ -423,6 +423,7 @@ where
         } else {
             // SAFETY: CPython called us with the GIL held.
             _guard = unsafe { interp::gil::assume() };
+            interp::gil::drain_held_some();
             // SAFETY: the guard marks the GIL as held until the end of this scope.
             unsafe { Python::assume(_guard.key()) }
         };
@@ -552,6 +553,9 @@ fn trampoline_raw<T: Copy>(err_value: T, body: impl FnOnce(Python<'_>) -> Result
     let r = catch_unwind(AssertUnwindSafe(|| {
         // SAFETY: trampolines are called by CPython with the GIL held.
         let guard = unsafe { interp::gil::assume() };
+        // A call from Python (not a destructor or a collector callback): Python code may run
+        // here, so references other threads dropped meanwhile are released.
+        interp::gil::drain_held_some();
         // SAFETY: the guard marks the GIL as held for this scope.
         let py = unsafe { Python::assume(guard.key()) };
         let out = match body(py) {

@@ -79,9 +79,10 @@ impl<'py> Python<'py> {
     }
 }
 
-/// Runs `f` with the GIL of the interpreter bound to this thread (the main interpreter unless
-/// inside [`with_interpreter`](crate::with_interpreter)), starting Python first if nobody
-/// has. Re-entrant: calling it while the GIL is held costs a thread-local check.
+/// Runs `f` with the GIL of this thread's current interpreter, starting Python first if
+/// nobody has: the one [`with_interpreter`](crate::with_interpreter) bound the thread to;
+/// inside a Rust function that Python called, the interpreter that called it; else the main
+/// interpreter. Re-entrant: calling it while the GIL is held costs a thread-local check.
 ///
 /// ```
 /// let n: i64 = libpython::with_gil(|py| py.eval("6 * 7")?.extract()).unwrap();

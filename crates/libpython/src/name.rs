@@ -146,7 +146,7 @@ fn intern_str(py: Python<'_>, text: &str, what: &'static str) -> Result<Object> 
 }
 
 /// A name interned once per interpreter: the static behind an [`intern!`](crate::intern!)
-/// call site (see [`SiteCache`] for where each interpreter's `str` is kept).
+/// call site (see `SiteCache` for where each interpreter's `str` is kept).
 #[derive(Debug)]
 pub struct Interned {
     text: &'static str,

@@ -988,7 +988,8 @@ impl<'de, 'py> Deserializer<'de> for De<'py> {
             Kind::Dict => {
                 self.check_depth()?;
                 let len = self.obj.bound(self.py).len()?;
-                let v = visitor.visit_map(MapDe { de: self, pos: 0, key: None, value: None, remaining: len })?;
+                let walked = crate::conv::dict_to_walk(self.obj.bound(self.py))?;
+                let v = visitor.visit_map(MapDe { de: self, walked, pos: 0, key: None, value: None, remaining: len })?;
                 Ok(v)
             }
             Kind::Other => Err(Error::Conversion(format!(
@@ -1041,11 +1042,12 @@ impl<'de, 'py> Deserializer<'de> for De<'py> {
                 let mut pos: ffi::Py_ssize_t = 0;
                 let mut k = std::ptr::null_mut();
                 let mut v = std::ptr::null_mut();
-                let len = self.obj.bound(py).len()?;
+                let walked = crate::conv::dict_to_walk(self.obj.bound(py))?;
+                let len = walked.bound(py).len()?;
                 // SAFETY: live dict, GIL held; the borrowed key and value gain a reference
                 // at once.
                 let (key, value) = unsafe {
-                    if len != 1 || ffi::PyDict_Next(self.obj.as_ptr(), &mut pos, &mut k, &mut v) == 0 {
+                    if len != 1 || ffi::PyDict_Next(walked.as_ptr(), &mut pos, &mut k, &mut v) == 0 {
                         return Err(Error::Conversion(format!(
                             "an enum is a str (unit variant) or a dict with exactly one key (the variant), \
                              not a dict with {len} keys"
@@ -1103,11 +1105,7 @@ impl SeqDe<'_> {
                     if i >= ffi::PyList_Size(p) {
                         return Ok(None);
                     }
-                    let item = ffi::PyList_GetItem(p, i);
-                    if item.is_null() {
-                        return Err(fetch(py).into());
-                    }
-                    Object::from_borrowed_ptr(py, item)
+                    crate::conv::list_item(py, p, i)?
                 }
                 SeqSource::Tuple => {
                     if i >= ffi::PyTuple_Size(p) {
@@ -1157,6 +1155,8 @@ impl<'de> de::SeqAccess<'de> for SeqDe<'_> {
 /// The entries of a dict.
 struct MapDe<'py> {
     de: De<'py>,
+    /// The dict walked (see `conv::dict_to_walk`).
+    walked: Object,
     pos: ffi::Py_ssize_t,
     key: Option<Object>,
     value: Option<Object>,
@@ -1175,7 +1175,7 @@ impl<'de> de::MapAccess<'de> for MapDe<'_> {
         let mut v = std::ptr::null_mut();
         // SAFETY: live dict, GIL held; the borrowed key and value gain a reference at once.
         let (key, value) = unsafe {
-            if ffi::PyDict_Next(self.de.obj.as_ptr(), &mut self.pos, &mut k, &mut v) == 0 {
+            if ffi::PyDict_Next(self.walked.as_ptr(), &mut self.pos, &mut k, &mut v) == 0 {
                 return Ok(None);
             }
             (

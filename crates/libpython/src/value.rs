@@ -1300,28 +1300,6 @@ fn short_repr(obj: Bound<'_>) -> String {
     }
 }
 
-/// The `list[i]` item as a new reference (`PyList_GetItemRef` where the version has it).
-///
-/// # Safety
-/// `list` is a live `list` and the GIL is held; `0 <= i < len(list)`.
-unsafe fn list_item(
-    py: Python<'_>,
-    list: *mut ffi::PyObject,
-    i: ffi::Py_ssize_t,
-) -> Result<Object> {
-    // SAFETY: forwarded contract: live list, GIL held, index in range.
-    unsafe {
-        if let Some(get_ref) = ffi::api().PyList_GetItemRef {
-            return new_ref(py, get_ref(list, i));
-        }
-        let p = ffi::PyList_GetItem(list, i);
-        if p.is_null() {
-            return Err(fetch(py));
-        }
-        Ok(Object::from_borrowed_ptr(py, p))
-    }
-}
-
 /// Reads a Python `int` of any size.
 ///
 /// # Safety
@@ -1403,6 +1381,9 @@ enum PyFrameState {
         items: Vector<Value>,
     },
     Dict {
+        /// The dict `PyDict_Next` walks: the container itself, or a private copy on
+        /// free-threaded builds (see `conv::dict_to_walk`).
+        walked: Object,
         pos: ffi::Py_ssize_t,
         entry: usize,
         key_obj: Option<Object>,
@@ -1528,6 +1509,7 @@ impl<'py> FromPy<'py> {
                 }
             } else if ffi::PyDict_Check(p) {
                 PyFrameState::Dict {
+                    walked: crate::conv::dict_to_walk(obj)?,
                     pos: 0,
                     entry: 0,
                     key_obj: None,
@@ -1630,7 +1612,7 @@ impl<'py> FromPy<'py> {
                     if *next >= ffi::PyList_Size(p) {
                         return Ok(None);
                     }
-                    let item = list_item(py, p, *next)?;
+                    let item = crate::conv::list_item(py, p, *next)?;
                     *next += 1;
                     Ok(Some(item))
                 }
@@ -1648,6 +1630,7 @@ impl<'py> FromPy<'py> {
                     Ok(Some(Object::from_borrowed_ptr(py, item)))
                 }
                 PyFrameState::Dict {
+                    walked,
                     pos,
                     key_obj,
                     value_obj,
@@ -1660,7 +1643,7 @@ impl<'py> FromPy<'py> {
                     }
                     let mut k = std::ptr::null_mut();
                     let mut v = std::ptr::null_mut();
-                    if ffi::PyDict_Next(p, pos, &mut k, &mut v) == 0 {
+                    if ffi::PyDict_Next(walked.as_ptr(), pos, &mut k, &mut v) == 0 {
                         return Ok(None);
                     }
                     let k = Object::from_borrowed_ptr(py, k);
