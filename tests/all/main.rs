@@ -23,5 +23,6 @@ mod props;
 mod reliability;
 mod serde;
 mod soundness;
+mod soundness_arrays;
 mod value;
 mod versions;
