@@ -111,7 +111,7 @@ fn zero_copy_change_from_rust_is_seen_by_python() {
         {
             let mut t = PyBufferMut::<f64>::from_object(&ones).unwrap();
             assert_eq!(t.shape(), [2, 3]);
-            t.as_slice_mut().unwrap().fill(5.0);
+            t.fill(5.0);
         }
         // (.put main-globals "ones_ary" ones-ary) (run-simple-string "print(ones_ary)")
         let g = libpython::module_dict(&libpython::add_module("__main__").unwrap()).unwrap();

@@ -25,5 +25,6 @@ mod pyrun;
 mod reliability;
 mod serde;
 mod soundness;
+mod soundness_arrays;
 mod value;
 mod versions;

@@ -26,7 +26,8 @@ const USAGE: &str =
 
 /// Executables valgrind does not follow into: CPython itself (discovery probes, pip,
 /// multiprocessing's spawned workers) and shells. Our code never runs in them.
-const SKIP_CHILDREN: &str = "*/bin/python*,*/python3*,*/sh,*/bash,*/dash,/usr/bin/*";
+const SKIP_CHILDREN: &str =
+    "*/bin/python*,*/python3*,*/sh,*/bash,*/dash,/usr/bin/*,*/cargo,*/rustc,*/rustdoc,*/.rustup/*,*/.cargo/bin/*";
 
 struct Options {
     filters: Vec<String>,

@@ -544,8 +544,8 @@ pub fn cases(fx: &Fixtures) -> Vec<Case<'_>> {
             Small,
             ours(move |py| {
                 let view = PyBuffer::<f64>::from_bound(arr.bind(py)?)?;
-                let s = view.as_slice()?;
-                Ok((s[0], s.len()))
+                let s = view.as_cells()?;
+                Ok((s[0].get(), s.len()))
             }),
         ));
     }

@@ -158,7 +158,7 @@ fn tour(png: &Path) -> Result<PathBuf, Box<dyn std::error::Error>> {
         // Rust view of this memory can be made.
         let mut view = PyBufferMut::<f64>::from_object(&ones)?;
         show("view shape", format!("{:?}", view.shape()));
-        view.as_slice_mut()?.fill(5.0);
+        view.fill(5.0);
     }
     main_globals.insert("ones_ary", &ones)?;
     libpython::run_simple_string("print(ones_ary)")?;

@@ -24,14 +24,14 @@ use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::ptr::NonNull;
 
-use libpython_interp as interp;
 use libpython_interp::{InterpKey, ffi};
 
 use super::element::{Element, describe_dl, dl_code_of};
-use super::export::{owner_of, raise_panic, raise_with};
+use super::export::{owner_of, raise_with};
 use super::view::{PyBuffer, PyBufferMut, RawView, c_strides, gil_for_release, take_inner};
 use crate::conv::{ToPython, tname};
-use crate::err::{Error, Result, fetch, restore};
+use crate::err::{Error, Result, fetch};
+use crate::function::{trampoline_obj, trampoline_void};
 use crate::gil::Python;
 use crate::object::{Bound, Object};
 
@@ -94,11 +94,12 @@ pub struct DLDataType {
 }
 
 impl DLDataType {
-    /// The data type of `T`.
+    /// The data type of `T` (`bits` 0 for a type of more than 255 bits, which DLPack cannot
+    /// describe).
     pub fn of<T: Element>() -> DLDataType {
         DLDataType {
             code: dl_code_of(T::KIND),
-            bits: (std::mem::size_of::<T>() * 8) as u8,
+            bits: u8::try_from(std::mem::size_of::<T>() * 8).unwrap_or(0),
             lanes: 1,
         }
     }
@@ -186,6 +187,10 @@ const USED_DLTENSOR_VERSIONED: &CStr = c"used_dltensor_versioned";
 /// [`into_buffer_mut`](Self::into_buffer_mut). Dropping it (or the view made from it) calls
 /// the producer's deleter once, under the GIL of the producer's interpreter.
 ///
+/// The tensor's description (device, type, shape, strides, flags) is copied when it is
+/// imported: what this value reports cannot change afterwards, whatever the producer does
+/// with its own copy.
+///
 /// ```
 /// use libpython::array::DlTensor;
 /// let r = libpython::run_simple_string("import numpy as np\na = np.zeros((2, 2), dtype='int64')")?;
@@ -200,10 +205,22 @@ pub struct DlTensor {
     managed: NonNull<c_void>,
     versioned: bool,
     key: InterpKey,
+    /// The tensor's description, copied at import.
+    device: DLDevice,
+    dtype: DLDataType,
+    data: *mut c_void,
+    byte_offset: u64,
+    shape: Box<[i64]>,
+    strides: Option<Box<[i64]>>,
+    readonly: bool,
 }
 
+/// The most dimensions an imported tensor may have (numpy's and the buffer protocol's limit).
+const MAX_NDIM: usize = 64;
+
 // SAFETY: DLPack allows the deleter to be called from any thread; this type calls it under
-// the producer's interpreter's GIL. The tensor struct is only read.
+// the producer's interpreter's GIL. The managed tensor is not read after the import (its
+// description is copied then).
 unsafe impl Send for DlTensor {}
 // SAFETY: shared access only reads the tensor struct.
 unsafe impl Sync for DlTensor {}
@@ -299,69 +316,100 @@ impl DlTensor {
             // SAFETY: an exception is set.
             return Err(unsafe { fetch(py) });
         }
-        Ok(DlTensor {
+        // From here on the tensor is ours: dropping `t` calls its deleter, also on errors.
+        let mut t = DlTensor {
             managed,
             versioned,
             key: py.interpreter_key(),
-        })
-    }
-
-    fn tensor(&self) -> &DLTensor {
+            device: DLDevice::CPU,
+            dtype: DLDataType {
+                code: 0,
+                bits: 0,
+                lanes: 0,
+            },
+            data: std::ptr::null_mut(),
+            byte_offset: 0,
+            shape: Box::new([]),
+            strides: None,
+            readonly: false,
+        };
         // SAFETY: the managed tensor is alive until our deleter call in `Drop`; both layouts
-        // hold a `DLTensor` at the field read.
-        unsafe {
-            if self.versioned {
-                &(*self.managed.cast::<DLManagedTensorVersioned>().as_ptr()).dl_tensor
+        // hold a `DLTensor` at the field read, and the versioned one its flags. It is read
+        // here, once, before any Python code can run.
+        let (tensor, flags) = unsafe {
+            if versioned {
+                let m = &*managed.cast::<DLManagedTensorVersioned>().as_ptr();
+                (&m.dl_tensor, m.flags)
             } else {
-                &(*self.managed.cast::<DLManagedTensor>().as_ptr()).dl_tensor
+                (&(*managed.cast::<DLManagedTensor>().as_ptr()).dl_tensor, 0)
             }
+        };
+        t.device = tensor.device;
+        t.dtype = tensor.dtype;
+        t.data = tensor.data;
+        t.byte_offset = tensor.byte_offset;
+        t.readonly = flags & DLPACK_FLAG_BITMASK_READ_ONLY != 0;
+        let ndim = usize::try_from(tensor.ndim)
+            .ok()
+            .filter(|&n| n <= MAX_NDIM)
+            .ok_or_else(|| {
+                Error::Conversion(format!(
+                    "the DLPack tensor has {} dimensions (0 to {MAX_NDIM} are supported)",
+                    tensor.ndim
+                ))
+            })?;
+        if ndim > 0 {
+            if tensor.shape.is_null() {
+                return Err(Error::Conversion("the DLPack tensor has no shape".into()));
+            }
+            // SAFETY: a tensor of `ndim` dimensions points at `ndim` extents (DLPack), alive
+            // as long as the managed tensor; copied at once.
+            t.shape = unsafe { std::slice::from_raw_parts(tensor.shape, ndim) }.into();
         }
+        if !tensor.strides.is_null() {
+            t.strides = Some(if ndim == 0 {
+                Box::new([])
+            } else {
+                // SAFETY: as for the shape: `ndim` strides, copied at once.
+                unsafe { std::slice::from_raw_parts(tensor.strides, ndim) }.into()
+            });
+        }
+        Ok(t)
     }
 
     /// Where the memory lives.
     pub fn device(&self) -> DLDevice {
-        self.tensor().device
+        self.device
     }
 
     /// The element type.
     pub fn dtype(&self) -> DLDataType {
-        self.tensor().dtype
+        self.dtype
     }
 
     /// Number of dimensions.
     pub fn ndim(&self) -> usize {
-        usize::try_from(self.tensor().ndim).unwrap_or(0)
+        self.shape.len()
     }
 
-    /// The extents.
+    /// The extents (copied when the tensor was imported).
     pub fn shape(&self) -> &[i64] {
-        let t = self.tensor();
-        if t.shape.is_null() || self.ndim() == 0 {
-            return &[];
-        }
-        // SAFETY: `ndim` extents, alive as long as the managed tensor.
-        unsafe { std::slice::from_raw_parts(t.shape, self.ndim()) }
+        &self.shape
     }
 
-    /// The strides in elements, or `None` for a compact row-major tensor.
+    /// The strides in elements, or `None` for a compact row-major tensor (copied when the
+    /// tensor was imported).
     pub fn strides(&self) -> Option<&[i64]> {
-        let t = self.tensor();
-        if t.strides.is_null() {
-            return None;
-        }
-        if self.ndim() == 0 {
-            return Some(&[]);
-        }
-        // SAFETY: `ndim` strides, alive as long as the managed tensor.
-        Some(unsafe { std::slice::from_raw_parts(t.strides, self.ndim()) })
+        self.strides.as_deref()
     }
 
     /// The address of the first element (`data + byte_offset`), on the tensor's device.
     pub fn data_ptr(&self) -> *mut c_void {
-        let t = self.tensor();
-        t.data
+        // (An address computation only: `wrapping_add`, no memory is touched. An offset
+        // beyond `usize` cannot address memory; it wraps and the view's checks see that.)
+        self.data
             .cast::<u8>()
-            .wrapping_add(t.byte_offset as usize)
+            .wrapping_add(usize::try_from(self.byte_offset).unwrap_or(usize::MAX))
             .cast()
     }
 
@@ -369,18 +417,7 @@ impl DlTensor {
     /// tensor carries no such flag, and producers such as numpy refuse to export read-only
     /// memory that way).
     pub fn is_readonly(&self) -> bool {
-        if !self.versioned {
-            return false;
-        }
-        // SAFETY: a live versioned managed tensor.
-        unsafe {
-            self.managed
-                .cast::<DLManagedTensorVersioned>()
-                .as_ref()
-                .flags
-                & DLPACK_FLAG_BITMASK_READ_ONLY
-                != 0
-        }
+        self.readonly
     }
 
     /// Whether the capsule was a versioned (DLPack 1.x) one.
@@ -426,30 +463,38 @@ impl DlTensor {
         }
         let itemsize = std::mem::size_of::<T>();
         let ndim = self.ndim();
-        let shape = self.shape();
-        if shape.len() != ndim {
-            return Err(Error::Conversion("the DLPack tensor has no shape".into()));
-        }
-        if let Some(n) = shape.iter().find(|&&n| n < 0) {
+        if let Some(n) = self.shape.iter().find(|&&n| n < 0) {
             return Err(Error::Conversion(format!(
                 "the DLPack tensor has a negative extent {n}"
             )));
         }
+        // Extents as `usize`s of at most `isize::MAX` (what views and `set_dims` take).
+        let shape: Vec<usize> = self
+            .shape
+            .iter()
+            .map(|&n| {
+                isize::try_from(n)
+                    .ok()
+                    .and_then(|n| usize::try_from(n).ok())
+                    .ok_or_else(|| Error::Overflow {
+                        target: "isize",
+                        value: format!("the DLPack tensor's extent {n}"),
+                    })
+            })
+            .collect::<Result<_>>()?;
         let strides: Vec<isize> = match self.strides() {
-            None => {
-                let shape: Vec<usize> = shape.iter().map(|&n| n as usize).collect();
-                c_strides(&shape, itemsize)
-            }
+            None => c_strides(&shape, itemsize),
             Some(s) => s
                 .iter()
                 .map(|&e| {
                     isize::try_from(e)
                         .ok()
-                        .and_then(|e| e.checked_mul(itemsize as isize))
-                        .ok_or_else(|| {
-                            Error::Conversion(format!(
-                                "the DLPack tensor's stride {e} is too large"
-                            ))
+                        .and_then(|e| e.checked_mul(isize::try_from(itemsize).ok()?))
+                        .ok_or_else(|| Error::Overflow {
+                            target: "isize",
+                            value: format!(
+                                "the DLPack tensor's stride of {e} elements of {itemsize} bytes, in bytes"
+                            ),
                         })
                 })
                 .collect::<Result<_>>()?,
@@ -461,7 +506,7 @@ impl DlTensor {
         let readonly = self.is_readonly();
         let format = T::format().as_ptr();
         let mut inner = take_inner();
-        inner.set_dims(ndim, |i| shape[i] as usize, |i| strides[i]);
+        inner.set_dims(ndim, |i| shape[i], |i| strides[i]);
         inner.tensor = Some(self);
         let mut raw = RawView::start(inner);
         raw.finish::<T>(ptr, itemsize, readonly, format, exclusive)?;
@@ -503,7 +548,7 @@ impl fmt::Debug for DlTensor {
             .field("shape", &self.shape())
             .field("strides", &self.strides())
             .field("versioned", &self.versioned)
-            .field("readonly", &self.is_readonly())
+            .field("readonly", &self.readonly)
             .finish()
     }
 }
@@ -522,11 +567,15 @@ struct ExportCtx {
 /// The deleter of exported legacy tensors: frees the managed tensor and its context, which
 /// releases the exporter.
 ///
+/// Any thread may call it, with or without the GIL, so it neither takes nor assumes the GIL:
+/// the exporter's reference is released at once when this thread holds its interpreter's GIL
+/// through this crate (our capsule destructor and [`DlTensor`]'s drop call it that way),
+/// else queued for the interpreter's next acquisition (a consumer such as numpy deleting the
+/// tensor on a thread of its own).
+///
 /// # Safety
-/// `m` was made by `export_capsule` and is deleted once (DLPack's rule for deleters). Any
-/// thread may call it.
+/// `m` was made by `export_capsule` and is deleted once (DLPack's rule for deleters).
 unsafe extern "C" fn legacy_deleter(m: *mut DLManagedTensor) {
-    // Dropping the context releases the exporter (queued if this thread lacks its GIL).
     let _ = catch_unwind(AssertUnwindSafe(|| {
         // SAFETY: `m` and its context were made by `export_capsule` with `Box::into_raw`, and
         // DLPack calls the deleter once.
@@ -552,21 +601,25 @@ unsafe extern "C" fn versioned_deleter(m: *mut DLManagedTensorVersioned) {
 }
 
 /// Destructor of the capsules `__dlpack__` returns: deletes the tensor unless a consumer took
-/// it (renamed the capsule).
+/// it (renamed the capsule). It runs with the GIL marked as held for this crate (the
+/// trampoline), so the array it releases, and the Rust storage dropped with it, use the GIL
+/// this thread holds.
 ///
 /// # Safety
 /// CPython calls it with the GIL for a dying capsule made by `export_capsule`.
 unsafe extern "C" fn legacy_capsule_destructor(cap: *mut ffi::PyObject) {
-    // SAFETY: CPython calls this with the GIL when the capsule dies. Only a capsule still
-    // named "dltensor" was never consumed; a consumer renamed it and owns the tensor.
-    unsafe {
-        if ffi::PyCapsule_IsValid(cap, DLTENSOR.as_ptr()) == 1 {
-            let m = ffi::PyCapsule_GetPointer(cap, DLTENSOR.as_ptr()).cast::<DLManagedTensor>();
-            if let Some(d) = m.as_ref().and_then(|m| m.deleter) {
-                d(m);
+    trampoline_void(|| {
+        // SAFETY: CPython calls this with the GIL when the capsule dies. Only a capsule still
+        // named "dltensor" was never consumed; a consumer renamed it and owns the tensor.
+        unsafe {
+            if ffi::PyCapsule_IsValid(cap, DLTENSOR.as_ptr()) == 1 {
+                let m = ffi::PyCapsule_GetPointer(cap, DLTENSOR.as_ptr()).cast::<DLManagedTensor>();
+                if let Some(d) = m.as_ref().and_then(|m| m.deleter) {
+                    d(m);
+                }
             }
         }
-    }
+    });
 }
 
 /// Destructor of versioned capsules (see [`legacy_capsule_destructor`]).
@@ -574,16 +627,18 @@ unsafe extern "C" fn legacy_capsule_destructor(cap: *mut ffi::PyObject) {
 /// # Safety
 /// As [`legacy_capsule_destructor`].
 unsafe extern "C" fn versioned_capsule_destructor(cap: *mut ffi::PyObject) {
-    // SAFETY: as `legacy_capsule_destructor`, for the versioned name.
-    unsafe {
-        if ffi::PyCapsule_IsValid(cap, DLTENSOR_VERSIONED.as_ptr()) == 1 {
-            let m = ffi::PyCapsule_GetPointer(cap, DLTENSOR_VERSIONED.as_ptr())
-                .cast::<DLManagedTensorVersioned>();
-            if let Some(d) = m.as_ref().and_then(|m| m.deleter) {
-                d(m);
+    trampoline_void(|| {
+        // SAFETY: as `legacy_capsule_destructor`, for the versioned name.
+        unsafe {
+            if ffi::PyCapsule_IsValid(cap, DLTENSOR_VERSIONED.as_ptr()) == 1 {
+                let m = ffi::PyCapsule_GetPointer(cap, DLTENSOR_VERSIONED.as_ptr())
+                    .cast::<DLManagedTensorVersioned>();
+                if let Some(d) = m.as_ref().and_then(|m| m.deleter) {
+                    d(m);
+                }
             }
         }
-    }
+    });
 }
 
 /// `RustArray.__dlpack__(*, stream=None, max_version=None, dl_device=None, copy=None)`.
@@ -596,29 +651,13 @@ pub(crate) unsafe extern "C" fn dunder_dlpack(
     args: *mut ffi::PyObject,
     kwargs: *mut ffi::PyObject,
 ) -> *mut ffi::PyObject {
-    let r = catch_unwind(AssertUnwindSafe(|| {
-        // SAFETY: CPython calls methods with the GIL held.
-        let guard = unsafe { interp::gil::assume() };
-        // SAFETY: `guard` marks the GIL of the current interpreter held for this call.
-        let py = unsafe { Python::assume(guard.key()) };
-        // SAFETY: `slf` is our instance; `args` a tuple; `kwargs` NULL or a dict; GIL held.
-        let out = match unsafe { export_capsule(py, slf, args, kwargs) } {
-            Ok(o) => o.into_ptr(),
-            Err(Fail::Error(e)) => {
-                // SAFETY: GIL held.
-                unsafe { restore(py, e) };
-                std::ptr::null_mut()
-            }
-            Err(Fail::Raised) => std::ptr::null_mut(),
-        };
-        drop(guard);
-        out
-    }));
-    r.unwrap_or_else(|_| {
-        // SAFETY: CPython calls methods with the GIL held.
-        unsafe { raise_panic("__dlpack__") };
-        std::ptr::null_mut()
-    })
+    let body = |py: Python<'_>| {
+        // SAFETY: `slf` is our instance; `args` a tuple; `kwargs` NULL or a dict (CPython's
+        // call); the GIL is held (`py`).
+        unsafe { export_capsule(py, slf, args, kwargs) }
+    };
+    // SAFETY: CPython calls methods with the GIL held.
+    unsafe { trampoline_obj(body) }
 }
 
 /// `RustArray.__dlpack_device__()`: `(1, 0)`, the CPU.
@@ -629,27 +668,15 @@ pub(crate) unsafe extern "C" fn dunder_dlpack_device(
     _slf: *mut ffi::PyObject,
     _unused: *mut ffi::PyObject,
 ) -> *mut ffi::PyObject {
-    let r = catch_unwind(|| {
-        // SAFETY: CPython calls methods with the GIL held.
-        let guard = unsafe { interp::gil::assume() };
-        // SAFETY: as in `dunder_dlpack`.
-        let py = unsafe { Python::assume(guard.key()) };
-        let out = match (KDL_CPU, 0i32).to_python(py) {
-            Ok(o) => o.into_ptr(),
-            Err(e) => {
-                // SAFETY: GIL held.
-                unsafe { restore(py, e) };
-                std::ptr::null_mut()
-            }
-        };
-        drop(guard);
-        out
-    });
-    r.unwrap_or_else(|_| {
-        // SAFETY: CPython calls methods with the GIL held.
-        unsafe { raise_panic("__dlpack_device__") };
-        std::ptr::null_mut()
-    })
+    // SAFETY: CPython calls methods with the GIL held.
+    unsafe { trampoline_obj(|py| (KDL_CPU, 0i32).to_python(py)) }
+}
+
+/// Raises `exc` with `msg` and returns it as an error (re-raised as is by the trampoline).
+fn raised(py: Python<'_>, exc: *mut ffi::PyObject, msg: &str) -> Error {
+    raise_with(py, exc, msg);
+    // SAFETY: the GIL is held (`py`) and an exception was just set.
+    unsafe { fetch(py) }
 }
 
 /// Builds the capsule for `__dlpack__`.
@@ -661,7 +688,7 @@ unsafe fn export_capsule(
     slf: *mut ffi::PyObject,
     args: *mut ffi::PyObject,
     kwargs: *mut ffi::PyObject,
-) -> std::result::Result<Object, Fail> {
+) -> Result<Object> {
     // SAFETY: reading data symbols of the loaded library.
     let (type_error, buffer_error) = unsafe {
         (
@@ -673,12 +700,11 @@ unsafe fn export_capsule(
     let args = unsafe { Bound::from_borrowed_ptr(py, args) };
     let nargs = args.len()?;
     if nargs > 1 {
-        raise_with(
+        return Err(raised(
             py,
             type_error,
             "__dlpack__() takes at most 1 positional argument (stream)",
-        );
-        return Err(Fail::Raised);
+        ));
     }
     let mut stream = if nargs == 1 {
         Some(args.get_item(0)?)
@@ -691,8 +717,9 @@ unsafe fn export_capsule(
     if !kwargs.is_null() {
         let mut pos: ffi::Py_ssize_t = 0;
         let (mut k, mut v) = (std::ptr::null_mut(), std::ptr::null_mut());
-        // SAFETY: `kwargs` is a dict not mutated during the loop; borrowed keys and values
-        // gain references before use.
+        // SAFETY: `kwargs` is a dict; the borrowed keys and values gain references at once.
+        // No Python code runs inside the loop (reading a `str` key's text runs none), so
+        // nothing can change the dict while it is walked.
         while unsafe { ffi::PyDict_Next(kwargs, &mut pos, &mut k, &mut v) } != 0 {
             // SAFETY: live borrowed key and value of the dict; GIL held.
             let (key, value) = unsafe {
@@ -708,12 +735,11 @@ unsafe fn export_capsule(
                 "dl_device" => &mut dl_device,
                 "copy" => &mut copy,
                 other => {
-                    raise_with(
+                    return Err(raised(
                         py,
                         type_error,
                         &format!("__dlpack__() got an unexpected keyword argument {other:?}"),
-                    );
-                    return Err(Fail::Raised);
+                    ));
                 }
             };
             *slot = Some(value);
@@ -721,12 +747,11 @@ unsafe fn export_capsule(
     }
     let is_none = |o: &Option<Object>| o.as_ref().is_none_or(|o| o.as_ptr() == ffi::Py_None());
     if !is_none(&stream) {
-        raise_with(
+        return Err(raised(
             py,
             buffer_error,
             "libpython.RustArray is CPU memory: __dlpack__ takes stream=None only",
-        );
-        return Err(Fail::Raised);
+        ));
     }
     if !is_none(&dl_device) {
         let d: (i32, i32) = dl_device
@@ -735,26 +760,24 @@ unsafe fn export_capsule(
             .transpose()?
             .unwrap_or((KDL_CPU, 0));
         if d != (KDL_CPU, 0) {
-            raise_with(
+            return Err(raised(
                 py,
                 buffer_error,
                 &format!(
                     "libpython.RustArray lives on the CPU and cannot be exported to device {d:?}"
                 ),
-            );
-            return Err(Fail::Raised);
+            ));
         }
     }
     if let Some(c) = &copy
         && c.as_ptr() != ffi::Py_None()
         && c.bound(py).is_truthy()?
     {
-        raise_with(
+        return Err(raised(
             py,
             buffer_error,
             "libpython.RustArray exports its memory without copying: copy=True is not supported",
-        );
-        return Err(Fail::Raised);
+        ));
     }
     let versioned = match &max_version {
         Some(m) if m.as_ptr() != ffi::Py_None() => m.bound(py).extract::<(u32, u32)>()?.0 >= 1,
@@ -763,9 +786,15 @@ unsafe fn export_capsule(
     // SAFETY: `slf` is our instance (caller's contract); the owner lives while it does, and
     // the context below keeps a reference to it.
     let Some(owner) = (unsafe { owner_of(slf) }) else {
-        raise_with(py, buffer_error, "this libpython.RustArray holds no data");
-        return Err(Fail::Raised);
+        return Err(raised(
+            py,
+            buffer_error,
+            "this libpython.RustArray holds no data",
+        ));
     };
+    // `isize` to `i64` is lossless (`isize` is at most 64 bits); the item size is 1 to 8
+    // bytes (`export_format` knows no others), the number of dimensions at most 64
+    // (`Owner::new` refuses more).
     let size = owner.itemsize as i64;
     let mut ctx = Box::new(ExportCtx {
         shape: owner.shape.iter().map(|&n| n as i64).collect(),
@@ -822,19 +851,5 @@ unsafe fn export_capsule(
         }
     };
     // SAFETY: a new reference or NULL with an exception set.
-    unsafe { Object::from_owned_ptr_or_err(py, capsule) }.map_err(Fail::Error)
-}
-
-/// Why building the capsule failed.
-enum Fail {
-    /// A Python exception is already set.
-    Raised,
-    /// An error to raise.
-    Error(Error),
-}
-
-impl From<Error> for Fail {
-    fn from(e: Error) -> Self {
-        Fail::Error(e)
-    }
+    unsafe { Object::from_owned_ptr_or_err(py, capsule) }
 }

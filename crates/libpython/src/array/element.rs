@@ -30,12 +30,15 @@ pub enum ScalarKind {
 /// assert_eq!(<i64 as Element>::format().to_str().unwrap(), "q");
 /// ```
 ///
+/// Views read and write elements with one atomic access each, so they take element types of
+/// 1, 2, 4 or 8 bytes (others are refused when a view is made).
+///
 /// # Safety
 /// An implementation promises that `Self` has exactly the size, alignment and memory layout of
 /// a native-endian number of kind [`KIND`](Element::KIND) and `size_of::<Self>()` bytes, with
 /// no padding, and that every bit pattern of that size is a valid `Self`, except for
-/// [`ScalarKind::Bool`], where exactly the bytes 0 and 1 are valid (views check this when they
-/// are made).
+/// [`ScalarKind::Bool`] (one byte), where exactly the bytes 0 and 1 are valid (views check
+/// this when they are made, and read any other byte as 1).
 pub unsafe trait Element: Copy + Send + Sync + std::fmt::Debug + 'static {
     /// The kind of number.
     const KIND: ScalarKind;

@@ -8,6 +8,12 @@
 //! header, a pointer to its boxed [`Owner`]; `tp_dealloc` drops the owner (and with it the
 //! Rust storage) exactly once, after the last view: every buffer view and DLPack tensor of
 //! the instance holds a reference to it.
+//!
+//! The slot functions and methods that run user code (`tp_dealloc`, which drops the storage;
+//! the capsule destructors and `__dlpack__` in [`dlpack`](super::dlpack)) go through the
+//! trampolines of `function.rs`, which mark the GIL the thread holds as held for this crate.
+//! The others (`bf_getbuffer`, `bf_releasebuffer`, `tp_repr`, `tp_new`) run none, take no
+//! lock, and catch panics themselves.
 
 use std::ffi::{CStr, c_char, c_int, c_void};
 use std::fmt;
@@ -23,6 +29,7 @@ use super::element::{Element, ScalarKind, export_format, kind_name};
 use super::view::{PyBuffer, PyBufferMut, c_strides, is_contiguous};
 use crate::conv::ToPython;
 use crate::err::{Error, Result, fetch};
+use crate::function::trampoline_void;
 use crate::gil::{Python, with_gil};
 use crate::object::Object;
 
@@ -32,6 +39,11 @@ use crate::object::Object;
 /// The storage is moved to the heap, [`as_mut_slice`](Storage::as_mut_slice) is called once,
 /// and the storage is not touched again until it is dropped, after the last Python and Rust
 /// view of it is gone. This crate never reads the elements at drop time.
+///
+/// The drop runs where the last view is released: on any thread, often one Python started,
+/// with the GIL held. That GIL counts as held by this crate during the drop, so a `Drop` that
+/// uses Python ([`with_gil`](crate::with_gil), releasing objects) works there. A panic in it
+/// is reported through `sys.unraisablehook`, never unwound into Python.
 ///
 /// ```
 /// use libpython::array::{Storage, to_python_array};
@@ -125,22 +137,47 @@ impl Owner {
         kind: ScalarKind,
     ) -> Result<Owner> {
         /// Format, shape, strides, total bytes.
-        type Checked = (&'static CStr, Box<[ffi::Py_ssize_t]>, Box<[ffi::Py_ssize_t]>, usize);
+        type Checked = (
+            &'static CStr,
+            Box<[ffi::Py_ssize_t]>,
+            Box<[ffi::Py_ssize_t]>,
+            usize,
+        );
         let check = || -> Result<Checked> {
-            let format = export_format(kind, itemsize)
-                .ok_or_else(|| Error::Conversion(format!("{} elements have no buffer format", kind_name(kind, itemsize))))?;
+            let format = export_format(kind, itemsize).ok_or_else(|| {
+                Error::Conversion(format!(
+                    "{} elements have no buffer format",
+                    kind_name(kind, itemsize)
+                ))
+            })?;
             if shape.len() > ffi::PyBUF_MAX_NDIM {
-                return Err(Error::Conversion(format!("{} dimensions is more than Python's buffers allow ({})", shape.len(), ffi::PyBUF_MAX_NDIM)));
+                return Err(Error::Conversion(format!(
+                    "{} dimensions is more than Python's buffers allow ({})",
+                    shape.len(),
+                    ffi::PyBUF_MAX_NDIM
+                )));
             }
-            let mut count: usize = 1;
-            for &n in shape {
-                count = count.checked_mul(n).ok_or_else(|| Error::Conversion(format!("the shape {shape:?} is too large")))?;
-            }
+            // Python sees every extent as a `Py_ssize_t`, even where another one is 0.
+            let sh = shape
+                .iter()
+                .map(|&n| {
+                    ffi::Py_ssize_t::try_from(n).map_err(|_| Error::Overflow {
+                        target: "Py_ssize_t",
+                        value: format!("the extent {n} of the shape {shape:?}"),
+                    })
+                })
+                .collect::<Result<_>>()?;
+            let count = super::view::element_count(shape)?;
             let len_bytes = count
                 .checked_mul(itemsize)
-                .filter(|&b| b <= isize::MAX as usize)
-                .ok_or_else(|| Error::Conversion(format!("the shape {shape:?} is too large")))?;
-            let sh = shape.iter().map(|&n| n as ffi::Py_ssize_t).collect();
+                .filter(|&b| ffi::Py_ssize_t::try_from(b).is_ok())
+                .ok_or_else(|| Error::Overflow {
+                    target: "Py_ssize_t",
+                    value: format!(
+                        "the size in bytes of the shape {shape:?} of {itemsize}-byte elements"
+                    ),
+                })?;
+            // `isize` and `Py_ssize_t` are the same type.
             let st = strides.iter().map(|&s| s as ffi::Py_ssize_t).collect();
             Ok((format, sh, st, len_bytes))
         };
@@ -179,17 +216,39 @@ impl Owner {
             (s.as_mut_ptr(), s.len())
         };
         let count = shape.iter().try_fold(1usize, |a, &n| a.checked_mul(n));
+        if let Some(&n) = shape
+            .iter()
+            .find(|&&n| ffi::Py_ssize_t::try_from(n).is_err())
+        {
+            // SAFETY: the storage is ours and unshared.
+            drop(unsafe { Box::from_raw(raw) });
+            return Err(Error::Overflow {
+                target: "Py_ssize_t",
+                value: format!("the extent {n} of the shape {shape:?}"),
+            });
+        }
         if count != Some(len) {
             // SAFETY: the storage is ours and unshared.
             drop(unsafe { Box::from_raw(raw) });
             let needs = count.map_or_else(|| "more than usize::MAX".to_owned(), |c| c.to_string());
-            return Err(Error::Conversion(format!("the shape {shape:?} needs {needs} elements, the storage has {len}")));
+            return Err(Error::Conversion(format!(
+                "the shape {shape:?} needs {needs} elements, the storage has {len}"
+            )));
         }
         let size = std::mem::size_of::<S::Elem>();
         let strides = c_strides(shape, size);
         // SAFETY: the storage keeps its `len` elements at `data` (contiguous, C order for
         // `shape`) alive and untouched until it is dropped.
-        unsafe { Owner::new(raw as *mut dyn Send, data.cast(), shape, &strides, size, S::Elem::KIND) }
+        unsafe {
+            Owner::new(
+                raw as *mut dyn Send,
+                data.cast(),
+                shape,
+                &strides,
+                size,
+                S::Elem::KIND,
+            )
+        }
     }
 
     pub(crate) fn ndim(&self) -> usize {
@@ -213,7 +272,11 @@ static HEADER: AtomicUsize = AtomicUsize::new(0);
 /// set when that type was made.
 unsafe fn owner_slot(obj: *mut ffi::PyObject) -> *mut *mut Owner {
     // SAFETY: instances are `HEADER + size_of::<*mut Owner>()` bytes; the slot follows the header.
-    unsafe { obj.cast::<u8>().add(HEADER.load(Ordering::Relaxed)).cast::<*mut Owner>() }
+    unsafe {
+        obj.cast::<u8>()
+            .add(HEADER.load(Ordering::Relaxed))
+            .cast::<*mut Owner>()
+    }
 }
 
 /// The owner of an instance, if it has one (instances made by `type(x).__new__` tricks have
@@ -249,37 +312,68 @@ pub(crate) fn raise_with(py: Python<'_>, exc: *mut ffi::PyObject, msg: &str) {
 /// As [`raise`].
 pub(crate) unsafe fn raise_panic(what: &str) {
     // SAFETY: reading a data symbol of the loaded library; the GIL is held (caller's contract).
-    unsafe { raise(*ffi::data::PyExc_RuntimeError(), &format!("a Rust panic in {what} (libpython.RustArray)")) };
+    unsafe {
+        raise(
+            *ffi::data::PyExc_RuntimeError(),
+            &format!("a Rust panic in {what} (libpython.RustArray)"),
+        )
+    };
 }
 
 /// `tp_dealloc`: drops the Rust owner (and storage) once, frees the object, releases the type.
+///
+/// The storage's drop is user code: it runs inside the trampoline, with the GIL this thread
+/// holds marked as held for this crate (on a thread Python made, too), so a drop that uses
+/// Python (`with_gil`, releasing objects) uses that GIL instead of waiting for it.
 ///
 /// # Safety
 /// Called by CPython with the GIL, once, for an instance of a `RustArray` type whose
 /// reference count reached zero.
 unsafe extern "C" fn rust_array_dealloc(obj: *mut ffi::PyObject) {
     // SAFETY: CPython calls this once, with the GIL, for an instance of our type whose
-    // reference count reached zero; the owner slot holds our pointer or NULL.
-    unsafe {
+    // reference count reached zero; the owner slot holds our pointer (from `Box::into_raw`)
+    // or NULL, and is cleared so the owner is taken once.
+    let owner = unsafe {
         let slot = owner_slot(obj);
         let owner = slot.read();
         slot.write(std::ptr::null_mut());
-        if !owner.is_null() {
-            // Dropping the owner drops the Rust storage: user code, which must not unwind into
-            // C, and may release Python objects (running Python code) while an exception is
-            // pending here (deallocation during unwinding): set that exception aside.
-            let (mut t, mut v, mut tb) = (std::ptr::null_mut(), std::ptr::null_mut(), std::ptr::null_mut());
-            ffi::PyErr_Fetch(&mut t, &mut v, &mut tb);
-            let dropped = catch_unwind(AssertUnwindSafe(|| drop(Box::from_raw(owner))));
-            if dropped.is_err() {
-                raise(*ffi::data::PyExc_RuntimeError(), "a Rust panic while dropping the storage of a libpython.RustArray");
+        (!owner.is_null()).then(|| Box::from_raw(owner))
+    };
+    if let Some(owner) = owner {
+        // Dropping the owner drops the Rust storage: user code, which must not unwind into C,
+        // and may release Python objects (running Python code) while an exception is pending
+        // here (deallocation during unwinding): set that exception aside.
+        let (mut t, mut v, mut tb) = (
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+        );
+        // SAFETY: the GIL is held; the out-pointers are valid locals.
+        unsafe { ffi::PyErr_Fetch(&mut t, &mut v, &mut tb) };
+        trampoline_void(|| {
+            if catch_unwind(AssertUnwindSafe(|| drop(owner))).is_err() {
+                // SAFETY: the GIL is held (CPython called us with it).
+                unsafe {
+                    raise(
+                        *ffi::data::PyExc_RuntimeError(),
+                        "a Rust panic while dropping the storage of a libpython.RustArray",
+                    )
+                };
             }
+        });
+        // SAFETY: the GIL is held; the fetched exception (or NULLs) is restored once.
+        unsafe {
             if !ffi::PyErr_Occurred().is_null() {
                 // Reported as `__del__` errors are (sys.unraisablehook).
                 ffi::PyErr_WriteUnraisable(std::ptr::null_mut());
             }
             ffi::PyErr_Restore(t, v, tb);
         }
+    }
+    // SAFETY: GIL held; `obj` is our dying instance: freed with its type's `tp_free` (a
+    // function pointer of that signature), then the reference every heap-type instance holds
+    // to its type is released.
+    unsafe {
         let tp = ffi::Py_TYPE(obj);
         let free = ffi::PyType_GetSlot(tp, ffi::Py_tp_free);
         if !free.is_null() {
@@ -296,7 +390,11 @@ unsafe extern "C" fn rust_array_dealloc(obj: *mut ffi::PyObject) {
 /// # Safety
 /// Called by CPython with the GIL for an instance of a `RustArray` type; `view` is NULL or
 /// a writable `Py_buffer`.
-unsafe extern "C" fn rust_array_getbuffer(obj: *mut ffi::PyObject, view: *mut ffi::Py_buffer, flags: c_int) -> c_int {
+unsafe extern "C" fn rust_array_getbuffer(
+    obj: *mut ffi::PyObject,
+    view: *mut ffi::Py_buffer,
+    flags: c_int,
+) -> c_int {
     let r = catch_unwind(AssertUnwindSafe(|| {
         // SAFETY: CPython calls this with the GIL for an instance of our type.
         unsafe { fill_buffer(obj, view, flags) }
@@ -327,7 +425,11 @@ unsafe extern "C" fn rust_array_getbuffer(obj: *mut ffi::PyObject, view: *mut ff
 ///
 /// # Safety
 /// GIL held; `obj` is an instance of our type; `view` is NULL or a writable `Py_buffer`.
-unsafe fn fill_buffer(obj: *mut ffi::PyObject, view: *mut ffi::Py_buffer, flags: c_int) -> std::result::Result<(), ()> {
+unsafe fn fill_buffer(
+    obj: *mut ffi::PyObject,
+    view: *mut ffi::Py_buffer,
+    flags: c_int,
+) -> std::result::Result<(), ()> {
     let fail = |msg: &str| {
         // SAFETY: reading a data symbol; the GIL is held (this function's contract).
         unsafe { raise(*ffi::data::PyExc_BufferError(), msg) };
@@ -362,13 +464,27 @@ unsafe fn fill_buffer(obj: *mut ffi::PyObject, view: *mut ffi::Py_buffer, flags:
         v.buf = owner.data.cast();
         ffi::Py_IncRef(obj);
         v.obj = obj;
+        // Checked by `Owner::new`: the size fits in `Py_ssize_t`, the item size is 1 to 8
+        // bytes, the number of dimensions at most 64.
         v.len = owner.len_bytes as ffi::Py_ssize_t;
         v.itemsize = owner.itemsize as ffi::Py_ssize_t;
         v.readonly = 0;
         v.ndim = if nd { owner.ndim() as c_int } else { 1 };
-        v.format = if has(ffi::PyBUF_FORMAT) { owner.format.as_ptr().cast_mut() } else { std::ptr::null_mut() };
-        v.shape = if nd { owner.shape.as_ptr().cast_mut() } else { std::ptr::null_mut() };
-        v.strides = if has(ffi::PyBUF_STRIDES) { owner.strides.as_ptr().cast_mut() } else { std::ptr::null_mut() };
+        v.format = if has(ffi::PyBUF_FORMAT) {
+            owner.format.as_ptr().cast_mut()
+        } else {
+            std::ptr::null_mut()
+        };
+        v.shape = if nd {
+            owner.shape.as_ptr().cast_mut()
+        } else {
+            std::ptr::null_mut()
+        };
+        v.strides = if has(ffi::PyBUF_STRIDES) {
+            owner.strides.as_ptr().cast_mut()
+        } else {
+            std::ptr::null_mut()
+        };
         v.suboffsets = std::ptr::null_mut();
         v.internal = std::ptr::null_mut();
     }
@@ -392,9 +508,18 @@ unsafe extern "C" fn rust_array_releasebuffer(obj: *mut ffi::PyObject, _view: *m
 ///
 /// # Safety
 /// Called by CPython with the GIL.
-unsafe extern "C" fn rust_array_new(_tp: *mut ffi::PyTypeObject, _args: *mut ffi::PyObject, _kw: *mut ffi::PyObject) -> *mut ffi::PyObject {
+unsafe extern "C" fn rust_array_new(
+    _tp: *mut ffi::PyTypeObject,
+    _args: *mut ffi::PyObject,
+    _kw: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
     // SAFETY: reading a data symbol; CPython calls tp_new with the GIL held.
-    unsafe { raise(*ffi::data::PyExc_TypeError(), "libpython.RustArray objects are made by Rust (libpython::array), not from Python") };
+    unsafe {
+        raise(
+            *ffi::data::PyExc_TypeError(),
+            "libpython.RustArray objects are made by Rust (libpython::array), not from Python",
+        )
+    };
     std::ptr::null_mut()
 }
 
@@ -409,12 +534,19 @@ unsafe extern "C" fn rust_array_repr(obj: *mut ffi::PyObject) -> *mut ffi::PyObj
             Some(o) => {
                 let shape: Vec<String> = o.shape.iter().map(|n| n.to_string()).collect();
                 let comma = if shape.len() == 1 { "," } else { "" };
-                format!("RustArray({}, shape=({}{comma}))", o.type_name(), shape.join(", "))
+                format!(
+                    "RustArray({}, shape=({}{comma}))",
+                    o.type_name(),
+                    shape.join(", ")
+                )
             }
             None => "RustArray(<empty>)".to_owned(),
         };
         // SAFETY: valid UTF-8 of the given length; GIL held.
-        unsafe { ffi::PyUnicode_FromStringAndSize(text.as_ptr().cast(), text.len() as ffi::Py_ssize_t) }
+        unsafe {
+            // (A Rust string is at most `isize::MAX` bytes.)
+            ffi::PyUnicode_FromStringAndSize(text.as_ptr().cast(), text.len() as ffi::Py_ssize_t)
+        }
     }));
     r.unwrap_or_else(|_| {
         // SAFETY: CPython calls tp_repr with the GIL held.
@@ -462,7 +594,8 @@ fn create_type(py: Python<'_>) -> Result<*mut ffi::PyObject> {
     // SAFETY: the GIL is held (`py`).
     let header = unsafe { ffi::init_object_layout() };
     HEADER.store(header, Ordering::Relaxed);
-    let basicsize = c_int::try_from(header + std::mem::size_of::<*mut Owner>()).map_err(|_| Error::Conversion("object header too large".into()))?;
+    let basicsize = c_int::try_from(header + std::mem::size_of::<*mut Owner>())
+        .map_err(|_| Error::Conversion("object header too large".into()))?;
     let mut slots = [
         ffi::PyType_Slot { slot: ffi::Py_tp_dealloc, pfunc: rust_array_dealloc as *mut c_void },
         ffi::PyType_Slot { slot: ffi::Py_tp_new, pfunc: rust_array_new as *mut c_void },
@@ -486,12 +619,14 @@ fn create_type(py: Python<'_>) -> Result<*mut ffi::PyObject> {
     };
     // SAFETY: GIL held; the spec and slots are valid for the call, and everything they point
     // to that CPython keeps (name, doc, method table, functions) is static.
-    unsafe { Object::from_owned_ptr_or_err(py, ffi::PyType_FromSpec(&mut spec)) }.map(Object::into_ptr)
+    unsafe { Object::from_owned_ptr_or_err(py, ffi::PyType_FromSpec(&mut spec)) }
+        .map(Object::into_ptr)
 }
 
 /// The `RustArray` type of `py`'s interpreter (borrowed: the interpreter state owns it).
 fn array_type(py: Python<'_>) -> Result<*mut ffi::PyTypeObject> {
-    let state = interp::lookup(py.interpreter_key()).ok_or(Error::Interp(interp::Error::InterpreterEnded))?;
+    let state = interp::lookup(py.interpreter_key())
+        .ok_or(Error::Interp(interp::Error::InterpreterEnded))?;
     if let Some(t) = state.slot(SLOT) {
         return Ok(t.cast());
     }
@@ -569,7 +704,11 @@ pub fn to_python_array<S: Storage>(storage: S, shape: &[usize]) -> Result<Object
 }
 
 /// As [`to_python_array`], under a GIL already held.
-pub fn to_python_array_in<S: Storage>(py: Python<'_>, storage: S, shape: &[usize]) -> Result<Object> {
+pub fn to_python_array_in<S: Storage>(
+    py: Python<'_>,
+    storage: S,
+    shape: &[usize],
+) -> Result<Object> {
     new_instance(py, Owner::from_storage(storage, shape)?)
 }
 
@@ -587,7 +726,7 @@ pub fn to_python_array_in<S: Storage>(py: Python<'_>, storage: S, shape: &[usize
 /// x.buffer_mut()?.fill(7);                    // fill from Rust ...
 /// assert_eq!(a.call_method("sum", ())?.extract::<i64>()?, 42); // ... numpy sees it
 /// a.set_item((0, 0), 1)?;                     // write from numpy ...
-/// assert_eq!(x.buffer()?.as_slice()?[0], 1);  // ... Rust sees it
+/// assert_eq!(x.buffer()?.get(&[0, 0]), Some(1)); // ... Rust sees it
 /// # Ok::<(), libpython::Error>(())
 /// ```
 pub struct RustArray<T: Element> {
@@ -602,7 +741,11 @@ impl<T: Element> RustArray<T> {
     /// # Errors
     /// As [`to_python_array`].
     pub fn new<S: Storage<Elem = T>>(storage: S, shape: &[usize]) -> Result<Self> {
-        Ok(RustArray { obj: to_python_array(storage, shape)?, shape: shape.into(), _t: PhantomData })
+        Ok(RustArray {
+            obj: to_python_array(storage, shape)?,
+            shape: shape.into(),
+            _t: PhantomData,
+        })
     }
 
     /// Moves a vector into Python as a one-dimensional array.
@@ -638,23 +781,44 @@ impl<T: Element> RustArray<T> {
         let shape = obj.with(|b| {
             // SAFETY: live object, GIL held.
             if !unsafe { is_rust_array(b.py(), b.as_ptr()) } {
-                return Err(Error::type_error("a libpython.RustArray", crate::conv::tname(b)));
+                return Err(Error::type_error(
+                    "a libpython.RustArray",
+                    crate::conv::tname(b),
+                ));
             }
             // SAFETY: an instance of our type, alive while `obj` is.
             let Some(o) = (unsafe { owner_of(b.as_ptr()) }) else {
-                return Err(Error::Conversion("this libpython.RustArray holds no data".into()));
+                return Err(Error::Conversion(
+                    "this libpython.RustArray holds no data".into(),
+                ));
             };
             if o.kind != T::KIND || o.itemsize != std::mem::size_of::<T>() {
-                return Err(Error::Conversion(format!("the RustArray holds {} elements, not {}", o.type_name(), T::NAME)));
+                return Err(Error::Conversion(format!(
+                    "the RustArray holds {} elements, not {}",
+                    o.type_name(),
+                    T::NAME
+                )));
             }
-            Ok(o.shape.iter().map(|&n| n as usize).collect::<Box<[usize]>>())
+            // Non-negative: made from `usize`s by `Owner::new`.
+            Ok(o.shape
+                .iter()
+                .map(|&n| n as usize)
+                .collect::<Box<[usize]>>())
         })?;
-        Ok(RustArray { obj, shape, _t: PhantomData })
+        Ok(RustArray {
+            obj,
+            shape,
+            _t: PhantomData,
+        })
     }
 
     #[cfg(feature = "ndarray")]
     pub(crate) fn from_parts(obj: Object, shape: Box<[usize]>) -> Self {
-        RustArray { obj, shape, _t: PhantomData }
+        RustArray {
+            obj,
+            shape,
+            _t: PhantomData,
+        }
     }
 
     /// The shape Python sees.
@@ -701,19 +865,31 @@ impl<T: Element> RustArray<T> {
     /// # Errors
     /// `ModuleNotFoundError` without numpy.
     pub fn to_numpy(&self) -> Result<Object> {
-        self.obj.with(|b| b.py().import("numpy")?.bind(b.py())?.call_method("asarray", (b,)))
+        self.obj.with(|b| {
+            b.py()
+                .import("numpy")?
+                .bind(b.py())?
+                .call_method("asarray", (b,))
+        })
     }
 }
 
 impl<T: Element> Clone for RustArray<T> {
     fn clone(&self) -> Self {
-        RustArray { obj: self.obj.clone(), shape: self.shape.clone(), _t: PhantomData }
+        RustArray {
+            obj: self.obj.clone(),
+            shape: self.shape.clone(),
+            _t: PhantomData,
+        }
     }
 }
 
 impl<T: Element> fmt::Debug for RustArray<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RustArray").field("element", &T::NAME).field("shape", &self.shape).finish()
+        f.debug_struct("RustArray")
+            .field("element", &T::NAME)
+            .field("shape", &self.shape)
+            .finish()
     }
 }
 

@@ -1,11 +1,13 @@
-//! `ndarray` interop (crate feature `ndarray`): views of Python memory as `ArrayView` /
-//! `ArrayViewMut` of any dimension (strided and reversed axes included), and owned `Array`s
-//! moved into Python without a copy.
+//! `ndarray` interop (crate feature `ndarray`): views of Python memory as `ndarray` views of
+//! cells (safe) or of plain elements (`unsafe`), of any dimension (strided and reversed axes
+//! included), copies into owned arrays, and owned `Array`s moved into Python without a copy.
 
 use ndarray::{
-    Array, ArrayView, ArrayViewD, ArrayViewMut, ArrayViewMutD, Axis, Dimension, IxDyn, ShapeBuilder,
+    Array, ArrayD, ArrayView, ArrayViewD, ArrayViewMut, ArrayViewMutD, Axis, Dimension, IxDyn,
+    ShapeBuilder,
 };
 
+use super::cell::{ArrayCell, ReadOnlyCell};
 use super::element::Element;
 use super::export::{Owner, RustArray, new_instance};
 use super::view::{PyBuffer, PyBufferMut, RawView};
@@ -25,6 +27,19 @@ struct NdLayout<T> {
 fn nd_layout<T: Element>(raw: &RawView, exclusive: bool) -> Result<NdLayout<T>> {
     let size = std::mem::size_of::<T>() as isize;
     let shape = raw.shape().to_vec();
+    // ndarray's limit: the product of the non-zero extents fits in `isize` (a view's element
+    // count only fits in `usize`, more with broadcast axes).
+    let count = shape
+        .iter()
+        .filter(|&&n| n != 0)
+        .try_fold(1usize, |a, &n| a.checked_mul(n))
+        .filter(|&c| isize::try_from(c).is_ok());
+    if count.is_none() {
+        return Err(Error::Overflow {
+            target: "isize",
+            value: format!("the number of elements of the shape {shape:?} (ndarray's limit)"),
+        });
+    }
     if shape.contains(&0) {
         return Ok(NdLayout {
             ptr: std::ptr::NonNull::dangling().as_ptr(),
@@ -95,26 +110,89 @@ fn axes_disjoint(shape: &[usize], strides: &[isize], itemsize: usize) -> bool {
 }
 
 impl<T: Element> PyBuffer<T> {
-    /// The elements as an `ndarray` view of dynamic dimension, in any layout the buffer
+    /// A copy of the elements as an owned `ndarray` array of dynamic dimension (standard
+    /// layout), whatever layout the buffer has.
+    ///
+    /// ```
+    /// use libpython::array::PyBuffer;
+    /// let a = libpython::eval("__import__('numpy').arange(12).reshape(3, 4)[::-1, ::2]")?;
+    /// let v = PyBuffer::<i64>::from_object(&a)?;
+    /// let m = v.to_array().into_dimensionality::<ndarray::Ix2>().unwrap();
+    /// assert_eq!(m, ndarray::arr2(&[[8, 10], [4, 6], [0, 2]]));
+    /// # Ok::<(), libpython::Error>(())
+    /// ```
+    pub fn to_array(&self) -> ArrayD<T> {
+        // `to_vec` gives one element per index of the shape (and would have failed to allocate
+        // more than `isize::MAX` bytes), which is all `from_shape_vec` checks.
+        Array::from_shape_vec(IxDyn(self.shape()), self.to_vec())
+            .expect("a view has as many elements as its shape")
+    }
+
+    /// The elements as an `ndarray` view of cells, of dynamic dimension, in any layout the
+    /// buffer has (strided, transposed, reversed): zero-copy and safe however Python uses the
+    /// memory meanwhile (each [`get`](ReadOnlyCell::get) reads the element as it is then).
+    /// `into_dimensionality` gives a fixed dimension.
+    ///
+    /// ```
+    /// use libpython::array::PyBuffer;
+    /// let a = libpython::eval("__import__('numpy').arange(12).reshape(3, 4)[::-1, ::2]")?;
+    /// let v = PyBuffer::<i64>::from_object(&a)?;
+    /// let nd = v.as_cell_array()?;
+    /// assert_eq!(nd.shape(), [3, 2]);
+    /// assert_eq!(nd[[0, 1]].get(), 10);
+    /// assert_eq!(nd.iter().map(|c| c.get()).sum::<i64>(), 30);
+    /// # Ok::<(), libpython::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Conversion`] when a byte stride is not a multiple of the element size.
+    pub fn as_cell_array(&self) -> Result<ArrayViewD<'_, ReadOnlyCell<T>>> {
+        let l = nd_layout::<T>(&self.raw, false)?;
+        // SAFETY: the layout describes the view's elements (aligned for element accesses,
+        // alive while `self` is borrowed) from their lowest address with non-negative
+        // strides; a cell has the layout of `T` and only reads, through atomic loads.
+        let mut v = unsafe {
+            ArrayView::from_shape_ptr(
+                IxDyn(&l.shape).strides(IxDyn(&l.strides)),
+                l.ptr.cast_const().cast::<ReadOnlyCell<T>>(),
+            )
+        };
+        for a in l.inverted {
+            v.invert_axis(Axis(a));
+        }
+        Ok(v)
+    }
+
+    /// The elements as a plain `ndarray` view of dynamic dimension, in any layout the buffer
     /// has (strided, transposed, reversed).
     ///
     /// ```
     /// use libpython::array::PyBuffer;
     /// let a = libpython::eval("__import__('numpy').arange(12).reshape(3, 4)[::-1, ::2]")?;
     /// let v = PyBuffer::<i64>::from_object(&a)?;
-    /// let nd = v.as_array()?;
+    /// // SAFETY: no Python code runs while `nd` lives, and `a` is not shared with other
+    /// // threads or processes.
+    /// let nd = unsafe { v.as_array()? };
     /// assert_eq!(nd.shape(), [3, 2]);
     /// assert_eq!(nd[[0, 1]], 10);
     /// # Ok::<(), libpython::Error>(())
     /// ```
     ///
     /// # Errors
-    /// [`Error::Conversion`] when a byte stride is not a multiple of the element size.
-    pub fn as_array(&self) -> Result<ArrayViewD<'_, T>> {
+    /// [`Error::Conversion`] when a byte stride is not a multiple of the element size, and for
+    /// `bool` elements when a byte is not 0 or 1.
+    ///
+    /// # Safety
+    /// As [`as_slice`](Self::as_slice): until the returned view is dropped, nothing may write
+    /// the memory it shows (no Python code that writes it may run, on any thread; no other
+    /// process or foreign code may write it).
+    pub unsafe fn as_array(&self) -> Result<ArrayViewD<'_, T>> {
         let l = nd_layout::<T>(&self.raw, false)?;
+        self.check_bools()?;
         // SAFETY: the layout describes the view's elements (aligned, valid `T`s kept alive
-        // and not mutably borrowed by Rust while `self` is borrowed) from their lowest
-        // address with non-negative strides.
+        // while `self` is borrowed, and not written while the view lives: the caller's
+        // promise; no Rust view can write them: the registry) from their lowest address with
+        // non-negative strides.
         let mut v = unsafe {
             ArrayView::from_shape_ptr(
                 IxDyn(&l.shape).strides(IxDyn(&l.strides)),
@@ -133,45 +211,94 @@ impl<T: Element> PyBuffer<T> {
     /// use libpython::array::PyBuffer;
     /// let a = libpython::eval("__import__('numpy').ones((2, 3), dtype='float32').T")?;
     /// let v = PyBuffer::<f32>::from_object(&a)?;
-    /// let m = v.as_array_dim::<ndarray::Ix2>()?;
+    /// // SAFETY: as for `as_array`.
+    /// let m = unsafe { v.as_array_dim::<ndarray::Ix2>()? };
     /// assert_eq!(m.dim(), (3, 2));
-    /// assert!(v.as_array_dim::<ndarray::Ix1>().is_err());
+    /// assert!(unsafe { v.as_array_dim::<ndarray::Ix1>() }.is_err());
     /// # Ok::<(), libpython::Error>(())
     /// ```
     ///
     /// # Errors
     /// As [`as_array`](Self::as_array), and [`Error::Conversion`] for another number of
     /// dimensions.
-    pub fn as_array_dim<D: Dimension>(&self) -> Result<ArrayView<'_, T, D>> {
+    ///
+    /// # Safety
+    /// As [`as_array`](Self::as_array).
+    pub unsafe fn as_array_dim<D: Dimension>(&self) -> Result<ArrayView<'_, T, D>> {
         let ndim = self.ndim();
-        self.as_array()?
+        // SAFETY: forwarded: the caller keeps `as_array`'s promise for the returned view.
+        unsafe { self.as_array()? }
             .into_dimensionality::<D>()
             .map_err(|e| dim_error::<D>(ndim, e))
     }
 }
 
 impl<T: Element> PyBufferMut<T> {
-    /// The elements as a mutable `ndarray` view of dynamic dimension.
+    /// The elements as an `ndarray` view of writable cells, of dynamic dimension, in any
+    /// layout: zero-copy and safe however Python uses the memory meanwhile. Elements reached
+    /// by several indices (an axis of stride 0, overlapping axes) are simply the same cell.
     ///
     /// ```
     /// use libpython::array::PyBufferMut;
     /// let r = libpython::run_simple_string("import numpy as np\na = np.zeros((2, 3))")?;
     /// let a = r.globals.get("a")?.unwrap();
     /// let mut v = PyBufferMut::<f64>::from_object(&a)?;
-    /// v.as_array_mut()?.index_axis_mut(ndarray::Axis(0), 1).fill(2.0);
+    /// let nd = v.as_cell_array_mut()?;
+    /// nd.index_axis(ndarray::Axis(0), 1).for_each(|c| c.set(2.0));
     /// drop(v);
     /// assert_eq!(a.call_method("sum", ())?.extract::<f64>()?, 6.0);
     /// # Ok::<(), libpython::Error>(())
     /// ```
     ///
     /// # Errors
-    /// As [`PyBuffer::as_array`], and for broadcast (stride 0) axes, whose elements would
-    /// alias.
-    pub fn as_array_mut(&mut self) -> Result<ArrayViewMutD<'_, T>> {
+    /// [`Error::Conversion`] when a byte stride is not a multiple of the element size.
+    pub fn as_cell_array_mut(&mut self) -> Result<ArrayViewD<'_, ArrayCell<T>>> {
+        let l = nd_layout::<T>(&self.raw, false)?;
+        // SAFETY: as `as_cell_array`, over this view's writable memory (a writable request or
+        // tensor), borrowed through `&mut self`; cells write through atomic stores only, so
+        // several indices may share an element.
+        let mut v = unsafe {
+            ArrayView::from_shape_ptr(
+                IxDyn(&l.shape).strides(IxDyn(&l.strides)),
+                l.ptr.cast_const().cast::<ArrayCell<T>>(),
+            )
+        };
+        for a in l.inverted {
+            v.invert_axis(Axis(a));
+        }
+        Ok(v)
+    }
+
+    /// The elements as a plain mutable `ndarray` view of dynamic dimension.
+    ///
+    /// ```
+    /// use libpython::array::PyBufferMut;
+    /// let r = libpython::run_simple_string("import numpy as np\na = np.zeros((2, 3))")?;
+    /// let a = r.globals.get("a")?.unwrap();
+    /// let mut v = PyBufferMut::<f64>::from_object(&a)?;
+    /// // SAFETY: no Python code runs while the view lives, and `a` is not shared with other
+    /// // threads or processes.
+    /// unsafe { v.as_array_mut()? }.index_axis_mut(ndarray::Axis(0), 1).fill(2.0);
+    /// drop(v);
+    /// assert_eq!(a.call_method("sum", ())?.extract::<f64>()?, 6.0);
+    /// # Ok::<(), libpython::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`PyBuffer::as_array`], and for broadcast (stride 0) or overlapping axes, whose
+    /// elements would alias.
+    ///
+    /// # Safety
+    /// As [`as_slice_mut`](Self::as_slice_mut): until the returned view is dropped, nothing
+    /// but it may read or write the memory it shows (no Python code that reads or writes it
+    /// may run, on any thread; no other process or foreign code may access it).
+    pub unsafe fn as_array_mut(&mut self) -> Result<ArrayViewMutD<'_, T>> {
         let l = nd_layout::<T>(&self.raw, true)?;
+        self.check_bools()?;
         // SAFETY: as `as_array`; this view is the only Rust view of the memory (exclusive
-        // borrow registered), borrowed mutably through `&mut self`, and no two indices share
-        // an element (no stride 0 on an axis longer than 1).
+        // borrow registered), borrowed mutably through `&mut self`, nothing else accesses
+        // the memory while the view lives (the caller's promise), and no two indices share
+        // an element (checked by `nd_layout`).
         let mut v = unsafe {
             ArrayViewMut::from_shape_ptr(IxDyn(&l.shape).strides(IxDyn(&l.strides)), l.ptr)
         };
@@ -185,9 +312,13 @@ impl<T: Element> PyBufferMut<T> {
     ///
     /// # Errors
     /// As [`as_array_mut`](Self::as_array_mut), and for another number of dimensions.
-    pub fn as_array_mut_dim<D: Dimension>(&mut self) -> Result<ArrayViewMut<'_, T, D>> {
+    ///
+    /// # Safety
+    /// As [`as_array_mut`](Self::as_array_mut).
+    pub unsafe fn as_array_mut_dim<D: Dimension>(&mut self) -> Result<ArrayViewMut<'_, T, D>> {
         let ndim = self.ndim();
-        self.as_array_mut()?
+        // SAFETY: forwarded: the caller keeps `as_array_mut`'s promise for the returned view.
+        unsafe { self.as_array_mut()? }
             .into_dimensionality::<D>()
             .map_err(|e| dim_error::<D>(ndim, e))
     }
@@ -226,7 +357,18 @@ impl<T: Element> RustArray<T> {
 fn owner_from_ndarray<T: Element, D: Dimension + 'static>(array: Array<T, D>) -> Result<Owner> {
     let size = std::mem::size_of::<T>();
     let shape = array.shape().to_vec();
-    let strides: Vec<isize> = array.strides().iter().map(|&s| s * size as isize).collect();
+    // (ndarray keeps an owned array's strides within its allocation, so this does not
+    // overflow; checked all the same.)
+    let strides = array
+        .strides()
+        .iter()
+        .map(|&s| {
+            s.checked_mul(size as isize).ok_or_else(|| Error::Overflow {
+                target: "isize",
+                value: format!("the stride of {s} elements of {size} bytes, in bytes"),
+            })
+        })
+        .collect::<Result<Vec<isize>>>()?;
     let raw: *mut Array<T, D> = Box::into_raw(Box::new(array));
     // SAFETY: `raw` is a fresh unique allocation; the data pointer is taken once and the array
     // is not used again until the owner drops it.

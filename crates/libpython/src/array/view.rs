@@ -12,6 +12,7 @@ use libpython_interp as interp;
 use libpython_interp::{GilGuard, InterpKey, ffi};
 
 use super::borrow::{self, Borrow};
+use super::cell::{ArrayCell, ReadOnlyCell, load, store};
 use super::dlpack::DlTensor;
 use super::element::{Element, ScalarKind, check_format, is_common_format};
 use crate::conv::tname;
@@ -94,7 +95,8 @@ impl Inner {
         self.strides = strides;
     }
 
-    /// Dimensions of our own, from per-axis extent and stride functions.
+    /// Dimensions of our own, from per-axis extent and stride functions. Every extent is at
+    /// most `isize::MAX` (callers convert with a check).
     pub(crate) fn set_dims(
         &mut self,
         ndim: usize,
@@ -102,7 +104,15 @@ impl Inner {
         stride: impl Fn(usize) -> isize,
     ) {
         self.owned.clear();
-        self.owned.extend((0..ndim).map(|i| extent(i) as isize));
+        self.owned.extend((0..ndim).map(|i| {
+            let n = extent(i);
+            debug_assert!(
+                isize::try_from(n).is_ok(),
+                "extent {n} checked by the caller"
+            );
+            // At most `isize::MAX` (this function's contract): the same value.
+            n as isize
+        }));
         self.owned.extend((0..ndim).map(stride));
         self.ndim = ndim;
         self.shape = self.owned.as_ptr().cast();
@@ -200,12 +210,19 @@ impl RawView {
     }
 
     /// Makes the view one of elements `T`, `itemsize` bytes each, at `ptr`, laid out as the
-    /// dimensions set in its [`Inner`]: checks alignment for `T`, registers the borrow
-    /// (shared, or `exclusive`) and, for `bool`, checks every byte is 0 or 1. Length and
-    /// contiguity are computed here, once.
+    /// dimensions set in its [`Inner`]: checks that the element count and every element's
+    /// byte offset fit (`usize`, `isize`), alignment for `T`, registers the borrow (shared,
+    /// or `exclusive`) and, for `bool`, checks every byte is 0 or 1. Length and contiguity
+    /// are computed here, once.
+    ///
+    /// Every offset the view's accessors compute afterwards (an in-bounds index, an element
+    /// of the walk in C order) lies between the lowest and highest offsets checked here, so
+    /// none of them overflows.
     ///
     /// # Errors
-    /// [`Error::Conversion`] for misaligned data, a conflicting live view, or invalid bools.
+    /// [`Error::Overflow`] for a shape or strides whose element count or offsets do not fit;
+    /// [`Error::Conversion`] for an element type without single-access loads and stores on
+    /// this target, misaligned data, a conflicting live view, or invalid bools.
     #[inline]
     pub(crate) fn finish<T: Element>(
         &mut self,
@@ -215,15 +232,23 @@ impl RawView {
         format: *const std::ffi::c_char,
         exclusive: bool,
     ) -> Result<()> {
+        if !super::cell::supported::<T>() {
+            return Err(unsupported::<T>());
+        }
         let inner = &mut **self.inner;
         let (shape, strides) = (inner.shape(), inner.strides());
         let (len, c_contiguous, f_contiguous) = if let ([extent], [stride]) = (shape, strides) {
             // One axis (the common case, without the general walk).
+            if *extent > 1 {
+                check_reach(shape, strides, itemsize)?;
+            }
             let contiguous = *extent <= 1 || *stride == itemsize as isize;
             (*extent, contiguous, contiguous)
         } else {
+            let len = element_count(shape)?;
+            check_reach(shape, strides, itemsize)?;
             (
-                shape.iter().product(),
+                len,
                 is_contiguous(shape, strides, itemsize, true),
                 is_contiguous(shape, strides, itemsize, false),
             )
@@ -271,7 +296,8 @@ impl RawView {
         self.f_contiguous
     }
 
-    /// Byte offset of `index`, if it is inside the shape.
+    /// Byte offset of `index`, if it is inside the shape. (No overflow: see
+    /// [`finish`](Self::finish).)
     fn offset(&self, index: &[usize]) -> Option<isize> {
         if index.len() != self.shape().len() {
             return None;
@@ -338,7 +364,7 @@ fn check_and_borrow<T: Element>(
     contiguous: bool,
     exclusive: bool,
 ) -> Result<Borrow> {
-    let align = std::mem::align_of::<T>();
+    let align = super::cell::access_align::<T>();
     if len != 0 {
         // A contiguous layout of `T`-sized items has strides that are multiples of the size,
         // hence of the alignment: only the start can be misaligned.
@@ -367,9 +393,10 @@ fn check_and_borrow<T: Element>(
     if T::KIND == ScalarKind::Bool {
         let mut bad = None;
         for_each_offset(shape, strides, |off| {
-            // SAFETY: the offset is inside the view (shape and strides describe it), the
-            // memory is readable and borrowed by this view; a byte read is always valid.
-            let b = unsafe { ptr.offset(off).read() };
+            // SAFETY: the offset is inside the view (shape and strides describe it, offsets
+            // checked by `finish`), the memory is readable and held by this view; a byte read
+            // as a `u8` is valid whatever its value.
+            let b: u8 = unsafe { load(ptr.offset(off)) };
             if b > 1 && bad.is_none() {
                 bad = Some(b);
             }
@@ -386,7 +413,7 @@ fn check_and_borrow<T: Element>(
 /// The error for data or strides not aligned for `T`.
 #[cold]
 fn misaligned<T: Element>(ptr: *mut u8, shape: &[usize], strides: &[isize]) -> Error {
-    let align = std::mem::align_of::<T>();
+    let align = super::cell::access_align::<T>();
     if (ptr as usize) % align != 0 {
         return Error::Conversion(format!(
             "the buffer's data at {ptr:p} is not aligned for {} ({align} bytes): copy it first (numpy: np.ascontiguousarray)",
@@ -444,25 +471,95 @@ pub(crate) fn for_each_offset(shape: &[usize], strides: &[isize], mut f: impl Fn
             }
             d -= 1;
             idx[d] += 1;
-            off += strides[d];
             if idx[d] < shape[d] {
+                off += strides[d];
                 break;
             }
-            off -= strides[d] * shape[d] as isize;
+            // Back to index 0 on this axis: (n - 1) * stride is within the reach checked when
+            // the view was made.
+            off -= strides[d] * (shape[d] - 1) as isize;
             idx[d] = 0;
         }
     }
 }
 
-/// C-contiguous byte strides of `shape`.
+/// C-contiguous byte strides of `shape` (saturating at `isize::MAX`: such a layout is refused
+/// later, by [`RawView::finish`] or the export's checks).
 pub(crate) fn c_strides(shape: &[usize], itemsize: usize) -> Vec<isize> {
     let mut strides = vec![0isize; shape.len()];
-    let mut acc = itemsize as isize;
+    let mut acc = isize::try_from(itemsize).unwrap_or(isize::MAX);
     for (s, &n) in strides.iter_mut().zip(shape).rev() {
         *s = acc;
-        acc = acc.saturating_mul(n.max(1) as isize);
+        acc = acc.saturating_mul(isize::try_from(n.max(1)).unwrap_or(isize::MAX));
     }
     strides
+}
+
+/// The number of elements of `shape`.
+///
+/// # Errors
+/// [`Error::Overflow`] when it does not fit in `usize`.
+pub(crate) fn element_count(shape: &[usize]) -> Result<usize> {
+    shape
+        .iter()
+        .try_fold(1usize, |acc, &n| acc.checked_mul(n))
+        .ok_or_else(|| Error::Overflow {
+            target: "usize",
+            value: format!("the number of elements of the shape {shape:?}"),
+        })
+}
+
+/// Checks that every element of the layout (`shape`, byte `strides`, items of `itemsize`
+/// bytes) lies at an offset from the first element that fits in `isize`, and so does one past
+/// the last byte of the farthest element, in either direction.
+///
+/// # Errors
+/// [`Error::Overflow`] otherwise.
+#[inline]
+fn check_reach(shape: &[usize], strides: &[isize], itemsize: usize) -> Result<()> {
+    if shape.contains(&0) {
+        return Ok(());
+    }
+    let (mut lo, mut hi) = (0isize, isize::try_from(itemsize).ok());
+    for (&n, &s) in shape.iter().zip(strides) {
+        let Some(reach) = isize::try_from(n - 1).ok().and_then(|n| n.checked_mul(s)) else {
+            return Err(offsets_overflow(shape, strides));
+        };
+        if reach < 0 {
+            lo = match lo.checked_add(reach) {
+                Some(v) => v,
+                None => return Err(offsets_overflow(shape, strides)),
+            };
+        } else {
+            hi = hi.and_then(|h| h.checked_add(reach));
+        }
+    }
+    // The whole range, lowest to one past the highest byte, is at most `isize::MAX` bytes.
+    match hi.and_then(|h| h.checked_sub(lo)) {
+        Some(_) => Ok(()),
+        None => Err(offsets_overflow(shape, strides)),
+    }
+}
+
+#[cold]
+fn offsets_overflow(shape: &[usize], strides: &[isize]) -> Error {
+    Error::Overflow {
+        target: "isize",
+        value: format!(
+            "the byte offsets of the elements of shape {shape:?} with byte strides {strides:?}"
+        ),
+    }
+}
+
+/// The error for an element type whose elements this target cannot read or write with one
+/// access.
+#[cold]
+fn unsupported<T: Element>() -> Error {
+    Error::Conversion(format!(
+        "{}: elements of {} bytes cannot be viewed (views read and write elements of 1, 2, 4 or 8 bytes)",
+        T::NAME,
+        std::mem::size_of::<T>()
+    ))
 }
 
 /// Whether `obj` gives a read-only buffer (after a writable request failed).
@@ -596,18 +693,24 @@ fn refused(obj: Bound<'_>, writable: bool) -> Error {
 /// crate exports) or a DLPack tensor ([`DlTensor`](super::DlTensor)).
 ///
 /// The element type is checked against the buffer's format when the view is made; shape and
-/// (byte) strides describe N-dimensional, strided and negatively strided layouts;
-/// [`as_slice`](Self::as_slice) is the fast path for contiguous ones. While it lives, no
-/// [`PyBufferMut`] of the same memory can be made (see [the module docs](super)). Dropping it
-/// releases the buffer under its interpreter's GIL, from any thread.
+/// (byte) strides describe N-dimensional, strided and negatively strided layouts. While it
+/// lives, no [`PyBufferMut`] of the same memory can be made (see [the module docs](super)).
+/// Dropping it releases the buffer under its interpreter's GIL, from any thread.
+///
+/// Python code may still write the memory while the view lives, so the safe accessors copy:
+/// [`get`](Self::get), [`iter`](Self::iter), [`to_vec`](Self::to_vec),
+/// [`copy_to_slice`](Self::copy_to_slice), or hand out cells that are read one element at a
+/// time ([`as_cells`](Self::as_cells)). A plain `&[T]` is [`as_slice`](Self::as_slice), an
+/// `unsafe` function whose caller promises that nothing writes the memory meanwhile.
 ///
 /// ```
 /// use libpython::array::PyBuffer;
 /// let a = libpython::eval("__import__('numpy').arange(6.0).reshape(2, 3)")?;
 /// let v = PyBuffer::<f64>::from_object(&a)?;
 /// assert_eq!(v.shape(), [2, 3]);
-/// assert_eq!(v.as_slice()?, [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]);
-/// assert_eq!(v.get(&[1, 2]), Some(&5.0));
+/// assert_eq!(v.to_vec(), [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]);
+/// assert_eq!(v.get(&[1, 2]), Some(5.0));
+/// assert_eq!(v.iter().sum::<f64>(), 15.0);
 ///
 /// // The element type must match: this array holds f64.
 /// let err = PyBuffer::<i32>::from_object(&a).unwrap_err();
@@ -619,26 +722,33 @@ pub struct PyBuffer<T: Element> {
     _t: PhantomData<T>,
 }
 
-// SAFETY: the view hands out `&T` only (T: Sync), and its buffer is released under the GIL of
-// its interpreter from whatever thread drops it (`RawView`'s drop).
+// SAFETY: the view hands out copies of elements and `ReadOnlyCell`s (`Sync`: one atomic
+// access per read) only, and its buffer is released under the GIL of its interpreter from
+// whatever thread drops it (`RawView`'s drop).
 unsafe impl<T: Element> Send for PyBuffer<T> {}
-// SAFETY: as above; shared access only reads.
+// SAFETY: as above; shared access only reads, through atomic loads.
 unsafe impl<T: Element> Sync for PyBuffer<T> {}
 
 /// A read-write, typed, zero-copy view: as [`PyBuffer`] (which it dereferences to), and the
 /// only Rust view of its memory while it lives. Made with `PyBUF_WRITABLE`, so read-only
 /// buffers (`bytes`, numpy arrays with `writeable=False`) are refused.
 ///
+/// Writes go through [`set`](Self::set), [`fill`](Self::fill),
+/// [`copy_from_slice`](Self::copy_from_slice), [`map_in_place`](Self::map_in_place) or the
+/// cells of [`as_cells_mut`](Self::as_cells_mut); [`as_slice_mut`](Self::as_slice_mut) is the
+/// `unsafe` plain `&mut [T]`.
+///
 /// ```
 /// use libpython::array::PyBufferMut;
 /// let r = libpython::run_simple_string("import numpy as np\na = np.zeros(4)")?;
 /// let a = r.globals.get("a")?.unwrap();
 /// let mut v = PyBufferMut::<f64>::from_object(&a)?;
-/// v.as_slice_mut()?.copy_from_slice(&[1.0, 2.0, 3.0, 4.0]);
+/// v.copy_from_slice(&[1.0, 2.0, 3.0, 4.0])?;
+/// v.set(&[3], 40.0)?;
 /// // A second mutable view of the same memory is refused while `v` lives.
 /// assert!(PyBufferMut::<f64>::from_object(&a).is_err());
 /// drop(v);
-/// assert_eq!(a.call_method("sum", ())?.extract::<f64>()?, 10.0);
+/// assert_eq!(a.call_method("sum", ())?.extract::<f64>()?, 46.0);
 ///
 /// // `bytes` is read-only.
 /// let b = libpython::eval("b'abc'")?;
@@ -649,9 +759,9 @@ pub struct PyBufferMut<T: Element> {
     inner: PyBuffer<T>,
 }
 
-// SAFETY: as for `PyBuffer`: `&mut T` is handed out through `&mut self` only (T: Send).
+// SAFETY: as for `PyBuffer`; writes go through `&mut self` and atomic stores only.
 unsafe impl<T: Element> Send for PyBufferMut<T> {}
-// SAFETY: `&PyBufferMut` gives only `&T` (T: Sync).
+// SAFETY: `&PyBufferMut` gives only what `&PyBuffer` gives (copies and read-only cells).
 unsafe impl<T: Element> Sync for PyBufferMut<T> {}
 
 impl<T: Element> PyBuffer<T> {
@@ -667,7 +777,9 @@ impl<T: Element> PyBuffer<T> {
     /// # Errors
     /// [`Error::Type`] if `obj` has no buffer protocol; [`Error::Conversion`] if its elements
     /// are not `T`s (the message names both), if its data is not aligned for `T`, or if a
-    /// [`PyBufferMut`] of the same memory is alive; the exporter's exception otherwise.
+    /// [`PyBufferMut`] of the same memory is alive; [`Error::Overflow`] for a layout whose
+    /// element count or byte offsets do not fit in `usize` / `isize`; the exporter's exception
+    /// otherwise.
     pub fn from_object(obj: &Object) -> Result<Self> {
         obj.with(Self::from_bound)
     }
@@ -683,7 +795,7 @@ impl<T: Element> PyBuffer<T> {
     /// use libpython::array::PyBuffer;
     /// let a = libpython::eval("__import__('numpy').arange(4, dtype='int32')")?;
     /// let v = PyBuffer::<i32>::from_dlpack(&a)?;
-    /// assert_eq!(v.as_slice()?, [0, 1, 2, 3]);
+    /// assert_eq!(v.to_vec(), [0, 1, 2, 3]);
     /// # Ok::<(), libpython::Error>(())
     /// ```
     ///
@@ -728,8 +840,8 @@ impl<T: Element> PyBuffer<T> {
     /// The buffer's `struct`-module format (`"d"`, `"<i4"` style codes as the exporter gave
     /// them; `"B"` when it gave none; a DLPack tensor's type as this crate would export it).
     pub fn format(&self) -> &str {
-        // SAFETY: the exporter's NUL-terminated format, alive while the view holds its buffer,
-        // or a static string.
+        // SAFETY: the exporter's NUL-terminated format, alive and unchanged while the view
+        // holds its buffer (the buffer protocol's rule), or a static string.
         unsafe { CStr::from_ptr(self.raw.format()) }
             .to_str()
             .unwrap_or("?")
@@ -751,45 +863,108 @@ impl<T: Element> PyBuffer<T> {
         self.raw.ptr.cast()
     }
 
-    /// The elements as a slice, in C order, when they are C-contiguous.
+    /// The elements as cells, in C order, when they are C-contiguous: zero-copy and safe
+    /// however Python uses the memory meanwhile (each [`get`](ReadOnlyCell::get) reads the
+    /// element as it is then).
+    ///
+    /// ```
+    /// use libpython::array::PyBuffer;
+    /// let a = libpython::eval("__import__('numpy').arange(4, dtype='int64')")?;
+    /// let v = PyBuffer::<i64>::from_object(&a)?;
+    /// let cells = v.as_cells()?;
+    /// assert_eq!(cells.len(), 4);
+    /// assert_eq!(cells[3].get(), 3);
+    /// assert_eq!(cells.iter().map(|c| c.get()).max(), Some(3));
+    /// # Ok::<(), libpython::Error>(())
+    /// ```
     ///
     /// # Errors
-    /// [`Error::Conversion`] for any other layout (use [`get`](Self::get), [`iter`](Self::iter)
-    /// or [`to_vec`](Self::to_vec)).
-    pub fn as_slice(&self) -> Result<&[T]> {
+    /// [`Error::Conversion`] for any other layout (use [`get`](Self::get),
+    /// [`iter`](Self::iter) or [`to_vec`](Self::to_vec)).
+    pub fn as_cells(&self) -> Result<&[ReadOnlyCell<T>]> {
         if !self.is_c_contiguous() {
             return Err(self.not_contiguous("C-contiguous"));
         }
-        // SAFETY: C-contiguous memory of `len` aligned, valid `T`s (checked when the view was
-        // made), alive and not mutably borrowed by Rust while `self` lives.
-        Ok(unsafe { std::slice::from_raw_parts(self.data_ptr(), self.len()) })
+        // SAFETY: C-contiguous memory of `len` elements, aligned for element accesses and
+        // alive while `self` is (checked and held when the view was made); a cell has the
+        // layout of `T` and is only read through atomic loads, whoever else writes the memory.
+        Ok(unsafe { std::slice::from_raw_parts(self.data_ptr().cast(), self.len()) })
     }
 
-    /// The elements as a slice in memory order, when they are C- or Fortran-contiguous (a
+    /// The elements as cells in memory order, when they are C- or Fortran-contiguous (a
     /// transposed C array gives its elements in its original order).
     ///
     /// # Errors
     /// [`Error::Conversion`] for non-contiguous layouts.
-    pub fn as_slice_memory_order(&self) -> Result<&[T]> {
-        if self.is_c_contiguous() {
-            return self.as_slice();
+    pub fn as_cells_memory_order(&self) -> Result<&[ReadOnlyCell<T>]> {
+        self.check_memory_order()?;
+        // SAFETY: contiguous memory (in C or Fortran order: it starts at the first element,
+        // strides non-negative) of `len` elements, as in `as_cells`.
+        Ok(unsafe { std::slice::from_raw_parts(self.data_ptr().cast(), self.len()) })
+    }
+
+    /// The elements as a plain slice, in C order, when they are C-contiguous: the fastest
+    /// access, for code that knows nothing writes the memory while it reads.
+    ///
+    /// ```
+    /// use libpython::array::PyBuffer;
+    /// let a = libpython::eval("__import__('numpy').arange(4.0)")?;
+    /// let v = PyBuffer::<f64>::from_object(&a)?;
+    /// // SAFETY: no Python code runs while `s` lives, and `a` is not shared with other
+    /// // threads or processes.
+    /// let s = unsafe { v.as_slice()? };
+    /// assert_eq!(s.iter().sum::<f64>(), 6.0);
+    /// # Ok::<(), libpython::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Conversion`] for any other layout, and for `bool` elements when a byte is not
+    /// 0 or 1 (Python wrote one since the view was made).
+    ///
+    /// # Safety
+    /// Until the returned slice is dropped, nothing may write the memory it shows: no Python
+    /// code that writes it (a numpy operation on the array or on any array sharing its
+    /// memory, a `memoryview` assignment, a C extension) may run on any thread, and no other
+    /// process or foreign code may write it. Rust views are no concern: while this view
+    /// lives, no [`PyBufferMut`] of overlapping memory can be made.
+    pub unsafe fn as_slice(&self) -> Result<&[T]> {
+        if !self.is_c_contiguous() {
+            return Err(self.not_contiguous("C-contiguous"));
         }
-        if !self.is_f_contiguous() {
-            return Err(self.not_contiguous("contiguous in C or Fortran order"));
-        }
-        // SAFETY: Fortran-contiguous memory starts at the first element with non-negative
-        // strides; `len` valid `T`s, borrowed as for `as_slice`.
+        self.check_bools()?;
+        // SAFETY: C-contiguous memory of `len` aligned, valid `T`s (checked when the view was
+        // made, and just now for bools), alive while `self` lives, and not written while the
+        // slice lives (the caller's promise; Rust views cannot write it: the registry).
         Ok(unsafe { std::slice::from_raw_parts(self.data_ptr(), self.len()) })
     }
 
-    /// The element at `index` (one index per dimension), or `None` when out of bounds.
-    pub fn get(&self, index: &[usize]) -> Option<&T> {
-        let off = self.raw.offset(index)?;
-        // SAFETY: the offset of an in-bounds index points at an aligned, valid `T` of the view.
-        Some(unsafe { &*self.raw.ptr.offset(off).cast::<T>() })
+    /// The elements as a plain slice in memory order, when they are C- or
+    /// Fortran-contiguous.
+    ///
+    /// # Errors
+    /// As [`as_slice`](Self::as_slice), for non-contiguous layouts.
+    ///
+    /// # Safety
+    /// As [`as_slice`](Self::as_slice).
+    pub unsafe fn as_slice_memory_order(&self) -> Result<&[T]> {
+        self.check_memory_order()?;
+        self.check_bools()?;
+        // SAFETY: contiguous memory of `len` valid `T`s from the first element, not written
+        // while the slice lives (as in `as_slice`).
+        Ok(unsafe { std::slice::from_raw_parts(self.data_ptr(), self.len()) })
     }
 
-    /// The elements in C (row-major) order, whatever the layout.
+    /// A copy of the element at `index` (one index per dimension), or `None` when out of
+    /// bounds.
+    pub fn get(&self, index: &[usize]) -> Option<T> {
+        let off = self.raw.offset(index)?;
+        // SAFETY: the offset of an in-bounds index is an element of the view, aligned for
+        // element accesses and alive while `self` is.
+        Some(unsafe { load(self.raw.ptr.offset(off).cast::<T>()) })
+    }
+
+    /// The elements in C (row-major) order, whatever the layout, each copied when the
+    /// iterator reaches it.
     pub fn iter(&self) -> Iter<'_, T> {
         let nd = self.raw.shape().len();
         Iter {
@@ -802,15 +977,105 @@ impl<T: Element> PyBuffer<T> {
 
     /// Copies the elements into a vector, in C order.
     pub fn to_vec(&self) -> Vec<T> {
-        if let Ok(s) = self.as_slice() {
-            return s.to_vec();
+        if self.is_c_contiguous() {
+            let base = self.data_ptr();
+            // SAFETY: C-contiguous: the `len` elements follow each other from the first, each
+            // aligned for element accesses and alive while `self` is.
+            return (0..self.len())
+                .map(|i| unsafe { load(base.add(i)) })
+                .collect();
         }
         let mut out = Vec::with_capacity(self.len());
-        for_each_offset(self.raw.shape(), self.raw.strides(), |o| {
-            // SAFETY: every offset is an aligned, valid element of the view.
-            out.push(unsafe { self.raw.ptr.offset(o).cast::<T>().read() });
-        });
+        // SAFETY: every pointer is an element of the view (see `for_each_element`).
+        self.for_each_element(|p| out.push(unsafe { load(p) }));
         out
+    }
+
+    /// Copies the elements into `dst`, in C order.
+    ///
+    /// ```
+    /// use libpython::array::PyBuffer;
+    /// let a = libpython::eval("__import__('numpy').arange(6, dtype='uint8').reshape(2, 3).T")?;
+    /// let v = PyBuffer::<u8>::from_object(&a)?;
+    /// let mut out = [0u8; 6];
+    /// v.copy_to_slice(&mut out)?;
+    /// assert_eq!(out, [0, 3, 1, 4, 2, 5]);
+    /// assert!(v.copy_to_slice(&mut [0u8; 5]).is_err());
+    /// # Ok::<(), libpython::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Conversion`] when `dst` does not have [`len`](Self::len) elements.
+    pub fn copy_to_slice(&self, dst: &mut [T]) -> Result<()> {
+        self.check_len(dst.len(), "destination")?;
+        let mut out = dst.iter_mut();
+        self.for_each_element(|p| {
+            if let Some(d) = out.next() {
+                // SAFETY: `p` is an element of the view (see `for_each_element`).
+                *d = unsafe { load(p) };
+            }
+        });
+        Ok(())
+    }
+
+    /// Calls `f` with a pointer to every element, in C order. Each is an element of the view:
+    /// aligned for element accesses and alive while `self` is.
+    #[inline]
+    fn for_each_element(&self, mut f: impl FnMut(*mut T)) {
+        if self.is_c_contiguous() {
+            let base = self.data_ptr();
+            for i in 0..self.len() {
+                // SAFETY: C-contiguous: the `len` elements follow each other from the first.
+                f(unsafe { base.add(i) });
+            }
+        } else {
+            let ptr = self.raw.ptr;
+            for_each_offset(self.raw.shape(), self.raw.strides(), |o| {
+                // SAFETY: each offset is an element of the view (no overflow: `finish`).
+                f(unsafe { ptr.offset(o) }.cast())
+            });
+        }
+    }
+
+    fn check_len(&self, n: usize, what: &str) -> Result<()> {
+        if n == self.len() {
+            return Ok(());
+        }
+        Err(Error::Conversion(format!(
+            "the {what} has {n} elements, the view {} (shape {:?})",
+            self.len(),
+            self.raw.shape()
+        )))
+    }
+
+    fn check_memory_order(&self) -> Result<()> {
+        if self.is_c_contiguous() || self.is_f_contiguous() {
+            Ok(())
+        } else {
+            Err(self.not_contiguous("contiguous in C or Fortran order"))
+        }
+    }
+
+    /// For `bool` elements: checks that every byte is still 0 or 1 (Python code may have
+    /// written others since the view was made).
+    pub(crate) fn check_bools(&self) -> Result<()> {
+        if !matches!(T::KIND, ScalarKind::Bool) {
+            return Ok(());
+        }
+        let mut bad = None;
+        let ptr = self.raw.ptr;
+        for_each_offset(self.raw.shape(), self.raw.strides(), |o| {
+            // SAFETY: each offset is an element of the view (one byte: a bool); the byte is
+            // read as a `u8`, valid whatever its value.
+            let b = unsafe { load(ptr.offset(o)) };
+            bad = bad.or((b > 1).then_some(b));
+        });
+        match bad {
+            None => Ok(()),
+            Some(b) => Err(Error::Conversion(format!(
+                "the buffer's bool elements now include the byte {b}, which is not a valid Rust bool (0 or 1)"
+            ))),
+        }
     }
 
     fn data_ptr(&self) -> *mut T {
@@ -830,7 +1095,9 @@ impl<T: Element> PyBuffer<T> {
     }
 }
 
-/// The elements of a [`PyBuffer`] in C (row-major) order ([`PyBuffer::iter`]).
+/// The elements of a [`PyBuffer`] in C (row-major) order ([`PyBuffer::iter`]), each copied
+/// when it is reached: Python code that runs between two steps may have changed the ones not
+/// reached yet.
 pub struct Iter<'a, T: Element> {
     view: &'a PyBuffer<T>,
     index: Vec<usize>,
@@ -838,26 +1105,26 @@ pub struct Iter<'a, T: Element> {
     remaining: usize,
 }
 
-impl<'a, T: Element> Iterator for Iter<'a, T> {
-    type Item = &'a T;
+impl<T: Element> Iterator for Iter<'_, T> {
+    type Item = T;
 
-    fn next(&mut self) -> Option<&'a T> {
+    fn next(&mut self) -> Option<T> {
         if self.remaining == 0 {
             return None;
         }
         self.remaining -= 1;
         let raw = &self.view.raw;
         // SAFETY: `offset` is the byte offset of `index`, an in-bounds index (there are
-        // elements left), so it points at an aligned, valid `T` of the view, which lives for 'a.
-        let item = unsafe { &*raw.ptr.offset(self.offset).cast::<T>() };
-        // Step the index odometer, last axis fastest.
+        // elements left), so it points at an element of the view, alive for 'a.
+        let item = unsafe { load(raw.ptr.offset(self.offset).cast::<T>()) };
+        // Step the index odometer, last axis fastest (no overflow: see `RawView::finish`).
         for d in (0..self.index.len()).rev() {
             self.index[d] += 1;
-            self.offset += raw.strides()[d];
             if self.index[d] < raw.shape()[d] {
+                self.offset += raw.strides()[d];
                 break;
             }
-            self.offset -= raw.strides()[d] * raw.shape()[d] as isize;
+            self.offset -= raw.strides()[d] * (raw.shape()[d] - 1) as isize;
             self.index[d] = 0;
         }
         Some(item)
@@ -880,7 +1147,7 @@ impl<T: Element> fmt::Debug for Iter<'_, T> {
 }
 
 impl<'a, T: Element> IntoIterator for &'a PyBuffer<T> {
-    type Item = &'a T;
+    type Item = T;
     type IntoIter = Iter<'a, T>;
 
     fn into_iter(self) -> Iter<'a, T> {
@@ -929,51 +1196,157 @@ impl<T: Element> PyBufferMut<T> {
         DlTensor::from_object(obj)?.into_buffer_mut()
     }
 
-    /// The elements as a mutable slice, in C order, when they are C-contiguous.
+    /// The elements as writable cells, in C order, when they are C-contiguous: zero-copy and
+    /// safe however Python uses the memory meanwhile.
+    ///
+    /// ```
+    /// use libpython::array::PyBufferMut;
+    /// let r = libpython::run_simple_string("import numpy as np\na = np.ones(3)")?;
+    /// let a = r.globals.get("a")?.unwrap();
+    /// let mut v = PyBufferMut::<f64>::from_object(&a)?;
+    /// for (i, c) in v.as_cells_mut()?.iter().enumerate() {
+    ///     c.set(c.get() + i as f64);
+    /// }
+    /// drop(v);
+    /// assert_eq!(a.call_method("tolist", ())?.extract::<Vec<f64>>()?, [1.0, 2.0, 3.0]);
+    /// # Ok::<(), libpython::Error>(())
+    /// ```
     ///
     /// # Errors
     /// [`Error::Conversion`] for any other layout.
-    pub fn as_slice_mut(&mut self) -> Result<&mut [T]> {
+    pub fn as_cells_mut(&mut self) -> Result<&[ArrayCell<T>]> {
         if !self.is_c_contiguous() {
             return Err(self.inner.not_contiguous("C-contiguous"));
         }
-        // SAFETY: as `as_slice`, and this is the only Rust view of the memory (exclusive
-        // borrow registered), borrowed mutably through `&mut self`.
-        Ok(unsafe { std::slice::from_raw_parts_mut(self.inner.data_ptr(), self.len()) })
+        // SAFETY: as `PyBuffer::as_cells`, over writable memory (a writable request or
+        // tensor): a cell writes through atomic stores only.
+        Ok(unsafe { std::slice::from_raw_parts(self.inner.data_ptr().cast(), self.len()) })
     }
 
-    /// The elements as a mutable slice in memory order, when C- or Fortran-contiguous.
+    /// The elements as writable cells in memory order, when C- or Fortran-contiguous.
     ///
     /// # Errors
     /// [`Error::Conversion`] for non-contiguous layouts.
-    pub fn as_slice_memory_order_mut(&mut self) -> Result<&mut [T]> {
-        let n = self.inner.as_slice_memory_order()?.len();
-        // SAFETY: the same memory `as_slice_memory_order` just checked, exclusively borrowed.
-        Ok(unsafe { std::slice::from_raw_parts_mut(self.inner.data_ptr(), n) })
+    pub fn as_cells_memory_order_mut(&mut self) -> Result<&[ArrayCell<T>]> {
+        self.inner.check_memory_order()?;
+        // SAFETY: as `as_cells_mut`, for memory contiguous from the first element.
+        Ok(unsafe { std::slice::from_raw_parts(self.inner.data_ptr().cast(), self.len()) })
     }
 
-    /// The element at `index`, mutably, or `None` when out of bounds.
-    pub fn get_mut(&mut self, index: &[usize]) -> Option<&mut T> {
-        let off = self.inner.raw.offset(index)?;
-        // SAFETY: an in-bounds element of this exclusively borrowed view.
-        Some(unsafe { &mut *self.inner.raw.ptr.offset(off).cast::<T>() })
+    /// The elements as a plain mutable slice, in C order, when they are C-contiguous.
+    ///
+    /// ```
+    /// use libpython::array::PyBufferMut;
+    /// let r = libpython::run_simple_string("import numpy as np\na = np.arange(4.0)")?;
+    /// let a = r.globals.get("a")?.unwrap();
+    /// let mut v = PyBufferMut::<f64>::from_object(&a)?;
+    /// // SAFETY: no Python code runs while `s` lives, and `a` is not shared with other
+    /// // threads or processes.
+    /// let s = unsafe { v.as_slice_mut()? };
+    /// s.reverse();
+    /// drop(v);
+    /// assert_eq!(a.call_method("tolist", ())?.extract::<Vec<f64>>()?, [3.0, 2.0, 1.0, 0.0]);
+    /// # Ok::<(), libpython::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Conversion`] for any other layout, and for `bool` elements when a byte is not
+    /// 0 or 1.
+    ///
+    /// # Safety
+    /// Until the returned slice is dropped, nothing but it may read or write the memory it
+    /// shows: no Python code that reads or writes it (a numpy operation on the array or on
+    /// any array sharing its memory, a `memoryview`, a C extension) may run on any thread,
+    /// and no other process or foreign code may access it. Rust views are no concern: this
+    /// is the only one of its memory.
+    pub unsafe fn as_slice_mut(&mut self) -> Result<&mut [T]> {
+        if !self.is_c_contiguous() {
+            return Err(self.inner.not_contiguous("C-contiguous"));
+        }
+        self.inner.check_bools()?;
+        // SAFETY: as `as_slice`; this is the only Rust view of the memory (exclusive borrow
+        // registered), borrowed mutably through `&mut self`, and nothing else accesses the
+        // memory while the slice lives (the caller's promise).
+        Ok(unsafe { std::slice::from_raw_parts_mut(self.inner.data_ptr(), self.len()) })
     }
 
-    /// Calls `f` on every element in C order, whatever the layout.
-    pub fn for_each_mut(&mut self, mut f: impl FnMut(&mut T)) {
-        let ptr = self.inner.raw.ptr;
-        for_each_offset(self.inner.raw.shape(), self.inner.raw.strides(), |o| {
-            // SAFETY: each offset is a distinct in-bounds element of this exclusively
-            // borrowed view (strides of a valid buffer do not map two indices to one element
-            // unless a stride is 0, where the same element is visited again, never aliased
-            // at once: each `&mut` ends before the next is made).
-            f(unsafe { &mut *ptr.offset(o).cast::<T>() })
+    /// The elements as a plain mutable slice in memory order, when C- or
+    /// Fortran-contiguous.
+    ///
+    /// # Errors
+    /// As [`as_slice_mut`](Self::as_slice_mut), for non-contiguous layouts.
+    ///
+    /// # Safety
+    /// As [`as_slice_mut`](Self::as_slice_mut).
+    pub unsafe fn as_slice_memory_order_mut(&mut self) -> Result<&mut [T]> {
+        self.inner.check_memory_order()?;
+        self.inner.check_bools()?;
+        // SAFETY: as `as_slice_mut`, for memory contiguous from the first element.
+        Ok(unsafe { std::slice::from_raw_parts_mut(self.inner.data_ptr(), self.len()) })
+    }
+
+    /// Writes `value` at `index` (one index per dimension).
+    ///
+    /// # Errors
+    /// [`Error::Conversion`] naming the index and the shape when it is out of bounds.
+    pub fn set(&mut self, index: &[usize], value: T) -> Result<()> {
+        let Some(off) = self.inner.raw.offset(index) else {
+            return Err(Error::Conversion(format!(
+                "the index {index:?} is outside the view's shape {:?}",
+                self.shape()
+            )));
+        };
+        // SAFETY: an in-bounds element of this writable view, aligned for element accesses.
+        unsafe { store(self.inner.raw.ptr.offset(off).cast::<T>(), value) };
+        Ok(())
+    }
+
+    /// Replaces every element `x` by `f(x)`, in C order, whatever the layout. Each element is
+    /// read, passed to `f` and written back before the next is read; `f` may run Python code
+    /// (which then sees the elements already replaced). An element reached by several indices
+    /// (an axis of stride 0) is replaced once per index.
+    ///
+    /// ```
+    /// use libpython::array::PyBufferMut;
+    /// let r = libpython::run_simple_string("import numpy as np\na = np.arange(6).reshape(2, 3)[:, ::2]")?;
+    /// let a = r.globals.get("a")?.unwrap();
+    /// let mut v = PyBufferMut::<i64>::from_object(&a)?;
+    /// v.map_in_place(|x| x * 10);
+    /// drop(v);
+    /// assert_eq!(a.call_method("tolist", ())?.extract::<Vec<Vec<i64>>>()?, [[0, 20], [30, 50]]);
+    /// # Ok::<(), libpython::Error>(())
+    /// ```
+    pub fn map_in_place(&mut self, mut f: impl FnMut(T) -> T) {
+        self.inner.for_each_element(|p| {
+            // SAFETY: `p` is an element of this writable view (see `for_each_element`); no
+            // reference to it exists while `f` runs.
+            let x = unsafe { load(p) };
+            let y = f(x);
+            // SAFETY: as above.
+            unsafe { store(p, y) };
         });
     }
 
     /// Sets every element to `value`.
     pub fn fill(&mut self, value: T) {
-        self.for_each_mut(|x| *x = value);
+        // SAFETY: `p` is an element of this writable view (see `for_each_element`).
+        self.inner.for_each_element(|p| unsafe { store(p, value) });
+    }
+
+    /// Copies `src` into the elements, in C order.
+    ///
+    /// # Errors
+    /// [`Error::Conversion`] when `src` does not have [`len`](PyBuffer::len) elements.
+    pub fn copy_from_slice(&mut self, src: &[T]) -> Result<()> {
+        self.inner.check_len(src.len(), "source")?;
+        let mut values = src.iter();
+        self.inner.for_each_element(|p| {
+            if let Some(&v) = values.next() {
+                // SAFETY: `p` is an element of this writable view (see `for_each_element`).
+                unsafe { store(p, v) };
+            }
+        });
+        Ok(())
     }
 }
 

@@ -1,0 +1,374 @@
+//! Misuses of the zero-copy array API, written with safe code only: Python writing memory a
+//! Rust view shows (on this thread, from callbacks, from other threads), storage dropped on
+//! threads Python made, shapes and strides that overflow.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use libpython::array::{DlTensor, PyBuffer, PyBufferMut, ReadOnlyCell, Storage, to_python_array};
+use libpython::{Dict, Error, FromPython, Object};
+use libpython_tests::{assert_child_passes, is_child, python};
+
+fn ns(code: &str) -> Dict {
+    python();
+    let g = Dict::new().unwrap();
+    g.insert("__builtins__", libpython::builtins().unwrap())
+        .unwrap();
+    libpython::exec("import numpy as np, gc, threading", &g)
+        .expect("numpy must be installed in the Python under test");
+    libpython::exec(code, &g).unwrap_or_else(|e| panic!("{code}\n{e}"));
+    g
+}
+
+fn run(g: &Dict, code: &str) {
+    libpython::exec(code, g).unwrap_or_else(|e| panic!("{code}\n{e}"));
+}
+
+fn get(g: &Dict, name: &str) -> Object {
+    g.get(name)
+        .unwrap()
+        .unwrap_or_else(|| panic!("{name} is not defined"))
+}
+
+fn eval<T: FromPython>(g: &Dict, expr: &str) -> T {
+    libpython::with_gil(|py| py.eval_in(expr, g)?.extract())
+        .unwrap_or_else(|e| panic!("{expr}\n{e}"))
+}
+
+#[test]
+fn bool_views_stay_valid_when_python_writes_other_bytes() {
+    let g = ns("a = np.array([True, False, True])\nbytes_of_a = a.view(np.uint8)");
+    let v = PyBuffer::<bool>::from_object(&get(&g, "a")).unwrap();
+    // Python writes bytes that are not valid Rust bools into the viewed memory.
+    run(&g, "bytes_of_a[0] = 2\nbytes_of_a[1] = 255");
+    let first = v.get(&[0]).map(u8::from);
+    assert_eq!(first, Some(1), "a bool read from the view is 0 or 1");
+    let all: Vec<u8> = v.to_vec().into_iter().map(u8::from).collect();
+    assert_eq!(all, [1, 1, 1]);
+    assert_eq!(v.iter().map(u8::from).collect::<Vec<_>>(), [1, 1, 1]);
+    assert_eq!(u8::from(v.as_cells().unwrap()[1].get()), 1);
+    // The plain slice is refused: its bools would not be valid.
+    // SAFETY: refused before a slice exists.
+    let e = unsafe { v.as_slice() }.unwrap_err().to_string();
+    assert!(e.contains("byte 2") && e.contains("bool"), "{e}");
+}
+
+/// Python code that makes a DLPack producer with ctypes: the tensor's shape and strides are
+/// in ctypes arrays Python can change, over `buf` (4 float64s).
+const CTYPES_PRODUCER: &str = r#"
+import ctypes
+class DLDevice(ctypes.Structure):
+    _fields_ = [("device_type", ctypes.c_int32), ("device_id", ctypes.c_int32)]
+class DLDataType(ctypes.Structure):
+    _fields_ = [("code", ctypes.c_uint8), ("bits", ctypes.c_uint8), ("lanes", ctypes.c_uint16)]
+class DLTensor(ctypes.Structure):
+    _fields_ = [("data", ctypes.c_void_p), ("device", DLDevice), ("ndim", ctypes.c_int32),
+                ("dtype", DLDataType), ("shape", ctypes.POINTER(ctypes.c_int64)),
+                ("strides", ctypes.POINTER(ctypes.c_int64)), ("byte_offset", ctypes.c_uint64)]
+class DLManagedTensor(ctypes.Structure):
+    _fields_ = [("dl_tensor", DLTensor), ("manager_ctx", ctypes.c_void_p), ("deleter", ctypes.c_void_p)]
+capsule_new = ctypes.pythonapi.PyCapsule_New
+capsule_new.restype = ctypes.py_object
+capsule_new.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_void_p]
+buf = (ctypes.c_double * 4)(1.0, 2.0, 3.0, 4.0)
+
+class Producer:
+    """A DLPack producer of float64 tensors over `buf` with the given shape and strides."""
+    def __init__(self, shape, strides):
+        self.shape = (ctypes.c_int64 * len(shape))(*shape)
+        self.strides = (ctypes.c_int64 * len(strides))(*strides)
+        self.tensor = DLManagedTensor(DLTensor(ctypes.addressof(buf), DLDevice(1, 0), len(shape),
+                                               DLDataType(2, 64, 1), self.shape, self.strides, 0),
+                                      None, None)
+    def __dlpack__(self, **kwargs):
+        return capsule_new(ctypes.addressof(self.tensor), b"dltensor", None)
+"#;
+
+#[test]
+fn a_dlpack_tensor_describes_itself_with_its_own_copy_of_shape_and_strides() {
+    let g = ns(CTYPES_PRODUCER);
+    run(&g, "p = Producer([2, 2], [2, 1])");
+    let t = DlTensor::from_object(&get(&g, "p")).unwrap();
+    let (shape, strides) = (t.shape(), t.strides().unwrap());
+    // The producer's Python code changes the arrays it described the tensor with.
+    run(&g, "p.shape[0] = 7\np.strides[0] = 9");
+    assert_eq!((shape, strides), (&[2i64, 2][..], &[2i64, 1][..]));
+    assert_eq!(
+        t.into_buffer::<f64>().unwrap().to_vec(),
+        [1.0, 2.0, 3.0, 4.0]
+    );
+}
+
+fn conversion_message(e: Error) -> String {
+    match e {
+        Error::Conversion(m) => m,
+        other => panic!("expected Error::Conversion, got {other:?}"),
+    }
+}
+
+fn overflow_message(e: Error) -> String {
+    match e {
+        Error::Overflow { target, value } => format!("{value} does not fit in {target}"),
+        other => panic!("expected Error::Overflow, got {other:?}"),
+    }
+}
+
+#[test]
+fn hostile_dlpack_shapes_and_strides_are_refused() {
+    let g = ns(CTYPES_PRODUCER);
+    // 2**40 * 2**40 elements (all at one address: strides 0): more than usize::MAX.
+    run(&g, "huge = Producer([2**40, 2**40], [0, 0])");
+    let m = overflow_message(PyBuffer::<f64>::from_dlpack(&get(&g, "huge")).unwrap_err());
+    assert!(m.contains("1099511627776"), "{m}");
+    // Three elements 2**59 float64s apart: the last is 2**63 bytes away.
+    run(&g, "far = Producer([3], [2**59])");
+    let m = overflow_message(PyBuffer::<f64>::from_dlpack(&get(&g, "far")).unwrap_err());
+    assert!(m.contains("stride"), "{m}");
+}
+
+#[test]
+fn exports_refuse_extents_python_cannot_represent() {
+    python();
+    // No elements, but an extent above isize::MAX (Python's Py_ssize_t).
+    let e = to_python_array(Vec::<u8>::new(), &[0, usize::MAX]).unwrap_err();
+    let m = overflow_message(e);
+    assert!(m.contains(&usize::MAX.to_string()), "{m}");
+}
+
+/// A storage whose drop uses Python: it takes the GIL (on whatever thread drops it) and
+/// records what Python computed.
+struct UsesPythonOnDrop {
+    data: Vec<f64>,
+    seen: Arc<AtomicUsize>,
+}
+
+impl Storage for UsesPythonOnDrop {
+    type Elem = f64;
+    fn as_mut_slice(&mut self) -> &mut [f64] {
+        &mut self.data
+    }
+}
+
+impl Drop for UsesPythonOnDrop {
+    fn drop(&mut self) {
+        let n = libpython::with_gil(|py| py.eval("40 + 2")?.extract::<usize>()).unwrap_or(1);
+        self.seen.store(n, Ordering::SeqCst);
+    }
+}
+
+/// Ends the process when a child test hangs, so the parent sees a failure, not a hang.
+fn watchdog(secs: u64) {
+    std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_secs(secs));
+        eprintln!("watchdog: the test hung for {secs} s");
+        std::process::exit(3);
+    });
+}
+
+#[test]
+fn storage_dropped_on_a_thread_python_made_can_use_python() {
+    if is_child() {
+        watchdog(30);
+        let seen = Arc::new(AtomicUsize::new(0));
+        let x = to_python_array(
+            UsesPythonOnDrop {
+                data: vec![1.0; 4],
+                seen: seen.clone(),
+            },
+            &[4],
+        )
+        .unwrap();
+        let g = ns("");
+        g.insert("x", x).unwrap();
+        // The last reference goes on a thread Python started; the storage's drop runs there,
+        // with the GIL held by that thread, and takes it again through this crate.
+        run(
+            &g,
+            "holder = [x]\ndel x\nt = threading.Thread(target=holder.clear)\nt.start()\nt.join()",
+        );
+        assert_eq!(seen.load(Ordering::SeqCst), 42);
+        return;
+    }
+    assert_child_passes(
+        "soundness_arrays::storage_dropped_on_a_thread_python_made_can_use_python",
+        &[],
+    );
+}
+
+#[test]
+fn a_capsule_deleted_on_a_thread_python_made_releases_the_array_at_once() {
+    if is_child() {
+        watchdog(30);
+        let g = ns("");
+        // A capsule never consumed holds the last reference to the array; it dies on a
+        // thread Python started.
+        let seen = Arc::new(AtomicUsize::new(0));
+        let x = to_python_array(
+            UsesPythonOnDrop {
+                data: vec![1.0; 4],
+                seen: seen.clone(),
+            },
+            &[4],
+        )
+        .unwrap();
+        g.insert("x", x).unwrap();
+        run(
+            &g,
+            "holder = [x.__dlpack__()]\ndel x\nt = threading.Thread(target=holder.clear)\nt.start()\nt.join()",
+        );
+        assert_eq!(
+            seen.load(Ordering::SeqCst),
+            42,
+            "dropped when the capsule died, not later"
+        );
+        return;
+    }
+    assert_child_passes(
+        "soundness_arrays::a_capsule_deleted_on_a_thread_python_made_releases_the_array_at_once",
+        &[],
+    );
+}
+
+/// Reads the first element, lets Python multiply the array in place, reads it again. With a
+/// `&[f64]` parameter instead of cells, an optimised build returns the first value twice: the
+/// compiler may assume memory behind a shared reference does not change during the call.
+#[inline(never)]
+fn read_around_python(cells: &[ReadOnlyCell<f64>], a: &Object) -> (f64, f64) {
+    let before = cells[0].get();
+    a.call_method("__imul__", (10,)).unwrap();
+    (before, cells[0].get())
+}
+
+#[test]
+fn views_read_what_python_wrote_while_they_lived() {
+    let g = ns("ones = np.ones(4)");
+    let ones = get(&g, "ones");
+    let v = PyBuffer::<f64>::from_object(&ones).unwrap();
+    assert_eq!(
+        read_around_python(v.as_cells().unwrap(), &ones),
+        (1.0, 10.0)
+    );
+
+    // The misuse the safe API must survive: keep a zero-copy handle on the elements, let
+    // Python write them, read again.
+    let g = ns("a = np.arange(4.0)");
+    let a = get(&g, "a");
+    let v = PyBuffer::<f64>::from_object(&a).unwrap();
+    let cells = v.as_cells().unwrap();
+    let mut it = v.iter();
+    assert_eq!(it.next(), Some(0.0));
+    a.call_method("__imul__", (10,)).unwrap();
+    assert_eq!(cells[1].get(), 10.0);
+    assert_eq!(cells, [0.0, 10.0, 20.0, 30.0]);
+    assert_eq!(
+        it.collect::<Vec<_>>(),
+        [10.0, 20.0, 30.0],
+        "the iterator reads as it goes"
+    );
+    run(&g, "a[3] = -1");
+    assert_eq!(v.get(&[3]), Some(-1.0));
+    let mut out = [0.0; 4];
+    v.copy_to_slice(&mut out).unwrap();
+    assert_eq!(out, [0.0, 10.0, 20.0, -1.0]);
+    drop(v);
+
+    // A mutable view's cells: Python writes between two Rust writes.
+    let mut w = PyBufferMut::<f64>::from_object(&a).unwrap();
+    let cells = w.as_cells_mut().unwrap();
+    cells[0].set(1.0);
+    a.call_method("__iadd__", (1,)).unwrap();
+    cells[1].set(cells[0].get() + cells[1].get());
+    drop(w);
+    assert_eq!(eval::<Vec<f64>>(&g, "a.tolist()"), [2.0, 13.0, 21.0, 0.0]);
+}
+
+#[test]
+fn a_numpy_array_reshaped_in_place_leaves_a_view_its_layout() {
+    // The view's shape and strides are the exporter's, held for the export: numpy keeps them
+    // when the array itself is reshaped in place.
+    let g = ns("a = np.arange(6.0)");
+    let v = PyBuffer::<f64>::from_object(&get(&g, "a")).unwrap();
+    run(&g, "a.shape = (2, 3)\na[1, 2] = 50");
+    assert_eq!((v.shape(), v.strides()), (&[6usize][..], &[8isize][..]));
+    assert_eq!(v.to_vec(), [0.0, 1.0, 2.0, 3.0, 4.0, 50.0]);
+    assert_eq!(eval::<Vec<usize>>(&g, "list(a.shape)"), [2, 3]);
+}
+
+#[test]
+fn python_called_from_map_in_place_may_write_the_same_array() {
+    // The closure calls Python, which writes elements of the array being mapped: elements
+    // already replaced and elements not reached yet.
+    let g = ns("a = np.zeros(4, dtype='int64')");
+    let a = get(&g, "a");
+    let mut w = PyBufferMut::<i64>::from_object(&a).unwrap();
+    let mut seen = Vec::new();
+    w.map_in_place(|x| {
+        seen.push(x);
+        a.call_method("__iadd__", (1,)).unwrap();
+        x + 100
+    });
+    drop(w);
+    // Each element was read after the Python writes made so far, and written back after f.
+    assert_eq!(seen, [0, 1, 2, 3]);
+    assert_eq!(eval::<Vec<i64>>(&g, "a.tolist()"), [103, 103, 103, 103]);
+}
+
+#[test]
+fn views_are_read_on_other_threads_while_python_writes() {
+    // A Rust thread reads cells without the GIL while a Python thread rewrites the array
+    // (numpy releases the GIL inside the operation): every value read is one Python wrote,
+    // element by element.
+    let g = ns(r#"
+a = np.zeros(200_000, dtype='int64')
+done = threading.Event()
+def writer():
+    for i in range(1, 51):
+        a[:] = i
+    done.set()
+t = threading.Thread(target=writer)
+"#);
+    let v = PyBuffer::<i64>::from_object(&get(&g, "a")).unwrap();
+    run(&g, "t.start()");
+    let reader = std::thread::spawn(move || {
+        let cells = v.as_cells().unwrap();
+        let mut reads = 0usize;
+        for round in 0..50 {
+            for c in cells.iter().step_by(997 + round) {
+                let x = c.get();
+                assert!((0..=50).contains(&x), "a value no one wrote: {x}");
+                reads += 1;
+            }
+            let copy = v.to_vec();
+            assert!(copy.iter().all(|x| (0..=50).contains(x)));
+        }
+        reads
+    });
+    run(
+        &g,
+        "done.wait(60)
+t.join()",
+    );
+    assert!(reader.join().unwrap() > 0);
+    assert_eq!(eval::<i64>(&g, "int(a.sum())"), 50 * 200_000);
+}
+
+#[test]
+fn out_of_bounds_writes_and_wrong_lengths_are_errors() {
+    let g = ns("a = np.zeros((2, 3), dtype='int32')[:, ::2]");
+    let mut w = PyBufferMut::<i32>::from_object(&get(&g, "a")).unwrap();
+    for bad in [&[2, 0][..], &[0, 2], &[0], &[0, 0, 0]] {
+        let m = conversion_message(w.set(bad, 1).unwrap_err());
+        assert!(
+            m.contains(&format!("{bad:?}")) && m.contains("[2, 2]"),
+            "{m}"
+        );
+        assert_eq!(w.get(bad), None);
+    }
+    let m = conversion_message(w.copy_from_slice(&[1, 2, 3]).unwrap_err());
+    assert!(m.contains("3 elements") && m.contains('4'), "{m}");
+    let m = conversion_message(w.copy_to_slice(&mut [0; 5]).unwrap_err());
+    assert!(m.contains("5 elements") && m.contains('4'), "{m}");
+    assert!(w.as_cells_mut().is_err(), "strided: no cells");
+    w.copy_from_slice(&[1, 2, 3, 4]).unwrap();
+    assert_eq!(w.to_vec(), [1, 2, 3, 4]);
+}
