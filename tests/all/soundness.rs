@@ -368,7 +368,10 @@ fn references_dropped_during_a_long_python_loop_do_not_pile_up() {
         drop((make, g));
         libpython::with_gil(|_| Ok(())).unwrap();
         drop(worker);
-        assert!(peak < 1000, "{peak} references waited in the queue while Python ran");
+        // Before, every reference waited for the end of the loop (19,999); now each call
+        // releases some, so the queue only holds what the worker dropped since the last calls
+        // (a burst when the worker had no CPU for a while).
+        assert!(peak < 5000, "{peak} references waited in the queue while Python ran");
     });
 }
 

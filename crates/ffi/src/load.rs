@@ -363,11 +363,15 @@ pub fn load(path: impl AsRef<Path>) -> Result<&'static Library, LoadError> {
     }
     let handle = open(path, RTLD_NOW | RTLD_GLOBAL)?;
     let symbols = Symbols { handle: &handle };
-    // On failure the handle is dropped (dlclose) and nothing resolved from it is kept.
-    let mut api = Api::resolve(&symbols).map_err(|names| LoadError::MissingSymbols {
-        path: path.to_owned(),
-        names,
-    })?;
+    // On failure nothing resolved from the handle is kept, and the handle is never closed (see
+    // `never_close`).
+    let mut api = match Api::resolve(&symbols) {
+        Ok(api) => api,
+        Err(names) => {
+            never_close(handle);
+            return Err(LoadError::MissingSymbols { path: path.to_owned(), names });
+        }
+    };
     // `_Py_NegativeRefcount` is compiled in exactly when `Py_REF_DEBUG` is defined.
     let ref_debug = !symbols.address("_Py_NegativeRefcount\0").is_null();
     // SAFETY: `Py_TYPE` is exported (3.14+) as `PyTypeObject *Py_TYPE(PyObject *)`; `Option`
@@ -418,8 +422,7 @@ fn open(path: &Path, flags: c_int) -> Result<Handle, LoadError> {
         });
     }
     // SAFETY: opening runs the library's constructors; a libpython has none that need anything
-    // from us. Its destructors run only if it is closed: a refused or probed library, whose
-    // constructors and destructors touch nothing of ours.
+    // from us. Its destructors never run: no handle is ever closed (`never_close`).
     unsafe { Handle::open(Some(path), flags) }.map_err(|e| LoadError::Open {
         path: path.to_owned(),
         message: e.to_string(),
@@ -446,12 +449,21 @@ fn probe_version(path: &Path) -> Result<Version, LoadError> {
             }
         }
     };
-    // Nothing obtained from the private handle outlives this function; dropping it closes our
-    // reference (if the library was already global, it stays).
-    drop(handle);
+    // Nothing obtained from the private handle outlives this function; the handle itself is
+    // never closed.
+    never_close(handle);
     version.ok_or_else(|| LoadError::NotLibpython {
         path: path.to_owned(),
     })
+}
+
+/// Keeps a library mapped for the rest of the process instead of closing it. Opening it ran
+/// its constructors, which may have registered code of the library to run later: a
+/// free-threaded libpython's allocator (mimalloc) installs a thread-exit destructor, which
+/// would jump into unmapped memory at the next thread exit if the library were closed, even one
+/// that was only probed for its version and refused.
+fn never_close(handle: Handle) {
+    std::mem::forget(handle);
 }
 
 impl fmt::Debug for Api {
