@@ -43,7 +43,7 @@ fn items_get_set_delete() {
 #[test]
 fn dir_doc_and_att_type_map() {
     python();
-    let m = libpython::import_module("math").unwrap();
+    let m = libpython::import("math").unwrap();
     let names = m.dir().unwrap();
     assert!(names.iter().any(|n| n == "sqrt"));
     let sqrt = m.getattr("sqrt").unwrap();
@@ -66,7 +66,7 @@ fn imports_and_sugar() {
         import_as!(collections as col);
         let c = col.call_method("Counter", ("abca",))?;
         assert_eq!(c.get_item("a")?.extract::<i64>()?, 2);
-        let e = libpython::import_module("no_such_module_xyz").unwrap_err();
+        let e = libpython::import("no_such_module_xyz").unwrap_err();
         assert_eq!(e.as_python().unwrap().type_name(), "ModuleNotFoundError");
         Ok(())
     };
@@ -97,16 +97,19 @@ fn call_attr_and_keyword_calls() {
 }
 
 #[test]
-fn argument_lists_from_tuples_slices_and_vectors() {
+fn argument_lists_from_tuples_and_tuple_objects() {
     python();
     let f = libpython::eval("lambda *a: list(a)").unwrap();
-    let r: Vec<i64> = f.call(&[1, 2, 3][..]).unwrap().extract().unwrap();
-    assert_eq!(r, [1, 2, 3]);
+    // A `Vec` inside the tuple is one argument, a list; a `Tuple` spreads its items.
+    let r: Vec<Vec<i64>> = f.call((vec![1, 2, 3],)).unwrap().extract().unwrap();
+    assert_eq!(r, [[1, 2, 3]]);
     let many: Vec<i64> = (0..20).collect();
-    let r: Vec<i64> = f.call(many.clone()).unwrap().extract().unwrap();
+    let r: Vec<i64> = f.call(libpython::Tuple::new(many.clone()).unwrap()).unwrap().extract().unwrap();
     assert_eq!(r, many);
-    let r: Vec<i64> = f.call(&[4, 5]).unwrap().extract().unwrap();
+    let args = libpython::Tuple::new([4, 5]).unwrap();
+    let r: Vec<i64> = f.call(&args).unwrap().extract().unwrap();
     assert_eq!(r, [4, 5]);
+    assert_eq!(args.len().unwrap(), 2, "a borrowed tuple stays usable");
     let mixed: (i64, String, f64, bool, Option<i64>) = f.call((1, "two", 3.0, true, None::<i64>)).unwrap().extract().unwrap();
     assert_eq!(mixed, (1, "two".into(), 3.0, true, None));
     let r: Vec<i64> = f.call(()).unwrap().extract().unwrap();

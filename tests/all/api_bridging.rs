@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use libpython::{Args, Bridge, ClassBuilder, Dict, Error, List, MapBridge, Object, PyIter, Python, Set, ToPython, VecBridge, call};
+use libpython::{Args, Bridge, ClassBuilder, Dict, Error, List, MapBridge, Object, Iter, Python, Set, ToPython, VecBridge, call};
 use libpython_tests::python;
 
 #[test]
@@ -40,21 +40,21 @@ fn dict_list_and_set_views_see_changes_from_both_sides() {
 }
 
 fn eval_in(expr: &str, g: &Dict) -> Object {
-    libpython::with_gil(|py| py.eval_in(expr, g)).unwrap()
+    libpython::attach(|py| py.eval_with(expr, g, None).map(libpython::Bound::unbind)).unwrap()
 }
 
 #[test]
 fn python_iterators_are_rust_iterators() {
     python();
     let squares = libpython::eval("(x * x for x in range(5))").unwrap();
-    let v: Vec<i64> = PyIter::new(&squares).unwrap().map(|x| x.unwrap().extract().unwrap()).collect();
+    let v: Vec<i64> = Iter::new(&squares).unwrap().map(|x| x.unwrap().extract().unwrap()).collect();
     assert_eq!(v, [0, 1, 4, 9, 16]);
     let failing = libpython::eval("(1 / x for x in [1, 0, 2])").unwrap();
-    let items: Vec<libpython::Result<Object>> = PyIter::new(&failing).unwrap().collect();
+    let items: Vec<libpython::Result<Object>> = Iter::new(&failing).unwrap().collect();
     assert_eq!(items.len(), 2, "the error is yielded once, then iteration ends");
     assert!(items[0].is_ok());
     assert_eq!(items[1].as_ref().unwrap_err().as_python().unwrap().type_name(), "ZeroDivisionError");
-    assert!(PyIter::new(&libpython::eval("5").unwrap()).is_err());
+    assert!(Iter::new(&libpython::eval("5").unwrap()).is_err());
 }
 
 #[test]
@@ -105,7 +105,7 @@ fn a_rust_function_owns_its_closure_until_python_releases_it() {
     assert_eq!(Arc::strong_count(&token), 2);
     g.clear().unwrap();
     drop(g);
-    libpython::with_gil(|_| Ok(())).unwrap();
+    libpython::attach(|_| Ok(())).unwrap();
     assert_eq!(Arc::strong_count(&token), 1, "the closure was not dropped with the function");
 }
 
@@ -122,7 +122,7 @@ impl Bridge for Counter {
             _ => Ok(None),
         }
     }
-    fn set_attr(&self, _py: Python<'_>, name: &str, value: Option<libpython::Bound<'_>>) -> libpython::Result<()> {
+    fn set_attr(&self, _py: Python<'_>, name: &str, value: Option<&libpython::Bound<'_>>) -> libpython::Result<()> {
         match (name, value) {
             ("count", Some(v)) => {
                 self.n.store(v.extract()?, Ordering::SeqCst);
@@ -178,7 +178,7 @@ fn rust_objects_behind_the_bridge_trait() {
     let before = Arc::strong_count(&c);
     drop(obj);
     g.clear().unwrap();
-    libpython::with_gil(|_| Ok(())).unwrap();
+    libpython::attach(|_| Ok(())).unwrap();
     assert_eq!(dropped.load(Ordering::SeqCst), 1);
     assert_eq!(Arc::strong_count(&c), before - 1);
 }
@@ -313,8 +313,8 @@ fn python_classes_made_from_rust() {
         .method("dot", move |a: &Args<'_>| {
             c2.fetch_add(1, Ordering::SeqCst);
             let (me, other) = (a.get(0).unwrap(), a.get(1).unwrap());
-            let f = |o: libpython::Bound<'_>, n: &str| -> libpython::Result<f64> { o.getattr(n)?.bind(a.py())?.extract() };
-            Ok(f(me, "x")? * f(other, "x")? + f(me, "y")? * f(other, "y")?)
+            let f = |o: &libpython::Bound<'_>, n: &str| -> libpython::Result<f64> { o.getattr(n)?.extract() };
+            Ok(f(&me, "x")? * f(&other, "x")? + f(&me, "y")? * f(&other, "y")?)
         })
         .build()
         .unwrap();

@@ -41,7 +41,7 @@ fn integer_overflow_and_type_errors_are_clear() {
     assert!(matches!(e, Error::Overflow { target: "u8", .. }), "{e:?}");
     let e = py("12.0").extract::<i64>().unwrap_err();
     match &e {
-        Error::Type { expected, found } => {
+        Error::Type { expected, found, .. } => {
             assert!(expected.starts_with("int"), "{expected}");
             assert_eq!(found, "float");
         }
@@ -91,8 +91,8 @@ fn bools_chars_and_none() {
     roundtrip(Some(3i64));
     roundtrip(None::<i64>);
     assert!(py("None").is_none().unwrap());
-    libpython::with_gil(|p| <()>::from_python(py("None").bind(p)?)).unwrap();
-    assert!(libpython::with_gil(|p| <()>::from_python(py("0").bind(p)?)).is_err());
+    libpython::attach(|p| <()>::from_python(py("None").bind(p)?)).unwrap();
+    assert!(libpython::attach(|p| <()>::from_python(py("0").bind(p)?)).is_err());
 }
 
 #[test]
@@ -109,7 +109,7 @@ fn strings_strict_lossy_and_non_bmp() {
     // A NUL inside a Rust string given where C wants a C string is an error, not truncation.
     let e = py("object()").getattr("a\0b").unwrap_err();
     assert!(matches!(e, Error::Nul { .. }), "{e:?}");
-    let e = libpython::import_module("os\0.path").unwrap_err();
+    let e = libpython::import("os\0.path").unwrap_err();
     assert!(matches!(e, Error::Nul { what: "module name", .. }), "{e:?}");
     // NULs inside Python strings are data.
     roundtrip(String::from("a\0b"));
@@ -154,7 +154,7 @@ fn collections_round_trip() {
 
 /// `sys.getrefcount(o)`.
 fn refcount(o: &Object) -> i64 {
-    libpython::import_module("sys").unwrap().call_method("getrefcount", (o,)).unwrap().extract().unwrap()
+    libpython::import("sys").unwrap().call_method("getrefcount", (o,)).unwrap().extract().unwrap()
 }
 
 #[test]

@@ -39,7 +39,7 @@ fn an_error_returned_by_a_callback_is_raised_in_python() {
     let msg: String = g.get_as("msg").unwrap().unwrap();
     assert!(msg.contains("int") && msg.contains("str"), "{msg}");
     // A Python exception coming back through Rust keeps its type and object.
-    let raiser = libpython::function("raiser", None, |a: &Args<'_>| a.py().eval("{}['missing']")).unwrap();
+    let raiser = libpython::function("raiser", None, |a: &Args<'_>| a.py().eval("{}['missing']").map(libpython::Bound::unbind)).unwrap();
     let e = raiser.call(()).unwrap_err();
     assert_eq!(e.as_python().unwrap().type_name(), "KeyError");
     assert!(e.as_python().unwrap().is_instance_of("LookupError"));

@@ -3,11 +3,11 @@
 
 use std::collections::HashSet;
 
-use libpython::{Object, with_gil};
+use libpython::{Object, attach};
 use libpython_tests::python;
 
 fn refcount(o: &Object) -> i64 {
-    libpython::import_module("sys").unwrap().call_method("getrefcount", (o,)).unwrap().extract().unwrap()
+    libpython::import("sys").unwrap().call_method("getrefcount", (o,)).unwrap().extract().unwrap()
 }
 
 #[test]
@@ -26,7 +26,7 @@ fn clone_adds_a_reference_and_drop_releases_it() {
     let base = refcount(&x);
     let copies: Vec<Object> = (0..10).map(|_| x.clone()).collect();
     assert_eq!(refcount(&x), base + 10);
-    with_gil(|_| {
+    attach(|_| {
         drop(copies);
         Ok(())
     })
@@ -79,11 +79,11 @@ fn equality_and_hashing_go_through_python() {
 fn the_token_path_runs_many_operations_under_one_acquisition() {
     python();
     let f = libpython::eval("lambda a, b: a * b").unwrap();
-    let total: i64 = with_gil(|py| {
+    let total: i64 = attach(|py| {
         let f = f.bind(py)?;
         let mut t = 0;
         for i in 0..1000i64 {
-            t += f.call((i, 2))?.bind(py)?.extract::<i64>()?;
+            t += f.call((i, 2))?.extract::<i64>()?;
         }
         Ok(t)
     })

@@ -11,7 +11,7 @@ fn eval_and_exec_share_a_globals_map() {
     g.insert("base", 10).unwrap();
     libpython::exec("def add(x):\n    return base + x\nresult = add(5)", &g).unwrap();
     assert_eq!(g.get_as::<i64>("result").unwrap(), Some(15));
-    let v: i64 = libpython::with_gil(|py| py.eval_in("add(32)", &g)?.extract()).unwrap();
+    let v: i64 = libpython::attach(|py| py.eval_with("add(32)", &g, None)?.extract()).unwrap();
     assert_eq!(v, 42);
 }
 

@@ -34,7 +34,7 @@ fn run_simple_string_returns_live_globals_and_locals() {
 fn numpy_ones_shape_att_type_map_and_to_vec() {
     python();
     // (def np (import-module "numpy")) (def ones-ary (call-attr np "ones" [2 3]))
-    let np = libpython::import_module("numpy").expect("numpy is installed in the Python under test");
+    let np = libpython::import("numpy").expect("numpy is installed in the Python under test");
     let ones = np.call_method("ones", ((2, 3),)).unwrap();
     assert_eq!(ones.to_string(), "[[1. 1. 1.]\n [1. 1. 1.]]");
     // (call-attr ones-ary "__len__")
@@ -105,7 +105,7 @@ fn zero_copy_change_from_rust_is_seen_by_python() {
     if is_child() {
         let out = Captured::default();
         libpython::set_stdout(out.clone()).unwrap();
-        let np = libpython::import_module("numpy").unwrap();
+        let np = libpython::import("numpy").unwrap();
         let ones: Object = np.call_method("ones", ((2, 3),)).unwrap();
         // (def tens-data (as-tensor ones-ary)) (dtype/copy! (repeat 6 5) tens-data)
         {

@@ -36,7 +36,7 @@ fn get(g: &Dict, name: &str) -> Object {
 }
 
 fn eval<T: FromPython>(g: &Dict, expr: &str) -> T {
-    libpython::with_gil(|py| py.eval_in(expr, g)?.extract())
+    libpython::attach(|py| py.eval_with(expr, g, None)?.extract())
         .unwrap_or_else(|e| panic!("{expr}\n{e}"))
 }
 
@@ -221,7 +221,7 @@ fn wrong_element_types_name_both_types() {
     let m = conversion_message(PyBuffer::<f64>::from_object(&get(&g, "rec")).unwrap_err());
     assert!(m.contains("stride of 12 bytes") && m.contains("f64"), "{m}");
     match PyBuffer::<u8>::from_object(&get(&g, "lst")).unwrap_err() {
-        Error::Type { expected, found } => {
+        Error::Type { expected, found, .. } => {
             assert!(expected.contains("buffer protocol"), "{expected}");
             assert_eq!(found, "list");
         }
@@ -606,7 +606,7 @@ fn exports_refuse_bad_shapes_and_wrong_handles() {
     let back = RustArray::<i32>::from_object(x.as_object().clone()).unwrap();
     assert_eq!(back.shape(), [2]);
     match RustArray::<i32>::from_object(libpython::eval("[1, 2]").unwrap()).unwrap_err() {
-        Error::Type { expected, found } => assert_eq!(
+        Error::Type { expected, found, .. } => assert_eq!(
             (expected.as_str(), found.as_str()),
             ("a libpython.RustArray", "list")
         ),
@@ -1058,17 +1058,17 @@ fn dlpack_capsules_follow_the_protocol() {
     // A consumer takes a capsule; it cannot be taken twice, and its destructor leaves the
     // tensor to the consumer.
     let c = get(&g, "c");
-    let t = libpython::with_gil(|py| DlTensor::from_capsule(c.bind(py)?)).unwrap();
+    let t = libpython::attach(|py| DlTensor::from_capsule(c.bind(py)?)).unwrap();
     assert!(eval::<String>(&g, "repr(c)").contains("used_dltensor"));
     let m = conversion_message(
-        libpython::with_gil(|py| DlTensor::from_capsule(c.bind(py)?)).unwrap_err(),
+        libpython::attach(|py| DlTensor::from_capsule(c.bind(py)?)).unwrap_err(),
     );
     assert!(m.contains("already consumed"), "{m}");
     run(&g, "del c");
     drop(c);
     assert_eq!(t.into_buffer::<i64>().unwrap().to_vec(), [1, 2, 3]);
     let cv = get(&g, "cv");
-    let tv = libpython::with_gil(|py| DlTensor::from_capsule(cv.bind(py)?)).unwrap();
+    let tv = libpython::attach(|py| DlTensor::from_capsule(cv.bind(py)?)).unwrap();
     assert!(tv.is_versioned() && !tv.is_readonly());
     drop(tv);
 }
@@ -1131,7 +1131,7 @@ fn dlpack_producers_are_imported_without_a_copy() {
     }
 
     match DlTensor::from_object(&libpython::eval("[1]").unwrap()).unwrap_err() {
-        Error::Type { expected, found } => {
+        Error::Type { expected, found, .. } => {
             assert!(expected.contains("__dlpack__"), "{expected}");
             assert_eq!(found, "list");
         }

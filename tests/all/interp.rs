@@ -46,14 +46,14 @@ fn drops_without_the_gil_are_queued_and_drained_at_the_next_acquisition() {
         let objs: Vec<Object> = g.get_as("objs").unwrap().unwrap();
         g.remove("objs").unwrap();
         // Temporaries dropped outside the GIL above were queued; the next acquisition drains.
-        libpython::with_gil(|_| Ok(())).unwrap();
+        libpython::attach(|_| Ok(())).unwrap();
         assert_eq!(main.queued_decrefs(), 0);
         let before = main.queued_decrefs();
         std::thread::spawn(move || drop(objs)).join().unwrap();
         assert_eq!(main.queued_decrefs(), before + 5, "five references queued, not released without the GIL");
         assert_eq!(calls.load(Ordering::SeqCst), 0);
         // The next acquisition drains the queue; the destructors run and re-enter Rust.
-        libpython::with_gil(|_| Ok(())).unwrap();
+        libpython::attach(|_| Ok(())).unwrap();
         assert_eq!(main.queued_decrefs(), 0);
         assert_eq!(calls.load(Ordering::SeqCst), 5);
         assert!(main.state().queue_peak() >= 5);
@@ -64,11 +64,11 @@ fn drops_without_the_gil_are_queued_and_drained_at_the_next_acquisition() {
 fn a_drop_while_holding_the_gil_is_immediate() {
     python();
     let x = libpython::eval("object()").unwrap();
-    let sys = libpython::import_module("sys").unwrap();
+    let sys = libpython::import("sys").unwrap();
     let before: i64 = sys.call_method("getrefcount", (&x,)).unwrap().extract().unwrap();
     let y = x.clone();
     let during: i64 = sys.call_method("getrefcount", (&x,)).unwrap().extract().unwrap();
-    libpython::with_gil(|_| {
+    libpython::attach(|_| {
         drop(y);
         Ok(())
     })
@@ -124,7 +124,7 @@ fn waiting_for_a_rust_lock_releases_the_gil() {
     });
     let (m2, b2) = (m.clone(), barrier.clone());
     let b = std::thread::spawn(move || {
-        libpython::with_gil(|_py| {
+        libpython::attach(|_py| {
             b2.wait();
             let mut g = libpython::lock_without_gil(&m2);
             *g += 10;
@@ -154,9 +154,9 @@ fn nested_calls_across_the_boundary_do_not_deadlock() {
         if n == 0 {
             return Ok(0i64);
         }
-        let me = a.py().import("__main__")?.bind(a.py())?.getattr("descend_py")?;
+        let me = a.py().import("__main__")?.getattr("descend_py")?;
         // Python calls back into this function from a thread of its own at every other level.
-        let r: i64 = me.bind(a.py())?.call((n - 1,))?.extract()?;
+        let r: i64 = me.call((n - 1,))?.extract()?;
         Ok(r + 1)
     })
     .unwrap();
@@ -291,12 +291,12 @@ fn finalize_then_initialize_again_and_dead_handles_stay_dead() {
         // The old handles are refused in the new runtime and dropping them touches nothing.
         assert!(matches!(old2.len().unwrap_err(), Error::Interp(interp::Error::Finalized)));
         let main = Interpreter::main().unwrap();
-        libpython::with_gil(|_| Ok(())).unwrap();
+        libpython::attach(|_| Ok(())).unwrap();
         assert_eq!(main.queued_decrefs(), 0);
         drop(old);
         drop(old2);
         assert_eq!(main.queued_decrefs(), 0, "nothing is queued into the new runtime");
-        libpython::with_gil(|py| {
+        libpython::attach(|py| {
             let stale = libpython::eval("object()");
             let _ = (py, stale);
             Ok(())
@@ -491,7 +491,7 @@ fn own_gil_sub_interpreters_need_3_12_and_refuse_single_phase_modules() {
         assert_eq!(libpython::eval("6 * 7").unwrap().extract::<i64>().unwrap(), 42);
         // numpy does not support isolated sub-interpreters: an exception, not a crash
         // (ImportError; numpy's free-threaded build raises RuntimeError from its own check).
-        let e = libpython::import_module("numpy").unwrap_err();
+        let e = libpython::import("numpy").unwrap_err();
         let p = e.as_python().expect("a Python exception");
         assert!(p.is_instance_of("ImportError") || p.is_instance_of("RuntimeError"), "{e}");
     })

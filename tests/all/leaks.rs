@@ -37,7 +37,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::io::Write;
 
-use libpython::{Bytes, Dict, Error, List, Mode, Object, PyIter, Result, Set, ToPython, call, call_attr, with_gil};
+use libpython::{Bytes, Dict, Error, List, Mode, Object, Iter, Result, Set, ToPython, call, call_attr, attach};
 use libpython_tests::{is_child, run_child};
 
 /// Rounds run before measuring.
@@ -136,7 +136,7 @@ impl Fx {
         libpython::exec(FIXTURE, &ns)?;
         let get = |name: &str| ns.get(name).map(|o| o.unwrap_or_else(|| panic!("the fixture defines {name}")));
         // `run_simple_string` runs in `__main__`: give it the canary class there.
-        libpython::with_gil(|py| py.main_dict()?.insert("_LeakCanary", get("Canary")?))?;
+        libpython::attach(|py| py.main_dict()?.insert("_LeakCanary", get("Canary")?))?;
         Ok(Fx {
             canary: get("Canary")?,
             f: get("f")?,
@@ -154,7 +154,7 @@ impl Fx {
             raw: get("raw")?,
             canaries: get("canaries")?,
             snapshot: get("snapshot")?,
-            getrefcount: libpython::import_module("sys")?.getattr("getrefcount")?,
+            getrefcount: libpython::import("sys")?.getattr("getrefcount")?,
             fresh: 0,
         })
     }
@@ -178,9 +178,9 @@ impl Fx {
     fn snap(&self) -> Result<Snap> {
         // Called and read under one GIL hold, so the result is released at once rather than
         // queued: the snapshot itself leaves nothing behind.
-        with_gil(|py| {
+        attach(|py| {
             let r = self.snapshot.bind(py)?.call0()?;
-            let (total, alive, refs): (i64, i64, i64) = r.bind(py)?.extract()?;
+            let (total, alive, refs): (i64, i64, i64) = r.extract()?;
             Ok(Snap { total, alive, refs })
         })
     }
@@ -206,8 +206,8 @@ type Op = fn(&Fx) -> Result<()>;
 /// Every public operation, each a round trip that leaves nothing behind it.
 const OPS: &[(&str, Op)] = &[
     ("import_module", |_| {
-        let json = libpython::import_module("json")?;
-        let abc = libpython::import_module("collections.abc")?;
+        let json = libpython::import("json")?;
+        let abc = libpython::import("collections.abc")?;
         assert!(abc.hasattr("Mapping")?);
         let s: String = json.call_method("dumps", (vec![1i64, 2],))?.extract()?;
         assert_eq!(s, "[1, 2]");
@@ -245,10 +245,10 @@ const OPS: &[(&str, Op)] = &[
         let r = fx.f.call((fx.bird(1)?, 2.5, "three"))?;
         assert_eq!(r.len()?, 4);
         fx.sole("f(a, b, c)", &r)?;
-        let r = fx.f.call(vec![fx.bird(2)?, fx.bird(3)?, fx.bird(4)?])?;
+        let r = fx.f.call(libpython::Tuple::new(vec![fx.bird(2)?, fx.bird(3)?, fx.bird(4)?])?)?;
         assert_eq!(r.get_item(2)?.len()?, 1);
         fx.sole("f(*vec)", &r)?;
-        let r = fx.f.call(&[1i64, 2, 3, 4, 5, 6, 7, 8, 9, 10][..])?;
+        let r = fx.f.call(libpython::Tuple::new([1i64, 2, 3, 4, 5, 6, 7, 8, 9, 10])?)?;
         assert_eq!(r.get_item(2)?.len()?, 8);
         fx.sole("f(*slice of 10)", &r)?;
         let e = expect_err(fx.f.call0(), "f() without its argument")?;
@@ -282,9 +282,9 @@ const OPS: &[(&str, Op)] = &[
     }),
     ("ints to Python", |fx| {
         // Small ints are shared singletons: converted, but their references are not checked.
-        let small = with_gil(|py| Ok(vec![0i64.to_python(py)?, 7i64.to_python(py)?, (-5i64).to_python(py)?, (-3i8).to_python(py)?]))?;
+        let small = attach(|py| Ok(vec![0i64.to_python(py)?, 7i64.to_python(py)?, (-5i64).to_python(py)?, (-3i8).to_python(py)?]))?;
         drop(small);
-        let made = with_gil(|py| {
+        let made = attach(|py| {
             Ok(vec![
                 1_000_000i64.to_python(py)?,
                 i64::MIN.to_python(py)?,
@@ -349,7 +349,7 @@ const OPS: &[(&str, Op)] = &[
         fx.sole("a str from a &str", &o)?;
         let c: char = libpython::to_python(&'ß')?.extract()?;
         assert_eq!(c, 'ß');
-        let lossy = with_gil(|py| libpython::string_lossy(fx.lone.bind(py)?))?;
+        let lossy = attach(|py| libpython::string_lossy(fx.lone.bind(py)?))?;
         assert_eq!(lossy, "a\u{fffd}b");
         let e = expect_err(fx.lone.extract::<String>(), "a lone surrogate as String")?;
         drop(e);
@@ -433,7 +433,7 @@ const OPS: &[(&str, Op)] = &[
         Ok(())
     }),
     ("bool/None/Option/bytes", |fx| {
-        with_gil(|py| {
+        attach(|py| {
             true.to_python(py)?;
             ().to_python(py)?;
             Some(5i64).to_python(py)?;
@@ -500,7 +500,7 @@ const OPS: &[(&str, Op)] = &[
         let code = libpython::compile("a + b", "<leak>", Mode::Eval)?;
         let r: i64 = code.run(&Dict::from_pairs([("a", 1i64), ("b", 2i64)])?)?.extract()?;
         assert_eq!(r, 3);
-        let r: i64 = with_gil(|py| py.eval("6 * 7")?.extract())?;
+        let r: i64 = attach(|py| py.eval("6 * 7")?.extract())?;
         assert_eq!(r, 42);
         let e = expect_err(libpython::eval("undefined_name"), "an undefined name")?;
         assert!(e.as_python().is_some_and(|p| p.is_instance_of("NameError")));
@@ -520,7 +520,7 @@ const OPS: &[(&str, Op)] = &[
         let copy = e.clone();
         assert!(format!("{copy}").contains("ValueError"));
         drop((e, copy));
-        let e = expect_err(libpython::import_module("no_such_module_for_leaks"), "a missing module")?;
+        let e = expect_err(libpython::import("no_such_module_for_leaks"), "a missing module")?;
         assert!(e.as_python().is_some_and(|p| p.type_name() == "ModuleNotFoundError"));
         let e = expect_err(fx.holder.getattr("bad\0name"), "a NUL in a name")?;
         assert!(matches!(e, Error::Nul { .. }), "{e:?}");
@@ -592,27 +592,26 @@ const OPS: &[(&str, Op)] = &[
         drop(e);
         Ok(())
     }),
-    ("PyIter", |fx| {
-        let items: Vec<Object> = PyIter::new(&fx.canaries)?.collect::<Result<_>>()?;
+    ("Iter", |fx| {
+        let items: Vec<Object> = Iter::new(&fx.canaries)?.collect::<Result<_>>()?;
         assert_eq!(items.len(), 5);
         let g = fx.generator.call((3i64, false))?;
-        assert_eq!(PyIter::new(&g)?.count(), 3);
+        assert_eq!(Iter::new(&g)?.count(), 3);
         let g = fx.generator.call((2i64, true))?;
-        let results: Vec<Result<Object>> = PyIter::new(&g)?.collect();
+        let results: Vec<Result<Object>> = Iter::new(&g)?.collect();
         assert_eq!(results.len(), 3);
         assert!(results[2].as_ref().is_err_and(|e| e.as_python().is_some_and(|p| p.type_name() == "KeyError")));
-        let keys: Vec<String> = PyIter::new(&fx.mapping)?.map(|k| k?.extract()).collect::<Result<_>>()?;
+        let keys: Vec<String> = Iter::new(&fx.mapping)?.map(|k| k?.extract()).collect::<Result<_>>()?;
         assert_eq!(keys.len(), 5);
-        let it = fx.numbers.iter()?;
-        let first: i64 = PyIter::new(&it)?.next().unwrap()?.extract()?;
+        let first: i64 = fx.numbers.try_iter()?.next().unwrap()?.extract()?;
         assert_eq!(first, 1000);
-        let e = expect_err(PyIter::new(&fx.big), "iterating an int")?;
+        let e = expect_err(Iter::new(&fx.big), "iterating an int")?;
         drop(e);
         Ok(())
     }),
     ("object protocol", |fx| {
         assert_eq!(fx.record.repr()?, "(7000, 2.5, 'seven')");
-        assert_eq!(fx.record.str_()?, "(7000, 2.5, 'seven')");
+        assert_eq!(fx.record.str()?, "(7000, 2.5, 'seven')");
         assert_eq!(format!("{:?} {}", fx.record, fx.big), format!("(7000, 2.5, 'seven') {}", 10u128.pow(30)));
         let d = Dict::new()?;
         d.set_item("k", fx.bird(1)?)?;
@@ -623,7 +622,7 @@ const OPS: &[(&str, Op)] = &[
         assert!(e.as_python().is_some_and(|p| p.type_name() == "KeyError"));
         assert_eq!(fx.numbers.get_type()?.getattr("__name__")?.extract::<String>()?, "list");
         assert_eq!(&*fx.numbers.type_symbol()?, "list");
-        assert!(fx.holder.isinstance(&fx.holder.get_type()?)?);
+        assert!(fx.holder.is_instance(&fx.holder.get_type()?)?);
         assert!(fx.f.is_callable()? && !fx.numbers.is_callable()?);
         assert!(libpython::eval("None")?.is_none()?);
         assert!(fx.numbers.is_truthy()?);
@@ -639,20 +638,20 @@ const OPS: &[(&str, Op)] = &[
         drop(e);
         Ok(())
     }),
-    ("with_gil/Bound", |fx| {
-        with_gil(|py| {
+    ("attach/Bound", |fx| {
+        attach(|py| {
             let h = fx.holder.bind(py)?;
             let c = h.getattr("c")?;
-            let again = c.bind(py)?.to_object();
+            let again = c.clone().unbind();
             let r = fx.holder.clone_ref(py);
             assert_eq!(r.as_ptr(), h.as_ptr());
             h.setattr("tmp", again)?;
             h.delattr("tmp")?;
             let b = py.builtins()?;
-            let n: usize = b.bind(py)?.getattr("len")?.bind(py)?.call((&fx.canaries,))?.bind(py)?.extract()?;
+            let n: usize = b.getattr("len")?.call((&fx.canaries,))?.extract()?;
             assert_eq!(n, 5);
             let m = py.import("math")?;
-            let p: f64 = m.bind(py)?.getattr("pi")?.bind(py)?.extract()?;
+            let p: f64 = m.getattr("pi")?.extract()?;
             assert!(p > 3.0);
             py.none();
             Ok(())
@@ -671,10 +670,10 @@ const OPS: &[(&str, Op)] = &[
         drop(c);
         Ok(())
     }),
-    ("drop inside allow_threads", |fx| {
+    ("drop inside detach", |fx| {
         let d = fx.bird(4)?;
-        with_gil(|py| {
-            py.allow_threads(move || drop(d));
+        attach(|py| {
+            py.detach(move || drop(d));
             Ok(())
         })?;
         Ok(())

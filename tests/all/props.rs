@@ -106,7 +106,7 @@ fn any_key() -> impl Strategy<Value = Value> {
 // ---------------------------------------------------------------------------------------------
 
 fn pickle_round_trip(o: &Object) -> Object {
-    let pickle = libpython::import_module("pickle").unwrap();
+    let pickle = libpython::import("pickle").unwrap();
     let b = pickle.call_method("dumps", (o,)).unwrap();
     pickle.call_method("loads", (b,)).unwrap()
 }
@@ -180,7 +180,7 @@ proptest! {
         let o = libpython::to_python(&b).unwrap();
         prop_assert_eq!(o.extract::<BigInt>().unwrap(), b.clone());
         // Python agrees on the value (its decimal text).
-        prop_assert_eq!(o.str_().unwrap(), b.to_string());
+        prop_assert_eq!(o.str().unwrap(), b.to_string());
         // Narrow targets: the value, or an overflow error.
         match o.extract::<i64>() {
             Ok(v) => prop_assert_eq!(BigInt::from(v), b.clone()),

@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex};
 
 use libpython::{
     Args, Bridge, ClassBuilder, Dict, Error, Interpreter, MapBridge, Object, Python, VecBridge,
-    ffi, with_gil,
+    ffi, attach,
 };
 use libpython_tests::{assert_child_passes, is_child, python};
 
@@ -36,7 +36,7 @@ macro_rules! in_child {
 }
 
 fn sys() -> Object {
-    libpython::import_module("sys").unwrap()
+    libpython::import("sys").unwrap()
 }
 
 /// `sys.getrefcount(o)` (the argument's own temporary references included: compare deltas).
@@ -50,7 +50,7 @@ fn refcount(o: &Object) -> i64 {
 
 /// Drains the deferred-decref queue (by taking the GIL) and runs the cycle collector.
 fn collect() -> usize {
-    libpython::import_module("gc")
+    libpython::import("gc")
         .unwrap()
         .call_method("collect", ())
         .unwrap()
@@ -221,7 +221,7 @@ fn ten_thousand_pushes_into_a_bridged_rust_vector_are_all_released() {
                     drop(pv);
                 }
                 collect();
-                with_gil(|_| Ok(())).unwrap();
+                attach(|_| Ok(())).unwrap();
                 assert_eq!(main.queued_decrefs(), 0);
                 assert_eq!(
                     refcount(&o),
@@ -269,9 +269,9 @@ fn values_passed_across_are_all_destroyed_and_rss_stays_flat() {
                 let pair: (Object, i64) = a.extract(1)?;
                 assert_eq!(pair.1, v);
                 if v % 10 == 0 {
-                    k.lock().unwrap().push(t.to_object());
+                    k.lock().unwrap().push(t.to_owned().unbind());
                 }
-                Ok(t.to_object())
+                Ok(t.to_owned().unbind())
             })
             .unwrap();
             let g = run("import gc\n\
@@ -383,7 +383,7 @@ impl Bridge for Node {
                 .lock()
                 .unwrap()
                 .as_ref()
-                .map_or_else(|| py.none(), |o| o.clone_ref(py)),
+                .map_or_else(|| py.none().unbind(), |o| o.clone_ref(py)),
         ))
     }
 
@@ -391,7 +391,7 @@ impl Bridge for Node {
         &self,
         _py: Python<'_>,
         name: &str,
-        value: Option<libpython::Bound<'_>>,
+        value: Option<&libpython::Bound<'_>>,
     ) -> libpython::Result<()> {
         if name != "held" {
             return Err(Error::NoAttribute {
@@ -401,7 +401,7 @@ impl Bridge for Node {
         }
         let old = std::mem::replace(
             &mut *self.held.lock().unwrap(),
-            value.map(|v| v.to_object()),
+            value.map(|v| v.clone().unbind()),
         );
         drop(old);
         Ok(())
@@ -438,7 +438,7 @@ fn bridged_rust_data_is_dropped_with_its_python_object() {
         [1, 2]
     );
     drop(n);
-    with_gil(|_| Ok(())).unwrap();
+    attach(|_| Ok(())).unwrap();
     assert_eq!(
         drops.load(Ordering::SeqCst),
         1,
@@ -459,7 +459,7 @@ fn bridges_in_reference_cycles_are_collected_by_gc() {
     in_child!("bridges_in_reference_cycles_are_collected_by_gc", {
         python();
         let drops = counter();
-        let gc = libpython::import_module("gc").unwrap();
+        let gc = libpython::import("gc").unwrap();
         // A bridge holding itself, a bridge holding a list holding it, and a ring of 100.
         let a = libpython::bridge(Node::new(&drops)).unwrap();
         a.setattr("held", &a).unwrap();
@@ -480,7 +480,7 @@ fn bridges_in_reference_cycles_are_collected_by_gc() {
                 .unwrap()
         );
         drop((a, b, l, ring));
-        with_gil(|_| Ok(())).unwrap();
+        attach(|_| Ok(())).unwrap();
         assert_eq!(
             drops.load(Ordering::SeqCst),
             0,
@@ -589,7 +589,7 @@ fn cycles_through_bridged_rust_vectors_and_maps_are_collected_by_gc() {
         assert_eq!(len(), 1, "case {i}: emptied while Rust holds the container");
         // Only the cycle holds it now: reference counting cannot free it, the collector does.
         drop(arc);
-        with_gil(|_| Ok(())).unwrap();
+        attach(|_| Ok(())).unwrap();
         assert!(rust_alive(), "case {i}: freed without a collection");
         assert!(probe_alive(&w));
         collect();
@@ -641,7 +641,7 @@ fn closures_are_dropped_with_their_function_objects() {
     assert_eq!(f.call0().unwrap().extract::<i64>().unwrap(), 1);
     // Dropped on a thread without the GIL: queued, then released at the next acquisition.
     std::thread::spawn(move || drop(f)).join().unwrap();
-    with_gil(|_| Ok(())).unwrap();
+    attach(|_| Ok(())).unwrap();
     assert_eq!(drops.load(Ordering::SeqCst), 1);
 
     // A closure holding a Python object that holds the function: the capsule that owns the
@@ -667,7 +667,7 @@ fn closures_are_dropped_with_their_function_objects() {
         2
     );
     l.call_method("clear", ()).unwrap();
-    with_gil(|_| Ok(())).unwrap();
+    attach(|_| Ok(())).unwrap();
     assert_eq!(
         drops.load(Ordering::SeqCst),
         2,
@@ -753,7 +753,7 @@ fn keyboard_interrupt_stops_looping_python_and_host_signal_handlers_still_fire()
              started.wait()\n");
             let t = var(&g, "t");
             let ident: u64 = t.getattr("ident").unwrap().extract().unwrap();
-            let n = with_gil(|_| {
+            let n = attach(|_| {
                 // SAFETY: GIL held; the exception class is a live builtin; the id is a live thread's.
                 Ok(unsafe {
                     ffi::PyThreadState_SetAsyncExc(
@@ -807,7 +807,7 @@ fn keyboard_interrupt_stops_looping_python_and_host_signal_handlers_still_fire()
                     // notices the pending signal when it next checks the breaker, which a
                     // request for the GIL from another thread makes it do (every real host also
                     // does something of the sort). 3.13 sets the main thread's breaker directly.
-                    with_gil(|_| Ok(())).unwrap();
+                    attach(|_| Ok(())).unwrap();
                     std::thread::sleep(std::time::Duration::from_millis(20));
                 }
             });
@@ -827,7 +827,7 @@ raise TimeoutError('no KeyboardInterrupt within 60 s')
             stopped.store(true, Ordering::SeqCst);
             interrupter.join().unwrap();
             // An interrupt sent after the loop stopped may still be pending: handle it now.
-            with_gil(|_| {
+            attach(|_| {
                 // SAFETY: GIL held; a KeyboardInterrupt raised by a pending signal is cleared.
                 unsafe {
                     if ffi::PyErr_CheckSignals() < 0 {
@@ -918,7 +918,7 @@ impl Bridge for Bomb {
     fn len(&self) -> libpython::Result<Option<usize>> {
         panic!("len boom")
     }
-    fn get_item(&self, _py: Python<'_>, _key: libpython::Bound<'_>) -> libpython::Result<Object> {
+    fn get_item(&self, _py: Python<'_>, _key: &libpython::Bound<'_>) -> libpython::Result<Object> {
         std::panic::panic_any(42u8)
     }
     fn iter(&self, _py: Python<'_>) -> libpython::Result<Object> {
@@ -953,7 +953,7 @@ fn panics_in_bridge_methods_become_python_exceptions() {
         "len boom",
     );
     assert_panic_exception(b.get_item(1), "non-string payload");
-    assert_panic_exception(b.iter(), "boom\\0with a NUL");
+    assert_panic_exception(b.try_iter().map(|i| i.as_object().clone()), "boom\\0with a NUL");
     assert_panic_exception(
         b.repr().map(|_| libpython::eval("None").unwrap()),
         "repr boom",
@@ -1023,9 +1023,9 @@ impl Bridge for PanicsLate {
         &self,
         _py: Python<'_>,
         _name: &str,
-        value: Option<libpython::Bound<'_>>,
+        value: Option<&libpython::Bound<'_>>,
     ) -> libpython::Result<()> {
-        *self.held.lock().unwrap() = value.map(|v| v.to_object());
+        *self.held.lock().unwrap() = value.map(|v| v.clone().unbind());
         Ok(())
     }
     fn traverse(&self, visit: &mut dyn FnMut(&Object)) {
@@ -1067,7 +1067,7 @@ fn panics_in_destructors_and_the_collector_are_reported_as_unraisable_not_aborts
             .unwrap();
             let tp = probe.get_type().unwrap();
             drop(probe);
-            with_gil(|_| Ok(())).unwrap();
+            attach(|_| Ok(())).unwrap();
             let type_refs = refcount(&tp);
             let b = libpython::bridge(Arc::new(PanicsLate {
                 in_clear: false,
@@ -1075,7 +1075,7 @@ fn panics_in_destructors_and_the_collector_are_reported_as_unraisable_not_aborts
             }))
             .unwrap();
             drop(b);
-            with_gil(|_| Ok(())).unwrap();
+            attach(|_| Ok(())).unwrap();
             assert_eq!(
                 refcount(&tp),
                 type_refs,
@@ -1104,7 +1104,7 @@ fn panics_in_destructors_and_the_collector_are_reported_as_unraisable_not_aborts
             })
             .unwrap();
             drop(f);
-            with_gil(|_| Ok(())).unwrap();
+            attach(|_| Ok(())).unwrap();
             let seen: Vec<String> = g.get_as("seen").unwrap().unwrap();
             for needle in [
                 "panic in on_python_drop",
@@ -1141,7 +1141,7 @@ fn a_panic_in_bridge_traverse_does_not_abort_the_process() {
         python();
         let b = libpython::bridge(Arc::new(PanicsInTraverse)).unwrap();
         // The collector visits every tracked object, this one included.
-        let _ = libpython::import_module("gc")
+        let _ = libpython::import("gc")
             .unwrap()
             .call_method("collect", ());
         assert_eq!(
@@ -1471,7 +1471,7 @@ fn typed_conversions_of_self_referential_containers_stop_at_the_types_depth() {
     assert_eq!(e.as_python().unwrap().type_name(), "RecursionError", "{e}");
     assert!(l.eq_py(&l).unwrap(), "identity short-cut");
     l2.call_method("clear", ()).unwrap();
-    let copy = libpython::import_module("copy")
+    let copy = libpython::import("copy")
         .unwrap()
         .call_method("deepcopy", (&l,))
         .unwrap();
@@ -1515,7 +1515,7 @@ fn typed_conversions_of_100000_deep_containers_do_not_overflow_the_stack() {
         assert!(deep.eq_py(&deep).unwrap(), "identity short-cut");
         // Dropped from a thread without the GIL: queued, freed by Python's trashcan.
         drop((v, deep, g));
-        with_gil(|_| Ok(())).unwrap();
+        attach(|_| Ok(())).unwrap();
     });
 }
 
@@ -1530,7 +1530,7 @@ fn unbounded_recursion_between_rust_and_python_is_a_recursion_error_not_a_stack_
             let down = libpython::function("down", None, move |a: &Args<'_>| {
                 c.fetch_add(1, Ordering::SeqCst);
                 let back = a.get(0).unwrap();
-                back.call((back,))
+                back.call((back,)).map(libpython::Bound::unbind)
             })
             .unwrap();
             let g = Dict::new().unwrap();
@@ -1597,7 +1597,7 @@ fn python_memory_debug_hooks_see_no_misuse() {
                     .unwrap();
         assert_eq!(on, std::env::var("PYTHONMALLOC").unwrap());
         let f = libpython::function("echo", None, |a: &Args<'_>| {
-            Ok(a.get(0).unwrap().to_object())
+            Ok(a.get(0).unwrap().to_owned().unbind())
         })
         .unwrap();
         let drops = counter();

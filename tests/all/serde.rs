@@ -3,9 +3,8 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use libpython::value::{
-    Serde, Value, from_python_serde, serde_from_python, serde_to_python, to_python_serde,
-};
+use libpython::ToPython;
+use libpython::value::{Serde, Value, from_python_serde, to_python_serde};
 use libpython::{Error, Object};
 use libpython_tests::python;
 use proptest::prelude::*;
@@ -126,7 +125,7 @@ fn everything() -> Everything {
 fn py_check(obj: &Object, expr: &str) -> bool {
     let g = libpython::Dict::new().unwrap();
     g.insert("x", obj).unwrap();
-    libpython::with_gil(|py| py.eval_in(expr, &g)?.bind(py)?.extract::<bool>()).unwrap()
+    libpython::attach(|py| py.eval_with(expr, &g, None)?.extract::<bool>()).unwrap()
 }
 
 /// The message of a conversion error.
@@ -385,7 +384,7 @@ fn the_serde_wrapper_converts_arguments_and_results() {
         sizes: Vec<u32>,
     }
     python();
-    let json = libpython::import_module("json").unwrap();
+    let json = libpython::import("json").unwrap();
     let cfg = Config {
         name: "n".into(),
         sizes: vec![1, 2],
@@ -402,9 +401,9 @@ fn the_serde_wrapper_converts_arguments_and_results() {
         .extract::<Serde<Config>>()
         .unwrap();
     assert_eq!(back, cfg);
-    libpython::with_gil(|py| {
-        let obj = serde_to_python(py, &cfg)?;
-        let again: Config = serde_from_python(obj.bind(py)?)?;
+    libpython::attach(|py| {
+        let obj = Serde(&cfg).to_python(py)?;
+        let Serde(again) = obj.bind(py)?.extract::<Serde<Config>>()?;
         assert_eq!(again, cfg);
         Ok(())
     })

@@ -26,7 +26,7 @@ macro_rules! in_child {
 const DEBUG_MALLOC: &[(&str, &str)] = &[("PYTHONMALLOC", "debug")];
 
 fn refcount(o: &Object) -> i64 {
-    let getrefcount = libpython::import_module("sys").unwrap().getattr("getrefcount").unwrap();
+    let getrefcount = libpython::import("sys").unwrap().getattr("getrefcount").unwrap();
     getrefcount.call((o,)).unwrap().extract().unwrap()
 }
 
@@ -43,7 +43,7 @@ fn a_handle_cloned_under_another_interpreters_gil_owns_its_reference() {
     let before = refcount(&obj);
     let sub = Interpreter::new(SubConfig::shared_gil()).unwrap();
     libpython::with_interpreter(&sub, || {
-        libpython::with_gil(|_py| {
+        libpython::attach(|_py| {
             let copy = obj.clone();
             drop(copy);
             Ok(())
@@ -152,14 +152,14 @@ fn the_gil_inside_a_callback_on_a_sub_interpreters_thread_is_that_interpreters()
     python();
     let sub = Interpreter::new(SubConfig::shared_gil()).unwrap();
     let got = libpython::with_interpreter(&sub, || -> libpython::Result<u64> {
-        let f = libpython::function("which", None, |_: &Args<'_>| libpython::with_gil(|py| Ok(py.interpreter_key().to_bits())))?;
+        let f = libpython::function("which", None, |_: &Args<'_>| libpython::attach(|py| Ok(py.interpreter_key().to_bits())))?;
         let g = Dict::from_pairs([("f", &f)])?;
         libpython::exec("import threading\nout = []\nt = threading.Thread(target=lambda: out.append(f()))\nt.start()\nt.join()\nr = out[0]", &g)?;
         Ok(g.get_as::<u64>("r")?.unwrap())
     })
     .unwrap()
     .unwrap();
-    assert_eq!(got, sub.key().to_bits(), "with_gil in a callback must stay in the interpreter that called it");
+    assert_eq!(got, sub.key().to_bits(), "attach in a callback must stay in the interpreter that called it");
     sub.end().unwrap();
 }
 
@@ -250,7 +250,7 @@ fn a_nested_guard_without_the_gil_is_refused() {
         drop(g);
         let n: i64 = libpython::eval("1 + 1").unwrap().extract().unwrap();
         assert_eq!(n, 2);
-        let inside = libpython::with_gil(|_| Ok(libpython::interp::gil::acquire_interp_nested(key).is_ok())).unwrap();
+        let inside = libpython::attach(|_| Ok(libpython::interp::gil::acquire_interp_nested(key).is_ok())).unwrap();
         assert!(inside);
     });
 }
@@ -357,7 +357,7 @@ fn references_dropped_during_a_long_python_loop_do_not_pile_up() {
         });
         let tx = Mutex::new(tx);
         let make = libpython::function("make", None, move |a: &Args<'_>| {
-            let o = a.py().eval("object()")?;
+            let o = a.py().eval("object()")?.unbind();
             tx.lock().unwrap().send(o).unwrap();
             Ok(Interpreter::main()?.queued_decrefs())
         })
@@ -366,7 +366,7 @@ fn references_dropped_during_a_long_python_loop_do_not_pile_up() {
         exec_in("peak = max(make() for _ in range(20000))", &g);
         let peak: usize = g.get_as("peak").unwrap().unwrap();
         drop((make, g));
-        libpython::with_gil(|_| Ok(())).unwrap();
+        libpython::attach(|_| Ok(())).unwrap();
         drop(worker);
         // Before, every reference waited for the end of the loop (19,999); now each call
         // releases some, so the queue only holds what the worker dropped since the last calls
@@ -387,7 +387,7 @@ fn bridged_maps_that_hold_their_own_methods_are_collected() {
         exec_in("m['k'] = m.keys\ndel m", &g);
     }
     exec_in("import gc\ngc.collect()", &g);
-    libpython::with_gil(|_| Ok(())).unwrap();
+    libpython::attach(|_| Ok(())).unwrap();
     let alive = weak.iter().filter(|w| w.upgrade().is_some()).count();
     assert_eq!(alive, 0, "{alive} of 500 maps outlived their last Python reference");
 }

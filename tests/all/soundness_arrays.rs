@@ -31,7 +31,7 @@ fn get(g: &Dict, name: &str) -> Object {
 }
 
 fn eval<T: FromPython>(g: &Dict, expr: &str) -> T {
-    libpython::with_gil(|py| py.eval_in(expr, g)?.extract())
+    libpython::attach(|py| py.eval_with(expr, g, None)?.extract())
         .unwrap_or_else(|e| panic!("{expr}\n{e}"))
 }
 
@@ -108,7 +108,7 @@ fn conversion_message(e: Error) -> String {
 
 fn overflow_message(e: Error) -> String {
     match e {
-        Error::Overflow { target, value } => format!("{value} does not fit in {target}"),
+        Error::Overflow { target, value, .. } => format!("{value} does not fit in {target}"),
         other => panic!("expected Error::Overflow, got {other:?}"),
     }
 }
@@ -151,7 +151,7 @@ impl Storage for UsesPythonOnDrop {
 
 impl Drop for UsesPythonOnDrop {
     fn drop(&mut self) {
-        let n = libpython::with_gil(|py| py.eval("40 + 2")?.extract::<usize>()).unwrap_or(1);
+        let n = libpython::attach(|py| py.eval("40 + 2")?.extract::<usize>()).unwrap_or(1);
         self.seen.store(n, Ordering::SeqCst);
     }
 }

@@ -274,7 +274,7 @@ fn unsupported_types_are_type_errors_naming_where() {
     python();
     let obj = libpython::eval("[1, {'a': complex(1, 2)}]").unwrap();
     match Value::from_object(&obj) {
-        Err(Error::Type { expected, found }) => {
+        Err(Error::Type { expected, found, .. }) => {
             assert_eq!(found, "complex");
             assert!(expected.contains("$[1]['a']"), "{expected}");
         }
@@ -639,7 +639,7 @@ fn persistent_updates_leave_other_copies_alone() {
 #[test]
 fn imbl_collections_convert_both_ways() {
     python();
-    libpython::with_gil(|py| {
+    libpython::attach(|py| {
         let v: imbl::Vector<i64> = imbl::vector![1, 2, 3];
         let obj = v.to_python(py)?;
         assert_eq!(obj.bind(py)?.repr()?, "[1, 2, 3]");

@@ -30,7 +30,7 @@ use std::time::{Duration, Instant};
 
 use libpython::value::Value;
 use libpython::{
-    Args, Bridge, Dict, Interpreter, Object, Python, SubConfig, ToPython, VecBridge, with_gil,
+    Args, Bridge, Dict, Interpreter, Object, Python, SubConfig, ToPython, VecBridge, attach,
 };
 
 /// How long a worker may go without finishing an operation before the run fails.
@@ -177,11 +177,11 @@ impl Bridge for Counter {
         &self,
         _py: Python<'_>,
         _name: &str,
-        value: Option<libpython::Bound<'_>>,
+        value: Option<&libpython::Bound<'_>>,
     ) -> libpython::Result<()> {
         let old = std::mem::replace(
             &mut *self.held.lock().unwrap(),
-            value.map(|v| v.to_object()),
+            value.map(|v| v.clone().unbind()),
         );
         drop(old);
         Ok(())
@@ -311,7 +311,7 @@ fn operation(
                     if rng.below(2) == 0 {
                         drop(o);
                     } else {
-                        with_gil(move |_| {
+                        attach(move |_| {
                             drop(o);
                             Ok(())
                         })?;
@@ -385,12 +385,12 @@ fn operation(
                 }
                 other => check(false, || format!("boom({x}) gave {other:?}")),
             },
-            _ => with_gil(|py| {
+            _ => attach(|py| {
                 let mut g = libpython::lock_without_gil(&shared.counter);
                 *g += 1;
                 drop(g);
-                let n: u64 = py.allow_threads(|| (0..100u64).sum());
-                check(n == 4950, || "allow_threads".into())
+                let n: u64 = py.detach(|| (0..100u64).sum());
+                check(n == 4950, || "detach".into())
             }),
         }
     })();
@@ -502,9 +502,8 @@ fn rest(
         })??;
     }
     libpython::exec(gc, &Dict::new()?)?;
-    let total = with_gil(|py| {
+    let total = attach(|py| {
         let sys = py.import("sys")?;
-        let sys = sys.bind(py)?;
         if sys.hasattr("gettotalrefcount")? {
             // Twice, so the first call's own allocations are settled.
             sys.call_method("gettotalrefcount", ())?;

@@ -2,7 +2,7 @@
 fn main() {
     let list = libpython::eval("[1]").unwrap();
     let mut keep = None;
-    libpython::with_gil(|py| {
+    libpython::attach(|py| {
         keep = Some(list.bind(py)?);
         Ok(())
     })

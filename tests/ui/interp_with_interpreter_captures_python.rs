@@ -3,7 +3,7 @@ use libpython::{Interpreter, SubConfig};
 
 fn main() {
     let sub = Interpreter::new(SubConfig::shared_gil()).unwrap();
-    libpython::with_gil(|py| {
+    libpython::attach(|py| {
         libpython::interp::with_interpreter(sub.as_interp(), || drop(py.none()))?;
         Ok(())
     })

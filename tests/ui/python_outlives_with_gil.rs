@@ -1,7 +1,7 @@
 // A GIL token cannot outlive the scope that holds the GIL.
 fn main() {
     let mut keep = None;
-    libpython::with_gil(|py| {
+    libpython::attach(|py| {
         keep = Some(py);
         Ok(())
     })

@@ -1,7 +1,7 @@
 // A borrowed view cannot be used by another thread, not even a scoped one.
 fn main() {
     let list = libpython::eval("[1]").unwrap();
-    libpython::with_gil(|py| {
+    libpython::attach(|py| {
         let view = list.bind(py)?;
         std::thread::scope(|s| {
             s.spawn(|| view.len());

@@ -1,6 +1,6 @@
 // A GIL token cannot go to another thread.
 fn main() {
-    libpython::with_gil(|py| {
+    libpython::attach(|py| {
         std::thread::spawn(move || drop(py.none())).join().unwrap();
         Ok(())
     })

@@ -4,7 +4,7 @@ use libpython::{Interpreter, SubConfig};
 fn main() {
     let sub = Interpreter::new(SubConfig::shared_gil()).unwrap();
     let list = libpython::eval("[1]").unwrap();
-    libpython::with_gil(|py| {
+    libpython::attach(|py| {
         let view = list.bind(py)?;
         libpython::with_interpreter(&sub, || view.len())?
     })

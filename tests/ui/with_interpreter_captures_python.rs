@@ -3,7 +3,7 @@ use libpython::{Interpreter, SubConfig};
 
 fn main() {
     let sub = Interpreter::new(SubConfig::shared_gil()).unwrap();
-    libpython::with_gil(|py| {
+    libpython::attach(|py| {
         libpython::with_interpreter(&sub, || py.eval("1").map(drop))?
     })
     .unwrap();

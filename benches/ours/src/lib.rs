@@ -6,7 +6,7 @@
 //!   hand (`PyGILState_Ensure` / `Release`), interned names and keyword tuples made once,
 //!   exact reference counting with the `Py_INCREF`/`Py_DECREF` macros (`libpython_ffi`'s
 //!   inline forms), no checks beyond what correct C code does.
-//! * **ours**: the public `libpython` API as a user writes it: `with_gil` and `Bound` views
+//! * **ours**: the public `libpython` API as a user writes it: `attach` and `Bound` views
 //!   where the GIL is held, `Object` methods (which take the GIL themselves) where it is not,
 //!   `extract` / `to_python`, `call_attr!`, `libpython::function`, `array::PyBuffer`.
 //!
@@ -15,7 +15,7 @@
 //!
 //! A runner takes whatever GIL its side needs, then times `iters` iterations of the case
 //! (criterion's `iter_custom`): the GIL acquisition of GIL-held cases is not timed, as with
-//! `b.iter` inside `with_gil`.
+//! `b.iter` inside `attach`.
 
 #[path = "../../common/mod.rs"]
 pub mod common;
@@ -202,11 +202,11 @@ fn floor<'a, R>(mut body: impl FnMut() -> R + 'a) -> Runner<'a> {
     })
 }
 
-/// An ours runner for a GIL-held case: `with_gil` around the timed loop, `body` gets the token.
+/// An ours runner for a GIL-held case: `attach` around the timed loop, `body` gets the token.
 fn ours<'a, R>(
     mut body: impl FnMut(libpython::Python<'_>) -> libpython::Result<R> + 'a,
 ) -> Runner<'a> {
-    Box::new(move |iters| libpython::with_gil(|py| Ok(timed(iters, || body(py).unwrap()))).unwrap())
+    Box::new(move |iters| libpython::attach(|py| Ok(timed(iters, || body(py).unwrap()))).unwrap())
 }
 
 /// Every case, both sides, in report order.
@@ -270,7 +270,7 @@ pub fn cases(fx: &Fixtures) -> Vec<Case<'_>> {
         Small,
         Box::new(|iters| {
             timed(iters, || {
-                libpython::with_gil(|py| fx.f.bind(py)?.call((1, 2, 3))?.extract::<i64>()).unwrap()
+                libpython::attach(|py| fx.f.bind(py)?.call((1, 2, 3))?.extract::<i64>()).unwrap()
             })
         }),
     ));
@@ -349,7 +349,7 @@ pub fn cases(fx: &Fixtures) -> Vec<Case<'_>> {
         "getattr",
         "ours",
         Small,
-        ours(|py| fx.obj.bind(py)?.getattr(libpython::intern!("x"))),
+        ours(|py| fx.obj.bind(py)?.getattr(libpython::intern!("x")).map(drop)),
     ));
 
     // list of 1e6 ints -> Vec<i64>

@@ -66,7 +66,7 @@ fn run() -> libpython::Result<()> {
 
     // Rust structs -> a Python list of dicts, with serde; then a DataFrame of it.
     let records = to_python_serde(&sales)?;
-    let pd = libpython::import_module("pandas")?;
+    let pd = libpython::import("pandas")?;
     let df = pd.call_method("DataFrame", (records,))?;
     // A derived column, computed by pandas: df["units"] * df["unit_price"]. `assign` returns
     // a new frame with the column added. (pandas 3's `df["revenue"] = ...`, that is
@@ -85,16 +85,15 @@ fn run() -> libpython::Result<()> {
     );
 
     // Group by region: number of sales, units and revenue per region, largest revenue first.
-    let summary = libpython::with_gil(|py| {
-        let scope = libpython::Dict::from_pairs([("df", &df)])?;
-        py.eval_in(
-            "df.groupby('region')\
-               .agg(sales=('product', 'count'), units=('units', 'sum'), revenue=('revenue', 'sum'))\
-               .sort_values('revenue', ascending=False)\
-               .reset_index()",
-            &scope,
-        )
-    })?;
+    let scope = libpython::Dict::from_pairs([("df", &df)])?;
+    let summary = libpython::eval_with(
+        "df.groupby('region')\
+           .agg(sales=('product', 'count'), units=('units', 'sum'), revenue=('revenue', 'sum'))\
+           .sort_values('revenue', ascending=False)\
+           .reset_index()",
+        &scope,
+        None,
+    )?;
     println!("grouped by region:\n{summary}\n");
 
     // And back into Rust structs, with serde.

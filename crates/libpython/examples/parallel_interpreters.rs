@@ -53,7 +53,7 @@ fn job(interp: &Interpreter, n: u64) -> Result<u64, libpython::Error> {
         let scope = Dict::new()?; // made in `interp`: the thread is bound to it here
         libpython::exec(JOB, &scope)?;
         scope.insert("n", n)?;
-        libpython::with_gil(|py| py.eval_in("count_primes(n)", &scope)?.extract())
+        libpython::attach(|py| py.eval_with("count_primes(n)", &scope, None)?.extract())
     })?
 }
 

@@ -80,8 +80,8 @@ fn run(png: &Path) -> Result<PathBuf, Box<dyn std::error::Error>> {
     );
 
     // 3. Draw with the file-only `Agg` backend (chosen before pyplot is imported).
-    libpython::import_module("matplotlib")?.call_method("use", ("Agg",))?;
-    let plt = libpython::import_module("matplotlib.pyplot")?;
+    libpython::import("matplotlib")?.call_method("use", ("Agg",))?;
+    let plt = libpython::import("matplotlib.pyplot")?;
     let (fig, axes): (Object, Vec<Object>) =
         call_attr!(plt, "subplots", 1, 2, figsize = (10.0, 4.5))?.extract()?;
     let (left, right) = (&axes[0], &axes[1]);
@@ -121,11 +121,11 @@ fn run(png: &Path) -> Result<PathBuf, Box<dyn std::error::Error>> {
         label = "Rust samples"
     )?;
     // The normal density for comparison, computed by numpy this time.
-    let np = libpython::import_module("numpy")?;
+    let np = libpython::import("numpy")?;
     let grid = call_attr!(np, "linspace", -4.0, 4.0, 200)?;
     let scope = libpython::Dict::from_pairs([("np", &np), ("x", &grid)])?;
     let pdf =
-        libpython::with_gil(|py| py.eval_in("np.exp(-x**2 / 2) / np.sqrt(2 * np.pi)", &scope))?;
+        libpython::eval_with("np.exp(-x**2 / 2) / np.sqrt(2 * np.pi)", &scope, None)?;
     call_attr!(
         right,
         "plot",

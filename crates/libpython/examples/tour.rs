@@ -88,7 +88,7 @@ fn tour(png: &Path) -> Result<PathBuf, Box<dyn std::error::Error>> {
         3,
         "call numpy from Rust: ones, len, copy into Rust, shape, attribute types",
     );
-    let np = libpython::import_module("numpy")?;
+    let np = libpython::import("numpy")?;
     let ones: Object = np.call_method("ones", ((2, 3),))?;
     println!("{ones}");
     show("len", ones.len()?);
@@ -189,9 +189,9 @@ fn plot(png: &Path) -> libpython::Result<PathBuf> {
 
     // A backend that draws to files only: no display needed. It must be chosen before
     // pyplot is imported.
-    let matplotlib = libpython::import_module("matplotlib")?;
+    let matplotlib = libpython::import("matplotlib")?;
     matplotlib.call_method("use", ("Agg",))?;
-    let plt = libpython::import_module("matplotlib.pyplot")?;
+    let plt = libpython::import("matplotlib.pyplot")?;
 
     let (fig, ax): (Object, Object) =
         call_attr!(plt, "subplots", figsize = (8.0, 4.5), dpi = 100)?.extract()?;

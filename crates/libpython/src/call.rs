@@ -7,11 +7,24 @@ use crate::err::Result;
 use crate::gil::Python;
 use crate::object::Object;
 
-/// Positional arguments of a call: `()`, a tuple of up to 12 convertible values, a slice or
-/// array of one type, or a `Vec`.
+/// Positional arguments of a call: `()`, or a Rust tuple of up to 12 convertible values, each
+/// one argument, or a [`Tuple`](crate::Tuple) object for a number of arguments known only at
+/// run time.
 ///
-/// Tuples and short slices are converted into an array on the stack: a call with a few
-/// arguments allocates nothing on the Rust side.
+/// A `Vec` or slice is never an argument list: inside a tuple it is one argument, a Python
+/// `list`. So `np.call_method("ones", ((2, 3),))` passes the shape `(2, 3)`,
+/// `f.call((vec![1, 2],))` passes one list, and `f.call((1, 2))` passes two numbers.
+///
+/// ```
+/// let len = libpython::builtin("len")?;
+/// assert_eq!(len.call((vec![1, 2, 3],))?.extract::<usize>()?, 3); // one argument, a list
+/// let max = libpython::builtin("max")?;
+/// assert_eq!(max.call((1, 5, 2))?.extract::<i64>()?, 5);          // three arguments
+/// # Ok::<(), libpython::Error>(())
+/// ```
+///
+/// Tuples are converted into an array on the stack: a call with a few arguments allocates
+/// nothing on the Rust side.
 pub trait IntoArgs {
     /// Converts the arguments into a C array (slot 0 left free: the callee may use it, as
     /// vectorcall allows, and method calls put `self` there) and runs `f` with it and the argument count; releases the arguments afterwards.
@@ -176,47 +189,42 @@ macro_rules! tuple_args {
 
 for_each_tuple!(tuple_args);
 
-/// Up to this many slice arguments are passed from the stack.
-const STACK_SLICE: usize = 8;
-
-impl<T: ToPython> IntoArgs for &[T] {
+/// A tuple object's items as the arguments: for a number of arguments known only at run time
+/// (`f.call(&Tuple::new(vec)?)` is `f(*vec)`). The items are borrowed from the tuple, which is
+/// immutable and outlives the call.
+impl IntoArgs for &crate::Tuple {
     fn with_args<R>(self, py: Python<'_>, f: impl FnOnce(*mut *mut ffi::PyObject, usize) -> R) -> Result<R> {
-        if self.len() <= STACK_SLICE {
-            let mut args = StackArgs::<{ STACK_SLICE + 1 }> { argv: [std::ptr::null_mut(); STACK_SLICE + 1], filled: 0 };
-            for (i, a) in self.iter().enumerate() {
-                args.argv[i + 1] = crate::conv::to_python_ptr(a, py)?;
-                args.filled += 1;
-            }
-            return Ok(f(args.argv.as_mut_ptr(), self.len()));
+        let t = self.as_object().bind(py)?;
+        // SAFETY: a live tuple of `py`'s interpreter (checked), GIL held; its size and items
+        // never change, and it is kept alive by `self` for the whole call.
+        unsafe {
+            let n = ffi::PyTuple_Size(t.as_ptr()).max(0) as usize;
+            let mut argv: Vec<*mut ffi::PyObject> = Vec::with_capacity(n + 1);
+            argv.push(std::ptr::null_mut());
+            argv.extend((0..n).map(|i| ffi::PyTuple_GetItem(t.as_ptr(), i as ffi::Py_ssize_t)));
+            Ok(f(argv.as_mut_ptr(), n))
         }
-        collected_args(self, py, &[], f)
     }
 
     fn collect(self, py: Python<'_>, out: &mut Vec<Object>) -> Result<()> {
-        for a in self {
-            out.push(crate::conv::to_object(a, py)?);
+        let t = self.as_object().bind(py)?;
+        // SAFETY: as in `with_args`; each item gains a reference.
+        unsafe {
+            for i in 0..ffi::PyTuple_Size(t.as_ptr()) {
+                out.push(Object::from_borrowed_ptr(py, ffi::PyTuple_GetItem(t.as_ptr(), i)));
+            }
         }
         Ok(())
     }
 }
 
-impl<T: ToPython, const N: usize> IntoArgs for &[T; N] {
+impl IntoArgs for crate::Tuple {
     fn with_args<R>(self, py: Python<'_>, f: impl FnOnce(*mut *mut ffi::PyObject, usize) -> R) -> Result<R> {
-        self.as_slice().with_args(py, f)
+        (&self).with_args(py, f)
     }
 
     fn collect(self, py: Python<'_>, out: &mut Vec<Object>) -> Result<()> {
-        self.as_slice().collect(py, out)
-    }
-}
-
-impl<T: ToPython> IntoArgs for Vec<T> {
-    fn with_args<R>(self, py: Python<'_>, f: impl FnOnce(*mut *mut ffi::PyObject, usize) -> R) -> Result<R> {
-        self.as_slice().with_args(py, f)
-    }
-
-    fn collect(self, py: Python<'_>, out: &mut Vec<Object>) -> Result<()> {
-        self.as_slice().collect(py, out)
+        (&self).collect(py, out)
     }
 }
 

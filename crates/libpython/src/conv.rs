@@ -9,7 +9,7 @@ use libpython_interp::ffi;
 
 use crate::err::{Error, Result, fetch};
 use crate::gil::Python;
-use crate::object::{Bound, Object};
+use crate::object::{Borrowed, Bound, Object};
 
 /// A Rust value that can be copied into a new Python object (the seed's `->python`).
 pub trait ToPython {
@@ -24,7 +24,7 @@ pub trait FromPython: Sized {
     /// # Errors
     /// [`Error::Type`] naming what was expected and what came, [`Error::Overflow`] for a
     /// number that does not fit, or a Python exception raised on the way.
-    fn from_python(obj: Bound<'_>) -> Result<Self>;
+    fn from_python(obj: &Bound<'_>) -> Result<Self>;
 
     /// Converts `obj` without running any Python code, when its exact type allows (an exact
     /// `int` for integers, `float` for floats, `str` for strings); `None` otherwise.
@@ -33,7 +33,7 @@ pub trait FromPython: Sized {
     /// can change the container meanwhile. The default never applies.
     #[doc(hidden)]
     #[inline(always)]
-    fn from_python_exact(obj: Bound<'_>) -> Option<Result<Self>> {
+    fn from_python_exact(obj: &Bound<'_>) -> Option<Result<Self>> {
         let _ = obj;
         None
     }
@@ -41,7 +41,7 @@ pub trait FromPython: Sized {
 
 /// Whether `obj`'s type is exactly `t` (one pointer comparison).
 #[inline(always)]
-fn is_exact(obj: Bound<'_>, t: *mut ffi::PyTypeObject) -> bool {
+fn is_exact(obj: &Bound<'_>, t: *mut ffi::PyTypeObject) -> bool {
     // SAFETY: live object; its header is read at the interpreter's offset.
     unsafe { ffi::Py_TYPE(obj.as_ptr()) == t }
 }
@@ -54,7 +54,7 @@ fn new(py: Python<'_>, p: *mut ffi::PyObject) -> Result<Object> {
 }
 
 /// Type name of `obj` for error messages.
-pub(crate) fn tname(obj: Bound<'_>) -> String {
+pub(crate) fn tname(obj: &Bound<'_>) -> String {
     obj.type_name().unwrap_or_else(|_| "?".into())
 }
 
@@ -69,7 +69,7 @@ pub(crate) fn name_object(py: Python<'_>, name: &str, what: &'static str) -> Res
 
 /// Copies a `str` object (exactly a `str` or a subclass) into a `String`, strictly.
 #[inline]
-pub(crate) fn str_to_string(obj: Bound<'_>) -> Result<String> {
+pub(crate) fn str_to_string(obj: &Bound<'_>) -> Result<String> {
     let mut n: ffi::Py_ssize_t = 0;
     // SAFETY: GIL held; the caller passes a str (checked by callers, and the function itself
     // raises TypeError otherwise). The returned buffer lives as long as the object.
@@ -84,7 +84,7 @@ pub(crate) fn str_to_string(obj: Bound<'_>) -> Result<String> {
 }
 
 /// A Python `str` read with every lone surrogate replaced by U+FFFD.
-pub fn string_lossy(obj: Bound<'_>) -> Result<String> {
+pub fn string_lossy(obj: &Bound<'_>) -> Result<String> {
     // SAFETY: live object, GIL held.
     if !unsafe { ffi::PyUnicode_Check(obj.as_ptr()) } {
         return Err(Error::type_error("str", tname(obj)));
@@ -110,7 +110,7 @@ pub fn string_lossy(obj: Bound<'_>) -> Result<String> {
 
 impl ToPython for Object {
     fn to_python(&self, py: Python<'_>) -> Result<Object> {
-        Ok(self.bind(py)?.to_object())
+        Ok(self.bind(py)?.clone().unbind())
     }
 }
 
@@ -122,7 +122,13 @@ impl ToPython for Bound<'_> {
                 current: py.interpreter_key().index(),
             }));
         }
-        Ok(self.to_object())
+        Ok(self.clone().unbind())
+    }
+}
+
+impl ToPython for Borrowed<'_, '_> {
+    fn to_python(&self, py: Python<'_>) -> Result<Object> {
+        (**self).to_python(py)
     }
 }
 
@@ -146,25 +152,25 @@ impl<T: ToPython + ?Sized> ToPython for std::sync::Arc<T> {
 }
 
 impl FromPython for Object {
-    fn from_python(obj: Bound<'_>) -> Result<Self> {
-        Ok(obj.to_object())
+    fn from_python(obj: &Bound<'_>) -> Result<Self> {
+        Ok(obj.clone().unbind())
     }
 
     #[inline(always)]
-    fn from_python_exact(obj: Bound<'_>) -> Option<Result<Self>> {
-        Some(Ok(obj.to_object()))
+    fn from_python_exact(obj: &Bound<'_>) -> Option<Result<Self>> {
+        Some(Ok(obj.clone().unbind()))
     }
 }
 
 /// `None`.
 impl ToPython for () {
     fn to_python(&self, py: Python<'_>) -> Result<Object> {
-        Ok(py.none())
+        Ok(py.none().unbind())
     }
 }
 
 impl FromPython for () {
-    fn from_python(obj: Bound<'_>) -> Result<Self> {
+    fn from_python(obj: &Bound<'_>) -> Result<Self> {
         if obj.as_ptr() == ffi::Py_None() { Ok(()) } else { Err(Error::type_error("None", tname(obj))) }
     }
 }
@@ -180,7 +186,7 @@ impl ToPython for bool {
 
 impl FromPython for bool {
     #[inline(always)]
-    fn from_python_exact(obj: Bound<'_>) -> Option<Result<Self>> {
+    fn from_python_exact(obj: &Bound<'_>) -> Option<Result<Self>> {
         let p = obj.as_ptr();
         if p == ffi::Py_True() {
             Some(Ok(true))
@@ -191,7 +197,7 @@ impl FromPython for bool {
         }
     }
 
-    fn from_python(obj: Bound<'_>) -> Result<Self> {
+    fn from_python(obj: &Bound<'_>) -> Result<Self> {
         let p = obj.as_ptr();
         if p == ffi::Py_True() {
             return Ok(true);
@@ -210,7 +216,7 @@ impl FromPython for bool {
 
 /// The Python `int` behind `obj`: itself when it is an int, its `__index__` for other
 /// integer-like objects (numpy integers), a type error otherwise (floats included).
-fn as_index<'py>(obj: Bound<'py>, target: &'static str) -> Result<Option<Object>> {
+fn as_index<'py>(obj: &Bound<'py>, target: &'static str) -> Result<Option<Object>> {
     // SAFETY: live object, GIL held.
     unsafe {
         if ffi::PyLong_Check(obj.as_ptr()) {
@@ -223,12 +229,12 @@ fn as_index<'py>(obj: Bound<'py>, target: &'static str) -> Result<Option<Object>
     Err(Error::type_error(format!("int (for {target})"), tname(obj)))
 }
 
-fn overflow(obj: Bound<'_>, target: &'static str) -> Error {
+fn overflow(obj: &Bound<'_>, target: &'static str) -> Error {
     let mut value = obj.repr().unwrap_or_default();
     if value.len() > 60 {
         value = format!("{}...{} ({} digits)", &value[..20], &value[value.len() - 20..], value.len());
     }
-    Error::Overflow { target, value }
+    Error::overflow(target, value)
 }
 
 macro_rules! int_via_i64 {
@@ -242,13 +248,13 @@ macro_rules! int_via_i64 {
         }
         impl FromPython for $t {
             #[inline]
-            fn from_python(obj: Bound<'_>) -> Result<Self> {
+            fn from_python(obj: &Bound<'_>) -> Result<Self> {
                 let v = extract_i64(obj, stringify!($t))?;
                 <$t>::try_from(v).map_err(|_| overflow(obj, stringify!($t)))
             }
 
             #[inline(always)]
-            fn from_python_exact(obj: Bound<'_>) -> Option<Result<Self>> {
+            fn from_python_exact(obj: &Bound<'_>) -> Option<Result<Self>> {
                 is_exact(obj, ffi::data::PyLong_Type()).then(|| {
                     let v = exact_int_i64(obj, stringify!($t))?;
                     <$t>::try_from(v).map_err(|_| overflow(obj, stringify!($t)))
@@ -269,13 +275,13 @@ macro_rules! int_via_u64 {
         }
         impl FromPython for $t {
             #[inline]
-            fn from_python(obj: Bound<'_>) -> Result<Self> {
+            fn from_python(obj: &Bound<'_>) -> Result<Self> {
                 let v = extract_u64(obj, stringify!($t))?;
                 <$t>::try_from(v).map_err(|_| overflow(obj, stringify!($t)))
             }
 
             #[inline(always)]
-            fn from_python_exact(obj: Bound<'_>) -> Option<Result<Self>> {
+            fn from_python_exact(obj: &Bound<'_>) -> Option<Result<Self>> {
                 is_exact(obj, ffi::data::PyLong_Type()).then(|| {
                     let v = extract_u64(obj, stringify!($t))?;
                     <$t>::try_from(v).map_err(|_| overflow(obj, stringify!($t)))
@@ -290,7 +296,7 @@ int_via_u64!(u8, u16, u32, u64, usize);
 
 /// `int` to `i64` for an object known to be an `int`.
 #[inline(always)]
-fn exact_int_i64(o: Bound<'_>, target: &'static str) -> Result<i64> {
+fn exact_int_i64(o: &Bound<'_>, target: &'static str) -> Result<i64> {
     // SAFETY: `o` is an int; GIL held.
     let v = unsafe { ffi::PyLong_AsLongLong(o.as_ptr()) };
     // SAFETY: GIL held.
@@ -303,7 +309,7 @@ fn exact_int_i64(o: Bound<'_>, target: &'static str) -> Result<i64> {
 /// The error of a failed `PyLong_As*` on an int: ours for an overflow, else the pending one.
 #[cold]
 #[inline(never)]
-fn int_error(o: Bound<'_>, target: &'static str) -> Error {
+fn int_error(o: &Bound<'_>, target: &'static str) -> Error {
     // SAFETY: an exception is pending (the caller saw it); GIL held.
     unsafe {
         if ffi::PyErr_ExceptionMatches(*ffi::data::PyExc_OverflowError()) != 0 {
@@ -315,7 +321,7 @@ fn int_error(o: Bound<'_>, target: &'static str) -> Error {
 }
 
 #[inline(always)]
-fn extract_i64(obj: Bound<'_>, target: &'static str) -> Result<i64> {
+fn extract_i64(obj: &Bound<'_>, target: &'static str) -> Result<i64> {
     if is_exact(obj, ffi::data::PyLong_Type()) {
         return exact_int_i64(obj, target);
     }
@@ -324,7 +330,7 @@ fn extract_i64(obj: Bound<'_>, target: &'static str) -> Result<i64> {
 
 /// [`extract_i64`] for anything but an exact `int` (subclasses, `__index__`).
 #[inline(never)]
-fn extract_i64_slow(obj: Bound<'_>, target: &'static str) -> Result<i64> {
+fn extract_i64_slow(obj: &Bound<'_>, target: &'static str) -> Result<i64> {
     let idx = as_index(obj, target)?;
     let o = idx.as_ref().map_or(obj, |i| i.bound(obj.py()));
     let mut overflowed: c_int = 0;
@@ -342,7 +348,7 @@ fn extract_i64_slow(obj: Bound<'_>, target: &'static str) -> Result<i64> {
 }
 
 #[inline]
-fn extract_u64(obj: Bound<'_>, target: &'static str) -> Result<u64> {
+fn extract_u64(obj: &Bound<'_>, target: &'static str) -> Result<u64> {
     let idx = as_index(obj, target)?;
     let o = idx.as_ref().map_or(obj, |i| i.bound(obj.py()));
     // SAFETY: `o` is an int; GIL held.
@@ -364,15 +370,14 @@ fn extract_u64(obj: Bound<'_>, target: &'static str) -> Result<u64> {
 /// Converts through `int.to_bytes` / `int.from_bytes`, for widths beyond 64 bits.
 fn int_from_le_bytes(py: Python<'_>, bytes: &[u8], signed: bool) -> Result<Object> {
     let b = Bytes(bytes.to_vec()).to_python(py)?;
-    let int_type = py.builtins()?.bound(py).getattr("int")?;
-    int_type.bind(py)?.call_method_kw("from_bytes", (b, "little"), &[("signed", &signed)])
+    py.builtins()?.getattr("int")?.call_method_kw("from_bytes", (b, "little"), &[("signed", &signed)]).map(Bound::unbind)
 }
 
-fn int_to_le_bytes(obj: Bound<'_>, len: usize, signed: bool, target: &'static str) -> Result<Vec<u8>> {
+fn int_to_le_bytes(obj: &Bound<'_>, len: usize, signed: bool, target: &'static str) -> Result<Vec<u8>> {
     let idx = as_index(obj, target)?;
     let o = idx.as_ref().map_or(obj, |i| i.bound(obj.py()));
     match o.call_method_kw("to_bytes", (len, "little"), &[("signed", &signed)]) {
-        Ok(b) => b.bound(obj.py()).extract::<Vec<u8>>(),
+        Ok(b) => b.extract::<Vec<u8>>(),
         Err(Error::Python(e)) if e.type_name() == "OverflowError" => Err(overflow(o, target)),
         Err(e) => Err(e),
     }
@@ -388,7 +393,7 @@ impl ToPython for i128 {
 }
 
 impl FromPython for i128 {
-    fn from_python(obj: Bound<'_>) -> Result<Self> {
+    fn from_python(obj: &Bound<'_>) -> Result<Self> {
         match extract_i64(obj, "i128") {
             Ok(v) => Ok(v as i128),
             Err(Error::Overflow { .. }) => {
@@ -410,7 +415,7 @@ impl ToPython for u128 {
 }
 
 impl FromPython for u128 {
-    fn from_python(obj: Bound<'_>) -> Result<Self> {
+    fn from_python(obj: &Bound<'_>) -> Result<Self> {
         match extract_u64(obj, "u128") {
             Ok(v) => Ok(v as u128),
             Err(Error::Overflow { .. }) => {
@@ -434,13 +439,13 @@ impl ToPython for num_bigint::BigInt {
 }
 
 impl FromPython for num_bigint::BigInt {
-    fn from_python(obj: Bound<'_>) -> Result<Self> {
+    fn from_python(obj: &Bound<'_>) -> Result<Self> {
         if let Ok(v) = extract_i64(obj, "BigInt") {
             return Ok(v.into());
         }
         let idx = as_index(obj, "BigInt")?;
         let o = idx.as_ref().map_or(obj, |i| i.bound(obj.py()));
-        let bits: usize = o.call_method("bit_length", ())?.bound(obj.py()).extract()?;
+        let bits: usize = o.call_method("bit_length", ())?.extract()?;
         let b = int_to_le_bytes(o, bits / 8 + 1, true, "BigInt")?;
         Ok(num_bigint::BigInt::from_signed_bytes_le(&b))
     }
@@ -456,7 +461,7 @@ impl ToPython for f64 {
 
 impl FromPython for f64 {
     #[inline]
-    fn from_python(obj: Bound<'_>) -> Result<Self> {
+    fn from_python(obj: &Bound<'_>) -> Result<Self> {
         if let Some(r) = Self::from_python_exact(obj) {
             return r;
         }
@@ -478,7 +483,7 @@ impl FromPython for f64 {
     }
 
     #[inline(always)]
-    fn from_python_exact(obj: Bound<'_>) -> Option<Result<Self>> {
+    fn from_python_exact(obj: &Bound<'_>) -> Option<Result<Self>> {
         // SAFETY: an exact float converts without running Python code and cannot fail.
         is_exact(obj, ffi::data::PyFloat_Type()).then(|| Ok(unsafe { ffi::PyFloat_AsDouble(obj.as_ptr()) }))
     }
@@ -491,12 +496,12 @@ impl ToPython for f32 {
 }
 
 impl FromPython for f32 {
-    fn from_python(obj: Bound<'_>) -> Result<Self> {
+    fn from_python(obj: &Bound<'_>) -> Result<Self> {
         f64::from_python(obj).map(|v| v as f32)
     }
 
     #[inline(always)]
-    fn from_python_exact(obj: Bound<'_>) -> Option<Result<Self>> {
+    fn from_python_exact(obj: &Bound<'_>) -> Option<Result<Self>> {
         f64::from_python_exact(obj).map(|r| r.map(|v| v as f32))
     }
 }
@@ -525,12 +530,12 @@ impl ToPython for std::borrow::Cow<'_, str> {
 
 impl FromPython for String {
     #[inline(always)]
-    fn from_python_exact(obj: Bound<'_>) -> Option<Result<Self>> {
+    fn from_python_exact(obj: &Bound<'_>) -> Option<Result<Self>> {
         is_exact(obj, ffi::data::PyUnicode_Type()).then(|| str_to_string(obj))
     }
 
     #[inline]
-    fn from_python(obj: Bound<'_>) -> Result<Self> {
+    fn from_python(obj: &Bound<'_>) -> Result<Self> {
         // SAFETY: live object, GIL held.
         if !unsafe { ffi::PyUnicode_Check(obj.as_ptr()) } {
             return Err(Error::type_error("str", tname(obj)));
@@ -547,7 +552,7 @@ impl ToPython for char {
 }
 
 impl FromPython for char {
-    fn from_python(obj: Bound<'_>) -> Result<Self> {
+    fn from_python(obj: &Bound<'_>) -> Result<Self> {
         let s = String::from_python(obj)?;
         let mut it = s.chars();
         match (it.next(), it.next()) {
@@ -575,7 +580,7 @@ impl ToPython for std::path::PathBuf {
 ///
 /// ```
 /// use libpython::{Bytes, ToPython};
-/// let b = libpython::with_gil(|py| Bytes(b"hi".to_vec()).to_python(py))?;
+/// let b = libpython::attach(|py| Bytes(b"hi".to_vec()).to_python(py))?;
 /// assert_eq!(b.repr()?, "b'hi'");
 /// # Ok::<(), libpython::Error>(())
 /// ```
@@ -590,13 +595,13 @@ impl ToPython for Bytes {
 }
 
 impl FromPython for Bytes {
-    fn from_python(obj: Bound<'_>) -> Result<Self> {
+    fn from_python(obj: &Bound<'_>) -> Result<Self> {
         Vec::<u8>::from_python(obj).map(Bytes)
     }
 }
 
 /// Reads `bytes`, `bytearray`, or any list/tuple of small ints into a byte vector.
-fn extract_bytes(obj: Bound<'_>) -> Result<Option<Vec<u8>>> {
+fn extract_bytes(obj: &Bound<'_>) -> Result<Option<Vec<u8>>> {
     // SAFETY: live object, GIL held; the buffers are copied before anything else runs.
     unsafe {
         if ffi::PyBytes_Check(obj.as_ptr()) {
@@ -620,18 +625,18 @@ impl<T: ToPython> ToPython for Option<T> {
     fn to_python(&self, py: Python<'_>) -> Result<Object> {
         match self {
             Some(v) => v.to_python(py),
-            None => Ok(py.none()),
+            None => Ok(py.none().unbind()),
         }
     }
 }
 
 impl<T: FromPython> FromPython for Option<T> {
-    fn from_python(obj: Bound<'_>) -> Result<Self> {
+    fn from_python(obj: &Bound<'_>) -> Result<Self> {
         if obj.as_ptr() == ffi::Py_None() { Ok(None) } else { T::from_python(obj).map(Some) }
     }
 
     #[inline(always)]
-    fn from_python_exact(obj: Bound<'_>) -> Option<Result<Self>> {
+    fn from_python_exact(obj: &Bound<'_>) -> Option<Result<Self>> {
         if obj.as_ptr() == ffi::Py_None() { Some(Ok(None)) } else { T::from_python_exact(obj).map(|r| r.map(Some)) }
     }
 }
@@ -773,7 +778,7 @@ impl<T: ToPython, const N: usize> ToPython for [T; N] {
 /// Copies any sequence or iterable of convertible items. `bytes` and `bytearray` are read as
 /// their bytes (for `Vec<u8>`); a `str` is refused (it is not a list of characters).
 impl<T: FromPython + 'static> FromPython for Vec<T> {
-    fn from_python(obj: Bound<'_>) -> Result<Self> {
+    fn from_python(obj: &Bound<'_>) -> Result<Self> {
         if std::any::TypeId::of::<T>() == std::any::TypeId::of::<u8>()
             && let Some(bytes) = extract_bytes(obj)?
         {
@@ -785,7 +790,7 @@ impl<T: FromPython + 'static> FromPython for Vec<T> {
 }
 
 /// Copies the items of a list, tuple or other iterable through `push`.
-pub(crate) fn seq_extract<C, T: FromPython>(obj: Bound<'_>, mk: impl FnOnce(usize) -> C, mut push: impl FnMut(&mut C, T)) -> Result<C> {
+pub(crate) fn seq_extract<C, T: FromPython>(obj: &Bound<'_>, mk: impl FnOnce(usize) -> C, mut push: impl FnMut(&mut C, T)) -> Result<C> {
     let py = obj.py();
     let p = obj.as_ptr();
     // SAFETY: live object, GIL held.
@@ -814,12 +819,12 @@ pub(crate) fn seq_extract<C, T: FromPython>(obj: Bound<'_>, mk: impl FnOnce(usiz
                     Some(l) => l.tuple_item(p, i),
                     None => (api.PyTuple_GetItem)(p, i),
                 };
-                push(&mut out, T::from_python(Bound::from_borrowed_ptr(py, item))?);
+                push(&mut out, T::from_python(&Borrowed::from_ptr(py, item)).map_err(|e| e.at(index(i)))?);
             }
             return Ok(out);
         }
     }
-    let it = match obj.iter() {
+    let it = match obj.try_iter() {
         Ok(it) => it,
         Err(Error::Python(e)) if e.type_name() == "TypeError" => {
             return Err(Error::type_error("an iterable", tname(obj)));
@@ -827,20 +832,10 @@ pub(crate) fn seq_extract<C, T: FromPython>(obj: Bound<'_>, mk: impl FnOnce(usiz
         Err(e) => return Err(e),
     };
     let mut out = mk(0);
-    // SAFETY: GIL held; each item is a new reference, owned by its handle.
-    unsafe {
-        loop {
-            let item = ffi::PyIter_Next(it.as_ptr());
-            if item.is_null() {
-                if !ffi::PyErr_Occurred().is_null() {
-                    return Err(fetch(py));
-                }
-                return Ok(out);
-            }
-            let item = Object::from_owned_ptr(py, item);
-            push(&mut out, T::from_python(item.bound(py))?);
-        }
+    for (i, item) in it.enumerate() {
+        push(&mut out, T::from_python(&item?).map_err(|e| e.at(index(i)))?);
     }
+    Ok(out)
 }
 
 /// [`seq_extract`] for a list whose items are read inline (GIL builds).
@@ -850,7 +845,7 @@ pub(crate) fn seq_extract<C, T: FromPython>(obj: Bound<'_>, mk: impl FnOnce(usiz
 /// destructor) and change the list, so its size is read again (one load) before each item.
 #[inline(always)]
 fn list_extract_inline<C, T: FromPython>(
-    obj: Bound<'_>,
+    obj: &Bound<'_>,
     layout: ffi::SeqLayout,
     mk: impl FnOnce(usize) -> C,
     mut push: impl FnMut(&mut C, T),
@@ -863,14 +858,15 @@ fn list_extract_inline<C, T: FromPython>(
         let mut out = mk(layout.size(p) as usize);
         let mut i = 0;
         while i < layout.size(p) {
-            let item = Bound::from_borrowed_ptr(py, layout.list_item(p, i));
-            let v = match T::from_python_exact(item) {
-                Some(r) => r?,
+            let item = Borrowed::from_ptr(py, layout.list_item(p, i));
+            let v = match T::from_python_exact(&item) {
+                Some(r) => r,
                 None => {
-                    let held = item.to_object();
-                    T::from_python(held.bound(py))?
+                    let held = item.to_owned();
+                    T::from_python(&held)
                 }
-            };
+            }
+            .map_err(|e| e.at(index(i)))?;
             push(&mut out, v);
             i += 1;
         }
@@ -883,7 +879,7 @@ fn list_extract_inline<C, T: FromPython>(
 /// other threads change cannot free an item under us; a list that shrank meanwhile ends the
 /// copy, as it ends Python's own iteration.
 #[inline(never)]
-fn list_extract_calls<C, T: FromPython>(obj: Bound<'_>, mk: impl FnOnce(usize) -> C, mut push: impl FnMut(&mut C, T)) -> Result<C> {
+fn list_extract_calls<C, T: FromPython>(obj: &Bound<'_>, mk: impl FnOnce(usize) -> C, mut push: impl FnMut(&mut C, T)) -> Result<C> {
     let py = obj.py();
     let p = obj.as_ptr();
     let api = ffi::api();
@@ -910,9 +906,10 @@ fn list_extract_calls<C, T: FromPython>(obj: Bound<'_>, mk: impl FnOnce(usize) -
             }
             let held = Object::from_owned_ptr(py, item);
             let v = match T::from_python_exact(held.bound(py)) {
-                Some(r) => r?,
-                None => T::from_python(held.bound(py))?,
-            };
+                Some(r) => r,
+                None => T::from_python(held.bound(py)),
+            }
+            .map_err(|e| e.at(index(i)))?;
             push(&mut out, v);
             i += 1;
         }
@@ -921,7 +918,7 @@ fn list_extract_calls<C, T: FromPython>(obj: Bound<'_>, mk: impl FnOnce(usize) -
 }
 
 impl<T: FromPython + 'static, const N: usize> FromPython for [T; N] {
-    fn from_python(obj: Bound<'_>) -> Result<Self> {
+    fn from_python(obj: &Bound<'_>) -> Result<Self> {
         let v: Vec<T> = Vec::from_python(obj)?;
         let n = v.len();
         v.try_into().map_err(|_| Error::type_error(format!("a sequence of length {N}"), format!("{} of length {n}", tname(obj))))
@@ -929,7 +926,7 @@ impl<T: FromPython + 'static, const N: usize> FromPython for [T; N] {
 }
 
 impl<T: FromPython> FromPython for std::collections::VecDeque<T> {
-    fn from_python(obj: Bound<'_>) -> Result<Self> {
+    fn from_python(obj: &Bound<'_>) -> Result<Self> {
         seq_extract(obj, std::collections::VecDeque::with_capacity, |v, x| v.push_back(x))
     }
 }
@@ -966,7 +963,7 @@ pub(crate) fn dict_from_iter<'a, K: ToPython + 'a, V: ToPython + 'a>(
 }
 
 /// The number of items of a `dict` (to size a Rust map), 0 for other mappings.
-fn dict_len_hint(obj: Bound<'_>) -> usize {
+fn dict_len_hint(obj: &Bound<'_>) -> usize {
     // SAFETY: live object, GIL held; `PyDict_Size` of a dict cannot fail.
     unsafe { if ffi::PyDict_Check(obj.as_ptr()) { ffi::PyDict_Size(obj.as_ptr()).max(0) as usize } else { 0 } }
 }
@@ -979,7 +976,7 @@ fn dict_len_hint(obj: Bound<'_>) -> usize {
 /// `__hash__`, which may change or clear the dict), both are owned. A dict whose size changes
 /// meanwhile ends the copy with `RuntimeError`, as Python's own iteration does. Free-threaded
 /// builds walk a private copy (other threads may change the dict at any time).
-pub(crate) fn map_extract<K: FromPython, V: FromPython>(obj: Bound<'_>, mut insert: impl FnMut(K, V)) -> Result<()> {
+pub(crate) fn map_extract<K: FromPython, V: FromPython>(obj: &Bound<'_>, mut insert: impl FnMut(K, V)) -> Result<()> {
     let py = obj.py();
     // SAFETY: live object, GIL held.
     if unsafe { ffi::PyDict_Check(obj.as_ptr()) } {
@@ -996,19 +993,21 @@ pub(crate) fn map_extract<K: FromPython, V: FromPython>(obj: Bound<'_>, mut inse
         // except where both are owned (below).
         while unsafe { next(d.as_ptr(), &mut pos, &mut k, &mut v) } != 0 {
             // SAFETY: live references from the dict, just read.
-            let (kb, vb) = unsafe { (Bound::from_borrowed_ptr(py, k), Bound::from_borrowed_ptr(py, v)) };
-            let (key, value) = match (K::from_python_exact(kb), V::from_python_exact(vb)) {
-                (Some(key), Some(value)) => (key?, value?),
+            let (kb, vb) = unsafe { (Borrowed::from_ptr(py, k), Borrowed::from_ptr(py, v)) };
+            let (key, value) = match (K::from_python_exact(&kb), V::from_python_exact(&vb)) {
+                (Some(Ok(key)), Some(Ok(value))) => (key, value),
                 (key, value) => {
-                    let (kh, vh) = (kb.to_object(), vb.to_object());
+                    let (kh, vh) = (kb.to_owned(), vb.to_owned());
                     let key = match key {
-                        Some(r) => r?,
-                        None => K::from_python(kh.bound(py))?,
-                    };
+                        Some(r) => r,
+                        None => K::from_python(&kh),
+                    }
+                    .map_err(|e| e.at(key_segment(&kh, true)))?;
                     let value = match value {
-                        Some(r) => r?,
-                        None => V::from_python(vh.bound(py))?,
-                    };
+                        Some(r) => r,
+                        None => V::from_python(&vh),
+                    }
+                    .map_err(|e| e.at(key_segment(&kh, false)))?;
                     (key, value)
                 }
             };
@@ -1025,20 +1024,20 @@ pub(crate) fn map_extract<K: FromPython, V: FromPython>(obj: Bound<'_>, mut inse
         Err(Error::NoAttribute { .. }) => return Err(Error::type_error("a mapping (dict)", tname(obj))),
         Err(e) => return Err(e),
     };
-    seq_extract(items.bound(py), |_| (), |_, (k, v): (K, V)| insert(k, v))
+    seq_extract(&items, |_| (), |_, (k, v): (K, V)| insert(k, v))
 }
 
 /// The dict to walk with `PyDict_Next` for reading `d`: `d` itself on GIL builds (where the
 /// walker keeps no borrowed reference across Python code), a private copy on free-threaded
 /// builds, where another thread may change `d` at any moment and `PyDict_Next` is not safe
 /// against that.
-pub(crate) fn dict_to_walk(d: Bound<'_>) -> Result<Object> {
+pub(crate) fn dict_to_walk(d: &Bound<'_>) -> Result<Object> {
     if libpython_interp::object_header_size() > 16 {
         // SAFETY: a live dict (the caller checked); the copy is a new reference or NULL with
         // an exception set.
         new(d.py(), unsafe { ffi::PyDict_Copy(d.as_ptr()) })
     } else {
-        Ok(d.to_object())
+        Ok(d.clone().unbind())
     }
 }
 
@@ -1063,6 +1062,20 @@ pub(crate) unsafe fn list_item(py: Python<'_>, list: *mut ffi::PyObject, i: ffi:
     }
 }
 
+/// The path segment of item `i` of a sequence: `[i]`.
+#[cold]
+fn index(i: impl std::fmt::Display) -> String {
+    format!("[{i}]")
+}
+
+/// The path segment of the entry at key `k` of a mapping: `['a']` for its value, `[key 'a']`
+/// for the key itself.
+#[cold]
+fn key_segment(k: &Bound<'_>, of_key: bool) -> String {
+    let r = k.repr().unwrap_or_else(|_| "?".into());
+    if of_key { format!("[key {r}]") } else { format!("[{r}]") }
+}
+
 /// Python's `RuntimeError: <what> changed size during iteration`.
 #[cold]
 fn changed_during_iteration(py: Python<'_>, what: &str) -> Error {
@@ -1081,7 +1094,7 @@ impl<K: ToPython, V: ToPython, S> ToPython for HashMap<K, V, S> {
 }
 
 impl<K: FromPython + Eq + Hash, V: FromPython, S: BuildHasher + Default> FromPython for HashMap<K, V, S> {
-    fn from_python(obj: Bound<'_>) -> Result<Self> {
+    fn from_python(obj: &Bound<'_>) -> Result<Self> {
         let mut m = HashMap::with_capacity_and_hasher(dict_len_hint(obj), S::default());
         map_extract(obj, |k, v| {
             m.insert(k, v);
@@ -1097,7 +1110,7 @@ impl<K: ToPython, V: ToPython> ToPython for BTreeMap<K, V> {
 }
 
 impl<K: FromPython + Ord, V: FromPython> FromPython for BTreeMap<K, V> {
-    fn from_python(obj: Bound<'_>) -> Result<Self> {
+    fn from_python(obj: &Bound<'_>) -> Result<Self> {
         let mut m = BTreeMap::new();
         map_extract(obj, |k, v| {
             m.insert(k, v);
@@ -1132,7 +1145,7 @@ impl<T: ToPython, S> ToPython for HashSet<T, S> {
 }
 
 impl<T: FromPython + Eq + Hash, S: BuildHasher + Default> FromPython for HashSet<T, S> {
-    fn from_python(obj: Bound<'_>) -> Result<Self> {
+    fn from_python(obj: &Bound<'_>) -> Result<Self> {
         seq_extract(
             obj,
             |n| HashSet::with_capacity_and_hasher(n, S::default()),
@@ -1150,7 +1163,7 @@ impl<T: ToPython> ToPython for BTreeSet<T> {
 }
 
 impl<T: FromPython + Ord> FromPython for BTreeSet<T> {
-    fn from_python(obj: Bound<'_>) -> Result<Self> {
+    fn from_python(obj: &Bound<'_>) -> Result<Self> {
         seq_extract(obj, |_| BTreeSet::new(), |s, x| {
             s.insert(x);
         })
@@ -1177,7 +1190,7 @@ macro_rules! tuples {
 
         /// Any sequence of exactly this length.
         impl<$($T: FromPython),+> FromPython for ($($T,)+) {
-            fn from_python(obj: Bound<'_>) -> Result<Self> {
+            fn from_python(obj: &Bound<'_>) -> Result<Self> {
                 let py = obj.py();
                 // SAFETY: live object, GIL held; tuple items are borrowed from the tuple.
                 unsafe {
@@ -1196,7 +1209,7 @@ macro_rules! tuples {
                     }
                     // The items are in range (the length was just checked) and borrowed from
                     // the tuple, which does not change.
-                    Ok(($($T::from_python(Bound::from_borrowed_ptr(py, ffi::PyTuple_GET_ITEM(t.as_ptr(), $i)))?,)+))
+                    Ok(($($T::from_python(&Borrowed::from_ptr(py, ffi::PyTuple_GET_ITEM(t.as_ptr(), $i))).map_err(|e| e.at(index($i)))?,)+))
                 }
             }
         }

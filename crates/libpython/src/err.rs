@@ -54,8 +54,8 @@ impl PyErr {
     pub fn is_instance_of(&self, name: &str) -> bool {
         let Some(v) = &self.inner.value else { return self.inner.type_name == name };
         v.with_own_gil(|b| {
-            let cls = b.py().builtins()?.bound(b.py()).getattr(name)?;
-            b.isinstance(&cls)
+            let cls = b.py().builtins()?.getattr(name)?.unbind();
+            b.is_instance(&cls)
         })
         .unwrap_or(false)
     }
@@ -101,7 +101,11 @@ impl fmt::Display for PyErr {
 }
 
 /// Everything that can go wrong, in one enum.
-#[derive(Debug, Clone)]
+///
+/// `Debug` prints what `Display` does (the Python traceback, the list of places where Python
+/// was looked for, ...), so `fn main() -> libpython::Result<()>` reports an error readably;
+/// `{:#?}` shows the variant and its fields.
+#[derive(Clone)]
 #[non_exhaustive]
 pub enum Error {
     /// Python raised an exception.
@@ -112,6 +116,9 @@ pub enum Error {
         expected: String,
         /// The Python type that came.
         found: String,
+        /// Where in the converted structure: `""` for the object itself, `"[1][0]"` for item 0
+        /// of item 1, `"['a']"` for the value at key `'a'`.
+        path: String,
     },
     /// A number does not fit the target type.
     Overflow {
@@ -119,6 +126,8 @@ pub enum Error {
         target: &'static str,
         /// The value, as Python prints it (shortened if huge).
         value: String,
+        /// Where in the converted structure (as for [`Error::Type`]).
+        path: String,
     },
     /// The object is not callable.
     NotCallable {
@@ -171,7 +180,22 @@ impl Error {
     }
 
     pub(crate) fn type_error(expected: impl Into<String>, found: impl Into<String>) -> Self {
-        Error::Type { expected: expected.into(), found: found.into() }
+        Error::Type { expected: expected.into(), found: found.into(), path: String::new() }
+    }
+
+    pub(crate) fn overflow(target: &'static str, value: impl Into<String>) -> Self {
+        Error::Overflow { target, value: value.into(), path: String::new() }
+    }
+
+    /// The same error one level further out in a converted structure: `segment` (`"[1]"`,
+    /// `"['key']"`) is put in front of the path of a type or overflow error; other errors are
+    /// returned unchanged.
+    #[cold]
+    pub(crate) fn at(mut self, segment: impl fmt::Display) -> Self {
+        if let Error::Type { path, .. } | Error::Overflow { path, .. } = &mut self {
+            *path = format!("{segment}{path}");
+        }
+        self
     }
 }
 
@@ -179,8 +203,18 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Python(e) => fmt::Display::fmt(e, f),
-            Error::Type { expected, found } => write!(f, "expected {expected}, got a Python {found}"),
-            Error::Overflow { target, value } => write!(f, "{value} does not fit in {target}"),
+            Error::Type { expected, found, path } => {
+                if !path.is_empty() {
+                    write!(f, "{path}: ")?;
+                }
+                write!(f, "expected {expected}, got a Python {found}")
+            }
+            Error::Overflow { target, value, path } => {
+                if !path.is_empty() {
+                    write!(f, "{path}: ")?;
+                }
+                write!(f, "{value} does not fit in {target}")
+            }
             Error::NotCallable { type_name } => write!(f, "a Python {type_name} is not callable"),
             Error::NoAttribute { type_name, name } => write!(f, "a Python {type_name} has no attribute {name:?}"),
             Error::Nul { what, value } => write!(f, "the {what} {value:?} contains a NUL byte"),
@@ -193,6 +227,33 @@ impl fmt::Display for Error {
                 f,
                 "the Rust {what} is in use by this thread: Python code running while it is locked tried to use it again"
             ),
+        }
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !f.alternate() {
+            return fmt::Display::fmt(self, f);
+        }
+        match self {
+            Error::Python(e) => f.debug_tuple("Python").field(e).finish(),
+            Error::Type { expected, found, path } => {
+                f.debug_struct("Type").field("expected", expected).field("found", found).field("path", path).finish()
+            }
+            Error::Overflow { target, value, path } => {
+                f.debug_struct("Overflow").field("target", target).field("value", value).field("path", path).finish()
+            }
+            Error::NotCallable { type_name } => f.debug_struct("NotCallable").field("type_name", type_name).finish(),
+            Error::NoAttribute { type_name, name } => {
+                f.debug_struct("NoAttribute").field("type_name", type_name).field("name", name).finish()
+            }
+            Error::Nul { what, value } => f.debug_struct("Nul").field("what", what).field("value", value).finish(),
+            Error::SelfReferential { type_name } => f.debug_struct("SelfReferential").field("type_name", type_name).finish(),
+            Error::Conversion(m) => f.debug_tuple("Conversion").field(m).finish(),
+            Error::CommandLine(m) => f.debug_tuple("CommandLine").field(m).finish(),
+            Error::Interp(e) => f.debug_tuple("Interp").field(e).finish(),
+            Error::Busy { what } => f.debug_struct("Busy").field("what", what).finish(),
         }
     }
 }
@@ -260,9 +321,9 @@ unsafe fn take_raised() -> *mut ffi::PyObject {
 /// cannot be read is described as unreadable.
 /// Reads the message and traceback text of an exception object. Never fails: what cannot be
 /// read is described as unreadable. Leaves no exception pending.
-fn describe(v: crate::Bound<'_>, type_name: &str) -> (String, String) {
+fn describe(v: &crate::Bound<'_>, type_name: &str) -> (String, String) {
     // Whatever exception was pending is not this error's; formatting needs a clean slate.
-    let message = match v.str_() {
+    let message = match v.str() {
         Ok(s) => s,
         Err(_) => format!("<exception str() failed for {type_name}>"),
     };
@@ -275,13 +336,13 @@ fn describe(v: crate::Bound<'_>, type_name: &str) -> (String, String) {
     (message, traceback)
 }
 
-fn format_traceback(v: crate::Bound<'_>) -> Result<String> {
+fn format_traceback(v: &crate::Bound<'_>) -> Result<String> {
     let py = v.py();
     let tb_mod = py.import("traceback")?;
     let tp = v.get_type()?;
     let tb = v.getattr("__traceback__")?;
-    let lines = tb_mod.bound(py).call_method("format_exception", (tp, v, tb))?;
-    let text: Vec<String> = lines.bound(py).extract()?;
+    let lines = tb_mod.call_method("format_exception", (tp, v, tb))?;
+    let text: Vec<String> = lines.extract()?;
     Ok(text.concat())
 }
 

@@ -13,8 +13,8 @@ use libpython_interp::{InterpKey, ffi};
 
 use crate::conv::{FromPython, ToPython};
 use crate::err::{Error, Result, restore};
-use crate::gil::{Python, with_gil};
-use crate::object::{Bound, Object};
+use crate::gil::{Python, attach as with_gil};
+use crate::object::{Borrowed, Object};
 
 /// The arguments of a call from Python into a Rust function: positional arguments and
 /// keyword arguments, borrowed from the caller (nothing is copied or allocated).
@@ -63,10 +63,10 @@ impl<'py> Args<'py> {
     }
 
     /// Positional argument `i`.
-    pub fn get(&self, i: usize) -> Option<Bound<'py>> {
+    pub fn get(&self, i: usize) -> Option<Borrowed<'py, 'py>> {
         // SAFETY: `args` holds `nargs` live borrowed references for the duration of the call
         // (`'py`).
-        (i < self.nargs).then(|| unsafe { Bound::from_borrowed_ptr(self.py, *self.args.add(i)) })
+        (i < self.nargs).then(|| unsafe { Borrowed::from_ptr(self.py, *self.args.add(i)) })
     }
 
     /// Positional argument `i` converted to `T`.
@@ -76,7 +76,7 @@ impl<'py> Args<'py> {
     /// wrong type.
     pub fn extract<T: FromPython>(&self, i: usize) -> Result<T> {
         match self.get(i) {
-            Some(b) => T::from_python(b).map_err(|e| argument_error(e, i)),
+            Some(b) => T::from_python(&b).map_err(|e| argument_error(e, i)),
             None => Err(missing_argument(i, self.nargs)),
         }
     }
@@ -91,24 +91,24 @@ impl<'py> Args<'py> {
     }
 
     /// The keyword argument `name`, if given.
-    pub fn kwarg(&self, name: &str) -> Option<Bound<'py>> {
+    pub fn kwarg(&self, name: &str) -> Option<Borrowed<'py, 'py>> {
         self.kwargs().find(|(k, _)| k == name).map(|(_, v)| v)
     }
 
     /// Keyword argument `name` converted to `T`, `None` when not given.
     pub fn kwarg_as<T: FromPython>(&self, name: &str) -> Result<Option<T>> {
-        self.kwarg(name).map(T::from_python).transpose()
+        self.kwarg(name).map(|v| T::from_python(&v)).transpose()
     }
 
     /// Every keyword argument, in call order.
-    pub fn kwargs(&self) -> impl Iterator<Item = (String, Bound<'py>)> + '_ {
+    pub fn kwargs(&self) -> impl Iterator<Item = (String, Borrowed<'py, 'py>)> + '_ {
         (0..self.kw_len()).map(move |i| {
             // SAFETY: the names tuple holds `kw_len` live strs, and their values follow the
             // positional arguments in `args`.
             unsafe {
-                let k = Bound::from_borrowed_ptr(self.py, ffi::PyTuple_GetItem(self.kwnames, i as ffi::Py_ssize_t));
-                let v = Bound::from_borrowed_ptr(self.py, *self.args.add(self.nargs + i));
-                (crate::conv::str_to_string(k).unwrap_or_default(), v)
+                let k = Borrowed::from_ptr(self.py, ffi::PyTuple_GetItem(self.kwnames, i as ffi::Py_ssize_t));
+                let v = Borrowed::from_ptr(self.py, *self.args.add(self.nargs + i));
+                (crate::conv::str_to_string(&k).unwrap_or_default(), v)
             }
         })
     }
@@ -354,7 +354,7 @@ where
 #[inline(never)]
 fn argument_error(e: Error, i: usize) -> Error {
     match e {
-        Error::Type { expected, found } => Error::Type { expected: format!("{expected} for argument {}", i + 1), found },
+        Error::Type { expected, found, path } => Error::Type { expected: format!("{expected} for argument {}", i + 1), found, path },
         other => other,
     }
 }
@@ -363,7 +363,7 @@ fn argument_error(e: Error, i: usize) -> Error {
 #[cold]
 #[inline(never)]
 fn missing_argument(i: usize, given: usize) -> Error {
-    Error::Type { expected: format!("at least {} positional argument(s)", i + 1), found: format!("{given} given") }
+    Error::type_error(format!("at least {} positional argument(s)", i + 1), format!("{given} given"))
 }
 
 type FastWithKeywords =

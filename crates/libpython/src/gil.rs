@@ -9,22 +9,23 @@ use crate::err::{Error, Result};
 
 /// Proof that the calling thread holds the GIL of one interpreter, for the lifetime `'py`.
 ///
-/// Handed out by [`with_gil`] (and to Rust callbacks). It is `Copy` and costs nothing to pass
+/// Handed out by [`attach`] (and to Rust callbacks). It is `Copy` and costs nothing to pass
 /// around; it is neither `Send` nor `Sync`, so it cannot leave the thread that holds the GIL,
 /// and its lifetime keeps it inside the scope that holds it:
 ///
 /// ```compile_fail
 /// let mut keep = None;
-/// libpython::with_gil(|py| { keep = Some(py); Ok(()) }).unwrap();
+/// libpython::attach(|py| { keep = Some(py); Ok(()) }).unwrap();
 /// ```
 ///
 /// ```compile_fail
-/// libpython::with_gil(|py| {
+/// libpython::attach(|py| {
 ///     std::thread::spawn(move || drop(py));
 ///     Ok(())
 /// }).unwrap();
 /// ```
 #[derive(Clone, Copy)]
+#[repr(transparent)]
 pub struct Python<'py> {
     key: InterpKey,
     _marker: PhantomData<(&'py (), *mut ())>,
@@ -52,6 +53,22 @@ impl<'py> Python<'py> {
         self.key
     }
 
+    /// Runs `f` with the GIL of this thread's current interpreter held (see [`attach`]).
+    ///
+    /// ```
+    /// use libpython::Python;
+    /// let n: i64 = Python::attach(|py| py.eval("6 * 7")?.extract())?;
+    /// assert_eq!(n, 42);
+    /// # Ok::<(), libpython::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`attach`].
+    #[inline]
+    pub fn attach<R>(f: impl for<'a> FnOnce(Python<'a>) -> Result<R>) -> Result<R> {
+        attach(f)
+    }
+
     /// Runs `f` with the GIL released, so other threads can run Python meanwhile; takes it
     /// back afterwards (also if `f` panics).
     ///
@@ -61,22 +78,46 @@ impl<'py> Python<'py> {
     /// Owned [`Object`](crate::Object)s are `Send`; their methods take the GIL again.
     ///
     /// ```
-    /// libpython::with_gil(|py| {
-    ///     let total: u64 = py.allow_threads(|| (1..=1000u64).sum());
+    /// libpython::attach(|py| {
+    ///     let total: u64 = py.detach(|| (1..=1000u64).sum());
     ///     assert_eq!(total, 500500);
     ///     Ok(())
     /// }).unwrap();
     /// ```
     ///
     /// ```compile_fail
-    /// libpython::with_gil(|py| {
+    /// libpython::attach(|py| {
     ///     // `py` cannot be used while the GIL is released.
-    ///     py.allow_threads(|| py.eval("1 + 1").map(drop))
+    ///     py.detach(|| py.eval("1 + 1").map(drop))
     /// }).unwrap();
     /// ```
-    pub fn allow_threads<R: Send>(self, f: impl FnOnce() -> R + Send) -> R {
+    pub fn detach<R: Send>(self, f: impl FnOnce() -> R + Send) -> R {
         interp::allow_threads(f)
     }
+
+    /// Deprecated name of [`detach`](Self::detach).
+    #[deprecated(since = "0.1.0", note = "renamed `detach`, as in PyO3")]
+    pub fn allow_threads<R: Send>(self, f: impl FnOnce() -> R + Send) -> R {
+        self.detach(f)
+    }
+}
+
+/// Runs `f` with the GIL released (if this thread holds one), taking it back afterwards, also
+/// when `f` panics: [`Python::detach`] for code that has no token at hand. `f` and its result
+/// are `Send`, which keeps GIL-bound values out of it.
+///
+/// ```
+/// let total: u64 = libpython::detach(|| (1..=1000u64).sum());
+/// assert_eq!(total, 500500);
+/// ```
+pub fn detach<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+    interp::allow_threads(f)
+}
+
+/// Deprecated name of [`detach`].
+#[deprecated(since = "0.1.0", note = "renamed `detach`, as in PyO3")]
+pub fn allow_threads<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+    detach(f)
 }
 
 /// Runs `f` with the GIL of this thread's current interpreter, starting Python first if
@@ -85,14 +126,14 @@ impl<'py> Python<'py> {
 /// interpreter. Re-entrant: calling it while the GIL is held costs a thread-local check.
 ///
 /// ```
-/// let n: i64 = libpython::with_gil(|py| py.eval("6 * 7")?.extract()).unwrap();
+/// let n: i64 = libpython::attach(|py| py.eval("6 * 7")?.extract()).unwrap();
 /// assert_eq!(n, 42);
 /// ```
 ///
 /// # Errors
 /// Start-up errors, [`Error::Interp`] after finalize, and whatever `f` returns.
 #[inline]
-pub fn with_gil<R>(f: impl FnOnce(Python<'_>) -> Result<R>) -> Result<R> {
+pub fn attach<R>(f: impl FnOnce(Python<'_>) -> Result<R>) -> Result<R> {
     let guard = acquire()?;
     // SAFETY: `guard` holds the GIL of `guard.key()` until the end of this function, and the
     // token cannot escape `f`.
@@ -166,4 +207,11 @@ fn acquire_for_slow(key: InterpKey) -> Result<GilGuard> {
     }
     let state = interp::lookup(key).ok_or(interp::Error::InterpreterEnded)?;
     Ok(interp::gil::acquire_interp(&state)?)
+}
+
+/// Deprecated name of [`attach`].
+#[deprecated(since = "0.1.0", note = "renamed `attach`, as in PyO3")]
+#[inline]
+pub fn with_gil<R>(f: impl FnOnce(Python<'_>) -> Result<R>) -> Result<R> {
+    attach(f)
 }

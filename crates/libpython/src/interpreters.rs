@@ -79,7 +79,7 @@ fn ensure_started() -> Result<()> {
 ///
 /// ```compile_fail
 /// let sub = libpython::Interpreter::new(libpython::SubConfig::shared_gil())?;
-/// libpython::with_gil(|py| {
+/// libpython::attach(|py| {
 ///     // `py` is the main interpreter's token: it cannot enter the sub-interpreter.
 ///     libpython::with_interpreter(&sub, || py.eval("1").map(drop))?
 /// })?;

@@ -66,25 +66,29 @@ pub use call::IntoArgs;
 pub use conv::{Bytes, FromPython, ToPython, string_lossy};
 pub use err::{Error, PyErr, Result};
 pub use function::{Args, function, function_in};
-pub use gil::{Python, with_gil};
+#[allow(deprecated)]
+pub use gil::{Python, allow_threads, attach, detach, with_gil};
 pub use name::{IntoName, Interned, KwNames};
-pub use object::{Bound, Object};
-pub use pymain::{Exit, Program, PythonMain};
+pub use object::{Borrowed, Bound, Object};
 pub use output::{redirect_to_rust, set_stderr, set_stdin, set_stdout};
+pub use pymain::{Exit, Program, PythonMain};
+#[allow(deprecated)]
 pub use run::{
-    __dotted, Code, Mode, RunResult, add_module, builtin, builtins, compile, eval, exec,
+    __dotted, Code, Mode, RunResult, add_module, builtin, builtins, compile, eval, eval_with, exec, exec_with, import,
     import_module, module_dict, run_simple_string, to_python,
 };
+#[allow(deprecated)]
 pub use serde_impl::{
     Serde, from_python_serde, serde_from_python, serde_to_python, to_python_serde,
 };
 pub use value::Value;
-pub use views::{Dict, List, PyIter, Set};
+#[allow(deprecated)]
+pub use views::{BoundIter, Dict, Iter, List, PyIter, Set, Tuple};
 
 pub use interpreters::{Interpreter, SubConfig, ensure_bound_interpreter, with_interpreter};
 pub use libpython_interp as interp;
 pub use libpython_interp::ffi;
-pub use libpython_interp::{allow_threads, lock_without_gil};
+pub use libpython_interp::lock_without_gil;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -227,4 +231,30 @@ fn setup_interpreter() {
     if let Err(e) = redirect_to_rust() {
         tracing::warn!(target: "libpython::interp", error = %e, "could not route a sub-interpreter's output through Rust");
     }
+}
+
+/// The README's and the guide's examples, compiled and run as doctests so the documents
+/// cannot drift from the API.
+#[cfg(doctest)]
+mod documents {
+    #[doc = include_str!("../../../README.md")]
+    struct Readme;
+    #[doc = include_str!("../../../docs/guide/01-getting-started.md")]
+    struct GettingStarted;
+    #[doc = include_str!("../../../docs/guide/02-choosing-a-python.md")]
+    struct ChoosingAPython;
+    #[doc = include_str!("../../../docs/guide/03-gil-and-threads.md")]
+    struct GilAndThreads;
+    #[doc = include_str!("../../../docs/guide/04-copying-vs-bridging.md")]
+    struct CopyingVsBridging;
+    #[doc = include_str!("../../../docs/guide/05-arrays.md")]
+    struct Arrays;
+    #[doc = include_str!("../../../docs/guide/06-sub-interpreters.md")]
+    struct SubInterpreters;
+    #[doc = include_str!("../../../docs/guide/07-errors-and-output.md")]
+    struct ErrorsAndOutput;
+    #[doc = include_str!("../../../docs/guide/08-troubleshooting.md")]
+    struct Troubleshooting;
+    #[doc = include_str!("../../../docs/guide/09-running-like-python.md")]
+    struct RunningLikePython;
 }

@@ -211,6 +211,9 @@ impl KwNames {
             // SAFETY: GIL held; the tuple is filled below before use.
             let t = unsafe { Object::from_owned_ptr_or_err(py, ffi::PyTuple_New(self.names.len() as ffi::Py_ssize_t))? };
             for (i, n) in self.names.iter().enumerate() {
+                // `call!(f, r#match = 1)` names the keyword `match`: the raw-identifier prefix
+                // that `stringify!` keeps is Rust's, not part of the name.
+                let n = n.strip_prefix("r#").unwrap_or(n);
                 let s = intern_str(py, n, "keyword argument name")?;
                 // SAFETY: the tuple is new and unshared; SetItem steals the name's reference.
                 unsafe { ffi::PyTuple_SetItem(t.as_ptr(), i as ffi::Py_ssize_t, s.into_ptr()) };

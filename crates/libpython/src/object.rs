@@ -1,6 +1,10 @@
-//! Owned handles ([`Object`]) and GIL-bound views ([`Bound`]).
+//! The three handles on a Python object: [`Object`] (owned, any thread, takes the GIL
+//! itself), [`Bound`] (owned, under a held GIL: methods return more `Bound`s and chain), and
+//! [`Borrowed`] (a copyable view under a held GIL, for arguments and container items).
 
 use std::fmt;
+use std::marker::PhantomData;
+use std::ops::Deref;
 use std::ptr::NonNull;
 
 use libpython_interp as interp;
@@ -13,15 +17,17 @@ use crate::err::{Error, Result, fetch};
 use crate::gil::{Python, acquire_for};
 use crate::name::{IntoName, KwNames};
 
-/// An owned reference to a Python object.
+/// An owned reference to a Python object, usable from any thread.
 ///
 /// `Send + Sync`: it can be moved to and shared between threads. Every method takes the GIL
 /// of the object's interpreter automatically (a thread-local check when it is already held).
 /// [`Clone`] adds a reference; [`Drop`] releases it at once when the thread holds the GIL,
-/// and otherwise queues it for the interpreter's next GIL acquisition.
+/// and otherwise queues it for the interpreter's next GIL acquisition. Under a held GIL,
+/// [`bind`](Self::bind) gives the [`Bound`] handle, whose methods cost no acquisition and
+/// chain.
 ///
 /// `Debug` shows `repr(obj)` and `Display` shows `str(obj)`. `==` and `Hash` go through
-/// Python's `__eq__` and `__hash__` (a failure compares unequal / hashes the address; use
+/// Python's `__eq__` and `__hash__` (a failure compares unequal / hashes alike; use
 /// [`Object::eq_py`] and [`Object::hash_py`] to see errors).
 ///
 /// ```
@@ -33,6 +39,7 @@ use crate::name::{IntoName, KwNames};
 /// assert_eq!(v, [1, 2, 3]);
 /// # Ok::<(), libpython::Error>(())
 /// ```
+#[repr(C)]
 pub struct Object {
     ptr: NonNull<ffi::PyObject>,
     key: InterpKey,
@@ -44,12 +51,75 @@ unsafe impl Send for Object {}
 // SAFETY: as above: shared access only ever reaches the object under its interpreter's GIL.
 unsafe impl Sync for Object {}
 
-/// A borrowed view of an object while the GIL is held: the same operations as [`Object`]
-/// without any acquisition cost. Get one with [`Object::bind`] inside [`with_gil`](crate::with_gil).
-#[derive(Clone, Copy)]
+/// An owned reference to a Python object, under a held GIL (PyO3's `Bound<'py, PyAny>`).
+///
+/// Methods cost no acquisition (the token `'py` proves the GIL is held) and return further
+/// `Bound`s, so calls chain; [`unbind`](Self::unbind) turns one into an [`Object`] to keep past
+/// the GIL scope or send to another thread. Not `Send`: it never leaves the thread and the
+/// scope that hold the GIL (the compiler refuses it in [`Python::detach`] and
+/// [`with_interpreter`](crate::with_interpreter) closures).
+///
+/// ```
+/// libpython::attach(|py| {
+///     let text: String = py.import("os")?.getattr("path")?.call_method("join", ("a", "b"))?.extract()?;
+///     assert_eq!(text, "a/b");
+///     Ok(())
+/// })?;
+/// # Ok::<(), libpython::Error>(())
+/// ```
+#[repr(C)]
 pub struct Bound<'py> {
     ptr: NonNull<ffi::PyObject>,
     py: Python<'py>,
+}
+
+/// A borrowed reference under a held GIL (PyO3's `Borrowed`): what callbacks receive as
+/// arguments and conversions read container items as. It dereferences to [`Bound`], so every
+/// method is there; [`to_owned`](Self::to_owned) makes an owned handle.
+#[repr(C)]
+pub struct Borrowed<'a, 'py> {
+    ptr: NonNull<ffi::PyObject>,
+    py: Python<'py>,
+    _owner: PhantomData<&'a Object>,
+}
+
+impl Clone for Borrowed<'_, '_> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl Copy for Borrowed<'_, '_> {}
+
+impl<'a, 'py> Borrowed<'a, 'py> {
+    /// A view of a borrowed pointer.
+    ///
+    /// # Safety
+    /// `ptr` is a live object of `py`'s interpreter that stays alive for `'a`.
+    #[inline(always)]
+    pub unsafe fn from_ptr(py: Python<'py>, ptr: *mut ffi::PyObject) -> Borrowed<'a, 'py> {
+        // SAFETY: the caller promises a live, hence non-null, object.
+        Borrowed { ptr: unsafe { NonNull::new_unchecked(ptr) }, py, _owner: PhantomData }
+    }
+
+    /// An owned handle on the same object (one more reference).
+    #[inline(always)]
+    pub fn to_owned(self) -> Bound<'py> {
+        // SAFETY: the object is live and its interpreter's GIL is held (`py`).
+        unsafe { Bound::from_borrowed_ptr(self.py, self.ptr.as_ptr()) }
+    }
+}
+
+impl<'py> Deref for Borrowed<'_, 'py> {
+    type Target = Bound<'py>;
+
+    #[inline(always)]
+    fn deref(&self) -> &Bound<'py> {
+        // SAFETY: `Borrowed` and `Bound` are `repr(C)` with the same fields (a pointer and a
+        // token; the marker is zero-sized), and a `&Bound` gives no ownership: it is only
+        // read through, never dropped.
+        unsafe { &*(self as *const Borrowed<'_, 'py>).cast::<Bound<'py>>() }
+    }
 }
 
 impl Object {
@@ -110,25 +180,52 @@ impl Object {
         self.key
     }
 
-    /// A view of this object under the GIL token `py`.
+    /// This object under the GIL token `py`, as a [`Bound`] borrowed from this handle: methods
+    /// cost no acquisition and return `Bound`s.
+    ///
+    /// ```
+    /// let list = libpython::eval("[3, 1, 2]")?;
+    /// libpython::attach(|py| {
+    ///     let l = list.bind(py)?;
+    ///     l.call_method("sort", ())?;
+    ///     assert_eq!(l.get_item(0)?.extract::<i64>()?, 1);
+    ///     Ok(())
+    /// })?;
+    /// # Ok::<(), libpython::Error>(())
+    /// ```
     ///
     /// # Errors
     /// [`interp::Error::WrongInterpreter`] if `py` is for another interpreter, or
     /// [`interp::Error::Finalized`] for an object of a finalized runtime.
     #[inline(always)]
-    pub fn bind<'py>(&'py self, py: Python<'py>) -> Result<Bound<'py>> {
-        if self.key == py.interpreter_key() {
-            Ok(Bound { ptr: self.ptr, py })
-        } else {
-            Err(wrong_interpreter(self.key, py.interpreter_key()))
-        }
+    pub fn bind<'a, 'py>(&'a self, py: Python<'py>) -> Result<&'a Bound<'py>> {
+        if self.key == py.interpreter_key() { Ok(self.bound(py)) } else { Err(wrong_interpreter(self.key, py.interpreter_key())) }
     }
 
-    /// A view without the interpreter check, for objects known to be `py`'s.
+    /// This object under the GIL token `py`, as an owned [`Bound`] (the handle's reference
+    /// moves into it).
+    ///
+    /// # Errors
+    /// As [`bind`](Self::bind); the object is released then.
     #[inline(always)]
-    pub(crate) fn bound<'py>(&'py self, py: Python<'py>) -> Bound<'py> {
+    pub fn into_bound(self, py: Python<'_>) -> Result<Bound<'_>> {
+        if self.key != py.interpreter_key() {
+            return Err(wrong_interpreter(self.key, py.interpreter_key()));
+        }
+        let b = Bound { ptr: self.ptr, py };
+        std::mem::forget(self);
+        Ok(b)
+    }
+
+    /// [`bind`](Self::bind) without the interpreter check, for objects known to be `py`'s.
+    #[inline(always)]
+    pub(crate) fn bound<'a, 'py>(&'a self, py: Python<'py>) -> &'a Bound<'py> {
         debug_assert_eq!(self.key, py.interpreter_key());
-        Bound { ptr: self.ptr, py }
+        // SAFETY: `Object` and `Bound` are `repr(C)` with the same layout (a pointer, then a key
+        // or a token that is that key); the key is `py`'s, so the token read from it is `py`
+        // (its lifetime is the caller's `'py`). A `&Bound` gives no ownership: it is never
+        // dropped, and cannot outlive `self`.
+        unsafe { &*(self as *const Object).cast::<Bound<'py>>() }
     }
 
     /// Another handle on the same object, under a GIL already held: no acquisition when `py`
@@ -152,47 +249,51 @@ impl Object {
         Object { ptr: self.ptr, key: InterpKey::from_bits(0) }
     }
 
-    /// Runs `f` on a view of this object under its own interpreter's GIL, taking that GIL
-    /// wherever this thread is: when it holds another interpreter's GIL, that one is released
-    /// for the call and taken back after (no view of the other interpreter can be used in `f`:
-    /// it is `Send`, which GIL-bound values are not).
-    pub(crate) fn with_own_gil<R: Send>(&self, f: impl FnOnce(Bound<'_>) -> Result<R> + Send) -> Result<R> {
-        if interp::gil::holds(self.key.to_bits()) {
-            return self.with(f);
-        }
-        let key = self.key;
-        let ptr = self.ptr;
-        interp::gil::with_gil_of(key, move || {
-            // SAFETY: `with_gil_of` runs this under the GIL of `key`, the object's interpreter.
-            let py = unsafe { Python::assume(key) };
-            f(Bound { ptr, py })
-        })?
-    }
-
-    /// Runs `f` on a view of this object with its interpreter's GIL held.
+    /// Runs `f` on this object under its interpreter's GIL (taken if this thread does not
+    /// hold it).
+    ///
+    /// # Errors
+    /// As [`bind`](Self::bind) when the thread runs another interpreter; start-up errors; and
+    /// whatever `f` returns.
     #[inline(always)]
-    pub fn with<R>(&self, f: impl FnOnce(Bound<'_>) -> Result<R>) -> Result<R> {
+    pub fn with<R>(&self, f: impl FnOnce(&Bound<'_>) -> Result<R>) -> Result<R> {
         if interp::gil::holds(self.key.to_bits()) {
             // Already held: no guard is needed. Whatever `f` acquires in turn is released
-            // before it returns (guards are LIFO), and `allow_threads` inside `f` restores
-            // the hold before returning too.
+            // before it returns (guards are LIFO), and `detach` inside `f` restores the hold
+            // before returning too.
             // SAFETY: the thread holds this object's interpreter's GIL, for at least the
             // whole call.
             let py = unsafe { Python::assume(self.key) };
-            return f(Bound { ptr: self.ptr, py });
+            return f(self.bound(py));
         }
         self.with_acquired(f)
     }
 
     /// [`with`](Self::with) when the GIL must be taken.
     #[inline(never)]
-    fn with_acquired<R>(&self, f: impl FnOnce(Bound<'_>) -> Result<R>) -> Result<R> {
+    fn with_acquired<R>(&self, f: impl FnOnce(&Bound<'_>) -> Result<R>) -> Result<R> {
         let guard = acquire_for(self.key)?;
         // SAFETY: `guard` holds this object's interpreter's GIL for the whole call.
         let py = unsafe { Python::assume(guard.key()) };
-        let r = f(Bound { ptr: self.ptr, py });
+        let r = f(self.bound(py));
         drop(guard);
         r
+    }
+
+    /// Runs `f` on this object under its own interpreter's GIL, taking that GIL wherever this
+    /// thread is: when it holds another interpreter's GIL, that one is released for the call
+    /// and taken back after (no view of the other interpreter can be used in `f`: it is
+    /// `Send`, which GIL-bound values are not).
+    pub(crate) fn with_own_gil<R: Send>(&self, f: impl FnOnce(&Bound<'_>) -> Result<R> + Send) -> Result<R> {
+        if interp::gil::holds(self.key.to_bits()) {
+            return self.with(f);
+        }
+        let key = self.key;
+        interp::gil::with_gil_of(key, move || {
+            // SAFETY: `with_gil_of` runs this under the GIL of `key`, the object's interpreter.
+            let py = unsafe { Python::assume(key) };
+            f(self.bound(py))
+        })?
     }
 }
 
@@ -239,18 +340,50 @@ impl Clone for Object {
     }
 }
 
-/// Generates the auto-GIL forwarding methods on [`Object`] from the [`Bound`] ones.
+impl Drop for Bound<'_> {
+    #[inline(always)]
+    fn drop(&mut self) {
+        // SAFETY: the handle owns this reference; `'py` proves this thread holds the GIL of
+        // the object's interpreter (a `Bound` cannot leave that GIL's scope or thread).
+        unsafe { ffi::Py_DECREF(self.ptr.as_ptr()) }
+    }
+}
+
+impl Clone for Bound<'_> {
+    #[inline(always)]
+    fn clone(&self) -> Self {
+        // SAFETY: the GIL is held (`py`); the object is live (this handle owns a reference).
+        unsafe { ffi::Py_INCREF(self.ptr.as_ptr()) };
+        Bound { ptr: self.ptr, py: self.py }
+    }
+}
+
+/// Generates the auto-GIL forwarding methods on [`Object`] from the [`Bound`] ones: those that
+/// return a `Bound` return an `Object`.
 macro_rules! forward {
-    ($(
-        $(#[$m:meta])*
-        fn $name:ident $(<$($g:ident: $b:path),*>)? (&self $(, $a:ident: $t:ty)*) -> $r:ty;
-    )*) => {
+    (
+        objects { $(
+            $(#[$m:meta])*
+            fn $name:ident $(<$($g:ident: $b:path),*>)? (&self $(, $a:ident: $t:ty)*);
+        )* }
+        values { $(
+            $(#[$vm:meta])*
+            fn $vname:ident $(<$($vg:ident: $vb:path),*>)? (&self $(, $va:ident: $vt:ty)*) -> $r:ty;
+        )* }
+    ) => {
         impl Object {
             $(
                 $(#[$m])*
                 #[inline]
-                pub fn $name $(<$($g: $b),*>)? (&self $(, $a: $t)*) -> $r {
-                    self.with(|b| b.$name($($a),*))
+                pub fn $name $(<$($g: $b),*>)? (&self $(, $a: $t)*) -> Result<Object> {
+                    self.with(|b| b.$name($($a),*).map(Bound::unbind))
+                }
+            )*
+            $(
+                $(#[$vm])*
+                #[inline]
+                pub fn $vname $(<$($vg: $vb),*>)? (&self $(, $va: $vt)*) -> $r {
+                    self.with(|b| b.$vname($($va),*))
                 }
             )*
         }
@@ -258,121 +391,203 @@ macro_rules! forward {
 }
 
 forward! {
-    /// `getattr(obj, name)`.
+    objects {
+        /// `getattr(obj, name)`.
+        ///
+        /// # Errors
+        /// [`Error::NoAttribute`] naming the type and attribute, [`Error::Nul`] for a name with a
+        /// NUL byte, or the exception the attribute's getter raised.
+        fn getattr<N: IntoName>(&self, name: N);
+        /// `obj[key]`.
+        fn get_item<K: ToPython>(&self, key: K);
+        /// `obj(*args)`. `args` is a tuple of Rust values (`(a, b)`, `(a,)`, `()`), each one
+        /// argument; a `Vec` or slice inside it is one argument, a Python list. For a number
+        /// of arguments known only at run time, pass a [`Tuple`](crate::Tuple).
+        fn call<A: IntoArgs>(&self, args: A);
+        /// `obj(*args, **kwargs)` with keyword arguments as `(name, value)` pairs.
+        fn call_kw<A: IntoArgs>(&self, args: A, kwargs: &[(&str, &dyn ToPython)]);
+        /// `obj()`.
+        fn call0(&self);
+        /// `obj.name(*args)`, the arguments as for [`call`](Self::call).
+        fn call_method<N: IntoName, A: IntoArgs>(&self, name: N, args: A);
+        /// `obj.name(*args, **kwargs)`.
+        fn call_method_kw<N: IntoName, A: IntoArgs>(&self, name: N, args: A, kwargs: &[(&str, &dyn ToPython)]);
+        /// `obj(*args, **kwargs)` with the keyword names of a `call!` site (used by the macro).
+        #[doc(hidden)]
+        fn call_kw_static<A: IntoArgs>(&self, args: A, names: &'static KwNames, values: &[&dyn ToPython]);
+        /// `obj.name(*args, **kwargs)` with the keyword names of a `call_attr!` site (used by the
+        /// macro).
+        #[doc(hidden)]
+        fn call_method_kw_static<N: IntoName, A: IntoArgs>(&self, name: N, args: A, names: &'static KwNames, values: &[&dyn ToPython]);
+        /// `type(obj)`.
+        fn get_type(&self);
+    }
+    values {
+        /// `setattr(obj, name, value)`.
+        fn setattr<N: IntoName, V: ToPython>(&self, name: N, value: V) -> Result<()>;
+        /// `hasattr(obj, name)`; errors other than `AttributeError` are returned.
+        fn hasattr<N: IntoName>(&self, name: N) -> Result<bool>;
+        /// `delattr(obj, name)`.
+        fn delattr<N: IntoName>(&self, name: N) -> Result<()>;
+        /// `obj[key] = value`.
+        fn set_item<K: ToPython, V: ToPython>(&self, key: K, value: V) -> Result<()>;
+        /// `del obj[key]`.
+        fn del_item<K: ToPython>(&self, key: K) -> Result<()>;
+        /// `key in obj`.
+        fn contains<K: ToPython>(&self, key: K) -> Result<bool>;
+        /// `len(obj)`.
+        fn len(&self) -> Result<usize>;
+        /// `len(obj) == 0`.
+        fn is_empty(&self) -> Result<bool>;
+        /// `repr(obj)`.
+        fn repr(&self) -> Result<String>;
+        /// `str(obj)`.
+        fn str(&self) -> Result<String>;
+        /// `type(obj).__name__`.
+        fn type_name(&self) -> Result<String>;
+        /// The type symbol of `type(obj)` (`"int"`, `"ndarray"`, `"builtin-function-or-method"`).
+        fn type_symbol(&self) -> Result<std::sync::Arc<str>>;
+        /// `isinstance(obj, cls)`.
+        fn is_instance(&self, cls: &Object) -> Result<bool>;
+        /// `callable(obj)`.
+        fn is_callable(&self) -> Result<bool>;
+        /// `obj is None`.
+        fn is_none(&self) -> Result<bool>;
+        /// `bool(obj)`.
+        fn is_truthy(&self) -> Result<bool>;
+        /// `obj == other` through `__eq__`.
+        fn eq_py<O: ToPython>(&self, other: O) -> Result<bool>;
+        /// `hash(obj)` through `__hash__`.
+        fn hash_py(&self) -> Result<isize>;
+        /// `dir(obj)`.
+        fn dir(&self) -> Result<Vec<String>>;
+        /// `obj.__doc__`, if it is a string.
+        fn doc(&self) -> Result<Option<String>>;
+        /// Attribute name to type symbol for every name in `dir(obj)` (attributes whose getter
+        /// fails are left out), as libpython-clj's `att-type-map`.
+        fn att_type_map(&self) -> Result<std::collections::BTreeMap<String, std::sync::Arc<str>>>;
+        /// Copies the object into a Rust value.
+        fn extract<T: FromPython>(&self) -> Result<T>;
+    }
+}
+
+impl Object {
+    /// `iter(obj)`, as a Rust iterator of `Result<Object>` ([`Iter`](crate::Iter)).
+    ///
+    /// ```
+    /// let squares = libpython::eval("(i * i for i in range(4))")?;
+    /// let v: Vec<i64> = squares.try_iter()?.map(|x| x?.extract()).collect::<libpython::Result<_>>()?;
+    /// assert_eq!(v, [0, 1, 4, 9]);
+    /// # Ok::<(), libpython::Error>(())
+    /// ```
     ///
     /// # Errors
-    /// [`Error::NoAttribute`] naming the type and attribute, [`Error::Nul`] for a name with a
-    /// NUL byte, or the exception the attribute's getter raised.
-    fn getattr<N: IntoName>(&self, name: N) -> Result<Object>;
-    /// `setattr(obj, name, value)`.
-    fn setattr<N: IntoName, V: ToPython>(&self, name: N, value: V) -> Result<()>;
-    /// `hasattr(obj, name)`; errors other than `AttributeError` are returned.
-    fn hasattr<N: IntoName>(&self, name: N) -> Result<bool>;
-    /// `delattr(obj, name)`.
-    fn delattr<N: IntoName>(&self, name: N) -> Result<()>;
-    /// `obj[key]`.
-    fn get_item<K: ToPython>(&self, key: K) -> Result<Object>;
-    /// `obj[key] = value`.
-    fn set_item<K: ToPython, V: ToPython>(&self, key: K, value: V) -> Result<()>;
-    /// `del obj[key]`.
-    fn del_item<K: ToPython>(&self, key: K) -> Result<()>;
-    /// `key in obj`.
-    fn contains<K: ToPython>(&self, key: K) -> Result<bool>;
-    /// `len(obj)`.
-    fn len(&self) -> Result<usize>;
-    /// `len(obj) == 0`.
-    fn is_empty(&self) -> Result<bool>;
-    /// `obj(*args)`: `args` is a tuple of Rust values, a slice, a `Vec`, or `()`.
-    fn call<A: IntoArgs>(&self, args: A) -> Result<Object>;
-    /// `obj(*args, **kwargs)` with keyword arguments as `(name, value)` pairs.
-    fn call_kw<A: IntoArgs>(&self, args: A, kwargs: &[(&str, &dyn ToPython)]) -> Result<Object>;
-    /// `obj()`.
-    fn call0(&self) -> Result<Object>;
-    /// `obj.name(*args)`.
-    fn call_method<N: IntoName, A: IntoArgs>(&self, name: N, args: A) -> Result<Object>;
-    /// `obj.name(*args, **kwargs)`.
-    fn call_method_kw<N: IntoName, A: IntoArgs>(&self, name: N, args: A, kwargs: &[(&str, &dyn ToPython)]) -> Result<Object>;
-    /// `obj(*args, **kwargs)` with the keyword names of a `call!` site (used by the macro).
-    #[doc(hidden)]
-    fn call_kw_static<A: IntoArgs>(&self, args: A, names: &'static KwNames, values: &[&dyn ToPython]) -> Result<Object>;
-    /// `obj.name(*args, **kwargs)` with the keyword names of a `call_attr!` site (used by the
-    /// macro).
-    #[doc(hidden)]
-    fn call_method_kw_static<N: IntoName, A: IntoArgs>(&self, name: N, args: A, names: &'static KwNames, values: &[&dyn ToPython]) -> Result<Object>;
-    /// `repr(obj)`.
-    fn repr(&self) -> Result<String>;
-    /// `str(obj)`.
-    fn str_(&self) -> Result<String>;
-    /// `type(obj)`.
-    fn get_type(&self) -> Result<Object>;
-    /// `type(obj).__name__`.
-    fn type_name(&self) -> Result<String>;
-    /// The type symbol of `type(obj)` (`"int"`, `"ndarray"`, `"builtin-function-or-method"`).
-    fn type_symbol(&self) -> Result<std::sync::Arc<str>>;
-    /// `isinstance(obj, cls)`.
-    fn isinstance(&self, cls: &Object) -> Result<bool>;
-    /// `callable(obj)`.
-    fn is_callable(&self) -> Result<bool>;
-    /// `obj is None`.
-    fn is_none(&self) -> Result<bool>;
-    /// `bool(obj)`.
-    fn is_truthy(&self) -> Result<bool>;
-    /// `obj == other` through `__eq__`.
-    fn eq_py<O: ToPython>(&self, other: O) -> Result<bool>;
-    /// `hash(obj)` through `__hash__`.
-    fn hash_py(&self) -> Result<isize>;
-    /// `dir(obj)`.
-    fn dir(&self) -> Result<Vec<String>>;
-    /// `obj.__doc__`, if it is a string.
-    fn doc(&self) -> Result<Option<String>>;
-    /// Attribute name to type symbol for every name in `dir(obj)` (attributes whose getter
-    /// fails are left out), as libpython-clj's `att-type-map`.
-    fn att_type_map(&self) -> Result<std::collections::BTreeMap<String, std::sync::Arc<str>>>;
-    /// `iter(obj)`.
-    fn iter(&self) -> Result<Object>;
-    /// Copies the object into a Rust value.
-    fn extract<T: FromPython>(&self) -> Result<T>;
+    /// `TypeError` when the object is not iterable.
+    pub fn try_iter(&self) -> Result<crate::Iter> {
+        self.with(|b| b.try_iter().map(crate::Iter::from_bound))
+    }
+
+    /// Deprecated name of [`is_instance`](Self::is_instance).
+    #[deprecated(since = "0.1.0", note = "renamed `is_instance`, as in PyO3")]
+    pub fn isinstance(&self, cls: &Object) -> Result<bool> {
+        self.is_instance(cls)
+    }
+
+    /// Deprecated name of [`str`](Self::str).
+    #[deprecated(since = "0.1.0", note = "renamed `str`, as in PyO3")]
+    pub fn str_(&self) -> Result<String> {
+        self.str()
+    }
+
+    /// Deprecated: `iter(obj)` as an object; use [`try_iter`](Self::try_iter).
+    #[deprecated(since = "0.1.0", note = "use `try_iter`, as in PyO3, which returns a Rust iterator")]
+    pub fn iter(&self) -> Result<Object> {
+        self.with(|b| b.try_iter().map(|i| i.into_object()))
+    }
 }
 
 impl<'py> Bound<'py> {
-    /// The GIL token.
-    #[inline(always)]
-    pub fn py(self) -> Python<'py> {
-        self.py
-    }
-
-    /// The raw pointer (borrowed).
-    #[inline(always)]
-    pub fn as_ptr(self) -> *mut ffi::PyObject {
-        self.ptr.as_ptr()
-    }
-
-    /// A new owned handle on the object.
-    #[inline(always)]
-    pub fn to_object(self) -> Object {
-        // SAFETY: the object is live and its interpreter's GIL is held.
-        unsafe { Object::from_borrowed_ptr(self.py, self.ptr.as_ptr()) }
-    }
-
-    /// A view of a borrowed pointer.
+    /// Wraps an owned (new) reference.
     ///
     /// # Safety
-    /// `ptr` is a live object of `py`'s interpreter that stays alive for `'py`.
+    /// `ptr` is a non-null strong reference of `py`'s interpreter, given to the handle.
     #[inline(always)]
-    pub unsafe fn from_borrowed_ptr(py: Python<'py>, ptr: *mut ffi::PyObject) -> Bound<'py> {
-        // SAFETY: the caller promises a live, hence non-null, object.
+    pub unsafe fn from_owned_ptr(py: Python<'py>, ptr: *mut ffi::PyObject) -> Bound<'py> {
+        debug_assert!(!ptr.is_null());
+        // SAFETY: the caller promises a non-null pointer.
         Bound { ptr: unsafe { NonNull::new_unchecked(ptr) }, py }
     }
 
+    /// Wraps an owned reference, or fetches the pending exception if `ptr` is NULL.
+    ///
+    /// # Safety
+    /// `ptr` is NULL with an exception set, or a strong reference of `py`'s interpreter.
     #[inline(always)]
-    fn wrap(self, p: *mut ffi::PyObject) -> Result<Object> {
-        // SAFETY: `p` is the result of a C-API call returning a new reference or NULL with an
-        // exception set, made under this view's GIL.
-        unsafe { Object::from_owned_ptr_or_err(self.py, p) }
+    pub unsafe fn from_owned_ptr_or_err(py: Python<'py>, ptr: *mut ffi::PyObject) -> Result<Bound<'py>> {
+        match NonNull::new(ptr) {
+            Some(ptr) => Ok(Bound { ptr, py }),
+            // SAFETY: NULL means an exception is pending; the GIL is held.
+            None => Err(unsafe { fetch(py) }),
+        }
+    }
+
+    /// Wraps a borrowed reference, adding one.
+    ///
+    /// # Safety
+    /// `ptr` is a live object of `py`'s interpreter.
+    #[inline(always)]
+    pub unsafe fn from_borrowed_ptr(py: Python<'py>, ptr: *mut ffi::PyObject) -> Bound<'py> {
+        // SAFETY: the object is live and the GIL is held.
+        unsafe {
+            ffi::Py_INCREF(ptr);
+            Self::from_owned_ptr(py, ptr)
+        }
+    }
+
+    /// The GIL token.
+    #[inline(always)]
+    pub fn py(&self) -> Python<'py> {
+        self.py
+    }
+
+    /// The raw pointer (still owned by this handle).
+    #[inline(always)]
+    pub fn as_ptr(&self) -> *mut ffi::PyObject {
+        self.ptr.as_ptr()
+    }
+
+    /// Gives up the handle's reference and returns it.
+    #[inline(always)]
+    pub fn into_ptr(self) -> *mut ffi::PyObject {
+        let p = self.ptr.as_ptr();
+        std::mem::forget(self);
+        p
+    }
+
+    /// The handle without the GIL token: an [`Object`], which can be kept, sent to other
+    /// threads, and used later (it takes the GIL itself).
+    #[inline(always)]
+    pub fn unbind(self) -> Object {
+        let o = Object { ptr: self.ptr, key: self.py.interpreter_key() };
+        std::mem::forget(self);
+        o
+    }
+
+    /// A borrowed view of this handle (copyable, no reference count change).
+    #[inline(always)]
+    pub fn as_borrowed(&self) -> Borrowed<'_, 'py> {
+        Borrowed { ptr: self.ptr, py: self.py, _owner: PhantomData }
     }
 
     #[inline(always)]
-    fn check(self, rc: std::ffi::c_int) -> Result<()> {
+    fn wrap(&self, p: *mut ffi::PyObject) -> Result<Bound<'py>> {
+        // SAFETY: `p` is the result of a C-API call returning a new reference or NULL with an
+        // exception set, made under this view's GIL.
+        unsafe { Bound::from_owned_ptr_or_err(self.py, p) }
+    }
+
+    #[inline(always)]
+    fn check(&self, rc: std::ffi::c_int) -> Result<()> {
         if rc < 0 {
             // SAFETY: -1 means an exception is pending; the GIL is held.
             Err(unsafe { fetch(self.py) })
@@ -382,26 +597,26 @@ impl<'py> Bound<'py> {
     }
 
     #[inline(always)]
-    fn check_bool(self, rc: std::ffi::c_int) -> Result<bool> {
+    fn check_bool(&self, rc: std::ffi::c_int) -> Result<bool> {
         self.check(rc).map(|()| rc != 0)
     }
 
     /// See [`Object::getattr`].
     #[inline]
-    pub fn getattr<N: IntoName>(self, name: N) -> Result<Object> {
+    pub fn getattr<N: IntoName>(&self, name: N) -> Result<Bound<'py>> {
         name.with_name(self.py, "attribute name", |n| {
             // SAFETY: both objects are live; the GIL is held.
             let r = unsafe { ffi::PyObject_GetAttr(self.as_ptr(), n) };
             match NonNull::new(r) {
                 // SAFETY: a new reference from the call above.
-                Some(p) => Ok(unsafe { Object::from_owned_ptr(self.py, p.as_ptr()) }),
+                Some(p) => Ok(unsafe { Bound::from_owned_ptr(self.py, p.as_ptr()) }),
                 None => Err(self.attribute_error(name.text())),
             }
         })
     }
 
     #[cold]
-    fn attribute_error(self, name: &str) -> Error {
+    fn attribute_error(&self, name: &str) -> Error {
         // SAFETY: an exception is pending (the failed getattr); the GIL is held.
         let matches = unsafe { ffi::PyErr_ExceptionMatches(*ffi::data::PyExc_AttributeError()) } != 0;
         if matches {
@@ -415,7 +630,7 @@ impl<'py> Bound<'py> {
     }
 
     /// See [`Object::setattr`].
-    pub fn setattr<N: IntoName, V: ToPython>(self, name: N, value: V) -> Result<()> {
+    pub fn setattr<N: IntoName, V: ToPython>(&self, name: N, value: V) -> Result<()> {
         name.with_name(self.py, "attribute name", |n| {
             let v = crate::conv::to_object(&value, self.py)?;
             // SAFETY: all three objects are live; the GIL is held.
@@ -424,7 +639,7 @@ impl<'py> Bound<'py> {
     }
 
     /// See [`Object::hasattr`].
-    pub fn hasattr<N: IntoName>(self, name: N) -> Result<bool> {
+    pub fn hasattr<N: IntoName>(&self, name: N) -> Result<bool> {
         match self.getattr(name) {
             Ok(_) => Ok(true),
             Err(Error::NoAttribute { .. }) => Ok(false),
@@ -433,7 +648,7 @@ impl<'py> Bound<'py> {
     }
 
     /// See [`Object::delattr`].
-    pub fn delattr<N: IntoName>(self, name: N) -> Result<()> {
+    pub fn delattr<N: IntoName>(&self, name: N) -> Result<()> {
         name.with_name(self.py, "attribute name", |n| {
             // SAFETY: live objects, GIL held; a NULL value deletes (PyObject_DelAttr is a
             // macro for this in older versions).
@@ -442,14 +657,14 @@ impl<'py> Bound<'py> {
     }
 
     /// See [`Object::get_item`].
-    pub fn get_item<K: ToPython>(self, key: K) -> Result<Object> {
+    pub fn get_item<K: ToPython>(&self, key: K) -> Result<Bound<'py>> {
         let k = crate::conv::to_object(&key, self.py)?;
         // SAFETY: live objects, GIL held.
         self.wrap(unsafe { ffi::PyObject_GetItem(self.as_ptr(), k.as_ptr()) })
     }
 
     /// See [`Object::set_item`].
-    pub fn set_item<K: ToPython, V: ToPython>(self, key: K, value: V) -> Result<()> {
+    pub fn set_item<K: ToPython, V: ToPython>(&self, key: K, value: V) -> Result<()> {
         let k = crate::conv::to_object(&key, self.py)?;
         let v = crate::conv::to_object(&value, self.py)?;
         // SAFETY: live objects, GIL held.
@@ -457,21 +672,21 @@ impl<'py> Bound<'py> {
     }
 
     /// See [`Object::del_item`].
-    pub fn del_item<K: ToPython>(self, key: K) -> Result<()> {
+    pub fn del_item<K: ToPython>(&self, key: K) -> Result<()> {
         let k = crate::conv::to_object(&key, self.py)?;
         // SAFETY: live objects, GIL held.
         self.check(unsafe { ffi::PyObject_DelItem(self.as_ptr(), k.as_ptr()) })
     }
 
     /// See [`Object::contains`].
-    pub fn contains<K: ToPython>(self, key: K) -> Result<bool> {
+    pub fn contains<K: ToPython>(&self, key: K) -> Result<bool> {
         let k = crate::conv::to_object(&key, self.py)?;
         // SAFETY: live objects, GIL held.
         self.check_bool(unsafe { ffi::PySequence_Contains(self.as_ptr(), k.as_ptr()) })
     }
 
     /// See [`Object::len`].
-    pub fn len(self) -> Result<usize> {
+    pub fn len(&self) -> Result<usize> {
         // SAFETY: live object, GIL held.
         let n = unsafe { ffi::PyObject_Size(self.as_ptr()) };
         if n < 0 {
@@ -483,13 +698,13 @@ impl<'py> Bound<'py> {
     }
 
     /// See [`Object::is_empty`].
-    pub fn is_empty(self) -> Result<bool> {
+    pub fn is_empty(&self) -> Result<bool> {
         self.len().map(|n| n == 0)
     }
 
     /// See [`Object::call`].
     #[inline]
-    pub fn call<A: IntoArgs>(self, args: A) -> Result<Object> {
+    pub fn call<A: IntoArgs>(&self, args: A) -> Result<Bound<'py>> {
         let py = self.py;
         let r = args.with_args(py, |argv, nargs| {
             // SAFETY: `argv` holds a free slot then `nargs` live arguments; GIL held.
@@ -499,13 +714,13 @@ impl<'py> Bound<'py> {
         })?;
         match NonNull::new(r) {
             // SAFETY: a new reference from the call.
-            Some(p) => Ok(unsafe { Object::from_owned_ptr(py, p.as_ptr()) }),
+            Some(p) => Ok(unsafe { Bound::from_owned_ptr(py, p.as_ptr()) }),
             None => Err(self.call_error()),
         }
     }
 
     #[cold]
-    fn call_error(self) -> Error {
+    fn call_error(&self) -> Error {
         // SAFETY: live object, GIL held.
         if unsafe { ffi::PyCallable_Check(self.as_ptr()) } == 0 {
             // SAFETY: the TypeError CPython set is replaced by our typed error.
@@ -517,7 +732,7 @@ impl<'py> Bound<'py> {
     }
 
     /// See [`Object::call_kw`].
-    pub fn call_kw<A: IntoArgs>(self, args: A, kwargs: &[(&str, &dyn ToPython)]) -> Result<Object> {
+    pub fn call_kw<A: IntoArgs>(&self, args: A, kwargs: &[(&str, &dyn ToPython)]) -> Result<Bound<'py>> {
         if kwargs.is_empty() {
             return self.call(args);
         }
@@ -528,14 +743,14 @@ impl<'py> Bound<'py> {
     /// See [`Object::call_kw_static`].
     #[doc(hidden)]
     #[inline]
-    pub fn call_kw_static<A: IntoArgs>(self, args: A, names: &'static KwNames, values: &[&dyn ToPython]) -> Result<Object> {
+    pub fn call_kw_static<A: IntoArgs>(&self, args: A, names: &'static KwNames, values: &[&dyn ToPython]) -> Result<Bound<'py>> {
         let names = names.get(self.py)?;
         self.call_kw_names(args, names, values)
     }
 
     /// A call with keyword values named by the tuple `names` (borrowed).
     #[inline]
-    fn call_kw_names<A: IntoArgs>(self, args: A, names: *mut ffi::PyObject, values: &[&dyn ToPython]) -> Result<Object> {
+    fn call_kw_names<A: IntoArgs>(&self, args: A, names: *mut ffi::PyObject, values: &[&dyn ToPython]) -> Result<Bound<'py>> {
         let py = self.py;
         let r = args.with_args_extra(py, values, |argv, nargs| {
             // SAFETY: `argv` holds a free slot, `nargs` positional arguments, then the keyword
@@ -544,19 +759,19 @@ impl<'py> Bound<'py> {
         })?;
         match NonNull::new(r) {
             // SAFETY: a new reference from the call.
-            Some(p) => Ok(unsafe { Object::from_owned_ptr(py, p.as_ptr()) }),
+            Some(p) => Ok(unsafe { Bound::from_owned_ptr(py, p.as_ptr()) }),
             None => Err(self.call_error()),
         }
     }
 
     /// See [`Object::call0`].
-    pub fn call0(self) -> Result<Object> {
+    pub fn call0(&self) -> Result<Bound<'py>> {
         self.call(())
     }
 
     /// See [`Object::call_method`].
     #[inline]
-    pub fn call_method<N: IntoName, A: IntoArgs>(self, name: N, args: A) -> Result<Object> {
+    pub fn call_method<N: IntoName, A: IntoArgs>(&self, name: N, args: A) -> Result<Bound<'py>> {
         let py = self.py;
         name.with_name(py, "method name", |n| {
             let r = args.with_args(py, |argv, nargs| {
@@ -572,7 +787,7 @@ impl<'py> Bound<'py> {
     }
 
     /// See [`Object::call_method_kw`].
-    pub fn call_method_kw<N: IntoName, A: IntoArgs>(self, name: N, args: A, kwargs: &[(&str, &dyn ToPython)]) -> Result<Object> {
+    pub fn call_method_kw<N: IntoName, A: IntoArgs>(&self, name: N, args: A, kwargs: &[(&str, &dyn ToPython)]) -> Result<Bound<'py>> {
         if kwargs.is_empty() {
             return self.call_method(name, args);
         }
@@ -583,14 +798,14 @@ impl<'py> Bound<'py> {
     /// See [`Object::call_method_kw_static`].
     #[doc(hidden)]
     #[inline]
-    pub fn call_method_kw_static<N: IntoName, A: IntoArgs>(self, name: N, args: A, names: &'static KwNames, values: &[&dyn ToPython]) -> Result<Object> {
+    pub fn call_method_kw_static<N: IntoName, A: IntoArgs>(&self, name: N, args: A, names: &'static KwNames, values: &[&dyn ToPython]) -> Result<Bound<'py>> {
         let names = names.get(self.py)?;
         self.call_method_kw_names(name, args, names, values)
     }
 
     /// A method call with keyword values named by the tuple `names` (borrowed).
     #[inline]
-    fn call_method_kw_names<N: IntoName, A: IntoArgs>(self, name: N, args: A, names: *mut ffi::PyObject, values: &[&dyn ToPython]) -> Result<Object> {
+    fn call_method_kw_names<N: IntoName, A: IntoArgs>(&self, name: N, args: A, names: *mut ffi::PyObject, values: &[&dyn ToPython]) -> Result<Bound<'py>> {
         let py = self.py;
         name.with_name(py, "method name", |n| {
             let r = args.with_args_extra(py, values, |argv, nargs| {
@@ -608,16 +823,16 @@ impl<'py> Bound<'py> {
     /// Wraps a method call's result; a failed lookup of the method itself becomes
     /// [`Error::NoAttribute`], as from [`getattr`](Self::getattr).
     #[inline(always)]
-    fn method_result(self, r: *mut ffi::PyObject, n: *mut ffi::PyObject, name: &str) -> Result<Object> {
+    fn method_result(&self, r: *mut ffi::PyObject, n: *mut ffi::PyObject, name: &str) -> Result<Bound<'py>> {
         match NonNull::new(r) {
             // SAFETY: a new reference from the call.
-            Some(p) => Ok(unsafe { Object::from_owned_ptr(self.py, p.as_ptr()) }),
+            Some(p) => Ok(unsafe { Bound::from_owned_ptr(self.py, p.as_ptr()) }),
             None => Err(self.method_error(n, name)),
         }
     }
 
     #[cold]
-    fn method_error(self, n: *mut ffi::PyObject, name: &str) -> Error {
+    fn method_error(&self, n: *mut ffi::PyObject, name: &str) -> Error {
         let py = self.py;
         // SAFETY: the call failed with an exception pending; the GIL is held.
         let err = unsafe { fetch(py) };
@@ -638,70 +853,70 @@ impl<'py> Bound<'py> {
     }
 
     /// See [`Object::repr`].
-    pub fn repr(self) -> Result<String> {
+    pub fn repr(&self) -> Result<String> {
         // SAFETY: live object, GIL held.
         let r = self.wrap(unsafe { ffi::PyObject_Repr(self.as_ptr()) })?;
-        crate::conv::str_to_string(r.bound(self.py))
+        crate::conv::str_to_string(&r)
     }
 
-    /// See [`Object::str_`].
-    pub fn str_(self) -> Result<String> {
+    /// See [`Object::str`].
+    pub fn str(&self) -> Result<String> {
         // SAFETY: live object, GIL held.
         let r = self.wrap(unsafe { ffi::PyObject_Str(self.as_ptr()) })?;
-        crate::conv::str_to_string(r.bound(self.py))
+        crate::conv::str_to_string(&r)
     }
 
     /// See [`Object::get_type`].
-    pub fn get_type(self) -> Result<Object> {
+    pub fn get_type(&self) -> Result<Bound<'py>> {
         // SAFETY: live object, GIL held; `Py_TYPE` is borrowed and gains a reference.
-        Ok(unsafe { Object::from_borrowed_ptr(self.py, ffi::Py_TYPE(self.as_ptr()).cast()) })
+        Ok(unsafe { Bound::from_borrowed_ptr(self.py, ffi::Py_TYPE(self.as_ptr()).cast()) })
     }
 
     /// See [`Object::type_name`].
-    pub fn type_name(self) -> Result<String> {
+    pub fn type_name(&self) -> Result<String> {
         // SAFETY: live object, GIL held.
         Ok(unsafe { interp::symbols::type_name(ffi::Py_TYPE(self.as_ptr())) })
     }
 
     /// See [`Object::type_symbol`].
-    pub fn type_symbol(self) -> Result<std::sync::Arc<str>> {
+    pub fn type_symbol(&self) -> Result<std::sync::Arc<str>> {
         // SAFETY: live object, GIL held for its interpreter.
         Ok(unsafe { interp::symbols::type_symbol(ffi::Py_TYPE(self.as_ptr()), self.py.interpreter_key()) })
     }
 
-    /// See [`Object::isinstance`].
-    pub fn isinstance(self, cls: &Object) -> Result<bool> {
+    /// See [`Object::is_instance`].
+    pub fn is_instance(&self, cls: &Object) -> Result<bool> {
         let c = cls.bind(self.py)?;
         // SAFETY: live objects, GIL held.
         self.check_bool(unsafe { ffi::PyObject_IsInstance(self.as_ptr(), c.as_ptr()) })
     }
 
     /// See [`Object::is_callable`].
-    pub fn is_callable(self) -> Result<bool> {
+    pub fn is_callable(&self) -> Result<bool> {
         // SAFETY: live object, GIL held.
         Ok(unsafe { ffi::PyCallable_Check(self.as_ptr()) } != 0)
     }
 
     /// See [`Object::is_none`].
-    pub fn is_none(self) -> Result<bool> {
+    pub fn is_none(&self) -> Result<bool> {
         Ok(self.as_ptr() == ffi::Py_None())
     }
 
     /// See [`Object::is_truthy`].
-    pub fn is_truthy(self) -> Result<bool> {
+    pub fn is_truthy(&self) -> Result<bool> {
         // SAFETY: live object, GIL held.
         self.check_bool(unsafe { ffi::PyObject_IsTrue(self.as_ptr()) })
     }
 
     /// See [`Object::eq_py`].
-    pub fn eq_py<O: ToPython>(self, other: O) -> Result<bool> {
+    pub fn eq_py<O: ToPython>(&self, other: O) -> Result<bool> {
         let o = crate::conv::to_object(&other, self.py)?;
         // SAFETY: live objects, GIL held.
         self.check_bool(unsafe { ffi::PyObject_RichCompareBool(self.as_ptr(), o.as_ptr(), ffi::Py_EQ) })
     }
 
     /// See [`Object::hash_py`].
-    pub fn hash_py(self) -> Result<isize> {
+    pub fn hash_py(&self) -> Result<isize> {
         // SAFETY: live object, GIL held.
         let h = unsafe { ffi::PyObject_Hash(self.as_ptr()) };
         if h == -1 {
@@ -713,27 +928,26 @@ impl<'py> Bound<'py> {
     }
 
     /// See [`Object::dir`].
-    pub fn dir(self) -> Result<Vec<String>> {
+    pub fn dir(&self) -> Result<Vec<String>> {
         // SAFETY: live object, GIL held.
         let d = self.wrap(unsafe { ffi::PyObject_Dir(self.as_ptr()) })?;
-        d.bound(self.py).extract()
+        d.extract()
     }
 
     /// See [`Object::doc`].
-    pub fn doc(self) -> Result<Option<String>> {
+    pub fn doc(&self) -> Result<Option<String>> {
         let d = self.getattr("__doc__")?;
-        let d = d.bound(self.py);
         // SAFETY: live object, GIL held.
-        if unsafe { ffi::PyUnicode_Check(d.as_ptr()) } { Ok(Some(crate::conv::str_to_string(d)?)) } else { Ok(None) }
+        if unsafe { ffi::PyUnicode_Check(d.as_ptr()) } { Ok(Some(crate::conv::str_to_string(&d)?)) } else { Ok(None) }
     }
 
     /// See [`Object::att_type_map`].
-    pub fn att_type_map(self) -> Result<std::collections::BTreeMap<String, std::sync::Arc<str>>> {
+    pub fn att_type_map(&self) -> Result<std::collections::BTreeMap<String, std::sync::Arc<str>>> {
         let mut out = std::collections::BTreeMap::new();
         for name in self.dir()? {
             match self.getattr(&name) {
                 Ok(v) => {
-                    out.insert(name, v.bound(self.py).type_symbol()?);
+                    out.insert(name, v.type_symbol()?);
                 }
                 Err(Error::Python(_)) | Err(Error::NoAttribute { .. }) => {}
                 Err(e) => return Err(e),
@@ -742,15 +956,24 @@ impl<'py> Bound<'py> {
         Ok(out)
     }
 
-    /// See [`Object::iter`].
-    pub fn iter(self) -> Result<Object> {
+    /// `iter(obj)`, as a Rust iterator of `Result<Bound>` ([`BoundIter`](crate::BoundIter)).
+    ///
+    /// # Errors
+    /// `TypeError` when the object is not iterable.
+    pub fn try_iter(&self) -> Result<crate::BoundIter<'py>> {
+        // SAFETY: live object, GIL held.
+        self.wrap(unsafe { ffi::PyObject_GetIter(self.as_ptr()) }).map(crate::BoundIter::new)
+    }
+
+    /// `iter(obj)` as an object (for `tp_iter` slots).
+    pub(crate) fn get_iter(&self) -> Result<Bound<'py>> {
         // SAFETY: live object, GIL held.
         self.wrap(unsafe { ffi::PyObject_GetIter(self.as_ptr()) })
     }
 
     /// See [`Object::extract`].
     #[inline(always)]
-    pub fn extract<T: FromPython>(self) -> Result<T> {
+    pub fn extract<T: FromPython>(&self) -> Result<T> {
         T::from_python(self)
     }
 }
@@ -766,7 +989,7 @@ impl fmt::Debug for Object {
 
 impl fmt::Display for Object {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.str_() {
+        match self.str() {
             Ok(s) => f.write_str(&s),
             Err(e) => write!(f, "<object at {:p}: str failed: {e}>", self.ptr),
         }
@@ -784,10 +1007,22 @@ impl fmt::Debug for Bound<'_> {
 
 impl fmt::Display for Bound<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.str_() {
+        match self.str() {
             Ok(s) => f.write_str(&s),
             Err(e) => write!(f, "<object at {:p}: str failed: {e}>", self.ptr),
         }
+    }
+}
+
+impl fmt::Debug for Borrowed<'_, '_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+impl fmt::Display for Borrowed<'_, '_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&**self, f)
     }
 }
 

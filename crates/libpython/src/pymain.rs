@@ -11,8 +11,8 @@ use libpython_interp::ffi;
 use crate::Builder;
 use crate::conv::Bytes;
 use crate::err::{Error, Result, restore};
-use crate::gil::{Python, with_gil};
-use crate::object::Object;
+use crate::gil::{Python, attach as with_gil};
+use crate::object::{Bound, Object};
 
 /// What to run, as the `python` command names it on its command line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -273,7 +273,7 @@ impl PythonMain {
 pub(crate) fn set_argv(argv: &[OsString]) -> Result<()> {
     with_gil(|py| {
         let sys = py.import("sys")?;
-        let sys = sys.bind(py)?;
+        
         sys.setattr("argv", decoded(py, argv)?)?;
         if sys.hasattr("orig_argv")? {
             let own: Vec<OsString> = std::env::args_os().collect();
@@ -286,11 +286,10 @@ pub(crate) fn set_argv(argv: &[OsString]) -> Result<()> {
 /// A list of `str` from OS strings, through `os.fsdecode` (undecodable bytes become
 /// surrogates, as in `sys.argv` of `python`).
 fn decoded(py: Python<'_>, items: &[OsString]) -> Result<Vec<Object>> {
-    let fsdecode = py.import("os")?.bind(py)?.getattr("fsdecode")?;
-    let fsdecode = fsdecode.bind(py)?;
+    let fsdecode = py.import("os")?.getattr("fsdecode")?;
     items
         .iter()
-        .map(|item| fsdecode.call((Bytes(item.as_bytes().to_vec()),)))
+        .map(|item| fsdecode.call((Bytes(item.as_bytes().to_vec()),)).map(Bound::unbind))
         .collect()
 }
 
@@ -299,18 +298,14 @@ fn decoded(py: Python<'_>, items: &[OsString]) -> Result<Vec<Object>> {
 fn run_program(py: Python<'_>, program: &Program) -> Result<Exit> {
     let safe_path = py
         .import("sys")?
-        .bind(py)?
         .getattr("flags")?
-        .bind(py)?
         .getattr("safe_path")
-        .and_then(|f| f.bind(py)?.is_truthy())
+        .and_then(|f| f.is_truthy())
         .unwrap_or(false);
     let path0 = |p: &dyn crate::ToPython| -> Result<()> {
         if !safe_path {
             py.import("sys")?
-                .bind(py)?
                 .getattr("path")?
-                .bind(py)?
                 .call_method("insert", (0, p))?;
         }
         Ok(())
@@ -333,11 +328,8 @@ fn run_program(py: Python<'_>, program: &Program) -> Result<Exit> {
             path0(&"")?;
             let source = py
                 .import("sys")?
-                .bind(py)?
                 .getattr("stdin")?
-                .bind(py)?
                 .getattr("buffer")?
-                .bind(py)?
                 .call_method("read", ())?;
             let code = compile(py, &source, &"<stdin>")?;
             exec_in_main(py, &code, Some(Path::new("<stdin>")))?;
@@ -346,9 +338,7 @@ fn run_program(py: Python<'_>, program: &Program) -> Result<Exit> {
             if is_package_path(py, path) {
                 // A directory or zip file: its `__main__` module runs, found on sys.path[0].
                 py.import("sys")?
-                    .bind(py)?
                     .getattr("path")?
-                    .bind(py)?
                     .call_method("insert", (0, path.as_path()))?;
                 run_module_as_main(py, "__main__", false)?;
                 return Ok(Exit::Code(0));
@@ -365,7 +355,6 @@ fn run_program(py: Python<'_>, program: &Program) -> Result<Exit> {
                     let me = std::env::args_os().next().unwrap_or_default();
                     let text: String = py
                         .import("os")?
-                        .bind(py)?
                         .call_method("strerror", (e.raw_os_error().unwrap_or(libc::EIO),))?
                         .extract()?;
                     eprintln!(
@@ -406,7 +395,7 @@ fn show_source_in_tracebacks(py: Python<'_>, source: &str) -> Result<()> {
 
 /// `repr()` of a path as Python shows it.
 fn py_repr(py: Python<'_>, p: &Path) -> Result<String> {
-    crate::ToPython::to_python(p, py)?.bind(py)?.repr()
+    crate::ToPython::to_python(p, py)?.repr()
 }
 
 /// Whether `path` is a directory or a zip file (what `python` runs through its `__main__`
@@ -420,9 +409,7 @@ fn is_package_path(py: Python<'_>, path: &Path) -> bool {
     }
     let zip = || -> Result<()> {
         py.import("zipimport")?
-            .bind(py)?
             .getattr("zipimporter")?
-            .bind(py)?
             .call((path,))?;
         Ok(())
     };
@@ -432,7 +419,6 @@ fn is_package_path(py: Python<'_>, path: &Path) -> bool {
 /// `runpy._run_module_as_main(name, alter_argv)`: what `python -m` calls.
 fn run_module_as_main(py: Python<'_>, name: &str, alter_argv: bool) -> Result<()> {
     py.import("runpy")?
-        .bind(py)?
         .call_method("_run_module_as_main", (name, alter_argv))?;
     Ok(())
 }
@@ -445,8 +431,8 @@ fn compile(
     filename: &dyn crate::ToPython,
 ) -> Result<Object> {
     py.builtins()?
-        .bind(py)?
         .call_method("compile", (source, filename, "exec"))
+        .map(Bound::unbind)
 }
 
 /// Runs `code` in `__main__`'s namespace, with `__file__` and `__cached__` set while it runs
@@ -509,19 +495,17 @@ fn system_exit(py: Python<'_>, value: Option<&Object>) -> Exit {
     };
     let status = || -> Result<Exit> {
         let code = value.bind(py)?.getattr("code")?;
-        let code = code.bind(py)?;
         if code.is_none()? {
             return Ok(Exit::Code(0));
         }
-        let is_int = py.eval("int")?;
-        if code.isinstance(&is_int)? {
+        let is_int = py.eval("int")?.unbind();
+        if code.is_instance(&is_int)? {
             // As C's `(int)PyLong_AsLong(code)`: -1 when it does not fit a long.
             let n: i64 = code.extract().unwrap_or(-1);
             return Ok(Exit::Code(n as i32));
         }
-        let text = code.str_()?;
-        let stderr = py.import("sys")?.bind(py)?.getattr("stderr")?;
-        let stderr = stderr.bind(py)?;
+        let text = code.str()?;
+        let stderr = py.import("sys")?.getattr("stderr")?;
         stderr.call_method("write", (text,))?;
         stderr.call_method("write", ("\n",))?;
         Ok(Exit::Code(1))

@@ -6,8 +6,8 @@ use libpython_interp::ffi;
 
 use crate::conv::ToPython;
 use crate::err::{Error, Result, fetch};
-use crate::gil::{Python, with_gil};
-use crate::object::Object;
+use crate::gil::{Python, attach as with_gil};
+use crate::object::{Bound, Object};
 
 /// The globals and locals a snippet ran with ([`run_simple_string`]): live `dict`s.
 #[derive(Debug, Clone)]
@@ -59,11 +59,24 @@ impl Code {
     /// # Errors
     /// The exception the code raised.
     pub fn run(&self, globals: &crate::Dict) -> Result<Object> {
+        self.run_with(globals, None)
+    }
+
+    /// Runs the code with `globals` and `locals` (the globals when `None`).
+    ///
+    /// # Errors
+    /// The exception the code raised; objects of another interpreter are refused.
+    pub fn run_with(&self, globals: &crate::Dict, locals: Option<&crate::Dict>) -> Result<Object> {
         self.code.with(|c| {
-            let g = globals.as_object().bind(c.py())?;
-            ensure_builtins(c.py(), globals)?;
-            // SAFETY: live code object and dict; GIL held.
-            unsafe { Object::from_owned_ptr_or_err(c.py(), ffi::PyEval_EvalCode(c.as_ptr(), g.as_ptr(), g.as_ptr())) }
+            let py = c.py();
+            let g = globals.as_object().bind(py)?;
+            let l = match locals {
+                Some(l) => l.as_object().bind(py)?,
+                None => g,
+            };
+            ensure_builtins(py, globals)?;
+            // SAFETY: live code object and dicts; GIL held.
+            unsafe { Object::from_owned_ptr_or_err(py, ffi::PyEval_EvalCode(c.as_ptr(), g.as_ptr(), l.as_ptr())) }
         })
     }
 
@@ -76,42 +89,55 @@ impl Code {
 impl<'py> Python<'py> {
     /// `None`.
     #[inline]
-    pub fn none(self) -> Object {
+    pub fn none(self) -> Bound<'py> {
         // SAFETY: `None` is a live object of every interpreter.
-        unsafe { Object::from_borrowed_ptr(self, ffi::Py_None()) }
+        unsafe { Bound::from_borrowed_ptr(self, ffi::Py_None()) }
     }
 
-    /// `import name`.
+    /// `import name` (dotted names too: `py.import("os.path")` is the `os.path` module).
     ///
     /// # Errors
     /// `ModuleNotFoundError` and whatever the module raises while importing; [`Error::Nul`].
-    pub fn import(self, name: &str) -> Result<Object> {
+    pub fn import(self, name: &str) -> Result<Bound<'py>> {
         let n = crate::conv::name_object(self, name, "module name")?;
-        // SAFETY: live str; GIL held.
-        unsafe { Object::from_owned_ptr_or_err(self, ffi::PyImport_Import(n.as_ptr())) }
+        // SAFETY: live str; GIL held. (`PyImport_Import` asks `__import__` for a non-empty
+        // `fromlist`, so a dotted name gives the submodule, not the top-level package.)
+        unsafe { Bound::from_owned_ptr_or_err(self, ffi::PyImport_Import(n.as_ptr())) }
     }
 
     /// The `builtins` module (clojure-py's `py/` namespace): `py.builtins()?.getattr("len")`.
-    pub fn builtins(self) -> Result<Object> {
+    pub fn builtins(self) -> Result<Bound<'py>> {
         self.import("builtins")
     }
 
+    /// The builtin `name` (`py.builtin("len")`).
+    ///
+    /// # Errors
+    /// An error saying no builtin has that name (it looked in the `builtins` module).
+    pub fn builtin(self, name: &str) -> Result<Bound<'py>> {
+        match self.builtins()?.getattr(name) {
+            Err(Error::NoAttribute { .. }) => Err(Error::NoAttribute { type_name: "builtins module".into(), name: name.to_owned() }),
+            r => r,
+        }
+    }
+
     /// The module `name`, created empty if `sys.modules` lacks it (`PyImport_AddModule`).
-    pub fn add_module(self, name: &str) -> Result<Object> {
+    pub fn add_module(self, name: &str) -> Result<Bound<'py>> {
         let c = c_string(name, "module name")?;
-        // SAFETY: NUL-terminated name; GIL held; the borrowed result gains a reference.
+        // SAFETY: NUL-terminated name; GIL held; the borrowed result gains a reference on the
+        // next line, before anything else runs.
         unsafe {
             let m = ffi::PyImport_AddModule(c.as_ptr());
             if m.is_null() {
                 return Err(fetch(self));
             }
-            Ok(Object::from_borrowed_ptr(self, m))
+            Ok(Bound::from_borrowed_ptr(self, m))
         }
     }
 
     /// The `__main__` module's dict.
     pub fn main_dict(self) -> Result<crate::Dict> {
-        crate::Dict::try_from(self.add_module("__main__")?.bound(self).getattr("__dict__")?)
+        crate::Dict::try_from(self.add_module("__main__")?.getattr("__dict__")?.unbind())
     }
 
     /// Compiles `source` (named `filename` in tracebacks).
@@ -127,19 +153,57 @@ impl<'py> Python<'py> {
     }
 
     /// Evaluates one expression in a fresh namespace whose builtins are Python's.
-    pub fn eval(self, expr: &str) -> Result<Object> {
+    pub fn eval(self, expr: &str) -> Result<Bound<'py>> {
         let globals = crate::Dict::new_in(self)?;
-        self.eval_in(expr, &globals)
+        self.eval_with(expr, &globals, None)
     }
 
-    /// Evaluates one expression with `globals`.
-    pub fn eval_in(self, expr: &str, globals: &crate::Dict) -> Result<Object> {
-        self.compile(expr, "<eval>", Mode::Eval)?.run(globals)
+    /// Evaluates one expression with `globals` (and `locals`: the globals when `None`), as
+    /// Python's `eval(expr, globals, locals)`.
+    ///
+    /// ```
+    /// use libpython::Dict;
+    /// libpython::attach(|py| {
+    ///     let g = Dict::namespace()?;
+    ///     g.insert("x", 2)?;
+    ///     let l = Dict::from_pairs([("y", 3)])?;
+    ///     assert_eq!(py.eval_with("x * y", &g, Some(&l))?.extract::<i64>()?, 6);
+    ///     Ok(())
+    /// })?;
+    /// # Ok::<(), libpython::Error>(())
+    /// ```
+    pub fn eval_with(self, expr: &str, globals: &crate::Dict, locals: Option<&crate::Dict>) -> Result<Bound<'py>> {
+        self.compile(expr, "<eval>", Mode::Eval)?.run_with(globals, locals)?.into_bound(self)
     }
 
-    /// Runs statements with `globals`.
+    /// Runs statements with `globals` (and `locals`: the globals when `None`), as Python's
+    /// `exec(code, globals, locals)`: names the code binds go into `locals`.
+    ///
+    /// ```
+    /// use libpython::Dict;
+    /// libpython::attach(|py| {
+    ///     let g = Dict::namespace()?;
+    ///     let l = Dict::new()?;
+    ///     py.exec_with("import math\nr = math.floor(2.5)", &g, Some(&l))?;
+    ///     assert_eq!(l.get_as::<i64>("r")?, Some(2));
+    ///     assert!(g.get("r")?.is_none());
+    ///     Ok(())
+    /// })?;
+    /// # Ok::<(), libpython::Error>(())
+    /// ```
+    pub fn exec_with(self, code: &str, globals: &crate::Dict, locals: Option<&crate::Dict>) -> Result<()> {
+        self.compile(code, "<string>", Mode::Exec)?.run_with(globals, locals).map(drop)
+    }
+
+    /// Deprecated: `eval` with globals; use [`eval_with`](Self::eval_with).
+    #[deprecated(since = "0.1.0", note = "use `eval_with(expr, globals, None)`")]
+    pub fn eval_in(self, expr: &str, globals: &crate::Dict) -> Result<Bound<'py>> {
+        self.eval_with(expr, globals, None)
+    }
+
+    /// Runs statements with `globals` (which are also the locals, as at module level).
     pub fn exec(self, code: &str, globals: &crate::Dict) -> Result<()> {
-        self.compile(code, "<string>", Mode::Exec)?.run(globals).map(drop)
+        self.exec_with(code, globals, None)
     }
 }
 
@@ -197,7 +261,12 @@ pub fn run_simple_string(code: &str) -> Result<RunResult> {
 
 /// Evaluates one expression (see [`Python::eval`]).
 pub fn eval(expr: &str) -> Result<Object> {
-    with_gil(|py| py.eval(expr))
+    with_gil(|py| py.eval(expr).map(Bound::unbind))
+}
+
+/// Evaluates one expression with `globals` and `locals` (see [`Python::eval_with`]).
+pub fn eval_with(expr: &str, globals: &crate::Dict, locals: Option<&crate::Dict>) -> Result<Object> {
+    with_gil(|py| py.eval_with(expr, globals, locals).map(Bound::unbind))
 }
 
 /// Runs statements with `globals` (see [`Python::exec`]).
@@ -205,36 +274,57 @@ pub fn exec(code: &str, globals: &crate::Dict) -> Result<()> {
     with_gil(|py| py.exec(code, globals))
 }
 
+/// Runs statements with `globals` and `locals` (see [`Python::exec_with`]).
+pub fn exec_with(code: &str, globals: &crate::Dict, locals: Option<&crate::Dict>) -> Result<()> {
+    with_gil(|py| py.exec_with(code, globals, locals))
+}
+
 /// Compiles source once, to run many times (see [`Python::compile`]).
 pub fn compile(source: &str, filename: &str, mode: Mode) -> Result<Code> {
     with_gil(|py| py.compile(source, filename, mode))
 }
 
-/// `import name` (the seed's `import-module`).
+/// `import name` (libpython-clj's `import-module`; dotted names give the submodule).
 ///
 /// ```
-/// let math = libpython::import_module("math")?;
+/// let math = libpython::import("math")?;
 /// let r: f64 = math.call_method("sqrt", (16.0,))?.extract()?;
 /// assert_eq!(r, 4.0);
+/// assert_eq!(libpython::import("os.path")?.getattr("__name__")?.extract::<String>()?, "posixpath");
 /// # Ok::<(), libpython::Error>(())
 /// ```
+pub fn import(name: &str) -> Result<Object> {
+    with_gil(|py| py.import(name).map(Bound::unbind))
+}
+
+/// Deprecated name of [`import`].
+#[deprecated(since = "0.1.0", note = "renamed `import`, as in PyO3")]
 pub fn import_module(name: &str) -> Result<Object> {
-    with_gil(|py| py.import(name))
+    import(name)
 }
 
 /// The `builtins` module.
 pub fn builtins() -> Result<Object> {
-    with_gil(|py| py.builtins())
+    with_gil(|py| py.builtins().map(Bound::unbind))
 }
 
 /// A builtin by name (`builtin("len")`): clojure-py's `py/len`.
+///
+/// ```
+/// let e = libpython::builtin("nope").unwrap_err();
+/// assert!(e.to_string().contains("builtins"), "{e}");
+/// # Ok::<(), libpython::Error>(())
+/// ```
+///
+/// # Errors
+/// An error saying no builtin has that name (it looked in the `builtins` module).
 pub fn builtin(name: &str) -> Result<Object> {
-    with_gil(|py| py.builtins()?.bound(py).getattr(name))
+    with_gil(|py| py.builtin(name).map(Bound::unbind))
 }
 
-/// `PyImport_AddModule` (the seed's `add-module`).
+/// `PyImport_AddModule` (libpython-clj's `add-module`).
 pub fn add_module(name: &str) -> Result<Object> {
-    with_gil(|py| py.add_module(name))
+    with_gil(|py| py.add_module(name).map(Bound::unbind))
 }
 
 /// A module's `__dict__` as a live dict (the seed's `module-dict`).
@@ -259,7 +349,7 @@ pub fn to_python<T: ToPython + ?Sized>(value: &T) -> Result<Object> {
 #[macro_export]
 macro_rules! from_import {
     ($($module:ident).+ : $($name:ident),+ $(,)?) => {
-        let __module = $crate::import_module(&$crate::__dotted(&[$(stringify!($module)),+]))?;
+        let __module = $crate::import(&$crate::__dotted(&[$(stringify!($module)),+]))?;
         $( let $name = __module.getattr(stringify!($name))?; )+
     };
 }
@@ -275,7 +365,7 @@ macro_rules! from_import {
 #[macro_export]
 macro_rules! import_as {
     ($($module:ident).+ as $alias:ident) => {
-        let $alias = $crate::import_module(&$crate::__dotted(&[$(stringify!($module)),+]))?;
+        let $alias = $crate::import(&$crate::__dotted(&[$(stringify!($module)),+]))?;
     };
 }
 

@@ -2,7 +2,7 @@
 //! [`Deserialize`], directly (no intermediate format), plus `Serialize` and `Deserialize`
 //! for [`Value`].
 //!
-//! Rust to Python ([`to_python_serde`], [`serde_to_python`], [`Serde`]), in the shape
+//! Rust to Python ([`to_python_serde`], [`to_python_serde`], [`Serde`]), in the shape
 //! `serde_json` gives JSON:
 //!
 //! | serde | Python |
@@ -17,7 +17,7 @@
 //! | maps, structs | `dict` (keys in serialisation order) |
 //! | enums, externally tagged | unit variant `'Name'`; others `{'Name': value}` |
 //!
-//! Python to Rust ([`from_python_serde`], [`serde_from_python`], [`Serde`]): `None`, `bool`,
+//! Python to Rust ([`from_python_serde`], [`from_python_serde`], [`Serde`]): `None`, `bool`,
 //! `int` (any size up to 128 bits; numpy integers too), `float`, `str`, `bytes` /
 //! `bytearray`, `list` / `tuple` / `set` / `frozenset` (as sequences) and `dict` (as maps
 //! and structs). An enum reads from `'Name'` or `{'Name': value}`. Integers convert to
@@ -90,25 +90,18 @@ const MAX_DEPTH: usize = 128;
 /// [`Error::Conversion`] naming where serialisation failed (a `Serialize` impl's error, a
 /// map key unhashable in Python, more than 128 levels of nesting).
 pub fn to_python_serde<T: Serialize + ?Sized>(value: &T) -> Result<Object> {
-    crate::with_gil(|py| serde_to_python(py, value))
+    crate::attach(|py| serialize(py, value))
 }
 
-/// Serialises `value` into a new Python object under a held GIL.
-///
-/// ```
-/// use std::collections::BTreeMap;
-/// libpython::with_gil(|py| {
-///     let m = BTreeMap::from([("a", vec![1u128 << 100])]);
-///     let obj = libpython::value::serde_to_python(py, &m)?;
-///     assert_eq!(obj.bind(py)?.repr()?, "{'a': [1267650600228229401496703205376]}");
-///     Ok(())
-/// })?;
-/// # Ok::<(), libpython::Error>(())
-/// ```
-///
-/// # Errors
-/// As [`to_python_serde`].
+/// Deprecated: under a held GIL, convert `Serde(value)` (it is [`ToPython`]), or call
+/// [`to_python_serde`].
+#[deprecated(since = "0.1.0", note = "use `to_python_serde`, or `Serde(value)` as a ToPython value under a held GIL")]
 pub fn serde_to_python<T: Serialize + ?Sized>(py: Python<'_>, value: &T) -> Result<Object> {
+    serialize(py, value)
+}
+
+/// Serialises `value` under a held GIL.
+fn serialize<T: Serialize + ?Sized>(py: Python<'_>, value: &T) -> Result<Object> {
     let keys = RefCell::new(HashMap::new());
     value
         .serialize(Ser {
@@ -136,27 +129,21 @@ pub fn serde_to_python<T: Serialize + ?Sized>(py: Python<'_>, value: &T) -> Resu
 /// [`Error::Conversion`] with serde's message and where in the data it happened, as
 /// `$.field[3]['key']`.
 pub fn from_python_serde<T: DeserializeOwned>(obj: &Object) -> Result<T> {
-    obj.with(serde_from_python)
+    obj.with(deserialize)
+}
+
+/// Deprecated: under a held GIL, extract a `Serde<T>` (it is [`FromPython`]), or call
+/// [`from_python_serde`].
+#[deprecated(since = "0.1.0", note = "use `from_python_serde`, or `extract::<Serde<T>>()` under a held GIL")]
+pub fn serde_from_python<T: DeserializeOwned>(obj: &Bound<'_>) -> Result<T> {
+    deserialize(obj)
 }
 
 /// Deserialises a Python object into `T` under a held GIL.
-///
-/// ```
-/// libpython::with_gil(|py| {
-///     let obj = py.eval("{'k': (1, 2.5)}")?;
-///     let m: std::collections::HashMap<String, (u8, f32)> = libpython::value::serde_from_python(obj.bind(py)?)?;
-///     assert_eq!(m["k"], (1, 2.5));
-///     Ok(())
-/// })?;
-/// # Ok::<(), libpython::Error>(())
-/// ```
-///
-/// # Errors
-/// As [`from_python_serde`].
-pub fn serde_from_python<T: DeserializeOwned>(obj: Bound<'_>) -> Result<T> {
+fn deserialize<T: DeserializeOwned>(obj: &Bound<'_>) -> Result<T> {
     T::deserialize(De {
         py: obj.py(),
-        obj: obj.to_object(),
+        obj: obj.clone().unbind(),
         depth: 0,
     })
     .map_err(SerdeError::into_error)
@@ -164,7 +151,18 @@ pub fn serde_from_python<T: DeserializeOwned>(obj: Bound<'_>) -> Result<T> {
 
 /// A wrapper converting through serde: `Serde(x)` is [`ToPython`] for any `Serialize` `x`,
 /// and [`FromPython`] for any `DeserializeOwned` type, so serde types work wherever
-/// conversions do (arguments of calls, `extract`).
+/// conversions do (arguments of calls, `extract`, and under a held GIL).
+///
+/// ```
+/// use libpython::value::Serde;
+/// libpython::attach(|py| {
+///     let obj = py.eval("{'k': (1, 2.5)}")?;
+///     let Serde(m) = obj.extract::<Serde<std::collections::HashMap<String, (u8, f32)>>>()?;
+///     assert_eq!(m["k"], (1, 2.5));
+///     Ok(())
+/// })?;
+/// # Ok::<(), libpython::Error>(())
+/// ```
 ///
 /// ```
 /// use libpython::value::Serde;
@@ -172,7 +170,7 @@ pub fn serde_from_python<T: DeserializeOwned>(obj: Bound<'_>) -> Result<T> {
 /// #[derive(Serialize, Deserialize, Debug, PartialEq)]
 /// struct Cfg { depth: u8, name: String }
 ///
-/// let json = libpython::import_module("json")?;
+/// let json = libpython::import("json")?;
 /// let text: String = json.call_method("dumps", (Serde(Cfg { depth: 2, name: "x".into() }),))?.extract()?;
 /// assert_eq!(text, r#"{"depth": 2, "name": "x"}"#);
 /// let Serde(back) = json.call_method("loads", (text,))?.extract::<Serde<Cfg>>()?;
@@ -184,13 +182,13 @@ pub struct Serde<T>(pub T);
 
 impl<T: Serialize> ToPython for Serde<T> {
     fn to_python(&self, py: Python<'_>) -> Result<Object> {
-        serde_to_python(py, &self.0)
+        serialize(py, &self.0)
     }
 }
 
 impl<T: DeserializeOwned> FromPython for Serde<T> {
-    fn from_python(obj: Bound<'_>) -> Result<Self> {
-        serde_from_python(obj).map(Serde)
+    fn from_python(obj: &Bound<'_>) -> Result<Self> {
+        deserialize(obj).map(Serde)
     }
 }
 
@@ -473,7 +471,7 @@ impl<'a, 'py> Serializer for Ser<'a, 'py> {
     }
 
     fn serialize_none(self) -> Result<Object, SerdeError> {
-        Ok(self.py.none())
+        Ok(self.py.none().unbind())
     }
 
     fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<Object, SerdeError> {
@@ -481,11 +479,11 @@ impl<'a, 'py> Serializer for Ser<'a, 'py> {
     }
 
     fn serialize_unit(self) -> Result<Object, SerdeError> {
-        Ok(self.py.none())
+        Ok(self.py.none().unbind())
     }
 
     fn serialize_unit_struct(self, _name: &'static str) -> Result<Object, SerdeError> {
-        Ok(self.py.none())
+        Ok(self.py.none().unbind())
     }
 
     fn serialize_unit_variant(

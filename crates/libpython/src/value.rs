@@ -109,9 +109,7 @@ use std::sync::Arc;
 
 pub use imbl;
 
-pub use crate::serde_impl::{
-    Serde, from_python_serde, serde_from_python, serde_to_python, to_python_serde,
-};
+pub use crate::serde_impl::{Serde, from_python_serde, to_python_serde};
 use imbl::shared_ptr::DefaultSharedPtr;
 use imbl::{OrdMap, OrdSet, Vector};
 use libpython_interp::ffi;
@@ -280,7 +278,7 @@ impl Value {
     /// # Errors
     /// See the [module documentation](self#conversions).
     pub fn to_object(&self) -> Result<Object> {
-        crate::with_gil(|py| to_python_iter(py, self))
+        crate::attach(|py| to_python_iter(py, self))
     }
 
     /// The Python type name of this kind of value (`"NoneType"`, `"int"`, `"list"`, ...).
@@ -1293,7 +1291,7 @@ fn new_ref(py: Python<'_>, p: *mut ffi::PyObject) -> Result<Object> {
 }
 
 /// `repr(obj)`, shortened, for error messages (never fails).
-fn short_repr(obj: Bound<'_>) -> String {
+fn short_repr(obj: &Bound<'_>) -> String {
     match obj.repr() {
         Ok(s) => shorten(s),
         Err(_) => format!("<{} object>", crate::conv::tname(obj)),
@@ -1448,7 +1446,7 @@ impl<'py> FromPy<'py> {
         s
     }
 
-    fn start(&mut self, obj: Bound<'_>) -> Result<Started> {
+    fn start(&mut self, obj: &Bound<'_>) -> Result<Started> {
         let py = self.py;
         let p = obj.as_ptr();
         // SAFETY: `p` is a live object (held by `obj`'s owner) and the GIL is held for all
@@ -1549,13 +1547,13 @@ impl<'py> FromPy<'py> {
                 None => {}
             }
             Ok(Started::Open(PyFrame {
-                obj: obj.to_object(),
+                obj: obj.clone().unbind(),
                 state,
             }))
         }
     }
 
-    fn string(&self, obj: Bound<'_>) -> Result<Value> {
+    fn string(&self, obj: &Bound<'_>) -> Result<Value> {
         let mut n: ffi::Py_ssize_t = 0;
         // SAFETY: `obj` is a live str and the GIL is held; the UTF-8 buffer lives as long as
         // the object, and is copied at once.
@@ -1749,7 +1747,7 @@ impl<'py> FromPy<'py> {
 }
 
 /// Copies a Python object into a [`Value`] with an explicit stack.
-fn from_python_iter(obj: Bound<'_>) -> Result<Value> {
+fn from_python_iter(obj: &Bound<'_>) -> Result<Value> {
     let mut w = FromPy {
         py: obj.py(),
         stack: Vec::new(),
@@ -1780,7 +1778,7 @@ fn from_python_iter(obj: Bound<'_>) -> Result<Value> {
 
 impl FromPython for Value {
     /// See the [module documentation](self#conversions).
-    fn from_python(obj: Bound<'_>) -> Result<Self> {
+    fn from_python(obj: &Bound<'_>) -> Result<Self> {
         from_python_iter(obj)
     }
 }
@@ -1868,7 +1866,7 @@ fn out_start<'a>(
 ) -> Result<std::result::Result<Object, OutFrame<'a>>> {
     // SAFETY (whole function): GIL held; pointers and lengths describe live Rust data.
     let obj = match v {
-        Value::None => return Ok(Ok(py.none())),
+        Value::None => return Ok(Ok(py.none().unbind())),
         Value::Bool(b) => return b.to_python(py).map(Ok),
         // SAFETY: see above.
         Value::Int(i) => return new_ref(py, unsafe { ffi::PyLong_FromLongLong(*i) }).map(Ok),
@@ -1936,7 +1934,7 @@ fn to_python_iter(py: Python<'_>, v: &Value) -> Result<Object> {
     }
     loop {
         let Some(frame) = stack.last_mut() else {
-            return Ok(py.none());
+            return Ok(py.none().unbind());
         };
         // The next element to convert, or `None` when the container is full.
         let child = match &mut frame.state {
@@ -1969,7 +1967,7 @@ fn to_python_iter(py: Python<'_>, v: &Value) -> Result<Object> {
             },
             None => {
                 let Some(done) = stack.pop() else {
-                    return Ok(py.none());
+                    return Ok(py.none().unbind());
                 };
                 let obj = match done.state {
                     OutState::Set { frozen: true, .. } => {
@@ -2071,7 +2069,7 @@ impl<T: ToPython + Clone> ToPython for Vector<T> {
 
 /// Any sequence or iterable (not a `str`).
 impl<T: FromPython + Clone> FromPython for Vector<T> {
-    fn from_python(obj: Bound<'_>) -> Result<Self> {
+    fn from_python(obj: &Bound<'_>) -> Result<Self> {
         crate::conv::seq_extract(obj, |_| Vector::new(), |v, x| v.push_back(x))
     }
 }
@@ -2090,7 +2088,7 @@ where
     V: FromPython + Clone,
     S: BuildHasher + Default + Clone,
 {
-    fn from_python(obj: Bound<'_>) -> Result<Self> {
+    fn from_python(obj: &Bound<'_>) -> Result<Self> {
         let mut m = imbl::GenericHashMap::with_hasher(S::default());
         crate::conv::map_extract(obj, |k, v| {
             m.insert(k, v);
@@ -2108,7 +2106,7 @@ impl<K: ToPython + Ord, V: ToPython> ToPython for OrdMap<K, V> {
 
 /// Any mapping.
 impl<K: FromPython + Ord + Clone, V: FromPython + Clone> FromPython for OrdMap<K, V> {
-    fn from_python(obj: Bound<'_>) -> Result<Self> {
+    fn from_python(obj: &Bound<'_>) -> Result<Self> {
         let mut m = OrdMap::new();
         crate::conv::map_extract(obj, |k, v| {
             m.insert(k, v);
@@ -2130,7 +2128,7 @@ where
     T: FromPython + Hash + Eq + Clone,
     S: BuildHasher + Default + Clone,
 {
-    fn from_python(obj: Bound<'_>) -> Result<Self> {
+    fn from_python(obj: &Bound<'_>) -> Result<Self> {
         crate::conv::seq_extract(
             obj,
             |_| imbl::GenericHashSet::with_hasher(S::default()),
@@ -2150,7 +2148,7 @@ impl<T: ToPython + Ord> ToPython for OrdSet<T> {
 
 /// Any iterable (not a `str`).
 impl<T: FromPython + Ord + Clone> FromPython for OrdSet<T> {
-    fn from_python(obj: Bound<'_>) -> Result<Self> {
+    fn from_python(obj: &Bound<'_>) -> Result<Self> {
         crate::conv::seq_extract(
             obj,
             |_| OrdSet::new(),

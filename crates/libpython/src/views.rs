@@ -6,7 +6,7 @@ use libpython_interp::ffi;
 
 use crate::conv::{FromPython, ToPython};
 use crate::err::{Error, Result, fetch};
-use crate::gil::{Python, with_gil};
+use crate::gil::{Python, attach as with_gil};
 use crate::object::{Bound, Object};
 
 macro_rules! view {
@@ -84,10 +84,10 @@ macro_rules! view {
         }
 
         impl FromPython for $name {
-            fn from_python(obj: Bound<'_>) -> Result<Self> {
+            fn from_python(obj: &Bound<'_>) -> Result<Self> {
                 // SAFETY: live object, GIL held.
                 if unsafe { $check(obj.as_ptr()) } {
-                    Ok($name(obj.to_object()))
+                    Ok($name(obj.clone().unbind()))
                 } else {
                     Err(Error::type_error($what, crate::conv::tname(obj)))
                 }
@@ -116,6 +116,11 @@ view!(
     /// A live view of a Python `set` or `frozenset`.
     Set, ffi::PyAnySet_Check, "set"
 );
+view!(
+    /// A Python `tuple` (immutable): positional arguments whose number is known only at run
+    /// time ([`Tuple::new`]), or a tuple Python returned.
+    Tuple, ffi::PyTuple_Check, "tuple"
+);
 
 impl Dict {
     /// A new empty dict.
@@ -127,6 +132,26 @@ impl Dict {
     pub fn new_in(py: Python<'_>) -> Result<Dict> {
         // SAFETY: GIL held.
         Ok(Dict(unsafe { Object::from_owned_ptr_or_err(py, ffi::PyDict_New())? }))
+    }
+
+    /// A fresh namespace for [`exec`](crate::exec) and [`eval`](crate::eval): a new dict
+    /// whose only entry is `__builtins__`, as a new module's globals start.
+    ///
+    /// ```
+    /// let ns = libpython::Dict::namespace()?;
+    /// libpython::exec("import math\nr = round(math.pi, 2)", &ns)?;
+    /// assert_eq!(ns.get_as::<f64>("r")?, Some(3.14));
+    /// # Ok::<(), libpython::Error>(())
+    /// ```
+    pub fn namespace() -> Result<Dict> {
+        with_gil(Dict::namespace_in)
+    }
+
+    /// [`namespace`](Self::namespace) under a held GIL.
+    pub fn namespace_in(py: Python<'_>) -> Result<Dict> {
+        let d = Dict::new_in(py)?;
+        d.insert("__builtins__", py.builtins()?)?;
+        Ok(d)
     }
 
     /// A new dict holding these pairs.
@@ -299,46 +324,49 @@ impl Set {
     }
 }
 
-/// A Python iterator as a Rust [`Iterator`] of `Result<Object>`; an exception raised by
-/// `__next__` is yielded once, then the iteration ends.
+/// A Python iterator as a Rust [`Iterator`] of `Result<Object>` ([`Object::try_iter`]); an
+/// exception raised by `__next__` is yielded once, then the iteration ends. Each step takes the
+/// GIL (under a held GIL, [`Bound::try_iter`] gives a [`BoundIter`] that does not).
 ///
 /// ```
-/// let it = libpython::PyIter::new(&libpython::eval("range(3)")?)?;
+/// let it = libpython::eval("range(3)")?.try_iter()?;
 /// let v: Vec<i64> = it.map(|x| x?.extract()).collect::<libpython::Result<_>>()?;
 /// assert_eq!(v, [0, 1, 2]);
 /// # Ok::<(), libpython::Error>(())
 /// ```
 #[derive(Debug)]
-pub struct PyIter {
+pub struct Iter {
     it: Object,
     done: bool,
 }
 
-impl PyIter {
+impl Iter {
     /// `iter(obj)`.
-    pub fn new(obj: &Object) -> Result<PyIter> {
-        Ok(PyIter { it: obj.iter()?, done: false })
+    ///
+    /// # Errors
+    /// `TypeError` when the object is not iterable.
+    pub fn new(obj: &Object) -> Result<Iter> {
+        obj.try_iter()
+    }
+
+    pub(crate) fn from_bound(it: BoundIter<'_>) -> Iter {
+        Iter { it: it.it.unbind(), done: false }
+    }
+
+    /// The Python iterator object.
+    pub fn as_object(&self) -> &Object {
+        &self.it
     }
 }
 
-impl Iterator for PyIter {
+impl Iterator for Iter {
     type Item = Result<Object>;
 
     fn next(&mut self) -> Option<Self::Item> {
         if self.done {
             return None;
         }
-        let r = self.it.with(|b| {
-            // SAFETY: live iterator, GIL held.
-            unsafe {
-                let n = ffi::PyIter_Next(b.as_ptr());
-                if n.is_null() {
-                    if ffi::PyErr_Occurred().is_null() { Ok(None) } else { Err(fetch(b.py())) }
-                } else {
-                    Ok(Some(Object::from_owned_ptr(b.py(), n)))
-                }
-            }
-        });
+        let r = self.it.with(|b| next_item(b).map(|o| o.map(Bound::unbind)));
         match r {
             Ok(Some(o)) => Some(Ok(o)),
             Ok(None) => {
@@ -352,3 +380,116 @@ impl Iterator for PyIter {
         }
     }
 }
+
+/// `next(it)`: `None` at the end.
+fn next_item<'py>(it: &Bound<'py>) -> Result<Option<Bound<'py>>> {
+    let py = it.py();
+    // SAFETY: a live iterator, GIL held; a new reference or NULL (the end, or an exception).
+    unsafe {
+        let n = ffi::PyIter_Next(it.as_ptr());
+        if n.is_null() {
+            if ffi::PyErr_Occurred().is_null() { Ok(None) } else { Err(fetch(py)) }
+        } else {
+            Ok(Some(Bound::from_owned_ptr(py, n)))
+        }
+    }
+}
+
+/// A Python iterator under a held GIL, as a Rust [`Iterator`] of `Result<Bound>`
+/// ([`Bound::try_iter`]); an exception raised by `__next__` is yielded once, then the
+/// iteration ends.
+///
+/// ```
+/// libpython::attach(|py| {
+///     let mut total = 0i64;
+///     for x in py.eval("range(5)")?.try_iter()? {
+///         total += x?.extract::<i64>()?;
+///     }
+///     assert_eq!(total, 10);
+///     Ok(())
+/// })?;
+/// # Ok::<(), libpython::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct BoundIter<'py> {
+    it: Bound<'py>,
+    done: bool,
+}
+
+impl<'py> BoundIter<'py> {
+    pub(crate) fn new(it: Bound<'py>) -> BoundIter<'py> {
+        BoundIter { it, done: false }
+    }
+
+    /// The Python iterator object, as an [`Object`].
+    pub fn into_object(self) -> Object {
+        self.it.unbind()
+    }
+}
+
+impl<'py> Iterator for BoundIter<'py> {
+    type Item = Result<Bound<'py>>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        match next_item(&self.it) {
+            Ok(Some(o)) => Some(Ok(o)),
+            Ok(None) => {
+                self.done = true;
+                None
+            }
+            Err(e) => {
+                self.done = true;
+                Some(Err(e))
+            }
+        }
+    }
+}
+
+/// Deprecated name of [`Iter`].
+#[deprecated(since = "0.1.0", note = "renamed `Iter` (made by `Object::try_iter`)")]
+pub type PyIter = Iter;
+
+impl Tuple {
+    /// A new tuple of `items`.
+    ///
+    /// A tuple is also how a number of positional arguments known only at run time is passed
+    /// to a call (a `Vec` is one argument, a list):
+    ///
+    /// ```
+    /// use libpython::Tuple;
+    /// let max = libpython::builtin("max")?;
+    /// let args = Tuple::new(vec![3, 9, 4])?;
+    /// assert_eq!(max.call(&args)?.extract::<i64>()?, 9);
+    /// # Ok::<(), libpython::Error>(())
+    /// ```
+    pub fn new<T: ToPython>(items: impl IntoIterator<Item = T>) -> Result<Tuple> {
+        with_gil(|py| Tuple::new_in(py, items))
+    }
+
+    /// [`new`](Self::new) under a held GIL.
+    pub fn new_in<T: ToPython>(py: Python<'_>, items: impl IntoIterator<Item = T>) -> Result<Tuple> {
+        let items: Vec<Object> = items.into_iter().map(|v| crate::conv::to_object(&v, py)).collect::<Result<_>>()?;
+        let list = crate::conv::list_from_iter(py, items.len(), items.iter())?;
+        // SAFETY: a live list; GIL held; a new reference or NULL with an exception.
+        Ok(Tuple(unsafe { Object::from_owned_ptr_or_err(py, ffi::PySequence_Tuple(list.as_ptr()))? }))
+    }
+
+    /// `t[index]`.
+    pub fn get(&self, index: usize) -> Result<Object> {
+        self.0.get_item(index)
+    }
+
+    /// `t[index]` converted to `T`.
+    pub fn get_as<T: FromPython>(&self, index: usize) -> Result<T> {
+        self.get(index)?.extract()
+    }
+
+    /// Copies the items into a `Vec`.
+    pub fn to_vec<T: FromPython + 'static>(&self) -> Result<Vec<T>> {
+        self.0.extract()
+    }
+}
+

@@ -18,6 +18,6 @@ fn main() -> libpython::Result<()> {
             std::process::exit(2);
         }
     }
-    libpython::import_module("numpy")?;
+    libpython::import("numpy")?;
     Ok(())
 }

@@ -237,8 +237,7 @@ impl DlTensor {
     }
 
     /// As [`from_object`](Self::from_object), under a GIL already held.
-    pub fn from_bound(obj: Bound<'_>) -> Result<Self> {
-        let py = obj.py();
+    pub fn from_bound(obj: &Bound<'_>) -> Result<Self> {
         let max_version = (1u32, 0u32);
         let capsule = match obj.call_method_kw("__dlpack__", (), &[("max_version", &max_version)]) {
             Ok(c) => c,
@@ -253,7 +252,7 @@ impl DlTensor {
             }
             Err(e) => return Err(e),
         };
-        Self::from_capsule(capsule.bound(py))
+        Self::from_capsule(&capsule)
     }
 
     /// Consumes a DLPack capsule (`"dltensor"` or `"dltensor_versioned"`), renaming it
@@ -262,7 +261,7 @@ impl DlTensor {
     /// # Errors
     /// [`Error::Type`] for anything but an unconsumed DLPack capsule; [`Error::Conversion`]
     /// for a versioned tensor of another major version (left unconsumed).
-    pub fn from_capsule(capsule: Bound<'_>) -> Result<Self> {
+    pub fn from_capsule(capsule: &Bound<'_>) -> Result<Self> {
         let py = capsule.py();
         let cap = capsule.as_ptr();
         // SAFETY: live object, GIL held.
@@ -479,6 +478,7 @@ impl DlTensor {
                     .ok_or_else(|| Error::Overflow {
                         target: "isize",
                         value: format!("the DLPack tensor's extent {n}"),
+                        path: String::new(),
                     })
             })
             .collect::<Result<_>>()?;
@@ -495,6 +495,7 @@ impl DlTensor {
                             value: format!(
                                 "the DLPack tensor's stride of {e} elements of {itemsize} bytes, in bytes"
                             ),
+                            path: String::new(),
                         })
                 })
                 .collect::<Result<_>>()?,
@@ -724,11 +725,11 @@ unsafe fn export_capsule(
             // SAFETY: live borrowed key and value of the dict; GIL held.
             let (key, value) = unsafe {
                 (
-                    Object::from_borrowed_ptr(py, k),
-                    Object::from_borrowed_ptr(py, v),
+                    Bound::from_borrowed_ptr(py, k),
+                    Bound::from_borrowed_ptr(py, v),
                 )
             };
-            let name: String = key.bound(py).extract()?;
+            let name: String = key.extract()?;
             let slot = match name.as_str() {
                 "stream" => &mut stream,
                 "max_version" => &mut max_version,
@@ -745,7 +746,7 @@ unsafe fn export_capsule(
             *slot = Some(value);
         }
     }
-    let is_none = |o: &Option<Object>| o.as_ref().is_none_or(|o| o.as_ptr() == ffi::Py_None());
+    let is_none = |o: &Option<Bound<'_>>| o.as_ref().is_none_or(|o| o.as_ptr() == ffi::Py_None());
     if !is_none(&stream) {
         return Err(raised(
             py,
@@ -756,7 +757,7 @@ unsafe fn export_capsule(
     if !is_none(&dl_device) {
         let d: (i32, i32) = dl_device
             .as_ref()
-            .map(|d| d.bound(py).extract())
+            .map(|d| d.extract())
             .transpose()?
             .unwrap_or((KDL_CPU, 0));
         if d != (KDL_CPU, 0) {
@@ -771,7 +772,7 @@ unsafe fn export_capsule(
     }
     if let Some(c) = &copy
         && c.as_ptr() != ffi::Py_None()
-        && c.bound(py).is_truthy()?
+        && c.is_truthy()?
     {
         return Err(raised(
             py,
@@ -780,7 +781,7 @@ unsafe fn export_capsule(
         ));
     }
     let versioned = match &max_version {
-        Some(m) if m.as_ptr() != ffi::Py_None() => m.bound(py).extract::<(u32, u32)>()?.0 >= 1,
+        Some(m) if m.as_ptr() != ffi::Py_None() => m.extract::<(u32, u32)>()?.0 >= 1,
         _ => false,
     };
     // SAFETY: `slf` is our instance (caller's contract); the owner lives while it does, and

@@ -30,8 +30,8 @@ use super::view::{PyBuffer, PyBufferMut, c_strides, is_contiguous};
 use crate::conv::ToPython;
 use crate::err::{Error, Result, fetch};
 use crate::function::trampoline_void;
-use crate::gil::{Python, with_gil};
-use crate::object::Object;
+use crate::gil::{Python, attach as with_gil};
+use crate::object::{Bound, Object};
 
 /// Storage whose elements can be moved into Python without a copy: `Vec<T>`, `Box<[T]>`, or
 /// your own type (to run code when Python lets go of the memory, for instance).
@@ -42,7 +42,7 @@ use crate::object::Object;
 ///
 /// The drop runs where the last view is released: on any thread, often one Python started,
 /// with the GIL held. That GIL counts as held by this crate during the drop, so a `Drop` that
-/// uses Python ([`with_gil`](crate::with_gil), releasing objects) works there. A panic in it
+/// uses Python ([`attach`](crate::with_gil), releasing objects) works there. A panic in it
 /// is reported through `sys.unraisablehook`, never unwound into Python.
 ///
 /// ```
@@ -164,6 +164,7 @@ impl Owner {
                     ffi::Py_ssize_t::try_from(n).map_err(|_| Error::Overflow {
                         target: "Py_ssize_t",
                         value: format!("the extent {n} of the shape {shape:?}"),
+                        path: String::new(),
                     })
                 })
                 .collect::<Result<_>>()?;
@@ -176,6 +177,7 @@ impl Owner {
                     value: format!(
                         "the size in bytes of the shape {shape:?} of {itemsize}-byte elements"
                     ),
+                    path: String::new(),
                 })?;
             // `isize` and `Py_ssize_t` are the same type.
             let st = strides.iter().map(|&s| s as ffi::Py_ssize_t).collect();
@@ -225,6 +227,7 @@ impl Owner {
             return Err(Error::Overflow {
                 target: "Py_ssize_t",
                 value: format!("the extent {n} of the shape {shape:?}"),
+                path: String::new(),
             });
         }
         if count != Some(len) {
@@ -324,7 +327,7 @@ pub(crate) unsafe fn raise_panic(what: &str) {
 ///
 /// The storage's drop is user code: it runs inside the trampoline, with the GIL this thread
 /// holds marked as held for this crate (on a thread Python made, too), so a drop that uses
-/// Python (`with_gil`, releasing objects) uses that GIL instead of waiting for it.
+/// Python (`attach`, releasing objects) uses that GIL instead of waiting for it.
 ///
 /// # Safety
 /// Called by CPython with the GIL, once, for an instance of a `RustArray` type whose
@@ -689,7 +692,7 @@ pub(crate) fn new_instance(py: Python<'_>, owner: Owner) -> Result<Object> {
 /// ```
 /// use libpython::array::to_python_array;
 /// let x = to_python_array(vec![1.5f64, 2.5, 3.5, 4.5], &[2, 2])?;
-/// let np = libpython::import_module("numpy")?;
+/// let np = libpython::import("numpy")?;
 /// let a = np.call_method("asarray", (x,))?;
 /// assert_eq!(a.getattr("shape")?.extract::<(usize, usize)>()?, (2, 2));
 /// assert_eq!(a.call_method("sum", ())?.extract::<f64>()?, 12.0);
@@ -866,10 +869,7 @@ impl<T: Element> RustArray<T> {
     /// `ModuleNotFoundError` without numpy.
     pub fn to_numpy(&self) -> Result<Object> {
         self.obj.with(|b| {
-            b.py()
-                .import("numpy")?
-                .bind(b.py())?
-                .call_method("asarray", (b,))
+            b.py().import("numpy")?.call_method("asarray", (b,)).map(Bound::unbind)
         })
     }
 }

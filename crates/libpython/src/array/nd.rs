@@ -12,7 +12,7 @@ use super::element::Element;
 use super::export::{Owner, RustArray, new_instance};
 use super::view::{PyBuffer, PyBufferMut, RawView};
 use crate::err::{Error, Result};
-use crate::gil::with_gil;
+use crate::gil::attach as with_gil;
 use crate::object::Object;
 
 /// The view's layout as ndarray wants it: pointer to the lowest-address corner, non-negative
@@ -38,6 +38,7 @@ fn nd_layout<T: Element>(raw: &RawView, exclusive: bool) -> Result<NdLayout<T>> 
         return Err(Error::Overflow {
             target: "isize",
             value: format!("the number of elements of the shape {shape:?} (ndarray's limit)"),
+            path: String::new(),
         });
     }
     if shape.contains(&0) {
@@ -366,6 +367,7 @@ fn owner_from_ndarray<T: Element, D: Dimension + 'static>(array: Array<T, D>) ->
             s.checked_mul(size as isize).ok_or_else(|| Error::Overflow {
                 target: "isize",
                 value: format!("the stride of {s} elements of {size} bytes, in bytes"),
+                path: String::new(),
             })
         })
         .collect::<Result<Vec<isize>>>()?;

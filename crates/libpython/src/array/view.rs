@@ -506,6 +506,7 @@ pub(crate) fn element_count(shape: &[usize]) -> Result<usize> {
         .ok_or_else(|| Error::Overflow {
             target: "usize",
             value: format!("the number of elements of the shape {shape:?}"),
+            path: String::new(),
         })
 }
 
@@ -548,6 +549,7 @@ fn offsets_overflow(shape: &[usize], strides: &[isize]) -> Error {
         value: format!(
             "the byte offsets of the elements of shape {shape:?} with byte strides {strides:?}"
         ),
+        path: String::new(),
     }
 }
 
@@ -563,7 +565,7 @@ fn unsupported<T: Element>() -> Error {
 }
 
 /// Whether `obj` gives a read-only buffer (after a writable request failed).
-fn is_readonly_buffer(obj: Bound<'_>) -> bool {
+fn is_readonly_buffer(obj: &Bound<'_>) -> bool {
     let mut view = Box::new(ffi::Py_buffer::zeroed());
     // SAFETY: live object, GIL held; a successful request is released at once.
     unsafe {
@@ -579,7 +581,7 @@ fn is_readonly_buffer(obj: Bound<'_>) -> bool {
 
 /// Gets a buffer of `obj`, writable or not, with strides and format, and checks it holds `T`s.
 #[inline]
-fn acquire_buffer<T: Element>(obj: Bound<'_>, writable: bool) -> Result<RawView> {
+fn acquire_buffer<T: Element>(obj: &Bound<'_>, writable: bool) -> Result<RawView> {
     let py = obj.py();
     let flags = ffi::PyBUF_RECORDS_RO | if writable { ffi::PyBUF_WRITABLE } else { 0 };
     let mut inner = take_inner();
@@ -660,7 +662,7 @@ fn acquire_buffer<T: Element>(obj: Bound<'_>, writable: bool) -> Result<RawView>
 
 /// The error for a buffer request `obj` refused (its exception is pending).
 #[cold]
-fn refused(obj: Bound<'_>, writable: bool) -> Error {
+fn refused(obj: &Bound<'_>, writable: bool) -> Error {
     let py = obj.py();
     // SAFETY: live object, GIL held.
     if unsafe { ffi::PyObject_CheckBuffer(obj.as_ptr()) } == 0 {
@@ -785,7 +787,7 @@ impl<T: Element> PyBuffer<T> {
     }
 
     /// As [`from_object`](Self::from_object), under a GIL already held.
-    pub fn from_bound(obj: Bound<'_>) -> Result<Self> {
+    pub fn from_bound(obj: &Bound<'_>) -> Result<Self> {
         acquire_buffer::<T>(obj, false).map(Self::from_raw)
     }
 
@@ -1184,7 +1186,7 @@ impl<T: Element> PyBufferMut<T> {
     }
 
     /// As [`from_object`](Self::from_object), under a GIL already held.
-    pub fn from_bound(obj: Bound<'_>) -> Result<Self> {
+    pub fn from_bound(obj: &Bound<'_>) -> Result<Self> {
         acquire_buffer::<T>(obj, true).map(Self::from_raw)
     }
 

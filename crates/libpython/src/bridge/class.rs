@@ -5,8 +5,8 @@ use libpython_interp::ffi;
 use crate::conv::ToPython;
 use crate::err::Result;
 use crate::function::{Args, function_in};
-use crate::gil::{Python, with_gil};
-use crate::object::Object;
+use crate::gil::{Python, attach as with_gil};
+use crate::object::{Bound, Object};
 
 type Method = Box<dyn Fn(&Args<'_>) -> Result<Object> + Send + Sync>;
 type Attr = Box<dyn Fn(Python<'_>) -> Result<Object>>;
@@ -98,16 +98,16 @@ impl ClassBuilder {
             if let Some(d) = &self.doc {
                 ns.insert("__doc__", d)?;
             }
-            let partialmethod = py.import("functools")?.bound(py).getattr("partialmethod")?;
+            let partialmethod = py.import("functools")?.getattr("partialmethod")?;
             for (name, f) in self.methods {
                 let func = function_in(py, &name, None, move |a: &Args<'_>| f(a))?;
-                ns.insert(name.as_str(), partialmethod.bound(py).call((func,))?)?;
+                ns.insert(name.as_str(), partialmethod.call((func,))?)?;
             }
             for (name, v) in self.attrs {
                 ns.insert(name.as_str(), v(py)?)?;
             }
             let bases: Vec<Object> = if self.bases.is_empty() {
-                vec![py.builtins()?.bound(py).getattr("object")?]
+                vec![py.builtins()?.getattr("object")?.unbind()]
             } else {
                 self.bases
             };
@@ -116,8 +116,8 @@ impl ClassBuilder {
             let bases = unsafe {
                 Object::from_owned_ptr_or_err(py, ffi::PySequence_Tuple(bases.as_ptr()))?
             };
-            let type_ = py.builtins()?.bound(py).getattr("type")?;
-            type_.bound(py).call((self.name.as_str(), bases, ns))
+            let type_ = py.builtins()?.getattr("type")?;
+            type_.call((self.name.as_str(), bases, ns)).map(Bound::unbind)
         })
     }
 }

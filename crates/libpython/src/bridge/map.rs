@@ -170,7 +170,7 @@ impl<M: MapLike> Bridge for MapBridge<M> {
                 let k: M::Key = a.extract(0)?;
                 match self.value(&k)? {
                     Some(v) => crate::conv::to_object(&v, py),
-                    None => Ok(a.get(1).map(|d| d.to_object()).unwrap_or_else(|| py.none())),
+                    None => Ok(a.get(1).map(|d| d.to_owned()).unwrap_or_else(|| py.none()).unbind()),
                 }
             }
             _ => Err(Error::NoAttribute { type_name: self.type_name().into(), name: name.into() }),
@@ -181,7 +181,7 @@ impl<M: MapLike> Bridge for MapBridge<M> {
         Ok(Some(self.read()?.map_len()))
     }
 
-    fn get_item(&self, py: Python<'_>, key: Bound<'_>) -> Result<Object> {
+    fn get_item(&self, py: Python<'_>, key: &Bound<'_>) -> Result<Object> {
         let k = M::Key::from_python(key).map_err(|_| key_error(key))?;
         match self.value(&k)? {
             Some(v) => crate::conv::to_object(&v, py),
@@ -189,7 +189,7 @@ impl<M: MapLike> Bridge for MapBridge<M> {
         }
     }
 
-    fn set_item(&self, _py: Python<'_>, key: Bound<'_>, value: Option<Bound<'_>>) -> Result<()> {
+    fn set_item(&self, _py: Python<'_>, key: &Bound<'_>, value: Option<&Bound<'_>>) -> Result<()> {
         if self.read_only {
             return Err(Error::type_error("a writable mapping", "read-only Rust map"));
         }
@@ -210,7 +210,7 @@ impl<M: MapLike> Bridge for MapBridge<M> {
         }
     }
 
-    fn contains(&self, _py: Python<'_>, key: Bound<'_>) -> Result<bool> {
+    fn contains(&self, _py: Python<'_>, key: &Bound<'_>) -> Result<bool> {
         match M::Key::from_python(key) {
             Ok(k) => Ok(self.value(&k)?.is_some()),
             Err(_) => Ok(false),
@@ -218,7 +218,7 @@ impl<M: MapLike> Bridge for MapBridge<M> {
     }
 
     fn iter(&self, py: Python<'_>) -> Result<Object> {
-        crate::conv::to_object(&self.keys()?, py)?.bound(py).iter()
+        crate::conv::to_object(&self.keys()?, py)?.bound(py).get_iter().map(Bound::unbind)
     }
 
     fn repr(&self) -> String {

@@ -27,8 +27,8 @@ use libpython_interp::ffi;
 
 use crate::err::{Error, Result};
 use crate::function::{Args, trampoline_int, trampoline_obj, trampoline_ssize, trampoline_void};
-use crate::gil::{Python, with_gil};
-use crate::object::{Bound, Object};
+use crate::gil::{Python, attach as with_gil};
+use crate::object::{Borrowed, Bound, Object};
 
 pub use class::ClassBuilder;
 pub use lock::{BridgeLock, BridgeReadGuard, BridgeWriteGuard};
@@ -82,7 +82,7 @@ pub trait Bridge: Send + Sync + 'static {
     }
 
     /// `obj.name = value`, or `del obj.name` when `value` is `None`.
-    fn set_attr(&self, py: Python<'_>, name: &str, value: Option<Bound<'_>>) -> Result<()> {
+    fn set_attr(&self, py: Python<'_>, name: &str, value: Option<&Bound<'_>>) -> Result<()> {
         let _ = (py, value);
         Err(Error::NoAttribute { type_name: self.type_name().into(), name: name.into() })
     }
@@ -117,19 +117,19 @@ pub trait Bridge: Send + Sync + 'static {
     }
 
     /// `obj[key]`.
-    fn get_item(&self, py: Python<'_>, key: Bound<'_>) -> Result<Object> {
+    fn get_item(&self, py: Python<'_>, key: &Bound<'_>) -> Result<Object> {
         let _ = (py, key);
         Err(Error::type_error("a subscriptable object", self.type_name()))
     }
 
     /// `obj[key] = value`, or `del obj[key]` when `value` is `None`.
-    fn set_item(&self, py: Python<'_>, key: Bound<'_>, value: Option<Bound<'_>>) -> Result<()> {
+    fn set_item(&self, py: Python<'_>, key: &Bound<'_>, value: Option<&Bound<'_>>) -> Result<()> {
         let _ = (py, key, value);
         Err(Error::type_error("an object supporting item assignment", self.type_name()))
     }
 
     /// `key in obj`.
-    fn contains(&self, py: Python<'_>, key: Bound<'_>) -> Result<bool> {
+    fn contains(&self, py: Python<'_>, key: &Bound<'_>) -> Result<bool> {
         let _ = (py, key);
         Err(Error::type_error("a container", self.type_name()))
     }
@@ -463,9 +463,9 @@ unsafe extern "C" fn bridge_getattro(o: *mut ffi::PyObject, name: *mut ffi::PyOb
     unsafe {
         trampoline_obj(|py| {
             let c = cell(o)?;
-            let n = crate::conv::str_to_string(Bound::from_borrowed_ptr(py, name))?;
+            let n = crate::conv::str_to_string(&Borrowed::from_ptr(py, name))?;
             if let Some(m) = c.bridge.methods().iter().find(|m| **m == n) {
-                return bound_method(py, Bound::from_borrowed_ptr(py, o), m);
+                return bound_method(py, &Borrowed::from_ptr(py, o), m);
             }
             if let Some(v) = c.bridge.get_attr(py, &n)? {
                 return Ok(v);
@@ -480,9 +480,9 @@ unsafe extern "C" fn bridge_setattro(o: *mut ffi::PyObject, name: *mut ffi::PyOb
     unsafe {
         trampoline_int(|py| {
             let c = cell(o)?;
-            let n = crate::conv::str_to_string(Bound::from_borrowed_ptr(py, name))?;
-            let v = (!value.is_null()).then(|| Bound::from_borrowed_ptr(py, value));
-            c.bridge.set_attr(py, &n, v).map(|()| 0)
+            let n = crate::conv::str_to_string(&Borrowed::from_ptr(py, name))?;
+            let v = (!value.is_null()).then(|| Borrowed::from_ptr(py, value));
+            c.bridge.set_attr(py, &n, v.as_deref()).map(|()| 0)
         })
     }
 }
@@ -514,7 +514,7 @@ unsafe extern "C" fn bridge_len(o: *mut ffi::PyObject) -> ffi::Py_ssize_t {
             let c = cell(o)?;
             match c.bridge.len()? {
                 Some(n) => ffi::Py_ssize_t::try_from(n)
-                    .map_err(|_| Error::Overflow { target: "a Python length (Py_ssize_t)", value: n.to_string() }),
+                    .map_err(|_| Error::Overflow { target: "a Python length (Py_ssize_t)", value: n.to_string(), path: String::new() }),
                 None => Err(Error::type_error("an object with a length", c.bridge.type_name())),
             }
         })
@@ -528,22 +528,22 @@ unsafe extern "C" fn bridge_bool(o: *mut ffi::PyObject) -> c_int {
 
 unsafe extern "C" fn bridge_getitem(o: *mut ffi::PyObject, key: *mut ffi::PyObject) -> *mut ffi::PyObject {
     // SAFETY: called by CPython with the GIL held on a live instance and key.
-    unsafe { trampoline_obj(|py| cell(o)?.bridge.get_item(py, Bound::from_borrowed_ptr(py, key))) }
+    unsafe { trampoline_obj(|py| cell(o)?.bridge.get_item(py, &Borrowed::from_ptr(py, key))) }
 }
 
 unsafe extern "C" fn bridge_setitem(o: *mut ffi::PyObject, key: *mut ffi::PyObject, value: *mut ffi::PyObject) -> c_int {
     // SAFETY: called by CPython with the GIL held; `value` is NULL for a deletion.
     unsafe {
         trampoline_int(|py| {
-            let v = (!value.is_null()).then(|| Bound::from_borrowed_ptr(py, value));
-            cell(o)?.bridge.set_item(py, Bound::from_borrowed_ptr(py, key), v).map(|()| 0)
+            let v = (!value.is_null()).then(|| Borrowed::from_ptr(py, value));
+            cell(o)?.bridge.set_item(py, &Borrowed::from_ptr(py, key), v.as_deref()).map(|()| 0)
         })
     }
 }
 
 unsafe extern "C" fn bridge_contains(o: *mut ffi::PyObject, key: *mut ffi::PyObject) -> c_int {
     // SAFETY: called by CPython with the GIL held on a live instance and key.
-    unsafe { trampoline_int(|py| cell(o)?.bridge.contains(py, Bound::from_borrowed_ptr(py, key)).map(c_int::from)) }
+    unsafe { trampoline_int(|py| cell(o)?.bridge.contains(py, &Borrowed::from_ptr(py, key)).map(c_int::from)) }
 }
 
 unsafe extern "C" fn bridge_dir(o: *mut ffi::PyObject, _unused: *mut ffi::PyObject) -> *mut ffi::PyObject {
@@ -551,8 +551,8 @@ unsafe extern "C" fn bridge_dir(o: *mut ffi::PyObject, _unused: *mut ffi::PyObje
     unsafe {
         trampoline_obj(|py| {
             let c = cell(o)?;
-            let base = py.builtins()?.bound(py).getattr("object")?.bound(py).getattr("__dir__")?;
-            let mut names: Vec<String> = base.bound(py).call((Bound::from_borrowed_ptr(py, o),))?.bound(py).extract()?;
+            let base = py.builtins()?.getattr("object")?.getattr("__dir__")?;
+            let mut names: Vec<String> = base.call((&*Borrowed::from_ptr(py, o),))?.extract()?;
             names.extend(c.bridge.dir());
             names.extend(c.bridge.methods().iter().map(|m| m.to_string()));
             names.sort();
@@ -595,7 +595,7 @@ type FastWithKeywords =
 /// `obj.name` for a name of [`Bridge::methods`]: a builtin method whose `__self__` is the pair
 /// `(obj, name)`. It holds the bridge object (a reference the cycle collector sees through
 /// the tuple), not the Rust object.
-fn bound_method(py: Python<'_>, obj: Bound<'_>, name: &'static str) -> Result<Object> {
+fn bound_method(py: Python<'_>, obj: &Bound<'_>, name: &'static str) -> Result<Object> {
     let def = method_def(name)?;
     let pair = crate::conv::to_object(&(obj, name), py)?;
     // SAFETY: GIL held; `def` is a static definition; the function object holds `pair`.
@@ -624,10 +624,10 @@ unsafe extern "C" fn bridge_method(
             }
             let tp = bridge_type(py)?;
             if ffi::Py_TYPE(obj) != tp.cast() {
-                return Err(Error::type_error("a Rust object's method", crate::conv::tname(Bound::from_borrowed_ptr(py, obj))));
+                return Err(Error::type_error("a Rust object's method", crate::conv::tname(&Borrowed::from_ptr(py, obj))));
             }
             let c = cell(obj)?;
-            let name = crate::conv::str_to_string(Bound::from_borrowed_ptr(py, name))?;
+            let name = crate::conv::str_to_string(&Borrowed::from_ptr(py, name))?;
             let a = Args::from_vectorcall(py, args, nargs, kwnames);
             c.bridge.call_method(&a, &name)
         })
@@ -665,7 +665,7 @@ fn index_error(py: Python<'_>, msg: &std::ffi::CStr) -> Error {
 }
 
 /// Python's `KeyError(key)`.
-fn key_error(key: Bound<'_>) -> Error {
+fn key_error(key: &Bound<'_>) -> Error {
     let py = key.py();
     // SAFETY: GIL held; KeyError(key) is raised and fetched at once.
     unsafe {

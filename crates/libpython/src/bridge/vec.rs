@@ -169,7 +169,7 @@ impl<V: VecLike> Bridge for VecBridge<V> {
                 self.writable()?;
                 let v: V::Item = a.extract(0)?;
                 self.write()?.vec_push(v);
-                Ok(a.py().none())
+                Ok(a.py().none().unbind())
             }
             _ => Err(Error::NoAttribute { type_name: self.type_name().into(), name: name.into() }),
         }
@@ -179,7 +179,7 @@ impl<V: VecLike> Bridge for VecBridge<V> {
         Ok(Some(self.read()?.vec_len()))
     }
 
-    fn get_item(&self, py: Python<'_>, key: Bound<'_>) -> Result<Object> {
+    fn get_item(&self, py: Python<'_>, key: &Bound<'_>) -> Result<Object> {
         let i: isize = key.extract()?;
         let item = {
             let v = self.read()?;
@@ -191,7 +191,7 @@ impl<V: VecLike> Bridge for VecBridge<V> {
         }
     }
 
-    fn set_item(&self, py: Python<'_>, key: Bound<'_>, value: Option<Bound<'_>>) -> Result<()> {
+    fn set_item(&self, py: Python<'_>, key: &Bound<'_>, value: Option<&Bound<'_>>) -> Result<()> {
         self.writable()?;
         let Some(value) = value else {
             return Err(Error::type_error("a sequence supporting deletion", "Rust vector"));
@@ -214,14 +214,14 @@ impl<V: VecLike> Bridge for VecBridge<V> {
         }
     }
 
-    fn contains(&self, py: Python<'_>, key: Bound<'_>) -> Result<bool> {
+    fn contains(&self, py: Python<'_>, key: &Bound<'_>) -> Result<bool> {
         // Compared outside the lock: `__eq__` is Python code, which may use this vector.
         let items = crate::conv::to_object(&self.items()?, py)?;
         items.bound(py).contains(key)
     }
 
     fn iter(&self, py: Python<'_>) -> Result<Object> {
-        crate::conv::to_object(&self.items()?, py)?.bound(py).iter()
+        crate::conv::to_object(&self.items()?, py)?.bound(py).get_iter().map(Bound::unbind)
     }
 
     fn repr(&self) -> String {

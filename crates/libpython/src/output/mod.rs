@@ -14,7 +14,7 @@ use libpython_interp::ffi;
 
 use crate::err::{PyErr, Result, fetch};
 use crate::function::{Args, function_in};
-use crate::gil::{Python, with_gil};
+use crate::gil::{Python, attach as with_gil};
 use crate::object::Object;
 use crate::views::Dict;
 
@@ -192,19 +192,15 @@ fn os_error(py: Python<'_>, e: &std::io::Error) -> crate::Error {
         let text: String = match e.raw_os_error() {
             Some(_) => py
                 .import("os")?
-                .bind(py)?
                 .call_method("strerror", (code,))?
-                .bind(py)?
                 .extract()?,
             None => e.to_string(),
         };
         let exc = py
             .builtins()?
-            .bind(py)?
             .getattr("OSError")?
-            .bind(py)?
             .call((code, text))?;
-        Ok(crate::Error::Python(PyErr::from_value(py, exc)))
+        Ok(crate::Error::Python(PyErr::from_value(py, exc.unbind())))
     };
     make().unwrap_or_else(|err| err)
 }
@@ -227,11 +223,9 @@ fn python_error(py: Python<'_>, name: &str, message: &str) -> crate::Error {
     let make = || -> Result<crate::Error> {
         let exc = py
             .builtins()?
-            .bind(py)?
             .getattr(name)?
-            .bind(py)?
             .call((message,))?;
-        Ok(crate::Error::Python(PyErr::from_value(py, exc)))
+        Ok(crate::Error::Python(PyErr::from_value(py, exc.unbind())))
     };
     make().unwrap_or_else(|e| e)
 }
@@ -244,7 +238,6 @@ fn check_open(a: &Args<'_>) -> Result<()> {
     };
     if stream
         .getattr(crate::intern!("closed"))?
-        .bind(py)?
         .is_truthy()?
     {
         return Err(python_error(
@@ -265,7 +258,7 @@ struct Buffer<'py> {
 impl<'py> Buffer<'py> {
     /// The buffer of `obj`, writable if `writable`. Errors as `FileIO`'s: a `TypeError` for
     /// what is not bytes-like, a `BufferError` for what is not contiguous or not writable.
-    fn get(obj: crate::Bound<'py>, writable: bool) -> Result<Self> {
+    fn get(obj: &crate::Bound<'py>, writable: bool) -> Result<Self> {
         let mut view = ffi::Py_buffer::zeroed();
         let flags = if writable {
             ffi::PyBUF_WRITABLE
@@ -330,10 +323,10 @@ fn writer_ops(py: Python<'_>, sink: Sink) -> Result<Ops> {
                 "write() takes the bytes to write",
             ));
         };
-        let data = Buffer::get(obj, false)?.to_vec();
+        let data = Buffer::get(&obj, false)?.to_vec();
         let mut done = 0;
         while done < data.len() {
-            match py.allow_threads(|| w.write(&data[done..])) {
+            match py.detach(|| w.write(&data[done..])) {
                 Ok(0) => return Err(os_error(py, &std::io::ErrorKind::WriteZero.into())),
                 Ok(n) => done += n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => after_interrupt(py)?,
@@ -346,7 +339,7 @@ fn writer_ops(py: Python<'_>, sink: Sink) -> Result<Ops> {
         check_open(a)?;
         let py = a.py();
         loop {
-            match py.allow_threads(|| f.flush()) {
+            match py.detach(|| f.flush()) {
                 Ok(()) => return Ok(()),
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => after_interrupt(py)?,
                 Err(e) => return Err(os_error(py, &e)),
@@ -378,10 +371,10 @@ fn reader_ops(py: Python<'_>, source: Source) -> Result<Ops> {
                 "readinto() takes a buffer to fill",
             ));
         };
-        let mut buffer = Buffer::get(obj, true)?;
+        let mut buffer = Buffer::get(&obj, true)?;
         let max = buffer.len();
         loop {
-            match py.allow_threads(|| r.read(max)) {
+            match py.detach(|| r.read(max)) {
                 Ok(data) => {
                     buffer.fill(&data);
                     return Ok(data.len());

@@ -3,6 +3,6 @@ use libpython::Args;
 
 fn main() {
     let _f = libpython::function("f", None, |a: &Args<'_>| {
-        a.py().allow_threads(|| a.extract::<i64>(0))
+        a.py().detach(|| a.extract::<i64>(0))
     });
 }

@@ -1,5 +1,5 @@
 // A GIL guard is released on the thread that took it, under the GIL.
 fn main() {
     let guard = libpython::interp::gil::acquire().unwrap();
-    libpython::allow_threads(move || drop(guard));
+    libpython::detach(move || drop(guard));
 }

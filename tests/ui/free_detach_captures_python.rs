@@ -1,7 +1,7 @@
 // The free function keeps GIL tokens out as the method does.
 fn main() {
-    libpython::with_gil(|py| {
-        libpython::allow_threads(|| drop(py.none()));
+    libpython::attach(|py| {
+        libpython::detach(|| drop(py.none()));
         Ok(())
     })
     .unwrap();
