@@ -18,22 +18,10 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::json::Json;
-use crate::util;
+use serde::{Deserialize, Serialize};
 
-const USAGE: &str =
-    "usage: cargo xtask bench [--report-only] [--skip-pyo3] [--skip-subinterp] [FILTER]
-  Runs every benchmark (floor, libpython, PyO3; sub-interpreters on 3.12 and 3.13) and writes
-  target/bench/summary.json and docs/benchmarks.md.
-  --python EXE     benchmark this Python 3.11+ (with numpy) instead of the test venv
-  --callgrind      instead of timing, count instructions per iteration of every case and side
-                   under valgrind (repeatable whatever the machine's load; about 15 minutes):
-                   target/bench/callgrind.json, and a table in the doc
-  --report-only    only rewrite the summary and the doc from the last results
-  --skip-pyo3      do not build or run the PyO3 side
-  --skip-subinterp do not run the sub-interpreter benchmark
-  FILTER           a criterion filter (regular expression on `case/side`); the results of
-                   earlier runs are kept for the other cases";
+use crate::flags::Bench;
+use crate::util;
 
 /// One row of the summary: a case and which side measured what.
 struct Case {
@@ -192,29 +180,10 @@ const CASES: &[Case] = &[
 /// Sub-interpreter versions measured.
 const SUBINTERP_MINORS: &[u32] = &[12, 13];
 
-pub fn run(rest: &[String]) -> Result<(), String> {
-    let mut report_only = false;
-    let mut callgrind = false;
-    let mut skip_pyo3 = false;
-    let mut skip_subinterp = false;
-    let mut filter: Option<String> = None;
-    let mut python: Option<PathBuf> = None;
-    let mut args = rest.iter();
-    while let Some(a) = args.next() {
-        match a.as_str() {
-            "--python" => python = Some(args.next().ok_or("--python needs a path")?.into()),
-            "--report-only" => report_only = true,
-            "--callgrind" => callgrind = true,
-            "--skip-pyo3" => skip_pyo3 = true,
-            "--skip-subinterp" => skip_subinterp = true,
-            "-h" | "--help" => {
-                println!("{USAGE}");
-                return Ok(());
-            }
-            f if !f.starts_with('-') && filter.is_none() => filter = Some(f.to_owned()),
-            other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
-        }
-    }
+pub fn run(opts: &Bench) -> Result<(), String> {
+    let (report_only, callgrind, skip_pyo3, skip_subinterp) = (opts.report_only, opts.callgrind, opts.skip_pyo3, opts.skip_subinterp);
+    let filter = opts.filter.clone();
+    let python = opts.python.clone();
 
     let root = util::workspace_root();
     let out = root.join("target/bench");
@@ -377,19 +346,11 @@ fn bench_executables(cmd: &mut Command) -> Result<BTreeMap<String, PathBuf>, Str
     if !out.status.success() {
         return Err(format!("building the benchmarks failed: {}", out.status));
     }
-    let mut found = BTreeMap::new();
-    for line in String::from_utf8_lossy(&out.stdout).lines() {
-        let Ok(msg) = Json::parse(line) else { continue };
-        let is_bench = msg.get("target").get("kind").as_array().iter().any(|k| k.as_str() == Some("bench"));
-        if let (Some("compiler-artifact"), true, Some(name), Some(exe)) = (
-            msg.get("reason").as_str(),
-            is_bench,
-            msg.get("target").get("name").as_str(),
-            msg.get("executable").as_str(),
-        ) {
-            found.insert(name.to_owned(), PathBuf::from(exe));
-        }
-    }
+    let found = crate::cargo_json::artifacts(&out.stdout)
+        .into_iter()
+        .filter(|a| a.target.kind.iter().any(|k| k == "bench"))
+        .filter_map(|a| Some((a.target.name, a.executable?)))
+        .collect();
     Ok(found)
 }
 
@@ -506,6 +467,24 @@ struct Estimate {
 /// Results by (group, function).
 type Results = BTreeMap<(String, String), Estimate>;
 
+/// What is read of criterion's `new/benchmark.json`.
+#[derive(Deserialize)]
+struct CriterionBenchmark {
+    group_id: Option<String>,
+    function_id: Option<String>,
+}
+
+/// What is read of criterion's `new/estimates.json`.
+#[derive(Deserialize)]
+struct CriterionEstimates {
+    median: Option<PointEstimate>,
+}
+
+#[derive(Deserialize)]
+struct PointEstimate {
+    point_estimate: f64,
+}
+
 fn read_results(dir: &Path) -> Result<Results, String> {
     let mut out = Results::new();
     let Ok(groups) = std::fs::read_dir(dir) else {
@@ -523,24 +502,19 @@ fn read_results(dir: &Path) -> Result<Results, String> {
             ) else {
                 continue;
             };
-            let bench = Json::parse(&bench)
+            let bench: CriterionBenchmark = serde_json::from_str(&bench)
                 .map_err(|e| format!("{}: {e}", new.join("benchmark.json").display()))?;
-            let est = Json::parse(&est)
+            let est: CriterionEstimates = serde_json::from_str(&est)
                 .map_err(|e| format!("{}: {e}", new.join("estimates.json").display()))?;
-            let (Some(group), Some(function)) = (
-                bench.get("group_id").as_str(),
-                bench.get("function_id").as_str(),
-            ) else {
+            let (Some(group), Some(function)) = (bench.group_id, bench.function_id) else {
                 continue;
             };
-            let point = |k: &str| match est.get(k).get("point_estimate") {
-                Json::Num(n) => Some(*n),
-                _ => None,
-            };
-            if let Some(median_ns) = point("median") {
+            if let Some(median) = est.median {
                 out.insert(
-                    (group.to_owned(), function.to_owned()),
-                    Estimate { median_ns },
+                    (group, function),
+                    Estimate {
+                        median_ns: median.point_estimate,
+                    },
                 );
             }
         }
@@ -594,25 +568,39 @@ fn summarize(results: &Results) -> Vec<Row> {
         .collect()
 }
 
-fn num(v: Option<f64>) -> String {
-    v.map_or_else(|| "null".to_owned(), |n| format!("{n:.1}"))
+/// One row of `summary.json`: nanoseconds per iteration to one decimal, `null` where a side
+/// has no equivalent.
+#[derive(Debug, Serialize)]
+struct SummaryRow<'a> {
+    case: &'a str,
+    ours_ns: Option<f64>,
+    floor_ns: Option<f64>,
+    pyo3_ns: Option<f64>,
+    gil_held: bool,
+}
+
+fn tenths(v: Option<f64>) -> Option<f64> {
+    v.map(|n| (n * 10.0).round() / 10.0)
 }
 
 fn summary_json(rows: &[Row]) -> String {
-    let mut s = String::from("[\n");
-    for (i, r) in rows.iter().enumerate() {
-        let _ = write!(
-            s,
-            "  {{\"case\": \"{}\", \"ours_ns\": {}, \"floor_ns\": {}, \"pyo3_ns\": {}, \"gil_held\": {}}}",
-            r.case.name,
-            num(r.ours),
-            num(r.floor),
-            num(r.pyo3),
-            r.case.gil_held
-        );
-        s.push_str(if i + 1 < rows.len() { ",\n" } else { "\n" });
-    }
-    s.push_str("]\n");
+    let rows: Vec<SummaryRow<'_>> = rows
+        .iter()
+        .map(|r| SummaryRow {
+            case: r.case.name,
+            ours_ns: tenths(r.ours),
+            floor_ns: tenths(r.floor),
+            pyo3_ns: tenths(r.pyo3),
+            gil_held: r.case.gil_held,
+        })
+        .collect();
+    json_text(&rows)
+}
+
+/// Pretty JSON with a final newline.
+fn json_text<T: Serialize>(value: &T) -> String {
+    let mut s = serde_json::to_string_pretty(value).expect("plain data serializes");
+    s.push('\n');
     s
 }
 
@@ -744,7 +732,13 @@ fn markdown(rows: &[Row], results: &Results, counts: &Counts, info: &PythonInfo)
     let _ = writeln!(s, "Generated by `cargo xtask bench` (do not edit by hand: rerun it).\n");
     let _ = writeln!(s, "- **Date**: {}", today());
     let _ = writeln!(s, "- **Machine**: {} (load average {load} when this page was written)", machine());
-    let _ = writeln!(s, "- **Python**: {} ({}, numpy from `{}`)", info.full_version, info.library().display(), info.executable.display());
+    let _ = writeln!(
+        s,
+        "- **Python**: {} ({}, numpy from `{}`)",
+        info.full_version,
+        util::display_path(&info.library()),
+        util::display_path(&info.executable)
+    );
     let _ = writeln!(s, "- **Rust**: {}; PyO3 0.30, rust-numpy 0.30, criterion 0.8", command_line("rustc", &["--version"]));
     let _ = writeln!(s);
     let _ = writeln!(
@@ -839,7 +833,7 @@ fn markdown(rows: &[Row], results: &Results, counts: &Counts, info: &PythonInfo)
          newest `3.12.x` and `3.13.x`, or `python3.12` / `python3.13` on `PATH`).\n\
          - Times are criterion's medians from `target/bench/criterion/*/*/new/estimates.json`; \
          `target/bench/summary.json` lists them per case (`null` where a side has no equivalent).",
-        lib = info.library().display()
+        lib = util::display_path(&info.library())
     );
     let _ = writeln!(s, "\n## Reproduce\n");
     let _ = writeln!(
@@ -850,7 +844,8 @@ fn markdown(rows: &[Row], results: &Results, counts: &Counts, info: &PythonInfo)
          cargo xtask bench --callgrind      # instruction counts instead of times (repeatable under load; ~15 min)\n\
          cargo xtask bench --report-only    # rewrite summary.json and this page from the last results\n\
          ```\n\n\
-         It uses the `cargo xtask test` virtual environment (made once from `LIBPYTHON_PYTHON` or `python3`; Python 3.11+ \
+         It uses the `cargo xtask test` virtual environment (made once in the cache directory described in docs/testing.md, \
+         `<cache>` above, from `LIBPYTHON_PYTHON` or `python3`; Python 3.11+ \
          with numpy), or the interpreter given with `--python`. Times move with the machine's load: compare ratios from \
          one run, not times across runs or machines, and prefer the instruction counts for small differences. To see \
          where one side's instructions go: `callgrind_annotate --inclusive=yes target/bench/callgrind/CASE.SIDE.out`."
@@ -863,6 +858,14 @@ fn markdown(rows: &[Row], results: &Results, counts: &Counts, info: &PythonInfo)
 
 /// Instructions per iteration by (group, side), from `--callgrind`.
 type Counts = BTreeMap<(String, String), f64>;
+
+/// One entry of `callgrind.json`.
+#[derive(Debug, Serialize, Deserialize)]
+struct CallgrindRecord {
+    case: String,
+    side: String,
+    instructions: f64,
+}
 
 /// Iterations counted per case under callgrind: enough that one iteration's share of the
 /// measured region's edges is negligible, few enough to stay quick.
@@ -949,26 +952,22 @@ fn run_callgrind(out: &Path, info: &PythonInfo, ours: &Path, pyo3: Option<&Path>
             Err(e) => failed.push(e),
         }
     }
-    let mut json = String::from("[\n");
-    for (i, ((group, side), n)) in counts.iter().enumerate() {
-        let _ = write!(json, "  {{\"case\": \"{group}\", \"side\": \"{side}\", \"instructions\": {n:.1}}}");
-        json.push_str(if i + 1 < counts.len() { ",\n" } else { "\n" });
-    }
-    json.push_str("]\n");
-    std::fs::write(&path, json).map_err(|e| format!("{}: {e}", path.display()))?;
+    let records: Vec<CallgrindRecord> = counts
+        .iter()
+        .map(|((case, side), n)| CallgrindRecord {
+            case: case.clone(),
+            side: side.clone(),
+            instructions: (n * 10.0).round() / 10.0,
+        })
+        .collect();
+    std::fs::write(&path, json_text(&records)).map_err(|e| format!("{}: {e}", path.display()))?;
     if failed.is_empty() { Ok(()) } else { Err(failed.join("\n")) }
 }
 
 fn read_callgrind(path: &Path) -> Result<Counts, String> {
     let Ok(text) = std::fs::read_to_string(path) else { return Ok(Counts::new()) };
-    let json = Json::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-    let mut out = Counts::new();
-    for e in json.as_array() {
-        if let (Some(c), Some(s), Json::Num(n)) = (e.get("case").as_str(), e.get("side").as_str(), e.get("instructions")) {
-            out.insert((c.to_owned(), s.to_owned()), *n);
-        }
-    }
-    Ok(out)
+    let records: Vec<CallgrindRecord> = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(records.into_iter().map(|r| ((r.case, r.side), r.instructions)).collect())
 }
 
 fn print_counts(counts: &Counts) {

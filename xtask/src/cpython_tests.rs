@@ -8,16 +8,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 use std::time::Duration;
 
-use crate::json::Json;
+use crate::flags::CpythonTests;
 use crate::matrix::run_logged;
 use crate::util::{self, fmt_duration, step};
-
-const USAGE: &str =
-    "usage: cargo xtask cpython-tests [--python VERSIONS] [--only MODULES] [--timeout SECONDS]
-  --python V,...  the Pythons to compare under: pyenv minor versions (3.12) or interpreter
-                  paths (default 3.12,3.13); each needs CPython's `test` package
-  --only M,...    only these test modules (default: every module of the list in docs/testing.md)
-  --timeout S     kill one run of one module after S seconds (default 1800)";
 
 /// A test module, and the regrtest arguments that select its tests (none: all of them).
 struct Module {
@@ -297,35 +290,14 @@ struct Options {
     timeout: Duration,
 }
 
-fn options(args: &[String]) -> Result<Options, String> {
-    let mut o = Options {
-        pythons: vec!["3.12".into(), "3.13".into()],
-        only: Vec::new(),
-        timeout: Duration::from_secs(1800),
+/// The command line's options, checked: every `--only` module is one of the compared ones.
+fn options(flags: &CpythonTests) -> Result<Options, String> {
+    let list = |v: &[String]| -> Vec<String> { v.iter().filter(|s| !s.is_empty()).cloned().collect() };
+    let o = Options {
+        pythons: list(&flags.python),
+        only: list(&flags.only),
+        timeout: flags.timeout,
     };
-    let mut it = args.iter();
-    let list = |v: Option<&String>, what: &str| -> Result<Vec<String>, String> {
-        let v = v.ok_or(format!("{what} needs a value"))?;
-        Ok(v.split(',')
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-            .collect())
-    };
-    while let Some(a) = it.next() {
-        match a.as_str() {
-            "--python" => o.pythons = list(it.next(), "--python")?,
-            "--only" => o.only = list(it.next(), "--only")?,
-            "--timeout" => {
-                let v = it.next().ok_or("--timeout needs a value")?;
-                o.timeout = Duration::from_secs(
-                    v.parse()
-                        .map_err(|_| format!("--timeout: {v:?} is not a number of seconds"))?,
-                );
-            }
-            "-h" | "--help" => return Err(USAGE.into()),
-            other => return Err(format!("unknown option {other:?}\n{USAGE}")),
-        }
-    }
     if let Some(bad) = o
         .only
         .iter()
@@ -387,14 +359,7 @@ fn build_pyrun() -> Result<PathBuf, String> {
             out.status
         ));
     }
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|l| Json::parse(l).ok())
-        .filter(|m| {
-            m.get("reason").as_str() == Some("compiler-artifact")
-                && m.get("target").get("name").as_str() == Some("pyrun")
-        })
-        .find_map(|m| m.get("executable").as_str().map(PathBuf::from))
+    crate::cargo_json::executable(&out.stdout, "pyrun")
         .ok_or_else(|| "cargo built no pyrun executable".into())
 }
 
@@ -520,8 +485,8 @@ impl Row {
     }
 }
 
-pub fn run(args: &[String]) -> ExitCode {
-    match compare(args) {
+pub fn run(flags: &CpythonTests) -> ExitCode {
+    match compare(flags) {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::FAILURE,
         Err(e) => {
@@ -533,8 +498,8 @@ pub fn run(args: &[String]) -> ExitCode {
 
 /// Runs the comparison; `Ok(false)` when a module could not be compared or a difference is
 /// not explained.
-fn compare(args: &[String]) -> Result<bool, String> {
-    let opts = options(args)?;
+fn compare(flags: &CpythonTests) -> Result<bool, String> {
+    let opts = options(flags)?;
     let pyrun = build_pyrun()?;
     let out_dir = util::workspace_root().join("target").join("cpython-tests");
     let modules: Vec<&Module> = MODULES
@@ -833,17 +798,14 @@ mod tests {
 
     #[test]
     fn options_refuse_unknown_modules() {
-        let e = options(&["--only".into(), "test_nothing".into()])
-            .err()
-            .unwrap();
+        let flags = |only: &[&str]| CpythonTests {
+            python: vec!["3.12".into(), String::new()],
+            only: only.iter().map(|s| s.to_string()).collect(),
+            timeout: Duration::from_secs(1),
+        };
+        let e = options(&flags(&["test_nothing"])).err().unwrap();
         assert!(e.contains("test_nothing"), "{e}");
-        let o = options(&[
-            "--python".into(),
-            "3.12".into(),
-            "--only".into(),
-            "test_sys,test_pdb".into(),
-        ])
-        .unwrap();
+        let o = options(&flags(&["test_sys", "", "test_pdb"])).unwrap();
         assert_eq!(
             (o.pythons, o.only),
             (

@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use wait_timeout::ChildExt;
+
 use crate::util::{cache_dir, fmt_duration, python_output, step};
 
 /// The Debian release whose source package is built.
@@ -48,17 +50,10 @@ pub fn ensure() -> Result<PathBuf, String> {
         .iter()
         .find(|f| f.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.contains(".orig.tar.")))
         .ok_or_else(|| format!("no .orig.tar.* among the downloaded files {files:?}"))?;
-    let src_root = work.join("src");
-    let _ = std::fs::remove_dir_all(&src_root);
-    std::fs::create_dir_all(&src_root).map_err(|e| format!("cannot create {}: {e}", src_root.display()))?;
     step(&format!("unpacking {}", orig.display()));
-    crate::util::run(Command::new("tar").arg("-xf").arg(orig).arg("-C").arg(&src_root))?;
-    let src = std::fs::read_dir(&src_root)
-        .map_err(|e| e.to_string())?
-        .flatten()
-        .map(|e| e.path())
-        .find(|p| p.join("configure").is_file())
-        .ok_or_else(|| format!("no source tree with a configure script under {}", src_root.display()))?;
+    // The source tree lives only as long as the build: removed when this returns, built or not.
+    let src_root = unpack(orig, &work)?;
+    let src = source_tree(src_root.path())?;
     let log = work.join("build.log");
     let _ = std::fs::remove_file(&log);
     let _ = std::fs::remove_dir_all(&prefix);
@@ -74,9 +69,29 @@ pub fn ensure() -> Result<PathBuf, String> {
     logged("make install", Command::new("make").arg("install").current_dir(&src), &log)?;
     verify(&python)?;
     std::fs::write(&stamp, &want).map_err(|e| format!("cannot write {}: {e}", stamp.display()))?;
-    let _ = std::fs::remove_dir_all(&src_root);
     step(&format!("built {} in {} (log: {})", python.display(), fmt_duration(t0.elapsed()), log.display()));
     Ok(python)
+}
+
+/// Unpacks a source tarball into a new temporary directory under `work`.
+pub(crate) fn unpack(tarball: &Path, work: &Path) -> Result<tempfile::TempDir, String> {
+    std::fs::create_dir_all(work).map_err(|e| format!("cannot create {}: {e}", work.display()))?;
+    let dir = tempfile::Builder::new()
+        .prefix("src-")
+        .tempdir_in(work)
+        .map_err(|e| format!("cannot create a directory in {}: {e}", work.display()))?;
+    crate::util::run(Command::new("tar").arg("-xf").arg(tarball).arg("-C").arg(dir.path()))?;
+    Ok(dir)
+}
+
+/// The directory of an unpacked source tree that holds its `configure` script.
+pub(crate) fn source_tree(root: &Path) -> Result<PathBuf, String> {
+    std::fs::read_dir(root)
+        .map_err(|e| format!("cannot read {}: {e}", root.display()))?
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.join("configure").is_file())
+        .ok_or_else(|| format!("no source tree with a configure script under {}", root.display()))
 }
 
 /// Checks that the build runs, is free-threaded with the GIL off, and has the modules pip
@@ -95,6 +110,9 @@ fn verify(python: &Path) -> Result<(), String> {
     if missing.is_empty() { Ok(()) } else { Err(format!("{} was built without {}", python.display(), missing.join(", "))) }
 }
 
+/// How often a long build step prints where it is.
+const PROGRESS_EVERY: Duration = Duration::from_secs(30);
+
 /// Runs a build step with its output appended to `log`, printing progress every 30 seconds;
 /// on failure the error holds the log's last lines.
 pub(crate) fn logged(what: &str, cmd: &mut Command, log: &Path) -> Result<(), String> {
@@ -103,16 +121,13 @@ pub(crate) fn logged(what: &str, cmd: &mut Command, log: &Path) -> Result<(), St
     let err = file.try_clone().map_err(|e| e.to_string())?;
     let t0 = Instant::now();
     let mut child = cmd.stdin(Stdio::null()).stdout(file).stderr(err).spawn().map_err(|e| format!("cannot run {what}: {e}"))?;
-    let mut next = Duration::from_secs(30);
+    let mut next = PROGRESS_EVERY;
     let status = loop {
-        if let Some(st) = child.try_wait().map_err(|e| e.to_string())? {
+        if let Some(st) = child.wait_timeout(next.saturating_sub(t0.elapsed())).map_err(|e| e.to_string())? {
             break st;
         }
-        std::thread::sleep(Duration::from_millis(250));
-        if t0.elapsed() >= next {
-            next += Duration::from_secs(30);
-            eprintln!("    {what}: {} ... {}", fmt_duration(t0.elapsed()), progress_hint(&tail(log, 1)));
-        }
+        next += PROGRESS_EVERY;
+        eprintln!("    {what}: {} ... {}", fmt_duration(t0.elapsed()), progress_hint(&tail(log, 1)));
     };
     if status.success() {
         eprintln!("    {what}: done in {}", fmt_duration(t0.elapsed()));
@@ -121,7 +136,6 @@ pub(crate) fn logged(what: &str, cmd: &mut Command, log: &Path) -> Result<(), St
         Err(format!("{what} failed ({status}); last lines of {}:\n{}", log.display(), tail(log, 30)))
     }
 }
-
 
 /// What a build log's last line says, shortly: the file a compiler command makes, else the
 /// line's beginning.
@@ -144,7 +158,28 @@ fn tail(path: &Path, n: usize) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::progress_hint;
+    use super::*;
+
+    #[test]
+    fn a_source_tarball_is_unpacked_into_a_directory_that_goes_away() {
+        let work = tempfile::tempdir().unwrap();
+        let tree = work.path().join("Python-3.13.5");
+        std::fs::create_dir_all(&tree).unwrap();
+        std::fs::write(tree.join("configure"), "#!/bin/sh\n").unwrap();
+        let tarball = work.path().join("python3.13_3.13.5.orig.tar.gz");
+        crate::util::run(Command::new("tar").arg("-czf").arg(&tarball).arg("-C").arg(work.path()).arg("Python-3.13.5")).unwrap();
+        std::fs::remove_dir_all(&tree).unwrap();
+
+        let unpacked = unpack(&tarball, &work.path().join("build")).unwrap();
+        let src = source_tree(unpacked.path()).unwrap();
+        assert_eq!(src.file_name().unwrap(), "Python-3.13.5");
+        assert!(src.join("configure").is_file());
+        let root = unpacked.path().to_owned();
+        drop(unpacked);
+        assert!(!root.exists());
+        let e = source_tree(work.path()).unwrap_err();
+        assert!(e.contains("no source tree"), "{e}");
+    }
 
     #[test]
     fn progress_names_the_file_being_compiled() {

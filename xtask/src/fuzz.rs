@@ -8,45 +8,15 @@
 //! a failure can be replayed with
 //! `PROPTEST_CASES=K PROPTEST_RNG_SEED=S cargo test -p libpython-tests --test all props::`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::flags::Fuzz;
 use crate::util::{self, step};
 
-const USAGE: &str = "usage: cargo xtask fuzz [--seconds N] [--cases K] [--python EXE]
-  Runs the property tests (props::) with K cases per property per run (default 500) and a
-  fresh seed per run until N seconds (default 300) have passed; reports cases run and
-  failures (with the seed that reproduces each). Python: EXE, else the test venv.";
-
-pub fn run(args: &[String]) -> Result<(), String> {
-    let mut seconds = 300u64;
-    let mut cases = 500u64;
-    let mut python: Option<PathBuf> = None;
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        match a.as_str() {
-            "--seconds" => {
-                seconds = it
-                    .next()
-                    .and_then(|v| v.parse().ok())
-                    .ok_or("--seconds needs a number")?
-            }
-            "--cases" => {
-                cases = it
-                    .next()
-                    .and_then(|v| v.parse().ok())
-                    .filter(|n| *n > 0)
-                    .ok_or("--cases needs a positive number")?
-            }
-            "--python" => python = Some(it.next().ok_or("--python needs an interpreter")?.into()),
-            "-h" | "--help" => {
-                println!("{USAGE}");
-                return Ok(());
-            }
-            other => return Err(format!("unknown argument {other}\n{USAGE}")),
-        }
-    }
+pub fn run(opts: &Fuzz) -> Result<(), String> {
+    let (seconds, cases) = (opts.seconds, opts.cases);
     let nightly = Command::new("cargo")
         .args(["+nightly", "--version"])
         .output()
@@ -60,7 +30,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
         if nightly { "yes" } else { "no" },
         if cargo_fuzz { "yes" } else { "no" }
     ));
-    let python = util::test_python(python)?;
+    let python = util::test_python(opts.python.clone())?;
     let exe = util::build_integration_tests()?;
     let properties = list_properties(&exe)?;
     step(&format!(
@@ -163,31 +133,15 @@ fn run_props(
         .process_group(0)
         .spawn()
         .map_err(|e| format!("cannot run {}: {e}", exe.display()))?;
-    let t0 = Instant::now();
-    let status = loop {
-        if let Some(st) = child.try_wait().map_err(|e| e.to_string())? {
-            break Some(st);
-        }
-        if t0.elapsed() > limit {
-            let _ = Command::new("kill")
-                .args(["-s", "KILL", "--", &format!("-{}", child.id())])
-                .status();
-            let _ = child.wait();
-            break None;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    };
+    let (status, killed) = util::wait_or_kill(&mut child, limit).map_err(|e| e.to_string())?;
     let output = std::fs::read_to_string(&log).unwrap_or_default();
-    match status {
-        Some(st) => Ok((st.success(), output)),
-        None => Ok((
-            false,
-            format!(
-                "{output}\n(killed after {}: a hang)",
-                util::fmt_duration(limit)
-            ),
-        )),
+    if !killed {
+        return Ok((status.success(), output));
     }
+    Ok((
+        false,
+        format!("{output}\n(killed after {}: a hang)", util::fmt_duration(limit)),
+    ))
 }
 
 fn passed_count(output: &str) -> u64 {

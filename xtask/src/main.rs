@@ -1,56 +1,37 @@
-//! `cargo xtask`: the workspace's automation.
-//!
-//! ```text
-//! cargo xtask demo           make the demo venv (numpy, matplotlib, pandas) once, run the tour
-//! cargo xtask test           make the test venv (numpy) once, run the whole suite against it
-//! cargo xtask test-matrix    build the tests once, run them against every Python of the machine
-//!                            (pyenv's, Debian's, a debug and a free-threaded build): see docs/testing.md
-//! cargo xtask cpython-tests  CPython's own test modules under `python` and under the pyrun
-//!                            example, compared test by test: see docs/testing.md
-//! ```
+//! `cargo xtask`: the workspace's automation. `cargo xtask --help` lists the commands (they
+//! are declared in `flags.rs`).
 
 use std::process::ExitCode;
 
+use clap::Parser;
+
 mod apt;
 mod bench;
+mod cargo_json;
 mod cpython_tests;
+mod flags;
 mod freethreaded;
 mod fuzz;
-mod json;
 mod matrix;
 mod newest;
-mod sha256;
 mod soak;
 mod util;
 mod valgrind;
 
+use flags::Command;
+
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let Some(cmd) = args.first() else {
-        eprintln!("{}", USAGE);
-        return ExitCode::from(2);
-    };
-    let rest = &args[1..];
-    if cmd == "test-matrix" {
+    let r = match flags::Xtask::parse().command {
         // Prints its own closing line (`matrix: N passed, M failed`) and chooses the status.
-        return matrix::run(rest);
-    }
-    if cmd == "cpython-tests" {
+        Command::TestMatrix(opts) => return matrix::run(&opts),
         // Prints its own table and closing line, and chooses the status.
-        return cpython_tests::run(rest);
-    }
-    let r = match cmd.as_str() {
-        "test" => test(rest),
-        "demo" => demo(rest),
-        "valgrind" => valgrind::run(rest),
-        "soak" => soak::run(rest),
-        "fuzz" => fuzz::run(rest),
-        "bench" => bench::run(rest),
-        "-h" | "--help" | "help" => {
-            println!("{USAGE}");
-            Ok(())
-        }
-        other => Err(format!("unknown command {other:?}\n{USAGE}")),
+        Command::CpythonTests(opts) => return cpython_tests::run(&opts),
+        Command::Test(opts) => test(&flags::pass_through(&opts.args, &opts.after)),
+        Command::Demo(opts) => demo(&flags::pass_through(&opts.args, &opts.after)),
+        Command::Valgrind(opts) => valgrind::run(&opts),
+        Command::Soak(opts) => soak::run(&opts),
+        Command::Fuzz(opts) => fuzz::run(&opts),
+        Command::Bench(opts) => bench::run(&opts),
     };
     match r {
         Ok(()) => ExitCode::SUCCESS,
@@ -60,14 +41,6 @@ fn main() -> ExitCode {
         }
     }
 }
-
-const USAGE: &str = "usage: cargo xtask <command>
-  demo           make the demo venv (numpy, matplotlib, pandas) once, then run the tour example
-  test           make the test venv (numpy) once, then run the whole test suite against it
-  test-matrix    build the tests once and run them against every Python of the machine, a
-                 debug and a free-threaded build included (`cargo xtask test-matrix --help`)
-  cpython-tests  run CPython's own test modules under python and under the pyrun example,
-                 and compare them test by test (`cargo xtask cpython-tests --help`)";
 
 /// The packages the test suite needs in the Python under test.
 pub const TEST_PACKAGES: &[&str] = &["numpy", "matplotlib", "pandas"];
@@ -88,6 +61,8 @@ fn demo(rest: &[String]) -> Result<(), String> {
     let venv = util::ensure_venv(&base, "demo", DEMO_PACKAGES)?;
     util::step("building and running the tour example");
     let mut cmd = util::cargo();
-    cmd.args(["run", "--quiet", "--package", "libpython", "--example", "tour", "--"]).args(rest).env("LIBPYTHON_PYTHON", &venv.python);
+    cmd.args(["run", "--quiet", "--package", "libpython", "--example", "tour", "--"])
+        .args(rest)
+        .env("LIBPYTHON_PYTHON", &venv.python);
     util::run(&mut cmd)
 }

@@ -24,15 +24,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::json::Json;
+use crate::flags::TestMatrix as Options;
 use crate::util::{cache_dir, ensure_venv_at, fmt_duration, python_output, step, workspace_root};
-
-const USAGE: &str = "usage: cargo xtask test-matrix [--no-doc] [--only NAME,...] [--timeout SECONDS] [--recheck-newest]
-  --no-doc        do not run the doctests in each configuration
-  --recheck-newest  ask the package archives again for 3.14 and 3.15 sources now, instead of
-                  trusting a negative answer of the last day
-  --only NAMES    run only the configurations whose name contains one of NAMES (comma-separated)
-  --timeout S     kill a test executable that runs longer than S seconds (default 900)";
 
 /// The minor versions the suite needs pyenv to have (a missing one is a failed configuration).
 const REQUIRED_PYENV: std::ops::RangeInclusive<u32> = 9..=13;
@@ -176,51 +169,16 @@ struct Row {
     unavailable: Option<String>,
 }
 
-struct Options {
-    doc: bool,
-    recheck_newest: bool,
-    only: Vec<String>,
-    timeout: Duration,
-}
-
-fn parse_args(args: &[String]) -> Result<Options, String> {
-    let mut o = Options { doc: true, recheck_newest: false, only: Vec::new(), timeout: Duration::from_secs(900) };
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        match a.as_str() {
-            "--no-doc" => o.doc = false,
-            "--recheck-newest" => o.recheck_newest = true,
-            "--only" => {
-                let v = it.next().ok_or("--only needs a value")?;
-                o.only.extend(v.split(',').filter(|s| !s.is_empty()).map(str::to_owned));
-            }
-            "--timeout" => {
-                let v = it.next().ok_or("--timeout needs a value")?;
-                o.timeout = Duration::from_secs(v.parse().map_err(|_| format!("--timeout: {v:?} is not a number of seconds"))?);
-            }
-            "-h" | "--help" => return Err(USAGE.into()),
-            other => return Err(format!("unknown option {other:?}\n{USAGE}")),
-        }
-    }
-    Ok(o)
-}
-
 /// Runs the matrix. The last line printed is `matrix: N passed, M failed`.
-pub fn run(args: &[String]) -> ExitCode {
-    let opts = match parse_args(args) {
-        Ok(o) => o,
-        Err(e) => {
-            eprintln!("xtask test-matrix: {e}");
-            return ExitCode::from(2);
-        }
-    };
+pub fn run(opts: &Options) -> ExitCode {
+    let only: Vec<&str> = opts.only.iter().map(String::as_str).filter(|s| !s.is_empty()).collect();
     let t0 = Instant::now();
     let (mut configs, newest) = configurations(opts.recheck_newest);
     for line in crate::newest::report(&newest) {
         eprintln!("{line}");
     }
-    if !opts.only.is_empty() {
-        configs.retain(|c| opts.only.iter().any(|o| c.name.contains(o.as_str()) || c.slug.contains(o.as_str())));
+    if !only.is_empty() {
+        configs.retain(|c| only.iter().any(|o| c.name.contains(o) || c.slug.contains(o)));
     }
     step(&format!(
         "test matrix: {} configurations ({}); cache {}",
@@ -273,7 +231,7 @@ pub fn run(args: &[String]) -> ExitCode {
                 row.version = p.version.clone();
                 step(&format!("[{}/{n}] {}: Python {} ({}), numpy {}, {}", i + 1, c.name, p.version, c.kind.label(), p.numpy, p.python.display()));
                 let tr = Instant::now();
-                run_config(&mut row, &p.python, &binaries, &reference, &logs.join(&c.slug), &opts);
+                run_config(&mut row, &p.python, &binaries, &reference, &logs.join(&c.slug), opts);
                 row.run = tr.elapsed();
             }
         }
@@ -577,23 +535,15 @@ fn build() -> Result<Vec<Binary>, String> {
         return Err(format!("cargo test --no-run failed ({})", out.status));
     }
     let mut bins = Vec::new();
-    for line in String::from_utf8_lossy(&out.stdout).lines() {
-        let Ok(msg) = Json::parse(line) else { continue };
-        if msg.get("reason").as_str() != Some("compiler-artifact") || msg.get("profile").get("test") != &Json::Bool(true) {
-            continue;
-        }
-        let Some(exe) = msg.get("executable").as_str() else { continue };
-        let target = msg.get("target");
-        let name = target.get("name").as_str().unwrap_or("?").to_owned();
-        let kinds: Vec<&str> = target.get("kind").as_array().iter().filter_map(Json::as_str).collect();
-        let manifest = PathBuf::from(msg.get("manifest_path").as_str().unwrap_or(""));
-        let package = msg.get("package_id").as_str().unwrap_or("").to_owned();
-        let label = if kinds.contains(&"lib") { name.strip_prefix("libpython_").unwrap_or(&name).to_owned() } else { name.clone() };
+    for a in crate::cargo_json::artifacts(&out.stdout) {
+        let Some(exe) = a.executable.filter(|_| a.profile.test) else { continue };
+        let name = a.target.name;
+        let label = if a.target.kind.iter().any(|k| k == "lib") { name.strip_prefix("libpython_").unwrap_or(&name).to_owned() } else { name.clone() };
         bins.push(Binary {
             label,
-            path: exe.into(),
-            package_dir: manifest.parent().map(Path::to_path_buf).unwrap_or_else(workspace_root),
-            package: package_name(&package, &manifest),
+            path: exe,
+            package_dir: a.manifest_path.parent().map(Path::to_path_buf).unwrap_or_else(workspace_root),
+            package: package_name(&a.package_id, &a.manifest_path),
             crate_name: name.replace('-', "_"),
         });
     }
@@ -617,7 +567,7 @@ fn package_name(id: &str, manifest: &Path) -> String {
 }
 
 fn hash_all(binaries: &[Binary]) -> Result<Vec<(String, String)>, String> {
-    binaries.iter().map(|b| Ok((b.label.clone(), crate::sha256::file(&b.path)?))).collect()
+    binaries.iter().map(|b| Ok((b.label.clone(), crate::util::sha256_file(&b.path)?))).collect()
 }
 
 /// Environment variables that would choose another Python than `LIBPYTHON_PYTHON`, or change
@@ -696,7 +646,7 @@ fn run_config(row: &mut Row, python: &Path, binaries: &[Binary], reference: &[(S
         Some((_, line)) => row.problems.push(format!("reference leaks: {line}")),
         None => row.problems.push("no `leaks:` line in the output: the leak test (tests/all/leaks.rs) did not run".into()),
     }
-    if opts.doc {
+    if !opts.no_doc {
         let log = logs.join("doctests.log");
         let mut cmd = crate::util::cargo();
         cmd.args(["test", "--workspace", "--exclude", "xtask", "--doc"]).env("LIBPYTHON_PYTHON", python).env_remove("LIBPYTHON_LIBRARY");
@@ -789,20 +739,9 @@ pub(crate) fn run_logged(cmd: &mut Command, log: &Path, timeout: Duration) -> Ru
         Ok(c) => c,
         Err(e) => return fail(format!("cannot run {:?}: {e}", cmd.get_program())),
     };
-    loop {
-        match child.try_wait() {
-            Ok(Some(st)) => return RunResult { success: st.success(), timed_out: false, status: describe_status(st), elapsed: t0.elapsed() },
-            Ok(None) if t0.elapsed() > timeout => {
-                // The test executable runs child processes of its own: end the whole group
-                // it leads (the group id is its pid).
-                let _ = Command::new("kill").args(["-s", "KILL", "--", &format!("-{}", child.id())]).status();
-                let _ = child.kill();
-                let st = child.wait().map(describe_status).unwrap_or_default();
-                return RunResult { success: false, timed_out: true, status: st, elapsed: t0.elapsed() };
-            }
-            Ok(None) => std::thread::sleep(Duration::from_millis(50)),
-            Err(e) => return fail(format!("cannot wait for the process: {e}")),
-        }
+    match crate::util::wait_or_kill(&mut child, timeout) {
+        Ok((st, timed_out)) => RunResult { success: st.success() && !timed_out, timed_out, status: describe_status(st), elapsed: t0.elapsed() },
+        Err(e) => fail(format!("cannot wait for the process: {e}")),
     }
 }
 

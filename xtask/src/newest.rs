@@ -541,33 +541,14 @@ fn build(tarball: &Tarball, minor: u32, free_threaded: bool) -> Result<PathBuf, 
     let name = label(minor, free_threaded);
     let prefix = prefix(minor, free_threaded);
     let work = cache_dir().join("build").join(format!("python{name}"));
-    let src_root = work.join("src");
-    let _ = std::fs::remove_dir_all(&src_root);
-    std::fs::create_dir_all(&src_root)
-        .map_err(|e| format!("cannot create {}: {e}", src_root.display()))?;
     step(&format!(
         "building CPython {name} from {} into {} (first time only)",
         tarball.path.display(),
         prefix.display()
     ));
-    crate::util::run(
-        Command::new("tar")
-            .arg("-xf")
-            .arg(&tarball.path)
-            .arg("-C")
-            .arg(&src_root),
-    )?;
-    let src = std::fs::read_dir(&src_root)
-        .map_err(|e| e.to_string())?
-        .flatten()
-        .map(|e| e.path())
-        .find(|p| p.join("configure").is_file())
-        .ok_or_else(|| {
-            format!(
-                "no source tree with a configure script in {}",
-                tarball.path.display()
-            )
-        })?;
+    // The source tree lives only as long as the build: removed when this returns, built or not.
+    let src_root = crate::freethreaded::unpack(&tarball.path, &work)?;
+    let src = crate::freethreaded::source_tree(src_root.path())?;
     let log = work.join("build.log");
     let _ = std::fs::remove_file(&log);
     let _ = std::fs::remove_dir_all(&prefix);
@@ -604,7 +585,6 @@ fn build(tarball: &Tarball, minor: u32, free_threaded: bool) -> Result<PathBuf, 
     let stamp = prefix.join(".libpython-build");
     std::fs::write(&stamp, format!("python3.{minor} {}", tarball.version))
         .map_err(|e| e.to_string())?;
-    let _ = std::fs::remove_dir_all(&src_root);
     Ok(python)
 }
 

@@ -4,47 +4,13 @@
 use std::path::PathBuf;
 use std::process::Command;
 
+use crate::flags::Soak;
 use crate::util::{self, step};
 
-const USAGE: &str = "usage: cargo xtask soak [--seconds N] [--threads T] [--warmup S] [--rss-bound-mib M] [--ops KIND,...] [--python EXE] [--release]
-  16 threads (T) drive Python for N seconds (default 60) after a warm-up of S seconds, mixing
-  calls, conversions, callbacks into Rust, handles dropped on other threads, bridges and two
-  sub-interpreters. Fails on a stall of over 10 s, an operation error, RSS growth over M MiB
-  (default 16) between the rests after warm-up and at the end, and on a debug build a total
-  refcount that moved. --ops narrows the mix to some operation kinds (call, convert, value,
-  callback, python-thread, drop-elsewhere, bridge, vec-bridge, closure, sub-interpreter, error,
-  lock-without-gil). Python: EXE, else the test venv `cargo xtask test` makes.";
-
-pub fn run(args: &[String]) -> Result<(), String> {
-    let mut pass: Vec<String> = Vec::new();
-    let mut python: Option<PathBuf> = None;
-    let mut release = false;
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        match a.as_str() {
-            "--seconds" | "--threads" | "--warmup" | "--rss-bound-mib" => {
-                let v = it
-                    .next()
-                    .filter(|v| v.parse::<u64>().is_ok())
-                    .ok_or_else(|| format!("{a} needs a number"))?;
-                pass.extend([a.clone(), v.clone()]);
-            }
-            "--ops" => {
-                let v = it
-                    .next()
-                    .ok_or("--ops needs a comma-separated list of operation kinds")?;
-                pass.extend([a.clone(), v.clone()]);
-            }
-            "--python" => python = Some(it.next().ok_or("--python needs an interpreter")?.into()),
-            "--release" => release = true,
-            "-h" | "--help" => {
-                println!("{USAGE}");
-                return Ok(());
-            }
-            other => return Err(format!("unknown argument {other}\n{USAGE}")),
-        }
-    }
-    let python = util::test_python(python)?;
+pub fn run(opts: &Soak) -> Result<(), String> {
+    let pass = opts.soak_args();
+    let release = opts.release;
+    let python = util::test_python(opts.python.clone())?;
     step(&format!(
         "building the soak binary ({})",
         if release {

@@ -1,10 +1,13 @@
 //! Helpers shared by the xtask commands: finding the base Python, virtual environments kept
-//! outside the clone, running commands with progress.
+//! outside the clone, running commands with progress or with a time limit, hashing files.
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::Duration;
 
-use crate::json::Json;
+use sha2::{Digest, Sha256};
+use wait_timeout::ChildExt;
 
 /// Prints a progress line.
 pub fn step(msg: &str) {
@@ -188,15 +191,68 @@ pub fn build_integration_tests() -> Result<PathBuf, String> {
     if !out.status.success() {
         return Err(format!("cargo test --no-run failed ({})", out.status));
     }
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|l| Json::parse(l).ok())
-        .filter(|m| {
-            m.get("reason").as_str() == Some("compiler-artifact")
-                && m.get("target").get("name").as_str() == Some("all")
-        })
-        .find_map(|m| m.get("executable").as_str().map(PathBuf::from))
-        .ok_or_else(|| "cargo built no `all` test executable".into())
+    crate::cargo_json::executable(&out.stdout, "all").ok_or_else(|| "cargo built no `all` test executable".into())
+}
+
+/// Waits for `child` at most `timeout`. Past it, kills the whole process group the child leads
+/// (it must have been spawned with `process_group(0)`: test executables start processes of
+/// their own) and reaps the child. Returns its status and whether it was killed.
+pub fn wait_or_kill(child: &mut Child, timeout: Duration) -> std::io::Result<(ExitStatus, bool)> {
+    if let Some(status) = child.wait_timeout(timeout)? {
+        return Ok((status, false));
+    }
+    kill_group(child);
+    let _ = child.kill();
+    Ok((child.wait()?, true))
+}
+
+unsafe extern "C" {
+    fn kill(pid: i32, sig: i32) -> i32;
+}
+
+/// Sends SIGKILL to the process group `child` leads (its group id is its pid).
+fn kill_group(child: &Child) {
+    const SIGKILL: i32 = 9;
+    if let Ok(pid) = i32::try_from(child.id()) {
+        // SAFETY: kill(2) takes plain integers and touches no memory of ours; a negative pid
+        // names the process group, which the child (not yet reaped, so its id is not reused)
+        // leads.
+        unsafe {
+            kill(-pid, SIGKILL);
+        }
+    }
+}
+
+/// The SHA-256 of a file's contents, as 64 lowercase hex digits.
+pub fn sha256_file(path: &Path) -> Result<String, String> {
+    let mut f = std::fs::File::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = f.read(&mut buf).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// A path as generated documents show it: under the cache directory as `<cache>/...`, under
+/// the home directory as `~/...`, so that they name no one machine's user.
+pub fn display_path(path: &Path) -> String {
+    let home = std::env::var_os("HOME").map(PathBuf::from);
+    display_path_in(path, &cache_dir(), home.as_deref())
+}
+
+fn display_path_in(path: &Path, cache: &Path, home: Option<&Path>) -> String {
+    if let Ok(rest) = path.strip_prefix(cache) {
+        return Path::new("<cache>").join(rest).display().to_string();
+    }
+    if let Some(rest) = home.filter(|h| h.is_absolute() && *h != Path::new("/")).and_then(|h| path.strip_prefix(h).ok()) {
+        return Path::new("~").join(rest).display().to_string();
+    }
+    path.display().to_string()
 }
 
 /// The tests of a libtest executable whose names contain `filter` (every test for `""`).
@@ -222,6 +278,58 @@ fn parse_test_list(text: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn known_digests() {
+        let dir = tempfile::tempdir().unwrap();
+        let cases: [(&[u8], &str); 3] = [
+            (b"", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
+            (b"abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
+            // Longer than the read buffer: the digest spans several reads.
+            (&[b'a'; 3_000_000], "2a152c894398719c0570f83fac34ac03a0f6e8e474b995c2403aa5434f7b9dd4"),
+        ];
+        for (i, (data, digest)) in cases.iter().enumerate() {
+            let p = dir.path().join(format!("f{i}"));
+            std::fs::write(&p, data).unwrap();
+            assert_eq!(sha256_file(&p).unwrap(), *digest);
+        }
+        assert!(sha256_file(&dir.path().join("missing")).unwrap_err().contains("missing"));
+    }
+
+    #[test]
+    fn documents_show_paths_relative_to_the_cache_and_home() {
+        let (cache, home) = (Path::new("/c/libpython"), Some(Path::new("/h/me")));
+        let show = |p: &str| display_path_in(Path::new(p), cache, home);
+        assert_eq!(show("/c/libpython/venvs/test-3.11/bin/python"), "<cache>/venvs/test-3.11/bin/python");
+        assert_eq!(show("/h/me/.pyenv/versions/3.11.7/lib/libpython3.11.so.1.0"), "~/.pyenv/versions/3.11.7/lib/libpython3.11.so.1.0");
+        assert_eq!(show("/usr/lib/libpython3.11.so"), "/usr/lib/libpython3.11.so");
+        assert_eq!(display_path_in(Path::new("/usr/bin/python3"), cache, Some(Path::new("/"))), "/usr/bin/python3");
+    }
+
+    #[test]
+    fn a_child_past_its_time_is_killed_with_its_group() {
+        use std::os::unix::process::CommandExt;
+        // The shell starts a process of its own in its group, which would write a file a
+        // second later: killing the group ends it too.
+        let dir = tempfile::tempdir().unwrap();
+        let witness = dir.path().join("alive");
+        let mut child = Command::new("sh")
+            .arg("-c")
+            .arg(format!("(sleep 1; echo > '{}') & sleep 30", witness.display()))
+            .process_group(0)
+            .spawn()
+            .unwrap();
+        let t0 = std::time::Instant::now();
+        let (status, killed) = wait_or_kill(&mut child, Duration::from_millis(200)).unwrap();
+        assert!(killed && !status.success());
+        assert!(t0.elapsed() < Duration::from_secs(10));
+        std::thread::sleep(Duration::from_millis(1500));
+        assert!(!witness.exists(), "a process of the killed group lived on");
+
+        let mut quick = Command::new("sh").args(["-c", "exit 3"]).process_group(0).spawn().unwrap();
+        let (status, killed) = wait_or_kill(&mut quick, Duration::from_secs(30)).unwrap();
+        assert_eq!((status.code(), killed), (Some(3), false));
+    }
 
     #[test]
     fn lists_tests_from_libtest_terse_output() {

@@ -15,59 +15,13 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use crate::flags::Valgrind as Options;
 use crate::util::{self, step};
-
-const USAGE: &str =
-    "usage: cargo xtask valgrind [FILTER ...] [--jobs N] [--timeout SECONDS] [--python EXE]
-  Runs every test of the integration suite (or those whose name contains a FILTER) in a
-  process of its own under valgrind memcheck, N at a time (default 2), each killed after
-  SECONDS (default 900), against EXE (default: the test venv `cargo xtask test` makes).
-  Logs: target/valgrind/. Last line: `valgrind: N errors in M tests`.";
 
 /// Executables valgrind does not follow into: CPython itself (discovery probes, pip,
 /// multiprocessing's spawned workers) and shells. Our code never runs in them.
 const SKIP_CHILDREN: &str =
     "*/bin/python*,*/python3*,*/sh,*/bash,*/dash,/usr/bin/*,*/cargo,*/rustc,*/rustdoc,*/.rustup/*,*/.cargo/bin/*";
-
-struct Options {
-    filters: Vec<String>,
-    jobs: usize,
-    timeout: Duration,
-    python: Option<PathBuf>,
-}
-
-fn parse(args: &[String]) -> Result<Options, String> {
-    let mut o = Options {
-        filters: Vec::new(),
-        jobs: 2,
-        timeout: Duration::from_secs(900),
-        python: None,
-    };
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        match a.as_str() {
-            "--jobs" => {
-                o.jobs = it
-                    .next()
-                    .and_then(|v| v.parse().ok())
-                    .filter(|n| *n > 0)
-                    .ok_or("--jobs needs a positive number")?
-            }
-            "--timeout" => {
-                o.timeout = Duration::from_secs(
-                    it.next()
-                        .and_then(|v| v.parse().ok())
-                        .ok_or("--timeout needs seconds")?,
-                )
-            }
-            "--python" => o.python = Some(it.next().ok_or("--python needs an interpreter")?.into()),
-            "-h" | "--help" => return Err(USAGE.into()),
-            f if f.starts_with('-') => return Err(format!("unknown option {f}\n{USAGE}")),
-            f => o.filters.push(f.to_owned()),
-        }
-    }
-    Ok(o)
-}
 
 /// What one test's run gave.
 struct Outcome {
@@ -83,14 +37,13 @@ struct Outcome {
     logs: PathBuf,
 }
 
-pub fn run(args: &[String]) -> Result<(), String> {
-    let opts = parse(args)?;
+pub fn run(opts: &Options) -> Result<(), String> {
     let t0 = Instant::now();
     let version = Command::new("valgrind")
         .arg("--version")
         .output()
         .map_err(|e| format!("valgrind is not installed ({e}): apt-get install valgrind"))?;
-    let python = util::test_python(opts.python)?;
+    let python = util::test_python(opts.python.clone())?;
     let exe = util::build_integration_tests()?;
     // The `examples::` tests run the example binaries from the same target directory.
     step("building the examples (cargo build -p libpython --examples)");
@@ -271,22 +224,9 @@ fn run_one(
         Ok(c) => c,
         Err(e) => return fail(format!("cannot run valgrind: {e}")),
     };
-    let (status, timed_out) = loop {
-        match child.try_wait() {
-            Ok(Some(st)) => break (st, false),
-            Ok(None) if t0.elapsed() > timeout => {
-                let _ = Command::new("kill")
-                    .args(["-s", "KILL", "--", &format!("-{}", child.id())])
-                    .status();
-                let _ = child.kill();
-                match child.wait() {
-                    Ok(st) => break (st, true),
-                    Err(e) => return fail(format!("cannot wait for valgrind: {e}")),
-                }
-            }
-            Ok(None) => std::thread::sleep(Duration::from_millis(100)),
-            Err(e) => return fail(format!("cannot wait for valgrind: {e}")),
-        }
+    let (status, timed_out) = match util::wait_or_kill(&mut child, timeout) {
+        Ok(r) => r,
+        Err(e) => return fail(format!("cannot wait for valgrind: {e}")),
     };
     let (errors, processes) = count_errors(&logs);
     let output = std::fs::read_to_string(logs.join("output.txt")).unwrap_or_default();
