@@ -1,5 +1,5 @@
 //! `cargo xtask`: the workspace's automation. `cargo xtask --help` lists the commands (they
-//! are declared in `flags.rs`).
+//! are declared in `flags.rs`); checks of the tree itself are the tests of `tidy.rs`.
 
 use std::process::ExitCode;
 
@@ -15,6 +15,8 @@ mod fuzz;
 mod matrix;
 mod newest;
 mod soak;
+#[cfg(test)]
+mod tidy;
 mod util;
 mod valgrind;
 
