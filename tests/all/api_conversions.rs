@@ -1,4 +1,4 @@
-//! Copying conversions both ways (the seed's ->python / ->jvm), and their errors
+//! Copying conversions both ways (libpython-clj's ->python / ->jvm), and their errors
 //! (reliability scenarios 23 to 25).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};

@@ -1,4 +1,4 @@
-//! The seed README's session (libpython-clj), one test per snippet, done from Rust.
+//! The walk-through of libpython-clj's README, one test per snippet, done from Rust.
 
 use libpython::array::PyBufferMut;
 use libpython::{Object, call, from_import};

@@ -1,4 +1,4 @@
-//! Zero-copy arrays (issue 5): buffer-protocol views of Python memory, Rust memory moved into
+//! Zero-copy arrays: buffer-protocol views of Python memory, Rust memory moved into
 //! Python, the dynamic borrow check, lifetimes, `ndarray` interop and DLPack. numpy is
 //! required: the tests fail, not skip, without it.
 

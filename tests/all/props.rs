@@ -1,4 +1,4 @@
-//! Property tests of the conversions (issue 8): random nested values go Rust -> Python ->
+//! Property tests of the conversions: random nested values go Rust -> Python ->
 //! Rust unchanged, through the `Value` model and through the typed conversions; random Python
 //! objects (random values and hostile objects) converted to the wrong Rust types give errors,
 //! never panics or crashes.

@@ -1,4 +1,4 @@
-//! Sub-interpreter parallelism (issue 3): two isolated sub-interpreters, each with its own GIL
+//! Sub-interpreter parallelism: two isolated sub-interpreters, each with its own GIL
 //! (Python 3.12+), run the same CPU-bound pure-Python loop on two threads at once, against the
 //! same two loops run one after the other. The speedup is `sequential / parallel`; on two
 //! cores the goal is at least 1.8x.

@@ -1,4 +1,4 @@
-//! A tour of libpython: the session of libpython-clj's README, done from Rust, step by step.
+//! A tour of libpython: the walk-through of libpython-clj's README, done from Rust, step by step.
 //!
 //! ```text
 //! cargo xtask demo                      # makes the demo venv once, then runs this
