@@ -39,7 +39,7 @@ pub struct Demo {
     pub after: Vec<String>,
 }
 
-/// Make the test venv (numpy) once, then run the whole test suite against it.
+/// Make the test venv (numpy, matplotlib, pandas) once, then run the whole test suite against it.
 ///
 /// ARGS go to `cargo test --workspace`, for instance
 /// `cargo xtask test -p libpython-tests props:: -- --nocapture`.
@@ -74,9 +74,9 @@ pub struct TestMatrix {
     pub timeout: Duration,
 }
 
-/// Run CPython's own test modules under python and under the pyrun example, and compare
-/// them test by test.
+/// Compare CPython's own test modules, test by test, under python and under pyrun.
 ///
+/// pyrun is the example built on `libpython::PythonMain`.
 /// The last line is `cpython-tests: ... N not explained` (see docs/testing.md).
 #[derive(Debug, Args)]
 pub struct CpythonTests {
@@ -110,9 +110,9 @@ pub struct Valgrind {
     pub python: Option<PathBuf>,
 }
 
-/// Drive Python from many threads for a while; fail on a stall, an error, RSS growth or a
-/// refcount that moved.
+/// Drive Python from many threads for a while, watching for stalls, errors and leaks.
 ///
+/// It fails on a stall, an operation error, RSS growth or a total refcount that moved.
 /// T threads drive Python for N seconds after a warm-up, mixing calls, conversions, callbacks
 /// into Rust, handles dropped on other threads, bridges and two sub-interpreters (see
 /// docs/reliability.md).
@@ -181,10 +181,10 @@ pub struct Fuzz {
     pub python: Option<PathBuf>,
 }
 
-/// Run the benchmarks against the C floor and PyO3; write target/bench/summary.json and
-/// docs/benchmarks.md.
+/// Benchmark against the C floor and PyO3, and write docs/benchmarks.md.
 ///
-/// floor, libpython and PyO3 on the test venv's Python, and sub-interpreters on 3.12 and 3.13.
+/// floor, libpython and PyO3 on the test venv's Python, and sub-interpreters on 3.12 and 3.13;
+/// the results also go to target/bench/summary.json.
 #[derive(Debug, Args)]
 pub struct Bench {
     /// A criterion filter (a regular expression on `case/side`); earlier results of the other
