@@ -87,7 +87,10 @@ mod tests {
         assert_eq!(a[0].target.name, "all");
         assert_eq!(a[0].target.kind, ["test"]);
         assert!(a[0].profile.test);
-        assert_eq!(a[0].package_id, "path+file:///w/tests#libpython-tests@0.1.0");
+        assert_eq!(
+            a[0].package_id,
+            "path+file:///w/tests#libpython-tests@0.1.0"
+        );
         assert_eq!(a[0].manifest_path, PathBuf::from("/w/tests/Cargo.toml"));
         assert_eq!(a[1].executable, None);
         assert!(!a[1].profile.test);
@@ -95,7 +98,10 @@ mod tests {
 
     #[test]
     fn finds_an_executable_by_target_name() {
-        assert_eq!(executable(OUTPUT.as_bytes(), "all"), Some(PathBuf::from("/w/target/debug/deps/all-1a2b")));
+        assert_eq!(
+            executable(OUTPUT.as_bytes(), "all"),
+            Some(PathBuf::from("/w/target/debug/deps/all-1a2b"))
+        );
         assert_eq!(executable(OUTPUT.as_bytes(), "libc"), None);
         assert_eq!(executable(OUTPUT.as_bytes(), "pyrun"), None);
     }

@@ -82,7 +82,12 @@ pub struct TestMatrix {
 pub struct CpythonTests {
     /// The Pythons to compare under: pyenv minor versions (3.12) or interpreter paths; each
     /// needs CPython's `test` package.
-    #[arg(long, value_name = "VERSIONS", value_delimiter = ',', default_value = "3.12,3.13")]
+    #[arg(
+        long,
+        value_name = "VERSIONS",
+        value_delimiter = ',',
+        default_value = "3.12,3.13"
+    )]
     pub python: Vec<String>,
     /// Only these test modules (default: every module of the list in docs/testing.md).
     #[arg(long, value_name = "MODULES", value_delimiter = ',')]
@@ -239,7 +244,8 @@ mod tests {
     use super::*;
 
     fn parse(args: &[&str]) -> Result<Command, clap::Error> {
-        Xtask::try_parse_from(std::iter::once("xtask").chain(args.iter().copied())).map(|x| x.command)
+        Xtask::try_parse_from(std::iter::once("xtask").chain(args.iter().copied()))
+            .map(|x| x.command)
     }
 
     #[test]
@@ -251,10 +257,23 @@ mod tests {
     fn help_lists_every_command_with_a_description() {
         let mut cmd = Xtask::command();
         let help = cmd.render_help().to_string();
-        let names: Vec<String> = cmd.get_subcommands().map(|c| c.get_name().to_owned()).collect();
+        let names: Vec<String> = cmd
+            .get_subcommands()
+            .map(|c| c.get_name().to_owned())
+            .collect();
         assert_eq!(
             names,
-            ["demo", "test", "test-matrix", "cpython-tests", "valgrind", "soak", "fuzz", "bench", "help"]
+            [
+                "demo",
+                "test",
+                "test-matrix",
+                "cpython-tests",
+                "valgrind",
+                "soak",
+                "fuzz",
+                "bench",
+                "help"
+            ]
         );
         for sub in cmd.get_subcommands() {
             let about = sub.get_about().map(|a| a.to_string()).unwrap_or_default();
@@ -272,7 +291,13 @@ mod tests {
         let err = parse(&["test-matrix", "--help"]).unwrap_err();
         assert_eq!(err.kind(), clap::error::ErrorKind::DisplayHelp);
         let text = err.to_string();
-        for option in ["--no-doc", "--recheck-newest", "--only", "--timeout", "[default: 900]"] {
+        for option in [
+            "--no-doc",
+            "--recheck-newest",
+            "--only",
+            "--timeout",
+            "[default: 900]",
+        ] {
             assert!(text.contains(option), "{option} missing from:\n{text}");
         }
     }
@@ -290,32 +315,59 @@ mod tests {
             (&[], &[]),
             (&["props::"], &["props::"]),
             (&["--", "--nocapture"], &["--", "--nocapture"]),
-            (&["-p", "libpython-tests", "--", "--nocapture"], &["-p", "libpython-tests", "--", "--nocapture"]),
-            (&["--release", "-p", "x", "props::"], &["--release", "-p", "x", "props::"]),
+            (
+                &["-p", "libpython-tests", "--", "--nocapture"],
+                &["-p", "libpython-tests", "--", "--nocapture"],
+            ),
+            (
+                &["--release", "-p", "x", "props::"],
+                &["--release", "-p", "x", "props::"],
+            ),
         ];
         for (given, expected) in cases {
-            let args: Vec<&str> = std::iter::once("test").chain(given.iter().copied()).collect();
-            let Command::Test(t) = parse(&args).unwrap() else { panic!("not test") };
+            let args: Vec<&str> = std::iter::once("test")
+                .chain(given.iter().copied())
+                .collect();
+            let Command::Test(t) = parse(&args).unwrap() else {
+                panic!("not test")
+            };
             assert_eq!(pass_through(&t.args, &t.after), *expected, "{given:?}");
         }
-        let Command::Demo(d) = parse(&["demo", "--", "--quick"]).unwrap() else { panic!("not demo") };
+        let Command::Demo(d) = parse(&["demo", "--", "--quick"]).unwrap() else {
+            panic!("not demo")
+        };
         assert_eq!(pass_through(&d.args, &d.after), ["--", "--quick"]);
     }
 
     #[test]
     fn test_matrix_options_and_defaults() {
-        let Command::TestMatrix(m) = parse(&["test-matrix"]).unwrap() else { panic!() };
-        assert_eq!((m.no_doc, m.recheck_newest, m.only.len(), m.timeout), (false, false, 0, Duration::from_secs(900)));
-        let Command::TestMatrix(m) =
-            parse(&["test-matrix", "--no-doc", "--only", "3.13t,3.11d", "--only", "pyenv", "--timeout", "60", "--recheck-newest"])
-                .unwrap()
-        else {
+        let Command::TestMatrix(m) = parse(&["test-matrix"]).unwrap() else {
+            panic!()
+        };
+        assert_eq!(
+            (m.no_doc, m.recheck_newest, m.only.len(), m.timeout),
+            (false, false, 0, Duration::from_secs(900))
+        );
+        let Command::TestMatrix(m) = parse(&[
+            "test-matrix",
+            "--no-doc",
+            "--only",
+            "3.13t,3.11d",
+            "--only",
+            "pyenv",
+            "--timeout",
+            "60",
+            "--recheck-newest",
+        ])
+        .unwrap() else {
             panic!()
         };
         assert!(m.no_doc && m.recheck_newest);
         assert_eq!(m.only, ["3.13t", "3.11d", "pyenv"]);
         assert_eq!(m.timeout, Duration::from_secs(60));
-        let e = parse(&["test-matrix", "--timeout", "soon"]).unwrap_err().to_string();
+        let e = parse(&["test-matrix", "--timeout", "soon"])
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("not a number of seconds"), "{e}");
         assert!(parse(&["test-matrix", "--only"]).is_err());
         assert!(parse(&["test-matrix", "--bogus"]).is_err());
@@ -323,28 +375,61 @@ mod tests {
 
     #[test]
     fn cpython_tests_options_and_defaults() {
-        let Command::CpythonTests(c) = parse(&["cpython-tests"]).unwrap() else { panic!() };
+        let Command::CpythonTests(c) = parse(&["cpython-tests"]).unwrap() else {
+            panic!()
+        };
         assert_eq!(c.python, ["3.12", "3.13"]);
         assert!(c.only.is_empty());
         assert_eq!(c.timeout, Duration::from_secs(1800));
-        let Command::CpythonTests(c) =
-            parse(&["cpython-tests", "--python", "3.12", "--only", "test_sys,test_pdb", "--timeout", "5"]).unwrap()
-        else {
+        let Command::CpythonTests(c) = parse(&[
+            "cpython-tests",
+            "--python",
+            "3.12",
+            "--only",
+            "test_sys,test_pdb",
+            "--timeout",
+            "5",
+        ])
+        .unwrap() else {
             panic!()
         };
-        assert_eq!((c.python, c.only, c.timeout), (vec!["3.12".to_owned()], vec!["test_sys".to_owned(), "test_pdb".to_owned()], Duration::from_secs(5)));
+        assert_eq!(
+            (c.python, c.only, c.timeout),
+            (
+                vec!["3.12".to_owned()],
+                vec!["test_sys".to_owned(), "test_pdb".to_owned()],
+                Duration::from_secs(5)
+            )
+        );
     }
 
     #[test]
     fn valgrind_and_fuzz_refuse_zero_counts() {
-        let Command::Valgrind(v) = parse(&["valgrind", "bridge", "views::", "--jobs", "3", "--python", "/opt/py/bin/python3"]).unwrap()
-        else {
+        let Command::Valgrind(v) = parse(&[
+            "valgrind",
+            "bridge",
+            "views::",
+            "--jobs",
+            "3",
+            "--python",
+            "/opt/py/bin/python3",
+        ])
+        .unwrap() else {
             panic!()
         };
-        assert_eq!((v.filters, v.jobs, v.timeout), (vec!["bridge".to_owned(), "views::".to_owned()], 3, Duration::from_secs(900)));
+        assert_eq!(
+            (v.filters, v.jobs, v.timeout),
+            (
+                vec!["bridge".to_owned(), "views::".to_owned()],
+                3,
+                Duration::from_secs(900)
+            )
+        );
         assert_eq!(v.python, Some(PathBuf::from("/opt/py/bin/python3")));
         assert!(parse(&["valgrind", "--jobs", "0"]).is_err());
-        let Command::Fuzz(f) = parse(&["fuzz"]).unwrap() else { panic!() };
+        let Command::Fuzz(f) = parse(&["fuzz"]).unwrap() else {
+            panic!()
+        };
         assert_eq!((f.seconds, f.cases, f.python), (300, 500, None));
         assert!(parse(&["fuzz", "--cases", "0"]).is_err());
         assert!(parse(&["fuzz", "--seconds", "-1"]).is_err());
@@ -352,21 +437,44 @@ mod tests {
 
     #[test]
     fn soak_hands_only_the_given_options_to_the_soak_binary() {
-        let Command::Soak(s) = parse(&["soak"]).unwrap() else { panic!() };
+        let Command::Soak(s) = parse(&["soak"]).unwrap() else {
+            panic!()
+        };
         assert!(s.soak_args().is_empty());
-        let Command::Soak(s) =
-            parse(&["soak", "--seconds", "10", "--ops", "bridge,closure", "--rss-bound-mib", "32", "--release"]).unwrap()
-        else {
+        let Command::Soak(s) = parse(&[
+            "soak",
+            "--seconds",
+            "10",
+            "--ops",
+            "bridge,closure",
+            "--rss-bound-mib",
+            "32",
+            "--release",
+        ])
+        .unwrap() else {
             panic!()
         };
         assert!(s.release);
-        assert_eq!(s.soak_args(), ["--seconds", "10", "--rss-bound-mib", "32", "--ops", "bridge,closure"]);
+        assert_eq!(
+            s.soak_args(),
+            [
+                "--seconds",
+                "10",
+                "--rss-bound-mib",
+                "32",
+                "--ops",
+                "bridge,closure"
+            ]
+        );
         assert!(parse(&["soak", "--threads", "many"]).is_err());
     }
 
     #[test]
     fn bench_takes_one_filter_and_its_switches() {
-        let Command::Bench(b) = parse(&["bench", "^call3/", "--skip-pyo3", "--callgrind"]).unwrap() else { panic!() };
+        let Command::Bench(b) = parse(&["bench", "^call3/", "--skip-pyo3", "--callgrind"]).unwrap()
+        else {
+            panic!()
+        };
         assert_eq!(b.filter.as_deref(), Some("^call3/"));
         assert!(b.skip_pyo3 && b.callgrind && !b.report_only && !b.skip_subinterp);
         assert!(parse(&["bench", "a", "b"]).is_err());

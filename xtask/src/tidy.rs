@@ -43,7 +43,11 @@ fn tracked_files() -> Vec<String> {
         .current_dir(workspace_root())
         .output()
         .expect("git runs");
-    assert!(out.status.success(), "git ls-files failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "git ls-files failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout)
         .expect("file names are UTF-8")
         .split('\0')
@@ -54,12 +58,17 @@ fn tracked_files() -> Vec<String> {
 
 /// Whether a tracked file is text we write (so the line rules apply to it).
 fn is_our_text(path: &str) -> bool {
-    if path.starts_with("tests/data/") || path.ends_with(".stderr") || path.ends_with("Cargo.lock") {
+    if path.starts_with("tests/data/") || path.ends_with(".stderr") || path.ends_with("Cargo.lock")
+    {
         return false;
     }
     let name = path.rsplit('/').next().unwrap_or(path);
     matches!(name, "run" | ".gitignore")
-        || [".rs", ".md", ".toml", ".supp", ".sh", ".yml", ".yaml", ".py", ".txt"].iter().any(|e| name.ends_with(e))
+        || [
+            ".rs", ".md", ".toml", ".supp", ".sh", ".yml", ".yaml", ".py", ".txt",
+        ]
+        .iter()
+        .any(|e| name.ends_with(e))
 }
 
 /// The text files we write, with their contents.
@@ -74,13 +83,21 @@ fn our_texts() -> Vec<(String, String)> {
             Some((p, text))
         })
         .collect();
-    assert!(texts.iter().any(|(p, _)| p == "ARCHITECTURE.md"), "no tracked files found: is this a git checkout?");
+    assert!(
+        texts.iter().any(|(p, _)| p == "ARCHITECTURE.md"),
+        "no tracked files found: is this a git checkout?"
+    );
     texts
 }
 
 /// Panics with every finding, if there are any.
 fn report(what: &str, findings: &[String]) {
-    assert!(findings.is_empty(), "\n{what} ({} found):\n  {}\n", findings.len(), findings.join("\n  "));
+    assert!(
+        findings.is_empty(),
+        "\n{what} ({} found):\n  {}\n",
+        findings.len(),
+        findings.join("\n  ")
+    );
 }
 
 /// Applies a line rule to every line of `texts`, skipping this file.
@@ -98,14 +115,22 @@ fn findings(texts: &[(String, String)], rule: impl Fn(&str, &str) -> Vec<String>
 
 #[test]
 fn no_machine_paths() {
-    let found = findings(&our_texts(), |path, line| machine_paths(line, !path.ends_with(".rs")));
-    report("absolute paths of one machine (show `~/...`, `<cache>/...` or a generic place such as /opt/py)", &found);
+    let found = findings(&our_texts(), |path, line| {
+        machine_paths(line, !path.ends_with(".rs"))
+    });
+    report(
+        "absolute paths of one machine (show `~/...`, `<cache>/...` or a generic place such as /opt/py)",
+        &found,
+    );
 }
 
 #[test]
 fn no_words_of_our_own_process() {
     let found = findings(&our_texts(), |_, line| process_words(line));
-    report("words of how the project is made, not of the library (reword them)", &found);
+    report(
+        "words of how the project is made, not of the library (reword them)",
+        &found,
+    );
 }
 
 #[test]
@@ -113,9 +138,16 @@ fn no_ignored_or_panic_expecting_tests() {
     let found = findings(&our_texts(), |path, line| {
         let t = line.trim_start();
         let attr = t.starts_with("#[ignore") || t.starts_with("#[should_panic");
-        if path.ends_with(".rs") && attr { vec![t.to_owned()] } else { Vec::new() }
+        if path.ends_with(".rs") && attr {
+            vec![t.to_owned()]
+        } else {
+            Vec::new()
+        }
     });
-    report("tests that are skipped or expect a panic (assert the error instead)", &found);
+    report(
+        "tests that are skipped or expect a panic (assert the error instead)",
+        &found,
+    );
 }
 
 #[test]
@@ -135,11 +167,18 @@ fn no_trailing_whitespace() {
 #[test]
 fn the_code_map_names_every_module() {
     let root = workspace_root();
-    let architecture = std::fs::read_to_string(root.join("ARCHITECTURE.md")).expect("ARCHITECTURE.md");
+    let architecture =
+        std::fs::read_to_string(root.join("ARCHITECTURE.md")).expect("ARCHITECTURE.md");
     let sections = code_map(&architecture);
-    assert!(sections.contains_key("crates/ffi"), "no `crates/ffi` section found in ARCHITECTURE.md's code map");
+    assert!(
+        sections.contains_key("crates/ffi"),
+        "no `crates/ffi` section found in ARCHITECTURE.md's code map"
+    );
     let missing = unnamed_modules(&tracked_files(), &sections);
-    report("modules ARCHITECTURE.md's code map does not name (add each to its crate's section)", &missing);
+    report(
+        "modules ARCHITECTURE.md's code map does not name (add each to its crate's section)",
+        &missing,
+    );
 }
 
 #[test]
@@ -148,9 +187,15 @@ fn every_guide_chapter_is_compiled() {
     let lib = "crates/libpython/src/lib.rs";
     let lib_text = std::fs::read_to_string(root.join(lib)).expect("the libpython crate's lib.rs");
     let included = included_documents(&lib_text, Path::new(lib));
-    assert!(included.iter().any(|p| p == "README.md"), "{lib}: no `documents` module including README.md");
+    assert!(
+        included.iter().any(|p| p == "README.md"),
+        "{lib}: no `documents` module including README.md"
+    );
     let mut found = Vec::new();
-    for path in tracked_files().iter().filter(|p| *p == "README.md" || (p.starts_with("docs/guide/") && p.ends_with(".md"))) {
+    for path in tracked_files()
+        .iter()
+        .filter(|p| *p == "README.md" || (p.starts_with("docs/guide/") && p.ends_with(".md")))
+    {
         let text = std::fs::read_to_string(root.join(path)).unwrap_or_default();
         let blocks = rust_blocks(&text);
         let chapter = path.starts_with("docs/guide/") && !path.ends_with("/README.md");
@@ -191,7 +236,9 @@ fn machine_paths(line: &str, tmp_too: bool) -> Vec<String> {
             if line[..i].chars().next_back().is_some_and(continues_a_path) {
                 continue;
             }
-            let end = line[i..].find(|c: char| c.is_whitespace() || "`'\"()<>[],;".contains(c)).map_or(line.len(), |n| i + n);
+            let end = line[i..]
+                .find(|c: char| c.is_whitespace() || "`'\"()<>[],;".contains(c))
+                .map_or(line.len(), |n| i + n);
             out.push(line[i..end].to_owned());
         }
     }
@@ -201,7 +248,8 @@ fn machine_paths(line: &str, tmp_too: bool) -> Vec<String> {
 /// Whether the word at `line[start..end]` stands alone (no letter, digit or `_` touching it).
 fn stands_alone(line: &str, start: usize, end: usize) -> bool {
     let word_char = |c: char| c.is_alphanumeric() || c == '_';
-    !line[..start].chars().next_back().is_some_and(word_char) && !line[end..].chars().next().is_some_and(word_char)
+    !line[..start].chars().next_back().is_some_and(word_char)
+        && !line[end..].chars().next().is_some_and(word_char)
 }
 
 /// A few words of `line` from byte `start` on.
@@ -228,23 +276,34 @@ fn process_words(line: &str) -> Vec<String> {
     // `#14` in prose, not `interpreter #0`.
     for (i, _) in lower.match_indices('#') {
         let before = lower[..i].chars().next_back();
-        let digits = lower[i + 1..].chars().take_while(char::is_ascii_digit).count();
+        let digits = lower[i + 1..]
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .count();
         let after = lower[i + 1 + digits..].chars().next();
         if before.is_none_or(|c| c.is_whitespace() || c == '(')
             && digits > 0
             && !after.is_some_and(|c| c.is_alphanumeric() || c == '_')
             && !lower[..i].trim_end().ends_with("interpreter")
         {
-            out.push(format!("an issue reference: {:?}", &line[i..i + 1 + digits]));
+            out.push(format!(
+                "an issue reference: {:?}",
+                &line[i..i + 1 + digits]
+            ));
         }
     }
     // The project's starting document: `the seed's`, `seed README`, `seed session`.
     for (i, _) in lower.match_indices("seed") {
         let end = i + 4;
-        if !stands_alone(&lower, i, end) && !lower[end..].starts_with("'s") && !lower[end..].starts_with("\u{2019}s") {
+        if !stands_alone(&lower, i, end)
+            && !lower[end..].starts_with("'s")
+            && !lower[end..].starts_with("\u{2019}s")
+        {
             continue;
         }
-        let next_word = lower[end..].trim_start_matches(['\'', '\u{2019}', 's']).trim_start();
+        let next_word = lower[end..]
+            .trim_start_matches(['\'', '\u{2019}', 's'])
+            .trim_start();
         let possessive = lower[end..].starts_with("'s") || lower[end..].starts_with("\u{2019}s");
         if possessive || next_word.starts_with("readme") || next_word.starts_with("session") {
             out.push(format!("the project's seed: {:?}", excerpt(line, i)));
@@ -253,8 +312,14 @@ fn process_words(line: &str) -> Vec<String> {
     for word in ["sessions", "session"] {
         for (i, _) in lower.match_indices(word) {
             let end = i + word.len();
-            let end = if lower[end..].starts_with("'s") { end + 2 } else { end };
-            if stands_alone(&lower, i, end) || (lower[end..].starts_with('\'') && stands_alone(&lower, i, end + 1)) {
+            let end = if lower[end..].starts_with("'s") {
+                end + 2
+            } else {
+                end
+            };
+            if stands_alone(&lower, i, end)
+                || (lower[end..].starts_with('\'') && stands_alone(&lower, i, end + 1))
+            {
                 out.push(format!("a session: {:?}", &line[i..i + word.len()]));
             }
         }
@@ -275,7 +340,11 @@ fn code_map(architecture: &str) -> BTreeMap<String, String> {
             in_map = h.trim() == "Code map";
             current = None;
         } else if let Some(h) = line.strip_prefix("### ").filter(|_| in_map) {
-            current = h.split('`').nth(1).filter(|n| n.starts_with("crates/")).map(str::to_owned);
+            current = h
+                .split('`')
+                .nth(1)
+                .filter(|n| n.starts_with("crates/"))
+                .map(str::to_owned);
         } else if let (true, Some(c)) = (in_map, &current) {
             let text: &mut String = sections.entry(c.clone()).or_default();
             text.push_str(line);
@@ -288,13 +357,20 @@ fn code_map(architecture: &str) -> BTreeMap<String, String> {
 /// The `.rs` files under `crates/<name>/src` that the code map does not name.
 fn unnamed_modules(files: &[String], sections: &BTreeMap<String, String>) -> Vec<String> {
     let mut missing = Vec::new();
-    for file in files.iter().filter(|f| f.starts_with("crates/") && f.ends_with(".rs")) {
+    for file in files
+        .iter()
+        .filter(|f| f.starts_with("crates/") && f.ends_with(".rs"))
+    {
         let mut parts = file.splitn(3, '/');
-        let (Some(_), Some(name), Some(inner)) = (parts.next(), parts.next(), parts.next()) else { continue };
+        let (Some(_), Some(name), Some(inner)) = (parts.next(), parts.next(), parts.next()) else {
+            continue;
+        };
         if !inner.starts_with("src/") || inner == "src/lib.rs" {
             continue;
         }
-        let section = sections.get(&format!("crates/{name}")).map_or("", String::as_str);
+        let section = sections
+            .get(&format!("crates/{name}"))
+            .map_or("", String::as_str);
         let (folder, file_name) = inner.rsplit_once('/').expect("under src/");
         let folder = format!("{folder}/");
         let named = section.contains(inner)
@@ -311,11 +387,15 @@ fn unnamed_modules(files: &[String], sections: &BTreeMap<String, String>) -> Vec
 /// The documents the `documents` module of `lib` includes, as paths from the repository's
 /// root (`include_str!("../../../README.md")` in `crates/libpython/src/lib.rs` is `README.md`).
 fn included_documents(lib_text: &str, lib: &Path) -> Vec<String> {
-    let Some(start) = lib_text.find("mod documents") else { return Vec::new() };
+    let Some(start) = lib_text.find("mod documents") else {
+        return Vec::new();
+    };
     let dir = lib.parent().expect("lib.rs is in a folder");
     let mut out = Vec::new();
     for piece in lib_text[start..].split("include_str!(\"").skip(1) {
-        let Some((relative, _)) = piece.split_once('"') else { continue };
+        let Some((relative, _)) = piece.split_once('"') else {
+            continue;
+        };
         let mut path = PathBuf::new();
         for c in dir.join(relative).components() {
             match c {
@@ -335,15 +415,26 @@ fn included_documents(lib_text: &str, lib: &Path) -> Vec<String> {
 /// rustdoc's own attributes.
 fn rust_blocks(markdown: &str) -> Vec<(usize, String)> {
     const RUSTDOC: &[&str] = &[
-        "rust", "ignore", "should_panic", "no_run", "compile_fail", "test_harness", "standalone_crate",
-        "edition2015", "edition2018", "edition2021", "edition2024",
+        "rust",
+        "ignore",
+        "should_panic",
+        "no_run",
+        "compile_fail",
+        "test_harness",
+        "standalone_crate",
+        "edition2015",
+        "edition2018",
+        "edition2021",
+        "edition2024",
     ];
     let mut out = Vec::new();
     // The open fence: its character and length.
     let mut open: Option<(char, usize)> = None;
     for (i, line) in markdown.lines().enumerate() {
         let t = line.trim_start();
-        let Some(c) = t.chars().next().filter(|c| *c == '`' || *c == '~') else { continue };
+        let Some(c) = t.chars().next().filter(|c| *c == '`' || *c == '~') else {
+            continue;
+        };
         let len = t.chars().take_while(|x| *x == c).count();
         if len < 3 {
             continue;
@@ -354,7 +445,11 @@ fn rust_blocks(markdown: &str) -> Vec<(usize, String)> {
             Some(_) => {}
             None => {
                 open = Some((c, len));
-                if info.split([',', ' ']).filter(|s| !s.is_empty()).all(|tok| RUSTDOC.contains(&tok)) {
+                if info
+                    .split([',', ' '])
+                    .filter(|s| !s.is_empty())
+                    .all(|tok| RUSTDOC.contains(&tok))
+                {
                     out.push((i + 1, info.to_owned()));
                 }
             }
@@ -369,10 +464,19 @@ mod rules {
 
     #[test]
     fn machine_paths_are_the_starts_of_home_and_workplace_paths() {
-        assert_eq!(machine_paths("linked to `/root/.pyenv/versions/3.11.7/lib/x.so` (a", true), ["/root/.pyenv/versions/3.11.7/lib/x.so"]);
-        assert_eq!(machine_paths("see /work/shared/notes/a.md, and /home/me/x", true), ["/home/me/x", "/work/shared/notes/a.md"]);
+        assert_eq!(
+            machine_paths("linked to `/root/.pyenv/versions/3.11.7/lib/x.so` (a", true),
+            ["/root/.pyenv/versions/3.11.7/lib/x.so"]
+        );
+        assert_eq!(
+            machine_paths("see /work/shared/notes/a.md, and /home/me/x", true),
+            ["/home/me/x", "/work/shared/notes/a.md"]
+        );
         assert_eq!(machine_paths("\"/Users/me/py\"", false), ["/Users/me/py"]);
-        assert_eq!(machine_paths("scratch in /tmp/run-1/out.txt", true), ["/tmp/run-1/out.txt"]);
+        assert_eq!(
+            machine_paths("scratch in /tmp/run-1/out.txt", true),
+            ["/tmp/run-1/out.txt"]
+        );
         assert!(machine_paths("PathBuf::from(\"/tmp/libpython3.8.so\")", false).is_empty());
         for fine in [
             "~/.cache/libpython/venvs/test-3.11/bin/python",
@@ -419,7 +523,10 @@ mod rules {
              - `src/gil.rs`: token\n- `src/bridge/`: `mod.rs` the trait; `lock.rs` the lock\n- `src/array/`: arrays\n\
              ## Vocabulary\n`src/late.rs`\n",
         );
-        assert_eq!(map.keys().collect::<Vec<_>>(), ["crates/ffi", "crates/libpython"]);
+        assert_eq!(
+            map.keys().collect::<Vec<_>>(),
+            ["crates/ffi", "crates/libpython"]
+        );
         let files: Vec<String> = [
             "crates/ffi/src/api.rs",
             "crates/ffi/src/lib.rs",
@@ -452,20 +559,40 @@ mod rules {
     #[test]
     fn documents_and_their_rust_blocks_are_found() {
         let lib = "mod a { include_str!(\"not/this.md\") }\n#[cfg(doctest)]\nmod documents {\n    #[doc = include_str!(\"../../../README.md\")]\n    struct R;\n    #[doc = include_str!(\"../../../docs/guide/01-x.md\")]\n    struct X;\n}\n";
-        assert_eq!(included_documents(lib, Path::new("crates/libpython/src/lib.rs")), ["README.md", "docs/guide/01-x.md"]);
+        assert_eq!(
+            included_documents(lib, Path::new("crates/libpython/src/lib.rs")),
+            ["README.md", "docs/guide/01-x.md"]
+        );
         let md = "text\n```rust\nlet a = 1;\n```\n```sh\ncargo run\n```\n```\nbare();\n```\n````text\n```rust\n````\n```rust,ignore\nx\n```\n~~~no_run\ny\n~~~\n";
         assert_eq!(
             rust_blocks(md),
-            [(2, "rust".to_owned()), (8, String::new()), (14, "rust,ignore".to_owned()), (17, "no_run".to_owned())]
+            [
+                (2, "rust".to_owned()),
+                (8, String::new()),
+                (14, "rust,ignore".to_owned()),
+                (17, "no_run".to_owned())
+            ]
         );
     }
 
     #[test]
     fn only_text_we_write_is_checked() {
-        for ours in ["xtask/src/main.rs", "docs/guide/01-x.md", "Cargo.toml", ".ci/run", "xtask/valgrind.supp"] {
+        for ours in [
+            "xtask/src/main.rs",
+            "docs/guide/01-x.md",
+            "Cargo.toml",
+            ".ci/run",
+            "xtask/valgrind.supp",
+        ] {
             assert!(is_our_text(ours), "{ours}");
         }
-        for theirs in ["Cargo.lock", "benches/Cargo.lock", "tests/data/stable-abi-3.13.tsv", "tests/ui/x.stderr", "docs/plot.png"] {
+        for theirs in [
+            "Cargo.lock",
+            "benches/Cargo.lock",
+            "tests/data/stable-abi-3.13.tsv",
+            "tests/ui/x.stderr",
+            "docs/plot.png",
+        ] {
             assert!(!is_our_text(theirs), "{theirs}");
         }
     }
