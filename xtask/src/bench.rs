@@ -1040,3 +1040,40 @@ fn callgrind_section(s: &mut String, counts: &Counts) {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn instruction_counts_round_trip_through_their_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("callgrind.json");
+        assert!(read_callgrind(&path).unwrap().is_empty(), "a missing file is no counts");
+        let records = vec![
+            CallgrindRecord { case: "call3".into(), side: "ours".into(), instructions: 512.25 },
+            CallgrindRecord { case: "call3".into(), side: "floor".into(), instructions: 480.0 },
+        ];
+        std::fs::write(&path, json_text(&records)).unwrap();
+        let counts = read_callgrind(&path).unwrap();
+        assert_eq!(counts.get(&("call3".to_owned(), "ours".to_owned())), Some(&512.25));
+        assert_eq!(counts.len(), 2);
+        std::fs::write(&path, "[{\"case\": 1}]").unwrap();
+        assert!(read_callgrind(&path).unwrap_err().contains("callgrind.json"));
+    }
+
+    #[test]
+    fn the_summary_has_one_entry_per_case_with_nulls_for_missing_sides() {
+        let mut results = Results::new();
+        results.insert(("call3".into(), "ours".into()), Estimate { median_ns: 41.26 });
+        results.insert(("call3".into(), "floor".into()), Estimate { median_ns: 40.0 });
+        let rows = summarize(&results);
+        let v: serde_json::Value = serde_json::from_str(&summary_json(&rows)).unwrap();
+        let first = &v.as_array().unwrap()[0];
+        assert_eq!(first["case"], "call3");
+        assert_eq!(first["ours_ns"], 41.3);
+        assert_eq!(first["floor_ns"], 40.0);
+        assert!(first["pyo3_ns"].is_null());
+        assert_eq!(first["gil_held"], true);
+    }
+}
