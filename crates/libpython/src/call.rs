@@ -272,7 +272,7 @@ macro_rules! __call_args {
 }
 
 /// Calls a method with positional and keyword arguments: `call_attr!(obj, "name", a, key = v)`
-/// (the seed's `a$`).
+/// (libpython-clj's `a$`).
 ///
 /// ```
 /// use libpython::call_attr;

@@ -11,13 +11,13 @@ use crate::err::{Error, Result, fetch};
 use crate::gil::Python;
 use crate::object::{Borrowed, Bound, Object};
 
-/// A Rust value that can be copied into a new Python object (the seed's `->python`).
+/// A Rust value that can be copied into a new Python object (libpython-clj's `->python`).
 pub trait ToPython {
     /// The value as a new Python object.
     fn to_python(&self, py: Python<'_>) -> Result<Object>;
 }
 
-/// A Rust value that can be copied out of a Python object (the seed's `->jvm`).
+/// A Rust value that can be copied out of a Python object (libpython-clj's `->jvm`).
 pub trait FromPython: Sized {
     /// Copies `obj` into a Rust value.
     ///

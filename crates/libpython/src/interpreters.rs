@@ -68,7 +68,7 @@ fn ensure_started() -> Result<()> {
     crate::initialize()
 }
 
-/// Runs `f` with the calling thread bound to `interp` (the seed's `with-interpreter`): every
+/// Runs `f` with the calling thread bound to `interp` (libpython-clj's `with-interpreter`): every
 /// GIL acquisition inside takes that interpreter's GIL, with this thread's own thread state for
 /// it. Bindings nest and are undone when `f` returns or panics.
 ///

@@ -273,7 +273,7 @@ impl PythonMain {
 pub(crate) fn set_argv(argv: &[OsString]) -> Result<()> {
     with_gil(|py| {
         let sys = py.import("sys")?;
-        
+
         sys.setattr("argv", decoded(py, argv)?)?;
         if sys.hasattr("orig_argv")? {
             let own: Vec<OsString> = std::env::args_os().collect();

@@ -239,7 +239,7 @@ fn c_string(s: &str, what: &'static str) -> Result<CString> {
 }
 
 /// Runs `code` as statements in `__main__` and returns its globals and locals as live dicts
-/// (the seed's `run-simple-string`).
+/// (libpython-clj's `run-simple-string`).
 ///
 /// ```
 /// let r = libpython::run_simple_string("x = 40 + 2")?;
@@ -327,17 +327,17 @@ pub fn add_module(name: &str) -> Result<Object> {
     with_gil(|py| py.add_module(name).map(Bound::unbind))
 }
 
-/// A module's `__dict__` as a live dict (the seed's `module-dict`).
+/// A module's `__dict__` as a live dict (libpython-clj's `module-dict`).
 pub fn module_dict(module: &Object) -> Result<crate::Dict> {
     crate::Dict::try_from(module.getattr("__dict__")?)
 }
 
-/// Converts a Rust value into a Python object (the seed's `->python`).
+/// Converts a Rust value into a Python object (libpython-clj's `->python`).
 pub fn to_python<T: ToPython + ?Sized>(value: &T) -> Result<Object> {
     with_gil(|py| value.to_python(py))
 }
 
-/// `from module import a, b`: binds each name to the module's attribute, as the seed's
+/// `from module import a, b`: binds each name to the module's attribute, as libpython-clj's
 /// `from-import`.
 ///
 /// ```
@@ -354,7 +354,7 @@ macro_rules! from_import {
     };
 }
 
-/// `import module as alias` (the seed's `import-as`).
+/// `import module as alias` (libpython-clj's `import-as`).
 ///
 /// ```
 /// libpython::import_as!(os.path as osp);

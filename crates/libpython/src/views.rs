@@ -97,7 +97,7 @@ macro_rules! view {
 }
 
 view!(
-    /// A live view of a Python `dict` (the seed's bridged `java.util.Map`).
+    /// A live view of a Python `dict` (libpython-clj's bridged `java.util.Map`).
     ///
     /// ```
     /// let d = libpython::Dict::new()?;
@@ -109,7 +109,7 @@ view!(
     Dict, ffi::PyDict_Check, "dict"
 );
 view!(
-    /// A live view of a Python `list` (the seed's bridged `java.util.List`).
+    /// A live view of a Python `list` (libpython-clj's bridged `java.util.List`).
     List, ffi::PyList_Check, "list"
 );
 view!(
