@@ -232,6 +232,7 @@ pub(crate) fn end_sub(state: &Arc<InterpState>) -> Result<()> {
     if state.has_ended() {
         return Err(Error::InterpreterEnded);
     }
+    run_end_hook(state.key);
     if state.users.compare_exchange(0, ENDING, Ordering::AcqRel, Ordering::Acquire).is_err() {
         return if state.users.load(Ordering::Acquire) & ENDING != 0 {
             Err(Error::InterpreterEnded)
@@ -326,9 +327,30 @@ pub fn ensure_bound_interpreter() -> Result<Interpreter> {
 }
 
 static CREATION_HOOK: RwLock<Option<fn()>> = RwLock::new(None);
+static END_HOOK: RwLock<Option<fn(InterpKey)>> = RwLock::new(None);
 
 /// Sets a function run in every new sub-interpreter right after its creation, with the
 /// calling thread bound to it (the public layer routes its output through Rust there).
 pub fn set_creation_hook(hook: fn()) {
     *CREATION_HOOK.write().unwrap_or_else(|e| e.into_inner()) = Some(hook);
+}
+
+/// Sets a function run when an interpreter is about to end, with its key: before a
+/// sub-interpreter's [`Interpreter::end`], and during `finalize` for every sub-interpreter and
+/// then for the main interpreter. It runs on the thread that ends the interpreter, which holds
+/// no GIL, with no lock of this layer held, while the interpreter is still fully usable, so it
+/// can stop threads that run Python there (the public layer's asyncio event loops) and wait for
+/// them. If ending then fails (another thread is using the sub-interpreter), the interpreter
+/// lives on without what the hook stopped.
+pub fn set_end_hook(hook: fn(InterpKey)) {
+    *END_HOOK.write().unwrap_or_else(|e| e.into_inner()) = Some(hook);
+}
+
+/// Runs the end hook, if one is set, for the interpreter `key` (the hook's lock is not held
+/// while it runs).
+pub(crate) fn run_end_hook(key: InterpKey) {
+    let hook = *END_HOOK.read().unwrap_or_else(|e| e.into_inner());
+    if let Some(hook) = hook {
+        hook(key);
+    }
 }

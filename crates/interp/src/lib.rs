@@ -34,7 +34,7 @@ pub mod symbols;
 
 pub use error::{Error, Result};
 pub use gil::{GilGuard, allow_threads, lock_without_gil};
-pub use interpreter::{Interpreter, SubConfig, ensure_bound_interpreter, set_creation_hook, with_interpreter};
+pub use interpreter::{Interpreter, SubConfig, ensure_bound_interpreter, set_creation_hook, set_end_hook, with_interpreter};
 pub use key::InterpKey;
 pub use libpython_ffi as ffi;
 pub use lifecycle::{Config, finalize, initialize};

@@ -366,6 +366,11 @@ fn shut_down() -> Result<()> {
             Err(e) => return Err(e),
         }
     }
+    // Threads that run Python in the main interpreter for as long as it lives (an asyncio
+    // event loop) are stopped by the end hook before Python refuses new work.
+    if let Some(key) = crate::runtime::main_key() {
+        crate::interpreter::run_end_hook(key);
+    }
     STATE.store(FINALIZING, Ordering::SeqCst);
     while ACTIVE_MAIN.load(Ordering::SeqCst) != 0 {
         std::thread::sleep(std::time::Duration::from_micros(200));

@@ -42,6 +42,7 @@ macro_rules! for_each_tuple {
 }
 
 pub mod array;
+pub mod asyncio;
 mod bridge;
 mod call;
 mod conv;
