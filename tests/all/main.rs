@@ -11,6 +11,7 @@ mod api_run;
 mod api_seed;
 mod api_vocabulary;
 mod arrays;
+mod asyncio;
 mod compile_fail;
 mod coverage;
 mod discovery;

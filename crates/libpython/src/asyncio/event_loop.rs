@@ -445,9 +445,6 @@ fn ensure_hook() {
 
 /// Whether `key`'s interpreter can take new work: `Err` with the reason if not.
 fn check_alive(key: InterpKey, reg: &Registry) -> Result<()> {
-    if let Some(e) = reg.closed.get(&key.to_bits()) {
-        return Err(e.clone());
-    }
     if key.generation() != interp::generation() {
         return Err(Error::Interp(interp::Error::Finalized));
     }
@@ -457,6 +454,9 @@ fn check_alive(key: InterpKey, reg: &Registry) -> Result<()> {
         } else {
             interp::Error::Finalizing
         }));
+    }
+    if let Some(e) = reg.closed.get(&key.to_bits()) {
+        return Err(e.clone());
     }
     if !key.is_main() && interp::lookup(key).is_none() {
         return Err(Error::Interp(interp::Error::InterpreterEnded));
