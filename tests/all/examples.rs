@@ -199,3 +199,20 @@ fn doctor_reports_the_interpreter() {
     assert!(out.contains("inside the interpreter:"), "{out}");
     assert!(out.contains("sys.version"), "{out}");
 }
+
+#[test]
+fn asyncio_awaits_python_and_rust_concurrently() {
+    let out = run_example("asyncio", &[]);
+    for expected in [
+        "asyncio.sleep: done",
+        "fetch: fetched after 0.3 s",
+        "tokio::time::sleep: done",
+        "three waits of 0.3 s each took",
+        "10000 concurrent awaits finished in",
+        "(sum of results 49995000)",
+        "Python awaited Rust: {'tokio': 5, 'asyncio': 7, 'libpython': 9}",
+    ] {
+        assert!(out.contains(expected), "the asyncio example's output lacks {expected:?}:\n{out}");
+    }
+    assert_eq!(out.lines().last(), Some("finalized"), "{out}");
+}

@@ -121,7 +121,7 @@ pub(crate) struct LoopHandle {
     queue: Mutex<Queue>,
     /// A wake-up is on its way (so queuing more work needs none).
     scheduled: AtomicBool,
-    /// The loop must stop (its interpreter ends).
+    /// The loop must stop (its interpreter ends); cleared when `drain` has stopped it.
     stop: AtomicBool,
     /// The error the Rust futures of tasks still running get when the loop stops.
     closing: OnceLock<Error>,
@@ -202,7 +202,9 @@ impl LoopHandle {
     fn drain(&self, py: Python<'_>) -> Result<()> {
         self.scheduled.store(false, Ordering::SeqCst);
         let Some(parts) = self.parts.get() else { return Ok(()) };
-        if self.stop.load(Ordering::SeqCst) {
+        // Once: the loop then runs a little longer on its own to end its tasks, which another
+        // `stop` would cut short.
+        if self.stop.swap(false, Ordering::SeqCst) {
             parts.event_loop.bind(py)?.call_method("stop", ())?;
         }
         let jobs = std::mem::take(&mut lock(&self.queue).jobs);
