@@ -258,4 +258,6 @@ mod documents {
     struct Troubleshooting;
     #[doc = include_str!("../../../docs/guide/09-running-like-python.md")]
     struct RunningLikePython;
+    #[doc = include_str!("../../../docs/guide/10-async.md")]
+    struct Async;
 }
