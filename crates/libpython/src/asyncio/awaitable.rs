@@ -25,10 +25,13 @@ use crate::object::{Borrowed, Object};
 /// The output of a finished Rust future: its result, or the payload of its panic.
 type Output<T> = std::thread::Result<Result<T>>;
 
+/// A Rust future Python awaits, boxed.
+type BoxedFuture<T> = Pin<Box<dyn Future<Output = Result<T>> + Send>>;
+
 /// One Rust future made awaitable: what its control function (`ctl`) owns.
 struct RustCall<T> {
     /// The future, until it is started (awaited).
-    future: Mutex<Option<Pin<Box<dyn Future<Output = Result<T>> + Send>>>>,
+    future: Mutex<Option<BoxedFuture<T>>>,
     spawner: Arc<dyn Spawn>,
     /// Its output, from the moment it finished until Python takes it.
     output: Mutex<Option<Output<T>>>,
