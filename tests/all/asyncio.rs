@@ -533,6 +533,12 @@ fn finalize_with_pending_work_ends_it_and_leaves_no_thread() {
         assert!(matches!(e, Error::Interp(interp::Error::Finalized)), "{e:?}");
         let e = asyncio::block_on(asyncio::into_future(dead)).unwrap_err();
         assert!(matches!(e, Error::Interp(interp::Error::Finalized)), "{e:?}");
+        // Python 3.12 itself crashes importing `ssl` (which asyncio imports) a second time in
+        // one process, after a restart: the restart is checked on the other versions.
+        let version = libpython::ffi::library().unwrap().version();
+        if version.at_least(3, 12) && !version.at_least(3, 13) {
+            return;
+        }
         libpython::initialize().unwrap();
         let sleep = libpython::eval("__import__('asyncio').sleep").unwrap();
         let r = rt.block_on(asyncio::into_future(sleep.call((0, "again")).unwrap())).unwrap();
