@@ -44,6 +44,19 @@ def drive(fn, n):
         fn(i)
 "#;
 
+/// Run once by each side for the asyncio cases (in a namespace of its own): a coroutine that
+/// finishes without waiting, and `asyncio.sleep`.
+pub const ASYNC_SETUP: &str = r#"
+import asyncio
+from asyncio import sleep
+
+async def ready():
+    return 1
+"#;
+
+/// Concurrent `asyncio.sleep(0)` awaits of the `sleep0_10k` case.
+pub const SLEEPS: usize = 10_000;
+
 /// Criterion with the command line's settings (filters, `--save-baseline`, ...).
 pub fn criterion() -> Criterion {
     Criterion::default().configure_from_args()

@@ -175,6 +175,22 @@ const CASES: &[Case] = &[
         gil_held: false,
         what: "the same, ours told the library and program name (`Builder::library(..).program_name(..)`: no discovery)",
     },
+    Case {
+        group: "await_ready_coroutine",
+        name: "await_ready_coroutine",
+        ours: "ours",
+        pyo3: "pyo3",
+        gil_held: false,
+        what: "from a tokio program (current-thread runtime), a Python coroutine that finishes without waiting made, awaited on an event loop running on another thread, and its result read as `i64` (ours: `asyncio::into_future`, on the library's loop; PyO3: pyo3-async-runtimes' `into_future_with_locals`, on a loop run by a Python thread)",
+    },
+    Case {
+        group: "sleep0_10k",
+        name: "sleep0_10k",
+        ours: "ours",
+        pyo3: "pyo3",
+        gil_held: false,
+        what: "the same with 10,000 `asyncio.sleep(0)` at once: all made under one GIL hold, then awaited",
+    },
 ];
 
 /// Sub-interpreter versions measured.
@@ -871,7 +887,8 @@ struct CallgrindRecord {
 /// measured region's edges is negligible, few enough to stay quick.
 fn callgrind_iterations(group: &str) -> Option<u64> {
     match group {
-        "startup_import_numpy" => None,
+        // Work spread over threads (the event loop's): one thread's count says little.
+        "startup_import_numpy" | "await_ready_coroutine" | "sleep0_10k" => None,
         "list_to_vec_1e6" | "vec_to_list_1e6" | "closure_loop_1e6" => Some(1),
         "dict_to_hashmap_1e5" | "hashmap_to_dict_1e5" => Some(2),
         "str_1mb_to_string" => Some(20),

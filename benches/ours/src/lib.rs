@@ -19,6 +19,7 @@
 
 #[path = "../../common/mod.rs"]
 pub mod common;
+mod asyncio;
 
 pub use common::{Case, Runner, Size};
 use common::{case, timed};
@@ -604,5 +605,6 @@ pub fn cases(fx: &Fixtures) -> Vec<Case<'_>> {
             v.push(case("startup_import_numpy", side, Big(secs(4)), common::startup_runner(cmd)));
         }
     }
+    v.extend(asyncio::cases());
     v
 }

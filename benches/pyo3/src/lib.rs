@@ -10,6 +10,7 @@
 
 #[path = "../../common/mod.rs"]
 pub mod common;
+mod asyncio;
 
 use std::collections::HashMap;
 use std::ffi::CString;
@@ -193,5 +194,6 @@ pub fn cases(fx: &Fixtures) -> Vec<Case<'_>> {
     if let Some(exe) = common::sibling_exe("startup-pyo3") {
         v.push(case("startup_import_numpy", "pyo3", Big(secs(4)), common::startup_runner(Command::new(exe))));
     }
+    v.extend(asyncio::cases());
     v
 }

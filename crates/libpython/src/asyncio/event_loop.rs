@@ -395,9 +395,10 @@ fn run_own(h: Arc<LoopHandle>, rx: UnixStream) {
         let event_loop = parts.event_loop.clone_ref(py);
         let weak = Arc::downgrade(&h);
         let drain = function_in(py, "drain", None, move |a: &Args<'_>| {
-            // Read every wake-up byte: one drain serves them all.
-            let mut buf = [0u8; 256];
-            while matches!((&rx).read(&mut buf), Ok(n) if n > 0) {}
+            // Read every wake-up byte: one drain serves them all. (There is rarely more than
+            // one: a byte is only written when no wake-up is on its way.)
+            let mut buf = [0u8; 64];
+            while matches!((&rx).read(&mut buf), Ok(n) if n == buf.len()) {}
             match weak.upgrade() {
                 Some(h) => h.drain(a.py()),
                 None => Ok(()),
