@@ -508,6 +508,18 @@ pub(crate) unsafe fn trampoline_obj(body: impl FnOnce(Python<'_>) -> Result<Obje
     })
 }
 
+/// As [`trampoline_obj`] for `tp_iternext`: `Ok(None)` is the end of the iteration (NULL with
+/// no exception set, which Python reads as `StopIteration`).
+///
+/// # Safety
+/// Must be called by CPython with the GIL held.
+pub(crate) unsafe fn trampoline_next(body: impl FnOnce(Python<'_>) -> Result<Option<Object>>) -> *mut ffi::PyObject {
+    trampoline_raw(std::ptr::null_mut(), |py| match body(py)? {
+        Some(o) => crate::conv::to_python_ptr(&o, py),
+        None => Ok(std::ptr::null_mut()),
+    })
+}
+
 /// As [`trampoline_obj`] for a C function returning `int` (0 ok, -1 error).
 ///
 /// # Safety

@@ -59,8 +59,8 @@ pub mod value;
 mod views;
 
 pub use bridge::{
-    Bridge, BridgeLock, BridgeReadGuard, BridgeWriteGuard, ClassBuilder, MapBridge, MapLike, VecBridge, VecLike, bridge,
-    bridge_in, bridged,
+    Bridge, BridgeKind, BridgeLock, BridgeReadGuard, BridgeWriteGuard, ClassBuilder, IterBridge, MapBridge, MapLike,
+    VecBridge, VecLike, bridge, bridge_in, bridged,
 };
 pub use call::IntoArgs;
 pub use conv::{Bytes, FromPython, ToPython, string_lossy};

@@ -200,7 +200,7 @@ fn os_error(py: Python<'_>, e: &std::io::Error) -> crate::Error {
             .builtins()?
             .getattr("OSError")?
             .call((code, text))?;
-        Ok(crate::Error::Python(PyErr::from_value(py, exc.unbind())))
+        Ok(crate::Error::Python(PyErr::from_object(py, exc.unbind())))
     };
     make().unwrap_or_else(|err| err)
 }
@@ -225,7 +225,7 @@ fn python_error(py: Python<'_>, name: &str, message: &str) -> crate::Error {
             .builtins()?
             .getattr(name)?
             .call((message,))?;
-        Ok(crate::Error::Python(PyErr::from_value(py, exc.unbind())))
+        Ok(crate::Error::Python(PyErr::from_object(py, exc.unbind())))
     };
     make().unwrap_or_else(|e| e)
 }
