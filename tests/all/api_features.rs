@@ -576,3 +576,185 @@ fn objects_kept_in_values_inside_a_bridged_vector_are_seen_by_the_collector() {
     libpython::exec("import gc\ngc.collect()\nalive = probe() is not None", &g).unwrap();
     assert!(!get::<bool>(&g, "alive"), "the cycle through the Rust vector was freed");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Context managers
+// ---------------------------------------------------------------------------------------------
+
+/// A context manager class that records its calls; `__exit__` returns `suppress`, or raises
+/// when `fail_exit` is set.
+const RECORDER: &str = "\
+import weakref
+class Recorder:
+    def __init__(self, suppress=False, fail_exit=False):
+        self.calls = []
+        self.suppress = suppress
+        self.fail_exit = fail_exit
+    def __enter__(self):
+        self.calls.append('enter')
+        return 'entered'
+    def __exit__(self, t, v, tb):
+        self.calls.append(('exit', None if t is None else t.__name__, v, tb is not None))
+        if self.fail_exit:
+            raise OSError('exit failed')
+        return self.suppress
+";
+
+fn recorder(args: &str) -> (Object, Dict) {
+    let g = run(&format!("{RECORDER}\ncm = Recorder({args})"), &[]);
+    (g.get("cm").unwrap().unwrap(), g)
+}
+
+/// `cm.calls` as (name, exception type name, has traceback) triples, `enter` as ("enter", "", false).
+fn calls(cm: &Object) -> Vec<(String, String, bool)> {
+    let calls = cm.getattr("calls").unwrap();
+    calls
+        .try_iter()
+        .unwrap()
+        .map(|c| {
+            let c = c.unwrap();
+            if let Ok(s) = c.extract::<String>() {
+                return (s, String::new(), false);
+            }
+            let (name, t, _v, tb): (String, Option<String>, Object, bool) = c.extract().unwrap();
+            (name, t.unwrap_or_default(), tb)
+        })
+        .collect()
+}
+
+#[test]
+fn with_context_enters_runs_the_body_and_exits_with_none() {
+    python();
+    let (cm, _g) = recorder("");
+    let r = libpython::attach(|py| cm.bind(py)?.with_context(|entered| entered.extract::<String>())).unwrap();
+    assert_eq!(r.as_deref(), Some("entered"));
+    assert_eq!(calls(&cm), [("enter".into(), "".into(), false), ("exit".into(), "".into(), false)]);
+    // The owned handle runs the body without the GIL.
+    let (cm, _g) = recorder("");
+    let r = cm.with_context(|entered| Ok((entered.extract::<String>()?, libpython::interp::gil::depth()))).unwrap();
+    assert_eq!(r, Some(("entered".to_string(), 0)));
+    assert_eq!(calls(&cm).len(), 2);
+}
+
+#[test]
+fn with_context_passes_the_error_to_exit_and_returns_it_unless_suppressed() {
+    python();
+    // A Rust error reaches __exit__ as the exception it becomes in Python, and comes back as
+    // it was.
+    let (cm, _g) = recorder("");
+    let e = cm.with_context(|_| Err::<(), _>(Error::Conversion("no good".into()))).unwrap_err();
+    assert!(matches!(&e, Error::Conversion(m) if m == "no good"), "{e:#?}");
+    let c = calls(&cm);
+    assert_eq!(c[1], ("exit".into(), "ValueError".into(), false));
+    let v = cm.getattr("calls").unwrap().get_item(1).unwrap().get_item(2).unwrap();
+    assert_eq!(v.str().unwrap(), "no good");
+
+    // A Python error reaches __exit__ as itself, with its traceback.
+    let (cm, _g) = recorder("");
+    let e = cm.with_context(|_| libpython::eval("{}['missing']")).unwrap_err();
+    let c = calls(&cm);
+    assert_eq!(c[1], ("exit".into(), "KeyError".into(), true));
+    let v = cm.getattr("calls").unwrap().get_item(1).unwrap().get_item(2).unwrap();
+    assert_eq!(v.as_ptr(), e.as_python().unwrap().value().unwrap().as_ptr(), "the same exception object");
+
+    // A true __exit__ swallows it: no value came out of the body.
+    let (cm, _g) = recorder("suppress=True");
+    let r = cm.with_context(|_| libpython::eval("1 / 0")).unwrap();
+    assert!(r.is_none());
+    assert_eq!(calls(&cm)[1].1, "ZeroDivisionError");
+    // ... and on success the value is returned whatever __exit__ says.
+    assert_eq!(cm.with_context(|_| Ok(5)).unwrap(), Some(5));
+}
+
+#[test]
+fn an_exception_raised_by_exit_wins_and_is_chained_to_the_bodys() {
+    python();
+    let (cm, _g) = recorder("fail_exit=True");
+    let e = cm.with_context(|_| libpython::eval("1 / 0")).unwrap_err();
+    let p = e.as_python().unwrap();
+    assert_eq!(p.type_name(), "OSError");
+    let ctx = p.value().unwrap().getattr("__context__").unwrap();
+    assert_eq!(ctx.type_name().unwrap(), "ZeroDivisionError");
+    assert!(p.traceback().contains("During handling of the above exception"), "{}", p.traceback());
+    // After a body that succeeded, __exit__'s exception is the result too.
+    let e = cm.with_context(|_| Ok(1)).unwrap_err();
+    assert_eq!(e.as_python().unwrap().type_name(), "OSError");
+}
+
+#[test]
+fn a_panic_in_the_body_still_exits_then_resumes() {
+    python();
+    for owned in [false, true] {
+        // Even a suppressing __exit__ cannot swallow a panic.
+        let (cm, _g) = recorder("suppress=True");
+        let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            if owned {
+                let _ = cm.with_context(|_| -> libpython::Result<()> { panic!("body exploded") });
+            } else {
+                let _ = libpython::attach(|py| cm.bind(py)?.with_context(|_| -> libpython::Result<()> { panic!("body exploded") }));
+            }
+        }))
+        .unwrap_err();
+        assert_eq!(caught.downcast_ref::<&str>(), Some(&"body exploded"));
+        let c = calls(&cm);
+        assert_eq!(c[1], ("exit".into(), "RustPanic".into(), false), "owned: {owned}");
+        let v = cm.getattr("calls").unwrap().get_item(1).unwrap().get_item(2).unwrap();
+        assert!(v.str().unwrap().contains("body exploded"));
+        // Python is still usable.
+        assert_eq!(libpython::eval("1 + 1").unwrap().extract::<i64>().unwrap(), 2);
+    }
+}
+
+#[test]
+fn with_context_looks_up_the_protocol_on_the_type_and_refuses_other_objects() {
+    python();
+    let e = libpython::eval("42").unwrap().with_context(|_| Ok(())).unwrap_err();
+    let p = e.as_python().unwrap();
+    assert_eq!(p.type_name(), "TypeError");
+    assert_eq!(p.message(), "'int' object does not support the context manager protocol");
+    // Instance attributes are not the protocol (as for the `with` statement).
+    let g = run(
+        "class Half:\n    def __enter__(self):\n        return 1\nh = Half()\nh.__exit__ = lambda *a: None\n\
+         class Sub(__import__('contextlib').nullcontext):\n    pass\ns = Sub('value')\n",
+        &[],
+    );
+    let e = g.get("h").unwrap().unwrap().with_context(|_| Ok(())).unwrap_err();
+    assert!(e.to_string().contains("does not support the context manager protocol (no __exit__ method)"), "{e}");
+    // Inherited methods are found through the MRO.
+    let r = g.get("s").unwrap().unwrap().with_context(|v| v.extract::<String>()).unwrap();
+    assert_eq!(r.as_deref(), Some("value"));
+}
+
+#[test]
+fn with_context_leaks_nothing() {
+    python();
+    let g = run(
+        &format!(
+            "{RECORDER}\n\
+             class Boom(Exception):\n    pass\n\
+             made = weakref.WeakSet()\n\
+             count = [0]\n\
+             def boom():\n    e = Boom()\n    made.add(e)\n    count[0] += 1\n    raise e\n\
+             class Quiet(Recorder):\n    def __exit__(self, t, v, tb):\n        return True\n\
+             cm = Quiet(suppress=True)\n\
+             import sys\n"
+        ),
+        &[],
+    );
+    let (cm, boom) = (g.get("cm").unwrap().unwrap(), g.get("boom").unwrap().unwrap());
+    let refcount = || libpython::eval("__import__('sys').getrefcount").unwrap().call((&cm,)).unwrap().extract::<i64>().unwrap();
+    let before = refcount();
+    for i in 0..300 {
+        let r = match i % 3 {
+            0 => cm.with_context(|_| boom.call0().map(drop)),
+            1 => cm.with_context(|_| Err(Error::Conversion("rust error".into()))),
+            _ => cm.with_context(|_| Ok(())),
+        };
+        assert!(r.is_ok());
+    }
+    libpython::attach(|_| Ok(())).unwrap();
+    assert_eq!(refcount(), before, "the context manager keeps its reference count");
+    libpython::exec("import gc\ngc.collect()\nalive = len(made)", &g).unwrap();
+    assert_eq!(get::<Vec<i64>>(&g, "count"), [100]);
+    assert_eq!(get::<i64>(&g, "alive"), 0, "every exception passed to __exit__ was freed");
+}

@@ -604,7 +604,7 @@ impl Drop for AbortOnUnwind {
     }
 }
 
-fn panic_message(p: &Box<dyn std::any::Any + Send>) -> String {
+pub(crate) fn panic_message(p: &Box<dyn std::any::Any + Send>) -> String {
     if let Some(s) = p.downcast_ref::<&str>() {
         (*s).to_owned()
     } else if let Some(s) = p.downcast_ref::<String>() {
@@ -619,7 +619,7 @@ fn panic_message(p: &Box<dyn std::any::Any + Send>) -> String {
 ///
 /// # Safety
 /// The GIL is held.
-unsafe fn raise_panic(msg: &str) {
+pub(crate) unsafe fn raise_panic(msg: &str) {
     let c = CString::new(format!("Rust panic: {msg}").replace('\0', "\\0")).unwrap_or_default();
     // SAFETY: the GIL is held; the class is created once per interpreter and kept in a slot.
     unsafe {

@@ -44,6 +44,7 @@ macro_rules! for_each_tuple {
 pub mod array;
 mod bridge;
 mod call;
+mod context;
 mod conv;
 mod err;
 mod function;
