@@ -758,3 +758,107 @@ fn with_context_leaks_nothing() {
     assert_eq!(get::<Vec<i64>>(&g, "count"), [100]);
     assert_eq!(get::<i64>(&g, "alive"), 0, "every exception passed to __exit__ was freed");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Attribute paths in the import macros; List::sort
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn import_macros_take_attribute_paths_and_submodules() {
+    python();
+    fn go() -> libpython::Result<()> {
+        libpython::from_import!(os.path: join, basename);
+        assert_eq!(join.call(("a", "b"))?.extract::<String>()?, "a/b");
+        assert_eq!(basename.call(("/x/y",))?.extract::<String>()?, "y");
+        libpython::from_import!(collections.OrderedDict: fromkeys);
+        assert_eq!(fromkeys.call((vec![1],))?.len()?, 1);
+        libpython::from_import!(email: mime);
+        assert_eq!(mime.getattr("__name__")?.extract::<String>()?, "email.mime");
+        libpython::import_as!(os.path.join as j);
+        assert_eq!(j.call(("c", "d"))?.extract::<String>()?, "c/d");
+        libpython::import_as!(os.path, p);
+        assert_eq!(p.getattr("sep")?.extract::<String>()?, "/");
+        libpython::import_as!(xml.etree.ElementTree.Element as Element);
+        assert_eq!(Element.call(("tag",))?.getattr("tag")?.extract::<String>()?, "tag");
+        Ok(())
+    }
+    go().unwrap();
+
+    fn missing_name() -> libpython::Result<()> {
+        libpython::from_import!(os: no_such_name);
+        drop(no_such_name);
+        Ok(())
+    }
+    let e = missing_name().unwrap_err();
+    assert_eq!(e.as_python().unwrap().type_name(), "ImportError");
+    assert_eq!(e.as_python().unwrap().message(), "cannot import name 'no_such_name' from 'os'");
+    fn missing_in_package() -> libpython::Result<()> {
+        libpython::import_as!(json.no_such_module as m);
+        drop(m);
+        Ok(())
+    }
+    let e = missing_in_package().unwrap_err();
+    assert_eq!(e.as_python().unwrap().message(), "cannot import name 'no_such_module' from 'json'");
+    fn missing_attribute() -> libpython::Result<()> {
+        libpython::import_as!(collections.OrderedDict.no_such_attribute as m);
+        drop(m);
+        Ok(())
+    }
+    assert!(matches!(missing_attribute().unwrap_err(), Error::NoAttribute { name, .. } if name == "no_such_attribute"));
+    fn missing_module() -> libpython::Result<()> {
+        libpython::import_as!(no_such_top_level_module as m);
+        drop(m);
+        Ok(())
+    }
+    assert_eq!(missing_module().unwrap_err().as_python().unwrap().type_name(), "ModuleNotFoundError");
+}
+
+#[test]
+fn an_error_inside_a_submodule_imported_by_a_path_is_not_masked() {
+    python();
+    let dir = tempfile::tempdir().unwrap();
+    let pkg = dir.path().join("libpython_path_pkg");
+    std::fs::create_dir(&pkg).unwrap();
+    std::fs::write(pkg.join("__init__.py"), "").unwrap();
+    std::fs::write(pkg.join("broken.py"), "raise ValueError('broken on import')\n").unwrap();
+    std::fs::write(pkg.join("fine.py"), "x = 1\n").unwrap();
+    libpython::import("sys").unwrap().getattr("path").unwrap().call_method("insert", (0, dir.path().to_str().unwrap())).unwrap();
+    fn fine() -> libpython::Result<i64> {
+        libpython::import_as!(libpython_path_pkg.fine.x as x);
+        x.extract()
+    }
+    assert_eq!(fine().unwrap(), 1);
+    fn broken() -> libpython::Result<()> {
+        libpython::from_import!(libpython_path_pkg: broken);
+        drop(broken);
+        Ok(())
+    }
+    let e = broken().unwrap_err();
+    assert_eq!(e.as_python().unwrap().type_name(), "ValueError");
+    assert_eq!(e.as_python().unwrap().message(), "broken on import");
+}
+
+#[test]
+fn lists_sort_in_place_with_a_key_and_in_reverse() {
+    python();
+    let l = libpython::List::try_from(libpython::eval("[3, 1, 2, 1.5]").unwrap()).unwrap();
+    l.sort().unwrap();
+    assert_eq!(l.to_vec::<f64>().unwrap(), [1.0, 1.5, 2.0, 3.0]);
+    l.reverse().unwrap();
+    assert_eq!(l.to_vec::<f64>().unwrap(), [3.0, 2.0, 1.5, 1.0]);
+    // Stable in both directions: equal keys keep their order.
+    let words = libpython::List::try_from(libpython::eval("['bb', 'a', 'cc', 'd', 'eee']").unwrap()).unwrap();
+    let len = libpython::builtin("len").unwrap();
+    words.sort_with(Some(&len), false).unwrap();
+    assert_eq!(words.to_vec::<String>().unwrap(), ["a", "d", "bb", "cc", "eee"]);
+    words.sort_with(Some(&len), true).unwrap();
+    assert_eq!(words.to_vec::<String>().unwrap(), ["eee", "bb", "cc", "a", "d"]);
+    words.sort_with(None, true).unwrap();
+    assert_eq!(words.to_vec::<String>().unwrap(), ["eee", "d", "cc", "bb", "a"]);
+    // Errors are Python's.
+    let mixed = libpython::List::try_from(libpython::eval("[1, 'a']").unwrap()).unwrap();
+    assert_eq!(mixed.sort().unwrap_err().as_python().unwrap().type_name(), "TypeError");
+    let bad_key = libpython::function("bad", None, |_a: &libpython::Args<'_>| -> libpython::Result<i64> { Err(Error::Conversion("no key".into())) }).unwrap();
+    let e = words.sort_with(Some(&bad_key), false).unwrap_err();
+    assert_eq!(e.as_python().unwrap().message(), "no key");
+}

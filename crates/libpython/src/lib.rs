@@ -75,7 +75,7 @@ pub use output::{redirect_to_rust, set_stderr, set_stdin, set_stdout};
 pub use pymain::{Exit, Program, PythonMain};
 #[allow(deprecated)]
 pub use run::{
-    __dotted, Code, Mode, RunResult, add_module, builtin, builtins, compile, eval, eval_with, exec, exec_with, import,
+    __dotted, __from, __resolve, Code, Mode, RunResult, add_module, builtin, builtins, compile, eval, eval_with, exec, exec_with, import,
     import_module, module_dict, run_simple_string, to_python,
 };
 #[allow(deprecated)]
