@@ -778,8 +778,8 @@ fn import_macros_take_attribute_paths_and_submodules() {
         assert_eq!(j.call(("c", "d"))?.extract::<String>()?, "c/d");
         libpython::import_as!(os.path, p);
         assert_eq!(p.getattr("sep")?.extract::<String>()?, "/");
-        libpython::import_as!(xml.etree.ElementTree.Element as Element);
-        assert_eq!(Element.call(("tag",))?.getattr("tag")?.extract::<String>()?, "tag");
+        libpython::import_as!(xml.etree.ElementTree.Element as element);
+        assert_eq!(element.call(("tag",))?.getattr("tag")?.extract::<String>()?, "tag");
         Ok(())
     }
     go().unwrap();
