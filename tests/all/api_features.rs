@@ -6,9 +6,10 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use libpython::{Dict, Error, IterBridge, MapBridge, Object, ToPython, VecBridge};
-use libpython_tests::python;
+use libpython_tests::{assert_child_passes_within, is_child, python};
 
 /// Runs `code` with `vars` as globals (plus builtins) and returns the globals.
 fn run(code: &str, vars: &[(&str, &Object)]) -> Dict {
@@ -861,4 +862,123 @@ fn lists_sort_in_place_with_a_key_and_in_reverse() {
     let bad_key = libpython::function("bad", None, |_a: &libpython::Args<'_>| -> libpython::Result<i64> { Err(Error::Conversion("no key".into())) }).unwrap();
     let e = words.sort_with(Some(&bad_key), false).unwrap_err();
     assert_eq!(e.as_python().unwrap().message(), "no key");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scoped output capture
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn capture_output_takes_what_python_prints_during_the_closure_and_nests() {
+    python();
+    let (r, out) = libpython::capture_output(|| {
+        libpython::run_simple_string(
+            "import sys\nprint('one')\nsys.stdout.buffer.write(b'bytes\\n')\nprint('warn', file=sys.stderr)\nsys.stdout.write('\\u00e9\\n')",
+        )
+        .map(drop)
+    })
+    .unwrap();
+    r.unwrap();
+    assert_eq!(out.stdout, "one\nbytes\n\u{e9}\n");
+    assert_eq!(out.stderr, "warn\n");
+    // Nested: each capture gets what was written while it was the innermost.
+    let ((inner_r, inner), outer) = libpython::capture_output(|| {
+        libpython::run_simple_string("print('a')").unwrap();
+        let inner = libpython::capture_output(|| libpython::run_simple_string("print('b')").map(drop)).unwrap();
+        libpython::run_simple_string("print('c')").unwrap();
+        inner
+    })
+    .unwrap();
+    inner_r.unwrap();
+    assert_eq!(inner.stdout, "b\n");
+    assert_eq!(outer.stdout, "a\nc\n");
+    // Under a held GIL too.
+    let (_, out) = libpython::attach(|py| libpython::capture_output(|| py.eval("print('held')").map(drop))).unwrap();
+    assert_eq!(out.stdout, "held\n");
+}
+
+#[test]
+fn capture_output_is_per_thread() {
+    if is_child() {
+        let real = libpython_tests::Captured::default();
+        libpython::set_stdout(real.clone()).unwrap();
+        let barrier = Arc::new(std::sync::Barrier::new(3));
+        let threads: Vec<_> = ["left", "right"]
+            .into_iter()
+            .map(|tag| {
+                let barrier = barrier.clone();
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    let (_, out) = libpython::capture_output(|| {
+                        for i in 0..50 {
+                            libpython::run_simple_string(&format!("print('{tag} {i}')")).unwrap();
+                            std::thread::yield_now();
+                        }
+                    })
+                    .unwrap();
+                    out.stdout
+                })
+            })
+            .collect();
+        // A third thread prints without a capture, meanwhile.
+        let b = barrier.clone();
+        let free = std::thread::spawn(move || {
+            b.wait();
+            for i in 0..50 {
+                libpython::run_simple_string(&format!("print('free {i}')")).unwrap();
+                std::thread::yield_now();
+            }
+        });
+        let outs: Vec<String> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+        free.join().unwrap();
+        for (tag, out) in ["left", "right"].iter().zip(&outs) {
+            let expected: String = (0..50).map(|i| format!("{tag} {i}\n")).collect();
+            assert_eq!(out, &expected, "each thread captured exactly its own output");
+        }
+        let expected_free: String = (0..50).map(|i| format!("free {i}\n")).collect();
+        assert_eq!(real.text(), expected_free, "output of a thread without a capture passes through");
+
+        // A Python thread started inside the capture is another thread: not captured.
+        let (_, out) = libpython::capture_output(|| {
+            libpython::run_simple_string(
+                "import threading\nprint('mine')\nt = threading.Thread(target=print, args=('theirs',))\nt.start()\nt.join()",
+            )
+            .unwrap();
+        })
+        .unwrap();
+        assert_eq!(out.stdout, "mine\n");
+        assert!(real.text().ends_with("theirs\n"), "{}", real.text());
+
+        // A panic closes the capture: later output is not captured by it.
+        let caught = std::panic::catch_unwind(|| {
+            let _ = libpython::capture_output(|| {
+                libpython::run_simple_string("print('lost')").unwrap();
+                panic!("inside a capture");
+            });
+        });
+        assert!(caught.is_err());
+        libpython::run_simple_string("print('after the panic')").unwrap();
+        assert!(real.text().ends_with("theirs\nafter the panic\n"), "{}", real.text());
+
+        // Text a stream holds back (no write-through) is flushed into the capture.
+        let (_, out) = libpython::capture_output(|| {
+            libpython::run_simple_string("import sys\nsys.stdout.reconfigure(write_through=False)\nsys.stdout.write('held back')").unwrap();
+        })
+        .unwrap();
+        assert_eq!(out.stdout, "held back");
+        return;
+    }
+    assert_child_passes_within("api_features::capture_output_is_per_thread", &[], Duration::from_secs(120));
+}
+
+#[test]
+fn capture_output_refuses_streams_that_are_not_libpythons() {
+    if is_child() {
+        libpython::Builder::new().no_io_redirect().initialize().unwrap();
+        let e = libpython::capture_output(|| ()).unwrap_err();
+        assert_eq!(e.as_python().unwrap().type_name(), "RuntimeError");
+        assert!(e.to_string().contains("sys.stdout is not one of libpython's streams"), "{e}");
+        return;
+    }
+    assert_child_passes_within("api_features::capture_output_refuses_streams_that_are_not_libpythons", &[], Duration::from_secs(60));
 }

@@ -71,7 +71,7 @@ pub use function::{Args, function, function_in};
 pub use gil::{Python, allow_threads, attach, detach, with_gil};
 pub use name::{IntoName, Interned, KwNames};
 pub use object::{Borrowed, Bound, Object};
-pub use output::{redirect_to_rust, set_stderr, set_stdin, set_stdout};
+pub use output::{CapturedOutput, capture_output, redirect_to_rust, set_stderr, set_stdin, set_stdout};
 pub use pymain::{Exit, Program, PythonMain};
 #[allow(deprecated)]
 pub use run::{
