@@ -982,3 +982,50 @@ fn capture_output_refuses_streams_that_are_not_libpythons() {
     }
     assert_child_passes_within("api_features::capture_output_refuses_streams_that_are_not_libpythons", &[], Duration::from_secs(60));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Restart after finalize
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn after_a_restart_numpy_loads_only_if_it_was_not_loaded_before() {
+    if is_child() {
+        // First runtime: standard library only.
+        libpython::initialize().unwrap();
+        assert_eq!(libpython::eval("__import__('json').dumps([1])").unwrap().extract::<String>().unwrap(), "[1]");
+        libpython::finalize().unwrap();
+
+        // Second runtime: numpy has not been loaded in this process yet, so it loads.
+        libpython::initialize().unwrap();
+        let total: i64 = libpython::eval("int(__import__('numpy').arange(4).sum())").unwrap().extract().unwrap();
+        assert_eq!(total, 6);
+        let kept = libpython::Value::from_object_lossless(&libpython::eval("[1, __import__('numpy').zeros(2)]").unwrap()).unwrap();
+        libpython::finalize().unwrap();
+
+        // Third runtime: numpy refuses to load a second time in the process, with an
+        // ImportError saying so; the standard library, pure-Python code and Rust bridges work.
+        libpython::initialize().unwrap();
+        let e = libpython::import("numpy").unwrap_err();
+        let p = e.as_python().unwrap();
+        assert!(p.is_instance_of("ImportError"), "{e}");
+        assert!(p.message().contains("cannot load module more than once per process"), "{e}");
+        let e = libpython::import("pandas").unwrap_err();
+        assert!(e.to_string().contains("cannot load module more than once per process"), "{e}");
+        assert_eq!(libpython::eval("str(__import__('decimal').Decimal('1.50'))").unwrap().extract::<String>().unwrap(), "1.50");
+        let m = libpython::bridge(MapBridge::new(HashMap::from([(1i64, 2i64)]))).unwrap();
+        assert_eq!(libpython::builtin("dict").unwrap().call((&m,)).unwrap().len().unwrap(), 1);
+        // A value that kept an object of an earlier runtime: the data is there, the object is
+        // dead (an error to use, nothing to drop).
+        assert_eq!(kept[0].as_i64(), Some(1));
+        let e = kept.to_object().unwrap_err();
+        assert!(matches!(e, Error::Interp(libpython::interp::Error::Finalized)), "{e:#?}");
+        drop(kept);
+        libpython::finalize().unwrap();
+        return;
+    }
+    assert_child_passes_within(
+        "api_features::after_a_restart_numpy_loads_only_if_it_was_not_loaded_before",
+        &[],
+        Duration::from_secs(120),
+    );
+}

@@ -255,7 +255,7 @@ unsafe fn cell<'a>(o: *mut ffi::PyObject) -> Result<&'a Cell> {
 /// [`VecBridge`] does.
 ///
 /// ```
-/// use libpython::{Bridge, BridgeKind, Object, Python, Result, ToPython};
+/// use libpython::{Bound, Bridge, BridgeKind, Object, PyErr, Python, Result, ToPython};
 /// /// The squares 0, 1, 4, ... as a read-only Python sequence computed on demand.
 /// struct Squares(usize);
 /// impl Bridge for Squares {
@@ -265,10 +265,12 @@ unsafe fn cell<'a>(o: *mut ffi::PyObject) -> Result<&'a Cell> {
 ///     fn len(&self) -> Result<Option<usize>> {
 ///         Ok(Some(self.0))
 ///     }
-///     fn get_item(&self, py: Python<'_>, key: &libpython::Bound<'_>) -> Result<Object> {
-///         let i: usize = key.extract()?;
-///         if i >= self.0 {
-///             return py.eval("[][0]").map(libpython::Bound::unbind); // IndexError
+///     fn get_item(&self, py: Python<'_>, key: &Bound<'_>) -> Result<Object> {
+///         // Python passes `obj[-1]` as it is; iteration and `reversed` pass 0..len.
+///         let i: isize = key.extract()?;
+///         let i = if i < 0 { i + self.0 as isize } else { i };
+///         if i < 0 || i as usize >= self.0 {
+///             return Err(PyErr::from_value(&py.builtin("IndexError")?).into());
 ///         }
 ///         (i * i).to_python(py)
 ///     }
@@ -276,7 +278,9 @@ unsafe fn cell<'a>(o: *mut ffi::PyObject) -> Result<&'a Cell> {
 /// let sq = libpython::bridge(std::sync::Arc::new(Squares(4)))?;
 /// let abc = libpython::import("collections.abc")?;
 /// assert!(sq.is_instance(&abc.getattr("Sequence")?)?);
-/// assert_eq!(libpython::builtin("list")?.call((&sq,))?.extract::<Vec<usize>>()?, [0, 1, 4, 9]);
+/// // No `iter`: Python iterates it by index, until IndexError.
+/// assert_eq!(libpython::builtin("list")?.call((&sq,))?.extract::<Vec<i64>>()?, [0, 1, 4, 9]);
+/// assert_eq!(sq.get_item(-1)?.extract::<i64>()?, 9);
 /// # Ok::<(), libpython::Error>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
