@@ -338,6 +338,14 @@ impl Value {
     }
 
     /// The object of a [`Value::Object`].
+    ///
+    /// ```
+    /// use libpython::value::Value;
+    /// let v = Value::from_object_lossless(&libpython::eval("[object()]")?)?;
+    /// assert_eq!(v[0].as_object().unwrap().type_name()?, "object");
+    /// assert!(Value::from(1).as_object().is_none());
+    /// # Ok::<(), libpython::Error>(())
+    /// ```
     pub fn as_object(&self) -> Option<&Object> {
         match self {
             Value::Object(o) => Some(o),

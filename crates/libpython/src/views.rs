@@ -352,6 +352,13 @@ impl List {
     }
 
     /// `l.reverse()`: reverses the list in place.
+    ///
+    /// ```
+    /// let l = libpython::List::try_from(libpython::eval("[1, 2, 3]")?)?;
+    /// l.reverse()?;
+    /// assert_eq!(l.to_vec::<i64>()?, [3, 2, 1]);
+    /// # Ok::<(), libpython::Error>(())
+    /// ```
     pub fn reverse(&self) -> Result<()> {
         self.0.with(|b| {
             // SAFETY: a live list; GIL held.

@@ -68,6 +68,13 @@ struct IterState {
 
 impl IterBridge {
     /// Wraps a Rust iterator (anything `IntoIterator`) whose items convert to Python.
+    ///
+    /// ```
+    /// let pairs = libpython::IterBridge::new(vec![("a", 1), ("b", 2)]);
+    /// let d = libpython::builtin("dict")?.call((pairs,))?;
+    /// assert_eq!(d.repr()?, "{'a': 1, 'b': 2}");
+    /// # Ok::<(), libpython::Error>(())
+    /// ```
     pub fn new<I>(iter: I) -> IterBridge
     where
         I: IntoIterator,
