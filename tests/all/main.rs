@@ -9,6 +9,7 @@ mod api_handles;
 mod api_output;
 mod api_run;
 mod api_seed;
+mod api_vocabulary;
 mod arrays;
 mod compile_fail;
 mod coverage;

@@ -235,6 +235,10 @@ fn run_one(
     .args([name, "--exact", "--test-threads=1", "--nocapture"])
     .env("PYTHONMALLOC", "malloc")
     .env("LIBPYTHON_PYTHON", python)
+    // As cargo would run the `tests` package's executable (trybuild reads these to find the
+    // package under test; inherited from `cargo xtask`, they would name xtask).
+    .env("CARGO_MANIFEST_DIR", util::workspace_root().join("tests"))
+    .env("CARGO_PKG_NAME", "libpython-tests")
     .current_dir(util::workspace_root().join("tests"));
     for v in [
         "LIBPYTHON_LIBRARY",

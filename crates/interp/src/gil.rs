@@ -27,8 +27,9 @@ use std::sync::atomic::Ordering;
 use libpython_ffi as ffi;
 
 use crate::error::{Error, Result};
-use crate::interpreter::{ENDING, InterpKey, InterpState, RawPtr, lookup, lookup_raw};
-use crate::runtime;
+use crate::key::InterpKey;
+use crate::runtime::{self, lookup, lookup_raw};
+use crate::state::{ENDING, InterpState, RawPtr};
 
 thread_local! {
     /// GIL guards held by this thread (0: the thread does not hold a GIL through us).
@@ -38,8 +39,6 @@ thread_local! {
     static HELD: Cell<u64> = const { Cell::new(0) };
     /// Outermost holds suspended by `allow_threads` (the runtime must not finalize under them).
     static SUSPENDED: Cell<u32> = const { Cell::new(0) };
-    /// Set while this thread drains a deferred-decref queue.
-    static DRAINING: Cell<bool> = const { Cell::new(false) };
     /// `with_interpreter` bindings, innermost last, each with the key bits this thread held
     /// when it was made (0: none).
     static BOUND: RefCell<Vec<(Arc<InterpState>, u64)>> = const { RefCell::new(Vec::new()) };
@@ -201,14 +200,6 @@ fn cached_tstate(state: &Arc<InterpState>) -> Option<*mut ffi::PyThreadState> {
         subs.retain(|(st, _)| !st.has_ended() && st.key().generation() == runtime::generation());
         subs.iter().find(|(st, _)| Arc::ptr_eq(st, state)).map(|(_, t)| t.0 as *mut ffi::PyThreadState)
     })
-}
-
-pub(crate) fn begin_drain() -> bool {
-    DRAINING.with(|d| !d.replace(true))
-}
-
-pub(crate) fn end_drain() {
-    DRAINING.with(|d| d.set(false));
 }
 
 /// Proof that this thread holds an interpreter's GIL, released on drop.

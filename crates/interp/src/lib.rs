@@ -26,16 +26,19 @@ pub mod discovery;
 mod error;
 pub mod gil;
 mod interpreter;
+mod key;
+mod lifecycle;
 mod runtime;
+mod state;
 pub mod symbols;
 
 pub use error::{Error, Result};
 pub use gil::{GilGuard, allow_threads, lock_without_gil};
-pub use interpreter::{
-    InterpKey, InterpState, Interpreter, SubConfig, ensure_bound_interpreter, interp_state_for_raw,
-    lookup, set_creation_hook, with_interpreter,
-};
+pub use interpreter::{Interpreter, SubConfig, ensure_bound_interpreter, set_creation_hook, with_interpreter};
+pub use key::InterpKey;
 pub use libpython_ffi as ffi;
+pub use lifecycle::{Config, finalize, initialize};
 pub use runtime::{
-    Config, Started, finalize, generation, initialize, is_finalized, is_running, main_key, object_header_size, started,
+    Started, generation, interp_state_for_raw, is_finalized, is_running, lookup, main_key, object_header_size, started,
 };
+pub use state::InterpState;

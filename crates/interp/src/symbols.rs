@@ -7,7 +7,7 @@ use std::sync::{Arc, LazyLock};
 use dashmap::DashMap;
 use libpython_ffi as ffi;
 
-use crate::interpreter::InterpKey;
+use crate::key::InterpKey;
 
 struct Entry {
     symbol: Arc<str>,

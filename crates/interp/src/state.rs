@@ -1,0 +1,357 @@
+//! What the layer keeps for one live interpreter: its queue of deferred decrefs, its caches of
+//! objects, and its map of bridge objects.
+
+use std::cell::Cell;
+use std::fmt;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::thread::ThreadId;
+
+use crossbeam_queue::SegQueue;
+use dashmap::DashMap;
+use libpython_ffi as ffi;
+
+use crate::key::InterpKey;
+
+thread_local! {
+    /// Set while this thread drains a deferred-decref queue.
+    static DRAINING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Marks this thread as draining; `false` if it already is (a destructor run by the drain
+/// dropped handles: those are released directly, the nested drain is skipped).
+fn begin_drain() -> bool {
+    DRAINING.with(|d| !d.replace(true))
+}
+
+fn end_drain() {
+    DRAINING.with(|d| d.set(false));
+}
+
+/// A pointer held in a queue or map; only ever dereferenced under the owning interpreter's GIL.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub(crate) struct RawPtr(pub(crate) usize);
+
+/// Users-count bit marking an interpreter that is ending or has ended.
+pub(crate) const ENDING: usize = 1 << (usize::BITS - 1);
+
+/// Everything the layer knows about one live interpreter.
+pub struct InterpState {
+    pub(crate) key: InterpKey,
+    pub(crate) raw: *mut ffi::PyInterpreterState,
+    pub(crate) own_gil: bool,
+    /// Threads inside an outermost acquisition of this (sub-)interpreter, plus [`ENDING`].
+    pub(crate) users: AtomicUsize,
+    pub(crate) ended: AtomicBool,
+    queue: SegQueue<RawPtr>,
+    /// References pushed and not yet popped: raised before a push, lowered after a pop, so
+    /// it is never below the queue's length and reading it is one load (an empty queue is
+    /// the common case at every acquisition).
+    queued: AtomicUsize,
+    queue_peak: AtomicUsize,
+    /// Thread states made for this sub-interpreter, one per thread (sub-interpreters only).
+    pub(crate) tstates: Mutex<Vec<(ThreadId, RawPtr)>>,
+    /// Rust object identity (an `Arc`'s address) to (a weak reference to its bridge object,
+    /// the bridge object's address); both owned/read under this interpreter's GIL.
+    bridges: DashMap<usize, (RawPtr, RawPtr)>,
+    slots: DashMap<&'static str, usize>,
+    /// Interned names of `intern!` call sites, by the address of the site's static.
+    names: DashMap<usize, usize>,
+}
+
+// SAFETY: `raw` is an address CPython keeps valid until the interpreter ends, only passed back
+// to CPython under the rules of the GIL; everything else is thread-safe (atomics, lock-free
+// queue, concurrent maps, a mutex).
+unsafe impl Send for InterpState {}
+// SAFETY: as above.
+unsafe impl Sync for InterpState {}
+
+impl fmt::Debug for InterpState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("InterpState")
+            .field("key", &self.key)
+            .field("own_gil", &self.own_gil)
+            .field("ended", &self.ended.load(Ordering::Relaxed))
+            .field("queued", &self.queue.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl InterpState {
+    pub(crate) fn new(key: InterpKey, raw: *mut ffi::PyInterpreterState, own_gil: bool) -> Self {
+        InterpState {
+            key,
+            raw,
+            own_gil,
+            users: AtomicUsize::new(0),
+            ended: AtomicBool::new(false),
+            queue: SegQueue::new(),
+            queued: AtomicUsize::new(0),
+            queue_peak: AtomicUsize::new(0),
+            tstates: Mutex::new(Vec::new()),
+            bridges: DashMap::new(),
+            slots: DashMap::new(),
+            names: DashMap::new(),
+        }
+    }
+
+    /// This interpreter's key.
+    pub fn key(&self) -> InterpKey {
+        self.key
+    }
+
+    /// CPython's interpreter state.
+    pub fn raw(&self) -> *mut ffi::PyInterpreterState {
+        self.raw
+    }
+
+    /// Whether this interpreter has a GIL of its own (3.12+ sub-interpreters).
+    pub fn own_gil(&self) -> bool {
+        self.own_gil
+    }
+
+    /// Whether this interpreter has ended.
+    pub fn has_ended(&self) -> bool {
+        self.ended.load(Ordering::Acquire)
+    }
+
+    /// References waiting to be released at this interpreter's next GIL acquisition.
+    pub fn queued_decrefs(&self) -> usize {
+        self.queue.len()
+    }
+
+    /// The longest the deferred-decref queue has been.
+    pub fn queue_peak(&self) -> usize {
+        self.queue_peak.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn push_decref(&self, ptr: *mut ffi::PyObject) {
+        let n = self.queued.fetch_add(1, Ordering::AcqRel) + 1;
+        self.queue.push(RawPtr(ptr as usize));
+        if n > self.queue_peak.load(Ordering::Relaxed) {
+            self.queue_peak.fetch_max(n, Ordering::Relaxed);
+        }
+    }
+
+    /// Releases every queued reference.
+    ///
+    /// # Safety
+    /// The calling thread must hold this interpreter's GIL.
+    #[inline(always)]
+    pub(crate) unsafe fn drain(&self) {
+        if self.queued.load(Ordering::Acquire) != 0 {
+            // SAFETY: forwarded contract.
+            unsafe { self.drain_queued() };
+        }
+    }
+
+    /// Releases up to `budget` queued references (see [`drain`](Self::drain)).
+    ///
+    /// # Safety
+    /// As [`drain`](Self::drain).
+    #[inline(always)]
+    pub(crate) unsafe fn drain_some(&self, budget: usize) {
+        if self.queued.load(Ordering::Acquire) != 0 {
+            // SAFETY: forwarded contract.
+            unsafe { self.drain_at_most(budget) };
+        }
+    }
+
+    /// [`drain_some`](Self::drain_some) when something is queued.
+    ///
+    /// # Safety
+    /// As [`drain`](Self::drain).
+    #[inline(never)]
+    unsafe fn drain_at_most(&self, budget: usize) {
+        if !begin_drain() {
+            return;
+        }
+        let mut n = 0usize;
+        while n < budget {
+            let Some(RawPtr(p)) = self.queue.pop() else { break };
+            self.queued.fetch_sub(1, Ordering::AcqRel);
+            // SAFETY: as in `drain_queued`.
+            unsafe { ffi::Py_DECREF(p as *mut ffi::PyObject) };
+            n += 1;
+        }
+        end_drain();
+        tracing::trace!(target: "libpython::gc", interp = ?self.key, released = n, "drained some deferred decrefs");
+    }
+
+    /// [`drain`](Self::drain) when something is queued.
+    ///
+    /// # Safety
+    /// As [`drain`](Self::drain).
+    #[inline(never)]
+    unsafe fn drain_queued(&self) {
+        if !begin_drain() {
+            return;
+        }
+        let mut n = 0usize;
+        while let Some(RawPtr(p)) = self.queue.pop() {
+            self.queued.fetch_sub(1, Ordering::AcqRel);
+            // SAFETY: the pointer was a strong reference owned by a dropped handle of this
+            // interpreter, whose GIL the caller holds. A destructor run here that drops more
+            // handles finds the GIL held and releases them directly, not through the queue.
+            unsafe { ffi::Py_DECREF(p as *mut ffi::PyObject) };
+            n += 1;
+        }
+        end_drain();
+        tracing::debug!(target: "libpython::gc", interp = ?self.key, released = n, "drained deferred decrefs");
+    }
+
+    /// Forgets queued references without releasing them (the runtime is gone).
+    pub(crate) fn discard_queue(&self) {
+        while self.queue.pop().is_some() {
+            self.queued.fetch_sub(1, Ordering::AcqRel);
+        }
+    }
+
+    /// The live bridge object of the Rust object `identity` (an address), as a new strong
+    /// reference, or NULL when there is none (never made, or dying: its last reference is
+    /// gone, which a weak reference sees atomically, also on free-threaded builds).
+    ///
+    /// # Safety
+    /// The calling thread holds this interpreter's GIL.
+    pub unsafe fn bridge_get(&self, identity: usize) -> *mut ffi::PyObject {
+        let Some(weak) = self.bridges.get(&identity).map(|e| e.value().0) else {
+            return std::ptr::null_mut();
+        };
+        // SAFETY: the weak reference is owned by the map and released only under this GIL
+        // (which the caller holds), by `bridge_forget` or `clear_state`.
+        unsafe { upgrade(weak.0 as *mut ffi::PyObject) }
+    }
+
+    /// Records `obj` as the bridge object of the Rust object `identity`, replacing any dead
+    /// entry.
+    ///
+    /// # Safety
+    /// The calling thread holds this interpreter's GIL; `obj` is a live object of this
+    /// interpreter whose type supports weak references, and whose deallocation calls
+    /// [`bridge_forget`](Self::bridge_forget) with the same identity.
+    ///
+    /// Returns `false` when the weak reference could not be made, with the Python exception
+    /// left pending for the caller to fetch.
+    #[must_use]
+    pub unsafe fn bridge_insert(&self, identity: usize, obj: *mut ffi::PyObject) -> bool {
+        // SAFETY: forwarded contract: GIL held, `obj` live and weakly referenceable.
+        let weak = unsafe { ffi::PyWeakref_NewRef(obj, std::ptr::null_mut()) };
+        if weak.is_null() {
+            return false;
+        }
+        if let Some((old, _)) = self.bridges.insert(identity, (RawPtr(weak as usize), RawPtr(obj as usize))) {
+            // SAFETY: the replaced weak reference was owned by the map; GIL held.
+            unsafe { ffi::Py_DECREF(old.0 as *mut ffi::PyObject) };
+        }
+        true
+    }
+
+    /// Forgets the entry of `identity` if it names `obj` (a bridge object being deallocated;
+    /// a newer bridge object of the same Rust object keeps its entry).
+    ///
+    /// # Safety
+    /// The calling thread holds this interpreter's GIL.
+    pub unsafe fn bridge_forget(&self, identity: usize, obj: *mut ffi::PyObject) {
+        if let Some((_, (weak, _))) = self.bridges.remove_if(&identity, |_, (_, o)| o.0 == obj as usize) {
+            // SAFETY: the weak reference was owned by the map; GIL held.
+            unsafe { ffi::Py_DECREF(weak.0 as *mut ffi::PyObject) };
+        }
+    }
+
+    /// A per-interpreter object kept under `name` (bridge type objects, writers, ...): an
+    /// owned reference, released when the interpreter ends.
+    pub fn slot(&self, name: &'static str) -> Option<*mut ffi::PyObject> {
+        self.slots.get(name).map(|p| *p as *mut ffi::PyObject)
+    }
+
+    /// Stores an owned reference under `name`, returning the one already there if another
+    /// thread got first (the caller then releases its own).
+    ///
+    /// # Safety
+    /// `obj` must be an owned reference of this interpreter.
+    pub unsafe fn set_slot(&self, name: &'static str, obj: *mut ffi::PyObject) -> std::result::Result<(), *mut ffi::PyObject> {
+        match self.slots.entry(name) {
+            dashmap::Entry::Occupied(e) => Err(*e.get() as *mut ffi::PyObject),
+            dashmap::Entry::Vacant(v) => {
+                v.insert(obj as usize);
+                Ok(())
+            }
+        }
+    }
+
+    /// The interned name this interpreter keeps for the `intern!` site `site` (an address).
+    pub fn interned_name(&self, site: usize) -> Option<*mut ffi::PyObject> {
+        self.names.get(&site).map(|p| *p as *mut ffi::PyObject)
+    }
+
+    /// Keeps an owned reference to an interned name for the `intern!` site `site`, returning
+    /// the one already there if another thread got first (the caller then releases its own).
+    ///
+    /// # Safety
+    /// `obj` must be an owned reference of this interpreter.
+    pub unsafe fn set_interned_name(&self, site: usize, obj: *mut ffi::PyObject) -> std::result::Result<(), *mut ffi::PyObject> {
+        match self.names.entry(site) {
+            dashmap::Entry::Occupied(e) => Err(*e.get() as *mut ffi::PyObject),
+            dashmap::Entry::Vacant(v) => {
+                v.insert(obj as usize);
+                Ok(())
+            }
+        }
+    }
+
+    /// Releases the per-interpreter state: the queue, slots and bridge map.
+    ///
+    /// # Safety
+    /// The calling thread holds this interpreter's GIL.
+    pub(crate) unsafe fn clear_state(&self) {
+        // SAFETY: forwarded: the GIL of this interpreter is held.
+        unsafe { self.drain() };
+        let mut slots: Vec<usize> = self.slots.iter().map(|e| *e.value()).collect();
+        slots.extend(self.names.iter().map(|e| *e.value()));
+        self.slots.clear();
+        self.names.clear();
+        for p in slots {
+            // SAFETY: slots hold owned references of this interpreter; its GIL is held.
+            unsafe { ffi::Py_DecRef(p as *mut ffi::PyObject) };
+        }
+        let weak: Vec<usize> = self.bridges.iter().map(|e| e.value().0.0).collect();
+        self.bridges.clear();
+        for w in weak {
+            // SAFETY: the map owned these weak references; the GIL is held.
+            unsafe { ffi::Py_DecRef(w as *mut ffi::PyObject) };
+        }
+        crate::symbols::forget_interpreter(self.key);
+    }
+}
+
+/// The referent of the weak reference `weak` as a new strong reference, or NULL if it is dead.
+///
+/// # Safety
+/// The GIL is held and `weak` is a live weak reference object.
+unsafe fn upgrade(weak: *mut ffi::PyObject) -> *mut ffi::PyObject {
+    // SAFETY: forwarded contract. `PyWeakref_GetRef` (3.13+) takes the reference atomically
+    // (an object whose last reference is gone is reported dead, also without a GIL); before
+    // 3.13 there are only GIL builds, where the borrowed referent cannot die before the
+    // increment below.
+    unsafe {
+        if let Some(get_ref) = ffi::api().PyWeakref_GetRef {
+            let mut obj = std::ptr::null_mut();
+            if get_ref(weak, &mut obj) < 0 {
+                ffi::PyErr_Clear();
+                return std::ptr::null_mut();
+            }
+            return obj;
+        }
+        let obj = ffi::PyWeakref_GetObject(weak);
+        if obj.is_null() {
+            ffi::PyErr_Clear();
+            return std::ptr::null_mut();
+        }
+        if obj == ffi::Py_None() {
+            return std::ptr::null_mut();
+        }
+        ffi::Py_INCREF(obj);
+        obj
+    }
+}
+
