@@ -29,3 +29,4 @@ mod soundness;
 mod soundness_arrays;
 mod value;
 mod versions;
+mod api_features;

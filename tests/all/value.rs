@@ -372,14 +372,15 @@ fn keys_distinct_as_values_but_equal_in_python_are_an_error() {
 #[test]
 fn unhashable_keys_are_an_error_naming_where() {
     python();
+    // A list inside a key becomes a tuple; a dict cannot be made hashable.
     let d = Value::dict([(
         "outer",
-        Value::dict([(Value::tuple([Value::list([1])]), 1)]),
+        Value::dict([(Value::tuple([Value::list([1]), Value::dict([(1, 2)])]), 1)]),
     )]);
     match d.to_object() {
         Err(Error::Conversion(m)) => {
             assert!(m.starts_with("$['outer']"), "{m}");
-            assert!(m.contains("unhashable type: 'list'"), "{m}");
+            assert!(m.contains("unhashable type: 'dict'"), "{m}");
         }
         other => panic!("expected an error, got {other:?}"),
     }

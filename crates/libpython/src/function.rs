@@ -508,6 +508,18 @@ pub(crate) unsafe fn trampoline_obj(body: impl FnOnce(Python<'_>) -> Result<Obje
     })
 }
 
+/// As [`trampoline_obj`] for `tp_iternext`: `Ok(None)` is the end of the iteration (NULL with
+/// no exception set, which Python reads as `StopIteration`).
+///
+/// # Safety
+/// Must be called by CPython with the GIL held.
+pub(crate) unsafe fn trampoline_next(body: impl FnOnce(Python<'_>) -> Result<Option<Object>>) -> *mut ffi::PyObject {
+    trampoline_raw(std::ptr::null_mut(), |py| match body(py)? {
+        Some(o) => crate::conv::to_python_ptr(&o, py),
+        None => Ok(std::ptr::null_mut()),
+    })
+}
+
 /// As [`trampoline_obj`] for a C function returning `int` (0 ok, -1 error).
 ///
 /// # Safety
@@ -592,7 +604,7 @@ impl Drop for AbortOnUnwind {
     }
 }
 
-fn panic_message(p: &Box<dyn std::any::Any + Send>) -> String {
+pub(crate) fn panic_message(p: &Box<dyn std::any::Any + Send>) -> String {
     if let Some(s) = p.downcast_ref::<&str>() {
         (*s).to_owned()
     } else if let Some(s) = p.downcast_ref::<String>() {
@@ -607,7 +619,7 @@ fn panic_message(p: &Box<dyn std::any::Any + Send>) -> String {
 ///
 /// # Safety
 /// The GIL is held.
-unsafe fn raise_panic(msg: &str) {
+pub(crate) unsafe fn raise_panic(msg: &str) {
     let c = CString::new(format!("Rust panic: {msg}").replace('\0', "\\0")).unwrap_or_default();
     // SAFETY: the GIL is held; the class is created once per interpreter and kept in a slot.
     unsafe {

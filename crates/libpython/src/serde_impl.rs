@@ -1313,7 +1313,8 @@ impl<'de> de::VariantAccess<'de> for VariantDe<'_> {
 /// serde's data model has no sets and no integers beyond 128 bits: lists, sets and
 /// frozensets serialise as sequences and tuples as tuples (both arrays in JSON), dicts as
 /// maps, bytes as bytes, `None` as unit (`null`). A [`Value::BigInt`] beyond 128 bits is an
-/// error. More than 128 levels of nesting is an error (serde recurses).
+/// error, and so is a [`Value::Object`] (a Python object is no data serde can write). More
+/// than 128 levels of nesting is an error (serde recurses).
 ///
 /// ```
 /// use libpython::value::Value;
@@ -1324,6 +1325,14 @@ impl Serialize for Value {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         Depth(self, 0).serialize(serializer)
     }
+}
+
+/// The error of a Python object kept in a [`Value`] (by
+/// [`Value::from_object_lossless`](crate::Value::from_object_lossless)) met by serde: it is no
+/// data serde can read or write.
+fn kept_object(o: &Object) -> String {
+    let type_name = o.type_name().unwrap_or_else(|_| "object".into());
+    format!("a Python {type_name} kept in the value as an object is not data serde can read or write; convert it first")
 }
 
 /// A value at a nesting depth (to refuse nesting too deep for recursion).
@@ -1389,6 +1398,7 @@ impl Serialize for Depth<'_> {
                 }
                 map.end()
             }
+            Value::Object(o) => Err(ser::Error::custom(kept_object(o))),
         }
     }
 }
@@ -1684,6 +1694,7 @@ impl<'de, 'a> Deserializer<'de> for ValueDe<'a> {
                     current: None,
                 })
             }
+            Value::Object(o) => Err(Error::Conversion(kept_object(o)).into()),
         }
     }
 

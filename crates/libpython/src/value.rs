@@ -2,7 +2,8 @@
 //! `str`, `bytes`, `list`, `tuple`, `dict`, `set`, `frozenset`) copied into immutable Rust
 //! data structures from [`imbl`].
 //!
-//! A [`Value`] is a deep copy: once made it no longer refers to Python, is `Send + Sync`, and
+//! A [`Value`] is a deep copy: once made it no longer refers to Python (unless it was asked to
+//! keep objects it cannot copy: [`Value::from_object_lossless`]), is `Send + Sync`, and
 //! is cheap to clone and to change without disturbing other copies (lists and tuples are
 //! [`imbl::Vector`]s, dicts [`imbl::OrdMap`]s, sets [`imbl::OrdSet`]s: copy-on-write trees
 //! sharing their unchanged parts).
@@ -60,11 +61,18 @@
 //! - two dict keys (or set elements) that Python tells apart but that become equal values
 //!   (two distinct NaN objects): [`Error::Conversion`], rather than losing an entry.
 //!
+//! [`Value::from_object_lossless`] keeps the first three as [`Value::Object`] handles instead
+//! (see [below](#objects-kept-as-they-are)).
+//!
 //! To Python ([`ToPython`], [`Value::to_object`]) every variant becomes a new object of the
-//! type in the table (`Bytes` becomes `bytes`). It fails with [`Error::Conversion`] when a
-//! dict would lose entries because keys that differ here are equal in Python (`1`, `1.0` and
-//! `True`, or `0.0` and `-0.0`), or when a key or set element is unhashable in Python (a
-//! list, dict or set, or a tuple holding one).
+//! type in the table (`Bytes` becomes `bytes`). Python refuses lists and sets as dict keys and
+//! set elements, so there a [`Value::List`] becomes a `tuple` and a [`Value::Set`] a
+//! `frozenset`, also inside lists and tuples (as libpython-clj converts them):
+//! `Value::dict([(Value::list([1, 2]), ...)])` is `{(1, 2): ...}`, which comes back as a
+//! [`Value::Tuple`] key. It fails with [`Error::Conversion`] when a dict would lose entries
+//! because keys that differ here are equal in Python (`1`, `1.0` and `True`, or `0.0` and
+//! `-0.0`), or when a key or set element is unhashable even so (a dict, a tuple holding one,
+//! or a list nested more than 128 levels deep).
 //!
 //! # Equality, order and hashing
 //!
@@ -72,7 +80,7 @@
 //! These are structural, not Python's:
 //!
 //! - values of different kinds differ, ordered `None < Bool < Int/BigInt < Float < Str <
-//!   Bytes < List < Tuple < Dict < Set < FrozenSet` (`Int(1) != Float(1.0)`, `Bool(true) !=
+//!   Bytes < List < Tuple < Dict < Set < FrozenSet < Object` (`Int(1) != Float(1.0)`, `Bool(true) !=
 //!   Int(1)`, a list never equals a tuple);
 //! - [`Value::Int`] and [`Value::BigInt`] compare by numeric value (`BigInt(5) == Int(5)`);
 //! - floats compare by [`f64::total_cmp`] and hash their bits: `NaN == NaN` (same bits),
@@ -80,8 +88,43 @@
 //! - strings and bytes compare lexicographically (strings by code point), containers
 //!   lexicographically by their elements (dicts by `(key, value)` pairs in key order).
 //!
+//! - a [`Value::Object`] is equal only to a handle on the same object (identity, Python's
+//!   `is`), and objects are ordered and hashed by their interpreter and address.
+//!
 //! Dicts and sets are kept in this order, so they iterate sorted, not in Python's insertion
 //! order: `{'b': 1, 'a': 2}` comes back from a round trip as `{'a': 2, 'b': 1}`.
+//!
+//! # Objects kept as they are
+//!
+//! [`Value::from_object`] copies data or fails. [`Value::from_object_lossless`] copies what it
+//! can and keeps the rest as [`Value::Object`], an [`Object`] handle inside the value: any
+//! object of another type (a numpy array, a `datetime`, an instance of a class of yours), a
+//! `str` holding lone surrogates, and a container met again inside itself (the inner
+//! occurrence: `x = [1]; x.append(x)` gives `[1, <x>]`). Such a value:
+//!
+//! - compares, orders and hashes the object by identity (see above), never calling Python's
+//!   `__eq__` or `__hash__`, so `Eq`, `Ord` and `Hash` stay consistent and cannot fail;
+//! - converts back ([`ToPython`], [`Value::to_object`]) to the same object, not a copy (in
+//!   another interpreter that is an error, as for any [`Object`]);
+//! - prints the object's `repr` (taking its GIL) in [`Display`](fmt::Display);
+//! - is an error for serde, both [`Serialize`](serde::Serialize) and reading a
+//!   [`Deserialize`](serde::Deserialize) type out of it: a Python object is no data serde can
+//!   read or write;
+//! - holds a reference to a Python object, so it is no longer independent of Python: the
+//!   handle follows [`Object`]'s rules (it is dead once Python is finalized, and a bridged
+//!   container of such values reports them to Python's cycle collector).
+//!
+//! ```
+//! use libpython::value::Value;
+//! let obj = libpython::eval("[1, __import__('fractions').Fraction(1, 3)]")?;
+//! let v = Value::from_object_lossless(&obj)?;
+//! assert_eq!(v[0].as_i64(), Some(1));
+//! assert_eq!(v[1].type_name(), "object");
+//! assert_eq!(v.to_string(), "[1, Fraction(1, 3)]");
+//! assert_eq!(v.clone(), v); // the same object: equal
+//! assert_ne!(v, Value::from_object_lossless(&libpython::eval("[1, __import__('fractions').Fraction(1, 3)]")?)?);
+//! # Ok::<(), libpython::Error>(())
+//! ```
 //!
 //! # Memory
 //!
@@ -177,6 +220,9 @@ pub enum Value {
     Set(Arc<OrdSet<Value>>),
     /// A `frozenset`, sorted.
     FrozenSet(Arc<OrdSet<Value>>),
+    /// A Python object kept as it is, by [`Value::from_object_lossless`], where no other
+    /// variant can hold it. See [Objects kept as they are](self#objects-kept-as-they-are).
+    Object(Object),
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -262,7 +308,68 @@ impl Value {
     /// # Errors
     /// See the [module documentation](self#conversions).
     pub fn from_object(obj: &Object) -> Result<Value> {
-        obj.with(from_python_iter)
+        obj.with(|b| from_python_iter(b, false))
+    }
+
+    /// Copies a Python object into a [`Value`] as [`from_object`](Self::from_object) does,
+    /// but keeps what it cannot copy as a [`Value::Object`] handle instead of failing: an
+    /// object of another type (a numpy array, a `datetime`, an instance of your class), a
+    /// `str` with lone surrogates, and a container met again inside itself (the inner
+    /// occurrence). libpython-clj's `->jvm` leaves such objects as bridged handles the same
+    /// way. See [Objects kept as they are](self#objects-kept-as-they-are).
+    ///
+    /// ```
+    /// use libpython::value::Value;
+    /// let obj = libpython::eval("{'when': __import__('datetime').date(2024, 5, 1), 'n': [1, 2]}")?;
+    /// assert!(Value::from_object(&obj).is_err());
+    /// let v = Value::from_object_lossless(&obj)?;
+    /// assert_eq!(v["n"][1].as_i64(), Some(2));
+    /// let when = v["when"].as_object().expect("kept as an object");
+    /// assert_eq!(when.getattr("year")?.extract::<i64>()?, 2024);
+    /// // Back in Python it is the same object.
+    /// assert!(v.to_object()?.get_item("when")?.as_ptr() == when.as_ptr());
+    /// # Ok::<(), libpython::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`from_object`](Self::from_object), except those three cases.
+    pub fn from_object_lossless(obj: &Object) -> Result<Value> {
+        obj.with(|b| from_python_iter(b, true))
+    }
+
+    /// The object of a [`Value::Object`].
+    ///
+    /// ```
+    /// use libpython::value::Value;
+    /// let v = Value::from_object_lossless(&libpython::eval("[object()]")?)?;
+    /// assert_eq!(v[0].as_object().unwrap().type_name()?, "object");
+    /// assert!(Value::from(1).as_object().is_none());
+    /// # Ok::<(), libpython::Error>(())
+    /// ```
+    pub fn as_object(&self) -> Option<&Object> {
+        match self {
+            Value::Object(o) => Some(o),
+            _ => None,
+        }
+    }
+
+    /// Calls `visit` on every [`Value::Object`] inside this value (for the cycle collector,
+    /// through a bridged container of values). Iterative.
+    pub(crate) fn for_each_object(&self, visit: &mut dyn FnMut(&Object)) {
+        if let Value::Object(o) = self {
+            visit(o);
+            return;
+        }
+        let mut stack: Vec<Kids<'_>> = self.kids().into_iter().collect();
+        while let Some(top) = stack.last_mut() {
+            match top.next() {
+                Some(Value::Object(o)) => visit(o),
+                Some(child) => stack.extend(child.kids()),
+                None => {
+                    stack.pop();
+                }
+            }
+        }
     }
 
     /// Copies the value into a new Python object, taking the GIL of the interpreter bound to
@@ -281,7 +388,9 @@ impl Value {
         crate::attach(|py| to_python_iter(py, self))
     }
 
-    /// The Python type name of this kind of value (`"NoneType"`, `"int"`, `"list"`, ...).
+    /// The Python type name of this kind of value (`"NoneType"`, `"int"`, `"list"`, ...;
+    /// `"object"` for a [`Value::Object`], whose own type name
+    /// [`Object::type_name`] gives).
     ///
     /// ```
     /// use libpython::value::Value;
@@ -298,6 +407,7 @@ impl Value {
             Value::Bytes(_) => "bytes",
             Value::List(_) => "list",
             Value::Tuple(_) => "tuple",
+            Value::Object(_) => "object",
             Value::Dict(_) => "dict",
             Value::Set(_) => "set",
             Value::FrozenSet(_) => "frozenset",
@@ -535,6 +645,7 @@ impl Value {
             Value::Dict(_) => 8,
             Value::Set(_) => 9,
             Value::FrozenSet(_) => 10,
+            Value::Object(_) => 11,
         }
     }
 
@@ -984,6 +1095,7 @@ fn head_cmp(a: &Value, b: &Value, eq_only: bool) -> Head {
         (Value::Str(x), Value::Str(y)) => x.cmp(y),
         (Value::Bytes(x), Value::Bytes(y)) => x.cmp(y),
         (Value::Int(_) | Value::BigInt(_), _) => int_cmp(a, b),
+        (Value::Object(x), Value::Object(y)) => object_identity(x).cmp(&object_identity(y)),
         _ => {
             if a.same_tree(b) {
                 return Head::Decided(Ordering::Equal);
@@ -1036,6 +1148,12 @@ fn compare(a: &Value, b: &Value, eq_only: bool) -> Ordering {
     }
 }
 
+/// What identifies a kept object: its interpreter and its address (unique while the value
+/// holds its reference).
+fn object_identity(o: &Object) -> (u64, usize) {
+    (o.interpreter_key().to_bits(), o.as_ptr() as usize)
+}
+
 impl PartialEq for Value {
     fn eq(&self, other: &Value) -> bool {
         compare(self, other, true) == Ordering::Equal
@@ -1075,6 +1193,7 @@ impl Hash for Value {
                     Value::Float(f) => state.write_u64(f.to_bits()),
                     Value::Str(s) => s.hash(state),
                     Value::Bytes(b) => b.hash(state),
+                    Value::Object(o) => object_identity(o).hash(state),
                     _ => {
                         state.write_usize(v.container_len().unwrap_or(0));
                         if let Some(k) = v.kids() {
@@ -1195,6 +1314,8 @@ fn write_value(f: &mut fmt::Formatter<'_>, v: &Value) -> fmt::Result {
                 Value::Float(x) => write_float(f, *x)?,
                 Value::Str(s) => write_str_literal(f, s)?,
                 Value::Bytes(b) => write_bytes_literal(f, b)?,
+                // `repr(obj)`, which takes the object's GIL.
+                Value::Object(o) => write!(f, "{o:?}")?,
                 container => {
                     let (open, close, empty) = match container {
                         Value::List(_) => ("[", "]", "[]"),
@@ -1411,6 +1532,8 @@ struct FromPy<'py> {
     /// again is a cycle), then their copy (meeting one again shares it). The `Object` keeps
     /// the address from being reused during the walk.
     seen: AddrMap<Option<(Object, Value)>>,
+    /// Keep what cannot be copied as [`Value::Object`] instead of failing.
+    keep: bool,
 }
 
 impl<'py> FromPy<'py> {
@@ -1525,8 +1648,16 @@ impl<'py> FromPy<'py> {
                     items: OrdSet::new(),
                 }
             } else if ffi::PyIndex_Check(p) != 0 {
-                let int = new_ref(py, ffi::PyNumber_Index(p))?;
+                // An integer-like object (a numpy integer); one whose `__index__` refuses (a
+                // numpy array of more than one item) is kept when asked to.
+                let int = match new_ref(py, ffi::PyNumber_Index(p)) {
+                    Ok(int) => int,
+                    Err(_) if self.keep => return Ok(Started::Done(Value::Object(obj.clone().unbind()))),
+                    Err(e) => return Err(e),
+                };
                 return int_value(py, int.as_ptr()).map(Started::Done);
+            } else if self.keep {
+                return Ok(Started::Done(Value::Object(obj.clone().unbind())));
             } else {
                 return Err(Error::type_error(
                     format!(
@@ -1539,6 +1670,7 @@ impl<'py> FromPy<'py> {
             let id = p as usize;
             match self.seen.get(&id) {
                 Some(Some((_, v))) => return Ok(Started::Done(v.clone())),
+                Some(None) if self.keep => return Ok(Started::Done(Value::Object(obj.clone().unbind()))),
                 Some(None) => {
                     return Err(Error::SelfReferential {
                         type_name: crate::conv::tname(obj),
@@ -1562,6 +1694,9 @@ impl<'py> FromPy<'py> {
             if data.is_null() {
                 if ffi::PyErr_ExceptionMatches(*ffi::data::PyExc_UnicodeEncodeError()) != 0 {
                     let e = fetch(self.py);
+                    if self.keep {
+                        return Ok(Value::Object(obj.clone().unbind()));
+                    }
                     let detail = e
                         .as_python()
                         .map(|p| p.message().to_owned())
@@ -1746,12 +1881,14 @@ impl<'py> FromPy<'py> {
     }
 }
 
-/// Copies a Python object into a [`Value`] with an explicit stack.
-fn from_python_iter(obj: &Bound<'_>) -> Result<Value> {
+/// Copies a Python object into a [`Value`] with an explicit stack; with `keep`, what cannot be
+/// copied is kept as [`Value::Object`].
+fn from_python_iter(obj: &Bound<'_>, keep: bool) -> Result<Value> {
     let mut w = FromPy {
         py: obj.py(),
         stack: Vec::new(),
         seen: AddrMap::default(),
+        keep,
     };
     match w.start(obj)? {
         Started::Done(v) => return Ok(v),
@@ -1779,7 +1916,7 @@ fn from_python_iter(obj: &Bound<'_>) -> Result<Value> {
 impl FromPython for Value {
     /// See the [module documentation](self#conversions).
     fn from_python(obj: &Bound<'_>) -> Result<Self> {
-        from_python_iter(obj)
+        from_python_iter(obj, false)
     }
 }
 
@@ -1874,6 +2011,8 @@ fn out_start<'a>(
         // SAFETY: see above.
         Value::Float(x) => return new_ref(py, unsafe { ffi::PyFloat_FromDouble(*x) }).map(Ok),
         Value::Str(s) => return s.to_python(py).map(Ok),
+        // The same object (refused in another interpreter).
+        Value::Object(o) => return crate::conv::to_object(o, py).map(Ok),
         Value::Bytes(b) => {
             // SAFETY: see above.
             return new_ref(py, unsafe {
@@ -2015,6 +2154,8 @@ fn out_accept(py: Python<'_>, stack: &mut [OutFrame<'_>], obj: Object) -> Result
                 None => *key_obj = Some(obj),
                 Some(k_obj) => {
                     let key = current.map_or(&NONE, |(k, _)| k);
+                    // A list key becomes a tuple (a set a frozenset), as for Rust maps.
+                    let k_obj = crate::conv::freeze_key(py, k_obj)?;
                     let before = ffi::PyDict_Size(p);
                     if ffi::PyDict_SetItem(p, k_obj.as_ptr(), obj.as_ptr()) < 0 {
                         return Err(unhashable(py, parents, "dict key", key));
@@ -2031,6 +2172,7 @@ fn out_accept(py: Python<'_>, stack: &mut [OutFrame<'_>], obj: Object) -> Result
             },
             OutState::Set { current, .. } => {
                 let element = current.unwrap_or(&NONE);
+                let obj = crate::conv::freeze_key(py, obj)?;
                 let before = ffi::PySet_Size(p);
                 if ffi::PySet_Add(p, obj.as_ptr()) < 0 {
                     return Err(unhashable(py, parents, "set element", element));

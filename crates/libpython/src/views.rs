@@ -303,6 +303,72 @@ impl List {
     pub fn to_vec<T: FromPython + 'static>(&self) -> Result<Vec<T>> {
         self.0.extract()
     }
+
+    /// `l.sort()`: sorts the list in place by Python's `<`, ascending and stable.
+    ///
+    /// ```
+    /// let l = libpython::List::try_from(libpython::eval("[3, 1, 2]")?)?;
+    /// l.sort()?;
+    /// assert_eq!(l.to_vec::<i64>()?, [1, 2, 3]);
+    /// # Ok::<(), libpython::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// `TypeError` when items do not compare (`3 < 'a'`); the exception an item's `__lt__`
+    /// raised.
+    pub fn sort(&self) -> Result<()> {
+        self.0.with(|b| {
+            // SAFETY: a live list; GIL held.
+            if unsafe { ffi::PyList_Sort(b.as_ptr()) } < 0 {
+                // SAFETY: -1 with an exception pending.
+                return Err(unsafe { fetch(b.py()) });
+            }
+            Ok(())
+        })
+    }
+
+    /// `l.sort(key=key, reverse=reverse)`: sorts in place by what the callable `key` returns
+    /// for each item (the items themselves when `None`), descending when `reverse`; stable in
+    /// both directions, as Python's sort is. A Rust closure made with
+    /// [`function`](crate::function) can be the key.
+    ///
+    /// ```
+    /// let l = libpython::List::try_from(libpython::eval("['bb', 'a', 'ccc', 'dd']")?)?;
+    /// l.sort_with(Some(&libpython::builtin("len")?), true)?;
+    /// assert_eq!(l.to_vec::<String>()?, ["ccc", "bb", "dd", "a"]);
+    /// let last = libpython::function("last", None, |a: &libpython::Args<'_>| {
+    ///     Ok(a.extract::<String>(0)?.chars().last())
+    /// })?;
+    /// l.sort_with(Some(&last), false)?;
+    /// assert_eq!(l.to_vec::<String>()?, ["a", "bb", "ccc", "dd"]);
+    /// # Ok::<(), libpython::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`sort`](Self::sort), and the exception `key` raised.
+    pub fn sort_with(&self, key: Option<&Object>, reverse: bool) -> Result<()> {
+        let none = with_gil(|py| Ok(py.none().unbind()))?;
+        self.0.call_method_kw("sort", (), &[("key", &key.unwrap_or(&none)), ("reverse", &reverse)]).map(drop)
+    }
+
+    /// `l.reverse()`: reverses the list in place.
+    ///
+    /// ```
+    /// let l = libpython::List::try_from(libpython::eval("[1, 2, 3]")?)?;
+    /// l.reverse()?;
+    /// assert_eq!(l.to_vec::<i64>()?, [3, 2, 1]);
+    /// # Ok::<(), libpython::Error>(())
+    /// ```
+    pub fn reverse(&self) -> Result<()> {
+        self.0.with(|b| {
+            // SAFETY: a live list; GIL held.
+            if unsafe { ffi::PyList_Reverse(b.as_ptr()) } < 0 {
+                // SAFETY: -1 with an exception pending.
+                return Err(unsafe { fetch(b.py()) });
+            }
+            Ok(())
+        })
+    }
 }
 
 impl Set {

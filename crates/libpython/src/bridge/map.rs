@@ -6,7 +6,7 @@ use std::hash::Hash;
 use std::sync::Arc;
 
 use super::lock::BridgeLock;
-use super::{Bridge, holds_objects, key_error, visit_objects};
+use super::{Bridge, BridgeKind, holds_objects, key_error, visit_objects};
 use crate::conv::{FromPython, ToPython};
 use crate::err::{Error, Result};
 use crate::function::Args;
@@ -29,8 +29,9 @@ pub trait MapLike: Send + Sync + 'static {
     fn map_get(&self, k: &Self::Key) -> Option<&Self::Value>;
     /// Inserts or replaces.
     fn map_insert(&mut self, k: Self::Key, v: Self::Value);
-    /// Removes; whether it was there.
-    fn map_remove(&mut self, k: &Self::Key) -> bool;
+    /// Removes `k`, returning its value if it was there (the bridge drops it after releasing
+    /// the map's lock).
+    fn map_remove(&mut self, k: &Self::Key) -> Option<Self::Value>;
     /// Every key.
     fn map_keys(&self) -> Vec<&Self::Key>;
     /// Empties the map and returns what it held, for the cycle collector breaking a cycle
@@ -57,7 +58,7 @@ macro_rules! map_like {
             fn map_len(&self) -> usize { self.len() }
             fn map_get(&self, k: &K) -> Option<&V> { self.get(k) }
             fn map_insert(&mut self, k: K, v: V) { self.insert(k, v); }
-            fn map_remove(&mut self, k: &K) -> bool { self.remove(k).is_some() }
+            fn map_remove(&mut self, k: &K) -> Option<V> { self.remove(k) }
             fn map_keys(&self) -> Vec<&K> { self.keys().collect() }
             fn map_take(&mut self) -> Option<Self> { Some(std::mem::take(self)) }
         }
@@ -70,16 +71,27 @@ map_like!(imbl::HashMap, Eq + Hash);
 map_like!(imbl::OrdMap, Ord);
 
 /// A Rust map shared with Python as a mapping: `len`, `[]`, `in`, iteration over keys,
-/// `keys()`, `values()`, `items()`, `get()`, so `dict(x)` and `json.dumps(dict(x))` work.
-/// Writes from Python (`x[k] = v`, `del x[k]`) change the Rust map, which Rust sees through
-/// [`MapBridge::map`].
+/// `keys()`, `values()`, `items()` (lists, copied), `get()` and `==`, and for a writable one
+/// `x[k] = v`, `del x[k]`, `pop()`, `popitem()`, `setdefault()`, `update()` and `clear()`.
+/// Writes from Python change the Rust map, which Rust sees through [`MapBridge::map`].
+///
+/// It is a `collections.abc.MutableMapping` (a read-only one a `Mapping`; see
+/// [`BridgeKind`]), so code that checks for a mapping takes it: `dict(x)`, `pandas.Series(x)`,
+/// `{**x}`. `json.dumps` does not: its encoder accepts only `dict` (and subclasses), which it
+/// reads through the dict's own storage, and a bridged map is no dict, since a dict subclass
+/// would carry a second copy of the data that C code reads instead of the Rust map. Write
+/// `json.dumps(dict(x))`.
+///
+/// Keys that are Rust sequences (`Vec<i64>`, tuples) are Python tuples (Python refuses lists
+/// as keys): `x[(1, 2)]` finds the key `vec![1, 2]`.
 ///
 /// The map is behind a [`BridgeLock`]: Python code that runs while the map is locked (a key's
 /// `__hash__` during a lookup, Python called by Rust code holding a guard) and uses the map
 /// again gets `RuntimeError` instead of waiting for itself. Values and keys handed to Python
 /// are copied out under the lock and converted after it is released.
 ///
-/// When the keys or values are Python objects ([`Object`], `Option<Object>`, `Vec<Object>`)
+/// When the keys or values hold Python objects ([`Object`], `Option<Object>`, `Vec<Object>`,
+/// a [`Value`](crate::Value) with [`Value::Object`](crate::Value::Object)s)
 /// the bridge reports them to Python's cycle collector, so a cycle through the map (a value
 /// that refers back to the bridged map, or to one of its methods) is freed once only Python
 /// holds the map; the collector breaks it by emptying the map ([`MapLike::map_take`]). While
@@ -93,6 +105,9 @@ map_like!(imbl::OrdMap, Ord);
 /// libpython::exec("m['b'] = m['a'] + 1\nimport json\ns = json.dumps(dict(m), sort_keys=True)", &g)?;
 /// assert_eq!(g.get_as::<String>("s")?.unwrap(), r#"{"a": 1, "b": 2}"#);
 /// assert_eq!(m.map().read()?["b"], 2);
+/// let abc = libpython::import("collections.abc")?;
+/// assert!(py_m.is_instance(&abc.getattr("MutableMapping")?)?);
+/// assert!(py_m.eq_py(libpython::eval("{'a': 1, 'b': 2}")?)?);
 /// # Ok::<(), libpython::Error>(())
 /// ```
 pub struct MapBridge<M: MapLike> {
@@ -149,29 +164,154 @@ impl<M: MapLike> MapBridge<M> {
     }
 }
 
+/// The methods Python sees on a read-only map, and on a writable one.
+const READ_METHODS: &[&str] = &["keys", "values", "items", "get"];
+const WRITE_METHODS: &[&str] = &["keys", "values", "items", "get", "pop", "popitem", "setdefault", "update", "clear"];
+
+impl<M: MapLike> MapBridge<M> {
+    fn writable(&self) -> Result<()> {
+        if self.read_only { Err(Error::type_error("a writable mapping", "read-only Rust map")) } else { Ok(()) }
+    }
+
+    /// Converts the key `key` from Python, a `KeyError` if it cannot be one of this map's.
+    fn key_of(key: &Bound<'_>) -> Result<M::Key> {
+        M::Key::from_python(key).map_err(|_| key_error(key))
+    }
+
+    /// `update(other=(), **kwargs)`: every pair is converted before the map is locked, then
+    /// all are inserted under one lock.
+    fn update(&self, a: &Args<'_>) -> Result<()> {
+        let mut pairs: Vec<(M::Key, M::Value)> = Vec::new();
+        if let Some(other) = a.get(0) {
+            if other.hasattr("keys")? {
+                for k in other.call_method("keys", ())?.try_iter()? {
+                    let k = k?;
+                    let v = other.get_item(&k)?;
+                    pairs.push((M::Key::from_python(&k)?, M::Value::from_python(&v)?));
+                }
+            } else {
+                for pair in other.try_iter()? {
+                    let (k, v): (M::Key, M::Value) = pair?.extract()?;
+                    pairs.push((k, v));
+                }
+            }
+        }
+        for (name, v) in a.kwargs() {
+            let k = crate::conv::to_object(&name, a.py())?;
+            pairs.push((M::Key::from_python(k.bound(a.py()))?, M::Value::from_python(&v)?));
+        }
+        let mut m = self.write()?;
+        let replaced: Vec<Option<M::Value>> = pairs
+            .into_iter()
+            .map(|(k, v)| {
+                let old = m.map_remove(&k);
+                m.map_insert(k, v);
+                old
+            })
+            .collect();
+        drop(m);
+        drop(replaced);
+        Ok(())
+    }
+}
+
 impl<M: MapLike> Bridge for MapBridge<M> {
+    fn kind(&self) -> BridgeKind {
+        if self.read_only { BridgeKind::Mapping } else { BridgeKind::MutableMapping }
+    }
+
     fn methods(&self) -> &'static [&'static str] {
-        &["keys", "values", "items", "get"]
+        if self.read_only { READ_METHODS } else { WRITE_METHODS }
     }
 
     fn call_method(&self, a: &Args<'_>, name: &str) -> Result<Object> {
         let py = a.py();
+        let none = || py.none().unbind();
         match name {
-            "keys" => crate::conv::to_object(&self.keys()?, py),
+            "keys" => {
+                let keys: Vec<Object> = self.keys()?.iter().map(|k| crate::conv::to_key_object(k, py)).collect::<Result<_>>()?;
+                crate::conv::to_object(&keys, py)
+            }
             "values" => {
                 let values: Vec<M::Value> = self.entries()?.into_iter().map(|(_, v)| v).collect();
                 crate::conv::to_object(&values, py)
             }
             "items" => {
-                let pairs: Vec<Object> = self.entries()?.iter().map(|(k, v)| crate::conv::to_object(&(k, v), py)).collect::<Result<_>>()?;
+                let pairs: Vec<Object> = self
+                    .entries()?
+                    .iter()
+                    .map(|(k, v)| crate::conv::to_object(&(crate::conv::to_key_object(k, py)?, v), py))
+                    .collect::<Result<_>>()?;
                 crate::conv::to_object(&pairs, py)
             }
             "get" => {
                 let k: M::Key = a.extract(0)?;
                 match self.value(&k)? {
                     Some(v) => crate::conv::to_object(&v, py),
-                    None => Ok(a.get(1).map(|d| d.to_owned()).unwrap_or_else(|| py.none()).unbind()),
+                    None => Ok(a.get(1).map(|d| d.to_owned().unbind()).unwrap_or_else(none)),
                 }
+            }
+            "pop" => {
+                self.writable()?;
+                let key = a.get(0).ok_or_else(|| crate::err::runtime_like(py, "TypeError", "pop expected at least 1 argument, got 0"))?;
+                let removed = match M::Key::from_python(&key) {
+                    Ok(k) => self.write()?.map_remove(&k),
+                    Err(_) => None,
+                };
+                match (removed, a.get(1)) {
+                    (Some(v), _) => crate::conv::to_object(&v, py),
+                    (None, Some(default)) => Ok(default.to_owned().unbind()),
+                    (None, None) => Err(key_error(&key)),
+                }
+            }
+            "popitem" => {
+                self.writable()?;
+                let taken = {
+                    let mut m = self.write()?;
+                    let first = m.map_keys().first().map(|k| (*k).clone());
+                    first.and_then(|k| m.map_remove(&k).map(|v| (k, v)))
+                };
+                match taken {
+                    Some((k, v)) => crate::conv::to_object(&(crate::conv::to_key_object(&k, py)?, v), py),
+                    None => Err(key_error(&crate::conv::to_object("popitem(): dictionary is empty", py)?.into_bound(py)?)),
+                }
+            }
+            "setdefault" => {
+                self.writable()?;
+                let key = a.get(0).ok_or_else(|| crate::err::runtime_like(py, "TypeError", "setdefault expected at least 1 argument, got 0"))?;
+                let k = M::Key::from_python(&key)?;
+                if let Some(v) = self.value(&k)? {
+                    return crate::conv::to_object(&v, py);
+                }
+                let default = a.get(1).map(|d| d.to_owned()).unwrap_or_else(|| py.none());
+                let v = M::Value::from_python(&default)?;
+                let mut m = self.write()?;
+                // Another thread may have inserted it meanwhile: its value wins, as in a dict.
+                let value = match m.map_get(&k) {
+                    Some(existing) => existing.clone(),
+                    None => {
+                        m.map_insert(k, v.clone());
+                        v
+                    }
+                };
+                drop(m);
+                crate::conv::to_object(&value, py)
+            }
+            "update" => {
+                self.writable()?;
+                self.update(a)?;
+                Ok(none())
+            }
+            "clear" => {
+                self.writable()?;
+                let removed: Vec<M::Value> = {
+                    let mut m = self.write()?;
+                    let keys: Vec<M::Key> = m.map_keys().into_iter().cloned().collect();
+                    keys.iter().filter_map(|k| m.map_remove(k)).collect()
+                };
+                // Dropped after the lock is released: a value's `__del__` may use this map.
+                drop(removed);
+                Ok(none())
             }
             _ => Err(Error::NoAttribute { type_name: self.type_name().into(), name: name.into() }),
         }
@@ -182,7 +322,7 @@ impl<M: MapLike> Bridge for MapBridge<M> {
     }
 
     fn get_item(&self, py: Python<'_>, key: &Bound<'_>) -> Result<Object> {
-        let k = M::Key::from_python(key).map_err(|_| key_error(key))?;
+        let k = Self::key_of(key)?;
         match self.value(&k)? {
             Some(v) => crate::conv::to_object(&v, py),
             None => Err(key_error(key)),
@@ -190,21 +330,28 @@ impl<M: MapLike> Bridge for MapBridge<M> {
     }
 
     fn set_item(&self, _py: Python<'_>, key: &Bound<'_>, value: Option<&Bound<'_>>) -> Result<()> {
-        if self.read_only {
-            return Err(Error::type_error("a writable mapping", "read-only Rust map"));
-        }
-        let k = M::Key::from_python(key)?;
+        self.writable()?;
         match value {
             Some(v) => {
+                let k = M::Key::from_python(key)?;
                 let v = M::Value::from_python(v)?;
-                self.write()?.map_insert(k, v);
+                let mut m = self.write()?;
+                let old = m.map_remove(&k);
+                m.map_insert(k, v);
+                drop(m);
+                // The replaced value is dropped after the lock is released.
+                drop(old);
                 Ok(())
             }
             None => {
-                if self.write()?.map_remove(&k) {
-                    Ok(())
-                } else {
-                    Err(key_error(key))
+                let k = Self::key_of(key)?;
+                let removed = self.write()?.map_remove(&k);
+                match removed {
+                    Some(v) => {
+                        drop(v);
+                        Ok(())
+                    }
+                    None => Err(key_error(key)),
                 }
             }
         }
@@ -218,7 +365,8 @@ impl<M: MapLike> Bridge for MapBridge<M> {
     }
 
     fn iter(&self, py: Python<'_>) -> Result<Object> {
-        crate::conv::to_object(&self.keys()?, py)?.bound(py).get_iter().map(Bound::unbind)
+        let keys: Vec<Object> = self.keys()?.iter().map(|k| crate::conv::to_key_object(k, py)).collect::<Result<_>>()?;
+        crate::conv::to_object(&keys, py)?.bound(py).get_iter().map(Bound::unbind)
     }
 
     fn repr(&self) -> String {
