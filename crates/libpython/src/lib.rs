@@ -45,7 +45,7 @@ pub mod array;
 mod bridge;
 mod call;
 mod context;
-mod conv;
+mod conversion;
 mod err;
 mod function;
 mod gil;
@@ -55,7 +55,7 @@ mod name;
 mod object;
 mod output;
 mod run;
-mod serde_impl;
+mod serde;
 pub mod value;
 mod views;
 
@@ -64,7 +64,7 @@ pub use bridge::{
     VecBridge, VecLike, bridge, bridge_in, bridged,
 };
 pub use call::IntoArgs;
-pub use conv::{Bytes, FromPython, ToPython, string_lossy};
+pub use conversion::{Bytes, FromPython, ToPython, string_lossy};
 pub use err::{Error, PyErr, Result};
 pub use function::{Args, function, function_in};
 #[allow(deprecated)]
@@ -79,7 +79,7 @@ pub use run::{
     import_module, module_dict, run_simple_string, to_python,
 };
 #[allow(deprecated)]
-pub use serde_impl::{
+pub use serde::{
     Serde, from_python_serde, serde_from_python, serde_to_python, to_python_serde,
 };
 pub use value::Value;
