@@ -18,6 +18,7 @@ pub fn is_child() -> bool {
 pub fn run_child(name: &str, env: &[(&str, &str)]) -> Output {
     let exe = std::env::current_exe().expect("the test binary's path");
     let mut cmd = Command::new(exe);
+    default_sigint(&mut cmd);
     cmd.args([name, "--exact", "--nocapture", "--test-threads=1"])
         .env(CHILD_ENV, "1");
     for (k, v) in env {
@@ -47,6 +48,7 @@ pub fn assert_child_passes_within(name: &str, env: &[(&str, &str)], limit: std::
     use wait_timeout::ChildExt;
     let exe = std::env::current_exe().expect("the test binary's path");
     let mut cmd = Command::new(exe);
+    default_sigint(&mut cmd);
     cmd.args([name, "--exact", "--nocapture", "--test-threads=1"]).env(CHILD_ENV, "1");
     cmd.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
     for (k, v) in env {
@@ -171,5 +173,24 @@ impl Captured {
     /// How many times it was flushed.
     pub fn flushes(&self) -> usize {
         self.flushes.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+unsafe extern "C" {
+    fn signal(signum: i32, handler: usize) -> usize;
+}
+
+/// Starts `cmd` with SIGINT at its default action, whatever this process inherited: a test run
+/// started in the background by a non-interactive shell has SIGINT ignored, Python then leaves
+/// it ignored, and a test of Ctrl-C would wait forever.
+pub fn default_sigint(cmd: &mut Command) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: the hook runs in the child between fork and exec and only calls signal(2), which
+    // is async-signal-safe, with SIGINT (2) and SIG_DFL (0).
+    unsafe {
+        cmd.pre_exec(|| {
+            signal(2, 0);
+            Ok(())
+        });
     }
 }

@@ -23,6 +23,7 @@ mod valgrind;
 use flags::Command;
 
 fn main() -> ExitCode {
+    util::default_sigint();
     let r = match flags::Xtask::parse().command {
         // Prints its own closing line (`matrix: N passed, M failed`) and chooses the status.
         Command::TestMatrix(opts) => return matrix::run(&opts),
