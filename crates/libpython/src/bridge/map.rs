@@ -67,7 +67,9 @@ macro_rules! map_like {
 
 map_like!(HashMap, Eq + Hash);
 map_like!(BTreeMap, Ord);
+#[cfg(feature = "value")]
 map_like!(imbl::HashMap, Eq + Hash);
+#[cfg(feature = "value")]
 map_like!(imbl::OrdMap, Ord);
 
 /// A Rust map shared with Python as a mapping: `len`, `[]`, `in`, iteration over keys,

@@ -876,7 +876,18 @@ fn holds_objects<T: 'static>() -> bool {
     t == TypeId::of::<Object>()
         || t == TypeId::of::<Option<Object>>()
         || t == TypeId::of::<Vec<Object>>()
-        || t == TypeId::of::<crate::value::Value>()
+        || is_value(t)
+}
+
+/// Whether `t` is [`Value`](crate::value::Value)'s (never, without the `value` feature).
+fn is_value(t: TypeId) -> bool {
+    #[cfg(feature = "value")]
+    return t == TypeId::of::<crate::value::Value>();
+    #[cfg(not(feature = "value"))]
+    {
+        let _ = t;
+        false
+    }
 }
 
 /// Calls `visit` on each Python object `item` holds (see [`holds_objects`]).
@@ -887,8 +898,11 @@ fn visit_objects(item: &dyn Any, visit: &mut dyn FnMut(&Object)) {
         visit(o);
     } else if let Some(v) = item.downcast_ref::<Vec<Object>>() {
         v.iter().for_each(visit);
-    } else if let Some(v) = item.downcast_ref::<crate::value::Value>() {
-        v.for_each_object(visit);
+    } else {
+        #[cfg(feature = "value")]
+        if let Some(v) = item.downcast_ref::<crate::value::Value>() {
+            v.for_each_object(visit);
+        }
     }
 }
 

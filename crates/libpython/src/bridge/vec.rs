@@ -72,6 +72,7 @@ impl<T: FromPython + ToPython + Send + Sync + Clone + 'static> VecLike for Vec<T
     }
 }
 
+#[cfg(feature = "value")]
 impl<T: FromPython + ToPython + Send + Sync + Clone + 'static> VecLike for imbl::Vector<T> {
     type Item = T;
     fn vec_len(&self) -> usize {

@@ -21,14 +21,14 @@ impl<T: ToPython + Clone> ToPython for Vector<T> {
 /// Any sequence or iterable (not a `str`).
 impl<T: FromPython + Clone> FromPython for Vector<T> {
     fn from_python(obj: &Bound<'_>) -> Result<Self> {
-        crate::conversion::seq_extract(obj, |_| Vector::new(), |v, x| v.push_back(x))
+        super::seq::seq_extract(obj, |_| Vector::new(), |v, x| v.push_back(x))
     }
 }
 
 /// A `dict`.
 impl<K: ToPython, V: ToPython, S> ToPython for imbl::GenericHashMap<K, V, S, DefaultSharedPtr> {
     fn to_python(&self, py: Python<'_>) -> Result<Object> {
-        crate::conversion::dict_from_iter(py, self.iter())
+        super::map::dict_from_iter(py, self.iter())
     }
 }
 
@@ -41,7 +41,7 @@ where
 {
     fn from_python(obj: &Bound<'_>) -> Result<Self> {
         let mut m = imbl::GenericHashMap::with_hasher(S::default());
-        crate::conversion::map_extract(obj, |k, v| {
+        super::map::map_extract(obj, |k, v| {
             m.insert(k, v);
         })?;
         Ok(m)
@@ -51,7 +51,7 @@ where
 /// A `dict`.
 impl<K: ToPython + Ord, V: ToPython> ToPython for OrdMap<K, V> {
     fn to_python(&self, py: Python<'_>) -> Result<Object> {
-        crate::conversion::dict_from_iter(py, self.iter())
+        super::map::dict_from_iter(py, self.iter())
     }
 }
 
@@ -59,7 +59,7 @@ impl<K: ToPython + Ord, V: ToPython> ToPython for OrdMap<K, V> {
 impl<K: FromPython + Ord + Clone, V: FromPython + Clone> FromPython for OrdMap<K, V> {
     fn from_python(obj: &Bound<'_>) -> Result<Self> {
         let mut m = OrdMap::new();
-        crate::conversion::map_extract(obj, |k, v| {
+        super::map::map_extract(obj, |k, v| {
             m.insert(k, v);
         })?;
         Ok(m)
@@ -69,7 +69,7 @@ impl<K: FromPython + Ord + Clone, V: FromPython + Clone> FromPython for OrdMap<K
 /// A `set`.
 impl<T: ToPython, S> ToPython for imbl::GenericHashSet<T, S, DefaultSharedPtr> {
     fn to_python(&self, py: Python<'_>) -> Result<Object> {
-        crate::conversion::set_from_iter(py, self.iter())
+        super::map::set_from_iter(py, self.iter())
     }
 }
 
@@ -80,7 +80,7 @@ where
     S: BuildHasher + Default + Clone,
 {
     fn from_python(obj: &Bound<'_>) -> Result<Self> {
-        crate::conversion::seq_extract(
+        super::seq::seq_extract(
             obj,
             |_| imbl::GenericHashSet::with_hasher(S::default()),
             |s, x| {
@@ -93,14 +93,14 @@ where
 /// A `set`.
 impl<T: ToPython + Ord> ToPython for OrdSet<T> {
     fn to_python(&self, py: Python<'_>) -> Result<Object> {
-        crate::conversion::set_from_iter(py, self.iter())
+        super::map::set_from_iter(py, self.iter())
     }
 }
 
 /// Any iterable (not a `str`).
 impl<T: FromPython + Ord + Clone> FromPython for OrdSet<T> {
     fn from_python(obj: &Bound<'_>) -> Result<Self> {
-        crate::conversion::seq_extract(
+        super::seq::seq_extract(
             obj,
             |_| OrdSet::new(),
             |s, x| {

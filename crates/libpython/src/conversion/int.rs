@@ -224,6 +224,7 @@ impl FromPython for u128 {
     }
 }
 
+#[cfg(feature = "num-bigint")]
 impl ToPython for num_bigint::BigInt {
     fn to_python(&self, py: Python<'_>) -> Result<Object> {
         // Most values fit a machine word: no byte buffer then (and no `int.from_bytes` on an
@@ -235,6 +236,7 @@ impl ToPython for num_bigint::BigInt {
     }
 }
 
+#[cfg(feature = "num-bigint")]
 impl FromPython for num_bigint::BigInt {
     fn from_python(obj: &Bound<'_>) -> Result<Self> {
         if let Ok(v) = extract_i64(obj, "BigInt") {
@@ -254,6 +256,7 @@ impl FromPython for num_bigint::BigInt {
 ///
 /// # Safety
 /// `p` is a live `int` (or subclass) and the GIL is held.
+#[cfg(feature = "num-bigint")]
 pub(crate) unsafe fn big_int(py: Python<'_>, p: *mut ffi::PyObject) -> Result<num_bigint::BigInt> {
     // SAFETY: forwarded contract.
     let hex = new(py, unsafe { ffi::PyNumber_ToBase(p, 16) })?;
@@ -267,10 +270,3 @@ pub(crate) unsafe fn big_int(py: Python<'_>, p: *mut ffi::PyObject) -> Result<nu
         .ok_or_else(|| Error::Conversion(format!("cannot read the int {text} as hexadecimal")))?;
     Ok(if negative { -magnitude } else { magnitude })
 }
-
-/// A new Python `int` from a [`BigInt`](num_bigint::BigInt): the one conversion of big ints
-/// into Python.
-pub(crate) fn big_int_to_py(py: Python<'_>, b: &num_bigint::BigInt) -> Result<Object> {
-    b.to_python(py)
-}
-

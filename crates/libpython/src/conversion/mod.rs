@@ -3,6 +3,7 @@
 //! result enters C goes through ([`to_object`]).
 
 mod bytes;
+#[cfg(feature = "value")]
 mod imbl;
 mod int;
 mod key;
@@ -12,10 +13,16 @@ mod seq;
 mod string;
 
 pub use bytes::Bytes;
-pub(crate) use int::{big_int, big_int_to_py};
-pub(crate) use key::{freeze_key, to_key_object};
-pub(crate) use map::{dict_from_iter, dict_to_walk, map_extract, set_from_iter};
-pub(crate) use seq::{list_from_iter, list_item, seq_extract};
+#[cfg(feature = "value")]
+pub(crate) use int::big_int;
+#[cfg(feature = "value")]
+pub(crate) use key::freeze_key;
+pub(crate) use key::to_key_object;
+#[cfg(any(feature = "value", feature = "serde"))]
+pub(crate) use map::dict_to_walk;
+pub(crate) use seq::list_from_iter;
+#[cfg(any(feature = "value", feature = "serde"))]
+pub(crate) use seq::list_item;
 pub use string::string_lossy;
 pub(crate) use string::{name_object, str_to_string};
 

@@ -3,7 +3,7 @@
 
 use libpython_interp::ffi;
 
-use crate::err::{Error, Result, fetch};
+use crate::err::{Error, Result};
 use crate::gil::Python;
 use crate::object::{Borrowed, Bound, Object};
 
@@ -279,6 +279,7 @@ impl<T: FromPython> FromPython for std::collections::VecDeque<T> {
 /// # Safety
 /// `list` is a live `list` and the GIL is held; `0 <= i < len(list)` (an index out of range is
 /// an `IndexError`).
+#[cfg(any(feature = "value", feature = "serde"))]
 pub(crate) unsafe fn list_item(py: Python<'_>, list: *mut ffi::PyObject, i: ffi::Py_ssize_t) -> Result<Object> {
     // SAFETY: forwarded contract: live list, GIL held.
     unsafe {
@@ -287,7 +288,7 @@ pub(crate) unsafe fn list_item(py: Python<'_>, list: *mut ffi::PyObject, i: ffi:
         }
         let p = ffi::PyList_GetItem(list, i);
         if p.is_null() {
-            return Err(fetch(py));
+            return Err(crate::err::fetch(py));
         }
         Ok(Object::from_borrowed_ptr(py, p))
     }

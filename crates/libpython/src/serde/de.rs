@@ -2,14 +2,13 @@
 
 
 use libpython_interp::ffi;
-use num_bigint::BigInt;
 use ::serde::de::{self, DeserializeSeed, Visitor};
 use ::serde::Deserializer;
 
+use crate::conversion::FromPython;
 use crate::err::{Error, Result, fetch};
 use crate::gil::Python;
 use crate::object::Object;
-use crate::value::Value;
 
 use super::MAX_DEPTH;
 use super::error::{SerdeError, key_repr, key_step, new_ref, too_deep};
@@ -159,22 +158,17 @@ impl<'py> De<'py> {
                 new_ref(py, ffi::PyNumber_Index(self.obj.as_ptr()))?
             }
         };
-        // SAFETY: `int` is a live int; GIL held.
-        match &unsafe { crate::value::int_value(py, int.as_ptr()) }? {
-            Value::Int(i) => visitor.visit_i64(*i),
-            Value::BigInt(b) => {
-                let b: &BigInt = b;
-                if let Ok(u) = u64::try_from(b) {
-                    visitor.visit_u64(u)
-                } else if let Ok(i) = i128::try_from(b) {
-                    visitor.visit_i128(i)
-                } else if let Ok(u) = u128::try_from(b) {
-                    visitor.visit_u128(u)
-                } else {
-                    Err(Error::Conversion(format!("the int {b} does not fit in 128 bits")).into())
-                }
-            }
-            _ => Err(Error::Conversion("an int read as something else".into()).into()),
+        let int = int.bound(py);
+        if let Ok(i) = i64::from_python(int) {
+            visitor.visit_i64(i)
+        } else if let Ok(u) = u64::from_python(int) {
+            visitor.visit_u64(u)
+        } else if let Ok(i) = i128::from_python(int) {
+            visitor.visit_i128(i)
+        } else if let Ok(u) = u128::from_python(int) {
+            visitor.visit_u128(u)
+        } else {
+            Err(Error::Conversion(format!("the int {} does not fit in 128 bits", int.str()?)).into())
         }
     }
 

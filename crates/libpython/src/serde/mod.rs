@@ -62,7 +62,9 @@ use crate::gil::Python;
 use crate::object::{Bound, Object};
 
 use de::De;
-pub(crate) use error::{SerdeError, too_deep};
+pub(crate) use error::SerdeError;
+#[cfg(feature = "value")]
+pub(crate) use error::too_deep;
 use ser::Ser;
 
 /// How many levels of containers serialisation and deserialisation may nest. Each level is

@@ -4,7 +4,6 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 
 use libpython_interp::ffi;
-use num_bigint::BigInt;
 use ::serde::ser::{self, Serialize};
 use ::serde::Serializer;
 
@@ -132,7 +131,7 @@ impl<'a, 'py> Serializer for Ser<'a, 'py> {
     }
 
     fn serialize_i128(self, v: i128) -> Result<Object, SerdeError> {
-        Ok(crate::conversion::big_int_to_py(self.py, &BigInt::from(v))?)
+        Ok(v.to_python(self.py)?)
     }
 
     fn serialize_u8(self, v: u8) -> Result<Object, SerdeError> {
@@ -153,7 +152,7 @@ impl<'a, 'py> Serializer for Ser<'a, 'py> {
     }
 
     fn serialize_u128(self, v: u128) -> Result<Object, SerdeError> {
-        Ok(crate::conversion::big_int_to_py(self.py, &BigInt::from(v))?)
+        Ok(v.to_python(self.py)?)
     }
 
     fn serialize_f32(self, v: f32) -> Result<Object, SerdeError> {

@@ -31,7 +31,7 @@ fn short_repr(obj: &Bound<'_>) -> String {
 ///
 /// # Safety
 /// `p` is a live `int` (or subclass) and the GIL is held.
-pub(crate) unsafe fn int_value(py: Python<'_>, p: *mut ffi::PyObject) -> Result<Value> {
+unsafe fn int_value(py: Python<'_>, p: *mut ffi::PyObject) -> Result<Value> {
     let mut overflow: std::ffi::c_int = 0;
     // SAFETY: forwarded contract.
     let v = unsafe { ffi::PyLong_AsLongLongAndOverflow(p, &mut overflow) };

@@ -147,6 +147,7 @@ use std::sync::Arc;
 
 pub use imbl;
 
+#[cfg(feature = "serde")]
 pub use crate::serde::{Serde, from_python_serde, to_python_serde};
 use imbl::shared_ptr::DefaultSharedPtr;
 use imbl::{OrdMap, OrdSet, Vector};
@@ -791,9 +792,9 @@ mod drop;
 mod format;
 mod from;
 mod from_python;
+#[cfg(feature = "serde")]
 mod serde;
 mod to_python;
 
-pub(crate) use from_python::int_value;
 use from_python::from_python_iter;
 use to_python::to_python_iter;

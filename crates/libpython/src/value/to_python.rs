@@ -13,7 +13,7 @@ use crate::object::Object;
 
 use super::{NONE, Value};
 use super::format::short;
-use crate::conversion::{big_int_to_py, new as new_ref};
+use crate::conversion::new as new_ref;
 
 /// The container being built at one level of the Value -> Python walk.
 struct OutFrame<'a> {
@@ -98,7 +98,7 @@ fn out_start<'a>(
         Value::Bool(b) => return b.to_python(py).map(Ok),
         // SAFETY: see above.
         Value::Int(i) => return new_ref(py, unsafe { ffi::PyLong_FromLongLong(*i) }).map(Ok),
-        Value::BigInt(b) => return big_int_to_py(py, b).map(Ok),
+        Value::BigInt(b) => return b.to_python(py).map(Ok),
         // SAFETY: see above.
         Value::Float(x) => return new_ref(py, unsafe { ffi::PyFloat_FromDouble(*x) }).map(Ok),
         Value::Str(s) => return s.to_python(py).map(Ok),
