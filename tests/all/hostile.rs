@@ -1748,60 +1748,67 @@ fn value_and_serde_copies_of_a_dict_that_changes_size_meanwhile_are_errors() {
     });
 }
 
-/// A bridged map with Python keys runs Python code while it holds its lock: a key's `__hash__`
-/// or `__eq__` during a lookup (`m.get(k)`, `k in m`, `m.items()`), a value's `__del__` when
-/// `m[k] = v` replaces it. When that code waits for another thread that uses the map, the
-/// other thread waits for the lock forever, and so does the first one. (`join(2)` bounds the
-/// wait here; without it Python code waits for ever.) The other thread must get the map or an
-/// error, not wait for ever.
+/// A bridged map or vector of Python objects runs Python code while it holds its lock: a
+/// key's `__hash__` or `__eq__` during a lookup (`m.get(k)`, `k in m`, `m.items()`), the
+/// `__del__` of a value `m[k] = v` replaces or of an item `v[i] = x` replaces. When that code
+/// waits for another thread that uses the container, the other thread waits for the lock for
+/// ever, and so does the first one (`join(2)` bounds the wait here; plain Python code waits
+/// for ever). The other thread must get the container or an error, not wait for ever.
 #[test]
-fn a_bridged_map_does_not_keep_another_thread_waiting_while_its_keys_run_python_code() {
-    in_child!("a_bridged_map_does_not_keep_another_thread_waiting_while_its_keys_run_python_code", Duration::from_secs(60), {
+fn a_bridged_container_does_not_keep_another_thread_waiting_while_python_code_runs_under_its_lock() {
+    in_child!("a_bridged_container_does_not_keep_another_thread_waiting_while_python_code_runs_under_its_lock", Duration::from_secs(60), {
         python();
         let m = MapBridge::new(HashMap::<Object, Object>::new());
-        let g = Dict::from_pairs([("m", libpython::bridge(m).unwrap())]).unwrap();
+        let v = VecBridge::new(Vec::<Object>::new());
+        let g = Dict::from_pairs([("m", libpython::bridge(m).unwrap()), ("v", libpython::bridge(v).unwrap())]).unwrap();
         libpython::exec(
             r#"
 import threading
 hung = []
-def other_thread_uses_the_map(what):
+def other_thread_uses(container, what):
     def use():
         try:
-            m['x'] = 1
+            if container is m:
+                m['x'] = 1
+            else:
+                v.append(1)
         except RuntimeError:
             pass
-    t = threading.Thread(target=use, daemon=True)
+    t = threading.Thread(target=use)
     t.start()
     t.join(2)
     if t.is_alive():
         hung.append(what)
 class K:
-    armed = False
+    armed = None
     def __hash__(self):
-        if K.armed:
-            K.armed = False
-            other_thread_uses_the_map('__hash__')
+        if K.armed is not None:
+            what, K.armed = K.armed, None
+            other_thread_uses(m, what)
         return 1
 class V:
-    armed = False
+    armed = None
     def __del__(self):
-        if V.armed:
-            V.armed = False
-            other_thread_uses_the_map('__del__')
+        if V.armed is not None:
+            c, V.armed = V.armed, None
+            other_thread_uses(c, 'map: a value replaced by m[k] = v' if c is m else 'vector: an item replaced by v[i] = x')
 k = K()
 m[k] = V()
-K.armed = True
+v.append(V())
+K.armed = 'map: a key hashed by m.get(k)'
 m.get(k)
-K.armed = True
+K.armed = 'map: a key hashed by m.items()'
 list(m.items())
-V.armed = True
+V.armed = m
 m[k] = 2
+V.armed = v
+v[0] = 2
 "#,
             &g,
         )
         .unwrap();
         let hung: Vec<String> = g.get_as("hung").unwrap().unwrap();
-        assert!(hung.is_empty(), "a thread using the map waited for its lock for good while Python code that ran under the lock ({hung:?}) waited for it");
+        assert!(hung.is_empty(), "a thread using a bridged container waited for its lock for good while Python code that ran under the lock waited for it: {hung:?}");
     });
 }
 
