@@ -48,7 +48,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use libpython::value::Value;
-use libpython::{Args, Bridge, Dict, Error, Interpreter, List, MapBridge, Object, PyIter, Set, SubConfig, VecBridge};
+use libpython::{Args, Bridge, Dict, Error, Interpreter, List, MapBridge, Object, Set, SubConfig, VecBridge};
 use libpython_tests::{assert_child_passes_within, is_child, python};
 use proptest::prelude::*;
 use proptest::test_runner::{Config as ProptestConfig, TestCaseError, TestRunner};
@@ -130,13 +130,13 @@ ctx.thread_errors = []
 ctx.driver = None  # the thread running the operation
 ctx.no_threads = False
 
-# CPython itself (3.11 to 3.13 as installed here; gh-140551) crashes when a dict is emptied
-# with clear() while an insertion into that dict runs Python code (a key's __eq__, or the
-# __del__ of a key the lookup released): the new key is then stored in the str-only layout
-# of the empty dict's keys. So dict.clear() runs only on the thread running the operation,
-# and only while no H.__eq__ or H.__del__ runs (`in_lookup` counts them, on every thread);
-# and only that thread inserts existing (hostile) keys again. Elsewhere dicts are emptied key
-# by key, and get new plain keys only.
+# CPython itself (3.11 to 3.13 as installed here; fixed in later 3.13 releases) crashes when
+# a dict is emptied with clear() while an insertion into that dict runs Python code (a key's
+# __eq__, or the __del__ of a key the lookup released): the new key is then stored in the
+# str-only layout of the empty dict's keys. So dict.clear() runs only on the thread running
+# the operation, and only while no H.__eq__ or H.__del__ runs (`in_lookup` counts them, on
+# every thread); and only that thread inserts existing (hostile) keys again. Elsewhere dicts
+# are emptied key by key, and get new plain keys only.
 ctx.in_lookup = 0
 # Free-threaded CPython 3.13 leaks a key that is removed from a dict and inserted again while
 # an iterator of the dict is running (`for x in d: d.pop(x); d[x] = 1`, pure Python): there,
@@ -789,7 +789,7 @@ const NESTED: &[fn(&Object) -> libpython::Result<()>] = &[
     |t| t.extract::<HashMap<Object, Object>>().map(drop),
     |t| libpython::from_python_serde::<serde_json::Value>(t).map(drop),
     |t| t.len().map(drop),
-    |t| PyIter::new(t)?.try_for_each(|x| x.map(drop)),
+    |t| t.try_iter()?.try_for_each(|x| x.map(drop)),
     |t| t.extract::<BTreeSet<i64>>().map(drop),
     |t| t.extract::<Vec<f64>>().map(drop),
     |t| match libpython::bridged::<ObjMap>(t)? {
@@ -914,7 +914,7 @@ fn world(main_objects: Option<(Object, Object)>) -> World {
             let _ = tx.send(());
         });
         RUST_THREADS.lock().unwrap().push(h);
-        Ok(a.py().allow_threads(move || rx.recv_timeout(Duration::from_secs_f64(JOIN)).is_ok()))
+        Ok(a.py().detach(move || rx.recv_timeout(Duration::from_secs_f64(JOIN)).is_ok()))
     })
     .unwrap();
     let mutate = libpython::function("rust_mutate", None, |a: &Args<'_>| {
@@ -1350,7 +1350,7 @@ const OPS: &[Op] = &[
             Ok(())
         })
     }),
-    op("PyIter", all, |e| check(PyIter::new(&e.target).and_then(|it| it.collect::<libpython::Result<Vec<_>>>()).map(|v| v.len()), Expect::Ok(e.n()))),
+    op("Iter", all, |e| check(e.target.try_iter().and_then(|it| it.collect::<libpython::Result<Vec<_>>>()).map(|v| v.len()), Expect::Ok(e.n()))),
     // ---- Object methods ----
     op("len", all, |e| check(e.target.len(), if e.spec.kind == Kind::Gen { Expect::Err } else { Expect::Ok(e.n()) })),
     op("contains", |s| s.len() > 0 && s.kind != Kind::Gen, |e| check(e.probe(0).and_then(|p| e.target.contains(p)), Expect::Ok(true))),
@@ -1371,7 +1371,7 @@ const OPS: &[Op] = &[
                 let items: Vec<(Object, Object)> = e.target.call_method("items", ())?.extract()?;
                 items.into_iter().flat_map(|(k, v)| [k, v]).collect()
             } else {
-                PyIter::new(&e.target)?.collect::<libpython::Result<_>>()?
+                e.target.try_iter()?.collect::<libpython::Result<_>>()?
             };
             for x in &elements {
                 let _ = x.extract::<i64>();
@@ -1385,10 +1385,10 @@ const OPS: &[Op] = &[
                 let _ = x.len();
                 let _ = x.hash_py();
                 let _ = x.eq_py(x);
-                let _ = x.str_();
+                let _ = x.str();
                 let _ = x.repr();
                 let _ = format!("{x:?} {x}");
-                let _ = PyIter::new(x).map(|it| it.count());
+                let _ = x.try_iter().map(|it| it.count());
             }
             Ok(())
         };
@@ -1524,7 +1524,7 @@ fn run_op(w: &World, spec: &Spec, op: &Op) -> Vec<String> {
         eprintln!("hostile: running {} on {spec:?}", op.name);
     }
     let env = Env { w, spec, target, copy: std::cell::Cell::new(None) };
-    let verdict = catch_unwind(AssertUnwindSafe(|| libpython::with_gil(|_| Ok((op.run)(&env))).unwrap_or_else(|e| Verdict::Failed(format!("{e:?}")))));
+    let verdict = catch_unwind(AssertUnwindSafe(|| libpython::attach(|_| Ok((op.run)(&env))).unwrap_or_else(|e| Verdict::Failed(format!("{e:?}")))));
     let copy = env.copy.get();
     drop(env);
     let stuck_rust = wait_for_rust_threads();
