@@ -5,7 +5,7 @@ use libpython_interp::ffi;
 use ::serde::de::{self, DeserializeSeed, Visitor};
 use ::serde::Deserializer;
 
-use crate::conversion::FromPython;
+use crate::conversion::{DictWalk, FromPython};
 use crate::err::{Error, Result, fetch};
 use crate::gil::Python;
 use crate::object::Object;
@@ -217,9 +217,9 @@ impl<'de, 'py> Deserializer<'de> for De<'py> {
             }
             Kind::Dict => {
                 self.check_depth()?;
-                let len = self.obj.bound(self.py).len()?;
-                let walked = crate::conversion::dict_to_walk(self.obj.bound(self.py))?;
-                let v = visitor.visit_map(MapDe { de: self, walked, pos: 0, key: None, value: None, remaining: len })?;
+                let walk = DictWalk::new(self.obj.bound(self.py))?;
+                let remaining = walk.len();
+                let v = visitor.visit_map(MapDe { de: self, walk, key: None, value: None, remaining })?;
                 Ok(v)
             }
             Kind::Other => Err(Error::Conversion(format!(
@@ -269,23 +269,18 @@ impl<'de, 'py> Deserializer<'de> for De<'py> {
             Kind::Dict => {
                 self.check_depth()?;
                 let py = self.py;
-                let mut pos: ffi::Py_ssize_t = 0;
-                let mut k = std::ptr::null_mut();
-                let mut v = std::ptr::null_mut();
-                let walked = crate::conversion::dict_to_walk(self.obj.bound(py))?;
-                let len = walked.bound(py).len()?;
-                // SAFETY: live dict, GIL held; the borrowed key and value gain a reference
-                // at once.
-                let (key, value) = unsafe {
-                    if len != 1 || ffi::PyDict_Next(walked.as_ptr(), &mut pos, &mut k, &mut v) == 0 {
-                        return Err(Error::Conversion(format!(
-                            "an enum is a str (unit variant) or a dict with exactly one key (the variant), \
-                             not a dict with {len} keys"
-                        ))
-                        .into());
-                    }
-                    (Object::from_borrowed_ptr(py, k), Object::from_borrowed_ptr(py, v))
+                let mut walk = DictWalk::new(self.obj.bound(py))?;
+                let len = walk.len();
+                let entry = if len == 1 { walk.next(py)? } else { None };
+                let Some((k, v)) = entry else {
+                    return Err(Error::Conversion(format!(
+                        "an enum is a str (unit variant) or a dict with exactly one key (the variant), \
+                         not a dict with {len} keys"
+                    ))
+                    .into());
                 };
+                // SAFETY: live references just read from the dict (GIL held), owned at once.
+                let (key, value) = unsafe { (Object::from_borrowed_ptr(py, k), Object::from_borrowed_ptr(py, v)) };
                 let variant = self.child(key);
                 let value = self.child(value);
                 visitor.visit_enum(EnumDe { variant, value: Some(value) })
@@ -385,9 +380,8 @@ impl<'de> de::SeqAccess<'de> for SeqDe<'_> {
 /// The entries of a dict.
 struct MapDe<'py> {
     de: De<'py>,
-    /// The dict walked (see `conv::dict_to_walk`).
-    walked: Object,
-    pos: ffi::Py_ssize_t,
+    /// The walk of the dict's entries (an error if the dict changes meanwhile).
+    walk: DictWalk,
     key: Option<Object>,
     value: Option<Object>,
     remaining: usize,
@@ -401,18 +395,11 @@ impl<'de> de::MapAccess<'de> for MapDe<'_> {
         seed: K,
     ) -> Result<Option<K::Value>, SerdeError> {
         let py = self.de.py;
-        let mut k = std::ptr::null_mut();
-        let mut v = std::ptr::null_mut();
-        // SAFETY: live dict, GIL held; the borrowed key and value gain a reference at once.
-        let (key, value) = unsafe {
-            if ffi::PyDict_Next(self.walked.as_ptr(), &mut self.pos, &mut k, &mut v) == 0 {
-                return Ok(None);
-            }
-            (
-                Object::from_borrowed_ptr(py, k),
-                Object::from_borrowed_ptr(py, v),
-            )
+        let Some((k, v)) = self.walk.next(py)? else {
+            return Ok(None);
         };
+        // SAFETY: live references just read from the dict (GIL held), owned at once.
+        let (key, value) = unsafe { (Object::from_borrowed_ptr(py, k), Object::from_borrowed_ptr(py, v)) };
         self.remaining = self.remaining.saturating_sub(1);
         self.value = Some(value);
         self.key = Some(key.clone_ref(py));
