@@ -326,10 +326,10 @@ pub fn run(opts: &Bench) -> Result<(), String> {
 }
 
 /// `cargo bench --no-run` of bench targets of the bench workspace, in the side's own target
-/// directory (each side's `pyo3-ffi` is built differently), with JSON messages.
+/// directory (each side's `pyo3-ffi` is built differently).
 fn build_cmd(root: &Path, side: &str, package: &str, benches: &[&str]) -> Command {
     let mut cmd = util::cargo();
-    cmd.args(["bench", "--no-run", "--message-format=json-render-diagnostics", "--manifest-path"])
+    cmd.args(["bench", "--no-run", "--manifest-path"])
         .arg(root.join("benches/Cargo.toml"))
         .args(["--package", package, "--target-dir"])
         .arg(root.join("target/bench-build").join(side));
@@ -341,12 +341,7 @@ fn build_cmd(root: &Path, side: &str, package: &str, benches: &[&str]) -> Comman
 
 /// Runs a `build_cmd` and returns its bench executables by target name.
 fn bench_executables(cmd: &mut Command) -> Result<BTreeMap<String, PathBuf>, String> {
-    cmd.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::inherit());
-    let out = cmd.output().map_err(|e| format!("cannot run {cmd:?}: {e}"))?;
-    if !out.status.success() {
-        return Err(format!("building the benchmarks failed: {}", out.status));
-    }
-    let found = crate::cargo_json::artifacts(&out.stdout)
+    let found = crate::cargo_json::build(cmd)?
         .into_iter()
         .filter(|a| a.target.kind.iter().any(|k| k == "bench"))
         .filter_map(|a| Some((a.target.name, a.executable?)))

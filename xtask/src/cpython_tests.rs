@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode, Stdio};
+use std::process::{Command, ExitCode};
 use std::time::Duration;
 
 use crate::flags::CpythonTests;
@@ -340,27 +340,10 @@ fn interpreter(spec: &str) -> Result<PathBuf, String> {
 /// Builds the `pyrun` example and returns its path, as cargo's JSON messages name it.
 fn build_pyrun() -> Result<PathBuf, String> {
     step("building the pyrun example (cargo build -p libpython --example pyrun)");
-    let out = util::cargo()
-        .args([
-            "build",
-            "-p",
-            "libpython",
-            "--example",
-            "pyrun",
-            "--message-format=json-render-diagnostics",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .output()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
-    if !out.status.success() {
-        return Err(format!(
-            "cargo build --example pyrun failed ({})",
-            out.status
-        ));
-    }
-    crate::cargo_json::executable(&out.stdout, "pyrun")
-        .ok_or_else(|| "cargo built no pyrun executable".into())
+    crate::cargo_json::build_executable(
+        util::cargo().args(["build", "-p", "libpython", "--example", "pyrun"]),
+        "pyrun",
+    )
 }
 
 /// Runs `program -m test --junit-xml ... <regrtest args>` in `dir` (a fresh directory, where

@@ -528,14 +528,9 @@ fn target_dir() -> PathBuf {
 /// Builds the unit and integration test executables once and lists them.
 fn build() -> Result<Vec<Binary>, String> {
     step("building the test executables once (cargo test --workspace --exclude xtask --no-run)");
-    let mut cmd = crate::util::cargo();
-    cmd.args(["test", "--workspace", "--exclude", "xtask", "--no-run", "--message-format=json-render-diagnostics"]).stdout(Stdio::piped()).stderr(Stdio::inherit());
-    let out = cmd.output().map_err(|e| format!("cannot run cargo: {e}"))?;
-    if !out.status.success() {
-        return Err(format!("cargo test --no-run failed ({})", out.status));
-    }
+    let built = crate::cargo_json::build(crate::util::cargo().args(["test", "--workspace", "--exclude", "xtask", "--no-run"]))?;
     let mut bins = Vec::new();
-    for a in crate::cargo_json::artifacts(&out.stdout) {
+    for a in built {
         let Some(exe) = a.executable.filter(|_| a.profile.test) else { continue };
         let name = a.target.name;
         let label = if a.target.kind.iter().any(|k| k == "lib") { name.strip_prefix("libpython_").unwrap_or(&name).to_owned() } else { name.clone() };

@@ -3,7 +3,7 @@
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, Command, ExitStatus};
 use std::time::Duration;
 
 use sha2::{Digest, Sha256};
@@ -174,24 +174,10 @@ pub fn test_python(given: Option<PathBuf>) -> Result<PathBuf, String> {
 /// JSON messages name it.
 pub fn build_integration_tests() -> Result<PathBuf, String> {
     step("building the integration tests (cargo test -p libpython-tests --test all --no-run)");
-    let out = cargo()
-        .args([
-            "test",
-            "-p",
-            "libpython-tests",
-            "--test",
-            "all",
-            "--no-run",
-            "--message-format=json-render-diagnostics",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .output()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
-    if !out.status.success() {
-        return Err(format!("cargo test --no-run failed ({})", out.status));
-    }
-    crate::cargo_json::executable(&out.stdout, "all").ok_or_else(|| "cargo built no `all` test executable".into())
+    crate::cargo_json::build_executable(
+        cargo().args(["test", "-p", "libpython-tests", "--test", "all", "--no-run"]),
+        "all",
+    )
 }
 
 /// Waits for `child` at most `timeout`. Past it, kills the whole process group the child leads
