@@ -9,36 +9,8 @@ use libpython::array::{
     DlTensor, Element, PyBuffer, PyBufferMut, RustArray, Storage, to_python_array,
 };
 use libpython::{Dict, Error, FromPython, Object, ToPython};
+use libpython_tests::namespace::{eval, get, numpy as ns, run};
 use libpython_tests::python;
-
-/// Runs `code` in a fresh namespace (tests run in parallel: no shared `__main__`) with numpy
-/// imported as `np`, and returns the namespace.
-fn ns(code: &str) -> Dict {
-    python();
-    let g = Dict::new().unwrap();
-    g.insert("__builtins__", libpython::builtins().unwrap())
-        .unwrap();
-    libpython::exec("import numpy as np, gc, io, contextlib", &g)
-        .expect("numpy must be installed in the Python under test");
-    libpython::exec(code, &g).unwrap_or_else(|e| panic!("{code}\n{e}"));
-    g
-}
-
-/// Runs more code in a namespace.
-fn run(g: &Dict, code: &str) {
-    libpython::exec(code, g).unwrap_or_else(|e| panic!("{code}\n{e}"));
-}
-
-fn get(g: &Dict, name: &str) -> Object {
-    g.get(name)
-        .unwrap()
-        .unwrap_or_else(|| panic!("{name} is not defined"))
-}
-
-fn eval<T: FromPython>(g: &Dict, expr: &str) -> T {
-    libpython::attach(|py| py.eval_with(expr, g, None)?.extract())
-        .unwrap_or_else(|e| panic!("{expr}\n{e}"))
-}
 
 /// The address numpy reports for the first element of `name`.
 fn np_address(g: &Dict, name: &str) -> usize {

@@ -19,34 +19,8 @@ use libpython::{
     Args, Bridge, ClassBuilder, Dict, Error, Interpreter, MapBridge, Object, Python, VecBridge,
     ffi, attach,
 };
-use libpython_tests::{assert_child_passes, is_child, python};
-
-/// Runs `body` in a child process (or, in the child, runs it).
-macro_rules! in_child {
-    ($name:literal, $body:block) => {
-        in_child!($name, [], $body)
-    };
-    ($name:literal, [$(($k:expr, $v:expr)),*], $body:block) => {
-        if is_child() {
-            $body
-            return;
-        }
-        assert_child_passes(concat!("reliability::", $name), &[$(($k, $v)),*]);
-    };
-}
-
-fn sys() -> Object {
-    libpython::import("sys").unwrap()
-}
-
-/// `sys.getrefcount(o)` (the argument's own temporary references included: compare deltas).
-fn refcount(o: &Object) -> i64 {
-    sys()
-        .call_method("getrefcount", (o,))
-        .unwrap()
-        .extract()
-        .unwrap()
-}
+use libpython_tests::bridge::HeldObject;
+use libpython_tests::{assert_child_passes, in_child, is_child, python, refcount};
 
 /// Drains the deferred-decref queue (by taking the GIL) and runs the cycle collector.
 fn collect() -> usize {
@@ -358,16 +332,16 @@ fn values_passed_across_are_all_destroyed_and_rss_stays_flat() {
 // Scenario 5: Rust data owned by a Python object is dropped with it, cycles included.
 // ---------------------------------------------------------------------------------------------
 
-/// A bridge holding one Python object, reported to the cycle collector.
+/// A bridge holding one Python object (its attribute `held`), reported to the cycle collector.
 struct Node {
-    held: Mutex<Option<Object>>,
+    held: HeldObject,
     _drops: DropCount,
 }
 
 impl Node {
     fn new(drops: &Arc<AtomicUsize>) -> Arc<Node> {
         Arc::new(Node {
-            held: Mutex::new(None),
+            held: HeldObject::default(),
             _drops: DropCount(drops.clone()),
         })
     }
@@ -375,16 +349,7 @@ impl Node {
 
 impl Bridge for Node {
     fn get_attr(&self, py: Python<'_>, name: &str) -> libpython::Result<Option<Object>> {
-        if name != "held" {
-            return Ok(None);
-        }
-        Ok(Some(
-            self.held
-                .lock()
-                .unwrap()
-                .as_ref()
-                .map_or_else(|| py.none().unbind(), |o| o.clone_ref(py)),
-        ))
+        Ok((name == "held").then(|| self.held.get(py)))
     }
 
     fn set_attr(
@@ -399,31 +364,21 @@ impl Bridge for Node {
                 name: name.into(),
             });
         }
-        let old = std::mem::replace(
-            &mut *self.held.lock().unwrap(),
-            value.map(|v| v.clone().unbind()),
-        );
-        drop(old);
+        self.held.set(value);
         Ok(())
     }
 
     fn traverse(&self, visit: &mut dyn FnMut(&Object)) {
-        if let Ok(g) = self.held.try_lock()
-            && let Some(o) = &*g
-        {
-            visit(o);
-        }
+        self.held.traverse(visit);
     }
 
     fn clear(&self) {
-        let old = self.held.lock().unwrap().take();
-        drop(old);
+        self.held.clear();
     }
 
     fn type_name(&self) -> &str {
         "Node"
     }
-
 }
 
 #[test]
@@ -1015,7 +970,7 @@ fn a_panic_in_a_callback_on_a_python_thread_reaches_that_thread_as_an_exception(
 /// A bridge whose destructor-time hooks panic.
 struct PanicsLate {
     in_clear: bool,
-    held: Mutex<Option<Object>>,
+    held: HeldObject,
 }
 
 impl Bridge for PanicsLate {
@@ -1025,19 +980,14 @@ impl Bridge for PanicsLate {
         _name: &str,
         value: Option<&libpython::Bound<'_>>,
     ) -> libpython::Result<()> {
-        *self.held.lock().unwrap() = value.map(|v| v.clone().unbind());
+        self.held.set(value);
         Ok(())
     }
     fn traverse(&self, visit: &mut dyn FnMut(&Object)) {
-        if let Ok(g) = self.held.try_lock()
-            && let Some(o) = &*g
-        {
-            visit(o);
-        }
+        self.held.traverse(visit);
     }
     fn clear(&self) {
-        let old = self.held.lock().unwrap().take();
-        drop(old);
+        self.held.clear();
         if self.in_clear {
             panic!("panic in clear");
         }
@@ -1062,7 +1012,7 @@ fn panics_in_destructors_and_the_collector_are_reported_as_unraisable_not_aborts
             // instance is freed and gives back its reference to the bridge type.
             let probe = libpython::bridge(Arc::new(PanicsLate {
                 in_clear: true,
-                held: Mutex::new(None),
+                held: HeldObject::default(),
             }))
             .unwrap();
             let tp = probe.get_type().unwrap();
@@ -1071,7 +1021,7 @@ fn panics_in_destructors_and_the_collector_are_reported_as_unraisable_not_aborts
             let type_refs = refcount(&tp);
             let b = libpython::bridge(Arc::new(PanicsLate {
                 in_clear: false,
-                held: Mutex::new(None),
+                held: HeldObject::default(),
             }))
             .unwrap();
             drop(b);
@@ -1084,7 +1034,7 @@ fn panics_in_destructors_and_the_collector_are_reported_as_unraisable_not_aborts
             // In Bridge::clear, called by the collector breaking a cycle.
             let c = libpython::bridge(Arc::new(PanicsLate {
                 in_clear: true,
-                held: Mutex::new(None),
+                held: HeldObject::default(),
             }))
             .unwrap();
             c.setattr("x", &c).unwrap();

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use libpython::value::Value;
 use libpython::{Dict, Error, Object, ToPython};
-use libpython_tests::python;
+use libpython_tests::{on_small_stack, python};
 use num_bigint::BigInt;
 use proptest::prelude::*;
 
@@ -77,17 +77,6 @@ fn round_trip(expr: &str) -> Value {
     let again = Value::from_object(&back).expect("the copy converts");
     assert_eq!(again, v, "{expr}");
     v
-}
-
-/// Runs `f` on a new thread with the default 2 MiB stack and returns its result.
-fn on_small_stack<R: Send + 'static>(f: impl FnOnce() -> R + Send + 'static) -> R {
-    std::thread::Builder::new()
-        .name("small-stack".into())
-        .stack_size(2 << 20)
-        .spawn(f)
-        .expect("a thread")
-        .join()
-        .expect("the thread did not panic (or overflow its stack)")
 }
 
 fn hash_of(v: &Value) -> u64 {

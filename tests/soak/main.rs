@@ -32,6 +32,7 @@ use libpython::value::Value;
 use libpython::{
     Args, Bridge, Dict, Interpreter, Object, Python, SubConfig, ToPython, VecBridge, attach,
 };
+use libpython_tests::bridge::HeldObject;
 
 /// How long a worker may go without finishing an operation before the run fails.
 const STALL: Duration = Duration::from_secs(10);
@@ -163,7 +164,7 @@ impl Fixture {
 /// A bridge with an atomic counter and a Python object it holds (reported to the collector).
 struct Counter {
     n: AtomicU64,
-    held: Mutex<Option<Object>>,
+    held: HeldObject,
 }
 
 impl Bridge for Counter {
@@ -179,23 +180,14 @@ impl Bridge for Counter {
         _name: &str,
         value: Option<&libpython::Bound<'_>>,
     ) -> libpython::Result<()> {
-        let old = std::mem::replace(
-            &mut *self.held.lock().unwrap(),
-            value.map(|v| v.clone().unbind()),
-        );
-        drop(old);
+        self.held.set(value);
         Ok(())
     }
     fn traverse(&self, visit: &mut dyn FnMut(&Object)) {
-        if let Ok(g) = self.held.try_lock()
-            && let Some(o) = &*g
-        {
-            visit(o);
-        }
+        self.held.traverse(visit);
     }
     fn clear(&self) {
-        let old = self.held.lock().unwrap().take();
-        drop(old);
+        self.held.clear();
     }
 }
 
@@ -322,7 +314,7 @@ fn operation(
             6 => {
                 let c = Arc::new(Counter {
                     n: AtomicU64::new(x as u64),
-                    held: Mutex::new(None),
+                    held: HeldObject::default(),
                 });
                 let b = libpython::bridge(c.clone())?;
                 let n: u64 = b.getattr("n")?.extract()?;
