@@ -34,21 +34,6 @@ pub fn workspace_root() -> PathBuf {
         .to_owned()
 }
 
-/// Where the suite keeps what outlives one run (the scratch crates' target directory): the
-/// cache directory `cargo xtask` uses, `$LIBPYTHON_CACHE`, else `$XDG_CACHE_HOME/libpython`,
-/// else `~/.cache/libpython`.
-pub fn cache_dir() -> PathBuf {
-    if let Some(d) = std::env::var_os("LIBPYTHON_CACHE") {
-        return d.into();
-    }
-    let base = std::env::var_os("XDG_CACHE_HOME")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(std::env::var_os("HOME").unwrap_or_else(|| "/tmp".into())).join(".cache")
-        });
-    base.join("libpython")
-}
-
 /// The shared libraries an ELF file names as `NEEDED` in its dynamic section (empty for a
 /// static executable). Read with the `object` crate.
 ///
