@@ -19,7 +19,7 @@ use libpython::{
     Args, Bridge, ClassBuilder, Dict, Error, Interpreter, MapBridge, Object, Python, VecBridge,
     ffi, attach,
 };
-use libpython_tests::bridge::HeldObject;
+use libpython_tests::bridge::{Node, NodeHooks};
 use libpython_tests::{assert_child_passes, in_child, is_child, python, refcount};
 
 /// Drains the deferred-decref queue (by taking the GIL) and runs the cycle collector.
@@ -332,60 +332,18 @@ fn values_passed_across_are_all_destroyed_and_rss_stays_flat() {
 // Scenario 5: Rust data owned by a Python object is dropped with it, cycles included.
 // ---------------------------------------------------------------------------------------------
 
-/// A bridge holding one Python object (its attribute `held`), reported to the cycle collector.
-struct Node {
-    held: HeldObject,
-    _drops: DropCount,
+/// A [`Node`] whose drop is counted.
+fn counted_node(drops: &Arc<AtomicUsize>) -> Arc<Node<DropCount>> {
+    Arc::new(Node::new(DropCount(drops.clone())))
 }
 
-impl Node {
-    fn new(drops: &Arc<AtomicUsize>) -> Arc<Node> {
-        Arc::new(Node {
-            held: HeldObject::default(),
-            _drops: DropCount(drops.clone()),
-        })
-    }
-}
-
-impl Bridge for Node {
-    fn get_attr(&self, py: Python<'_>, name: &str) -> libpython::Result<Option<Object>> {
-        Ok((name == "held").then(|| self.held.get(py)))
-    }
-
-    fn set_attr(
-        &self,
-        _py: Python<'_>,
-        name: &str,
-        value: Option<&libpython::Bound<'_>>,
-    ) -> libpython::Result<()> {
-        if name != "held" {
-            return Err(Error::NoAttribute {
-                type_name: "Node".into(),
-                name: name.into(),
-            });
-        }
-        self.held.set(value);
-        Ok(())
-    }
-
-    fn traverse(&self, visit: &mut dyn FnMut(&Object)) {
-        self.held.traverse(visit);
-    }
-
-    fn clear(&self) {
-        self.held.clear();
-    }
-
-    fn type_name(&self) -> &str {
-        "Node"
-    }
-}
+impl NodeHooks for DropCount {}
 
 #[test]
 fn bridged_rust_data_is_dropped_with_its_python_object() {
     python();
     let drops = counter();
-    let n = libpython::bridge(Node::new(&drops)).unwrap();
+    let n = libpython::bridge(counted_node(&drops)).unwrap();
     n.setattr("held", libpython::eval("[1, 2]").unwrap())
         .unwrap();
     assert_eq!(
@@ -402,7 +360,7 @@ fn bridged_rust_data_is_dropped_with_its_python_object() {
     // Kept alive by Python alone (a dict entry), freed when Python lets go.
     let d = run("keep = {}");
     var(&d, "keep")
-        .set_item("n", libpython::bridge(Node::new(&drops)).unwrap())
+        .set_item("n", libpython::bridge(counted_node(&drops)).unwrap())
         .unwrap();
     assert_eq!(drops.load(Ordering::SeqCst), 1);
     libpython::exec("del keep['n']", &d).unwrap();
@@ -416,14 +374,14 @@ fn bridges_in_reference_cycles_are_collected_by_gc() {
         let drops = counter();
         let gc = libpython::import("gc").unwrap();
         // A bridge holding itself, a bridge holding a list holding it, and a ring of 100.
-        let a = libpython::bridge(Node::new(&drops)).unwrap();
+        let a = libpython::bridge(counted_node(&drops)).unwrap();
         a.setattr("held", &a).unwrap();
-        let b = libpython::bridge(Node::new(&drops)).unwrap();
+        let b = libpython::bridge(counted_node(&drops)).unwrap();
         let l = libpython::eval("[]").unwrap();
         l.call_method("append", (&b,)).unwrap();
         b.setattr("held", &l).unwrap();
         let ring: Vec<Object> = (0..100)
-            .map(|_| libpython::bridge(Node::new(&drops)).unwrap())
+            .map(|_| libpython::bridge(counted_node(&drops)).unwrap())
             .collect();
         for i in 0..100 {
             ring[i].setattr("held", &ring[(i + 1) % 100]).unwrap();
@@ -967,27 +925,18 @@ fn a_panic_in_a_callback_on_a_python_thread_reaches_that_thread_as_an_exception(
     assert!(seen[0].contains("from a Python thread"), "{seen:?}");
 }
 
-/// A bridge whose destructor-time hooks panic.
-struct PanicsLate {
-    in_clear: bool,
-    held: HeldObject,
+/// A [`Node`] whose destructor-time hooks panic: in `clear` (the collector breaking a cycle)
+/// if `in_clear`, else in `on_python_drop` (deallocation).
+fn panics_late(in_clear: bool) -> Arc<Node<PanicsLate>> {
+    Arc::new(Node::new(PanicsLate { in_clear }))
 }
 
-impl Bridge for PanicsLate {
-    fn set_attr(
-        &self,
-        _py: Python<'_>,
-        _name: &str,
-        value: Option<&libpython::Bound<'_>>,
-    ) -> libpython::Result<()> {
-        self.held.set(value);
-        Ok(())
-    }
-    fn traverse(&self, visit: &mut dyn FnMut(&Object)) {
-        self.held.traverse(visit);
-    }
-    fn clear(&self) {
-        self.held.clear();
+struct PanicsLate {
+    in_clear: bool,
+}
+
+impl NodeHooks for PanicsLate {
+    fn after_clear(&self) {
         if self.in_clear {
             panic!("panic in clear");
         }
@@ -1010,19 +959,13 @@ fn panics_in_destructors_and_the_collector_are_reported_as_unraisable_not_aborts
             );
             // In on_python_drop (deallocation). The deallocation still completes: the
             // instance is freed and gives back its reference to the bridge type.
-            let probe = libpython::bridge(Arc::new(PanicsLate {
-                in_clear: true,
-                held: HeldObject::default(),
-            }))
+            let probe = libpython::bridge(panics_late(true))
             .unwrap();
             let tp = probe.get_type().unwrap();
             drop(probe);
             attach(|_| Ok(())).unwrap();
             let type_refs = refcount(&tp);
-            let b = libpython::bridge(Arc::new(PanicsLate {
-                in_clear: false,
-                held: HeldObject::default(),
-            }))
+            let b = libpython::bridge(panics_late(false))
             .unwrap();
             drop(b);
             attach(|_| Ok(())).unwrap();
@@ -1032,12 +975,9 @@ fn panics_in_destructors_and_the_collector_are_reported_as_unraisable_not_aborts
                 "after a panic in on_python_drop the instance was not freed (it still holds its type)"
             );
             // In Bridge::clear, called by the collector breaking a cycle.
-            let c = libpython::bridge(Arc::new(PanicsLate {
-                in_clear: true,
-                held: HeldObject::default(),
-            }))
+            let c = libpython::bridge(panics_late(true))
             .unwrap();
-            c.setattr("x", &c).unwrap();
+            c.setattr("held", &c).unwrap();
             drop(c);
             collect();
             // In the drop of a closure's captured data (dropped with the function's `self`).
@@ -1561,7 +1501,7 @@ fn python_memory_debug_hooks_see_no_misuse() {
                     let v = vec![format!("{t}-{i}"); 3];
                     let o = f.call((v.clone(),)).unwrap();
                     assert_eq!(o.extract::<Vec<String>>().unwrap(), v);
-                    let n = libpython::bridge(Node::new(&drops)).unwrap();
+                    let n = libpython::bridge(counted_node(&drops)).unwrap();
                     n.setattr("held", &o).unwrap();
                     keep.push(n);
                     keep.push(o);

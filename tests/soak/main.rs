@@ -30,9 +30,9 @@ use std::time::{Duration, Instant};
 
 use libpython::value::Value;
 use libpython::{
-    Args, Bridge, Dict, Interpreter, Object, Python, SubConfig, ToPython, VecBridge, attach,
+    Args, Dict, Interpreter, Object, Python, SubConfig, ToPython, VecBridge, attach,
 };
-use libpython_tests::bridge::HeldObject;
+use libpython_tests::bridge::{Node, NodeHooks};
 
 /// How long a worker may go without finishing an operation before the run fails.
 const STALL: Duration = Duration::from_secs(10);
@@ -161,33 +161,16 @@ impl Fixture {
     }
 }
 
-/// A bridge with an atomic counter and a Python object it holds (reported to the collector).
-struct Counter {
-    n: AtomicU64,
-    held: HeldObject,
-}
+/// What a [`Node`] of the soak adds: an atomic counter, read and incremented by its attribute
+/// `n`.
+struct Counter(AtomicU64);
 
-impl Bridge for Counter {
+impl NodeHooks for Counter {
     fn get_attr(&self, py: Python<'_>, name: &str) -> libpython::Result<Option<Object>> {
         match name {
-            "n" => Ok(Some(self.n.fetch_add(1, Ordering::SeqCst).to_python(py)?)),
+            "n" => Ok(Some(self.0.fetch_add(1, Ordering::SeqCst).to_python(py)?)),
             _ => Ok(None),
         }
-    }
-    fn set_attr(
-        &self,
-        _py: Python<'_>,
-        _name: &str,
-        value: Option<&libpython::Bound<'_>>,
-    ) -> libpython::Result<()> {
-        self.held.set(value);
-        Ok(())
-    }
-    fn traverse(&self, visit: &mut dyn FnMut(&Object)) {
-        self.held.traverse(visit);
-    }
-    fn clear(&self) {
-        self.held.clear();
     }
 }
 
@@ -312,10 +295,7 @@ fn operation(
                 Ok(())
             }
             6 => {
-                let c = Arc::new(Counter {
-                    n: AtomicU64::new(x as u64),
-                    held: HeldObject::default(),
-                });
+                let c = Arc::new(Node::new(Counter(AtomicU64::new(x as u64))));
                 let b = libpython::bridge(c.clone())?;
                 let n: u64 = b.getattr("n")?.extract()?;
                 check(n == x as u64, || format!("bridge n = {n}, not {x}"))?;
