@@ -6,11 +6,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use libpython::array::{
-    DlTensor, Element, PyBuffer, PyBufferMut, RustArray, Storage, to_python_array,
+    DlTensor, Element, PyBuffer, PyBufferMut, RustArray, to_python_array,
 };
 use libpython::{Dict, Error, FromPython, Object, ToPython};
 use libpython_tests::namespace::{eval, get, numpy as ns, run};
 use libpython_tests::python;
+use libpython_tests::storage::OnDrop;
 
 /// The address numpy reports for the first element of `name`.
 fn np_address(g: &Dict, name: &str) -> usize {
@@ -597,36 +598,14 @@ fn exports_refuse_bad_shapes_and_wrong_handles() {
     assert!(e.is_ok(), "1-d arrays are both C and F contiguous: {e:?}");
 }
 
-/// A storage that counts its drops.
-struct Counted {
-    data: Vec<f64>,
-    drops: Arc<AtomicUsize>,
-}
-
-impl Storage for Counted {
-    type Elem = f64;
-    fn as_mut_slice(&mut self) -> &mut [f64] {
-        &mut self.data
-    }
-}
-
-impl Drop for Counted {
-    fn drop(&mut self) {
-        self.drops.fetch_add(1, Ordering::SeqCst);
-    }
-}
-
+/// An array of `n` ones whose storage counts its drops, and the count.
 fn counted(n: usize) -> (Object, Arc<AtomicUsize>) {
     let drops = Arc::new(AtomicUsize::new(0));
-    let x = to_python_array(
-        Counted {
-            data: vec![1.0; n],
-            drops: drops.clone(),
-        },
-        &[n],
-    )
-    .unwrap();
-    (x, drops)
+    let d = drops.clone();
+    let storage = OnDrop::new(vec![1.0; n], move || {
+        d.fetch_add(1, Ordering::SeqCst);
+    });
+    (to_python_array(storage, &[n]).unwrap(), drops)
 }
 
 /// Waits (boundedly) for a release made on another thread to reach the storage. A reference
@@ -724,27 +703,15 @@ fn the_rust_storage_is_dropped_once_after_the_last_python_view() {
     assert_eq!(drops.load(Ordering::SeqCst), 1);
 }
 
-/// A storage whose drop panics.
-struct Exploding(Vec<u8>, Arc<AtomicUsize>);
-
-impl Storage for Exploding {
-    type Elem = u8;
-    fn as_mut_slice(&mut self) -> &mut [u8] {
-        &mut self.0
-    }
-}
-
-impl Drop for Exploding {
-    fn drop(&mut self) {
-        self.1.fetch_add(1, Ordering::SeqCst);
-        panic!("storage drop panics (on purpose)");
-    }
-}
-
 #[test]
 fn a_panicking_storage_drop_does_not_unwind_into_python() {
     let drops = Arc::new(AtomicUsize::new(0));
-    let x = to_python_array(Exploding(vec![1, 2], drops.clone()), &[2]).unwrap();
+    let d = drops.clone();
+    let exploding = OnDrop::new(vec![1u8, 2], move || {
+        d.fetch_add(1, Ordering::SeqCst);
+        panic!("storage drop panics (on purpose)");
+    });
+    let x = to_python_array(exploding, &[2]).unwrap();
     let g = ns("");
     g.insert("x", x).unwrap();
     run(

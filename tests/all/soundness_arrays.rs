@@ -6,9 +6,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use libpython::array::{DlTensor, PyBuffer, PyBufferMut, ReadOnlyCell, Storage, to_python_array};
+use libpython::array::{DlTensor, PyBuffer, PyBufferMut, ReadOnlyCell, to_python_array};
 use libpython::{Error, Object};
 use libpython_tests::namespace::{eval, get, numpy as ns, run};
+use libpython_tests::storage::OnDrop;
 use libpython_tests::{in_child, python};
 
 #[test]
@@ -111,44 +112,22 @@ fn exports_refuse_extents_python_cannot_represent() {
     assert!(m.contains(&usize::MAX.to_string()), "{m}");
 }
 
-/// A storage whose drop uses Python: it takes the GIL (on whatever thread drops it) and
-/// records what Python computed.
-struct UsesPythonOnDrop {
-    data: Vec<f64>,
-    seen: Arc<AtomicUsize>,
-}
-
-impl Storage for UsesPythonOnDrop {
-    type Elem = f64;
-    fn as_mut_slice(&mut self) -> &mut [f64] {
-        &mut self.data
-    }
-}
-
-impl Drop for UsesPythonOnDrop {
-    fn drop(&mut self) {
-        let n = libpython::attach(|py| py.eval("40 + 2")?.extract::<usize>()).unwrap_or(1);
-        self.seen.store(n, Ordering::SeqCst);
-    }
-}
-
 /// How long the child tests below may take: a drop that waits for the GIL forever is a hang,
 /// and fails the test.
 const DEADLINE: Duration = Duration::from_secs(30);
 
-/// Makes an array whose storage uses Python when it is dropped, lets the thread Python starts
-/// drop the last reference (held by `holder`, an expression of the array `x`), and returns
-/// what the storage's drop recorded (42 when it could use Python).
+/// Makes an array whose storage uses Python when it is dropped (it takes the GIL, on whatever
+/// thread drops it, and records what Python computed), lets the thread Python starts drop the
+/// last reference (held by `holder`, an expression of the array `x`), and returns what the
+/// storage's drop recorded: 42 when it could use Python.
 fn last_reference_dropped_on_a_python_thread(holder: &str) -> usize {
     let seen = Arc::new(AtomicUsize::new(0));
-    let x = to_python_array(
-        UsesPythonOnDrop {
-            data: vec![1.0; 4],
-            seen: seen.clone(),
-        },
-        &[4],
-    )
-    .unwrap();
+    let s = seen.clone();
+    let storage = OnDrop::new(vec![1.0f64; 4], move || {
+        let n = libpython::attach(|py| py.eval("40 + 2")?.extract::<usize>()).unwrap_or(1);
+        s.store(n, Ordering::SeqCst);
+    });
+    let x = to_python_array(storage, &[4]).unwrap();
     let g = ns("");
     g.insert("x", x).unwrap();
     run(

@@ -9,6 +9,7 @@ use libpython::Object;
 pub mod bridge;
 pub mod child;
 pub mod namespace;
+pub mod storage;
 
 pub use child::{
     CHILD_ENV, ChildRun, ChildTest, assert_child_passes, assert_child_passes_within, is_child,
