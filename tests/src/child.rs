@@ -1,9 +1,10 @@
 //! Running one test of the current test binary in a fresh child process: for start-up,
 //! shutdown and per-version tests, which need a process of their own because a process can load
-//! only one libpython and start it once.
+//! only one libpython and start it once. Also waiting, with a time limit, for any process a
+//! test starts.
 
 use std::io::{Read, Write};
-use std::process::{Command, ExitStatus, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -110,8 +111,8 @@ impl<'a> ChildTest<'a> {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         let mut child = cmd.spawn().expect("the test binary runs");
-        // Feed stdin and read the pipes on threads of their own, so that a child which writes
-        // much before reading, or never reads, cannot block on a full pipe.
+        // Feed stdin on a thread of its own, so that a child which writes much before reading,
+        // or never reads, cannot block on a full pipe.
         let writer = child.stdin.take().map(|mut pipe| {
             let input = self.stdin.unwrap_or_default().to_owned();
             std::thread::spawn(move || {
@@ -119,25 +120,14 @@ impl<'a> ChildTest<'a> {
                 let _ = pipe.write_all(input.as_bytes());
             })
         });
-        let out = read_on_thread(child.stdout.take());
-        let err = read_on_thread(child.stderr.take());
-        let status = match self.limit {
-            Some(limit) => child.wait_timeout(limit).expect("waiting for the child"),
-            None => Some(child.wait().expect("waiting for the child")),
-        };
-        if status.is_none() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
+        let out = wait_for_output(child, self.limit);
         if let Some(w) = writer {
             let _ = w.join();
         }
-        let text = format!(
-            "{}{}",
-            out.join().unwrap_or_default(),
-            err.join().unwrap_or_default()
-        );
-        ChildRun { status, text }
+        ChildRun {
+            status: out.status,
+            text: out.stdout + &out.stderr,
+        }
     }
 }
 
@@ -154,6 +144,36 @@ impl ChildRun {
     /// Whether it ended successfully having passed its one test.
     pub fn passed(&self) -> bool {
         self.status.is_some_and(|s| s.success()) && self.text.contains("1 passed")
+    }
+}
+
+/// What a process wrote, and how it ended.
+#[derive(Debug)]
+pub struct ProcessOutput {
+    /// Its exit status; `None` if it was killed at its time limit.
+    pub status: Option<ExitStatus>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Waits for `child` (started with its stdout and stderr piped) to end, at most `limit` if
+/// one is given: past it, kills the child and reports no status. Both pipes are read meanwhile
+/// on threads of their own, so a chatty child cannot block on a full pipe.
+pub fn wait_for_output(mut child: Child, limit: Option<Duration>) -> ProcessOutput {
+    let out = read_on_thread(child.stdout.take());
+    let err = read_on_thread(child.stderr.take());
+    let status = match limit {
+        Some(limit) => child.wait_timeout(limit).expect("waiting for a child process"),
+        None => Some(child.wait().expect("waiting for a child process")),
+    };
+    if status.is_none() {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    ProcessOutput {
+        status,
+        stdout: out.join().unwrap_or_default(),
+        stderr: err.join().unwrap_or_default(),
     }
 }
 

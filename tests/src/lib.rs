@@ -12,8 +12,8 @@ pub mod namespace;
 pub mod storage;
 
 pub use child::{
-    CHILD_ENV, ChildRun, ChildTest, assert_child_passes, assert_child_passes_within, is_child,
-    run_child, test_path,
+    CHILD_ENV, ChildRun, ChildTest, ProcessOutput, assert_child_passes,
+    assert_child_passes_within, is_child, run_child, test_path, wait_for_output,
 };
 
 /// The pyenv interpreter of `version` (`"3.12"`); panics if the machine lacks it, because the
@@ -26,6 +26,15 @@ pub fn pyenv(version: &str) -> PathBuf {
 
 /// The versions the suite runs per-version tests against.
 pub const VERSIONS: [&str; 5] = ["3.9", "3.10", "3.11", "3.12", "3.13"];
+
+/// A fresh directory for the files of one test (`what` names it in the directory's name),
+/// removed when dropped.
+pub fn scratch_dir(what: &str) -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix(&format!("libpython-tests-{what}-"))
+        .tempdir()
+        .expect("a temporary directory")
+}
 
 /// The workspace's root directory.
 pub fn workspace_root() -> PathBuf {
