@@ -5,9 +5,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use libpython::array::{
-    DlTensor, Element, PyBuffer, PyBufferMut, RustArray, to_python_array,
-};
+use libpython::array::{DlTensor, Element, PyBuffer, PyBufferMut, RustArray, to_python_array};
 use libpython::{Dict, Error, FromPython, Object, ToPython};
 use libpython_tests::namespace::{eval, get, numpy as ns, run};
 use libpython_tests::python;

@@ -20,6 +20,7 @@ use libpython::{
     ffi, attach,
 };
 use libpython_tests::bridge::{Node, NodeHooks};
+use libpython_tests::namespace::get;
 use libpython_tests::{assert_child_passes, in_child, is_child, python, refcount};
 
 /// Drains the deferred-decref queue (by taking the GIL) and runs the cycle collector.
@@ -49,12 +50,6 @@ fn run(code: &str) -> Dict {
     let g = Dict::new().unwrap();
     libpython::exec(code, &g).unwrap();
     g
-}
-
-fn var(g: &Dict, name: &str) -> Object {
-    g.get(name)
-        .unwrap()
-        .unwrap_or_else(|| panic!("no variable {name}"))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -263,9 +258,9 @@ fn values_passed_across_are_all_destroyed_and_rss_stays_flat() {
              def alive():\n\
              \x20   gc.collect()\n\
              \x20   return Tracked.created - Tracked.destroyed\n");
-            let through = var(&g, "through");
-            let alive = var(&g, "alive");
-            let tracked = var(&g, "Tracked");
+            let through = get(&g, "through");
+            let alive = get(&g, "alive");
+            let tracked = get(&g, "Tracked");
             let round = |r: usize| {
                 for i in 0..CALLS {
                     let v = (r * CALLS + i) as i64;
@@ -359,7 +354,7 @@ fn bridged_rust_data_is_dropped_with_its_python_object() {
     );
     // Kept alive by Python alone (a dict entry), freed when Python lets go.
     let d = run("keep = {}");
-    var(&d, "keep")
+    get(&d, "keep")
         .set_item("n", libpython::bridge(counted_node(&drops)).unwrap())
         .unwrap();
     assert_eq!(drops.load(Ordering::SeqCst), 1);
@@ -420,7 +415,7 @@ fn probe_cycle(bridged: Object, hold: &str) -> Object {
         &g,
     )
     .unwrap();
-    var(&g, "w")
+    get(&g, "w")
 }
 
 fn probe_alive(w: &Object) -> bool {
@@ -635,7 +630,7 @@ fn keyboard_interrupt_stops_looping_python_and_host_signal_handlers_still_fire()
              term = signal.getsignal(signal.SIGTERM)\n\
              int_is_python = signal.getsignal(signal.SIGINT) is signal.default_int_handler\n");
             assert!(
-                var(&g, "usr1").is_none().unwrap() && var(&g, "term").is_none().unwrap(),
+                get(&g, "usr1").is_none().unwrap() && get(&g, "term").is_none().unwrap(),
                 "Python claims the host's handlers"
             );
             assert!(g.get_as::<bool>("int_is_python").unwrap().unwrap());
@@ -664,7 +659,7 @@ fn keyboard_interrupt_stops_looping_python_and_host_signal_handlers_still_fire()
              t = threading.Thread(target=loop)\n\
              t.start()\n\
              started.wait()\n");
-            let t = var(&g, "t");
+            let t = get(&g, "t");
             let ident: u64 = t.getattr("ident").unwrap().extract().unwrap();
             let n = attach(|_| {
                 // SAFETY: GIL held; the exception class is a live builtin; the id is a live thread's.
@@ -1140,12 +1135,12 @@ fn integer_edges() {
          class WrongIndex:\n    def __index__(self):\n        return 'seven'\n\
          a = BadIndex()\nb = WrongIndex()\n",
     );
-    let e = var(&g, "a").extract::<i64>().unwrap_err();
+    let e = get(&g, "a").extract::<i64>().unwrap_err();
     assert_eq!(e.as_python().unwrap().type_name(), "ValueError");
-    let e = var(&g, "b").extract::<u32>().unwrap_err();
+    let e = get(&g, "b").extract::<u32>().unwrap_err();
     assert_eq!(e.as_python().unwrap().type_name(), "TypeError");
-    assert!(var(&g, "a").extract::<i128>().is_err());
-    assert!(var(&g, "b").extract::<num_bigint::BigInt>().is_err());
+    assert!(get(&g, "a").extract::<i128>().is_err());
+    assert!(get(&g, "b").extract::<num_bigint::BigInt>().is_err());
 }
 
 #[test]
@@ -1171,7 +1166,7 @@ fn float_edges_keep_their_bits() {
         "class BadFloat:\n    def __float__(self):\n        raise ArithmeticError('no')\nx = BadFloat()\n",
     );
     assert_eq!(
-        var(&g, "x")
+        get(&g, "x")
             .extract::<f64>()
             .unwrap_err()
             .as_python()
@@ -1272,10 +1267,10 @@ fn conversions_whose_python_side_mutates_the_source_do_not_crash() {
          l.extend([Clearing(l), Clearing(l), Clearing(l)])\n\
          d = {}\n\
          d.update({'a': Clearing(d), 'b': Clearing(d), 'c': Clearing(d)})\n");
-    let r = var(&g, "l").extract::<Vec<i64>>();
+    let r = get(&g, "l").extract::<Vec<i64>>();
     assert!(matches!(&r, Ok(v) if v == &[1]), "{r:?}");
     // Copying a dict that changes size while being read: a value or an error, never a crash.
-    match var(&g, "d").extract::<std::collections::HashMap<String, i64>>() {
+    match get(&g, "d").extract::<std::collections::HashMap<String, i64>>() {
         Ok(m) => assert!(m.len() <= 3),
         Err(e) => assert!(!e.to_string().is_empty()),
     }
@@ -1287,7 +1282,7 @@ fn conversions_whose_python_side_mutates_the_source_do_not_crash() {
          g = gen()\nm = M()\nbl = BadLen([1, 2])\n",
     );
     assert_eq!(
-        var(&g, "g")
+        get(&g, "g")
             .extract::<Vec<i64>>()
             .unwrap_err()
             .as_python()
@@ -1296,7 +1291,7 @@ fn conversions_whose_python_side_mutates_the_source_do_not_crash() {
         "LookupError"
     );
     assert_eq!(
-        var(&g, "m")
+        get(&g, "m")
             .extract::<std::collections::BTreeMap<String, i64>>()
             .unwrap_err()
             .as_python()
@@ -1304,9 +1299,9 @@ fn conversions_whose_python_side_mutates_the_source_do_not_crash() {
             .type_name(),
         "OSError"
     );
-    assert_eq!(var(&g, "bl").extract::<Vec<i64>>().unwrap(), [1, 2]);
+    assert_eq!(get(&g, "bl").extract::<Vec<i64>>().unwrap(), [1, 2]);
     assert!(
-        var(&g, "bl").len().is_err(),
+        get(&g, "bl").len().is_err(),
         "a negative __len__ is an error"
     );
 }
@@ -1333,20 +1328,20 @@ fn typed_conversions_of_self_referential_containers_stop_at_the_types_depth() {
     // contains itself is a type error at the first level whose Rust type is not a container.
     let g =
         run("l = []\nl.append(l)\nl.append(l)\nd = {}\nd['self'] = d\nt = [[]]\nt[0].append(t)\n");
-    let l = var(&g, "l");
+    let l = get(&g, "l");
     let e = l.extract::<Vec<Vec<Vec<i64>>>>().unwrap_err();
     assert!(
         matches!(&e, Error::Type { found, .. } if found == "list"),
         "{e:?}"
     );
-    let e = var(&g, "d")
+    let e = get(&g, "d")
         .extract::<std::collections::HashMap<String, std::collections::HashMap<String, String>>>()
         .unwrap_err();
     assert!(
         matches!(&e, Error::Type { found, .. } if found == "dict"),
         "{e:?}"
     );
-    let e = var(&g, "t")
+    let e = get(&g, "t")
         .extract::<Vec<Vec<Vec<Vec<Option<i64>>>>>>()
         .unwrap_err();
     assert!(matches!(e, Error::Type { .. }), "{e:?}");
@@ -1383,10 +1378,10 @@ fn typed_conversions_of_100000_deep_containers_do_not_overflow_the_stack() {
              deep_d = {}\n\
              for _ in range(100000):\n\
              \x20   deep_d = {'k': deep_d}\n");
-        let deep = var(&g, "deep");
+        let deep = get(&g, "deep");
         let e = deep.extract::<Vec<Vec<Vec<i64>>>>().unwrap_err();
         assert!(matches!(e, Error::Type { .. }), "{e:?}");
-        let e = var(&g, "deep_d")
+        let e = get(&g, "deep_d")
             .extract::<std::collections::BTreeMap<String, std::collections::BTreeMap<String, i64>>>(
             )
             .unwrap_err();
@@ -1400,7 +1395,7 @@ fn typed_conversions_of_100000_deep_containers_do_not_overflow_the_stack() {
             "{}",
             &dbg[..dbg.len().min(100)]
         );
-        let e = deep.eq_py(var(&g, "deep2")).unwrap_err();
+        let e = deep.eq_py(get(&g, "deep2")).unwrap_err();
         assert_eq!(e.as_python().unwrap().type_name(), "RecursionError", "{e}");
         assert!(deep.eq_py(&deep).unwrap(), "identity short-cut");
         // Dropped from a thread without the GIL: queued, freed by Python's trashcan.
@@ -1426,7 +1421,7 @@ fn unbounded_recursion_between_rust_and_python_is_a_recursion_error_not_a_stack_
             let g = Dict::new().unwrap();
             g.insert("down", &down).unwrap();
             libpython::exec("def up(me):\n    return down(me)\n", &g).unwrap();
-            let up = var(&g, "up");
+            let up = get(&g, "up");
             // On a thread with Rust's default 2 MiB stack, where the stack runs out before
             // Python's recursion limit is reached, and on one with a 256 MiB stack, where
             // Python's limit comes first (and the error is read while still at the limit).

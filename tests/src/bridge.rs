@@ -47,10 +47,10 @@ impl<H: NodeHooks> Bridge for Node<H> {
             return self.hooks.get_attr(py, name);
         }
         let held = self.held.lock().unwrap();
-        Ok(Some(held.as_ref().map_or_else(
-            || py.none().unbind(),
-            |o| o.clone_ref(py),
-        )))
+        Ok(Some(
+            held.as_ref()
+                .map_or_else(|| py.none().unbind(), |o| o.clone_ref(py)),
+        ))
     }
 
     fn set_attr(

@@ -163,7 +163,9 @@ pub fn wait_for_output(mut child: Child, limit: Option<Duration>) -> ProcessOutp
     let out = read_on_thread(child.stdout.take());
     let err = read_on_thread(child.stderr.take());
     let status = match limit {
-        Some(limit) => child.wait_timeout(limit).expect("waiting for a child process"),
+        Some(limit) => child
+            .wait_timeout(limit)
+            .expect("waiting for a child process"),
         None => Some(child.wait().expect("waiting for a child process")),
     };
     if status.is_none() {
