@@ -211,7 +211,12 @@ fn scripts_modules_and_stdin_programs_run_as_main() {
         &python(),
     );
     let ours = finish(
-        start(&example_binary("pyrun"), &["app", "d"], scratch.path(), false),
+        start(
+            &example_binary("pyrun"),
+            &["app", "d"],
+            scratch.path(),
+            false,
+        ),
         &example_binary("pyrun"),
     );
     assert_eq!(ours, py);

@@ -954,14 +954,12 @@ fn panics_in_destructors_and_the_collector_are_reported_as_unraisable_not_aborts
             );
             // In on_python_drop (deallocation). The deallocation still completes: the
             // instance is freed and gives back its reference to the bridge type.
-            let probe = libpython::bridge(panics_late(true))
-            .unwrap();
+            let probe = libpython::bridge(panics_late(true)).unwrap();
             let tp = probe.get_type().unwrap();
             drop(probe);
             attach(|_| Ok(())).unwrap();
             let type_refs = refcount(&tp);
-            let b = libpython::bridge(panics_late(false))
-            .unwrap();
+            let b = libpython::bridge(panics_late(false)).unwrap();
             drop(b);
             attach(|_| Ok(())).unwrap();
             assert_eq!(
@@ -970,8 +968,7 @@ fn panics_in_destructors_and_the_collector_are_reported_as_unraisable_not_aborts
                 "after a panic in on_python_drop the instance was not freed (it still holds its type)"
             );
             // In Bridge::clear, called by the collector breaking a cycle.
-            let c = libpython::bridge(panics_late(true))
-            .unwrap();
+            let c = libpython::bridge(panics_late(true)).unwrap();
             c.setattr("held", &c).unwrap();
             drop(c);
             collect();

@@ -141,23 +141,31 @@ fn last_reference_dropped_on_a_python_thread(holder: &str) -> usize {
 
 #[test]
 fn storage_dropped_on_a_thread_python_made_can_use_python() {
-    in_child!("storage_dropped_on_a_thread_python_made_can_use_python", within = DEADLINE, {
-        // The storage's drop runs on the thread Python started, with the GIL held by that
-        // thread, and takes it again through this crate.
-        assert_eq!(last_reference_dropped_on_a_python_thread("x"), 42);
-    });
+    in_child!(
+        "storage_dropped_on_a_thread_python_made_can_use_python",
+        within = DEADLINE,
+        {
+            // The storage's drop runs on the thread Python started, with the GIL held by that
+            // thread, and takes it again through this crate.
+            assert_eq!(last_reference_dropped_on_a_python_thread("x"), 42);
+        }
+    );
 }
 
 #[test]
 fn a_capsule_deleted_on_a_thread_python_made_releases_the_array_at_once() {
-    in_child!("a_capsule_deleted_on_a_thread_python_made_releases_the_array_at_once", within = DEADLINE, {
-        // A capsule never consumed holds the last reference to the array.
-        assert_eq!(
-            last_reference_dropped_on_a_python_thread("x.__dlpack__()"),
-            42,
-            "dropped when the capsule died, not later"
-        );
-    });
+    in_child!(
+        "a_capsule_deleted_on_a_thread_python_made_releases_the_array_at_once",
+        within = DEADLINE,
+        {
+            // A capsule never consumed holds the last reference to the array.
+            assert_eq!(
+                last_reference_dropped_on_a_python_thread("x.__dlpack__()"),
+                42,
+                "dropped when the capsule died, not later"
+            );
+        }
+    );
 }
 
 /// Reads the first element, lets Python multiply the array in place, reads it again. With a

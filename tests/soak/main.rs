@@ -29,9 +29,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use libpython::value::Value;
-use libpython::{
-    Args, Dict, Interpreter, Object, Python, SubConfig, ToPython, VecBridge, attach,
-};
+use libpython::{Args, Dict, Interpreter, Object, Python, SubConfig, ToPython, VecBridge, attach};
 use libpython_tests::bridge::{Node, NodeHooks};
 
 /// How long a worker may go without finishing an operation before the run fails.

@@ -427,23 +427,7 @@ impl PythonInfo {
 
 /// `~/.pyenv/versions/3.X.*` (the newest), else `python3.X` on `PATH`.
 fn find_python(minor: u32) -> Option<PathBuf> {
-    let root = std::env::var_os("PYENV_ROOT")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".pyenv")))?;
-    let prefix = format!("3.{minor}.");
-    let mut found: Vec<(u32, PathBuf)> = std::fs::read_dir(root.join("versions"))
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|e| {
-            let name = e.file_name().into_string().ok()?;
-            let micro = name.strip_prefix(&prefix)?.parse().ok()?;
-            let exe = e.path().join("bin/python3");
-            exe.exists().then_some((micro, exe))
-        })
-        .collect();
-    found.sort();
-    if let Some((_, exe)) = found.pop() {
+    if let Some(exe) = util::pyenv_newest(minor) {
         return Some(exe);
     }
     let path = std::env::var_os("PATH")?;
