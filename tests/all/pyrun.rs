@@ -62,8 +62,9 @@ fn normalise(text: &str) -> String {
 }
 
 fn start(program: &Path, args: &[&str], dir: &Path, stdin: bool) -> Child {
-    Command::new(program)
-        .args(args)
+    let mut cmd = Command::new(program);
+    libpython_tests::default_sigint(&mut cmd);
+    cmd.args(args)
         .current_dir(dir)
         .env_remove("PYTHONUNBUFFERED")
         .stdin(if stdin { Stdio::piped() } else { Stdio::null() })

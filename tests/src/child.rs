@@ -100,6 +100,7 @@ impl<'a> ChildTest<'a> {
     pub fn run(self) -> ChildRun {
         let exe = std::env::current_exe().expect("the test binary's path");
         let mut cmd = Command::new(exe);
+        default_sigint(&mut cmd);
         cmd.args([&self.name, "--exact", "--nocapture", "--test-threads=1"])
             .env(CHILD_ENV, "1")
             .envs(self.env.iter().copied())
@@ -188,6 +189,25 @@ fn read_on_thread<R: Read + Send + 'static>(pipe: Option<R>) -> JoinHandle<Strin
         }
         String::from_utf8_lossy(&buf).into_owned()
     })
+}
+
+unsafe extern "C" {
+    fn signal(signum: i32, handler: usize) -> usize;
+}
+
+/// Starts `cmd` with SIGINT at its default action, whatever this process inherited: a test run
+/// started in the background by a non-interactive shell has SIGINT ignored, Python then leaves
+/// it ignored, and a test of Ctrl-C would wait forever.
+pub fn default_sigint(cmd: &mut Command) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: the hook runs in the child between fork and exec and only calls signal(2), which
+    // is async-signal-safe, with SIGINT (2) and SIG_DFL (0).
+    unsafe {
+        cmd.pre_exec(|| {
+            signal(2, 0);
+            Ok(())
+        });
+    }
 }
 
 /// The name a test has in the binary, `module::test`, from the caller's `module_path!()`

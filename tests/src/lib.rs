@@ -13,7 +13,7 @@ pub mod storage;
 
 pub use child::{
     CHILD_ENV, ChildRun, ChildTest, ProcessOutput, assert_child_passes, assert_child_passes_within,
-    is_child, run_child, test_path, wait_for_output,
+    default_sigint, is_child, run_child, test_path, wait_for_output,
 };
 
 /// The pyenv interpreter of `version` (`"3.12"`); panics if the machine lacks it, because the

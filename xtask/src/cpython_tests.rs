@@ -370,7 +370,6 @@ fn run_regrtest(
     ] {
         cmd.env_remove(var);
     }
-    default_sigint(&mut cmd);
     let r = run_logged(&mut cmd, &log, timeout);
     let text = std::fs::read_to_string(&log).unwrap_or_default();
     let mut result = text
@@ -407,25 +406,6 @@ fn run_regrtest(
         result,
         totals,
         elapsed: r.elapsed,
-    }
-}
-
-unsafe extern "C" {
-    fn signal(signum: i32, handler: usize) -> usize;
-}
-
-/// Starts `cmd` with SIGINT at its default action. A process started in the background by a
-/// non-interactive shell inherits SIGINT ignored; Python then leaves it ignored, and the tests
-/// that interrupt themselves (`_thread.interrupt_main`, `signal.raise_signal`) never stop.
-fn default_sigint(cmd: &mut Command) {
-    use std::os::unix::process::CommandExt;
-    // SAFETY: the hook runs in the child between fork and exec and only calls signal(2), which
-    // is async-signal-safe, with SIGINT (2) and SIG_DFL (0).
-    unsafe {
-        cmd.pre_exec(|| {
-            signal(2, 0);
-            Ok(())
-        });
     }
 }
 

@@ -23,6 +23,7 @@ mod valgrind;
 use flags::Command;
 
 fn main() -> ExitCode {
+    util::default_sigint();
     // Everything xtask runs (the test suite's scratch crates, for one) keeps what outlives a run
     // in the one cache directory `util::cache_dir` decides on.
     // SAFETY: no other thread exists yet to read the environment meanwhile.

@@ -420,3 +420,18 @@ mod tests {
         assert_eq!(parse_test_list(text), ["a::b", "c"]);
     }
 }
+
+unsafe extern "C" {
+    fn signal(signum: i32, handler: usize) -> usize;
+}
+
+/// Puts SIGINT back to its default action in this process, so every program xtask starts (the
+/// test executables, Python, CPython's own tests) gets it at its default too. A process started
+/// in the background by a non-interactive shell inherits SIGINT ignored; Python then leaves it
+/// ignored, and tests of Ctrl-C (and of Python's SIGINT handler) would wait forever.
+pub fn default_sigint() {
+    // SAFETY: signal(2) with SIGINT (2) and SIG_DFL (0), before any thread is started.
+    unsafe {
+        signal(2, 0);
+    }
+}

@@ -18,6 +18,18 @@
 //! assert_eq!(s, "hello [...]");
 //! # Ok::<(), libpython::Error>(())
 //! ```
+//!
+//! ## Cargo features
+//!
+//! Without any (`default-features = false`), the library converts every scalar, string, bytes,
+//! `Vec`, map, set, tuple and `Option`, calls, bridges, runs code and shares arrays.
+//!
+//! | feature | default | what it adds |
+//! | --- | --- | --- |
+//! | `serde` | yes | `to_python_serde`, `from_python_serde`, `Serde<T>`: any `Serialize`/`Deserialize` type to and from Python |
+//! | `value` | yes | `Value`, the persistent copy of Python data (`imbl`), and bridges over `imbl` collections; turns on `num-bigint` |
+//! | `num-bigint` | yes | Python ints of any size as `num_bigint::BigInt` |
+//! | `ndarray` | no | numpy arrays as `ndarray` views and `ndarray` arrays as numpy arrays, without copies |
 
 #![deny(missing_docs)]
 
@@ -45,7 +57,7 @@ pub mod array;
 mod bridge;
 mod call;
 mod context;
-mod conv;
+mod conversion;
 mod err;
 mod function;
 mod gil;
@@ -55,7 +67,9 @@ mod name;
 mod object;
 mod output;
 mod run;
-mod serde_impl;
+#[cfg(feature = "serde")]
+mod serde;
+#[cfg(feature = "value")]
 pub mod value;
 mod views;
 
@@ -64,7 +78,7 @@ pub use bridge::{
     VecBridge, VecLike, bridge, bridge_in, bridged,
 };
 pub use call::IntoArgs;
-pub use conv::{Bytes, FromPython, ToPython, string_lossy};
+pub use conversion::{Bytes, FromPython, ToPython, string_lossy};
 pub use err::{Error, PyErr, Result};
 pub use function::{Args, function, function_in};
 #[allow(deprecated)]
@@ -78,10 +92,12 @@ pub use run::{
     __dotted, __from, __resolve, Code, Mode, RunResult, add_module, builtin, builtins, compile, eval, eval_with, exec, exec_with, import,
     import_module, module_dict, run_simple_string, to_python,
 };
+#[cfg(feature = "serde")]
 #[allow(deprecated)]
-pub use serde_impl::{
+pub use serde::{
     Serde, from_python_serde, serde_from_python, serde_to_python, to_python_serde,
 };
+#[cfg(feature = "value")]
 pub use value::Value;
 #[allow(deprecated)]
 pub use views::{BoundIter, Dict, Iter, List, PyIter, Set, Tuple};

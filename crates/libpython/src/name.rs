@@ -38,7 +38,7 @@ pub trait IntoName {
 impl IntoName for &str {
     #[inline]
     fn with_name<R>(&self, py: Python<'_>, what: &'static str, f: impl FnOnce(*mut ffi::PyObject) -> Result<R>) -> Result<R> {
-        let n = crate::conv::name_object(py, self, what)?;
+        let n = crate::conversion::name_object(py, self, what)?;
         f(n.as_ptr())
     }
 

@@ -4,7 +4,7 @@ use std::ffi::CString;
 
 use libpython_interp::ffi;
 
-use crate::conv::ToPython;
+use crate::conversion::ToPython;
 use crate::err::{Error, Result, fetch};
 use crate::gil::{Python, attach as with_gil};
 use crate::object::{Bound, Object};
@@ -99,7 +99,7 @@ impl<'py> Python<'py> {
     /// # Errors
     /// `ModuleNotFoundError` and whatever the module raises while importing; [`Error::Nul`].
     pub fn import(self, name: &str) -> Result<Bound<'py>> {
-        let n = crate::conv::name_object(self, name, "module name")?;
+        let n = crate::conversion::name_object(self, name, "module name")?;
         // SAFETY: live str; GIL held. (`PyImport_Import` asks `__import__` for a non-empty
         // `fromlist`, so a dotted name gives the submodule, not the top-level package.)
         unsafe { Bound::from_owned_ptr_or_err(self, ffi::PyImport_Import(n.as_ptr())) }

@@ -4,7 +4,7 @@
 
 use libpython_interp::ffi;
 
-use crate::conv::{FromPython, ToPython};
+use crate::conversion::{FromPython, ToPython};
 use crate::err::{Error, Result, fetch};
 use crate::gil::{Python, attach as with_gil};
 use crate::object::{Bound, Object};
@@ -89,7 +89,7 @@ macro_rules! view {
                 if unsafe { $check(obj.as_ptr()) } {
                     Ok($name(obj.clone().unbind()))
                 } else {
-                    Err(Error::type_error($what, crate::conv::tname(obj)))
+                    Err(Error::type_error($what, crate::conversion::tname(obj)))
                 }
             }
         }
@@ -167,7 +167,7 @@ impl Dict {
     pub fn insert<K: ToPython, V: ToPython>(&self, key: K, value: V) -> Result<()> {
         self.0.with(|b| {
             let py = b.py();
-            let (k, v) = (crate::conv::to_object(&key, py)?, crate::conv::to_object(&value, py)?);
+            let (k, v) = (crate::conversion::to_object(&key, py)?, crate::conversion::to_object(&value, py)?);
             // SAFETY: live objects, GIL held; SetItem does not steal.
             if unsafe { ffi::PyDict_SetItem(b.as_ptr(), k.as_ptr(), v.as_ptr()) } < 0 {
                 // SAFETY: -1 with an exception pending.
@@ -181,7 +181,7 @@ impl Dict {
     pub fn get<K: ToPython>(&self, key: K) -> Result<Option<Object>> {
         self.0.with(|b| {
             let py = b.py();
-            let k = crate::conv::to_object(&key, py)?;
+            let k = crate::conversion::to_object(&key, py)?;
             // SAFETY: live objects, GIL held; the borrowed result gains a reference at once.
             unsafe {
                 let v = ffi::PyDict_GetItemWithError(b.as_ptr(), k.as_ptr());
@@ -274,7 +274,7 @@ impl List {
     /// `l.append(value)`.
     pub fn push<V: ToPython>(&self, value: V) -> Result<()> {
         self.0.with(|b| {
-            let v = crate::conv::to_object(&value, b.py())?;
+            let v = crate::conversion::to_object(&value, b.py())?;
             // SAFETY: live objects, GIL held.
             if unsafe { ffi::PyList_Append(b.as_ptr(), v.as_ptr()) } < 0 {
                 // SAFETY: -1 with an exception pending.
@@ -537,8 +537,8 @@ impl Tuple {
 
     /// [`new`](Self::new) under a held GIL.
     pub fn new_in<T: ToPython>(py: Python<'_>, items: impl IntoIterator<Item = T>) -> Result<Tuple> {
-        let items: Vec<Object> = items.into_iter().map(|v| crate::conv::to_object(&v, py)).collect::<Result<_>>()?;
-        let list = crate::conv::list_from_iter(py, items.len(), items.iter())?;
+        let items: Vec<Object> = items.into_iter().map(|v| crate::conversion::to_object(&v, py)).collect::<Result<_>>()?;
+        let list = crate::conversion::list_from_iter(py, items.len(), items.iter())?;
         // SAFETY: a live list; GIL held; a new reference or NULL with an exception.
         Ok(Tuple(unsafe { Object::from_owned_ptr_or_err(py, ffi::PySequence_Tuple(list.as_ptr()))? }))
     }

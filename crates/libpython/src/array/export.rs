@@ -26,8 +26,10 @@ use libpython_interp::ffi;
 
 use super::dlpack;
 use super::element::{Element, ScalarKind, export_format, kind_name};
-use super::view::{PyBuffer, PyBufferMut, c_strides, is_contiguous};
-use crate::conv::ToPython;
+use super::layout::{c_strides, is_contiguous};
+use super::view::PyBuffer;
+use super::view_mut::PyBufferMut;
+use crate::conversion::ToPython;
 use crate::err::{Error, Result, fetch};
 use crate::function::trampoline_void;
 use crate::gil::{Python, attach as with_gil};
@@ -168,7 +170,7 @@ impl Owner {
                     })
                 })
                 .collect::<Result<_>>()?;
-            let count = super::view::element_count(shape)?;
+            let count = super::layout::element_count(shape)?;
             let len_bytes = count
                 .checked_mul(itemsize)
                 .filter(|&b| ffi::Py_ssize_t::try_from(b).is_ok())
@@ -786,7 +788,7 @@ impl<T: Element> RustArray<T> {
             if !unsafe { is_rust_array(b.py(), b.as_ptr()) } {
                 return Err(Error::type_error(
                     "a libpython.RustArray",
-                    crate::conv::tname(b),
+                    crate::conversion::tname(b),
                 ));
             }
             // SAFETY: an instance of our type, alive while `obj` is.

@@ -3,7 +3,7 @@
 use std::sync::{Arc, Mutex};
 
 use super::{Bridge, BridgeKind};
-use crate::conv::ToPython;
+use crate::conversion::ToPython;
 use crate::err::{Error, Result};
 use crate::gil::Python;
 use crate::object::Object;
@@ -82,7 +82,7 @@ impl IterBridge {
         I::Item: ToPython,
     {
         let mut it = iter.into_iter();
-        IterBridge::from_step(Box::new(move |py: Python<'_>| it.next().map(|item| crate::conv::to_object(&item, py))))
+        IterBridge::from_step(Box::new(move |py: Python<'_>| it.next().map(|item| crate::conversion::to_object(&item, py))))
     }
 
     /// Wraps a Rust iterator of `Result`s: an `Err` item raises its error in Python's `next`
@@ -106,7 +106,7 @@ impl IterBridge {
         T: ToPython,
     {
         let mut it = iter.into_iter();
-        IterBridge::from_step(Box::new(move |py: Python<'_>| it.next().map(|item| item.and_then(|v| crate::conv::to_object(&v, py)))))
+        IterBridge::from_step(Box::new(move |py: Python<'_>| it.next().map(|item| item.and_then(|v| crate::conversion::to_object(&v, py)))))
     }
 
     fn from_step(step: Step) -> IterBridge {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use super::lock::BridgeLock;
 use super::{Bridge, BridgeKind, holds_objects, key_error, visit_objects};
-use crate::conv::{FromPython, ToPython};
+use crate::conversion::{FromPython, ToPython};
 use crate::err::{Error, Result};
 use crate::function::Args;
 use crate::gil::Python;
@@ -67,7 +67,9 @@ macro_rules! map_like {
 
 map_like!(HashMap, Eq + Hash);
 map_like!(BTreeMap, Ord);
+#[cfg(feature = "value")]
 map_like!(imbl::HashMap, Eq + Hash);
+#[cfg(feature = "value")]
 map_like!(imbl::OrdMap, Ord);
 
 /// A Rust map shared with Python as a mapping: `len`, `[]`, `in`, iteration over keys,
@@ -197,7 +199,7 @@ impl<M: MapLike> MapBridge<M> {
             }
         }
         for (name, v) in a.kwargs() {
-            let k = crate::conv::to_object(&name, a.py())?;
+            let k = crate::conversion::to_object(&name, a.py())?;
             pairs.push((M::Key::from_python(k.bound(a.py()))?, M::Value::from_python(&v)?));
         }
         let mut m = self.write()?;
@@ -229,25 +231,25 @@ impl<M: MapLike> Bridge for MapBridge<M> {
         let none = || py.none().unbind();
         match name {
             "keys" => {
-                let keys: Vec<Object> = self.keys()?.iter().map(|k| crate::conv::to_key_object(k, py)).collect::<Result<_>>()?;
-                crate::conv::to_object(&keys, py)
+                let keys: Vec<Object> = self.keys()?.iter().map(|k| crate::conversion::to_key_object(k, py)).collect::<Result<_>>()?;
+                crate::conversion::to_object(&keys, py)
             }
             "values" => {
                 let values: Vec<M::Value> = self.entries()?.into_iter().map(|(_, v)| v).collect();
-                crate::conv::to_object(&values, py)
+                crate::conversion::to_object(&values, py)
             }
             "items" => {
                 let pairs: Vec<Object> = self
                     .entries()?
                     .iter()
-                    .map(|(k, v)| crate::conv::to_object(&(crate::conv::to_key_object(k, py)?, v), py))
+                    .map(|(k, v)| crate::conversion::to_object(&(crate::conversion::to_key_object(k, py)?, v), py))
                     .collect::<Result<_>>()?;
-                crate::conv::to_object(&pairs, py)
+                crate::conversion::to_object(&pairs, py)
             }
             "get" => {
                 let k: M::Key = a.extract(0)?;
                 match self.value(&k)? {
-                    Some(v) => crate::conv::to_object(&v, py),
+                    Some(v) => crate::conversion::to_object(&v, py),
                     None => Ok(a.get(1).map(|d| d.to_owned().unbind()).unwrap_or_else(none)),
                 }
             }
@@ -259,7 +261,7 @@ impl<M: MapLike> Bridge for MapBridge<M> {
                     Err(_) => None,
                 };
                 match (removed, a.get(1)) {
-                    (Some(v), _) => crate::conv::to_object(&v, py),
+                    (Some(v), _) => crate::conversion::to_object(&v, py),
                     (None, Some(default)) => Ok(default.to_owned().unbind()),
                     (None, None) => Err(key_error(&key)),
                 }
@@ -272,8 +274,8 @@ impl<M: MapLike> Bridge for MapBridge<M> {
                     first.and_then(|k| m.map_remove(&k).map(|v| (k, v)))
                 };
                 match taken {
-                    Some((k, v)) => crate::conv::to_object(&(crate::conv::to_key_object(&k, py)?, v), py),
-                    None => Err(key_error(&crate::conv::to_object("popitem(): dictionary is empty", py)?.into_bound(py)?)),
+                    Some((k, v)) => crate::conversion::to_object(&(crate::conversion::to_key_object(&k, py)?, v), py),
+                    None => Err(key_error(&crate::conversion::to_object("popitem(): dictionary is empty", py)?.into_bound(py)?)),
                 }
             }
             "setdefault" => {
@@ -281,7 +283,7 @@ impl<M: MapLike> Bridge for MapBridge<M> {
                 let key = a.get(0).ok_or_else(|| crate::err::runtime_like(py, "TypeError", "setdefault expected at least 1 argument, got 0"))?;
                 let k = M::Key::from_python(&key)?;
                 if let Some(v) = self.value(&k)? {
-                    return crate::conv::to_object(&v, py);
+                    return crate::conversion::to_object(&v, py);
                 }
                 let default = a.get(1).map(|d| d.to_owned()).unwrap_or_else(|| py.none());
                 let v = M::Value::from_python(&default)?;
@@ -295,7 +297,7 @@ impl<M: MapLike> Bridge for MapBridge<M> {
                     }
                 };
                 drop(m);
-                crate::conv::to_object(&value, py)
+                crate::conversion::to_object(&value, py)
             }
             "update" => {
                 self.writable()?;
@@ -324,7 +326,7 @@ impl<M: MapLike> Bridge for MapBridge<M> {
     fn get_item(&self, py: Python<'_>, key: &Bound<'_>) -> Result<Object> {
         let k = Self::key_of(key)?;
         match self.value(&k)? {
-            Some(v) => crate::conv::to_object(&v, py),
+            Some(v) => crate::conversion::to_object(&v, py),
             None => Err(key_error(key)),
         }
     }
@@ -365,8 +367,8 @@ impl<M: MapLike> Bridge for MapBridge<M> {
     }
 
     fn iter(&self, py: Python<'_>) -> Result<Object> {
-        let keys: Vec<Object> = self.keys()?.iter().map(|k| crate::conv::to_key_object(k, py)).collect::<Result<_>>()?;
-        crate::conv::to_object(&keys, py)?.bound(py).get_iter().map(Bound::unbind)
+        let keys: Vec<Object> = self.keys()?.iter().map(|k| crate::conversion::to_key_object(k, py)).collect::<Result<_>>()?;
+        crate::conversion::to_object(&keys, py)?.bound(py).get_iter().map(Bound::unbind)
     }
 
     fn repr(&self) -> String {

@@ -610,7 +610,7 @@ unsafe extern "C" fn bridge_getattro(o: *mut ffi::PyObject, name: *mut ffi::PyOb
     unsafe {
         trampoline_obj(|py| {
             let c = cell(o)?;
-            let n = crate::conv::str_to_string(&Borrowed::from_ptr(py, name))?;
+            let n = crate::conversion::str_to_string(&Borrowed::from_ptr(py, name))?;
             if let Some(m) = c.bridge.methods().iter().find(|m| **m == n) {
                 return bound_method(py, &Borrowed::from_ptr(py, o), m);
             }
@@ -627,7 +627,7 @@ unsafe extern "C" fn bridge_setattro(o: *mut ffi::PyObject, name: *mut ffi::PyOb
     unsafe {
         trampoline_int(|py| {
             let c = cell(o)?;
-            let n = crate::conv::str_to_string(&Borrowed::from_ptr(py, name))?;
+            let n = crate::conversion::str_to_string(&Borrowed::from_ptr(py, name))?;
             let v = (!value.is_null()).then(|| Borrowed::from_ptr(py, value));
             c.bridge.set_attr(py, &n, v.as_deref()).map(|()| 0)
         })
@@ -646,7 +646,7 @@ unsafe extern "C" fn bridge_call(o: *mut ffi::PyObject, args: *mut ffi::PyObject
 
 unsafe extern "C" fn bridge_repr(o: *mut ffi::PyObject) -> *mut ffi::PyObject {
     // SAFETY: called by CPython with the GIL held on a live instance.
-    unsafe { trampoline_obj(|py| crate::conv::to_object(&cell(o)?.bridge.repr(), py)) }
+    unsafe { trampoline_obj(|py| crate::conversion::to_object(&cell(o)?.bridge.repr(), py)) }
 }
 
 unsafe extern "C" fn bridge_iter(o: *mut ffi::PyObject) -> *mut ffi::PyObject {
@@ -681,7 +681,7 @@ unsafe extern "C" fn bridge_sq_item(o: *mut ffi::PyObject, i: ffi::Py_ssize_t) -
     // already counted from the end, with the length from `sq_length`).
     unsafe {
         trampoline_obj(|py| {
-            let key = crate::conv::to_object(&i, py)?;
+            let key = crate::conversion::to_object(&i, py)?;
             cell(o)?.bridge.get_item(py, key.bound(py))
         })
     }
@@ -702,7 +702,7 @@ unsafe extern "C" fn bridge_mapping_richcompare(o: *mut ffi::PyObject, other: *m
             let a = dict.call((me.call_method("items", ())?,))?;
             let b = dict.call((other.call_method("items", ())?,))?;
             let eq = a.eq_py(&b)?;
-            crate::conv::to_object(&(eq == (op == ffi::Py_EQ)), py)
+            crate::conversion::to_object(&(eq == (op == ffi::Py_EQ)), py)
         })
     }
 }
@@ -721,7 +721,7 @@ unsafe extern "C" fn bridge_sequence_richcompare(o: *mut ffi::PyObject, other: *
             let a = list.call((&*Borrowed::from_ptr(py, o),))?;
             let b = list.call((&*Borrowed::from_ptr(py, other),))?;
             let eq = a.eq_py(&b)?;
-            crate::conv::to_object(&(eq == (op == ffi::Py_EQ)), py)
+            crate::conversion::to_object(&(eq == (op == ffi::Py_EQ)), py)
         })
     }
 }
@@ -789,7 +789,7 @@ unsafe extern "C" fn bridge_dir(o: *mut ffi::PyObject, _unused: *mut ffi::PyObje
             names.extend(c.bridge.methods().iter().map(|m| m.to_string()));
             names.sort();
             names.dedup();
-            crate::conv::to_object(&names, py)
+            crate::conversion::to_object(&names, py)
         })
     }
 }
@@ -829,7 +829,7 @@ type FastWithKeywords =
 /// the tuple), not the Rust object.
 fn bound_method(py: Python<'_>, obj: &Bound<'_>, name: &'static str) -> Result<Object> {
     let def = method_def(name)?;
-    let pair = crate::conv::to_object(&(obj, name), py)?;
+    let pair = crate::conversion::to_object(&(obj, name), py)?;
     // SAFETY: GIL held; `def` is a static definition; the function object holds `pair`.
     unsafe { Object::from_owned_ptr_or_err(py, ffi::PyCFunction_NewEx(def.0.as_ptr().cast_mut(), pair.as_ptr(), std::ptr::null_mut())) }
 }
@@ -855,10 +855,10 @@ unsafe extern "C" fn bridge_method(
                 return Err(crate::err::fetch(py));
             }
             if !is_bridge_instance(obj) {
-                return Err(Error::type_error("a Rust object's method", crate::conv::tname(&Borrowed::from_ptr(py, obj))));
+                return Err(Error::type_error("a Rust object's method", crate::conversion::tname(&Borrowed::from_ptr(py, obj))));
             }
             let c = cell(obj)?;
-            let name = crate::conv::str_to_string(&Borrowed::from_ptr(py, name))?;
+            let name = crate::conversion::str_to_string(&Borrowed::from_ptr(py, name))?;
             let a = Args::from_vectorcall(py, args, nargs, kwnames);
             c.bridge.call_method(&a, &name)
         })
@@ -876,7 +876,18 @@ fn holds_objects<T: 'static>() -> bool {
     t == TypeId::of::<Object>()
         || t == TypeId::of::<Option<Object>>()
         || t == TypeId::of::<Vec<Object>>()
-        || t == TypeId::of::<crate::value::Value>()
+        || is_value(t)
+}
+
+/// Whether `t` is [`Value`](crate::value::Value)'s (never, without the `value` feature).
+fn is_value(t: TypeId) -> bool {
+    #[cfg(feature = "value")]
+    return t == TypeId::of::<crate::value::Value>();
+    #[cfg(not(feature = "value"))]
+    {
+        let _ = t;
+        false
+    }
 }
 
 /// Calls `visit` on each Python object `item` holds (see [`holds_objects`]).
@@ -887,8 +898,11 @@ fn visit_objects(item: &dyn Any, visit: &mut dyn FnMut(&Object)) {
         visit(o);
     } else if let Some(v) = item.downcast_ref::<Vec<Object>>() {
         v.iter().for_each(visit);
-    } else if let Some(v) = item.downcast_ref::<crate::value::Value>() {
-        v.for_each_object(visit);
+    } else {
+        #[cfg(feature = "value")]
+        if let Some(v) = item.downcast_ref::<crate::value::Value>() {
+            v.for_each_object(visit);
+        }
     }
 }
 

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use super::lock::BridgeLock;
 use super::{Bridge, BridgeKind, holds_objects, index_error, visit_objects};
-use crate::conv::{FromPython, ToPython};
+use crate::conversion::{FromPython, ToPython};
 use crate::err::{Error, Result};
 use crate::function::Args;
 use crate::gil::Python;
@@ -72,6 +72,7 @@ impl<T: FromPython + ToPython + Send + Sync + Clone + 'static> VecLike for Vec<T
     }
 }
 
+#[cfg(feature = "value")]
 impl<T: FromPython + ToPython + Send + Sync + Clone + 'static> VecLike for imbl::Vector<T> {
     type Item = T;
     fn vec_len(&self) -> usize {
@@ -203,7 +204,7 @@ fn insert_position(i: isize, len: usize) -> usize {
 impl<V: VecLike> VecBridge<V> {
     /// The items as a new Python list (compared there, outside the lock).
     fn as_list<'py>(&self, py: Python<'py>) -> Result<Bound<'py>> {
-        crate::conv::to_object(&self.items()?, py)?.into_bound(py)
+        crate::conversion::to_object(&self.items()?, py)?.into_bound(py)
     }
 
     /// Removes the item at Python index `i` (negative from the end) under one lock; the item
@@ -276,7 +277,7 @@ impl<V: VecLike> Bridge for VecBridge<V> {
                 };
                 let empty = self.read()?.vec_len() == 0;
                 let item = self.remove_at(py, i, if empty { c"pop from empty list" } else { c"pop index out of range" })?;
-                crate::conv::to_object(&item, py)
+                crate::conversion::to_object(&item, py)
             }
             "remove" => {
                 self.writable()?;
@@ -333,7 +334,7 @@ impl<V: VecLike> Bridge for VecBridge<V> {
             position(i, v.vec_len()).and_then(|p| v.vec_get(p).cloned())
         };
         match item {
-            Some(item) => crate::conv::to_object(&item, py),
+            Some(item) => crate::conversion::to_object(&item, py),
             None => Err(index_error(py, c"index out of range")),
         }
     }
@@ -366,12 +367,12 @@ impl<V: VecLike> Bridge for VecBridge<V> {
 
     fn contains(&self, py: Python<'_>, key: &Bound<'_>) -> Result<bool> {
         // Compared outside the lock: `__eq__` is Python code, which may use this vector.
-        let items = crate::conv::to_object(&self.items()?, py)?;
+        let items = crate::conversion::to_object(&self.items()?, py)?;
         items.bound(py).contains(key)
     }
 
     fn iter(&self, py: Python<'_>) -> Result<Object> {
-        crate::conv::to_object(&self.items()?, py)?.bound(py).get_iter().map(Bound::unbind)
+        crate::conversion::to_object(&self.items()?, py)?.bound(py).get_iter().map(Bound::unbind)
     }
 
     fn repr(&self) -> String {

@@ -4,6 +4,17 @@
 //! guard, GIL marked as held, errors and panics turned into Python exceptions, nothing unwinds
 //! into C).
 
+
+mod args;
+mod trampoline;
+
+pub use args::Args;
+pub(crate) use args::with_tuple_args;
+pub(crate) use trampoline::{
+    panic_message, raise_panic, trampoline_int, trampoline_next, trampoline_obj, trampoline_ssize, trampoline_void,
+};
+use trampoline::{AbortOnUnwind, raise_stack_exhausted, stack_nearly_exhausted};
+
 use std::ffi::{CStr, CString, c_int, c_void};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -11,108 +22,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use libpython_interp as interp;
 use libpython_interp::{InterpKey, ffi};
 
-use crate::conv::{FromPython, ToPython};
+use crate::conversion::ToPython;
 use crate::err::{Error, Result, restore};
 use crate::gil::{Python, attach as with_gil};
-use crate::object::{Borrowed, Object};
-
-/// The arguments of a call from Python into a Rust function: positional arguments and
-/// keyword arguments, borrowed from the caller (nothing is copied or allocated).
-pub struct Args<'py> {
-    py: Python<'py>,
-    args: *const *mut ffi::PyObject,
-    nargs: usize,
-    kwnames: *mut ffi::PyObject,
-}
-
-impl std::fmt::Debug for Args<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Args").field("positional", &self.nargs).field("keywords", &self.kw_len()).finish()
-    }
-}
-
-impl<'py> Args<'py> {
-    /// The arguments of a vectorcall-convention call.
-    ///
-    /// # Safety
-    /// The GIL of `py`'s interpreter is held; `args` holds `nargs` live positional arguments
-    /// followed by one value per name in `kwnames` (NULL or a tuple of `str`), all kept alive
-    /// by the caller for `'py`.
-    pub(crate) unsafe fn from_vectorcall(
-        py: Python<'py>,
-        args: *const *mut ffi::PyObject,
-        nargs: ffi::Py_ssize_t,
-        kwnames: *mut ffi::PyObject,
-    ) -> Args<'py> {
-        Args { py, args, nargs: nargs.max(0) as usize, kwnames }
-    }
-
-    /// The GIL token of the call.
-    pub fn py(&self) -> Python<'py> {
-        self.py
-    }
-
-    /// Number of positional arguments.
-    pub fn len(&self) -> usize {
-        self.nargs
-    }
-
-    /// Whether there are no positional arguments.
-    pub fn is_empty(&self) -> bool {
-        self.nargs == 0
-    }
-
-    /// Positional argument `i`.
-    pub fn get(&self, i: usize) -> Option<Borrowed<'py, 'py>> {
-        // SAFETY: `args` holds `nargs` live borrowed references for the duration of the call
-        // (`'py`).
-        (i < self.nargs).then(|| unsafe { Borrowed::from_ptr(self.py, *self.args.add(i)) })
-    }
-
-    /// Positional argument `i` converted to `T`.
-    ///
-    /// # Errors
-    /// A `TypeError`-like [`Error::Type`] naming the argument when it is missing or of the
-    /// wrong type.
-    pub fn extract<T: FromPython>(&self, i: usize) -> Result<T> {
-        match self.get(i) {
-            Some(b) => T::from_python(&b).map_err(|e| argument_error(e, i)),
-            None => Err(missing_argument(i, self.nargs)),
-        }
-    }
-
-    fn kw_len(&self) -> usize {
-        if self.kwnames.is_null() {
-            0
-        } else {
-            // SAFETY: a live tuple for the duration of the call.
-            unsafe { ffi::PyTuple_Size(self.kwnames) as usize }
-        }
-    }
-
-    /// The keyword argument `name`, if given.
-    pub fn kwarg(&self, name: &str) -> Option<Borrowed<'py, 'py>> {
-        self.kwargs().find(|(k, _)| k == name).map(|(_, v)| v)
-    }
-
-    /// Keyword argument `name` converted to `T`, `None` when not given.
-    pub fn kwarg_as<T: FromPython>(&self, name: &str) -> Result<Option<T>> {
-        self.kwarg(name).map(|v| T::from_python(&v)).transpose()
-    }
-
-    /// Every keyword argument, in call order.
-    pub fn kwargs(&self) -> impl Iterator<Item = (String, Borrowed<'py, 'py>)> + '_ {
-        (0..self.kw_len()).map(move |i| {
-            // SAFETY: the names tuple holds `kw_len` live strs, and their values follow the
-            // positional arguments in `args`.
-            unsafe {
-                let k = Borrowed::from_ptr(self.py, ffi::PyTuple_GetItem(self.kwnames, i as ffi::Py_ssize_t));
-                let v = Borrowed::from_ptr(self.py, *self.args.add(self.nargs + i));
-                (crate::conv::str_to_string(&k).unwrap_or_default(), v)
-            }
-        })
-    }
-}
+use crate::object::Object;
 
 /// What a Python function object made from Rust owns: the closure, the interpreter it was made
 /// in, and its method definition (the function object points at the definition, so they live
@@ -348,24 +261,6 @@ where
     unsafe { Object::from_owned_ptr_or_err(py, ffi::PyCFunction_NewEx(def, slf.as_ptr(), std::ptr::null_mut())) }
 }
 
-/// The error of a positional argument `i` that did not convert: a type error names the
-/// argument.
-#[cold]
-#[inline(never)]
-fn argument_error(e: Error, i: usize) -> Error {
-    match e {
-        Error::Type { expected, found, path } => Error::Type { expected: format!("{expected} for argument {}", i + 1), found, path },
-        other => other,
-    }
-}
-
-/// The error of a missing positional argument `i` when `given` were passed.
-#[cold]
-#[inline(never)]
-fn missing_argument(i: usize, given: usize) -> Error {
-    Error::type_error(format!("at least {} positional argument(s)", i + 1), format!("{given} given"))
-}
-
 type FastWithKeywords =
     unsafe extern "C" fn(*mut ffi::PyObject, *const *mut ffi::PyObject, ffi::Py_ssize_t, *mut ffi::PyObject) -> *mut ffi::PyObject;
 
@@ -472,9 +367,10 @@ where
     R: ToPython,
     F: Fn(&Args<'_>) -> Result<R>,
 {
-    let a = Args { py, args, nargs: nargs as usize, kwnames };
+    // SAFETY: the arguments as CPython passed them, alive for the call (the function's contract).
+    let a = unsafe { Args::from_vectorcall(py, args, nargs, kwnames) };
     let converted = match f(&a) {
-        Ok(r) => crate::conv::to_object(&r, py),
+        Ok(r) => crate::conversion::to_object(&r, py),
         Err(e) => Err(e),
     };
     match converted {
@@ -492,283 +388,4 @@ where
 fn raise_error(py: Python<'_>, e: Error) {
     // SAFETY: the token proves the GIL is held.
     unsafe { restore(py, e) };
-}
-
-/// Runs `body` for a call from C that returns an object: marks the GIL as held, converts an
-/// `Err` into the Python exception and a panic into `RustPanic`, and never lets a panic
-/// unwind into C.
-///
-/// # Safety
-/// Must be called by CPython with the GIL held.
-pub(crate) unsafe fn trampoline_obj(body: impl FnOnce(Python<'_>) -> Result<Object>) -> *mut ffi::PyObject {
-    trampoline_raw(std::ptr::null_mut(), |py| {
-        let o = body(py)?;
-        // An object of another interpreter (a `Bridge` method may return one) never reaches C.
-        crate::conv::to_python_ptr(&o, py)
-    })
-}
-
-/// As [`trampoline_obj`] for `tp_iternext`: `Ok(None)` is the end of the iteration (NULL with
-/// no exception set, which Python reads as `StopIteration`).
-///
-/// # Safety
-/// Must be called by CPython with the GIL held.
-pub(crate) unsafe fn trampoline_next(body: impl FnOnce(Python<'_>) -> Result<Option<Object>>) -> *mut ffi::PyObject {
-    trampoline_raw(std::ptr::null_mut(), |py| match body(py)? {
-        Some(o) => crate::conv::to_python_ptr(&o, py),
-        None => Ok(std::ptr::null_mut()),
-    })
-}
-
-/// As [`trampoline_obj`] for a C function returning `int` (0 ok, -1 error).
-///
-/// # Safety
-/// Must be called by CPython with the GIL held.
-pub(crate) unsafe fn trampoline_int(body: impl FnOnce(Python<'_>) -> Result<std::ffi::c_int>) -> std::ffi::c_int {
-    trampoline_raw(-1, body)
-}
-
-/// As [`trampoline_obj`] for a C function returning `Py_ssize_t` (-1 error).
-///
-/// # Safety
-/// Must be called by CPython with the GIL held.
-pub(crate) unsafe fn trampoline_ssize(body: impl FnOnce(Python<'_>) -> Result<ffi::Py_ssize_t>) -> ffi::Py_ssize_t {
-    trampoline_raw(-1, body)
-}
-
-/// For destructors and other `void` entry points: panics are reported as unraisable.
-pub(crate) fn trampoline_void(body: impl FnOnce()) {
-    let abort = AbortOnUnwind;
-    if let Err(p) = catch_unwind(AssertUnwindSafe(|| {
-        // SAFETY: void entry points are called by CPython with the GIL held.
-        let g = unsafe { interp::gil::assume() };
-        body();
-        drop(g);
-    })) {
-        // SAFETY: GIL held (see above); reports the panic without raising.
-        unsafe {
-            let msg = CString::new(panic_message(&p).replace('\0', "\\0")).unwrap_or_default();
-            ffi::PyErr_SetString(*ffi::data::PyExc_RuntimeError(), msg.as_ptr());
-            ffi::PyErr_WriteUnraisable(std::ptr::null_mut());
-        }
-    }
-    std::mem::forget(abort);
-}
-
-fn trampoline_raw<T: Copy>(err_value: T, body: impl FnOnce(Python<'_>) -> Result<T>) -> T {
-    if stack_nearly_exhausted() {
-        // SAFETY: CPython called us with the GIL held.
-        unsafe { raise_stack_exhausted() };
-        return err_value;
-    }
-    let abort = AbortOnUnwind;
-    let r = catch_unwind(AssertUnwindSafe(|| {
-        // SAFETY: trampolines are called by CPython with the GIL held.
-        let guard = unsafe { interp::gil::assume() };
-        // A call from Python (not a destructor or a collector callback): Python code may run
-        // here, so references other threads dropped meanwhile are released.
-        interp::gil::drain_held_some();
-        // SAFETY: the guard marks the GIL as held for this scope.
-        let py = unsafe { Python::assume(guard.key()) };
-        let out = match body(py) {
-            Ok(v) => v,
-            Err(e) => {
-                // SAFETY: GIL held.
-                unsafe { restore(py, e) };
-                err_value
-            }
-        };
-        drop(guard);
-        out
-    }));
-    let out = match r {
-        Ok(v) => v,
-        Err(p) => {
-            // SAFETY: GIL held (CPython called us with it); sets the exception only.
-            unsafe { raise_panic(&panic_message(&p)) };
-            err_value
-        }
-    };
-    std::mem::forget(abort);
-    out
-}
-
-/// Aborts the process if dropped during a panic: the last line of defence against unwinding
-/// into C from the error-handling code itself.
-struct AbortOnUnwind;
-
-impl Drop for AbortOnUnwind {
-    fn drop(&mut self) {
-        eprintln!("libpython: a panic escaped while handling an error at the C boundary; aborting");
-        std::process::abort();
-    }
-}
-
-pub(crate) fn panic_message(p: &Box<dyn std::any::Any + Send>) -> String {
-    if let Some(s) = p.downcast_ref::<&str>() {
-        (*s).to_owned()
-    } else if let Some(s) = p.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "a Rust panic with a non-string payload".to_owned()
-    }
-}
-
-/// Sets a `RustPanic` exception (a `BaseException` subclass, so `except Exception` does not
-/// swallow it) with `msg`.
-///
-/// # Safety
-/// The GIL is held.
-pub(crate) unsafe fn raise_panic(msg: &str) {
-    let c = CString::new(format!("Rust panic: {msg}").replace('\0', "\\0")).unwrap_or_default();
-    // SAFETY: the GIL is held; the class is created once per interpreter and kept in a slot.
-    unsafe {
-        let cls = panic_class();
-        ffi::PyErr_SetString(cls, c.as_ptr());
-    }
-}
-
-/// The `RustPanic` class of the current interpreter (made on first use).
-///
-/// # Safety
-/// The GIL is held.
-unsafe fn panic_class() -> *mut ffi::PyObject {
-    // SAFETY: the GIL is held.
-    unsafe {
-        let raw = ffi::PyInterpreterState_Get();
-        let Some(state) = interp::interp_state_for_raw(raw) else {
-            return *ffi::data::PyExc_RuntimeError();
-        };
-        if let Some(c) = state.slot("RustPanic") {
-            return c;
-        }
-        let cls = ffi::PyErr_NewExceptionWithDoc(
-            c"libpython.RustPanic".as_ptr(),
-            c"A panic in Rust code called from Python.".as_ptr(),
-            *ffi::data::PyExc_BaseException(),
-            std::ptr::null_mut(),
-        );
-        if cls.is_null() {
-            ffi::PyErr_Clear();
-            return *ffi::data::PyExc_RuntimeError();
-        }
-        match state.set_slot("RustPanic", cls) {
-            Ok(()) => cls,
-            Err(existing) => {
-                ffi::Py_DecRef(cls);
-                existing
-            }
-        }
-    }
-}
-
-/// Calls `f` with the arguments of a classic `tp_call` (a tuple and an optional dict),
-/// arranged as vectorcall-style [`Args`].
-///
-/// # Safety
-/// The GIL is held; `args` is a tuple and `kwargs` NULL or a dict.
-pub(crate) unsafe fn with_tuple_args<R>(
-    py: Python<'_>,
-    args: *mut ffi::PyObject,
-    kwargs: *mut ffi::PyObject,
-    f: impl FnOnce(&Args<'_>) -> Result<R>,
-) -> Result<R> {
-    // SAFETY: see the function's contract. The positional items are borrowed from `args`, a
-    // tuple (immutable) that the caller holds for the call. The keyword names and values are
-    // owned here (`PyDict_Items` copies the pairs): the caller's dict may be changed or
-    // cleared by Python code the callee runs, which must not free a value it still reads.
-    unsafe {
-        let n = ffi::PyTuple_Size(args) as usize;
-        let mut argv: Vec<*mut ffi::PyObject> = (0..n).map(|i| ffi::PyTuple_GetItem(args, i as ffi::Py_ssize_t)).collect();
-        let mut names = None;
-        let mut values: Vec<Object> = Vec::new();
-        if !kwargs.is_null() && ffi::PyDict_Size(kwargs) > 0 {
-            let items = Object::from_owned_ptr_or_err(py, ffi::PyDict_Items(kwargs))?;
-            let m = ffi::PyList_Size(items.as_ptr());
-            let tuple = Object::from_owned_ptr_or_err(py, ffi::PyTuple_New(m))?;
-            for i in 0..m {
-                // Each pair is a tuple of the new list, which only this function holds.
-                let pair = ffi::PyList_GetItem(items.as_ptr(), i);
-                let k = ffi::PyTuple_GetItem(pair, 0);
-                let v = ffi::PyTuple_GetItem(pair, 1);
-                ffi::Py_INCREF(k);
-                ffi::PyTuple_SetItem(tuple.as_ptr(), i, k);
-                values.push(Object::from_borrowed_ptr(py, v));
-            }
-            argv.extend(values.iter().map(Object::as_ptr));
-            names = Some(tuple);
-        }
-        let a = Args { py, args: argv.as_ptr(), nargs: n, kwnames: names.as_ref().map_or(std::ptr::null_mut(), Object::as_ptr) };
-        f(&a)
-    }
-}
-
-/// Stack headroom kept for raising the error and unwinding when calls between Rust and Python
-/// nest too deep for the thread's stack (each level costs Rust and C frames that Python's own
-/// recursion limit does not account for).
-const STACK_RESERVE: usize = 256 * 1024;
-
-thread_local! {
-    /// Lowest address this thread's stack may reach before callbacks refuse to nest deeper
-    /// (`usize::MAX` until computed, so the first check takes the slow path and computes it).
-    static STACK_LIMIT: std::cell::Cell<usize> = const { std::cell::Cell::new(usize::MAX) };
-}
-
-/// Whether the current thread's stack is within [`STACK_RESERVE`] of its end: one
-/// thread-local load and a comparison once the limit is known.
-#[inline(always)]
-fn stack_nearly_exhausted() -> bool {
-    let here = 0u8;
-    let sp = std::ptr::addr_of!(here) as usize;
-    sp < STACK_LIMIT.with(std::cell::Cell::get) && stack_nearly_exhausted_slow(sp)
-}
-
-/// [`stack_nearly_exhausted`] when the limit is not computed yet or the stack is deep.
-#[cold]
-#[inline(never)]
-fn stack_nearly_exhausted_slow(sp: usize) -> bool {
-    let limit = STACK_LIMIT.with(|l| {
-        if l.get() == usize::MAX {
-            l.set(stack_limit());
-        }
-        l.get()
-    });
-    sp < limit
-}
-
-/// Sets the `RecursionError` of a call refused because the stack is nearly exhausted.
-///
-/// # Safety
-/// The GIL is held.
-#[cold]
-#[inline(never)]
-unsafe fn raise_stack_exhausted() {
-    // SAFETY: the GIL is held (the function's contract); this sets the exception only.
-    unsafe {
-        ffi::PyErr_SetString(
-            *ffi::data::PyExc_RecursionError(),
-            c"maximum recursion depth exceeded: the stack is nearly exhausted (calls between Rust and Python nest too deep)".as_ptr(),
-        );
-    }
-}
-
-/// The thread's stack bottom plus the reserve, from the thread's attributes (1 when unknown,
-/// which disables the check).
-fn stack_limit() -> usize {
-    // SAFETY: `attr` is initialised by `pthread_getattr_np` before use and destroyed after;
-    // the out-pointers are valid locals.
-    unsafe {
-        let mut attr: libc::pthread_attr_t = std::mem::zeroed();
-        if libc::pthread_getattr_np(libc::pthread_self(), &mut attr) != 0 {
-            return 1;
-        }
-        let mut addr: *mut libc::c_void = std::ptr::null_mut();
-        let mut size: libc::size_t = 0;
-        let rc = libc::pthread_attr_getstack(&attr, &mut addr, &mut size);
-        libc::pthread_attr_destroy(&mut attr);
-        if rc != 0 || addr.is_null() {
-            return 1;
-        }
-        (addr as usize).saturating_add(STACK_RESERVE.min(size / 4))
-    }
 }
