@@ -246,7 +246,7 @@ impl Object {
     /// finalized or its interpreter ended). Using it is an error; dropping it does nothing.
     #[cold]
     fn dead(&self) -> Object {
-        Object { ptr: self.ptr, key: InterpKey::from_bits(0) }
+        Object { ptr: self.ptr, key: InterpKey::NONE }
     }
 
     /// Runs `f` on this object under its interpreter's GIL (taken if this thread does not
@@ -257,7 +257,7 @@ impl Object {
     /// whatever `f` returns.
     #[inline(always)]
     pub fn with<R>(&self, f: impl FnOnce(&Bound<'_>) -> Result<R>) -> Result<R> {
-        if interp::gil::holds(self.key.to_bits()) {
+        if interp::gil::holds(self.key) {
             // Already held: no guard is needed. Whatever `f` acquires in turn is released
             // before it returns (guards are LIFO), and `detach` inside `f` restores the hold
             // before returning too.
@@ -285,7 +285,7 @@ impl Object {
     /// and taken back after (no view of the other interpreter can be used in `f`: it is
     /// `Send`, which GIL-bound values are not).
     pub(crate) fn with_own_gil<R: Send>(&self, f: impl FnOnce(&Bound<'_>) -> Result<R> + Send) -> Result<R> {
-        if interp::gil::holds(self.key.to_bits()) {
+        if interp::gil::holds(self.key) {
             return self.with(f);
         }
         let key = self.key;

@@ -22,7 +22,7 @@ use super::layout::*;
 /// the thread holds it, switching from another interpreter when it holds that one. `None` when
 /// the interpreter or its runtime is gone (whatever was held died with it).
 pub(crate) fn gil_for_release(key: InterpKey) -> Option<GilGuard> {
-    if interp::gil::holds(key.to_bits()) {
+    if interp::gil::holds(key) {
         return interp::gil::acquire_interp_nested(key).ok();
     }
     if key.generation() != interp::generation() || !interp::is_running() {
@@ -324,7 +324,7 @@ impl Drop for RawView {
         // Unregistered before the memory can go.
         inner.borrow = Borrow::NONE;
         if let Some(key) = inner.exporter.take() {
-            if interp::gil::holds(key.to_bits()) {
+            if interp::gil::holds(key) {
                 // SAFETY: the buffer was filled by a successful `PyObject_GetBuffer` of this
                 // interpreter and is released once (`exporter` is now `None`), with its GIL
                 // held by this thread (an outer guard, which cannot be released before this

@@ -20,11 +20,11 @@ mod map;
 mod vec;
 
 use std::any::{Any, TypeId};
-use std::ffi::{CString, c_int, c_void};
+use std::ffi::{CStr, CString, c_int, c_void};
 use std::sync::{Arc, Mutex};
 
 use libpython_interp as interp;
-use libpython_interp::ffi;
+use libpython_interp::{PerInterpreter, RustIdentity, ffi};
 
 use crate::err::{Error, Result};
 use crate::function::{Args, trampoline_int, trampoline_next, trampoline_obj, trampoline_ssize, trampoline_void};
@@ -198,10 +198,9 @@ pub trait Bridge: Send + Sync + 'static {
 struct Cell {
     bridge: Arc<dyn Bridge>,
     type_id: TypeId,
-    identity: usize,
+    identity: RustIdentity,
 }
 
-const TYPE_SLOT: &str = "libpython.RustObject";
 
 /// What the default [`Bridge::iter`] says it expected.
 const NOT_ITERABLE: &str = "an iterable";
@@ -308,17 +307,19 @@ pub enum BridgeKind {
 }
 
 impl BridgeKind {
-    /// The interpreter slot keeping the type, the type's name, and the `collections.abc`
-    /// class it is registered with.
-    fn describe(self) -> (&'static str, &'static std::ffi::CStr, Option<&'static str>) {
-        match self {
-            BridgeKind::Object => (TYPE_SLOT, c"libpython.RustObject", None),
-            BridgeKind::Mapping => ("libpython.RustMapping", c"libpython.RustMapping", Some("Mapping")),
-            BridgeKind::MutableMapping => ("libpython.RustMutableMapping", c"libpython.RustMutableMapping", Some("MutableMapping")),
-            BridgeKind::Sequence => ("libpython.RustSequence", c"libpython.RustSequence", Some("Sequence")),
-            BridgeKind::MutableSequence => ("libpython.RustMutableSequence", c"libpython.RustMutableSequence", Some("MutableSequence")),
-            BridgeKind::Iterator => ("libpython.RustIterator", c"libpython.RustIterator", Some("Iterator")),
-        }
+    /// The cache keeping the type in each interpreter, the type's name, and the
+    /// `collections.abc` class it is registered with.
+    fn describe(self) -> (&'static PerInterpreter, &'static CStr, Option<&'static str>) {
+        static TYPES: [PerInterpreter; 6] = [const { PerInterpreter::new() }; 6];
+        let (name, abc) = match self {
+            BridgeKind::Object => (c"libpython.RustObject", None),
+            BridgeKind::Mapping => (c"libpython.RustMapping", Some("Mapping")),
+            BridgeKind::MutableMapping => (c"libpython.RustMutableMapping", Some("MutableMapping")),
+            BridgeKind::Sequence => (c"libpython.RustSequence", Some("Sequence")),
+            BridgeKind::MutableSequence => (c"libpython.RustMutableSequence", Some("MutableSequence")),
+            BridgeKind::Iterator => (c"libpython.RustIterator", Some("Iterator")),
+        };
+        (&TYPES[self as usize], name, abc)
     }
 
     fn is_mapping(self) -> bool {
@@ -348,11 +349,15 @@ unsafe fn is_bridge_instance(o: *mut ffi::PyObject) -> bool {
 /// The bridge type of `kind` in `py`'s interpreter, made (and registered with its
 /// `collections.abc` class) on first use.
 fn bridge_type(py: Python<'_>, kind: BridgeKind) -> Result<*mut ffi::PyObject> {
-    let state = interp::lookup(py.interpreter_key()).ok_or(Error::Interp(interp::Error::InterpreterEnded))?;
-    let (slot_name, type_name, abc) = kind.describe();
-    if let Some(t) = state.slot(slot_name) {
-        return Ok(t);
-    }
+    let (cache, type_name, abc) = kind.describe();
+    // SAFETY: `py` holds its interpreter's GIL; `make_bridge_type` returns a new reference of
+    // it. (When another thread kept a type first, because registering ours ran Python code
+    // that let it run, ours is released: the registry keeps only a weak reference to it.)
+    unsafe { cache.get_or_make(py.interpreter_key(), || make_bridge_type(py, kind, type_name, abc)) }
+}
+
+/// A new bridge type of `kind` named `type_name`, registered with `collections.abc.<abc>`.
+fn make_bridge_type(py: Python<'_>, kind: BridgeKind, type_name: &'static CStr, abc: Option<&str>) -> Result<*mut ffi::PyObject> {
     static METHODS: SyncDefs<2> = SyncDefs([
         ffi::PyMethodDef {
             ml_name: c"__dir__".as_ptr(),
@@ -421,18 +426,7 @@ fn bridge_type(py: Python<'_>, kind: BridgeKind) -> Result<*mut ffi::PyObject> {
     if let Some(abc) = abc {
         py.import("collections.abc")?.getattr(abc)?.call_method("register", (&t,))?;
     }
-    let t = t.into_ptr();
-    // SAFETY: `t` is an owned reference of this interpreter.
-    match unsafe { state.set_slot(slot_name, t) } {
-        Ok(()) => Ok(t),
-        Err(existing) => {
-            // Another thread made one first (registering ours ran Python code, which let it
-            // run): use that one. The registry keeps only a weak reference to ours.
-            // SAFETY: our extra type is released; GIL held.
-            unsafe { ffi::Py_DecRef(t) };
-            Ok(existing)
-        }
-    }
+    Ok(t.into_ptr())
 }
 
 struct SyncDefs<const N: usize>([ffi::PyMethodDef; N]);
@@ -453,7 +447,7 @@ pub fn bridge<T: Bridge>(obj: Arc<T>) -> Result<Object> {
 
 /// [`bridge`] under a held GIL.
 pub fn bridge_in<T: Bridge>(py: Python<'_>, obj: Arc<T>) -> Result<Object> {
-    let identity = Arc::as_ptr(&obj) as *const () as usize;
+    let identity = RustIdentity::of(&obj);
     let state = interp::lookup(py.interpreter_key()).ok_or(Error::Interp(interp::Error::InterpreterEnded))?;
     // SAFETY: the GIL of this interpreter is held.
     let existing = unsafe { state.bridge_get(identity) };

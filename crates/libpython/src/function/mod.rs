@@ -20,7 +20,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use libpython_interp as interp;
-use libpython_interp::{InterpKey, ffi};
+use libpython_interp::{InterpKey, PerInterpreter, ffi};
 
 use crate::conversion::ToPython;
 use crate::err::{Error, Result, restore};
@@ -41,12 +41,12 @@ struct FunctionData<F> {
 }
 
 /// The Python name of the type of a Rust function's `self`: a small object owning the
-/// function's [`FunctionData`], made by Rust only. One such type per interpreter, kept in the
-/// interpreter slot [`DATA_TYPE_SLOT`].
+/// function's [`FunctionData`], made by Rust only. One such type per interpreter, kept by
+/// [`DATA_TYPE`].
 const DATA_TYPE_NAME: &CStr = c"libpython.FunctionData";
 
-/// Name of the interpreter slot holding the `self` type of Rust functions.
-const DATA_TYPE_SLOT: &str = "libpython.function.FunctionData";
+/// The `self` type of Rust functions, one per interpreter.
+static DATA_TYPE: PerInterpreter = PerInterpreter::new();
 
 /// Byte offset of the data pointer in a `self` instance: the object header size, read from
 /// the running interpreter when the type is made (0 before: no instance exists then).
@@ -80,10 +80,12 @@ unsafe fn drop_data<F>(p: *mut c_void) {
 /// The `self` type of Rust functions in `py`'s interpreter (borrowed: the interpreter's state
 /// owns it), made on first use.
 fn data_type(py: Python<'_>) -> Result<*mut ffi::PyTypeObject> {
-    let state = interp::lookup(py.interpreter_key()).ok_or(Error::Interp(interp::Error::InterpreterEnded))?;
-    if let Some(t) = state.slot(DATA_TYPE_SLOT) {
-        return Ok(t.cast());
-    }
+    // SAFETY: `py` holds its interpreter's GIL; `make_data_type` returns a new reference of it.
+    unsafe { DATA_TYPE.get_or_make(py.interpreter_key(), || make_data_type(py)) }.map(|t| t.cast())
+}
+
+/// A new `self` type for Rust functions in `py`'s interpreter.
+fn make_data_type(py: Python<'_>) -> Result<*mut ffi::PyObject> {
     // SAFETY: the GIL is held (`py`); the header size is the same for every interpreter of
     // the loaded library.
     let header = unsafe { ffi::init_object_layout() };
@@ -106,17 +108,7 @@ fn data_type(py: Python<'_>) -> Result<*mut ffi::PyTypeObject> {
     };
     // SAFETY: GIL held; the spec and slots are valid for the call, and everything they point
     // to that CPython keeps (name, doc, functions) is static.
-    let t = unsafe { Object::from_owned_ptr_or_err(py, ffi::PyType_FromSpec(&mut spec)) }?.into_ptr();
-    // SAFETY: `t` is an owned reference of this interpreter, given to its state.
-    match unsafe { state.set_slot(DATA_TYPE_SLOT, t) } {
-        Ok(()) => Ok(t.cast()),
-        Err(existing) => {
-            // Another thread made one first: use it and release ours.
-            // SAFETY: our own reference; GIL held.
-            unsafe { ffi::Py_DecRef(t) };
-            Ok(existing.cast())
-        }
-    }
+    unsafe { Object::from_owned_ptr_or_err(py, ffi::PyType_FromSpec(&mut spec)) }.map(Object::into_ptr)
 }
 
 /// `tp_new` of the `self` type: refuses (instances are made by Rust only).

@@ -7,7 +7,7 @@ use std::ffi::CString;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use libpython_interp as interp;
-use libpython_interp::ffi;
+use libpython_interp::{PerInterpreter, ffi};
 
 use crate::err::{Result, restore};
 use crate::gil::Python;
@@ -147,7 +147,11 @@ pub(crate) unsafe fn raise_panic(msg: &str) {
     }
 }
 
-/// The `RustPanic` class of the current interpreter (made on first use).
+/// The `RustPanic` class of each interpreter.
+static PANIC_CLASS: PerInterpreter = PerInterpreter::new();
+
+/// The `RustPanic` class of the current interpreter (made on first use; `RuntimeError` if it
+/// cannot be made).
 ///
 /// # Safety
 /// The GIL is held.
@@ -158,26 +162,20 @@ unsafe fn panic_class() -> *mut ffi::PyObject {
         let Some(state) = interp::interp_state_for_raw(raw) else {
             return *ffi::data::PyExc_RuntimeError();
         };
-        if let Some(c) = state.slot("RustPanic") {
-            return c;
-        }
-        let cls = ffi::PyErr_NewExceptionWithDoc(
-            c"libpython.RustPanic".as_ptr(),
-            c"A panic in Rust code called from Python.".as_ptr(),
-            *ffi::data::PyExc_BaseException(),
-            std::ptr::null_mut(),
-        );
-        if cls.is_null() {
-            ffi::PyErr_Clear();
-            return *ffi::data::PyExc_RuntimeError();
-        }
-        match state.set_slot("RustPanic", cls) {
-            Ok(()) => cls,
-            Err(existing) => {
-                ffi::Py_DecRef(cls);
-                existing
+        let make = || {
+            let cls = ffi::PyErr_NewExceptionWithDoc(
+                c"libpython.RustPanic".as_ptr(),
+                c"A panic in Rust code called from Python.".as_ptr(),
+                *ffi::data::PyExc_BaseException(),
+                std::ptr::null_mut(),
+            );
+            if cls.is_null() {
+                ffi::PyErr_Clear();
+                return Err(interp::Error::Python("RustPanic could not be made".into()));
             }
-        }
+            Ok(cls)
+        };
+        PANIC_CLASS.get_or_make(state.key(), make).unwrap_or_else(|_| *ffi::data::PyExc_RuntimeError())
     }
 }
 

@@ -4,6 +4,7 @@ use std::cmp::Ordering;
 use std::hash::{Hash, Hasher};
 
 
+use libpython_interp::InterpKey;
 use num_bigint::BigInt;
 
 use crate::object::Object;
@@ -96,8 +97,8 @@ fn compare(a: &Value, b: &Value, eq_only: bool) -> Ordering {
 
 /// What identifies a kept object: its interpreter and its address (unique while the value
 /// holds its reference).
-fn object_identity(o: &Object) -> (u64, usize) {
-    (o.interpreter_key().to_bits(), o.as_ptr() as usize)
+fn object_identity(o: &Object) -> (InterpKey, usize) {
+    (o.interpreter_key(), o.as_ptr() as usize)
 }
 
 impl PartialEq for Value {
