@@ -49,7 +49,7 @@ use std::time::{Duration, Instant};
 
 use libpython::value::Value;
 use libpython::{Args, Bridge, Dict, Error, Interpreter, List, MapBridge, Object, Set, SubConfig, VecBridge};
-use libpython_tests::{assert_child_passes_within, is_child, python};
+use libpython_tests::{DEBUG_MALLOC, in_child, python};
 use proptest::prelude::*;
 use proptest::test_runner::{Config as ProptestConfig, TestCaseError, TestRunner};
 use serde::Deserialize;
@@ -83,18 +83,6 @@ fn config(cases: u32) -> ProptestConfig {
 fn deadline(default_cases: u32) -> Duration {
     let cases: u64 = std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(u64::from(default_cases));
     Duration::from_secs(240 + cases)
-}
-
-/// Runs `body` in a child process with `PYTHONMALLOC=debug` (or, in the child, runs it),
-/// failing if the child crashes or does not pass within its deadline.
-macro_rules! in_child {
-    ($name:literal, $limit:expr, $body:block) => {
-        if is_child() {
-            $body
-            return;
-        }
-        assert_child_passes_within(concat!("hostile::", $name), &[("PYTHONMALLOC", "debug")], $limit);
-    };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1644,7 +1632,7 @@ fn property(runner: &mut TestRunner, w: &World, foreign: bool) {
 
 #[test]
 fn hostile_objects_through_every_conversion_view_and_bridge() {
-    in_child!("hostile_objects_through_every_conversion_view_and_bridge", deadline(64), {
+    in_child!("hostile_objects_through_every_conversion_view_and_bridge", env = DEBUG_MALLOC, within = deadline(64), {
         python();
         let w = world(None);
         let mut runner = TestRunner::new(config(64));
@@ -1654,7 +1642,7 @@ fn hostile_objects_through_every_conversion_view_and_bridge() {
 
 #[test]
 fn hostile_objects_in_a_sub_interpreter() {
-    in_child!("hostile_objects_in_a_sub_interpreter", deadline(16), {
+    in_child!("hostile_objects_in_a_sub_interpreter", env = DEBUG_MALLOC, within = deadline(16), {
         python();
         let main_list = libpython::eval("[1, 2, 3]").unwrap();
         let main_dict = libpython::eval("{'a': 1}").unwrap();
@@ -1678,7 +1666,7 @@ fn hostile_objects_in_a_sub_interpreter() {
 /// into Rust) frees an object in the middle of the collection.
 #[test]
 fn the_cycle_collector_traversing_a_bridge_releases_no_queued_reference() {
-    in_child!("the_cycle_collector_traversing_a_bridge_releases_no_queued_reference", Duration::from_secs(60), {
+    in_child!("the_cycle_collector_traversing_a_bridge_releases_no_queued_reference", env = DEBUG_MALLOC, within = Duration::from_secs(60), {
         python();
         let g = Dict::new().unwrap();
         // A bridge only Python holds: the collector traverses it.
@@ -1702,7 +1690,7 @@ fn the_cycle_collector_traversing_a_bridge_releases_no_queued_reference() {
 /// middle of a collection (where it changes the reference counts the collector is reading).
 #[test]
 fn the_cycle_collector_traversing_a_bridged_map_runs_no_python_code() {
-    in_child!("the_cycle_collector_traversing_a_bridged_map_runs_no_python_code", Duration::from_secs(60), {
+    in_child!("the_cycle_collector_traversing_a_bridged_map_runs_no_python_code", env = DEBUG_MALLOC, within = Duration::from_secs(60), {
         python();
         let g = Dict::new().unwrap();
         // Only Python holds the bridge, so the collector traverses it.
@@ -1726,7 +1714,7 @@ fn the_cycle_collector_traversing_a_bridged_map_runs_no_python_code() {
 /// `K.__index__` clears the dict, gave `{'a': 7}`, the dict neither before nor after.
 #[test]
 fn value_and_serde_copies_of_a_dict_that_changes_size_meanwhile_are_errors() {
-    in_child!("value_and_serde_copies_of_a_dict_that_changes_size_meanwhile_are_errors", Duration::from_secs(60), {
+    in_child!("value_and_serde_copies_of_a_dict_that_changes_size_meanwhile_are_errors", env = DEBUG_MALLOC, within = Duration::from_secs(60), {
         python();
         let g = Dict::new().unwrap();
         let fresh = |g: &Dict| {
@@ -1756,7 +1744,7 @@ fn value_and_serde_copies_of_a_dict_that_changes_size_meanwhile_are_errors() {
 /// for ever). The other thread must get the container or an error, not wait for ever.
 #[test]
 fn a_bridged_container_does_not_keep_another_thread_waiting_while_python_code_runs_under_its_lock() {
-    in_child!("a_bridged_container_does_not_keep_another_thread_waiting_while_python_code_runs_under_its_lock", Duration::from_secs(60), {
+    in_child!("a_bridged_container_does_not_keep_another_thread_waiting_while_python_code_runs_under_its_lock", env = DEBUG_MALLOC, within = Duration::from_secs(60), {
         python();
         let m = MapBridge::new(HashMap::<Object, Object>::new());
         let v = VecBridge::new(Vec::<Object>::new());
@@ -1820,7 +1808,7 @@ v[0] = 2
 /// when the copy began (free-threaded builds copy a snapshot), is right.
 #[test]
 fn a_copy_of_a_dict_whose_keys_change_meanwhile_is_an_error() {
-    in_child!("a_copy_of_a_dict_whose_keys_change_meanwhile_is_an_error", Duration::from_secs(60), {
+    in_child!("a_copy_of_a_dict_whose_keys_change_meanwhile_is_an_error", env = DEBUG_MALLOC, within = Duration::from_secs(60), {
         python();
         let g = Dict::new().unwrap();
         let fresh = |g: &Dict| {

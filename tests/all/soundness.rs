@@ -9,12 +9,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use libpython::{Args, Bridge, Dict, Error, Interpreter, MapBridge, Object, Python, SubConfig, ToPython, VecBridge};
-use libpython_tests::{in_child, python, refcount};
+use libpython_tests::{DEBUG_MALLOC, in_child, python, refcount};
 
 /// How long a test run in a child process may take: a hang is a failure, not a stuck suite.
 const DEADLINE: Duration = Duration::from_secs(60);
-
-const DEBUG_MALLOC: &[(&str, &str)] = &[("PYTHONMALLOC", "debug")];
 
 fn exec_in(code: &str, g: &Dict) {
     libpython::exec(code, g).unwrap_or_else(|e| panic!("{e}"));

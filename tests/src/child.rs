@@ -220,6 +220,10 @@ pub fn test_path(module_path: &str, test: &str) -> String {
     }
 }
 
+/// The environment of a child process under Python's debug allocator, which catches writes
+/// out of bounds and uses after free: `in_child!("name", env = DEBUG_MALLOC, { ... })`.
+pub const DEBUG_MALLOC: &[(&str, &str)] = &[("PYTHONMALLOC", "debug")];
+
 /// The body of a test that needs a process of its own. In the child process it runs the
 /// block and returns; in the test process it runs the test again in a child ([`ChildTest`])
 /// and asserts that it passed.

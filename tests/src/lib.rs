@@ -12,7 +12,7 @@ pub mod namespace;
 pub mod storage;
 
 pub use child::{
-    CHILD_ENV, ChildRun, ChildTest, ProcessOutput, assert_child_passes, assert_child_passes_within,
+    CHILD_ENV, ChildRun, ChildTest, DEBUG_MALLOC, ProcessOutput, assert_child_passes, assert_child_passes_within,
     default_sigint, is_child, run_child, test_path, wait_for_output,
 };
 
