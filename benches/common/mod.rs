@@ -44,6 +44,35 @@ def drive(fn, n):
         fn(i)
 "#;
 
+/// The objects every case works on, the globals [`SETUP`] defines, as each side holds them
+/// (`O`: its handle of a Python object).
+pub struct Fixtures<O> {
+    pub f: O,
+    pub obj: O,
+    pub lst: O,
+    pub dct: O,
+    pub big_str: O,
+    pub arr_1e3: O,
+    pub arr_1e7: O,
+    pub drive: O,
+}
+
+impl<O> Fixtures<O> {
+    /// The fixtures, each read by `global` from the namespace [`SETUP`] ran in.
+    pub fn from_globals(mut global: impl FnMut(&str) -> O) -> Self {
+        Fixtures {
+            f: global("f"),
+            obj: global("obj"),
+            lst: global("lst"),
+            dct: global("dct"),
+            big_str: global("big_str"),
+            arr_1e3: global("arr_1e3"),
+            arr_1e7: global("arr_1e7"),
+            drive: global("drive"),
+        }
+    }
+}
+
 /// Run once by each side for the asyncio cases (in a namespace of its own): a coroutine that
 /// finishes without waiting, and `asyncio.sleep`.
 pub const ASYNC_SETUP: &str = r#"

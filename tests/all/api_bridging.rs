@@ -264,11 +264,11 @@ impl libpython::MapLike for LyingMap {
     fn map_insert(&mut self, k: i64, v: i64) {
         self.map.insert(k, v);
     }
-    fn map_remove(&mut self, k: &i64) -> bool {
-        self.map.remove(k).is_some()
+    fn map_remove(&mut self, k: &i64) -> Option<i64> {
+        self.map.remove(k)
     }
-    fn map_keys(&self) -> Vec<&i64> {
-        self.map.keys().collect()
+    fn map_entries(&self) -> Vec<(&i64, &i64)> {
+        self.map.iter().collect()
     }
 }
 

@@ -678,6 +678,87 @@ const OPS: &[(&str, Op)] = &[
         })?;
         Ok(())
     }),
+    ("with_context", |fx| {
+        let contextlib = libpython::import("contextlib")?;
+        let cm = contextlib.call_method("nullcontext", (fx.bird(1)?,))?;
+        assert_eq!(cm.with_context(|c| c.type_name())?.as_deref(), Some("Canary"));
+        attach(|py| cm.bind(py)?.with_context(|c| c.getattr("v")).map(drop))?;
+        let e = expect_err(cm.with_context(|_| fx.raiser.call((fx.bird(2)?,))), "a body that raises")?;
+        drop(e);
+        let suppress = contextlib.call_method("suppress", (libpython::builtin("ValueError")?,))?;
+        assert!(suppress.with_context(|_| fx.raiser.call((fx.bird(3)?,)))?.is_none());
+        assert!(suppress.with_context(|_| Err::<(), _>(Error::Conversion("from Rust".into())))?.is_none());
+        Ok(())
+    }),
+    ("IterBridge", |fx| {
+        let birds: Vec<Object> = (0..3).map(|i| fx.bird(i)).collect::<Result<_>>()?;
+        let list = libpython::builtin("list")?.call((libpython::IterBridge::new(birds),))?;
+        assert_eq!(list.len()?, 3);
+        // Partly consumed, then dropped by Python.
+        let it = libpython::to_python(&libpython::IterBridge::new(Iter::new(&fx.canaries)?.map(Result::ok)))?;
+        assert_eq!(libpython::builtin("next")?.call((&it,))?.type_name()?, "Canary");
+        drop(it);
+        let failing = libpython::IterBridge::fallible(vec![Ok(fx.bird(4)?), Err(Error::Conversion("bad".into()))]);
+        let e = expect_err(libpython::builtin("list")?.call((failing,)), "an iterator with a failing item")?;
+        drop(e);
+        Ok(())
+    }),
+    ("bridged map and vector", |fx| {
+        let m = libpython::MapBridge::new(HashMap::from([("a".to_string(), fx.bird(1)?)]));
+        let pm = libpython::bridge(m)?;
+        pm.set_item("b", fx.bird(2)?)?;
+        assert_eq!(libpython::builtin("dict")?.call((&pm,))?.len()?, 2);
+        assert_eq!(pm.call_method("items", ())?.len()?, 2);
+        assert_eq!(pm.call_method("pop", ("a",))?.type_name()?, "Canary");
+        pm.call_method("setdefault", ("c", fx.bird(3)?))?;
+        pm.call_method("update", (vec![("d", fx.bird(4)?)],))?;
+        assert!(!pm.eq_py(Dict::new()?)?);
+        pm.call_method("clear", ())?;
+        let v = libpython::VecBridge::new(vec![fx.bird(1)?, fx.bird(2)?]);
+        let pv = libpython::bridge(v)?;
+        pv.call_method("insert", (0, fx.bird(3)?))?;
+        assert_eq!(pv.call_method("index", (pv.get_item(1)?,))?.extract::<i64>()?, 1);
+        assert_eq!(pv.get_item(libpython::eval("slice(0, 2)")?)?.len()?, 2);
+        pv.call_method("extend", (vec![fx.bird(5)?],))?;
+        pv.call_method("pop", ())?;
+        pv.del_item(0)?;
+        pv.call_method("reverse", ())?;
+        assert_eq!(libpython::builtin("list")?.call((&pv,))?.len()?, 2);
+        pv.call_method("clear", ())?;
+        Ok(())
+    }),
+    ("sequence keys, kept objects", |fx| {
+        let m: HashMap<Vec<i64>, Vec<i64>> = HashMap::from([(vec![1_000_001, 2], vec![3])]);
+        let o = libpython::to_python(&m)?;
+        fx.sole("a dict with tuple keys", &o)?;
+        assert_eq!(o.extract::<HashMap<Vec<i64>, Vec<i64>>>()?, m);
+        let s: HashSet<Vec<Vec<i64>>> = HashSet::from([vec![vec![1_000_002]]]);
+        assert_eq!(libpython::to_python(&s)?.extract::<HashSet<Vec<Vec<i64>>>>()?, s);
+        let v = libpython::Value::from_object_lossless(&fx.canaries)?;
+        assert_eq!(v[0].type_name(), "object");
+        let back = v.to_object()?;
+        fx.sole("a list of kept objects", &back)?;
+        let keyed = libpython::Value::dict([(libpython::Value::list([1_000_003]), v.clone())]).to_object()?;
+        assert_eq!(keyed.len()?, 1);
+        Ok(())
+    }),
+    ("capture_output", |fx| {
+        let (r, out) = libpython::capture_output(|| {
+            fx.f.call((fx.bird(1)?,))?;
+            libpython::run_simple_string("print('captured')\nimport sys\nprint('too', file=sys.stderr)")
+        })?;
+        r?;
+        assert_eq!((out.stdout.as_str(), out.stderr.as_str()), ("captured\n", "too\n"));
+        Ok(())
+    }),
+    ("List::sort", |fx| {
+        let l = List::try_from(fx.numbers.call_method("copy", ())?)?;
+        l.sort_with(Some(&libpython::builtin("abs")?), true)?;
+        l.sort()?;
+        l.reverse()?;
+        assert_eq!(l.get_as::<i64>(0)?, 1009);
+        Ok(())
+    }),
     ("use from another thread", |fx| {
         // The other thread takes the GIL itself, then drops its handles.
         let h = fx.holder.clone();
@@ -754,14 +835,14 @@ fn public_operations_leave_no_references_behind() {
     if is_child() {
         return leak_check_in_this_process();
     }
-    let out = run_child("leaks::public_operations_leave_no_references_behind", &[]);
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let run = run_child("leaks::public_operations_leave_no_references_behind", &[]);
+    let text = &run.text;
     let line = text.lines().find(|l| l.starts_with("leaks: ")).map(str::to_owned);
     if let Some(l) = &line {
         // Past libtest's output capture (which only takes `print!`), so the matrix reads it
         // from the test executable's output whether the test passes or fails.
         let _ = writeln!(std::io::stderr(), "{l}");
     }
-    assert!(out.status.success() && text.contains("1 passed"), "the leak check failed:\n{text}");
+    assert!(run.passed(), "the leak check failed:\n{text}");
     assert!(line.is_some(), "the leak check printed no `leaks:` line:\n{text}");
 }

@@ -22,6 +22,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use libpython_ffi::Version;
+use wait_timeout::ChildExt;
 
 /// Environment variable naming a libpython to load.
 pub const ENV_LIBRARY: &str = "LIBPYTHON_LIBRARY";
@@ -445,13 +446,11 @@ fn run_probe(executable: &Path) -> Result<String, DiscoveryError> {
         return Err(timed_out(&mut child));
     };
     // Its output is closed: the child is exiting (or, if it is no Python, may linger).
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break status,
-            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(1)),
-            Ok(None) => return Err(timed_out(&mut child)),
-            Err(e) => return Err(not_python(format!("waiting for it failed: {e}"))),
-        }
+    let left = deadline.saturating_duration_since(Instant::now());
+    let status = match child.wait_timeout(left) {
+        Ok(Some(status)) => status,
+        Ok(None) => return Err(timed_out(&mut child)),
+        Err(e) => return Err(not_python(format!("waiting for it failed: {e}"))),
     };
     if !status.success() {
         let first = stderr.lines().last().unwrap_or("").trim().to_owned();

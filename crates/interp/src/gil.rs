@@ -139,10 +139,10 @@ pub fn held_key() -> InterpKey {
     InterpKey::from_bits(HELD.with(Cell::get))
 }
 
-/// Whether this thread holds the GIL of the interpreter with key bits `key`.
+/// Whether this thread holds the GIL of the interpreter `key`.
 #[inline(always)]
-pub fn holds(key: u64) -> bool {
-    HELD.with(Cell::get) == key && key != 0
+pub fn holds(key: InterpKey) -> bool {
+    HELD.with(Cell::get) == key.to_bits() && key.to_bits() != 0
 }
 
 /// The innermost `with_interpreter` binding of this thread.
@@ -288,7 +288,7 @@ fn acquire_bound() -> Result<GilGuard> {
 #[inline]
 pub fn acquire_main() -> Result<GilGuard> {
     let main = runtime::main_key_bits();
-    if main != 0 && holds(main) {
+    if main != 0 && holds(InterpKey::from_bits(main)) {
         return Ok(nested(InterpKey::from_bits(main)));
     }
     acquire_main_slow()
@@ -301,7 +301,7 @@ pub fn acquire_main() -> Result<GilGuard> {
 /// [`Error::GilNotHeld`] if this thread does not hold `key`'s GIL.
 #[inline(always)]
 pub fn acquire_interp_nested(key: InterpKey) -> Result<GilGuard> {
-    if holds(key.to_bits()) { Ok(nested(key)) } else { Err(Error::GilNotHeld) }
+    if holds(key) { Ok(nested(key)) } else { Err(Error::GilNotHeld) }
 }
 
 /// Runs `f` with the GIL of interpreter `key` held, whatever this thread holds or is bound
@@ -315,7 +315,7 @@ pub fn acquire_interp_nested(key: InterpKey) -> Result<GilGuard> {
 /// [`Error::Finalized`] for a key of an earlier runtime, [`Error::Finalizing`],
 /// [`Error::InterpreterEnded`].
 pub fn with_gil_of<R>(key: InterpKey, f: impl FnOnce() -> R) -> Result<R> {
-    if holds(key.to_bits()) {
+    if holds(key) {
         return Ok(f());
     }
     let guard = acquire_switching(key)?;
@@ -350,7 +350,7 @@ fn acquire_switching(key: InterpKey) -> Result<GilGuard> {
 /// alive while its interpreter is).
 #[inline(always)]
 pub unsafe fn incref(ptr: *mut ffi::PyObject, key: InterpKey) -> bool {
-    if holds(key.to_bits()) {
+    if holds(key) {
         // SAFETY: the caller owns a reference; this thread holds the object's GIL.
         unsafe { ffi::Py_INCREF(ptr) };
         return true;
@@ -394,7 +394,7 @@ pub fn try_acquire_main() -> Option<GilGuard> {
     if main == 0 {
         return None;
     }
-    if holds(main) {
+    if holds(InterpKey::from_bits(main)) {
         return Some(nested(InterpKey::from_bits(main)));
     }
     acquire_main_outermost()
@@ -449,7 +449,7 @@ pub(crate) fn acquire_main_internal() -> Result<GilGuard> {
     if key_bits == 0 {
         return Err(Error::NotInitialized);
     }
-    if holds(key_bits) {
+    if holds(InterpKey::from_bits(key_bits)) {
         return Ok(nested(InterpKey::from_bits(key_bits)));
     }
     runtime::ACTIVE_MAIN.fetch_add(1, Ordering::SeqCst);
@@ -496,7 +496,7 @@ fn new_main_tstate(generation: u32) -> *mut ffi::PyThreadState {
 /// [`Error::InterpreterEnded`], [`Error::Finalized`], [`Error::Finalizing`].
 pub fn acquire_interp(state: &Arc<InterpState>) -> Result<GilGuard> {
     let key = state.key();
-    if holds(key.to_bits()) {
+    if holds(key) {
         return Ok(nested(key));
     }
     if key.is_main() {
@@ -587,7 +587,7 @@ fn resume_other(s: Option<Suspended>) {
 /// acquisition of the main GIL.
 #[inline(always)]
 fn drain_main() {
-    debug_assert!(holds(runtime::main_key_bits()));
+    debug_assert!(holds(InterpKey::from_bits(runtime::main_key_bits())));
     // SAFETY: the caller holds the main GIL and counts as active, so the runtime (and the
     // main interpreter's record) stays alive; its queue is drained under the GIL.
     if let Some(main) = unsafe { runtime::main_state() } {
@@ -851,7 +851,7 @@ pub fn lock_without_gil<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard
 /// `ptr` must be a strong reference of interpreter `key` that the caller gives up.
 #[inline(always)]
 pub unsafe fn release(ptr: *mut ffi::PyObject, key: InterpKey) {
-    if holds(key.to_bits()) {
+    if holds(key) {
         // SAFETY: the caller owns the reference; this thread holds its interpreter's GIL.
         unsafe { ffi::Py_DECREF(ptr) };
     } else {

@@ -15,6 +15,10 @@ pub struct InterpKey {
 }
 
 impl InterpKey {
+    /// A key naming no interpreter: a handle carrying it owns nothing, and no thread ever
+    /// holds its GIL.
+    pub const NONE: InterpKey = InterpKey { bits: 0 };
+
     pub(crate) const fn new(generation: u32, index: u32) -> Self {
         InterpKey { bits: ((generation as u64) << 32) | index as u64 }
     }

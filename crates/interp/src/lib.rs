@@ -22,6 +22,7 @@
 
 #![deny(missing_docs)]
 
+mod cache;
 pub mod discovery;
 mod error;
 pub mod gil;
@@ -41,4 +42,5 @@ pub use lifecycle::{Config, finalize, initialize};
 pub use runtime::{
     Started, generation, interp_state_for_raw, is_finalized, is_running, lookup, main_key, object_header_size, started,
 };
-pub use state::InterpState;
+pub use cache::PerInterpreter;
+pub use state::{InterpState, RustIdentity};

@@ -3,7 +3,7 @@
 
 use std::cell::Cell;
 use std::fmt;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread::ThreadId;
 
@@ -35,6 +35,18 @@ pub(crate) struct RawPtr(pub(crate) usize);
 /// Users-count bit marking an interpreter that is ending or has ended.
 pub(crate) const ENDING: usize = 1 << (usize::BITS - 1);
 
+/// A Rust object shared with Python through bridge objects, as the bridge map knows it: the
+/// address of its `Arc`'s allocation, the same for every clone of the `Arc` while one lives.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub struct RustIdentity(usize);
+
+impl RustIdentity {
+    /// The identity of the object `arc` points to.
+    pub fn of<T: ?Sized>(arc: &Arc<T>) -> RustIdentity {
+        RustIdentity(Arc::as_ptr(arc).cast::<()>() as usize)
+    }
+}
+
 /// Everything the layer knows about one live interpreter.
 pub struct InterpState {
     pub(crate) key: InterpKey,
@@ -53,10 +65,9 @@ pub struct InterpState {
     pub(crate) tstates: Mutex<Vec<(ThreadId, RawPtr)>>,
     /// Rust object identity (an `Arc`'s address) to (a weak reference to its bridge object,
     /// the bridge object's address); both owned/read under this interpreter's GIL.
-    bridges: DashMap<usize, (RawPtr, RawPtr)>,
-    slots: DashMap<&'static str, usize>,
-    /// Interned names of `intern!` call sites, by the address of the site's static.
-    names: DashMap<usize, usize>,
+    bridges: DashMap<RustIdentity, (RawPtr, RawPtr)>,
+    /// The objects of `PerInterpreter` caches, by the address of their static (owned).
+    cache: DashMap<usize, RawPtr>,
 }
 
 // SAFETY: `raw` is an address CPython keeps valid until the interpreter ends, only passed back
@@ -90,8 +101,7 @@ impl InterpState {
             queue_peak: AtomicUsize::new(0),
             tstates: Mutex::new(Vec::new()),
             bridges: DashMap::new(),
-            slots: DashMap::new(),
-            names: DashMap::new(),
+            cache: DashMap::new(),
         }
     }
 
@@ -207,13 +217,13 @@ impl InterpState {
         }
     }
 
-    /// The live bridge object of the Rust object `identity` (an address), as a new strong
+    /// The live bridge object of the Rust object `identity`, as a new strong
     /// reference, or NULL when there is none (never made, or dying: its last reference is
     /// gone, which a weak reference sees atomically, also on free-threaded builds).
     ///
     /// # Safety
     /// The calling thread holds this interpreter's GIL.
-    pub unsafe fn bridge_get(&self, identity: usize) -> *mut ffi::PyObject {
+    pub unsafe fn bridge_get(&self, identity: RustIdentity) -> *mut ffi::PyObject {
         let Some(weak) = self.bridges.get(&identity).map(|e| e.value().0) else {
             return std::ptr::null_mut();
         };
@@ -233,7 +243,7 @@ impl InterpState {
     /// Returns `false` when the weak reference could not be made, with the Python exception
     /// left pending for the caller to fetch.
     #[must_use]
-    pub unsafe fn bridge_insert(&self, identity: usize, obj: *mut ffi::PyObject) -> bool {
+    pub unsafe fn bridge_insert(&self, identity: RustIdentity, obj: *mut ffi::PyObject) -> bool {
         // SAFETY: forwarded contract: GIL held, `obj` live and weakly referenceable.
         let weak = unsafe { ffi::PyWeakref_NewRef(obj, std::ptr::null_mut()) };
         if weak.is_null() {
@@ -251,68 +261,55 @@ impl InterpState {
     ///
     /// # Safety
     /// The calling thread holds this interpreter's GIL.
-    pub unsafe fn bridge_forget(&self, identity: usize, obj: *mut ffi::PyObject) {
+    pub unsafe fn bridge_forget(&self, identity: RustIdentity, obj: *mut ffi::PyObject) {
         if let Some((_, (weak, _))) = self.bridges.remove_if(&identity, |_, (_, o)| o.0 == obj as usize) {
             // SAFETY: the weak reference was owned by the map; GIL held.
             unsafe { ffi::Py_DECREF(weak.0 as *mut ffi::PyObject) };
         }
     }
 
-    /// A per-interpreter object kept under `name` (bridge type objects, writers, ...): an
-    /// owned reference, released when the interpreter ends.
-    pub fn slot(&self, name: &'static str) -> Option<*mut ffi::PyObject> {
-        self.slots.get(name).map(|p| *p as *mut ffi::PyObject)
+    /// The object the cache `site` (a `PerInterpreter`'s address) keeps for this
+    /// interpreter, borrowed.
+    pub(crate) fn cached(&self, site: usize) -> Option<*mut ffi::PyObject> {
+        self.cache.get(&site).map(|p| p.0 as *mut ffi::PyObject)
     }
 
-    /// Stores an owned reference under `name`, returning the one already there if another
-    /// thread got first (the caller then releases its own).
+    /// Keeps the owned reference `obj` for `site`, or returns the object already kept (the
+    /// caller then releases its own).
     ///
     /// # Safety
-    /// `obj` must be an owned reference of this interpreter.
-    pub unsafe fn set_slot(&self, name: &'static str, obj: *mut ffi::PyObject) -> std::result::Result<(), *mut ffi::PyObject> {
-        match self.slots.entry(name) {
-            dashmap::Entry::Occupied(e) => Err(*e.get() as *mut ffi::PyObject),
+    /// `obj` is an owned reference of this interpreter.
+    pub(crate) unsafe fn keep(
+        &self,
+        site: usize,
+        obj: *mut ffi::PyObject,
+    ) -> std::result::Result<(), *mut ffi::PyObject> {
+        match self.cache.entry(site) {
+            dashmap::Entry::Occupied(e) => Err(e.get().0 as *mut ffi::PyObject),
             dashmap::Entry::Vacant(v) => {
-                v.insert(obj as usize);
+                v.insert(RawPtr(obj as usize));
                 Ok(())
             }
         }
     }
 
-    /// The interned name this interpreter keeps for the `intern!` site `site` (an address).
-    pub fn interned_name(&self, site: usize) -> Option<*mut ffi::PyObject> {
-        self.names.get(&site).map(|p| *p as *mut ffi::PyObject)
-    }
-
-    /// Keeps an owned reference to an interned name for the `intern!` site `site`, returning
-    /// the one already there if another thread got first (the caller then releases its own).
-    ///
-    /// # Safety
-    /// `obj` must be an owned reference of this interpreter.
-    pub unsafe fn set_interned_name(&self, site: usize, obj: *mut ffi::PyObject) -> std::result::Result<(), *mut ffi::PyObject> {
-        match self.names.entry(site) {
-            dashmap::Entry::Occupied(e) => Err(*e.get() as *mut ffi::PyObject),
-            dashmap::Entry::Vacant(v) => {
-                v.insert(obj as usize);
-                Ok(())
-            }
-        }
-    }
-
-    /// Releases the per-interpreter state: the queue, slots and bridge map.
+    /// Releases the per-interpreter state: the queue, the cached objects (of a
+    /// sub-interpreter) and the bridge map.
     ///
     /// # Safety
     /// The calling thread holds this interpreter's GIL.
     pub(crate) unsafe fn clear_state(&self) {
         // SAFETY: forwarded: the GIL of this interpreter is held.
         unsafe { self.drain() };
-        let mut slots: Vec<usize> = self.slots.iter().map(|e| *e.value()).collect();
-        slots.extend(self.names.iter().map(|e| *e.value()));
-        self.slots.clear();
-        self.names.clear();
-        for p in slots {
-            // SAFETY: slots hold owned references of this interpreter; its GIL is held.
-            unsafe { ffi::Py_DecRef(p as *mut ffi::PyObject) };
+        // The main interpreter's cached objects stay: `Py_FinalizeEx` runs code that may
+        // still reach them through their statics (see `PerInterpreter`).
+        if !self.key.is_main() {
+            let kept: Vec<RawPtr> = self.cache.iter().map(|e| *e.value()).collect();
+            self.cache.clear();
+            for p in kept {
+                // SAFETY: the cache holds owned references of this interpreter; its GIL is held.
+                unsafe { ffi::Py_DecRef(p.0 as *mut ffi::PyObject) };
+            }
         }
         let weak: Vec<usize> = self.bridges.iter().map(|e| e.value().0.0).collect();
         self.bridges.clear();

@@ -2,7 +2,7 @@
 
 use libpython_interp::ffi;
 
-use crate::conv::ToPython;
+use crate::conversion::ToPython;
 use crate::err::Result;
 use crate::gil::Python;
 use crate::object::Object;
@@ -54,7 +54,7 @@ pub trait IntoArgs {
             // also when a later conversion fails.
             let mut extras = ExtraArgs { buf, from: 1 + n, filled: 0 };
             for e in extra {
-                let o = crate::conv::to_python_ptr(*e, py)?;
+                let o = crate::conversion::to_python_ptr(*e, py)?;
                 extras.buf[extras.from + extras.filled] = o;
                 extras.filled += 1;
             }
@@ -78,7 +78,7 @@ fn collected_args<A: IntoArgs, R>(args: A, py: Python<'_>, extra: &[&dyn ToPytho
     args.collect(py, &mut v)?;
     let n = v.len();
     for e in extra {
-        v.push(crate::conv::to_object(*e, py)?);
+        v.push(crate::conversion::to_object(*e, py)?);
     }
     let mut argv: Vec<*mut ffi::PyObject> = Vec::with_capacity(n + extra.len() + 1);
     argv.push(std::ptr::null_mut());
@@ -146,7 +146,7 @@ macro_rules! tuple_args {
                 // fails (or panics); once all are in, they are released inline below.
                 let mut args = StackArgs::<{ $n + 1 }> { argv: [std::ptr::null_mut(); $n + 1], filled: 0 };
                 $(
-                    args.argv[$i + 1] = crate::conv::to_python_ptr(&self.$i, py)?;
+                    args.argv[$i + 1] = crate::conversion::to_python_ptr(&self.$i, py)?;
                     args.filled += 1;
                 )+
                 let r = f(args.argv.as_mut_ptr(), $n);
@@ -169,18 +169,18 @@ macro_rules! tuple_args {
                 // guard releases whatever was converted, after the call or on an error.
                 let mut args = StackArgs::<{ $n + 1 + STACK_EXTRA }> { argv: [std::ptr::null_mut(); $n + 1 + STACK_EXTRA], filled: 0 };
                 $(
-                    args.argv[$i + 1] = crate::conv::to_python_ptr(&self.$i, py)?;
+                    args.argv[$i + 1] = crate::conversion::to_python_ptr(&self.$i, py)?;
                     args.filled += 1;
                 )+
                 for e in extra {
-                    args.argv[1 + args.filled] = crate::conv::to_python_ptr(*e, py)?;
+                    args.argv[1 + args.filled] = crate::conversion::to_python_ptr(*e, py)?;
                     args.filled += 1;
                 }
                 Ok(f(args.argv.as_mut_ptr(), $n))
             }
 
             fn collect(self, py: Python<'_>, out: &mut Vec<Object>) -> Result<()> {
-                $( out.push(crate::conv::to_object(&self.$i, py)?); )+
+                $( out.push(crate::conversion::to_object(&self.$i, py)?); )+
                 Ok(())
             }
         }

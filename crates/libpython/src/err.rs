@@ -60,6 +60,57 @@ impl PyErr {
         .unwrap_or(false)
     }
 
+    /// The error of the exception `value`, to return from Rust code that Python calls (a
+    /// [`function`](crate::function), a [`Bridge`](crate::Bridge) method, an
+    /// [`IterBridge`](crate::IterBridge) item), which Python then raises as it is: an
+    /// exception instance is taken as it is, an exception class is called with no arguments,
+    /// and anything else gives the `TypeError` Python's `raise` gives.
+    ///
+    /// ```
+    /// use libpython::{Args, PyErr};
+    /// let pick = libpython::function("pick", None, |a: &Args<'_>| -> libpython::Result<i64> {
+    ///     let i: usize = a.extract(0)?;
+    ///     match [10, 20].get(i) {
+    ///         Some(v) => Ok(*v),
+    ///         None => {
+    ///             let exc = a.py().builtin("IndexError")?.call(("no such item",))?;
+    ///             Err(PyErr::from_value(&exc).into())
+    ///         }
+    ///     }
+    /// })?;
+    /// let e = pick.call((5,)).unwrap_err();
+    /// assert!(e.as_python().unwrap().is_instance_of("LookupError"));
+    /// assert_eq!(e.as_python().unwrap().message(), "no such item");
+    /// # Ok::<(), libpython::Error>(())
+    /// ```
+    pub fn from_value(value: &crate::Bound<'_>) -> PyErr {
+        let py = value.py();
+        let is_exception = |o: &crate::Bound<'_>| {
+            // SAFETY: a live object; the GIL is held (its token).
+            unsafe { ffi::PyExceptionInstance_Check(o.as_ptr()) }
+        };
+        // SAFETY: a live object; the GIL is held (its token).
+        let is_class = unsafe { ffi::PyExceptionClass_Check(value.as_ptr()) };
+        let made = if is_exception(value) {
+            Ok(value.clone())
+        } else if is_class {
+            value.call0().and_then(|v| {
+                if is_exception(&v) {
+                    Ok(v)
+                } else {
+                    Err(runtime_like(py, "TypeError", "calling the exception class did not make an exception"))
+                }
+            })
+        } else {
+            Err(runtime_like(py, "TypeError", "exceptions must derive from BaseException"))
+        };
+        match made {
+            Ok(v) => PyErr::from_object(py, v.unbind()),
+            Err(Error::Python(e)) => e,
+            Err(other) => PyErr::new("TypeError".into(), other.to_string(), String::new()),
+        }
+    }
+
     /// An error with fixed text and no exception object.
     pub(crate) fn new(type_name: String, message: String, traceback: String) -> Self {
         let text = std::sync::OnceLock::new();
@@ -68,7 +119,7 @@ impl PyErr {
     }
 
     /// Wraps an exception object (the GIL of its interpreter is held).
-    pub(crate) fn from_value(py: Python<'_>, value: Object) -> Self {
+    pub(crate) fn from_object(py: Python<'_>, value: Object) -> Self {
         let type_name = value.bound(py).type_name().unwrap_or_else(|_| "<unknown exception type>".into());
         PyErr { inner: std::sync::Arc::new(Inner { type_name, value: Some(value), text: std::sync::OnceLock::new() }) }
     }
@@ -161,12 +212,15 @@ pub enum Error {
     /// The interpreter layer refused: not started, finalized (use after finalize), the wrong
     /// interpreter, an ended sub-interpreter, ...
     Interp(interp::Error),
-    /// A Rust value shared with Python is locked by this very thread: Python code that runs
-    /// while it is held (a key's `__hash__`, a callback) tried to use it again. Python sees
-    /// `RuntimeError`.
+    /// A Rust value shared with Python is locked where waiting for it could wait for ever:
+    /// by this very thread (Python code that runs while it is held, a key's `__hash__` or a
+    /// callback, tried to use it again), or by another thread that runs Python code under the
+    /// lock (which may be waiting for this one). Python sees `RuntimeError`.
     Busy {
         /// What is in use (`"map"`, `"vector"`, `"container"`).
         what: &'static str,
+        /// Whether another thread holds it (running Python code), rather than this one.
+        other_thread: bool,
     },
 }
 
@@ -223,9 +277,13 @@ impl fmt::Display for Error {
             }
             Error::Conversion(m) | Error::CommandLine(m) => f.write_str(m),
             Error::Interp(e) => fmt::Display::fmt(e, f),
-            Error::Busy { what } => write!(
+            Error::Busy { what, other_thread: false } => write!(
                 f,
                 "the Rust {what} is in use by this thread: Python code running while it is locked tried to use it again"
+            ),
+            Error::Busy { what, other_thread: true } => write!(
+                f,
+                "the Rust {what} is locked by another thread that runs Python code under its lock (a key's __hash__ or __eq__, an item's __del__), which may be waiting for this one"
             ),
         }
     }
@@ -253,7 +311,9 @@ impl fmt::Debug for Error {
             Error::Conversion(m) => f.debug_tuple("Conversion").field(m).finish(),
             Error::CommandLine(m) => f.debug_tuple("CommandLine").field(m).finish(),
             Error::Interp(e) => f.debug_tuple("Interp").field(e).finish(),
-            Error::Busy { what } => f.debug_struct("Busy").field("what", what).finish(),
+            Error::Busy { what, other_thread } => {
+                f.debug_struct("Busy").field("what", what).field("other_thread", other_thread).finish()
+            }
         }
     }
 }
@@ -275,6 +335,28 @@ impl From<PyErr> for Error {
 /// Result with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// Python's `RuntimeError(message)`, as an error to return.
+pub(crate) fn runtime_error(py: Python<'_>, message: &str) -> Error {
+    runtime_like(py, "RuntimeError", message)
+}
+
+/// Python's builtin exception `class(message)` (`RuntimeError`, `TypeError`, ...), as an error
+/// to return; `RuntimeError` if `builtins` has no such exception class.
+pub(crate) fn runtime_like(py: Python<'_>, class: &str, message: &str) -> Error {
+    let cls = py.builtin(class).ok().filter(|c| {
+        // SAFETY: live object, GIL held.
+        unsafe { ffi::PyExceptionClass_Check(c.as_ptr()) }
+    });
+    let c = std::ffi::CString::new(message.replace('\0', "\\0")).unwrap_or_default();
+    // SAFETY: the GIL is held (`py`); `cls` is a live exception class of this interpreter (or
+    // the static `RuntimeError`); the exception is set and taken at once.
+    unsafe {
+        let cls = cls.as_ref().map_or_else(|| *ffi::data::PyExc_RuntimeError(), |c| c.as_ptr());
+        ffi::PyErr_SetString(cls, c.as_ptr());
+        fetch(py)
+    }
+}
+
 /// Takes the pending Python exception (there must be one) and turns it into an [`Error`].
 ///
 /// # Safety
@@ -290,7 +372,7 @@ pub(crate) unsafe fn fetch(py: Python<'_>) -> Error {
                 String::new(),
             ));
         }
-        Error::Python(PyErr::from_value(py, Object::from_owned_ptr(py, value)))
+        Error::Python(PyErr::from_object(py, Object::from_owned_ptr(py, value)))
     }
 }
 

@@ -172,7 +172,7 @@ fn acquire_slow() -> Result<GilGuard> {
 /// [`interp::Error::InterpreterEnded`].
 #[inline]
 pub(crate) fn acquire_for(key: InterpKey) -> Result<GilGuard> {
-    if interp::gil::holds(key.to_bits()) {
+    if interp::gil::holds(key) {
         return Ok(interp::gil::acquire_interp_nested(key)?);
     }
     acquire_for_slow(key)

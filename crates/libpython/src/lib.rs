@@ -18,6 +18,18 @@
 //! assert_eq!(s, "hello [...]");
 //! # Ok::<(), libpython::Error>(())
 //! ```
+//!
+//! ## Cargo features
+//!
+//! Without any (`default-features = false`), the library converts every scalar, string, bytes,
+//! `Vec`, map, set, tuple and `Option`, calls, bridges, runs code and shares arrays.
+//!
+//! | feature | default | what it adds |
+//! | --- | --- | --- |
+//! | `serde` | yes | `to_python_serde`, `from_python_serde`, `Serde<T>`: any `Serialize`/`Deserialize` type to and from Python |
+//! | `value` | yes | `Value`, the persistent copy of Python data (`imbl`), and bridges over `imbl` collections; turns on `num-bigint` |
+//! | `num-bigint` | yes | Python ints of any size as `num_bigint::BigInt` |
+//! | `ndarray` | no | numpy arrays as `ndarray` views and `ndarray` arrays as numpy arrays, without copies |
 
 #![deny(missing_docs)]
 
@@ -45,7 +57,8 @@ pub mod array;
 pub mod asyncio;
 mod bridge;
 mod call;
-mod conv;
+mod context;
+mod conversion;
 mod err;
 mod function;
 mod gil;
@@ -55,33 +68,37 @@ mod name;
 mod object;
 mod output;
 mod run;
-mod serde_impl;
+#[cfg(feature = "serde")]
+mod serde;
+#[cfg(feature = "value")]
 pub mod value;
 mod views;
 
 pub use bridge::{
-    Bridge, BridgeLock, BridgeReadGuard, BridgeWriteGuard, ClassBuilder, MapBridge, MapLike, VecBridge, VecLike, bridge,
-    bridge_in, bridged,
+    Bridge, BridgeKind, BridgeLock, BridgeReadGuard, BridgeWriteGuard, ClassBuilder, IterBridge, MapBridge, MapLike,
+    VecBridge, VecLike, bridge, bridge_in, bridged,
 };
 pub use call::IntoArgs;
-pub use conv::{Bytes, FromPython, ToPython, string_lossy};
+pub use conversion::{Bytes, FromPython, ToPython, string_lossy};
 pub use err::{Error, PyErr, Result};
 pub use function::{Args, function, function_in};
 #[allow(deprecated)]
 pub use gil::{Python, allow_threads, attach, detach, with_gil};
 pub use name::{IntoName, Interned, KwNames};
 pub use object::{Borrowed, Bound, Object};
-pub use output::{redirect_to_rust, set_stderr, set_stdin, set_stdout};
+pub use output::{CapturedOutput, capture_output, redirect_to_rust, set_stderr, set_stdin, set_stdout};
 pub use pymain::{Exit, Program, PythonMain};
 #[allow(deprecated)]
 pub use run::{
-    __dotted, Code, Mode, RunResult, add_module, builtin, builtins, compile, eval, eval_with, exec, exec_with, import,
+    __dotted, __from, __resolve, Code, Mode, RunResult, add_module, builtin, builtins, compile, eval, eval_with, exec, exec_with, import,
     import_module, module_dict, run_simple_string, to_python,
 };
+#[cfg(feature = "serde")]
 #[allow(deprecated)]
-pub use serde_impl::{
+pub use serde::{
     Serde, from_python_serde, serde_from_python, serde_to_python, to_python_serde,
 };
+#[cfg(feature = "value")]
 pub use value::Value;
 #[allow(deprecated)]
 pub use views::{BoundIter, Dict, Iter, List, PyIter, Set, Tuple};
@@ -185,7 +202,8 @@ impl Builder {
     /// A process loads one libpython and keeps it, also after [`finalize`]. Once Python runs
     /// (or ran), a builder naming nothing in particular, or the same Python (the same library
     /// file; the executable it was started from, or one leading to the same library and
-    /// `sys.prefix`), gets `Ok`; one naming another Python gets an error naming both.
+    /// `sys.prefix`), gets `Ok`; one naming another Python gets an error naming both. After
+    /// [`finalize`] it starts Python again, with the limits [`finalize`] describes.
     ///
     /// # Errors
     /// Discovery, load and start-up errors, each naming what was wrong;
@@ -209,6 +227,30 @@ impl Builder {
 /// Shuts Python down (see [`interp::finalize`]): afterwards every handle is dead (using one is
 /// an error, dropping one does nothing), and nothing restarts Python implicitly; call
 /// [`initialize`] to start it again.
+///
+/// # Starting again
+///
+/// [`initialize`] after `finalize` starts a fresh interpreter in the same process, with the
+/// same library. What it runs well: the standard library, pure-Python packages, and Rust
+/// functions, bridges and classes made anew. What it may not: an extension module written in
+/// C (or Rust, or Cython) that was imported before the `finalize`. CPython unloads no shared
+/// library, and many extension modules keep process-wide state that a second initialisation
+/// cannot rebuild: numpy refuses with `ImportError: cannot load module more than once per
+/// process`, and so does everything that imports it (pandas, matplotlib, scipy, ...); others
+/// may misbehave or crash. An extension module first imported after the restart loads
+/// normally. Objects of the earlier runtime stay dead, including [`Value::Object`]s kept in a
+/// [`Value`]. So finalize at the end of a program, or restart only programs that use the
+/// standard library and pure-Python code; for a fresh interpreter with numpy, start a new
+/// process.
+///
+/// ```
+/// # // Doctests run in a process of their own: finalizing here touches nothing else.
+/// libpython::initialize()?;
+/// libpython::finalize()?;
+/// libpython::initialize()?;
+/// assert_eq!(libpython::eval("__import__('json').dumps([1])")?.extract::<String>()?, "[1]");
+/// # Ok::<(), libpython::Error>(())
+/// ```
 ///
 /// # Errors
 /// The calling thread holds the GIL, a sub-interpreter is in use, or Python is not running.

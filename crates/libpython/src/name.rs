@@ -2,10 +2,8 @@
 //! interpreter by [`intern!`](crate::intern!).
 
 use std::ffi::CString;
-use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 
-use libpython_interp as interp;
-use libpython_interp::ffi;
+use libpython_interp::{PerInterpreter, ffi};
 
 use crate::err::{Error, Result};
 use crate::gil::Python;
@@ -38,7 +36,7 @@ pub trait IntoName {
 impl IntoName for &str {
     #[inline]
     fn with_name<R>(&self, py: Python<'_>, what: &'static str, f: impl FnOnce(*mut ffi::PyObject) -> Result<R>) -> Result<R> {
-        let n = crate::conv::name_object(py, self, what)?;
+        let n = crate::conversion::name_object(py, self, what)?;
         f(n.as_ptr())
     }
 
@@ -80,63 +78,6 @@ impl IntoName for &'static Interned {
     }
 }
 
-/// An object made once per interpreter for one static (an [`intern!`](crate::intern!) or
-/// call site): the main interpreter's is kept in the static itself, found with one
-/// comparison; sub-interpreters keep theirs in their own state, released when they end.
-#[derive(Debug)]
-struct SiteCache {
-    /// Key bits of the interpreter `ptr` belongs to (the main one of the runtime that made
-    /// it); 0 until then.
-    key: AtomicU64,
-    ptr: AtomicPtr<ffi::PyObject>,
-}
-
-impl SiteCache {
-    const fn new() -> SiteCache {
-        SiteCache { key: AtomicU64::new(0), ptr: AtomicPtr::new(std::ptr::null_mut()) }
-    }
-
-    /// The main interpreter's object when `py` is for it and it is made: borrowed, alive
-    /// until the runtime is finalized, which cannot happen while `py` exists.
-    #[inline(always)]
-    fn hit(&self, py: Python<'_>) -> Option<*mut ffi::PyObject> {
-        // The key is stored after the pointer (release) by a thread holding the main GIL, and
-        // read here (acquire) by a thread holding the GIL named by `py`: when they match, the
-        // pointer is the one stored with that key.
-        (self.key.load(Ordering::Acquire) == py.interpreter_key().to_bits()).then(|| self.ptr.load(Ordering::Relaxed))
-    }
-
-    /// The object of `py`'s interpreter when [`hit`](Self::hit) has none, made by `make` the
-    /// first time; borrowed, alive until the interpreter ends (or the runtime is finalized),
-    /// which cannot happen while `py` exists.
-    fn get_slow(&'static self, py: Python<'_>, make: impl FnOnce() -> Result<Object>) -> Result<*mut ffi::PyObject> {
-        let key = py.interpreter_key();
-        let state = interp::lookup(key).ok_or(Error::Interp(interp::Error::InterpreterEnded))?;
-        let site = self as *const SiteCache as usize;
-        if !key.is_main()
-            && let Some(p) = state.interned_name(site)
-        {
-            return Ok(p);
-        }
-        let owned = make()?;
-        if key.is_main() {
-            // Kept by the static for the life of this runtime (never released: after a
-            // finalize the key no longer matches and the pointer is never read again).
-            let p = owned.into_ptr();
-            self.ptr.store(p, Ordering::Relaxed);
-            self.key.store(key.to_bits(), Ordering::Release);
-            return Ok(p);
-        }
-        // SAFETY: an owned reference of this interpreter (made under `py`), handed to its state
-        // (released when it ends); if another thread stored one first, ours is released by
-        // `owned`'s drop.
-        match unsafe { state.set_interned_name(site, owned.as_ptr()) } {
-            Ok(()) => Ok(owned.into_ptr()),
-            Err(theirs) => Ok(theirs),
-        }
-    }
-}
-
 /// An interned `str` of `text`, a new reference.
 fn intern_str(py: Python<'_>, text: &str, what: &'static str) -> Result<Object> {
     let c = CString::new(text).map_err(|_| Error::Nul { what, value: text.to_owned() })?;
@@ -146,18 +87,18 @@ fn intern_str(py: Python<'_>, text: &str, what: &'static str) -> Result<Object> 
 }
 
 /// A name interned once per interpreter: the static behind an [`intern!`](crate::intern!)
-/// call site (see `SiteCache` for where each interpreter's `str` is kept).
+/// call site (each interpreter's `str` is kept by a [`PerInterpreter`] cache).
 #[derive(Debug)]
 pub struct Interned {
     text: &'static str,
-    cache: SiteCache,
+    cache: PerInterpreter,
 }
 
 impl Interned {
     /// A name for `text`, interned at first use. Used by [`intern!`](crate::intern!).
     #[doc(hidden)]
     pub const fn new(text: &'static str) -> Interned {
-        Interned { text, cache: SiteCache::new() }
+        Interned { text, cache: PerInterpreter::new() }
     }
 
     /// The name's text.
@@ -168,7 +109,7 @@ impl Interned {
     /// The interned `str` of `py`'s interpreter, borrowed (alive until the interpreter ends).
     #[inline(always)]
     fn get(&'static self, py: Python<'_>, what: &'static str) -> Result<*mut ffi::PyObject> {
-        match self.cache.hit(py) {
+        match self.cache.get(py.interpreter_key()) {
             Some(p) => Ok(p),
             None => self.get_slow(py, what),
         }
@@ -176,7 +117,8 @@ impl Interned {
 
     #[cold]
     fn get_slow(&'static self, py: Python<'_>, what: &'static str) -> Result<*mut ffi::PyObject> {
-        self.cache.get_slow(py, || intern_str(py, self.text, what))
+        // SAFETY: `py` holds its interpreter's GIL; the name is a new reference of it.
+        unsafe { self.cache.get_or_make(py.interpreter_key(), || intern_str(py, self.text, what).map(Object::into_ptr)) }
     }
 }
 
@@ -187,19 +129,19 @@ impl Interned {
 #[derive(Debug)]
 pub struct KwNames {
     names: &'static [&'static str],
-    cache: SiteCache,
+    cache: PerInterpreter,
 }
 
 impl KwNames {
     /// The names of one call site.
     pub const fn new(names: &'static [&'static str]) -> KwNames {
-        KwNames { names, cache: SiteCache::new() }
+        KwNames { names, cache: PerInterpreter::new() }
     }
 
     /// The tuple of `py`'s interpreter, borrowed (alive until the interpreter ends).
     #[inline(always)]
     pub(crate) fn get(&'static self, py: Python<'_>) -> Result<*mut ffi::PyObject> {
-        match self.cache.hit(py) {
+        match self.cache.get(py.interpreter_key()) {
             Some(p) => Ok(p),
             None => self.get_slow(py),
         }
@@ -207,7 +149,7 @@ impl KwNames {
 
     #[cold]
     fn get_slow(&'static self, py: Python<'_>) -> Result<*mut ffi::PyObject> {
-        self.cache.get_slow(py, || {
+        let make = || {
             // SAFETY: GIL held; the tuple is filled below before use.
             let t = unsafe { Object::from_owned_ptr_or_err(py, ffi::PyTuple_New(self.names.len() as ffi::Py_ssize_t))? };
             for (i, n) in self.names.iter().enumerate() {
@@ -218,8 +160,10 @@ impl KwNames {
                 // SAFETY: the tuple is new and unshared; SetItem steals the name's reference.
                 unsafe { ffi::PyTuple_SetItem(t.as_ptr(), i as ffi::Py_ssize_t, s.into_ptr()) };
             }
-            Ok(t)
-        })
+            Ok(t.into_ptr())
+        };
+        // SAFETY: `py` holds its interpreter's GIL; the tuple is a new reference of it.
+        unsafe { self.cache.get_or_make(py.interpreter_key(), make) }
     }
 }
 

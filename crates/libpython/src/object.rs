@@ -12,7 +12,7 @@ use libpython_interp::InterpKey;
 use libpython_interp::ffi;
 
 use crate::call::IntoArgs;
-use crate::conv::{FromPython, ToPython};
+use crate::conversion::{FromPython, ToPython};
 use crate::err::{Error, Result, fetch};
 use crate::gil::{Python, acquire_for};
 use crate::name::{IntoName, KwNames};
@@ -246,7 +246,7 @@ impl Object {
     /// finalized or its interpreter ended). Using it is an error; dropping it does nothing.
     #[cold]
     fn dead(&self) -> Object {
-        Object { ptr: self.ptr, key: InterpKey::from_bits(0) }
+        Object { ptr: self.ptr, key: InterpKey::NONE }
     }
 
     /// Runs `f` on this object under its interpreter's GIL (taken if this thread does not
@@ -257,7 +257,7 @@ impl Object {
     /// whatever `f` returns.
     #[inline(always)]
     pub fn with<R>(&self, f: impl FnOnce(&Bound<'_>) -> Result<R>) -> Result<R> {
-        if interp::gil::holds(self.key.to_bits()) {
+        if interp::gil::holds(self.key) {
             // Already held: no guard is needed. Whatever `f` acquires in turn is released
             // before it returns (guards are LIFO), and `detach` inside `f` restores the hold
             // before returning too.
@@ -285,7 +285,7 @@ impl Object {
     /// and taken back after (no view of the other interpreter can be used in `f`: it is
     /// `Send`, which GIL-bound values are not).
     pub(crate) fn with_own_gil<R: Send>(&self, f: impl FnOnce(&Bound<'_>) -> Result<R> + Send) -> Result<R> {
-        if interp::gil::holds(self.key.to_bits()) {
+        if interp::gil::holds(self.key) {
             return self.with(f);
         }
         let key = self.key;
@@ -302,7 +302,7 @@ fn keyword_arguments<'a>(py: Python<'_>, kwargs: &[(&str, &'a dyn ToPython)]) ->
     // SAFETY: GIL held; the tuple is filled below before use.
     let names = unsafe { Object::from_owned_ptr_or_err(py, ffi::PyTuple_New(kwargs.len() as ffi::Py_ssize_t))? };
     for (i, (name, _)) in kwargs.iter().enumerate() {
-        let n = crate::conv::name_object(py, name, "keyword argument name")?;
+        let n = crate::conversion::name_object(py, name, "keyword argument name")?;
         // SAFETY: the tuple is new and unshared; SetItem steals the name's reference.
         unsafe { ffi::PyTuple_SetItem(names.as_ptr(), i as ffi::Py_ssize_t, n.into_ptr()) };
     }
@@ -632,7 +632,7 @@ impl<'py> Bound<'py> {
     /// See [`Object::setattr`].
     pub fn setattr<N: IntoName, V: ToPython>(&self, name: N, value: V) -> Result<()> {
         name.with_name(self.py, "attribute name", |n| {
-            let v = crate::conv::to_object(&value, self.py)?;
+            let v = crate::conversion::to_object(&value, self.py)?;
             // SAFETY: all three objects are live; the GIL is held.
             self.check(unsafe { ffi::PyObject_SetAttr(self.as_ptr(), n, v.as_ptr()) })
         })
@@ -658,29 +658,29 @@ impl<'py> Bound<'py> {
 
     /// See [`Object::get_item`].
     pub fn get_item<K: ToPython>(&self, key: K) -> Result<Bound<'py>> {
-        let k = crate::conv::to_object(&key, self.py)?;
+        let k = crate::conversion::to_object(&key, self.py)?;
         // SAFETY: live objects, GIL held.
         self.wrap(unsafe { ffi::PyObject_GetItem(self.as_ptr(), k.as_ptr()) })
     }
 
     /// See [`Object::set_item`].
     pub fn set_item<K: ToPython, V: ToPython>(&self, key: K, value: V) -> Result<()> {
-        let k = crate::conv::to_object(&key, self.py)?;
-        let v = crate::conv::to_object(&value, self.py)?;
+        let k = crate::conversion::to_object(&key, self.py)?;
+        let v = crate::conversion::to_object(&value, self.py)?;
         // SAFETY: live objects, GIL held.
         self.check(unsafe { ffi::PyObject_SetItem(self.as_ptr(), k.as_ptr(), v.as_ptr()) })
     }
 
     /// See [`Object::del_item`].
     pub fn del_item<K: ToPython>(&self, key: K) -> Result<()> {
-        let k = crate::conv::to_object(&key, self.py)?;
+        let k = crate::conversion::to_object(&key, self.py)?;
         // SAFETY: live objects, GIL held.
         self.check(unsafe { ffi::PyObject_DelItem(self.as_ptr(), k.as_ptr()) })
     }
 
     /// See [`Object::contains`].
     pub fn contains<K: ToPython>(&self, key: K) -> Result<bool> {
-        let k = crate::conv::to_object(&key, self.py)?;
+        let k = crate::conversion::to_object(&key, self.py)?;
         // SAFETY: live objects, GIL held.
         self.check_bool(unsafe { ffi::PySequence_Contains(self.as_ptr(), k.as_ptr()) })
     }
@@ -856,14 +856,14 @@ impl<'py> Bound<'py> {
     pub fn repr(&self) -> Result<String> {
         // SAFETY: live object, GIL held.
         let r = self.wrap(unsafe { ffi::PyObject_Repr(self.as_ptr()) })?;
-        crate::conv::str_to_string(&r)
+        crate::conversion::str_to_string(&r)
     }
 
     /// See [`Object::str`].
     pub fn str(&self) -> Result<String> {
         // SAFETY: live object, GIL held.
         let r = self.wrap(unsafe { ffi::PyObject_Str(self.as_ptr()) })?;
-        crate::conv::str_to_string(&r)
+        crate::conversion::str_to_string(&r)
     }
 
     /// See [`Object::get_type`].
@@ -910,7 +910,7 @@ impl<'py> Bound<'py> {
 
     /// See [`Object::eq_py`].
     pub fn eq_py<O: ToPython>(&self, other: O) -> Result<bool> {
-        let o = crate::conv::to_object(&other, self.py)?;
+        let o = crate::conversion::to_object(&other, self.py)?;
         // SAFETY: live objects, GIL held.
         self.check_bool(unsafe { ffi::PyObject_RichCompareBool(self.as_ptr(), o.as_ptr(), ffi::Py_EQ) })
     }
@@ -938,7 +938,7 @@ impl<'py> Bound<'py> {
     pub fn doc(&self) -> Result<Option<String>> {
         let d = self.getattr("__doc__")?;
         // SAFETY: live object, GIL held.
-        if unsafe { ffi::PyUnicode_Check(d.as_ptr()) } { Ok(Some(crate::conv::str_to_string(&d)?)) } else { Ok(None) }
+        if unsafe { ffi::PyUnicode_Check(d.as_ptr()) } { Ok(Some(crate::conversion::str_to_string(&d)?)) } else { Ok(None) }
     }
 
     /// See [`Object::att_type_map`].

@@ -9,7 +9,7 @@ use libpython_interp as interp;
 use libpython_interp::ffi;
 
 use crate::Builder;
-use crate::conv::Bytes;
+use crate::conversion::Bytes;
 use crate::err::{Error, Result, restore};
 use crate::gil::{Python, attach as with_gil};
 use crate::object::{Bound, Object};

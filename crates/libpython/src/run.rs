@@ -4,7 +4,7 @@ use std::ffi::CString;
 
 use libpython_interp::ffi;
 
-use crate::conv::ToPython;
+use crate::conversion::ToPython;
 use crate::err::{Error, Result, fetch};
 use crate::gil::{Python, attach as with_gil};
 use crate::object::{Bound, Object};
@@ -99,7 +99,7 @@ impl<'py> Python<'py> {
     /// # Errors
     /// `ModuleNotFoundError` and whatever the module raises while importing; [`Error::Nul`].
     pub fn import(self, name: &str) -> Result<Bound<'py>> {
-        let n = crate::conv::name_object(self, name, "module name")?;
+        let n = crate::conversion::name_object(self, name, "module name")?;
         // SAFETY: live str; GIL held. (`PyImport_Import` asks `__import__` for a non-empty
         // `fromlist`, so a dotted name gives the submodule, not the top-level package.)
         unsafe { Bound::from_owned_ptr_or_err(self, ffi::PyImport_Import(n.as_ptr())) }
@@ -337,39 +337,118 @@ pub fn to_python<T: ToPython + ?Sized>(value: &T) -> Result<Object> {
     with_gil(|py| value.to_python(py))
 }
 
-/// `from module import a, b`: binds each name to the module's attribute, as libpython-clj's
-/// `from-import`.
+/// `from module import a, b`: binds each name to the module's attribute (libpython-clj's
+/// `from-import`). The left side is a dotted path, which may go on past the module into its
+/// attributes, and each name may be a submodule not imported yet, as Python's `from ... import`
+/// finds it.
 ///
 /// ```
 /// libpython::from_import!(math: sqrt, pi);
 /// let r: f64 = sqrt.call((pi,))?.extract()?;
 /// assert!((r - std::f64::consts::PI.sqrt()).abs() < 1e-12);
+///
+/// // A path into a module's attributes: `collections.OrderedDict` is a class.
+/// libpython::from_import!(collections.OrderedDict: fromkeys);
+/// let d = fromkeys.call((vec!["a", "b"],))?;
+/// assert_eq!(d.type_name()?, "OrderedDict");
+/// // A submodule of a package, imported on the way, as `from xml import dom` does.
+/// libpython::from_import!(xml: dom);
+/// assert_eq!(dom.getattr("__name__")?.extract::<String>()?, "xml.dom");
 /// # Ok::<(), libpython::Error>(())
 /// ```
+///
+/// # Errors
+/// As [`import`]; a name the module does not have is Python's `ImportError` (`cannot import
+/// name 'x' from 'module'`), an attribute an object lacks [`Error::NoAttribute`].
 #[macro_export]
 macro_rules! from_import {
-    ($($module:ident).+ : $($name:ident),+ $(,)?) => {
-        let __module = $crate::import(&$crate::__dotted(&[$(stringify!($module)),+]))?;
-        $( let $name = __module.getattr(stringify!($name))?; )+
+    ($($path:ident).+ : $($name:ident),+ $(,)?) => {
+        let __from_path: &[&str] = &[$(stringify!($path)),+];
+        let __from = $crate::__resolve(__from_path)?;
+        $( let $name = $crate::__from(&__from, __from_path, stringify!($name))?; )+
     };
 }
 
-/// `import module as alias` (libpython-clj's `import-as`).
+/// `import module as alias` (libpython-clj's `import-as`). The path may go on past the module into
+/// its attributes (`os.path.join as join`); `import_as!(os.path, p)` is the same as
+/// `import_as!(os.path as p)`, in libpython-clj's order.
 ///
 /// ```
 /// libpython::import_as!(os.path as osp);
 /// let j: String = osp.call_method("join", ("a", "b"))?.extract()?;
 /// assert_eq!(j, "a/b");
+/// libpython::import_as!(os.path.basename as base);
+/// assert_eq!(base.call(("/tmp/x.txt",))?.extract::<String>()?, "x.txt");
+/// libpython::import_as!(json.decoder, dec);
+/// assert!(dec.hasattr("JSONDecoder")?);
 /// # Ok::<(), libpython::Error>(())
 /// ```
+///
+/// # Errors
+/// As [`from_import!`].
 #[macro_export]
 macro_rules! import_as {
-    ($($module:ident).+ as $alias:ident) => {
-        let $alias = $crate::import(&$crate::__dotted(&[$(stringify!($module)),+]))?;
+    ($($path:ident).+ as $alias:ident) => {
+        let $alias = $crate::__resolve(&[$(stringify!($path)),+])?;
+    };
+    ($($path:ident).+ , $alias:ident) => {
+        let $alias = $crate::__resolve(&[$(stringify!($path)),+])?;
     };
 }
 
 #[doc(hidden)]
 pub fn __dotted(parts: &[&str]) -> String {
     parts.join(".")
+}
+
+/// The object a dotted path names: its first part imported, then each further part an
+/// attribute, or a submodule imported on the way (see [`from_import!`]).
+#[doc(hidden)]
+pub fn __resolve(parts: &[&str]) -> Result<Object> {
+    with_gil(|py| {
+        let Some((first, rest)) = parts.split_first() else {
+            return Err(Error::Conversion("an empty import path".into()));
+        };
+        let mut obj = py.import(first)?;
+        let mut path = (*first).to_owned();
+        for seg in rest {
+            obj = attribute_or_submodule(&obj, &path, seg)?;
+            path = format!("{path}.{seg}");
+        }
+        Ok(obj.unbind())
+    })
+}
+
+/// `from <path> import name`, `from` being what `path` resolved to (see [`from_import!`]).
+#[doc(hidden)]
+pub fn __from(from: &Object, path: &[&str], name: &str) -> Result<Object> {
+    from.with(|b| attribute_or_submodule(b, &path.join("."), name).map(Bound::unbind))
+}
+
+/// `obj.name`, where `obj` is what the dotted `path` names; for a package, a submodule not
+/// imported yet is imported, as Python's `from path import name` does.
+fn attribute_or_submodule<'py>(obj: &Bound<'py>, path: &str, name: &str) -> Result<Bound<'py>> {
+    let py = obj.py();
+    match obj.getattr(name) {
+        Err(Error::NoAttribute { .. }) => {}
+        found => return found,
+    }
+    // SAFETY: live object, GIL held.
+    if !unsafe { ffi::PyModule_Check(obj.as_ptr()) } {
+        return Err(Error::NoAttribute { type_name: obj.type_name()?, name: name.to_owned() });
+    }
+    if obj.hasattr("__path__")? {
+        let full = format!("{path}.{name}");
+        match py.import(&full) {
+            Ok(m) => return Ok(m),
+            // Only "no such module" means the name is missing; an error raised while importing
+            // a submodule that exists is that error.
+            Err(Error::Python(e))
+                if e.is_instance_of("ModuleNotFoundError")
+                    && e.value().and_then(|v| v.getattr("name").ok()).and_then(|n| n.extract::<String>().ok()).as_deref()
+                        == Some(full.as_str()) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Err(crate::err::runtime_like(py, "ImportError", &format!("cannot import name '{name}' from '{path}'")))
 }

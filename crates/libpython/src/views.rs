@@ -4,7 +4,7 @@
 
 use libpython_interp::ffi;
 
-use crate::conv::{FromPython, ToPython};
+use crate::conversion::{FromPython, ToPython};
 use crate::err::{Error, Result, fetch};
 use crate::gil::{Python, attach as with_gil};
 use crate::object::{Bound, Object};
@@ -89,7 +89,7 @@ macro_rules! view {
                 if unsafe { $check(obj.as_ptr()) } {
                     Ok($name(obj.clone().unbind()))
                 } else {
-                    Err(Error::type_error($what, crate::conv::tname(obj)))
+                    Err(Error::type_error($what, crate::conversion::tname(obj)))
                 }
             }
         }
@@ -167,7 +167,7 @@ impl Dict {
     pub fn insert<K: ToPython, V: ToPython>(&self, key: K, value: V) -> Result<()> {
         self.0.with(|b| {
             let py = b.py();
-            let (k, v) = (crate::conv::to_object(&key, py)?, crate::conv::to_object(&value, py)?);
+            let (k, v) = (crate::conversion::to_object(&key, py)?, crate::conversion::to_object(&value, py)?);
             // SAFETY: live objects, GIL held; SetItem does not steal.
             if unsafe { ffi::PyDict_SetItem(b.as_ptr(), k.as_ptr(), v.as_ptr()) } < 0 {
                 // SAFETY: -1 with an exception pending.
@@ -181,7 +181,7 @@ impl Dict {
     pub fn get<K: ToPython>(&self, key: K) -> Result<Option<Object>> {
         self.0.with(|b| {
             let py = b.py();
-            let k = crate::conv::to_object(&key, py)?;
+            let k = crate::conversion::to_object(&key, py)?;
             // SAFETY: live objects, GIL held; the borrowed result gains a reference at once.
             unsafe {
                 let v = ffi::PyDict_GetItemWithError(b.as_ptr(), k.as_ptr());
@@ -274,7 +274,7 @@ impl List {
     /// `l.append(value)`.
     pub fn push<V: ToPython>(&self, value: V) -> Result<()> {
         self.0.with(|b| {
-            let v = crate::conv::to_object(&value, b.py())?;
+            let v = crate::conversion::to_object(&value, b.py())?;
             // SAFETY: live objects, GIL held.
             if unsafe { ffi::PyList_Append(b.as_ptr(), v.as_ptr()) } < 0 {
                 // SAFETY: -1 with an exception pending.
@@ -302,6 +302,72 @@ impl List {
     /// Copies the items into a `Vec`.
     pub fn to_vec<T: FromPython + 'static>(&self) -> Result<Vec<T>> {
         self.0.extract()
+    }
+
+    /// `l.sort()`: sorts the list in place by Python's `<`, ascending and stable.
+    ///
+    /// ```
+    /// let l = libpython::List::try_from(libpython::eval("[3, 1, 2]")?)?;
+    /// l.sort()?;
+    /// assert_eq!(l.to_vec::<i64>()?, [1, 2, 3]);
+    /// # Ok::<(), libpython::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// `TypeError` when items do not compare (`3 < 'a'`); the exception an item's `__lt__`
+    /// raised.
+    pub fn sort(&self) -> Result<()> {
+        self.0.with(|b| {
+            // SAFETY: a live list; GIL held.
+            if unsafe { ffi::PyList_Sort(b.as_ptr()) } < 0 {
+                // SAFETY: -1 with an exception pending.
+                return Err(unsafe { fetch(b.py()) });
+            }
+            Ok(())
+        })
+    }
+
+    /// `l.sort(key=key, reverse=reverse)`: sorts in place by what the callable `key` returns
+    /// for each item (the items themselves when `None`), descending when `reverse`; stable in
+    /// both directions, as Python's sort is. A Rust closure made with
+    /// [`function`](crate::function) can be the key.
+    ///
+    /// ```
+    /// let l = libpython::List::try_from(libpython::eval("['bb', 'a', 'ccc', 'dd']")?)?;
+    /// l.sort_with(Some(&libpython::builtin("len")?), true)?;
+    /// assert_eq!(l.to_vec::<String>()?, ["ccc", "bb", "dd", "a"]);
+    /// let last = libpython::function("last", None, |a: &libpython::Args<'_>| {
+    ///     Ok(a.extract::<String>(0)?.chars().last())
+    /// })?;
+    /// l.sort_with(Some(&last), false)?;
+    /// assert_eq!(l.to_vec::<String>()?, ["a", "bb", "ccc", "dd"]);
+    /// # Ok::<(), libpython::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`sort`](Self::sort), and the exception `key` raised.
+    pub fn sort_with(&self, key: Option<&Object>, reverse: bool) -> Result<()> {
+        let none = with_gil(|py| Ok(py.none().unbind()))?;
+        self.0.call_method_kw("sort", (), &[("key", &key.unwrap_or(&none)), ("reverse", &reverse)]).map(drop)
+    }
+
+    /// `l.reverse()`: reverses the list in place.
+    ///
+    /// ```
+    /// let l = libpython::List::try_from(libpython::eval("[1, 2, 3]")?)?;
+    /// l.reverse()?;
+    /// assert_eq!(l.to_vec::<i64>()?, [3, 2, 1]);
+    /// # Ok::<(), libpython::Error>(())
+    /// ```
+    pub fn reverse(&self) -> Result<()> {
+        self.0.with(|b| {
+            // SAFETY: a live list; GIL held.
+            if unsafe { ffi::PyList_Reverse(b.as_ptr()) } < 0 {
+                // SAFETY: -1 with an exception pending.
+                return Err(unsafe { fetch(b.py()) });
+            }
+            Ok(())
+        })
     }
 }
 
@@ -471,8 +537,8 @@ impl Tuple {
 
     /// [`new`](Self::new) under a held GIL.
     pub fn new_in<T: ToPython>(py: Python<'_>, items: impl IntoIterator<Item = T>) -> Result<Tuple> {
-        let items: Vec<Object> = items.into_iter().map(|v| crate::conv::to_object(&v, py)).collect::<Result<_>>()?;
-        let list = crate::conv::list_from_iter(py, items.len(), items.iter())?;
+        let items: Vec<Object> = items.into_iter().map(|v| crate::conversion::to_object(&v, py)).collect::<Result<_>>()?;
+        let list = crate::conversion::list_from_iter(py, items.len(), items.iter())?;
         // SAFETY: a live list; GIL held; a new reference or NULL with an exception.
         Ok(Tuple(unsafe { Object::from_owned_ptr_or_err(py, ffi::PySequence_Tuple(list.as_ptr()))? }))
     }

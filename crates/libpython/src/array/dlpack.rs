@@ -28,8 +28,11 @@ use libpython_interp::{InterpKey, ffi};
 
 use super::element::{Element, describe_dl, dl_code_of};
 use super::export::{owner_of, raise_with};
-use super::view::{PyBuffer, PyBufferMut, RawView, c_strides, gil_for_release, take_inner};
-use crate::conv::{ToPython, tname};
+use super::layout::c_strides;
+use super::raw::{RawView, gil_for_release, take_inner};
+use super::view::PyBuffer;
+use super::view_mut::PyBufferMut;
+use crate::conversion::{ToPython, tname};
 use crate::err::{Error, Result, fetch};
 use crate::function::{trampoline_obj, trampoline_void};
 use crate::gil::Python;

@@ -21,13 +21,14 @@ use std::marker::PhantomData;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use libpython_interp as interp;
-use libpython_interp::ffi;
+use libpython_interp::{PerInterpreter, ffi};
 
 use super::dlpack;
 use super::element::{Element, ScalarKind, export_format, kind_name};
-use super::view::{PyBuffer, PyBufferMut, c_strides, is_contiguous};
-use crate::conv::ToPython;
+use super::layout::{c_strides, is_contiguous};
+use super::view::PyBuffer;
+use super::view_mut::PyBufferMut;
+use crate::conversion::ToPython;
 use crate::err::{Error, Result, fetch};
 use crate::function::trampoline_void;
 use crate::gil::{Python, attach as with_gil};
@@ -168,7 +169,7 @@ impl Owner {
                     })
                 })
                 .collect::<Result<_>>()?;
-            let count = super::view::element_count(shape)?;
+            let count = super::layout::element_count(shape)?;
             let len_bytes = count
                 .checked_mul(itemsize)
                 .filter(|&b| ffi::Py_ssize_t::try_from(b).is_ok())
@@ -263,8 +264,8 @@ impl Owner {
     }
 }
 
-/// Name of the interpreter slot holding the type object.
-const SLOT: &str = "libpython.array.RustArray";
+/// The `RustArray` type of each interpreter.
+static ARRAY_TYPE: PerInterpreter = PerInterpreter::new();
 /// Byte offset of the owner pointer in an instance: the object header size.
 static HEADER: AtomicUsize = AtomicUsize::new(0);
 
@@ -626,24 +627,11 @@ fn create_type(py: Python<'_>) -> Result<*mut ffi::PyObject> {
         .map(Object::into_ptr)
 }
 
-/// The `RustArray` type of `py`'s interpreter (borrowed: the interpreter state owns it).
+/// The `RustArray` type of `py`'s interpreter (borrowed: the interpreter keeps it), made on
+/// first use.
 fn array_type(py: Python<'_>) -> Result<*mut ffi::PyTypeObject> {
-    let state = interp::lookup(py.interpreter_key())
-        .ok_or(Error::Interp(interp::Error::InterpreterEnded))?;
-    if let Some(t) = state.slot(SLOT) {
-        return Ok(t.cast());
-    }
-    let t = create_type(py)?;
-    // SAFETY: `t` is an owned reference of this interpreter, given to the state.
-    match unsafe { state.set_slot(SLOT, t) } {
-        Ok(()) => Ok(t.cast()),
-        Err(existing) => {
-            // Another thread made one first: use it and drop ours (GIL held).
-            // SAFETY: our own reference; GIL held.
-            unsafe { ffi::Py_DecRef(t) };
-            Ok(existing.cast())
-        }
-    }
+    // SAFETY: `py` holds its interpreter's GIL; `create_type` returns a new reference of it.
+    unsafe { ARRAY_TYPE.get_or_make(py.interpreter_key(), || create_type(py)) }.map(|t| t.cast())
 }
 
 /// Whether `obj` is a `RustArray` of its interpreter.
@@ -651,7 +639,7 @@ fn array_type(py: Python<'_>) -> Result<*mut ffi::PyTypeObject> {
 /// # Safety
 /// GIL held; `obj` live.
 pub(crate) unsafe fn is_rust_array(py: Python<'_>, obj: *mut ffi::PyObject) -> bool {
-    match interp::lookup(py.interpreter_key()).and_then(|s| s.slot(SLOT)) {
+    match ARRAY_TYPE.get(py.interpreter_key()) {
         // SAFETY: forwarded contract.
         Some(t) => unsafe { ffi::Py_TYPE(obj) == t.cast() },
         None => false,
@@ -786,7 +774,7 @@ impl<T: Element> RustArray<T> {
             if !unsafe { is_rust_array(b.py(), b.as_ptr()) } {
                 return Err(Error::type_error(
                     "a libpython.RustArray",
-                    crate::conv::tname(b),
+                    crate::conversion::tname(b),
                 ));
             }
             // SAFETY: an instance of our type, alive while `obj` is.

@@ -103,9 +103,12 @@ mod cell;
 pub mod dlpack;
 mod element;
 mod export;
+mod layout;
 #[cfg(feature = "ndarray")]
 mod nd;
+mod raw;
 mod view;
+mod view_mut;
 
 pub use cell::{ArrayCell, ReadOnlyCell};
 pub use dlpack::DlTensor;
@@ -113,4 +116,5 @@ pub use element::{Element, ScalarKind};
 pub use export::{RustArray, Storage, to_python_array, to_python_array_in};
 #[cfg(feature = "ndarray")]
 pub use nd::to_numpy;
-pub use view::{Iter, PyBuffer, PyBufferMut};
+pub use view::{Iter, PyBuffer};
+pub use view_mut::PyBufferMut;

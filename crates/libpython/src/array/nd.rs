@@ -10,7 +10,9 @@ use ndarray::{
 use super::cell::{ArrayCell, ReadOnlyCell};
 use super::element::Element;
 use super::export::{Owner, RustArray, new_instance};
-use super::view::{PyBuffer, PyBufferMut, RawView};
+use super::raw::RawView;
+use super::view::PyBuffer;
+use super::view_mut::PyBufferMut;
 use crate::err::{Error, Result};
 use crate::gil::attach as with_gil;
 use crate::object::Object;

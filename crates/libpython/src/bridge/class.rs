@@ -2,7 +2,7 @@
 
 use libpython_interp::ffi;
 
-use crate::conv::ToPython;
+use crate::conversion::ToPython;
 use crate::err::Result;
 use crate::function::{Args, function_in};
 use crate::gil::{Python, attach as with_gil};
@@ -79,7 +79,7 @@ impl ClassBuilder {
     ) -> Self {
         self.methods.push((
             name.into(),
-            Box::new(move |a: &Args<'_>| crate::conv::to_object(&f(a)?, a.py())),
+            Box::new(move |a: &Args<'_>| crate::conversion::to_object(&f(a)?, a.py())),
         ));
         self
     }
@@ -87,7 +87,7 @@ impl ClassBuilder {
     /// Adds a class attribute.
     pub fn attr<V: ToPython + Clone + 'static>(mut self, name: &str, value: V) -> Self {
         self.attrs
-            .push((name.into(), Box::new(move |py| crate::conv::to_object(&value, py))));
+            .push((name.into(), Box::new(move |py| crate::conversion::to_object(&value, py))));
         self
     }
 
@@ -111,7 +111,7 @@ impl ClassBuilder {
             } else {
                 self.bases
             };
-            let bases = crate::conv::list_from_iter(py, bases.len(), bases.iter())?;
+            let bases = crate::conversion::list_from_iter(py, bases.len(), bases.iter())?;
             // SAFETY: GIL held; converting the list of bases into a tuple.
             let bases = unsafe {
                 Object::from_owned_ptr_or_err(py, ffi::PySequence_Tuple(bases.as_ptr()))?

@@ -6,8 +6,8 @@ use std::hash::Hash;
 use std::sync::Arc;
 
 use super::lock::BridgeLock;
-use super::{Bridge, holds_objects, key_error, visit_objects};
-use crate::conv::{FromPython, ToPython};
+use super::{Bridge, BridgeKind, holds_objects, key_error, visit_objects};
+use crate::conversion::{FromPython, ToPython};
 use crate::err::{Error, Result};
 use crate::function::Args;
 use crate::gil::Python;
@@ -29,10 +29,13 @@ pub trait MapLike: Send + Sync + 'static {
     fn map_get(&self, k: &Self::Key) -> Option<&Self::Value>;
     /// Inserts or replaces.
     fn map_insert(&mut self, k: Self::Key, v: Self::Value);
-    /// Removes; whether it was there.
-    fn map_remove(&mut self, k: &Self::Key) -> bool;
-    /// Every key.
-    fn map_keys(&self) -> Vec<&Self::Key>;
+    /// Removes `k`, returning its value if it was there (the bridge drops it after releasing
+    /// the map's lock).
+    fn map_remove(&mut self, k: &Self::Key) -> Option<Self::Value>;
+    /// Every entry, in the map's order (read without looking keys up: for keys that are
+    /// Python objects a lookup runs their `__hash__` and `__eq__`, which the cycle collector's
+    /// traversal must not).
+    fn map_entries(&self) -> Vec<(&Self::Key, &Self::Value)>;
     /// Empties the map and returns what it held, for the cycle collector breaking a cycle
     /// through a [`MapBridge`] whose keys or values are Python objects (the entries are
     /// dropped once the map's lock is released). `None` (the default): not supported, the
@@ -57,8 +60,8 @@ macro_rules! map_like {
             fn map_len(&self) -> usize { self.len() }
             fn map_get(&self, k: &K) -> Option<&V> { self.get(k) }
             fn map_insert(&mut self, k: K, v: V) { self.insert(k, v); }
-            fn map_remove(&mut self, k: &K) -> bool { self.remove(k).is_some() }
-            fn map_keys(&self) -> Vec<&K> { self.keys().collect() }
+            fn map_remove(&mut self, k: &K) -> Option<V> { self.remove(k) }
+            fn map_entries(&self) -> Vec<(&K, &V)> { self.iter().collect() }
             fn map_take(&mut self) -> Option<Self> { Some(std::mem::take(self)) }
         }
     };
@@ -66,20 +69,33 @@ macro_rules! map_like {
 
 map_like!(HashMap, Eq + Hash);
 map_like!(BTreeMap, Ord);
+#[cfg(feature = "value")]
 map_like!(imbl::HashMap, Eq + Hash);
+#[cfg(feature = "value")]
 map_like!(imbl::OrdMap, Ord);
 
 /// A Rust map shared with Python as a mapping: `len`, `[]`, `in`, iteration over keys,
-/// `keys()`, `values()`, `items()`, `get()`, so `dict(x)` and `json.dumps(dict(x))` work.
-/// Writes from Python (`x[k] = v`, `del x[k]`) change the Rust map, which Rust sees through
-/// [`MapBridge::map`].
+/// `keys()`, `values()`, `items()` (lists, copied), `get()` and `==`, and for a writable one
+/// `x[k] = v`, `del x[k]`, `pop()`, `popitem()`, `setdefault()`, `update()` and `clear()`.
+/// Writes from Python change the Rust map, which Rust sees through [`MapBridge::map`].
+///
+/// It is a `collections.abc.MutableMapping` (a read-only one a `Mapping`; see
+/// [`BridgeKind`]), so code that checks for a mapping takes it: `dict(x)`, `pandas.Series(x)`,
+/// `{**x}`. `json.dumps` does not: its encoder accepts only `dict` (and subclasses), which it
+/// reads through the dict's own storage, and a bridged map is no dict, since a dict subclass
+/// would carry a second copy of the data that C code reads instead of the Rust map. Write
+/// `json.dumps(dict(x))`.
+///
+/// Keys that are Rust sequences (`Vec<i64>`, tuples) are Python tuples (Python refuses lists
+/// as keys): `x[(1, 2)]` finds the key `vec![1, 2]`.
 ///
 /// The map is behind a [`BridgeLock`]: Python code that runs while the map is locked (a key's
 /// `__hash__` during a lookup, Python called by Rust code holding a guard) and uses the map
 /// again gets `RuntimeError` instead of waiting for itself. Values and keys handed to Python
 /// are copied out under the lock and converted after it is released.
 ///
-/// When the keys or values are Python objects ([`Object`], `Option<Object>`, `Vec<Object>`)
+/// When the keys or values hold Python objects ([`Object`], `Option<Object>`, `Vec<Object>`,
+/// a [`Value`](crate::Value) with [`Value::Object`](crate::Value::Object)s)
 /// the bridge reports them to Python's cycle collector, so a cycle through the map (a value
 /// that refers back to the bridged map, or to one of its methods) is freed once only Python
 /// holds the map; the collector breaks it by emptying the map ([`MapLike::map_take`]). While
@@ -93,6 +109,9 @@ map_like!(imbl::OrdMap, Ord);
 /// libpython::exec("m['b'] = m['a'] + 1\nimport json\ns = json.dumps(dict(m), sort_keys=True)", &g)?;
 /// assert_eq!(g.get_as::<String>("s")?.unwrap(), r#"{"a": 1, "b": 2}"#);
 /// assert_eq!(m.map().read()?["b"], 2);
+/// let abc = libpython::import("collections.abc")?;
+/// assert!(py_m.is_instance(&abc.getattr("MutableMapping")?)?);
+/// assert!(py_m.eq_py(libpython::eval("{'a': 1, 'b': 2}")?)?);
 /// # Ok::<(), libpython::Error>(())
 /// ```
 pub struct MapBridge<M: MapLike> {
@@ -109,12 +128,12 @@ impl<M: MapLike> std::fmt::Debug for MapBridge<M> {
 impl<M: MapLike> MapBridge<M> {
     /// A writable bridge over `map`.
     pub fn new(map: M) -> Arc<Self> {
-        Arc::new(MapBridge { map: BridgeLock::new(map), read_only: false })
+        Arc::new(MapBridge { map: BridgeLock::for_container(map, holds_objects::<M::Key>() || holds_objects::<M::Value>()), read_only: false })
     }
 
     /// A bridge over `map` that refuses writes from Python (for persistent `imbl` values).
     pub fn read_only(map: M) -> Arc<Self> {
-        Arc::new(MapBridge { map: BridgeLock::new(map), read_only: true })
+        Arc::new(MapBridge { map: BridgeLock::for_container(map, holds_objects::<M::Key>() || holds_objects::<M::Value>()), read_only: true })
     }
 
     /// The shared map.
@@ -122,24 +141,26 @@ impl<M: MapLike> MapBridge<M> {
         &self.map
     }
 
+    /// The map's lock, marked as running Python code under it when the keys are Python
+    /// objects (looking one up runs its `__hash__` and `__eq__`).
     fn read(&self) -> Result<super::BridgeReadGuard<'_, M>> {
-        self.map.read().map_err(|_| Error::Busy { what: "map" })
+        self.map.read_as("map", holds_objects::<M::Key>())
     }
 
     fn write(&self) -> Result<super::BridgeWriteGuard<'_, M>> {
-        self.map.write().map_err(|_| Error::Busy { what: "map" })
+        self.map.write_as("map", holds_objects::<M::Key>())
     }
 
     /// The keys, copied out under the lock.
     fn keys(&self) -> Result<Vec<M::Key>> {
         let m = self.read()?;
-        Ok(m.map_keys().into_iter().cloned().collect())
+        Ok(m.map_entries().into_iter().map(|(k, _)| k.clone()).collect())
     }
 
     /// The entries, copied out under the lock.
     fn entries(&self) -> Result<Vec<(M::Key, M::Value)>> {
         let m = self.read()?;
-        Ok(m.map_keys().into_iter().filter_map(|k| m.map_get(k).map(|v| (k.clone(), v.clone()))).collect())
+        Ok(m.map_entries().into_iter().map(|(k, v)| (k.clone(), v.clone())).collect())
     }
 
     /// The value of `k`, copied out under the lock (a lookup by a key whose hashing runs
@@ -149,29 +170,161 @@ impl<M: MapLike> MapBridge<M> {
     }
 }
 
+/// The methods Python sees on a read-only map, and on a writable one.
+const READ_METHODS: &[&str] = &["keys", "values", "items", "get"];
+const WRITE_METHODS: &[&str] = &["keys", "values", "items", "get", "pop", "popitem", "setdefault", "update", "clear"];
+
+impl<M: MapLike> MapBridge<M> {
+    fn writable(&self) -> Result<()> {
+        if self.read_only { Err(Error::type_error("a writable mapping", "read-only Rust map")) } else { Ok(()) }
+    }
+
+    /// Converts the key `key` from Python, a `KeyError` if it cannot be one of this map's.
+    fn key_of(key: &Bound<'_>) -> Result<M::Key> {
+        M::Key::from_python(key).map_err(|_| key_error(key))
+    }
+
+    /// `update(other=(), **kwargs)`: every pair is converted before the map is locked, then
+    /// all are inserted under one lock.
+    fn update(&self, a: &Args<'_>) -> Result<()> {
+        let mut pairs: Vec<(M::Key, M::Value)> = Vec::new();
+        if let Some(other) = a.get(0) {
+            if other.hasattr("keys")? {
+                for k in other.call_method("keys", ())?.try_iter()? {
+                    let k = k?;
+                    let v = other.get_item(&k)?;
+                    pairs.push((M::Key::from_python(&k)?, M::Value::from_python(&v)?));
+                }
+            } else {
+                for pair in other.try_iter()? {
+                    let (k, v): (M::Key, M::Value) = pair?.extract()?;
+                    pairs.push((k, v));
+                }
+            }
+        }
+        for (name, v) in a.kwargs() {
+            let k = crate::conversion::to_object(&name, a.py())?;
+            pairs.push((M::Key::from_python(k.bound(a.py()))?, M::Value::from_python(&v)?));
+        }
+        let mut m = self.write()?;
+        let replaced: Vec<Option<M::Value>> = pairs
+            .into_iter()
+            .map(|(k, v)| {
+                let old = m.map_remove(&k);
+                m.map_insert(k, v);
+                old
+            })
+            .collect();
+        drop(m);
+        drop(replaced);
+        Ok(())
+    }
+}
+
 impl<M: MapLike> Bridge for MapBridge<M> {
+    fn kind(&self) -> BridgeKind {
+        if self.read_only { BridgeKind::Mapping } else { BridgeKind::MutableMapping }
+    }
+
     fn methods(&self) -> &'static [&'static str] {
-        &["keys", "values", "items", "get"]
+        if self.read_only { READ_METHODS } else { WRITE_METHODS }
     }
 
     fn call_method(&self, a: &Args<'_>, name: &str) -> Result<Object> {
         let py = a.py();
+        let none = || py.none().unbind();
         match name {
-            "keys" => crate::conv::to_object(&self.keys()?, py),
+            "keys" => {
+                let keys: Vec<Object> = self.keys()?.iter().map(|k| crate::conversion::to_key_object(k, py)).collect::<Result<_>>()?;
+                crate::conversion::to_object(&keys, py)
+            }
             "values" => {
                 let values: Vec<M::Value> = self.entries()?.into_iter().map(|(_, v)| v).collect();
-                crate::conv::to_object(&values, py)
+                crate::conversion::to_object(&values, py)
             }
             "items" => {
-                let pairs: Vec<Object> = self.entries()?.iter().map(|(k, v)| crate::conv::to_object(&(k, v), py)).collect::<Result<_>>()?;
-                crate::conv::to_object(&pairs, py)
+                let pairs: Vec<Object> = self
+                    .entries()?
+                    .iter()
+                    .map(|(k, v)| crate::conversion::to_object(&(crate::conversion::to_key_object(k, py)?, v), py))
+                    .collect::<Result<_>>()?;
+                crate::conversion::to_object(&pairs, py)
             }
             "get" => {
                 let k: M::Key = a.extract(0)?;
                 match self.value(&k)? {
-                    Some(v) => crate::conv::to_object(&v, py),
-                    None => Ok(a.get(1).map(|d| d.to_owned()).unwrap_or_else(|| py.none()).unbind()),
+                    Some(v) => crate::conversion::to_object(&v, py),
+                    None => Ok(a.get(1).map(|d| d.to_owned().unbind()).unwrap_or_else(none)),
                 }
+            }
+            "pop" => {
+                self.writable()?;
+                let key = a.get(0).ok_or_else(|| crate::err::runtime_like(py, "TypeError", "pop expected at least 1 argument, got 0"))?;
+                let removed = match M::Key::from_python(&key) {
+                    Ok(k) => self.write()?.map_remove(&k),
+                    Err(_) => None,
+                };
+                match (removed, a.get(1)) {
+                    (Some(v), _) => crate::conversion::to_object(&v, py),
+                    (None, Some(default)) => Ok(default.to_owned().unbind()),
+                    (None, None) => Err(key_error(&key)),
+                }
+            }
+            "popitem" => {
+                self.writable()?;
+                let taken = {
+                    let mut m = self.write()?;
+                    let first = m.map_entries().first().map(|(k, _)| (*k).clone());
+                    first.and_then(|k| m.map_remove(&k).map(|v| (k, v)))
+                };
+                match taken {
+                    Some((k, v)) => crate::conversion::to_object(&(crate::conversion::to_key_object(&k, py)?, v), py),
+                    None => Err(key_error(&crate::conversion::to_object("popitem(): dictionary is empty", py)?.into_bound(py)?)),
+                }
+            }
+            "setdefault" => {
+                self.writable()?;
+                let key = a.get(0).ok_or_else(|| crate::err::runtime_like(py, "TypeError", "setdefault expected at least 1 argument, got 0"))?;
+                let k = M::Key::from_python(&key)?;
+                if let Some(v) = self.value(&k)? {
+                    return crate::conversion::to_object(&v, py);
+                }
+                let default = a.get(1).map(|d| d.to_owned()).unwrap_or_else(|| py.none());
+                let v = M::Value::from_python(&default)?;
+                let mut m = self.write()?;
+                // Another thread may have inserted it meanwhile: its value wins, as in a dict.
+                let value = match m.map_get(&k) {
+                    Some(existing) => existing.clone(),
+                    None => {
+                        m.map_insert(k, v.clone());
+                        v
+                    }
+                };
+                drop(m);
+                crate::conversion::to_object(&value, py)
+            }
+            "update" => {
+                self.writable()?;
+                self.update(a)?;
+                Ok(none())
+            }
+            "clear" => {
+                self.writable()?;
+                // Taken whole when the map can (no key is looked up: a lookup of a key that is a
+                // Python object runs its `__hash__`), else removed key by key.
+                let removed: (Option<M>, Vec<M::Value>) = {
+                    let mut m = self.write()?;
+                    match m.map_take() {
+                        Some(all) => (Some(all), Vec::new()),
+                        None => {
+                            let keys: Vec<M::Key> = m.map_entries().into_iter().map(|(k, _)| k.clone()).collect();
+                            (None, keys.iter().filter_map(|k| m.map_remove(k)).collect())
+                        }
+                    }
+                };
+                // Dropped after the lock is released: a value's `__del__` may use this map.
+                drop(removed);
+                Ok(none())
             }
             _ => Err(Error::NoAttribute { type_name: self.type_name().into(), name: name.into() }),
         }
@@ -182,29 +335,36 @@ impl<M: MapLike> Bridge for MapBridge<M> {
     }
 
     fn get_item(&self, py: Python<'_>, key: &Bound<'_>) -> Result<Object> {
-        let k = M::Key::from_python(key).map_err(|_| key_error(key))?;
+        let k = Self::key_of(key)?;
         match self.value(&k)? {
-            Some(v) => crate::conv::to_object(&v, py),
+            Some(v) => crate::conversion::to_object(&v, py),
             None => Err(key_error(key)),
         }
     }
 
     fn set_item(&self, _py: Python<'_>, key: &Bound<'_>, value: Option<&Bound<'_>>) -> Result<()> {
-        if self.read_only {
-            return Err(Error::type_error("a writable mapping", "read-only Rust map"));
-        }
-        let k = M::Key::from_python(key)?;
+        self.writable()?;
         match value {
             Some(v) => {
+                let k = M::Key::from_python(key)?;
                 let v = M::Value::from_python(v)?;
-                self.write()?.map_insert(k, v);
+                let mut m = self.write()?;
+                let old = m.map_remove(&k);
+                m.map_insert(k, v);
+                drop(m);
+                // The replaced value is dropped after the lock is released.
+                drop(old);
                 Ok(())
             }
             None => {
-                if self.write()?.map_remove(&k) {
-                    Ok(())
-                } else {
-                    Err(key_error(key))
+                let k = Self::key_of(key)?;
+                let removed = self.write()?.map_remove(&k);
+                match removed {
+                    Some(v) => {
+                        drop(v);
+                        Ok(())
+                    }
+                    None => Err(key_error(key)),
                 }
             }
         }
@@ -218,7 +378,8 @@ impl<M: MapLike> Bridge for MapBridge<M> {
     }
 
     fn iter(&self, py: Python<'_>) -> Result<Object> {
-        crate::conv::to_object(&self.keys()?, py)?.bound(py).get_iter().map(Bound::unbind)
+        let keys: Vec<Object> = self.keys()?.iter().map(|k| crate::conversion::to_key_object(k, py)).collect::<Result<_>>()?;
+        crate::conversion::to_object(&keys, py)?.bound(py).get_iter().map(Bound::unbind)
     }
 
     fn repr(&self) -> String {
@@ -240,11 +401,11 @@ impl<M: MapLike> Bridge for MapBridge<M> {
         // A map locked for writing reports nothing this time: its objects then count as
         // referenced from outside and are kept.
         let Some(m) = self.map.try_read() else { return };
-        for k in m.map_keys() {
+        for (k, v) in m.map_entries() {
             if keys {
                 visit_objects(k as &dyn Any, visit);
             }
-            if values && let Some(v) = m.map_get(k) {
+            if values {
                 visit_objects(v as &dyn Any, visit);
             }
         }

@@ -14,23 +14,25 @@
 //!   asked (`trampoline_obj`).
 
 mod class;
+mod iter;
 mod lock;
 mod map;
 mod vec;
 
 use std::any::{Any, TypeId};
-use std::ffi::{CString, c_int, c_void};
+use std::ffi::{CStr, CString, c_int, c_void};
 use std::sync::{Arc, Mutex};
 
 use libpython_interp as interp;
-use libpython_interp::ffi;
+use libpython_interp::{PerInterpreter, RustIdentity, ffi};
 
 use crate::err::{Error, Result};
-use crate::function::{Args, trampoline_int, trampoline_obj, trampoline_ssize, trampoline_void};
+use crate::function::{Args, trampoline_int, trampoline_next, trampoline_obj, trampoline_ssize, trampoline_void};
 use crate::gil::{Python, attach as with_gil};
 use crate::object::{Borrowed, Bound, Object};
 
 pub use class::ClassBuilder;
+pub use iter::IterBridge;
 pub use lock::{BridgeLock, BridgeReadGuard, BridgeWriteGuard};
 pub use map::{MapBridge, MapLike};
 pub use vec::{VecBridge, VecLike};
@@ -134,10 +136,27 @@ pub trait Bridge: Send + Sync + 'static {
         Err(Error::type_error("a container", self.type_name()))
     }
 
-    /// `iter(obj)`: a Python iterator.
+    /// `iter(obj)`: a Python iterator (an [`IterBridge`] converted with
+    /// [`ToPython`](crate::ToPython) makes one from a Rust iterator). Not called for a bridge of
+    /// kind [`BridgeKind::Iterator`], which is its own iterator. The default refuses, except for
+    /// the sequence kinds, which Python then iterates as it iterates any sequence: `obj[0]`,
+    /// `obj[1]`, ... until [`get_item`](Self::get_item) raises `IndexError`.
     fn iter(&self, py: Python<'_>) -> Result<Object> {
         let _ = py;
-        Err(Error::type_error("an iterable", self.type_name()))
+        Err(Error::type_error(NOT_ITERABLE, self.type_name()))
+    }
+
+    /// `next(obj)` for a bridge of kind [`BridgeKind::Iterator`]: `Ok(None)` ends the iteration
+    /// (Python sees `StopIteration`).
+    fn iter_next(&self, py: Python<'_>) -> Result<Option<Object>> {
+        let _ = py;
+        Err(Error::type_error("an iterator", self.type_name()))
+    }
+
+    /// The Python type the object gets and the `collections.abc` class it is registered with
+    /// (read once, when the object is bridged). The default is a plain object.
+    fn kind(&self) -> BridgeKind {
+        BridgeKind::Object
     }
 
     /// `repr(obj)`.
@@ -179,10 +198,12 @@ pub trait Bridge: Send + Sync + 'static {
 struct Cell {
     bridge: Arc<dyn Bridge>,
     type_id: TypeId,
-    identity: usize,
+    identity: RustIdentity,
 }
 
-const TYPE_SLOT: &str = "libpython.RustObject";
+
+/// What the default [`Bridge::iter`] says it expected.
+const NOT_ITERABLE: &str = "an iterable";
 
 /// `PyMemberDef` type code of a `Py_ssize_t` field (`Py_T_PYSSIZET`).
 const T_PYSSIZET: c_int = 19;
@@ -221,12 +242,122 @@ unsafe fn cell<'a>(o: *mut ffi::PyObject) -> Result<&'a Cell> {
     }
 }
 
-/// The bridge type of `py`'s interpreter, made on first use.
-fn bridge_type(py: Python<'_>) -> Result<*mut ffi::PyObject> {
-    let state = interp::lookup(py.interpreter_key()).ok_or(Error::Interp(interp::Error::InterpreterEnded))?;
-    if let Some(t) = state.slot(TYPE_SLOT) {
-        return Ok(t);
+/// The Python type a bridge gets ([`Bridge::kind`]), and the `collections.abc` class that type
+/// is registered with, so `isinstance(obj, collections.abc.Mapping)` and friends hold and
+/// libraries that check for them (pandas, `dict`, `list`, ...) accept the object.
+///
+/// Each kind is its own Python type, made once per interpreter and registered with the
+/// abstract class there. Registration is a promise to Python code: a bridge of kind
+/// [`Mapping`](Self::Mapping) should answer `len`, `[]`, `in`, iteration over its keys and the
+/// mixin methods (`keys`, `items`, `values`, `get`), as [`MapBridge`] does; a
+/// [`Sequence`](Self::Sequence) `len`, integer `[]`, iteration, `index` and `count`, as
+/// [`VecBridge`] does.
+///
+/// ```
+/// use libpython::{Bound, Bridge, BridgeKind, Object, PyErr, Python, Result, ToPython};
+/// /// The squares 0, 1, 4, ... as a read-only Python sequence computed on demand.
+/// struct Squares(usize);
+/// impl Bridge for Squares {
+///     fn kind(&self) -> BridgeKind {
+///         BridgeKind::Sequence
+///     }
+///     fn len(&self) -> Result<Option<usize>> {
+///         Ok(Some(self.0))
+///     }
+///     fn get_item(&self, py: Python<'_>, key: &Bound<'_>) -> Result<Object> {
+///         // Python passes `obj[-1]` as it is; iteration and `reversed` pass 0..len.
+///         let i: isize = key.extract()?;
+///         let i = if i < 0 { i + self.0 as isize } else { i };
+///         if i < 0 || i as usize >= self.0 {
+///             return Err(PyErr::from_value(&py.builtin("IndexError")?).into());
+///         }
+///         (i * i).to_python(py)
+///     }
+/// }
+/// let sq = libpython::bridge(std::sync::Arc::new(Squares(4)))?;
+/// let abc = libpython::import("collections.abc")?;
+/// assert!(sq.is_instance(&abc.getattr("Sequence")?)?);
+/// // No `iter`: Python iterates it by index, until IndexError.
+/// assert_eq!(libpython::builtin("list")?.call((&sq,))?.extract::<Vec<i64>>()?, [0, 1, 4, 9]);
+/// assert_eq!(sq.get_item(-1)?.extract::<i64>()?, 9);
+/// # Ok::<(), libpython::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum BridgeKind {
+    /// A plain object (`libpython.RustObject`), registered with nothing.
+    Object,
+    /// A read-only mapping (`libpython.RustMapping`), a `collections.abc.Mapping`; `==`
+    /// compares it with other mappings as Python's `Mapping` does.
+    Mapping,
+    /// A writable mapping (`libpython.RustMutableMapping`), a
+    /// `collections.abc.MutableMapping` (so a `Mapping` too).
+    MutableMapping,
+    /// A read-only sequence (`libpython.RustSequence`), a `collections.abc.Sequence`. The
+    /// type fills C's sequence slots too, so C code that asks for a sequence
+    /// (`PySequence_Check`, numpy's array construction) sees one; `==` compares it with lists
+    /// and other bridged sequences, item by item.
+    Sequence,
+    /// A writable sequence (`libpython.RustMutableSequence`), a
+    /// `collections.abc.MutableSequence`; `+=` extends it through its `extend` method.
+    MutableSequence,
+    /// An iterator (`libpython.RustIterator`), a `collections.abc.Iterator`: `iter(obj)` is
+    /// `obj` itself and `next(obj)` calls [`Bridge::iter_next`].
+    Iterator,
+}
+
+impl BridgeKind {
+    /// The cache keeping the type in each interpreter, the type's name, and the
+    /// `collections.abc` class it is registered with.
+    fn describe(self) -> (&'static PerInterpreter, &'static CStr, Option<&'static str>) {
+        static TYPES: [PerInterpreter; 6] = [const { PerInterpreter::new() }; 6];
+        let (name, abc) = match self {
+            BridgeKind::Object => (c"libpython.RustObject", None),
+            BridgeKind::Mapping => (c"libpython.RustMapping", Some("Mapping")),
+            BridgeKind::MutableMapping => (c"libpython.RustMutableMapping", Some("MutableMapping")),
+            BridgeKind::Sequence => (c"libpython.RustSequence", Some("Sequence")),
+            BridgeKind::MutableSequence => (c"libpython.RustMutableSequence", Some("MutableSequence")),
+            BridgeKind::Iterator => (c"libpython.RustIterator", Some("Iterator")),
+        };
+        (&TYPES[self as usize], name, abc)
     }
+
+    fn is_mapping(self) -> bool {
+        matches!(self, BridgeKind::Mapping | BridgeKind::MutableMapping)
+    }
+
+    fn is_sequence(self) -> bool {
+        matches!(self, BridgeKind::Sequence | BridgeKind::MutableSequence)
+    }
+}
+
+/// Whether `o` is an instance of one of the bridge types (of any kind): they are the only heap
+/// types whose deallocation is [`bridge_dealloc`] (they cannot be subclassed).
+///
+/// # Safety
+/// `o` is a live object and the GIL is held.
+unsafe fn is_bridge_instance(o: *mut ffi::PyObject) -> bool {
+    // SAFETY: see the function's contract; `PyType_GetSlot` is only asked of heap types (3.9
+    // refuses static ones).
+    unsafe {
+        let tp = ffi::Py_TYPE(o);
+        (ffi::PyType_GetFlags(tp) & ffi::Py_TPFLAGS_HEAPTYPE as std::ffi::c_ulong) != 0
+            && ffi::PyType_GetSlot(tp, ffi::Py_tp_dealloc) == bridge_dealloc as *mut c_void
+    }
+}
+
+/// The bridge type of `kind` in `py`'s interpreter, made (and registered with its
+/// `collections.abc` class) on first use.
+fn bridge_type(py: Python<'_>, kind: BridgeKind) -> Result<*mut ffi::PyObject> {
+    let (cache, type_name, abc) = kind.describe();
+    // SAFETY: `py` holds its interpreter's GIL; `make_bridge_type` returns a new reference of
+    // it. (When another thread kept a type first, because registering ours ran Python code
+    // that let it run, ours is released: the registry keeps only a weak reference to it.)
+    unsafe { cache.get_or_make(py.interpreter_key(), || make_bridge_type(py, kind, type_name, abc)) }
+}
+
+/// A new bridge type of `kind` named `type_name`, registered with `collections.abc.<abc>`.
+fn make_bridge_type(py: Python<'_>, kind: BridgeKind, type_name: &'static CStr, abc: Option<&str>) -> Result<*mut ffi::PyObject> {
     static METHODS: SyncDefs<2> = SyncDefs([
         ffi::PyMethodDef {
             ml_name: c"__dir__".as_ptr(),
@@ -245,13 +376,12 @@ fn bridge_type(py: Python<'_>) -> Result<*mut ffi::PyObject> {
     ];
     let basicsize = c_int::try_from(weaklist_offset() + std::mem::size_of::<*mut ffi::PyObject>())
         .map_err(|_| Error::Conversion("object header too large".into()))?;
-    let mut slots = [
+    let mut slots = vec![
         slot(ffi::Py_tp_dealloc, bridge_dealloc as *mut c_void),
         slot(ffi::Py_tp_getattro, bridge_getattro as *mut c_void),
         slot(ffi::Py_tp_setattro, bridge_setattro as *mut c_void),
         slot(ffi::Py_tp_call, bridge_call as *mut c_void),
         slot(ffi::Py_tp_repr, bridge_repr as *mut c_void),
-        slot(ffi::Py_tp_iter, bridge_iter as *mut c_void),
         slot(ffi::Py_tp_traverse, bridge_traverse as *mut c_void),
         slot(ffi::Py_tp_clear, bridge_clear as *mut c_void),
         slot(ffi::Py_mp_length, bridge_len as *mut c_void),
@@ -262,10 +392,29 @@ fn bridge_type(py: Python<'_>) -> Result<*mut ffi::PyObject> {
         slot(ffi::Py_tp_methods, METHODS.0.as_ptr() as *mut c_void),
         slot(ffi::Py_tp_members, members.as_mut_ptr().cast()),
         slot(ffi::Py_tp_doc, c"A Rust object seen from Python.".as_ptr() as *mut c_void),
-        slot(0, std::ptr::null_mut()),
     ];
+    match kind {
+        BridgeKind::Iterator => {
+            slots.push(slot(ffi::Py_tp_iter, bridge_iter_self as *mut c_void));
+            slots.push(slot(ffi::Py_tp_iternext, bridge_iternext as *mut c_void));
+        }
+        _ => slots.push(slot(ffi::Py_tp_iter, bridge_iter as *mut c_void)),
+    }
+    if kind.is_mapping() {
+        slots.push(slot(ffi::Py_tp_richcompare, bridge_mapping_richcompare as *mut c_void));
+    }
+    if kind.is_sequence() {
+        slots.push(slot(ffi::Py_sq_length, bridge_len as *mut c_void));
+        slots.push(slot(ffi::Py_sq_item, bridge_sq_item as *mut c_void));
+        slots.push(slot(ffi::Py_tp_richcompare, bridge_sequence_richcompare as *mut c_void));
+    }
+    if kind == BridgeKind::MutableSequence {
+        slots.push(slot(ffi::Py_nb_inplace_add, bridge_inplace_add as *mut c_void));
+    }
+    slots.push(slot(0, std::ptr::null_mut()));
     let mut spec = ffi::PyType_Spec {
-        name: c"libpython.RustObject".as_ptr(),
+        // Static: CPython keeps pointing at the name.
+        name: type_name.as_ptr(),
         basicsize,
         itemsize: 0,
         flags: (ffi::Py_TPFLAGS_DEFAULT | ffi::Py_TPFLAGS_HAVE_GC) as _,
@@ -274,16 +423,10 @@ fn bridge_type(py: Python<'_>) -> Result<*mut ffi::PyObject> {
     // SAFETY: GIL held; the spec, slots and members are read during the call only (CPython
     // copies the members it needs; the method table and strings are static).
     let t = unsafe { Object::from_owned_ptr_or_err(py, ffi::PyType_FromSpec(&mut spec))? };
-    let t = t.into_ptr();
-    // SAFETY: `t` is an owned reference of this interpreter.
-    match unsafe { state.set_slot(TYPE_SLOT, t) } {
-        Ok(()) => Ok(t),
-        Err(existing) => {
-            // SAFETY: our extra type is released; GIL held.
-            unsafe { ffi::Py_DecRef(t) };
-            Ok(existing)
-        }
+    if let Some(abc) = abc {
+        py.import("collections.abc")?.getattr(abc)?.call_method("register", (&t,))?;
     }
+    Ok(t.into_ptr())
 }
 
 struct SyncDefs<const N: usize>([ffi::PyMethodDef; N]);
@@ -304,7 +447,7 @@ pub fn bridge<T: Bridge>(obj: Arc<T>) -> Result<Object> {
 
 /// [`bridge`] under a held GIL.
 pub fn bridge_in<T: Bridge>(py: Python<'_>, obj: Arc<T>) -> Result<Object> {
-    let identity = Arc::as_ptr(&obj) as *const () as usize;
+    let identity = RustIdentity::of(&obj);
     let state = interp::lookup(py.interpreter_key()).ok_or(Error::Interp(interp::Error::InterpreterEnded))?;
     // SAFETY: the GIL of this interpreter is held.
     let existing = unsafe { state.bridge_get(identity) };
@@ -312,7 +455,7 @@ pub fn bridge_in<T: Bridge>(py: Python<'_>, obj: Arc<T>) -> Result<Object> {
         // SAFETY: a new strong reference to a live bridge object of this interpreter.
         return Ok(unsafe { Object::from_owned_ptr(py, existing) });
     }
-    let tp = bridge_type(py)?;
+    let tp = bridge_type(py, obj.kind())?;
     // SAFETY: GIL held; `tp` is our heap type; the fresh instance is zeroed (its weak list
     // too) and gets its cell before anything else can see it.
     unsafe {
@@ -344,10 +487,8 @@ pub fn bridge_in<T: Bridge>(py: Python<'_>, obj: Arc<T>) -> Result<Object> {
 /// ```
 pub fn bridged<T: Bridge>(obj: &Object) -> Result<Option<Arc<T>>> {
     obj.with(|b| {
-        let py = b.py();
-        let tp = bridge_type(py)?;
         // SAFETY: live object, GIL held.
-        if unsafe { ffi::Py_TYPE(b.as_ptr()) } != tp.cast() {
+        if !unsafe { is_bridge_instance(b.as_ptr()) } {
             return Ok(None);
         }
         // SAFETY: an instance of the bridge type.
@@ -463,7 +604,7 @@ unsafe extern "C" fn bridge_getattro(o: *mut ffi::PyObject, name: *mut ffi::PyOb
     unsafe {
         trampoline_obj(|py| {
             let c = cell(o)?;
-            let n = crate::conv::str_to_string(&Borrowed::from_ptr(py, name))?;
+            let n = crate::conversion::str_to_string(&Borrowed::from_ptr(py, name))?;
             if let Some(m) = c.bridge.methods().iter().find(|m| **m == n) {
                 return bound_method(py, &Borrowed::from_ptr(py, o), m);
             }
@@ -480,7 +621,7 @@ unsafe extern "C" fn bridge_setattro(o: *mut ffi::PyObject, name: *mut ffi::PyOb
     unsafe {
         trampoline_int(|py| {
             let c = cell(o)?;
-            let n = crate::conv::str_to_string(&Borrowed::from_ptr(py, name))?;
+            let n = crate::conversion::str_to_string(&Borrowed::from_ptr(py, name))?;
             let v = (!value.is_null()).then(|| Borrowed::from_ptr(py, value));
             c.bridge.set_attr(py, &n, v.as_deref()).map(|()| 0)
         })
@@ -499,12 +640,97 @@ unsafe extern "C" fn bridge_call(o: *mut ffi::PyObject, args: *mut ffi::PyObject
 
 unsafe extern "C" fn bridge_repr(o: *mut ffi::PyObject) -> *mut ffi::PyObject {
     // SAFETY: called by CPython with the GIL held on a live instance.
-    unsafe { trampoline_obj(|py| crate::conv::to_object(&cell(o)?.bridge.repr(), py)) }
+    unsafe { trampoline_obj(|py| crate::conversion::to_object(&cell(o)?.bridge.repr(), py)) }
 }
 
 unsafe extern "C" fn bridge_iter(o: *mut ffi::PyObject) -> *mut ffi::PyObject {
     // SAFETY: called by CPython with the GIL held on a live instance.
-    unsafe { trampoline_obj(|py| cell(o)?.bridge.iter(py)) }
+    unsafe {
+        trampoline_obj(|py| {
+            let c = cell(o)?;
+            match c.bridge.iter(py) {
+                // A sequence without an iterator of its own is iterated by index, as Python
+                // iterates any sequence.
+                Err(Error::Type { expected, .. }) if expected == NOT_ITERABLE && c.bridge.kind().is_sequence() => {
+                    Object::from_owned_ptr_or_err(py, ffi::PySeqIter_New(o))
+                }
+                r => r,
+            }
+        })
+    }
+}
+
+unsafe extern "C" fn bridge_iter_self(o: *mut ffi::PyObject) -> *mut ffi::PyObject {
+    // SAFETY: called by CPython with the GIL held on a live instance, which gains a reference.
+    unsafe { trampoline_obj(|py| Ok(Object::from_borrowed_ptr(py, o))) }
+}
+
+unsafe extern "C" fn bridge_iternext(o: *mut ffi::PyObject) -> *mut ffi::PyObject {
+    // SAFETY: called by CPython with the GIL held on a live instance.
+    unsafe { trampoline_next(|py| cell(o)?.bridge.iter_next(py)) }
+}
+
+unsafe extern "C" fn bridge_sq_item(o: *mut ffi::PyObject, i: ffi::Py_ssize_t) -> *mut ffi::PyObject {
+    // SAFETY: called by CPython with the GIL held on a live instance (a negative index was
+    // already counted from the end, with the length from `sq_length`).
+    unsafe {
+        trampoline_obj(|py| {
+            let key = crate::conversion::to_object(&i, py)?;
+            cell(o)?.bridge.get_item(py, key.bound(py))
+        })
+    }
+}
+
+/// `==` and `!=` of the mapping kinds, as `collections.abc.Mapping` defines them: equal to
+/// another mapping with the same items (`dict(a.items()) == dict(b.items())`).
+unsafe extern "C" fn bridge_mapping_richcompare(o: *mut ffi::PyObject, other: *mut ffi::PyObject, op: c_int) -> *mut ffi::PyObject {
+    // SAFETY: called by CPython with the GIL held on a live instance and a live object.
+    unsafe {
+        trampoline_obj(|py| {
+            let (me, other) = (Borrowed::from_ptr(py, o), Borrowed::from_ptr(py, other));
+            let mapping = py.import("collections.abc")?.getattr("Mapping")?.unbind();
+            if (op != ffi::Py_EQ && op != ffi::Py_NE) || !other.is_instance(&mapping)? {
+                return Ok(Object::from_borrowed_ptr(py, ffi::Py_NotImplemented()));
+            }
+            let dict = py.builtin("dict")?;
+            let a = dict.call((me.call_method("items", ())?,))?;
+            let b = dict.call((other.call_method("items", ())?,))?;
+            let eq = a.eq_py(&b)?;
+            crate::conversion::to_object(&(eq == (op == ffi::Py_EQ)), py)
+        })
+    }
+}
+
+/// `==` and `!=` of the sequence kinds: equal to a `list`, or another bridged sequence, with
+/// equal items in the same order (as a list compares; a tuple is never equal to a list).
+unsafe extern "C" fn bridge_sequence_richcompare(o: *mut ffi::PyObject, other: *mut ffi::PyObject, op: c_int) -> *mut ffi::PyObject {
+    // SAFETY: called by CPython with the GIL held on a live instance and a live object.
+    unsafe {
+        trampoline_obj(|py| {
+            let comparable = ffi::PyList_Check(other) || (is_bridge_instance(other) && cell(other)?.bridge.kind().is_sequence());
+            if (op != ffi::Py_EQ && op != ffi::Py_NE) || !comparable {
+                return Ok(Object::from_borrowed_ptr(py, ffi::Py_NotImplemented()));
+            }
+            let list = py.builtin("list")?;
+            let a = list.call((&*Borrowed::from_ptr(py, o),))?;
+            let b = list.call((&*Borrowed::from_ptr(py, other),))?;
+            let eq = a.eq_py(&b)?;
+            crate::conversion::to_object(&(eq == (op == ffi::Py_EQ)), py)
+        })
+    }
+}
+
+/// `obj += items` for the mutable sequence kind: `obj.extend(items)`, then `obj` itself, as
+/// `collections.abc.MutableSequence.__iadd__`.
+unsafe extern "C" fn bridge_inplace_add(o: *mut ffi::PyObject, other: *mut ffi::PyObject) -> *mut ffi::PyObject {
+    // SAFETY: called by CPython with the GIL held on a live instance and a live object.
+    unsafe {
+        trampoline_obj(|py| {
+            let me = Borrowed::from_ptr(py, o);
+            me.call_method("extend", (&*Borrowed::from_ptr(py, other),))?;
+            Ok(Object::from_borrowed_ptr(py, o))
+        })
+    }
 }
 
 unsafe extern "C" fn bridge_len(o: *mut ffi::PyObject) -> ffi::Py_ssize_t {
@@ -557,7 +783,7 @@ unsafe extern "C" fn bridge_dir(o: *mut ffi::PyObject, _unused: *mut ffi::PyObje
             names.extend(c.bridge.methods().iter().map(|m| m.to_string()));
             names.sort();
             names.dedup();
-            crate::conv::to_object(&names, py)
+            crate::conversion::to_object(&names, py)
         })
     }
 }
@@ -597,7 +823,7 @@ type FastWithKeywords =
 /// the tuple), not the Rust object.
 fn bound_method(py: Python<'_>, obj: &Bound<'_>, name: &'static str) -> Result<Object> {
     let def = method_def(name)?;
-    let pair = crate::conv::to_object(&(obj, name), py)?;
+    let pair = crate::conversion::to_object(&(obj, name), py)?;
     // SAFETY: GIL held; `def` is a static definition; the function object holds `pair`.
     unsafe { Object::from_owned_ptr_or_err(py, ffi::PyCFunction_NewEx(def.0.as_ptr().cast_mut(), pair.as_ptr(), std::ptr::null_mut())) }
 }
@@ -622,12 +848,11 @@ unsafe extern "C" fn bridge_method(
             if obj.is_null() || name.is_null() {
                 return Err(crate::err::fetch(py));
             }
-            let tp = bridge_type(py)?;
-            if ffi::Py_TYPE(obj) != tp.cast() {
-                return Err(Error::type_error("a Rust object's method", crate::conv::tname(&Borrowed::from_ptr(py, obj))));
+            if !is_bridge_instance(obj) {
+                return Err(Error::type_error("a Rust object's method", crate::conversion::tname(&Borrowed::from_ptr(py, obj))));
             }
             let c = cell(obj)?;
-            let name = crate::conv::str_to_string(&Borrowed::from_ptr(py, name))?;
+            let name = crate::conversion::str_to_string(&Borrowed::from_ptr(py, name))?;
             let a = Args::from_vectorcall(py, args, nargs, kwnames);
             c.bridge.call_method(&a, &name)
         })
@@ -635,13 +860,28 @@ unsafe extern "C" fn bridge_method(
 }
 
 /// Whether items of type `T` in a bridged container can hold Python objects the cycle
-/// collector must see: [`Object`], `Option<Object>` and `Vec<Object>`. (A [`Value`] holds
-/// none; other types are opaque to the bridge.)
+/// collector must see: [`Object`], `Option<Object>`, `Vec<Object>` and [`Value`] (its
+/// [`Value::Object`]s). Other types are opaque to the bridge.
 ///
 /// [`Value`]: crate::value::Value
+/// [`Value::Object`]: crate::value::Value::Object
 fn holds_objects<T: 'static>() -> bool {
     let t = TypeId::of::<T>();
-    t == TypeId::of::<Object>() || t == TypeId::of::<Option<Object>>() || t == TypeId::of::<Vec<Object>>()
+    t == TypeId::of::<Object>()
+        || t == TypeId::of::<Option<Object>>()
+        || t == TypeId::of::<Vec<Object>>()
+        || is_value(t)
+}
+
+/// Whether `t` is [`Value`](crate::value::Value)'s (never, without the `value` feature).
+fn is_value(t: TypeId) -> bool {
+    #[cfg(feature = "value")]
+    return t == TypeId::of::<crate::value::Value>();
+    #[cfg(not(feature = "value"))]
+    {
+        let _ = t;
+        false
+    }
 }
 
 /// Calls `visit` on each Python object `item` holds (see [`holds_objects`]).
@@ -652,6 +892,11 @@ fn visit_objects(item: &dyn Any, visit: &mut dyn FnMut(&Object)) {
         visit(o);
     } else if let Some(v) = item.downcast_ref::<Vec<Object>>() {
         v.iter().for_each(visit);
+    } else {
+        #[cfg(feature = "value")]
+        if let Some(v) = item.downcast_ref::<crate::value::Value>() {
+            v.for_each_object(visit);
+        }
     }
 }
 

@@ -4,12 +4,13 @@ use std::any::Any;
 use std::sync::Arc;
 
 use super::lock::BridgeLock;
-use super::{Bridge, holds_objects, index_error, visit_objects};
-use crate::conv::{FromPython, ToPython};
+use super::{Bridge, BridgeKind, holds_objects, index_error, visit_objects};
+use crate::conversion::{FromPython, ToPython};
 use crate::err::{Error, Result};
 use crate::function::Args;
 use crate::gil::Python;
 use crate::object::{Bound, Object};
+use libpython_interp::ffi;
 
 /// A Rust vector that [`VecBridge`] can show to Python as a sequence.
 ///
@@ -23,11 +24,18 @@ pub trait VecLike: Send + Sync + 'static {
     fn vec_len(&self) -> usize;
     /// Item `i`.
     fn vec_get(&self, i: usize) -> Option<&Self::Item>;
-    /// Replaces item `i` (below [`vec_len`](Self::vec_len): the bridge checks, under the
-    /// lock, before calling it).
-    fn vec_set(&mut self, i: usize, v: Self::Item);
+    /// Replaces item `i` and returns the item it held (below [`vec_len`](Self::vec_len): the
+    /// bridge checks, under the lock, before calling it; it drops the old item after
+    /// releasing the lock, since dropping it may run Python code).
+    fn vec_set(&mut self, i: usize, v: Self::Item) -> Self::Item;
     /// Appends.
     fn vec_push(&mut self, v: Self::Item);
+    /// Inserts `v` before item `i` (at most [`vec_len`](Self::vec_len): the bridge checks,
+    /// under the lock, before calling it).
+    fn vec_insert(&mut self, i: usize, v: Self::Item);
+    /// Removes item `i` and returns it (below [`vec_len`](Self::vec_len): the bridge checks,
+    /// under the lock, before calling it; it drops the item after releasing the lock).
+    fn vec_remove(&mut self, i: usize) -> Self::Item;
     /// Empties the vector and returns what it held, for the cycle collector breaking a cycle
     /// through a [`VecBridge`] whose items are Python objects (the items are dropped once the
     /// vector's lock is released). `None` (the default): not supported, the items stay and
@@ -48,17 +56,24 @@ impl<T: FromPython + ToPython + Send + Sync + Clone + 'static> VecLike for Vec<T
     fn vec_get(&self, i: usize) -> Option<&T> {
         self.get(i)
     }
-    fn vec_set(&mut self, i: usize, v: T) {
-        self[i] = v;
+    fn vec_set(&mut self, i: usize, v: T) -> T {
+        std::mem::replace(&mut self[i], v)
     }
     fn vec_push(&mut self, v: T) {
         self.push(v);
+    }
+    fn vec_insert(&mut self, i: usize, v: T) {
+        self.insert(i, v);
+    }
+    fn vec_remove(&mut self, i: usize) -> T {
+        self.remove(i)
     }
     fn vec_take(&mut self) -> Option<Self> {
         Some(std::mem::take(self))
     }
 }
 
+#[cfg(feature = "value")]
 impl<T: FromPython + ToPython + Send + Sync + Clone + 'static> VecLike for imbl::Vector<T> {
     type Item = T;
     fn vec_len(&self) -> usize {
@@ -67,25 +82,40 @@ impl<T: FromPython + ToPython + Send + Sync + Clone + 'static> VecLike for imbl:
     fn vec_get(&self, i: usize) -> Option<&T> {
         self.get(i)
     }
-    fn vec_set(&mut self, i: usize, v: T) {
-        self.set(i, v);
+    fn vec_set(&mut self, i: usize, v: T) -> T {
+        self.set(i, v)
     }
     fn vec_push(&mut self, v: T) {
         self.push_back(v);
+    }
+    fn vec_insert(&mut self, i: usize, v: T) {
+        self.insert(i, v);
+    }
+    fn vec_remove(&mut self, i: usize) -> T {
+        self.remove(i)
     }
     fn vec_take(&mut self) -> Option<Self> {
         Some(std::mem::take(self))
     }
 }
 
-/// A Rust vector shared with Python as a sequence: `len`, `[i]` (negative indexes too),
-/// `x[i] = v`, `in`, iteration, `append`, so `list(x)` works.
+/// A Rust vector shared with Python as a sequence: `len`, `[i]` (negative indexes too) and
+/// `[a:b:c]` (a list), `in`, iteration, `reversed`, `index`, `count` and `==` (with lists),
+/// and for a writable one `x[i] = v`, `del x[i]`, `append`, `insert`, `extend`, `+=`, `pop`,
+/// `remove`, `reverse` and `clear`.
+///
+/// It is a `collections.abc.MutableSequence` (a read-only one a `Sequence`; see
+/// [`BridgeKind`]), and fills C's sequence slots, so `list(x)`, `numpy.array(x)` and
+/// `pandas.DataFrame({"a": x})` take it. Operations that compare items (`in`, `index`,
+/// `count`, `remove`, `==`) compare with Python's `==` on a copy of the items, outside the
+/// lock. Slice assignment and deletion (`x[1:3] = ...`) are not supported.
 ///
 /// The vector is behind a [`BridgeLock`] (Python code that uses it while this thread holds it
 /// gets `RuntimeError`); an index is checked against the length under the same lock as the
 /// write it guards, so a vector that shrinks meanwhile gives `IndexError`, never a panic.
 ///
-/// When the items are Python objects ([`Object`], `Option<Object>`, `Vec<Object>`) the
+/// When the items hold Python objects ([`Object`], `Option<Object>`, `Vec<Object>`, a
+/// [`Value`](crate::Value) with [`Value::Object`](crate::Value::Object)s) the
 /// bridge reports them to Python's cycle collector, so a cycle through the vector (an item
 /// that refers back to the bridged vector) is freed once only Python holds the vector; the
 /// collector breaks it by emptying the vector ([`VecLike::vec_take`]). While Rust holds an
@@ -99,6 +129,10 @@ impl<T: FromPython + ToPython + Send + Sync + Clone + 'static> VecLike for imbl:
 /// assert_eq!(g.get_as::<Vec<i64>>("l")?.unwrap(), [1, 2, 3, 30]);
 /// assert_eq!(g.get_as::<bool>("has")?, Some(true));
 /// assert_eq!(*v.vec().read()?, [1, 2, 3, 30]);
+/// let abc = libpython::import("collections.abc")?;
+/// assert!(py_v.is_instance(&abc.getattr("MutableSequence")?)?);
+/// libpython::exec("v += [4]\nv.insert(0, 0)\ndel v[-1]\nv.reverse()", &g)?;
+/// assert_eq!(*v.vec().read()?, [30, 3, 2, 1, 0]);
 /// # Ok::<(), libpython::Error>(())
 /// ```
 pub struct VecBridge<V: VecLike> {
@@ -115,12 +149,12 @@ impl<V: VecLike> std::fmt::Debug for VecBridge<V> {
 impl<V: VecLike> VecBridge<V> {
     /// A writable bridge over `vec`.
     pub fn new(vec: V) -> Arc<Self> {
-        Arc::new(VecBridge { vec: BridgeLock::new(vec), read_only: false })
+        Arc::new(VecBridge { vec: BridgeLock::for_container(vec, holds_objects::<V::Item>()), read_only: false })
     }
 
     /// A bridge over `vec` that refuses writes from Python.
     pub fn read_only(vec: V) -> Arc<Self> {
-        Arc::new(VecBridge { vec: BridgeLock::new(vec), read_only: true })
+        Arc::new(VecBridge { vec: BridgeLock::for_container(vec, holds_objects::<V::Item>()), read_only: true })
     }
 
     /// The shared vector.
@@ -128,12 +162,14 @@ impl<V: VecLike> VecBridge<V> {
         &self.vec
     }
 
+    /// The vector's lock (no Python code runs under it: items are compared on copies, and
+    /// replaced or removed ones dropped after it is released).
     fn read(&self) -> Result<super::BridgeReadGuard<'_, V>> {
-        self.vec.read().map_err(|_| Error::Busy { what: "vector" })
+        self.vec.read_as("vector", false)
     }
 
     fn write(&self) -> Result<super::BridgeWriteGuard<'_, V>> {
-        self.vec.write().map_err(|_| Error::Busy { what: "vector" })
+        self.vec.write_as("vector", false)
     }
 
     /// The items, copied out under the lock.
@@ -158,18 +194,132 @@ fn position(i: isize, len: usize) -> Option<usize> {
     }
 }
 
+/// The methods Python sees on a read-only vector, and on a writable one.
+const READ_METHODS: &[&str] = &["index", "count"];
+const WRITE_METHODS: &[&str] = &["index", "count", "append", "insert", "extend", "pop", "remove", "reverse", "clear"];
+
+/// Where `list.insert(i, ...)` puts an item in a sequence of `len` items: a negative index
+/// counts from the end, and indexes out of range are clamped to the ends.
+fn insert_position(i: isize, len: usize) -> usize {
+    if i >= 0 { (i as usize).min(len) } else { len.saturating_sub(i.unsigned_abs()) }
+}
+
+impl<V: VecLike> VecBridge<V> {
+    /// The items as a new Python list (compared there, outside the lock).
+    fn as_list<'py>(&self, py: Python<'py>) -> Result<Bound<'py>> {
+        crate::conversion::to_object(&self.items()?, py)?.into_bound(py)
+    }
+
+    /// Removes the item at Python index `i` (negative from the end) under one lock; the item
+    /// is returned, to be dropped after the lock is released.
+    fn remove_at(&self, py: Python<'_>, i: isize, what: &std::ffi::CStr) -> Result<V::Item> {
+        let mut v = self.write()?;
+        match position(i, v.vec_len()) {
+            Some(p) => Ok(v.vec_remove(p)),
+            None => {
+                drop(v);
+                Err(index_error(py, what))
+            }
+        }
+    }
+}
+
 impl<V: VecLike> Bridge for VecBridge<V> {
+    fn kind(&self) -> BridgeKind {
+        if self.read_only { BridgeKind::Sequence } else { BridgeKind::MutableSequence }
+    }
+
     fn methods(&self) -> &'static [&'static str] {
-        &["append"]
+        if self.read_only { READ_METHODS } else { WRITE_METHODS }
     }
 
     fn call_method(&self, a: &Args<'_>, name: &str) -> Result<Object> {
+        let py = a.py();
+        let none = || py.none().unbind();
         match name {
+            "index" | "count" => {
+                // `list.index` and `list.count` on a copy: the comparisons are Python code.
+                let args: Vec<Object> = (0..a.len()).filter_map(|i| a.get(i)).map(|b| b.to_owned().unbind()).collect();
+                self.as_list(py)?.call_method(name, crate::Tuple::new_in(py, args)?).map(Bound::unbind)
+            }
             "append" => {
                 self.writable()?;
                 let v: V::Item = a.extract(0)?;
                 self.write()?.vec_push(v);
-                Ok(a.py().none().unbind())
+                Ok(none())
+            }
+            "insert" => {
+                self.writable()?;
+                let i: isize = a.extract(0)?;
+                let item: V::Item = a.extract(1)?;
+                let mut v = self.write()?;
+                let p = insert_position(i, v.vec_len());
+                v.vec_insert(p, item);
+                Ok(none())
+            }
+            "extend" => {
+                self.writable()?;
+                let source = a.get(0).ok_or_else(|| crate::err::runtime_like(py, "TypeError", "extend expected 1 argument, got 0"))?;
+                // Converted before the lock is taken (iterating this very vector is fine: its
+                // iterator works on a copy).
+                let mut items = Vec::new();
+                for x in source.try_iter()? {
+                    items.push(V::Item::from_python(&x?)?);
+                }
+                let mut v = self.write()?;
+                for item in items {
+                    v.vec_push(item);
+                }
+                Ok(none())
+            }
+            "pop" => {
+                self.writable()?;
+                let i: isize = match a.get(0) {
+                    Some(_) => a.extract(0)?,
+                    None => -1,
+                };
+                let empty = self.read()?.vec_len() == 0;
+                let item = self.remove_at(py, i, if empty { c"pop from empty list" } else { c"pop index out of range" })?;
+                crate::conversion::to_object(&item, py)
+            }
+            "remove" => {
+                self.writable()?;
+                let x = a.get(0).ok_or_else(|| crate::err::runtime_like(py, "TypeError", "remove expected 1 argument, got 0"))?;
+                // Found with Python's `==` on a copy (ValueError when absent), removed by index.
+                let i: isize = self.as_list(py)?.call_method("index", (&*x,))?.extract()?;
+                let removed = self.remove_at(py, i, c"list.remove(x): x not in list")?;
+                drop(removed);
+                Ok(none())
+            }
+            "reverse" => {
+                self.writable()?;
+                let mut v = self.write()?;
+                let n = v.vec_len();
+                let mut old = Vec::with_capacity(n / 2 * 2);
+                for i in 0..n / 2 {
+                    if let (Some(a), Some(b)) = (v.vec_get(i).cloned(), v.vec_get(n - 1 - i).cloned()) {
+                        old.push(v.vec_set(i, b));
+                        old.push(v.vec_set(n - 1 - i, a));
+                    }
+                }
+                // The replaced copies are dropped after the lock is released.
+                drop(v);
+                drop(old);
+                Ok(none())
+            }
+            "clear" => {
+                self.writable()?;
+                let (taken, removed) = {
+                    let mut v = self.write()?;
+                    match v.vec_take() {
+                        Some(all) => (Some(all), Vec::new()),
+                        None => (None, (0..v.vec_len()).rev().map(|i| v.vec_remove(i)).collect()),
+                    }
+                };
+                // Dropped after the lock is released: an item's `__del__` may use this vector.
+                drop(taken);
+                drop(removed);
+                Ok(none())
             }
             _ => Err(Error::NoAttribute { type_name: self.type_name().into(), name: name.into() }),
         }
@@ -180,13 +330,18 @@ impl<V: VecLike> Bridge for VecBridge<V> {
     }
 
     fn get_item(&self, py: Python<'_>, key: &Bound<'_>) -> Result<Object> {
+        // SAFETY: live object, GIL held.
+        if !unsafe { ffi::PyIndex_Check(key.as_ptr()) != 0 } {
+            // A slice (or a key of the wrong type): what a list of the items says.
+            return self.as_list(py)?.get_item(key).map(Bound::unbind);
+        }
         let i: isize = key.extract()?;
         let item = {
             let v = self.read()?;
             position(i, v.vec_len()).and_then(|p| v.vec_get(p).cloned())
         };
         match item {
-            Some(item) => crate::conv::to_object(&item, py),
+            Some(item) => crate::conversion::to_object(&item, py),
             None => Err(index_error(py, c"index out of range")),
         }
     }
@@ -194,7 +349,10 @@ impl<V: VecLike> Bridge for VecBridge<V> {
     fn set_item(&self, py: Python<'_>, key: &Bound<'_>, value: Option<&Bound<'_>>) -> Result<()> {
         self.writable()?;
         let Some(value) = value else {
-            return Err(Error::type_error("a sequence supporting deletion", "Rust vector"));
+            let i: isize = key.extract()?;
+            let removed = self.remove_at(py, i, c"list assignment index out of range")?;
+            drop(removed);
+            return Ok(());
         };
         // Both conversions may run Python code (`__index__`, ...), so they happen before the
         // lock is taken; the index is checked under the lock, against the length the write
@@ -204,7 +362,10 @@ impl<V: VecLike> Bridge for VecBridge<V> {
         let mut v = self.write()?;
         match position(i, v.vec_len()) {
             Some(p) => {
-                v.vec_set(p, item);
+                let old = v.vec_set(p, item);
+                // Dropped after the lock is released: its `__del__` may use this vector.
+                drop(v);
+                drop(old);
                 Ok(())
             }
             None => {
@@ -216,12 +377,12 @@ impl<V: VecLike> Bridge for VecBridge<V> {
 
     fn contains(&self, py: Python<'_>, key: &Bound<'_>) -> Result<bool> {
         // Compared outside the lock: `__eq__` is Python code, which may use this vector.
-        let items = crate::conv::to_object(&self.items()?, py)?;
+        let items = crate::conversion::to_object(&self.items()?, py)?;
         items.bound(py).contains(key)
     }
 
     fn iter(&self, py: Python<'_>) -> Result<Object> {
-        crate::conv::to_object(&self.items()?, py)?.bound(py).get_iter().map(Bound::unbind)
+        crate::conversion::to_object(&self.items()?, py)?.bound(py).get_iter().map(Bound::unbind)
     }
 
     fn repr(&self) -> String {

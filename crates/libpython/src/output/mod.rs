@@ -200,7 +200,7 @@ fn os_error(py: Python<'_>, e: &std::io::Error) -> crate::Error {
             .builtins()?
             .getattr("OSError")?
             .call((code, text))?;
-        Ok(crate::Error::Python(PyErr::from_value(py, exc.unbind())))
+        Ok(crate::Error::Python(PyErr::from_object(py, exc.unbind())))
     };
     make().unwrap_or_else(|err| err)
 }
@@ -225,7 +225,7 @@ fn python_error(py: Python<'_>, name: &str, message: &str) -> crate::Error {
             .builtins()?
             .getattr(name)?
             .call((message,))?;
-        Ok(crate::Error::Python(PyErr::from_value(py, exc.unbind())))
+        Ok(crate::Error::Python(PyErr::from_object(py, exc.unbind())))
     };
     make().unwrap_or_else(|e| e)
 }
@@ -311,7 +311,7 @@ struct Ops {
     fd: i32,
 }
 
-fn writer_ops(py: Python<'_>, sink: Sink) -> Result<Ops> {
+fn writer_ops(py: Python<'_>, sink: Sink, stream: Stream) -> Result<Ops> {
     let (w, f, t) = (sink.clone(), sink.clone(), sink.clone());
     let write = function_in(py, "write", None, move |a: &Args<'_>| {
         check_open(a)?;
@@ -324,6 +324,9 @@ fn writer_ops(py: Python<'_>, sink: Sink) -> Result<Ops> {
             ));
         };
         let data = Buffer::get(&obj, false)?.to_vec();
+        if captured(stream, &data) {
+            return Ok(data.len());
+        }
         let mut done = 0;
         while done < data.len() {
             match py.detach(|| w.write(&data[done..])) {
@@ -454,27 +457,27 @@ pub fn redirect_to_rust() -> Result<()> {
             py,
             &installer,
             "stdout",
-            writer_ops(py, Sink::Stdout)?,
+            writer_ops(py, Sink::Stdout, Stream::Stdout)?,
             true,
         )?;
         install(
             py,
             &installer,
             "stderr",
-            writer_ops(py, Sink::Stderr)?,
+            writer_ops(py, Sink::Stderr, Stream::Stderr)?,
             true,
         )
     })
 }
 
-fn install_writer(name: &str, w: Box<dyn Write + Send>) -> Result<()> {
+fn install_writer(stream: Stream, w: Box<dyn Write + Send>) -> Result<()> {
     with_gil(|py| {
         let installer = installer(py)?;
         install(
             py,
             &installer,
-            name,
-            writer_ops(py, Sink::Writer(Arc::new(Mutex::new(w))))?,
+            stream.name(),
+            writer_ops(py, Sink::Writer(Arc::new(Mutex::new(w))), stream)?,
             false,
         )
     })
@@ -503,7 +506,7 @@ fn install_writer(name: &str, w: Box<dyn Write + Send>) -> Result<()> {
 /// # Errors
 /// Start-up errors, or a Python exception if the stream cannot be made.
 pub fn set_stdout(w: impl Write + Send + 'static) -> Result<()> {
-    install_writer("stdout", Box::new(w))
+    install_writer(Stream::Stdout, Box::new(w))
 }
 
 /// Sends `sys.stderr` of the current interpreter into `w` (tracebacks printed by Python go
@@ -512,7 +515,7 @@ pub fn set_stdout(w: impl Write + Send + 'static) -> Result<()> {
 /// # Errors
 /// Start-up errors, or a Python exception if the stream cannot be made.
 pub fn set_stderr(w: impl Write + Send + 'static) -> Result<()> {
-    install_writer("stderr", Box::new(w))
+    install_writer(Stream::Stderr, Box::new(w))
 }
 
 /// Makes `r` the `sys.stdin` of the current interpreter: `input()`, `sys.stdin.readline()` and
@@ -541,4 +544,148 @@ pub fn set_stdin(r: impl BufRead + Send + 'static) -> Result<()> {
             false,
         )
     })
+}
+
+/// Which standard output stream a raw stream serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stream {
+    Stdout,
+    Stderr,
+}
+
+impl Stream {
+    fn name(self) -> &'static str {
+        match self {
+            Stream::Stdout => "stdout",
+            Stream::Stderr => "stderr",
+        }
+    }
+}
+
+thread_local! {
+    /// The captures open on this thread ([`capture_output`]), innermost last: what Python
+    /// writes to `sys.stdout` and `sys.stderr` on this thread goes to the innermost.
+    static CAPTURES: std::cell::RefCell<Vec<CapturedOutputBytes>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+#[derive(Default)]
+struct CapturedOutputBytes {
+    stdout: Vec<u8>,
+    stderr: Vec<u8>,
+}
+
+/// Appends `data`, written by Python to `stream` on this thread, to this thread's innermost
+/// capture; whether there was one.
+fn captured(stream: Stream, data: &[u8]) -> bool {
+    CAPTURES
+        .try_with(|c| {
+            let mut c = c.borrow_mut();
+            let Some(top) = c.last_mut() else { return false };
+            match stream {
+                Stream::Stdout => top.stdout.extend_from_slice(data),
+                Stream::Stderr => top.stderr.extend_from_slice(data),
+            }
+            true
+        })
+        .unwrap_or(false)
+}
+
+/// What Python printed during a [`capture_output`] call, decoded as UTF-8 (invalid bytes
+/// replaced by U+FFFD).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CapturedOutput {
+    /// What was written to `sys.stdout` (`print`, `sys.stdout.write`, `sys.stdout.buffer`).
+    pub stdout: String,
+    /// What was written to `sys.stderr` (tracebacks Python prints, warnings, `logging`'s
+    /// default handler).
+    pub stderr: String,
+}
+
+/// Runs `f` and returns, with its result, what Python code running **on this thread** wrote
+/// to `sys.stdout` and `sys.stderr` meanwhile, instead of letting it through.
+///
+/// The capture is per thread, not interpreter-wide: Python's `sys.stdout` is one object for
+/// the whole interpreter, but the standard streams libpython installs are written by Rust, on
+/// the thread that writes, which looks at that thread's captures. So two threads can capture
+/// at the same time and each gets only its own output, and output of other threads, including
+/// Python threads that `f` starts (`threading.Thread`), passes through uncaptured. Captures
+/// nest: an inner one takes what is written during it, and the outer one does not see that
+/// text. Both streams are flushed before the capture ends, so text held in a buffer
+/// (`sys.stdout.reconfigure(write_through=False)`) is included.
+///
+/// Only Python's writes to its standard streams are captured: not Rust's `print!`, nor C code
+/// writing to file descriptor 1 or 2 directly. It works while `sys.stdout` and `sys.stderr`
+/// are libpython's streams, which they are unless Python started with
+/// [`Builder::no_io_redirect`](crate::Builder::no_io_redirect) or Python code replaced them
+/// (a stream given to [`set_stdout`] or [`set_stderr`] is libpython's, and is captured too).
+/// The GIL is taken only to check the streams before `f` and flush them after; `f` runs as
+/// it would without the capture, and may use Python freely.
+///
+/// ```
+/// let (n, out) = libpython::capture_output(|| {
+///     libpython::run_simple_string("print('hello'); import sys; print('oops', file=sys.stderr)")?;
+///     libpython::eval("6 * 7")?.extract::<i64>()
+/// })?;
+/// assert_eq!(n?, 42);
+/// assert_eq!(out.stdout, "hello\n");
+/// assert_eq!(out.stderr, "oops\n");
+///
+/// // Nested: the inner capture takes its own text.
+/// let ((_, inner), outer) = libpython::capture_output(|| {
+///     libpython::run_simple_string("print('outer')").unwrap();
+///     libpython::capture_output(|| libpython::run_simple_string("print('inner')")).unwrap()
+/// })?;
+/// assert_eq!((inner.stdout.as_str(), outer.stdout.as_str()), ("inner\n", "outer\n"));
+/// # Ok::<(), libpython::Error>(())
+/// ```
+///
+/// # Errors
+/// Start-up errors; a `RuntimeError` (before `f` runs) when `sys.stdout` or `sys.stderr` of
+/// the thread's interpreter is not one of libpython's streams.
+pub fn capture_output<R>(f: impl FnOnce() -> R) -> Result<(R, CapturedOutput)> {
+    with_gil(|py| {
+        let sys = py.import("sys")?;
+        for stream in [Stream::Stdout, Stream::Stderr] {
+            let ours = sys
+                .getattr(stream.name())
+                .and_then(|s| s.getattr("buffer"))
+                .and_then(|b| b.get_type()?.getattr("__module__"))
+                .and_then(|m| m.extract::<String>())
+                .is_ok_and(|m| m == "libpython.streams");
+            if !ours {
+                return Err(python_error(
+                    py,
+                    "RuntimeError",
+                    &format!(
+                        "sys.{} is not one of libpython's streams (Python started with no_io_redirect, or Python \
+                         code replaced it), so capture_output cannot see what is written to it",
+                        stream.name()
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    })?;
+    /// Closes this thread's innermost capture when dropped (also when `f` panics).
+    struct Open;
+    impl Drop for Open {
+        fn drop(&mut self) {
+            let _ = CAPTURES.try_with(|c| c.borrow_mut().pop());
+        }
+    }
+    CAPTURES.with(|c| c.borrow_mut().push(CapturedOutputBytes::default()));
+    let open = Open;
+    let r = f();
+    // Text a stream still holds (written without write-through) belongs to this capture.
+    let _ = with_gil(|py| {
+        let sys = py.import("sys")?;
+        for stream in [Stream::Stdout, Stream::Stderr] {
+            sys.getattr(stream.name())?.call_method("flush", ())?;
+        }
+        Ok(())
+    });
+    let bytes = CAPTURES.with(|c| c.borrow_mut().pop()).unwrap_or_default();
+    std::mem::forget(open);
+    let text = |b: Vec<u8>| String::from_utf8(b).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+    Ok((r, CapturedOutput { stdout: text(bytes.stdout), stderr: text(bytes.stderr) }))
 }

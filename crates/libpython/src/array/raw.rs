@@ -1,0 +1,569 @@
+//! A buffer acquired from an exporter: `RawView`, checked against the element type and
+//! registered with the borrow registry, released under its interpreter's GIL from any thread.
+
+use std::cell::Cell;
+use std::ffi::CStr;
+use std::mem::ManuallyDrop;
+
+use libpython_interp as interp;
+use libpython_interp::{GilGuard, InterpKey, ffi};
+
+use super::borrow::{self, Borrow};
+use super::cell::load;
+use super::dlpack::DlTensor;
+use super::element::{Element, ScalarKind, check_format, is_common_format};
+use crate::conversion::tname;
+use crate::err::{Error, Result, fetch};
+use crate::object::Bound;
+
+use super::layout::*;
+
+/// Takes the GIL of interpreter `key` to release something of it from a `Drop`: nested when
+/// the thread holds it, switching from another interpreter when it holds that one. `None` when
+/// the interpreter or its runtime is gone (whatever was held died with it).
+pub(crate) fn gil_for_release(key: InterpKey) -> Option<GilGuard> {
+    if interp::gil::holds(key) {
+        return interp::gil::acquire_interp_nested(key).ok();
+    }
+    if key.generation() != interp::generation() || !interp::is_running() {
+        return None;
+    }
+    let state = interp::lookup(key)?;
+    interp::gil::acquire_interp(&state).ok()
+}
+
+/// The part of a view that stays at one address: the `Py_buffer` (exporters may point its
+/// `shape` and `strides` into the struct itself, as `PyBuffer_FillInfo` does for `bytes` and
+/// `bytearray`, and its release hands the exporter the struct it filled), the shape and
+/// strides, and what keeps the memory alive. Boxed, and the boxes are recycled through a
+/// small per-thread pool ([`take_inner`], [`give_inner`]): a view costs no allocation, and
+/// moving one moves a few words.
+pub(crate) struct Inner {
+    /// Filled by `PyObject_GetBuffer` when `exporter` is set.
+    buffer: ffi::Py_buffer,
+    ndim: usize,
+    /// `ndim` extents: the exporter's (non-negative `Py_ssize_t`s, checked), or in `owned`.
+    shape: *const usize,
+    /// `ndim` byte strides: the exporter's, or in `owned`.
+    strides: *const isize,
+    /// Storage for shape and strides when they are not the exporter's (extents, then strides);
+    /// kept with its capacity when the box is recycled.
+    owned: Vec<isize>,
+    itemsize: usize,
+    /// The exporter's format string (alive while the export is held), or a static one.
+    format: *const std::ffi::c_char,
+    /// The registered borrow, dropped before the memory's owner is released.
+    borrow: Borrow,
+    /// Set while `buffer` holds an export of this interpreter, released when the view is
+    /// dropped.
+    exporter: Option<InterpKey>,
+    /// A consumed DLPack tensor whose memory the view shows, released when it is dropped.
+    pub(crate) tensor: Option<DlTensor>,
+}
+
+impl Inner {
+    pub(crate) fn new() -> Inner {
+        Inner {
+            buffer: ffi::Py_buffer::zeroed(),
+            ndim: 0,
+            shape: std::ptr::NonNull::dangling().as_ptr(),
+            strides: std::ptr::NonNull::dangling().as_ptr(),
+            owned: Vec::new(),
+            itemsize: 0,
+            format: c"B".as_ptr(),
+            borrow: Borrow::NONE,
+            exporter: None,
+            tensor: None,
+        }
+    }
+
+    /// The exporter's arrays as the view's dimensions, not copied.
+    ///
+    /// # Safety
+    /// `shape` and `strides` point at `ndim` values each, every extent non-negative, which
+    /// stay valid and unchanged until the export is released (inside `buffer`, or memory the
+    /// exporter keeps for the export: the buffer protocol's rule).
+    unsafe fn set_exporter_dims(
+        &mut self,
+        ndim: usize,
+        shape: *const ffi::Py_ssize_t,
+        strides: *const ffi::Py_ssize_t,
+    ) {
+        self.ndim = ndim;
+        self.shape = shape.cast();
+        self.strides = strides;
+    }
+
+    /// Dimensions of our own, from per-axis extent and stride functions. Every extent is at
+    /// most `isize::MAX` (callers convert with a check).
+    pub(crate) fn set_dims(
+        &mut self,
+        ndim: usize,
+        extent: impl Fn(usize) -> usize,
+        stride: impl Fn(usize) -> isize,
+    ) {
+        self.owned.clear();
+        self.owned.extend((0..ndim).map(|i| {
+            let n = extent(i);
+            debug_assert!(
+                isize::try_from(n).is_ok(),
+                "extent {n} checked by the caller"
+            );
+            // At most `isize::MAX` (this function's contract): the same value.
+            n as isize
+        }));
+        self.owned.extend((0..ndim).map(stride));
+        self.ndim = ndim;
+        self.shape = self.owned.as_ptr().cast();
+        // SAFETY: `owned` holds 2 * ndim values: `ndim` is in bounds (one past the extents).
+        self.strides = unsafe { self.owned.as_ptr().add(ndim) };
+    }
+
+    #[inline]
+    pub(crate) fn shape(&self) -> &[usize] {
+        // SAFETY: `ndim` non-negative `Py_ssize_t`s / `isize`s (valid `usize`s of the same size
+        // and alignment), in `owned` (not changed until the next `set_dims`, which takes
+        // `&mut self`) or the exporter's (valid until the export is released, which happens
+        // after the last use through `&self`: `set_exporter_dims`' contract); or dangling with
+        // `ndim == 0`.
+        unsafe { std::slice::from_raw_parts(self.shape, self.ndim) }
+    }
+
+    #[inline]
+    pub(crate) fn strides(&self) -> &[isize] {
+        // SAFETY: as for `shape`: `ndim` strides in `owned` or the exporter's.
+        unsafe { std::slice::from_raw_parts(self.strides, self.ndim) }
+    }
+}
+
+/// Spare boxes kept per thread.
+const POOL: usize = 2;
+
+thread_local! {
+    /// Boxes of released views (nothing held, no borrow), for the next views of this thread.
+    static SPARE: [Cell<Option<Box<Inner>>>; POOL] = const { [const { Cell::new(None) }; POOL] };
+}
+
+/// A box for a new view: a spare one of this thread (its `Py_buffer` zeroed), or a new one.
+#[inline]
+pub(crate) fn take_inner() -> Box<Inner> {
+    let spare = SPARE
+        .try_with(|s| s[0].take().or_else(|| s[1].take()))
+        .ok()
+        .flatten();
+    match spare {
+        Some(mut b) => {
+            b.buffer = ffi::Py_buffer::zeroed();
+            // No dimensions until they are set (the old pointers are stale).
+            b.ndim = 0;
+            b
+        }
+        None => Box::new(Inner::new()),
+    }
+}
+
+/// Keeps the box of a released view (nothing held, no borrow) for a later one; the oldest
+/// spare is freed when the pool is full (and everything while the thread exits).
+#[inline]
+pub(crate) fn give_inner(b: Box<Inner>) {
+    debug_assert!(b.exporter.is_none() && b.tensor.is_none());
+    let _ = SPARE.try_with(move |s| {
+        if let Some(old) = s[0].replace(Some(b)) {
+            drop(s[1].replace(Some(old)));
+        }
+    });
+}
+
+/// An untyped view: where the elements are, their layout, and what keeps them alive.
+pub(crate) struct RawView {
+    pub(crate) ptr: *mut u8,
+    /// The number of elements (the product of the shape).
+    len: usize,
+    /// Whether the layout is C-contiguous.
+    c_contiguous: bool,
+    /// Whether the layout is Fortran-contiguous.
+    f_contiguous: bool,
+    pub(crate) readonly: bool,
+    /// Taken out only in `Drop`.
+    inner: ManuallyDrop<Box<Inner>>,
+}
+
+impl RawView {
+    /// A view under construction around `inner` (which holds the export or tensor): empty until
+    /// [`finish`](Self::finish), released on drop.
+    #[inline]
+    pub(crate) fn start(inner: Box<Inner>) -> RawView {
+        RawView {
+            ptr: std::ptr::null_mut(),
+            len: 0,
+            c_contiguous: true,
+            f_contiguous: true,
+            readonly: true,
+            inner: ManuallyDrop::new(inner),
+        }
+    }
+
+    /// The shape, strides and owner of the memory, to fill in before [`finish`](Self::finish).
+    pub(crate) fn inner_mut(&mut self) -> &mut Inner {
+        &mut self.inner
+    }
+
+    /// Makes the view one of elements `T`, `itemsize` bytes each, at `ptr`, laid out as the
+    /// dimensions set in its [`Inner`]: checks that the element count and every element's
+    /// byte offset fit (`usize`, `isize`), alignment for `T`, registers the borrow (shared,
+    /// or `exclusive`) and, for `bool`, checks every byte is 0 or 1. Length and contiguity
+    /// are computed here, once.
+    ///
+    /// Every offset the view's accessors compute afterwards (an in-bounds index, an element
+    /// of the walk in C order) lies between the lowest and highest offsets checked here, so
+    /// none of them overflows.
+    ///
+    /// # Errors
+    /// [`Error::Overflow`] for a shape or strides whose element count or offsets do not fit;
+    /// [`Error::Conversion`] for an element type without single-access loads and stores on
+    /// this target, misaligned data, a conflicting live view, or invalid bools.
+    #[inline]
+    pub(crate) fn finish<T: Element>(
+        &mut self,
+        ptr: *mut u8,
+        itemsize: usize,
+        readonly: bool,
+        format: *const std::ffi::c_char,
+        exclusive: bool,
+    ) -> Result<()> {
+        if !super::cell::supported::<T>() {
+            return Err(unsupported::<T>());
+        }
+        let inner = &mut **self.inner;
+        let (shape, strides) = (inner.shape(), inner.strides());
+        let (len, c_contiguous, f_contiguous) = if let ([extent], [stride]) = (shape, strides) {
+            // One axis (the common case, without the general walk).
+            if *extent > 1 {
+                check_reach(shape, strides, itemsize)?;
+            }
+            let contiguous = *extent <= 1 || *stride == itemsize as isize;
+            (*extent, contiguous, contiguous)
+        } else {
+            let len = element_count(shape)?;
+            check_reach(shape, strides, itemsize)?;
+            (
+                len,
+                is_contiguous(shape, strides, itemsize, true),
+                is_contiguous(shape, strides, itemsize, false),
+            )
+        };
+        let contiguous = c_contiguous || f_contiguous;
+        let borrow =
+            check_and_borrow::<T>(ptr, shape, strides, itemsize, len, contiguous, exclusive)?;
+        inner.borrow = borrow;
+        inner.itemsize = itemsize;
+        inner.format = format;
+        self.ptr = ptr;
+        self.len = len;
+        self.c_contiguous = c_contiguous;
+        self.f_contiguous = f_contiguous;
+        self.readonly = readonly;
+        Ok(())
+    }
+
+    pub(crate) fn shape(&self) -> &[usize] {
+        self.inner.shape()
+    }
+
+    pub(crate) fn strides(&self) -> &[isize] {
+        self.inner.strides()
+    }
+
+    #[cfg(feature = "ndarray")]
+    pub(crate) fn itemsize(&self) -> usize {
+        self.inner.itemsize
+    }
+
+    pub(crate) fn format(&self) -> *const std::ffi::c_char {
+        self.inner.format
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    pub(crate) fn is_c_contiguous(&self) -> bool {
+        self.c_contiguous
+    }
+
+    pub(crate) fn is_f_contiguous(&self) -> bool {
+        self.f_contiguous
+    }
+
+    /// Byte offset of `index`, if it is inside the shape. (No overflow: see
+    /// [`finish`](Self::finish).)
+    pub(crate) fn offset(&self, index: &[usize]) -> Option<isize> {
+        if index.len() != self.shape().len() {
+            return None;
+        }
+        let mut off = 0isize;
+        for ((&i, &n), &s) in index
+            .iter()
+            .zip(self.shape().iter())
+            .zip(self.strides().iter())
+        {
+            if i >= n {
+                return None;
+            }
+            off += i as isize * s;
+        }
+        Some(off)
+    }
+}
+
+impl Drop for RawView {
+    #[inline]
+    fn drop(&mut self) {
+        // SAFETY: taken out once, here; `self.inner` is not used again.
+        let mut inner = unsafe { ManuallyDrop::take(&mut self.inner) };
+        // Unregistered before the memory can go.
+        inner.borrow = Borrow::NONE;
+        if let Some(key) = inner.exporter.take() {
+            if interp::gil::holds(key) {
+                // SAFETY: the buffer was filled by a successful `PyObject_GetBuffer` of this
+                // interpreter and is released once (`exporter` is now `None`), with its GIL
+                // held by this thread (an outer guard, which cannot be released before this
+                // call returns).
+                unsafe { ffi::PyBuffer_Release(&mut inner.buffer) };
+            } else {
+                release_elsewhere(&mut inner.buffer, key);
+            }
+        }
+        drop(inner.tensor.take());
+        give_inner(inner);
+    }
+}
+
+/// Releases a buffer when this thread does not hold its interpreter's GIL: takes it (or does
+/// nothing when the interpreter or its runtime is gone: the exporter died with it).
+#[cold]
+pub(crate) fn release_elsewhere(buffer: &mut ffi::Py_buffer, key: InterpKey) {
+    if let Some(guard) = gil_for_release(key) {
+        // SAFETY: the buffer was filled by a successful `PyObject_GetBuffer` of this
+        // interpreter and is released once, with its GIL held (`guard`).
+        unsafe { ffi::PyBuffer_Release(buffer) };
+        drop(guard);
+    }
+}
+
+/// The checks and the borrow of [`RawView::finish`], for `len` elements at `ptr` laid out as
+/// `shape` and `strides` (`contiguous` in C or Fortran order).
+#[inline]
+pub(crate) fn check_and_borrow<T: Element>(
+    ptr: *mut u8,
+    shape: &[usize],
+    strides: &[isize],
+    itemsize: usize,
+    len: usize,
+    contiguous: bool,
+    exclusive: bool,
+) -> Result<Borrow> {
+    let align = super::cell::access_align::<T>();
+    if len != 0 {
+        // A contiguous layout of `T`-sized items has strides that are multiples of the size,
+        // hence of the alignment: only the start can be misaligned.
+        let strided = !(contiguous && itemsize == std::mem::size_of::<T>());
+        if (ptr as usize) % align != 0
+            || (strided
+                && shape
+                    .iter()
+                    .zip(strides)
+                    .any(|(&n, &s)| n > 1 && s.unsigned_abs() % align != 0))
+        {
+            return Err(misaligned::<T>(ptr, shape, strides));
+        }
+    }
+    let range = if len == 0 {
+        None
+    } else if contiguous {
+        // Both orders start at the lowest address and cover `len` elements: what `byte_range`
+        // computes for them, without the walk over the axes.
+        let base = ptr as usize;
+        Some((base, base.wrapping_add(len.saturating_mul(itemsize.max(1)))))
+    } else {
+        borrow::byte_range(ptr, shape, strides, itemsize)
+    };
+    let borrow = borrow::acquire(range, exclusive)?;
+    if T::KIND == ScalarKind::Bool {
+        let mut bad = None;
+        for_each_offset(shape, strides, |off| {
+            // SAFETY: the offset is inside the view (shape and strides describe it, offsets
+            // checked by `finish`), the memory is readable and held by this view; a byte read
+            // as a `u8` is valid whatever its value.
+            let b: u8 = unsafe { load(ptr.offset(off)) };
+            if b > 1 && bad.is_none() {
+                bad = Some(b);
+            }
+        });
+        if let Some(b) = bad {
+            return Err(Error::Conversion(format!(
+                "the buffer's bool elements include the byte {b}, which is not a valid Rust bool (0 or 1)"
+            )));
+        }
+    }
+    Ok(borrow)
+}
+
+/// The error for data or strides not aligned for `T`.
+#[cold]
+pub(crate) fn misaligned<T: Element>(ptr: *mut u8, shape: &[usize], strides: &[isize]) -> Error {
+    let align = super::cell::access_align::<T>();
+    if (ptr as usize) % align != 0 {
+        return Error::Conversion(format!(
+            "the buffer's data at {ptr:p} is not aligned for {} ({align} bytes): copy it first (numpy: np.ascontiguousarray)",
+            T::NAME
+        ));
+    }
+    let (axis, s) = shape
+        .iter()
+        .zip(strides)
+        .enumerate()
+        .find_map(|(axis, (&n, &s))| (n > 1 && s.unsigned_abs() % align != 0).then_some((axis, s)))
+        .unwrap_or((0, 0));
+    Error::Conversion(format!(
+        "the buffer's stride of {s} bytes on axis {axis} is not a multiple of the alignment of {} ({align} bytes)",
+        T::NAME
+    ))
+}
+
+/// The error for an element type whose elements this target cannot read or write with one
+/// access.
+#[cold]
+pub(crate) fn unsupported<T: Element>() -> Error {
+    Error::Conversion(format!(
+        "{}: elements of {} bytes cannot be viewed (views read and write elements of 1, 2, 4 or 8 bytes)",
+        T::NAME,
+        std::mem::size_of::<T>()
+    ))
+}
+
+/// Whether `obj` gives a read-only buffer (after a writable request failed).
+pub(crate) fn is_readonly_buffer(obj: &Bound<'_>) -> bool {
+    let mut view = Box::new(ffi::Py_buffer::zeroed());
+    // SAFETY: live object, GIL held; a successful request is released at once.
+    unsafe {
+        if ffi::PyObject_GetBuffer(obj.as_ptr(), &mut *view, ffi::PyBUF_RECORDS_RO) < 0 {
+            ffi::PyErr_Clear();
+            return false;
+        }
+        let readonly = view.readonly != 0;
+        ffi::PyBuffer_Release(&mut *view);
+        readonly
+    }
+}
+
+/// Gets a buffer of `obj`, writable or not, with strides and format, and checks it holds `T`s.
+#[inline]
+pub(crate) fn acquire_buffer<T: Element>(obj: &Bound<'_>, writable: bool) -> Result<RawView> {
+    let py = obj.py();
+    let flags = ffi::PyBUF_RECORDS_RO | if writable { ffi::PyBUF_WRITABLE } else { 0 };
+    let mut inner = take_inner();
+    // SAFETY: a live object of `py`'s interpreter, whose GIL is held (`Bound`); the zeroed
+    // `Py_buffer` is in a box, which keeps its address until the view releases it.
+    if unsafe { ffi::PyObject_GetBuffer(obj.as_ptr(), &mut inner.buffer, flags) } < 0 {
+        give_inner(inner);
+        return Err(refused(obj, writable));
+    }
+    inner.exporter = Some(py.interpreter_key());
+    // From here on, every early return releases the buffer (`raw`'s drop).
+    let mut raw = RawView::start(inner);
+    let inner = raw.inner_mut();
+    let v = &inner.buffer;
+    if !v.suboffsets.is_null() {
+        return Err(Error::Conversion(format!(
+            "the {} buffer uses suboffsets (PIL-style indirection), which views do not support",
+            tname(obj)
+        )));
+    }
+    let ndim = usize::try_from(v.ndim).map_err(|_| {
+        Error::Conversion(format!(
+            "the {} buffer has {} dimensions",
+            tname(obj),
+            v.ndim
+        ))
+    })?;
+    let itemsize = usize::try_from(v.itemsize).unwrap_or(0);
+    let format = if v.format.is_null() {
+        c"B".as_ptr()
+    } else {
+        v.format.cast_const()
+    };
+    // The common spellings of `T` are recognised without building or parsing a string.
+    // SAFETY: a NUL-terminated string: the exporter's (valid while the view is held) or ours.
+    if itemsize != std::mem::size_of::<T>() || !unsafe { is_common_format::<T>(format) } {
+        // SAFETY: as above.
+        let fmt = unsafe { CStr::from_ptr(format) }.to_str().unwrap_or("?");
+        check_format::<T>(fmt, itemsize)?;
+    }
+    let (ptr, readonly) = (v.buf.cast::<u8>(), v.readonly != 0);
+    if writable && readonly {
+        return Err(Error::Conversion(format!(
+            "the {} buffer is read-only: a mutable view (PyBufferMut) needs a writable buffer",
+            tname(obj)
+        )));
+    }
+    let (shape, strides, len) = (v.shape, v.strides, v.len);
+    if ndim == 0 {
+        inner.set_dims(0, |_| 0, |_| 0);
+    } else if shape.is_null() {
+        // A plain contiguous buffer of `len` bytes.
+        let n = usize::try_from(len).unwrap_or(0) / itemsize.max(1);
+        inner.set_dims(1, |_| n, |_| itemsize as isize);
+    } else {
+        // SAFETY: with PyBUF_ND the exporter gives `ndim` extents, valid while the view is held.
+        let extents = unsafe { std::slice::from_raw_parts(shape, ndim) };
+        if extents.iter().any(|&n| n < 0) {
+            return Err(Error::Conversion(format!(
+                "the {} buffer has a negative extent: {extents:?}",
+                tname(obj)
+            )));
+        }
+        if strides.is_null() {
+            let extents: Vec<usize> = extents.iter().map(|&n| n as usize).collect();
+            let strides = c_strides(&extents, itemsize);
+            inner.set_dims(ndim, |i| extents[i], |i| strides[i]);
+        } else {
+            // SAFETY: with PyBUF_STRIDES the exporter gives `ndim` strides and (PyBUF_ND)
+            // `ndim` extents, checked non-negative above, valid and unchanged until the
+            // buffer, which `inner` keeps, is released.
+            unsafe { inner.set_exporter_dims(ndim, shape, strides) };
+        }
+    }
+    raw.finish::<T>(ptr, itemsize, readonly, format, writable)?;
+    Ok(raw)
+}
+
+/// The error for a buffer request `obj` refused (its exception is pending).
+#[cold]
+pub(crate) fn refused(obj: &Bound<'_>, writable: bool) -> Error {
+    let py = obj.py();
+    // SAFETY: live object, GIL held.
+    if unsafe { ffi::PyObject_CheckBuffer(obj.as_ptr()) } == 0 {
+        // SAFETY: GIL held; the exporter-less object's TypeError is replaced by ours.
+        unsafe { ffi::PyErr_Clear() };
+        return Error::type_error(
+            "an object with the buffer protocol (a numpy array, bytes, bytearray, memoryview or array.array)",
+            tname(obj),
+        );
+    }
+    // SAFETY: the request returned -1 with an exception pending; GIL held.
+    let err = unsafe { fetch(py) };
+    // Exporters word a refused writable request differently (BufferError, numpy's
+    // ValueError): if a read-only view would be given, say so plainly.
+    if writable && is_readonly_buffer(obj) {
+        let said = match &err {
+            Error::Python(e) => format!("{}: {}", e.type_name(), e.message()),
+            other => other.to_string(),
+        };
+        return Error::Conversion(format!(
+            "the {} buffer is read-only: a mutable view (PyBufferMut) needs a writable buffer ({said})",
+            tname(obj)
+        ));
+    }
+    err
+}

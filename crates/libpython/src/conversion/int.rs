@@ -1,0 +1,272 @@
+//! Integers: every width of Rust integer, `i128`/`u128`, and big integers.
+
+use std::ffi::c_int;
+
+use libpython_interp::ffi;
+
+use crate::err::{Error, Result, fetch};
+use crate::gil::Python;
+use crate::object::{Bound, Object};
+
+use super::{FromPython, ToPython, is_exact, new, tname};
+use super::bytes::Bytes;
+
+/// The Python `int` behind `obj`: itself when it is an int, its `__index__` for other
+/// integer-like objects (numpy integers), a type error otherwise (floats included).
+fn as_index<'py>(obj: &Bound<'py>, target: &'static str) -> Result<Option<Object>> {
+    // SAFETY: live object, GIL held.
+    unsafe {
+        if ffi::PyLong_Check(obj.as_ptr()) {
+            return Ok(None);
+        }
+        if ffi::PyIndex_Check(obj.as_ptr()) != 0 {
+            return new(obj.py(), ffi::PyNumber_Index(obj.as_ptr())).map(Some);
+        }
+    }
+    Err(Error::type_error(format!("int (for {target})"), tname(obj)))
+}
+
+fn overflow(obj: &Bound<'_>, target: &'static str) -> Error {
+    let mut value = obj.repr().unwrap_or_default();
+    if value.len() > 60 {
+        value = format!("{}...{} ({} digits)", &value[..20], &value[value.len() - 20..], value.len());
+    }
+    Error::overflow(target, value)
+}
+
+macro_rules! int_via_i64 {
+    ($($t:ty),*) => {$(
+        impl ToPython for $t {
+            #[inline]
+            fn to_python(&self, py: Python<'_>) -> Result<Object> {
+                // SAFETY: GIL held.
+                new(py, unsafe { ffi::PyLong_FromLongLong(*self as i64) })
+            }
+        }
+        impl FromPython for $t {
+            #[inline]
+            fn from_python(obj: &Bound<'_>) -> Result<Self> {
+                let v = extract_i64(obj, stringify!($t))?;
+                <$t>::try_from(v).map_err(|_| overflow(obj, stringify!($t)))
+            }
+
+            #[inline(always)]
+            fn from_python_exact(obj: &Bound<'_>) -> Option<Result<Self>> {
+                is_exact(obj, ffi::data::PyLong_Type()).then(|| {
+                    let v = exact_int_i64(obj, stringify!($t))?;
+                    <$t>::try_from(v).map_err(|_| overflow(obj, stringify!($t)))
+                })
+            }
+        }
+    )*};
+}
+
+macro_rules! int_via_u64 {
+    ($($t:ty),*) => {$(
+        impl ToPython for $t {
+            #[inline]
+            fn to_python(&self, py: Python<'_>) -> Result<Object> {
+                // SAFETY: GIL held.
+                new(py, unsafe { ffi::PyLong_FromUnsignedLongLong(*self as u64) })
+            }
+        }
+        impl FromPython for $t {
+            #[inline]
+            fn from_python(obj: &Bound<'_>) -> Result<Self> {
+                let v = extract_u64(obj, stringify!($t))?;
+                <$t>::try_from(v).map_err(|_| overflow(obj, stringify!($t)))
+            }
+
+            #[inline(always)]
+            fn from_python_exact(obj: &Bound<'_>) -> Option<Result<Self>> {
+                is_exact(obj, ffi::data::PyLong_Type()).then(|| {
+                    let v = extract_u64(obj, stringify!($t))?;
+                    <$t>::try_from(v).map_err(|_| overflow(obj, stringify!($t)))
+                })
+            }
+        }
+    )*};
+}
+
+int_via_i64!(i8, i16, i32, i64, isize);
+int_via_u64!(u8, u16, u32, u64, usize);
+
+/// `int` to `i64` for an object known to be an `int`.
+#[inline(always)]
+fn exact_int_i64(o: &Bound<'_>, target: &'static str) -> Result<i64> {
+    // SAFETY: `o` is an int; GIL held.
+    let v = unsafe { ffi::PyLong_AsLongLong(o.as_ptr()) };
+    // SAFETY: GIL held.
+    if v == -1 && unsafe { !ffi::PyErr_Occurred().is_null() } {
+        return Err(int_error(o, target));
+    }
+    Ok(v)
+}
+
+/// The error of a failed `PyLong_As*` on an int: ours for an overflow, else the pending one.
+#[cold]
+#[inline(never)]
+fn int_error(o: &Bound<'_>, target: &'static str) -> Error {
+    // SAFETY: an exception is pending (the caller saw it); GIL held.
+    unsafe {
+        if ffi::PyErr_ExceptionMatches(*ffi::data::PyExc_OverflowError()) != 0 {
+            ffi::PyErr_Clear();
+            return overflow(o, target);
+        }
+        fetch(o.py())
+    }
+}
+
+#[inline(always)]
+fn extract_i64(obj: &Bound<'_>, target: &'static str) -> Result<i64> {
+    if is_exact(obj, ffi::data::PyLong_Type()) {
+        return exact_int_i64(obj, target);
+    }
+    extract_i64_slow(obj, target)
+}
+
+/// [`extract_i64`] for anything but an exact `int` (subclasses, `__index__`).
+#[inline(never)]
+fn extract_i64_slow(obj: &Bound<'_>, target: &'static str) -> Result<i64> {
+    let idx = as_index(obj, target)?;
+    let o = idx.as_ref().map_or(obj, |i| i.bound(obj.py()));
+    let mut overflowed: c_int = 0;
+    // SAFETY: `o` is an int; GIL held.
+    let v = unsafe { ffi::PyLong_AsLongLongAndOverflow(o.as_ptr(), &mut overflowed) };
+    if overflowed != 0 {
+        return Err(overflow(o, target));
+    }
+    // SAFETY: GIL held.
+    if v == -1 && unsafe { !ffi::PyErr_Occurred().is_null() } {
+        // SAFETY: an exception is pending.
+        return Err(unsafe { fetch(obj.py()) });
+    }
+    Ok(v)
+}
+
+#[inline]
+fn extract_u64(obj: &Bound<'_>, target: &'static str) -> Result<u64> {
+    let idx = as_index(obj, target)?;
+    let o = idx.as_ref().map_or(obj, |i| i.bound(obj.py()));
+    // SAFETY: `o` is an int; GIL held.
+    let v = unsafe { ffi::PyLong_AsUnsignedLongLong(o.as_ptr()) };
+    // SAFETY: GIL held.
+    if v == u64::MAX && unsafe { !ffi::PyErr_Occurred().is_null() } {
+        // SAFETY: an exception is pending; OverflowError (negative or too big) becomes ours.
+        unsafe {
+            if ffi::PyErr_ExceptionMatches(*ffi::data::PyExc_OverflowError()) != 0 {
+                ffi::PyErr_Clear();
+                return Err(overflow(o, target));
+            }
+            return Err(fetch(obj.py()));
+        }
+    }
+    Ok(v)
+}
+
+/// Converts through `int.to_bytes` / `int.from_bytes`, for widths beyond 64 bits.
+fn int_from_le_bytes(py: Python<'_>, bytes: &[u8], signed: bool) -> Result<Object> {
+    let b = Bytes(bytes.to_vec()).to_python(py)?;
+    py.builtins()?.getattr("int")?.call_method_kw("from_bytes", (b, "little"), &[("signed", &signed)]).map(Bound::unbind)
+}
+
+fn int_to_le_bytes(obj: &Bound<'_>, len: usize, signed: bool, target: &'static str) -> Result<Vec<u8>> {
+    let idx = as_index(obj, target)?;
+    let o = idx.as_ref().map_or(obj, |i| i.bound(obj.py()));
+    match o.call_method_kw("to_bytes", (len, "little"), &[("signed", &signed)]) {
+        Ok(b) => b.extract::<Vec<u8>>(),
+        Err(Error::Python(e)) if e.type_name() == "OverflowError" => Err(overflow(o, target)),
+        Err(e) => Err(e),
+    }
+}
+
+impl ToPython for i128 {
+    fn to_python(&self, py: Python<'_>) -> Result<Object> {
+        match i64::try_from(*self) {
+            Ok(v) => v.to_python(py),
+            Err(_) => int_from_le_bytes(py, &self.to_le_bytes(), true),
+        }
+    }
+}
+
+impl FromPython for i128 {
+    fn from_python(obj: &Bound<'_>) -> Result<Self> {
+        match extract_i64(obj, "i128") {
+            Ok(v) => Ok(v as i128),
+            Err(Error::Overflow { .. }) => {
+                let b = int_to_le_bytes(obj, 16, true, "i128")?;
+                Ok(i128::from_le_bytes(b.try_into().map_err(|_| overflow(obj, "i128"))?))
+            }
+            Err(e) => Err(e),
+        }
+    }
+}
+
+impl ToPython for u128 {
+    fn to_python(&self, py: Python<'_>) -> Result<Object> {
+        match u64::try_from(*self) {
+            Ok(v) => v.to_python(py),
+            Err(_) => int_from_le_bytes(py, &self.to_le_bytes(), false),
+        }
+    }
+}
+
+impl FromPython for u128 {
+    fn from_python(obj: &Bound<'_>) -> Result<Self> {
+        match extract_u64(obj, "u128") {
+            Ok(v) => Ok(v as u128),
+            Err(Error::Overflow { .. }) => {
+                let b = int_to_le_bytes(obj, 16, false, "u128")?;
+                Ok(u128::from_le_bytes(b.try_into().map_err(|_| overflow(obj, "u128"))?))
+            }
+            Err(e) => Err(e),
+        }
+    }
+}
+
+#[cfg(feature = "num-bigint")]
+impl ToPython for num_bigint::BigInt {
+    fn to_python(&self, py: Python<'_>) -> Result<Object> {
+        // Most values fit a machine word: no byte buffer then (and no `int.from_bytes` on an
+        // empty or one-byte buffer, whose unwritten digit CPython 3.11 reads for 0).
+        if let Ok(v) = i64::try_from(self) {
+            return v.to_python(py);
+        }
+        int_from_le_bytes(py, &self.to_signed_bytes_le(), true)
+    }
+}
+
+#[cfg(feature = "num-bigint")]
+impl FromPython for num_bigint::BigInt {
+    fn from_python(obj: &Bound<'_>) -> Result<Self> {
+        if let Ok(v) = extract_i64(obj, "BigInt") {
+            return Ok(v.into());
+        }
+        let idx = as_index(obj, "BigInt")?;
+        let o = idx.as_ref().map_or(obj, |i| i.bound(obj.py()));
+        // SAFETY: `o` is a live `int` (checked or made by `as_index`); the GIL is held.
+        unsafe { big_int(obj.py(), o.as_ptr()) }
+    }
+}
+
+/// A Python `int` of any size as a [`BigInt`](num_bigint::BigInt), through its hexadecimal
+/// text (powers of two are exempt from Python's int-to-str digit limit, and this is linear in
+/// the size). The one conversion of big ints into Rust: [`Value`](crate::Value) and serde use it
+/// too.
+///
+/// # Safety
+/// `p` is a live `int` (or subclass) and the GIL is held.
+#[cfg(feature = "num-bigint")]
+pub(crate) unsafe fn big_int(py: Python<'_>, p: *mut ffi::PyObject) -> Result<num_bigint::BigInt> {
+    // SAFETY: forwarded contract.
+    let hex = new(py, unsafe { ffi::PyNumber_ToBase(p, 16) })?;
+    let text = super::str_to_string(hex.bound(py))?;
+    let (negative, digits) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text.as_str()),
+    };
+    let digits = digits.strip_prefix("0x").unwrap_or(digits);
+    let magnitude = num_bigint::BigInt::parse_bytes(digits.as_bytes(), 16)
+        .ok_or_else(|| Error::Conversion(format!("cannot read the int {text} as hexadecimal")))?;
+    Ok(if negative { -magnitude } else { magnitude })
+}

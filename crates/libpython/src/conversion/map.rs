@@ -1,0 +1,252 @@
+//! Mappings and sets: Rust maps as dicts, Rust sets as sets, and reading any mapping back.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::hash::{BuildHasher, Hash};
+
+use libpython_interp::ffi;
+
+use crate::err::{Error, Result, fetch};
+use crate::gil::Python;
+use crate::object::{Borrowed, Bound, Object};
+
+use super::{FromPython, ToPython, changed_during_iteration, key_segment, new, tname, to_python_ptr};
+use super::key::to_key_object;
+use super::seq::seq_extract;
+
+/// Builds a `dict` from key-value pairs; keys are made hashable by [`freeze_key`].
+pub(crate) fn dict_from_iter<'a, K: ToPython + 'a, V: ToPython + 'a>(
+    py: Python<'_>,
+    items: impl Iterator<Item = (&'a K, &'a V)>,
+) -> Result<Object> {
+    let api = ffi::api();
+    // SAFETY: GIL held (`py`); the keys and values are references of its interpreter, so they
+    // are released at once with `Py_DECREF` after `PyDict_SetItem` (which does not steal),
+    // also on every error path.
+    unsafe {
+        let d = new(py, (api.PyDict_New)())?;
+        for (k, v) in items {
+            let k = to_key_object(k, py)?.into_ptr();
+            let v = match to_python_ptr(v, py) {
+                Ok(v) => v,
+                Err(e) => {
+                    ffi::Py_DECREF(k);
+                    return Err(e);
+                }
+            };
+            let r = (api.PyDict_SetItem)(d.as_ptr(), k, v);
+            ffi::Py_DECREF(k);
+            ffi::Py_DECREF(v);
+            if r < 0 {
+                return Err(fetch(py));
+            }
+        }
+        Ok(d)
+    }
+}
+
+/// The number of items of a `dict` (to size a Rust map), 0 for other mappings.
+fn dict_len_hint(obj: &Bound<'_>) -> usize {
+    // SAFETY: live object, GIL held; `PyDict_Size` of a dict cannot fail.
+    unsafe { if ffi::PyDict_Check(obj.as_ptr()) { ffi::PyDict_Size(obj.as_ptr()).max(0) as usize } else { 0 } }
+}
+
+/// Copies a mapping's items (a `dict` directly, anything else with `.items()`).
+///
+/// A `dict` is walked with [`DictWalk`], whose key and value are borrowed from the dict. They
+/// stay borrowed only while nothing can run Python code (exact `int`, `float`, `str` ...
+/// conversions); before a conversion or an insertion that can (a key's `__index__` or
+/// `__hash__`, which may change or clear the dict), both are owned. A dict that changes
+/// meanwhile ends the copy with `RuntimeError`, as Python's own iteration does.
+pub(crate) fn map_extract<K: FromPython, V: FromPython>(obj: &Bound<'_>, mut insert: impl FnMut(K, V)) -> Result<()> {
+    let py = obj.py();
+    // SAFETY: live object, GIL held.
+    if unsafe { ffi::PyDict_Check(obj.as_ptr()) } {
+        let mut walk = DictWalk::new(obj)?;
+        // The entries are borrowed from the dict, valid until it changes, which only Python
+        // code can do, and none runs before the next step except where both are owned (below).
+        while let Some((k, v)) = walk.next(py)? {
+            // SAFETY: live references from the dict, just read.
+            let (kb, vb) = unsafe { (Borrowed::from_ptr(py, k), Borrowed::from_ptr(py, v)) };
+            let (key, value) = match (K::from_python_exact(&kb), V::from_python_exact(&vb)) {
+                (Some(Ok(key)), Some(Ok(value))) => (key, value),
+                (key, value) => {
+                    let (kh, vh) = (kb.to_owned(), vb.to_owned());
+                    let key = match key {
+                        Some(r) => r,
+                        None => K::from_python(&kh),
+                    }
+                    .map_err(|e| e.at(key_segment(&kh, true)))?;
+                    let value = match value {
+                        Some(r) => r,
+                        None => V::from_python(&vh),
+                    }
+                    .map_err(|e| e.at(key_segment(&kh, false)))?;
+                    (key, value)
+                }
+            };
+            insert(key, value);
+        }
+        return Ok(());
+    }
+    let items = match obj.call_method("items", ()) {
+        Ok(i) => i,
+        Err(Error::NoAttribute { .. }) => return Err(Error::type_error("a mapping (dict)", tname(obj))),
+        Err(e) => return Err(e),
+    };
+    seq_extract(&items, |_| (), |_, (k, v): (K, V)| insert(k, v))
+}
+
+/// A walk over a `dict`'s entries with `PyDict_Next`, with the checks Python's own iteration
+/// makes: a dict whose size changed since the walk began is `RuntimeError: dictionary changed
+/// size during iteration`, one that yields more entries than it had is `RuntimeError:
+/// dictionary keys changed during iteration` (keys removed and others added meanwhile).
+///
+/// On GIL builds the dict itself is walked (the walker keeps no borrowed reference across
+/// Python code); free-threaded builds walk a private copy, since another thread may change
+/// the dict at any moment and `PyDict_Next` is not safe against that.
+pub(crate) struct DictWalk {
+    dict: Object,
+    size: ffi::Py_ssize_t,
+    pos: ffi::Py_ssize_t,
+    seen: ffi::Py_ssize_t,
+}
+
+impl DictWalk {
+    /// A walk of `d`, a live `dict`.
+    pub(crate) fn new(d: &Bound<'_>) -> Result<DictWalk> {
+        let dict = if libpython_interp::object_header_size() > 16 {
+            // SAFETY: a live dict (the caller's contract); the copy is a new reference or NULL
+            // with an exception set.
+            new(d.py(), unsafe { ffi::PyDict_Copy(d.as_ptr()) })?
+        } else {
+            d.clone().unbind()
+        };
+        // SAFETY: a live dict; GIL held.
+        let size = unsafe { ffi::PyDict_Size(dict.as_ptr()) };
+        Ok(DictWalk { dict, size, pos: 0, seen: 0 })
+    }
+
+    /// The number of entries when the walk began.
+    pub(crate) fn len(&self) -> usize {
+        self.size.max(0) as usize
+    }
+
+    /// The next entry, borrowed from the dict (valid until Python code runs: own both before
+    /// running any), or `None` at the end.
+    ///
+    /// # Errors
+    /// `RuntimeError` when the dict changed since the walk began, as above.
+    pub(crate) fn next(&mut self, py: Python<'_>) -> Result<Option<(*mut ffi::PyObject, *mut ffi::PyObject)>> {
+        let d = self.dict.as_ptr();
+        let (mut k, mut v) = (std::ptr::null_mut(), std::ptr::null_mut());
+        // SAFETY: `d` is a live dict (owned by the walk); the GIL of its interpreter is held
+        // (`py`, and the walk is only made and used under it).
+        unsafe {
+            if ffi::PyDict_Size(d) != self.size {
+                return Err(changed_during_iteration(py, "dictionary"));
+            }
+            if (ffi::api().PyDict_Next)(d, &mut self.pos, &mut k, &mut v) == 0 {
+                return Ok(None);
+            }
+        }
+        self.seen += 1;
+        if self.seen > self.size {
+            return Err(keys_changed_during_iteration(py));
+        }
+        Ok(Some((k, v)))
+    }
+}
+
+/// Python's `RuntimeError` for a dict that yields more entries than it had.
+#[cold]
+fn keys_changed_during_iteration(py: Python<'_>) -> Error {
+    // SAFETY: the GIL is held; the exception is set and fetched at once.
+    unsafe {
+        ffi::PyErr_SetString(*ffi::data::PyExc_RuntimeError(), c"dictionary keys changed during iteration".as_ptr());
+        fetch(py)
+    }
+}
+
+impl<K: ToPython, V: ToPython, S> ToPython for HashMap<K, V, S> {
+    fn to_python(&self, py: Python<'_>) -> Result<Object> {
+        dict_from_iter(py, self.iter())
+    }
+}
+
+impl<K: FromPython + Eq + Hash, V: FromPython, S: BuildHasher + Default> FromPython for HashMap<K, V, S> {
+    fn from_python(obj: &Bound<'_>) -> Result<Self> {
+        let mut m = HashMap::with_capacity_and_hasher(dict_len_hint(obj), S::default());
+        map_extract(obj, |k, v| {
+            m.insert(k, v);
+        })?;
+        Ok(m)
+    }
+}
+
+impl<K: ToPython, V: ToPython> ToPython for BTreeMap<K, V> {
+    fn to_python(&self, py: Python<'_>) -> Result<Object> {
+        dict_from_iter(py, self.iter())
+    }
+}
+
+impl<K: FromPython + Ord, V: FromPython> FromPython for BTreeMap<K, V> {
+    fn from_python(obj: &Bound<'_>) -> Result<Self> {
+        let mut m = BTreeMap::new();
+        map_extract(obj, |k, v| {
+            m.insert(k, v);
+        })?;
+        Ok(m)
+    }
+}
+
+/// Builds a `set` from items, made hashable by [`freeze_key`].
+pub(crate) fn set_from_iter<'a, T: ToPython + 'a>(py: Python<'_>, items: impl Iterator<Item = &'a T>) -> Result<Object> {
+    let api = ffi::api();
+    // SAFETY: GIL held (`py`); PySet_Add does not steal, so each item (a reference of `py`'s
+    // interpreter) is released at once with `Py_DECREF`.
+    unsafe {
+        let s = new(py, (api.PySet_New)(std::ptr::null_mut()))?;
+        for item in items {
+            let v = to_key_object(item, py)?.into_ptr();
+            let r = (api.PySet_Add)(s.as_ptr(), v);
+            ffi::Py_DECREF(v);
+            if r < 0 {
+                return Err(fetch(py));
+            }
+        }
+        Ok(s)
+    }
+}
+
+impl<T: ToPython, S> ToPython for HashSet<T, S> {
+    fn to_python(&self, py: Python<'_>) -> Result<Object> {
+        set_from_iter(py, self.iter())
+    }
+}
+
+impl<T: FromPython + Eq + Hash, S: BuildHasher + Default> FromPython for HashSet<T, S> {
+    fn from_python(obj: &Bound<'_>) -> Result<Self> {
+        seq_extract(
+            obj,
+            |n| HashSet::with_capacity_and_hasher(n, S::default()),
+            |s, x| {
+                s.insert(x);
+            },
+        )
+    }
+}
+
+impl<T: ToPython> ToPython for BTreeSet<T> {
+    fn to_python(&self, py: Python<'_>) -> Result<Object> {
+        set_from_iter(py, self.iter())
+    }
+}
+
+impl<T: FromPython + Ord> FromPython for BTreeSet<T> {
+    fn from_python(obj: &Bound<'_>) -> Result<Self> {
+        seq_extract(obj, |_| BTreeSet::new(), |s, x| {
+            s.insert(x);
+        })
+    }
+}
+

@@ -1,0 +1,189 @@
+//! Copying conversions: Rust values into Python objects ([`ToPython`]) and back
+//! ([`FromPython`]), one file per family of Rust types, and the checks every conversion whose
+//! result enters C goes through ([`to_object`]).
+
+mod bytes;
+#[cfg(feature = "value")]
+mod imbl;
+mod int;
+mod key;
+mod map;
+mod scalar;
+mod seq;
+mod string;
+
+pub use bytes::Bytes;
+#[cfg(feature = "value")]
+pub(crate) use int::big_int;
+#[cfg(feature = "value")]
+pub(crate) use key::freeze_key;
+pub(crate) use key::to_key_object;
+#[cfg(any(feature = "value", feature = "serde"))]
+pub(crate) use map::DictWalk;
+pub(crate) use seq::list_from_iter;
+#[cfg(any(feature = "value", feature = "serde"))]
+pub(crate) use seq::list_item;
+pub use string::string_lossy;
+pub(crate) use string::{name_object, str_to_string};
+
+use libpython_interp::ffi;
+
+use crate::err::{Error, Result, fetch};
+use crate::gil::Python;
+use crate::object::{Borrowed, Bound, Object};
+
+
+/// A Rust value that can be copied into a new Python object (libpython-clj's `->python`).
+pub trait ToPython {
+    /// The value as a new Python object.
+    fn to_python(&self, py: Python<'_>) -> Result<Object>;
+}
+
+/// A Rust value that can be copied out of a Python object (libpython-clj's `->jvm`).
+pub trait FromPython: Sized {
+    /// Copies `obj` into a Rust value.
+    ///
+    /// # Errors
+    /// [`Error::Type`] naming what was expected and what came, [`Error::Overflow`] for a
+    /// number that does not fit, or a Python exception raised on the way.
+    fn from_python(obj: &Bound<'_>) -> Result<Self>;
+
+    /// Converts `obj` without running any Python code, when its exact type allows (an exact
+    /// `int` for integers, `float` for floats, `str` for strings); `None` otherwise.
+    ///
+    /// Containers use it to convert items they only borrow: no Python code runs, so nothing
+    /// can change the container meanwhile. The default never applies.
+    #[doc(hidden)]
+    #[inline(always)]
+    fn from_python_exact(obj: &Bound<'_>) -> Option<Result<Self>> {
+        let _ = obj;
+        None
+    }
+}
+
+/// Whether `obj`'s type is exactly `t` (one pointer comparison).
+#[inline(always)]
+fn is_exact(obj: &Bound<'_>, t: *mut ffi::PyTypeObject) -> bool {
+    // SAFETY: live object; its header is read at the interpreter's offset.
+    unsafe { ffi::Py_TYPE(obj.as_ptr()) == t }
+}
+
+#[inline(always)]
+pub(crate) fn new(py: Python<'_>, p: *mut ffi::PyObject) -> Result<Object> {
+    // SAFETY: `p` comes from a C-API constructor called just before, under `py`: a new
+    // reference or NULL with an exception set.
+    unsafe { Object::from_owned_ptr_or_err(py, p) }
+}
+
+/// Type name of `obj` for error messages.
+pub(crate) fn tname(obj: &Bound<'_>) -> String {
+    obj.type_name().unwrap_or_else(|_| "?".into())
+}
+
+impl ToPython for Object {
+    fn to_python(&self, py: Python<'_>) -> Result<Object> {
+        Ok(self.bind(py)?.clone().unbind())
+    }
+}
+
+impl ToPython for Bound<'_> {
+    fn to_python(&self, py: Python<'_>) -> Result<Object> {
+        if self.py().interpreter_key() != py.interpreter_key() {
+            return Err(Error::Interp(libpython_interp::Error::WrongInterpreter {
+                object: self.py().interpreter_key().index(),
+                current: py.interpreter_key().index(),
+            }));
+        }
+        Ok(self.clone().unbind())
+    }
+}
+
+impl ToPython for Borrowed<'_, '_> {
+    fn to_python(&self, py: Python<'_>) -> Result<Object> {
+        (**self).to_python(py)
+    }
+}
+
+impl<T: ToPython + ?Sized> ToPython for &T {
+    #[inline(always)]
+    fn to_python(&self, py: Python<'_>) -> Result<Object> {
+        (**self).to_python(py)
+    }
+}
+
+impl<T: ToPython + ?Sized> ToPython for Box<T> {
+    fn to_python(&self, py: Python<'_>) -> Result<Object> {
+        (**self).to_python(py)
+    }
+}
+
+impl<T: ToPython + ?Sized> ToPython for std::sync::Arc<T> {
+    fn to_python(&self, py: Python<'_>) -> Result<Object> {
+        (**self).to_python(py)
+    }
+}
+
+impl FromPython for Object {
+    fn from_python(obj: &Bound<'_>) -> Result<Self> {
+        Ok(obj.clone().unbind())
+    }
+
+    #[inline(always)]
+    fn from_python_exact(obj: &Bound<'_>) -> Option<Result<Self>> {
+        Some(Ok(obj.clone().unbind()))
+    }
+}
+
+/// `item` as a Python object of `py`'s interpreter. Every conversion whose result this crate
+/// hands to C goes through here: an object of another interpreter (which a `ToPython` written
+/// by hand could return) is refused, and released by its handle, so no object ever enters an
+/// interpreter it does not belong to.
+#[inline(always)]
+pub(crate) fn to_object<T: ToPython + ?Sized>(item: &T, py: Python<'_>) -> Result<Object> {
+    let o = item.to_python(py)?;
+    if o.interpreter_key() != py.interpreter_key() {
+        return Err(foreign(o.interpreter_key(), py));
+    }
+    Ok(o)
+}
+
+#[cold]
+#[inline(never)]
+fn foreign(key: libpython_interp::InterpKey, py: Python<'_>) -> Error {
+    if key.generation() != py.interpreter_key().generation() {
+        return Error::Interp(libpython_interp::Error::Finalized);
+    }
+    Error::Interp(libpython_interp::Error::WrongInterpreter { object: key.index(), current: py.interpreter_key().index() })
+}
+
+/// [`to_object`] as a strong reference given to the caller.
+#[inline(always)]
+pub(crate) fn to_python_ptr<T: ToPython + ?Sized>(item: &T, py: Python<'_>) -> Result<*mut ffi::PyObject> {
+    to_object(item, py).map(Object::into_ptr)
+}
+
+/// The path segment of item `i` of a sequence: `[i]`.
+#[cold]
+fn index(i: impl std::fmt::Display) -> String {
+    format!("[{i}]")
+}
+
+/// The path segment of the entry at key `k` of a mapping: `['a']` for its value, `[key 'a']`
+/// for the key itself.
+#[cold]
+fn key_segment(k: &Bound<'_>, of_key: bool) -> String {
+    let r = k.repr().unwrap_or_else(|_| "?".into());
+    if of_key { format!("[key {r}]") } else { format!("[{r}]") }
+}
+
+/// Python's `RuntimeError: <what> changed size during iteration`.
+#[cold]
+fn changed_during_iteration(py: Python<'_>, what: &str) -> Error {
+    let msg = std::ffi::CString::new(format!("{what} changed size during iteration")).unwrap_or_default();
+    // SAFETY: the GIL is held; the exception is set and fetched at once.
+    unsafe {
+        ffi::PyErr_SetString(*ffi::data::PyExc_RuntimeError(), msg.as_ptr());
+        fetch(py)
+    }
+}
+

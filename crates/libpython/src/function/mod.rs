@@ -1,0 +1,383 @@
+//! Rust closures as Python callables, and the trampolines every call from C into Rust goes
+//! through: [`trampoline_raw`] (and its typed forms) for slots and methods, and one
+//! `trampoline::<R, F>` per closure type for Rust functions; all keep the same rules (stack
+//! guard, GIL marked as held, errors and panics turned into Python exceptions, nothing unwinds
+//! into C).
+
+
+mod args;
+mod trampoline;
+
+pub use args::Args;
+pub(crate) use args::with_tuple_args;
+pub(crate) use trampoline::{
+    panic_message, raise_panic, trampoline_int, trampoline_next, trampoline_obj, trampoline_ssize, trampoline_void,
+};
+use trampoline::{AbortOnUnwind, raise_stack_exhausted, stack_nearly_exhausted};
+
+use std::ffi::{CStr, CString, c_int, c_void};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use libpython_interp as interp;
+use libpython_interp::{InterpKey, PerInterpreter, ffi};
+
+use crate::conversion::ToPython;
+use crate::err::{Error, Result, restore};
+use crate::gil::{Python, attach as with_gil};
+use crate::object::Object;
+
+/// What a Python function object made from Rust owns: the closure, the interpreter it was made
+/// in, and its method definition (the function object points at the definition, so they live
+/// and die together, owned by the function's `self`, an instance of [`DATA_TYPE_NAME`]).
+struct FunctionData<F> {
+    def: ffi::PyMethodDef,
+    /// The interpreter the function object belongs to (CPython only calls it there: objects
+    /// are not shared between interpreters).
+    key: InterpKey,
+    _name: CString,
+    _doc: Option<CString>,
+    f: F,
+}
+
+/// The Python name of the type of a Rust function's `self`: a small object owning the
+/// function's [`FunctionData`], made by Rust only. One such type per interpreter, kept by
+/// [`DATA_TYPE`].
+const DATA_TYPE_NAME: &CStr = c"libpython.FunctionData";
+
+/// The `self` type of Rust functions, one per interpreter.
+static DATA_TYPE: PerInterpreter = PerInterpreter::new();
+
+/// Byte offset of the data pointer in a `self` instance: the object header size, read from
+/// the running interpreter when the type is made (0 before: no instance exists then).
+static DATA_OFFSET: AtomicUsize = AtomicUsize::new(0);
+
+/// The two pointer slots after the object header of a `self` instance: the boxed
+/// `FunctionData<F>` and the function that drops it (which knows `F`).
+///
+/// # Safety
+/// `obj` is an instance of a `self` type (sized `DATA_OFFSET` plus two pointers), alive or
+/// being deallocated.
+#[inline(always)]
+unsafe fn data_slots(obj: *mut ffi::PyObject) -> (*mut *mut c_void, *mut Option<unsafe fn(*mut c_void)>) {
+    // SAFETY: instances are `DATA_OFFSET + 2 * size_of::<*mut c_void>()` bytes; the two
+    // pointer slots follow the header (see the function's contract).
+    unsafe {
+        let data = obj.cast::<u8>().add(DATA_OFFSET.load(Ordering::Relaxed)).cast::<*mut c_void>();
+        (data, data.add(1).cast::<Option<unsafe fn(*mut c_void)>>())
+    }
+}
+
+/// Drops a boxed `FunctionData<F>`.
+///
+/// # Safety
+/// `p` is a `FunctionData<F>` from `Box::into_raw`, given up by the caller.
+unsafe fn drop_data<F>(p: *mut c_void) {
+    // SAFETY: see the function's contract.
+    drop(unsafe { Box::from_raw(p.cast::<FunctionData<F>>()) });
+}
+
+/// The `self` type of Rust functions in `py`'s interpreter (borrowed: the interpreter's state
+/// owns it), made on first use.
+fn data_type(py: Python<'_>) -> Result<*mut ffi::PyTypeObject> {
+    // SAFETY: `py` holds its interpreter's GIL; `make_data_type` returns a new reference of it.
+    unsafe { DATA_TYPE.get_or_make(py.interpreter_key(), || make_data_type(py)) }.map(|t| t.cast())
+}
+
+/// A new `self` type for Rust functions in `py`'s interpreter.
+fn make_data_type(py: Python<'_>) -> Result<*mut ffi::PyObject> {
+    // SAFETY: the GIL is held (`py`); the header size is the same for every interpreter of
+    // the loaded library.
+    let header = unsafe { ffi::init_object_layout() };
+    DATA_OFFSET.store(header, Ordering::Relaxed);
+    let basicsize = c_int::try_from(header + 2 * std::mem::size_of::<*mut c_void>())
+        .map_err(|_| Error::Conversion("object header too large".into()))?;
+    let mut slots = [
+        ffi::PyType_Slot { slot: ffi::Py_tp_dealloc, pfunc: data_dealloc as *mut c_void },
+        ffi::PyType_Slot { slot: ffi::Py_tp_new, pfunc: data_new as *mut c_void },
+        ffi::PyType_Slot { slot: ffi::Py_tp_doc, pfunc: c"The closure of a Rust function (its `__self__`).".as_ptr().cast_mut().cast() },
+        ffi::PyType_Slot { slot: 0, pfunc: std::ptr::null_mut() },
+    ];
+    let mut spec = ffi::PyType_Spec {
+        // Static: CPython keeps pointing at the name.
+        name: DATA_TYPE_NAME.as_ptr(),
+        basicsize,
+        itemsize: 0,
+        flags: ffi::Py_TPFLAGS_DEFAULT as _,
+        slots: slots.as_mut_ptr(),
+    };
+    // SAFETY: GIL held; the spec and slots are valid for the call, and everything they point
+    // to that CPython keeps (name, doc, functions) is static.
+    unsafe { Object::from_owned_ptr_or_err(py, ffi::PyType_FromSpec(&mut spec)) }.map(Object::into_ptr)
+}
+
+/// `tp_new` of the `self` type: refuses (instances are made by Rust only).
+///
+/// # Safety
+/// Called by CPython with the GIL held.
+unsafe extern "C" fn data_new(_tp: *mut ffi::PyTypeObject, _args: *mut ffi::PyObject, _kw: *mut ffi::PyObject) -> *mut ffi::PyObject {
+    // SAFETY: the GIL is held (CPython calls tp_new with it); sets the exception only.
+    unsafe {
+        ffi::PyErr_SetString(
+            *ffi::data::PyExc_TypeError(),
+            c"libpython.FunctionData objects are made by Rust (libpython::function), not from Python".as_ptr(),
+        )
+    };
+    std::ptr::null_mut()
+}
+
+/// `tp_dealloc` of the `self` type: drops the function's data (a panic there is reported as
+/// unraisable, never unwinds into C) and frees the instance.
+///
+/// # Safety
+/// Called by CPython once, with the GIL held, for an instance of a `self` type whose
+/// reference count reached zero.
+unsafe extern "C" fn data_dealloc(obj: *mut ffi::PyObject) {
+    // SAFETY: see the function's contract: the slots hold our data and its drop function (or
+    // NULL), taken out once; the instance is then freed by its type's `tp_free`, and the
+    // reference the instance held to its (heap) type released.
+    unsafe {
+        let (data_slot, drop_slot) = data_slots(obj);
+        let data = data_slot.replace(std::ptr::null_mut());
+        let drop_fn = drop_slot.replace(None);
+        if let Some(drop_fn) = drop_fn
+            && !data.is_null()
+        {
+            trampoline_void(|| drop_fn(data));
+        }
+        let tp = ffi::Py_TYPE(obj);
+        let free = ffi::PyType_GetSlot(tp, ffi::Py_tp_free);
+        if !free.is_null() {
+            let free = std::mem::transmute::<*mut c_void, ffi::freefunc>(free);
+            free(obj.cast());
+        }
+        ffi::Py_DecRef(tp.cast());
+    }
+}
+
+/// A new `self` instance owning `data` (dropped with `drop_fn` when the instance dies).
+///
+/// # Safety
+/// `data` comes from `Box::into_raw` and `drop_fn` drops exactly that box.
+unsafe fn new_data_object(py: Python<'_>, data: *mut c_void, drop_fn: unsafe fn(*mut c_void)) -> Result<Object> {
+    let tp = match data_type(py) {
+        Ok(tp) => tp,
+        Err(e) => {
+            // SAFETY: the caller gave `data` up to us.
+            unsafe { drop_fn(data) };
+            return Err(e);
+        }
+    };
+    // SAFETY: GIL held; `tp` is our live heap type. The allocator zero-fills the instance and
+    // takes a reference to the type; the slots are written before the object is shared.
+    unsafe {
+        let alloc = ffi::PyType_GetSlot(tp, ffi::Py_tp_alloc);
+        let obj = if alloc.is_null() {
+            ffi::PyType_GenericAlloc(tp, 0)
+        } else {
+            std::mem::transmute::<*mut c_void, ffi::allocfunc>(alloc)(tp, 0)
+        };
+        if obj.is_null() {
+            drop_fn(data);
+            return Err(crate::err::fetch(py));
+        }
+        let (data_slot, drop_slot) = data_slots(obj);
+        data_slot.write(data);
+        drop_slot.write(Some(drop_fn));
+        Ok(Object::from_owned_ptr(py, obj))
+    }
+}
+
+/// Makes a Python callable from a Rust closure. The closure gets the call's [`Args`]
+/// (positional and keyword) and returns any convertible value; an `Err` becomes a Python
+/// exception, and a panic becomes a `RustPanic` exception carrying the panic message — it
+/// never unwinds into Python.
+///
+/// ```
+/// use libpython::{Args, Object};
+/// let scale = libpython::function("scale", Some("Multiply x by factor (default 2)."), |a: &Args<'_>| {
+///     let x: f64 = a.extract(0)?;
+///     let factor: f64 = a.kwarg_as("factor")?.unwrap_or(2.0);
+///     Ok(x * factor)
+/// })?;
+/// let r: f64 = libpython::call!(scale, 1.5, factor = 4.0)?.extract()?;
+/// assert_eq!(r, 6.0);
+/// assert_eq!(scale.getattr("__name__")?.extract::<String>()?, "scale");
+/// # Ok::<(), libpython::Error>(())
+/// ```
+///
+/// # Errors
+/// [`Error::Nul`] for a name or doc with a NUL byte.
+pub fn function<R, F>(name: &str, doc: Option<&str>, f: F) -> Result<Object>
+where
+    R: ToPython,
+    F: Fn(&Args<'_>) -> Result<R> + Send + Sync + 'static,
+{
+    with_gil(|py| function_in(py, name, doc, f))
+}
+
+/// [`function`] under a held GIL.
+pub fn function_in<R, F>(py: Python<'_>, name: &str, doc: Option<&str>, f: F) -> Result<Object>
+where
+    R: ToPython,
+    F: Fn(&Args<'_>) -> Result<R> + Send + Sync + 'static,
+{
+    let c_name = CString::new(name).map_err(|_| Error::Nul { what: "function name", value: name.to_owned() })?;
+    let c_doc = doc
+        .map(|d| CString::new(d).map_err(|_| Error::Nul { what: "docstring", value: d.to_owned() }))
+        .transpose()?;
+    let mut data = Box::new(FunctionData {
+        def: ffi::PyMethodDef {
+            ml_name: c_name.as_ptr(),
+            ml_meth: ffi::PyMethodDefPointer {
+                // SAFETY: CPython calls `ml_meth` with the signature its flags announce,
+                // METH_FASTCALL | METH_KEYWORDS, which is `trampoline`'s; only the pointer's
+                // type changes.
+                PyCFunction: unsafe { std::mem::transmute::<FastWithKeywords, ffi::PyCFunction>(trampoline::<R, F> as FastWithKeywords) },
+            },
+            ml_flags: ffi::METH_FASTCALL | ffi::METH_KEYWORDS,
+            ml_doc: c_doc.as_ref().map_or(std::ptr::null(), |d| d.as_ptr()),
+        },
+        key: py.interpreter_key(),
+        _name: c_name,
+        _doc: c_doc,
+        f,
+    });
+    let def: *mut ffi::PyMethodDef = &mut data.def;
+    let raw = Box::into_raw(data);
+    // SAFETY: `raw` is a boxed `FunctionData<F>`, dropped by `drop_data::<F>`.
+    let slf = unsafe { new_data_object(py, raw.cast(), drop_data::<F>) }?;
+    // SAFETY: GIL held. The function object keeps `slf` (which owns `raw`) as its `self` and
+    // points at `def` inside it, which CPython allows as long as `self` outlives the use of
+    // the definition (it does: `self` is released last).
+    unsafe { Object::from_owned_ptr_or_err(py, ffi::PyCFunction_NewEx(def, slf.as_ptr(), std::ptr::null_mut())) }
+}
+
+type FastWithKeywords =
+    unsafe extern "C" fn(*mut ffi::PyObject, *const *mut ffi::PyObject, ffi::Py_ssize_t, *mut ffi::PyObject) -> *mut ffi::PyObject;
+
+/// METH_FASTCALL | METH_KEYWORDS entry point of the Rust functions whose closure is an `F`:
+/// one per closure type, so the closure is called directly (inlined), not through a pointer.
+///
+/// It keeps every rule of [`trampoline_raw`] (stack guard, GIL marked as held, `Err` and
+/// panics turned into Python exceptions, nothing unwinds into C), with a fast path for the
+/// common case: the thread already holds the function's interpreter's GIL through this crate
+/// (Rust called Python, which calls back), so no guard is needed at all.
+///
+/// # Safety
+/// Called by CPython with the GIL held, `slf` the `self` instance made by `function_in` for an `F`,
+/// `args` holding `nargs` positional arguments followed by one value per name in `kwnames`.
+unsafe extern "C" fn trampoline<R, F>(
+    slf: *mut ffi::PyObject,
+    args: *const *mut ffi::PyObject,
+    nargs: ffi::Py_ssize_t,
+    kwnames: *mut ffi::PyObject,
+) -> *mut ffi::PyObject
+where
+    R: ToPython,
+    F: Fn(&Args<'_>) -> Result<R> + Send + Sync + 'static,
+{
+    if stack_nearly_exhausted() {
+        // SAFETY: CPython called us with the GIL held.
+        unsafe { raise_stack_exhausted() };
+        return std::ptr::null_mut();
+    }
+    let abort = AbortOnUnwind;
+    let r = catch_unwind(AssertUnwindSafe(|| {
+        // SAFETY: `slf` is a `self` instance made by `function_in` (the function's contract);
+        // its data slot holds the `FunctionData<F>` it owns, alive while the function object
+        // (which CPython holds during the call) keeps `slf`.
+        let Some(data) = (unsafe { data_slots(slf).0.read().cast::<FunctionData<F>>().as_ref() }) else {
+            // SAFETY: the GIL is held; sets the exception only.
+            unsafe { raise_missing_data() };
+            return std::ptr::null_mut();
+        };
+        let key = data.key;
+        // When this thread holds `key`'s GIL through a guard further up its stack (Rust called
+        // Python, which calls back), no guard is needed: that hold cannot be released before
+        // this call returns, and CPython runs the function in its own interpreter (a function
+        // object is only reachable there), so the GIL CPython called us with is that one.
+        // Otherwise the GIL is marked as held for the call.
+        // (`HELD` is 0 when the thread holds no GIL through us, and a key is never 0: one
+        // comparison says whether this thread holds `key`'s GIL.)
+        let _guard;
+        let py = if interp::gil::held_key() == key {
+            // References other threads dropped meanwhile are released as Python runs on
+            // (`assume` below does the same).
+            interp::gil::drain_held_some();
+            // SAFETY: this thread holds `key`'s GIL (above).
+            unsafe { Python::assume(key) }
+        } else {
+            // SAFETY: CPython called us with the GIL held.
+            _guard = unsafe { interp::gil::assume() };
+            interp::gil::drain_held_some();
+            // SAFETY: the guard marks the GIL as held until the end of this scope.
+            unsafe { Python::assume(_guard.key()) }
+        };
+        // SAFETY: the arguments as CPython passed them (the function's contract).
+        unsafe { call_closure(py, &data.f, args, nargs, kwnames) }
+    }));
+    let out = match r {
+        Ok(v) => v,
+        Err(p) => {
+            // SAFETY: GIL held (CPython called us with it); sets the exception only.
+            unsafe { raise_panic(&panic_message(&p)) };
+            std::ptr::null_mut()
+        }
+    };
+    std::mem::forget(abort);
+    out
+}
+
+/// Sets the exception of a call whose `self` has no data (never happens: instances are made
+/// with their data, and `tp_new` refuses).
+///
+/// # Safety
+/// The GIL is held.
+#[cold]
+#[inline(never)]
+unsafe fn raise_missing_data() {
+    // SAFETY: the GIL is held (the function's contract); sets the exception only.
+    unsafe { ffi::PyErr_SetString(*ffi::data::PyExc_SystemError(), c"a Rust function without its closure".as_ptr()) };
+}
+
+/// Calls `f` with the call's arguments and converts its result: a new reference, or NULL
+/// with the Python exception set.
+///
+/// # Safety
+/// The GIL of `py`'s interpreter is held; `args` holds `nargs` live positional arguments
+/// followed by one value per name in `kwnames` (NULL or a tuple of `str`), for the call.
+#[inline(always)]
+unsafe fn call_closure<R, F>(
+    py: Python<'_>,
+    f: &F,
+    args: *const *mut ffi::PyObject,
+    nargs: ffi::Py_ssize_t,
+    kwnames: *mut ffi::PyObject,
+) -> *mut ffi::PyObject
+where
+    R: ToPython,
+    F: Fn(&Args<'_>) -> Result<R>,
+{
+    // SAFETY: the arguments as CPython passed them, alive for the call (the function's contract).
+    let a = unsafe { Args::from_vectorcall(py, args, nargs, kwnames) };
+    let converted = match f(&a) {
+        Ok(r) => crate::conversion::to_object(&r, py),
+        Err(e) => Err(e),
+    };
+    match converted {
+        Ok(o) => o.into_ptr(),
+        Err(e) => {
+            raise_error(py, e);
+            std::ptr::null_mut()
+        }
+    }
+}
+
+/// Sets `e` as the pending Python exception (out of the hot path).
+#[cold]
+#[inline(never)]
+fn raise_error(py: Python<'_>, e: Error) {
+    // SAFETY: the token proves the GIL is held.
+    unsafe { restore(py, e) };
+}

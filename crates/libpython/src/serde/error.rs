@@ -1,0 +1,121 @@
+//! Serde errors that say where in the data they happened (`$.field[3]['key']`).
+
+use std::fmt::{self, Write as _};
+
+use libpython_interp::ffi;
+use ::serde::de::{self};
+use ::serde::ser;
+
+use crate::err::{Error, Result};
+use crate::gil::Python;
+use crate::object::Object;
+
+
+use super::MAX_DEPTH;
+
+/// serde's error type here: an [`Error`] and where it happened (innermost step first).
+#[derive(Debug)]
+pub(crate) struct SerdeError {
+    error: Error,
+    path: Vec<String>,
+}
+
+impl SerdeError {
+    /// Adds the step `step` (`[3]`, `.name`) in front of the path.
+    pub(crate) fn at(mut self, step: impl FnOnce() -> String) -> Self {
+        if !matches!(self.error, Error::Interp(_)) {
+            self.path.push(step());
+        }
+        self
+    }
+
+    pub(crate) fn into_error(self) -> Error {
+        let message = match self.error {
+            Error::Interp(e) => return Error::Interp(e),
+            Error::Conversion(m) => m,
+            Error::Python(p) => format!("{}: {}", p.type_name(), p.message()),
+            other => other.to_string(),
+        };
+        if self.path.is_empty() {
+            return Error::Conversion(message);
+        }
+        // Outermost step first; a very long path keeps its two ends.
+        let steps: Vec<&str> = self.path.iter().rev().map(String::as_str).collect();
+        let mut path = String::from("$");
+        if steps.len() > 24 {
+            path.extend(steps[..12].iter().copied());
+            let _ = write!(path, "...({} steps)...", steps.len() - 24);
+            path.extend(steps[steps.len() - 12..].iter().copied());
+        } else {
+            path.extend(steps);
+        }
+        Error::Conversion(format!("{path}: {message}"))
+    }
+}
+
+impl From<Error> for SerdeError {
+    fn from(error: Error) -> Self {
+        SerdeError {
+            error,
+            path: Vec::new(),
+        }
+    }
+}
+
+impl fmt::Display for SerdeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.error, f)
+    }
+}
+
+impl std::error::Error for SerdeError {}
+
+impl ser::Error for SerdeError {
+    fn custom<T: fmt::Display>(msg: T) -> Self {
+        Error::Conversion(msg.to_string()).into()
+    }
+}
+
+impl de::Error for SerdeError {
+    fn custom<T: fmt::Display>(msg: T) -> Self {
+        Error::Conversion(msg.to_string()).into()
+    }
+}
+
+pub(crate) fn too_deep() -> SerdeError {
+    Error::Conversion(format!("the data nests more than {MAX_DEPTH} levels deep")).into()
+}
+
+/// `repr(key)`, shortened, for messages.
+pub(crate) fn key_repr(py: Python<'_>, key: &Object) -> String {
+    let r = key.bound(py).repr().unwrap_or_else(|_| "?".into());
+    if r.chars().count() > 60 {
+        r.chars().take(57).collect::<String>() + "..."
+    } else {
+        r
+    }
+}
+
+/// A path step for a dict key: `.name` for an identifier-like str, else `[repr(key)]`.
+pub(crate) fn key_step(py: Python<'_>, key: &Object) -> String {
+    let k = key.bound(py);
+    // SAFETY: live object, GIL held.
+    if unsafe { ffi::PyUnicode_CheckExact(k.as_ptr()) }
+        && let Ok(s) = crate::conversion::str_to_string(k)
+    {
+        let mut chars = s.chars();
+        if chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
+            && chars.all(|c| c.is_alphanumeric() || c == '_')
+        {
+            return format!(".{s}");
+        }
+    }
+    format!("[{}]", key_repr(py, key))
+}
+
+#[inline(always)]
+pub(crate) fn new_ref(py: Python<'_>, p: *mut ffi::PyObject) -> Result<Object, SerdeError> {
+    // SAFETY: `p` is the result of a C-API call made just before under `py`'s GIL: a new
+    // reference or NULL with an exception set.
+    unsafe { Object::from_owned_ptr_or_err(py, p) }.map_err(SerdeError::from)
+}
