@@ -37,7 +37,7 @@ fn fixtures() -> (Py<PyAny>, Py<PyAny>, Py<PyAny>) {
 pub fn cases() -> Vec<Case<'static>> {
     let (ready, sleep, event_loop) = fixtures();
     let locals = Python::attach(|py| TaskLocals::new(event_loop.bind(py).clone()));
-    let locals2 = Python::attach(|py| locals.clone_ref(py));
+    let locals2 = locals.clone();
     let mut v = Vec::new();
 
     // Awaiting a coroutine that finishes without waiting: make it, await it, read the result.

@@ -16,7 +16,7 @@ use libpython_interp as interp;
 
 use super::event_loop::{self, Job, Scoped};
 use super::executor::{Abort, Guarded, Spawn};
-use crate::conv::ToPython;
+use crate::conversion::ToPython;
 use crate::err::{Error, Result};
 use crate::function::{Args, function_in};
 use crate::gil::Python;
@@ -90,7 +90,7 @@ impl<T: ToPython + Send + 'static> RustCall<T> {
     fn take_output(&self, py: Python<'_>) -> Result<Object> {
         let out = lock(&self.output).take();
         match out {
-            Some(Ok(Ok(v))) => crate::conv::to_object(&v, py),
+            Some(Ok(Ok(v))) => crate::conversion::to_object(&v, py),
             Some(Ok(Err(e))) => Err(e),
             Some(Err(panic)) => std::panic::resume_unwind(panic),
             None => Err(runtime_error("the Rust future has no result to give")),

@@ -28,7 +28,7 @@ use std::sync::{Arc, LazyLock, Mutex, MutexGuard, OnceLock, Weak};
 use std::thread::{JoinHandle, ThreadId};
 
 use libpython_interp as interp;
-use libpython_interp::InterpKey;
+use libpython_interp::{InterpKey, PerInterpreter, ffi};
 
 use super::executor::{self, Abort};
 use super::future::Shared;
@@ -41,33 +41,25 @@ use crate::views::Dict;
 /// The Python side (`helpers.py`), run once per interpreter.
 const HELPERS_PY: &str = include_str!("helpers.py");
 
-/// The interpreter slot keeping the namespace of `helpers.py`.
-const HELPERS_SLOT: &str = "libpython.asyncio.helpers";
+/// The namespace of `helpers.py`, one per interpreter.
+static HELPERS: PerInterpreter = PerInterpreter::new();
 
-/// The namespace of `helpers.py` in `py`'s interpreter, made on first use and kept in the
-/// interpreter's state (released when it ends).
+/// The namespace of `helpers.py` in `py`'s interpreter, made on first use and kept for the
+/// interpreter's life.
 pub(crate) fn helpers(py: Python<'_>) -> Result<Bound<'_>> {
-    let state = interp::lookup(py.interpreter_key()).ok_or(Error::Interp(interp::Error::InterpreterEnded))?;
-    if let Some(p) = state.slot(HELPERS_SLOT) {
-        // SAFETY: the slot holds an owned reference of this interpreter, alive while it is;
-        // the GIL is held (`py`); the new handle takes a reference of its own.
-        return Ok(unsafe { Bound::from_borrowed_ptr(py, p) });
-    }
-    let ns = Dict::new_in(py)?;
-    ns.insert("__name__", "libpython.asyncio")?;
-    py.exec(HELPERS_PY, &ns)?;
-    let ns = ns.clone_ref(py).into_bound(py)?;
-    let owned = ns.clone().into_ptr();
-    // SAFETY: `owned` is an owned reference of this interpreter, given to its state.
-    if let Err(existing) = unsafe { state.set_slot(HELPERS_SLOT, owned) } {
-        // Another thread made one first: use it and release ours.
-        // SAFETY: `owned` is our own reference, `existing` the state's; the GIL is held.
-        unsafe {
-            libpython_interp::ffi::Py_DecRef(owned);
-            return Ok(Bound::from_borrowed_ptr(py, existing));
-        }
-    }
-    Ok(ns)
+    // SAFETY: the GIL of `py`'s interpreter is held (`py`); `make` returns a new reference to
+    // an object of that interpreter.
+    let ns = unsafe {
+        HELPERS.get_or_make(py.interpreter_key(), || -> Result<*mut ffi::PyObject> {
+            let ns = Dict::new_in(py)?;
+            ns.insert("__name__", "libpython.asyncio")?;
+            py.exec(HELPERS_PY, &ns)?;
+            Ok(ns.clone_ref(py).into_ptr())
+        })?
+    };
+    // SAFETY: the cache keeps the namespace alive as long as the interpreter; the GIL is
+    // held; the new handle takes a reference of its own.
+    Ok(unsafe { Bound::from_borrowed_ptr(py, ns) })
 }
 
 /// Work for a loop's thread.

@@ -69,7 +69,7 @@ use std::sync::Arc;
 pub use executor::{Spawn, Task, block_on};
 pub use future::{PyFuture, into_future};
 
-use crate::conv::ToPython;
+use crate::conversion::ToPython;
 use crate::err::Result;
 use crate::function::{Args, function_in};
 use crate::gil::{Python, attach};

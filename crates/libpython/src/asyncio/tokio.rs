@@ -45,7 +45,7 @@ use ::tokio::runtime::Handle;
 use libpython_interp as interp;
 
 use super::executor::{Spawn, Task};
-use crate::conv::ToPython;
+use crate::conversion::ToPython;
 use crate::err::{Error, Result};
 use crate::function::Args;
 use crate::gil::attach;
