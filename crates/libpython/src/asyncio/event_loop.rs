@@ -118,7 +118,7 @@ pub(crate) struct LoopHandle {
     /// The error the Rust futures of tasks still running get when the loop stops.
     closing: OnceLock<Error>,
     /// Running tasks by address: the task (owned here until it is done) and the Rust side's
-    /// slot. Used on the loop's thread only.
+    /// slot. Used on the loop's thread, and emptied when the loop stops taking work.
     pending: Mutex<HashMap<usize, (Object, Arc<Shared>)>>,
     /// An own loop's thread.
     join: Mutex<Option<JoinHandle<()>>>,
