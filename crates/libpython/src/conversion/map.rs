@@ -125,6 +125,7 @@ impl DictWalk {
     }
 
     /// The number of entries when the walk began.
+    #[cfg(feature = "serde")]
     pub(crate) fn len(&self) -> usize {
         self.size.max(0) as usize
     }
