@@ -433,8 +433,8 @@ impl ser::SerializeMap for MapSer<'_, '_> {
         };
         let value = value
             .serialize(self.ser)
-            .map_err(|e| e.at(|| key_step(py, &key)))?;
-        set_item(py, &self.dict, &key, &value).map_err(|e| e.at(|| key_step(py, &key)))
+            .map_err(|e| e.at(|| key_step(key.bound(py))))?;
+        set_item(py, &self.dict, &key, &value).map_err(|e| e.at(|| key_step(key.bound(py))))
     }
 
     fn end(self) -> Result<Object, SerdeError> {
