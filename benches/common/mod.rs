@@ -44,6 +44,35 @@ def drive(fn, n):
         fn(i)
 "#;
 
+/// The objects every case works on, the globals [`SETUP`] defines, as each side holds them
+/// (`O`: its handle of a Python object).
+pub struct Fixtures<O> {
+    pub f: O,
+    pub obj: O,
+    pub lst: O,
+    pub dct: O,
+    pub big_str: O,
+    pub arr_1e3: O,
+    pub arr_1e7: O,
+    pub drive: O,
+}
+
+impl<O> Fixtures<O> {
+    /// The fixtures, each read by `global` from the namespace [`SETUP`] ran in.
+    pub fn from_globals(mut global: impl FnMut(&str) -> O) -> Self {
+        Fixtures {
+            f: global("f"),
+            obj: global("obj"),
+            lst: global("lst"),
+            dct: global("dct"),
+            big_str: global("big_str"),
+            arr_1e3: global("arr_1e3"),
+            arr_1e7: global("arr_1e7"),
+            drive: global("drive"),
+        }
+    }
+}
+
 /// Criterion with the command line's settings (filters, `--save-baseline`, ...).
 pub fn criterion() -> Criterion {
     Criterion::default().configure_from_args()

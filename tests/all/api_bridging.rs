@@ -267,8 +267,8 @@ impl libpython::MapLike for LyingMap {
     fn map_remove(&mut self, k: &i64) -> Option<i64> {
         self.map.remove(k)
     }
-    fn map_keys(&self) -> Vec<&i64> {
-        self.map.keys().collect()
+    fn map_entries(&self) -> Vec<(&i64, &i64)> {
+        self.map.iter().collect()
     }
 }
 

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use libpython::{Bytes, Error, FromPython, Object, ToPython};
-use libpython_tests::python;
+use libpython_tests::{python, refcount};
 use num_bigint::BigInt;
 
 fn roundtrip<T: ToPython + FromPython + PartialEq + std::fmt::Debug>(v: T) {
@@ -150,11 +150,6 @@ fn collections_round_trip() {
     assert!(matches!(py("[1]").extract::<HashMap<i64, i64>>().unwrap_err(), Error::Type { .. }));
     let e = py("[1, 2, 3]").extract::<[i64; 2]>().unwrap_err();
     assert!(e.to_string().contains("length 2"), "{e}");
-}
-
-/// `sys.getrefcount(o)`.
-fn refcount(o: &Object) -> i64 {
-    libpython::import("sys").unwrap().call_method("getrefcount", (o,)).unwrap().extract().unwrap()
 }
 
 #[test]

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use libpython::{Dict, Error, IterBridge, MapBridge, Object, ToPython, VecBridge};
-use libpython_tests::{assert_child_passes_within, is_child, python};
+use libpython_tests::{assert_child_passes_within, is_child, python, refcount};
 
 /// Runs `code` with `vars` as globals (plus builtins) and returns the globals.
 fn run(code: &str, vars: &[(&str, &Object)]) -> Dict {
@@ -743,8 +743,7 @@ fn with_context_leaks_nothing() {
         &[],
     );
     let (cm, boom) = (g.get("cm").unwrap().unwrap(), g.get("boom").unwrap().unwrap());
-    let refcount = || libpython::eval("__import__('sys').getrefcount").unwrap().call((&cm,)).unwrap().extract::<i64>().unwrap();
-    let before = refcount();
+    let before = refcount(&cm);
     for i in 0..300 {
         let r = match i % 3 {
             0 => cm.with_context(|_| boom.call0().map(drop)),
@@ -754,7 +753,7 @@ fn with_context_leaks_nothing() {
         assert!(r.is_ok());
     }
     libpython::attach(|_| Ok(())).unwrap();
-    assert_eq!(refcount(), before, "the context manager keeps its reference count");
+    assert_eq!(refcount(&cm), before, "the context manager keeps its reference count");
     libpython::exec("import gc\ngc.collect()\nalive = len(made)", &g).unwrap();
     assert_eq!(get::<Vec<i64>>(&g, "count"), [100]);
     assert_eq!(get::<i64>(&g, "alive"), 0, "every exception passed to __exit__ was freed");

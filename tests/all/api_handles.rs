@@ -4,11 +4,7 @@
 use std::collections::HashSet;
 
 use libpython::{Object, attach};
-use libpython_tests::python;
-
-fn refcount(o: &Object) -> i64 {
-    libpython::import("sys").unwrap().call_method("getrefcount", (o,)).unwrap().extract().unwrap()
-}
+use libpython_tests::{python, refcount};
 
 #[test]
 fn handles_are_send_and_sync() {

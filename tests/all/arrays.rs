@@ -5,40 +5,11 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use libpython::array::{
-    DlTensor, Element, PyBuffer, PyBufferMut, RustArray, Storage, to_python_array,
-};
+use libpython::array::{DlTensor, Element, PyBuffer, PyBufferMut, RustArray, to_python_array};
 use libpython::{Dict, Error, FromPython, Object, ToPython};
+use libpython_tests::namespace::{eval, get, numpy as ns, run};
 use libpython_tests::python;
-
-/// Runs `code` in a fresh namespace (tests run in parallel: no shared `__main__`) with numpy
-/// imported as `np`, and returns the namespace.
-fn ns(code: &str) -> Dict {
-    python();
-    let g = Dict::new().unwrap();
-    g.insert("__builtins__", libpython::builtins().unwrap())
-        .unwrap();
-    libpython::exec("import numpy as np, gc, io, contextlib", &g)
-        .expect("numpy must be installed in the Python under test");
-    libpython::exec(code, &g).unwrap_or_else(|e| panic!("{code}\n{e}"));
-    g
-}
-
-/// Runs more code in a namespace.
-fn run(g: &Dict, code: &str) {
-    libpython::exec(code, g).unwrap_or_else(|e| panic!("{code}\n{e}"));
-}
-
-fn get(g: &Dict, name: &str) -> Object {
-    g.get(name)
-        .unwrap()
-        .unwrap_or_else(|| panic!("{name} is not defined"))
-}
-
-fn eval<T: FromPython>(g: &Dict, expr: &str) -> T {
-    libpython::attach(|py| py.eval_with(expr, g, None)?.extract())
-        .unwrap_or_else(|e| panic!("{expr}\n{e}"))
-}
+use libpython_tests::storage::OnDrop;
 
 /// The address numpy reports for the first element of `name`.
 fn np_address(g: &Dict, name: &str) -> usize {
@@ -625,36 +596,14 @@ fn exports_refuse_bad_shapes_and_wrong_handles() {
     assert!(e.is_ok(), "1-d arrays are both C and F contiguous: {e:?}");
 }
 
-/// A storage that counts its drops.
-struct Counted {
-    data: Vec<f64>,
-    drops: Arc<AtomicUsize>,
-}
-
-impl Storage for Counted {
-    type Elem = f64;
-    fn as_mut_slice(&mut self) -> &mut [f64] {
-        &mut self.data
-    }
-}
-
-impl Drop for Counted {
-    fn drop(&mut self) {
-        self.drops.fetch_add(1, Ordering::SeqCst);
-    }
-}
-
+/// An array of `n` ones whose storage counts its drops, and the count.
 fn counted(n: usize) -> (Object, Arc<AtomicUsize>) {
     let drops = Arc::new(AtomicUsize::new(0));
-    let x = to_python_array(
-        Counted {
-            data: vec![1.0; n],
-            drops: drops.clone(),
-        },
-        &[n],
-    )
-    .unwrap();
-    (x, drops)
+    let d = drops.clone();
+    let storage = OnDrop::new(vec![1.0; n], move || {
+        d.fetch_add(1, Ordering::SeqCst);
+    });
+    (to_python_array(storage, &[n]).unwrap(), drops)
 }
 
 /// Waits (boundedly) for a release made on another thread to reach the storage. A reference
@@ -752,27 +701,15 @@ fn the_rust_storage_is_dropped_once_after_the_last_python_view() {
     assert_eq!(drops.load(Ordering::SeqCst), 1);
 }
 
-/// A storage whose drop panics.
-struct Exploding(Vec<u8>, Arc<AtomicUsize>);
-
-impl Storage for Exploding {
-    type Elem = u8;
-    fn as_mut_slice(&mut self) -> &mut [u8] {
-        &mut self.0
-    }
-}
-
-impl Drop for Exploding {
-    fn drop(&mut self) {
-        self.1.fetch_add(1, Ordering::SeqCst);
-        panic!("storage drop panics (on purpose)");
-    }
-}
-
 #[test]
 fn a_panicking_storage_drop_does_not_unwind_into_python() {
     let drops = Arc::new(AtomicUsize::new(0));
-    let x = to_python_array(Exploding(vec![1, 2], drops.clone()), &[2]).unwrap();
+    let d = drops.clone();
+    let exploding = OnDrop::new(vec![1u8, 2], move || {
+        d.fetch_add(1, Ordering::SeqCst);
+        panic!("storage drop panics (on purpose)");
+    });
+    let x = to_python_array(exploding, &[2]).unwrap();
     let g = ns("");
     g.insert("x", x).unwrap();
     run(

@@ -4,9 +4,8 @@
 //! `NEEDED` libraries, a later build under another `PATH` (with a Python on it), `VIRTUAL_ENV`
 //! and `CONDA_PREFIX` recompiles nothing, and the binary runs against the Python under test.
 //!
-//! The scratch crates are written to a temporary directory and share one target directory
-//! under the suite's cache directory ([`cache_dir`]`/downstream-target`), so only the first
-//! run compiles their dependencies. Nothing is skipped: a missing C linker or Python under
+//! The scratch crates are written to a temporary directory and share one target directory that
+//! outlives the run ([`target_dir`]), so only the first run compiles their dependencies. Nothing is skipped: a missing C linker or Python under
 //! test fails the test.
 
 use std::ffi::OsString;
@@ -15,7 +14,7 @@ use std::process::{Command, Output};
 use std::time::Instant;
 
 use libpython_interp::discovery::{Request, discover, which};
-use libpython_tests::{cache_dir, needed_libraries, workspace_root};
+use libpython_tests::{needed_libraries, workspace_root};
 use tempfile::TempDir;
 
 /// The cargo running this suite (the toolchain's own binary, next to its `rustc`).
@@ -76,9 +75,13 @@ fn cargo_in(dir: &Path, args: &[&str], path: &OsString, extra: &[(&str, OsString
         .unwrap_or_else(|e| panic!("cannot run {}: {e}", cargo().display()))
 }
 
-/// The target directory the scratch crates share.
+/// The target directory the scratch crates share: `downstream-target` in the cache directory
+/// `cargo xtask` uses (it names it in `LIBPYTHON_CACHE` for everything it runs), else in the
+/// directory cargo gives integration tests for their files (`target/tmp`).
 fn target_dir() -> PathBuf {
-    cache_dir().join("downstream-target")
+    std::env::var_os("LIBPYTHON_CACHE")
+        .map_or_else(|| PathBuf::from(env!("CARGO_TARGET_TMPDIR")), PathBuf::from)
+        .join("downstream-target")
 }
 
 fn text(out: &Output) -> String {

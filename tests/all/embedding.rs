@@ -3,9 +3,8 @@
 //! Rust reader, signal handlers on request, `sys.argv`.
 
 use std::io::{BufRead, Read, Write};
-use std::process::{Command, Stdio};
 
-use libpython_tests::{CHILD_ENV, Captured, assert_child_passes, is_child};
+use libpython_tests::{Captured, ChildTest, assert_child_passes, is_child};
 
 /// Runs `code` in `__main__` and returns `__main__`'s dict.
 fn run(code: &str) -> libpython::Dict {
@@ -197,35 +196,6 @@ fn failing_writes_and_flushes_raise_oserror_with_errno() {
     );
 }
 
-/// Runs the child test `name` with `input` on its stdin; returns its stdout and stderr.
-fn child_with_stdin(name: &str, input: &str) -> String {
-    let mut child = Command::new(std::env::current_exe().unwrap())
-        .args([name, "--exact", "--nocapture", "--test-threads=1"])
-        .env(CHILD_ENV, "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(
-        out.status.success() && text.contains("1 passed"),
-        "child test {name} failed:\n{text}"
-    );
-    text
-}
-
 #[test]
 fn python_and_rust_share_stdin() {
     if is_child() {
@@ -260,10 +230,9 @@ fn python_and_rust_share_stdin() {
         assert_eq!(eof, "");
         return;
     }
-    child_with_stdin(
-        "embedding::python_and_rust_share_stdin",
-        "one\ntwo\nthree\nfour\nfive\n",
-    );
+    ChildTest::new("embedding::python_and_rust_share_stdin")
+        .stdin("one\ntwo\nthree\nfour\nfive\n")
+        .assert_passes();
 }
 
 #[test]

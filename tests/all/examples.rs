@@ -8,9 +8,10 @@
 //! `xtask/src/main.rs`).
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::sync::mpsc;
+use std::process::{Command, Stdio};
 use std::time::Duration;
+
+use libpython_tests::{ProcessOutput, scratch_dir, wait_for_output};
 
 /// How long one example may run (the first matplotlib import builds a font cache).
 const TIMEOUT: Duration = Duration::from_secs(600);
@@ -38,26 +39,6 @@ pub(crate) fn example_binary(name: &str) -> PathBuf {
     bin
 }
 
-/// A fresh directory for the files one test's example writes, removed when dropped.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(test: &str) -> Scratch {
-        let d =
-            std::env::temp_dir().join(format!("libpython-examples-{}-{test}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&d);
-        std::fs::create_dir_all(&d)
-            .unwrap_or_else(|e| panic!("cannot create {}: {e}", d.display()));
-        Scratch(d)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 /// Runs example `name` with `args`, waiting at most [`TIMEOUT`]; asserts exit status 0 and
 /// returns its standard output.
 fn run_example(name: &str, args: &[&std::ffi::OsStr]) -> String {
@@ -69,24 +50,17 @@ fn run_example(name: &str, args: &[&std::ffi::OsStr]) -> String {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap_or_else(|e| panic!("cannot start {}: {e}", bin.display()));
-    let pid = child.id();
-    let (tx, rx) = mpsc::channel::<std::io::Result<Output>>();
-    std::thread::spawn(move || {
-        let _ = tx.send(child.wait_with_output());
-    });
-    let out = match rx.recv_timeout(TIMEOUT) {
-        Ok(r) => r.unwrap_or_else(|e| panic!("waiting for example {name}: {e}")),
-        Err(_) => {
-            let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
-            panic!("example {name} ran longer than {TIMEOUT:?} and was killed");
-        }
+    let ProcessOutput {
+        status,
+        stdout,
+        stderr,
+    } = wait_for_output(child, Some(TIMEOUT));
+    let Some(status) = status else {
+        panic!("example {name} ran longer than {TIMEOUT:?} and was killed");
     };
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        out.status.success(),
-        "example {name} failed ({}) with LIBPYTHON_PYTHON={:?}\n--- stdout\n{stdout}\n--- stderr\n{stderr}",
-        out.status,
+        status.success(),
+        "example {name} failed ({status}) with LIBPYTHON_PYTHON={:?}\n--- stdout\n{stdout}\n--- stderr\n{stderr}",
         std::env::var_os("LIBPYTHON_PYTHON"),
     );
     stdout
@@ -127,8 +101,8 @@ fn assert_plot_line(name: &str, stdout: &str, expected: &Path) {
 
 #[test]
 fn tour_runs_the_seed_session_and_saves_a_png() {
-    let scratch = Scratch::new("tour");
-    let png = scratch.0.join("tour.png");
+    let scratch = scratch_dir("example-tour");
+    let png = scratch.path().join("tour.png");
     let out = run_example("tour", &[png.as_os_str()]);
     for expected in [
         "your variable is:200",
@@ -149,8 +123,8 @@ fn tour_runs_the_seed_session_and_saves_a_png() {
 
 #[test]
 fn plot_saves_a_png() {
-    let scratch = Scratch::new("plot");
-    let png = scratch.0.join("plot.png");
+    let scratch = scratch_dir("example-plot");
+    let png = scratch.path().join("plot.png");
     let out = run_example("plot", &[png.as_os_str()]);
     assert!(out.contains("viewing Rust memory"), "{out}");
     assert_plot_line("plot", &out, &png);

@@ -7,18 +7,7 @@ use std::sync::{Arc, Barrier, Mutex};
 use std::time::{Duration, Instant};
 
 use libpython::{Args, Error, Interpreter, Object, SubConfig, interp};
-use libpython_tests::{assert_child_passes, is_child, python};
-
-/// Runs `body` in a child process (or, in the child, runs it).
-macro_rules! in_child {
-    ($name:literal, $body:block) => {
-        if is_child() {
-            $body
-            return;
-        }
-        assert_child_passes(concat!("interp::", $name), &[]);
-    };
-}
+use libpython_tests::{assert_child_passes, in_child, is_child, python, refcount};
 
 fn version() -> libpython::ffi::Version {
     python();
@@ -64,16 +53,15 @@ fn drops_without_the_gil_are_queued_and_drained_at_the_next_acquisition() {
 fn a_drop_while_holding_the_gil_is_immediate() {
     python();
     let x = libpython::eval("object()").unwrap();
-    let sys = libpython::import("sys").unwrap();
-    let before: i64 = sys.call_method("getrefcount", (&x,)).unwrap().extract().unwrap();
+    let before = refcount(&x);
     let y = x.clone();
-    let during: i64 = sys.call_method("getrefcount", (&x,)).unwrap().extract().unwrap();
+    let during = refcount(&x);
     libpython::attach(|_| {
         drop(y);
         Ok(())
     })
     .unwrap();
-    let after: i64 = sys.call_method("getrefcount", (&x,)).unwrap().extract().unwrap();
+    let after = refcount(&x);
     assert_eq!((during - before, after), (1, before));
 }
 

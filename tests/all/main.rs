@@ -18,6 +18,7 @@ mod downstream;
 mod embedding;
 mod examples;
 mod ffi_load;
+mod hostile;
 mod interp;
 mod leaks;
 mod no_link;

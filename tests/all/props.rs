@@ -150,6 +150,14 @@ fn typed<T: ToPython + FromPython>(v: &T) -> T {
     libpython::to_python(v).unwrap().extract().unwrap()
 }
 
+/// Asserts, in a property, that each value comes back equal from Python through its type's
+/// own conversions.
+macro_rules! prop_assert_round_trip {
+    ($($v:expr),+ $(,)?) => {
+        $(prop_assert_eq!(typed(&$v), $v);)+
+    };
+}
+
 /// Float equality by bits (NaN payloads and signed zeros included).
 fn same_bits(a: &[f64], b: &[f64]) -> bool {
     a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits())
@@ -161,16 +169,10 @@ proptest! {
     #[test]
     fn integers_of_every_width_round_trip(a in any::<i8>(), b in any::<u16>(), c in any::<i32>(), d in any::<u64>(), e in any::<i128>(), f in any::<u128>(), g in any::<isize>()) {
         python();
-        prop_assert_eq!(typed(&a), a);
-        prop_assert_eq!(typed(&b), b);
-        prop_assert_eq!(typed(&c), c);
-        prop_assert_eq!(typed(&d), d);
-        prop_assert_eq!(typed(&e), e);
-        prop_assert_eq!(typed(&f), f);
-        prop_assert_eq!(typed(&g), g);
+        prop_assert_round_trip!(a, b, c, d, e, f, g);
         // Each also reads as a big integer, and back.
         prop_assert_eq!(libpython::to_python(&e).unwrap().extract::<BigInt>().unwrap(), BigInt::from(e));
-        prop_assert_eq!(typed(&BigInt::from(f)), BigInt::from(f));
+        prop_assert_round_trip!(BigInt::from(f));
     }
 
     #[test]
@@ -220,12 +222,7 @@ proptest! {
         f in proptest::collection::hash_set(text(), 0..6),
     ) {
         python();
-        prop_assert_eq!(typed(&a), a);
-        prop_assert_eq!(typed(&b), b);
-        prop_assert_eq!(typed(&c), c);
-        prop_assert_eq!(typed(&d), d);
-        prop_assert_eq!(typed(&e), e);
-        prop_assert_eq!(typed(&f), f);
+        prop_assert_round_trip!(a, b, c, d, e, f);
     }
 }
 

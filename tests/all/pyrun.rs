@@ -11,6 +11,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::Duration;
 
+use libpython_tests::{scratch_dir, wait_for_output};
+
 use crate::examples::example_binary;
 
 /// The `python` command of the Python under test: `LIBPYTHON_PYTHON` if set (as under
@@ -38,24 +40,6 @@ fn status_text(s: ExitStatus) -> String {
         (Some(c), _) => format!("exit {c}"),
         (None, Some(sig)) => format!("signal {sig}"),
         _ => format!("{s}"),
-    }
-}
-
-/// A scratch directory (the programs' working directory), removed when dropped.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(test: &str) -> Scratch {
-        let d = std::env::temp_dir().join(format!("libpython-pyrun-{}-{test}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&d);
-        std::fs::create_dir_all(&d).unwrap();
-        Scratch(d)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
     }
 }
 
@@ -91,48 +75,27 @@ fn start(program: &Path, args: &[&str], dir: &Path, stdin: bool) -> Child {
 }
 
 /// Waits at most 120 s for `child`, killing it after that.
-fn finish(mut child: Child, program: &Path) -> Outcome {
-    let pid = child.id();
-    let (tx, rx) = std::sync::mpsc::channel();
-    let mut out = child.stdout.take().unwrap();
-    let mut err = child.stderr.take().unwrap();
-    let reader = std::thread::spawn(move || {
-        let mut o = Vec::new();
-        let mut e = Vec::new();
-        let t = std::thread::spawn(move || {
-            let _ = err.read_to_end(&mut e);
-            e
-        });
-        let _ = out.read_to_end(&mut o);
-        (o, t.join().unwrap())
-    });
-    std::thread::spawn(move || {
-        let _ = tx.send(child.wait());
-    });
-    let status = match rx.recv_timeout(Duration::from_secs(120)) {
-        Ok(s) => s.unwrap(),
-        Err(_) => {
-            let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
-            panic!("{} ran longer than 120 s", program.display());
-        }
+fn finish(child: Child, program: &Path) -> Outcome {
+    let out = wait_for_output(child, Some(Duration::from_secs(120)));
+    let Some(status) = out.status else {
+        panic!("{} ran longer than 120 s", program.display());
     };
-    let (o, e) = reader.join().unwrap();
     Outcome {
         status: status_text(status),
-        stdout: normalise(&String::from_utf8_lossy(&o)),
-        stderr: normalise(&String::from_utf8_lossy(&e)),
+        stdout: normalise(&out.stdout),
+        stderr: normalise(&out.stderr),
     }
 }
 
 /// Runs `args` with `input` on stdin under both programs and asserts the same outcome;
 /// returns it.
 fn same_as_python(name: &str, args: &[&str], input: &str, files: &[(&str, &str)]) -> Outcome {
-    let scratch = Scratch::new(name);
+    let scratch = scratch_dir(&format!("pyrun-{name}"));
     for (file, text) in files {
-        std::fs::write(scratch.0.join(file), text).unwrap();
+        std::fs::write(scratch.path().join(file), text).unwrap();
     }
     let run = |program: &Path| {
-        let mut child = start(program, args, &scratch.0, true);
+        let mut child = start(program, args, scratch.path(), true);
         let mut stdin = child.stdin.take().unwrap();
         stdin.write_all(input.as_bytes()).unwrap();
         drop(stdin);
@@ -237,19 +200,24 @@ fn scripts_modules_and_stdin_programs_run_as_main() {
     );
     let o = same_as_python("directory", &["app", "d"], "", &[]);
     assert_eq!(o.status, "exit 2", "{o:?}");
-    let scratch = Scratch::new("directory-main");
-    std::fs::create_dir_all(scratch.0.join("app")).unwrap();
+    let scratch = scratch_dir("pyrun-directory-main");
+    std::fs::create_dir_all(scratch.path().join("app")).unwrap();
     std::fs::write(
-        scratch.0.join("app/__main__.py"),
+        scratch.path().join("app/__main__.py"),
         "import sys\nprint('app main', sys.argv[1:])\n",
     )
     .unwrap();
     let py = finish(
-        start(&python(), &["app", "d"], &scratch.0, false),
+        start(&python(), &["app", "d"], scratch.path(), false),
         &python(),
     );
     let ours = finish(
-        start(&example_binary("pyrun"), &["app", "d"], &scratch.0, false),
+        start(
+            &example_binary("pyrun"),
+            &["app", "d"],
+            scratch.path(),
+            false,
+        ),
         &example_binary("pyrun"),
     );
     assert_eq!(ours, py);
@@ -311,7 +279,7 @@ fn keyboard_interrupt_ends_the_process_by_sigint_after_finally() {
 
 #[test]
 fn ctrl_c_while_waiting_for_input_raises_keyboard_interrupt() {
-    let scratch = Scratch::new("ctrl-c");
+    let scratch = scratch_dir("pyrun-ctrl-c");
     let run = |program: &Path| {
         let mut child = start(
             program,
@@ -319,7 +287,7 @@ fn ctrl_c_while_waiting_for_input_raises_keyboard_interrupt() {
                 "-c",
                 "import sys\nprint('ready', file=sys.stderr, flush=True)\ntry:\n    input()\nfinally:\n    print('finally ran')",
             ],
-            &scratch.0,
+            scratch.path(),
             true,
         );
         let stdin = child.stdin.take().unwrap();
@@ -406,9 +374,9 @@ fn into_head(program: &Path, dir: &Path) -> (String, String, String) {
 
 #[test]
 fn piped_into_a_reader_that_stops_it_ends_with_broken_pipe_error() {
-    let scratch = Scratch::new("head");
-    let python = into_head(&python(), &scratch.0);
-    let ours = into_head(&example_binary("pyrun"), &scratch.0);
+    let scratch = scratch_dir("pyrun-head");
+    let python = into_head(&python(), scratch.path());
+    let ours = into_head(&example_binary("pyrun"), scratch.path());
     assert_eq!(ours, python);
     assert_eq!(ours.0, "exit 1");
     assert!(

@@ -19,34 +19,9 @@ use libpython::{
     Args, Bridge, ClassBuilder, Dict, Error, Interpreter, MapBridge, Object, Python, VecBridge,
     ffi, attach,
 };
-use libpython_tests::{assert_child_passes, is_child, python};
-
-/// Runs `body` in a child process (or, in the child, runs it).
-macro_rules! in_child {
-    ($name:literal, $body:block) => {
-        in_child!($name, [], $body)
-    };
-    ($name:literal, [$(($k:expr, $v:expr)),*], $body:block) => {
-        if is_child() {
-            $body
-            return;
-        }
-        assert_child_passes(concat!("reliability::", $name), &[$(($k, $v)),*]);
-    };
-}
-
-fn sys() -> Object {
-    libpython::import("sys").unwrap()
-}
-
-/// `sys.getrefcount(o)` (the argument's own temporary references included: compare deltas).
-fn refcount(o: &Object) -> i64 {
-    sys()
-        .call_method("getrefcount", (o,))
-        .unwrap()
-        .extract()
-        .unwrap()
-}
+use libpython_tests::bridge::{Node, NodeHooks};
+use libpython_tests::namespace::get;
+use libpython_tests::{assert_child_passes, in_child, is_child, python, refcount};
 
 /// Drains the deferred-decref queue (by taking the GIL) and runs the cycle collector.
 fn collect() -> usize {
@@ -75,12 +50,6 @@ fn run(code: &str) -> Dict {
     let g = Dict::new().unwrap();
     libpython::exec(code, &g).unwrap();
     g
-}
-
-fn var(g: &Dict, name: &str) -> Object {
-    g.get(name)
-        .unwrap()
-        .unwrap_or_else(|| panic!("no variable {name}"))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -289,9 +258,9 @@ fn values_passed_across_are_all_destroyed_and_rss_stays_flat() {
              def alive():\n\
              \x20   gc.collect()\n\
              \x20   return Tracked.created - Tracked.destroyed\n");
-            let through = var(&g, "through");
-            let alive = var(&g, "alive");
-            let tracked = var(&g, "Tracked");
+            let through = get(&g, "through");
+            let alive = get(&g, "alive");
+            let tracked = get(&g, "Tracked");
             let round = |r: usize| {
                 for i in 0..CALLS {
                     let v = (r * CALLS + i) as i64;
@@ -358,79 +327,18 @@ fn values_passed_across_are_all_destroyed_and_rss_stays_flat() {
 // Scenario 5: Rust data owned by a Python object is dropped with it, cycles included.
 // ---------------------------------------------------------------------------------------------
 
-/// A bridge holding one Python object, reported to the cycle collector.
-struct Node {
-    held: Mutex<Option<Object>>,
-    _drops: DropCount,
+/// A [`Node`] whose drop is counted.
+fn counted_node(drops: &Arc<AtomicUsize>) -> Arc<Node<DropCount>> {
+    Arc::new(Node::new(DropCount(drops.clone())))
 }
 
-impl Node {
-    fn new(drops: &Arc<AtomicUsize>) -> Arc<Node> {
-        Arc::new(Node {
-            held: Mutex::new(None),
-            _drops: DropCount(drops.clone()),
-        })
-    }
-}
-
-impl Bridge for Node {
-    fn get_attr(&self, py: Python<'_>, name: &str) -> libpython::Result<Option<Object>> {
-        if name != "held" {
-            return Ok(None);
-        }
-        Ok(Some(
-            self.held
-                .lock()
-                .unwrap()
-                .as_ref()
-                .map_or_else(|| py.none().unbind(), |o| o.clone_ref(py)),
-        ))
-    }
-
-    fn set_attr(
-        &self,
-        _py: Python<'_>,
-        name: &str,
-        value: Option<&libpython::Bound<'_>>,
-    ) -> libpython::Result<()> {
-        if name != "held" {
-            return Err(Error::NoAttribute {
-                type_name: "Node".into(),
-                name: name.into(),
-            });
-        }
-        let old = std::mem::replace(
-            &mut *self.held.lock().unwrap(),
-            value.map(|v| v.clone().unbind()),
-        );
-        drop(old);
-        Ok(())
-    }
-
-    fn traverse(&self, visit: &mut dyn FnMut(&Object)) {
-        if let Ok(g) = self.held.try_lock()
-            && let Some(o) = &*g
-        {
-            visit(o);
-        }
-    }
-
-    fn clear(&self) {
-        let old = self.held.lock().unwrap().take();
-        drop(old);
-    }
-
-    fn type_name(&self) -> &str {
-        "Node"
-    }
-
-}
+impl NodeHooks for DropCount {}
 
 #[test]
 fn bridged_rust_data_is_dropped_with_its_python_object() {
     python();
     let drops = counter();
-    let n = libpython::bridge(Node::new(&drops)).unwrap();
+    let n = libpython::bridge(counted_node(&drops)).unwrap();
     n.setattr("held", libpython::eval("[1, 2]").unwrap())
         .unwrap();
     assert_eq!(
@@ -446,8 +354,8 @@ fn bridged_rust_data_is_dropped_with_its_python_object() {
     );
     // Kept alive by Python alone (a dict entry), freed when Python lets go.
     let d = run("keep = {}");
-    var(&d, "keep")
-        .set_item("n", libpython::bridge(Node::new(&drops)).unwrap())
+    get(&d, "keep")
+        .set_item("n", libpython::bridge(counted_node(&drops)).unwrap())
         .unwrap();
     assert_eq!(drops.load(Ordering::SeqCst), 1);
     libpython::exec("del keep['n']", &d).unwrap();
@@ -461,14 +369,14 @@ fn bridges_in_reference_cycles_are_collected_by_gc() {
         let drops = counter();
         let gc = libpython::import("gc").unwrap();
         // A bridge holding itself, a bridge holding a list holding it, and a ring of 100.
-        let a = libpython::bridge(Node::new(&drops)).unwrap();
+        let a = libpython::bridge(counted_node(&drops)).unwrap();
         a.setattr("held", &a).unwrap();
-        let b = libpython::bridge(Node::new(&drops)).unwrap();
+        let b = libpython::bridge(counted_node(&drops)).unwrap();
         let l = libpython::eval("[]").unwrap();
         l.call_method("append", (&b,)).unwrap();
         b.setattr("held", &l).unwrap();
         let ring: Vec<Object> = (0..100)
-            .map(|_| libpython::bridge(Node::new(&drops)).unwrap())
+            .map(|_| libpython::bridge(counted_node(&drops)).unwrap())
             .collect();
         for i in 0..100 {
             ring[i].setattr("held", &ring[(i + 1) % 100]).unwrap();
@@ -507,7 +415,7 @@ fn probe_cycle(bridged: Object, hold: &str) -> Object {
         &g,
     )
     .unwrap();
-    var(&g, "w")
+    get(&g, "w")
 }
 
 fn probe_alive(w: &Object) -> bool {
@@ -722,7 +630,7 @@ fn keyboard_interrupt_stops_looping_python_and_host_signal_handlers_still_fire()
              term = signal.getsignal(signal.SIGTERM)\n\
              int_is_python = signal.getsignal(signal.SIGINT) is signal.default_int_handler\n");
             assert!(
-                var(&g, "usr1").is_none().unwrap() && var(&g, "term").is_none().unwrap(),
+                get(&g, "usr1").is_none().unwrap() && get(&g, "term").is_none().unwrap(),
                 "Python claims the host's handlers"
             );
             assert!(g.get_as::<bool>("int_is_python").unwrap().unwrap());
@@ -751,7 +659,7 @@ fn keyboard_interrupt_stops_looping_python_and_host_signal_handlers_still_fire()
              t = threading.Thread(target=loop)\n\
              t.start()\n\
              started.wait()\n");
-            let t = var(&g, "t");
+            let t = get(&g, "t");
             let ident: u64 = t.getattr("ident").unwrap().extract().unwrap();
             let n = attach(|_| {
                 // SAFETY: GIL held; the exception class is a live builtin; the id is a live thread's.
@@ -1012,32 +920,18 @@ fn a_panic_in_a_callback_on_a_python_thread_reaches_that_thread_as_an_exception(
     assert!(seen[0].contains("from a Python thread"), "{seen:?}");
 }
 
-/// A bridge whose destructor-time hooks panic.
-struct PanicsLate {
-    in_clear: bool,
-    held: Mutex<Option<Object>>,
+/// A [`Node`] whose destructor-time hooks panic: in `clear` (the collector breaking a cycle)
+/// if `in_clear`, else in `on_python_drop` (deallocation).
+fn panics_late(in_clear: bool) -> Arc<Node<PanicsLate>> {
+    Arc::new(Node::new(PanicsLate { in_clear }))
 }
 
-impl Bridge for PanicsLate {
-    fn set_attr(
-        &self,
-        _py: Python<'_>,
-        _name: &str,
-        value: Option<&libpython::Bound<'_>>,
-    ) -> libpython::Result<()> {
-        *self.held.lock().unwrap() = value.map(|v| v.clone().unbind());
-        Ok(())
-    }
-    fn traverse(&self, visit: &mut dyn FnMut(&Object)) {
-        if let Ok(g) = self.held.try_lock()
-            && let Some(o) = &*g
-        {
-            visit(o);
-        }
-    }
-    fn clear(&self) {
-        let old = self.held.lock().unwrap().take();
-        drop(old);
+struct PanicsLate {
+    in_clear: bool,
+}
+
+impl NodeHooks for PanicsLate {
+    fn after_clear(&self) {
         if self.in_clear {
             panic!("panic in clear");
         }
@@ -1060,20 +954,12 @@ fn panics_in_destructors_and_the_collector_are_reported_as_unraisable_not_aborts
             );
             // In on_python_drop (deallocation). The deallocation still completes: the
             // instance is freed and gives back its reference to the bridge type.
-            let probe = libpython::bridge(Arc::new(PanicsLate {
-                in_clear: true,
-                held: Mutex::new(None),
-            }))
-            .unwrap();
+            let probe = libpython::bridge(panics_late(true)).unwrap();
             let tp = probe.get_type().unwrap();
             drop(probe);
             attach(|_| Ok(())).unwrap();
             let type_refs = refcount(&tp);
-            let b = libpython::bridge(Arc::new(PanicsLate {
-                in_clear: false,
-                held: Mutex::new(None),
-            }))
-            .unwrap();
+            let b = libpython::bridge(panics_late(false)).unwrap();
             drop(b);
             attach(|_| Ok(())).unwrap();
             assert_eq!(
@@ -1082,12 +968,8 @@ fn panics_in_destructors_and_the_collector_are_reported_as_unraisable_not_aborts
                 "after a panic in on_python_drop the instance was not freed (it still holds its type)"
             );
             // In Bridge::clear, called by the collector breaking a cycle.
-            let c = libpython::bridge(Arc::new(PanicsLate {
-                in_clear: true,
-                held: Mutex::new(None),
-            }))
-            .unwrap();
-            c.setattr("x", &c).unwrap();
+            let c = libpython::bridge(panics_late(true)).unwrap();
+            c.setattr("held", &c).unwrap();
             drop(c);
             collect();
             // In the drop of a closure's captured data (dropped with the function's `self`).
@@ -1250,12 +1132,12 @@ fn integer_edges() {
          class WrongIndex:\n    def __index__(self):\n        return 'seven'\n\
          a = BadIndex()\nb = WrongIndex()\n",
     );
-    let e = var(&g, "a").extract::<i64>().unwrap_err();
+    let e = get(&g, "a").extract::<i64>().unwrap_err();
     assert_eq!(e.as_python().unwrap().type_name(), "ValueError");
-    let e = var(&g, "b").extract::<u32>().unwrap_err();
+    let e = get(&g, "b").extract::<u32>().unwrap_err();
     assert_eq!(e.as_python().unwrap().type_name(), "TypeError");
-    assert!(var(&g, "a").extract::<i128>().is_err());
-    assert!(var(&g, "b").extract::<num_bigint::BigInt>().is_err());
+    assert!(get(&g, "a").extract::<i128>().is_err());
+    assert!(get(&g, "b").extract::<num_bigint::BigInt>().is_err());
 }
 
 #[test]
@@ -1281,7 +1163,7 @@ fn float_edges_keep_their_bits() {
         "class BadFloat:\n    def __float__(self):\n        raise ArithmeticError('no')\nx = BadFloat()\n",
     );
     assert_eq!(
-        var(&g, "x")
+        get(&g, "x")
             .extract::<f64>()
             .unwrap_err()
             .as_python()
@@ -1382,10 +1264,10 @@ fn conversions_whose_python_side_mutates_the_source_do_not_crash() {
          l.extend([Clearing(l), Clearing(l), Clearing(l)])\n\
          d = {}\n\
          d.update({'a': Clearing(d), 'b': Clearing(d), 'c': Clearing(d)})\n");
-    let r = var(&g, "l").extract::<Vec<i64>>();
+    let r = get(&g, "l").extract::<Vec<i64>>();
     assert!(matches!(&r, Ok(v) if v == &[1]), "{r:?}");
     // Copying a dict that changes size while being read: a value or an error, never a crash.
-    match var(&g, "d").extract::<std::collections::HashMap<String, i64>>() {
+    match get(&g, "d").extract::<std::collections::HashMap<String, i64>>() {
         Ok(m) => assert!(m.len() <= 3),
         Err(e) => assert!(!e.to_string().is_empty()),
     }
@@ -1397,7 +1279,7 @@ fn conversions_whose_python_side_mutates_the_source_do_not_crash() {
          g = gen()\nm = M()\nbl = BadLen([1, 2])\n",
     );
     assert_eq!(
-        var(&g, "g")
+        get(&g, "g")
             .extract::<Vec<i64>>()
             .unwrap_err()
             .as_python()
@@ -1406,7 +1288,7 @@ fn conversions_whose_python_side_mutates_the_source_do_not_crash() {
         "LookupError"
     );
     assert_eq!(
-        var(&g, "m")
+        get(&g, "m")
             .extract::<std::collections::BTreeMap<String, i64>>()
             .unwrap_err()
             .as_python()
@@ -1414,9 +1296,9 @@ fn conversions_whose_python_side_mutates_the_source_do_not_crash() {
             .type_name(),
         "OSError"
     );
-    assert_eq!(var(&g, "bl").extract::<Vec<i64>>().unwrap(), [1, 2]);
+    assert_eq!(get(&g, "bl").extract::<Vec<i64>>().unwrap(), [1, 2]);
     assert!(
-        var(&g, "bl").len().is_err(),
+        get(&g, "bl").len().is_err(),
         "a negative __len__ is an error"
     );
 }
@@ -1443,20 +1325,20 @@ fn typed_conversions_of_self_referential_containers_stop_at_the_types_depth() {
     // contains itself is a type error at the first level whose Rust type is not a container.
     let g =
         run("l = []\nl.append(l)\nl.append(l)\nd = {}\nd['self'] = d\nt = [[]]\nt[0].append(t)\n");
-    let l = var(&g, "l");
+    let l = get(&g, "l");
     let e = l.extract::<Vec<Vec<Vec<i64>>>>().unwrap_err();
     assert!(
         matches!(&e, Error::Type { found, .. } if found == "list"),
         "{e:?}"
     );
-    let e = var(&g, "d")
+    let e = get(&g, "d")
         .extract::<std::collections::HashMap<String, std::collections::HashMap<String, String>>>()
         .unwrap_err();
     assert!(
         matches!(&e, Error::Type { found, .. } if found == "dict"),
         "{e:?}"
     );
-    let e = var(&g, "t")
+    let e = get(&g, "t")
         .extract::<Vec<Vec<Vec<Vec<Option<i64>>>>>>()
         .unwrap_err();
     assert!(matches!(e, Error::Type { .. }), "{e:?}");
@@ -1493,10 +1375,10 @@ fn typed_conversions_of_100000_deep_containers_do_not_overflow_the_stack() {
              deep_d = {}\n\
              for _ in range(100000):\n\
              \x20   deep_d = {'k': deep_d}\n");
-        let deep = var(&g, "deep");
+        let deep = get(&g, "deep");
         let e = deep.extract::<Vec<Vec<Vec<i64>>>>().unwrap_err();
         assert!(matches!(e, Error::Type { .. }), "{e:?}");
-        let e = var(&g, "deep_d")
+        let e = get(&g, "deep_d")
             .extract::<std::collections::BTreeMap<String, std::collections::BTreeMap<String, i64>>>(
             )
             .unwrap_err();
@@ -1510,7 +1392,7 @@ fn typed_conversions_of_100000_deep_containers_do_not_overflow_the_stack() {
             "{}",
             &dbg[..dbg.len().min(100)]
         );
-        let e = deep.eq_py(var(&g, "deep2")).unwrap_err();
+        let e = deep.eq_py(get(&g, "deep2")).unwrap_err();
         assert_eq!(e.as_python().unwrap().type_name(), "RecursionError", "{e}");
         assert!(deep.eq_py(&deep).unwrap(), "identity short-cut");
         // Dropped from a thread without the GIL: queued, freed by Python's trashcan.
@@ -1536,7 +1418,7 @@ fn unbounded_recursion_between_rust_and_python_is_a_recursion_error_not_a_stack_
             let g = Dict::new().unwrap();
             g.insert("down", &down).unwrap();
             libpython::exec("def up(me):\n    return down(me)\n", &g).unwrap();
-            let up = var(&g, "up");
+            let up = get(&g, "up");
             // On a thread with Rust's default 2 MiB stack, where the stack runs out before
             // Python's recursion limit is reached, and on one with a 256 MiB stack, where
             // Python's limit comes first (and the error is read while still at the limit).
@@ -1611,7 +1493,7 @@ fn python_memory_debug_hooks_see_no_misuse() {
                     let v = vec![format!("{t}-{i}"); 3];
                     let o = f.call((v.clone(),)).unwrap();
                     assert_eq!(o.extract::<Vec<String>>().unwrap(), v);
-                    let n = libpython::bridge(Node::new(&drops)).unwrap();
+                    let n = libpython::bridge(counted_node(&drops)).unwrap();
                     n.setattr("held", &o).unwrap();
                     keep.push(n);
                     keep.push(o);

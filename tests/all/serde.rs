@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use libpython::ToPython;
 use libpython::value::{Serde, Value, from_python_serde, to_python_serde};
 use libpython::{Error, Object};
-use libpython_tests::python;
+use libpython_tests::{on_small_stack, python};
 use proptest::prelude::*;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -134,17 +134,6 @@ fn conversion_message<T: std::fmt::Debug>(r: libpython::Result<T>) -> String {
         Err(Error::Conversion(m)) => m,
         other => panic!("expected a conversion error, got {other:?}"),
     }
-}
-
-/// Runs `f` on a new thread with the default 2 MiB stack and returns its result.
-fn on_small_stack<R: Send + 'static>(f: impl FnOnce() -> R + Send + 'static) -> R {
-    std::thread::Builder::new()
-        .name("small-stack".into())
-        .stack_size(2 << 20)
-        .spawn(f)
-        .expect("a thread")
-        .join()
-        .expect("the thread did not panic (or overflow its stack)")
 }
 
 #[test]

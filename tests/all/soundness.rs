@@ -9,26 +9,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use libpython::{Args, Bridge, Dict, Error, Interpreter, MapBridge, Object, Python, SubConfig, ToPython, VecBridge};
-use libpython_tests::{assert_child_passes_within, is_child, python};
+use libpython_tests::{DEBUG_MALLOC, in_child, python, refcount};
 
-/// Runs `body` in a child process with `env` (or, in the child, runs it), failing if the child
-/// does not pass within a minute (a hang is a failure, not a stuck suite).
-macro_rules! in_child {
-    ($name:literal, $env:expr, $body:block) => {
-        if is_child() {
-            $body
-            return;
-        }
-        assert_child_passes_within(concat!("soundness::", $name), $env, Duration::from_secs(60));
-    };
-}
-
-const DEBUG_MALLOC: &[(&str, &str)] = &[("PYTHONMALLOC", "debug")];
-
-fn refcount(o: &Object) -> i64 {
-    let getrefcount = libpython::import("sys").unwrap().getattr("getrefcount").unwrap();
-    getrefcount.call((o,)).unwrap().extract().unwrap()
-}
+/// How long a test run in a child process may take: a hang is a failure, not a stuck suite.
+const DEADLINE: Duration = Duration::from_secs(60);
 
 fn exec_in(code: &str, g: &Dict) {
     libpython::exec(code, g).unwrap_or_else(|e| panic!("{e}"));
@@ -75,7 +59,7 @@ fn an_exception_of_another_interpreter_is_raised_there_as_a_copy() {
 
 #[test]
 fn an_exception_of_a_finalized_runtime_is_raised_as_a_copy() {
-    in_child!("an_exception_of_a_finalized_runtime_is_raised_as_a_copy", DEBUG_MALLOC, {
+    in_child!("an_exception_of_a_finalized_runtime_is_raised_as_a_copy", env = DEBUG_MALLOC, within = DEADLINE, {
         python();
         // Both the exception and its class (a class of the old runtime) are gone after finalize.
         let err = libpython::run_simple_string("class OldError(Exception):\n    pass\nraise OldError('old runtime')").unwrap_err();
@@ -167,7 +151,7 @@ fn the_gil_inside_a_callback_on_a_sub_interpreters_thread_is_that_interpreters()
 
 #[test]
 fn a_dict_key_that_clears_the_dict_during_extraction_is_an_error_not_a_crash() {
-    in_child!("a_dict_key_that_clears_the_dict_during_extraction_is_an_error_not_a_crash", DEBUG_MALLOC, {
+    in_child!("a_dict_key_that_clears_the_dict_during_extraction_is_an_error_not_a_crash", env = DEBUG_MALLOC, within = DEADLINE, {
         python();
         let g = Dict::new().unwrap();
         exec_in(
@@ -198,7 +182,7 @@ impl Bridge for ClearsKwargs {
 
 #[test]
 fn keyword_arguments_outlive_the_callers_dict() {
-    in_child!("keyword_arguments_outlive_the_callers_dict", DEBUG_MALLOC, {
+    in_child!("keyword_arguments_outlive_the_callers_dict", env = DEBUG_MALLOC, within = DEADLINE, {
         python();
         let b = libpython::bridge(Arc::new(ClearsKwargs)).unwrap();
         let g = Dict::from_pairs([("b", &b)]).unwrap();
@@ -242,7 +226,7 @@ fn bridged_downcasts_to_the_type_that_was_bridged_only() {
 
 #[test]
 fn a_nested_guard_without_the_gil_is_refused() {
-    in_child!("a_nested_guard_without_the_gil_is_refused", &[], {
+    in_child!("a_nested_guard_without_the_gil_is_refused", within = DEADLINE, {
         python();
         let key = Interpreter::main().unwrap().key();
         let g = libpython::interp::gil::acquire_interp_nested(key);
@@ -294,7 +278,7 @@ fn a_vector_that_shrinks_during_an_assignment_raises_index_error() {
 
 #[test]
 fn a_map_key_whose_hash_reenters_the_map_gets_runtime_error() {
-    in_child!("a_map_key_whose_hash_reenters_the_map_gets_runtime_error", &[], {
+    in_child!("a_map_key_whose_hash_reenters_the_map_gets_runtime_error", within = DEADLINE, {
         python();
         // Not empty: a lookup in an empty map hashes nothing.
         let m = MapBridge::new(HashMap::from([(libpython::eval("'seed'").unwrap(), 0i64)]));
@@ -311,7 +295,7 @@ fn a_map_key_whose_hash_reenters_the_map_gets_runtime_error() {
 
 #[test]
 fn python_using_a_map_that_rust_holds_locked_gets_runtime_error() {
-    in_child!("python_using_a_map_that_rust_holds_locked_gets_runtime_error", &[], {
+    in_child!("python_using_a_map_that_rust_holds_locked_gets_runtime_error", within = DEADLINE, {
         python();
         let m = MapBridge::new(HashMap::<String, i64>::new());
         let g = Dict::from_pairs([("m", libpython::bridge(m.clone()).unwrap())]).unwrap();
@@ -333,7 +317,7 @@ impl Bridge for Plain {
 
 #[test]
 fn finalize_with_a_live_bridge_finishes() {
-    in_child!("finalize_with_a_live_bridge_finishes", &[], {
+    in_child!("finalize_with_a_live_bridge_finishes", within = DEADLINE, {
         python();
         let b = libpython::bridge(Arc::new(Plain)).unwrap();
         let main = libpython::run_simple_string("pass").unwrap().globals;
@@ -347,7 +331,7 @@ fn finalize_with_a_live_bridge_finishes() {
 
 #[test]
 fn references_dropped_during_a_long_python_loop_do_not_pile_up() {
-    in_child!("references_dropped_during_a_long_python_loop_do_not_pile_up", &[], {
+    in_child!("references_dropped_during_a_long_python_loop_do_not_pile_up", within = DEADLINE, {
         python();
         // A worker thread drops each object the callable makes (without the GIL, so the
         // reference is queued), and says when it has: exactly one reference is queued per call.

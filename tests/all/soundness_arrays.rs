@@ -4,36 +4,13 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
-use libpython::array::{DlTensor, PyBuffer, PyBufferMut, ReadOnlyCell, Storage, to_python_array};
-use libpython::{Dict, Error, FromPython, Object};
-use libpython_tests::{assert_child_passes, is_child, python};
-
-fn ns(code: &str) -> Dict {
-    python();
-    let g = Dict::new().unwrap();
-    g.insert("__builtins__", libpython::builtins().unwrap())
-        .unwrap();
-    libpython::exec("import numpy as np, gc, threading", &g)
-        .expect("numpy must be installed in the Python under test");
-    libpython::exec(code, &g).unwrap_or_else(|e| panic!("{code}\n{e}"));
-    g
-}
-
-fn run(g: &Dict, code: &str) {
-    libpython::exec(code, g).unwrap_or_else(|e| panic!("{code}\n{e}"));
-}
-
-fn get(g: &Dict, name: &str) -> Object {
-    g.get(name)
-        .unwrap()
-        .unwrap_or_else(|| panic!("{name} is not defined"))
-}
-
-fn eval<T: FromPython>(g: &Dict, expr: &str) -> T {
-    libpython::attach(|py| py.eval_with(expr, g, None)?.extract())
-        .unwrap_or_else(|e| panic!("{expr}\n{e}"))
-}
+use libpython::array::{DlTensor, PyBuffer, PyBufferMut, ReadOnlyCell, to_python_array};
+use libpython::{Error, Object};
+use libpython_tests::namespace::{eval, get, numpy as ns, run};
+use libpython_tests::storage::OnDrop;
+use libpython_tests::{in_child, python};
 
 #[test]
 fn bool_views_stay_valid_when_python_writes_other_bytes() {
@@ -135,97 +112,59 @@ fn exports_refuse_extents_python_cannot_represent() {
     assert!(m.contains(&usize::MAX.to_string()), "{m}");
 }
 
-/// A storage whose drop uses Python: it takes the GIL (on whatever thread drops it) and
-/// records what Python computed.
-struct UsesPythonOnDrop {
-    data: Vec<f64>,
-    seen: Arc<AtomicUsize>,
-}
+/// How long the child tests below may take: a drop that waits for the GIL forever is a hang,
+/// and fails the test.
+const DEADLINE: Duration = Duration::from_secs(30);
 
-impl Storage for UsesPythonOnDrop {
-    type Elem = f64;
-    fn as_mut_slice(&mut self) -> &mut [f64] {
-        &mut self.data
-    }
-}
-
-impl Drop for UsesPythonOnDrop {
-    fn drop(&mut self) {
+/// Makes an array whose storage uses Python when it is dropped (it takes the GIL, on whatever
+/// thread drops it, and records what Python computed), lets the thread Python starts drop the
+/// last reference (held by `holder`, an expression of the array `x`), and returns what the
+/// storage's drop recorded: 42 when it could use Python.
+fn last_reference_dropped_on_a_python_thread(holder: &str) -> usize {
+    let seen = Arc::new(AtomicUsize::new(0));
+    let s = seen.clone();
+    let storage = OnDrop::new(vec![1.0f64; 4], move || {
         let n = libpython::attach(|py| py.eval("40 + 2")?.extract::<usize>()).unwrap_or(1);
-        self.seen.store(n, Ordering::SeqCst);
-    }
-}
-
-/// Ends the process when a child test hangs, so the parent sees a failure, not a hang.
-fn watchdog(secs: u64) {
-    std::thread::spawn(move || {
-        std::thread::sleep(std::time::Duration::from_secs(secs));
-        eprintln!("watchdog: the test hung for {secs} s");
-        std::process::exit(3);
+        s.store(n, Ordering::SeqCst);
     });
+    let x = to_python_array(storage, &[4]).unwrap();
+    let g = ns("");
+    g.insert("x", x).unwrap();
+    run(
+        &g,
+        &format!(
+            "holder = [{holder}]\ndel x\nt = threading.Thread(target=holder.clear)\nt.start()\nt.join()"
+        ),
+    );
+    seen.load(Ordering::SeqCst)
 }
 
 #[test]
 fn storage_dropped_on_a_thread_python_made_can_use_python() {
-    if is_child() {
-        watchdog(30);
-        let seen = Arc::new(AtomicUsize::new(0));
-        let x = to_python_array(
-            UsesPythonOnDrop {
-                data: vec![1.0; 4],
-                seen: seen.clone(),
-            },
-            &[4],
-        )
-        .unwrap();
-        let g = ns("");
-        g.insert("x", x).unwrap();
-        // The last reference goes on a thread Python started; the storage's drop runs there,
-        // with the GIL held by that thread, and takes it again through this crate.
-        run(
-            &g,
-            "holder = [x]\ndel x\nt = threading.Thread(target=holder.clear)\nt.start()\nt.join()",
-        );
-        assert_eq!(seen.load(Ordering::SeqCst), 42);
-        return;
-    }
-    assert_child_passes(
-        "soundness_arrays::storage_dropped_on_a_thread_python_made_can_use_python",
-        &[],
+    in_child!(
+        "storage_dropped_on_a_thread_python_made_can_use_python",
+        within = DEADLINE,
+        {
+            // The storage's drop runs on the thread Python started, with the GIL held by that
+            // thread, and takes it again through this crate.
+            assert_eq!(last_reference_dropped_on_a_python_thread("x"), 42);
+        }
     );
 }
 
 #[test]
 fn a_capsule_deleted_on_a_thread_python_made_releases_the_array_at_once() {
-    if is_child() {
-        watchdog(30);
-        let g = ns("");
-        // A capsule never consumed holds the last reference to the array; it dies on a
-        // thread Python started.
-        let seen = Arc::new(AtomicUsize::new(0));
-        let x = to_python_array(
-            UsesPythonOnDrop {
-                data: vec![1.0; 4],
-                seen: seen.clone(),
-            },
-            &[4],
-        )
-        .unwrap();
-        g.insert("x", x).unwrap();
-        run(
-            &g,
-            "holder = [x.__dlpack__()]\ndel x\nt = threading.Thread(target=holder.clear)\nt.start()\nt.join()",
-        );
-        assert_eq!(
-            seen.load(Ordering::SeqCst),
-            42,
-            "dropped when the capsule died, not later"
-        );
-        return;
-    }
-    assert_child_passes(
-        "soundness_arrays::a_capsule_deleted_on_a_thread_python_made_releases_the_array_at_once",
-        &[],
+    in_child!(
+        "a_capsule_deleted_on_a_thread_python_made_releases_the_array_at_once",
+        within = DEADLINE,
+        {
+            // A capsule never consumed holds the last reference to the array.
+            assert_eq!(
+                last_reference_dropped_on_a_python_thread("x.__dlpack__()"),
+                42,
+                "dropped when the capsule died, not later"
+            );
+        }
     );
 }
 

@@ -7,7 +7,8 @@ use std::sync::Arc;
 
 use libpython::value::Value;
 use libpython::{Dict, Error, Object, ToPython};
-use libpython_tests::python;
+use libpython_tests::namespace::get;
+use libpython_tests::{on_small_stack, python};
 use num_bigint::BigInt;
 use proptest::prelude::*;
 
@@ -17,13 +18,6 @@ fn run(code: &str) -> Dict {
     let g = Dict::new().expect("a dict");
     libpython::exec(code, &g).unwrap_or_else(|e| panic!("{code}\n{e}"));
     g
-}
-
-/// The variable `name` of a namespace.
-fn var(g: &Dict, name: &str) -> Object {
-    g.get(name)
-        .expect("lookup")
-        .unwrap_or_else(|| panic!("no variable {name}"))
 }
 
 const SAME: &str = r#"
@@ -55,7 +49,7 @@ def same(a, b):
 /// Whether two objects are equal with the same types throughout (Python's `same` above).
 fn same(a: &Object, b: &Object) -> bool {
     let g = run(SAME);
-    var(&g, "same")
+    get(&g, "same")
         .call((a, b))
         .and_then(|r| r.extract::<bool>())
         .expect("same() runs")
@@ -77,17 +71,6 @@ fn round_trip(expr: &str) -> Value {
     let again = Value::from_object(&back).expect("the copy converts");
     assert_eq!(again, v, "{expr}");
     v
-}
-
-/// Runs `f` on a new thread with the default 2 MiB stack and returns its result.
-fn on_small_stack<R: Send + 'static>(f: impl FnOnce() -> R + Send + 'static) -> R {
-    std::thread::Builder::new()
-        .name("small-stack".into())
-        .stack_size(2 << 20)
-        .spawn(f)
-        .expect("a thread")
-        .join()
-        .expect("the thread did not panic (or overflow its stack)")
 }
 
 fn hash_of(v: &Value) -> u64 {
@@ -265,7 +248,7 @@ fn subclasses_and_other_builtin_kinds_convert_as_their_base() {
          P = collections.namedtuple('P', 'x y')\n\
          x = [collections.OrderedDict(a=1), P(1, 2), Color.RED, bytearray(b'ab'), \
               collections.defaultdict(list, k=[1])]\n");
-    let v = Value::from_object(&var(&g, "x")).unwrap();
+    let v = Value::from_object(&get(&g, "x")).unwrap();
     assert_eq!(v.to_string(), "[{'a': 1}, (1, 2), 1, b'ab', {'k': [1]}]");
 }
 
@@ -300,7 +283,7 @@ fn self_referential_lists_and_dicts_are_errors() {
         ("e", "dict"),
         ("t", "tuple"),
     ] {
-        match Value::from_object(&var(&g, name)) {
+        match Value::from_object(&get(&g, name)) {
             Err(Error::SelfReferential { type_name: t }) => assert_eq!(t, type_name, "{name}"),
             other => panic!("{name}: expected SelfReferential, got {other:?}"),
         }
@@ -311,7 +294,7 @@ fn self_referential_lists_and_dicts_are_errors() {
 fn shared_containers_are_not_cycles_and_are_copied_once() {
     let g =
         run("x = [1, 2]\ny = [x, x, {'again': x}]\nz = []\nfor _ in range(300):\n    z = [z, z]\n");
-    let y = Value::from_object(&var(&g, "y")).unwrap();
+    let y = Value::from_object(&get(&g, "y")).unwrap();
     assert_eq!(y.to_string(), "[[1, 2], [1, 2], {'again': [1, 2]}]");
     let (a, b) = (y[0].as_seq().unwrap(), y[1].as_seq().unwrap());
     assert!(
@@ -319,7 +302,7 @@ fn shared_containers_are_not_cycles_and_are_copied_once() {
         "the same Python list becomes one shared Vector"
     );
     // 2^300 paths through 300 shared lists: copied in linear time.
-    let z = Value::from_object(&var(&g, "z")).unwrap();
+    let z = Value::from_object(&get(&g, "z")).unwrap();
     let mut level = &z;
     for _ in 0..300 {
         let items = level.as_seq().expect("a list");
@@ -397,7 +380,7 @@ fn a_100000_deep_python_list_dict_and_tuple_convert_on_a_2_mib_stack() {
              t = ()\nfor _ in range(100000):\n    t = (t, 1)\n");
         let mut out = Vec::new();
         for name in ["x", "d", "t"] {
-            let v = Value::from_object(&var(&g, name)).expect("a deep value converts");
+            let v = Value::from_object(&get(&g, name)).expect("a deep value converts");
             out.push(v.depth());
         }
         // The namespace (and its deep objects) is freed by Python with its trashcan.
@@ -414,7 +397,7 @@ fn a_100000_deep_value_converts_to_python_on_a_2_mib_stack() {
             "def depth(x):\n    n = 0\n    while isinstance(x, (list, tuple, dict)) and len(x):\n        \
              x = x['k'] if isinstance(x, dict) else x[0]\n        n += 1\n    return n\n",
         );
-        let depth = var(&g, "depth");
+        let depth = get(&g, "depth");
         let mut d = Value::dict(Vec::<(Value, Value)>::new());
         let mut t = Value::tuple(Vec::<Value>::new());
         for i in 0..100000 {

@@ -29,9 +29,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use libpython::value::Value;
-use libpython::{
-    Args, Bridge, Dict, Interpreter, Object, Python, SubConfig, ToPython, VecBridge, attach,
-};
+use libpython::{Args, Dict, Interpreter, Object, Python, SubConfig, ToPython, VecBridge, attach};
+use libpython_tests::bridge::{Node, NodeHooks};
 
 /// How long a worker may go without finishing an operation before the run fails.
 const STALL: Duration = Duration::from_secs(10);
@@ -160,42 +159,16 @@ impl Fixture {
     }
 }
 
-/// A bridge with an atomic counter and a Python object it holds (reported to the collector).
-struct Counter {
-    n: AtomicU64,
-    held: Mutex<Option<Object>>,
-}
+/// What a [`Node`] of the soak adds: an atomic counter, read and incremented by its attribute
+/// `n`.
+struct Counter(AtomicU64);
 
-impl Bridge for Counter {
+impl NodeHooks for Counter {
     fn get_attr(&self, py: Python<'_>, name: &str) -> libpython::Result<Option<Object>> {
         match name {
-            "n" => Ok(Some(self.n.fetch_add(1, Ordering::SeqCst).to_python(py)?)),
+            "n" => Ok(Some(self.0.fetch_add(1, Ordering::SeqCst).to_python(py)?)),
             _ => Ok(None),
         }
-    }
-    fn set_attr(
-        &self,
-        _py: Python<'_>,
-        _name: &str,
-        value: Option<&libpython::Bound<'_>>,
-    ) -> libpython::Result<()> {
-        let old = std::mem::replace(
-            &mut *self.held.lock().unwrap(),
-            value.map(|v| v.clone().unbind()),
-        );
-        drop(old);
-        Ok(())
-    }
-    fn traverse(&self, visit: &mut dyn FnMut(&Object)) {
-        if let Ok(g) = self.held.try_lock()
-            && let Some(o) = &*g
-        {
-            visit(o);
-        }
-    }
-    fn clear(&self) {
-        let old = self.held.lock().unwrap().take();
-        drop(old);
     }
 }
 
@@ -320,10 +293,7 @@ fn operation(
                 Ok(())
             }
             6 => {
-                let c = Arc::new(Counter {
-                    n: AtomicU64::new(x as u64),
-                    held: Mutex::new(None),
-                });
+                let c = Arc::new(Node::new(Counter(AtomicU64::new(x as u64))));
                 let b = libpython::bridge(c.clone())?;
                 let n: u64 = b.getattr("n")?.extract()?;
                 check(n == x as u64, || format!("bridge n = {n}, not {x}"))?;

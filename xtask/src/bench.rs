@@ -326,10 +326,10 @@ pub fn run(opts: &Bench) -> Result<(), String> {
 }
 
 /// `cargo bench --no-run` of bench targets of the bench workspace, in the side's own target
-/// directory (each side's `pyo3-ffi` is built differently), with JSON messages.
+/// directory (each side's `pyo3-ffi` is built differently).
 fn build_cmd(root: &Path, side: &str, package: &str, benches: &[&str]) -> Command {
     let mut cmd = util::cargo();
-    cmd.args(["bench", "--no-run", "--message-format=json-render-diagnostics", "--manifest-path"])
+    cmd.args(["bench", "--no-run", "--manifest-path"])
         .arg(root.join("benches/Cargo.toml"))
         .args(["--package", package, "--target-dir"])
         .arg(root.join("target/bench-build").join(side));
@@ -341,12 +341,7 @@ fn build_cmd(root: &Path, side: &str, package: &str, benches: &[&str]) -> Comman
 
 /// Runs a `build_cmd` and returns its bench executables by target name.
 fn bench_executables(cmd: &mut Command) -> Result<BTreeMap<String, PathBuf>, String> {
-    cmd.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::inherit());
-    let out = cmd.output().map_err(|e| format!("cannot run {cmd:?}: {e}"))?;
-    if !out.status.success() {
-        return Err(format!("building the benchmarks failed: {}", out.status));
-    }
-    let found = crate::cargo_json::artifacts(&out.stdout)
+    let found = crate::cargo_json::build(cmd)?
         .into_iter()
         .filter(|a| a.target.kind.iter().any(|k| k == "bench"))
         .filter_map(|a| Some((a.target.name, a.executable?)))
@@ -432,23 +427,7 @@ impl PythonInfo {
 
 /// `~/.pyenv/versions/3.X.*` (the newest), else `python3.X` on `PATH`.
 fn find_python(minor: u32) -> Option<PathBuf> {
-    let root = std::env::var_os("PYENV_ROOT")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".pyenv")))?;
-    let prefix = format!("3.{minor}.");
-    let mut found: Vec<(u32, PathBuf)> = std::fs::read_dir(root.join("versions"))
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|e| {
-            let name = e.file_name().into_string().ok()?;
-            let micro = name.strip_prefix(&prefix)?.parse().ok()?;
-            let exe = e.path().join("bin/python3");
-            exe.exists().then_some((micro, exe))
-        })
-        .collect();
-    found.sort();
-    if let Some((_, exe)) = found.pop() {
+    if let Some(exe) = util::pyenv_newest(minor) {
         return Some(exe);
     }
     let path = std::env::var_os("PATH")?;

@@ -1,6 +1,7 @@
 //! Cargo's `--message-format=json` output: the artifacts a build made.
 
 use std::path::PathBuf;
+use std::process::{Command, Stdio};
 
 use serde::Deserialize;
 
@@ -57,11 +58,40 @@ pub fn artifacts(stdout: &[u8]) -> Vec<Artifact> {
 }
 
 /// The executable of the target named `name`, if the build made one.
-pub fn executable(stdout: &[u8], name: &str) -> Option<PathBuf> {
-    artifacts(stdout)
-        .into_iter()
+pub fn executable(artifacts: &[Artifact], name: &str) -> Option<PathBuf> {
+    artifacts
+        .iter()
         .filter(|a| a.target.name == name)
-        .find_map(|a| a.executable)
+        .find_map(|a| a.executable.clone())
+}
+
+/// Runs a cargo command that builds (`cargo build`, `cargo test --no-run`, `cargo bench
+/// --no-run`, ...) with its messages as JSON on stdout (diagnostics are still printed, on
+/// stderr), and returns the artifacts it made. An error names the command.
+pub fn build(cmd: &mut Command) -> Result<Vec<Artifact>, String> {
+    cmd.arg("--message-format=json-render-diagnostics")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    let out = cmd
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", command_line(cmd)))?;
+    if !out.status.success() {
+        return Err(format!("{} failed ({})", command_line(cmd), out.status));
+    }
+    Ok(artifacts(&out.stdout))
+}
+
+/// As [`build`], for a command that builds the target `name`: its executable.
+pub fn build_executable(cmd: &mut Command, name: &str) -> Result<PathBuf, String> {
+    executable(&build(cmd)?, name).ok_or_else(|| format!("cargo built no `{name}` executable"))
+}
+
+/// `cargo ARGS`, as a user would type it.
+fn command_line(cmd: &Command) -> String {
+    std::iter::once("cargo".into())
+        .chain(cmd.get_args().map(|a| a.to_string_lossy()))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[cfg(test)]
@@ -98,11 +128,12 @@ mod tests {
 
     #[test]
     fn finds_an_executable_by_target_name() {
+        let a = artifacts(OUTPUT.as_bytes());
         assert_eq!(
-            executable(OUTPUT.as_bytes(), "all"),
+            executable(&a, "all"),
             Some(PathBuf::from("/w/target/debug/deps/all-1a2b"))
         );
-        assert_eq!(executable(OUTPUT.as_bytes(), "libc"), None);
-        assert_eq!(executable(OUTPUT.as_bytes(), "pyrun"), None);
+        assert_eq!(executable(&a, "libc"), None);
+        assert_eq!(executable(&a, "pyrun"), None);
     }
 }

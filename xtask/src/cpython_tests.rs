@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode, Stdio};
+use std::process::{Command, ExitCode};
 use std::time::Duration;
 
 use crate::flags::CpythonTests;
@@ -317,50 +317,20 @@ fn interpreter(spec: &str) -> Result<PathBuf, String> {
     if spec.contains('/') {
         return Ok(spec.into());
     }
-    let root = std::env::var_os("PYENV_ROOT")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".pyenv")
-        });
-    let prefix = format!("{spec}.");
-    let newest = std::fs::read_dir(root.join("versions"))
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|e| {
-            let name = e.file_name().to_string_lossy().into_owned();
-            let patch: u32 = name.strip_prefix(&prefix)?.parse().ok()?;
-            Some((patch, e.path().join("bin/python3")))
-        })
-        .filter(|(_, exe)| exe.exists())
-        .max();
-    newest.map(|(_, exe)| exe).ok_or_else(|| format!("pyenv ({}) has no Python {spec}: `PYTHON_CONFIGURE_OPTS=--enable-shared pyenv install {spec}`", root.display()))
+    let newest = spec
+        .strip_prefix("3.")
+        .and_then(|m| m.parse().ok())
+        .and_then(util::pyenv_newest);
+    newest.ok_or_else(|| format!("pyenv ({}) has no Python {spec}: `PYTHON_CONFIGURE_OPTS=--enable-shared pyenv install {spec}`", util::pyenv_root().display()))
 }
 
 /// Builds the `pyrun` example and returns its path, as cargo's JSON messages name it.
 fn build_pyrun() -> Result<PathBuf, String> {
     step("building the pyrun example (cargo build -p libpython --example pyrun)");
-    let out = util::cargo()
-        .args([
-            "build",
-            "-p",
-            "libpython",
-            "--example",
-            "pyrun",
-            "--message-format=json-render-diagnostics",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .output()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
-    if !out.status.success() {
-        return Err(format!(
-            "cargo build --example pyrun failed ({})",
-            out.status
-        ));
-    }
-    crate::cargo_json::executable(&out.stdout, "pyrun")
-        .ok_or_else(|| "cargo built no pyrun executable".into())
+    crate::cargo_json::build_executable(
+        util::cargo().args(["build", "-p", "libpython", "--example", "pyrun"]),
+        "pyrun",
+    )
 }
 
 /// Runs `program -m test --junit-xml ... <regrtest args>` in `dir` (a fresh directory, where

@@ -1,12 +1,13 @@
-//! `cargo xtask fuzz --seconds N`: a long run of the conversion property tests
-//! (`tests/all/props.rs`) with fresh random seeds until N seconds have passed.
+//! `cargo xtask fuzz --seconds N`: a long run of the property tests (the conversions' in
+//! `tests/all/props.rs`, the hostile objects' in `tests/all/hostile.rs`) with fresh random
+//! seeds until N seconds have passed.
 //!
 //! cargo-fuzz would need a nightly toolchain, the `cargo-fuzz` tool and a `fuzz/` crate of
 //! libFuzzer targets; this machine has none of the latter two, so the command runs the
 //! documented fallback: the same properties the suite checks with 64 cases, here with many
 //! cases per run (`PROPTEST_CASES`) and a new seed per run (`PROPTEST_RNG_SEED`), printed so
 //! a failure can be replayed with
-//! `PROPTEST_CASES=K PROPTEST_RNG_SEED=S cargo test -p libpython-tests --test all props::`.
+//! `PROPTEST_CASES=K PROPTEST_RNG_SEED=S cargo test -p libpython-tests --test all props:: hostile::hostile_objects`.
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -69,7 +70,7 @@ pub fn run(opts: &Fuzz) -> Result<(), String> {
     }
     for (seed, text) in &failures {
         println!(
-            "failing run, seed {seed} (replay: PROPTEST_CASES={cases} PROPTEST_RNG_SEED={seed} cargo test -p libpython-tests --test all props::):"
+            "failing run, seed {seed} (replay: PROPTEST_CASES={cases} PROPTEST_RNG_SEED={seed} cargo test -p libpython-tests --test all props:: hostile::hostile_objects):"
         );
         for l in text.lines() {
             println!("    {l}");
@@ -99,13 +100,22 @@ fn seed(run: u64) -> u64 {
     x ^ (x >> 33)
 }
 
-/// How many tests `props::` holds (all but one are properties; the count is for the report).
+/// The test filters that select the properties: `props::` (all but one of its tests are
+/// properties) and the hostile-object properties of `hostile::` (its other tests are
+/// reproductions of what they found, not properties).
+const FILTERS: [&str; 2] = ["props::", "hostile::hostile_objects"];
+
+/// How many properties the filters select (for the report).
 fn list_properties(exe: &Path) -> Result<u64, String> {
-    let n = util::list_tests(exe, "props::")?.len() as u64;
-    if n == 0 {
+    let props = util::list_tests(exe, FILTERS[0])?.len() as u64;
+    if props == 0 {
         return Err("the test executable has no props:: tests".into());
     }
-    Ok(n.saturating_sub(1))
+    let hostile = util::list_tests(exe, FILTERS[1])?.len() as u64;
+    if hostile == 0 {
+        return Err("the test executable has no hostile::hostile_objects tests".into());
+    }
+    Ok(props.saturating_sub(1) + hostile)
 }
 
 fn run_props(
@@ -122,7 +132,8 @@ fn run_props(
     let file = std::fs::File::create(&log).map_err(|e| e.to_string())?;
     let err = file.try_clone().map_err(|e| e.to_string())?;
     let mut child = Command::new(exe)
-        .args(["props::", "--test-threads=2"])
+        .args(FILTERS)
+        .arg("--test-threads=2")
         .env("PROPTEST_CASES", cases.to_string())
         .env("PROPTEST_RNG_SEED", seed.to_string())
         .env("LIBPYTHON_PYTHON", python)

@@ -24,6 +24,10 @@ use flags::Command;
 
 fn main() -> ExitCode {
     util::default_sigint();
+    // Everything xtask runs (the test suite's scratch crates, for one) keeps what outlives a run
+    // in the one cache directory `util::cache_dir` decides on.
+    // SAFETY: no other thread exists yet to read the environment meanwhile.
+    unsafe { std::env::set_var("LIBPYTHON_CACHE", util::cache_dir()) };
     let r = match flags::Xtask::parse().command {
         // Prints its own closing line (`matrix: N passed, M failed`) and chooses the status.
         Command::TestMatrix(opts) => return matrix::run(&opts),

@@ -341,29 +341,14 @@ fn table(rows: &[Row]) -> String {
 fn configurations(recheck: bool) -> (Vec<Config>, Vec<crate::newest::Lookup>) {
     let mut out = Vec::new();
     // pyenv: the newest patch release of every 3.9+ minor version.
-    let root = std::env::var_os("PYENV_ROOT")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".pyenv"));
+    let root = crate::util::pyenv_root();
     let mut newest: BTreeMap<u32, (u32, PathBuf)> = BTreeMap::new();
     // Free-threaded pyenv builds (`3.14.0t`), by minor version.
     let mut newest_t: BTreeMap<u32, (u32, PathBuf)> = BTreeMap::new();
-    for e in std::fs::read_dir(root.join("versions")).into_iter().flatten().flatten() {
-        let name = e.file_name().to_string_lossy().into_owned();
-        let (plain, free_threaded) = match name.strip_suffix('t') {
-            Some(p) => (p.to_owned(), true),
-            None => (name.clone(), false),
-        };
-        let parts: Vec<u32> = plain.split('.').map_while(|p| p.parse().ok()).collect();
-        if parts.len() != 3 || plain.split('.').count() != 3 || parts[0] != 3 || parts[1] < 9 {
-            continue;
-        }
-        let (exe, map) = if free_threaded {
-            (e.path().join(format!("bin/python3.{}t", parts[1])), &mut newest_t)
-        } else {
-            (e.path().join("bin/python3"), &mut newest)
-        };
-        if exe.exists() && map.get(&parts[1]).is_none_or(|(p, _)| parts[2] > *p) {
-            map.insert(parts[1], (parts[2], exe));
+    for p in crate::util::pyenv_pythons(&root).into_iter().filter(|p| p.minor >= 9) {
+        let map = if p.free_threaded { &mut newest_t } else { &mut newest };
+        if map.get(&p.minor).is_none_or(|(patch, _)| p.patch > *patch) {
+            map.insert(p.minor, (p.patch, p.executable));
         }
     }
     let mut pyenv_configs: BTreeMap<(u32, bool), String> = BTreeMap::new();
@@ -528,14 +513,9 @@ fn target_dir() -> PathBuf {
 /// Builds the unit and integration test executables once and lists them.
 fn build() -> Result<Vec<Binary>, String> {
     step("building the test executables once (cargo test --workspace --exclude xtask --no-run)");
-    let mut cmd = crate::util::cargo();
-    cmd.args(["test", "--workspace", "--exclude", "xtask", "--no-run", "--message-format=json-render-diagnostics"]).stdout(Stdio::piped()).stderr(Stdio::inherit());
-    let out = cmd.output().map_err(|e| format!("cannot run cargo: {e}"))?;
-    if !out.status.success() {
-        return Err(format!("cargo test --no-run failed ({})", out.status));
-    }
+    let built = crate::cargo_json::build(crate::util::cargo().args(["test", "--workspace", "--exclude", "xtask", "--no-run"]))?;
     let mut bins = Vec::new();
-    for a in crate::cargo_json::artifacts(&out.stdout) {
+    for a in built {
         let Some(exe) = a.executable.filter(|_| a.profile.test) else { continue };
         let name = a.target.name;
         let label = if a.target.kind.iter().any(|k| k == "lib") { name.strip_prefix("libpython_").unwrap_or(&name).to_owned() } else { name.clone() };

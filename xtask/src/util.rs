@@ -3,7 +3,7 @@
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, Command, ExitStatus};
 use std::time::Duration;
 
 use sha2::{Digest, Sha256};
@@ -53,6 +53,71 @@ pub fn cache_dir() -> PathBuf {
             PathBuf::from(std::env::var_os("HOME").unwrap_or_else(|| "/tmp".into())).join(".cache")
         });
     base.join("libpython")
+}
+
+/// pyenv's directory: `$PYENV_ROOT`, else `~/.pyenv`.
+pub fn pyenv_root() -> PathBuf {
+    std::env::var_os("PYENV_ROOT")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".pyenv")
+        })
+}
+
+/// A CPython release pyenv has installed: `versions/3.X.Y`, or `versions/3.X.Yt` for a
+/// free-threaded build.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PyenvPython {
+    pub minor: u32,
+    pub patch: u32,
+    pub free_threaded: bool,
+    /// `bin/python3`, or `bin/python3.Xt` for a free-threaded build.
+    pub executable: PathBuf,
+}
+
+/// The CPython 3 releases installed under pyenv's `root` whose interpreter exists (not release
+/// candidates or other names), in no particular order.
+pub fn pyenv_pythons(root: &Path) -> Vec<PyenvPython> {
+    let entries = std::fs::read_dir(root.join("versions"))
+        .into_iter()
+        .flatten()
+        .flatten();
+    entries
+        .filter_map(|e| {
+            let name = e.file_name().into_string().ok()?;
+            let (version, free_threaded) = match name.strip_suffix('t') {
+                Some(v) => (v.to_owned(), true),
+                None => (name, false),
+            };
+            let parts: Vec<u32> = version
+                .split('.')
+                .map(|p| p.parse().ok())
+                .collect::<Option<_>>()?;
+            let [3, minor, patch] = parts[..] else {
+                return None;
+            };
+            let executable = if free_threaded {
+                e.path().join(format!("bin/python3.{minor}t"))
+            } else {
+                e.path().join("bin/python3")
+            };
+            executable.exists().then_some(PyenvPython {
+                minor,
+                patch,
+                free_threaded,
+                executable,
+            })
+        })
+        .collect()
+}
+
+/// The interpreter of pyenv's newest patch release of 3.`minor` (not free-threaded).
+pub fn pyenv_newest(minor: u32) -> Option<PathBuf> {
+    pyenv_pythons(&pyenv_root())
+        .into_iter()
+        .filter(|p| p.minor == minor && !p.free_threaded)
+        .max_by_key(|p| p.patch)
+        .map(|p| p.executable)
 }
 
 /// The Python the demo and tests are based on: `LIBPYTHON_PYTHON`, else `python3` on `PATH`.
@@ -174,24 +239,10 @@ pub fn test_python(given: Option<PathBuf>) -> Result<PathBuf, String> {
 /// JSON messages name it.
 pub fn build_integration_tests() -> Result<PathBuf, String> {
     step("building the integration tests (cargo test -p libpython-tests --test all --no-run)");
-    let out = cargo()
-        .args([
-            "test",
-            "-p",
-            "libpython-tests",
-            "--test",
-            "all",
-            "--no-run",
-            "--message-format=json-render-diagnostics",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .output()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
-    if !out.status.success() {
-        return Err(format!("cargo test --no-run failed ({})", out.status));
-    }
-    crate::cargo_json::executable(&out.stdout, "all").ok_or_else(|| "cargo built no `all` test executable".into())
+    crate::cargo_json::build_executable(
+        cargo().args(["test", "-p", "libpython-tests", "--test", "all", "--no-run"]),
+        "all",
+    )
 }
 
 /// Waits for `child` at most `timeout`. Past it, kills the whole process group the child leads
@@ -294,6 +345,38 @@ mod tests {
             assert_eq!(sha256_file(&p).unwrap(), *digest);
         }
         assert!(sha256_file(&dir.path().join("missing")).unwrap_err().contains("missing"));
+    }
+
+    #[test]
+    fn pyenv_releases_are_listed_with_their_interpreters() {
+        let root = tempfile::tempdir().unwrap();
+        let install = |name: &str, exe: &str| {
+            let bin = root.path().join("versions").join(name).join("bin");
+            std::fs::create_dir_all(&bin).unwrap();
+            std::fs::write(bin.join(exe), "").unwrap();
+        };
+        install("3.12.1", "python3");
+        install("3.12.10", "python3");
+        install("3.14.0t", "python3.14t");
+        install("3.13.0rc1", "python3");
+        install("2.7.18", "python3");
+        install("miniconda3-latest", "python3");
+        // No interpreter in it: not a usable install.
+        std::fs::create_dir_all(root.path().join("versions/3.11.2")).unwrap();
+        let mut found: Vec<(u32, u32, bool)> = pyenv_pythons(root.path())
+            .iter()
+            .map(|p| (p.minor, p.patch, p.free_threaded))
+            .collect();
+        found.sort();
+        assert_eq!(found, [(12, 1, false), (12, 10, false), (14, 0, true)]);
+        let ft = pyenv_pythons(root.path())
+            .into_iter()
+            .find(|p| p.free_threaded)
+            .unwrap();
+        assert_eq!(
+            ft.executable,
+            root.path().join("versions/3.14.0t/bin/python3.14t")
+        );
     }
 
     #[test]

@@ -35,36 +35,18 @@ use libpython_ffi as ffi;
 use libpython_ffi::PyObject;
 
 /// The Python objects every case works on (made by `common::SETUP`).
-pub struct Fixtures {
-    pub f: Object,
-    pub obj: Object,
-    pub lst: Object,
-    pub dct: Object,
-    pub big_str: Object,
-    pub arr_1e3: Object,
-    pub arr_1e7: Object,
-    pub drive: Object,
-}
+pub type Fixtures = common::Fixtures<Object>;
 
+/// Runs the setup code in `__main__` and reads the fixtures from its globals.
 pub fn fixtures() -> Fixtures {
     let g = libpython::run_simple_string(common::SETUP)
         .expect("the setup code failed")
         .globals;
-    let get = |n: &str| {
+    Fixtures::from_globals(|n| {
         g.get(n)
             .expect("reading a global failed")
             .unwrap_or_else(|| panic!("setup defines no {n}"))
-    };
-    Fixtures {
-        f: get("f"),
-        obj: get("obj"),
-        lst: get("lst"),
-        dct: get("dct"),
-        big_str: get("big_str"),
-        arr_1e3: get("arr_1e3"),
-        arr_1e7: get("arr_1e7"),
-        drive: get("drive"),
-    }
+    })
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -24,16 +24,7 @@ use pyo3::prelude::*;
 use pyo3::types::{IntoPyDict, PyCFunction, PyDict, PyList, PyTuple};
 
 /// The Python objects every case works on (made by `common::SETUP`).
-pub struct Fixtures {
-    pub f: Py<PyAny>,
-    pub obj: Py<PyAny>,
-    pub lst: Py<PyAny>,
-    pub dct: Py<PyAny>,
-    pub big_str: Py<PyAny>,
-    pub arr_1e3: Py<PyAny>,
-    pub arr_1e7: Py<PyAny>,
-    pub drive: Py<PyAny>,
-}
+pub type Fixtures = common::Fixtures<Py<PyAny>>;
 
 /// Starts Python (PyO3's way) and runs the setup code.
 pub fn fixtures() -> Fixtures {
@@ -45,23 +36,13 @@ pub fn fixtures() -> Fixtures {
             e.display(py);
             panic!("the setup code failed");
         }
-        let get = |n: &str| {
+        Fixtures::from_globals(|n| {
             globals
                 .get_item(n)
                 .expect("reading a global failed")
                 .unwrap_or_else(|| panic!("setup defines no {n}"))
                 .unbind()
-        };
-        Fixtures {
-            f: get("f"),
-            obj: get("obj"),
-            lst: get("lst"),
-            dct: get("dct"),
-            big_str: get("big_str"),
-            arr_1e3: get("arr_1e3"),
-            arr_1e7: get("arr_1e7"),
-            drive: get("drive"),
-        }
+        })
     })
 }
 

@@ -212,12 +212,15 @@ pub enum Error {
     /// The interpreter layer refused: not started, finalized (use after finalize), the wrong
     /// interpreter, an ended sub-interpreter, ...
     Interp(interp::Error),
-    /// A Rust value shared with Python is locked by this very thread: Python code that runs
-    /// while it is held (a key's `__hash__`, a callback) tried to use it again. Python sees
-    /// `RuntimeError`.
+    /// A Rust value shared with Python is locked where waiting for it could wait for ever:
+    /// by this very thread (Python code that runs while it is held, a key's `__hash__` or a
+    /// callback, tried to use it again), or by another thread that runs Python code under the
+    /// lock (which may be waiting for this one). Python sees `RuntimeError`.
     Busy {
         /// What is in use (`"map"`, `"vector"`, `"container"`).
         what: &'static str,
+        /// Whether another thread holds it (running Python code), rather than this one.
+        other_thread: bool,
     },
 }
 
@@ -274,9 +277,13 @@ impl fmt::Display for Error {
             }
             Error::Conversion(m) | Error::CommandLine(m) => f.write_str(m),
             Error::Interp(e) => fmt::Display::fmt(e, f),
-            Error::Busy { what } => write!(
+            Error::Busy { what, other_thread: false } => write!(
                 f,
                 "the Rust {what} is in use by this thread: Python code running while it is locked tried to use it again"
+            ),
+            Error::Busy { what, other_thread: true } => write!(
+                f,
+                "the Rust {what} is locked by another thread that runs Python code under its lock (a key's __hash__ or __eq__, an item's __del__), which may be waiting for this one"
             ),
         }
     }
@@ -304,7 +311,9 @@ impl fmt::Debug for Error {
             Error::Conversion(m) => f.debug_tuple("Conversion").field(m).finish(),
             Error::CommandLine(m) => f.debug_tuple("CommandLine").field(m).finish(),
             Error::Interp(e) => f.debug_tuple("Interp").field(e).finish(),
-            Error::Busy { what } => f.debug_struct("Busy").field("what", what).finish(),
+            Error::Busy { what, other_thread } => {
+                f.debug_struct("Busy").field("what", what).field("other_thread", other_thread).finish()
+            }
         }
     }
 }

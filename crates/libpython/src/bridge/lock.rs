@@ -3,6 +3,7 @@
 
 use std::cell::RefCell;
 use std::ops::{Deref, DerefMut};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard, TryLockError};
 use std::time::Duration;
 
@@ -18,12 +19,23 @@ thread_local! {
 /// The lock around a Rust container shared with Python ([`MapBridge`](crate::MapBridge),
 /// [`VecBridge`](crate::VecBridge)): a read-write lock that both Rust and Python code take.
 ///
-/// Two rules keep it from hanging:
+/// Three rules keep it from hanging:
 /// - **Re-entry is an error, never a wait.** A thread that holds the lock (in either mode) and
 ///   asks for it again gets [`Error::Busy`] (in Python, `RuntimeError`). That happens when
 ///   Python code runs while the lock is held and uses the container: a key's `__hash__` or
 ///   `__eq__` called by the map's lookup, or Rust code that calls Python while it holds a
 ///   guard.
+/// - **No thread waits for a holder that runs Python code.** The bridges run Python code under
+///   the lock only where they cannot avoid it (looking up a key that is a Python object runs
+///   its `__hash__` and `__eq__`), and mark the lock while they do: that code may be waiting
+///   for the very thread that asks, so the ask is [`Error::Busy`] instead of a wait. (Items
+///   they replace or remove are dropped after the lock is released, since a `__del__` is
+///   Python code too.) The guards [`read`](Self::read) and [`write`](Self::write) give Rust
+///   code are marked the same way when the container holds Python objects ([`Object`],
+///   [`Value`]): using it runs Python code.
+///
+/// [`Object`]: crate::Object
+/// [`Value`]: crate::Value
 /// - **No thread waits for it while holding the GIL.** A thread that holds the GIL and finds
 ///   the lock taken by another thread releases the GIL while it waits, so the holder can run
 ///   Python and finish.
@@ -47,11 +59,20 @@ thread_local! {
 #[derive(Debug, Default)]
 pub struct BridgeLock<T> {
     inner: RwLock<T>,
+    /// Holders that run Python code under the lock (see [`RunsPython`]).
+    running_python: AtomicUsize,
+    /// Whether the guards [`read`](Self::read) and [`write`](Self::write) hand out are
+    /// marked as running Python code: for containers of Python objects, whose every lookup,
+    /// replacement or removal may (a `__hash__`, `__eq__` or `__del__`).
+    guards_run_python: bool,
 }
 
 /// Shared access to a [`BridgeLock`]'s value; the lock is released when it is dropped.
 #[derive(Debug)]
 pub struct BridgeReadGuard<'a, T> {
+    // Fields drop in order: the mark goes before the lock is released, so a thread that
+    // finds the lock taken and no mark knows the holder runs no Python code.
+    _python: Option<RunsPython<'a>>,
     guard: RwLockReadGuard<'a, T>,
     _held: Held,
 }
@@ -59,8 +80,27 @@ pub struct BridgeReadGuard<'a, T> {
 /// Exclusive access to a [`BridgeLock`]'s value; the lock is released when it is dropped.
 #[derive(Debug)]
 pub struct BridgeWriteGuard<'a, T> {
+    _python: Option<RunsPython<'a>>,
     guard: RwLockWriteGuard<'a, T>,
     _held: Held,
+}
+
+/// A holder's mark that it may run Python code under the lock: while one is set, a thread
+/// that finds the lock taken gets [`Error::Busy`] instead of waiting.
+#[derive(Debug)]
+struct RunsPython<'a>(&'a AtomicUsize);
+
+impl<'a> RunsPython<'a> {
+    fn set(count: &'a AtomicUsize) -> RunsPython<'a> {
+        count.fetch_add(1, Ordering::AcqRel);
+        RunsPython(count)
+    }
+}
+
+impl Drop for RunsPython<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 /// This thread's record of holding one lock, removed on drop (guards are not `Send`, so the
@@ -89,7 +129,13 @@ impl Drop for Held {
 impl<T> BridgeLock<T> {
     /// A lock around `value`.
     pub fn new(value: T) -> Self {
-        BridgeLock { inner: RwLock::new(value) }
+        Self::for_container(value, false)
+    }
+
+    /// A lock around a container whose items may run Python code when used (see
+    /// `guards_run_python`).
+    pub(crate) fn for_container(value: T, guards_run_python: bool) -> Self {
+        BridgeLock { inner: RwLock::new(value), running_python: AtomicUsize::new(0), guards_run_python }
     }
 
     /// The value, out of the lock.
@@ -103,39 +149,73 @@ impl<T> BridgeLock<T> {
 
     fn check_not_held(&self, what: &'static str) -> Result<()> {
         let addr = self.addr();
-        if HELD.with(|h| h.borrow().contains(&addr)) { Err(Error::Busy { what }) } else { Ok(()) }
+        if HELD.with(|h| h.borrow().contains(&addr)) { Err(Error::Busy { what, other_thread: false }) } else { Ok(()) }
     }
 
     /// Shared access, waiting while another thread writes (with the GIL released if this
     /// thread holds one). A poisoned lock is read as it is.
     ///
     /// # Errors
-    /// [`Error::Busy`] if this thread already holds the lock.
+    /// [`Error::Busy`] if this thread already holds the lock, or another thread holds it
+    /// while it runs Python code.
     pub fn read(&self) -> Result<BridgeReadGuard<'_, T>> {
-        self.check_not_held("container")?;
-        let guard = wait(|| match self.inner.try_read() {
-            Ok(g) => Some(g),
-            Err(TryLockError::Poisoned(p)) => Some(p.into_inner()),
-            Err(TryLockError::WouldBlock) => None,
-        })
-        .unwrap_or_else(|| self.inner.read().unwrap_or_else(|e| e.into_inner()));
-        Ok(BridgeReadGuard { guard, _held: Held::new(self.addr()) })
+        self.read_as("container", self.guards_run_python)
     }
 
     /// Exclusive access, waiting while another thread reads or writes (with the GIL released
     /// if this thread holds one). A poisoned lock is taken as it is.
     ///
     /// # Errors
-    /// [`Error::Busy`] if this thread already holds the lock.
+    /// As [`read`](Self::read).
     pub fn write(&self) -> Result<BridgeWriteGuard<'_, T>> {
-        self.check_not_held("container")?;
-        let guard = wait(|| match self.inner.try_write() {
+        self.write_as("container", self.guards_run_python)
+    }
+
+    /// [`read`](Self::read), with errors naming `what`, and the lock marked while the guard
+    /// lives if the holder may run Python code under it (`runs_python`).
+    pub(crate) fn read_as(&self, what: &'static str, runs_python: bool) -> Result<BridgeReadGuard<'_, T>> {
+        self.check_not_held(what)?;
+        let guard = self.wait(what, || match self.inner.try_read() {
             Ok(g) => Some(g),
             Err(TryLockError::Poisoned(p)) => Some(p.into_inner()),
             Err(TryLockError::WouldBlock) => None,
-        })
-        .unwrap_or_else(|| self.inner.write().unwrap_or_else(|e| e.into_inner()));
-        Ok(BridgeWriteGuard { guard, _held: Held::new(self.addr()) })
+        })?;
+        let python = runs_python.then(|| RunsPython::set(&self.running_python));
+        Ok(BridgeReadGuard { _python: python, guard, _held: Held::new(self.addr()) })
+    }
+
+    /// [`write`](Self::write), as [`read_as`](Self::read_as).
+    pub(crate) fn write_as(&self, what: &'static str, runs_python: bool) -> Result<BridgeWriteGuard<'_, T>> {
+        self.check_not_held(what)?;
+        let guard = self.wait(what, || match self.inner.try_write() {
+            Ok(g) => Some(g),
+            Err(TryLockError::Poisoned(p)) => Some(p.into_inner()),
+            Err(TryLockError::WouldBlock) => None,
+        })?;
+        let python = runs_python.then(|| RunsPython::set(&self.running_python));
+        Ok(BridgeWriteGuard { _python: python, guard, _held: Held::new(self.addr()) })
+    }
+
+    /// Takes the lock through `attempt` (which tries once): while another thread holds it,
+    /// this one pauses (with the GIL released if it holds one, so the holder can run Python
+    /// and finish) and tries again, unless the holder runs Python code, which may be waiting
+    /// for this thread: then [`Error::Busy`].
+    fn wait<G>(&self, what: &'static str, mut attempt: impl FnMut() -> Option<G>) -> Result<G> {
+        let mut pause = Duration::from_micros(20);
+        loop {
+            if let Some(g) = attempt() {
+                return Ok(g);
+            }
+            if self.running_python.load(Ordering::Acquire) > 0 {
+                return Err(Error::Busy { what, other_thread: true });
+            }
+            if interp::gil::depth() > 0 {
+                interp::allow_threads(move || std::thread::sleep(pause));
+            } else {
+                std::thread::sleep(pause);
+            }
+            pause = (pause * 2).min(Duration::from_millis(2));
+        }
     }
 
     /// Shared access if it can be had at once (`None` while a writer holds the lock, or
@@ -148,7 +228,7 @@ impl<T> BridgeLock<T> {
             Err(TryLockError::Poisoned(p)) => p.into_inner(),
             Err(TryLockError::WouldBlock) => return None,
         };
-        Some(BridgeReadGuard { guard, _held: Held::new(self.addr()) })
+        Some(BridgeReadGuard { _python: None, guard, _held: Held::new(self.addr()) })
     }
 
     /// Exclusive access if it can be had at once (see [`try_read`](Self::try_read)).
@@ -159,28 +239,7 @@ impl<T> BridgeLock<T> {
             Err(TryLockError::Poisoned(p)) => p.into_inner(),
             Err(TryLockError::WouldBlock) => return None,
         };
-        Some(BridgeWriteGuard { guard, _held: Held::new(self.addr()) })
-    }
-}
-
-/// Takes a lock through `attempt` (which tries once) when this thread holds a GIL: while
-/// another thread holds the lock, the GIL is released for short pauses and the attempt
-/// repeated, so no thread ever blocks inside the lock while holding the GIL (the holder may
-/// need it to finish). `None` when this thread holds no GIL: the caller then blocks as usual.
-fn wait<G>(mut attempt: impl FnMut() -> Option<G>) -> Option<G> {
-    if let Some(g) = attempt() {
-        return Some(g);
-    }
-    if interp::gil::depth() == 0 {
-        return None;
-    }
-    let mut pause = Duration::from_micros(20);
-    loop {
-        interp::allow_threads(move || std::thread::sleep(pause));
-        if let Some(g) = attempt() {
-            return Some(g);
-        }
-        pause = (pause * 2).min(Duration::from_millis(2));
+        Some(BridgeWriteGuard { _python: None, guard, _held: Held::new(self.addr()) })
     }
 }
 

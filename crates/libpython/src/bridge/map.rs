@@ -32,8 +32,10 @@ pub trait MapLike: Send + Sync + 'static {
     /// Removes `k`, returning its value if it was there (the bridge drops it after releasing
     /// the map's lock).
     fn map_remove(&mut self, k: &Self::Key) -> Option<Self::Value>;
-    /// Every key.
-    fn map_keys(&self) -> Vec<&Self::Key>;
+    /// Every entry, in the map's order (read without looking keys up: for keys that are
+    /// Python objects a lookup runs their `__hash__` and `__eq__`, which the cycle collector's
+    /// traversal must not).
+    fn map_entries(&self) -> Vec<(&Self::Key, &Self::Value)>;
     /// Empties the map and returns what it held, for the cycle collector breaking a cycle
     /// through a [`MapBridge`] whose keys or values are Python objects (the entries are
     /// dropped once the map's lock is released). `None` (the default): not supported, the
@@ -59,7 +61,7 @@ macro_rules! map_like {
             fn map_get(&self, k: &K) -> Option<&V> { self.get(k) }
             fn map_insert(&mut self, k: K, v: V) { self.insert(k, v); }
             fn map_remove(&mut self, k: &K) -> Option<V> { self.remove(k) }
-            fn map_keys(&self) -> Vec<&K> { self.keys().collect() }
+            fn map_entries(&self) -> Vec<(&K, &V)> { self.iter().collect() }
             fn map_take(&mut self) -> Option<Self> { Some(std::mem::take(self)) }
         }
     };
@@ -126,12 +128,12 @@ impl<M: MapLike> std::fmt::Debug for MapBridge<M> {
 impl<M: MapLike> MapBridge<M> {
     /// A writable bridge over `map`.
     pub fn new(map: M) -> Arc<Self> {
-        Arc::new(MapBridge { map: BridgeLock::new(map), read_only: false })
+        Arc::new(MapBridge { map: BridgeLock::for_container(map, holds_objects::<M::Key>() || holds_objects::<M::Value>()), read_only: false })
     }
 
     /// A bridge over `map` that refuses writes from Python (for persistent `imbl` values).
     pub fn read_only(map: M) -> Arc<Self> {
-        Arc::new(MapBridge { map: BridgeLock::new(map), read_only: true })
+        Arc::new(MapBridge { map: BridgeLock::for_container(map, holds_objects::<M::Key>() || holds_objects::<M::Value>()), read_only: true })
     }
 
     /// The shared map.
@@ -139,24 +141,26 @@ impl<M: MapLike> MapBridge<M> {
         &self.map
     }
 
+    /// The map's lock, marked as running Python code under it when the keys are Python
+    /// objects (looking one up runs its `__hash__` and `__eq__`).
     fn read(&self) -> Result<super::BridgeReadGuard<'_, M>> {
-        self.map.read().map_err(|_| Error::Busy { what: "map" })
+        self.map.read_as("map", holds_objects::<M::Key>())
     }
 
     fn write(&self) -> Result<super::BridgeWriteGuard<'_, M>> {
-        self.map.write().map_err(|_| Error::Busy { what: "map" })
+        self.map.write_as("map", holds_objects::<M::Key>())
     }
 
     /// The keys, copied out under the lock.
     fn keys(&self) -> Result<Vec<M::Key>> {
         let m = self.read()?;
-        Ok(m.map_keys().into_iter().cloned().collect())
+        Ok(m.map_entries().into_iter().map(|(k, _)| k.clone()).collect())
     }
 
     /// The entries, copied out under the lock.
     fn entries(&self) -> Result<Vec<(M::Key, M::Value)>> {
         let m = self.read()?;
-        Ok(m.map_keys().into_iter().filter_map(|k| m.map_get(k).map(|v| (k.clone(), v.clone()))).collect())
+        Ok(m.map_entries().into_iter().map(|(k, v)| (k.clone(), v.clone())).collect())
     }
 
     /// The value of `k`, copied out under the lock (a lookup by a key whose hashing runs
@@ -270,7 +274,7 @@ impl<M: MapLike> Bridge for MapBridge<M> {
                 self.writable()?;
                 let taken = {
                     let mut m = self.write()?;
-                    let first = m.map_keys().first().map(|k| (*k).clone());
+                    let first = m.map_entries().first().map(|(k, _)| (*k).clone());
                     first.and_then(|k| m.map_remove(&k).map(|v| (k, v)))
                 };
                 match taken {
@@ -306,10 +310,17 @@ impl<M: MapLike> Bridge for MapBridge<M> {
             }
             "clear" => {
                 self.writable()?;
-                let removed: Vec<M::Value> = {
+                // Taken whole when the map can (no key is looked up: a lookup of a key that is a
+                // Python object runs its `__hash__`), else removed key by key.
+                let removed: (Option<M>, Vec<M::Value>) = {
                     let mut m = self.write()?;
-                    let keys: Vec<M::Key> = m.map_keys().into_iter().cloned().collect();
-                    keys.iter().filter_map(|k| m.map_remove(k)).collect()
+                    match m.map_take() {
+                        Some(all) => (Some(all), Vec::new()),
+                        None => {
+                            let keys: Vec<M::Key> = m.map_entries().into_iter().map(|(k, _)| k.clone()).collect();
+                            (None, keys.iter().filter_map(|k| m.map_remove(k)).collect())
+                        }
+                    }
                 };
                 // Dropped after the lock is released: a value's `__del__` may use this map.
                 drop(removed);
@@ -390,11 +401,11 @@ impl<M: MapLike> Bridge for MapBridge<M> {
         // A map locked for writing reports nothing this time: its objects then count as
         // referenced from outside and are kept.
         let Some(m) = self.map.try_read() else { return };
-        for k in m.map_keys() {
+        for (k, v) in m.map_entries() {
             if keys {
                 visit_objects(k as &dyn Any, visit);
             }
-            if values && let Some(v) = m.map_get(k) {
+            if values {
                 visit_objects(v as &dyn Any, visit);
             }
         }

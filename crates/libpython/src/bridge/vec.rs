@@ -24,9 +24,10 @@ pub trait VecLike: Send + Sync + 'static {
     fn vec_len(&self) -> usize;
     /// Item `i`.
     fn vec_get(&self, i: usize) -> Option<&Self::Item>;
-    /// Replaces item `i` (below [`vec_len`](Self::vec_len): the bridge checks, under the
-    /// lock, before calling it).
-    fn vec_set(&mut self, i: usize, v: Self::Item);
+    /// Replaces item `i` and returns the item it held (below [`vec_len`](Self::vec_len): the
+    /// bridge checks, under the lock, before calling it; it drops the old item after
+    /// releasing the lock, since dropping it may run Python code).
+    fn vec_set(&mut self, i: usize, v: Self::Item) -> Self::Item;
     /// Appends.
     fn vec_push(&mut self, v: Self::Item);
     /// Inserts `v` before item `i` (at most [`vec_len`](Self::vec_len): the bridge checks,
@@ -55,8 +56,8 @@ impl<T: FromPython + ToPython + Send + Sync + Clone + 'static> VecLike for Vec<T
     fn vec_get(&self, i: usize) -> Option<&T> {
         self.get(i)
     }
-    fn vec_set(&mut self, i: usize, v: T) {
-        self[i] = v;
+    fn vec_set(&mut self, i: usize, v: T) -> T {
+        std::mem::replace(&mut self[i], v)
     }
     fn vec_push(&mut self, v: T) {
         self.push(v);
@@ -81,8 +82,8 @@ impl<T: FromPython + ToPython + Send + Sync + Clone + 'static> VecLike for imbl:
     fn vec_get(&self, i: usize) -> Option<&T> {
         self.get(i)
     }
-    fn vec_set(&mut self, i: usize, v: T) {
-        self.set(i, v);
+    fn vec_set(&mut self, i: usize, v: T) -> T {
+        self.set(i, v)
     }
     fn vec_push(&mut self, v: T) {
         self.push_back(v);
@@ -148,12 +149,12 @@ impl<V: VecLike> std::fmt::Debug for VecBridge<V> {
 impl<V: VecLike> VecBridge<V> {
     /// A writable bridge over `vec`.
     pub fn new(vec: V) -> Arc<Self> {
-        Arc::new(VecBridge { vec: BridgeLock::new(vec), read_only: false })
+        Arc::new(VecBridge { vec: BridgeLock::for_container(vec, holds_objects::<V::Item>()), read_only: false })
     }
 
     /// A bridge over `vec` that refuses writes from Python.
     pub fn read_only(vec: V) -> Arc<Self> {
-        Arc::new(VecBridge { vec: BridgeLock::new(vec), read_only: true })
+        Arc::new(VecBridge { vec: BridgeLock::for_container(vec, holds_objects::<V::Item>()), read_only: true })
     }
 
     /// The shared vector.
@@ -161,12 +162,14 @@ impl<V: VecLike> VecBridge<V> {
         &self.vec
     }
 
+    /// The vector's lock (no Python code runs under it: items are compared on copies, and
+    /// replaced or removed ones dropped after it is released).
     fn read(&self) -> Result<super::BridgeReadGuard<'_, V>> {
-        self.vec.read().map_err(|_| Error::Busy { what: "vector" })
+        self.vec.read_as("vector", false)
     }
 
     fn write(&self) -> Result<super::BridgeWriteGuard<'_, V>> {
-        self.vec.write().map_err(|_| Error::Busy { what: "vector" })
+        self.vec.write_as("vector", false)
     }
 
     /// The items, copied out under the lock.
@@ -292,12 +295,16 @@ impl<V: VecLike> Bridge for VecBridge<V> {
                 self.writable()?;
                 let mut v = self.write()?;
                 let n = v.vec_len();
+                let mut old = Vec::with_capacity(n / 2 * 2);
                 for i in 0..n / 2 {
                     if let (Some(a), Some(b)) = (v.vec_get(i).cloned(), v.vec_get(n - 1 - i).cloned()) {
-                        v.vec_set(i, b);
-                        v.vec_set(n - 1 - i, a);
+                        old.push(v.vec_set(i, b));
+                        old.push(v.vec_set(n - 1 - i, a));
                     }
                 }
+                // The replaced copies are dropped after the lock is released.
+                drop(v);
+                drop(old);
                 Ok(none())
             }
             "clear" => {
@@ -355,7 +362,10 @@ impl<V: VecLike> Bridge for VecBridge<V> {
         let mut v = self.write()?;
         match position(i, v.vec_len()) {
             Some(p) => {
-                v.vec_set(p, item);
+                let old = v.vec_set(p, item);
+                // Dropped after the lock is released: its `__del__` may use this vector.
+                drop(v);
+                drop(old);
                 Ok(())
             }
             None => {

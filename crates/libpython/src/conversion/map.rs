@@ -52,28 +52,19 @@ fn dict_len_hint(obj: &Bound<'_>) -> usize {
 
 /// Copies a mapping's items (a `dict` directly, anything else with `.items()`).
 ///
-/// A `dict` is walked with `PyDict_Next`, whose key and value are borrowed from the dict. They
+/// A `dict` is walked with [`DictWalk`], whose key and value are borrowed from the dict. They
 /// stay borrowed only while nothing can run Python code (exact `int`, `float`, `str` ...
 /// conversions); before a conversion or an insertion that can (a key's `__index__` or
-/// `__hash__`, which may change or clear the dict), both are owned. A dict whose size changes
-/// meanwhile ends the copy with `RuntimeError`, as Python's own iteration does. Free-threaded
-/// builds walk a private copy (other threads may change the dict at any time).
+/// `__hash__`, which may change or clear the dict), both are owned. A dict that changes
+/// meanwhile ends the copy with `RuntimeError`, as Python's own iteration does.
 pub(crate) fn map_extract<K: FromPython, V: FromPython>(obj: &Bound<'_>, mut insert: impl FnMut(K, V)) -> Result<()> {
     let py = obj.py();
     // SAFETY: live object, GIL held.
     if unsafe { ffi::PyDict_Check(obj.as_ptr()) } {
-        let walked = dict_to_walk(obj)?;
-        let d = walked.bound(py);
-        let next = ffi::api().PyDict_Next;
-        // SAFETY: a live dict; GIL held.
-        let size = unsafe { ffi::PyDict_Size(d.as_ptr()) };
-        let mut pos: ffi::Py_ssize_t = 0;
-        let mut k = std::ptr::null_mut();
-        let mut v = std::ptr::null_mut();
-        // SAFETY: `d` is a live dict; `PyDict_Next` hands out borrowed references valid until
-        // the dict changes, which only Python code can do, and none runs before the next call
-        // except where both are owned (below).
-        while unsafe { next(d.as_ptr(), &mut pos, &mut k, &mut v) } != 0 {
+        let mut walk = DictWalk::new(obj)?;
+        // The entries are borrowed from the dict, valid until it changes, which only Python
+        // code can do, and none runs before the next step except where both are owned (below).
+        while let Some((k, v)) = walk.next(py)? {
             // SAFETY: live references from the dict, just read.
             let (kb, vb) = unsafe { (Borrowed::from_ptr(py, k), Borrowed::from_ptr(py, v)) };
             let (key, value) = match (K::from_python_exact(&kb), V::from_python_exact(&vb)) {
@@ -94,10 +85,6 @@ pub(crate) fn map_extract<K: FromPython, V: FromPython>(obj: &Bound<'_>, mut ins
                 }
             };
             insert(key, value);
-            // SAFETY: a live dict; GIL held.
-            if unsafe { ffi::PyDict_Size(d.as_ptr()) } != size {
-                return Err(changed_during_iteration(py, "dictionary"));
-            }
         }
         return Ok(());
     }
@@ -109,17 +96,74 @@ pub(crate) fn map_extract<K: FromPython, V: FromPython>(obj: &Bound<'_>, mut ins
     seq_extract(&items, |_| (), |_, (k, v): (K, V)| insert(k, v))
 }
 
-/// The dict to walk with `PyDict_Next` for reading `d`: `d` itself on GIL builds (where the
-/// walker keeps no borrowed reference across Python code), a private copy on free-threaded
-/// builds, where another thread may change `d` at any moment and `PyDict_Next` is not safe
-/// against that.
-pub(crate) fn dict_to_walk(d: &Bound<'_>) -> Result<Object> {
-    if libpython_interp::object_header_size() > 16 {
-        // SAFETY: a live dict (the caller checked); the copy is a new reference or NULL with
-        // an exception set.
-        new(d.py(), unsafe { ffi::PyDict_Copy(d.as_ptr()) })
-    } else {
-        Ok(d.clone().unbind())
+/// A walk over a `dict`'s entries with `PyDict_Next`, with the checks Python's own iteration
+/// makes: a dict whose size changed since the walk began is `RuntimeError: dictionary changed
+/// size during iteration`, one that yields more entries than it had is `RuntimeError:
+/// dictionary keys changed during iteration` (keys removed and others added meanwhile).
+///
+/// On GIL builds the dict itself is walked (the walker keeps no borrowed reference across
+/// Python code); free-threaded builds walk a private copy, since another thread may change
+/// the dict at any moment and `PyDict_Next` is not safe against that.
+pub(crate) struct DictWalk {
+    dict: Object,
+    size: ffi::Py_ssize_t,
+    pos: ffi::Py_ssize_t,
+    seen: ffi::Py_ssize_t,
+}
+
+impl DictWalk {
+    /// A walk of `d`, a live `dict`.
+    pub(crate) fn new(d: &Bound<'_>) -> Result<DictWalk> {
+        let dict = if libpython_interp::object_header_size() > 16 {
+            // SAFETY: a live dict (the caller's contract); the copy is a new reference or NULL
+            // with an exception set.
+            new(d.py(), unsafe { ffi::PyDict_Copy(d.as_ptr()) })?
+        } else {
+            d.clone().unbind()
+        };
+        // SAFETY: a live dict; GIL held.
+        let size = unsafe { ffi::PyDict_Size(dict.as_ptr()) };
+        Ok(DictWalk { dict, size, pos: 0, seen: 0 })
+    }
+
+    /// The number of entries when the walk began.
+    pub(crate) fn len(&self) -> usize {
+        self.size.max(0) as usize
+    }
+
+    /// The next entry, borrowed from the dict (valid until Python code runs: own both before
+    /// running any), or `None` at the end.
+    ///
+    /// # Errors
+    /// `RuntimeError` when the dict changed since the walk began, as above.
+    pub(crate) fn next(&mut self, py: Python<'_>) -> Result<Option<(*mut ffi::PyObject, *mut ffi::PyObject)>> {
+        let d = self.dict.as_ptr();
+        let (mut k, mut v) = (std::ptr::null_mut(), std::ptr::null_mut());
+        // SAFETY: `d` is a live dict (owned by the walk); the GIL of its interpreter is held
+        // (`py`, and the walk is only made and used under it).
+        unsafe {
+            if ffi::PyDict_Size(d) != self.size {
+                return Err(changed_during_iteration(py, "dictionary"));
+            }
+            if (ffi::api().PyDict_Next)(d, &mut self.pos, &mut k, &mut v) == 0 {
+                return Ok(None);
+            }
+        }
+        self.seen += 1;
+        if self.seen > self.size {
+            return Err(keys_changed_during_iteration(py));
+        }
+        Ok(Some((k, v)))
+    }
+}
+
+/// Python's `RuntimeError` for a dict that yields more entries than it had.
+#[cold]
+fn keys_changed_during_iteration(py: Python<'_>) -> Error {
+    // SAFETY: the GIL is held; the exception is set and fetched at once.
+    unsafe {
+        ffi::PyErr_SetString(*ffi::data::PyExc_RuntimeError(), c"dictionary keys changed during iteration".as_ptr());
+        fetch(py)
     }
 }
 

@@ -6,8 +6,9 @@ use std::borrow::Cow;
 
 use libpython_interp::ffi;
 
-use crate::conversion::FromPython;
+use crate::conversion::{DictWalk, FromPython};
 use crate::err::{Error, fetch};
+use crate::gil::Python;
 use crate::object::Bound;
 
 use super::de::{Children, Int, Kind, Node};
@@ -146,16 +147,16 @@ impl<'py> Node for Bound<'py> {
     }
 
     fn entries(&self) -> Result<Entries<'py>, SerdeError> {
-        let len = self.len()?;
-        let dict = crate::conversion::dict_to_walk(self)?.into_bound(self.py())?;
-        Ok(Entries { dict, pos: 0, len })
+        Ok(Entries { walk: DictWalk::new(self)?, py: self.py() })
     }
 
     fn variant_entry(&self) -> Result<(Bound<'py>, Bound<'py>), SerdeError> {
         let mut entries = self.entries()?;
-        match (entries.len, entries.next_child()?) {
-            (1, Some(entry)) => Ok(entry),
-            (len, _) => Err(Error::Conversion(format!(
+        let len = entries.walk.len();
+        let entry = if len == 1 { entries.next_child()? } else { None };
+        match entry {
+            Some(entry) => Ok(entry),
+            None => Err(Error::Conversion(format!(
                 "an enum is a str (unit variant) or a dict with exactly one key (the variant), \
                  not a dict with {len} keys"
             ))
@@ -259,30 +260,24 @@ impl<'py> Children for Items<'py> {
 
 /// The entries of a dict.
 pub(crate) struct Entries<'py> {
-    /// The dict walked (see `conversion::dict_to_walk`).
-    dict: Bound<'py>,
-    pos: ffi::Py_ssize_t,
-    /// The length when reading began.
-    len: usize,
+    /// The walk of the dict's entries (an error if the dict changes meanwhile).
+    walk: DictWalk,
+    py: Python<'py>,
 }
 
 impl<'py> Children for Entries<'py> {
     type Child = (Bound<'py>, Bound<'py>);
 
     fn next_child(&mut self) -> Result<Option<(Bound<'py>, Bound<'py>)>, SerdeError> {
-        let py = self.dict.py();
-        let mut k = std::ptr::null_mut();
-        let mut v = std::ptr::null_mut();
-        // SAFETY: live dict, GIL held; the borrowed key and value gain a reference at once.
-        unsafe {
-            if ffi::PyDict_Next(self.dict.as_ptr(), &mut self.pos, &mut k, &mut v) == 0 {
-                return Ok(None);
-            }
-            Ok(Some((Bound::from_borrowed_ptr(py, k), Bound::from_borrowed_ptr(py, v))))
-        }
+        let Some((k, v)) = self.walk.next(self.py)? else {
+            return Ok(None);
+        };
+        // SAFETY: live references just read from the dict (GIL held), owned at once.
+        Ok(Some(unsafe { (Bound::from_borrowed_ptr(self.py, k), Bound::from_borrowed_ptr(self.py, v)) }))
     }
 
+    /// The number of entries when reading began.
     fn len(&self) -> Option<usize> {
-        Some(self.len)
+        Some(self.walk.len())
     }
 }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use imbl::{OrdMap, OrdSet, Vector};
 use libpython_interp::ffi;
 
-use crate::conversion::FromPython;
+use crate::conversion::{DictWalk, FromPython};
 use crate::err::{Error, Result, fetch};
 use crate::gil::Python;
 use crate::object::{Bound, Object};
@@ -84,10 +84,8 @@ enum PyFrameState {
         items: Vector<Value>,
     },
     Dict {
-        /// The dict `PyDict_Next` walks: the container itself, or a private copy on
-        /// free-threaded builds (see `conv::dict_to_walk`).
-        walked: Object,
-        pos: ffi::Py_ssize_t,
+        /// The walk of the dict's entries (an error if the dict changes meanwhile).
+        walk: DictWalk,
         entry: usize,
         key_obj: Option<Object>,
         value_obj: Option<Object>,
@@ -214,8 +212,7 @@ impl<'py> FromPy<'py> {
                 }
             } else if ffi::PyDict_Check(p) {
                 PyFrameState::Dict {
-                    walked: crate::conversion::dict_to_walk(obj)?,
-                    pos: 0,
+                    walk: DictWalk::new(obj)?,
                     entry: 0,
                     key_obj: None,
                     value_obj: None,
@@ -347,8 +344,7 @@ impl<'py> FromPy<'py> {
                     Ok(Some(Object::from_borrowed_ptr(py, item)))
                 }
                 PyFrameState::Dict {
-                    walked,
-                    pos,
+                    walk,
                     key_obj,
                     value_obj,
                     key,
@@ -358,11 +354,9 @@ impl<'py> FromPy<'py> {
                         // The key is copied: now its value.
                         return Ok(value_obj.take());
                     }
-                    let mut k = std::ptr::null_mut();
-                    let mut v = std::ptr::null_mut();
-                    if ffi::PyDict_Next(walked.as_ptr(), pos, &mut k, &mut v) == 0 {
+                    let Some((k, v)) = walk.next(py)? else {
                         return Ok(None);
-                    }
+                    };
                     let k = Object::from_borrowed_ptr(py, k);
                     *value_obj = Some(Object::from_borrowed_ptr(py, v));
                     *key_obj = Some(k.clone_ref(py));

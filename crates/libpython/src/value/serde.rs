@@ -369,10 +369,8 @@ impl<'a> Node for &'a Value {
 
     fn variant_entry(&self) -> Result<(&'a Value, &'a Value), SerdeError> {
         let mut entries = self.entries()?;
-        match (entries.len, entries.next_child()?) {
-            (1, Some(entry)) => Ok(entry),
-            _ => Err(self.not_an_enum()),
-        }
+        let entry = if entries.len == 1 { entries.next_child()? } else { None };
+        entry.ok_or_else(|| self.not_an_enum())
     }
 
     fn is_none(&self) -> bool {
