@@ -494,6 +494,23 @@ fn values_serialize_and_deserialize_with_serde() {
     );
 }
 
+#[test]
+fn fields_nothing_reads_are_skipped_in_objects_and_values_alike() {
+    #[derive(Deserialize, Debug, PartialEq)]
+    struct Few {
+        a: i32,
+    }
+    // Neither a >128-bit int nor an object kept as it is can be read by serde, but in a
+    // field the type ignores neither is read.
+    let obj = libpython::eval("{'a': 1, 'big': 2**200, 'other': object()}").unwrap();
+    assert_eq!(from_python_serde::<Few>(&obj).unwrap(), Few { a: 1 });
+    let v = Value::from_object_lossless(&obj).unwrap();
+    assert_eq!(Few::deserialize(&v).unwrap(), Few { a: 1 });
+    // A field that is read still is.
+    let e = from_python_serde::<Few>(&libpython::eval("{'a': 2**200}").unwrap()).unwrap_err();
+    assert!(e.to_string().starts_with("$.a: the int"), "{e}");
+}
+
 /// A linked list, serde's classic recursive type.
 #[derive(Debug, PartialEq, Serialize, Deserialize)]
 struct Node {

@@ -4,6 +4,7 @@
 
 use std::fmt;
 use std::marker::PhantomData;
+use std::mem::ManuallyDrop;
 use std::ops::Deref;
 use std::ptr::NonNull;
 
@@ -122,6 +123,27 @@ impl<'py> Deref for Borrowed<'_, 'py> {
     }
 }
 
+/// The raw-pointer methods both owning handles have alike (two types, hence a macro).
+macro_rules! raw_pointer {
+    ($($handle:ty),*) => {$(
+        impl $handle {
+            /// The raw pointer (still owned by this handle).
+            #[inline(always)]
+            pub fn as_ptr(&self) -> *mut ffi::PyObject {
+                self.ptr.as_ptr()
+            }
+
+            /// Gives up the handle's reference and returns it.
+            #[inline(always)]
+            pub fn into_ptr(self) -> *mut ffi::PyObject {
+                ManuallyDrop::new(self).ptr.as_ptr()
+            }
+        }
+    )*};
+}
+
+raw_pointer!(Object, Bound<'_>);
+
 impl Object {
     /// Wraps an owned (new) reference.
     ///
@@ -129,9 +151,8 @@ impl Object {
     /// `ptr` is a non-null strong reference of `py`'s interpreter, given to the handle.
     #[inline(always)]
     pub unsafe fn from_owned_ptr(py: Python<'_>, ptr: *mut ffi::PyObject) -> Object {
-        debug_assert!(!ptr.is_null());
-        // SAFETY: the caller promises a non-null pointer.
-        Object { ptr: unsafe { NonNull::new_unchecked(ptr) }, key: py.interpreter_key() }
+        // SAFETY: the same contract.
+        unsafe { Bound::from_owned_ptr(py, ptr) }.unbind()
     }
 
     /// Wraps an owned reference, or fetches the pending exception if `ptr` is NULL.
@@ -140,11 +161,8 @@ impl Object {
     /// `ptr` is NULL with an exception set, or a strong reference of `py`'s interpreter.
     #[inline(always)]
     pub unsafe fn from_owned_ptr_or_err(py: Python<'_>, ptr: *mut ffi::PyObject) -> Result<Object> {
-        match NonNull::new(ptr) {
-            Some(ptr) => Ok(Object { ptr, key: py.interpreter_key() }),
-            // SAFETY: NULL means an exception is pending; the GIL is held.
-            None => Err(unsafe { fetch(py) }),
-        }
+        // SAFETY: the same contract.
+        unsafe { Bound::from_owned_ptr_or_err(py, ptr) }.map(Bound::unbind)
     }
 
     /// Wraps a borrowed reference, adding one.
@@ -153,25 +171,8 @@ impl Object {
     /// `ptr` is a live object of `py`'s interpreter.
     #[inline(always)]
     pub unsafe fn from_borrowed_ptr(py: Python<'_>, ptr: *mut ffi::PyObject) -> Object {
-        // SAFETY: the object is live and the GIL is held.
-        unsafe {
-            ffi::Py_INCREF(ptr);
-            Self::from_owned_ptr(py, ptr)
-        }
-    }
-
-    /// The raw pointer (still owned by this handle).
-    #[inline(always)]
-    pub fn as_ptr(&self) -> *mut ffi::PyObject {
-        self.ptr.as_ptr()
-    }
-
-    /// Gives up the handle's reference and returns it.
-    #[inline(always)]
-    pub fn into_ptr(self) -> *mut ffi::PyObject {
-        let p = self.ptr.as_ptr();
-        std::mem::forget(self);
-        p
+        // SAFETY: the same contract.
+        unsafe { Bound::from_borrowed_ptr(py, ptr) }.unbind()
     }
 
     /// The interpreter this object belongs to.
@@ -548,20 +549,6 @@ impl<'py> Bound<'py> {
     #[inline(always)]
     pub fn py(&self) -> Python<'py> {
         self.py
-    }
-
-    /// The raw pointer (still owned by this handle).
-    #[inline(always)]
-    pub fn as_ptr(&self) -> *mut ffi::PyObject {
-        self.ptr.as_ptr()
-    }
-
-    /// Gives up the handle's reference and returns it.
-    #[inline(always)]
-    pub fn into_ptr(self) -> *mut ffi::PyObject {
-        let p = self.ptr.as_ptr();
-        std::mem::forget(self);
-        p
     }
 
     /// The handle without the GIL token: an [`Object`], which can be kept, sent to other

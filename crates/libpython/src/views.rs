@@ -432,19 +432,16 @@ impl Iterator for Iter {
         if self.done {
             return None;
         }
-        let r = self.it.with(|b| next_item(b).map(|o| o.map(Bound::unbind)));
-        match r {
-            Ok(Some(o)) => Some(Ok(o)),
-            Ok(None) => {
-                self.done = true;
-                None
-            }
-            Err(e) => {
-                self.done = true;
-                Some(Err(e))
-            }
-        }
+        step(&mut self.done, self.it.with(|b| next_item(b).map(|o| o.map(Bound::unbind))))
     }
+}
+
+/// The next item of an iterator from `next(it)`'s result, the iterator `done` after the end
+/// or after an error (yielded once).
+fn step<T>(done: &mut bool, next: Result<Option<T>>) -> Option<Result<T>> {
+    let item = next.transpose();
+    *done = !matches!(item, Some(Ok(_)));
+    item
 }
 
 /// `next(it)`: `None` at the end.
@@ -500,17 +497,7 @@ impl<'py> Iterator for BoundIter<'py> {
         if self.done {
             return None;
         }
-        match next_item(&self.it) {
-            Ok(Some(o)) => Some(Ok(o)),
-            Ok(None) => {
-                self.done = true;
-                None
-            }
-            Err(e) => {
-                self.done = true;
-                Some(Err(e))
-            }
-        }
+        step(&mut self.done, next_item(&self.it))
     }
 }
 

@@ -44,6 +44,24 @@ pub(crate) const fn access_align<T: Element>() -> usize {
     if atomic > own { atomic } else { own }
 }
 
+/// Runs `$via!(atomic type, bits type)` for the atomic type of the size of `$T` (which
+/// [`supported`] has checked when the view was made).
+macro_rules! by_size {
+    ($T:ty, $via:ident) => {
+        match std::mem::size_of::<$T>() {
+            #[cfg(target_has_atomic = "8")]
+            1 => $via!(std::sync::atomic::AtomicU8, u8),
+            #[cfg(target_has_atomic = "16")]
+            2 => $via!(std::sync::atomic::AtomicU16, u16),
+            #[cfg(target_has_atomic = "32")]
+            4 => $via!(std::sync::atomic::AtomicU32, u32),
+            #[cfg(target_has_atomic = "64")]
+            8 => $via!(std::sync::atomic::AtomicU64, u64),
+            _ => unreachable!("views of {} are refused when they are made", <$T>::NAME),
+        }
+    };
+}
+
 /// Reads the element at `p` with one relaxed atomic load. A `bool` element reads as `true`
 /// for any non-zero byte, so a byte Python wrote that is not 0 or 1 never becomes an invalid
 /// Rust `bool`.
@@ -72,17 +90,7 @@ pub(crate) unsafe fn load<T: Element>(p: *const T) -> T {
             unsafe { std::mem::transmute_copy::<$bits, T>(&bits) }
         }};
     }
-    match std::mem::size_of::<T>() {
-        #[cfg(target_has_atomic = "8")]
-        1 => via!(std::sync::atomic::AtomicU8, u8),
-        #[cfg(target_has_atomic = "16")]
-        2 => via!(std::sync::atomic::AtomicU16, u16),
-        #[cfg(target_has_atomic = "32")]
-        4 => via!(std::sync::atomic::AtomicU32, u32),
-        #[cfg(target_has_atomic = "64")]
-        8 => via!(std::sync::atomic::AtomicU64, u64),
-        _ => unreachable!("views of {} are refused when they are made", T::NAME),
-    }
+    by_size!(T, via)
 }
 
 /// Writes `value` to the element at `p` with one relaxed atomic store.
@@ -100,17 +108,7 @@ pub(crate) unsafe fn store<T: Element>(p: *mut T, value: T) {
             unsafe { <$atomic>::from_ptr(p.cast()) }.store(bits, Ordering::Relaxed)
         }};
     }
-    match std::mem::size_of::<T>() {
-        #[cfg(target_has_atomic = "8")]
-        1 => via!(std::sync::atomic::AtomicU8, u8),
-        #[cfg(target_has_atomic = "16")]
-        2 => via!(std::sync::atomic::AtomicU16, u16),
-        #[cfg(target_has_atomic = "32")]
-        4 => via!(std::sync::atomic::AtomicU32, u32),
-        #[cfg(target_has_atomic = "64")]
-        8 => via!(std::sync::atomic::AtomicU64, u64),
-        _ => unreachable!("views of {} are refused when they are made", T::NAME),
-    }
+    by_size!(T, via)
 }
 
 /// An element of memory shared with Python, readable from Rust: what
@@ -142,14 +140,6 @@ pub struct ReadOnlyCell<T: Element>(UnsafeCell<T>);
 unsafe impl<T: Element> Sync for ReadOnlyCell<T> {}
 
 impl<T: Element> ReadOnlyCell<T> {
-    /// The element's current value.
-    #[inline]
-    pub fn get(&self) -> T {
-        // SAFETY: cells are only made over elements of a live view (aligned for the access,
-        // `T` supported: checked when the view was made), which the reference borrows.
-        unsafe { load(self.0.get()) }
-    }
-
     /// The element's address.
     #[inline]
     pub fn as_ptr(&self) -> *const T {
@@ -157,17 +147,6 @@ impl<T: Element> ReadOnlyCell<T> {
     }
 }
 
-impl<T: Element> fmt::Debug for ReadOnlyCell<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&self.get(), f)
-    }
-}
-
-impl<T: Element + PartialEq> PartialEq<T> for ReadOnlyCell<T> {
-    fn eq(&self, other: &T) -> bool {
-        self.get() == *other
-    }
-}
 
 /// An element of memory shared with Python, readable and writable from Rust: what
 /// [`PyBufferMut::as_cells_mut`](super::PyBufferMut::as_cells_mut) gives.
@@ -199,14 +178,6 @@ pub struct ArrayCell<T: Element>(UnsafeCell<T>);
 unsafe impl<T: Element> Sync for ArrayCell<T> {}
 
 impl<T: Element> ArrayCell<T> {
-    /// The element's current value.
-    #[inline]
-    pub fn get(&self) -> T {
-        // SAFETY: cells are only made over elements of a live view (aligned for the access,
-        // `T` supported: checked when the view was made), which the reference borrows.
-        unsafe { load(self.0.get()) }
-    }
-
     /// Writes the element.
     #[inline]
     pub fn set(&self, value: T) {
@@ -238,14 +209,33 @@ impl<T: Element> ArrayCell<T> {
     }
 }
 
-impl<T: Element> fmt::Debug for ArrayCell<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&self.get(), f)
-    }
+/// What both cells have alike: reading the element, `Debug` (the value) and comparison with
+/// a value (two public types, hence a macro).
+macro_rules! cells {
+    ($($cell:ident),*) => {$(
+        impl<T: Element> $cell<T> {
+            /// The element's current value.
+            #[inline]
+            pub fn get(&self) -> T {
+                // SAFETY: cells are only made over elements of a live view (aligned for the
+                // access, `T` supported: checked when the view was made), which the reference
+                // borrows.
+                unsafe { load(self.0.get()) }
+            }
+        }
+
+        impl<T: Element> fmt::Debug for $cell<T> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Debug::fmt(&self.get(), f)
+            }
+        }
+
+        impl<T: Element + PartialEq> PartialEq<T> for $cell<T> {
+            fn eq(&self, other: &T) -> bool {
+                self.get() == *other
+            }
+        }
+    )*};
 }
 
-impl<T: Element + PartialEq> PartialEq<T> for ArrayCell<T> {
-    fn eq(&self, other: &T) -> bool {
-        self.get() == *other
-    }
-}
+cells!(ReadOnlyCell, ArrayCell);

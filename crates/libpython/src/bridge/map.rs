@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::hash::Hash;
 use std::sync::Arc;
 
+use super::container::Container;
 use super::lock::BridgeLock;
 use super::{Bridge, BridgeKind, holds_objects, key_error, visit_objects};
 use crate::conversion::{FromPython, ToPython};
@@ -115,8 +116,7 @@ map_like!(imbl::OrdMap, Ord);
 /// # Ok::<(), libpython::Error>(())
 /// ```
 pub struct MapBridge<M: MapLike> {
-    map: BridgeLock<M>,
-    read_only: bool,
+    map: Container<M>,
 }
 
 impl<M: MapLike> std::fmt::Debug for MapBridge<M> {
@@ -128,27 +128,32 @@ impl<M: MapLike> std::fmt::Debug for MapBridge<M> {
 impl<M: MapLike> MapBridge<M> {
     /// A writable bridge over `map`.
     pub fn new(map: M) -> Arc<Self> {
-        Arc::new(MapBridge { map: BridgeLock::for_container(map, holds_objects::<M::Key>() || holds_objects::<M::Value>()), read_only: false })
+        Arc::new(MapBridge { map: Container::new(map, "map", Self::holds_objects(), false) })
     }
 
     /// A bridge over `map` that refuses writes from Python (for persistent `imbl` values).
     pub fn read_only(map: M) -> Arc<Self> {
-        Arc::new(MapBridge { map: BridgeLock::for_container(map, holds_objects::<M::Key>() || holds_objects::<M::Value>()), read_only: true })
+        Arc::new(MapBridge { map: Container::new(map, "map", Self::holds_objects(), true) })
     }
 
     /// The shared map.
     pub fn map(&self) -> &BridgeLock<M> {
-        &self.map
+        self.map.lock()
+    }
+
+    /// Whether the keys or values hold Python objects.
+    fn holds_objects() -> bool {
+        holds_objects::<M::Key>() || holds_objects::<M::Value>()
     }
 
     /// The map's lock, marked as running Python code under it when the keys are Python
     /// objects (looking one up runs its `__hash__` and `__eq__`).
     fn read(&self) -> Result<super::BridgeReadGuard<'_, M>> {
-        self.map.read_as("map", holds_objects::<M::Key>())
+        self.map.read(holds_objects::<M::Key>())
     }
 
     fn write(&self) -> Result<super::BridgeWriteGuard<'_, M>> {
-        self.map.write_as("map", holds_objects::<M::Key>())
+        self.map.write(holds_objects::<M::Key>())
     }
 
     /// The keys, copied out under the lock.
@@ -176,7 +181,7 @@ const WRITE_METHODS: &[&str] = &["keys", "values", "items", "get", "pop", "popit
 
 impl<M: MapLike> MapBridge<M> {
     fn writable(&self) -> Result<()> {
-        if self.read_only { Err(Error::type_error("a writable mapping", "read-only Rust map")) } else { Ok(()) }
+        self.map.writable("a writable mapping")
     }
 
     /// Converts the key `key` from Python, a `KeyError` if it cannot be one of this map's.
@@ -223,11 +228,11 @@ impl<M: MapLike> MapBridge<M> {
 
 impl<M: MapLike> Bridge for MapBridge<M> {
     fn kind(&self) -> BridgeKind {
-        if self.read_only { BridgeKind::Mapping } else { BridgeKind::MutableMapping }
+        self.map.pick(BridgeKind::Mapping, BridgeKind::MutableMapping)
     }
 
     fn methods(&self) -> &'static [&'static str] {
-        if self.read_only { READ_METHODS } else { WRITE_METHODS }
+        self.map.pick(READ_METHODS, WRITE_METHODS)
     }
 
     fn call_method(&self, a: &Args<'_>, name: &str) -> Result<Object> {
@@ -383,10 +388,7 @@ impl<M: MapLike> Bridge for MapBridge<M> {
     }
 
     fn repr(&self) -> String {
-        match self.map.try_read() {
-            Some(m) => format!("<Rust map with {} entries>", m.map_len()),
-            None => "<Rust map (locked)>".to_owned(),
-        }
+        self.map.repr(|m| format!("with {} entries", m.map_len()))
     }
 
     fn type_name(&self) -> &str {
@@ -400,7 +402,7 @@ impl<M: MapLike> Bridge for MapBridge<M> {
         }
         // A map locked for writing reports nothing this time: its objects then count as
         // referenced from outside and are kept.
-        let Some(m) = self.map.try_read() else { return };
+        let Some(m) = self.map.lock().try_read() else { return };
         for (k, v) in m.map_entries() {
             if keys {
                 visit_objects(k as &dyn Any, visit);
@@ -412,12 +414,8 @@ impl<M: MapLike> Bridge for MapBridge<M> {
     }
 
     fn clear(&self) {
-        if !holds_objects::<M::Key>() && !holds_objects::<M::Value>() {
-            return;
+        if Self::holds_objects() {
+            self.map.clear_for_collector(M::map_take);
         }
-        // The entries are dropped after the lock is released: dropping them can run Python
-        // code (a `__del__`) that uses this map again.
-        let taken = self.map.try_write().and_then(|mut m| m.map_take());
-        drop(taken);
     }
 }

@@ -14,6 +14,7 @@
 //!   asked (`trampoline_obj`).
 
 mod class;
+mod container;
 mod iter;
 mod lock;
 mod map;

@@ -3,6 +3,7 @@
 use std::any::Any;
 use std::sync::Arc;
 
+use super::container::Container;
 use super::lock::BridgeLock;
 use super::{Bridge, BridgeKind, holds_objects, index_error, visit_objects};
 use crate::conversion::{FromPython, ToPython};
@@ -48,56 +49,26 @@ pub trait VecLike: Send + Sync + 'static {
     }
 }
 
-impl<T: FromPython + ToPython + Send + Sync + Clone + 'static> VecLike for Vec<T> {
-    type Item = T;
-    fn vec_len(&self) -> usize {
-        self.len()
-    }
-    fn vec_get(&self, i: usize) -> Option<&T> {
-        self.get(i)
-    }
-    fn vec_set(&mut self, i: usize, v: T) -> T {
-        std::mem::replace(&mut self[i], v)
-    }
-    fn vec_push(&mut self, v: T) {
-        self.push(v);
-    }
-    fn vec_insert(&mut self, i: usize, v: T) {
-        self.insert(i, v);
-    }
-    fn vec_remove(&mut self, i: usize) -> T {
-        self.remove(i)
-    }
-    fn vec_take(&mut self) -> Option<Self> {
-        Some(std::mem::take(self))
-    }
+/// `VecLike` for a vector type whose append is `$push` (the other methods have the same
+/// names in `std` and `imbl`; a macro, as for `MapLike`).
+macro_rules! vec_like {
+    ($($t:ident)::+, $push:ident) => {
+        impl<T: FromPython + ToPython + Send + Sync + Clone + 'static> VecLike for $($t)::+<T> {
+            type Item = T;
+            fn vec_len(&self) -> usize { self.len() }
+            fn vec_get(&self, i: usize) -> Option<&T> { self.get(i) }
+            fn vec_set(&mut self, i: usize, v: T) -> T { std::mem::replace(&mut self[i], v) }
+            fn vec_push(&mut self, v: T) { self.$push(v); }
+            fn vec_insert(&mut self, i: usize, v: T) { self.insert(i, v); }
+            fn vec_remove(&mut self, i: usize) -> T { self.remove(i) }
+            fn vec_take(&mut self) -> Option<Self> { Some(std::mem::take(self)) }
+        }
+    };
 }
 
+vec_like!(Vec, push);
 #[cfg(feature = "value")]
-impl<T: FromPython + ToPython + Send + Sync + Clone + 'static> VecLike for imbl::Vector<T> {
-    type Item = T;
-    fn vec_len(&self) -> usize {
-        self.len()
-    }
-    fn vec_get(&self, i: usize) -> Option<&T> {
-        self.get(i)
-    }
-    fn vec_set(&mut self, i: usize, v: T) -> T {
-        self.set(i, v)
-    }
-    fn vec_push(&mut self, v: T) {
-        self.push_back(v);
-    }
-    fn vec_insert(&mut self, i: usize, v: T) {
-        self.insert(i, v);
-    }
-    fn vec_remove(&mut self, i: usize) -> T {
-        self.remove(i)
-    }
-    fn vec_take(&mut self) -> Option<Self> {
-        Some(std::mem::take(self))
-    }
-}
+vec_like!(imbl::Vector, push_back);
 
 /// A Rust vector shared with Python as a sequence: `len`, `[i]` (negative indexes too) and
 /// `[a:b:c]` (a list), `in`, iteration, `reversed`, `index`, `count` and `==` (with lists),
@@ -136,8 +107,7 @@ impl<T: FromPython + ToPython + Send + Sync + Clone + 'static> VecLike for imbl:
 /// # Ok::<(), libpython::Error>(())
 /// ```
 pub struct VecBridge<V: VecLike> {
-    vec: BridgeLock<V>,
-    read_only: bool,
+    vec: Container<V>,
 }
 
 impl<V: VecLike> std::fmt::Debug for VecBridge<V> {
@@ -149,27 +119,27 @@ impl<V: VecLike> std::fmt::Debug for VecBridge<V> {
 impl<V: VecLike> VecBridge<V> {
     /// A writable bridge over `vec`.
     pub fn new(vec: V) -> Arc<Self> {
-        Arc::new(VecBridge { vec: BridgeLock::for_container(vec, holds_objects::<V::Item>()), read_only: false })
+        Arc::new(VecBridge { vec: Container::new(vec, "vector", holds_objects::<V::Item>(), false) })
     }
 
     /// A bridge over `vec` that refuses writes from Python.
     pub fn read_only(vec: V) -> Arc<Self> {
-        Arc::new(VecBridge { vec: BridgeLock::for_container(vec, holds_objects::<V::Item>()), read_only: true })
+        Arc::new(VecBridge { vec: Container::new(vec, "vector", holds_objects::<V::Item>(), true) })
     }
 
     /// The shared vector.
     pub fn vec(&self) -> &BridgeLock<V> {
-        &self.vec
+        self.vec.lock()
     }
 
     /// The vector's lock (no Python code runs under it: items are compared on copies, and
     /// replaced or removed ones dropped after it is released).
     fn read(&self) -> Result<super::BridgeReadGuard<'_, V>> {
-        self.vec.read_as("vector", false)
+        self.vec.read(false)
     }
 
     fn write(&self) -> Result<super::BridgeWriteGuard<'_, V>> {
-        self.vec.write_as("vector", false)
+        self.vec.write(false)
     }
 
     /// The items, copied out under the lock.
@@ -179,7 +149,7 @@ impl<V: VecLike> VecBridge<V> {
     }
 
     fn writable(&self) -> Result<()> {
-        if self.read_only { Err(Error::type_error("a writable sequence", "read-only Rust vector")) } else { Ok(()) }
+        self.vec.writable("a writable sequence")
     }
 }
 
@@ -226,11 +196,11 @@ impl<V: VecLike> VecBridge<V> {
 
 impl<V: VecLike> Bridge for VecBridge<V> {
     fn kind(&self) -> BridgeKind {
-        if self.read_only { BridgeKind::Sequence } else { BridgeKind::MutableSequence }
+        self.vec.pick(BridgeKind::Sequence, BridgeKind::MutableSequence)
     }
 
     fn methods(&self) -> &'static [&'static str] {
-        if self.read_only { READ_METHODS } else { WRITE_METHODS }
+        self.vec.pick(READ_METHODS, WRITE_METHODS)
     }
 
     fn call_method(&self, a: &Args<'_>, name: &str) -> Result<Object> {
@@ -386,10 +356,7 @@ impl<V: VecLike> Bridge for VecBridge<V> {
     }
 
     fn repr(&self) -> String {
-        match self.vec.try_read() {
-            Some(v) => format!("<Rust vector of {} items>", v.vec_len()),
-            None => "<Rust vector (locked)>".to_owned(),
-        }
+        self.vec.repr(|v| format!("of {} items", v.vec_len()))
     }
 
     fn type_name(&self) -> &str {
@@ -402,7 +369,7 @@ impl<V: VecLike> Bridge for VecBridge<V> {
         }
         // A vector locked for writing reports nothing this time: its objects then count as
         // referenced from outside and are kept.
-        let Some(v) = self.vec.try_read() else { return };
+        let Some(v) = self.vec.lock().try_read() else { return };
         for i in 0..v.vec_len() {
             if let Some(item) = v.vec_get(i) {
                 visit_objects(item as &dyn Any, visit);
@@ -414,9 +381,6 @@ impl<V: VecLike> Bridge for VecBridge<V> {
         if !holds_objects::<V::Item>() {
             return;
         }
-        // The items are dropped after the lock is released: dropping them can run Python
-        // code (a `__del__`) that uses this vector again.
-        let taken = self.vec.try_write().and_then(|mut v| v.vec_take());
-        drop(taken);
+        self.vec.clear_for_collector(V::vec_take);
     }
 }

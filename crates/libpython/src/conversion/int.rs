@@ -51,11 +51,11 @@ macro_rules! int_via_i64 {
             }
 
             #[inline(always)]
-            fn from_python_exact(obj: &Bound<'_>) -> Option<Result<Self>> {
-                is_exact(obj, ffi::data::PyLong_Type()).then(|| {
-                    let v = exact_int_i64(obj, stringify!($t))?;
-                    <$t>::try_from(v).map_err(|_| overflow(obj, stringify!($t)))
-                })
+            fn from_python_exact(obj: &Bound<'_>) -> Option<Self> {
+                if !is_exact(obj, ffi::data::PyLong_Type()) {
+                    return None;
+                }
+                <$t>::try_from(exact_int_i64_or_none(obj)?).ok()
             }
         }
     )*};
@@ -78,11 +78,11 @@ macro_rules! int_via_u64 {
             }
 
             #[inline(always)]
-            fn from_python_exact(obj: &Bound<'_>) -> Option<Result<Self>> {
-                is_exact(obj, ffi::data::PyLong_Type()).then(|| {
-                    let v = extract_u64(obj, stringify!($t))?;
-                    <$t>::try_from(v).map_err(|_| overflow(obj, stringify!($t)))
-                })
+            fn from_python_exact(obj: &Bound<'_>) -> Option<Self> {
+                if !is_exact(obj, ffi::data::PyLong_Type()) {
+                    return None;
+                }
+                <$t>::try_from(exact_int_u64_or_none(obj)?).ok()
             }
         }
     )*};
@@ -101,6 +101,34 @@ fn exact_int_i64(o: &Bound<'_>, target: &'static str) -> Result<i64> {
         return Err(int_error(o, target));
     }
     Ok(v)
+}
+
+/// An exact `int` as `i64`, `None` if it does not fit (the exception cleared).
+#[inline(always)]
+fn exact_int_i64_or_none(o: &Bound<'_>) -> Option<i64> {
+    // SAFETY: `o` is an int; GIL held.
+    let v = unsafe { ffi::PyLong_AsLongLong(o.as_ptr()) };
+    // SAFETY: GIL held.
+    if v == -1 && unsafe { !ffi::PyErr_Occurred().is_null() } {
+        // SAFETY: GIL held; the overflow raised by the call above is cleared.
+        unsafe { ffi::PyErr_Clear() };
+        return None;
+    }
+    Some(v)
+}
+
+/// An exact `int` as `u64`, `None` if it does not fit (the exception cleared).
+#[inline(always)]
+fn exact_int_u64_or_none(o: &Bound<'_>) -> Option<u64> {
+    // SAFETY: `o` is an int; GIL held.
+    let v = unsafe { ffi::PyLong_AsUnsignedLongLong(o.as_ptr()) };
+    // SAFETY: GIL held.
+    if v == u64::MAX && unsafe { !ffi::PyErr_Occurred().is_null() } {
+        // SAFETY: GIL held; the overflow raised by the call above is cleared.
+        unsafe { ffi::PyErr_Clear() };
+        return None;
+    }
+    Some(v)
 }
 
 /// The error of a failed `PyLong_As*` on an int: ours for an overflow, else the pending one.

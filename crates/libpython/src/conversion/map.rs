@@ -68,19 +68,17 @@ pub(crate) fn map_extract<K: FromPython, V: FromPython>(obj: &Bound<'_>, mut ins
             // SAFETY: live references from the dict, just read.
             let (kb, vb) = unsafe { (Borrowed::from_ptr(py, k), Borrowed::from_ptr(py, v)) };
             let (key, value) = match (K::from_python_exact(&kb), V::from_python_exact(&vb)) {
-                (Some(Ok(key)), Some(Ok(value))) => (key, value),
+                (Some(key), Some(value)) => (key, value),
                 (key, value) => {
                     let (kh, vh) = (kb.to_owned(), vb.to_owned());
                     let key = match key {
-                        Some(r) => r,
-                        None => K::from_python(&kh),
-                    }
-                    .map_err(|e| e.at(key_segment(&kh, true)))?;
+                        Some(k) => k,
+                        None => K::from_python(&kh).map_err(|e| e.at(key_segment(&kh, true)))?,
+                    };
                     let value = match value {
-                        Some(r) => r,
-                        None => V::from_python(&vh),
-                    }
-                    .map_err(|e| e.at(key_segment(&kh, false)))?;
+                        Some(v) => v,
+                        None => V::from_python(&vh).map_err(|e| e.at(key_segment(&kh, false)))?,
+                    };
                     (key, value)
                 }
             };
@@ -127,6 +125,7 @@ impl DictWalk {
     }
 
     /// The number of entries when the walk began.
+    #[cfg(feature = "serde")]
     pub(crate) fn len(&self) -> usize {
         self.size.max(0) as usize
     }

@@ -49,13 +49,16 @@ pub trait FromPython: Sized {
     fn from_python(obj: &Bound<'_>) -> Result<Self>;
 
     /// Converts `obj` without running any Python code, when its exact type allows (an exact
-    /// `int` for integers, `float` for floats, `str` for strings); `None` otherwise.
+    /// `int` for integers, `float` for floats, `str` for strings) and the conversion
+    /// succeeds; `None` otherwise (no exception left pending), for
+    /// [`from_python`](Self::from_python) to decide, or to report the error.
     ///
     /// Containers use it to convert items they only borrow: no Python code runs, so nothing
-    /// can change the container meanwhile. The default never applies.
+    /// can change the container meanwhile. Its result is small (no error inside), so the
+    /// loops that call it for every item stay tight. The default never applies.
     #[doc(hidden)]
     #[inline(always)]
-    fn from_python_exact(obj: &Bound<'_>) -> Option<Result<Self>> {
+    fn from_python_exact(obj: &Bound<'_>) -> Option<Self> {
         let _ = obj;
         None
     }
@@ -129,8 +132,8 @@ impl FromPython for Object {
     }
 
     #[inline(always)]
-    fn from_python_exact(obj: &Bound<'_>) -> Option<Result<Self>> {
-        Some(Ok(obj.clone().unbind()))
+    fn from_python_exact(obj: &Bound<'_>) -> Option<Self> {
+        Some(obj.clone().unbind())
     }
 }
 

@@ -32,12 +32,12 @@ impl ToPython for bool {
 
 impl FromPython for bool {
     #[inline(always)]
-    fn from_python_exact(obj: &Bound<'_>) -> Option<Result<Self>> {
+    fn from_python_exact(obj: &Bound<'_>) -> Option<Self> {
         let p = obj.as_ptr();
         if p == ffi::Py_True() {
-            Some(Ok(true))
+            Some(true)
         } else if p == ffi::Py_False() {
-            Some(Ok(false))
+            Some(false)
         } else {
             None
         }
@@ -71,8 +71,8 @@ impl ToPython for f64 {
 impl FromPython for f64 {
     #[inline]
     fn from_python(obj: &Bound<'_>) -> Result<Self> {
-        if let Some(r) = Self::from_python_exact(obj) {
-            return r;
+        if let Some(v) = Self::from_python_exact(obj) {
+            return Ok(v);
         }
         // SAFETY: live object, GIL held.
         unsafe {
@@ -92,9 +92,9 @@ impl FromPython for f64 {
     }
 
     #[inline(always)]
-    fn from_python_exact(obj: &Bound<'_>) -> Option<Result<Self>> {
+    fn from_python_exact(obj: &Bound<'_>) -> Option<Self> {
         // SAFETY: an exact float converts without running Python code and cannot fail.
-        is_exact(obj, ffi::data::PyFloat_Type()).then(|| Ok(unsafe { ffi::PyFloat_AsDouble(obj.as_ptr()) }))
+        is_exact(obj, ffi::data::PyFloat_Type()).then(|| unsafe { ffi::PyFloat_AsDouble(obj.as_ptr()) })
     }
 }
 
@@ -110,8 +110,8 @@ impl FromPython for f32 {
     }
 
     #[inline(always)]
-    fn from_python_exact(obj: &Bound<'_>) -> Option<Result<Self>> {
-        f64::from_python_exact(obj).map(|r| r.map(|v| v as f32))
+    fn from_python_exact(obj: &Bound<'_>) -> Option<Self> {
+        f64::from_python_exact(obj).map(|v| v as f32)
     }
 }
 
@@ -130,8 +130,8 @@ impl<T: FromPython> FromPython for Option<T> {
     }
 
     #[inline(always)]
-    fn from_python_exact(obj: &Bound<'_>) -> Option<Result<Self>> {
-        if obj.as_ptr() == ffi::Py_None() { Some(Ok(None)) } else { T::from_python_exact(obj).map(|r| r.map(Some)) }
+    fn from_python_exact(obj: &Bound<'_>) -> Option<Self> {
+        if obj.as_ptr() == ffi::Py_None() { Some(None) } else { T::from_python_exact(obj).map(Some) }
     }
 }
 

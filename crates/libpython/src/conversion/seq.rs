@@ -201,13 +201,12 @@ fn list_extract_inline<C, T: FromPython>(
         while i < layout.size(p) {
             let item = Borrowed::from_ptr(py, layout.list_item(p, i));
             let v = match T::from_python_exact(&item) {
-                Some(r) => r,
+                Some(v) => v,
                 None => {
                     let held = item.to_owned();
-                    T::from_python(&held)
+                    T::from_python(&held).map_err(|e| e.at(index(i)))?
                 }
-            }
-            .map_err(|e| e.at(index(i)))?;
+            };
             push(&mut out, v);
             i += 1;
         }
@@ -247,10 +246,9 @@ fn list_extract_calls<C, T: FromPython>(obj: &Bound<'_>, mk: impl FnOnce(usize) 
             }
             let held = Object::from_owned_ptr(py, item);
             let v = match T::from_python_exact(held.bound(py)) {
-                Some(r) => r,
-                None => T::from_python(held.bound(py)),
-            }
-            .map_err(|e| e.at(index(i)))?;
+                Some(v) => v,
+                None => T::from_python(held.bound(py)).map_err(|e| e.at(index(i)))?,
+            };
             push(&mut out, v);
             i += 1;
         }

@@ -82,8 +82,10 @@ impl ToPython for std::borrow::Cow<'_, str> {
 
 impl FromPython for String {
     #[inline(always)]
-    fn from_python_exact(obj: &Bound<'_>) -> Option<Result<Self>> {
-        is_exact(obj, ffi::data::PyUnicode_Type()).then(|| str_to_string(obj))
+    fn from_python_exact(obj: &Bound<'_>) -> Option<Self> {
+        // A str that cannot be UTF-8 (lone surrogates) is left to `from_python`, which
+        // reports it.
+        if is_exact(obj, ffi::data::PyUnicode_Type()) { str_to_string(obj).ok() } else { None }
     }
 
     #[inline]

@@ -314,8 +314,10 @@ where
             // SAFETY: the guard marks the GIL as held until the end of this scope.
             unsafe { Python::assume(_guard.key()) }
         };
-        // SAFETY: the arguments as CPython passed them (the function's contract).
-        unsafe { call_closure(py, &data.f, args, nargs, kwnames) }
+        // SAFETY: the arguments as CPython passed them, alive for the call (the function's
+        // contract).
+        let a = unsafe { Args::from_vectorcall(py, args, nargs, kwnames) };
+        call_closure(py, &data.f, &a)
     }));
     let out = match r {
         Ok(v) => v,
@@ -341,27 +343,15 @@ unsafe fn raise_missing_data() {
     unsafe { ffi::PyErr_SetString(*ffi::data::PyExc_SystemError(), c"a Rust function without its closure".as_ptr()) };
 }
 
-/// Calls `f` with the call's arguments and converts its result: a new reference, or NULL
+/// Calls `f` with the call's arguments `a` and converts its result: a new reference, or NULL
 /// with the Python exception set.
-///
-/// # Safety
-/// The GIL of `py`'s interpreter is held; `args` holds `nargs` live positional arguments
-/// followed by one value per name in `kwnames` (NULL or a tuple of `str`), for the call.
 #[inline(always)]
-unsafe fn call_closure<R, F>(
-    py: Python<'_>,
-    f: &F,
-    args: *const *mut ffi::PyObject,
-    nargs: ffi::Py_ssize_t,
-    kwnames: *mut ffi::PyObject,
-) -> *mut ffi::PyObject
+fn call_closure<R, F>(py: Python<'_>, f: &F, a: &Args<'_>) -> *mut ffi::PyObject
 where
     R: ToPython,
     F: Fn(&Args<'_>) -> Result<R>,
 {
-    // SAFETY: the arguments as CPython passed them, alive for the call (the function's contract).
-    let a = unsafe { Args::from_vectorcall(py, args, nargs, kwnames) };
-    let converted = match f(&a) {
+    let converted = match f(a) {
         Ok(r) => crate::conversion::to_object(&r, py),
         Err(e) => Err(e),
     };

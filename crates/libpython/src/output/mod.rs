@@ -311,94 +311,81 @@ struct Ops {
     fd: i32,
 }
 
+impl Ops {
+    /// The methods of a stream that reads with `readinto` or writes with `write`, flushes
+    /// with `flush` and is a terminal when `isatty` says.
+    fn new(
+        py: Python<'_>,
+        readinto: Option<Object>,
+        write: Option<Object>,
+        flush: Object,
+        isatty: impl Fn() -> bool + Send + Sync + 'static,
+        fd: i32,
+    ) -> Result<Ops> {
+        let isatty = function_in(py, "isatty", None, move |a: &Args<'_>| {
+            check_open(a)?;
+            Ok(isatty())
+        })?;
+        Ok(Ops { readinto, write, flush, isatty, fd })
+    }
+}
+
+/// The buffer argument of `readinto` or `write` (`missing`: the error without one).
+fn buffer_arg<'py>(a: &Args<'py>, writable: bool, missing: &str) -> Result<Buffer<'py>> {
+    check_open(a)?;
+    let Some(obj) = a.get(1) else {
+        return Err(python_error(a.py(), "TypeError", missing));
+    };
+    Buffer::get(&obj, writable)
+}
+
+/// Runs the blocking `op` without the GIL, again after an interruption by a signal (once
+/// Python's handlers ran without raising); its other errors become `OSError`s.
+fn retrying<T: Send>(py: Python<'_>, mut op: impl FnMut() -> std::io::Result<T> + Send) -> Result<T> {
+    loop {
+        match py.detach(&mut op) {
+            Ok(v) => return Ok(v),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => after_interrupt(py)?,
+            Err(e) => return Err(os_error(py, &e)),
+        }
+    }
+}
+
 fn writer_ops(py: Python<'_>, sink: Sink, stream: Stream) -> Result<Ops> {
     let (w, f, t) = (sink.clone(), sink.clone(), sink.clone());
     let write = function_in(py, "write", None, move |a: &Args<'_>| {
-        check_open(a)?;
-        let py = a.py();
-        let Some(obj) = a.get(1) else {
-            return Err(python_error(
-                py,
-                "TypeError",
-                "write() takes the bytes to write",
-            ));
-        };
-        let data = Buffer::get(&obj, false)?.to_vec();
+        let data = buffer_arg(a, false, "write() takes the bytes to write")?.to_vec();
         if captured(stream, &data) {
             return Ok(data.len());
         }
+        let py = a.py();
         let mut done = 0;
         while done < data.len() {
-            match py.detach(|| w.write(&data[done..])) {
-                Ok(0) => return Err(os_error(py, &std::io::ErrorKind::WriteZero.into())),
-                Ok(n) => done += n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => after_interrupt(py)?,
-                Err(e) => return Err(os_error(py, &e)),
+            match retrying(py, || w.write(&data[done..]))? {
+                0 => return Err(os_error(py, &std::io::ErrorKind::WriteZero.into())),
+                n => done += n,
             }
         }
         Ok(done)
     })?;
     let flush = function_in(py, "flush", None, move |a: &Args<'_>| {
         check_open(a)?;
-        let py = a.py();
-        loop {
-            match py.detach(|| f.flush()) {
-                Ok(()) => return Ok(()),
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => after_interrupt(py)?,
-                Err(e) => return Err(os_error(py, &e)),
-            }
-        }
+        retrying(a.py(), || f.flush())
     })?;
-    let isatty = function_in(py, "isatty", None, move |a: &Args<'_>| {
-        check_open(a)?;
-        Ok(t.isatty())
-    })?;
-    Ok(Ops {
-        readinto: None,
-        write: Some(write),
-        flush,
-        isatty,
-        fd: sink.fd(),
-    })
+    Ops::new(py, None, Some(write), flush, move || t.isatty(), sink.fd())
 }
 
 fn reader_ops(py: Python<'_>, source: Source) -> Result<Ops> {
     let (r, t) = (source.clone(), source.clone());
     let readinto = function_in(py, "readinto", None, move |a: &Args<'_>| {
-        check_open(a)?;
-        let py = a.py();
-        let Some(obj) = a.get(1) else {
-            return Err(python_error(
-                py,
-                "TypeError",
-                "readinto() takes a buffer to fill",
-            ));
-        };
-        let mut buffer = Buffer::get(&obj, true)?;
+        let mut buffer = buffer_arg(a, true, "readinto() takes a buffer to fill")?;
         let max = buffer.len();
-        loop {
-            match py.detach(|| r.read(max)) {
-                Ok(data) => {
-                    buffer.fill(&data);
-                    return Ok(data.len());
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => after_interrupt(py)?,
-                Err(e) => return Err(os_error(py, &e)),
-            }
-        }
+        let data = retrying(a.py(), || r.read(max))?;
+        buffer.fill(&data);
+        Ok(data.len())
     })?;
     let flush = function_in(py, "flush", None, move |a: &Args<'_>| check_open(a))?;
-    let isatty = function_in(py, "isatty", None, move |a: &Args<'_>| {
-        check_open(a)?;
-        Ok(t.isatty())
-    })?;
-    Ok(Ops {
-        readinto: Some(readinto),
-        write: None,
-        flush,
-        isatty,
-        fd: source.fd(),
-    })
+    Ops::new(py, Some(readinto), None, flush, move || t.isatty(), source.fd())
 }
 
 /// The `install` function of `streams.py`, defined in the current interpreter.
@@ -410,18 +397,27 @@ fn installer(py: Python<'_>) -> Result<Object> {
         .ok_or_else(|| crate::Error::Conversion("streams.py defines no install function".into()))
 }
 
-/// Makes `sys.<name>` (and with `standard`, `sys.__<name>__`) a text stream over `ops`.
-fn install(py: Python<'_>, installer: &Object, name: &str, ops: Ops, standard: bool) -> Result<()> {
-    installer.bind(py)?.call((
-        name,
-        ops.fd,
-        ops.readinto,
-        ops.write,
-        ops.flush,
-        ops.isatty,
-        standard,
-    ))?;
-    Ok(())
+/// Makes each `sys.<name>` of the current interpreter (and with `standard`,
+/// `sys.__<name>__`) a text stream over its methods, as `streams` makes them.
+fn install<const N: usize>(
+    standard: bool,
+    streams: impl FnOnce(Python<'_>) -> Result<[(&'static str, Ops); N]>,
+) -> Result<()> {
+    with_gil(|py| {
+        let installer = installer(py)?;
+        for (name, ops) in streams(py)? {
+            installer.bind(py)?.call((
+                name,
+                ops.fd,
+                ops.readinto,
+                ops.write,
+                ops.flush,
+                ops.isatty,
+                standard,
+            ))?;
+        }
+        Ok(())
+    })
 }
 
 /// Routes the standard streams of the calling thread's interpreter through Rust's own:
@@ -444,43 +440,17 @@ fn install(py: Python<'_>, installer: &Object, name: &str, ops: Ops, standard: b
 /// # Errors
 /// Start-up errors, or a Python exception if the streams cannot be made.
 pub fn redirect_to_rust() -> Result<()> {
-    with_gil(|py| {
-        let installer = installer(py)?;
-        install(
-            py,
-            &installer,
-            "stdin",
-            reader_ops(py, Source::Stdin)?,
-            true,
-        )?;
-        install(
-            py,
-            &installer,
-            "stdout",
-            writer_ops(py, Sink::Stdout, Stream::Stdout)?,
-            true,
-        )?;
-        install(
-            py,
-            &installer,
-            "stderr",
-            writer_ops(py, Sink::Stderr, Stream::Stderr)?,
-            true,
-        )
+    install(true, |py| {
+        Ok([
+            ("stdin", reader_ops(py, Source::Stdin)?),
+            ("stdout", writer_ops(py, Sink::Stdout, Stream::Stdout)?),
+            ("stderr", writer_ops(py, Sink::Stderr, Stream::Stderr)?),
+        ])
     })
 }
 
 fn install_writer(stream: Stream, w: Box<dyn Write + Send>) -> Result<()> {
-    with_gil(|py| {
-        let installer = installer(py)?;
-        install(
-            py,
-            &installer,
-            stream.name(),
-            writer_ops(py, Sink::Writer(Arc::new(Mutex::new(w))), stream)?,
-            false,
-        )
-    })
+    install(false, |py| Ok([(stream.name(), writer_ops(py, Sink::Writer(Arc::new(Mutex::new(w))), stream)?)]))
 }
 
 /// Sends `sys.stdout` of the current interpreter into `w`: a UTF-8 `io.TextIOWrapper` whose
@@ -534,16 +504,7 @@ pub fn set_stderr(w: impl Write + Send + 'static) -> Result<()> {
 /// # Errors
 /// Start-up errors, or a Python exception if the stream cannot be made.
 pub fn set_stdin(r: impl BufRead + Send + 'static) -> Result<()> {
-    with_gil(|py| {
-        let installer = installer(py)?;
-        install(
-            py,
-            &installer,
-            "stdin",
-            reader_ops(py, Source::Reader(Arc::new(Mutex::new(Box::new(r)))))?,
-            false,
-        )
-    })
+    install(false, |py| Ok([("stdin", reader_ops(py, Source::Reader(Arc::new(Mutex::new(Box::new(r)))))?)]))
 }
 
 /// Which standard output stream a raw stream serves.

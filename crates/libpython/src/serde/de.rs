@@ -1,88 +1,130 @@
-//! The deserializer: Python objects into any `Deserialize` type.
+//! The deserializer: a tree of [`Node`]s (Python objects, or a `Value`) into any
+//! `Deserialize` type. The walk, the nesting limit and the paths in errors are written once
+//! here; what a node is and how its children are reached is the node's.
 
+use std::borrow::Cow;
 
-use libpython_interp::ffi;
-use ::serde::de::{self, DeserializeSeed, Visitor};
 use ::serde::Deserializer;
+use ::serde::de::{self, DeserializeSeed, Visitor};
 
-use crate::conversion::{DictWalk, FromPython};
-use crate::err::{Error, Result, fetch};
-use crate::gil::Python;
-use crate::object::Object;
+use crate::err::Error;
 
 use super::MAX_DEPTH;
-use super::error::{SerdeError, key_repr, key_step, new_ref, too_deep};
+use super::error::{SerdeError, too_deep};
 
-/// Deserializes one Python object (holding a reference to it).
-pub(super) struct De<'py> {
-    pub(super) py: Python<'py>,
-    pub(super) obj: Object,
-    pub(super) depth: usize,
-}
-
-/// What a Python object is, for deserialisation.
-enum Kind {
+/// What a node is, for deserialisation.
+pub(crate) enum Kind {
     None,
     Bool(bool),
+    /// Read with [`Node::int`].
     Int,
     Float(f64),
+    /// Read with [`Node::text`].
     Str,
+    /// Read with [`Node::bytes`].
     Bytes,
-    ByteArray,
-    List,
-    Tuple,
-    Dict,
-    Set,
+    /// A list, tuple, set or frozenset: read with [`Node::items`].
+    Seq,
+    /// A dict: read with [`Node::entries`].
+    Map,
+    /// Anything else: refused with [`Node::unsupported`].
     Other,
 }
 
-impl<'py> De<'py> {
-    fn kind(&self) -> Result<Kind, SerdeError> {
-        let p = self.obj.as_ptr();
-        // SAFETY: `p` is live (held by `self.obj`) and the GIL is held.
-        unsafe {
-            Ok(if p == ffi::Py_None() {
-                Kind::None
-            } else if p == ffi::Py_True() {
-                Kind::Bool(true)
-            } else if p == ffi::Py_False() {
-                Kind::Bool(false)
-            } else if ffi::PyLong_Check(p) {
-                Kind::Int
-            } else if ffi::PyFloat_Check(p) {
-                let x = ffi::PyFloat_AsDouble(p);
-                if x == -1.0 && !ffi::PyErr_Occurred().is_null() {
-                    return Err(fetch(self.py).into());
-                }
-                Kind::Float(x)
-            } else if ffi::PyUnicode_Check(p) {
-                Kind::Str
-            } else if ffi::PyBytes_Check(p) {
-                Kind::Bytes
-            } else if ffi::PyByteArray_Check(p) {
-                Kind::ByteArray
-            } else if ffi::PyList_Check(p) {
-                Kind::List
-            } else if ffi::PyTuple_Check(p) {
-                Kind::Tuple
-            } else if ffi::PyDict_Check(p) {
-                Kind::Dict
-            } else if ffi::PyAnySet_Check(p) {
-                Kind::Set
-            } else if ffi::PyIndex_Check(p) != 0 {
-                Kind::Int
-            } else {
-                Kind::Other
-            })
+/// An integer in the narrowest of serde's integer types that holds it.
+pub(crate) enum Int {
+    I64(i64),
+    U64(u64),
+    I128(i128),
+    U128(u128),
+}
+
+impl Int {
+    fn visit<'de, V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, SerdeError> {
+        match self {
+            Int::I64(i) => visitor.visit_i64(i),
+            Int::U64(u) => visitor.visit_u64(u),
+            Int::I128(i) => visitor.visit_i128(i),
+            Int::U128(u) => visitor.visit_u128(u),
+        }
+    }
+}
+
+/// One node of the data the deserializer reads, and what it needs of it. Reading a node's
+/// children never recurses by itself: the deserializer descends one level per container
+/// serde asks for, counting the levels.
+pub(crate) trait Node: Clone {
+    /// The items of a sequence node.
+    type Items: Children<Child = Self>;
+    /// The entries of a map node, as (key, value).
+    type Entries: Children<Child = (Self, Self)>;
+
+    /// What the node is.
+    fn kind(&self) -> Result<Kind, SerdeError>;
+    /// The integer of a [`Kind::Int`] node.
+    fn int(&self) -> Result<Int, SerdeError>;
+    /// The text of a [`Kind::Str`] node.
+    fn text(&self) -> Result<&str, SerdeError>;
+    /// The bytes of a [`Kind::Bytes`] node (borrowed where they cannot change while read).
+    fn bytes(&self) -> Result<Cow<'_, [u8]>, SerdeError>;
+    /// The items of a [`Kind::Seq`] node.
+    fn items(&self) -> Result<Self::Items, SerdeError>;
+    /// The entries of a [`Kind::Map`] node.
+    fn entries(&self) -> Result<Self::Entries, SerdeError>;
+    /// The one entry of a [`Kind::Map`] node read as an enum (`{variant: content}`); an
+    /// error for any other number of entries.
+    fn variant_entry(&self) -> Result<(Self, Self), SerdeError>;
+    /// Whether the node is `None`.
+    fn is_none(&self) -> bool;
+    /// The node's type, for messages.
+    fn type_label(&self) -> String;
+    /// The path step of a dict entry whose key is this node (`.name`, `['key']`).
+    fn key_step(&self) -> String;
+    /// This node as a dict key named in the path of an error in the key itself.
+    fn key_label(&self) -> String;
+    /// The error for a [`Kind::Other`] node.
+    fn unsupported(&self) -> SerdeError;
+    /// The error for a node read as an enum that is neither a str nor a dict.
+    fn not_an_enum(&self) -> SerdeError;
+}
+
+/// The children of a container node, one at a time.
+pub(crate) trait Children {
+    /// An item, or a (key, value) entry.
+    type Child;
+    /// The next child, or `None` at the end.
+    fn next_child(&mut self) -> Result<Option<Self::Child>, SerdeError>;
+    /// How many children the container has (all of them, read or not), if known.
+    fn len(&self) -> Option<usize>;
+}
+
+/// Deserializes one node at a nesting depth.
+pub(crate) struct De<N> {
+    node: N,
+    depth: usize,
+}
+
+impl<N: Node> De<N> {
+    /// The deserializer of a whole tree.
+    pub(crate) fn new(node: N) -> De<N> {
+        De { node, depth: 0 }
+    }
+
+    fn child(&self, node: N) -> De<N> {
+        De {
+            node,
+            depth: self.depth + 1,
         }
     }
 
-    fn child(&self, obj: Object) -> De<'py> {
-        De {
-            py: self.py,
-            obj,
-            depth: self.depth + 1,
-        }
+    /// Reads the child `node` with `seed`, its errors under the path step `step`.
+    fn read_child<'de, S: DeserializeSeed<'de>>(
+        &self,
+        node: N,
+        seed: S,
+        step: impl FnOnce() -> String,
+    ) -> Result<S::Value, SerdeError> {
+        seed.deserialize(self.child(node)).map_err(|e| e.at(step))
     }
 
     fn check_depth(&self) -> Result<(), SerdeError> {
@@ -92,147 +134,44 @@ impl<'py> De<'py> {
             Ok(())
         }
     }
-
-    fn type_name(&self) -> String {
-        crate::conversion::tname(self.obj.bound(self.py))
-    }
-
-    /// Calls `f` with the UTF-8 text of the `str` (valid while the object lives).
-    fn with_str<R>(&self, f: impl FnOnce(&str) -> Result<R, SerdeError>) -> Result<R, SerdeError> {
-        let mut n: ffi::Py_ssize_t = 0;
-        // SAFETY: the object is a live str (checked by the caller) and the GIL is held; the
-        // buffer belongs to the object, which `self` keeps alive during `f`.
-        let text = unsafe {
-            let data = ffi::PyUnicode_AsUTF8AndSize(self.obj.as_ptr(), &mut n);
-            if data.is_null() {
-                let e = fetch(self.py);
-                let detail = e
-                    .as_python()
-                    .map(|p| p.message().to_owned())
-                    .unwrap_or_else(|| e.to_string());
-                return Err(Error::Conversion(format!(
-                    "the str is not valid Unicode text ({detail})"
-                ))
-                .into());
-            }
-            std::slice::from_raw_parts(data.cast::<u8>(), n as usize)
-        };
-        match std::str::from_utf8(text) {
-            Ok(s) => f(s),
-            Err(e) => Err(Error::Conversion(format!("the str is not valid UTF-8: {e}")).into()),
-        }
-    }
-
-    /// Copies a `bytes` or `bytearray`.
-    fn bytes(&self) -> Result<Vec<u8>, SerdeError> {
-        let p = self.obj.as_ptr();
-        // SAFETY: the object is a live bytes or bytearray and the GIL is held; the data is
-        // copied before anything else runs.
-        unsafe {
-            if ffi::PyBytes_Check(p) {
-                let mut data: *mut std::ffi::c_char = std::ptr::null_mut();
-                let mut n: ffi::Py_ssize_t = 0;
-                if ffi::PyBytes_AsStringAndSize(p, &mut data, &mut n) < 0 {
-                    return Err(fetch(self.py).into());
-                }
-                return Ok(std::slice::from_raw_parts(data.cast::<u8>(), n as usize).to_vec());
-            }
-            let n = ffi::PyByteArray_Size(p);
-            if n <= 0 {
-                return Ok(Vec::new());
-            }
-            Ok(
-                std::slice::from_raw_parts(ffi::PyByteArray_AsString(p).cast::<u8>(), n as usize)
-                    .to_vec(),
-            )
-        }
-    }
-
-    fn visit_int<'de, V: Visitor<'de>>(&self, visitor: V) -> Result<V::Value, SerdeError> {
-        let py = self.py;
-        // SAFETY: the object is live and an int or has `__index__`; GIL held.
-        let int = unsafe {
-            if ffi::PyLong_Check(self.obj.as_ptr()) {
-                self.obj.clone_ref(py)
-            } else {
-                new_ref(py, ffi::PyNumber_Index(self.obj.as_ptr()))?
-            }
-        };
-        let int = int.bound(py);
-        if let Ok(i) = i64::from_python(int) {
-            visitor.visit_i64(i)
-        } else if let Ok(u) = u64::from_python(int) {
-            visitor.visit_u64(u)
-        } else if let Ok(i) = i128::from_python(int) {
-            visitor.visit_i128(i)
-        } else if let Ok(u) = u128::from_python(int) {
-            visitor.visit_u128(u)
-        } else {
-            Err(Error::Conversion(format!("the int {} does not fit in 128 bits", int.str()?)).into())
-        }
-    }
-
-    fn seq_access(self) -> Result<SeqDe<'py>, SerdeError> {
-        self.check_depth()?;
-        let py = self.py;
-        let p = self.obj.as_ptr();
-        // SAFETY: live object, GIL held.
-        let source = unsafe {
-            if ffi::PyList_Check(p) {
-                SeqSource::List
-            } else if ffi::PyTuple_Check(p) {
-                SeqSource::Tuple
-            } else {
-                SeqSource::Iter(new_ref(py, ffi::PyObject_GetIter(p))?)
-            }
-        };
-        Ok(SeqDe {
-            de: self,
-            source,
-            index: 0,
-        })
-    }
 }
 
-impl<'de, 'py> Deserializer<'de> for De<'py> {
+impl<'de, N: Node> Deserializer<'de> for De<N> {
     type Error = SerdeError;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, SerdeError> {
-        match self.kind()? {
+        match self.node.kind()? {
             Kind::None => visitor.visit_unit(),
             Kind::Bool(b) => visitor.visit_bool(b),
-            Kind::Int => self.visit_int(visitor),
+            Kind::Int => self.node.int()?.visit(visitor),
             Kind::Float(x) => visitor.visit_f64(x),
-            Kind::Str => self.with_str(|s| visitor.visit_str(s)),
-            Kind::Bytes | Kind::ByteArray => visitor.visit_byte_buf(self.bytes()?),
-            Kind::List | Kind::Tuple | Kind::Set => {
-                let mut seq = self.seq_access()?;
-                let v = visitor.visit_seq(&mut seq)?;
-                let used = seq.index;
-                if seq.next_object()?.is_some() {
-                    let total = seq.de.obj.bound(seq.de.py).len().unwrap_or(used + 1);
-                    return Err(de::Error::invalid_length(total, &format!("{used} elements").as_str()));
-                }
-                Ok(v)
-            }
-            Kind::Dict => {
+            Kind::Str => visitor.visit_str(self.node.text()?),
+            Kind::Bytes => match self.node.bytes()? {
+                Cow::Borrowed(b) => visitor.visit_bytes(b),
+                Cow::Owned(b) => visitor.visit_byte_buf(b),
+            },
+            Kind::Seq => {
                 self.check_depth()?;
-                let walk = DictWalk::new(self.obj.bound(self.py))?;
-                let remaining = walk.len();
-                let v = visitor.visit_map(MapDe { de: self, walk, key: None, value: None, remaining })?;
+                let items = self.node.items()?;
+                let mut seq = Walk::new(self, items);
+                let v = visitor.visit_seq(&mut seq)?;
+                seq.end()?;
                 Ok(v)
             }
-            Kind::Other => Err(Error::Conversion(format!(
-                "cannot deserialize a Python {} (expected None, bool, int, float, str, bytes, list, tuple, \
-                 dict, set or frozenset)",
-                self.type_name()
-            ))
-            .into()),
+            Kind::Map => {
+                self.check_depth()?;
+                let entries = self.node.entries()?;
+                visitor.visit_map(MapDe {
+                    entries: Walk::new(self, entries),
+                    current: None,
+                })
+            }
+            Kind::Other => Err(self.node.unsupported()),
         }
     }
 
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, SerdeError> {
-        if self.obj.as_ptr() == ffi::Py_None() {
+        if self.node.is_none() {
             visitor.visit_none()
         } else {
             visitor.visit_some(self)
@@ -247,204 +186,150 @@ impl<'de, 'py> Deserializer<'de> for De<'py> {
         visitor.visit_newtype_struct(self)
     }
 
-    fn deserialize_bytes<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, SerdeError> {
-        match self.kind()? {
-            Kind::Bytes | Kind::ByteArray => visitor.visit_byte_buf(self.bytes()?),
-            _ => self.deserialize_any(visitor),
-        }
-    }
-
-    fn deserialize_byte_buf<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, SerdeError> {
-        self.deserialize_bytes(visitor)
-    }
-
     fn deserialize_enum<V: Visitor<'de>>(
         self,
         _name: &'static str,
         _variants: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, SerdeError> {
-        match self.kind()? {
+        match self.node.kind()? {
             Kind::Str => visitor.visit_enum(EnumDe { variant: self, value: None }),
-            Kind::Dict => {
+            Kind::Map => {
                 self.check_depth()?;
-                let py = self.py;
-                let mut walk = DictWalk::new(self.obj.bound(py))?;
-                let len = walk.len();
-                let entry = if len == 1 { walk.next(py)? } else { None };
-                let Some((k, v)) = entry else {
-                    return Err(Error::Conversion(format!(
-                        "an enum is a str (unit variant) or a dict with exactly one key (the variant), \
-                         not a dict with {len} keys"
-                    ))
-                    .into());
-                };
-                // SAFETY: live references just read from the dict (GIL held), owned at once.
-                let (key, value) = unsafe { (Object::from_borrowed_ptr(py, k), Object::from_borrowed_ptr(py, v)) };
+                let (key, value) = self.node.variant_entry()?;
                 let variant = self.child(key);
                 let value = self.child(value);
                 visitor.visit_enum(EnumDe { variant, value: Some(value) })
             }
-            _ => Err(Error::Conversion(format!(
-                "an enum is a str (unit variant) or a dict with one key (the variant), not a Python {}",
-                self.type_name()
-            ))
-            .into()),
+            _ => Err(self.node.not_an_enum()),
         }
     }
 
+    /// Content nothing reads is neither read nor refused.
     fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, SerdeError> {
         visitor.visit_unit()
     }
 
     serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
         unit unit_struct seq tuple tuple_struct map struct identifier
     }
 }
 
-enum SeqSource {
-    List,
-    Tuple,
-    /// An iterator over a set or frozenset.
-    Iter(Object),
+/// The children of a container node being read, counted.
+struct Walk<N, C> {
+    /// The container itself.
+    de: De<N>,
+    children: C,
+    /// How many children were read.
+    read: usize,
 }
 
-/// The items of a list, tuple, set or frozenset.
-struct SeqDe<'py> {
-    de: De<'py>,
-    source: SeqSource,
-    index: usize,
-}
+impl<N: Node, C: Children> Walk<N, C> {
+    fn new(de: De<N>, children: C) -> Self {
+        Walk { de, children, read: 0 }
+    }
 
-impl SeqDe<'_> {
-    fn next_object(&mut self) -> Result<Option<Object>, SerdeError> {
-        let py = self.de.py;
-        let p = self.de.obj.as_ptr();
-        let i = self.index as ffi::Py_ssize_t;
-        // SAFETY: `p` is the live container of the kind `source` says; GIL held. Borrowed
-        // items gain a reference at once; the length is re-read for lists (not ours).
-        unsafe {
-            let item = match &self.source {
-                SeqSource::List => {
-                    if i >= ffi::PyList_Size(p) {
-                        return Ok(None);
-                    }
-                    crate::conversion::list_item(py, p, i)?
-                }
-                SeqSource::Tuple => {
-                    if i >= ffi::PyTuple_Size(p) {
-                        return Ok(None);
-                    }
-                    Object::from_borrowed_ptr(py, ffi::PyTuple_GetItem(p, i))
-                }
-                SeqSource::Iter(it) => {
-                    let item = ffi::PyIter_Next(it.as_ptr());
-                    if item.is_null() {
-                        if !ffi::PyErr_Occurred().is_null() {
-                            return Err(fetch(py).into());
-                        }
-                        return Ok(None);
-                    }
-                    Object::from_owned_ptr(py, item)
-                }
-            };
-            Ok(Some(item))
+    /// The next child and its position.
+    fn next(&mut self) -> Result<Option<(usize, C::Child)>, SerdeError> {
+        let Some(child) = self.children.next_child()? else {
+            return Ok(None);
+        };
+        self.read += 1;
+        Ok(Some((self.read - 1, child)))
+    }
+
+    /// Refuses children left unread (a tuple type shorter than the data).
+    fn end(&mut self) -> Result<(), SerdeError> {
+        if self.children.next_child()?.is_some() {
+            let used = self.read;
+            let total = self.children.len().unwrap_or(used + 1);
+            return Err(de::Error::invalid_length(total, &format!("{used} elements").as_str()));
         }
+        Ok(())
+    }
+
+    /// How many children are left, if known.
+    fn remaining(&self) -> Option<usize> {
+        Some(self.children.len()?.saturating_sub(self.read))
     }
 }
 
-impl<'de> de::SeqAccess<'de> for SeqDe<'_> {
+/// The items of a sequence node.
+type SeqDe<N> = Walk<N, <N as Node>::Items>;
+
+impl<'de, N: Node> de::SeqAccess<'de> for SeqDe<N> {
     type Error = SerdeError;
 
-    fn next_element_seed<T: DeserializeSeed<'de>>(
-        &mut self,
-        seed: T,
-    ) -> Result<Option<T::Value>, SerdeError> {
-        let Some(item) = self.next_object()? else {
-            return Ok(None);
-        };
-        let i = self.index;
-        self.index += 1;
-        seed.deserialize(self.de.child(item))
-            .map(Some)
-            .map_err(|e| e.at(|| format!("[{i}]")))
+    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>, SerdeError> {
+        match self.next()? {
+            Some((i, item)) => self.de.read_child(item, seed, || format!("[{i}]")).map(Some),
+            None => Ok(None),
+        }
     }
 
     fn size_hint(&self) -> Option<usize> {
-        let n = self.de.obj.bound(self.de.py).len().ok()?;
-        Some(n.saturating_sub(self.index))
+        self.remaining()
     }
 }
 
-/// The entries of a dict.
-struct MapDe<'py> {
-    de: De<'py>,
-    /// The walk of the dict's entries (an error if the dict changes meanwhile).
-    walk: DictWalk,
-    key: Option<Object>,
-    value: Option<Object>,
-    remaining: usize,
+/// The entries of a map node.
+struct MapDe<N: Node> {
+    entries: Walk<N, N::Entries>,
+    /// The entry whose key was read and whose value was not yet.
+    current: Option<(N, N)>,
 }
 
-impl<'de> de::MapAccess<'de> for MapDe<'_> {
+impl<'de, N: Node> de::MapAccess<'de> for MapDe<N> {
     type Error = SerdeError;
 
     fn next_key_seed<K: DeserializeSeed<'de>>(
         &mut self,
         seed: K,
     ) -> Result<Option<K::Value>, SerdeError> {
-        let py = self.de.py;
-        let Some((k, v)) = self.walk.next(py)? else {
+        let Some((_, (key, value))) = self.entries.next()? else {
             return Ok(None);
         };
-        // SAFETY: live references just read from the dict (GIL held), owned at once.
-        let (key, value) = unsafe { (Object::from_borrowed_ptr(py, k), Object::from_borrowed_ptr(py, v)) };
-        self.remaining = self.remaining.saturating_sub(1);
-        self.value = Some(value);
-        self.key = Some(key.clone_ref(py));
-        let for_path = key.clone_ref(py);
-        seed.deserialize(self.de.child(key))
+        self.current = Some((key.clone(), value));
+        let for_path = key.clone();
+        self.entries
+            .de
+            .read_child(key, seed, || format!("[key {}]", for_path.key_label()))
             .map(Some)
-            .map_err(|e| e.at(|| format!("[key {}]", key_repr(py, &for_path))))
     }
 
     fn next_value_seed<V: DeserializeSeed<'de>>(
         &mut self,
         seed: V,
     ) -> Result<V::Value, SerdeError> {
-        let py = self.de.py;
-        let Some(value) = self.value.take() else {
+        let Some((key, value)) = self.current.take() else {
             return Err(
                 Error::Conversion("a map value was asked for before its key".into()).into(),
             );
         };
-        let key = self.key.take();
-        seed.deserialize(self.de.child(value))
-            .map_err(|e| e.at(|| key.map_or_else(String::new, |k| key_step(py, &k))))
+        self.entries.de.read_child(value, seed, || key.key_step())
     }
 
     fn size_hint(&self) -> Option<usize> {
-        Some(self.remaining)
+        self.entries.remaining()
     }
 }
 
 /// An externally tagged enum: the variant name, and its content unless a unit variant.
-struct EnumDe<'py> {
-    variant: De<'py>,
-    value: Option<De<'py>>,
+struct EnumDe<N> {
+    variant: De<N>,
+    value: Option<De<N>>,
 }
 
-impl<'de, 'py> de::EnumAccess<'de> for EnumDe<'py> {
+impl<'de, N: Node> de::EnumAccess<'de> for EnumDe<N> {
     type Error = SerdeError;
-    type Variant = VariantDe<'py>;
+    type Variant = VariantDe<N>;
 
     fn variant_seed<V: DeserializeSeed<'de>>(
         self,
         seed: V,
-    ) -> Result<(V::Value, VariantDe<'py>), SerdeError> {
-        let py = self.variant.py;
-        let step = key_step(py, &self.variant.obj);
+    ) -> Result<(V::Value, VariantDe<N>), SerdeError> {
+        let step = self.variant.node.key_step();
         let name = seed.deserialize(self.variant)?;
         Ok((
             name,
@@ -456,24 +341,41 @@ impl<'de, 'py> de::EnumAccess<'de> for EnumDe<'py> {
     }
 }
 
-struct VariantDe<'py> {
-    value: Option<De<'py>>,
+/// The content of an enum, read once its variant is known.
+struct VariantDe<N> {
+    value: Option<De<N>>,
     /// The path step of the variant (`.Name`).
     step: String,
 }
 
-impl<'de> de::VariantAccess<'de> for VariantDe<'_> {
+impl<N: Node> VariantDe<N> {
+    /// Reads the content of a variant that has one (`what`: the kind of variant serde
+    /// expects), its errors under the variant's path step.
+    fn content<R>(
+        self,
+        what: &'static str,
+        read: impl FnOnce(De<N>) -> Result<R, SerdeError>,
+    ) -> Result<R, SerdeError> {
+        let step = self.step;
+        match self.value {
+            Some(v) => read(v).map_err(|e| e.at(|| step)),
+            None => Err(de::Error::invalid_type(de::Unexpected::UnitVariant, &what)),
+        }
+    }
+}
+
+impl<'de, N: Node> de::VariantAccess<'de> for VariantDe<N> {
     type Error = SerdeError;
 
     fn unit_variant(self) -> Result<(), SerdeError> {
         match self.value {
             None => Ok(()),
-            Some(v) if v.obj.as_ptr() == ffi::Py_None() => Ok(()),
+            Some(v) if v.node.is_none() => Ok(()),
             Some(v) => {
                 let step = self.step;
                 Err(SerdeError::from(Error::Conversion(format!(
                     "a unit variant has no content, found a {}",
-                    v.type_name()
+                    v.node.type_label()
                 )))
                 .at(|| step))
             }
@@ -484,14 +386,7 @@ impl<'de> de::VariantAccess<'de> for VariantDe<'_> {
         self,
         seed: T,
     ) -> Result<T::Value, SerdeError> {
-        let step = self.step;
-        match self.value {
-            Some(v) => seed.deserialize(v).map_err(|e| e.at(|| step)),
-            None => Err(de::Error::invalid_type(
-                de::Unexpected::UnitVariant,
-                &"newtype variant",
-            )),
-        }
+        self.content("newtype variant", |v| seed.deserialize(v))
     }
 
     fn tuple_variant<V: Visitor<'de>>(
@@ -499,14 +394,7 @@ impl<'de> de::VariantAccess<'de> for VariantDe<'_> {
         _len: usize,
         visitor: V,
     ) -> Result<V::Value, SerdeError> {
-        let step = self.step;
-        match self.value {
-            Some(v) => v.deserialize_seq(visitor).map_err(|e| e.at(|| step)),
-            None => Err(de::Error::invalid_type(
-                de::Unexpected::UnitVariant,
-                &"tuple variant",
-            )),
-        }
+        self.content("tuple variant", |v| v.deserialize_seq(visitor))
     }
 
     fn struct_variant<V: Visitor<'de>>(
@@ -514,13 +402,6 @@ impl<'de> de::VariantAccess<'de> for VariantDe<'_> {
         _fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, SerdeError> {
-        let step = self.step;
-        match self.value {
-            Some(v) => v.deserialize_map(visitor).map_err(|e| e.at(|| step)),
-            None => Err(de::Error::invalid_type(
-                de::Unexpected::UnitVariant,
-                &"struct variant",
-            )),
-        }
+        self.content("struct variant", |v| v.deserialize_map(visitor))
     }
 }

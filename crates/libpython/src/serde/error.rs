@@ -8,7 +8,7 @@ use ::serde::ser;
 
 use crate::err::{Error, Result};
 use crate::gil::Python;
-use crate::object::Object;
+use crate::object::{Bound, Object};
 
 
 use super::MAX_DEPTH;
@@ -87,8 +87,8 @@ pub(crate) fn too_deep() -> SerdeError {
 }
 
 /// `repr(key)`, shortened, for messages.
-pub(crate) fn key_repr(py: Python<'_>, key: &Object) -> String {
-    let r = key.bound(py).repr().unwrap_or_else(|_| "?".into());
+pub(crate) fn key_repr(key: &Bound<'_>) -> String {
+    let r = key.repr().unwrap_or_else(|_| "?".into());
     if r.chars().count() > 60 {
         r.chars().take(57).collect::<String>() + "..."
     } else {
@@ -97,11 +97,10 @@ pub(crate) fn key_repr(py: Python<'_>, key: &Object) -> String {
 }
 
 /// A path step for a dict key: `.name` for an identifier-like str, else `[repr(key)]`.
-pub(crate) fn key_step(py: Python<'_>, key: &Object) -> String {
-    let k = key.bound(py);
+pub(crate) fn key_step(key: &Bound<'_>) -> String {
     // SAFETY: live object, GIL held.
-    if unsafe { ffi::PyUnicode_CheckExact(k.as_ptr()) }
-        && let Ok(s) = crate::conversion::str_to_string(k)
+    if unsafe { ffi::PyUnicode_CheckExact(key.as_ptr()) }
+        && let Ok(s) = crate::conversion::str_to_string(key)
     {
         let mut chars = s.chars();
         if chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
@@ -110,7 +109,7 @@ pub(crate) fn key_step(py: Python<'_>, key: &Object) -> String {
             return format!(".{s}");
         }
     }
-    format!("[{}]", key_repr(py, key))
+    format!("[{}]", key_repr(key))
 }
 
 #[inline(always)]

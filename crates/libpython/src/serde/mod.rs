@@ -48,6 +48,7 @@
 
 mod de;
 mod error;
+mod python;
 mod ser;
 
 use std::cell::RefCell;
@@ -61,10 +62,10 @@ use crate::err::Result;
 use crate::gil::Python;
 use crate::object::{Bound, Object};
 
-use de::De;
-pub(crate) use error::SerdeError;
+pub(crate) use de::De;
 #[cfg(feature = "value")]
-pub(crate) use error::too_deep;
+pub(crate) use de::{Children, Int, Kind, Node};
+pub(crate) use error::SerdeError;
 use ser::Ser;
 
 /// How many levels of containers serialisation and deserialisation may nest. Each level is
@@ -144,12 +145,7 @@ pub fn serde_from_python<T: DeserializeOwned>(obj: &Bound<'_>) -> Result<T> {
 
 /// Deserialises a Python object into `T` under a held GIL.
 fn deserialize<T: DeserializeOwned>(obj: &Bound<'_>) -> Result<T> {
-    T::deserialize(De {
-        py: obj.py(),
-        obj: obj.clone().unbind(),
-        depth: 0,
-    })
-    .map_err(SerdeError::into_error)
+    T::deserialize(De::new(obj.clone())).map_err(SerdeError::into_error)
 }
 
 /// A wrapper converting through serde: `Serde(x)` is [`ToPython`] for any `Serialize` `x`,

@@ -52,6 +52,27 @@ impl<'a, 'py> Ser<'a, 'py> {
         new_ref(self.py, unsafe { ffi::PyDict_New() })
     }
 
+    /// The builder of a `list` (a `tuple` if `tuple`) of about `len` items, wrapped in
+    /// `{variant: ...}` for a variant.
+    fn seq(self, len: usize, tuple: bool, variant: Option<&'static str>) -> Result<SeqSer<'a, 'py>, SerdeError> {
+        Ok(SeqSer {
+            ser: self.nested()?,
+            items: Vec::with_capacity(len.min(4096)),
+            tuple,
+            variant,
+        })
+    }
+
+    /// The builder of a `dict`, wrapped in `{variant: ...}` for a variant.
+    fn map(self, variant: Option<&'static str>) -> Result<MapSer<'a, 'py>, SerdeError> {
+        Ok(MapSer {
+            dict: self.dict()?,
+            ser: self.nested()?,
+            key: None,
+            variant,
+        })
+    }
+
     /// `{variant: value}`.
     fn tagged(&self, variant: &'static str, value: Object) -> Result<Object, SerdeError> {
         let d = self.dict()?;
@@ -98,6 +119,16 @@ fn sequence(py: Python<'_>, items: Vec<Object>, tuple: bool) -> Result<Object, S
     }
 }
 
+/// serde's scalars, each converted as the crate converts its type ([`ToPython`]); serde has
+/// one method per type, hence a macro.
+macro_rules! scalars {
+    ($($method:ident($t:ty)),* $(,)?) => {$(
+        fn $method(self, v: $t) -> Result<Object, SerdeError> {
+            Ok(v.to_python(self.py)?)
+        }
+    )*};
+}
+
 impl<'a, 'py> Serializer for Ser<'a, 'py> {
     type Ok = Object;
     type Error = SerdeError;
@@ -109,68 +140,23 @@ impl<'a, 'py> Serializer for Ser<'a, 'py> {
     type SerializeStruct = MapSer<'a, 'py>;
     type SerializeStructVariant = MapSer<'a, 'py>;
 
-    fn serialize_bool(self, v: bool) -> Result<Object, SerdeError> {
-        Ok(v.to_python(self.py)?)
-    }
-
-    fn serialize_i8(self, v: i8) -> Result<Object, SerdeError> {
-        self.serialize_i64(i64::from(v))
-    }
-
-    fn serialize_i16(self, v: i16) -> Result<Object, SerdeError> {
-        self.serialize_i64(i64::from(v))
-    }
-
-    fn serialize_i32(self, v: i32) -> Result<Object, SerdeError> {
-        self.serialize_i64(i64::from(v))
-    }
-
-    fn serialize_i64(self, v: i64) -> Result<Object, SerdeError> {
-        // SAFETY: GIL held.
-        new_ref(self.py, unsafe { ffi::PyLong_FromLongLong(v) })
-    }
-
-    fn serialize_i128(self, v: i128) -> Result<Object, SerdeError> {
-        Ok(v.to_python(self.py)?)
-    }
-
-    fn serialize_u8(self, v: u8) -> Result<Object, SerdeError> {
-        self.serialize_i64(i64::from(v))
-    }
-
-    fn serialize_u16(self, v: u16) -> Result<Object, SerdeError> {
-        self.serialize_i64(i64::from(v))
-    }
-
-    fn serialize_u32(self, v: u32) -> Result<Object, SerdeError> {
-        self.serialize_i64(i64::from(v))
-    }
-
-    fn serialize_u64(self, v: u64) -> Result<Object, SerdeError> {
-        // SAFETY: GIL held.
-        new_ref(self.py, unsafe { ffi::PyLong_FromUnsignedLongLong(v) })
-    }
-
-    fn serialize_u128(self, v: u128) -> Result<Object, SerdeError> {
-        Ok(v.to_python(self.py)?)
-    }
-
-    fn serialize_f32(self, v: f32) -> Result<Object, SerdeError> {
-        self.serialize_f64(f64::from(v))
-    }
-
-    fn serialize_f64(self, v: f64) -> Result<Object, SerdeError> {
-        // SAFETY: GIL held.
-        new_ref(self.py, unsafe { ffi::PyFloat_FromDouble(v) })
-    }
-
-    fn serialize_char(self, v: char) -> Result<Object, SerdeError> {
-        Ok(v.to_python(self.py)?)
-    }
-
-    fn serialize_str(self, v: &str) -> Result<Object, SerdeError> {
-        Ok(v.to_python(self.py)?)
-    }
+    scalars!(
+        serialize_bool(bool),
+        serialize_i8(i8),
+        serialize_i16(i16),
+        serialize_i32(i32),
+        serialize_i64(i64),
+        serialize_i128(i128),
+        serialize_u8(u8),
+        serialize_u16(u16),
+        serialize_u32(u32),
+        serialize_u64(u64),
+        serialize_u128(u128),
+        serialize_f32(f32),
+        serialize_f64(f64),
+        serialize_char(char),
+        serialize_str(&str),
+    );
 
     fn serialize_bytes(self, v: &[u8]) -> Result<Object, SerdeError> {
         // SAFETY: pointer and length describe the slice; GIL held.
@@ -226,21 +212,11 @@ impl<'a, 'py> Serializer for Ser<'a, 'py> {
     }
 
     fn serialize_seq(self, len: Option<usize>) -> Result<SeqSer<'a, 'py>, SerdeError> {
-        Ok(SeqSer {
-            ser: self.nested()?,
-            items: Vec::with_capacity(len.unwrap_or(0).min(4096)),
-            tuple: false,
-            variant: None,
-        })
+        self.seq(len.unwrap_or(0), false, None)
     }
 
     fn serialize_tuple(self, len: usize) -> Result<SeqSer<'a, 'py>, SerdeError> {
-        Ok(SeqSer {
-            ser: self.nested()?,
-            items: Vec::with_capacity(len.min(4096)),
-            tuple: true,
-            variant: None,
-        })
+        self.seq(len, true, None)
     }
 
     fn serialize_tuple_struct(
@@ -258,21 +234,11 @@ impl<'a, 'py> Serializer for Ser<'a, 'py> {
         variant: &'static str,
         len: usize,
     ) -> Result<SeqSer<'a, 'py>, SerdeError> {
-        Ok(SeqSer {
-            ser: self.nested()?,
-            items: Vec::with_capacity(len.min(4096)),
-            tuple: true,
-            variant: Some(variant),
-        })
+        self.seq(len, true, Some(variant))
     }
 
     fn serialize_map(self, _len: Option<usize>) -> Result<MapSer<'a, 'py>, SerdeError> {
-        Ok(MapSer {
-            dict: self.dict()?,
-            ser: self.nested()?,
-            key: None,
-            variant: None,
-        })
+        self.map(None)
     }
 
     fn serialize_struct(
@@ -290,12 +256,7 @@ impl<'a, 'py> Serializer for Ser<'a, 'py> {
         variant: &'static str,
         _len: usize,
     ) -> Result<MapSer<'a, 'py>, SerdeError> {
-        Ok(MapSer {
-            dict: self.dict()?,
-            ser: self.nested()?,
-            key: None,
-            variant: Some(variant),
-        })
+        self.map(Some(variant))
     }
 }
 
@@ -331,57 +292,31 @@ impl SeqSer<'_, '_> {
     }
 }
 
-impl ser::SerializeSeq for SeqSer<'_, '_> {
-    type Ok = Object;
-    type Error = SerdeError;
+/// The four sequence traits of serde, all served by [`SeqSer`] (each names its element
+/// method its own way, hence a macro).
+macro_rules! seq_traits {
+    ($($name:ident :: $method:ident),*) => {$(
+        impl ser::$name for SeqSer<'_, '_> {
+            type Ok = Object;
+            type Error = SerdeError;
 
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), SerdeError> {
-        self.push(value)
-    }
+            fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), SerdeError> {
+                self.push(value)
+            }
 
-    fn end(self) -> Result<Object, SerdeError> {
-        self.finish()
-    }
+            fn end(self) -> Result<Object, SerdeError> {
+                self.finish()
+            }
+        }
+    )*};
 }
 
-impl ser::SerializeTuple for SeqSer<'_, '_> {
-    type Ok = Object;
-    type Error = SerdeError;
-
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), SerdeError> {
-        self.push(value)
-    }
-
-    fn end(self) -> Result<Object, SerdeError> {
-        self.finish()
-    }
-}
-
-impl ser::SerializeTupleStruct for SeqSer<'_, '_> {
-    type Ok = Object;
-    type Error = SerdeError;
-
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), SerdeError> {
-        self.push(value)
-    }
-
-    fn end(self) -> Result<Object, SerdeError> {
-        self.finish()
-    }
-}
-
-impl ser::SerializeTupleVariant for SeqSer<'_, '_> {
-    type Ok = Object;
-    type Error = SerdeError;
-
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), SerdeError> {
-        self.push(value)
-    }
-
-    fn end(self) -> Result<Object, SerdeError> {
-        self.finish()
-    }
-}
+seq_traits!(
+    SerializeSeq::serialize_element,
+    SerializeTuple::serialize_element,
+    SerializeTupleStruct::serialize_field,
+    SerializeTupleVariant::serialize_field
+);
 
 /// Builds a `dict` (for a struct variant, wrapped in `{variant: dict}`).
 pub(super) struct MapSer<'a, 'py> {
@@ -396,6 +331,16 @@ impl MapSer<'_, '_> {
     fn variant_step(&self) -> impl FnOnce() -> String + use<> {
         let v = self.variant;
         move || v.map(|v| format!(".{v}")).unwrap_or_default()
+    }
+
+    /// The entry `key: value` of a struct's dict.
+    fn field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), SerdeError> {
+        let step = self.variant_step();
+        let value = value
+            .serialize(self.ser)
+            .map_err(|e| e.at(|| format!(".{key}")).at(step))?;
+        let k = self.ser.name(key)?;
+        set_item(self.ser.py, &self.dict, &k, &value)
     }
 
     fn finish(self) -> Result<Object, SerdeError> {
@@ -433,8 +378,8 @@ impl ser::SerializeMap for MapSer<'_, '_> {
         };
         let value = value
             .serialize(self.ser)
-            .map_err(|e| e.at(|| key_step(py, &key)))?;
-        set_item(py, &self.dict, &key, &value).map_err(|e| e.at(|| key_step(py, &key)))
+            .map_err(|e| e.at(|| key_step(key.bound(py))))?;
+        set_item(py, &self.dict, &key, &value).map_err(|e| e.at(|| key_step(key.bound(py))))
     }
 
     fn end(self) -> Result<Object, SerdeError> {
@@ -442,41 +387,27 @@ impl ser::SerializeMap for MapSer<'_, '_> {
     }
 }
 
-impl ser::SerializeStruct for MapSer<'_, '_> {
-    type Ok = Object;
-    type Error = SerdeError;
+/// The two struct traits of serde, both served by [`MapSer`] (a macro, as for the
+/// sequence traits).
+macro_rules! struct_traits {
+    ($($name:ident),*) => {$(
+        impl ser::$name for MapSer<'_, '_> {
+            type Ok = Object;
+            type Error = SerdeError;
 
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), SerdeError> {
-        let step = self.variant_step();
-        let value = value
-            .serialize(self.ser)
-            .map_err(|e| e.at(|| format!(".{key}")).at(step))?;
-        let k = self.ser.name(key)?;
-        set_item(self.ser.py, &self.dict, &k, &value)
-    }
+            fn serialize_field<T: Serialize + ?Sized>(
+                &mut self,
+                key: &'static str,
+                value: &T,
+            ) -> Result<(), SerdeError> {
+                self.field(key, value)
+            }
 
-    fn end(self) -> Result<Object, SerdeError> {
-        self.finish()
-    }
+            fn end(self) -> Result<Object, SerdeError> {
+                self.finish()
+            }
+        }
+    )*};
 }
 
-impl ser::SerializeStructVariant for MapSer<'_, '_> {
-    type Ok = Object;
-    type Error = SerdeError;
-
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), SerdeError> {
-        ser::SerializeStruct::serialize_field(self, key, value)
-    }
-
-    fn end(self) -> Result<Object, SerdeError> {
-        self.finish()
-    }
-}
+struct_traits!(SerializeStruct, SerializeStructVariant);

@@ -1,19 +1,22 @@
-//! `Serialize` and `Deserialize` for [`Value`], and a `Value` as a serde `Deserializer`.
+//! `Serialize` and `Deserialize` for [`Value`], and a `Value` as a serde `Deserializer` (the
+//! deserializer over Python objects, reading `Value` nodes).
 
+use std::borrow::Cow;
 use std::fmt::{self, Write as _};
 use std::sync::Arc;
 
+use imbl::shared_ptr::DefaultSharedPtr;
 use imbl::{OrdMap, Vector};
 use num_bigint::BigInt;
 use ::serde::de::{self, DeserializeSeed, Visitor};
-use ::serde::ser::{self, Serialize, SerializeMap as _, SerializeSeq as _, SerializeTuple as _};
+use ::serde::ser::{self, Serialize, SerializeTuple as _};
 use ::serde::{Deserialize, Deserializer, Serializer};
 
 use crate::err::{Error, Result};
 use crate::object::Object;
 
 use super::Value;
-use crate::serde::{MAX_DEPTH, SerdeError, too_deep};
+use crate::serde::{Children, De, Int, Kind, MAX_DEPTH, Node, SerdeError};
 
 /// serde's data model has no sets and no integers beyond 128 bits: lists, sets and
 /// frozensets serialise as sequences and tuples as tuples (both arrays in JSON), dicts as
@@ -56,32 +59,19 @@ impl Serialize for Depth<'_> {
             Value::None => serializer.serialize_unit(),
             Value::Bool(b) => serializer.serialize_bool(*b),
             Value::Int(i) => serializer.serialize_i64(*i),
-            Value::BigInt(b) => {
-                let b: &BigInt = b;
-                if let Ok(i) = i64::try_from(b) {
-                    serializer.serialize_i64(i)
-                } else if let Ok(u) = u64::try_from(b) {
-                    serializer.serialize_u64(u)
-                } else if let Ok(i) = i128::try_from(b) {
-                    serializer.serialize_i128(i)
-                } else if let Ok(u) = u128::try_from(b) {
-                    serializer.serialize_u128(u)
-                } else {
-                    Err(ser::Error::custom(format!(
-                        "the int {b} does not fit in 128 bits, the widest serde integer"
-                    )))
-                }
-            }
+            Value::BigInt(b) => match narrow(b) {
+                Some(Int::I64(i)) => serializer.serialize_i64(i),
+                Some(Int::U64(u)) => serializer.serialize_u64(u),
+                Some(Int::I128(i)) => serializer.serialize_i128(i),
+                Some(Int::U128(u)) => serializer.serialize_u128(u),
+                None => Err(ser::Error::custom(format!(
+                    "the int {b} does not fit in 128 bits, the widest serde integer"
+                ))),
+            },
             Value::Float(x) => serializer.serialize_f64(*x),
             Value::Str(s) => serializer.serialize_str(s),
             Value::Bytes(b) => serializer.serialize_bytes(b),
-            Value::List(items) => {
-                let mut seq = serializer.serialize_seq(Some(items.len()))?;
-                for item in items.iter() {
-                    seq.serialize_element(&Depth(item, depth + 1))?;
-                }
-                seq.end()
-            }
+            Value::List(items) => serializer.collect_seq(items.iter().map(|v| Depth(v, depth + 1))),
             Value::Tuple(items) => {
                 let mut seq = serializer.serialize_tuple(items.len())?;
                 for item in items.iter() {
@@ -90,18 +80,10 @@ impl Serialize for Depth<'_> {
                 seq.end()
             }
             Value::Set(items) | Value::FrozenSet(items) => {
-                let mut seq = serializer.serialize_seq(Some(items.len()))?;
-                for item in items.iter() {
-                    seq.serialize_element(&Depth(item, depth + 1))?;
-                }
-                seq.end()
+                serializer.collect_seq(items.iter().map(|v| Depth(v, depth + 1)))
             }
             Value::Dict(m) => {
-                let mut map = serializer.serialize_map(Some(m.len()))?;
-                for (k, v) in m.iter() {
-                    map.serialize_entry(&Depth(k, depth + 1), &Depth(v, depth + 1))?;
-                }
-                map.end()
+                serializer.collect_map(m.iter().map(|(k, v)| (Depth(k, depth + 1), Depth(v, depth + 1))))
             }
             Value::Object(o) => Err(ser::Error::custom(kept_object(o))),
         }
@@ -262,15 +244,11 @@ impl<'de> Deserializer<'de> for &Value {
     type Error = Error;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        ValueDe { v: self, depth: 0 }
-            .deserialize_any(visitor)
-            .map_err(SerdeError::into_error)
+        read(self, |de| de.deserialize_any(visitor))
     }
 
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        ValueDe { v: self, depth: 0 }
-            .deserialize_option(visitor)
-            .map_err(SerdeError::into_error)
+        read(self, |de| de.deserialize_option(visitor))
     }
 
     fn deserialize_newtype_struct<V: Visitor<'de>>(
@@ -278,9 +256,7 @@ impl<'de> Deserializer<'de> for &Value {
         name: &'static str,
         visitor: V,
     ) -> Result<V::Value, Error> {
-        ValueDe { v: self, depth: 0 }
-            .deserialize_newtype_struct(name, visitor)
-            .map_err(SerdeError::into_error)
+        read(self, |de| de.deserialize_newtype_struct(name, visitor))
     }
 
     fn deserialize_enum<V: Visitor<'de>>(
@@ -289,15 +265,32 @@ impl<'de> Deserializer<'de> for &Value {
         variants: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, Error> {
-        ValueDe { v: self, depth: 0 }
-            .deserialize_enum(name, variants, visitor)
-            .map_err(SerdeError::into_error)
+        read(self, |de| de.deserialize_enum(name, variants, visitor))
+    }
+
+    fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        read(self, |de| de.deserialize_ignored_any(visitor))
     }
 
     serde::forward_to_deserialize_any! {
         bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
-        unit unit_struct seq tuple tuple_struct map struct identifier ignored_any
+        unit unit_struct seq tuple tuple_struct map struct identifier
     }
+}
+
+/// Runs the deserializer over `value`, its errors made into [`Error`]s.
+fn read<R>(value: &Value, f: impl FnOnce(De<&Value>) -> Result<R, SerdeError>) -> Result<R, Error> {
+    f(De::new(value)).map_err(SerdeError::into_error)
+}
+
+/// A big int in the narrowest of serde's integer types that holds it.
+fn narrow(b: &BigInt) -> Option<Int> {
+    i64::try_from(b)
+        .map(Int::I64)
+        .or_else(|_| u64::try_from(b).map(Int::U64))
+        .or_else(|_| i128::try_from(b).map(Int::I128))
+        .or_else(|_| u128::try_from(b).map(Int::U128))
+        .ok()
 }
 
 /// A path step for a dict key [`Value`]: `.name` for an identifier-like str, else `[key]`.
@@ -317,316 +310,144 @@ fn value_key_step(key: &Value) -> String {
     format!("[{r}]")
 }
 
-/// Deserializes one [`Value`] at a nesting depth.
-#[derive(Clone, Copy)]
-struct ValueDe<'a> {
-    v: &'a Value,
-    depth: usize,
+/// The error of a node asked for what its kind says it is not (the deserializer reads a node
+/// by its kind, so this is never reached).
+fn mismatch(v: &Value, expected: &str) -> SerdeError {
+    Error::Conversion(format!("a {} is not a {expected}", v.type_name())).into()
 }
 
-impl<'a> ValueDe<'a> {
-    fn child(self, v: &'a Value) -> ValueDe<'a> {
-        ValueDe {
-            v,
-            depth: self.depth + 1,
+/// A [`Value`] as a node the deserializer reads.
+impl<'a> Node for &'a Value {
+    type Items = Items<'a>;
+    type Entries = Entries<'a>;
+
+    fn kind(&self) -> Result<Kind, SerdeError> {
+        Ok(match self {
+            Value::None => Kind::None,
+            Value::Bool(b) => Kind::Bool(*b),
+            Value::Int(_) | Value::BigInt(_) => Kind::Int,
+            Value::Float(x) => Kind::Float(*x),
+            Value::Str(_) => Kind::Str,
+            Value::Bytes(_) => Kind::Bytes,
+            Value::List(_) | Value::Tuple(_) | Value::Set(_) | Value::FrozenSet(_) => Kind::Seq,
+            Value::Dict(_) => Kind::Map,
+            Value::Object(_) => Kind::Other,
+        })
+    }
+
+    fn int(&self) -> Result<Int, SerdeError> {
+        match self {
+            Value::Int(i) => Ok(Int::I64(*i)),
+            Value::BigInt(b) => narrow(b).ok_or_else(|| {
+                Error::Conversion(format!("the int {b} does not fit in 128 bits")).into()
+            }),
+            other => Err(mismatch(other, "int")),
         }
     }
 
-    fn check_depth(self) -> Result<(), SerdeError> {
-        if self.depth >= MAX_DEPTH {
-            Err(too_deep())
-        } else {
-            Ok(())
+    fn text(&self) -> Result<&str, SerdeError> {
+        self.as_str().ok_or_else(|| mismatch(self, "str"))
+    }
+
+    fn bytes(&self) -> Result<Cow<'_, [u8]>, SerdeError> {
+        self.as_bytes().map(Cow::Borrowed).ok_or_else(|| mismatch(self, "bytes"))
+    }
+
+    fn items(&self) -> Result<Items<'a>, SerdeError> {
+        let it = match *self {
+            Value::List(v) | Value::Tuple(v) => ItemIter::Vector(v.iter()),
+            Value::Set(s) | Value::FrozenSet(s) => ItemIter::Set(s.iter()),
+            other => return Err(mismatch(other, "sequence")),
+        };
+        Ok(Items { len: self.len(), it })
+    }
+
+    fn entries(&self) -> Result<Entries<'a>, SerdeError> {
+        let m = self.as_dict().ok_or_else(|| mismatch(self, "dict"))?;
+        Ok(Entries { it: m.iter(), len: m.len() })
+    }
+
+    fn variant_entry(&self) -> Result<(&'a Value, &'a Value), SerdeError> {
+        let mut entries = self.entries()?;
+        let entry = if entries.len == 1 { entries.next_child()? } else { None };
+        entry.ok_or_else(|| self.not_an_enum())
+    }
+
+    fn is_none(&self) -> bool {
+        Value::is_none(self)
+    }
+
+    fn type_label(&self) -> String {
+        Value::type_name(self).to_owned()
+    }
+
+    fn key_step(&self) -> String {
+        value_key_step(self)
+    }
+
+    fn key_label(&self) -> String {
+        value_key_step(self)
+    }
+
+    fn unsupported(&self) -> SerdeError {
+        match self {
+            Value::Object(o) => Error::Conversion(kept_object(o)).into(),
+            other => mismatch(other, "value serde reads"),
         }
+    }
+
+    fn not_an_enum(&self) -> SerdeError {
+        Error::Conversion(format!(
+            "an enum is a str (unit variant) or a dict with exactly one key (the variant), not a {} of {} items",
+            Value::type_name(self),
+            Value::len(self)
+        ))
+        .into()
     }
 }
 
-impl<'de, 'a> Deserializer<'de> for ValueDe<'a> {
-    type Error = SerdeError;
-
-    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, SerdeError> {
-        match self.v {
-            Value::None => visitor.visit_unit(),
-            Value::Bool(b) => visitor.visit_bool(*b),
-            Value::Int(i) => visitor.visit_i64(*i),
-            Value::BigInt(b) => {
-                let b: &BigInt = b;
-                if let Ok(i) = i64::try_from(b) {
-                    visitor.visit_i64(i)
-                } else if let Ok(u) = u64::try_from(b) {
-                    visitor.visit_u64(u)
-                } else if let Ok(i) = i128::try_from(b) {
-                    visitor.visit_i128(i)
-                } else if let Ok(u) = u128::try_from(b) {
-                    visitor.visit_u128(u)
-                } else {
-                    Err(Error::Conversion(format!("the int {b} does not fit in 128 bits")).into())
-                }
-            }
-            Value::Float(x) => visitor.visit_f64(*x),
-            Value::Str(s) => visitor.visit_str(s),
-            Value::Bytes(b) => visitor.visit_bytes(b),
-            Value::List(items) | Value::Tuple(items) => {
-                self.check_depth()?;
-                let mut seq = ValueSeqDe {
-                    de: self,
-                    it: items.iter(),
-                    index: 0,
-                    len: items.len(),
-                };
-                let v = visitor.visit_seq(&mut seq)?;
-                seq.end()?;
-                Ok(v)
-            }
-            Value::Set(items) | Value::FrozenSet(items) => {
-                self.check_depth()?;
-                let mut seq = ValueSeqDe {
-                    de: self,
-                    it: items.iter(),
-                    index: 0,
-                    len: items.len(),
-                };
-                let v = visitor.visit_seq(&mut seq)?;
-                seq.end()?;
-                Ok(v)
-            }
-            Value::Dict(m) => {
-                self.check_depth()?;
-                visitor.visit_map(ValueMapDe {
-                    de: self,
-                    it: m.iter(),
-                    remaining: m.len(),
-                    current: None,
-                })
-            }
-            Value::Object(o) => Err(Error::Conversion(kept_object(o)).into()),
-        }
-    }
-
-    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, SerdeError> {
-        if self.v.is_none() {
-            visitor.visit_none()
-        } else {
-            visitor.visit_some(self)
-        }
-    }
-
-    fn deserialize_newtype_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        visitor: V,
-    ) -> Result<V::Value, SerdeError> {
-        visitor.visit_newtype_struct(self)
-    }
-
-    fn deserialize_enum<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        _variants: &'static [&'static str],
-        visitor: V,
-    ) -> Result<V::Value, SerdeError> {
-        match self.v {
-            Value::Str(_) => visitor.visit_enum(ValueEnumDe { variant: self, value: None }),
-            Value::Dict(m) if m.len() == 1 => {
-                self.check_depth()?;
-                let Some((k, v)) = m.iter().next() else {
-                    return Err(Error::Conversion("an empty dict is not an enum".into()).into());
-                };
-                visitor.visit_enum(ValueEnumDe { variant: self.child(k), value: Some(self.child(v)) })
-            }
-            other => Err(Error::Conversion(format!(
-                "an enum is a str (unit variant) or a dict with exactly one key (the variant), not a {} of {} items",
-                other.type_name(),
-                other.len()
-            ))
-            .into()),
-        }
-    }
-
-    serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
-        unit unit_struct seq tuple tuple_struct map struct identifier ignored_any
-    }
+/// How the items of a sequence [`Value`] are reached.
+enum ItemIter<'a> {
+    Vector(imbl::vector::Iter<'a, Value, DefaultSharedPtr>),
+    Set(imbl::ordset::Iter<'a, Value, DefaultSharedPtr>),
 }
 
 /// The items of a list, tuple, set or frozenset [`Value`].
-struct ValueSeqDe<'a, I: Iterator<Item = &'a Value>> {
-    de: ValueDe<'a>,
-    it: I,
-    index: usize,
+pub(crate) struct Items<'a> {
+    it: ItemIter<'a>,
     len: usize,
 }
 
-impl<'a, I: Iterator<Item = &'a Value>> ValueSeqDe<'a, I> {
-    /// Refuses elements left over (a tuple type shorter than the data).
-    fn end(&mut self) -> Result<(), SerdeError> {
-        if self.it.next().is_some() {
-            return Err(de::Error::invalid_length(
-                self.len,
-                &format!("{} elements", self.index).as_str(),
-            ));
-        }
-        Ok(())
-    }
-}
+impl<'a> Children for Items<'a> {
+    type Child = &'a Value;
 
-impl<'de, 'a, I: Iterator<Item = &'a Value>> de::SeqAccess<'de> for ValueSeqDe<'a, I> {
-    type Error = SerdeError;
-
-    fn next_element_seed<T: DeserializeSeed<'de>>(
-        &mut self,
-        seed: T,
-    ) -> Result<Option<T::Value>, SerdeError> {
-        let Some(item) = self.it.next() else {
-            return Ok(None);
-        };
-        let i = self.index;
-        self.index += 1;
-        seed.deserialize(self.de.child(item))
-            .map(Some)
-            .map_err(|e| e.at(|| format!("[{i}]")))
+    fn next_child(&mut self) -> Result<Option<&'a Value>, SerdeError> {
+        Ok(match &mut self.it {
+            ItemIter::Vector(it) => it.next(),
+            ItemIter::Set(it) => it.next(),
+        })
     }
 
-    fn size_hint(&self) -> Option<usize> {
-        Some(self.len - self.index)
+    fn len(&self) -> Option<usize> {
+        Some(self.len)
     }
 }
 
 /// The entries of a dict [`Value`].
-struct ValueMapDe<'a> {
-    de: ValueDe<'a>,
-    it: imbl::ordmap::Iter<'a, Value, Value, imbl::shared_ptr::DefaultSharedPtr>,
-    remaining: usize,
-    current: Option<(&'a Value, &'a Value)>,
+pub(crate) struct Entries<'a> {
+    it: imbl::ordmap::Iter<'a, Value, Value, DefaultSharedPtr>,
+    len: usize,
 }
 
-impl<'de> de::MapAccess<'de> for ValueMapDe<'_> {
-    type Error = SerdeError;
+impl<'a> Children for Entries<'a> {
+    type Child = (&'a Value, &'a Value);
 
-    fn next_key_seed<K: DeserializeSeed<'de>>(
-        &mut self,
-        seed: K,
-    ) -> Result<Option<K::Value>, SerdeError> {
-        let Some((k, v)) = self.it.next() else {
-            return Ok(None);
-        };
-        self.remaining = self.remaining.saturating_sub(1);
-        self.current = Some((k, v));
-        seed.deserialize(self.de.child(k))
-            .map(Some)
-            .map_err(|e| e.at(|| format!("[key {}]", value_key_step(k))))
+    fn next_child(&mut self) -> Result<Option<(&'a Value, &'a Value)>, SerdeError> {
+        Ok(self.it.next())
     }
 
-    fn next_value_seed<V: DeserializeSeed<'de>>(
-        &mut self,
-        seed: V,
-    ) -> Result<V::Value, SerdeError> {
-        let Some((k, v)) = self.current.take() else {
-            return Err(
-                Error::Conversion("a map value was asked for before its key".into()).into(),
-            );
-        };
-        seed.deserialize(self.de.child(v))
-            .map_err(|e| e.at(|| value_key_step(k)))
-    }
-
-    fn size_hint(&self) -> Option<usize> {
-        Some(self.remaining)
-    }
-}
-
-/// An externally tagged enum in a [`Value`]: the variant name, and its content unless a
-/// unit variant.
-struct ValueEnumDe<'a> {
-    variant: ValueDe<'a>,
-    value: Option<ValueDe<'a>>,
-}
-
-impl<'de, 'a> de::EnumAccess<'de> for ValueEnumDe<'a> {
-    type Error = SerdeError;
-    type Variant = ValueVariantDe<'a>;
-
-    fn variant_seed<V: DeserializeSeed<'de>>(
-        self,
-        seed: V,
-    ) -> Result<(V::Value, ValueVariantDe<'a>), SerdeError> {
-        let step = value_key_step(self.variant.v);
-        let name = seed.deserialize(self.variant)?;
-        Ok((
-            name,
-            ValueVariantDe {
-                value: self.value,
-                step,
-            },
-        ))
-    }
-}
-
-struct ValueVariantDe<'a> {
-    value: Option<ValueDe<'a>>,
-    step: String,
-}
-
-impl<'de> de::VariantAccess<'de> for ValueVariantDe<'_> {
-    type Error = SerdeError;
-
-    fn unit_variant(self) -> Result<(), SerdeError> {
-        match self.value {
-            None => Ok(()),
-            Some(v) if v.v.is_none() => Ok(()),
-            Some(v) => {
-                let step = self.step;
-                Err(SerdeError::from(Error::Conversion(format!(
-                    "a unit variant has no content, found a {}",
-                    v.v.type_name()
-                )))
-                .at(|| step))
-            }
-        }
-    }
-
-    fn newtype_variant_seed<T: DeserializeSeed<'de>>(
-        self,
-        seed: T,
-    ) -> Result<T::Value, SerdeError> {
-        let step = self.step;
-        match self.value {
-            Some(v) => seed.deserialize(v).map_err(|e| e.at(|| step)),
-            None => Err(de::Error::invalid_type(
-                de::Unexpected::UnitVariant,
-                &"newtype variant",
-            )),
-        }
-    }
-
-    fn tuple_variant<V: Visitor<'de>>(
-        self,
-        _len: usize,
-        visitor: V,
-    ) -> Result<V::Value, SerdeError> {
-        let step = self.step;
-        match self.value {
-            Some(v) => v.deserialize_seq(visitor).map_err(|e| e.at(|| step)),
-            None => Err(de::Error::invalid_type(
-                de::Unexpected::UnitVariant,
-                &"tuple variant",
-            )),
-        }
-    }
-
-    fn struct_variant<V: Visitor<'de>>(
-        self,
-        _fields: &'static [&'static str],
-        visitor: V,
-    ) -> Result<V::Value, SerdeError> {
-        let step = self.step;
-        match self.value {
-            Some(v) => v.deserialize_map(visitor).map_err(|e| e.at(|| step)),
-            None => Err(de::Error::invalid_type(
-                de::Unexpected::UnitVariant,
-                &"struct variant",
-            )),
-        }
+    fn len(&self) -> Option<usize> {
+        Some(self.len)
     }
 }
 

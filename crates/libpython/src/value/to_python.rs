@@ -111,28 +111,20 @@ fn out_start<'a>(
             })
             .map(Ok);
         }
-        Value::List(items) => OutFrame {
-            // SAFETY: see above; the list is filled completely before it is handed out.
-            obj: new_ref(py, unsafe {
-                ffi::PyList_New(items.len() as ffi::Py_ssize_t)
-            })?,
-            state: OutState::Seq {
-                list: true,
-                it: items.iter(),
-                next: 0,
-            },
-        },
-        Value::Tuple(items) => OutFrame {
-            // SAFETY: see above; the tuple is filled completely before it is handed out.
-            obj: new_ref(py, unsafe {
-                ffi::PyTuple_New(items.len() as ffi::Py_ssize_t)
-            })?,
-            state: OutState::Seq {
-                list: false,
-                it: items.iter(),
-                next: 0,
-            },
-        },
+        Value::List(items) | Value::Tuple(items) => {
+            let list = matches!(v, Value::List(_));
+            let n = items.len() as ffi::Py_ssize_t;
+            OutFrame {
+                // SAFETY: see above; the list or tuple is filled completely before it is
+                // handed out.
+                obj: new_ref(py, unsafe { if list { ffi::PyList_New(n) } else { ffi::PyTuple_New(n) } })?,
+                state: OutState::Seq {
+                    list,
+                    it: items.iter(),
+                    next: 0,
+                },
+            }
+        }
         Value::Dict(m) => OutFrame {
             // SAFETY: see above.
             obj: new_ref(py, unsafe { ffi::PyDict_New() })?,
@@ -216,6 +208,50 @@ pub(super) fn to_python_iter(py: Python<'_>, v: &Value) -> Result<Object> {
     }
 }
 
+/// Inserts the key `k_obj` with `value` into the dict `p`, or the element `k_obj` into the set
+/// `p` (no `value`), refusing one that Python finds equal to an earlier one (which would lose
+/// an entry). `key` is the key or element as a [`Value`], for messages.
+///
+/// # Safety
+/// `p` is a live dict (`value` given) or set; the GIL is held.
+unsafe fn insert_distinct(
+    py: Python<'_>,
+    parents: &[OutFrame<'_>],
+    p: *mut ffi::PyObject,
+    value: Option<&Object>,
+    k_obj: &Object,
+    key: &Value,
+) -> Result<()> {
+    let dict = value.is_some();
+    // SAFETY: `p` is a live dict or set as `dict` says (this function's contract); GIL held.
+    let size = || unsafe { if dict { ffi::PyDict_Size(p) } else { ffi::PySet_Size(p) } };
+    let before = size();
+    // SAFETY: as above; the key and value are live.
+    let rc = unsafe {
+        match value {
+            Some(v) => ffi::PyDict_SetItem(p, k_obj.as_ptr(), v.as_ptr()),
+            None => ffi::PySet_Add(p, k_obj.as_ptr()),
+        }
+    };
+    let (role, earlier, container, lost) = if dict {
+        ("dict key", "an earlier key", "dict", "an entry")
+    } else {
+        ("set element", "an earlier one", "set", "an element")
+    };
+    if rc < 0 {
+        return Err(unhashable(py, parents, role, key));
+    }
+    if size() == before {
+        return Err(Error::Conversion(format!(
+            "{}: the {role} {} equals {earlier} in Python (as 1, 1.0 and True do, or 0.0 and \
+             -0.0), so the {container} would lose {lost}",
+            out_path(parents),
+            short(key)
+        )));
+    }
+    Ok(())
+}
+
 /// Puts a converted element into the innermost container being built.
 fn out_accept(py: Python<'_>, stack: &mut [OutFrame<'_>], obj: Object) -> Result<()> {
     let Some((frame, parents)) = stack.split_last_mut() else {
@@ -247,35 +283,13 @@ fn out_accept(py: Python<'_>, stack: &mut [OutFrame<'_>], obj: Object) -> Result
                     let key = current.map_or(&NONE, |(k, _)| k);
                     // A list key becomes a tuple (a set a frozenset), as for Rust maps.
                     let k_obj = crate::conversion::freeze_key(py, k_obj)?;
-                    let before = ffi::PyDict_Size(p);
-                    if ffi::PyDict_SetItem(p, k_obj.as_ptr(), obj.as_ptr()) < 0 {
-                        return Err(unhashable(py, parents, "dict key", key));
-                    }
-                    if ffi::PyDict_Size(p) == before {
-                        return Err(Error::Conversion(format!(
-                            "{}: the dict key {} equals an earlier key in Python (as 1, 1.0 and True \
-                             do, or 0.0 and -0.0), so the dict would lose an entry",
-                            out_path(parents),
-                            short(key)
-                        )));
-                    }
+                    insert_distinct(py, parents, p, Some(&obj), &k_obj, key)?;
                 }
             },
             OutState::Set { current, .. } => {
                 let element = current.unwrap_or(&NONE);
                 let obj = crate::conversion::freeze_key(py, obj)?;
-                let before = ffi::PySet_Size(p);
-                if ffi::PySet_Add(p, obj.as_ptr()) < 0 {
-                    return Err(unhashable(py, parents, "set element", element));
-                }
-                if ffi::PySet_Size(p) == before {
-                    return Err(Error::Conversion(format!(
-                        "{}: the set element {} equals an earlier one in Python (as 1, 1.0 and True \
-                         do, or 0.0 and -0.0), so the set would lose an element",
-                        out_path(parents),
-                        short(element)
-                    )));
-                }
+                insert_distinct(py, parents, p, None, &obj, element)?;
             }
         }
     }
