@@ -14,13 +14,22 @@ fn attributes_get_set_has_delete() {
     ns.delattr("x").unwrap();
     let e = ns.getattr("x").unwrap_err();
     match &e {
-        Error::NoAttribute { type_name, name } => assert_eq!((type_name.as_str(), name.as_str()), ("NS", "x")),
+        Error::NoAttribute { type_name, name } => {
+            assert_eq!((type_name.as_str(), name.as_str()), ("NS", "x"))
+        }
         other => panic!("{other:?}"),
     }
     assert!(e.to_string().contains("NS") && e.to_string().contains("\"x\""));
     // An exception other than AttributeError raised by a getter is not hidden.
     let p = libpython::eval("type('P', (), {'bad': property(lambda s: 1/0)})()").unwrap();
-    assert_eq!(p.getattr("bad").unwrap_err().as_python().unwrap().type_name(), "ZeroDivisionError");
+    assert_eq!(
+        p.getattr("bad")
+            .unwrap_err()
+            .as_python()
+            .unwrap()
+            .type_name(),
+        "ZeroDivisionError"
+    );
     assert!(p.hasattr("bad").is_err());
 }
 
@@ -30,9 +39,19 @@ fn items_get_set_delete() {
     let d = libpython::eval("{}").unwrap();
     d.set_item("k", vec![1, 2]).unwrap();
     assert!(d.contains("k").unwrap());
-    assert_eq!(d.get_item("k").unwrap().extract::<Vec<i64>>().unwrap(), [1, 2]);
+    assert_eq!(
+        d.get_item("k").unwrap().extract::<Vec<i64>>().unwrap(),
+        [1, 2]
+    );
     d.del_item("k").unwrap();
-    assert_eq!(d.get_item("k").unwrap_err().as_python().unwrap().type_name(), "KeyError");
+    assert_eq!(
+        d.get_item("k")
+            .unwrap_err()
+            .as_python()
+            .unwrap()
+            .type_name(),
+        "KeyError"
+    );
     let l = libpython::eval("[10, 20, 30]").unwrap();
     assert_eq!(l.get_item(-1).unwrap().extract::<i64>().unwrap(), 30);
     l.set_item(0, 11).unwrap();
@@ -47,13 +66,22 @@ fn dir_doc_and_att_type_map() {
     let names = m.dir().unwrap();
     assert!(names.iter().any(|n| n == "sqrt"));
     let sqrt = m.getattr("sqrt").unwrap();
-    assert!(sqrt.doc().unwrap().unwrap().to_lowercase().contains("square root"));
+    assert!(
+        sqrt.doc()
+            .unwrap()
+            .unwrap()
+            .to_lowercase()
+            .contains("square root")
+    );
     assert!(libpython::eval("1").unwrap().doc().unwrap().is_some());
     let types = m.att_type_map().unwrap();
     assert_eq!(&*types["sqrt"], "builtin-function-or-method");
     assert_eq!(&*types["pi"], "float");
     assert_eq!(&*types["__name__"], "str");
-    assert_eq!(&*libpython::eval("None").unwrap().type_symbol().unwrap(), "none-type");
+    assert_eq!(
+        &*libpython::eval("None").unwrap().type_symbol().unwrap(),
+        "none-type"
+    );
 }
 
 #[test]
@@ -79,19 +107,30 @@ fn call_attr_and_keyword_calls() {
     let s = libpython::eval("'a-b-c'").unwrap();
     let parts: Vec<String> = s.call_method("split", ("-",)).unwrap().extract().unwrap();
     assert_eq!(parts, ["a", "b", "c"]);
-    let parts: Vec<String> = s.call_method_kw("split", ("-",), &[("maxsplit", &1)]).unwrap().extract().unwrap();
+    let parts: Vec<String> = s
+        .call_method_kw("split", ("-",), &[("maxsplit", &1)])
+        .unwrap()
+        .extract()
+        .unwrap();
     assert_eq!(parts, ["a", "b-c"]);
-    let parts: Vec<String> = call_attr!(s, "rsplit", "-", maxsplit = 1).unwrap().extract().unwrap();
+    let parts: Vec<String> = call_attr!(s, "rsplit", "-", maxsplit = 1)
+        .unwrap()
+        .extract()
+        .unwrap();
     assert_eq!(parts, ["a-b", "c"]);
     let sorted = libpython::builtin("sorted").unwrap();
-    let r: Vec<i64> = call!(sorted, vec![3, 1, 2], reverse = true).unwrap().extract().unwrap();
+    let r: Vec<i64> = call!(sorted, vec![3, 1, 2], reverse = true)
+        .unwrap()
+        .extract()
+        .unwrap();
     assert_eq!(r, [3, 2, 1]);
     let x = 7;
     let max = libpython::builtin("max").unwrap();
     let r: i64 = call!(max, x + 1, x - 1, x * 2).unwrap().extract().unwrap();
     assert_eq!(r, 14);
     let f = libpython::eval("lambda *a, **k: (a, sorted(k.items()))").unwrap();
-    let (a, k): (Vec<i64>, Vec<(String, i64)>) = call!(f, 1, 2, b = 3, a = 4).unwrap().extract().unwrap();
+    let (a, k): (Vec<i64>, Vec<(String, i64)>) =
+        call!(f, 1, 2, b = 3, a = 4).unwrap().extract().unwrap();
     assert_eq!(a, [1, 2]);
     assert_eq!(k, [("a".to_string(), 4), ("b".to_string(), 3)]);
 }
@@ -104,13 +143,21 @@ fn argument_lists_from_tuples_and_tuple_objects() {
     let r: Vec<Vec<i64>> = f.call((vec![1, 2, 3],)).unwrap().extract().unwrap();
     assert_eq!(r, [[1, 2, 3]]);
     let many: Vec<i64> = (0..20).collect();
-    let r: Vec<i64> = f.call(libpython::Tuple::new(many.clone()).unwrap()).unwrap().extract().unwrap();
+    let r: Vec<i64> = f
+        .call(libpython::Tuple::new(many.clone()).unwrap())
+        .unwrap()
+        .extract()
+        .unwrap();
     assert_eq!(r, many);
     let args = libpython::Tuple::new([4, 5]).unwrap();
     let r: Vec<i64> = f.call(&args).unwrap().extract().unwrap();
     assert_eq!(r, [4, 5]);
     assert_eq!(args.len().unwrap(), 2, "a borrowed tuple stays usable");
-    let mixed: (i64, String, f64, bool, Option<i64>) = f.call((1, "two", 3.0, true, None::<i64>)).unwrap().extract().unwrap();
+    let mixed: (i64, String, f64, bool, Option<i64>) = f
+        .call((1, "two", 3.0, true, None::<i64>))
+        .unwrap()
+        .extract()
+        .unwrap();
     assert_eq!(mixed, (1, "two".into(), 3.0, true, None));
     let r: Vec<i64> = f.call(()).unwrap().extract().unwrap();
     assert!(r.is_empty());
@@ -124,7 +171,8 @@ fn interned_names_and_call_site_keywords_work_in_every_interpreter() {
     fn site() -> libpython::Result<(f64, String)> {
         let z = libpython::eval("complex(3, 4)")?;
         let imag: f64 = z.getattr(libpython::intern!("imag"))?.extract()?;
-        let s: String = libpython::call_attr!(libpython::eval("'{}-{x}'")?, "format", 1, x = 2)?.extract()?;
+        let s: String =
+            libpython::call_attr!(libpython::eval("'{}-{x}'")?, "format", 1, x = 2)?.extract()?;
         Ok((imag, s))
     }
     let expected = (4.0, "1-2".to_owned());
@@ -133,7 +181,10 @@ fn interned_names_and_call_site_keywords_work_in_every_interpreter() {
     }
     let sub = libpython::Interpreter::new(libpython::SubConfig::shared_gil()).unwrap();
     for _ in 0..3 {
-        assert_eq!(libpython::with_interpreter(&sub, site).unwrap().unwrap(), expected);
+        assert_eq!(
+            libpython::with_interpreter(&sub, site).unwrap().unwrap(),
+            expected
+        );
         assert_eq!(site().unwrap(), expected);
     }
     drop(sub);

@@ -6,7 +6,10 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use libpython::{Args, Bridge, ClassBuilder, Dict, Error, List, MapBridge, Object, Iter, Python, Set, ToPython, VecBridge, call};
+use libpython::{
+    Args, Bridge, ClassBuilder, Dict, Error, Iter, List, MapBridge, Object, Python, Set, ToPython,
+    VecBridge, call,
+};
 use libpython_tests::python;
 
 #[test]
@@ -30,13 +33,24 @@ fn dict_list_and_set_views_see_changes_from_both_sides() {
     l.insert(0, 0).unwrap();
     l.extend(vec![4, 5]).unwrap();
     assert_eq!(l.remove(-1).unwrap().extract::<i64>().unwrap(), 5);
-    assert_eq!(eval_in("l", &g).extract::<Vec<i64>>().unwrap(), [0, 1, 2, 3, 4]);
+    assert_eq!(
+        eval_in("l", &g).extract::<Vec<i64>>().unwrap(),
+        [0, 1, 2, 3, 4]
+    );
     assert!(s.contains_value(3).unwrap());
     assert!(s.remove(1).unwrap());
     assert_eq!(s.len().unwrap(), 2);
-    let keys: Vec<String> = d.keys().unwrap().iter().map(|k| k.extract().unwrap()).collect();
+    let keys: Vec<String> = d
+        .keys()
+        .unwrap()
+        .iter()
+        .map(|k| k.extract().unwrap())
+        .collect();
     assert_eq!(keys, ["b", "c"]);
-    assert!(matches!(Dict::try_from(l.as_object().clone()).unwrap_err(), Error::Type { .. }));
+    assert!(matches!(
+        Dict::try_from(l.as_object().clone()).unwrap_err(),
+        Error::Type { .. }
+    ));
 }
 
 fn eval_in(expr: &str, g: &Dict) -> Object {
@@ -47,13 +61,28 @@ fn eval_in(expr: &str, g: &Dict) -> Object {
 fn python_iterators_are_rust_iterators() {
     python();
     let squares = libpython::eval("(x * x for x in range(5))").unwrap();
-    let v: Vec<i64> = Iter::new(&squares).unwrap().map(|x| x.unwrap().extract().unwrap()).collect();
+    let v: Vec<i64> = Iter::new(&squares)
+        .unwrap()
+        .map(|x| x.unwrap().extract().unwrap())
+        .collect();
     assert_eq!(v, [0, 1, 4, 9, 16]);
     let failing = libpython::eval("(1 / x for x in [1, 0, 2])").unwrap();
     let items: Vec<libpython::Result<Object>> = Iter::new(&failing).unwrap().collect();
-    assert_eq!(items.len(), 2, "the error is yielded once, then iteration ends");
+    assert_eq!(
+        items.len(),
+        2,
+        "the error is yielded once, then iteration ends"
+    );
     assert!(items[0].is_ok());
-    assert_eq!(items[1].as_ref().unwrap_err().as_python().unwrap().type_name(), "ZeroDivisionError");
+    assert_eq!(
+        items[1]
+            .as_ref()
+            .unwrap_err()
+            .as_python()
+            .unwrap()
+            .type_name(),
+        "ZeroDivisionError"
+    );
     assert!(Iter::new(&libpython::eval("5").unwrap()).is_err());
 }
 
@@ -66,20 +95,43 @@ fn rust_closures_are_python_callables_with_keywords_name_and_doc() {
         Ok(format!("hello {name}{punct}"))
     })
     .unwrap();
-    assert_eq!(call!(greet, "ada").unwrap().extract::<String>().unwrap(), "hello ada!");
-    assert_eq!(call!(greet, "ada", punct = "?").unwrap().extract::<String>().unwrap(), "hello ada?");
-    assert_eq!(greet.getattr("__name__").unwrap().extract::<String>().unwrap(), "greet");
+    assert_eq!(
+        call!(greet, "ada").unwrap().extract::<String>().unwrap(),
+        "hello ada!"
+    );
+    assert_eq!(
+        call!(greet, "ada", punct = "?")
+            .unwrap()
+            .extract::<String>()
+            .unwrap(),
+        "hello ada?"
+    );
+    assert_eq!(
+        greet
+            .getattr("__name__")
+            .unwrap()
+            .extract::<String>()
+            .unwrap(),
+        "greet"
+    );
     assert_eq!(greet.doc().unwrap().as_deref(), Some("Greet someone."));
     // Used by Python code as a sort key.
     let key = libpython::function("key", None, |a: &Args<'_>| Ok(-a.extract::<i64>(0)?)).unwrap();
     let sorted = libpython::builtin("sorted").unwrap();
-    let r: Vec<i64> = call!(sorted, vec![2, 3, 1], key = key).unwrap().extract().unwrap();
+    let r: Vec<i64> = call!(sorted, vec![2, 3, 1], key = key)
+        .unwrap()
+        .extract()
+        .unwrap();
     assert_eq!(r, [3, 2, 1]);
     // A missing argument is a TypeError naming it.
     let e = greet.call(()).unwrap_err();
     let p = e.as_python().unwrap();
     assert_eq!(p.type_name(), "TypeError");
-    assert!(p.message().contains("1 positional argument"), "{}", p.message());
+    assert!(
+        p.message().contains("1 positional argument"),
+        "{}",
+        p.message()
+    );
 }
 
 #[test]
@@ -87,13 +139,22 @@ fn a_rust_function_owns_its_closure_until_python_releases_it() {
     python();
     let token = Arc::new(());
     let t = token.clone();
-    let f = libpython::function("keep", None, move |_a: &Args<'_>| Ok(Arc::strong_count(&t) as i64)).unwrap();
+    let f = libpython::function("keep", None, move |_a: &Args<'_>| {
+        Ok(Arc::strong_count(&t) as i64)
+    })
+    .unwrap();
     assert_eq!(Arc::strong_count(&token), 2);
     assert_eq!(f.call(()).unwrap().extract::<i64>().unwrap(), 2);
     // Its `self` holds the closure: a private type Python code cannot instantiate.
     let slf = f.getattr("__self__").unwrap();
     let cls = slf.getattr("__class__").unwrap();
-    assert_eq!(cls.getattr("__name__").unwrap().extract::<String>().unwrap(), "FunctionData");
+    assert_eq!(
+        cls.getattr("__name__")
+            .unwrap()
+            .extract::<String>()
+            .unwrap(),
+        "FunctionData"
+    );
     let e = cls.call(()).unwrap_err();
     assert_eq!(e.as_python().unwrap().type_name(), "TypeError", "{e}");
     drop((slf, cls));
@@ -106,7 +167,11 @@ fn a_rust_function_owns_its_closure_until_python_releases_it() {
     g.clear().unwrap();
     drop(g);
     libpython::attach(|_| Ok(())).unwrap();
-    assert_eq!(Arc::strong_count(&token), 1, "the closure was not dropped with the function");
+    assert_eq!(
+        Arc::strong_count(&token),
+        1,
+        "the closure was not dropped with the function"
+    );
 }
 
 struct Counter {
@@ -122,13 +187,21 @@ impl Bridge for Counter {
             _ => Ok(None),
         }
     }
-    fn set_attr(&self, _py: Python<'_>, name: &str, value: Option<&libpython::Bound<'_>>) -> libpython::Result<()> {
+    fn set_attr(
+        &self,
+        _py: Python<'_>,
+        name: &str,
+        value: Option<&libpython::Bound<'_>>,
+    ) -> libpython::Result<()> {
         match (name, value) {
             ("count", Some(v)) => {
                 self.n.store(v.extract()?, Ordering::SeqCst);
                 Ok(())
             }
-            _ => Err(Error::NoAttribute { type_name: "Counter".into(), name: name.into() }),
+            _ => Err(Error::NoAttribute {
+                type_name: "Counter".into(),
+                name: name.into(),
+            }),
         }
     }
     fn dir(&self) -> Vec<String> {
@@ -151,10 +224,18 @@ impl Bridge for Counter {
 fn rust_objects_behind_the_bridge_trait() {
     python();
     let dropped = Arc::new(AtomicUsize::new(0));
-    let c = Arc::new(Counter { n: AtomicUsize::new(0), dropped_by_python: dropped.clone(), log: Mutex::new(vec![]) });
+    let c = Arc::new(Counter {
+        n: AtomicUsize::new(0),
+        dropped_by_python: dropped.clone(),
+        log: Mutex::new(vec![]),
+    });
     let obj = libpython::bridge(c.clone()).unwrap();
     let g = Dict::from_pairs([("c", &obj)]).unwrap();
-    libpython::exec("c()\nc(by=5)\nc.count = c.count * 2\nnames = dir(c)\nr = repr(c)\nt = type(c).__name__", &g).unwrap();
+    libpython::exec(
+        "c()\nc(by=5)\nc.count = c.count * 2\nnames = dir(c)\nr = repr(c)\nt = type(c).__name__",
+        &g,
+    )
+    .unwrap();
     assert_eq!(c.n.load(Ordering::SeqCst), 12);
     assert_eq!(*c.log.lock().unwrap(), ["call by 1", "call by 5"]);
     let names: Vec<String> = g.get_as("names").unwrap().unwrap();
@@ -171,7 +252,11 @@ fn rust_objects_behind_the_bridge_trait() {
     // The wrapped object comes back out.
     let back: Arc<Counter> = libpython::bridged(&obj).unwrap().unwrap();
     assert!(Arc::ptr_eq(&back, &c));
-    assert!(libpython::bridged::<Counter>(&libpython::eval("1").unwrap()).unwrap().is_none());
+    assert!(
+        libpython::bridged::<Counter>(&libpython::eval("1").unwrap())
+            .unwrap()
+            .is_none()
+    );
     // The same Rust object bridges to the same Python object.
     assert_eq!(libpython::bridge(c.clone()).unwrap().as_ptr(), obj.as_ptr());
     // When Python deletes the bridge, the hook runs and the Rust side loses its reference.
@@ -186,9 +271,15 @@ fn rust_objects_behind_the_bridge_trait() {
 #[test]
 fn rust_maps_and_vectors_are_python_mappings_and_sequences() {
     python();
-    let m = MapBridge::new(HashMap::from([("x".to_string(), 1i64), ("y".to_string(), 2)]));
+    let m = MapBridge::new(HashMap::from([
+        ("x".to_string(), 1i64),
+        ("y".to_string(), 2),
+    ]));
     let v = VecBridge::new(vec![1.5f64, 2.5]);
-    let om = MapBridge::read_only(imbl::OrdMap::<i64, String>::from_iter([(1i64, "one".to_string()), (2, "two".to_string())]));
+    let om = MapBridge::read_only(imbl::OrdMap::<i64, String>::from_iter([
+        (1i64, "one".to_string()),
+        (2, "two".to_string()),
+    ]));
     let iv = VecBridge::read_only(imbl::vector![10i64, 20, 30]);
     let bm = MapBridge::new(BTreeMap::from([(3i64, 9i64)]));
     let g = Dict::from_pairs([
@@ -230,18 +321,44 @@ fn rust_maps_and_vectors_are_python_mappings_and_sequences() {
     .unwrap();
     assert_eq!(g.get_as::<i64>("n").unwrap(), Some(2));
     assert_eq!(g.get_as::<bool>("has").unwrap(), Some(true));
-    assert_eq!(g.get_as::<String>("js").unwrap().unwrap(), r#"{"x": 1, "z": 3}"#);
-    assert_eq!(g.get_as::<HashMap<String, i64>>("as_dict").unwrap().unwrap(), HashMap::from([("x".into(), 1), ("z".into(), 3)]));
-    assert_eq!(g.get_as::<Vec<String>>("keys").unwrap().unwrap(), ["x", "z"]);
+    assert_eq!(
+        g.get_as::<String>("js").unwrap().unwrap(),
+        r#"{"x": 1, "z": 3}"#
+    );
+    assert_eq!(
+        g.get_as::<HashMap<String, i64>>("as_dict")
+            .unwrap()
+            .unwrap(),
+        HashMap::from([("x".into(), 1), ("z".into(), 3)])
+    );
+    assert_eq!(
+        g.get_as::<Vec<String>>("keys").unwrap().unwrap(),
+        ["x", "z"]
+    );
     assert_eq!(g.get_as::<i64>("got").unwrap(), Some(-1));
-    assert_eq!(*m.map().read().unwrap(), HashMap::from([("x".into(), 1), ("z".into(), 3)]));
-    assert_eq!(g.get_as::<Vec<f64>>("vl").unwrap().unwrap(), [9.0, 2.5, 3.5]);
+    assert_eq!(
+        *m.map().read().unwrap(),
+        HashMap::from([("x".into(), 1), ("z".into(), 3)])
+    );
+    assert_eq!(
+        g.get_as::<Vec<f64>>("vl").unwrap().unwrap(),
+        [9.0, 2.5, 3.5]
+    );
     assert_eq!(*v.vec().read().unwrap(), [9.0, 2.5, 3.5]);
     assert_eq!(g.get_as::<f64>("last").unwrap(), Some(3.5));
-    assert_eq!(g.get_as::<BTreeMap<i64, String>>("odict").unwrap().unwrap().len(), 2);
+    assert_eq!(
+        g.get_as::<BTreeMap<i64, String>>("odict")
+            .unwrap()
+            .unwrap()
+            .len(),
+        2
+    );
     assert_eq!(g.get_as::<Vec<i64>>("il").unwrap().unwrap(), [10, 20, 30]);
     assert_eq!(bm.map().read().unwrap()[&4], 16);
-    assert_eq!(g.get_as::<String>("ke").unwrap().unwrap(), "KeyError('missing')");
+    assert_eq!(
+        g.get_as::<String>("ke").unwrap().unwrap(),
+        "KeyError('missing')"
+    );
     assert_eq!(g.get_as::<bool>("ro").unwrap(), Some(true));
 }
 
@@ -276,7 +393,10 @@ impl libpython::MapLike for LyingMap {
 fn a_rust_map_whose_length_disagrees_with_its_keys_gives_its_keys() {
     python();
     for lie in [-1isize, 1, 0] {
-        let m = MapBridge::new(LyingMap { map: BTreeMap::from([(1, 10), (2, 20), (3, 30)]), lie });
+        let m = MapBridge::new(LyingMap {
+            map: BTreeMap::from([(1, 10), (2, 20), (3, 30)]),
+            lie,
+        });
         let g = Dict::from_pairs([("m", libpython::bridge(m).unwrap())]).unwrap();
         libpython::exec(
             "try:\n\
@@ -313,7 +433,9 @@ fn python_classes_made_from_rust() {
         .method("dot", move |a: &Args<'_>| {
             c2.fetch_add(1, Ordering::SeqCst);
             let (me, other) = (a.get(0).unwrap(), a.get(1).unwrap());
-            let f = |o: &libpython::Bound<'_>, n: &str| -> libpython::Result<f64> { o.getattr(n)?.extract() };
+            let f = |o: &libpython::Bound<'_>, n: &str| -> libpython::Result<f64> {
+                o.getattr(n)?.extract()
+            };
             Ok(f(&me, "x")? * f(&other, "x")? + f(&me, "y")? * f(&other, "y")?)
         })
         .build()
@@ -324,7 +446,10 @@ fn python_classes_made_from_rust() {
     assert_eq!(g.get_as::<String>("k").unwrap().as_deref(), Some("base"));
     assert_eq!(g.get_as::<String>("name").unwrap().as_deref(), Some("Vec2"));
     assert_eq!(g.get_as::<bool>("sub").unwrap(), Some(true));
-    assert_eq!(g.get_as::<String>("doc").unwrap().as_deref(), Some("A 2-vector."));
+    assert_eq!(
+        g.get_as::<String>("doc").unwrap().as_deref(),
+        Some("A 2-vector.")
+    );
     assert_eq!(cls.getattr("dims").unwrap().extract::<i64>().unwrap(), 2);
     assert_eq!(calls.load(Ordering::SeqCst), 1);
 }

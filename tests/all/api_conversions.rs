@@ -21,10 +21,18 @@ fn py(expr: &str) -> Object {
 fn every_integer_width_round_trips_at_its_limits() {
     python();
     macro_rules! limits { ($($t:ty),*) => { $( roundtrip(<$t>::MIN); roundtrip(<$t>::MAX); roundtrip(0 as $t); )* } }
-    limits!(i8, i16, i32, i64, isize, u8, u16, u32, u64, usize, i128, u128);
+    limits!(
+        i8, i16, i32, i64, isize, u8, u16, u32, u64, usize, i128, u128
+    );
     assert_eq!(py("2**64 - 1").extract::<u64>().unwrap(), u64::MAX);
     assert_eq!(py("-2**127").extract::<i128>().unwrap(), i128::MIN);
-    assert_eq!(py("__import__('numpy').int16(-7)").extract::<i32>().unwrap(), -7, "numpy integers convert through __index__");
+    assert_eq!(
+        py("__import__('numpy').int16(-7)")
+            .extract::<i32>()
+            .unwrap(),
+        -7,
+        "numpy integers convert through __index__"
+    );
 }
 
 #[test]
@@ -41,13 +49,18 @@ fn integer_overflow_and_type_errors_are_clear() {
     assert!(matches!(e, Error::Overflow { target: "u8", .. }), "{e:?}");
     let e = py("12.0").extract::<i64>().unwrap_err();
     match &e {
-        Error::Type { expected, found, .. } => {
+        Error::Type {
+            expected, found, ..
+        } => {
             assert!(expected.starts_with("int"), "{expected}");
             assert_eq!(found, "float");
         }
         other => panic!("{other:?}"),
     }
-    assert!(matches!(py("'12'").extract::<i32>().unwrap_err(), Error::Type { .. }));
+    assert!(matches!(
+        py("'12'").extract::<i32>().unwrap_err(),
+        Error::Type { .. }
+    ));
 }
 
 #[test]
@@ -60,13 +73,29 @@ fn integers_beyond_128_bits_are_big_integers() {
     assert!(back.eq_py(&big).unwrap());
     roundtrip(BigInt::from(0));
     roundtrip(BigInt::from(-1));
-    roundtrip(BigInt::parse_bytes(b"123456789012345678901234567890123456789012345678901234567890", 10).unwrap());
+    roundtrip(
+        BigInt::parse_bytes(
+            b"123456789012345678901234567890123456789012345678901234567890",
+            10,
+        )
+        .unwrap(),
+    );
 }
 
 #[test]
 fn floats_round_trip_exactly_including_specials() {
     python();
-    for v in [0.0, -0.0, 1.5, f64::MIN, f64::MAX, f64::EPSILON, f64::MIN_POSITIVE, f64::INFINITY, f64::NEG_INFINITY] {
+    for v in [
+        0.0,
+        -0.0,
+        1.5,
+        f64::MIN,
+        f64::MAX,
+        f64::EPSILON,
+        f64::MIN_POSITIVE,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+    ] {
         let back: f64 = libpython::to_python(&v).unwrap().extract().unwrap();
         assert_eq!(back.to_bits(), v.to_bits(), "{v}");
     }
@@ -74,8 +103,15 @@ fn floats_round_trip_exactly_including_specials() {
     assert!(nan.is_nan());
     assert!(py("float('nan')").extract::<f64>().unwrap().is_nan());
     roundtrip(1.25f32);
-    assert_eq!(py("3").extract::<f64>().unwrap(), 3.0, "ints convert to floats");
-    assert!(matches!(py("'1.0'").extract::<f64>().unwrap_err(), Error::Type { .. }));
+    assert_eq!(
+        py("3").extract::<f64>().unwrap(),
+        3.0,
+        "ints convert to floats"
+    );
+    assert!(matches!(
+        py("'1.0'").extract::<f64>().unwrap_err(),
+        Error::Type { .. }
+    ));
 }
 
 #[test]
@@ -83,11 +119,21 @@ fn bools_chars_and_none() {
     python();
     roundtrip(true);
     roundtrip(false);
-    assert!(matches!(py("1").extract::<bool>().unwrap_err(), Error::Type { .. }), "ints are not bools");
-    assert!(py("__import__('numpy').bool_(True)").extract::<bool>().unwrap());
+    assert!(
+        matches!(py("1").extract::<bool>().unwrap_err(), Error::Type { .. }),
+        "ints are not bools"
+    );
+    assert!(
+        py("__import__('numpy').bool_(True)")
+            .extract::<bool>()
+            .unwrap()
+    );
     roundtrip('x');
     roundtrip('😀');
-    assert!(matches!(py("'ab'").extract::<char>().unwrap_err(), Error::Type { .. }));
+    assert!(matches!(
+        py("'ab'").extract::<char>().unwrap_err(),
+        Error::Type { .. }
+    ));
     roundtrip(Some(3i64));
     roundtrip(None::<i64>);
     assert!(py("None").is_none().unwrap());
@@ -102,15 +148,31 @@ fn strings_strict_lossy_and_non_bmp() {
     roundtrip(String::new());
     let lone = py("'a\\ud800b'");
     let e = lone.extract::<String>().unwrap_err();
-    assert_eq!(e.as_python().unwrap().type_name(), "UnicodeEncodeError", "{e}");
+    assert_eq!(
+        e.as_python().unwrap().type_name(),
+        "UnicodeEncodeError",
+        "{e}"
+    );
     let lossy = lone.with(libpython::string_lossy).unwrap();
     assert_eq!(lossy, "a\u{FFFD}b");
-    assert!(matches!(py("b'x'").extract::<String>().unwrap_err(), Error::Type { .. }));
+    assert!(matches!(
+        py("b'x'").extract::<String>().unwrap_err(),
+        Error::Type { .. }
+    ));
     // A NUL inside a Rust string given where C wants a C string is an error, not truncation.
     let e = py("object()").getattr("a\0b").unwrap_err();
     assert!(matches!(e, Error::Nul { .. }), "{e:?}");
     let e = libpython::import("os\0.path").unwrap_err();
-    assert!(matches!(e, Error::Nul { what: "module name", .. }), "{e:?}");
+    assert!(
+        matches!(
+            e,
+            Error::Nul {
+                what: "module name",
+                ..
+            }
+        ),
+        "{e:?}"
+    );
     // NULs inside Python strings are data.
     roundtrip(String::from("a\0b"));
 }
@@ -124,7 +186,10 @@ fn bytes_and_byte_buffers() {
     assert_eq!(py("bytearray(b'ab')").extract::<Vec<u8>>().unwrap(), b"ab");
     roundtrip(Bytes(b"payload".to_vec()));
     // A Vec<u8> is a list of ints like any other vector.
-    assert_eq!(libpython::to_python(&vec![1u8, 2]).unwrap().repr().unwrap(), "[1, 2]");
+    assert_eq!(
+        libpython::to_python(&vec![1u8, 2]).unwrap().repr().unwrap(),
+        "[1, 2]"
+    );
 }
 
 #[test]
@@ -134,7 +199,10 @@ fn collections_round_trip() {
     roundtrip(Vec::<String>::new());
     roundtrip([1.5f64, 2.5]);
     roundtrip((1i64, "x".to_string(), (true, 2.5f64)));
-    roundtrip(HashMap::from([("a".to_string(), 1i64), ("b".to_string(), 2)]));
+    roundtrip(HashMap::from([
+        ("a".to_string(), 1i64),
+        ("b".to_string(), 2),
+    ]));
     roundtrip(BTreeMap::from([(1i64, vec!["x".to_string()]), (2, vec![])]));
     roundtrip(HashSet::from([1i64, 2, 3]));
     roundtrip(BTreeSet::from(["a".to_string()]));
@@ -142,12 +210,32 @@ fn collections_round_trip() {
     assert_eq!(py("(1, 2, 3)").extract::<Vec<i64>>().unwrap(), [1, 2, 3]);
     assert_eq!(py("range(4)").extract::<Vec<i64>>().unwrap(), [0, 1, 2, 3]);
     assert_eq!(py("[1, 2]").extract::<(i64, i64)>().unwrap(), (1, 2));
-    assert_eq!(py("{'a': 1}.items()").extract::<Vec<(String, i64)>>().unwrap(), [("a".into(), 1)]);
-    assert!(matches!(py("(1, 2, 3)").extract::<(i64, i64)>().unwrap_err(), Error::Type { .. }));
-    assert!(matches!(py("'abc'").extract::<Vec<String>>().unwrap_err(), Error::Type { .. }));
-    assert!(matches!(py("5").extract::<Vec<i64>>().unwrap_err(), Error::Type { .. }));
-    assert!(matches!(py("[1, 'x']").extract::<Vec<i64>>().unwrap_err(), Error::Type { .. }));
-    assert!(matches!(py("[1]").extract::<HashMap<i64, i64>>().unwrap_err(), Error::Type { .. }));
+    assert_eq!(
+        py("{'a': 1}.items()")
+            .extract::<Vec<(String, i64)>>()
+            .unwrap(),
+        [("a".into(), 1)]
+    );
+    assert!(matches!(
+        py("(1, 2, 3)").extract::<(i64, i64)>().unwrap_err(),
+        Error::Type { .. }
+    ));
+    assert!(matches!(
+        py("'abc'").extract::<Vec<String>>().unwrap_err(),
+        Error::Type { .. }
+    ));
+    assert!(matches!(
+        py("5").extract::<Vec<i64>>().unwrap_err(),
+        Error::Type { .. }
+    ));
+    assert!(matches!(
+        py("[1, 'x']").extract::<Vec<i64>>().unwrap_err(),
+        Error::Type { .. }
+    ));
+    assert!(matches!(
+        py("[1]").extract::<HashMap<i64, i64>>().unwrap_err(),
+        Error::Type { .. }
+    ));
     let e = py("[1, 2, 3]").extract::<[i64; 2]>().unwrap_err();
     assert!(e.to_string().contains("length 2"), "{e}");
 }
@@ -156,30 +244,62 @@ fn collections_round_trip() {
 fn sequences_convert_through_the_inline_paths_and_their_fallbacks() {
     python();
     // Lists and tuples of every size, and subclasses of both (a namedtuple is a tuple).
-    assert_eq!(py("list(range(100000))").extract::<Vec<i64>>().unwrap(), (0..100_000).collect::<Vec<i64>>());
-    assert_eq!(py("tuple(range(1000))").extract::<Vec<u16>>().unwrap(), (0..1000).collect::<Vec<u16>>());
-    assert_eq!(py("[]").extract::<Vec<i64>>().unwrap(), Vec::<i64>::new());
-    assert_eq!(py("()").extract::<Vec<String>>().unwrap(), Vec::<String>::new());
-    assert_eq!(py("type('L', (list,), {})([1, 2, 3])").extract::<Vec<i64>>().unwrap(), [1, 2, 3]);
-    assert_eq!(py("__import__('collections').namedtuple('P', 'a b c')(1, 2, 3)").extract::<Vec<i64>>().unwrap(), [1, 2, 3]);
     assert_eq!(
-        py("__import__('collections').namedtuple('P', 'a b')('x', 2.5)").extract::<(String, f64)>().unwrap(),
+        py("list(range(100000))").extract::<Vec<i64>>().unwrap(),
+        (0..100_000).collect::<Vec<i64>>()
+    );
+    assert_eq!(
+        py("tuple(range(1000))").extract::<Vec<u16>>().unwrap(),
+        (0..1000).collect::<Vec<u16>>()
+    );
+    assert_eq!(py("[]").extract::<Vec<i64>>().unwrap(), Vec::<i64>::new());
+    assert_eq!(
+        py("()").extract::<Vec<String>>().unwrap(),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        py("type('L', (list,), {})([1, 2, 3])")
+            .extract::<Vec<i64>>()
+            .unwrap(),
+        [1, 2, 3]
+    );
+    assert_eq!(
+        py("__import__('collections').namedtuple('P', 'a b c')(1, 2, 3)")
+            .extract::<Vec<i64>>()
+            .unwrap(),
+        [1, 2, 3]
+    );
+    assert_eq!(
+        py("__import__('collections').namedtuple('P', 'a b')('x', 2.5)")
+            .extract::<(String, f64)>()
+            .unwrap(),
         ("x".to_string(), 2.5)
     );
     // Items that need Python code (bool and numpy integers through __index__) next to exact ones.
     assert_eq!(
-        py("[1, None, __import__('numpy').int64(3), True]").extract::<Vec<Option<i64>>>().unwrap(),
+        py("[1, None, __import__('numpy').int64(3), True]")
+            .extract::<Vec<Option<i64>>>()
+            .unwrap(),
         [Some(1), None, Some(3), Some(1)]
     );
-    assert_eq!(py("[0.5, 2, -1.25]").extract::<Vec<f32>>().unwrap(), [0.5, 2.0, -1.25]);
-    assert_eq!(py("[[1, 2], (3,), []]").extract::<Vec<Vec<i64>>>().unwrap(), [vec![1, 2], vec![3], vec![]]);
+    assert_eq!(
+        py("[0.5, 2, -1.25]").extract::<Vec<f32>>().unwrap(),
+        [0.5, 2.0, -1.25]
+    );
+    assert_eq!(
+        py("[[1, 2], (3,), []]").extract::<Vec<Vec<i64>>>().unwrap(),
+        [vec![1, 2], vec![3], vec![]]
+    );
     // Errors name the item's problem, from either path.
     let e = py("[1, 2, 2**70]").extract::<Vec<i64>>().unwrap_err();
     assert!(matches!(e, Error::Overflow { target: "i64", .. }), "{e:?}");
     let e = py("(1, 'x')").extract::<Vec<i64>>().unwrap_err();
     assert!(matches!(e, Error::Type { .. }), "{e:?}");
     let e = py("[None, 1.5]").extract::<Vec<Option<i64>>>().unwrap_err();
-    assert!(matches!(&e, Error::Type { found, .. } if found == "float"), "{e:?}");
+    assert!(
+        matches!(&e, Error::Type { found, .. } if found == "float"),
+        "{e:?}"
+    );
     // Objects are the items themselves, each with one reference of its own.
     let l = py("[object(), 'shared', 7]");
     let first = l.get_item(0).unwrap();
@@ -199,21 +319,40 @@ fn rust_sequences_become_lists_in_order() {
     dq.push_front(2);
     dq.push_front(1);
     assert!(!dq.as_slices().1.is_empty() || !dq.as_slices().0.is_empty());
-    assert_eq!(libpython::to_python(&dq).unwrap().repr().unwrap(), "[1, 2, 3, 4, 5]");
+    assert_eq!(
+        libpython::to_python(&dq).unwrap().repr().unwrap(),
+        "[1, 2, 3, 4, 5]"
+    );
     let v: Vec<i64> = (0..10_000).collect();
     let l = libpython::to_python(&v).unwrap();
     assert_eq!(l.len().unwrap(), 10_000);
     assert_eq!(l.extract::<Vec<i64>>().unwrap(), v);
-    assert_eq!(libpython::to_python(&[0u8; 0]).unwrap().repr().unwrap(), "[]");
-    assert_eq!(libpython::to_python(&["a", "b"]).unwrap().repr().unwrap(), "['a', 'b']");
-    assert_eq!(libpython::to_python(&(1i64, "two", 3.0f64)).unwrap().repr().unwrap(), "(1, 'two', 3.0)");
+    assert_eq!(
+        libpython::to_python(&[0u8; 0]).unwrap().repr().unwrap(),
+        "[]"
+    );
+    assert_eq!(
+        libpython::to_python(&["a", "b"]).unwrap().repr().unwrap(),
+        "['a', 'b']"
+    );
+    assert_eq!(
+        libpython::to_python(&(1i64, "two", 3.0f64))
+            .unwrap()
+            .repr()
+            .unwrap(),
+        "(1, 'two', 3.0)"
+    );
     // A conversion failing half-way releases the half-built list (and what it held).
     let shared = py("object()");
     let before = refcount(&shared);
     struct FailsAt(usize, Object);
     impl ToPython for FailsAt {
         fn to_python(&self, py: libpython::Python<'_>) -> libpython::Result<Object> {
-            if self.0 == 2 { Err(Error::Conversion("item 2 refuses".into())) } else { self.1.to_python(py) }
+            if self.0 == 2 {
+                Err(Error::Conversion("item 2 refuses".into()))
+            } else {
+                self.1.to_python(py)
+            }
         }
     }
     let items: Vec<FailsAt> = (0..4).map(|i| FailsAt(i, shared.clone())).collect();
@@ -265,7 +404,9 @@ fn a_list_changed_by_the_conversion_of_its_items_is_read_safely() {
 #[test]
 fn maps_and_sets_convert_with_their_size_known() {
     python();
-    let m = py("{f'k{i}': i for i in range(10000)}").extract::<HashMap<String, i64>>().unwrap();
+    let m = py("{f'k{i}': i for i in range(10000)}")
+        .extract::<HashMap<String, i64>>()
+        .unwrap();
     assert_eq!(m.len(), 10_000);
     assert_eq!(m["k9999"], 9999);
     let s = py("[1, 2, 2, 3]").extract::<HashSet<i64>>().unwrap();
@@ -273,7 +414,9 @@ fn maps_and_sets_convert_with_their_size_known() {
     let back = libpython::to_python(&m).unwrap();
     assert_eq!(back.len().unwrap(), 10_000);
     assert_eq!(back.get_item("k42").unwrap().extract::<i64>().unwrap(), 42);
-    let e = py("{'a': 1, 'b': 'x'}").extract::<HashMap<String, i64>>().unwrap_err();
+    let e = py("{'a': 1, 'b': 'x'}")
+        .extract::<HashMap<String, i64>>()
+        .unwrap_err();
     assert!(matches!(e, Error::Type { .. }), "{e:?}");
     let e = py("{1: 1}").extract::<HashMap<String, i64>>().unwrap_err();
     assert!(matches!(e, Error::Type { .. }), "{e:?}");
@@ -285,7 +428,11 @@ fn maps_and_sets_convert_with_their_size_known() {
     struct Key(i64);
     impl ToPython for Key {
         fn to_python(&self, py: libpython::Python<'_>) -> libpython::Result<Object> {
-            if self.0 == 3 { Err(Error::Conversion("key 3 refuses".into())) } else { self.0.to_python(py) }
+            if self.0 == 3 {
+                Err(Error::Conversion("key 3 refuses".into()))
+            } else {
+                self.0.to_python(py)
+            }
         }
     }
     let values: HashMap<Key, Object> = (0..5).map(|i| (Key(i), shared.clone())).collect();
@@ -297,7 +444,11 @@ fn maps_and_sets_convert_with_their_size_known() {
     struct Value(i64);
     impl ToPython for Value {
         fn to_python(&self, py: libpython::Python<'_>) -> libpython::Result<Object> {
-            if self.0 == 3 { Err(Error::Conversion("value 3 refuses".into())) } else { self.0.to_python(py) }
+            if self.0 == 3 {
+                Err(Error::Conversion("value 3 refuses".into()))
+            } else {
+                self.0.to_python(py)
+            }
         }
     }
     struct WithShared(Object, i64);
@@ -318,7 +469,9 @@ fn maps_and_sets_convert_with_their_size_known() {
             (self.0.clone(), self.1).to_python(py)
         }
     }
-    let keyed: HashMap<WithShared, Value> = (0..5).map(|i| (WithShared(shared.clone(), i), Value(i))).collect();
+    let keyed: HashMap<WithShared, Value> = (0..5)
+        .map(|i| (WithShared(shared.clone(), i), Value(i)))
+        .collect();
     let e = libpython::to_python(&keyed).unwrap_err();
     assert!(e.to_string().contains("value 3 refuses"), "{e}");
     drop(keyed);
@@ -328,7 +481,9 @@ fn maps_and_sets_convert_with_their_size_known() {
 #[test]
 fn inline_list_access_is_used_exactly_on_gil_builds() {
     python();
-    let free_threaded = py("__import__('sysconfig').get_config_var('Py_GIL_DISABLED')").is_truthy().unwrap();
+    let free_threaded = py("__import__('sysconfig').get_config_var('Py_GIL_DISABLED')")
+        .is_truthy()
+        .unwrap();
     assert_eq!(libpython_ffi::seq_layout().is_some(), !free_threaded);
 }
 
@@ -347,7 +502,8 @@ fn a_keyword_value_failing_to_convert_releases_every_argument_made_before_it() {
     // Positional and earlier keyword values are converted onto the stack first.
     let e = libpython::call!(f, &shared, &shared, a = &shared, b = Refuses).unwrap_err();
     assert!(e.to_string().contains("refuses"), "{e}");
-    let e = libpython::call_attr!(py("[]"), "count", &shared, x = &shared, y = Refuses).unwrap_err();
+    let e =
+        libpython::call_attr!(py("[]"), "count", &shared, x = &shared, y = Refuses).unwrap_err();
     assert!(e.to_string().contains("refuses"), "{e}");
     assert_eq!(refcount(&shared), before);
     // And a successful keyword call leaves the count as it was too.

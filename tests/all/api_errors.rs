@@ -22,10 +22,22 @@ fn a_panic_in_a_callback_becomes_a_python_exception_and_never_unwinds_into_c() {
     assert!(p.message().contains("too big: 5"), "{}", p.message());
     // Python sees it as a BaseException that `except Exception` does not swallow.
     let g = libpython::Dict::from_pairs([("explode", &f)]).unwrap();
-    let r = libpython::exec("try:\n    explode(9)\nexcept Exception:\n    caught = True\n", &g);
+    let r = libpython::exec(
+        "try:\n    explode(9)\nexcept Exception:\n    caught = True\n",
+        &g,
+    );
     assert!(r.is_err(), "RustPanic passed through `except Exception`");
-    libpython::exec("try:\n    explode(9)\nexcept BaseException as e:\n    msg = str(e)\n", &g).unwrap();
-    assert!(g.get_as::<String>("msg").unwrap().unwrap().contains("too big: 9"));
+    libpython::exec(
+        "try:\n    explode(9)\nexcept BaseException as e:\n    msg = str(e)\n",
+        &g,
+    )
+    .unwrap();
+    assert!(
+        g.get_as::<String>("msg")
+            .unwrap()
+            .unwrap()
+            .contains("too big: 9")
+    );
     // The interpreter is fine afterwards.
     assert_eq!(f.call((2,)).unwrap().extract::<i64>().unwrap(), 2);
 }
@@ -35,11 +47,18 @@ fn an_error_returned_by_a_callback_is_raised_in_python() {
     python();
     let f = libpython::function("typed", None, |a: &Args<'_>| a.extract::<i64>(0)).unwrap();
     let g = libpython::Dict::from_pairs([("typed", &f)]).unwrap();
-    libpython::exec("try:\n    typed('x')\nexcept TypeError as e:\n    msg = str(e)\n", &g).unwrap();
+    libpython::exec(
+        "try:\n    typed('x')\nexcept TypeError as e:\n    msg = str(e)\n",
+        &g,
+    )
+    .unwrap();
     let msg: String = g.get_as("msg").unwrap().unwrap();
     assert!(msg.contains("int") && msg.contains("str"), "{msg}");
     // A Python exception coming back through Rust keeps its type and object.
-    let raiser = libpython::function("raiser", None, |a: &Args<'_>| a.py().eval("{}['missing']").map(libpython::Bound::unbind)).unwrap();
+    let raiser = libpython::function("raiser", None, |a: &Args<'_>| {
+        a.py().eval("{}['missing']").map(libpython::Bound::unbind)
+    })
+    .unwrap();
     let e = raiser.call(()).unwrap_err();
     assert_eq!(e.as_python().unwrap().type_name(), "KeyError");
     assert!(e.as_python().unwrap().is_instance_of("LookupError"));
@@ -54,7 +73,10 @@ fn unformattable_exceptions_still_give_an_error_value() {
     assert!(p.message().contains("str() failed"), "{}", p.message());
     assert!(!e.to_string().is_empty());
     // A broken traceback module does not turn into a crash either.
-    libpython::run_simple_string("import traceback\n_saved = traceback.format_exception\ntraceback.format_exception = None").unwrap();
+    libpython::run_simple_string(
+        "import traceback\n_saved = traceback.format_exception\ntraceback.format_exception = None",
+    )
+    .unwrap();
     let e = libpython::eval("1/0").unwrap_err();
     libpython::run_simple_string("traceback.format_exception = _saved").unwrap();
     assert_eq!(e.as_python().unwrap().type_name(), "ZeroDivisionError");
@@ -65,11 +87,17 @@ fn unformattable_exceptions_still_give_an_error_value() {
 fn bad_input_gives_typed_errors_naming_what_was_wrong() {
     python();
     // Wrong Python type.
-    let e = libpython::eval("'x'").unwrap().extract::<f64>().unwrap_err();
+    let e = libpython::eval("'x'")
+        .unwrap()
+        .extract::<f64>()
+        .unwrap_err();
     assert_eq!(e.to_string(), "expected float, got a Python str");
     // Calling a non-callable.
     let e = libpython::eval("42").unwrap().call(()).unwrap_err();
-    assert!(matches!(&e, Error::NotCallable { type_name } if type_name == "int"), "{e:?}");
+    assert!(
+        matches!(&e, Error::NotCallable { type_name } if type_name == "int"),
+        "{e:?}"
+    );
     assert_eq!(e.to_string(), "a Python int is not callable");
     let e = call!(libpython::eval("[1]").unwrap(), 1, k = 2).unwrap_err();
     assert!(matches!(e, Error::NotCallable { .. }));
@@ -81,9 +109,21 @@ fn bad_input_gives_typed_errors_naming_what_was_wrong() {
     assert_eq!(e.to_string(), "a Python int has no attribute \"nope\"");
     // NUL inside a name.
     let e = libpython::eval("1").unwrap().getattr("re\0al").unwrap_err();
-    assert_eq!(e.to_string(), "the attribute name \"re\\0al\" contains a NUL byte");
+    assert_eq!(
+        e.to_string(),
+        "the attribute name \"re\\0al\" contains a NUL byte"
+    );
     let e = libpython::run_simple_string("x = 1\0").unwrap_err();
-    assert!(matches!(e, Error::Nul { what: "source code", .. }), "{e:?}");
+    assert!(
+        matches!(
+            e,
+            Error::Nul {
+                what: "source code",
+                ..
+            }
+        ),
+        "{e:?}"
+    );
 }
 
 #[test]
@@ -94,9 +134,15 @@ fn use_after_finalize_is_an_error() {
         let e = x.len().unwrap_err();
         assert!(e.to_string().contains("use after finalize"), "{e}");
         let e = x.getattr("append").unwrap_err();
-        assert!(matches!(e, Error::Interp(libpython::interp::Error::Finalized)));
+        assert!(matches!(
+            e,
+            Error::Interp(libpython::interp::Error::Finalized)
+        ));
         let e = libpython::eval("1").unwrap_err();
-        assert!(matches!(e, Error::Interp(libpython::interp::Error::Finalized)), "{e:?}");
+        assert!(
+            matches!(e, Error::Interp(libpython::interp::Error::Finalized)),
+            "{e:?}"
+        );
         drop(x);
         return;
     }

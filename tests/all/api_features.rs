@@ -22,7 +22,9 @@ fn run(code: &str, vars: &[(&str, &Object)]) -> Dict {
 }
 
 fn get<T: libpython::FromPython>(g: &Dict, name: &str) -> T {
-    g.get_as::<T>(name).unwrap().unwrap_or_else(|| panic!("{name} is not set"))
+    g.get_as::<T>(name)
+        .unwrap()
+        .unwrap_or_else(|| panic!("{name} is not set"))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -32,9 +34,15 @@ fn get<T: libpython::FromPython>(g: &Dict, name: &str) -> T {
 #[test]
 fn bridged_maps_are_mappings_and_writable_ones_mutable_mappings() {
     python();
-    let m = MapBridge::new(BTreeMap::from([("a".to_string(), 1i64), ("b".to_string(), 2)]));
+    let m = MapBridge::new(BTreeMap::from([
+        ("a".to_string(), 1i64),
+        ("b".to_string(), 2),
+    ]));
     let ro = MapBridge::read_only(imbl::OrdMap::<String, i64>::unit("x".to_string(), 9));
-    let (pm, pro) = (libpython::bridge(m.clone()).unwrap(), libpython::bridge(ro).unwrap());
+    let (pm, pro) = (
+        libpython::bridge(m.clone()).unwrap(),
+        libpython::bridge(ro).unwrap(),
+    );
     let g = run(
         "from collections.abc import Mapping, MutableMapping\n\
          facts = [isinstance(m, Mapping), isinstance(m, MutableMapping), isinstance(ro, Mapping), isinstance(ro, MutableMapping)]\n\
@@ -54,19 +62,46 @@ fn bridged_maps_are_mappings_and_writable_ones_mutable_mappings() {
         &[("m", &pm), ("ro", &pro)],
     );
     assert_eq!(get::<Vec<bool>>(&g, "facts"), [true, true, true, false]);
-    assert_eq!(get::<BTreeMap<String, i64>>(&g, "as_dict"), BTreeMap::from([("a".into(), 1), ("b".into(), 2)]));
+    assert_eq!(
+        get::<BTreeMap<String, i64>>(&g, "as_dict"),
+        BTreeMap::from([("a".into(), 1), ("b".into(), 2)])
+    );
     assert_eq!(get::<BTreeMap<String, i64>>(&g, "spread").len(), 2);
-    assert_eq!(get::<(bool, bool, bool, bool)>(&g, "eq"), (true, true, false, true));
+    assert_eq!(
+        get::<(bool, bool, bool, bool)>(&g, "eq"),
+        (true, true, false, true)
+    );
     assert_eq!(get::<i64>(&g, "popped"), 1);
     assert_eq!(get::<String>(&g, "missing"), "default");
     assert_eq!(get::<(i64, i64)>(&g, "sd"), (2, 3));
-    assert_eq!(get::<(String, i64)>(&g, "item"), ("b".to_string(), 2), "a BTreeMap pops its first key");
+    assert_eq!(
+        get::<(String, i64)>(&g, "item"),
+        ("b".to_string(), 2),
+        "a BTreeMap pops its first key"
+    );
     assert_eq!(get::<String>(&g, "ro_error"), "TypeError");
     assert_eq!(get::<String>(&g, "key_error"), "KeyError('nope')");
     assert!(get::<Vec<String>>(&g, "writers").is_empty());
-    assert_eq!(get::<(String, String)>(&g, "names"), ("RustMutableMapping".to_string(), "RustMapping".to_string()));
-    let now: Vec<(String, i64)> = m.map().read().unwrap().iter().map(|(k, v)| (k.clone(), *v)).collect();
-    assert_eq!(now, [("c".into(), 3), ("d".into(), 4), ("e".into(), 5), ("f".into(), 6)]);
+    assert_eq!(
+        get::<(String, String)>(&g, "names"),
+        ("RustMutableMapping".to_string(), "RustMapping".to_string())
+    );
+    let now: Vec<(String, i64)> = m
+        .map()
+        .read()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.clone(), *v))
+        .collect();
+    assert_eq!(
+        now,
+        [
+            ("c".into(), 3),
+            ("d".into(), 4),
+            ("e".into(), 5),
+            ("f".into(), 6)
+        ]
+    );
     run("m.clear()", &[("m", &pm)]);
     assert!(m.map().read().unwrap().is_empty());
     // Bridged maps are unhashable, as mappings are.
@@ -78,7 +113,10 @@ fn bridged_vectors_are_sequences_and_writable_ones_mutable_sequences() {
     python();
     let v = VecBridge::new(vec![3i64, 1, 2]);
     let ro = VecBridge::read_only(vec!["a".to_string(), "b".to_string()]);
-    let (pv, pro) = (libpython::bridge(v.clone()).unwrap(), libpython::bridge(ro).unwrap());
+    let (pv, pro) = (
+        libpython::bridge(v.clone()).unwrap(),
+        libpython::bridge(ro).unwrap(),
+    );
     let g = run(
         "from collections.abc import Sequence, MutableSequence\n\
          facts = [isinstance(v, Sequence), isinstance(v, MutableSequence), isinstance(ro, Sequence), isinstance(ro, MutableSequence)]\n\
@@ -109,14 +147,38 @@ fn bridged_vectors_are_sequences_and_writable_ones_mutable_sequences() {
     assert_eq!(get::<Vec<bool>>(&g, "facts"), [true, true, true, false]);
     assert_eq!(get::<Vec<i64>>(&g, "as_list"), [3, 1, 2]);
     assert_eq!(get::<Vec<i64>>(&g, "rev"), [2, 1, 3]);
-    assert_eq!(get::<(Vec<i64>, Vec<i64>, i64)>(&g, "sl"), (vec![1, 2], vec![2, 1, 3], 2));
-    assert_eq!(get::<(i64, i64, bool, bool, i64)>(&g, "found"), (1, 1, true, false, 1));
-    assert_eq!(get::<(bool, bool, bool, bool)>(&g, "eq"), (true, true, false, true));
+    assert_eq!(
+        get::<(Vec<i64>, Vec<i64>, i64)>(&g, "sl"),
+        (vec![1, 2], vec![2, 1, 3], 2)
+    );
+    assert_eq!(
+        get::<(i64, i64, bool, bool, i64)>(&g, "found"),
+        (1, 1, true, false, 1)
+    );
+    assert_eq!(
+        get::<(bool, bool, bool, bool)>(&g, "eq"),
+        (true, true, false, true)
+    );
     assert_eq!(get::<(i64, i64)>(&g, "popped"), (8, 0));
     assert_eq!(get::<Vec<i64>>(&g, "after"), [6, 5, 4, 2, 1, 3]);
     assert_eq!(*v.vec().read().unwrap(), [6, 5, 4, 2, 1, 3]);
-    assert_eq!(get::<Vec<String>>(&g, "errors"), ["ValueError", "IndexError", "IndexError", "AttributeError", "TypeError"]);
-    assert_eq!(get::<(String, String)>(&g, "names"), ("RustMutableSequence".to_string(), "RustSequence".to_string()));
+    assert_eq!(
+        get::<Vec<String>>(&g, "errors"),
+        [
+            "ValueError",
+            "IndexError",
+            "IndexError",
+            "AttributeError",
+            "TypeError"
+        ]
+    );
+    assert_eq!(
+        get::<(String, String)>(&g, "names"),
+        (
+            "RustMutableSequence".to_string(),
+            "RustSequence".to_string()
+        )
+    );
     run("v.clear()", &[("v", &pv)]);
     assert!(v.vec().read().unwrap().is_empty());
 }
@@ -124,10 +186,17 @@ fn bridged_vectors_are_sequences_and_writable_ones_mutable_sequences() {
 #[test]
 fn pandas_and_numpy_accept_bridged_maps_and_vectors() {
     python();
-    let m = MapBridge::new(BTreeMap::from([("x".to_string(), 1.5f64), ("y".to_string(), 2.5)]));
+    let m = MapBridge::new(BTreeMap::from([
+        ("x".to_string(), 1.5f64),
+        ("y".to_string(), 2.5),
+    ]));
     let v = VecBridge::new(vec![10i64, 20, 30]);
     let ro = VecBridge::read_only(imbl::Vector::from(vec![1.0f64, 2.0, 3.0]));
-    let (pm, pv, pro) = (libpython::bridge(m).unwrap(), libpython::bridge(v).unwrap(), libpython::bridge(ro).unwrap());
+    let (pm, pv, pro) = (
+        libpython::bridge(m).unwrap(),
+        libpython::bridge(v).unwrap(),
+        libpython::bridge(ro).unwrap(),
+    );
     let g = run(
         "import pandas as pd, numpy as np\n\
          s = pd.Series(m)\n\
@@ -138,9 +207,20 @@ fn pandas_and_numpy_accept_bridged_maps_and_vectors() {
          array = (arr.dtype.kind, arr.shape, arr.tolist())\n",
         &[("m", &pm), ("v", &pv), ("ro", &pro)],
     );
-    assert_eq!(get::<(Vec<String>, Vec<f64>)>(&g, "series"), (vec!["x".into(), "y".into()], vec![1.5, 2.5]));
+    assert_eq!(
+        get::<(Vec<String>, Vec<f64>)>(&g, "series"),
+        (vec!["x".into(), "y".into()], vec![1.5, 2.5])
+    );
     let (cols, a, b, sum): (Vec<String>, Vec<i64>, Vec<f64>, i64) = get(&g, "frame");
-    assert_eq!((cols, a, b, sum), (vec!["a".into(), "b".into()], vec![10, 20, 30], vec![1.0, 2.0, 3.0], 60));
+    assert_eq!(
+        (cols, a, b, sum),
+        (
+            vec!["a".into(), "b".into()],
+            vec![10, 20, 30],
+            vec![1.0, 2.0, 3.0],
+            60
+        )
+    );
     let (kind, shape, items): (String, (i64,), Vec<i64>) = get(&g, "array");
     assert_eq!((kind.as_str(), shape, items), ("i", (3,), vec![10, 20, 30]));
 }
@@ -185,7 +265,10 @@ fn a_custom_bridge_chooses_its_kind_and_a_sequence_without_iter_is_iterated_by_i
         "from collections.abc import Sequence\nfacts = (isinstance(sq, Sequence), list(sq), sq[3], list(reversed(sq)))",
         &[("sq", &sq)],
     );
-    assert_eq!(get::<(bool, Vec<i64>, i64, Vec<i64>)>(&g, "facts"), (true, vec![0, 1, 4, 9], 9, vec![9, 4, 1, 0]));
+    assert_eq!(
+        get::<(bool, Vec<i64>, i64, Vec<i64>)>(&g, "facts"),
+        (true, vec![0, 1, 4, 9], 9, vec![9, 4, 1, 0])
+    );
     // A plain bridge is none of these.
     struct Plain;
     impl Bridge for Plain {}
@@ -194,7 +277,10 @@ fn a_custom_bridge_chooses_its_kind_and_a_sequence_without_iter_is_iterated_by_i
         "import collections.abc as abc\nfacts = [isinstance(p, c) for c in (abc.Mapping, abc.Sequence, abc.Iterator)] + [type(p).__name__]",
         &[("p", &p)],
     );
-    assert_eq!(get::<(bool, bool, bool, String)>(&g, "facts"), (false, false, false, "RustObject".to_string()));
+    assert_eq!(
+        get::<(bool, bool, bool, String)>(&g, "facts"),
+        (false, false, false, "RustObject".to_string())
+    );
 }
 
 #[test]
@@ -205,7 +291,10 @@ fn bridge_types_are_registered_per_sub_interpreter() {
         let m = libpython::bridge(MapBridge::new(HashMap::from([(1i64, 2i64)])))?;
         let v = libpython::bridge(VecBridge::new(vec![1i64]))?;
         let abc = libpython::import("collections.abc")?;
-        Ok::<_, Error>((m.is_instance(&abc.getattr("MutableMapping")?)?, v.is_instance(&abc.getattr("MutableSequence")?)?))
+        Ok::<_, Error>((
+            m.is_instance(&abc.getattr("MutableMapping")?)?,
+            v.is_instance(&abc.getattr("MutableSequence")?)?,
+        ))
     })
     .unwrap()
     .unwrap();
@@ -245,7 +334,16 @@ impl Drop for Counting {
 
 fn counting(end: Option<i64>) -> (Counting, Arc<AtomicUsize>, Arc<AtomicUsize>) {
     let (made, dropped) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
-    (Counting { next: 0, end, made: made.clone(), dropped: dropped.clone() }, made, dropped)
+    (
+        Counting {
+            next: 0,
+            end,
+            made: made.clone(),
+            dropped: dropped.clone(),
+        },
+        made,
+        dropped,
+    )
 }
 
 #[test]
@@ -260,8 +358,15 @@ fn a_rust_iterator_is_consumed_lazily_by_python() {
         &[("it", &it)],
     );
     assert_eq!(get::<Vec<i64>>(&g, "first"), [0, 1, 2]);
-    assert_eq!(get::<(bool, bool, String, i64)>(&g, "facts"), (true, true, "RustIterator".to_string(), 3));
-    assert_eq!(made.load(Ordering::SeqCst), 4, "only what Python asked for was made");
+    assert_eq!(
+        get::<(bool, bool, String, i64)>(&g, "facts"),
+        (true, true, "RustIterator".to_string(), 3)
+    );
+    assert_eq!(
+        made.load(Ordering::SeqCst),
+        4,
+        "only what Python asked for was made"
+    );
     assert_eq!(dropped.load(Ordering::SeqCst), 0);
     // Python drops it (its last references: ours and the globals'): the Rust iterator goes.
     drop(g);
@@ -286,7 +391,11 @@ fn an_exhausted_rust_iterator_is_dropped_at_once_and_stops_for_good() {
     let (it, made, dropped) = counting(Some(3));
     let bridge = IterBridge::new(it);
     let obj = bridge.to_python_object();
-    assert_eq!(bridge.to_python_object().as_ptr(), obj.as_ptr(), "the same Python iterator while it lives");
+    assert_eq!(
+        bridge.to_python_object().as_ptr(),
+        obj.as_ptr(),
+        "the same Python iterator while it lives"
+    );
     let g = run(
         "all_ = list(it)\nagain = list(it)\ntry:\n    next(it)\nexcept StopIteration:\n    stopped = True\nr = repr(it)\n",
         &[("it", &obj)],
@@ -296,7 +405,11 @@ fn an_exhausted_rust_iterator_is_dropped_at_once_and_stops_for_good() {
     assert!(get::<bool>(&g, "stopped"));
     assert_eq!(get::<String>(&g, "r"), "<Rust iterator (exhausted)>");
     assert_eq!(made.load(Ordering::SeqCst), 3);
-    assert_eq!(dropped.load(Ordering::SeqCst), 1, "dropped when exhausted, while Python still holds the iterator");
+    assert_eq!(
+        dropped.load(Ordering::SeqCst),
+        1,
+        "dropped when exhausted, while Python still holds the iterator"
+    );
 }
 
 #[test]
@@ -304,9 +417,16 @@ fn a_rust_iterator_in_a_garbage_cycle_is_dropped_by_the_collector() {
     python();
     let (it, _made, dropped) = counting(None);
     let obj = IterBridge::new(it).to_python_object();
-    run("holder = [it]\nholder.append(holder)\nnext(it)\n", &[("it", &obj)]);
+    run(
+        "holder = [it]\nholder.append(holder)\nnext(it)\n",
+        &[("it", &obj)],
+    );
     drop(obj);
-    assert_eq!(dropped.load(Ordering::SeqCst), 0, "still reachable from the cycle");
+    assert_eq!(
+        dropped.load(Ordering::SeqCst),
+        0,
+        "still reachable from the cycle"
+    );
     libpython::eval("__import__('gc').collect()").unwrap();
     assert_eq!(dropped.load(Ordering::SeqCst), 1);
     // A bridge Rust still holds whose Python iterator died gives an exhausted one.
@@ -314,8 +434,17 @@ fn a_rust_iterator_in_a_garbage_cycle_is_dropped_by_the_collector() {
     let bridge = IterBridge::new(it);
     drop(bridge.to_python_object());
     libpython::attach(|_| Ok(())).unwrap();
-    assert_eq!(dropped.load(Ordering::SeqCst), 1, "dropped with the Python iterator, though Rust holds the bridge");
-    let again: Vec<i64> = libpython::builtin("list").unwrap().call((&bridge,)).unwrap().extract().unwrap();
+    assert_eq!(
+        dropped.load(Ordering::SeqCst),
+        1,
+        "dropped with the Python iterator, though Rust holds the bridge"
+    );
+    let again: Vec<i64> = libpython::builtin("list")
+        .unwrap()
+        .call((&bridge,))
+        .unwrap()
+        .extract()
+        .unwrap();
     assert!(again.is_empty());
 }
 
@@ -328,7 +457,10 @@ fn a_rust_iterator_that_reenters_itself_gets_runtime_error_not_a_hang() {
     let it = IterBridge::new((0..3).inspect(move |_| {
         // The Rust iterator's `next` runs Python code that advances the same iterator.
         let r = libpython::eval_with("next(it)", &g2, None);
-        seen.lock().unwrap().push(r.map(|_| ()).map_err(|e| e.as_python().map(|p| p.type_name().to_owned())));
+        seen.lock().unwrap().push(
+            r.map(|_| ())
+                .map_err(|e| e.as_python().map(|p| p.type_name().to_owned())),
+        );
     }))
     .to_python_object();
     g.insert("it", &it).unwrap();
@@ -374,7 +506,14 @@ fn a_rust_iterator_advanced_by_two_python_threads_at_once_refuses_the_second() {
 fn a_panicking_rust_iterator_raises_rust_panic_then_is_finished_and_dropped() {
     python();
     let (counter, _made, dropped) = counting(None);
-    let it = IterBridge::new(counter.map(|i| if i == 1 { panic!("item {i} is cursed") } else { i })).to_python_object();
+    let it = IterBridge::new(counter.map(|i| {
+        if i == 1 {
+            panic!("item {i} is cursed")
+        } else {
+            i
+        }
+    }))
+    .to_python_object();
     let g = run(
         "first = next(it)\n\
          try:\n    next(it)\nexcept BaseException as e:\n    caught = (type(e).__name__, str(e))\n\
@@ -392,7 +531,12 @@ fn a_panicking_rust_iterator_raises_rust_panic_then_is_finished_and_dropped() {
 #[test]
 fn a_fallible_rust_iterator_raises_its_errors_and_goes_on() {
     python();
-    let it = IterBridge::fallible(vec![Ok(1i64), Err(Error::Conversion("bad item".into())), Ok(3)]).to_python_object();
+    let it = IterBridge::fallible(vec![
+        Ok(1i64),
+        Err(Error::Conversion("bad item".into())),
+        Ok(3),
+    ])
+    .to_python_object();
     let g = run(
         "out = []\n\
          for _ in range(4):\n\
@@ -409,10 +553,17 @@ fn a_fallible_rust_iterator_raises_its_errors_and_goes_on() {
     assert_eq!(text, ["1", "bad item", "3", "end"]);
     // A Python exception made in Rust is raised as itself.
     let it = IterBridge::fallible((0..1).map(|_| {
-        libpython::attach(|py| Err::<i64, _>(libpython::PyErr::from_value(&py.builtin("KeyError")?.call(("k",))?).into()))
+        libpython::attach(|py| {
+            Err::<i64, _>(
+                libpython::PyErr::from_value(&py.builtin("KeyError")?.call(("k",))?).into(),
+            )
+        })
     }))
     .to_python_object();
-    let e = libpython::builtin("next").unwrap().call((&it,)).unwrap_err();
+    let e = libpython::builtin("next")
+        .unwrap()
+        .call((&it,))
+        .unwrap_err();
     assert_eq!(e.as_python().unwrap().type_name(), "KeyError");
 }
 
@@ -429,7 +580,10 @@ fn sequence_keys_become_tuples_and_come_back() {
         "facts = (d[(1, 2)], d[()], all(type(k) is tuple for k in d))",
         &[("d", &obj)],
     );
-    assert_eq!(get::<(String, String, bool)>(&g, "facts"), ("a".to_string(), "empty".to_string(), true));
+    assert_eq!(
+        get::<(String, String, bool)>(&g, "facts"),
+        ("a".to_string(), "empty".to_string(), true)
+    );
     let back: HashMap<Vec<i64>, String> = obj.extract().unwrap();
     assert_eq!(back[&vec![1, 2]], "a");
 
@@ -440,11 +594,19 @@ fn sequence_keys_become_tuples_and_come_back() {
     assert_eq!(so.extract::<HashSet<Vec<Vec<u8>>>>().unwrap(), s);
     let t: BTreeMap<(i32, Vec<i32>), i32> = BTreeMap::from([((1, vec![2, 3]), 4)]);
     assert_eq!(t.to_python_object().repr().unwrap(), "{(1, (2, 3)): 4}");
-    assert_eq!(t.to_python_object().extract::<BTreeMap<(i32, Vec<i32>), i32>>().unwrap(), t);
+    assert_eq!(
+        t.to_python_object()
+            .extract::<BTreeMap<(i32, Vec<i32>), i32>>()
+            .unwrap(),
+        t
+    );
     let a: BTreeSet<[u8; 2]> = BTreeSet::from([[1, 2]]);
     assert_eq!(a.to_python_object().repr().unwrap(), "{(1, 2)}");
     let sets: HashMap<BTreeSet<i32>, i32> = HashMap::from([(BTreeSet::from([1]), 1)]);
-    assert_eq!(sets.to_python_object().repr().unwrap(), "{frozenset({1}): 1}");
+    assert_eq!(
+        sets.to_python_object().repr().unwrap(),
+        "{frozenset({1}): 1}"
+    );
     // Values are not keys: a list value stays a list.
     let lv: HashMap<i32, Vec<i32>> = HashMap::from([(1, vec![2])]);
     assert_eq!(lv.to_python_object().repr().unwrap(), "{1: [2]}");
@@ -468,12 +630,18 @@ fn sequence_keys_become_tuples_and_come_back() {
 fn value_lists_as_keys_become_tuples() {
     python();
     use libpython::Value;
-    let v = Value::dict([(Value::list([1, 2]), Value::from("pair")), (Value::from("k"), Value::set([Value::list([3])]))]);
+    let v = Value::dict([
+        (Value::list([1, 2]), Value::from("pair")),
+        (Value::from("k"), Value::set([Value::list([3])])),
+    ]);
     let obj = v.to_object().unwrap();
     assert_eq!(obj.repr().unwrap(), "{'k': {(3,)}, (1, 2): 'pair'}");
     // Back from Python the keys are tuples.
     let back = Value::from_object(&obj).unwrap();
-    assert_eq!(back.get(Value::tuple([1, 2])).and_then(Value::as_str), Some("pair"));
+    assert_eq!(
+        back.get(Value::tuple([1, 2])).and_then(Value::as_str),
+        Some("pair")
+    );
 }
 
 #[test]
@@ -490,8 +658,14 @@ fn bridged_maps_with_sequence_keys_show_tuples() {
     assert_eq!(item(0).extract::<i64>().unwrap(), 3);
     assert_eq!(item(1).extract::<Vec<(i64, i64)>>().unwrap(), [(1, 2)]);
     assert_eq!(item(2).extract::<Vec<(i64, i64)>>().unwrap(), [(1, 2)]);
-    assert_eq!(item(3).extract::<Vec<((i64, i64), i64)>>().unwrap(), [((1, 2), 3)]);
-    assert_eq!(item(4).extract::<HashMap<Vec<i64>, i64>>().unwrap()[&vec![1, 2]], 3);
+    assert_eq!(
+        item(3).extract::<Vec<((i64, i64), i64)>>().unwrap(),
+        [((1, 2), 3)]
+    );
+    assert_eq!(
+        item(4).extract::<HashMap<Vec<i64>, i64>>().unwrap()[&vec![1, 2]],
+        3
+    );
     assert!(item(5).extract::<bool>().unwrap());
     assert_eq!(m.map().read().unwrap()[&vec![4]], 5);
 }
@@ -524,37 +698,76 @@ fn a_lossless_value_keeps_what_it_cannot_copy_as_the_same_object() {
     }
     // The container met inside itself is kept at the inner occurrence.
     assert_eq!(v["cyc"][0].as_i64(), Some(1));
-    assert_eq!(v["cyc"][1].as_object().unwrap().as_ptr(), g.get("cyc").unwrap().unwrap().as_ptr());
+    assert_eq!(
+        v["cyc"][1].as_object().unwrap().as_ptr(),
+        g.get("cyc").unwrap().unwrap().as_ptr()
+    );
     // The same objects, by identity.
-    assert_eq!(v["p"].as_object().unwrap().as_ptr(), g.get("p").unwrap().unwrap().as_ptr());
-    assert_eq!(v["arr"].as_object().unwrap().type_name().unwrap(), "ndarray");
+    assert_eq!(
+        v["p"].as_object().unwrap().as_ptr(),
+        g.get("p").unwrap().unwrap().as_ptr()
+    );
+    assert_eq!(
+        v["arr"].as_object().unwrap().type_name().unwrap(),
+        "ndarray"
+    );
     assert_eq!(v["when"].to_string(), "datetime.date(2024, 5, 1)");
     // Back into Python: the same objects, not copies.
     let back = v.to_object().unwrap();
     let checks = run(
         "same = (back['p'] is p, back['when'] == data['when'], back['arr'] is data['arr'], back['cyc'][1] is cyc, back['ok'] == [1, 'x'])",
-        &[("back", &back), ("p", &g.get("p").unwrap().unwrap()), ("data", &data), ("cyc", &g.get("cyc").unwrap().unwrap())],
+        &[
+            ("back", &back),
+            ("p", &g.get("p").unwrap().unwrap()),
+            ("data", &data),
+            ("cyc", &g.get("cyc").unwrap().unwrap()),
+        ],
     );
-    assert_eq!(get::<(bool, bool, bool, bool, bool)>(&checks, "same"), (true, true, true, true, true));
+    assert_eq!(
+        get::<(bool, bool, bool, bool, bool)>(&checks, "same"),
+        (true, true, true, true, true)
+    );
 
     // Equality, order and hash by identity: two handles on one object are equal, equal
     // objects that are not the same are not.
     let again = Value::from_object_lossless(&data).unwrap();
     assert_eq!(v, again);
-    let other = Value::from_object_lossless(&libpython::eval("__import__('datetime').date(2024, 5, 1)").unwrap()).unwrap();
+    let other = Value::from_object_lossless(
+        &libpython::eval("__import__('datetime').date(2024, 5, 1)").unwrap(),
+    )
+    .unwrap();
     assert_ne!(v["when"], other);
-    let set: BTreeSet<Value> = [v["p"].clone(), again["p"].clone(), other.clone(), Value::from(1)].into_iter().collect();
+    let set: BTreeSet<Value> = [
+        v["p"].clone(),
+        again["p"].clone(),
+        other.clone(),
+        Value::from(1),
+    ]
+    .into_iter()
+    .collect();
     assert_eq!(set.len(), 3);
-    assert_eq!(set.iter().next().and_then(Value::as_i64), Some(1), "objects sort after every other kind");
+    assert_eq!(
+        set.iter().next().and_then(Value::as_i64),
+        Some(1),
+        "objects sort after every other kind"
+    );
     assert_eq!(v["p"].cmp(&other), other.cmp(&v["p"]).reverse());
     let hashed: HashSet<Value> = [v["p"].clone(), again["p"].clone()].into_iter().collect();
     assert_eq!(hashed.len(), 1);
 
     // serde refuses kept objects in both directions.
     let e = serde_json::to_string(&v["p"]).unwrap_err();
-    assert!(e.to_string().contains("Point kept in the value as an object"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("Point kept in the value as an object"),
+        "{e}"
+    );
     let e = <i64 as serde::Deserialize>::deserialize(&v["p"]).unwrap_err();
-    assert!(e.to_string().contains("Point kept in the value as an object"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("Point kept in the value as an object"),
+        "{e}"
+    );
     assert!(serde_json::to_string(&v["ok"]).is_ok());
 }
 
@@ -570,12 +783,18 @@ fn objects_kept_in_values_inside_a_bridged_vector_are_seen_by_the_collector() {
         &[("pv", &pv)],
     );
     let h = g.get("h").unwrap().unwrap();
-    v.vec().write().unwrap().push(Value::from_object_lossless(&h).unwrap());
+    v.vec()
+        .write()
+        .unwrap()
+        .push(Value::from_object_lossless(&h).unwrap());
     drop((h, pv, v));
     g.del_item("h").unwrap();
     g.del_item("pv").unwrap();
     libpython::exec("import gc\ngc.collect()\nalive = probe() is not None", &g).unwrap();
-    assert!(!get::<bool>(&g, "alive"), "the cycle through the Rust vector was freed");
+    assert!(
+        !get::<bool>(&g, "alive"),
+        "the cycle through the Rust vector was freed"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -627,12 +846,29 @@ fn calls(cm: &Object) -> Vec<(String, String, bool)> {
 fn with_context_enters_runs_the_body_and_exits_with_none() {
     python();
     let (cm, _g) = recorder("");
-    let r = libpython::attach(|py| cm.bind(py)?.with_context(|entered| entered.extract::<String>())).unwrap();
+    let r = libpython::attach(|py| {
+        cm.bind(py)?
+            .with_context(|entered| entered.extract::<String>())
+    })
+    .unwrap();
     assert_eq!(r.as_deref(), Some("entered"));
-    assert_eq!(calls(&cm), [("enter".into(), "".into(), false), ("exit".into(), "".into(), false)]);
+    assert_eq!(
+        calls(&cm),
+        [
+            ("enter".into(), "".into(), false),
+            ("exit".into(), "".into(), false)
+        ]
+    );
     // The owned handle runs the body without the GIL.
     let (cm, _g) = recorder("");
-    let r = cm.with_context(|entered| Ok((entered.extract::<String>()?, libpython::interp::gil::depth()))).unwrap();
+    let r = cm
+        .with_context(|entered| {
+            Ok((
+                entered.extract::<String>()?,
+                libpython::interp::gil::depth(),
+            ))
+        })
+        .unwrap();
     assert_eq!(r, Some(("entered".to_string(), 0)));
     assert_eq!(calls(&cm).len(), 2);
 }
@@ -643,20 +879,43 @@ fn with_context_passes_the_error_to_exit_and_returns_it_unless_suppressed() {
     // A Rust error reaches __exit__ as the exception it becomes in Python, and comes back as
     // it was.
     let (cm, _g) = recorder("");
-    let e = cm.with_context(|_| Err::<(), _>(Error::Conversion("no good".into()))).unwrap_err();
-    assert!(matches!(&e, Error::Conversion(m) if m == "no good"), "{e:#?}");
+    let e = cm
+        .with_context(|_| Err::<(), _>(Error::Conversion("no good".into())))
+        .unwrap_err();
+    assert!(
+        matches!(&e, Error::Conversion(m) if m == "no good"),
+        "{e:#?}"
+    );
     let c = calls(&cm);
     assert_eq!(c[1], ("exit".into(), "ValueError".into(), false));
-    let v = cm.getattr("calls").unwrap().get_item(1).unwrap().get_item(2).unwrap();
+    let v = cm
+        .getattr("calls")
+        .unwrap()
+        .get_item(1)
+        .unwrap()
+        .get_item(2)
+        .unwrap();
     assert_eq!(v.str().unwrap(), "no good");
 
     // A Python error reaches __exit__ as itself, with its traceback.
     let (cm, _g) = recorder("");
-    let e = cm.with_context(|_| libpython::eval("{}['missing']")).unwrap_err();
+    let e = cm
+        .with_context(|_| libpython::eval("{}['missing']"))
+        .unwrap_err();
     let c = calls(&cm);
     assert_eq!(c[1], ("exit".into(), "KeyError".into(), true));
-    let v = cm.getattr("calls").unwrap().get_item(1).unwrap().get_item(2).unwrap();
-    assert_eq!(v.as_ptr(), e.as_python().unwrap().value().unwrap().as_ptr(), "the same exception object");
+    let v = cm
+        .getattr("calls")
+        .unwrap()
+        .get_item(1)
+        .unwrap()
+        .get_item(2)
+        .unwrap();
+    assert_eq!(
+        v.as_ptr(),
+        e.as_python().unwrap().value().unwrap().as_ptr(),
+        "the same exception object"
+    );
 
     // A true __exit__ swallows it: no value came out of the body.
     let (cm, _g) = recorder("suppress=True");
@@ -676,7 +935,12 @@ fn an_exception_raised_by_exit_wins_and_is_chained_to_the_bodys() {
     assert_eq!(p.type_name(), "OSError");
     let ctx = p.value().unwrap().getattr("__context__").unwrap();
     assert_eq!(ctx.type_name().unwrap(), "ZeroDivisionError");
-    assert!(p.traceback().contains("During handling of the above exception"), "{}", p.traceback());
+    assert!(
+        p.traceback()
+            .contains("During handling of the above exception"),
+        "{}",
+        p.traceback()
+    );
     // After a body that succeeded, __exit__'s exception is the result too.
     let e = cm.with_context(|_| Ok(1)).unwrap_err();
     assert_eq!(e.as_python().unwrap().type_name(), "OSError");
@@ -692,37 +956,73 @@ fn a_panic_in_the_body_still_exits_then_resumes() {
             if owned {
                 let _ = cm.with_context(|_| -> libpython::Result<()> { panic!("body exploded") });
             } else {
-                let _ = libpython::attach(|py| cm.bind(py)?.with_context(|_| -> libpython::Result<()> { panic!("body exploded") }));
+                let _ = libpython::attach(|py| {
+                    cm.bind(py)?
+                        .with_context(|_| -> libpython::Result<()> { panic!("body exploded") })
+                });
             }
         }))
         .unwrap_err();
         assert_eq!(caught.downcast_ref::<&str>(), Some(&"body exploded"));
         let c = calls(&cm);
-        assert_eq!(c[1], ("exit".into(), "RustPanic".into(), false), "owned: {owned}");
-        let v = cm.getattr("calls").unwrap().get_item(1).unwrap().get_item(2).unwrap();
+        assert_eq!(
+            c[1],
+            ("exit".into(), "RustPanic".into(), false),
+            "owned: {owned}"
+        );
+        let v = cm
+            .getattr("calls")
+            .unwrap()
+            .get_item(1)
+            .unwrap()
+            .get_item(2)
+            .unwrap();
         assert!(v.str().unwrap().contains("body exploded"));
         // Python is still usable.
-        assert_eq!(libpython::eval("1 + 1").unwrap().extract::<i64>().unwrap(), 2);
+        assert_eq!(
+            libpython::eval("1 + 1").unwrap().extract::<i64>().unwrap(),
+            2
+        );
     }
 }
 
 #[test]
 fn with_context_looks_up_the_protocol_on_the_type_and_refuses_other_objects() {
     python();
-    let e = libpython::eval("42").unwrap().with_context(|_| Ok(())).unwrap_err();
+    let e = libpython::eval("42")
+        .unwrap()
+        .with_context(|_| Ok(()))
+        .unwrap_err();
     let p = e.as_python().unwrap();
     assert_eq!(p.type_name(), "TypeError");
-    assert_eq!(p.message(), "'int' object does not support the context manager protocol");
+    assert_eq!(
+        p.message(),
+        "'int' object does not support the context manager protocol"
+    );
     // Instance attributes are not the protocol (as for the `with` statement).
     let g = run(
         "class Half:\n    def __enter__(self):\n        return 1\nh = Half()\nh.__exit__ = lambda *a: None\n\
          class Sub(__import__('contextlib').nullcontext):\n    pass\ns = Sub('value')\n",
         &[],
     );
-    let e = g.get("h").unwrap().unwrap().with_context(|_| Ok(())).unwrap_err();
-    assert!(e.to_string().contains("does not support the context manager protocol (no __exit__ method)"), "{e}");
+    let e = g
+        .get("h")
+        .unwrap()
+        .unwrap()
+        .with_context(|_| Ok(()))
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("does not support the context manager protocol (no __exit__ method)"),
+        "{e}"
+    );
     // Inherited methods are found through the MRO.
-    let r = g.get("s").unwrap().unwrap().with_context(|v| v.extract::<String>()).unwrap();
+    let r = g
+        .get("s")
+        .unwrap()
+        .unwrap()
+        .with_context(|v| v.extract::<String>())
+        .unwrap();
     assert_eq!(r.as_deref(), Some("value"));
 }
 
@@ -742,7 +1042,10 @@ fn with_context_leaks_nothing() {
         ),
         &[],
     );
-    let (cm, boom) = (g.get("cm").unwrap().unwrap(), g.get("boom").unwrap().unwrap());
+    let (cm, boom) = (
+        g.get("cm").unwrap().unwrap(),
+        g.get("boom").unwrap().unwrap(),
+    );
     let before = refcount(&cm);
     for i in 0..300 {
         let r = match i % 3 {
@@ -753,10 +1056,18 @@ fn with_context_leaks_nothing() {
         assert!(r.is_ok());
     }
     libpython::attach(|_| Ok(())).unwrap();
-    assert_eq!(refcount(&cm), before, "the context manager keeps its reference count");
+    assert_eq!(
+        refcount(&cm),
+        before,
+        "the context manager keeps its reference count"
+    );
     libpython::exec("import gc\ngc.collect()\nalive = len(made)", &g).unwrap();
     assert_eq!(get::<Vec<i64>>(&g, "count"), [100]);
-    assert_eq!(get::<i64>(&g, "alive"), 0, "every exception passed to __exit__ was freed");
+    assert_eq!(
+        get::<i64>(&g, "alive"),
+        0,
+        "every exception passed to __exit__ was freed"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -779,7 +1090,13 @@ fn import_macros_take_attribute_paths_and_submodules() {
         libpython::import_as!(os.path, p);
         assert_eq!(p.getattr("sep")?.extract::<String>()?, "/");
         libpython::import_as!(xml.etree.ElementTree.Element as element);
-        assert_eq!(element.call(("tag",))?.getattr("tag")?.extract::<String>()?, "tag");
+        assert_eq!(
+            element
+                .call(("tag",))?
+                .getattr("tag")?
+                .extract::<String>()?,
+            "tag"
+        );
         Ok(())
     }
     go().unwrap();
@@ -791,26 +1108,41 @@ fn import_macros_take_attribute_paths_and_submodules() {
     }
     let e = missing_name().unwrap_err();
     assert_eq!(e.as_python().unwrap().type_name(), "ImportError");
-    assert_eq!(e.as_python().unwrap().message(), "cannot import name 'no_such_name' from 'os'");
+    assert_eq!(
+        e.as_python().unwrap().message(),
+        "cannot import name 'no_such_name' from 'os'"
+    );
     fn missing_in_package() -> libpython::Result<()> {
         libpython::import_as!(json.no_such_module as m);
         drop(m);
         Ok(())
     }
     let e = missing_in_package().unwrap_err();
-    assert_eq!(e.as_python().unwrap().message(), "cannot import name 'no_such_module' from 'json'");
+    assert_eq!(
+        e.as_python().unwrap().message(),
+        "cannot import name 'no_such_module' from 'json'"
+    );
     fn missing_attribute() -> libpython::Result<()> {
         libpython::import_as!(collections.OrderedDict.no_such_attribute as m);
         drop(m);
         Ok(())
     }
-    assert!(matches!(missing_attribute().unwrap_err(), Error::NoAttribute { name, .. } if name == "no_such_attribute"));
+    assert!(
+        matches!(missing_attribute().unwrap_err(), Error::NoAttribute { name, .. } if name == "no_such_attribute")
+    );
     fn missing_module() -> libpython::Result<()> {
         libpython::import_as!(no_such_top_level_module as m);
         drop(m);
         Ok(())
     }
-    assert_eq!(missing_module().unwrap_err().as_python().unwrap().type_name(), "ModuleNotFoundError");
+    assert_eq!(
+        missing_module()
+            .unwrap_err()
+            .as_python()
+            .unwrap()
+            .type_name(),
+        "ModuleNotFoundError"
+    );
 }
 
 #[test]
@@ -820,9 +1152,18 @@ fn an_error_inside_a_submodule_imported_by_a_path_is_not_masked() {
     let pkg = dir.path().join("libpython_path_pkg");
     std::fs::create_dir(&pkg).unwrap();
     std::fs::write(pkg.join("__init__.py"), "").unwrap();
-    std::fs::write(pkg.join("broken.py"), "raise ValueError('broken on import')\n").unwrap();
+    std::fs::write(
+        pkg.join("broken.py"),
+        "raise ValueError('broken on import')\n",
+    )
+    .unwrap();
     std::fs::write(pkg.join("fine.py"), "x = 1\n").unwrap();
-    libpython::import("sys").unwrap().getattr("path").unwrap().call_method("insert", (0, dir.path().to_str().unwrap())).unwrap();
+    libpython::import("sys")
+        .unwrap()
+        .getattr("path")
+        .unwrap()
+        .call_method("insert", (0, dir.path().to_str().unwrap()))
+        .unwrap();
     fn fine() -> libpython::Result<i64> {
         libpython::import_as!(libpython_path_pkg.fine.x as x);
         x.extract()
@@ -847,18 +1188,39 @@ fn lists_sort_in_place_with_a_key_and_in_reverse() {
     l.reverse().unwrap();
     assert_eq!(l.to_vec::<f64>().unwrap(), [3.0, 2.0, 1.5, 1.0]);
     // Stable in both directions: equal keys keep their order.
-    let words = libpython::List::try_from(libpython::eval("['bb', 'a', 'cc', 'd', 'eee']").unwrap()).unwrap();
+    let words =
+        libpython::List::try_from(libpython::eval("['bb', 'a', 'cc', 'd', 'eee']").unwrap())
+            .unwrap();
     let len = libpython::builtin("len").unwrap();
     words.sort_with(Some(&len), false).unwrap();
-    assert_eq!(words.to_vec::<String>().unwrap(), ["a", "d", "bb", "cc", "eee"]);
+    assert_eq!(
+        words.to_vec::<String>().unwrap(),
+        ["a", "d", "bb", "cc", "eee"]
+    );
     words.sort_with(Some(&len), true).unwrap();
-    assert_eq!(words.to_vec::<String>().unwrap(), ["eee", "bb", "cc", "a", "d"]);
+    assert_eq!(
+        words.to_vec::<String>().unwrap(),
+        ["eee", "bb", "cc", "a", "d"]
+    );
     words.sort_with(None, true).unwrap();
-    assert_eq!(words.to_vec::<String>().unwrap(), ["eee", "d", "cc", "bb", "a"]);
+    assert_eq!(
+        words.to_vec::<String>().unwrap(),
+        ["eee", "d", "cc", "bb", "a"]
+    );
     // Errors are Python's.
     let mixed = libpython::List::try_from(libpython::eval("[1, 'a']").unwrap()).unwrap();
-    assert_eq!(mixed.sort().unwrap_err().as_python().unwrap().type_name(), "TypeError");
-    let bad_key = libpython::function("bad", None, |_a: &libpython::Args<'_>| -> libpython::Result<i64> { Err(Error::Conversion("no key".into())) }).unwrap();
+    assert_eq!(
+        mixed.sort().unwrap_err().as_python().unwrap().type_name(),
+        "TypeError"
+    );
+    let bad_key = libpython::function(
+        "bad",
+        None,
+        |_a: &libpython::Args<'_>| -> libpython::Result<i64> {
+            Err(Error::Conversion("no key".into()))
+        },
+    )
+    .unwrap();
     let e = words.sort_with(Some(&bad_key), false).unwrap_err();
     assert_eq!(e.as_python().unwrap().message(), "no key");
 }
@@ -883,7 +1245,9 @@ fn capture_output_takes_what_python_prints_during_the_closure_and_nests() {
     // Nested: each capture gets what was written while it was the innermost.
     let ((inner_r, inner), outer) = libpython::capture_output(|| {
         libpython::run_simple_string("print('a')").unwrap();
-        let inner = libpython::capture_output(|| libpython::run_simple_string("print('b')").map(drop)).unwrap();
+        let inner =
+            libpython::capture_output(|| libpython::run_simple_string("print('b')").map(drop))
+                .unwrap();
         libpython::run_simple_string("print('c')").unwrap();
         inner
     })
@@ -892,7 +1256,9 @@ fn capture_output_takes_what_python_prints_during_the_closure_and_nests() {
     assert_eq!(inner.stdout, "b\n");
     assert_eq!(outer.stdout, "a\nc\n");
     // Under a held GIL too.
-    let (_, out) = libpython::attach(|py| libpython::capture_output(|| py.eval("print('held')").map(drop))).unwrap();
+    let (_, out) =
+        libpython::attach(|py| libpython::capture_output(|| py.eval("print('held')").map(drop)))
+            .unwrap();
     assert_eq!(out.stdout, "held\n");
 }
 
@@ -932,10 +1298,17 @@ fn capture_output_is_per_thread() {
         free.join().unwrap();
         for (tag, out) in ["left", "right"].iter().zip(&outs) {
             let expected: String = (0..50).map(|i| format!("{tag} {i}\n")).collect();
-            assert_eq!(out, &expected, "each thread captured exactly its own output");
+            assert_eq!(
+                out, &expected,
+                "each thread captured exactly its own output"
+            );
         }
         let expected_free: String = (0..50).map(|i| format!("free {i}\n")).collect();
-        assert_eq!(real.text(), expected_free, "output of a thread without a capture passes through");
+        assert_eq!(
+            real.text(),
+            expected_free,
+            "output of a thread without a capture passes through"
+        );
 
         // A Python thread started inside the capture is another thread: not captured.
         let (_, out) = libpython::capture_output(|| {
@@ -957,7 +1330,11 @@ fn capture_output_is_per_thread() {
         });
         assert!(caught.is_err());
         libpython::run_simple_string("print('after the panic')").unwrap();
-        assert!(real.text().ends_with("theirs\nafter the panic\n"), "{}", real.text());
+        assert!(
+            real.text().ends_with("theirs\nafter the panic\n"),
+            "{}",
+            real.text()
+        );
 
         // Text a stream holds back (no write-through) is flushed into the capture.
         let (_, out) = libpython::capture_output(|| {
@@ -967,19 +1344,34 @@ fn capture_output_is_per_thread() {
         assert_eq!(out.stdout, "held back");
         return;
     }
-    assert_child_passes_within("api_features::capture_output_is_per_thread", &[], Duration::from_secs(120));
+    assert_child_passes_within(
+        "api_features::capture_output_is_per_thread",
+        &[],
+        Duration::from_secs(120),
+    );
 }
 
 #[test]
 fn capture_output_refuses_streams_that_are_not_libpythons() {
     if is_child() {
-        libpython::Builder::new().no_io_redirect().initialize().unwrap();
+        libpython::Builder::new()
+            .no_io_redirect()
+            .initialize()
+            .unwrap();
         let e = libpython::capture_output(|| ()).unwrap_err();
         assert_eq!(e.as_python().unwrap().type_name(), "RuntimeError");
-        assert!(e.to_string().contains("sys.stdout is not one of libpython's streams"), "{e}");
+        assert!(
+            e.to_string()
+                .contains("sys.stdout is not one of libpython's streams"),
+            "{e}"
+        );
         return;
     }
-    assert_child_passes_within("api_features::capture_output_refuses_streams_that_are_not_libpythons", &[], Duration::from_secs(60));
+    assert_child_passes_within(
+        "api_features::capture_output_refuses_streams_that_are_not_libpythons",
+        &[],
+        Duration::from_secs(60),
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -991,14 +1383,26 @@ fn after_a_restart_numpy_loads_only_if_it_was_not_loaded_before() {
     if is_child() {
         // First runtime: standard library only.
         libpython::initialize().unwrap();
-        assert_eq!(libpython::eval("__import__('json').dumps([1])").unwrap().extract::<String>().unwrap(), "[1]");
+        assert_eq!(
+            libpython::eval("__import__('json').dumps([1])")
+                .unwrap()
+                .extract::<String>()
+                .unwrap(),
+            "[1]"
+        );
         libpython::finalize().unwrap();
 
         // Second runtime: numpy has not been loaded in this process yet, so it loads.
         libpython::initialize().unwrap();
-        let total: i64 = libpython::eval("int(__import__('numpy').arange(4).sum())").unwrap().extract().unwrap();
+        let total: i64 = libpython::eval("int(__import__('numpy').arange(4).sum())")
+            .unwrap()
+            .extract()
+            .unwrap();
         assert_eq!(total, 6);
-        let kept = libpython::Value::from_object_lossless(&libpython::eval("[1, __import__('numpy').zeros(2)]").unwrap()).unwrap();
+        let kept = libpython::Value::from_object_lossless(
+            &libpython::eval("[1, __import__('numpy').zeros(2)]").unwrap(),
+        )
+        .unwrap();
         libpython::finalize().unwrap();
 
         // Third runtime: numpy refuses to load a second time in the process, with a Python
@@ -1012,20 +1416,38 @@ fn after_a_restart_numpy_loads_only_if_it_was_not_loaded_before() {
             // The whole traceback: pandas raises its own ImportError from numpy's.
             let m = e.to_string();
             assert!(
-                m.contains("cannot load module more than once per process") || m.contains("CPU dispatcher tracer already initlized"),
+                m.contains("cannot load module more than once per process")
+                    || m.contains("CPU dispatcher tracer already initlized"),
                 "{e}"
             );
         };
         refused(&libpython::import("numpy").unwrap_err());
         refused(&libpython::import("pandas").unwrap_err());
-        assert_eq!(libpython::eval("str(__import__('decimal').Decimal('1.50'))").unwrap().extract::<String>().unwrap(), "1.50");
+        assert_eq!(
+            libpython::eval("str(__import__('decimal').Decimal('1.50'))")
+                .unwrap()
+                .extract::<String>()
+                .unwrap(),
+            "1.50"
+        );
         let m = libpython::bridge(MapBridge::new(HashMap::from([(1i64, 2i64)]))).unwrap();
-        assert_eq!(libpython::builtin("dict").unwrap().call((&m,)).unwrap().len().unwrap(), 1);
+        assert_eq!(
+            libpython::builtin("dict")
+                .unwrap()
+                .call((&m,))
+                .unwrap()
+                .len()
+                .unwrap(),
+            1
+        );
         // A value that kept an object of an earlier runtime: the data is there, the object is
         // dead (an error to use, nothing to drop).
         assert_eq!(kept[0].as_i64(), Some(1));
         let e = kept.to_object().unwrap_err();
-        assert!(matches!(e, Error::Interp(libpython::interp::Error::Finalized)), "{e:#?}");
+        assert!(
+            matches!(e, Error::Interp(libpython::interp::Error::Finalized)),
+            "{e:#?}"
+        );
         drop(kept);
         libpython::finalize().unwrap();
         return;

@@ -34,7 +34,9 @@ fn clone_adds_a_reference_and_drop_releases_it() {
 fn a_handle_moves_to_another_thread_and_is_used_there() {
     python();
     let xs = libpython::eval("[1, 2, 3]").unwrap();
-    let n = std::thread::spawn(move || xs.len().unwrap()).join().unwrap();
+    let n = std::thread::spawn(move || xs.len().unwrap())
+        .join()
+        .unwrap();
     assert_eq!(n, 3);
 }
 
@@ -44,9 +46,15 @@ fn debug_is_repr_and_display_is_str() {
     let s = libpython::eval("'a\\nb'").unwrap();
     assert_eq!(format!("{s:?}"), "'a\\nb'");
     assert_eq!(format!("{s}"), "a\nb");
-    let bad = libpython::eval("type('Bad', (), {'__repr__': lambda self: 1/0, '__str__': lambda self: 1/0})()").unwrap();
+    let bad = libpython::eval(
+        "type('Bad', (), {'__repr__': lambda self: 1/0, '__str__': lambda self: 1/0})()",
+    )
+    .unwrap();
     let d = format!("{bad:?}");
-    assert!(d.contains("repr failed") && d.contains("ZeroDivisionError"), "{d}");
+    assert!(
+        d.contains("repr failed") && d.contains("ZeroDivisionError"),
+        "{d}"
+    );
 }
 
 #[test]

@@ -16,7 +16,10 @@ fn stdout_and_stderr_go_to_rust_writers() {
         assert_eq!(g.get_as::<bool>("atty").unwrap(), Some(false));
         assert_eq!(g.get_as::<String>("enc").unwrap().as_deref(), Some("utf-8"));
         // Tracebacks printed by Python go to stderr.
-        libpython::run_simple_string("import traceback\ntry:\n    1/0\nexcept Exception:\n    traceback.print_exc()").unwrap();
+        libpython::run_simple_string(
+            "import traceback\ntry:\n    1/0\nexcept Exception:\n    traceback.print_exc()",
+        )
+        .unwrap();
         assert!(err.text().contains("ZeroDivisionError"), "{}", err.text());
         // Writing a non-str is a TypeError, as for a real text stream.
         let e = libpython::run_simple_string("sys.stdout.write(b'x')").unwrap_err();
@@ -29,24 +32,42 @@ fn stdout_and_stderr_go_to_rust_writers() {
 #[test]
 fn by_default_output_goes_through_rust_s_own_stdout() {
     if is_child() {
-        libpython::run_simple_string("import sys\nprint('through rust stdout')\nname = type(sys.stdout.buffer).__name__").unwrap();
+        libpython::run_simple_string(
+            "import sys\nprint('through rust stdout')\nname = type(sys.stdout.buffer).__name__",
+        )
+        .unwrap();
         let g = libpython::module_dict(&libpython::add_module("__main__").unwrap()).unwrap();
-        assert_eq!(g.get_as::<String>("name").unwrap().as_deref(), Some("RustStream"));
+        assert_eq!(
+            g.get_as::<String>("name").unwrap().as_deref(),
+            Some("RustStream")
+        );
         return;
     }
-    let out = assert_child_passes("api_output::by_default_output_goes_through_rust_s_own_stdout", &[]);
+    let out = assert_child_passes(
+        "api_output::by_default_output_goes_through_rust_s_own_stdout",
+        &[],
+    );
     assert!(out.contains("through rust stdout"), "{out}");
 }
 
 #[test]
 fn io_redirection_can_be_turned_off_at_start_up() {
     if is_child() {
-        libpython::Builder::new().no_io_redirect().initialize().unwrap();
-        let name: String = libpython::eval("type(__import__('sys').stdout).__name__").unwrap().extract().unwrap();
+        libpython::Builder::new()
+            .no_io_redirect()
+            .initialize()
+            .unwrap();
+        let name: String = libpython::eval("type(__import__('sys').stdout).__name__")
+            .unwrap()
+            .extract()
+            .unwrap();
         assert_eq!(name, "TextIOWrapper");
         return;
     }
-    assert_child_passes("api_output::io_redirection_can_be_turned_off_at_start_up", &[]);
+    assert_child_passes(
+        "api_output::io_redirection_can_be_turned_off_at_start_up",
+        &[],
+    );
 }
 
 #[test]
@@ -54,10 +75,19 @@ fn sub_interpreters_get_their_own_rust_backed_streams() {
     if is_child() {
         libpython::initialize().unwrap();
         let sub = libpython::Interpreter::new(libpython::SubConfig::shared_gil()).unwrap();
-        let name: String = libpython::with_interpreter(&sub, || libpython::eval("type(__import__('sys').stdout.buffer).__name__").unwrap().extract().unwrap()).unwrap();
+        let name: String = libpython::with_interpreter(&sub, || {
+            libpython::eval("type(__import__('sys').stdout.buffer).__name__")
+                .unwrap()
+                .extract()
+                .unwrap()
+        })
+        .unwrap();
         assert_eq!(name, "RustStream");
         sub.end().unwrap();
         return;
     }
-    assert_child_passes("api_output::sub_interpreters_get_their_own_rust_backed_streams", &[]);
+    assert_child_passes(
+        "api_output::sub_interpreters_get_their_own_rust_backed_streams",
+        &[],
+    );
 }

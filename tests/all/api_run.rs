@@ -43,10 +43,18 @@ fn add_module_creates_a_module_whose_dict_is_live() {
     let m = libpython::add_module("libpython_test_scratch").unwrap();
     let d = libpython::module_dict(&m).unwrap();
     d.insert("answer", 42).unwrap();
-    let v: i64 = libpython::eval("__import__('libpython_test_scratch').answer").unwrap().extract().unwrap();
+    let v: i64 = libpython::eval("__import__('libpython_test_scratch').answer")
+        .unwrap()
+        .extract()
+        .unwrap();
     assert_eq!(v, 42);
     // Adding it again gives the same module.
-    assert_eq!(libpython::add_module("libpython_test_scratch").unwrap().as_ptr(), m.as_ptr());
+    assert_eq!(
+        libpython::add_module("libpython_test_scratch")
+            .unwrap()
+            .as_ptr(),
+        m.as_ptr()
+    );
 }
 
 #[test]
@@ -55,7 +63,11 @@ fn builtins_are_reachable_by_name() {
     let len = libpython::builtin("len").unwrap();
     assert_eq!(len.call(("four",)).unwrap().extract::<i64>().unwrap(), 4);
     let b = libpython::builtins().unwrap();
-    let sorted: Vec<i64> = b.call_method("sorted", (vec![3, 1, 2],)).unwrap().extract().unwrap();
+    let sorted: Vec<i64> = b
+        .call_method("sorted", (vec![3, 1, 2],))
+        .unwrap()
+        .extract()
+        .unwrap();
     assert_eq!(sorted, [1, 2, 3]);
     let e = libpython::builtin("no_such_builtin").unwrap_err();
     assert!(matches!(e, libpython::Error::NoAttribute { .. }), "{e:?}");
@@ -64,7 +76,8 @@ fn builtins_are_reachable_by_name() {
 #[test]
 fn exceptions_from_running_code_carry_the_traceback() {
     python();
-    let e = libpython::run_simple_string("def f():\n    raise ValueError('boom')\nf()").unwrap_err();
+    let e =
+        libpython::run_simple_string("def f():\n    raise ValueError('boom')\nf()").unwrap_err();
     let p = e.as_python().unwrap();
     assert_eq!((p.type_name(), p.message()), ("ValueError", "boom"));
     let tb = p.traceback();

@@ -13,21 +13,35 @@ fn run_simple_string_returns_live_globals_and_locals() {
         libpython::set_stdout(out.clone()).unwrap();
         let r = libpython::run_simple_string("print('hey')").unwrap();
         assert_eq!(out.text(), "hey\n");
-        assert_eq!(r.globals.get_as::<String>("__name__").unwrap().as_deref(), Some("__main__"));
+        assert_eq!(
+            r.globals.get_as::<String>("__name__").unwrap().as_deref(),
+            Some("__main__")
+        );
         assert!(r.globals.contains_key("__builtins__").unwrap());
         // The globals map is the main module's dict itself (bridged, not copied).
-        let main_globals = libpython::module_dict(&libpython::add_module("__main__").unwrap()).unwrap();
-        assert_eq!(main_globals.as_object().as_ptr(), r.globals.as_object().as_ptr());
+        let main_globals =
+            libpython::module_dict(&libpython::add_module("__main__").unwrap()).unwrap();
+        assert_eq!(
+            main_globals.as_object().as_ptr(),
+            r.globals.as_object().as_ptr()
+        );
         assert!(main_globals.keys().unwrap().len() >= 5);
         // (.put main-globals "my_var" 200)
         main_globals.insert("my_var", 200).unwrap();
         libpython::run_simple_string("print('your variable is:' + str(my_var))").unwrap();
-        assert!(out.text().ends_with("your variable is:200\n"), "{}", out.text());
+        assert!(
+            out.text().ends_with("your variable is:200\n"),
+            "{}",
+            out.text()
+        );
         // A Display of the dict shows Python's str of it.
         assert!(r.globals.to_string().contains("'my_var': 200"));
         return;
     }
-    assert_child_passes("api_seed::run_simple_string_returns_live_globals_and_locals", &[]);
+    assert_child_passes(
+        "api_seed::run_simple_string_returns_live_globals_and_locals",
+        &[],
+    );
 }
 
 #[test]
@@ -38,7 +52,13 @@ fn numpy_ones_shape_att_type_map_and_to_vec() {
     let ones = np.call_method("ones", ((2, 3),)).unwrap();
     assert_eq!(ones.to_string(), "[[1. 1. 1.]\n [1. 1. 1.]]");
     // (call-attr ones-ary "__len__")
-    assert_eq!(ones.call_method("__len__", ()).unwrap().extract::<i64>().unwrap(), 2);
+    assert_eq!(
+        ones.call_method("__len__", ())
+            .unwrap()
+            .extract::<i64>()
+            .unwrap(),
+        2
+    );
     // (vec ones-ary)
     let rows: Vec<Vec<f64>> = ones.extract().unwrap();
     assert_eq!(rows, vec![vec![1.0; 3]; 2]);
@@ -70,7 +90,10 @@ fn syntax_errors_keep_python_s_text_verbatim() {
     let text = e.to_string();
     assert!(text.contains("File \"<string>\", line 1"), "{text}");
     assert!(text.contains("    print('syntax errrr"), "{text}");
-    assert!(text.lines().last().unwrap().starts_with("SyntaxError: "), "{text}");
+    assert!(
+        text.lines().last().unwrap().starts_with("SyntaxError: "),
+        "{text}"
+    );
     // Exactly Python's own formatting of the same error.
     let g = libpython::Dict::new().unwrap();
     libpython::exec(
@@ -79,7 +102,11 @@ fn syntax_errors_keep_python_s_text_verbatim() {
     )
     .unwrap();
     let expected: String = g.get_as("t").unwrap().unwrap();
-    assert!(p.traceback().ends_with(&expected), "{:?}\nvs\n{expected:?}", p.traceback());
+    assert!(
+        p.traceback().ends_with(&expected),
+        "{:?}\nvs\n{expected:?}",
+        p.traceback()
+    );
 }
 
 #[test]
@@ -94,7 +121,10 @@ fn linspace_with_keyword_num_and_its_doc() {
         assert!((xs[1] - 2.111_111_11).abs() < 1e-8);
         // (doc linspace)
         let doc = linspace.doc()?.expect("linspace has a docstring");
-        assert!(doc.contains("Return evenly spaced numbers over a specified interval."), "{doc}");
+        assert!(
+            doc.contains("Return evenly spaced numbers over a specified interval."),
+            "{doc}"
+        );
         Ok(())
     };
     run().unwrap();
@@ -120,5 +150,8 @@ fn zero_copy_change_from_rust_is_seen_by_python() {
         assert_eq!(out.text(), "[[5. 5. 5.]\n [5. 5. 5.]]\n");
         return;
     }
-    assert_child_passes("api_seed::zero_copy_change_from_rust_is_seen_by_python", &[]);
+    assert_child_passes(
+        "api_seed::zero_copy_change_from_rust_is_seen_by_python",
+        &[],
+    );
 }

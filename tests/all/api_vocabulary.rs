@@ -9,7 +9,11 @@ use libpython_tests::python;
 fn bound_handles_chain_and_unbind_into_objects() {
     python();
     let kept: Object = libpython::attach(|py| {
-        let joined: String = py.import("os")?.getattr("path")?.call_method("join", ("a", "b"))?.extract()?;
+        let joined: String = py
+            .import("os")?
+            .getattr("path")?
+            .call_method("join", ("a", "b"))?
+            .extract()?;
         assert_eq!(joined, "a/b");
         let list = py.eval("[3, 1, 2]")?;
         list.call_method("sort", ())?;
@@ -20,7 +24,9 @@ fn bound_handles_chain_and_unbind_into_objects() {
     })
     .unwrap();
     // The `Object` outlives the block and works from any thread.
-    let n = std::thread::spawn(move || kept.len().unwrap()).join().unwrap();
+    let n = std::thread::spawn(move || kept.len().unwrap())
+        .join()
+        .unwrap();
     assert_eq!(n, 3);
 }
 
@@ -57,10 +63,29 @@ fn python_attach_and_detach_are_the_gil_verbs() {
 fn a_vec_is_one_argument_and_a_tuple_object_spreads() {
     python();
     let count = libpython::eval("lambda *a: len(a)").unwrap();
-    assert_eq!(count.call((vec![2, 3],)).unwrap().extract::<usize>().unwrap(), 1);
+    assert_eq!(
+        count
+            .call((vec![2, 3],))
+            .unwrap()
+            .extract::<usize>()
+            .unwrap(),
+        1
+    );
     assert_eq!(count.call((2, 3)).unwrap().extract::<usize>().unwrap(), 2);
-    assert_eq!(count.call(Tuple::new(vec![2, 3, 4]).unwrap()).unwrap().extract::<usize>().unwrap(), 3);
-    let shape: (i64, i64) = libpython::eval("lambda s: s").unwrap().call(((2, 3),)).unwrap().extract().unwrap();
+    assert_eq!(
+        count
+            .call(Tuple::new(vec![2, 3, 4]).unwrap())
+            .unwrap()
+            .extract::<usize>()
+            .unwrap(),
+        3
+    );
+    let shape: (i64, i64) = libpython::eval("lambda s: s")
+        .unwrap()
+        .call(((2, 3),))
+        .unwrap()
+        .extract()
+        .unwrap();
     assert_eq!(shape, (2, 3));
 }
 
@@ -68,7 +93,12 @@ fn a_vec_is_one_argument_and_a_tuple_object_spreads() {
 fn try_iter_gives_rust_iterators_with_and_without_a_held_gil() {
     python();
     let squares = libpython::eval("(i * i for i in range(4))").unwrap();
-    let v: Vec<i64> = squares.try_iter().unwrap().map(|x| x?.extract()).collect::<libpython::Result<_>>().unwrap();
+    let v: Vec<i64> = squares
+        .try_iter()
+        .unwrap()
+        .map(|x| x?.extract())
+        .collect::<libpython::Result<_>>()
+        .unwrap();
     assert_eq!(v, [0, 1, 4, 9]);
     let total = libpython::attach(|py| {
         let mut t = 0i64;
@@ -89,35 +119,63 @@ fn conversion_errors_name_the_path_to_the_failing_element() {
     let nested = libpython::eval("[[1.0, 2.0], ['x', 3.0]]").unwrap();
     let e = nested.extract::<Vec<Vec<f64>>>().unwrap_err();
     assert_eq!(e.to_string(), "[1][0]: expected float, got a Python str");
-    assert!(matches!(&e, Error::Type { path, .. } if path == "[1][0]"), "{e:#?}");
+    assert!(
+        matches!(&e, Error::Type { path, .. } if path == "[1][0]"),
+        "{e:#?}"
+    );
     let m = libpython::eval("{'a': [1], 'b': [2, 'two']}").unwrap();
-    let e = m.extract::<std::collections::HashMap<String, Vec<i64>>>().unwrap_err();
-    assert_eq!(e.to_string(), "['b'][1]: expected int (for i64), got a Python str");
+    let e = m
+        .extract::<std::collections::HashMap<String, Vec<i64>>>()
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "['b'][1]: expected int (for i64), got a Python str"
+    );
     let t = libpython::eval("(1, (2, 2**70))").unwrap();
     let e = t.extract::<(i64, (i64, i64))>().unwrap_err();
-    assert!(e.to_string().starts_with("[1][1]: 1180591620717411303424 does not fit in i64"), "{e}");
-    let e = libpython::eval("{1.5: 0}").unwrap().extract::<std::collections::HashMap<i64, i64>>().unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with("[1][1]: 1180591620717411303424 does not fit in i64"),
+        "{e}"
+    );
+    let e = libpython::eval("{1.5: 0}")
+        .unwrap()
+        .extract::<std::collections::HashMap<i64, i64>>()
+        .unwrap_err();
     assert!(e.to_string().starts_with("[key 1.5]: expected int"), "{e}");
 }
 
 #[test]
 fn errors_print_python_tracebacks_in_debug_too() {
     python();
-    let e = libpython::run_simple_string("def f():\n    raise ValueError('bad value')\nf()").unwrap_err();
+    let e = libpython::run_simple_string("def f():\n    raise ValueError('bad value')\nf()")
+        .unwrap_err();
     // `fn main() -> libpython::Result<()>` prints the error with `{:?}`.
     let debug = format!("{e:?}");
-    assert!(debug.starts_with("Traceback (most recent call last):"), "{debug}");
-    assert!(debug.contains("ValueError: bad value") && debug.contains("in f"), "{debug}");
+    assert!(
+        debug.starts_with("Traceback (most recent call last):"),
+        "{debug}"
+    );
+    assert!(
+        debug.contains("ValueError: bad value") && debug.contains("in f"),
+        "{debug}"
+    );
     assert_eq!(debug, e.to_string());
     // `{:#?}` keeps the structure for those who want it.
     let pretty = format!("{e:#?}");
-    assert!(pretty.starts_with("Python(") && pretty.contains("ValueError"), "{pretty}");
+    assert!(
+        pretty.starts_with("Python(") && pretty.contains("ValueError"),
+        "{pretty}"
+    );
 }
 
 #[test]
 fn a_failed_start_up_prints_every_place_tried() {
     python();
-    let e = libpython::Builder::new().executable("/nonexistent/bin/python3").initialize().unwrap_err();
+    let e = libpython::Builder::new()
+        .executable("/nonexistent/bin/python3")
+        .initialize()
+        .unwrap_err();
     let debug = format!("{e:?}");
     assert_eq!(debug, e.to_string());
     assert!(debug.contains("/nonexistent/bin/python3"), "{debug}");
@@ -127,16 +185,37 @@ fn a_failed_start_up_prints_every_place_tried() {
 fn rust_keywords_pass_as_python_keywords() {
     python();
     let f = libpython::eval("lambda **kw: sorted(kw.items())").unwrap();
-    let got: Vec<(String, i64)> = call!(f, r#match = 1, r#type = 2, plain = 3).unwrap().extract().unwrap();
-    assert_eq!(got, [("match".to_string(), 1), ("plain".to_string(), 3), ("type".to_string(), 2)]);
+    let got: Vec<(String, i64)> = call!(f, r#match = 1, r#type = 2, plain = 3)
+        .unwrap()
+        .extract()
+        .unwrap();
+    assert_eq!(
+        got,
+        [
+            ("match".to_string(), 1),
+            ("plain".to_string(), 3),
+            ("type".to_string(), 2)
+        ]
+    );
 }
 
 #[test]
 fn a_missing_builtin_says_it_looked_in_builtins() {
     python();
     let e = libpython::builtin("nope").unwrap_err();
-    assert_eq!(e.to_string(), r#"a Python builtins module has no attribute "nope""#);
-    assert_eq!(libpython::builtin("len").unwrap().call(("abc",)).unwrap().extract::<usize>().unwrap(), 3);
+    assert_eq!(
+        e.to_string(),
+        r#"a Python builtins module has no attribute "nope""#
+    );
+    assert_eq!(
+        libpython::builtin("len")
+            .unwrap()
+            .call(("abc",))
+            .unwrap()
+            .extract::<usize>()
+            .unwrap(),
+        3
+    );
 }
 
 #[test]
@@ -146,9 +225,15 @@ fn eval_and_exec_take_globals_and_locals() {
     let l = Dict::new().unwrap();
     libpython::exec_with("import math\nx = math.floor(7.5)", &g, Some(&l)).unwrap();
     assert_eq!(l.get_as::<i64>("x").unwrap(), Some(7));
-    assert!(g.get("x").unwrap().is_none(), "names bound by the code go into the locals");
+    assert!(
+        g.get("x").unwrap().is_none(),
+        "names bound by the code go into the locals"
+    );
     assert!(g.contains_key("__builtins__").unwrap());
-    let r: i64 = libpython::eval_with("x * 6", &g, Some(&l)).unwrap().extract().unwrap();
+    let r: i64 = libpython::eval_with("x * 6", &g, Some(&l))
+        .unwrap()
+        .extract()
+        .unwrap();
     assert_eq!(r, 42);
     // Without locals, the globals are both.
     libpython::exec_with("y = 1", &g, None).unwrap();

@@ -192,7 +192,9 @@ fn wrong_element_types_name_both_types() {
     let m = conversion_message(PyBuffer::<f64>::from_object(&get(&g, "rec")).unwrap_err());
     assert!(m.contains("stride of 12 bytes") && m.contains("f64"), "{m}");
     match PyBuffer::<u8>::from_object(&get(&g, "lst")).unwrap_err() {
-        Error::Type { expected, found, .. } => {
+        Error::Type {
+            expected, found, ..
+        } => {
             assert!(expected.contains("buffer protocol"), "{expected}");
             assert_eq!(found, "list");
         }
@@ -577,7 +579,9 @@ fn exports_refuse_bad_shapes_and_wrong_handles() {
     let back = RustArray::<i32>::from_object(x.as_object().clone()).unwrap();
     assert_eq!(back.shape(), [2]);
     match RustArray::<i32>::from_object(libpython::eval("[1, 2]").unwrap()).unwrap_err() {
-        Error::Type { expected, found, .. } => assert_eq!(
+        Error::Type {
+            expected, found, ..
+        } => assert_eq!(
             (expected.as_str(), found.as_str()),
             ("a libpython.RustArray", "list")
         ),
@@ -1068,7 +1072,9 @@ fn dlpack_producers_are_imported_without_a_copy() {
     }
 
     match DlTensor::from_object(&libpython::eval("[1]").unwrap()).unwrap_err() {
-        Error::Type { expected, found, .. } => {
+        Error::Type {
+            expected, found, ..
+        } => {
             assert!(expected.contains("__dlpack__"), "{expected}");
             assert_eq!(found, "list");
         }

@@ -35,7 +35,11 @@ fn get(g: &Dict, name: &str) -> Object {
 }
 
 fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap()
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
 }
 
 /// Waits until `cond` holds, at most ten seconds; whether it did.
@@ -69,7 +73,10 @@ impl Drop for DropFlag {
 }
 
 /// A Rust future that never finishes, flagging when it starts and when it is dropped.
-fn pending_forever(started: Arc<AtomicBool>, dropped: Arc<AtomicBool>) -> impl std::future::Future<Output = libpython::Result<()>> + Send + 'static {
+fn pending_forever(
+    started: Arc<AtomicBool>,
+    dropped: Arc<AtomicBool>,
+) -> impl std::future::Future<Output = libpython::Result<()>> + Send + 'static {
     let guard = DropFlag(dropped);
     async move {
         let _guard = guard;
@@ -115,10 +122,14 @@ fn coroutines_are_awaited_from_block_on_and_from_tokio() {
     let r = asyncio::block_on(asyncio::into_future(add.call((1, 2)).unwrap())).unwrap();
     assert_eq!(r.extract::<i64>().unwrap(), 3);
     let rt = runtime();
-    let r = rt.block_on(async { asyncio::into_future(add.call((20, 22))?).await }).unwrap();
+    let r = rt
+        .block_on(async { asyncio::into_future(add.call((20, 22))?).await })
+        .unwrap();
     assert_eq!(r.extract::<i64>().unwrap(), 42);
     // A coroutine that finishes without waiting.
-    let r = rt.block_on(asyncio::into_future(get(&g, "ready").call(()).unwrap())).unwrap();
+    let r = rt
+        .block_on(asyncio::into_future(get(&g, "ready").call(()).unwrap()))
+        .unwrap();
     assert_eq!(r.extract::<String>().unwrap(), "ready");
 }
 
@@ -133,30 +144,44 @@ fn every_kind_of_awaitable_is_awaited_and_other_objects_are_a_type_error() {
         ("gathered()", "['ready', 'ready']"),
     ];
     for (code, expected) in cases {
-        let r = asyncio::block_on(asyncio::into_future(aw(code))).unwrap_or_else(|e| panic!("{code}: {e}"));
+        let r = asyncio::block_on(asyncio::into_future(aw(code)))
+            .unwrap_or_else(|e| panic!("{code}: {e}"));
         assert_eq!(r.str().unwrap(), expected, "{code}");
     }
     let e = asyncio::block_on(asyncio::into_future(aw("42"))).unwrap_err();
-    assert_eq!(e.as_python().map(|p| p.type_name().to_owned()).as_deref(), Some("TypeError"), "{e:?}");
+    assert_eq!(
+        e.as_python().map(|p| p.type_name().to_owned()).as_deref(),
+        Some("TypeError"),
+        "{e:?}"
+    );
 }
 
 #[test]
 fn a_python_exception_arrives_as_an_error_with_its_traceback() {
     python();
     let g = ns(AWAITS);
-    let e = asyncio::block_on(asyncio::into_future(get(&g, "fails").call(()).unwrap())).unwrap_err();
-    let p = e.as_python().unwrap_or_else(|| panic!("not a Python exception: {e:?}"));
+    let e =
+        asyncio::block_on(asyncio::into_future(get(&g, "fails").call(()).unwrap())).unwrap_err();
+    let p = e
+        .as_python()
+        .unwrap_or_else(|| panic!("not a Python exception: {e:?}"));
     assert_eq!(p.type_name(), "ValueError");
     assert_eq!(p.message(), "bad value");
     assert!(p.traceback().contains("in fails"), "{}", p.traceback());
-    assert!(p.traceback().trim_end().ends_with("ValueError: bad value"), "{}", p.traceback());
+    assert!(
+        p.traceback().trim_end().ends_with("ValueError: bad value"),
+        "{}",
+        p.traceback()
+    );
 }
 
 #[test]
 fn ten_thousand_concurrent_awaits_finish() {
     python();
     let sleep = libpython::eval("__import__('asyncio').sleep").unwrap();
-    let futures: Vec<_> = (0..10_000i64).map(|i| asyncio::into_future(sleep.call((0.01, i)).unwrap())).collect();
+    let futures: Vec<_> = (0..10_000i64)
+        .map(|i| asyncio::into_future(sleep.call((0.01, i)).unwrap()))
+        .collect();
     let rt = runtime();
     let t = Instant::now();
     let total = rt.block_on(async {
@@ -190,10 +215,15 @@ async def forever():
 "#);
     let rt = runtime();
     let coro = get(&g, "forever").call(()).unwrap();
-    let r = rt.block_on(async { tokio::time::timeout(Duration::from_millis(50), asyncio::into_future(coro)).await });
+    let r = rt.block_on(async {
+        tokio::time::timeout(Duration::from_millis(50), asyncio::into_future(coro)).await
+    });
     assert!(r.is_err(), "the timeout elapsed");
     let events = get(&g, "events");
-    assert!(eventually(|| events.len().unwrap() == 1), "the task was not cancelled");
+    assert!(
+        eventually(|| events.len().unwrap() == 1),
+        "the task was not cancelled"
+    );
     assert_eq!(events.str().unwrap(), "['cancelled']");
 
     // Dropped before the loop started it: the coroutine never runs, and is closed (so Python
@@ -205,7 +235,12 @@ async def forever():
     drop(asyncio::into_future(coro.clone()));
     asyncio::block_on(busy).unwrap();
     let state = libpython::eval("__import__('inspect').getcoroutinestate").unwrap();
-    assert!(eventually(|| state.call((&coro,)).unwrap().extract::<String>().unwrap() == "CORO_CLOSED"));
+    assert!(eventually(|| state
+        .call((&coro,))
+        .unwrap()
+        .extract::<String>()
+        .unwrap()
+        == "CORO_CLOSED"));
     assert_eq!(events.len().unwrap(), 1, "the dropped coroutine never ran");
 }
 
@@ -213,9 +248,12 @@ async def forever():
 fn a_rust_task_waiting_for_python_holds_no_gil() {
     in_child!("a_rust_task_waiting_for_python_holds_no_gil", {
         python();
-        let g = ns("import asyncio\nflag = []\nasync def wait_flag():\n    while not flag:\n        await asyncio.sleep(0.001)\n    return 'seen'");
+        let g = ns(
+            "import asyncio\nflag = []\nasync def wait_flag():\n    while not flag:\n        await asyncio.sleep(0.001)\n    return 'seen'",
+        );
         let fut = asyncio::into_future(get(&g, "wait_flag").call(()).unwrap());
-        let waiter = std::thread::spawn(move || asyncio::block_on(fut).map(|r| r.extract::<String>()));
+        let waiter =
+            std::thread::spawn(move || asyncio::block_on(fut).map(|r| r.extract::<String>()));
         std::thread::sleep(Duration::from_millis(50));
         // Taking the GIL here would wait forever if the waiting thread held it.
         libpython::attach(|py| {
@@ -230,39 +268,62 @@ fn a_rust_task_waiting_for_python_holds_no_gil() {
 
 #[test]
 fn waiting_for_python_while_holding_the_gil_is_an_error_not_a_hang() {
-    in_child!("waiting_for_python_while_holding_the_gil_is_an_error_not_a_hang", {
-        python();
-        let sleep = libpython::eval("__import__('asyncio').sleep").unwrap();
-        let e = libpython::attach(|_py| Ok(asyncio::block_on(asyncio::into_future(sleep.call((0.05,))?)))).unwrap().unwrap_err();
-        assert!(matches!(e, Error::Interp(interp::Error::HoldsGil(_))), "{e:?}");
-        // Inside `detach` it works.
-        let r = libpython::attach(|py| py.detach(|| asyncio::block_on(asyncio::into_future(sleep.call((0.01, 5))?)))).unwrap();
-        assert_eq!(r.extract::<i64>().unwrap(), 5);
-    });
+    in_child!(
+        "waiting_for_python_while_holding_the_gil_is_an_error_not_a_hang",
+        {
+            python();
+            let sleep = libpython::eval("__import__('asyncio').sleep").unwrap();
+            let e = libpython::attach(|_py| {
+                Ok(asyncio::block_on(asyncio::into_future(
+                    sleep.call((0.05,))?,
+                )))
+            })
+            .unwrap()
+            .unwrap_err();
+            assert!(
+                matches!(e, Error::Interp(interp::Error::HoldsGil(_))),
+                "{e:?}"
+            );
+            // Inside `detach` it works.
+            let r = libpython::attach(|py| {
+                py.detach(|| asyncio::block_on(asyncio::into_future(sleep.call((0.01, 5))?)))
+            })
+            .unwrap();
+            assert_eq!(r.extract::<i64>().unwrap(), 5);
+        }
+    );
 }
 
 #[test]
 fn waiting_on_the_thread_of_the_loop_itself_is_an_error_not_a_hang() {
-    in_child!("waiting_on_the_thread_of_the_loop_itself_is_an_error_not_a_hang", {
-        python();
-        let g = ns(AWAITS);
-        let add = get(&g, "add");
-        // A Rust function called by a coroutine on the library's loop waits (without the GIL)
-        // for another coroutine of that loop.
-        let wait_here = libpython::function("wait_here", None, move |a| {
-            let add = add.clone();
-            let r = a.py().detach(move || asyncio::block_on(asyncio::into_future(add.call((1, 1))?)).map(drop));
-            Ok(match r {
-                Ok(()) => "finished".to_owned(),
-                Err(e) => e.to_string(),
+    in_child!(
+        "waiting_on_the_thread_of_the_loop_itself_is_an_error_not_a_hang",
+        {
+            python();
+            let g = ns(AWAITS);
+            let add = get(&g, "add");
+            // A Rust function called by a coroutine on the library's loop waits (without the GIL)
+            // for another coroutine of that loop.
+            let wait_here = libpython::function("wait_here", None, move |a| {
+                let add = add.clone();
+                let r = a.py().detach(move || {
+                    asyncio::block_on(asyncio::into_future(add.call((1, 1))?)).map(drop)
+                });
+                Ok(match r {
+                    Ok(()) => "finished".to_owned(),
+                    Err(e) => e.to_string(),
+                })
             })
-        })
-        .unwrap();
-        let g2 = ns("async def caller(f):\n    return f()");
-        let r = asyncio::block_on(asyncio::into_future(get(&g2, "caller").call((wait_here,)).unwrap())).unwrap();
-        let text = r.extract::<String>().unwrap();
-        assert!(text.contains("thread that runs its event loop"), "{text}");
-    });
+            .unwrap();
+            let g2 = ns("async def caller(f):\n    return f()");
+            let r = asyncio::block_on(asyncio::into_future(
+                get(&g2, "caller").call((wait_here,)).unwrap(),
+            ))
+            .unwrap();
+            let text = r.extract::<String>().unwrap();
+            assert!(text.contains("thread that runs its event loop"), "{text}");
+        }
+    );
 }
 
 // ---- Rust from Python ----
@@ -292,23 +353,36 @@ fn python_awaits_rust_futures_and_gets_their_converted_output() {
     })
     .unwrap();
     let g2 = Dict::from_pairs([("double", &double)]).unwrap();
-    libpython::exec("import asyncio\nasync def go():\n    return await double(21)\nr = asyncio.run(go())", &g2).unwrap();
+    libpython::exec(
+        "import asyncio\nasync def go():\n    return await double(21)\nr = asyncio.run(go())",
+        &g2,
+    )
+    .unwrap();
     assert_eq!(g2.get_as::<i64>("r").unwrap(), Some(42));
 }
 
 #[test]
 fn an_error_of_a_rust_future_is_raised_as_its_exception() {
     python();
-    let g = ns("async def outcome(aw):\n    try:\n        return await aw\n    except Exception as e:\n        return f'{type(e).__name__}: {e}'");
+    let g = ns(
+        "async def outcome(aw):\n    try:\n        return await aw\n    except Exception as e:\n        return f'{type(e).__name__}: {e}'",
+    );
     let outcome = |aw: Object| -> String {
-        let r = asyncio::block_on(asyncio::into_future(get(&g, "outcome").call((aw,)).unwrap())).unwrap();
+        let r = asyncio::block_on(asyncio::into_future(
+            get(&g, "outcome").call((aw,)).unwrap(),
+        ))
+        .unwrap();
         r.extract().unwrap()
     };
-    let aw = asyncio::future_into_py(async { Err::<(), _>(Error::Conversion("no good".into())) }).unwrap();
+    let aw = asyncio::future_into_py(async { Err::<(), _>(Error::Conversion("no good".into())) })
+        .unwrap();
     assert_eq!(outcome(aw), "ValueError: no good");
     // A Python exception met by the Rust future is raised as itself.
     let aw = asyncio::future_into_py(async { libpython::eval("int('x')").map(drop) }).unwrap();
-    assert_eq!(outcome(aw), "ValueError: invalid literal for int() with base 10: 'x'");
+    assert_eq!(
+        outcome(aw),
+        "ValueError: invalid literal for int() with base 10: 'x'"
+    );
 }
 
 #[test]
@@ -324,18 +398,29 @@ fn a_panic_in_a_rust_future_is_raised_as_rust_panic() {
         Ok(())
     })
     .unwrap();
-    let r = asyncio::block_on(asyncio::into_future(get(&g, "outcome").call((aw,)).unwrap())).unwrap();
-    assert_eq!(r.extract::<String>().unwrap(), "RustPanic: Rust panic: boom");
+    let r = asyncio::block_on(asyncio::into_future(
+        get(&g, "outcome").call((aw,)).unwrap(),
+    ))
+    .unwrap();
+    assert_eq!(
+        r.extract::<String>().unwrap(),
+        "RustPanic: Rust panic: boom"
+    );
     // The executor survived it.
     let aw = asyncio::future_into_py(async { Ok(1) }).unwrap();
-    let r = asyncio::block_on(asyncio::into_future(get(&ns(AWAITS), "main").call((aw,)).unwrap())).unwrap();
+    let r = asyncio::block_on(asyncio::into_future(
+        get(&ns(AWAITS), "main").call((aw,)).unwrap(),
+    ))
+    .unwrap();
     assert_eq!(r.extract::<i64>().unwrap(), 1);
 }
 
 #[test]
 fn a_rust_future_can_be_awaited_only_once() {
     python();
-    let g = ns("async def twice(aw):\n    await aw\n    try:\n        await aw\n    except RuntimeError as e:\n        return str(e)");
+    let g = ns(
+        "async def twice(aw):\n    await aw\n    try:\n        await aw\n    except RuntimeError as e:\n        return str(e)",
+    );
     let aw = asyncio::future_into_py(async { Ok(()) }).unwrap();
     let r = asyncio::block_on(asyncio::into_future(get(&g, "twice").call((aw,)).unwrap())).unwrap();
     assert!(r.extract::<String>().unwrap().contains("only once"), "{r}");
@@ -349,7 +434,10 @@ fn cancelling_the_python_task_drops_the_rust_future() {
     );
     let rt = runtime();
     for on_tokio in [false, true] {
-        let (started, dropped) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicBool::new(false)));
+        let (started, dropped) = (
+            Arc::new(AtomicBool::new(false)),
+            Arc::new(AtomicBool::new(false)),
+        );
         let future = pending_forever(started.clone(), dropped.clone());
         let aw = if on_tokio {
             let _in = rt.enter();
@@ -357,13 +445,22 @@ fn cancelling_the_python_task_drops_the_rust_future() {
         } else {
             asyncio::future_into_py(future).unwrap()
         };
-        let r = asyncio::block_on(asyncio::into_future(get(&g, "impatient").call((aw,)).unwrap())).unwrap();
+        let r = asyncio::block_on(asyncio::into_future(
+            get(&g, "impatient").call((aw,)).unwrap(),
+        ))
+        .unwrap();
         assert_eq!(r.extract::<String>().unwrap(), "timed out");
         assert!(started.load(Ordering::SeqCst));
-        assert!(eventually(|| dropped.load(Ordering::SeqCst)), "the Rust future was not dropped (tokio: {on_tokio})");
+        assert!(
+            eventually(|| dropped.load(Ordering::SeqCst)),
+            "the Rust future was not dropped (tokio: {on_tokio})"
+        );
     }
     // Never awaited: dropped with the awaitable.
-    let (started, dropped) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicBool::new(false)));
+    let (started, dropped) = (
+        Arc::new(AtomicBool::new(false)),
+        Arc::new(AtomicBool::new(false)),
+    );
     let aw = asyncio::future_into_py(pending_forever(started.clone(), dropped.clone())).unwrap();
     drop(aw);
     assert!(eventually(|| dropped.load(Ordering::SeqCst)));
@@ -390,11 +487,24 @@ def run_outer(rust_fn):
     })
     .unwrap();
     // The program's own loop, on this thread.
-    let same: bool = get(&g, "run_outer").call((&rust_fn,)).unwrap().extract().unwrap();
-    assert!(same, "the inner coroutine ran on another loop than the caller's asyncio.run");
+    let same: bool = get(&g, "run_outer")
+        .call((&rust_fn,))
+        .unwrap()
+        .extract()
+        .unwrap();
+    assert!(
+        same,
+        "the inner coroutine ran on another loop than the caller's asyncio.run"
+    );
     // The library's loop.
-    let r = asyncio::block_on(asyncio::into_future(get(&g, "outer").call((&rust_fn,)).unwrap())).unwrap();
-    assert!(r.extract::<bool>().unwrap(), "the inner coroutine ran on another loop than the library's");
+    let r = asyncio::block_on(asyncio::into_future(
+        get(&g, "outer").call((&rust_fn,)).unwrap(),
+    ))
+    .unwrap();
+    assert!(
+        r.extract::<bool>().unwrap(),
+        "the inner coroutine ran on another loop than the library's"
+    );
 }
 
 #[test]
@@ -408,11 +518,12 @@ fn a_spawner_of_ones_own_runs_the_futures_python_awaits() {
         }
     }
     let count = Arc::new(AtomicUsize::new(0));
-    let square = asyncio::async_function_with(Arc::new(Counting(count.clone())), "square", None, |a| {
-        let x: i64 = a.extract(0)?;
-        Ok(async move { Ok(x * x) })
-    })
-    .unwrap();
+    let square =
+        asyncio::async_function_with(Arc::new(Counting(count.clone())), "square", None, |a| {
+            let x: i64 = a.extract(0)?;
+            Ok(async move { Ok(x * x) })
+        })
+        .unwrap();
     let g = Dict::from_pairs([("square", &square)]).unwrap();
     libpython::exec("import asyncio\nasync def go():\n    return sum(await asyncio.gather(*(square(i) for i in range(5))))", &g).unwrap();
     let r = asyncio::block_on(asyncio::into_future(get(&g, "go").call(()).unwrap())).unwrap();
@@ -422,60 +533,95 @@ fn a_spawner_of_ones_own_runs_the_futures_python_awaits() {
 
 #[test]
 fn tokio_futures_made_outside_a_runtime_need_a_registered_one() {
-    in_child!("tokio_futures_made_outside_a_runtime_need_a_registered_one", {
-        python();
-        let e = asyncio::tokio::future_into_py(async { Ok(1) }).unwrap_err();
-        assert!(e.to_string().contains("set_handle"), "{e}");
-        let rt = runtime();
-        asyncio::tokio::set_handle(rt.handle().clone());
-        let aw = asyncio::tokio::future_into_py(async {
-            tokio::time::sleep(Duration::from_millis(1)).await;
-            Ok(1)
-        })
-        .unwrap();
-        let r = asyncio::block_on(asyncio::into_future(get(&ns(AWAITS), "main").call((aw,)).unwrap())).unwrap();
-        assert_eq!(r.extract::<i64>().unwrap(), 1);
-    });
+    in_child!(
+        "tokio_futures_made_outside_a_runtime_need_a_registered_one",
+        {
+            python();
+            let e = asyncio::tokio::future_into_py(async { Ok(1) }).unwrap_err();
+            assert!(e.to_string().contains("set_handle"), "{e}");
+            let rt = runtime();
+            asyncio::tokio::set_handle(rt.handle().clone());
+            let aw = asyncio::tokio::future_into_py(async {
+                tokio::time::sleep(Duration::from_millis(1)).await;
+                Ok(1)
+            })
+            .unwrap();
+            let r = asyncio::block_on(asyncio::into_future(
+                get(&ns(AWAITS), "main").call((aw,)).unwrap(),
+            ))
+            .unwrap();
+            assert_eq!(r.extract::<i64>().unwrap(), 1);
+        }
+    );
 }
 
 // ---- Interpreters and shutdown ----
 
 #[test]
 fn sub_interpreters_run_their_own_loops_and_ending_one_ends_what_waits() {
-    in_child!("sub_interpreters_run_their_own_loops_and_ending_one_ends_what_waits", {
-        python();
-        let version = libpython::ffi::library().unwrap().version();
-        let mut configs = vec![SubConfig::shared_gil()];
-        if version.at_least(3, 12) {
-            configs.push(SubConfig::isolated());
-        } else {
-            let e = Interpreter::new(SubConfig::isolated()).unwrap_err();
-            assert!(matches!(e, Error::Interp(interp::Error::NeedsVersion { .. })), "{e:?}");
+    in_child!(
+        "sub_interpreters_run_their_own_loops_and_ending_one_ends_what_waits",
+        {
+            python();
+            let version = libpython::ffi::library().unwrap().version();
+            let mut configs = vec![SubConfig::shared_gil()];
+            if version.at_least(3, 12) {
+                configs.push(SubConfig::isolated());
+            } else {
+                let e = Interpreter::new(SubConfig::isolated()).unwrap_err();
+                assert!(
+                    matches!(e, Error::Interp(interp::Error::NeedsVersion { .. })),
+                    "{e:?}"
+                );
+            }
+            let rt = runtime();
+            for config in configs {
+                let sub = Interpreter::new(config).unwrap();
+                let (quick, forever, rust_side) = libpython::with_interpreter(&sub, || {
+                    let g = ns(AWAITS);
+                    let triple = asyncio::async_function("triple", None, |a| {
+                        let x: i64 = a.extract(0)?;
+                        Ok(async move { Ok(3 * x) })
+                    })?;
+                    let sleep = libpython::eval("__import__('asyncio').sleep")?;
+                    Ok::<_, Error>((
+                        sleep.call((0, "sub"))?,
+                        sleep.call((3600,))?,
+                        get(&g, "main").call((triple.call((14,))?,))?,
+                    ))
+                })
+                .unwrap()
+                .unwrap();
+                assert_eq!(
+                    asyncio::block_on(asyncio::into_future(quick))
+                        .unwrap()
+                        .extract::<String>()
+                        .unwrap(),
+                    "sub"
+                );
+                assert_eq!(
+                    asyncio::block_on(asyncio::into_future(rust_side))
+                        .unwrap()
+                        .extract::<i64>()
+                        .unwrap(),
+                    42
+                );
+                let waiting = rt.spawn(asyncio::into_future(forever));
+                assert!(eventually(|| threads_named("libpython-async") == 1));
+                sub.end().unwrap();
+                let e = rt.block_on(waiting).unwrap().unwrap_err();
+                assert!(
+                    matches!(e, Error::Interp(interp::Error::InterpreterEnded)),
+                    "{e:?}"
+                );
+                assert_eq!(
+                    threads_named("libpython-async"),
+                    0,
+                    "the sub-interpreter's loop thread is gone"
+                );
+            }
         }
-        let rt = runtime();
-        for config in configs {
-            let sub = Interpreter::new(config).unwrap();
-            let (quick, forever, rust_side) = libpython::with_interpreter(&sub, || {
-                let g = ns(AWAITS);
-                let triple = asyncio::async_function("triple", None, |a| {
-                    let x: i64 = a.extract(0)?;
-                    Ok(async move { Ok(3 * x) })
-                })?;
-                let sleep = libpython::eval("__import__('asyncio').sleep")?;
-                Ok::<_, Error>((sleep.call((0, "sub"))?, sleep.call((3600,))?, get(&g, "main").call((triple.call((14,))?,))?))
-            })
-            .unwrap()
-            .unwrap();
-            assert_eq!(asyncio::block_on(asyncio::into_future(quick)).unwrap().extract::<String>().unwrap(), "sub");
-            assert_eq!(asyncio::block_on(asyncio::into_future(rust_side)).unwrap().extract::<i64>().unwrap(), 42);
-            let waiting = rt.spawn(asyncio::into_future(forever));
-            assert!(eventually(|| threads_named("libpython-async") == 1));
-            sub.end().unwrap();
-            let e = rt.block_on(waiting).unwrap().unwrap_err();
-            assert!(matches!(e, Error::Interp(interp::Error::InterpreterEnded)), "{e:?}");
-            assert_eq!(threads_named("libpython-async"), 0, "the sub-interpreter's loop thread is gone");
-        }
-    });
+    );
 }
 
 #[test]
@@ -503,36 +649,67 @@ fn finalize_with_pending_work_ends_it_and_leaves_no_thread() {
         let stubborn = rt.spawn(asyncio::into_future(get(&g, "stubborn").call(()).unwrap()));
         // Python waits for Rust, on the built-in executor and on tokio.
         let flags: Vec<_> = (0..4).map(|_| Arc::new(AtomicBool::new(false))).collect();
-        let builtin = asyncio::future_into_py(pending_forever(flags[0].clone(), flags[1].clone())).unwrap();
+        let builtin =
+            asyncio::future_into_py(pending_forever(flags[0].clone(), flags[1].clone())).unwrap();
         let on_tokio = {
             let _in = rt.enter();
-            asyncio::tokio::future_into_py(pending_forever(flags[2].clone(), flags[3].clone())).unwrap()
+            asyncio::tokio::future_into_py(pending_forever(flags[2].clone(), flags[3].clone()))
+                .unwrap()
         };
         let main = get(&g, "main");
-        let awaiting = [builtin, on_tokio].map(|aw| rt.spawn(asyncio::into_future(main.call((aw,)).unwrap())));
-        assert!(eventually(|| flags[0].load(Ordering::SeqCst) && flags[2].load(Ordering::SeqCst)));
+        let awaiting =
+            [builtin, on_tokio].map(|aw| rt.spawn(asyncio::into_future(main.call((aw,)).unwrap())));
+        assert!(eventually(
+            || flags[0].load(Ordering::SeqCst) && flags[2].load(Ordering::SeqCst)
+        ));
         assert_eq!(threads_named("libpython-async"), 1);
         assert_eq!(threads_named("libpython-execu"), 1);
         let dead = libpython::eval("object()").unwrap();
         libpython::finalize().unwrap();
 
         let e = rt.block_on(waiting).unwrap().unwrap_err();
-        assert!(matches!(e, Error::Interp(interp::Error::Finalizing)), "{e:?}");
+        assert!(
+            matches!(e, Error::Interp(interp::Error::Finalizing)),
+            "{e:?}"
+        );
         let e = rt.block_on(stubborn).unwrap().unwrap_err();
-        assert!(matches!(e, Error::Interp(interp::Error::Finalizing)), "{e:?}");
-        assert_eq!(*notes.lock().unwrap(), ["cleaned up"], "a cancelled task got to clean up");
+        assert!(
+            matches!(e, Error::Interp(interp::Error::Finalizing)),
+            "{e:?}"
+        );
+        assert_eq!(
+            *notes.lock().unwrap(),
+            ["cleaned up"],
+            "a cancelled task got to clean up"
+        );
         for w in awaiting {
             let e = rt.block_on(w).unwrap().unwrap_err();
-            assert!(matches!(e, Error::Interp(interp::Error::Finalizing)), "{e:?}");
+            assert!(
+                matches!(e, Error::Interp(interp::Error::Finalizing)),
+                "{e:?}"
+            );
         }
-        assert!(eventually(|| flags[1].load(Ordering::SeqCst) && flags[3].load(Ordering::SeqCst)), "the Rust futures were dropped");
-        assert_eq!(threads_named("libpython-"), 0, "no thread of the library outlives Python");
+        assert!(
+            eventually(|| flags[1].load(Ordering::SeqCst) && flags[3].load(Ordering::SeqCst)),
+            "the Rust futures were dropped"
+        );
+        assert_eq!(
+            threads_named("libpython-"),
+            0,
+            "no thread of the library outlives Python"
+        );
 
         // Work made after finalize is refused; Python started again runs it.
         let e = asyncio::future_into_py(async { Ok(1) }).unwrap_err();
-        assert!(matches!(e, Error::Interp(interp::Error::Finalized)), "{e:?}");
+        assert!(
+            matches!(e, Error::Interp(interp::Error::Finalized)),
+            "{e:?}"
+        );
         let e = asyncio::block_on(asyncio::into_future(dead)).unwrap_err();
-        assert!(matches!(e, Error::Interp(interp::Error::Finalized)), "{e:?}");
+        assert!(
+            matches!(e, Error::Interp(interp::Error::Finalized)),
+            "{e:?}"
+        );
         // Python 3.12 itself crashes importing `ssl` (which asyncio imports) a second time in
         // one process, after a restart: the restart is checked on the other versions.
         let version = libpython::ffi::library().unwrap().version();
@@ -541,7 +718,9 @@ fn finalize_with_pending_work_ends_it_and_leaves_no_thread() {
         }
         libpython::initialize().unwrap();
         let sleep = libpython::eval("__import__('asyncio').sleep").unwrap();
-        let r = rt.block_on(asyncio::into_future(sleep.call((0, "again")).unwrap())).unwrap();
+        let r = rt
+            .block_on(asyncio::into_future(sleep.call((0, "again")).unwrap()))
+            .unwrap();
         assert_eq!(r.extract::<String>().unwrap(), "again");
         drop((r, sleep));
         libpython::finalize().unwrap();

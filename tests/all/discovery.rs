@@ -434,7 +434,10 @@ fn probe_answers_are_cached_under_a_stamp_of_the_interpreter() {
     let exe = pyenv("3.11");
     let dir = PathBuf::from(std::env::var_os("XDG_CACHE_HOME").unwrap()).join("libpython/probes");
     let first = probe(&exe).unwrap();
-    let files: Vec<PathBuf> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     assert_eq!(files.len(), 1, "{files:?}");
     let file = &files[0];
     let text = std::fs::read_to_string(file).unwrap();
@@ -449,5 +452,9 @@ fn probe_answers_are_cached_under_a_stamp_of_the_interpreter() {
     // changed) means a new probe, whose answer replaces the entry.
     std::fs::write(file, format!("{stamp}-changed\n{edited}")).unwrap();
     assert_eq!(probe(&exe).unwrap().version, first.version);
-    assert!(std::fs::read_to_string(file).unwrap().starts_with(&format!("{stamp}\n")));
+    assert!(
+        std::fs::read_to_string(file)
+            .unwrap()
+            .starts_with(&format!("{stamp}\n"))
+    );
 }

@@ -186,7 +186,10 @@ fn asyncio_awaits_python_and_rust_concurrently() {
         "(sum of results 49995000)",
         "Python awaited Rust: {'tokio': 5, 'asyncio': 7, 'libpython': 9}",
     ] {
-        assert!(out.contains(expected), "the asyncio example's output lacks {expected:?}:\n{out}");
+        assert!(
+            out.contains(expected),
+            "the asyncio example's output lacks {expected:?}:\n{out}"
+        );
     }
     assert_eq!(out.lines().last(), Some("finalized"), "{out}");
 }

@@ -10,7 +10,8 @@ use libpython_tests::{VERSIONS, assert_child_passes, is_child, pyenv};
 const LIB_ENV: &str = "LIBPYTHON_TEST_LIBRARY";
 
 fn library_of(version: &str) -> String {
-    let found = discover(&Request::default().executable(pyenv(version))).expect("discovery of a pyenv Python");
+    let found = discover(&Request::default().executable(pyenv(version)))
+        .expect("discovery of a pyenv Python");
     found.library.to_string_lossy().into_owned()
 }
 
@@ -21,7 +22,10 @@ fn table_loads_and_a_real_call_works_on_every_version() {
     }
     for v in VERSIONS {
         let lib = library_of(v);
-        let out = assert_child_passes("ffi_load::table_loads_and_a_real_call_works_on_every_version", &[(LIB_ENV, &lib)]);
+        let out = assert_child_passes(
+            "ffi_load::table_loads_and_a_real_call_works_on_every_version",
+            &[(LIB_ENV, &lib)],
+        );
         assert!(out.contains(&format!("raw layer ok: Python {v}.")), "{out}");
     }
 }
@@ -31,9 +35,19 @@ fn raw_worker(lib: &str) {
     let lib = ffi::load(lib).expect("the library loads");
     let version = lib.version();
     let api = ffi::api();
-    assert_eq!(api.PyObject_Vectorcall.is_some(), version.at_least(3, 11), "PyObject_Vectorcall is exported from 3.11");
-    assert_eq!(api.Py_NewInterpreterFromConfig.is_some(), version.at_least(3, 12));
-    assert!(api.PyObject_VectorcallDict.is_some(), "every supported version exports PyObject_VectorcallDict");
+    assert_eq!(
+        api.PyObject_Vectorcall.is_some(),
+        version.at_least(3, 11),
+        "PyObject_Vectorcall is exported from 3.11"
+    );
+    assert_eq!(
+        api.Py_NewInterpreterFromConfig.is_some(),
+        version.at_least(3, 12)
+    );
+    assert!(
+        api.PyObject_VectorcallDict.is_some(),
+        "every supported version exports PyObject_VectorcallDict"
+    );
     // SAFETY: the library is loaded; this thread initialises Python and holds the GIL until
     // the end, where it finalises; every reference taken is released.
     unsafe {
@@ -46,8 +60,17 @@ fn raw_worker(lib: &str) {
         let math = ffi::PyImport_ImportModule(c"math".as_ptr());
         assert!(!math.is_null());
         let copysign = ffi::PyObject_GetAttrString(math, c"copysign".as_ptr());
-        let args = [std::ptr::null_mut(), ffi::PyFloat_FromDouble(3.0), ffi::PyFloat_FromDouble(-1.0)];
-        let r = ffi::vectorcall(copysign, args.as_ptr().add(1), 2 | ffi::PY_VECTORCALL_ARGUMENTS_OFFSET, std::ptr::null_mut());
+        let args = [
+            std::ptr::null_mut(),
+            ffi::PyFloat_FromDouble(3.0),
+            ffi::PyFloat_FromDouble(-1.0),
+        ];
+        let r = ffi::vectorcall(
+            copysign,
+            args.as_ptr().add(1),
+            2 | ffi::PY_VECTORCALL_ARGUMENTS_OFFSET,
+            std::ptr::null_mut(),
+        );
         assert_eq!(ffi::PyFloat_AsDouble(r), -3.0);
         ffi::Py_DecRef(r);
 
@@ -56,27 +79,52 @@ fn raw_worker(lib: &str) {
         let int_type = ffi::data::PyLong_Type().cast::<ffi::PyObject>();
         let kwnames = ffi::PyTuple_New(1);
         ffi::PyTuple_SetItem(kwnames, 0, ffi::PyUnicode_FromString(c"base".as_ptr()));
-        let kargs = [std::ptr::null_mut(), ffi::PyUnicode_FromString(c"ff".as_ptr()), ffi::PyLong_FromLong(16)];
-        let r = ffi::vectorcall(int_type, kargs.as_ptr().add(1), 1 | ffi::PY_VECTORCALL_ARGUMENTS_OFFSET, kwnames);
+        let kargs = [
+            std::ptr::null_mut(),
+            ffi::PyUnicode_FromString(c"ff".as_ptr()),
+            ffi::PyLong_FromLong(16),
+        ];
+        let r = ffi::vectorcall(
+            int_type,
+            kargs.as_ptr().add(1),
+            1 | ffi::PY_VECTORCALL_ARGUMENTS_OFFSET,
+            kwnames,
+        );
         assert!(!r.is_null(), "int('ff', base=16) failed");
         assert_eq!(ffi::PyLong_AsLong(r), 255);
         assert!(ffi::PyLong_CheckExact(r) && !ffi::PyFloat_Check(r));
-        for p in [r, kwnames, kargs[1], kargs[2], args[1], args[2], copysign, math] {
+        for p in [
+            r, kwnames, kargs[1], kargs[2], args[1], args[2], copysign, math,
+        ] {
             ffi::Py_DecRef(p);
         }
 
         // Variadic functions through the table.
-        let s = (api.PyUnicode_FromFormat)(c"%s=%d".as_ptr(), c"answer".as_ptr(), 42 as std::ffi::c_int);
+        let s = (api.PyUnicode_FromFormat)(
+            c"%s=%d".as_ptr(),
+            c"answer".as_ptr(),
+            42 as std::ffi::c_int,
+        );
         let mut n = 0;
-        let text = CStr::from_ptr(ffi::PyUnicode_AsUTF8AndSize(s, &mut n)).to_str().unwrap().to_owned();
+        let text = CStr::from_ptr(ffi::PyUnicode_AsUTF8AndSize(s, &mut n))
+            .to_str()
+            .unwrap()
+            .to_owned();
         assert_eq!(text, "answer=42");
         ffi::Py_DecRef(s);
         let t = (api.Py_BuildValue)(c"(is)".as_ptr(), 7 as std::ffi::c_int, c"seven".as_ptr());
         assert_eq!(ffi::PyTuple_Size(t), 2);
         ffi::Py_DecRef(t);
-        let null = (api.PyErr_Format)(*ffi::data::PyExc_ValueError(), c"bad %s".as_ptr(), c"thing".as_ptr());
+        let null = (api.PyErr_Format)(
+            *ffi::data::PyExc_ValueError(),
+            c"bad %s".as_ptr(),
+            c"thing".as_ptr(),
+        );
         assert!(null.is_null());
-        assert_eq!(ffi::PyErr_ExceptionMatches(*ffi::data::PyExc_ValueError()), 1);
+        assert_eq!(
+            ffi::PyErr_ExceptionMatches(*ffi::data::PyExc_ValueError()),
+            1
+        );
         ffi::PyErr_Clear();
 
         // Data symbols: singletons and type objects.
@@ -92,10 +140,19 @@ fn raw_worker(lib: &str) {
         let layout = ffi::seq_layout().expect("list and tuple layout known on a GIL build");
         let globals = ffi::PyDict_New();
         let builtins = ffi::PyImport_ImportModule(c"builtins".as_ptr());
-        assert_eq!(ffi::PyDict_SetItemString(globals, c"__builtins__".as_ptr(), builtins), 0);
+        assert_eq!(
+            ffi::PyDict_SetItemString(globals, c"__builtins__".as_ptr(), builtins),
+            0
+        );
         ffi::Py_DecRef(builtins);
         let code = c"class L(list): pass\nimport collections\nP = collections.namedtuple('P', 'a b c')\nl = [str(i) for i in range(1000)]\nl.append(None)\nsub = L(l)\nt = tuple(l)\np = P(1, 'b', None)\ne = []\n";
-        let r = ffi::PyRun_StringFlags(code.as_ptr(), ffi::Py_file_input, globals, globals, std::ptr::null_mut());
+        let r = ffi::PyRun_StringFlags(
+            code.as_ptr(),
+            ffi::Py_file_input,
+            globals,
+            globals,
+            std::ptr::null_mut(),
+        );
         assert!(!r.is_null(), "the fixture runs");
         ffi::Py_DecRef(r);
         for name in [c"l", c"sub", c"e"] {
@@ -104,7 +161,11 @@ fn raw_worker(lib: &str) {
             assert_eq!(layout.size(o), n, "{name:?}");
             assert_eq!(ffi::PyList_GET_SIZE(o), n);
             for i in 0..n {
-                assert_eq!(layout.list_item(o, i), ffi::PyList_GetItem(o, i), "{name:?}[{i}]");
+                assert_eq!(
+                    layout.list_item(o, i),
+                    ffi::PyList_GetItem(o, i),
+                    "{name:?}[{i}]"
+                );
                 assert_eq!(ffi::PyList_GET_ITEM(o, i), ffi::PyList_GetItem(o, i));
             }
         }
@@ -114,13 +175,21 @@ fn raw_worker(lib: &str) {
             assert_eq!(layout.size(o), n, "{name:?}");
             assert_eq!(ffi::PyTuple_GET_SIZE(o), n);
             for i in 0..n {
-                assert_eq!(layout.tuple_item(o, i), ffi::PyTuple_GetItem(o, i), "{name:?}[{i}]");
+                assert_eq!(
+                    layout.tuple_item(o, i),
+                    ffi::PyTuple_GetItem(o, i),
+                    "{name:?}[{i}]"
+                );
                 assert_eq!(ffi::PyTuple_GET_ITEM(o, i), ffi::PyTuple_GetItem(o, i));
             }
         }
         // Filling new ones: what the exported functions then read back.
         let (list, tuple) = (ffi::PyList_New(3), ffi::PyTuple_New(3));
-        let items = [ffi::PyLong_FromLong(7), ffi::PyUnicode_FromString(c"x".as_ptr()), ffi::PyFloat_FromDouble(0.5)];
+        let items = [
+            ffi::PyLong_FromLong(7),
+            ffi::PyUnicode_FromString(c"x".as_ptr()),
+            ffi::PyFloat_FromDouble(0.5),
+        ];
         for (i, &o) in items.iter().enumerate() {
             ffi::Py_IncRef(o);
             ffi::PyList_SET_ITEM(list, i as ffi::Py_ssize_t, o);
@@ -132,12 +201,19 @@ fn raw_worker(lib: &str) {
             assert_eq!(ffi::PyTuple_GetItem(tuple, i as ffi::Py_ssize_t), o);
         }
         let repr = ffi::PyObject_Repr(tuple);
-        assert_eq!(CStr::from_ptr(ffi::PyUnicode_AsUTF8AndSize(repr, &mut n)).to_str().unwrap(), "(7, 'x', 0.5)");
+        assert_eq!(
+            CStr::from_ptr(ffi::PyUnicode_AsUTF8AndSize(repr, &mut n))
+                .to_str()
+                .unwrap(),
+            "(7, 'x', 0.5)"
+        );
         for p in [repr, list, tuple, items[0], items[1], items[2], globals] {
             ffi::Py_DecRef(p);
         }
 
-        let v = CStr::from_ptr(ffi::Py_GetVersion()).to_string_lossy().into_owned();
+        let v = CStr::from_ptr(ffi::Py_GetVersion())
+            .to_string_lossy()
+            .into_owned();
         assert!(v.starts_with(&format!("{}.{}.", version.major, version.minor)));
         assert_eq!(ffi::Py_FinalizeEx(), 0);
     }
@@ -152,14 +228,21 @@ fn a_file_that_is_not_libpython_is_refused_by_name() {
         assert!(matches!(e, ffi::LoadError::NotLibpython { .. }), "{e:?}");
         assert!(e.to_string().contains(libc), "{e}");
         let e = ffi::load("/no/such/libpython3.11.so").unwrap_err();
-        assert!(e.to_string().contains("/no/such/libpython3.11.so") && e.to_string().contains("no such file"), "{e}");
+        assert!(
+            e.to_string().contains("/no/such/libpython3.11.so")
+                && e.to_string().contains("no such file"),
+            "{e}"
+        );
         let old = library_of_path(&pyenv_exact("3.8"));
         let e = ffi::load(&old).unwrap_err();
         assert!(e.to_string().contains("3.9 or newer"), "{e}");
         assert!(ffi::library().is_none(), "nothing was loaded");
         return;
     }
-    assert_child_passes("ffi_load::a_file_that_is_not_libpython_is_refused_by_name", &[]);
+    assert_child_passes(
+        "ffi_load::a_file_that_is_not_libpython_is_refused_by_name",
+        &[],
+    );
 }
 
 fn pyenv_exact(v: &str) -> std::path::PathBuf {
@@ -168,5 +251,10 @@ fn pyenv_exact(v: &str) -> std::path::PathBuf {
 
 fn library_of_path(python: &std::path::Path) -> String {
     let info = libpython_interp::discovery::probe(python).expect("probe");
-    info.library_candidates().into_iter().find(|p| p.exists()).expect("a library").to_string_lossy().into_owned()
+    info.library_candidates()
+        .into_iter()
+        .find(|p| p.exists())
+        .expect("a library")
+        .to_string_lossy()
+        .into_owned()
 }

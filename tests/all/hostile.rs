@@ -48,7 +48,9 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use libpython::value::Value;
-use libpython::{Args, Bridge, Dict, Error, Interpreter, List, MapBridge, Object, Set, SubConfig, VecBridge};
+use libpython::{
+    Args, Bridge, Dict, Error, Interpreter, List, MapBridge, Object, Set, SubConfig, VecBridge,
+};
 use libpython_tests::{DEBUG_MALLOC, in_child, python};
 use proptest::prelude::*;
 use proptest::test_runner::{Config as ProptestConfig, TestCaseError, TestRunner};
@@ -81,7 +83,10 @@ fn config(cases: u32) -> ProptestConfig {
 
 /// The child's deadline: generous for the default case count, growing with `PROPTEST_CASES`.
 fn deadline(default_cases: u32) -> Duration {
-    let cases: u64 = std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(u64::from(default_cases));
+    let cases: u64 = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(u64::from(default_cases));
     Duration::from_secs(240 + cases)
 }
 
@@ -555,7 +560,14 @@ const CONTAINER_DUNDERS: [&str; 3] = ["__len__", "__getitem__", "__iter__"];
 
 /// The changes an action makes (`HOWS` in the prelude; actions pick among the first five, the
 /// prelude uses the last instead of `clear` where `clear` would crash CPython itself).
-const HOWS: [&str; 6] = ["clear", "grow", "grow_front", "shrink", "shrink_front", "clear_by_keys"];
+const HOWS: [&str; 6] = [
+    "clear",
+    "grow",
+    "grow_front",
+    "shrink",
+    "shrink_front",
+    "clear_by_keys",
+];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Action {
@@ -643,7 +655,8 @@ impl Spec {
 
     /// What iterating the container gives, as strs (sorted), when it gives strs.
     fn iter_strs(&self) -> Option<Vec<String>> {
-        (self.kind.is_map() && !self.hostile_keys).then(|| sorted((0..self.len()).map(|i| format!("k{i}")).collect()))
+        (self.kind.is_map() && !self.hostile_keys)
+            .then(|| sorted((0..self.len()).map(|i| format!("k{i}")).collect()))
     }
 
     /// Expectation of a conversion that accepts exactly the containers of ints.
@@ -657,7 +670,18 @@ impl Spec {
 
     /// The mapping's entries as Python shows them, with int keys (hostile keys) or int values.
     fn entries(&self) -> Vec<(i64, String)> {
-        (0..self.len() as i64).map(|i| (i, if self.hostile_keys { format!("s{i}") } else { format!("k{i}") })).collect()
+        (0..self.len() as i64)
+            .map(|i| {
+                (
+                    i,
+                    if self.hostile_keys {
+                        format!("s{i}")
+                    } else {
+                        format!("k{i}")
+                    },
+                )
+            })
+            .collect()
     }
 }
 
@@ -706,7 +730,11 @@ fn dunder() -> impl Strategy<Value = &'static str> {
     ]
 }
 
-fn acts(dunder: impl Strategy<Value = &'static str>, foreign: bool, size: std::ops::RangeInclusive<usize>) -> impl Strategy<Value = Acts> {
+fn acts(
+    dunder: impl Strategy<Value = &'static str>,
+    foreign: bool,
+    size: std::ops::RangeInclusive<usize>,
+) -> impl Strategy<Value = Acts> {
     proptest::collection::vec((dunder, action(foreign), 1..=3u8), size).prop_map(|mut v| {
         // One action per dunder.
         v.sort_by_key(|(d, _, _)| *d);
@@ -736,10 +764,20 @@ fn spec(foreign: bool) -> impl Strategy<Value = Spec> {
         kind(),
         any::<bool>(),
         proptest::collection::vec(item, 0..=8),
-        acts(proptest::sample::select(&CONTAINER_DUNDERS[..]), foreign, 0..=2),
+        acts(
+            proptest::sample::select(&CONTAINER_DUNDERS[..]),
+            foreign,
+            0..=2,
+        ),
         acts(dunder(), foreign, 0..=2),
     )
-        .prop_map(|(kind, hostile_keys, items, container, intruder)| Spec { kind, hostile_keys, items, container, intruder })
+        .prop_map(|(kind, hostile_keys, items, container, intruder)| Spec {
+            kind,
+            hostile_keys,
+            items,
+            container,
+            intruder,
+        })
 }
 
 /// A case: a few containers, each through every operation.
@@ -835,7 +873,10 @@ fn rust_mutate(b: &Object, how: usize, entry: &Object) -> libpython::Result<()> 
     if let Ok(d) = Dict::try_from(b.clone()) {
         let (k, v): (Object, Object) = entry.extract()?;
         if how == "clear_by_keys" {
-            return d.keys()?.into_iter().try_for_each(|k| d.remove(k).map(drop));
+            return d
+                .keys()?
+                .into_iter()
+                .try_for_each(|k| d.remove(k).map(drop));
         }
         let first = d.keys()?.into_iter().next();
         return match (how, first) {
@@ -882,7 +923,8 @@ fn sink_args(a: &Args<'_>) -> libpython::Result<usize> {
 /// `main_objects`: objects of the main interpreter, for the sub-interpreter's foreign action.
 fn world(main_objects: Option<(Object, Object)>) -> World {
     let g = Dict::new().unwrap();
-    libpython::exec(&PRELUDE.replace("__JOIN__", &JOIN.to_string()), &g).unwrap_or_else(|e| panic!("{e}"));
+    libpython::exec(&PRELUDE.replace("__JOIN__", &JOIN.to_string()), &g)
+        .unwrap_or_else(|e| panic!("{e}"));
     let get = |name: &str| g.get(name).unwrap().unwrap();
     let ctx = get("ctx");
 
@@ -902,7 +944,8 @@ fn world(main_objects: Option<(Object, Object)>) -> World {
             let _ = tx.send(());
         });
         RUST_THREADS.lock().unwrap().push(h);
-        Ok(a.py().detach(move || rx.recv_timeout(Duration::from_secs_f64(JOIN)).is_ok()))
+        Ok(a.py()
+            .detach(move || rx.recv_timeout(Duration::from_secs_f64(JOIN)).is_ok()))
     })
     .unwrap();
     let mutate = libpython::function("rust_mutate", None, |a: &Args<'_>| {
@@ -913,7 +956,9 @@ fn world(main_objects: Option<(Object, Object)>) -> World {
     })
     .unwrap();
     let foreign = libpython::function("foreign", None, move |a: &Args<'_>| {
-        let Some((list, dict)) = &main_objects else { return Ok(String::new()) };
+        let Some((list, dict)) = &main_objects else {
+            return Ok(String::new());
+        };
         let t: Object = a.extract(0)?;
         let mut bad = String::new();
         // Objects of the main interpreter used from a sub-interpreter's callback: refused
@@ -922,19 +967,30 @@ fn world(main_objects: Option<(Object, Object)>) -> World {
         match list.extract::<Vec<i64>>() {
             Ok(v) if v == [1, 2, 3] => {}
             Err(Error::Interp(libpython::interp::Error::WrongInterpreter { .. })) => {}
-            other => bad += &format!("a main-interpreter list read from a sub-interpreter's callback: {other:?}; "),
+            other => {
+                bad += &format!(
+                    "a main-interpreter list read from a sub-interpreter's callback: {other:?}; "
+                )
+            }
         }
         match dict.extract::<HashMap<String, i64>>() {
             Ok(m) if m == HashMap::from([("a".to_string(), 1)]) => {}
             Err(Error::Interp(libpython::interp::Error::WrongInterpreter { .. })) => {}
-            other => bad += &format!("a main-interpreter dict read from a sub-interpreter's callback: {other:?}; "),
+            other => {
+                bad += &format!(
+                    "a main-interpreter dict read from a sub-interpreter's callback: {other:?}; "
+                )
+            }
         }
         // A clone takes the main interpreter's GIL for its reference; its drop is queued.
         drop(list.clone());
         // A main-interpreter object must not enter the sub-interpreter's container.
         match t.contains(list) {
             Err(Error::Interp(libpython::interp::Error::WrongInterpreter { .. })) => {}
-            other => bad += &format!("a main-interpreter object was used in a sub-interpreter: {other:?}"),
+            other => {
+                bad +=
+                    &format!("a main-interpreter object was used in a sub-interpreter: {other:?}")
+            }
         }
         Ok(bad)
     })
@@ -1010,7 +1066,10 @@ enum Verdict {
 
 impl Verdict {
     fn is_ok(&self) -> bool {
-        matches!(self, Verdict::Fine | Verdict::Wrong(_) | Verdict::Accepted(_))
+        matches!(
+            self,
+            Verdict::Fine | Verdict::Wrong(_) | Verdict::Accepted(_)
+        )
     }
 
     fn error_text(&self) -> Option<&str> {
@@ -1062,8 +1121,14 @@ impl Env<'_> {
     /// Records the container's size as a copy of it returns (before the copy is dropped,
     /// which can run destructors), and how many entries the copy holds.
     fn copied<T>(&self, r: &libpython::Result<T>, entries: impl Fn(&T) -> Option<usize>) {
-        let size = self.w.blen.call0().and_then(|o| o.extract::<i64>()).unwrap_or(-3);
-        self.copy.set(Some((size, r.as_ref().ok().and_then(entries))));
+        let size = self
+            .w
+            .blen
+            .call0()
+            .and_then(|o| o.extract::<i64>())
+            .unwrap_or(-3);
+        self.copy
+            .set(Some((size, r.as_ref().ok().and_then(entries))));
     }
 
     fn n(&self) -> usize {
@@ -1080,7 +1145,11 @@ impl Env<'_> {
 
     /// Sorts when the container's iteration order is not its items'.
     fn order<T: Ord>(&self, v: Vec<T>) -> Vec<T> {
-        if self.spec.kind.unordered() { sorted(v) } else { v }
+        if self.spec.kind.unordered() {
+            sorted(v)
+        } else {
+            v
+        }
     }
 
     /// Runs Python `code` with `t` (the container) and `extra` as globals; `out` afterwards.
@@ -1090,16 +1159,19 @@ impl Env<'_> {
             g.insert(*k, *v)?;
         }
         libpython::exec(code, &g)?;
-        g.get_as::<Vec<i64>>("out")?.ok_or_else(|| Error::Conversion("no out".into()))
+        g.get_as::<Vec<i64>>("out")?
+            .ok_or_else(|| Error::Conversion("no out".into()))
     }
 
     /// The Rust map behind a `mapb` container.
     fn map(&self) -> libpython::Result<Arc<ObjMap>> {
-        libpython::bridged::<ObjMap>(&self.target)?.ok_or_else(|| Error::Conversion("not a bridged map".into()))
+        libpython::bridged::<ObjMap>(&self.target)?
+            .ok_or_else(|| Error::Conversion("not a bridged map".into()))
     }
 
     fn vec(&self) -> libpython::Result<Arc<ObjVec>> {
-        libpython::bridged::<ObjVec>(&self.target)?.ok_or_else(|| Error::Conversion("not a bridged vector".into()))
+        libpython::bridged::<ObjVec>(&self.target)?
+            .ok_or_else(|| Error::Conversion("not a bridged vector".into()))
     }
 }
 
@@ -1128,27 +1200,55 @@ fn all(_: &Spec) -> bool {
 }
 
 const fn op(name: &'static str, applies: fn(&Spec) -> bool, run: fn(&Env<'_>) -> Verdict) -> Op {
-    Op { name, applies, run, dict_copy: false, user_lock: false }
+    Op {
+        name,
+        applies,
+        run,
+        dict_copy: false,
+        user_lock: false,
+    }
 }
 
 const fn dict_copy(name: &'static str, run: fn(&Env<'_>) -> Verdict) -> Op {
-    Op { name, applies: all, run, dict_copy: true, user_lock: false }
+    Op {
+        name,
+        applies: all,
+        run,
+        dict_copy: true,
+        user_lock: false,
+    }
 }
 
 /// `{i: 's<i>'}` or `{'k<i>': i}` as a Python-shaped map with int and str parts.
 fn value_of_dict(spec: &Spec) -> Value {
     if spec.hostile_keys {
-        Value::dict(spec.entries().into_iter().map(|(i, s)| (Value::Int(i), Value::from(s))))
+        Value::dict(
+            spec.entries()
+                .into_iter()
+                .map(|(i, s)| (Value::Int(i), Value::from(s))),
+        )
     } else {
-        Value::dict(spec.entries().into_iter().map(|(i, k)| (Value::from(k), Value::Int(i))))
+        Value::dict(
+            spec.entries()
+                .into_iter()
+                .map(|(i, k)| (Value::from(k), Value::Int(i))),
+        )
     }
 }
 
 const OPS: &[Op] = &[
     // ---- FromPython ----
-    op("Vec<i64>", all, |e| check(e.target.extract::<Vec<i64>>().map(|v| e.order(v)), e.spec.ints(|v| v))),
+    op("Vec<i64>", all, |e| {
+        check(
+            e.target.extract::<Vec<i64>>().map(|v| e.order(v)),
+            e.spec.ints(|v| v),
+        )
+    }),
     op("Vec<f64>", all, |e| {
-        let got = e.target.extract::<Vec<f64>>().map(|v| e.order(v.into_iter().map(|x| x as i64).collect()));
+        let got = e
+            .target
+            .extract::<Vec<f64>>()
+            .map(|v| e.order(v.into_iter().map(|x| x as i64).collect()));
         check(got, e.spec.ints(|v| v))
     }),
     op("Vec<String>", all, |e| {
@@ -1159,11 +1259,35 @@ const OPS: &[Op] = &[
         };
         check(e.target.extract::<Vec<String>>().map(sorted), want)
     }),
-    op("Vec<Object>", all, |e| check(e.target.extract::<Vec<Object>>().map(|v| v.len()), Expect::Ok(e.n()))),
-    op("Vec<Vec<i64>>", all, |e| check(e.target.extract::<Vec<Vec<i64>>>().map(drop), Expect::Any)),
-    op("Option<Vec<i64>>", all, |e| check(e.target.extract::<Option<Vec<i64>>>().map(|o| o.map(|v| e.order(v))), e.spec.ints(Some))),
-    op("HashSet<Object>", all, |e| check(e.target.extract::<HashSet<Object>>().map(|s| s.len()), Expect::Ok(e.n()))),
-    op("BTreeSet<i64>", all, |e| check(e.target.extract::<BTreeSet<i64>>(), e.spec.ints(|v| v.into_iter().collect()))),
+    op("Vec<Object>", all, |e| {
+        check(
+            e.target.extract::<Vec<Object>>().map(|v| v.len()),
+            Expect::Ok(e.n()),
+        )
+    }),
+    op("Vec<Vec<i64>>", all, |e| {
+        check(e.target.extract::<Vec<Vec<i64>>>().map(drop), Expect::Any)
+    }),
+    op("Option<Vec<i64>>", all, |e| {
+        check(
+            e.target
+                .extract::<Option<Vec<i64>>>()
+                .map(|o| o.map(|v| e.order(v))),
+            e.spec.ints(Some),
+        )
+    }),
+    op("HashSet<Object>", all, |e| {
+        check(
+            e.target.extract::<HashSet<Object>>().map(|s| s.len()),
+            Expect::Ok(e.n()),
+        )
+    }),
+    op("BTreeSet<i64>", all, |e| {
+        check(
+            e.target.extract::<BTreeSet<i64>>(),
+            e.spec.ints(|v| v.into_iter().collect()),
+        )
+    }),
     op("(i64, i64)", all, |e| {
         let want = match e.spec.kind {
             Kind::List | Kind::Tuple if e.n() == 2 => Expect::Ok((0, 1)),
@@ -1176,7 +1300,10 @@ const OPS: &[Op] = &[
             Some(v) if v.len() == 3 => Expect::Ok(v),
             _ => Expect::Err,
         };
-        check(e.target.extract::<[i64; 3]>().map(|a| e.order(a.to_vec())), want)
+        check(
+            e.target.extract::<[i64; 3]>().map(|a| e.order(a.to_vec())),
+            want,
+        )
     }),
     dict_copy("HashMap<i64, String>", |e| {
         let want = match (e.spec.kind.is_map(), e.spec.hostile_keys) {
@@ -1189,14 +1316,24 @@ const OPS: &[Op] = &[
         check(r, want)
     }),
     dict_copy("HashMap<Object, Object>", |e| {
-        let want = if e.spec.kind.is_map() { Expect::Ok(e.n()) } else { Expect::Err };
+        let want = if e.spec.kind.is_map() {
+            Expect::Ok(e.n())
+        } else {
+            Expect::Err
+        };
         let r = e.target.extract::<HashMap<Object, Object>>();
         e.copied(&r, |m| Some(m.len()));
         check(r.map(|m| m.len()), want)
     }),
     dict_copy("BTreeMap<String, f64>", |e| {
         let want = match (e.spec.kind.is_map(), e.spec.hostile_keys) {
-            (true, false) => Expect::Ok(e.spec.entries().into_iter().map(|(i, k)| (k, i as f64)).collect()),
+            (true, false) => Expect::Ok(
+                e.spec
+                    .entries()
+                    .into_iter()
+                    .map(|(i, k)| (k, i as f64))
+                    .collect(),
+            ),
             (true, true) if e.n() == 0 => Expect::Ok(BTreeMap::new()),
             _ => Expect::Err,
         };
@@ -1219,12 +1356,19 @@ const OPS: &[Op] = &[
         check(r, want)
     }),
     dict_copy("serde_json::Value", |e| {
-        let ints = || serde_json::Value::Array((0..e.n() as i64).map(serde_json::Value::from).collect());
+        let ints =
+            || serde_json::Value::Array((0..e.n() as i64).map(serde_json::Value::from).collect());
         let want = match e.spec.kind {
             Kind::List | Kind::Tuple | Kind::Set | Kind::FrozenSet => Expect::Ok(ints()),
-            Kind::Dict if !e.spec.hostile_keys || e.n() == 0 => Expect::Ok(serde_json::Value::Object(
-                e.spec.entries().into_iter().map(|(i, k)| (k, serde_json::Value::from(i))).collect(),
-            )),
+            Kind::Dict if !e.spec.hostile_keys || e.n() == 0 => {
+                Expect::Ok(serde_json::Value::Object(
+                    e.spec
+                        .entries()
+                        .into_iter()
+                        .map(|(i, k)| (k, serde_json::Value::from(i)))
+                        .collect(),
+                ))
+            }
             _ => Expect::Err,
         };
         let r = libpython::from_python_serde::<serde_json::Value>(&e.target);
@@ -1241,7 +1385,9 @@ const OPS: &[Op] = &[
     }),
     dict_copy("serde BTreeMap<i64, String>", |e| {
         let want = match e.spec.kind {
-            Kind::Dict if e.spec.hostile_keys || e.n() == 0 => Expect::Ok(e.spec.entries().into_iter().collect()),
+            Kind::Dict if e.spec.hostile_keys || e.n() == 0 => {
+                Expect::Ok(e.spec.entries().into_iter().collect())
+            }
             _ => Expect::Err,
         };
         let r = libpython::from_python_serde::<BTreeMap<i64, String>>(&e.target);
@@ -1250,9 +1396,10 @@ const OPS: &[Op] = &[
     }),
     dict_copy("serde struct", |e| {
         let want = match e.spec.kind {
-            Kind::Dict if !e.spec.hostile_keys => {
-                Expect::Ok(Rec { k0: (e.n() > 0).then_some(0.0), k1: (e.n() > 1).then_some(1.0) })
-            }
+            Kind::Dict if !e.spec.hostile_keys => Expect::Ok(Rec {
+                k0: (e.n() > 0).then_some(0.0),
+                k1: (e.n() > 1).then_some(1.0),
+            }),
             _ => Expect::Any,
         };
         let r = libpython::from_python_serde::<Rec>(&e.target);
@@ -1260,98 +1407,197 @@ const OPS: &[Op] = &[
         check(r, want)
     }),
     // ---- Live views ----
-    op("Dict reads", |s| s.kind == Kind::Dict, |e| {
-        steps(|wrong| {
-            let d = Dict::try_from(e.target.clone())?;
-            expect_eq(wrong, "items", d.items()?.len(), e.n());
-            expect_eq(wrong, "keys", d.keys()?.len(), e.n());
-            expect_eq(wrong, "values", d.values()?.len(), e.n());
-            for (i, s) in e.spec.entries() {
-                let p = e.probe(i as usize)?;
-                expect_eq(wrong, "contains_key", d.contains_key(&p)?, true);
-                let v = d.get(&p)?.ok_or_else(|| Error::Conversion(format!("no entry {i}")))?;
-                if e.spec.hostile_keys {
-                    expect_eq(wrong, "get", v.extract::<String>()?, s);
-                } else {
-                    expect_eq(wrong, "get", v.extract::<i64>()?, i);
+    op(
+        "Dict reads",
+        |s| s.kind == Kind::Dict,
+        |e| {
+            steps(|wrong| {
+                let d = Dict::try_from(e.target.clone())?;
+                expect_eq(wrong, "items", d.items()?.len(), e.n());
+                expect_eq(wrong, "keys", d.keys()?.len(), e.n());
+                expect_eq(wrong, "values", d.values()?.len(), e.n());
+                for (i, s) in e.spec.entries() {
+                    let p = e.probe(i as usize)?;
+                    expect_eq(wrong, "contains_key", d.contains_key(&p)?, true);
+                    let v = d
+                        .get(&p)?
+                        .ok_or_else(|| Error::Conversion(format!("no entry {i}")))?;
+                    if e.spec.hostile_keys {
+                        expect_eq(wrong, "get", v.extract::<String>()?, s);
+                    } else {
+                        expect_eq(wrong, "get", v.extract::<i64>()?, i);
+                    }
                 }
-            }
-            expect_eq(wrong, "get of an absent key", d.get("absent")?.is_none(), true);
-            Ok(())
-        })
-    }),
-    op("Dict writes", |s| s.kind == Kind::Dict, |e| {
-        steps(|wrong| {
-            let d = Dict::try_from(e.target.clone())?;
-            let (k, v): (Object, Object) = e.intruder()?.extract()?;
-            d.insert(&k, &v)?;
-            expect_eq(wrong, "len after insert", d.len()?, e.n() + 1);
-            expect_eq(wrong, "remove", d.remove(&k)?.map(|x| x.as_ptr()), Some(v.as_ptr()));
-            if e.n() > 0 {
-                expect_eq(wrong, "remove an entry", d.remove(e.probe(0)?)?.is_some(), true);
-            }
-            d.extend(Dict::from_pairs([(&k, &v)])?)?;
-            d.clear()?;
-            expect_eq(wrong, "len after clear", d.len()?, 0);
-            Ok(())
-        })
-    }),
-    op("List reads", |s| s.kind == Kind::List, |e| {
-        steps(|wrong| {
-            let l = List::try_from(e.target.clone())?;
-            expect_eq(wrong, "to_vec", l.to_vec::<i64>()?, (0..e.n() as i64).collect());
-            for i in 0..e.n() {
-                expect_eq(wrong, "get", l.get_as::<i64>(i as isize)?, i as i64);
-            }
-            if e.n() > 0 {
-                expect_eq(wrong, "get(-1)", l.get(-1)?.extract::<i64>()?, e.n() as i64 - 1);
-            }
-            Ok(())
-        })
-    }),
-    op("List writes", |s| s.kind == Kind::List, |e| {
-        steps(|wrong| {
-            let l = List::try_from(e.target.clone())?;
-            let x = e.intruder()?;
-            l.push(&x)?;
-            l.set(0, &x)?;
-            l.insert(0, 7)?;
-            l.remove(-1)?;
-            l.extend(vec![&x])?;
-            expect_eq(wrong, "len", l.len()?, e.n() + 2);
-            Ok(())
-        })
-    }),
-    op("Set", |s| matches!(s.kind, Kind::Set | Kind::FrozenSet), |e| {
-        steps(|wrong| {
-            let s = Set::try_from(e.target.clone())?;
-            for i in 0..e.n() {
-                expect_eq(wrong, "contains_value", s.contains_value(e.probe(i)?)?, true);
-            }
-            if e.spec.kind == Kind::Set {
-                s.add(e.intruder()?)?;
-                expect_eq(wrong, "len after add", s.len()?, e.n() + 1);
+                expect_eq(
+                    wrong,
+                    "get of an absent key",
+                    d.get("absent")?.is_none(),
+                    true,
+                );
+                Ok(())
+            })
+        },
+    ),
+    op(
+        "Dict writes",
+        |s| s.kind == Kind::Dict,
+        |e| {
+            steps(|wrong| {
+                let d = Dict::try_from(e.target.clone())?;
+                let (k, v): (Object, Object) = e.intruder()?.extract()?;
+                d.insert(&k, &v)?;
+                expect_eq(wrong, "len after insert", d.len()?, e.n() + 1);
+                expect_eq(
+                    wrong,
+                    "remove",
+                    d.remove(&k)?.map(|x| x.as_ptr()),
+                    Some(v.as_ptr()),
+                );
                 if e.n() > 0 {
-                    expect_eq(wrong, "remove", s.remove(e.probe(0)?)?, true);
+                    expect_eq(
+                        wrong,
+                        "remove an entry",
+                        d.remove(e.probe(0)?)?.is_some(),
+                        true,
+                    );
                 }
-            }
-            Ok(())
-        })
+                d.extend(Dict::from_pairs([(&k, &v)])?)?;
+                d.clear()?;
+                expect_eq(wrong, "len after clear", d.len()?, 0);
+                Ok(())
+            })
+        },
+    ),
+    op(
+        "List reads",
+        |s| s.kind == Kind::List,
+        |e| {
+            steps(|wrong| {
+                let l = List::try_from(e.target.clone())?;
+                expect_eq(
+                    wrong,
+                    "to_vec",
+                    l.to_vec::<i64>()?,
+                    (0..e.n() as i64).collect(),
+                );
+                for i in 0..e.n() {
+                    expect_eq(wrong, "get", l.get_as::<i64>(i as isize)?, i as i64);
+                }
+                if e.n() > 0 {
+                    expect_eq(
+                        wrong,
+                        "get(-1)",
+                        l.get(-1)?.extract::<i64>()?,
+                        e.n() as i64 - 1,
+                    );
+                }
+                Ok(())
+            })
+        },
+    ),
+    op(
+        "List writes",
+        |s| s.kind == Kind::List,
+        |e| {
+            steps(|wrong| {
+                let l = List::try_from(e.target.clone())?;
+                let x = e.intruder()?;
+                l.push(&x)?;
+                l.set(0, &x)?;
+                l.insert(0, 7)?;
+                l.remove(-1)?;
+                l.extend(vec![&x])?;
+                expect_eq(wrong, "len", l.len()?, e.n() + 2);
+                Ok(())
+            })
+        },
+    ),
+    op(
+        "Set",
+        |s| matches!(s.kind, Kind::Set | Kind::FrozenSet),
+        |e| {
+            steps(|wrong| {
+                let s = Set::try_from(e.target.clone())?;
+                for i in 0..e.n() {
+                    expect_eq(
+                        wrong,
+                        "contains_value",
+                        s.contains_value(e.probe(i)?)?,
+                        true,
+                    );
+                }
+                if e.spec.kind == Kind::Set {
+                    s.add(e.intruder()?)?;
+                    expect_eq(wrong, "len after add", s.len()?, e.n() + 1);
+                    if e.n() > 0 {
+                        expect_eq(wrong, "remove", s.remove(e.probe(0)?)?, true);
+                    }
+                }
+                Ok(())
+            })
+        },
+    ),
+    op("Iter", all, |e| {
+        check(
+            e.target
+                .try_iter()
+                .and_then(|it| it.collect::<libpython::Result<Vec<_>>>())
+                .map(|v| v.len()),
+            Expect::Ok(e.n()),
+        )
     }),
-    op("Iter", all, |e| check(e.target.try_iter().and_then(|it| it.collect::<libpython::Result<Vec<_>>>()).map(|v| v.len()), Expect::Ok(e.n()))),
     // ---- Object methods ----
-    op("len", all, |e| check(e.target.len(), if e.spec.kind == Kind::Gen { Expect::Err } else { Expect::Ok(e.n()) })),
-    op("contains", |s| s.len() > 0 && s.kind != Kind::Gen, |e| check(e.probe(0).and_then(|p| e.target.contains(p)), Expect::Ok(true))),
-    op("get_item", |s| s.len() > 0 && !matches!(s.kind, Kind::Set | Kind::FrozenSet | Kind::Gen), |e| {
-        let got = e.probe(0).and_then(|p| {
-            let key = if e.spec.kind.is_map() { p } else { libpython::to_python(&0)? };
-            let v = e.target.get_item(key)?;
-            if e.spec.kind.is_map() && e.spec.hostile_keys { Ok(v.extract::<String>()? == "s0") } else { Ok(v.extract::<i64>()? == 0) }
-        });
-        check(got, Expect::Ok(true))
+    op("len", all, |e| {
+        check(
+            e.target.len(),
+            if e.spec.kind == Kind::Gen {
+                Expect::Err
+            } else {
+                Expect::Ok(e.n())
+            },
+        )
     }),
-    op("hash_py", |s| matches!(s.kind, Kind::Tuple | Kind::FrozenSet), |e| check(e.target.hash_py().map(drop), Expect::Ok(()))),
-    op("eq_py", all, |e| check(e.intruder().and_then(|x| e.target.eq_py(x)), Expect::Ok(false))),
+    op(
+        "contains",
+        |s| s.len() > 0 && s.kind != Kind::Gen,
+        |e| {
+            check(
+                e.probe(0).and_then(|p| e.target.contains(p)),
+                Expect::Ok(true),
+            )
+        },
+    ),
+    op(
+        "get_item",
+        |s| s.len() > 0 && !matches!(s.kind, Kind::Set | Kind::FrozenSet | Kind::Gen),
+        |e| {
+            let got = e.probe(0).and_then(|p| {
+                let key = if e.spec.kind.is_map() {
+                    p
+                } else {
+                    libpython::to_python(&0)?
+                };
+                let v = e.target.get_item(key)?;
+                if e.spec.kind.is_map() && e.spec.hostile_keys {
+                    Ok(v.extract::<String>()? == "s0")
+                } else {
+                    Ok(v.extract::<i64>()? == 0)
+                }
+            });
+            check(got, Expect::Ok(true))
+        },
+    ),
+    op(
+        "hash_py",
+        |s| matches!(s.kind, Kind::Tuple | Kind::FrozenSet),
+        |e| check(e.target.hash_py().map(drop), Expect::Ok(())),
+    ),
+    op("eq_py", all, |e| {
+        check(
+            e.intruder().and_then(|x| e.target.eq_py(x)),
+            Expect::Ok(false),
+        )
+    }),
     op("items one by one", all, |e| {
         // Every element (both parts of a mapping's entries) through the per-object operations.
         let run = || -> libpython::Result<()> {
@@ -1384,55 +1630,104 @@ const OPS: &[Op] = &[
     }),
     op("round trip through Rust", all, |e| {
         let got = if e.spec.kind.is_map() {
-            e.target.extract::<HashMap<Object, Object>>().and_then(|m| libpython::to_python(&m)).and_then(|o| o.len())
+            e.target
+                .extract::<HashMap<Object, Object>>()
+                .and_then(|m| libpython::to_python(&m))
+                .and_then(|o| o.len())
         } else {
-            e.target.extract::<HashSet<Object>>().and_then(|s| libpython::to_python(&s)).and_then(|o| o.len())
+            e.target
+                .extract::<HashSet<Object>>()
+                .and_then(|s| libpython::to_python(&s))
+                .and_then(|o| o.len())
         };
         check(got, Expect::Ok(e.n()))
     }),
     // ---- Calls into Rust ----
     op("call f(*t)", all, |e| {
-        let got = e.python("out = [f(*t)]", &[("f", &e.w.sink)]).map(|o| o[0] as usize);
+        let got = e
+            .python("out = [f(*t)]", &[("f", &e.w.sink)])
+            .map(|o| o[0] as usize);
         check(got, e.spec.ints(|v| v.len()))
     }),
-    op("call f(**t)", |s| s.kind.is_map(), |e| {
-        let want = if !e.spec.hostile_keys || e.n() == 0 { Expect::Ok(e.n()) } else { Expect::Err };
-        check(e.python("out = [f(**t)]", &[("f", &e.w.sink_kw)]).map(|o| o[0] as usize), want)
-    }),
-    op("call bridge(**t)", |s| s.kind.is_map(), |e| {
-        let want = if !e.spec.hostile_keys { Expect::Ok(e.n()) } else if e.n() == 0 { Expect::Ok(0) } else { Expect::Err };
-        let got = e.python("out = [f(**t)]", &[("f", &e.w.bridge_sink)]).map(|o| o[0] as usize);
-        check(got, want)
-    }),
+    op(
+        "call f(**t)",
+        |s| s.kind.is_map(),
+        |e| {
+            let want = if !e.spec.hostile_keys || e.n() == 0 {
+                Expect::Ok(e.n())
+            } else {
+                Expect::Err
+            };
+            check(
+                e.python("out = [f(**t)]", &[("f", &e.w.sink_kw)])
+                    .map(|o| o[0] as usize),
+                want,
+            )
+        },
+    ),
+    op(
+        "call bridge(**t)",
+        |s| s.kind.is_map(),
+        |e| {
+            let want = if !e.spec.hostile_keys {
+                Expect::Ok(e.n())
+            } else if e.n() == 0 {
+                Expect::Ok(0)
+            } else {
+                Expect::Err
+            };
+            let got = e
+                .python("out = [f(**t)]", &[("f", &e.w.bridge_sink)])
+                .map(|o| o[0] as usize);
+            check(got, want)
+        },
+    ),
     // ---- Bridges used from Python ----
-    op("MapBridge from Python", |s| s.kind == Kind::MapB, |e| {
-        let run = || -> libpython::Result<Vec<i64>> {
-            let x = e.intruder()?;
-            let p = if e.n() > 0 { e.probe(0)? } else { e.intruder()?.get_item(0)? };
-            e.python(
+    op(
+        "MapBridge from Python",
+        |s| s.kind == Kind::MapB,
+        |e| {
+            let run = || -> libpython::Result<Vec<i64>> {
+                let x = e.intruder()?;
+                let p = if e.n() > 0 {
+                    e.probe(0)?
+                } else {
+                    e.intruder()?.get_item(0)?
+                };
+                e.python(
                 "k, v = x\nout = []\nt[k] = v\nout.append(k in t)\nout.append(t.get(k) is v)\nout.append(len(list(t.items())))\n\
                  out.append(len(list(t.values())))\nout.append(len(t))\ndel t[k]\nout.append(len(t))\nout.append(p in t)\nout.append(len(dict(t)))",
                 &[("x", &x), ("p", &p)],
             )
-        };
-        let n = e.n() as i64;
-        check(run(), Expect::Ok(vec![1, 1, n + 1, n + 1, n + 1, n, i64::from(n > 0), n]))
-    }),
-    op("VecBridge from Python", |s| s.kind == Kind::VecB, |e| {
-        let run = || -> libpython::Result<Vec<i64>> {
-            let x = e.intruder()?;
-            e.python("out = []\nt.append(x)\nout.append(len(t))\nout.append(x in t)\nt[0] = x\nout.append(len(list(t)))\nout.append(t[-1] is x)", &[("x", &x)])
-        };
-        let n = e.n() as i64;
-        check(run(), Expect::Ok(vec![n + 1, 1, n + 1, 1]))
-    }),
+            };
+            let n = e.n() as i64;
+            check(
+                run(),
+                Expect::Ok(vec![1, 1, n + 1, n + 1, n + 1, n, i64::from(n > 0), n]),
+            )
+        },
+    ),
+    op(
+        "VecBridge from Python",
+        |s| s.kind == Kind::VecB,
+        |e| {
+            let run = || -> libpython::Result<Vec<i64>> {
+                let x = e.intruder()?;
+                e.python("out = []\nt.append(x)\nout.append(len(t))\nout.append(x in t)\nt[0] = x\nout.append(len(list(t)))\nout.append(t[-1] is x)", &[("x", &x)])
+            };
+            let n = e.n() as i64;
+            check(run(), Expect::Ok(vec![n + 1, 1, n + 1, 1]))
+        },
+    ),
     Op {
         name: "MapBridge from Rust",
         applies: |s| s.kind == Kind::MapB,
         run: |e| {
             steps(|wrong| {
                 let m = e.map()?;
-                let probes: Vec<Object> = (0..e.n()).map(|i| e.probe(i)).collect::<libpython::Result<_>>()?;
+                let probes: Vec<Object> = (0..e.n())
+                    .map(|i| e.probe(i))
+                    .collect::<libpython::Result<_>>()?;
                 {
                     let guard = m.map().read()?;
                     expect_eq(wrong, "len", guard.len(), e.n());
@@ -1478,7 +1773,17 @@ const OPS: &[Op] = &[
 // ---------------------------------------------------------------------------------------------
 
 /// What the prelude's `end()` reports about an operation.
-type EndReport = (i64, i64, i64, i64, Vec<String>, Vec<String>, i64, Vec<String>, Vec<String>);
+type EndReport = (
+    i64,
+    i64,
+    i64,
+    i64,
+    Vec<String>,
+    Vec<String>,
+    i64,
+    Vec<String>,
+    Vec<String>,
+);
 
 /// A Rust panic raised in Python, or a `SystemError` (an exception lost or left pending by
 /// the library's use of the C API).
@@ -1496,23 +1801,48 @@ fn count(what: impl Into<String>) {
 /// Runs one operation on a fresh container; the violations it shows.
 fn run_op(w: &World, spec: &Spec, op: &Op) -> Vec<String> {
     let mut out = Vec::new();
-    let items: Vec<(bool, EncodedActs)> =
-        spec.items.iter().map(|i| (i.is_some(), i.as_ref().map(Acts::encode).unwrap_or_default())).collect();
+    let items: Vec<(bool, EncodedActs)> = spec
+        .items
+        .iter()
+        .map(|i| {
+            (
+                i.is_some(),
+                i.as_ref().map(Acts::encode).unwrap_or_default(),
+            )
+        })
+        .collect();
     let bridge = match spec.kind {
-        Kind::MapB => Some(libpython::bridge(MapBridge::new(HashMap::<Object, Object>::new())).unwrap()),
+        Kind::MapB => {
+            Some(libpython::bridge(MapBridge::new(HashMap::<Object, Object>::new())).unwrap())
+        }
         Kind::VecB => Some(libpython::bridge(VecBridge::new(Vec::<Object>::new())).unwrap()),
         _ => None,
     };
     let target = w
         .build
-        .call((op.name, spec.kind.name(), spec.hostile_keys, items, spec.container.encode(), bridge))
+        .call((
+            op.name,
+            spec.kind.name(),
+            spec.hostile_keys,
+            items,
+            spec.container.encode(),
+            bridge,
+        ))
         .unwrap_or_else(|e| panic!("building the container: {e}"));
     w.begin.call0().unwrap();
     if std::env::var_os("HOSTILE_TRACE").is_some() {
         eprintln!("hostile: running {} on {spec:?}", op.name);
     }
-    let env = Env { w, spec, target, copy: std::cell::Cell::new(None) };
-    let verdict = catch_unwind(AssertUnwindSafe(|| libpython::attach(|_| Ok((op.run)(&env))).unwrap_or_else(|e| Verdict::Failed(format!("{e:?}")))));
+    let env = Env {
+        w,
+        spec,
+        target,
+        copy: std::cell::Cell::new(None),
+    };
+    let verdict = catch_unwind(AssertUnwindSafe(|| {
+        libpython::attach(|_| Ok((op.run)(&env)))
+            .unwrap_or_else(|e| Verdict::Failed(format!("{e:?}")))
+    }));
     let copy = env.copy.get();
     drop(env);
     let stuck_rust = wait_for_rust_threads();
@@ -1530,14 +1860,41 @@ fn run_op(w: &World, spec: &Spec, op: &Op) -> Vec<String> {
         count("operations with interference");
     }
     for l in &log {
-        count(format!("action {}", l.rsplit(':').next().unwrap_or("").split('(').next().unwrap_or("")));
-        count(format!("dunder {}", l.split('.').nth(1).and_then(|d| d.split(':').next()).unwrap_or("")));
+        count(format!(
+            "action {}",
+            l.rsplit(':')
+                .next()
+                .unwrap_or("")
+                .split('(')
+                .next()
+                .unwrap_or("")
+        ));
+        count(format!(
+            "dunder {}",
+            l.split('.')
+                .nth(1)
+                .and_then(|d| d.split(':').next())
+                .unwrap_or("")
+        ));
     }
-    let what = format!("{} on {:?} (actions fired: {})", op.name, spec.kind, if log.is_empty() { "none".into() } else { log.join(", ") });
+    let what = format!(
+        "{} on {:?} (actions fired: {})",
+        op.name,
+        spec.kind,
+        if log.is_empty() {
+            "none".into()
+        } else {
+            log.join(", ")
+        }
+    );
     let interfered = interfered_any(mutations, raised, &hangs);
     match &verdict {
         Err(p) => {
-            let msg = p.downcast_ref::<String>().cloned().or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default();
+            let msg = p
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default();
             out.push(format!("{what}: panicked: {msg}"));
         }
         Ok(v) => {
@@ -1549,7 +1906,9 @@ fn run_op(w: &World, spec: &Spec, op: &Op) -> Vec<String> {
             if !interfered {
                 match v {
                     Verdict::Wrong(m) => out.push(format!("{what}: wrong result: {m}")),
-                    Verdict::Accepted(m) => out.push(format!("{what}: accepted what it should refuse: {m}")),
+                    Verdict::Accepted(m) => {
+                        out.push(format!("{what}: accepted what it should refuse: {m}"))
+                    }
                     Verdict::Failed(m) => out.push(format!("{what}: failed: {m}")),
                     _ => {}
                 }
@@ -1560,7 +1919,11 @@ fn run_op(w: &World, spec: &Spec, op: &Op) -> Vec<String> {
             // snapshot); never a mix of before and after. (Only when every change happened
             // during the copy: not with threads that went on changing the dict after the
             // operation returned.)
-            if op.dict_copy && spec.kind == Kind::Dict && mutations > 0 && backgrounds == 0 && hangs.is_empty()
+            if op.dict_copy
+                && spec.kind == Kind::Dict
+                && mutations > 0
+                && backgrounds == 0
+                && hangs.is_empty()
                 && let Some((size, entries)) = copy
             {
                 if let Verdict::Wrong(m) = v
@@ -1586,10 +1949,17 @@ fn run_op(w: &World, spec: &Spec, op: &Op) -> Vec<String> {
         out.extend(hangs.iter().map(|h| format!("{what}: hang: {h}")));
     }
     if stuck > 0 || stuck_rust > 0 {
-        out.push(format!("{what}: {stuck} Python and {stuck_rust} Rust threads never finished"));
+        out.push(format!(
+            "{what}: {stuck} Python and {stuck_rust} Rust threads never finished"
+        ));
     }
     out.extend(violations.iter().map(|v| format!("{what}: {v}")));
-    out.extend(thread_errors.iter().filter(|t| suspicious(t)).map(|t| format!("{what}: {t} in a thread or destructor")));
+    out.extend(
+        thread_errors
+            .iter()
+            .filter(|t| suspicious(t))
+            .map(|t| format!("{what}: {t} in a thread or destructor")),
+    );
     out
 }
 
@@ -1600,7 +1970,11 @@ fn interfered_any(mutations: i64, raised: i64, hangs: &[String]) -> bool {
 /// Runs every operation of the case; the violations, leaks included.
 fn run_case(w: &World, spec: &Spec) -> Vec<String> {
     w.start_case.call0().unwrap();
-    let mut out: Vec<String> = OPS.iter().filter(|op| (op.applies)(spec)).flat_map(|op| run_op(w, spec, op)).collect();
+    let mut out: Vec<String> = OPS
+        .iter()
+        .filter(|op| (op.applies)(spec))
+        .flat_map(|op| run_op(w, spec, op))
+        .collect();
     let left: Vec<String> = w.finish_case.call0().unwrap().extract().unwrap();
     out.extend(left.iter().map(|l| format!("leaked: {l}")));
     // The interpreter still works.
@@ -1608,7 +1982,12 @@ fn run_case(w: &World, spec: &Spec) -> Vec<String> {
         Ok(45) => {}
         other => out.push(format!("the interpreter no longer works: {other:?}")),
     }
-    if w.ctx.getattr("armed").and_then(|a| a.extract::<bool>()).ok() != Some(false) {
+    if w.ctx
+        .getattr("armed")
+        .and_then(|a| a.extract::<bool>())
+        .ok()
+        != Some(false)
+    {
         out.push("the bookkeeping was left armed".into());
     }
     out
@@ -1620,7 +1999,11 @@ fn property(runner: &mut TestRunner, w: &World, foreign: bool) {
         if violations.is_empty() {
             Ok(())
         } else {
-            Err(TestCaseError::fail(format!("{} violation(s):\n  {}", violations.len(), violations.join("\n  "))))
+            Err(TestCaseError::fail(format!(
+                "{} violation(s):\n  {}",
+                violations.len(),
+                violations.join("\n  ")
+            )))
         }
     });
     let stats = std::mem::take(&mut *STATS.lock().unwrap());
@@ -1632,29 +2015,39 @@ fn property(runner: &mut TestRunner, w: &World, foreign: bool) {
 
 #[test]
 fn hostile_objects_through_every_conversion_view_and_bridge() {
-    in_child!("hostile_objects_through_every_conversion_view_and_bridge", env = DEBUG_MALLOC, within = deadline(64), {
-        python();
-        let w = world(None);
-        let mut runner = TestRunner::new(config(64));
-        property(&mut runner, &w, false);
-    });
+    in_child!(
+        "hostile_objects_through_every_conversion_view_and_bridge",
+        env = DEBUG_MALLOC,
+        within = deadline(64),
+        {
+            python();
+            let w = world(None);
+            let mut runner = TestRunner::new(config(64));
+            property(&mut runner, &w, false);
+        }
+    );
 }
 
 #[test]
 fn hostile_objects_in_a_sub_interpreter() {
-    in_child!("hostile_objects_in_a_sub_interpreter", env = DEBUG_MALLOC, within = deadline(16), {
-        python();
-        let main_list = libpython::eval("[1, 2, 3]").unwrap();
-        let main_dict = libpython::eval("{'a': 1}").unwrap();
-        let sub = Interpreter::new(SubConfig::shared_gil()).unwrap();
-        libpython::with_interpreter(&sub, move || {
-            let w = world(Some((main_list, main_dict)));
-            let mut runner = TestRunner::new(config(16));
-            property(&mut runner, &w, true);
-        })
-        .unwrap();
-        sub.end().unwrap();
-    });
+    in_child!(
+        "hostile_objects_in_a_sub_interpreter",
+        env = DEBUG_MALLOC,
+        within = deadline(16),
+        {
+            python();
+            let main_list = libpython::eval("[1, 2, 3]").unwrap();
+            let main_dict = libpython::eval("{'a': 1}").unwrap();
+            let sub = Interpreter::new(SubConfig::shared_gil()).unwrap();
+            libpython::with_interpreter(&sub, move || {
+                let w = world(Some((main_list, main_dict)));
+                let mut runner = TestRunner::new(config(16));
+                property(&mut runner, &w, true);
+            })
+            .unwrap();
+            sub.end().unwrap();
+        }
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1666,23 +2059,32 @@ fn hostile_objects_in_a_sub_interpreter() {
 /// into Rust) frees an object in the middle of the collection.
 #[test]
 fn the_cycle_collector_traversing_a_bridge_releases_no_queued_reference() {
-    in_child!("the_cycle_collector_traversing_a_bridge_releases_no_queued_reference", env = DEBUG_MALLOC, within = Duration::from_secs(60), {
-        python();
-        let g = Dict::new().unwrap();
-        // A bridge only Python holds: the collector traverses it.
-        g.insert("m", libpython::bridge(MapBridge::new(HashMap::<Object, Object>::new())).unwrap()).unwrap();
-        for _ in 0..20 {
-            // A container only Rust holds, dropped by a thread without the GIL (queued) while
-            // Python sleeps; the collection that follows traverses the bridge first thing.
-            let garbage = libpython::eval("[[] for _ in range(100)]").unwrap();
-            let dropper = std::thread::spawn(move || {
-                std::thread::sleep(Duration::from_millis(20));
-                drop(garbage);
-            });
-            libpython::exec("import gc, time\ntime.sleep(0.1)\ngc.collect()", &g).unwrap();
-            dropper.join().unwrap();
+    in_child!(
+        "the_cycle_collector_traversing_a_bridge_releases_no_queued_reference",
+        env = DEBUG_MALLOC,
+        within = Duration::from_secs(60),
+        {
+            python();
+            let g = Dict::new().unwrap();
+            // A bridge only Python holds: the collector traverses it.
+            g.insert(
+                "m",
+                libpython::bridge(MapBridge::new(HashMap::<Object, Object>::new())).unwrap(),
+            )
+            .unwrap();
+            for _ in 0..20 {
+                // A container only Rust holds, dropped by a thread without the GIL (queued) while
+                // Python sleeps; the collection that follows traverses the bridge first thing.
+                let garbage = libpython::eval("[[] for _ in range(100)]").unwrap();
+                let dropper = std::thread::spawn(move || {
+                    std::thread::sleep(Duration::from_millis(20));
+                    drop(garbage);
+                });
+                libpython::exec("import gc, time\ntime.sleep(0.1)\ngc.collect()", &g).unwrap();
+                dropper.join().unwrap();
+            }
         }
-    });
+    );
 }
 
 /// The collector's traversal of a bridged map must not run Python code: looking each key's
@@ -1690,23 +2092,34 @@ fn the_cycle_collector_traversing_a_bridge_releases_no_queued_reference() {
 /// middle of a collection (where it changes the reference counts the collector is reading).
 #[test]
 fn the_cycle_collector_traversing_a_bridged_map_runs_no_python_code() {
-    in_child!("the_cycle_collector_traversing_a_bridged_map_runs_no_python_code", env = DEBUG_MALLOC, within = Duration::from_secs(60), {
-        python();
-        let g = Dict::new().unwrap();
-        // Only Python holds the bridge, so the collector traverses it.
-        g.insert("m", libpython::bridge(MapBridge::new(HashMap::<Object, Object>::new())).unwrap()).unwrap();
-        libpython::exec(
+    in_child!(
+        "the_cycle_collector_traversing_a_bridged_map_runs_no_python_code",
+        env = DEBUG_MALLOC,
+        within = Duration::from_secs(60),
+        {
+            python();
+            let g = Dict::new().unwrap();
+            // Only Python holds the bridge, so the collector traverses it.
+            g.insert(
+                "m",
+                libpython::bridge(MapBridge::new(HashMap::<Object, Object>::new())).unwrap(),
+            )
+            .unwrap();
+            libpython::exec(
             "import gc\nphase = ['stop']\ngc.callbacks.append(lambda p, info: phase.append(p))\n\
              calls = []\nclass K:\n    def __hash__(self):\n        calls.append(phase[-1])\n        return 1\n\
              m[K()] = 1\ncalls.clear()\ngc.collect()\ngc.callbacks.clear()",
             &g,
         )
         .unwrap();
-        let calls: Vec<String> = g.get_as("calls").unwrap().unwrap();
-        assert!(!calls.contains(&"start".to_string()), "a key's __hash__ ran during a collection: {calls:?}");
-    });
+            let calls: Vec<String> = g.get_as("calls").unwrap().unwrap();
+            assert!(
+                !calls.contains(&"start".to_string()),
+                "a key's __hash__ ran during a collection: {calls:?}"
+            );
+        }
+    );
 }
-
 
 /// A dict whose size changes while it is copied gives an error (as for the typed maps, and
 /// Python's own iteration), or the dict as it was when the copy began (free-threaded builds
@@ -1714,26 +2127,51 @@ fn the_cycle_collector_traversing_a_bridged_map_runs_no_python_code() {
 /// `K.__index__` clears the dict, gave `{'a': 7}`, the dict neither before nor after.
 #[test]
 fn value_and_serde_copies_of_a_dict_that_changes_size_meanwhile_are_errors() {
-    in_child!("value_and_serde_copies_of_a_dict_that_changes_size_meanwhile_are_errors", env = DEBUG_MALLOC, within = Duration::from_secs(60), {
-        python();
-        let g = Dict::new().unwrap();
-        let fresh = |g: &Dict| {
-            libpython::exec("class K:\n    def __index__(self):\n        d.clear()\n        return 7\nd = {'a': K(), 'b': 2, 'c': 3}", g).unwrap();
-            g.get("d").unwrap().unwrap()
-        };
-        let before = [("a", 7), ("b", 2), ("c", 3)];
-        let typed = fresh(&g).extract::<HashMap<String, i64>>();
-        let as_it_was: HashMap<String, i64> = before.iter().map(|(k, v)| (k.to_string(), *v)).collect();
-        assert!(typed.as_ref().map_or_else(|e| e.to_string().contains("changed size during iteration"), |m| *m == as_it_was), "{typed:?}");
-        let value = Value::from_object(&fresh(&g));
-        let as_it_was = Value::dict(before.iter().map(|(k, v)| (Value::from(*k), Value::Int(*v))));
-        assert!(value.as_ref().map_or(true, |v| *v == as_it_was), "Value::from_object gave {value:?}");
-        let json = libpython::from_python_serde::<serde_json::Value>(&fresh(&g));
-        let as_it_was = serde_json::json!({"a": 7, "b": 2, "c": 3});
-        assert!(json.as_ref().map_or(true, |v| *v == as_it_was), "serde gave {json:?}");
-        let map = libpython::from_python_serde::<BTreeMap<String, i64>>(&fresh(&g));
-        assert!(map.as_ref().map_or(true, |m| m.len() == 3), "serde gave {map:?}");
-    });
+    in_child!(
+        "value_and_serde_copies_of_a_dict_that_changes_size_meanwhile_are_errors",
+        env = DEBUG_MALLOC,
+        within = Duration::from_secs(60),
+        {
+            python();
+            let g = Dict::new().unwrap();
+            let fresh = |g: &Dict| {
+                libpython::exec("class K:\n    def __index__(self):\n        d.clear()\n        return 7\nd = {'a': K(), 'b': 2, 'c': 3}", g).unwrap();
+                g.get("d").unwrap().unwrap()
+            };
+            let before = [("a", 7), ("b", 2), ("c", 3)];
+            let typed = fresh(&g).extract::<HashMap<String, i64>>();
+            let as_it_was: HashMap<String, i64> =
+                before.iter().map(|(k, v)| (k.to_string(), *v)).collect();
+            assert!(
+                typed.as_ref().map_or_else(
+                    |e| e.to_string().contains("changed size during iteration"),
+                    |m| *m == as_it_was
+                ),
+                "{typed:?}"
+            );
+            let value = Value::from_object(&fresh(&g));
+            let as_it_was = Value::dict(
+                before
+                    .iter()
+                    .map(|(k, v)| (Value::from(*k), Value::Int(*v))),
+            );
+            assert!(
+                value.as_ref().map_or(true, |v| *v == as_it_was),
+                "Value::from_object gave {value:?}"
+            );
+            let json = libpython::from_python_serde::<serde_json::Value>(&fresh(&g));
+            let as_it_was = serde_json::json!({"a": 7, "b": 2, "c": 3});
+            assert!(
+                json.as_ref().map_or(true, |v| *v == as_it_was),
+                "serde gave {json:?}"
+            );
+            let map = libpython::from_python_serde::<BTreeMap<String, i64>>(&fresh(&g));
+            assert!(
+                map.as_ref().map_or(true, |m| m.len() == 3),
+                "serde gave {map:?}"
+            );
+        }
+    );
 }
 
 /// A bridged map or vector of Python objects runs Python code while it holds its lock: a
@@ -1743,13 +2181,22 @@ fn value_and_serde_copies_of_a_dict_that_changes_size_meanwhile_are_errors() {
 /// ever, and so does the first one (`join(2)` bounds the wait here; plain Python code waits
 /// for ever). The other thread must get the container or an error, not wait for ever.
 #[test]
-fn a_bridged_container_does_not_keep_another_thread_waiting_while_python_code_runs_under_its_lock() {
-    in_child!("a_bridged_container_does_not_keep_another_thread_waiting_while_python_code_runs_under_its_lock", env = DEBUG_MALLOC, within = Duration::from_secs(60), {
-        python();
-        let m = MapBridge::new(HashMap::<Object, Object>::new());
-        let v = VecBridge::new(Vec::<Object>::new());
-        let g = Dict::from_pairs([("m", libpython::bridge(m).unwrap()), ("v", libpython::bridge(v).unwrap())]).unwrap();
-        libpython::exec(
+fn a_bridged_container_does_not_keep_another_thread_waiting_while_python_code_runs_under_its_lock()
+{
+    in_child!(
+        "a_bridged_container_does_not_keep_another_thread_waiting_while_python_code_runs_under_its_lock",
+        env = DEBUG_MALLOC,
+        within = Duration::from_secs(60),
+        {
+            python();
+            let m = MapBridge::new(HashMap::<Object, Object>::new());
+            let v = VecBridge::new(Vec::<Object>::new());
+            let g = Dict::from_pairs([
+                ("m", libpython::bridge(m).unwrap()),
+                ("v", libpython::bridge(v).unwrap()),
+            ])
+            .unwrap();
+            libpython::exec(
             r#"
 import threading
 hung = []
@@ -1795,9 +2242,13 @@ v[0] = 2
             &g,
         )
         .unwrap();
-        let hung: Vec<String> = g.get_as("hung").unwrap().unwrap();
-        assert!(hung.is_empty(), "a thread using a bridged container waited for its lock for good while Python code that ran under the lock waited for it: {hung:?}");
-    });
+            let hung: Vec<String> = g.get_as("hung").unwrap().unwrap();
+            assert!(
+                hung.is_empty(),
+                "a thread using a bridged container waited for its lock for good while Python code that ran under the lock waited for it: {hung:?}"
+            );
+        }
+    );
 }
 
 /// A dict whose keys change during a copy while its size stays the same: `K.__index__` (the
@@ -1808,28 +2259,46 @@ v[0] = 2
 /// when the copy began (free-threaded builds copy a snapshot), is right.
 #[test]
 fn a_copy_of_a_dict_whose_keys_change_meanwhile_is_an_error() {
-    in_child!("a_copy_of_a_dict_whose_keys_change_meanwhile_is_an_error", env = DEBUG_MALLOC, within = Duration::from_secs(60), {
-        python();
-        let g = Dict::new().unwrap();
-        let fresh = |g: &Dict| {
-            libpython::exec(
+    in_child!(
+        "a_copy_of_a_dict_whose_keys_change_meanwhile_is_an_error",
+        env = DEBUG_MALLOC,
+        within = Duration::from_secs(60),
+        {
+            python();
+            let g = Dict::new().unwrap();
+            let fresh = |g: &Dict| {
+                libpython::exec(
                 "class K:\n    def __index__(self):\n        del d['a']\n        d['c'] = 3\n        return 7\nd = {'a': K(), 'b': 2}\n\
                  try:\n    for k in d:\n        d[k].__index__() if k == 'a' else None\n    python = 'no error'\nexcept RuntimeError as e:\n    python = str(e)\n\
                  d = {'a': K(), 'b': 2}",
                 g,
             )
             .unwrap();
-            g.get("d").unwrap().unwrap()
-        };
-        let typed = fresh(&g).extract::<HashMap<String, i64>>();
-        let python: String = g.get_as("python").unwrap().unwrap();
-        assert_eq!(python, "dictionary keys changed during iteration");
-        let as_it_was = HashMap::from([("a".to_string(), 7), ("b".to_string(), 2)]);
-        assert!(typed.as_ref().map_or(true, |m| *m == as_it_was), "HashMap<String, i64> gave {typed:?}");
-        let value = Value::from_object(&fresh(&g));
-        let as_it_was = Value::dict([(Value::from("a"), Value::Int(7)), (Value::from("b"), Value::Int(2))]);
-        assert!(value.as_ref().map_or(true, |v| *v == as_it_was), "Value::from_object gave {value:?}");
-        let json = libpython::from_python_serde::<serde_json::Value>(&fresh(&g));
-        assert!(json.as_ref().map_or(true, |v| *v == serde_json::json!({"a": 7, "b": 2})), "serde gave {json:?}");
-    });
+                g.get("d").unwrap().unwrap()
+            };
+            let typed = fresh(&g).extract::<HashMap<String, i64>>();
+            let python: String = g.get_as("python").unwrap().unwrap();
+            assert_eq!(python, "dictionary keys changed during iteration");
+            let as_it_was = HashMap::from([("a".to_string(), 7), ("b".to_string(), 2)]);
+            assert!(
+                typed.as_ref().map_or(true, |m| *m == as_it_was),
+                "HashMap<String, i64> gave {typed:?}"
+            );
+            let value = Value::from_object(&fresh(&g));
+            let as_it_was = Value::dict([
+                (Value::from("a"), Value::Int(7)),
+                (Value::from("b"), Value::Int(2)),
+            ]);
+            assert!(
+                value.as_ref().map_or(true, |v| *v == as_it_was),
+                "Value::from_object gave {value:?}"
+            );
+            let json = libpython::from_python_serde::<serde_json::Value>(&fresh(&g));
+            assert!(
+                json.as_ref()
+                    .map_or(true, |v| *v == serde_json::json!({"a": 7, "b": 2})),
+                "serde gave {json:?}"
+            );
+        }
+    );
 }

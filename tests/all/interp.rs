@@ -17,36 +17,47 @@ fn version() -> libpython::ffi::Version {
 // Scenario 1: deferred decrefs, and draining with a destructor that re-enters Rust.
 #[test]
 fn drops_without_the_gil_are_queued_and_drained_at_the_next_acquisition() {
-    in_child!("drops_without_the_gil_are_queued_and_drained_at_the_next_acquisition", {
-        python();
-        let main = Interpreter::main().unwrap();
-        let calls = Arc::new(AtomicUsize::new(0));
-        let c = calls.clone();
-        // A destructor that calls back into Rust, which uses Python again.
-        let hook = libpython::function("on_del", None, move |a: &Args<'_>| {
-            c.fetch_add(1, Ordering::SeqCst);
-            let n: i64 = a.py().eval("21 * 2")?.extract()?;
-            assert_eq!(n, 42);
-            Ok(())
-        })
-        .unwrap();
-        let g = libpython::Dict::from_pairs([("hook", &hook)]).unwrap();
-        libpython::exec("class D:\n    def __del__(self):\n        hook()\nobjs = [D() for _ in range(5)]", &g).unwrap();
-        let objs: Vec<Object> = g.get_as("objs").unwrap().unwrap();
-        g.remove("objs").unwrap();
-        // Temporaries dropped outside the GIL above were queued; the next acquisition drains.
-        libpython::attach(|_| Ok(())).unwrap();
-        assert_eq!(main.queued_decrefs(), 0);
-        let before = main.queued_decrefs();
-        std::thread::spawn(move || drop(objs)).join().unwrap();
-        assert_eq!(main.queued_decrefs(), before + 5, "five references queued, not released without the GIL");
-        assert_eq!(calls.load(Ordering::SeqCst), 0);
-        // The next acquisition drains the queue; the destructors run and re-enter Rust.
-        libpython::attach(|_| Ok(())).unwrap();
-        assert_eq!(main.queued_decrefs(), 0);
-        assert_eq!(calls.load(Ordering::SeqCst), 5);
-        assert!(main.state().queue_peak() >= 5);
-    });
+    in_child!(
+        "drops_without_the_gil_are_queued_and_drained_at_the_next_acquisition",
+        {
+            python();
+            let main = Interpreter::main().unwrap();
+            let calls = Arc::new(AtomicUsize::new(0));
+            let c = calls.clone();
+            // A destructor that calls back into Rust, which uses Python again.
+            let hook = libpython::function("on_del", None, move |a: &Args<'_>| {
+                c.fetch_add(1, Ordering::SeqCst);
+                let n: i64 = a.py().eval("21 * 2")?.extract()?;
+                assert_eq!(n, 42);
+                Ok(())
+            })
+            .unwrap();
+            let g = libpython::Dict::from_pairs([("hook", &hook)]).unwrap();
+            libpython::exec(
+                "class D:\n    def __del__(self):\n        hook()\nobjs = [D() for _ in range(5)]",
+                &g,
+            )
+            .unwrap();
+            let objs: Vec<Object> = g.get_as("objs").unwrap().unwrap();
+            g.remove("objs").unwrap();
+            // Temporaries dropped outside the GIL above were queued; the next acquisition drains.
+            libpython::attach(|_| Ok(())).unwrap();
+            assert_eq!(main.queued_decrefs(), 0);
+            let before = main.queued_decrefs();
+            std::thread::spawn(move || drop(objs)).join().unwrap();
+            assert_eq!(
+                main.queued_decrefs(),
+                before + 5,
+                "five references queued, not released without the GIL"
+            );
+            assert_eq!(calls.load(Ordering::SeqCst), 0);
+            // The next acquisition drains the queue; the destructors run and re-enter Rust.
+            libpython::attach(|_| Ok(())).unwrap();
+            assert_eq!(main.queued_decrefs(), 0);
+            assert_eq!(calls.load(Ordering::SeqCst), 5);
+            assert!(main.state().queue_peak() >= 5);
+        }
+    );
 }
 
 #[test]
@@ -71,13 +82,23 @@ fn threads_python_never_saw_can_start_use_and_finalize_it() {
     in_child!("threads_python_never_saw_can_start_use_and_finalize_it", {
         std::thread::spawn(|| {
             libpython::initialize().unwrap();
-            let n: i64 = libpython::eval("sum(range(10))").unwrap().extract().unwrap();
+            let n: i64 = libpython::eval("sum(range(10))")
+                .unwrap()
+                .extract()
+                .unwrap();
             assert_eq!(n, 45);
         })
         .join()
         .unwrap();
         let handles: Vec<_> = (0..4)
-            .map(|i| std::thread::spawn(move || libpython::eval(&format!("{i} * 10")).unwrap().extract::<i64>().unwrap()))
+            .map(|i| {
+                std::thread::spawn(move || {
+                    libpython::eval(&format!("{i} * 10"))
+                        .unwrap()
+                        .extract::<i64>()
+                        .unwrap()
+                })
+            })
             .collect();
         let r: Vec<i64> = handles.into_iter().map(|h| h.join().unwrap()).collect();
         assert_eq!(r, [0, 10, 20, 30]);
@@ -122,7 +143,10 @@ fn waiting_for_a_rust_lock_releases_the_gil() {
     });
     let deadline = Instant::now() + Duration::from_secs(20);
     while !(a.is_finished() && b.is_finished()) {
-        assert!(Instant::now() < deadline, "deadlock between the GIL and a Rust mutex");
+        assert!(
+            Instant::now() < deadline,
+            "deadlock between the GIL and a Rust mutex"
+        );
         std::thread::sleep(Duration::from_millis(10));
     }
     a.join().unwrap();
@@ -195,7 +219,11 @@ fn many_rust_threads_and_python_threads_call_across_at_once() {
     let rust_threads: Vec<_> = (0..10)
         .map(|t| {
             let cb = cb.clone();
-            std::thread::spawn(move || (0..100).map(|i| cb.call((t * 100 + i,)).unwrap().extract::<i64>().unwrap()).sum::<i64>())
+            std::thread::spawn(move || {
+                (0..100)
+                    .map(|i| cb.call((t * 100 + i,)).unwrap().extract::<i64>().unwrap())
+                    .sum::<i64>()
+            })
         })
         .collect();
     let total: i64 = rust_threads.into_iter().map(|t| t.join().unwrap()).sum();
@@ -225,7 +253,11 @@ fn gil_guards_nest_lifo_and_misuse_panics_clearly() {
         let msg = msg.downcast_ref::<String>().cloned().unwrap_or_default();
         assert!(msg.contains("out of order"), "{msg}");
         drop(inner);
-        assert_eq!(interp::gil::depth(), 1, "the misused guard kept its hold instead of corrupting the state");
+        assert_eq!(
+            interp::gil::depth(),
+            1,
+            "the misused guard kept its hold instead of corrupting the state"
+        );
     });
 }
 
@@ -240,7 +272,10 @@ fn racing_first_use_waits_for_one_start_up() {
                 let b = b.clone();
                 std::thread::spawn(move || {
                     b.wait();
-                    libpython::eval(&format!("__import__('sitecustomize').slow_done + {i}")).unwrap().extract::<i64>().unwrap()
+                    libpython::eval(&format!("__import__('sitecustomize').slow_done + {i}"))
+                        .unwrap()
+                        .extract::<i64>()
+                        .unwrap()
                 })
             })
             .collect();
@@ -251,46 +286,66 @@ fn racing_first_use_waits_for_one_start_up() {
     }
     let dir = std::env::temp_dir().join(format!("libpython-slow-site-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("sitecustomize.py"), "import time\ntime.sleep(1.0)\nslow_done = 1\n").unwrap();
+    std::fs::write(
+        dir.join("sitecustomize.py"),
+        "import time\ntime.sleep(1.0)\nslow_done = 1\n",
+    )
+    .unwrap();
     let _ = SLOW;
-    assert_child_passes("interp::racing_first_use_waits_for_one_start_up", &[("PYTHONPATH", dir.to_str().unwrap())]);
+    assert_child_passes(
+        "interp::racing_first_use_waits_for_one_start_up",
+        &[("PYTHONPATH", dir.to_str().unwrap())],
+    );
 }
 
 // Scenarios 15, 16: initialise, finalise, initialise again; handles that outlive their runtime.
 #[test]
 fn finalize_then_initialize_again_and_dead_handles_stay_dead() {
-    in_child!("finalize_then_initialize_again_and_dead_handles_stay_dead", {
-        libpython::initialize().unwrap();
-        libpython::initialize().unwrap();
-        assert_eq!(interp::generation(), 1, "a second initialize is a no-op");
-        let old = libpython::eval("[1, 2, 3]").unwrap();
-        let old2 = old.clone();
-        libpython::finalize().unwrap();
-        // Using a handle after finalize is a clear error.
-        let e = old.len().unwrap_err();
-        assert!(matches!(e, Error::Interp(interp::Error::Finalized)), "{e:?}");
-        assert!(e.to_string().contains("finalized"), "{e}");
-        // Nothing starts implicitly after an explicit finalize.
-        assert!(libpython::eval("1").is_err());
-        libpython::initialize().unwrap();
-        assert_eq!(interp::generation(), 2);
-        let n: i64 = libpython::eval("40 + 2").unwrap().extract().unwrap();
-        assert_eq!(n, 42);
-        // The old handles are refused in the new runtime and dropping them touches nothing.
-        assert!(matches!(old2.len().unwrap_err(), Error::Interp(interp::Error::Finalized)));
-        let main = Interpreter::main().unwrap();
-        libpython::attach(|_| Ok(())).unwrap();
-        assert_eq!(main.queued_decrefs(), 0);
-        drop(old);
-        drop(old2);
-        assert_eq!(main.queued_decrefs(), 0, "nothing is queued into the new runtime");
-        libpython::attach(|py| {
-            let stale = libpython::eval("object()");
-            let _ = (py, stale);
-            Ok(())
-        })
-        .unwrap();
-    });
+    in_child!(
+        "finalize_then_initialize_again_and_dead_handles_stay_dead",
+        {
+            libpython::initialize().unwrap();
+            libpython::initialize().unwrap();
+            assert_eq!(interp::generation(), 1, "a second initialize is a no-op");
+            let old = libpython::eval("[1, 2, 3]").unwrap();
+            let old2 = old.clone();
+            libpython::finalize().unwrap();
+            // Using a handle after finalize is a clear error.
+            let e = old.len().unwrap_err();
+            assert!(
+                matches!(e, Error::Interp(interp::Error::Finalized)),
+                "{e:?}"
+            );
+            assert!(e.to_string().contains("finalized"), "{e}");
+            // Nothing starts implicitly after an explicit finalize.
+            assert!(libpython::eval("1").is_err());
+            libpython::initialize().unwrap();
+            assert_eq!(interp::generation(), 2);
+            let n: i64 = libpython::eval("40 + 2").unwrap().extract().unwrap();
+            assert_eq!(n, 42);
+            // The old handles are refused in the new runtime and dropping them touches nothing.
+            assert!(matches!(
+                old2.len().unwrap_err(),
+                Error::Interp(interp::Error::Finalized)
+            ));
+            let main = Interpreter::main().unwrap();
+            libpython::attach(|_| Ok(())).unwrap();
+            assert_eq!(main.queued_decrefs(), 0);
+            drop(old);
+            drop(old2);
+            assert_eq!(
+                main.queued_decrefs(),
+                0,
+                "nothing is queued into the new runtime"
+            );
+            libpython::attach(|py| {
+                let stale = libpython::eval("object()");
+                let _ = (py, stale);
+                Ok(())
+            })
+            .unwrap();
+        }
+    );
 }
 
 // Scenario 17: a thread that keeps acquiring while another finalises fails cleanly.
@@ -306,7 +361,13 @@ fn acquiring_during_finalize_fails_cleanly() {
                 match libpython::eval("1 + 1") {
                     Ok(_) => ok += 1,
                     Err(e) => {
-                        assert!(matches!(e, Error::Interp(interp::Error::Finalizing | interp::Error::Finalized)), "{e:?}");
+                        assert!(
+                            matches!(
+                                e,
+                                Error::Interp(interp::Error::Finalizing | interp::Error::Finalized)
+                            ),
+                            "{e:?}"
+                        );
                         return ok;
                     }
                 }
@@ -328,28 +389,49 @@ fn acquiring_during_finalize_fails_cleanly() {
 fn sub_interpreters_have_their_own_modules_and_end_cleanly() {
     python();
     for round in 0..3 {
-        let subs: Vec<Interpreter> = (0..3).map(|_| Interpreter::new(SubConfig::shared_gil()).unwrap()).collect();
+        let subs: Vec<Interpreter> = (0..3)
+            .map(|_| Interpreter::new(SubConfig::shared_gil()).unwrap())
+            .collect();
         for (i, s) in subs.iter().enumerate() {
             libpython::with_interpreter(s, || {
-                libpython::run_simple_string(&format!("import sys\nsys.marker_{round} = {i}")).unwrap();
+                libpython::run_simple_string(&format!("import sys\nsys.marker_{round} = {i}"))
+                    .unwrap();
                 assert_eq!(libpython::ensure_bound_interpreter().unwrap(), *s);
             })
             .unwrap();
         }
         for (i, s) in subs.iter().enumerate() {
-            let v: i64 = libpython::with_interpreter(s, || libpython::eval(&format!("__import__('sys').marker_{round}")).unwrap().extract().unwrap()).unwrap();
+            let v: i64 = libpython::with_interpreter(s, || {
+                libpython::eval(&format!("__import__('sys').marker_{round}"))
+                    .unwrap()
+                    .extract()
+                    .unwrap()
+            })
+            .unwrap();
             assert_eq!(v as usize, i, "each sub-interpreter has its own sys module");
         }
-        let in_main = libpython::eval(&format!("hasattr(__import__('sys'), 'marker_{round}')")).unwrap().extract::<bool>().unwrap();
+        let in_main = libpython::eval(&format!("hasattr(__import__('sys'), 'marker_{round}')"))
+            .unwrap()
+            .extract::<bool>()
+            .unwrap();
         assert!(!in_main, "the main interpreter's sys is untouched");
         for s in subs {
             s.end().unwrap();
             assert!(!s.is_alive());
-            assert!(matches!(s.end().unwrap_err(), interp::Error::InterpreterEnded));
-            assert!(matches!(libpython::with_interpreter(&s, || ()).unwrap_err(), Error::Interp(interp::Error::InterpreterEnded)));
+            assert!(matches!(
+                s.end().unwrap_err(),
+                interp::Error::InterpreterEnded
+            ));
+            assert!(matches!(
+                libpython::with_interpreter(&s, || ()).unwrap_err(),
+                Error::Interp(interp::Error::InterpreterEnded)
+            ));
         }
         // The main interpreter is still fine.
-        assert_eq!(libpython::eval("2 + 2").unwrap().extract::<i64>().unwrap(), 4);
+        assert_eq!(
+            libpython::eval("2 + 2").unwrap().extract::<i64>().unwrap(),
+            4
+        );
     }
 }
 
@@ -357,9 +439,14 @@ fn sub_interpreters_have_their_own_modules_and_end_cleanly() {
 fn ensure_bound_interpreter_errors_when_nothing_is_bound() {
     python();
     std::thread::spawn(|| {
-        assert!(matches!(libpython::ensure_bound_interpreter().unwrap_err(), Error::Interp(interp::Error::NotBound)));
+        assert!(matches!(
+            libpython::ensure_bound_interpreter().unwrap_err(),
+            Error::Interp(interp::Error::NotBound)
+        ));
         let main = Interpreter::main().unwrap();
-        let got = libpython::with_interpreter(&main, || libpython::ensure_bound_interpreter().unwrap()).unwrap();
+        let got =
+            libpython::with_interpreter(&main, || libpython::ensure_bound_interpreter().unwrap())
+                .unwrap();
         assert_eq!(got, main);
     })
     .join()
@@ -376,14 +463,20 @@ fn objects_of_one_interpreter_are_refused_in_another() {
     // Used from a thread bound to the main interpreter: refused.
     libpython::with_interpreter(&Interpreter::main().unwrap(), || {
         let e = in_sub.len().unwrap_err();
-        assert!(matches!(e, Error::Interp(interp::Error::WrongInterpreter { .. })), "{e:?}");
+        assert!(
+            matches!(e, Error::Interp(interp::Error::WrongInterpreter { .. })),
+            "{e:?}"
+        );
     })
     .unwrap();
     // Passed as an argument under the other interpreter's GIL: refused.
     libpython::with_interpreter(&sub, || {
         let f = libpython::eval("len").unwrap();
         let e = f.call((&in_main,)).unwrap_err();
-        assert!(matches!(e, Error::Interp(interp::Error::WrongInterpreter { .. })), "{e:?}");
+        assert!(
+            matches!(e, Error::Interp(interp::Error::WrongInterpreter { .. })),
+            "{e:?}"
+        );
         assert!(e.to_string().contains("interpreter"));
     })
     .unwrap();
@@ -451,15 +544,24 @@ fn callbacks_of_a_sub_interpreter_run_under_it_from_every_kind_of_caller() {
         assert_eq!(out, [2, 20, 88, 4, 40, 66], "{config:?}");
         let keys = keys.lock().unwrap().clone();
         assert_eq!(keys.len(), 4, "{config:?}");
-        assert!(keys.iter().all(|k| *k == key), "{config:?}: closures ran under {keys:?}, not {key:?}");
+        assert!(
+            keys.iter().all(|k| *k == key),
+            "{config:?}: closures ran under {keys:?}, not {key:?}"
+        );
         let rec_keys = rec.0.lock().unwrap().clone();
         assert_eq!(rec_keys.len(), 4, "{config:?}");
-        assert!(rec_keys.iter().all(|k| *k == key), "{config:?}: the bridge ran under {rec_keys:?}, not {key:?}");
+        assert!(
+            rec_keys.iter().all(|k| *k == key),
+            "{config:?}: the bridge ran under {rec_keys:?}, not {key:?}"
+        );
         // Nothing is left held: the thread holds no GIL, and the interpreter ends.
         assert_eq!(interp::gil::depth(), 0);
         sub.end().unwrap();
         // The main interpreter's callbacks still run under it.
-        let g = libpython::function("g", None, |a: &Args<'_>| Ok(a.py().interpreter_key().index())).unwrap();
+        let g = libpython::function("g", None, |a: &Args<'_>| {
+            Ok(a.py().interpreter_key().index())
+        })
+        .unwrap();
         assert_eq!(g.call(()).unwrap().extract::<u32>().unwrap(), 0);
     }
 }
@@ -469,19 +571,28 @@ fn own_gil_sub_interpreters_need_3_12_and_refuse_single_phase_modules() {
     let v = version();
     if !v.at_least(3, 12) {
         let e = Interpreter::new(SubConfig::isolated()).unwrap_err();
-        assert!(matches!(e, Error::Interp(interp::Error::NeedsVersion { .. })), "{e:?}");
+        assert!(
+            matches!(e, Error::Interp(interp::Error::NeedsVersion { .. })),
+            "{e:?}"
+        );
         assert!(e.to_string().contains("3.12"));
         return;
     }
     let sub = Interpreter::new(SubConfig::isolated()).unwrap();
     assert!(sub.own_gil());
     libpython::with_interpreter(&sub, || {
-        assert_eq!(libpython::eval("6 * 7").unwrap().extract::<i64>().unwrap(), 42);
+        assert_eq!(
+            libpython::eval("6 * 7").unwrap().extract::<i64>().unwrap(),
+            42
+        );
         // numpy does not support isolated sub-interpreters: an exception, not a crash
         // (ImportError; numpy's free-threaded build raises RuntimeError from its own check).
         let e = libpython::import("numpy").unwrap_err();
         let p = e.as_python().expect("a Python exception");
-        assert!(p.is_instance_of("ImportError") || p.is_instance_of("RuntimeError"), "{e}");
+        assert!(
+            p.is_instance_of("ImportError") || p.is_instance_of("RuntimeError"),
+            "{e}"
+        );
     })
     .unwrap();
     sub.end().unwrap();
@@ -494,7 +605,15 @@ fn sub_interpreter_thread_states_are_cleaned_up_when_threads_exit_and_when_it_en
     let ts: Vec<_> = (0..4)
         .map(|i| {
             let sub = sub.clone();
-            std::thread::spawn(move || libpython::with_interpreter(&sub, || libpython::eval(&format!("{i} + 1")).unwrap().extract::<i64>().unwrap()).unwrap())
+            std::thread::spawn(move || {
+                libpython::with_interpreter(&sub, || {
+                    libpython::eval(&format!("{i} + 1"))
+                        .unwrap()
+                        .extract::<i64>()
+                        .unwrap()
+                })
+                .unwrap()
+            })
         })
         .collect();
     let r: Vec<i64> = ts.into_iter().map(|t| t.join().unwrap()).collect();

@@ -37,7 +37,9 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::io::Write;
 
-use libpython::{Bytes, Dict, Error, List, Mode, Object, Iter, Result, Set, ToPython, call, call_attr, attach};
+use libpython::{
+    Bytes, Dict, Error, Iter, List, Mode, Object, Result, Set, ToPython, attach, call, call_attr,
+};
 use libpython_tests::{is_child, run_child};
 
 /// Rounds run before measuring.
@@ -134,7 +136,10 @@ impl Fx {
     fn new() -> Result<Fx> {
         let ns = Dict::new()?;
         libpython::exec(FIXTURE, &ns)?;
-        let get = |name: &str| ns.get(name).map(|o| o.unwrap_or_else(|| panic!("the fixture defines {name}")));
+        let get = |name: &str| {
+            ns.get(name)
+                .map(|o| o.unwrap_or_else(|| panic!("the fixture defines {name}")))
+        };
         // `run_simple_string` runs in `__main__`: give it the canary class there.
         libpython::attach(|py| py.main_dict()?.insert("_LeakCanary", get("Canary")?))?;
         Ok(Fx {
@@ -171,7 +176,10 @@ impl Fx {
         if n == self.fresh {
             Ok(())
         } else {
-            Err(Error::Conversion(format!("{what}: the new object has {n} references where a fresh one has {}: a reference was kept", self.fresh)))
+            Err(Error::Conversion(format!(
+                "{what}: the new object has {n} references where a fresh one has {}: a reference was kept",
+                self.fresh
+            )))
         }
     }
 
@@ -228,7 +236,10 @@ const OPS: &[(&str, Op)] = &[
         assert_eq!(c.type_name()?, "Canary");
         assert!(fx.holder.hasattr("c")?);
         assert!(!fx.holder.hasattr("missing")?);
-        let e = expect_err(fx.holder.getattr("missing"), "getattr of a missing attribute")?;
+        let e = expect_err(
+            fx.holder.getattr("missing"),
+            "getattr of a missing attribute",
+        )?;
         assert!(matches!(e, Error::NoAttribute { .. }), "{e:?}");
         Ok(())
     }),
@@ -245,10 +256,15 @@ const OPS: &[(&str, Op)] = &[
         let r = fx.f.call((fx.bird(1)?, 2.5, "three"))?;
         assert_eq!(r.len()?, 4);
         fx.sole("f(a, b, c)", &r)?;
-        let r = fx.f.call(libpython::Tuple::new(vec![fx.bird(2)?, fx.bird(3)?, fx.bird(4)?])?)?;
+        let r = fx.f.call(libpython::Tuple::new(vec![
+            fx.bird(2)?,
+            fx.bird(3)?,
+            fx.bird(4)?,
+        ])?)?;
         assert_eq!(r.get_item(2)?.len()?, 1);
         fx.sole("f(*vec)", &r)?;
-        let r = fx.f.call(libpython::Tuple::new([1i64, 2, 3, 4, 5, 6, 7, 8, 9, 10])?)?;
+        let r =
+            fx.f.call(libpython::Tuple::new([1i64, 2, 3, 4, 5, 6, 7, 8, 9, 10])?)?;
         assert_eq!(r.get_item(2)?.len()?, 8);
         fx.sole("f(*slice of 10)", &r)?;
         let e = expect_err(fx.f.call0(), "f() without its argument")?;
@@ -257,11 +273,19 @@ const OPS: &[(&str, Op)] = &[
     }),
     ("call! with kwargs", |fx| {
         let (a, b) = (fx.bird(1)?, fx.bird(2)?);
-        let r = call!(fx.f, a, b = b, extra = vec![1i64, 2], name = "x", c = fx.bird(3)?)?;
+        let r = call!(
+            fx.f,
+            a,
+            b = b,
+            extra = vec![1i64, 2],
+            name = "x",
+            c = fx.bird(3)?
+        )?;
         fx.sole("call!(f, ..)", &r)?;
         let kw = r.get_item(3)?;
         assert_eq!(kw.len()?, 3);
-        let r = fx.f.call_kw((1i64,), &[("b", &fx.bird(4)? as &dyn ToPython)])?;
+        let r =
+            fx.f.call_kw((1i64,), &[("b", &fx.bird(4)? as &dyn ToPython)])?;
         assert_eq!(r.get_item(1)?.type_name()?, "Canary");
         fx.sole("f.call_kw", &r)?;
         Ok(())
@@ -282,7 +306,14 @@ const OPS: &[(&str, Op)] = &[
     }),
     ("ints to Python", |fx| {
         // Small ints are shared singletons: converted, but their references are not checked.
-        let small = attach(|py| Ok(vec![0i64.to_python(py)?, 7i64.to_python(py)?, (-5i64).to_python(py)?, (-3i8).to_python(py)?]))?;
+        let small = attach(|py| {
+            Ok(vec![
+                0i64.to_python(py)?,
+                7i64.to_python(py)?,
+                (-5i64).to_python(py)?,
+                (-3i8).to_python(py)?,
+            ])
+        })?;
         drop(small);
         let made = attach(|py| {
             Ok(vec![
@@ -293,7 +324,9 @@ const OPS: &[(&str, Op)] = &[
                 usize::MAX.to_python(py)?,
                 i128::MAX.to_python(py)?,
                 (u128::MAX - 5).to_python(py)?,
-                num_bigint::BigInt::parse_bytes(b"-123456789012345678901234567890", 10).unwrap().to_python(py)?,
+                num_bigint::BigInt::parse_bytes(b"-123456789012345678901234567890", 10)
+                    .unwrap()
+                    .to_python(py)?,
             ])
         })?;
         for o in &made {
@@ -403,7 +436,10 @@ const OPS: &[(&str, Op)] = &[
         birds.insert("a".to_string(), fx.bird(1)?);
         let o = libpython::to_python(&birds)?;
         assert_eq!(o.len()?, 1);
-        let e = expect_err(fx.numbers.extract::<HashMap<String, i64>>(), "a list as a map")?;
+        let e = expect_err(
+            fx.numbers.extract::<HashMap<String, i64>>(),
+            "a list as a map",
+        )?;
         drop(e);
         Ok(())
     }),
@@ -413,7 +449,8 @@ const OPS: &[(&str, Op)] = &[
         let o = libpython::to_python(&(1i64, "two", 3.0f64, fx.bird(4)?))?;
         assert_eq!(o.len()?, 4);
         fx.sole("a tuple", &o)?;
-        let (x, y): (Object, Object) = libpython::to_python(&(fx.bird(5)?, fx.bird(6)?))?.extract()?;
+        let (x, y): (Object, Object) =
+            libpython::to_python(&(fx.bird(5)?, fx.bird(6)?))?.extract()?;
         assert!(!x.eq_py(&y)?);
         let e = expect_err(fx.record.extract::<(i64, i64)>(), "a 3-tuple as a 2-tuple")?;
         drop(e);
@@ -456,12 +493,17 @@ const OPS: &[(&str, Op)] = &[
         Ok(())
     }),
     ("run_simple_string", |_| {
-        let r = libpython::run_simple_string("_leak_x = [i * i for i in range(20)]\n_leak_c = [_LeakCanary(1), _LeakCanary(2)]")?;
+        let r = libpython::run_simple_string(
+            "_leak_x = [i * i for i in range(20)]\n_leak_c = [_LeakCanary(1), _LeakCanary(2)]",
+        )?;
         let x: Vec<i64> = r.globals.get_as("_leak_x")?.unwrap();
         assert_eq!(x[19], 361);
         assert_eq!(r.locals.get("_leak_c")?.unwrap().len()?, 2);
         let e = expect_err(libpython::run_simple_string("x = ("), "a syntax error")?;
-        assert!(e.as_python().is_some_and(|p| p.type_name() == "SyntaxError"));
+        assert!(
+            e.as_python()
+                .is_some_and(|p| p.type_name() == "SyntaxError")
+        );
         let e = expect_err(libpython::run_simple_string("1 / 0"), "a division by zero")?;
         assert!(e.to_string().contains("ZeroDivisionError"));
         Ok(())
@@ -480,11 +522,20 @@ const OPS: &[(&str, Op)] = &[
         let out = libpython_tests::Captured::default();
         libpython::set_stdout(out.clone())?;
         libpython::set_stdin(std::io::Cursor::new(b"a line\n".to_vec()))?;
-        libpython::run_simple_string("import sys\nprint('x', _LeakCanary(1))\nsys.stdout.buffer.write(memoryview(b'y'))\n_leak_line = input()")?;
+        libpython::run_simple_string(
+            "import sys\nprint('x', _LeakCanary(1))\nsys.stdout.buffer.write(memoryview(b'y'))\n_leak_line = input()",
+        )?;
         assert!(out.text().starts_with("x "), "{}", out.text());
         libpython::set_stdout(Closed)?;
-        let e = expect_err(libpython::run_simple_string("print('lost')"), "a write to a closed pipe")?;
-        assert!(e.as_python().is_some_and(|p| p.type_name() == "BrokenPipeError"), "{e}");
+        let e = expect_err(
+            libpython::run_simple_string("print('lost')"),
+            "a write to a closed pipe",
+        )?;
+        assert!(
+            e.as_python()
+                .is_some_and(|p| p.type_name() == "BrokenPipeError"),
+            "{e}"
+        );
         libpython::redirect_to_rust()?;
         Ok(())
     }),
@@ -498,13 +549,18 @@ const OPS: &[(&str, Op)] = &[
         libpython::exec("y = x * 2\nz = [Canary(x)]", &g)?;
         assert_eq!(g.get_as::<i64>("y")?, Some(42));
         let code = libpython::compile("a + b", "<leak>", Mode::Eval)?;
-        let r: i64 = code.run(&Dict::from_pairs([("a", 1i64), ("b", 2i64)])?)?.extract()?;
+        let r: i64 = code
+            .run(&Dict::from_pairs([("a", 1i64), ("b", 2i64)])?)?
+            .extract()?;
         assert_eq!(r, 3);
         let r: i64 = attach(|py| py.eval("6 * 7")?.extract())?;
         assert_eq!(r, 42);
         let e = expect_err(libpython::eval("undefined_name"), "an undefined name")?;
         assert!(e.as_python().is_some_and(|p| p.is_instance_of("NameError")));
-        let e = expect_err(libpython::compile("a +", "<leak>", Mode::Eval), "a syntax error")?;
+        let e = expect_err(
+            libpython::compile("a +", "<leak>", Mode::Eval),
+            "a syntax error",
+        )?;
         drop(e);
         Ok(())
     }),
@@ -520,8 +576,14 @@ const OPS: &[(&str, Op)] = &[
         let copy = e.clone();
         assert!(format!("{copy}").contains("ValueError"));
         drop((e, copy));
-        let e = expect_err(libpython::import("no_such_module_for_leaks"), "a missing module")?;
-        assert!(e.as_python().is_some_and(|p| p.type_name() == "ModuleNotFoundError"));
+        let e = expect_err(
+            libpython::import("no_such_module_for_leaks"),
+            "a missing module",
+        )?;
+        assert!(
+            e.as_python()
+                .is_some_and(|p| p.type_name() == "ModuleNotFoundError")
+        );
         let e = expect_err(fx.holder.getattr("bad\0name"), "a NUL in a name")?;
         assert!(matches!(e, Error::Nul { .. }), "{e:?}");
         let e = expect_err(fx.numbers.call0(), "calling a list")?;
@@ -600,8 +662,14 @@ const OPS: &[(&str, Op)] = &[
         let g = fx.generator.call((2i64, true))?;
         let results: Vec<Result<Object>> = Iter::new(&g)?.collect();
         assert_eq!(results.len(), 3);
-        assert!(results[2].as_ref().is_err_and(|e| e.as_python().is_some_and(|p| p.type_name() == "KeyError")));
-        let keys: Vec<String> = Iter::new(&fx.mapping)?.map(|k| k?.extract()).collect::<Result<_>>()?;
+        assert!(
+            results[2]
+                .as_ref()
+                .is_err_and(|e| e.as_python().is_some_and(|p| p.type_name() == "KeyError"))
+        );
+        let keys: Vec<String> = Iter::new(&fx.mapping)?
+            .map(|k| k?.extract())
+            .collect::<Result<_>>()?;
         assert_eq!(keys.len(), 5);
         let first: i64 = fx.numbers.try_iter()?.next().unwrap()?.extract()?;
         assert_eq!(first, 1000);
@@ -612,7 +680,10 @@ const OPS: &[(&str, Op)] = &[
     ("object protocol", |fx| {
         assert_eq!(fx.record.repr()?, "(7000, 2.5, 'seven')");
         assert_eq!(fx.record.str()?, "(7000, 2.5, 'seven')");
-        assert_eq!(format!("{:?} {}", fx.record, fx.big), format!("(7000, 2.5, 'seven') {}", 10u128.pow(30)));
+        assert_eq!(
+            format!("{:?} {}", fx.record, fx.big),
+            format!("(7000, 2.5, 'seven') {}", 10u128.pow(30))
+        );
         let d = Dict::new()?;
         d.set_item("k", fx.bird(1)?)?;
         assert!(d.contains("k")?);
@@ -620,7 +691,13 @@ const OPS: &[(&str, Op)] = &[
         d.del_item("k")?;
         let e = expect_err(d.get_item("k"), "a missing key")?;
         assert!(e.as_python().is_some_and(|p| p.type_name() == "KeyError"));
-        assert_eq!(fx.numbers.get_type()?.getattr("__name__")?.extract::<String>()?, "list");
+        assert_eq!(
+            fx.numbers
+                .get_type()?
+                .getattr("__name__")?
+                .extract::<String>()?,
+            "list"
+        );
         assert_eq!(&*fx.numbers.type_symbol()?, "list");
         assert!(fx.holder.is_instance(&fx.holder.get_type()?)?);
         assert!(fx.f.is_callable()? && !fx.numbers.is_callable()?);
@@ -634,7 +711,10 @@ const OPS: &[(&str, Op)] = &[
         assert!(fx.holder.dir()?.contains(&"c".to_string()));
         assert!(fx.holder.doc()?.is_some());
         assert!(fx.holder.att_type_map()?.contains_key("c"));
-        let e = expect_err(fx.record.hash_py().and_then(|_| fx.numbers.hash_py()), "hashing a list")?;
+        let e = expect_err(
+            fx.record.hash_py().and_then(|_| fx.numbers.hash_py()),
+            "hashing a list",
+        )?;
         drop(e);
         Ok(())
     }),
@@ -666,7 +746,9 @@ const OPS: &[(&str, Op)] = &[
         let list = libpython::to_python(&vec![fx.bird(2)?, fx.bird(3)?])?;
         // Dropped by a thread that does not hold the GIL: queued, released at the next
         // acquisition.
-        std::thread::spawn(move || drop((copies, list))).join().unwrap();
+        std::thread::spawn(move || drop((copies, list)))
+            .join()
+            .unwrap();
         drop(c);
         Ok(())
     }),
@@ -681,13 +763,27 @@ const OPS: &[(&str, Op)] = &[
     ("with_context", |fx| {
         let contextlib = libpython::import("contextlib")?;
         let cm = contextlib.call_method("nullcontext", (fx.bird(1)?,))?;
-        assert_eq!(cm.with_context(|c| c.type_name())?.as_deref(), Some("Canary"));
+        assert_eq!(
+            cm.with_context(|c| c.type_name())?.as_deref(),
+            Some("Canary")
+        );
         attach(|py| cm.bind(py)?.with_context(|c| c.getattr("v")).map(drop))?;
-        let e = expect_err(cm.with_context(|_| fx.raiser.call((fx.bird(2)?,))), "a body that raises")?;
+        let e = expect_err(
+            cm.with_context(|_| fx.raiser.call((fx.bird(2)?,))),
+            "a body that raises",
+        )?;
         drop(e);
         let suppress = contextlib.call_method("suppress", (libpython::builtin("ValueError")?,))?;
-        assert!(suppress.with_context(|_| fx.raiser.call((fx.bird(3)?,)))?.is_none());
-        assert!(suppress.with_context(|_| Err::<(), _>(Error::Conversion("from Rust".into())))?.is_none());
+        assert!(
+            suppress
+                .with_context(|_| fx.raiser.call((fx.bird(3)?,)))?
+                .is_none()
+        );
+        assert!(
+            suppress
+                .with_context(|_| Err::<(), _>(Error::Conversion("from Rust".into())))?
+                .is_none()
+        );
         Ok(())
     }),
     ("IterBridge", |fx| {
@@ -695,11 +791,22 @@ const OPS: &[(&str, Op)] = &[
         let list = libpython::builtin("list")?.call((libpython::IterBridge::new(birds),))?;
         assert_eq!(list.len()?, 3);
         // Partly consumed, then dropped by Python.
-        let it = libpython::to_python(&libpython::IterBridge::new(Iter::new(&fx.canaries)?.map(Result::ok)))?;
-        assert_eq!(libpython::builtin("next")?.call((&it,))?.type_name()?, "Canary");
+        let it = libpython::to_python(&libpython::IterBridge::new(
+            Iter::new(&fx.canaries)?.map(Result::ok),
+        ))?;
+        assert_eq!(
+            libpython::builtin("next")?.call((&it,))?.type_name()?,
+            "Canary"
+        );
         drop(it);
-        let failing = libpython::IterBridge::fallible(vec![Ok(fx.bird(4)?), Err(Error::Conversion("bad".into()))]);
-        let e = expect_err(libpython::builtin("list")?.call((failing,)), "an iterator with a failing item")?;
+        let failing = libpython::IterBridge::fallible(vec![
+            Ok(fx.bird(4)?),
+            Err(Error::Conversion("bad".into())),
+        ]);
+        let e = expect_err(
+            libpython::builtin("list")?.call((failing,)),
+            "an iterator with a failing item",
+        )?;
         drop(e);
         Ok(())
     }),
@@ -717,7 +824,11 @@ const OPS: &[(&str, Op)] = &[
         let v = libpython::VecBridge::new(vec![fx.bird(1)?, fx.bird(2)?]);
         let pv = libpython::bridge(v)?;
         pv.call_method("insert", (0, fx.bird(3)?))?;
-        assert_eq!(pv.call_method("index", (pv.get_item(1)?,))?.extract::<i64>()?, 1);
+        assert_eq!(
+            pv.call_method("index", (pv.get_item(1)?,))?
+                .extract::<i64>()?,
+            1
+        );
         assert_eq!(pv.get_item(libpython::eval("slice(0, 2)")?)?.len()?, 2);
         pv.call_method("extend", (vec![fx.bird(5)?],))?;
         pv.call_method("pop", ())?;
@@ -733,22 +844,31 @@ const OPS: &[(&str, Op)] = &[
         fx.sole("a dict with tuple keys", &o)?;
         assert_eq!(o.extract::<HashMap<Vec<i64>, Vec<i64>>>()?, m);
         let s: HashSet<Vec<Vec<i64>>> = HashSet::from([vec![vec![1_000_002]]]);
-        assert_eq!(libpython::to_python(&s)?.extract::<HashSet<Vec<Vec<i64>>>>()?, s);
+        assert_eq!(
+            libpython::to_python(&s)?.extract::<HashSet<Vec<Vec<i64>>>>()?,
+            s
+        );
         let v = libpython::Value::from_object_lossless(&fx.canaries)?;
         assert_eq!(v[0].type_name(), "object");
         let back = v.to_object()?;
         fx.sole("a list of kept objects", &back)?;
-        let keyed = libpython::Value::dict([(libpython::Value::list([1_000_003]), v.clone())]).to_object()?;
+        let keyed = libpython::Value::dict([(libpython::Value::list([1_000_003]), v.clone())])
+            .to_object()?;
         assert_eq!(keyed.len()?, 1);
         Ok(())
     }),
     ("capture_output", |fx| {
         let (r, out) = libpython::capture_output(|| {
             fx.f.call((fx.bird(1)?,))?;
-            libpython::run_simple_string("print('captured')\nimport sys\nprint('too', file=sys.stderr)")
+            libpython::run_simple_string(
+                "print('captured')\nimport sys\nprint('too', file=sys.stderr)",
+            )
         })?;
         r?;
-        assert_eq!((out.stdout.as_str(), out.stderr.as_str()), ("captured\n", "too\n"));
+        assert_eq!(
+            (out.stdout.as_str(), out.stderr.as_str()),
+            ("captured\n", "too\n")
+        );
         Ok(())
     }),
     ("List::sort", |fx| {
@@ -762,7 +882,9 @@ const OPS: &[(&str, Op)] = &[
     ("use from another thread", |fx| {
         // The other thread takes the GIL itself, then drops its handles.
         let h = fx.holder.clone();
-        let n = std::thread::spawn(move || h.getattr("c").and_then(|c| c.type_name())).join().unwrap()?;
+        let n = std::thread::spawn(move || h.getattr("c").and_then(|c| c.type_name()))
+            .join()
+            .unwrap()?;
         assert_eq!(n, "Canary");
         Ok(())
     }),
@@ -789,43 +911,83 @@ fn check(name: &str, op: Op, fx: &Fx, debug: bool) -> Option<String> {
         deltas.push([b.total - a.total, b.alive - a.alive, b.refs - a.refs]);
     }
     let col = |i: usize| deltas.iter().map(|d| d[i]).collect::<Vec<_>>();
-    let total = if debug { format!("{:?}", col(0)) } else { "-".into() };
-    println!("  {name:<30} total refs {total:<10} live canaries {:<10} held refcounts {:?}", format!("{:?}", col(1)), col(2));
+    let total = if debug {
+        format!("{:?}", col(0))
+    } else {
+        "-".into()
+    };
+    println!(
+        "  {name:<30} total refs {total:<10} live canaries {:<10} held refcounts {:?}",
+        format!("{:?}", col(1)),
+        col(2)
+    );
     let mut found = Vec::new();
     if debug && col(0).iter().any(|d| *d != 0) {
-        found.push(format!("sys.gettotalrefcount moved by {:?} per {REPS} calls", col(0)));
+        found.push(format!(
+            "sys.gettotalrefcount moved by {:?} per {REPS} calls",
+            col(0)
+        ));
     }
     if col(1).iter().any(|d| *d != 0) {
-        found.push(format!("live canaries moved by {:?} per {REPS} calls", col(1)));
+        found.push(format!(
+            "live canaries moved by {:?} per {REPS} calls",
+            col(1)
+        ));
     }
     if col(2).iter().any(|d| *d != 0) {
-        found.push(format!("refcounts of held objects moved by {:?} per {REPS} calls", col(2)));
+        found.push(format!(
+            "refcounts of held objects moved by {:?} per {REPS} calls",
+            col(2)
+        ));
     }
-    if found.is_empty() { None } else { Some(format!("{name}: {}", found.join(", "))) }
+    if found.is_empty() {
+        None
+    } else {
+        Some(format!("{name}: {}", found.join(", ")))
+    }
 }
 
 fn leak_check_in_this_process() {
     libpython_tests::python();
     let mut fx = Fx::new().expect("the fixture runs");
     let probe = libpython::eval("[]").expect("a fresh list");
-    fx.fresh = fx.getrefcount.call((&probe,)).and_then(|n| n.extract()).expect("sys.getrefcount runs");
+    fx.fresh = fx
+        .getrefcount
+        .call((&probe,))
+        .and_then(|n| n.extract())
+        .expect("sys.getrefcount runs");
     drop(probe);
     let debug = fx.snap().expect("a snapshot").total >= 0;
     println!(
         "leak check: {} operations, {WARMUP} warm-up and {ROUNDS} measured rounds of {REPS} calls each; a fresh object has {} references ({})",
         OPS.len(),
         fx.fresh,
-        if debug { "debug build: sys.gettotalrefcount, live canaries, held refcounts, result refcounts" } else { "release build: live canaries, held refcounts, result refcounts" }
+        if debug {
+            "debug build: sys.gettotalrefcount, live canaries, held refcounts, result refcounts"
+        } else {
+            "release build: live canaries, held refcounts, result refcounts"
+        }
     );
-    let leaks: Vec<String> = OPS.iter().filter_map(|(name, op)| check(name, *op, &fx, debug)).collect();
-    let how = if debug { "sys.gettotalrefcount, live objects and refcounts" } else { "live objects and refcounts" };
+    let leaks: Vec<String> = OPS
+        .iter()
+        .filter_map(|(name, op)| check(name, *op, &fx, debug))
+        .collect();
+    let how = if debug {
+        "sys.gettotalrefcount, live objects and refcounts"
+    } else {
+        "live objects and refcounts"
+    };
     if leaks.is_empty() {
         println!("leaks: 0 ({} operations checked by {how})", OPS.len());
     } else {
         println!("leaks: {} ({})", leaks.len(), leaks.join("; "));
     }
     drop(fx);
-    assert!(leaks.is_empty(), "operations that leak or over-release references:\n{}", leaks.join("\n"));
+    assert!(
+        leaks.is_empty(),
+        "operations that leak or over-release references:\n{}",
+        leaks.join("\n")
+    );
 }
 
 /// Every public operation leaves reference counts, live objects and allocated memory where
@@ -837,12 +999,18 @@ fn public_operations_leave_no_references_behind() {
     }
     let run = run_child("leaks::public_operations_leave_no_references_behind", &[]);
     let text = &run.text;
-    let line = text.lines().find(|l| l.starts_with("leaks: ")).map(str::to_owned);
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("leaks: "))
+        .map(str::to_owned);
     if let Some(l) = &line {
         // Past libtest's output capture (which only takes `print!`), so the matrix reads it
         // from the test executable's output whether the test passes or fails.
         let _ = writeln!(std::io::stderr(), "{l}");
     }
     assert!(run.passed(), "the leak check failed:\n{text}");
-    assert!(line.is_some(), "the leak check printed no `leaks:` line:\n{text}");
+    assert!(
+        line.is_some(),
+        "the leak check printed no `leaks:` line:\n{text}"
+    );
 }

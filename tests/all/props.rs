@@ -36,15 +36,23 @@ fn config() -> ProptestConfig {
 
 /// Integers beyond `i64`, up to 512 bits, of either sign.
 fn big_beyond_i64() -> impl Strategy<Value = BigInt> {
-    (any::<bool>(), proptest::collection::vec(any::<u8>(), 9..=64)).prop_filter_map("fits i64", |(neg, bytes)| {
-        let b = BigInt::from_bytes_le(if neg { Sign::Minus } else { Sign::Plus }, &bytes);
-        i64::try_from(&b).is_err().then_some(b)
-    })
+    (
+        any::<bool>(),
+        proptest::collection::vec(any::<u8>(), 9..=64),
+    )
+        .prop_filter_map("fits i64", |(neg, bytes)| {
+            let b = BigInt::from_bytes_le(if neg { Sign::Minus } else { Sign::Plus }, &bytes);
+            i64::try_from(&b).is_err().then_some(b)
+        })
 }
 
 /// Text of any Unicode scalar values (proptest's `String` draws from every plane).
 fn text() -> impl Strategy<Value = String> {
-    prop_oneof![any::<String>(), "[a-z]{0,3}", proptest::collection::vec(any::<char>(), 0..12).prop_map(String::from_iter)]
+    prop_oneof![
+        any::<String>(),
+        "[a-z]{0,3}",
+        proptest::collection::vec(any::<char>(), 0..12).prop_map(String::from_iter)
+    ]
 }
 
 fn bytes() -> impl Strategy<Value = Vec<u8>> {
@@ -96,7 +104,14 @@ fn any_key() -> impl Strategy<Value = Value> {
     prop_oneof![
         key(),
         any::<bool>().prop_map(Value::Bool),
-        prop_oneof![any::<f64>(), Just(0.0), Just(-0.0), Just(1.0), Just(f64::NAN)].prop_map(Value::Float),
+        prop_oneof![
+            any::<f64>(),
+            Just(0.0),
+            Just(-0.0),
+            Just(1.0),
+            Just(f64::NAN)
+        ]
+        .prop_map(Value::Float),
         (-2i64..3).prop_map(Value::Int),
     ]
 }
@@ -327,7 +342,12 @@ fn attempt<T: FromPython>(o: &Object) -> Outcome {
     match catch_unwind(AssertUnwindSafe(|| o.extract::<T>())) {
         Ok(Ok(_)) => Outcome::Ok,
         Ok(Err(e)) => Outcome::Err(format!("{e:?}")),
-        Err(p) => Outcome::Panic(p.downcast_ref::<String>().cloned().or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default()),
+        Err(p) => Outcome::Panic(
+            p.downcast_ref::<String>()
+                .cloned()
+                .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default(),
+        ),
     }
 }
 
@@ -379,7 +399,10 @@ fn expected(v: &Value, target: &str) -> Option<bool> {
         "()" => v.is_none(),
         "Value" | "Object" => true,
         "Option<i64>" => v.is_none() || int_in(BigInt::from(i64::MIN), BigInt::from(i64::MAX)),
-        "Vec<i64>" => !matches!(v, Value::Str(_)) && all(&|x| as_int(x).is_some_and(|i| i64::try_from(&i).is_ok())),
+        "Vec<i64>" => {
+            !matches!(v, Value::Str(_))
+                && all(&|x| as_int(x).is_some_and(|i| i64::try_from(&i).is_ok()))
+        }
         "Vec<String>" => !matches!(v, Value::Str(_)) && all(&|x| matches!(x, Value::Str(_))),
         "Vec<u8>" => match v {
             Value::Bytes(_) => true,
@@ -387,7 +410,9 @@ fn expected(v: &Value, target: &str) -> Option<bool> {
             _ => all(&|x| as_int(x).is_some_and(|i| u8::try_from(&i).is_ok())),
         },
         "HashMap<String, i64>" => match v {
-            Value::Dict(m) => m.iter().all(|(k, x)| matches!(k, Value::Str(_)) && as_int(x).is_some_and(|i| i64::try_from(&i).is_ok())),
+            Value::Dict(m) => m.iter().all(|(k, x)| {
+                matches!(k, Value::Str(_)) && as_int(x).is_some_and(|i| i64::try_from(&i).is_ok())
+            }),
             _ => false,
         },
         _ => return None,
@@ -395,7 +420,10 @@ fn expected(v: &Value, target: &str) -> Option<bool> {
 }
 
 fn source() -> impl Strategy<Value = Source> {
-    prop_oneof![value().prop_map(Source::Value), (0..72usize).prop_map(Source::Hostile)]
+    prop_oneof![
+        value().prop_map(Source::Value),
+        (0..72usize).prop_map(Source::Hostile)
+    ]
 }
 
 proptest! {
@@ -435,9 +463,28 @@ fn every_hostile_object_is_reachable_by_the_strategy() {
     let n = hostile_count();
     assert!((60..=72).contains(&n), "{n} hostile objects");
     // Every target the oracle knows is one `every_target` tries, under the same name.
-    let names: Vec<&str> = every_target(&libpython::eval("[1]").unwrap()).into_iter().map(|(n, _)| n).collect();
+    let names: Vec<&str> = every_target(&libpython::eval("[1]").unwrap())
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
     let v = Value::list([1]);
-    for t in ["i64", "u8", "u128", "BigInt", "f64", "bool", "String", "()", "Value", "Object", "Option<i64>", "Vec<i64>", "Vec<String>", "Vec<u8>", "HashMap<String, i64>"] {
+    for t in [
+        "i64",
+        "u8",
+        "u128",
+        "BigInt",
+        "f64",
+        "bool",
+        "String",
+        "()",
+        "Value",
+        "Object",
+        "Option<i64>",
+        "Vec<i64>",
+        "Vec<String>",
+        "Vec<u8>",
+        "HashMap<String, i64>",
+    ] {
         assert!(names.contains(&t), "{t} not in {names:?}");
         assert!(expected(&v, t).is_some(), "no rule for {t}");
     }

@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex};
 
 use libpython::{
     Args, Bridge, ClassBuilder, Dict, Error, Interpreter, MapBridge, Object, Python, VecBridge,
-    ffi, attach,
+    attach, ffi,
 };
 use libpython_tests::bridge::{Node, NodeHooks};
 use libpython_tests::namespace::get;
@@ -60,8 +60,7 @@ struct Plain {
     _drops: DropCount,
 }
 
-impl Bridge for Plain {
-}
+impl Bridge for Plain {}
 
 #[test]
 fn the_bridge_type_and_a_rust_made_class_keep_their_refcounts_over_1000_instances() {
@@ -861,7 +860,10 @@ fn panics_in_bridge_methods_become_python_exceptions() {
         "len boom",
     );
     assert_panic_exception(b.get_item(1), "non-string payload");
-    assert_panic_exception(b.try_iter().map(|i| i.as_object().clone()), "boom\\0with a NUL");
+    assert_panic_exception(
+        b.try_iter().map(|i| i.as_object().clone()),
+        "boom\\0with a NUL",
+    );
     assert_panic_exception(
         b.repr().map(|_| libpython::eval("None").unwrap()),
         "repr boom",
@@ -1023,9 +1025,7 @@ fn a_panic_in_bridge_traverse_does_not_abort_the_process() {
         python();
         let b = libpython::bridge(Arc::new(PanicsInTraverse)).unwrap();
         // The collector visits every tracked object, this one included.
-        let _ = libpython::import("gc")
-            .unwrap()
-            .call_method("collect", ());
+        let _ = libpython::import("gc").unwrap().call_method("collect", ());
         assert_eq!(
             libpython::eval("3 * 3").unwrap().extract::<i64>().unwrap(),
             9
@@ -1179,10 +1179,7 @@ fn string_edges() {
     // Two lone surrogates that would form a pair in UTF-16 are still not text.
     let s = py("'\\ud83d\\ude00'");
     assert!(s.extract::<String>().is_err());
-    assert_eq!(
-        s.with(libpython::string_lossy).unwrap(),
-        "\u{FFFD}\u{FFFD}"
-    );
+    assert_eq!(s.with(libpython::string_lossy).unwrap(), "\u{FFFD}\u{FFFD}");
     assert!(s.extract::<char>().is_err());
     // Noncharacters and the extremes of Unicode are text and survive.
     for t in [

@@ -8,7 +8,10 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use libpython::{Args, Bridge, Dict, Error, Interpreter, MapBridge, Object, Python, SubConfig, ToPython, VecBridge};
+use libpython::{
+    Args, Bridge, Dict, Error, Interpreter, MapBridge, Object, Python, SubConfig, ToPython,
+    VecBridge,
+};
 use libpython_tests::{DEBUG_MALLOC, in_child, python, refcount};
 
 /// How long a test run in a child process may take: a hang is a failure, not a stuck suite.
@@ -35,14 +38,20 @@ fn a_handle_cloned_under_another_interpreters_gil_owns_its_reference() {
     })
     .unwrap()
     .unwrap();
-    assert_eq!(refcount(&obj), before, "a clone made under another interpreter's GIL must add the reference it later releases");
+    assert_eq!(
+        refcount(&obj),
+        before,
+        "a clone made under another interpreter's GIL must add the reference it later releases"
+    );
     sub.end().unwrap();
 }
 
 #[test]
 fn an_exception_of_another_interpreter_is_raised_there_as_a_copy() {
     python();
-    let err = libpython::run_simple_string("e = ValueError('raised in main')\ne.tag = 'main'\nraise e").unwrap_err();
+    let err =
+        libpython::run_simple_string("e = ValueError('raised in main')\ne.tag = 'main'\nraise e")
+            .unwrap_err();
     let sub = Interpreter::new(SubConfig::shared_gil()).unwrap();
     let (tag, msg) = libpython::with_interpreter(&sub, move || -> libpython::Result<(Option<String>, String)> {
         let f = libpython::function("raise_it", None, move |_: &Args<'_>| Err::<(), _>(err.clone()))?;
@@ -52,35 +61,50 @@ fn an_exception_of_another_interpreter_is_raised_there_as_a_copy() {
     })
     .unwrap()
     .unwrap();
-    assert_eq!(tag, None, "the main interpreter's exception object itself must not enter the sub-interpreter");
+    assert_eq!(
+        tag, None,
+        "the main interpreter's exception object itself must not enter the sub-interpreter"
+    );
     assert!(msg.contains("raised in main"), "{msg}");
     sub.end().unwrap();
 }
 
 #[test]
 fn an_exception_of_a_finalized_runtime_is_raised_as_a_copy() {
-    in_child!("an_exception_of_a_finalized_runtime_is_raised_as_a_copy", env = DEBUG_MALLOC, within = DEADLINE, {
-        python();
-        // Both the exception and its class (a class of the old runtime) are gone after finalize.
-        let err = libpython::run_simple_string("class OldError(Exception):\n    pass\nraise OldError('old runtime')").unwrap_err();
-        let builtin = libpython::run_simple_string("raise KeyError('old key')").unwrap_err();
-        libpython::finalize().unwrap();
-        libpython::initialize().unwrap();
-        let f = libpython::function("raise_it", None, move |a: &Args<'_>| {
-            Err::<(), _>(if a.extract::<bool>(0)? { err.clone() } else { builtin.clone() })
-        })
-        .unwrap();
-        let g = Dict::from_pairs([("f", &f)]).unwrap();
-        exec_in(
-            "def run(which):\n    try:\n        f(which)\n    except Exception as e:\n        return type(e).__name__, str(e)\nmine = run(True)\nbuiltin = run(False)",
-            &g,
-        );
-        let (kind, msg): (String, String) = g.get_as("mine").unwrap().unwrap();
-        assert_eq!(kind, "RuntimeError");
-        assert!(msg.contains("OldError"), "{msg}");
-        let (kind, _): (String, String) = g.get_as("builtin").unwrap().unwrap();
-        assert_eq!(kind, "KeyError");
-    });
+    in_child!(
+        "an_exception_of_a_finalized_runtime_is_raised_as_a_copy",
+        env = DEBUG_MALLOC,
+        within = DEADLINE,
+        {
+            python();
+            // Both the exception and its class (a class of the old runtime) are gone after finalize.
+            let err = libpython::run_simple_string(
+                "class OldError(Exception):\n    pass\nraise OldError('old runtime')",
+            )
+            .unwrap_err();
+            let builtin = libpython::run_simple_string("raise KeyError('old key')").unwrap_err();
+            libpython::finalize().unwrap();
+            libpython::initialize().unwrap();
+            let f = libpython::function("raise_it", None, move |a: &Args<'_>| {
+                Err::<(), _>(if a.extract::<bool>(0)? {
+                    err.clone()
+                } else {
+                    builtin.clone()
+                })
+            })
+            .unwrap();
+            let g = Dict::from_pairs([("f", &f)]).unwrap();
+            exec_in(
+                "def run(which):\n    try:\n        f(which)\n    except Exception as e:\n        return type(e).__name__, str(e)\nmine = run(True)\nbuiltin = run(False)",
+                &g,
+            );
+            let (kind, msg): (String, String) = g.get_as("mine").unwrap().unwrap();
+            assert_eq!(kind, "RuntimeError");
+            assert!(msg.contains("OldError"), "{msg}");
+            let (kind, _): (String, String) = g.get_as("builtin").unwrap().unwrap();
+            assert_eq!(kind, "KeyError");
+        }
+    );
 }
 
 struct Leaky(Object);
@@ -99,7 +123,10 @@ fn a_bridge_returning_another_interpreters_object_raises() {
     let msg = libpython::with_interpreter(&sub, move || -> libpython::Result<String> {
         let b = libpython::bridge(Arc::new(Leaky(main_obj)))?;
         let g = Dict::from_pairs([("b", &b)])?;
-        libpython::exec("try:\n    b.x\n    msg = 'no error'\nexcept Exception as e:\n    msg = str(e)", &g)?;
+        libpython::exec(
+            "try:\n    b.x\n    msg = 'no error'\nexcept Exception as e:\n    msg = str(e)",
+            &g,
+        )?;
         Ok(g.get_as::<String>("msg")?.unwrap())
     })
     .unwrap()
@@ -127,7 +154,15 @@ fn a_conversion_returning_another_interpreters_object_is_refused() {
         Ok(())
     })
     .unwrap();
-    assert!(matches!(r, Err(Error::Interp(libpython::interp::Error::WrongInterpreter { .. }))), "{r:?}");
+    assert!(
+        matches!(
+            r,
+            Err(Error::Interp(
+                libpython::interp::Error::WrongInterpreter { .. }
+            ))
+        ),
+        "{r:?}"
+    );
     sub.end().unwrap();
 }
 
@@ -143,7 +178,11 @@ fn the_gil_inside_a_callback_on_a_sub_interpreters_thread_is_that_interpreters()
     })
     .unwrap()
     .unwrap();
-    assert_eq!(got, sub.key().to_bits(), "attach in a callback must stay in the interpreter that called it");
+    assert_eq!(
+        got,
+        sub.key().to_bits(),
+        "attach in a callback must stay in the interpreter that called it"
+    );
     sub.end().unwrap();
 }
 
@@ -151,23 +190,28 @@ fn the_gil_inside_a_callback_on_a_sub_interpreters_thread_is_that_interpreters()
 
 #[test]
 fn a_dict_key_that_clears_the_dict_during_extraction_is_an_error_not_a_crash() {
-    in_child!("a_dict_key_that_clears_the_dict_during_extraction_is_an_error_not_a_crash", env = DEBUG_MALLOC, within = DEADLINE, {
-        python();
-        let g = Dict::new().unwrap();
-        exec_in(
-            "class K:\n    def __index__(self):\n        d.clear()\n        return 1\n    def __hash__(self):\n        return 1\nd = {K(): ''.join(['ab'] * 50)}",
-            &g,
-        );
-        let d = g.get("d").unwrap().unwrap();
-        let r = d.extract::<HashMap<i64, String>>();
-        if libpython::interp::object_header_size() > 16 {
-            // Free-threaded builds read a private copy of the dict: the entries as they were.
-            assert_eq!(r.unwrap(), HashMap::from([(1, "ab".repeat(50))]));
-        } else {
-            let e = r.unwrap_err().to_string();
-            assert!(e.contains("changed size during iteration"), "{e}");
+    in_child!(
+        "a_dict_key_that_clears_the_dict_during_extraction_is_an_error_not_a_crash",
+        env = DEBUG_MALLOC,
+        within = DEADLINE,
+        {
+            python();
+            let g = Dict::new().unwrap();
+            exec_in(
+                "class K:\n    def __index__(self):\n        d.clear()\n        return 1\n    def __hash__(self):\n        return 1\nd = {K(): ''.join(['ab'] * 50)}",
+                &g,
+            );
+            let d = g.get("d").unwrap().unwrap();
+            let r = d.extract::<HashMap<i64, String>>();
+            if libpython::interp::object_header_size() > 16 {
+                // Free-threaded builds read a private copy of the dict: the entries as they were.
+                assert_eq!(r.unwrap(), HashMap::from([(1, "ab".repeat(50))]));
+            } else {
+                let e = r.unwrap_err().to_string();
+                assert!(e.contains("changed size during iteration"), "{e}");
+            }
         }
-    });
+    );
 }
 
 struct ClearsKwargs;
@@ -182,17 +226,22 @@ impl Bridge for ClearsKwargs {
 
 #[test]
 fn keyword_arguments_outlive_the_callers_dict() {
-    in_child!("keyword_arguments_outlive_the_callers_dict", env = DEBUG_MALLOC, within = DEADLINE, {
-        python();
-        let b = libpython::bridge(Arc::new(ClearsKwargs)).unwrap();
-        let g = Dict::from_pairs([("b", &b)]).unwrap();
-        exec_in(
-            "import ctypes\ncall = ctypes.pythonapi.PyObject_Call\ncall.restype = ctypes.py_object\n\
+    in_child!(
+        "keyword_arguments_outlive_the_callers_dict",
+        env = DEBUG_MALLOC,
+        within = DEADLINE,
+        {
+            python();
+            let b = libpython::bridge(Arc::new(ClearsKwargs)).unwrap();
+            let g = Dict::from_pairs([("b", &b)]).unwrap();
+            exec_in(
+                "import ctypes\ncall = ctypes.pythonapi.PyObject_Call\ncall.restype = ctypes.py_object\n\
              call.argtypes = [ctypes.py_object] * 3\nd = {'x': ''.join(['ab'] * 50)}\nr = call(b, (d.clear,), d)",
-            &g,
-        );
-        assert_eq!(g.get_as::<String>("r").unwrap().unwrap(), "ab".repeat(50));
-    });
+                &g,
+            );
+            assert_eq!(g.get_as::<String>("r").unwrap().unwrap(), "ab".repeat(50));
+        }
+    );
 }
 
 // ---- Casts are decided by a TypeId the library stored ----
@@ -215,9 +264,19 @@ impl Bridge for Outer {}
 #[test]
 fn bridged_downcasts_to_the_type_that_was_bridged_only() {
     python();
-    let o = libpython::bridge(Arc::new(Outer { _n: 7, inner: Inner { text: "inner".into() } })).unwrap();
+    let o = libpython::bridge(Arc::new(Outer {
+        _n: 7,
+        inner: Inner {
+            text: "inner".into(),
+        },
+    }))
+    .unwrap();
     let wrong = libpython::bridged::<Inner>(&o).unwrap();
-    assert!(wrong.is_none(), "an Outer bridge downcast to Inner: {:?}", wrong.map(|i| i.text.clone()));
+    assert!(
+        wrong.is_none(),
+        "an Outer bridge downcast to Inner: {:?}",
+        wrong.map(|i| i.text.clone())
+    );
     let outer = libpython::bridged::<Outer>(&o).unwrap().unwrap();
     assert_eq!(outer.inner.text, "inner");
 }
@@ -226,17 +285,27 @@ fn bridged_downcasts_to_the_type_that_was_bridged_only() {
 
 #[test]
 fn a_nested_guard_without_the_gil_is_refused() {
-    in_child!("a_nested_guard_without_the_gil_is_refused", within = DEADLINE, {
-        python();
-        let key = Interpreter::main().unwrap().key();
-        let g = libpython::interp::gil::acquire_interp_nested(key);
-        assert!(matches!(g, Err(libpython::interp::Error::GilNotHeld)), "{g:?}");
-        drop(g);
-        let n: i64 = libpython::eval("1 + 1").unwrap().extract().unwrap();
-        assert_eq!(n, 2);
-        let inside = libpython::attach(|_| Ok(libpython::interp::gil::acquire_interp_nested(key).is_ok())).unwrap();
-        assert!(inside);
-    });
+    in_child!(
+        "a_nested_guard_without_the_gil_is_refused",
+        within = DEADLINE,
+        {
+            python();
+            let key = Interpreter::main().unwrap().key();
+            let g = libpython::interp::gil::acquire_interp_nested(key);
+            assert!(
+                matches!(g, Err(libpython::interp::Error::GilNotHeld)),
+                "{g:?}"
+            );
+            drop(g);
+            let n: i64 = libpython::eval("1 + 1").unwrap().extract().unwrap();
+            assert_eq!(n, 2);
+            let inside = libpython::attach(|_| {
+                Ok(libpython::interp::gil::acquire_interp_nested(key).is_ok())
+            })
+            .unwrap();
+            assert!(inside);
+        }
+    );
 }
 
 struct Huge;
@@ -252,8 +321,14 @@ fn a_bridge_length_beyond_isize_is_an_overflow_error() {
     python();
     let b = libpython::bridge(Arc::new(Huge)).unwrap();
     let g = Dict::from_pairs([("b", &b)]).unwrap();
-    exec_in("try:\n    len(b)\n    kind = 'none'\nexcept Exception as e:\n    kind = type(e).__name__", &g);
-    assert_eq!(g.get_as::<String>("kind").unwrap().unwrap(), "OverflowError");
+    exec_in(
+        "try:\n    len(b)\n    kind = 'none'\nexcept Exception as e:\n    kind = type(e).__name__",
+        &g,
+    );
+    assert_eq!(
+        g.get_as::<String>("kind").unwrap().unwrap(),
+        "OverflowError"
+    );
 }
 
 #[test]
@@ -266,7 +341,11 @@ fn a_vector_that_shrinks_during_an_assignment_raises_index_error() {
         Ok(())
     })
     .unwrap();
-    let g = Dict::from_pairs([("v", libpython::bridge(v.clone()).unwrap()), ("shrink", shrink)]).unwrap();
+    let g = Dict::from_pairs([
+        ("v", libpython::bridge(v.clone()).unwrap()),
+        ("shrink", shrink),
+    ])
+    .unwrap();
     exec_in(
         "class I:\n    def __index__(self):\n        shrink()\n        return 5\ntry:\n    v[0] = I()\n    kind = 'none'\nexcept BaseException as e:\n    kind = type(e).__name__",
         &g,
@@ -278,42 +357,53 @@ fn a_vector_that_shrinks_during_an_assignment_raises_index_error() {
 
 #[test]
 fn a_map_key_whose_hash_reenters_the_map_gets_runtime_error() {
-    in_child!("a_map_key_whose_hash_reenters_the_map_gets_runtime_error", within = DEADLINE, {
-        python();
-        // Not empty: a lookup in an empty map hashes nothing.
-        let m = MapBridge::new(HashMap::from([(libpython::eval("'seed'").unwrap(), 0i64)]));
-        let g = Dict::from_pairs([("m", libpython::bridge(m.clone()).unwrap())]).unwrap();
-        exec_in(
-            "errs = []\nclass K:\n    def __hash__(self):\n        try:\n            m['other'] = 1\n        except RuntimeError as e:\n            errs.append(str(e))\n        return 1\n\
+    in_child!(
+        "a_map_key_whose_hash_reenters_the_map_gets_runtime_error",
+        within = DEADLINE,
+        {
+            python();
+            // Not empty: a lookup in an empty map hashes nothing.
+            let m = MapBridge::new(HashMap::from([(libpython::eval("'seed'").unwrap(), 0i64)]));
+            let g = Dict::from_pairs([("m", libpython::bridge(m.clone()).unwrap())]).unwrap();
+            exec_in(
+                "errs = []\nclass K:\n    def __hash__(self):\n        try:\n            m['other'] = 1\n        except RuntimeError as e:\n            errs.append(str(e))\n        return 1\n\
              try:\n    m[K()]\nexcept KeyError:\n    pass",
-            &g,
-        );
-        let errs: Vec<String> = g.get_as("errs").unwrap().unwrap();
-        assert!(!errs.is_empty() && errs[0].contains("in use"), "{errs:?}");
-    });
+                &g,
+            );
+            let errs: Vec<String> = g.get_as("errs").unwrap().unwrap();
+            assert!(!errs.is_empty() && errs[0].contains("in use"), "{errs:?}");
+        }
+    );
 }
 
 #[test]
 fn python_using_a_map_that_rust_holds_locked_gets_runtime_error() {
-    in_child!("python_using_a_map_that_rust_holds_locked_gets_runtime_error", within = DEADLINE, {
-        python();
-        let m = MapBridge::new(HashMap::<String, i64>::new());
-        let g = Dict::from_pairs([("m", libpython::bridge(m.clone()).unwrap())]).unwrap();
-        let guard = m.map().read().unwrap();
-        let e = libpython::exec("m['x'] = 1", &g).unwrap_err();
-        drop(guard);
-        assert_eq!(e.as_python().map(|p| p.type_name().to_owned()).as_deref(), Some("RuntimeError"), "{e}");
-        exec_in("m['x'] = 1", &g);
-        assert_eq!(m.map().read().unwrap().get("x"), Some(&1));
-    });
+    in_child!(
+        "python_using_a_map_that_rust_holds_locked_gets_runtime_error",
+        within = DEADLINE,
+        {
+            python();
+            let m = MapBridge::new(HashMap::<String, i64>::new());
+            let g = Dict::from_pairs([("m", libpython::bridge(m.clone()).unwrap())]).unwrap();
+            let guard = m.map().read().unwrap();
+            let e = libpython::exec("m['x'] = 1", &g).unwrap_err();
+            drop(guard);
+            assert_eq!(
+                e.as_python().map(|p| p.type_name().to_owned()).as_deref(),
+                Some("RuntimeError"),
+                "{e}"
+            );
+            exec_in("m['x'] = 1", &g);
+            assert_eq!(m.map().read().unwrap().get("x"), Some(&1));
+        }
+    );
 }
 
 // ---- Lifecycle: no lock a slot function takes is held across Py_FinalizeEx ----
 
 struct Plain;
 
-impl Bridge for Plain {
-}
+impl Bridge for Plain {}
 
 #[test]
 fn finalize_with_a_live_bridge_finishes() {
@@ -331,37 +421,44 @@ fn finalize_with_a_live_bridge_finishes() {
 
 #[test]
 fn references_dropped_during_a_long_python_loop_do_not_pile_up() {
-    in_child!("references_dropped_during_a_long_python_loop_do_not_pile_up", within = DEADLINE, {
-        python();
-        // A worker thread drops each object the callable makes (without the GIL, so the
-        // reference is queued), and says when it has: exactly one reference is queued per call.
-        let (tx, rx) = std::sync::mpsc::channel::<Object>();
-        let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
-        let worker = std::thread::spawn(move || {
-            for o in rx {
-                drop(o);
-                done_tx.send(()).unwrap();
-            }
-        });
-        let link = Mutex::new((tx, done_rx));
-        let make = libpython::function("make", None, move |a: &Args<'_>| {
-            let o = a.py().eval("object()")?.unbind();
-            let link = link.lock().unwrap();
-            link.0.send(o).unwrap();
-            link.1.recv().unwrap();
-            Ok(Interpreter::main()?.queued_decrefs())
-        })
-        .unwrap();
-        let g = Dict::from_pairs([("make", &make)]).unwrap();
-        exec_in("peak = max(make() for _ in range(20000))", &g);
-        let peak: usize = g.get_as("peak").unwrap().unwrap();
-        drop((make, g));
-        libpython::attach(|_| Ok(())).unwrap();
-        drop(worker);
-        // Before, every reference waited for the end of the loop (19,999); now each call
-        // releases what was queued since the last one.
-        assert!(peak <= 1, "{peak} references waited in the queue while Python ran");
-    });
+    in_child!(
+        "references_dropped_during_a_long_python_loop_do_not_pile_up",
+        within = DEADLINE,
+        {
+            python();
+            // A worker thread drops each object the callable makes (without the GIL, so the
+            // reference is queued), and says when it has: exactly one reference is queued per call.
+            let (tx, rx) = std::sync::mpsc::channel::<Object>();
+            let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
+            let worker = std::thread::spawn(move || {
+                for o in rx {
+                    drop(o);
+                    done_tx.send(()).unwrap();
+                }
+            });
+            let link = Mutex::new((tx, done_rx));
+            let make = libpython::function("make", None, move |a: &Args<'_>| {
+                let o = a.py().eval("object()")?.unbind();
+                let link = link.lock().unwrap();
+                link.0.send(o).unwrap();
+                link.1.recv().unwrap();
+                Ok(Interpreter::main()?.queued_decrefs())
+            })
+            .unwrap();
+            let g = Dict::from_pairs([("make", &make)]).unwrap();
+            exec_in("peak = max(make() for _ in range(20000))", &g);
+            let peak: usize = g.get_as("peak").unwrap().unwrap();
+            drop((make, g));
+            libpython::attach(|_| Ok(())).unwrap();
+            drop(worker);
+            // Before, every reference waited for the end of the loop (19,999); now each call
+            // releases what was queued since the last one.
+            assert!(
+                peak <= 1,
+                "{peak} references waited in the queue while Python ran"
+            );
+        }
+    );
 }
 
 #[test]
@@ -378,5 +475,8 @@ fn bridged_maps_that_hold_their_own_methods_are_collected() {
     exec_in("import gc\ngc.collect()", &g);
     libpython::attach(|_| Ok(())).unwrap();
     let alive = weak.iter().filter(|w| w.upgrade().is_some()).count();
-    assert_eq!(alive, 0, "{alive} of 500 maps outlived their last Python reference");
+    assert_eq!(
+        alive, 0,
+        "{alive} of 500 maps outlived their last Python reference"
+    );
 }

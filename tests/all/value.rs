@@ -257,7 +257,9 @@ fn unsupported_types_are_type_errors_naming_where() {
     python();
     let obj = libpython::eval("[1, {'a': complex(1, 2)}]").unwrap();
     match Value::from_object(&obj) {
-        Err(Error::Type { expected, found, .. }) => {
+        Err(Error::Type {
+            expected, found, ..
+        }) => {
             assert_eq!(found, "complex");
             assert!(expected.contains("$[1]['a']"), "{expected}");
         }

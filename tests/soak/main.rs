@@ -579,9 +579,7 @@ fn soak(opts: &Options) -> libpython::Result<bool> {
         SubConfig::shared_gil()
     };
     let subs: Vec<Fixture> = (0..2)
-        .map(|_| {
-            Interpreter::new(config).and_then(Fixture::new)
-        })
+        .map(|_| Interpreter::new(config).and_then(Fixture::new))
         .collect::<libpython::Result<_>>()?;
     let sub_interps: Vec<Interpreter> = subs.iter().map(|s| s.interp.clone()).collect();
     let subs = Arc::new(subs);
@@ -646,7 +644,14 @@ fn soak(opts: &Options) -> libpython::Result<bool> {
     // The measured phase.
     let t0 = Instant::now();
     shared.phase.store(RUN, Ordering::SeqCst);
-    let ops_since_warm_up = || shared.progress.iter().map(|p| p.load(Ordering::SeqCst)).sum::<u64>() - ops0;
+    let ops_since_warm_up = || {
+        shared
+            .progress
+            .iter()
+            .map(|p| p.load(Ordering::SeqCst))
+            .sum::<u64>()
+            - ops0
+    };
     let mut next_report = 10;
     while t0.elapsed() < Duration::from_secs(opts.seconds) {
         std::thread::sleep(Duration::from_millis(200));

@@ -12,8 +12,8 @@ pub mod namespace;
 pub mod storage;
 
 pub use child::{
-    CHILD_ENV, ChildRun, ChildTest, DEBUG_MALLOC, ProcessOutput, assert_child_passes, assert_child_passes_within,
-    default_sigint, is_child, run_child, test_path, wait_for_output,
+    CHILD_ENV, ChildRun, ChildTest, DEBUG_MALLOC, ProcessOutput, assert_child_passes,
+    assert_child_passes_within, default_sigint, is_child, run_child, test_path, wait_for_output,
 };
 
 /// The pyenv interpreter of `version` (`"3.12"`); panics if the machine lacks it, because the

@@ -27,12 +27,15 @@ pub struct Archive {
 pub fn parse_deb822(text: &str) -> Vec<Archive> {
     let mut out = Vec::new();
     for stanza in text.split("\n\n") {
-        let (mut types, mut uris, mut suites, mut signed, mut enabled) = (String::new(), String::new(), String::new(), None, true);
+        let (mut types, mut uris, mut suites, mut signed, mut enabled) =
+            (String::new(), String::new(), String::new(), None, true);
         for line in stanza.lines() {
             if line.starts_with('#') {
                 continue;
             }
-            let Some((k, v)) = line.split_once(':') else { continue };
+            let Some((k, v)) = line.split_once(':') else {
+                continue;
+            };
             let v = v.trim().to_owned();
             match k.trim().to_ascii_lowercase().as_str() {
                 "types" => types = v,
@@ -44,7 +47,11 @@ pub fn parse_deb822(text: &str) -> Vec<Archive> {
                 _ => {}
             }
         }
-        if !enabled || !types.split_whitespace().any(|t| t == "deb" || t == "deb-src") {
+        if !enabled
+            || !types
+                .split_whitespace()
+                .any(|t| t == "deb" || t == "deb-src")
+        {
             continue;
         }
         for uri in uris.split_whitespace() {
@@ -78,8 +85,14 @@ pub fn parse_one_line(text: &str) -> Vec<Archive> {
                 }
             }
         }
-        let (Some(uri), Some(suite)) = (words.next(), words.next()) else { continue };
-        out.push(Archive { uri: uri.to_owned(), suites: vec![suite.to_owned()], signed_by });
+        let (Some(uri), Some(suite)) = (words.next(), words.next()) else {
+            continue;
+        };
+        out.push(Archive {
+            uri: uri.to_owned(),
+            suites: vec![suite.to_owned()],
+            signed_by,
+        });
     }
     out
 }
@@ -95,7 +108,9 @@ pub fn machine_archives() -> Vec<Archive> {
         .unwrap_or_default();
     files.sort();
     for f in files {
-        let Ok(t) = std::fs::read_to_string(&f) else { continue };
+        let Ok(t) = std::fs::read_to_string(&f) else {
+            continue;
+        };
         match f.extension().and_then(|e| e.to_str()) {
             Some("sources") => out.extend(parse_deb822(&t)),
             Some("list") => out.extend(parse_one_line(&t)),
@@ -109,24 +124,38 @@ pub fn machine_archives() -> Vec<Archive> {
 /// without a `-updates` / `-security` / `-backports` part), which is the archive that also
 /// serves other releases.
 pub fn main_archive(archives: &[Archive]) -> Option<&Archive> {
-    archives.iter().find(|a| a.suites.iter().any(|s| !s.contains('-') && !s.contains('/')))
+    archives.iter().find(|a| {
+        a.suites
+            .iter()
+            .any(|s| !s.contains('-') && !s.contains('/'))
+    })
 }
 
 /// Whether this process runs as root (apt-get can install).
 pub fn is_root() -> bool {
-    Command::new("id").arg("-u").output().map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0").unwrap_or(false)
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
 }
 
 /// Installs Debian packages with `apt-get install` (refreshing the package lists and trying
 /// again once if the first attempt fails).
 pub fn install(packages: &[&str]) -> Result<(), String> {
     if !is_root() {
-        return Err(format!("{} not installed, and this is not root: run `apt-get install {}` as root", packages.join(", "), packages.join(" ")));
+        return Err(format!(
+            "{} not installed, and this is not root: run `apt-get install {}` as root",
+            packages.join(", "),
+            packages.join(" ")
+        ));
     }
     step(&format!("apt-get install {}", packages.join(" ")));
     let attempt = || {
         let mut c = Command::new("apt-get");
-        c.args(["install", "-y", "-qq", "--no-install-recommends"]).args(packages).env("DEBIAN_FRONTEND", "noninteractive");
+        c.args(["install", "-y", "-qq", "--no-install-recommends"])
+            .args(packages)
+            .env("DEBIAN_FRONTEND", "noninteractive");
         run(&mut c)
     };
     if attempt().is_ok() {
@@ -141,7 +170,12 @@ pub fn install(packages: &[&str]) -> Result<(), String> {
 /// a private apt configuration under `work` that serves `deb-src <machine's archive> suite
 /// main` only. Returns the files downloaded (`.dsc`, `.orig.tar.*`, `.debian.tar.*`), each
 /// checked by apt against the release's signed index.
-pub fn download_source(package: &str, suite: &str, work: &Path, dest: &Path) -> Result<Vec<PathBuf>, String> {
+pub fn download_source(
+    package: &str,
+    suite: &str,
+    work: &Path,
+    dest: &Path,
+) -> Result<Vec<PathBuf>, String> {
     let archives = machine_archives();
     let main = main_archive(&archives).ok_or_else(|| {
         format!("no Debian archive found in the machine's apt configuration (/etc/apt/sources.list, /etc/apt/sources.list.d/) to fetch {package} ({suite}) from")
@@ -150,7 +184,12 @@ pub fn download_source(package: &str, suite: &str, work: &Path, dest: &Path) -> 
     let parts = etc.join("sources.list.d");
     let lists = work.join("lists");
     let cache = work.join("cache");
-    for d in [&parts, &lists.join("partial"), &cache.join("archives/partial"), &dest.to_path_buf()] {
+    for d in [
+        &parts,
+        &lists.join("partial"),
+        &cache.join("archives/partial"),
+        &dest.to_path_buf(),
+    ] {
         std::fs::create_dir_all(d).map_err(|e| format!("cannot create {}: {e}", d.display()))?;
     }
     let opts = match &main.signed_by {
@@ -158,7 +197,8 @@ pub fn download_source(package: &str, suite: &str, work: &Path, dest: &Path) -> 
         None => String::new(),
     };
     let list = etc.join("sources.list");
-    std::fs::write(&list, format!("deb-src {opts}{} {suite} main\n", main.uri)).map_err(|e| format!("cannot write {}: {e}", list.display()))?;
+    std::fs::write(&list, format!("deb-src {opts}{} {suite} main\n", main.uri))
+        .map_err(|e| format!("cannot write {}: {e}", list.display()))?;
     let private = |c: &mut Command| {
         c.arg("-o")
             .arg(format!("Dir::Etc::sourcelist={}", list.display()))
@@ -170,25 +210,37 @@ pub fn download_source(package: &str, suite: &str, work: &Path, dest: &Path) -> 
             .arg(format!("Dir::Cache={}", cache.display()))
             .args(["-o", "APT::Sandbox::User=root", "-qq"]);
     };
-    step(&format!("fetching the {suite} source index (private apt configuration in {})", work.display()));
+    step(&format!(
+        "fetching the {suite} source index (private apt configuration in {})",
+        work.display()
+    ));
     let mut c = Command::new("apt-get");
     private(&mut c);
-    run(c.arg("update")).map_err(|e| format!("apt-get update of the private {suite} deb-src list failed: {e}"))?;
+    run(c.arg("update"))
+        .map_err(|e| format!("apt-get update of the private {suite} deb-src list failed: {e}"))?;
     step(&format!("downloading the source of {package} ({suite})"));
     let _ = std::fs::remove_dir_all(dest);
     std::fs::create_dir_all(dest).map_err(|e| format!("cannot create {}: {e}", dest.display()))?;
     let mut c = Command::new("apt-get");
     private(&mut c);
-    run(c.args(["source", "--download-only", package]).current_dir(dest)).map_err(|e| format!("apt-get source {package} ({suite}) failed: {e}"))?;
+    run(c
+        .args(["source", "--download-only", package])
+        .current_dir(dest))
+    .map_err(|e| format!("apt-get source {package} ({suite}) failed: {e}"))?;
     let files = list_dir(dest);
     if files.is_empty() {
-        return Err(format!("apt-get source {package} downloaded nothing into {}", dest.display()));
+        return Err(format!(
+            "apt-get source {package} downloaded nothing into {}",
+            dest.display()
+        ));
     }
     Ok(files)
 }
 
 fn list_dir(d: &Path) -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(d).map(|r| r.flatten().map(|e| e.path()).collect()).unwrap_or_default();
+    let mut v: Vec<PathBuf> = std::fs::read_dir(d)
+        .map(|r| r.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
     v.sort();
     v
 }
@@ -205,7 +257,10 @@ mod tests {
         assert_eq!(a[0].uri, "http://mirror.example/debian");
         assert_eq!(a[0].suites, ["bookworm", "bookworm-updates"]);
         assert_eq!(a[0].signed_by.as_deref(), Some("/usr/share/keyrings/k.gpg"));
-        assert_eq!(main_archive(&a).unwrap().uri, "http://mirror.example/debian");
+        assert_eq!(
+            main_archive(&a).unwrap().uri,
+            "http://mirror.example/debian"
+        );
     }
 
     #[test]
@@ -213,7 +268,17 @@ mod tests {
         let text = "# deb http://commented.example x main\ndeb-src http://src.example/debian bookworm-security main\ndeb [arch=amd64 signed-by=/k.gpg] http://mirror.example/debian bookworm main contrib\n";
         let a = parse_one_line(text);
         assert_eq!(a.len(), 2);
-        assert_eq!(a[1], Archive { uri: "http://mirror.example/debian".into(), suites: vec!["bookworm".into()], signed_by: Some("/k.gpg".into()) });
-        assert_eq!(main_archive(&a).unwrap().uri, "http://mirror.example/debian");
+        assert_eq!(
+            a[1],
+            Archive {
+                uri: "http://mirror.example/debian".into(),
+                suites: vec!["bookworm".into()],
+                signed_by: Some("/k.gpg".into())
+            }
+        );
+        assert_eq!(
+            main_archive(&a).unwrap().uri,
+            "http://mirror.example/debian"
+        );
     }
 }

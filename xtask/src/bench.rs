@@ -197,7 +197,12 @@ const CASES: &[Case] = &[
 const SUBINTERP_MINORS: &[u32] = &[12, 13];
 
 pub fn run(opts: &Bench) -> Result<(), String> {
-    let (report_only, callgrind, skip_pyo3, skip_subinterp) = (opts.report_only, opts.callgrind, opts.skip_pyo3, opts.skip_subinterp);
+    let (report_only, callgrind, skip_pyo3, skip_subinterp) = (
+        opts.report_only,
+        opts.callgrind,
+        opts.skip_pyo3,
+        opts.skip_subinterp,
+    );
     let filter = opts.filter.clone();
     let python = opts.python.clone();
 
@@ -207,8 +212,12 @@ pub fn run(opts: &Bench) -> Result<(), String> {
     let info_file = out.join("python.txt");
     let info = if report_only {
         // The Python the last run measured.
-        let text = std::fs::read_to_string(&info_file)
-            .map_err(|e| format!("{}: {e} (run `cargo xtask bench` first)", info_file.display()))?;
+        let text = std::fs::read_to_string(&info_file).map_err(|e| {
+            format!(
+                "{}: {e} (run `cargo xtask bench` first)",
+                info_file.display()
+            )
+        })?;
         PythonInfo::parse(&text).ok_or_else(|| format!("{}: unreadable", info_file.display()))?
     } else {
         let exe = match python {
@@ -228,11 +237,16 @@ pub fn run(opts: &Bench) -> Result<(), String> {
 
     if !report_only {
         std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
-        std::fs::write(&info_file, info.to_text()).map_err(|e| format!("{}: {e}", info_file.display()))?;
+        std::fs::write(&info_file, info.to_text())
+            .map_err(|e| format!("{}: {e}", info_file.display()))?;
         let started = std::time::Instant::now();
         if filter.is_none() {
             // A full run starts clean, so a case that is gone does not linger in the summary.
-            let _ = std::fs::remove_dir_all(if callgrind { out.join("callgrind") } else { criterion_dir.clone() });
+            let _ = std::fs::remove_dir_all(if callgrind {
+                out.join("callgrind")
+            } else {
+                criterion_dir.clone()
+            });
             if callgrind {
                 let _ = std::fs::remove_file(out.join("callgrind.json"));
             }
@@ -240,12 +254,18 @@ pub fn run(opts: &Bench) -> Result<(), String> {
         let config = out.join("pyo3-config.txt");
         // Rewritten only when it changes: PyO3's build script reruns when the file does.
         if std::fs::read_to_string(&config).ok().as_deref() != Some(info.pyo3_config().as_str()) {
-            std::fs::write(&config, info.pyo3_config()).map_err(|e| format!("{}: {e}", config.display()))?;
+            std::fs::write(&config, info.pyo3_config())
+                .map_err(|e| format!("{}: {e}", config.display()))?;
         }
 
         // Build first (each side in its own target directory), then run the executables.
         util::step("building the bench binaries (benches/)");
-        let mut build = build_cmd(&root, "ours", "libpython-benches", &["floor_ours", "subinterp"]);
+        let mut build = build_cmd(
+            &root,
+            "ours",
+            "libpython-benches",
+            &["floor_ours", "subinterp"],
+        );
         let ours = bench_executables(&mut build)?;
         let pyo3 = if skip_pyo3 {
             BTreeMap::new()
@@ -255,15 +275,28 @@ pub fn run(opts: &Bench) -> Result<(), String> {
             bench_executables(&mut build)?
         };
         let exe = |map: &BTreeMap<String, PathBuf>, name: &str| {
-            map.get(name).cloned().ok_or_else(|| format!("cargo built no bench executable named {name}"))
+            map.get(name)
+                .cloned()
+                .ok_or_else(|| format!("cargo built no bench executable named {name}"))
         };
         let floor_ours = exe(&ours, "floor_ours")?;
-        let pyo3_exe = if skip_pyo3 { None } else { Some(exe(&pyo3, "pyo3")?) };
+        let pyo3_exe = if skip_pyo3 {
+            None
+        } else {
+            Some(exe(&pyo3, "pyo3")?)
+        };
 
         if callgrind {
             let profile_ours = root.join("target/bench-build/ours/release/profile");
-            let profile_pyo3 = (!skip_pyo3).then(|| root.join("target/bench-build/pyo3/release/profile-pyo3"));
-            run_callgrind(&out, &info, &profile_ours, profile_pyo3.as_deref(), filter.as_deref())?;
+            let profile_pyo3 =
+                (!skip_pyo3).then(|| root.join("target/bench-build/pyo3/release/profile-pyo3"));
+            run_callgrind(
+                &out,
+                &info,
+                &profile_ours,
+                profile_pyo3.as_deref(),
+                filter.as_deref(),
+            )?;
         } else {
             // floor and ours in one process, PyO3 in another (PyO3 finds the venv's packages through
             // PYTHONPATH; the floor and ours get the same variable, and find them through the program
@@ -271,7 +304,9 @@ pub fn run(opts: &Bench) -> Result<(), String> {
             // the machine's load between the start and the end of the run does not favour a side.
             let run_side = |exe: &Path, filter: &str, pyo3_side: bool| -> Result<(), String> {
                 let mut cmd = Command::new(exe);
-                cmd.args(["--bench", filter]).env("CRITERION_HOME", &criterion_dir).env("PYTHONPATH", &info.purelib);
+                cmd.args(["--bench", filter])
+                    .env("CRITERION_HOME", &criterion_dir)
+                    .env("PYTHONPATH", &info.purelib);
                 if pyo3_side {
                     cmd.env_remove("LIBPYTHON_PYTHON");
                 } else {
@@ -288,10 +323,17 @@ pub fn run(opts: &Bench) -> Result<(), String> {
                 }
             };
             for f in &filters {
-                util::step(&format!("floor and libpython: {f} ({} {})", info.executable.display(), info.version));
+                util::step(&format!(
+                    "floor and libpython: {f} ({} {})",
+                    info.executable.display(),
+                    info.version
+                ));
                 run_side(&floor_ours, f, false)?;
                 if let Some(p) = &pyo3_exe {
-                    util::step(&format!("PyO3: {f} (linked to {})", info.library().display()));
+                    util::step(&format!(
+                        "PyO3: {f} (linked to {})",
+                        info.library().display()
+                    ));
                     run_side(p, f, true)?;
                 }
             }
@@ -300,7 +342,9 @@ pub fn run(opts: &Bench) -> Result<(), String> {
                 let subinterp = exe(&ours, "subinterp")?;
                 for &minor in SUBINTERP_MINORS {
                     let Some(python) = find_python(minor) else {
-                        util::step(&format!("sub-interpreters: no Python 3.{minor} found (pyenv or python3.{minor} on PATH): skipped"));
+                        util::step(&format!(
+                            "sub-interpreters: no Python 3.{minor} found (pyenv or python3.{minor} on PATH): skipped"
+                        ));
                         continue;
                     };
                     util::step(&format!("sub-interpreters on {}", python.display()));
@@ -315,21 +359,29 @@ pub fn run(opts: &Bench) -> Result<(), String> {
                 }
             }
         }
-        util::step(&format!("benchmarks ran in {}", util::fmt_duration(started.elapsed())));
+        util::step(&format!(
+            "benchmarks ran in {}",
+            util::fmt_duration(started.elapsed())
+        ));
     }
 
     let results = read_results(&criterion_dir)?;
     let counts = read_callgrind(&out.join("callgrind.json"))?;
     if results.is_empty() && counts.is_empty() {
-        return Err(format!("no results under {}: run `cargo xtask bench` first", out.display()));
+        return Err(format!(
+            "no results under {}: run `cargo xtask bench` first",
+            out.display()
+        ));
     }
     let rows = summarize(&results);
     let summary = out.join("summary.json");
     if !rows.is_empty() {
-        std::fs::write(&summary, summary_json(&rows)).map_err(|e| format!("{}: {e}", summary.display()))?;
+        std::fs::write(&summary, summary_json(&rows))
+            .map_err(|e| format!("{}: {e}", summary.display()))?;
     }
     let doc = root.join("docs/benchmarks.md");
-    std::fs::write(&doc, markdown(&rows, &results, &counts, &info)).map_err(|e| format!("{}: {e}", doc.display()))?;
+    std::fs::write(&doc, markdown(&rows, &results, &counts, &info))
+        .map_err(|e| format!("{}: {e}", doc.display()))?;
     if !rows.is_empty() {
         print_table(&rows, &results);
         util::step(&format!("wrote {}", summary.display()));
@@ -632,7 +684,9 @@ fn subinterp(results: &Results) -> Vec<(String, f64, f64, Option<f64>)> {
             && f == "sequential"
             && let Some(p) = get("parallel")
         {
-            let rust = get("rust_threads_sequential").zip(get("rust_threads_parallel")).map(|(s, p)| s / p);
+            let rust = get("rust_threads_sequential")
+                .zip(get("rust_threads_parallel"))
+                .map(|(s, p)| s / p);
             v.push((version.to_owned(), e.median_ns, p, rust));
         }
     }
@@ -722,11 +776,21 @@ fn command_line(program: &str, args: &[&str]) -> String {
 
 fn markdown(rows: &[Row], results: &Results, counts: &Counts, info: &PythonInfo) -> String {
     let mut s = String::new();
-    let load = std::fs::read_to_string("/proc/loadavg").ok().and_then(|l| l.split_whitespace().next().map(str::to_owned)).unwrap_or_default();
+    let load = std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next().map(str::to_owned))
+        .unwrap_or_default();
     let _ = writeln!(s, "# Benchmarks: libpython against the C floor and PyO3\n");
-    let _ = writeln!(s, "Generated by `cargo xtask bench` (do not edit by hand: rerun it).\n");
+    let _ = writeln!(
+        s,
+        "Generated by `cargo xtask bench` (do not edit by hand: rerun it).\n"
+    );
     let _ = writeln!(s, "- **Date**: {}", today());
-    let _ = writeln!(s, "- **Machine**: {} (load average {load} when this page was written)", machine());
+    let _ = writeln!(
+        s,
+        "- **Machine**: {} (load average {load} when this page was written)",
+        machine()
+    );
     let _ = writeln!(
         s,
         "- **Python**: {} ({}, numpy from `{}`)",
@@ -734,7 +798,11 @@ fn markdown(rows: &[Row], results: &Results, counts: &Counts, info: &PythonInfo)
         util::display_path(&info.library()),
         util::display_path(&info.executable)
     );
-    let _ = writeln!(s, "- **Rust**: {}; PyO3 0.30, rust-numpy 0.30, criterion 0.8", command_line("rustc", &["--version"]));
+    let _ = writeln!(
+        s,
+        "- **Rust**: {}; PyO3 0.30, rust-numpy 0.30, criterion 0.8",
+        command_line("rustc", &["--version"])
+    );
     let _ = writeln!(s);
     let _ = writeln!(
         s,
@@ -747,7 +815,10 @@ fn markdown(rows: &[Row], results: &Results, counts: &Counts, info: &PythonInfo)
         let _ = writeln!(s, "Not measured: run `cargo xtask bench`.");
     } else {
         let _ = writeln!(s, "Criterion's median per iteration.\n");
-        let _ = writeln!(s, "| case | GIL held | floor | ours | PyO3 | ours/floor | ours/PyO3 |");
+        let _ = writeln!(
+            s,
+            "| case | GIL held | floor | ours | PyO3 | ours/floor | ours/PyO3 |"
+        );
         let _ = writeln!(s, "|---|:-:|--:|--:|--:|--:|--:|");
         for r in rows {
             let (gf, gp) = r.goals();
@@ -791,7 +862,12 @@ fn markdown(rows: &[Row], results: &Results, counts: &Counts, info: &PythonInfo)
             let sp = seq / par;
             let mark = if sp >= 1.8 { "✓" } else { "✗" };
             let rust = rust.map_or_else(|| "–".to_owned(), |r| format!("{r:.2}x"));
-            let _ = writeln!(s, "| {version} | {} | {} | {sp:.2}x {mark} | {rust} |", fmt_ns(Some(seq)), fmt_ns(Some(par)));
+            let _ = writeln!(
+                s,
+                "| {version} | {} | {} | {sp:.2}x {mark} | {rust} |",
+                fmt_ns(Some(seq)),
+                fmt_ns(Some(par))
+            );
         }
         let _ = writeln!(
             s,
@@ -878,7 +954,13 @@ fn callgrind_iterations(group: &str) -> Option<u64> {
 /// Runs every (case, side) once under `valgrind --tool=callgrind`, collecting only inside the
 /// profile binaries' `measured` function, two at a time; writes `callgrind.json` and keeps each
 /// profile in `callgrind/` for `callgrind_annotate`.
-fn run_callgrind(out: &Path, info: &PythonInfo, ours: &Path, pyo3: Option<&Path>, filter: Option<&str>) -> Result<(), String> {
+fn run_callgrind(
+    out: &Path,
+    info: &PythonInfo,
+    ours: &Path,
+    pyo3: Option<&Path>,
+    filter: Option<&str>,
+) -> Result<(), String> {
     if Command::new("valgrind").arg("--version").output().is_err() {
         return Err("--callgrind needs valgrind (apt-get install valgrind)".into());
     }
@@ -886,7 +968,9 @@ fn run_callgrind(out: &Path, info: &PythonInfo, ours: &Path, pyo3: Option<&Path>
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let mut jobs: Vec<(String, String, u64, PathBuf)> = Vec::new();
     for c in CASES {
-        let Some(iters) = callgrind_iterations(c.group) else { continue };
+        let Some(iters) = callgrind_iterations(c.group) else {
+            continue;
+        };
         let mut sides = vec![("floor", ours), (c.ours, ours)];
         if let Some(p) = pyo3
             && c.pyo3 != "none"
@@ -895,13 +979,18 @@ fn run_callgrind(out: &Path, info: &PythonInfo, ours: &Path, pyo3: Option<&Path>
         }
         for (side, exe) in sides {
             let id = format!("{}/{side}", c.group);
-            if jobs.iter().any(|j| j.0 == c.group && j.1 == side) || filter.is_some_and(|f| !id.contains(f)) {
+            if jobs.iter().any(|j| j.0 == c.group && j.1 == side)
+                || filter.is_some_and(|f| !id.contains(f))
+            {
                 continue;
             }
             jobs.push((c.group.to_owned(), side.to_owned(), iters, exe.to_owned()));
         }
     }
-    util::step(&format!("counting instructions of {} case sides under callgrind", jobs.len()));
+    util::step(&format!(
+        "counting instructions of {} case sides under callgrind",
+        jobs.len()
+    ));
     let next = std::sync::atomic::AtomicUsize::new(0);
     let results = std::sync::Mutex::new(Vec::new());
     std::thread::scope(|s| {
@@ -909,7 +998,9 @@ fn run_callgrind(out: &Path, info: &PythonInfo, ours: &Path, pyo3: Option<&Path>
             s.spawn(|| {
                 loop {
                     let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let Some((group, side, iters, exe)) = jobs.get(i) else { break };
+                    let Some((group, side, iters, exe)) = jobs.get(i) else {
+                        break;
+                    };
                     let file = dir.join(format!("{group}.{side}.out"));
                     let r = Command::new("valgrind")
                         .arg("--tool=callgrind")
@@ -923,16 +1014,33 @@ fn run_callgrind(out: &Path, info: &PythonInfo, ours: &Path, pyo3: Option<&Path>
                     let counted = match r {
                         Ok(o) if o.status.success() => String::from_utf8_lossy(&o.stderr)
                             .lines()
-                            .find_map(|l| l.split("Collected :").nth(1).and_then(|n| n.trim().parse::<f64>().ok()))
-                            .ok_or_else(|| format!("{group}/{side}: no count in valgrind's output")),
-                        Ok(o) => Err(format!("{group}/{side} failed: {}\n{}", o.status, String::from_utf8_lossy(&o.stderr))),
+                            .find_map(|l| {
+                                l.split("Collected :")
+                                    .nth(1)
+                                    .and_then(|n| n.trim().parse::<f64>().ok())
+                            })
+                            .ok_or_else(|| {
+                                format!("{group}/{side}: no count in valgrind's output")
+                            }),
+                        Ok(o) => Err(format!(
+                            "{group}/{side} failed: {}\n{}",
+                            o.status,
+                            String::from_utf8_lossy(&o.stderr)
+                        )),
                         Err(e) => Err(format!("cannot run valgrind: {e}")),
                     };
                     match &counted {
-                        Ok(n) => eprintln!("    {group}/{side}: {:.1} instructions per iteration", n / *iters as f64),
+                        Ok(n) => eprintln!(
+                            "    {group}/{side}: {:.1} instructions per iteration",
+                            n / *iters as f64
+                        ),
                         Err(e) => eprintln!("    {e}"),
                     }
-                    results.lock().unwrap().push((group.clone(), side.clone(), counted.map(|n| n / *iters as f64)));
+                    results.lock().unwrap().push((
+                        group.clone(),
+                        side.clone(),
+                        counted.map(|n| n / *iters as f64),
+                    ));
                 }
             });
         }
@@ -957,24 +1065,40 @@ fn run_callgrind(out: &Path, info: &PythonInfo, ours: &Path, pyo3: Option<&Path>
         })
         .collect();
     std::fs::write(&path, json_text(&records)).map_err(|e| format!("{}: {e}", path.display()))?;
-    if failed.is_empty() { Ok(()) } else { Err(failed.join("\n")) }
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(failed.join("\n"))
+    }
 }
 
 fn read_callgrind(path: &Path) -> Result<Counts, String> {
-    let Ok(text) = std::fs::read_to_string(path) else { return Ok(Counts::new()) };
-    let records: Vec<CallgrindRecord> = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-    Ok(records.into_iter().map(|r| ((r.case, r.side), r.instructions)).collect())
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return Ok(Counts::new());
+    };
+    let records: Vec<CallgrindRecord> =
+        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(records
+        .into_iter()
+        .map(|r| ((r.case, r.side), r.instructions))
+        .collect())
 }
 
 fn print_counts(counts: &Counts) {
-    println!("{:<42} {:>12} {:>12} {:>12} {:>10} {:>10}", "instructions per iteration", "floor", "ours", "pyo3", "ours/floor", "ours/pyo3");
+    println!(
+        "{:<42} {:>12} {:>12} {:>12} {:>10} {:>10}",
+        "instructions per iteration", "floor", "ours", "pyo3", "ours/floor", "ours/pyo3"
+    );
     for c in CASES {
         let get = |side: &str| counts.get(&(c.group.to_owned(), side.to_owned())).copied();
         let (floor, ours, pyo3) = (get("floor"), get(c.ours), get(c.pyo3));
         if floor.is_none() && ours.is_none() && pyo3.is_none() {
             continue;
         }
-        let ratio = |a: Option<f64>, b: Option<f64>| a.zip(b).map_or_else(|| "–".to_owned(), |(a, b)| format!("{:.2}", a / b));
+        let ratio = |a: Option<f64>, b: Option<f64>| {
+            a.zip(b)
+                .map_or_else(|| "–".to_owned(), |(a, b)| format!("{:.2}", a / b))
+        };
         println!(
             "{:<42} {:>12} {:>12} {:>12} {:>10} {:>10}",
             c.name,
@@ -1013,7 +1137,10 @@ fn callgrind_section(s: &mut String, counts: &Counts) {
          lock waits, so a case bound by memory (the 1 MB string) or by the GIL hand-off (`call3_nogil`) weighs more in \
          time than here. The profiles stay in `target/bench/callgrind/` for `callgrind_annotate`.\n"
     );
-    let _ = writeln!(s, "| case | GIL held | floor | ours | PyO3 | ours/floor | ours/PyO3 |");
+    let _ = writeln!(
+        s,
+        "| case | GIL held | floor | ours | PyO3 | ours/floor | ours/PyO3 |"
+    );
     let _ = writeln!(s, "|---|:-:|--:|--:|--:|--:|--:|");
     for c in CASES {
         let get = |side: &str| counts.get(&(c.group.to_owned(), side.to_owned())).copied();
@@ -1021,7 +1148,12 @@ fn callgrind_section(s: &mut String, counts: &Counts) {
         if floor.is_none() && ours.is_none() && pyo3.is_none() {
             continue;
         }
-        let row = Row { case: c, ours, floor, pyo3 };
+        let row = Row {
+            case: c,
+            ours,
+            floor,
+            pyo3,
+        };
         let (gf, gp) = row.goals();
         let _ = writeln!(
             s,
@@ -1045,24 +1177,48 @@ mod tests {
     fn instruction_counts_round_trip_through_their_file() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("callgrind.json");
-        assert!(read_callgrind(&path).unwrap().is_empty(), "a missing file is no counts");
+        assert!(
+            read_callgrind(&path).unwrap().is_empty(),
+            "a missing file is no counts"
+        );
         let records = vec![
-            CallgrindRecord { case: "call3".into(), side: "ours".into(), instructions: 512.25 },
-            CallgrindRecord { case: "call3".into(), side: "floor".into(), instructions: 480.0 },
+            CallgrindRecord {
+                case: "call3".into(),
+                side: "ours".into(),
+                instructions: 512.25,
+            },
+            CallgrindRecord {
+                case: "call3".into(),
+                side: "floor".into(),
+                instructions: 480.0,
+            },
         ];
         std::fs::write(&path, json_text(&records)).unwrap();
         let counts = read_callgrind(&path).unwrap();
-        assert_eq!(counts.get(&("call3".to_owned(), "ours".to_owned())), Some(&512.25));
+        assert_eq!(
+            counts.get(&("call3".to_owned(), "ours".to_owned())),
+            Some(&512.25)
+        );
         assert_eq!(counts.len(), 2);
         std::fs::write(&path, "[{\"case\": 1}]").unwrap();
-        assert!(read_callgrind(&path).unwrap_err().contains("callgrind.json"));
+        assert!(
+            read_callgrind(&path)
+                .unwrap_err()
+                .contains("callgrind.json")
+        );
     }
 
     #[test]
     fn the_summary_has_one_entry_per_case_with_nulls_for_missing_sides() {
         let mut results = Results::new();
-        results.insert(("call3".into(), "ours".into()), Estimate { median_ns: 41.26 });
-        results.insert(("call3".into(), "floor".into()), Estimate { median_ns: 40.0 });
+        results.insert(
+            ("call3".into(), "ours".into()),
+            Estimate { median_ns: 41.26 },
+        );
+        results.insert(
+            ("call3".into(), "floor".into()),
+            Estimate { median_ns: 40.0 },
+        );
         let rows = summarize(&results);
         let v: serde_json::Value = serde_json::from_str(&summary_json(&rows)).unwrap();
         let first = &v.as_array().unwrap()[0];

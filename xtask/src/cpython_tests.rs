@@ -292,7 +292,8 @@ struct Options {
 
 /// The command line's options, checked: every `--only` module is one of the compared ones.
 fn options(flags: &CpythonTests) -> Result<Options, String> {
-    let list = |v: &[String]| -> Vec<String> { v.iter().filter(|s| !s.is_empty()).cloned().collect() };
+    let list =
+        |v: &[String]| -> Vec<String> { v.iter().filter(|s| !s.is_empty()).cloned().collect() };
     let o = Options {
         pythons: list(&flags.python),
         only: list(&flags.only),

@@ -23,8 +23,13 @@ pub const CONFIGURE: &[&str] = &["--enable-shared", "--disable-gil", "--with-ens
 
 /// Standard-library modules the build must have (pip needs `ssl` and `zlib`), with the Debian
 /// package whose absence at build time leaves each out.
-pub(crate) const REQUIRED_MODULES: &[(&str, &str)] =
-    &[("ssl", "libssl-dev"), ("zlib", "zlib1g-dev"), ("ctypes", "libffi-dev"), ("bz2", "libbz2-dev"), ("lzma", "liblzma-dev")];
+pub(crate) const REQUIRED_MODULES: &[(&str, &str)] = &[
+    ("ssl", "libssl-dev"),
+    ("zlib", "zlib1g-dev"),
+    ("ctypes", "libffi-dev"),
+    ("bz2", "libbz2-dev"),
+    ("lzma", "liblzma-dev"),
+];
 
 /// Where the build is installed.
 pub fn prefix() -> PathBuf {
@@ -37,18 +42,31 @@ pub fn ensure() -> Result<PathBuf, String> {
     let python = prefix.join("bin").join(EXECUTABLE);
     let stamp = prefix.join(".libpython-build");
     let want = format!("{PACKAGE} ({SUITE}) {}", CONFIGURE.join(" "));
-    if python.exists() && std::fs::read_to_string(&stamp).is_ok_and(|s| s == want) && verify(&python).is_ok() {
-        step(&format!("reusing the free-threaded build {}", python.display()));
+    if python.exists()
+        && std::fs::read_to_string(&stamp).is_ok_and(|s| s == want)
+        && verify(&python).is_ok()
+    {
+        step(&format!(
+            "reusing the free-threaded build {}",
+            python.display()
+        ));
         return Ok(python);
     }
     let t0 = Instant::now();
-    step(&format!("building a free-threaded CPython from Debian {SUITE}'s {PACKAGE} source into {} (first time only)", prefix.display()));
+    step(&format!(
+        "building a free-threaded CPython from Debian {SUITE}'s {PACKAGE} source into {} (first time only)",
+        prefix.display()
+    ));
     let work = cache_dir().join("build").join("python3.13t");
     let downloads = work.join("downloads");
     let files = crate::apt::download_source(PACKAGE, SUITE, &work.join("apt"), &downloads)?;
     let orig = files
         .iter()
-        .find(|f| f.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.contains(".orig.tar.")))
+        .find(|f| {
+            f.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.contains(".orig.tar."))
+        })
         .ok_or_else(|| format!("no .orig.tar.* among the downloaded files {files:?}"))?;
     step(&format!("unpacking {}", orig.display()));
     // The source tree lives only as long as the build: removed when this returns, built or not.
@@ -57,19 +75,39 @@ pub fn ensure() -> Result<PathBuf, String> {
     let log = work.join("build.log");
     let _ = std::fs::remove_file(&log);
     let _ = std::fs::remove_dir_all(&prefix);
-    let jobs = std::thread::available_parallelism().map_or(2, |n| n.get()).to_string();
+    let jobs = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .to_string();
     let mut configure = Command::new("./configure");
     configure
         .args(CONFIGURE)
         .arg(format!("--prefix={}", prefix.display()))
-        .arg(format!("LDFLAGS=-Wl,-rpath,{}", prefix.join("lib").display()))
+        .arg(format!(
+            "LDFLAGS=-Wl,-rpath,{}",
+            prefix.join("lib").display()
+        ))
         .current_dir(&src);
     logged("configure", &mut configure, &log)?;
-    logged(&format!("make -j{jobs}"), Command::new("make").arg(format!("-j{jobs}")).current_dir(&src), &log)?;
-    logged("make install", Command::new("make").arg("install").current_dir(&src), &log)?;
+    logged(
+        &format!("make -j{jobs}"),
+        Command::new("make")
+            .arg(format!("-j{jobs}"))
+            .current_dir(&src),
+        &log,
+    )?;
+    logged(
+        "make install",
+        Command::new("make").arg("install").current_dir(&src),
+        &log,
+    )?;
     verify(&python)?;
     std::fs::write(&stamp, &want).map_err(|e| format!("cannot write {}: {e}", stamp.display()))?;
-    step(&format!("built {} in {} (log: {})", python.display(), fmt_duration(t0.elapsed()), log.display()));
+    step(&format!(
+        "built {} in {} (log: {})",
+        python.display(),
+        fmt_duration(t0.elapsed()),
+        log.display()
+    ));
     Ok(python)
 }
 
@@ -80,7 +118,13 @@ pub(crate) fn unpack(tarball: &Path, work: &Path) -> Result<tempfile::TempDir, S
         .prefix("src-")
         .tempdir_in(work)
         .map_err(|e| format!("cannot create a directory in {}: {e}", work.display()))?;
-    crate::util::run(Command::new("tar").arg("-xf").arg(tarball).arg("-C").arg(dir.path()))?;
+    crate::util::run(
+        Command::new("tar")
+            .arg("-xf")
+            .arg(tarball)
+            .arg("-C")
+            .arg(dir.path()),
+    )?;
     Ok(dir)
 }
 
@@ -91,15 +135,26 @@ pub(crate) fn source_tree(root: &Path) -> Result<PathBuf, String> {
         .flatten()
         .map(|e| e.path())
         .find(|p| p.join("configure").is_file())
-        .ok_or_else(|| format!("no source tree with a configure script under {}", root.display()))
+        .ok_or_else(|| {
+            format!(
+                "no source tree with a configure script under {}",
+                root.display()
+            )
+        })
 }
 
 /// Checks that the build runs, is free-threaded with the GIL off, and has the modules pip
 /// and the tests need.
 fn verify(python: &Path) -> Result<(), String> {
-    let out = python_output(python, "import sys, sysconfig; print(sysconfig.get_config_var('Py_GIL_DISABLED'), sys._is_gil_enabled())")?;
+    let out = python_output(
+        python,
+        "import sys, sysconfig; print(sysconfig.get_config_var('Py_GIL_DISABLED'), sys._is_gil_enabled())",
+    )?;
     if out != "1 False" {
-        return Err(format!("{} is not free-threaded (Py_GIL_DISABLED, GIL enabled = {out})", python.display()));
+        return Err(format!(
+            "{} is not free-threaded (Py_GIL_DISABLED, GIL enabled = {out})",
+            python.display()
+        ));
     }
     let mut missing = Vec::new();
     for (module, package) in REQUIRED_MODULES {
@@ -107,7 +162,15 @@ fn verify(python: &Path) -> Result<(), String> {
             missing.push(format!("{module} (install {package} and build again)"));
         }
     }
-    if missing.is_empty() { Ok(()) } else { Err(format!("{} was built without {}", python.display(), missing.join(", "))) }
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{} was built without {}",
+            python.display(),
+            missing.join(", ")
+        ))
+    }
 }
 
 /// How often a long build step prints where it is.
@@ -117,23 +180,43 @@ const PROGRESS_EVERY: Duration = Duration::from_secs(30);
 /// on failure the error holds the log's last lines.
 pub(crate) fn logged(what: &str, cmd: &mut Command, log: &Path) -> Result<(), String> {
     step(&format!("{what} (output in {})", log.display()));
-    let file = std::fs::OpenOptions::new().create(true).append(true).open(log).map_err(|e| format!("cannot open {}: {e}", log.display()))?;
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)
+        .map_err(|e| format!("cannot open {}: {e}", log.display()))?;
     let err = file.try_clone().map_err(|e| e.to_string())?;
     let t0 = Instant::now();
-    let mut child = cmd.stdin(Stdio::null()).stdout(file).stderr(err).spawn().map_err(|e| format!("cannot run {what}: {e}"))?;
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(file)
+        .stderr(err)
+        .spawn()
+        .map_err(|e| format!("cannot run {what}: {e}"))?;
     let mut next = PROGRESS_EVERY;
     let status = loop {
-        if let Some(st) = child.wait_timeout(next.saturating_sub(t0.elapsed())).map_err(|e| e.to_string())? {
+        if let Some(st) = child
+            .wait_timeout(next.saturating_sub(t0.elapsed()))
+            .map_err(|e| e.to_string())?
+        {
             break st;
         }
         next += PROGRESS_EVERY;
-        eprintln!("    {what}: {} ... {}", fmt_duration(t0.elapsed()), progress_hint(&tail(log, 1)));
+        eprintln!(
+            "    {what}: {} ... {}",
+            fmt_duration(t0.elapsed()),
+            progress_hint(&tail(log, 1))
+        );
     };
     if status.success() {
         eprintln!("    {what}: done in {}", fmt_duration(t0.elapsed()));
         Ok(())
     } else {
-        Err(format!("{what} failed ({status}); last lines of {}:\n{}", log.display(), tail(log, 30)))
+        Err(format!(
+            "{what} failed ({status}); last lines of {}:\n{}",
+            log.display(),
+            tail(log, 30)
+        ))
     }
 }
 
@@ -144,14 +227,23 @@ fn progress_hint(line: &str) -> String {
     if let Some(i) = words.iter().position(|w| *w == "-o")
         && let Some(out) = words.get(i + 1)
     {
-        return format!("{} {out}", if words[0].ends_with("cc") { "compiling" } else { words[0] });
+        return format!(
+            "{} {out}",
+            if words[0].ends_with("cc") {
+                "compiling"
+            } else {
+                words[0]
+            }
+        );
     }
     line.trim().chars().take(100).collect()
 }
 
 /// The last `n` lines of a file.
 fn tail(path: &Path, n: usize) -> String {
-    let text = std::fs::read(path).map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
+    let text = std::fs::read(path)
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default();
     let lines: Vec<&str> = text.lines().collect();
     lines[lines.len().saturating_sub(n)..].join("\n")
 }
@@ -167,7 +259,15 @@ mod tests {
         std::fs::create_dir_all(&tree).unwrap();
         std::fs::write(tree.join("configure"), "#!/bin/sh\n").unwrap();
         let tarball = work.path().join("python3.13_3.13.5.orig.tar.gz");
-        crate::util::run(Command::new("tar").arg("-czf").arg(&tarball).arg("-C").arg(work.path()).arg("Python-3.13.5")).unwrap();
+        crate::util::run(
+            Command::new("tar")
+                .arg("-czf")
+                .arg(&tarball)
+                .arg("-C")
+                .arg(work.path())
+                .arg("Python-3.13.5"),
+        )
+        .unwrap();
         std::fs::remove_dir_all(&tree).unwrap();
 
         let unpacked = unpack(&tarball, &work.path().join("build")).unwrap();
@@ -183,7 +283,13 @@ mod tests {
 
     #[test]
     fn progress_names_the_file_being_compiled() {
-        assert_eq!(progress_hint("gcc -c -O3 -Wall -I. -o Objects/longobject.o Objects/longobject.c"), "compiling Objects/longobject.o");
-        assert_eq!(progress_hint("checking for setgid..."), "checking for setgid...");
+        assert_eq!(
+            progress_hint("gcc -c -O3 -Wall -I. -o Objects/longobject.o Objects/longobject.c"),
+            "compiling Objects/longobject.o"
+        );
+        assert_eq!(
+            progress_hint("checking for setgid..."),
+            "checking for setgid..."
+        );
     }
 }

@@ -151,7 +151,10 @@ fn run_props(
     }
     Ok((
         false,
-        format!("{output}\n(killed after {}: a hang)", util::fmt_duration(limit)),
+        format!(
+            "{output}\n(killed after {}: a hang)",
+            util::fmt_duration(limit)
+        ),
     ))
 }
 

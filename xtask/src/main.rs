@@ -57,9 +57,14 @@ pub const DEMO_PACKAGES: &[&str] = &["numpy", "matplotlib", "pandas"];
 fn test(rest: &[String]) -> Result<(), String> {
     let base = util::base_python()?;
     let venv = util::ensure_venv(&base, "test", TEST_PACKAGES)?;
-    util::step(&format!("running the test suite against {}", venv.python.display()));
+    util::step(&format!(
+        "running the test suite against {}",
+        venv.python.display()
+    ));
     let mut cmd = util::cargo();
-    cmd.args(["test", "--workspace"]).args(rest).env("LIBPYTHON_PYTHON", &venv.python);
+    cmd.args(["test", "--workspace"])
+        .args(rest)
+        .env("LIBPYTHON_PYTHON", &venv.python);
     util::run(&mut cmd)
 }
 
@@ -68,8 +73,16 @@ fn demo(rest: &[String]) -> Result<(), String> {
     let venv = util::ensure_venv(&base, "demo", DEMO_PACKAGES)?;
     util::step("building and running the tour example");
     let mut cmd = util::cargo();
-    cmd.args(["run", "--quiet", "--package", "libpython", "--example", "tour", "--"])
-        .args(rest)
-        .env("LIBPYTHON_PYTHON", &venv.python);
+    cmd.args([
+        "run",
+        "--quiet",
+        "--package",
+        "libpython",
+        "--example",
+        "tour",
+        "--",
+    ])
+    .args(rest)
+    .env("LIBPYTHON_PYTHON", &venv.python);
     util::run(&mut cmd)
 }

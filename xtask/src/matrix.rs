@@ -116,12 +116,18 @@ pub fn parse_libtest(text: &str, source: Source) -> Outcome {
         let line = line.trim_end();
         if let Some(rest) = line.trim_start().strip_prefix("test result: ") {
             results.push(rest);
-        } else if let Some(name) = line.strip_prefix("test ").and_then(|l| l.strip_suffix(" ... FAILED")) {
+        } else if let Some(name) = line
+            .strip_prefix("test ")
+            .and_then(|l| l.strip_suffix(" ... FAILED"))
+        {
             if !o.failures.iter().any(|f| f == name) {
                 o.failures.push(name.to_owned());
             }
         } else if let Some(rest) = line.strip_prefix("leaks: ") {
-            let n = rest.split(|c: char| !c.is_ascii_digit()).next().and_then(|n| n.parse::<u32>().ok());
+            let n = rest
+                .split(|c: char| !c.is_ascii_digit())
+                .next()
+                .and_then(|n| n.parse::<u32>().ok());
             if let Some(n) = n
                 && o.leaks.as_ref().is_none_or(|(m, _)| n > *m)
             {
@@ -136,7 +142,8 @@ pub fn parse_libtest(text: &str, source: Source) -> Outcome {
         o.results += 1;
         for part in rest.split([';', '.']) {
             let mut w = part.split_whitespace();
-            if let (Some(n), Some(what)) = (w.next().and_then(|n| n.parse::<u32>().ok()), w.next()) {
+            if let (Some(n), Some(what)) = (w.next().and_then(|n| n.parse::<u32>().ok()), w.next())
+            {
                 match what {
                     "passed" => o.passed += n,
                     "failed" => o.failed += n,
@@ -171,19 +178,31 @@ struct Row {
 
 /// Runs the matrix. The last line printed is `matrix: N passed, M failed`.
 pub fn run(opts: &Options) -> ExitCode {
-    let only: Vec<&str> = opts.only.iter().map(String::as_str).filter(|s| !s.is_empty()).collect();
+    let only: Vec<&str> = opts
+        .only
+        .iter()
+        .map(String::as_str)
+        .filter(|s| !s.is_empty())
+        .collect();
     let t0 = Instant::now();
     let (mut configs, newest) = configurations(opts.recheck_newest);
     for line in crate::newest::report(&newest) {
         eprintln!("{line}");
     }
     if !only.is_empty() {
-        configs.retain(|c| only.iter().any(|o| c.name.contains(o) || c.slug.contains(o)));
+        configs.retain(|c| {
+            only.iter()
+                .any(|o| c.name.contains(o) || c.slug.contains(o))
+        });
     }
     step(&format!(
         "test matrix: {} configurations ({}); cache {}",
         configs.len(),
-        configs.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", "),
+        configs
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
         cache_dir().display()
     ));
 
@@ -192,7 +211,12 @@ pub fn run(opts: &Options) -> ExitCode {
         Ok(b) => b,
         Err(e) => {
             for c in &configs {
-                rows.push(Row { name: c.name.clone(), kind: c.kind.label().into(), problems: vec![format!("build failed: {e}")], ..Row::default() });
+                rows.push(Row {
+                    name: c.name.clone(),
+                    kind: c.kind.label().into(),
+                    problems: vec![format!("build failed: {e}")],
+                    ..Row::default()
+                });
             }
             return finish(&rows, &[], &newest, t0);
         }
@@ -213,7 +237,11 @@ pub fn run(opts: &Options) -> ExitCode {
     let n = configs.len();
     for (i, c) in configs.iter().enumerate() {
         step(&format!("[{}/{n}] {}: preparing", i + 1, c.name));
-        let mut row = Row { name: c.name.clone(), kind: c.kind.label().into(), ..Row::default() };
+        let mut row = Row {
+            name: c.name.clone(),
+            kind: c.kind.label().into(),
+            ..Row::default()
+        };
         let tp = Instant::now();
         let prepared = prepare(c);
         row.prepare = tp.elapsed();
@@ -229,9 +257,24 @@ pub fn run(opts: &Options) -> ExitCode {
             Ok(p) => {
                 row.python = Some(p.python.clone());
                 row.version = p.version.clone();
-                step(&format!("[{}/{n}] {}: Python {} ({}), numpy {}, {}", i + 1, c.name, p.version, c.kind.label(), p.numpy, p.python.display()));
+                step(&format!(
+                    "[{}/{n}] {}: Python {} ({}), numpy {}, {}",
+                    i + 1,
+                    c.name,
+                    p.version,
+                    c.kind.label(),
+                    p.numpy,
+                    p.python.display()
+                ));
                 let tr = Instant::now();
-                run_config(&mut row, &p.python, &binaries, &reference, &logs.join(&c.slug), opts);
+                run_config(
+                    &mut row,
+                    &p.python,
+                    &binaries,
+                    &reference,
+                    &logs.join(&c.slug),
+                    opts,
+                );
                 row.run = tr.elapsed();
             }
         }
@@ -250,9 +293,17 @@ pub fn run(opts: &Options) -> ExitCode {
 
 /// Prints the table, the details of failures and the closing line; the exit status.
 /// Configurations of the newest versions that could not be tested here count neither way.
-fn finish(rows: &[Row], reference: &[(String, String)], newest: &[crate::newest::Lookup], t0: Instant) -> ExitCode {
+fn finish(
+    rows: &[Row],
+    reference: &[(String, String)],
+    newest: &[crate::newest::Lookup],
+    t0: Instant,
+) -> ExitCode {
     let failed = rows.iter().filter(|r| !r.problems.is_empty()).count();
-    let passed = rows.iter().filter(|r| r.problems.is_empty() && r.unavailable.is_none()).count();
+    let passed = rows
+        .iter()
+        .filter(|r| r.problems.is_empty() && r.unavailable.is_none())
+        .count();
     println!();
     for line in crate::newest::report(newest) {
         println!("{line}");
@@ -265,12 +316,20 @@ fn finish(rows: &[Row], reference: &[(String, String)], newest: &[crate::newest:
     println!();
     println!("{}", table(rows));
     if !reference.is_empty() {
-        let same = rows.iter().filter(|r| !r.hashes.is_empty()).all(|r| r.hashes == reference);
-        println!("test executables (built once; sha256 in every row, hashed again before each configuration ran):");
+        let same = rows
+            .iter()
+            .filter(|r| !r.hashes.is_empty())
+            .all(|r| r.hashes == reference);
+        println!(
+            "test executables (built once; sha256 in every row, hashed again before each configuration ran):"
+        );
         for (label, h) in reference {
             println!("  {label:<10} {h}");
         }
-        println!("same executables in every row: {}", if same { "yes" } else { "NO" });
+        println!(
+            "same executables in every row: {}",
+            if same { "yes" } else { "NO" }
+        );
     }
     for r in rows.iter().filter(|r| !r.problems.is_empty()) {
         println!();
@@ -287,19 +346,42 @@ fn finish(rows: &[Row], reference: &[(String, String)], newest: &[crate::newest:
     println!();
     println!("total time {}", fmt_duration(t0.elapsed()));
     println!("matrix: {passed} passed, {failed} failed");
-    if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+    if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
 }
 
 fn table(rows: &[Row]) -> String {
-    let header = ["configuration", "version", "build", "tests passed/failed", "doctests", "leaks", "prepare", "run", "executables (sha256, first 10 hex digits)", "result"];
+    let header = [
+        "configuration",
+        "version",
+        "build",
+        "tests passed/failed",
+        "doctests",
+        "leaks",
+        "prepare",
+        "run",
+        "executables (sha256, first 10 hex digits)",
+        "result",
+    ];
     let mut cells: Vec<Vec<String>> = vec![header.iter().map(|s| s.to_string()).collect()];
     for r in rows {
         let ran = r.tests.results > 0;
         cells.push(vec![
             r.name.clone(),
-            if r.version.is_empty() { "-".into() } else { r.version.clone() },
+            if r.version.is_empty() {
+                "-".into()
+            } else {
+                r.version.clone()
+            },
             r.kind.clone(),
-            if ran { format!("{}/{}", r.tests.passed, r.tests.failed) } else { "-".into() },
+            if ran {
+                format!("{}/{}", r.tests.passed, r.tests.failed)
+            } else {
+                "-".into()
+            },
             match &r.doc {
                 Some(d) if d.results > 0 => format!("{}/{}", d.passed, d.failed),
                 Some(_) => "error".into(),
@@ -312,7 +394,15 @@ fn table(rows: &[Row]) -> String {
             },
             fmt_duration(r.prepare),
             if ran { fmt_duration(r.run) } else { "-".into() },
-            if r.hashes.is_empty() { "-".into() } else { r.hashes.iter().map(|(l, h)| format!("{l}:{}", &h[..10])).collect::<Vec<_>>().join(" ") },
+            if r.hashes.is_empty() {
+                "-".into()
+            } else {
+                r.hashes
+                    .iter()
+                    .map(|(l, h)| format!("{l}:{}", &h[..10]))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            },
             if !r.problems.is_empty() {
                 "FAILED".into()
             } else if r.unavailable.is_some() {
@@ -322,14 +412,32 @@ fn table(rows: &[Row]) -> String {
             },
         ]);
     }
-    let widths: Vec<usize> = (0..header.len()).map(|c| cells.iter().map(|row| row[c].chars().count()).max().unwrap_or(0)).collect();
+    let widths: Vec<usize> = (0..header.len())
+        .map(|c| {
+            cells
+                .iter()
+                .map(|row| row[c].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
     let mut out = String::new();
     for (i, row) in cells.iter().enumerate() {
-        let line: Vec<String> = row.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
+        let line: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
         out.push_str(line.join("  ").trim_end());
         out.push('\n');
         if i == 0 {
-            out.push_str(&widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>().join("  "));
+            out.push_str(
+                &widths
+                    .iter()
+                    .map(|w| "-".repeat(*w))
+                    .collect::<Vec<_>>()
+                    .join("  "),
+            );
             out.push('\n');
         }
     }
@@ -345,8 +453,15 @@ fn configurations(recheck: bool) -> (Vec<Config>, Vec<crate::newest::Lookup>) {
     let mut newest: BTreeMap<u32, (u32, PathBuf)> = BTreeMap::new();
     // Free-threaded pyenv builds (`3.14.0t`), by minor version.
     let mut newest_t: BTreeMap<u32, (u32, PathBuf)> = BTreeMap::new();
-    for p in crate::util::pyenv_pythons(&root).into_iter().filter(|p| p.minor >= 9) {
-        let map = if p.free_threaded { &mut newest_t } else { &mut newest };
+    for p in crate::util::pyenv_pythons(&root)
+        .into_iter()
+        .filter(|p| p.minor >= 9)
+    {
+        let map = if p.free_threaded {
+            &mut newest_t
+        } else {
+            &mut newest
+        };
         if map.get(&p.minor).is_none_or(|(patch, _)| p.patch > *patch) {
             map.insert(p.minor, (p.patch, p.executable));
         }
@@ -390,7 +505,13 @@ fn configurations(recheck: bool) -> (Vec<Config>, Vec<crate::newest::Lookup>) {
         .into_iter()
         .flatten()
         .flatten()
-        .filter_map(|e| e.file_name().to_str()?.strip_prefix("python3.")?.parse::<u32>().ok())
+        .filter_map(|e| {
+            e.file_name()
+                .to_str()?
+                .strip_prefix("python3.")?
+                .parse::<u32>()
+                .ok()
+        })
         .filter(|m| *m >= 9)
         .collect();
     debian.sort();
@@ -442,7 +563,11 @@ fn configurations(recheck: bool) -> (Vec<Config>, Vec<crate::newest::Lookup>) {
             out.push(Config {
                 name: config.clone(),
                 slug: config.replace(' ', "-"),
-                kind: if l.free_threaded { Kind::FreeThreaded } else { Kind::Release },
+                kind: if l.free_threaded {
+                    Kind::FreeThreaded
+                } else {
+                    Kind::Release
+                },
                 base: Box::new(move || Ok(python.clone())),
                 newest: true,
             });
@@ -471,14 +596,29 @@ fn prepare(c: &Config) -> Result<Prepared, String> {
     let (packages, pip_args): (Vec<String>, Vec<&str>) = match c.kind {
         // The newest versions: wheels only (building numpy from source takes many minutes);
         // without one the configuration is not testable here yet.
-        _ if c.newest => (crate::TEST_PACKAGES.iter().map(|p| p.to_string()).collect(), vec!["--only-binary=:all:"]),
+        _ if c.newest => (
+            crate::TEST_PACKAGES.iter().map(|p| p.to_string()).collect(),
+            vec!["--only-binary=:all:"],
+        ),
         // numpy's newest release has no free-threaded wheel here: pip would build it from
         // source for many minutes. 2.3.x has cp313t wheels.
         Kind::FreeThreaded => (
-            crate::TEST_PACKAGES.iter().map(|p| if *p == "numpy" { "numpy<2.4".to_owned() } else { p.to_string() }).collect(),
+            crate::TEST_PACKAGES
+                .iter()
+                .map(|p| {
+                    if *p == "numpy" {
+                        "numpy<2.4".to_owned()
+                    } else {
+                        p.to_string()
+                    }
+                })
+                .collect(),
             vec!["--only-binary=:all:"],
         ),
-        _ => (crate::TEST_PACKAGES.iter().map(|p| p.to_string()).collect(), vec![]),
+        _ => (
+            crate::TEST_PACKAGES.iter().map(|p| p.to_string()).collect(),
+            vec![],
+        ),
     };
     let packages: Vec<&str> = packages.iter().map(String::as_str).collect();
     let dir = cache_dir().join("venvs").join(format!("matrix-{}", c.slug));
@@ -488,15 +628,29 @@ fn prepare(c: &Config) -> Result<Prepared, String> {
         match python_output(&venv.python, PROBE) {
             Ok(out) => {
                 let w: Vec<&str> = out.split_whitespace().collect();
-                let [version, kind, numpy] = w[..] else { return Err(format!("unexpected probe output {out:?}")) };
+                let [version, kind, numpy] = w[..] else {
+                    return Err(format!("unexpected probe output {out:?}"));
+                };
                 if kind != c.kind.label() {
-                    return Err(format!("{} is a {kind} build, expected {}", base.display(), c.kind.label()));
+                    return Err(format!(
+                        "{} is a {kind} build, expected {}",
+                        base.display(),
+                        c.kind.label()
+                    ));
                 }
-                return Ok(Prepared { python: venv.python, version: version.into(), numpy: numpy.into() });
+                return Ok(Prepared {
+                    python: venv.python,
+                    version: version.into(),
+                    numpy: numpy.into(),
+                });
             }
             // A cached environment that no longer works (its base changed): make it again.
             Err(e) if attempt == 0 => {
-                step(&format!("the environment at {} does not work ({}); making it again", dir.display(), e.lines().last().unwrap_or("")));
+                step(&format!(
+                    "the environment at {} does not work ({}); making it again",
+                    dir.display(),
+                    e.lines().last().unwrap_or("")
+                ));
                 let _ = std::fs::remove_dir_all(&dir);
                 attempt += 1;
             }
@@ -507,22 +661,43 @@ fn prepare(c: &Config) -> Result<Prepared, String> {
 
 /// The target directory cargo builds into.
 fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).map_or_else(|| workspace_root().join("target"), |p| workspace_root().join(p))
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .map_or_else(
+            || workspace_root().join("target"),
+            |p| workspace_root().join(p),
+        )
 }
 
 /// Builds the unit and integration test executables once and lists them.
 fn build() -> Result<Vec<Binary>, String> {
     step("building the test executables once (cargo test --workspace --exclude xtask --no-run)");
-    let built = crate::cargo_json::build(crate::util::cargo().args(["test", "--workspace", "--exclude", "xtask", "--no-run"]))?;
+    let built = crate::cargo_json::build(crate::util::cargo().args([
+        "test",
+        "--workspace",
+        "--exclude",
+        "xtask",
+        "--no-run",
+    ]))?;
     let mut bins = Vec::new();
     for a in built {
-        let Some(exe) = a.executable.filter(|_| a.profile.test) else { continue };
+        let Some(exe) = a.executable.filter(|_| a.profile.test) else {
+            continue;
+        };
         let name = a.target.name;
-        let label = if a.target.kind.iter().any(|k| k == "lib") { name.strip_prefix("libpython_").unwrap_or(&name).to_owned() } else { name.clone() };
+        let label = if a.target.kind.iter().any(|k| k == "lib") {
+            name.strip_prefix("libpython_").unwrap_or(&name).to_owned()
+        } else {
+            name.clone()
+        };
         bins.push(Binary {
             label,
             path: exe,
-            package_dir: a.manifest_path.parent().map(Path::to_path_buf).unwrap_or_else(workspace_root),
+            package_dir: a
+                .manifest_path
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_else(workspace_root),
             package: package_name(&a.package_id, &a.manifest_path),
             crate_name: name.replace('-', "_"),
         });
@@ -543,28 +718,53 @@ fn package_name(id: &str, manifest: &Path) -> String {
             return name.to_owned();
         }
     }
-    manifest.parent().and_then(|d| d.file_name()).map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+    manifest
+        .parent()
+        .and_then(|d| d.file_name())
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 fn hash_all(binaries: &[Binary]) -> Result<Vec<(String, String)>, String> {
-    binaries.iter().map(|b| Ok((b.label.clone(), crate::util::sha256_file(&b.path)?))).collect()
+    binaries
+        .iter()
+        .map(|b| Ok((b.label.clone(), crate::util::sha256_file(&b.path)?)))
+        .collect()
 }
 
 /// Environment variables that would choose another Python than `LIBPYTHON_PYTHON`, or change
 /// how it starts.
-const CLEARED_ENV: &[&str] = &["LIBPYTHON_LIBRARY", "VIRTUAL_ENV", "CONDA_PREFIX", "PYTHONHOME", "PYTHONPATH", "PYTHON_GIL"];
+const CLEARED_ENV: &[&str] = &[
+    "LIBPYTHON_LIBRARY",
+    "VIRTUAL_ENV",
+    "CONDA_PREFIX",
+    "PYTHONHOME",
+    "PYTHONPATH",
+    "PYTHON_GIL",
+];
 
 /// Runs every executable (and the doctests) against `python`, filling the row.
-fn run_config(row: &mut Row, python: &Path, binaries: &[Binary], reference: &[(String, String)], logs: &Path, opts: &Options) {
+fn run_config(
+    row: &mut Row,
+    python: &Path,
+    binaries: &[Binary],
+    reference: &[(String, String)],
+    logs: &Path,
+    opts: &Options,
+) {
     let _ = std::fs::remove_dir_all(logs);
     if let Err(e) = std::fs::create_dir_all(logs) {
-        row.problems.push(format!("cannot create {}: {e}", logs.display()));
+        row.problems
+            .push(format!("cannot create {}: {e}", logs.display()));
         return;
     }
     match hash_all(binaries) {
         Ok(h) => {
             if h != reference {
-                row.problems.push("the test executables changed since the build (another build ran meanwhile?)".into());
+                row.problems.push(
+                    "the test executables changed since the build (another build ran meanwhile?)"
+                        .into(),
+                );
             }
             row.hashes = h;
         }
@@ -576,7 +776,11 @@ fn run_config(row: &mut Row, python: &Path, binaries: &[Binary], reference: &[(S
         // without it, up to MAX_CRASHES times.
         let mut crashed: Vec<String> = Vec::new();
         loop {
-            let suffix = if crashed.is_empty() { String::new() } else { format!(".rerun{}", crashed.len()) };
+            let suffix = if crashed.is_empty() {
+                String::new()
+            } else {
+                format!(".rerun{}", crashed.len())
+            };
             let log = logs.join(format!("{}{suffix}.log", b.label));
             let mut cmd = Command::new(&b.path);
             cmd.current_dir(&b.package_dir)
@@ -595,15 +799,39 @@ fn run_config(row: &mut Row, python: &Path, binaries: &[Binary], reference: &[(S
                 cmd.env_remove(v);
             }
             let r = run_logged(&mut cmd, &log, opts.timeout);
-            let text = std::fs::read(&log).map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
+            let text = std::fs::read(&log)
+                .map(|b| String::from_utf8_lossy(&b).into_owned())
+                .unwrap_or_default();
             let o = parse_libtest(&text, Source::Executable);
-            let label = if crashed.is_empty() { b.label.clone() } else { format!("{} (without {})", b.label, crashed.join(", ")) };
-            eprintln!("    {:<10} {} passed, {} failed ({}){}", label, o.passed, o.failed, fmt_duration(r.elapsed), r.note());
-            if !r.success && !r.timed_out && o.results == 0 && crashed.len() < MAX_CRASHES
+            let label = if crashed.is_empty() {
+                b.label.clone()
+            } else {
+                format!("{} (without {})", b.label, crashed.join(", "))
+            };
+            eprintln!(
+                "    {:<10} {} passed, {} failed ({}){}",
+                label,
+                o.passed,
+                o.failed,
+                fmt_duration(r.elapsed),
+                r.note()
+            );
+            if !r.success
+                && !r.timed_out
+                && o.results == 0
+                && crashed.len() < MAX_CRASHES
                 && let Some(name) = crashed_test(&text).filter(|n| !crashed.contains(n))
             {
-                row.problems.push(format!("{}: test {name} killed the executable ({})", b.label, r.status));
-                row.details.push(format!("--- {} (full output: {}) ---\n{}", b.label, log.display(), excerpt(&text)));
+                row.problems.push(format!(
+                    "{}: test {name} killed the executable ({})",
+                    b.label, r.status
+                ));
+                row.details.push(format!(
+                    "--- {} (full output: {}) ---\n{}",
+                    b.label,
+                    log.display(),
+                    excerpt(&text)
+                ));
                 row.tests.failed += 1;
                 row.tests.failures.push(format!("{}: {name}", b.label));
                 crashed.push(name);
@@ -613,7 +841,9 @@ fn run_config(row: &mut Row, python: &Path, binaries: &[Binary], reference: &[(S
             row.tests.passed += o.passed;
             row.tests.failed += o.failed;
             row.tests.results += o.results;
-            row.tests.failures.extend(o.failures.iter().map(|f| format!("{}: {f}", b.label)));
+            row.tests
+                .failures
+                .extend(o.failures.iter().map(|f| format!("{}: {f}", b.label)));
             if let Some(l) = o.leaks {
                 let total = row.tests.leaks.as_ref().map_or(0, |(n, _)| *n) + l.0;
                 row.tests.leaks = Some((total, l.1));
@@ -624,16 +854,29 @@ fn run_config(row: &mut Row, python: &Path, binaries: &[Binary], reference: &[(S
     match &row.tests.leaks {
         Some((0, _)) => {}
         Some((_, line)) => row.problems.push(format!("reference leaks: {line}")),
-        None => row.problems.push("no `leaks:` line in the output: the leak test (tests/all/leaks.rs) did not run".into()),
+        None => row.problems.push(
+            "no `leaks:` line in the output: the leak test (tests/all/leaks.rs) did not run".into(),
+        ),
     }
     if !opts.no_doc {
         let log = logs.join("doctests.log");
         let mut cmd = crate::util::cargo();
-        cmd.args(["test", "--workspace", "--exclude", "xtask", "--doc"]).env("LIBPYTHON_PYTHON", python).env_remove("LIBPYTHON_LIBRARY");
+        cmd.args(["test", "--workspace", "--exclude", "xtask", "--doc"])
+            .env("LIBPYTHON_PYTHON", python)
+            .env_remove("LIBPYTHON_LIBRARY");
         let r = run_logged(&mut cmd, &log, opts.timeout);
-        let text = std::fs::read(&log).map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
+        let text = std::fs::read(&log)
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .unwrap_or_default();
         let o = parse_libtest(&text, Source::Doctests);
-        eprintln!("    {:<10} {} passed, {} failed ({}){}", "doctests", o.passed, o.failed, fmt_duration(r.elapsed), r.note());
+        eprintln!(
+            "    {:<10} {} passed, {} failed ({}){}",
+            "doctests",
+            o.passed,
+            o.failed,
+            fmt_duration(r.elapsed),
+            r.note()
+        );
         judge(row, "doctests", &o, &r, &text, &log);
         row.doc = Some(o);
     }
@@ -648,7 +891,11 @@ pub fn crashed_test(text: &str) -> Option<String> {
     text.lines()
         .rev()
         .filter(|l| l.contains("has overflowed its stack") || l.contains("panicked at"))
-        .filter_map(|l| l.strip_prefix("thread '")?.split_once('\'').map(|(name, _)| name.to_owned()))
+        .filter_map(|l| {
+            l.strip_prefix("thread '")?
+                .split_once('\'')
+                .map(|(name, _)| name.to_owned())
+        })
         .find(|name| name != "main" && !name.is_empty())
 }
 
@@ -656,21 +903,37 @@ pub fn crashed_test(text: &str) -> Option<String> {
 fn judge(row: &mut Row, label: &str, o: &Outcome, r: &RunResult, text: &str, log: &Path) {
     let mut bad = false;
     if r.timed_out {
-        row.problems.push(format!("{label}: killed after {} (timeout)", fmt_duration(r.elapsed)));
+        row.problems.push(format!(
+            "{label}: killed after {} (timeout)",
+            fmt_duration(r.elapsed)
+        ));
         bad = true;
     } else if o.failed > 0 {
-        row.problems.push(format!("{label}: {} failed: {}", o.failed, o.failures.join(", ")));
+        row.problems.push(format!(
+            "{label}: {} failed: {}",
+            o.failed,
+            o.failures.join(", ")
+        ));
         bad = true;
     } else if !r.success {
-        let why = if o.results == 0 { "ended without a test result" } else { "exited with an error" };
+        let why = if o.results == 0 {
+            "ended without a test result"
+        } else {
+            "exited with an error"
+        };
         row.problems.push(format!("{label}: {why} ({})", r.status));
         bad = true;
     } else if o.results == 0 {
-        row.problems.push(format!("{label}: printed no `test result:` line"));
+        row.problems
+            .push(format!("{label}: printed no `test result:` line"));
         bad = true;
     }
     if bad {
-        row.details.push(format!("--- {label} (full output: {}) ---\n{}", log.display(), excerpt(text)));
+        row.details.push(format!(
+            "--- {label} (full output: {}) ---\n{}",
+            log.display(),
+            excerpt(text)
+        ));
     }
 }
 
@@ -678,10 +941,17 @@ fn judge(row: &mut Row, label: &str, o: &Outcome, r: &RunResult, text: &str, log
 /// end of the output; at most 80 lines.
 fn excerpt(text: &str) -> String {
     let lines: Vec<&str> = text.lines().collect();
-    let start = lines.iter().position(|l| *l == "failures:").unwrap_or(lines.len().saturating_sub(40));
+    let start = lines
+        .iter()
+        .position(|l| *l == "failures:")
+        .unwrap_or(lines.len().saturating_sub(40));
     let shown = &lines[start..];
     if shown.len() > 80 {
-        format!("{}\n[... {} more lines]", shown[..80].join("\n"), shown.len() - 80)
+        format!(
+            "{}\n[... {} more lines]",
+            shown[..80].join("\n"),
+            shown.len() - 80
+        )
     } else {
         shown.join("\n")
     }
@@ -712,15 +982,35 @@ impl RunResult {
 pub(crate) fn run_logged(cmd: &mut Command, log: &Path, timeout: Duration) -> RunResult {
     use std::os::unix::process::CommandExt;
     let t0 = Instant::now();
-    let fail = |status: String| RunResult { success: false, timed_out: false, status, elapsed: t0.elapsed() };
-    let Ok(file) = std::fs::File::create(log) else { return fail(format!("cannot create {}", log.display())) };
-    let Ok(err) = file.try_clone() else { return fail("cannot duplicate the log file".into()) };
-    let mut child = match cmd.stdin(Stdio::null()).stdout(file).stderr(err).process_group(0).spawn() {
+    let fail = |status: String| RunResult {
+        success: false,
+        timed_out: false,
+        status,
+        elapsed: t0.elapsed(),
+    };
+    let Ok(file) = std::fs::File::create(log) else {
+        return fail(format!("cannot create {}", log.display()));
+    };
+    let Ok(err) = file.try_clone() else {
+        return fail("cannot duplicate the log file".into());
+    };
+    let mut child = match cmd
+        .stdin(Stdio::null())
+        .stdout(file)
+        .stderr(err)
+        .process_group(0)
+        .spawn()
+    {
         Ok(c) => c,
         Err(e) => return fail(format!("cannot run {:?}: {e}", cmd.get_program())),
     };
     match crate::util::wait_or_kill(&mut child, timeout) {
-        Ok((st, timed_out)) => RunResult { success: st.success() && !timed_out, timed_out, status: describe_status(st), elapsed: t0.elapsed() },
+        Ok((st, timed_out)) => RunResult {
+            success: st.success() && !timed_out,
+            timed_out,
+            status: describe_status(st),
+            elapsed: t0.elapsed(),
+        },
         Err(e) => fail(format!("cannot wait for the process: {e}")),
     }
 }
@@ -758,7 +1048,10 @@ mod tests {
 
     #[test]
     fn keeps_the_largest_leak_count() {
-        let o = parse_libtest("leaks: 0\nleaks: 3 (eval: +50 references)\ntest result: FAILED. 0 passed; 1 failed;\n", Source::Executable);
+        let o = parse_libtest(
+            "leaks: 0\nleaks: 3 (eval: +50 references)\ntest result: FAILED. 0 passed; 1 failed;\n",
+            Source::Executable,
+        );
         assert_eq!(o.leaks.unwrap().0, 3);
     }
 
@@ -766,7 +1059,10 @@ mod tests {
     fn a_child_summary_inside_a_failure_is_not_counted() {
         let text = "running 2 tests\ntest a ... ok\ntest b ... FAILED\n\nfailures:\n\n---- b stdout ----\nchild failed:\n\nrunning 1 test\ntest b ... FAILED\n\ntest result: FAILED. 0 passed; 1 failed; 0 ignored; 0 measured; 1 filtered out; finished in 0.1s\n\nfailures:\n    b\n\ntest result: FAILED. 1 passed; 1 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.2s\n";
         let o = parse_libtest(text, Source::Executable);
-        assert_eq!((o.passed, o.failed, o.results, o.failures.len()), (1, 1, 1, 1));
+        assert_eq!(
+            (o.passed, o.failed, o.results, o.failures.len()),
+            (1, 1, 1, 1)
+        );
     }
 
     #[test]
@@ -776,33 +1072,74 @@ mod tests {
         let text = "   Doc-tests libpython\n\nrunning 37 tests\ntest crates/libpython/src/bridge.rs - bridge::Bridge (line 25) ... FAILED\n\nfailures:\n\ntest result: FAILED. 36 passed; 1 failed; 0 ignored; 0 measured; 0 filtered out; finished in 8.91s\n\nrunning 2 tests\ntest result: ok. 2 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.16s\n   Doc-tests libpython_ffi\ntest result: ok. 1 passed; 0 failed;\n";
         let o = parse_libtest(text, Source::Doctests);
         assert_eq!((o.passed, o.failed, o.results), (39, 1, 3));
-        assert_eq!(o.failures, ["crates/libpython/src/bridge.rs - bridge::Bridge (line 25)"]);
+        assert_eq!(
+            o.failures,
+            ["crates/libpython/src/bridge.rs - bridge::Bridge (line 25)"]
+        );
     }
 
     #[test]
     fn the_test_that_killed_an_executable_is_named() {
         let text = "running 142 tests\ntest a ... ok\n\nthread 'api_bridging::rust_objects_behind_the_bridge_trait' (26907) has overflowed its stack\nfatal runtime error: stack overflow, aborting\n";
-        assert_eq!(crashed_test(text).as_deref(), Some("api_bridging::rust_objects_behind_the_bridge_trait"));
-        assert_eq!(crashed_test("thread 'main' (1) has overflowed its stack\n"), None);
+        assert_eq!(
+            crashed_test(text).as_deref(),
+            Some("api_bridging::rust_objects_behind_the_bridge_trait")
+        );
+        assert_eq!(
+            crashed_test("thread 'main' (1) has overflowed its stack\n"),
+            None
+        );
         assert_eq!(crashed_test("Segmentation fault\n"), None);
     }
 
     #[test]
     fn a_run_without_results_counts_nothing() {
-        let o = parse_libtest("thread 'main' panicked at src/lib.rs:1:1\nSegmentation fault\n", Source::Executable);
+        let o = parse_libtest(
+            "thread 'main' panicked at src/lib.rs:1:1\nSegmentation fault\n",
+            Source::Executable,
+        );
         assert_eq!(o, Outcome::default());
     }
 
     #[test]
     fn package_names_come_from_the_package_id() {
-        assert_eq!(package_name("path+file:///w/tests#libpython-tests@0.1.0", Path::new("/w/tests/Cargo.toml")), "libpython-tests");
-        assert_eq!(package_name("path+file:///w/crates/ffi#0.1.0", Path::new("/w/crates/ffi/Cargo.toml")), "ffi");
+        assert_eq!(
+            package_name(
+                "path+file:///w/tests#libpython-tests@0.1.0",
+                Path::new("/w/tests/Cargo.toml")
+            ),
+            "libpython-tests"
+        );
+        assert_eq!(
+            package_name(
+                "path+file:///w/crates/ffi#0.1.0",
+                Path::new("/w/crates/ffi/Cargo.toml")
+            ),
+            "ffi"
+        );
     }
 
     #[test]
     fn the_table_lines_up_and_marks_failures() {
-        let ok = Row { name: "pyenv 3.9".into(), version: "3.9.18".into(), kind: "release".into(), tests: Outcome { passed: 5, results: 1, leaks: Some((0, "leaks: 0".into())), ..Outcome::default() }, hashes: vec![("all".into(), "0123456789abcdef".into())], ..Row::default() };
-        let bad = Row { name: "built 3.13t".into(), kind: "free-threaded".into(), problems: vec!["cannot be prepared".into()], ..Row::default() };
+        let ok = Row {
+            name: "pyenv 3.9".into(),
+            version: "3.9.18".into(),
+            kind: "release".into(),
+            tests: Outcome {
+                passed: 5,
+                results: 1,
+                leaks: Some((0, "leaks: 0".into())),
+                ..Outcome::default()
+            },
+            hashes: vec![("all".into(), "0123456789abcdef".into())],
+            ..Row::default()
+        };
+        let bad = Row {
+            name: "built 3.13t".into(),
+            kind: "free-threaded".into(),
+            problems: vec!["cannot be prepared".into()],
+            ..Row::default()
+        };
         let t = table(&[ok, bad]);
         let lines: Vec<&str> = t.lines().collect();
         assert_eq!(lines.len(), 4);

@@ -276,17 +276,24 @@ fn kill_group(child: &Child) {
 
 /// The SHA-256 of a file's contents, as 64 lowercase hex digits.
 pub fn sha256_file(path: &Path) -> Result<String, String> {
-    let mut f = std::fs::File::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+    let mut f =
+        std::fs::File::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
     loop {
-        let n = f.read(&mut buf).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let n = f
+            .read(&mut buf)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         if n == 0 {
             break;
         }
         hasher.update(&buf[..n]);
     }
-    Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
+    Ok(hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
 }
 
 /// A path as generated documents show it: under the cache directory as `<cache>/...`, under
@@ -300,7 +307,10 @@ fn display_path_in(path: &Path, cache: &Path, home: Option<&Path>) -> String {
     if let Ok(rest) = path.strip_prefix(cache) {
         return Path::new("<cache>").join(rest).display().to_string();
     }
-    if let Some(rest) = home.filter(|h| h.is_absolute() && *h != Path::new("/")).and_then(|h| path.strip_prefix(h).ok()) {
+    if let Some(rest) = home
+        .filter(|h| h.is_absolute() && *h != Path::new("/"))
+        .and_then(|h| path.strip_prefix(h).ok())
+    {
         return Path::new("~").join(rest).display().to_string();
     }
     path.display().to_string()
@@ -334,17 +344,30 @@ mod tests {
     fn known_digests() {
         let dir = tempfile::tempdir().unwrap();
         let cases: [(&[u8], &str); 3] = [
-            (b"", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
-            (b"abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
+            (
+                b"",
+                "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+            ),
+            (
+                b"abc",
+                "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+            ),
             // Longer than the read buffer: the digest spans several reads.
-            (&[b'a'; 3_000_000], "2a152c894398719c0570f83fac34ac03a0f6e8e474b995c2403aa5434f7b9dd4"),
+            (
+                &[b'a'; 3_000_000],
+                "2a152c894398719c0570f83fac34ac03a0f6e8e474b995c2403aa5434f7b9dd4",
+            ),
         ];
         for (i, (data, digest)) in cases.iter().enumerate() {
             let p = dir.path().join(format!("f{i}"));
             std::fs::write(&p, data).unwrap();
             assert_eq!(sha256_file(&p).unwrap(), *digest);
         }
-        assert!(sha256_file(&dir.path().join("missing")).unwrap_err().contains("missing"));
+        assert!(
+            sha256_file(&dir.path().join("missing"))
+                .unwrap_err()
+                .contains("missing")
+        );
     }
 
     #[test]
@@ -383,10 +406,22 @@ mod tests {
     fn documents_show_paths_relative_to_the_cache_and_home() {
         let (cache, home) = (Path::new("/c/libpython"), Some(Path::new("/h/me")));
         let show = |p: &str| display_path_in(Path::new(p), cache, home);
-        assert_eq!(show("/c/libpython/venvs/test-3.11/bin/python"), "<cache>/venvs/test-3.11/bin/python");
-        assert_eq!(show("/h/me/.pyenv/versions/3.11.7/lib/libpython3.11.so.1.0"), "~/.pyenv/versions/3.11.7/lib/libpython3.11.so.1.0");
-        assert_eq!(show("/usr/lib/libpython3.11.so"), "/usr/lib/libpython3.11.so");
-        assert_eq!(display_path_in(Path::new("/usr/bin/python3"), cache, Some(Path::new("/"))), "/usr/bin/python3");
+        assert_eq!(
+            show("/c/libpython/venvs/test-3.11/bin/python"),
+            "<cache>/venvs/test-3.11/bin/python"
+        );
+        assert_eq!(
+            show("/h/me/.pyenv/versions/3.11.7/lib/libpython3.11.so.1.0"),
+            "~/.pyenv/versions/3.11.7/lib/libpython3.11.so.1.0"
+        );
+        assert_eq!(
+            show("/usr/lib/libpython3.11.so"),
+            "/usr/lib/libpython3.11.so"
+        );
+        assert_eq!(
+            display_path_in(Path::new("/usr/bin/python3"), cache, Some(Path::new("/"))),
+            "/usr/bin/python3"
+        );
     }
 
     #[test]
@@ -398,7 +433,10 @@ mod tests {
         let witness = dir.path().join("alive");
         let mut child = Command::new("sh")
             .arg("-c")
-            .arg(format!("(sleep 1; echo > '{}') & sleep 30", witness.display()))
+            .arg(format!(
+                "(sleep 1; echo > '{}') & sleep 30",
+                witness.display()
+            ))
             .process_group(0)
             .spawn()
             .unwrap();
@@ -409,7 +447,11 @@ mod tests {
         std::thread::sleep(Duration::from_millis(1500));
         assert!(!witness.exists(), "a process of the killed group lived on");
 
-        let mut quick = Command::new("sh").args(["-c", "exit 3"]).process_group(0).spawn().unwrap();
+        let mut quick = Command::new("sh")
+            .args(["-c", "exit 3"])
+            .process_group(0)
+            .spawn()
+            .unwrap();
         let (status, killed) = wait_or_kill(&mut quick, Duration::from_secs(30)).unwrap();
         assert_eq!((status.code(), killed), (Some(3), false));
     }

@@ -20,8 +20,7 @@ use crate::util::{self, step};
 
 /// Executables valgrind does not follow into: CPython itself (discovery probes, pip,
 /// multiprocessing's spawned workers) and shells. Our code never runs in them.
-const SKIP_CHILDREN: &str =
-    "*/bin/python*,*/python3*,*/sh,*/bash,*/dash,/usr/bin/*,*/cargo,*/rustc,*/rustdoc,*/.rustup/*,*/.cargo/bin/*";
+const SKIP_CHILDREN: &str = "*/bin/python*,*/python3*,*/sh,*/bash,*/dash,/usr/bin/*,*/cargo,*/rustc,*/rustdoc,*/.rustup/*,*/.cargo/bin/*";
 
 /// What one test's run gave.
 struct Outcome {

@@ -53,8 +53,13 @@ pub unsafe fn init_object_layout() -> usize {
         let n = PyLong_AsSsize_t(size);
         Py_DecRef(size);
         let n = usize::try_from(n).expect("object.__basicsize__ is negative");
-        let by_call = crate::library().is_some_and(|l| !l.version().is_known() && l.py_type_fn().is_some());
-        let offset = if by_call { TYPE_BY_CALL } else { n - std::mem::size_of::<*mut PyTypeObject>() };
+        let by_call =
+            crate::library().is_some_and(|l| !l.version().is_known() && l.py_type_fn().is_some());
+        let offset = if by_call {
+            TYPE_BY_CALL
+        } else {
+            n - std::mem::size_of::<*mut PyTypeObject>()
+        };
         OB_TYPE_OFFSET.store(offset, Ordering::Relaxed);
         REFCOUNT.store(refcount_mode(n), Ordering::Relaxed);
         init_seq_layout(n);
@@ -66,7 +71,9 @@ pub unsafe fn init_object_layout() -> usize {
 /// free threading, no `Py_TRACE_REFS`), no `Py_REF_DEBUG`, a little-endian machine, and a
 /// version whose header we know.
 fn refcount_mode(header_size: usize) -> u8 {
-    let Some(lib) = crate::library() else { return RC_CALL };
+    let Some(lib) = crate::library() else {
+        return RC_CALL;
+    };
     refcount_mode_for(lib.version(), header_size, lib.ref_debug())
 }
 
@@ -290,7 +297,11 @@ impl SeqLayout {
         // at least `ob_size` item pointers, and `i` is below `ob_size`; the GIL is held, so
         // neither changes while we read.
         unsafe {
-            let items = o.cast::<u8>().add(self.list_items).cast::<*mut *mut PyObject>().read();
+            let items = o
+                .cast::<u8>()
+                .add(self.list_items)
+                .cast::<*mut *mut PyObject>()
+                .read();
             items.add(i as usize).read()
         }
     }
@@ -307,7 +318,11 @@ impl SeqLayout {
         // SAFETY: as `list_item`, writing instead of reading; the caller hands `v`'s reference
         // to the list and promises the slot held none.
         unsafe {
-            let items = o.cast::<u8>().add(self.list_items).cast::<*mut *mut PyObject>().read();
+            let items = o
+                .cast::<u8>()
+                .add(self.list_items)
+                .cast::<*mut *mut PyObject>()
+                .read();
             items.add(i as usize).write(v);
         }
     }
@@ -322,7 +337,13 @@ impl SeqLayout {
     pub unsafe fn tuple_item(self, o: *mut PyObject, i: Py_ssize_t) -> *mut PyObject {
         // SAFETY: `o` is a live tuple, whose `ob_size` item pointers are stored inline from
         // `self.tuple_items` on, and `i` is below `ob_size`.
-        unsafe { o.cast::<u8>().add(self.tuple_items).cast::<*mut PyObject>().add(i as usize).read() }
+        unsafe {
+            o.cast::<u8>()
+                .add(self.tuple_items)
+                .cast::<*mut PyObject>()
+                .add(i as usize)
+                .read()
+        }
     }
 
     /// Stores `v` as item `i` of a new tuple (C's `PyTuple_SET_ITEM`), stealing the reference
@@ -336,7 +357,13 @@ impl SeqLayout {
     pub unsafe fn tuple_set_item(self, o: *mut PyObject, i: Py_ssize_t, v: *mut PyObject) {
         // SAFETY: as `tuple_item`, writing instead of reading; the tuple is not shared yet, so
         // nobody else sees the slot change.
-        unsafe { o.cast::<u8>().add(self.tuple_items).cast::<*mut PyObject>().add(i as usize).write(v) }
+        unsafe {
+            o.cast::<u8>()
+                .add(self.tuple_items)
+                .cast::<*mut PyObject>()
+                .add(i as usize)
+                .write(v)
+        }
     }
 
     fn pack(self) -> u64 {
@@ -371,7 +398,11 @@ unsafe fn find_seq_layout(header: usize) -> Option<SeqLayout> {
     let (list_basic, tuple_basic, tuple_item) = unsafe {
         let list = crate::data::PyList_Type().cast::<PyObject>();
         let tuple = crate::data::PyTuple_Type().cast::<PyObject>();
-        (type_size(list, c"__basicsize__"), type_size(tuple, c"__basicsize__"), type_size(tuple, c"__itemsize__"))
+        (
+            type_size(list, c"__basicsize__"),
+            type_size(tuple, c"__basicsize__"),
+            type_size(tuple, c"__itemsize__"),
+        )
     };
     // A list is the header, `ob_size`, `ob_item` and `allocated`; a tuple's items (pointers)
     // start at its basic size, after at least `ob_size`.
@@ -379,7 +410,11 @@ unsafe fn find_seq_layout(header: usize) -> Option<SeqLayout> {
         return None;
     }
     let tuple_items = tuple_basic.filter(|&b| b >= header + ptr && b < 0x1_0000)?;
-    let layout = SeqLayout { size: header, list_items: header + ptr, tuple_items };
+    let layout = SeqLayout {
+        size: header,
+        list_items: header + ptr,
+        tuple_items,
+    };
     // SAFETY: the GIL is held; the offsets lie inside a list's and a tuple's memory (their
     // basic sizes were checked above).
     unsafe { seq_layout_checks_out(layout) }.then_some(layout)
@@ -436,7 +471,9 @@ unsafe fn seq_layout_checks_out(layout: SeqLayout) -> bool {
         }
         ok = ok && PyList_Size(list) == 3 && layout.size(list) == 3;
         for (i, &o) in items.iter().enumerate() {
-            ok = ok && PyList_GetItem(list, i as Py_ssize_t) == o && layout.list_item(list, i as Py_ssize_t) == o;
+            ok = ok
+                && PyList_GetItem(list, i as Py_ssize_t) == o
+                && layout.list_item(list, i as Py_ssize_t) == o;
         }
         Py_DecRef(list);
         let tuple = PyTuple_New(3);
@@ -450,7 +487,9 @@ unsafe fn seq_layout_checks_out(layout: SeqLayout) -> bool {
         }
         ok = ok && PyTuple_Size(tuple) == 3 && layout.size(tuple) == 3;
         for (i, &o) in items.iter().enumerate() {
-            ok = ok && PyTuple_GetItem(tuple, i as Py_ssize_t) == o && layout.tuple_item(tuple, i as Py_ssize_t) == o;
+            ok = ok
+                && PyTuple_GetItem(tuple, i as Py_ssize_t) == o
+                && layout.tuple_item(tuple, i as Py_ssize_t) == o;
         }
         Py_DecRef(tuple);
         if !ok {
@@ -698,7 +737,10 @@ subtype_check!(/// A module (C's `PyModule_Check`).
 #[inline(always)]
 pub unsafe fn PyAnySet_Check(o: *mut PyObject) -> bool {
     // SAFETY: forwarded contract.
-    unsafe { PyObject_TypeCheck(o, crate::data::PySet_Type()) || PyObject_TypeCheck(o, crate::data::PyFrozenSet_Type()) }
+    unsafe {
+        PyObject_TypeCheck(o, crate::data::PySet_Type())
+            || PyObject_TypeCheck(o, crate::data::PyFrozenSet_Type())
+    }
 }
 
 /// An exception class (C's `PyExceptionClass_Check`).
@@ -801,7 +843,11 @@ mod tests {
     use super::*;
 
     fn v(minor: u8) -> Version {
-        Version { major: 3, minor, micro: 0 }
+        Version {
+            major: 3,
+            minor,
+            micro: 0,
+        }
     }
 
     #[test]
@@ -817,15 +863,32 @@ mod tests {
         // Debug and free-threaded builds, another major version.
         assert_eq!(refcount_mode_for(v(11), 16, true), RC_CALL);
         assert_eq!(refcount_mode_for(v(13), 32, false), RC_CALL);
-        assert_eq!(refcount_mode_for(Version { major: 4, minor: 0, micro: 0 }, 16, false), RC_CALL);
+        assert_eq!(
+            refcount_mode_for(
+                Version {
+                    major: 4,
+                    minor: 0,
+                    micro: 0
+                },
+                16,
+                false
+            ),
+            RC_CALL
+        );
     }
 
     #[test]
     fn lists_and_tuples_are_read_in_place_only_on_known_gil_versions() {
         assert!(seq_layout_allowed(Some(v(9)), 16));
         assert!(seq_layout_allowed(Some(v(15)), 16));
-        assert!(!seq_layout_allowed(Some(v(16)), 16), "an unknown newer version uses the functions");
-        assert!(!seq_layout_allowed(Some(v(13)), 32), "free-threaded builds use the functions");
+        assert!(
+            !seq_layout_allowed(Some(v(16)), 16),
+            "an unknown newer version uses the functions"
+        );
+        assert!(
+            !seq_layout_allowed(Some(v(13)), 32),
+            "free-threaded builds use the functions"
+        );
         assert!(!seq_layout_allowed(None, 16));
     }
 }

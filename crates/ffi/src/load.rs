@@ -369,7 +369,10 @@ pub fn load(path: impl AsRef<Path>) -> Result<&'static Library, LoadError> {
         Ok(api) => api,
         Err(names) => {
             never_close(handle);
-            return Err(LoadError::MissingSymbols { path: path.to_owned(), names });
+            return Err(LoadError::MissingSymbols {
+                path: path.to_owned(),
+                names,
+            });
         }
     };
     // `_Py_NegativeRefcount` is compiled in exactly when `Py_REF_DEBUG` is defined.

@@ -41,7 +41,10 @@ impl PerInterpreter {
     /// An empty cache.
     #[allow(clippy::new_without_default)]
     pub const fn new() -> PerInterpreter {
-        PerInterpreter { main_key: AtomicU64::new(0), main: AtomicPtr::new(std::ptr::null_mut()) }
+        PerInterpreter {
+            main_key: AtomicU64::new(0),
+            main: AtomicPtr::new(std::ptr::null_mut()),
+        }
     }
 
     /// The object of interpreter `key`, borrowed, if it was made (alive as long as that

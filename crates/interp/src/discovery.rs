@@ -70,7 +70,10 @@ impl Request {
 
     /// Read environment variables (`LIBPYTHON_*`, `VIRTUAL_ENV`, `CONDA_PREFIX`, `PATH`) from
     /// this map instead of the process environment.
-    pub fn environment(mut self, vars: impl IntoIterator<Item = (String, std::ffi::OsString)>) -> Self {
+    pub fn environment(
+        mut self,
+        vars: impl IntoIterator<Item = (String, std::ffi::OsString)>,
+    ) -> Self {
         self.environment = Some(vars.into_iter().collect());
         self
     }
@@ -324,15 +327,27 @@ impl fmt::Display for DiscoveryError {
                  VERSION) or install your distribution's libpython3.X package",
                 executable.display()
             )?,
-            DiscoveryError::LibraryMissing { executable, looked_at, .. } => {
-                write!(f, "{} has a shared library, but it was not found; looked at:", executable.display())?;
+            DiscoveryError::LibraryMissing {
+                executable,
+                looked_at,
+                ..
+            } => {
+                write!(
+                    f,
+                    "{} has a shared library, but it was not found; looked at:",
+                    executable.display()
+                )?;
                 for p in looked_at {
                     write!(f, "\n    {}", p.display())?;
                 }
             }
-            DiscoveryError::NotPython { executable, reason, .. } => {
-                write!(f, "{} is not a usable Python: {reason}", executable.display())?
-            }
+            DiscoveryError::NotPython {
+                executable, reason, ..
+            } => write!(
+                f,
+                "{} is not a usable Python: {reason}",
+                executable.display()
+            )?,
             DiscoveryError::NothingFound { .. } => f.write_str("no Python found")?,
         }
         let tried = self.tried();
@@ -387,7 +402,11 @@ pub fn probe(executable: &Path) -> Result<PythonInfo, DiscoveryError> {
         tried: Vec::new(),
     };
     if !executable.exists() {
-        return Err(DiscoveryError::NotFound { source: "probe", path: executable.to_owned(), tried: Vec::new() });
+        return Err(DiscoveryError::NotFound {
+            source: "probe",
+            path: executable.to_owned(),
+            tried: Vec::new(),
+        });
     }
     let cached = probe_cache::Entry::for_executable(executable);
     if let Some(entry) = &cached
@@ -398,7 +417,8 @@ pub fn probe(executable: &Path) -> Result<PythonInfo, DiscoveryError> {
         return Ok(info);
     }
     let stdout = run_probe(executable)?;
-    let info = parse_probe(executable, &stdout).ok_or_else(|| not_python(format!("unexpected answer: {:?}", truncate(&stdout, 200))))?;
+    let info = parse_probe(executable, &stdout)
+        .ok_or_else(|| not_python(format!("unexpected answer: {:?}", truncate(&stdout, 200))))?;
     if let Some(entry) = cached {
         entry.write(&stdout);
     }
@@ -454,7 +474,9 @@ fn run_probe(executable: &Path) -> Result<String, DiscoveryError> {
     };
     if !status.success() {
         let first = stderr.lines().last().unwrap_or("").trim().to_owned();
-        return Err(not_python(format!("the probe exited with {status}: {first}")));
+        return Err(not_python(format!(
+            "the probe exited with {status}: {first}"
+        )));
     }
     Ok(stdout)
 }
@@ -478,7 +500,11 @@ mod probe_cache {
     fn file_stamp(p: &Path) -> String {
         match std::fs::metadata(p) {
             Ok(m) => {
-                let mtime = m.modified().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok()).map_or(0, |d| d.as_nanos());
+                let mtime = m
+                    .modified()
+                    .ok()
+                    .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                    .map_or(0, |d| d.as_nanos());
                 format!("{}:{}:{}", p.display(), m.len(), mtime)
             }
             Err(_) => format!("{}:absent", p.display()),
@@ -492,12 +518,16 @@ mod probe_cache {
             }
             let dir = match std::env::var_os("XDG_CACHE_HOME").filter(|v| !v.is_empty()) {
                 Some(d) => PathBuf::from(d),
-                None => PathBuf::from(std::env::var_os("HOME").filter(|v| !v.is_empty())?).join(".cache"),
+                None => PathBuf::from(std::env::var_os("HOME").filter(|v| !v.is_empty())?)
+                    .join(".cache"),
             }
             .join("libpython/probes");
             let given = std::path::absolute(executable).ok()?;
             let target = given.canonicalize().ok()?;
-            let venv_cfg = given.parent().and_then(Path::parent).map(|d| d.join("pyvenv.cfg"));
+            let venv_cfg = given
+                .parent()
+                .and_then(Path::parent)
+                .map(|d| d.join("pyvenv.cfg"));
             let mut stamp = format!("v1|{}|{}", given.display(), file_stamp(&target));
             if let Some(cfg) = venv_cfg {
                 stamp.push('|');
@@ -511,7 +541,10 @@ mod probe_cache {
             }
             let mut h = std::collections::hash_map::DefaultHasher::new();
             given.hash(&mut h);
-            Some(Entry { file: dir.join(format!("{:016x}.txt", h.finish())), stamp })
+            Some(Entry {
+                file: dir.join(format!("{:016x}.txt", h.finish())),
+                stamp,
+            })
         }
 
         /// The cached answer, if its stamp is this one.
@@ -523,12 +556,18 @@ mod probe_cache {
 
         /// Keeps `answer` (written to a temporary file, then renamed: readers never see half).
         pub(super) fn write(&self, answer: &str) {
-            let Some(dir) = self.file.parent() else { return };
+            let Some(dir) = self.file.parent() else {
+                return;
+            };
             if std::fs::create_dir_all(dir).is_err() {
                 return;
             }
-            let tmp = self.file.with_extension(format!("tmp{}", std::process::id()));
-            if std::fs::write(&tmp, format!("{}\n{answer}", self.stamp)).is_ok() && std::fs::rename(&tmp, &self.file).is_err() {
+            let tmp = self
+                .file
+                .with_extension(format!("tmp{}", std::process::id()));
+            if std::fs::write(&tmp, format!("{}\n{answer}", self.stamp)).is_ok()
+                && std::fs::rename(&tmp, &self.file).is_err()
+            {
                 let _ = std::fs::remove_file(&tmp);
             }
         }
@@ -544,7 +583,8 @@ fn truncate(s: &str, n: usize) -> &str {
 
 fn parse_probe(executable: &Path, out: &str) -> Option<PythonInfo> {
     let get = |key: &str| -> Option<&str> {
-        out.lines().find_map(|l| l.strip_prefix(key).and_then(|r| r.strip_prefix('=')))
+        out.lines()
+            .find_map(|l| l.strip_prefix(key).and_then(|r| r.strip_prefix('=')))
     };
     let non_empty = |key: &str| get(key).filter(|v| !v.is_empty());
     let version = Version::parse(get("version")?)?;
@@ -573,7 +613,9 @@ fn parse_probe(executable: &Path, out: &str) -> Option<PythonInfo> {
     Some(PythonInfo {
         executable: executable.to_owned(),
         version,
-        sys_executable: PathBuf::from(non_empty("executable").unwrap_or(&executable.to_string_lossy())),
+        sys_executable: PathBuf::from(
+            non_empty("executable").unwrap_or(&executable.to_string_lossy()),
+        ),
         prefix,
         base_prefix,
         libdir,
@@ -591,12 +633,16 @@ pub fn which(name: &str) -> Option<PathBuf> {
 
 fn which_in(path: Option<std::ffi::OsString>, name: &str) -> Option<PathBuf> {
     let path = path?;
-    std::env::split_paths(&path).map(|d| d.join(name)).find(|p| is_executable(p))
+    std::env::split_paths(&path)
+        .map(|d| d.join(name))
+        .find(|p| is_executable(p))
 }
 
 fn is_executable(p: &Path) -> bool {
     use std::os::unix::fs::PermissionsExt;
-    p.metadata().map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0).unwrap_or(false)
+    p.metadata()
+        .map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        .unwrap_or(false)
 }
 
 /// The interpreter of a pyenv version (`"3.12"` picks the newest installed `3.12.x`), if pyenv
@@ -613,7 +659,10 @@ pub fn pyenv_python(version: &str) -> Option<PathBuf> {
             let ok = name == version || name.starts_with(&format!("{version}."));
             let v = Version::parse(&name)?;
             let bin = e.path().join("bin");
-            let exe = ["python3", "python"].iter().map(|n| bin.join(n)).find(|p| p.exists())?;
+            let exe = ["python3", "python"]
+                .iter()
+                .map(|n| bin.join(n))
+                .find(|p| p.exists())?;
             ok.then_some((v, exe))
         })
         .collect();
@@ -643,22 +692,42 @@ pub fn discover(req: &Request) -> Result<Found, DiscoveryError> {
     if let Some(lib) = env(ENV_LIBRARY) {
         return from_library(ENV_LIBRARY, &lib, None, tried);
     }
-    tried.push(Attempt { source: ENV_LIBRARY, path: None, outcome: "not set".into() });
+    tried.push(Attempt {
+        source: ENV_LIBRARY,
+        path: None,
+        outcome: "not set".into(),
+    });
     if let Some(exe) = env(ENV_PYTHON) {
         return from_executable(ENV_PYTHON, &exe, tried);
     }
-    tried.push(Attempt { source: ENV_PYTHON, path: None, outcome: "not set".into() });
+    tried.push(Attempt {
+        source: ENV_PYTHON,
+        path: None,
+        outcome: "not set".into(),
+    });
     if let Some(venv) = env("VIRTUAL_ENV") {
         return from_executable("VIRTUAL_ENV", &venv.join("bin/python"), tried);
     }
-    tried.push(Attempt { source: "VIRTUAL_ENV", path: None, outcome: "not set".into() });
+    tried.push(Attempt {
+        source: "VIRTUAL_ENV",
+        path: None,
+        outcome: "not set".into(),
+    });
     if let Some(conda) = env("CONDA_PREFIX") {
         return from_executable("CONDA_PREFIX", &conda.join("bin/python"), tried);
     }
-    tried.push(Attempt { source: "CONDA_PREFIX", path: None, outcome: "not set".into() });
+    tried.push(Attempt {
+        source: "CONDA_PREFIX",
+        path: None,
+        outcome: "not set".into(),
+    });
     for (source, name) in [("PATH python3", "python3"), ("PATH python", "python")] {
         match which_in(req.var("PATH"), name) {
-            None => tried.push(Attempt { source, path: None, outcome: "not on PATH".into() }),
+            None => tried.push(Attempt {
+                source,
+                path: None,
+                outcome: "not on PATH".into(),
+            }),
             Some(exe) => match from_executable(source, &exe, Vec::new()) {
                 Ok(mut found) => {
                     tried.append(&mut found.tried);
@@ -667,7 +736,11 @@ pub fn discover(req: &Request) -> Result<Found, DiscoveryError> {
                 }
                 Err(e) => {
                     tracing::debug!(target: "libpython::discovery", candidate = %exe.display(), error = %e, "candidate refused");
-                    tried.push(Attempt { source, path: Some(exe), outcome: e.reason() });
+                    tried.push(Attempt {
+                        source,
+                        path: Some(exe),
+                        outcome: e.reason(),
+                    });
                 }
             },
         }
@@ -675,10 +748,21 @@ pub fn discover(req: &Request) -> Result<Found, DiscoveryError> {
     Err(DiscoveryError::NothingFound { tried })
 }
 
-fn with_tried(mut e: DiscoveryError, source: &'static str, path: &Path, mut before: Vec<Attempt>) -> DiscoveryError {
-    before.push(Attempt { source, path: Some(path.to_owned()), outcome: e.reason() });
+fn with_tried(
+    mut e: DiscoveryError,
+    source: &'static str,
+    path: &Path,
+    mut before: Vec<Attempt>,
+) -> DiscoveryError {
+    before.push(Attempt {
+        source,
+        path: Some(path.to_owned()),
+        outcome: e.reason(),
+    });
     match &mut e {
-        DiscoveryError::NotFound { tried, source: s, .. } => {
+        DiscoveryError::NotFound {
+            tried, source: s, ..
+        } => {
             *s = source;
             *tried = before
         }
@@ -692,41 +776,79 @@ fn with_tried(mut e: DiscoveryError, source: &'static str, path: &Path, mut befo
 }
 
 /// Uses the libpython of `exe`.
-fn from_executable(source: &'static str, exe: &Path, tried: Vec<Attempt>) -> Result<Found, DiscoveryError> {
+fn from_executable(
+    source: &'static str,
+    exe: &Path,
+    tried: Vec<Attempt>,
+) -> Result<Found, DiscoveryError> {
     tracing::debug!(target: "libpython::discovery", source, executable = %exe.display(), "probing");
     if !exe.exists() {
-        let e = DiscoveryError::NotFound { source, path: exe.to_owned(), tried: Vec::new() };
+        let e = DiscoveryError::NotFound {
+            source,
+            path: exe.to_owned(),
+            tried: Vec::new(),
+        };
         return Err(with_tried(e, source, exe, tried));
     }
     let info = probe(exe).map_err(|e| with_tried(e, source, exe, tried.clone()))?;
     if info.version < Version::MINIMUM {
-        let e = DiscoveryError::Unsupported { path: exe.to_owned(), version: info.version, tried: Vec::new() };
+        let e = DiscoveryError::Unsupported {
+            path: exe.to_owned(),
+            version: info.version,
+            tried: Vec::new(),
+        };
         return Err(with_tried(e, source, exe, tried));
     }
     if !info.shared {
-        let e = DiscoveryError::NoSharedLibrary { executable: exe.to_owned(), tried: Vec::new() };
+        let e = DiscoveryError::NoSharedLibrary {
+            executable: exe.to_owned(),
+            tried: Vec::new(),
+        };
         return Err(with_tried(e, source, exe, tried));
     }
     let candidates = info.library_candidates();
     let Some(library) = candidates.iter().find(|p| p.exists()).cloned() else {
-        let e = DiscoveryError::LibraryMissing { executable: exe.to_owned(), looked_at: candidates, tried: Vec::new() };
+        let e = DiscoveryError::LibraryMissing {
+            executable: exe.to_owned(),
+            looked_at: candidates,
+            tried: Vec::new(),
+        };
         return Err(with_tried(e, source, exe, tried));
     };
     tracing::info!(target: "libpython::discovery", source, executable = %exe.display(), library = %library.display(), version = %info.version, build = %info.build, "found Python");
-    Ok(Found { library, program_name: Some(info.sys_executable.clone()), info: Some(info), source, tried })
+    Ok(Found {
+        library,
+        program_name: Some(info.sys_executable.clone()),
+        info: Some(info),
+        source,
+        tried,
+    })
 }
 
 /// Uses the library at `lib`, with `exe` (or an interpreter found beside the library) as the
 /// program name.
-fn from_library(source: &'static str, lib: &Path, exe: Option<&Path>, tried: Vec<Attempt>) -> Result<Found, DiscoveryError> {
+fn from_library(
+    source: &'static str,
+    lib: &Path,
+    exe: Option<&Path>,
+    tried: Vec<Attempt>,
+) -> Result<Found, DiscoveryError> {
     if !lib.exists() {
-        let e = DiscoveryError::NotFound { source, path: lib.to_owned(), tried: Vec::new() };
+        let e = DiscoveryError::NotFound {
+            source,
+            path: lib.to_owned(),
+            tried: Vec::new(),
+        };
         return Err(with_tried(e, source, lib, tried));
     }
     if let Some(v) = version_from_file_name(lib)
         && v < Version::MINIMUM
     {
-        let e = DiscoveryError::Unsupported { path: lib.to_owned(), version: v, tried: Vec::new() };
+        let e = DiscoveryError::Unsupported {
+            path: lib.to_owned(),
+            version: v,
+            tried: Vec::new(),
+        };
         return Err(with_tried(e, source, lib, tried));
     }
     let (program_name, info) = match exe {
@@ -737,7 +859,13 @@ fn from_library(source: &'static str, lib: &Path, exe: Option<&Path>, tried: Vec
         None => (sibling_executable(lib), None),
     };
     tracing::info!(target: "libpython::discovery", source, library = %lib.display(), "using library");
-    Ok(Found { library: lib.to_owned(), program_name, info, source, tried })
+    Ok(Found {
+        library: lib.to_owned(),
+        program_name,
+        info,
+        source,
+        tried,
+    })
 }
 
 /// `3.11` from `libpython3.11.so.1.0` (or `libpython3.13t.so`).
@@ -752,7 +880,11 @@ fn version_from_file_name(lib: &Path) -> Option<Version> {
 fn sibling_executable(lib: &Path) -> Option<PathBuf> {
     let v = version_from_file_name(lib)?;
     let name = lib.file_name()?.to_str()?;
-    let suffix = if name.contains(&format!("{}.{}t", v.major, v.minor)) { "t" } else { "" };
+    let suffix = if name.contains(&format!("{}.{}t", v.major, v.minor)) {
+        "t"
+    } else {
+        ""
+    };
     let exe_name = format!("python{}.{}{suffix}", v.major, v.minor);
     let mut dir = lib.parent();
     while let Some(d) = dir {
@@ -776,18 +908,36 @@ mod tests {
     fn parses_a_probe_answer() {
         let out = "version=3.11.7\nexecutable=/v/bin/python\nprefix=/v\nbase_prefix=/usr\nlibdir=/usr/lib\ninstsoname=libpython3.11.so.1.0\nldlibrary=libpython3.11.so\nmultiarch=x86_64-linux-gnu\nlibpl=\nenable_shared=1\ngil_disabled=\ndebug=0\n";
         let info = parse_probe(Path::new("/v/bin/python"), out).unwrap();
-        assert_eq!(info.version, Version { major: 3, minor: 11, micro: 7 });
+        assert_eq!(
+            info.version,
+            Version {
+                major: 3,
+                minor: 11,
+                micro: 7
+            }
+        );
         assert!(info.is_venv());
         assert!(info.shared);
         assert_eq!(info.build, BuildKind::Release);
-        assert_eq!(info.library_candidates()[0], PathBuf::from("/usr/lib/libpython3.11.so.1.0"));
-        assert!(info.library_candidates().contains(&PathBuf::from("/usr/lib/x86_64-linux-gnu/libpython3.11.so.1.0")));
+        assert_eq!(
+            info.library_candidates()[0],
+            PathBuf::from("/usr/lib/libpython3.11.so.1.0")
+        );
+        assert!(info.library_candidates().contains(&PathBuf::from(
+            "/usr/lib/x86_64-linux-gnu/libpython3.11.so.1.0"
+        )));
     }
 
     #[test]
     fn versions_from_library_names() {
-        assert_eq!(version_from_file_name(Path::new("/x/libpython3.13t.so.1.0")).map(|v| v.minor), Some(13));
-        assert_eq!(version_from_file_name(Path::new("/x/libpython2.7.so")).map(|v| v.major), Some(2));
+        assert_eq!(
+            version_from_file_name(Path::new("/x/libpython3.13t.so.1.0")).map(|v| v.minor),
+            Some(13)
+        );
+        assert_eq!(
+            version_from_file_name(Path::new("/x/libpython2.7.so")).map(|v| v.major),
+            Some(2)
+        );
         assert_eq!(version_from_file_name(Path::new("/x/libc.so.6")), None);
     }
 }

@@ -109,7 +109,11 @@ fn release_sub_tstate(state: &Arc<InterpState>, t: *mut ffi::PyThreadState) {
         ffi::PyThreadState_Delete(t);
     }
     let me = std::thread::current().id();
-    state.tstates.lock().unwrap_or_else(|e| e.into_inner()).retain(|(id, _)| *id != me);
+    state
+        .tstates
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .retain(|(id, _)| *id != me);
     leave_sub(state);
 }
 
@@ -156,7 +160,11 @@ pub fn bound() -> Option<Arc<InterpState>> {
 fn current_binding() -> Option<Arc<InterpState>> {
     let held = HELD.with(Cell::get);
     BOUND.with(|b| match b.borrow().last() {
-        Some((state, held_at)) if held == 0 || held == *held_at || held == state.key().to_bits() => Some(state.clone()),
+        Some((state, held_at))
+            if held == 0 || held == *held_at || held == state.key().to_bits() =>
+        {
+            Some(state.clone())
+        }
         _ => None,
     })
 }
@@ -180,7 +188,11 @@ impl Drop for Binding {
 }
 
 pub(crate) fn remember_tstate(state: &Arc<InterpState>, t: *mut ffi::PyThreadState) {
-    STATES.with(|s| s.subs.borrow_mut().push((state.clone(), RawPtr(t as usize))));
+    STATES.with(|s| {
+        s.subs
+            .borrow_mut()
+            .push((state.clone(), RawPtr(t as usize)))
+    });
 }
 
 /// Removes and returns this thread's cached state for `state`.
@@ -198,7 +210,9 @@ fn cached_tstate(state: &Arc<InterpState>) -> Option<*mut ffi::PyThreadState> {
         // Entries of ended interpreters or earlier runtimes point at freed thread states:
         // forget them without touching them.
         subs.retain(|(st, _)| !st.has_ended() && st.key().generation() == runtime::generation());
-        subs.iter().find(|(st, _)| Arc::ptr_eq(st, state)).map(|(_, t)| t.0 as *mut ffi::PyThreadState)
+        subs.iter()
+            .find(|(st, _)| Arc::ptr_eq(st, state))
+            .map(|(_, t)| t.0 as *mut ffi::PyThreadState)
     })
 }
 
@@ -217,7 +231,10 @@ pub struct GilGuard {
 
 impl std::fmt::Debug for GilGuard {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GilGuard").field("interp", &self.key).field("level", &self.level).finish()
+        f.debug_struct("GilGuard")
+            .field("interp", &self.key)
+            .field("level", &self.level)
+            .finish()
     }
 }
 
@@ -276,7 +293,11 @@ fn acquire_bound() -> Result<GilGuard> {
         Some(state) => acquire_interp(&state),
         None => {
             let held = HELD.with(Cell::get);
-            if held != 0 { Ok(nested(InterpKey::from_bits(held))) } else { acquire_main() }
+            if held != 0 {
+                Ok(nested(InterpKey::from_bits(held)))
+            } else {
+                acquire_main()
+            }
         }
     }
 }
@@ -301,7 +322,11 @@ pub fn acquire_main() -> Result<GilGuard> {
 /// [`Error::GilNotHeld`] if this thread does not hold `key`'s GIL.
 #[inline(always)]
 pub fn acquire_interp_nested(key: InterpKey) -> Result<GilGuard> {
-    if holds(key) { Ok(nested(key)) } else { Err(Error::GilNotHeld) }
+    if holds(key) {
+        Ok(nested(key))
+    } else {
+        Err(Error::GilNotHeld)
+    }
 }
 
 /// Runs `f` with the GIL of interpreter `key` held, whatever this thread holds or is bound
@@ -378,7 +403,12 @@ fn nested(key: InterpKey) -> GilGuard {
         d.set(n);
         n
     });
-    GilGuard { kind: Kind::Nested, level, key, _not_send: PhantomData }
+    GilGuard {
+        kind: Kind::Nested,
+        level,
+        key,
+        _not_send: PhantomData,
+    }
 }
 
 /// The common acquisitions, with no error to report: the main interpreter's GIL for a
@@ -416,7 +446,12 @@ fn acquire_main_outermost() -> Option<GilGuard> {
     DEPTH.with(|d| d.set(1));
     HELD.with(|h| h.set(key_bits));
     drain_main();
-    Some(GilGuard { kind: Kind::Main, level: 1, key: InterpKey::from_bits(key_bits), _not_send: PhantomData })
+    Some(GilGuard {
+        kind: Kind::Main,
+        level: 1,
+        key: InterpKey::from_bits(key_bits),
+        _not_send: PhantomData,
+    })
 }
 
 #[cold]
@@ -486,7 +521,13 @@ fn new_main_tstate(generation: u32) -> *mut ffi::PyThreadState {
             (ffi::PyThreadState_New(main_raw), true)
         }
     };
-    STATES.with(|s| s.main.set(Some(MainState { generation, tstate, owned })));
+    STATES.with(|s| {
+        s.main.set(Some(MainState {
+            generation,
+            tstate,
+            owned,
+        }))
+    });
     tstate
 }
 
@@ -528,7 +569,11 @@ pub fn acquire_interp(state: &Arc<InterpState>) -> Result<GilGuard> {
             // SAFETY: the interpreter is alive (counted user); `PyThreadState_New` needs no
             // GIL.
             let t = unsafe { ffi::PyThreadState_New(state.raw()) };
-            state.tstates.lock().unwrap_or_else(|e| e.into_inner()).push((std::thread::current().id(), RawPtr(t as usize)));
+            state
+                .tstates
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push((std::thread::current().id(), RawPtr(t as usize)));
             remember_tstate(state, t);
             t
         }
@@ -536,7 +581,11 @@ pub fn acquire_interp(state: &Arc<InterpState>) -> Result<GilGuard> {
     // SAFETY: `t` is this thread's live state for the interpreter, which cannot end while we
     // count as its user; restoring it takes the interpreter's GIL.
     unsafe { ffi::PyEval_RestoreThread(t) };
-    Ok(finish_outermost(Kind::Sub(state.clone()), key.to_bits(), switched))
+    Ok(finish_outermost(
+        Kind::Sub(state.clone()),
+        key.to_bits(),
+        switched,
+    ))
 }
 
 /// Makes sure this thread has its main-interpreter thread state before it gets one for a
@@ -571,7 +620,11 @@ fn suspend_other() -> Option<Suspended> {
     let tstate = unsafe { ffi::PyEval_SaveThread() };
     let held = HELD.with(|h| h.replace(0));
     DEPTH.with(|d| d.set(0));
-    Some(Suspended { tstate, held, depth })
+    Some(Suspended {
+        tstate,
+        held,
+        depth,
+    })
 }
 
 fn resume_other(s: Option<Suspended>) {
@@ -611,9 +664,19 @@ fn finish_outermost(kind: Kind, key_bits: u64, switched: Option<Suspended>) -> G
     }
     let kind = match switched {
         None => kind,
-        Some(s) => Kind::Switched(Box::new(Switched { inner: kind, prev_tstate: s.tstate, prev_held: s.held, prev_depth: s.depth })),
+        Some(s) => Kind::Switched(Box::new(Switched {
+            inner: kind,
+            prev_tstate: s.tstate,
+            prev_held: s.held,
+            prev_depth: s.depth,
+        })),
     };
-    GilGuard { kind, level: 1, key, _not_send: PhantomData }
+    GilGuard {
+        kind,
+        level: 1,
+        key,
+        _not_send: PhantomData,
+    }
 }
 
 impl Drop for GilGuard {
@@ -698,7 +761,12 @@ pub unsafe fn assume() -> GilGuard {
         d.set(n);
         n
     });
-    GilGuard { kind: Kind::Assumed { prev_held }, level, key: InterpKey::from_bits(key_bits), _not_send: PhantomData }
+    GilGuard {
+        kind: Kind::Assumed { prev_held },
+        level,
+        key: InterpKey::from_bits(key_bits),
+        _not_send: PhantomData,
+    }
 }
 
 /// References released per call from Python into Rust when some are queued: enough to keep
@@ -820,7 +888,12 @@ fn without_gil<R>(f: impl FnOnce() -> R, drain: bool) -> R {
             }
         }
     }
-    let _restore = Restore { tstate, held, depth, drain };
+    let _restore = Restore {
+        tstate,
+        held,
+        depth,
+        drain,
+    };
     f()
 }
 
@@ -838,7 +911,9 @@ pub fn lock_without_gil<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard
     match mutex.try_lock() {
         Ok(g) => g,
         Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner(),
-        Err(std::sync::TryLockError::WouldBlock) => release_gil_for(|| mutex.lock().unwrap_or_else(|e| e.into_inner())),
+        Err(std::sync::TryLockError::WouldBlock) => {
+            release_gil_for(|| mutex.lock().unwrap_or_else(|e| e.into_inner()))
+        }
     }
 }
 

@@ -8,10 +8,10 @@ use std::sync::{Arc, RwLock};
 use libpython_ffi as ffi;
 
 use crate::error::{Error, Result};
+use crate::gil;
 use crate::key::InterpKey;
 use crate::runtime::{self, lookup, registry_read, registry_write};
 use crate::state::{ENDING, InterpState, RawPtr};
-use crate::gil;
 
 /// Settings of a new sub-interpreter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,12 +27,18 @@ pub struct SubConfig {
 impl SubConfig {
     /// An isolated sub-interpreter with its own GIL (3.12+).
     pub const fn isolated() -> Self {
-        SubConfig { own_gil: true, allow_threads: true }
+        SubConfig {
+            own_gil: true,
+            allow_threads: true,
+        }
     }
 
     /// A sub-interpreter sharing the main GIL (every version; legacy extension modules load).
     pub const fn shared_gil() -> Self {
-        SubConfig { own_gil: false, allow_threads: true }
+        SubConfig {
+            own_gil: false,
+            allow_threads: true,
+        }
     }
 }
 
@@ -96,11 +102,17 @@ impl Interpreter {
         let lib = ffi::library().ok_or(Error::NotInitialized)?;
         let version = lib.version();
         if config.own_gil && !version.at_least(3, 12) {
-            return Err(Error::NeedsVersion { feature: "a sub-interpreter with its own GIL", needs: "3.12", have: version });
+            return Err(Error::NeedsVersion {
+                feature: "a sub-interpreter with its own GIL",
+                needs: "3.12",
+                have: version,
+            });
         }
         if config.own_gil && lib.api().Py_NewInterpreterFromConfig.is_none() {
             // A Python newer than libpython knows: its PyInterpreterConfig may have changed.
-            return Err(Error::Unsupported("a sub-interpreter with its own GIL: this Python is newer than libpython knows, and its PyInterpreterConfig layout may have changed"));
+            return Err(Error::Unsupported(
+                "a sub-interpreter with its own GIL: this Python is newer than libpython knows, and its PyInterpreterConfig layout may have changed",
+            ));
         }
         let main = gil::acquire_main()?;
         // SAFETY: the main GIL is held through `main`, so the current thread state is the
@@ -122,7 +134,11 @@ impl Interpreter {
                     allow_threads: i32::from(config.allow_threads),
                     allow_daemon_threads: 0,
                     check_multi_interp_extensions: i32::from(config.own_gil || free_threaded),
-                    gil: if config.own_gil { ffi::PyInterpreterConfig_OWN_GIL } else { ffi::PyInterpreterConfig_SHARED_GIL },
+                    gil: if config.own_gil {
+                        ffi::PyInterpreterConfig_OWN_GIL
+                    } else {
+                        ffi::PyInterpreterConfig_SHARED_GIL
+                    },
                 };
                 let status = new_from_config(&mut tstate, &cfg);
                 if status._type != ffi::PYSTATUS_OK || tstate.is_null() {
@@ -133,7 +149,9 @@ impl Interpreter {
                     let msg = if status.err_msg.is_null() {
                         "Py_NewInterpreterFromConfig failed".to_owned()
                     } else {
-                        std::ffi::CStr::from_ptr(status.err_msg).to_string_lossy().into_owned()
+                        std::ffi::CStr::from_ptr(status.err_msg)
+                            .to_string_lossy()
+                            .into_owned()
                     };
                     drop(main);
                     return Err(Error::Python(msg));
@@ -163,7 +181,11 @@ impl Interpreter {
             // either lists this interpreter (and ends it) or is seen here.
             (state, runtime::is_closing())
         };
-        state.tstates.lock().unwrap_or_else(|e| e.into_inner()).push((std::thread::current().id(), RawPtr(tstate as usize)));
+        state
+            .tstates
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((std::thread::current().id(), RawPtr(tstate as usize)));
         gil::remember_tstate(&state, tstate);
         if closing {
             let _ = end_sub(&state);
@@ -199,7 +221,9 @@ impl Interpreter {
 
     /// Whether the interpreter is still usable.
     pub fn is_alive(&self) -> bool {
-        !self.state.has_ended() && runtime::generation() == self.state.key.generation() && runtime::is_running()
+        !self.state.has_ended()
+            && runtime::generation() == self.state.key.generation()
+            && runtime::is_running()
     }
 
     /// References dropped without this interpreter's GIL, waiting to be released.
@@ -216,7 +240,9 @@ impl Interpreter {
     /// the main interpreter (use `finalize`).
     pub fn end(&self) -> Result<()> {
         if self.is_main() {
-            return Err(Error::Python("the main interpreter ends with finalize, not end".into()));
+            return Err(Error::Python(
+                "the main interpreter ends with finalize, not end".into(),
+            ));
         }
         if gil::depth() > 0 {
             return Err(Error::HoldsGil("ending a sub-interpreter"));
@@ -233,7 +259,11 @@ pub(crate) fn end_sub(state: &Arc<InterpState>) -> Result<()> {
         return Err(Error::InterpreterEnded);
     }
     run_end_hook(state.key);
-    if state.users.compare_exchange(0, ENDING, Ordering::AcqRel, Ordering::Acquire).is_err() {
+    if state
+        .users
+        .compare_exchange(0, ENDING, Ordering::AcqRel, Ordering::Acquire)
+        .is_err()
+    {
         return if state.users.load(Ordering::Acquire) & ENDING != 0 {
             Err(Error::InterpreterEnded)
         } else {
@@ -255,7 +285,11 @@ pub(crate) fn end_sub(state: &Arc<InterpState>) -> Result<()> {
         state.clear_state();
         let others: Vec<RawPtr> = {
             let mut list = state.tstates.lock().unwrap_or_else(|e| e.into_inner());
-            let others = list.iter().filter(|(_, t)| t.0 != mine as usize).map(|(_, t)| *t).collect();
+            let others = list
+                .iter()
+                .filter(|(_, t)| t.0 != mine as usize)
+                .map(|(_, t)| *t)
+                .collect();
             list.clear();
             others
         };

@@ -20,7 +20,9 @@ impl InterpKey {
     pub const NONE: InterpKey = InterpKey { bits: 0 };
 
     pub(crate) const fn new(generation: u32, index: u32) -> Self {
-        InterpKey { bits: ((generation as u64) << 32) | index as u64 }
+        InterpKey {
+            bits: ((generation as u64) << 32) | index as u64,
+        }
     }
 
     /// The key packed into a `u64` (never 0 for a real interpreter: generations start at 1).
@@ -59,4 +61,3 @@ impl fmt::Debug for InterpKey {
         write!(f, "interp#{}/gen{}", self.index(), self.generation())
     }
 }
-

@@ -33,14 +33,18 @@ mod runtime;
 mod state;
 pub mod symbols;
 
+pub use cache::PerInterpreter;
 pub use error::{Error, Result};
 pub use gil::{GilGuard, allow_threads, lock_without_gil};
-pub use interpreter::{Interpreter, SubConfig, ensure_bound_interpreter, set_creation_hook, set_end_hook, with_interpreter};
+pub use interpreter::{
+    Interpreter, SubConfig, ensure_bound_interpreter, set_creation_hook, set_end_hook,
+    with_interpreter,
+};
 pub use key::InterpKey;
 pub use libpython_ffi as ffi;
 pub use lifecycle::{Config, finalize, initialize};
 pub use runtime::{
-    Started, generation, interp_state_for_raw, is_finalized, is_running, lookup, main_key, object_header_size, started,
+    Started, generation, interp_state_for_raw, is_finalized, is_running, lookup, main_key,
+    object_header_size, started,
 };
-pub use cache::PerInterpreter;
 pub use state::{InterpState, RustIdentity};

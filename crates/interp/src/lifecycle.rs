@@ -4,8 +4,8 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicPtr, Ordering};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicPtr, Ordering};
 
 use libpython_ffi as ffi;
 
@@ -14,9 +14,9 @@ use crate::error::{Error, Result};
 use crate::gil;
 use crate::key::InterpKey;
 use crate::runtime::{
-    ACTIVE_MAIN, CLOSING, FINALIZED, FINALIZING, GENERATION, HEADER_SIZE, LIFECYCLE, MAIN_KEY, MAIN_RAW,
-    MAIN_STATE, RUNNING, STARTED, STATE, Started, is_finalized, is_running, not_running_error, object_header_size,
-    registry_read, registry_write, started,
+    ACTIVE_MAIN, CLOSING, FINALIZED, FINALIZING, GENERATION, HEADER_SIZE, LIFECYCLE, MAIN_KEY,
+    MAIN_RAW, MAIN_STATE, RUNNING, STARTED, STATE, Started, is_finalized, is_running,
+    not_running_error, object_header_size, registry_read, registry_write, started,
 };
 use crate::state::InterpState;
 
@@ -238,7 +238,11 @@ static STARTUP_THREAD: Mutex<Option<std::thread::ThreadId>> = Mutex::new(None);
 ///
 /// # Safety
 /// The library is loaded and no runtime is initialised.
-unsafe fn start(lib: &ffi::Library, program_name: Option<&std::path::Path>, signals: bool) -> Result<usize> {
+unsafe fn start(
+    lib: &ffi::Library,
+    program_name: Option<&std::path::Path>,
+    signals: bool,
+) -> Result<usize> {
     let api = lib.api();
     // SAFETY: see the function's contract. The program name's wide string must outlive the
     // runtime (CPython keeps the pointer), so it is leaked on purpose: once per start-up.
@@ -355,11 +359,7 @@ pub fn finalize() -> Result<()> {
 fn shut_down() -> Result<()> {
     let _span = tracing::info_span!(target: "libpython::runtime", "finalize").entered();
     // End sub-interpreters while new work may still start in the main one.
-    let subs: Vec<Arc<InterpState>> = registry_read()
-        .subs
-        .values()
-        .cloned()
-        .collect();
+    let subs: Vec<Arc<InterpState>> = registry_read().subs.values().cloned().collect();
     for s in &subs {
         match crate::interpreter::end_sub(s) {
             Ok(()) | Err(Error::InterpreterEnded) => {}

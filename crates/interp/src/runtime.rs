@@ -5,7 +5,9 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU8, AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{
+    AtomicBool, AtomicPtr, AtomicU8, AtomicU32, AtomicU64, AtomicUsize, Ordering,
+};
 use std::sync::{Arc, Mutex, RwLock};
 
 use libpython_ffi as ffi;
@@ -25,7 +27,8 @@ pub(crate) static STATE: AtomicU8 = AtomicU8::new(UNINIT);
 pub(crate) static GENERATION: AtomicU32 = AtomicU32::new(0);
 /// Key bits of the running main interpreter, 0 when none runs.
 pub(crate) static MAIN_KEY: AtomicU64 = AtomicU64::new(0);
-pub(crate) static MAIN_RAW: AtomicPtr<ffi::PyInterpreterState> = AtomicPtr::new(std::ptr::null_mut());
+pub(crate) static MAIN_RAW: AtomicPtr<ffi::PyInterpreterState> =
+    AtomicPtr::new(std::ptr::null_mut());
 /// The main interpreter's record while Python runs (owned by the registry, which keeps it until
 /// `finalize` has waited for every active thread).
 pub(crate) static MAIN_STATE: AtomicPtr<InterpState> = AtomicPtr::new(std::ptr::null_mut());
@@ -154,7 +157,6 @@ pub(crate) fn is_closing() -> bool {
     CLOSING.load(Ordering::SeqCst)
 }
 
-
 /// The registry of live interpreters of the current runtime.
 pub(crate) struct Registry {
     pub(crate) main: Option<Arc<InterpState>>,
@@ -163,8 +165,12 @@ pub(crate) struct Registry {
     pub(crate) next_index: u32,
 }
 
-pub(crate) static REGISTRY: RwLock<Registry> =
-    RwLock::new(Registry { main: None, subs: BTreeMap::new(), by_raw: BTreeMap::new(), next_index: 1 });
+pub(crate) static REGISTRY: RwLock<Registry> = RwLock::new(Registry {
+    main: None,
+    subs: BTreeMap::new(),
+    by_raw: BTreeMap::new(),
+    next_index: 1,
+});
 
 pub(crate) fn registry_read() -> std::sync::RwLockReadGuard<'static, Registry> {
     REGISTRY.read().unwrap_or_else(|e| e.into_inner())
@@ -177,7 +183,11 @@ pub(crate) fn registry_write() -> std::sync::RwLockWriteGuard<'static, Registry>
 /// The live interpreter with this key, if any.
 pub fn lookup(key: InterpKey) -> Option<Arc<InterpState>> {
     let reg = registry_read();
-    let found = if key.is_main() { reg.main.clone() } else { reg.subs.get(&key.index()).cloned() };
+    let found = if key.is_main() {
+        reg.main.clone()
+    } else {
+        reg.subs.get(&key.index()).cloned()
+    };
     found.filter(|s| s.key == key)
 }
 
@@ -191,4 +201,3 @@ pub fn interp_state_for_raw(raw: *mut ffi::PyInterpreterState) -> Option<Arc<Int
 pub(crate) fn lookup_raw(raw: *mut ffi::PyInterpreterState) -> Option<Arc<InterpState>> {
     registry_read().by_raw.get(&(raw as usize)).cloned()
 }
-

@@ -3,8 +3,8 @@
 
 use std::cell::Cell;
 use std::fmt;
-use std::sync::{Arc, Mutex};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::thread::ThreadId;
 
 use crossbeam_queue::SegQueue;
@@ -178,7 +178,9 @@ impl InterpState {
         }
         let mut n = 0usize;
         while n < budget {
-            let Some(RawPtr(p)) = self.queue.pop() else { break };
+            let Some(RawPtr(p)) = self.queue.pop() else {
+                break;
+            };
             self.queued.fetch_sub(1, Ordering::AcqRel);
             // SAFETY: as in `drain_queued`.
             unsafe { ffi::Py_DECREF(p as *mut ffi::PyObject) };
@@ -249,7 +251,10 @@ impl InterpState {
         if weak.is_null() {
             return false;
         }
-        if let Some((old, _)) = self.bridges.insert(identity, (RawPtr(weak as usize), RawPtr(obj as usize))) {
+        if let Some((old, _)) = self
+            .bridges
+            .insert(identity, (RawPtr(weak as usize), RawPtr(obj as usize)))
+        {
             // SAFETY: the replaced weak reference was owned by the map; GIL held.
             unsafe { ffi::Py_DECREF(old.0 as *mut ffi::PyObject) };
         }
@@ -262,7 +267,10 @@ impl InterpState {
     /// # Safety
     /// The calling thread holds this interpreter's GIL.
     pub unsafe fn bridge_forget(&self, identity: RustIdentity, obj: *mut ffi::PyObject) {
-        if let Some((_, (weak, _))) = self.bridges.remove_if(&identity, |_, (_, o)| o.0 == obj as usize) {
+        if let Some((_, (weak, _))) = self
+            .bridges
+            .remove_if(&identity, |_, (_, o)| o.0 == obj as usize)
+        {
             // SAFETY: the weak reference was owned by the map; GIL held.
             unsafe { ffi::Py_DECREF(weak.0 as *mut ffi::PyObject) };
         }
@@ -351,4 +359,3 @@ unsafe fn upgrade(weak: *mut ffi::PyObject) -> *mut ffi::PyObject {
         obj
     }
 }
-

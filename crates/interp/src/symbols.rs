@@ -35,8 +35,13 @@ pub unsafe fn type_symbol(tp: *mut ffi::PyTypeObject, owner: InterpKey) -> Arc<s
     let symbol: Arc<str> = kebab(&name).into();
     // SAFETY: as above; the new reference is owned by the table entry.
     unsafe { ffi::Py_IncRef(tp.cast()) };
-    if let Some(old) = TABLE.insert(tp as usize, Entry { symbol: symbol.clone(), owner })
-        && old.owner.generation() == owner.generation()
+    if let Some(old) = TABLE.insert(
+        tp as usize,
+        Entry {
+            symbol: symbol.clone(),
+            owner,
+        },
+    ) && old.owner.generation() == owner.generation()
     {
         // SAFETY: the old entry owned a reference to the same live type.
         unsafe { ffi::Py_DecRef(tp.cast()) };
@@ -62,7 +67,8 @@ pub unsafe fn type_name(tp: *mut ffi::PyTypeObject) -> String {
             ffi::PyErr_Clear();
             "?".to_owned()
         } else {
-            String::from_utf8_lossy(std::slice::from_raw_parts(p.cast::<u8>(), n as usize)).into_owned()
+            String::from_utf8_lossy(std::slice::from_raw_parts(p.cast::<u8>(), n as usize))
+                .into_owned()
         };
         ffi::Py_DecRef(name);
         s
@@ -96,7 +102,11 @@ pub fn kebab(name: &str) -> String {
 /// gone).
 pub(crate) fn forget_interpreter(key: InterpKey) {
     let same = |e: &Entry| e.owner == key;
-    let doomed: Vec<usize> = TABLE.iter().filter(|e| same(e.value())).map(|e| *e.key()).collect();
+    let doomed: Vec<usize> = TABLE
+        .iter()
+        .filter(|e| same(e.value()))
+        .map(|e| *e.key())
+        .collect();
     for tp in doomed {
         if let Some((_, e)) = TABLE.remove(&tp) {
             let _ = e;
@@ -116,7 +126,10 @@ mod tests {
     #[test]
     fn kebab_names() {
         assert_eq!(super::kebab("NoneType"), "none-type");
-        assert_eq!(super::kebab("builtin_function_or_method"), "builtin-function-or-method");
+        assert_eq!(
+            super::kebab("builtin_function_or_method"),
+            "builtin-function-or-method"
+        );
         assert_eq!(super::kebab("method-wrapper"), "method-wrapper");
         assert_eq!(super::kebab("PyCapsule"), "py-capsule");
         assert_eq!(super::kebab("ndarray"), "ndarray");

@@ -43,8 +43,14 @@ async fn main() -> libpython::Result<()> {
     println!("{}", fetched?.extract::<String>()?);
     println!("{timer}");
     let elapsed = t.elapsed();
-    println!("three waits of 0.3 s each took {:.2} s together", elapsed.as_secs_f64());
-    assert!(elapsed < Duration::from_millis(850), "they did not run concurrently");
+    println!(
+        "three waits of 0.3 s each took {:.2} s together",
+        elapsed.as_secs_f64()
+    );
+    assert!(
+        elapsed < Duration::from_millis(850),
+        "they did not run concurrently"
+    );
 
     // 2. 10,000 Python awaits at once: each `into_future` starts its task on the event loop
     // right away, so awaiting them one after the other waits for them all together.
@@ -56,17 +62,24 @@ async fn main() -> libpython::Result<()> {
     for f in futures {
         sum += f.await?.extract::<i64>()?;
     }
-    println!("10000 concurrent awaits finished in {:.2} s (sum of results {sum})", t.elapsed().as_secs_f64());
+    println!(
+        "10000 concurrent awaits finished in {:.2} s (sum of results {sum})",
+        t.elapsed().as_secs_f64()
+    );
     assert_eq!(sum, (0..10_000).sum::<i64>());
 
     // 3. Python code awaiting Rust futures that run on tokio.
-    let length_of = asyncio::tokio::async_function("length_of", Some("The length of a word, after a tokio sleep."), |a| {
-        let word: String = a.extract(0)?;
-        Ok(async move {
-            tokio::time::sleep(Duration::from_millis(100)).await;
-            Ok(word.chars().count())
-        })
-    })?;
+    let length_of = asyncio::tokio::async_function(
+        "length_of",
+        Some("The length of a word, after a tokio sleep."),
+        |a| {
+            let word: String = a.extract(0)?;
+            Ok(async move {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                Ok(word.chars().count())
+            })
+        },
+    )?;
     let lengths = ns.get("lengths")?.expect("defined above");
     let words = vec!["tokio", "asyncio", "libpython"];
     let r = asyncio::into_future(lengths.call((length_of, words))?).await?;

@@ -49,11 +49,17 @@ fn run(request: Request) -> Result<(), Box<dyn std::error::Error>> {
     }
     b.initialize()?;
     let lib = libpython::ffi::library().expect("loaded by initialize");
-    println!("loaded: {} (Python {})", lib.path().display(), lib.version());
+    println!(
+        "loaded: {} (Python {})",
+        lib.path().display(),
+        lib.version()
+    );
     let report = libpython::attach(|py| {
         let sys = py.import("sys")?;
         let sysconfig = py.import("sysconfig")?;
-        let gil_disabled: Option<i64> = sysconfig.call_method("get_config_var", ("Py_GIL_DISABLED",))?.extract()?;
+        let gil_disabled: Option<i64> = sysconfig
+            .call_method("get_config_var", ("Py_GIL_DISABLED",))?
+            .extract()?;
         let build = if gil_disabled == Some(1) {
             "free-threaded"
         } else if sys.hasattr("gettotalrefcount")? {
@@ -63,10 +69,18 @@ fn run(request: Request) -> Result<(), Box<dyn std::error::Error>> {
         };
         let numpy = match py.import("numpy") {
             Ok(np) => format!("yes ({})", np.getattr("__version__")?.str()?),
-            Err(e) => format!("no ({})", e.as_python().map(|p| p.message().to_owned()).unwrap_or_else(|| e.to_string())),
+            Err(e) => format!(
+                "no ({})",
+                e.as_python()
+                    .map(|p| p.message().to_owned())
+                    .unwrap_or_else(|| e.to_string())
+            ),
         };
         Ok(vec![
-            ("sys.version", sys.getattr("version")?.str()?.replace('\n', " ")),
+            (
+                "sys.version",
+                sys.getattr("version")?.str()?.replace('\n', " "),
+            ),
             ("build", build.to_owned()),
             ("library", lib.path().display().to_string()),
             ("sys.prefix", sys.getattr("prefix")?.str()?),

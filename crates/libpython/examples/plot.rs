@@ -124,8 +124,7 @@ fn run(png: &Path) -> Result<PathBuf, Box<dyn std::error::Error>> {
     let np = libpython::import("numpy")?;
     let grid = call_attr!(np, "linspace", -4.0, 4.0, 200)?;
     let scope = libpython::Dict::from_pairs([("np", &np), ("x", &grid)])?;
-    let pdf =
-        libpython::eval_with("np.exp(-x**2 / 2) / np.sqrt(2 * np.pi)", &scope, None)?;
+    let pdf = libpython::eval_with("np.exp(-x**2 / 2) / np.sqrt(2 * np.pi)", &scope, None)?;
     call_attr!(
         right,
         "plot",

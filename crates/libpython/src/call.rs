@@ -29,12 +29,21 @@ pub trait IntoArgs {
     /// Converts the arguments into a C array (slot 0 left free: the callee may use it, as
     /// vectorcall allows, and method calls put `self` there) and runs `f` with it and the argument count; releases the arguments afterwards.
     #[doc(hidden)]
-    fn with_args<R>(self, py: Python<'_>, f: impl FnOnce(*mut *mut ffi::PyObject, usize) -> R) -> Result<R>;
+    fn with_args<R>(
+        self,
+        py: Python<'_>,
+        f: impl FnOnce(*mut *mut ffi::PyObject, usize) -> R,
+    ) -> Result<R>;
 
     /// As `with_args`, with `extra` values appended after the positional ones (keyword
     /// argument values).
     #[doc(hidden)]
-    fn with_args_extra<R>(self, py: Python<'_>, extra: &[&dyn ToPython], f: impl FnOnce(*mut *mut ffi::PyObject, usize) -> R) -> Result<R>
+    fn with_args_extra<R>(
+        self,
+        py: Python<'_>,
+        extra: &[&dyn ToPython],
+        f: impl FnOnce(*mut *mut ffi::PyObject, usize) -> R,
+    ) -> Result<R>
     where
         Self: Sized,
     {
@@ -52,7 +61,11 @@ pub trait IntoArgs {
             buf[1..1 + n].copy_from_slice(unsafe { std::slice::from_raw_parts(argv.add(1), n) });
             // The extra values are converted into the array and released after the call,
             // also when a later conversion fails.
-            let mut extras = ExtraArgs { buf, from: 1 + n, filled: 0 };
+            let mut extras = ExtraArgs {
+                buf,
+                from: 1 + n,
+                filled: 0,
+            };
             for e in extra {
                 let o = crate::conversion::to_python_ptr(*e, py)?;
                 extras.buf[extras.from + extras.filled] = o;
@@ -73,7 +86,12 @@ const STACK_EXTRA: usize = 8;
 
 /// Converts `args` into owned handles and runs `f` with them and `extra` as one array (a
 /// free slot first): for argument lists too long for the stack.
-fn collected_args<A: IntoArgs, R>(args: A, py: Python<'_>, extra: &[&dyn ToPython], f: impl FnOnce(*mut *mut ffi::PyObject, usize) -> R) -> Result<R> {
+fn collected_args<A: IntoArgs, R>(
+    args: A,
+    py: Python<'_>,
+    extra: &[&dyn ToPython],
+    f: impl FnOnce(*mut *mut ffi::PyObject, usize) -> R,
+) -> Result<R> {
     let mut v: Vec<Object> = Vec::new();
     args.collect(py, &mut v)?;
     let n = v.len();
@@ -127,7 +145,11 @@ impl<const N: usize> Drop for StackArgs<N> {
 
 impl IntoArgs for () {
     #[inline]
-    fn with_args<R>(self, _py: Python<'_>, f: impl FnOnce(*mut *mut ffi::PyObject, usize) -> R) -> Result<R> {
+    fn with_args<R>(
+        self,
+        _py: Python<'_>,
+        f: impl FnOnce(*mut *mut ffi::PyObject, usize) -> R,
+    ) -> Result<R> {
         let mut argv = [std::ptr::null_mut::<ffi::PyObject>(); 1];
         Ok(f(argv.as_mut_ptr(), 0))
     }
@@ -193,7 +215,11 @@ for_each_tuple!(tuple_args);
 /// (`f.call(&Tuple::new(vec)?)` is `f(*vec)`). The items are borrowed from the tuple, which is
 /// immutable and outlives the call.
 impl IntoArgs for &crate::Tuple {
-    fn with_args<R>(self, py: Python<'_>, f: impl FnOnce(*mut *mut ffi::PyObject, usize) -> R) -> Result<R> {
+    fn with_args<R>(
+        self,
+        py: Python<'_>,
+        f: impl FnOnce(*mut *mut ffi::PyObject, usize) -> R,
+    ) -> Result<R> {
         let t = self.as_object().bind(py)?;
         // SAFETY: a live tuple of `py`'s interpreter (checked), GIL held; its size and items
         // never change, and it is kept alive by `self` for the whole call.
@@ -211,7 +237,10 @@ impl IntoArgs for &crate::Tuple {
         // SAFETY: as in `with_args`; each item gains a reference.
         unsafe {
             for i in 0..ffi::PyTuple_Size(t.as_ptr()) {
-                out.push(Object::from_borrowed_ptr(py, ffi::PyTuple_GetItem(t.as_ptr(), i)));
+                out.push(Object::from_borrowed_ptr(
+                    py,
+                    ffi::PyTuple_GetItem(t.as_ptr(), i),
+                ));
             }
         }
         Ok(())
@@ -219,7 +248,11 @@ impl IntoArgs for &crate::Tuple {
 }
 
 impl IntoArgs for crate::Tuple {
-    fn with_args<R>(self, py: Python<'_>, f: impl FnOnce(*mut *mut ffi::PyObject, usize) -> R) -> Result<R> {
+    fn with_args<R>(
+        self,
+        py: Python<'_>,
+        f: impl FnOnce(*mut *mut ffi::PyObject, usize) -> R,
+    ) -> Result<R> {
         (&self).with_args(py, f)
     }
 

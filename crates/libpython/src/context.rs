@@ -54,7 +54,10 @@ impl<'py> Bound<'py> {
     /// # Errors
     /// `TypeError` when the object is no context manager; the exception `__enter__` or
     /// `__exit__` raised; the body's error when `__exit__` does not swallow it.
-    pub fn with_context<R>(&self, body: impl FnOnce(&Bound<'py>) -> Result<R>) -> Result<Option<R>> {
+    pub fn with_context<R>(
+        &self,
+        body: impl FnOnce(&Bound<'py>) -> Result<R>,
+    ) -> Result<Option<R>> {
         let py = self.py();
         let (enter, exit) = protocol(self)?;
         let entered = enter.call0()?;
@@ -114,9 +117,19 @@ fn protocol<'py>(obj: &Bound<'py>) -> Result<(Bound<'py>, Bound<'py>)> {
     match (enter, exit) {
         (Some(enter), Some(exit)) => Ok((enter, exit)),
         (enter, _) => {
-            let missing = if enter.is_none() { "" } else { " (no __exit__ method)" };
+            let missing = if enter.is_none() {
+                ""
+            } else {
+                " (no __exit__ method)"
+            };
             let type_name = obj.type_name()?;
-            Err(runtime_like(obj.py(), "TypeError", &format!("'{type_name}' object does not support the context manager protocol{missing}")))
+            Err(runtime_like(
+                obj.py(),
+                "TypeError",
+                &format!(
+                    "'{type_name}' object does not support the context manager protocol{missing}"
+                ),
+            ))
         }
     }
 }

@@ -52,7 +52,9 @@ impl PyErr {
     /// Whether the exception is an instance of the builtin exception class `name`
     /// (`"KeyError"`, `"OSError"`, ...), subclasses included.
     pub fn is_instance_of(&self, name: &str) -> bool {
-        let Some(v) = &self.inner.value else { return self.inner.type_name == name };
+        let Some(v) = &self.inner.value else {
+            return self.inner.type_name == name;
+        };
         v.with_own_gil(|b| {
             let cls = b.py().builtins()?.getattr(name)?.unbind();
             b.is_instance(&cls)
@@ -98,11 +100,19 @@ impl PyErr {
                 if is_exception(&v) {
                     Ok(v)
                 } else {
-                    Err(runtime_like(py, "TypeError", "calling the exception class did not make an exception"))
+                    Err(runtime_like(
+                        py,
+                        "TypeError",
+                        "calling the exception class did not make an exception",
+                    ))
                 }
             })
         } else {
-            Err(runtime_like(py, "TypeError", "exceptions must derive from BaseException"))
+            Err(runtime_like(
+                py,
+                "TypeError",
+                "exceptions must derive from BaseException",
+            ))
         };
         match made {
             Ok(v) => PyErr::from_object(py, v.unbind()),
@@ -115,28 +125,52 @@ impl PyErr {
     pub(crate) fn new(type_name: String, message: String, traceback: String) -> Self {
         let text = std::sync::OnceLock::new();
         let _ = text.set((message, traceback));
-        PyErr { inner: std::sync::Arc::new(Inner { type_name, value: None, text }) }
+        PyErr {
+            inner: std::sync::Arc::new(Inner {
+                type_name,
+                value: None,
+                text,
+            }),
+        }
     }
 
     /// Wraps an exception object (the GIL of its interpreter is held).
     pub(crate) fn from_object(py: Python<'_>, value: Object) -> Self {
-        let type_name = value.bound(py).type_name().unwrap_or_else(|_| "<unknown exception type>".into());
-        PyErr { inner: std::sync::Arc::new(Inner { type_name, value: Some(value), text: std::sync::OnceLock::new() }) }
+        let type_name = value
+            .bound(py)
+            .type_name()
+            .unwrap_or_else(|_| "<unknown exception type>".into());
+        PyErr {
+            inner: std::sync::Arc::new(Inner {
+                type_name,
+                value: Some(value),
+                text: std::sync::OnceLock::new(),
+            }),
+        }
     }
 
     fn text(&self) -> &(String, String) {
         self.inner.text.get_or_init(|| {
             let tn = &self.inner.type_name;
-            let Some(v) = &self.inner.value else { return (String::new(), tn.clone()) };
-            v.with_own_gil(|b| Ok(describe(b, tn)))
-                .unwrap_or_else(|e| (format!("<the exception could not be read: {e}>"), tn.clone()))
+            let Some(v) = &self.inner.value else {
+                return (String::new(), tn.clone());
+            };
+            v.with_own_gil(|b| Ok(describe(b, tn))).unwrap_or_else(|e| {
+                (
+                    format!("<the exception could not be read: {e}>"),
+                    tn.clone(),
+                )
+            })
         })
     }
 }
 
 impl fmt::Debug for PyErr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PyErr").field("type_name", &self.type_name()).field("message", &self.message()).finish_non_exhaustive()
+        f.debug_struct("PyErr")
+            .field("type_name", &self.type_name())
+            .field("message", &self.message())
+            .finish_non_exhaustive()
     }
 }
 
@@ -144,7 +178,11 @@ impl fmt::Display for PyErr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (message, traceback) = self.text();
         if traceback.is_empty() {
-            if message.is_empty() { f.write_str(self.type_name()) } else { write!(f, "{}: {}", self.type_name(), message) }
+            if message.is_empty() {
+                f.write_str(self.type_name())
+            } else {
+                write!(f, "{}: {}", self.type_name(), message)
+            }
         } else {
             f.write_str(traceback.trim_end())
         }
@@ -234,11 +272,19 @@ impl Error {
     }
 
     pub(crate) fn type_error(expected: impl Into<String>, found: impl Into<String>) -> Self {
-        Error::Type { expected: expected.into(), found: found.into(), path: String::new() }
+        Error::Type {
+            expected: expected.into(),
+            found: found.into(),
+            path: String::new(),
+        }
     }
 
     pub(crate) fn overflow(target: &'static str, value: impl Into<String>) -> Self {
-        Error::Overflow { target, value: value.into(), path: String::new() }
+        Error::Overflow {
+            target,
+            value: value.into(),
+            path: String::new(),
+        }
     }
 
     /// The same error one level further out in a converted structure: `segment` (`"[1]"`,
@@ -257,31 +303,50 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Python(e) => fmt::Display::fmt(e, f),
-            Error::Type { expected, found, path } => {
+            Error::Type {
+                expected,
+                found,
+                path,
+            } => {
                 if !path.is_empty() {
                     write!(f, "{path}: ")?;
                 }
                 write!(f, "expected {expected}, got a Python {found}")
             }
-            Error::Overflow { target, value, path } => {
+            Error::Overflow {
+                target,
+                value,
+                path,
+            } => {
                 if !path.is_empty() {
                     write!(f, "{path}: ")?;
                 }
                 write!(f, "{value} does not fit in {target}")
             }
             Error::NotCallable { type_name } => write!(f, "a Python {type_name} is not callable"),
-            Error::NoAttribute { type_name, name } => write!(f, "a Python {type_name} has no attribute {name:?}"),
+            Error::NoAttribute { type_name, name } => {
+                write!(f, "a Python {type_name} has no attribute {name:?}")
+            }
             Error::Nul { what, value } => write!(f, "the {what} {value:?} contains a NUL byte"),
             Error::SelfReferential { type_name } => {
-                write!(f, "the {type_name} contains itself, so it cannot be copied into Rust values")
+                write!(
+                    f,
+                    "the {type_name} contains itself, so it cannot be copied into Rust values"
+                )
             }
             Error::Conversion(m) | Error::CommandLine(m) => f.write_str(m),
             Error::Interp(e) => fmt::Display::fmt(e, f),
-            Error::Busy { what, other_thread: false } => write!(
+            Error::Busy {
+                what,
+                other_thread: false,
+            } => write!(
                 f,
                 "the Rust {what} is in use by this thread: Python code running while it is locked tried to use it again"
             ),
-            Error::Busy { what, other_thread: true } => write!(
+            Error::Busy {
+                what,
+                other_thread: true,
+            } => write!(
                 f,
                 "the Rust {what} is locked by another thread that runs Python code under its lock (a key's __hash__ or __eq__, an item's __del__), which may be waiting for this one"
             ),
@@ -296,24 +361,52 @@ impl fmt::Debug for Error {
         }
         match self {
             Error::Python(e) => f.debug_tuple("Python").field(e).finish(),
-            Error::Type { expected, found, path } => {
-                f.debug_struct("Type").field("expected", expected).field("found", found).field("path", path).finish()
-            }
-            Error::Overflow { target, value, path } => {
-                f.debug_struct("Overflow").field("target", target).field("value", value).field("path", path).finish()
-            }
-            Error::NotCallable { type_name } => f.debug_struct("NotCallable").field("type_name", type_name).finish(),
-            Error::NoAttribute { type_name, name } => {
-                f.debug_struct("NoAttribute").field("type_name", type_name).field("name", name).finish()
-            }
-            Error::Nul { what, value } => f.debug_struct("Nul").field("what", what).field("value", value).finish(),
-            Error::SelfReferential { type_name } => f.debug_struct("SelfReferential").field("type_name", type_name).finish(),
+            Error::Type {
+                expected,
+                found,
+                path,
+            } => f
+                .debug_struct("Type")
+                .field("expected", expected)
+                .field("found", found)
+                .field("path", path)
+                .finish(),
+            Error::Overflow {
+                target,
+                value,
+                path,
+            } => f
+                .debug_struct("Overflow")
+                .field("target", target)
+                .field("value", value)
+                .field("path", path)
+                .finish(),
+            Error::NotCallable { type_name } => f
+                .debug_struct("NotCallable")
+                .field("type_name", type_name)
+                .finish(),
+            Error::NoAttribute { type_name, name } => f
+                .debug_struct("NoAttribute")
+                .field("type_name", type_name)
+                .field("name", name)
+                .finish(),
+            Error::Nul { what, value } => f
+                .debug_struct("Nul")
+                .field("what", what)
+                .field("value", value)
+                .finish(),
+            Error::SelfReferential { type_name } => f
+                .debug_struct("SelfReferential")
+                .field("type_name", type_name)
+                .finish(),
             Error::Conversion(m) => f.debug_tuple("Conversion").field(m).finish(),
             Error::CommandLine(m) => f.debug_tuple("CommandLine").field(m).finish(),
             Error::Interp(e) => f.debug_tuple("Interp").field(e).finish(),
-            Error::Busy { what, other_thread } => {
-                f.debug_struct("Busy").field("what", what).field("other_thread", other_thread).finish()
-            }
+            Error::Busy { what, other_thread } => f
+                .debug_struct("Busy")
+                .field("what", what)
+                .field("other_thread", other_thread)
+                .finish(),
         }
     }
 }
@@ -351,7 +444,9 @@ pub(crate) fn runtime_like(py: Python<'_>, class: &str, message: &str) -> Error 
     // SAFETY: the GIL is held (`py`); `cls` is a live exception class of this interpreter (or
     // the static `RuntimeError`); the exception is set and taken at once.
     unsafe {
-        let cls = cls.as_ref().map_or_else(|| *ffi::data::PyExc_RuntimeError(), |c| c.as_ptr());
+        let cls = cls
+            .as_ref()
+            .map_or_else(|| *ffi::data::PyExc_RuntimeError(), |c| c.as_ptr());
         ffi::PyErr_SetString(cls, c.as_ptr());
         fetch(py)
     }
@@ -384,7 +479,11 @@ unsafe fn take_raised() -> *mut ffi::PyObject {
         if let Some(get) = api.PyErr_GetRaisedException {
             return get();
         }
-        let (mut t, mut v, mut tb) = (std::ptr::null_mut(), std::ptr::null_mut(), std::ptr::null_mut());
+        let (mut t, mut v, mut tb) = (
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+        );
         ffi::PyErr_Fetch(&mut t, &mut v, &mut tb);
         if t.is_null() {
             return std::ptr::null_mut();
@@ -410,7 +509,11 @@ fn describe(v: &crate::Bound<'_>, type_name: &str) -> (String, String) {
         Err(_) => format!("<exception str() failed for {type_name}>"),
     };
     let traceback = format_traceback(v).unwrap_or_else(|_| {
-        if message.is_empty() { type_name.to_owned() } else { format!("{type_name}: {message}") }
+        if message.is_empty() {
+            type_name.to_owned()
+        } else {
+            format!("{type_name}: {message}")
+        }
     });
     // SAFETY: the GIL is held; formatting may have left an exception pending, which is not
     // this error's.
@@ -436,11 +539,22 @@ pub(crate) unsafe fn restore(py: Python<'_>, err: Error) {
     // SAFETY: the GIL is held.
     unsafe {
         match err {
-            Error::Python(e) if e.inner.value.as_ref().is_some_and(|v| v.interpreter_key() != py.interpreter_key()) => {
+            Error::Python(e)
+                if e.inner
+                    .value
+                    .as_ref()
+                    .is_some_and(|v| v.interpreter_key() != py.interpreter_key()) =>
+            {
                 raise_copy(py, &e);
             }
             Error::Python(e) if e.inner.value.is_some() => {
-                let v = e.inner.value.as_ref().expect("checked").clone_ref(py).into_ptr();
+                let v = e
+                    .inner
+                    .value
+                    .as_ref()
+                    .expect("checked")
+                    .clone_ref(py)
+                    .into_ptr();
                 if let Some(set) = ffi::api().PyErr_SetRaisedException {
                     // Steals `v`.
                     set(v);
@@ -454,7 +568,9 @@ pub(crate) unsafe fn restore(py: Python<'_>, err: Error) {
                     Error::Type { .. } | Error::NotCallable { .. } => *ffi::data::PyExc_TypeError(),
                     Error::Overflow { .. } => *ffi::data::PyExc_OverflowError(),
                     Error::NoAttribute { .. } => *ffi::data::PyExc_AttributeError(),
-                    Error::Nul { .. } | Error::Conversion(_) | Error::SelfReferential { .. } => *ffi::data::PyExc_ValueError(),
+                    Error::Nul { .. } | Error::Conversion(_) | Error::SelfReferential { .. } => {
+                        *ffi::data::PyExc_ValueError()
+                    }
                     _ => *ffi::data::PyExc_RuntimeError(),
                 };
                 let msg = other.to_string().replace('\0', "\\0");
@@ -475,15 +591,22 @@ pub(crate) unsafe fn restore(py: Python<'_>, err: Error) {
 /// The GIL of `py`'s interpreter is held.
 #[cold]
 unsafe fn raise_copy(py: Python<'_>, e: &PyErr) {
-    let builtin = py.builtins().and_then(|b| b.getattr(e.type_name())).ok().filter(|c| {
-        // SAFETY: live object, GIL held.
-        unsafe { ffi::PyExceptionClass_Check(c.as_ptr()) }
-    });
+    let builtin = py
+        .builtins()
+        .and_then(|b| b.getattr(e.type_name()))
+        .ok()
+        .filter(|c| {
+            // SAFETY: live object, GIL held.
+            unsafe { ffi::PyExceptionClass_Check(c.as_ptr()) }
+        });
     let (cls, text) = match &builtin {
         Some(c) => (c.as_ptr(), e.message().to_owned()),
         None => {
             // SAFETY: the exception class is a static object of every interpreter.
-            (unsafe { *ffi::data::PyExc_RuntimeError() }, format!("{}: {}", e.type_name(), e.message()))
+            (
+                unsafe { *ffi::data::PyExc_RuntimeError() },
+                format!("{}: {}", e.type_name(), e.message()),
+            )
         }
     };
     let c = std::ffi::CString::new(text.replace('\0', "\\0")).unwrap_or_default();

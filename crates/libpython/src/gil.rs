@@ -44,7 +44,10 @@ impl<'py> Python<'py> {
     /// The calling thread holds that interpreter's GIL for all of `'py`.
     #[inline(always)]
     pub(crate) unsafe fn assume(key: InterpKey) -> Self {
-        Python { key, _marker: PhantomData }
+        Python {
+            key,
+            _marker: PhantomData,
+        }
     }
 
     /// The interpreter this token is for.
@@ -200,7 +203,10 @@ fn acquire_for_slow(key: InterpKey) -> Result<GilGuard> {
     if let Some(b) = interp::gil::bound()
         && b.key() != key
     {
-        return Err(Error::Interp(interp::Error::WrongInterpreter { object: key.index(), current: b.key().index() }));
+        return Err(Error::Interp(interp::Error::WrongInterpreter {
+            object: key.index(),
+            current: b.key().index(),
+        }));
     }
     if key.is_main() {
         return Ok(interp::gil::acquire_main()?);

@@ -63,10 +63,10 @@ mod err;
 mod function;
 mod gil;
 mod interpreters;
-mod pymain;
 mod name;
 mod object;
 mod output;
+mod pymain;
 mod run;
 #[cfg(feature = "serde")]
 mod serde;
@@ -75,8 +75,8 @@ pub mod value;
 mod views;
 
 pub use bridge::{
-    Bridge, BridgeKind, BridgeLock, BridgeReadGuard, BridgeWriteGuard, ClassBuilder, IterBridge, MapBridge, MapLike,
-    VecBridge, VecLike, bridge, bridge_in, bridged,
+    Bridge, BridgeKind, BridgeLock, BridgeReadGuard, BridgeWriteGuard, ClassBuilder, IterBridge,
+    MapBridge, MapLike, VecBridge, VecLike, bridge, bridge_in, bridged,
 };
 pub use call::IntoArgs;
 pub use conversion::{Bytes, FromPython, ToPython, string_lossy};
@@ -84,20 +84,21 @@ pub use err::{Error, PyErr, Result};
 pub use function::{Args, function, function_in};
 #[allow(deprecated)]
 pub use gil::{Python, allow_threads, attach, detach, with_gil};
-pub use name::{IntoName, Interned, KwNames};
+pub use name::{Interned, IntoName, KwNames};
 pub use object::{Borrowed, Bound, Object};
-pub use output::{CapturedOutput, capture_output, redirect_to_rust, set_stderr, set_stdin, set_stdout};
+pub use output::{
+    CapturedOutput, capture_output, redirect_to_rust, set_stderr, set_stdin, set_stdout,
+};
 pub use pymain::{Exit, Program, PythonMain};
 #[allow(deprecated)]
 pub use run::{
-    __dotted, __from, __resolve, Code, Mode, RunResult, add_module, builtin, builtins, compile, eval, eval_with, exec, exec_with, import,
-    import_module, module_dict, run_simple_string, to_python,
+    __dotted, __from, __resolve, Code, Mode, RunResult, add_module, builtin, builtins, compile,
+    eval, eval_with, exec, exec_with, import, import_module, module_dict, run_simple_string,
+    to_python,
 };
 #[cfg(feature = "serde")]
 #[allow(deprecated)]
-pub use serde::{
-    Serde, from_python_serde, serde_from_python, serde_to_python, to_python_serde,
-};
+pub use serde::{Serde, from_python_serde, serde_from_python, serde_to_python, to_python_serde};
 #[cfg(feature = "value")]
 pub use value::Value;
 #[allow(deprecated)]

@@ -26,7 +26,12 @@ pub trait IntoName {
     /// Runs `f` with a borrowed `str` object holding the name. `what` names the role of the
     /// name in errors ("attribute name").
     #[doc(hidden)]
-    fn with_name<R>(&self, py: Python<'_>, what: &'static str, f: impl FnOnce(*mut ffi::PyObject) -> Result<R>) -> Result<R>;
+    fn with_name<R>(
+        &self,
+        py: Python<'_>,
+        what: &'static str,
+        f: impl FnOnce(*mut ffi::PyObject) -> Result<R>,
+    ) -> Result<R>;
 
     /// The name's text, for error messages.
     #[doc(hidden)]
@@ -35,7 +40,12 @@ pub trait IntoName {
 
 impl IntoName for &str {
     #[inline]
-    fn with_name<R>(&self, py: Python<'_>, what: &'static str, f: impl FnOnce(*mut ffi::PyObject) -> Result<R>) -> Result<R> {
+    fn with_name<R>(
+        &self,
+        py: Python<'_>,
+        what: &'static str,
+        f: impl FnOnce(*mut ffi::PyObject) -> Result<R>,
+    ) -> Result<R> {
         let n = crate::conversion::name_object(py, self, what)?;
         f(n.as_ptr())
     }
@@ -47,7 +57,12 @@ impl IntoName for &str {
 
 impl IntoName for &String {
     #[inline]
-    fn with_name<R>(&self, py: Python<'_>, what: &'static str, f: impl FnOnce(*mut ffi::PyObject) -> Result<R>) -> Result<R> {
+    fn with_name<R>(
+        &self,
+        py: Python<'_>,
+        what: &'static str,
+        f: impl FnOnce(*mut ffi::PyObject) -> Result<R>,
+    ) -> Result<R> {
         self.as_str().with_name(py, what, f)
     }
 
@@ -58,7 +73,12 @@ impl IntoName for &String {
 
 impl IntoName for String {
     #[inline]
-    fn with_name<R>(&self, py: Python<'_>, what: &'static str, f: impl FnOnce(*mut ffi::PyObject) -> Result<R>) -> Result<R> {
+    fn with_name<R>(
+        &self,
+        py: Python<'_>,
+        what: &'static str,
+        f: impl FnOnce(*mut ffi::PyObject) -> Result<R>,
+    ) -> Result<R> {
         self.as_str().with_name(py, what, f)
     }
 
@@ -69,7 +89,12 @@ impl IntoName for String {
 
 impl IntoName for &'static Interned {
     #[inline(always)]
-    fn with_name<R>(&self, py: Python<'_>, what: &'static str, f: impl FnOnce(*mut ffi::PyObject) -> Result<R>) -> Result<R> {
+    fn with_name<R>(
+        &self,
+        py: Python<'_>,
+        what: &'static str,
+        f: impl FnOnce(*mut ffi::PyObject) -> Result<R>,
+    ) -> Result<R> {
         f(Interned::get(self, py, what)?)
     }
 
@@ -80,7 +105,10 @@ impl IntoName for &'static Interned {
 
 /// An interned `str` of `text`, a new reference.
 fn intern_str(py: Python<'_>, text: &str, what: &'static str) -> Result<Object> {
-    let c = CString::new(text).map_err(|_| Error::Nul { what, value: text.to_owned() })?;
+    let c = CString::new(text).map_err(|_| Error::Nul {
+        what,
+        value: text.to_owned(),
+    })?;
     // SAFETY: a NUL-terminated string; the GIL of `py`'s interpreter is held; the result is a
     // new reference or NULL with an exception set.
     unsafe { Object::from_owned_ptr_or_err(py, ffi::PyUnicode_InternFromString(c.as_ptr())) }
@@ -98,7 +126,10 @@ impl Interned {
     /// A name for `text`, interned at first use. Used by [`intern!`](crate::intern!).
     #[doc(hidden)]
     pub const fn new(text: &'static str) -> Interned {
-        Interned { text, cache: PerInterpreter::new() }
+        Interned {
+            text,
+            cache: PerInterpreter::new(),
+        }
     }
 
     /// The name's text.
@@ -118,7 +149,11 @@ impl Interned {
     #[cold]
     fn get_slow(&'static self, py: Python<'_>, what: &'static str) -> Result<*mut ffi::PyObject> {
         // SAFETY: `py` holds its interpreter's GIL; the name is a new reference of it.
-        unsafe { self.cache.get_or_make(py.interpreter_key(), || intern_str(py, self.text, what).map(Object::into_ptr)) }
+        unsafe {
+            self.cache.get_or_make(py.interpreter_key(), || {
+                intern_str(py, self.text, what).map(Object::into_ptr)
+            })
+        }
     }
 }
 
@@ -135,7 +170,10 @@ pub struct KwNames {
 impl KwNames {
     /// The names of one call site.
     pub const fn new(names: &'static [&'static str]) -> KwNames {
-        KwNames { names, cache: PerInterpreter::new() }
+        KwNames {
+            names,
+            cache: PerInterpreter::new(),
+        }
     }
 
     /// The tuple of `py`'s interpreter, borrowed (alive until the interpreter ends).
@@ -151,7 +189,12 @@ impl KwNames {
     fn get_slow(&'static self, py: Python<'_>) -> Result<*mut ffi::PyObject> {
         let make = || {
             // SAFETY: GIL held; the tuple is filled below before use.
-            let t = unsafe { Object::from_owned_ptr_or_err(py, ffi::PyTuple_New(self.names.len() as ffi::Py_ssize_t))? };
+            let t = unsafe {
+                Object::from_owned_ptr_or_err(
+                    py,
+                    ffi::PyTuple_New(self.names.len() as ffi::Py_ssize_t),
+                )?
+            };
             for (i, n) in self.names.iter().enumerate() {
                 // `call!(f, r#match = 1)` names the keyword `match`: the raw-identifier prefix
                 // that `stringify!` keeps is Rust's, not part of the name.

@@ -100,7 +100,11 @@ impl<'a, 'py> Borrowed<'a, 'py> {
     #[inline(always)]
     pub unsafe fn from_ptr(py: Python<'py>, ptr: *mut ffi::PyObject) -> Borrowed<'a, 'py> {
         // SAFETY: the caller promises a live, hence non-null, object.
-        Borrowed { ptr: unsafe { NonNull::new_unchecked(ptr) }, py, _owner: PhantomData }
+        Borrowed {
+            ptr: unsafe { NonNull::new_unchecked(ptr) },
+            py,
+            _owner: PhantomData,
+        }
     }
 
     /// An owned handle on the same object (one more reference).
@@ -200,7 +204,11 @@ impl Object {
     /// [`interp::Error::Finalized`] for an object of a finalized runtime.
     #[inline(always)]
     pub fn bind<'a, 'py>(&'a self, py: Python<'py>) -> Result<&'a Bound<'py>> {
-        if self.key == py.interpreter_key() { Ok(self.bound(py)) } else { Err(wrong_interpreter(self.key, py.interpreter_key())) }
+        if self.key == py.interpreter_key() {
+            Ok(self.bound(py))
+        } else {
+            Err(wrong_interpreter(self.key, py.interpreter_key()))
+        }
     }
 
     /// This object under the GIL token `py`, as an owned [`Bound`] (the handle's reference
@@ -240,14 +248,20 @@ impl Object {
         // SAFETY: `py` proves this thread holds the GIL of the object's interpreter; the
         // object is live (this handle owns a reference).
         unsafe { ffi::Py_INCREF(self.ptr.as_ptr()) };
-        Object { ptr: self.ptr, key: self.key }
+        Object {
+            ptr: self.ptr,
+            key: self.key,
+        }
     }
 
     /// A handle that owns nothing: the copy of a handle whose object is gone (its runtime was
     /// finalized or its interpreter ended). Using it is an error; dropping it does nothing.
     #[cold]
     fn dead(&self) -> Object {
-        Object { ptr: self.ptr, key: InterpKey::NONE }
+        Object {
+            ptr: self.ptr,
+            key: InterpKey::NONE,
+        }
     }
 
     /// Runs `f` on this object under its interpreter's GIL (taken if this thread does not
@@ -285,7 +299,10 @@ impl Object {
     /// thread is: when it holds another interpreter's GIL, that one is released for the call
     /// and taken back after (no view of the other interpreter can be used in `f`: it is
     /// `Send`, which GIL-bound values are not).
-    pub(crate) fn with_own_gil<R: Send>(&self, f: impl FnOnce(&Bound<'_>) -> Result<R> + Send) -> Result<R> {
+    pub(crate) fn with_own_gil<R: Send>(
+        &self,
+        f: impl FnOnce(&Bound<'_>) -> Result<R> + Send,
+    ) -> Result<R> {
         if interp::gil::holds(self.key) {
             return self.with(f);
         }
@@ -299,9 +316,14 @@ impl Object {
 }
 
 /// The keyword names tuple and the values of `kwargs`.
-fn keyword_arguments<'a>(py: Python<'_>, kwargs: &[(&str, &'a dyn ToPython)]) -> Result<(Object, Vec<&'a dyn ToPython>)> {
+fn keyword_arguments<'a>(
+    py: Python<'_>,
+    kwargs: &[(&str, &'a dyn ToPython)],
+) -> Result<(Object, Vec<&'a dyn ToPython>)> {
     // SAFETY: GIL held; the tuple is filled below before use.
-    let names = unsafe { Object::from_owned_ptr_or_err(py, ffi::PyTuple_New(kwargs.len() as ffi::Py_ssize_t))? };
+    let names = unsafe {
+        Object::from_owned_ptr_or_err(py, ffi::PyTuple_New(kwargs.len() as ffi::Py_ssize_t))?
+    };
     for (i, (name, _)) in kwargs.iter().enumerate() {
         let n = crate::conversion::name_object(py, name, "keyword argument name")?;
         // SAFETY: the tuple is new and unshared; SetItem steals the name's reference.
@@ -315,7 +337,10 @@ fn wrong_interpreter(object: InterpKey, current: InterpKey) -> Error {
     if object.generation() != current.generation() {
         Error::Interp(interp::Error::Finalized)
     } else {
-        Error::Interp(interp::Error::WrongInterpreter { object: object.index(), current: current.index() })
+        Error::Interp(interp::Error::WrongInterpreter {
+            object: object.index(),
+            current: current.index(),
+        })
     }
 }
 
@@ -337,7 +362,14 @@ impl Clone for Object {
     #[inline]
     fn clone(&self) -> Self {
         // SAFETY: this handle owns a reference of interpreter `key`.
-        if unsafe { interp::gil::incref(self.ptr.as_ptr(), self.key) } { Object { ptr: self.ptr, key: self.key } } else { self.dead() }
+        if unsafe { interp::gil::incref(self.ptr.as_ptr(), self.key) } {
+            Object {
+                ptr: self.ptr,
+                key: self.key,
+            }
+        } else {
+            self.dead()
+        }
     }
 }
 
@@ -355,7 +387,10 @@ impl Clone for Bound<'_> {
     fn clone(&self) -> Self {
         // SAFETY: the GIL is held (`py`); the object is live (this handle owns a reference).
         unsafe { ffi::Py_INCREF(self.ptr.as_ptr()) };
-        Bound { ptr: self.ptr, py: self.py }
+        Bound {
+            ptr: self.ptr,
+            py: self.py,
+        }
     }
 }
 
@@ -501,7 +536,10 @@ impl Object {
     }
 
     /// Deprecated: `iter(obj)` as an object; use [`try_iter`](Self::try_iter).
-    #[deprecated(since = "0.1.0", note = "use `try_iter`, as in PyO3, which returns a Rust iterator")]
+    #[deprecated(
+        since = "0.1.0",
+        note = "use `try_iter`, as in PyO3, which returns a Rust iterator"
+    )]
     pub fn iter(&self) -> Result<Object> {
         self.with(|b| b.try_iter().map(|i| i.into_object()))
     }
@@ -516,7 +554,10 @@ impl<'py> Bound<'py> {
     pub unsafe fn from_owned_ptr(py: Python<'py>, ptr: *mut ffi::PyObject) -> Bound<'py> {
         debug_assert!(!ptr.is_null());
         // SAFETY: the caller promises a non-null pointer.
-        Bound { ptr: unsafe { NonNull::new_unchecked(ptr) }, py }
+        Bound {
+            ptr: unsafe { NonNull::new_unchecked(ptr) },
+            py,
+        }
     }
 
     /// Wraps an owned reference, or fetches the pending exception if `ptr` is NULL.
@@ -524,7 +565,10 @@ impl<'py> Bound<'py> {
     /// # Safety
     /// `ptr` is NULL with an exception set, or a strong reference of `py`'s interpreter.
     #[inline(always)]
-    pub unsafe fn from_owned_ptr_or_err(py: Python<'py>, ptr: *mut ffi::PyObject) -> Result<Bound<'py>> {
+    pub unsafe fn from_owned_ptr_or_err(
+        py: Python<'py>,
+        ptr: *mut ffi::PyObject,
+    ) -> Result<Bound<'py>> {
         match NonNull::new(ptr) {
             Some(ptr) => Ok(Bound { ptr, py }),
             // SAFETY: NULL means an exception is pending; the GIL is held.
@@ -555,7 +599,10 @@ impl<'py> Bound<'py> {
     /// threads, and used later (it takes the GIL itself).
     #[inline(always)]
     pub fn unbind(self) -> Object {
-        let o = Object { ptr: self.ptr, key: self.py.interpreter_key() };
+        let o = Object {
+            ptr: self.ptr,
+            key: self.py.interpreter_key(),
+        };
         std::mem::forget(self);
         o
     }
@@ -563,7 +610,11 @@ impl<'py> Bound<'py> {
     /// A borrowed view of this handle (copyable, no reference count change).
     #[inline(always)]
     pub fn as_borrowed(&self) -> Borrowed<'_, 'py> {
-        Borrowed { ptr: self.ptr, py: self.py, _owner: PhantomData }
+        Borrowed {
+            ptr: self.ptr,
+            py: self.py,
+            _owner: PhantomData,
+        }
     }
 
     #[inline(always)]
@@ -605,11 +656,15 @@ impl<'py> Bound<'py> {
     #[cold]
     fn attribute_error(&self, name: &str) -> Error {
         // SAFETY: an exception is pending (the failed getattr); the GIL is held.
-        let matches = unsafe { ffi::PyErr_ExceptionMatches(*ffi::data::PyExc_AttributeError()) } != 0;
+        let matches =
+            unsafe { ffi::PyErr_ExceptionMatches(*ffi::data::PyExc_AttributeError()) } != 0;
         if matches {
             // SAFETY: clearing the pending AttributeError we are replacing; GIL held.
             unsafe { ffi::PyErr_Clear() };
-            Error::NoAttribute { type_name: self.type_name().unwrap_or_default(), name: name.to_owned() }
+            Error::NoAttribute {
+                type_name: self.type_name().unwrap_or_default(),
+                name: name.to_owned(),
+            }
         } else {
             // SAFETY: the exception is pending; GIL held.
             unsafe { fetch(self.py) }
@@ -696,7 +751,12 @@ impl<'py> Bound<'py> {
         let r = args.with_args(py, |argv, nargs| {
             // SAFETY: `argv` holds a free slot then `nargs` live arguments; GIL held.
             unsafe {
-                ffi::vectorcall(self.as_ptr(), argv.add(1), nargs | ffi::PY_VECTORCALL_ARGUMENTS_OFFSET, std::ptr::null_mut())
+                ffi::vectorcall(
+                    self.as_ptr(),
+                    argv.add(1),
+                    nargs | ffi::PY_VECTORCALL_ARGUMENTS_OFFSET,
+                    std::ptr::null_mut(),
+                )
             }
         })?;
         match NonNull::new(r) {
@@ -712,14 +772,20 @@ impl<'py> Bound<'py> {
         if unsafe { ffi::PyCallable_Check(self.as_ptr()) } == 0 {
             // SAFETY: the TypeError CPython set is replaced by our typed error.
             unsafe { ffi::PyErr_Clear() };
-            return Error::NotCallable { type_name: self.type_name().unwrap_or_default() };
+            return Error::NotCallable {
+                type_name: self.type_name().unwrap_or_default(),
+            };
         }
         // SAFETY: the call failed with an exception pending.
         unsafe { fetch(self.py) }
     }
 
     /// See [`Object::call_kw`].
-    pub fn call_kw<A: IntoArgs>(&self, args: A, kwargs: &[(&str, &dyn ToPython)]) -> Result<Bound<'py>> {
+    pub fn call_kw<A: IntoArgs>(
+        &self,
+        args: A,
+        kwargs: &[(&str, &dyn ToPython)],
+    ) -> Result<Bound<'py>> {
         if kwargs.is_empty() {
             return self.call(args);
         }
@@ -730,19 +796,36 @@ impl<'py> Bound<'py> {
     /// See [`Object::call_kw_static`].
     #[doc(hidden)]
     #[inline]
-    pub fn call_kw_static<A: IntoArgs>(&self, args: A, names: &'static KwNames, values: &[&dyn ToPython]) -> Result<Bound<'py>> {
+    pub fn call_kw_static<A: IntoArgs>(
+        &self,
+        args: A,
+        names: &'static KwNames,
+        values: &[&dyn ToPython],
+    ) -> Result<Bound<'py>> {
         let names = names.get(self.py)?;
         self.call_kw_names(args, names, values)
     }
 
     /// A call with keyword values named by the tuple `names` (borrowed).
     #[inline]
-    fn call_kw_names<A: IntoArgs>(&self, args: A, names: *mut ffi::PyObject, values: &[&dyn ToPython]) -> Result<Bound<'py>> {
+    fn call_kw_names<A: IntoArgs>(
+        &self,
+        args: A,
+        names: *mut ffi::PyObject,
+        values: &[&dyn ToPython],
+    ) -> Result<Bound<'py>> {
         let py = self.py;
         let r = args.with_args_extra(py, values, |argv, nargs| {
             // SAFETY: `argv` holds a free slot, `nargs` positional arguments, then the keyword
             // values named by `names`; GIL held.
-            unsafe { ffi::vectorcall(self.as_ptr(), argv.add(1), nargs | ffi::PY_VECTORCALL_ARGUMENTS_OFFSET, names) }
+            unsafe {
+                ffi::vectorcall(
+                    self.as_ptr(),
+                    argv.add(1),
+                    nargs | ffi::PY_VECTORCALL_ARGUMENTS_OFFSET,
+                    names,
+                )
+            }
         })?;
         match NonNull::new(r) {
             // SAFETY: a new reference from the call.
@@ -774,7 +857,12 @@ impl<'py> Bound<'py> {
     }
 
     /// See [`Object::call_method_kw`].
-    pub fn call_method_kw<N: IntoName, A: IntoArgs>(&self, name: N, args: A, kwargs: &[(&str, &dyn ToPython)]) -> Result<Bound<'py>> {
+    pub fn call_method_kw<N: IntoName, A: IntoArgs>(
+        &self,
+        name: N,
+        args: A,
+        kwargs: &[(&str, &dyn ToPython)],
+    ) -> Result<Bound<'py>> {
         if kwargs.is_empty() {
             return self.call_method(name, args);
         }
@@ -785,14 +873,26 @@ impl<'py> Bound<'py> {
     /// See [`Object::call_method_kw_static`].
     #[doc(hidden)]
     #[inline]
-    pub fn call_method_kw_static<N: IntoName, A: IntoArgs>(&self, name: N, args: A, names: &'static KwNames, values: &[&dyn ToPython]) -> Result<Bound<'py>> {
+    pub fn call_method_kw_static<N: IntoName, A: IntoArgs>(
+        &self,
+        name: N,
+        args: A,
+        names: &'static KwNames,
+        values: &[&dyn ToPython],
+    ) -> Result<Bound<'py>> {
         let names = names.get(self.py)?;
         self.call_method_kw_names(name, args, names, values)
     }
 
     /// A method call with keyword values named by the tuple `names` (borrowed).
     #[inline]
-    fn call_method_kw_names<N: IntoName, A: IntoArgs>(&self, name: N, args: A, names: *mut ffi::PyObject, values: &[&dyn ToPython]) -> Result<Bound<'py>> {
+    fn call_method_kw_names<N: IntoName, A: IntoArgs>(
+        &self,
+        name: N,
+        args: A,
+        names: *mut ffi::PyObject,
+        values: &[&dyn ToPython],
+    ) -> Result<Bound<'py>> {
         let py = self.py;
         name.with_name(py, "method name", |n| {
             let r = args.with_args_extra(py, values, |argv, nargs| {
@@ -810,7 +910,12 @@ impl<'py> Bound<'py> {
     /// Wraps a method call's result; a failed lookup of the method itself becomes
     /// [`Error::NoAttribute`], as from [`getattr`](Self::getattr).
     #[inline(always)]
-    fn method_result(&self, r: *mut ffi::PyObject, n: *mut ffi::PyObject, name: &str) -> Result<Bound<'py>> {
+    fn method_result(
+        &self,
+        r: *mut ffi::PyObject,
+        n: *mut ffi::PyObject,
+        name: &str,
+    ) -> Result<Bound<'py>> {
         match NonNull::new(r) {
             // SAFETY: a new reference from the call.
             Some(p) => Ok(unsafe { Bound::from_owned_ptr(self.py, p.as_ptr()) }),
@@ -836,7 +941,14 @@ impl<'py> Bound<'py> {
                     false
                 }
             };
-        if missing { Error::NoAttribute { type_name: self.type_name().unwrap_or_default(), name: name.to_owned() } } else { err }
+        if missing {
+            Error::NoAttribute {
+                type_name: self.type_name().unwrap_or_default(),
+                name: name.to_owned(),
+            }
+        } else {
+            err
+        }
     }
 
     /// See [`Object::repr`].
@@ -868,7 +980,9 @@ impl<'py> Bound<'py> {
     /// See [`Object::type_symbol`].
     pub fn type_symbol(&self) -> Result<std::sync::Arc<str>> {
         // SAFETY: live object, GIL held for its interpreter.
-        Ok(unsafe { interp::symbols::type_symbol(ffi::Py_TYPE(self.as_ptr()), self.py.interpreter_key()) })
+        Ok(unsafe {
+            interp::symbols::type_symbol(ffi::Py_TYPE(self.as_ptr()), self.py.interpreter_key())
+        })
     }
 
     /// See [`Object::is_instance`].
@@ -899,7 +1013,9 @@ impl<'py> Bound<'py> {
     pub fn eq_py<O: ToPython>(&self, other: O) -> Result<bool> {
         let o = crate::conversion::to_object(&other, self.py)?;
         // SAFETY: live objects, GIL held.
-        self.check_bool(unsafe { ffi::PyObject_RichCompareBool(self.as_ptr(), o.as_ptr(), ffi::Py_EQ) })
+        self.check_bool(unsafe {
+            ffi::PyObject_RichCompareBool(self.as_ptr(), o.as_ptr(), ffi::Py_EQ)
+        })
     }
 
     /// See [`Object::hash_py`].
@@ -925,7 +1041,11 @@ impl<'py> Bound<'py> {
     pub fn doc(&self) -> Result<Option<String>> {
         let d = self.getattr("__doc__")?;
         // SAFETY: live object, GIL held.
-        if unsafe { ffi::PyUnicode_Check(d.as_ptr()) } { Ok(Some(crate::conversion::str_to_string(&d)?)) } else { Ok(None) }
+        if unsafe { ffi::PyUnicode_Check(d.as_ptr()) } {
+            Ok(Some(crate::conversion::str_to_string(&d)?))
+        } else {
+            Ok(None)
+        }
     }
 
     /// See [`Object::att_type_map`].
@@ -949,7 +1069,8 @@ impl<'py> Bound<'py> {
     /// `TypeError` when the object is not iterable.
     pub fn try_iter(&self) -> Result<crate::BoundIter<'py>> {
         // SAFETY: live object, GIL held.
-        self.wrap(unsafe { ffi::PyObject_GetIter(self.as_ptr()) }).map(crate::BoundIter::new)
+        self.wrap(unsafe { ffi::PyObject_GetIter(self.as_ptr()) })
+            .map(crate::BoundIter::new)
     }
 
     /// `iter(obj)` as an object (for `tp_iter` slots).

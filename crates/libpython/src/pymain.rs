@@ -289,7 +289,11 @@ fn decoded(py: Python<'_>, items: &[OsString]) -> Result<Vec<Object>> {
     let fsdecode = py.import("os")?.getattr("fsdecode")?;
     items
         .iter()
-        .map(|item| fsdecode.call((Bytes(item.as_bytes().to_vec()),)).map(Bound::unbind))
+        .map(|item| {
+            fsdecode
+                .call((Bytes(item.as_bytes().to_vec()),))
+                .map(Bound::unbind)
+        })
         .collect()
 }
 

@@ -76,7 +76,12 @@ impl Code {
             };
             ensure_builtins(py, globals)?;
             // SAFETY: live code object and dicts; GIL held.
-            unsafe { Object::from_owned_ptr_or_err(py, ffi::PyEval_EvalCode(c.as_ptr(), g.as_ptr(), l.as_ptr())) }
+            unsafe {
+                Object::from_owned_ptr_or_err(
+                    py,
+                    ffi::PyEval_EvalCode(c.as_ptr(), g.as_ptr(), l.as_ptr()),
+                )
+            }
         })
     }
 
@@ -116,7 +121,10 @@ impl<'py> Python<'py> {
     /// An error saying no builtin has that name (it looked in the `builtins` module).
     pub fn builtin(self, name: &str) -> Result<Bound<'py>> {
         match self.builtins()?.getattr(name) {
-            Err(Error::NoAttribute { .. }) => Err(Error::NoAttribute { type_name: "builtins module".into(), name: name.to_owned() }),
+            Err(Error::NoAttribute { .. }) => Err(Error::NoAttribute {
+                type_name: "builtins module".into(),
+                name: name.to_owned(),
+            }),
             r => r,
         }
     }
@@ -148,7 +156,12 @@ impl<'py> Python<'py> {
         let src = c_string(source, "source code")?;
         let file = c_string(filename, "file name")?;
         // SAFETY: NUL-terminated strings; GIL held.
-        let code = unsafe { Object::from_owned_ptr_or_err(self, ffi::Py_CompileString(src.as_ptr(), file.as_ptr(), mode.start()))? };
+        let code = unsafe {
+            Object::from_owned_ptr_or_err(
+                self,
+                ffi::Py_CompileString(src.as_ptr(), file.as_ptr(), mode.start()),
+            )?
+        };
         Ok(Code { code, mode })
     }
 
@@ -172,8 +185,15 @@ impl<'py> Python<'py> {
     /// })?;
     /// # Ok::<(), libpython::Error>(())
     /// ```
-    pub fn eval_with(self, expr: &str, globals: &crate::Dict, locals: Option<&crate::Dict>) -> Result<Bound<'py>> {
-        self.compile(expr, "<eval>", Mode::Eval)?.run_with(globals, locals)?.into_bound(self)
+    pub fn eval_with(
+        self,
+        expr: &str,
+        globals: &crate::Dict,
+        locals: Option<&crate::Dict>,
+    ) -> Result<Bound<'py>> {
+        self.compile(expr, "<eval>", Mode::Eval)?
+            .run_with(globals, locals)?
+            .into_bound(self)
     }
 
     /// Runs statements with `globals` (and `locals`: the globals when `None`), as Python's
@@ -191,8 +211,15 @@ impl<'py> Python<'py> {
     /// })?;
     /// # Ok::<(), libpython::Error>(())
     /// ```
-    pub fn exec_with(self, code: &str, globals: &crate::Dict, locals: Option<&crate::Dict>) -> Result<()> {
-        self.compile(code, "<string>", Mode::Exec)?.run_with(globals, locals).map(drop)
+    pub fn exec_with(
+        self,
+        code: &str,
+        globals: &crate::Dict,
+        locals: Option<&crate::Dict>,
+    ) -> Result<()> {
+        self.compile(code, "<string>", Mode::Exec)?
+            .run_with(globals, locals)
+            .map(drop)
     }
 
     /// Deprecated: `eval` with globals; use [`eval_with`](Self::eval_with).
@@ -235,7 +262,10 @@ fn ensure_builtins(py: Python<'_>, globals: &crate::Dict) -> Result<()> {
 }
 
 fn c_string(s: &str, what: &'static str) -> Result<CString> {
-    CString::new(s).map_err(|_| Error::Nul { what, value: s.chars().take(80).collect() })
+    CString::new(s).map_err(|_| Error::Nul {
+        what,
+        value: s.chars().take(80).collect(),
+    })
 }
 
 /// Runs `code` as statements in `__main__` and returns its globals and locals as live dicts
@@ -255,7 +285,10 @@ pub fn run_simple_string(code: &str) -> Result<RunResult> {
     with_gil(|py| {
         let globals = py.main_dict()?;
         py.compile(code, "<string>", Mode::Exec)?.run(&globals)?;
-        Ok(RunResult { locals: globals.clone(), globals })
+        Ok(RunResult {
+            locals: globals.clone(),
+            globals,
+        })
     })
 }
 
@@ -265,7 +298,11 @@ pub fn eval(expr: &str) -> Result<Object> {
 }
 
 /// Evaluates one expression with `globals` and `locals` (see [`Python::eval_with`]).
-pub fn eval_with(expr: &str, globals: &crate::Dict, locals: Option<&crate::Dict>) -> Result<Object> {
+pub fn eval_with(
+    expr: &str,
+    globals: &crate::Dict,
+    locals: Option<&crate::Dict>,
+) -> Result<Object> {
     with_gil(|py| py.eval_with(expr, globals, locals).map(Bound::unbind))
 }
 
@@ -435,7 +472,10 @@ fn attribute_or_submodule<'py>(obj: &Bound<'py>, path: &str, name: &str) -> Resu
     }
     // SAFETY: live object, GIL held.
     if !unsafe { ffi::PyModule_Check(obj.as_ptr()) } {
-        return Err(Error::NoAttribute { type_name: obj.type_name()?, name: name.to_owned() });
+        return Err(Error::NoAttribute {
+            type_name: obj.type_name()?,
+            name: name.to_owned(),
+        });
     }
     if obj.hasattr("__path__")? {
         let full = format!("{path}.{name}");
@@ -445,10 +485,17 @@ fn attribute_or_submodule<'py>(obj: &Bound<'py>, path: &str, name: &str) -> Resu
             // a submodule that exists is that error.
             Err(Error::Python(e))
                 if e.is_instance_of("ModuleNotFoundError")
-                    && e.value().and_then(|v| v.getattr("name").ok()).and_then(|n| n.extract::<String>().ok()).as_deref()
+                    && e.value()
+                        .and_then(|v| v.getattr("name").ok())
+                        .and_then(|n| n.extract::<String>().ok())
+                        .as_deref()
                         == Some(full.as_str()) => {}
             Err(e) => return Err(e),
         }
     }
-    Err(crate::err::runtime_like(py, "ImportError", &format!("cannot import name '{name}' from '{path}'")))
+    Err(crate::err::runtime_like(
+        py,
+        "ImportError",
+        &format!("cannot import name '{name}' from '{path}'"),
+    ))
 }

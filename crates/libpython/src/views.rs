@@ -131,7 +131,9 @@ impl Dict {
     /// A new empty dict under a held GIL.
     pub fn new_in(py: Python<'_>) -> Result<Dict> {
         // SAFETY: GIL held.
-        Ok(Dict(unsafe { Object::from_owned_ptr_or_err(py, ffi::PyDict_New())? }))
+        Ok(Dict(unsafe {
+            Object::from_owned_ptr_or_err(py, ffi::PyDict_New())?
+        }))
     }
 
     /// A fresh namespace for [`exec`](crate::exec) and [`eval`](crate::eval): a new dict
@@ -155,7 +157,9 @@ impl Dict {
     }
 
     /// A new dict holding these pairs.
-    pub fn from_pairs<K: ToPython, V: ToPython>(pairs: impl IntoIterator<Item = (K, V)>) -> Result<Dict> {
+    pub fn from_pairs<K: ToPython, V: ToPython>(
+        pairs: impl IntoIterator<Item = (K, V)>,
+    ) -> Result<Dict> {
         let d = Dict::new()?;
         for (k, v) in pairs {
             d.insert(k, v)?;
@@ -167,7 +171,10 @@ impl Dict {
     pub fn insert<K: ToPython, V: ToPython>(&self, key: K, value: V) -> Result<()> {
         self.0.with(|b| {
             let py = b.py();
-            let (k, v) = (crate::conversion::to_object(&key, py)?, crate::conversion::to_object(&value, py)?);
+            let (k, v) = (
+                crate::conversion::to_object(&key, py)?,
+                crate::conversion::to_object(&value, py)?,
+            );
             // SAFETY: live objects, GIL held; SetItem does not steal.
             if unsafe { ffi::PyDict_SetItem(b.as_ptr(), k.as_ptr(), v.as_ptr()) } < 0 {
                 // SAFETY: -1 with an exception pending.
@@ -186,7 +193,11 @@ impl Dict {
             unsafe {
                 let v = ffi::PyDict_GetItemWithError(b.as_ptr(), k.as_ptr());
                 if v.is_null() {
-                    if ffi::PyErr_Occurred().is_null() { Ok(None) } else { Err(fetch(py)) }
+                    if ffi::PyErr_Occurred().is_null() {
+                        Ok(None)
+                    } else {
+                        Err(fetch(py))
+                    }
                 } else {
                     Ok(Some(Object::from_borrowed_ptr(py, v)))
                 }
@@ -252,7 +263,9 @@ impl List {
     pub fn new() -> Result<List> {
         with_gil(|py| {
             // SAFETY: GIL held.
-            Ok(List(unsafe { Object::from_owned_ptr_or_err(py, ffi::PyList_New(0))? }))
+            Ok(List(unsafe {
+                Object::from_owned_ptr_or_err(py, ffi::PyList_New(0))?
+            }))
         })
     }
 
@@ -348,7 +361,13 @@ impl List {
     /// As [`sort`](Self::sort), and the exception `key` raised.
     pub fn sort_with(&self, key: Option<&Object>, reverse: bool) -> Result<()> {
         let none = with_gil(|py| Ok(py.none().unbind()))?;
-        self.0.call_method_kw("sort", (), &[("key", &key.unwrap_or(&none)), ("reverse", &reverse)]).map(drop)
+        self.0
+            .call_method_kw(
+                "sort",
+                (),
+                &[("key", &key.unwrap_or(&none)), ("reverse", &reverse)],
+            )
+            .map(drop)
     }
 
     /// `l.reverse()`: reverses the list in place.
@@ -416,7 +435,10 @@ impl Iter {
     }
 
     pub(crate) fn from_bound(it: BoundIter<'_>) -> Iter {
-        Iter { it: it.it.unbind(), done: false }
+        Iter {
+            it: it.it.unbind(),
+            done: false,
+        }
     }
 
     /// The Python iterator object.
@@ -432,7 +454,10 @@ impl Iterator for Iter {
         if self.done {
             return None;
         }
-        step(&mut self.done, self.it.with(|b| next_item(b).map(|o| o.map(Bound::unbind))))
+        step(
+            &mut self.done,
+            self.it.with(|b| next_item(b).map(|o| o.map(Bound::unbind))),
+        )
     }
 }
 
@@ -451,7 +476,11 @@ fn next_item<'py>(it: &Bound<'py>) -> Result<Option<Bound<'py>>> {
     unsafe {
         let n = ffi::PyIter_Next(it.as_ptr());
         if n.is_null() {
-            if ffi::PyErr_Occurred().is_null() { Ok(None) } else { Err(fetch(py)) }
+            if ffi::PyErr_Occurred().is_null() {
+                Ok(None)
+            } else {
+                Err(fetch(py))
+            }
         } else {
             Ok(Some(Bound::from_owned_ptr(py, n)))
         }
@@ -523,11 +552,19 @@ impl Tuple {
     }
 
     /// [`new`](Self::new) under a held GIL.
-    pub fn new_in<T: ToPython>(py: Python<'_>, items: impl IntoIterator<Item = T>) -> Result<Tuple> {
-        let items: Vec<Object> = items.into_iter().map(|v| crate::conversion::to_object(&v, py)).collect::<Result<_>>()?;
+    pub fn new_in<T: ToPython>(
+        py: Python<'_>,
+        items: impl IntoIterator<Item = T>,
+    ) -> Result<Tuple> {
+        let items: Vec<Object> = items
+            .into_iter()
+            .map(|v| crate::conversion::to_object(&v, py))
+            .collect::<Result<_>>()?;
         let list = crate::conversion::list_from_iter(py, items.len(), items.iter())?;
         // SAFETY: a live list; GIL held; a new reference or NULL with an exception.
-        Ok(Tuple(unsafe { Object::from_owned_ptr_or_err(py, ffi::PySequence_Tuple(list.as_ptr()))? }))
+        Ok(Tuple(unsafe {
+            Object::from_owned_ptr_or_err(py, ffi::PySequence_Tuple(list.as_ptr()))?
+        }))
     }
 
     /// `t[index]`.
@@ -545,4 +582,3 @@ impl Tuple {
         self.0.extract()
     }
 }
-

@@ -147,7 +147,6 @@ impl<T: Element> ReadOnlyCell<T> {
     }
 }
 
-
 /// An element of memory shared with Python, readable and writable from Rust: what
 /// [`PyBufferMut::as_cells_mut`](super::PyBufferMut::as_cells_mut) gives.
 ///

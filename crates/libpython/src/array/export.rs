@@ -857,7 +857,10 @@ impl<T: Element> RustArray<T> {
     /// `ModuleNotFoundError` without numpy.
     pub fn to_numpy(&self) -> Result<Object> {
         self.obj.with(|b| {
-            b.py().import("numpy")?.call_method("asarray", (b,)).map(Bound::unbind)
+            b.py()
+                .import("numpy")?
+                .call_method("asarray", (b,))
+                .map(Bound::unbind)
         })
     }
 }

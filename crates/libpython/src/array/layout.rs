@@ -1,8 +1,6 @@
 //! Shapes and strides: contiguity, element counts, the offsets a layout reaches, and walking
 //! them in C order, with every product checked for overflow.
 
-
-
 use crate::err::{Error, Result};
 
 /// Whether the layout is contiguous in C order (last axis fastest) or Fortran order.

@@ -1,11 +1,9 @@
 //! Typed views of memory Python shares with Rust: [`PyBuffer`] (read) and [`PyBufferMut`](super::PyBufferMut)
 //! (read and write), made from the buffer protocol or a DLPack tensor.
 
-
 use std::ffi::CStr;
 use std::fmt;
 use std::marker::PhantomData;
-
 
 use super::cell::{ReadOnlyCell, load};
 use super::dlpack::DlTensor;

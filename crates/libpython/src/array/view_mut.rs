@@ -3,7 +3,6 @@
 use std::fmt;
 use std::ops::Deref;
 
-
 use super::cell::{ArrayCell, load, store};
 use super::dlpack::DlTensor;
 use super::element::Element;

@@ -52,7 +52,9 @@ impl<T: ToPython + Send + 'static> RustCall<T> {
     /// future, `(fut)` is `fut`'s done callback, `()` takes the output.
     fn ctl(self: &Arc<Self>, a: &Args<'_>) -> Result<Option<Object>> {
         match (a.get(0), a.get(1), a.get(2)) {
-            (Some(event_loop), Some(fut), Some(ctl)) => self.start(a.py(), event_loop, fut, ctl).map(|()| None),
+            (Some(event_loop), Some(fut), Some(ctl)) => {
+                self.start(a.py(), event_loop, fut, ctl).map(|()| None)
+            }
             (Some(fut), None, None) => {
                 if fut.call_method("cancelled", ())?.is_truthy()? {
                     self.abort.abort();
@@ -60,12 +62,20 @@ impl<T: ToPython + Send + 'static> RustCall<T> {
                 Ok(None)
             }
             (None, _, _) => self.take_output(a.py()).map(Some),
-            _ => Err(runtime_error("the control function of a Rust future was called with the wrong arguments")),
+            _ => Err(runtime_error(
+                "the control function of a Rust future was called with the wrong arguments",
+            )),
         }
     }
 
     /// Starts the future for `fut`, an asyncio future of `event_loop` (the running loop).
-    fn start(self: &Arc<Self>, py: Python<'_>, event_loop: Borrowed<'_, '_>, fut: Borrowed<'_, '_>, ctl: Borrowed<'_, '_>) -> Result<()> {
+    fn start(
+        self: &Arc<Self>,
+        py: Python<'_>,
+        event_loop: Borrowed<'_, '_>,
+        fut: Borrowed<'_, '_>,
+        ctl: Borrowed<'_, '_>,
+    ) -> Result<()> {
         let handle = event_loop::running_loop(py, &event_loop)?;
         let registration = event_loop::register_task(py.interpreter_key(), self.abort.clone())?;
         let Some(future) = lock(&self.future).take() else {
@@ -99,7 +109,11 @@ impl<T: ToPython + Send + 'static> RustCall<T> {
 }
 
 /// A Rust future as a Python awaitable, under a held GIL, run by `spawner`.
-pub(crate) fn future_into_py_in<F, T>(py: Python<'_>, spawner: Arc<dyn Spawn>, future: F) -> Result<Object>
+pub(crate) fn future_into_py_in<F, T>(
+    py: Python<'_>,
+    spawner: Arc<dyn Spawn>,
+    future: F,
+) -> Result<Object>
 where
     F: Future<Output = Result<T>> + Send + 'static,
     T: ToPython + Send + 'static,
@@ -110,7 +124,12 @@ where
         output: Mutex::new(None),
         abort: Arc::new(Abort::default()),
     });
-    let ctl = function_in(py, "rust_future", Some("Controls a Rust future awaited by Python."), move |a: &Args<'_>| call.ctl(a))?;
+    let ctl = function_in(
+        py,
+        "rust_future",
+        Some("Controls a Rust future awaited by Python."),
+        move |a: &Args<'_>| call.ctl(a),
+    )?;
     let class = event_loop::helpers(py)?.get_item("RustFuture")?;
     Ok(class.call((ctl,))?.unbind())
 }

@@ -65,7 +65,10 @@ pub(crate) fn helpers(py: Python<'_>) -> Result<Bound<'_>> {
 /// Work for a loop's thread.
 pub(crate) enum Job {
     /// Run `awaitable` as a task; its outcome goes to `shared`.
-    Start { awaitable: Object, shared: Arc<Shared> },
+    Start {
+        awaitable: Object,
+        shared: Arc<Shared>,
+    },
     /// Cancel the task of `shared` (its Rust future was dropped).
     Cancel(Arc<Shared>),
     /// Complete `fut`, the asyncio future of a Rust future that finished: `finish(fut, ctl)`.
@@ -137,7 +140,10 @@ impl LoopHandle {
             wake,
             parts: OnceLock::new(),
             thread: OnceLock::new(),
-            queue: Mutex::new(Queue { jobs: Vec::new(), closed: None }),
+            queue: Mutex::new(Queue {
+                jobs: Vec::new(),
+                closed: None,
+            }),
             scheduled: AtomicBool::new(false),
             stop: AtomicBool::new(false),
             closing: OnceLock::new(),
@@ -178,7 +184,9 @@ impl LoopHandle {
             let _ = (&*tx).write(&[1]);
             return;
         }
-        let Some(parts) = self.parts.get() else { return };
+        let Some(parts) = self.parts.get() else {
+            return;
+        };
         let me = self.clone();
         let r = parts.event_loop.with_own_gil(move |l| {
             let drain = function_in(l.py(), "drain", None, move |a: &Args<'_>| me.drain(a.py()))?;
@@ -193,7 +201,9 @@ impl LoopHandle {
     /// Runs the queued work; called by the loop (the `drain` Rust function), on its thread.
     fn drain(&self, py: Python<'_>) -> Result<()> {
         self.scheduled.store(false, Ordering::SeqCst);
-        let Some(parts) = self.parts.get() else { return Ok(()) };
+        let Some(parts) = self.parts.get() else {
+            return Ok(());
+        };
         // Once: the loop then runs a little longer on its own to end its tasks, which another
         // `stop` would cut short.
         if self.stop.swap(false, Ordering::SeqCst) {
@@ -221,12 +231,16 @@ impl LoopHandle {
                     let _ = parts.close.bind(py).and_then(|c| c.call((awaitable,)));
                     return;
                 }
-                let started = parts.start.bind(py).and_then(|s| s.call((&parts.event_loop, awaitable, &parts.done)));
+                let started = parts
+                    .start
+                    .bind(py)
+                    .and_then(|s| s.call((&parts.event_loop, awaitable, &parts.done)));
                 match started {
                     Err(e) => shared.complete(Err(e)),
                     Ok(task) => {
                         let address = task.as_ptr() as usize;
-                        let replaced = lock(&self.pending).insert(address, (task.clone().unbind(), shared.clone()));
+                        let replaced = lock(&self.pending)
+                            .insert(address, (task.clone().unbind(), shared.clone()));
                         drop(replaced);
                         if !shared.set_task(address) {
                             let _ = task.call_method("cancel", ());
@@ -236,7 +250,9 @@ impl LoopHandle {
             }
             Job::Cancel(shared) => {
                 let address = shared.task();
-                let task = lock(&self.pending).get(&address).map(|(t, _)| t.clone_ref(py));
+                let task = lock(&self.pending)
+                    .get(&address)
+                    .map(|(t, _)| t.clone_ref(py));
                 if let Some(task) = task
                     && let Err(e) = task.bind(py).and_then(|t| t.call_method("cancel", ()))
                 {
@@ -255,8 +271,14 @@ impl LoopHandle {
     /// future waiting for it.
     fn task_done(&self, task: &Borrowed<'_, '_>) -> Result<()> {
         let entry = lock(&self.pending).remove(&(task.as_ptr() as usize));
-        let Some((owned, shared)) = entry else { return Ok(()) };
-        let cancelled = || task.call_method("cancelled", ()).and_then(|c| c.is_truthy()).unwrap_or(false);
+        let Some((owned, shared)) = entry else {
+            return Ok(());
+        };
+        let cancelled = || {
+            task.call_method("cancelled", ())
+                .and_then(|c| c.is_truthy())
+                .unwrap_or(false)
+        };
         let result = match self.closing.get() {
             Some(err) if cancelled() => Err(err.clone()),
             _ => task.call_method("result", ()).map(Bound::unbind),
@@ -467,7 +489,11 @@ pub(crate) fn own_loop(key: InterpKey) -> Result<Arc<LoopHandle>> {
     if let Some(h) = reg.loops.get(&key.to_bits()) {
         return Ok(h.clone());
     }
-    let io = |e: std::io::Error| Error::Conversion(format!("cannot make the wake-up socket of an asyncio event loop: {e}"));
+    let io = |e: std::io::Error| {
+        Error::Conversion(format!(
+            "cannot make the wake-up socket of an asyncio event loop: {e}"
+        ))
+    };
     let (tx, rx) = UnixStream::pair().map_err(io)?;
     tx.set_nonblocking(true).map_err(io)?;
     rx.set_nonblocking(true).map_err(io)?;
@@ -476,7 +502,9 @@ pub(crate) fn own_loop(key: InterpKey) -> Result<Arc<LoopHandle>> {
     let thread = std::thread::Builder::new()
         .name("libpython-asyncio".into())
         .spawn(move || run_own(for_thread, rx))
-        .map_err(|e| Error::Conversion(format!("cannot start the asyncio event loop thread: {e}")))?;
+        .map_err(|e| {
+            Error::Conversion(format!("cannot start the asyncio event loop thread: {e}"))
+        })?;
     *lock(&h.join) = Some(thread);
     reg.loops.insert(key.to_bits(), h.clone());
     Ok(h)
@@ -487,7 +515,11 @@ pub(crate) fn own_loop(key: InterpKey) -> Result<Arc<LoopHandle>> {
 pub(crate) fn running_loop(py: Python<'_>, event_loop: &Bound<'_>) -> Result<Arc<LoopHandle>> {
     ensure_hook();
     let key = py.interpreter_key();
-    let same = |h: &LoopHandle| h.parts.get().is_some_and(|p| p.event_loop.as_ptr() == event_loop.as_ptr());
+    let same = |h: &LoopHandle| {
+        h.parts
+            .get()
+            .is_some_and(|p| p.event_loop.as_ptr() == event_loop.as_ptr())
+    };
     {
         let mut reg = lock(&REGISTRY);
         check_alive(key, &reg)?;
@@ -510,7 +542,10 @@ pub(crate) fn running_loop(py: Python<'_>, event_loop: &Bound<'_>) -> Result<Arc
     let _ = h.thread.set(std::thread::current().id());
     let mut reg = lock(&REGISTRY);
     check_alive(key, &reg)?;
-    reg.foreign.entry(key.to_bits()).or_default().push(Arc::downgrade(&h));
+    reg.foreign
+        .entry(key.to_bits())
+        .or_default()
+        .push(Arc::downgrade(&h));
     Ok(h)
 }
 
@@ -523,7 +558,10 @@ pub(crate) struct Registration {
 impl Drop for Registration {
     fn drop(&mut self) {
         let mut reg = lock(&REGISTRY);
-        let removed = reg.tasks.get_mut(&self.key).and_then(|t| t.remove(&self.id));
+        let removed = reg
+            .tasks
+            .get_mut(&self.key)
+            .and_then(|t| t.remove(&self.id));
         drop(reg);
         drop(removed);
     }
@@ -537,8 +575,14 @@ pub(crate) fn register_task(key: InterpKey, abort: Arc<Abort>) -> Result<Registr
     check_alive(key, &reg)?;
     reg.next_task += 1;
     let id = reg.next_task;
-    reg.tasks.entry(key.to_bits()).or_default().insert(id, abort);
-    Ok(Registration { key: key.to_bits(), id })
+    reg.tasks
+        .entry(key.to_bits())
+        .or_default()
+        .insert(id, abort);
+    Ok(Registration {
+        key: key.to_bits(),
+        id,
+    })
 }
 
 /// The end hook: `key`'s interpreter is about to end (this thread holds no GIL). Takes no new
@@ -546,13 +590,22 @@ pub(crate) fn register_task(key: InterpKey, abort: Arc<Abort>) -> Result<Registr
 /// and waits for the loop's thread; for the main interpreter (Python is being finalized), also
 /// stops the built-in executor's thread.
 fn on_end(key: InterpKey) {
-    let err = Error::Interp(if key.is_main() { interp::Error::Finalizing } else { interp::Error::InterpreterEnded });
+    let err = Error::Interp(if key.is_main() {
+        interp::Error::Finalizing
+    } else {
+        interp::Error::InterpreterEnded
+    });
     let (own, foreign, tasks) = {
         let mut reg = lock(&REGISTRY);
-        reg.closed.retain(|k, _| InterpKey::from_bits(*k).generation() == key.generation());
+        reg.closed
+            .retain(|k, _| InterpKey::from_bits(*k).generation() == key.generation());
         reg.closed.insert(key.to_bits(), err.clone());
         let bits = key.to_bits();
-        (reg.loops.remove(&bits), reg.foreign.remove(&bits).unwrap_or_default(), reg.tasks.remove(&bits).unwrap_or_default())
+        (
+            reg.loops.remove(&bits),
+            reg.foreign.remove(&bits).unwrap_or_default(),
+            reg.tasks.remove(&bits).unwrap_or_default(),
+        )
     };
     for abort in tasks.values() {
         abort.abort();
@@ -580,7 +633,12 @@ thread_local! {
 
 /// The loop set by [`Scoped`] on this thread, if it is `key`'s interpreter's and takes work.
 pub(crate) fn scoped(key: InterpKey) -> Option<Arc<LoopHandle>> {
-    CURRENT.with(|c| c.borrow().as_ref().filter(|h| h.key == key && h.closing.get().is_none()).cloned())
+    CURRENT.with(|c| {
+        c.borrow()
+            .as_ref()
+            .filter(|h| h.key == key && h.closing.get().is_none())
+            .cloned()
+    })
 }
 
 /// `inner`, polled with [`CURRENT`] set to `handle`.
@@ -591,14 +649,20 @@ pub(crate) struct Scoped<F> {
 
 impl<F> Scoped<F> {
     pub(crate) fn new(handle: Arc<LoopHandle>, inner: F) -> Self {
-        Scoped { handle, inner: Box::pin(inner) }
+        Scoped {
+            handle,
+            inner: Box::pin(inner),
+        }
     }
 }
 
 impl<F: std::future::Future> std::future::Future for Scoped<F> {
     type Output = F::Output;
 
-    fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<F::Output> {
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<F::Output> {
         /// Puts the previous value back, also when the poll panics.
         struct Restore(Option<Arc<LoopHandle>>);
         impl Drop for Restore {

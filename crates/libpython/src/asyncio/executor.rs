@@ -135,7 +135,10 @@ pub(crate) struct Guarded<F> {
 
 impl<F: Future> Guarded<F> {
     pub(crate) fn new(abort: Arc<Abort>, inner: F) -> Self {
-        Guarded { abort, inner: Box::pin(inner) }
+        Guarded {
+            abort,
+            inner: Box::pin(inner),
+        }
     }
 }
 
@@ -193,12 +196,19 @@ struct Executor {
     thread: Option<(ThreadId, JoinHandle<()>)>,
 }
 
-static EXECUTOR: Mutex<Executor> = Mutex::new(Executor { queue: VecDeque::new(), stopping: false, thread: None });
+static EXECUTOR: Mutex<Executor> = Mutex::new(Executor {
+    queue: VecDeque::new(),
+    stopping: false,
+    thread: None,
+});
 static WORK: Condvar = Condvar::new();
 
 /// Runs `task` on the built-in executor, starting its thread if it is not running.
 fn spawn_builtin(task: Task) {
-    let job = Arc::new(Job { future: Mutex::new(Some(task)), queued: AtomicBool::new(true) });
+    let job = Arc::new(Job {
+        future: Mutex::new(Some(task)),
+        queued: AtomicBool::new(true),
+    });
     schedule(job);
 }
 
@@ -214,7 +224,9 @@ fn schedule(job: Arc<Job>) {
             drop(future);
             return;
         }
-        let spawned = std::thread::Builder::new().name("libpython-executor".into()).spawn(run_executor);
+        let spawned = std::thread::Builder::new()
+            .name("libpython-executor".into())
+            .spawn(run_executor);
         match spawned {
             Ok(h) => ex.thread = Some((h.thread().id(), h)),
             Err(e) => {
@@ -253,10 +265,15 @@ fn run_executor() {
         let waker = Waker::from(job.clone());
         let mut cx = Context::from_waker(&waker);
         let mut slot = lock(&job.future);
-        let Some(future) = slot.as_mut() else { continue };
+        let Some(future) = slot.as_mut() else {
+            continue;
+        };
         // Tasks catch their own future's panics; this catches one of a destructor, so the
         // thread survives it.
-        let done = catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(&mut cx).is_ready())).unwrap_or(true);
+        let done = catch_unwind(AssertUnwindSafe(|| {
+            future.as_mut().poll(&mut cx).is_ready()
+        }))
+        .unwrap_or(true);
         if done {
             let finished = slot.take();
             drop(slot);

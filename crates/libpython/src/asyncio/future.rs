@@ -94,7 +94,9 @@ pub struct PyFuture {
 
 impl fmt::Debug for PyFuture {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PyFuture").field("done", &self.done).finish_non_exhaustive()
+        f.debug_struct("PyFuture")
+            .field("done", &self.done)
+            .finish_non_exhaustive()
     }
 }
 
@@ -138,13 +140,24 @@ pub fn into_future(awaitable: Object) -> PyFuture {
     };
     match handle {
         Ok(h) => {
-            h.submit(Job::Start { awaitable, shared: shared.clone() });
-            PyFuture { shared, handle: Some(h), done: false }
+            h.submit(Job::Start {
+                awaitable,
+                shared: shared.clone(),
+            });
+            PyFuture {
+                shared,
+                handle: Some(h),
+                done: false,
+            }
         }
         Err(e) => {
             shared.complete(Err(e));
             drop(awaitable);
-            PyFuture { shared, handle: None, done: false }
+            PyFuture {
+                shared,
+                handle: None,
+                done: false,
+            }
         }
     }
 }
@@ -200,9 +213,15 @@ impl Future for PyFuture {
         // too), or the loop runs on this very thread.
         if interp::gil::depth() > 0 {
             drop(st);
-            return this.give_up(Error::Interp(interp::Error::HoldsGil("waiting for a Python awaitable (a PyFuture)")));
+            return this.give_up(Error::Interp(interp::Error::HoldsGil(
+                "waiting for a Python awaitable (a PyFuture)",
+            )));
         }
-        if this.handle.as_ref().is_some_and(|h| h.runs_on_this_thread()) {
+        if this
+            .handle
+            .as_ref()
+            .is_some_and(|h| h.runs_on_this_thread())
+        {
             drop(st);
             return this.give_up(Error::Interp(interp::Error::Unsupported(
                 "a PyFuture was waited for on the thread that runs its event loop, which cannot run while it waits",

@@ -150,7 +150,12 @@ where
 ///
 /// # Errors
 /// As [`async_function`].
-pub fn async_function_with<F, Fut, T>(spawner: Arc<dyn Spawn>, name: &str, doc: Option<&str>, f: F) -> Result<Object>
+pub fn async_function_with<F, Fut, T>(
+    spawner: Arc<dyn Spawn>,
+    name: &str,
+    doc: Option<&str>,
+    f: F,
+) -> Result<Object>
 where
     F: Fn(&Args<'_>) -> Result<Fut> + Send + Sync + 'static,
     Fut: Future<Output = Result<T>> + Send + 'static,
@@ -160,7 +165,13 @@ where
 }
 
 /// [`async_function_with`] under a held GIL.
-pub(crate) fn async_function_in<F, Fut, T>(py: Python<'_>, spawner: Arc<dyn Spawn>, name: &str, doc: Option<&str>, f: F) -> Result<Object>
+pub(crate) fn async_function_in<F, Fut, T>(
+    py: Python<'_>,
+    spawner: Arc<dyn Spawn>,
+    name: &str,
+    doc: Option<&str>,
+    f: F,
+) -> Result<Object>
 where
     F: Fn(&Args<'_>) -> Result<Fut> + Send + Sync + 'static,
     Fut: Future<Output = Result<T>> + Send + 'static,

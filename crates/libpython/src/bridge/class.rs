@@ -86,8 +86,10 @@ impl ClassBuilder {
 
     /// Adds a class attribute.
     pub fn attr<V: ToPython + Clone + 'static>(mut self, name: &str, value: V) -> Self {
-        self.attrs
-            .push((name.into(), Box::new(move |py| crate::conversion::to_object(&value, py))));
+        self.attrs.push((
+            name.into(),
+            Box::new(move |py| crate::conversion::to_object(&value, py)),
+        ));
         self
     }
 
@@ -117,7 +119,9 @@ impl ClassBuilder {
                 Object::from_owned_ptr_or_err(py, ffi::PySequence_Tuple(bases.as_ptr()))?
             };
             let type_ = py.builtins()?.getattr("type")?;
-            type_.call((self.name.as_str(), bases, ns)).map(Bound::unbind)
+            type_
+                .call((self.name.as_str(), bases, ns))
+                .map(Bound::unbind)
         })
     }
 }

@@ -17,7 +17,11 @@ impl<T> Container<T> {
     /// `value` under a lock whose guards may run Python code when `holds_objects` (dropping
     /// an item may; see [`BridgeLock::for_container`]).
     pub(super) fn new(value: T, what: &'static str, holds_objects: bool, read_only: bool) -> Self {
-        Container { lock: BridgeLock::for_container(value, holds_objects), read_only, what }
+        Container {
+            lock: BridgeLock::for_container(value, holds_objects),
+            read_only,
+            what,
+        }
     }
 
     /// The container's lock.
@@ -44,7 +48,14 @@ impl<T> Container<T> {
     /// Refuses a write from Python to a read-only container (a `TypeError` expecting
     /// `expected`).
     pub(super) fn writable(&self, expected: &str) -> Result<()> {
-        if self.read_only { Err(Error::type_error(expected, format!("read-only Rust {}", self.what))) } else { Ok(()) }
+        if self.read_only {
+            Err(Error::type_error(
+                expected,
+                format!("read-only Rust {}", self.what),
+            ))
+        } else {
+            Ok(())
+        }
     }
 
     /// `<Rust {what} {size}>` (`size` says how large the container is), or `<Rust {what}

@@ -82,7 +82,10 @@ impl IterBridge {
         I::Item: ToPython,
     {
         let mut it = iter.into_iter();
-        IterBridge::from_step(Box::new(move |py: Python<'_>| it.next().map(|item| crate::conversion::to_object(&item, py))))
+        IterBridge::from_step(Box::new(move |py: Python<'_>| {
+            it.next()
+                .map(|item| crate::conversion::to_object(&item, py))
+        }))
     }
 
     /// Wraps a Rust iterator of `Result`s: an `Err` item raises its error in Python's `next`
@@ -106,11 +109,18 @@ impl IterBridge {
         T: ToPython,
     {
         let mut it = iter.into_iter();
-        IterBridge::from_step(Box::new(move |py: Python<'_>| it.next().map(|item| item.and_then(|v| crate::conversion::to_object(&v, py)))))
+        IterBridge::from_step(Box::new(move |py: Python<'_>| {
+            it.next()
+                .map(|item| item.and_then(|v| crate::conversion::to_object(&v, py)))
+        }))
     }
 
     fn from_step(step: Step) -> IterBridge {
-        IterBridge { state: Arc::new(IterState { slot: Mutex::new(Slot::Ready(step)) }) }
+        IterBridge {
+            state: Arc::new(IterState {
+                slot: Mutex::new(Slot::Ready(step)),
+            }),
+        }
     }
 }
 
@@ -170,7 +180,11 @@ impl Bridge for IterState {
         };
         // No lock is held while the Rust iterator runs: it may run Python code, which may
         // use this iterator again (and finds it running) or let another thread do so.
-        let mut guard = StepGuard { state: self, step: Some(step), returned: false };
+        let mut guard = StepGuard {
+            state: self,
+            step: Some(step),
+            returned: false,
+        };
         let next = guard.step.as_mut().and_then(|step| step(py));
         if next.is_some() {
             guard.returned = true;

@@ -135,7 +135,11 @@ impl<T> BridgeLock<T> {
     /// A lock around a container whose items may run Python code when used (see
     /// `guards_run_python`).
     pub(crate) fn for_container(value: T, guards_run_python: bool) -> Self {
-        BridgeLock { inner: RwLock::new(value), running_python: AtomicUsize::new(0), guards_run_python }
+        BridgeLock {
+            inner: RwLock::new(value),
+            running_python: AtomicUsize::new(0),
+            guards_run_python,
+        }
     }
 
     /// The value, out of the lock.
@@ -149,7 +153,14 @@ impl<T> BridgeLock<T> {
 
     fn check_not_held(&self, what: &'static str) -> Result<()> {
         let addr = self.addr();
-        if HELD.with(|h| h.borrow().contains(&addr)) { Err(Error::Busy { what, other_thread: false }) } else { Ok(()) }
+        if HELD.with(|h| h.borrow().contains(&addr)) {
+            Err(Error::Busy {
+                what,
+                other_thread: false,
+            })
+        } else {
+            Ok(())
+        }
     }
 
     /// Shared access, waiting while another thread writes (with the GIL released if this
@@ -173,7 +184,11 @@ impl<T> BridgeLock<T> {
 
     /// [`read`](Self::read), with errors naming `what`, and the lock marked while the guard
     /// lives if the holder may run Python code under it (`runs_python`).
-    pub(crate) fn read_as(&self, what: &'static str, runs_python: bool) -> Result<BridgeReadGuard<'_, T>> {
+    pub(crate) fn read_as(
+        &self,
+        what: &'static str,
+        runs_python: bool,
+    ) -> Result<BridgeReadGuard<'_, T>> {
         self.check_not_held(what)?;
         let guard = self.wait(what, || match self.inner.try_read() {
             Ok(g) => Some(g),
@@ -181,11 +196,19 @@ impl<T> BridgeLock<T> {
             Err(TryLockError::WouldBlock) => None,
         })?;
         let python = runs_python.then(|| RunsPython::set(&self.running_python));
-        Ok(BridgeReadGuard { _python: python, guard, _held: Held::new(self.addr()) })
+        Ok(BridgeReadGuard {
+            _python: python,
+            guard,
+            _held: Held::new(self.addr()),
+        })
     }
 
     /// [`write`](Self::write), as [`read_as`](Self::read_as).
-    pub(crate) fn write_as(&self, what: &'static str, runs_python: bool) -> Result<BridgeWriteGuard<'_, T>> {
+    pub(crate) fn write_as(
+        &self,
+        what: &'static str,
+        runs_python: bool,
+    ) -> Result<BridgeWriteGuard<'_, T>> {
         self.check_not_held(what)?;
         let guard = self.wait(what, || match self.inner.try_write() {
             Ok(g) => Some(g),
@@ -193,7 +216,11 @@ impl<T> BridgeLock<T> {
             Err(TryLockError::WouldBlock) => None,
         })?;
         let python = runs_python.then(|| RunsPython::set(&self.running_python));
-        Ok(BridgeWriteGuard { _python: python, guard, _held: Held::new(self.addr()) })
+        Ok(BridgeWriteGuard {
+            _python: python,
+            guard,
+            _held: Held::new(self.addr()),
+        })
     }
 
     /// Takes the lock through `attempt` (which tries once): while another thread holds it,
@@ -207,7 +234,10 @@ impl<T> BridgeLock<T> {
                 return Ok(g);
             }
             if self.running_python.load(Ordering::Acquire) > 0 {
-                return Err(Error::Busy { what, other_thread: true });
+                return Err(Error::Busy {
+                    what,
+                    other_thread: true,
+                });
             }
             if interp::gil::depth() > 0 {
                 interp::allow_threads(move || std::thread::sleep(pause));
@@ -228,7 +258,11 @@ impl<T> BridgeLock<T> {
             Err(TryLockError::Poisoned(p)) => p.into_inner(),
             Err(TryLockError::WouldBlock) => return None,
         };
-        Some(BridgeReadGuard { _python: None, guard, _held: Held::new(self.addr()) })
+        Some(BridgeReadGuard {
+            _python: None,
+            guard,
+            _held: Held::new(self.addr()),
+        })
     }
 
     /// Exclusive access if it can be had at once (see [`try_read`](Self::try_read)).
@@ -239,7 +273,11 @@ impl<T> BridgeLock<T> {
             Err(TryLockError::Poisoned(p)) => p.into_inner(),
             Err(TryLockError::WouldBlock) => return None,
         };
-        Some(BridgeWriteGuard { _python: None, guard, _held: Held::new(self.addr()) })
+        Some(BridgeWriteGuard {
+            _python: None,
+            guard,
+            _held: Held::new(self.addr()),
+        })
     }
 }
 

@@ -128,12 +128,16 @@ impl<M: MapLike> std::fmt::Debug for MapBridge<M> {
 impl<M: MapLike> MapBridge<M> {
     /// A writable bridge over `map`.
     pub fn new(map: M) -> Arc<Self> {
-        Arc::new(MapBridge { map: Container::new(map, "map", Self::holds_objects(), false) })
+        Arc::new(MapBridge {
+            map: Container::new(map, "map", Self::holds_objects(), false),
+        })
     }
 
     /// A bridge over `map` that refuses writes from Python (for persistent `imbl` values).
     pub fn read_only(map: M) -> Arc<Self> {
-        Arc::new(MapBridge { map: Container::new(map, "map", Self::holds_objects(), true) })
+        Arc::new(MapBridge {
+            map: Container::new(map, "map", Self::holds_objects(), true),
+        })
     }
 
     /// The shared map.
@@ -159,13 +163,19 @@ impl<M: MapLike> MapBridge<M> {
     /// The keys, copied out under the lock.
     fn keys(&self) -> Result<Vec<M::Key>> {
         let m = self.read()?;
-        Ok(m.map_entries().into_iter().map(|(k, _)| k.clone()).collect())
+        Ok(m.map_entries()
+            .into_iter()
+            .map(|(k, _)| k.clone())
+            .collect())
     }
 
     /// The entries, copied out under the lock.
     fn entries(&self) -> Result<Vec<(M::Key, M::Value)>> {
         let m = self.read()?;
-        Ok(m.map_entries().into_iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+        Ok(m.map_entries()
+            .into_iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect())
     }
 
     /// The value of `k`, copied out under the lock (a lookup by a key whose hashing runs
@@ -177,7 +187,17 @@ impl<M: MapLike> MapBridge<M> {
 
 /// The methods Python sees on a read-only map, and on a writable one.
 const READ_METHODS: &[&str] = &["keys", "values", "items", "get"];
-const WRITE_METHODS: &[&str] = &["keys", "values", "items", "get", "pop", "popitem", "setdefault", "update", "clear"];
+const WRITE_METHODS: &[&str] = &[
+    "keys",
+    "values",
+    "items",
+    "get",
+    "pop",
+    "popitem",
+    "setdefault",
+    "update",
+    "clear",
+];
 
 impl<M: MapLike> MapBridge<M> {
     fn writable(&self) -> Result<()> {
@@ -209,7 +229,10 @@ impl<M: MapLike> MapBridge<M> {
         }
         for (name, v) in a.kwargs() {
             let k = crate::conversion::to_object(&name, a.py())?;
-            pairs.push((M::Key::from_python(k.bound(a.py()))?, M::Value::from_python(&v)?));
+            pairs.push((
+                M::Key::from_python(k.bound(a.py()))?,
+                M::Value::from_python(&v)?,
+            ));
         }
         let mut m = self.write()?;
         let replaced: Vec<Option<M::Value>> = pairs
@@ -228,7 +251,8 @@ impl<M: MapLike> MapBridge<M> {
 
 impl<M: MapLike> Bridge for MapBridge<M> {
     fn kind(&self) -> BridgeKind {
-        self.map.pick(BridgeKind::Mapping, BridgeKind::MutableMapping)
+        self.map
+            .pick(BridgeKind::Mapping, BridgeKind::MutableMapping)
     }
 
     fn methods(&self) -> &'static [&'static str] {
@@ -240,7 +264,11 @@ impl<M: MapLike> Bridge for MapBridge<M> {
         let none = || py.none().unbind();
         match name {
             "keys" => {
-                let keys: Vec<Object> = self.keys()?.iter().map(|k| crate::conversion::to_key_object(k, py)).collect::<Result<_>>()?;
+                let keys: Vec<Object> = self
+                    .keys()?
+                    .iter()
+                    .map(|k| crate::conversion::to_key_object(k, py))
+                    .collect::<Result<_>>()?;
                 crate::conversion::to_object(&keys, py)
             }
             "values" => {
@@ -251,7 +279,12 @@ impl<M: MapLike> Bridge for MapBridge<M> {
                 let pairs: Vec<Object> = self
                     .entries()?
                     .iter()
-                    .map(|(k, v)| crate::conversion::to_object(&(crate::conversion::to_key_object(k, py)?, v), py))
+                    .map(|(k, v)| {
+                        crate::conversion::to_object(
+                            &(crate::conversion::to_key_object(k, py)?, v),
+                            py,
+                        )
+                    })
                     .collect::<Result<_>>()?;
                 crate::conversion::to_object(&pairs, py)
             }
@@ -264,7 +297,13 @@ impl<M: MapLike> Bridge for MapBridge<M> {
             }
             "pop" => {
                 self.writable()?;
-                let key = a.get(0).ok_or_else(|| crate::err::runtime_like(py, "TypeError", "pop expected at least 1 argument, got 0"))?;
+                let key = a.get(0).ok_or_else(|| {
+                    crate::err::runtime_like(
+                        py,
+                        "TypeError",
+                        "pop expected at least 1 argument, got 0",
+                    )
+                })?;
                 let removed = match M::Key::from_python(&key) {
                     Ok(k) => self.write()?.map_remove(&k),
                     Err(_) => None,
@@ -283,13 +322,25 @@ impl<M: MapLike> Bridge for MapBridge<M> {
                     first.and_then(|k| m.map_remove(&k).map(|v| (k, v)))
                 };
                 match taken {
-                    Some((k, v)) => crate::conversion::to_object(&(crate::conversion::to_key_object(&k, py)?, v), py),
-                    None => Err(key_error(&crate::conversion::to_object("popitem(): dictionary is empty", py)?.into_bound(py)?)),
+                    Some((k, v)) => crate::conversion::to_object(
+                        &(crate::conversion::to_key_object(&k, py)?, v),
+                        py,
+                    ),
+                    None => Err(key_error(
+                        &crate::conversion::to_object("popitem(): dictionary is empty", py)?
+                            .into_bound(py)?,
+                    )),
                 }
             }
             "setdefault" => {
                 self.writable()?;
-                let key = a.get(0).ok_or_else(|| crate::err::runtime_like(py, "TypeError", "setdefault expected at least 1 argument, got 0"))?;
+                let key = a.get(0).ok_or_else(|| {
+                    crate::err::runtime_like(
+                        py,
+                        "TypeError",
+                        "setdefault expected at least 1 argument, got 0",
+                    )
+                })?;
                 let k = M::Key::from_python(&key)?;
                 if let Some(v) = self.value(&k)? {
                     return crate::conversion::to_object(&v, py);
@@ -322,7 +373,11 @@ impl<M: MapLike> Bridge for MapBridge<M> {
                     match m.map_take() {
                         Some(all) => (Some(all), Vec::new()),
                         None => {
-                            let keys: Vec<M::Key> = m.map_entries().into_iter().map(|(k, _)| k.clone()).collect();
+                            let keys: Vec<M::Key> = m
+                                .map_entries()
+                                .into_iter()
+                                .map(|(k, _)| k.clone())
+                                .collect();
                             (None, keys.iter().filter_map(|k| m.map_remove(k)).collect())
                         }
                     }
@@ -331,7 +386,10 @@ impl<M: MapLike> Bridge for MapBridge<M> {
                 drop(removed);
                 Ok(none())
             }
-            _ => Err(Error::NoAttribute { type_name: self.type_name().into(), name: name.into() }),
+            _ => Err(Error::NoAttribute {
+                type_name: self.type_name().into(),
+                name: name.into(),
+            }),
         }
     }
 
@@ -383,8 +441,15 @@ impl<M: MapLike> Bridge for MapBridge<M> {
     }
 
     fn iter(&self, py: Python<'_>) -> Result<Object> {
-        let keys: Vec<Object> = self.keys()?.iter().map(|k| crate::conversion::to_key_object(k, py)).collect::<Result<_>>()?;
-        crate::conversion::to_object(&keys, py)?.bound(py).get_iter().map(Bound::unbind)
+        let keys: Vec<Object> = self
+            .keys()?
+            .iter()
+            .map(|k| crate::conversion::to_key_object(k, py))
+            .collect::<Result<_>>()?;
+        crate::conversion::to_object(&keys, py)?
+            .bound(py)
+            .get_iter()
+            .map(Bound::unbind)
     }
 
     fn repr(&self) -> String {
@@ -402,7 +467,9 @@ impl<M: MapLike> Bridge for MapBridge<M> {
         }
         // A map locked for writing reports nothing this time: its objects then count as
         // referenced from outside and are kept.
-        let Some(m) = self.map.lock().try_read() else { return };
+        let Some(m) = self.map.lock().try_read() else {
+            return;
+        };
         for (k, v) in m.map_entries() {
             if keys {
                 visit_objects(k as &dyn Any, visit);

@@ -28,7 +28,9 @@ use libpython_interp as interp;
 use libpython_interp::{PerInterpreter, RustIdentity, ffi};
 
 use crate::err::{Error, Result};
-use crate::function::{Args, trampoline_int, trampoline_next, trampoline_obj, trampoline_ssize, trampoline_void};
+use crate::function::{
+    Args, trampoline_int, trampoline_next, trampoline_obj, trampoline_ssize, trampoline_void,
+};
 use crate::gil::{Python, attach as with_gil};
 use crate::object::{Borrowed, Bound, Object};
 
@@ -87,7 +89,10 @@ pub trait Bridge: Send + Sync + 'static {
     /// `obj.name = value`, or `del obj.name` when `value` is `None`.
     fn set_attr(&self, py: Python<'_>, name: &str, value: Option<&Bound<'_>>) -> Result<()> {
         let _ = (py, value);
-        Err(Error::NoAttribute { type_name: self.type_name().into(), name: name.into() })
+        Err(Error::NoAttribute {
+            type_name: self.type_name().into(),
+            name: name.into(),
+        })
     }
 
     /// Extra names for `dir(obj)` (the names of [`methods`](Self::methods) are added anyway).
@@ -104,13 +109,18 @@ pub trait Bridge: Send + Sync + 'static {
     /// `obj.name(*args, **kwargs)` for a name of [`methods`](Self::methods).
     fn call_method(&self, args: &Args<'_>, name: &str) -> Result<Object> {
         let _ = args;
-        Err(Error::NoAttribute { type_name: self.type_name().into(), name: name.into() })
+        Err(Error::NoAttribute {
+            type_name: self.type_name().into(),
+            name: name.into(),
+        })
     }
 
     /// `obj(*args, **kwargs)`.
     fn call(&self, args: &Args<'_>) -> Result<Object> {
         let _ = args;
-        Err(Error::NotCallable { type_name: self.type_name().into() })
+        Err(Error::NotCallable {
+            type_name: self.type_name().into(),
+        })
     }
 
     /// `len(obj)`; `Ok(None)` when the object has no length (it is then always true). A
@@ -122,13 +132,19 @@ pub trait Bridge: Send + Sync + 'static {
     /// `obj[key]`.
     fn get_item(&self, py: Python<'_>, key: &Bound<'_>) -> Result<Object> {
         let _ = (py, key);
-        Err(Error::type_error("a subscriptable object", self.type_name()))
+        Err(Error::type_error(
+            "a subscriptable object",
+            self.type_name(),
+        ))
     }
 
     /// `obj[key] = value`, or `del obj[key]` when `value` is `None`.
     fn set_item(&self, py: Python<'_>, key: &Bound<'_>, value: Option<&Bound<'_>>) -> Result<()> {
         let _ = (py, key, value);
-        Err(Error::type_error("an object supporting item assignment", self.type_name()))
+        Err(Error::type_error(
+            "an object supporting item assignment",
+            self.type_name(),
+        ))
     }
 
     /// `key in obj`.
@@ -202,7 +218,6 @@ struct Cell {
     identity: RustIdentity,
 }
 
-
 /// What the default [`Bridge::iter`] says it expected.
 const NOT_ITERABLE: &str = "an iterable";
 
@@ -237,7 +252,10 @@ unsafe fn cell<'a>(o: *mut ffi::PyObject) -> Result<&'a Cell> {
     unsafe {
         let c = *cell_ptr(o);
         if c.is_null() {
-            return Err(Error::type_error("a bridge made from Rust", "an empty RustObject"));
+            return Err(Error::type_error(
+                "a bridge made from Rust",
+                "an empty RustObject",
+            ));
         }
         Ok(&*c)
     }
@@ -317,7 +335,9 @@ impl BridgeKind {
             BridgeKind::Mapping => (c"libpython.RustMapping", Some("Mapping")),
             BridgeKind::MutableMapping => (c"libpython.RustMutableMapping", Some("MutableMapping")),
             BridgeKind::Sequence => (c"libpython.RustSequence", Some("Sequence")),
-            BridgeKind::MutableSequence => (c"libpython.RustMutableSequence", Some("MutableSequence")),
+            BridgeKind::MutableSequence => {
+                (c"libpython.RustMutableSequence", Some("MutableSequence"))
+            }
             BridgeKind::Iterator => (c"libpython.RustIterator", Some("Iterator")),
         };
         (&TYPES[self as usize], name, abc)
@@ -354,26 +374,50 @@ fn bridge_type(py: Python<'_>, kind: BridgeKind) -> Result<*mut ffi::PyObject> {
     // SAFETY: `py` holds its interpreter's GIL; `make_bridge_type` returns a new reference of
     // it. (When another thread kept a type first, because registering ours ran Python code
     // that let it run, ours is released: the registry keeps only a weak reference to it.)
-    unsafe { cache.get_or_make(py.interpreter_key(), || make_bridge_type(py, kind, type_name, abc)) }
+    unsafe {
+        cache.get_or_make(py.interpreter_key(), || {
+            make_bridge_type(py, kind, type_name, abc)
+        })
+    }
 }
 
 /// A new bridge type of `kind` named `type_name`, registered with `collections.abc.<abc>`.
-fn make_bridge_type(py: Python<'_>, kind: BridgeKind, type_name: &'static CStr, abc: Option<&str>) -> Result<*mut ffi::PyObject> {
+fn make_bridge_type(
+    py: Python<'_>,
+    kind: BridgeKind,
+    type_name: &'static CStr,
+    abc: Option<&str>,
+) -> Result<*mut ffi::PyObject> {
     static METHODS: SyncDefs<2> = SyncDefs([
         ffi::PyMethodDef {
             ml_name: c"__dir__".as_ptr(),
-            ml_meth: ffi::PyMethodDefPointer { PyCFunction: bridge_dir },
+            ml_meth: ffi::PyMethodDefPointer {
+                PyCFunction: bridge_dir,
+            },
             ml_flags: ffi::METH_NOARGS,
             ml_doc: c"The attributes of the Rust object and of its type.".as_ptr(),
         },
         ffi::PyMethodDef::zeroed(),
     ]);
-    let weaklist = ffi::Py_ssize_t::try_from(weaklist_offset()).map_err(|_| Error::Conversion("object header too large".into()))?;
+    let weaklist = ffi::Py_ssize_t::try_from(weaklist_offset())
+        .map_err(|_| Error::Conversion("object header too large".into()))?;
     // Weak references make the per-interpreter map of bridges safe on free-threaded builds: a
     // bridge object whose last reference is gone is seen as dead, atomically.
     let mut members = [
-        ffi::PyMemberDef { name: c"__weaklistoffset__".as_ptr(), type_code: T_PYSSIZET, offset: weaklist, flags: READONLY, doc: std::ptr::null() },
-        ffi::PyMemberDef { name: std::ptr::null(), type_code: 0, offset: 0, flags: 0, doc: std::ptr::null() },
+        ffi::PyMemberDef {
+            name: c"__weaklistoffset__".as_ptr(),
+            type_code: T_PYSSIZET,
+            offset: weaklist,
+            flags: READONLY,
+            doc: std::ptr::null(),
+        },
+        ffi::PyMemberDef {
+            name: std::ptr::null(),
+            type_code: 0,
+            offset: 0,
+            flags: 0,
+            doc: std::ptr::null(),
+        },
     ];
     let basicsize = c_int::try_from(weaklist_offset() + std::mem::size_of::<*mut ffi::PyObject>())
         .map_err(|_| Error::Conversion("object header too large".into()))?;
@@ -392,7 +436,10 @@ fn make_bridge_type(py: Python<'_>, kind: BridgeKind, type_name: &'static CStr, 
         slot(ffi::Py_nb_bool, bridge_bool as *mut c_void),
         slot(ffi::Py_tp_methods, METHODS.0.as_ptr() as *mut c_void),
         slot(ffi::Py_tp_members, members.as_mut_ptr().cast()),
-        slot(ffi::Py_tp_doc, c"A Rust object seen from Python.".as_ptr() as *mut c_void),
+        slot(
+            ffi::Py_tp_doc,
+            c"A Rust object seen from Python.".as_ptr() as *mut c_void,
+        ),
     ];
     match kind {
         BridgeKind::Iterator => {
@@ -402,15 +449,24 @@ fn make_bridge_type(py: Python<'_>, kind: BridgeKind, type_name: &'static CStr, 
         _ => slots.push(slot(ffi::Py_tp_iter, bridge_iter as *mut c_void)),
     }
     if kind.is_mapping() {
-        slots.push(slot(ffi::Py_tp_richcompare, bridge_mapping_richcompare as *mut c_void));
+        slots.push(slot(
+            ffi::Py_tp_richcompare,
+            bridge_mapping_richcompare as *mut c_void,
+        ));
     }
     if kind.is_sequence() {
         slots.push(slot(ffi::Py_sq_length, bridge_len as *mut c_void));
         slots.push(slot(ffi::Py_sq_item, bridge_sq_item as *mut c_void));
-        slots.push(slot(ffi::Py_tp_richcompare, bridge_sequence_richcompare as *mut c_void));
+        slots.push(slot(
+            ffi::Py_tp_richcompare,
+            bridge_sequence_richcompare as *mut c_void,
+        ));
     }
     if kind == BridgeKind::MutableSequence {
-        slots.push(slot(ffi::Py_nb_inplace_add, bridge_inplace_add as *mut c_void));
+        slots.push(slot(
+            ffi::Py_nb_inplace_add,
+            bridge_inplace_add as *mut c_void,
+        ));
     }
     slots.push(slot(0, std::ptr::null_mut()));
     let mut spec = ffi::PyType_Spec {
@@ -425,7 +481,9 @@ fn make_bridge_type(py: Python<'_>, kind: BridgeKind, type_name: &'static CStr, 
     // copies the members it needs; the method table and strings are static).
     let t = unsafe { Object::from_owned_ptr_or_err(py, ffi::PyType_FromSpec(&mut spec))? };
     if let Some(abc) = abc {
-        py.import("collections.abc")?.getattr(abc)?.call_method("register", (&t,))?;
+        py.import("collections.abc")?
+            .getattr(abc)?
+            .call_method("register", (&t,))?;
     }
     Ok(t.into_ptr())
 }
@@ -449,7 +507,8 @@ pub fn bridge<T: Bridge>(obj: Arc<T>) -> Result<Object> {
 /// [`bridge`] under a held GIL.
 pub fn bridge_in<T: Bridge>(py: Python<'_>, obj: Arc<T>) -> Result<Object> {
     let identity = RustIdentity::of(&obj);
-    let state = interp::lookup(py.interpreter_key()).ok_or(Error::Interp(interp::Error::InterpreterEnded))?;
+    let state = interp::lookup(py.interpreter_key())
+        .ok_or(Error::Interp(interp::Error::InterpreterEnded))?;
     // SAFETY: the GIL of this interpreter is held.
     let existing = unsafe { state.bridge_get(identity) };
     if !existing.is_null() {
@@ -461,7 +520,11 @@ pub fn bridge_in<T: Bridge>(py: Python<'_>, obj: Arc<T>) -> Result<Object> {
     // too) and gets its cell before anything else can see it.
     unsafe {
         let o = Object::from_owned_ptr_or_err(py, ffi::PyType_GenericAlloc(tp.cast(), 0))?;
-        let cell = Box::new(Cell { bridge: obj as Arc<dyn Bridge>, type_id: TypeId::of::<T>(), identity });
+        let cell = Box::new(Cell {
+            bridge: obj as Arc<dyn Bridge>,
+            type_id: TypeId::of::<T>(),
+            identity,
+        });
         *cell_ptr(o.as_ptr()) = Box::into_raw(cell);
         // The type supports weak references; its deallocation forgets the entry.
         if !state.bridge_insert(identity, o.as_ptr()) {
@@ -514,7 +577,10 @@ unsafe extern "C" fn bridge_dealloc(o: *mut ffi::PyObject) {
         // last.
         unsafe {
             ffi::PyObject_GC_UnTrack(o.cast());
-            let weaklist = o.cast::<u8>().add(weaklist_offset()).cast::<*mut ffi::PyObject>();
+            let weaklist = o
+                .cast::<u8>()
+                .add(weaklist_offset())
+                .cast::<*mut ffi::PyObject>();
             if !(*weaklist).is_null() {
                 ffi::PyObject_ClearWeakRefs(o);
             }
@@ -549,7 +615,11 @@ fn collectable(cell: &Cell) -> bool {
     Arc::strong_count(&cell.bridge) == 1
 }
 
-unsafe extern "C" fn bridge_traverse(o: *mut ffi::PyObject, visit: ffi::visitproc, arg: *mut c_void) -> c_int {
+unsafe extern "C" fn bridge_traverse(
+    o: *mut ffi::PyObject,
+    visit: ffi::visitproc,
+    arg: *mut c_void,
+) -> c_int {
     // The collector calls this with the GIL held and no Python code may run here; none does:
     // the bridge only reports the objects it holds. A panic in the bridge's `traverse` is
     // caught (it must not unwind into the collector) and the object reports what it got to.
@@ -580,7 +650,9 @@ unsafe extern "C" fn bridge_traverse(o: *mut ffi::PyObject, visit: ffi::visitpro
         drop(guard);
     }));
     if r.is_err() {
-        eprintln!("libpython: a Bridge::traverse implementation panicked; the panic was stopped at the C boundary");
+        eprintln!(
+            "libpython: a Bridge::traverse implementation panicked; the panic was stopped at the C boundary"
+        );
     }
     rc
 }
@@ -600,7 +672,10 @@ unsafe extern "C" fn bridge_clear(o: *mut ffi::PyObject) -> c_int {
     0
 }
 
-unsafe extern "C" fn bridge_getattro(o: *mut ffi::PyObject, name: *mut ffi::PyObject) -> *mut ffi::PyObject {
+unsafe extern "C" fn bridge_getattro(
+    o: *mut ffi::PyObject,
+    name: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
     // SAFETY: called by CPython with the GIL held on a live instance and a str name.
     unsafe {
         trampoline_obj(|py| {
@@ -617,7 +692,11 @@ unsafe extern "C" fn bridge_getattro(o: *mut ffi::PyObject, name: *mut ffi::PyOb
     }
 }
 
-unsafe extern "C" fn bridge_setattro(o: *mut ffi::PyObject, name: *mut ffi::PyObject, value: *mut ffi::PyObject) -> c_int {
+unsafe extern "C" fn bridge_setattro(
+    o: *mut ffi::PyObject,
+    name: *mut ffi::PyObject,
+    value: *mut ffi::PyObject,
+) -> c_int {
     // SAFETY: called by CPython with the GIL held; `value` is NULL for a deletion.
     unsafe {
         trampoline_int(|py| {
@@ -629,7 +708,11 @@ unsafe extern "C" fn bridge_setattro(o: *mut ffi::PyObject, name: *mut ffi::PyOb
     }
 }
 
-unsafe extern "C" fn bridge_call(o: *mut ffi::PyObject, args: *mut ffi::PyObject, kwargs: *mut ffi::PyObject) -> *mut ffi::PyObject {
+unsafe extern "C" fn bridge_call(
+    o: *mut ffi::PyObject,
+    args: *mut ffi::PyObject,
+    kwargs: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
     // SAFETY: called by CPython with the GIL held; `args` is a tuple, `kwargs` NULL or a dict.
     unsafe {
         trampoline_obj(|py| {
@@ -652,7 +735,9 @@ unsafe extern "C" fn bridge_iter(o: *mut ffi::PyObject) -> *mut ffi::PyObject {
             match c.bridge.iter(py) {
                 // A sequence without an iterator of its own is iterated by index, as Python
                 // iterates any sequence.
-                Err(Error::Type { expected, .. }) if expected == NOT_ITERABLE && c.bridge.kind().is_sequence() => {
+                Err(Error::Type { expected, .. })
+                    if expected == NOT_ITERABLE && c.bridge.kind().is_sequence() =>
+                {
                     Object::from_owned_ptr_or_err(py, ffi::PySeqIter_New(o))
                 }
                 r => r,
@@ -671,7 +756,10 @@ unsafe extern "C" fn bridge_iternext(o: *mut ffi::PyObject) -> *mut ffi::PyObjec
     unsafe { trampoline_next(|py| cell(o)?.bridge.iter_next(py)) }
 }
 
-unsafe extern "C" fn bridge_sq_item(o: *mut ffi::PyObject, i: ffi::Py_ssize_t) -> *mut ffi::PyObject {
+unsafe extern "C" fn bridge_sq_item(
+    o: *mut ffi::PyObject,
+    i: ffi::Py_ssize_t,
+) -> *mut ffi::PyObject {
     // SAFETY: called by CPython with the GIL held on a live instance (a negative index was
     // already counted from the end, with the length from `sq_length`).
     unsafe {
@@ -684,7 +772,11 @@ unsafe extern "C" fn bridge_sq_item(o: *mut ffi::PyObject, i: ffi::Py_ssize_t) -
 
 /// `==` and `!=` of the mapping kinds, as `collections.abc.Mapping` defines them: equal to
 /// another mapping with the same items (`dict(a.items()) == dict(b.items())`).
-unsafe extern "C" fn bridge_mapping_richcompare(o: *mut ffi::PyObject, other: *mut ffi::PyObject, op: c_int) -> *mut ffi::PyObject {
+unsafe extern "C" fn bridge_mapping_richcompare(
+    o: *mut ffi::PyObject,
+    other: *mut ffi::PyObject,
+    op: c_int,
+) -> *mut ffi::PyObject {
     // SAFETY: called by CPython with the GIL held on a live instance and a live object.
     unsafe {
         trampoline_obj(|py| {
@@ -704,11 +796,16 @@ unsafe extern "C" fn bridge_mapping_richcompare(o: *mut ffi::PyObject, other: *m
 
 /// `==` and `!=` of the sequence kinds: equal to a `list`, or another bridged sequence, with
 /// equal items in the same order (as a list compares; a tuple is never equal to a list).
-unsafe extern "C" fn bridge_sequence_richcompare(o: *mut ffi::PyObject, other: *mut ffi::PyObject, op: c_int) -> *mut ffi::PyObject {
+unsafe extern "C" fn bridge_sequence_richcompare(
+    o: *mut ffi::PyObject,
+    other: *mut ffi::PyObject,
+    op: c_int,
+) -> *mut ffi::PyObject {
     // SAFETY: called by CPython with the GIL held on a live instance and a live object.
     unsafe {
         trampoline_obj(|py| {
-            let comparable = ffi::PyList_Check(other) || (is_bridge_instance(other) && cell(other)?.bridge.kind().is_sequence());
+            let comparable = ffi::PyList_Check(other)
+                || (is_bridge_instance(other) && cell(other)?.bridge.kind().is_sequence());
             if (op != ffi::Py_EQ && op != ffi::Py_NE) || !comparable {
                 return Ok(Object::from_borrowed_ptr(py, ffi::Py_NotImplemented()));
             }
@@ -723,7 +820,10 @@ unsafe extern "C" fn bridge_sequence_richcompare(o: *mut ffi::PyObject, other: *
 
 /// `obj += items` for the mutable sequence kind: `obj.extend(items)`, then `obj` itself, as
 /// `collections.abc.MutableSequence.__iadd__`.
-unsafe extern "C" fn bridge_inplace_add(o: *mut ffi::PyObject, other: *mut ffi::PyObject) -> *mut ffi::PyObject {
+unsafe extern "C" fn bridge_inplace_add(
+    o: *mut ffi::PyObject,
+    other: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
     // SAFETY: called by CPython with the GIL held on a live instance and a live object.
     unsafe {
         trampoline_obj(|py| {
@@ -740,9 +840,15 @@ unsafe extern "C" fn bridge_len(o: *mut ffi::PyObject) -> ffi::Py_ssize_t {
         trampoline_ssize(|_py| {
             let c = cell(o)?;
             match c.bridge.len()? {
-                Some(n) => ffi::Py_ssize_t::try_from(n)
-                    .map_err(|_| Error::Overflow { target: "a Python length (Py_ssize_t)", value: n.to_string(), path: String::new() }),
-                None => Err(Error::type_error("an object with a length", c.bridge.type_name())),
+                Some(n) => ffi::Py_ssize_t::try_from(n).map_err(|_| Error::Overflow {
+                    target: "a Python length (Py_ssize_t)",
+                    value: n.to_string(),
+                    path: String::new(),
+                }),
+                None => Err(Error::type_error(
+                    "an object with a length",
+                    c.bridge.type_name(),
+                )),
             }
         })
     }
@@ -753,27 +859,47 @@ unsafe extern "C" fn bridge_bool(o: *mut ffi::PyObject) -> c_int {
     unsafe { trampoline_int(|_py| Ok(cell(o)?.bridge.len()?.is_none_or(|n| n > 0) as c_int)) }
 }
 
-unsafe extern "C" fn bridge_getitem(o: *mut ffi::PyObject, key: *mut ffi::PyObject) -> *mut ffi::PyObject {
+unsafe extern "C" fn bridge_getitem(
+    o: *mut ffi::PyObject,
+    key: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
     // SAFETY: called by CPython with the GIL held on a live instance and key.
     unsafe { trampoline_obj(|py| cell(o)?.bridge.get_item(py, &Borrowed::from_ptr(py, key))) }
 }
 
-unsafe extern "C" fn bridge_setitem(o: *mut ffi::PyObject, key: *mut ffi::PyObject, value: *mut ffi::PyObject) -> c_int {
+unsafe extern "C" fn bridge_setitem(
+    o: *mut ffi::PyObject,
+    key: *mut ffi::PyObject,
+    value: *mut ffi::PyObject,
+) -> c_int {
     // SAFETY: called by CPython with the GIL held; `value` is NULL for a deletion.
     unsafe {
         trampoline_int(|py| {
             let v = (!value.is_null()).then(|| Borrowed::from_ptr(py, value));
-            cell(o)?.bridge.set_item(py, &Borrowed::from_ptr(py, key), v.as_deref()).map(|()| 0)
+            cell(o)?
+                .bridge
+                .set_item(py, &Borrowed::from_ptr(py, key), v.as_deref())
+                .map(|()| 0)
         })
     }
 }
 
 unsafe extern "C" fn bridge_contains(o: *mut ffi::PyObject, key: *mut ffi::PyObject) -> c_int {
     // SAFETY: called by CPython with the GIL held on a live instance and key.
-    unsafe { trampoline_int(|py| cell(o)?.bridge.contains(py, &Borrowed::from_ptr(py, key)).map(c_int::from)) }
+    unsafe {
+        trampoline_int(|py| {
+            cell(o)?
+                .bridge
+                .contains(py, &Borrowed::from_ptr(py, key))
+                .map(c_int::from)
+        })
+    }
 }
 
-unsafe extern "C" fn bridge_dir(o: *mut ffi::PyObject, _unused: *mut ffi::PyObject) -> *mut ffi::PyObject {
+unsafe extern "C" fn bridge_dir(
+    o: *mut ffi::PyObject,
+    _unused: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
     // SAFETY: called by CPython with the GIL held on a live instance (METH_NOARGS).
     unsafe {
         trampoline_obj(|py| {
@@ -800,14 +926,21 @@ fn method_def(name: &'static str) -> Result<&'static SyncDefs<1>> {
     if let Some((_, d)) = defs.iter().find(|(n, _)| *n == name) {
         return Ok(d);
     }
-    let c_name = CString::new(name).map_err(|_| Error::Nul { what: "method name", value: name.to_owned() })?;
+    let c_name = CString::new(name).map_err(|_| Error::Nul {
+        what: "method name",
+        value: name.to_owned(),
+    })?;
     let def: &'static SyncDefs<1> = Box::leak(Box::new(SyncDefs([ffi::PyMethodDef {
         ml_name: Box::leak(c_name.into_boxed_c_str()).as_ptr(),
         ml_meth: ffi::PyMethodDefPointer {
             // SAFETY: CPython calls `ml_meth` with the signature its flags announce,
             // METH_FASTCALL | METH_KEYWORDS, which is `bridge_method`'s; only the pointer's
             // type changes.
-            PyCFunction: unsafe { std::mem::transmute::<FastWithKeywords, ffi::PyCFunction>(bridge_method as FastWithKeywords) },
+            PyCFunction: unsafe {
+                std::mem::transmute::<FastWithKeywords, ffi::PyCFunction>(
+                    bridge_method as FastWithKeywords,
+                )
+            },
         },
         ml_flags: ffi::METH_FASTCALL | ffi::METH_KEYWORDS,
         ml_doc: std::ptr::null(),
@@ -816,8 +949,12 @@ fn method_def(name: &'static str) -> Result<&'static SyncDefs<1>> {
     Ok(def)
 }
 
-type FastWithKeywords =
-    unsafe extern "C" fn(*mut ffi::PyObject, *const *mut ffi::PyObject, ffi::Py_ssize_t, *mut ffi::PyObject) -> *mut ffi::PyObject;
+type FastWithKeywords = unsafe extern "C" fn(
+    *mut ffi::PyObject,
+    *const *mut ffi::PyObject,
+    ffi::Py_ssize_t,
+    *mut ffi::PyObject,
+) -> *mut ffi::PyObject;
 
 /// `obj.name` for a name of [`Bridge::methods`]: a builtin method whose `__self__` is the pair
 /// `(obj, name)`. It holds the bridge object (a reference the cycle collector sees through
@@ -826,7 +963,16 @@ fn bound_method(py: Python<'_>, obj: &Bound<'_>, name: &'static str) -> Result<O
     let def = method_def(name)?;
     let pair = crate::conversion::to_object(&(obj, name), py)?;
     // SAFETY: GIL held; `def` is a static definition; the function object holds `pair`.
-    unsafe { Object::from_owned_ptr_or_err(py, ffi::PyCFunction_NewEx(def.0.as_ptr().cast_mut(), pair.as_ptr(), std::ptr::null_mut())) }
+    unsafe {
+        Object::from_owned_ptr_or_err(
+            py,
+            ffi::PyCFunction_NewEx(
+                def.0.as_ptr().cast_mut(),
+                pair.as_ptr(),
+                std::ptr::null_mut(),
+            ),
+        )
+    }
 }
 
 /// The C function of every bridge method: `slf` is the `(obj, name)` pair of [`bound_method`].
@@ -850,7 +996,10 @@ unsafe extern "C" fn bridge_method(
                 return Err(crate::err::fetch(py));
             }
             if !is_bridge_instance(obj) {
-                return Err(Error::type_error("a Rust object's method", crate::conversion::tname(&Borrowed::from_ptr(py, obj))));
+                return Err(Error::type_error(
+                    "a Rust object's method",
+                    crate::conversion::tname(&Borrowed::from_ptr(py, obj)),
+                ));
             }
             let c = cell(obj)?;
             let name = crate::conversion::str_to_string(&Borrowed::from_ptr(py, name))?;

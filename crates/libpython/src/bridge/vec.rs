@@ -119,12 +119,16 @@ impl<V: VecLike> std::fmt::Debug for VecBridge<V> {
 impl<V: VecLike> VecBridge<V> {
     /// A writable bridge over `vec`.
     pub fn new(vec: V) -> Arc<Self> {
-        Arc::new(VecBridge { vec: Container::new(vec, "vector", holds_objects::<V::Item>(), false) })
+        Arc::new(VecBridge {
+            vec: Container::new(vec, "vector", holds_objects::<V::Item>(), false),
+        })
     }
 
     /// A bridge over `vec` that refuses writes from Python.
     pub fn read_only(vec: V) -> Arc<Self> {
-        Arc::new(VecBridge { vec: Container::new(vec, "vector", holds_objects::<V::Item>(), true) })
+        Arc::new(VecBridge {
+            vec: Container::new(vec, "vector", holds_objects::<V::Item>(), true),
+        })
     }
 
     /// The shared vector.
@@ -145,7 +149,9 @@ impl<V: VecLike> VecBridge<V> {
     /// The items, copied out under the lock.
     fn items(&self) -> Result<Vec<V::Item>> {
         let v = self.read()?;
-        Ok((0..v.vec_len()).filter_map(|i| v.vec_get(i).cloned()).collect())
+        Ok((0..v.vec_len())
+            .filter_map(|i| v.vec_get(i).cloned())
+            .collect())
     }
 
     fn writable(&self) -> Result<()> {
@@ -166,12 +172,18 @@ fn position(i: isize, len: usize) -> Option<usize> {
 
 /// The methods Python sees on a read-only vector, and on a writable one.
 const READ_METHODS: &[&str] = &["index", "count"];
-const WRITE_METHODS: &[&str] = &["index", "count", "append", "insert", "extend", "pop", "remove", "reverse", "clear"];
+const WRITE_METHODS: &[&str] = &[
+    "index", "count", "append", "insert", "extend", "pop", "remove", "reverse", "clear",
+];
 
 /// Where `list.insert(i, ...)` puts an item in a sequence of `len` items: a negative index
 /// counts from the end, and indexes out of range are clamped to the ends.
 fn insert_position(i: isize, len: usize) -> usize {
-    if i >= 0 { (i as usize).min(len) } else { len.saturating_sub(i.unsigned_abs()) }
+    if i >= 0 {
+        (i as usize).min(len)
+    } else {
+        len.saturating_sub(i.unsigned_abs())
+    }
 }
 
 impl<V: VecLike> VecBridge<V> {
@@ -196,7 +208,8 @@ impl<V: VecLike> VecBridge<V> {
 
 impl<V: VecLike> Bridge for VecBridge<V> {
     fn kind(&self) -> BridgeKind {
-        self.vec.pick(BridgeKind::Sequence, BridgeKind::MutableSequence)
+        self.vec
+            .pick(BridgeKind::Sequence, BridgeKind::MutableSequence)
     }
 
     fn methods(&self) -> &'static [&'static str] {
@@ -209,8 +222,13 @@ impl<V: VecLike> Bridge for VecBridge<V> {
         match name {
             "index" | "count" => {
                 // `list.index` and `list.count` on a copy: the comparisons are Python code.
-                let args: Vec<Object> = (0..a.len()).filter_map(|i| a.get(i)).map(|b| b.to_owned().unbind()).collect();
-                self.as_list(py)?.call_method(name, crate::Tuple::new_in(py, args)?).map(Bound::unbind)
+                let args: Vec<Object> = (0..a.len())
+                    .filter_map(|i| a.get(i))
+                    .map(|b| b.to_owned().unbind())
+                    .collect();
+                self.as_list(py)?
+                    .call_method(name, crate::Tuple::new_in(py, args)?)
+                    .map(Bound::unbind)
             }
             "append" => {
                 self.writable()?;
@@ -229,7 +247,9 @@ impl<V: VecLike> Bridge for VecBridge<V> {
             }
             "extend" => {
                 self.writable()?;
-                let source = a.get(0).ok_or_else(|| crate::err::runtime_like(py, "TypeError", "extend expected 1 argument, got 0"))?;
+                let source = a.get(0).ok_or_else(|| {
+                    crate::err::runtime_like(py, "TypeError", "extend expected 1 argument, got 0")
+                })?;
                 // Converted before the lock is taken (iterating this very vector is fine: its
                 // iterator works on a copy).
                 let mut items = Vec::new();
@@ -249,12 +269,22 @@ impl<V: VecLike> Bridge for VecBridge<V> {
                     None => -1,
                 };
                 let empty = self.read()?.vec_len() == 0;
-                let item = self.remove_at(py, i, if empty { c"pop from empty list" } else { c"pop index out of range" })?;
+                let item = self.remove_at(
+                    py,
+                    i,
+                    if empty {
+                        c"pop from empty list"
+                    } else {
+                        c"pop index out of range"
+                    },
+                )?;
                 crate::conversion::to_object(&item, py)
             }
             "remove" => {
                 self.writable()?;
-                let x = a.get(0).ok_or_else(|| crate::err::runtime_like(py, "TypeError", "remove expected 1 argument, got 0"))?;
+                let x = a.get(0).ok_or_else(|| {
+                    crate::err::runtime_like(py, "TypeError", "remove expected 1 argument, got 0")
+                })?;
                 // Found with Python's `==` on a copy (ValueError when absent), removed by index.
                 let i: isize = self.as_list(py)?.call_method("index", (&*x,))?.extract()?;
                 let removed = self.remove_at(py, i, c"list.remove(x): x not in list")?;
@@ -267,7 +297,9 @@ impl<V: VecLike> Bridge for VecBridge<V> {
                 let n = v.vec_len();
                 let mut old = Vec::with_capacity(n / 2 * 2);
                 for i in 0..n / 2 {
-                    if let (Some(a), Some(b)) = (v.vec_get(i).cloned(), v.vec_get(n - 1 - i).cloned()) {
+                    if let (Some(a), Some(b)) =
+                        (v.vec_get(i).cloned(), v.vec_get(n - 1 - i).cloned())
+                    {
                         old.push(v.vec_set(i, b));
                         old.push(v.vec_set(n - 1 - i, a));
                     }
@@ -283,7 +315,10 @@ impl<V: VecLike> Bridge for VecBridge<V> {
                     let mut v = self.write()?;
                     match v.vec_take() {
                         Some(all) => (Some(all), Vec::new()),
-                        None => (None, (0..v.vec_len()).rev().map(|i| v.vec_remove(i)).collect()),
+                        None => (
+                            None,
+                            (0..v.vec_len()).rev().map(|i| v.vec_remove(i)).collect(),
+                        ),
                     }
                 };
                 // Dropped after the lock is released: an item's `__del__` may use this vector.
@@ -291,7 +326,10 @@ impl<V: VecLike> Bridge for VecBridge<V> {
                 drop(removed);
                 Ok(none())
             }
-            _ => Err(Error::NoAttribute { type_name: self.type_name().into(), name: name.into() }),
+            _ => Err(Error::NoAttribute {
+                type_name: self.type_name().into(),
+                name: name.into(),
+            }),
         }
     }
 
@@ -352,7 +390,10 @@ impl<V: VecLike> Bridge for VecBridge<V> {
     }
 
     fn iter(&self, py: Python<'_>) -> Result<Object> {
-        crate::conversion::to_object(&self.items()?, py)?.bound(py).get_iter().map(Bound::unbind)
+        crate::conversion::to_object(&self.items()?, py)?
+            .bound(py)
+            .get_iter()
+            .map(Bound::unbind)
     }
 
     fn repr(&self) -> String {
@@ -369,7 +410,9 @@ impl<V: VecLike> Bridge for VecBridge<V> {
         }
         // A vector locked for writing reports nothing this time: its objects then count as
         // referenced from outside and are kept.
-        let Some(v) = self.vec.lock().try_read() else { return };
+        let Some(v) = self.vec.lock().try_read() else {
+            return;
+        };
         for i in 0..v.vec_len() {
             if let Some(item) = v.vec_get(i) {
                 visit_objects(item as &dyn Any, visit);

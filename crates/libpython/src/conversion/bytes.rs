@@ -23,7 +23,9 @@ pub struct Bytes(pub Vec<u8>);
 impl ToPython for Bytes {
     fn to_python(&self, py: Python<'_>) -> Result<Object> {
         // SAFETY: pointer and length describe the vector; GIL held.
-        new(py, unsafe { ffi::PyBytes_FromStringAndSize(self.0.as_ptr().cast(), self.0.len() as ffi::Py_ssize_t) })
+        new(py, unsafe {
+            ffi::PyBytes_FromStringAndSize(self.0.as_ptr().cast(), self.0.len() as ffi::Py_ssize_t)
+        })
     }
 }
 
@@ -43,14 +45,17 @@ pub(super) fn extract_bytes(obj: &Bound<'_>) -> Result<Option<Vec<u8>>> {
             if ffi::PyBytes_AsStringAndSize(obj.as_ptr(), &mut p, &mut n) < 0 {
                 return Err(fetch(obj.py()));
             }
-            return Ok(Some(std::slice::from_raw_parts(p.cast::<u8>(), n as usize).to_vec()));
+            return Ok(Some(
+                std::slice::from_raw_parts(p.cast::<u8>(), n as usize).to_vec(),
+            ));
         }
         if ffi::PyByteArray_Check(obj.as_ptr()) {
             let p = ffi::PyByteArray_AsString(obj.as_ptr());
             let n = ffi::PyByteArray_Size(obj.as_ptr());
-            return Ok(Some(std::slice::from_raw_parts(p.cast::<u8>(), n as usize).to_vec()));
+            return Ok(Some(
+                std::slice::from_raw_parts(p.cast::<u8>(), n as usize).to_vec(),
+            ));
         }
     }
     Ok(None)
 }
-

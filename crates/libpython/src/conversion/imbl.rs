@@ -2,7 +2,6 @@
 
 use std::hash::{BuildHasher, Hash};
 
-
 use imbl::shared_ptr::DefaultSharedPtr;
 use imbl::{OrdMap, OrdSet, Vector};
 

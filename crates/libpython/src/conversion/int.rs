@@ -8,8 +8,8 @@ use crate::err::{Error, Result, fetch};
 use crate::gil::Python;
 use crate::object::{Bound, Object};
 
-use super::{FromPython, ToPython, is_exact, new, tname};
 use super::bytes::Bytes;
+use super::{FromPython, ToPython, is_exact, new, tname};
 
 /// The Python `int` behind `obj`: itself when it is an int, its `__index__` for other
 /// integer-like objects (numpy integers), a type error otherwise (floats included).
@@ -29,7 +29,12 @@ fn as_index<'py>(obj: &Bound<'py>, target: &'static str) -> Result<Option<Object
 fn overflow(obj: &Bound<'_>, target: &'static str) -> Error {
     let mut value = obj.repr().unwrap_or_default();
     if value.len() > 60 {
-        value = format!("{}...{} ({} digits)", &value[..20], &value[value.len() - 20..], value.len());
+        value = format!(
+            "{}...{} ({} digits)",
+            &value[..20],
+            &value[value.len() - 20..],
+            value.len()
+        );
     }
     Error::overflow(target, value)
 }
@@ -195,10 +200,18 @@ fn extract_u64(obj: &Bound<'_>, target: &'static str) -> Result<u64> {
 /// Converts through `int.to_bytes` / `int.from_bytes`, for widths beyond 64 bits.
 fn int_from_le_bytes(py: Python<'_>, bytes: &[u8], signed: bool) -> Result<Object> {
     let b = Bytes(bytes.to_vec()).to_python(py)?;
-    py.builtins()?.getattr("int")?.call_method_kw("from_bytes", (b, "little"), &[("signed", &signed)]).map(Bound::unbind)
+    py.builtins()?
+        .getattr("int")?
+        .call_method_kw("from_bytes", (b, "little"), &[("signed", &signed)])
+        .map(Bound::unbind)
 }
 
-fn int_to_le_bytes(obj: &Bound<'_>, len: usize, signed: bool, target: &'static str) -> Result<Vec<u8>> {
+fn int_to_le_bytes(
+    obj: &Bound<'_>,
+    len: usize,
+    signed: bool,
+    target: &'static str,
+) -> Result<Vec<u8>> {
     let idx = as_index(obj, target)?;
     let o = idx.as_ref().map_or(obj, |i| i.bound(obj.py()));
     match o.call_method_kw("to_bytes", (len, "little"), &[("signed", &signed)]) {
@@ -223,7 +236,9 @@ impl FromPython for i128 {
             Ok(v) => Ok(v as i128),
             Err(Error::Overflow { .. }) => {
                 let b = int_to_le_bytes(obj, 16, true, "i128")?;
-                Ok(i128::from_le_bytes(b.try_into().map_err(|_| overflow(obj, "i128"))?))
+                Ok(i128::from_le_bytes(
+                    b.try_into().map_err(|_| overflow(obj, "i128"))?,
+                ))
             }
             Err(e) => Err(e),
         }
@@ -245,7 +260,9 @@ impl FromPython for u128 {
             Ok(v) => Ok(v as u128),
             Err(Error::Overflow { .. }) => {
                 let b = int_to_le_bytes(obj, 16, false, "u128")?;
-                Ok(u128::from_le_bytes(b.try_into().map_err(|_| overflow(obj, "u128"))?))
+                Ok(u128::from_le_bytes(
+                    b.try_into().map_err(|_| overflow(obj, "u128"))?,
+                ))
             }
             Err(e) => Err(e),
         }

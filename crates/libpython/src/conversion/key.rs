@@ -77,7 +77,14 @@ pub(crate) fn freeze_key(py: Python<'_>, obj: Object) -> Result<Object> {
         };
         // SAFETY: a live tuple; GIL held.
         let len = unsafe { ffi::PyTuple_Size(items.as_ptr()) };
-        Ok(Frame { items, len, next: 0, out: Vec::with_capacity(len.max(0) as usize), changed: list, original: obj })
+        Ok(Frame {
+            items,
+            len,
+            next: 0,
+            out: Vec::with_capacity(len.max(0) as usize),
+            changed: list,
+            original: obj,
+        })
     }
     fn frozenset(py: Python<'_>, set: &Object) -> Result<Object> {
         // SAFETY: a live set; GIL held; its elements are hashable already.
@@ -93,7 +100,12 @@ pub(crate) fn freeze_key(py: Python<'_>, obj: Object) -> Result<Object> {
             // tuple, which does not change, for a type check only.
             let plain = unsafe {
                 let n = ffi::PyTuple_Size(obj.as_ptr());
-                (0..n).all(|i| matches!(key_part(ffi::PyTuple_GetItem(obj.as_ptr(), i)), KeyPart::Leaf))
+                (0..n).all(|i| {
+                    matches!(
+                        key_part(ffi::PyTuple_GetItem(obj.as_ptr(), i)),
+                        KeyPart::Leaf
+                    )
+                })
             };
             if plain {
                 return Ok(obj);
@@ -106,9 +118,15 @@ pub(crate) fn freeze_key(py: Python<'_>, obj: Object) -> Result<Object> {
         if top.next < top.len {
             // SAFETY: a live tuple; GIL held; `next` is below its size; the item gains a
             // reference at once.
-            let item = unsafe { Object::from_borrowed_ptr(py, ffi::PyTuple_GetItem(top.items.as_ptr(), top.next)) };
+            let item = unsafe {
+                Object::from_borrowed_ptr(py, ffi::PyTuple_GetItem(top.items.as_ptr(), top.next))
+            };
             top.next += 1;
-            let part = if stack.len() >= KEY_DEPTH { KeyPart::Leaf } else { key_part(item.as_ptr()) };
+            let part = if stack.len() >= KEY_DEPTH {
+                KeyPart::Leaf
+            } else {
+                key_part(item.as_ptr())
+            };
             let Some(top) = stack.last_mut() else { break };
             match part {
                 KeyPart::Leaf => top.out.push(item),
@@ -146,6 +164,7 @@ pub(crate) fn freeze_key(py: Python<'_>, obj: Object) -> Result<Object> {
         }
     }
     // The loop returns when the outermost frame is done; it always has one.
-    Err(Error::Conversion("a dict key could not be made hashable".into()))
+    Err(Error::Conversion(
+        "a dict key could not be made hashable".into(),
+    ))
 }
-

@@ -9,9 +9,11 @@ use crate::err::{Error, Result, fetch};
 use crate::gil::Python;
 use crate::object::{Borrowed, Bound, Object};
 
-use super::{FromPython, ToPython, changed_during_iteration, key_segment, new, tname, to_python_ptr};
 use super::key::to_key_object;
 use super::seq::seq_extract;
+use super::{
+    FromPython, ToPython, changed_during_iteration, key_segment, new, tname, to_python_ptr,
+};
 
 /// Builds a `dict` from key-value pairs; keys are made hashable by [`freeze_key`].
 pub(crate) fn dict_from_iter<'a, K: ToPython + 'a, V: ToPython + 'a>(
@@ -47,7 +49,13 @@ pub(crate) fn dict_from_iter<'a, K: ToPython + 'a, V: ToPython + 'a>(
 /// The number of items of a `dict` (to size a Rust map), 0 for other mappings.
 fn dict_len_hint(obj: &Bound<'_>) -> usize {
     // SAFETY: live object, GIL held; `PyDict_Size` of a dict cannot fail.
-    unsafe { if ffi::PyDict_Check(obj.as_ptr()) { ffi::PyDict_Size(obj.as_ptr()).max(0) as usize } else { 0 } }
+    unsafe {
+        if ffi::PyDict_Check(obj.as_ptr()) {
+            ffi::PyDict_Size(obj.as_ptr()).max(0) as usize
+        } else {
+            0
+        }
+    }
 }
 
 /// Copies a mapping's items (a `dict` directly, anything else with `.items()`).
@@ -57,7 +65,10 @@ fn dict_len_hint(obj: &Bound<'_>) -> usize {
 /// conversions); before a conversion or an insertion that can (a key's `__index__` or
 /// `__hash__`, which may change or clear the dict), both are owned. A dict that changes
 /// meanwhile ends the copy with `RuntimeError`, as Python's own iteration does.
-pub(crate) fn map_extract<K: FromPython, V: FromPython>(obj: &Bound<'_>, mut insert: impl FnMut(K, V)) -> Result<()> {
+pub(crate) fn map_extract<K: FromPython, V: FromPython>(
+    obj: &Bound<'_>,
+    mut insert: impl FnMut(K, V),
+) -> Result<()> {
     let py = obj.py();
     // SAFETY: live object, GIL held.
     if unsafe { ffi::PyDict_Check(obj.as_ptr()) } {
@@ -88,7 +99,9 @@ pub(crate) fn map_extract<K: FromPython, V: FromPython>(obj: &Bound<'_>, mut ins
     }
     let items = match obj.call_method("items", ()) {
         Ok(i) => i,
-        Err(Error::NoAttribute { .. }) => return Err(Error::type_error("a mapping (dict)", tname(obj))),
+        Err(Error::NoAttribute { .. }) => {
+            return Err(Error::type_error("a mapping (dict)", tname(obj)));
+        }
         Err(e) => return Err(e),
     };
     seq_extract(&items, |_| (), |_, (k, v): (K, V)| insert(k, v))
@@ -121,7 +134,12 @@ impl DictWalk {
         };
         // SAFETY: a live dict; GIL held.
         let size = unsafe { ffi::PyDict_Size(dict.as_ptr()) };
-        Ok(DictWalk { dict, size, pos: 0, seen: 0 })
+        Ok(DictWalk {
+            dict,
+            size,
+            pos: 0,
+            seen: 0,
+        })
     }
 
     /// The number of entries when the walk began.
@@ -135,7 +153,10 @@ impl DictWalk {
     ///
     /// # Errors
     /// `RuntimeError` when the dict changed since the walk began, as above.
-    pub(crate) fn next(&mut self, py: Python<'_>) -> Result<Option<(*mut ffi::PyObject, *mut ffi::PyObject)>> {
+    pub(crate) fn next(
+        &mut self,
+        py: Python<'_>,
+    ) -> Result<Option<(*mut ffi::PyObject, *mut ffi::PyObject)>> {
         let d = self.dict.as_ptr();
         let (mut k, mut v) = (std::ptr::null_mut(), std::ptr::null_mut());
         // SAFETY: `d` is a live dict (owned by the walk); the GIL of its interpreter is held
@@ -161,7 +182,10 @@ impl DictWalk {
 fn keys_changed_during_iteration(py: Python<'_>) -> Error {
     // SAFETY: the GIL is held; the exception is set and fetched at once.
     unsafe {
-        ffi::PyErr_SetString(*ffi::data::PyExc_RuntimeError(), c"dictionary keys changed during iteration".as_ptr());
+        ffi::PyErr_SetString(
+            *ffi::data::PyExc_RuntimeError(),
+            c"dictionary keys changed during iteration".as_ptr(),
+        );
         fetch(py)
     }
 }
@@ -172,7 +196,9 @@ impl<K: ToPython, V: ToPython, S> ToPython for HashMap<K, V, S> {
     }
 }
 
-impl<K: FromPython + Eq + Hash, V: FromPython, S: BuildHasher + Default> FromPython for HashMap<K, V, S> {
+impl<K: FromPython + Eq + Hash, V: FromPython, S: BuildHasher + Default> FromPython
+    for HashMap<K, V, S>
+{
     fn from_python(obj: &Bound<'_>) -> Result<Self> {
         let mut m = HashMap::with_capacity_and_hasher(dict_len_hint(obj), S::default());
         map_extract(obj, |k, v| {
@@ -199,7 +225,10 @@ impl<K: FromPython + Ord, V: FromPython> FromPython for BTreeMap<K, V> {
 }
 
 /// Builds a `set` from items, made hashable by [`freeze_key`].
-pub(crate) fn set_from_iter<'a, T: ToPython + 'a>(py: Python<'_>, items: impl Iterator<Item = &'a T>) -> Result<Object> {
+pub(crate) fn set_from_iter<'a, T: ToPython + 'a>(
+    py: Python<'_>,
+    items: impl Iterator<Item = &'a T>,
+) -> Result<Object> {
     let api = ffi::api();
     // SAFETY: GIL held (`py`); PySet_Add does not steal, so each item (a reference of `py`'s
     // interpreter) is released at once with `Py_DECREF`.
@@ -243,9 +272,12 @@ impl<T: ToPython> ToPython for BTreeSet<T> {
 
 impl<T: FromPython + Ord> FromPython for BTreeSet<T> {
     fn from_python(obj: &Bound<'_>) -> Result<Self> {
-        seq_extract(obj, |_| BTreeSet::new(), |s, x| {
-            s.insert(x);
-        })
+        seq_extract(
+            obj,
+            |_| BTreeSet::new(),
+            |s, x| {
+                s.insert(x);
+            },
+        )
     }
 }
-

@@ -32,7 +32,6 @@ use crate::err::{Error, Result, fetch};
 use crate::gil::Python;
 use crate::object::{Borrowed, Bound, Object};
 
-
 /// A Rust value that can be copied into a new Python object (libpython-clj's `->python`).
 pub trait ToPython {
     /// The value as a new Python object.
@@ -156,12 +155,18 @@ fn foreign(key: libpython_interp::InterpKey, py: Python<'_>) -> Error {
     if key.generation() != py.interpreter_key().generation() {
         return Error::Interp(libpython_interp::Error::Finalized);
     }
-    Error::Interp(libpython_interp::Error::WrongInterpreter { object: key.index(), current: py.interpreter_key().index() })
+    Error::Interp(libpython_interp::Error::WrongInterpreter {
+        object: key.index(),
+        current: py.interpreter_key().index(),
+    })
 }
 
 /// [`to_object`] as a strong reference given to the caller.
 #[inline(always)]
-pub(crate) fn to_python_ptr<T: ToPython + ?Sized>(item: &T, py: Python<'_>) -> Result<*mut ffi::PyObject> {
+pub(crate) fn to_python_ptr<T: ToPython + ?Sized>(
+    item: &T,
+    py: Python<'_>,
+) -> Result<*mut ffi::PyObject> {
     to_object(item, py).map(Object::into_ptr)
 }
 
@@ -176,17 +181,21 @@ fn index(i: impl std::fmt::Display) -> String {
 #[cold]
 fn key_segment(k: &Bound<'_>, of_key: bool) -> String {
     let r = k.repr().unwrap_or_else(|_| "?".into());
-    if of_key { format!("[key {r}]") } else { format!("[{r}]") }
+    if of_key {
+        format!("[key {r}]")
+    } else {
+        format!("[{r}]")
+    }
 }
 
 /// Python's `RuntimeError: <what> changed size during iteration`.
 #[cold]
 fn changed_during_iteration(py: Python<'_>, what: &str) -> Error {
-    let msg = std::ffi::CString::new(format!("{what} changed size during iteration")).unwrap_or_default();
+    let msg =
+        std::ffi::CString::new(format!("{what} changed size during iteration")).unwrap_or_default();
     // SAFETY: the GIL is held; the exception is set and fetched at once.
     unsafe {
         ffi::PyErr_SetString(*ffi::data::PyExc_RuntimeError(), msg.as_ptr());
         fetch(py)
     }
 }
-

@@ -17,14 +17,22 @@ impl ToPython for () {
 
 impl FromPython for () {
     fn from_python(obj: &Bound<'_>) -> Result<Self> {
-        if obj.as_ptr() == ffi::Py_None() { Ok(()) } else { Err(Error::type_error("None", tname(obj))) }
+        if obj.as_ptr() == ffi::Py_None() {
+            Ok(())
+        } else {
+            Err(Error::type_error("None", tname(obj)))
+        }
     }
 }
 
 impl ToPython for bool {
     #[inline]
     fn to_python(&self, py: Python<'_>) -> Result<Object> {
-        let p = if *self { ffi::Py_True() } else { ffi::Py_False() };
+        let p = if *self {
+            ffi::Py_True()
+        } else {
+            ffi::Py_False()
+        };
         // SAFETY: the singletons are live objects of every interpreter.
         Ok(unsafe { Object::from_borrowed_ptr(py, p) })
     }
@@ -94,7 +102,8 @@ impl FromPython for f64 {
     #[inline(always)]
     fn from_python_exact(obj: &Bound<'_>) -> Option<Self> {
         // SAFETY: an exact float converts without running Python code and cannot fail.
-        is_exact(obj, ffi::data::PyFloat_Type()).then(|| unsafe { ffi::PyFloat_AsDouble(obj.as_ptr()) })
+        is_exact(obj, ffi::data::PyFloat_Type())
+            .then(|| unsafe { ffi::PyFloat_AsDouble(obj.as_ptr()) })
     }
 }
 
@@ -126,12 +135,19 @@ impl<T: ToPython> ToPython for Option<T> {
 
 impl<T: FromPython> FromPython for Option<T> {
     fn from_python(obj: &Bound<'_>) -> Result<Self> {
-        if obj.as_ptr() == ffi::Py_None() { Ok(None) } else { T::from_python(obj).map(Some) }
+        if obj.as_ptr() == ffi::Py_None() {
+            Ok(None)
+        } else {
+            T::from_python(obj).map(Some)
+        }
     }
 
     #[inline(always)]
     fn from_python_exact(obj: &Bound<'_>) -> Option<Self> {
-        if obj.as_ptr() == ffi::Py_None() { Some(None) } else { T::from_python_exact(obj).map(Some) }
+        if obj.as_ptr() == ffi::Py_None() {
+            Some(None)
+        } else {
+            T::from_python_exact(obj).map(Some)
+        }
     }
 }
-

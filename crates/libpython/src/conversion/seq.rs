@@ -7,13 +7,18 @@ use crate::err::{Error, Result};
 use crate::gil::Python;
 use crate::object::{Borrowed, Bound, Object};
 
-use super::{FromPython, ToPython, index, new, tname, to_python_ptr};
 use super::bytes::extract_bytes;
+use super::{FromPython, ToPython, index, new, tname, to_python_ptr};
 
 /// Builds a `list` of `len` items from an iterator of convertible items, refusing an
 /// iterator that yields more or fewer.
-pub(crate) fn list_from_iter<'a, T: ToPython + 'a>(py: Python<'_>, len: usize, items: impl Iterator<Item = &'a T>) -> Result<Object> {
-    let n = ffi::Py_ssize_t::try_from(len).map_err(|_| Error::Conversion(format!("{len} items do not fit a list")))?;
+pub(crate) fn list_from_iter<'a, T: ToPython + 'a>(
+    py: Python<'_>,
+    len: usize,
+    items: impl Iterator<Item = &'a T>,
+) -> Result<Object> {
+    let n = ffi::Py_ssize_t::try_from(len)
+        .map_err(|_| Error::Conversion(format!("{len} items do not fit a list")))?;
     let layout = ffi::seq_layout();
     let api = ffi::api();
     // SAFETY: GIL held; the new list is ours alone until returned, and each slot is filled
@@ -45,8 +50,15 @@ pub(crate) fn list_from_iter<'a, T: ToPython + 'a>(py: Python<'_>, len: usize, i
 
 /// Builds a `list` of the items of `head` followed by those of `tail` (a `VecDeque`'s two
 /// halves; `tail` is empty for the other slices).
-pub(crate) fn list_from_slices<T: ToPython>(py: Python<'_>, head: &[T], tail: &[T]) -> Result<Object> {
-    let len = head.len().checked_add(tail.len()).and_then(|n| ffi::Py_ssize_t::try_from(n).ok());
+pub(crate) fn list_from_slices<T: ToPython>(
+    py: Python<'_>,
+    head: &[T],
+    tail: &[T],
+) -> Result<Object> {
+    let len = head
+        .len()
+        .checked_add(tail.len())
+        .and_then(|n| ffi::Py_ssize_t::try_from(n).ok());
     let n = len.ok_or_else(|| Error::Conversion("too many items for a list".into()))?;
     // SAFETY: GIL held; the new list of `n` slots is ours alone until returned; slot `i` is
     // filled once, for `i` below `head.len() + tail.len() == n` (SET_ITEM and SetItem steal the
@@ -59,7 +71,9 @@ pub(crate) fn list_from_slices<T: ToPython>(py: Python<'_>, head: &[T], tail: &[
         match ffi::seq_layout() {
             Some(layout) => {
                 fill_list(py, head, |i, v| layout.list_set_item(l, i, v))?;
-                fill_list(py, tail, |i, v| layout.list_set_item(l, head.len() as ffi::Py_ssize_t + i, v))?;
+                fill_list(py, tail, |i, v| {
+                    layout.list_set_item(l, head.len() as ffi::Py_ssize_t + i, v)
+                })?;
             }
             None => {
                 fill_list(py, head, |i, v| {
@@ -76,7 +90,11 @@ pub(crate) fn list_from_slices<T: ToPython>(py: Python<'_>, head: &[T], tail: &[
 
 /// Converts each item of `items` and hands it to `set` with its index.
 #[inline(always)]
-fn fill_list<T: ToPython>(py: Python<'_>, items: &[T], mut set: impl FnMut(ffi::Py_ssize_t, *mut ffi::PyObject)) -> Result<()> {
+fn fill_list<T: ToPython>(
+    py: Python<'_>,
+    items: &[T],
+    mut set: impl FnMut(ffi::Py_ssize_t, *mut ffi::PyObject),
+) -> Result<()> {
     for (i, item) in items.iter().enumerate() {
         set(i as ffi::Py_ssize_t, to_python_ptr(item, py)?);
     }
@@ -87,7 +105,9 @@ fn fill_list<T: ToPython>(py: Python<'_>, items: &[T], mut set: impl FnMut(ffi::
 #[cold]
 #[inline(never)]
 fn length_mismatch(len: usize, more_or_fewer: &str) -> Error {
-    Error::Conversion(format!("a collection of length {len} yielded {more_or_fewer} items than that"))
+    Error::Conversion(format!(
+        "a collection of length {len} yielded {more_or_fewer} items than that"
+    ))
 }
 
 /// Lists become `list`; `Vec<u8>` too (a list of ints). Use [`Bytes`](crate::Bytes) or `&[u8]` for `bytes`.
@@ -131,7 +151,11 @@ impl<T: FromPython + 'static> FromPython for Vec<T> {
 }
 
 /// Copies the items of a list, tuple or other iterable through `push`.
-pub(crate) fn seq_extract<C, T: FromPython>(obj: &Bound<'_>, mk: impl FnOnce(usize) -> C, mut push: impl FnMut(&mut C, T)) -> Result<C> {
+pub(crate) fn seq_extract<C, T: FromPython>(
+    obj: &Bound<'_>,
+    mk: impl FnOnce(usize) -> C,
+    mut push: impl FnMut(&mut C, T),
+) -> Result<C> {
     let py = obj.py();
     let p = obj.as_ptr();
     // SAFETY: live object, GIL held.
@@ -160,7 +184,10 @@ pub(crate) fn seq_extract<C, T: FromPython>(obj: &Bound<'_>, mk: impl FnOnce(usi
                     Some(l) => l.tuple_item(p, i),
                     None => (api.PyTuple_GetItem)(p, i),
                 };
-                push(&mut out, T::from_python(&Borrowed::from_ptr(py, item)).map_err(|e| e.at(index(i)))?);
+                push(
+                    &mut out,
+                    T::from_python(&Borrowed::from_ptr(py, item)).map_err(|e| e.at(index(i)))?,
+                );
             }
             return Ok(out);
         }
@@ -174,7 +201,10 @@ pub(crate) fn seq_extract<C, T: FromPython>(obj: &Bound<'_>, mk: impl FnOnce(usi
     };
     let mut out = mk(0);
     for (i, item) in it.enumerate() {
-        push(&mut out, T::from_python(&item?).map_err(|e| e.at(index(i)))?);
+        push(
+            &mut out,
+            T::from_python(&item?).map_err(|e| e.at(index(i)))?,
+        );
     }
     Ok(out)
 }
@@ -219,7 +249,11 @@ fn list_extract_inline<C, T: FromPython>(
 /// other threads change cannot free an item under us; a list that shrank meanwhile ends the
 /// copy, as it ends Python's own iteration.
 #[inline(never)]
-fn list_extract_calls<C, T: FromPython>(obj: &Bound<'_>, mk: impl FnOnce(usize) -> C, mut push: impl FnMut(&mut C, T)) -> Result<C> {
+fn list_extract_calls<C, T: FromPython>(
+    obj: &Bound<'_>,
+    mk: impl FnOnce(usize) -> C,
+    mut push: impl FnMut(&mut C, T),
+) -> Result<C> {
     let py = obj.py();
     let p = obj.as_ptr();
     let api = ffi::api();
@@ -260,13 +294,20 @@ impl<T: FromPython + 'static, const N: usize> FromPython for [T; N] {
     fn from_python(obj: &Bound<'_>) -> Result<Self> {
         let v: Vec<T> = Vec::from_python(obj)?;
         let n = v.len();
-        v.try_into().map_err(|_| Error::type_error(format!("a sequence of length {N}"), format!("{} of length {n}", tname(obj))))
+        v.try_into().map_err(|_| {
+            Error::type_error(
+                format!("a sequence of length {N}"),
+                format!("{} of length {n}", tname(obj)),
+            )
+        })
     }
 }
 
 impl<T: FromPython> FromPython for std::collections::VecDeque<T> {
     fn from_python(obj: &Bound<'_>) -> Result<Self> {
-        seq_extract(obj, std::collections::VecDeque::with_capacity, |v, x| v.push_back(x))
+        seq_extract(obj, std::collections::VecDeque::with_capacity, |v, x| {
+            v.push_back(x)
+        })
     }
 }
 
@@ -278,7 +319,11 @@ impl<T: FromPython> FromPython for std::collections::VecDeque<T> {
 /// `list` is a live `list` and the GIL is held; `0 <= i < len(list)` (an index out of range is
 /// an `IndexError`).
 #[cfg(any(feature = "value", feature = "serde"))]
-pub(crate) unsafe fn list_item(py: Python<'_>, list: *mut ffi::PyObject, i: ffi::Py_ssize_t) -> Result<Object> {
+pub(crate) unsafe fn list_item(
+    py: Python<'_>,
+    list: *mut ffi::PyObject,
+    i: ffi::Py_ssize_t,
+) -> Result<Object> {
     // SAFETY: forwarded contract: live list, GIL held.
     unsafe {
         if let Some(get_ref) = ffi::api().PyList_GetItemRef {
@@ -339,4 +384,3 @@ macro_rules! tuples {
 }
 
 for_each_tuple!(tuples);
-

@@ -11,10 +11,15 @@ use super::{FromPython, ToPython, is_exact, new, tname};
 /// A `str` object for a name that C will use, refusing NUL bytes.
 pub(crate) fn name_object(py: Python<'_>, name: &str, what: &'static str) -> Result<Object> {
     if name.as_bytes().contains(&0) {
-        return Err(Error::Nul { what, value: name.to_owned() });
+        return Err(Error::Nul {
+            what,
+            value: name.to_owned(),
+        });
     }
     // SAFETY: the pointer and length describe valid UTF-8; GIL held.
-    new(py, unsafe { ffi::PyUnicode_FromStringAndSize(name.as_ptr().cast(), name.len() as ffi::Py_ssize_t) })
+    new(py, unsafe {
+        ffi::PyUnicode_FromStringAndSize(name.as_ptr().cast(), name.len() as ffi::Py_ssize_t)
+    })
 }
 
 /// Copies a `str` object (exactly a `str` or a subclass) into a `String`, strictly.
@@ -62,7 +67,9 @@ impl ToPython for str {
     #[inline]
     fn to_python(&self, py: Python<'_>) -> Result<Object> {
         // SAFETY: pointer and length describe valid UTF-8; GIL held.
-        new(py, unsafe { ffi::PyUnicode_FromStringAndSize(self.as_ptr().cast(), self.len() as ffi::Py_ssize_t) })
+        new(py, unsafe {
+            ffi::PyUnicode_FromStringAndSize(self.as_ptr().cast(), self.len() as ffi::Py_ssize_t)
+        })
     }
 }
 
@@ -85,7 +92,11 @@ impl FromPython for String {
     fn from_python_exact(obj: &Bound<'_>) -> Option<Self> {
         // A str that cannot be UTF-8 (lone surrogates) is left to `from_python`, which
         // reports it.
-        if is_exact(obj, ffi::data::PyUnicode_Type()) { str_to_string(obj).ok() } else { None }
+        if is_exact(obj, ffi::data::PyUnicode_Type()) {
+            str_to_string(obj).ok()
+        } else {
+            None
+        }
     }
 
     #[inline]
@@ -111,14 +122,19 @@ impl FromPython for char {
         let mut it = s.chars();
         match (it.next(), it.next()) {
             (Some(c), None) => Ok(c),
-            _ => Err(Error::type_error("a str of length 1", format!("str of length {}", s.chars().count()))),
+            _ => Err(Error::type_error(
+                "a str of length 1",
+                format!("str of length {}", s.chars().count()),
+            )),
         }
     }
 }
 
 impl ToPython for std::path::Path {
     fn to_python(&self, py: Python<'_>) -> Result<Object> {
-        let s = self.to_str().ok_or_else(|| Error::Conversion(format!("{} is not valid UTF-8", self.display())))?;
+        let s = self
+            .to_str()
+            .ok_or_else(|| Error::Conversion(format!("{} is not valid UTF-8", self.display())))?;
         s.to_python(py)
     }
 }
@@ -128,4 +144,3 @@ impl ToPython for std::path::PathBuf {
         self.as_path().to_python(py)
     }
 }
-

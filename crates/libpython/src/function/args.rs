@@ -1,6 +1,5 @@
 //! [`Args`]: the arguments of a call from Python into a Rust function.
 
-
 use libpython_interp::ffi;
 
 use crate::conversion::FromPython;
@@ -19,7 +18,10 @@ pub struct Args<'py> {
 
 impl std::fmt::Debug for Args<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Args").field("positional", &self.nargs).field("keywords", &self.kw_len()).finish()
+        f.debug_struct("Args")
+            .field("positional", &self.nargs)
+            .field("keywords", &self.kw_len())
+            .finish()
     }
 }
 
@@ -36,7 +38,12 @@ impl<'py> Args<'py> {
         nargs: ffi::Py_ssize_t,
         kwnames: *mut ffi::PyObject,
     ) -> Args<'py> {
-        Args { py, args, nargs: nargs.max(0) as usize, kwnames }
+        Args {
+            py,
+            args,
+            nargs: nargs.max(0) as usize,
+            kwnames,
+        }
     }
 
     /// The GIL token of the call.
@@ -98,7 +105,10 @@ impl<'py> Args<'py> {
             // SAFETY: the names tuple holds `kw_len` live strs, and their values follow the
             // positional arguments in `args`.
             unsafe {
-                let k = Borrowed::from_ptr(self.py, ffi::PyTuple_GetItem(self.kwnames, i as ffi::Py_ssize_t));
+                let k = Borrowed::from_ptr(
+                    self.py,
+                    ffi::PyTuple_GetItem(self.kwnames, i as ffi::Py_ssize_t),
+                );
                 let v = Borrowed::from_ptr(self.py, *self.args.add(self.nargs + i));
                 (crate::conversion::str_to_string(&k).unwrap_or_default(), v)
             }
@@ -112,7 +122,15 @@ impl<'py> Args<'py> {
 #[inline(never)]
 fn argument_error(e: Error, i: usize) -> Error {
     match e {
-        Error::Type { expected, found, path } => Error::Type { expected: format!("{expected} for argument {}", i + 1), found, path },
+        Error::Type {
+            expected,
+            found,
+            path,
+        } => Error::Type {
+            expected: format!("{expected} for argument {}", i + 1),
+            found,
+            path,
+        },
         other => other,
     }
 }
@@ -121,7 +139,10 @@ fn argument_error(e: Error, i: usize) -> Error {
 #[cold]
 #[inline(never)]
 fn missing_argument(i: usize, given: usize) -> Error {
-    Error::type_error(format!("at least {} positional argument(s)", i + 1), format!("{given} given"))
+    Error::type_error(
+        format!("at least {} positional argument(s)", i + 1),
+        format!("{given} given"),
+    )
 }
 
 /// Calls `f` with the arguments of a classic `tp_call` (a tuple and an optional dict),
@@ -141,7 +162,9 @@ pub(crate) unsafe fn with_tuple_args<R>(
     // cleared by Python code the callee runs, which must not free a value it still reads.
     unsafe {
         let n = ffi::PyTuple_Size(args) as usize;
-        let mut argv: Vec<*mut ffi::PyObject> = (0..n).map(|i| ffi::PyTuple_GetItem(args, i as ffi::Py_ssize_t)).collect();
+        let mut argv: Vec<*mut ffi::PyObject> = (0..n)
+            .map(|i| ffi::PyTuple_GetItem(args, i as ffi::Py_ssize_t))
+            .collect();
         let mut names = None;
         let mut values: Vec<Object> = Vec::new();
         if !kwargs.is_null() && ffi::PyDict_Size(kwargs) > 0 {
@@ -160,7 +183,12 @@ pub(crate) unsafe fn with_tuple_args<R>(
             argv.extend(values.iter().map(Object::as_ptr));
             names = Some(tuple);
         }
-        let a = Args { py, args: argv.as_ptr(), nargs: n, kwnames: names.as_ref().map_or(std::ptr::null_mut(), Object::as_ptr) };
+        let a = Args {
+            py,
+            args: argv.as_ptr(),
+            nargs: n,
+            kwnames: names.as_ref().map_or(std::ptr::null_mut(), Object::as_ptr),
+        };
         f(&a)
     }
 }

@@ -4,16 +4,16 @@
 //! guard, GIL marked as held, errors and panics turned into Python exceptions, nothing unwinds
 //! into C).
 
-
 mod args;
 mod trampoline;
 
 pub use args::Args;
 pub(crate) use args::with_tuple_args;
-pub(crate) use trampoline::{
-    panic_message, raise_panic, trampoline_int, trampoline_next, trampoline_obj, trampoline_ssize, trampoline_void,
-};
 use trampoline::{AbortOnUnwind, raise_stack_exhausted, stack_nearly_exhausted};
+pub(crate) use trampoline::{
+    panic_message, raise_panic, trampoline_int, trampoline_next, trampoline_obj, trampoline_ssize,
+    trampoline_void,
+};
 
 use std::ffi::{CStr, CString, c_int, c_void};
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -59,11 +59,16 @@ static DATA_OFFSET: AtomicUsize = AtomicUsize::new(0);
 /// `obj` is an instance of a `self` type (sized `DATA_OFFSET` plus two pointers), alive or
 /// being deallocated.
 #[inline(always)]
-unsafe fn data_slots(obj: *mut ffi::PyObject) -> (*mut *mut c_void, *mut Option<unsafe fn(*mut c_void)>) {
+unsafe fn data_slots(
+    obj: *mut ffi::PyObject,
+) -> (*mut *mut c_void, *mut Option<unsafe fn(*mut c_void)>) {
     // SAFETY: instances are `DATA_OFFSET + 2 * size_of::<*mut c_void>()` bytes; the two
     // pointer slots follow the header (see the function's contract).
     unsafe {
-        let data = obj.cast::<u8>().add(DATA_OFFSET.load(Ordering::Relaxed)).cast::<*mut c_void>();
+        let data = obj
+            .cast::<u8>()
+            .add(DATA_OFFSET.load(Ordering::Relaxed))
+            .cast::<*mut c_void>();
         (data, data.add(1).cast::<Option<unsafe fn(*mut c_void)>>())
     }
 }
@@ -93,10 +98,25 @@ fn make_data_type(py: Python<'_>) -> Result<*mut ffi::PyObject> {
     let basicsize = c_int::try_from(header + 2 * std::mem::size_of::<*mut c_void>())
         .map_err(|_| Error::Conversion("object header too large".into()))?;
     let mut slots = [
-        ffi::PyType_Slot { slot: ffi::Py_tp_dealloc, pfunc: data_dealloc as *mut c_void },
-        ffi::PyType_Slot { slot: ffi::Py_tp_new, pfunc: data_new as *mut c_void },
-        ffi::PyType_Slot { slot: ffi::Py_tp_doc, pfunc: c"The closure of a Rust function (its `__self__`).".as_ptr().cast_mut().cast() },
-        ffi::PyType_Slot { slot: 0, pfunc: std::ptr::null_mut() },
+        ffi::PyType_Slot {
+            slot: ffi::Py_tp_dealloc,
+            pfunc: data_dealloc as *mut c_void,
+        },
+        ffi::PyType_Slot {
+            slot: ffi::Py_tp_new,
+            pfunc: data_new as *mut c_void,
+        },
+        ffi::PyType_Slot {
+            slot: ffi::Py_tp_doc,
+            pfunc: c"The closure of a Rust function (its `__self__`)."
+                .as_ptr()
+                .cast_mut()
+                .cast(),
+        },
+        ffi::PyType_Slot {
+            slot: 0,
+            pfunc: std::ptr::null_mut(),
+        },
     ];
     let mut spec = ffi::PyType_Spec {
         // Static: CPython keeps pointing at the name.
@@ -108,14 +128,19 @@ fn make_data_type(py: Python<'_>) -> Result<*mut ffi::PyObject> {
     };
     // SAFETY: GIL held; the spec and slots are valid for the call, and everything they point
     // to that CPython keeps (name, doc, functions) is static.
-    unsafe { Object::from_owned_ptr_or_err(py, ffi::PyType_FromSpec(&mut spec)) }.map(Object::into_ptr)
+    unsafe { Object::from_owned_ptr_or_err(py, ffi::PyType_FromSpec(&mut spec)) }
+        .map(Object::into_ptr)
 }
 
 /// `tp_new` of the `self` type: refuses (instances are made by Rust only).
 ///
 /// # Safety
 /// Called by CPython with the GIL held.
-unsafe extern "C" fn data_new(_tp: *mut ffi::PyTypeObject, _args: *mut ffi::PyObject, _kw: *mut ffi::PyObject) -> *mut ffi::PyObject {
+unsafe extern "C" fn data_new(
+    _tp: *mut ffi::PyTypeObject,
+    _args: *mut ffi::PyObject,
+    _kw: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
     // SAFETY: the GIL is held (CPython calls tp_new with it); sets the exception only.
     unsafe {
         ffi::PyErr_SetString(
@@ -159,7 +184,11 @@ unsafe extern "C" fn data_dealloc(obj: *mut ffi::PyObject) {
 ///
 /// # Safety
 /// `data` comes from `Box::into_raw` and `drop_fn` drops exactly that box.
-unsafe fn new_data_object(py: Python<'_>, data: *mut c_void, drop_fn: unsafe fn(*mut c_void)) -> Result<Object> {
+unsafe fn new_data_object(
+    py: Python<'_>,
+    data: *mut c_void,
+    drop_fn: unsafe fn(*mut c_void),
+) -> Result<Object> {
     let tp = match data_type(py) {
         Ok(tp) => tp,
         Err(e) => {
@@ -222,9 +251,17 @@ where
     R: ToPython,
     F: Fn(&Args<'_>) -> Result<R> + Send + Sync + 'static,
 {
-    let c_name = CString::new(name).map_err(|_| Error::Nul { what: "function name", value: name.to_owned() })?;
+    let c_name = CString::new(name).map_err(|_| Error::Nul {
+        what: "function name",
+        value: name.to_owned(),
+    })?;
     let c_doc = doc
-        .map(|d| CString::new(d).map_err(|_| Error::Nul { what: "docstring", value: d.to_owned() }))
+        .map(|d| {
+            CString::new(d).map_err(|_| Error::Nul {
+                what: "docstring",
+                value: d.to_owned(),
+            })
+        })
         .transpose()?;
     let mut data = Box::new(FunctionData {
         def: ffi::PyMethodDef {
@@ -233,7 +270,11 @@ where
                 // SAFETY: CPython calls `ml_meth` with the signature its flags announce,
                 // METH_FASTCALL | METH_KEYWORDS, which is `trampoline`'s; only the pointer's
                 // type changes.
-                PyCFunction: unsafe { std::mem::transmute::<FastWithKeywords, ffi::PyCFunction>(trampoline::<R, F> as FastWithKeywords) },
+                PyCFunction: unsafe {
+                    std::mem::transmute::<FastWithKeywords, ffi::PyCFunction>(
+                        trampoline::<R, F> as FastWithKeywords,
+                    )
+                },
             },
             ml_flags: ffi::METH_FASTCALL | ffi::METH_KEYWORDS,
             ml_doc: c_doc.as_ref().map_or(std::ptr::null(), |d| d.as_ptr()),
@@ -250,11 +291,20 @@ where
     // SAFETY: GIL held. The function object keeps `slf` (which owns `raw`) as its `self` and
     // points at `def` inside it, which CPython allows as long as `self` outlives the use of
     // the definition (it does: `self` is released last).
-    unsafe { Object::from_owned_ptr_or_err(py, ffi::PyCFunction_NewEx(def, slf.as_ptr(), std::ptr::null_mut())) }
+    unsafe {
+        Object::from_owned_ptr_or_err(
+            py,
+            ffi::PyCFunction_NewEx(def, slf.as_ptr(), std::ptr::null_mut()),
+        )
+    }
 }
 
-type FastWithKeywords =
-    unsafe extern "C" fn(*mut ffi::PyObject, *const *mut ffi::PyObject, ffi::Py_ssize_t, *mut ffi::PyObject) -> *mut ffi::PyObject;
+type FastWithKeywords = unsafe extern "C" fn(
+    *mut ffi::PyObject,
+    *const *mut ffi::PyObject,
+    ffi::Py_ssize_t,
+    *mut ffi::PyObject,
+) -> *mut ffi::PyObject;
 
 /// METH_FASTCALL | METH_KEYWORDS entry point of the Rust functions whose closure is an `F`:
 /// one per closure type, so the closure is called directly (inlined), not through a pointer.
@@ -287,7 +337,8 @@ where
         // SAFETY: `slf` is a `self` instance made by `function_in` (the function's contract);
         // its data slot holds the `FunctionData<F>` it owns, alive while the function object
         // (which CPython holds during the call) keeps `slf`.
-        let Some(data) = (unsafe { data_slots(slf).0.read().cast::<FunctionData<F>>().as_ref() }) else {
+        let Some(data) = (unsafe { data_slots(slf).0.read().cast::<FunctionData<F>>().as_ref() })
+        else {
             // SAFETY: the GIL is held; sets the exception only.
             unsafe { raise_missing_data() };
             return std::ptr::null_mut();
@@ -340,7 +391,12 @@ where
 #[inline(never)]
 unsafe fn raise_missing_data() {
     // SAFETY: the GIL is held (the function's contract); sets the exception only.
-    unsafe { ffi::PyErr_SetString(*ffi::data::PyExc_SystemError(), c"a Rust function without its closure".as_ptr()) };
+    unsafe {
+        ffi::PyErr_SetString(
+            *ffi::data::PyExc_SystemError(),
+            c"a Rust function without its closure".as_ptr(),
+        )
+    };
 }
 
 /// Calls `f` with the call's arguments `a` and converts its result: a new reference, or NULL

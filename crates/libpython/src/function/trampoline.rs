@@ -19,7 +19,9 @@ use crate::object::Object;
 ///
 /// # Safety
 /// Must be called by CPython with the GIL held.
-pub(crate) unsafe fn trampoline_obj(body: impl FnOnce(Python<'_>) -> Result<Object>) -> *mut ffi::PyObject {
+pub(crate) unsafe fn trampoline_obj(
+    body: impl FnOnce(Python<'_>) -> Result<Object>,
+) -> *mut ffi::PyObject {
     trampoline_raw(std::ptr::null_mut(), |py| {
         let o = body(py)?;
         // An object of another interpreter (a `Bridge` method may return one) never reaches C.
@@ -32,7 +34,9 @@ pub(crate) unsafe fn trampoline_obj(body: impl FnOnce(Python<'_>) -> Result<Obje
 ///
 /// # Safety
 /// Must be called by CPython with the GIL held.
-pub(crate) unsafe fn trampoline_next(body: impl FnOnce(Python<'_>) -> Result<Option<Object>>) -> *mut ffi::PyObject {
+pub(crate) unsafe fn trampoline_next(
+    body: impl FnOnce(Python<'_>) -> Result<Option<Object>>,
+) -> *mut ffi::PyObject {
     trampoline_raw(std::ptr::null_mut(), |py| match body(py)? {
         Some(o) => crate::conversion::to_python_ptr(&o, py),
         None => Ok(std::ptr::null_mut()),
@@ -43,7 +47,9 @@ pub(crate) unsafe fn trampoline_next(body: impl FnOnce(Python<'_>) -> Result<Opt
 ///
 /// # Safety
 /// Must be called by CPython with the GIL held.
-pub(crate) unsafe fn trampoline_int(body: impl FnOnce(Python<'_>) -> Result<std::ffi::c_int>) -> std::ffi::c_int {
+pub(crate) unsafe fn trampoline_int(
+    body: impl FnOnce(Python<'_>) -> Result<std::ffi::c_int>,
+) -> std::ffi::c_int {
     trampoline_raw(-1, body)
 }
 
@@ -51,7 +57,9 @@ pub(crate) unsafe fn trampoline_int(body: impl FnOnce(Python<'_>) -> Result<std:
 ///
 /// # Safety
 /// Must be called by CPython with the GIL held.
-pub(crate) unsafe fn trampoline_ssize(body: impl FnOnce(Python<'_>) -> Result<ffi::Py_ssize_t>) -> ffi::Py_ssize_t {
+pub(crate) unsafe fn trampoline_ssize(
+    body: impl FnOnce(Python<'_>) -> Result<ffi::Py_ssize_t>,
+) -> ffi::Py_ssize_t {
     trampoline_raw(-1, body)
 }
 
@@ -175,7 +183,9 @@ unsafe fn panic_class() -> *mut ffi::PyObject {
             }
             Ok(cls)
         };
-        PANIC_CLASS.get_or_make(state.key(), make).unwrap_or_else(|_| *ffi::data::PyExc_RuntimeError())
+        PANIC_CLASS
+            .get_or_make(state.key(), make)
+            .unwrap_or_else(|_| *ffi::data::PyExc_RuntimeError())
     }
 }
 

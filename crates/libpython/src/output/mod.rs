@@ -196,10 +196,7 @@ fn os_error(py: Python<'_>, e: &std::io::Error) -> crate::Error {
                 .extract()?,
             None => e.to_string(),
         };
-        let exc = py
-            .builtins()?
-            .getattr("OSError")?
-            .call((code, text))?;
+        let exc = py.builtins()?.getattr("OSError")?.call((code, text))?;
         Ok(crate::Error::Python(PyErr::from_object(py, exc.unbind())))
     };
     make().unwrap_or_else(|err| err)
@@ -221,10 +218,7 @@ fn after_interrupt(py: Python<'_>) -> Result<()> {
 /// `builtins.<name>(message)` as an error to raise.
 fn python_error(py: Python<'_>, name: &str, message: &str) -> crate::Error {
     let make = || -> Result<crate::Error> {
-        let exc = py
-            .builtins()?
-            .getattr(name)?
-            .call((message,))?;
+        let exc = py.builtins()?.getattr(name)?.call((message,))?;
         Ok(crate::Error::Python(PyErr::from_object(py, exc.unbind())))
     };
     make().unwrap_or_else(|e| e)
@@ -236,10 +230,7 @@ fn check_open(a: &Args<'_>) -> Result<()> {
     let Some(stream) = a.get(0) else {
         return Err(python_error(py, "TypeError", "the stream is missing"));
     };
-    if stream
-        .getattr(crate::intern!("closed"))?
-        .is_truthy()?
-    {
+    if stream.getattr(crate::intern!("closed"))?.is_truthy()? {
         return Err(python_error(
             py,
             "ValueError",
@@ -326,7 +317,13 @@ impl Ops {
             check_open(a)?;
             Ok(isatty())
         })?;
-        Ok(Ops { readinto, write, flush, isatty, fd })
+        Ok(Ops {
+            readinto,
+            write,
+            flush,
+            isatty,
+            fd,
+        })
     }
 }
 
@@ -341,7 +338,10 @@ fn buffer_arg<'py>(a: &Args<'py>, writable: bool, missing: &str) -> Result<Buffe
 
 /// Runs the blocking `op` without the GIL, again after an interruption by a signal (once
 /// Python's handlers ran without raising); its other errors become `OSError`s.
-fn retrying<T: Send>(py: Python<'_>, mut op: impl FnMut() -> std::io::Result<T> + Send) -> Result<T> {
+fn retrying<T: Send>(
+    py: Python<'_>,
+    mut op: impl FnMut() -> std::io::Result<T> + Send,
+) -> Result<T> {
     loop {
         match py.detach(&mut op) {
             Ok(v) => return Ok(v),
@@ -385,7 +385,14 @@ fn reader_ops(py: Python<'_>, source: Source) -> Result<Ops> {
         Ok(data.len())
     })?;
     let flush = function_in(py, "flush", None, move |a: &Args<'_>| check_open(a))?;
-    Ops::new(py, Some(readinto), None, flush, move || t.isatty(), source.fd())
+    Ops::new(
+        py,
+        Some(readinto),
+        None,
+        flush,
+        move || t.isatty(),
+        source.fd(),
+    )
 }
 
 /// The `install` function of `streams.py`, defined in the current interpreter.
@@ -450,7 +457,12 @@ pub fn redirect_to_rust() -> Result<()> {
 }
 
 fn install_writer(stream: Stream, w: Box<dyn Write + Send>) -> Result<()> {
-    install(false, |py| Ok([(stream.name(), writer_ops(py, Sink::Writer(Arc::new(Mutex::new(w))), stream)?)]))
+    install(false, |py| {
+        Ok([(
+            stream.name(),
+            writer_ops(py, Sink::Writer(Arc::new(Mutex::new(w))), stream)?,
+        )])
+    })
 }
 
 /// Sends `sys.stdout` of the current interpreter into `w`: a UTF-8 `io.TextIOWrapper` whose
@@ -504,7 +516,12 @@ pub fn set_stderr(w: impl Write + Send + 'static) -> Result<()> {
 /// # Errors
 /// Start-up errors, or a Python exception if the stream cannot be made.
 pub fn set_stdin(r: impl BufRead + Send + 'static) -> Result<()> {
-    install(false, |py| Ok([("stdin", reader_ops(py, Source::Reader(Arc::new(Mutex::new(Box::new(r)))))?)]))
+    install(false, |py| {
+        Ok([(
+            "stdin",
+            reader_ops(py, Source::Reader(Arc::new(Mutex::new(Box::new(r)))))?,
+        )])
+    })
 }
 
 /// Which standard output stream a raw stream serves.
@@ -541,7 +558,9 @@ fn captured(stream: Stream, data: &[u8]) -> bool {
     CAPTURES
         .try_with(|c| {
             let mut c = c.borrow_mut();
-            let Some(top) = c.last_mut() else { return false };
+            let Some(top) = c.last_mut() else {
+                return false;
+            };
             match stream {
                 Stream::Stdout => top.stdout.extend_from_slice(data),
                 Stream::Stderr => top.stderr.extend_from_slice(data),
@@ -647,6 +666,14 @@ pub fn capture_output<R>(f: impl FnOnce() -> R) -> Result<(R, CapturedOutput)> {
     });
     let bytes = CAPTURES.with(|c| c.borrow_mut().pop()).unwrap_or_default();
     std::mem::forget(open);
-    let text = |b: Vec<u8>| String::from_utf8(b).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
-    Ok((r, CapturedOutput { stdout: text(bytes.stdout), stderr: text(bytes.stderr) }))
+    let text = |b: Vec<u8>| {
+        String::from_utf8(b).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    };
+    Ok((
+        r,
+        CapturedOutput {
+            stdout: text(bytes.stdout),
+            stderr: text(bytes.stderr),
+        },
+    ))
 }

@@ -193,13 +193,19 @@ impl<'de, N: Node> Deserializer<'de> for De<N> {
         visitor: V,
     ) -> Result<V::Value, SerdeError> {
         match self.node.kind()? {
-            Kind::Str => visitor.visit_enum(EnumDe { variant: self, value: None }),
+            Kind::Str => visitor.visit_enum(EnumDe {
+                variant: self,
+                value: None,
+            }),
             Kind::Map => {
                 self.check_depth()?;
                 let (key, value) = self.node.variant_entry()?;
                 let variant = self.child(key);
                 let value = self.child(value);
-                visitor.visit_enum(EnumDe { variant, value: Some(value) })
+                visitor.visit_enum(EnumDe {
+                    variant,
+                    value: Some(value),
+                })
             }
             _ => Err(self.node.not_an_enum()),
         }
@@ -227,7 +233,11 @@ struct Walk<N, C> {
 
 impl<N: Node, C: Children> Walk<N, C> {
     fn new(de: De<N>, children: C) -> Self {
-        Walk { de, children, read: 0 }
+        Walk {
+            de,
+            children,
+            read: 0,
+        }
     }
 
     /// The next child and its position.
@@ -244,7 +254,10 @@ impl<N: Node, C: Children> Walk<N, C> {
         if self.children.next_child()?.is_some() {
             let used = self.read;
             let total = self.children.len().unwrap_or(used + 1);
-            return Err(de::Error::invalid_length(total, &format!("{used} elements").as_str()));
+            return Err(de::Error::invalid_length(
+                total,
+                &format!("{used} elements").as_str(),
+            ));
         }
         Ok(())
     }
@@ -261,9 +274,15 @@ type SeqDe<N> = Walk<N, <N as Node>::Items>;
 impl<'de, N: Node> de::SeqAccess<'de> for SeqDe<N> {
     type Error = SerdeError;
 
-    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>, SerdeError> {
+    fn next_element_seed<T: DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, SerdeError> {
         match self.next()? {
-            Some((i, item)) => self.de.read_child(item, seed, || format!("[{i}]")).map(Some),
+            Some((i, item)) => self
+                .de
+                .read_child(item, seed, || format!("[{i}]"))
+                .map(Some),
             None => Ok(None),
         }
     }

@@ -2,14 +2,13 @@
 
 use std::fmt::{self, Write as _};
 
-use libpython_interp::ffi;
 use ::serde::de::{self};
 use ::serde::ser;
+use libpython_interp::ffi;
 
 use crate::err::{Error, Result};
 use crate::gil::Python;
 use crate::object::{Bound, Object};
-
 
 use super::MAX_DEPTH;
 

@@ -99,7 +99,10 @@ pub fn to_python_serde<T: Serialize + ?Sized>(value: &T) -> Result<Object> {
 
 /// Deprecated: under a held GIL, convert `Serde(value)` (it is [`ToPython`]), or call
 /// [`to_python_serde`].
-#[deprecated(since = "0.1.0", note = "use `to_python_serde`, or `Serde(value)` as a ToPython value under a held GIL")]
+#[deprecated(
+    since = "0.1.0",
+    note = "use `to_python_serde`, or `Serde(value)` as a ToPython value under a held GIL"
+)]
 pub fn serde_to_python<T: Serialize + ?Sized>(py: Python<'_>, value: &T) -> Result<Object> {
     serialize(py, value)
 }
@@ -138,7 +141,10 @@ pub fn from_python_serde<T: DeserializeOwned>(obj: &Object) -> Result<T> {
 
 /// Deprecated: under a held GIL, extract a `Serde<T>` (it is [`FromPython`]), or call
 /// [`from_python_serde`].
-#[deprecated(since = "0.1.0", note = "use `from_python_serde`, or `extract::<Serde<T>>()` under a held GIL")]
+#[deprecated(
+    since = "0.1.0",
+    note = "use `from_python_serde`, or `extract::<Serde<T>>()` under a held GIL"
+)]
 pub fn serde_from_python<T: DeserializeOwned>(obj: &Bound<'_>) -> Result<T> {
     deserialize(obj)
 }

@@ -74,7 +74,10 @@ impl<'py> Node for Bound<'py> {
         } else if let Ok(u) = u128::from_python(int) {
             Ok(Int::U128(u))
         } else {
-            Err(Error::Conversion(format!("the int {} does not fit in 128 bits", int.str()?)).into())
+            Err(
+                Error::Conversion(format!("the int {} does not fit in 128 bits", int.str()?))
+                    .into(),
+            )
         }
     }
 
@@ -114,7 +117,9 @@ impl<'py> Node for Bound<'py> {
                 if ffi::PyBytes_AsStringAndSize(p, &mut data, &mut n) < 0 {
                     return Err(fetch(self.py()).into());
                 }
-                return Ok(Cow::Owned(std::slice::from_raw_parts(data.cast::<u8>(), n as usize).to_vec()));
+                return Ok(Cow::Owned(
+                    std::slice::from_raw_parts(data.cast::<u8>(), n as usize).to_vec(),
+                ));
             }
             let n = ffi::PyByteArray_Size(p);
             if n <= 0 {
@@ -136,7 +141,10 @@ impl<'py> Node for Bound<'py> {
             } else if ffi::PyTuple_Check(p) {
                 Source::Tuple
             } else {
-                Source::Iter(Bound::from_owned_ptr_or_err(self.py(), ffi::PyObject_GetIter(p))?)
+                Source::Iter(Bound::from_owned_ptr_or_err(
+                    self.py(),
+                    ffi::PyObject_GetIter(p),
+                )?)
             }
         };
         Ok(Items {
@@ -147,13 +155,20 @@ impl<'py> Node for Bound<'py> {
     }
 
     fn entries(&self) -> Result<Entries<'py>, SerdeError> {
-        Ok(Entries { walk: DictWalk::new(self)?, py: self.py() })
+        Ok(Entries {
+            walk: DictWalk::new(self)?,
+            py: self.py(),
+        })
     }
 
     fn variant_entry(&self) -> Result<(Bound<'py>, Bound<'py>), SerdeError> {
         let mut entries = self.entries()?;
         let len = entries.walk.len();
-        let entry = if len == 1 { entries.next_child()? } else { None };
+        let entry = if len == 1 {
+            entries.next_child()?
+        } else {
+            None
+        };
         match entry {
             Some(entry) => Ok(entry),
             None => Err(Error::Conversion(format!(
@@ -273,7 +288,12 @@ impl<'py> Children for Entries<'py> {
             return Ok(None);
         };
         // SAFETY: live references just read from the dict (GIL held), owned at once.
-        Ok(Some(unsafe { (Bound::from_borrowed_ptr(self.py, k), Bound::from_borrowed_ptr(self.py, v)) }))
+        Ok(Some(unsafe {
+            (
+                Bound::from_borrowed_ptr(self.py, k),
+                Bound::from_borrowed_ptr(self.py, v),
+            )
+        }))
     }
 
     /// The number of entries when reading began.

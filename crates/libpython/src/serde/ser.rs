@@ -3,15 +3,14 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 
-use libpython_interp::ffi;
-use ::serde::ser::{self, Serialize};
 use ::serde::Serializer;
+use ::serde::ser::{self, Serialize};
+use libpython_interp::ffi;
 
 use crate::conversion::ToPython;
 use crate::err::{Error, Result, fetch};
 use crate::gil::Python;
 use crate::object::Object;
-
 
 use super::MAX_DEPTH;
 use super::error::{SerdeError, key_step, new_ref, too_deep};
@@ -54,7 +53,12 @@ impl<'a, 'py> Ser<'a, 'py> {
 
     /// The builder of a `list` (a `tuple` if `tuple`) of about `len` items, wrapped in
     /// `{variant: ...}` for a variant.
-    fn seq(self, len: usize, tuple: bool, variant: Option<&'static str>) -> Result<SeqSer<'a, 'py>, SerdeError> {
+    fn seq(
+        self,
+        len: usize,
+        tuple: bool,
+        variant: Option<&'static str>,
+    ) -> Result<SeqSer<'a, 'py>, SerdeError> {
         Ok(SeqSer {
             ser: self.nested()?,
             items: Vec::with_capacity(len.min(4096)),
@@ -334,7 +338,11 @@ impl MapSer<'_, '_> {
     }
 
     /// The entry `key: value` of a struct's dict.
-    fn field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), SerdeError> {
+    fn field<T: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> Result<(), SerdeError> {
         let step = self.variant_step();
         let value = value
             .serialize(self.ser)

@@ -3,7 +3,6 @@
 use std::cmp::Ordering;
 use std::hash::{Hash, Hasher};
 
-
 use libpython_interp::InterpKey;
 use num_bigint::BigInt;
 

@@ -3,9 +3,7 @@
 use std::cell::{Cell, RefCell};
 use std::sync::Arc;
 
-
 use imbl::{OrdMap, OrdSet, Vector};
-
 
 use super::Value;
 

@@ -2,9 +2,6 @@
 
 use std::fmt::{self, Write as _};
 
-
-
-
 use super::{Kids, Value};
 
 fn write_float(f: &mut fmt::Formatter<'_>, x: f64) -> fmt::Result {

@@ -3,10 +3,8 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap as StdHashMap, HashSet as StdHashSet};
 use std::sync::Arc;
 
-
 use imbl::{OrdMap, OrdSet, Vector};
 use num_bigint::BigInt;
-
 
 use super::Value;
 

@@ -6,7 +6,6 @@ use std::fmt::Write as _;
 use std::hash::Hasher;
 use std::sync::Arc;
 
-
 use imbl::{OrdMap, OrdSet, Vector};
 use libpython_interp::ffi;
 
@@ -233,7 +232,9 @@ impl<'py> FromPy<'py> {
                 // numpy array of more than one item) is kept when asked to.
                 let int = match new_ref(py, ffi::PyNumber_Index(p)) {
                     Ok(int) => int,
-                    Err(_) if self.keep => return Ok(Started::Done(Value::Object(obj.clone().unbind()))),
+                    Err(_) if self.keep => {
+                        return Ok(Started::Done(Value::Object(obj.clone().unbind())));
+                    }
                     Err(e) => return Err(e),
                 };
                 return int_value(py, int.as_ptr()).map(Started::Done);
@@ -251,7 +252,9 @@ impl<'py> FromPy<'py> {
             let id = p as usize;
             match self.seen.get(&id) {
                 Some(Some((_, v))) => return Ok(Started::Done(v.clone())),
-                Some(None) if self.keep => return Ok(Started::Done(Value::Object(obj.clone().unbind()))),
+                Some(None) if self.keep => {
+                    return Ok(Started::Done(Value::Object(obj.clone().unbind())));
+                }
                 Some(None) => {
                     return Err(Error::SelfReferential {
                         type_name: crate::conversion::tname(obj),

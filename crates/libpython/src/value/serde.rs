@@ -5,12 +5,12 @@ use std::borrow::Cow;
 use std::fmt::{self, Write as _};
 use std::sync::Arc;
 
-use imbl::shared_ptr::DefaultSharedPtr;
-use imbl::{OrdMap, Vector};
-use num_bigint::BigInt;
 use ::serde::de::{self, DeserializeSeed, Visitor};
 use ::serde::ser::{self, Serialize, SerializeTuple as _};
 use ::serde::{Deserialize, Deserializer, Serializer};
+use imbl::shared_ptr::DefaultSharedPtr;
+use imbl::{OrdMap, Vector};
+use num_bigint::BigInt;
 
 use crate::err::{Error, Result};
 use crate::object::Object;
@@ -40,7 +40,9 @@ impl Serialize for Value {
 /// data serde can read or write.
 fn kept_object(o: &Object) -> String {
     let type_name = o.type_name().unwrap_or_else(|_| "object".into());
-    format!("a Python {type_name} kept in the value as an object is not data serde can read or write; convert it first")
+    format!(
+        "a Python {type_name} kept in the value as an object is not data serde can read or write; convert it first"
+    )
 }
 
 /// A value at a nesting depth (to refuse nesting too deep for recursion).
@@ -82,9 +84,10 @@ impl Serialize for Depth<'_> {
             Value::Set(items) | Value::FrozenSet(items) => {
                 serializer.collect_seq(items.iter().map(|v| Depth(v, depth + 1)))
             }
-            Value::Dict(m) => {
-                serializer.collect_map(m.iter().map(|(k, v)| (Depth(k, depth + 1), Depth(v, depth + 1))))
-            }
+            Value::Dict(m) => serializer.collect_map(
+                m.iter()
+                    .map(|(k, v)| (Depth(k, depth + 1), Depth(v, depth + 1))),
+            ),
             Value::Object(o) => Err(ser::Error::custom(kept_object(o))),
         }
     }
@@ -350,7 +353,9 @@ impl<'a> Node for &'a Value {
     }
 
     fn bytes(&self) -> Result<Cow<'_, [u8]>, SerdeError> {
-        self.as_bytes().map(Cow::Borrowed).ok_or_else(|| mismatch(self, "bytes"))
+        self.as_bytes()
+            .map(Cow::Borrowed)
+            .ok_or_else(|| mismatch(self, "bytes"))
     }
 
     fn items(&self) -> Result<Items<'a>, SerdeError> {
@@ -359,17 +364,27 @@ impl<'a> Node for &'a Value {
             Value::Set(s) | Value::FrozenSet(s) => ItemIter::Set(s.iter()),
             other => return Err(mismatch(other, "sequence")),
         };
-        Ok(Items { len: self.len(), it })
+        Ok(Items {
+            len: self.len(),
+            it,
+        })
     }
 
     fn entries(&self) -> Result<Entries<'a>, SerdeError> {
         let m = self.as_dict().ok_or_else(|| mismatch(self, "dict"))?;
-        Ok(Entries { it: m.iter(), len: m.len() })
+        Ok(Entries {
+            it: m.iter(),
+            len: m.len(),
+        })
     }
 
     fn variant_entry(&self) -> Result<(&'a Value, &'a Value), SerdeError> {
         let mut entries = self.entries()?;
-        let entry = if entries.len == 1 { entries.next_child()? } else { None };
+        let entry = if entries.len == 1 {
+            entries.next_child()?
+        } else {
+            None
+        };
         entry.ok_or_else(|| self.not_an_enum())
     }
 

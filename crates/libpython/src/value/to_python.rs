@@ -2,7 +2,6 @@
 
 use std::fmt::Write as _;
 
-
 use imbl::shared_ptr::DefaultSharedPtr;
 use libpython_interp::ffi;
 
@@ -11,8 +10,8 @@ use crate::err::{Error, Result, fetch};
 use crate::gil::Python;
 use crate::object::Object;
 
-use super::{NONE, Value};
 use super::format::short;
+use super::{NONE, Value};
 use crate::conversion::new as new_ref;
 
 /// The container being built at one level of the Value -> Python walk.
@@ -117,7 +116,13 @@ fn out_start<'a>(
             OutFrame {
                 // SAFETY: see above; the list or tuple is filled completely before it is
                 // handed out.
-                obj: new_ref(py, unsafe { if list { ffi::PyList_New(n) } else { ffi::PyTuple_New(n) } })?,
+                obj: new_ref(py, unsafe {
+                    if list {
+                        ffi::PyList_New(n)
+                    } else {
+                        ffi::PyTuple_New(n)
+                    }
+                })?,
                 state: OutState::Seq {
                     list,
                     it: items.iter(),
@@ -224,7 +229,13 @@ unsafe fn insert_distinct(
 ) -> Result<()> {
     let dict = value.is_some();
     // SAFETY: `p` is a live dict or set as `dict` says (this function's contract); GIL held.
-    let size = || unsafe { if dict { ffi::PyDict_Size(p) } else { ffi::PySet_Size(p) } };
+    let size = || unsafe {
+        if dict {
+            ffi::PyDict_Size(p)
+        } else {
+            ffi::PySet_Size(p)
+        }
+    };
     let before = size();
     // SAFETY: as above; the key and value are live.
     let rc = unsafe {
