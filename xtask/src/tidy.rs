@@ -22,6 +22,9 @@
 //!   asserts the error it expects).
 //! - **No trailing whitespace**, in every text file we write (not in `tests/data/`, which holds
 //!   copies of upstream data, nor in the compiler's expected output `tests/ui/*.stderr`).
+//! - **Files of one concept stay short.** No Rust file of the crates, the benchmarks or xtask
+//!   is over 1,200 lines, except the C API's declaration list (`crates/ffi/src/api.rs`), which
+//!   is long because the C API is. A longer file holds more than one concept: split it.
 //! - **Every guide example compiled.** README.md and every chapter of `docs/guide/` (and any
 //!   other guide page with Rust blocks) are included in the `documents` module of
 //!   `crates/libpython/src/lib.rs`, which compiles and runs their Rust blocks as doctests, and
@@ -148,6 +151,27 @@ fn no_ignored_or_panic_expecting_tests() {
         "tests that are skipped or expect a panic (assert the error instead)",
         &found,
     );
+}
+
+/// The longest a Rust file of the crates, benchmarks or xtask may be.
+const MAX_LINES: usize = 1200;
+
+#[test]
+fn no_source_file_is_over_the_size_limit() {
+    let texts = our_texts();
+    let found: Vec<String> = texts
+        .iter()
+        .filter(|(p, _)| {
+            p.ends_with(".rs")
+                && ["crates/", "benches/", "xtask/"].iter().any(|d| p.starts_with(d))
+                && p != "crates/ffi/src/api.rs"
+        })
+        .filter_map(|(p, text)| {
+            let n = text.lines().count();
+            (n > MAX_LINES).then(|| format!("{p}: {n} lines"))
+        })
+        .collect();
+    report(&format!("Rust files over {MAX_LINES} lines"), &found);
 }
 
 #[test]
