@@ -163,7 +163,9 @@ fn no_source_file_is_over_the_size_limit() {
         .iter()
         .filter(|(p, _)| {
             p.ends_with(".rs")
-                && ["crates/", "benches/", "xtask/"].iter().any(|d| p.starts_with(d))
+                && ["crates/", "benches/", "xtask/"]
+                    .iter()
+                    .any(|d| p.starts_with(d))
                 && p != "crates/ffi/src/api.rs"
         })
         .filter_map(|(p, text)| {
