@@ -60,6 +60,58 @@ fn drops_without_the_gil_are_queued_and_drained_at_the_next_acquisition() {
     );
 }
 
+// Free-threaded builds hand a release by another thread to the thread that made the object,
+// which takes such releases only when it enters the evaluation loop: a thread that uses Python
+// through the library alone takes them at its checkpoints, so they do not pile up.
+#[test]
+fn objects_another_thread_released_are_freed_while_their_thread_only_uses_the_c_api() {
+    python();
+    const N: usize = 100;
+    let freed = Arc::new(AtomicUsize::new(0));
+    let (f, in_maker) = (freed.clone(), freed.clone());
+    let hook = libpython::function("on_del", None, move |_: &Args<'_>| {
+        f.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    })
+    .unwrap();
+    let (to_releaser, objects) = std::sync::mpsc::channel::<Vec<Object>>();
+    let (released_tx, released) = std::sync::mpsc::channel::<()>();
+    // The maker: a thread of our own makes the objects, then only takes and releases the GIL.
+    let maker = std::thread::spawn(move || {
+        let g = libpython::Dict::from_pairs([("hook", &hook)]).unwrap();
+        libpython::exec(
+            &format!(
+                "class D:\n    def __del__(self):\n        hook()\nobjs = [D() for _ in range({N})]"
+            ),
+            &g,
+        )
+        .unwrap();
+        let objs: Vec<Object> = g.get_as("objs").unwrap().unwrap();
+        g.remove("objs").unwrap();
+        drop((g, hook));
+        to_releaser.send(objs).unwrap();
+        released.recv().unwrap();
+        for _ in 0..2 * interp::gil::CHECKPOINT_EVERY {
+            libpython::attach(|_| Ok(())).unwrap();
+        }
+        // Checked before this thread ends: its end would take them too.
+        assert_eq!(in_maker.load(Ordering::SeqCst), N);
+    });
+    // The releaser drops them holding the GIL: released at once, by another thread.
+    let objs = objects.recv().unwrap();
+    std::thread::spawn(move || {
+        libpython::attach(move |_| {
+            drop(objs);
+            Ok(())
+        })
+        .unwrap()
+    })
+    .join()
+    .unwrap();
+    released_tx.send(()).unwrap();
+    maker.join().unwrap();
+}
+
 #[test]
 fn a_drop_while_holding_the_gil_is_immediate() {
     python();

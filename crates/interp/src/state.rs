@@ -3,7 +3,7 @@
 
 use std::cell::Cell;
 use std::fmt;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::ThreadId;
 
@@ -68,6 +68,9 @@ pub struct InterpState {
     bridges: DashMap<RustIdentity, (RawPtr, RawPtr)>,
     /// The objects of `PerInterpreter` caches, by the address of their static (owned).
     cache: DashMap<usize, RawPtr>,
+    /// `lambda: None` of this interpreter (owned), made on first use by
+    /// [`checkpoint`](Self::checkpoint); null until then.
+    checkpoint: AtomicPtr<ffi::PyObject>,
 }
 
 // SAFETY: `raw` is an address CPython keeps valid until the interpreter ends, only passed back
@@ -102,6 +105,7 @@ impl InterpState {
             tstates: Mutex::new(Vec::new()),
             bridges: DashMap::new(),
             cache: DashMap::new(),
+            checkpoint: AtomicPtr::new(std::ptr::null_mut()),
         }
     }
 
@@ -212,6 +216,90 @@ impl InterpState {
         tracing::debug!(target: "libpython::gc", interp = ?self.key, released = n, "drained deferred decrefs");
     }
 
+    /// Enters CPython's evaluation loop once (a call of this interpreter's `lambda: None`), so
+    /// that the checks at its entry do for the calling thread what CPython defers to them. On
+    /// free-threaded builds that is merging the reference counts of the objects this thread
+    /// made that other threads released (and freeing those no longer used), freeing memory
+    /// that waited for every thread to pass a quiescent state, and running a scheduled
+    /// garbage collection. A thread that uses Python only through the C API never enters the
+    /// loop otherwise, and what other threads release of its objects piles up.
+    ///
+    /// An exception raised there (an asynchronous exception aimed at this thread, a failing
+    /// pending call) cannot be returned to anyone: it is reported as unraisable.
+    ///
+    /// # Safety
+    /// The calling thread holds this interpreter's GIL (is attached to it), with no exception
+    /// set and no lock held that Python code could wait for: destructors, finalizers and the
+    /// collector may run.
+    pub(crate) unsafe fn checkpoint(&self) {
+        let mut f = self.checkpoint.load(Ordering::Acquire);
+        if f.is_null() {
+            // SAFETY: forwarded contract.
+            f = unsafe { self.make_checkpoint() };
+            if f.is_null() {
+                return;
+            }
+        }
+        // SAFETY: `f` is an owned function object of this interpreter, released only by
+        // `clear_state`, which runs when no thread uses the interpreter; the GIL is held.
+        unsafe {
+            let r = ffi::PyObject_CallNoArgs(f);
+            if r.is_null() {
+                ffi::PyErr_WriteUnraisable(f);
+            } else {
+                ffi::Py_DECREF(r);
+            }
+        }
+    }
+
+    /// Makes and keeps [`checkpoint`](Self::checkpoint)'s function; null (nothing pending) if
+    /// that fails. Of two threads racing, the first to store its function wins.
+    ///
+    /// # Safety
+    /// As [`checkpoint`](Self::checkpoint).
+    #[cold]
+    #[inline(never)]
+    unsafe fn make_checkpoint(&self) -> *mut ffi::PyObject {
+        // SAFETY: the GIL is held (the caller's contract); every new reference made here is
+        // released or kept, and a failure's exception is cleared.
+        unsafe {
+            let code = ffi::Py_CompileString(
+                c"lambda: None".as_ptr(),
+                c"<libpython checkpoint>".as_ptr(),
+                ffi::Py_eval_input,
+            );
+            if code.is_null() {
+                ffi::PyErr_Clear();
+                return std::ptr::null_mut();
+            }
+            let globals = ffi::PyDict_New();
+            let f = if globals.is_null() {
+                std::ptr::null_mut()
+            } else {
+                let f = ffi::PyEval_EvalCode(code, globals, globals);
+                ffi::Py_DecRef(globals);
+                f
+            };
+            ffi::Py_DecRef(code);
+            if f.is_null() {
+                ffi::PyErr_Clear();
+                return std::ptr::null_mut();
+            }
+            match self.checkpoint.compare_exchange(
+                std::ptr::null_mut(),
+                f,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => f,
+                Err(theirs) => {
+                    ffi::Py_DecRef(f);
+                    theirs
+                }
+            }
+        }
+    }
+
     /// Forgets queued references without releasing them (the runtime is gone).
     pub(crate) fn discard_queue(&self) {
         while self.queue.pop().is_some() {
@@ -302,7 +390,7 @@ impl InterpState {
     }
 
     /// Releases the per-interpreter state: the queue, the cached objects (of a
-    /// sub-interpreter) and the bridge map.
+    /// sub-interpreter), the checkpoint's function and the bridge map.
     ///
     /// # Safety
     /// The calling thread holds this interpreter's GIL.
@@ -318,6 +406,11 @@ impl InterpState {
                 // SAFETY: the cache holds owned references of this interpreter; its GIL is held.
                 unsafe { ffi::Py_DecRef(p.0 as *mut ffi::PyObject) };
             }
+        }
+        let f = self.checkpoint.swap(std::ptr::null_mut(), Ordering::AcqRel);
+        if !f.is_null() {
+            // SAFETY: the function was owned by this record; the GIL is held.
+            unsafe { ffi::Py_DecRef(f) };
         }
         let weak: Vec<usize> = self.bridges.iter().map(|e| e.value().0.0).collect();
         self.bridges.clear();
