@@ -430,7 +430,9 @@ fn a_rust_future_can_be_awaited_only_once() {
 fn cancelling_the_python_task_drops_the_rust_future() {
     python();
     let g = ns(
-        "import asyncio\nasync def impatient(aw):\n    try:\n        await asyncio.wait_for(aw, 0.05)\n    except asyncio.TimeoutError:\n        return 'timed out'",
+        // The Python task waits until the Rust future has started (a loaded machine may take
+        // a while to poll it), then gives up on it.
+        "import asyncio\nasync def impatient(aw, started):\n    t = asyncio.ensure_future(aw)\n    while not started():\n        await asyncio.sleep(0.001)\n    try:\n        await asyncio.wait_for(t, 0.05)\n    except asyncio.TimeoutError:\n        return 'timed out'",
     );
     let rt = runtime();
     for on_tokio in [false, true] {
@@ -445,8 +447,13 @@ fn cancelling_the_python_task_drops_the_rust_future() {
         } else {
             asyncio::future_into_py(future).unwrap()
         };
+        let seen = started.clone();
+        let started_fn = libpython::function("started", None, move |_a: &libpython::Args<'_>| {
+            Ok(seen.load(Ordering::SeqCst))
+        })
+        .unwrap();
         let r = asyncio::block_on(asyncio::into_future(
-            get(&g, "impatient").call((aw,)).unwrap(),
+            get(&g, "impatient").call((aw, started_fn)).unwrap(),
         ))
         .unwrap();
         assert_eq!(r.extract::<String>().unwrap(), "timed out");
@@ -462,7 +469,10 @@ fn cancelling_the_python_task_drops_the_rust_future() {
         Arc::new(AtomicBool::new(false)),
     );
     let aw = asyncio::future_into_py(pending_forever(started.clone(), dropped.clone())).unwrap();
+    // Dropped on a thread without the GIL: the reference is queued and released at the next
+    // acquisition of the GIL.
     drop(aw);
+    libpython::attach(|_| Ok(())).unwrap();
     assert!(eventually(|| dropped.load(Ordering::SeqCst)));
     assert!(!started.load(Ordering::SeqCst));
 }
