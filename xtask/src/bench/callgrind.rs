@@ -189,12 +189,8 @@ pub(super) fn print_counts(counts: &Counts) {
         "{:<42} {:>12} {:>12} {:>12} {:>10} {:>10}",
         "instructions per iteration", "floor", "ours", "pyo3", "ours/floor", "ours/pyo3"
     );
-    for c in CASES {
-        let get = |side: &str| counts.get(&(c.group.to_owned(), side.to_owned())).copied();
-        let (floor, ours, pyo3) = (get("floor"), get(c.ours), get(c.pyo3));
-        if floor.is_none() && ours.is_none() && pyo3.is_none() {
-            continue;
-        }
+    for r in counted_rows(counts) {
+        let (c, floor, ours, pyo3) = (r.case, r.floor, r.ours, r.pyo3);
         let ratio = |a: Option<f64>, b: Option<f64>| {
             a.zip(b)
                 .map_or_else(|| "–".to_owned(), |(a, b)| format!("{:.2}", a / b))
@@ -209,6 +205,11 @@ pub(super) fn print_counts(counts: &Counts) {
             ratio(ours, pyo3)
         );
     }
+}
+
+/// The rows of the cases counted.
+fn counted_rows(counts: &Counts) -> Vec<Row> {
+    rows(|g, side| counts.get(&(g.to_owned(), side.to_owned())).copied())
 }
 
 /// An instruction count, readable.
@@ -247,18 +248,8 @@ pub(super) fn counts_table(s: &mut String, counts: &Counts) {
         "| case | GIL held | floor | ours | PyO3 | ours/floor | ours/PyO3 |"
     );
     let _ = writeln!(s, "|---|:-:|--:|--:|--:|--:|--:|");
-    for c in CASES {
-        let get = |side: &str| counts.get(&(c.group.to_owned(), side.to_owned())).copied();
-        let (floor, ours, pyo3) = (get("floor"), get(c.ours), get(c.pyo3));
-        if floor.is_none() && ours.is_none() && pyo3.is_none() {
-            continue;
-        }
-        let row = Row {
-            case: c,
-            ours,
-            floor,
-            pyo3,
-        };
+    for row in counted_rows(counts) {
+        let (c, floor, ours, pyo3) = (row.case, row.floor, row.ours, row.pyo3);
         let (gf, gp) = row.goals();
         let _ = writeln!(
             s,

@@ -79,6 +79,13 @@ pub fn run(opts: &Bench) -> Result<(), String> {
         (info, out)
     };
     let criterion_dir = out.join("criterion");
+    let skip_pyo3 = skip_pyo3 || {
+        let refused = info.pyo3_refuses();
+        if let Some(why) = refused {
+            util::step(&format!("the PyO3 side is skipped: {why}"));
+        }
+        refused.is_some()
+    };
     let pyo3_build = if main {
         "pyo3".to_owned()
     } else {
@@ -362,6 +369,12 @@ impl PythonInfo {
             self.version,
             if self.free_threaded { "t" } else { "" }
         )
+    }
+
+    /// Why PyO3 cannot be built for this Python, if it cannot.
+    fn pyo3_refuses(&self) -> Option<&'static str> {
+        (self.free_threaded && self.minor < 14)
+            .then_some("PyO3 0.30 builds for a free-threaded Python from 3.14 on only")
     }
 
     /// The library's link name: `python3.13t` for `libpython3.13t.so.1.0`.

@@ -37,11 +37,17 @@ impl Row {
 }
 
 pub(super) fn summarize(results: &Results) -> Vec<Row> {
-    let get = |g: &str, f: &str| {
+    rows(|g, f| {
         results
             .get(&(g.to_owned(), f.to_owned()))
             .map(|e| e.median_ns)
-    };
+    })
+}
+
+/// The rows of the cases with something to show, each side's figure read by `get(group,
+/// side)`. A row that differs from its group's first by a variant side (`pyo3_buffer`,
+/// `ours_auto`, ...) is shown only when that side was measured.
+pub(super) fn rows(get: impl Fn(&str, &str) -> Option<f64>) -> Vec<Row> {
     CASES
         .iter()
         .map(|c| Row {
@@ -50,7 +56,15 @@ pub(super) fn summarize(results: &Results) -> Vec<Row> {
             floor: get(c.group, "floor"),
             pyo3: get(c.group, c.pyo3),
         })
-        .filter(|r| r.ours.is_some() || r.floor.is_some() || r.pyo3.is_some())
+        .filter(|r| {
+            let variant_pyo3 = !matches!(r.case.pyo3, "pyo3" | "none");
+            let variant_ours = r.case.ours != "ours";
+            if variant_pyo3 || variant_ours {
+                (!variant_pyo3 || r.pyo3.is_some()) && (!variant_ours || r.ours.is_some())
+            } else {
+                r.ours.is_some() || r.floor.is_some() || r.pyo3.is_some()
+            }
+        })
         .collect()
 }
 
@@ -473,6 +487,9 @@ pub(super) fn python_section(rows: &[Row], counts: &Counts, info: &PythonInfo) -
         load_average()
     );
     let _ = writeln!(s, "- **Python**: {}", python_line(info));
+    if let Some(why) = info.pyo3_refuses() {
+        let _ = writeln!(s, "- **PyO3**: not measured ({why})");
+    }
     if !rows.is_empty() {
         let _ = writeln!(s, "\nTimes (criterion's median per iteration):\n");
         times_table(&mut s, rows);
@@ -566,6 +583,7 @@ mod tests {
         );
         assert!(t.contains("### Python 3.13t") && t.contains("| `call3` | yes |"));
         assert!(t.contains("libpython3.13t.so.1.0"));
+        assert!(t.contains("- **PyO3**: not measured (PyO3 0.30 builds for a free-threaded Python from 3.14 on only)"));
 
         let t = with_python_section(&t, "3.12", "### Python 3.12\n\nfirst\n");
         let t = with_python_section(&t, "3.13", "### Python 3.13\n\nthirteen\n");
@@ -611,6 +629,27 @@ mod tests {
     }
 
     #[test]
+    fn a_variant_row_is_shown_only_when_its_variant_side_was_measured() {
+        let mut results = Results::new();
+        for side in ["floor", "ours", "pyo3"] {
+            results.insert(
+                ("closure_loop_1e6".into(), side.into()),
+                Estimate { median_ns: 1.0 },
+            );
+        }
+        let names = |r: &[Row]| r.iter().map(|r| r.case.name).collect::<Vec<_>>();
+        assert_eq!(names(&summarize(&results)), ["closure_loop_1e6"]);
+        results.insert(
+            ("closure_loop_1e6".into(), "pyo3_pyfunction".into()),
+            Estimate { median_ns: 1.0 },
+        );
+        assert_eq!(
+            names(&summarize(&results)),
+            ["closure_loop_1e6", "closure_loop_1e6 (#[pyfunction])"]
+        );
+    }
+
+    #[test]
     fn tags_sort_by_minor_version_then_build() {
         assert!(tag_order("3.9") < tag_order("3.12"));
         assert!(tag_order("3.13") < tag_order("3.13t"));
@@ -621,6 +660,9 @@ mod tests {
     fn a_free_threaded_python_gets_its_tag_link_name_and_pyo3_build_flag() {
         let ft = info("3.13", true);
         assert_eq!(ft.tag(), "3.13t");
+        assert!(ft.pyo3_refuses().is_some());
+        assert!(info("3.14", true).pyo3_refuses().is_none());
+        assert!(info("3.13", false).pyo3_refuses().is_none());
         assert_eq!(ft.lib_name(), "python3.13t");
         let config = ft.pyo3_config();
         assert!(
