@@ -153,7 +153,7 @@ pub(super) const CASES: &[Case] = &[
         pyo3: "pyo3",
         gil_held: false,
         key: true,
-        what: "two threads at once, each taking the GIL, calling `nop()` and releasing it once per iteration (ours: `attach`; PyO3: `Python::attach`; floor: `PyGILState_Ensure` / `Release`, the thread's state kept by an outer `Ensure` as a C worker thread does)",
+        what: "two threads at once, each taking the GIL, calling `nop()` and releasing it once per iteration (ours: `attach`, which keeps each thread's state; PyO3: `Python::attach`, whose `PyGILState_Ensure` makes and deletes a thread state each time on a thread Python did not start; floor: `PyGILState_Ensure` / `Release`, the thread's state kept by an outer `Ensure` as a C worker thread does)",
     },
     Case {
         group: "numpy_view_1e3",
