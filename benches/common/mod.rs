@@ -15,8 +15,12 @@ use criterion::{BenchmarkGroup, Criterion, SamplingMode};
 pub const LIST_LEN: usize = 1_000_000;
 /// Items of the dict cases.
 pub const DICT_LEN: usize = 100_000;
-/// Calls of the Rust function from the Python loop.
+/// Calls of the Rust function from the Python loop (and of the Rust object's method).
 pub const CALLS: usize = 1_000_000;
+/// Threads of the GIL contention case.
+pub const CONTENDING_THREADS: usize = 2;
+/// The factor of the Rust object of the method case (`Scaler.scale(x)` is `x * SCALE`).
+pub const SCALE: i64 = 3;
 
 /// Run once in `__main__` by each side before measuring; the cases read these globals.
 pub const SETUP: &str = r#"
@@ -42,6 +46,13 @@ arr_1e7 = np.arange(10_000_000, dtype=np.float64)
 def drive(fn, n):
     for i in range(n):
         fn(i)
+
+def drive_method(o, n):
+    for i in range(n):
+        o.scale(i)
+
+def nop():
+    pass
 "#;
 
 /// The objects every case works on, the globals [`SETUP`] defines, as each side holds them
@@ -55,6 +66,8 @@ pub struct Fixtures<O> {
     pub arr_1e3: O,
     pub arr_1e7: O,
     pub drive: O,
+    pub drive_method: O,
+    pub nop: O,
 }
 
 impl<O> Fixtures<O> {
@@ -69,6 +82,8 @@ impl<O> Fixtures<O> {
             arr_1e3: global("arr_1e3"),
             arr_1e7: global("arr_1e7"),
             drive: global("drive"),
+            drive_method: global("drive_method"),
+            nop: global("nop"),
         }
     }
 }
@@ -85,6 +100,54 @@ async def ready():
 
 /// Concurrent `asyncio.sleep(0)` awaits of the `sleep0_10k` case.
 pub const SLEEPS: usize = 10_000;
+
+/// The nested struct of the serde round trip: what a program sends to Python and reads back.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Order {
+    pub id: u64,
+    pub customer: Customer,
+    pub lines: Vec<Line>,
+    pub tags: Vec<String>,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Customer {
+    pub name: String,
+    pub email: String,
+    pub vip: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Line {
+    pub sku: String,
+    pub qty: u32,
+    pub price: f64,
+}
+
+/// Lines of the serde case's order.
+pub const ORDER_LINES: usize = 10;
+
+/// The serde case's value: an order of [`ORDER_LINES`] lines, three tags, no note.
+pub fn order() -> Order {
+    Order {
+        id: 4_711,
+        customer: Customer {
+            name: "Ada Lovelace".into(),
+            email: "ada@example.org".into(),
+            vip: true,
+        },
+        lines: (0..ORDER_LINES)
+            .map(|i| Line {
+                sku: format!("SKU-{i:04}"),
+                qty: i as u32 + 1,
+                price: 9.5 + i as f64,
+            })
+            .collect(),
+        tags: vec!["express".into(), "gift".into(), "fragile".into()],
+        note: None,
+    }
+}
 
 /// Criterion with the command line's settings (filters, `--save-baseline`, ...).
 pub fn criterion() -> Criterion {
@@ -241,6 +304,38 @@ pub fn run_profile(all: &mut [Case<'_>]) {
 #[inline(never)]
 pub fn measured(run: &mut Runner<'_>, iters: u64) -> Duration {
     run(iters)
+}
+
+/// Runs `worker(iters)` on [`CONTENDING_THREADS`] threads at once and returns the wall time
+/// from their common start to the last one's end. Each thread first runs `worker(1)` untimed
+/// (its thread state and other lazily made state are not counted), then all start together.
+pub fn contend(iters: u64, worker: &(dyn Fn(u64) + Sync)) -> Duration {
+    let barrier = std::sync::Barrier::new(CONTENDING_THREADS + 1);
+    std::thread::scope(|s| {
+        let threads: Vec<_> = (0..CONTENDING_THREADS)
+            .map(|_| {
+                s.spawn(|| {
+                    worker(1);
+                    barrier.wait();
+                    measured_worker(worker, iters);
+                })
+            })
+            .collect();
+        barrier.wait();
+        let t = Instant::now();
+        for th in threads {
+            th.join().expect("a contending thread panicked");
+        }
+        t.elapsed()
+    })
+}
+
+/// One contending thread's measured iterations, in a function of its own for profilers (its
+/// name matches the same `*common::measured*` as [`measured`]; callgrind toggles collection per
+/// thread).
+#[inline(never)]
+pub fn measured_worker(worker: &(dyn Fn(u64) + Sync), iters: u64) {
+    worker(iters)
 }
 
 /// A binary of this package beside (or one level above) the running executable: the bins are

@@ -195,14 +195,18 @@ pub struct Bench {
     /// A criterion filter (a regular expression on `case/side`); earlier results of the other
     /// cases are kept.
     pub filter: Option<String>,
-    /// Benchmark this Python 3.11+ (with numpy) instead of the test venv's.
+    /// Benchmark this Python 3.11+ (with numpy; a free-threaded build too) instead of the test
+    /// venv's: the key cases only unless a filter is given, no sub-interpreters. Its results
+    /// (kept in target/bench/python-TAG) make its part of the page's "Other Pythons" section;
+    /// the rest of the page is kept.
     #[arg(long, value_name = "EXE")]
     pub python: Option<PathBuf>,
     /// Instead of timing, count instructions per iteration of every case and side under
     /// valgrind (repeatable whatever the machine's load; about 15 minutes).
     #[arg(long)]
     pub callgrind: bool,
-    /// Only rewrite the summary and the doc from the last results.
+    /// Only rewrite the summary and the doc from the last results (of the Python `--python`
+    /// names, if given).
     #[arg(long)]
     pub report_only: bool,
     /// Do not build or run the PyO3 side.

@@ -20,6 +20,7 @@
 #[path = "../../common/mod.rs"]
 pub mod common;
 mod asyncio;
+mod objects;
 
 pub use common::{Case, Runner, Size};
 use common::{case, timed};
@@ -54,11 +55,11 @@ pub fn fixtures() -> Fixtures {
 // Floor helpers: what C code does, through the loaded table.
 
 /// The GIL held by hand, as C does it.
-struct FloorGil(ffi::PyGILState_STATE);
+pub(crate) struct FloorGil(ffi::PyGILState_STATE);
 
 impl FloorGil {
     #[inline(always)]
-    fn take() -> FloorGil {
+    pub(crate) fn take() -> FloorGil {
         // SAFETY: Python is initialised (libpython started it and released the GIL); the
         // PyGILState API may be called from any thread that does not hold the GIL through
         // another state, which is the case wherever the floor runs.
@@ -80,7 +81,7 @@ impl Drop for FloorGil {
 /// # Safety
 /// The GIL is held; `p` is the result of a C-API call made just before.
 #[inline(always)]
-unsafe fn ok(p: *mut PyObject) -> *mut PyObject {
+pub(crate) unsafe fn ok(p: *mut PyObject) -> *mut PyObject {
     if p.is_null() {
         // SAFETY: the GIL is held (caller) and an exception is set (NULL result).
         unsafe { ffi::PyErr_Print() };
@@ -94,7 +95,7 @@ unsafe fn ok(p: *mut PyObject) -> *mut PyObject {
 /// # Safety
 /// The GIL is held; `o` is a live object.
 #[inline(always)]
-unsafe fn as_i64(o: *mut PyObject) -> i64 {
+pub(crate) unsafe fn as_i64(o: *mut PyObject) -> i64 {
     // SAFETY: forwarded contract.
     unsafe {
         let v = ffi::PyLong_AsLongLong(o);
@@ -107,7 +108,7 @@ unsafe fn as_i64(o: *mut PyObject) -> i64 {
 }
 
 /// `PyObject_Vectorcall` straight from the table (3.11: exported).
-fn vectorcall_fn()
+pub(crate) fn vectorcall_fn()
 -> unsafe extern "C" fn(*mut PyObject, *const *mut PyObject, usize, *mut PyObject) -> *mut PyObject
 {
     ffi::api()
@@ -116,7 +117,7 @@ fn vectorcall_fn()
 }
 
 /// An interned `str`, made once (C keeps these in statics).
-fn interned(s: &CStr) -> *mut PyObject {
+pub(crate) fn interned(s: &CStr) -> *mut PyObject {
     let _gil = FloorGil::take();
     // SAFETY: the GIL is held; a NUL-terminated string; the reference is kept for the process.
     unsafe { ok(ffi::PyUnicode_InternFromString(s.as_ptr())) }
@@ -178,7 +179,7 @@ fn floor_function() -> *mut PyObject {
 // Cases.
 
 /// A floor runner: the GIL held by hand around the timed loop.
-fn floor<'a, R>(mut body: impl FnMut() -> R + 'a) -> Runner<'a> {
+pub(crate) fn floor<'a, R>(mut body: impl FnMut() -> R + 'a) -> Runner<'a> {
     Box::new(move |iters| {
         let _gil = FloorGil::take();
         timed(iters, &mut body)
@@ -186,7 +187,7 @@ fn floor<'a, R>(mut body: impl FnMut() -> R + 'a) -> Runner<'a> {
 }
 
 /// An ours runner for a GIL-held case: `attach` around the timed loop, `body` gets the token.
-fn ours<'a, R>(
+pub(crate) fn ours<'a, R>(
     mut body: impl FnMut(libpython::Python<'_>) -> libpython::Result<R> + 'a,
 ) -> Runner<'a> {
     Box::new(move |iters| libpython::attach(|py| Ok(timed(iters, || body(py).unwrap()))).unwrap())
@@ -485,6 +486,77 @@ pub fn cases(fx: &Fixtures) -> Vec<Case<'_>> {
         "ours",
         Big(secs(3)),
         ours(move |py| fx.drive.bind(py)?.call((&ident, common::CALLS)).map(drop)),
+    ));
+
+    v.extend(objects::cases(fx));
+
+    // Sum a list of 1e6 ints, item by item.
+    v.push(case(
+        "list_iter_sum_1e6",
+        "floor",
+        Big(secs(2)),
+        floor(move || {
+            // SAFETY: the GIL is held; list items are borrowed and only read, within the size.
+            unsafe {
+                let mut sum = 0i64;
+                for i in 0..ffi::PyList_GET_SIZE(l) {
+                    sum += as_i64(ffi::PyList_GET_ITEM(l, i));
+                }
+                sum
+            }
+        }),
+    ));
+    v.push(case(
+        "list_iter_sum_1e6",
+        "ours",
+        Big(secs(2)),
+        ours(|py| {
+            let mut sum = 0i64;
+            for x in fx.lst.bind(py)?.try_iter()? {
+                sum += x?.extract::<i64>()?;
+            }
+            Ok(sum)
+        }),
+    ));
+
+    // Two threads, each taking the GIL for one call of `nop()` per iteration.
+    let nop = &fx.nop;
+    v.push(case(
+        "gil_contention_2x",
+        "floor",
+        Big(secs(3)),
+        Box::new(move |iters| {
+            common::contend(iters, &|n| {
+                // SAFETY: Python is initialised and this thread holds no GIL. The outer
+                // Ensure gives the thread its state (kept until the final Release), released
+                // at once; each iteration's Ensure / Release pair then takes and drops the GIL
+                // with it, as a C worker thread does; the call's result is released.
+                unsafe {
+                    let outer = ffi::PyGILState_Ensure();
+                    let ts = ffi::PyEval_SaveThread();
+                    for _ in 0..n {
+                        let g = ffi::PyGILState_Ensure();
+                        let r = ok(vectorcall(nop.as_ptr(), null_mut(), 0, null_mut()));
+                        ffi::Py_DECREF(r);
+                        ffi::PyGILState_Release(g);
+                    }
+                    ffi::PyEval_RestoreThread(ts);
+                    ffi::PyGILState_Release(outer);
+                }
+            })
+        }),
+    ));
+    v.push(case(
+        "gil_contention_2x",
+        "ours",
+        Big(secs(3)),
+        Box::new(move |iters| {
+            common::contend(iters, &|n| {
+                for _ in 0..n {
+                    libpython::attach(|py| nop.bind(py)?.call0().map(drop)).unwrap();
+                }
+            })
+        }),
     ));
 
     // View a float64 array without copying; read its first element and length.

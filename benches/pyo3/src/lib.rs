@@ -1,8 +1,8 @@
 //! The PyO3 side of every case, as runners shared by the criterion bench (`benches/pyo3.rs`)
 //! and the profiling binary (`src/bin/profile_pyo3.rs`): PyO3 0.30 embedding Python 3.11 as
 //! its guide recommends (`Python::initialize` / `attach`, `Bound`, `extract`, `IntoPyObject`,
-//! `intern!`, `PyCFunction::new_closure`, rust-numpy's `PyReadonlyArray` and
-//! `pyo3::buffer::PyBuffer`).
+//! `intern!`, `PyCFunction::new_closure`, `#[pyfunction]`, `#[pyclass]` / `#[pymethods]`,
+//! rust-numpy's `PyReadonlyArray`, `pyo3::buffer::PyBuffer`, and `pythonize` for serde).
 //!
 //! A process of its own: this package is built for the full 3.11 API with libpython linked
 //! (`PYO3_CONFIG_FILE`, written by `cargo xtask bench`), which the floor and ours sides, built
@@ -18,7 +18,7 @@ use std::process::Command;
 use std::time::Duration;
 
 pub use common::{Case, Runner, Size};
-use common::{case, timed};
+use common::{Order, case, timed};
 use numpy::PyReadonlyArray1;
 use pyo3::intern;
 use pyo3::prelude::*;
@@ -45,6 +45,26 @@ pub fn fixtures() -> Fixtures {
                 .unbind()
         })
     })
+}
+
+/// The Rust function of the closure case as PyO3's guide writes a function: `#[pyfunction]`.
+#[pyfunction]
+fn ident(x: i64) -> i64 {
+    x
+}
+
+/// The Rust object of the method case: a `#[pyclass]` (frozen: its methods take `&self`, as the
+/// other sides' do, with no borrow flag to check) and its `#[pymethods]`.
+#[pyclass(frozen)]
+struct Scaler {
+    factor: i64,
+}
+
+#[pymethods]
+impl Scaler {
+    fn scale(&self, x: i64) -> i64 {
+        x * self.factor
+    }
 }
 
 /// A runner for a GIL-held case: `Python::attach` around the timed loop.
@@ -135,6 +155,59 @@ pub fn cases(fx: &Fixtures) -> Vec<Case<'_>> {
         "pyo3",
         Big(secs(3)),
         pyo3(move |py| fx.drive.bind(py).call1((&func, common::CALLS)).map(drop)),
+    ));
+
+    let pyfunction = Python::attach(|py| {
+        wrap_pyfunction!(ident, py).map(|f| f.into_any().unbind()).expect("making the function")
+    });
+    v.push(case(
+        "closure_loop_1e6",
+        "pyo3_pyfunction",
+        Big(secs(3)),
+        pyo3(move |py| fx.drive.bind(py).call1((&pyfunction, common::CALLS)).map(drop)),
+    ));
+
+    let scaler = Python::attach(|py| Py::new(py, Scaler { factor: common::SCALE }).expect("making the object"));
+    v.push(case(
+        "method_loop_1e6",
+        "pyo3",
+        Big(secs(3)),
+        pyo3(move |py| fx.drive_method.bind(py).call1((&scaler, common::CALLS)).map(drop)),
+    ));
+
+    let order: &'static Order = Box::leak(Box::new(common::order()));
+    let roundtrip = |py: Python<'_>| -> PyResult<Order> {
+        let o = pythonize::pythonize(py, order)?;
+        Ok(pythonize::depythonize::<Order>(&o)?)
+    };
+    let back = Python::attach(roundtrip).expect("the round trip");
+    assert_eq!(&back, order, "pythonize's round trip changes the order");
+    v.push(case("serde_roundtrip", "pyo3", Small, pyo3(roundtrip)));
+
+    v.push(case(
+        "list_iter_sum_1e6",
+        "pyo3",
+        Big(secs(2)),
+        pyo3(|py| {
+            let mut sum = 0i64;
+            for x in fx.lst.bind(py).cast::<PyList>()?.iter() {
+                sum += x.extract::<i64>()?;
+            }
+            Ok(sum)
+        }),
+    ));
+
+    v.push(case(
+        "gil_contention_2x",
+        "pyo3",
+        Big(secs(3)),
+        Box::new(|iters| {
+            common::contend(iters, &|n| {
+                for _ in 0..n {
+                    Python::attach(|py| fx.nop.bind(py).call0().map(drop)).unwrap();
+                }
+            })
+        }),
     ));
 
     for (group, arr) in [("numpy_view_1e3", &fx.arr_1e3), ("numpy_view_1e7", &fx.arr_1e7)] {

@@ -26,22 +26,37 @@ pub(super) fn callgrind_iterations(group: &str) -> Option<u64> {
     match group {
         // Work spread over threads (the event loop's): one thread's count says little.
         "startup_import_numpy" | "await_ready_coroutine" | "sleep0_10k" => None,
-        "list_to_vec_1e6" | "vec_to_list_1e6" | "closure_loop_1e6" => Some(1),
+        "list_to_vec_1e6" | "vec_to_list_1e6" | "closure_loop_1e6" | "method_loop_1e6"
+        | "list_iter_sum_1e6" => Some(1),
+        "serde_roundtrip" => Some(200),
         "dict_to_hashmap_1e5" | "hashmap_to_dict_1e5" => Some(2),
         "str_1mb_to_string" => Some(20),
         _ => Some(2000),
     }
 }
 
+/// Whether `case/side` passes the filter: alternatives separated by `|`, each a substring of
+/// the id, or its beginning when it starts with `^` (the part of criterion's regular
+/// expressions that names cases).
+pub(super) fn filter_matches(filter: &str, id: &str) -> bool {
+    filter.split('|').any(|alt| match alt.strip_prefix('^') {
+        Some(prefix) => id.starts_with(prefix),
+        None => id.contains(alt),
+    })
+}
+
 /// Runs every (case, side) once under `valgrind --tool=callgrind`, collecting only inside the
-/// profile binaries' `measured` function, two at a time; writes `callgrind.json` and keeps each
-/// profile in `callgrind/` for `callgrind_annotate`.
+/// profile binaries' `measured` functions (a contending thread's loop is `measured_worker`:
+/// callgrind toggles collection per thread, and the counts of all threads are summed), two at
+/// a time; writes `callgrind.json` and keeps each profile in `callgrind/` for
+/// `callgrind_annotate`. Without a filter, `key_only` keeps the key cases.
 pub(super) fn run_callgrind(
     out: &Path,
     info: &PythonInfo,
     ours: &Path,
     pyo3: Option<&Path>,
     filter: Option<&str>,
+    key_only: bool,
 ) -> Result<(), String> {
     if Command::new("valgrind").arg("--version").output().is_err() {
         return Err("--callgrind needs valgrind (apt-get install valgrind)".into());
@@ -53,6 +68,9 @@ pub(super) fn run_callgrind(
         let Some(iters) = callgrind_iterations(c.group) else {
             continue;
         };
+        if filter.is_none() && key_only && !c.key {
+            continue;
+        }
         let mut sides = vec![("floor", ours), (c.ours, ours)];
         if let Some(p) = pyo3
             && c.pyo3 != "none"
@@ -62,7 +80,7 @@ pub(super) fn run_callgrind(
         for (side, exe) in sides {
             let id = format!("{}/{side}", c.group);
             if jobs.iter().any(|j| j.0 == c.group && j.1 == side)
-                || filter.is_some_and(|f| !id.contains(f))
+                || filter.is_some_and(|f| !filter_matches(f, &id))
             {
                 continue;
             }
@@ -171,12 +189,8 @@ pub(super) fn print_counts(counts: &Counts) {
         "{:<42} {:>12} {:>12} {:>12} {:>10} {:>10}",
         "instructions per iteration", "floor", "ours", "pyo3", "ours/floor", "ours/pyo3"
     );
-    for c in CASES {
-        let get = |side: &str| counts.get(&(c.group.to_owned(), side.to_owned())).copied();
-        let (floor, ours, pyo3) = (get("floor"), get(c.ours), get(c.pyo3));
-        if floor.is_none() && ours.is_none() && pyo3.is_none() {
-            continue;
-        }
+    for r in counted_rows(counts) {
+        let (c, floor, ours, pyo3) = (r.case, r.floor, r.ours, r.pyo3);
         let ratio = |a: Option<f64>, b: Option<f64>| {
             a.zip(b)
                 .map_or_else(|| "–".to_owned(), |(a, b)| format!("{:.2}", a / b))
@@ -191,6 +205,11 @@ pub(super) fn print_counts(counts: &Counts) {
             ratio(ours, pyo3)
         );
     }
+}
+
+/// The rows of the cases counted.
+fn counted_rows(counts: &Counts) -> Vec<Row> {
+    rows(|g, side| counts.get(&(g.to_owned(), side.to_owned())).copied())
 }
 
 /// An instruction count, readable.
@@ -219,23 +238,18 @@ pub(super) fn callgrind_section(s: &mut String, counts: &Counts) {
          lock waits, so a case bound by memory (the 1 MB string) or by the GIL hand-off (`call3_nogil`) weighs more in \
          time than here. The profiles stay in `target/bench/callgrind/` for `callgrind_annotate`.\n"
     );
+    counts_table(s, counts);
+}
+
+/// The instruction-count table, one row per case counted.
+pub(super) fn counts_table(s: &mut String, counts: &Counts) {
     let _ = writeln!(
         s,
         "| case | GIL held | floor | ours | PyO3 | ours/floor | ours/PyO3 |"
     );
     let _ = writeln!(s, "|---|:-:|--:|--:|--:|--:|--:|");
-    for c in CASES {
-        let get = |side: &str| counts.get(&(c.group.to_owned(), side.to_owned())).copied();
-        let (floor, ours, pyo3) = (get("floor"), get(c.ours), get(c.pyo3));
-        if floor.is_none() && ours.is_none() && pyo3.is_none() {
-            continue;
-        }
-        let row = Row {
-            case: c,
-            ours,
-            floor,
-            pyo3,
-        };
+    for row in counted_rows(counts) {
+        let (c, floor, ours, pyo3) = (row.case, row.floor, row.ours, row.pyo3);
         let (gf, gp) = row.goals();
         let _ = writeln!(
             s,
@@ -254,6 +268,17 @@ pub(super) fn callgrind_section(s: &mut String, counts: &Counts) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_filter_takes_alternatives_and_anchors() {
+        assert!(filter_matches("call3", "call3_nogil/ours"));
+        assert!(filter_matches("^call3/", "call3/ours"));
+        assert!(!filter_matches("^call3/", "call3_nogil/ours"));
+        assert!(!filter_matches("^nogil", "call3_nogil/ours"));
+        assert!(filter_matches("serde|^method_", "method_loop_1e6/floor"));
+        assert!(filter_matches("serde|^method_", "serde_roundtrip/pyo3"));
+        assert!(!filter_matches("serde|^method_", "getattr/ours"));
+    }
 
     #[test]
     fn instruction_counts_round_trip_through_their_file() {

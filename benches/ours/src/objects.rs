@@ -1,0 +1,457 @@
+//! The floor and ours sides of the cases where Rust data meets Python: a Rust object whose
+//! method a Python loop calls (`method_loop_1e6`), and a nested struct sent to Python and read
+//! back (`serde_roundtrip`).
+
+use std::ffi::c_long;
+use std::ptr::null_mut;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use libpython::{Args, Bridge, Object, Python, Serde, ToPython};
+use libpython_ffi as ffi;
+use libpython_ffi::PyObject;
+
+use crate::common::{self, Customer, Line, Order, case};
+use crate::{Case, Fixtures, FloorGil, Size, as_i64, floor, interned, ok, ours, vectorcall_fn};
+
+// ---------------------------------------------------------------------------------------------
+// A Rust object with a method, called from a Python loop.
+
+/// Where the floor type's one field (the factor) is in its instances: right after the object
+/// header, whose size C knows at compile time and the floor reads once from the running
+/// interpreter (`object.__basicsize__`).
+static FIELD_OFFSET: AtomicUsize = AtomicUsize::new(0);
+
+/// The floor's method: `scale(self, x)` as `METH_FASTCALL`, `x * factor`.
+unsafe extern "C" fn floor_scale(
+    slf: *mut PyObject,
+    args: *const *mut PyObject,
+    nargs: ffi::Py_ssize_t,
+) -> *mut PyObject {
+    // SAFETY: CPython calls this with the GIL held, `slf` an instance of the floor type (made
+    // by `floor_scaler`, its field written before any call) and `nargs` arguments at `args`.
+    unsafe {
+        if nargs != 1 {
+            ffi::PyErr_SetString(
+                *ffi::data::PyExc_TypeError(),
+                c"scale() takes one argument".as_ptr(),
+            );
+            return null_mut();
+        }
+        let x = ffi::PyLong_AsLongLong(*args);
+        if x == -1 && !ffi::PyErr_Occurred().is_null() {
+            return null_mut();
+        }
+        let factor = *slf
+            .cast::<u8>()
+            .add(FIELD_OFFSET.load(Ordering::Relaxed))
+            .cast::<i64>();
+        ffi::PyLong_FromLongLong(x.wrapping_mul(factor))
+    }
+}
+
+/// The floor's Rust object: a heap type made with `PyType_FromSpec` (one `i64` field after the
+/// header, one `METH_FASTCALL` method) and an instance of it.
+fn floor_scaler() -> *mut PyObject {
+    let methods: &'static mut [ffi::PyMethodDef] = Box::leak(Box::new([
+        ffi::PyMethodDef {
+            ml_name: c"scale".as_ptr(),
+            ml_meth: ffi::PyMethodDefPointer {
+                PyCFunctionFast: floor_scale,
+            },
+            ml_flags: ffi::METH_FASTCALL,
+            ml_doc: null_mut(),
+        },
+        ffi::PyMethodDef::zeroed(),
+    ]));
+    let _gil = FloorGil::take();
+    // SAFETY: the GIL is held; the method table is static (leaked), the slots and the spec are
+    // read during `PyType_FromSpec` only; the instance is zeroed by `PyType_GenericAlloc` and
+    // its field written before it is used; the type and the instance are kept for the process.
+    unsafe {
+        let base = ffi::data::PyBaseObject_Type().cast::<PyObject>();
+        let size = ok(ffi::PyObject_GetAttrString(base, c"__basicsize__".as_ptr()));
+        let header = as_i64(size) as usize;
+        ffi::Py_DECREF(size);
+        FIELD_OFFSET.store(header, Ordering::Relaxed);
+        let mut slots = [
+            ffi::PyType_Slot {
+                slot: ffi::Py_tp_methods,
+                pfunc: methods.as_mut_ptr().cast(),
+            },
+            ffi::PyType_Slot {
+                slot: 0,
+                pfunc: null_mut(),
+            },
+        ];
+        let mut spec = ffi::PyType_Spec {
+            name: c"floor.Scaler".as_ptr(),
+            basicsize: (header + std::mem::size_of::<i64>()) as _,
+            itemsize: 0,
+            flags: ffi::Py_TPFLAGS_DEFAULT as _,
+            slots: slots.as_mut_ptr(),
+        };
+        let tp = ok(ffi::PyType_FromSpec(&mut spec));
+        let o = ok(ffi::PyType_GenericAlloc(tp.cast(), 0));
+        *o.cast::<u8>().add(header).cast::<i64>() = common::SCALE;
+        o
+    }
+}
+
+/// Ours: a Rust struct exposed through a [`Bridge`], its method listed in `methods`.
+struct Scaler {
+    factor: i64,
+}
+
+impl Bridge for Scaler {
+    fn methods(&self) -> &'static [&'static str] {
+        &["scale"]
+    }
+
+    fn call_method(&self, args: &Args<'_>, name: &str) -> libpython::Result<Object> {
+        match name {
+            "scale" => (args.extract::<i64>(0)? * self.factor).to_python(args.py()),
+            _ => unreachable!("only the names of `methods` arrive here"),
+        }
+    }
+
+    fn type_name(&self) -> &str {
+        "Scaler"
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// serde round trip of a nested struct, the floor writing the same dicts and lists by hand.
+
+/// The interned keys of the floor's dicts (C keeps these in statics).
+#[derive(Clone, Copy)]
+struct Keys {
+    id: *mut PyObject,
+    customer: *mut PyObject,
+    lines: *mut PyObject,
+    tags: *mut PyObject,
+    note: *mut PyObject,
+    name: *mut PyObject,
+    email: *mut PyObject,
+    vip: *mut PyObject,
+    sku: *mut PyObject,
+    qty: *mut PyObject,
+    price: *mut PyObject,
+}
+
+impl Keys {
+    fn new() -> Keys {
+        Keys {
+            id: interned(c"id"),
+            customer: interned(c"customer"),
+            lines: interned(c"lines"),
+            tags: interned(c"tags"),
+            note: interned(c"note"),
+            name: interned(c"name"),
+            email: interned(c"email"),
+            vip: interned(c"vip"),
+            sku: interned(c"sku"),
+            qty: interned(c"qty"),
+            price: interned(c"price"),
+        }
+    }
+}
+
+/// Prints the pending exception and stops (C's "print and fail").
+///
+/// # Safety
+/// The GIL is held.
+unsafe fn fail(what: &str) -> ! {
+    // SAFETY: the GIL is held (caller); prints the exception if one is set.
+    unsafe {
+        if !ffi::PyErr_Occurred().is_null() {
+            ffi::PyErr_Print();
+        }
+    }
+    panic!("{what}");
+}
+
+/// `d[k] = v`, `v` a new reference that is released (C's "set and drop").
+///
+/// # Safety
+/// The GIL is held; `d` a dict, `k` a str, `v` a new reference.
+unsafe fn set(d: *mut PyObject, k: *mut PyObject, v: *mut PyObject) {
+    // SAFETY: forwarded contract; SetItem does not steal, so `v` is released after it.
+    unsafe {
+        if ffi::PyDict_SetItem(d, k, v) != 0 {
+            fail("PyDict_SetItem failed");
+        }
+        ffi::Py_DECREF(v);
+    }
+}
+
+/// A new `str` of `s`.
+///
+/// # Safety
+/// The GIL is held.
+unsafe fn new_str(s: &str) -> *mut PyObject {
+    // SAFETY: the GIL is held; a UTF-8 buffer of that length.
+    unsafe {
+        ok(ffi::PyUnicode_FromStringAndSize(
+            s.as_ptr().cast(),
+            s.len() as ffi::Py_ssize_t,
+        ))
+    }
+}
+
+/// A new list of `items` converted by `f` (each a new reference, stolen by the list).
+///
+/// # Safety
+/// The GIL is held; `f` returns new references.
+unsafe fn new_list<T>(items: &[T], f: impl Fn(&T) -> *mut PyObject) -> *mut PyObject {
+    // SAFETY: the GIL is held; the list is filled completely before use (SET_ITEM steals).
+    unsafe {
+        let l = ok(ffi::PyList_New(items.len() as ffi::Py_ssize_t));
+        for (i, x) in items.iter().enumerate() {
+            ffi::PyList_SET_ITEM(l, i as ffi::Py_ssize_t, f(x));
+        }
+        l
+    }
+}
+
+/// The order as the dicts and lists serde gives (keys in field order).
+///
+/// # Safety
+/// The GIL is held; `k` holds live interned strs.
+unsafe fn order_to_py(k: &Keys, o: &Order) -> *mut PyObject {
+    // SAFETY: the GIL is held; every object made is a new reference handed to its container.
+    unsafe {
+        let d = ok(ffi::PyDict_New());
+        set(d, k.id, ok(ffi::PyLong_FromUnsignedLongLong(o.id)));
+        let c = ok(ffi::PyDict_New());
+        set(c, k.name, new_str(&o.customer.name));
+        set(c, k.email, new_str(&o.customer.email));
+        set(
+            c,
+            k.vip,
+            ok(ffi::PyBool_FromLong(c_long::from(o.customer.vip))),
+        );
+        set(d, k.customer, c);
+        let lines = new_list(&o.lines, |l| {
+            let ld = ok(ffi::PyDict_New());
+            set(ld, k.sku, new_str(&l.sku));
+            set(ld, k.qty, ok(ffi::PyLong_FromLongLong(i64::from(l.qty))));
+            set(ld, k.price, ok(ffi::PyFloat_FromDouble(l.price)));
+            ld
+        });
+        set(d, k.lines, lines);
+        set(d, k.tags, new_list(&o.tags, |t| new_str(t)));
+        let note = match &o.note {
+            Some(n) => new_str(n),
+            None => {
+                let none = ffi::Py_None();
+                ffi::Py_INCREF(none);
+                none
+            }
+        };
+        set(d, k.note, note);
+        d
+    }
+}
+
+/// `d[k]`, borrowed; fails when missing.
+///
+/// # Safety
+/// The GIL is held; `d` a dict, `k` a str. The result is valid while `d` is not changed.
+unsafe fn get(d: *mut PyObject, k: *mut PyObject) -> *mut PyObject {
+    // SAFETY: forwarded contract.
+    unsafe {
+        let v = ffi::PyDict_GetItemWithError(d, k);
+        if v.is_null() {
+            fail("a key is missing");
+        }
+        v
+    }
+}
+
+/// A dict, checked.
+///
+/// # Safety
+/// The GIL is held; `o` a live object.
+unsafe fn dict(o: *mut PyObject) -> *mut PyObject {
+    // SAFETY: forwarded contract.
+    if !unsafe { ffi::PyDict_Check(o) } {
+        // SAFETY: the GIL is held.
+        unsafe { fail("not a dict") };
+    }
+    o
+}
+
+/// A `str`'s text, copied.
+///
+/// # Safety
+/// The GIL is held; `o` a live object.
+unsafe fn string(o: *mut PyObject) -> String {
+    // SAFETY: the GIL is held; the UTF-8 buffer belongs to the str and is copied.
+    unsafe {
+        let mut n = 0;
+        let p = ffi::PyUnicode_AsUTF8AndSize(o, &mut n);
+        if p.is_null() {
+            fail("not a str");
+        }
+        std::str::from_utf8_unchecked(std::slice::from_raw_parts(p.cast::<u8>(), n as usize))
+            .to_owned()
+    }
+}
+
+/// A list's items, each read by `f`.
+///
+/// # Safety
+/// The GIL is held; `o` a live object; `f` runs no Python code (the items are borrowed).
+unsafe fn list<T>(o: *mut PyObject, f: impl Fn(*mut PyObject) -> T) -> Vec<T> {
+    // SAFETY: forwarded contract; indices are within the size read first.
+    unsafe {
+        if !ffi::PyList_Check(o) {
+            fail("not a list");
+        }
+        let n = ffi::PyList_GET_SIZE(o);
+        (0..n).map(|i| f(ffi::PyList_GET_ITEM(o, i))).collect()
+    }
+}
+
+/// The order read back from what [`order_to_py`] made, with the checks serde makes (types,
+/// ranges, missing keys).
+///
+/// # Safety
+/// The GIL is held; `k` holds live interned strs; `o` a live object.
+unsafe fn order_from_py(k: &Keys, o: *mut PyObject) -> Order {
+    // SAFETY: the GIL is held; every borrowed item is read before anything changes its
+    // container, and no Python code runs meanwhile (exact builtin types).
+    unsafe {
+        let d = dict(o);
+        let id = ffi::PyLong_AsUnsignedLongLong(get(d, k.id));
+        if id == u64::MAX && !ffi::PyErr_Occurred().is_null() {
+            fail("id");
+        }
+        let c = dict(get(d, k.customer));
+        let vip = get(c, k.vip);
+        let vip = if vip == ffi::Py_True() {
+            true
+        } else if vip == ffi::Py_False() {
+            false
+        } else {
+            fail("vip is not a bool")
+        };
+        let customer = Customer {
+            name: string(get(c, k.name)),
+            email: string(get(c, k.email)),
+            vip,
+        };
+        let lines = list(get(d, k.lines), |l| {
+            let l = dict(l);
+            let price = ffi::PyFloat_AsDouble(get(l, k.price));
+            if price == -1.0 && !ffi::PyErr_Occurred().is_null() {
+                fail("price");
+            }
+            Line {
+                sku: string(get(l, k.sku)),
+                qty: u32::try_from(as_i64(get(l, k.qty))).unwrap_or_else(|_| fail("qty")),
+                price,
+            }
+        });
+        let tags = list(get(d, k.tags), |t| string(t));
+        let note = get(d, k.note);
+        let note = if note == ffi::Py_None() {
+            None
+        } else {
+            Some(string(note))
+        };
+        Order {
+            id,
+            customer,
+            lines,
+            tags,
+            note,
+        }
+    }
+}
+
+/// The cases of this module, both sides, in report order.
+pub fn cases(fx: &Fixtures) -> Vec<Case<'_>> {
+    use Size::{Big, Small};
+    let vectorcall = vectorcall_fn();
+    let mut v = Vec::new();
+
+    // drive_method(obj, 1_000_000): obj.scale(i) from a Python loop.
+    let scaler = floor_scaler();
+    let drive = fx.drive_method.as_ptr();
+    v.push(case(
+        "method_loop_1e6",
+        "floor",
+        Big(Duration::from_secs(3)),
+        floor(move || {
+            // SAFETY: the GIL is held; the count and the result are released.
+            unsafe {
+                let n = ok(ffi::PyLong_FromLongLong(common::CALLS as i64));
+                let args = [null_mut(), scaler, n];
+                let r = ok(vectorcall(
+                    drive,
+                    args.as_ptr().add(1),
+                    2 | ffi::PY_VECTORCALL_ARGUMENTS_OFFSET,
+                    null_mut(),
+                ));
+                ffi::Py_DECREF(r);
+                ffi::Py_DECREF(n);
+            }
+        }),
+    ));
+    let obj = libpython::bridge(Arc::new(Scaler {
+        factor: common::SCALE,
+    }))
+    .expect("bridging the Rust object");
+    v.push(case(
+        "method_loop_1e6",
+        "ours",
+        Big(Duration::from_secs(3)),
+        ours(move |py| {
+            fx.drive_method
+                .bind(py)?
+                .call((&obj, common::CALLS))
+                .map(drop)
+        }),
+    ));
+
+    // The order to Python (dicts and lists) and back.
+    let keys = Keys::new();
+    let order: &'static Order = Box::leak(Box::new(common::order()));
+    {
+        let _gil = FloorGil::take();
+        // SAFETY: the GIL is held; the dict is released.
+        let back = unsafe {
+            let o = order_to_py(&keys, order);
+            let back = order_from_py(&keys, o);
+            ffi::Py_DECREF(o);
+            back
+        };
+        assert_eq!(&back, order, "the floor's round trip changes the order");
+    }
+    v.push(case(
+        "serde_roundtrip",
+        "floor",
+        Small,
+        floor(move || {
+            // SAFETY: the GIL is held; the dict is released once read.
+            unsafe {
+                let o = order_to_py(&keys, order);
+                let back = order_from_py(&keys, o);
+                ffi::Py_DECREF(o);
+                back
+            }
+        }),
+    ));
+    let ours_roundtrip = move |py: Python<'_>| {
+        let o = Serde(order).to_python(py)?;
+        let Serde(back) = o.bind(py)?.extract::<Serde<Order>>()?;
+        Ok(back)
+    };
+    let back = libpython::attach(ours_roundtrip).expect("the round trip");
+    assert_eq!(&back, order, "our round trip changes the order");
+    v.push(case("serde_roundtrip", "ours", Small, ours(ours_roundtrip)));
+    v
+}
