@@ -114,6 +114,59 @@ fn try_iter_gives_rust_iterators_with_and_without_a_held_gil() {
 }
 
 #[test]
+fn iterating_lists_and_tuples_follows_them_as_pythons_own_loop_does() {
+    python();
+    libpython::attach(|py| {
+        // A list the loop's body appends to: the new items are visited, as in Python.
+        let l = py.eval("[1, 2, 3]")?;
+        let mut seen = Vec::new();
+        for x in l.try_iter()? {
+            let x = x?.extract::<i64>()?;
+            seen.push(x);
+            if x < 3 {
+                l.call_method("append", (x + 10,))?;
+            }
+        }
+        assert_eq!(seen, [1, 2, 3, 11, 12]);
+        // A list emptied by the body ends the loop.
+        let l = py.eval("[1, 2, 3]")?;
+        let mut n = 0;
+        for x in l.try_iter()? {
+            x?;
+            n += 1;
+            l.call_method("clear", ())?;
+        }
+        assert_eq!(n, 1);
+        // The Python iterator handed out continues where the Rust one stopped.
+        let t = py.eval("(1, 2, 3, 4)")?;
+        let mut it = t.try_iter()?;
+        assert_eq!(it.next().unwrap()?.extract::<i64>()?, 1);
+        let rest: Vec<i64> = it.into_object().bind(py)?.extract()?;
+        assert_eq!(rest, [2, 3, 4]);
+        // An iterator that reached the end hands out an exhausted Python iterator, even if
+        // the list grows afterwards (as Python's list iterator stays exhausted).
+        let l = py.eval("[1]")?;
+        let mut it = l.try_iter()?;
+        assert!(it.next().is_some());
+        assert!(it.next().is_none());
+        l.call_method("append", (2,))?;
+        assert!(it.next().is_none());
+        let rest: Vec<i64> = it.into_object().bind(py)?.extract()?;
+        assert!(rest.is_empty());
+        // Subclasses keep their own `__iter__`.
+        let odd =
+            py.eval("type('Rev', (list,), {'__iter__': lambda self: iter([3, 2, 1])})([1, 2, 3])")?;
+        let v: Vec<i64> = odd
+            .try_iter()?
+            .map(|x| x?.extract())
+            .collect::<libpython::Result<_>>()?;
+        assert_eq!(v, [3, 2, 1]);
+        Ok(())
+    })
+    .unwrap();
+}
+
+#[test]
 fn conversion_errors_name_the_path_to_the_failing_element() {
     python();
     let nested = libpython::eval("[[1.0, 2.0], ['x', 3.0]]").unwrap();

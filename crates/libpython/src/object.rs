@@ -1070,7 +1070,7 @@ impl<'py> Bound<'py> {
     pub fn try_iter(&self) -> Result<crate::BoundIter<'py>> {
         // SAFETY: live object, GIL held.
         self.wrap(unsafe { ffi::PyObject_GetIter(self.as_ptr()) })
-            .map(crate::BoundIter::new)
+            .map(|it| crate::BoundIter::of(self, it))
     }
 
     /// `iter(obj)` as an object (for `tp_iter` slots).

@@ -436,7 +436,7 @@ impl Iter {
 
     pub(crate) fn from_bound(it: BoundIter<'_>) -> Iter {
         Iter {
-            it: it.it.unbind(),
+            it: it.into_object(),
             done: false,
         }
     }
@@ -504,17 +504,70 @@ fn next_item<'py>(it: &Bound<'py>) -> Result<Option<Bound<'py>>> {
 /// ```
 #[derive(Debug)]
 pub struct BoundIter<'py> {
+    /// The Python iterator (`iter(obj)`).
     it: Bound<'py>,
+    /// For an exact `list` or `tuple` on a GIL build: the sequence read by index, as its own
+    /// iterator reads it, and how far; `it` then stays where it was made (see `into_object`).
+    by_index: Option<ByIndex<'py>>,
     done: bool,
 }
 
+/// An exact `list` or `tuple` read item by item the way `list.__iter__` and `tuple.__iter__`
+/// read it (the size checked before each item, so a list changed by the loop's body is
+/// followed as Python's own loop follows it), without a call per item.
+#[derive(Debug)]
+struct ByIndex<'py> {
+    seq: Bound<'py>,
+    layout: ffi::SeqLayout,
+    list: bool,
+    next: ffi::Py_ssize_t,
+}
+
 impl<'py> BoundIter<'py> {
-    pub(crate) fn new(it: Bound<'py>) -> BoundIter<'py> {
-        BoundIter { it, done: false }
+    /// The iterator of `seq` (whose Python iterator is `it`), read by index where `seq` is an
+    /// exact `list` or `tuple` whose layout this build reads inline.
+    pub(crate) fn of(seq: &Bound<'py>, it: Bound<'py>) -> BoundIter<'py> {
+        let p = seq.as_ptr();
+        // SAFETY: a live object, GIL held.
+        let (list, tuple) = unsafe { (ffi::PyList_CheckExact(p), ffi::PyTuple_CheckExact(p)) };
+        let by_index = match ffi::seq_layout() {
+            Some(layout) if list || tuple => Some(ByIndex {
+                seq: seq.clone(),
+                layout,
+                list,
+                next: 0,
+            }),
+            _ => None,
+        };
+        BoundIter {
+            it,
+            by_index,
+            done: false,
+        }
     }
 
-    /// The Python iterator object, as an [`Object`].
+    /// The Python iterator object, as an [`Object`], at the item this iterator is at.
     pub fn into_object(self) -> Object {
+        if let Some(b) = &self.by_index {
+            // The Python iterator was not used: bring it to where the reads by index are, or
+            // to its end if they ended (a list or tuple iterator's `__next__` runs no Python
+            // code and cannot fail).
+            let steps = if self.done {
+                ffi::Py_ssize_t::MAX
+            } else {
+                b.next
+            };
+            for _ in 0..steps {
+                // SAFETY: a live iterator, GIL held; the result is a new reference or NULL.
+                unsafe {
+                    let item = ffi::PyIter_Next(self.it.as_ptr());
+                    if item.is_null() {
+                        break;
+                    }
+                    ffi::Py_DECREF(item);
+                }
+            }
+        }
         self.it.unbind()
     }
 }
@@ -522,8 +575,30 @@ impl<'py> BoundIter<'py> {
 impl<'py> Iterator for BoundIter<'py> {
     type Item = Result<Bound<'py>>;
 
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         if self.done {
+            return None;
+        }
+        if let Some(b) = &mut self.by_index {
+            let p = b.seq.as_ptr();
+            // SAFETY: `p` is a live exact list or tuple and `layout` the running interpreter's
+            // (checked when the iterator was made), the GIL held; `next` is below the size
+            // read just before, and the item becomes a strong reference of its own at once.
+            unsafe {
+                if b.next < b.layout.size(p) {
+                    let item = if b.list {
+                        b.layout.list_item(p, b.next)
+                    } else {
+                        b.layout.tuple_item(p, b.next)
+                    };
+                    ffi::Py_INCREF(item);
+                    b.next += 1;
+                    return Some(Ok(Bound::from_owned_ptr(self.it.py(), item)));
+                }
+            }
+            // Like the sequence's own iterator, one that reached the end stays there.
+            self.done = true;
             return None;
         }
         step(&mut self.done, next_item(&self.it))
