@@ -52,7 +52,6 @@ mod python;
 mod ser;
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 
 use ::serde::de::DeserializeOwned;
 use ::serde::ser::Serialize;
@@ -109,7 +108,7 @@ pub fn serde_to_python<T: Serialize + ?Sized>(py: Python<'_>, value: &T) -> Resu
 
 /// Serialises `value` under a held GIL.
 fn serialize<T: Serialize + ?Sized>(py: Python<'_>, value: &T) -> Result<Object> {
-    let keys = RefCell::new(HashMap::new());
+    let keys: ser::KeyCache = RefCell::new(Vec::new());
     value
         .serialize(Ser {
             py,

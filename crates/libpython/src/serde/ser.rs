@@ -1,7 +1,6 @@
 //! The serializer: any `Serialize` value into Python objects, with no format in between.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 
 use ::serde::Serializer;
 use ::serde::ser::{self, Serialize};
@@ -16,8 +15,12 @@ use super::MAX_DEPTH;
 use super::error::{SerdeError, key_step, new_ref, too_deep};
 
 /// Field and variant names already made into `str` objects (reusing one object per name also
-/// reuses its cached hash when dicts are filled).
-type KeyCache = RefCell<HashMap<&'static str, Object>>;
+/// reuses its cached hash when dicts are filled), found by the address of the name: a type's
+/// names are a few `&'static str`s, so a short list compared by address beats hashing them.
+pub(super) type KeyCache = RefCell<Vec<(&'static str, Object)>>;
+
+/// How many names one serialization keeps (later ones are made each time they are met).
+const MAX_CACHED_NAMES: usize = 64;
 
 #[derive(Clone, Copy)]
 pub(super) struct Ser<'a, 'py> {
@@ -28,11 +31,19 @@ pub(super) struct Ser<'a, 'py> {
 
 impl<'a, 'py> Ser<'a, 'py> {
     fn name(&self, name: &'static str) -> Result<Object, SerdeError> {
-        if let Some(k) = self.keys.borrow().get(name) {
+        if let Some((_, k)) = self
+            .keys
+            .borrow()
+            .iter()
+            .find(|(n, _)| std::ptr::eq(*n, name))
+        {
             return Ok(k.clone_ref(self.py));
         }
         let k = name.to_python(self.py)?;
-        self.keys.borrow_mut().insert(name, k.clone_ref(self.py));
+        let mut keys = self.keys.borrow_mut();
+        if keys.len() < MAX_CACHED_NAMES {
+            keys.push((name, k.clone_ref(self.py)));
+        }
         Ok(k)
     }
 
