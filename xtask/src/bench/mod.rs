@@ -267,7 +267,7 @@ pub fn run(opts: &Bench) -> Result<(), String> {
 }
 
 /// `cargo bench --no-run` of bench targets of the bench workspace, in the side's own target
-/// directory (each side's `pyo3-ffi` is built differently).
+/// directory (PyO3 links libpython when built; the library's crates must not).
 fn build_cmd(root: &Path, side: &str, package: &str, benches: &[&str]) -> Command {
     let mut cmd = util::cargo();
     cmd.args(["bench", "--no-run", "--manifest-path"])

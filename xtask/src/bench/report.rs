@@ -399,9 +399,9 @@ pub(super) fn markdown(
          errors as C does.\n\
          - PyO3 runs in a process of its own, linked to the same `{lib}` (a PyO3 config file written by the xtask, an \
          rpath to its directory; for a free-threaded Python the file's build flags name `Py_GIL_DISABLED`). One process for all three would work at run time (the dynamic loader maps the one \
-         library once; ours starts Python first and PyO3 finds it started), but not at build time: both sides depend on \
-         `pyo3-ffi`, whose features Cargo unifies, so PyO3 would be built for the 3.9 stable ABI `libpython-ffi` asks \
-         for (no vectorcall, function calls for tuple and list access): not how PyO3 embeds Python.\n\
+         library once; ours starts Python first and PyO3 finds it started), but PyO3 links libpython when it is built \
+         and our crates never do: its own process and target directory keep that link out of the floor's and ours' \
+         builds, and PyO3 is built for the full (not the stable) ABI of that Python, as it embeds Python.\n\
          - A full run alternates the two processes case by case (floor and ours, then PyO3, then the next case), so a \
          change in the machine's load during the run does not favour one side.\n\
          - The GIL contention case starts its two threads untimed; each makes one untimed iteration (its thread \
