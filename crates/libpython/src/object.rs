@@ -99,8 +99,8 @@ impl<'a, 'py> Borrowed<'a, 'py> {
     /// `ptr` is a live object of `py`'s interpreter that stays alive for `'a`.
     #[inline(always)]
     pub unsafe fn from_ptr(py: Python<'py>, ptr: *mut ffi::PyObject) -> Borrowed<'a, 'py> {
-        // SAFETY: the caller promises a live, hence non-null, object.
         Borrowed {
+            // SAFETY: the caller promises a live, hence non-null, object.
             ptr: unsafe { NonNull::new_unchecked(ptr) },
             py,
             _owner: PhantomData,
@@ -553,8 +553,8 @@ impl<'py> Bound<'py> {
     #[inline(always)]
     pub unsafe fn from_owned_ptr(py: Python<'py>, ptr: *mut ffi::PyObject) -> Bound<'py> {
         debug_assert!(!ptr.is_null());
-        // SAFETY: the caller promises a non-null pointer.
         Bound {
+            // SAFETY: the caller promises a non-null pointer.
             ptr: unsafe { NonNull::new_unchecked(ptr) },
             py,
         }
