@@ -36,8 +36,7 @@ pub(crate) fn dict_from_iter<'a, K: ToPython + 'a, V: ToPython + 'a>(
                 }
             };
             let r = (api.PyDict_SetItem)(d.as_ptr(), k, v);
-            ffi::Py_DECREF(k);
-            ffi::Py_DECREF(v);
+            ffi::Py_DECREF_all(&[k, v]);
             if r < 0 {
                 return Err(fetch(py));
             }
