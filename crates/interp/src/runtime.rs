@@ -91,12 +91,14 @@ pub(crate) fn main_key_bits() -> u64 {
 /// # Safety
 /// The caller counts as active in the main interpreter (between `enter_main` and
 /// `leave_main`, or holding its GIL), so `finalize` cannot release the record meanwhile.
+#[inline(always)]
 pub(crate) unsafe fn main_state<'a>() -> Option<&'a InterpState> {
     let p = MAIN_STATE.load(Ordering::Acquire);
     // SAFETY: non-null means the registry owns a live record that outlives the caller's hold.
     unsafe { p.as_ref() }
 }
 
+#[inline(always)]
 pub(crate) fn main_raw() -> *mut ffi::PyInterpreterState {
     MAIN_RAW.load(Ordering::Acquire)
 }
@@ -125,6 +127,7 @@ pub(crate) fn ensure_running() -> Result<()> {
 
 /// Counts this thread in as active in the main interpreter, unless the runtime is not
 /// running. Pairs with [`leave_main`].
+#[inline]
 pub(crate) fn enter_main() -> bool {
     ACTIVE_MAIN.fetch_add(1, Ordering::SeqCst);
     if STATE.load(Ordering::SeqCst) != RUNNING {
@@ -134,6 +137,7 @@ pub(crate) fn enter_main() -> bool {
     true
 }
 
+#[inline]
 pub(crate) fn leave_main() {
     ACTIVE_MAIN.fetch_sub(1, Ordering::SeqCst);
 }

@@ -135,11 +135,12 @@ struct StackArgs<const N: usize> {
 impl<const N: usize> Drop for StackArgs<N> {
     #[inline]
     fn drop(&mut self) {
-        for p in &self.argv[1..1 + self.filled] {
-            // SAFETY: each filled slot owns a reference; the GIL is held by the caller of
-            // `with_args` for the whole call (the token is borrowed).
-            unsafe { ffi::Py_DECREF(*p) };
-        }
+        // Slots 1 to `filled` (never more than `N - 1`: one is filled per argument, and the
+        // array has room for all after the free slot).
+        let filled = self.filled.min(N - 1);
+        // SAFETY: `1 + filled <= N`; each filled slot owns a reference; the GIL is held by the
+        // caller of `with_args` for the whole call (the token is borrowed).
+        unsafe { ffi::Py_DECREF_all(self.argv.get_unchecked(1..1 + filled)) };
     }
 }
 
@@ -174,11 +175,9 @@ macro_rules! tuple_args {
                 let r = f(args.argv.as_mut_ptr(), $n);
                 let argv = args.argv;
                 std::mem::forget(args);
-                $(
-                    // SAFETY: each slot owns the reference converted above; the GIL is held
-                    // (the token is borrowed for the whole call).
-                    unsafe { ffi::Py_DECREF(argv[$i + 1]) };
-                )+
+                // SAFETY: each slot after the free one owns the reference converted above; the
+                // GIL is held (the token is borrowed for the whole call).
+                unsafe { ffi::Py_DECREF_all(&argv[1..]) };
                 Ok(r)
             }
 
@@ -188,7 +187,8 @@ macro_rules! tuple_args {
                     return collected_args(self, py, extra, f);
                 }
                 // One array for the free slot, the positional and the keyword values; the
-                // guard releases whatever was converted, after the call or on an error.
+                // guard releases whatever was converted on an error, and after the call they
+                // are released inline below.
                 let mut args = StackArgs::<{ $n + 1 + STACK_EXTRA }> { argv: [std::ptr::null_mut(); $n + 1 + STACK_EXTRA], filled: 0 };
                 $(
                     args.argv[$i + 1] = crate::conversion::to_python_ptr(&self.$i, py)?;
@@ -198,7 +198,14 @@ macro_rules! tuple_args {
                     args.argv[1 + args.filled] = crate::conversion::to_python_ptr(*e, py)?;
                     args.filled += 1;
                 }
-                Ok(f(args.argv.as_mut_ptr(), $n))
+                let r = f(args.argv.as_mut_ptr(), $n);
+                let (argv, filled) = (args.argv, args.filled);
+                std::mem::forget(args);
+                // SAFETY: slots 1 to `filled` own the references converted above (`filled` is
+                // at most `$n + extra.len()`, which fits: `extra.len() <= STACK_EXTRA`); the GIL
+                // is held (the token is borrowed for the whole call).
+                unsafe { ffi::Py_DECREF_all(&argv[1..1 + filled]) };
+                Ok(r)
             }
 
             fn collect(self, py: Python<'_>, out: &mut Vec<Object>) -> Result<()> {

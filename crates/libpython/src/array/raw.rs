@@ -237,9 +237,19 @@ impl RawView {
         let inner = &mut **self.inner;
         let (shape, strides) = (inner.shape(), inner.strides());
         let (len, c_contiguous, f_contiguous) = if let ([extent], [stride]) = (shape, strides) {
-            // One axis (the common case, without the general walk).
-            if *extent > 1 {
-                check_reach(shape, strides, itemsize)?;
+            // One axis (the common case, without the general walk). What `check_reach`
+            // checks, for one axis: the farthest element's offset, `(extent - 1) * stride`,
+            // and the whole byte range, `itemsize + |offset|`, fit in `isize`.
+            if *extent > 1
+                && isize::try_from(*extent - 1)
+                    .ok()
+                    .and_then(|n| n.checked_mul(*stride))
+                    .and_then(isize::checked_abs)
+                    .zip(isize::try_from(itemsize).ok())
+                    .and_then(|(reach, size)| reach.checked_add(size))
+                    .is_none()
+            {
+                return Err(offsets_overflow(shape, strides));
             }
             let contiguous = *extent <= 1 || *stride == itemsize as isize;
             (*extent, contiguous, contiguous)
@@ -334,9 +344,19 @@ impl Drop for RawView {
                 release_elsewhere(&mut inner.buffer, key);
             }
         }
-        drop(inner.tensor.take());
+        if inner.tensor.is_some() {
+            drop_tensor(&mut inner);
+        }
         give_inner(inner);
     }
+}
+
+/// Releases the DLPack tensor a view showed (out of line: buffer-protocol views have none, and
+/// moving the empty `Option` out costs more than the check).
+#[cold]
+#[inline(never)]
+fn drop_tensor(inner: &mut Inner) {
+    drop(inner.tensor.take());
 }
 
 /// Releases a buffer when this thread does not hold its interpreter's GIL: takes it (or does

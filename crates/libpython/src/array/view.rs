@@ -56,6 +56,7 @@ unsafe impl<T: Element> Send for PyBuffer<T> {}
 unsafe impl<T: Element> Sync for PyBuffer<T> {}
 
 impl<T: Element> PyBuffer<T> {
+    #[inline(always)]
     pub(crate) fn from_raw(raw: RawView) -> Self {
         PyBuffer {
             raw,
@@ -76,6 +77,7 @@ impl<T: Element> PyBuffer<T> {
     }
 
     /// As [`from_object`](Self::from_object), under a GIL already held.
+    #[inline]
     pub fn from_bound(obj: &Bound<'_>) -> Result<Self> {
         acquire_buffer::<T>(obj, false).map(Self::from_raw)
     }

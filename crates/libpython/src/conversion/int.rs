@@ -26,6 +26,8 @@ fn as_index<'py>(obj: &Bound<'py>, target: &'static str) -> Result<Option<Object
     Err(Error::type_error(format!("int (for {target})"), tname(obj)))
 }
 
+#[cold]
+#[inline(never)]
 fn overflow(obj: &Bound<'_>, target: &'static str) -> Error {
     let mut value = obj.repr().unwrap_or_default();
     if value.len() > 60 {
@@ -49,7 +51,11 @@ macro_rules! int_via_i64 {
             }
         }
         impl FromPython for $t {
-            #[inline]
+            const PLAIN: bool = true;
+
+            // Small once the slow paths are out of line: inlined, the result needs no trip
+            // through memory (the error type is large).
+            #[inline(always)]
             fn from_python(obj: &Bound<'_>) -> Result<Self> {
                 let v = extract_i64(obj, stringify!($t))?;
                 <$t>::try_from(v).map_err(|_| overflow(obj, stringify!($t)))
@@ -76,6 +82,8 @@ macro_rules! int_via_u64 {
             }
         }
         impl FromPython for $t {
+            const PLAIN: bool = true;
+
             #[inline]
             fn from_python(obj: &Bound<'_>) -> Result<Self> {
                 let v = extract_u64(obj, stringify!($t))?;

@@ -13,7 +13,14 @@ use super::{ToPython, new, to_object};
 /// [`freeze_key`]).
 #[inline]
 pub(crate) fn to_key_object<T: ToPython + ?Sized>(key: &T, py: Python<'_>) -> Result<Object> {
-    freeze_key(py, to_object(key, py)?)
+    let o = to_object(key, py)?;
+    // The common keys, an exact `str` or `int`, are leaves: no call to `freeze_key`.
+    // SAFETY: a live object (just converted); the GIL is held; type checks only.
+    let t = unsafe { ffi::Py_TYPE(o.as_ptr()) };
+    if t == ffi::data::PyUnicode_Type() || t == ffi::data::PyLong_Type() {
+        return Ok(o);
+    }
+    freeze_key(py, o)
 }
 
 /// How deep [`freeze_key`] rebuilds a key.

@@ -36,8 +36,7 @@ pub(crate) fn dict_from_iter<'a, K: ToPython + 'a, V: ToPython + 'a>(
                 }
             };
             let r = (api.PyDict_SetItem)(d.as_ptr(), k, v);
-            ffi::Py_DECREF(k);
-            ffi::Py_DECREF(v);
+            ffi::Py_DECREF_all(&[k, v]);
             if r < 0 {
                 return Err(fetch(py));
             }
@@ -73,14 +72,29 @@ pub(crate) fn map_extract<K: FromPython, V: FromPython>(
     // SAFETY: live object, GIL held.
     if unsafe { ffi::PyDict_Check(obj.as_ptr()) } {
         let mut walk = DictWalk::new(obj)?;
+        // Whether Python code may have run since the last step (a conversion that is not
+        // exact, or hashing, comparing or dropping keys and values that are not plain Rust
+        // data): the next step then checks that the dict kept its size.
+        let mut ran_python = !(K::PLAIN && V::PLAIN);
         // The entries are borrowed from the dict, valid until it changes, which only Python
         // code can do, and none runs before the next step except where both are owned (below).
-        while let Some((k, v)) = walk.next(py)? {
+        loop {
+            let step = if ran_python {
+                walk.next(py)?
+            } else {
+                // SAFETY: no Python code ran since the walk was made (its size read there) or
+                // since the last step, which checked the size or skipped it by this same rule.
+                unsafe { walk.next_unchanged(py)? }
+            };
+            let Some((k, v)) = step else {
+                break;
+            };
             // SAFETY: live references from the dict, just read.
             let (kb, vb) = unsafe { (Borrowed::from_ptr(py, k), Borrowed::from_ptr(py, v)) };
             let (key, value) = match (K::from_python_exact(&kb), V::from_python_exact(&vb)) {
                 (Some(key), Some(value)) => (key, value),
                 (key, value) => {
+                    ran_python = true;
                     let (kh, vh) = (kb.to_owned(), vb.to_owned());
                     let key = match key {
                         Some(k) => k,
@@ -153,18 +167,40 @@ impl DictWalk {
     ///
     /// # Errors
     /// `RuntimeError` when the dict changed since the walk began, as above.
+    #[inline]
     pub(crate) fn next(
+        &mut self,
+        py: Python<'_>,
+    ) -> Result<Option<(*mut ffi::PyObject, *mut ffi::PyObject)>> {
+        // SAFETY: `d` is a live dict (owned by the walk); the GIL of its interpreter is held
+        // (`py`, and the walk is only made and used under it).
+        if unsafe { ffi::PyDict_Size(self.dict.as_ptr()) } != self.size {
+            return Err(changed_during_iteration(py, "dictionary"));
+        }
+        // SAFETY: the size was just checked.
+        unsafe { self.next_unchanged(py) }
+    }
+
+    /// [`next`](Self::next) without the size check, when no Python code can have run since
+    /// the walk began or since the last step (which read the size or skipped it the same way):
+    /// then nothing changed the dict (on GIL builds only Python code run by this thread, or by
+    /// others while it ran, can; free-threaded builds walk a private copy).
+    ///
+    /// # Safety
+    /// No Python code ran since the walk was made or since the last step, and the dict's size
+    /// was checked at that point (by [`new`](Self::new), [`next`](Self::next), or a chain of
+    /// such steps back to one of them).
+    #[inline(always)]
+    pub(crate) unsafe fn next_unchanged(
         &mut self,
         py: Python<'_>,
     ) -> Result<Option<(*mut ffi::PyObject, *mut ffi::PyObject)>> {
         let d = self.dict.as_ptr();
         let (mut k, mut v) = (std::ptr::null_mut(), std::ptr::null_mut());
-        // SAFETY: `d` is a live dict (owned by the walk); the GIL of its interpreter is held
-        // (`py`, and the walk is only made and used under it).
+        // SAFETY: `d` is a live dict (owned by the walk) of the size it had at the start (the
+        // caller's contract), walked with the position only `PyDict_Next` changes; the GIL of
+        // its interpreter is held (`py`).
         unsafe {
-            if ffi::PyDict_Size(d) != self.size {
-                return Err(changed_during_iteration(py, "dictionary"));
-            }
             if (ffi::api().PyDict_Next)(d, &mut self.pos, &mut k, &mut v) == 0 {
                 return Ok(None);
             }

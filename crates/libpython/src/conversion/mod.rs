@@ -61,6 +61,13 @@ pub trait FromPython: Sized {
         let _ = obj;
         None
     }
+
+    /// Whether values of this type are plain Rust data: hashing, comparing and dropping one
+    /// never runs Python code (numbers, `bool`, `String`). Containers that read a Python
+    /// container into a Rust one skip their checks for changes made by Python code while
+    /// nothing but such values was converted and inserted. The default is `false`.
+    #[doc(hidden)]
+    const PLAIN: bool = false;
 }
 
 /// Whether `obj`'s type is exactly `t` (one pointer comparison).

@@ -39,6 +39,8 @@ impl ToPython for bool {
 }
 
 impl FromPython for bool {
+    const PLAIN: bool = true;
+
     #[inline(always)]
     fn from_python_exact(obj: &Bound<'_>) -> Option<Self> {
         let p = obj.as_ptr();
@@ -77,6 +79,8 @@ impl ToPython for f64 {
 }
 
 impl FromPython for f64 {
+    const PLAIN: bool = true;
+
     #[inline]
     fn from_python(obj: &Bound<'_>) -> Result<Self> {
         if let Some(v) = Self::from_python_exact(obj) {
@@ -114,6 +118,8 @@ impl ToPython for f32 {
 }
 
 impl FromPython for f32 {
+    const PLAIN: bool = true;
+
     fn from_python(obj: &Bound<'_>) -> Result<Self> {
         f64::from_python(obj).map(|v| v as f32)
     }

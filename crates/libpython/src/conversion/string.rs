@@ -88,6 +88,8 @@ impl ToPython for std::borrow::Cow<'_, str> {
 }
 
 impl FromPython for String {
+    const PLAIN: bool = true;
+
     #[inline(always)]
     fn from_python_exact(obj: &Bound<'_>) -> Option<Self> {
         // A str that cannot be UTF-8 (lone surrogates) is left to `from_python`, which

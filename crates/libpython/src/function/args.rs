@@ -32,6 +32,7 @@ impl<'py> Args<'py> {
     /// The GIL of `py`'s interpreter is held; `args` holds `nargs` live positional arguments
     /// followed by one value per name in `kwnames` (NULL or a tuple of `str`), all kept alive
     /// by the caller for `'py`.
+    #[inline(always)]
     pub(crate) unsafe fn from_vectorcall(
         py: Python<'py>,
         args: *const *mut ffi::PyObject,
@@ -47,21 +48,25 @@ impl<'py> Args<'py> {
     }
 
     /// The GIL token of the call.
+    #[inline]
     pub fn py(&self) -> Python<'py> {
         self.py
     }
 
     /// Number of positional arguments.
+    #[inline]
     pub fn len(&self) -> usize {
         self.nargs
     }
 
     /// Whether there are no positional arguments.
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.nargs == 0
     }
 
     /// Positional argument `i`.
+    #[inline]
     pub fn get(&self, i: usize) -> Option<Borrowed<'py, 'py>> {
         // SAFETY: `args` holds `nargs` live borrowed references for the duration of the call
         // (`'py`).
@@ -73,6 +78,7 @@ impl<'py> Args<'py> {
     /// # Errors
     /// A `TypeError`-like [`Error::Type`] naming the argument when it is missing or of the
     /// wrong type.
+    #[inline]
     pub fn extract<T: FromPython>(&self, i: usize) -> Result<T> {
         match self.get(i) {
             Some(b) => T::from_python(&b).map_err(|e| argument_error(e, i)),
