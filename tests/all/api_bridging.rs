@@ -453,3 +453,94 @@ fn python_classes_made_from_rust() {
     assert_eq!(cls.getattr("dims").unwrap().extract::<i64>().unwrap(), 2);
     assert_eq!(calls.load(Ordering::SeqCst), 1);
 }
+
+struct Adder {
+    base: i64,
+    dropped_by_python: Arc<AtomicUsize>,
+}
+
+impl Bridge for Adder {
+    fn methods(&self) -> &'static [&'static str] {
+        &["add", "fail"]
+    }
+    fn call_method(&self, args: &Args<'_>, name: &str) -> libpython::Result<Object> {
+        match name {
+            "add" => {
+                let by: i64 = args.kwarg_as("by")?.unwrap_or(0);
+                (self.base + args.extract::<i64>(0)? + by).to_python(args.py())
+            }
+            _ => Err(Error::Conversion(format!("{name} failed"))),
+        }
+    }
+    fn type_name(&self) -> &str {
+        "Adder"
+    }
+    fn on_python_drop(&self) {
+        self.dropped_by_python.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn a_bridge_method_is_a_bound_callable_that_keeps_its_object() {
+    python();
+    let dropped = Arc::new(AtomicUsize::new(0));
+    let a = Arc::new(Adder {
+        base: 10,
+        dropped_by_python: dropped.clone(),
+    });
+    let obj = libpython::bridge(a.clone()).unwrap();
+    let g = Dict::from_pairs([("a", &obj)]).unwrap();
+    drop(obj);
+    libpython::exec(
+        "m = a.add\n\
+         name = m.__name__\n\
+         same = m.__self__ is a\n\
+         r = repr(m)\n\
+         direct = a.add(1)\n\
+         kw = a.add(1, by=100)\n\
+         star = m(*[2], **{'by': 3})\n\
+         via_map = list(map(a.add, [1, 2]))\n\
+         try:\n    a.fail()\nexcept Exception as e:\n    err = str(e)\n\
+         try:\n    type(m)()()\nexcept TypeError as e:\n    empty = 'TypeError'\n\
+         del a",
+        &g,
+    )
+    .unwrap();
+    assert_eq!(g.get_as::<String>("name").unwrap().unwrap(), "add");
+    assert!(g.get_as::<bool>("same").unwrap().unwrap());
+    assert_eq!(
+        g.get_as::<String>("r").unwrap().unwrap(),
+        "<bound method Adder.add of <Adder>>"
+    );
+    assert_eq!(g.get_as::<i64>("direct").unwrap(), Some(11));
+    assert_eq!(g.get_as::<i64>("kw").unwrap(), Some(111));
+    assert_eq!(g.get_as::<i64>("star").unwrap(), Some(15));
+    assert_eq!(g.get_as::<Vec<i64>>("via_map").unwrap().unwrap(), [11, 12]);
+    assert!(
+        g.get_as::<String>("err")
+            .unwrap()
+            .unwrap()
+            .contains("fail failed")
+    );
+    assert_eq!(g.get_as::<String>("empty").unwrap().unwrap(), "TypeError");
+    // The bound method alone keeps the object alive; it goes with the method.
+    libpython::exec("after = m(5)", &g).unwrap();
+    assert_eq!(g.get_as::<i64>("after").unwrap(), Some(15));
+    assert_eq!(dropped.load(Ordering::SeqCst), 0);
+    libpython::exec("del m", &g).unwrap();
+    libpython::attach(|_| Ok(())).unwrap();
+    assert_eq!(dropped.load(Ordering::SeqCst), 1);
+    // A cycle through a bound method (stored on a Python object the method's object can reach
+    // only through Python) is collected.
+    let obj = libpython::bridge(a.clone()).unwrap();
+    let g = Dict::from_pairs([("a", &obj)]).unwrap();
+    drop(obj);
+    libpython::exec(
+        "import gc\nclass Box: pass\nb = Box()\nb.m = a.add\nb.self = b\ndel a, b\ngc.collect()",
+        &g,
+    )
+    .unwrap();
+    libpython::attach(|_| Ok(())).unwrap();
+    assert_eq!(dropped.load(Ordering::SeqCst), 2);
+    assert_eq!(Arc::strong_count(&a), 1);
+}

@@ -7,9 +7,9 @@
 //! # Invariants
 //! - The Rust object behind a bridge is found by the [`TypeId`] of the type that was bridged,
 //!   recorded when the bridge was made: [`bridged`] never trusts the trait object's own answer.
-//! - A method a bridge lists in [`Bridge::methods`] is an ordinary bound method of the Python
-//!   object: it holds the Python object (which the cycle collector sees), never the Rust value
-//!   behind a reference count that Python cannot see.
+//! - A method a bridge lists in [`Bridge::methods`] is a bound method of the Python object (a
+//!   `libpython.RustMethod`, see `method.rs`): it holds the Python object (which the cycle
+//!   collector sees), never the Rust value behind a reference count that Python cannot see.
 //! - Every object a bridge hands back to Python is checked to belong to the interpreter that
 //!   asked (`trampoline_obj`).
 
@@ -18,11 +18,12 @@ mod container;
 mod iter;
 mod lock;
 mod map;
+mod method;
 mod vec;
 
 use std::any::{Any, TypeId};
-use std::ffi::{CStr, CString, c_int, c_void};
-use std::sync::{Arc, Mutex};
+use std::ffi::{CStr, c_int, c_void};
+use std::sync::Arc;
 
 use libpython_interp as interp;
 use libpython_interp::{PerInterpreter, RustIdentity, ffi};
@@ -672,6 +673,27 @@ unsafe extern "C" fn bridge_clear(o: *mut ffi::PyObject) -> c_int {
     0
 }
 
+/// The text of an attribute name passed to `tp_getattro`, read in place (no copy): the str is
+/// immutable, and its UTF-8 form is cached in it for its life.
+///
+/// # Safety
+/// The GIL is held; `name` is a live object that the caller keeps alive for as long as the
+/// result is used (CPython's caller of a slot holds the name for the call).
+unsafe fn attr_name<'a>(py: Python<'_>, name: *mut ffi::PyObject) -> Result<&'a str> {
+    let mut n: ffi::Py_ssize_t = 0;
+    // SAFETY: see the function's contract; a non-str raises TypeError, fetched at once.
+    unsafe {
+        let p = ffi::PyUnicode_AsUTF8AndSize(name, &mut n);
+        if p.is_null() {
+            return Err(crate::err::fetch(py));
+        }
+        Ok(std::str::from_utf8_unchecked(std::slice::from_raw_parts(
+            p.cast::<u8>(),
+            n as usize,
+        )))
+    }
+}
+
 unsafe extern "C" fn bridge_getattro(
     o: *mut ffi::PyObject,
     name: *mut ffi::PyObject,
@@ -680,11 +702,11 @@ unsafe extern "C" fn bridge_getattro(
     unsafe {
         trampoline_obj(|py| {
             let c = cell(o)?;
-            let n = crate::conversion::str_to_string(&Borrowed::from_ptr(py, name))?;
+            let n = attr_name(py, name)?;
             if let Some(m) = c.bridge.methods().iter().find(|m| **m == n) {
-                return bound_method(py, &Borrowed::from_ptr(py, o), m);
+                return method::bound(py, o, m);
             }
-            if let Some(v) = c.bridge.get_attr(py, &n)? {
+            if let Some(v) = c.bridge.get_attr(py, n)? {
                 return Ok(v);
             }
             Object::from_owned_ptr_or_err(py, ffi::PyObject_GenericGetAttr(o, name))
@@ -911,100 +933,6 @@ unsafe extern "C" fn bridge_dir(
             names.sort();
             names.dedup();
             crate::conversion::to_object(&names, py)
-        })
-    }
-}
-
-/// One method definition per method name, made once and kept for the life of the process:
-/// names come from [`Bridge::methods`] (`&'static` strings of the program), so there are
-/// few, and CPython's function objects point at their definition.
-static METHOD_DEFS: Mutex<Vec<(&'static str, &'static SyncDefs<1>)>> = Mutex::new(Vec::new());
-
-/// The method definition for `name`.
-fn method_def(name: &'static str) -> Result<&'static SyncDefs<1>> {
-    let mut defs = METHOD_DEFS.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some((_, d)) = defs.iter().find(|(n, _)| *n == name) {
-        return Ok(d);
-    }
-    let c_name = CString::new(name).map_err(|_| Error::Nul {
-        what: "method name",
-        value: name.to_owned(),
-    })?;
-    let def: &'static SyncDefs<1> = Box::leak(Box::new(SyncDefs([ffi::PyMethodDef {
-        ml_name: Box::leak(c_name.into_boxed_c_str()).as_ptr(),
-        ml_meth: ffi::PyMethodDefPointer {
-            // SAFETY: CPython calls `ml_meth` with the signature its flags announce,
-            // METH_FASTCALL | METH_KEYWORDS, which is `bridge_method`'s; only the pointer's
-            // type changes.
-            PyCFunction: unsafe {
-                std::mem::transmute::<FastWithKeywords, ffi::PyCFunction>(
-                    bridge_method as FastWithKeywords,
-                )
-            },
-        },
-        ml_flags: ffi::METH_FASTCALL | ffi::METH_KEYWORDS,
-        ml_doc: std::ptr::null(),
-    }])));
-    defs.push((name, def));
-    Ok(def)
-}
-
-type FastWithKeywords = unsafe extern "C" fn(
-    *mut ffi::PyObject,
-    *const *mut ffi::PyObject,
-    ffi::Py_ssize_t,
-    *mut ffi::PyObject,
-) -> *mut ffi::PyObject;
-
-/// `obj.name` for a name of [`Bridge::methods`]: a builtin method whose `__self__` is the pair
-/// `(obj, name)`. It holds the bridge object (a reference the cycle collector sees through
-/// the tuple), not the Rust object.
-fn bound_method(py: Python<'_>, obj: &Bound<'_>, name: &'static str) -> Result<Object> {
-    let def = method_def(name)?;
-    let pair = crate::conversion::to_object(&(obj, name), py)?;
-    // SAFETY: GIL held; `def` is a static definition; the function object holds `pair`.
-    unsafe {
-        Object::from_owned_ptr_or_err(
-            py,
-            ffi::PyCFunction_NewEx(
-                def.0.as_ptr().cast_mut(),
-                pair.as_ptr(),
-                std::ptr::null_mut(),
-            ),
-        )
-    }
-}
-
-/// The C function of every bridge method: `slf` is the `(obj, name)` pair of [`bound_method`].
-///
-/// # Safety
-/// Called by CPython with the GIL held, `slf` a pair made by `bound_method`, `args` holding
-/// `nargs` positional arguments followed by one value per name in `kwnames`.
-unsafe extern "C" fn bridge_method(
-    slf: *mut ffi::PyObject,
-    args: *const *mut ffi::PyObject,
-    nargs: ffi::Py_ssize_t,
-    kwnames: *mut ffi::PyObject,
-) -> *mut ffi::PyObject {
-    // SAFETY: see the function's contract: the pair (a tuple the function object holds for the
-    // call) holds a bridge instance and a str; the arguments are as CPython passed them.
-    unsafe {
-        trampoline_obj(|py| {
-            let obj = ffi::PyTuple_GetItem(slf, 0);
-            let name = ffi::PyTuple_GetItem(slf, 1);
-            if obj.is_null() || name.is_null() {
-                return Err(crate::err::fetch(py));
-            }
-            if !is_bridge_instance(obj) {
-                return Err(Error::type_error(
-                    "a Rust object's method",
-                    crate::conversion::tname(&Borrowed::from_ptr(py, obj)),
-                ));
-            }
-            let c = cell(obj)?;
-            let name = crate::conversion::str_to_string(&Borrowed::from_ptr(py, name))?;
-            let a = Args::from_vectorcall(py, args, nargs, kwnames);
-            c.bridge.call_method(&a, &name)
         })
     }
 }
