@@ -473,17 +473,32 @@ fn a_rust_iterator_that_reenters_itself_gets_runtime_error_not_a_hang() {
 #[test]
 fn a_rust_iterator_advanced_by_two_python_threads_at_once_refuses_the_second() {
     python();
-    // The Rust iterator sleeps in Python (releasing the GIL) inside its `next`; another Python
-    // thread tries `next` meanwhile.
-    let it = IterBridge::new((0..2).inspect(|_| {
-        libpython::eval("__import__('time').sleep(0.3)").unwrap();
+    // The Rust iterator's first `next` says it has begun, then waits in Python (releasing the
+    // GIL) until another Python thread, started meanwhile, has tried `next` too (however long
+    // a loaded machine takes to run that thread).
+    let (inside, errors) = (
+        libpython::eval("[]").unwrap(),
+        libpython::eval("[]").unwrap(),
+    );
+    let (began, seen) = (inside.clone(), errors.clone());
+    let wait = libpython::eval(
+        "lambda inside, errors: inside.append(1) or \
+         [__import__('time').sleep(0.01) for _ in range(3000) if not errors]",
+    )
+    .unwrap();
+    let it = IterBridge::new((0..2).inspect(move |i| {
+        if *i == 0 {
+            wait.call((began.clone(), seen.clone())).unwrap();
+        }
     }))
     .to_python_object();
     let g = run(
         "import threading, time\n\
-         errors = []\n\
          def other():\n\
-         \x20   time.sleep(0.05)\n\
+         \x20   for _ in range(3000):\n\
+         \x20       if inside:\n\
+         \x20           break\n\
+         \x20       time.sleep(0.01)\n\
          \x20   try:\n\
          \x20       next(it)\n\
          \x20   except RuntimeError as e:\n\
@@ -493,7 +508,7 @@ fn a_rust_iterator_advanced_by_two_python_threads_at_once_refuses_the_second() {
          first = next(it)\n\
          t.join()\n\
          rest = list(it)\n",
-        &[("it", &it)],
+        &[("it", &it), ("inside", &inside), ("errors", &errors)],
     );
     assert_eq!(get::<i64>(&g, "first"), 0);
     assert_eq!(get::<Vec<i64>>(&g, "rest"), [1]);
