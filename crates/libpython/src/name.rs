@@ -55,37 +55,28 @@ impl IntoName for &str {
     }
 }
 
-impl IntoName for &String {
-    #[inline]
-    fn with_name<R>(
-        &self,
-        py: Python<'_>,
-        what: &'static str,
-        f: impl FnOnce(*mut ffi::PyObject) -> Result<R>,
-    ) -> Result<R> {
-        self.as_str().with_name(py, what, f)
-    }
+/// Owned and borrowed `String`s name what their `&str` names.
+macro_rules! string_names {
+    ($($t:ty),*) => {$(
+        impl IntoName for $t {
+            #[inline]
+            fn with_name<R>(
+                &self,
+                py: Python<'_>,
+                what: &'static str,
+                f: impl FnOnce(*mut ffi::PyObject) -> Result<R>,
+            ) -> Result<R> {
+                self.as_str().with_name(py, what, f)
+            }
 
-    fn text(&self) -> &str {
-        self
-    }
+            fn text(&self) -> &str {
+                self
+            }
+        }
+    )*};
 }
 
-impl IntoName for String {
-    #[inline]
-    fn with_name<R>(
-        &self,
-        py: Python<'_>,
-        what: &'static str,
-        f: impl FnOnce(*mut ffi::PyObject) -> Result<R>,
-    ) -> Result<R> {
-        self.as_str().with_name(py, what, f)
-    }
-
-    fn text(&self) -> &str {
-        self
-    }
-}
+string_names!(&String, String);
 
 impl IntoName for &'static Interned {
     #[inline(always)]
