@@ -253,7 +253,12 @@ pub fn timed<R>(iters: u64, mut body: impl FnMut() -> R) -> Duration {
 
 /// A case.
 pub fn case<'a>(group: &'static str, side: &'static str, size: Size, run: Runner<'a>) -> Case<'a> {
-    Case { group, side, size, run }
+    Case {
+        group,
+        side,
+        size,
+        run,
+    }
 }
 
 /// Measures every case with criterion, one group per case, in the order given.
@@ -343,7 +348,9 @@ pub fn measured_worker(worker: &(dyn Fn(u64) + Sync), iters: u64) {
 pub fn sibling_exe(name: &str) -> Option<std::path::PathBuf> {
     let exe = std::env::current_exe().ok()?;
     let dir = exe.parent()?;
-    [dir.join(name), dir.parent()?.join(name)].into_iter().find(|p| p.exists())
+    [dir.join(name), dir.parent()?.join(name)]
+        .into_iter()
+        .find(|p| p.exists())
 }
 
 /// A runner for the start-up case: `cmd` run to its end once per iteration (after one untimed

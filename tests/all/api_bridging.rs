@@ -457,11 +457,16 @@ fn python_classes_made_from_rust() {
 struct Adder {
     base: i64,
     dropped_by_python: Arc<AtomicUsize>,
+    /// Whether the methods live on the Python type (`dynamic_attrs` false).
+    static_attrs: bool,
 }
 
 impl Bridge for Adder {
     fn methods(&self) -> &'static [&'static str] {
         &["add", "fail"]
+    }
+    fn dynamic_attrs(&self) -> bool {
+        !self.static_attrs
     }
     fn call_method(&self, args: &Args<'_>, name: &str) -> libpython::Result<Object> {
         match name {
@@ -483,10 +488,18 @@ impl Bridge for Adder {
 #[test]
 fn a_bridge_method_is_a_bound_callable_that_keeps_its_object() {
     python();
+    // The same behaviour whether the method is found by the bridge or on its type.
+    for static_attrs in [false, true] {
+        bound_methods_keep_their_object(static_attrs);
+    }
+}
+
+fn bound_methods_keep_their_object(static_attrs: bool) {
     let dropped = Arc::new(AtomicUsize::new(0));
     let a = Arc::new(Adder {
         base: 10,
         dropped_by_python: dropped.clone(),
+        static_attrs,
     });
     let obj = libpython::bridge(a.clone()).unwrap();
     let g = Dict::from_pairs([("a", &obj)]).unwrap();
@@ -543,4 +556,68 @@ fn a_bridge_method_is_a_bound_callable_that_keeps_its_object() {
     libpython::attach(|_| Ok(())).unwrap();
     assert_eq!(dropped.load(Ordering::SeqCst), 2);
     assert_eq!(Arc::strong_count(&a), 1);
+}
+
+#[test]
+fn methods_of_a_bridge_without_dynamic_attributes_live_on_its_type() {
+    python();
+    let dropped = Arc::new(AtomicUsize::new(0));
+    let adder = |base, static_attrs| {
+        libpython::bridge(Arc::new(Adder {
+            base,
+            dropped_by_python: dropped.clone(),
+            static_attrs,
+        }))
+        .unwrap()
+    };
+    let g = Dict::from_pairs([
+        ("a", adder(10, true)),
+        ("b", adder(20, true)),
+        ("d", adder(30, false)),
+    ])
+    .unwrap();
+    libpython::exec(
+        r#"
+T = type(a)
+same_type = T is type(b) and type(d) is not T
+on_type = 'add' in vars(T) and 'add' not in vars(type(d))
+descr = vars(T)['add']
+through_type = T.add(b, 1, by=100)
+through_get = descr.__get__(a, T)(2)
+from_class = T.add is descr and descr.__objclass__ is T and descr.__name__ == 'add'
+bound_self = a.add.__self__ is a
+listed = 'add' in dir(a) and 'fail' in dir(a)
+dynamic = d.add(1)
+errors = []
+for bad in (lambda: T.add(42, 1), lambda: T.add(), lambda: descr.__get__(42, int),
+            lambda: T.add(d, 1), lambda: type(descr)()(a, 1), lambda: T.add(T(), 1)):
+    try:
+        bad()
+    except TypeError:
+        errors.append('TypeError')
+try:
+    a.size
+except AttributeError as e:
+    missing = str(e)
+"#,
+        &g,
+    )
+    .unwrap();
+    let get = |k: &str| g.get(k).unwrap().unwrap();
+    assert!(get("same_type").extract::<bool>().unwrap());
+    assert!(get("on_type").extract::<bool>().unwrap());
+    assert_eq!(get("through_type").extract::<i64>().unwrap(), 121);
+    assert_eq!(get("through_get").extract::<i64>().unwrap(), 12);
+    assert!(get("from_class").extract::<bool>().unwrap());
+    assert!(get("bound_self").extract::<bool>().unwrap());
+    assert!(get("listed").extract::<bool>().unwrap());
+    assert_eq!(get("dynamic").extract::<i64>().unwrap(), 31);
+    // An object that is not an instance of the method's type, no object, another type's
+    // bridge, a descriptor made from Python, an instance made from Python: TypeError each.
+    assert_eq!(get("errors").extract::<Vec<String>>().unwrap().len(), 6);
+    assert!(get("missing").extract::<String>().unwrap().contains("size"));
+    // The lambdas hold the namespace that holds them: a cycle for the collector.
+    drop(g);
+    libpython::eval("__import__('gc').collect()").unwrap();
+    assert_eq!(dropped.load(Ordering::SeqCst), 3);
 }

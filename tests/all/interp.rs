@@ -547,6 +547,16 @@ impl libpython::Bridge for Recorder {
         self.0.lock().unwrap().push(args.py().interpreter_key());
         libpython::ToPython::to_python(&(args.extract::<i64>(0)? * 10), args.py())
     }
+    // The same as a method of its Python type (made in each interpreter).
+    fn methods(&self) -> &'static [&'static str] {
+        &["record"]
+    }
+    fn dynamic_attrs(&self) -> bool {
+        false
+    }
+    fn call_method(&self, args: &Args<'_>, _name: &str) -> libpython::Result<Object> {
+        self.call(args)
+    }
 }
 
 // Callbacks into Rust made in a sub-interpreter run under it, whoever calls them: its Python
@@ -579,10 +589,10 @@ fn callbacks_of_a_sub_interpreter_run_under_it_from_every_kind_of_caller() {
             let g = libpython::Dict::from_pairs([("f", &f), ("r", &r)]).unwrap();
             libpython::exec(
                 "import threading\n\
-                 out = [f(1), r(2), f(7, lambda: r(8))]\n\
+                 out = [f(1), r(2), f(7, lambda: r.record(8))]\n\
                  def work():\n\
                  \x20   out.append(f(3))\n\
-                 \x20   out.append(r(4))\n\
+                 \x20   out.append(r.record(4))\n\
                  \x20   out.append(f(5, lambda: r(6)))\n\
                  t = threading.Thread(target=work)\n\
                  t.start()\n\

@@ -17,9 +17,9 @@
 //! (criterion's `iter_custom`): the GIL acquisition of GIL-held cases is not timed, as with
 //! `b.iter` inside `attach`.
 
+mod asyncio;
 #[path = "../../common/mod.rs"]
 pub mod common;
-mod asyncio;
 mod objects;
 
 pub use common::{Case, Runner, Size};
@@ -637,7 +637,10 @@ pub fn cases(fx: &Fixtures) -> Vec<Case<'_>> {
     let lib = libpython_ffi::library().expect("loaded").path().to_owned();
     let program =
         std::env::var_os(common::PYTHON_ENV).expect("LIBPYTHON_PYTHON names the venv's python");
-    let (floor_exe, ours_exe) = (common::sibling_exe("startup-floor"), common::sibling_exe("startup-ours"));
+    let (floor_exe, ours_exe) = (
+        common::sibling_exe("startup-floor"),
+        common::sibling_exe("startup-ours"),
+    );
     if let (Some(floor_exe), Some(ours_exe)) = (floor_exe, ours_exe) {
         let commands: [(&'static str, Command); 3] = [
             ("floor", {
@@ -656,7 +659,12 @@ pub fn cases(fx: &Fixtures) -> Vec<Case<'_>> {
             }),
         ];
         for (side, cmd) in commands {
-            v.push(case("startup_import_numpy", side, Big(secs(4)), common::startup_runner(cmd)));
+            v.push(case(
+                "startup_import_numpy",
+                side,
+                Big(secs(4)),
+                common::startup_runner(cmd),
+            ));
         }
     }
     v.extend(asyncio::cases());

@@ -109,6 +109,10 @@ impl Bridge for Scaler {
         &["scale"]
     }
 
+    fn dynamic_attrs(&self) -> bool {
+        false
+    }
+
     fn call_method(&self, args: &Args<'_>, name: &str) -> libpython::Result<Object> {
         match name {
             "scale" => (args.extract::<i64>(0)? * self.factor).to_python(args.py()),

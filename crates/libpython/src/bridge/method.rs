@@ -1,25 +1,30 @@
-//! The bound methods of bridge objects: `obj.name`, for a name of [`Bridge::methods`], is a
-//! small callable of ours (`libpython.RustMethod`, one type per interpreter) that holds the
-//! bridge object and the method's `&'static` name. Calling it is a vectorcall straight into
-//! [`Bridge::call_method`]: no argument tuple, no name converted or looked up again.
+//! The methods of bridge objects, as two small callables of ours (one type each per
+//! interpreter), both calling [`Bridge::call_method`] by vectorcall: no argument tuple, no
+//! name converted or looked up again.
+//!
+//! - A bound method (`libpython.RustMethod`) holds the bridge object and the method's
+//!   `&'static` name: what `obj.name` gives, for a name of [`Bridge::methods`].
+//! - A method descriptor (`libpython.RustMethodDescriptor`) is a method as an attribute of a
+//!   bridge type that holds its methods itself (see `types.rs`): it holds that type and the
+//!   name. Its type says it is a method descriptor, so Python calls `obj.name(...)` as
+//!   `descriptor(obj, ...)` without a bound method in between; reading `obj.name` binds it.
 //!
 //! [`Bridge::methods`]: super::Bridge::methods
 //! [`Bridge::call_method`]: super::Bridge::call_method
 
 use std::ffi::{c_int, c_void};
 
-use libpython_interp as interp;
 use libpython_interp::{PerInterpreter, ffi};
 
-use super::{READONLY, T_PYSSIZET, cell, slot};
+use super::cell;
+use super::types::{
+    GETSET_END, HAVE_VECTORCALL, IMMUTABLETYPE, METHOD_DESCRIPTOR, SyncTable, basicsize,
+    free_instance, getter, new_type, offset_member, slot,
+};
 use crate::err::{Error, Result};
 use crate::function::{Args, trampoline_obj};
 use crate::gil::Python;
 use crate::object::Object;
-
-/// `Py_TPFLAGS_HAVE_VECTORCALL`: instances are called through the function pointer at the
-/// type's `__vectorcalloffset__`.
-const HAVE_VECTORCALL: u64 = 1 << 11;
 
 type Vectorcall = unsafe extern "C" fn(
     *mut ffi::PyObject,
@@ -28,13 +33,15 @@ type Vectorcall = unsafe extern "C" fn(
     *mut ffi::PyObject,
 ) -> *mut ffi::PyObject;
 
-/// What an instance holds after the object header. All zero in an instance made by calling the
-/// type from Python (no vectorcall, no object): such an instance refuses to be called.
+/// What an instance of either type holds after the object header. All zero in an instance
+/// made by calling the type from Python (no vectorcall, no object): such an instance refuses
+/// to be called.
 #[repr(C)]
 struct Fields {
-    /// [`method_vectorcall`]; read by CPython at the type's `__vectorcalloffset__`.
+    /// The type's vectorcall function; read by CPython at the type's `__vectorcalloffset__`.
     vectorcall: Option<Vectorcall>,
-    /// The bridge object (a strong reference), NULL once cleared by the collector.
+    /// A strong reference, NULL once cleared by the collector: the bridge object of a bound
+    /// method, the bridge type of a descriptor.
     obj: *mut ffi::PyObject,
     /// The method's name, a `&'static str` of [`Bridge::methods`](super::Bridge::methods)
     /// taken apart.
@@ -43,16 +50,20 @@ struct Fields {
 }
 
 /// # Safety
-/// `o` is an instance of the method type.
+/// `o` is an instance of one of the two method types.
 unsafe fn fields(o: *mut ffi::PyObject) -> *mut Fields {
     // SAFETY: instances are allocated with room for `Fields` after the header.
-    unsafe { o.cast::<u8>().add(interp::object_header_size()).cast() }
+    unsafe {
+        o.cast::<u8>()
+            .add(libpython_interp::object_header_size())
+            .cast()
+    }
 }
 
 /// # Safety
 /// `f` points at the fields of a live instance.
 unsafe fn name(f: *const Fields) -> &'static str {
-    // SAFETY: `name`/`name_len` are NULL/0 or a `&'static str` taken apart by `bound`.
+    // SAFETY: `name`/`name_len` are NULL/0 or a `&'static str` taken apart by `new_instance`.
     unsafe {
         if (*f).name.is_null() {
             return "";
@@ -61,18 +72,31 @@ unsafe fn name(f: *const Fields) -> &'static str {
     }
 }
 
-/// `obj.name` for a name of the bridge's methods: a new method object holding `obj`.
+/// Which of the two method types.
+#[derive(Clone, Copy)]
+enum Which {
+    Bound,
+    Descriptor,
+}
+
+/// A new instance of `which`'s type holding `obj` and `name`.
 ///
 /// # Safety
-/// `obj` is a live bridge instance of `py`'s interpreter, whose GIL is held.
-pub(super) unsafe fn bound(
+/// `py` holds its interpreter's GIL; `obj` is a live object of that interpreter (a bridge
+/// instance for a bound method, a bridge type holding its methods for a descriptor).
+unsafe fn new_instance(
     py: Python<'_>,
+    which: Which,
     obj: *mut ffi::PyObject,
     name: &'static str,
 ) -> Result<Object> {
-    static TYPES: PerInterpreter = PerInterpreter::new();
-    // SAFETY: `py` holds its interpreter's GIL; `make_method_type` returns a new reference.
-    let tp = unsafe { TYPES.get_or_make(py.interpreter_key(), || make_method_type(py))? };
+    static TYPES: [PerInterpreter; 2] = [const { PerInterpreter::new() }; 2];
+    // SAFETY: `py` holds its interpreter's GIL; `make_type` returns a new reference.
+    let tp = unsafe {
+        TYPES[which as usize].get_or_make(py.interpreter_key(), || {
+            make_type(py, which).map(Object::into_ptr)
+        })?
+    };
     // SAFETY: GIL held; `tp` is our type (GC, room for `Fields`); the fresh instance is zeroed,
     // so the collector (which may already see it) finds no object until `obj` is stored, with
     // the reference the instance owns.
@@ -82,86 +106,93 @@ pub(super) unsafe fn bound(
         (*f).obj = Object::from_borrowed_ptr(py, obj).into_ptr();
         (*f).name = name.as_ptr();
         (*f).name_len = name.len();
-        (*f).vectorcall = Some(method_vectorcall);
+        (*f).vectorcall = Some(match which {
+            Which::Bound => bound_vectorcall,
+            Which::Descriptor => descriptor_vectorcall,
+        });
         Ok(m)
     }
 }
 
-/// The method type of one interpreter.
-fn make_method_type(py: Python<'_>) -> Result<*mut ffi::PyObject> {
-    struct SyncGetSet([ffi::PyGetSetDef; 3]);
-    // SAFETY: immutable static data (pointers to static strings and functions), read by
-    // CPython only.
-    unsafe impl Sync for SyncGetSet {}
-    static GETSET: SyncGetSet = SyncGetSet([
-        ffi::PyGetSetDef {
-            name: c"__name__".as_ptr(),
-            get: Some(method_get_name),
-            set: None,
-            doc: c"The method's name.".as_ptr(),
-            closure: std::ptr::null_mut(),
-        },
-        ffi::PyGetSetDef {
-            name: c"__self__".as_ptr(),
-            get: Some(method_get_self),
-            set: None,
-            doc: c"The object the method is bound to.".as_ptr(),
-            closure: std::ptr::null_mut(),
-        },
-        ffi::PyGetSetDef {
-            name: std::ptr::null(),
-            get: None,
-            set: None,
-            doc: std::ptr::null(),
-            closure: std::ptr::null_mut(),
-        },
+/// `obj.name` for a name of the bridge's methods: a new bound method holding `obj`.
+///
+/// # Safety
+/// `obj` is a live bridge instance of `py`'s interpreter, whose GIL is held.
+pub(super) unsafe fn bound(
+    py: Python<'_>,
+    obj: *mut ffi::PyObject,
+    name: &'static str,
+) -> Result<Object> {
+    // SAFETY: the function's contract.
+    unsafe { new_instance(py, Which::Bound, obj, name) }
+}
+
+/// The descriptor of method `name` for the bridge type `tp` (which holds its methods).
+pub(super) fn descriptor(py: Python<'_>, tp: &Object, name: &'static str) -> Result<Object> {
+    // SAFETY: `py` holds the GIL; `tp` is a live type of its interpreter (the caller made it
+    // there).
+    unsafe { new_instance(py, Which::Descriptor, tp.as_ptr(), name) }
+}
+
+/// The method type `which` of one interpreter.
+fn make_type(py: Python<'_>, which: Which) -> Result<Object> {
+    static BOUND_GETSET: SyncTable<ffi::PyGetSetDef, 3> = SyncTable([
+        getter(c"__name__", get_name, c"The method's name."),
+        getter(c"__self__", get_obj, c"The object the method is bound to."),
+        GETSET_END,
     ]);
-    let header = interp::object_header_size();
-    let mut members = [
-        ffi::PyMemberDef {
-            name: c"__vectorcalloffset__".as_ptr(),
-            type_code: T_PYSSIZET,
-            offset: ffi::Py_ssize_t::try_from(header)
-                .map_err(|_| Error::Conversion("object header too large".into()))?,
-            flags: READONLY,
-            doc: std::ptr::null(),
-        },
-        ffi::PyMemberDef {
-            name: std::ptr::null(),
-            type_code: 0,
-            offset: 0,
-            flags: 0,
-            doc: std::ptr::null(),
-        },
-    ];
-    let basicsize = c_int::try_from(header + std::mem::size_of::<Fields>())
-        .map_err(|_| Error::Conversion("object header too large".into()))?;
-    let mut slots = [
+    static DESCRIPTOR_GETSET: SyncTable<ffi::PyGetSetDef, 3> = SyncTable([
+        getter(c"__name__", get_name, c"The method's name."),
+        getter(
+            c"__objclass__",
+            get_obj,
+            c"The class the method belongs to.",
+        ),
+        GETSET_END,
+    ]);
+    let header = libpython_interp::object_header_size();
+    let mut members = offset_member(c"__vectorcalloffset__", header)?;
+    let mut slots = vec![
         slot(ffi::Py_tp_dealloc, method_dealloc as *mut c_void),
         slot(ffi::Py_tp_traverse, method_traverse as *mut c_void),
         slot(ffi::Py_tp_clear, method_clear as *mut c_void),
         slot(ffi::Py_tp_call, ffi::PyVectorcall_Call as *mut c_void),
-        slot(ffi::Py_tp_repr, method_repr as *mut c_void),
-        slot(ffi::Py_tp_getset, GETSET.0.as_ptr() as *mut c_void),
         slot(ffi::Py_tp_members, members.as_mut_ptr().cast()),
-        slot(
-            ffi::Py_tp_doc,
-            c"A method of a Rust object, bound to it.".as_ptr() as *mut c_void,
-        ),
-        slot(0, std::ptr::null_mut()),
     ];
-    let mut spec = ffi::PyType_Spec {
-        // Static: CPython keeps pointing at the name.
-        name: c"libpython.RustMethod".as_ptr(),
-        basicsize,
-        itemsize: 0,
-        flags: (ffi::Py_TPFLAGS_DEFAULT | ffi::Py_TPFLAGS_HAVE_GC | HAVE_VECTORCALL) as _,
-        slots: slots.as_mut_ptr(),
+    let mut flags =
+        ffi::Py_TPFLAGS_DEFAULT | ffi::Py_TPFLAGS_HAVE_GC | HAVE_VECTORCALL | IMMUTABLETYPE;
+    let name = match which {
+        Which::Bound => {
+            slots.extend([
+                slot(ffi::Py_tp_repr, bound_repr as *mut c_void),
+                slot(ffi::Py_tp_getset, BOUND_GETSET.0.as_ptr() as *mut c_void),
+                slot(
+                    ffi::Py_tp_doc,
+                    c"A method of a Rust object, bound to it.".as_ptr() as *mut c_void,
+                ),
+            ]);
+            c"libpython.RustMethod"
+        }
+        Which::Descriptor => {
+            slots.extend([
+                slot(ffi::Py_tp_repr, descriptor_repr as *mut c_void),
+                slot(ffi::Py_tp_descr_get, descriptor_get as *mut c_void),
+                slot(
+                    ffi::Py_tp_getset,
+                    DESCRIPTOR_GETSET.0.as_ptr() as *mut c_void,
+                ),
+                slot(
+                    ffi::Py_tp_doc,
+                    c"A method of the Rust objects of a type.".as_ptr() as *mut c_void,
+                ),
+            ]);
+            flags |= METHOD_DESCRIPTOR;
+            c"libpython.RustMethodDescriptor"
+        }
     };
-    // SAFETY: GIL held; the spec, slots and members are read during the call only (CPython
-    // copies the members it needs; the getset table and strings are static).
-    let t = unsafe { Object::from_owned_ptr_or_err(py, ffi::PyType_FromSpec(&mut spec))? };
-    Ok(t.into_ptr())
+    // SAFETY: GIL held; the slots point at our functions and static tables (CPython copies
+    // the members it needs).
+    unsafe { new_type(py, name, basicsize(size_of::<Fields>())?, flags, slots) }
 }
 
 /// A method object made from Python (by calling the type): it is bound to nothing.
@@ -169,23 +200,23 @@ fn unbound() -> Error {
     Error::type_error("a method of a Rust object", "an unbound RustMethod")
 }
 
-/// Calling the method: [`Bridge::call_method`](super::Bridge::call_method) of the object
-/// with the method's name.
+/// Calling a bound method: [`Bridge::call_method`](super::Bridge::call_method) of its object
+/// with its name.
 ///
 /// # Safety
-/// Called by CPython with the GIL held, `callable` an instance of the method type (only
-/// `bound` stores this function in one), `args` holding the positional arguments counted by
-/// `nargsf` followed by one value per name in `kwnames`.
-unsafe extern "C" fn method_vectorcall(
+/// Called by CPython with the GIL held, `callable` an instance of the bound method type (only
+/// `new_instance` stores this function in one), `args` holding the positional arguments
+/// counted by `nargsf` followed by one value per name in `kwnames`.
+unsafe extern "C" fn bound_vectorcall(
     callable: *mut ffi::PyObject,
     args: *const *mut ffi::PyObject,
     nargsf: usize,
     kwnames: *mut ffi::PyObject,
 ) -> *mut ffi::PyObject {
-    // SAFETY: see the function's contract. The bridge object is owned for the call (so the
-    // cell borrowed from it outlives nothing); it is a bridge instance of this interpreter:
-    // only `bound` stores an object in the field, always one (its caller checked it), and the
-    // method object lives in the interpreter that made it.
+    // SAFETY: see the function's contract. The bridge object is owned for the call (the
+    // collector may clear the field meanwhile), so the cell borrowed from it outlives nothing;
+    // it is a bridge instance of this interpreter: only `bound` stores an object in the field,
+    // always one (its caller checked it), and the method lives in the interpreter that made it.
     unsafe {
         trampoline_obj(|py| {
             let f = fields(callable);
@@ -202,26 +233,82 @@ unsafe extern "C" fn method_vectorcall(
     }
 }
 
+/// Calling a descriptor: `args[0]` is the object, which must be an instance of the
+/// descriptor's type; the rest are the method's arguments.
+///
+/// # Safety
+/// As [`bound_vectorcall`], `callable` an instance of the descriptor type.
+unsafe extern "C" fn descriptor_vectorcall(
+    callable: *mut ffi::PyObject,
+    args: *const *mut ffi::PyObject,
+    nargsf: usize,
+    kwnames: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
+    // SAFETY: see the function's contract. `args[0]`, when there is one, is a live object the
+    // caller holds for the call; it is a bridge instance when its type is the descriptor's
+    // (a bridge type, held by the descriptor so it cannot be another type at the same address).
+    unsafe {
+        trampoline_obj(|py| {
+            let f = fields(callable);
+            let nargs = ffi::vectorcall_nargs(nargsf);
+            let owner = (*f).obj;
+            if nargs < 1 || owner.is_null() || ffi::Py_TYPE(*args).cast() != owner {
+                return Err(not_an_instance(f));
+            }
+            let c = cell(*args)?;
+            let a = Args::from_vectorcall(py, args.add(1), nargs - 1, kwnames);
+            c.bridge.call_method(&a, name(f))
+        })
+    }
+}
+
+/// The error of a descriptor called without an instance of its type first.
+///
+/// # Safety
+/// `f` points at the fields of a live descriptor.
+unsafe fn not_an_instance(f: *const Fields) -> Error {
+    // SAFETY: the function's contract.
+    let name = unsafe { name(f) };
+    Error::type_error(
+        format!("an instance of the method {name}'s type as first argument"),
+        "another object (or none)",
+    )
+}
+
+/// `descriptor.__get__(obj, type)`: the descriptor itself when read from the type, a bound
+/// method when read from an instance.
+unsafe extern "C" fn descriptor_get(
+    d: *mut ffi::PyObject,
+    obj: *mut ffi::PyObject,
+    _tp: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
+    // SAFETY: called by CPython with the GIL held on a live descriptor; `obj` is NULL or a
+    // live object, a bridge instance when its type is the descriptor's (see
+    // `descriptor_vectorcall`).
+    unsafe {
+        trampoline_obj(|py| {
+            let f = fields(d);
+            if obj.is_null() || obj == ffi::Py_None() {
+                return Ok(Object::from_borrowed_ptr(py, d));
+            }
+            if (*f).obj.is_null() || ffi::Py_TYPE(obj).cast() != (*f).obj {
+                return Err(not_an_instance(f));
+            }
+            bound(py, obj, name(f))
+        })
+    }
+}
+
 unsafe extern "C" fn method_dealloc(o: *mut ffi::PyObject) {
-    // No trampoline: nothing here is Rust code that could panic, only calls into C (the bridge
+    // No trampoline: nothing here is Rust code that could panic, only calls into C (the held
     // object's own deallocation, which releasing it may run, has its trampoline).
     // SAFETY: CPython deallocates an instance of our type with the GIL held: it is untracked,
-    // its reference to the bridge object released (which may run that object's deallocation:
-    // the instance is no longer reachable by then), its memory freed through the type's
-    // `tp_free`, and the reference every heap-type instance holds on its type released last.
+    // its reference released (which may run that object's deallocation: the instance is no
+    // longer reachable by then), then freed.
     unsafe {
         ffi::PyObject_GC_UnTrack(o.cast());
-        let obj = std::mem::replace(&mut (*fields(o)).obj, std::ptr::null_mut());
-        if !obj.is_null() {
-            ffi::Py_DecRef(obj);
-        }
-        let tp = ffi::Py_TYPE(o);
-        let free = ffi::PyType_GetSlot(tp, ffi::Py_tp_free);
-        if !free.is_null() {
-            let free: unsafe extern "C" fn(*mut c_void) = std::mem::transmute(free);
-            free(o.cast());
-        }
-        ffi::Py_DecRef(tp.cast());
+        method_clear(o);
+        free_instance(o);
     }
 }
 
@@ -230,9 +317,9 @@ unsafe extern "C" fn method_traverse(
     visit: ffi::visitproc,
     arg: *mut c_void,
 ) -> c_int {
-    // SAFETY: called by the collector with the GIL held on a live instance; the bridge object
-    // (of this interpreter, see `bound`) is reported to the collector's own callback. No Rust
-    // code that could panic runs here.
+    // SAFETY: called by the collector with the GIL held on a live instance; the held object
+    // (of this interpreter, see `new_instance`) is reported to the collector's own callback.
+    // No Rust code that could panic runs here.
     unsafe {
         let obj = (*fields(o)).obj;
         if obj.is_null() { 0 } else { visit(obj, arg) }
@@ -240,9 +327,8 @@ unsafe extern "C" fn method_traverse(
 }
 
 unsafe extern "C" fn method_clear(o: *mut ffi::PyObject) -> c_int {
-    // SAFETY: called by the collector with the GIL held on a live instance; the field is
-    // emptied before the reference is released (a call after that refuses, see
-    // `method_vectorcall`).
+    // SAFETY: called with the GIL held on a live instance; the field is emptied before the
+    // reference is released (a call after that refuses, see the vectorcall functions).
     unsafe {
         let obj = std::mem::replace(&mut (*fields(o)).obj, std::ptr::null_mut());
         if !obj.is_null() {
@@ -252,7 +338,7 @@ unsafe extern "C" fn method_clear(o: *mut ffi::PyObject) -> c_int {
     0
 }
 
-unsafe extern "C" fn method_repr(o: *mut ffi::PyObject) -> *mut ffi::PyObject {
+unsafe extern "C" fn bound_repr(o: *mut ffi::PyObject) -> *mut ffi::PyObject {
     // SAFETY: called by CPython with the GIL held on a live instance; the bridge object is
     // owned while its cell is read.
     unsafe {
@@ -275,19 +361,23 @@ unsafe extern "C" fn method_repr(o: *mut ffi::PyObject) -> *mut ffi::PyObject {
     }
 }
 
-unsafe extern "C" fn method_get_name(
-    o: *mut ffi::PyObject,
-    _closure: *mut c_void,
-) -> *mut ffi::PyObject {
+unsafe extern "C" fn descriptor_repr(o: *mut ffi::PyObject) -> *mut ffi::PyObject {
+    // SAFETY: called by CPython with the GIL held on a live instance.
+    unsafe {
+        trampoline_obj(|py| {
+            let r = format!("<method '{}' of Rust objects>", name(fields(o)));
+            crate::conversion::to_object(&r, py)
+        })
+    }
+}
+
+unsafe extern "C" fn get_name(o: *mut ffi::PyObject, _closure: *mut c_void) -> *mut ffi::PyObject {
     // SAFETY: called by CPython with the GIL held on a live instance.
     unsafe { trampoline_obj(|py| crate::conversion::to_object(&name(fields(o)), py)) }
 }
 
-unsafe extern "C" fn method_get_self(
-    o: *mut ffi::PyObject,
-    _closure: *mut c_void,
-) -> *mut ffi::PyObject {
-    // SAFETY: called by CPython with the GIL held on a live instance; the object gains a
+unsafe extern "C" fn get_obj(o: *mut ffi::PyObject, _closure: *mut c_void) -> *mut ffi::PyObject {
+    // SAFETY: called by CPython with the GIL held on a live instance; the held object gains a
     // reference.
     unsafe {
         trampoline_obj(|py| {

@@ -19,14 +19,15 @@ mod iter;
 mod lock;
 mod map;
 mod method;
+mod types;
 mod vec;
 
 use std::any::{Any, TypeId};
-use std::ffi::{CStr, c_int, c_void};
+use std::ffi::{c_int, c_void};
 use std::sync::Arc;
 
 use libpython_interp as interp;
-use libpython_interp::{PerInterpreter, RustIdentity, ffi};
+use libpython_interp::{RustIdentity, ffi};
 
 use crate::err::{Error, Result};
 use crate::function::{
@@ -103,8 +104,48 @@ pub trait Bridge: Send + Sync + 'static {
 
     /// The names of the object's methods: `obj.name` is a bound method (which holds `obj`),
     /// and calling it calls [`call_method`](Self::call_method).
+    ///
+    /// With [`dynamic_attrs`](Self::dynamic_attrs) `false`, the list is read once, when the
+    /// object is bridged, and the methods are attributes of the object's Python type: Python
+    /// then calls `obj.name(...)` without making a bound method first.
     fn methods(&self) -> &'static [&'static str] {
         &[]
+    }
+
+    /// Whether [`get_attr`](Self::get_attr) may answer names of its own (`true`, the
+    /// default), read once, when the object is bridged.
+    ///
+    /// A bridge whose attributes are its [`methods`](Self::methods) only says `false`: its
+    /// Python type then holds those methods the way a Python class holds its own, and
+    /// Python's attribute lookup is used as it is (`get_attr` is not asked), so a method call
+    /// from Python costs about what a method of a C type costs. Names that are not methods
+    /// (nor attributes every object has) raise `AttributeError`.
+    ///
+    /// ```
+    /// use libpython::{Args, Bridge, Object, Result, ToPython};
+    /// struct Scaler(i64);
+    /// impl Bridge for Scaler {
+    ///     fn methods(&self) -> &'static [&'static str] {
+    ///         &["scale"]
+    ///     }
+    ///     fn dynamic_attrs(&self) -> bool {
+    ///         false
+    ///     }
+    ///     fn call_method(&self, args: &Args<'_>, name: &str) -> Result<Object> {
+    ///         match name {
+    ///             "scale" => (args.extract::<i64>(0)? * self.0).to_python(args.py()),
+    ///             _ => unreachable!("only the names of `methods` arrive here"),
+    ///         }
+    ///     }
+    /// }
+    /// let obj = libpython::bridge(std::sync::Arc::new(Scaler(3)))?;
+    /// let f = libpython::eval("lambda s: sum(s.scale(i) for i in range(4))")?;
+    /// assert_eq!(f.call((&obj,))?.extract::<i64>()?, 18);
+    /// assert!(obj.getattr("size").is_err());
+    /// # Ok::<(), libpython::Error>(())
+    /// ```
+    fn dynamic_attrs(&self) -> bool {
+        true
     }
 
     /// `obj.name(*args, **kwargs)` for a name of [`methods`](Self::methods).
@@ -222,11 +263,6 @@ struct Cell {
 /// What the default [`Bridge::iter`] says it expected.
 const NOT_ITERABLE: &str = "an iterable";
 
-/// `PyMemberDef` type code of a `Py_ssize_t` field (`Py_T_PYSSIZET`).
-const T_PYSSIZET: c_int = 19;
-/// `PyMemberDef` flag of a read-only field (`Py_READONLY`).
-const READONLY: c_int = 1;
-
 /// Offset of the cell pointer in an instance: right after the object header (one atomic load:
 /// slot functions also run while Python shuts down).
 fn cell_offset() -> usize {
@@ -327,23 +363,6 @@ pub enum BridgeKind {
 }
 
 impl BridgeKind {
-    /// The cache keeping the type in each interpreter, the type's name, and the
-    /// `collections.abc` class it is registered with.
-    fn describe(self) -> (&'static PerInterpreter, &'static CStr, Option<&'static str>) {
-        static TYPES: [PerInterpreter; 6] = [const { PerInterpreter::new() }; 6];
-        let (name, abc) = match self {
-            BridgeKind::Object => (c"libpython.RustObject", None),
-            BridgeKind::Mapping => (c"libpython.RustMapping", Some("Mapping")),
-            BridgeKind::MutableMapping => (c"libpython.RustMutableMapping", Some("MutableMapping")),
-            BridgeKind::Sequence => (c"libpython.RustSequence", Some("Sequence")),
-            BridgeKind::MutableSequence => {
-                (c"libpython.RustMutableSequence", Some("MutableSequence"))
-            }
-            BridgeKind::Iterator => (c"libpython.RustIterator", Some("Iterator")),
-        };
-        (&TYPES[self as usize], name, abc)
-    }
-
     fn is_mapping(self) -> bool {
         matches!(self, BridgeKind::Mapping | BridgeKind::MutableMapping)
     }
@@ -368,136 +387,6 @@ unsafe fn is_bridge_instance(o: *mut ffi::PyObject) -> bool {
     }
 }
 
-/// The bridge type of `kind` in `py`'s interpreter, made (and registered with its
-/// `collections.abc` class) on first use.
-fn bridge_type(py: Python<'_>, kind: BridgeKind) -> Result<*mut ffi::PyObject> {
-    let (cache, type_name, abc) = kind.describe();
-    // SAFETY: `py` holds its interpreter's GIL; `make_bridge_type` returns a new reference of
-    // it. (When another thread kept a type first, because registering ours ran Python code
-    // that let it run, ours is released: the registry keeps only a weak reference to it.)
-    unsafe {
-        cache.get_or_make(py.interpreter_key(), || {
-            make_bridge_type(py, kind, type_name, abc)
-        })
-    }
-}
-
-/// A new bridge type of `kind` named `type_name`, registered with `collections.abc.<abc>`.
-fn make_bridge_type(
-    py: Python<'_>,
-    kind: BridgeKind,
-    type_name: &'static CStr,
-    abc: Option<&str>,
-) -> Result<*mut ffi::PyObject> {
-    static METHODS: SyncDefs<2> = SyncDefs([
-        ffi::PyMethodDef {
-            ml_name: c"__dir__".as_ptr(),
-            ml_meth: ffi::PyMethodDefPointer {
-                PyCFunction: bridge_dir,
-            },
-            ml_flags: ffi::METH_NOARGS,
-            ml_doc: c"The attributes of the Rust object and of its type.".as_ptr(),
-        },
-        ffi::PyMethodDef::zeroed(),
-    ]);
-    let weaklist = ffi::Py_ssize_t::try_from(weaklist_offset())
-        .map_err(|_| Error::Conversion("object header too large".into()))?;
-    // Weak references make the per-interpreter map of bridges safe on free-threaded builds: a
-    // bridge object whose last reference is gone is seen as dead, atomically.
-    let mut members = [
-        ffi::PyMemberDef {
-            name: c"__weaklistoffset__".as_ptr(),
-            type_code: T_PYSSIZET,
-            offset: weaklist,
-            flags: READONLY,
-            doc: std::ptr::null(),
-        },
-        ffi::PyMemberDef {
-            name: std::ptr::null(),
-            type_code: 0,
-            offset: 0,
-            flags: 0,
-            doc: std::ptr::null(),
-        },
-    ];
-    let basicsize = c_int::try_from(weaklist_offset() + std::mem::size_of::<*mut ffi::PyObject>())
-        .map_err(|_| Error::Conversion("object header too large".into()))?;
-    let mut slots = vec![
-        slot(ffi::Py_tp_dealloc, bridge_dealloc as *mut c_void),
-        slot(ffi::Py_tp_getattro, bridge_getattro as *mut c_void),
-        slot(ffi::Py_tp_setattro, bridge_setattro as *mut c_void),
-        slot(ffi::Py_tp_call, bridge_call as *mut c_void),
-        slot(ffi::Py_tp_repr, bridge_repr as *mut c_void),
-        slot(ffi::Py_tp_traverse, bridge_traverse as *mut c_void),
-        slot(ffi::Py_tp_clear, bridge_clear as *mut c_void),
-        slot(ffi::Py_mp_length, bridge_len as *mut c_void),
-        slot(ffi::Py_mp_subscript, bridge_getitem as *mut c_void),
-        slot(ffi::Py_mp_ass_subscript, bridge_setitem as *mut c_void),
-        slot(ffi::Py_sq_contains, bridge_contains as *mut c_void),
-        slot(ffi::Py_nb_bool, bridge_bool as *mut c_void),
-        slot(ffi::Py_tp_methods, METHODS.0.as_ptr() as *mut c_void),
-        slot(ffi::Py_tp_members, members.as_mut_ptr().cast()),
-        slot(
-            ffi::Py_tp_doc,
-            c"A Rust object seen from Python.".as_ptr() as *mut c_void,
-        ),
-    ];
-    match kind {
-        BridgeKind::Iterator => {
-            slots.push(slot(ffi::Py_tp_iter, bridge_iter_self as *mut c_void));
-            slots.push(slot(ffi::Py_tp_iternext, bridge_iternext as *mut c_void));
-        }
-        _ => slots.push(slot(ffi::Py_tp_iter, bridge_iter as *mut c_void)),
-    }
-    if kind.is_mapping() {
-        slots.push(slot(
-            ffi::Py_tp_richcompare,
-            bridge_mapping_richcompare as *mut c_void,
-        ));
-    }
-    if kind.is_sequence() {
-        slots.push(slot(ffi::Py_sq_length, bridge_len as *mut c_void));
-        slots.push(slot(ffi::Py_sq_item, bridge_sq_item as *mut c_void));
-        slots.push(slot(
-            ffi::Py_tp_richcompare,
-            bridge_sequence_richcompare as *mut c_void,
-        ));
-    }
-    if kind == BridgeKind::MutableSequence {
-        slots.push(slot(
-            ffi::Py_nb_inplace_add,
-            bridge_inplace_add as *mut c_void,
-        ));
-    }
-    slots.push(slot(0, std::ptr::null_mut()));
-    let mut spec = ffi::PyType_Spec {
-        // Static: CPython keeps pointing at the name.
-        name: type_name.as_ptr(),
-        basicsize,
-        itemsize: 0,
-        flags: (ffi::Py_TPFLAGS_DEFAULT | ffi::Py_TPFLAGS_HAVE_GC) as _,
-        slots: slots.as_mut_ptr(),
-    };
-    // SAFETY: GIL held; the spec, slots and members are read during the call only (CPython
-    // copies the members it needs; the method table and strings are static).
-    let t = unsafe { Object::from_owned_ptr_or_err(py, ffi::PyType_FromSpec(&mut spec))? };
-    if let Some(abc) = abc {
-        py.import("collections.abc")?
-            .getattr(abc)?
-            .call_method("register", (&t,))?;
-    }
-    Ok(t.into_ptr())
-}
-
-struct SyncDefs<const N: usize>([ffi::PyMethodDef; N]);
-// SAFETY: the definitions are immutable static data (pointers to static strings and
-// functions), read by CPython only.
-unsafe impl<const N: usize> Sync for SyncDefs<N> {}
-
-fn slot(slot: c_int, pfunc: *mut c_void) -> ffi::PyType_Slot {
-    ffi::PyType_Slot { slot, pfunc }
-}
-
 /// Exposes `obj` to Python: attribute access, methods, calls, items, iteration and `dir`
 /// forward to its [`Bridge`] methods. The same Rust object (the same `Arc`) always gives the
 /// same Python object while that one is alive.
@@ -516,11 +405,12 @@ pub fn bridge_in<T: Bridge>(py: Python<'_>, obj: Arc<T>) -> Result<Object> {
         // SAFETY: a new strong reference to a live bridge object of this interpreter.
         return Ok(unsafe { Object::from_owned_ptr(py, existing) });
     }
-    let tp = bridge_type(py, obj.kind())?;
+    let static_methods = (!obj.dynamic_attrs()).then(|| obj.methods());
+    let tp = types::bridge_type(py, obj.kind(), static_methods)?;
     // SAFETY: GIL held; `tp` is our heap type; the fresh instance is zeroed (its weak list
     // too) and gets its cell before anything else can see it.
     unsafe {
-        let o = Object::from_owned_ptr_or_err(py, ffi::PyType_GenericAlloc(tp.cast(), 0))?;
+        let o = Object::from_owned_ptr_or_err(py, ffi::PyType_GenericAlloc(tp.as_ptr().cast(), 0))?;
         let cell = Box::new(Cell {
             bridge: obj as Arc<dyn Bridge>,
             type_id: TypeId::of::<T>(),
@@ -598,13 +488,7 @@ unsafe extern "C" fn bridge_dealloc(o: *mut ffi::PyObject) {
                     drop(c);
                 });
             }
-            let tp = ffi::Py_TYPE(o);
-            let free = ffi::PyType_GetSlot(tp, ffi::Py_tp_free);
-            if !free.is_null() {
-                let free: unsafe extern "C" fn(*mut c_void) = std::mem::transmute(free);
-                free(o.cast());
-            }
-            ffi::Py_DecRef(tp.cast());
+            types::free_instance(o);
         }
     });
 }

@@ -177,6 +177,16 @@ pub(crate) fn to_python_ptr<T: ToPython + ?Sized>(
     to_object(item, py).map(Object::into_ptr)
 }
 
+/// `o` itself as a strong reference given to the caller, if it belongs to `py`'s interpreter
+/// (what a callback hands back to C).
+#[inline]
+pub(crate) fn into_python_ptr(o: Object, py: Python<'_>) -> Result<*mut ffi::PyObject> {
+    if o.interpreter_key() != py.interpreter_key() {
+        return Err(foreign(o.interpreter_key(), py));
+    }
+    Ok(o.into_ptr())
+}
+
 /// The path segment of item `i` of a sequence: `[i]`.
 #[cold]
 fn index(i: impl std::fmt::Display) -> String {

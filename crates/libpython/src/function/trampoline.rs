@@ -23,9 +23,8 @@ pub(crate) unsafe fn trampoline_obj(
     body: impl FnOnce(Python<'_>) -> Result<Object>,
 ) -> *mut ffi::PyObject {
     trampoline_raw(std::ptr::null_mut(), |py| {
-        let o = body(py)?;
         // An object of another interpreter (a `Bridge` method may return one) never reaches C.
-        crate::conversion::to_python_ptr(&o, py)
+        crate::conversion::into_python_ptr(body(py)?, py)
     })
 }
 
@@ -38,7 +37,7 @@ pub(crate) unsafe fn trampoline_next(
     body: impl FnOnce(Python<'_>) -> Result<Option<Object>>,
 ) -> *mut ffi::PyObject {
     trampoline_raw(std::ptr::null_mut(), |py| match body(py)? {
-        Some(o) => crate::conversion::to_python_ptr(&o, py),
+        Some(o) => crate::conversion::into_python_ptr(o, py),
         None => Ok(std::ptr::null_mut()),
     })
 }
