@@ -9,8 +9,7 @@ use std::process::{Command, ExitCode};
 use std::time::Duration;
 
 use crate::flags::CpythonTests;
-use crate::matrix::run_logged;
-use crate::util::{self, fmt_duration, step};
+use crate::util::{self, fmt_duration, run_logged, step};
 
 /// A test module, and the regrtest arguments that select its tests (none: all of them).
 struct Module {
@@ -619,7 +618,7 @@ fn table(rows: &[Row]) -> String {
         "differences",
         "time (python / pyrun)",
     ];
-    let mut cells: Vec<Vec<String>> = vec![header.iter().map(|s| s.to_string()).collect()];
+    let mut cells = Vec::new();
     for r in rows {
         let confirmed = r.differences.iter().filter(|d| d.confirmed()).count();
         let explained = r
@@ -650,36 +649,7 @@ fn table(rows: &[Row]) -> String {
             ),
         ]);
     }
-    let widths: Vec<usize> = (0..header.len())
-        .map(|c| {
-            cells
-                .iter()
-                .map(|row| row[c].chars().count())
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let mut out = String::new();
-    for (i, row) in cells.iter().enumerate() {
-        let line: Vec<String> = row
-            .iter()
-            .zip(&widths)
-            .map(|(c, w)| format!("{c:<w$}"))
-            .collect();
-        out.push_str(line.join("  ").trim_end());
-        out.push('\n');
-        if i == 0 {
-            out.push_str(
-                &widths
-                    .iter()
-                    .map(|w| "-".repeat(*w))
-                    .collect::<Vec<_>>()
-                    .join("  "),
-            );
-            out.push('\n');
-        }
-    }
-    out.trim_end().to_owned()
+    crate::util::text_table(&header, &cells)
 }
 
 #[cfg(test)]

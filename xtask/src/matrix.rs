@@ -21,11 +21,14 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode, Stdio};
+use std::process::{Command, ExitCode};
 use std::time::{Duration, Instant};
 
 use crate::flags::TestMatrix as Options;
-use crate::util::{cache_dir, ensure_venv_at, fmt_duration, python_output, step, workspace_root};
+use crate::util::{
+    RunResult, cache_dir, ensure_venv_at, fmt_duration, python_output, run_logged, step,
+    workspace_root,
+};
 
 /// The minor versions the suite needs pyenv to have (a missing one is a failed configuration).
 const REQUIRED_PYENV: std::ops::RangeInclusive<u32> = 9..=13;
@@ -366,7 +369,7 @@ fn table(rows: &[Row]) -> String {
         "executables (sha256, first 10 hex digits)",
         "result",
     ];
-    let mut cells: Vec<Vec<String>> = vec![header.iter().map(|s| s.to_string()).collect()];
+    let mut cells = Vec::new();
     for r in rows {
         let ran = r.tests.results > 0;
         cells.push(vec![
@@ -412,36 +415,7 @@ fn table(rows: &[Row]) -> String {
             },
         ]);
     }
-    let widths: Vec<usize> = (0..header.len())
-        .map(|c| {
-            cells
-                .iter()
-                .map(|row| row[c].chars().count())
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let mut out = String::new();
-    for (i, row) in cells.iter().enumerate() {
-        let line: Vec<String> = row
-            .iter()
-            .zip(&widths)
-            .map(|(c, w)| format!("{c:<w$}"))
-            .collect();
-        out.push_str(line.join("  ").trim_end());
-        out.push('\n');
-        if i == 0 {
-            out.push_str(
-                &widths
-                    .iter()
-                    .map(|w| "-".repeat(*w))
-                    .collect::<Vec<_>>()
-                    .join("  "),
-            );
-            out.push('\n');
-        }
-    }
-    out.trim_end().to_owned()
+    crate::util::text_table(&header, &cells)
 }
 
 /// The configurations of this machine, and what the search for the newest versions found
@@ -954,82 +928,6 @@ fn excerpt(text: &str) -> String {
         )
     } else {
         shown.join("\n")
-    }
-}
-
-/// How a logged run ended.
-pub(crate) struct RunResult {
-    pub(crate) success: bool,
-    pub(crate) timed_out: bool,
-    pub(crate) status: String,
-    pub(crate) elapsed: Duration,
-}
-
-impl RunResult {
-    fn note(&self) -> String {
-        if self.timed_out {
-            " TIMED OUT".into()
-        } else if !self.success {
-            format!(" {}", self.status)
-        } else {
-            String::new()
-        }
-    }
-}
-
-/// Runs `cmd` with stdout and stderr into `log`, in a process group of its own; past
-/// `timeout` the whole group is killed.
-pub(crate) fn run_logged(cmd: &mut Command, log: &Path, timeout: Duration) -> RunResult {
-    use std::os::unix::process::CommandExt;
-    let t0 = Instant::now();
-    let fail = |status: String| RunResult {
-        success: false,
-        timed_out: false,
-        status,
-        elapsed: t0.elapsed(),
-    };
-    let Ok(file) = std::fs::File::create(log) else {
-        return fail(format!("cannot create {}", log.display()));
-    };
-    let Ok(err) = file.try_clone() else {
-        return fail("cannot duplicate the log file".into());
-    };
-    let mut child = match cmd
-        .stdin(Stdio::null())
-        .stdout(file)
-        .stderr(err)
-        .process_group(0)
-        .spawn()
-    {
-        Ok(c) => c,
-        Err(e) => return fail(format!("cannot run {:?}: {e}", cmd.get_program())),
-    };
-    match crate::util::wait_or_kill(&mut child, timeout) {
-        Ok((st, timed_out)) => RunResult {
-            success: st.success() && !timed_out,
-            timed_out,
-            status: describe_status(st),
-            elapsed: t0.elapsed(),
-        },
-        Err(e) => fail(format!("cannot wait for the process: {e}")),
-    }
-}
-
-fn describe_status(st: std::process::ExitStatus) -> String {
-    use std::os::unix::process::ExitStatusExt;
-    match (st.code(), st.signal()) {
-        (Some(c), _) => format!("exit status {c}"),
-        (None, Some(s)) => {
-            let name = match s {
-                6 => " (SIGABRT)",
-                9 => " (SIGKILL)",
-                11 => " (SIGSEGV)",
-                7 => " (SIGBUS)",
-                _ => "",
-            };
-            format!("killed by signal {s}{name}")
-        }
-        _ => format!("{st}"),
     }
 }
 
