@@ -11,13 +11,19 @@ use crate::common::{self, Case, Size, case};
 
 /// A tokio runtime on the measuring thread, as `#[tokio::main(flavor = "current_thread")]`.
 fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread().build().expect("a tokio runtime")
+    tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("a tokio runtime")
 }
 
 pub fn cases() -> Vec<Case<'static>> {
     let ns = libpython::Dict::new().expect("a dict");
     libpython::exec(common::ASYNC_SETUP, &ns).expect("the asyncio setup code failed");
-    let get = |n: &str| ns.get(n).expect("reading a global failed").unwrap_or_else(|| panic!("no {n}"));
+    let get = |n: &str| {
+        ns.get(n)
+            .expect("reading a global failed")
+            .unwrap_or_else(|| panic!("no {n}"))
+    };
     let (ready, sleep) = (get("ready"), get("sleep"));
     let mut v = Vec::new();
 
@@ -52,7 +58,9 @@ pub fn cases() -> Vec<Case<'static>> {
                 for _ in 0..iters {
                     let futures = libpython::attach(|py| {
                         let sleep = sleep.bind(py)?;
-                        (0..common::SLEEPS).map(|_| Ok(asyncio::into_future(sleep.call((0,))?.unbind()))).collect::<libpython::Result<Vec<_>>>()
+                        (0..common::SLEEPS)
+                            .map(|_| Ok(asyncio::into_future(sleep.call((0,))?.unbind())))
+                            .collect::<libpython::Result<Vec<_>>>()
                     })
                     .unwrap();
                     for f in futures {

@@ -17,9 +17,9 @@
 //! (criterion's `iter_custom`): the GIL acquisition of GIL-held cases is not timed, as with
 //! `b.iter` inside `attach`.
 
+mod asyncio;
 #[path = "../../common/mod.rs"]
 pub mod common;
-mod asyncio;
 mod objects;
 
 pub use common::{Case, Runner, Size};
@@ -183,6 +183,28 @@ pub(crate) fn floor<'a, R>(mut body: impl FnMut() -> R + 'a) -> Runner<'a> {
     Box::new(move |iters| {
         let _gil = FloorGil::take();
         timed(iters, &mut body)
+    })
+}
+
+/// The floor of a loop in Python calling a Rust callable: `drive(callee, CALLS)` through
+/// `PyObject_Vectorcall`, as C calls a Python function.
+pub(crate) fn floor_drive<'a>(drive: *mut PyObject, callee: *mut PyObject) -> Runner<'a> {
+    let vectorcall = vectorcall_fn();
+    floor(move || {
+        // SAFETY: the GIL is held (a floor runner); `drive` and `callee` are live objects the
+        // fixtures keep; the count and the result are released.
+        unsafe {
+            let n = ok(ffi::PyLong_FromLongLong(common::CALLS as i64));
+            let args = [null_mut(), callee, n];
+            let r = ok(vectorcall(
+                drive,
+                args.as_ptr().add(1),
+                2 | ffi::PY_VECTORCALL_ARGUMENTS_OFFSET,
+                null_mut(),
+            ));
+            ffi::Py_DECREF(r);
+            ffi::Py_DECREF(n);
+        }
     })
 }
 
@@ -362,7 +384,7 @@ pub fn cases(fx: &Fixtures) -> Vec<Case<'_>> {
     ));
 
     // Vec<i64> of 1e6 -> list (released in the loop: its deallocation counts)
-    let ints: &'static [i64] = Box::leak((0..common::LIST_LEN as i64).collect::<Box<[i64]>>());
+    let ints = common::ints();
     v.push(case(
         "vec_to_list_1e6",
         "floor",
@@ -421,11 +443,7 @@ pub fn cases(fx: &Fixtures) -> Vec<Case<'_>> {
     ));
 
     // HashMap<String, i64> of 1e5 -> dict (released in the loop)
-    let map: &'static HashMap<String, i64> = Box::leak(Box::new(
-        (0..common::DICT_LEN as i64)
-            .map(|i| (format!("k{i}"), i))
-            .collect(),
-    ));
+    let map = common::map();
     v.push(case(
         "hashmap_to_dict_1e5",
         "floor",
@@ -463,21 +481,7 @@ pub fn cases(fx: &Fixtures) -> Vec<Case<'_>> {
         "closure_loop_1e6",
         "floor",
         Big(secs(3)),
-        floor(move || {
-            // SAFETY: the GIL is held; the count and the result are released.
-            unsafe {
-                let n = ok(ffi::PyLong_FromLongLong(common::CALLS as i64));
-                let args = [null_mut(), func, n];
-                let r = ok(vectorcall(
-                    drive,
-                    args.as_ptr().add(1),
-                    2 | ffi::PY_VECTORCALL_ARGUMENTS_OFFSET,
-                    null_mut(),
-                ));
-                ffi::Py_DECREF(r);
-                ffi::Py_DECREF(n);
-            }
-        }),
+        floor_drive(drive, func),
     ));
     let ident = libpython::function("ident", None, |a: &Args<'_>| a.extract::<i64>(0))
         .expect("making the function");
@@ -637,7 +641,10 @@ pub fn cases(fx: &Fixtures) -> Vec<Case<'_>> {
     let lib = libpython_ffi::library().expect("loaded").path().to_owned();
     let program =
         std::env::var_os(common::PYTHON_ENV).expect("LIBPYTHON_PYTHON names the venv's python");
-    let (floor_exe, ours_exe) = (common::sibling_exe("startup-floor"), common::sibling_exe("startup-ours"));
+    let (floor_exe, ours_exe) = (
+        common::sibling_exe("startup-floor"),
+        common::sibling_exe("startup-ours"),
+    );
     if let (Some(floor_exe), Some(ours_exe)) = (floor_exe, ours_exe) {
         let commands: [(&'static str, Command); 3] = [
             ("floor", {
@@ -656,7 +663,12 @@ pub fn cases(fx: &Fixtures) -> Vec<Case<'_>> {
             }),
         ];
         for (side, cmd) in commands {
-            v.push(case("startup_import_numpy", side, Big(secs(4)), common::startup_runner(cmd)));
+            v.push(case(
+                "startup_import_numpy",
+                side,
+                Big(secs(4)),
+                common::startup_runner(cmd),
+            ));
         }
     }
     v.extend(asyncio::cases());

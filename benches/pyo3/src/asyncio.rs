@@ -14,7 +14,9 @@ use crate::common::{self, Case, Size, case};
 
 /// A tokio runtime on the measuring thread, as `#[tokio::main(flavor = "current_thread")]`.
 fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread().build().expect("a tokio runtime")
+    tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("a tokio runtime")
 }
 
 /// Starts an event loop on a Python thread; the setup's `ready` and `sleep`, and the loop.
@@ -22,14 +24,21 @@ fn fixtures() -> (Py<PyAny>, Py<PyAny>, Py<PyAny>) {
     Python::attach(|py| {
         let globals = PyDict::new(py);
         let code = CString::new(common::ASYNC_SETUP).expect("no NUL in the setup code");
-        py.run(&code, Some(&globals), None).expect("the asyncio setup code failed");
+        py.run(&code, Some(&globals), None)
+            .expect("the asyncio setup code failed");
         py.run(
             c"import threading\nbench_loop = asyncio.new_event_loop()\nthreading.Thread(target=bench_loop.run_forever, daemon=True).start()",
             Some(&globals),
             None,
         )
         .expect("starting the event loop failed");
-        let get = |n: &str| globals.get_item(n).expect("reading a global failed").unwrap_or_else(|| panic!("no {n}")).unbind();
+        let get = |n: &str| {
+            globals
+                .get_item(n)
+                .expect("reading a global failed")
+                .unwrap_or_else(|| panic!("no {n}"))
+                .unbind()
+        };
         (get("ready"), get("sleep"), get("bench_loop"))
     })
 }
@@ -50,7 +59,10 @@ pub fn cases() -> Vec<Case<'static>> {
             rt.block_on(async {
                 let t = Instant::now();
                 for _ in 0..iters {
-                    let fut = Python::attach(|py| into_future_with_locals(&locals, ready.bind(py).call0()?)).unwrap();
+                    let fut = Python::attach(|py| {
+                        into_future_with_locals(&locals, ready.bind(py).call0()?)
+                    })
+                    .unwrap();
                     let r = fut.await.unwrap();
                     Python::attach(|py| black_box(r.extract::<i64>(py).unwrap()));
                 }
@@ -71,7 +83,9 @@ pub fn cases() -> Vec<Case<'static>> {
                 for _ in 0..iters {
                     let futures = Python::attach(|py| {
                         let sleep = sleep.bind(py);
-                        (0..common::SLEEPS).map(|_| into_future_with_locals(&locals2, sleep.call1((0,))?)).collect::<PyResult<Vec<_>>>()
+                        (0..common::SLEEPS)
+                            .map(|_| into_future_with_locals(&locals2, sleep.call1((0,))?))
+                            .collect::<PyResult<Vec<_>>>()
                     })
                     .unwrap();
                     for f in futures {

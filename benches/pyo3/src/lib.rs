@@ -8,9 +8,9 @@
 //! (`PYO3_CONFIG_FILE`, written by `cargo xtask bench`), which the floor and ours sides, built
 //! for the stable ABI with libpython loaded at run time, cannot share a build with.
 
+mod asyncio;
 #[path = "../../common/mod.rs"]
 pub mod common;
-mod asyncio;
 
 use std::collections::HashMap;
 use std::ffi::CString;
@@ -100,7 +100,10 @@ pub fn cases(fx: &Fixtures) -> Vec<Case<'_>> {
         Small,
         pyo3(|py| {
             let kwargs = [("b", 2)].into_py_dict(py)?;
-            fx.obj.bind(py).call_method(intern!(py, "m"), (1,), Some(&kwargs))?.extract::<i64>()
+            fx.obj
+                .bind(py)
+                .call_method(intern!(py, "m"), (1,), Some(&kwargs))?
+                .extract::<i64>()
         }),
     ));
     v.push(case(
@@ -116,7 +119,7 @@ pub fn cases(fx: &Fixtures) -> Vec<Case<'_>> {
         Big(secs(2)),
         pyo3(|py| fx.lst.bind(py).extract::<Vec<i64>>()),
     ));
-    let ints: &'static [i64] = Box::leak((0..common::LIST_LEN as i64).collect::<Box<[i64]>>());
+    let ints = common::ints();
     v.push(case(
         "vec_to_list_1e6",
         "pyo3",
@@ -129,8 +132,7 @@ pub fn cases(fx: &Fixtures) -> Vec<Case<'_>> {
         Big(secs(2)),
         pyo3(|py| fx.dct.bind(py).extract::<HashMap<String, i64>>()),
     ));
-    let map: &'static HashMap<String, i64> =
-        Box::leak(Box::new((0..common::DICT_LEN as i64).map(|i| (format!("k{i}"), i)).collect()));
+    let map = common::map();
     v.push(case(
         "hashmap_to_dict_1e5",
         "pyo3",
@@ -158,21 +160,41 @@ pub fn cases(fx: &Fixtures) -> Vec<Case<'_>> {
     ));
 
     let pyfunction = Python::attach(|py| {
-        wrap_pyfunction!(ident, py).map(|f| f.into_any().unbind()).expect("making the function")
+        wrap_pyfunction!(ident, py)
+            .map(|f| f.into_any().unbind())
+            .expect("making the function")
     });
     v.push(case(
         "closure_loop_1e6",
         "pyo3_pyfunction",
         Big(secs(3)),
-        pyo3(move |py| fx.drive.bind(py).call1((&pyfunction, common::CALLS)).map(drop)),
+        pyo3(move |py| {
+            fx.drive
+                .bind(py)
+                .call1((&pyfunction, common::CALLS))
+                .map(drop)
+        }),
     ));
 
-    let scaler = Python::attach(|py| Py::new(py, Scaler { factor: common::SCALE }).expect("making the object"));
+    let scaler = Python::attach(|py| {
+        Py::new(
+            py,
+            Scaler {
+                factor: common::SCALE,
+            },
+        )
+        .expect("making the object")
+    });
     v.push(case(
         "method_loop_1e6",
         "pyo3",
         Big(secs(3)),
-        pyo3(move |py| fx.drive_method.bind(py).call1((&scaler, common::CALLS)).map(drop)),
+        pyo3(move |py| {
+            fx.drive_method
+                .bind(py)
+                .call1((&scaler, common::CALLS))
+                .map(drop)
+        }),
     ));
 
     let order: &'static Order = Box::leak(Box::new(common::order()));
@@ -210,7 +232,10 @@ pub fn cases(fx: &Fixtures) -> Vec<Case<'_>> {
         }),
     ));
 
-    for (group, arr) in [("numpy_view_1e3", &fx.arr_1e3), ("numpy_view_1e7", &fx.arr_1e7)] {
+    for (group, arr) in [
+        ("numpy_view_1e3", &fx.arr_1e3),
+        ("numpy_view_1e7", &fx.arr_1e7),
+    ] {
         // rust-numpy, what PyO3 users view numpy arrays with.
         v.push(case(
             group,
@@ -218,7 +243,9 @@ pub fn cases(fx: &Fixtures) -> Vec<Case<'_>> {
             Small,
             pyo3(move |py| {
                 let a: PyReadonlyArray1<'_, f64> = arr.bind(py).extract()?;
-                let s = a.as_slice().map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
+                let s = a
+                    .as_slice()
+                    .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
                 Ok((s[0], s.len()))
             }),
         ));
@@ -246,7 +273,12 @@ pub fn cases(fx: &Fixtures) -> Vec<Case<'_>> {
     ));
 
     if let Some(exe) = common::sibling_exe("startup-pyo3") {
-        v.push(case("startup_import_numpy", "pyo3", Big(secs(4)), common::startup_runner(Command::new(exe))));
+        v.push(case(
+            "startup_import_numpy",
+            "pyo3",
+            Big(secs(4)),
+            common::startup_runner(Command::new(exe)),
+        ));
     }
     v.extend(asyncio::cases());
     v
