@@ -51,7 +51,7 @@ use libpython::value::Value;
 use libpython::{
     Args, Bridge, Dict, Error, Interpreter, List, MapBridge, Object, Set, SubConfig, VecBridge,
 };
-use libpython_tests::{DEBUG_MALLOC, in_child, python};
+use libpython_tests::{DEBUG_MALLOC, in_child, panic_message, python};
 use proptest::prelude::*;
 use proptest::test_runner::{Config as ProptestConfig, TestCaseError, TestRunner};
 use serde::Deserialize;
@@ -1890,12 +1890,7 @@ fn run_op(w: &World, spec: &Spec, op: &Op) -> Vec<String> {
     let interfered = interfered_any(mutations, raised, &hangs);
     match &verdict {
         Err(p) => {
-            let msg = p
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_default();
-            out.push(format!("{what}: panicked: {msg}"));
+            out.push(format!("{what}: panicked: {}", panic_message(&**p)));
         }
         Ok(v) => {
             if let Some(text) = v.error_text()
