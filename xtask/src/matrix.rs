@@ -357,65 +357,69 @@ fn finish(
 }
 
 fn table(rows: &[Row]) -> String {
-    let header = [
-        "configuration",
-        "version",
-        "build",
-        "tests passed/failed",
-        "doctests",
-        "leaks",
-        "prepare",
-        "run",
-        "executables (sha256, first 10 hex digits)",
-        "result",
-    ];
-    let mut cells = Vec::new();
-    for r in rows {
-        let ran = r.tests.results > 0;
-        cells.push(vec![
-            r.name.clone(),
-            if r.version.is_empty() {
-                "-".into()
-            } else {
-                r.version.clone()
-            },
-            r.kind.clone(),
-            if ran {
-                format!("{}/{}", r.tests.passed, r.tests.failed)
-            } else {
-                "-".into()
-            },
-            match &r.doc {
-                Some(d) if d.results > 0 => format!("{}/{}", d.passed, d.failed),
-                Some(_) => "error".into(),
-                None => "-".into(),
-            },
-            match &r.tests.leaks {
-                Some((n, _)) => n.to_string(),
-                None if ran => "missing".into(),
-                None => "-".into(),
-            },
-            fmt_duration(r.prepare),
-            if ran { fmt_duration(r.run) } else { "-".into() },
-            if r.hashes.is_empty() {
-                "-".into()
-            } else {
-                r.hashes
-                    .iter()
-                    .map(|(l, h)| format!("{l}:{}", &h[..10]))
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            },
-            if !r.problems.is_empty() {
-                "FAILED".into()
-            } else if r.unavailable.is_some() {
-                "n/a".into()
-            } else {
-                "ok".into()
-            },
-        ]);
-    }
-    crate::util::text_table(&header, &cells)
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            let ran = r.tests.results > 0;
+            vec![
+                r.name.clone(),
+                if r.version.is_empty() {
+                    "-".into()
+                } else {
+                    r.version.clone()
+                },
+                r.kind.clone(),
+                if ran {
+                    format!("{}/{}", r.tests.passed, r.tests.failed)
+                } else {
+                    "-".into()
+                },
+                match &r.doc {
+                    Some(d) if d.results > 0 => format!("{}/{}", d.passed, d.failed),
+                    Some(_) => "error".into(),
+                    None => "-".into(),
+                },
+                match &r.tests.leaks {
+                    Some((n, _)) => n.to_string(),
+                    None if ran => "missing".into(),
+                    None => "-".into(),
+                },
+                fmt_duration(r.prepare),
+                if ran { fmt_duration(r.run) } else { "-".into() },
+                if r.hashes.is_empty() {
+                    "-".into()
+                } else {
+                    r.hashes
+                        .iter()
+                        .map(|(l, h)| format!("{l}:{}", &h[..10]))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                },
+                if !r.problems.is_empty() {
+                    "FAILED".into()
+                } else if r.unavailable.is_some() {
+                    "n/a".into()
+                } else {
+                    "ok".into()
+                },
+            ]
+        })
+        .collect();
+    crate::util::text_table(
+        &[
+            "configuration",
+            "version",
+            "build",
+            "tests passed/failed",
+            "doctests",
+            "leaks",
+            "prepare",
+            "run",
+            "executables (sha256, first 10 hex digits)",
+            "result",
+        ],
+        &cells,
+    )
 }
 
 /// The configurations of this machine, and what the search for the newest versions found
@@ -706,17 +710,6 @@ fn hash_all(binaries: &[Binary]) -> Result<Vec<(String, String)>, String> {
         .collect()
 }
 
-/// Environment variables that would choose another Python than `LIBPYTHON_PYTHON`, or change
-/// how it starts.
-const CLEARED_ENV: &[&str] = &[
-    "LIBPYTHON_LIBRARY",
-    "VIRTUAL_ENV",
-    "CONDA_PREFIX",
-    "PYTHONHOME",
-    "PYTHONPATH",
-    "PYTHON_GIL",
-];
-
 /// Runs every executable (and the doctests) against `python`, filling the row.
 fn run_config(
     row: &mut Row,
@@ -769,9 +762,7 @@ fn run_config(
                     cmd.args(["--skip", name]);
                 }
             }
-            for v in CLEARED_ENV {
-                cmd.env_remove(v);
-            }
+            crate::util::clear_python_env(&mut cmd);
             let r = run_logged(&mut cmd, &log, opts.timeout);
             let text = std::fs::read(&log)
                 .map(|b| String::from_utf8_lossy(&b).into_owned())

@@ -282,6 +282,25 @@ pub fn text_table(header: &[&str], rows: &[Vec<String>]) -> String {
     out.trim_end().to_owned()
 }
 
+/// Environment variables that would choose another Python than `LIBPYTHON_PYTHON`, or change
+/// how it starts: removed from the environment of the processes that test a given Python.
+pub const CLEARED_ENV: &[&str] = &[
+    "LIBPYTHON_LIBRARY",
+    "VIRTUAL_ENV",
+    "CONDA_PREFIX",
+    "PYTHONHOME",
+    "PYTHONPATH",
+    "PYTHON_GIL",
+];
+
+/// Removes [`CLEARED_ENV`] from `cmd`'s environment.
+pub fn clear_python_env(cmd: &mut Command) -> &mut Command {
+    for v in CLEARED_ENV {
+        cmd.env_remove(v);
+    }
+    cmd
+}
+
 /// Waits for `child` at most `timeout`. Past it, kills the whole process group the child leads
 /// (it must have been spawned with `process_group(0)`: test executables start processes of
 /// their own) and reaps the child. Returns its status and whether it was killed.

@@ -190,15 +190,7 @@ fn run_one(
     .env("CARGO_MANIFEST_DIR", util::workspace_root().join("tests"))
     .env("CARGO_PKG_NAME", "libpython-tests")
     .current_dir(util::workspace_root().join("tests"));
-    for v in [
-        "LIBPYTHON_LIBRARY",
-        "VIRTUAL_ENV",
-        "CONDA_PREFIX",
-        "PYTHONHOME",
-        "PYTHONPATH",
-    ] {
-        cmd.env_remove(v);
-    }
+    util::clear_python_env(&mut cmd);
     let output_file = logs.join("output.txt");
     let run = util::run_logged(&mut cmd, &output_file, timeout);
     let (errors, processes) = count_errors(&logs);
