@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+use std::collections::HashMap;
 use std::hint::black_box;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -123,6 +124,20 @@ pub struct Line {
     pub sku: String,
     pub qty: u32,
     pub price: f64,
+}
+
+/// The Rust side of the conversion cases: the ints `0..LIST_LEN` (`vec_to_list_1e6`), kept
+/// for the process.
+pub fn ints() -> &'static [i64] {
+    Box::leak((0..LIST_LEN as i64).collect::<Box<[i64]>>())
+}
+
+/// The map `{"k0": 0, "k1": 1, ...}` of [`DICT_LEN`] items (`hashmap_to_dict_1e5`), kept for
+/// the process.
+pub fn map() -> &'static HashMap<String, i64> {
+    Box::leak(Box::new(
+        (0..DICT_LEN as i64).map(|i| (format!("k{i}"), i)).collect(),
+    ))
 }
 
 /// Lines of the serde case's order.

@@ -8,8 +8,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use libpython::{Dict, Error, IterBridge, MapBridge, Object, ToPython, VecBridge};
-use libpython_tests::{assert_child_passes_within, is_child, python, refcount};
+use libpython::{Bridge, Dict, Error, IterBridge, MapBridge, Object, ToPython, VecBridge};
+use libpython_tests::{in_child, python, refcount};
 
 /// Runs `code` with `vars` as globals (plus builtins) and returns the globals.
 fn run(code: &str, vars: &[(&str, &Object)]) -> Dict {
@@ -19,6 +19,11 @@ fn run(code: &str, vars: &[(&str, &Object)]) -> Dict {
     }
     libpython::exec(code, &g).unwrap();
     g
+}
+
+/// The Python object of a bridged Rust value.
+fn bridged<T: Bridge>(value: Arc<T>) -> Object {
+    libpython::bridge(value).unwrap()
 }
 
 fn get<T: libpython::FromPython>(g: &Dict, name: &str) -> T {
@@ -39,10 +44,7 @@ fn bridged_maps_are_mappings_and_writable_ones_mutable_mappings() {
         ("b".to_string(), 2),
     ]));
     let ro = MapBridge::read_only(imbl::OrdMap::<String, i64>::unit("x".to_string(), 9));
-    let (pm, pro) = (
-        libpython::bridge(m.clone()).unwrap(),
-        libpython::bridge(ro).unwrap(),
-    );
+    let (pm, pro) = (bridged(m.clone()), bridged(ro));
     let g = run(
         "from collections.abc import Mapping, MutableMapping\n\
          facts = [isinstance(m, Mapping), isinstance(m, MutableMapping), isinstance(ro, Mapping), isinstance(ro, MutableMapping)]\n\
@@ -113,10 +115,7 @@ fn bridged_vectors_are_sequences_and_writable_ones_mutable_sequences() {
     python();
     let v = VecBridge::new(vec![3i64, 1, 2]);
     let ro = VecBridge::read_only(vec!["a".to_string(), "b".to_string()]);
-    let (pv, pro) = (
-        libpython::bridge(v.clone()).unwrap(),
-        libpython::bridge(ro).unwrap(),
-    );
+    let (pv, pro) = (bridged(v.clone()), bridged(ro));
     let g = run(
         "from collections.abc import Sequence, MutableSequence\n\
          facts = [isinstance(v, Sequence), isinstance(v, MutableSequence), isinstance(ro, Sequence), isinstance(ro, MutableSequence)]\n\
@@ -192,11 +191,7 @@ fn pandas_and_numpy_accept_bridged_maps_and_vectors() {
     ]));
     let v = VecBridge::new(vec![10i64, 20, 30]);
     let ro = VecBridge::read_only(imbl::Vector::from(vec![1.0f64, 2.0, 3.0]));
-    let (pm, pv, pro) = (
-        libpython::bridge(m).unwrap(),
-        libpython::bridge(v).unwrap(),
-        libpython::bridge(ro).unwrap(),
-    );
+    let (pm, pv, pro) = (bridged(m), bridged(v), bridged(ro));
     let g = run(
         "import pandas as pd, numpy as np\n\
          s = pd.Series(m)\n\
@@ -857,6 +852,16 @@ fn calls(cm: &Object) -> Vec<(String, String, bool)> {
         .collect()
 }
 
+/// The exception value the recorder's `__exit__` was given (`cm.calls[1]`'s third item).
+fn exit_value(cm: &Object) -> Object {
+    cm.getattr("calls")
+        .unwrap()
+        .get_item(1)
+        .unwrap()
+        .get_item(2)
+        .unwrap()
+}
+
 #[test]
 fn with_context_enters_runs_the_body_and_exits_with_none() {
     python();
@@ -903,13 +908,7 @@ fn with_context_passes_the_error_to_exit_and_returns_it_unless_suppressed() {
     );
     let c = calls(&cm);
     assert_eq!(c[1], ("exit".into(), "ValueError".into(), false));
-    let v = cm
-        .getattr("calls")
-        .unwrap()
-        .get_item(1)
-        .unwrap()
-        .get_item(2)
-        .unwrap();
+    let v = exit_value(&cm);
     assert_eq!(v.str().unwrap(), "no good");
 
     // A Python error reaches __exit__ as itself, with its traceback.
@@ -919,13 +918,7 @@ fn with_context_passes_the_error_to_exit_and_returns_it_unless_suppressed() {
         .unwrap_err();
     let c = calls(&cm);
     assert_eq!(c[1], ("exit".into(), "KeyError".into(), true));
-    let v = cm
-        .getattr("calls")
-        .unwrap()
-        .get_item(1)
-        .unwrap()
-        .get_item(2)
-        .unwrap();
+    let v = exit_value(&cm);
     assert_eq!(
         v.as_ptr(),
         e.as_python().unwrap().value().unwrap().as_ptr(),
@@ -985,13 +978,7 @@ fn a_panic_in_the_body_still_exits_then_resumes() {
             ("exit".into(), "RustPanic".into(), false),
             "owned: {owned}"
         );
-        let v = cm
-            .getattr("calls")
-            .unwrap()
-            .get_item(1)
-            .unwrap()
-            .get_item(2)
-            .unwrap();
+        let v = exit_value(&cm);
         assert!(v.str().unwrap().contains("body exploded"));
         // Python is still usable.
         assert_eq!(
@@ -1279,113 +1266,110 @@ fn capture_output_takes_what_python_prints_during_the_closure_and_nests() {
 
 #[test]
 fn capture_output_is_per_thread() {
-    if is_child() {
-        let real = libpython_tests::Captured::default();
-        libpython::set_stdout(real.clone()).unwrap();
-        let barrier = Arc::new(std::sync::Barrier::new(3));
-        let threads: Vec<_> = ["left", "right"]
-            .into_iter()
-            .map(|tag| {
-                let barrier = barrier.clone();
-                std::thread::spawn(move || {
-                    barrier.wait();
-                    let (_, out) = libpython::capture_output(|| {
-                        for i in 0..50 {
-                            libpython::run_simple_string(&format!("print('{tag} {i}')")).unwrap();
-                            std::thread::yield_now();
-                        }
+    in_child!(
+        "capture_output_is_per_thread",
+        within = Duration::from_secs(120),
+        {
+            let real = libpython_tests::Captured::default();
+            libpython::set_stdout(real.clone()).unwrap();
+            let barrier = Arc::new(std::sync::Barrier::new(3));
+            let threads: Vec<_> = ["left", "right"]
+                .into_iter()
+                .map(|tag| {
+                    let barrier = barrier.clone();
+                    std::thread::spawn(move || {
+                        barrier.wait();
+                        let (_, out) = libpython::capture_output(|| {
+                            for i in 0..50 {
+                                libpython::run_simple_string(&format!("print('{tag} {i}')"))
+                                    .unwrap();
+                                std::thread::yield_now();
+                            }
+                        })
+                        .unwrap();
+                        out.stdout
                     })
-                    .unwrap();
-                    out.stdout
                 })
-            })
-            .collect();
-        // A third thread prints without a capture, meanwhile.
-        let b = barrier.clone();
-        let free = std::thread::spawn(move || {
-            b.wait();
-            for i in 0..50 {
-                libpython::run_simple_string(&format!("print('free {i}')")).unwrap();
-                std::thread::yield_now();
-            }
-        });
-        let outs: Vec<String> = threads.into_iter().map(|t| t.join().unwrap()).collect();
-        free.join().unwrap();
-        for (tag, out) in ["left", "right"].iter().zip(&outs) {
-            let expected: String = (0..50).map(|i| format!("{tag} {i}\n")).collect();
-            assert_eq!(
-                out, &expected,
-                "each thread captured exactly its own output"
-            );
-        }
-        let expected_free: String = (0..50).map(|i| format!("free {i}\n")).collect();
-        assert_eq!(
-            real.text(),
-            expected_free,
-            "output of a thread without a capture passes through"
-        );
-
-        // A Python thread started inside the capture is another thread: not captured.
-        let (_, out) = libpython::capture_output(|| {
-            libpython::run_simple_string(
-                "import threading\nprint('mine')\nt = threading.Thread(target=print, args=('theirs',))\nt.start()\nt.join()",
-            )
-            .unwrap();
-        })
-        .unwrap();
-        assert_eq!(out.stdout, "mine\n");
-        assert!(real.text().ends_with("theirs\n"), "{}", real.text());
-
-        // A panic closes the capture: later output is not captured by it.
-        let caught = std::panic::catch_unwind(|| {
-            let _ = libpython::capture_output(|| {
-                libpython::run_simple_string("print('lost')").unwrap();
-                panic!("inside a capture");
+                .collect();
+            // A third thread prints without a capture, meanwhile.
+            let b = barrier.clone();
+            let free = std::thread::spawn(move || {
+                b.wait();
+                for i in 0..50 {
+                    libpython::run_simple_string(&format!("print('free {i}')")).unwrap();
+                    std::thread::yield_now();
+                }
             });
-        });
-        assert!(caught.is_err());
-        libpython::run_simple_string("print('after the panic')").unwrap();
-        assert!(
-            real.text().ends_with("theirs\nafter the panic\n"),
-            "{}",
-            real.text()
-        );
+            let outs: Vec<String> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+            free.join().unwrap();
+            for (tag, out) in ["left", "right"].iter().zip(&outs) {
+                let expected: String = (0..50).map(|i| format!("{tag} {i}\n")).collect();
+                assert_eq!(
+                    out, &expected,
+                    "each thread captured exactly its own output"
+                );
+            }
+            let expected_free: String = (0..50).map(|i| format!("free {i}\n")).collect();
+            assert_eq!(
+                real.text(),
+                expected_free,
+                "output of a thread without a capture passes through"
+            );
 
-        // Text a stream holds back (no write-through) is flushed into the capture.
-        let (_, out) = libpython::capture_output(|| {
-            libpython::run_simple_string("import sys\nsys.stdout.reconfigure(write_through=False)\nsys.stdout.write('held back')").unwrap();
-        })
-        .unwrap();
-        assert_eq!(out.stdout, "held back");
-        return;
-    }
-    assert_child_passes_within(
-        "api_features::capture_output_is_per_thread",
-        &[],
-        Duration::from_secs(120),
+            // A Python thread started inside the capture is another thread: not captured.
+            let (_, out) = libpython::capture_output(|| {
+                libpython::run_simple_string(
+                    "import threading\nprint('mine')\nt = threading.Thread(target=print, args=('theirs',))\nt.start()\nt.join()",
+                )
+                .unwrap();
+            })
+            .unwrap();
+            assert_eq!(out.stdout, "mine\n");
+            assert!(real.text().ends_with("theirs\n"), "{}", real.text());
+
+            // A panic closes the capture: later output is not captured by it.
+            let caught = std::panic::catch_unwind(|| {
+                let _ = libpython::capture_output(|| {
+                    libpython::run_simple_string("print('lost')").unwrap();
+                    panic!("inside a capture");
+                });
+            });
+            assert!(caught.is_err());
+            libpython::run_simple_string("print('after the panic')").unwrap();
+            assert!(
+                real.text().ends_with("theirs\nafter the panic\n"),
+                "{}",
+                real.text()
+            );
+
+            // Text a stream holds back (no write-through) is flushed into the capture.
+            let (_, out) = libpython::capture_output(|| {
+                libpython::run_simple_string("import sys\nsys.stdout.reconfigure(write_through=False)\nsys.stdout.write('held back')").unwrap();
+            })
+            .unwrap();
+            assert_eq!(out.stdout, "held back");
+        }
     );
 }
 
 #[test]
 fn capture_output_refuses_streams_that_are_not_libpythons() {
-    if is_child() {
-        libpython::Builder::new()
-            .no_io_redirect()
-            .initialize()
-            .unwrap();
-        let e = libpython::capture_output(|| ()).unwrap_err();
-        assert_eq!(e.as_python().unwrap().type_name(), "RuntimeError");
-        assert!(
-            e.to_string()
-                .contains("sys.stdout is not one of libpython's streams"),
-            "{e}"
-        );
-        return;
-    }
-    assert_child_passes_within(
-        "api_features::capture_output_refuses_streams_that_are_not_libpythons",
-        &[],
-        Duration::from_secs(60),
+    in_child!(
+        "capture_output_refuses_streams_that_are_not_libpythons",
+        within = Duration::from_secs(60),
+        {
+            libpython::Builder::new()
+                .no_io_redirect()
+                .initialize()
+                .unwrap();
+            let e = libpython::capture_output(|| ()).unwrap_err();
+            assert_eq!(e.as_python().unwrap().type_name(), "RuntimeError");
+            assert!(
+                e.to_string()
+                    .contains("sys.stdout is not one of libpython's streams"),
+                "{e}"
+            );
+        }
     );
 }
 
@@ -1395,81 +1379,79 @@ fn capture_output_refuses_streams_that_are_not_libpythons() {
 
 #[test]
 fn after_a_restart_numpy_loads_only_if_it_was_not_loaded_before() {
-    if is_child() {
-        // First runtime: standard library only.
-        libpython::initialize().unwrap();
-        assert_eq!(
-            libpython::eval("__import__('json').dumps([1])")
-                .unwrap()
-                .extract::<String>()
-                .unwrap(),
-            "[1]"
-        );
-        libpython::finalize().unwrap();
-
-        // Second runtime: numpy has not been loaded in this process yet, so it loads.
-        libpython::initialize().unwrap();
-        let total: i64 = libpython::eval("int(__import__('numpy').arange(4).sum())")
-            .unwrap()
-            .extract()
-            .unwrap();
-        assert_eq!(total, 6);
-        let kept = libpython::Value::from_object_lossless(
-            &libpython::eval("[1, __import__('numpy').zeros(2)]").unwrap(),
-        )
-        .unwrap();
-        libpython::finalize().unwrap();
-
-        // Third runtime: numpy refuses to load a second time in the process, with a Python
-        // exception saying so (its text depends on numpy's version: an ImportError "cannot
-        // load module more than once per process" since numpy 2.3, a RuntimeError "CPU
-        // dispatcher tracer already initlized" before); the standard library, pure-Python
-        // code and Rust bridges work.
-        libpython::initialize().unwrap();
-        let refused = |e: &Error| {
-            assert!(e.as_python().is_some(), "not a Python exception: {e:#?}");
-            // The whole traceback: pandas raises its own ImportError from numpy's.
-            let m = e.to_string();
-            assert!(
-                m.contains("cannot load module more than once per process")
-                    || m.contains("CPU dispatcher tracer already initlized"),
-                "{e}"
+    in_child!(
+        "after_a_restart_numpy_loads_only_if_it_was_not_loaded_before",
+        within = Duration::from_secs(120),
+        {
+            // First runtime: standard library only.
+            libpython::initialize().unwrap();
+            assert_eq!(
+                libpython::eval("__import__('json').dumps([1])")
+                    .unwrap()
+                    .extract::<String>()
+                    .unwrap(),
+                "[1]"
             );
-        };
-        refused(&libpython::import("numpy").unwrap_err());
-        refused(&libpython::import("pandas").unwrap_err());
-        assert_eq!(
-            libpython::eval("str(__import__('decimal').Decimal('1.50'))")
+            libpython::finalize().unwrap();
+
+            // Second runtime: numpy has not been loaded in this process yet, so it loads.
+            libpython::initialize().unwrap();
+            let total: i64 = libpython::eval("int(__import__('numpy').arange(4).sum())")
                 .unwrap()
-                .extract::<String>()
-                .unwrap(),
-            "1.50"
-        );
-        let m = libpython::bridge(MapBridge::new(HashMap::from([(1i64, 2i64)]))).unwrap();
-        assert_eq!(
-            libpython::builtin("dict")
-                .unwrap()
-                .call((&m,))
-                .unwrap()
-                .len()
-                .unwrap(),
-            1
-        );
-        // A value that kept an object of an earlier runtime: the data is there, the object is
-        // dead (an error to use, nothing to drop).
-        assert_eq!(kept[0].as_i64(), Some(1));
-        let e = kept.to_object().unwrap_err();
-        assert!(
-            matches!(e, Error::Interp(libpython::interp::Error::Finalized)),
-            "{e:#?}"
-        );
-        drop(kept);
-        libpython::finalize().unwrap();
-        return;
-    }
-    assert_child_passes_within(
-        "api_features::after_a_restart_numpy_loads_only_if_it_was_not_loaded_before",
-        &[],
-        Duration::from_secs(120),
+                .extract()
+                .unwrap();
+            assert_eq!(total, 6);
+            let kept = libpython::Value::from_object_lossless(
+                &libpython::eval("[1, __import__('numpy').zeros(2)]").unwrap(),
+            )
+            .unwrap();
+            libpython::finalize().unwrap();
+
+            // Third runtime: numpy refuses to load a second time in the process, with a Python
+            // exception saying so (its text depends on numpy's version: an ImportError "cannot
+            // load module more than once per process" since numpy 2.3, a RuntimeError "CPU
+            // dispatcher tracer already initlized" before); the standard library, pure-Python
+            // code and Rust bridges work.
+            libpython::initialize().unwrap();
+            let refused = |e: &Error| {
+                assert!(e.as_python().is_some(), "not a Python exception: {e:#?}");
+                // The whole traceback: pandas raises its own ImportError from numpy's.
+                let m = e.to_string();
+                assert!(
+                    m.contains("cannot load module more than once per process")
+                        || m.contains("CPU dispatcher tracer already initlized"),
+                    "{e}"
+                );
+            };
+            refused(&libpython::import("numpy").unwrap_err());
+            refused(&libpython::import("pandas").unwrap_err());
+            assert_eq!(
+                libpython::eval("str(__import__('decimal').Decimal('1.50'))")
+                    .unwrap()
+                    .extract::<String>()
+                    .unwrap(),
+                "1.50"
+            );
+            let m = libpython::bridge(MapBridge::new(HashMap::from([(1i64, 2i64)]))).unwrap();
+            assert_eq!(
+                libpython::builtin("dict")
+                    .unwrap()
+                    .call((&m,))
+                    .unwrap()
+                    .len()
+                    .unwrap(),
+                1
+            );
+            // A value that kept an object of an earlier runtime: the data is there, the object is
+            // dead (an error to use, nothing to drop).
+            assert_eq!(kept[0].as_i64(), Some(1));
+            let e = kept.to_object().unwrap_err();
+            assert!(
+                matches!(e, Error::Interp(libpython::interp::Error::Finalized)),
+                "{e:#?}"
+            );
+            drop(kept);
+            libpython::finalize().unwrap();
+        }
     );
 }

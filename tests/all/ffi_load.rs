@@ -155,32 +155,41 @@ fn raw_worker(lib: &str) {
         );
         assert!(!r.is_null(), "the fixture runs");
         ffi::Py_DecRef(r);
-        for name in [c"l", c"sub", c"e"] {
-            let o = ffi::PyDict_GetItemString(globals, name.as_ptr());
-            let n = ffi::PyList_Size(o);
-            assert_eq!(layout.size(o), n, "{name:?}");
-            assert_eq!(ffi::PyList_GET_SIZE(o), n);
-            for i in 0..n {
-                assert_eq!(
-                    layout.list_item(o, i),
-                    ffi::PyList_GetItem(o, i),
-                    "{name:?}[{i}]"
-                );
-                assert_eq!(ffi::PyList_GET_ITEM(o, i), ffi::PyList_GetItem(o, i));
-            }
-        }
-        for name in [c"t", c"p"] {
-            let o = ffi::PyDict_GetItemString(globals, name.as_ptr());
-            let n = ffi::PyTuple_Size(o);
-            assert_eq!(layout.size(o), n, "{name:?}");
-            assert_eq!(ffi::PyTuple_GET_SIZE(o), n);
-            for i in 0..n {
-                assert_eq!(
-                    layout.tuple_item(o, i),
-                    ffi::PyTuple_GetItem(o, i),
-                    "{name:?}[{i}]"
-                );
-                assert_eq!(ffi::PyTuple_GET_ITEM(o, i), ffi::PyTuple_GetItem(o, i));
+        // Per type: the fixture's objects of it, then its exported size and item functions,
+        // its inline ones, and the layout's item read.
+        type Size = unsafe fn(*mut ffi::PyObject) -> ffi::Py_ssize_t;
+        type Item = unsafe fn(*mut ffi::PyObject, ffi::Py_ssize_t) -> *mut ffi::PyObject;
+        type LayoutItem =
+            unsafe fn(ffi::SeqLayout, *mut ffi::PyObject, ffi::Py_ssize_t) -> *mut ffi::PyObject;
+        type Kind = (&'static [&'static CStr], Size, Item, Size, Item, LayoutItem);
+        let kinds: [Kind; 2] = [
+            (
+                &[c"l", c"sub", c"e"],
+                ffi::PyList_Size,
+                ffi::PyList_GetItem,
+                ffi::PyList_GET_SIZE,
+                ffi::PyList_GET_ITEM,
+                ffi::SeqLayout::list_item,
+            ),
+            (
+                &[c"t", c"p"],
+                ffi::PyTuple_Size,
+                ffi::PyTuple_GetItem,
+                ffi::PyTuple_GET_SIZE,
+                ffi::PyTuple_GET_ITEM,
+                ffi::SeqLayout::tuple_item,
+            ),
+        ];
+        for (names, size, get_item, inline_size, inline_item, layout_item) in kinds {
+            for name in names {
+                let o = ffi::PyDict_GetItemString(globals, name.as_ptr());
+                let n = size(o);
+                assert_eq!(layout.size(o), n, "{name:?}");
+                assert_eq!(inline_size(o), n);
+                for i in 0..n {
+                    assert_eq!(layout_item(layout, o, i), get_item(o, i), "{name:?}[{i}]");
+                    assert_eq!(inline_item(o, i), get_item(o, i));
+                }
             }
         }
         // Filling new ones: what the exported functions then read back.

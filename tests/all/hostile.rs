@@ -51,7 +51,9 @@ use libpython::value::Value;
 use libpython::{
     Args, Bridge, Dict, Error, Interpreter, List, MapBridge, Object, Set, SubConfig, VecBridge,
 };
-use libpython_tests::{DEBUG_MALLOC, in_child, python};
+use libpython_tests::{
+    ChildTest, DEBUG_MALLOC, in_child, is_child, panic_message, python, test_path,
+};
 use proptest::prelude::*;
 use proptest::test_runner::{Config as ProptestConfig, TestCaseError, TestRunner};
 use serde::Deserialize;
@@ -1890,12 +1892,7 @@ fn run_op(w: &World, spec: &Spec, op: &Op) -> Vec<String> {
     let interfered = interfered_any(mutations, raised, &hangs);
     match &verdict {
         Err(p) => {
-            let msg = p
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_default();
-            out.push(format!("{what}: panicked: {msg}"));
+            out.push(format!("{what}: panicked: {}", panic_message(&**p)));
         }
         Ok(v) => {
             if let Some(text) = v.error_text()
@@ -2054,24 +2051,88 @@ fn hostile_objects_in_a_sub_interpreter() {
 // What the property found, each in a few lines
 // ---------------------------------------------------------------------------------------------
 
+/// Runs `body`, a test of what the property found, as the test `name` in a child process of
+/// its own, with the debug allocator (where a use after free crashes visibly), Python started
+/// and a minute to finish.
+fn in_debug_child(name: &str, body: impl FnOnce()) {
+    if is_child() {
+        python();
+        body();
+        return;
+    }
+    ChildTest::new(test_path(module_path!(), name))
+        .env(DEBUG_MALLOC)
+        .within(Duration::from_secs(60))
+        .assert_passes();
+}
+
+/// Globals holding `m`, a bridged map of objects that only Python holds, so the collector
+/// traverses it.
+fn globals_with_a_bridged_map() -> Dict {
+    let g = Dict::new().unwrap();
+    g.insert(
+        "m",
+        libpython::bridge(MapBridge::new(HashMap::<Object, Object>::new())).unwrap(),
+    )
+    .unwrap();
+    g
+}
+
+/// Copies of a dict that changes while it is copied, which `code` makes as `d` (run again
+/// before each copy, since a copy changes the dict): into a `HashMap<String, i64>`, a `Value`,
+/// and through serde into JSON and a `BTreeMap`, each must be an error or the dict as it was,
+/// `as_it_was`. Returns the globals `code` ran in and the `HashMap` copy's error, if it gave
+/// one.
+fn assert_copies_are_errors_or(code: &str, as_it_was: &[(&str, i64)]) -> (Dict, Option<Error>) {
+    let g = Dict::new().unwrap();
+    let fresh = || {
+        libpython::exec(code, &g).unwrap();
+        g.get("d").unwrap().unwrap()
+    };
+    let typed = fresh().extract::<HashMap<String, i64>>();
+    let want: HashMap<String, i64> = as_it_was.iter().map(|(k, v)| (k.to_string(), *v)).collect();
+    assert!(
+        typed.as_ref().map_or(true, |m| *m == want),
+        "HashMap<String, i64> gave {typed:?}"
+    );
+    let value = Value::from_object(&fresh());
+    let want = Value::dict(
+        as_it_was
+            .iter()
+            .map(|(k, v)| (Value::from(*k), Value::Int(*v))),
+    );
+    assert!(
+        value.as_ref().map_or(true, |v| *v == want),
+        "Value::from_object gave {value:?}"
+    );
+    let json = libpython::from_python_serde::<serde_json::Value>(&fresh());
+    let want: serde_json::Map<String, serde_json::Value> = as_it_was
+        .iter()
+        .map(|(k, v)| (k.to_string(), (*v).into()))
+        .collect();
+    assert!(
+        json.as_ref()
+            .map_or(true, |v| *v == serde_json::Value::Object(want.clone())),
+        "serde gave {json:?}"
+    );
+    let map = libpython::from_python_serde::<BTreeMap<String, i64>>(&fresh());
+    let want: BTreeMap<String, i64> = as_it_was.iter().map(|(k, v)| (k.to_string(), *v)).collect();
+    assert!(
+        map.as_ref().map_or(true, |m| *m == want),
+        "serde gave {map:?}"
+    );
+    (g, typed.err())
+}
+
 /// The cycle collector traversing a bridged object must not release anything: a reference
 /// queued by another thread and released there (the drain at the entry of every call from C
 /// into Rust) frees an object in the middle of the collection.
 #[test]
 fn the_cycle_collector_traversing_a_bridge_releases_no_queued_reference() {
-    in_child!(
+    in_debug_child(
         "the_cycle_collector_traversing_a_bridge_releases_no_queued_reference",
-        env = DEBUG_MALLOC,
-        within = Duration::from_secs(60),
-        {
-            python();
-            let g = Dict::new().unwrap();
-            // A bridge only Python holds: the collector traverses it.
-            g.insert(
-                "m",
-                libpython::bridge(MapBridge::new(HashMap::<Object, Object>::new())).unwrap(),
-            )
-            .unwrap();
+        || {
+            let g = globals_with_a_bridged_map();
             for _ in 0..20 {
                 // A container only Rust holds, dropped by a thread without the GIL (queued) while
                 // Python sleeps; the collection that follows traverses the bridge first thing.
@@ -2083,7 +2144,7 @@ fn the_cycle_collector_traversing_a_bridge_releases_no_queued_reference() {
                 libpython::exec("import gc, time\ntime.sleep(0.1)\ngc.collect()", &g).unwrap();
                 dropper.join().unwrap();
             }
-        }
+        },
     );
 }
 
@@ -2092,32 +2153,23 @@ fn the_cycle_collector_traversing_a_bridge_releases_no_queued_reference() {
 /// middle of a collection (where it changes the reference counts the collector is reading).
 #[test]
 fn the_cycle_collector_traversing_a_bridged_map_runs_no_python_code() {
-    in_child!(
+    in_debug_child(
         "the_cycle_collector_traversing_a_bridged_map_runs_no_python_code",
-        env = DEBUG_MALLOC,
-        within = Duration::from_secs(60),
-        {
-            python();
-            let g = Dict::new().unwrap();
-            // Only Python holds the bridge, so the collector traverses it.
-            g.insert(
-                "m",
-                libpython::bridge(MapBridge::new(HashMap::<Object, Object>::new())).unwrap(),
+        || {
+            let g = globals_with_a_bridged_map();
+            libpython::exec(
+                "import gc\nphase = ['stop']\ngc.callbacks.append(lambda p, info: phase.append(p))\n\
+                 calls = []\nclass K:\n    def __hash__(self):\n        calls.append(phase[-1])\n        return 1\n\
+                 m[K()] = 1\ncalls.clear()\ngc.collect()\ngc.callbacks.clear()",
+                &g,
             )
             .unwrap();
-            libpython::exec(
-            "import gc\nphase = ['stop']\ngc.callbacks.append(lambda p, info: phase.append(p))\n\
-             calls = []\nclass K:\n    def __hash__(self):\n        calls.append(phase[-1])\n        return 1\n\
-             m[K()] = 1\ncalls.clear()\ngc.collect()\ngc.callbacks.clear()",
-            &g,
-        )
-        .unwrap();
             let calls: Vec<String> = g.get_as("calls").unwrap().unwrap();
             assert!(
                 !calls.contains(&"start".to_string()),
                 "a key's __hash__ ran during a collection: {calls:?}"
             );
-        }
+        },
     );
 }
 
@@ -2127,50 +2179,20 @@ fn the_cycle_collector_traversing_a_bridged_map_runs_no_python_code() {
 /// `K.__index__` clears the dict, gave `{'a': 7}`, the dict neither before nor after.
 #[test]
 fn value_and_serde_copies_of_a_dict_that_changes_size_meanwhile_are_errors() {
-    in_child!(
+    in_debug_child(
         "value_and_serde_copies_of_a_dict_that_changes_size_meanwhile_are_errors",
-        env = DEBUG_MALLOC,
-        within = Duration::from_secs(60),
-        {
-            python();
-            let g = Dict::new().unwrap();
-            let fresh = |g: &Dict| {
-                libpython::exec("class K:\n    def __index__(self):\n        d.clear()\n        return 7\nd = {'a': K(), 'b': 2, 'c': 3}", g).unwrap();
-                g.get("d").unwrap().unwrap()
-            };
-            let before = [("a", 7), ("b", 2), ("c", 3)];
-            let typed = fresh(&g).extract::<HashMap<String, i64>>();
-            let as_it_was: HashMap<String, i64> =
-                before.iter().map(|(k, v)| (k.to_string(), *v)).collect();
-            assert!(
-                typed.as_ref().map_or_else(
-                    |e| e.to_string().contains("changed size during iteration"),
-                    |m| *m == as_it_was
-                ),
-                "{typed:?}"
+        || {
+            let (_, typed_error) = assert_copies_are_errors_or(
+                "class K:\n    def __index__(self):\n        d.clear()\n        return 7\nd = {'a': K(), 'b': 2, 'c': 3}",
+                &[("a", 7), ("b", 2), ("c", 3)],
             );
-            let value = Value::from_object(&fresh(&g));
-            let as_it_was = Value::dict(
-                before
-                    .iter()
-                    .map(|(k, v)| (Value::from(*k), Value::Int(*v))),
-            );
-            assert!(
-                value.as_ref().map_or(true, |v| *v == as_it_was),
-                "Value::from_object gave {value:?}"
-            );
-            let json = libpython::from_python_serde::<serde_json::Value>(&fresh(&g));
-            let as_it_was = serde_json::json!({"a": 7, "b": 2, "c": 3});
-            assert!(
-                json.as_ref().map_or(true, |v| *v == as_it_was),
-                "serde gave {json:?}"
-            );
-            let map = libpython::from_python_serde::<BTreeMap<String, i64>>(&fresh(&g));
-            assert!(
-                map.as_ref().map_or(true, |m| m.len() == 3),
-                "serde gave {map:?}"
-            );
-        }
+            if let Some(e) = typed_error {
+                assert!(
+                    e.to_string().contains("changed size during iteration"),
+                    "{e:?}"
+                );
+            }
+        },
     );
 }
 
@@ -2183,12 +2205,9 @@ fn value_and_serde_copies_of_a_dict_that_changes_size_meanwhile_are_errors() {
 #[test]
 fn a_bridged_container_does_not_keep_another_thread_waiting_while_python_code_runs_under_its_lock()
 {
-    in_child!(
+    in_debug_child(
         "a_bridged_container_does_not_keep_another_thread_waiting_while_python_code_runs_under_its_lock",
-        env = DEBUG_MALLOC,
-        within = Duration::from_secs(60),
-        {
-            python();
+        || {
             let m = MapBridge::new(HashMap::<Object, Object>::new());
             let v = VecBridge::new(Vec::<Object>::new());
             let g = Dict::from_pairs([
@@ -2197,7 +2216,7 @@ fn a_bridged_container_does_not_keep_another_thread_waiting_while_python_code_ru
             ])
             .unwrap();
             libpython::exec(
-            r#"
+                r#"
 import threading
 hung = []
 def other_thread_uses(container, what):
@@ -2239,15 +2258,15 @@ m[k] = 2
 V.armed = v
 v[0] = 2
 "#,
-            &g,
-        )
-        .unwrap();
+                &g,
+            )
+            .unwrap();
             let hung: Vec<String> = g.get_as("hung").unwrap().unwrap();
             assert!(
                 hung.is_empty(),
                 "a thread using a bridged container waited for its lock for good while Python code that ran under the lock waited for it: {hung:?}"
             );
-        }
+        },
     );
 }
 
@@ -2259,46 +2278,17 @@ v[0] = 2
 /// when the copy began (free-threaded builds copy a snapshot), is right.
 #[test]
 fn a_copy_of_a_dict_whose_keys_change_meanwhile_is_an_error() {
-    in_child!(
+    in_debug_child(
         "a_copy_of_a_dict_whose_keys_change_meanwhile_is_an_error",
-        env = DEBUG_MALLOC,
-        within = Duration::from_secs(60),
-        {
-            python();
-            let g = Dict::new().unwrap();
-            let fresh = |g: &Dict| {
-                libpython::exec(
+        || {
+            let (g, _) = assert_copies_are_errors_or(
                 "class K:\n    def __index__(self):\n        del d['a']\n        d['c'] = 3\n        return 7\nd = {'a': K(), 'b': 2}\n\
                  try:\n    for k in d:\n        d[k].__index__() if k == 'a' else None\n    python = 'no error'\nexcept RuntimeError as e:\n    python = str(e)\n\
                  d = {'a': K(), 'b': 2}",
-                g,
-            )
-            .unwrap();
-                g.get("d").unwrap().unwrap()
-            };
-            let typed = fresh(&g).extract::<HashMap<String, i64>>();
+                &[("a", 7), ("b", 2)],
+            );
             let python: String = g.get_as("python").unwrap().unwrap();
             assert_eq!(python, "dictionary keys changed during iteration");
-            let as_it_was = HashMap::from([("a".to_string(), 7), ("b".to_string(), 2)]);
-            assert!(
-                typed.as_ref().map_or(true, |m| *m == as_it_was),
-                "HashMap<String, i64> gave {typed:?}"
-            );
-            let value = Value::from_object(&fresh(&g));
-            let as_it_was = Value::dict([
-                (Value::from("a"), Value::Int(7)),
-                (Value::from("b"), Value::Int(2)),
-            ]);
-            assert!(
-                value.as_ref().map_or(true, |v| *v == as_it_was),
-                "Value::from_object gave {value:?}"
-            );
-            let json = libpython::from_python_serde::<serde_json::Value>(&fresh(&g));
-            assert!(
-                json.as_ref()
-                    .map_or(true, |v| *v == serde_json::json!({"a": 7, "b": 2})),
-                "serde gave {json:?}"
-            );
-        }
+        },
     );
 }

@@ -15,7 +15,7 @@ use std::sync::OnceLock;
 use libpython::value::Value;
 use libpython::value::imbl::{OrdMap, Vector};
 use libpython::{Bytes, Dict, Error, FromPython, Object, ToPython};
-use libpython_tests::python;
+use libpython_tests::{panic_message, python};
 use num_bigint::{BigInt, Sign};
 use proptest::prelude::*;
 
@@ -342,12 +342,7 @@ fn attempt<T: FromPython>(o: &Object) -> Outcome {
     match catch_unwind(AssertUnwindSafe(|| o.extract::<T>())) {
         Ok(Ok(_)) => Outcome::Ok,
         Ok(Err(e)) => Outcome::Err(format!("{e:?}")),
-        Err(p) => Outcome::Panic(
-            p.downcast_ref::<String>()
-                .cloned()
-                .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_default(),
-        ),
+        Err(p) => Outcome::Panic(panic_message(&*p)),
     }
 }
 

@@ -383,17 +383,13 @@ fn worker(id: usize, main: Arc<Fixture>, subs: Arc<Vec<Fixture>>, shared: Arc<Sh
             operation(&mut rng, &main, &subs, &shared)
         })) {
             Ok(v) => v,
-            Err(p) => {
-                let msg = p
-                    .downcast_ref::<String>()
-                    .cloned()
-                    .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
-                    .unwrap_or_default();
-                (
-                    usize::MAX,
-                    Err(libpython::Error::Conversion(format!("panic: {msg}"))),
-                )
-            }
+            Err(p) => (
+                usize::MAX,
+                Err(libpython::Error::Conversion(format!(
+                    "panic: {}",
+                    libpython_tests::panic_message(&*p)
+                ))),
+            ),
         };
         if let Err(e) = r {
             shared.error(format!(

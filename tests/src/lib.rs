@@ -69,6 +69,16 @@ pub fn needed_libraries(path: &Path) -> Result<Vec<String>, String> {
         .collect()
 }
 
+/// The message of a caught panic (`std::panic::catch_unwind`'s error): its `String` or
+/// `&str` payload, else empty.
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_default()
+}
+
 /// Starts the Python under test (discovery defaults: `LIBPYTHON_PYTHON`, the active venv,
 /// `PATH`), once per process.
 pub fn python() {

@@ -9,8 +9,7 @@ use std::process::{Command, ExitCode};
 use std::time::Duration;
 
 use crate::flags::CpythonTests;
-use crate::matrix::run_logged;
-use crate::util::{self, fmt_duration, step};
+use crate::util::{self, fmt_duration, run_logged, step};
 
 /// A test module, and the regrtest arguments that select its tests (none: all of them).
 struct Module {
@@ -360,17 +359,7 @@ fn run_regrtest(
         .args(regrtest)
         .current_dir(dir)
         .env("LIBPYTHON_PYTHON", python);
-    for var in [
-        "LIBPYTHON_LIBRARY",
-        "VIRTUAL_ENV",
-        "CONDA_PREFIX",
-        "PYTHONHOME",
-        "PYTHONPATH",
-        "PYTHON_GIL",
-        "PYTHONUNBUFFERED",
-    ] {
-        cmd.env_remove(var);
-    }
+    util::clear_python_env(&mut cmd).env_remove("PYTHONUNBUFFERED");
     let r = run_logged(&mut cmd, &log, timeout);
     let text = std::fs::read_to_string(&log).unwrap_or_default();
     let mut result = text
@@ -609,77 +598,52 @@ fn compare(flags: &CpythonTests) -> Result<bool, String> {
 }
 
 fn table(rows: &[Row]) -> String {
-    let header = [
-        "python",
-        "module",
-        "python: pass/fail/skip",
-        "regrtest",
-        "pyrun: pass/fail/skip",
-        "regrtest",
-        "differences",
-        "time (python / pyrun)",
-    ];
-    let mut cells: Vec<Vec<String>> = vec![header.iter().map(|s| s.to_string()).collect()];
-    for r in rows {
-        let confirmed = r.differences.iter().filter(|d| d.confirmed()).count();
-        let explained = r
-            .differences
-            .iter()
-            .filter(|d| d.confirmed() && d.why.is_some())
-            .count();
-        let transient = r.differences.len() - confirmed;
-        let mut diff = confirmed.to_string();
-        if explained > 0 {
-            diff += &format!(" ({explained} explained)");
-        }
-        if transient > 0 {
-            diff += &format!(" (+{transient} did not repeat)");
-        }
-        cells.push(vec![
-            r.version.clone(),
-            r.module.to_owned(),
-            r.python.counts(),
-            format!("{} ({})", r.python.result, r.python.totals),
-            r.pyrun.counts(),
-            format!("{} ({})", r.pyrun.result, r.pyrun.totals),
-            diff,
-            format!(
-                "{} / {}",
-                fmt_duration(r.python.elapsed),
-                fmt_duration(r.pyrun.elapsed)
-            ),
-        ]);
-    }
-    let widths: Vec<usize> = (0..header.len())
-        .map(|c| {
-            cells
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            let confirmed = r.differences.iter().filter(|d| d.confirmed()).count();
+            let explained = r
+                .differences
                 .iter()
-                .map(|row| row[c].chars().count())
-                .max()
-                .unwrap_or(0)
+                .filter(|d| d.confirmed() && d.why.is_some())
+                .count();
+            let transient = r.differences.len() - confirmed;
+            let mut diff = confirmed.to_string();
+            if explained > 0 {
+                diff += &format!(" ({explained} explained)");
+            }
+            if transient > 0 {
+                diff += &format!(" (+{transient} did not repeat)");
+            }
+            vec![
+                r.version.clone(),
+                r.module.to_owned(),
+                r.python.counts(),
+                format!("{} ({})", r.python.result, r.python.totals),
+                r.pyrun.counts(),
+                format!("{} ({})", r.pyrun.result, r.pyrun.totals),
+                diff,
+                format!(
+                    "{} / {}",
+                    fmt_duration(r.python.elapsed),
+                    fmt_duration(r.pyrun.elapsed)
+                ),
+            ]
         })
         .collect();
-    let mut out = String::new();
-    for (i, row) in cells.iter().enumerate() {
-        let line: Vec<String> = row
-            .iter()
-            .zip(&widths)
-            .map(|(c, w)| format!("{c:<w$}"))
-            .collect();
-        out.push_str(line.join("  ").trim_end());
-        out.push('\n');
-        if i == 0 {
-            out.push_str(
-                &widths
-                    .iter()
-                    .map(|w| "-".repeat(*w))
-                    .collect::<Vec<_>>()
-                    .join("  "),
-            );
-            out.push('\n');
-        }
-    }
-    out.trim_end().to_owned()
+    crate::util::text_table(
+        &[
+            "python",
+            "module",
+            "python: pass/fail/skip",
+            "regrtest",
+            "pyrun: pass/fail/skip",
+            "regrtest",
+            "differences",
+            "time (python / pyrun)",
+        ],
+        &cells,
+    )
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ use clap::Parser;
 mod apt;
 mod bench;
 mod cargo_json;
+mod cpython_build;
 mod cpython_tests;
 mod flags;
 mod freethreaded;

@@ -21,11 +21,14 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode, Stdio};
+use std::process::{Command, ExitCode};
 use std::time::{Duration, Instant};
 
 use crate::flags::TestMatrix as Options;
-use crate::util::{cache_dir, ensure_venv_at, fmt_duration, python_output, step, workspace_root};
+use crate::util::{
+    RunResult, cache_dir, ensure_venv_at, fmt_duration, python_output, run_logged, step,
+    workspace_root,
+};
 
 /// The minor versions the suite needs pyenv to have (a missing one is a failed configuration).
 const REQUIRED_PYENV: std::ops::RangeInclusive<u32> = 9..=13;
@@ -354,94 +357,69 @@ fn finish(
 }
 
 fn table(rows: &[Row]) -> String {
-    let header = [
-        "configuration",
-        "version",
-        "build",
-        "tests passed/failed",
-        "doctests",
-        "leaks",
-        "prepare",
-        "run",
-        "executables (sha256, first 10 hex digits)",
-        "result",
-    ];
-    let mut cells: Vec<Vec<String>> = vec![header.iter().map(|s| s.to_string()).collect()];
-    for r in rows {
-        let ran = r.tests.results > 0;
-        cells.push(vec![
-            r.name.clone(),
-            if r.version.is_empty() {
-                "-".into()
-            } else {
-                r.version.clone()
-            },
-            r.kind.clone(),
-            if ran {
-                format!("{}/{}", r.tests.passed, r.tests.failed)
-            } else {
-                "-".into()
-            },
-            match &r.doc {
-                Some(d) if d.results > 0 => format!("{}/{}", d.passed, d.failed),
-                Some(_) => "error".into(),
-                None => "-".into(),
-            },
-            match &r.tests.leaks {
-                Some((n, _)) => n.to_string(),
-                None if ran => "missing".into(),
-                None => "-".into(),
-            },
-            fmt_duration(r.prepare),
-            if ran { fmt_duration(r.run) } else { "-".into() },
-            if r.hashes.is_empty() {
-                "-".into()
-            } else {
-                r.hashes
-                    .iter()
-                    .map(|(l, h)| format!("{l}:{}", &h[..10]))
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            },
-            if !r.problems.is_empty() {
-                "FAILED".into()
-            } else if r.unavailable.is_some() {
-                "n/a".into()
-            } else {
-                "ok".into()
-            },
-        ]);
-    }
-    let widths: Vec<usize> = (0..header.len())
-        .map(|c| {
-            cells
-                .iter()
-                .map(|row| row[c].chars().count())
-                .max()
-                .unwrap_or(0)
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            let ran = r.tests.results > 0;
+            vec![
+                r.name.clone(),
+                if r.version.is_empty() {
+                    "-".into()
+                } else {
+                    r.version.clone()
+                },
+                r.kind.clone(),
+                if ran {
+                    format!("{}/{}", r.tests.passed, r.tests.failed)
+                } else {
+                    "-".into()
+                },
+                match &r.doc {
+                    Some(d) if d.results > 0 => format!("{}/{}", d.passed, d.failed),
+                    Some(_) => "error".into(),
+                    None => "-".into(),
+                },
+                match &r.tests.leaks {
+                    Some((n, _)) => n.to_string(),
+                    None if ran => "missing".into(),
+                    None => "-".into(),
+                },
+                fmt_duration(r.prepare),
+                if ran { fmt_duration(r.run) } else { "-".into() },
+                if r.hashes.is_empty() {
+                    "-".into()
+                } else {
+                    r.hashes
+                        .iter()
+                        .map(|(l, h)| format!("{l}:{}", &h[..10]))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                },
+                if !r.problems.is_empty() {
+                    "FAILED".into()
+                } else if r.unavailable.is_some() {
+                    "n/a".into()
+                } else {
+                    "ok".into()
+                },
+            ]
         })
         .collect();
-    let mut out = String::new();
-    for (i, row) in cells.iter().enumerate() {
-        let line: Vec<String> = row
-            .iter()
-            .zip(&widths)
-            .map(|(c, w)| format!("{c:<w$}"))
-            .collect();
-        out.push_str(line.join("  ").trim_end());
-        out.push('\n');
-        if i == 0 {
-            out.push_str(
-                &widths
-                    .iter()
-                    .map(|w| "-".repeat(*w))
-                    .collect::<Vec<_>>()
-                    .join("  "),
-            );
-            out.push('\n');
-        }
-    }
-    out.trim_end().to_owned()
+    crate::util::text_table(
+        &[
+            "configuration",
+            "version",
+            "build",
+            "tests passed/failed",
+            "doctests",
+            "leaks",
+            "prepare",
+            "run",
+            "executables (sha256, first 10 hex digits)",
+            "result",
+        ],
+        &cells,
+    )
 }
 
 /// The configurations of this machine, and what the search for the newest versions found
@@ -732,17 +710,6 @@ fn hash_all(binaries: &[Binary]) -> Result<Vec<(String, String)>, String> {
         .collect()
 }
 
-/// Environment variables that would choose another Python than `LIBPYTHON_PYTHON`, or change
-/// how it starts.
-const CLEARED_ENV: &[&str] = &[
-    "LIBPYTHON_LIBRARY",
-    "VIRTUAL_ENV",
-    "CONDA_PREFIX",
-    "PYTHONHOME",
-    "PYTHONPATH",
-    "PYTHON_GIL",
-];
-
 /// Runs every executable (and the doctests) against `python`, filling the row.
 fn run_config(
     row: &mut Row,
@@ -795,9 +762,7 @@ fn run_config(
                     cmd.args(["--skip", name]);
                 }
             }
-            for v in CLEARED_ENV {
-                cmd.env_remove(v);
-            }
+            crate::util::clear_python_env(&mut cmd);
             let r = run_logged(&mut cmd, &log, opts.timeout);
             let text = std::fs::read(&log)
                 .map(|b| String::from_utf8_lossy(&b).into_owned())
@@ -954,82 +919,6 @@ fn excerpt(text: &str) -> String {
         )
     } else {
         shown.join("\n")
-    }
-}
-
-/// How a logged run ended.
-pub(crate) struct RunResult {
-    pub(crate) success: bool,
-    pub(crate) timed_out: bool,
-    pub(crate) status: String,
-    pub(crate) elapsed: Duration,
-}
-
-impl RunResult {
-    fn note(&self) -> String {
-        if self.timed_out {
-            " TIMED OUT".into()
-        } else if !self.success {
-            format!(" {}", self.status)
-        } else {
-            String::new()
-        }
-    }
-}
-
-/// Runs `cmd` with stdout and stderr into `log`, in a process group of its own; past
-/// `timeout` the whole group is killed.
-pub(crate) fn run_logged(cmd: &mut Command, log: &Path, timeout: Duration) -> RunResult {
-    use std::os::unix::process::CommandExt;
-    let t0 = Instant::now();
-    let fail = |status: String| RunResult {
-        success: false,
-        timed_out: false,
-        status,
-        elapsed: t0.elapsed(),
-    };
-    let Ok(file) = std::fs::File::create(log) else {
-        return fail(format!("cannot create {}", log.display()));
-    };
-    let Ok(err) = file.try_clone() else {
-        return fail("cannot duplicate the log file".into());
-    };
-    let mut child = match cmd
-        .stdin(Stdio::null())
-        .stdout(file)
-        .stderr(err)
-        .process_group(0)
-        .spawn()
-    {
-        Ok(c) => c,
-        Err(e) => return fail(format!("cannot run {:?}: {e}", cmd.get_program())),
-    };
-    match crate::util::wait_or_kill(&mut child, timeout) {
-        Ok((st, timed_out)) => RunResult {
-            success: st.success() && !timed_out,
-            timed_out,
-            status: describe_status(st),
-            elapsed: t0.elapsed(),
-        },
-        Err(e) => fail(format!("cannot wait for the process: {e}")),
-    }
-}
-
-fn describe_status(st: std::process::ExitStatus) -> String {
-    use std::os::unix::process::ExitStatusExt;
-    match (st.code(), st.signal()) {
-        (Some(c), _) => format!("exit status {c}"),
-        (None, Some(s)) => {
-            let name = match s {
-                6 => " (SIGABRT)",
-                9 => " (SIGKILL)",
-                11 => " (SIGSEGV)",
-                7 => " (SIGBUS)",
-                _ => "",
-            };
-            format!("killed by signal {s}{name}")
-        }
-        _ => format!("{st}"),
     }
 }
 

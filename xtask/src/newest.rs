@@ -546,40 +546,11 @@ fn build(tarball: &Tarball, minor: u32, free_threaded: bool) -> Result<PathBuf, 
         tarball.path.display(),
         prefix.display()
     ));
-    // The source tree lives only as long as the build: removed when this returns, built or not.
-    let src_root = crate::freethreaded::unpack(&tarball.path, &work)?;
-    let src = crate::freethreaded::source_tree(src_root.path())?;
-    let log = work.join("build.log");
-    let _ = std::fs::remove_file(&log);
-    let _ = std::fs::remove_dir_all(&prefix);
-    let jobs = std::thread::available_parallelism()
-        .map_or(2, |n| n.get())
-        .to_string();
-    let mut configure = Command::new("./configure");
-    configure.args(["--enable-shared", "--with-ensurepip=no"]);
+    let mut options = vec!["--enable-shared", "--with-ensurepip=no"];
     if free_threaded {
-        configure.arg("--disable-gil");
+        options.push("--disable-gil");
     }
-    configure
-        .arg(format!("--prefix={}", prefix.display()))
-        .arg(format!(
-            "LDFLAGS=-Wl,-rpath,{}",
-            prefix.join("lib").display()
-        ))
-        .current_dir(&src);
-    crate::freethreaded::logged("configure", &mut configure, &log)?;
-    crate::freethreaded::logged(
-        &format!("make -j{jobs}"),
-        Command::new("make")
-            .arg(format!("-j{jobs}"))
-            .current_dir(&src),
-        &log,
-    )?;
-    crate::freethreaded::logged(
-        "make install",
-        Command::new("make").arg("install").current_dir(&src),
-        &log,
-    )?;
+    crate::cpython_build::build(&tarball.path, &work, &prefix, &options)?;
     let python = prefix.join("bin").join(format!("python{name}"));
     verify(&python, free_threaded)?;
     let stamp = prefix.join(".libpython-build");

@@ -1,10 +1,11 @@
 //! Helpers shared by the xtask commands: finding the base Python, virtual environments kept
-//! outside the clone, running commands with progress or with a time limit, hashing files.
+//! outside the clone, running commands with progress or with a time limit and a log, plain-text
+//! tables, hashing files.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus};
-use std::time::Duration;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 use wait_timeout::ChildExt;
@@ -245,6 +246,61 @@ pub fn build_integration_tests() -> Result<PathBuf, String> {
     )
 }
 
+/// A plain-text table: the header underlined with dashes, then the rows, each column padded
+/// to its widest cell, no trailing spaces.
+pub fn text_table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let header: Vec<String> = header.iter().map(|s| s.to_string()).collect();
+    let rows: Vec<&Vec<String>> = std::iter::once(&header).chain(rows).collect();
+    let widths: Vec<usize> = (0..header.len())
+        .map(|c| {
+            rows.iter()
+                .map(|row| row[c].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut out = String::new();
+    for (i, row) in rows.iter().enumerate() {
+        let line: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
+        out.push_str(line.join("  ").trim_end());
+        out.push('\n');
+        if i == 0 {
+            out.push_str(
+                &widths
+                    .iter()
+                    .map(|w| "-".repeat(*w))
+                    .collect::<Vec<_>>()
+                    .join("  "),
+            );
+            out.push('\n');
+        }
+    }
+    out.trim_end().to_owned()
+}
+
+/// Environment variables that would choose another Python than `LIBPYTHON_PYTHON`, or change
+/// how it starts: removed from the environment of the processes that test a given Python.
+pub const CLEARED_ENV: &[&str] = &[
+    "LIBPYTHON_LIBRARY",
+    "VIRTUAL_ENV",
+    "CONDA_PREFIX",
+    "PYTHONHOME",
+    "PYTHONPATH",
+    "PYTHON_GIL",
+];
+
+/// Removes [`CLEARED_ENV`] from `cmd`'s environment.
+pub fn clear_python_env(cmd: &mut Command) -> &mut Command {
+    for v in CLEARED_ENV {
+        cmd.env_remove(v);
+    }
+    cmd
+}
+
 /// Waits for `child` at most `timeout`. Past it, kills the whole process group the child leads
 /// (it must have been spawned with `process_group(0)`: test executables start processes of
 /// their own) and reaps the child. Returns its status and whether it was killed.
@@ -255,6 +311,82 @@ pub fn wait_or_kill(child: &mut Child, timeout: Duration) -> std::io::Result<(Ex
     kill_group(child);
     let _ = child.kill();
     Ok((child.wait()?, true))
+}
+
+/// How a logged run ended.
+pub(crate) struct RunResult {
+    pub(crate) success: bool,
+    pub(crate) timed_out: bool,
+    pub(crate) status: String,
+    pub(crate) elapsed: Duration,
+}
+
+impl RunResult {
+    pub(crate) fn note(&self) -> String {
+        if self.timed_out {
+            " TIMED OUT".into()
+        } else if !self.success {
+            format!(" {}", self.status)
+        } else {
+            String::new()
+        }
+    }
+}
+
+/// Runs `cmd` with stdout and stderr into `log`, in a process group of its own; past
+/// `timeout` the whole group is killed.
+pub(crate) fn run_logged(cmd: &mut Command, log: &Path, timeout: Duration) -> RunResult {
+    use std::os::unix::process::CommandExt;
+    let t0 = Instant::now();
+    let fail = |status: String| RunResult {
+        success: false,
+        timed_out: false,
+        status,
+        elapsed: t0.elapsed(),
+    };
+    let Ok(file) = std::fs::File::create(log) else {
+        return fail(format!("cannot create {}", log.display()));
+    };
+    let Ok(err) = file.try_clone() else {
+        return fail("cannot duplicate the log file".into());
+    };
+    let mut child = match cmd
+        .stdin(Stdio::null())
+        .stdout(file)
+        .stderr(err)
+        .process_group(0)
+        .spawn()
+    {
+        Ok(c) => c,
+        Err(e) => return fail(format!("cannot run {:?}: {e}", cmd.get_program())),
+    };
+    match wait_or_kill(&mut child, timeout) {
+        Ok((st, timed_out)) => RunResult {
+            success: st.success() && !timed_out,
+            timed_out,
+            status: describe_status(st),
+            elapsed: t0.elapsed(),
+        },
+        Err(e) => fail(format!("cannot wait for the process: {e}")),
+    }
+}
+
+fn describe_status(st: std::process::ExitStatus) -> String {
+    use std::os::unix::process::ExitStatusExt;
+    match (st.code(), st.signal()) {
+        (Some(c), _) => format!("exit status {c}"),
+        (None, Some(s)) => {
+            let name = match s {
+                6 => " (SIGABRT)",
+                9 => " (SIGKILL)",
+                11 => " (SIGSEGV)",
+                7 => " (SIGBUS)",
+                _ => "",
+            };
+            format!("killed by signal {s}{name}")
+        }
+        _ => format!("{st}"),
+    }
 }
 
 unsafe extern "C" {

@@ -11,7 +11,7 @@
 
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -167,10 +167,8 @@ fn run_one(
     python: &Path,
     timeout: Duration,
 ) -> Outcome {
-    use std::os::unix::process::CommandExt;
     let logs = out_dir.join(name.replace("::", "__"));
     let _ = std::fs::create_dir_all(&logs);
-    let t0 = Instant::now();
     let mut cmd = Command::new("valgrind");
     cmd.args([
         "--tool=memcheck",
@@ -192,55 +190,19 @@ fn run_one(
     .env("CARGO_MANIFEST_DIR", util::workspace_root().join("tests"))
     .env("CARGO_PKG_NAME", "libpython-tests")
     .current_dir(util::workspace_root().join("tests"));
-    for v in [
-        "LIBPYTHON_LIBRARY",
-        "VIRTUAL_ENV",
-        "CONDA_PREFIX",
-        "PYTHONHOME",
-        "PYTHONPATH",
-    ] {
-        cmd.env_remove(v);
-    }
-    let fail = |status: String| Outcome {
-        name: name.to_owned(),
-        errors: 0,
-        processes: 0,
-        passed: false,
-        timed_out: false,
-        status,
-        elapsed: t0.elapsed(),
-        logs: logs.clone(),
-    };
-    let Ok(file) = std::fs::File::create(logs.join("output.txt")) else {
-        return fail("cannot create the output file".into());
-    };
-    let Ok(err) = file.try_clone() else {
-        return fail("cannot duplicate the output file".into());
-    };
-    let mut child = match cmd
-        .stdin(Stdio::null())
-        .stdout(file)
-        .stderr(err)
-        .process_group(0)
-        .spawn()
-    {
-        Ok(c) => c,
-        Err(e) => return fail(format!("cannot run valgrind: {e}")),
-    };
-    let (status, timed_out) = match util::wait_or_kill(&mut child, timeout) {
-        Ok(r) => r,
-        Err(e) => return fail(format!("cannot wait for valgrind: {e}")),
-    };
+    util::clear_python_env(&mut cmd);
+    let output_file = logs.join("output.txt");
+    let run = util::run_logged(&mut cmd, &output_file, timeout);
     let (errors, processes) = count_errors(&logs);
-    let output = std::fs::read_to_string(logs.join("output.txt")).unwrap_or_default();
+    let output = std::fs::read_to_string(&output_file).unwrap_or_default();
     Outcome {
         name: name.to_owned(),
         errors,
         processes,
-        passed: status.success() && output.contains("1 passed") && !timed_out,
-        timed_out,
-        status: status.to_string(),
-        elapsed: t0.elapsed(),
+        passed: run.success && output.contains("1 passed"),
+        timed_out: run.timed_out,
+        status: run.status,
+        elapsed: run.elapsed,
         logs,
     }
 }

@@ -186,6 +186,28 @@ pub(crate) fn floor<'a, R>(mut body: impl FnMut() -> R + 'a) -> Runner<'a> {
     })
 }
 
+/// The floor of a loop in Python calling a Rust callable: `drive(callee, CALLS)` through
+/// `PyObject_Vectorcall`, as C calls a Python function.
+pub(crate) fn floor_drive<'a>(drive: *mut PyObject, callee: *mut PyObject) -> Runner<'a> {
+    let vectorcall = vectorcall_fn();
+    floor(move || {
+        // SAFETY: the GIL is held (a floor runner); `drive` and `callee` are live objects the
+        // fixtures keep; the count and the result are released.
+        unsafe {
+            let n = ok(ffi::PyLong_FromLongLong(common::CALLS as i64));
+            let args = [null_mut(), callee, n];
+            let r = ok(vectorcall(
+                drive,
+                args.as_ptr().add(1),
+                2 | ffi::PY_VECTORCALL_ARGUMENTS_OFFSET,
+                null_mut(),
+            ));
+            ffi::Py_DECREF(r);
+            ffi::Py_DECREF(n);
+        }
+    })
+}
+
 /// An ours runner for a GIL-held case: `attach` around the timed loop, `body` gets the token.
 pub(crate) fn ours<'a, R>(
     mut body: impl FnMut(libpython::Python<'_>) -> libpython::Result<R> + 'a,
@@ -362,7 +384,7 @@ pub fn cases(fx: &Fixtures) -> Vec<Case<'_>> {
     ));
 
     // Vec<i64> of 1e6 -> list (released in the loop: its deallocation counts)
-    let ints: &'static [i64] = Box::leak((0..common::LIST_LEN as i64).collect::<Box<[i64]>>());
+    let ints = common::ints();
     v.push(case(
         "vec_to_list_1e6",
         "floor",
@@ -421,11 +443,7 @@ pub fn cases(fx: &Fixtures) -> Vec<Case<'_>> {
     ));
 
     // HashMap<String, i64> of 1e5 -> dict (released in the loop)
-    let map: &'static HashMap<String, i64> = Box::leak(Box::new(
-        (0..common::DICT_LEN as i64)
-            .map(|i| (format!("k{i}"), i))
-            .collect(),
-    ));
+    let map = common::map();
     v.push(case(
         "hashmap_to_dict_1e5",
         "floor",
@@ -463,21 +481,7 @@ pub fn cases(fx: &Fixtures) -> Vec<Case<'_>> {
         "closure_loop_1e6",
         "floor",
         Big(secs(3)),
-        floor(move || {
-            // SAFETY: the GIL is held; the count and the result are released.
-            unsafe {
-                let n = ok(ffi::PyLong_FromLongLong(common::CALLS as i64));
-                let args = [null_mut(), func, n];
-                let r = ok(vectorcall(
-                    drive,
-                    args.as_ptr().add(1),
-                    2 | ffi::PY_VECTORCALL_ARGUMENTS_OFFSET,
-                    null_mut(),
-                ));
-                ffi::Py_DECREF(r);
-                ffi::Py_DECREF(n);
-            }
-        }),
+        floor_drive(drive, func),
     ));
     let ident = libpython::function("ident", None, |a: &Args<'_>| a.extract::<i64>(0))
         .expect("making the function");

@@ -13,7 +13,7 @@ use libpython_ffi as ffi;
 use libpython_ffi::PyObject;
 
 use crate::common::{self, Customer, Line, Order, case};
-use crate::{Case, Fixtures, FloorGil, Size, as_i64, floor, interned, ok, ours, vectorcall_fn};
+use crate::{Case, Fixtures, FloorGil, Size, as_i64, floor, floor_drive, interned, ok, ours};
 
 // ---------------------------------------------------------------------------------------------
 // A Rust object with a method, called from a Python loop.
@@ -379,7 +379,6 @@ unsafe fn order_from_py(k: &Keys, o: *mut PyObject) -> Order {
 /// The cases of this module, both sides, in report order.
 pub fn cases(fx: &Fixtures) -> Vec<Case<'_>> {
     use Size::{Big, Small};
-    let vectorcall = vectorcall_fn();
     let mut v = Vec::new();
 
     // drive_method(obj, 1_000_000): obj.scale(i) from a Python loop.
@@ -389,21 +388,7 @@ pub fn cases(fx: &Fixtures) -> Vec<Case<'_>> {
         "method_loop_1e6",
         "floor",
         Big(Duration::from_secs(3)),
-        floor(move || {
-            // SAFETY: the GIL is held; the count and the result are released.
-            unsafe {
-                let n = ok(ffi::PyLong_FromLongLong(common::CALLS as i64));
-                let args = [null_mut(), scaler, n];
-                let r = ok(vectorcall(
-                    drive,
-                    args.as_ptr().add(1),
-                    2 | ffi::PY_VECTORCALL_ARGUMENTS_OFFSET,
-                    null_mut(),
-                ));
-                ffi::Py_DECREF(r);
-                ffi::Py_DECREF(n);
-            }
-        }),
+        floor_drive(drive, scaler),
     ));
     let obj = libpython::bridge(Arc::new(Scaler {
         factor: common::SCALE,

@@ -119,7 +119,7 @@ pub fn cases(fx: &Fixtures) -> Vec<Case<'_>> {
         Big(secs(2)),
         pyo3(|py| fx.lst.bind(py).extract::<Vec<i64>>()),
     ));
-    let ints: &'static [i64] = Box::leak((0..common::LIST_LEN as i64).collect::<Box<[i64]>>());
+    let ints = common::ints();
     v.push(case(
         "vec_to_list_1e6",
         "pyo3",
@@ -132,11 +132,7 @@ pub fn cases(fx: &Fixtures) -> Vec<Case<'_>> {
         Big(secs(2)),
         pyo3(|py| fx.dct.bind(py).extract::<HashMap<String, i64>>()),
     ));
-    let map: &'static HashMap<String, i64> = Box::leak(Box::new(
-        (0..common::DICT_LEN as i64)
-            .map(|i| (format!("k{i}"), i))
-            .collect(),
-    ));
+    let map = common::map();
     v.push(case(
         "hashmap_to_dict_1e5",
         "pyo3",
