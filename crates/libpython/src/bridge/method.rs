@@ -107,8 +107,8 @@ unsafe fn new_instance(
         (*f).name = name.as_ptr();
         (*f).name_len = name.len();
         (*f).vectorcall = Some(match which {
-            Which::Bound => bound_vectorcall,
-            Which::Descriptor => descriptor_vectorcall,
+            Which::Bound => method_vectorcall::<false>,
+            Which::Descriptor => method_vectorcall::<true>,
         });
         Ok(m)
     }
@@ -200,63 +200,46 @@ fn unbound() -> Error {
     Error::type_error("a method of a Rust object", "an unbound RustMethod")
 }
 
-/// Calling a bound method: [`Bridge::call_method`](super::Bridge::call_method) of its object
-/// with its name.
+/// Calling a method: [`Bridge::call_method`](super::Bridge::call_method) with the method's
+/// name, of the object a bound method holds, or for a descriptor (`DESCRIPTOR`) of `args[0]`,
+/// which must be an instance of the descriptor's type (the rest are the method's arguments).
 ///
 /// # Safety
-/// Called by CPython with the GIL held, `callable` an instance of the bound method type (only
-/// `new_instance` stores this function in one), `args` holding the positional arguments
-/// counted by `nargsf` followed by one value per name in `kwnames`.
-unsafe extern "C" fn bound_vectorcall(
+/// Called by CPython with the GIL held, `callable` an instance of the method type this
+/// function was stored in by `new_instance` (the bound method type for `false`, the
+/// descriptor type for `true`), `args` holding the positional arguments counted by `nargsf`
+/// followed by one value per name in `kwnames`.
+unsafe extern "C" fn method_vectorcall<const DESCRIPTOR: bool>(
     callable: *mut ffi::PyObject,
     args: *const *mut ffi::PyObject,
     nargsf: usize,
     kwnames: *mut ffi::PyObject,
 ) -> *mut ffi::PyObject {
-    // SAFETY: see the function's contract. The bridge object is owned for the call (the
-    // collector may clear the field meanwhile), so the cell borrowed from it outlives nothing;
-    // it is a bridge instance of this interpreter: only `bound` stores an object in the field,
-    // always one (its caller checked it), and the method lives in the interpreter that made it.
+    // SAFETY: see the function's contract. A bound method's object is owned for the call (the
+    // collector may clear the field meanwhile); it is a bridge instance of this interpreter:
+    // only `bound` stores an object there, always one (its caller checked it), and the method
+    // lives in the interpreter that made it. A descriptor's `args[0]` is a live object the
+    // caller holds for the call, a bridge instance when its type is the descriptor's (a bridge
+    // type, held by the descriptor so it cannot be another type at the same address). Either
+    // way the cell borrowed from the object outlives nothing.
     unsafe {
         trampoline_obj(|py| {
             let f = fields(callable);
-            if (*f).obj.is_null() {
-                return Err(unbound());
-            }
-            let obj = Object::from_borrowed_ptr(py, (*f).obj);
-            let c = cell(obj.as_ptr())?;
-            let a = Args::from_vectorcall(py, args, ffi::vectorcall_nargs(nargsf), kwnames);
-            let r = c.bridge.call_method(&a, name(f));
-            drop(obj);
-            r
-        })
-    }
-}
-
-/// Calling a descriptor: `args[0]` is the object, which must be an instance of the
-/// descriptor's type; the rest are the method's arguments.
-///
-/// # Safety
-/// As [`bound_vectorcall`], `callable` an instance of the descriptor type.
-unsafe extern "C" fn descriptor_vectorcall(
-    callable: *mut ffi::PyObject,
-    args: *const *mut ffi::PyObject,
-    nargsf: usize,
-    kwnames: *mut ffi::PyObject,
-) -> *mut ffi::PyObject {
-    // SAFETY: see the function's contract. `args[0]`, when there is one, is a live object the
-    // caller holds for the call; it is a bridge instance when its type is the descriptor's
-    // (a bridge type, held by the descriptor so it cannot be another type at the same address).
-    unsafe {
-        trampoline_obj(|py| {
-            let f = fields(callable);
+            let held = (*f).obj;
             let nargs = ffi::vectorcall_nargs(nargsf);
-            let owner = (*f).obj;
-            if nargs < 1 || owner.is_null() || ffi::Py_TYPE(*args).cast() != owner {
-                return Err(not_an_instance(f));
-            }
-            let c = cell(*args)?;
-            let a = Args::from_vectorcall(py, args.add(1), nargs - 1, kwnames);
+            let (obj, _keep, args, nargs) = if DESCRIPTOR {
+                if nargs < 1 || held.is_null() || ffi::Py_TYPE(*args).cast() != held {
+                    return Err(not_an_instance(f));
+                }
+                (*args, None, args.add(1), nargs - 1)
+            } else {
+                if held.is_null() {
+                    return Err(unbound());
+                }
+                (held, Some(Object::from_borrowed_ptr(py, held)), args, nargs)
+            };
+            let c = cell(obj)?;
+            let a = Args::from_vectorcall(py, args, nargs, kwnames);
             c.bridge.call_method(&a, name(f))
         })
     }
@@ -284,7 +267,7 @@ unsafe extern "C" fn descriptor_get(
 ) -> *mut ffi::PyObject {
     // SAFETY: called by CPython with the GIL held on a live descriptor; `obj` is NULL or a
     // live object, a bridge instance when its type is the descriptor's (see
-    // `descriptor_vectorcall`).
+    // `method_vectorcall`).
     unsafe {
         trampoline_obj(|py| {
             let f = fields(d);

@@ -298,6 +298,30 @@ unsafe fn cell<'a>(o: *mut ffi::PyObject) -> Result<&'a Cell> {
     }
 }
 
+/// Runs `body` with the cell of `o` for a slot returning an object (see `trampoline_obj`).
+///
+/// # Safety
+/// Called by CPython with the GIL held, `o` a live instance of a bridge type.
+unsafe fn on_cell(
+    o: *mut ffi::PyObject,
+    body: impl FnOnce(Python<'_>, &Cell) -> Result<Object>,
+) -> *mut ffi::PyObject {
+    // SAFETY: the function's contract.
+    unsafe { trampoline_obj(|py| body(py, cell(o)?)) }
+}
+
+/// [`on_cell`] for a slot returning `int`.
+///
+/// # Safety
+/// As [`on_cell`].
+unsafe fn on_cell_int(
+    o: *mut ffi::PyObject,
+    body: impl FnOnce(Python<'_>, &Cell) -> Result<c_int>,
+) -> c_int {
+    // SAFETY: the function's contract.
+    unsafe { trampoline_int(|py| body(py, cell(o)?)) }
+}
+
 /// The Python type a bridge gets ([`Bridge::kind`]), and the `collections.abc` class that type
 /// is registered with, so `isinstance(obj, collections.abc.Mapping)` and friends hold and
 /// libraries that check for them (pandas, `dict`, `list`, ...) accept the object.
@@ -584,8 +608,7 @@ unsafe extern "C" fn bridge_getattro(
 ) -> *mut ffi::PyObject {
     // SAFETY: called by CPython with the GIL held on a live instance and a str name.
     unsafe {
-        trampoline_obj(|py| {
-            let c = cell(o)?;
+        on_cell(o, |py, c| {
             let n = attr_name(py, name)?;
             if let Some(m) = c.bridge.methods().iter().find(|m| **m == n) {
                 return method::bound(py, o, m);
@@ -598,22 +621,6 @@ unsafe extern "C" fn bridge_getattro(
     }
 }
 
-unsafe extern "C" fn bridge_setattro(
-    o: *mut ffi::PyObject,
-    name: *mut ffi::PyObject,
-    value: *mut ffi::PyObject,
-) -> c_int {
-    // SAFETY: called by CPython with the GIL held; `value` is NULL for a deletion.
-    unsafe {
-        trampoline_int(|py| {
-            let c = cell(o)?;
-            let n = crate::conversion::str_to_string(&Borrowed::from_ptr(py, name))?;
-            let v = (!value.is_null()).then(|| Borrowed::from_ptr(py, value));
-            c.bridge.set_attr(py, &n, v.as_deref()).map(|()| 0)
-        })
-    }
-}
-
 unsafe extern "C" fn bridge_call(
     o: *mut ffi::PyObject,
     args: *mut ffi::PyObject,
@@ -621,8 +628,7 @@ unsafe extern "C" fn bridge_call(
 ) -> *mut ffi::PyObject {
     // SAFETY: called by CPython with the GIL held; `args` is a tuple, `kwargs` NULL or a dict.
     unsafe {
-        trampoline_obj(|py| {
-            let c = cell(o)?;
+        on_cell(o, |py, c| {
             crate::function::with_tuple_args(py, args, kwargs, |a| c.bridge.call(a))
         })
     }
@@ -630,14 +636,17 @@ unsafe extern "C" fn bridge_call(
 
 unsafe extern "C" fn bridge_repr(o: *mut ffi::PyObject) -> *mut ffi::PyObject {
     // SAFETY: called by CPython with the GIL held on a live instance.
-    unsafe { trampoline_obj(|py| crate::conversion::to_object(&cell(o)?.bridge.repr(), py)) }
+    unsafe {
+        on_cell(o, |py, c| {
+            crate::conversion::to_object(&c.bridge.repr(), py)
+        })
+    }
 }
 
 unsafe extern "C" fn bridge_iter(o: *mut ffi::PyObject) -> *mut ffi::PyObject {
     // SAFETY: called by CPython with the GIL held on a live instance.
     unsafe {
-        trampoline_obj(|py| {
-            let c = cell(o)?;
+        on_cell(o, |py, c| {
             match c.bridge.iter(py) {
                 // A sequence without an iterator of its own is iterated by index, as Python
                 // iterates any sequence.
@@ -669,16 +678,18 @@ unsafe extern "C" fn bridge_sq_item(
     // SAFETY: called by CPython with the GIL held on a live instance (a negative index was
     // already counted from the end, with the length from `sq_length`).
     unsafe {
-        trampoline_obj(|py| {
+        on_cell(o, |py, c| {
             let key = crate::conversion::to_object(&i, py)?;
-            cell(o)?.bridge.get_item(py, key.bound(py))
+            c.bridge.get_item(py, key.bound(py))
         })
     }
 }
 
-/// `==` and `!=` of the mapping kinds, as `collections.abc.Mapping` defines them: equal to
-/// another mapping with the same items (`dict(a.items()) == dict(b.items())`).
-unsafe extern "C" fn bridge_mapping_richcompare(
+/// `==` and `!=`: of the mapping kinds (`MAPPING`) as `collections.abc.Mapping` defines them,
+/// equal to another mapping with the same items (`dict(a.items()) == dict(b.items())`); of the
+/// sequence kinds equal to a `list`, or another bridged sequence, with equal items in the same
+/// order (as a list compares; a tuple is never equal to a list).
+unsafe extern "C" fn bridge_richcompare<const MAPPING: bool>(
     o: *mut ffi::PyObject,
     other: *mut ffi::PyObject,
     op: c_int,
@@ -686,38 +697,33 @@ unsafe extern "C" fn bridge_mapping_richcompare(
     // SAFETY: called by CPython with the GIL held on a live instance and a live object.
     unsafe {
         trampoline_obj(|py| {
+            let not_implemented = || Ok(Object::from_borrowed_ptr(py, ffi::Py_NotImplemented()));
+            if op != ffi::Py_EQ && op != ffi::Py_NE {
+                return not_implemented();
+            }
             let (me, other) = (Borrowed::from_ptr(py, o), Borrowed::from_ptr(py, other));
-            let mapping = py.import("collections.abc")?.getattr("Mapping")?.unbind();
-            if (op != ffi::Py_EQ && op != ffi::Py_NE) || !other.is_instance(&mapping)? {
-                return Ok(Object::from_borrowed_ptr(py, ffi::Py_NotImplemented()));
+            let comparable = if MAPPING {
+                other.is_instance(&py.import("collections.abc")?.getattr("Mapping")?.unbind())?
+            } else {
+                ffi::PyList_Check(other.as_ptr())
+                    || (is_bridge_instance(other.as_ptr())
+                        && cell(other.as_ptr())?.bridge.kind().is_sequence())
+            };
+            if !comparable {
+                return not_implemented();
             }
-            let dict = py.builtin("dict")?;
-            let a = dict.call((me.call_method("items", ())?,))?;
-            let b = dict.call((other.call_method("items", ())?,))?;
-            let eq = a.eq_py(&b)?;
-            crate::conversion::to_object(&(eq == (op == ffi::Py_EQ)), py)
-        })
-    }
-}
-
-/// `==` and `!=` of the sequence kinds: equal to a `list`, or another bridged sequence, with
-/// equal items in the same order (as a list compares; a tuple is never equal to a list).
-unsafe extern "C" fn bridge_sequence_richcompare(
-    o: *mut ffi::PyObject,
-    other: *mut ffi::PyObject,
-    op: c_int,
-) -> *mut ffi::PyObject {
-    // SAFETY: called by CPython with the GIL held on a live instance and a live object.
-    unsafe {
-        trampoline_obj(|py| {
-            let comparable = ffi::PyList_Check(other)
-                || (is_bridge_instance(other) && cell(other)?.bridge.kind().is_sequence());
-            if (op != ffi::Py_EQ && op != ffi::Py_NE) || !comparable {
-                return Ok(Object::from_borrowed_ptr(py, ffi::Py_NotImplemented()));
-            }
-            let list = py.builtin("list")?;
-            let a = list.call((&*Borrowed::from_ptr(py, o),))?;
-            let b = list.call((&*Borrowed::from_ptr(py, other),))?;
+            // Both sides as dicts of their items, or as lists.
+            let (a, b) = if MAPPING {
+                let dict = py.builtin("dict")?;
+                let (a, b) = (
+                    me.call_method("items", ())?,
+                    other.call_method("items", ())?,
+                );
+                (dict.call((a,))?, dict.call((b,))?)
+            } else {
+                let list = py.builtin("list")?;
+                (list.call((&*me,))?, list.call((&*other,))?)
+            };
             let eq = a.eq_py(&b)?;
             crate::conversion::to_object(&(eq == (op == ffi::Py_EQ)), py)
         })
@@ -762,7 +768,11 @@ unsafe extern "C" fn bridge_len(o: *mut ffi::PyObject) -> ffi::Py_ssize_t {
 
 unsafe extern "C" fn bridge_bool(o: *mut ffi::PyObject) -> c_int {
     // SAFETY: called by CPython with the GIL held on a live instance.
-    unsafe { trampoline_int(|_py| Ok(cell(o)?.bridge.len()?.is_none_or(|n| n > 0) as c_int)) }
+    unsafe {
+        on_cell_int(o, |_py, c| {
+            Ok(c.bridge.len()?.is_none_or(|n| n > 0) as c_int)
+        })
+    }
 }
 
 unsafe extern "C" fn bridge_getitem(
@@ -770,22 +780,33 @@ unsafe extern "C" fn bridge_getitem(
     key: *mut ffi::PyObject,
 ) -> *mut ffi::PyObject {
     // SAFETY: called by CPython with the GIL held on a live instance and key.
-    unsafe { trampoline_obj(|py| cell(o)?.bridge.get_item(py, &Borrowed::from_ptr(py, key))) }
+    unsafe {
+        on_cell(o, |py, c| {
+            c.bridge.get_item(py, &Borrowed::from_ptr(py, key))
+        })
+    }
 }
 
-unsafe extern "C" fn bridge_setitem(
+/// `obj.key = value` (`tp_setattro`, `ATTR`) or `obj[key] = value` (`mp_ass_subscript`), or
+/// the deletion when `value` is NULL.
+unsafe extern "C" fn bridge_set<const ATTR: bool>(
     o: *mut ffi::PyObject,
     key: *mut ffi::PyObject,
     value: *mut ffi::PyObject,
 ) -> c_int {
-    // SAFETY: called by CPython with the GIL held; `value` is NULL for a deletion.
+    // SAFETY: called by CPython with the GIL held on a live instance and key; `value` is NULL
+    // or a live object.
     unsafe {
-        trampoline_int(|py| {
+        on_cell_int(o, |py, c| {
+            let key = Borrowed::from_ptr(py, key);
             let v = (!value.is_null()).then(|| Borrowed::from_ptr(py, value));
-            cell(o)?
-                .bridge
-                .set_item(py, &Borrowed::from_ptr(py, key), v.as_deref())
-                .map(|()| 0)
+            if ATTR {
+                let name = crate::conversion::str_to_string(&key)?;
+                c.bridge.set_attr(py, &name, v.as_deref())
+            } else {
+                c.bridge.set_item(py, &key, v.as_deref())
+            }
+            .map(|()| 0)
         })
     }
 }
@@ -793,11 +814,9 @@ unsafe extern "C" fn bridge_setitem(
 unsafe extern "C" fn bridge_contains(o: *mut ffi::PyObject, key: *mut ffi::PyObject) -> c_int {
     // SAFETY: called by CPython with the GIL held on a live instance and key.
     unsafe {
-        trampoline_int(|py| {
-            cell(o)?
-                .bridge
-                .contains(py, &Borrowed::from_ptr(py, key))
-                .map(c_int::from)
+        on_cell_int(o, |py, c| {
+            let key = Borrowed::from_ptr(py, key);
+            c.bridge.contains(py, &key).map(c_int::from)
         })
     }
 }
@@ -808,8 +827,7 @@ unsafe extern "C" fn bridge_dir(
 ) -> *mut ffi::PyObject {
     // SAFETY: called by CPython with the GIL held on a live instance (METH_NOARGS).
     unsafe {
-        trampoline_obj(|py| {
-            let c = cell(o)?;
+        on_cell(o, |py, c| {
             let base = py.builtins()?.getattr("object")?.getattr("__dir__")?;
             let mut names: Vec<String> = base.call((&*Borrowed::from_ptr(py, o),))?.extract()?;
             names.extend(c.bridge.dir());

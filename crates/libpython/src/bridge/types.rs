@@ -13,9 +13,8 @@ use libpython_interp::{self as interp, PerInterpreter, ffi};
 use super::{
     BridgeKind, bridge_bool, bridge_call, bridge_clear, bridge_contains, bridge_dealloc,
     bridge_dir, bridge_getattro, bridge_getitem, bridge_inplace_add, bridge_iter, bridge_iter_self,
-    bridge_iternext, bridge_len, bridge_mapping_richcompare, bridge_repr,
-    bridge_sequence_richcompare, bridge_setattro, bridge_setitem, bridge_sq_item, bridge_traverse,
-    method, weaklist_offset,
+    bridge_iternext, bridge_len, bridge_repr, bridge_richcompare, bridge_set, bridge_sq_item,
+    bridge_traverse, method, weaklist_offset,
 };
 use crate::conversion::ToPython;
 use crate::err::{Error, Result};
@@ -254,14 +253,14 @@ fn make_bridge_type(
     let basicsize = basicsize(2 * size_of::<*mut c_void>())?;
     let mut slots = vec![
         slot(ffi::Py_tp_dealloc, bridge_dealloc as *mut c_void),
-        slot(ffi::Py_tp_setattro, bridge_setattro as *mut c_void),
+        slot(ffi::Py_tp_setattro, bridge_set::<true> as *mut c_void),
         slot(ffi::Py_tp_call, bridge_call as *mut c_void),
         slot(ffi::Py_tp_repr, bridge_repr as *mut c_void),
         slot(ffi::Py_tp_traverse, bridge_traverse as *mut c_void),
         slot(ffi::Py_tp_clear, bridge_clear as *mut c_void),
         slot(ffi::Py_mp_length, bridge_len as *mut c_void),
         slot(ffi::Py_mp_subscript, bridge_getitem as *mut c_void),
-        slot(ffi::Py_mp_ass_subscript, bridge_setitem as *mut c_void),
+        slot(ffi::Py_mp_ass_subscript, bridge_set::<false> as *mut c_void),
         slot(ffi::Py_sq_contains, bridge_contains as *mut c_void),
         slot(ffi::Py_nb_bool, bridge_bool as *mut c_void),
         slot(ffi::Py_tp_methods, METHODS.0.as_ptr() as *mut c_void),
@@ -286,7 +285,7 @@ fn make_bridge_type(
     if kind.is_mapping() {
         slots.push(slot(
             ffi::Py_tp_richcompare,
-            bridge_mapping_richcompare as *mut c_void,
+            bridge_richcompare::<true> as *mut c_void,
         ));
     }
     if kind.is_sequence() {
@@ -294,7 +293,7 @@ fn make_bridge_type(
         slots.push(slot(ffi::Py_sq_item, bridge_sq_item as *mut c_void));
         slots.push(slot(
             ffi::Py_tp_richcompare,
-            bridge_sequence_richcompare as *mut c_void,
+            bridge_richcompare::<false> as *mut c_void,
         ));
     }
     if kind == BridgeKind::MutableSequence {
