@@ -246,10 +246,9 @@ fn list_extract_inline<C, T: FromPython>(
 }
 
 /// [`seq_extract`] for a list read through the exported functions (free-threaded builds),
-/// pushed to `out`:
-/// each item is taken as a strong reference (`PyList_GetItemRef`, 3.13+), so a list that
-/// other threads change cannot free an item under us; a list that shrank meanwhile ends the
-/// copy, as it ends Python's own iteration.
+/// pushed to `out`: each item is taken as a strong reference (`PyList_GetItemRef`, 3.13+), so
+/// a list that other threads change cannot free an item under us; a list that shrank
+/// meanwhile ends the copy, as it ends Python's own iteration.
 #[inline(never)]
 fn list_extract_calls<C, T: FromPython>(
     list: &Bound<'_>,
