@@ -169,18 +169,8 @@ pub unsafe fn Py_INCREF(o: *mut PyObject) {
 #[inline(always)]
 pub unsafe fn Py_DECREF(o: *mut PyObject) {
     match REFCOUNT.load(Ordering::Relaxed) {
-        RC_PLAIN => {
-            let rc = o.cast::<isize>();
-            // SAFETY: see `Py_INCREF`; at zero the object is handed to `_Py_Dealloc`, which
-            // is what the C macro does.
-            unsafe {
-                let n = rc.read() - 1;
-                rc.write(n);
-                if n == 0 {
-                    dealloc(o);
-                }
-            }
-        }
+        // SAFETY: forwarded contract; the mode says the build is one of `RC_PLAIN`.
+        RC_PLAIN => unsafe { decref_plain(o) },
         RC_IMMORTAL32 => {
             let rc = o.cast::<u32>();
             // SAFETY: see `Py_INCREF`; immortal objects are not counted; a mortal one's high
@@ -197,6 +187,25 @@ pub unsafe fn Py_DECREF(o: *mut PyObject) {
         }
         // SAFETY: forwarded contract.
         _ => unsafe { decref_call(o) },
+    }
+}
+
+/// [`Py_DECREF`] in place on the [`RC_PLAIN`] builds (3.9 to 3.11, release, GIL).
+///
+/// # Safety
+/// As [`Py_DECREF`], on a build whose mode is [`RC_PLAIN`].
+#[inline(always)]
+unsafe fn decref_plain(o: *mut PyObject) {
+    let rc = o.cast::<isize>();
+    // SAFETY: on these builds `ob_refcnt` is the `Py_ssize_t` at offset 0 of the live object,
+    // only changed by the GIL's holder, which the caller is; at zero the object is handed to
+    // `_Py_Dealloc`, which is what the C macro does.
+    unsafe {
+        let n = rc.read() - 1;
+        rc.write(n);
+        if n == 0 {
+            dealloc(o);
+        }
     }
 }
 
@@ -230,16 +239,9 @@ pub unsafe fn Py_DECREF_all(objs: &[*mut PyObject]) {
     match REFCOUNT.load(Ordering::Relaxed) {
         RC_PLAIN => {
             for &o in objs {
-                let rc = o.cast::<isize>();
-                // SAFETY: as in `Py_DECREF`: the mode is chosen once, before any object is
+                // SAFETY: forwarded contract; the mode is chosen once, before any object is
                 // handled, and never changes afterwards.
-                unsafe {
-                    let n = rc.read() - 1;
-                    rc.write(n);
-                    if n == 0 {
-                        dealloc(o);
-                    }
-                }
+                unsafe { decref_plain(o) }
             }
         }
         _ => {
@@ -324,17 +326,10 @@ impl SeqLayout {
     /// size, and the GIL of its interpreter held.
     #[inline(always)]
     pub unsafe fn list_item(self, o: *mut PyObject, i: Py_ssize_t) -> *mut PyObject {
-        // SAFETY: `o` is a live list: `ob_item`, at `self.list_items`, points to an array of
-        // at least `ob_size` item pointers, and `i` is below `ob_size`; the GIL is held, so
-        // neither changes while we read.
-        unsafe {
-            let items = o
-                .cast::<u8>()
-                .add(self.list_items)
-                .cast::<*mut *mut PyObject>()
-                .read();
-            items.add(i as usize).read()
-        }
+        // SAFETY: `o` is a live list, whose item array holds at least `ob_size` item
+        // pointers, and `i` is below `ob_size`; the GIL is held, so neither changes while we
+        // read.
+        unsafe { self.list_slots(o).add(i as usize).read() }
     }
 
     /// Stores `v` as item `i` of a new list (C's `PyList_SET_ITEM`), stealing the reference
@@ -348,14 +343,7 @@ impl SeqLayout {
     pub unsafe fn list_set_item(self, o: *mut PyObject, i: Py_ssize_t, v: *mut PyObject) {
         // SAFETY: as `list_item`, writing instead of reading; the caller hands `v`'s reference
         // to the list and promises the slot held none.
-        unsafe {
-            let items = o
-                .cast::<u8>()
-                .add(self.list_items)
-                .cast::<*mut *mut PyObject>()
-                .read();
-            items.add(i as usize).write(v);
-        }
+        unsafe { self.list_slots(o).add(i as usize).write(v) }
     }
 
     /// Item `i` of a tuple, borrowed (C's `PyTuple_GET_ITEM`): no bounds check. Valid while
@@ -366,15 +354,9 @@ impl SeqLayout {
     /// GIL of its interpreter held.
     #[inline(always)]
     pub unsafe fn tuple_item(self, o: *mut PyObject, i: Py_ssize_t) -> *mut PyObject {
-        // SAFETY: `o` is a live tuple, whose `ob_size` item pointers are stored inline from
-        // `self.tuple_items` on, and `i` is below `ob_size`.
-        unsafe {
-            o.cast::<u8>()
-                .add(self.tuple_items)
-                .cast::<*mut PyObject>()
-                .add(i as usize)
-                .read()
-        }
+        // SAFETY: `o` is a live tuple, whose `ob_size` item pointers are stored inline, and
+        // `i` is below `ob_size`.
+        unsafe { self.tuple_slots(o).add(i as usize).read() }
     }
 
     /// Stores `v` as item `i` of a new tuple (C's `PyTuple_SET_ITEM`), stealing the reference
@@ -388,13 +370,34 @@ impl SeqLayout {
     pub unsafe fn tuple_set_item(self, o: *mut PyObject, i: Py_ssize_t, v: *mut PyObject) {
         // SAFETY: as `tuple_item`, writing instead of reading; the tuple is not shared yet, so
         // nobody else sees the slot change.
+        unsafe { self.tuple_slots(o).add(i as usize).write(v) }
+    }
+
+    /// The item array of a list: what its `ob_item` (at `self.list_items`) points to.
+    ///
+    /// # Safety
+    /// `o` must be a live `list` (or an instance of a subclass), the GIL held.
+    #[inline(always)]
+    unsafe fn list_slots(self, o: *mut PyObject) -> *mut *mut PyObject {
+        // SAFETY: `o` is a live list, whose `ob_item` pointer is at `self.list_items` (checked
+        // by `init_seq_layout`).
         unsafe {
             o.cast::<u8>()
-                .add(self.tuple_items)
-                .cast::<*mut PyObject>()
-                .add(i as usize)
-                .write(v)
+                .add(self.list_items)
+                .cast::<*mut *mut PyObject>()
+                .read()
         }
+    }
+
+    /// Where the items of a tuple are stored: inline, from `self.tuple_items` on.
+    ///
+    /// # Safety
+    /// `o` must be a live `tuple` (or an instance of a subclass).
+    #[inline(always)]
+    unsafe fn tuple_slots(self, o: *mut PyObject) -> *mut *mut PyObject {
+        // SAFETY: `o` is a live tuple, whose items start at `self.tuple_items` (checked by
+        // `init_seq_layout`), inside its memory.
+        unsafe { o.cast::<u8>().add(self.tuple_items).cast::<*mut PyObject>() }
     }
 
     fn pack(self) -> u64 {
@@ -488,41 +491,29 @@ unsafe fn type_size(t: *mut PyObject, attr: &std::ffi::CStr) -> Option<usize> {
 unsafe fn seq_layout_checks_out(layout: SeqLayout) -> bool {
     let items = [Py_None(), Py_True(), Py_False()];
     // SAFETY: the GIL is held; the list and tuple are ours, every reference made here is
-    // released, and the inline reads stay inside them (see the function's contract; the list's
-    // item array is read only after its size was read as 3).
+    // released (`PyTuple_SetItem` takes the one made for it even when it fails), and the
+    // inline reads stay inside them (see the function's contract and `reads_as`).
     unsafe {
-        let mut ok = true;
         let list = PyList_New(0);
-        if list.is_null() {
-            PyErr_Clear();
-            return false;
-        }
-        for &o in &items {
-            ok &= PyList_Append(list, o) == 0;
-        }
-        ok = ok && PyList_Size(list) == 3 && layout.size(list) == 3;
-        for (i, &o) in items.iter().enumerate() {
-            ok = ok
-                && PyList_GetItem(list, i as Py_ssize_t) == o
-                && layout.list_item(list, i as Py_ssize_t) == o;
-        }
-        Py_DecRef(list);
         let tuple = PyTuple_New(3);
-        if tuple.is_null() {
-            PyErr_Clear();
-            return false;
-        }
+        let mut ok = !list.is_null() && !tuple.is_null();
         for (i, &o) in items.iter().enumerate() {
-            Py_IncRef(o);
-            ok &= PyTuple_SetItem(tuple, i as Py_ssize_t, o) == 0;
+            if ok {
+                ok &= PyList_Append(list, o) == 0;
+                Py_IncRef(o);
+                ok &= PyTuple_SetItem(tuple, i as Py_ssize_t, o) == 0;
+            }
         }
-        ok = ok && PyTuple_Size(tuple) == 3 && layout.size(tuple) == 3;
-        for (i, &o) in items.iter().enumerate() {
-            ok = ok
-                && PyTuple_GetItem(tuple, i as Py_ssize_t) == o
-                && layout.tuple_item(tuple, i as Py_ssize_t) == o;
-        }
-        Py_DecRef(tuple);
+        let list_fns: SeqFunctions = (PyList_Size, PyList_GetItem);
+        let tuple_fns: SeqFunctions = (PyTuple_Size, PyTuple_GetItem);
+        ok =
+            ok && reads_as(list, &items, list_fns, |o, i| {
+                (layout.size(o), layout.list_item(o, i))
+            }) && reads_as(tuple, &items, tuple_fns, |o, i| {
+                (layout.size(o), layout.tuple_item(o, i))
+            });
+        Py_XDECREF(list);
+        Py_XDECREF(tuple);
         if !ok {
             PyErr_Clear();
         }
@@ -530,98 +521,121 @@ unsafe fn seq_layout_checks_out(layout: SeqLayout) -> bool {
     }
 }
 
-/// The number of items of a list (C's `PyList_GET_SIZE`): read inline where [`seq_layout`]
-/// is known, else `PyList_Size`.
+/// The size and item functions of the C API for lists or tuples.
+type SeqFunctions = (
+    unsafe fn(*mut PyObject) -> Py_ssize_t,
+    unsafe fn(*mut PyObject, Py_ssize_t) -> *mut PyObject,
+);
+
+/// Whether `seq` holds `items`, read both through `exported` and inline by `read` (which gives
+/// the size and item `i`; it is called only once the exported size was found right).
 ///
 /// # Safety
-/// `o` must be a live `list` (or subclass instance), the GIL held.
-#[inline(always)]
-pub unsafe fn PyList_GET_SIZE(o: *mut PyObject) -> Py_ssize_t {
-    match seq_layout() {
-        // SAFETY: forwarded contract.
-        Some(l) => unsafe { l.size(o) },
-        // SAFETY: forwarded contract.
-        None => unsafe { PyList_Size(o) },
+/// The GIL is held; `seq` is a live list or tuple that the functions of `exported` accept, and
+/// `read` may be called with it and any index below its size.
+unsafe fn reads_as(
+    seq: *mut PyObject,
+    items: &[*mut PyObject],
+    (size, item): SeqFunctions,
+    read: impl Fn(*mut PyObject, Py_ssize_t) -> (Py_ssize_t, *mut PyObject),
+) -> bool {
+    let n = items.len() as Py_ssize_t;
+    // SAFETY: forwarded contract; every index is below the size just checked.
+    unsafe {
+        size(seq) == n
+            && items.iter().enumerate().all(|(i, &o)| {
+                let i = i as Py_ssize_t;
+                item(seq, i) == o && read(seq, i) == (n, o)
+            })
     }
 }
 
-/// Item `i` of a list, borrowed (C's `PyList_GET_ITEM`): read inline where [`seq_layout`] is
-/// known, else `PyList_GetItem`. See [`SeqLayout::list_item`] for how long it stays valid.
-///
-/// # Safety
-/// `o` must be a live `list` (or subclass instance), `0 <= i <` its size, the GIL held.
-#[inline(always)]
-pub unsafe fn PyList_GET_ITEM(o: *mut PyObject, i: Py_ssize_t) -> *mut PyObject {
-    match seq_layout() {
-        // SAFETY: forwarded contract.
-        Some(l) => unsafe { l.list_item(o, i) },
-        // SAFETY: forwarded contract.
-        None => unsafe { PyList_GetItem(o, i) },
-    }
+/// `PyList_GET_SIZE` and the like for one sequence type: each reads or writes inline where
+/// [`seq_layout`] is known, else calls the exported function named after `=`.
+macro_rules! seq_access {
+    (
+        $(#[$size_doc:meta])* $size:ident = $size_fn:ident;
+        $(#[$get_doc:meta])* $get:ident = $get_fn:ident, $get_inline:ident;
+        $(#[$set_doc:meta])* $set:ident = $set_fn:ident, $set_inline:ident;
+    ) => {
+        $(#[$size_doc])*
+        #[inline(always)]
+        pub unsafe fn $size(o: *mut PyObject) -> Py_ssize_t {
+            match seq_layout() {
+                // SAFETY: forwarded contract.
+                Some(l) => unsafe { l.size(o) },
+                // SAFETY: forwarded contract.
+                None => unsafe { $size_fn(o) },
+            }
+        }
+
+        $(#[$get_doc])*
+        #[inline(always)]
+        pub unsafe fn $get(o: *mut PyObject, i: Py_ssize_t) -> *mut PyObject {
+            match seq_layout() {
+                // SAFETY: forwarded contract.
+                Some(l) => unsafe { l.$get_inline(o, i) },
+                // SAFETY: forwarded contract.
+                None => unsafe { $get_fn(o, i) },
+            }
+        }
+
+        $(#[$set_doc])*
+        #[inline(always)]
+        pub unsafe fn $set(o: *mut PyObject, i: Py_ssize_t, v: *mut PyObject) {
+            match seq_layout() {
+                // SAFETY: forwarded contract.
+                Some(l) => unsafe { l.$set_inline(o, i, v) },
+                // SAFETY: forwarded contract; on a new sequence and an index in range it
+                // cannot fail.
+                None => unsafe {
+                    $set_fn(o, i, v);
+                },
+            }
+        }
+    };
 }
 
-/// Fills slot `i` of a new list with `v`, stealing it (C's `PyList_SET_ITEM`): inline where
-/// [`seq_layout`] is known, else `PyList_SetItem` (which, on an empty slot, does the same).
-///
-/// # Safety
-/// As [`SeqLayout::list_set_item`].
-#[inline(always)]
-pub unsafe fn PyList_SET_ITEM(o: *mut PyObject, i: Py_ssize_t, v: *mut PyObject) {
-    match seq_layout() {
-        // SAFETY: forwarded contract.
-        Some(l) => unsafe { l.list_set_item(o, i, v) },
-        // SAFETY: forwarded contract; on a list and an index in range it cannot fail.
-        None => unsafe {
-            PyList_SetItem(o, i, v);
-        },
-    }
+seq_access! {
+    /// The number of items of a list (C's `PyList_GET_SIZE`): read inline where [`seq_layout`]
+    /// is known, else `PyList_Size`.
+    ///
+    /// # Safety
+    /// `o` must be a live `list` (or subclass instance), the GIL held.
+    PyList_GET_SIZE = PyList_Size;
+    /// Item `i` of a list, borrowed (C's `PyList_GET_ITEM`): read inline where [`seq_layout`] is
+    /// known, else `PyList_GetItem`. See [`SeqLayout::list_item`] for how long it stays valid.
+    ///
+    /// # Safety
+    /// `o` must be a live `list` (or subclass instance), `0 <= i <` its size, the GIL held.
+    PyList_GET_ITEM = PyList_GetItem, list_item;
+    /// Fills slot `i` of a new list with `v`, stealing it (C's `PyList_SET_ITEM`): inline where
+    /// [`seq_layout`] is known, else `PyList_SetItem` (which, on an empty slot, does the same).
+    ///
+    /// # Safety
+    /// As [`SeqLayout::list_set_item`].
+    PyList_SET_ITEM = PyList_SetItem, list_set_item;
 }
 
-/// The number of items of a tuple (C's `PyTuple_GET_SIZE`): read inline where [`seq_layout`]
-/// is known, else `PyTuple_Size`.
-///
-/// # Safety
-/// `o` must be a live `tuple` (or subclass instance), the GIL held.
-#[inline(always)]
-pub unsafe fn PyTuple_GET_SIZE(o: *mut PyObject) -> Py_ssize_t {
-    match seq_layout() {
-        // SAFETY: forwarded contract.
-        Some(l) => unsafe { l.size(o) },
-        // SAFETY: forwarded contract.
-        None => unsafe { PyTuple_Size(o) },
-    }
-}
-
-/// Item `i` of a tuple, borrowed (C's `PyTuple_GET_ITEM`): read inline where [`seq_layout`]
-/// is known, else `PyTuple_GetItem`.
-///
-/// # Safety
-/// `o` must be a live `tuple` (or subclass instance), `0 <= i <` its size, the GIL held.
-#[inline(always)]
-pub unsafe fn PyTuple_GET_ITEM(o: *mut PyObject, i: Py_ssize_t) -> *mut PyObject {
-    match seq_layout() {
-        // SAFETY: forwarded contract.
-        Some(l) => unsafe { l.tuple_item(o, i) },
-        // SAFETY: forwarded contract.
-        None => unsafe { PyTuple_GetItem(o, i) },
-    }
-}
-
-/// Fills slot `i` of a new tuple with `v`, stealing it (C's `PyTuple_SET_ITEM`): inline where
-/// [`seq_layout`] is known, else `PyTuple_SetItem` (which, on a new tuple, does the same).
-///
-/// # Safety
-/// As [`SeqLayout::tuple_set_item`]; the tuple has no other reference than the caller's.
-#[inline(always)]
-pub unsafe fn PyTuple_SET_ITEM(o: *mut PyObject, i: Py_ssize_t, v: *mut PyObject) {
-    match seq_layout() {
-        // SAFETY: forwarded contract.
-        Some(l) => unsafe { l.tuple_set_item(o, i, v) },
-        // SAFETY: forwarded contract; on a new tuple and an index in range it cannot fail.
-        None => unsafe {
-            PyTuple_SetItem(o, i, v);
-        },
-    }
+seq_access! {
+    /// The number of items of a tuple (C's `PyTuple_GET_SIZE`): read inline where [`seq_layout`]
+    /// is known, else `PyTuple_Size`.
+    ///
+    /// # Safety
+    /// `o` must be a live `tuple` (or subclass instance), the GIL held.
+    PyTuple_GET_SIZE = PyTuple_Size;
+    /// Item `i` of a tuple, borrowed (C's `PyTuple_GET_ITEM`): read inline where [`seq_layout`]
+    /// is known, else `PyTuple_GetItem`.
+    ///
+    /// # Safety
+    /// `o` must be a live `tuple` (or subclass instance), `0 <= i <` its size, the GIL held.
+    PyTuple_GET_ITEM = PyTuple_GetItem, tuple_item;
+    /// Fills slot `i` of a new tuple with `v`, stealing it (C's `PyTuple_SET_ITEM`): inline where
+    /// [`seq_layout`] is known, else `PyTuple_SetItem` (which, on a new tuple, does the same).
+    ///
+    /// # Safety
+    /// As [`SeqLayout::tuple_set_item`]; the tuple has no other reference than the caller's.
+    PyTuple_SET_ITEM = PyTuple_SetItem, tuple_set_item;
 }
 
 macro_rules! singleton {
@@ -668,8 +682,11 @@ pub unsafe fn PyObject_TypeCheck(o: *mut PyObject, t: *mut PyTypeObject) -> bool
     unsafe { Py_IS_TYPE(o, t) || PyType_IsSubtype(Py_TYPE(o), t) != 0 }
 }
 
-macro_rules! flag_check {
-    ($(#[$m:meta])* $name:ident = $flag:ident) => {
+/// Type checks of one object, each by one of three tests: `flag F` (the type has the flag
+/// `F`: C's fast subclass checks), `exact T` (the type is the data symbol `T`) or `subtype T`
+/// (the type is `T` or a subtype).
+macro_rules! type_checks {
+    ($($(#[$m:meta])* $name:ident = $how:ident $what:ident;)*) => {$(
         $(#[$m])*
         ///
         /// # Safety
@@ -677,89 +694,64 @@ macro_rules! flag_check {
         #[inline(always)]
         pub unsafe fn $name(o: *mut PyObject) -> bool {
             // SAFETY: forwarded contract.
-            unsafe { PyType_HasFeature(Py_TYPE(o), $flag) }
+            unsafe { type_checks!(@$how o, $what) }
         }
-    };
+    )*};
+    (@flag $o:ident, $flag:ident) => { PyType_HasFeature(Py_TYPE($o), $flag) };
+    (@exact $o:ident, $ty:ident) => { Py_IS_TYPE($o, crate::data::$ty()) };
+    (@subtype $o:ident, $ty:ident) => { PyObject_TypeCheck($o, crate::data::$ty()) };
 }
 
-macro_rules! exact_check {
-    ($(#[$m:meta])* $name:ident = $ty:ident) => {
-        $(#[$m])*
-        ///
-        /// # Safety
-        /// `o` must be a live object, the GIL held.
-        #[inline(always)]
-        pub unsafe fn $name(o: *mut PyObject) -> bool {
-            // SAFETY: forwarded contract.
-            unsafe { Py_IS_TYPE(o, crate::data::$ty()) }
-        }
-    };
+type_checks! {
+    /// `int` or a subclass (C's `PyLong_Check`).
+    PyLong_Check = flag Py_TPFLAGS_LONG_SUBCLASS;
+    /// Exactly `int` (C's `PyLong_CheckExact`).
+    PyLong_CheckExact = exact PyLong_Type;
+    /// `float` or a subclass (C's `PyFloat_Check`).
+    PyFloat_Check = subtype PyFloat_Type;
+    /// Exactly `float` (C's `PyFloat_CheckExact`).
+    PyFloat_CheckExact = exact PyFloat_Type;
+    /// Exactly `bool` (C's `PyBool_Check`: `bool` cannot be subclassed).
+    PyBool_Check = exact PyBool_Type;
+    /// `complex` or a subclass (C's `PyComplex_Check`).
+    PyComplex_Check = subtype PyComplex_Type;
+    /// `str` or a subclass (C's `PyUnicode_Check`).
+    PyUnicode_Check = flag Py_TPFLAGS_UNICODE_SUBCLASS;
+    /// Exactly `str` (C's `PyUnicode_CheckExact`).
+    PyUnicode_CheckExact = exact PyUnicode_Type;
+    /// `bytes` or a subclass (C's `PyBytes_Check`).
+    PyBytes_Check = flag Py_TPFLAGS_BYTES_SUBCLASS;
+    /// Exactly `bytes` (C's `PyBytes_CheckExact`).
+    PyBytes_CheckExact = exact PyBytes_Type;
+    /// `bytearray` or a subclass (C's `PyByteArray_Check`).
+    PyByteArray_Check = subtype PyByteArray_Type;
+    /// `memoryview` (C's `PyMemoryView_Check`).
+    PyMemoryView_Check = subtype PyMemoryView_Type;
+    /// `list` or a subclass (C's `PyList_Check`).
+    PyList_Check = flag Py_TPFLAGS_LIST_SUBCLASS;
+    /// Exactly `list` (C's `PyList_CheckExact`).
+    PyList_CheckExact = exact PyList_Type;
+    /// `tuple` or a subclass (C's `PyTuple_Check`).
+    PyTuple_Check = flag Py_TPFLAGS_TUPLE_SUBCLASS;
+    /// Exactly `tuple` (C's `PyTuple_CheckExact`).
+    PyTuple_CheckExact = exact PyTuple_Type;
+    /// `dict` or a subclass (C's `PyDict_Check`).
+    PyDict_Check = flag Py_TPFLAGS_DICT_SUBCLASS;
+    /// Exactly `dict` (C's `PyDict_CheckExact`).
+    PyDict_CheckExact = exact PyDict_Type;
+    /// Exactly `set` (C's `PySet_CheckExact`).
+    PySet_CheckExact = exact PySet_Type;
+    /// Exactly `frozenset` (C's `PyFrozenSet_CheckExact`).
+    PyFrozenSet_CheckExact = exact PyFrozenSet_Type;
+    /// A type object (C's `PyType_Check`).
+    PyType_Check = flag Py_TPFLAGS_TYPE_SUBCLASS;
+    /// A module (C's `PyModule_Check`).
+    PyModule_Check = subtype PyModule_Type;
+    /// A capsule (C's `PyCapsule_CheckExact`).
+    PyCapsule_CheckExact = exact PyCapsule_Type;
+    /// An exception instance (C's `PyExceptionInstance_Check`).
+    PyExceptionInstance_Check = flag Py_TPFLAGS_BASE_EXC_SUBCLASS;
 }
-
-macro_rules! subtype_check {
-    ($(#[$m:meta])* $name:ident = $ty:ident) => {
-        $(#[$m])*
-        ///
-        /// # Safety
-        /// `o` must be a live object, the GIL held.
-        #[inline(always)]
-        pub unsafe fn $name(o: *mut PyObject) -> bool {
-            // SAFETY: forwarded contract.
-            unsafe { PyObject_TypeCheck(o, crate::data::$ty()) }
-        }
-    };
-}
-
-flag_check!(/// `int` or a subclass (C's `PyLong_Check`).
-    PyLong_Check = Py_TPFLAGS_LONG_SUBCLASS);
-flag_check!(/// `list` or a subclass (C's `PyList_Check`).
-    PyList_Check = Py_TPFLAGS_LIST_SUBCLASS);
-flag_check!(/// `tuple` or a subclass (C's `PyTuple_Check`).
-    PyTuple_Check = Py_TPFLAGS_TUPLE_SUBCLASS);
-flag_check!(/// `bytes` or a subclass (C's `PyBytes_Check`).
-    PyBytes_Check = Py_TPFLAGS_BYTES_SUBCLASS);
-flag_check!(/// `str` or a subclass (C's `PyUnicode_Check`).
-    PyUnicode_Check = Py_TPFLAGS_UNICODE_SUBCLASS);
-flag_check!(/// `dict` or a subclass (C's `PyDict_Check`).
-    PyDict_Check = Py_TPFLAGS_DICT_SUBCLASS);
-flag_check!(/// A type object (C's `PyType_Check`).
-    PyType_Check = Py_TPFLAGS_TYPE_SUBCLASS);
-flag_check!(/// An exception instance (C's `PyExceptionInstance_Check`).
-    PyExceptionInstance_Check = Py_TPFLAGS_BASE_EXC_SUBCLASS);
-
-exact_check!(/// Exactly `int` (C's `PyLong_CheckExact`).
-    PyLong_CheckExact = PyLong_Type);
-exact_check!(/// Exactly `float` (C's `PyFloat_CheckExact`).
-    PyFloat_CheckExact = PyFloat_Type);
-exact_check!(/// Exactly `bool` (C's `PyBool_Check`: `bool` cannot be subclassed).
-    PyBool_Check = PyBool_Type);
-exact_check!(/// Exactly `str` (C's `PyUnicode_CheckExact`).
-    PyUnicode_CheckExact = PyUnicode_Type);
-exact_check!(/// Exactly `list` (C's `PyList_CheckExact`).
-    PyList_CheckExact = PyList_Type);
-exact_check!(/// Exactly `tuple` (C's `PyTuple_CheckExact`).
-    PyTuple_CheckExact = PyTuple_Type);
-exact_check!(/// Exactly `dict` (C's `PyDict_CheckExact`).
-    PyDict_CheckExact = PyDict_Type);
-exact_check!(/// Exactly `bytes` (C's `PyBytes_CheckExact`).
-    PyBytes_CheckExact = PyBytes_Type);
-exact_check!(/// A capsule (C's `PyCapsule_CheckExact`).
-    PyCapsule_CheckExact = PyCapsule_Type);
-exact_check!(/// Exactly `set` (C's `PySet_CheckExact`).
-    PySet_CheckExact = PySet_Type);
-exact_check!(/// Exactly `frozenset` (C's `PyFrozenSet_CheckExact`).
-    PyFrozenSet_CheckExact = PyFrozenSet_Type);
-
-subtype_check!(/// `float` or a subclass (C's `PyFloat_Check`).
-    PyFloat_Check = PyFloat_Type);
-subtype_check!(/// `bytearray` or a subclass (C's `PyByteArray_Check`).
-    PyByteArray_Check = PyByteArray_Type);
-subtype_check!(/// `complex` or a subclass (C's `PyComplex_Check`).
-    PyComplex_Check = PyComplex_Type);
-subtype_check!(/// `memoryview` (C's `PyMemoryView_Check`).
-    PyMemoryView_Check = PyMemoryView_Type);
-subtype_check!(/// A module (C's `PyModule_Check`).
-    PyModule_Check = PyModule_Type);
 
 /// `set`, `frozenset` or a subclass of either (C's `PyAnySet_Check`).
 ///

@@ -79,115 +79,99 @@ pub const PyGILState_LOCKED: PyGILState_STATE = 0;
 /// The GIL was not held before `PyGILState_Ensure`.
 pub const PyGILState_UNLOCKED: PyGILState_STATE = 1;
 
-// Function types of type slots and method tables. Each is the C typedef of the same name.
+/// The function pointer types of type slots and method tables: each is the C typedef of the
+/// same name, an `unsafe extern "C" fn`.
+macro_rules! c_fn_types {
+    ($($(#[$m:meta])* $name:ident = fn($($arg:ident: $t:ty),* $(,)?) $(-> $ret:ty)?;)*) => {
+        $($(#[$m])* pub type $name = unsafe extern "C" fn($($arg: $t),*) $(-> $ret)?;)*
+    };
+}
 
-/// `destructor`: frees an object (`tp_dealloc`).
-pub type destructor = unsafe extern "C" fn(o: *mut PyObject);
-/// `freefunc`: frees memory (`tp_free`, `m_free`).
-pub type freefunc = unsafe extern "C" fn(p: *mut c_void);
-/// `getattrofunc` (`tp_getattro`).
-pub type getattrofunc =
-    unsafe extern "C" fn(o: *mut PyObject, name: *mut PyObject) -> *mut PyObject;
-/// `setattrofunc` (`tp_setattro`): a NULL value deletes.
-pub type setattrofunc =
-    unsafe extern "C" fn(o: *mut PyObject, name: *mut PyObject, value: *mut PyObject) -> c_int;
-/// `reprfunc` (`tp_repr`, `tp_str`).
-pub type reprfunc = unsafe extern "C" fn(o: *mut PyObject) -> *mut PyObject;
-/// `hashfunc` (`tp_hash`).
-pub type hashfunc = unsafe extern "C" fn(o: *mut PyObject) -> Py_hash_t;
-/// `richcmpfunc` (`tp_richcompare`): `op` is one of [`Py_LT`] ... [`Py_GE`].
-pub type richcmpfunc =
-    unsafe extern "C" fn(a: *mut PyObject, b: *mut PyObject, op: c_int) -> *mut PyObject;
-/// `getiterfunc` (`tp_iter`).
-pub type getiterfunc = unsafe extern "C" fn(o: *mut PyObject) -> *mut PyObject;
-/// `iternextfunc` (`tp_iternext`).
-pub type iternextfunc = unsafe extern "C" fn(o: *mut PyObject) -> *mut PyObject;
-/// `descrgetfunc` (`tp_descr_get`).
-pub type descrgetfunc = unsafe extern "C" fn(
-    descr: *mut PyObject,
-    obj: *mut PyObject,
-    type_: *mut PyObject,
-) -> *mut PyObject;
-/// `descrsetfunc` (`tp_descr_set`).
-pub type descrsetfunc =
-    unsafe extern "C" fn(descr: *mut PyObject, obj: *mut PyObject, value: *mut PyObject) -> c_int;
-/// `initproc` (`tp_init`).
-pub type initproc =
-    unsafe extern "C" fn(o: *mut PyObject, args: *mut PyObject, kwargs: *mut PyObject) -> c_int;
-/// `newfunc` (`tp_new`).
-pub type newfunc = unsafe extern "C" fn(
-    type_: *mut PyTypeObject,
-    args: *mut PyObject,
-    kwargs: *mut PyObject,
-) -> *mut PyObject;
-/// `allocfunc` (`tp_alloc`).
-pub type allocfunc =
-    unsafe extern "C" fn(type_: *mut PyTypeObject, nitems: Py_ssize_t) -> *mut PyObject;
-/// `ternaryfunc` (`tp_call`, `nb_power`).
-pub type ternaryfunc =
-    unsafe extern "C" fn(a: *mut PyObject, b: *mut PyObject, c: *mut PyObject) -> *mut PyObject;
-/// `binaryfunc` (`nb_add`, `mp_subscript`, ...).
-pub type binaryfunc = unsafe extern "C" fn(a: *mut PyObject, b: *mut PyObject) -> *mut PyObject;
-/// `unaryfunc` (`nb_negative`, ...).
-pub type unaryfunc = unsafe extern "C" fn(o: *mut PyObject) -> *mut PyObject;
-/// `inquiry` (`nb_bool`, `tp_clear`).
-pub type inquiry = unsafe extern "C" fn(o: *mut PyObject) -> c_int;
-/// `lenfunc` (`sq_length`, `mp_length`).
-pub type lenfunc = unsafe extern "C" fn(o: *mut PyObject) -> Py_ssize_t;
-/// `ssizeargfunc` (`sq_item`, `sq_repeat`).
-pub type ssizeargfunc = unsafe extern "C" fn(o: *mut PyObject, i: Py_ssize_t) -> *mut PyObject;
-/// `ssizeobjargproc` (`sq_ass_item`): a NULL value deletes.
-pub type ssizeobjargproc =
-    unsafe extern "C" fn(o: *mut PyObject, i: Py_ssize_t, value: *mut PyObject) -> c_int;
-/// `objobjargproc` (`mp_ass_subscript`): a NULL value deletes.
-pub type objobjargproc =
-    unsafe extern "C" fn(o: *mut PyObject, key: *mut PyObject, value: *mut PyObject) -> c_int;
-/// `objobjproc` (`sq_contains`).
-pub type objobjproc = unsafe extern "C" fn(o: *mut PyObject, value: *mut PyObject) -> c_int;
-/// `visitproc`: called by a `tp_traverse` for each object it refers to.
-pub type visitproc = unsafe extern "C" fn(o: *mut PyObject, arg: *mut c_void) -> c_int;
-/// `traverseproc` (`tp_traverse`).
-pub type traverseproc =
-    unsafe extern "C" fn(o: *mut PyObject, visit: visitproc, arg: *mut c_void) -> c_int;
-/// `getter` of a [`PyGetSetDef`].
-pub type getter = unsafe extern "C" fn(o: *mut PyObject, closure: *mut c_void) -> *mut PyObject;
-/// `setter` of a [`PyGetSetDef`]: a NULL value deletes.
-pub type setter =
-    unsafe extern "C" fn(o: *mut PyObject, value: *mut PyObject, closure: *mut c_void) -> c_int;
+c_fn_types! {
+    /// `destructor`: frees an object (`tp_dealloc`).
+    destructor = fn(o: *mut PyObject);
+    /// `freefunc`: frees memory (`tp_free`, `m_free`).
+    freefunc = fn(p: *mut c_void);
+    /// `getattrofunc` (`tp_getattro`).
+    getattrofunc = fn(o: *mut PyObject, name: *mut PyObject) -> *mut PyObject;
+    /// `setattrofunc` (`tp_setattro`): a NULL value deletes.
+    setattrofunc = fn(o: *mut PyObject, name: *mut PyObject, value: *mut PyObject) -> c_int;
+    /// `reprfunc` (`tp_repr`, `tp_str`).
+    reprfunc = fn(o: *mut PyObject) -> *mut PyObject;
+    /// `hashfunc` (`tp_hash`).
+    hashfunc = fn(o: *mut PyObject) -> Py_hash_t;
+    /// `richcmpfunc` (`tp_richcompare`): `op` is one of [`Py_LT`] ... [`Py_GE`].
+    richcmpfunc = fn(a: *mut PyObject, b: *mut PyObject, op: c_int) -> *mut PyObject;
+    /// `getiterfunc` (`tp_iter`).
+    getiterfunc = fn(o: *mut PyObject) -> *mut PyObject;
+    /// `iternextfunc` (`tp_iternext`).
+    iternextfunc = fn(o: *mut PyObject) -> *mut PyObject;
+    /// `descrgetfunc` (`tp_descr_get`).
+    descrgetfunc = fn(descr: *mut PyObject, obj: *mut PyObject, type_: *mut PyObject)
+        -> *mut PyObject;
+    /// `descrsetfunc` (`tp_descr_set`).
+    descrsetfunc = fn(descr: *mut PyObject, obj: *mut PyObject, value: *mut PyObject) -> c_int;
+    /// `initproc` (`tp_init`).
+    initproc = fn(o: *mut PyObject, args: *mut PyObject, kwargs: *mut PyObject) -> c_int;
+    /// `newfunc` (`tp_new`).
+    newfunc = fn(type_: *mut PyTypeObject, args: *mut PyObject, kwargs: *mut PyObject)
+        -> *mut PyObject;
+    /// `allocfunc` (`tp_alloc`).
+    allocfunc = fn(type_: *mut PyTypeObject, nitems: Py_ssize_t) -> *mut PyObject;
+    /// `ternaryfunc` (`tp_call`, `nb_power`).
+    ternaryfunc = fn(a: *mut PyObject, b: *mut PyObject, c: *mut PyObject) -> *mut PyObject;
+    /// `binaryfunc` (`nb_add`, `mp_subscript`, ...).
+    binaryfunc = fn(a: *mut PyObject, b: *mut PyObject) -> *mut PyObject;
+    /// `unaryfunc` (`nb_negative`, ...).
+    unaryfunc = fn(o: *mut PyObject) -> *mut PyObject;
+    /// `inquiry` (`nb_bool`, `tp_clear`).
+    inquiry = fn(o: *mut PyObject) -> c_int;
+    /// `lenfunc` (`sq_length`, `mp_length`).
+    lenfunc = fn(o: *mut PyObject) -> Py_ssize_t;
+    /// `ssizeargfunc` (`sq_item`, `sq_repeat`).
+    ssizeargfunc = fn(o: *mut PyObject, i: Py_ssize_t) -> *mut PyObject;
+    /// `ssizeobjargproc` (`sq_ass_item`): a NULL value deletes.
+    ssizeobjargproc = fn(o: *mut PyObject, i: Py_ssize_t, value: *mut PyObject) -> c_int;
+    /// `objobjargproc` (`mp_ass_subscript`): a NULL value deletes.
+    objobjargproc = fn(o: *mut PyObject, key: *mut PyObject, value: *mut PyObject) -> c_int;
+    /// `objobjproc` (`sq_contains`).
+    objobjproc = fn(o: *mut PyObject, value: *mut PyObject) -> c_int;
+    /// `visitproc`: called by a `tp_traverse` for each object it refers to.
+    visitproc = fn(o: *mut PyObject, arg: *mut c_void) -> c_int;
+    /// `traverseproc` (`tp_traverse`).
+    traverseproc = fn(o: *mut PyObject, visit: visitproc, arg: *mut c_void) -> c_int;
+    /// `getter` of a [`PyGetSetDef`].
+    getter = fn(o: *mut PyObject, closure: *mut c_void) -> *mut PyObject;
+    /// `setter` of a [`PyGetSetDef`]: a NULL value deletes.
+    setter = fn(o: *mut PyObject, value: *mut PyObject, closure: *mut c_void) -> c_int;
 
-/// `PyCFunction`: a method taking `self` and one object (`METH_O`), an argument tuple
-/// (`METH_VARARGS`) or NULL (`METH_NOARGS`).
-pub type PyCFunction =
-    unsafe extern "C" fn(slf: *mut PyObject, args: *mut PyObject) -> *mut PyObject;
-/// `PyCFunctionWithKeywords` (`METH_VARARGS | METH_KEYWORDS`).
-pub type PyCFunctionWithKeywords = unsafe extern "C" fn(
-    slf: *mut PyObject,
-    args: *mut PyObject,
-    kwargs: *mut PyObject,
-) -> *mut PyObject;
-/// `PyCFunctionFast` (`METH_FASTCALL`): positional arguments as a C array and a count.
-pub type PyCFunctionFast = unsafe extern "C" fn(
-    slf: *mut PyObject,
-    args: *const *mut PyObject,
-    nargs: Py_ssize_t,
-) -> *mut PyObject;
-/// `PyCFunctionFastWithKeywords` (`METH_FASTCALL | METH_KEYWORDS`): the keyword values follow
-/// the positional ones in `args`, their names are the tuple `kwnames` (or NULL).
-pub type PyCFunctionFastWithKeywords = unsafe extern "C" fn(
-    slf: *mut PyObject,
-    args: *const *mut PyObject,
-    nargs: Py_ssize_t,
-    kwnames: *mut PyObject,
-) -> *mut PyObject;
-/// `PyCMethod` (`METH_METHOD | METH_FASTCALL | METH_KEYWORDS`): also receives the class that
-/// defines the method.
-pub type PyCMethod = unsafe extern "C" fn(
-    slf: *mut PyObject,
-    defining_class: *mut PyTypeObject,
-    args: *const *mut PyObject,
-    nargs: Py_ssize_t,
-    kwnames: *mut PyObject,
-) -> *mut PyObject;
+    /// `PyCFunction`: a method taking `self` and one object (`METH_O`), an argument tuple
+    /// (`METH_VARARGS`) or NULL (`METH_NOARGS`).
+    PyCFunction = fn(slf: *mut PyObject, args: *mut PyObject) -> *mut PyObject;
+    /// `PyCFunctionWithKeywords` (`METH_VARARGS | METH_KEYWORDS`).
+    PyCFunctionWithKeywords = fn(slf: *mut PyObject, args: *mut PyObject, kwargs: *mut PyObject)
+        -> *mut PyObject;
+    /// `PyCFunctionFast` (`METH_FASTCALL`): positional arguments as a C array and a count.
+    PyCFunctionFast = fn(slf: *mut PyObject, args: *const *mut PyObject, nargs: Py_ssize_t)
+        -> *mut PyObject;
+    /// `PyCFunctionFastWithKeywords` (`METH_FASTCALL | METH_KEYWORDS`): the keyword values follow
+    /// the positional ones in `args`, their names are the tuple `kwnames` (or NULL).
+    PyCFunctionFastWithKeywords = fn(
+        slf: *mut PyObject,
+        args: *const *mut PyObject,
+        nargs: Py_ssize_t,
+        kwnames: *mut PyObject,
+    ) -> *mut PyObject;
+    /// `PyCMethod` (`METH_METHOD | METH_FASTCALL | METH_KEYWORDS`): also receives the class that
+    /// defines the method.
+    PyCMethod = fn(
+        slf: *mut PyObject,
+        defining_class: *mut PyTypeObject,
+        args: *const *mut PyObject,
+        nargs: Py_ssize_t,
+        kwnames: *mut PyObject,
+    ) -> *mut PyObject;
+}
 
 /// The function of a [`PyMethodDef`], as whichever signature its `ml_flags` say.
 ///
@@ -340,247 +324,253 @@ pub struct PyStructSequence_Desc {
     pub n_in_sequence: c_int,
 }
 
+/// Integer constants of the C API, in groups by C type.
 macro_rules! int_consts {
-    ($ty:ty; $($(#[$m:meta])* $name:ident = $v:expr;)*) => {
-        $($(#[$m])* pub const $name: $ty = $v;)*
+    ($($ty:ty { $($(#[$m:meta])* $name:ident = $v:expr;)* })*) => {
+        $($($(#[$m])* pub const $name: $ty = $v;)*)*
     };
 }
 
-int_consts! { c_int;
-    /// `METH_VARARGS`: arguments as a tuple.
-    METH_VARARGS = 0x0001;
-    /// `METH_KEYWORDS`: with `METH_VARARGS` or `METH_FASTCALL`, keyword arguments too.
-    METH_KEYWORDS = 0x0002;
-    /// `METH_NOARGS`: no argument.
-    METH_NOARGS = 0x0004;
-    /// `METH_O`: exactly one argument.
-    METH_O = 0x0008;
-    /// `METH_CLASS`: a class method.
-    METH_CLASS = 0x0010;
-    /// `METH_STATIC`: a static method.
-    METH_STATIC = 0x0020;
-    /// `METH_COEXIST`: keep a slot wrapper of the same name.
-    METH_COEXIST = 0x0040;
-    /// `METH_FASTCALL` (in the limited API from 3.10; understood by every supported version):
-    /// arguments arrive as a C array plus a count.
-    METH_FASTCALL = 0x0080;
-    /// `METH_METHOD` (3.9+): the method also receives its defining class.
-    METH_METHOD = 0x0200;
-}
-
-int_consts! { c_ulong;
-    /// `Py_TPFLAGS_HEAPTYPE`: the type object is allocated on the heap.
-    Py_TPFLAGS_HEAPTYPE = 1 << 9;
-    /// `Py_TPFLAGS_BASETYPE`: the type can be subclassed.
-    Py_TPFLAGS_BASETYPE = 1 << 10;
-    /// `Py_TPFLAGS_HAVE_GC`: instances take part in cyclic garbage collection.
-    Py_TPFLAGS_HAVE_GC = 1 << 14;
-    /// `Py_TPFLAGS_DEFAULT`: the flags every type has (`Py_TPFLAGS_HAVE_VERSION_TAG`).
-    Py_TPFLAGS_DEFAULT = 1 << 18;
-    /// `Py_TPFLAGS_LONG_SUBCLASS`.
-    Py_TPFLAGS_LONG_SUBCLASS = 1 << 24;
-    /// `Py_TPFLAGS_LIST_SUBCLASS`.
-    Py_TPFLAGS_LIST_SUBCLASS = 1 << 25;
-    /// `Py_TPFLAGS_TUPLE_SUBCLASS`.
-    Py_TPFLAGS_TUPLE_SUBCLASS = 1 << 26;
-    /// `Py_TPFLAGS_BYTES_SUBCLASS`.
-    Py_TPFLAGS_BYTES_SUBCLASS = 1 << 27;
-    /// `Py_TPFLAGS_UNICODE_SUBCLASS`.
-    Py_TPFLAGS_UNICODE_SUBCLASS = 1 << 28;
-    /// `Py_TPFLAGS_DICT_SUBCLASS`.
-    Py_TPFLAGS_DICT_SUBCLASS = 1 << 29;
-    /// `Py_TPFLAGS_BASE_EXC_SUBCLASS`.
-    Py_TPFLAGS_BASE_EXC_SUBCLASS = 1 << 30;
-    /// `Py_TPFLAGS_TYPE_SUBCLASS`.
-    Py_TPFLAGS_TYPE_SUBCLASS = 1 << 31;
-}
-
-int_consts! { c_int;
-    /// `Py_LT`: `<` in a rich comparison.
-    Py_LT = 0;
-    /// `Py_LE`: `<=`.
-    Py_LE = 1;
-    /// `Py_EQ`: `==`.
-    Py_EQ = 2;
-    /// `Py_NE`: `!=`.
-    Py_NE = 3;
-    /// `Py_GT`: `>`.
-    Py_GT = 4;
-    /// `Py_GE`: `>=`.
-    Py_GE = 5;
-    /// `Py_single_input`: one interactive statement.
-    Py_single_input = 256;
-    /// `Py_file_input`: a module's statements.
-    Py_file_input = 257;
-    /// `Py_eval_input`: one expression.
-    Py_eval_input = 258;
-}
-
-// Type slot numbers (`Include/typeslots.h`). They are part of the Stable ABI: every version
-// accepts them.
-int_consts! { c_int;
-    /// `bf_getbuffer`.
-    Py_bf_getbuffer = 1;
-    /// `bf_releasebuffer`.
-    Py_bf_releasebuffer = 2;
-    /// `mp_ass_subscript`.
-    Py_mp_ass_subscript = 3;
-    /// `mp_length`.
-    Py_mp_length = 4;
-    /// `mp_subscript`.
-    Py_mp_subscript = 5;
-    /// `nb_absolute`.
-    Py_nb_absolute = 6;
-    /// `nb_add`.
-    Py_nb_add = 7;
-    /// `nb_and`.
-    Py_nb_and = 8;
-    /// `nb_bool`.
-    Py_nb_bool = 9;
-    /// `nb_divmod`.
-    Py_nb_divmod = 10;
-    /// `nb_float`.
-    Py_nb_float = 11;
-    /// `nb_floor_divide`.
-    Py_nb_floor_divide = 12;
-    /// `nb_index`.
-    Py_nb_index = 13;
-    /// `nb_inplace_add`.
-    Py_nb_inplace_add = 14;
-    /// `nb_inplace_and`.
-    Py_nb_inplace_and = 15;
-    /// `nb_inplace_floor_divide`.
-    Py_nb_inplace_floor_divide = 16;
-    /// `nb_inplace_lshift`.
-    Py_nb_inplace_lshift = 17;
-    /// `nb_inplace_multiply`.
-    Py_nb_inplace_multiply = 18;
-    /// `nb_inplace_or`.
-    Py_nb_inplace_or = 19;
-    /// `nb_inplace_power`.
-    Py_nb_inplace_power = 20;
-    /// `nb_inplace_remainder`.
-    Py_nb_inplace_remainder = 21;
-    /// `nb_inplace_rshift`.
-    Py_nb_inplace_rshift = 22;
-    /// `nb_inplace_subtract`.
-    Py_nb_inplace_subtract = 23;
-    /// `nb_inplace_true_divide`.
-    Py_nb_inplace_true_divide = 24;
-    /// `nb_inplace_xor`.
-    Py_nb_inplace_xor = 25;
-    /// `nb_int`.
-    Py_nb_int = 26;
-    /// `nb_invert`.
-    Py_nb_invert = 27;
-    /// `nb_lshift`.
-    Py_nb_lshift = 28;
-    /// `nb_multiply`.
-    Py_nb_multiply = 29;
-    /// `nb_negative`.
-    Py_nb_negative = 30;
-    /// `nb_or`.
-    Py_nb_or = 31;
-    /// `nb_positive`.
-    Py_nb_positive = 32;
-    /// `nb_power`.
-    Py_nb_power = 33;
-    /// `nb_remainder`.
-    Py_nb_remainder = 34;
-    /// `nb_rshift`.
-    Py_nb_rshift = 35;
-    /// `nb_subtract`.
-    Py_nb_subtract = 36;
-    /// `nb_true_divide`.
-    Py_nb_true_divide = 37;
-    /// `nb_xor`.
-    Py_nb_xor = 38;
-    /// `sq_ass_item`.
-    Py_sq_ass_item = 39;
-    /// `sq_concat`.
-    Py_sq_concat = 40;
-    /// `sq_contains`.
-    Py_sq_contains = 41;
-    /// `sq_inplace_concat`.
-    Py_sq_inplace_concat = 42;
-    /// `sq_inplace_repeat`.
-    Py_sq_inplace_repeat = 43;
-    /// `sq_item`.
-    Py_sq_item = 44;
-    /// `sq_length`.
-    Py_sq_length = 45;
-    /// `sq_repeat`.
-    Py_sq_repeat = 46;
-    /// `tp_alloc`.
-    Py_tp_alloc = 47;
-    /// `tp_base`.
-    Py_tp_base = 48;
-    /// `tp_bases`.
-    Py_tp_bases = 49;
-    /// `tp_call`.
-    Py_tp_call = 50;
-    /// `tp_clear`.
-    Py_tp_clear = 51;
-    /// `tp_dealloc`.
-    Py_tp_dealloc = 52;
-    /// `tp_del`.
-    Py_tp_del = 53;
-    /// `tp_descr_get`.
-    Py_tp_descr_get = 54;
-    /// `tp_descr_set`.
-    Py_tp_descr_set = 55;
-    /// `tp_doc`.
-    Py_tp_doc = 56;
-    /// `tp_getattr`.
-    Py_tp_getattr = 57;
-    /// `tp_getattro`.
-    Py_tp_getattro = 58;
-    /// `tp_hash`.
-    Py_tp_hash = 59;
-    /// `tp_init`.
-    Py_tp_init = 60;
-    /// `tp_is_gc`.
-    Py_tp_is_gc = 61;
-    /// `tp_iter`.
-    Py_tp_iter = 62;
-    /// `tp_iternext`.
-    Py_tp_iternext = 63;
-    /// `tp_methods`.
-    Py_tp_methods = 64;
-    /// `tp_new`.
-    Py_tp_new = 65;
-    /// `tp_repr`.
-    Py_tp_repr = 66;
-    /// `tp_richcompare`.
-    Py_tp_richcompare = 67;
-    /// `tp_setattr`.
-    Py_tp_setattr = 68;
-    /// `tp_setattro`.
-    Py_tp_setattro = 69;
-    /// `tp_str`.
-    Py_tp_str = 70;
-    /// `tp_traverse`.
-    Py_tp_traverse = 71;
-    /// `tp_members`.
-    Py_tp_members = 72;
-    /// `tp_getset`.
-    Py_tp_getset = 73;
-    /// `tp_free`.
-    Py_tp_free = 74;
-    /// `nb_matrix_multiply`.
-    Py_nb_matrix_multiply = 75;
-    /// `nb_inplace_matrix_multiply`.
-    Py_nb_inplace_matrix_multiply = 76;
-    /// `am_await`.
-    Py_am_await = 77;
-    /// `am_aiter`.
-    Py_am_aiter = 78;
-    /// `am_anext`.
-    Py_am_anext = 79;
-    /// `tp_finalize`.
-    Py_tp_finalize = 80;
-    /// `am_send` (3.10+).
-    Py_am_send = 81;
+int_consts! {
+    // The flags of a method definition (`PyMethodDef.ml_flags`).
+    c_int {
+        /// `METH_VARARGS`: arguments as a tuple.
+        METH_VARARGS = 0x0001;
+        /// `METH_KEYWORDS`: with `METH_VARARGS` or `METH_FASTCALL`, keyword arguments too.
+        METH_KEYWORDS = 0x0002;
+        /// `METH_NOARGS`: no argument.
+        METH_NOARGS = 0x0004;
+        /// `METH_O`: exactly one argument.
+        METH_O = 0x0008;
+        /// `METH_CLASS`: a class method.
+        METH_CLASS = 0x0010;
+        /// `METH_STATIC`: a static method.
+        METH_STATIC = 0x0020;
+        /// `METH_COEXIST`: keep a slot wrapper of the same name.
+        METH_COEXIST = 0x0040;
+        /// `METH_FASTCALL` (in the limited API from 3.10; understood by every supported
+        /// version): arguments arrive as a C array plus a count.
+        METH_FASTCALL = 0x0080;
+        /// `METH_METHOD` (3.9+): the method also receives its defining class.
+        METH_METHOD = 0x0200;
+    }
+    // The flags of a type (`PyType_Spec.flags`, `PyType_GetFlags`).
+    c_ulong {
+        /// `Py_TPFLAGS_HEAPTYPE`: the type object is allocated on the heap.
+        Py_TPFLAGS_HEAPTYPE = 1 << 9;
+        /// `Py_TPFLAGS_BASETYPE`: the type can be subclassed.
+        Py_TPFLAGS_BASETYPE = 1 << 10;
+        /// `Py_TPFLAGS_HAVE_GC`: instances take part in cyclic garbage collection.
+        Py_TPFLAGS_HAVE_GC = 1 << 14;
+        /// `Py_TPFLAGS_DEFAULT`: the flags every type has (`Py_TPFLAGS_HAVE_VERSION_TAG`).
+        Py_TPFLAGS_DEFAULT = 1 << 18;
+    }
+    // The fast subclass flags, which the `Py*_Check` functions test.
+    c_ulong {
+        /// `Py_TPFLAGS_LONG_SUBCLASS`.
+        Py_TPFLAGS_LONG_SUBCLASS = 1 << 24;
+        /// `Py_TPFLAGS_LIST_SUBCLASS`.
+        Py_TPFLAGS_LIST_SUBCLASS = 1 << 25;
+        /// `Py_TPFLAGS_TUPLE_SUBCLASS`.
+        Py_TPFLAGS_TUPLE_SUBCLASS = 1 << 26;
+        /// `Py_TPFLAGS_BYTES_SUBCLASS`.
+        Py_TPFLAGS_BYTES_SUBCLASS = 1 << 27;
+        /// `Py_TPFLAGS_UNICODE_SUBCLASS`.
+        Py_TPFLAGS_UNICODE_SUBCLASS = 1 << 28;
+        /// `Py_TPFLAGS_DICT_SUBCLASS`.
+        Py_TPFLAGS_DICT_SUBCLASS = 1 << 29;
+        /// `Py_TPFLAGS_BASE_EXC_SUBCLASS`.
+        Py_TPFLAGS_BASE_EXC_SUBCLASS = 1 << 30;
+        /// `Py_TPFLAGS_TYPE_SUBCLASS`.
+        Py_TPFLAGS_TYPE_SUBCLASS = 1 << 31;
+    }
+    // Rich comparison operators, and the parser's start symbols.
+    c_int {
+        /// `Py_LT`: `<` in a rich comparison.
+        Py_LT = 0;
+        /// `Py_LE`: `<=`.
+        Py_LE = 1;
+        /// `Py_EQ`: `==`.
+        Py_EQ = 2;
+        /// `Py_NE`: `!=`.
+        Py_NE = 3;
+        /// `Py_GT`: `>`.
+        Py_GT = 4;
+        /// `Py_GE`: `>=`.
+        Py_GE = 5;
+        /// `Py_single_input`: one interactive statement.
+        Py_single_input = 256;
+        /// `Py_file_input`: a module's statements.
+        Py_file_input = 257;
+        /// `Py_eval_input`: one expression.
+        Py_eval_input = 258;
+    }
+    // Type slot numbers (`Include/typeslots.h`). They are part of the Stable ABI: every
+    // version accepts them.
+    c_int {
+        /// `bf_getbuffer`.
+        Py_bf_getbuffer = 1;
+        /// `bf_releasebuffer`.
+        Py_bf_releasebuffer = 2;
+        /// `mp_ass_subscript`.
+        Py_mp_ass_subscript = 3;
+        /// `mp_length`.
+        Py_mp_length = 4;
+        /// `mp_subscript`.
+        Py_mp_subscript = 5;
+        /// `nb_absolute`.
+        Py_nb_absolute = 6;
+        /// `nb_add`.
+        Py_nb_add = 7;
+        /// `nb_and`.
+        Py_nb_and = 8;
+        /// `nb_bool`.
+        Py_nb_bool = 9;
+        /// `nb_divmod`.
+        Py_nb_divmod = 10;
+        /// `nb_float`.
+        Py_nb_float = 11;
+        /// `nb_floor_divide`.
+        Py_nb_floor_divide = 12;
+        /// `nb_index`.
+        Py_nb_index = 13;
+        /// `nb_inplace_add`.
+        Py_nb_inplace_add = 14;
+        /// `nb_inplace_and`.
+        Py_nb_inplace_and = 15;
+        /// `nb_inplace_floor_divide`.
+        Py_nb_inplace_floor_divide = 16;
+        /// `nb_inplace_lshift`.
+        Py_nb_inplace_lshift = 17;
+        /// `nb_inplace_multiply`.
+        Py_nb_inplace_multiply = 18;
+        /// `nb_inplace_or`.
+        Py_nb_inplace_or = 19;
+        /// `nb_inplace_power`.
+        Py_nb_inplace_power = 20;
+        /// `nb_inplace_remainder`.
+        Py_nb_inplace_remainder = 21;
+        /// `nb_inplace_rshift`.
+        Py_nb_inplace_rshift = 22;
+        /// `nb_inplace_subtract`.
+        Py_nb_inplace_subtract = 23;
+        /// `nb_inplace_true_divide`.
+        Py_nb_inplace_true_divide = 24;
+        /// `nb_inplace_xor`.
+        Py_nb_inplace_xor = 25;
+        /// `nb_int`.
+        Py_nb_int = 26;
+        /// `nb_invert`.
+        Py_nb_invert = 27;
+        /// `nb_lshift`.
+        Py_nb_lshift = 28;
+        /// `nb_multiply`.
+        Py_nb_multiply = 29;
+        /// `nb_negative`.
+        Py_nb_negative = 30;
+        /// `nb_or`.
+        Py_nb_or = 31;
+        /// `nb_positive`.
+        Py_nb_positive = 32;
+        /// `nb_power`.
+        Py_nb_power = 33;
+        /// `nb_remainder`.
+        Py_nb_remainder = 34;
+        /// `nb_rshift`.
+        Py_nb_rshift = 35;
+        /// `nb_subtract`.
+        Py_nb_subtract = 36;
+        /// `nb_true_divide`.
+        Py_nb_true_divide = 37;
+        /// `nb_xor`.
+        Py_nb_xor = 38;
+        /// `sq_ass_item`.
+        Py_sq_ass_item = 39;
+        /// `sq_concat`.
+        Py_sq_concat = 40;
+        /// `sq_contains`.
+        Py_sq_contains = 41;
+        /// `sq_inplace_concat`.
+        Py_sq_inplace_concat = 42;
+        /// `sq_inplace_repeat`.
+        Py_sq_inplace_repeat = 43;
+        /// `sq_item`.
+        Py_sq_item = 44;
+        /// `sq_length`.
+        Py_sq_length = 45;
+        /// `sq_repeat`.
+        Py_sq_repeat = 46;
+        /// `tp_alloc`.
+        Py_tp_alloc = 47;
+        /// `tp_base`.
+        Py_tp_base = 48;
+        /// `tp_bases`.
+        Py_tp_bases = 49;
+        /// `tp_call`.
+        Py_tp_call = 50;
+        /// `tp_clear`.
+        Py_tp_clear = 51;
+        /// `tp_dealloc`.
+        Py_tp_dealloc = 52;
+        /// `tp_del`.
+        Py_tp_del = 53;
+        /// `tp_descr_get`.
+        Py_tp_descr_get = 54;
+        /// `tp_descr_set`.
+        Py_tp_descr_set = 55;
+        /// `tp_doc`.
+        Py_tp_doc = 56;
+        /// `tp_getattr`.
+        Py_tp_getattr = 57;
+        /// `tp_getattro`.
+        Py_tp_getattro = 58;
+        /// `tp_hash`.
+        Py_tp_hash = 59;
+        /// `tp_init`.
+        Py_tp_init = 60;
+        /// `tp_is_gc`.
+        Py_tp_is_gc = 61;
+        /// `tp_iter`.
+        Py_tp_iter = 62;
+        /// `tp_iternext`.
+        Py_tp_iternext = 63;
+        /// `tp_methods`.
+        Py_tp_methods = 64;
+        /// `tp_new`.
+        Py_tp_new = 65;
+        /// `tp_repr`.
+        Py_tp_repr = 66;
+        /// `tp_richcompare`.
+        Py_tp_richcompare = 67;
+        /// `tp_setattr`.
+        Py_tp_setattr = 68;
+        /// `tp_setattro`.
+        Py_tp_setattro = 69;
+        /// `tp_str`.
+        Py_tp_str = 70;
+        /// `tp_traverse`.
+        Py_tp_traverse = 71;
+        /// `tp_members`.
+        Py_tp_members = 72;
+        /// `tp_getset`.
+        Py_tp_getset = 73;
+        /// `tp_free`.
+        Py_tp_free = 74;
+        /// `nb_matrix_multiply`.
+        Py_nb_matrix_multiply = 75;
+        /// `nb_inplace_matrix_multiply`.
+        Py_nb_inplace_matrix_multiply = 76;
+        /// `am_await`.
+        Py_am_await = 77;
+        /// `am_aiter`.
+        Py_am_aiter = 78;
+        /// `am_anext`.
+        Py_am_anext = 79;
+        /// `tp_finalize`.
+        Py_tp_finalize = 80;
+        /// `am_send` (3.10+).
+        Py_am_send = 81;
+    }
 }
 
 /// The platform's `wchar_t` (32-bit on Linux and macOS).
@@ -757,45 +747,48 @@ pub type PyThread_type_lock = *mut c_void;
 /// `SIG_DFL` / `SIG_IGN`), carried as the platform's `sighandler_t`.
 pub type PyOS_sighandler_t = libc::sighandler_t;
 
-int_consts! { c_int;
-    /// No requirement: unsigned bytes, contiguous.
-    PyBUF_SIMPLE = 0;
-    /// The view must be writable.
-    PyBUF_WRITABLE = 0x0001;
-    /// Ask for the element format.
-    PyBUF_FORMAT = 0x0004;
-    /// Ask for the shape.
-    PyBUF_ND = 0x0008;
-    /// Ask for shape and strides.
-    PyBUF_STRIDES = 0x0010 | PyBUF_ND;
-    /// Require C-contiguous memory.
-    PyBUF_C_CONTIGUOUS = 0x0020 | PyBUF_STRIDES;
-    /// Require Fortran-contiguous memory.
-    PyBUF_F_CONTIGUOUS = 0x0040 | PyBUF_STRIDES;
-    /// Require either contiguity.
-    PyBUF_ANY_CONTIGUOUS = 0x0080 | PyBUF_STRIDES;
-    /// Accept suboffsets (PIL-style).
-    PyBUF_INDIRECT = 0x0100 | PyBUF_STRIDES;
-    /// Contiguous, writable, with shape.
-    PyBUF_CONTIG = PyBUF_ND | PyBUF_WRITABLE;
-    /// Contiguous with shape.
-    PyBUF_CONTIG_RO = PyBUF_ND;
-    /// Strided, writable.
-    PyBUF_STRIDED = PyBUF_STRIDES | PyBUF_WRITABLE;
-    /// Strided.
-    PyBUF_STRIDED_RO = PyBUF_STRIDES;
-    /// Strided, writable, with format.
-    PyBUF_RECORDS = PyBUF_STRIDES | PyBUF_WRITABLE | PyBUF_FORMAT;
-    /// Strided with format.
-    PyBUF_RECORDS_RO = PyBUF_STRIDES | PyBUF_FORMAT;
-    /// Everything, writable.
-    PyBUF_FULL = PyBUF_INDIRECT | PyBUF_WRITABLE | PyBUF_FORMAT;
-    /// Everything.
-    PyBUF_FULL_RO = PyBUF_INDIRECT | PyBUF_FORMAT;
-    /// `PyMemoryView_FromMemory`: read-only memory.
-    PyBUF_READ = 0x100;
-    /// `PyMemoryView_FromMemory`: writable memory.
-    PyBUF_WRITE = 0x200;
+int_consts! {
+    // What a buffer request asks for (`PyObject_GetBuffer`).
+    c_int {
+        /// No requirement: unsigned bytes, contiguous.
+        PyBUF_SIMPLE = 0;
+        /// The view must be writable.
+        PyBUF_WRITABLE = 0x0001;
+        /// Ask for the element format.
+        PyBUF_FORMAT = 0x0004;
+        /// Ask for the shape.
+        PyBUF_ND = 0x0008;
+        /// Ask for shape and strides.
+        PyBUF_STRIDES = 0x0010 | PyBUF_ND;
+        /// Require C-contiguous memory.
+        PyBUF_C_CONTIGUOUS = 0x0020 | PyBUF_STRIDES;
+        /// Require Fortran-contiguous memory.
+        PyBUF_F_CONTIGUOUS = 0x0040 | PyBUF_STRIDES;
+        /// Require either contiguity.
+        PyBUF_ANY_CONTIGUOUS = 0x0080 | PyBUF_STRIDES;
+        /// Accept suboffsets (PIL-style).
+        PyBUF_INDIRECT = 0x0100 | PyBUF_STRIDES;
+        /// Contiguous, writable, with shape.
+        PyBUF_CONTIG = PyBUF_ND | PyBUF_WRITABLE;
+        /// Contiguous with shape.
+        PyBUF_CONTIG_RO = PyBUF_ND;
+        /// Strided, writable.
+        PyBUF_STRIDED = PyBUF_STRIDES | PyBUF_WRITABLE;
+        /// Strided.
+        PyBUF_STRIDED_RO = PyBUF_STRIDES;
+        /// Strided, writable, with format.
+        PyBUF_RECORDS = PyBUF_STRIDES | PyBUF_WRITABLE | PyBUF_FORMAT;
+        /// Strided with format.
+        PyBUF_RECORDS_RO = PyBUF_STRIDES | PyBUF_FORMAT;
+        /// Everything, writable.
+        PyBUF_FULL = PyBUF_INDIRECT | PyBUF_WRITABLE | PyBUF_FORMAT;
+        /// Everything.
+        PyBUF_FULL_RO = PyBUF_INDIRECT | PyBUF_FORMAT;
+        /// `PyMemoryView_FromMemory`: read-only memory.
+        PyBUF_READ = 0x100;
+        /// `PyMemoryView_FromMemory`: writable memory.
+        PyBUF_WRITE = 0x200;
+    }
 }
 
 /// A capsule's destructor (`PyCapsule_Destructor`): called with the capsule when it dies.

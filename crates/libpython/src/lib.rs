@@ -68,6 +68,7 @@ mod object;
 mod output;
 mod pymain;
 mod run;
+mod rust_type;
 #[cfg(feature = "serde")]
 mod serde;
 #[cfg(feature = "value")]

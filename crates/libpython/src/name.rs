@@ -23,62 +23,21 @@ use crate::object::Object;
 /// # Ok::<(), libpython::Error>(())
 /// ```
 pub trait IntoName {
-    /// Runs `f` with a borrowed `str` object holding the name. `what` names the role of the
-    /// name in errors ("attribute name").
-    #[doc(hidden)]
-    fn with_name<R>(
-        &self,
-        py: Python<'_>,
-        what: &'static str,
-        f: impl FnOnce(*mut ffi::PyObject) -> Result<R>,
-    ) -> Result<R>;
-
-    /// The name's text, for error messages.
+    /// The name's text, for error messages (and the `str` made for each call).
     #[doc(hidden)]
     fn text(&self) -> &str;
-}
 
-impl IntoName for &str {
-    #[inline]
-    fn with_name<R>(
-        &self,
-        py: Python<'_>,
-        what: &'static str,
-        f: impl FnOnce(*mut ffi::PyObject) -> Result<R>,
-    ) -> Result<R> {
-        let n = crate::conversion::name_object(py, self, what)?;
-        f(n.as_ptr())
+    /// The name's interned `str`, for a name that has one.
+    #[doc(hidden)]
+    #[inline(always)]
+    fn interned(&self) -> Option<&'static Interned> {
+        None
     }
 
-    fn text(&self) -> &str {
-        self
-    }
-}
-
-/// Owned and borrowed `String`s name what their `&str` names.
-macro_rules! string_names {
-    ($($t:ty),*) => {$(
-        impl IntoName for $t {
-            #[inline]
-            fn with_name<R>(
-                &self,
-                py: Python<'_>,
-                what: &'static str,
-                f: impl FnOnce(*mut ffi::PyObject) -> Result<R>,
-            ) -> Result<R> {
-                self.as_str().with_name(py, what, f)
-            }
-
-            fn text(&self) -> &str {
-                self
-            }
-        }
-    )*};
-}
-
-string_names!(&String, String);
-
-impl IntoName for &'static Interned {
+    /// Runs `f` with a borrowed `str` object holding the name: the interned one, else one
+    /// made from the text for this call. `what` names the role of the name in errors
+    /// ("attribute name").
+    #[doc(hidden)]
     #[inline(always)]
     fn with_name<R>(
         &self,
@@ -86,11 +45,37 @@ impl IntoName for &'static Interned {
         what: &'static str,
         f: impl FnOnce(*mut ffi::PyObject) -> Result<R>,
     ) -> Result<R> {
-        f(Interned::get(self, py, what)?)
+        match self.interned() {
+            Some(name) => f(name.get(py, what)?),
+            None => {
+                let n = crate::conversion::name_object(py, self.text(), what)?;
+                f(n.as_ptr())
+            }
+        }
     }
+}
 
+/// Rust strings name the `str` of their text.
+macro_rules! string_names {
+    ($($t:ty),*) => {$(
+        impl IntoName for $t {
+            fn text(&self) -> &str {
+                self
+            }
+        }
+    )*};
+}
+
+string_names!(&str, &String, String);
+
+impl IntoName for &'static Interned {
     fn text(&self) -> &str {
         self.text
+    }
+
+    #[inline(always)]
+    fn interned(&self) -> Option<&'static Interned> {
+        Some(self)
     }
 }
 

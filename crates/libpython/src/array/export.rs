@@ -508,25 +508,6 @@ unsafe extern "C" fn rust_array_releasebuffer(obj: *mut ffi::PyObject, _view: *m
     }
 }
 
-/// `tp_new`: refuses; instances are made by Rust only.
-///
-/// # Safety
-/// Called by CPython with the GIL.
-unsafe extern "C" fn rust_array_new(
-    _tp: *mut ffi::PyTypeObject,
-    _args: *mut ffi::PyObject,
-    _kw: *mut ffi::PyObject,
-) -> *mut ffi::PyObject {
-    // SAFETY: reading a data symbol; CPython calls tp_new with the GIL held.
-    unsafe {
-        raise(
-            *ffi::data::PyExc_TypeError(),
-            "libpython.RustArray objects are made by Rust (libpython::array), not from Python",
-        )
-    };
-    std::ptr::null_mut()
-}
-
 /// `tp_repr`: `RustArray(f64, shape=(2, 3))`.
 ///
 /// # Safety
@@ -592,39 +573,31 @@ static METHODS: Methods = Methods([
 
 /// Makes the type object for the current interpreter.
 fn create_type(py: Python<'_>) -> Result<*mut ffi::PyObject> {
-    // `object.__basicsize__` of the running interpreter: 16 on GIL builds, 32 on
-    // free-threaded ones. (Read here, under the GIL, rather than from `interp::started()`,
-    // whose lock must not be waited for while holding the GIL.)
-    // SAFETY: the GIL is held (`py`).
-    let header = unsafe { ffi::init_object_layout() };
-    HEADER.store(header, Ordering::Relaxed);
-    let basicsize = c_int::try_from(header + std::mem::size_of::<*mut Owner>())
-        .map_err(|_| Error::Conversion("object header too large".into()))?;
-    let mut slots = [
-        ffi::PyType_Slot { slot: ffi::Py_tp_dealloc, pfunc: rust_array_dealloc as *mut c_void },
-        ffi::PyType_Slot { slot: ffi::Py_tp_new, pfunc: rust_array_new as *mut c_void },
-        ffi::PyType_Slot { slot: ffi::Py_tp_repr, pfunc: rust_array_repr as *mut c_void },
-        ffi::PyType_Slot { slot: ffi::Py_bf_getbuffer, pfunc: rust_array_getbuffer as *mut c_void },
-        ffi::PyType_Slot { slot: ffi::Py_bf_releasebuffer, pfunc: rust_array_releasebuffer as *mut c_void },
-        ffi::PyType_Slot { slot: ffi::Py_tp_methods, pfunc: METHODS.0.as_ptr().cast_mut().cast() },
-        ffi::PyType_Slot {
-            slot: ffi::Py_tp_doc,
-            pfunc: c"Rust-owned array memory shared with Python without a copy (buffer protocol and DLPack).".as_ptr().cast_mut().cast(),
-        },
-        ffi::PyType_Slot { slot: 0, pfunc: std::ptr::null_mut() },
+    let slots = [
+        (ffi::Py_tp_dealloc, rust_array_dealloc as *mut c_void),
+        (ffi::Py_tp_repr, rust_array_repr as *mut c_void),
+        (ffi::Py_bf_getbuffer, rust_array_getbuffer as *mut c_void),
+        (
+            ffi::Py_bf_releasebuffer,
+            rust_array_releasebuffer as *mut c_void,
+        ),
+        (ffi::Py_tp_methods, METHODS.0.as_ptr().cast_mut().cast()),
     ];
-    let mut spec = ffi::PyType_Spec {
-        // Static: CPython keeps pointing at the name.
-        name: c"libpython.RustArray".as_ptr(),
-        basicsize,
-        itemsize: 0,
-        flags: ffi::Py_TPFLAGS_DEFAULT as _,
-        slots: slots.as_mut_ptr(),
+    // SAFETY: the slots are this type's functions and its static method table.
+    let (t, header) = unsafe {
+        crate::rust_type::new_type(
+            py,
+            c"libpython.RustArray",
+            c"Rust-owned array memory shared with Python without a copy (buffer protocol and DLPack).",
+            std::mem::size_of::<*mut Owner>(),
+            &slots,
+        )?
     };
-    // SAFETY: GIL held; the spec and slots are valid for the call, and everything they point
-    // to that CPython keeps (name, doc, method table, functions) is static.
-    unsafe { Object::from_owned_ptr_or_err(py, ffi::PyType_FromSpec(&mut spec)) }
-        .map(Object::into_ptr)
+    // `object.__basicsize__` of the running interpreter: 16 on GIL builds, 32 on
+    // free-threaded ones. (Read when the type is made, under the GIL, rather than from
+    // `interp::started()`, whose lock must not be waited for while holding the GIL.)
+    HEADER.store(header, Ordering::Relaxed);
+    Ok(t.into_ptr())
 }
 
 /// The `RustArray` type of `py`'s interpreter (borrowed: the interpreter keeps it), made on

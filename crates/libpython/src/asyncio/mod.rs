@@ -72,7 +72,7 @@ pub use future::{PyFuture, into_future};
 use crate::conversion::ToPython;
 use crate::err::Result;
 use crate::function::{Args, function_in};
-use crate::gil::{Python, attach};
+use crate::gil::attach;
 use crate::object::Object;
 
 /// A Rust future as a Python awaitable, run on the built-in executor: one thread of this
@@ -161,24 +161,10 @@ where
     Fut: Future<Output = Result<T>> + Send + 'static,
     T: ToPython + Send + 'static,
 {
-    attach(|py| async_function_in(py, spawner, name, doc, f))
-}
-
-/// [`async_function_with`] under a held GIL.
-pub(crate) fn async_function_in<F, Fut, T>(
-    py: Python<'_>,
-    spawner: Arc<dyn Spawn>,
-    name: &str,
-    doc: Option<&str>,
-    f: F,
-) -> Result<Object>
-where
-    F: Fn(&Args<'_>) -> Result<Fut> + Send + Sync + 'static,
-    Fut: Future<Output = Result<T>> + Send + 'static,
-    T: ToPython + Send + 'static,
-{
-    function_in(py, name, doc, move |a: &Args<'_>| {
-        let future = f(a)?;
-        awaitable::future_into_py_in(a.py(), spawner.clone(), future)
+    attach(|py| {
+        function_in(py, name, doc, move |a: &Args<'_>| {
+            let future = f(a)?;
+            awaitable::future_into_py_in(a.py(), spawner.clone(), future)
+        })
     })
 }

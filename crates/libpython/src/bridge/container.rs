@@ -1,26 +1,50 @@
 //! What the map and vector bridges share: the Rust container behind its [`BridgeLock`],
-//! writable from Python or not, named in Python's messages.
+//! writable from Python or not, described by its [`Flavor`] (its names, the ABC it registers
+//! as, its methods); the bridges' constructors, accessor and `Debug` ([`container_bridge!`]).
 
+use super::BridgeKind;
 use super::lock::{BridgeLock, BridgeReadGuard, BridgeWriteGuard};
+use crate::conversion::ToPython;
 use crate::err::{Error, Result};
+use crate::gil::Python;
+use crate::object::{Bound, Object};
+
+/// What one kind of container bridge is called and offers to Python.
+pub(super) struct Flavor {
+    /// What messages call the container (`map`, `vector`).
+    pub(super) what: &'static str,
+    /// The name Python shows for the type (`RustMap`).
+    pub(super) type_name: &'static str,
+    /// What Python expects where it writes (`a writable mapping`), for the `TypeError` of a
+    /// write to a read-only container.
+    pub(super) writable: &'static str,
+    /// The kind of a read-only container, and of a writable one.
+    pub(super) kinds: [BridgeKind; 2],
+    /// The methods Python sees on a read-only container, and on a writable one.
+    pub(super) methods: [&'static [&'static str]; 2],
+}
 
 /// A Rust container shared with Python ([`MapBridge`](super::MapBridge),
 /// [`VecBridge`](super::VecBridge)).
 pub(super) struct Container<T> {
     lock: BridgeLock<T>,
     read_only: bool,
-    /// What messages call the container (`map`, `vector`).
-    what: &'static str,
+    flavor: &'static Flavor,
 }
 
 impl<T> Container<T> {
     /// `value` under a lock whose guards may run Python code when `holds_objects` (dropping
     /// an item may; see [`BridgeLock::for_container`]).
-    pub(super) fn new(value: T, what: &'static str, holds_objects: bool, read_only: bool) -> Self {
+    pub(super) fn new(
+        value: T,
+        flavor: &'static Flavor,
+        holds_objects: bool,
+        read_only: bool,
+    ) -> Self {
         Container {
             lock: BridgeLock::for_container(value, holds_objects),
             read_only,
-            what,
+            flavor,
         }
     }
 
@@ -32,26 +56,43 @@ impl<T> Container<T> {
     /// The container, read (`runs_python`: Python code runs under the guard, so others are
     /// refused rather than made to wait).
     pub(super) fn read(&self, runs_python: bool) -> Result<BridgeReadGuard<'_, T>> {
-        self.lock.read_as(self.what, runs_python)
+        self.lock.read_as(self.flavor.what, runs_python)
     }
 
     /// The container, written (`runs_python` as for [`read`](Self::read)).
     pub(super) fn write(&self, runs_python: bool) -> Result<BridgeWriteGuard<'_, T>> {
-        self.lock.write_as(self.what, runs_python)
+        self.lock.write_as(self.flavor.what, runs_python)
     }
 
-    /// `read_only` for a container Python may not write, else `writable`.
-    pub(super) fn pick<X>(&self, read_only: X, writable: X) -> X {
-        if self.read_only { read_only } else { writable }
+    /// [`Bridge::kind`](super::Bridge::kind): the flavor's, read-only or writable.
+    pub(super) fn kind(&self) -> BridgeKind {
+        self.flavor.kinds[usize::from(!self.read_only)]
     }
 
-    /// Refuses a write from Python to a read-only container (a `TypeError` expecting
-    /// `expected`).
-    pub(super) fn writable(&self, expected: &str) -> Result<()> {
+    /// [`Bridge::methods`](super::Bridge::methods): the flavor's, read-only or writable.
+    pub(super) fn methods(&self) -> &'static [&'static str] {
+        self.flavor.methods[usize::from(!self.read_only)]
+    }
+
+    /// [`Bridge::type_name`](super::Bridge::type_name).
+    pub(super) fn type_name(&self) -> &'static str {
+        self.flavor.type_name
+    }
+
+    /// The error of a method name that is none of the container's.
+    pub(super) fn no_method(&self, name: &str) -> Error {
+        Error::NoAttribute {
+            type_name: self.flavor.type_name.into(),
+            name: name.into(),
+        }
+    }
+
+    /// Refuses a write from Python to a read-only container (a `TypeError`).
+    pub(super) fn writable(&self) -> Result<()> {
         if self.read_only {
             Err(Error::type_error(
-                expected,
-                format!("read-only Rust {}", self.what),
+                self.flavor.writable,
+                format!("read-only Rust {}", self.flavor.what),
             ))
         } else {
             Ok(())
@@ -61,9 +102,10 @@ impl<T> Container<T> {
     /// `<Rust {what} {size}>` (`size` says how large the container is), or `<Rust {what}
     /// (locked)>` while it is locked for writing.
     pub(super) fn repr(&self, size: impl FnOnce(&T) -> String) -> String {
+        let what = self.flavor.what;
         match self.lock.try_read() {
-            Some(v) => format!("<Rust {} {}>", self.what, size(&v)),
-            None => format!("<Rust {} (locked)>", self.what),
+            Some(v) => format!("<Rust {what} {}>", size(&v)),
+            None => format!("<Rust {what} (locked)>"),
         }
     }
 
@@ -75,3 +117,50 @@ impl<T> Container<T> {
         drop(taken);
     }
 }
+
+/// A Python iterator over `copies` (items or keys copied out of a container), as a list's.
+pub(super) fn iter_copies<C: ToPython + ?Sized>(py: Python<'_>, copies: &C) -> Result<Object> {
+    crate::conversion::to_object(copies, py)?
+        .bound(py)
+        .get_iter()
+        .map(Bound::unbind)
+}
+
+/// The constructors, the accessor and `Debug` of a container bridge: `$bridge<$t>` keeps its
+/// `$t` in a [`Container`] field `$field` of flavor `$flavor`, whose guards may run Python
+/// code when `$holds` (see [`Container::new`]).
+macro_rules! container_bridge {
+    ($bridge:ident<$t:ident: $like:ident>, $field:ident, $flavor:expr, $holds:expr) => {
+        impl<$t: $like> std::fmt::Debug for $bridge<$t> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&<Self as super::Bridge>::repr(self))
+            }
+        }
+
+        impl<$t: $like> $bridge<$t> {
+            #[doc = concat!("A writable bridge over `", stringify!($field), "`.")]
+            pub fn new($field: $t) -> std::sync::Arc<Self> {
+                Self::with_access($field, false)
+            }
+
+            #[doc = concat!(
+                        "A bridge over `", stringify!($field), "` that refuses writes from Python ",
+                        "(for persistent `imbl` values)."
+                    )]
+            pub fn read_only($field: $t) -> std::sync::Arc<Self> {
+                Self::with_access($field, true)
+            }
+
+            #[doc = concat!("The shared ", stringify!($field), ".")]
+            pub fn $field(&self) -> &super::BridgeLock<$t> {
+                self.$field.lock()
+            }
+
+            fn with_access($field: $t, read_only: bool) -> std::sync::Arc<Self> {
+                let $field = super::container::Container::new($field, $flavor, $holds, read_only);
+                std::sync::Arc::new($bridge { $field })
+            }
+        }
+    };
+}
+pub(super) use container_bridge;

@@ -3,13 +3,11 @@
 use std::any::Any;
 use std::collections::{BTreeMap, HashMap};
 use std::hash::Hash;
-use std::sync::Arc;
 
-use super::container::Container;
-use super::lock::BridgeLock;
+use super::container::{Container, Flavor, container_bridge, iter_copies};
 use super::{Bridge, BridgeKind, holds_objects, key_error, visit_objects};
 use crate::conversion::{FromPython, ToPython};
-use crate::err::{Error, Result};
+use crate::err::Result;
 use crate::function::Args;
 use crate::gil::Python;
 use crate::object::{Bound, Object};
@@ -90,10 +88,11 @@ map_like!(imbl::OrdMap, Ord);
 /// Keys that are Rust sequences (`Vec<i64>`, tuples) are Python tuples (Python refuses lists
 /// as keys): `x[(1, 2)]` finds the key `vec![1, 2]`.
 ///
-/// The map is behind a [`BridgeLock`]: Python code that runs while the map is locked (a key's
-/// `__hash__` during a lookup, Python called by Rust code holding a guard) and uses the map
-/// again gets `RuntimeError` instead of waiting for itself. Values and keys handed to Python
-/// are copied out under the lock and converted after it is released.
+/// The map is behind a [`BridgeLock`](super::BridgeLock): Python code that runs while the
+/// map is locked (a key's `__hash__` during a lookup, Python called by Rust code holding a
+/// guard) and uses the map again gets `RuntimeError` instead of waiting for itself. Values
+/// and keys handed to Python are copied out under the lock and converted after it is
+/// released.
 ///
 /// When the keys or values hold Python objects ([`Object`], `Option<Object>`, `Vec<Object>`,
 /// a [`Value`](crate::Value) with [`Value::Object`](crate::Value::Object)s)
@@ -119,32 +118,9 @@ pub struct MapBridge<M: MapLike> {
     map: Container<M>,
 }
 
-impl<M: MapLike> std::fmt::Debug for MapBridge<M> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.repr())
-    }
-}
+container_bridge!(MapBridge<M: MapLike>, map, &MAP, Self::holds_objects());
 
 impl<M: MapLike> MapBridge<M> {
-    /// A writable bridge over `map`.
-    pub fn new(map: M) -> Arc<Self> {
-        Arc::new(MapBridge {
-            map: Container::new(map, "map", Self::holds_objects(), false),
-        })
-    }
-
-    /// A bridge over `map` that refuses writes from Python (for persistent `imbl` values).
-    pub fn read_only(map: M) -> Arc<Self> {
-        Arc::new(MapBridge {
-            map: Container::new(map, "map", Self::holds_objects(), true),
-        })
-    }
-
-    /// The shared map.
-    pub fn map(&self) -> &BridgeLock<M> {
-        self.map.lock()
-    }
-
     /// Whether the keys or values hold Python objects.
     fn holds_objects() -> bool {
         holds_objects::<M::Key>() || holds_objects::<M::Value>()
@@ -169,6 +145,14 @@ impl<M: MapLike> MapBridge<M> {
             .collect())
     }
 
+    /// The keys as Python objects (sequences as tuples), copied out under the lock.
+    fn key_objects(&self, py: Python<'_>) -> Result<Vec<Object>> {
+        self.keys()?
+            .iter()
+            .map(|k| crate::conversion::to_key_object(k, py))
+            .collect()
+    }
+
     /// The entries, copied out under the lock.
     fn entries(&self) -> Result<Vec<(M::Key, M::Value)>> {
         let m = self.read()?;
@@ -179,31 +163,35 @@ impl<M: MapLike> MapBridge<M> {
     }
 
     /// The value of `k`, copied out under the lock (a lookup by a key whose hashing runs
-    /// Python code that uses this map again gets [`Error::Busy`]).
+    /// Python code that uses this map again gets [`Error::Busy`](crate::Error::Busy)).
     fn value(&self, k: &M::Key) -> Result<Option<M::Value>> {
         Ok(self.read()?.map_get(k).cloned())
     }
 }
 
-/// The methods Python sees on a read-only map, and on a writable one.
-const READ_METHODS: &[&str] = &["keys", "values", "items", "get"];
-const WRITE_METHODS: &[&str] = &[
-    "keys",
-    "values",
-    "items",
-    "get",
-    "pop",
-    "popitem",
-    "setdefault",
-    "update",
-    "clear",
-];
+/// What a map bridge is to Python.
+static MAP: Flavor = Flavor {
+    what: "map",
+    type_name: "RustMap",
+    writable: "a writable mapping",
+    kinds: [BridgeKind::Mapping, BridgeKind::MutableMapping],
+    methods: [
+        &["keys", "values", "items", "get"],
+        &[
+            "keys",
+            "values",
+            "items",
+            "get",
+            "pop",
+            "popitem",
+            "setdefault",
+            "update",
+            "clear",
+        ],
+    ],
+};
 
 impl<M: MapLike> MapBridge<M> {
-    fn writable(&self) -> Result<()> {
-        self.map.writable("a writable mapping")
-    }
-
     /// Converts the key `key` from Python, a `KeyError` if it cannot be one of this map's.
     fn key_of(key: &Bound<'_>) -> Result<M::Key> {
         M::Key::from_python(key).map_err(|_| key_error(key))
@@ -251,26 +239,18 @@ impl<M: MapLike> MapBridge<M> {
 
 impl<M: MapLike> Bridge for MapBridge<M> {
     fn kind(&self) -> BridgeKind {
-        self.map
-            .pick(BridgeKind::Mapping, BridgeKind::MutableMapping)
+        self.map.kind()
     }
 
     fn methods(&self) -> &'static [&'static str] {
-        self.map.pick(READ_METHODS, WRITE_METHODS)
+        self.map.methods()
     }
 
     fn call_method(&self, a: &Args<'_>, name: &str) -> Result<Object> {
         let py = a.py();
         let none = || py.none().unbind();
         match name {
-            "keys" => {
-                let keys: Vec<Object> = self
-                    .keys()?
-                    .iter()
-                    .map(|k| crate::conversion::to_key_object(k, py))
-                    .collect::<Result<_>>()?;
-                crate::conversion::to_object(&keys, py)
-            }
+            "keys" => crate::conversion::to_object(&self.key_objects(py)?, py),
             "values" => {
                 let values: Vec<M::Value> = self.entries()?.into_iter().map(|(_, v)| v).collect();
                 crate::conversion::to_object(&values, py)
@@ -296,7 +276,7 @@ impl<M: MapLike> Bridge for MapBridge<M> {
                 }
             }
             "pop" => {
-                self.writable()?;
+                self.map.writable()?;
                 let key = a.get(0).ok_or_else(|| {
                     crate::err::runtime_like(
                         py,
@@ -315,7 +295,7 @@ impl<M: MapLike> Bridge for MapBridge<M> {
                 }
             }
             "popitem" => {
-                self.writable()?;
+                self.map.writable()?;
                 let taken = {
                     let mut m = self.write()?;
                     let first = m.map_entries().first().map(|(k, _)| (*k).clone());
@@ -333,7 +313,7 @@ impl<M: MapLike> Bridge for MapBridge<M> {
                 }
             }
             "setdefault" => {
-                self.writable()?;
+                self.map.writable()?;
                 let key = a.get(0).ok_or_else(|| {
                     crate::err::runtime_like(
                         py,
@@ -360,12 +340,12 @@ impl<M: MapLike> Bridge for MapBridge<M> {
                 crate::conversion::to_object(&value, py)
             }
             "update" => {
-                self.writable()?;
+                self.map.writable()?;
                 self.update(a)?;
                 Ok(none())
             }
             "clear" => {
-                self.writable()?;
+                self.map.writable()?;
                 // Taken whole when the map can (no key is looked up: a lookup of a key that is a
                 // Python object runs its `__hash__`), else removed key by key.
                 let removed: (Option<M>, Vec<M::Value>) = {
@@ -386,10 +366,7 @@ impl<M: MapLike> Bridge for MapBridge<M> {
                 drop(removed);
                 Ok(none())
             }
-            _ => Err(Error::NoAttribute {
-                type_name: self.type_name().into(),
-                name: name.into(),
-            }),
+            _ => Err(self.map.no_method(name)),
         }
     }
 
@@ -406,7 +383,7 @@ impl<M: MapLike> Bridge for MapBridge<M> {
     }
 
     fn set_item(&self, _py: Python<'_>, key: &Bound<'_>, value: Option<&Bound<'_>>) -> Result<()> {
-        self.writable()?;
+        self.map.writable()?;
         match value {
             Some(v) => {
                 let k = M::Key::from_python(key)?;
@@ -441,15 +418,7 @@ impl<M: MapLike> Bridge for MapBridge<M> {
     }
 
     fn iter(&self, py: Python<'_>) -> Result<Object> {
-        let keys: Vec<Object> = self
-            .keys()?
-            .iter()
-            .map(|k| crate::conversion::to_key_object(k, py))
-            .collect::<Result<_>>()?;
-        crate::conversion::to_object(&keys, py)?
-            .bound(py)
-            .get_iter()
-            .map(Bound::unbind)
+        iter_copies(py, &self.key_objects(py)?)
     }
 
     fn repr(&self) -> String {
@@ -457,7 +426,7 @@ impl<M: MapLike> Bridge for MapBridge<M> {
     }
 
     fn type_name(&self) -> &str {
-        "RustMap"
+        self.map.type_name()
     }
 
     fn traverse(&self, visit: &mut dyn FnMut(&Object)) {

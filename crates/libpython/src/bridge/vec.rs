@@ -1,13 +1,11 @@
 //! Rust vectors shared with Python as sequences ([`VecBridge`]).
 
 use std::any::Any;
-use std::sync::Arc;
 
-use super::container::Container;
-use super::lock::BridgeLock;
+use super::container::{Container, Flavor, container_bridge, iter_copies};
 use super::{Bridge, BridgeKind, holds_objects, index_error, visit_objects};
 use crate::conversion::{FromPython, ToPython};
-use crate::err::{Error, Result};
+use crate::err::Result;
 use crate::function::Args;
 use crate::gil::Python;
 use crate::object::{Bound, Object};
@@ -81,9 +79,10 @@ vec_like!(imbl::Vector, push_back);
 /// `count`, `remove`, `==`) compare with Python's `==` on a copy of the items, outside the
 /// lock. Slice assignment and deletion (`x[1:3] = ...`) are not supported.
 ///
-/// The vector is behind a [`BridgeLock`] (Python code that uses it while this thread holds it
-/// gets `RuntimeError`); an index is checked against the length under the same lock as the
-/// write it guards, so a vector that shrinks meanwhile gives `IndexError`, never a panic.
+/// The vector is behind a [`BridgeLock`](super::BridgeLock) (Python code that uses it while
+/// this thread holds it gets `RuntimeError`); an index is checked against the length under the
+/// same lock as the write it guards, so a vector that shrinks meanwhile gives `IndexError`,
+/// never a panic.
 ///
 /// When the items hold Python objects ([`Object`], `Option<Object>`, `Vec<Object>`, a
 /// [`Value`](crate::Value) with [`Value::Object`](crate::Value::Object)s) the
@@ -110,32 +109,9 @@ pub struct VecBridge<V: VecLike> {
     vec: Container<V>,
 }
 
-impl<V: VecLike> std::fmt::Debug for VecBridge<V> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.repr())
-    }
-}
+container_bridge!(VecBridge<V: VecLike>, vec, &VECTOR, holds_objects::<V::Item>());
 
 impl<V: VecLike> VecBridge<V> {
-    /// A writable bridge over `vec`.
-    pub fn new(vec: V) -> Arc<Self> {
-        Arc::new(VecBridge {
-            vec: Container::new(vec, "vector", holds_objects::<V::Item>(), false),
-        })
-    }
-
-    /// A bridge over `vec` that refuses writes from Python.
-    pub fn read_only(vec: V) -> Arc<Self> {
-        Arc::new(VecBridge {
-            vec: Container::new(vec, "vector", holds_objects::<V::Item>(), true),
-        })
-    }
-
-    /// The shared vector.
-    pub fn vec(&self) -> &BridgeLock<V> {
-        self.vec.lock()
-    }
-
     /// The vector's lock (no Python code runs under it: items are compared on copies, and
     /// replaced or removed ones dropped after it is released).
     fn read(&self) -> Result<super::BridgeReadGuard<'_, V>> {
@@ -153,10 +129,6 @@ impl<V: VecLike> VecBridge<V> {
             .filter_map(|i| v.vec_get(i).cloned())
             .collect())
     }
-
-    fn writable(&self) -> Result<()> {
-        self.vec.writable("a writable sequence")
-    }
 }
 
 /// The position a Python index `i` (negative counts from the end) names in a sequence of
@@ -170,11 +142,19 @@ fn position(i: isize, len: usize) -> Option<usize> {
     }
 }
 
-/// The methods Python sees on a read-only vector, and on a writable one.
-const READ_METHODS: &[&str] = &["index", "count"];
-const WRITE_METHODS: &[&str] = &[
-    "index", "count", "append", "insert", "extend", "pop", "remove", "reverse", "clear",
-];
+/// What a vector bridge is to Python.
+static VECTOR: Flavor = Flavor {
+    what: "vector",
+    type_name: "RustVector",
+    writable: "a writable sequence",
+    kinds: [BridgeKind::Sequence, BridgeKind::MutableSequence],
+    methods: [
+        &["index", "count"],
+        &[
+            "index", "count", "append", "insert", "extend", "pop", "remove", "reverse", "clear",
+        ],
+    ],
+};
 
 /// Where `list.insert(i, ...)` puts an item in a sequence of `len` items: a negative index
 /// counts from the end, and indexes out of range are clamped to the ends.
@@ -208,12 +188,11 @@ impl<V: VecLike> VecBridge<V> {
 
 impl<V: VecLike> Bridge for VecBridge<V> {
     fn kind(&self) -> BridgeKind {
-        self.vec
-            .pick(BridgeKind::Sequence, BridgeKind::MutableSequence)
+        self.vec.kind()
     }
 
     fn methods(&self) -> &'static [&'static str] {
-        self.vec.pick(READ_METHODS, WRITE_METHODS)
+        self.vec.methods()
     }
 
     fn call_method(&self, a: &Args<'_>, name: &str) -> Result<Object> {
@@ -231,13 +210,13 @@ impl<V: VecLike> Bridge for VecBridge<V> {
                     .map(Bound::unbind)
             }
             "append" => {
-                self.writable()?;
+                self.vec.writable()?;
                 let v: V::Item = a.extract(0)?;
                 self.write()?.vec_push(v);
                 Ok(none())
             }
             "insert" => {
-                self.writable()?;
+                self.vec.writable()?;
                 let i: isize = a.extract(0)?;
                 let item: V::Item = a.extract(1)?;
                 let mut v = self.write()?;
@@ -246,7 +225,7 @@ impl<V: VecLike> Bridge for VecBridge<V> {
                 Ok(none())
             }
             "extend" => {
-                self.writable()?;
+                self.vec.writable()?;
                 let source = a.get(0).ok_or_else(|| {
                     crate::err::runtime_like(py, "TypeError", "extend expected 1 argument, got 0")
                 })?;
@@ -263,7 +242,7 @@ impl<V: VecLike> Bridge for VecBridge<V> {
                 Ok(none())
             }
             "pop" => {
-                self.writable()?;
+                self.vec.writable()?;
                 let i: isize = match a.get(0) {
                     Some(_) => a.extract(0)?,
                     None => -1,
@@ -281,7 +260,7 @@ impl<V: VecLike> Bridge for VecBridge<V> {
                 crate::conversion::to_object(&item, py)
             }
             "remove" => {
-                self.writable()?;
+                self.vec.writable()?;
                 let x = a.get(0).ok_or_else(|| {
                     crate::err::runtime_like(py, "TypeError", "remove expected 1 argument, got 0")
                 })?;
@@ -292,7 +271,7 @@ impl<V: VecLike> Bridge for VecBridge<V> {
                 Ok(none())
             }
             "reverse" => {
-                self.writable()?;
+                self.vec.writable()?;
                 let mut v = self.write()?;
                 let n = v.vec_len();
                 let mut old = Vec::with_capacity(n / 2 * 2);
@@ -310,7 +289,7 @@ impl<V: VecLike> Bridge for VecBridge<V> {
                 Ok(none())
             }
             "clear" => {
-                self.writable()?;
+                self.vec.writable()?;
                 let (taken, removed) = {
                     let mut v = self.write()?;
                     match v.vec_take() {
@@ -326,10 +305,7 @@ impl<V: VecLike> Bridge for VecBridge<V> {
                 drop(removed);
                 Ok(none())
             }
-            _ => Err(Error::NoAttribute {
-                type_name: self.type_name().into(),
-                name: name.into(),
-            }),
+            _ => Err(self.vec.no_method(name)),
         }
     }
 
@@ -355,7 +331,7 @@ impl<V: VecLike> Bridge for VecBridge<V> {
     }
 
     fn set_item(&self, py: Python<'_>, key: &Bound<'_>, value: Option<&Bound<'_>>) -> Result<()> {
-        self.writable()?;
+        self.vec.writable()?;
         let Some(value) = value else {
             let i: isize = key.extract()?;
             let removed = self.remove_at(py, i, c"list assignment index out of range")?;
@@ -390,10 +366,7 @@ impl<V: VecLike> Bridge for VecBridge<V> {
     }
 
     fn iter(&self, py: Python<'_>) -> Result<Object> {
-        crate::conversion::to_object(&self.items()?, py)?
-            .bound(py)
-            .get_iter()
-            .map(Bound::unbind)
+        iter_copies(py, &self.items()?)
     }
 
     fn repr(&self) -> String {
@@ -401,7 +374,7 @@ impl<V: VecLike> Bridge for VecBridge<V> {
     }
 
     fn type_name(&self) -> &str {
-        "RustVector"
+        self.vec.type_name()
     }
 
     fn traverse(&self, visit: &mut dyn FnMut(&Object)) {

@@ -164,10 +164,13 @@ pub(crate) fn seq_extract<C, T: FromPython>(
             return Err(Error::type_error("a sequence (not str)", "str"));
         }
         if ffi::PyList_Check(p) {
-            return match ffi::seq_layout() {
-                Some(layout) => list_extract_inline(obj, layout, mk, push),
-                None => list_extract_calls(obj, mk, push),
-            };
+            let layout = ffi::seq_layout();
+            let mut out = mk(ffi::PyList_GET_SIZE(p).max(0) as usize);
+            match layout {
+                Some(layout) => list_extract_inline(obj, layout, &mut out, push)?,
+                None => list_extract_calls(obj, &mut out, push)?,
+            }
+            return Ok(out);
         }
         if ffi::PyTuple_Check(p) {
             let layout = ffi::seq_layout();
@@ -209,27 +212,25 @@ pub(crate) fn seq_extract<C, T: FromPython>(
     Ok(out)
 }
 
-/// [`seq_extract`] for a list whose items are read inline (GIL builds).
+/// [`seq_extract`] for a list whose items are read inline (GIL builds), pushed to `out`.
 ///
 /// Items are borrowed while converted without running Python code ([`FromPython::from_python_exact`]),
 /// held otherwise. Python code may run in a conversion or in `push` (a `__hash__`, a
 /// destructor) and change the list, so its size is read again (one load) before each item.
 #[inline(always)]
 fn list_extract_inline<C, T: FromPython>(
-    obj: &Bound<'_>,
+    list: &Bound<'_>,
     layout: ffi::SeqLayout,
-    mk: impl FnOnce(usize) -> C,
+    out: &mut C,
     mut push: impl FnMut(&mut C, T),
-) -> Result<C> {
-    let py = obj.py();
-    let p = obj.as_ptr();
-    // SAFETY: `obj` is a live list (checked by the caller), `layout` the running
+) -> Result<()> {
+    let p = list.as_ptr();
+    // SAFETY: `list` is a live list (checked by the caller), `layout` the running
     // interpreter's, the GIL held; `i` is below the size read just before the item.
     unsafe {
-        let mut out = mk(layout.size(p) as usize);
         let mut i = 0;
         while i < layout.size(p) {
-            let item = Borrowed::from_ptr(py, layout.list_item(p, i));
+            let item = Borrowed::from_ptr(list.py(), layout.list_item(p, i));
             let v = match T::from_python_exact(&item) {
                 Some(v) => v,
                 None => {
@@ -237,30 +238,27 @@ fn list_extract_inline<C, T: FromPython>(
                     T::from_python(&held).map_err(|e| e.at(index(i)))?
                 }
             };
-            push(&mut out, v);
+            push(out, v);
             i += 1;
         }
-        Ok(out)
+        Ok(())
     }
 }
 
-/// [`seq_extract`] for a list read through the exported functions (free-threaded builds):
-/// each item is taken as a strong reference (`PyList_GetItemRef`, 3.13+), so a list that
-/// other threads change cannot free an item under us; a list that shrank meanwhile ends the
-/// copy, as it ends Python's own iteration.
+/// [`seq_extract`] for a list read through the exported functions (free-threaded builds),
+/// pushed to `out`: each item is taken as a strong reference (`PyList_GetItemRef`, 3.13+), so
+/// a list that other threads change cannot free an item under us; a list that shrank
+/// meanwhile ends the copy, as it ends Python's own iteration.
 #[inline(never)]
 fn list_extract_calls<C, T: FromPython>(
-    obj: &Bound<'_>,
-    mk: impl FnOnce(usize) -> C,
+    list: &Bound<'_>,
+    out: &mut C,
     mut push: impl FnMut(&mut C, T),
-) -> Result<C> {
-    let py = obj.py();
-    let p = obj.as_ptr();
-    let api = ffi::api();
-    // SAFETY: `obj` is a live list (checked by the caller), the GIL (or on free-threaded
+) -> Result<()> {
+    let (py, p, api) = (list.py(), list.as_ptr(), ffi::api());
+    // SAFETY: `list` is a live list (checked by the caller), the GIL (or on free-threaded
     // builds the thread state) held; every item is a strong reference owned by its handle.
     unsafe {
-        let mut out = mk((api.PyList_Size)(p).max(0) as usize);
         let mut i = 0;
         while i < (api.PyList_Size)(p) {
             let item = match api.PyList_GetItemRef {
@@ -283,10 +281,10 @@ fn list_extract_calls<C, T: FromPython>(
                 Some(v) => v,
                 None => T::from_python(held.bound(py)).map_err(|e| e.at(index(i)))?,
             };
-            push(&mut out, v);
+            push(out, v);
             i += 1;
         }
-        Ok(out)
+        Ok(())
     }
 }
 

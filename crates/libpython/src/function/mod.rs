@@ -15,7 +15,7 @@ pub(crate) use trampoline::{
     trampoline_void,
 };
 
-use std::ffi::{CStr, CString, c_int, c_void};
+use std::ffi::{CStr, CString, c_void};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -91,64 +91,20 @@ fn data_type(py: Python<'_>) -> Result<*mut ffi::PyTypeObject> {
 
 /// A new `self` type for Rust functions in `py`'s interpreter.
 fn make_data_type(py: Python<'_>) -> Result<*mut ffi::PyObject> {
-    // SAFETY: the GIL is held (`py`); the header size is the same for every interpreter of
-    // the loaded library.
-    let header = unsafe { ffi::init_object_layout() };
+    let slots = [(ffi::Py_tp_dealloc, data_dealloc as *mut c_void)];
+    // SAFETY: the one slot is this type's `tp_dealloc`.
+    let (t, header) = unsafe {
+        crate::rust_type::new_type(
+            py,
+            DATA_TYPE_NAME,
+            c"The closure of a Rust function (its `__self__`).",
+            2 * std::mem::size_of::<*mut c_void>(),
+            &slots,
+        )?
+    };
+    // The same for every interpreter of the loaded library.
     DATA_OFFSET.store(header, Ordering::Relaxed);
-    let basicsize = c_int::try_from(header + 2 * std::mem::size_of::<*mut c_void>())
-        .map_err(|_| Error::Conversion("object header too large".into()))?;
-    let mut slots = [
-        ffi::PyType_Slot {
-            slot: ffi::Py_tp_dealloc,
-            pfunc: data_dealloc as *mut c_void,
-        },
-        ffi::PyType_Slot {
-            slot: ffi::Py_tp_new,
-            pfunc: data_new as *mut c_void,
-        },
-        ffi::PyType_Slot {
-            slot: ffi::Py_tp_doc,
-            pfunc: c"The closure of a Rust function (its `__self__`)."
-                .as_ptr()
-                .cast_mut()
-                .cast(),
-        },
-        ffi::PyType_Slot {
-            slot: 0,
-            pfunc: std::ptr::null_mut(),
-        },
-    ];
-    let mut spec = ffi::PyType_Spec {
-        // Static: CPython keeps pointing at the name.
-        name: DATA_TYPE_NAME.as_ptr(),
-        basicsize,
-        itemsize: 0,
-        flags: ffi::Py_TPFLAGS_DEFAULT as _,
-        slots: slots.as_mut_ptr(),
-    };
-    // SAFETY: GIL held; the spec and slots are valid for the call, and everything they point
-    // to that CPython keeps (name, doc, functions) is static.
-    unsafe { Object::from_owned_ptr_or_err(py, ffi::PyType_FromSpec(&mut spec)) }
-        .map(Object::into_ptr)
-}
-
-/// `tp_new` of the `self` type: refuses (instances are made by Rust only).
-///
-/// # Safety
-/// Called by CPython with the GIL held.
-unsafe extern "C" fn data_new(
-    _tp: *mut ffi::PyTypeObject,
-    _args: *mut ffi::PyObject,
-    _kw: *mut ffi::PyObject,
-) -> *mut ffi::PyObject {
-    // SAFETY: the GIL is held (CPython calls tp_new with it); sets the exception only.
-    unsafe {
-        ffi::PyErr_SetString(
-            *ffi::data::PyExc_TypeError(),
-            c"libpython.FunctionData objects are made by Rust (libpython::function), not from Python".as_ptr(),
-        )
-    };
-    std::ptr::null_mut()
+    Ok(t.into_ptr())
 }
 
 /// `tp_dealloc` of the `self` type: drops the function's data (a panic there is reported as
