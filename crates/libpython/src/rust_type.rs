@@ -1,6 +1,7 @@
 //! Python types whose instances only Rust makes (the arrays shared with Python, the `self` of
-//! Rust functions): [`new_type`] makes one for an interpreter, with [`refuse_new`] as its
-//! `tp_new`.
+//! Rust functions, bridges and their methods): [`new_type`] makes one for an interpreter, with
+//! [`refuse_new`] as its `tp_new`; the tables and flags such types are made of, and the last
+//! step of their instances' deallocation ([`free_instance`]).
 
 use std::ffi::{CStr, c_int, c_void};
 
@@ -12,7 +13,7 @@ use crate::object::Object;
 
 /// A new heap type of `py`'s interpreter named `name` and documented by `doc`, whose instances
 /// are the object header followed by `payload` bytes, with `slots` (slot number and function
-/// or table) and [`refuse_new`] as its `tp_new`. Returns the type and the size of the object
+/// or table), `flags` beside `Py_TPFLAGS_DEFAULT` and [`refuse_new`] as its `tp_new`. Returns the type and the size of the object
 /// header, which is where the payload starts.
 ///
 /// # Safety
@@ -23,6 +24,7 @@ pub(crate) unsafe fn new_type(
     name: &'static CStr,
     doc: &'static CStr,
     payload: usize,
+    flags: u64,
     slots: &[(c_int, *mut c_void)],
 ) -> Result<(Object, usize)> {
     // SAFETY: the GIL is held (`py`); the header size is the same for every interpreter of the
@@ -44,7 +46,7 @@ pub(crate) unsafe fn new_type(
         name: name.as_ptr(),
         basicsize,
         itemsize: 0,
-        flags: ffi::Py_TPFLAGS_DEFAULT as _,
+        flags: (ffi::Py_TPFLAGS_DEFAULT | flags) as _,
         slots: slots.as_mut_ptr(),
     };
     // SAFETY: GIL held; the spec and slots are valid for the call (ended by the zero slot), and
@@ -73,4 +75,91 @@ unsafe extern "C" fn refuse_new(
         )
     };
     std::ptr::null_mut()
+}
+
+/// `Py_TPFLAGS_HAVE_VECTORCALL`: instances are called through the function pointer at the
+/// type's `__vectorcalloffset__`.
+pub(crate) const HAVE_VECTORCALL: u64 = 1 << 11;
+/// `Py_TPFLAGS_IMMUTABLETYPE` (3.10+; an unused bit before): the type's attributes cannot be
+/// set. Python specialises attribute lookups that find instances of such types only.
+pub(crate) const IMMUTABLETYPE: u64 = 1 << 8;
+/// `Py_TPFLAGS_METHOD_DESCRIPTOR`: instances found on a type are methods that Python may call
+/// with the object as first argument instead of binding them first.
+pub(crate) const METHOD_DESCRIPTOR: u64 = 1 << 17;
+
+/// `PyMemberDef` type code of a `Py_ssize_t` field (`Py_T_PYSSIZET`).
+const T_PYSSIZET: c_int = 19;
+/// `PyMemberDef` flag of a read-only field (`Py_READONLY`).
+const READONLY: c_int = 1;
+
+/// The member table of a type that tells CPython where one of its special fields is (for
+/// instance `__vectorcalloffset__` or `__weaklistoffset__`), ended by the sentinel. CPython
+/// copies what it needs from it while making the type.
+pub(crate) fn offset_member(name: &'static CStr, offset: usize) -> Result<[ffi::PyMemberDef; 2]> {
+    Ok([
+        ffi::PyMemberDef {
+            name: name.as_ptr(),
+            type_code: T_PYSSIZET,
+            offset: ffi::Py_ssize_t::try_from(offset)
+                .map_err(|_| Error::Conversion("object header too large".into()))?,
+            flags: READONLY,
+            doc: std::ptr::null(),
+        },
+        ffi::PyMemberDef {
+            name: std::ptr::null(),
+            type_code: 0,
+            offset: 0,
+            flags: 0,
+            doc: std::ptr::null(),
+        },
+    ])
+}
+
+/// A read-only attribute computed by `get`.
+pub(crate) const fn getter(
+    name: &'static CStr,
+    get: ffi::getter,
+    doc: &'static CStr,
+) -> ffi::PyGetSetDef {
+    ffi::PyGetSetDef {
+        name: name.as_ptr(),
+        get: Some(get),
+        set: None,
+        doc: doc.as_ptr(),
+        closure: std::ptr::null_mut(),
+    }
+}
+
+/// The end of a getter table.
+pub(crate) const GETSET_END: ffi::PyGetSetDef = ffi::PyGetSetDef {
+    name: std::ptr::null(),
+    get: None,
+    set: None,
+    doc: std::ptr::null(),
+    closure: std::ptr::null_mut(),
+};
+
+/// A static table CPython reads (methods, getters).
+pub(crate) struct SyncTable<T, const N: usize>(pub(crate) [T; N]);
+// SAFETY: the tables are immutable static data (pointers to static strings and functions),
+// read by CPython only.
+unsafe impl<T, const N: usize> Sync for SyncTable<T, N> {}
+
+/// Frees the memory of an instance of one of our heap types and releases the reference every
+/// heap-type instance holds on its type: the last step of a deallocation.
+///
+/// # Safety
+/// The GIL is held; `o` is an instance of a heap type of ours whose own references are
+/// already released and that nothing can reach any more.
+pub(crate) unsafe fn free_instance(o: *mut ffi::PyObject) {
+    // SAFETY: see the function's contract; `tp_free` is the type's deallocator of the memory.
+    unsafe {
+        let tp = ffi::Py_TYPE(o);
+        let free = ffi::PyType_GetSlot(tp, ffi::Py_tp_free);
+        if !free.is_null() {
+            let free: unsafe extern "C" fn(*mut c_void) = std::mem::transmute(free);
+            free(o.cast());
+        }
+        ffi::Py_DecRef(tp.cast());
+    }
 }

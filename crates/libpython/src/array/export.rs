@@ -590,6 +590,7 @@ fn create_type(py: Python<'_>) -> Result<*mut ffi::PyObject> {
             c"libpython.RustArray",
             c"Rust-owned array memory shared with Python without a copy (buffer protocol and DLPack).",
             std::mem::size_of::<*mut Owner>(),
+            0,
             &slots,
         )?
     };

@@ -17,14 +17,14 @@ use std::ffi::{c_int, c_void};
 use libpython_interp::{PerInterpreter, ffi};
 
 use super::cell;
-use super::types::{
-    GETSET_END, HAVE_VECTORCALL, IMMUTABLETYPE, METHOD_DESCRIPTOR, SyncTable, basicsize,
-    free_instance, getter, new_type, offset_member, slot,
-};
 use crate::err::{Error, Result};
 use crate::function::{Args, trampoline_obj};
 use crate::gil::Python;
 use crate::object::Object;
+use crate::rust_type::{
+    GETSET_END, HAVE_VECTORCALL, IMMUTABLETYPE, METHOD_DESCRIPTOR, SyncTable, free_instance,
+    getter, new_type, offset_member,
+};
 
 type Vectorcall = unsafe extern "C" fn(
     *mut ffi::PyObject,
@@ -153,46 +153,44 @@ fn make_type(py: Python<'_>, which: Which) -> Result<Object> {
     let header = libpython_interp::object_header_size();
     let mut members = offset_member(c"__vectorcalloffset__", header)?;
     let mut slots = vec![
-        slot(ffi::Py_tp_dealloc, method_dealloc as *mut c_void),
-        slot(ffi::Py_tp_traverse, method_traverse as *mut c_void),
-        slot(ffi::Py_tp_clear, method_clear as *mut c_void),
-        slot(ffi::Py_tp_call, ffi::PyVectorcall_Call as *mut c_void),
-        slot(ffi::Py_tp_members, members.as_mut_ptr().cast()),
+        (ffi::Py_tp_dealloc, method_dealloc as *mut c_void),
+        (ffi::Py_tp_traverse, method_traverse as *mut c_void),
+        (ffi::Py_tp_clear, method_clear as *mut c_void),
+        (ffi::Py_tp_call, ffi::PyVectorcall_Call as *mut c_void),
+        (ffi::Py_tp_members, members.as_mut_ptr().cast()),
     ];
-    let mut flags =
-        ffi::Py_TPFLAGS_DEFAULT | ffi::Py_TPFLAGS_HAVE_GC | HAVE_VECTORCALL | IMMUTABLETYPE;
-    let name = match which {
+    let mut flags = ffi::Py_TPFLAGS_HAVE_GC | HAVE_VECTORCALL | IMMUTABLETYPE;
+    let (name, doc) = match which {
         Which::Bound => {
             slots.extend([
-                slot(ffi::Py_tp_repr, bound_repr as *mut c_void),
-                slot(ffi::Py_tp_getset, BOUND_GETSET.0.as_ptr() as *mut c_void),
-                slot(
-                    ffi::Py_tp_doc,
-                    c"A method of a Rust object, bound to it.".as_ptr() as *mut c_void,
-                ),
+                (ffi::Py_tp_repr, bound_repr as *mut c_void),
+                (ffi::Py_tp_getset, BOUND_GETSET.0.as_ptr() as *mut c_void),
             ]);
-            c"libpython.RustMethod"
+            (
+                c"libpython.RustMethod",
+                c"A method of a Rust object, bound to it.",
+            )
         }
         Which::Descriptor => {
             slots.extend([
-                slot(ffi::Py_tp_repr, descriptor_repr as *mut c_void),
-                slot(ffi::Py_tp_descr_get, descriptor_get as *mut c_void),
-                slot(
+                (ffi::Py_tp_repr, descriptor_repr as *mut c_void),
+                (ffi::Py_tp_descr_get, descriptor_get as *mut c_void),
+                (
                     ffi::Py_tp_getset,
                     DESCRIPTOR_GETSET.0.as_ptr() as *mut c_void,
                 ),
-                slot(
-                    ffi::Py_tp_doc,
-                    c"A method of the Rust objects of a type.".as_ptr() as *mut c_void,
-                ),
             ]);
             flags |= METHOD_DESCRIPTOR;
-            c"libpython.RustMethodDescriptor"
+            (
+                c"libpython.RustMethodDescriptor",
+                c"A method of the Rust objects of a type.",
+            )
         }
     };
-    // SAFETY: GIL held; the slots point at our functions and static tables (CPython copies
-    // the members it needs).
-    unsafe { new_type(py, name, basicsize(size_of::<Fields>())?, flags, slots) }
+    // SAFETY: the slots point at our functions and static tables (CPython copies the members
+    // it needs while making the type); the name and doc are static.
+    let (t, _) = unsafe { new_type(py, name, doc, size_of::<Fields>(), flags, &slots)? };
+    Ok(t)
 }
 
 /// A method object made from Python (by calling the type): it is bound to nothing.

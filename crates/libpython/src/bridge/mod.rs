@@ -512,7 +512,7 @@ unsafe extern "C" fn bridge_dealloc(o: *mut ffi::PyObject) {
                     drop(c);
                 });
             }
-            types::free_instance(o);
+            crate::rust_type::free_instance(o);
         }
     });
 }

@@ -99,6 +99,7 @@ fn make_data_type(py: Python<'_>) -> Result<*mut ffi::PyObject> {
             DATA_TYPE_NAME,
             c"The closure of a Rust function (its `__self__`).",
             2 * std::mem::size_of::<*mut c_void>(),
+            0,
             &slots,
         )?
     };
