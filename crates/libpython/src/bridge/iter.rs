@@ -166,6 +166,11 @@ impl Bridge for IterState {
         BridgeKind::Iterator
     }
 
+    // Its attributes are its methods (or none): Python finds them on the type.
+    fn dynamic_attrs(&self) -> bool {
+        false
+    }
+
     fn iter_next(&self, py: Python<'_>) -> Result<Option<Object>> {
         let step = {
             let mut slot = self.lock();

@@ -242,6 +242,11 @@ impl<M: MapLike> Bridge for MapBridge<M> {
         self.map.kind()
     }
 
+    // Its attributes are its methods (or none): Python finds them on the type.
+    fn dynamic_attrs(&self) -> bool {
+        false
+    }
+
     fn methods(&self) -> &'static [&'static str] {
         self.map.methods()
     }

@@ -191,6 +191,11 @@ impl<V: VecLike> Bridge for VecBridge<V> {
         self.vec.kind()
     }
 
+    // Its attributes are its methods (or none): Python finds them on the type.
+    fn dynamic_attrs(&self) -> bool {
+        false
+    }
+
     fn methods(&self) -> &'static [&'static str] {
         self.vec.methods()
     }
