@@ -488,6 +488,51 @@ fn inline_list_access_is_used_exactly_on_gil_builds() {
 }
 
 #[test]
+fn small_ints_are_read_in_place_on_every_known_version_and_read_right() {
+    python();
+    // Known on every version this library knows, GIL or free-threaded.
+    assert!(libpython_ffi::long_layout().is_some());
+    // One digit (read in place), two and more (through the exported functions), both signs,
+    // the cached small ints, the edges of i64 and u64, and a bool (a subclass of int).
+    let values: Vec<i128> = [0i128, 1, -1, 5, -5, 256, 257, -6, 1 << 29, (1 << 30) - 1]
+        .into_iter()
+        .chain([
+            1 << 30,
+            -(1 << 30),
+            1 << 45,
+            -(1 << 60),
+            i64::MAX.into(),
+            i64::MIN.into(),
+        ])
+        .collect();
+    for v in values {
+        let o = py(&v.to_string());
+        assert_eq!(o.extract::<i64>().unwrap() as i128, v, "{v} as i64");
+        assert_eq!(
+            o.extract::<u64>().ok().map(i128::from),
+            u64::try_from(v).ok().map(i128::from),
+            "{v} as u64"
+        );
+        assert_eq!(
+            o.extract::<i8>().ok().map(i128::from),
+            i8::try_from(v).ok().map(i128::from),
+            "{v} as i8"
+        );
+        assert!(o.extract::<Vec<i64>>().is_err());
+        assert_eq!(
+            py(&format!("[{v}]")).extract::<Vec<i64>>().unwrap(),
+            [v as i64]
+        );
+    }
+    assert_eq!(
+        py(&u64::MAX.to_string()).extract::<u64>().unwrap(),
+        u64::MAX
+    );
+    assert_eq!(py("True").extract::<i64>().unwrap(), 1);
+    assert!(py("-3").extract::<u32>().is_err());
+}
+
+#[test]
 fn a_keyword_value_failing_to_convert_releases_every_argument_made_before_it() {
     python();
     let shared = py("object()");

@@ -111,6 +111,11 @@ fn unknown_version_worker(shim: &str) {
             None,
             "lists and tuples are not read in place on an unknown version"
         );
+        assert_eq!(
+            ffi::long_layout(),
+            None,
+            "ints are not read in place on an unknown version"
+        );
 
         let globals = ffi::PyDict_New();
         let builtins = ffi::PyImport_ImportModule(c"builtins".as_ptr());

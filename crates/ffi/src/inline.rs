@@ -63,6 +63,7 @@ pub unsafe fn init_object_layout() -> usize {
         OB_TYPE_OFFSET.store(offset, Ordering::Relaxed);
         REFCOUNT.store(refcount_mode(n), Ordering::Relaxed);
         init_seq_layout(n);
+        crate::long::init_long_layout(n);
         n
     }
 }

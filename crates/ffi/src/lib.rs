@@ -43,6 +43,7 @@ mod macros;
 mod api;
 mod inline;
 pub mod load;
+mod long;
 pub mod retired;
 pub mod types;
 
@@ -50,6 +51,7 @@ pub use api::{Api, DATA, FUNCTIONS, data, functions};
 pub use functions::*;
 pub use inline::*;
 pub use load::{Library, LoadError, Version, api, library, load};
+pub use long::{LongLayout, long_layout};
 pub use retired::{RETIRED, Retired, Unavailable};
 pub use types::*;
 

@@ -104,9 +104,20 @@ macro_rules! int_via_u64 {
 int_via_i64!(i8, i16, i32, i64, isize);
 int_via_u64!(u8, u16, u32, u64, usize);
 
-/// `int` to `i64` for an object known to be an `int`.
+/// The value of an exact `int` of one digit (below 2^30 in magnitude), read in place where
+/// the layout of ints is known; `None` otherwise (the exported functions give it then).
+#[inline(always)]
+fn compact(o: &Bound<'_>) -> Option<i64> {
+    // SAFETY: callers pass an exact int, alive while `o` is.
+    ffi::long_layout().and_then(|l| unsafe { l.compact_value(o.as_ptr()) })
+}
+
+/// `int` to `i64` for an object known to be an exact `int`.
 #[inline(always)]
 fn exact_int_i64(o: &Bound<'_>, target: &'static str) -> Result<i64> {
+    if let Some(v) = compact(o) {
+        return Ok(v);
+    }
     // SAFETY: `o` is an int; GIL held.
     let v = unsafe { ffi::PyLong_AsLongLong(o.as_ptr()) };
     // SAFETY: GIL held.
@@ -119,6 +130,9 @@ fn exact_int_i64(o: &Bound<'_>, target: &'static str) -> Result<i64> {
 /// An exact `int` as `i64`, `None` if it does not fit (the exception cleared).
 #[inline(always)]
 fn exact_int_i64_or_none(o: &Bound<'_>) -> Option<i64> {
+    if let Some(v) = compact(o) {
+        return Some(v);
+    }
     // SAFETY: `o` is an int; GIL held.
     let v = unsafe { ffi::PyLong_AsLongLong(o.as_ptr()) };
     // SAFETY: GIL held.
@@ -133,6 +147,9 @@ fn exact_int_i64_or_none(o: &Bound<'_>) -> Option<i64> {
 /// An exact `int` as `u64`, `None` if it does not fit (the exception cleared).
 #[inline(always)]
 fn exact_int_u64_or_none(o: &Bound<'_>) -> Option<u64> {
+    if let Some(v) = compact(o) {
+        return u64::try_from(v).ok();
+    }
     // SAFETY: `o` is an int; GIL held.
     let v = unsafe { ffi::PyLong_AsUnsignedLongLong(o.as_ptr()) };
     // SAFETY: GIL held.
@@ -187,6 +204,11 @@ fn extract_i64_slow(obj: &Bound<'_>, target: &'static str) -> Result<i64> {
 
 #[inline]
 fn extract_u64(obj: &Bound<'_>, target: &'static str) -> Result<u64> {
+    if is_exact(obj, ffi::data::PyLong_Type())
+        && let Some(v) = compact(obj)
+    {
+        return u64::try_from(v).map_err(|_| overflow(obj, target));
+    }
     let idx = as_index(obj, target)?;
     let o = idx.as_ref().map_or(obj, |i| i.bound(obj.py()));
     // SAFETY: `o` is an int; GIL held.
