@@ -506,21 +506,31 @@ fn next_item<'py>(it: &Bound<'py>) -> Result<Option<Bound<'py>>> {
 pub struct BoundIter<'py> {
     /// The Python iterator (`iter(obj)`).
     it: Bound<'py>,
-    /// For an exact `list` or `tuple` on a GIL build: the sequence read by index, as its own
-    /// iterator reads it, and how far; `it` then stays where it was made (see `into_object`).
-    by_index: Option<ByIndex<'py>>,
-    done: bool,
+    /// How the items are read: for an exact `list` or `tuple` on a GIL build, by index as its
+    /// own iterator reads it (`it` then stays where it was made, see `into_object`).
+    by: By<'py>,
 }
 
-/// An exact `list` or `tuple` read item by item the way `list.__iter__` and `tuple.__iter__`
-/// read it (the size checked before each item, so a list changed by the loop's body is
-/// followed as Python's own loop follows it), without a call per item.
+/// How a [`BoundIter`] reads its items.
 #[derive(Debug)]
-struct ByIndex<'py> {
-    seq: Bound<'py>,
-    layout: ffi::SeqLayout,
-    list: bool,
-    next: ffi::Py_ssize_t,
+enum By<'py> {
+    /// An exact `list`, item by item the way `list.__iter__` reads it (the size checked before
+    /// each item, so a list changed by the loop's body is followed as Python's own loop follows
+    /// it), without a call per item.
+    List {
+        list: Bound<'py>,
+        layout: ffi::SeqLayout,
+        next: ffi::Py_ssize_t,
+    },
+    /// An exact `tuple` (which never changes): its items and how many were read.
+    Tuple {
+        tuple: Bound<'py>,
+        layout: ffi::SeqLayout,
+        len: ffi::Py_ssize_t,
+        next: ffi::Py_ssize_t,
+    },
+    /// Through the Python iterator, until it ends or fails.
+    Iterator { done: bool },
 }
 
 impl<'py> BoundIter<'py> {
@@ -528,44 +538,43 @@ impl<'py> BoundIter<'py> {
     /// exact `list` or `tuple` whose layout this build reads inline.
     pub(crate) fn of(seq: &Bound<'py>, it: Bound<'py>) -> BoundIter<'py> {
         let p = seq.as_ptr();
-        // SAFETY: a live object, GIL held.
-        let (list, tuple) = unsafe { (ffi::PyList_CheckExact(p), ffi::PyTuple_CheckExact(p)) };
-        let by_index = match ffi::seq_layout() {
-            Some(layout) if list || tuple => Some(ByIndex {
-                seq: seq.clone(),
-                layout,
-                list,
-                next: 0,
-            }),
-            _ => None,
+        // SAFETY: a live object, GIL held; a tuple's size is read from a live exact tuple.
+        let by = unsafe {
+            match ffi::seq_layout() {
+                Some(layout) if ffi::PyList_CheckExact(p) => By::List {
+                    list: seq.clone(),
+                    layout,
+                    next: 0,
+                },
+                Some(layout) if ffi::PyTuple_CheckExact(p) => By::Tuple {
+                    tuple: seq.clone(),
+                    layout,
+                    len: layout.size(p),
+                    next: 0,
+                },
+                _ => By::Iterator { done: false },
+            }
         };
-        BoundIter {
-            it,
-            by_index,
-            done: false,
-        }
+        BoundIter { it, by }
     }
 
     /// The Python iterator object, as an [`Object`], at the item this iterator is at.
     pub fn into_object(self) -> Object {
-        if let Some(b) = &self.by_index {
-            // The Python iterator was not used: bring it to where the reads by index are, or
-            // to its end if they ended (a list or tuple iterator's `__next__` runs no Python
-            // code and cannot fail).
-            let steps = if self.done {
-                ffi::Py_ssize_t::MAX
-            } else {
-                b.next
-            };
-            for _ in 0..steps {
-                // SAFETY: a live iterator, GIL held; the result is a new reference or NULL.
-                unsafe {
-                    let item = ffi::PyIter_Next(self.it.as_ptr());
-                    if item.is_null() {
-                        break;
-                    }
-                    ffi::Py_DECREF(item);
+        // The Python iterator was not used when reading by index: bring it to where the reads
+        // are (a list or tuple iterator's `__next__` runs no Python code and cannot fail; one
+        // past the end is the end).
+        let steps = match self.by {
+            By::List { next, .. } | By::Tuple { next, .. } => next,
+            By::Iterator { .. } => 0,
+        };
+        for _ in 0..steps {
+            // SAFETY: a live iterator, GIL held; the result is a new reference or NULL.
+            unsafe {
+                let item = ffi::PyIter_Next(self.it.as_ptr());
+                if item.is_null() {
+                    break;
                 }
+                ffi::Py_DECREF(item);
             }
         }
         self.it.unbind()
@@ -577,31 +586,48 @@ impl<'py> Iterator for BoundIter<'py> {
 
     #[inline]
     fn next(&mut self) -> Option<Self::Item> {
-        if self.done {
-            return None;
-        }
-        if let Some(b) = &mut self.by_index {
-            let p = b.seq.as_ptr();
-            // SAFETY: `p` is a live exact list or tuple and `layout` the running interpreter's
-            // (checked when the iterator was made), the GIL held; `next` is below the size
-            // read just before, and the item becomes a strong reference of its own at once.
-            unsafe {
-                if b.next < b.layout.size(p) {
-                    let item = if b.list {
-                        b.layout.list_item(p, b.next)
-                    } else {
-                        b.layout.tuple_item(p, b.next)
-                    };
-                    ffi::Py_INCREF(item);
-                    b.next += 1;
-                    return Some(Ok(Bound::from_owned_ptr(self.it.py(), item)));
+        let py = self.it.py();
+        // SAFETY: the sequences are live exact lists and tuples and `layout` the running
+        // interpreter's (checked when the iterator was made), the GIL held; the index is
+        // below the size (of a list read just before), and the item becomes a strong
+        // reference of its own at once.
+        unsafe {
+            let item = match &mut self.by {
+                By::List { list, layout, next } => {
+                    let p = list.as_ptr();
+                    if *next >= layout.size(p) {
+                        // Like the list's own iterator, one that reached the end stays there
+                        // (one past the size, whatever the list becomes).
+                        *next = ffi::Py_ssize_t::MAX;
+                        return None;
+                    }
+                    let item = layout.list_item(p, *next);
+                    *next += 1;
+                    item
                 }
-            }
-            // Like the sequence's own iterator, one that reached the end stays there.
-            self.done = true;
-            return None;
+                By::Tuple {
+                    tuple,
+                    layout,
+                    len,
+                    next,
+                } => {
+                    if *next >= *len {
+                        return None;
+                    }
+                    let item = layout.tuple_item(tuple.as_ptr(), *next);
+                    *next += 1;
+                    item
+                }
+                By::Iterator { done } => {
+                    if *done {
+                        return None;
+                    }
+                    return step(done, next_item(&self.it));
+                }
+            };
+            ffi::Py_INCREF(item);
+            Some(Ok(Bound::from_owned_ptr(py, item)))
         }
-        step(&mut self.done, next_item(&self.it))
     }
 }
 

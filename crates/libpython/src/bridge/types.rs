@@ -139,10 +139,6 @@ fn make_bridge_type(
         (ffi::Py_nb_bool, bridge_bool as *mut c_void),
         (ffi::Py_tp_methods, METHODS.0.as_ptr() as *mut c_void),
         (ffi::Py_tp_members, members.as_mut_ptr().cast()),
-        (
-            ffi::Py_tp_doc,
-            c"A Rust object seen from Python.".as_ptr() as *mut c_void,
-        ),
     ];
     // A type with methods of its own keeps the attribute lookup it inherits from `object`
     // (which is what lets Python call a method without binding it first).
