@@ -643,8 +643,7 @@ macro_rules! singleton {
     ($(#[$m:meta])* $name:ident = $sym:ident) => {
         $(#[$m])*
         ///
-        /// # Panics
-        /// If libpython is not loaded.
+        /// NULL before libpython is loaded.
         #[inline(always)]
         pub fn $name() -> *mut PyObject {
             crate::data::$sym().cast::<PyObject>()

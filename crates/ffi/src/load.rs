@@ -3,6 +3,7 @@
 use std::ffi::{CStr, c_char, c_int, c_void};
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicPtr, Ordering};
 use std::sync::{Mutex, OnceLock};
 
 use libloading::os::unix::{Library as Handle, RTLD_GLOBAL, RTLD_LOCAL, RTLD_NOW};
@@ -283,23 +284,27 @@ pub fn library() -> Option<&'static Library> {
     LIBRARY.get()
 }
 
-/// The loaded function table.
+/// The table [`api`] gives before a library is loaded.
+struct Unloaded(Api);
+// SAFETY: the table is immutable; its data fields are NULL and its functions are ours.
+unsafe impl Sync for Unloaded {}
+static UNLOADED: Unloaded = Unloaded(Api::UNLOADED);
+
+/// The table [`api`] gives: [`UNLOADED`] until [`load`] stores the loaded library's (after it
+/// is complete, with release ordering), never changed after that.
+static API: AtomicPtr<Api> = AtomicPtr::new(&UNLOADED.0 as *const Api as *mut Api);
+
+/// The loaded function table: one load, no check (a C-API call pays nothing more than the
+/// call through the table).
 ///
-/// # Panics
-/// If no library has been loaded yet: [`load`] one first (the upper crates do this when they
-/// start Python).
+/// Before a library is loaded ([`load`]; the upper crates do this when they start Python) it
+/// is a table without optional functions or data symbols, whose required functions say that
+/// no library is loaded and abort the process: calling them then breaks their contract.
 #[inline(always)]
 pub fn api() -> &'static Api {
-    match LIBRARY.get() {
-        Some(lib) => &lib.api,
-        None => not_loaded(),
-    }
-}
-
-#[cold]
-#[inline(never)]
-fn not_loaded() -> ! {
-    panic!("libpython is not loaded: call libpython_ffi::load first")
+    // SAFETY: the pointer is `UNLOADED`'s or the loaded library's table, both alive for the
+    // rest of the process; the acquire load sees the table complete (stored with release).
+    unsafe { &*API.load(Ordering::Acquire) }
 }
 
 /// Called through an optional function that the loaded library lacks: panics with the
@@ -314,10 +319,12 @@ pub fn missing(name: &str) -> ! {
     )
 }
 
-/// Stands in for a missing required function while the table is filled; the table is thrown
-/// away in that case, so this is never called.
+/// Every required function of the table before a library is loaded (and of a table being
+/// filled, for a missing symbol: that table is thrown away): says that no library is loaded
+/// and aborts (it is called from C signatures, where a panic cannot unwind).
 #[doc(hidden)]
-pub extern "C" fn never_called() {
+pub extern "C" fn not_loaded() {
+    eprintln!("libpython is not loaded: call libpython_ffi::load first");
     std::process::abort()
 }
 
@@ -405,7 +412,9 @@ pub fn load(path: impl AsRef<Path>) -> Result<&'static Library, LoadError> {
         py_type,
         _handle: handle,
     };
-    Ok(LIBRARY.get_or_init(|| lib))
+    let lib = LIBRARY.get_or_init(|| lib);
+    API.store(&lib.api as *const Api as *mut Api, Ordering::Release);
+    Ok(lib)
 }
 
 fn same_file(a: &Path, b: &Path) -> bool {

@@ -42,13 +42,33 @@ macro_rules! __fn_load {
         let mut p = $lib.address(concat!(stringify!($name), "\0"));
         if p.is_null() {
             $missing.push(stringify!($name));
-            p = $crate::load::never_called as *mut ::core::ffi::c_void;
+            p = $crate::load::not_loaded as *mut ::core::ffi::c_void;
         }
         // SAFETY: `p` is non-null: the exported function, or (when the symbol is missing, in
         // which case the table is discarded and the load fails) a stub never called. The
         // declared signature is the one CPython's headers give the function.
         unsafe { ::core::mem::transmute::<*mut ::core::ffi::c_void, $crate::__fn_ptr!([$($f)?] $sig -> $r)>(p) }
     }};
+}
+
+/// One table entry before a library is loaded: an optional function is absent, a required one
+/// is [`not_loaded`](crate::load::not_loaded), which says so and aborts.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __fn_unloaded {
+    ([opt $(, $f:ident)*] $sig:tt -> $r:ty) => {
+        ::core::option::Option::None
+    };
+    ([$($f:ident)?] $sig:tt -> $r:ty) => {
+        // SAFETY: a function pointer becomes another function pointer type; it is called only
+        // by a caller breaking the free functions' contract (libpython loaded), and then
+        // aborts at once, reading no argument.
+        unsafe {
+            ::core::mem::transmute::<extern "C" fn(), $crate::__fn_ptr!([$($f)?] $sig -> $r)>(
+                $crate::load::not_loaded,
+            )
+        }
+    };
 }
 
 /// The free function under the C name, calling through the loaded table.
@@ -138,6 +158,17 @@ macro_rules! declare_api {
         }
 
         impl Api {
+            /// The table before a library is loaded: no optional function and no data symbol,
+            /// and every required function says that no library is loaded and aborts.
+            pub(crate) const UNLOADED: Api = Api {
+                $($(
+                    $name: $crate::__fn_unloaded!([$($($flag),*)?] ($($t),*) -> $r),
+                )*)*
+                $($($(
+                    $dname: ::core::ptr::null_mut(),
+                )*)?)*
+            };
+
             /// Resolves every symbol in `lib`. Fails naming each required symbol it lacks.
             pub(crate) fn resolve(lib: &$crate::load::Symbols<'_>) -> ::core::result::Result<Api, ::std::vec::Vec<&'static str>> {
                 let mut missing: ::std::vec::Vec<&'static str> = ::std::vec::Vec::new();
@@ -222,8 +253,7 @@ macro_rules! declare_api {
                 #[doc = ""]
                 #[doc = concat!("C API: [`", stringify!($dname), "`](https://docs.python.org/3/c-api/", $page, ".html#c.", stringify!($dname), ")")]
                 #[doc = ""]
-                #[doc = "# Panics"]
-                #[doc = "If libpython is not loaded."]
+                #[doc = "NULL before libpython is loaded."]
                 #[inline(always)]
                 #[allow(non_snake_case)]
                 pub fn $dname() -> *mut $dty {

@@ -181,7 +181,9 @@ impl InterpState {
             return;
         }
         let mut n = 0usize;
-        while n < budget {
+        // The count is never below the queue's length: once it reads 0 the queue is empty,
+        // without a pop to find out.
+        while n < budget && self.queued.load(Ordering::Acquire) != 0 {
             let Some(RawPtr(p)) = self.queue.pop() else {
                 break;
             };
@@ -204,7 +206,11 @@ impl InterpState {
             return;
         }
         let mut n = 0usize;
-        while let Some(RawPtr(p)) = self.queue.pop() {
+        // As in `drain_at_most`: a count of 0 means an empty queue.
+        while self.queued.load(Ordering::Acquire) != 0 {
+            let Some(RawPtr(p)) = self.queue.pop() else {
+                break;
+            };
             self.queued.fetch_sub(1, Ordering::AcqRel);
             // SAFETY: the pointer was a strong reference owned by a dropped handle of this
             // interpreter, whose GIL the caller holds. A destructor run here that drops more
