@@ -153,10 +153,8 @@ impl InterpState {
     /// The calling thread must hold this interpreter's GIL.
     #[inline(always)]
     pub(crate) unsafe fn drain(&self) {
-        if self.queued.load(Ordering::Acquire) != 0 {
-            // SAFETY: forwarded contract.
-            unsafe { self.drain_queued() };
-        }
+        // SAFETY: forwarded contract.
+        unsafe { self.drain_some(usize::MAX) };
     }
 
     /// Releases up to `budget` queued references (see [`drain`](Self::drain)).
@@ -184,30 +182,6 @@ impl InterpState {
         // The count is never below the queue's length: once it reads 0 the queue is empty,
         // without a pop to find out.
         while n < budget && self.queued.load(Ordering::Acquire) != 0 {
-            let Some(RawPtr(p)) = self.queue.pop() else {
-                break;
-            };
-            self.queued.fetch_sub(1, Ordering::AcqRel);
-            // SAFETY: as in `drain_queued`.
-            unsafe { ffi::Py_DECREF(p as *mut ffi::PyObject) };
-            n += 1;
-        }
-        end_drain();
-        tracing::trace!(target: "libpython::gc", interp = ?self.key, released = n, "drained some deferred decrefs");
-    }
-
-    /// [`drain`](Self::drain) when something is queued.
-    ///
-    /// # Safety
-    /// As [`drain`](Self::drain).
-    #[inline(never)]
-    unsafe fn drain_queued(&self) {
-        if !begin_drain() {
-            return;
-        }
-        let mut n = 0usize;
-        // As in `drain_at_most`: a count of 0 means an empty queue.
-        while self.queued.load(Ordering::Acquire) != 0 {
             let Some(RawPtr(p)) = self.queue.pop() else {
                 break;
             };
