@@ -813,6 +813,7 @@ fn release_kind(kind: &Kind) {
 ///
 /// # Safety
 /// The calling thread must hold the GIL of an initialised interpreter (CPython calling us).
+#[inline]
 pub unsafe fn assume() -> GilGuard {
     // SAFETY: the GIL is held, so the current thread state and its interpreter are valid.
     let raw = unsafe { ffi::PyInterpreterState_Get() };
