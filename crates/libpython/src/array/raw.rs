@@ -383,7 +383,7 @@ pub(crate) fn check_and_borrow<T: Element>(
     contiguous: bool,
     exclusive: bool,
 ) -> Result<Borrow> {
-    let align = super::cell::access_align::<T>();
+    let align = const { super::cell::access_align::<T>() };
     if len != 0 {
         // A contiguous layout of `T`-sized items has strides that are multiples of the size,
         // hence of the alignment: only the start can be misaligned.

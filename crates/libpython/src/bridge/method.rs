@@ -1,18 +1,26 @@
-//! The methods of bridge objects, as two small callables of ours (one type each per
-//! interpreter), both calling [`Bridge::call_method`] by vectorcall: no argument tuple, no
-//! name converted or looked up again.
+//! The methods of bridge objects, all calling [`Bridge::call_method`] with the method's
+//! `&'static` name: no argument tuple, no name converted or looked up again.
 //!
-//! - A bound method (`libpython.RustMethod`) holds the bridge object and the method's
-//!   `&'static` name: what `obj.name` gives, for a name of [`Bridge::methods`].
-//! - A method descriptor (`libpython.RustMethodDescriptor`) is a method as an attribute of a
-//!   bridge type that holds its methods itself (see `types.rs`): it holds that type and the
-//!   name. Its type says it is a method descriptor, so Python calls `obj.name(...)` as
-//!   `descriptor(obj, ...)` without a bound method in between; reading `obj.name` binds it.
+//! - For a bridge whose type holds its methods (see `types.rs`), the first methods of the list
+//!   are CPython's own method descriptors (`METH_FASTCALL | METH_KEYWORDS`), whose function is
+//!   `native_method::<I>` for the method's index `I` in the list: the calls CPython
+//!   specialises best (`obj.name(...)` with no bound method in between), and what C
+//!   extension types are made of. Reading `obj.name` gives CPython's bound built-in method.
+//! - Past those, a method descriptor of ours (`libpython.RustMethodDescriptor`, one type per
+//!   interpreter), holding the type and the name. Its type says it is a method descriptor, so
+//!   Python calls `obj.name(...)` as `descriptor(obj, ...)` too; reading `obj.name` binds it.
+//! - For the other bridges (whose attribute lookup asks [`Bridge::get_attr`]), `obj.name` is a
+//!   bound method of ours (`libpython.RustMethod`, one type per interpreter) holding the bridge
+//!   object and the name.
 //!
+//! Both types of ours are called by vectorcall.
+//!
+//! [`Bridge::get_attr`]: super::Bridge::get_attr
 //! [`Bridge::methods`]: super::Bridge::methods
 //! [`Bridge::call_method`]: super::Bridge::call_method
 
-use std::ffi::{c_int, c_void};
+use std::ffi::{CString, c_int, c_void};
+use std::sync::Mutex;
 
 use libpython_interp::{PerInterpreter, ffi};
 
@@ -127,11 +135,99 @@ pub(super) unsafe fn bound(
     unsafe { new_instance(py, Which::Bound, obj, name) }
 }
 
-/// The descriptor of method `name` for the bridge type `tp` (which holds its methods).
-pub(super) fn descriptor(py: Python<'_>, tp: &Object, name: &'static str) -> Result<Object> {
-    // SAFETY: `py` holds the GIL; `tp` is a live type of its interpreter (the caller made it
-    // there).
-    unsafe { new_instance(py, Which::Descriptor, tp.as_ptr(), name) }
+/// The descriptor of `methods[i]` for the bridge type `tp` (made for `methods`): one of
+/// CPython's own method descriptors for the first [`NATIVE_METHODS`] (their calls are the
+/// ones CPython specialises), ours after them.
+pub(super) fn descriptor(
+    py: Python<'_>,
+    tp: &Object,
+    methods: &'static [&'static str],
+    i: usize,
+) -> Result<Object> {
+    if let Some(def) = native_def(methods[i], i) {
+        // SAFETY: `py` holds the GIL; `tp` is a live type of its interpreter; `def` lives for
+        // the rest of the process (CPython keeps pointing at it) and is never changed.
+        return unsafe {
+            Object::from_owned_ptr_or_err(py, ffi::PyDescr_NewMethod(tp.as_ptr().cast(), def))
+        };
+    }
+    // SAFETY: as above (the caller made `tp` in `py`'s interpreter).
+    unsafe { new_instance(py, Which::Descriptor, tp.as_ptr(), methods[i]) }
+}
+
+/// How many methods of a list get one of CPython's own method descriptors.
+const NATIVE_METHODS: usize = 64;
+
+/// The table of `native_method::<I>` for the indices given.
+macro_rules! native_methods {
+    ($($i:literal)*) => {
+        [$(native_method::<$i> as ffi::PyCFunctionFastWithKeywords),*]
+    };
+}
+
+/// The method functions of those descriptors: the `i`th calls method `i` of its object's list.
+static NATIVE: [ffi::PyCFunctionFastWithKeywords; NATIVE_METHODS] = native_methods!(
+    0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31
+    32 33 34 35 36 37 38 39 40 41 42 43 44 45 46 47 48 49 50 51 52 53 54 55 56 57 58 59 60 61 62 63
+);
+
+/// The definition (`METH_FASTCALL | METH_KEYWORDS`, function `NATIVE[i]`) of method `name`
+/// at index `i`, made once for the process; `None` past [`NATIVE_METHODS`] and for a name
+/// with a NUL.
+fn native_def(name: &'static str, i: usize) -> Option<*mut ffi::PyMethodDef> {
+    /// The name's address and length, the index.
+    type Key = (usize, usize, usize);
+    /// Each key with the address of its leaked definition.
+    static DEFS: Mutex<Vec<(Key, usize)>> = Mutex::new(Vec::new());
+    let f = *NATIVE.get(i)?;
+    let key = (name.as_ptr() as usize, name.len(), i);
+    // No Python code runs under this lock.
+    let mut defs = DEFS.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(&(_, def)) = defs.iter().find(|(k, _)| *k == key) {
+        return Some(def as *mut ffi::PyMethodDef);
+    }
+    let c_name = CString::new(name).ok()?;
+    let def = Box::leak(Box::new(ffi::PyMethodDef {
+        ml_name: c_name.into_raw(),
+        ml_meth: ffi::PyMethodDefPointer {
+            PyCFunctionFastWithKeywords: f,
+        },
+        ml_flags: ffi::METH_FASTCALL | ffi::METH_KEYWORDS,
+        ml_doc: std::ptr::null(),
+    })) as *mut ffi::PyMethodDef;
+    defs.push((key, def as usize));
+    Some(def)
+}
+
+/// Method `I` of the list its object's type was made for, called through one of CPython's
+/// method descriptors: [`Bridge::call_method`](super::Bridge::call_method) with its name.
+///
+/// # Safety
+/// Called by CPython with the GIL held, `slf` an instance of the descriptor's type (checked by
+/// the descriptor: a bridge type made for a method list, the list the cells of its instances
+/// record), `args` holding `nargs` positional arguments followed by one value per name in
+/// `kwnames`.
+unsafe extern "C" fn native_method<const I: usize>(
+    slf: *mut ffi::PyObject,
+    args: *const *mut ffi::PyObject,
+    nargs: ffi::Py_ssize_t,
+    kwnames: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
+    // SAFETY: see the function's contract; `slf` is held by the caller for the call, so the
+    // cell borrowed from it outlives nothing.
+    unsafe {
+        trampoline_obj(|py| {
+            let c = cell(slf)?;
+            let Some(&name) = c.methods.get(I) else {
+                return Err(Error::type_error(
+                    "an object of the method's type",
+                    "an object without that method",
+                ));
+            };
+            let a = Args::from_vectorcall(py, args, nargs, kwnames);
+            c.bridge.call_method(&a, name)
+        })
+    }
 }
 
 /// The method type `which` of one interpreter.

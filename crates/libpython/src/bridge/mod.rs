@@ -258,6 +258,9 @@ struct Cell {
     bridge: Arc<dyn Bridge>,
     type_id: TypeId,
     identity: RustIdentity,
+    /// The method list the instance's type holds (empty for the kinds' shared types): read
+    /// once, when the object was bridged.
+    methods: &'static [&'static str],
 }
 
 /// What the default [`Bridge::iter`] says it expected.
@@ -439,6 +442,7 @@ pub fn bridge_in<T: Bridge>(py: Python<'_>, obj: Arc<T>) -> Result<Object> {
             bridge: obj as Arc<dyn Bridge>,
             type_id: TypeId::of::<T>(),
             identity,
+            methods: static_methods.unwrap_or_default(),
         });
         *cell_ptr(o.as_ptr()) = Box::into_raw(cell);
         // The type supports weak references; its deallocation forgets the entry.

@@ -182,8 +182,8 @@ fn make_bridge_type(
             &slots,
         )?
     };
-    for &name in methods.unwrap_or_default() {
-        let d = method::descriptor(py, &t, name)?;
+    for (i, &name) in methods.unwrap_or_default().iter().enumerate() {
+        let d = method::descriptor(py, &t, methods.unwrap_or_default(), i)?;
         t.bind(py)?.setattr(name, d)?;
     }
     if let Some(abc) = abc {
