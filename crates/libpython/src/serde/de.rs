@@ -50,6 +50,10 @@ impl Int {
     }
 }
 
+/// The identities of the names of a struct's fields among the keys of a tree's maps, in the
+/// order of the fields (see [`Node::field_keys`]).
+pub(crate) type FieldKeys = std::sync::Arc<[usize]>;
+
 /// One node of the data the deserializer reads, and what it needs of it. Reading a node's
 /// children never recurses by itself: the deserializer descends one level per container
 /// serde asks for, counting the levels.
@@ -86,6 +90,20 @@ pub(crate) trait Node: Clone {
     fn unsupported(&self) -> SerdeError;
     /// The error for a node read as an enum that is neither a str nor a dict.
     fn not_an_enum(&self) -> SerdeError;
+
+    /// For a [`Kind::Map`] node read as a struct with `fields`: the identities of the fields'
+    /// names as keys, if this tree has such a thing (Python: the addresses of the interned
+    /// `str`s of the names). A key whose [`identity`](Node::identity) is the `i`th of them is
+    /// the name `fields[i]`: its text is not read.
+    fn field_keys(&self, _fields: &'static [&'static str]) -> Option<FieldKeys> {
+        None
+    }
+
+    /// The identity of this node, compared with [`field_keys`](Node::field_keys) (never 0 for a
+    /// tree that has field keys).
+    fn identity(&self) -> usize {
+        0
+    }
 }
 
 /// The children of a container node, one at a time.
@@ -102,18 +120,26 @@ pub(crate) trait Children {
 pub(crate) struct De<N> {
     node: N,
     depth: usize,
+    /// The text of the node when it is known to be a str of this text (a struct's key found
+    /// by its identity).
+    text: Option<&'static str>,
 }
 
 impl<N: Node> De<N> {
     /// The deserializer of a whole tree.
     pub(crate) fn new(node: N) -> De<N> {
-        De { node, depth: 0 }
+        De {
+            node,
+            depth: 0,
+            text: None,
+        }
     }
 
     fn child(&self, node: N) -> De<N> {
         De {
             node,
             depth: self.depth + 1,
+            text: None,
         }
     }
 
@@ -136,10 +162,16 @@ impl<N: Node> De<N> {
     }
 }
 
-impl<'de, N: Node> Deserializer<'de> for De<N> {
-    type Error = SerdeError;
-
-    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, SerdeError> {
+impl<N: Node> De<N> {
+    /// Reads the node with `visitor`, as a struct with `fields` if given.
+    fn read<'de, V: Visitor<'de>>(
+        self,
+        visitor: V,
+        fields: Option<&'static [&'static str]>,
+    ) -> Result<V::Value, SerdeError> {
+        if let Some(text) = self.text {
+            return visitor.visit_str(text);
+        }
         match self.node.kind()? {
             Kind::None => visitor.visit_unit(),
             Kind::Bool(b) => visitor.visit_bool(b),
@@ -161,13 +193,32 @@ impl<'de, N: Node> Deserializer<'de> for De<N> {
             Kind::Map => {
                 self.check_depth()?;
                 let entries = self.node.entries()?;
+                let fields = fields.and_then(|f| Some((f, self.node.field_keys(f)?)));
                 visitor.visit_map(MapDe {
                     entries: Walk::new(self, entries),
                     current: None,
+                    fields,
                 })
             }
             Kind::Other => Err(self.node.unsupported()),
         }
+    }
+}
+
+impl<'de, N: Node> Deserializer<'de> for De<N> {
+    type Error = SerdeError;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, SerdeError> {
+        self.read(visitor, None)
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, SerdeError> {
+        self.read(visitor, Some(fields))
     }
 
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, SerdeError> {
@@ -218,7 +269,7 @@ impl<'de, N: Node> Deserializer<'de> for De<N> {
 
     serde::forward_to_deserialize_any! {
         bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
-        unit unit_struct seq tuple tuple_struct map struct identifier
+        unit unit_struct seq tuple tuple_struct map identifier
     }
 }
 
@@ -297,6 +348,8 @@ struct MapDe<N: Node> {
     entries: Walk<N, N::Entries>,
     /// The entry whose key was read and whose value was not yet.
     current: Option<(N, N)>,
+    /// For a struct: its fields, and their names' identities as keys if the tree has them.
+    fields: Option<(&'static [&'static str], FieldKeys)>,
 }
 
 impl<'de, N: Node> de::MapAccess<'de> for MapDe<N> {
@@ -306,14 +359,23 @@ impl<'de, N: Node> de::MapAccess<'de> for MapDe<N> {
         &mut self,
         seed: K,
     ) -> Result<Option<K::Value>, SerdeError> {
-        let Some((_, (key, value))) = self.entries.next()? else {
+        let Some((i, (key, value))) = self.entries.next()? else {
             return Ok(None);
         };
-        self.current = Some((key.clone(), value));
-        let for_path = key.clone();
-        self.entries
-            .de
-            .read_child(key, seed, || format!("[key {}]", for_path.key_label()))
+        let mut child = self.entries.de.child(key.clone());
+        if let Some((names, keys)) = &self.fields {
+            let id = key.identity();
+            // The keys most often come in the fields' order.
+            let found = if keys.get(i) == Some(&id) {
+                Some(i)
+            } else {
+                keys.iter().position(|&k| k == id)
+            };
+            child.text = found.and_then(|f| names.get(f).copied());
+        }
+        let (key, _) = self.current.insert((key, value));
+        seed.deserialize(child)
+            .map_err(|e| e.at(|| format!("[key {}]", key.key_label())))
             .map(Some)
     }
 
