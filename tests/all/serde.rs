@@ -600,6 +600,79 @@ fn each_interpreter_keeps_its_own_names() {
     }
 }
 
+/// A struct read by hand, its keys read as `K` (not as serde's identifiers).
+#[derive(Debug, PartialEq)]
+struct KeysAs<K>(Vec<(K, u8)>);
+
+impl<'de, K: Deserialize<'de>> Deserialize<'de> for KeysAs<K> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<K>(std::marker::PhantomData<K>);
+        impl<'de, K: Deserialize<'de>> serde::de::Visitor<'de> for V<K> {
+            type Value = KeysAs<K>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a struct")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut m: A,
+            ) -> Result<KeysAs<K>, A::Error> {
+                let mut v = Vec::new();
+                while let Some(k) = m.next_key::<K>()? {
+                    v.push((k, m.next_value()?));
+                }
+                Ok(KeysAs(v))
+            }
+        }
+        d.deserialize_struct("KeysAs", &["a", "zz"], V(std::marker::PhantomData))
+    }
+}
+
+#[derive(Debug, PartialEq, Deserialize)]
+#[allow(non_camel_case_types)]
+enum Key {
+    a,
+}
+
+#[test]
+fn struct_keys_read_as_any_type_read_alike_by_identity_or_text() {
+    python();
+    // The same dicts with keys the interpreter interned (found by identity) and keys made
+    // at run time (read by their text): every reading gives the same result or message.
+    let both = |json: &str| {
+        let literal = libpython::eval(json).unwrap();
+        let loaded = libpython::eval(&format!("__import__('json').loads({json:?})")).unwrap();
+        assert!(py_check(&loaded, &format!("x == {json}")));
+        (literal, loaded)
+    };
+    fn same<T: for<'de> Deserialize<'de> + PartialEq + std::fmt::Debug>(
+        (literal, loaded): &(Object, Object),
+    ) -> String {
+        let a = from_python_serde::<T>(literal).map_err(|e| e.to_string());
+        let b = from_python_serde::<T>(loaded).map_err(|e| e.to_string());
+        assert_eq!(a, b);
+        format!("{a:?}")
+    }
+    let ok = both(r#"{"a": 1, "zz": 2}"#);
+    assert_eq!(
+        same::<KeysAs<String>>(&ok),
+        r#"Ok(KeysAs([("a", 1), ("zz", 2)]))"#
+    );
+    assert_eq!(
+        same::<KeysAs<Option<String>>>(&ok),
+        r#"Ok(KeysAs([(Some("a"), 1), (Some("zz"), 2)]))"#
+    );
+    assert_eq!(
+        same::<KeysAs<serde::de::IgnoredAny>>(&ok),
+        "Ok(KeysAs([(IgnoredAny, 1), (IgnoredAny, 2)]))"
+    );
+    let e = same::<KeysAs<Key>>(&ok);
+    assert!(e.contains("[key 'zz']: unknown variant `zz`"), "{e}");
+    let e = same::<KeysAs<u8>>(&ok);
+    assert!(e.contains("[key 'a']: invalid type: string"), "{e}");
+    let e = same::<KeysAs<(u8,)>>(&ok);
+    assert!(e.contains("[key 'a']: invalid type: string"), "{e}");
+}
+
 /// A sequence that announces `said` items and yields `items`, as a list or a tuple.
 struct Liar {
     said: usize,

@@ -116,9 +116,9 @@ impl<'py> Node for Bound<'py> {
         // SAFETY: live object, GIL held.
         let source = unsafe {
             if ffi::PyList_Check(p) {
-                Source::List
+                Source::List(ffi::seq_layout())
             } else if ffi::PyTuple_Check(p) {
-                Source::Tuple
+                Source::Tuple(ffi::seq_layout())
             } else {
                 Source::Iter(Bound::from_owned_ptr_or_err(
                     self.py(),
@@ -199,12 +199,47 @@ impl<'py> Node for Bound<'py> {
     fn identity(&self) -> usize {
         self.as_ptr() as usize
     }
+
+    #[inline(always)]
+    fn plain_text(&self) -> Option<Result<&str, SerdeError>> {
+        // SAFETY: live object, GIL held.
+        unsafe { ffi::Py_TYPE(self.as_ptr()) == ffi::api().PyUnicode_Type }.then(|| self.text())
+    }
+
+    #[inline(always)]
+    fn plain_i64(&self) -> Option<Result<i64, SerdeError>> {
+        let p = self.as_ptr();
+        // SAFETY: live object, GIL held; an exact int is read by the C API, which reports a
+        // value out of range in `overflow` (left to `int`).
+        unsafe {
+            if ffi::Py_TYPE(p) != ffi::api().PyLong_Type {
+                return None;
+            }
+            let mut overflow = 0;
+            let v = ffi::PyLong_AsLongLongAndOverflow(p, &mut overflow);
+            if overflow != 0 {
+                return None;
+            }
+            if v == -1 && !ffi::PyErr_Occurred().is_null() {
+                return Some(Err(fetch(self.py()).into()));
+            }
+            Some(Ok(v))
+        }
+    }
+
+    #[inline(always)]
+    fn plain_f64(&self) -> Option<f64> {
+        let p = self.as_ptr();
+        // SAFETY: live object, GIL held; `PyFloat_AsDouble` cannot fail on an exact float.
+        unsafe { (ffi::Py_TYPE(p) == ffi::api().PyFloat_Type).then(|| ffi::PyFloat_AsDouble(p)) }
+    }
 }
 
-/// How the items of a sequence are reached.
+/// How the items of a sequence are reached: for lists and tuples, in place where their
+/// layout is known (GIL builds), else through the C API.
 enum Source<'py> {
-    List,
-    Tuple,
+    List(Option<ffi::SeqLayout>),
+    Tuple(Option<ffi::SeqLayout>),
     /// An iterator over a set or frozenset.
     Iter(Bound<'py>),
 }
@@ -224,16 +259,30 @@ impl<'py> Children for Items<'py> {
         let p = self.seq.as_ptr();
         let i = self.index;
         // SAFETY: `p` is the live container of the kind `source` says; GIL held. Borrowed
-        // items gain a reference at once; the length is re-read for lists (not ours).
+        // items gain a reference at once, before anything else runs (a known layout means a
+        // GIL build, where no other thread runs meanwhile); the length is re-read for lists
+        // at each step (Python code may change them between steps).
         let item = unsafe {
             match &self.source {
-                Source::List => {
+                Source::List(Some(l)) => {
+                    if i >= l.size(p) {
+                        return Ok(None);
+                    }
+                    Bound::from_borrowed_ptr(py, l.list_item(p, i))
+                }
+                Source::List(None) => {
                     if i >= ffi::PyList_Size(p) {
                         return Ok(None);
                     }
                     crate::conversion::list_item(py, p, i)?.into_bound(py)?
                 }
-                Source::Tuple => {
+                Source::Tuple(Some(l)) => {
+                    if i >= l.size(p) {
+                        return Ok(None);
+                    }
+                    Bound::from_borrowed_ptr(py, l.tuple_item(p, i))
+                }
+                Source::Tuple(None) => {
                     if i >= ffi::PyTuple_Size(p) {
                         return Ok(None);
                     }
