@@ -141,26 +141,18 @@ pub(crate) trait Children {
 pub(crate) struct De<N> {
     node: N,
     depth: usize,
-    /// The text of the node when it is known to be a str of this text (a struct's key found
-    /// by its identity).
-    text: Option<&'static str>,
 }
 
 impl<N: Node> De<N> {
     /// The deserializer of a whole tree.
     pub(crate) fn new(node: N) -> De<N> {
-        De {
-            node,
-            depth: 0,
-            text: None,
-        }
+        De { node, depth: 0 }
     }
 
     fn child(&self, node: N) -> De<N> {
         De {
             node,
             depth: self.depth + 1,
-            text: None,
         }
     }
 
@@ -190,9 +182,6 @@ impl<N: Node> De<N> {
         visitor: V,
         fields: Option<&'static [&'static str]>,
     ) -> Result<V::Value, SerdeError> {
-        if let Some(text) = self.text {
-            return visitor.visit_str(text);
-        }
         match self.node.kind()? {
             Kind::None => visitor.visit_unit(),
             Kind::Bool(b) => visitor.visit_bool(b),
@@ -233,7 +222,7 @@ macro_rules! shortcuts {
     ($($shortcut:ident: $($method:ident)*;)*) => {$($(
         #[inline]
         fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, SerdeError> {
-            if self.text.is_none() && let Some(v) = self.node.$shortcut() {
+            if let Some(v) = self.node.$shortcut() {
                 return shortcuts!(@visit $shortcut, visitor, v);
             }
             self.read(visitor, None)
@@ -449,7 +438,7 @@ impl<'de, N: Node> de::MapAccess<'de> for MapDe<N> {
 
 /// A struct's key known by its identity to be the str `text` (a field's name): read as that
 /// text without touching the node, as [`De`] reads a str; what reads a str otherwise (an
-/// option, a newtype, an enum) is read by a [`De`] of the node.
+/// option, a newtype, an enum) is read by a [`De`] of the node (whose text is `text`).
 struct FieldKey<'a, N> {
     text: &'static str,
     node: &'a N,
@@ -461,7 +450,6 @@ impl<N: Node> FieldKey<'_, N> {
         De {
             node: self.node.clone(),
             depth: self.depth,
-            text: Some(self.text),
         }
     }
 }

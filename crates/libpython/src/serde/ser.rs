@@ -124,6 +124,18 @@ macro_rules! scalars {
     )*};
 }
 
+/// serde's integers of up to 64 bits, each made by the C function that takes its widened
+/// value.
+macro_rules! small_ints {
+    ($($make:ident($wide:ty): $($method:ident($t:ty)),*;)*) => {$($(
+        #[inline]
+        fn $method(self, v: $t) -> Result<Bound<'py>, SerdeError> {
+            // SAFETY: GIL held.
+            new_ref(self.py, unsafe { ffi::$make(<$wide>::from(v)) })
+        }
+    )*)*};
+}
+
 impl<'py> Serializer for Ser<'py> {
     type Ok = Bound<'py>;
     type Error = SerdeError;
@@ -136,22 +148,40 @@ impl<'py> Serializer for Ser<'py> {
     type SerializeStructVariant = MapSer<'py>;
 
     scalars!(
-        serialize_bool(bool),
-        serialize_i8(i8),
-        serialize_i16(i16),
-        serialize_i32(i32),
-        serialize_i64(i64),
         serialize_i128(i128),
-        serialize_u8(u8),
-        serialize_u16(u16),
-        serialize_u32(u32),
-        serialize_u64(u64),
         serialize_u128(u128),
         serialize_f32(f32),
-        serialize_f64(f64),
         serialize_char(char),
-        serialize_str(&str),
     );
+
+    // The common scalars made directly, as their `ToPython` impls make them.
+    small_ints!(
+        PyLong_FromLongLong(i64): serialize_i8(i8), serialize_i16(i16), serialize_i32(i32),
+        serialize_i64(i64);
+        PyLong_FromUnsignedLongLong(u64): serialize_u8(u8), serialize_u16(u16),
+        serialize_u32(u32), serialize_u64(u64);
+    );
+
+    #[inline]
+    fn serialize_bool(self, v: bool) -> Result<Bound<'py>, SerdeError> {
+        let p = if v { ffi::Py_True() } else { ffi::Py_False() };
+        // SAFETY: the singletons are live objects of every interpreter; GIL held.
+        Ok(unsafe { Bound::from_borrowed_ptr(self.py, p) })
+    }
+
+    #[inline]
+    fn serialize_f64(self, v: f64) -> Result<Bound<'py>, SerdeError> {
+        // SAFETY: GIL held.
+        new_ref(self.py, unsafe { ffi::PyFloat_FromDouble(v) })
+    }
+
+    #[inline]
+    fn serialize_str(self, v: &str) -> Result<Bound<'py>, SerdeError> {
+        // SAFETY: pointer and length describe valid UTF-8; GIL held.
+        new_ref(self.py, unsafe {
+            ffi::PyUnicode_FromStringAndSize(v.as_ptr().cast(), v.len() as ffi::Py_ssize_t)
+        })
+    }
 
     fn serialize_bytes(self, v: &[u8]) -> Result<Bound<'py>, SerdeError> {
         // SAFETY: pointer and length describe the slice; GIL held.
