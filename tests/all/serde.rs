@@ -511,6 +511,238 @@ fn fields_nothing_reads_are_skipped_in_objects_and_values_alike() {
     assert!(e.to_string().starts_with("$.a: the int"), "{e}");
 }
 
+/// A struct whose keys are renamed, aliased and skipped, for the reading of keys by identity.
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Keyed {
+    #[serde(rename = "first-name")]
+    first: String,
+    #[serde(alias = "years")]
+    age: u8,
+    #[serde(skip)]
+    cache: u32,
+    tags: Vec<String>,
+}
+
+fn keyed() -> Keyed {
+    Keyed {
+        first: "Ada".into(),
+        age: 36,
+        cache: 0,
+        tags: vec!["a".into(), "b".into()],
+    }
+}
+
+#[test]
+fn struct_keys_are_found_by_identity_or_by_text_alike() {
+    python();
+    let k = keyed();
+    // Twice: the second time every name is the interpreter's kept `str`.
+    for _ in 0..2 {
+        let obj = to_python_serde(&k).unwrap();
+        assert!(py_check(&obj, "list(x) == ['first-name', 'age', 'tags']"));
+        assert!(py_check(
+            &obj,
+            "all(k is __import__('sys').intern(k) for k in x)"
+        ));
+        assert_eq!(from_python_serde::<Keyed>(&obj).unwrap(), k);
+    }
+    // Keys written in Python source (interned by the compiler), keys made at run time (not
+    // interned: read by their text), an alias, keys in another order, a str subclass.
+    for source in [
+        "{'first-name': 'Ada', 'age': 36, 'tags': ['a', 'b']}",
+        "{''.join(['first', '-name']): 'Ada', ''.join(['a', 'ge']): 36, 'tags': ['a', 'b']}",
+        "{'tags': ['a', 'b'], 'years': 36, 'first-name': 'Ada'}",
+        "__import__('json').loads('{\"age\": 36, \"tags\": [\"a\", \"b\"], \"first-name\": \"Ada\"}')",
+        "{type('S', (str,), {})('age'): 36, 'first-name': 'Ada', 'tags': ['a', 'b']}",
+    ] {
+        let obj = libpython::eval(source).unwrap();
+        assert_eq!(from_python_serde::<Keyed>(&obj).unwrap(), k, "{source}");
+    }
+    // Errors still name the key, found by identity or not.
+    let e = from_python_serde::<Keyed>(
+        &libpython::eval("{'first-name': 'Ada', 'age': 'old', 'tags': []}").unwrap(),
+    )
+    .unwrap_err();
+    assert!(e.to_string().starts_with("$.age: invalid type"), "{e}");
+    let e = from_python_serde::<Keyed>(
+        &libpython::eval("{'first-name': 'Ada', 'age': 3, 'tags': [], 'cache': 1}").unwrap(),
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("unknown field `cache`"), "{e}");
+}
+
+#[test]
+fn each_interpreter_keeps_its_own_names() {
+    python();
+    let k = keyed();
+    let round_trip = || -> libpython::Result<Keyed> {
+        let obj = to_python_serde(&keyed())?;
+        from_python_serde::<Keyed>(&obj)
+    };
+    assert_eq!(round_trip().unwrap(), k);
+    for _ in 0..2 {
+        let sub = libpython::Interpreter::new(libpython::SubConfig::shared_gil()).unwrap();
+        for _ in 0..2 {
+            let back = libpython::with_interpreter(&sub, round_trip).unwrap();
+            assert_eq!(back.unwrap(), k);
+            assert_eq!(round_trip().unwrap(), k);
+        }
+        // An object made in the sub-interpreter, read there by its own names.
+        let obj = libpython::with_interpreter(&sub, || to_python_serde(&keyed()))
+            .unwrap()
+            .unwrap();
+        let back = libpython::with_interpreter(&sub, || from_python_serde::<Keyed>(&obj));
+        assert_eq!(back.unwrap().unwrap(), k);
+        drop(obj);
+        drop(sub);
+        assert_eq!(round_trip().unwrap(), k);
+    }
+}
+
+/// A struct read by hand, its keys read as `K` (not as serde's identifiers).
+#[derive(Debug, PartialEq)]
+struct KeysAs<K>(Vec<(K, u8)>);
+
+impl<'de, K: Deserialize<'de>> Deserialize<'de> for KeysAs<K> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<K>(std::marker::PhantomData<K>);
+        impl<'de, K: Deserialize<'de>> serde::de::Visitor<'de> for V<K> {
+            type Value = KeysAs<K>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a struct")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut m: A,
+            ) -> Result<KeysAs<K>, A::Error> {
+                let mut v = Vec::new();
+                while let Some(k) = m.next_key::<K>()? {
+                    v.push((k, m.next_value()?));
+                }
+                Ok(KeysAs(v))
+            }
+        }
+        d.deserialize_struct("KeysAs", &["a", "zz"], V(std::marker::PhantomData))
+    }
+}
+
+#[derive(Debug, PartialEq, Deserialize)]
+#[allow(non_camel_case_types)]
+enum Key {
+    a,
+}
+
+#[test]
+fn struct_keys_read_as_any_type_read_alike_by_identity_or_text() {
+    python();
+    // The same dicts with keys the interpreter interned (found by identity) and keys made
+    // at run time (read by their text): every reading gives the same result or message.
+    let both = |json: &str| {
+        let literal = libpython::eval(json).unwrap();
+        let loaded = libpython::eval(&format!("__import__('json').loads({json:?})")).unwrap();
+        assert!(py_check(&loaded, &format!("x == {json}")));
+        (literal, loaded)
+    };
+    fn same<T: for<'de> Deserialize<'de> + PartialEq + std::fmt::Debug>(
+        (literal, loaded): &(Object, Object),
+    ) -> String {
+        let a = from_python_serde::<T>(literal).map_err(|e| e.to_string());
+        let b = from_python_serde::<T>(loaded).map_err(|e| e.to_string());
+        assert_eq!(a, b);
+        format!("{a:?}")
+    }
+    let ok = both(r#"{"a": 1, "zz": 2}"#);
+    assert_eq!(
+        same::<KeysAs<String>>(&ok),
+        r#"Ok(KeysAs([("a", 1), ("zz", 2)]))"#
+    );
+    assert_eq!(
+        same::<KeysAs<Option<String>>>(&ok),
+        r#"Ok(KeysAs([(Some("a"), 1), (Some("zz"), 2)]))"#
+    );
+    assert_eq!(
+        same::<KeysAs<serde::de::IgnoredAny>>(&ok),
+        "Ok(KeysAs([(IgnoredAny, 1), (IgnoredAny, 2)]))"
+    );
+    let e = same::<KeysAs<Key>>(&ok);
+    assert!(e.contains("[key 'zz']: unknown variant `zz`"), "{e}");
+    let e = same::<KeysAs<u8>>(&ok);
+    assert!(e.contains("[key 'a']: invalid type: string"), "{e}");
+    let e = same::<KeysAs<(u8,)>>(&ok);
+    assert!(e.contains("[key 'a']: invalid type: string"), "{e}");
+}
+
+/// A sequence that announces `said` items and yields `items`, as a list or a tuple.
+struct Liar {
+    said: usize,
+    items: Vec<u8>,
+    tuple: bool,
+}
+
+impl Serialize for Liar {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeSeq as _, SerializeTuple as _};
+        if self.tuple {
+            let mut t = s.serialize_tuple(self.said)?;
+            for i in &self.items {
+                t.serialize_element(i)?;
+            }
+            t.end()
+        } else {
+            let mut l = s.serialize_seq(Some(self.said))?;
+            for i in &self.items {
+                l.serialize_element(i)?;
+            }
+            l.end()
+        }
+    }
+}
+
+#[test]
+fn sequences_of_another_length_than_announced_are_whole() {
+    python();
+    for tuple in [false, true] {
+        for (said, n) in [(5, 2), (0, 3), (1, 4), (3, 3), (4, 0), (usize::MAX, 2)] {
+            let items: Vec<u8> = (0..n).collect();
+            let obj = to_python_serde(&Liar {
+                said,
+                items: items.clone(),
+                tuple,
+            })
+            .unwrap();
+            let ty = if tuple { "tuple" } else { "list" };
+            let expr = format!(
+                "type(x) is {ty} and list(x) == {items:?} and (x == () or __import__('gc').is_tracked(x))"
+            );
+            assert!(py_check(&obj, &expr), "{expr}: {obj:?}");
+        }
+    }
+}
+
+/// An item whose serialisation runs Python code that looks at every list the collector
+/// knows.
+struct Prober;
+
+impl Serialize for Prober {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let g = libpython::Dict::new().map_err(serde::ser::Error::custom)?;
+        libpython::exec(
+            "import gc\nn = sum(len([type(i) for i in o]) for o in gc.get_objects() if type(o) is list)",
+            &g,
+        )
+        .map_err(serde::ser::Error::custom)?;
+        s.serialize_u8(1)
+    }
+}
+
+#[test]
+fn lists_being_filled_are_not_handed_out_by_the_collector() {
+    python();
+    let obj = to_python_serde(&vec![vec![Prober, Prober], vec![Prober]]).unwrap();
+    assert!(py_check(&obj, "x == [[1, 1], [1]]"));
+}
+
 /// A linked list, serde's classic recursive type.
 #[derive(Debug, PartialEq, Serialize, Deserialize)]
 struct Node {

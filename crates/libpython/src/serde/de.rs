@@ -50,6 +50,10 @@ impl Int {
     }
 }
 
+/// The identities of the names of a struct's fields among the keys of a tree's maps, in the
+/// order of the fields (see [`Node::field_keys`]).
+pub(crate) type FieldKeys = std::sync::Arc<[usize]>;
+
 /// One node of the data the deserializer reads, and what it needs of it. Reading a node's
 /// children never recurses by itself: the deserializer descends one level per container
 /// serde asks for, counting the levels.
@@ -86,6 +90,41 @@ pub(crate) trait Node: Clone {
     fn unsupported(&self) -> SerdeError;
     /// The error for a node read as an enum that is neither a str nor a dict.
     fn not_an_enum(&self) -> SerdeError;
+
+    /// For a [`Kind::Map`] node read as a struct with `fields`: the identities of the fields'
+    /// names as keys, if this tree has such a thing (Python: the addresses of the interned
+    /// `str`s of the names). A key whose [`identity`](Node::identity) is the `i`th of them is
+    /// the name `fields[i]`: its text is not read.
+    fn field_keys(&self, _fields: &'static [&'static str]) -> Option<FieldKeys> {
+        None
+    }
+
+    /// The identity of this node, compared with [`field_keys`](Node::field_keys) (never 0 for a
+    /// tree that has field keys).
+    fn identity(&self) -> usize {
+        0
+    }
+
+    /// A shortcut for reading a node serde expects to be a str: its text if it is a plain
+    /// str, as [`text`](Node::text) gives it; `None` to read it through [`kind`](Node::kind).
+    #[inline(always)]
+    fn plain_text(&self) -> Option<Result<&str, SerdeError>> {
+        None
+    }
+
+    /// A shortcut for reading a node serde expects to be a number: its value if it is a
+    /// plain int that fits `i64`; `None` to read it through [`kind`](Node::kind).
+    #[inline(always)]
+    fn plain_i64(&self) -> Option<Result<i64, SerdeError>> {
+        None
+    }
+
+    /// A shortcut for reading a node serde expects to be a float: its value if it is a plain
+    /// float; `None` to read it through [`kind`](Node::kind).
+    #[inline(always)]
+    fn plain_f64(&self) -> Option<f64> {
+        None
+    }
 }
 
 /// The children of a container node, one at a time.
@@ -136,10 +175,13 @@ impl<N: Node> De<N> {
     }
 }
 
-impl<'de, N: Node> Deserializer<'de> for De<N> {
-    type Error = SerdeError;
-
-    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, SerdeError> {
+impl<N: Node> De<N> {
+    /// Reads the node with `visitor`, as a struct with `fields` if given.
+    fn read<'de, V: Visitor<'de>>(
+        self,
+        visitor: V,
+        fields: Option<&'static [&'static str]>,
+    ) -> Result<V::Value, SerdeError> {
         match self.node.kind()? {
             Kind::None => visitor.visit_unit(),
             Kind::Bool(b) => visitor.visit_bool(b),
@@ -161,13 +203,50 @@ impl<'de, N: Node> Deserializer<'de> for De<N> {
             Kind::Map => {
                 self.check_depth()?;
                 let entries = self.node.entries()?;
+                let fields = fields.and_then(|f| Some((f, self.node.field_keys(f)?)));
                 visitor.visit_map(MapDe {
                     entries: Walk::new(self, entries),
                     current: None,
+                    fields,
                 })
             }
             Kind::Other => Err(self.node.unsupported()),
         }
+    }
+}
+
+/// The typed `deserialize_*` methods that try a node's shortcut first (the same visit its
+/// [`Kind`] would give), and read it as [`deserialize_any`](Deserializer::deserialize_any)
+/// does otherwise.
+macro_rules! shortcuts {
+    ($($shortcut:ident: $($method:ident)*;)*) => {$($(
+        #[inline]
+        fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, SerdeError> {
+            if let Some(v) = self.node.$shortcut() {
+                return shortcuts!(@visit $shortcut, visitor, v);
+            }
+            self.read(visitor, None)
+        }
+    )*)*};
+    (@visit plain_text, $visitor:ident, $v:ident) => { $visitor.visit_str($v?) };
+    (@visit plain_i64, $visitor:ident, $v:ident) => { $visitor.visit_i64($v?) };
+    (@visit plain_f64, $visitor:ident, $v:ident) => { $visitor.visit_f64($v) };
+}
+
+impl<'de, N: Node> Deserializer<'de> for De<N> {
+    type Error = SerdeError;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, SerdeError> {
+        self.read(visitor, None)
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, SerdeError> {
+        self.read(visitor, Some(fields))
     }
 
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, SerdeError> {
@@ -217,8 +296,14 @@ impl<'de, N: Node> Deserializer<'de> for De<N> {
     }
 
     serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
-        unit unit_struct seq tuple tuple_struct map struct identifier
+        bool char bytes byte_buf unit unit_struct seq tuple tuple_struct map
+    }
+
+    shortcuts! {
+        plain_text: deserialize_str deserialize_string deserialize_identifier;
+        plain_i64: deserialize_i8 deserialize_i16 deserialize_i32 deserialize_i64 deserialize_i128
+            deserialize_u8 deserialize_u16 deserialize_u32 deserialize_u64 deserialize_u128;
+        plain_f64: deserialize_f32 deserialize_f64;
     }
 }
 
@@ -297,6 +382,8 @@ struct MapDe<N: Node> {
     entries: Walk<N, N::Entries>,
     /// The entry whose key was read and whose value was not yet.
     current: Option<(N, N)>,
+    /// For a struct: its fields, and their names' identities as keys if the tree has them.
+    fields: Option<(&'static [&'static str], FieldKeys)>,
 }
 
 impl<'de, N: Node> de::MapAccess<'de> for MapDe<N> {
@@ -306,14 +393,29 @@ impl<'de, N: Node> de::MapAccess<'de> for MapDe<N> {
         &mut self,
         seed: K,
     ) -> Result<Option<K::Value>, SerdeError> {
-        let Some((_, (key, value))) = self.entries.next()? else {
+        let Some((i, (key, value))) = self.entries.next()? else {
             return Ok(None);
         };
-        self.current = Some((key.clone(), value));
-        let for_path = key.clone();
-        self.entries
-            .de
-            .read_child(key, seed, || format!("[key {}]", for_path.key_label()))
+        let field = self.fields.as_ref().and_then(|(names, keys)| {
+            let id = key.identity();
+            // The keys most often come in the fields' order.
+            let found = if keys.get(i) == Some(&id) {
+                Some(i)
+            } else {
+                keys.iter().position(|&k| k == id)
+            };
+            found.and_then(|f| names.get(f).copied())
+        });
+        let (key, _) = self.current.insert((key, value));
+        let read = match field {
+            Some(text) => seed.deserialize(FieldKey {
+                text,
+                node: key,
+                depth: self.entries.de.depth + 1,
+            }),
+            None => seed.deserialize(self.entries.de.child(key.clone())),
+        };
+        read.map_err(|e| e.at(|| format!("[key {}]", key.key_label())))
             .map(Some)
     }
 
@@ -331,6 +433,105 @@ impl<'de, N: Node> de::MapAccess<'de> for MapDe<N> {
 
     fn size_hint(&self) -> Option<usize> {
         self.entries.remaining()
+    }
+}
+
+/// A struct's key known by its identity to be the str `text` (a field's name): read as that
+/// text without touching the node, as [`De`] reads a str; what reads a str otherwise (an
+/// option, a newtype, an enum) is read by a [`De`] of the node (whose text is `text`).
+struct FieldKey<'a, N> {
+    text: &'static str,
+    node: &'a N,
+    depth: usize,
+}
+
+impl<N: Node> FieldKey<'_, N> {
+    fn de(self) -> De<N> {
+        De {
+            node: self.node.clone(),
+            depth: self.depth,
+        }
+    }
+}
+
+/// The `deserialize_*` methods of [`FieldKey`] that visit the text.
+macro_rules! field_key_texts {
+    ($($method:ident)*) => {$(
+        #[inline]
+        fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, SerdeError> {
+            visitor.visit_str(self.text)
+        }
+    )*};
+}
+
+impl<'de, N: Node> Deserializer<'de> for FieldKey<'_, N> {
+    type Error = SerdeError;
+
+    field_key_texts! {
+        deserialize_any deserialize_bool deserialize_i8 deserialize_i16 deserialize_i32
+        deserialize_i64 deserialize_i128 deserialize_u8 deserialize_u16 deserialize_u32
+        deserialize_u64 deserialize_u128 deserialize_f32 deserialize_f64 deserialize_char
+        deserialize_str deserialize_string deserialize_bytes deserialize_byte_buf
+        deserialize_unit deserialize_seq deserialize_map deserialize_identifier
+    }
+
+    fn deserialize_unit_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, SerdeError> {
+        visitor.visit_str(self.text)
+    }
+
+    fn deserialize_tuple<V: Visitor<'de>>(
+        self,
+        _len: usize,
+        visitor: V,
+    ) -> Result<V::Value, SerdeError> {
+        visitor.visit_str(self.text)
+    }
+
+    fn deserialize_tuple_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _len: usize,
+        visitor: V,
+    ) -> Result<V::Value, SerdeError> {
+        visitor.visit_str(self.text)
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, SerdeError> {
+        visitor.visit_str(self.text)
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, SerdeError> {
+        self.de().deserialize_option(visitor)
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, SerdeError> {
+        self.de().deserialize_newtype_struct(name, visitor)
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, SerdeError> {
+        self.de().deserialize_enum(name, variants, visitor)
+    }
+
+    fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, SerdeError> {
+        visitor.visit_unit()
     }
 }
 

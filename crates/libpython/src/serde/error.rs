@@ -8,13 +8,18 @@ use libpython_interp::ffi;
 
 use crate::err::{Error, Result};
 use crate::gil::Python;
-use crate::object::{Bound, Object};
+use crate::object::Bound;
 
 use super::MAX_DEPTH;
 
-/// serde's error type here: an [`Error`] and where it happened (innermost step first).
+/// serde's error type here: an [`Error`] and where it happened (innermost step first), boxed
+/// so that the results passed up and down every level of the data stay one word wider than
+/// their values.
 #[derive(Debug)]
-pub(crate) struct SerdeError {
+pub(crate) struct SerdeError(Box<Located>);
+
+#[derive(Debug)]
+struct Located {
     error: Error,
     path: Vec<String>,
 }
@@ -22,24 +27,25 @@ pub(crate) struct SerdeError {
 impl SerdeError {
     /// Adds the step `step` (`[3]`, `.name`) in front of the path.
     pub(crate) fn at(mut self, step: impl FnOnce() -> String) -> Self {
-        if !matches!(self.error, Error::Interp(_)) {
-            self.path.push(step());
+        if !matches!(self.0.error, Error::Interp(_)) {
+            self.0.path.push(step());
         }
         self
     }
 
     pub(crate) fn into_error(self) -> Error {
-        let message = match self.error {
+        let Located { error, path } = *self.0;
+        let message = match error {
             Error::Interp(e) => return Error::Interp(e),
             Error::Conversion(m) => m,
             Error::Python(p) => format!("{}: {}", p.type_name(), p.message()),
             other => other.to_string(),
         };
-        if self.path.is_empty() {
+        if path.is_empty() {
             return Error::Conversion(message);
         }
         // Outermost step first; a very long path keeps its two ends.
-        let steps: Vec<&str> = self.path.iter().rev().map(String::as_str).collect();
+        let steps: Vec<&str> = path.iter().rev().map(String::as_str).collect();
         let mut path = String::from("$");
         if steps.len() > 24 {
             path.extend(steps[..12].iter().copied());
@@ -53,17 +59,18 @@ impl SerdeError {
 }
 
 impl From<Error> for SerdeError {
+    #[cold]
     fn from(error: Error) -> Self {
-        SerdeError {
+        SerdeError(Box::new(Located {
             error,
             path: Vec::new(),
-        }
+        }))
     }
 }
 
 impl fmt::Display for SerdeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.error, f)
+        fmt::Display::fmt(&self.0.error, f)
     }
 }
 
@@ -112,8 +119,8 @@ pub(crate) fn key_step(key: &Bound<'_>) -> String {
 }
 
 #[inline(always)]
-pub(crate) fn new_ref(py: Python<'_>, p: *mut ffi::PyObject) -> Result<Object, SerdeError> {
+pub(crate) fn new_ref(py: Python<'_>, p: *mut ffi::PyObject) -> Result<Bound<'_>, SerdeError> {
     // SAFETY: `p` is the result of a C-API call made just before under `py`'s GIL: a new
     // reference or NULL with an exception set.
-    unsafe { Object::from_owned_ptr_or_err(py, p) }.map_err(SerdeError::from)
+    unsafe { Bound::from_owned_ptr_or_err(py, p) }.map_err(SerdeError::from)
 }

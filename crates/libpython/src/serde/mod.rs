@@ -51,8 +51,6 @@ mod error;
 mod python;
 mod ser;
 
-use std::cell::RefCell;
-
 use ::serde::de::DeserializeOwned;
 use ::serde::ser::Serialize;
 
@@ -108,13 +106,14 @@ pub fn serde_to_python<T: Serialize + ?Sized>(py: Python<'_>, value: &T) -> Resu
 
 /// Serialises `value` under a held GIL.
 fn serialize<T: Serialize + ?Sized>(py: Python<'_>, value: &T) -> Result<Object> {
-    let keys: ser::KeyCache = RefCell::new(Vec::new());
+    let names = python::Names::of(py)?;
     value
         .serialize(Ser {
             py,
             depth: 0,
-            keys: &keys,
+            names,
         })
+        .map(Bound::unbind)
         .map_err(SerdeError::into_error)
 }
 

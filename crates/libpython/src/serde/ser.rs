@@ -1,7 +1,5 @@
 //! The serializer: any `Serialize` value into Python objects, with no format in between.
 
-use std::cell::RefCell;
-
 use ::serde::Serializer;
 use ::serde::ser::{self, Serialize};
 use libpython_interp::ffi;
@@ -9,45 +7,26 @@ use libpython_interp::ffi;
 use crate::conversion::ToPython;
 use crate::err::{Error, Result, fetch};
 use crate::gil::Python;
-use crate::object::Object;
+use crate::object::{Bound, Object};
 
 use super::MAX_DEPTH;
 use super::error::{SerdeError, key_step, new_ref, too_deep};
+use super::python::Names;
 
-/// Field and variant names already made into `str` objects (reusing one object per name also
-/// reuses its cached hash when dicts are filled), found by the address of the name: a type's
-/// names are a few `&'static str`s, so a short list compared by address beats hashing them.
-pub(super) type KeyCache = RefCell<Vec<(&'static str, Object)>>;
-
-/// How many names one serialization keeps (later ones are made each time they are met).
-const MAX_CACHED_NAMES: usize = 64;
+/// The most slots a list is made with before its items are known (a `Serialize` impl may
+/// announce more items than it has): more items are appended.
+const MAX_PRESIZED: usize = 1 << 16;
 
 #[derive(Clone, Copy)]
-pub(super) struct Ser<'a, 'py> {
+pub(super) struct Ser<'py> {
     pub(super) py: Python<'py>,
     pub(super) depth: usize,
-    pub(super) keys: &'a KeyCache,
+    /// The interpreter's `str`s of field and variant names.
+    pub(super) names: &'py Names,
 }
 
-impl<'a, 'py> Ser<'a, 'py> {
-    fn name(&self, name: &'static str) -> Result<Object, SerdeError> {
-        if let Some((_, k)) = self
-            .keys
-            .borrow()
-            .iter()
-            .find(|(n, _)| std::ptr::eq(*n, name))
-        {
-            return Ok(k.clone_ref(self.py));
-        }
-        let k = name.to_python(self.py)?;
-        let mut keys = self.keys.borrow_mut();
-        if keys.len() < MAX_CACHED_NAMES {
-            keys.push((name, k.clone_ref(self.py)));
-        }
-        Ok(k)
-    }
-
-    fn nested(&self) -> Result<Ser<'a, 'py>, SerdeError> {
+impl<'py> Ser<'py> {
+    fn nested(&self) -> Result<Ser<'py>, SerdeError> {
         if self.depth >= MAX_DEPTH {
             return Err(too_deep());
         }
@@ -57,7 +36,7 @@ impl<'a, 'py> Ser<'a, 'py> {
         })
     }
 
-    fn dict(&self) -> Result<Object, SerdeError> {
+    fn dict(&self) -> Result<Bound<'py>, SerdeError> {
         // SAFETY: GIL held.
         new_ref(self.py, unsafe { ffi::PyDict_New() })
     }
@@ -69,17 +48,32 @@ impl<'a, 'py> Ser<'a, 'py> {
         len: usize,
         tuple: bool,
         variant: Option<&'static str>,
-    ) -> Result<SeqSer<'a, 'py>, SerdeError> {
+    ) -> Result<SeqSer<'py>, SerdeError> {
+        let slots = len.min(MAX_PRESIZED);
+        let ser = self.nested()?;
+        // SAFETY: GIL held; a new list.
+        let list = new_ref(self.py, unsafe {
+            ffi::PyList_New(slots as ffi::Py_ssize_t)
+        })?;
+        if slots > 0 {
+            // Its slots are NULL until filled, while the items' `Serialize` impls run (which
+            // may run Python code): untracked, the collector's `gc.get_objects()` cannot hand
+            // it out meanwhile (nothing else refers to it).
+            // SAFETY: GIL held; a live list that only we hold.
+            unsafe { ffi::PyObject_GC_UnTrack(list.as_ptr().cast()) };
+        }
         Ok(SeqSer {
-            ser: self.nested()?,
-            items: Vec::with_capacity(len.min(4096)),
+            ser,
+            list,
+            slots,
+            filled: 0,
             tuple,
             variant,
         })
     }
 
     /// The builder of a `dict`, wrapped in `{variant: ...}` for a variant.
-    fn map(self, variant: Option<&'static str>) -> Result<MapSer<'a, 'py>, SerdeError> {
+    fn map(self, variant: Option<&'static str>) -> Result<MapSer<'py>, SerdeError> {
         Ok(MapSer {
             dict: self.dict()?,
             ser: self.nested()?,
@@ -89,111 +83,127 @@ impl<'a, 'py> Ser<'a, 'py> {
     }
 
     /// `{variant: value}`.
-    fn tagged(&self, variant: &'static str, value: Object) -> Result<Object, SerdeError> {
+    fn tagged(&self, variant: &'static str, value: Bound<'py>) -> Result<Bound<'py>, SerdeError> {
         let d = self.dict()?;
-        let k = self.name(variant)?;
-        set_item(self.py, &d, &k, &value)?;
+        let k = self.names.name(self.py, variant)?;
+        set_item(self.py, &d, k.as_ptr(), &value)?;
         Ok(d)
     }
 }
 
-fn set_item(py: Python<'_>, dict: &Object, key: &Object, value: &Object) -> Result<(), SerdeError> {
+/// `dict[key] = value`.
+#[inline(always)]
+fn set_item(
+    py: Python<'_>,
+    dict: &Bound<'_>,
+    key: *mut ffi::PyObject,
+    value: &Bound<'_>,
+) -> Result<(), SerdeError> {
     // SAFETY: live objects, GIL held; `dict` is a dict we made.
-    if unsafe { ffi::PyDict_SetItem(dict.as_ptr(), key.as_ptr(), value.as_ptr()) } < 0 {
+    if unsafe { ffi::PyDict_SetItem(dict.as_ptr(), key, value.as_ptr()) } < 0 {
         // SAFETY: -1 with an exception pending.
         return Err(unsafe { fetch(py) }.into());
     }
     Ok(())
 }
 
-/// A `list` or `tuple` of `items`.
-fn sequence(py: Python<'_>, items: Vec<Object>, tuple: bool) -> Result<Object, SerdeError> {
-    let n = items.len() as ffi::Py_ssize_t;
-    // SAFETY: GIL held; the new container is filled completely (each SetItem steals one
-    // reference, into a slot in range) before it is handed out.
-    unsafe {
-        let obj = new_ref(
-            py,
-            if tuple {
-                ffi::PyTuple_New(n)
-            } else {
-                ffi::PyList_New(n)
-            },
-        )?;
-        for (i, item) in items.into_iter().enumerate() {
-            let rc = if tuple {
-                ffi::PyTuple_SetItem(obj.as_ptr(), i as ffi::Py_ssize_t, item.into_ptr())
-            } else {
-                ffi::PyList_SetItem(obj.as_ptr(), i as ffi::Py_ssize_t, item.into_ptr())
-            };
-            if rc < 0 {
-                return Err(fetch(py).into());
-            }
-        }
-        Ok(obj)
-    }
+/// A conversion's object under the serializer's token.
+#[inline(always)]
+fn bound(py: Python<'_>, obj: Result<Object>) -> Result<Bound<'_>, SerdeError> {
+    Ok(obj?.into_bound(py)?)
 }
 
 /// serde's scalars, each converted as the crate converts its type ([`ToPython`]); serde has
 /// one method per type, hence a macro.
 macro_rules! scalars {
     ($($method:ident($t:ty)),* $(,)?) => {$(
-        fn $method(self, v: $t) -> Result<Object, SerdeError> {
-            Ok(v.to_python(self.py)?)
+        #[inline]
+        fn $method(self, v: $t) -> Result<Bound<'py>, SerdeError> {
+            bound(self.py, v.to_python(self.py))
         }
     )*};
 }
 
-impl<'a, 'py> Serializer for Ser<'a, 'py> {
-    type Ok = Object;
+/// serde's integers of up to 64 bits, each made by the C function that takes its widened
+/// value.
+macro_rules! small_ints {
+    ($($make:ident($wide:ty): $($method:ident($t:ty)),*;)*) => {$($(
+        #[inline]
+        fn $method(self, v: $t) -> Result<Bound<'py>, SerdeError> {
+            // SAFETY: GIL held.
+            new_ref(self.py, unsafe { ffi::$make(<$wide>::from(v)) })
+        }
+    )*)*};
+}
+
+impl<'py> Serializer for Ser<'py> {
+    type Ok = Bound<'py>;
     type Error = SerdeError;
-    type SerializeSeq = SeqSer<'a, 'py>;
-    type SerializeTuple = SeqSer<'a, 'py>;
-    type SerializeTupleStruct = SeqSer<'a, 'py>;
-    type SerializeTupleVariant = SeqSer<'a, 'py>;
-    type SerializeMap = MapSer<'a, 'py>;
-    type SerializeStruct = MapSer<'a, 'py>;
-    type SerializeStructVariant = MapSer<'a, 'py>;
+    type SerializeSeq = SeqSer<'py>;
+    type SerializeTuple = SeqSer<'py>;
+    type SerializeTupleStruct = SeqSer<'py>;
+    type SerializeTupleVariant = SeqSer<'py>;
+    type SerializeMap = MapSer<'py>;
+    type SerializeStruct = MapSer<'py>;
+    type SerializeStructVariant = MapSer<'py>;
 
     scalars!(
-        serialize_bool(bool),
-        serialize_i8(i8),
-        serialize_i16(i16),
-        serialize_i32(i32),
-        serialize_i64(i64),
         serialize_i128(i128),
-        serialize_u8(u8),
-        serialize_u16(u16),
-        serialize_u32(u32),
-        serialize_u64(u64),
         serialize_u128(u128),
         serialize_f32(f32),
-        serialize_f64(f64),
         serialize_char(char),
-        serialize_str(&str),
     );
 
-    fn serialize_bytes(self, v: &[u8]) -> Result<Object, SerdeError> {
+    // The common scalars made directly, as their `ToPython` impls make them.
+    small_ints!(
+        PyLong_FromLongLong(i64): serialize_i8(i8), serialize_i16(i16), serialize_i32(i32),
+        serialize_i64(i64);
+        PyLong_FromUnsignedLongLong(u64): serialize_u8(u8), serialize_u16(u16),
+        serialize_u32(u32), serialize_u64(u64);
+    );
+
+    #[inline]
+    fn serialize_bool(self, v: bool) -> Result<Bound<'py>, SerdeError> {
+        let p = if v { ffi::Py_True() } else { ffi::Py_False() };
+        // SAFETY: the singletons are live objects of every interpreter; GIL held.
+        Ok(unsafe { Bound::from_borrowed_ptr(self.py, p) })
+    }
+
+    #[inline]
+    fn serialize_f64(self, v: f64) -> Result<Bound<'py>, SerdeError> {
+        // SAFETY: GIL held.
+        new_ref(self.py, unsafe { ffi::PyFloat_FromDouble(v) })
+    }
+
+    #[inline]
+    fn serialize_str(self, v: &str) -> Result<Bound<'py>, SerdeError> {
+        // SAFETY: pointer and length describe valid UTF-8; GIL held.
+        new_ref(self.py, unsafe {
+            ffi::PyUnicode_FromStringAndSize(v.as_ptr().cast(), v.len() as ffi::Py_ssize_t)
+        })
+    }
+
+    fn serialize_bytes(self, v: &[u8]) -> Result<Bound<'py>, SerdeError> {
         // SAFETY: pointer and length describe the slice; GIL held.
         new_ref(self.py, unsafe {
             ffi::PyBytes_FromStringAndSize(v.as_ptr().cast(), v.len() as ffi::Py_ssize_t)
         })
     }
 
-    fn serialize_none(self) -> Result<Object, SerdeError> {
-        Ok(self.py.none().unbind())
+    fn serialize_none(self) -> Result<Bound<'py>, SerdeError> {
+        Ok(self.py.none())
     }
 
-    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<Object, SerdeError> {
+    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<Bound<'py>, SerdeError> {
         value.serialize(self)
     }
 
-    fn serialize_unit(self) -> Result<Object, SerdeError> {
-        Ok(self.py.none().unbind())
+    fn serialize_unit(self) -> Result<Bound<'py>, SerdeError> {
+        Ok(self.py.none())
     }
 
-    fn serialize_unit_struct(self, _name: &'static str) -> Result<Object, SerdeError> {
-        Ok(self.py.none().unbind())
+    fn serialize_unit_struct(self, _name: &'static str) -> Result<Bound<'py>, SerdeError> {
+        Ok(self.py.none())
     }
 
     fn serialize_unit_variant(
@@ -201,15 +211,15 @@ impl<'a, 'py> Serializer for Ser<'a, 'py> {
         _name: &'static str,
         _index: u32,
         variant: &'static str,
-    ) -> Result<Object, SerdeError> {
-        self.name(variant)
+    ) -> Result<Bound<'py>, SerdeError> {
+        Ok(self.names.name(self.py, variant)?.into_bound(self.py))
     }
 
     fn serialize_newtype_struct<T: Serialize + ?Sized>(
         self,
         _name: &'static str,
         value: &T,
-    ) -> Result<Object, SerdeError> {
+    ) -> Result<Bound<'py>, SerdeError> {
         value.serialize(self)
     }
 
@@ -219,18 +229,18 @@ impl<'a, 'py> Serializer for Ser<'a, 'py> {
         _index: u32,
         variant: &'static str,
         value: &T,
-    ) -> Result<Object, SerdeError> {
+    ) -> Result<Bound<'py>, SerdeError> {
         let inner = value
             .serialize(self.nested()?)
             .map_err(|e| e.at(|| format!(".{variant}")))?;
         self.tagged(variant, inner)
     }
 
-    fn serialize_seq(self, len: Option<usize>) -> Result<SeqSer<'a, 'py>, SerdeError> {
+    fn serialize_seq(self, len: Option<usize>) -> Result<SeqSer<'py>, SerdeError> {
         self.seq(len.unwrap_or(0), false, None)
     }
 
-    fn serialize_tuple(self, len: usize) -> Result<SeqSer<'a, 'py>, SerdeError> {
+    fn serialize_tuple(self, len: usize) -> Result<SeqSer<'py>, SerdeError> {
         self.seq(len, true, None)
     }
 
@@ -238,7 +248,7 @@ impl<'a, 'py> Serializer for Ser<'a, 'py> {
         self,
         _name: &'static str,
         len: usize,
-    ) -> Result<SeqSer<'a, 'py>, SerdeError> {
+    ) -> Result<SeqSer<'py>, SerdeError> {
         self.serialize_tuple(len)
     }
 
@@ -248,19 +258,15 @@ impl<'a, 'py> Serializer for Ser<'a, 'py> {
         _index: u32,
         variant: &'static str,
         len: usize,
-    ) -> Result<SeqSer<'a, 'py>, SerdeError> {
+    ) -> Result<SeqSer<'py>, SerdeError> {
         self.seq(len, true, Some(variant))
     }
 
-    fn serialize_map(self, _len: Option<usize>) -> Result<MapSer<'a, 'py>, SerdeError> {
+    fn serialize_map(self, _len: Option<usize>) -> Result<MapSer<'py>, SerdeError> {
         self.map(None)
     }
 
-    fn serialize_struct(
-        self,
-        _name: &'static str,
-        _len: usize,
-    ) -> Result<MapSer<'a, 'py>, SerdeError> {
+    fn serialize_struct(self, _name: &'static str, _len: usize) -> Result<MapSer<'py>, SerdeError> {
         self.serialize_map(None)
     }
 
@@ -270,35 +276,77 @@ impl<'a, 'py> Serializer for Ser<'a, 'py> {
         _index: u32,
         variant: &'static str,
         _len: usize,
-    ) -> Result<MapSer<'a, 'py>, SerdeError> {
+    ) -> Result<MapSer<'py>, SerdeError> {
         self.map(Some(variant))
     }
 }
 
-/// Builds a `list` or `tuple` (for a tuple variant, wrapped in `{variant: tuple}`).
-pub(super) struct SeqSer<'a, 'py> {
+/// Builds a `list` or `tuple` (for a tuple variant, wrapped in `{variant: tuple}`): the items
+/// go straight into a list made with the announced number of slots.
+pub(super) struct SeqSer<'py> {
     /// The serializer for the elements (one level deeper).
-    ser: Ser<'a, 'py>,
-    items: Vec<Object>,
+    ser: Ser<'py>,
+    /// The list being filled: its first `filled` of `slots` slots are items, the others NULL
+    /// (it is shared with nothing, not even the collector, before `finish`); items past
+    /// `slots` are appended.
+    list: Bound<'py>,
+    slots: usize,
+    filled: usize,
     tuple: bool,
     variant: Option<&'static str>,
 }
 
-impl SeqSer<'_, '_> {
+impl<'py> SeqSer<'py> {
     fn push<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), SerdeError> {
-        let i = self.items.len();
+        let i = self.filled;
         let variant = self.variant;
         let obj = value.serialize(self.ser).map_err(|e| {
             e.at(|| format!("[{i}]"))
                 .at(|| variant.map(|v| format!(".{v}")).unwrap_or_default())
         })?;
-        self.items.push(obj);
+        let l = self.list.as_ptr();
+        if i < self.slots {
+            // SAFETY: GIL held; the list is ours alone (see `list`) and slot `i` is in range
+            // and still NULL; SET_ITEM steals the item's reference.
+            unsafe { ffi::PyList_SET_ITEM(l, i as ffi::Py_ssize_t, obj.into_ptr()) };
+        } else {
+            // SAFETY: GIL held; every slot of the list is filled, so appending is allowed;
+            // Append adds its own reference (ours is released with `obj`).
+            if unsafe { ffi::PyList_Append(l, obj.as_ptr()) } < 0 {
+                // SAFETY: -1 with an exception pending.
+                return Err(unsafe { fetch(self.ser.py) }.into());
+            }
+        }
+        self.filled += 1;
         Ok(())
     }
 
-    fn finish(self) -> Result<Object, SerdeError> {
+    fn finish(self) -> Result<Bound<'py>, SerdeError> {
         let py = self.ser.py;
-        let seq = sequence(py, self.items, self.tuple)?;
+        let list = self.list;
+        // Fewer items than announced: the filled part is copied (releasing the list skips the
+        // NULL slots); a tuple is copied from the list. A copy is a new tracked object.
+        let seq = if self.filled < self.slots {
+            // SAFETY: GIL held; the slice covers only filled slots.
+            let part = new_ref(py, unsafe {
+                ffi::PyList_GetSlice(list.as_ptr(), 0, self.filled as ffi::Py_ssize_t)
+            })?;
+            if self.tuple {
+                // SAFETY: GIL held; a complete list.
+                new_ref(py, unsafe { ffi::PyList_AsTuple(part.as_ptr()) })?
+            } else {
+                part
+            }
+        } else if self.tuple {
+            // SAFETY: GIL held; a complete list.
+            new_ref(py, unsafe { ffi::PyList_AsTuple(list.as_ptr()) })?
+        } else {
+            if self.slots > 0 {
+                // SAFETY: GIL held; the list untracked by `seq`, now complete.
+                unsafe { ffi::PyObject_GC_Track(list.as_ptr().cast()) };
+            }
+            list
+        };
         match self.variant {
             // The outer serializer's depth does not matter for one dict.
             Some(v) => self.ser.tagged(v, seq),
@@ -311,15 +359,15 @@ impl SeqSer<'_, '_> {
 /// method its own way, hence a macro).
 macro_rules! seq_traits {
     ($($name:ident :: $method:ident),*) => {$(
-        impl ser::$name for SeqSer<'_, '_> {
-            type Ok = Object;
+        impl<'py> ser::$name for SeqSer<'py> {
+            type Ok = Bound<'py>;
             type Error = SerdeError;
 
             fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), SerdeError> {
                 self.push(value)
             }
 
-            fn end(self) -> Result<Object, SerdeError> {
+            fn end(self) -> Result<Bound<'py>, SerdeError> {
                 self.finish()
             }
         }
@@ -334,21 +382,22 @@ seq_traits!(
 );
 
 /// Builds a `dict` (for a struct variant, wrapped in `{variant: dict}`).
-pub(super) struct MapSer<'a, 'py> {
-    dict: Object,
+pub(super) struct MapSer<'py> {
+    dict: Bound<'py>,
     /// The serializer for keys and values (one level deeper).
-    ser: Ser<'a, 'py>,
-    key: Option<Object>,
+    ser: Ser<'py>,
+    key: Option<Bound<'py>>,
     variant: Option<&'static str>,
 }
 
-impl MapSer<'_, '_> {
+impl<'py> MapSer<'py> {
     fn variant_step(&self) -> impl FnOnce() -> String + use<> {
         let v = self.variant;
         move || v.map(|v| format!(".{v}")).unwrap_or_default()
     }
 
     /// The entry `key: value` of a struct's dict.
+    #[inline]
     fn field<T: Serialize + ?Sized>(
         &mut self,
         key: &'static str,
@@ -358,11 +407,11 @@ impl MapSer<'_, '_> {
         let value = value
             .serialize(self.ser)
             .map_err(|e| e.at(|| format!(".{key}")).at(step))?;
-        let k = self.ser.name(key)?;
-        set_item(self.ser.py, &self.dict, &k, &value)
+        let k = self.ser.names.name(self.ser.py, key)?;
+        set_item(self.ser.py, &self.dict, k.as_ptr(), &value)
     }
 
-    fn finish(self) -> Result<Object, SerdeError> {
+    fn finish(self) -> Result<Bound<'py>, SerdeError> {
         if self.key.is_some() {
             return Err(
                 Error::Conversion("a map key was serialised without its value".into()).into(),
@@ -375,12 +424,12 @@ impl MapSer<'_, '_> {
     }
 }
 
-impl ser::SerializeMap for MapSer<'_, '_> {
-    type Ok = Object;
+impl<'py> ser::SerializeMap for MapSer<'py> {
+    type Ok = Bound<'py>;
     type Error = SerdeError;
 
     fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), SerdeError> {
-        let n = self.dict.bound(self.ser.py).len().unwrap_or(0);
+        let n = self.dict.len().unwrap_or(0);
         self.key = Some(
             key.serialize(self.ser)
                 .map_err(|e| e.at(|| format!("[key #{n}]")))?,
@@ -397,11 +446,11 @@ impl ser::SerializeMap for MapSer<'_, '_> {
         };
         let value = value
             .serialize(self.ser)
-            .map_err(|e| e.at(|| key_step(key.bound(py))))?;
-        set_item(py, &self.dict, &key, &value).map_err(|e| e.at(|| key_step(key.bound(py))))
+            .map_err(|e| e.at(|| key_step(&key)))?;
+        set_item(py, &self.dict, key.as_ptr(), &value).map_err(|e| e.at(|| key_step(&key)))
     }
 
-    fn end(self) -> Result<Object, SerdeError> {
+    fn end(self) -> Result<Bound<'py>, SerdeError> {
         self.finish()
     }
 }
@@ -410,10 +459,11 @@ impl ser::SerializeMap for MapSer<'_, '_> {
 /// sequence traits).
 macro_rules! struct_traits {
     ($($name:ident),*) => {$(
-        impl ser::$name for MapSer<'_, '_> {
-            type Ok = Object;
+        impl<'py> ser::$name for MapSer<'py> {
+            type Ok = Bound<'py>;
             type Error = SerdeError;
 
+            #[inline]
             fn serialize_field<T: Serialize + ?Sized>(
                 &mut self,
                 key: &'static str,
@@ -422,7 +472,7 @@ macro_rules! struct_traits {
                 self.field(key, value)
             }
 
-            fn end(self) -> Result<Object, SerdeError> {
+            fn end(self) -> Result<Bound<'py>, SerdeError> {
                 self.finish()
             }
         }
