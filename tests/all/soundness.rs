@@ -214,6 +214,54 @@ fn a_dict_key_that_clears_the_dict_during_extraction_is_an_error_not_a_crash() {
     );
 }
 
+#[test]
+fn lists_and_tuples_being_filled_are_not_handed_out_by_the_collector() {
+    in_child!(
+        "lists_and_tuples_being_filled_are_not_handed_out_by_the_collector",
+        env = DEBUG_MALLOC,
+        within = DEADLINE,
+        {
+            python();
+            // A collection at every allocation of a tracked object, and a callback that reads
+            // every item of every list and tuple the collector knows: a container with an
+            // empty slot found there crashes it.
+            let g = Dict::new().unwrap();
+            exec_in(
+                "import gc\n\
+                 def scan(phase, info):\n    \
+                     n = 0\n    \
+                     for o in gc.get_objects():\n        \
+                         if type(o) in (list, tuple):\n            \
+                             n += sum(1 for x in o if type(x) is not type)\n\
+                 gc.callbacks.append(scan)\n\
+                 old = gc.get_threshold()\n\
+                 gc.set_threshold(1)",
+                &g,
+            );
+            let maps: Vec<HashMap<String, i64>> = (0..20)
+                .map(|i| HashMap::from([(format!("k{i}"), i)]))
+                .collect();
+            let list = libpython::to_python(&maps).unwrap();
+            let tuple = libpython::to_python(&(
+                maps.clone(),
+                HashMap::from([("a".to_string(), 1)]),
+                maps.clone(),
+            ))
+            .unwrap();
+            let deque: std::collections::VecDeque<_> = maps.iter().cloned().collect();
+            let from_deque = libpython::to_python(&deque).unwrap();
+            exec_in("gc.callbacks.remove(scan)\ngc.set_threshold(*old)", &g);
+            assert_eq!(list.len().unwrap(), 20);
+            assert_eq!(tuple.len().unwrap(), 3);
+            assert_eq!(from_deque.len().unwrap(), 20);
+            let tracked = libpython::eval("__import__('gc').is_tracked").unwrap();
+            for o in [&list, &tuple, &from_deque] {
+                assert!(tracked.call((o,)).unwrap().extract::<bool>().unwrap());
+            }
+        }
+    );
+}
+
 struct ClearsKwargs;
 
 impl Bridge for ClearsKwargs {

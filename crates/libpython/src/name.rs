@@ -164,13 +164,7 @@ impl KwNames {
     #[cold]
     fn get_slow(&'static self, py: Python<'_>) -> Result<*mut ffi::PyObject> {
         let make = || {
-            // SAFETY: GIL held; the tuple is filled below before use.
-            let t = unsafe {
-                Object::from_owned_ptr_or_err(
-                    py,
-                    ffi::PyTuple_New(self.names.len() as ffi::Py_ssize_t),
-                )?
-            };
+            let t = crate::conversion::Filling::tuple(py, self.names.len() as ffi::Py_ssize_t)?;
             for (i, n) in self.names.iter().enumerate() {
                 // `call!(f, r#match = 1)` names the keyword `match`: the raw-identifier prefix
                 // that `stringify!` keeps is Rust's, not part of the name.
@@ -179,7 +173,7 @@ impl KwNames {
                 // SAFETY: the tuple is new and unshared; SetItem steals the name's reference.
                 unsafe { ffi::PyTuple_SetItem(t.as_ptr(), i as ffi::Py_ssize_t, s.into_ptr()) };
             }
-            Ok(t.into_ptr())
+            Ok(t.finish().into_ptr())
         };
         // SAFETY: `py` holds its interpreter's GIL; the tuple is a new reference of it.
         unsafe { self.cache.get_or_make(py.interpreter_key(), make) }

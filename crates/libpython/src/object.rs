@@ -320,16 +320,13 @@ fn keyword_arguments<'a>(
     py: Python<'_>,
     kwargs: &[(&str, &'a dyn ToPython)],
 ) -> Result<(Object, Vec<&'a dyn ToPython>)> {
-    // SAFETY: GIL held; the tuple is filled below before use.
-    let names = unsafe {
-        Object::from_owned_ptr_or_err(py, ffi::PyTuple_New(kwargs.len() as ffi::Py_ssize_t))?
-    };
+    let names = crate::conversion::Filling::tuple(py, kwargs.len() as ffi::Py_ssize_t)?;
     for (i, (name, _)) in kwargs.iter().enumerate() {
         let n = crate::conversion::name_object(py, name, "keyword argument name")?;
         // SAFETY: the tuple is new and unshared; SetItem steals the name's reference.
         unsafe { ffi::PyTuple_SetItem(names.as_ptr(), i as ffi::Py_ssize_t, n.into_ptr()) };
     }
-    Ok((names, kwargs.iter().map(|(_, v)| *v).collect()))
+    Ok((names.finish(), kwargs.iter().map(|(_, v)| *v).collect()))
 }
 
 #[cold]

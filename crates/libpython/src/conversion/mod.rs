@@ -3,6 +3,7 @@
 //! result enters C goes through ([`to_object`]).
 
 mod bytes;
+mod filling;
 #[cfg(feature = "value")]
 mod imbl;
 mod int;
@@ -10,6 +11,9 @@ mod key;
 mod map;
 mod scalar;
 mod seq;
+pub(crate) use filling::Filling;
+#[cfg(feature = "value")]
+pub(crate) use filling::{hide, show};
 mod string;
 
 pub use bytes::Bytes;

@@ -8,7 +8,7 @@ use crate::gil::Python;
 use crate::object::{Borrowed, Bound, Object};
 
 use super::bytes::extract_bytes;
-use super::{FromPython, ToPython, index, new, tname, to_python_ptr};
+use super::{Filling, FromPython, ToPython, index, new, tname, to_python_ptr};
 
 /// Builds a `list` of `len` items from an iterator of convertible items, refusing an
 /// iterator that yields more or fewer.
@@ -24,9 +24,9 @@ pub(crate) fn list_from_iter<'a, T: ToPython + 'a>(
     // SAFETY: GIL held; the new list is ours alone until returned, and each slot is filled
     // once, in order, while `i < n` (SET_ITEM and SetItem steal the reference); on error the
     // list is released with its filled slots (empty slots are NULL, which list deallocation
-    // skips).
+    // skips); it is hidden from the collector until whole (see `Filling`).
     unsafe {
-        let list = new(py, (api.PyList_New)(n))?;
+        let list = Filling::list(py, n)?;
         let mut i: ffi::Py_ssize_t = 0;
         for item in items {
             if i == n {
@@ -44,7 +44,7 @@ pub(crate) fn list_from_iter<'a, T: ToPython + 'a>(
         if i != n {
             return Err(length_mismatch(len, "fewer"));
         }
-        Ok(list)
+        Ok(list.finish())
     }
 }
 
@@ -66,7 +66,7 @@ pub(crate) fn list_from_slices<T: ToPython>(
     // which list deallocation skips).
     unsafe {
         let api = ffi::api();
-        let list = new(py, (api.PyList_New)(n))?;
+        let list = Filling::list(py, n)?;
         let l = list.as_ptr();
         match ffi::seq_layout() {
             Some(layout) => {
@@ -84,7 +84,7 @@ pub(crate) fn list_from_slices<T: ToPython>(
                 })?;
             }
         }
-        Ok(list)
+        Ok(list.finish())
     }
 }
 
@@ -344,11 +344,11 @@ macro_rules! tuples {
                 // slot once, before it is shared (SET_ITEM steals each reference; empty slots
                 // are NULL, which deallocation skips on error).
                 unsafe {
-                    let t = new(py, ffi::PyTuple_New($n))?;
+                    let t = Filling::tuple(py, $n)?;
                     $(
                         ffi::PyTuple_SET_ITEM(t.as_ptr(), $i, to_python_ptr(&self.$i, py)?);
                     )+
-                    Ok(t)
+                    Ok(t.finish())
                 }
             }
         }

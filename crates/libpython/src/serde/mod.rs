@@ -48,6 +48,7 @@
 
 mod de;
 mod error;
+mod names;
 mod python;
 mod ser;
 
@@ -106,7 +107,7 @@ pub fn serde_to_python<T: Serialize + ?Sized>(py: Python<'_>, value: &T) -> Resu
 
 /// Serialises `value` under a held GIL.
 fn serialize<T: Serialize + ?Sized>(py: Python<'_>, value: &T) -> Result<Object> {
-    let names = python::Names::of(py)?;
+    let names = names::Names::of(py)?;
     value
         .serialize(Ser {
             py,

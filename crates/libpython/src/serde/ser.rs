@@ -11,7 +11,7 @@ use crate::object::{Bound, Object};
 
 use super::MAX_DEPTH;
 use super::error::{SerdeError, key_step, new_ref, too_deep};
-use super::python::Names;
+use super::names::Names;
 
 /// The most slots a list is made with before its items are known (a `Serialize` impl may
 /// announce more items than it has): more items are appended.

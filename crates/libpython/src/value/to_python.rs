@@ -113,16 +113,21 @@ fn out_start<'a>(
         Value::List(items) | Value::Tuple(items) => {
             let list = matches!(v, Value::List(_));
             let n = items.len() as ffi::Py_ssize_t;
+            // SAFETY: see above; the list or tuple is filled completely before it is handed
+            // out, hidden from the collector until then (see `Filling`).
+            let obj = new_ref(py, unsafe {
+                if list {
+                    ffi::PyList_New(n)
+                } else {
+                    ffi::PyTuple_New(n)
+                }
+            })?;
+            if n > 0 {
+                // SAFETY: GIL held; a new container only this conversion refers to.
+                unsafe { crate::conversion::hide(obj.as_ptr()) };
+            }
             OutFrame {
-                // SAFETY: see above; the list or tuple is filled completely before it is
-                // handed out.
-                obj: new_ref(py, unsafe {
-                    if list {
-                        ffi::PyList_New(n)
-                    } else {
-                        ffi::PyTuple_New(n)
-                    }
-                })?,
+                obj,
                 state: OutState::Seq {
                     list,
                     it: items.iter(),
@@ -200,6 +205,14 @@ pub(super) fn to_python_iter(py: Python<'_>, v: &Value) -> Result<Object> {
                     OutState::Set { frozen: true, .. } => {
                         // SAFETY: GIL held; `done.obj` is a live set.
                         new_ref(py, unsafe { ffi::PyFrozenSet_New(done.obj.as_ptr()) })?
+                    }
+                    OutState::Seq { next, .. } => {
+                        if next > 0 {
+                            // SAFETY: GIL held; the list or tuple `out_start` hid (it has
+                            // slots) is whole.
+                            unsafe { crate::conversion::show(done.obj.as_ptr()) };
+                        }
+                        done.obj
                     }
                     _ => done.obj,
                 };
