@@ -858,19 +858,31 @@ pub const DRAIN_BUDGET: usize = 64;
 #[inline]
 pub fn drain_held_some() {
     let held = HELD.with(Cell::get);
-    if held == 0 {
-        return;
+    if held != 0 {
+        // SAFETY: this thread holds the GIL of `held`'s interpreter (`HELD` says so), which
+        // stays alive while it does.
+        unsafe { drain_some_of(InterpKey::from_bits(held)) };
     }
-    if held == runtime::main_key_bits() {
-        // SAFETY: this thread holds the main GIL, so the runtime (and the main record) is
-        // alive until it releases it.
+}
+
+/// [`drain_held_some`] for a caller that knows which GIL it holds: `key`'s. One load when
+/// nothing is queued on the main interpreter.
+///
+/// # Safety
+/// This thread holds the GIL of `key`'s interpreter (alive, of the running runtime); never
+/// called from a garbage-collector traversal or a deallocation.
+#[inline]
+pub unsafe fn drain_some_of(key: InterpKey) {
+    if key.is_main() {
+        // SAFETY: this thread holds the main GIL (the caller's contract), so the runtime (and
+        // the main record) is alive until it releases it.
         if let Some(main) = unsafe { runtime::main_state() } {
             // SAFETY: as above: the main GIL is held.
             unsafe { main.drain_some(DRAIN_BUDGET) };
         }
         return;
     }
-    drain_sub_some(held);
+    drain_sub_some(key.to_bits());
 }
 
 #[cold]

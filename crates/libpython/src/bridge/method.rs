@@ -24,7 +24,7 @@ use std::sync::Mutex;
 
 use libpython_interp::{PerInterpreter, ffi};
 
-use super::cell;
+use super::{cell, on_cell};
 use crate::err::{Error, Result};
 use crate::function::{Args, trampoline_obj};
 use crate::gil::Python;
@@ -213,11 +213,9 @@ unsafe extern "C" fn native_method<const I: usize>(
     nargs: ffi::Py_ssize_t,
     kwnames: *mut ffi::PyObject,
 ) -> *mut ffi::PyObject {
-    // SAFETY: see the function's contract; `slf` is held by the caller for the call, so the
-    // cell borrowed from it outlives nothing.
+    // SAFETY: see the function's contract (`slf` is held by the caller for the call).
     unsafe {
-        trampoline_obj(|py| {
-            let c = cell(slf)?;
+        on_cell(slf, move |py, c| {
             let Some(&name) = c.methods.get(I) else {
                 return Err(Error::type_error(
                     "an object of the method's type",

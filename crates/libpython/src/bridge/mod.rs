@@ -31,7 +31,8 @@ use libpython_interp::{RustIdentity, ffi};
 
 use crate::err::{Error, Result};
 use crate::function::{
-    Args, trampoline_int, trampoline_next, trampoline_obj, trampoline_ssize, trampoline_void,
+    Args, trampoline_int, trampoline_next, trampoline_obj, trampoline_obj_in, trampoline_ssize,
+    trampoline_void,
 };
 use crate::gil::{Python, attach as with_gil};
 use crate::object::{Borrowed, Bound, Object};
@@ -261,6 +262,8 @@ struct Cell {
     /// The method list the instance's type holds (empty for the kinds' shared types): read
     /// once, when the object was bridged.
     methods: &'static [&'static str],
+    /// The interpreter the instance belongs to (where it was made).
+    key: interp::InterpKey,
 }
 
 /// What the default [`Bridge::iter`] says it expected.
@@ -301,16 +304,23 @@ unsafe fn cell<'a>(o: *mut ffi::PyObject) -> Result<&'a Cell> {
     }
 }
 
-/// Runs `body` with the cell of `o` for a slot returning an object (see `trampoline_obj`).
+/// Runs `body` with the cell of `o` for a slot or method returning an object (see
+/// `trampoline_obj_in`: the instance's interpreter is the one its cell records).
 ///
 /// # Safety
-/// Called by CPython with the GIL held, `o` a live instance of a bridge type.
+/// Called by CPython with the GIL held, `o` a live instance of a bridge type, held by the
+/// caller for the call (so the cell borrowed from it outlives nothing).
 unsafe fn on_cell(
     o: *mut ffi::PyObject,
     body: impl FnOnce(Python<'_>, &Cell) -> Result<Object>,
 ) -> *mut ffi::PyObject {
     // SAFETY: the function's contract.
-    unsafe { trampoline_obj(|py| body(py, cell(o)?)) }
+    match unsafe { cell(o) } {
+        // SAFETY: as above; the instance belongs to the interpreter its cell records.
+        Ok(c) => unsafe { trampoline_obj_in(c.key, |py| body(py, c)) },
+        // SAFETY: as above.
+        Err(e) => unsafe { trampoline_obj(|_| Err(e)) },
+    }
 }
 
 /// [`on_cell`] for a slot returning `int`.
@@ -443,6 +453,7 @@ pub fn bridge_in<T: Bridge>(py: Python<'_>, obj: Arc<T>) -> Result<Object> {
             type_id: TypeId::of::<T>(),
             identity,
             methods: static_methods.unwrap_or_default(),
+            key: py.interpreter_key(),
         });
         *cell_ptr(o.as_ptr()) = Box::into_raw(cell);
         // The type supports weak references; its deallocation forgets the entry.

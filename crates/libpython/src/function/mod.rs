@@ -1,5 +1,5 @@
 //! Rust closures as Python callables, and the trampolines every call from C into Rust goes
-//! through: [`trampoline_raw`] (and its typed forms) for slots and methods, and one
+//! through: `trampoline_for` (and its typed forms) for slots and methods, and one
 //! `trampoline::<R, F>` per closure type for Rust functions; all keep the same rules (stack
 //! guard, GIL marked as held, errors and panics turned into Python exceptions, nothing unwinds
 //! into C).
@@ -9,21 +9,19 @@ mod trampoline;
 
 pub use args::Args;
 pub(crate) use args::with_tuple_args;
-use trampoline::{AbortOnUnwind, raise_stack_exhausted, stack_nearly_exhausted};
+use trampoline::trampoline_for;
 pub(crate) use trampoline::{
-    panic_message, raise_panic, trampoline_int, trampoline_next, trampoline_obj, trampoline_ssize,
-    trampoline_void,
+    panic_message, raise_panic, trampoline_int, trampoline_next, trampoline_obj, trampoline_obj_in,
+    trampoline_ssize, trampoline_void,
 };
 
 use std::ffi::{CStr, CString, c_void};
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use libpython_interp as interp;
 use libpython_interp::{InterpKey, PerInterpreter, ffi};
 
 use crate::conversion::ToPython;
-use crate::err::{Error, Result, restore};
+use crate::err::{Error, Result};
 use crate::gil::{Python, attach as with_gil};
 use crate::object::Object;
 
@@ -265,11 +263,8 @@ type FastWithKeywords = unsafe extern "C" fn(
 
 /// METH_FASTCALL | METH_KEYWORDS entry point of the Rust functions whose closure is an `F`:
 /// one per closure type, so the closure is called directly (inlined), not through a pointer.
-///
-/// It keeps every rule of [`trampoline_raw`] (stack guard, GIL marked as held, `Err` and
-/// panics turned into Python exceptions, nothing unwinds into C), with a fast path for the
-/// common case: the thread already holds the function's interpreter's GIL through this crate
-/// (Rust called Python, which calls back), so no guard is needed at all.
+/// It keeps every rule of the C boundary (`trampoline_for`), told the function's interpreter
+/// so that a call back from Python under a GIL this crate holds makes no guard.
 ///
 /// # Safety
 /// Called by CPython with the GIL held, `slf` the `self` instance made by `function_in` for an `F`,
@@ -284,59 +279,26 @@ where
     R: ToPython,
     F: Fn(&Args<'_>) -> Result<R> + Send + Sync + 'static,
 {
-    if stack_nearly_exhausted() {
-        // SAFETY: CPython called us with the GIL held.
-        unsafe { raise_stack_exhausted() };
+    // SAFETY: `slf` is a `self` instance made by `function_in` (the function's contract); its
+    // data slot holds the `FunctionData<F>` it owns, alive while the function object (which
+    // CPython holds during the call) keeps `slf`.
+    let Some(data) = (unsafe { data_slots(slf).0.read().cast::<FunctionData<F>>().as_ref() })
+    else {
+        // SAFETY: the GIL is held; sets the exception only.
+        unsafe { raise_missing_data() };
         return std::ptr::null_mut();
-    }
-    let abort = AbortOnUnwind;
-    let r = catch_unwind(AssertUnwindSafe(|| {
-        // SAFETY: `slf` is a `self` instance made by `function_in` (the function's contract);
-        // its data slot holds the `FunctionData<F>` it owns, alive while the function object
-        // (which CPython holds during the call) keeps `slf`.
-        let Some(data) = (unsafe { data_slots(slf).0.read().cast::<FunctionData<F>>().as_ref() })
-        else {
-            // SAFETY: the GIL is held; sets the exception only.
-            unsafe { raise_missing_data() };
-            return std::ptr::null_mut();
-        };
-        let key = data.key;
-        // When this thread holds `key`'s GIL through a guard further up its stack (Rust called
-        // Python, which calls back), no guard is needed: that hold cannot be released before
-        // this call returns, and CPython runs the function in its own interpreter (a function
-        // object is only reachable there), so the GIL CPython called us with is that one.
-        // Otherwise the GIL is marked as held for the call.
-        // (`HELD` is 0 when the thread holds no GIL through us, and a key is never 0: one
-        // comparison says whether this thread holds `key`'s GIL.)
-        let _guard;
-        let py = if interp::gil::held_key() == key {
-            // References other threads dropped meanwhile are released as Python runs on
-            // (`assume` below does the same).
-            interp::gil::drain_held_some();
-            // SAFETY: this thread holds `key`'s GIL (above).
-            unsafe { Python::assume(key) }
-        } else {
-            // SAFETY: CPython called us with the GIL held.
-            _guard = unsafe { interp::gil::assume() };
-            interp::gil::drain_held_some();
-            // SAFETY: the guard marks the GIL as held until the end of this scope.
-            unsafe { Python::assume(_guard.key()) }
-        };
-        // SAFETY: the arguments as CPython passed them, alive for the call (the function's
-        // contract).
-        let a = unsafe { Args::from_vectorcall(py, args, nargs, kwnames) };
-        call_closure(py, &data.f, &a)
-    }));
-    let out = match r {
-        Ok(v) => v,
-        Err(p) => {
-            // SAFETY: GIL held (CPython called us with it); sets the exception only.
-            unsafe { raise_panic(&panic_message(&p)) };
-            std::ptr::null_mut()
-        }
     };
-    std::mem::forget(abort);
-    out
+    // SAFETY: called by CPython with the GIL held, on a function of `data.key`'s interpreter
+    // (the interpreter it was made in, never `NONE`).
+    unsafe {
+        trampoline_for(Some(data.key), std::ptr::null_mut(), move |py| {
+            // SAFETY: the arguments as CPython passed them, alive for the call (the
+            // function's contract).
+            let a = Args::from_vectorcall(py, args, nargs, kwnames);
+            let r = (data.f)(&a)?;
+            Ok(crate::conversion::to_object(&r, py)?.into_ptr())
+        })
+    }
 }
 
 /// Sets the exception of a call whose `self` has no data (never happens: instances are made
@@ -354,33 +316,4 @@ unsafe fn raise_missing_data() {
             c"a Rust function without its closure".as_ptr(),
         )
     };
-}
-
-/// Calls `f` with the call's arguments `a` and converts its result: a new reference, or NULL
-/// with the Python exception set.
-#[inline(always)]
-fn call_closure<R, F>(py: Python<'_>, f: &F, a: &Args<'_>) -> *mut ffi::PyObject
-where
-    R: ToPython,
-    F: Fn(&Args<'_>) -> Result<R>,
-{
-    let converted = match f(a) {
-        Ok(r) => crate::conversion::to_object(&r, py),
-        Err(e) => Err(e),
-    };
-    match converted {
-        Ok(o) => o.into_ptr(),
-        Err(e) => {
-            raise_error(py, e);
-            std::ptr::null_mut()
-        }
-    }
-}
-
-/// Sets `e` as the pending Python exception (out of the hot path).
-#[cold]
-#[inline(never)]
-fn raise_error(py: Python<'_>, e: Error) {
-    // SAFETY: the token proves the GIL is held.
-    unsafe { restore(py, e) };
 }

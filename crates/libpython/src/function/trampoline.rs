@@ -7,7 +7,7 @@ use std::ffi::CString;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use libpython_interp as interp;
-use libpython_interp::{PerInterpreter, ffi};
+use libpython_interp::{InterpKey, PerInterpreter, ffi};
 
 use crate::err::{Result, restore};
 use crate::gil::Python;
@@ -81,33 +81,110 @@ pub(crate) fn trampoline_void(body: impl FnOnce()) {
     std::mem::forget(abort);
 }
 
+/// The rules every call from C into Rust keeps: a stack guard, the GIL marked as held for
+/// `body`, references other threads dropped meanwhile released (Python code may run here: this
+/// is never a destructor or a collector callback), an `Err` turned into the Python exception,
+/// a panic into `RustPanic`, nothing unwinding into C.
 fn trampoline_raw<T: Copy>(err_value: T, body: impl FnOnce(Python<'_>) -> Result<T>) -> T {
+    // SAFETY: forwarded: trampolines are called by CPython with the GIL held.
+    unsafe { trampoline_for(None, err_value, body) }
+}
+
+/// [`trampoline_obj`] for a call into Rust data that belongs to the interpreter `key` (a Rust
+/// function, a method of a bridged object).
+///
+/// # Safety
+/// Called by CPython with the GIL held, on an object of `key`'s interpreter.
+#[inline(always)]
+pub(crate) unsafe fn trampoline_obj_in(
+    key: InterpKey,
+    body: impl FnOnce(Python<'_>) -> Result<Object>,
+) -> *mut ffi::PyObject {
+    // SAFETY: forwarded contract.
+    unsafe {
+        trampoline_for(Some(key), std::ptr::null_mut(), |py| {
+            crate::conversion::into_python_ptr(body(py)?, py)
+        })
+    }
+}
+
+/// [`trampoline_raw`], told which interpreter the called data belongs to when the caller
+/// knows. Then, when this thread already holds that interpreter's GIL through a guard further
+/// up its stack (Rust called Python, which calls back: the common case), no guard is made and
+/// CPython is not asked which interpreter runs: that hold cannot end before this call returns,
+/// and CPython runs the call in the data's own interpreter (its objects are only reachable
+/// there), so the GIL CPython called us with is that one. (`HELD` is 0 when the thread holds
+/// no GIL through us, and a key is never 0: one comparison says whether this thread holds
+/// `key`'s GIL.)
+///
+/// # Safety
+/// Called by CPython with the GIL held; `key`, when given, is the interpreter of the object
+/// called (never [`InterpKey::NONE`]).
+#[inline(always)]
+pub(crate) unsafe fn trampoline_for<T: Copy>(
+    key: Option<InterpKey>,
+    err_value: T,
+    body: impl FnOnce(Python<'_>) -> Result<T>,
+) -> T {
     if stack_nearly_exhausted() {
         // SAFETY: CPython called us with the GIL held.
         unsafe { raise_stack_exhausted() };
         return err_value;
     }
-    let abort = AbortOnUnwind;
-    let r = catch_unwind(AssertUnwindSafe(|| {
+    match key {
+        Some(k) if interp::gil::held_key() == k => guarded(err_value, || {
+            // SAFETY: this thread holds `k`'s GIL (above), a live interpreter.
+            unsafe { interp::gil::drain_some_of(k) };
+            // SAFETY: as above.
+            run(unsafe { Python::assume(k) }, err_value, body)
+        }),
+        // SAFETY: forwarded contract.
+        _ => unsafe { trampoline_assumed(err_value, body) },
+    }
+}
+
+/// [`trampoline_for`] when the GIL must be marked as held: [`interp::gil::assume`] asks
+/// CPython which interpreter runs, and the guard it returns marks that GIL as held for `body`.
+///
+/// # Safety
+/// Called by CPython with the GIL held.
+#[inline(never)]
+unsafe fn trampoline_assumed<T: Copy>(
+    err_value: T,
+    body: impl FnOnce(Python<'_>) -> Result<T>,
+) -> T {
+    guarded(err_value, || {
         // SAFETY: trampolines are called by CPython with the GIL held.
         let guard = unsafe { interp::gil::assume() };
-        // A call from Python (not a destructor or a collector callback): Python code may run
-        // here, so references other threads dropped meanwhile are released.
-        interp::gil::drain_held_some();
+        // SAFETY: the guard marks the GIL of its interpreter as held.
+        unsafe { interp::gil::drain_some_of(guard.key()) };
         // SAFETY: the guard marks the GIL as held for this scope.
-        let py = unsafe { Python::assume(guard.key()) };
-        let out = match body(py) {
-            Ok(v) => v,
-            Err(e) => {
-                // SAFETY: GIL held.
-                unsafe { restore(py, e) };
-                err_value
-            }
-        };
+        let out = run(unsafe { Python::assume(guard.key()) }, err_value, body);
         drop(guard);
         out
-    }));
-    let out = match r {
+    })
+}
+
+/// Runs `body`, turning an `Err` into the pending Python exception and `err_value`.
+#[inline(always)]
+fn run<T: Copy>(py: Python<'_>, err_value: T, body: impl FnOnce(Python<'_>) -> Result<T>) -> T {
+    match body(py) {
+        Ok(v) => v,
+        Err(e) => {
+            raise_error(py, e);
+            err_value
+        }
+    }
+}
+
+/// Runs `f`, turning a panic into `RustPanic` and `err_value`; nothing unwinds past it (a panic
+/// while handling one aborts).
+///
+/// Called with the GIL held (by CPython, into a trampoline).
+#[inline(always)]
+fn guarded<T: Copy>(err_value: T, f: impl FnOnce() -> T) -> T {
+    let abort = AbortOnUnwind;
+    let out = match catch_unwind(AssertUnwindSafe(f)) {
         Ok(v) => v,
         Err(p) => {
             // SAFETY: GIL held (CPython called us with it); sets the exception only.
@@ -119,9 +196,17 @@ fn trampoline_raw<T: Copy>(err_value: T, body: impl FnOnce(Python<'_>) -> Result
     out
 }
 
+/// Sets `e` as the pending Python exception (out of the hot path).
+#[cold]
+#[inline(never)]
+fn raise_error(py: Python<'_>, e: crate::Error) {
+    // SAFETY: the token proves the GIL is held.
+    unsafe { restore(py, e) };
+}
+
 /// Aborts the process if dropped during a panic: the last line of defence against unwinding
 /// into C from the error-handling code itself.
-pub(super) struct AbortOnUnwind;
+struct AbortOnUnwind;
 
 impl Drop for AbortOnUnwind {
     fn drop(&mut self) {
@@ -202,10 +287,32 @@ thread_local! {
 /// Whether the current thread's stack is within [`STACK_RESERVE`] of its end: one
 /// thread-local load and a comparison once the limit is known.
 #[inline(always)]
-pub(super) fn stack_nearly_exhausted() -> bool {
-    let here = 0u8;
-    let sp = std::ptr::addr_of!(here) as usize;
+fn stack_nearly_exhausted() -> bool {
+    let sp = stack_pointer();
     sp < STACK_LIMIT.with(std::cell::Cell::get) && stack_nearly_exhausted_slow(sp)
+}
+
+/// The current stack pointer: the register itself where we know its name (no local has to be
+/// written to memory to take its address), else the address of a local.
+#[inline(always)]
+fn stack_pointer() -> usize {
+    let sp: usize;
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: copies the stack pointer into a register; reads and writes no memory.
+    unsafe {
+        std::arch::asm!("mov {}, rsp", out(reg) sp, options(nomem, nostack, preserves_flags))
+    };
+    #[cfg(target_arch = "aarch64")]
+    // SAFETY: as above.
+    unsafe {
+        std::arch::asm!("mov {}, sp", out(reg) sp, options(nomem, nostack, preserves_flags))
+    };
+    #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+    {
+        let here = 0u8;
+        sp = std::hint::black_box(std::ptr::addr_of!(here)) as usize;
+    }
+    sp
 }
 
 /// [`stack_nearly_exhausted`] when the limit is not computed yet or the stack is deep.
@@ -227,7 +334,7 @@ fn stack_nearly_exhausted_slow(sp: usize) -> bool {
 /// The GIL is held.
 #[cold]
 #[inline(never)]
-pub(super) unsafe fn raise_stack_exhausted() {
+unsafe fn raise_stack_exhausted() {
     // SAFETY: the GIL is held (the function's contract); this sets the exception only.
     unsafe {
         ffi::PyErr_SetString(
