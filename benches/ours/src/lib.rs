@@ -293,6 +293,44 @@ pub fn cases(fx: &Fixtures) -> Vec<Case<'_>> {
         }),
     ));
 
+    // One auto-GIL method: the call alone, its result kept as a handle and dropped (its release
+    // queued for the next holder of the GIL).
+    v.push(case(
+        "call3_auto",
+        "floor",
+        Small,
+        Box::new(move |iters| {
+            timed(iters, || {
+                let _gil = FloorGil::take();
+                // SAFETY: the GIL is held; every reference made is released.
+                unsafe {
+                    let args = [
+                        null_mut(),
+                        ffi::PyLong_FromLongLong(1),
+                        ffi::PyLong_FromLongLong(2),
+                        ffi::PyLong_FromLongLong(3),
+                    ];
+                    let r = ok(vectorcall(
+                        f,
+                        args.as_ptr().add(1),
+                        3 | ffi::PY_VECTORCALL_ARGUMENTS_OFFSET,
+                        null_mut(),
+                    ));
+                    ffi::Py_DECREF(r);
+                    ffi::Py_DECREF(args[1]);
+                    ffi::Py_DECREF(args[2]);
+                    ffi::Py_DECREF(args[3]);
+                }
+            })
+        }),
+    ));
+    v.push(case(
+        "call3_auto",
+        "ours",
+        Small,
+        Box::new(|iters| timed(iters, || drop(fx.f.call((1, 2, 3)).unwrap()))),
+    ));
+
     // obj.m(1, b=2), the result read back as i64.
     let (name, kwnames) = (interned(c"m"), {
         let _gil = FloorGil::take();

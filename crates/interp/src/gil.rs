@@ -430,10 +430,25 @@ pub fn try_acquire_main() -> Option<GilGuard> {
     acquire_main_outermost()
 }
 
+/// The GIL of `key` when it names the running main interpreter and this thread holds no GIL
+/// and is bound to no interpreter: the outermost acquisition an `Object` method makes on a
+/// thread outside any GIL scope, in one call. `None` in every other case (the caller then
+/// does the full work, which names the error if there is one).
+#[inline(never)]
+pub fn acquire_main_outermost_for(key: InterpKey) -> Option<GilGuard> {
+    if DEPTH.with(Cell::get) != 0
+        || BOUND_LEN.with(Cell::get) != 0
+        || key.to_bits() != runtime::main_key_bits()
+    {
+        return None;
+    }
+    acquire_main_outermost()
+}
+
 /// The outermost acquisition of the main interpreter by a thread that holds no GIL, kept
 /// short: the thread state is cached, an empty queue is one load. `None` if the thread holds
 /// another GIL or Python is not running.
-#[inline(never)]
+#[inline(always)]
 fn acquire_main_outermost() -> Option<GilGuard> {
     if DEPTH.with(Cell::get) != 0 || !runtime::enter_main() {
         return None;
@@ -761,10 +776,22 @@ impl Drop for GilGuard {
             return;
         }
         DEPTH.with(|d| d.set(depth - 1));
-        if !matches!(self.kind, Kind::Nested) {
-            release_kind(&self.kind);
+        match self.kind {
+            Kind::Nested => {}
+            // The outermost hold of the main interpreter, the common one, in place.
+            Kind::Main => release_main(),
+            _ => release_kind(&self.kind),
         }
     }
+}
+
+/// Releases the main GIL held with this thread's state as its outermost hold.
+#[inline(always)]
+fn release_main() {
+    HELD.with(|h| h.set(0));
+    // SAFETY: this thread holds the main GIL with its thread state (the guard's kind).
+    unsafe { ffi::PyEval_SaveThread() };
+    runtime::leave_main();
 }
 
 #[cold]
@@ -783,12 +810,7 @@ fn release_kind(kind: &Kind) {
     match kind {
         Kind::Nested => {}
         Kind::Assumed { prev_held } => HELD.with(|h| h.set(*prev_held)),
-        Kind::Main => {
-            HELD.with(|h| h.set(0));
-            // SAFETY: this thread holds the main GIL with its thread state.
-            unsafe { ffi::PyEval_SaveThread() };
-            runtime::leave_main();
-        }
+        Kind::Main => release_main(),
         Kind::Sub(state) => {
             HELD.with(|h| h.set(0));
             // SAFETY: this thread holds the sub-interpreter's GIL with its thread state.

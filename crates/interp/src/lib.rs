@@ -23,6 +23,7 @@
 #![deny(missing_docs)]
 
 mod cache;
+mod decrefs;
 pub mod discovery;
 mod error;
 pub mod gil;

@@ -7,10 +7,10 @@ use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::ThreadId;
 
-use crossbeam_queue::SegQueue;
 use dashmap::DashMap;
 use libpython_ffi as ffi;
 
+use crate::decrefs::DecrefQueue;
 use crate::key::InterpKey;
 
 thread_local! {
@@ -55,7 +55,7 @@ pub struct InterpState {
     /// Threads inside an outermost acquisition of this (sub-)interpreter, plus [`ENDING`].
     pub(crate) users: AtomicUsize,
     pub(crate) ended: AtomicBool,
-    queue: SegQueue<RawPtr>,
+    queue: DecrefQueue,
     /// References pushed and not yet popped: raised before a push, lowered after a pop, so
     /// it is never below the queue's length and reading it is one load (an empty queue is
     /// the common case at every acquisition).
@@ -99,7 +99,7 @@ impl InterpState {
             own_gil,
             users: AtomicUsize::new(0),
             ended: AtomicBool::new(false),
-            queue: SegQueue::new(),
+            queue: DecrefQueue::new(),
             queued: AtomicUsize::new(0),
             queue_peak: AtomicUsize::new(0),
             tstates: Mutex::new(Vec::new()),
@@ -141,7 +141,7 @@ impl InterpState {
 
     pub(crate) fn push_decref(&self, ptr: *mut ffi::PyObject) {
         let n = self.queued.fetch_add(1, Ordering::AcqRel) + 1;
-        self.queue.push(RawPtr(ptr as usize));
+        self.queue.push(ptr as usize);
         if n > self.queue_peak.load(Ordering::Relaxed) {
             self.queue_peak.fetch_max(n, Ordering::Relaxed);
         }
@@ -182,7 +182,7 @@ impl InterpState {
         // The count is never below the queue's length: once it reads 0 the queue is empty,
         // without a pop to find out.
         while n < budget && self.queued.load(Ordering::Acquire) != 0 {
-            let Some(RawPtr(p)) = self.queue.pop() else {
+            let Some(p) = self.queue.pop() else {
                 break;
             };
             self.queued.fetch_sub(1, Ordering::AcqRel);

@@ -178,6 +178,10 @@ pub(crate) fn acquire_for(key: InterpKey) -> Result<GilGuard> {
     if interp::gil::holds(key) {
         return Ok(interp::gil::acquire_interp_nested(key)?);
     }
+    // The common case outside any GIL scope: an object of the main interpreter.
+    if let Some(g) = interp::gil::acquire_main_outermost_for(key) {
+        return Ok(g);
+    }
     acquire_for_slow(key)
 }
 

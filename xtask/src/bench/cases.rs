@@ -45,7 +45,17 @@ pub(super) const CASES: &[Case] = &[
         pyo3: "none",
         gil_held: false,
         key: true,
-        what: "the same written with `Object` methods, no GIL scope: `f.call((1, 2, 3))?.extract::<i64>()` takes the GIL twice, and the result's release is queued",
+        what: "the same written with two `Object` methods, no GIL scope: `f.call((1, 2, 3))?.extract::<i64>()` takes the GIL twice (once per method), and the result's release is queued",
+    },
+    Case {
+        group: "call3_auto",
+        name: "call3_auto (one auto-GIL method)",
+        ours: "ours",
+        // Informational: PyO3 has no handle that takes the GIL by itself.
+        pyo3: "none",
+        gil_held: false,
+        key: true,
+        what: "one `Object` method from a thread that does not hold the GIL: `f.call((1, 2, 3))`, one acquisition, the result kept as a handle and dropped, its release queued (floor: `PyGILState_Ensure`, the call, `Py_DECREF` of the result, `PyGILState_Release`)",
     },
     Case {
         group: "call_attr_kw",
