@@ -126,21 +126,22 @@ impl Drop for ExtraArgs<'_> {
 }
 
 /// Owned argument pointers on the stack, released on drop (also when a later conversion
-/// fails).
+/// fails): the slots start NULL, and every non-NULL one after the free slot owns a reference.
+/// No count is kept, so filling a slot is one store.
 struct StackArgs<const N: usize> {
     argv: [*mut ffi::PyObject; N],
-    filled: usize,
 }
 
 impl<const N: usize> Drop for StackArgs<N> {
-    #[inline]
+    #[cold]
     fn drop(&mut self) {
-        // Slots 1 to `filled` (never more than `N - 1`: one is filled per argument, and the
-        // array has room for all after the free slot).
-        let filled = self.filled.min(N - 1);
-        // SAFETY: `1 + filled <= N`; each filled slot owns a reference; the GIL is held by the
-        // caller of `with_args` for the whole call (the token is borrowed).
-        unsafe { ffi::Py_DECREF_all(self.argv.get_unchecked(1..1 + filled)) };
+        for &p in &self.argv[1..] {
+            if !p.is_null() {
+                // SAFETY: a non-NULL slot owns a reference; the GIL is held by the caller of
+                // `with_args` for the whole call (the token is borrowed).
+                unsafe { ffi::Py_DECREF(p) };
+            }
+        }
     }
 }
 
@@ -167,10 +168,9 @@ macro_rules! tuple_args {
             fn with_args<R>(self, py: Python<'_>, f: impl FnOnce(*mut *mut ffi::PyObject, usize) -> R) -> Result<R> {
                 // The guard releases the arguments converted so far if a later conversion
                 // fails (or panics); once all are in, they are released inline below.
-                let mut args = StackArgs::<{ $n + 1 }> { argv: [std::ptr::null_mut(); $n + 1], filled: 0 };
+                let mut args = StackArgs::<{ $n + 1 }> { argv: [std::ptr::null_mut(); $n + 1] };
                 $(
                     args.argv[$i + 1] = crate::conversion::to_python_ptr(&self.$i, py)?;
-                    args.filled += 1;
                 )+
                 let r = f(args.argv.as_mut_ptr(), $n);
                 let argv = args.argv;
@@ -189,17 +189,17 @@ macro_rules! tuple_args {
                 // One array for the free slot, the positional and the keyword values; the
                 // guard releases whatever was converted on an error, and after the call they
                 // are released inline below.
-                let mut args = StackArgs::<{ $n + 1 + STACK_EXTRA }> { argv: [std::ptr::null_mut(); $n + 1 + STACK_EXTRA], filled: 0 };
+                let mut args = StackArgs::<{ $n + 1 + STACK_EXTRA }> { argv: [std::ptr::null_mut(); $n + 1 + STACK_EXTRA] };
                 $(
                     args.argv[$i + 1] = crate::conversion::to_python_ptr(&self.$i, py)?;
-                    args.filled += 1;
                 )+
+                let mut filled = $n;
                 for e in extra {
-                    args.argv[1 + args.filled] = crate::conversion::to_python_ptr(*e, py)?;
-                    args.filled += 1;
+                    args.argv[1 + filled] = crate::conversion::to_python_ptr(*e, py)?;
+                    filled += 1;
                 }
                 let r = f(args.argv.as_mut_ptr(), $n);
-                let (argv, filled) = (args.argv, args.filled);
+                let argv = args.argv;
                 std::mem::forget(args);
                 // SAFETY: slots 1 to `filled` own the references converted above (`filled` is
                 // at most `$n + extra.len()`, which fits: `extra.len() <= STACK_EXTRA`); the GIL
