@@ -121,8 +121,8 @@ impl Borrow {
     pub(crate) const NONE: Borrow = Borrow { kind: NONE, id: 0 };
 
     /// Whether this is [`Borrow::NONE`].
-    #[cfg(test)]
-    fn is_none(&self) -> bool {
+    #[inline]
+    pub(crate) fn is_none(&self) -> bool {
         self.kind == NONE
     }
 }
@@ -144,7 +144,7 @@ fn mutably_borrowed(lo: usize, hi: usize) -> Error {
 /// # Errors
 /// [`Error::Conversion`] when a conflicting view is alive: any view of overlapping memory
 /// for an exclusive borrow, an exclusive one for a shared borrow.
-#[inline]
+#[inline(always)]
 pub(crate) fn acquire(range: Option<(usize, usize)>, exclusive: bool) -> Result<Borrow> {
     let Some((lo, hi)) = range else {
         return Ok(Borrow::NONE);
@@ -174,18 +174,28 @@ pub(crate) fn acquire(range: Option<(usize, usize)>, exclusive: bool) -> Result<
         // Published before any lock is taken: a writer holding the lock may be waiting on it.
         slot.state.store(state, Ordering::Release);
         let borrow = Borrow { kind: index, id: 0 };
-        if writers != 0
-            && lock()
-                .exclusive
-                .iter()
-                .any(|e| overlaps(lo, hi, e.lo, e.hi))
-        {
-            drop(borrow);
-            return Err(mutably_borrowed(lo, hi));
+        if writers != 0 {
+            return check_writers(borrow, lo, hi);
         }
         return Ok(borrow);
     }
     acquire_overflow(lo, hi)
+}
+
+/// The end of a read borrow made while mutable borrows are live or being made: refused (and
+/// released) if one of them overlaps it.
+#[cold]
+#[inline(never)]
+fn check_writers(borrow: Borrow, lo: usize, hi: usize) -> Result<Borrow> {
+    if lock()
+        .exclusive
+        .iter()
+        .any(|e| overlaps(lo, hi, e.lo, e.hi))
+    {
+        drop(borrow);
+        return Err(mutably_borrowed(lo, hi));
+    }
+    Ok(borrow)
 }
 
 /// A read borrow when every slot of the table is taken.

@@ -119,6 +119,15 @@ impl Inner {
         self.strides = unsafe { self.owned.as_ptr().add(ndim) };
     }
 
+    /// Records the view's borrow (the box holds none until then: a new or recycled box).
+    #[inline(always)]
+    fn set_borrow(&mut self, borrow: Borrow) {
+        // The old value is `Borrow::NONE`, whose drop does nothing: not dropping it saves the
+        // check.
+        debug_assert!(self.borrow.is_none());
+        std::mem::forget(std::mem::replace(&mut self.borrow, borrow));
+    }
+
     #[inline]
     pub(crate) fn shape(&self) -> &[usize] {
         // SAFETY: `ndim` non-negative `Py_ssize_t`s / `isize`s (valid `usize`s of the same size
@@ -164,14 +173,21 @@ pub(crate) fn take_inner() -> Box<Inner> {
 
 /// Keeps the box of a released view (nothing held, no borrow) for a later one; the oldest
 /// spare is freed when the pool is full (and everything while the thread exits).
-#[inline]
+#[inline(always)]
 pub(crate) fn give_inner(b: Box<Inner>) {
     debug_assert!(b.exporter.is_none() && b.tensor.is_none());
     let _ = SPARE.try_with(move |s| {
         if let Some(old) = s[0].replace(Some(b)) {
-            drop(s[1].replace(Some(old)));
+            keep_second(&s[1], old);
         }
     });
+}
+
+/// Keeps `b` in the pool's second place when the first is taken, freeing the box there.
+#[cold]
+#[inline(never)]
+fn keep_second(second: &Cell<Option<Box<Inner>>>, b: Box<Inner>) {
+    drop(second.replace(Some(b)));
 }
 
 /// An untyped view: where the elements are, their layout, and what keeps them alive.
@@ -265,13 +281,58 @@ impl RawView {
         let contiguous = c_contiguous || f_contiguous;
         let borrow =
             check_and_borrow::<T>(ptr, shape, strides, itemsize, len, contiguous, exclusive)?;
-        inner.borrow = borrow;
+        inner.set_borrow(borrow);
         inner.itemsize = itemsize;
         inner.format = format;
         self.ptr = ptr;
         self.len = len;
         self.c_contiguous = c_contiguous;
         self.f_contiguous = f_contiguous;
+        self.readonly = readonly;
+        Ok(())
+    }
+
+    /// [`finish`](Self::finish) for `len` contiguous elements of `T` (one axis, or any
+    /// layout whose elements follow each other from `ptr`), each `size_of::<T>()` bytes, when
+    /// the caller has checked that `len * size_of::<T>()` fits in `isize`: the same checks
+    /// (alignment: of the start only; the borrow; bools), without the general layout walk.
+    #[inline(always)]
+    pub(crate) fn finish_contiguous<T: Element>(
+        &mut self,
+        ptr: *mut u8,
+        len: usize,
+        readonly: bool,
+        format: *const std::ffi::c_char,
+        exclusive: bool,
+    ) -> Result<()> {
+        if !super::cell::supported::<T>() {
+            return Err(unsupported::<T>());
+        }
+        let size = std::mem::size_of::<T>();
+        debug_assert!(len <= isize::MAX as usize / size.max(1));
+        let inner = &mut **self.inner;
+        let range = if len == 0 {
+            None
+        } else {
+            // Strides of `size` bytes are multiples of the alignment: only the start can be
+            // misaligned.
+            if (ptr as usize) % const { super::cell::access_align::<T>() } != 0 {
+                return Err(misaligned::<T>(ptr, inner.shape(), inner.strides()));
+            }
+            // No overflow: at most `isize::MAX` bytes (the caller's check).
+            Some((ptr as usize, (ptr as usize).wrapping_add(len * size)))
+        };
+        let borrow = borrow::acquire(range, exclusive)?;
+        if T::KIND == ScalarKind::Bool {
+            check_bool_bytes(ptr, inner.shape(), inner.strides())?;
+        }
+        inner.set_borrow(borrow);
+        inner.itemsize = size;
+        inner.format = format;
+        self.ptr = ptr;
+        self.len = len;
+        self.c_contiguous = true;
+        self.f_contiguous = true;
         self.readonly = readonly;
         Ok(())
     }
@@ -410,23 +471,30 @@ pub(crate) fn check_and_borrow<T: Element>(
     };
     let borrow = borrow::acquire(range, exclusive)?;
     if T::KIND == ScalarKind::Bool {
-        let mut bad = None;
-        for_each_offset(shape, strides, |off| {
-            // SAFETY: the offset is inside the view (shape and strides describe it, offsets
-            // checked by `finish`), the memory is readable and held by this view; a byte read
-            // as a `u8` is valid whatever its value.
-            let b: u8 = unsafe { load(ptr.offset(off)) };
-            if b > 1 && bad.is_none() {
-                bad = Some(b);
-            }
-        });
-        if let Some(b) = bad {
-            return Err(Error::Conversion(format!(
-                "the buffer's bool elements include the byte {b}, which is not a valid Rust bool (0 or 1)"
-            )));
-        }
+        check_bool_bytes(ptr, shape, strides)?;
     }
     Ok(borrow)
+}
+
+/// Checks that every byte of a `bool` view at `ptr` laid out as `shape` and byte `strides` (a
+/// layout `finish` checked, memory the view holds) is 0 or 1.
+fn check_bool_bytes(ptr: *mut u8, shape: &[usize], strides: &[isize]) -> Result<()> {
+    let mut bad = None;
+    for_each_offset(shape, strides, |off| {
+        // SAFETY: the offset is inside the view (shape and strides describe it, offsets
+        // checked by `finish`), the memory is readable and held by this view; a byte read as
+        // a `u8` is valid whatever its value.
+        let b: u8 = unsafe { load(ptr.offset(off)) };
+        if b > 1 && bad.is_none() {
+            bad = Some(b);
+        }
+    });
+    match bad {
+        None => Ok(()),
+        Some(b) => Err(Error::Conversion(format!(
+            "the buffer's bool elements include the byte {b}, which is not a valid Rust bool (0 or 1)"
+        ))),
+    }
 }
 
 /// The error for data or strides not aligned for `T`.
@@ -494,6 +562,41 @@ pub(crate) fn acquire_buffer<T: Element>(obj: &Bound<'_>, writable: bool) -> Res
     let mut raw = RawView::start(inner);
     let inner = raw.inner_mut();
     let v = &inner.buffer;
+    // The common case: one axis of contiguous `T`s, in one of the usual spellings of `T` (a
+    // numpy vector, `bytes`, `array.array`). What the general path below checks, with the
+    // layout known: the element count and byte reach (`extent * size` fits in `isize`, which
+    // also rules out a negative extent), and only the start's alignment (the stride is the
+    // element size).
+    let size = std::mem::size_of::<T>();
+    if v.ndim == 1
+        && v.itemsize == size as ffi::Py_ssize_t
+        && !v.shape.is_null()
+        && !v.strides.is_null()
+        && v.suboffsets.is_null()
+        && !v.format.is_null()
+        // SAFETY: with PyBUF_STRIDES the exporter gives `ndim` (1) strides, valid while the
+        // view is held.
+        && unsafe { *v.strides } == v.itemsize
+        // SAFETY: the exporter's NUL-terminated format, valid while the view is held.
+        && unsafe { is_common_format::<T>(v.format) }
+        && !(writable && v.readonly != 0)
+    {
+        // SAFETY: with PyBUF_ND the exporter gives `ndim` (1) extents, valid while the view is
+        // held.
+        let extent = unsafe { *v.shape };
+        // A negative extent is above `isize::MAX` as a `usize`.
+        if extent as usize <= isize::MAX as usize / size.max(1) {
+            let (ptr, readonly, format) =
+                (v.buf.cast::<u8>(), v.readonly != 0, v.format.cast_const());
+            let (shape, strides) = (v.shape, v.strides);
+            // SAFETY: one extent (non-negative: checked above) and one stride of the
+            // exporter's, valid and unchanged until the buffer, which `inner` keeps, is
+            // released.
+            unsafe { inner.set_exporter_dims(1, shape, strides) };
+            raw.finish_contiguous::<T>(ptr, extent as usize, readonly, format, writable)?;
+            return Ok(raw);
+        }
+    }
     if !v.suboffsets.is_null() {
         return Err(Error::Conversion(format!(
             "the {} buffer uses suboffsets (PIL-style indirection), which views do not support",
