@@ -51,6 +51,7 @@ const ACTIVE: usize = 2;
 const GENERATION: usize = TAG + 1;
 
 /// One read borrow of the table, on a cache line of its own.
+#[derive(Debug)]
 #[repr(align(64))]
 struct Slot {
     state: AtomicUsize,
@@ -102,28 +103,29 @@ fn lock() -> std::sync::MutexGuard<'static, Locked> {
 /// A registered borrow (or [`Borrow::NONE`]), removed on drop.
 #[derive(Debug)]
 pub(crate) struct Borrow {
-    /// Below [`SLOTS`]: a read borrow in that slot of the table; else [`OVERFLOW`],
-    /// [`EXCLUSIVE_KIND`] or [`NONE`].
-    kind: usize,
-    /// The entry's id under the lock (`OVERFLOW`, `EXCLUSIVE_KIND`).
-    id: u64,
+    /// The slot of the table a read borrow holds (its release is one store).
+    slot: Option<&'static Slot>,
+    /// A borrow under the lock: the entry's id times 2, plus 1 for a mutable borrow
+    /// ([`locked`]); 0 for none.
+    locked: u64,
 }
 
-/// A read borrow that did not fit in the table.
-const OVERFLOW: usize = SLOTS;
-/// A mutable borrow.
-const EXCLUSIVE_KIND: usize = SLOTS + 1;
-/// No borrow.
-const NONE: usize = SLOTS + 2;
+/// The `Borrow::locked` value of entry `id` (ids start at 1, so it is never 0).
+fn locked(id: u64, exclusive: bool) -> u64 {
+    (id << 1) | u64::from(exclusive)
+}
 
 impl Borrow {
     /// No borrow: what an empty view (no memory) holds.
-    pub(crate) const NONE: Borrow = Borrow { kind: NONE, id: 0 };
+    pub(crate) const NONE: Borrow = Borrow {
+        slot: None,
+        locked: 0,
+    };
 
     /// Whether this is [`Borrow::NONE`].
     #[inline]
     pub(crate) fn is_none(&self) -> bool {
-        self.kind == NONE
+        self.slot.is_none() && self.locked == 0
     }
 }
 
@@ -152,7 +154,7 @@ pub(crate) fn acquire(range: Option<(usize, usize)>, exclusive: bool) -> Result<
     if exclusive {
         return acquire_exclusive(lo, hi);
     }
-    for (index, slot) in TABLE.iter().enumerate() {
+    for slot in TABLE.iter() {
         let s = slot.state.load(Ordering::Relaxed);
         if s & TAG != FREE {
             continue;
@@ -173,7 +175,10 @@ pub(crate) fn acquire(range: Option<(usize, usize)>, exclusive: bool) -> Result<
         let state = (s & !TAG) | ACTIVE;
         // Published before any lock is taken: a writer holding the lock may be waiting on it.
         slot.state.store(state, Ordering::Release);
-        let borrow = Borrow { kind: index, id: 0 };
+        let borrow = Borrow {
+            slot: Some(slot),
+            locked: 0,
+        };
         if writers != 0 {
             return check_writers(borrow, lo, hi);
         }
@@ -208,7 +213,10 @@ fn acquire_overflow(lo: usize, hi: usize) -> Result<Borrow> {
     let id = reg.next_id;
     reg.next_id += 1;
     reg.overflow.push(Entry { id, lo, hi });
-    Ok(Borrow { kind: OVERFLOW, id })
+    Ok(Borrow {
+        slot: None,
+        locked: locked(id, false),
+    })
 }
 
 /// A mutable borrow: no other borrow of overlapping memory may be live.
@@ -270,23 +278,23 @@ fn acquire_exclusive(lo: usize, hi: usize) -> Result<Borrow> {
     reg.next_id += 1;
     reg.exclusive.push(Entry { id, lo, hi });
     Ok(Borrow {
-        kind: EXCLUSIVE_KIND,
-        id,
+        slot: None,
+        locked: locked(id, true),
     })
 }
 
 impl Drop for Borrow {
     #[inline]
     fn drop(&mut self) {
-        if let Some(slot) = TABLE.get(self.kind) {
+        if let Some(slot) = self.slot {
             // The slot is this borrow's (tag `ACTIVE`): only this store changes it now.
             let state = slot.state.load(Ordering::Relaxed);
             // The next generation, free. Release: the view's reads of the memory happen
             // before a later writer sees the slot free.
             let next = (state & !TAG).wrapping_add(GENERATION) | FREE;
             slot.state.store(next, Ordering::Release);
-        } else if self.kind != NONE {
-            release_locked(self.id, self.kind == EXCLUSIVE_KIND);
+        } else if self.locked != 0 {
+            release_locked(self.locked >> 1, self.locked & 1 != 0);
         }
     }
 }
@@ -369,7 +377,11 @@ mod tests {
         let readers: Vec<_> = (0..SLOTS + 10)
             .map(|_| acquire(Some((base, base + 64)), false).unwrap())
             .collect();
-        assert!(readers.iter().any(|r| r.kind == OVERFLOW));
+        assert!(
+            readers
+                .iter()
+                .any(|r| r.slot.is_none() && r.locked & 1 == 0)
+        );
         let e = acquire(Some((base + 8, base + 16)), true)
             .unwrap_err()
             .to_string();

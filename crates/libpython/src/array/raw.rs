@@ -54,9 +54,9 @@ pub(crate) struct Inner {
     format: *const std::ffi::c_char,
     /// The registered borrow, dropped before the memory's owner is released.
     borrow: Borrow,
-    /// Set while `buffer` holds an export of this interpreter, released when the view is
-    /// dropped.
-    exporter: Option<InterpKey>,
+    /// The interpreter whose export `buffer` holds, released when the view is dropped;
+    /// [`InterpKey::NONE`] when it holds none.
+    exporter: InterpKey,
     /// A consumed DLPack tensor whose memory the view shows, released when it is dropped.
     pub(crate) tensor: Option<DlTensor>,
 }
@@ -72,7 +72,7 @@ impl Inner {
             itemsize: 0,
             format: c"B".as_ptr(),
             borrow: Borrow::NONE,
-            exporter: None,
+            exporter: InterpKey::NONE,
             tensor: None,
         }
     }
@@ -175,7 +175,7 @@ pub(crate) fn take_inner() -> Box<Inner> {
 /// spare is freed when the pool is full (and everything while the thread exits).
 #[inline(always)]
 pub(crate) fn give_inner(b: Box<Inner>) {
-    debug_assert!(b.exporter.is_none() && b.tensor.is_none());
+    debug_assert!(b.exporter == InterpKey::NONE && b.tensor.is_none());
     let _ = SPARE.try_with(move |s| {
         if let Some(old) = s[0].replace(Some(b)) {
             keep_second(&s[1], old);
@@ -394,10 +394,11 @@ impl Drop for RawView {
         let mut inner = unsafe { ManuallyDrop::take(&mut self.inner) };
         // Unregistered before the memory can go.
         inner.borrow = Borrow::NONE;
-        if let Some(key) = inner.exporter.take() {
+        let key = std::mem::replace(&mut inner.exporter, InterpKey::NONE);
+        if key != InterpKey::NONE {
             if interp::gil::holds(key) {
                 // SAFETY: the buffer was filled by a successful `PyObject_GetBuffer` of this
-                // interpreter and is released once (`exporter` is now `None`), with its GIL
+                // interpreter and is released once (`exporter` is now `NONE`), with its GIL
                 // held by this thread (an outer guard, which cannot be released before this
                 // call returns).
                 unsafe { ffi::PyBuffer_Release(&mut inner.buffer) };
@@ -557,7 +558,7 @@ pub(crate) fn acquire_buffer<T: Element>(obj: &Bound<'_>, writable: bool) -> Res
         give_inner(inner);
         return Err(refused(obj, writable));
     }
-    inner.exporter = Some(py.interpreter_key());
+    inner.exporter = py.interpreter_key();
     // From here on, every early return releases the buffer (`raw`'s drop).
     let mut raw = RawView::start(inner);
     let inner = raw.inner_mut();
