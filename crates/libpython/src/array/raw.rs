@@ -598,6 +598,15 @@ pub(crate) fn acquire_buffer<T: Element>(obj: &Bound<'_>, writable: bool) -> Res
             return Ok(raw);
         }
     }
+    finish_buffer::<T>(obj, raw, writable)
+}
+
+/// The rest of [`acquire_buffer`] for any layout (out of line: the common case is inlined),
+/// with the exporter's buffer in `raw`.
+#[inline(never)]
+fn finish_buffer<T: Element>(obj: &Bound<'_>, mut raw: RawView, writable: bool) -> Result<RawView> {
+    let inner = raw.inner_mut();
+    let v = &inner.buffer;
     if !v.suboffsets.is_null() {
         return Err(Error::Conversion(format!(
             "the {} buffer uses suboffsets (PIL-style indirection), which views do not support",
