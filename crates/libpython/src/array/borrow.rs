@@ -86,12 +86,41 @@ struct Locked {
     exclusive: Vec<Entry>,
     overflow: Vec<Entry>,
     next_id: u64,
+    /// Whether the ids wrapped around (only then can a live entry have the next one).
+    wrapped: bool,
+}
+
+impl Locked {
+    /// An id for a new entry: none of the live entries has it, and it fits a borrow's word
+    /// (below `usize::MAX >> 2`, so the count wraps around on 32-bit targets).
+    fn new_id(&mut self) -> u64 {
+        let max = (usize::MAX >> 2) as u64;
+        loop {
+            let id = self.next_id;
+            if id >= max {
+                self.next_id = 1;
+                self.wrapped = true;
+            } else {
+                self.next_id = id + 1;
+            }
+            if !self.wrapped
+                || !self
+                    .exclusive
+                    .iter()
+                    .chain(&self.overflow)
+                    .any(|e| e.id == id)
+            {
+                return id;
+            }
+        }
+    }
 }
 
 static LOCKED: Mutex<Locked> = Mutex::new(Locked {
     exclusive: Vec::new(),
     overflow: Vec::new(),
     next_id: 1,
+    wrapped: false,
 });
 
 fn lock() -> std::sync::MutexGuard<'static, Locked> {
@@ -100,32 +129,56 @@ fn lock() -> std::sync::MutexGuard<'static, Locked> {
     LOCKED.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// A registered borrow (or [`Borrow::NONE`]), removed on drop.
+/// A registered borrow (or [`Borrow::NONE`]), removed on drop. One word, so that a view
+/// stores and clears it with one instruction.
 #[derive(Debug)]
 pub(crate) struct Borrow {
-    /// The slot of the table a read borrow holds (its release is one store).
-    slot: Option<&'static Slot>,
-    /// A borrow under the lock: the entry's id times 2, plus 1 for a mutable borrow
-    /// ([`locked`]); 0 for none.
-    locked: u64,
+    /// Null for no borrow; the address of the table's slot a read borrow holds (a static, and
+    /// aligned to 64 bytes: its low bit is clear); or, with the low bit set, a borrow under the
+    /// lock ([`locked`]).
+    word: *const Slot,
 }
 
-/// The `Borrow::locked` value of entry `id` (ids start at 1, so it is never 0).
-fn locked(id: u64, exclusive: bool) -> u64 {
-    (id << 1) | u64::from(exclusive)
+// SAFETY: the word is a slot of the static table (whose fields are atomics: `Sync`) or a
+// plain number; a borrow may be released from any thread.
+unsafe impl Send for Borrow {}
+// SAFETY: as above; shared access only reads the word.
+unsafe impl Sync for Borrow {}
+
+/// The borrow under the lock of entry `id`, mutable or not: its word is `id << 2`, plus 2 for
+/// a mutable borrow, with the low bit set.
+fn locked(id: u64, exclusive: bool) -> Borrow {
+    debug_assert!(
+        id <= (usize::MAX >> 2) as u64,
+        "ids fit the word (`Locked::new_id`)"
+    );
+    let word = ((id as usize) << 2) | (usize::from(exclusive) << 1) | 1;
+    Borrow {
+        word: std::ptr::without_provenance(word),
+    }
 }
 
 impl Borrow {
     /// No borrow: what an empty view (no memory) holds.
     pub(crate) const NONE: Borrow = Borrow {
-        slot: None,
-        locked: 0,
+        word: std::ptr::null(),
     };
+
+    /// A read borrow of `slot`.
+    fn slot(slot: &'static Slot) -> Borrow {
+        Borrow { word: slot }
+    }
 
     /// Whether this is [`Borrow::NONE`].
     #[inline]
     pub(crate) fn is_none(&self) -> bool {
-        self.slot.is_none() && self.locked == 0
+        self.word.is_null()
+    }
+
+    /// Whether this is a read borrow under the lock.
+    #[cfg(test)]
+    fn is_overflow(&self) -> bool {
+        self.word.addr() & 0b11 == 1
     }
 }
 
@@ -154,37 +207,57 @@ pub(crate) fn acquire(range: Option<(usize, usize)>, exclusive: bool) -> Result<
     if exclusive {
         return acquire_exclusive(lo, hi);
     }
-    for slot in TABLE.iter() {
-        let s = slot.state.load(Ordering::Relaxed);
-        if s & TAG != FREE {
-            continue;
+    // The first slot inline (free unless another read view lives), the others out of line.
+    let Some((borrow, writers)) = claim(&TABLE[0], lo, hi) else {
+        return acquire_shared(lo, hi);
+    };
+    if writers {
+        return check_writers(borrow, lo, hi);
+    }
+    Ok(borrow)
+}
+
+/// A read borrow in a slot of the table after the first, or under the lock when all are
+/// taken.
+#[inline(never)]
+fn acquire_shared(lo: usize, hi: usize) -> Result<Borrow> {
+    for slot in &TABLE[1..] {
+        if let Some((borrow, writers)) = claim(slot, lo, hi) {
+            if writers {
+                return check_writers(borrow, lo, hi);
+            }
+            return Ok(borrow);
         }
-        let claimed = (s & !TAG) | CLAIMED;
-        if slot
-            .state
-            .compare_exchange(s, claimed, Ordering::SeqCst, Ordering::Relaxed)
-            .is_err()
-        {
-            continue;
-        }
-        // The range stores stay after the claim for a scan that reads them (seqlock order).
-        fence(Ordering::Release);
-        slot.lo.store(lo, Ordering::Relaxed);
-        slot.hi.store(hi, Ordering::Relaxed);
-        let writers = EXCLUSIVE.load(Ordering::SeqCst);
-        let state = (s & !TAG) | ACTIVE;
-        // Published before any lock is taken: a writer holding the lock may be waiting on it.
-        slot.state.store(state, Ordering::Release);
-        let borrow = Borrow {
-            slot: Some(slot),
-            locked: 0,
-        };
-        if writers != 0 {
-            return check_writers(borrow, lo, hi);
-        }
-        return Ok(borrow);
     }
     acquire_overflow(lo, hi)
+}
+
+/// A read borrow of `lo..hi` in `slot` if it is free (`None` if not), claimed and published,
+/// and whether mutable borrows are live or being made (then the caller checks it against
+/// them: [`check_writers`]).
+#[inline(always)]
+fn claim(slot: &'static Slot, lo: usize, hi: usize) -> Option<(Borrow, bool)> {
+    let s = slot.state.load(Ordering::Relaxed);
+    if s & TAG != FREE {
+        return None;
+    }
+    let claimed = (s & !TAG) | CLAIMED;
+    if slot
+        .state
+        .compare_exchange(s, claimed, Ordering::SeqCst, Ordering::Relaxed)
+        .is_err()
+    {
+        return None;
+    }
+    // The range stores stay after the claim for a scan that reads them (seqlock order).
+    fence(Ordering::Release);
+    slot.lo.store(lo, Ordering::Relaxed);
+    slot.hi.store(hi, Ordering::Relaxed);
+    let writers = EXCLUSIVE.load(Ordering::SeqCst);
+    let state = (s & !TAG) | ACTIVE;
+    // Published before any lock is taken: a writer holding the lock may be waiting on it.
+    slot.state.store(state, Ordering::Release);
+    Some((Borrow::slot(slot), writers != 0))
 }
 
 /// The end of a read borrow made while mutable borrows are live or being made: refused (and
@@ -210,13 +283,9 @@ fn acquire_overflow(lo: usize, hi: usize) -> Result<Borrow> {
     if reg.exclusive.iter().any(|e| overlaps(lo, hi, e.lo, e.hi)) {
         return Err(mutably_borrowed(lo, hi));
     }
-    let id = reg.next_id;
-    reg.next_id += 1;
+    let id = reg.new_id();
     reg.overflow.push(Entry { id, lo, hi });
-    Ok(Borrow {
-        slot: None,
-        locked: locked(id, false),
-    })
+    Ok(locked(id, false))
 }
 
 /// A mutable borrow: no other borrow of overlapping memory may be live.
@@ -274,27 +343,26 @@ fn acquire_exclusive(lo: usize, hi: usize) -> Result<Borrow> {
              a mutable view needs it unshared: drop them first"
         )));
     }
-    let id = reg.next_id;
-    reg.next_id += 1;
+    let id = reg.new_id();
     reg.exclusive.push(Entry { id, lo, hi });
-    Ok(Borrow {
-        slot: None,
-        locked: locked(id, true),
-    })
+    Ok(locked(id, true))
 }
 
 impl Drop for Borrow {
     #[inline]
     fn drop(&mut self) {
-        if let Some(slot) = self.slot {
+        let word = self.word.addr();
+        if word & 1 == 0 && word != 0 {
+            // SAFETY: a read borrow's word is the address of a slot of the static table.
+            let slot = unsafe { &*self.word };
             // The slot is this borrow's (tag `ACTIVE`): only this store changes it now.
             let state = slot.state.load(Ordering::Relaxed);
             // The next generation, free. Release: the view's reads of the memory happen
             // before a later writer sees the slot free.
             let next = (state & !TAG).wrapping_add(GENERATION) | FREE;
             slot.state.store(next, Ordering::Release);
-        } else if self.locked != 0 {
-            release_locked(self.locked >> 1, self.locked & 1 != 0);
+        } else if word != 0 {
+            release_locked((word >> 2) as u64, word & 2 != 0);
         }
     }
 }
@@ -377,11 +445,7 @@ mod tests {
         let readers: Vec<_> = (0..SLOTS + 10)
             .map(|_| acquire(Some((base, base + 64)), false).unwrap())
             .collect();
-        assert!(
-            readers
-                .iter()
-                .any(|r| r.slot.is_none() && r.locked & 1 == 0)
-        );
+        assert!(readers.iter().any(|r| r.is_overflow()));
         let e = acquire(Some((base + 8, base + 16)), true)
             .unwrap_err()
             .to_string();
