@@ -50,7 +50,8 @@ pub(crate) struct Inner {
     /// kept with its capacity when the box is recycled.
     owned: Vec<isize>,
     itemsize: usize,
-    /// The exporter's format string (alive while the export is held), or a static one.
+    /// The format when the exporter gave none in `buffer` (a static string: `"B"`, or a
+    /// DLPack tensor's type); see [`RawView::format`].
     format: *const std::ffi::c_char,
     /// The registered borrow, dropped before the memory's owner is released.
     borrow: Borrow,
@@ -145,49 +146,126 @@ impl Inner {
     }
 }
 
-/// Spare boxes kept per thread.
-const POOL: usize = 2;
+// The per-thread pool of spare boxes. Its first place is a thread-local without a destructor,
+// which code reaches without checking the thread-local's state (one load or store); what it
+// holds is freed by a guard that the first use of the pool on the thread registers. The
+// place holds a box, or one of three markers: no guard yet, empty, or closed (the thread is
+// exiting: boxes are freed, not kept). A second place, used out of line, holds one more box.
+
+/// The pool's first place before its guard is registered.
+const UNSET: *mut Inner = std::ptr::null_mut();
+/// The pool's first place when it holds no box.
+const EMPTY: *mut Inner = std::ptr::without_provenance_mut(1);
+/// The pool's first place once its guard has run.
+const CLOSED: *mut Inner = std::ptr::without_provenance_mut(2);
 
 thread_local! {
-    /// Boxes of released views (nothing held, no borrow), for the next views of this thread.
-    static SPARE: [Cell<Option<Box<Inner>>>; POOL] = const { [const { Cell::new(None) }; POOL] };
+    /// A box of a released view (nothing held, no borrow) for the next view of this thread,
+    /// from `Box::into_raw`, or a marker.
+    static SPARE: Cell<*mut Inner> = const { Cell::new(UNSET) };
+    /// One more such box, or null.
+    static SECOND: Cell<*mut Inner> = const { Cell::new(std::ptr::null_mut()) };
+    /// Frees the boxes of this thread's pool when the thread exits.
+    static POOL_GUARD: PoolGuard = const { PoolGuard };
 }
 
-/// A box for a new view: a spare one of this thread (its `Py_buffer` zeroed), or a new one.
-#[inline]
-pub(crate) fn take_inner() -> Box<Inner> {
-    let spare = SPARE
-        .try_with(|s| s[0].take().or_else(|| s[1].take()))
-        .ok()
-        .flatten();
-    match spare {
-        Some(mut b) => {
-            b.buffer = ffi::Py_buffer::zeroed();
-            // No dimensions until they are set (the old pointers are stale).
-            b.ndim = 0;
-            b
+/// Frees the boxes of the pool (see [`SPARE`]) when its thread exits, and closes it.
+struct PoolGuard;
+
+impl Drop for PoolGuard {
+    fn drop(&mut self) {
+        let spare = SPARE.replace(CLOSED);
+        if spare as usize > CLOSED as usize {
+            // SAFETY: a box the pool holds (from `Box::into_raw`, taken out of the pool here,
+            // once: the place is now closed).
+            drop(unsafe { Box::from_raw(spare) });
         }
-        None => Box::new(Inner::new()),
+        free_second();
     }
 }
 
-/// Keeps the box of a released view (nothing held, no borrow) for a later one; the oldest
-/// spare is freed when the pool is full (and everything while the thread exits).
+/// Frees the box in the pool's second place, if any.
+fn free_second() {
+    let second = SECOND.replace(std::ptr::null_mut());
+    if !second.is_null() {
+        // SAFETY: a box the second place held (from `Box::into_raw`), taken out of it here.
+        drop(unsafe { Box::from_raw(second) });
+    }
+}
+
+/// Registers the pool's guard on this thread and marks the pool empty; when the thread is
+/// already exiting (the guard cannot be registered), closes it instead.
+#[cold]
+fn open_pool() {
+    let open = POOL_GUARD.try_with(|_| ()).is_ok();
+    SPARE.set(if open { EMPTY } else { CLOSED });
+}
+
+/// A box for a new view: a spare one of this thread (its `Py_buffer` zeroed), or a new one.
+#[inline(always)]
+pub(crate) fn take_inner() -> Box<Inner> {
+    let spare = SPARE.get();
+    if spare as usize <= CLOSED as usize {
+        return take_inner_slow(spare);
+    }
+    SPARE.set(EMPTY);
+    // SAFETY: a box the pool held (from `Box::into_raw` in `give_inner`), taken out of it
+    // here, once (the place is now empty).
+    let mut b = unsafe { Box::from_raw(spare) };
+    b.buffer = ffi::Py_buffer::zeroed();
+    // No dimensions until they are set (the old pointers are stale).
+    b.ndim = 0;
+    b
+}
+
+/// [`take_inner`] when the first place holds no box: the second place's, or a new one.
+#[cold]
+#[inline(never)]
+fn take_inner_slow(spare: *mut Inner) -> Box<Inner> {
+    if spare == UNSET {
+        open_pool();
+    }
+    let second = SECOND.replace(std::ptr::null_mut());
+    if second.is_null() {
+        return Box::new(Inner::new());
+    }
+    // SAFETY: a box the second place held (from `Box::into_raw`), taken out of it here.
+    let mut b = unsafe { Box::from_raw(second) };
+    b.buffer = ffi::Py_buffer::zeroed();
+    b.ndim = 0;
+    b
+}
+
+/// Keeps the box of a released view (nothing held, no borrow) for a later one; it is freed
+/// when the pool is full (and the pool's boxes when the thread exits).
 #[inline(always)]
 pub(crate) fn give_inner(b: Box<Inner>) {
     debug_assert!(b.exporter == InterpKey::NONE && b.tensor.is_none());
-    let _ = SPARE.try_with(move |s| {
-        if let Some(old) = s[0].replace(Some(b)) {
-            keep_second(&s[1], old);
-        }
-    });
+    if SPARE.get() == EMPTY {
+        SPARE.set(Box::into_raw(b));
+    } else {
+        give_inner_slow(b);
+    }
 }
 
-/// Keeps `b` in the pool's second place when the first is taken, freeing the box there.
+/// [`give_inner`] when the first place is not empty: opens the pool, keeps the box in the
+/// second place, or frees it (pool full or closed).
 #[cold]
 #[inline(never)]
-fn keep_second(second: &Cell<Option<Box<Inner>>>, b: Box<Inner>) {
-    drop(second.replace(Some(b)));
+fn give_inner_slow(b: Box<Inner>) {
+    let spare = SPARE.get();
+    if spare == UNSET {
+        open_pool();
+        if SPARE.get() == EMPTY {
+            SPARE.set(Box::into_raw(b));
+        }
+        // Else closed: `b` is freed.
+        return;
+    }
+    if spare != CLOSED && SECOND.get().is_null() {
+        SECOND.set(Box::into_raw(b));
+    }
+    // Else the pool is full or closed: `b` is freed.
 }
 
 /// An untyped view: where the elements are, their layout, and what keeps them alive.
@@ -296,13 +374,13 @@ impl RawView {
     /// layout whose elements follow each other from `ptr`), each `size_of::<T>()` bytes, when
     /// the caller has checked that `len * size_of::<T>()` fits in `isize`: the same checks
     /// (alignment: of the start only; the borrow; bools), without the general layout walk.
+    /// The view's format is the exporter's (in its `Py_buffer`).
     #[inline(always)]
     pub(crate) fn finish_contiguous<T: Element>(
         &mut self,
         ptr: *mut u8,
         len: usize,
         readonly: bool,
-        format: *const std::ffi::c_char,
         exclusive: bool,
     ) -> Result<()> {
         if !super::cell::supported::<T>() {
@@ -328,7 +406,6 @@ impl RawView {
         }
         inner.set_borrow(borrow);
         inner.itemsize = size;
-        inner.format = format;
         self.ptr = ptr;
         self.len = len;
         self.c_contiguous = true;
@@ -350,8 +427,14 @@ impl RawView {
         self.inner.itemsize
     }
 
+    /// The format: the exporter's when it gave one, else the one [`finish`](Self::finish) set.
     pub(crate) fn format(&self) -> *const std::ffi::c_char {
-        self.inner.format
+        let exporters = self.inner.buffer.format.cast_const();
+        if exporters.is_null() {
+            self.inner.format
+        } else {
+            exporters
+        }
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -405,8 +488,8 @@ impl Drop for RawView {
             } else {
                 release_elsewhere(&mut inner.buffer, key);
             }
-        }
-        if inner.tensor.is_some() {
+        } else if inner.tensor.is_some() {
+            // A view holds an export or a tensor, never both.
             drop_tensor(&mut inner);
         }
         give_inner(inner);
@@ -587,14 +670,13 @@ pub(crate) fn acquire_buffer<T: Element>(obj: &Bound<'_>, writable: bool) -> Res
         let extent = unsafe { *v.shape };
         // A negative extent is above `isize::MAX` as a `usize`.
         if extent as usize <= isize::MAX as usize / size.max(1) {
-            let (ptr, readonly, format) =
-                (v.buf.cast::<u8>(), v.readonly != 0, v.format.cast_const());
+            let (ptr, readonly) = (v.buf.cast::<u8>(), v.readonly != 0);
             let (shape, strides) = (v.shape, v.strides);
             // SAFETY: one extent (non-negative: checked above) and one stride of the
             // exporter's, valid and unchanged until the buffer, which `inner` keeps, is
             // released.
             unsafe { inner.set_exporter_dims(1, shape, strides) };
-            raw.finish_contiguous::<T>(ptr, extent as usize, readonly, format, writable)?;
+            raw.finish_contiguous::<T>(ptr, extent as usize, readonly, writable)?;
             return Ok(raw);
         }
     }
