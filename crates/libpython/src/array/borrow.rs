@@ -133,9 +133,9 @@ fn lock() -> std::sync::MutexGuard<'static, Locked> {
 /// stores and clears it with one instruction.
 #[derive(Debug)]
 pub(crate) struct Borrow {
-    /// Null for no borrow; the address of the table's slot a read borrow holds (a static, and
-    /// aligned to 64 bytes: its low bit is clear); or, with the low bit set, a borrow under the
-    /// lock ([`locked`]).
+    /// The address of the table's slot a read borrow holds (a static, aligned to 64 bytes:
+    /// its low bit is clear); or, with the low bit set, a borrow under the lock ([`locked`]),
+    /// or 1 for no borrow (id 0, which no entry has). A read borrow's release tests one bit.
     word: *const Slot,
 }
 
@@ -145,12 +145,15 @@ unsafe impl Send for Borrow {}
 // SAFETY: as above; shared access only reads the word.
 unsafe impl Sync for Borrow {}
 
+/// `Borrow::word` for no borrow: the word of an entry under the lock with id 0, which none has.
+const NO_BORROW: usize = 1;
+
 /// The borrow under the lock of entry `id`, mutable or not: its word is `id << 2`, plus 2 for
 /// a mutable borrow, with the low bit set.
 fn locked(id: u64, exclusive: bool) -> Borrow {
     debug_assert!(
-        id <= (usize::MAX >> 2) as u64,
-        "ids fit the word (`Locked::new_id`)"
+        id != 0 && id <= (usize::MAX >> 2) as u64,
+        "ids are not 0 and fit the word (`Locked::new_id`)"
     );
     let word = ((id as usize) << 2) | (usize::from(exclusive) << 1) | 1;
     Borrow {
@@ -161,7 +164,7 @@ fn locked(id: u64, exclusive: bool) -> Borrow {
 impl Borrow {
     /// No borrow: what an empty view (no memory) holds.
     pub(crate) const NONE: Borrow = Borrow {
-        word: std::ptr::null(),
+        word: std::ptr::without_provenance(NO_BORROW),
     };
 
     /// A read borrow of `slot`.
@@ -172,13 +175,13 @@ impl Borrow {
     /// Whether this is [`Borrow::NONE`].
     #[inline]
     pub(crate) fn is_none(&self) -> bool {
-        self.word.is_null()
+        self.word.addr() == NO_BORROW
     }
 
     /// Whether this is a read borrow under the lock.
     #[cfg(test)]
     fn is_overflow(&self) -> bool {
-        self.word.addr() & 0b11 == 1
+        self.word.addr() & 0b11 == 1 && !self.is_none()
     }
 }
 
@@ -352,7 +355,7 @@ impl Drop for Borrow {
     #[inline]
     fn drop(&mut self) {
         let word = self.word.addr();
-        if word & 1 == 0 && word != 0 {
+        if word & 1 == 0 {
             // SAFETY: a read borrow's word is the address of a slot of the static table.
             let slot = unsafe { &*self.word };
             // The slot is this borrow's (tag `ACTIVE`): only this store changes it now.
@@ -361,14 +364,20 @@ impl Drop for Borrow {
             // before a later writer sees the slot free.
             let next = (state & !TAG).wrapping_add(GENERATION) | FREE;
             slot.state.store(next, Ordering::Release);
-        } else if word != 0 {
-            release_locked((word >> 2) as u64, word & 2 != 0);
+        } else {
+            release_locked(word);
         }
     }
 }
 
+/// Releases the borrow under the lock whose word is `word` (nothing for `NO_BORROW`).
 #[cold]
-fn release_locked(id: u64, exclusive: bool) {
+#[inline(never)]
+fn release_locked(word: usize) {
+    if word == NO_BORROW {
+        return;
+    }
+    let (id, exclusive) = ((word >> 2) as u64, word & 2 != 0);
     let mut reg = lock();
     let list = if exclusive {
         &mut reg.exclusive
