@@ -227,6 +227,39 @@ fn read_only_buffers_refuse_mutable_views() {
     assert_eq!(r.as_cells().unwrap(), [0.0, 1.0, 2.0, 3.0]);
 }
 
+#[test]
+fn vectors_are_checked_for_alignment_and_bool_bytes() {
+    // One-axis contiguous buffers of the element type (the common case, checked without the
+    // general layout walk) are refused all the same when their start is misaligned or their
+    // bools hold other bytes; a misaligned empty vector reaches no element and is fine.
+    let g = ns(
+        "raw = bytearray(40)\nodd = np.frombuffer(raw, dtype=np.float64, offset=1, count=2)\nnone = np.frombuffer(raw, dtype=np.float64, offset=1, count=0)\nbools = np.frombuffer(bytes([0, 1, 2]), dtype=np.bool_)\nfine = np.frombuffer(raw, dtype=np.float64, offset=8, count=2)",
+    );
+    let odd = get(&g, "odd");
+    let m = conversion_message(PyBuffer::<f64>::from_object(&odd).unwrap_err());
+    assert!(m.contains("not aligned for f64"), "{m}");
+    let m = conversion_message(PyBufferMut::<f64>::from_object(&odd).unwrap_err());
+    assert!(m.contains("not aligned for f64"), "{m}");
+    let none = PyBuffer::<f64>::from_object(&get(&g, "none")).unwrap();
+    assert!(none.is_empty() && none.as_cells().unwrap().is_empty());
+    let m = conversion_message(PyBuffer::<bool>::from_object(&get(&g, "bools")).unwrap_err());
+    assert!(m.contains("byte 2") && m.contains("bool"), "{m}");
+    let mut fine = PyBufferMut::<f64>::from_object(&get(&g, "fine")).unwrap();
+    fine.fill(0.5);
+    assert_eq!(fine.len(), 2);
+    // The refused views left no borrow behind, and the mutable one covers its own bytes only:
+    // the float after it is free.
+    drop(fine);
+    run(
+        &g,
+        "after = np.frombuffer(raw, dtype=np.float64, offset=24, count=1)",
+    );
+    let w = PyBufferMut::<f64>::from_object(&get(&g, "fine")).unwrap();
+    let after = PyBufferMut::<f64>::from_object(&get(&g, "after")).unwrap();
+    drop((w, after));
+    assert_eq!(eval::<f64>(&g, "float(fine.sum())"), 1.0);
+}
+
 /// Checks a view of `expr` against numpy's own idea of it.
 fn check_strided(g: &Dict, expr: &str) {
     run(g, &format!("x = {expr}"));

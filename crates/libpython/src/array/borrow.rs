@@ -51,6 +51,7 @@ const ACTIVE: usize = 2;
 const GENERATION: usize = TAG + 1;
 
 /// One read borrow of the table, on a cache line of its own.
+#[derive(Debug)]
 #[repr(align(64))]
 struct Slot {
     state: AtomicUsize,
@@ -85,12 +86,41 @@ struct Locked {
     exclusive: Vec<Entry>,
     overflow: Vec<Entry>,
     next_id: u64,
+    /// Whether the ids wrapped around (only then can a live entry have the next one).
+    wrapped: bool,
+}
+
+impl Locked {
+    /// An id for a new entry: none of the live entries has it, and it fits a borrow's word
+    /// (below `usize::MAX >> 2`, so the count wraps around on 32-bit targets).
+    fn new_id(&mut self) -> u64 {
+        let max = (usize::MAX >> 2) as u64;
+        loop {
+            let id = self.next_id;
+            if id >= max {
+                self.next_id = 1;
+                self.wrapped = true;
+            } else {
+                self.next_id = id + 1;
+            }
+            if !self.wrapped
+                || !self
+                    .exclusive
+                    .iter()
+                    .chain(&self.overflow)
+                    .any(|e| e.id == id)
+            {
+                return id;
+            }
+        }
+    }
 }
 
 static LOCKED: Mutex<Locked> = Mutex::new(Locked {
     exclusive: Vec::new(),
     overflow: Vec::new(),
     next_id: 1,
+    wrapped: false,
 });
 
 fn lock() -> std::sync::MutexGuard<'static, Locked> {
@@ -99,31 +129,59 @@ fn lock() -> std::sync::MutexGuard<'static, Locked> {
     LOCKED.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// A registered borrow (or [`Borrow::NONE`]), removed on drop.
+/// A registered borrow (or [`Borrow::NONE`]), removed on drop. One word, so that a view
+/// stores and clears it with one instruction.
 #[derive(Debug)]
 pub(crate) struct Borrow {
-    /// Below [`SLOTS`]: a read borrow in that slot of the table; else [`OVERFLOW`],
-    /// [`EXCLUSIVE_KIND`] or [`NONE`].
-    kind: usize,
-    /// The entry's id under the lock (`OVERFLOW`, `EXCLUSIVE_KIND`).
-    id: u64,
+    /// The address of the table's slot a read borrow holds (a static, aligned to 64 bytes:
+    /// its low bit is clear); or, with the low bit set, a borrow under the lock ([`locked`]),
+    /// or 1 for no borrow (id 0, which no entry has). A read borrow's release tests one bit.
+    word: *const Slot,
 }
 
-/// A read borrow that did not fit in the table.
-const OVERFLOW: usize = SLOTS;
-/// A mutable borrow.
-const EXCLUSIVE_KIND: usize = SLOTS + 1;
-/// No borrow.
-const NONE: usize = SLOTS + 2;
+// SAFETY: the word is a slot of the static table (whose fields are atomics: `Sync`) or a
+// plain number; a borrow may be released from any thread.
+unsafe impl Send for Borrow {}
+// SAFETY: as above; shared access only reads the word.
+unsafe impl Sync for Borrow {}
+
+/// `Borrow::word` for no borrow: the word of an entry under the lock with id 0, which none has.
+const NO_BORROW: usize = 1;
+
+/// The borrow under the lock of entry `id`, mutable or not: its word is `id << 2`, plus 2 for
+/// a mutable borrow, with the low bit set.
+fn locked(id: u64, exclusive: bool) -> Borrow {
+    debug_assert!(
+        id != 0 && id <= (usize::MAX >> 2) as u64,
+        "ids are not 0 and fit the word (`Locked::new_id`)"
+    );
+    let word = ((id as usize) << 2) | (usize::from(exclusive) << 1) | 1;
+    Borrow {
+        word: std::ptr::without_provenance(word),
+    }
+}
 
 impl Borrow {
     /// No borrow: what an empty view (no memory) holds.
-    pub(crate) const NONE: Borrow = Borrow { kind: NONE, id: 0 };
+    pub(crate) const NONE: Borrow = Borrow {
+        word: std::ptr::without_provenance(NO_BORROW),
+    };
+
+    /// A read borrow of `slot`.
+    fn slot(slot: &'static Slot) -> Borrow {
+        Borrow { word: slot }
+    }
 
     /// Whether this is [`Borrow::NONE`].
+    #[inline]
+    pub(crate) fn is_none(&self) -> bool {
+        self.word.addr() == NO_BORROW
+    }
+
+    /// Whether this is a read borrow under the lock.
     #[cfg(test)]
-    fn is_none(&self) -> bool {
-        self.kind == NONE
+    fn is_overflow(&self) -> bool {
+        self.word.addr() & 0b11 == 1 && !self.is_none()
     }
 }
 
@@ -144,7 +202,7 @@ fn mutably_borrowed(lo: usize, hi: usize) -> Error {
 /// # Errors
 /// [`Error::Conversion`] when a conflicting view is alive: any view of overlapping memory
 /// for an exclusive borrow, an exclusive one for a shared borrow.
-#[inline]
+#[inline(always)]
 pub(crate) fn acquire(range: Option<(usize, usize)>, exclusive: bool) -> Result<Borrow> {
     let Some((lo, hi)) = range else {
         return Ok(Borrow::NONE);
@@ -152,40 +210,73 @@ pub(crate) fn acquire(range: Option<(usize, usize)>, exclusive: bool) -> Result<
     if exclusive {
         return acquire_exclusive(lo, hi);
     }
-    for (index, slot) in TABLE.iter().enumerate() {
-        let s = slot.state.load(Ordering::Relaxed);
-        if s & TAG != FREE {
-            continue;
+    // The first slot inline (free unless another read view lives), the others out of line.
+    let Some((borrow, writers)) = claim(&TABLE[0], lo, hi) else {
+        return acquire_shared(lo, hi);
+    };
+    if writers {
+        return check_writers(borrow, lo, hi);
+    }
+    Ok(borrow)
+}
+
+/// A read borrow in a slot of the table after the first, or under the lock when all are
+/// taken.
+#[inline(never)]
+fn acquire_shared(lo: usize, hi: usize) -> Result<Borrow> {
+    for slot in &TABLE[1..] {
+        if let Some((borrow, writers)) = claim(slot, lo, hi) {
+            if writers {
+                return check_writers(borrow, lo, hi);
+            }
+            return Ok(borrow);
         }
-        let claimed = (s & !TAG) | CLAIMED;
-        if slot
-            .state
-            .compare_exchange(s, claimed, Ordering::SeqCst, Ordering::Relaxed)
-            .is_err()
-        {
-            continue;
-        }
-        // The range stores stay after the claim for a scan that reads them (seqlock order).
-        fence(Ordering::Release);
-        slot.lo.store(lo, Ordering::Relaxed);
-        slot.hi.store(hi, Ordering::Relaxed);
-        let writers = EXCLUSIVE.load(Ordering::SeqCst);
-        let state = (s & !TAG) | ACTIVE;
-        // Published before any lock is taken: a writer holding the lock may be waiting on it.
-        slot.state.store(state, Ordering::Release);
-        let borrow = Borrow { kind: index, id: 0 };
-        if writers != 0
-            && lock()
-                .exclusive
-                .iter()
-                .any(|e| overlaps(lo, hi, e.lo, e.hi))
-        {
-            drop(borrow);
-            return Err(mutably_borrowed(lo, hi));
-        }
-        return Ok(borrow);
     }
     acquire_overflow(lo, hi)
+}
+
+/// A read borrow of `lo..hi` in `slot` if it is free (`None` if not), claimed and published,
+/// and whether mutable borrows are live or being made (then the caller checks it against
+/// them: [`check_writers`]).
+#[inline(always)]
+fn claim(slot: &'static Slot, lo: usize, hi: usize) -> Option<(Borrow, bool)> {
+    let s = slot.state.load(Ordering::Relaxed);
+    if s & TAG != FREE {
+        return None;
+    }
+    let claimed = (s & !TAG) | CLAIMED;
+    if slot
+        .state
+        .compare_exchange(s, claimed, Ordering::SeqCst, Ordering::Relaxed)
+        .is_err()
+    {
+        return None;
+    }
+    // The range stores stay after the claim for a scan that reads them (seqlock order).
+    fence(Ordering::Release);
+    slot.lo.store(lo, Ordering::Relaxed);
+    slot.hi.store(hi, Ordering::Relaxed);
+    let writers = EXCLUSIVE.load(Ordering::SeqCst);
+    let state = (s & !TAG) | ACTIVE;
+    // Published before any lock is taken: a writer holding the lock may be waiting on it.
+    slot.state.store(state, Ordering::Release);
+    Some((Borrow::slot(slot), writers != 0))
+}
+
+/// The end of a read borrow made while mutable borrows are live or being made: refused (and
+/// released) if one of them overlaps it.
+#[cold]
+#[inline(never)]
+fn check_writers(borrow: Borrow, lo: usize, hi: usize) -> Result<Borrow> {
+    if lock()
+        .exclusive
+        .iter()
+        .any(|e| overlaps(lo, hi, e.lo, e.hi))
+    {
+        drop(borrow);
+        return Err(mutably_borrowed(lo, hi));
+    }
+    Ok(borrow)
 }
 
 /// A read borrow when every slot of the table is taken.
@@ -195,10 +286,9 @@ fn acquire_overflow(lo: usize, hi: usize) -> Result<Borrow> {
     if reg.exclusive.iter().any(|e| overlaps(lo, hi, e.lo, e.hi)) {
         return Err(mutably_borrowed(lo, hi));
     }
-    let id = reg.next_id;
-    reg.next_id += 1;
+    let id = reg.new_id();
     reg.overflow.push(Entry { id, lo, hi });
-    Ok(Borrow { kind: OVERFLOW, id })
+    Ok(locked(id, false))
 }
 
 /// A mutable borrow: no other borrow of overlapping memory may be live.
@@ -256,33 +346,38 @@ fn acquire_exclusive(lo: usize, hi: usize) -> Result<Borrow> {
              a mutable view needs it unshared: drop them first"
         )));
     }
-    let id = reg.next_id;
-    reg.next_id += 1;
+    let id = reg.new_id();
     reg.exclusive.push(Entry { id, lo, hi });
-    Ok(Borrow {
-        kind: EXCLUSIVE_KIND,
-        id,
-    })
+    Ok(locked(id, true))
 }
 
 impl Drop for Borrow {
     #[inline]
     fn drop(&mut self) {
-        if let Some(slot) = TABLE.get(self.kind) {
+        let word = self.word.addr();
+        if word & 1 == 0 {
+            // SAFETY: a read borrow's word is the address of a slot of the static table.
+            let slot = unsafe { &*self.word };
             // The slot is this borrow's (tag `ACTIVE`): only this store changes it now.
             let state = slot.state.load(Ordering::Relaxed);
             // The next generation, free. Release: the view's reads of the memory happen
             // before a later writer sees the slot free.
             let next = (state & !TAG).wrapping_add(GENERATION) | FREE;
             slot.state.store(next, Ordering::Release);
-        } else if self.kind != NONE {
-            release_locked(self.id, self.kind == EXCLUSIVE_KIND);
+        } else {
+            release_locked(word);
         }
     }
 }
 
+/// Releases the borrow under the lock whose word is `word` (nothing for `NO_BORROW`).
 #[cold]
-fn release_locked(id: u64, exclusive: bool) {
+#[inline(never)]
+fn release_locked(word: usize) {
+    if word == NO_BORROW {
+        return;
+    }
+    let (id, exclusive) = ((word >> 2) as u64, word & 2 != 0);
     let mut reg = lock();
     let list = if exclusive {
         &mut reg.exclusive
@@ -359,7 +454,7 @@ mod tests {
         let readers: Vec<_> = (0..SLOTS + 10)
             .map(|_| acquire(Some((base, base + 64)), false).unwrap())
             .collect();
-        assert!(readers.iter().any(|r| r.kind == OVERFLOW));
+        assert!(readers.iter().any(|r| r.is_overflow()));
         let e = acquire(Some((base + 8, base + 16)), true)
             .unwrap_err()
             .to_string();

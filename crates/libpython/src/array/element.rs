@@ -126,16 +126,33 @@ pub(crate) unsafe fn is_common_format<T: Element>(fmt: *const std::ffi::c_char) 
     };
     let fmt = fmt.cast::<u8>();
     // SAFETY: a NUL-terminated string has at least one byte.
-    let mut c = unsafe { *fmt };
-    let mut rest = fmt;
+    let c = unsafe { *fmt };
+    // The code alone first (what numpy, `array.array` and `memoryview` give).
+    if c == code || c == long {
+        // SAFETY: `c` (a code character) is not the NUL, so the byte after it is in the string.
+        return unsafe { *fmt.add(1) } == 0;
+    }
+    // SAFETY: as this function's.
+    unsafe { is_prefixed_code(fmt, code, long) }
+}
+
+/// Whether the NUL-terminated format at `fmt` is `code` or `long` after `@`, `=` or the
+/// native byte-order character (out of line: exporters rarely spell the byte order).
+///
+/// # Safety
+/// `fmt` must point at a NUL-terminated string.
+#[cold]
+#[inline(never)]
+unsafe fn is_prefixed_code(fmt: *const u8, code: u8, long: u8) -> bool {
+    // SAFETY: a NUL-terminated string has at least one byte.
+    let c = unsafe { *fmt };
     if c == b'@' || c == b'=' || c == NATIVE_ORDER {
         // SAFETY: `c` is not the NUL, so the string goes on at least one more byte.
-        rest = unsafe { fmt.add(1) };
-        // SAFETY: as above.
-        c = unsafe { *rest };
+        let c = unsafe { *fmt.add(1) };
+        // SAFETY: if `c` is a code character (not the NUL), the byte after it is in the string.
+        return (c == code || c == long) && unsafe { *fmt.add(2) } == 0;
     }
-    // SAFETY: `c` (a code character) is not the NUL, so the byte after it is in the string.
-    (c == code || c == long) && unsafe { *rest.add(1) } == 0
+    false
 }
 
 /// The Rust name of a number of `kind` and `size` bytes (`"i64"`), or a description.

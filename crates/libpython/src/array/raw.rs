@@ -50,13 +50,14 @@ pub(crate) struct Inner {
     /// kept with its capacity when the box is recycled.
     owned: Vec<isize>,
     itemsize: usize,
-    /// The exporter's format string (alive while the export is held), or a static one.
+    /// The format when the exporter gave none in `buffer` (a static string: `"B"`, or a
+    /// DLPack tensor's type); see [`RawView::format`].
     format: *const std::ffi::c_char,
     /// The registered borrow, dropped before the memory's owner is released.
     borrow: Borrow,
-    /// Set while `buffer` holds an export of this interpreter, released when the view is
-    /// dropped.
-    exporter: Option<InterpKey>,
+    /// The interpreter whose export `buffer` holds, released when the view is dropped;
+    /// [`InterpKey::NONE`] when it holds none.
+    exporter: InterpKey,
     /// A consumed DLPack tensor whose memory the view shows, released when it is dropped.
     pub(crate) tensor: Option<DlTensor>,
 }
@@ -72,7 +73,7 @@ impl Inner {
             itemsize: 0,
             format: c"B".as_ptr(),
             borrow: Borrow::NONE,
-            exporter: None,
+            exporter: InterpKey::NONE,
             tensor: None,
         }
     }
@@ -119,6 +120,15 @@ impl Inner {
         self.strides = unsafe { self.owned.as_ptr().add(ndim) };
     }
 
+    /// Records the view's borrow (the box holds none until then: a new or recycled box).
+    #[inline(always)]
+    fn set_borrow(&mut self, borrow: Borrow) {
+        // The old value is `Borrow::NONE`, whose drop does nothing: not dropping it saves the
+        // check.
+        debug_assert!(self.borrow.is_none());
+        std::mem::forget(std::mem::replace(&mut self.borrow, borrow));
+    }
+
     #[inline]
     pub(crate) fn shape(&self) -> &[usize] {
         // SAFETY: `ndim` non-negative `Py_ssize_t`s / `isize`s (valid `usize`s of the same size
@@ -136,42 +146,126 @@ impl Inner {
     }
 }
 
-/// Spare boxes kept per thread.
-const POOL: usize = 2;
+// The per-thread pool of spare boxes. Its first place is a thread-local without a destructor,
+// which code reaches without checking the thread-local's state (one load or store); what it
+// holds is freed by a guard that the first use of the pool on the thread registers. The
+// place holds a box, or one of three markers: no guard yet, empty, or closed (the thread is
+// exiting: boxes are freed, not kept). A second place, used out of line, holds one more box.
+
+/// The pool's first place before its guard is registered.
+const UNSET: *mut Inner = std::ptr::null_mut();
+/// The pool's first place when it holds no box.
+const EMPTY: *mut Inner = std::ptr::without_provenance_mut(1);
+/// The pool's first place once its guard has run.
+const CLOSED: *mut Inner = std::ptr::without_provenance_mut(2);
 
 thread_local! {
-    /// Boxes of released views (nothing held, no borrow), for the next views of this thread.
-    static SPARE: [Cell<Option<Box<Inner>>>; POOL] = const { [const { Cell::new(None) }; POOL] };
+    /// A box of a released view (nothing held, no borrow) for the next view of this thread,
+    /// from `Box::into_raw`, or a marker.
+    static SPARE: Cell<*mut Inner> = const { Cell::new(UNSET) };
+    /// One more such box, or null.
+    static SECOND: Cell<*mut Inner> = const { Cell::new(std::ptr::null_mut()) };
+    /// Frees the boxes of this thread's pool when the thread exits.
+    static POOL_GUARD: PoolGuard = const { PoolGuard };
 }
 
-/// A box for a new view: a spare one of this thread (its `Py_buffer` zeroed), or a new one.
-#[inline]
-pub(crate) fn take_inner() -> Box<Inner> {
-    let spare = SPARE
-        .try_with(|s| s[0].take().or_else(|| s[1].take()))
-        .ok()
-        .flatten();
-    match spare {
-        Some(mut b) => {
-            b.buffer = ffi::Py_buffer::zeroed();
-            // No dimensions until they are set (the old pointers are stale).
-            b.ndim = 0;
-            b
+/// Frees the boxes of the pool (see [`SPARE`]) when its thread exits, and closes it.
+struct PoolGuard;
+
+impl Drop for PoolGuard {
+    fn drop(&mut self) {
+        let spare = SPARE.replace(CLOSED);
+        if spare as usize > CLOSED as usize {
+            // SAFETY: a box the pool holds (from `Box::into_raw`, taken out of the pool here,
+            // once: the place is now closed).
+            drop(unsafe { Box::from_raw(spare) });
         }
-        None => Box::new(Inner::new()),
+        free_second();
     }
 }
 
-/// Keeps the box of a released view (nothing held, no borrow) for a later one; the oldest
-/// spare is freed when the pool is full (and everything while the thread exits).
-#[inline]
+/// Frees the box in the pool's second place, if any.
+fn free_second() {
+    let second = SECOND.replace(std::ptr::null_mut());
+    if !second.is_null() {
+        // SAFETY: a box the second place held (from `Box::into_raw`), taken out of it here.
+        drop(unsafe { Box::from_raw(second) });
+    }
+}
+
+/// Registers the pool's guard on this thread and marks the pool empty; when the thread is
+/// already exiting (the guard cannot be registered), closes it instead.
+#[cold]
+fn open_pool() {
+    let open = POOL_GUARD.try_with(|_| ()).is_ok();
+    SPARE.set(if open { EMPTY } else { CLOSED });
+}
+
+/// A box for a new view: a spare one of this thread (its `Py_buffer` zeroed), or a new one.
+#[inline(always)]
+pub(crate) fn take_inner() -> Box<Inner> {
+    let spare = SPARE.get();
+    if spare as usize <= CLOSED as usize {
+        return take_inner_slow(spare);
+    }
+    SPARE.set(EMPTY);
+    // SAFETY: a box the pool held (from `Box::into_raw` in `give_inner`), taken out of it
+    // here, once (the place is now empty).
+    let mut b = unsafe { Box::from_raw(spare) };
+    b.buffer = ffi::Py_buffer::zeroed();
+    // No dimensions until they are set (the old pointers are stale).
+    b.ndim = 0;
+    b
+}
+
+/// [`take_inner`] when the first place holds no box: the second place's, or a new one.
+#[cold]
+#[inline(never)]
+fn take_inner_slow(spare: *mut Inner) -> Box<Inner> {
+    if spare == UNSET {
+        open_pool();
+    }
+    let second = SECOND.replace(std::ptr::null_mut());
+    if second.is_null() {
+        return Box::new(Inner::new());
+    }
+    // SAFETY: a box the second place held (from `Box::into_raw`), taken out of it here.
+    let mut b = unsafe { Box::from_raw(second) };
+    b.buffer = ffi::Py_buffer::zeroed();
+    b.ndim = 0;
+    b
+}
+
+/// Keeps the box of a released view (nothing held, no borrow) for a later one; it is freed
+/// when the pool is full (and the pool's boxes when the thread exits).
+#[inline(always)]
 pub(crate) fn give_inner(b: Box<Inner>) {
-    debug_assert!(b.exporter.is_none() && b.tensor.is_none());
-    let _ = SPARE.try_with(move |s| {
-        if let Some(old) = s[0].replace(Some(b)) {
-            drop(s[1].replace(Some(old)));
+    debug_assert!(b.exporter == InterpKey::NONE && b.tensor.is_none());
+    if SPARE.get() == EMPTY {
+        SPARE.set(Box::into_raw(b));
+    } else {
+        give_inner_slow(b);
+    }
+}
+
+/// [`give_inner`] when the first place is not empty: opens the pool, keeps the box in the
+/// second place, or frees it (pool full or closed).
+#[cold]
+#[inline(never)]
+fn give_inner_slow(b: Box<Inner>) {
+    let spare = SPARE.get();
+    if spare == UNSET {
+        open_pool();
+        if SPARE.get() == EMPTY {
+            SPARE.set(Box::into_raw(b));
         }
-    });
+        // Else closed: `b` is freed.
+        return;
+    }
+    if spare != CLOSED && SECOND.get().is_null() {
+        SECOND.set(Box::into_raw(b));
+    }
+    // Else the pool is full or closed: `b` is freed.
 }
 
 /// An untyped view: where the elements are, their layout, and what keeps them alive.
@@ -265,13 +359,57 @@ impl RawView {
         let contiguous = c_contiguous || f_contiguous;
         let borrow =
             check_and_borrow::<T>(ptr, shape, strides, itemsize, len, contiguous, exclusive)?;
-        inner.borrow = borrow;
+        inner.set_borrow(borrow);
         inner.itemsize = itemsize;
         inner.format = format;
         self.ptr = ptr;
         self.len = len;
         self.c_contiguous = c_contiguous;
         self.f_contiguous = f_contiguous;
+        self.readonly = readonly;
+        Ok(())
+    }
+
+    /// [`finish`](Self::finish) for `len` contiguous elements of `T` (one axis, or any
+    /// layout whose elements follow each other from `ptr`), each `size_of::<T>()` bytes, when
+    /// the caller has checked that `len * size_of::<T>()` fits in `isize`: the same checks
+    /// (alignment: of the start only; the borrow; bools), without the general layout walk.
+    /// The view's format is the exporter's (in its `Py_buffer`).
+    #[inline(always)]
+    pub(crate) fn finish_contiguous<T: Element>(
+        &mut self,
+        ptr: *mut u8,
+        len: usize,
+        readonly: bool,
+        exclusive: bool,
+    ) -> Result<()> {
+        if !super::cell::supported::<T>() {
+            return Err(unsupported::<T>());
+        }
+        let size = std::mem::size_of::<T>();
+        debug_assert!(len <= isize::MAX as usize / size.max(1));
+        let inner = &mut **self.inner;
+        let range = if len == 0 {
+            None
+        } else {
+            // Strides of `size` bytes are multiples of the alignment: only the start can be
+            // misaligned.
+            if (ptr as usize) % const { super::cell::access_align::<T>() } != 0 {
+                return Err(misaligned::<T>(ptr, inner.shape(), inner.strides()));
+            }
+            // No overflow: at most `isize::MAX` bytes (the caller's check).
+            Some((ptr as usize, (ptr as usize).wrapping_add(len * size)))
+        };
+        let borrow = borrow::acquire(range, exclusive)?;
+        if T::KIND == ScalarKind::Bool {
+            check_bool_bytes(ptr, inner.shape(), inner.strides())?;
+        }
+        inner.set_borrow(borrow);
+        inner.itemsize = size;
+        self.ptr = ptr;
+        self.len = len;
+        self.c_contiguous = true;
+        self.f_contiguous = true;
         self.readonly = readonly;
         Ok(())
     }
@@ -289,8 +427,14 @@ impl RawView {
         self.inner.itemsize
     }
 
+    /// The format: the exporter's when it gave one, else the one [`finish`](Self::finish) set.
     pub(crate) fn format(&self) -> *const std::ffi::c_char {
-        self.inner.format
+        let exporters = self.inner.buffer.format.cast_const();
+        if exporters.is_null() {
+            self.inner.format
+        } else {
+            exporters
+        }
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -333,18 +477,19 @@ impl Drop for RawView {
         let mut inner = unsafe { ManuallyDrop::take(&mut self.inner) };
         // Unregistered before the memory can go.
         inner.borrow = Borrow::NONE;
-        if let Some(key) = inner.exporter.take() {
+        let key = std::mem::replace(&mut inner.exporter, InterpKey::NONE);
+        if key != InterpKey::NONE {
             if interp::gil::holds(key) {
                 // SAFETY: the buffer was filled by a successful `PyObject_GetBuffer` of this
-                // interpreter and is released once (`exporter` is now `None`), with its GIL
+                // interpreter and is released once (`exporter` is now `NONE`), with its GIL
                 // held by this thread (an outer guard, which cannot be released before this
                 // call returns).
                 unsafe { ffi::PyBuffer_Release(&mut inner.buffer) };
             } else {
                 release_elsewhere(&mut inner.buffer, key);
             }
-        }
-        if inner.tensor.is_some() {
+        } else if inner.tensor.is_some() {
+            // A view holds an export or a tensor, never both.
             drop_tensor(&mut inner);
         }
         give_inner(inner);
@@ -410,23 +555,30 @@ pub(crate) fn check_and_borrow<T: Element>(
     };
     let borrow = borrow::acquire(range, exclusive)?;
     if T::KIND == ScalarKind::Bool {
-        let mut bad = None;
-        for_each_offset(shape, strides, |off| {
-            // SAFETY: the offset is inside the view (shape and strides describe it, offsets
-            // checked by `finish`), the memory is readable and held by this view; a byte read
-            // as a `u8` is valid whatever its value.
-            let b: u8 = unsafe { load(ptr.offset(off)) };
-            if b > 1 && bad.is_none() {
-                bad = Some(b);
-            }
-        });
-        if let Some(b) = bad {
-            return Err(Error::Conversion(format!(
-                "the buffer's bool elements include the byte {b}, which is not a valid Rust bool (0 or 1)"
-            )));
-        }
+        check_bool_bytes(ptr, shape, strides)?;
     }
     Ok(borrow)
+}
+
+/// Checks that every byte of a `bool` view at `ptr` laid out as `shape` and byte `strides` (a
+/// layout `finish` checked, memory the view holds) is 0 or 1.
+fn check_bool_bytes(ptr: *mut u8, shape: &[usize], strides: &[isize]) -> Result<()> {
+    let mut bad = None;
+    for_each_offset(shape, strides, |off| {
+        // SAFETY: the offset is inside the view (shape and strides describe it, offsets
+        // checked by `finish`), the memory is readable and held by this view; a byte read as
+        // a `u8` is valid whatever its value.
+        let b: u8 = unsafe { load(ptr.offset(off)) };
+        if b > 1 && bad.is_none() {
+            bad = Some(b);
+        }
+    });
+    match bad {
+        None => Ok(()),
+        Some(b) => Err(Error::Conversion(format!(
+            "the buffer's bool elements include the byte {b}, which is not a valid Rust bool (0 or 1)"
+        ))),
+    }
 }
 
 /// The error for data or strides not aligned for `T`.
@@ -489,9 +641,52 @@ pub(crate) fn acquire_buffer<T: Element>(obj: &Bound<'_>, writable: bool) -> Res
         give_inner(inner);
         return Err(refused(obj, writable));
     }
-    inner.exporter = Some(py.interpreter_key());
+    inner.exporter = py.interpreter_key();
     // From here on, every early return releases the buffer (`raw`'s drop).
     let mut raw = RawView::start(inner);
+    let inner = raw.inner_mut();
+    let v = &inner.buffer;
+    // The common case: one axis of contiguous `T`s, in one of the usual spellings of `T` (a
+    // numpy vector, `bytes`, `array.array`). What the general path below checks, with the
+    // layout known: the element count and byte reach (`extent * size` fits in `isize`, which
+    // also rules out a negative extent), and only the start's alignment (the stride is the
+    // element size).
+    let size = std::mem::size_of::<T>();
+    if v.ndim == 1
+        && v.itemsize == size as ffi::Py_ssize_t
+        && !v.shape.is_null()
+        && !v.strides.is_null()
+        && v.suboffsets.is_null()
+        && !v.format.is_null()
+        // SAFETY: with PyBUF_STRIDES the exporter gives `ndim` (1) strides, valid while the
+        // view is held.
+        && unsafe { *v.strides } == v.itemsize
+        // SAFETY: the exporter's NUL-terminated format, valid while the view is held.
+        && unsafe { is_common_format::<T>(v.format) }
+        && !(writable && v.readonly != 0)
+    {
+        // SAFETY: with PyBUF_ND the exporter gives `ndim` (1) extents, valid while the view is
+        // held.
+        let extent = unsafe { *v.shape };
+        // A negative extent is above `isize::MAX` as a `usize`.
+        if extent as usize <= isize::MAX as usize / size.max(1) {
+            let (ptr, readonly) = (v.buf.cast::<u8>(), v.readonly != 0);
+            let (shape, strides) = (v.shape, v.strides);
+            // SAFETY: one extent (non-negative: checked above) and one stride of the
+            // exporter's, valid and unchanged until the buffer, which `inner` keeps, is
+            // released.
+            unsafe { inner.set_exporter_dims(1, shape, strides) };
+            raw.finish_contiguous::<T>(ptr, extent as usize, readonly, writable)?;
+            return Ok(raw);
+        }
+    }
+    finish_buffer::<T>(obj, raw, writable)
+}
+
+/// The rest of [`acquire_buffer`] for any layout (out of line: the common case is inlined),
+/// with the exporter's buffer in `raw`.
+#[inline(never)]
+fn finish_buffer<T: Element>(obj: &Bound<'_>, mut raw: RawView, writable: bool) -> Result<RawView> {
     let inner = raw.inner_mut();
     let v = &inner.buffer;
     if !v.suboffsets.is_null() {
