@@ -224,7 +224,9 @@ pub fn cases(fx: &Fixtures) -> Vec<Case<'_>> {
 
     // f(1, 2, 3) with the GIL held; the result read back as i64.
     let f = fx.f.as_ptr();
-    let call3_floor = move || {
+    // The call, `read` run on its result (the GIL held, the result alive), every reference
+    // released.
+    let call3_then = move |read: unsafe fn(*mut PyObject) -> i64| {
         // SAFETY: the GIL is held by the floor runner; every reference made is released.
         unsafe {
             let args = [
@@ -239,7 +241,7 @@ pub fn cases(fx: &Fixtures) -> Vec<Case<'_>> {
                 3 | ffi::PY_VECTORCALL_ARGUMENTS_OFFSET,
                 null_mut(),
             ));
-            let v = as_i64(r);
+            let v = read(r);
             ffi::Py_DECREF(r);
             ffi::Py_DECREF(args[1]);
             ffi::Py_DECREF(args[2]);
@@ -247,6 +249,7 @@ pub fn cases(fx: &Fixtures) -> Vec<Case<'_>> {
             v
         }
     };
+    let call3_floor = move || call3_then(as_i64);
     v.push(case("call3", "floor", Small, floor(call3_floor)));
     v.push(case(
         "call3",
@@ -302,25 +305,7 @@ pub fn cases(fx: &Fixtures) -> Vec<Case<'_>> {
         Box::new(move |iters| {
             timed(iters, || {
                 let _gil = FloorGil::take();
-                // SAFETY: the GIL is held; every reference made is released.
-                unsafe {
-                    let args = [
-                        null_mut(),
-                        ffi::PyLong_FromLongLong(1),
-                        ffi::PyLong_FromLongLong(2),
-                        ffi::PyLong_FromLongLong(3),
-                    ];
-                    let r = ok(vectorcall(
-                        f,
-                        args.as_ptr().add(1),
-                        3 | ffi::PY_VECTORCALL_ARGUMENTS_OFFSET,
-                        null_mut(),
-                    ));
-                    ffi::Py_DECREF(r);
-                    ffi::Py_DECREF(args[1]);
-                    ffi::Py_DECREF(args[2]);
-                    ffi::Py_DECREF(args[3]);
-                }
+                call3_then(|_| 0)
             })
         }),
     ));
