@@ -107,10 +107,47 @@ pub(crate) unsafe fn as_i64(o: *mut PyObject) -> i64 {
     }
 }
 
+/// The floor of `f(1, 2, 3)` through `vectorcall` (from [`vectorcall_fn`]): the call, `read`
+/// run on its result, every reference released.
+///
+/// # Safety
+/// The GIL is held; `f` is a live callable.
+#[inline(always)]
+unsafe fn call3_then(
+    vectorcall: Vectorcall,
+    f: *mut PyObject,
+    read: impl FnOnce(*mut PyObject) -> i64,
+) -> i64 {
+    // SAFETY: the function's contract; the arguments are released after the call, the result
+    // after `read`.
+    unsafe {
+        let args = [
+            null_mut(),
+            ffi::PyLong_FromLongLong(1),
+            ffi::PyLong_FromLongLong(2),
+            ffi::PyLong_FromLongLong(3),
+        ];
+        let r = ok(vectorcall(
+            f,
+            args.as_ptr().add(1),
+            3 | ffi::PY_VECTORCALL_ARGUMENTS_OFFSET,
+            null_mut(),
+        ));
+        let v = read(r);
+        ffi::Py_DECREF(r);
+        ffi::Py_DECREF(args[1]);
+        ffi::Py_DECREF(args[2]);
+        ffi::Py_DECREF(args[3]);
+        v
+    }
+}
+
+/// `PyObject_Vectorcall`'s C signature.
+pub(crate) type Vectorcall =
+    unsafe extern "C" fn(*mut PyObject, *const *mut PyObject, usize, *mut PyObject) -> *mut PyObject;
+
 /// `PyObject_Vectorcall` straight from the table (3.11: exported).
-pub(crate) fn vectorcall_fn()
--> unsafe extern "C" fn(*mut PyObject, *const *mut PyObject, usize, *mut PyObject) -> *mut PyObject
-{
+pub(crate) fn vectorcall_fn() -> Vectorcall {
     ffi::api()
         .PyObject_Vectorcall
         .expect("PyObject_Vectorcall is exported from 3.11 on: benchmark 3.11+")
@@ -224,32 +261,10 @@ pub fn cases(fx: &Fixtures) -> Vec<Case<'_>> {
 
     // f(1, 2, 3) with the GIL held; the result read back as i64.
     let f = fx.f.as_ptr();
-    // The call, `read` run on its result (the GIL held, the result alive), every reference
-    // released.
-    let call3_then = move |read: unsafe fn(*mut PyObject) -> i64| {
-        // SAFETY: the GIL is held by the floor runner; every reference made is released.
-        unsafe {
-            let args = [
-                null_mut(),
-                ffi::PyLong_FromLongLong(1),
-                ffi::PyLong_FromLongLong(2),
-                ffi::PyLong_FromLongLong(3),
-            ];
-            let r = ok(vectorcall(
-                f,
-                args.as_ptr().add(1),
-                3 | ffi::PY_VECTORCALL_ARGUMENTS_OFFSET,
-                null_mut(),
-            ));
-            let v = read(r);
-            ffi::Py_DECREF(r);
-            ffi::Py_DECREF(args[1]);
-            ffi::Py_DECREF(args[2]);
-            ffi::Py_DECREF(args[3]);
-            v
-        }
+    let call3_floor = move || {
+        // SAFETY: the GIL is held by the floor runner; `f` is alive (the fixtures keep it).
+        unsafe { call3_then(vectorcall, f, |r| as_i64(r)) }
     };
-    let call3_floor = move || call3_then(as_i64);
     v.push(case("call3", "floor", Small, floor(call3_floor)));
     v.push(case(
         "call3",
@@ -305,7 +320,8 @@ pub fn cases(fx: &Fixtures) -> Vec<Case<'_>> {
         Box::new(move |iters| {
             timed(iters, || {
                 let _gil = FloorGil::take();
-                call3_then(|_| 0)
+                // SAFETY: see `call3_floor`.
+                unsafe { call3_then(vectorcall, f, |_| 0) }
             })
         }),
     ));
