@@ -11,7 +11,7 @@
 //! call the exported functions everywhere else.
 
 use std::ffi::c_int;
-use std::sync::atomic::{AtomicU8, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicPtr, AtomicU8, AtomicU64, AtomicUsize, Ordering};
 
 use crate::functions::*;
 use crate::load::Version;
@@ -61,6 +61,9 @@ pub unsafe fn init_object_layout() -> usize {
             n - std::mem::size_of::<*mut PyTypeObject>()
         };
         OB_TYPE_OFFSET.store(offset, Ordering::Relaxed);
+        if let Some(f) = crate::api().PyObject_Vectorcall {
+            VECTORCALL.store(f as *mut (), Ordering::Relaxed);
+        }
         REFCOUNT.store(refcount_mode(n), Ordering::Relaxed);
         init_seq_layout(n);
         crate::long::init_long_layout(n);
@@ -797,24 +800,48 @@ pub unsafe fn vectorcall(
     nargsf: usize,
     kwnames: *mut PyObject,
 ) -> *mut PyObject {
-    if let Some(f) = crate::api().PyObject_Vectorcall {
-        // SAFETY: forwarded contract.
-        return unsafe { f(callable, args, nargsf, kwnames) };
-    }
-    // SAFETY: forwarded contract.
-    unsafe { vectorcall_dict_fallback(callable, args, nargsf, kwnames) }
+    let f = VECTORCALL.load(Ordering::Relaxed);
+    // SAFETY: `VECTORCALL` only ever holds `vectorcall_dict_fallback` or the library's
+    // `PyObject_Vectorcall`, both of this signature; the rest is the forwarded contract.
+    unsafe { std::mem::transmute::<*mut (), VectorcallFn>(f)(callable, args, nargsf, kwnames) }
 }
 
-#[cold]
-unsafe fn vectorcall_dict_fallback(
+/// The signature of `PyObject_Vectorcall`.
+type VectorcallFn = unsafe extern "C" fn(
+    *mut PyObject,
+    *const *mut PyObject,
+    usize,
+    *mut PyObject,
+) -> *mut PyObject;
+
+/// What [`vectorcall`] calls: the library's `PyObject_Vectorcall` once [`init_object_layout`]
+/// found it exported (3.11+), else [`vectorcall_dict_fallback`]. Either is right at any
+/// moment, so it is read with no ordering: a call is one load and an indirect call.
+static VECTORCALL: AtomicPtr<()> =
+    AtomicPtr::new(vectorcall_dict_fallback as VectorcallFn as *mut ());
+
+/// [`vectorcall`] through `PyObject_VectorcallDict`, the keywords moved into a dict (3.9,
+/// 3.10, or before the library's entry point is known).
+///
+/// # Safety
+/// As [`vectorcall`].
+unsafe extern "C" fn vectorcall_dict_fallback(
     callable: *mut PyObject,
     args: *const *mut PyObject,
     nargsf: usize,
     kwnames: *mut PyObject,
 ) -> *mut PyObject {
-    let f = crate::api()
-        .PyObject_VectorcallDict
-        .unwrap_or_else(|| crate::load::missing("PyObject_Vectorcall and PyObject_VectorcallDict"));
+    let Some(f) = crate::api().PyObject_VectorcallDict else {
+        // A C signature: no panic may leave it.
+        eprintln!(
+            "{}",
+            crate::Unavailable::new(
+                "PyObject_Vectorcall and PyObject_VectorcallDict",
+                crate::library().map(|l| l.version())
+            )
+        );
+        std::process::abort();
+    };
     if kwnames.is_null() {
         // SAFETY: forwarded contract.
         return unsafe { f(callable, args, nargsf, std::ptr::null_mut()) };
