@@ -55,7 +55,7 @@ use libpython_tests::{
     ChildTest, DEBUG_MALLOC, in_child, is_child, panic_message, python, test_path,
 };
 use proptest::prelude::*;
-use proptest::test_runner::{Config as ProptestConfig, TestCaseError, TestRunner};
+use proptest::test_runner::{Config as ProptestConfig, RngSeed, TestCaseError, TestRunner};
 use serde::Deserialize;
 
 /// How long a hostile item waits for a thread it started (seconds): longer means a hang.
@@ -72,6 +72,25 @@ type ObjVec = VecBridge<Vec<Object>>;
 /// The suite's proptest configuration (as in `props.rs`): `cases` unless `PROPTEST_CASES`
 /// says otherwise, no regression files; shrinking bounded, since a hanging case costs
 /// [`JOIN`] seconds per run.
+/// A runner of `cases` cases whose random seed is printed first, so a run that crashes its
+/// child process (which proptest cannot report) names its cases: `PROPTEST_RNG_SEED` runs them
+/// again.
+fn runner(cases: u32) -> TestRunner {
+    let mut c = config(cases);
+    let seed = match c.rng_seed {
+        RngSeed::Fixed(seed) => seed,
+        RngSeed::Random => {
+            let seed = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos() as u64);
+            c.rng_seed = RngSeed::Fixed(seed);
+            seed
+        }
+    };
+    eprintln!("hostile: PROPTEST_RNG_SEED={seed}");
+    TestRunner::new(c)
+}
+
 fn config(cases: u32) -> ProptestConfig {
     let mut c = ProptestConfig::default();
     if std::env::var_os("PROPTEST_CASES").is_none() {
@@ -2019,7 +2038,7 @@ fn hostile_objects_through_every_conversion_view_and_bridge() {
         {
             python();
             let w = world(None);
-            let mut runner = TestRunner::new(config(64));
+            let mut runner = runner(64);
             property(&mut runner, &w, false);
         }
     );
@@ -2038,7 +2057,7 @@ fn hostile_objects_in_a_sub_interpreter() {
             let sub = Interpreter::new(SubConfig::shared_gil()).unwrap();
             libpython::with_interpreter(&sub, move || {
                 let w = world(Some((main_list, main_dict)));
-                let mut runner = TestRunner::new(config(16));
+                let mut runner = runner(16);
                 property(&mut runner, &w, true);
             })
             .unwrap();
