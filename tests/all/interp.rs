@@ -400,6 +400,66 @@ fn finalize_then_initialize_again_and_dead_handles_stay_dead() {
     );
 }
 
+/// Threads drop handles without the GIL while the main thread finalizes and starts Python
+/// again, several times: a drop that races a finalize goes to the old runtime's record (kept,
+/// never drained) or is released before `Py_FinalizeEx`, and never reaches the new runtime's
+/// queue. With `PYTHONMALLOC=debug`, a stale address released in the new runtime would crash.
+#[test]
+fn drops_racing_finalize_and_a_new_start_never_reach_the_new_runtime() {
+    in_child!(
+        "drops_racing_finalize_and_a_new_start_never_reach_the_new_runtime",
+        env = libpython_tests::DEBUG_MALLOC,
+        {
+            for round in 0..6 {
+                libpython::initialize().unwrap();
+                let main = Interpreter::main().unwrap();
+                libpython::attach(|_| Ok(())).unwrap();
+                assert_eq!(main.queued_decrefs(), 0, "round {round}: a fresh queue");
+                let handles: Vec<Vec<Object>> = (0..3)
+                    .map(|t| {
+                        (0..3000)
+                            .map(|i| libpython::eval(&format!("[{t}, {i}]")).unwrap())
+                            .collect()
+                    })
+                    .collect();
+                let start = Arc::new(Barrier::new(4));
+                let droppers: Vec<_> = handles
+                    .into_iter()
+                    .map(|hs| {
+                        let start = start.clone();
+                        std::thread::spawn(move || {
+                            start.wait();
+                            for h in hs {
+                                drop(h);
+                                std::hint::spin_loop();
+                            }
+                        })
+                    })
+                    .collect();
+                start.wait();
+                std::thread::sleep(Duration::from_micros(200 * round));
+                libpython::finalize().unwrap();
+                libpython::initialize().unwrap();
+                for d in droppers {
+                    d.join().unwrap();
+                }
+                let main = Interpreter::main().unwrap();
+                assert_eq!(
+                    main.queued_decrefs(),
+                    0,
+                    "round {round}: nothing of the old runtime is queued in the new one"
+                );
+                let n: i64 = libpython::eval("sum(range(10))")
+                    .unwrap()
+                    .extract()
+                    .unwrap();
+                assert_eq!(n, 45);
+                libpython::finalize().unwrap();
+            }
+        }
+    );
+}
+
 // Scenario 17: a thread that keeps acquiring while another finalises fails cleanly.
 #[test]
 fn acquiring_during_finalize_fails_cleanly() {

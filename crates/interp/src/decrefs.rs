@@ -1,17 +1,32 @@
 //! The queue of references dropped by threads that did not hold their interpreter's GIL,
 //! released by the next thread that holds it.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use crossbeam_queue::{ArrayQueue, SegQueue};
 
 /// How many queued references the bounded ring holds before pushes spill into the unbounded
-/// queue: the common case (a few drops between two acquisitions) never allocates, and one
-/// push or pop is a handful of atomic instructions.
+/// queue: a burst of drops between two acquisitions does not allocate.
 const RING: usize = 256;
 
-/// A lock-free multi-producer queue of object addresses: a bounded ring first, an unbounded
-/// segmented queue for what does not fit (a burst of drops, a thread that holds the GIL for
-/// long). The order of release is not kept (releases commute).
+/// Bit 0 of [`DecrefQueue::head`]: the ring or the spill may hold references. Object
+/// addresses are aligned, so the bit is free.
+const MORE: usize = 1;
+
+/// A lock-free multi-producer queue of object addresses. The order of release is not kept
+/// (releases commute).
+///
+/// The common case, one drop between two acquisitions, costs one compare-and-swap to push and
+/// one swap to take: `head` holds one address. Pushes that find it taken go to a bounded ring,
+/// then to an unbounded segmented queue (a burst of drops, a thread that holds the GIL for
+/// long), and set the [`MORE`] bit of `head`.
+///
+/// `head` is only ever written by read-modify-write operations (release or stronger), so the
+/// swap that takes it synchronises with every push whose write it follows: the references of
+/// those pushes are visible to the pops after it. A push that sets the bit after that swap
+/// leaves it set for the next drain. Checking for work is one load of `head`.
 pub(crate) struct DecrefQueue {
+    head: AtomicUsize,
     ring: ArrayQueue<usize>,
     spill: SegQueue<usize>,
 }
@@ -19,25 +34,74 @@ pub(crate) struct DecrefQueue {
 impl DecrefQueue {
     pub(crate) fn new() -> Self {
         DecrefQueue {
+            head: AtomicUsize::new(0),
             ring: ArrayQueue::new(RING),
             spill: SegQueue::new(),
         }
     }
 
+    /// Queues the address `ptr` (non-zero, even).
     #[inline]
     pub(crate) fn push(&self, ptr: usize) {
-        if let Err(ptr) = self.ring.push(ptr) {
-            self.spill.push(ptr);
+        debug_assert!(ptr != 0 && ptr & MORE == 0);
+        if self
+            .head
+            .compare_exchange(0, ptr, Ordering::Release, Ordering::Relaxed)
+            .is_err()
+        {
+            self.push_more(ptr);
         }
     }
 
-    #[inline]
-    pub(crate) fn pop(&self) -> Option<usize> {
-        self.ring.pop().or_else(|| self.spill.pop())
+    #[cold]
+    #[inline(never)]
+    fn push_more(&self, ptr: usize) {
+        if let Err(ptr) = self.ring.push(ptr) {
+            self.spill.push(ptr);
+        }
+        self.head.fetch_or(MORE, Ordering::Release);
     }
 
+    /// Whether anything may be queued: one load. A push under way may not be seen yet; it is
+    /// then taken by a later drain.
+    #[inline(always)]
+    pub(crate) fn maybe_queued(&self) -> bool {
+        self.head.load(Ordering::Relaxed) != 0
+    }
+
+    /// Takes up to `budget` (at least 1) queued addresses, giving each to `release`; returns
+    /// how many it took. What is left past the budget stays flagged for the next call.
+    #[inline]
+    pub(crate) fn drain(&self, budget: usize, mut release: impl FnMut(usize)) -> usize {
+        let taken = self.head.swap(0, Ordering::AcqRel);
+        let mut n = 0;
+        if taken & !MORE != 0 {
+            release(taken & !MORE);
+            n = 1;
+        }
+        if taken & MORE == 0 {
+            return n;
+        }
+        while n < budget {
+            match self.ring.pop().or_else(|| self.spill.pop()) {
+                Some(p) => {
+                    release(p);
+                    n += 1;
+                }
+                None => return n,
+            }
+        }
+        if !self.ring.is_empty() || !self.spill.is_empty() {
+            self.head.fetch_or(MORE, Ordering::Release);
+        }
+        n
+    }
+
+    /// How many addresses are queued (a snapshot).
     pub(crate) fn len(&self) -> usize {
-        self.ring.len() + self.spill.len()
+        usize::from(self.head.load(Ordering::Acquire) & !MORE != 0)
+            + self.ring.len()
+            + self.spill.len()
     }
 }
 
@@ -45,36 +109,76 @@ impl DecrefQueue {
 mod tests {
     use super::*;
 
+    fn take_all(q: &DecrefQueue) -> Vec<usize> {
+        let mut seen = Vec::new();
+        q.drain(usize::MAX, |p| seen.push(p));
+        seen.sort_unstable();
+        seen
+    }
+
     #[test]
     fn every_pushed_address_comes_back_once_past_the_ring() {
         let q = DecrefQueue::new();
+        assert!(!q.maybe_queued());
         let n = RING * 3 + 7;
         for i in 1..=n {
-            q.push(i);
+            q.push(i * 8);
         }
         assert_eq!(q.len(), n);
-        let mut seen: Vec<usize> = std::iter::from_fn(|| q.pop()).collect();
-        seen.sort_unstable();
-        assert_eq!(seen, (1..=n).collect::<Vec<_>>());
+        assert!(q.maybe_queued());
+        assert_eq!(take_all(&q), (1..=n).map(|i| i * 8).collect::<Vec<_>>());
         assert_eq!(q.len(), 0);
-        assert_eq!(q.pop(), None);
+        assert!(!q.maybe_queued());
+        assert!(take_all(&q).is_empty());
+    }
+
+    #[test]
+    fn a_drain_stops_at_its_budget_and_leaves_the_rest_flagged() {
+        let q = DecrefQueue::new();
+        for i in 1..=10 {
+            q.push(i * 8);
+        }
+        let mut first = Vec::new();
+        assert_eq!(q.drain(4, |p| first.push(p)), 4);
+        assert!(q.maybe_queued());
+        assert_eq!(q.len(), 6);
+        let mut all = take_all(&q);
+        all.extend(first);
+        all.sort_unstable();
+        assert_eq!(all, (1..=10).map(|i| i * 8).collect::<Vec<_>>());
+        assert!(!q.maybe_queued());
+    }
+
+    #[test]
+    fn one_address_takes_the_head_alone() {
+        let q = DecrefQueue::new();
+        q.push(16);
+        assert_eq!(q.len(), 1);
+        assert!(q.ring.is_empty() && q.spill.is_empty());
+        assert_eq!(take_all(&q), vec![16]);
+        assert!(!q.maybe_queued());
     }
 
     #[test]
     fn pushes_from_many_threads_are_all_popped() {
         let q = DecrefQueue::new();
+        let mut seen = Vec::new();
         std::thread::scope(|s| {
             for t in 0..4 {
                 let q = &q;
                 s.spawn(move || {
                     for i in 0..1000 {
-                        q.push(t * 1000 + i + 1);
+                        q.push((t * 1000 + i + 1) * 8);
                     }
                 });
             }
+            // Drains race with the pushes.
+            for _ in 0..100 {
+                q.drain(usize::MAX, |p| seen.push(p));
+            }
         });
-        let mut seen: Vec<usize> = std::iter::from_fn(|| q.pop()).collect();
+        seen.extend(take_all(&q));
         seen.sort_unstable();
-        assert_eq!(seen, (1..=4000).collect::<Vec<_>>());
+        assert_eq!(seen, (1..=4000).map(|i| i * 8).collect::<Vec<_>>());
     }
 }

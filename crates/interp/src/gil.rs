@@ -729,10 +729,9 @@ fn resume_other(s: Option<Suspended>) {
 #[inline(always)]
 fn drain_main() {
     debug_assert!(holds(InterpKey::from_bits(runtime::main_key_bits())));
-    // SAFETY: the caller holds the main GIL and counts as active, so the runtime (and the
-    // main interpreter's record) stays alive; its queue is drained under the GIL.
-    if let Some(main) = unsafe { runtime::main_state() } {
-        // SAFETY: as above.
+    if let Some(main) = runtime::main_state() {
+        // SAFETY: the caller holds the main GIL and counts as active, so this record is the
+        // running runtime's; its queue is drained under its GIL.
         unsafe { main.drain() };
     }
 }
@@ -896,10 +895,9 @@ pub fn drain_held_some() {
 #[inline]
 pub unsafe fn drain_some_of(key: InterpKey) {
     if key.is_main() {
-        // SAFETY: this thread holds the main GIL (the caller's contract), so the runtime (and
-        // the main record) is alive until it releases it.
-        if let Some(main) = unsafe { runtime::main_state() } {
-            // SAFETY: as above: the main GIL is held.
+        if let Some(main) = runtime::main_state() {
+            // SAFETY: this thread holds the main GIL (the caller's contract), so the runtime
+            // runs and this record is its main interpreter's.
             unsafe { main.drain_some(DRAIN_BUDGET) };
         }
         return;
@@ -1047,15 +1045,16 @@ fn release_slow(ptr: *mut ffi::PyObject, key: InterpKey) {
     if key.generation() != runtime::generation() || !runtime::is_running() {
         return;
     }
-    if key.to_bits() == runtime::main_key_bits() {
-        // The main interpreter's record without the registry lock: counting in as active
-        // keeps `finalize` from releasing it while the reference is pushed.
-        if runtime::enter_main() {
-            // SAFETY: this thread counts as active in the main interpreter until `leave_main`.
-            if let Some(main) = unsafe { runtime::main_state() } {
-                main.push_decref(ptr);
-            }
-            runtime::leave_main();
+    if key.is_main() {
+        // The main interpreter's record without the registry lock, and without counting in
+        // as active: records are never freed, and one of an ended runtime (a `finalize` and
+        // perhaps a new start-up ran since the check above) has another key, or is no longer
+        // drained. A reference pushed while `finalize` runs is released by a drain before
+        // `Py_FinalizeEx`, or never (as one dropped after it).
+        if let Some(main) = runtime::main_state()
+            && main.key() == key
+        {
+            main.push_decref(ptr);
         }
         return;
     }

@@ -15,7 +15,7 @@ use crate::gil;
 use crate::key::InterpKey;
 use crate::runtime::{
     ACTIVE_MAIN, CLOSING, FINALIZED, FINALIZING, GENERATION, HEADER_SIZE, LIFECYCLE, MAIN_KEY,
-    MAIN_RAW, MAIN_STATE, RUNNING, STARTED, STATE, Started, is_finalized, is_running,
+    MAIN_RAW, MAIN_STATE, RETIRED, RUNNING, STARTED, STATE, Started, is_finalized, is_running,
     not_running_error, object_header_size, registry_read, registry_write, started,
 };
 use crate::state::InterpState;
@@ -413,6 +413,7 @@ fn shut_down() -> Result<()> {
         if let Some(m) = reg.main.take() {
             m.discard_queue();
             m.ended.store(true, Ordering::Release);
+            RETIRED.lock().unwrap_or_else(|e| e.into_inner()).push(m);
         }
         reg.subs.clear();
         reg.by_raw.clear();

@@ -29,9 +29,15 @@ pub(crate) static GENERATION: AtomicU32 = AtomicU32::new(0);
 pub(crate) static MAIN_KEY: AtomicU64 = AtomicU64::new(0);
 pub(crate) static MAIN_RAW: AtomicPtr<ffi::PyInterpreterState> =
     AtomicPtr::new(std::ptr::null_mut());
-/// The main interpreter's record while Python runs (owned by the registry, which keeps it until
-/// `finalize` has waited for every active thread).
+/// The main interpreter's record while Python runs (owned by the registry while it runs, by
+/// [`RETIRED`] after; never freed).
 pub(crate) static MAIN_STATE: AtomicPtr<InterpState> = AtomicPtr::new(std::ptr::null_mut());
+/// The main-interpreter records of runtimes that were finalized, kept for the life of the
+/// process (one per start-up, a few kilobytes each): a thread that drops a handle without the
+/// GIL reads [`MAIN_STATE`] without counting itself in, so a record it read must never be
+/// freed. A reference pushed onto a retired record's queue is never released (its runtime is
+/// gone).
+pub(crate) static RETIRED: Mutex<Vec<Arc<InterpState>>> = Mutex::new(Vec::new());
 /// Threads inside an outermost hold of the main interpreter.
 pub(crate) static ACTIVE_MAIN: AtomicUsize = AtomicUsize::new(0);
 /// Serialises start-up and the state changes of shutdown; racing callers wait here for the one
@@ -86,15 +92,14 @@ pub(crate) fn main_key_bits() -> u64 {
     MAIN_KEY.load(Ordering::Acquire)
 }
 
-/// The main interpreter's record, without taking the registry lock.
-///
-/// # Safety
-/// The caller counts as active in the main interpreter (between `enter_main` and
-/// `leave_main`, or holding its GIL), so `finalize` cannot release the record meanwhile.
+/// The main interpreter's record, without taking the registry lock: the running runtime's,
+/// or, read while a `finalize` runs on another thread, a retired one (a record is never
+/// freed, see [`RETIRED`]). `None` when no runtime runs.
 #[inline(always)]
-pub(crate) unsafe fn main_state<'a>() -> Option<&'a InterpState> {
+pub(crate) fn main_state() -> Option<&'static InterpState> {
     let p = MAIN_STATE.load(Ordering::Acquire);
-    // SAFETY: non-null means the registry owns a live record that outlives the caller's hold.
+    // SAFETY: a non-null pointer was stored from an `Arc` that the registry, then `RETIRED`,
+    // keeps for the life of the process.
     unsafe { p.as_ref() }
 }
 

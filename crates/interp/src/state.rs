@@ -56,10 +56,8 @@ pub struct InterpState {
     pub(crate) users: AtomicUsize,
     pub(crate) ended: AtomicBool,
     queue: DecrefQueue,
-    /// References pushed and not yet popped: raised before a push, lowered after a pop, so
-    /// it is never below the queue's length and reading it is one load (an empty queue is
-    /// the common case at every acquisition).
-    queued: AtomicUsize,
+    /// The most references a drain found queued. Only drains shorten the queue, so with its
+    /// current length this is the longest it has been (up to pushes made during a drain).
     queue_peak: AtomicUsize,
     /// Thread states made for this sub-interpreter, one per thread (sub-interpreters only).
     pub(crate) tstates: Mutex<Vec<(ThreadId, RawPtr)>>,
@@ -100,7 +98,6 @@ impl InterpState {
             users: AtomicUsize::new(0),
             ended: AtomicBool::new(false),
             queue: DecrefQueue::new(),
-            queued: AtomicUsize::new(0),
             queue_peak: AtomicUsize::new(0),
             tstates: Mutex::new(Vec::new()),
             bridges: DashMap::new(),
@@ -136,15 +133,15 @@ impl InterpState {
 
     /// The longest the deferred-decref queue has been.
     pub fn queue_peak(&self) -> usize {
-        self.queue_peak.load(Ordering::Relaxed)
+        self.queue_peak
+            .load(Ordering::Relaxed)
+            .max(self.queue.len())
     }
 
+    /// Queues a reference for the next drain (one compare-and-swap in the common case).
+    #[inline]
     pub(crate) fn push_decref(&self, ptr: *mut ffi::PyObject) {
-        let n = self.queued.fetch_add(1, Ordering::AcqRel) + 1;
         self.queue.push(ptr as usize);
-        if n > self.queue_peak.load(Ordering::Relaxed) {
-            self.queue_peak.fetch_max(n, Ordering::Relaxed);
-        }
     }
 
     /// Releases every queued reference.
@@ -163,7 +160,7 @@ impl InterpState {
     /// As [`drain`](Self::drain).
     #[inline(always)]
     pub(crate) unsafe fn drain_some(&self, budget: usize) {
-        if self.queued.load(Ordering::Acquire) != 0 {
+        if self.queue.maybe_queued() {
             // SAFETY: forwarded contract.
             unsafe { self.drain_at_most(budget) };
         }
@@ -178,21 +175,19 @@ impl InterpState {
         if !begin_drain() {
             return;
         }
-        let mut n = 0usize;
-        // The count is never below the queue's length: once it reads 0 the queue is empty,
-        // without a pop to find out.
-        while n < budget && self.queued.load(Ordering::Acquire) != 0 {
-            let Some(p) = self.queue.pop() else {
-                break;
-            };
-            self.queued.fetch_sub(1, Ordering::AcqRel);
-            // SAFETY: the pointer was a strong reference owned by a dropped handle of this
+        let n = self.queue.drain(budget, |p| {
+            // SAFETY: the address was a strong reference owned by a dropped handle of this
             // interpreter, whose GIL the caller holds. A destructor run here that drops more
             // handles finds the GIL held and releases them directly, not through the queue.
             unsafe { ffi::Py_DECREF(p as *mut ffi::PyObject) };
-            n += 1;
-        }
+        });
         end_drain();
+        // A drain finds what was queued since the last one, up to its budget; only drains
+        // shorten the queue.
+        let found = if n < budget { n } else { n + self.queue.len() };
+        if found > self.queue_peak.load(Ordering::Relaxed) {
+            self.queue_peak.fetch_max(found, Ordering::Relaxed);
+        }
         tracing::debug!(target: "libpython::gc", interp = ?self.key, released = n, "drained deferred decrefs");
     }
 
@@ -282,9 +277,7 @@ impl InterpState {
 
     /// Forgets queued references without releasing them (the runtime is gone).
     pub(crate) fn discard_queue(&self) {
-        while self.queue.pop().is_some() {
-            self.queued.fetch_sub(1, Ordering::AcqRel);
-        }
+        self.queue.drain(usize::MAX, |_| {});
     }
 
     /// The live bridge object of the Rust object `identity`, as a new strong
