@@ -60,6 +60,18 @@ impl PerInterpreter {
         self.get_kept(key)
     }
 
+    /// The main interpreter's object when `key` is the main interpreter's and the object was
+    /// made: [`get`](Self::get)'s one comparison, for a caller whose own slow path (out of
+    /// line) does the rest, so the hot path merges no `Option` with a call's result.
+    #[inline(always)]
+    pub fn get_main(&'static self, key: InterpKey) -> Option<*mut ffi::PyObject> {
+        if self.main_key.load(Ordering::Acquire) == key.to_bits() {
+            Some(self.main.load(Ordering::Relaxed))
+        } else {
+            None
+        }
+    }
+
     /// [`get`](Self::get) from the interpreter's state (sub-interpreters).
     #[cold]
     fn get_kept(&'static self, key: InterpKey) -> Option<*mut ffi::PyObject> {

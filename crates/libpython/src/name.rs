@@ -46,7 +46,14 @@ pub trait IntoName {
         f: impl FnOnce(*mut ffi::PyObject) -> Result<R>,
     ) -> Result<R> {
         match self.interned() {
-            Some(name) => f(name.get(py, what)?),
+            Some(name) => {
+                // The `?` stays in the slow arm: the hot path merges a pointer only.
+                let n = match name.cache.get_main(py.interpreter_key()) {
+                    Some(p) => p,
+                    None => name.get_slow(py, what)?,
+                };
+                f(n)
+            }
             None => {
                 let n = crate::conversion::name_object(py, self.text(), what)?;
                 f(n.as_ptr())
@@ -113,17 +120,14 @@ impl Interned {
         self.text
     }
 
-    /// The interned `str` of `py`'s interpreter, borrowed (alive until the interpreter ends).
-    #[inline(always)]
-    fn get(&'static self, py: Python<'_>, what: &'static str) -> Result<*mut ffi::PyObject> {
-        match self.cache.get(py.interpreter_key()) {
-            Some(p) => Ok(p),
-            None => self.get_slow(py, what),
-        }
-    }
-
+    /// The interned `str` of `py`'s interpreter, borrowed (alive until the interpreter ends):
+    /// the path past the main interpreter's cached one (a sub-interpreter's, or the first use).
     #[cold]
+    #[inline(never)]
     fn get_slow(&'static self, py: Python<'_>, what: &'static str) -> Result<*mut ffi::PyObject> {
+        if let Some(p) = self.cache.get(py.interpreter_key()) {
+            return Ok(p);
+        }
         // SAFETY: `py` holds its interpreter's GIL; the name is a new reference of it.
         unsafe {
             self.cache.get_or_make(py.interpreter_key(), || {
@@ -155,14 +159,20 @@ impl KwNames {
     /// The tuple of `py`'s interpreter, borrowed (alive until the interpreter ends).
     #[inline(always)]
     pub(crate) fn get(&'static self, py: Python<'_>) -> Result<*mut ffi::PyObject> {
-        match self.cache.get(py.interpreter_key()) {
-            Some(p) => Ok(p),
-            None => self.get_slow(py),
-        }
+        // The `?` stays in the slow arm: the hot path merges a pointer only.
+        let p = match self.cache.get_main(py.interpreter_key()) {
+            Some(p) => p,
+            None => self.get_slow(py)?,
+        };
+        Ok(p)
     }
 
     #[cold]
+    #[inline(never)]
     fn get_slow(&'static self, py: Python<'_>) -> Result<*mut ffi::PyObject> {
+        if let Some(p) = self.cache.get(py.interpreter_key()) {
+            return Ok(p);
+        }
         let make = || {
             let t = crate::conversion::Filling::tuple(py, self.names.len() as ffi::Py_ssize_t)?;
             for (i, n) in self.names.iter().enumerate() {
