@@ -69,21 +69,43 @@ impl DecrefQueue {
         self.head.load(Ordering::Relaxed) != 0
     }
 
+    /// Starts a drain: takes the head word, returning the one address it held (0 if none) and
+    /// whether more may be queued behind it (then taken with [`pop_more`](Self::pop_more)).
+    /// Every push that set what it takes is visible to the pops after it.
+    #[inline(always)]
+    pub(crate) fn take_head(&self) -> (usize, bool) {
+        let taken = self.head.swap(0, Ordering::AcqRel);
+        (taken & !MORE, taken & MORE != 0)
+    }
+
+    /// One of the addresses behind the head, after a [`take_head`](Self::take_head) that
+    /// said there may be more.
+    #[inline]
+    pub(crate) fn pop_more(&self) -> Option<usize> {
+        self.ring.pop().or_else(|| self.spill.pop())
+    }
+
+    /// Flags what a drain left behind the head (it stopped at its budget) for the next one.
+    pub(crate) fn flag_left(&self) {
+        if !self.ring.is_empty() || !self.spill.is_empty() {
+            self.head.fetch_or(MORE, Ordering::Release);
+        }
+    }
+
     /// Takes up to `budget` (at least 1) queued addresses, giving each to `release`; returns
     /// how many it took. What is left past the budget stays flagged for the next call.
-    #[inline]
     pub(crate) fn drain(&self, budget: usize, mut release: impl FnMut(usize)) -> usize {
-        let taken = self.head.swap(0, Ordering::AcqRel);
+        let (one, more) = self.take_head();
         let mut n = 0;
-        if taken & !MORE != 0 {
-            release(taken & !MORE);
+        if one != 0 {
+            release(one);
             n = 1;
         }
-        if taken & MORE == 0 {
+        if !more {
             return n;
         }
         while n < budget {
-            match self.ring.pop().or_else(|| self.spill.pop()) {
+            match self.pop_more() {
                 Some(p) => {
                     release(p);
                     n += 1;
@@ -91,9 +113,7 @@ impl DecrefQueue {
                 None => return n,
             }
         }
-        if !self.ring.is_empty() || !self.spill.is_empty() {
-            self.head.fetch_or(MORE, Ordering::Release);
-        }
+        self.flag_left();
         n
     }
 

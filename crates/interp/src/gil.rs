@@ -46,6 +46,10 @@ thread_local! {
     static BOUND_LEN: Cell<usize> = const { Cell::new(0) };
     /// Thread states this thread uses, released at thread exit.
     static STATES: ThreadStates = const { ThreadStates { main: Cell::new(None), subs: RefCell::new(Vec::new()) } };
+    /// A copy of `STATES.main`'s (generation, thread state), in a thread-local without a
+    /// destructor, so the outermost acquisition reads it with no registration check. Generation
+    /// 0 (no runtime has it) when there is none, and again once `STATES` is dropped.
+    static MAIN_TSTATE: Cell<(u32, *mut ffi::PyThreadState)> = const { Cell::new((0, std::ptr::null_mut())) };
 }
 
 /// This thread's main-interpreter thread state.
@@ -69,6 +73,7 @@ impl Drop for ThreadStates {
     fn drop(&mut self) {
         // The thread is exiting. Release what it owns, unless the runtime it belongs to is
         // gone (then CPython freed it already) or the process is exiting from the main thread.
+        MAIN_TSTATE.with(|m| m.set((0, std::ptr::null_mut())));
         if std::thread::current().name() == Some("main") {
             return;
         }
@@ -427,29 +432,96 @@ pub fn try_acquire_main() -> Option<GilGuard> {
     if holds(InterpKey::from_bits(main)) {
         return Some(nested(InterpKey::from_bits(main)));
     }
-    acquire_main_outermost()
+    acquire_main_outermost_guard()
 }
 
 /// The GIL of `key` when it names the running main interpreter and this thread holds no GIL
 /// and is bound to no interpreter: the outermost acquisition an `Object` method makes on a
 /// thread outside any GIL scope, in one call. `None` in every other case (the caller then
 /// does the full work, which names the error if there is one).
-#[inline(never)]
+#[inline]
 pub fn acquire_main_outermost_for(key: InterpKey) -> Option<GilGuard> {
-    if DEPTH.with(Cell::get) != 0
-        || BOUND_LEN.with(Cell::get) != 0
-        || key.to_bits() != runtime::main_key_bits()
-    {
+    hold_main_for(key).map(MainHold::into_guard)
+}
+
+/// [`acquire_main_outermost_for`] as a [`MainHold`], whose release needs no look at a guard's
+/// kind.
+///
+/// ```no_run
+/// use libpython_interp::{self as interp, gil};
+/// interp::initialize(&interp::Config::default())?;
+/// let key = interp::main_key().expect("Python runs");
+/// let hold = gil::hold_main_for(key).expect("this thread holds no GIL");
+/// assert_eq!(hold.key(), key);
+/// drop(hold); // the GIL is released here
+/// # Ok::<(), interp::Error>(())
+/// ```
+#[inline(never)]
+pub fn hold_main_for(key: InterpKey) -> Option<MainHold> {
+    if BOUND_LEN.with(Cell::get) != 0 || key.to_bits() != runtime::main_key_bits() {
         return None;
     }
-    acquire_main_outermost()
+    acquire_main_outermost().map(|key| MainHold {
+        key,
+        _not_send: PhantomData,
+    })
+}
+
+/// The outermost hold of the main interpreter's GIL by a thread that held no GIL, from
+/// [`hold_main_for`]: a [`GilGuard`] of one kind, released in place when dropped.
+#[must_use = "dropping the hold releases the GIL at once"]
+pub struct MainHold {
+    key: InterpKey,
+    _not_send: PhantomData<*mut ()>,
+}
+
+impl MainHold {
+    /// The main interpreter's key.
+    #[inline(always)]
+    pub fn key(&self) -> InterpKey {
+        self.key
+    }
+
+    /// The same hold as a [`GilGuard`].
+    #[inline(always)]
+    pub fn into_guard(self) -> GilGuard {
+        let key = self.key;
+        std::mem::forget(self);
+        GilGuard {
+            kind: Kind::Main,
+            level: 1,
+            key,
+            _not_send: PhantomData,
+        }
+    }
+}
+
+impl std::fmt::Debug for MainHold {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MainHold")
+            .field("interp", &self.key)
+            .finish()
+    }
+}
+
+impl Drop for MainHold {
+    #[inline(always)]
+    fn drop(&mut self) {
+        let depth = DEPTH.with(Cell::get);
+        if depth != 1 {
+            out_of_order(1, depth);
+            return;
+        }
+        DEPTH.with(|d| d.set(0));
+        release_main();
+    }
 }
 
 /// The outermost acquisition of the main interpreter by a thread that holds no GIL, kept
-/// short: the thread state is cached, an empty queue is one load. `None` if the thread holds
-/// another GIL or Python is not running.
+/// short: the thread state is cached, an empty queue is one load. Returns the main key, `None`
+/// if the thread holds a GIL or Python is not running.
 #[inline(always)]
-fn acquire_main_outermost() -> Option<GilGuard> {
+fn acquire_main_outermost() -> Option<InterpKey> {
     if DEPTH.with(Cell::get) != 0 || !runtime::enter_main() {
         return None;
     }
@@ -464,10 +536,16 @@ fn acquire_main_outermost() -> Option<GilGuard> {
     if checkpoint_due() {
         checkpoint_main();
     }
-    Some(GilGuard {
+    Some(InterpKey::from_bits(key_bits))
+}
+
+/// [`acquire_main_outermost`] as a guard.
+#[inline(always)]
+fn acquire_main_outermost_guard() -> Option<GilGuard> {
+    acquire_main_outermost().map(|key| GilGuard {
         kind: Kind::Main,
         level: 1,
-        key: InterpKey::from_bits(key_bits),
+        key,
         _not_send: PhantomData,
     })
 }
@@ -475,7 +553,7 @@ fn acquire_main_outermost() -> Option<GilGuard> {
 #[cold]
 fn acquire_main_slow() -> Result<GilGuard> {
     if DEPTH.with(Cell::get) == 0
-        && let Some(g) = acquire_main_outermost()
+        && let Some(g) = acquire_main_outermost_guard()
     {
         return Ok(g);
     }
@@ -515,19 +593,25 @@ pub(crate) fn acquire_main_internal() -> Result<GilGuard> {
 /// This thread's main-interpreter thread state, made on first use: the thread's existing one
 /// when CPython already has one for it in the main interpreter (the thread that started
 /// Python, threads Python made), else a new one that this layer owns.
-#[inline]
+#[inline(always)]
 fn main_tstate() -> *mut ffi::PyThreadState {
     let generation = runtime::generation();
-    if let Some(m) = STATES.with(|s| s.main.get())
-        && m.generation == generation
-    {
-        return m.tstate;
+    let (g, tstate) = MAIN_TSTATE.with(Cell::get);
+    if g == generation {
+        return tstate;
     }
     new_main_tstate(generation)
 }
 
 #[cold]
+#[inline(never)]
 fn new_main_tstate(generation: u32) -> *mut ffi::PyThreadState {
+    if let Some(m) = STATES.with(|s| s.main.get())
+        && m.generation == generation
+    {
+        MAIN_TSTATE.with(|c| c.set((generation, m.tstate)));
+        return m.tstate;
+    }
     let main_raw = runtime::main_raw();
     // SAFETY: the runtime is running (callers count as active). Reading the thread's
     // registered state and its interpreter needs no GIL; `PyThreadState_New` needs none either.
@@ -546,6 +630,7 @@ fn new_main_tstate(generation: u32) -> *mut ffi::PyThreadState {
             owned,
         }))
     });
+    MAIN_TSTATE.with(|c| c.set((generation, tstate)));
     tstate
 }
 
@@ -1084,4 +1169,5 @@ pub(crate) fn forget_after_finalize() {
         s.main.set(None);
         s.subs.borrow_mut().clear();
     });
+    MAIN_TSTATE.with(|m| m.set((0, std::ptr::null_mut())));
 }

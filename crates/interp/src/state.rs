@@ -166,7 +166,8 @@ impl InterpState {
         }
     }
 
-    /// [`drain_some`](Self::drain_some) when something is queued.
+    /// [`drain_some`](Self::drain_some) when something is queued: the head's one reference
+    /// here, what is behind it out of line.
     ///
     /// # Safety
     /// As [`drain`](Self::drain).
@@ -175,16 +176,45 @@ impl InterpState {
         if !begin_drain() {
             return;
         }
-        let n = self.queue.drain(budget, |p| {
+        let (one, more) = self.queue.take_head();
+        if one != 0 {
             // SAFETY: the address was a strong reference owned by a dropped handle of this
             // interpreter, whose GIL the caller holds. A destructor run here that drops more
             // handles finds the GIL held and releases them directly, not through the queue.
-            unsafe { ffi::Py_DECREF(p as *mut ffi::PyObject) };
-        });
+            unsafe { ffi::Py_DECREF(one as *mut ffi::PyObject) };
+        }
+        let n = usize::from(one != 0);
+        if more {
+            // SAFETY: forwarded contract.
+            unsafe { self.drain_more(n, budget) };
+        } else if n > self.queue_peak.load(Ordering::Relaxed) {
+            self.queue_peak.fetch_max(n, Ordering::Relaxed);
+        }
         end_drain();
-        // A drain finds what was queued since the last one, up to its budget; only drains
-        // shorten the queue.
-        let found = if n < budget { n } else { n + self.queue.len() };
+    }
+
+    /// The references queued behind the head, up to `budget` released in all (`n` already
+    /// were); a `tracing` event says how many.
+    ///
+    /// # Safety
+    /// As [`drain`](Self::drain), inside a drain (`begin_drain`).
+    #[cold]
+    #[inline(never)]
+    unsafe fn drain_more(&self, mut n: usize, budget: usize) {
+        while n < budget {
+            let Some(p) = self.queue.pop_more() else {
+                break;
+            };
+            // SAFETY: as in `drain_at_most`.
+            unsafe { ffi::Py_DECREF(p as *mut ffi::PyObject) };
+            n += 1;
+        }
+        let found = if n < budget {
+            n
+        } else {
+            self.queue.flag_left();
+            n + self.queue.len()
+        };
         if found > self.queue_peak.load(Ordering::Relaxed) {
             self.queue_peak.fetch_max(found, Ordering::Relaxed);
         }

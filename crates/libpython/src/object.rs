@@ -287,11 +287,16 @@ impl Object {
     /// [`with`](Self::with) when the GIL must be taken.
     #[inline(never)]
     fn with_acquired<R>(&self, f: impl FnOnce(&Bound<'_>) -> Result<R>) -> Result<R> {
-        let guard = acquire_for(self.key)?;
-        // SAFETY: `guard` holds this object's interpreter's GIL for the whole call.
-        let py = unsafe { Python::assume(guard.key()) };
+        // The common case, an object of the main interpreter on a thread outside any GIL
+        // scope, holds the GIL with a `MainHold` (released in place); the others with a guard.
+        let hold = match interp::gil::hold_main_for(self.key) {
+            Some(h) => Hold::Main(h),
+            None => Hold::Guard(acquire_for(self.key)?),
+        };
+        // SAFETY: `hold` holds this object's interpreter's GIL for the whole call.
+        let py = unsafe { Python::assume(self.key) };
         let r = f(self.bound(py));
-        drop(guard);
+        drop(hold);
         r
     }
 
@@ -313,6 +318,12 @@ impl Object {
             f(self.bound(py))
         })?
     }
+}
+
+/// A GIL hold taken by [`Object::with_acquired`].
+enum Hold {
+    Main(#[allow(dead_code)] interp::gil::MainHold),
+    Guard(#[allow(dead_code)] interp::GilGuard),
 }
 
 /// The keyword names tuple and the values of `kwargs`.
