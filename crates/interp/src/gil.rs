@@ -437,15 +437,9 @@ pub fn try_acquire_main() -> Option<GilGuard> {
 
 /// The GIL of `key` when it names the running main interpreter and this thread holds no GIL
 /// and is bound to no interpreter: the outermost acquisition an `Object` method makes on a
-/// thread outside any GIL scope, in one call. `None` in every other case (the caller then
-/// does the full work, which names the error if there is one).
-#[inline]
-pub fn acquire_main_outermost_for(key: InterpKey) -> Option<GilGuard> {
-    hold_main_for(key).map(MainHold::into_guard)
-}
-
-/// [`acquire_main_outermost_for`] as a [`MainHold`], whose release needs no look at a guard's
-/// kind.
+/// thread outside any GIL scope, in one call, as a [`MainHold`] (whose release needs no look
+/// at a guard's kind). `None` in every other case (the caller then does the full work, which
+/// names the error if there is one).
 ///
 /// ```no_run
 /// use libpython_interp::{self as interp, gil};
@@ -480,19 +474,6 @@ impl MainHold {
     #[inline(always)]
     pub fn key(&self) -> InterpKey {
         self.key
-    }
-
-    /// The same hold as a [`GilGuard`].
-    #[inline(always)]
-    pub fn into_guard(self) -> GilGuard {
-        let key = self.key;
-        std::mem::forget(self);
-        GilGuard {
-            kind: Kind::Main,
-            level: 1,
-            key,
-            _not_send: PhantomData,
-        }
     }
 }
 

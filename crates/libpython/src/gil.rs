@@ -167,26 +167,18 @@ fn acquire_slow() -> Result<GilGuard> {
     }
 }
 
-/// Acquires the GIL of the interpreter `key` for using one of its objects.
+/// Acquires the GIL of the interpreter `key` for using one of its objects, on the paths
+/// besides the common one (`Object`'s methods try `interp::gil::hold_main_for` first).
 ///
 /// # Errors
 /// [`interp::Error::WrongInterpreter`] when the thread holds, or is bound to, another
 /// interpreter; [`interp::Error::Finalized`] for an object of a finalized runtime;
 /// [`interp::Error::InterpreterEnded`].
-#[inline]
+#[inline(never)]
 pub(crate) fn acquire_for(key: InterpKey) -> Result<GilGuard> {
     if interp::gil::holds(key) {
         return Ok(interp::gil::acquire_interp_nested(key)?);
     }
-    // The common case outside any GIL scope: an object of the main interpreter.
-    if let Some(g) = interp::gil::acquire_main_outermost_for(key) {
-        return Ok(g);
-    }
-    acquire_for_slow(key)
-}
-
-#[inline(never)]
-fn acquire_for_slow(key: InterpKey) -> Result<GilGuard> {
     if key.is_main()
         && let Some(g) = interp::gil::try_acquire_main()
     {
