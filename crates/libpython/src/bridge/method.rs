@@ -223,7 +223,7 @@ unsafe extern "C" fn native_method<const I: usize>(
                 ));
             };
             let a = Args::from_vectorcall(py, args, nargs, kwnames);
-            c.bridge.call_method(&a, name)
+            c.target().call_method(&a, name)
         })
     }
 }
@@ -332,7 +332,7 @@ unsafe extern "C" fn method_vectorcall<const DESCRIPTOR: bool>(
             };
             let c = cell(obj)?;
             let a = Args::from_vectorcall(py, args, nargs, kwnames);
-            c.bridge.call_method(&a, name(f))
+            c.target().call_method(&a, name(f))
         })
     }
 }
@@ -426,9 +426,9 @@ unsafe extern "C" fn bound_repr(o: *mut ffi::PyObject) -> *mut ffi::PyObject {
             let c = cell(obj.as_ptr())?;
             let r = format!(
                 "<bound method {}.{} of {}>",
-                c.bridge.type_name(),
+                c.target().type_name(),
                 name(f),
-                c.bridge.repr()
+                c.target().repr()
             );
             drop(obj);
             crate::conversion::to_object(&r, py)

@@ -257,6 +257,9 @@ pub trait Bridge: Send + Sync + 'static {
 /// identity.
 struct Cell {
     bridge: Arc<dyn Bridge>,
+    /// `bridge`'s object, found once: reaching it through the `Arc` computes its offset from
+    /// the type's alignment at every call.
+    target: *const dyn Bridge,
     type_id: TypeId,
     identity: RustIdentity,
     /// The method list the instance's type holds (empty for the kinds' shared types): read
@@ -264,6 +267,16 @@ struct Cell {
     methods: &'static [&'static str],
     /// The interpreter the instance belongs to (where it was made).
     key: interp::InterpKey,
+}
+
+impl Cell {
+    /// The bridged Rust object, for a call.
+    #[inline(always)]
+    fn target(&self) -> &dyn Bridge {
+        // SAFETY: `target` points into the allocation `bridge` owns, which lives as long as
+        // this cell.
+        unsafe { &*self.target }
+    }
 }
 
 /// What the default [`Bridge::iter`] says it expected.
@@ -448,8 +461,10 @@ pub fn bridge_in<T: Bridge>(py: Python<'_>, obj: Arc<T>) -> Result<Object> {
     // too) and gets its cell before anything else can see it.
     unsafe {
         let o = Object::from_owned_ptr_or_err(py, ffi::PyType_GenericAlloc(tp.as_ptr().cast(), 0))?;
+        let bridge = obj as Arc<dyn Bridge>;
         let cell = Box::new(Cell {
-            bridge: obj as Arc<dyn Bridge>,
+            target: Arc::as_ptr(&bridge),
+            bridge,
             type_id: TypeId::of::<T>(),
             identity,
             methods: static_methods.unwrap_or_default(),
@@ -523,7 +538,7 @@ unsafe extern "C" fn bridge_dealloc(o: *mut ffi::PyObject) {
                 // The Rust side runs in a panic guard of its own (reported as unraisable), so
                 // a panic there never skips freeing the instance and releasing its type below.
                 trampoline_void(move || {
-                    c.bridge.on_python_drop();
+                    c.target().on_python_drop();
                     drop(c);
                 });
             }
@@ -563,7 +578,7 @@ unsafe extern "C" fn bridge_traverse(
         // SAFETY: the collector runs with this interpreter's GIL held by this thread.
         let guard = unsafe { interp::gil::assume() };
         let here = guard.key();
-        c.bridge.traverse(&mut |obj: &Object| {
+        c.target().traverse(&mut |obj: &Object| {
             // Another interpreter's object is not this collector's to count.
             if rc == 0 && obj.interpreter_key() == here {
                 // SAFETY: `visit` is the collector's callback for this traversal; `obj` is a
@@ -590,7 +605,7 @@ unsafe extern "C" fn bridge_clear(o: *mut ffi::PyObject) -> c_int {
         if let Some(c) = unsafe { c.as_ref() }
             && collectable(c)
         {
-            c.bridge.clear();
+            c.target().clear();
         }
     });
     0
@@ -625,10 +640,10 @@ unsafe extern "C" fn bridge_getattro(
     unsafe {
         on_cell(o, |py, c| {
             let n = attr_name(py, name)?;
-            if let Some(m) = c.bridge.methods().iter().find(|m| **m == n) {
+            if let Some(m) = c.target().methods().iter().find(|m| **m == n) {
                 return method::bound(py, o, m);
             }
-            if let Some(v) = c.bridge.get_attr(py, n)? {
+            if let Some(v) = c.target().get_attr(py, n)? {
                 return Ok(v);
             }
             Object::from_owned_ptr_or_err(py, ffi::PyObject_GenericGetAttr(o, name))
@@ -644,7 +659,7 @@ unsafe extern "C" fn bridge_call(
     // SAFETY: called by CPython with the GIL held; `args` is a tuple, `kwargs` NULL or a dict.
     unsafe {
         on_cell(o, |py, c| {
-            crate::function::with_tuple_args(py, args, kwargs, |a| c.bridge.call(a))
+            crate::function::with_tuple_args(py, args, kwargs, |a| c.target().call(a))
         })
     }
 }
@@ -653,7 +668,7 @@ unsafe extern "C" fn bridge_repr(o: *mut ffi::PyObject) -> *mut ffi::PyObject {
     // SAFETY: called by CPython with the GIL held on a live instance.
     unsafe {
         on_cell(o, |py, c| {
-            crate::conversion::to_object(&c.bridge.repr(), py)
+            crate::conversion::to_object(&c.target().repr(), py)
         })
     }
 }
@@ -662,11 +677,11 @@ unsafe extern "C" fn bridge_iter(o: *mut ffi::PyObject) -> *mut ffi::PyObject {
     // SAFETY: called by CPython with the GIL held on a live instance.
     unsafe {
         on_cell(o, |py, c| {
-            match c.bridge.iter(py) {
+            match c.target().iter(py) {
                 // A sequence without an iterator of its own is iterated by index, as Python
                 // iterates any sequence.
                 Err(Error::Type { expected, .. })
-                    if expected == NOT_ITERABLE && c.bridge.kind().is_sequence() =>
+                    if expected == NOT_ITERABLE && c.target().kind().is_sequence() =>
                 {
                     Object::from_owned_ptr_or_err(py, ffi::PySeqIter_New(o))
                 }
@@ -683,7 +698,7 @@ unsafe extern "C" fn bridge_iter_self(o: *mut ffi::PyObject) -> *mut ffi::PyObje
 
 unsafe extern "C" fn bridge_iternext(o: *mut ffi::PyObject) -> *mut ffi::PyObject {
     // SAFETY: called by CPython with the GIL held on a live instance.
-    unsafe { trampoline_next(|py| cell(o)?.bridge.iter_next(py)) }
+    unsafe { trampoline_next(|py| cell(o)?.target().iter_next(py)) }
 }
 
 unsafe extern "C" fn bridge_sq_item(
@@ -695,7 +710,7 @@ unsafe extern "C" fn bridge_sq_item(
     unsafe {
         on_cell(o, |py, c| {
             let key = crate::conversion::to_object(&i, py)?;
-            c.bridge.get_item(py, key.bound(py))
+            c.target().get_item(py, key.bound(py))
         })
     }
 }
@@ -722,7 +737,7 @@ unsafe extern "C" fn bridge_richcompare<const MAPPING: bool>(
             } else {
                 ffi::PyList_Check(other.as_ptr())
                     || (is_bridge_instance(other.as_ptr())
-                        && cell(other.as_ptr())?.bridge.kind().is_sequence())
+                        && cell(other.as_ptr())?.target().kind().is_sequence())
             };
             if !comparable {
                 return not_implemented();
@@ -766,7 +781,7 @@ unsafe extern "C" fn bridge_len(o: *mut ffi::PyObject) -> ffi::Py_ssize_t {
     unsafe {
         trampoline_ssize(|_py| {
             let c = cell(o)?;
-            match c.bridge.len()? {
+            match c.target().len()? {
                 Some(n) => ffi::Py_ssize_t::try_from(n).map_err(|_| Error::Overflow {
                     target: "a Python length (Py_ssize_t)",
                     value: n.to_string(),
@@ -774,7 +789,7 @@ unsafe extern "C" fn bridge_len(o: *mut ffi::PyObject) -> ffi::Py_ssize_t {
                 }),
                 None => Err(Error::type_error(
                     "an object with a length",
-                    c.bridge.type_name(),
+                    c.target().type_name(),
                 )),
             }
         })
@@ -785,7 +800,7 @@ unsafe extern "C" fn bridge_bool(o: *mut ffi::PyObject) -> c_int {
     // SAFETY: called by CPython with the GIL held on a live instance.
     unsafe {
         on_cell_int(o, |_py, c| {
-            Ok(c.bridge.len()?.is_none_or(|n| n > 0) as c_int)
+            Ok(c.target().len()?.is_none_or(|n| n > 0) as c_int)
         })
     }
 }
@@ -797,7 +812,7 @@ unsafe extern "C" fn bridge_getitem(
     // SAFETY: called by CPython with the GIL held on a live instance and key.
     unsafe {
         on_cell(o, |py, c| {
-            c.bridge.get_item(py, &Borrowed::from_ptr(py, key))
+            c.target().get_item(py, &Borrowed::from_ptr(py, key))
         })
     }
 }
@@ -817,9 +832,9 @@ unsafe extern "C" fn bridge_set<const ATTR: bool>(
             let v = (!value.is_null()).then(|| Borrowed::from_ptr(py, value));
             if ATTR {
                 let name = crate::conversion::str_to_string(&key)?;
-                c.bridge.set_attr(py, &name, v.as_deref())
+                c.target().set_attr(py, &name, v.as_deref())
             } else {
-                c.bridge.set_item(py, &key, v.as_deref())
+                c.target().set_item(py, &key, v.as_deref())
             }
             .map(|()| 0)
         })
@@ -831,7 +846,7 @@ unsafe extern "C" fn bridge_contains(o: *mut ffi::PyObject, key: *mut ffi::PyObj
     unsafe {
         on_cell_int(o, |py, c| {
             let key = Borrowed::from_ptr(py, key);
-            c.bridge.contains(py, &key).map(c_int::from)
+            c.target().contains(py, &key).map(c_int::from)
         })
     }
 }
@@ -845,8 +860,8 @@ unsafe extern "C" fn bridge_dir(
         on_cell(o, |py, c| {
             let base = py.builtins()?.getattr("object")?.getattr("__dir__")?;
             let mut names: Vec<String> = base.call((&*Borrowed::from_ptr(py, o),))?.extract()?;
-            names.extend(c.bridge.dir());
-            names.extend(c.bridge.methods().iter().map(|m| m.to_string()));
+            names.extend(c.target().dir());
+            names.extend(c.target().methods().iter().map(|m| m.to_string()));
             names.sort();
             names.dedup();
             crate::conversion::to_object(&names, py)
