@@ -21,6 +21,11 @@ use super::{FromPython, ToPython, new};
 pub struct Bytes(pub Vec<u8>);
 
 impl ToPython for Bytes {
+    #[inline(always)]
+    fn key_leaf(&self) -> bool {
+        true
+    }
+
     fn to_python(&self, py: Python<'_>) -> Result<Object> {
         // SAFETY: pointer and length describe the vector; GIL held.
         new(py, unsafe {

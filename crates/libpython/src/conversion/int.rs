@@ -44,6 +44,11 @@ fn overflow(obj: &Bound<'_>, target: &'static str) -> Error {
 macro_rules! int_via_i64 {
     ($($t:ty),*) => {$(
         impl ToPython for $t {
+            #[inline(always)]
+            fn key_leaf(&self) -> bool {
+                true
+            }
+
             #[inline]
             fn to_python(&self, py: Python<'_>) -> Result<Object> {
                 // SAFETY: GIL held.
@@ -75,6 +80,11 @@ macro_rules! int_via_i64 {
 macro_rules! int_via_u64 {
     ($($t:ty),*) => {$(
         impl ToPython for $t {
+            #[inline(always)]
+            fn key_leaf(&self) -> bool {
+                true
+            }
+
             #[inline]
             fn to_python(&self, py: Python<'_>) -> Result<Object> {
                 // SAFETY: GIL held.
@@ -252,6 +262,11 @@ fn int_to_le_bytes(
 }
 
 impl ToPython for i128 {
+    #[inline(always)]
+    fn key_leaf(&self) -> bool {
+        true
+    }
+
     fn to_python(&self, py: Python<'_>) -> Result<Object> {
         match i64::try_from(*self) {
             Ok(v) => v.to_python(py),
@@ -276,6 +291,11 @@ impl FromPython for i128 {
 }
 
 impl ToPython for u128 {
+    #[inline(always)]
+    fn key_leaf(&self) -> bool {
+        true
+    }
+
     fn to_python(&self, py: Python<'_>) -> Result<Object> {
         match u64::try_from(*self) {
             Ok(v) => v.to_python(py),
@@ -301,6 +321,11 @@ impl FromPython for u128 {
 
 #[cfg(feature = "num-bigint")]
 impl ToPython for num_bigint::BigInt {
+    #[inline(always)]
+    fn key_leaf(&self) -> bool {
+        true
+    }
+
     fn to_python(&self, py: Python<'_>) -> Result<Object> {
         // Most values fit a machine word: no byte buffer then (and no `int.from_bytes` on an
         // empty or one-byte buffer, whose unwritten digit CPython 3.11 reads for 0).

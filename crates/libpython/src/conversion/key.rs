@@ -14,6 +14,9 @@ use super::{ToPython, new, to_object};
 #[inline]
 pub(crate) fn to_key_object<T: ToPython + ?Sized>(key: &T, py: Python<'_>) -> Result<Object> {
     let o = to_object(key, py)?;
+    if key.key_leaf() {
+        return Ok(o);
+    }
     // The common keys, an exact `str` or `int`, are leaves: no call to `freeze_key`.
     // SAFETY: a live object (just converted); the GIL is held; type checks only.
     let t = unsafe { ffi::Py_TYPE(o.as_ptr()) };

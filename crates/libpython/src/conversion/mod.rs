@@ -40,6 +40,16 @@ use crate::object::{Borrowed, Bound, Object};
 pub trait ToPython {
     /// The value as a new Python object.
     fn to_python(&self, py: Python<'_>) -> Result<Object>;
+
+    /// Whether the object this value makes is never an exact `list`, `tuple` or `set` (a
+    /// number, a `str`, `bytes`): as a dict key or a set element it is used as it is, without
+    /// the check that turns those containers into hashable ones. A wrong `true` cannot do
+    /// harm: an unhashable key is refused by Python with `TypeError`. The default is `false`.
+    #[doc(hidden)]
+    #[inline(always)]
+    fn key_leaf(&self) -> bool {
+        false
+    }
 }
 
 /// A Rust value that can be copied out of a Python object (libpython-clj's `->jvm`).
@@ -119,18 +129,33 @@ impl ToPython for Borrowed<'_, '_> {
 
 impl<T: ToPython + ?Sized> ToPython for &T {
     #[inline(always)]
+    fn key_leaf(&self) -> bool {
+        (**self).key_leaf()
+    }
+
+    #[inline(always)]
     fn to_python(&self, py: Python<'_>) -> Result<Object> {
         (**self).to_python(py)
     }
 }
 
 impl<T: ToPython + ?Sized> ToPython for Box<T> {
+    #[inline(always)]
+    fn key_leaf(&self) -> bool {
+        (**self).key_leaf()
+    }
+
     fn to_python(&self, py: Python<'_>) -> Result<Object> {
         (**self).to_python(py)
     }
 }
 
 impl<T: ToPython + ?Sized> ToPython for std::sync::Arc<T> {
+    #[inline(always)]
+    fn key_leaf(&self) -> bool {
+        (**self).key_leaf()
+    }
+
     fn to_python(&self, py: Python<'_>) -> Result<Object> {
         (**self).to_python(py)
     }

@@ -10,6 +10,11 @@ use super::{FromPython, ToPython, is_exact, new, tname};
 
 /// `None`.
 impl ToPython for () {
+    #[inline(always)]
+    fn key_leaf(&self) -> bool {
+        true
+    }
+
     fn to_python(&self, py: Python<'_>) -> Result<Object> {
         Ok(py.none().unbind())
     }
@@ -26,6 +31,11 @@ impl FromPython for () {
 }
 
 impl ToPython for bool {
+    #[inline(always)]
+    fn key_leaf(&self) -> bool {
+        true
+    }
+
     #[inline]
     fn to_python(&self, py: Python<'_>) -> Result<Object> {
         let p = if *self {
@@ -71,6 +81,11 @@ impl FromPython for bool {
 }
 
 impl ToPython for f64 {
+    #[inline(always)]
+    fn key_leaf(&self) -> bool {
+        true
+    }
+
     #[inline]
     fn to_python(&self, py: Python<'_>) -> Result<Object> {
         // SAFETY: GIL held.
@@ -112,6 +127,11 @@ impl FromPython for f64 {
 }
 
 impl ToPython for f32 {
+    #[inline(always)]
+    fn key_leaf(&self) -> bool {
+        true
+    }
+
     fn to_python(&self, py: Python<'_>) -> Result<Object> {
         f64::from(*self).to_python(py)
     }
@@ -131,6 +151,11 @@ impl FromPython for f32 {
 }
 
 impl<T: ToPython> ToPython for Option<T> {
+    #[inline(always)]
+    fn key_leaf(&self) -> bool {
+        self.as_ref().is_none_or(ToPython::key_leaf)
+    }
+
     fn to_python(&self, py: Python<'_>) -> Result<Object> {
         match self {
             Some(v) => v.to_python(py),

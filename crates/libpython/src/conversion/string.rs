@@ -64,6 +64,11 @@ pub fn string_lossy(obj: &Bound<'_>) -> Result<String> {
 }
 
 impl ToPython for str {
+    #[inline(always)]
+    fn key_leaf(&self) -> bool {
+        true
+    }
+
     #[inline]
     fn to_python(&self, py: Python<'_>) -> Result<Object> {
         // SAFETY: pointer and length describe valid UTF-8; GIL held.
@@ -74,6 +79,11 @@ impl ToPython for str {
 }
 
 impl ToPython for String {
+    #[inline(always)]
+    fn key_leaf(&self) -> bool {
+        true
+    }
+
     #[inline]
     fn to_python(&self, py: Python<'_>) -> Result<Object> {
         self.as_str().to_python(py)
@@ -81,6 +91,11 @@ impl ToPython for String {
 }
 
 impl ToPython for std::borrow::Cow<'_, str> {
+    #[inline(always)]
+    fn key_leaf(&self) -> bool {
+        true
+    }
+
     #[inline]
     fn to_python(&self, py: Python<'_>) -> Result<Object> {
         (**self).to_python(py)
@@ -112,6 +127,11 @@ impl FromPython for String {
 }
 
 impl ToPython for char {
+    #[inline(always)]
+    fn key_leaf(&self) -> bool {
+        true
+    }
+
     fn to_python(&self, py: Python<'_>) -> Result<Object> {
         let mut buf = [0u8; 4];
         self.encode_utf8(&mut buf).to_python(py)
@@ -133,6 +153,11 @@ impl FromPython for char {
 }
 
 impl ToPython for std::path::Path {
+    #[inline(always)]
+    fn key_leaf(&self) -> bool {
+        true
+    }
+
     fn to_python(&self, py: Python<'_>) -> Result<Object> {
         let s = self
             .to_str()
@@ -142,6 +167,11 @@ impl ToPython for std::path::Path {
 }
 
 impl ToPython for std::path::PathBuf {
+    #[inline(always)]
+    fn key_leaf(&self) -> bool {
+        true
+    }
+
     fn to_python(&self, py: Python<'_>) -> Result<Object> {
         self.as_path().to_python(py)
     }
