@@ -303,18 +303,26 @@ unsafe fn cell_ptr(o: *mut ffi::PyObject) -> *mut *mut Cell {
 /// # Safety
 /// `o` is an instance of the bridge type; the GIL is held.
 unsafe fn cell<'a>(o: *mut ffi::PyObject) -> Result<&'a Cell> {
-    // SAFETY: see the function's contract; a NULL cell means an instance made from Python
-    // by calling the type, which we refuse.
-    unsafe {
-        let c = *cell_ptr(o);
-        if c.is_null() {
-            return Err(Error::type_error(
-                "a bridge made from Rust",
-                "an empty RustObject",
-            ));
-        }
-        Ok(&*c)
-    }
+    // SAFETY: the function's contract.
+    unsafe { cell_or_none(o) }.ok_or_else(empty_cell)
+}
+
+/// The cell of `o`, `None` for an instance made from Python by calling the type (which has
+/// none).
+///
+/// # Safety
+/// As [`cell`].
+#[inline(always)]
+unsafe fn cell_or_none<'a>(o: *mut ffi::PyObject) -> Option<&'a Cell> {
+    // SAFETY: see the function's contract: the slot holds NULL or a cell the instance owns.
+    unsafe { (*cell_ptr(o)).as_ref() }
+}
+
+/// The error for an instance without a cell: one made from Python by calling the type, which
+/// we refuse.
+#[cold]
+fn empty_cell() -> Error {
+    Error::type_error("a bridge made from Rust", "an empty RustObject")
 }
 
 /// Runs `body` with the cell of `o` for a slot or method returning an object (see
@@ -323,16 +331,17 @@ unsafe fn cell<'a>(o: *mut ffi::PyObject) -> Result<&'a Cell> {
 /// # Safety
 /// Called by CPython with the GIL held, `o` a live instance of a bridge type, held by the
 /// caller for the call (so the cell borrowed from it outlives nothing).
+#[inline(always)]
 unsafe fn on_cell(
     o: *mut ffi::PyObject,
     body: impl FnOnce(Python<'_>, &Cell) -> Result<Object>,
 ) -> *mut ffi::PyObject {
     // SAFETY: the function's contract.
-    match unsafe { cell(o) } {
+    match unsafe { cell_or_none(o) } {
         // SAFETY: as above; the instance belongs to the interpreter its cell records.
-        Ok(c) => unsafe { trampoline_obj_in(c.key, |py| body(py, c)) },
+        Some(c) => unsafe { trampoline_obj_in(c.key, |py| body(py, c)) },
         // SAFETY: as above.
-        Err(e) => unsafe { trampoline_obj(|_| Err(e)) },
+        None => unsafe { trampoline_obj(|_| Err(empty_cell())) },
     }
 }
 
