@@ -259,6 +259,86 @@ impl FloorInterp {
     }
 }
 
+/// Both jobs of a pair, one after the other.
+fn sequential(x: &Worker, y: &Worker) -> Duration {
+    let t = Instant::now();
+    x.start();
+    x.wait();
+    y.start();
+    y.wait();
+    t.elapsed()
+}
+
+/// Both jobs of a pair at once.
+fn parallel(x: &Worker, y: &Worker) -> Duration {
+    let t = Instant::now();
+    x.start();
+    y.start();
+    x.wait();
+    y.wait();
+    t.elapsed()
+}
+
+/// Rounds of the paired measurement.
+const ROUNDS: usize = 15;
+
+/// The speedups of each pair measured round by round: in a round, each pair's sequential and
+/// parallel runs are taken back to back (which of the two first alternates), the pairs one
+/// after the other in an order rotated each round. The machine's speed drifts between
+/// criterion's measurements, minutes apart (on a shared virtual machine, by up to 2x); within
+/// a round it hardly moves, so the ratio of two pairs' speedups in one round is what tells
+/// them apart. Returns, for each pair, its speedup in each round.
+fn paired_speedups(pairs: &[(&str, (&Worker, &Worker))]) -> Vec<Vec<f64>> {
+    let mut speedups = vec![Vec::with_capacity(ROUNDS); pairs.len()];
+    for round in 0..ROUNDS {
+        for k in 0..pairs.len() {
+            let i = (round + k) % pairs.len();
+            let (x, y) = pairs[i].1;
+            let (s, p) = if round % 2 == 0 {
+                let s = sequential(x, y);
+                (s, parallel(x, y))
+            } else {
+                let p = parallel(x, y);
+                (sequential(x, y), p)
+            };
+            speedups[i].push(s.as_secs_f64() / p.as_secs_f64());
+        }
+    }
+    speedups
+}
+
+/// Measures [`paired_speedups`] and writes them next to criterion's results of the group
+/// (`<CRITERION_HOME>/<group>/paired.json`: each pair's name, without its trailing `_`, and
+/// its speedup per round), where `cargo xtask bench` reads them.
+fn write_paired(group: &str, pairs: &[(&str, (&Worker, &Worker))]) {
+    let speedups = paired_speedups(pairs);
+    let fields: Vec<String> = pairs
+        .iter()
+        .zip(&speedups)
+        .map(|((kind, _), v)| {
+            let name = match kind.trim_end_matches('_') {
+                "" => "ours",
+                k => k,
+            };
+            let list: Vec<String> = v.iter().map(|x| format!("{x:.4}")).collect();
+            format!("\"{name}\": [{}]", list.join(", "))
+        })
+        .collect();
+    let home = std::env::var_os("CRITERION_HOME")
+        .map_or_else(|| std::path::PathBuf::from("target/criterion"), Into::into);
+    let dir = home.join(group);
+    let path = dir.join("paired.json");
+    let written = std::fs::create_dir_all(&dir)
+        .and_then(|()| std::fs::write(&path, format!("{{{}}}\n", fields.join(", "))));
+    match written {
+        Ok(()) => println!(
+            "paired speedups ({ROUNDS} rounds) written to {}",
+            path.display()
+        ),
+        Err(e) => eprintln!("subinterp: writing {}: {e}", path.display()),
+    }
+}
+
 fn main() {
     libpython::initialize().expect("libpython could not start Python (set LIBPYTHON_PYTHON)");
     let version = libpython_ffi::library().expect("loaded").version();
@@ -304,34 +384,20 @@ fn main() {
         pairs.push(("processes_", (pa, pb)));
     }
     pairs.push(("rust_threads_", (&ra, &rb)));
-    for (kind, (x, y)) in pairs {
+    for &(kind, (x, y)) in &pairs {
         g.bench_function(format!("{kind}sequential"), |bch| {
-            bch.iter_custom(|iters| {
-                let t = Instant::now();
-                for _ in 0..iters {
-                    x.start();
-                    x.wait();
-                    y.start();
-                    y.wait();
-                }
-                t.elapsed()
-            })
+            bch.iter_custom(|iters| (0..iters).map(|_| sequential(x, y)).sum())
         });
         g.bench_function(format!("{kind}parallel"), |bch| {
-            bch.iter_custom(|iters| {
-                let t = Instant::now();
-                for _ in 0..iters {
-                    x.start();
-                    y.start();
-                    x.wait();
-                    y.wait();
-                }
-                t.elapsed()
-            })
+            bch.iter_custom(|iters| (0..iters).map(|_| parallel(x, y)).sum())
         });
     }
     g.finish();
     c.final_summary();
+    write_paired(
+        &format!("subinterp_{}.{}", version.major, version.minor),
+        &pairs,
+    );
     drop((wa, wb, wfa, wfb, ra, rb, procs));
     fa.end();
     fb.end();

@@ -234,6 +234,7 @@ pub fn run(opts: &Bench) -> Result<(), String> {
     }
 
     let results = read_results(&criterion_dir)?;
+    let paired = read_paired(&criterion_dir)?;
     let counts = read_callgrind(&out.join("callgrind.json"))?;
     if results.is_empty() && counts.is_empty() {
         return Err(format!(
@@ -250,13 +251,20 @@ pub fn run(opts: &Bench) -> Result<(), String> {
     }
     let old = std::fs::read_to_string(&doc).unwrap_or_default();
     let page = if main {
-        markdown(&rows, &results, &counts, &info, &other_pythons(&old))
+        markdown(
+            &rows,
+            &results,
+            &paired,
+            &counts,
+            &info,
+            &other_pythons(&old),
+        )
     } else {
         with_python_section(&old, &info.tag(), &python_section(&rows, &counts, &info))
     };
     std::fs::write(&doc, page).map_err(|e| format!("{}: {e}", doc.display()))?;
     if !rows.is_empty() {
-        print_table(&rows, &results);
+        print_table(&rows, &results, &paired);
         util::step(&format!("wrote {}", summary.display()));
     }
     if !counts.is_empty() {
@@ -431,6 +439,28 @@ struct Estimate {
 
 /// Results by (group, function).
 type Results = BTreeMap<(String, String), Estimate>;
+
+/// The sub-interpreter groups' speedups measured round by round, by group, then pair (`ours`,
+/// `floor`, `processes`, `rust_threads`): one speedup per round, in round order (see
+/// `benches/ours/benches/subinterp.rs`).
+type Paired = BTreeMap<String, BTreeMap<String, Vec<f64>>>;
+
+/// Reads the `paired.json` the sub-interpreter bench writes in its group's directory.
+fn read_paired(dir: &Path) -> Result<Paired, String> {
+    let mut out = Paired::new();
+    let Ok(groups) = std::fs::read_dir(dir) else {
+        return Ok(out);
+    };
+    for g in groups.flatten() {
+        let path = g.path().join("paired.json");
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        let pairs = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        out.insert(g.file_name().to_string_lossy().into_owned(), pairs);
+    }
+    Ok(out)
+}
 
 /// What is read of criterion's `new/benchmark.json`.
 #[derive(Deserialize)]

@@ -136,9 +136,56 @@ struct SubRow {
     floor: Option<f64>,
     processes: Option<f64>,
     rust: Option<f64>,
+    paired: Option<PairedRow>,
 }
 
-fn subinterp(results: &Results) -> Vec<SubRow> {
+/// The round-by-round measurement of one Python: the median over the rounds of each pair's
+/// speedup, and of the ratio of ours to the floor's and to the Rust threads' speedup of the
+/// same round.
+struct PairedRow {
+    rounds: usize,
+    ours: f64,
+    floor: Option<f64>,
+    processes: Option<f64>,
+    rust: Option<f64>,
+    ours_floor: Option<f64>,
+    ours_rust: Option<f64>,
+}
+
+/// The goal of the sub-interpreters: within 10% of the speedup two Rust threads reach.
+const OF_RUST_GOAL: f64 = 0.90;
+
+fn median(mut v: Vec<f64>) -> Option<f64> {
+    v.retain(|x| x.is_finite());
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(v[n / 2]),
+        _ => Some((v[n / 2 - 1] + v[n / 2]) / 2.0),
+    }
+}
+
+fn paired_row(pairs: &BTreeMap<String, Vec<f64>>) -> Option<PairedRow> {
+    let ours = pairs.get("ours")?;
+    let of = |name: &str| pairs.get(name).and_then(|v| median(v.clone()));
+    let ratio = |name: &str| {
+        pairs
+            .get(name)
+            .and_then(|v| median(ours.iter().zip(v).map(|(a, b)| a / b).collect()))
+    };
+    Some(PairedRow {
+        rounds: ours.len(),
+        ours: median(ours.clone())?,
+        floor: of("floor"),
+        processes: of("processes"),
+        rust: of("rust_threads"),
+        ours_floor: ratio("floor"),
+        ours_rust: ratio("rust_threads"),
+    })
+}
+
+fn subinterp(results: &Results, paired: &Paired) -> Vec<SubRow> {
     let mut v = Vec::new();
     for ((g, f), e) in results {
         let get = |f: &str| results.get(&(g.clone(), f.to_owned())).map(|e| e.median_ns);
@@ -158,13 +205,14 @@ fn subinterp(results: &Results) -> Vec<SubRow> {
                 floor: speedup("floor_"),
                 processes: speedup("processes_"),
                 rust: speedup("rust_threads_"),
+                paired: paired.get(g).and_then(paired_row),
             });
         }
     }
     v
 }
 
-pub(super) fn print_table(rows: &[Row], results: &Results) {
+pub(super) fn print_table(rows: &[Row], results: &Results, paired: &Paired) {
     println!(
         "{:<42} {:>12} {:>12} {:>12} {:>10} {:>10}",
         "case", "floor", "ours", "pyo3", "ours/floor", "ours/pyo3"
@@ -182,7 +230,8 @@ pub(super) fn print_table(rows: &[Row], results: &Results) {
         );
     }
     let x = |r: Option<f64>| r.map_or_else(|| "–".to_owned(), |r| format!("{r:.2}x"));
-    for r in subinterp(results) {
+    let ratio = |r: Option<f64>| r.map_or_else(|| "–".to_owned(), |r| format!("{r:.2}"));
+    for r in subinterp(results, paired) {
         println!(
             "sub-interpreters {}: sequential {}, parallel {}, speedup {:.2}x (floor {}, processes {}, Rust threads {})",
             r.version,
@@ -192,6 +241,64 @@ pub(super) fn print_table(rows: &[Row], results: &Results) {
             x(r.floor),
             x(r.processes),
             x(r.rust)
+        );
+        if let Some(p) = &r.paired {
+            println!(
+                "sub-interpreters {}, {} rounds (medians): speedup {:.2}x (floor {}, processes {}, Rust threads {}), ours/floor {}, ours/Rust threads {}",
+                r.version,
+                p.rounds,
+                p.ours,
+                x(p.floor),
+                x(p.processes),
+                x(p.rust),
+                ratio(p.ours_floor),
+                ratio(p.ours_rust)
+            );
+        }
+    }
+}
+
+/// The round-by-round table of the sub-interpreter section, for the Pythons that have one.
+fn paired_section(s: &mut String, sub: &[SubRow]) {
+    let rows: Vec<(&str, &PairedRow)> = sub
+        .iter()
+        .filter_map(|r| Some((r.version.as_str(), r.paired.as_ref()?)))
+        .collect();
+    if rows.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        s,
+        "\nRound by round: the medians above come from measurements minutes apart, and a shared machine's speed can \
+         drift in between (a virtual machine's by as much as 2x). In each \
+         round of the same run, every pair's sequential and parallel loops run back to back (which first \
+         alternates), the pairs in an order rotated each round; the table gives the medians over the rounds of each \
+         speedup and of ours divided by the floor's and by the Rust threads' in the same round. Goal: ours within \
+         10% of the Rust threads (ours / Rust threads ≥ {OF_RUST_GOAL:.2}).\n"
+    );
+    let _ = writeln!(
+        s,
+        "| Python | rounds | ours | floor (raw C API) | two `python` processes | two Rust threads | ours / floor | ours / Rust threads |"
+    );
+    let _ = writeln!(s, "|---|--:|--:|--:|--:|--:|--:|--:|");
+    let x = |r: Option<f64>| r.map_or_else(|| "–".to_owned(), |r| format!("{r:.2}x"));
+    let ratio = |r: Option<f64>| r.map_or_else(|| "–".to_owned(), |r| format!("{r:.2}"));
+    for (version, p) in rows {
+        let mark = match p.ours_rust {
+            Some(r) if r >= OF_RUST_GOAL => " ✓",
+            Some(_) => " ✗",
+            None => "",
+        };
+        let _ = writeln!(
+            s,
+            "| {version} | {} | {:.2}x | {} | {} | {} | {} | {}{mark} |",
+            p.rounds,
+            p.ours,
+            x(p.floor),
+            x(p.processes),
+            x(p.rust),
+            ratio(p.ours_floor),
+            ratio(p.ours_rust)
         );
     }
 }
@@ -296,6 +403,7 @@ pub(super) fn times_table(s: &mut String, rows: &[Row]) {
 pub(super) fn markdown(
     rows: &[Row],
     results: &Results,
+    paired: &Paired,
     counts: &Counts,
     info: &PythonInfo,
     others: &BTreeMap<(u32, String), String>,
@@ -347,7 +455,7 @@ pub(super) fn markdown(
          loops one after the other. Goal: a speedup of at least 1.8x on 2 cores (which needs both cores free: other work \
          on the machine lowers it).\n"
     );
-    let sub = subinterp(results);
+    let sub = subinterp(results, paired);
     if sub.is_empty() {
         let _ = writeln!(s, "Not measured (no Python 3.12+ found, or not run).");
     } else {
@@ -357,7 +465,7 @@ pub(super) fn markdown(
         );
         let _ = writeln!(s, "|---|--:|--:|--:|--:|--:|--:|");
         let x = |r: Option<f64>| r.map_or_else(|| "–".to_owned(), |r| format!("{r:.2}x"));
-        for r in sub {
+        for r in &sub {
             let sp = r.seq / r.par;
             let mark = if sp >= 1.8 { "✓" } else { "✗" };
             let _ = writeln!(
@@ -380,6 +488,7 @@ pub(super) fn markdown(
              doing pure arithmetic are the machine's parallelism at the time (other work on its cores lowers every \
              column alike)."
         );
+        paired_section(&mut s, &sub);
     }
 
     callgrind_section(&mut s, counts);
@@ -572,6 +681,45 @@ pub(super) fn with_python_section(page: &str, tag: &str, body: &str) -> String {
 mod tests {
     use super::*;
 
+    #[test]
+    fn paired_rounds_give_medians_of_speedups_and_of_per_round_ratios() {
+        let pairs: BTreeMap<String, Vec<f64>> = [
+            ("ours", vec![1.8, 1.2, 2.0]),
+            ("floor", vec![2.0, 1.0, 2.0]),
+            ("rust_threads", vec![2.0, 1.5, 1.6]),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+        let p = paired_row(&pairs).unwrap();
+        assert_eq!(p.rounds, 3);
+        assert_eq!(p.ours, 1.8);
+        assert_eq!(p.floor, Some(2.0));
+        assert_eq!(p.processes, None);
+        // Per round: 0.9, 1.2, 1.0 against the floor; 0.9, 0.8, 1.25 against Rust threads.
+        assert_eq!(p.ours_floor, Some(1.0));
+        assert_eq!(p.ours_rust, Some(0.9));
+        assert_eq!(median(vec![3.0, 1.0, 2.0, 4.0]), Some(2.5));
+        assert_eq!(median(vec![f64::NAN]), None);
+        assert!(paired_row(&BTreeMap::new()).is_none());
+
+        let sub = [SubRow {
+            version: "3.13".into(),
+            seq: 2e8,
+            par: 1e8,
+            floor: None,
+            processes: None,
+            rust: None,
+            paired: Some(p),
+        }];
+        let mut page = String::new();
+        paired_section(&mut page, &sub);
+        assert!(
+            page.contains("| 3.13 | 3 | 1.80x | 2.00x | – | 1.60x | 1.00 | 0.90 ✓ |"),
+            "{page}"
+        );
+    }
+
     fn info(version: &str, free_threaded: bool) -> PythonInfo {
         PythonInfo {
             executable: PathBuf::from("/opt/py/bin/python"),
@@ -644,6 +792,7 @@ mod tests {
         let main = markdown(
             &rows(),
             &Results::new(),
+            &Paired::new(),
             &Counts::new(),
             &info("3.11", false),
             &other_pythons(&t),
