@@ -610,6 +610,7 @@ fn sequence_keys_become_tuples_and_come_back() {
             .unwrap(),
         t
     );
+    let a_vec = vec![7, 8];
     let a: BTreeSet<[u8; 2]> = BTreeSet::from([[1, 2]]);
     assert_eq!(a.to_python_object().repr().unwrap(), "{(1, 2)}");
     let sets: HashMap<BTreeSet<i32>, i32> = HashMap::from([(BTreeSet::from([1]), 1)]);
@@ -617,6 +618,15 @@ fn sequence_keys_become_tuples_and_come_back() {
         sets.to_python_object().repr().unwrap(),
         "{frozenset({1}): 1}"
     );
+    // A key behind a reference, a box or an option is frozen as the value it holds.
+    let wrapped: BTreeMap<Option<Box<Vec<i32>>>, i32> =
+        BTreeMap::from([(None, 0), (Some(Box::new(vec![1])), 1)]);
+    assert_eq!(
+        wrapped.to_python_object().repr().unwrap(),
+        "{None: 0, (1,): 1}"
+    );
+    let by_ref: HashSet<&Vec<i32>> = HashSet::from([&a_vec]);
+    assert_eq!(by_ref.to_python_object().repr().unwrap(), "{(7, 8)}");
     // Values are not keys: a list value stays a list.
     let lv: HashMap<i32, Vec<i32>> = HashMap::from([(1, vec![2])]);
     assert_eq!(lv.to_python_object().repr().unwrap(), "{1: [2]}");
