@@ -25,7 +25,10 @@ use crate::object::Object;
 ///
 /// Tuples are converted into an array on the stack: a call with a few arguments allocates
 /// nothing on the Rust side.
-pub trait IntoArgs {
+///
+/// The trait is sealed: the calls trust the array its implementations hand them, so only
+/// this crate implements it (for the types above).
+pub trait IntoArgs: sealed::Sealed {
     /// Converts the arguments into a C array (slot 0 left free: the callee may use it, as
     /// vectorcall allows, and method calls put `self` there) and runs `f` with it and the argument count; releases the arguments afterwards.
     #[doc(hidden)]
@@ -145,6 +148,14 @@ impl<const N: usize> Drop for StackArgs<N> {
     }
 }
 
+/// Keeps [`IntoArgs`] to this crate's implementations.
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for () {}
+    impl Sealed for &crate::Tuple {}
+    impl Sealed for crate::Tuple {}
+}
+
 impl IntoArgs for () {
     #[inline]
     fn with_args<R>(
@@ -163,6 +174,8 @@ impl IntoArgs for () {
 
 macro_rules! tuple_args {
     ($($n:literal: ($($T:ident $i:tt),+);)*) => {$(
+        impl<$($T: ToPython),+> sealed::Sealed for ($($T,)+) {}
+
         impl<$($T: ToPython),+> IntoArgs for ($($T,)+) {
             #[inline]
             fn with_args<R>(self, py: Python<'_>, f: impl FnOnce(*mut *mut ffi::PyObject, usize) -> R) -> Result<R> {

@@ -22,7 +22,10 @@ use crate::object::Object;
 /// assert_eq!(a, b);
 /// # Ok::<(), libpython::Error>(())
 /// ```
-pub trait IntoName {
+///
+/// The trait is sealed: the lookups trust the `str` object its implementations hand them, so
+/// only this crate implements it (for the types above).
+pub trait IntoName: sealed::Sealed {
     /// The name's text, for error messages (and the `str` made for each call).
     #[doc(hidden)]
     fn text(&self) -> &str;
@@ -62,9 +65,17 @@ pub trait IntoName {
     }
 }
 
+/// Keeps [`IntoName`] to this crate's implementations.
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for &'static super::Interned {}
+}
+
 /// Rust strings name the `str` of their text.
 macro_rules! string_names {
     ($($t:ty),*) => {$(
+        impl sealed::Sealed for $t {}
+
         impl IntoName for $t {
             fn text(&self) -> &str {
                 self

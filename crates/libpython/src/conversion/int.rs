@@ -9,6 +9,7 @@ use crate::gil::Python;
 use crate::object::{Bound, Object};
 
 use super::bytes::Bytes;
+use super::sealed::Sealed;
 use super::{FromPython, ToPython, is_exact, new, tname};
 
 /// The Python `int` behind `obj`: itself when it is an int, its `__index__` for other
@@ -56,7 +57,10 @@ macro_rules! int_via_i64 {
             }
         }
         impl FromPython for $t {
-            const PLAIN: bool = true;
+            #[inline(always)]
+            fn plain(_: Sealed) -> bool {
+                true
+            }
 
             // Small once the slow paths are out of line: inlined, the result needs no trip
             // through memory (the error type is large).
@@ -67,7 +71,7 @@ macro_rules! int_via_i64 {
             }
 
             #[inline(always)]
-            fn from_python_exact(obj: &Bound<'_>) -> Option<Self> {
+            fn from_python_exact(obj: &Bound<'_>, _: Sealed) -> Option<Self> {
                 if !is_exact(obj, ffi::data::PyLong_Type()) {
                     return None;
                 }
@@ -92,7 +96,10 @@ macro_rules! int_via_u64 {
             }
         }
         impl FromPython for $t {
-            const PLAIN: bool = true;
+            #[inline(always)]
+            fn plain(_: Sealed) -> bool {
+                true
+            }
 
             #[inline]
             fn from_python(obj: &Bound<'_>) -> Result<Self> {
@@ -101,7 +108,7 @@ macro_rules! int_via_u64 {
             }
 
             #[inline(always)]
-            fn from_python_exact(obj: &Bound<'_>) -> Option<Self> {
+            fn from_python_exact(obj: &Bound<'_>, _: Sealed) -> Option<Self> {
                 if !is_exact(obj, ffi::data::PyLong_Type()) {
                     return None;
                 }

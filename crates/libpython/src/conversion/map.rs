@@ -9,6 +9,7 @@ use crate::err::{Error, Result, fetch};
 use crate::gil::Python;
 use crate::object::{Borrowed, Bound, Object};
 
+use super::SEALED;
 use super::key::to_key_object;
 use super::seq::seq_extract;
 use super::{
@@ -75,7 +76,7 @@ pub(crate) fn map_extract<K: FromPython, V: FromPython>(
         // Whether Python code may have run since the last step (a conversion that is not
         // exact, or hashing, comparing or dropping keys and values that are not plain Rust
         // data): the next step then checks that the dict kept its size.
-        let mut ran_python = !(K::PLAIN && V::PLAIN);
+        let mut ran_python = !(K::plain(SEALED) && V::plain(SEALED));
         // The entries are borrowed from the dict, valid until it changes, which only Python
         // code can do, and none runs before the next step except where both are owned (below).
         loop {
@@ -91,7 +92,10 @@ pub(crate) fn map_extract<K: FromPython, V: FromPython>(
             };
             // SAFETY: live references from the dict, just read.
             let (kb, vb) = unsafe { (Borrowed::from_ptr(py, k), Borrowed::from_ptr(py, v)) };
-            let (key, value) = match (K::from_python_exact(&kb), V::from_python_exact(&vb)) {
+            let (key, value) = match (
+                K::from_python_exact(&kb, SEALED),
+                V::from_python_exact(&vb, SEALED),
+            ) {
                 (Some(key), Some(value)) => (key, value),
                 (key, value) => {
                     ran_python = true;

@@ -67,11 +67,14 @@ pub trait FromPython: Sized {
     /// [`from_python`](Self::from_python) to decide, or to report the error.
     ///
     /// Containers use it to convert items they only borrow: no Python code runs, so nothing
-    /// can change the container meanwhile. Its result is small (no error inside), so the
-    /// loops that call it for every item stay tight. The default never applies.
+    /// can change the container meanwhile, and the borrowed item stays alive. That is a
+    /// promise only this crate's conversions can keep, so only they implement it: the
+    /// [`Sealed`] argument cannot be named elsewhere, so no other crate can override the
+    /// method (or call it). Its result is small (no error inside), so the loops that call it
+    /// for every item stay tight. The default never applies.
     #[doc(hidden)]
     #[inline(always)]
-    fn from_python_exact(obj: &Bound<'_>) -> Option<Self> {
+    fn from_python_exact(obj: &Bound<'_>, _: Sealed) -> Option<Self> {
         let _ = obj;
         None
     }
@@ -79,10 +82,26 @@ pub trait FromPython: Sized {
     /// Whether values of this type are plain Rust data: hashing, comparing and dropping one
     /// never runs Python code (numbers, `bool`, `String`). Containers that read a Python
     /// container into a Rust one skip their checks for changes made by Python code while
-    /// nothing but such values was converted and inserted. The default is `false`.
+    /// nothing but such values was converted and inserted. Sealed as
+    /// [`from_python_exact`](Self::from_python_exact) is. The default is `false`.
     #[doc(hidden)]
-    const PLAIN: bool = false;
+    #[inline(always)]
+    fn plain(_: Sealed) -> bool {
+        false
+    }
 }
+
+/// The argument that seals [`FromPython`]'s fast paths: a public type in a module other
+/// crates cannot reach, made only here ([`SEALED`]).
+pub(crate) mod sealed {
+    /// See the module.
+    #[derive(Debug, Clone, Copy)]
+    pub struct Sealed(pub(super) ());
+}
+use sealed::Sealed;
+
+/// The one value of [`Sealed`], for this crate's calls of the sealed methods.
+pub(crate) const SEALED: Sealed = Sealed(());
 
 /// Whether `obj`'s type is exactly `t` (one pointer comparison).
 #[inline(always)]
@@ -167,7 +186,7 @@ impl FromPython for Object {
     }
 
     #[inline(always)]
-    fn from_python_exact(obj: &Bound<'_>) -> Option<Self> {
+    fn from_python_exact(obj: &Bound<'_>, _: Sealed) -> Option<Self> {
         Some(obj.clone().unbind())
     }
 }

@@ -6,6 +6,8 @@ use crate::err::{Error, Result, fetch};
 use crate::gil::Python;
 use crate::object::{Bound, Object};
 
+use super::SEALED;
+use super::sealed::Sealed;
 use super::{FromPython, ToPython, is_exact, new, tname};
 
 /// `None`.
@@ -49,10 +51,13 @@ impl ToPython for bool {
 }
 
 impl FromPython for bool {
-    const PLAIN: bool = true;
+    #[inline(always)]
+    fn plain(_: Sealed) -> bool {
+        true
+    }
 
     #[inline(always)]
-    fn from_python_exact(obj: &Bound<'_>) -> Option<Self> {
+    fn from_python_exact(obj: &Bound<'_>, _: Sealed) -> Option<Self> {
         let p = obj.as_ptr();
         if p == ffi::Py_True() {
             Some(true)
@@ -94,11 +99,14 @@ impl ToPython for f64 {
 }
 
 impl FromPython for f64 {
-    const PLAIN: bool = true;
+    #[inline(always)]
+    fn plain(_: Sealed) -> bool {
+        true
+    }
 
     #[inline]
     fn from_python(obj: &Bound<'_>) -> Result<Self> {
-        if let Some(v) = Self::from_python_exact(obj) {
+        if let Some(v) = Self::from_python_exact(obj, SEALED) {
             return Ok(v);
         }
         // SAFETY: live object, GIL held.
@@ -119,7 +127,7 @@ impl FromPython for f64 {
     }
 
     #[inline(always)]
-    fn from_python_exact(obj: &Bound<'_>) -> Option<Self> {
+    fn from_python_exact(obj: &Bound<'_>, _: Sealed) -> Option<Self> {
         // SAFETY: an exact float converts without running Python code and cannot fail.
         is_exact(obj, ffi::data::PyFloat_Type())
             .then(|| unsafe { ffi::PyFloat_AsDouble(obj.as_ptr()) })
@@ -138,15 +146,18 @@ impl ToPython for f32 {
 }
 
 impl FromPython for f32 {
-    const PLAIN: bool = true;
+    #[inline(always)]
+    fn plain(_: Sealed) -> bool {
+        true
+    }
 
     fn from_python(obj: &Bound<'_>) -> Result<Self> {
         f64::from_python(obj).map(|v| v as f32)
     }
 
     #[inline(always)]
-    fn from_python_exact(obj: &Bound<'_>) -> Option<Self> {
-        f64::from_python_exact(obj).map(|v| v as f32)
+    fn from_python_exact(obj: &Bound<'_>, _: Sealed) -> Option<Self> {
+        f64::from_python_exact(obj, SEALED).map(|v| v as f32)
     }
 }
 
@@ -174,11 +185,11 @@ impl<T: FromPython> FromPython for Option<T> {
     }
 
     #[inline(always)]
-    fn from_python_exact(obj: &Bound<'_>) -> Option<Self> {
+    fn from_python_exact(obj: &Bound<'_>, _: Sealed) -> Option<Self> {
         if obj.as_ptr() == ffi::Py_None() {
             Some(None)
         } else {
-            T::from_python_exact(obj).map(Some)
+            T::from_python_exact(obj, SEALED).map(Some)
         }
     }
 }

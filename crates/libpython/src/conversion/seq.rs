@@ -7,6 +7,7 @@ use crate::err::{Error, Result};
 use crate::gil::Python;
 use crate::object::{Borrowed, Bound, Object};
 
+use super::SEALED;
 use super::bytes::extract_bytes;
 use super::{Filling, FromPython, ToPython, index, new, tname, to_python_ptr};
 
@@ -231,7 +232,7 @@ fn list_extract_inline<C, T: FromPython>(
         let mut i = 0;
         while i < layout.size(p) {
             let item = Borrowed::from_ptr(list.py(), layout.list_item(p, i));
-            let v = match T::from_python_exact(&item) {
+            let v = match T::from_python_exact(&item, SEALED) {
                 Some(v) => v,
                 None => {
                     let held = item.to_owned();
@@ -277,7 +278,7 @@ fn list_extract_calls<C, T: FromPython>(
                 break;
             }
             let held = Object::from_owned_ptr(py, item);
-            let v = match T::from_python_exact(held.bound(py)) {
+            let v = match T::from_python_exact(held.bound(py), SEALED) {
                 Some(v) => v,
                 None => T::from_python(held.bound(py)).map_err(|e| e.at(index(i)))?,
             };

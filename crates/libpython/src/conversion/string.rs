@@ -6,6 +6,7 @@ use crate::err::{Error, Result, fetch};
 use crate::gil::Python;
 use crate::object::{Bound, Object};
 
+use super::sealed::Sealed;
 use super::{FromPython, ToPython, is_exact, new, tname};
 
 /// A `str` object for a name that C will use, refusing NUL bytes.
@@ -103,10 +104,13 @@ impl ToPython for std::borrow::Cow<'_, str> {
 }
 
 impl FromPython for String {
-    const PLAIN: bool = true;
+    #[inline(always)]
+    fn plain(_: Sealed) -> bool {
+        true
+    }
 
     #[inline(always)]
-    fn from_python_exact(obj: &Bound<'_>) -> Option<Self> {
+    fn from_python_exact(obj: &Bound<'_>, _: Sealed) -> Option<Self> {
         // A str that cannot be UTF-8 (lone surrogates) is left to `from_python`, which
         // reports it.
         if is_exact(obj, ffi::data::PyUnicode_Type()) {
