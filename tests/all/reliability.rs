@@ -1034,6 +1034,85 @@ fn a_panic_in_bridge_traverse_does_not_abort_the_process() {
     });
 }
 
+/// A bridge whose `traverse` tries what the collector forbids: running Python code through an
+/// object it holds and through `attach`, releasing the GIL, and dropping the last reference to
+/// an object (which would free it while the collector walks its lists).
+struct MisbehavesInTraverse {
+    held: Object,
+    dropped: Mutex<Option<Object>>,
+    seen: Arc<Mutex<Vec<String>>>,
+}
+
+impl Bridge for MisbehavesInTraverse {
+    fn traverse(&self, visit: &mut dyn FnMut(&Object)) {
+        let Ok(mut seen) = self.seen.try_lock() else {
+            return;
+        };
+        let outcome = |r: libpython::Result<String>| match r {
+            Ok(v) => format!("ran Python: {v}"),
+            Err(e) => format!("refused: {e}"),
+        };
+        seen.push(outcome(self.held.repr()));
+        seen.push(outcome(attach(|py| {
+            py.eval("'evaluated'")?.extract::<String>()
+        })));
+        seen.push(format!("detach gave {}", libpython::detach(|| 7)));
+        let copy = self.held.clone();
+        seen.push(format!(
+            "a clone is alive: {}",
+            copy.interpreter_key() == self.held.interpreter_key()
+        ));
+        drop(copy);
+        drop(self.dropped.lock().unwrap().take());
+        visit(&self.held);
+    }
+}
+
+#[test]
+fn a_bridge_traverse_cannot_run_python_or_free_objects() {
+    in_child!("a_bridge_traverse_cannot_run_python_or_free_objects", {
+        python();
+        let g = Dict::new().unwrap();
+        libpython::exec(
+            "import gc, weakref\nclass Victim: pass\nvictim = Victim()\nw = weakref.ref(victim)",
+            &g,
+        )
+        .unwrap();
+        let victim = g.get("victim").unwrap().unwrap();
+        g.del_item("victim").unwrap();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let b = libpython::bridge(Arc::new(MisbehavesInTraverse {
+            held: libpython::eval("[1, 2]").unwrap(),
+            dropped: Mutex::new(Some(victim)),
+            seen: seen.clone(),
+        }))
+        .unwrap();
+        libpython::exec("gc.collect()", &g).unwrap();
+        let seen = seen.lock().unwrap().clone();
+        assert!(
+            seen.len() >= 4,
+            "the collector traversed the bridge: {seen:?}"
+        );
+        for line in &seen[..2] {
+            assert!(
+                line.starts_with("refused:") && line.contains("garbage collector"),
+                "Python ran inside a traversal: {seen:?}"
+            );
+        }
+        assert_eq!(seen[2], "detach gave 7");
+        assert_eq!(seen[3], "a clone is alive: true");
+        // The reference dropped in the traversal is released afterwards, once the GIL is
+        // taken again.
+        libpython::exec("gc.collect()\nfreed = w() is None", &g).unwrap();
+        assert!(g.get_as::<bool>("freed").unwrap().unwrap());
+        assert_eq!(
+            libpython::eval("3 * 3").unwrap().extract::<i64>().unwrap(),
+            9
+        );
+        drop(b);
+    });
+}
+
 // ---------------------------------------------------------------------------------------------
 // Scenario 22: exceptions that cannot be formatted.
 // ---------------------------------------------------------------------------------------------

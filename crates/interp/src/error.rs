@@ -40,6 +40,10 @@ pub enum Error {
     GilNotHeld,
     /// The calling thread holds the GIL, which the operation must not be called with.
     HoldsGil(&'static str),
+    /// Python's garbage collector is traversing objects on this thread (a bridge's
+    /// `traverse`): no Python code may run and no GIL may be taken or released until it
+    /// returns.
+    CollectorRunning,
     /// The feature needs a newer Python than the one loaded.
     NeedsVersion {
         /// What was asked for.
@@ -86,6 +90,9 @@ impl fmt::Display for Error {
             Error::NotBound => f.write_str("no interpreter is bound to this thread"),
             Error::GilNotHeld => f.write_str("this thread does not hold the interpreter's GIL"),
             Error::HoldsGil(what) => write!(f, "{what} cannot be called while this thread holds the GIL"),
+            Error::CollectorRunning => f.write_str(
+                "Python's garbage collector is traversing objects on this thread: no Python code may run and no GIL may be taken or released in a traversal",
+            ),
             Error::NeedsVersion { feature, needs, have } => {
                 write!(f, "{feature} needs Python {needs} or newer; the loaded Python is {have}")
             }

@@ -35,8 +35,13 @@ thread_local! {
     /// GIL guards held by this thread (0: the thread does not hold a GIL through us).
     static DEPTH: Cell<u32> = const { Cell::new(0) };
     /// Key bits of the interpreter whose GIL is held; 0 exactly when `DEPTH` is 0 (key bits
-    /// are never 0), so "does this thread hold interpreter K" is one thread-local load.
+    /// are never 0), so "does this thread hold interpreter K" is one thread-local load. The
+    /// one exception is a collector traversal (`COLLECTING`), counted in `DEPTH` with `HELD`
+    /// 0: the thread holds a GIL but nothing may use it.
     static HELD: Cell<u64> = const { Cell::new(0) };
+    /// Key bits of the interpreter whose objects CPython's garbage collector is traversing on
+    /// this thread ([`collector_traversal`]), 0 otherwise.
+    static COLLECTING: Cell<u64> = const { Cell::new(0) };
     /// Outermost holds suspended by `allow_threads` (the runtime must not finalize under them).
     static SUSPENDED: Cell<u32> = const { Cell::new(0) };
     /// `with_interpreter` bindings, innermost last, each with the key bits this thread held
@@ -357,6 +362,7 @@ pub fn with_gil_of<R>(key: InterpKey, f: impl FnOnce() -> R) -> Result<R> {
 #[cold]
 #[inline(never)]
 fn acquire_switching(key: InterpKey) -> Result<GilGuard> {
+    refuse_in_collector()?;
     if key.generation() != runtime::generation() || key.generation() == 0 {
         return Err(Error::Finalized);
     }
@@ -368,37 +374,6 @@ fn acquire_switching(key: InterpKey) -> Result<GilGuard> {
     }
     let state = lookup(key).ok_or(Error::InterpreterEnded)?;
     acquire_interp(&state)
-}
-
-/// Adds a reference to `ptr`, an object of interpreter `key`, under that interpreter's GIL
-/// (taken, switching from any other, when this thread does not hold it). `false` when it
-/// cannot be done because the object is gone: its runtime was finalized or its interpreter
-/// ended (or is being shut down); nothing was changed then.
-///
-/// # Safety
-/// `ptr` is an object of interpreter `key` on which the caller owns a reference (so it is
-/// alive while its interpreter is).
-#[inline(always)]
-pub unsafe fn incref(ptr: *mut ffi::PyObject, key: InterpKey) -> bool {
-    if holds(key) {
-        // SAFETY: the caller owns a reference; this thread holds the object's GIL.
-        unsafe { ffi::Py_INCREF(ptr) };
-        return true;
-    }
-    // SAFETY: forwarded contract.
-    unsafe { incref_slow(ptr, key) }
-}
-
-/// [`incref`] when this thread does not hold the object's GIL.
-///
-/// # Safety
-/// As [`incref`].
-#[cold]
-#[inline(never)]
-unsafe fn incref_slow(ptr: *mut ffi::PyObject, key: InterpKey) -> bool {
-    // SAFETY: `with_gil_of` runs the closure under the GIL of `key`, whose object the caller
-    // owns a reference to.
-    with_gil_of(key, || unsafe { ffi::Py_INCREF(ptr) }).is_ok()
 }
 
 #[inline(always)]
@@ -533,6 +508,7 @@ fn acquire_main_outermost_guard() -> Option<GilGuard> {
 
 #[cold]
 fn acquire_main_slow() -> Result<GilGuard> {
+    refuse_in_collector()?;
     if DEPTH.with(Cell::get) == 0
         && let Some(g) = acquire_main_outermost_guard()
     {
@@ -624,6 +600,7 @@ pub fn acquire_interp(state: &Arc<InterpState>) -> Result<GilGuard> {
     if holds(key) {
         return Ok(nested(key));
     }
+    refuse_in_collector()?;
     if key.is_main() {
         if key.to_bits() != runtime::main_key_bits() {
             return Err(Error::Finalized);
@@ -902,17 +879,9 @@ fn release_kind(kind: &Kind) {
 /// The calling thread must hold the GIL of an initialised interpreter (CPython calling us).
 #[inline]
 pub unsafe fn assume() -> GilGuard {
-    // SAFETY: the GIL is held, so the current thread state and its interpreter are valid.
-    let raw = unsafe { ffi::PyInterpreterState_Get() };
     let held = HELD.with(Cell::get);
-    let main = runtime::main_key_bits();
-    let key_bits = if main != 0 && runtime::main_raw() == raw {
-        main
-    } else if held != 0 && ASSUMED_SUB.with(Cell::get) == (held, raw as usize) {
-        held
-    } else {
-        assumed_sub_key(raw, main)
-    };
+    // SAFETY: forwarded contract.
+    let key_bits = unsafe { running_key_bits(held) };
     if key_bits == held && held != 0 {
         return nested(InterpKey::from_bits(key_bits));
     }
@@ -988,6 +957,85 @@ thread_local! {
     static ASSUMED_SUB: Cell<(u64, usize)> = const { Cell::new((0, 0)) };
 }
 
+/// The key bits of the interpreter whose GIL this thread holds, asked of CPython (`held`:
+/// this thread's `HELD`, the likely answer).
+///
+/// # Safety
+/// The calling thread holds the GIL of an initialised interpreter.
+#[inline(always)]
+unsafe fn running_key_bits(held: u64) -> u64 {
+    // SAFETY: the GIL is held, so the current thread state and its interpreter are valid.
+    let raw = unsafe { ffi::PyInterpreterState_Get() };
+    let main = runtime::main_key_bits();
+    if main != 0 && runtime::main_raw() == raw {
+        main
+    } else if held != 0 && ASSUMED_SUB.with(Cell::get) == (held, raw as usize) {
+        held
+    } else {
+        assumed_sub_key(raw, main)
+    }
+}
+
+/// Runs `f`, code that reports to CPython's garbage collector the objects a Rust value holds
+/// (a bridge's `tp_traverse`), given the key of the interpreter being collected.
+///
+/// The collector walks lists of objects that must not change meanwhile: no object may be
+/// freed and no Python code may run until the traversal returns. So while `f` runs, this
+/// thread counts as holding no GIL through this layer: a reference dropped is queued (released
+/// at a later acquisition), a reference added to an object of this interpreter is added in
+/// place (that frees nothing), and whatever would run Python code, take a GIL or release one
+/// fails with [`Error::CollectorRunning`] ([`allow_threads`] runs its closure with the GIL
+/// kept).
+///
+/// # Safety
+/// Called by CPython's collector with the GIL of an initialised interpreter held.
+pub unsafe fn collector_traversal<R>(f: impl FnOnce(InterpKey) -> R) -> R {
+    // SAFETY: forwarded contract.
+    let key_bits = unsafe { running_key_bits(HELD.with(Cell::get)) };
+    /// Puts the thread back as it was, also when `f` panics.
+    struct Restore {
+        held: u64,
+        collecting: u64,
+    }
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            HELD.with(|h| h.set(self.held));
+            COLLECTING.with(|c| c.set(self.collecting));
+            DEPTH.with(|d| d.set(d.get() - 1));
+        }
+    }
+    let restore = Restore {
+        held: HELD.with(|h| h.replace(0)),
+        collecting: COLLECTING.with(|c| c.replace(key_bits)),
+    };
+    // Counted as a hold, so the outermost acquisitions (which check `DEPTH` first) are never
+    // tried on a thread that holds a GIL.
+    DEPTH.with(|d| d.set(d.get() + 1));
+    let r = f(InterpKey::from_bits(key_bits));
+    drop(restore);
+    r
+}
+
+/// The key bits of the interpreter a [`collector_traversal`] on this thread is for, 0 when
+/// there is none.
+#[inline]
+pub(crate) fn collecting_bits() -> u64 {
+    COLLECTING.with(Cell::get)
+}
+
+/// [`Error::CollectorRunning`] when this thread is inside a [`collector_traversal`].
+///
+/// # Errors
+/// As above.
+#[inline]
+pub fn refuse_in_collector() -> Result<()> {
+    if COLLECTING.with(Cell::get) == 0 {
+        Ok(())
+    } else {
+        Err(Error::CollectorRunning)
+    }
+}
+
 /// The key of the (non-main) interpreter `raw`, from the registry; remembered for the next
 /// [`assume`] on this thread. An interpreter this layer does not know counts as the main one.
 #[cold]
@@ -1034,7 +1082,9 @@ pub(crate) fn release_gil_for<R>(f: impl FnOnce() -> R) -> R {
 /// references once the GIL is taken back (not while unwinding from a panic).
 fn without_gil<R>(f: impl FnOnce() -> R, drain: bool) -> R {
     let depth = DEPTH.with(Cell::get);
-    if depth == 0 || !runtime::is_running() {
+    // Inside a collector traversal the GIL is kept: another thread must not run Python code
+    // while the collector walks its lists.
+    if depth == 0 || !runtime::is_running() || COLLECTING.with(Cell::get) != 0 {
         return f();
     }
     // SAFETY: this thread holds a GIL (depth > 0) with a current thread state.
@@ -1089,48 +1139,6 @@ pub fn lock_without_gil<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard
     }
 }
 
-/// Releases a strong reference owned by a handle of interpreter `key`: at once when this
-/// thread holds that interpreter's GIL, else queued on the interpreter for its next
-/// acquisition. A reference of a finalized runtime or an ended interpreter is forgotten (its
-/// object no longer exists).
-///
-/// # Safety
-/// `ptr` must be a strong reference of interpreter `key` that the caller gives up.
-#[inline(always)]
-pub unsafe fn release(ptr: *mut ffi::PyObject, key: InterpKey) {
-    if holds(key) {
-        // SAFETY: the caller owns the reference; this thread holds its interpreter's GIL.
-        unsafe { ffi::Py_DECREF(ptr) };
-    } else {
-        release_slow(ptr, key);
-    }
-}
-
-#[cold]
-fn release_slow(ptr: *mut ffi::PyObject, key: InterpKey) {
-    if key.generation() != runtime::generation() || !runtime::is_running() {
-        return;
-    }
-    if key.is_main() {
-        // The main interpreter's record without the registry lock, and without counting in
-        // as active: records are never freed, and one of an ended runtime (a `finalize` and
-        // perhaps a new start-up ran since the check above) has another key, or is no longer
-        // drained. A reference pushed while `finalize` runs is released by a drain before
-        // `Py_FinalizeEx`, or never (as one dropped after it).
-        if let Some(main) = runtime::main_state()
-            && main.key() == key
-        {
-            main.push_decref(ptr);
-        }
-        return;
-    }
-    if let Some(state) = lookup(key)
-        && !state.has_ended()
-    {
-        state.push_decref(ptr);
-    }
-}
-
 /// Releases every queued reference of the interpreter whose GIL this thread holds.
 pub fn drain_current() {
     if DEPTH.with(Cell::get) == 0 {
@@ -1141,7 +1149,6 @@ pub fn drain_current() {
         unsafe { state.drain() };
     }
 }
-
 /// Resets this thread's GIL bookkeeping after `Py_FinalizeEx` (which freed its thread state).
 pub(crate) fn forget_after_finalize() {
     DEPTH.with(|d| d.set(0));

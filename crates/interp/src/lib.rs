@@ -30,6 +30,7 @@ pub mod gil;
 mod interpreter;
 mod key;
 mod lifecycle;
+pub mod refs;
 mod runtime;
 mod state;
 pub mod symbols;

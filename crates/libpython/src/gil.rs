@@ -190,6 +190,7 @@ pub(crate) fn acquire_for(key: InterpKey) -> Result<GilGuard> {
     if key.generation() != interp::generation() || !interp::is_running() {
         return Err(Error::Interp(interp::Error::Finalized));
     }
+    interp::gil::refuse_in_collector()?;
     if interp::gil::depth() > 0 {
         return Err(Error::Interp(interp::Error::WrongInterpreter {
             object: key.index(),

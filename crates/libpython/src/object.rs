@@ -356,7 +356,7 @@ impl Drop for Object {
     #[inline(always)]
     fn drop(&mut self) {
         // SAFETY: the handle owns this reference of interpreter `key` and gives it up.
-        unsafe { interp::gil::release(self.ptr.as_ptr(), self.key) }
+        unsafe { interp::refs::release(self.ptr.as_ptr(), self.key) }
     }
 }
 
@@ -370,7 +370,7 @@ impl Clone for Object {
     #[inline]
     fn clone(&self) -> Self {
         // SAFETY: this handle owns a reference of interpreter `key`.
-        if unsafe { interp::gil::incref(self.ptr.as_ptr(), self.key) } {
+        if unsafe { interp::refs::incref(self.ptr.as_ptr(), self.key) } {
             Object {
                 ptr: self.ptr,
                 key: self.key,

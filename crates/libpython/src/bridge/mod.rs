@@ -242,6 +242,12 @@ pub trait Bridge: Send + Sync + 'static {
     /// the Python object holds the only `Arc` of the Rust object: while Rust code holds
     /// another, what the Rust object holds is reachable from Rust and is kept. Objects of
     /// other interpreters are not passed on to the collector.
+    ///
+    /// The collector is in the middle of walking its lists: no Python code may run and no
+    /// object may be freed here. The library keeps to that whatever this method does: a call
+    /// that would run Python code (any method of an [`Object`], [`attach`](crate::attach))
+    /// fails with [`interp::Error::CollectorRunning`](libpython_interp::Error::CollectorRunning),
+    /// and a handle dropped here releases its reference later, at the next acquisition.
     fn traverse(&self, visit: &mut dyn FnMut(&Object)) {
         let _ = visit;
     }
@@ -568,9 +574,10 @@ unsafe extern "C" fn bridge_traverse(
     visit: ffi::visitproc,
     arg: *mut c_void,
 ) -> c_int {
-    // The collector calls this with the GIL held and no Python code may run here; none does:
-    // the bridge only reports the objects it holds. A panic in the bridge's `traverse` is
-    // caught (it must not unwind into the collector) and the object reports what it got to.
+    // The collector calls this with the GIL held and no Python code may run here, nor may an
+    // object be freed: the bridge's `traverse` runs as a collector traversal, where both are
+    // refused or put off. A panic in it is caught (it must not unwind into the collector)
+    // and the object reports what it got to.
     let mut rc = 0;
     let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         // SAFETY: `o` is a live instance of the bridge type (the collector only traverses
@@ -584,18 +591,19 @@ unsafe extern "C" fn bridge_traverse(
         if !collectable(c) {
             return;
         }
-        // SAFETY: the collector runs with this interpreter's GIL held by this thread.
-        let guard = unsafe { interp::gil::assume() };
-        let here = guard.key();
-        c.target().traverse(&mut |obj: &Object| {
-            // Another interpreter's object is not this collector's to count.
-            if rc == 0 && obj.interpreter_key() == here {
-                // SAFETY: `visit` is the collector's callback for this traversal; `obj` is a
-                // live object of this interpreter that the bridge holds.
-                rc = unsafe { visit(obj.as_ptr(), arg) };
-            }
-        });
-        drop(guard);
+        let report = |here: interp::InterpKey| {
+            c.target().traverse(&mut |obj: &Object| {
+                // Another interpreter's object is not this collector's to count.
+                if rc == 0 && obj.interpreter_key() == here {
+                    // SAFETY: `visit` is the collector's callback for this traversal; `obj`
+                    // is a live object of this interpreter that the bridge holds.
+                    rc = unsafe { visit(obj.as_ptr(), arg) };
+                }
+            });
+        };
+        // SAFETY: the collector runs with this interpreter's GIL held by this thread. The
+        // bridge's code runs as a traversal: it can run no Python code and free nothing.
+        unsafe { interp::gil::collector_traversal(report) };
     }));
     if r.is_err() {
         eprintln!(

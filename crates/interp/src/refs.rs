@@ -1,0 +1,88 @@
+//! References handled from any thread: adding one to an object ([`incref`]) and giving one up
+//! ([`release`]: at once under the object's GIL, else queued on its interpreter, whose next
+//! GIL holder releases it; the drains are in [`gil`](crate::gil)).
+
+use libpython_ffi as ffi;
+
+use crate::gil::{collecting_bits, holds, with_gil_of};
+use crate::key::InterpKey;
+use crate::runtime::{self, lookup};
+
+/// Adds a reference to `ptr`, an object of interpreter `key`, under that interpreter's GIL
+/// (taken, switching from any other, when this thread does not hold it). `false` when it
+/// cannot be done because the object is gone: its runtime was finalized or its interpreter
+/// ended (or is being shut down); nothing was changed then.
+///
+/// # Safety
+/// `ptr` is an object of interpreter `key` on which the caller owns a reference (so it is
+/// alive while its interpreter is).
+#[inline(always)]
+pub unsafe fn incref(ptr: *mut ffi::PyObject, key: InterpKey) -> bool {
+    if holds(key) {
+        // SAFETY: the caller owns a reference; this thread holds the object's GIL.
+        unsafe { ffi::Py_INCREF(ptr) };
+        return true;
+    }
+    // SAFETY: forwarded contract.
+    unsafe { incref_slow(ptr, key) }
+}
+
+/// [`incref`] when this thread does not hold the object's GIL.
+///
+/// # Safety
+/// As [`incref`].
+#[cold]
+#[inline(never)]
+unsafe fn incref_slow(ptr: *mut ffi::PyObject, key: InterpKey) -> bool {
+    if collecting_bits() == key.to_bits() {
+        // SAFETY: the collector traversing `key`'s objects runs on this thread with its GIL
+        // held; the caller owns a reference. Adding one frees nothing.
+        unsafe { ffi::Py_INCREF(ptr) };
+        return true;
+    }
+    // SAFETY: `with_gil_of` runs the closure under the GIL of `key`, whose object the caller
+    // owns a reference to.
+    with_gil_of(key, || unsafe { ffi::Py_INCREF(ptr) }).is_ok()
+}
+
+/// Releases a strong reference owned by a handle of interpreter `key`: at once when this
+/// thread holds that interpreter's GIL, else queued on the interpreter for its next
+/// acquisition. A reference of a finalized runtime or an ended interpreter is forgotten (its
+/// object no longer exists).
+///
+/// # Safety
+/// `ptr` must be a strong reference of interpreter `key` that the caller gives up.
+#[inline(always)]
+pub unsafe fn release(ptr: *mut ffi::PyObject, key: InterpKey) {
+    if holds(key) {
+        // SAFETY: the caller owns the reference; this thread holds its interpreter's GIL.
+        unsafe { ffi::Py_DECREF(ptr) };
+    } else {
+        release_slow(ptr, key);
+    }
+}
+
+#[cold]
+fn release_slow(ptr: *mut ffi::PyObject, key: InterpKey) {
+    if key.generation() != runtime::generation() || !runtime::is_running() {
+        return;
+    }
+    if key.is_main() {
+        // The main interpreter's record without the registry lock, and without counting in
+        // as active: records are never freed, and one of an ended runtime (a `finalize` and
+        // perhaps a new start-up ran since the check above) has another key, or is no longer
+        // drained. A reference pushed while `finalize` runs is released by a drain before
+        // `Py_FinalizeEx`, or never (as one dropped after it).
+        if let Some(main) = runtime::main_state()
+            && main.key() == key
+        {
+            main.push_decref(ptr);
+        }
+        return;
+    }
+    if let Some(state) = lookup(key)
+        && !state.has_ended()
+    {
+        state.push_decref(ptr);
+    }
+}
