@@ -737,3 +737,30 @@ fn finalize_with_pending_work_ends_it_and_leaves_no_thread() {
         assert_eq!(threads_named("libpython-"), 0);
     });
 }
+
+#[test]
+fn block_on_inside_a_future_of_the_builtin_executor_is_an_error_not_a_hang() {
+    if is_child() {
+        python();
+        let g =
+            ns("async def inner(f):\n    return await f\nasync def outer(f):\n    return await f");
+        let leaf = asyncio::future_into_py(async { Ok(5i64) }).unwrap();
+        let coro = get(&g, "inner").call((leaf,)).unwrap();
+        // Waiting for `coro` (which waits for another future of the same executor) on the
+        // executor's own thread would wait for itself.
+        let fut = asyncio::future_into_py(async move {
+            let r = asyncio::block_on(asyncio::into_future(coro))?;
+            r.extract::<i64>()
+        })
+        .unwrap();
+        let r = asyncio::block_on(asyncio::into_future(get(&g, "outer").call((fut,)).unwrap()));
+        let e = r.unwrap_err().to_string();
+        assert!(e.contains("would wait for itself"), "{e}");
+        return;
+    }
+    assert_child_passes_within(
+        "asyncio::block_on_inside_a_future_of_the_builtin_executor_is_an_error_not_a_hang",
+        &[],
+        Duration::from_secs(120),
+    );
+}

@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex};
 
 use libpython::{
     Args, Bridge, ClassBuilder, Dict, Error, Interpreter, MapBridge, Object, Python, VecBridge,
-    attach, ffi,
+    Visit, attach, ffi,
 };
 use libpython_tests::bridge::{Node, NodeHooks};
 use libpython_tests::namespace::get;
@@ -463,11 +463,6 @@ fn cycles_through_bridged_rust_vectors_and_maps_are_collected_by_gc() {
             |v| v.vec().read().unwrap().len(),
         ),
         case(
-            VecBridge::new(imbl::Vector::<Object>::new()),
-            "b.append(p)",
-            |v| v.vec().read().unwrap().len(),
-        ),
-        case(
             MapBridge::new(HashMap::<String, Object>::new()),
             "b['p'] = p",
             |m| m.map().read().unwrap().len(),
@@ -477,12 +472,31 @@ fn cycles_through_bridged_rust_vectors_and_maps_are_collected_by_gc() {
             "b[1] = p",
             |m| m.map().read().unwrap().len(),
         ),
+    ];
+    // `imbl`'s persistent collections share nodes between clones, so a handle in one may not
+    // be the bridge's alone: their objects are not reported, and a cycle through one stays.
+    let shared: Vec<Case> = vec![
+        case(
+            VecBridge::new(imbl::Vector::<Object>::new()),
+            "b.append(p)",
+            |v| v.vec().read().unwrap().len(),
+        ),
         case(
             MapBridge::new(imbl::OrdMap::<String, Object>::new()),
             "b['p'] = p",
             |m| m.map().read().unwrap().len(),
         ),
     ];
+    for (i, (bridged, hold, rust_alive, _len, arc)) in shared.into_iter().enumerate() {
+        let w = probe_cycle(bridged, hold);
+        drop(arc);
+        collect();
+        assert!(
+            probe_alive(&w),
+            "imbl case {i}: an object in shared nodes was reported"
+        );
+        assert!(rust_alive(), "imbl case {i}");
+    }
     for (i, (bridged, hold, rust_alive, len, arc)) in cases.into_iter().enumerate() {
         let w = probe_cycle(bridged, hold);
         assert_eq!(len(), 1, "case {i}: the probe went in");
@@ -1014,7 +1028,7 @@ fn panics_in_destructors_and_the_collector_are_reported_as_unraisable_not_aborts
 struct PanicsInTraverse;
 
 impl Bridge for PanicsInTraverse {
-    fn traverse(&self, _visit: &mut dyn FnMut(&Object)) {
+    fn traverse(&self, _visit: &mut Visit<'_>) {
         panic!("panic in traverse");
     }
 }
@@ -1044,7 +1058,7 @@ struct MisbehavesInTraverse {
 }
 
 impl Bridge for MisbehavesInTraverse {
-    fn traverse(&self, visit: &mut dyn FnMut(&Object)) {
+    fn traverse(&self, visit: &mut Visit<'_>) {
         let Ok(mut seen) = self.seen.try_lock() else {
             return;
         };
@@ -1064,7 +1078,8 @@ impl Bridge for MisbehavesInTraverse {
         ));
         drop(copy);
         drop(self.dropped.lock().unwrap().take());
-        visit(&self.held);
+        // SAFETY: the handle is this object's own field, reported once.
+        unsafe { visit.call(&self.held) };
     }
 }
 
@@ -1589,4 +1604,56 @@ fn python_memory_debug_hooks_see_no_misuse() {
         std::thread::spawn(move || drop(in_sub)).join().unwrap();
         sub.end().unwrap();
     });
+}
+
+/// The function `f` (made in `g`, held only by the returned handle).
+fn function_in(g: &Dict) -> Object {
+    libpython::exec("import gc\ndef f():\n    return len('abc')\n", g).unwrap();
+    let f = g.get("f").unwrap().unwrap();
+    g.del_item("f").unwrap();
+    f
+}
+
+static SHARED_OBJECT: std::sync::OnceLock<Object> = std::sync::OnceLock::new();
+static SHARED_KEY: String = String::new();
+
+/// A map whose one entry is a handle kept by a `static`, not by the map.
+struct EntryKeptElsewhere;
+
+impl libpython::MapLike for EntryKeptElsewhere {
+    type Key = String;
+    type Value = Object;
+    fn map_len(&self) -> usize {
+        1
+    }
+    fn map_get(&self, _k: &String) -> Option<&Object> {
+        SHARED_OBJECT.get()
+    }
+    fn map_insert(&mut self, _k: String, _v: Object) {}
+    fn map_remove(&mut self, _k: &String) -> Option<Object> {
+        None
+    }
+    fn map_entries(&self) -> Vec<(&String, &Object)> {
+        vec![(&SHARED_KEY, SHARED_OBJECT.get().unwrap())]
+    }
+}
+
+#[test]
+fn a_map_that_does_not_own_its_entries_reports_none_to_the_collector() {
+    in_child!(
+        "a_map_that_does_not_own_its_entries_reports_none_to_the_collector",
+        {
+            python();
+            let g = Dict::new().unwrap();
+            let f = SHARED_OBJECT.get_or_init(|| function_in(&g));
+            // A cycle f -> bridge -> (the map's entry) f, whose one reference is the
+            // static's: reported, the collector would clear the function still in use (it
+            // crashed when called afterwards).
+            let b = libpython::bridge(MapBridge::new(EntryKeptElsewhere)).unwrap();
+            f.setattr("b", &b).unwrap();
+            drop(b);
+            libpython::exec("gc.collect()", &g).unwrap();
+            assert_eq!(f.call(()).unwrap().extract::<i64>().unwrap(), 3);
+        }
+    );
 }

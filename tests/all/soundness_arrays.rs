@@ -311,3 +311,110 @@ fn out_of_bounds_writes_and_wrong_lengths_are_errors() {
     w.copy_from_slice(&[1, 2, 3, 4]).unwrap();
     assert_eq!(w.to_vec(), [1, 2, 3, 4]);
 }
+
+/// A bool storage whose `Drop` reads its own elements as `bool`, as safe code may.
+struct BoolStorage(Vec<bool>, Arc<AtomicUsize>);
+
+impl libpython::array::Storage for BoolStorage {
+    type Elem = bool;
+    fn as_mut_slice(&mut self) -> &mut [bool] {
+        &mut self.0
+    }
+}
+
+impl Drop for BoolStorage {
+    fn drop(&mut self) {
+        // Reading the raw byte: a `bool` of any other value than 0 or 1 is undefined.
+        let raw: Vec<usize> = self.0.iter().map(|b| *b as usize).collect();
+        // SAFETY: reading the bytes of our own vector as `u8` is always defined.
+        let bytes: Vec<u8> =
+            unsafe { std::slice::from_raw_parts(self.0.as_ptr().cast::<u8>(), self.0.len()) }
+                .to_vec();
+        assert!(
+            bytes.iter().all(|&b| b <= 1),
+            "invalid bools {bytes:?} ({raw:?})"
+        );
+        self.1.store(bytes[0] as usize + 10, Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn bytes_python_writes_into_an_exported_bool_array_are_valid_bools_again_for_its_storage() {
+    python();
+    let seen = Arc::new(AtomicUsize::new(0));
+    let x = to_python_array(BoolStorage(vec![false, false, true], seen.clone()), &[3]).unwrap();
+    let g = ns("");
+    g.insert("x", &x).unwrap();
+    drop(x);
+    run(
+        &g,
+        "a = np.asarray(x)\nb = a.view(np.uint8)\nb[0] = 2\nb[1] = 255\nb[2] = 0\ndel a, b, x\nimport gc\ngc.collect()",
+    );
+    // Non-zero bytes are `true`, as the crate reads Python's booleans.
+    assert_eq!(
+        seen.load(Ordering::SeqCst),
+        11,
+        "the storage was dropped, its bools valid"
+    );
+}
+
+/// A storage whose `as_mut_slice` panics.
+struct PanicsForItsSlice(Arc<AtomicUsize>);
+
+impl libpython::array::Storage for PanicsForItsSlice {
+    type Elem = u8;
+    fn as_mut_slice(&mut self) -> &mut [u8] {
+        panic!("no slice today")
+    }
+}
+
+impl Drop for PanicsForItsSlice {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn a_storage_whose_slice_panics_is_dropped_not_leaked() {
+    python();
+    let drops = Arc::new(AtomicUsize::new(0));
+    let s = PanicsForItsSlice(drops.clone());
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| to_python_array(s, &[64])));
+    assert!(r.is_err(), "the panic reaches the caller");
+    assert_eq!(drops.load(Ordering::SeqCst), 1);
+}
+
+/// A bridge that drops the buffer view it holds when the collector traverses it.
+struct DropsItsViewInTraverse {
+    view: std::sync::Mutex<Option<PyBuffer<u8>>>,
+}
+
+impl libpython::Bridge for DropsItsViewInTraverse {
+    fn traverse(&self, _visit: &mut libpython::Visit<'_>) {
+        if let Ok(mut v) = self.view.try_lock() {
+            drop(v.take());
+        }
+    }
+}
+
+#[test]
+fn a_view_dropped_in_a_collector_traversal_is_released_afterwards() {
+    in_child!(
+        "a_view_dropped_in_a_collector_traversal_is_released_afterwards",
+        {
+            python();
+            let g = ns("import gc\nba = bytearray(b'abcdef')");
+            let v = PyBuffer::<u8>::from_object(&get(&g, "ba")).unwrap();
+            let b = libpython::bridge(Arc::new(DropsItsViewInTraverse {
+                view: std::sync::Mutex::new(Some(v)),
+            }))
+            .unwrap();
+            g.insert("b", &b).unwrap();
+            drop(b);
+            // The view is dropped during the collection; it is released at the next drain
+            // (here: the next call into Python), and the bytearray can grow again.
+            run(&g, "gc.collect()");
+            run(&g, "ba.extend(b'x')\nassert bytes(ba) == b'abcdefx'");
+        }
+    );
+}

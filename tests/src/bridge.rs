@@ -2,7 +2,7 @@
 
 use std::sync::Mutex;
 
-use libpython::{Bound, Bridge, Error, Object, Python};
+use libpython::{Bound, Bridge, Error, Object, Python, Visit};
 
 /// A bridge holding one Python object, its attribute `held`, and reporting it to the cycle
 /// collector, so that it can be part of a reference cycle; `H` adds what a test needs (data
@@ -85,11 +85,13 @@ impl<H: NodeHooks> Bridge for Node<H> {
 
     /// The lock is only tried: when it is busy the object is not reported, and so only kept
     /// alive.
-    fn traverse(&self, visit: &mut dyn FnMut(&Object)) {
+    fn traverse(&self, visit: &mut Visit<'_>) {
         if let Ok(g) = self.held.try_lock()
             && let Some(o) = &*g
         {
-            visit(o);
+            // SAFETY: the handle is this node's own (its slot), shared with no other value,
+            // reported once.
+            unsafe { visit.call(o) };
         }
     }
 

@@ -1016,6 +1016,17 @@ pub unsafe fn collector_traversal<R>(f: impl FnOnce(InterpKey) -> R) -> R {
     r
 }
 
+/// The interpreter a [`collector_traversal`] on this thread is for, if the thread is inside
+/// one: what would release something of that interpreter must put it off (see
+/// [`crate::refs::release`], which queues).
+#[inline]
+pub fn collecting() -> Option<InterpKey> {
+    match COLLECTING.with(Cell::get) {
+        0 => None,
+        bits => Some(InterpKey::from_bits(bits)),
+    }
+}
+
 /// The key bits of the interpreter a [`collector_traversal`] on this thread is for, 0 when
 /// there is none.
 #[inline]

@@ -77,7 +77,7 @@ mod views;
 
 pub use bridge::{
     Bridge, BridgeKind, BridgeLock, BridgeReadGuard, BridgeWriteGuard, ClassBuilder, IterBridge,
-    MapBridge, MapLike, VecBridge, VecLike, bridge, bridge_in, bridged,
+    MapBridge, MapLike, OwnsObjects, VecBridge, VecLike, Visit, bridge, bridge_in, bridged,
 };
 pub use call::IntoArgs;
 pub use conversion::{Bytes, FromPython, ToPython, string_lossy};

@@ -29,7 +29,7 @@ use libpython_interp::{InterpKey, ffi};
 use super::element::{Element, describe_dl, dl_code_of};
 use super::export::{owner_of, raise_with};
 use super::layout::c_strides;
-use super::raw::{RawView, gil_for_release, take_inner};
+use super::raw::{Deferred, RawView, defer_in_traversal, gil_for_release, take_inner};
 use super::view::PyBuffer;
 use super::view_mut::PyBufferMut;
 use crate::conversion::{ToPython, tname};
@@ -520,6 +520,18 @@ impl DlTensor {
 
 impl Drop for DlTensor {
     fn drop(&mut self) {
+        let (managed, versioned) = (self.managed, self.versioned);
+        if libpython_interp::gil::collecting().is_some() {
+            // Dropped in a collector traversal, where nothing may be released: put off.
+            // SAFETY: the deleter is called once, later, under the producer's interpreter's
+            // GIL, on whatever thread holds it then (the managed tensor is ours alone).
+            let release = unsafe { Deferred::new(move || delete(managed, versioned)) };
+            if let Err(not_run) = defer_in_traversal(self.key, release) {
+                std::mem::forget(not_run);
+                tracing::error!(target: "libpython::gc", "a tensor of another interpreter dropped in a collector traversal is not released");
+            }
+            return;
+        }
         // Without the producer's interpreter (finalized, ended) the tensor is left alone: its
         // owner is gone or going, and calling into it could touch freed state.
         let Some(guard) = gil_for_release(self.key) else {
@@ -527,20 +539,30 @@ impl Drop for DlTensor {
         };
         // SAFETY: we consumed the capsule, so we own the managed tensor and call its deleter
         // exactly once, under the producer's interpreter's GIL.
-        unsafe {
-            if self.versioned {
-                let m = self.managed.cast::<DLManagedTensorVersioned>().as_ptr();
-                if let Some(d) = (*m).deleter {
-                    d(m);
-                }
-            } else {
-                let m = self.managed.cast::<DLManagedTensor>().as_ptr();
-                if let Some(d) = (*m).deleter {
-                    d(m);
-                }
+        unsafe { delete(managed, versioned) };
+        drop(guard);
+    }
+}
+
+/// Calls a managed tensor's deleter.
+///
+/// # Safety
+/// The tensor is ours (its capsule consumed) and this is the one call; the GIL of the
+/// producer's interpreter is held.
+unsafe fn delete(managed: NonNull<c_void>, versioned: bool) {
+    // SAFETY: the function's contract; the struct's kind is the one the capsule's name gave.
+    unsafe {
+        if versioned {
+            let m = managed.cast::<DLManagedTensorVersioned>().as_ptr();
+            if let Some(d) = (*m).deleter {
+                d(m);
+            }
+        } else {
+            let m = managed.cast::<DLManagedTensor>().as_ptr();
+            if let Some(d) = (*m).deleter {
+                d(m);
             }
         }
-        drop(guard);
     }
 }
 

@@ -116,8 +116,52 @@ unsafe impl Sync for Owner {}
 
 impl Drop for Owner {
     fn drop(&mut self) {
+        if matches!(self.kind, ScalarKind::Bool) {
+            // SAFETY: the owner goes with the last Python view of the elements, so nothing
+            // else reads or writes them now; they are the storage's, one byte each, at these
+            // byte offsets (checked when the owner was made).
+            unsafe { normalize_bools(self.data, &self.shape, &self.strides) };
+        }
         // SAFETY: `storage` came from `Box::into_raw` and is dropped only here, once.
         drop(unsafe { Box::from_raw(self.storage) });
+    }
+}
+
+/// Makes every `bool` element 0 or 1 again. Python code may have written any byte into one
+/// (numpy's `view(np.uint8)` of the array), and the storage's own code (its `Drop`) reads
+/// them as `bool`, for which any other byte is undefined behaviour; a non-zero byte counts as
+/// `true`, as the crate's own reads of Python's booleans count it.
+///
+/// # Safety
+/// `data` and the byte `strides` reach each element of `shape` inside one live allocation,
+/// which nothing else uses meanwhile.
+unsafe fn normalize_bools(data: *mut u8, shape: &[ffi::Py_ssize_t], strides: &[ffi::Py_ssize_t]) {
+    if shape.contains(&0) {
+        return;
+    }
+    let mut index = vec![0 as ffi::Py_ssize_t; shape.len()];
+    loop {
+        let offset: isize = index.iter().zip(strides).map(|(&i, &s)| i * s).sum();
+        // SAFETY: an element of the array (the function's contract).
+        unsafe {
+            let p = data.offset(offset);
+            if p.read() > 1 {
+                p.write(1);
+            }
+        }
+        // The next index, last dimension fastest; done after the last element.
+        let mut d = shape.len();
+        loop {
+            if d == 0 {
+                return;
+            }
+            d -= 1;
+            index[d] += 1;
+            if index[d] < shape[d] {
+                break;
+            }
+            index[d] = 0;
+        }
     }
 }
 
@@ -211,13 +255,24 @@ impl Owner {
 
     /// An owner for a contiguous storage viewed with `shape` (C order).
     pub(crate) fn from_storage<S: Storage>(storage: S, shape: &[usize]) -> Result<Owner> {
+        /// Frees the storage if `as_mut_slice` panics.
+        struct FreeOnUnwind<S>(*mut S);
+        impl<S> Drop for FreeOnUnwind<S> {
+            fn drop(&mut self) {
+                // SAFETY: the allocation from `Box::into_raw` below, given back once (the
+                // guard is forgotten when the slice was taken).
+                drop(unsafe { Box::from_raw(self.0) });
+            }
+        }
         let raw: *mut S = Box::into_raw(Box::new(storage));
+        let guard = FreeOnUnwind(raw);
         // SAFETY: `raw` is a fresh, unique heap allocation; the slice borrowed from it is
         // turned into a raw pointer at once and the storage is not used again until dropped.
         let (data, len) = unsafe {
             let s = (*raw).as_mut_slice();
             (s.as_mut_ptr(), s.len())
         };
+        std::mem::forget(guard);
         let count = shape.iter().try_fold(1usize, |a, &n| a.checked_mul(n));
         if let Some(&n) = shape
             .iter()

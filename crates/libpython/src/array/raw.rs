@@ -32,6 +32,81 @@ pub(crate) fn gil_for_release(key: InterpKey) -> Option<GilGuard> {
     interp::gil::acquire_interp(&state).ok()
 }
 
+/// Puts `release` off when this thread is inside a collector traversal of interpreter `key`
+/// (a `Bridge::traverse` dropping what it holds), where nothing may be released: `release`
+/// then runs at the next drain of that interpreter's queue of references, under its GIL, as
+/// the destructor of a capsule whose reference is queued. Returns `release` back, not run,
+/// when the thread is not in such a traversal (or the capsule cannot be made: the release is
+/// then left undone, as for an interpreter that is gone).
+pub(crate) fn defer_in_traversal(
+    key: InterpKey,
+    release: Deferred,
+) -> std::result::Result<(), Deferred> {
+    if interp::gil::collecting() != Some(key) {
+        return Err(release);
+    }
+    let boxed: *mut Deferred = Box::into_raw(Box::new(release));
+    // SAFETY: this thread holds `key`'s GIL (the traversal runs under it); a capsule is not
+    // tracked by the collector, so making one changes none of its lists. It owns `boxed`,
+    // given back once by its destructor (or here if it could not be made); its reference is
+    // queued on `key`'s interpreter, so the destructor runs at the next drain there.
+    unsafe {
+        let capsule = ffi::PyCapsule_New(boxed.cast(), DEFERRED.as_ptr(), Some(run_deferred));
+        if capsule.is_null() {
+            ffi::PyErr_Clear();
+            drop(Box::from_raw(boxed));
+            tracing::error!(target: "libpython::gc", "a release put off by a collector traversal could not be queued; it is left undone");
+            return Ok(());
+        }
+        interp::refs::release(capsule, key);
+    }
+    Ok(())
+}
+
+/// A release put off by [`defer_in_traversal`].
+pub(crate) struct Deferred(Box<dyn FnOnce() + Send>);
+
+impl Deferred {
+    /// `f`, run later under the GIL of the interpreter it was deferred on.
+    ///
+    /// # Safety
+    /// `f` may be run on any thread that holds that GIL: what it captures must be usable there
+    /// (the raw parts of a buffer or a tensor, which CPython lets any such thread release).
+    pub(crate) unsafe fn new(f: impl FnOnce() + 'static) -> Deferred {
+        /// `f`, declared sendable by [`Deferred::new`]'s contract.
+        struct AnyThread<F>(F);
+        // SAFETY: see `Deferred::new`.
+        unsafe impl<F> Send for AnyThread<F> {}
+        impl<F: FnOnce()> AnyThread<F> {
+            fn run(self) {
+                (self.0)()
+            }
+        }
+        let f = AnyThread(f);
+        Deferred(Box::new(move || f.run()))
+    }
+}
+
+/// The name of [`defer_in_traversal`]'s capsules.
+const DEFERRED: &CStr = c"libpython.deferred_release";
+
+/// The destructor of [`defer_in_traversal`]'s capsules: runs the release they hold.
+unsafe extern "C" fn run_deferred(capsule: *mut ffi::PyObject) {
+    // SAFETY: CPython calls this with the GIL held on a capsule made by `defer_in_traversal`,
+    // whose pointer is a `Box<Deferred>` given back here, once.
+    let boxed = unsafe { ffi::PyCapsule_GetPointer(capsule, DEFERRED.as_ptr()) };
+    if boxed.is_null() {
+        // SAFETY: the failed lookup set an exception; nothing can report it from here.
+        unsafe { ffi::PyErr_Clear() };
+        return;
+    }
+    // SAFETY: see above.
+    let Deferred(f) = *unsafe { Box::from_raw(boxed.cast::<Deferred>()) };
+    if std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).is_err() {
+        eprintln!("libpython: a put-off release panicked; the panic was stopped at the C boundary");
+    }
+}
+
 /// The part of a view that stays at one address: the `Py_buffer` (exporters may point its
 /// `shape` and `strides` into the struct itself, as `PyBuffer_FillInfo` does for `bytes` and
 /// `bytearray`, and its release hands the exporter the struct it filled), the shape and
@@ -479,6 +554,10 @@ impl Drop for RawView {
         inner.borrow = Borrow::NONE;
         let key = std::mem::replace(&mut inner.exporter, InterpKey::NONE);
         if key != InterpKey::NONE {
+            if interp::gil::collecting().is_some() {
+                defer_buffer(inner, key);
+                return;
+            }
             if interp::gil::holds(key) {
                 // SAFETY: the buffer was filled by a successful `PyObject_GetBuffer` of this
                 // interpreter and is released once (`exporter` is now `NONE`), with its GIL
@@ -493,6 +572,29 @@ impl Drop for RawView {
             drop_tensor(&mut inner);
         }
         give_inner(inner);
+    }
+}
+
+/// [`RawView`]'s release inside a collector traversal: put off when the traversal is of the
+/// buffer's interpreter; otherwise (another interpreter's buffer) taken there, which the
+/// traversal refuses: left undone, and the box with it.
+#[cold]
+#[inline(never)]
+fn defer_buffer(inner: Box<Inner>, key: InterpKey) {
+    let raw = Box::into_raw(inner);
+    // SAFETY: the box (which keeps the `Py_buffer` at its address) is taken back once, by
+    // the deferred release or below; the buffer is released once, under `key`'s GIL, on
+    // whatever thread drains that interpreter's queue (CPython allows that).
+    let release = unsafe {
+        Deferred::new(move || {
+            let mut inner = Box::from_raw(raw);
+            ffi::PyBuffer_Release(&mut inner.buffer);
+            drop(inner);
+        })
+    };
+    if let Err(not_run) = defer_in_traversal(key, release) {
+        std::mem::forget(not_run);
+        tracing::error!(target: "libpython::gc", "a view of another interpreter's buffer dropped in a collector traversal is not released");
     }
 }
 

@@ -3,6 +3,7 @@
 //! first use, stopped when Python is finalized), [`block_on`], and the wrappers every such
 //! future runs in (abort on request, panics caught).
 
+use std::cell::Cell;
 use std::collections::VecDeque;
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -87,6 +88,12 @@ impl Wake for ThreadWaker {
 /// assert_eq!(r.extract::<String>()?, "slept");
 /// # Ok::<(), libpython::Error>(())
 /// ```
+///
+/// # Panics
+/// On the built-in executor's own thread (inside a future given to
+/// [`future_into_py`](super::future_into_py)), when `future` is not ready at once: that thread
+/// would wait for itself, since what `future` waits for may need it. The panic becomes the
+/// error the awaiting Python code gets; `.await` the future instead.
 pub fn block_on<F: Future>(future: F) -> F::Output {
     let mut future = std::pin::pin!(future);
     let waker = Waker::from(Arc::new(ThreadWaker(std::thread::current())));
@@ -95,8 +102,19 @@ pub fn block_on<F: Future>(future: F) -> F::Output {
         if let Poll::Ready(v) = future.as_mut().poll(&mut cx) {
             return v;
         }
+        if ON_EXECUTOR.with(Cell::get) {
+            panic!(
+                "libpython::asyncio::block_on on the built-in executor's thread would wait for \
+                 itself: await the future instead"
+            );
+        }
         std::thread::park();
     }
+}
+
+thread_local! {
+    /// Whether this thread is the built-in executor's.
+    static ON_EXECUTOR: Cell<bool> = const { Cell::new(false) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -245,6 +263,7 @@ fn schedule(job: Arc<Job>) {
 
 /// The executor thread: polls queued tasks until asked to stop and the queue is empty.
 fn run_executor() {
+    ON_EXECUTOR.with(|o| o.set(true));
     loop {
         let job = {
             let mut ex = lock(&EXECUTOR);

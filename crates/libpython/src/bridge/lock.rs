@@ -239,6 +239,9 @@ impl<T> BridgeLock<T> {
                     other_thread: true,
                 });
             }
+            // In a collector traversal the GIL cannot be released, and the holder may be
+            // waiting for it: no wait.
+            interp::gil::refuse_in_collector()?;
             if interp::gil::depth() > 0 {
                 interp::allow_threads(move || std::thread::sleep(pause));
             } else {

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::hash::Hash;
 
 use super::container::{Container, Flavor, container_bridge, iter_copies};
-use super::{Bridge, BridgeKind, holds_objects, key_error, visit_objects};
+use super::{Bridge, BridgeKind, OwnsObjects, Visit, holds_objects, key_error, visit_objects};
 use crate::conversion::{FromPython, ToPython};
 use crate::err::Result;
 use crate::function::Args;
@@ -45,10 +45,17 @@ pub trait MapLike: Send + Sync + 'static {
     {
         None
     }
+
+    /// Whether the map owns its entries alone, so that a [`MapBridge`] of it reports the
+    /// Python objects in them to the cycle collector ([`OwnsObjects::NOT`], the default:
+    /// they are not reported, and a cycle through the map is not freed).
+    fn owns_objects(&self) -> OwnsObjects {
+        OwnsObjects::NOT
+    }
 }
 
 macro_rules! map_like {
-    ($($t:ident)::+, $($bound:tt)*) => {
+    ($($t:ident)::+, owns: $owns:ident, $($bound:tt)*) => {
         impl<K, V> MapLike for $($t)::+<K, V>
         where
             K: FromPython + ToPython + Send + Sync + Clone + 'static + $($bound)*,
@@ -62,16 +69,30 @@ macro_rules! map_like {
             fn map_remove(&mut self, k: &K) -> Option<V> { self.remove(k) }
             fn map_entries(&self) -> Vec<(&K, &V)> { self.iter().collect() }
             fn map_take(&mut self) -> Option<Self> { Some(std::mem::take(self)) }
+            fn owns_objects(&self) -> OwnsObjects { owns!($owns) }
         }
     };
 }
 
-map_like!(HashMap, Eq + Hash);
-map_like!(BTreeMap, Ord);
+/// What a map of the macro above promises about its entries (see [`OwnsObjects`]).
+macro_rules! owns {
+    (alone) => {
+        // SAFETY: a `std` map owns its keys and values alone (no node is shared with another
+        // map) and iterates each once.
+        unsafe { OwnsObjects::promise() }
+    };
+    (shared) => {
+        OwnsObjects::NOT
+    };
+}
+
+map_like!(HashMap, owns: alone, Eq + Hash);
+map_like!(BTreeMap, owns: alone, Ord);
+// `imbl`'s maps share nodes between clones: no promise.
 #[cfg(feature = "value")]
-map_like!(imbl::HashMap, Eq + Hash);
+map_like!(imbl::HashMap, owns: shared, Eq + Hash);
 #[cfg(feature = "value")]
-map_like!(imbl::OrdMap, Ord);
+map_like!(imbl::OrdMap, owns: shared, Ord);
 
 /// A Rust map shared with Python as a mapping: `len`, `[]`, `in`, iteration over keys,
 /// `keys()`, `values()`, `items()` (lists, copied), `get()` and `==`, and for a writable one
@@ -434,7 +455,7 @@ impl<M: MapLike> Bridge for MapBridge<M> {
         self.map.type_name()
     }
 
-    fn traverse(&self, visit: &mut dyn FnMut(&Object)) {
+    fn traverse(&self, visit: &mut Visit<'_>) {
         let (keys, values) = (holds_objects::<M::Key>(), holds_objects::<M::Value>());
         if !keys && !values {
             return;
@@ -444,12 +465,20 @@ impl<M: MapLike> Bridge for MapBridge<M> {
         let Some(m) = self.map.lock().try_read() else {
             return;
         };
+        if !m.owns_objects().made() {
+            return;
+        }
         for (k, v) in m.map_entries() {
-            if keys {
-                visit_objects(k as &dyn Any, visit);
-            }
-            if values {
-                visit_objects(v as &dyn Any, visit);
+            // SAFETY: the map owns its entries alone (its promise), and this bridge owns the
+            // map alone: the collector traverses a bridge only while the Python object
+            // holds the only `Arc` of it, and no other value holds the map.
+            unsafe {
+                if keys {
+                    visit_objects(k as &dyn Any, visit);
+                }
+                if values {
+                    visit_objects(v as &dyn Any, visit);
+                }
             }
         }
     }

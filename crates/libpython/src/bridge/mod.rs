@@ -248,7 +248,11 @@ pub trait Bridge: Send + Sync + 'static {
     /// that would run Python code (any method of an [`Object`], [`attach`](crate::attach))
     /// fails with [`interp::Error::CollectorRunning`](libpython_interp::Error::CollectorRunning),
     /// and a handle dropped here releases its reference later, at the next acquisition.
-    fn traverse(&self, visit: &mut dyn FnMut(&Object)) {
+    ///
+    /// Reporting is [`Visit::call`], an `unsafe` promise that the object holds the reported
+    /// handle alone (see there): the collector cannot check it, and a wrong report makes it
+    /// clear objects still in use.
+    fn traverse(&self, visit: &mut Visit<'_>) {
         let _ = visit;
     }
 
@@ -256,6 +260,69 @@ pub trait Bridge: Send + Sync + 'static {
     /// Like [`Bridge::traverse`], only called while the Python object holds the only `Arc`
     /// of the Rust object.
     fn clear(&self) {}
+}
+
+/// Where [`Bridge::traverse`] reports the Python objects a bridged Rust object holds, for
+/// Python's cycle collector.
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+/// use libpython::{Bridge, Object, Visit};
+///
+/// /// Holds Python callbacks, which may refer back to this object.
+/// struct Callbacks(Mutex<Vec<Object>>);
+///
+/// impl Bridge for Callbacks {
+///     fn traverse(&self, visit: &mut Visit<'_>) {
+///         // Never wait in a traversal: a busy lock reports nothing this time.
+///         if let Ok(held) = self.0.try_lock() {
+///             for f in held.iter() {
+///                 // SAFETY: each handle is in this object's own vector, shared with no
+///                 // other value, and reported once.
+///                 unsafe { visit.call(f) };
+///             }
+///         }
+///     }
+///
+///     fn clear(&self) {
+///         let taken = std::mem::take(&mut *self.0.lock().unwrap());
+///         drop(taken);
+///     }
+/// }
+///
+/// let cb = libpython::bridge(Arc::new(Callbacks(Mutex::new(Vec::new()))))?;
+/// # Ok::<(), libpython::Error>(())
+/// ```
+pub struct Visit<'a> {
+    report: &'a mut dyn FnMut(&Object),
+}
+
+impl std::fmt::Debug for Visit<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Visit")
+    }
+}
+
+impl<'a> Visit<'a> {
+    /// A visit that passes each report to `report`.
+    pub(crate) fn new(report: &'a mut dyn FnMut(&Object)) -> Visit<'a> {
+        Visit { report }
+    }
+
+    /// Reports `obj`, a handle the bridged Rust object holds.
+    ///
+    /// # Safety
+    /// The collector counts each report as one reference that the object holds and that it
+    /// may break (by calling [`Bridge::clear`]) when the object is garbage; a report of a
+    /// reference the object does not hold makes it clear or free objects still in use. So
+    /// `obj` must be a handle the bridged Rust object owns alone, kept by it directly or in
+    /// containers only it owns, shared with no other Rust value (not through an `Arc`, the
+    /// shared nodes of a persistent collection, or a `static`), and reported at most once in
+    /// one traversal.
+    #[inline]
+    pub unsafe fn call(&mut self, obj: &Object) {
+        (self.report)(obj)
+    }
 }
 
 /// What a bridge instance points at: the Rust object, the [`TypeId`] of its concrete type
@@ -592,14 +659,16 @@ unsafe extern "C" fn bridge_traverse(
             return;
         }
         let report = |here: interp::InterpKey| {
-            c.target().traverse(&mut |obj: &Object| {
+            let mut to_collector = |obj: &Object| {
                 // Another interpreter's object is not this collector's to count.
                 if rc == 0 && obj.interpreter_key() == here {
                     // SAFETY: `visit` is the collector's callback for this traversal; `obj`
-                    // is a live object of this interpreter that the bridge holds.
+                    // is a live object of this interpreter that the bridge holds (which
+                    // `Visit::call`'s caller promised).
                     rc = unsafe { visit(obj.as_ptr(), arg) };
                 }
-            });
+            };
+            c.target().traverse(&mut Visit::new(&mut to_collector));
         };
         // SAFETY: the collector runs with this interpreter's GIL held by this thread. The
         // bridge's code runs as a traversal: it can run no Python code and free nothing.
@@ -911,19 +980,60 @@ fn is_value(t: TypeId) -> bool {
     }
 }
 
-/// Calls `visit` on each Python object `item` holds (see [`holds_objects`]).
-fn visit_objects(item: &dyn Any, visit: &mut dyn FnMut(&Object)) {
-    if let Some(o) = item.downcast_ref::<Object>() {
-        visit(o);
-    } else if let Some(Some(o)) = item.downcast_ref::<Option<Object>>() {
-        visit(o);
-    } else if let Some(v) = item.downcast_ref::<Vec<Object>>() {
-        v.iter().for_each(visit);
-    } else {
-        #[cfg(feature = "value")]
-        if let Some(v) = item.downcast_ref::<crate::value::Value>() {
-            v.for_each_object(visit);
+/// Reports to `visit` each Python object `item` holds in a handle of its own (see
+/// [`holds_objects`]): an [`Object`], `Option<Object>`, `Vec<Object>`, or a
+/// [`Value::Object`](crate::value::Value::Object). The objects inside a `Value`'s lists and
+/// dicts are not reported: those are persistent collections, whose nodes other values may
+/// share, so a handle there may not be `item`'s alone (a cycle through one is not freed).
+///
+/// # Safety
+/// `item` is owned alone by a container that the bridged object owns alone, which gives each
+/// item once (see [`OwnsObjects`]).
+unsafe fn visit_objects(item: &dyn Any, visit: &mut Visit<'_>) {
+    // SAFETY: each call reports a handle kept directly by `item` (or its vector), which is
+    // owned alone (the function's contract).
+    unsafe {
+        if let Some(o) = item.downcast_ref::<Object>() {
+            visit.call(o);
+        } else if let Some(Some(o)) = item.downcast_ref::<Option<Object>>() {
+            visit.call(o);
+        } else if let Some(v) = item.downcast_ref::<Vec<Object>>() {
+            v.iter().for_each(|o| visit.call(o));
+        } else {
+            #[cfg(feature = "value")]
+            if let Some(crate::value::Value::Object(o)) = item.downcast_ref::<crate::value::Value>()
+            {
+                visit.call(o);
+            }
         }
+    }
+}
+
+/// Whether a [`MapLike`] or [`VecLike`] owns its entries alone, so a bridge of it may report
+/// the Python objects in them to the cycle collector: made by [`NOT`](Self::NOT), the
+/// default, or by the `unsafe` [`promise`](Self::promise). `std`'s `HashMap`, `BTreeMap` and
+/// `Vec` make the promise; `imbl`'s persistent collections do not (their clones share
+/// nodes), so a cycle through one of those is not freed.
+#[derive(Debug, Clone, Copy)]
+pub struct OwnsObjects(bool);
+
+impl OwnsObjects {
+    /// The container does not promise to own its entries alone: its objects are not reported.
+    pub const NOT: OwnsObjects = OwnsObjects(false);
+
+    /// The promise.
+    ///
+    /// # Safety
+    /// Every entry (key, value, item) is owned by the container alone while it holds it,
+    /// shared with no other value (not through an `Arc`, the shared nodes of a persistent
+    /// collection, or a `static`), and `map_entries` / `vec_get` give each entry once.
+    pub const unsafe fn promise() -> OwnsObjects {
+        OwnsObjects(true)
+    }
+
+    /// Whether the promise was made.
+    pub(crate) fn made(self) -> bool {
+        self.0
     }
 }
 

@@ -3,7 +3,7 @@
 use std::any::Any;
 
 use super::container::{Container, Flavor, container_bridge, iter_copies};
-use super::{Bridge, BridgeKind, holds_objects, index_error, visit_objects};
+use super::{Bridge, BridgeKind, OwnsObjects, Visit, holds_objects, index_error, visit_objects};
 use crate::conversion::{FromPython, ToPython};
 use crate::err::Result;
 use crate::function::Args;
@@ -45,12 +45,19 @@ pub trait VecLike: Send + Sync + 'static {
     {
         None
     }
+
+    /// Whether the vector owns its items alone, so that a [`VecBridge`] of it reports the
+    /// Python objects in them to the cycle collector ([`OwnsObjects::NOT`], the default:
+    /// they are not reported, and a cycle through the vector is not freed).
+    fn owns_objects(&self) -> OwnsObjects {
+        OwnsObjects::NOT
+    }
 }
 
 /// `VecLike` for a vector type whose append is `$push` (the other methods have the same
 /// names in `std` and `imbl`; a macro, as for `MapLike`).
 macro_rules! vec_like {
-    ($($t:ident)::+, $push:ident) => {
+    ($($t:ident)::+, $push:ident, owns: $owns:ident) => {
         impl<T: FromPython + ToPython + Send + Sync + Clone + 'static> VecLike for $($t)::+<T> {
             type Item = T;
             fn vec_len(&self) -> usize { self.len() }
@@ -60,13 +67,27 @@ macro_rules! vec_like {
             fn vec_insert(&mut self, i: usize, v: T) { self.insert(i, v); }
             fn vec_remove(&mut self, i: usize) -> T { self.remove(i) }
             fn vec_take(&mut self) -> Option<Self> { Some(std::mem::take(self)) }
+            fn owns_objects(&self) -> OwnsObjects { owns!($owns) }
         }
     };
 }
 
-vec_like!(Vec, push);
+/// What a vector of the macro above promises about its items (see [`OwnsObjects`]).
+macro_rules! owns {
+    (alone) => {
+        // SAFETY: a `Vec` owns its items alone (no buffer is shared with another vector) and
+        // gives each index once.
+        unsafe { OwnsObjects::promise() }
+    };
+    (shared) => {
+        OwnsObjects::NOT
+    };
+}
+
+vec_like!(Vec, push, owns: alone);
+// `imbl`'s vectors share nodes between clones: no promise.
 #[cfg(feature = "value")]
-vec_like!(imbl::Vector, push_back);
+vec_like!(imbl::Vector, push_back, owns: shared);
 
 /// A Rust vector shared with Python as a sequence: `len`, `[i]` (negative indexes too) and
 /// `[a:b:c]` (a list), `in`, iteration, `reversed`, `index`, `count` and `==` (with lists),
@@ -382,7 +403,7 @@ impl<V: VecLike> Bridge for VecBridge<V> {
         self.vec.type_name()
     }
 
-    fn traverse(&self, visit: &mut dyn FnMut(&Object)) {
+    fn traverse(&self, visit: &mut Visit<'_>) {
         if !holds_objects::<V::Item>() {
             return;
         }
@@ -391,9 +412,15 @@ impl<V: VecLike> Bridge for VecBridge<V> {
         let Some(v) = self.vec.lock().try_read() else {
             return;
         };
+        if !v.owns_objects().made() {
+            return;
+        }
         for i in 0..v.vec_len() {
             if let Some(item) = v.vec_get(i) {
-                visit_objects(item as &dyn Any, visit);
+                // SAFETY: the vector owns its items alone (its promise), and this bridge owns
+                // the vector alone: the collector traverses a bridge only while the Python
+                // object holds the only `Arc` of it, and no other value holds the vector.
+                unsafe { visit_objects(item as &dyn Any, visit) };
             }
         }
     }

@@ -40,7 +40,7 @@ where
 {
     fn from_python(obj: &Bound<'_>) -> Result<Self> {
         let mut m = imbl::GenericHashMap::with_hasher(S::default());
-        super::map::map_extract(obj, |k, v| {
+        super::map::map_extract(obj, super::map::std_hasher::<S>(), |k, v| {
             m.insert(k, v);
         })?;
         Ok(m)
@@ -58,7 +58,7 @@ impl<K: ToPython + Ord, V: ToPython> ToPython for OrdMap<K, V> {
 impl<K: FromPython + Ord + Clone, V: FromPython + Clone> FromPython for OrdMap<K, V> {
     fn from_python(obj: &Bound<'_>) -> Result<Self> {
         let mut m = OrdMap::new();
-        super::map::map_extract(obj, |k, v| {
+        super::map::map_extract(obj, true, |k, v| {
             m.insert(k, v);
         })?;
         Ok(m)

@@ -65,8 +65,12 @@ fn dict_len_hint(obj: &Bound<'_>) -> usize {
 /// conversions); before a conversion or an insertion that can (a key's `__index__` or
 /// `__hash__`, which may change or clear the dict), both are owned. A dict that changes
 /// meanwhile ends the copy with `RuntimeError`, as Python's own iteration does.
+///
+/// `plain_insert`: `insert` runs no Python code when keys and values are plain data (it runs
+/// none of its own: no hasher given by the caller's type).
 pub(crate) fn map_extract<K: FromPython, V: FromPython>(
     obj: &Bound<'_>,
+    plain_insert: bool,
     mut insert: impl FnMut(K, V),
 ) -> Result<()> {
     let py = obj.py();
@@ -76,7 +80,7 @@ pub(crate) fn map_extract<K: FromPython, V: FromPython>(
         // Whether Python code may have run since the last step (a conversion that is not
         // exact, or hashing, comparing or dropping keys and values that are not plain Rust
         // data): the next step then checks that the dict kept its size.
-        let mut ran_python = !(K::plain(SEALED) && V::plain(SEALED));
+        let mut ran_python = !(plain_insert && K::plain(SEALED) && V::plain(SEALED));
         // The entries are borrowed from the dict, valid until it changes, which only Python
         // code can do, and none runs before the next step except where both are owned (below).
         loop {
@@ -236,12 +240,18 @@ impl<K: ToPython, V: ToPython, S> ToPython for HashMap<K, V, S> {
     }
 }
 
+/// Whether `S` is `std`'s default hasher, which runs no code of anyone else's (another
+/// hasher may run Python code while the map is filled).
+pub(crate) fn std_hasher<S>() -> bool {
+    std::any::type_name::<S>() == std::any::type_name::<std::hash::RandomState>()
+}
+
 impl<K: FromPython + Eq + Hash, V: FromPython, S: BuildHasher + Default> FromPython
     for HashMap<K, V, S>
 {
     fn from_python(obj: &Bound<'_>) -> Result<Self> {
         let mut m = HashMap::with_capacity_and_hasher(dict_len_hint(obj), S::default());
-        map_extract(obj, |k, v| {
+        map_extract(obj, std_hasher::<S>(), |k, v| {
             m.insert(k, v);
         })?;
         Ok(m)
@@ -257,7 +267,7 @@ impl<K: ToPython, V: ToPython> ToPython for BTreeMap<K, V> {
 impl<K: FromPython + Ord, V: FromPython> FromPython for BTreeMap<K, V> {
     fn from_python(obj: &Bound<'_>) -> Result<Self> {
         let mut m = BTreeMap::new();
-        map_extract(obj, |k, v| {
+        map_extract(obj, true, |k, v| {
             m.insert(k, v);
         })?;
         Ok(m)

@@ -8,6 +8,7 @@
 //! `KeyboardInterrupt` while Python waits for input).
 
 use std::io::{BufRead, IsTerminal, Write};
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
 
 use libpython_interp::ffi;
@@ -271,16 +272,27 @@ impl<'py> Buffer<'py> {
         self.view.len as usize
     }
 
+    /// The bytes, each read once with an atomic load: another thread may write the memory
+    /// meanwhile (numpy writes with the GIL released; free-threaded builds have no GIL), so
+    /// no plain Rust slice of it is made.
     fn to_vec(&self) -> Vec<u8> {
-        // SAFETY: a simple (contiguous, unsigned bytes) view of `len` bytes, held until drop;
-        // the GIL is held, so no Python code changes the memory while it is copied.
-        unsafe { std::slice::from_raw_parts(self.view.buf.cast::<u8>(), self.len()) }.to_vec()
+        let p = self.view.buf.cast::<u8>();
+        (0..self.len())
+            // SAFETY: a simple (contiguous, unsigned bytes) view of `len` bytes, held until
+            // drop; each byte is read with an atomic load (see above).
+            .map(|i| unsafe { AtomicU8::from_ptr(p.add(i)) }.load(Ordering::Relaxed))
+            .collect()
     }
 
+    /// Writes `data` (up to the view's length), each byte with an atomic store (see
+    /// [`to_vec`](Self::to_vec)).
     fn fill(&mut self, data: &[u8]) {
-        let n = data.len().min(self.len());
-        // SAFETY: a writable contiguous view of `len` bytes, held until drop; the GIL is held.
-        unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), self.view.buf.cast::<u8>(), n) };
+        let p = self.view.buf.cast::<u8>();
+        for (i, &b) in data.iter().take(self.len()).enumerate() {
+            // SAFETY: a writable contiguous view of `len` bytes, held until drop; the byte is
+            // written with an atomic store.
+            unsafe { AtomicU8::from_ptr(p.add(i)) }.store(b, Ordering::Relaxed);
+        }
     }
 }
 

@@ -346,25 +346,6 @@ impl Value {
         }
     }
 
-    /// Calls `visit` on every [`Value::Object`] inside this value (for the cycle collector,
-    /// through a bridged container of values). Iterative.
-    pub(crate) fn for_each_object(&self, visit: &mut dyn FnMut(&Object)) {
-        if let Value::Object(o) = self {
-            visit(o);
-            return;
-        }
-        let mut stack: Vec<Kids<'_>> = self.kids().into_iter().collect();
-        while let Some(top) = stack.last_mut() {
-            match top.next() {
-                Some(Value::Object(o)) => visit(o),
-                Some(child) => stack.extend(child.kids()),
-                None => {
-                    stack.pop();
-                }
-            }
-        }
-    }
-
     /// Copies the value into a new Python object, taking the GIL of the interpreter bound to
     /// this thread (use [`ToPython::to_python`](crate::ToPython::to_python) under a held GIL).
     ///
