@@ -25,7 +25,7 @@ use libpython_interp::{PerInterpreter, ffi};
 
 use super::dlpack;
 use super::element::{Element, ScalarKind, export_format, kind_name};
-use super::layout::{c_strides, is_contiguous};
+use super::layout::{c_strides, for_each_offset, is_contiguous};
 use super::view::PyBuffer;
 use super::view_mut::PyBufferMut;
 use crate::conversion::ToPython;
@@ -136,12 +136,9 @@ impl Drop for Owner {
 /// `data` and the byte `strides` reach each element of `shape` inside one live allocation,
 /// which nothing else uses meanwhile.
 unsafe fn normalize_bools(data: *mut u8, shape: &[ffi::Py_ssize_t], strides: &[ffi::Py_ssize_t]) {
-    if shape.contains(&0) {
-        return;
-    }
-    let mut index = vec![0 as ffi::Py_ssize_t; shape.len()];
-    loop {
-        let offset: isize = index.iter().zip(strides).map(|(&i, &s)| i * s).sum();
+    // Extents are non-negative (checked when the owner was made).
+    let shape: Vec<usize> = shape.iter().map(|&n| n as usize).collect();
+    for_each_offset(&shape, strides, |offset| {
         // SAFETY: an element of the array (the function's contract).
         unsafe {
             let p = data.offset(offset);
@@ -149,20 +146,7 @@ unsafe fn normalize_bools(data: *mut u8, shape: &[ffi::Py_ssize_t], strides: &[f
                 p.write(1);
             }
         }
-        // The next index, last dimension fastest; done after the last element.
-        let mut d = shape.len();
-        loop {
-            if d == 0 {
-                return;
-            }
-            d -= 1;
-            index[d] += 1;
-            if index[d] < shape[d] {
-                break;
-            }
-            index[d] = 0;
-        }
-    }
+    });
 }
 
 impl Owner {

@@ -74,18 +74,6 @@ macro_rules! map_like {
     };
 }
 
-/// What a map of the macro above promises about its entries (see [`OwnsObjects`]).
-macro_rules! owns {
-    (alone) => {
-        // SAFETY: a `std` map owns its keys and values alone (no node is shared with another
-        // map) and iterates each once.
-        unsafe { OwnsObjects::promise() }
-    };
-    (shared) => {
-        OwnsObjects::NOT
-    };
-}
-
 map_like!(HashMap, owns: alone, Eq + Hash);
 map_like!(BTreeMap, owns: alone, Ord);
 // `imbl`'s maps share nodes between clones: no promise.

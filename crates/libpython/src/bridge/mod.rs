@@ -13,6 +13,20 @@
 //! - Every object a bridge hands back to Python is checked to belong to the interpreter that
 //!   asked (`trampoline_obj`).
 
+/// What a `std` or `imbl` collection's [`MapLike`] / [`VecLike`] implementation promises
+/// about its entries ([`OwnsObjects`]): `alone` for `std`'s, `shared` for `imbl`'s, whose
+/// clones share nodes.
+macro_rules! owns {
+    (alone) => {
+        // SAFETY: a `std` map or vector owns its entries alone (no node or buffer is shared
+        // with another collection) and gives each once.
+        unsafe { OwnsObjects::promise() }
+    };
+    (shared) => {
+        OwnsObjects::NOT
+    };
+}
+
 mod class;
 mod container;
 mod iter;

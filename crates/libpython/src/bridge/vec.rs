@@ -72,18 +72,6 @@ macro_rules! vec_like {
     };
 }
 
-/// What a vector of the macro above promises about its items (see [`OwnsObjects`]).
-macro_rules! owns {
-    (alone) => {
-        // SAFETY: a `Vec` owns its items alone (no buffer is shared with another vector) and
-        // gives each index once.
-        unsafe { OwnsObjects::promise() }
-    };
-    (shared) => {
-        OwnsObjects::NOT
-    };
-}
-
 vec_like!(Vec, push, owns: alone);
 // `imbl`'s vectors share nodes between clones: no promise.
 #[cfg(feature = "value")]
