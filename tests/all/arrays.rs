@@ -698,6 +698,10 @@ fn the_rust_storage_is_dropped_once_after_the_last_python_view() {
     assert_eq!(drops.load(Ordering::SeqCst), 0);
     assert_eq!(v.to_vec(), [1.0, 1.0]);
     drop(v);
+    // `x`'s reference was queued (dropped without the GIL) and may be released by another
+    // test's thread: on free-threaded builds the storage then goes when this thread next runs
+    // Python.
+    wait_for_drop(&g, &drops);
     assert_eq!(drops.load(Ordering::SeqCst), 1);
 
     // The last reference dropped on a thread without the GIL: released at the next
