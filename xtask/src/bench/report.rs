@@ -152,6 +152,16 @@ struct PairedRow {
     ours_rust: Option<f64>,
 }
 
+/// A speedup for the tables (`–` when not measured).
+fn speedup(r: Option<f64>) -> String {
+    r.map_or_else(|| "–".to_owned(), |r| format!("{r:.2}x"))
+}
+
+/// A ratio for the tables (`–` when a side is missing).
+fn ratio(r: Option<f64>) -> String {
+    r.map_or_else(|| "–".to_owned(), |r| format!("{r:.2}"))
+}
+
 /// The goal of the sub-interpreters: within 10% of the speedup two Rust threads reach.
 const OF_RUST_GOAL: f64 = 0.90;
 
@@ -169,7 +179,7 @@ fn median(mut v: Vec<f64>) -> Option<f64> {
 fn paired_row(pairs: &BTreeMap<String, Vec<f64>>) -> Option<PairedRow> {
     let ours = pairs.get("ours")?;
     let of = |name: &str| pairs.get(name).and_then(|v| median(v.clone()));
-    let ratio = |name: &str| {
+    let per_round = |name: &str| {
         pairs
             .get(name)
             .and_then(|v| median(ours.iter().zip(v).map(|(a, b)| a / b).collect()))
@@ -180,8 +190,8 @@ fn paired_row(pairs: &BTreeMap<String, Vec<f64>>) -> Option<PairedRow> {
         floor: of("floor"),
         processes: of("processes"),
         rust: of("rust_threads"),
-        ours_floor: ratio("floor"),
-        ours_rust: ratio("rust_threads"),
+        ours_floor: per_round("floor"),
+        ours_rust: per_round("rust_threads"),
     })
 }
 
@@ -218,7 +228,6 @@ pub(super) fn print_table(rows: &[Row], results: &Results, paired: &Paired) {
         "case", "floor", "ours", "pyo3", "ours/floor", "ours/pyo3"
     );
     for r in rows {
-        let ratio = |x: Option<f64>| x.map_or_else(|| "–".to_owned(), |x| format!("{x:.2}"));
         println!(
             "{:<42} {:>12} {:>12} {:>12} {:>10} {:>10}",
             r.case.name,
@@ -229,8 +238,6 @@ pub(super) fn print_table(rows: &[Row], results: &Results, paired: &Paired) {
             ratio(r.ours_pyo3())
         );
     }
-    let x = |r: Option<f64>| r.map_or_else(|| "–".to_owned(), |r| format!("{r:.2}x"));
-    let ratio = |r: Option<f64>| r.map_or_else(|| "–".to_owned(), |r| format!("{r:.2}"));
     for r in subinterp(results, paired) {
         println!(
             "sub-interpreters {}: sequential {}, parallel {}, speedup {:.2}x (floor {}, processes {}, Rust threads {})",
@@ -238,9 +245,9 @@ pub(super) fn print_table(rows: &[Row], results: &Results, paired: &Paired) {
             fmt_ns(Some(r.seq)),
             fmt_ns(Some(r.par)),
             r.seq / r.par,
-            x(r.floor),
-            x(r.processes),
-            x(r.rust)
+            speedup(r.floor),
+            speedup(r.processes),
+            speedup(r.rust)
         );
         if let Some(p) = &r.paired {
             println!(
@@ -248,9 +255,9 @@ pub(super) fn print_table(rows: &[Row], results: &Results, paired: &Paired) {
                 r.version,
                 p.rounds,
                 p.ours,
-                x(p.floor),
-                x(p.processes),
-                x(p.rust),
+                speedup(p.floor),
+                speedup(p.processes),
+                speedup(p.rust),
                 ratio(p.ours_floor),
                 ratio(p.ours_rust)
             );
@@ -281,8 +288,6 @@ fn paired_section(s: &mut String, sub: &[SubRow]) {
         "| Python | rounds | ours | floor (raw C API) | two `python` processes | two Rust threads | ours / floor | ours / Rust threads |"
     );
     let _ = writeln!(s, "|---|--:|--:|--:|--:|--:|--:|--:|");
-    let x = |r: Option<f64>| r.map_or_else(|| "–".to_owned(), |r| format!("{r:.2}x"));
-    let ratio = |r: Option<f64>| r.map_or_else(|| "–".to_owned(), |r| format!("{r:.2}"));
     for (version, p) in rows {
         let mark = match p.ours_rust {
             Some(r) if r >= OF_RUST_GOAL => " ✓",
@@ -294,9 +299,9 @@ fn paired_section(s: &mut String, sub: &[SubRow]) {
             "| {version} | {} | {:.2}x | {} | {} | {} | {} | {}{mark} |",
             p.rounds,
             p.ours,
-            x(p.floor),
-            x(p.processes),
-            x(p.rust),
+            speedup(p.floor),
+            speedup(p.processes),
+            speedup(p.rust),
             ratio(p.ours_floor),
             ratio(p.ours_rust)
         );
@@ -464,7 +469,6 @@ pub(super) fn markdown(
             "| Python | both loops, one after the other | both loops in parallel | speedup | floor (raw C API) | two `python` processes | two Rust threads |"
         );
         let _ = writeln!(s, "|---|--:|--:|--:|--:|--:|--:|");
-        let x = |r: Option<f64>| r.map_or_else(|| "–".to_owned(), |r| format!("{r:.2}x"));
         for r in &sub {
             let sp = r.seq / r.par;
             let mark = if sp >= 1.8 { "✓" } else { "✗" };
@@ -474,9 +478,9 @@ pub(super) fn markdown(
                 r.version,
                 fmt_ns(Some(r.seq)),
                 fmt_ns(Some(r.par)),
-                x(r.floor),
-                x(r.processes),
-                x(r.rust)
+                speedup(r.floor),
+                speedup(r.processes),
+                speedup(r.rust)
             );
         }
         let _ = writeln!(
