@@ -167,6 +167,71 @@ fn iterating_lists_and_tuples_follows_them_as_pythons_own_loop_does() {
 }
 
 #[test]
+fn extracting_iterators_convert_each_item_as_extract_does() {
+    python();
+    libpython::attach(|py| {
+        let sum = |src: &str| -> libpython::Result<Vec<i64>> {
+            py.eval(src)?.try_iter()?.extract::<i64>().collect()
+        };
+        // Exact lists and tuples (read by index), a generator, a list subclass's own `__iter__`.
+        assert_eq!(sum("[1, 2, 3]")?, [1, 2, 3]);
+        assert_eq!(sum("(4, 5)")?, [4, 5]);
+        assert_eq!(sum("(i * i for i in range(4))")?, [0, 1, 4, 9]);
+        let rev = "type('Rev', (list,), {'__iter__': lambda self: iter([3, 2, 1])})([1, 2, 3])";
+        assert_eq!(sum(rev)?, [3, 2, 1]);
+        // An item that is not an exact int converts as `extract` converts it (`__index__`).
+        let idx = "[1, type('I', (), {'__index__': lambda self: 7})(), True]";
+        assert_eq!(sum(idx)?, [1, 7, 1]);
+        // A failed conversion names the position and the iteration goes on.
+        let got: Vec<libpython::Result<i64>> =
+            py.eval("[1, 'two', 2**70, 4]")?.try_iter()?.extract().collect();
+        assert_eq!(got.len(), 4);
+        assert_eq!(
+            got[1].as_ref().unwrap_err().to_string(),
+            "[1]: expected int (for i64), got a Python str"
+        );
+        assert!(matches!(&got[2], Err(Error::Overflow { .. })), "{:?}", got[2]);
+        assert_eq!(*got[3].as_ref().unwrap(), 4);
+        let e = sum("(x for x in [1, 'two'])").unwrap_err();
+        assert_eq!(e.to_string(), "[1]: expected int (for i64), got a Python str");
+        // `__next__`'s exception is yielded once, then the iteration ends.
+        let failing = py.eval("(1 // x for x in [1, 0, 1])")?;
+        let got: Vec<libpython::Result<i64>> = failing.try_iter()?.extract().collect();
+        assert_eq!(got.len(), 2);
+        assert_eq!(
+            got[1].as_ref().unwrap_err().as_python().unwrap().type_name(),
+            "ZeroDivisionError"
+        );
+        // A list changed by the loop's body, or by a conversion's Python code, is followed
+        // as Python's own loop follows it.
+        let l = py.eval("[1, 2, 3]")?;
+        let mut seen = Vec::new();
+        for x in l.try_iter()?.extract::<i64>() {
+            let x = x?;
+            seen.push(x);
+            if x < 3 {
+                l.call_method("append", (x + 10,))?;
+            }
+        }
+        assert_eq!(seen, [1, 2, 3, 11, 12]);
+        let l = py.eval(
+            "(lambda l: (l.append(type('C', (), {'__index__': lambda self: (l.clear(), 9)[1]})()), l.append(5), l)[2])([])",
+        )?;
+        assert_eq!(l.try_iter()?.extract::<i64>().collect::<libpython::Result<Vec<_>>>()?, [9]);
+        assert_eq!(l.len()?, 0);
+        // Other targets: strings, floats, objects.
+        let v: Vec<String> = py.eval("['a', 'b']")?.try_iter()?.extract().collect::<libpython::Result<_>>()?;
+        assert_eq!(v, ["a", "b"]);
+        let v: Vec<f64> = py.eval("(0.5, 2)")?.try_iter()?.extract().collect::<libpython::Result<_>>()?;
+        assert_eq!(v, [0.5, 2.0]);
+        let v: Vec<Object> = py.eval("[None, [1]]")?.try_iter()?.extract().collect::<libpython::Result<_>>()?;
+        assert_eq!(v[1].len()?, 1);
+        Ok(())
+    })
+    .unwrap();
+}
+
+#[test]
 fn conversion_errors_name_the_path_to_the_failing_element() {
     python();
     let nested = libpython::eval("[[1.0, 2.0], ['x', 3.0]]").unwrap();

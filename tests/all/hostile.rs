@@ -839,6 +839,14 @@ const NESTED: &[fn(&Object) -> libpython::Result<()>] = &[
     |t| libpython::from_python_serde::<serde_json::Value>(t).map(drop),
     |t| t.len().map(drop),
     |t| t.try_iter()?.try_for_each(|x| x.map(drop)),
+    |t| {
+        libpython::attach(|py| {
+            t.bind(py)?
+                .try_iter()?
+                .extract::<i64>()
+                .try_for_each(|x| x.map(drop))
+        })
+    },
     |t| t.extract::<BTreeSet<i64>>().map(drop),
     |t| t.extract::<Vec<f64>>().map(drop),
     |t| match libpython::bridged::<ObjMap>(t)? {
@@ -1274,6 +1282,16 @@ const OPS: &[Op] = &[
             e.target.extract::<Vec<i64>>().map(|v| e.order(v)),
             e.spec.ints(|v| v),
         )
+    }),
+    op("try_iter().extract::<i64>()", all, |e| {
+        let got = libpython::attach(|py| {
+            e.target
+                .bind(py)?
+                .try_iter()?
+                .extract::<i64>()
+                .collect::<libpython::Result<Vec<_>>>()
+        });
+        check(got.map(|v| e.order(v)), e.spec.ints(|v| v))
     }),
     op("Vec<f64>", all, |e| {
         let got = e

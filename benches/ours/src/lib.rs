@@ -555,6 +555,18 @@ pub fn cases(fx: &Fixtures) -> Vec<Case<'_>> {
         Big(secs(2)),
         ours(|py| {
             let mut sum = 0i64;
+            for x in fx.lst.bind(py)?.try_iter()?.extract::<i64>() {
+                sum += x?;
+            }
+            Ok(sum)
+        }),
+    ));
+    v.push(case(
+        "list_iter_sum_1e6",
+        "ours_bound",
+        Big(secs(2)),
+        ours(|py| {
+            let mut sum = 0i64;
             for x in fx.lst.bind(py)?.try_iter()? {
                 sum += x?.extract::<i64>()?;
             }

@@ -63,6 +63,7 @@ mod err;
 mod function;
 mod gil;
 mod interpreters;
+mod iter;
 mod name;
 mod object;
 mod output;
@@ -85,6 +86,8 @@ pub use err::{Error, PyErr, Result};
 pub use function::{Args, function, function_in};
 #[allow(deprecated)]
 pub use gil::{Python, allow_threads, attach, detach, with_gil};
+#[allow(deprecated)]
+pub use iter::{BoundIter, Extracted, Iter, PyIter};
 pub use name::{Interned, IntoName, KwNames};
 pub use object::{Borrowed, Bound, Object};
 pub use output::{
@@ -102,8 +105,7 @@ pub use run::{
 pub use serde::{Serde, from_python_serde, serde_from_python, serde_to_python, to_python_serde};
 #[cfg(feature = "value")]
 pub use value::Value;
-#[allow(deprecated)]
-pub use views::{BoundIter, Dict, Iter, List, PyIter, Set, Tuple};
+pub use views::{Dict, List, Set, Tuple};
 
 pub use interpreters::{Interpreter, SubConfig, ensure_bound_interpreter, with_interpreter};
 pub use libpython_interp as interp;

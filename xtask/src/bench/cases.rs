@@ -154,7 +154,16 @@ pub(super) const CASES: &[Case] = &[
         pyo3: "pyo3",
         gil_held: true,
         key: true,
-        what: "a `list` of 1,000,000 ints summed item by item from Rust as `i64` (ours: `try_iter` on the bound list; PyO3: `PyList::iter`; floor: `PyList_GET_ITEM` and `PyLong_AsLongLong`)",
+        what: "a `list` of 1,000,000 ints summed item by item from Rust as `i64` (ours: `try_iter().extract::<i64>()` on the bound list, which converts each item where the list holds it; PyO3: `PyList::iter` and `extract`; floor: `PyList_GET_ITEM` and `PyLong_AsLongLong`)",
+    },
+    Case {
+        group: "list_iter_sum_1e6",
+        name: "list_iter_sum_1e6 (Bound items)",
+        ours: "ours_bound",
+        pyo3: "pyo3",
+        gil_held: true,
+        key: true,
+        what: "the same, ours taking each item as a `Bound` (a strong reference) and calling `extract` on it, as PyO3's side does",
     },
     Case {
         group: "gil_contention_2x",

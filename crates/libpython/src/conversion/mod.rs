@@ -237,7 +237,7 @@ pub(crate) fn into_python_ptr(o: Object, py: Python<'_>) -> Result<*mut ffi::PyO
 
 /// The path segment of item `i` of a sequence: `[i]`.
 #[cold]
-fn index(i: impl std::fmt::Display) -> String {
+pub(crate) fn index(i: impl std::fmt::Display) -> String {
     format!("[{i}]")
 }
 
