@@ -1,6 +1,6 @@
 //! Attributes and items, dir, att_type_map, doc, imports, call_attr and the call macros.
 
-use libpython::{Error, call, call_attr, from_import, import_as};
+use libpython::{ErrorKind, call, call_attr, from_import, import_as};
 use libpython_tests::python;
 
 #[test]
@@ -13,8 +13,8 @@ fn attributes_get_set_has_delete() {
     assert_eq!(ns.getattr("x").unwrap().extract::<i64>().unwrap(), 5);
     ns.delattr("x").unwrap();
     let e = ns.getattr("x").unwrap_err();
-    match &e {
-        Error::NoAttribute { type_name, name } => {
+    match e.kind() {
+        ErrorKind::NoAttribute { type_name, name } => {
             assert_eq!((type_name.as_str(), name.as_str()), ("NS", "x"))
         }
         other => panic!("{other:?}"),

@@ -7,8 +7,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use libpython::{
-    Args, Bridge, ClassBuilder, Dict, Error, Iter, List, MapBridge, Object, Python, Set, ToPython,
-    VecBridge, call,
+    Args, Bridge, ClassBuilder, Dict, Error, ErrorKind, Iter, List, MapBridge, Object, Python, Set,
+    ToPython, VecBridge, call,
 };
 use libpython_tests::python;
 
@@ -48,8 +48,8 @@ fn dict_list_and_set_views_see_changes_from_both_sides() {
         .collect();
     assert_eq!(keys, ["b", "c"]);
     assert!(matches!(
-        Dict::try_from(l.as_object().clone()).unwrap_err(),
-        Error::Type { .. }
+        Dict::try_from(l.as_object().clone()).unwrap_err().kind(),
+        ErrorKind::Type { .. }
     ));
 }
 
@@ -198,10 +198,10 @@ impl Bridge for Counter {
                 self.n.store(v.extract()?, Ordering::SeqCst);
                 Ok(())
             }
-            _ => Err(Error::NoAttribute {
+            _ => Err(Error::from(ErrorKind::NoAttribute {
                 type_name: "Counter".into(),
                 name: name.into(),
-            }),
+            })),
         }
     }
     fn dir(&self) -> Vec<String> {
@@ -474,7 +474,7 @@ impl Bridge for Adder {
                 let by: i64 = args.kwarg_as("by")?.unwrap_or(0);
                 (self.base + args.extract::<i64>(0)? + by).to_python(args.py())
             }
-            _ => Err(Error::Conversion(format!("{name} failed"))),
+            _ => Err(Error::conversion(format!("{name} failed"))),
         }
     }
     fn type_name(&self) -> &str {

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
-use libpython::{Bytes, Error, FromPython, Object, ToPython};
+use libpython::{Bytes, Error, ErrorKind, FromPython, Object, ToPython};
 use libpython_tests::{python, refcount};
 use num_bigint::BigInt;
 
@@ -39,17 +39,29 @@ fn every_integer_width_round_trips_at_its_limits() {
 fn integer_overflow_and_type_errors_are_clear() {
     python();
     let e = py("1 << 130").extract::<u128>().unwrap_err();
-    assert!(matches!(e, Error::Overflow { target: "u128", .. }), "{e:?}");
+    assert!(
+        matches!(e.kind(), ErrorKind::Overflow { target: "u128", .. }),
+        "{e:?}"
+    );
     let e = py("1 << 130").extract::<i64>().unwrap_err();
-    assert!(matches!(e, Error::Overflow { target: "i64", .. }), "{e:?}");
+    assert!(
+        matches!(e.kind(), ErrorKind::Overflow { target: "i64", .. }),
+        "{e:?}"
+    );
     assert!(e.to_string().contains("does not fit in i64"));
     let e = py("-1").extract::<u64>().unwrap_err();
-    assert!(matches!(e, Error::Overflow { target: "u64", .. }), "{e:?}");
+    assert!(
+        matches!(e.kind(), ErrorKind::Overflow { target: "u64", .. }),
+        "{e:?}"
+    );
     let e = py("300").extract::<u8>().unwrap_err();
-    assert!(matches!(e, Error::Overflow { target: "u8", .. }), "{e:?}");
+    assert!(
+        matches!(e.kind(), ErrorKind::Overflow { target: "u8", .. }),
+        "{e:?}"
+    );
     let e = py("12.0").extract::<i64>().unwrap_err();
-    match &e {
-        Error::Type {
+    match e.kind() {
+        ErrorKind::Type {
             expected, found, ..
         } => {
             assert!(expected.starts_with("int"), "{expected}");
@@ -58,8 +70,8 @@ fn integer_overflow_and_type_errors_are_clear() {
         other => panic!("{other:?}"),
     }
     assert!(matches!(
-        py("'12'").extract::<i32>().unwrap_err(),
-        Error::Type { .. }
+        py("'12'").extract::<i32>().unwrap_err().kind(),
+        ErrorKind::Type { .. }
     ));
 }
 
@@ -109,8 +121,8 @@ fn floats_round_trip_exactly_including_specials() {
         "ints convert to floats"
     );
     assert!(matches!(
-        py("'1.0'").extract::<f64>().unwrap_err(),
-        Error::Type { .. }
+        py("'1.0'").extract::<f64>().unwrap_err().kind(),
+        ErrorKind::Type { .. }
     ));
 }
 
@@ -120,7 +132,10 @@ fn bools_chars_and_none() {
     roundtrip(true);
     roundtrip(false);
     assert!(
-        matches!(py("1").extract::<bool>().unwrap_err(), Error::Type { .. }),
+        matches!(
+            py("1").extract::<bool>().unwrap_err().kind(),
+            ErrorKind::Type { .. }
+        ),
         "ints are not bools"
     );
     assert!(
@@ -131,8 +146,8 @@ fn bools_chars_and_none() {
     roundtrip('x');
     roundtrip('😀');
     assert!(matches!(
-        py("'ab'").extract::<char>().unwrap_err(),
-        Error::Type { .. }
+        py("'ab'").extract::<char>().unwrap_err().kind(),
+        ErrorKind::Type { .. }
     ));
     roundtrip(Some(3i64));
     roundtrip(None::<i64>);
@@ -156,17 +171,17 @@ fn strings_strict_lossy_and_non_bmp() {
     let lossy = lone.with(libpython::string_lossy).unwrap();
     assert_eq!(lossy, "a\u{FFFD}b");
     assert!(matches!(
-        py("b'x'").extract::<String>().unwrap_err(),
-        Error::Type { .. }
+        py("b'x'").extract::<String>().unwrap_err().kind(),
+        ErrorKind::Type { .. }
     ));
     // A NUL inside a Rust string given where C wants a C string is an error, not truncation.
     let e = py("object()").getattr("a\0b").unwrap_err();
-    assert!(matches!(e, Error::Nul { .. }), "{e:?}");
+    assert!(matches!(e.kind(), ErrorKind::Nul { .. }), "{e:?}");
     let e = libpython::import("os\0.path").unwrap_err();
     assert!(
         matches!(
-            e,
-            Error::Nul {
+            e.kind(),
+            ErrorKind::Nul {
                 what: "module name",
                 ..
             }
@@ -217,24 +232,24 @@ fn collections_round_trip() {
         [("a".into(), 1)]
     );
     assert!(matches!(
-        py("(1, 2, 3)").extract::<(i64, i64)>().unwrap_err(),
-        Error::Type { .. }
+        py("(1, 2, 3)").extract::<(i64, i64)>().unwrap_err().kind(),
+        ErrorKind::Type { .. }
     ));
     assert!(matches!(
-        py("'abc'").extract::<Vec<String>>().unwrap_err(),
-        Error::Type { .. }
+        py("'abc'").extract::<Vec<String>>().unwrap_err().kind(),
+        ErrorKind::Type { .. }
     ));
     assert!(matches!(
-        py("5").extract::<Vec<i64>>().unwrap_err(),
-        Error::Type { .. }
+        py("5").extract::<Vec<i64>>().unwrap_err().kind(),
+        ErrorKind::Type { .. }
     ));
     assert!(matches!(
-        py("[1, 'x']").extract::<Vec<i64>>().unwrap_err(),
-        Error::Type { .. }
+        py("[1, 'x']").extract::<Vec<i64>>().unwrap_err().kind(),
+        ErrorKind::Type { .. }
     ));
     assert!(matches!(
-        py("[1]").extract::<HashMap<i64, i64>>().unwrap_err(),
-        Error::Type { .. }
+        py("[1]").extract::<HashMap<i64, i64>>().unwrap_err().kind(),
+        ErrorKind::Type { .. }
     ));
     let e = py("[1, 2, 3]").extract::<[i64; 2]>().unwrap_err();
     assert!(e.to_string().contains("length 2"), "{e}");
@@ -292,12 +307,15 @@ fn sequences_convert_through_the_inline_paths_and_their_fallbacks() {
     );
     // Errors name the item's problem, from either path.
     let e = py("[1, 2, 2**70]").extract::<Vec<i64>>().unwrap_err();
-    assert!(matches!(e, Error::Overflow { target: "i64", .. }), "{e:?}");
+    assert!(
+        matches!(e.kind(), ErrorKind::Overflow { target: "i64", .. }),
+        "{e:?}"
+    );
     let e = py("(1, 'x')").extract::<Vec<i64>>().unwrap_err();
-    assert!(matches!(e, Error::Type { .. }), "{e:?}");
+    assert!(matches!(e.kind(), ErrorKind::Type { .. }), "{e:?}");
     let e = py("[None, 1.5]").extract::<Vec<Option<i64>>>().unwrap_err();
     assert!(
-        matches!(&e, Error::Type { found, .. } if found == "float"),
+        matches!(e.kind(), ErrorKind::Type { found, .. } if found == "float"),
         "{e:?}"
     );
     // Objects are the items themselves, each with one reference of its own.
@@ -349,7 +367,7 @@ fn rust_sequences_become_lists_in_order() {
     impl ToPython for FailsAt {
         fn to_python(&self, py: libpython::Python<'_>) -> libpython::Result<Object> {
             if self.0 == 2 {
-                Err(Error::Conversion("item 2 refuses".into()))
+                Err(Error::conversion("item 2 refuses"))
             } else {
                 self.1.to_python(py)
             }
@@ -417,9 +435,9 @@ fn maps_and_sets_convert_with_their_size_known() {
     let e = py("{'a': 1, 'b': 'x'}")
         .extract::<HashMap<String, i64>>()
         .unwrap_err();
-    assert!(matches!(e, Error::Type { .. }), "{e:?}");
+    assert!(matches!(e.kind(), ErrorKind::Type { .. }), "{e:?}");
     let e = py("{1: 1}").extract::<HashMap<String, i64>>().unwrap_err();
-    assert!(matches!(e, Error::Type { .. }), "{e:?}");
+    assert!(matches!(e.kind(), ErrorKind::Type { .. }), "{e:?}");
     // A key or a value that fails to convert half-way: the dict and the key made for the
     // failing entry are released (the shared object's count comes back).
     let shared = py("object()");
@@ -429,7 +447,7 @@ fn maps_and_sets_convert_with_their_size_known() {
     impl ToPython for Key {
         fn to_python(&self, py: libpython::Python<'_>) -> libpython::Result<Object> {
             if self.0 == 3 {
-                Err(Error::Conversion("key 3 refuses".into()))
+                Err(Error::conversion("key 3 refuses"))
             } else {
                 self.0.to_python(py)
             }
@@ -445,7 +463,7 @@ fn maps_and_sets_convert_with_their_size_known() {
     impl ToPython for Value {
         fn to_python(&self, py: libpython::Python<'_>) -> libpython::Result<Object> {
             if self.0 == 3 {
-                Err(Error::Conversion("value 3 refuses".into()))
+                Err(Error::conversion("value 3 refuses"))
             } else {
                 self.0.to_python(py)
             }
@@ -541,7 +559,7 @@ fn a_keyword_value_failing_to_convert_releases_every_argument_made_before_it() {
     struct Refuses;
     impl ToPython for Refuses {
         fn to_python(&self, _py: libpython::Python<'_>) -> libpython::Result<Object> {
-            Err(Error::Conversion("this keyword value refuses".into()))
+            Err(Error::conversion("this keyword value refuses"))
         }
     }
     // Positional and earlier keyword values are converted onto the stack first.

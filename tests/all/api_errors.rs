@@ -1,7 +1,7 @@
 //! Errors: Python exceptions with their traceback text and object; panics in callbacks;
 //! typed errors for bad input (reliability scenarios 21, 22).
 
-use libpython::{Args, Error, call};
+use libpython::{Args, ErrorKind, call};
 use libpython_tests::{assert_child_passes, is_child, python};
 
 #[test]
@@ -95,12 +95,12 @@ fn bad_input_gives_typed_errors_naming_what_was_wrong() {
     // Calling a non-callable.
     let e = libpython::eval("42").unwrap().call(()).unwrap_err();
     assert!(
-        matches!(&e, Error::NotCallable { type_name } if type_name == "int"),
+        matches!(e.kind(), ErrorKind::NotCallable { type_name } if type_name == "int"),
         "{e:?}"
     );
     assert_eq!(e.to_string(), "a Python int is not callable");
     let e = call!(libpython::eval("[1]").unwrap(), 1, k = 2).unwrap_err();
-    assert!(matches!(e, Error::NotCallable { .. }));
+    assert!(matches!(e.kind(), ErrorKind::NotCallable { .. }));
     // A callable that raises TypeError itself is not mistaken for a non-callable.
     let e = libpython::eval("len").unwrap().call((1,)).unwrap_err();
     assert_eq!(e.as_python().unwrap().type_name(), "TypeError");
@@ -116,8 +116,8 @@ fn bad_input_gives_typed_errors_naming_what_was_wrong() {
     let e = libpython::run_simple_string("x = 1\0").unwrap_err();
     assert!(
         matches!(
-            e,
-            Error::Nul {
+            e.kind(),
+            ErrorKind::Nul {
                 what: "source code",
                 ..
             }
@@ -135,12 +135,15 @@ fn use_after_finalize_is_an_error() {
         assert!(e.to_string().contains("use after finalize"), "{e}");
         let e = x.getattr("append").unwrap_err();
         assert!(matches!(
-            e,
-            Error::Interp(libpython::interp::Error::Finalized)
+            e.kind(),
+            ErrorKind::Interp(libpython::interp::Error::Finalized)
         ));
         let e = libpython::eval("1").unwrap_err();
         assert!(
-            matches!(e, Error::Interp(libpython::interp::Error::Finalized)),
+            matches!(
+                e.kind(),
+                ErrorKind::Interp(libpython::interp::Error::Finalized)
+            ),
             "{e:?}"
         );
         drop(x);

@@ -8,7 +8,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use libpython::{Bridge, Dict, Error, IterBridge, MapBridge, Object, ToPython, VecBridge};
+use libpython::{
+    Bridge, Dict, Error, ErrorKind, IterBridge, MapBridge, Object, ToPython, VecBridge,
+};
 use libpython_tests::{in_child, python, refcount};
 
 /// Runs `code` with `vars` as globals (plus builtins) and returns the globals.
@@ -541,12 +543,8 @@ fn a_panicking_rust_iterator_raises_rust_panic_then_is_finished_and_dropped() {
 #[test]
 fn a_fallible_rust_iterator_raises_its_errors_and_goes_on() {
     python();
-    let it = IterBridge::fallible(vec![
-        Ok(1i64),
-        Err(Error::Conversion("bad item".into())),
-        Ok(3),
-    ])
-    .to_python_object();
+    let it = IterBridge::fallible(vec![Ok(1i64), Err(Error::conversion("bad item")), Ok(3)])
+        .to_python_object();
     let g = run(
         "out = []\n\
          for _ in range(4):\n\
@@ -710,7 +708,10 @@ fn a_lossless_value_keeps_what_it_cannot_copy_as_the_same_object() {
     let data = g.get("data").unwrap().unwrap();
     assert!(Value::from_object(&data).is_err());
     let strict = Value::from_object(&g.get("p").unwrap().unwrap()).unwrap_err();
-    assert!(matches!(strict, Error::Type { .. }), "{strict:#?}");
+    assert!(
+        matches!(strict.kind(), ErrorKind::Type { .. }),
+        "{strict:#?}"
+    );
     let v = Value::from_object_lossless(&data).unwrap();
     assert_eq!(v["ok"], Value::list([Value::from(1), Value::from("x")]));
     for key in ["arr", "when", "p", "bad"] {
@@ -910,10 +911,10 @@ fn with_context_passes_the_error_to_exit_and_returns_it_unless_suppressed() {
     // it was.
     let (cm, _g) = recorder("");
     let e = cm
-        .with_context(|_| Err::<(), _>(Error::Conversion("no good".into())))
+        .with_context(|_| Err::<(), _>(Error::conversion("no good")))
         .unwrap_err();
     assert!(
-        matches!(&e, Error::Conversion(m) if m == "no good"),
+        matches!(e.kind(), ErrorKind::Conversion(m) if m == "no good"),
         "{e:#?}"
     );
     let c = calls(&cm);
@@ -1062,7 +1063,7 @@ fn with_context_leaks_nothing() {
     for i in 0..300 {
         let r = match i % 3 {
             0 => cm.with_context(|_| boom.call0().map(drop)),
-            1 => cm.with_context(|_| Err(Error::Conversion("rust error".into()))),
+            1 => cm.with_context(|_| Err(Error::conversion("rust error"))),
             _ => cm.with_context(|_| Ok(())),
         };
         assert!(r.is_ok());
@@ -1140,7 +1141,7 @@ fn import_macros_take_attribute_paths_and_submodules() {
         Ok(())
     }
     assert!(
-        matches!(missing_attribute().unwrap_err(), Error::NoAttribute { name, .. } if name == "no_such_attribute")
+        matches!(missing_attribute().unwrap_err().kind(), ErrorKind::NoAttribute { name, .. } if name == "no_such_attribute")
     );
     fn missing_module() -> libpython::Result<()> {
         libpython::import_as!(no_such_top_level_module as m);
@@ -1228,9 +1229,7 @@ fn lists_sort_in_place_with_a_key_and_in_reverse() {
     let bad_key = libpython::function(
         "bad",
         None,
-        |_a: &libpython::Args<'_>| -> libpython::Result<i64> {
-            Err(Error::Conversion("no key".into()))
-        },
+        |_a: &libpython::Args<'_>| -> libpython::Result<i64> { Err(Error::conversion("no key")) },
     )
     .unwrap();
     let e = words.sort_with(Some(&bad_key), false).unwrap_err();
@@ -1457,7 +1456,10 @@ fn after_a_restart_numpy_loads_only_if_it_was_not_loaded_before() {
             assert_eq!(kept[0].as_i64(), Some(1));
             let e = kept.to_object().unwrap_err();
             assert!(
-                matches!(e, Error::Interp(libpython::interp::Error::Finalized)),
+                matches!(
+                    e.kind(),
+                    ErrorKind::Interp(libpython::interp::Error::Finalized)
+                ),
                 "{e:#?}"
             );
             drop(kept);

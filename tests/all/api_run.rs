@@ -70,7 +70,10 @@ fn builtins_are_reachable_by_name() {
         .unwrap();
     assert_eq!(sorted, [1, 2, 3]);
     let e = libpython::builtin("no_such_builtin").unwrap_err();
-    assert!(matches!(e, libpython::Error::NoAttribute { .. }), "{e:?}");
+    assert!(
+        matches!(e.kind(), libpython::ErrorKind::NoAttribute { .. }),
+        "{e:?}"
+    );
 }
 
 #[test]

@@ -2,7 +2,7 @@
 //! errors a newcomer reads (paths, tracebacks, builtins), keywords that are Rust keywords, and
 //! the deprecated names that stay for one release.
 
-use libpython::{Borrowed, Bound, Dict, Error, Object, Python, Tuple, call};
+use libpython::{Borrowed, Bound, Dict, ErrorKind, Object, Python, Tuple, call};
 use libpython_tests::python;
 
 #[test]
@@ -190,7 +190,7 @@ fn extracting_iterators_convert_each_item_as_extract_does() {
             got[1].as_ref().unwrap_err().to_string(),
             "[1]: expected int (for i64), got a Python str"
         );
-        assert!(matches!(&got[2], Err(Error::Overflow { .. })), "{:?}", got[2]);
+        assert!(matches!(got[2].as_ref().map_err(libpython::Error::kind), Err(ErrorKind::Overflow { .. })), "{:?}", got[2]);
         assert_eq!(*got[3].as_ref().unwrap(), 4);
         let e = sum("(x for x in [1, 'two'])").unwrap_err();
         assert_eq!(e.to_string(), "[1]: expected int (for i64), got a Python str");
@@ -238,7 +238,7 @@ fn conversion_errors_name_the_path_to_the_failing_element() {
     let e = nested.extract::<Vec<Vec<f64>>>().unwrap_err();
     assert_eq!(e.to_string(), "[1][0]: expected float, got a Python str");
     assert!(
-        matches!(&e, Error::Type { path, .. } if path == "[1][0]"),
+        matches!(e.kind(), ErrorKind::Type { path, .. } if path == "[1][0]"),
         "{e:#?}"
     );
     let m = libpython::eval("{'a': [1], 'b': [2, 'two']}").unwrap();

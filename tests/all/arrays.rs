@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use libpython::array::{DlTensor, Element, PyBuffer, PyBufferMut, RustArray, to_python_array};
-use libpython::{Dict, Error, FromPython, Object, ToPython};
+use libpython::{Dict, Error, ErrorKind, FromPython, Object, ToPython};
 use libpython_tests::namespace::{eval, get, numpy as ns, run};
 use libpython_tests::python;
 use libpython_tests::storage::OnDrop;
@@ -17,9 +17,9 @@ fn np_address(g: &Dict, name: &str) -> usize {
 }
 
 fn conversion_message(e: Error) -> String {
-    match e {
-        Error::Conversion(m) => m,
-        other => panic!("expected Error::Conversion, got {other:?}"),
+    match e.into_kind() {
+        ErrorKind::Conversion(m) => m,
+        other => panic!("expected Error::conversion, got {other:?}"),
     }
 }
 
@@ -191,8 +191,11 @@ fn wrong_element_types_name_both_types() {
     assert!(m.contains("byte 2") && m.contains("bool"), "{m}");
     let m = conversion_message(PyBuffer::<f64>::from_object(&get(&g, "rec")).unwrap_err());
     assert!(m.contains("stride of 12 bytes") && m.contains("f64"), "{m}");
-    match PyBuffer::<u8>::from_object(&get(&g, "lst")).unwrap_err() {
-        Error::Type {
+    match PyBuffer::<u8>::from_object(&get(&g, "lst"))
+        .unwrap_err()
+        .into_kind()
+    {
+        ErrorKind::Type {
             expected, found, ..
         } => {
             assert!(expected.contains("buffer protocol"), "{expected}");
@@ -200,8 +203,11 @@ fn wrong_element_types_name_both_types() {
         }
         other => panic!("{other:?}"),
     }
-    match PyBufferMut::<u8>::from_object(&get(&g, "lst")).unwrap_err() {
-        Error::Type { found, .. } => assert_eq!(found, "list"),
+    match PyBufferMut::<u8>::from_object(&get(&g, "lst"))
+        .unwrap_err()
+        .into_kind()
+    {
+        ErrorKind::Type { found, .. } => assert_eq!(found, "list"),
         other => panic!("{other:?}"),
     }
 }
@@ -611,8 +617,11 @@ fn exports_refuse_bad_shapes_and_wrong_handles() {
     assert!(m.contains("i32") && m.contains("f64"), "{m}");
     let back = RustArray::<i32>::from_object(x.as_object().clone()).unwrap();
     assert_eq!(back.shape(), [2]);
-    match RustArray::<i32>::from_object(libpython::eval("[1, 2]").unwrap()).unwrap_err() {
-        Error::Type {
+    match RustArray::<i32>::from_object(libpython::eval("[1, 2]").unwrap())
+        .unwrap_err()
+        .into_kind()
+    {
+        ErrorKind::Type {
             expected, found, ..
         } => assert_eq!(
             (expected.as_str(), found.as_str()),
@@ -1093,7 +1102,7 @@ fn dlpack_producers_are_imported_without_a_copy() {
 
     // Read-only arrays: numpy exports them only as versioned tensors, flagged read-only.
     let ro = get(&g, "ro");
-    match DlTensor::from_object(&ro) {
+    match DlTensor::from_object(&ro).map_err(libpython::Error::into_kind) {
         Ok(t) => {
             assert!(t.is_versioned() && t.is_readonly());
             let m = conversion_message(t.into_buffer_mut::<f64>().unwrap_err());
@@ -1104,12 +1113,15 @@ fn dlpack_producers_are_imported_without_a_copy() {
             );
         }
         // numpy 2.0 (Python 3.9) has no versioned export and refuses read-only arrays.
-        Err(Error::Python(e)) => assert_eq!(e.type_name(), "BufferError", "{e}"),
+        Err(ErrorKind::Python(e)) => assert_eq!(e.type_name(), "BufferError", "{e}"),
         Err(e) => panic!("{e:?}"),
     }
 
-    match DlTensor::from_object(&libpython::eval("[1]").unwrap()).unwrap_err() {
-        Error::Type {
+    match DlTensor::from_object(&libpython::eval("[1]").unwrap())
+        .unwrap_err()
+        .into_kind()
+    {
+        ErrorKind::Type {
             expected, found, ..
         } => {
             assert!(expected.contains("__dlpack__"), "{expected}");

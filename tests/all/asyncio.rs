@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use libpython::asyncio;
-use libpython::{Dict, Error, Interpreter, Object, SubConfig, interp};
+use libpython::{Dict, Error, ErrorKind, Interpreter, Object, SubConfig, interp};
 use libpython_tests::{assert_child_passes_within, is_child, python};
 
 /// Runs `body` in a child process (or, in the child, runs it), failing if the child does not
@@ -281,7 +281,7 @@ fn waiting_for_python_while_holding_the_gil_is_an_error_not_a_hang() {
             .unwrap()
             .unwrap_err();
             assert!(
-                matches!(e, Error::Interp(interp::Error::HoldsGil(_))),
+                matches!(e.kind(), ErrorKind::Interp(interp::Error::HoldsGil(_))),
                 "{e:?}"
             );
             // Inside `detach` it works.
@@ -374,8 +374,7 @@ fn an_error_of_a_rust_future_is_raised_as_its_exception() {
         .unwrap();
         r.extract().unwrap()
     };
-    let aw = asyncio::future_into_py(async { Err::<(), _>(Error::Conversion("no good".into())) })
-        .unwrap();
+    let aw = asyncio::future_into_py(async { Err::<(), _>(Error::conversion("no good")) }).unwrap();
     assert_eq!(outcome(aw), "ValueError: no good");
     // A Python exception met by the Rust future is raised as itself.
     let aw = asyncio::future_into_py(async { libpython::eval("int('x')").map(drop) }).unwrap();
@@ -580,7 +579,10 @@ fn sub_interpreters_run_their_own_loops_and_ending_one_ends_what_waits() {
             } else {
                 let e = Interpreter::new(SubConfig::isolated()).unwrap_err();
                 assert!(
-                    matches!(e, Error::Interp(interp::Error::NeedsVersion { .. })),
+                    matches!(
+                        e.kind(),
+                        ErrorKind::Interp(interp::Error::NeedsVersion { .. })
+                    ),
                     "{e:?}"
                 );
             }
@@ -621,7 +623,7 @@ fn sub_interpreters_run_their_own_loops_and_ending_one_ends_what_waits() {
                 sub.end().unwrap();
                 let e = rt.block_on(waiting).unwrap().unwrap_err();
                 assert!(
-                    matches!(e, Error::Interp(interp::Error::InterpreterEnded)),
+                    matches!(e.kind(), ErrorKind::Interp(interp::Error::InterpreterEnded)),
                     "{e:?}"
                 );
                 assert_eq!(
@@ -679,12 +681,12 @@ fn finalize_with_pending_work_ends_it_and_leaves_no_thread() {
 
         let e = rt.block_on(waiting).unwrap().unwrap_err();
         assert!(
-            matches!(e, Error::Interp(interp::Error::Finalizing)),
+            matches!(e.kind(), ErrorKind::Interp(interp::Error::Finalizing)),
             "{e:?}"
         );
         let e = rt.block_on(stubborn).unwrap().unwrap_err();
         assert!(
-            matches!(e, Error::Interp(interp::Error::Finalizing)),
+            matches!(e.kind(), ErrorKind::Interp(interp::Error::Finalizing)),
             "{e:?}"
         );
         assert_eq!(
@@ -695,7 +697,7 @@ fn finalize_with_pending_work_ends_it_and_leaves_no_thread() {
         for w in awaiting {
             let e = rt.block_on(w).unwrap().unwrap_err();
             assert!(
-                matches!(e, Error::Interp(interp::Error::Finalizing)),
+                matches!(e.kind(), ErrorKind::Interp(interp::Error::Finalizing)),
                 "{e:?}"
             );
         }
@@ -712,12 +714,12 @@ fn finalize_with_pending_work_ends_it_and_leaves_no_thread() {
         // Work made after finalize is refused; Python started again runs it.
         let e = asyncio::future_into_py(async { Ok(1) }).unwrap_err();
         assert!(
-            matches!(e, Error::Interp(interp::Error::Finalized)),
+            matches!(e.kind(), ErrorKind::Interp(interp::Error::Finalized)),
             "{e:?}"
         );
         let e = asyncio::block_on(asyncio::into_future(dead)).unwrap_err();
         assert!(
-            matches!(e, Error::Interp(interp::Error::Finalized)),
+            matches!(e.kind(), ErrorKind::Interp(interp::Error::Finalized)),
             "{e:?}"
         );
         // Python 3.12 itself crashes importing `ssl` (which asyncio imports) a second time in

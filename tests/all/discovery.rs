@@ -350,8 +350,8 @@ fn asking_for_another_python_once_one_runs_is_an_error_naming_both() {
         let e = b.initialize().unwrap_err();
         assert!(
             matches!(
-                e,
-                libpython::Error::Interp(InterpError::OtherPythonRunning { .. })
+                e.kind(),
+                libpython::ErrorKind::Interp(InterpError::OtherPythonRunning { .. })
             ),
             "{e:?}"
         );
@@ -410,8 +410,8 @@ fn asking_for_another_python_once_one_runs_is_an_error_naming_both() {
         .unwrap_err();
     assert!(
         matches!(
-            e,
-            libpython::Error::Interp(InterpError::OtherPythonRunning { .. })
+            e.kind(),
+            libpython::ErrorKind::Interp(InterpError::OtherPythonRunning { .. })
         ),
         "{e:?}"
     );

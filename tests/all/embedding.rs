@@ -409,7 +409,8 @@ fn python_command_lines_are_read_as_python_reads_them() {
     ] {
         let e = read(args).unwrap_err();
         assert!(
-            matches!(e, libpython::Error::CommandLine(_)) && e.to_string().contains(says),
+            matches!(e.kind(), libpython::ErrorKind::CommandLine(_))
+                && e.to_string().contains(says),
             "{args:?}: {e}"
         );
     }

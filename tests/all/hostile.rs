@@ -51,7 +51,8 @@ use std::time::{Duration, Instant};
 
 use libpython::value::Value;
 use libpython::{
-    Args, Bridge, Dict, Error, Interpreter, List, MapBridge, Object, Set, SubConfig, VecBridge,
+    Args, Bridge, Dict, Error, ErrorKind, Interpreter, List, MapBridge, Object, Set, SubConfig,
+    VecBridge,
 };
 use libpython_tests::{
     ChildTest, DEBUG_MALLOC, in_child, is_child, panic_message, python, test_path,
@@ -995,18 +996,24 @@ fn world(main_objects: Option<(Object, Object)>) -> World {
         // Objects of the main interpreter used from a sub-interpreter's callback: refused
         // (this thread holds the sub-interpreter's GIL), or read under the main interpreter's
         // GIL; never used under the wrong one.
-        match list.extract::<Vec<i64>>() {
+        match list
+            .extract::<Vec<i64>>()
+            .map_err(libpython::Error::into_kind)
+        {
             Ok(v) if v == [1, 2, 3] => {}
-            Err(Error::Interp(libpython::interp::Error::WrongInterpreter { .. })) => {}
+            Err(ErrorKind::Interp(libpython::interp::Error::WrongInterpreter { .. })) => {}
             other => {
                 bad += &format!(
                     "a main-interpreter list read from a sub-interpreter's callback: {other:?}; "
                 )
             }
         }
-        match dict.extract::<HashMap<String, i64>>() {
+        match dict
+            .extract::<HashMap<String, i64>>()
+            .map_err(libpython::Error::into_kind)
+        {
             Ok(m) if m == HashMap::from([("a".to_string(), 1)]) => {}
-            Err(Error::Interp(libpython::interp::Error::WrongInterpreter { .. })) => {}
+            Err(ErrorKind::Interp(libpython::interp::Error::WrongInterpreter { .. })) => {}
             other => {
                 bad += &format!(
                     "a main-interpreter dict read from a sub-interpreter's callback: {other:?}; "
@@ -1016,8 +1023,8 @@ fn world(main_objects: Option<(Object, Object)>) -> World {
         // A clone takes the main interpreter's GIL for its reference; its drop is queued.
         drop(list.clone());
         // A main-interpreter object must not enter the sub-interpreter's container.
-        match t.contains(list) {
-            Err(Error::Interp(libpython::interp::Error::WrongInterpreter { .. })) => {}
+        match t.contains(list).map_err(libpython::Error::into_kind) {
+            Err(ErrorKind::Interp(libpython::interp::Error::WrongInterpreter { .. })) => {}
             other => {
                 bad +=
                     &format!("a main-interpreter object was used in a sub-interpreter: {other:?}")
@@ -1191,18 +1198,18 @@ impl Env<'_> {
         }
         libpython::exec(code, &g)?;
         g.get_as::<Vec<i64>>("out")?
-            .ok_or_else(|| Error::Conversion("no out".into()))
+            .ok_or_else(|| Error::conversion("no out"))
     }
 
     /// The Rust map behind a `mapb` container.
     fn map(&self) -> libpython::Result<Arc<ObjMap>> {
         libpython::bridged::<ObjMap>(&self.target)?
-            .ok_or_else(|| Error::Conversion("not a bridged map".into()))
+            .ok_or_else(|| Error::conversion("not a bridged map"))
     }
 
     fn vec(&self) -> libpython::Result<Arc<ObjVec>> {
         libpython::bridged::<ObjVec>(&self.target)?
-            .ok_or_else(|| Error::Conversion("not a bridged vector".into()))
+            .ok_or_else(|| Error::conversion("not a bridged vector"))
     }
 }
 
@@ -1470,7 +1477,7 @@ const OPS: &[Op] = &[
                     expect_eq(wrong, "contains_key", d.contains_key(&p)?, true);
                     let v = d
                         .get(&p)?
-                        .ok_or_else(|| Error::Conversion(format!("no entry {i}")))?;
+                        .ok_or_else(|| Error::conversion(format!("no entry {i}")))?;
                     if e.spec.hostile_keys {
                         expect_eq(wrong, "get", v.extract::<String>()?, s);
                     } else {

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier, Mutex};
 use std::time::{Duration, Instant};
 
-use libpython::{Args, Error, Interpreter, Object, SubConfig, interp};
+use libpython::{Args, ErrorKind, Interpreter, Object, SubConfig, interp};
 use libpython_tests::{assert_child_passes, in_child, is_child, python, refcount};
 
 fn version() -> libpython::ffi::Version {
@@ -365,7 +365,7 @@ fn finalize_then_initialize_again_and_dead_handles_stay_dead() {
             // Using a handle after finalize is a clear error.
             let e = old.len().unwrap_err();
             assert!(
-                matches!(e, Error::Interp(interp::Error::Finalized)),
+                matches!(e.kind(), ErrorKind::Interp(interp::Error::Finalized)),
                 "{e:?}"
             );
             assert!(e.to_string().contains("finalized"), "{e}");
@@ -377,8 +377,8 @@ fn finalize_then_initialize_again_and_dead_handles_stay_dead() {
             assert_eq!(n, 42);
             // The old handles are refused in the new runtime and dropping them touches nothing.
             assert!(matches!(
-                old2.len().unwrap_err(),
-                Error::Interp(interp::Error::Finalized)
+                old2.len().unwrap_err().kind(),
+                ErrorKind::Interp(interp::Error::Finalized)
             ));
             let main = Interpreter::main().unwrap();
             libpython::attach(|_| Ok(())).unwrap();
@@ -475,8 +475,10 @@ fn acquiring_during_finalize_fails_cleanly() {
                     Err(e) => {
                         assert!(
                             matches!(
-                                e,
-                                Error::Interp(interp::Error::Finalizing | interp::Error::Finalized)
+                                e.kind(),
+                                ErrorKind::Interp(
+                                    interp::Error::Finalizing | interp::Error::Finalized
+                                )
                             ),
                             "{e:?}"
                         );
@@ -535,8 +537,8 @@ fn sub_interpreters_have_their_own_modules_and_end_cleanly() {
                 interp::Error::InterpreterEnded
             ));
             assert!(matches!(
-                libpython::with_interpreter(&s, || ()).unwrap_err(),
-                Error::Interp(interp::Error::InterpreterEnded)
+                libpython::with_interpreter(&s, || ()).unwrap_err().kind(),
+                ErrorKind::Interp(interp::Error::InterpreterEnded)
             ));
         }
         // The main interpreter is still fine.
@@ -552,8 +554,8 @@ fn ensure_bound_interpreter_errors_when_nothing_is_bound() {
     python();
     std::thread::spawn(|| {
         assert!(matches!(
-            libpython::ensure_bound_interpreter().unwrap_err(),
-            Error::Interp(interp::Error::NotBound)
+            libpython::ensure_bound_interpreter().unwrap_err().kind(),
+            ErrorKind::Interp(interp::Error::NotBound)
         ));
         let main = Interpreter::main().unwrap();
         let got =
@@ -576,7 +578,10 @@ fn objects_of_one_interpreter_are_refused_in_another() {
     libpython::with_interpreter(&Interpreter::main().unwrap(), || {
         let e = in_sub.len().unwrap_err();
         assert!(
-            matches!(e, Error::Interp(interp::Error::WrongInterpreter { .. })),
+            matches!(
+                e.kind(),
+                ErrorKind::Interp(interp::Error::WrongInterpreter { .. })
+            ),
             "{e:?}"
         );
     })
@@ -586,7 +591,10 @@ fn objects_of_one_interpreter_are_refused_in_another() {
         let f = libpython::eval("len").unwrap();
         let e = f.call((&in_main,)).unwrap_err();
         assert!(
-            matches!(e, Error::Interp(interp::Error::WrongInterpreter { .. })),
+            matches!(
+                e.kind(),
+                ErrorKind::Interp(interp::Error::WrongInterpreter { .. })
+            ),
             "{e:?}"
         );
         assert!(e.to_string().contains("interpreter"));
@@ -694,7 +702,10 @@ fn own_gil_sub_interpreters_need_3_12_and_refuse_single_phase_modules() {
     if !v.at_least(3, 12) {
         let e = Interpreter::new(SubConfig::isolated()).unwrap_err();
         assert!(
-            matches!(e, Error::Interp(interp::Error::NeedsVersion { .. })),
+            matches!(
+                e.kind(),
+                ErrorKind::Interp(interp::Error::NeedsVersion { .. })
+            ),
             "{e:?}"
         );
         assert!(e.to_string().contains("3.12"));

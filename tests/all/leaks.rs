@@ -38,7 +38,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::io::Write;
 
 use libpython::{
-    Bytes, Dict, Error, Iter, List, Mode, Object, Result, Set, ToPython, attach, call, call_attr,
+    Bytes, Dict, Error, ErrorKind, Iter, List, Mode, Object, Result, Set, ToPython, attach, call,
+    call_attr,
 };
 use libpython_tests::{is_child, run_child};
 
@@ -176,7 +177,7 @@ impl Fx {
         if n == self.fresh {
             Ok(())
         } else {
-            Err(Error::Conversion(format!(
+            Err(Error::conversion(format!(
                 "{what}: the new object has {n} references where a fresh one has {}: a reference was kept",
                 self.fresh
             )))
@@ -240,7 +241,7 @@ const OPS: &[(&str, Op)] = &[
             fx.holder.getattr("missing"),
             "getattr of a missing attribute",
         )?;
-        assert!(matches!(e, Error::NoAttribute { .. }), "{e:?}");
+        assert!(matches!(e.kind(), ErrorKind::NoAttribute { .. }), "{e:?}");
         Ok(())
     }),
     ("setattr/delattr", |fx| {
@@ -347,11 +348,11 @@ const OPS: &[(&str, Op)] = &[
         let b: num_bigint::BigInt = fx.big.extract()?;
         assert_eq!(b.to_string().len(), 31);
         let e = expect_err(fx.big.extract::<i64>(), "10**30 as i64")?;
-        assert!(matches!(e, Error::Overflow { .. }), "{e:?}");
+        assert!(matches!(e.kind(), ErrorKind::Overflow { .. }), "{e:?}");
         let e = expect_err(fx.numbers.get_item(0)?.extract::<u8>(), "1000 as u8")?;
-        assert!(matches!(e, Error::Overflow { .. }), "{e:?}");
+        assert!(matches!(e.kind(), ErrorKind::Overflow { .. }), "{e:?}");
         let e = expect_err(fx.text.extract::<i64>(), "a str as i64")?;
-        assert!(matches!(e, Error::Type { .. }), "{e:?}");
+        assert!(matches!(e.kind(), ErrorKind::Type { .. }), "{e:?}");
         Ok(())
     }),
     ("floats both ways", |fx| {
@@ -368,7 +369,7 @@ const OPS: &[(&str, Op)] = &[
         fx.sole("a float", &o)?;
         assert_eq!(o.extract::<f64>()?, 3.75);
         let e = expect_err(fx.text.extract::<f64>(), "a str as f64")?;
-        assert!(matches!(e, Error::Type { .. }), "{e:?}");
+        assert!(matches!(e.kind(), ErrorKind::Type { .. }), "{e:?}");
         Ok(())
     }),
     ("strings both ways", |fx| {
@@ -387,7 +388,7 @@ const OPS: &[(&str, Op)] = &[
         let e = expect_err(fx.lone.extract::<String>(), "a lone surrogate as String")?;
         drop(e);
         let e = expect_err(fx.numbers.extract::<String>(), "a list as String")?;
-        assert!(matches!(e, Error::Type { .. }), "{e:?}");
+        assert!(matches!(e.kind(), ErrorKind::Type { .. }), "{e:?}");
         Ok(())
     }),
     ("lists both ways", |fx| {
@@ -585,7 +586,7 @@ const OPS: &[(&str, Op)] = &[
                 .is_some_and(|p| p.type_name() == "ModuleNotFoundError")
         );
         let e = expect_err(fx.holder.getattr("bad\0name"), "a NUL in a name")?;
-        assert!(matches!(e, Error::Nul { .. }), "{e:?}");
+        assert!(matches!(e.kind(), ErrorKind::Nul { .. }), "{e:?}");
         let e = expect_err(fx.numbers.call0(), "calling a list")?;
         drop(e);
         Ok(())
@@ -781,7 +782,7 @@ const OPS: &[(&str, Op)] = &[
         );
         assert!(
             suppress
-                .with_context(|_| Err::<(), _>(Error::Conversion("from Rust".into())))?
+                .with_context(|_| Err::<(), _>(Error::conversion("from Rust")))?
                 .is_none()
         );
         Ok(())
@@ -799,10 +800,8 @@ const OPS: &[(&str, Op)] = &[
             "Canary"
         );
         drop(it);
-        let failing = libpython::IterBridge::fallible(vec![
-            Ok(fx.bird(4)?),
-            Err(Error::Conversion("bad".into())),
-        ]);
+        let failing =
+            libpython::IterBridge::fallible(vec![Ok(fx.bird(4)?), Err(Error::conversion("bad"))]);
         let e = expect_err(
             libpython::builtin("list")?.call((failing,)),
             "an iterator with a failing item",

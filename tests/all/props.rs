@@ -14,7 +14,7 @@ use std::sync::OnceLock;
 
 use libpython::value::Value;
 use libpython::value::imbl::{OrdMap, Vector};
-use libpython::{Bytes, Dict, Error, FromPython, Object, ToPython};
+use libpython::{Bytes, Dict, ErrorKind, FromPython, Object, ToPython};
 use libpython_tests::{panic_message, python};
 use num_bigint::{BigInt, Sign};
 use proptest::prelude::*;
@@ -151,7 +151,7 @@ proptest! {
         for v in [dict, set] {
             match v.to_object() {
                 Ok(o) => prop_assert_eq!(Value::from_object(&o).unwrap(), v),
-                Err(e) => prop_assert!(matches!(e, Error::Conversion(_)), "{:?}", e),
+                Err(e) => prop_assert!(matches!(e.kind(), ErrorKind::Conversion(_)), "{:?}", e),
             }
         }
     }
@@ -201,11 +201,11 @@ proptest! {
         // Narrow targets: the value, or an overflow error.
         match o.extract::<i64>() {
             Ok(v) => prop_assert_eq!(BigInt::from(v), b.clone()),
-            Err(e) => prop_assert!(matches!(e, Error::Overflow { target: "i64", .. }) && i64::try_from(&b).is_err(), "{:?}", e),
+            Err(e) => prop_assert!(matches!(e.kind(), ErrorKind::Overflow { target: "i64", .. }) && i64::try_from(&b).is_err(), "{:?}", e),
         }
         match o.extract::<u128>() {
             Ok(v) => prop_assert_eq!(BigInt::from(v), b.clone()),
-            Err(e) => prop_assert!(matches!(e, Error::Overflow { target: "u128", .. }) && u128::try_from(&b).is_err(), "{:?}", e),
+            Err(e) => prop_assert!(matches!(e.kind(), ErrorKind::Overflow { target: "u128", .. }) && u128::try_from(&b).is_err(), "{:?}", e),
         }
     }
 

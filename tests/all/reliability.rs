@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use libpython::{
-    Args, Bridge, ClassBuilder, Dict, Error, Interpreter, MapBridge, Object, Python, VecBridge,
+    Args, Bridge, ClassBuilder, Dict, ErrorKind, Interpreter, MapBridge, Object, Python, VecBridge,
     Visit, attach, ffi,
 };
 use libpython_tests::bridge::{Node, NodeHooks};
@@ -1189,21 +1189,21 @@ fn py(expr: &str) -> Object {
 fn integer_edges() {
     python();
     assert!(matches!(
-        py("-1").extract::<u128>().unwrap_err(),
-        Error::Overflow { target: "u128", .. }
+        py("-1").extract::<u128>().unwrap_err().kind(),
+        ErrorKind::Overflow { target: "u128", .. }
     ));
     assert!(matches!(
-        py("1 << 127").extract::<i128>().unwrap_err(),
-        Error::Overflow { target: "i128", .. }
+        py("1 << 127").extract::<i128>().unwrap_err().kind(),
+        ErrorKind::Overflow { target: "i128", .. }
     ));
     assert_eq!(py("-(1 << 127)").extract::<i128>().unwrap(), i128::MIN);
     assert!(matches!(
-        py("1 << 64").extract::<u64>().unwrap_err(),
-        Error::Overflow { target: "u64", .. }
+        py("1 << 64").extract::<u64>().unwrap_err().kind(),
+        ErrorKind::Overflow { target: "u64", .. }
     ));
     assert!(matches!(
-        py("-129").extract::<i8>().unwrap_err(),
-        Error::Overflow { target: "i8", .. }
+        py("-129").extract::<i8>().unwrap_err().kind(),
+        ErrorKind::Overflow { target: "i8", .. }
     ));
     // A huge value's error message is shortened, not ten thousand digits.
     let e = py("10 ** 10000").extract::<i64>().unwrap_err();
@@ -1211,12 +1211,15 @@ fn integer_edges() {
     let big: num_bigint::BigInt = py("-(10 ** 10000)").extract().unwrap();
     assert_eq!(big.to_string().len(), 10002);
     assert!(matches!(
-        py("1.5").extract::<num_bigint::BigInt>().unwrap_err(),
-        Error::Type { .. }
+        py("1.5")
+            .extract::<num_bigint::BigInt>()
+            .unwrap_err()
+            .kind(),
+        ErrorKind::Type { .. }
     ));
     assert!(matches!(
-        py("'7'").extract::<u8>().unwrap_err(),
-        Error::Type { .. }
+        py("'7'").extract::<u8>().unwrap_err().kind(),
+        ErrorKind::Type { .. }
     ));
     // bool is an int subclass in Python.
     assert_eq!(py("True").extract::<i64>().unwrap(), 1);
@@ -1293,8 +1296,8 @@ fn string_edges() {
     let e = libpython::function("a\0b", None, |_a: &Args<'_>| Ok(())).unwrap_err();
     assert!(
         matches!(
-            e,
-            Error::Nul {
+            e.kind(),
+            ErrorKind::Nul {
                 what: "function name",
                 ..
             }
@@ -1304,8 +1307,8 @@ fn string_edges() {
     let e = libpython::function("f", Some("doc\0"), |_a: &Args<'_>| Ok(())).unwrap_err();
     assert!(
         matches!(
-            e,
-            Error::Nul {
+            e.kind(),
+            ErrorKind::Nul {
                 what: "docstring",
                 ..
             }
@@ -1313,12 +1316,12 @@ fn string_edges() {
         "{e:?}"
     );
     let e = libpython::add_module("m\0").unwrap_err();
-    assert!(matches!(e, Error::Nul { .. }), "{e:?}");
+    assert!(matches!(e.kind(), ErrorKind::Nul { .. }), "{e:?}");
     let e = libpython::compile("1", "file\0name", libpython::Mode::Eval).unwrap_err();
     assert!(
         matches!(
-            e,
-            Error::Nul {
+            e.kind(),
+            ErrorKind::Nul {
                 what: "file name",
                 ..
             }
@@ -1328,12 +1331,12 @@ fn string_edges() {
     let e = py("dict")
         .call_kw((), &[("a\0", &1i64 as &dyn libpython::ToPython)])
         .unwrap_err();
-    assert!(matches!(e, Error::Nul { .. }), "{e:?}");
+    assert!(matches!(e.kind(), ErrorKind::Nul { .. }), "{e:?}");
     let e = py("object()").setattr("x\0y", 1).unwrap_err();
-    assert!(matches!(e, Error::Nul { .. }), "{e:?}");
+    assert!(matches!(e.kind(), ErrorKind::Nul { .. }), "{e:?}");
     assert!(matches!(
-        py("object()").hasattr("x\0").unwrap_err(),
-        Error::Nul { .. }
+        py("object()").hasattr("x\0").unwrap_err().kind(),
+        ErrorKind::Nul { .. }
     ));
     // NULs inside Python strings are data, as keys too.
     let d = Dict::new().unwrap();
@@ -1419,20 +1422,20 @@ fn typed_conversions_of_self_referential_containers_stop_at_the_types_depth() {
     let l = get(&g, "l");
     let e = l.extract::<Vec<Vec<Vec<i64>>>>().unwrap_err();
     assert!(
-        matches!(&e, Error::Type { found, .. } if found == "list"),
+        matches!(e.kind(), ErrorKind::Type { found, .. } if found == "list"),
         "{e:?}"
     );
     let e = get(&g, "d")
         .extract::<std::collections::HashMap<String, std::collections::HashMap<String, String>>>()
         .unwrap_err();
     assert!(
-        matches!(&e, Error::Type { found, .. } if found == "dict"),
+        matches!(e.kind(), ErrorKind::Type { found, .. } if found == "dict"),
         "{e:?}"
     );
     let e = get(&g, "t")
         .extract::<Vec<Vec<Vec<Vec<Option<i64>>>>>>()
         .unwrap_err();
-    assert!(matches!(e, Error::Type { .. }), "{e:?}");
+    assert!(matches!(e.kind(), ErrorKind::Type { .. }), "{e:?}");
     // Handles in the leaves share the nodes instead of copying them.
     let shared: Vec<Vec<Object>> = l.extract().unwrap();
     assert_eq!(shared.len(), 2);
@@ -1468,12 +1471,12 @@ fn typed_conversions_of_100000_deep_containers_do_not_overflow_the_stack() {
              \x20   deep_d = {'k': deep_d}\n");
         let deep = get(&g, "deep");
         let e = deep.extract::<Vec<Vec<Vec<i64>>>>().unwrap_err();
-        assert!(matches!(e, Error::Type { .. }), "{e:?}");
+        assert!(matches!(e.kind(), ErrorKind::Type { .. }), "{e:?}");
         let e = get(&g, "deep_d")
             .extract::<std::collections::BTreeMap<String, std::collections::BTreeMap<String, i64>>>(
             )
             .unwrap_err();
-        assert!(matches!(e, Error::Type { .. }), "{e:?}");
+        assert!(matches!(e.kind(), ErrorKind::Type { .. }), "{e:?}");
         let v: Vec<Object> = deep.extract().unwrap();
         assert_eq!(v.len(), 1);
         // repr and == raise RecursionError on such depth; both come back as values.

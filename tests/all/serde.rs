@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use libpython::ToPython;
 use libpython::value::{Serde, Value, from_python_serde, to_python_serde};
-use libpython::{Error, Object};
+use libpython::{ErrorKind, Object};
 use libpython_tests::{on_small_stack, python};
 use proptest::prelude::*;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -130,8 +130,8 @@ fn py_check(obj: &Object, expr: &str) -> bool {
 
 /// The message of a conversion error.
 fn conversion_message<T: std::fmt::Debug>(r: libpython::Result<T>) -> String {
-    match r {
-        Err(Error::Conversion(m)) => m,
+    match r.map_err(libpython::Error::into_kind) {
+        Err(ErrorKind::Conversion(m)) => m,
         other => panic!("expected a conversion error, got {other:?}"),
     }
 }

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use libpython::{
-    Args, Bridge, Dict, Error, Interpreter, MapBridge, Object, Python, SubConfig, ToPython,
+    Args, Bridge, Dict, ErrorKind, Interpreter, MapBridge, Object, Python, SubConfig, ToPython,
     VecBridge,
 };
 use libpython_tests::{DEBUG_MALLOC, in_child, python, refcount};
@@ -156,8 +156,8 @@ fn a_conversion_returning_another_interpreters_object_is_refused() {
     .unwrap();
     assert!(
         matches!(
-            r,
-            Err(Error::Interp(
+            r.as_ref().map_err(libpython::Error::kind),
+            Err(ErrorKind::Interp(
                 libpython::interp::Error::WrongInterpreter { .. }
             ))
         ),

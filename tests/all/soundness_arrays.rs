@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use libpython::array::{DlTensor, PyBuffer, PyBufferMut, ReadOnlyCell, to_python_array};
-use libpython::{Error, Object};
+use libpython::{Error, ErrorKind, Object};
 use libpython_tests::namespace::{eval, get, numpy as ns, run};
 use libpython_tests::storage::OnDrop;
 use libpython_tests::{in_child, python};
@@ -77,16 +77,16 @@ fn a_dlpack_tensor_describes_itself_with_its_own_copy_of_shape_and_strides() {
 }
 
 fn conversion_message(e: Error) -> String {
-    match e {
-        Error::Conversion(m) => m,
-        other => panic!("expected Error::Conversion, got {other:?}"),
+    match e.into_kind() {
+        ErrorKind::Conversion(m) => m,
+        other => panic!("expected Error::conversion, got {other:?}"),
     }
 }
 
 fn overflow_message(e: Error) -> String {
-    match e {
-        Error::Overflow { target, value, .. } => format!("{value} does not fit in {target}"),
-        other => panic!("expected Error::Overflow, got {other:?}"),
+    match e.into_kind() {
+        ErrorKind::Overflow { target, value, .. } => format!("{value} does not fit in {target}"),
+        other => panic!("expected Error::from, got {other:?}"),
     }
 }
 

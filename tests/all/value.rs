@@ -6,7 +6,7 @@ use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 use libpython::value::Value;
-use libpython::{Dict, Error, Object, ToPython};
+use libpython::{Dict, ErrorKind, Object, ToPython};
 use libpython_tests::namespace::get;
 use libpython_tests::{on_small_stack, python};
 use num_bigint::BigInt;
@@ -195,8 +195,8 @@ fn text_beyond_the_basic_multilingual_plane_survives() {
 fn lone_surrogates_are_a_clear_error_naming_where() {
     python();
     let obj = libpython::eval("['ok', {'k': 'a\\udc80b'}]").unwrap();
-    match Value::from_object(&obj) {
-        Err(Error::Conversion(m)) => {
+    match Value::from_object(&obj).map_err(libpython::Error::into_kind) {
+        Err(ErrorKind::Conversion(m)) => {
             assert!(m.contains("$[1]['k']"), "{m}");
             assert!(m.contains("not valid Unicode"), "{m}");
             assert!(m.contains("surrogates not allowed"), "{m}");
@@ -256,8 +256,8 @@ fn subclasses_and_other_builtin_kinds_convert_as_their_base() {
 fn unsupported_types_are_type_errors_naming_where() {
     python();
     let obj = libpython::eval("[1, {'a': complex(1, 2)}]").unwrap();
-    match Value::from_object(&obj) {
-        Err(Error::Type {
+    match Value::from_object(&obj).map_err(libpython::Error::into_kind) {
+        Err(ErrorKind::Type {
             expected, found, ..
         }) => {
             assert_eq!(found, "complex");
@@ -267,7 +267,7 @@ fn unsupported_types_are_type_errors_naming_where() {
     }
     let obj = libpython::eval("{'f': len}").unwrap();
     assert!(
-        matches!(Value::from_object(&obj), Err(Error::Type { found, .. }) if found == "builtin_function_or_method")
+        matches!(Value::from_object(&obj).as_ref().map_err(libpython::Error::kind), Err(ErrorKind::Type { found, .. }) if found == "builtin_function_or_method")
     );
 }
 
@@ -285,8 +285,8 @@ fn self_referential_lists_and_dicts_are_errors() {
         ("e", "dict"),
         ("t", "tuple"),
     ] {
-        match Value::from_object(&get(&g, name)) {
-            Err(Error::SelfReferential { type_name: t }) => assert_eq!(t, type_name, "{name}"),
+        match Value::from_object(&get(&g, name)).map_err(libpython::Error::into_kind) {
+            Err(ErrorKind::SelfReferential { type_name: t }) => assert_eq!(t, type_name, "{name}"),
             other => panic!("{name}: expected SelfReferential, got {other:?}"),
         }
     }
@@ -328,11 +328,11 @@ fn keys_equal_as_values_but_distinct_in_python_are_an_error() {
     python();
     let obj = libpython::eval("{float('nan'): 1, float('nan'): 2}").unwrap();
     assert!(
-        matches!(Value::from_object(&obj), Err(Error::Conversion(m)) if m.contains("lose an entry"))
+        matches!(Value::from_object(&obj).as_ref().map_err(libpython::Error::kind), Err(ErrorKind::Conversion(m)) if m.contains("lose an entry"))
     );
     let obj = libpython::eval("[{float('nan'), float('nan')}]").unwrap();
     assert!(
-        matches!(Value::from_object(&obj), Err(Error::Conversion(m)) if m.contains("lose an element") && m.contains("$[0]"))
+        matches!(Value::from_object(&obj).as_ref().map_err(libpython::Error::kind), Err(ErrorKind::Conversion(m)) if m.contains("lose an element") && m.contains("$[0]"))
     );
 }
 
@@ -340,13 +340,13 @@ fn keys_equal_as_values_but_distinct_in_python_are_an_error() {
 fn keys_distinct_as_values_but_equal_in_python_are_an_error() {
     python();
     let d = Value::dict([(Value::from(1), "int"), (Value::from(1.0), "float")]);
-    match d.to_object() {
-        Err(Error::Conversion(m)) => assert!(m.contains("equals an earlier key"), "{m}"),
+    match d.to_object().map_err(libpython::Error::into_kind) {
+        Err(ErrorKind::Conversion(m)) => assert!(m.contains("equals an earlier key"), "{m}"),
         other => panic!("expected an error, got {other:?}"),
     }
     let nested = Value::list([Value::set([Value::from(true), Value::from(1)])]);
-    match nested.to_object() {
-        Err(Error::Conversion(m)) => assert!(
+    match nested.to_object().map_err(libpython::Error::into_kind) {
+        Err(ErrorKind::Conversion(m)) => assert!(
             m.starts_with("$[0]") && m.contains("lose an element"),
             "{m}"
         ),
@@ -362,15 +362,17 @@ fn unhashable_keys_are_an_error_naming_where() {
         "outer",
         Value::dict([(Value::tuple([Value::list([1]), Value::dict([(1, 2)])]), 1)]),
     )]);
-    match d.to_object() {
-        Err(Error::Conversion(m)) => {
+    match d.to_object().map_err(libpython::Error::into_kind) {
+        Err(ErrorKind::Conversion(m)) => {
             assert!(m.starts_with("$['outer']"), "{m}");
             assert!(m.contains("unhashable type: 'dict'"), "{m}");
         }
         other => panic!("expected an error, got {other:?}"),
     }
     let s = Value::set([Value::dict([(1, 2)])]);
-    assert!(matches!(s.to_object(), Err(Error::Conversion(m)) if m.contains("set element")));
+    assert!(
+        matches!(s.to_object().as_ref().map_err(libpython::Error::kind), Err(ErrorKind::Conversion(m)) if m.contains("set element"))
+    );
 }
 
 #[test]

@@ -191,7 +191,7 @@ fn check(ok: bool, what: impl FnOnce() -> String) -> libpython::Result<()> {
     if ok {
         Ok(())
     } else {
-        Err(libpython::Error::Conversion(what()))
+        Err(libpython::Error::conversion(what()))
     }
 }
 
@@ -385,7 +385,7 @@ fn worker(id: usize, main: Arc<Fixture>, subs: Arc<Vec<Fixture>>, shared: Arc<Sh
             Ok(v) => v,
             Err(p) => (
                 usize::MAX,
-                Err(libpython::Error::Conversion(format!(
+                Err(libpython::Error::conversion(format!(
                     "panic: {}",
                     libpython_tests::panic_message(&*p)
                 ))),

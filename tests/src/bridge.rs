@@ -2,7 +2,7 @@
 
 use std::sync::Mutex;
 
-use libpython::{Bound, Bridge, Error, Object, Python, Visit};
+use libpython::{Bound, Bridge, Error, ErrorKind, Object, Python, Visit};
 
 /// A bridge holding one Python object, its attribute `held`, and reporting it to the cycle
 /// collector, so that it can be part of a reference cycle; `H` adds what a test needs (data
@@ -60,10 +60,10 @@ impl<H: NodeHooks> Bridge for Node<H> {
         value: Option<&Bound<'_>>,
     ) -> libpython::Result<()> {
         if name != "held" {
-            return Err(Error::NoAttribute {
+            return Err(Error::from(ErrorKind::NoAttribute {
                 type_name: "Node".into(),
                 name: name.into(),
-            });
+            }));
         }
         // The object held before is released after the lock: its release may run Python code
         // that uses this node.

@@ -64,9 +64,10 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     println!("Python {version}");
 
     // Two isolated sub-interpreters with their own GIL (3.12+), else two sharing the GIL.
-    let (a, b) = match Interpreter::new(SubConfig::isolated()) {
+    let (a, b) = match Interpreter::new(SubConfig::isolated()).map_err(libpython::Error::into_kind)
+    {
         Ok(a) => (a, Interpreter::new(SubConfig::isolated())?),
-        Err(libpython::Error::Interp(libpython::interp::Error::NeedsVersion {
+        Err(libpython::ErrorKind::Interp(libpython::interp::Error::NeedsVersion {
             feature,
             needs,
             have,
@@ -78,7 +79,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
                 Interpreter::new(SubConfig::shared_gil())?,
             )
         }
-        Err(e) => return Err(e.into()),
+        Err(e) => return Err(libpython::Error::from(e).into()),
     };
     println!(
         "two sub-interpreters, own GIL: {} / {}",

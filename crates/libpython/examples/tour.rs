@@ -173,7 +173,7 @@ fn tour(png: &Path) -> Result<PathBuf, Box<dyn std::error::Error>> {
 fn plot(png: &Path) -> libpython::Result<PathBuf> {
     if let Some(dir) = png.parent() {
         std::fs::create_dir_all(dir).map_err(|e| {
-            libpython::Error::Conversion(format!("cannot create {}: {e}", dir.display()))
+            libpython::Error::conversion(format!("cannot create {}: {e}", dir.display()))
         })?;
     }
     // The data, in Rust.
@@ -226,7 +226,7 @@ fn plot(png: &Path) -> libpython::Result<PathBuf> {
     plt.call_method("close", (&fig,))?;
 
     let path = std::fs::canonicalize(png).map_err(|e| {
-        libpython::Error::Conversion(format!("matplotlib did not write {}: {e}", png.display()))
+        libpython::Error::conversion(format!("matplotlib did not write {}: {e}", png.display()))
     })?;
     println!(
         "   saved a {}-byte PNG",

@@ -6,7 +6,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 
 use libpython_interp::ffi;
 
-use crate::err::{Error, Result, fetch, restore, runtime_like};
+use crate::err::{Error, ErrorKind, Result, fetch, restore, runtime_like};
 use crate::gil::Python;
 use crate::object::{Bound, Object};
 
@@ -87,7 +87,7 @@ impl Object {
     /// ```
     ///
     /// # Errors
-    /// As [`Bound::with_context`]; [`Error::Interp`] when the object's interpreter cannot be
+    /// As [`Bound::with_context`]; [`ErrorKind::Interp`] when the object's interpreter cannot be
     /// entered.
     pub fn with_context<R>(&self, body: impl FnOnce(&Object) -> Result<R>) -> Result<Option<R>> {
         let (entered, exit) = self.with(|b| {
@@ -176,8 +176,10 @@ fn finish<R>(py: Python<'_>, exit: &Bound<'_>, outcome: Outcome<R>) -> Result<Op
             let exc = match unsafe {
                 crate::function::raise_panic(&msg);
                 fetch(py)
-            } {
-                Error::Python(p) => p.value().map(|v| v.clone_ref(py)),
+            }
+            .into_kind()
+            {
+                ErrorKind::Python(p) => p.value().map(|v| v.clone_ref(py)),
                 _ => None,
             };
             if let Some(exc) = exc {

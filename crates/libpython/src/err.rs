@@ -116,8 +116,10 @@ impl PyErr {
         };
         match made {
             Ok(v) => PyErr::from_object(py, v.unbind()),
-            Err(Error::Python(e)) => e,
-            Err(other) => PyErr::new("TypeError".into(), other.to_string(), String::new()),
+            Err(e) => match e.into_kind() {
+                ErrorKind::Python(e) => e,
+                other => PyErr::new("TypeError".into(), other.to_string(), String::new()),
+            },
         }
     }
 
@@ -189,14 +191,32 @@ impl fmt::Display for PyErr {
     }
 }
 
-/// Everything that can go wrong, in one enum.
+/// Everything that can go wrong: what went wrong is its [`kind`](Error::kind).
+///
+/// One pointer wide (the kind is boxed), so a `Result` of a small value is returned in
+/// registers, and the code that checks one stays small: an error is rare, its allocation
+/// paid only when there is one. Python's exception, if that is what happened, is
+/// [`as_python`](Error::as_python).
 ///
 /// `Debug` prints what `Display` does (the Python traceback, the list of places where Python
 /// was looked for, ...), so `fn main() -> libpython::Result<()>` reports an error readably;
-/// `{:#?}` shows the variant and its fields.
+/// `{:#?}` shows the kind and its fields.
+///
+/// ```
+/// use libpython::ErrorKind;
+/// let e = libpython::eval("'x'")?.extract::<i64>().unwrap_err();
+/// assert!(matches!(e.kind(), ErrorKind::Type { found, .. } if found == "str"));
+/// let e = libpython::eval("1 / 0").unwrap_err();
+/// assert_eq!(e.as_python().unwrap().type_name(), "ZeroDivisionError");
+/// # Ok::<(), libpython::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Error(Box<ErrorKind>);
+
+/// What went wrong: an [`Error`]'s [`kind`](Error::kind).
 #[derive(Clone)]
 #[non_exhaustive]
-pub enum Error {
+pub enum ErrorKind {
     /// Python raised an exception.
     Python(PyErr),
     /// A Python object was not of the type a conversion or operation needed.
@@ -215,7 +235,7 @@ pub enum Error {
         target: &'static str,
         /// The value, as Python prints it (shortened if huge).
         value: String,
-        /// Where in the converted structure (as for [`Error::Type`]).
+        /// Where in the converted structure (as for [`ErrorKind::Type`]).
         path: String,
     },
     /// The object is not callable.
@@ -263,28 +283,57 @@ pub enum Error {
 }
 
 impl Error {
+    /// What went wrong.
+    pub fn kind(&self) -> &ErrorKind {
+        &self.0
+    }
+
+    /// What went wrong, taken out of the error.
+    pub fn into_kind(self) -> ErrorKind {
+        *self.0
+    }
+
     /// The Python exception, if this error is one.
     pub fn as_python(&self) -> Option<&PyErr> {
-        match self {
-            Error::Python(e) => Some(e),
+        match self.kind() {
+            ErrorKind::Python(e) => Some(e),
             _ => None,
         }
     }
 
+    /// A Rust-side conversion error ([`ErrorKind::Conversion`]) with this message: the error
+    /// for a value a [`FromPython`](crate::FromPython) or [`ToPython`](crate::ToPython)
+    /// implementation cannot convert.
+    ///
+    /// ```
+    /// let e = libpython::Error::conversion("not a colour");
+    /// assert_eq!(e.to_string(), "not a colour");
+    /// ```
+    #[cold]
+    pub fn conversion(message: impl Into<String>) -> Self {
+        Error::from(ErrorKind::Conversion(message.into()))
+    }
+
+    /// An [`ErrorKind::CommandLine`] with this message.
+    #[cold]
+    pub(crate) fn command_line(message: impl Into<String>) -> Self {
+        Error::from(ErrorKind::CommandLine(message.into()))
+    }
+
     pub(crate) fn type_error(expected: impl Into<String>, found: impl Into<String>) -> Self {
-        Error::Type {
+        Error::from(ErrorKind::Type {
             expected: expected.into(),
             found: found.into(),
             path: String::new(),
-        }
+        })
     }
 
     pub(crate) fn overflow(target: &'static str, value: impl Into<String>) -> Self {
-        Error::Overflow {
+        Error::from(ErrorKind::Overflow {
             target,
             value: value.into(),
             path: String::new(),
-        }
+        })
     }
 
     /// The same error one level further out in a converted structure: `segment` (`"[1]"`,
@@ -292,7 +341,7 @@ impl Error {
     /// returned unchanged.
     #[cold]
     pub(crate) fn at(mut self, segment: impl fmt::Display) -> Self {
-        if let Error::Type { path, .. } | Error::Overflow { path, .. } = &mut self {
+        if let ErrorKind::Type { path, .. } | ErrorKind::Overflow { path, .. } = &mut *self.0 {
             *path = format!("{segment}{path}");
         }
         self
@@ -301,9 +350,26 @@ impl Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self.kind(), f)
+    }
+}
+
+impl fmt::Debug for Error {
+    /// What `Display` prints; with `{:#?}`, the kind and its fields.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if f.alternate() {
+            fmt::Debug::fmt(self.kind(), f)
+        } else {
+            fmt::Display::fmt(self.kind(), f)
+        }
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Python(e) => fmt::Display::fmt(e, f),
-            Error::Type {
+            ErrorKind::Python(e) => fmt::Display::fmt(e, f),
+            ErrorKind::Type {
                 expected,
                 found,
                 path,
@@ -313,7 +379,7 @@ impl fmt::Display for Error {
                 }
                 write!(f, "expected {expected}, got a Python {found}")
             }
-            Error::Overflow {
+            ErrorKind::Overflow {
                 target,
                 value,
                 path,
@@ -323,27 +389,29 @@ impl fmt::Display for Error {
                 }
                 write!(f, "{value} does not fit in {target}")
             }
-            Error::NotCallable { type_name } => write!(f, "a Python {type_name} is not callable"),
-            Error::NoAttribute { type_name, name } => {
+            ErrorKind::NotCallable { type_name } => {
+                write!(f, "a Python {type_name} is not callable")
+            }
+            ErrorKind::NoAttribute { type_name, name } => {
                 write!(f, "a Python {type_name} has no attribute {name:?}")
             }
-            Error::Nul { what, value } => write!(f, "the {what} {value:?} contains a NUL byte"),
-            Error::SelfReferential { type_name } => {
+            ErrorKind::Nul { what, value } => write!(f, "the {what} {value:?} contains a NUL byte"),
+            ErrorKind::SelfReferential { type_name } => {
                 write!(
                     f,
                     "the {type_name} contains itself, so it cannot be copied into Rust values"
                 )
             }
-            Error::Conversion(m) | Error::CommandLine(m) => f.write_str(m),
-            Error::Interp(e) => fmt::Display::fmt(e, f),
-            Error::Busy {
+            ErrorKind::Conversion(m) | ErrorKind::CommandLine(m) => f.write_str(m),
+            ErrorKind::Interp(e) => fmt::Display::fmt(e, f),
+            ErrorKind::Busy {
                 what,
                 other_thread: false,
             } => write!(
                 f,
                 "the Rust {what} is in use by this thread: Python code running while it is locked tried to use it again"
             ),
-            Error::Busy {
+            ErrorKind::Busy {
                 what,
                 other_thread: true,
             } => write!(
@@ -354,14 +422,11 @@ impl fmt::Display for Error {
     }
 }
 
-impl fmt::Debug for Error {
+impl fmt::Debug for ErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if !f.alternate() {
-            return fmt::Display::fmt(self, f);
-        }
         match self {
-            Error::Python(e) => f.debug_tuple("Python").field(e).finish(),
-            Error::Type {
+            ErrorKind::Python(e) => f.debug_tuple("Python").field(e).finish(),
+            ErrorKind::Type {
                 expected,
                 found,
                 path,
@@ -371,7 +436,7 @@ impl fmt::Debug for Error {
                 .field("found", found)
                 .field("path", path)
                 .finish(),
-            Error::Overflow {
+            ErrorKind::Overflow {
                 target,
                 value,
                 path,
@@ -381,28 +446,28 @@ impl fmt::Debug for Error {
                 .field("value", value)
                 .field("path", path)
                 .finish(),
-            Error::NotCallable { type_name } => f
+            ErrorKind::NotCallable { type_name } => f
                 .debug_struct("NotCallable")
                 .field("type_name", type_name)
                 .finish(),
-            Error::NoAttribute { type_name, name } => f
+            ErrorKind::NoAttribute { type_name, name } => f
                 .debug_struct("NoAttribute")
                 .field("type_name", type_name)
                 .field("name", name)
                 .finish(),
-            Error::Nul { what, value } => f
+            ErrorKind::Nul { what, value } => f
                 .debug_struct("Nul")
                 .field("what", what)
                 .field("value", value)
                 .finish(),
-            Error::SelfReferential { type_name } => f
+            ErrorKind::SelfReferential { type_name } => f
                 .debug_struct("SelfReferential")
                 .field("type_name", type_name)
                 .finish(),
-            Error::Conversion(m) => f.debug_tuple("Conversion").field(m).finish(),
-            Error::CommandLine(m) => f.debug_tuple("CommandLine").field(m).finish(),
-            Error::Interp(e) => f.debug_tuple("Interp").field(e).finish(),
-            Error::Busy { what, other_thread } => f
+            ErrorKind::Conversion(m) => f.debug_tuple("Conversion").field(m).finish(),
+            ErrorKind::CommandLine(m) => f.debug_tuple("CommandLine").field(m).finish(),
+            ErrorKind::Interp(e) => f.debug_tuple("Interp").field(e).finish(),
+            ErrorKind::Busy { what, other_thread } => f
                 .debug_struct("Busy")
                 .field("what", what)
                 .field("other_thread", other_thread)
@@ -413,15 +478,24 @@ impl fmt::Debug for Error {
 
 impl std::error::Error for Error {}
 
+impl From<ErrorKind> for Error {
+    #[cold]
+    fn from(kind: ErrorKind) -> Self {
+        Error(Box::new(kind))
+    }
+}
+
 impl From<interp::Error> for Error {
+    #[cold]
     fn from(e: interp::Error) -> Self {
-        Error::Interp(e)
+        Error::from(ErrorKind::Interp(e))
     }
 }
 
 impl From<PyErr> for Error {
+    #[cold]
     fn from(e: PyErr) -> Self {
-        Error::Python(e)
+        Error::from(ErrorKind::Python(e))
     }
 }
 
@@ -461,13 +535,13 @@ pub(crate) unsafe fn fetch(py: Python<'_>) -> Error {
     unsafe {
         let value = take_raised();
         if value.is_null() {
-            return Error::Python(PyErr::new(
+            return Error::from(PyErr::new(
                 "SystemError".into(),
                 "an operation failed without setting an exception".into(),
                 String::new(),
             ));
         }
-        Error::Python(PyErr::from_object(py, Object::from_owned_ptr(py, value)))
+        Error::from(PyErr::from_object(py, Object::from_owned_ptr(py, value)))
     }
 }
 
@@ -498,8 +572,6 @@ unsafe fn take_raised() -> *mut ffi::PyObject {
     }
 }
 
-/// Reads type name, message and traceback text of an exception object. Never fails: what
-/// cannot be read is described as unreadable.
 /// Reads the message and traceback text of an exception object. Never fails: what cannot be
 /// read is described as unreadable. Leaves no exception pending.
 fn describe(v: &crate::Bound<'_>, type_name: &str) -> (String, String) {
@@ -538,8 +610,8 @@ fn format_traceback(v: &crate::Bound<'_>) -> Result<String> {
 pub(crate) unsafe fn restore(py: Python<'_>, err: Error) {
     // SAFETY: the GIL is held.
     unsafe {
-        match err {
-            Error::Python(e)
+        match err.into_kind() {
+            ErrorKind::Python(e)
                 if e.inner
                     .value
                     .as_ref()
@@ -547,7 +619,7 @@ pub(crate) unsafe fn restore(py: Python<'_>, err: Error) {
             {
                 raise_copy(py, &e);
             }
-            Error::Python(e) if e.inner.value.is_some() => {
+            ErrorKind::Python(e) if e.inner.value.is_some() => {
                 let v = e
                     .inner
                     .value
@@ -565,12 +637,14 @@ pub(crate) unsafe fn restore(py: Python<'_>, err: Error) {
             }
             other => {
                 let exc = match &other {
-                    Error::Type { .. } | Error::NotCallable { .. } => *ffi::data::PyExc_TypeError(),
-                    Error::Overflow { .. } => *ffi::data::PyExc_OverflowError(),
-                    Error::NoAttribute { .. } => *ffi::data::PyExc_AttributeError(),
-                    Error::Nul { .. } | Error::Conversion(_) | Error::SelfReferential { .. } => {
-                        *ffi::data::PyExc_ValueError()
+                    ErrorKind::Type { .. } | ErrorKind::NotCallable { .. } => {
+                        *ffi::data::PyExc_TypeError()
                     }
+                    ErrorKind::Overflow { .. } => *ffi::data::PyExc_OverflowError(),
+                    ErrorKind::NoAttribute { .. } => *ffi::data::PyExc_AttributeError(),
+                    ErrorKind::Nul { .. }
+                    | ErrorKind::Conversion(_)
+                    | ErrorKind::SelfReferential { .. } => *ffi::data::PyExc_ValueError(),
                     _ => *ffi::data::PyExc_RuntimeError(),
                 };
                 let msg = other.to_string().replace('\0', "\\0");

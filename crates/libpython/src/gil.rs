@@ -134,7 +134,7 @@ pub fn allow_threads<R: Send>(f: impl FnOnce() -> R + Send) -> R {
 /// ```
 ///
 /// # Errors
-/// Start-up errors, [`Error::Interp`] after finalize, and whatever `f` returns.
+/// Start-up errors, [`ErrorKind::Interp`](crate::ErrorKind::Interp) after finalize, and whatever `f` returns.
 #[inline]
 pub fn attach<R>(f: impl FnOnce(Python<'_>) -> Result<R>) -> Result<R> {
     let guard = acquire()?;
@@ -188,11 +188,11 @@ pub(crate) fn acquire_for(key: InterpKey) -> Result<GilGuard> {
         drop(g);
     }
     if key.generation() != interp::generation() || !interp::is_running() {
-        return Err(Error::Interp(interp::Error::Finalized));
+        return Err(Error::from(interp::Error::Finalized));
     }
     interp::gil::refuse_in_collector()?;
     if interp::gil::depth() > 0 {
-        return Err(Error::Interp(interp::Error::WrongInterpreter {
+        return Err(Error::from(interp::Error::WrongInterpreter {
             object: key.index(),
             current: interp::gil::held_key().index(),
         }));
@@ -200,7 +200,7 @@ pub(crate) fn acquire_for(key: InterpKey) -> Result<GilGuard> {
     if let Some(b) = interp::gil::bound()
         && b.key() != key
     {
-        return Err(Error::Interp(interp::Error::WrongInterpreter {
+        return Err(Error::from(interp::Error::WrongInterpreter {
             object: key.index(),
             current: b.key().index(),
         }));

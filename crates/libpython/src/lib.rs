@@ -82,7 +82,7 @@ pub use bridge::{
 };
 pub use call::IntoArgs;
 pub use conversion::{Bytes, FromPython, ToPython, string_lossy};
-pub use err::{Error, PyErr, Result};
+pub use err::{Error, ErrorKind, PyErr, Result};
 pub use function::{Args, function, function_in};
 #[allow(deprecated)]
 pub use gil::{Python, allow_threads, attach, detach, with_gil};

@@ -5,7 +5,7 @@ use std::ffi::CString;
 
 use libpython_interp::{PerInterpreter, ffi};
 
-use crate::err::{Error, Result};
+use crate::err::{Error, ErrorKind, Result};
 use crate::gil::Python;
 use crate::object::Object;
 
@@ -99,9 +99,11 @@ impl IntoName for &'static Interned {
 
 /// An interned `str` of `text`, a new reference.
 fn intern_str(py: Python<'_>, text: &str, what: &'static str) -> Result<Object> {
-    let c = CString::new(text).map_err(|_| Error::Nul {
-        what,
-        value: text.to_owned(),
+    let c = CString::new(text).map_err(|_| {
+        Error::from(ErrorKind::Nul {
+            what,
+            value: text.to_owned(),
+        })
     })?;
     // SAFETY: a NUL-terminated string; the GIL of `py`'s interpreter is held; the result is a
     // new reference or NULL with an exception set.

@@ -14,7 +14,7 @@ use libpython_interp::ffi;
 
 use crate::call::IntoArgs;
 use crate::conversion::{FromPython, ToPython};
-use crate::err::{Error, Result, fetch};
+use crate::err::{Error, ErrorKind, Result, fetch};
 use crate::gil::{Python, acquire_for};
 use crate::name::{IntoName, KwNames};
 
@@ -343,9 +343,9 @@ fn keyword_arguments<'a>(
 #[cold]
 fn wrong_interpreter(object: InterpKey, current: InterpKey) -> Error {
     if object.generation() != current.generation() {
-        Error::Interp(interp::Error::Finalized)
+        Error::from(interp::Error::Finalized)
     } else {
-        Error::Interp(interp::Error::WrongInterpreter {
+        Error::from(interp::Error::WrongInterpreter {
             object: object.index(),
             current: current.index(),
         })
@@ -439,7 +439,7 @@ forward! {
         /// `getattr(obj, name)`.
         ///
         /// # Errors
-        /// [`Error::NoAttribute`] naming the type and attribute, [`Error::Nul`] for a name with a
+        /// [`ErrorKind::NoAttribute`] naming the type and attribute, [`ErrorKind::Nul`] for a name with a
         /// NUL byte, or the exception the attribute's getter raised.
         fn getattr<N: IntoName>(&self, name: N);
         /// `obj[key]`.
@@ -669,10 +669,10 @@ impl<'py> Bound<'py> {
         if matches {
             // SAFETY: clearing the pending AttributeError we are replacing; GIL held.
             unsafe { ffi::PyErr_Clear() };
-            Error::NoAttribute {
+            Error::from(ErrorKind::NoAttribute {
                 type_name: self.type_name().unwrap_or_default(),
                 name: name.to_owned(),
-            }
+            })
         } else {
             // SAFETY: the exception is pending; GIL held.
             unsafe { fetch(self.py) }
@@ -692,7 +692,7 @@ impl<'py> Bound<'py> {
     pub fn hasattr<N: IntoName>(&self, name: N) -> Result<bool> {
         match self.getattr(name) {
             Ok(_) => Ok(true),
-            Err(Error::NoAttribute { .. }) => Ok(false),
+            Err(e) if matches!(e.kind(), ErrorKind::NoAttribute { .. }) => Ok(false),
             Err(e) => Err(e),
         }
     }
@@ -780,9 +780,9 @@ impl<'py> Bound<'py> {
         if unsafe { ffi::PyCallable_Check(self.as_ptr()) } == 0 {
             // SAFETY: the TypeError CPython set is replaced by our typed error.
             unsafe { ffi::PyErr_Clear() };
-            return Error::NotCallable {
+            return Error::from(ErrorKind::NotCallable {
                 type_name: self.type_name().unwrap_or_default(),
-            };
+            });
         }
         // SAFETY: the call failed with an exception pending.
         unsafe { fetch(self.py) }
@@ -916,7 +916,7 @@ impl<'py> Bound<'py> {
     }
 
     /// Wraps a method call's result; a failed lookup of the method itself becomes
-    /// [`Error::NoAttribute`], as from [`getattr`](Self::getattr).
+    /// [`ErrorKind::NoAttribute`], as from [`getattr`](Self::getattr).
     #[inline(always)]
     fn method_result(
         &self,
@@ -938,7 +938,7 @@ impl<'py> Bound<'py> {
         let err = unsafe { fetch(py) };
         // SAFETY: live objects; the GIL is held. An AttributeError from the lookup itself
         // (not from inside the method) means the object has no such attribute.
-        let missing = matches!(&err, Error::Python(e) if e.is_instance_of("AttributeError"))
+        let missing = matches!(err.kind(), ErrorKind::Python(e) if e.is_instance_of("AttributeError"))
             && unsafe {
                 let m = ffi::PyObject_GetAttr(self.as_ptr(), n);
                 if m.is_null() {
@@ -950,10 +950,10 @@ impl<'py> Bound<'py> {
                 }
             };
         if missing {
-            Error::NoAttribute {
+            Error::from(ErrorKind::NoAttribute {
                 type_name: self.type_name().unwrap_or_default(),
                 name: name.to_owned(),
-            }
+            })
         } else {
             err
         }
@@ -1064,7 +1064,11 @@ impl<'py> Bound<'py> {
                 Ok(v) => {
                     out.insert(name, v.type_symbol()?);
                 }
-                Err(Error::Python(_)) | Err(Error::NoAttribute { .. }) => {}
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        ErrorKind::Python(_) | ErrorKind::NoAttribute { .. }
+                    ) => {}
                 Err(e) => return Err(e),
             }
         }

@@ -10,7 +10,7 @@ use libpython_interp::ffi;
 
 use crate::Builder;
 use crate::conversion::Bytes;
-use crate::err::{Error, Result, restore};
+use crate::err::{Error, ErrorKind, Result, restore};
 use crate::gil::{Python, attach as with_gil};
 use crate::object::{Bound, Object};
 
@@ -130,7 +130,7 @@ impl PythonMain {
     /// ```
     ///
     /// # Errors
-    /// [`Error::CommandLine`] naming what is wrong: no program, an option without its value,
+    /// [`ErrorKind::CommandLine`] naming what is wrong: no program, an option without its value,
     /// an option other than those above, a module name or code that is not valid UTF-8.
     pub fn from_args<I, S>(args: I) -> Result<Self>
     where
@@ -141,23 +141,23 @@ impl PythonMain {
         let utf8 = |value: OsString, what: &str| {
             value
                 .into_string()
-                .map_err(|v| Error::CommandLine(format!("the {what} {v:?} is not valid UTF-8")))
+                .map_err(|v| Error::command_line(format!("the {what} {v:?} is not valid UTF-8")))
         };
         let Some(arg) = args.next() else {
-            return Err(Error::CommandLine(
-                "no program given: expected -c CODE, -m MODULE, - or a script".into(),
+            return Err(Error::command_line(
+                "no program given: expected -c CODE, -m MODULE, - or a script",
             ));
         };
         let program = match arg.as_bytes() {
             b"--" => match args.next() {
                 Some(script) => Program::Script(script.into()),
-                None => return Err(Error::CommandLine("no script given after --".into())),
+                None => return Err(Error::command_line("no script given after --")),
             },
             b"-" => Program::Stdin,
             [b'-', flag @ (b'c' | b'm'), rest @ ..] => {
                 let attached = (!rest.is_empty()).then(|| OsStr::from_bytes(rest).to_owned());
                 let Some(value) = attached.or_else(|| args.next()) else {
-                    return Err(Error::CommandLine(format!(
+                    return Err(Error::command_line(format!(
                         "-{} needs an argument",
                         *flag as char
                     )));
@@ -169,7 +169,7 @@ impl PythonMain {
                 }
             }
             [b'-', ..] => {
-                return Err(Error::CommandLine(format!(
+                return Err(Error::command_line(format!(
                     "unsupported option {}: this runner takes -c CODE, -m MODULE, - or a script, then the program's arguments",
                     arg.to_string_lossy()
                 )));
@@ -229,7 +229,7 @@ impl PythonMain {
     /// whole life of Python, from start-up to finalization.
     pub fn run(self) -> Result<Exit> {
         if interp::is_running() {
-            return Err(Error::Interp(interp::Error::Unsupported(
+            return Err(Error::from(interp::Error::Unsupported(
                 "PythonMain starts and finalizes Python itself, but Python is already running",
             )));
         }
@@ -255,11 +255,13 @@ impl PythonMain {
         };
         match crate::finalize() {
             Ok(()) => Ok(exit),
-            Err(Error::Interp(interp::Error::Python(_))) => Ok(if exit == Exit::Interrupted {
-                exit
-            } else {
-                Exit::Code(120)
-            }),
+            Err(e) if matches!(e.kind(), ErrorKind::Interp(interp::Error::Python(_))) => {
+                Ok(if exit == Exit::Interrupted {
+                    exit
+                } else {
+                    Exit::Code(120)
+                })
+            }
             Err(e) => {
                 eprintln!("{e}");
                 Ok(Exit::Code(120))
@@ -317,7 +319,7 @@ fn run_program(py: Python<'_>, program: &Program) -> Result<Exit> {
     match program {
         Program::Module(module) => {
             let cwd = std::env::current_dir().map_err(|e| {
-                Error::CommandLine(format!("the current directory cannot be read: {e}"))
+                Error::command_line(format!("the current directory cannot be read: {e}"))
             })?;
             path0(&cwd)?;
             run_module_as_main(py, module, true)?;
@@ -466,7 +468,7 @@ fn exec_in_main(py: Python<'_>, code: &Object, file: Option<&Path>) -> Result<()
 /// What an exception that ended the program means: prints it (a traceback through
 /// `sys.excepthook`, or a `SystemExit` message) and gives the exit status.
 fn report(py: Python<'_>, err: Error) -> Exit {
-    if let Error::Python(p) = &err
+    if let ErrorKind::Python(p) = err.kind()
         && p.is_instance_of("SystemExit")
     {
         return system_exit(py, p.value());

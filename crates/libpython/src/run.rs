@@ -5,7 +5,7 @@ use std::ffi::CString;
 use libpython_interp::ffi;
 
 use crate::conversion::ToPython;
-use crate::err::{Error, Result, fetch};
+use crate::err::{Error, ErrorKind, Result, fetch};
 use crate::gil::{Python, attach as with_gil};
 use crate::object::{Bound, Object};
 
@@ -102,7 +102,7 @@ impl<'py> Python<'py> {
     /// `import name` (dotted names too: `py.import("os.path")` is the `os.path` module).
     ///
     /// # Errors
-    /// `ModuleNotFoundError` and whatever the module raises while importing; [`Error::Nul`].
+    /// `ModuleNotFoundError` and whatever the module raises while importing; [`ErrorKind::Nul`].
     pub fn import(self, name: &str) -> Result<Bound<'py>> {
         let n = crate::conversion::name_object(self, name, "module name")?;
         // SAFETY: live str; GIL held. (`PyImport_Import` asks `__import__` for a non-empty
@@ -121,10 +121,12 @@ impl<'py> Python<'py> {
     /// An error saying no builtin has that name (it looked in the `builtins` module).
     pub fn builtin(self, name: &str) -> Result<Bound<'py>> {
         match self.builtins()?.getattr(name) {
-            Err(Error::NoAttribute { .. }) => Err(Error::NoAttribute {
-                type_name: "builtins module".into(),
-                name: name.to_owned(),
-            }),
+            Err(e) if matches!(e.kind(), ErrorKind::NoAttribute { .. }) => {
+                Err(Error::from(ErrorKind::NoAttribute {
+                    type_name: "builtins module".into(),
+                    name: name.to_owned(),
+                }))
+            }
             r => r,
         }
     }
@@ -151,7 +153,7 @@ impl<'py> Python<'py> {
     /// Compiles `source` (named `filename` in tracebacks).
     ///
     /// # Errors
-    /// `SyntaxError` with its text and caret, [`Error::Nul`].
+    /// `SyntaxError` with its text and caret, [`ErrorKind::Nul`].
     pub fn compile(self, source: &str, filename: &str, mode: Mode) -> Result<Code> {
         let src = c_string(source, "source code")?;
         let file = c_string(filename, "file name")?;
@@ -262,9 +264,11 @@ fn ensure_builtins(py: Python<'_>, globals: &crate::Dict) -> Result<()> {
 }
 
 fn c_string(s: &str, what: &'static str) -> Result<CString> {
-    CString::new(s).map_err(|_| Error::Nul {
-        what,
-        value: s.chars().take(80).collect(),
+    CString::new(s).map_err(|_| {
+        Error::from(ErrorKind::Nul {
+            what,
+            value: s.chars().take(80).collect(),
+        })
     })
 }
 
@@ -396,7 +400,7 @@ pub fn to_python<T: ToPython + ?Sized>(value: &T) -> Result<Object> {
 ///
 /// # Errors
 /// As [`import`]; a name the module does not have is Python's `ImportError` (`cannot import
-/// name 'x' from 'module'`), an attribute an object lacks [`Error::NoAttribute`].
+/// name 'x' from 'module'`), an attribute an object lacks [`ErrorKind::NoAttribute`].
 #[macro_export]
 macro_rules! from_import {
     ($($path:ident).+ : $($name:ident),+ $(,)?) => {
@@ -444,7 +448,7 @@ pub fn __dotted(parts: &[&str]) -> String {
 pub fn __resolve(parts: &[&str]) -> Result<Object> {
     with_gil(|py| {
         let Some((first, rest)) = parts.split_first() else {
-            return Err(Error::Conversion("an empty import path".into()));
+            return Err(Error::conversion("an empty import path"));
         };
         let mut obj = py.import(first)?;
         let mut path = (*first).to_owned();
@@ -467,15 +471,15 @@ pub fn __from(from: &Object, path: &[&str], name: &str) -> Result<Object> {
 fn attribute_or_submodule<'py>(obj: &Bound<'py>, path: &str, name: &str) -> Result<Bound<'py>> {
     let py = obj.py();
     match obj.getattr(name) {
-        Err(Error::NoAttribute { .. }) => {}
+        Err(e) if matches!(e.kind(), ErrorKind::NoAttribute { .. }) => {}
         found => return found,
     }
     // SAFETY: live object, GIL held.
     if !unsafe { ffi::PyModule_Check(obj.as_ptr()) } {
-        return Err(Error::NoAttribute {
+        return Err(Error::from(ErrorKind::NoAttribute {
             type_name: obj.type_name()?,
             name: name.to_owned(),
-        });
+        }));
     }
     if obj.hasattr("__path__")? {
         let full = format!("{path}.{name}");
@@ -483,13 +487,15 @@ fn attribute_or_submodule<'py>(obj: &Bound<'py>, path: &str, name: &str) -> Resu
             Ok(m) => return Ok(m),
             // Only "no such module" means the name is missing; an error raised while importing
             // a submodule that exists is that error.
-            Err(Error::Python(e))
-                if e.is_instance_of("ModuleNotFoundError")
-                    && e.value()
-                        .and_then(|v| v.getattr("name").ok())
-                        .and_then(|n| n.extract::<String>().ok())
-                        .as_deref()
-                        == Some(full.as_str()) => {}
+            Err(e)
+                if e.as_python().is_some_and(|e| {
+                    e.is_instance_of("ModuleNotFoundError")
+                        && e.value()
+                            .and_then(|v| v.getattr("name").ok())
+                            .and_then(|n| n.extract::<String>().ok())
+                            .as_deref()
+                            == Some(full.as_str())
+                }) => {}
             Err(e) => return Err(e),
         }
     }

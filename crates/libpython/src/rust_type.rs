@@ -31,7 +31,7 @@ pub(crate) unsafe fn new_type(
     // loaded library.
     let header = unsafe { ffi::init_object_layout() };
     let basicsize = c_int::try_from(header + payload)
-        .map_err(|_| Error::Conversion("object header too large".into()))?;
+        .map_err(|_| Error::conversion("object header too large"))?;
     let fixed = [
         (ffi::Py_tp_new, refuse_new as *mut c_void),
         (ffi::Py_tp_doc, doc.as_ptr().cast_mut().cast()),
@@ -101,7 +101,7 @@ pub(crate) fn offset_member(name: &'static CStr, offset: usize) -> Result<[ffi::
             name: name.as_ptr(),
             type_code: T_PYSSIZET,
             offset: ffi::Py_ssize_t::try_from(offset)
-                .map_err(|_| Error::Conversion("object header too large".into()))?,
+                .map_err(|_| Error::conversion("object header too large"))?,
             flags: READONLY,
             doc: std::ptr::null(),
         },

@@ -190,7 +190,7 @@ fn overlaps(lo: usize, hi: usize, e_lo: usize, e_hi: usize) -> bool {
 }
 
 fn mutably_borrowed(lo: usize, hi: usize) -> Error {
-    Error::Conversion(format!(
+    Error::conversion(format!(
         "the array memory at {lo:#x}..{hi:#x} is already borrowed mutably by a live PyBufferMut; \
          drop it before taking another view of the same memory"
     ))
@@ -200,7 +200,7 @@ fn mutably_borrowed(lo: usize, hi: usize) -> Error {
 /// (an empty view, which reaches no memory) registers nothing ([`Borrow::NONE`]).
 ///
 /// # Errors
-/// [`Error::Conversion`] when a conflicting view is alive: any view of overlapping memory
+/// [`ErrorKind::Conversion`](crate::ErrorKind::Conversion) when a conflicting view is alive: any view of overlapping memory
 /// for an exclusive borrow, an exclusive one for a shared borrow.
 #[inline(always)]
 pub(crate) fn acquire(range: Option<(usize, usize)>, exclusive: bool) -> Result<Borrow> {
@@ -341,7 +341,7 @@ fn acquire_exclusive(lo: usize, hi: usize) -> Result<Borrow> {
     }
     if readers > 0 {
         EXCLUSIVE.fetch_sub(1, Ordering::SeqCst);
-        return Err(Error::Conversion(format!(
+        return Err(Error::conversion(format!(
             "the array memory at {lo:#x}..{hi:#x} is borrowed by {readers} live read view(s) (PyBuffer); \
              a mutable view needs it unshared: drop them first"
         )));

@@ -33,7 +33,7 @@ use super::raw::{Deferred, RawView, defer_in_traversal, gil_for_release, take_in
 use super::view::PyBuffer;
 use super::view_mut::PyBufferMut;
 use crate::conversion::{ToPython, tname};
-use crate::err::{Error, Result, fetch};
+use crate::err::{Error, ErrorKind, Result, fetch};
 use crate::function::{trampoline_obj, trampoline_void};
 use crate::gil::Python;
 use crate::object::{Bound, Object};
@@ -233,7 +233,7 @@ impl DlTensor {
     /// do not take `max_version`) and consumes the capsule it returns.
     ///
     /// # Errors
-    /// [`Error::Type`] when `obj` has no `__dlpack__`; the producer's exception (numpy refuses
+    /// [`ErrorKind::Type`] when `obj` has no `__dlpack__`; the producer's exception (numpy refuses
     /// read-only arrays through the legacy protocol); as [`from_capsule`](Self::from_capsule).
     pub fn from_object(obj: &Object) -> Result<Self> {
         obj.with(Self::from_bound)
@@ -244,13 +244,13 @@ impl DlTensor {
         let max_version = (1u32, 0u32);
         let capsule = match obj.call_method_kw("__dlpack__", (), &[("max_version", &max_version)]) {
             Ok(c) => c,
-            Err(Error::NoAttribute { .. }) => {
+            Err(e) if matches!(e.kind(), ErrorKind::NoAttribute { .. }) => {
                 return Err(Error::type_error(
                     "a DLPack producer (an object with __dlpack__)",
                     tname(obj),
                 ));
             }
-            Err(Error::Python(e)) if e.type_name() == "TypeError" => {
+            Err(e) if e.as_python().is_some_and(|e| e.type_name() == "TypeError") => {
                 obj.call_method("__dlpack__", ())?
             }
             Err(e) => return Err(e),
@@ -262,7 +262,7 @@ impl DlTensor {
     /// `"used_..."` so its destructor leaves the tensor to this value.
     ///
     /// # Errors
-    /// [`Error::Type`] for anything but an unconsumed DLPack capsule; [`Error::Conversion`]
+    /// [`ErrorKind::Type`] for anything but an unconsumed DLPack capsule; [`ErrorKind::Conversion`]
     /// for a versioned tensor of another major version (left unconsumed).
     pub fn from_capsule(capsule: &Bound<'_>) -> Result<Self> {
         let py = capsule.py();
@@ -285,8 +285,8 @@ impl DlTensor {
             "dltensor" => (false, DLTENSOR, USED_DLTENSOR),
             "dltensor_versioned" => (true, DLTENSOR_VERSIONED, USED_DLTENSOR_VERSIONED),
             "used_dltensor" | "used_dltensor_versioned" => {
-                return Err(Error::Conversion(
-                    "the DLPack capsule was already consumed (its name is \"used_...\")".into(),
+                return Err(Error::conversion(
+                    "the DLPack capsule was already consumed (its name is \"used_...\")",
                 ));
             }
             other => {
@@ -307,7 +307,7 @@ impl DlTensor {
             // version field is readable whatever its major version.
             let v = unsafe { managed.cast::<DLManagedTensorVersioned>().as_ref().version };
             if v.major != 1 {
-                return Err(Error::Conversion(format!(
+                return Err(Error::conversion(format!(
                     "the producer returned a DLPack {}.{} tensor; this crate reads major version 1",
                     v.major, v.minor
                 )));
@@ -355,14 +355,14 @@ impl DlTensor {
             .ok()
             .filter(|&n| n <= MAX_NDIM)
             .ok_or_else(|| {
-                Error::Conversion(format!(
+                Error::conversion(format!(
                     "the DLPack tensor has {} dimensions (0 to {MAX_NDIM} are supported)",
                     tensor.ndim
                 ))
             })?;
         if ndim > 0 {
             if tensor.shape.is_null() {
-                return Err(Error::Conversion("the DLPack tensor has no shape".into()));
+                return Err(Error::conversion("the DLPack tensor has no shape"));
             }
             // SAFETY: a tensor of `ndim` dimensions points at `ndim` extents (DLPack), alive
             // as long as the managed tensor; copied at once.
@@ -430,7 +430,7 @@ impl DlTensor {
     /// A read view of the tensor's elements.
     ///
     /// # Errors
-    /// [`Error::Conversion`] when the memory is not CPU-accessible, the element type is not
+    /// [`ErrorKind::Conversion`] when the memory is not CPU-accessible, the element type is not
     /// `T` (naming both), or the layout is unusable; the tensor is released then.
     pub fn into_buffer<T: Element>(self) -> Result<PyBuffer<T>> {
         self.into_raw::<T>(false).map(PyBuffer::from_raw)
@@ -439,11 +439,13 @@ impl DlTensor {
     /// A read-write view of the tensor's elements.
     ///
     /// # Errors
-    /// As [`into_buffer`](Self::into_buffer), and [`Error::Conversion`] for read-only tensors
+    /// As [`into_buffer`](Self::into_buffer), and [`ErrorKind::Conversion`] for read-only tensors
     /// or while another Rust view of the memory is alive.
     pub fn into_buffer_mut<T: Element>(self) -> Result<PyBufferMut<T>> {
         if self.is_readonly() {
-            return Err(Error::Conversion("the DLPack tensor is read-only: a mutable view (PyBufferMut) needs writable memory".into()));
+            return Err(Error::conversion(
+                "the DLPack tensor is read-only: a mutable view (PyBufferMut) needs writable memory",
+            ));
         }
         self.into_raw::<T>(true).map(PyBufferMut::from_raw)
     }
@@ -451,14 +453,14 @@ impl DlTensor {
     fn into_raw<T: Element>(self, exclusive: bool) -> Result<RawView> {
         let device = self.device();
         if !device.is_cpu_accessible() {
-            return Err(Error::Conversion(format!(
+            return Err(Error::conversion(format!(
                 "the DLPack tensor lives on device type {} (id {}), not in CPU memory: only CPU memory can be viewed",
                 device.device_type, device.device_id
             )));
         }
         let dtype = self.dtype();
         if dtype != DLDataType::of::<T>() {
-            return Err(Error::Conversion(format!(
+            return Err(Error::conversion(format!(
                 "the DLPack tensor holds {dtype} elements, not {}",
                 T::NAME
             )));
@@ -466,7 +468,7 @@ impl DlTensor {
         let itemsize = std::mem::size_of::<T>();
         let ndim = self.ndim();
         if let Some(n) = self.shape.iter().find(|&&n| n < 0) {
-            return Err(Error::Conversion(format!(
+            return Err(Error::conversion(format!(
                 "the DLPack tensor has a negative extent {n}"
             )));
         }
@@ -478,10 +480,12 @@ impl DlTensor {
                 isize::try_from(n)
                     .ok()
                     .and_then(|n| usize::try_from(n).ok())
-                    .ok_or_else(|| Error::Overflow {
-                        target: "isize",
-                        value: format!("the DLPack tensor's extent {n}"),
-                        path: String::new(),
+                    .ok_or_else(|| {
+                        Error::from(ErrorKind::Overflow {
+                            target: "isize",
+                            value: format!("the DLPack tensor's extent {n}"),
+                            path: String::new(),
+                        })
                     })
             })
             .collect::<Result<_>>()?;
@@ -493,19 +497,19 @@ impl DlTensor {
                     isize::try_from(e)
                         .ok()
                         .and_then(|e| e.checked_mul(isize::try_from(itemsize).ok()?))
-                        .ok_or_else(|| Error::Overflow {
+                        .ok_or_else(|| Error::from(ErrorKind::Overflow {
                             target: "isize",
                             value: format!(
                                 "the DLPack tensor's stride of {e} elements of {itemsize} bytes, in bytes"
                             ),
                             path: String::new(),
-                        })
+                        }))
                 })
                 .collect::<Result<_>>()?,
         };
         let ptr = self.data_ptr().cast::<u8>();
         if ptr.is_null() && !shape.contains(&0) {
-            return Err(Error::Conversion("the DLPack tensor has no data".into()));
+            return Err(Error::conversion("the DLPack tensor has no data"));
         }
         let readonly = self.is_readonly();
         let format = T::format().as_ptr();

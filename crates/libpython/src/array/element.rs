@@ -294,7 +294,7 @@ pub(crate) fn check_format<T: Element>(fmt: &str, itemsize: usize) -> crate::Res
     } else if matches!(parsed, Parsed::Number(k, s) if k == T::KIND && s == size) {
         msg.push_str(": the item size does not match the format");
     }
-    Err(crate::Error::Conversion(msg))
+    Err(crate::Error::conversion(msg))
 }
 
 /// DLPack type codes (`DLDataTypeCode`).

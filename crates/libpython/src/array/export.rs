@@ -29,7 +29,7 @@ use super::layout::{c_strides, for_each_offset, is_contiguous};
 use super::view::PyBuffer;
 use super::view_mut::PyBufferMut;
 use crate::conversion::ToPython;
-use crate::err::{Error, Result, fetch};
+use crate::err::{Error, ErrorKind, Result, fetch};
 use crate::function::trampoline_void;
 use crate::gil::{Python, attach as with_gil};
 use crate::object::{Bound, Object};
@@ -172,46 +172,49 @@ impl Owner {
             Box<[ffi::Py_ssize_t]>,
             usize,
         );
-        let check = || -> Result<Checked> {
-            let format = export_format(kind, itemsize).ok_or_else(|| {
-                Error::Conversion(format!(
-                    "{} elements have no buffer format",
-                    kind_name(kind, itemsize)
-                ))
-            })?;
-            if shape.len() > ffi::PyBUF_MAX_NDIM {
-                return Err(Error::Conversion(format!(
-                    "{} dimensions is more than Python's buffers allow ({})",
-                    shape.len(),
-                    ffi::PyBUF_MAX_NDIM
-                )));
-            }
-            // Python sees every extent as a `Py_ssize_t`, even where another one is 0.
-            let sh = shape
-                .iter()
-                .map(|&n| {
-                    ffi::Py_ssize_t::try_from(n).map_err(|_| Error::Overflow {
-                        target: "Py_ssize_t",
-                        value: format!("the extent {n} of the shape {shape:?}"),
-                        path: String::new(),
+        let check =
+            || -> Result<Checked> {
+                let format = export_format(kind, itemsize).ok_or_else(|| {
+                    Error::conversion(format!(
+                        "{} elements have no buffer format",
+                        kind_name(kind, itemsize)
+                    ))
+                })?;
+                if shape.len() > ffi::PyBUF_MAX_NDIM {
+                    return Err(Error::conversion(format!(
+                        "{} dimensions is more than Python's buffers allow ({})",
+                        shape.len(),
+                        ffi::PyBUF_MAX_NDIM
+                    )));
+                }
+                // Python sees every extent as a `Py_ssize_t`, even where another one is 0.
+                let sh = shape
+                    .iter()
+                    .map(|&n| {
+                        ffi::Py_ssize_t::try_from(n).map_err(|_| {
+                            Error::from(ErrorKind::Overflow {
+                                target: "Py_ssize_t",
+                                value: format!("the extent {n} of the shape {shape:?}"),
+                                path: String::new(),
+                            })
+                        })
                     })
-                })
-                .collect::<Result<_>>()?;
-            let count = super::layout::element_count(shape)?;
-            let len_bytes = count
+                    .collect::<Result<_>>()?;
+                let count = super::layout::element_count(shape)?;
+                let len_bytes = count
                 .checked_mul(itemsize)
                 .filter(|&b| ffi::Py_ssize_t::try_from(b).is_ok())
-                .ok_or_else(|| Error::Overflow {
+                .ok_or_else(|| Error::from(ErrorKind::Overflow {
                     target: "Py_ssize_t",
                     value: format!(
                         "the size in bytes of the shape {shape:?} of {itemsize}-byte elements"
                     ),
                     path: String::new(),
-                })?;
-            // `isize` and `Py_ssize_t` are the same type.
-            let st = strides.iter().map(|&s| s as ffi::Py_ssize_t).collect();
-            Ok((format, sh, st, len_bytes))
-        };
+                }))?;
+                // `isize` and `Py_ssize_t` are the same type.
+                let st = strides.iter().map(|&s| s as ffi::Py_ssize_t).collect();
+                Ok((format, sh, st, len_bytes))
+            };
         let (format, shape_py, strides_py, len_bytes) = match check() {
             Ok(v) => v,
             Err(e) => {
@@ -264,17 +267,17 @@ impl Owner {
         {
             // SAFETY: the storage is ours and unshared.
             drop(unsafe { Box::from_raw(raw) });
-            return Err(Error::Overflow {
+            return Err(Error::from(ErrorKind::Overflow {
                 target: "Py_ssize_t",
                 value: format!("the extent {n} of the shape {shape:?}"),
                 path: String::new(),
-            });
+            }));
         }
         if count != Some(len) {
             // SAFETY: the storage is ours and unshared.
             drop(unsafe { Box::from_raw(raw) });
             let needs = count.map_or_else(|| "more than usize::MAX".to_owned(), |c| c.to_string());
-            return Err(Error::Conversion(format!(
+            return Err(Error::conversion(format!(
                 "the shape {shape:?} needs {needs} elements, the storage has {len}"
             )));
         }
@@ -701,7 +704,7 @@ pub(crate) fn new_instance(py: Python<'_>, owner: Owner) -> Result<Object> {
 /// ```
 ///
 /// # Errors
-/// [`Error::Conversion`] when the shape does not match the number of elements; start-up
+/// [`ErrorKind::Conversion`] when the shape does not match the number of elements; start-up
 /// and interpreter errors.
 pub fn to_python_array<S: Storage>(storage: S, shape: &[usize]) -> Result<Object> {
     with_gil(|py| to_python_array_in(py, storage, shape))
@@ -780,7 +783,7 @@ impl<T: Element> RustArray<T> {
     /// type.
     ///
     /// # Errors
-    /// [`Error::Type`] for other objects, [`Error::Conversion`] for another element type.
+    /// [`ErrorKind::Type`] for other objects, [`ErrorKind::Conversion`] for another element type.
     pub fn from_object(obj: Object) -> Result<Self> {
         let shape = obj.with(|b| {
             // SAFETY: live object, GIL held.
@@ -792,12 +795,10 @@ impl<T: Element> RustArray<T> {
             }
             // SAFETY: an instance of our type, alive while `obj` is.
             let Some(o) = (unsafe { owner_of(b.as_ptr()) }) else {
-                return Err(Error::Conversion(
-                    "this libpython.RustArray holds no data".into(),
-                ));
+                return Err(Error::conversion("this libpython.RustArray holds no data"));
             };
             if o.kind != T::KIND || o.itemsize != std::mem::size_of::<T>() {
-                return Err(Error::Conversion(format!(
+                return Err(Error::conversion(format!(
                     "the RustArray holds {} elements, not {}",
                     o.type_name(),
                     T::NAME
@@ -851,7 +852,7 @@ impl<T: Element> RustArray<T> {
     /// A read view of the elements (see [`PyBuffer`]).
     ///
     /// # Errors
-    /// [`Error::Conversion`] while a [`PyBufferMut`] of the memory is alive.
+    /// [`ErrorKind::Conversion`] while a [`PyBufferMut`] of the memory is alive.
     pub fn buffer(&self) -> Result<PyBuffer<T>> {
         PyBuffer::from_object(&self.obj)
     }
@@ -859,7 +860,7 @@ impl<T: Element> RustArray<T> {
     /// A read-write view of the elements (see [`PyBufferMut`]).
     ///
     /// # Errors
-    /// [`Error::Conversion`] while any other Rust view of the memory is alive.
+    /// [`ErrorKind::Conversion`] while any other Rust view of the memory is alive.
     pub fn buffer_mut(&self) -> Result<PyBufferMut<T>> {
         PyBufferMut::from_object(&self.obj)
     }

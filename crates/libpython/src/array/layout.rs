@@ -1,7 +1,7 @@
 //! Shapes and strides: contiguity, element counts, the offsets a layout reaches, and walking
 //! them in C order, with every product checked for overflow.
 
-use crate::err::{Error, Result};
+use crate::err::{Error, ErrorKind, Result};
 
 /// Whether the layout is contiguous in C order (last axis fastest) or Fortran order.
 pub(crate) fn is_contiguous(
@@ -69,15 +69,17 @@ pub(crate) fn c_strides(shape: &[usize], itemsize: usize) -> Vec<isize> {
 /// The number of elements of `shape`.
 ///
 /// # Errors
-/// [`Error::Overflow`] when it does not fit in `usize`.
+/// [`ErrorKind::Overflow`] when it does not fit in `usize`.
 pub(crate) fn element_count(shape: &[usize]) -> Result<usize> {
     shape
         .iter()
         .try_fold(1usize, |acc, &n| acc.checked_mul(n))
-        .ok_or_else(|| Error::Overflow {
-            target: "usize",
-            value: format!("the number of elements of the shape {shape:?}"),
-            path: String::new(),
+        .ok_or_else(|| {
+            Error::from(ErrorKind::Overflow {
+                target: "usize",
+                value: format!("the number of elements of the shape {shape:?}"),
+                path: String::new(),
+            })
         })
 }
 
@@ -86,7 +88,7 @@ pub(crate) fn element_count(shape: &[usize]) -> Result<usize> {
 /// the last byte of the farthest element, in either direction.
 ///
 /// # Errors
-/// [`Error::Overflow`] otherwise.
+/// [`ErrorKind::Overflow`] otherwise.
 #[inline]
 pub(crate) fn check_reach(shape: &[usize], strides: &[isize], itemsize: usize) -> Result<()> {
     if shape.contains(&0) {
@@ -115,11 +117,11 @@ pub(crate) fn check_reach(shape: &[usize], strides: &[isize], itemsize: usize) -
 
 #[cold]
 pub(crate) fn offsets_overflow(shape: &[usize], strides: &[isize]) -> Error {
-    Error::Overflow {
+    Error::from(ErrorKind::Overflow {
         target: "isize",
         value: format!(
             "the byte offsets of the elements of shape {shape:?} with byte strides {strides:?}"
         ),
         path: String::new(),
-    }
+    })
 }

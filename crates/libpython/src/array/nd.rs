@@ -13,7 +13,7 @@ use super::export::{Owner, RustArray, new_instance};
 use super::raw::RawView;
 use super::view::PyBuffer;
 use super::view_mut::PyBufferMut;
-use crate::err::{Error, Result};
+use crate::err::{Error, ErrorKind, Result};
 use crate::gil::attach as with_gil;
 use crate::object::Object;
 
@@ -37,11 +37,11 @@ fn nd_layout<T: Element>(raw: &RawView, exclusive: bool) -> Result<NdLayout<T>> 
         .try_fold(1usize, |a, &n| a.checked_mul(n))
         .filter(|&c| isize::try_from(c).is_ok());
     if count.is_none() {
-        return Err(Error::Overflow {
+        return Err(Error::from(ErrorKind::Overflow {
             target: "isize",
             value: format!("the number of elements of the shape {shape:?} (ndarray's limit)"),
             path: String::new(),
-        });
+        }));
     }
     if shape.contains(&0) {
         return Ok(NdLayout {
@@ -60,13 +60,13 @@ fn nd_layout<T: Element>(raw: &RawView, exclusive: bool) -> Result<NdLayout<T>> 
             continue;
         }
         if s % size != 0 {
-            return Err(Error::Conversion(format!(
+            return Err(Error::conversion(format!(
                 "the buffer's stride of {s} bytes on axis {axis} is not a multiple of the size of {} ({size} bytes): ndarray cannot view it",
                 T::NAME
             )));
         }
         if s == 0 && exclusive {
-            return Err(Error::Conversion(format!(
+            return Err(Error::conversion(format!(
                 "axis {axis} has stride 0 (a broadcast array): a mutable ndarray view would alias its elements"
             )));
         }
@@ -78,7 +78,7 @@ fn nd_layout<T: Element>(raw: &RawView, exclusive: bool) -> Result<NdLayout<T>> 
         strides.push((s.unsigned_abs()) / size as usize);
     }
     if exclusive && !axes_disjoint(&shape, raw.strides(), raw.itemsize()) {
-        return Err(Error::Conversion(format!(
+        return Err(Error::conversion(format!(
             "the buffer's axes overlap (shape {shape:?}, byte strides {:?}, as numpy's as_strided can make): a mutable ndarray view would alias its elements",
             raw.strides()
         )));
@@ -148,7 +148,7 @@ impl<T: Element> PyBuffer<T> {
     /// ```
     ///
     /// # Errors
-    /// [`Error::Conversion`] when a byte stride is not a multiple of the element size.
+    /// [`ErrorKind::Conversion`] when a byte stride is not a multiple of the element size.
     pub fn as_cell_array(&self) -> Result<ArrayViewD<'_, ReadOnlyCell<T>>> {
         let l = nd_layout::<T>(&self.raw, false)?;
         // SAFETY: the layout describes the view's elements (aligned for element accesses,
@@ -182,7 +182,7 @@ impl<T: Element> PyBuffer<T> {
     /// ```
     ///
     /// # Errors
-    /// [`Error::Conversion`] when a byte stride is not a multiple of the element size, and for
+    /// [`ErrorKind::Conversion`] when a byte stride is not a multiple of the element size, and for
     /// `bool` elements when a byte is not 0 or 1.
     ///
     /// # Safety
@@ -222,7 +222,7 @@ impl<T: Element> PyBuffer<T> {
     /// ```
     ///
     /// # Errors
-    /// As [`as_array`](Self::as_array), and [`Error::Conversion`] for another number of
+    /// As [`as_array`](Self::as_array), and [`ErrorKind::Conversion`] for another number of
     /// dimensions.
     ///
     /// # Safety
@@ -254,7 +254,7 @@ impl<T: Element> PyBufferMut<T> {
     /// ```
     ///
     /// # Errors
-    /// [`Error::Conversion`] when a byte stride is not a multiple of the element size.
+    /// [`ErrorKind::Conversion`] when a byte stride is not a multiple of the element size.
     pub fn as_cell_array_mut(&mut self) -> Result<ArrayViewD<'_, ArrayCell<T>>> {
         let l = nd_layout::<T>(&self.raw, false)?;
         // SAFETY: as `as_cell_array`, over this view's writable memory (a writable request or
@@ -329,7 +329,7 @@ impl<T: Element> PyBufferMut<T> {
 
 fn dim_error<D: Dimension>(ndim: usize, e: ndarray::ShapeError) -> Error {
     let want = D::NDIM.map_or("a dynamic number of".to_owned(), |n| n.to_string());
-    Error::Conversion(format!(
+    Error::conversion(format!(
         "the buffer has {ndim} dimension(s), not {want} ({e})"
     ))
 }
@@ -366,10 +366,12 @@ fn owner_from_ndarray<T: Element, D: Dimension + 'static>(array: Array<T, D>) ->
         .strides()
         .iter()
         .map(|&s| {
-            s.checked_mul(size as isize).ok_or_else(|| Error::Overflow {
-                target: "isize",
-                value: format!("the stride of {s} elements of {size} bytes, in bytes"),
-                path: String::new(),
+            s.checked_mul(size as isize).ok_or_else(|| {
+                Error::from(ErrorKind::Overflow {
+                    target: "isize",
+                    value: format!("the stride of {s} elements of {size} bytes, in bytes"),
+                    path: String::new(),
+                })
             })
         })
         .collect::<Result<Vec<isize>>>()?;

@@ -13,7 +13,7 @@ use super::cell::load;
 use super::dlpack::DlTensor;
 use super::element::{Element, ScalarKind, check_format, is_common_format};
 use crate::conversion::tname;
-use crate::err::{Error, Result, fetch};
+use crate::err::{Error, ErrorKind, Result, fetch};
 use crate::object::Bound;
 
 use super::layout::*;
@@ -388,8 +388,8 @@ impl RawView {
     /// none of them overflows.
     ///
     /// # Errors
-    /// [`Error::Overflow`] for a shape or strides whose element count or offsets do not fit;
-    /// [`Error::Conversion`] for an element type without single-access loads and stores on
+    /// [`ErrorKind::Overflow`] for a shape or strides whose element count or offsets do not fit;
+    /// [`ErrorKind::Conversion`] for an element type without single-access loads and stores on
     /// this target, misaligned data, a conflicting live view, or invalid bools.
     #[inline]
     pub(crate) fn finish<T: Element>(
@@ -677,7 +677,7 @@ fn check_bool_bytes(ptr: *mut u8, shape: &[usize], strides: &[isize]) -> Result<
     });
     match bad {
         None => Ok(()),
-        Some(b) => Err(Error::Conversion(format!(
+        Some(b) => Err(Error::conversion(format!(
             "the buffer's bool elements include the byte {b}, which is not a valid Rust bool (0 or 1)"
         ))),
     }
@@ -688,7 +688,7 @@ fn check_bool_bytes(ptr: *mut u8, shape: &[usize], strides: &[isize]) -> Result<
 pub(crate) fn misaligned<T: Element>(ptr: *mut u8, shape: &[usize], strides: &[isize]) -> Error {
     let align = super::cell::access_align::<T>();
     if (ptr as usize) % align != 0 {
-        return Error::Conversion(format!(
+        return Error::conversion(format!(
             "the buffer's data at {ptr:p} is not aligned for {} ({align} bytes): copy it first (numpy: np.ascontiguousarray)",
             T::NAME
         ));
@@ -699,7 +699,7 @@ pub(crate) fn misaligned<T: Element>(ptr: *mut u8, shape: &[usize], strides: &[i
         .enumerate()
         .find_map(|(axis, (&n, &s))| (n > 1 && s.unsigned_abs() % align != 0).then_some((axis, s)))
         .unwrap_or((0, 0));
-    Error::Conversion(format!(
+    Error::conversion(format!(
         "the buffer's stride of {s} bytes on axis {axis} is not a multiple of the alignment of {} ({align} bytes)",
         T::NAME
     ))
@@ -709,7 +709,7 @@ pub(crate) fn misaligned<T: Element>(ptr: *mut u8, shape: &[usize], strides: &[i
 /// access.
 #[cold]
 pub(crate) fn unsupported<T: Element>() -> Error {
-    Error::Conversion(format!(
+    Error::conversion(format!(
         "{}: elements of {} bytes cannot be viewed (views read and write elements of 1, 2, 4 or 8 bytes)",
         T::NAME,
         std::mem::size_of::<T>()
@@ -792,13 +792,13 @@ fn finish_buffer<T: Element>(obj: &Bound<'_>, mut raw: RawView, writable: bool) 
     let inner = raw.inner_mut();
     let v = &inner.buffer;
     if !v.suboffsets.is_null() {
-        return Err(Error::Conversion(format!(
+        return Err(Error::conversion(format!(
             "the {} buffer uses suboffsets (PIL-style indirection), which views do not support",
             tname(obj)
         )));
     }
     let ndim = usize::try_from(v.ndim).map_err(|_| {
-        Error::Conversion(format!(
+        Error::conversion(format!(
             "the {} buffer has {} dimensions",
             tname(obj),
             v.ndim
@@ -819,7 +819,7 @@ fn finish_buffer<T: Element>(obj: &Bound<'_>, mut raw: RawView, writable: bool) 
     }
     let (ptr, readonly) = (v.buf.cast::<u8>(), v.readonly != 0);
     if writable && readonly {
-        return Err(Error::Conversion(format!(
+        return Err(Error::conversion(format!(
             "the {} buffer is read-only: a mutable view (PyBufferMut) needs a writable buffer",
             tname(obj)
         )));
@@ -835,7 +835,7 @@ fn finish_buffer<T: Element>(obj: &Bound<'_>, mut raw: RawView, writable: bool) 
         // SAFETY: with PyBUF_ND the exporter gives `ndim` extents, valid while the view is held.
         let extents = unsafe { std::slice::from_raw_parts(shape, ndim) };
         if extents.iter().any(|&n| n < 0) {
-            return Err(Error::Conversion(format!(
+            return Err(Error::conversion(format!(
                 "the {} buffer has a negative extent: {extents:?}",
                 tname(obj)
             )));
@@ -873,11 +873,11 @@ pub(crate) fn refused(obj: &Bound<'_>, writable: bool) -> Error {
     // Exporters word a refused writable request differently (BufferError, numpy's
     // ValueError): if a read-only view would be given, say so plainly.
     if writable && is_readonly_buffer(obj) {
-        let said = match &err {
-            Error::Python(e) => format!("{}: {}", e.type_name(), e.message()),
+        let said = match err.kind() {
+            ErrorKind::Python(e) => format!("{}: {}", e.type_name(), e.message()),
             other => other.to_string(),
         };
-        return Error::Conversion(format!(
+        return Error::conversion(format!(
             "the {} buffer is read-only: a mutable view (PyBufferMut) needs a writable buffer ({said})",
             tname(obj)
         ));

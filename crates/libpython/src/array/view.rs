@@ -67,9 +67,9 @@ impl<T: Element> PyBuffer<T> {
     /// A read view of `obj`'s buffer (taking the GIL of its interpreter).
     ///
     /// # Errors
-    /// [`Error::Type`] if `obj` has no buffer protocol; [`Error::Conversion`] if its elements
+    /// [`ErrorKind::Type`](crate::ErrorKind::Type) if `obj` has no buffer protocol; [`ErrorKind::Conversion`](crate::ErrorKind::Conversion) if its elements
     /// are not `T`s (the message names both), if its data is not aligned for `T`, or if a
-    /// [`PyBufferMut`](super::PyBufferMut) of the same memory is alive; [`Error::Overflow`] for a layout whose
+    /// [`PyBufferMut`](super::PyBufferMut) of the same memory is alive; [`ErrorKind::Overflow`](crate::ErrorKind::Overflow) for a layout whose
     /// element count or byte offsets do not fit in `usize` / `isize`; the exporter's exception
     /// otherwise.
     pub fn from_object(obj: &Object) -> Result<Self> {
@@ -172,7 +172,7 @@ impl<T: Element> PyBuffer<T> {
     /// ```
     ///
     /// # Errors
-    /// [`Error::Conversion`] for any other layout (use [`get`](Self::get),
+    /// [`ErrorKind::Conversion`](crate::ErrorKind::Conversion) for any other layout (use [`get`](Self::get),
     /// [`iter`](Self::iter) or [`to_vec`](Self::to_vec)).
     pub fn as_cells(&self) -> Result<&[ReadOnlyCell<T>]> {
         if !self.is_c_contiguous() {
@@ -188,7 +188,7 @@ impl<T: Element> PyBuffer<T> {
     /// transposed C array gives its elements in its original order).
     ///
     /// # Errors
-    /// [`Error::Conversion`] for non-contiguous layouts.
+    /// [`ErrorKind::Conversion`](crate::ErrorKind::Conversion) for non-contiguous layouts.
     pub fn as_cells_memory_order(&self) -> Result<&[ReadOnlyCell<T>]> {
         self.check_memory_order()?;
         // SAFETY: contiguous memory (in C or Fortran order: it starts at the first element,
@@ -211,7 +211,7 @@ impl<T: Element> PyBuffer<T> {
     /// ```
     ///
     /// # Errors
-    /// [`Error::Conversion`] for any other layout, and for `bool` elements when a byte is not
+    /// [`ErrorKind::Conversion`](crate::ErrorKind::Conversion) for any other layout, and for `bool` elements when a byte is not
     /// 0 or 1 (Python wrote one since the view was made).
     ///
     /// # Safety
@@ -298,7 +298,7 @@ impl<T: Element> PyBuffer<T> {
     /// ```
     ///
     /// # Errors
-    /// [`Error::Conversion`] when `dst` does not have [`len`](Self::len) elements.
+    /// [`ErrorKind::Conversion`](crate::ErrorKind::Conversion) when `dst` does not have [`len`](Self::len) elements.
     pub fn copy_to_slice(&self, dst: &mut [T]) -> Result<()> {
         self.check_len(dst.len(), "destination")?;
         let mut out = dst.iter_mut();
@@ -334,7 +334,7 @@ impl<T: Element> PyBuffer<T> {
         if n == self.len() {
             return Ok(());
         }
-        Err(Error::Conversion(format!(
+        Err(Error::conversion(format!(
             "the {what} has {n} elements, the view {} (shape {:?})",
             self.len(),
             self.raw.shape()
@@ -365,7 +365,7 @@ impl<T: Element> PyBuffer<T> {
         });
         match bad {
             None => Ok(()),
-            Some(b) => Err(Error::Conversion(format!(
+            Some(b) => Err(Error::conversion(format!(
                 "the buffer's bool elements now include the byte {b}, which is not a valid Rust bool (0 or 1)"
             ))),
         }
@@ -380,7 +380,7 @@ impl<T: Element> PyBuffer<T> {
     }
 
     pub(crate) fn not_contiguous(&self, what: &str) -> Error {
-        Error::Conversion(format!(
+        Error::conversion(format!(
             "the buffer is not {what} (shape {:?}, byte strides {:?}): use get/iter/to_vec, or copy it (numpy: np.ascontiguousarray)",
             self.raw.shape(),
             self.raw.strides()

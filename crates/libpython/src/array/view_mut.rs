@@ -57,7 +57,7 @@ impl<T: Element> PyBufferMut<T> {
     /// A read-write view of `obj`'s buffer (taking the GIL of its interpreter).
     ///
     /// # Errors
-    /// As [`PyBuffer::from_object`], and [`Error::Conversion`] when the buffer is read-only
+    /// As [`PyBuffer::from_object`], and [`ErrorKind::Conversion`](crate::ErrorKind::Conversion) when the buffer is read-only
     /// or any other Rust view of the same memory is alive.
     pub fn from_object(obj: &Object) -> Result<Self> {
         obj.with(Self::from_bound)
@@ -93,7 +93,7 @@ impl<T: Element> PyBufferMut<T> {
     /// ```
     ///
     /// # Errors
-    /// [`Error::Conversion`] for any other layout.
+    /// [`ErrorKind::Conversion`](crate::ErrorKind::Conversion) for any other layout.
     pub fn as_cells_mut(&mut self) -> Result<&[ArrayCell<T>]> {
         if !self.is_c_contiguous() {
             return Err(self.inner.not_contiguous("C-contiguous"));
@@ -106,7 +106,7 @@ impl<T: Element> PyBufferMut<T> {
     /// The elements as writable cells in memory order, when C- or Fortran-contiguous.
     ///
     /// # Errors
-    /// [`Error::Conversion`] for non-contiguous layouts.
+    /// [`ErrorKind::Conversion`](crate::ErrorKind::Conversion) for non-contiguous layouts.
     pub fn as_cells_memory_order_mut(&mut self) -> Result<&[ArrayCell<T>]> {
         self.inner.check_memory_order()?;
         // SAFETY: as `as_cells_mut`, for memory contiguous from the first element.
@@ -130,7 +130,7 @@ impl<T: Element> PyBufferMut<T> {
     /// ```
     ///
     /// # Errors
-    /// [`Error::Conversion`] for any other layout, and for `bool` elements when a byte is not
+    /// [`ErrorKind::Conversion`](crate::ErrorKind::Conversion) for any other layout, and for `bool` elements when a byte is not
     /// 0 or 1.
     ///
     /// # Safety
@@ -168,10 +168,10 @@ impl<T: Element> PyBufferMut<T> {
     /// Writes `value` at `index` (one index per dimension).
     ///
     /// # Errors
-    /// [`Error::Conversion`] naming the index and the shape when it is out of bounds.
+    /// [`ErrorKind::Conversion`](crate::ErrorKind::Conversion) naming the index and the shape when it is out of bounds.
     pub fn set(&mut self, index: &[usize], value: T) -> Result<()> {
         let Some(off) = self.inner.raw.offset(index) else {
-            return Err(Error::Conversion(format!(
+            return Err(Error::conversion(format!(
                 "the index {index:?} is outside the view's shape {:?}",
                 self.shape()
             )));
@@ -216,7 +216,7 @@ impl<T: Element> PyBufferMut<T> {
     /// Copies `src` into the elements, in C order.
     ///
     /// # Errors
-    /// [`Error::Conversion`] when `src` does not have [`len`](PyBuffer::len) elements.
+    /// [`ErrorKind::Conversion`](crate::ErrorKind::Conversion) when `src` does not have [`len`](PyBuffer::len) elements.
     pub fn copy_from_slice(&mut self, src: &[T]) -> Result<()> {
         self.inner.check_len(src.len(), "source")?;
         let mut values = src.iter();

@@ -44,7 +44,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 /// A `RuntimeError` in Python, with `msg`.
 fn runtime_error(msg: &'static str) -> Error {
-    Error::Interp(interp::Error::Unsupported(msg))
+    Error::from(interp::Error::Unsupported(msg))
 }
 
 impl<T: ToPython + Send + 'static> RustCall<T> {

@@ -377,11 +377,11 @@ fn make_parts(py: Python<'_>, h: &Arc<LoopHandle>, event_loop: Object) -> Result
 fn acquire(key: InterpKey) -> Result<interp::GilGuard> {
     if key.is_main() {
         if interp::main_key() != Some(key) {
-            return Err(Error::Interp(interp::Error::Finalized));
+            return Err(Error::from(interp::Error::Finalized));
         }
         return Ok(interp::gil::acquire_main()?);
     }
-    let state = interp::lookup(key).ok_or(Error::Interp(interp::Error::InterpreterEnded))?;
+    let state = interp::lookup(key).ok_or_else(|| Error::from(interp::Error::InterpreterEnded))?;
     Ok(interp::gil::acquire_interp(&state)?)
 }
 
@@ -429,7 +429,7 @@ fn run_own(h: Arc<LoopHandle>, rx: UnixStream) {
             e
         }
         (Ok(()), Some(e)) => e.clone(),
-        (Ok(()), None) => Error::Interp(interp::Error::Finalizing),
+        (Ok(()), None) => Error::from(interp::Error::Finalizing),
     };
     h.close(py, err);
     drop(guard);
@@ -463,10 +463,10 @@ fn ensure_hook() {
 /// Whether `key`'s interpreter can take new work: `Err` with the reason if not.
 fn check_alive(key: InterpKey, reg: &Registry) -> Result<()> {
     if key.generation() != interp::generation() {
-        return Err(Error::Interp(interp::Error::Finalized));
+        return Err(Error::from(interp::Error::Finalized));
     }
     if !interp::is_running() {
-        return Err(Error::Interp(if interp::is_finalized() {
+        return Err(Error::from(if interp::is_finalized() {
             interp::Error::Finalized
         } else {
             interp::Error::Finalizing
@@ -476,7 +476,7 @@ fn check_alive(key: InterpKey, reg: &Registry) -> Result<()> {
         return Err(e.clone());
     }
     if !key.is_main() && interp::lookup(key).is_none() {
-        return Err(Error::Interp(interp::Error::InterpreterEnded));
+        return Err(Error::from(interp::Error::InterpreterEnded));
     }
     Ok(())
 }
@@ -490,7 +490,7 @@ pub(crate) fn own_loop(key: InterpKey) -> Result<Arc<LoopHandle>> {
         return Ok(h.clone());
     }
     let io = |e: std::io::Error| {
-        Error::Conversion(format!(
+        Error::conversion(format!(
             "cannot make the wake-up socket of an asyncio event loop: {e}"
         ))
     };
@@ -503,7 +503,7 @@ pub(crate) fn own_loop(key: InterpKey) -> Result<Arc<LoopHandle>> {
         .name("libpython-asyncio".into())
         .spawn(move || run_own(for_thread, rx))
         .map_err(|e| {
-            Error::Conversion(format!("cannot start the asyncio event loop thread: {e}"))
+            Error::conversion(format!("cannot start the asyncio event loop thread: {e}"))
         })?;
     *lock(&h.join) = Some(thread);
     reg.loops.insert(key.to_bits(), h.clone());
@@ -590,7 +590,7 @@ pub(crate) fn register_task(key: InterpKey, abort: Arc<Abort>) -> Result<Registr
 /// and waits for the loop's thread; for the main interpreter (Python is being finalized), also
 /// stops the built-in executor's thread.
 fn on_end(key: InterpKey) {
-    let err = Error::Interp(if key.is_main() {
+    let err = Error::from(if key.is_main() {
         interp::Error::Finalizing
     } else {
         interp::Error::InterpreterEnded

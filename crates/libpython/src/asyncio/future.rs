@@ -80,7 +80,7 @@ impl Shared {
 /// Made by [`into_future`]. Waiting for it holds no GIL: the Rust task is woken when the
 /// loop's thread has the result. Dropping it before it completes cancels the Python task
 /// (`task.cancel()`, on the loop's thread). Python exceptions arrive as
-/// [`Error::Python`](crate::Error::Python), with their traceback.
+/// [`ErrorKind::Python`](crate::ErrorKind::Python), with their traceback.
 ///
 /// It is `Send`, `Sync` and `Unpin`, and works with any executor (tokio, `futures`,
 /// [`block_on`](super::block_on)).
@@ -197,7 +197,7 @@ impl Future for PyFuture {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<Object>> {
         let this = self.get_mut();
         if this.done {
-            return Poll::Ready(Err(Error::Interp(interp::Error::Unsupported(
+            return Poll::Ready(Err(Error::from(interp::Error::Unsupported(
                 "a PyFuture was polled again after it completed",
             ))));
         }
@@ -213,7 +213,7 @@ impl Future for PyFuture {
         // too), or the loop runs on this very thread.
         if interp::gil::depth() > 0 {
             drop(st);
-            return this.give_up(Error::Interp(interp::Error::HoldsGil(
+            return this.give_up(Error::from(interp::Error::HoldsGil(
                 "waiting for a Python awaitable (a PyFuture)",
             )));
         }
@@ -223,7 +223,7 @@ impl Future for PyFuture {
             .is_some_and(|h| h.runs_on_this_thread())
         {
             drop(st);
-            return this.give_up(Error::Interp(interp::Error::Unsupported(
+            return this.give_up(Error::from(interp::Error::Unsupported(
                 "a PyFuture was waited for on the thread that runs its event loop, which cannot run while it waits",
             )));
         }

@@ -5,7 +5,7 @@
 //!   crate runs on a thread of its own, per interpreter, started on first use (or, inside a
 //!   Rust future that Python awaits, the loop of the Python task awaiting it). Nothing holds
 //!   the GIL while the future is pending; dropping it cancels the Python task; exceptions
-//!   arrive as [`Error::Python`](crate::Error::Python) with their traceback.
+//!   arrive as [`ErrorKind::Python`](crate::ErrorKind::Python) with their traceback.
 //! - **Rust from Python**: [`future_into_py`] makes a Rust future a Python awaitable, and
 //!   [`async_function`] makes an async Rust closure a Python function returning one. Awaiting
 //!   it runs the future on an executor and completes on the awaiting task's loop; cancelling
@@ -136,7 +136,7 @@ where
 /// ```
 ///
 /// # Errors
-/// [`Error::Nul`](crate::Error::Nul) for a name or doc with a NUL byte.
+/// [`ErrorKind::Nul`](crate::ErrorKind::Nul) for a name or doc with a NUL byte.
 pub fn async_function<F, Fut, T>(name: &str, doc: Option<&str>, f: F) -> Result<Object>
 where
     F: Fn(&Args<'_>) -> Result<Fut> + Send + Sync + 'static,

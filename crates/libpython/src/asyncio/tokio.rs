@@ -87,7 +87,7 @@ fn handle() -> Result<Handle> {
     if let Ok(h) = Handle::try_current() {
         return Ok(h);
     }
-    HANDLE.read().unwrap_or_else(|e| e.into_inner()).clone().ok_or(Error::Interp(interp::Error::Unsupported(
+    HANDLE.read().unwrap_or_else(|e| e.into_inner()).clone().ok_or_else(|| Error::from(interp::Error::Unsupported(
         "no tokio runtime to run a Rust future for Python: make it inside a runtime, or register one with libpython::asyncio::tokio::set_handle",
     )))
 }
@@ -132,7 +132,7 @@ where
 /// ```
 ///
 /// # Errors
-/// [`Error::Nul`](crate::Error::Nul) for a name or doc with a NUL byte. A call from Python
+/// [`ErrorKind::Nul`](crate::ErrorKind::Nul) for a name or doc with a NUL byte. A call from Python
 /// raises `RuntimeError` when there is no runtime.
 pub fn async_function<F, Fut, T>(name: &str, doc: Option<&str>, f: F) -> Result<Object>
 where

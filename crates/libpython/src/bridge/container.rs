@@ -5,7 +5,7 @@
 use super::BridgeKind;
 use super::lock::{BridgeLock, BridgeReadGuard, BridgeWriteGuard};
 use crate::conversion::ToPython;
-use crate::err::{Error, Result};
+use crate::err::{Error, ErrorKind, Result};
 use crate::gil::Python;
 use crate::object::{Bound, Object};
 
@@ -81,10 +81,10 @@ impl<T> Container<T> {
 
     /// The error of a method name that is none of the container's.
     pub(super) fn no_method(&self, name: &str) -> Error {
-        Error::NoAttribute {
+        Error::from(ErrorKind::NoAttribute {
             type_name: self.flavor.type_name.into(),
             name: name.into(),
-        }
+        })
     }
 
     /// Refuses a write from Python to a read-only container (a `TypeError`).

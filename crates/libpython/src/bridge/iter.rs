@@ -95,7 +95,7 @@ impl IterBridge {
     /// ```
     /// use libpython::{Error, IterBridge};
     /// let lines = IterBridge::fallible(["1", "2", "x"].into_iter().map(|s| {
-    ///     s.parse::<i64>().map_err(|e| Error::Conversion(format!("{s:?}: {e}")))
+    ///     s.parse::<i64>().map_err(|e| Error::conversion(format!("{s:?}: {e}")))
     /// }));
     /// let e = libpython::builtin("list")?.call((lines,)).unwrap_err();
     /// assert_eq!(e.as_python().unwrap().type_name(), "ValueError");

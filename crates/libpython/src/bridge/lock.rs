@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use libpython_interp as interp;
 
-use crate::err::{Error, Result};
+use crate::err::{Error, ErrorKind, Result};
 
 thread_local! {
     /// The [`BridgeLock`]s this thread holds (their addresses), in either mode.
@@ -21,14 +21,14 @@ thread_local! {
 ///
 /// Three rules keep it from hanging:
 /// - **Re-entry is an error, never a wait.** A thread that holds the lock (in either mode) and
-///   asks for it again gets [`Error::Busy`] (in Python, `RuntimeError`). That happens when
+///   asks for it again gets [`ErrorKind::Busy`] (in Python, `RuntimeError`). That happens when
 ///   Python code runs while the lock is held and uses the container: a key's `__hash__` or
 ///   `__eq__` called by the map's lookup, or Rust code that calls Python while it holds a
 ///   guard.
 /// - **No thread waits for a holder that runs Python code.** The bridges run Python code under
 ///   the lock only where they cannot avoid it (looking up a key that is a Python object runs
 ///   its `__hash__` and `__eq__`), and mark the lock while they do: that code may be waiting
-///   for the very thread that asks, so the ask is [`Error::Busy`] instead of a wait. (Items
+///   for the very thread that asks, so the ask is [`ErrorKind::Busy`] instead of a wait. (Items
 ///   they replace or remove are dropped after the lock is released, since a `__del__` is
 ///   Python code too.) The guards [`read`](Self::read) and [`write`](Self::write) give Rust
 ///   code are marked the same way when the container holds Python objects ([`Object`],
@@ -86,7 +86,7 @@ pub struct BridgeWriteGuard<'a, T> {
 }
 
 /// A holder's mark that it may run Python code under the lock: while one is set, a thread
-/// that finds the lock taken gets [`Error::Busy`] instead of waiting.
+/// that finds the lock taken gets [`ErrorKind::Busy`] instead of waiting.
 #[derive(Debug)]
 struct RunsPython<'a>(&'a AtomicUsize);
 
@@ -154,10 +154,10 @@ impl<T> BridgeLock<T> {
     fn check_not_held(&self, what: &'static str) -> Result<()> {
         let addr = self.addr();
         if HELD.with(|h| h.borrow().contains(&addr)) {
-            Err(Error::Busy {
+            Err(Error::from(ErrorKind::Busy {
                 what,
                 other_thread: false,
-            })
+            }))
         } else {
             Ok(())
         }
@@ -167,7 +167,7 @@ impl<T> BridgeLock<T> {
     /// thread holds one). A poisoned lock is read as it is.
     ///
     /// # Errors
-    /// [`Error::Busy`] if this thread already holds the lock, or another thread holds it
+    /// [`ErrorKind::Busy`] if this thread already holds the lock, or another thread holds it
     /// while it runs Python code.
     pub fn read(&self) -> Result<BridgeReadGuard<'_, T>> {
         self.read_as("container", self.guards_run_python)
@@ -226,7 +226,7 @@ impl<T> BridgeLock<T> {
     /// Takes the lock through `attempt` (which tries once): while another thread holds it,
     /// this one pauses (with the GIL released if it holds one, so the holder can run Python
     /// and finish) and tries again, unless the holder runs Python code, which may be waiting
-    /// for this thread: then [`Error::Busy`].
+    /// for this thread: then [`ErrorKind::Busy`].
     fn wait<G>(&self, what: &'static str, mut attempt: impl FnMut() -> Option<G>) -> Result<G> {
         let mut pause = Duration::from_micros(20);
         loop {
@@ -234,10 +234,10 @@ impl<T> BridgeLock<T> {
                 return Ok(g);
             }
             if self.running_python.load(Ordering::Acquire) > 0 {
-                return Err(Error::Busy {
+                return Err(Error::from(ErrorKind::Busy {
                     what,
                     other_thread: true,
-                });
+                }));
             }
             // In a collector traversal the GIL cannot be released, and the holder may be
             // waiting for it: no wait.

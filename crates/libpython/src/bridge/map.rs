@@ -172,7 +172,7 @@ impl<M: MapLike> MapBridge<M> {
     }
 
     /// The value of `k`, copied out under the lock (a lookup by a key whose hashing runs
-    /// Python code that uses this map again gets [`Error::Busy`](crate::Error::Busy)).
+    /// Python code that uses this map again gets [`ErrorKind::Busy`](crate::ErrorKind::Busy)).
     fn value(&self, k: &M::Key) -> Result<Option<M::Value>> {
         Ok(self.read()?.map_get(k).cloned())
     }

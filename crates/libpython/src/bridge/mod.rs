@@ -43,7 +43,7 @@ use std::sync::Arc;
 use libpython_interp as interp;
 use libpython_interp::{RustIdentity, ffi};
 
-use crate::err::{Error, Result};
+use crate::err::{Error, ErrorKind, Result};
 use crate::function::{
     Args, trampoline_int, trampoline_next, trampoline_obj, trampoline_obj_in, trampoline_ssize,
     trampoline_void,
@@ -106,10 +106,10 @@ pub trait Bridge: Send + Sync + 'static {
     /// `obj.name = value`, or `del obj.name` when `value` is `None`.
     fn set_attr(&self, py: Python<'_>, name: &str, value: Option<&Bound<'_>>) -> Result<()> {
         let _ = (py, value);
-        Err(Error::NoAttribute {
+        Err(Error::from(ErrorKind::NoAttribute {
             type_name: self.type_name().into(),
             name: name.into(),
-        })
+        }))
     }
 
     /// Extra names for `dir(obj)` (the names of [`methods`](Self::methods) are added anyway).
@@ -166,18 +166,18 @@ pub trait Bridge: Send + Sync + 'static {
     /// `obj.name(*args, **kwargs)` for a name of [`methods`](Self::methods).
     fn call_method(&self, args: &Args<'_>, name: &str) -> Result<Object> {
         let _ = args;
-        Err(Error::NoAttribute {
+        Err(Error::from(ErrorKind::NoAttribute {
             type_name: self.type_name().into(),
             name: name.into(),
-        })
+        }))
     }
 
     /// `obj(*args, **kwargs)`.
     fn call(&self, args: &Args<'_>) -> Result<Object> {
         let _ = args;
-        Err(Error::NotCallable {
+        Err(Error::from(ErrorKind::NotCallable {
             type_name: self.type_name().into(),
-        })
+        }))
     }
 
     /// `len(obj)`; `Ok(None)` when the object has no length (it is then always true). A
@@ -544,7 +544,7 @@ pub fn bridge<T: Bridge>(obj: Arc<T>) -> Result<Object> {
 pub fn bridge_in<T: Bridge>(py: Python<'_>, obj: Arc<T>) -> Result<Object> {
     let identity = RustIdentity::of(&obj);
     let state = interp::lookup(py.interpreter_key())
-        .ok_or(Error::Interp(interp::Error::InterpreterEnded))?;
+        .ok_or_else(|| Error::from(interp::Error::InterpreterEnded))?;
     // SAFETY: the GIL of this interpreter is held.
     let existing = unsafe { state.bridge_get(identity) };
     if !existing.is_null() {
@@ -780,8 +780,9 @@ unsafe extern "C" fn bridge_iter(o: *mut ffi::PyObject) -> *mut ffi::PyObject {
             match c.target().iter(py) {
                 // A sequence without an iterator of its own is iterated by index, as Python
                 // iterates any sequence.
-                Err(Error::Type { expected, .. })
-                    if expected == NOT_ITERABLE && c.target().kind().is_sequence() =>
+                Err(e)
+                    if matches!(e.kind(), ErrorKind::Type { expected, .. } if expected == NOT_ITERABLE)
+                        && c.target().kind().is_sequence() =>
                 {
                     Object::from_owned_ptr_or_err(py, ffi::PySeqIter_New(o))
                 }
@@ -882,10 +883,12 @@ unsafe extern "C" fn bridge_len(o: *mut ffi::PyObject) -> ffi::Py_ssize_t {
         trampoline_ssize(|_py| {
             let c = cell(o)?;
             match c.target().len()? {
-                Some(n) => ffi::Py_ssize_t::try_from(n).map_err(|_| Error::Overflow {
-                    target: "a Python length (Py_ssize_t)",
-                    value: n.to_string(),
-                    path: String::new(),
+                Some(n) => ffi::Py_ssize_t::try_from(n).map_err(|_| {
+                    Error::from(ErrorKind::Overflow {
+                        target: "a Python length (Py_ssize_t)",
+                        value: n.to_string(),
+                        path: String::new(),
+                    })
                 }),
                 None => Err(Error::type_error(
                     "an object with a length",

@@ -4,7 +4,7 @@ use std::ffi::c_int;
 
 use libpython_interp::ffi;
 
-use crate::err::{Error, Result, fetch};
+use crate::err::{Error, ErrorKind, Result, fetch};
 use crate::gil::Python;
 use crate::object::{Bound, Object};
 
@@ -263,7 +263,12 @@ fn int_to_le_bytes(
     let o = idx.as_ref().map_or(obj, |i| i.bound(obj.py()));
     match o.call_method_kw("to_bytes", (len, "little"), &[("signed", &signed)]) {
         Ok(b) => b.extract::<Vec<u8>>(),
-        Err(Error::Python(e)) if e.type_name() == "OverflowError" => Err(overflow(o, target)),
+        Err(e)
+            if e.as_python()
+                .is_some_and(|e| e.type_name() == "OverflowError") =>
+        {
+            Err(overflow(o, target))
+        }
         Err(e) => Err(e),
     }
 }
@@ -286,7 +291,7 @@ impl FromPython for i128 {
     fn from_python(obj: &Bound<'_>) -> Result<Self> {
         match extract_i64(obj, "i128") {
             Ok(v) => Ok(v as i128),
-            Err(Error::Overflow { .. }) => {
+            Err(e) if matches!(e.kind(), ErrorKind::Overflow { .. }) => {
                 let b = int_to_le_bytes(obj, 16, true, "i128")?;
                 Ok(i128::from_le_bytes(
                     b.try_into().map_err(|_| overflow(obj, "i128"))?,
@@ -315,7 +320,7 @@ impl FromPython for u128 {
     fn from_python(obj: &Bound<'_>) -> Result<Self> {
         match extract_u64(obj, "u128") {
             Ok(v) => Ok(v as u128),
-            Err(Error::Overflow { .. }) => {
+            Err(e) if matches!(e.kind(), ErrorKind::Overflow { .. }) => {
                 let b = int_to_le_bytes(obj, 16, false, "u128")?;
                 Ok(u128::from_le_bytes(
                     b.try_into().map_err(|_| overflow(obj, "u128"))?,
@@ -374,6 +379,6 @@ pub(crate) unsafe fn big_int(py: Python<'_>, p: *mut ffi::PyObject) -> Result<nu
     };
     let digits = digits.strip_prefix("0x").unwrap_or(digits);
     let magnitude = num_bigint::BigInt::parse_bytes(digits.as_bytes(), 16)
-        .ok_or_else(|| Error::Conversion(format!("cannot read the int {text} as hexadecimal")))?;
+        .ok_or_else(|| Error::conversion(format!("cannot read the int {text} as hexadecimal")))?;
     Ok(if negative { -magnitude } else { magnitude })
 }

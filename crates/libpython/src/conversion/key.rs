@@ -174,7 +174,5 @@ pub(crate) fn freeze_key(py: Python<'_>, obj: Object) -> Result<Object> {
         }
     }
     // The loop returns when the outermost frame is done; it always has one.
-    Err(Error::Conversion(
-        "a dict key could not be made hashable".into(),
-    ))
+    Err(Error::conversion("a dict key could not be made hashable"))
 }

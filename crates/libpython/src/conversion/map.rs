@@ -5,7 +5,7 @@ use std::hash::{BuildHasher, Hash};
 
 use libpython_interp::ffi;
 
-use crate::err::{Error, Result, fetch};
+use crate::err::{Error, ErrorKind, Result, fetch};
 use crate::gil::Python;
 use crate::object::{Borrowed, Bound, Object};
 
@@ -121,7 +121,7 @@ pub(crate) fn map_extract<K: FromPython, V: FromPython>(
     }
     let items = match obj.call_method("items", ()) {
         Ok(i) => i,
-        Err(Error::NoAttribute { .. }) => {
+        Err(e) if matches!(e.kind(), ErrorKind::NoAttribute { .. }) => {
             return Err(Error::type_error("a mapping (dict)", tname(obj)));
         }
         Err(e) => return Err(e),

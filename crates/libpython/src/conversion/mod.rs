@@ -57,7 +57,7 @@ pub trait FromPython: Sized {
     /// Copies `obj` into a Rust value.
     ///
     /// # Errors
-    /// [`Error::Type`] naming what was expected and what came, [`Error::Overflow`] for a
+    /// [`ErrorKind::Type`](crate::ErrorKind::Type) naming what was expected and what came, [`ErrorKind::Overflow`](crate::ErrorKind::Overflow) for a
     /// number that does not fit, or a Python exception raised on the way.
     fn from_python(obj: &Bound<'_>) -> Result<Self>;
 
@@ -131,7 +131,7 @@ impl ToPython for Object {
 impl ToPython for Bound<'_> {
     fn to_python(&self, py: Python<'_>) -> Result<Object> {
         if self.py().interpreter_key() != py.interpreter_key() {
-            return Err(Error::Interp(libpython_interp::Error::WrongInterpreter {
+            return Err(Error::from(libpython_interp::Error::WrongInterpreter {
                 object: self.py().interpreter_key().index(),
                 current: py.interpreter_key().index(),
             }));
@@ -208,9 +208,9 @@ pub(crate) fn to_object<T: ToPython + ?Sized>(item: &T, py: Python<'_>) -> Resul
 #[inline(never)]
 fn foreign(key: libpython_interp::InterpKey, py: Python<'_>) -> Error {
     if key.generation() != py.interpreter_key().generation() {
-        return Error::Interp(libpython_interp::Error::Finalized);
+        return Error::from(libpython_interp::Error::Finalized);
     }
-    Error::Interp(libpython_interp::Error::WrongInterpreter {
+    Error::from(libpython_interp::Error::WrongInterpreter {
         object: key.index(),
         current: py.interpreter_key().index(),
     })

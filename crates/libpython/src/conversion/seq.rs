@@ -19,7 +19,7 @@ pub(crate) fn list_from_iter<'a, T: ToPython + 'a>(
     items: impl Iterator<Item = &'a T>,
 ) -> Result<Object> {
     let n = ffi::Py_ssize_t::try_from(len)
-        .map_err(|_| Error::Conversion(format!("{len} items do not fit a list")))?;
+        .map_err(|_| Error::conversion(format!("{len} items do not fit a list")))?;
     let layout = ffi::seq_layout();
     let api = ffi::api();
     // SAFETY: GIL held; the new list is ours alone until returned, and each slot is filled
@@ -60,7 +60,7 @@ pub(crate) fn list_from_slices<T: ToPython>(
         .len()
         .checked_add(tail.len())
         .and_then(|n| ffi::Py_ssize_t::try_from(n).ok());
-    let n = len.ok_or_else(|| Error::Conversion("too many items for a list".into()))?;
+    let n = len.ok_or_else(|| Error::conversion("too many items for a list"))?;
     // SAFETY: GIL held; the new list of `n` slots is ours alone until returned; slot `i` is
     // filled once, for `i` below `head.len() + tail.len() == n` (SET_ITEM and SetItem steal the
     // reference); on error the list is released with its filled slots (empty slots are NULL,
@@ -106,7 +106,7 @@ fn fill_list<T: ToPython>(
 #[cold]
 #[inline(never)]
 fn length_mismatch(len: usize, more_or_fewer: &str) -> Error {
-    Error::Conversion(format!(
+    Error::conversion(format!(
         "a collection of length {len} yielded {more_or_fewer} items than that"
     ))
 }
@@ -198,7 +198,7 @@ pub(crate) fn seq_extract<C, T: FromPython>(
     }
     let it = match obj.try_iter() {
         Ok(it) => it,
-        Err(Error::Python(e)) if e.type_name() == "TypeError" => {
+        Err(e) if e.as_python().is_some_and(|e| e.type_name() == "TypeError") => {
             return Err(Error::type_error("an iterable", tname(obj)));
         }
         Err(e) => return Err(e),

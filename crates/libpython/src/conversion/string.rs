@@ -2,7 +2,7 @@
 
 use libpython_interp::ffi;
 
-use crate::err::{Error, Result, fetch};
+use crate::err::{Error, ErrorKind, Result, fetch};
 use crate::gil::Python;
 use crate::object::{Bound, Object};
 
@@ -12,10 +12,10 @@ use super::{FromPython, ToPython, is_exact, new, tname};
 /// A `str` object for a name that C will use, refusing NUL bytes.
 pub(crate) fn name_object(py: Python<'_>, name: &str, what: &'static str) -> Result<Object> {
     if name.as_bytes().contains(&0) {
-        return Err(Error::Nul {
+        return Err(Error::from(ErrorKind::Nul {
             what,
             value: name.to_owned(),
-        });
+        }));
     }
     // SAFETY: the pointer and length describe valid UTF-8; GIL held.
     new(py, unsafe {
@@ -165,7 +165,7 @@ impl ToPython for std::path::Path {
     fn to_python(&self, py: Python<'_>) -> Result<Object> {
         let s = self
             .to_str()
-            .ok_or_else(|| Error::Conversion(format!("{} is not valid UTF-8", self.display())))?;
+            .ok_or_else(|| Error::conversion(format!("{} is not valid UTF-8", self.display())))?;
         s.to_python(py)
     }
 }

@@ -3,7 +3,7 @@
 use libpython_interp::ffi;
 
 use crate::conversion::FromPython;
-use crate::err::{Error, Result};
+use crate::err::{Error, ErrorKind, Result};
 use crate::gil::Python;
 use crate::object::{Borrowed, Object};
 
@@ -76,7 +76,7 @@ impl<'py> Args<'py> {
     /// Positional argument `i` converted to `T`.
     ///
     /// # Errors
-    /// A `TypeError`-like [`Error::Type`] naming the argument when it is missing or of the
+    /// A `TypeError`-like [`ErrorKind::Type`] naming the argument when it is missing or of the
     /// wrong type.
     #[inline]
     pub fn extract<T: FromPython>(&self, i: usize) -> Result<T> {
@@ -127,17 +127,17 @@ impl<'py> Args<'py> {
 #[cold]
 #[inline(never)]
 fn argument_error(e: Error, i: usize) -> Error {
-    match e {
-        Error::Type {
+    match e.into_kind() {
+        ErrorKind::Type {
             expected,
             found,
             path,
-        } => Error::Type {
+        } => Error::from(ErrorKind::Type {
             expected: format!("{expected} for argument {}", i + 1),
             found,
             path,
-        },
-        other => other,
+        }),
+        other => Error::from(other),
     }
 }
 

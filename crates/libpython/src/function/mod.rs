@@ -21,7 +21,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use libpython_interp::{InterpKey, PerInterpreter, ffi};
 
 use crate::conversion::ToPython;
-use crate::err::{Error, Result};
+use crate::err::{Error, ErrorKind, Result};
 use crate::gil::{Python, attach as with_gil};
 use crate::object::Object;
 
@@ -191,7 +191,7 @@ unsafe fn new_data_object(
 /// ```
 ///
 /// # Errors
-/// [`Error::Nul`] for a name or doc with a NUL byte.
+/// [`ErrorKind::Nul`] for a name or doc with a NUL byte.
 pub fn function<R, F>(name: &str, doc: Option<&str>, f: F) -> Result<Object>
 where
     R: ToPython,
@@ -206,15 +206,19 @@ where
     R: ToPython,
     F: Fn(&Args<'_>) -> Result<R> + Send + Sync + 'static,
 {
-    let c_name = CString::new(name).map_err(|_| Error::Nul {
-        what: "function name",
-        value: name.to_owned(),
+    let c_name = CString::new(name).map_err(|_| {
+        Error::from(ErrorKind::Nul {
+            what: "function name",
+            value: name.to_owned(),
+        })
     })?;
     let c_doc = doc
         .map(|d| {
-            CString::new(d).map_err(|_| Error::Nul {
-                what: "docstring",
-                value: d.to_owned(),
+            CString::new(d).map_err(|_| {
+                Error::from(ErrorKind::Nul {
+                    what: "docstring",
+                    value: d.to_owned(),
+                })
             })
         })
         .transpose()?;

@@ -198,7 +198,7 @@ fn os_error(py: Python<'_>, e: &std::io::Error) -> crate::Error {
             None => e.to_string(),
         };
         let exc = py.builtins()?.getattr("OSError")?.call((code, text))?;
-        Ok(crate::Error::Python(PyErr::from_object(py, exc.unbind())))
+        Ok(crate::Error::from(PyErr::from_object(py, exc.unbind())))
     };
     make().unwrap_or_else(|err| err)
 }
@@ -220,7 +220,7 @@ fn after_interrupt(py: Python<'_>) -> Result<()> {
 fn python_error(py: Python<'_>, name: &str, message: &str) -> crate::Error {
     let make = || -> Result<crate::Error> {
         let exc = py.builtins()?.getattr(name)?.call((message,))?;
-        Ok(crate::Error::Python(PyErr::from_object(py, exc.unbind())))
+        Ok(crate::Error::from(PyErr::from_object(py, exc.unbind())))
     };
     make().unwrap_or_else(|e| e)
 }
@@ -413,7 +413,7 @@ fn installer(py: Python<'_>) -> Result<Object> {
     ns.insert("__name__", "libpython.streams")?;
     py.exec(STREAMS_PY, &ns)?;
     ns.get("install")?
-        .ok_or_else(|| crate::Error::Conversion("streams.py defines no install function".into()))
+        .ok_or_else(|| crate::Error::conversion("streams.py defines no install function"))
 }
 
 /// Makes each `sys.<name>` of the current interpreter (and with `standard`,

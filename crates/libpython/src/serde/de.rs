@@ -424,9 +424,7 @@ impl<'de, N: Node> de::MapAccess<'de> for MapDe<N> {
         seed: V,
     ) -> Result<V::Value, SerdeError> {
         let Some((key, value)) = self.current.take() else {
-            return Err(
-                Error::Conversion("a map value was asked for before its key".into()).into(),
-            );
+            return Err(Error::conversion("a map value was asked for before its key").into());
         };
         self.entries.de.read_child(value, seed, || key.key_step())
     }
@@ -593,7 +591,7 @@ impl<'de, N: Node> de::VariantAccess<'de> for VariantDe<N> {
             Some(v) if v.node.is_none() => Ok(()),
             Some(v) => {
                 let step = self.step;
-                Err(SerdeError::from(Error::Conversion(format!(
+                Err(SerdeError::from(Error::conversion(format!(
                     "a unit variant has no content, found a {}",
                     v.node.type_label()
                 )))

@@ -6,7 +6,7 @@ use ::serde::de::{self};
 use ::serde::ser;
 use libpython_interp::ffi;
 
-use crate::err::{Error, Result};
+use crate::err::{Error, ErrorKind, Result};
 use crate::gil::Python;
 use crate::object::Bound;
 
@@ -27,7 +27,7 @@ struct Located {
 impl SerdeError {
     /// Adds the step `step` (`[3]`, `.name`) in front of the path.
     pub(crate) fn at(mut self, step: impl FnOnce() -> String) -> Self {
-        if !matches!(self.0.error, Error::Interp(_)) {
+        if !matches!(self.0.error.kind(), ErrorKind::Interp(_)) {
             self.0.path.push(step());
         }
         self
@@ -35,14 +35,14 @@ impl SerdeError {
 
     pub(crate) fn into_error(self) -> Error {
         let Located { error, path } = *self.0;
-        let message = match error {
-            Error::Interp(e) => return Error::Interp(e),
-            Error::Conversion(m) => m,
-            Error::Python(p) => format!("{}: {}", p.type_name(), p.message()),
+        let message = match error.into_kind() {
+            ErrorKind::Interp(e) => return Error::from(e),
+            ErrorKind::Conversion(m) => m,
+            ErrorKind::Python(p) => format!("{}: {}", p.type_name(), p.message()),
             other => other.to_string(),
         };
         if path.is_empty() {
-            return Error::Conversion(message);
+            return Error::conversion(message);
         }
         // Outermost step first; a very long path keeps its two ends.
         let steps: Vec<&str> = path.iter().rev().map(String::as_str).collect();
@@ -54,7 +54,7 @@ impl SerdeError {
         } else {
             path.extend(steps);
         }
-        Error::Conversion(format!("{path}: {message}"))
+        Error::conversion(format!("{path}: {message}"))
     }
 }
 
@@ -78,18 +78,18 @@ impl std::error::Error for SerdeError {}
 
 impl ser::Error for SerdeError {
     fn custom<T: fmt::Display>(msg: T) -> Self {
-        Error::Conversion(msg.to_string()).into()
+        Error::conversion(msg.to_string()).into()
     }
 }
 
 impl de::Error for SerdeError {
     fn custom<T: fmt::Display>(msg: T) -> Self {
-        Error::Conversion(msg.to_string()).into()
+        Error::conversion(msg.to_string()).into()
     }
 }
 
 pub(crate) fn too_deep() -> SerdeError {
-    Error::Conversion(format!("the data nests more than {MAX_DEPTH} levels deep")).into()
+    Error::conversion(format!("the data nests more than {MAX_DEPTH} levels deep")).into()
 }
 
 /// `repr(key)`, shortened, for messages.

@@ -23,7 +23,7 @@
 //! and structs). An enum reads from `'Name'` or `{'Name': value}`. Integers convert to
 //! floats where a float is expected; the opposite is refused, as serde does.
 //!
-//! Errors are [`Error::Conversion`](crate::Error::Conversion) with serde's message prefixed by where in the data it
+//! Errors are [`ErrorKind::Conversion`](crate::ErrorKind::Conversion) with serde's message prefixed by where in the data it
 //! happened, as `$.field[3]['key']`:
 //!
 //! ```
@@ -39,7 +39,7 @@
 //! # Ok::<(), libpython::Error>(())
 //! ```
 //!
-//! Errors of the interpreter layer ([`Error::Interp`]) are passed through unchanged; Python
+//! Errors of the interpreter layer ([`ErrorKind::Interp`](crate::ErrorKind::Interp)) are passed through unchanged; Python
 //! exceptions raised on the way become conversion errors naming the exception.
 //!
 //! Both directions recurse, as serde's design does: nesting more than 128 levels of
@@ -89,7 +89,7 @@ pub(crate) const MAX_DEPTH: usize = 128;
 /// ```
 ///
 /// # Errors
-/// [`Error::Conversion`](crate::Error::Conversion) naming where serialisation failed (a `Serialize` impl's error, a
+/// [`ErrorKind::Conversion`](crate::ErrorKind::Conversion) naming where serialisation failed (a `Serialize` impl's error, a
 /// map key unhashable in Python, more than 128 levels of nesting).
 pub fn to_python_serde<T: Serialize + ?Sized>(value: &T) -> Result<Object> {
     crate::attach(|py| serialize(py, value))
@@ -132,7 +132,7 @@ fn serialize<T: Serialize + ?Sized>(py: Python<'_>, value: &T) -> Result<Object>
 /// ```
 ///
 /// # Errors
-/// [`Error::Conversion`](crate::Error::Conversion) with serde's message and where in the data it happened, as
+/// [`ErrorKind::Conversion`](crate::ErrorKind::Conversion) with serde's message and where in the data it happened, as
 /// `$.field[3]['key']`.
 pub fn from_python_serde<T: DeserializeOwned>(obj: &Object) -> Result<T> {
     obj.with(deserialize)

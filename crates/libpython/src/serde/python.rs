@@ -145,7 +145,7 @@ impl<'py> Node for Bound<'py> {
         };
         match entry {
             Some(entry) => Ok(entry),
-            None => Err(Error::Conversion(format!(
+            None => Err(Error::conversion(format!(
                 "an enum is a str (unit variant) or a dict with exactly one key (the variant), \
                  not a dict with {len} keys"
             ))
@@ -170,7 +170,7 @@ impl<'py> Node for Bound<'py> {
     }
 
     fn unsupported(&self) -> SerdeError {
-        Error::Conversion(format!(
+        Error::conversion(format!(
             "cannot deserialize a Python {} (expected None, bool, int, float, str, bytes, list, tuple, \
              dict, set or frozenset)",
             crate::conversion::tname(self)
@@ -179,7 +179,7 @@ impl<'py> Node for Bound<'py> {
     }
 
     fn not_an_enum(&self) -> SerdeError {
-        Error::Conversion(format!(
+        Error::conversion(format!(
             "an enum is a str (unit variant) or a dict with one key (the variant), not a Python {}",
             crate::conversion::tname(self)
         ))
@@ -394,7 +394,7 @@ fn int_wide(obj: &Bound<'_>) -> Result<Int, SerdeError> {
     } else if let Ok(u) = u128::from_python(int) {
         Ok(Int::U128(u))
     } else {
-        Err(Error::Conversion(format!("the int {} does not fit in 128 bits", int.str()?)).into())
+        Err(Error::conversion(format!("the int {} does not fit in 128 bits", int.str()?)).into())
     }
 }
 
@@ -407,5 +407,5 @@ fn not_unicode(py: Python<'_>) -> SerdeError {
         .as_python()
         .map(|p| p.message().to_owned())
         .unwrap_or_else(|| e.to_string());
-    Error::Conversion(format!("the str is not valid Unicode text ({detail})")).into()
+    Error::conversion(format!("the str is not valid Unicode text ({detail})")).into()
 }

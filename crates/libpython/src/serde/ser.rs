@@ -413,9 +413,7 @@ impl<'py> MapSer<'py> {
 
     fn finish(self) -> Result<Bound<'py>, SerdeError> {
         if self.key.is_some() {
-            return Err(
-                Error::Conversion("a map key was serialised without its value".into()).into(),
-            );
+            return Err(Error::conversion("a map key was serialised without its value").into());
         }
         match self.variant {
             Some(v) => self.ser.tagged(v, self.dict),
@@ -440,9 +438,7 @@ impl<'py> ser::SerializeMap for MapSer<'py> {
     fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), SerdeError> {
         let py = self.ser.py;
         let Some(key) = self.key.take() else {
-            return Err(
-                Error::Conversion("a map value was serialised without a key".into()).into(),
-            );
+            return Err(Error::conversion("a map value was serialised without a key").into());
         };
         let value = value
             .serialize(self.ser)

@@ -10,7 +10,7 @@ use imbl::{OrdMap, OrdSet, Vector};
 use libpython_interp::ffi;
 
 use crate::conversion::{DictWalk, FromPython};
-use crate::err::{Error, Result, fetch};
+use crate::err::{Error, ErrorKind, Result, fetch};
 use crate::gil::Python;
 use crate::object::{Bound, Object};
 
@@ -256,9 +256,9 @@ impl<'py> FromPy<'py> {
                     return Ok(Started::Done(Value::Object(obj.clone().unbind())));
                 }
                 Some(None) => {
-                    return Err(Error::SelfReferential {
+                    return Err(Error::from(ErrorKind::SelfReferential {
                         type_name: crate::conversion::tname(obj),
-                    });
+                    }));
                 }
                 None => {}
             }
@@ -285,7 +285,7 @@ impl<'py> FromPy<'py> {
                         .as_python()
                         .map(|p| p.message().to_owned())
                         .unwrap_or_default();
-                    return Err(Error::Conversion(format!(
+                    return Err(Error::conversion(format!(
                         "the str at {} is not valid Unicode text ({detail}); a Value holds only Unicode \
                          scalar values (read such strings with libpython::string_lossy)",
                         self.path()
@@ -297,7 +297,7 @@ impl<'py> FromPy<'py> {
             // CPython's UTF-8 encoding of a str without surrogates is valid UTF-8.
             match std::str::from_utf8(bytes) {
                 Ok(s) => Ok(Value::Str(Arc::from(s))),
-                Err(e) => Err(Error::Conversion(format!(
+                Err(e) => Err(Error::conversion(format!(
                     "the str at {} is not valid UTF-8: {e}",
                     self.path()
                 ))),
@@ -426,7 +426,7 @@ impl<'py> FromPy<'py> {
         let depth = self.stack.len() - 1;
         let path = self.path_to(depth);
         let (what, kind, shown, lost) = clash;
-        Err(Error::Conversion(format!(
+        Err(Error::conversion(format!(
             "the {kind} at {path} has two {what} that are distinct in Python but equal as Values \
              ({shown}); copying it would lose {lost}"
         )))

@@ -51,15 +51,15 @@
 //!
 //! Errors, each naming where in the data the problem is (as a path like `$[3]['key']`):
 //!
-//! - any other type: [`Error::Type`](crate::Error::Type);
-//! - a container that contains itself (`x = []; x.append(x)`): [`Error::SelfReferential`](crate::Error::SelfReferential)
+//! - any other type: [`ErrorKind::Type`](crate::ErrorKind::Type);
+//! - a container that contains itself (`x = []; x.append(x)`): [`ErrorKind::SelfReferential`](crate::ErrorKind::SelfReferential)
 //!   (containers are tracked by identity along the path being copied; the same container
 //!   reached twice without a cycle is fine, and is copied once and shared);
 //! - a `str` holding lone surrogates (`'\udc80'`, as `surrogateescape` produces), which is
-//!   not Unicode text and cannot be a Rust `str`: [`Error::Conversion`](crate::Error::Conversion). Read such strings
+//!   not Unicode text and cannot be a Rust `str`: [`ErrorKind::Conversion`](crate::ErrorKind::Conversion). Read such strings
 //!   with [`string_lossy`](crate::string_lossy) if replacing them is acceptable;
 //! - two dict keys (or set elements) that Python tells apart but that become equal values
-//!   (two distinct NaN objects): [`Error::Conversion`](crate::Error::Conversion), rather than losing an entry.
+//!   (two distinct NaN objects): [`ErrorKind::Conversion`](crate::ErrorKind::Conversion), rather than losing an entry.
 //!
 //! [`Value::from_object_lossless`] keeps the first three as [`Value::Object`] handles instead
 //! (see [below](#objects-kept-as-they-are)).
@@ -69,7 +69,7 @@
 //! set elements, so there a [`Value::List`] becomes a `tuple` and a [`Value::Set`] a
 //! `frozenset`, also inside lists and tuples (as libpython-clj converts them):
 //! `Value::dict([(Value::list([1, 2]), ...)])` is `{(1, 2): ...}`, which comes back as a
-//! [`Value::Tuple`] key. It fails with [`Error::Conversion`](crate::Error::Conversion) when a dict would lose entries
+//! [`Value::Tuple`] key. It fails with [`ErrorKind::Conversion`](crate::ErrorKind::Conversion) when a dict would lose entries
 //! because keys that differ here are equal in Python (`1`, `1.0` and `True`, or `0.0` and
 //! `-0.0`), or when a key or set element is unhashable even so (a dict, a tuple holding one,
 //! or a list nested more than 128 levels deep).

@@ -229,7 +229,7 @@ impl<'de> Visitor<'de> for ValueSeed {
 }
 
 /// Lets a [`Value`] be read by any `Deserialize` type (`T::deserialize(&value)`), as
-/// `serde_json::Value` can. Errors are [`Error::Conversion`] naming where, and more than
+/// `serde_json::Value` can. Errors are [`ErrorKind::Conversion`](crate::ErrorKind::Conversion) naming where, and more than
 /// 128 levels of nesting is an error.
 ///
 /// ```
@@ -316,7 +316,7 @@ fn value_key_step(key: &Value) -> String {
 /// The error of a node asked for what its kind says it is not (the deserializer reads a node
 /// by its kind, so this is never reached).
 fn mismatch(v: &Value, expected: &str) -> SerdeError {
-    Error::Conversion(format!("a {} is not a {expected}", v.type_name())).into()
+    Error::conversion(format!("a {} is not a {expected}", v.type_name())).into()
 }
 
 /// A [`Value`] as a node the deserializer reads.
@@ -342,7 +342,7 @@ impl<'a> Node for &'a Value {
         match self {
             Value::Int(i) => Ok(Int::I64(*i)),
             Value::BigInt(b) => narrow(b).ok_or_else(|| {
-                Error::Conversion(format!("the int {b} does not fit in 128 bits")).into()
+                Error::conversion(format!("the int {b} does not fit in 128 bits")).into()
             }),
             other => Err(mismatch(other, "int")),
         }
@@ -406,13 +406,13 @@ impl<'a> Node for &'a Value {
 
     fn unsupported(&self) -> SerdeError {
         match self {
-            Value::Object(o) => Error::Conversion(kept_object(o)).into(),
+            Value::Object(o) => Error::conversion(kept_object(o)).into(),
             other => mismatch(other, "value serde reads"),
         }
     }
 
     fn not_an_enum(&self) -> SerdeError {
-        Error::Conversion(format!(
+        Error::conversion(format!(
             "an enum is a str (unit variant) or a dict with exactly one key (the variant), not a {} of {} items",
             Value::type_name(self),
             Value::len(self)
@@ -475,11 +475,11 @@ impl<'de> de::IntoDeserializer<'de, Error> for &Value {
 }
 
 /// Reading a [`Value`] with serde (`T::deserialize(&value)`) fails with
-/// [`Error::Conversion`] holding serde's message.
+/// [`ErrorKind::Conversion`](crate::ErrorKind::Conversion) holding serde's message.
 impl de::Error for Error {
     fn custom<T: fmt::Display>(msg: T) -> Self {
         let mut s = String::new();
         let _ = write!(s, "{msg}");
-        Error::Conversion(s)
+        Error::conversion(s)
     }
 }

@@ -76,7 +76,7 @@ fn unhashable(py: Python<'_>, parents: &[OutFrame<'_>], role: &str, what: &Value
     // SAFETY: called right after a failed C-API call, with its exception pending; GIL held.
     let e = unsafe { fetch(py) };
     match e.as_python() {
-        Some(p) if p.type_name() == "TypeError" => Error::Conversion(format!(
+        Some(p) if p.type_name() == "TypeError" => Error::conversion(format!(
             "{}: the {role} {} cannot be one in Python ({})",
             out_path(parents),
             short(what),
@@ -266,7 +266,7 @@ unsafe fn insert_distinct(
         return Err(unhashable(py, parents, role, key));
     }
     if size() == before {
-        return Err(Error::Conversion(format!(
+        return Err(Error::conversion(format!(
             "{}: the {role} {} equals {earlier} in Python (as 1, 1.0 and True do, or 0.0 and \
              -0.0), so the {container} would lose {lost}",
             out_path(parents),
