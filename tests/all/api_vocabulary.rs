@@ -141,7 +141,7 @@ fn iterating_lists_and_tuples_follows_them_as_pythons_own_loop_does() {
         let t = py.eval("(1, 2, 3, 4)")?;
         let mut it = t.try_iter()?;
         assert_eq!(it.next().unwrap()?.extract::<i64>()?, 1);
-        let rest: Vec<i64> = it.into_object().bind(py)?.extract()?;
+        let rest: Vec<i64> = it.into_object()?.bind(py)?.extract()?;
         assert_eq!(rest, [2, 3, 4]);
         // An iterator that reached the end hands out an exhausted Python iterator, even if
         // the list grows afterwards (as Python's list iterator stays exhausted).
@@ -151,7 +151,7 @@ fn iterating_lists_and_tuples_follows_them_as_pythons_own_loop_does() {
         assert!(it.next().is_none());
         l.call_method("append", (2,))?;
         assert!(it.next().is_none());
-        let rest: Vec<i64> = it.into_object().bind(py)?.extract()?;
+        let rest: Vec<i64> = it.into_object()?.bind(py)?.extract()?;
         assert!(rest.is_empty());
         // Subclasses keep their own `__iter__`.
         let odd =

@@ -35,11 +35,11 @@ impl Iter {
         obj.try_iter()
     }
 
-    pub(crate) fn from_bound(it: BoundIter<'_>) -> Iter {
-        Iter {
-            it: it.into_object(),
+    pub(crate) fn from_bound(it: BoundIter<'_>) -> Result<Iter> {
+        Ok(Iter {
+            it: it.into_object()?,
             done: false,
-        }
+        })
     }
 
     /// The Python iterator object.
@@ -57,7 +57,8 @@ impl Iterator for Iter {
         }
         step(
             &mut self.done,
-            self.it.with(|b| next_item(b).map(|o| o.map(Bound::unbind))),
+            self.it
+                .with(|b| next_item(b.as_borrowed()).map(|o| o.map(Bound::unbind))),
         )
     }
 }
@@ -70,8 +71,10 @@ fn step<T>(done: &mut bool, next: Result<Option<T>>) -> Option<Result<T>> {
     item
 }
 
-/// `next(it)`: `None` at the end.
-fn next_item<'py>(it: &Bound<'py>) -> Result<Option<Bound<'py>>> {
+/// `next(it)`: `None` at the end. Takes the iterator by value, so that a Rust iterator that
+/// calls it does not give away its own address.
+#[inline(never)]
+fn next_item<'py>(it: Borrowed<'_, 'py>) -> Result<Option<Bound<'py>>> {
     let py = it.py();
     // SAFETY: a live iterator, GIL held; a new reference or NULL (the end, or an exception).
     unsafe {
@@ -105,80 +108,195 @@ fn next_item<'py>(it: &Bound<'py>) -> Result<Option<Bound<'py>>> {
 /// ```
 #[derive(Debug)]
 pub struct BoundIter<'py> {
-    /// The Python iterator (`iter(obj)`).
-    it: Bound<'py>,
-    /// How the items are read: for an exact `list` or `tuple` on a GIL build, by index as its
-    /// own iterator reads it (`it` then stays where it was made, see `into_object`).
-    by: By<'py>,
+    /// What is read: an exact `list` or `tuple` (on a GIL build), read by index as its own
+    /// iterator reads it, else the Python iterator (`iter(obj)`).
+    owner: Owner<'py>,
+    /// Where the reading is.
+    at: Cursor,
+}
+
+/// The strong reference an iterator reads from. Its release is one out-of-line call that
+/// takes the pointer by value, so the clean-up of an iterator dropped by a panic is small
+/// enough to be inlined where it is needed and does not take the iterator's address: a loop
+/// over the iterator then keeps its cursor in registers.
+#[derive(Debug)]
+struct Owner<'py>(std::mem::ManuallyDrop<Bound<'py>>);
+
+impl<'py> Owner<'py> {
+    fn new(obj: Bound<'py>) -> Self {
+        Owner(std::mem::ManuallyDrop::new(obj))
+    }
+
+    /// The reference, as a handle.
+    fn into_bound(self) -> Bound<'py> {
+        let this = std::mem::ManuallyDrop::new(self);
+        // SAFETY: the handle is moved out of a value that is never dropped.
+        unsafe { std::ptr::read(&*this.0) }
+    }
+}
+
+impl<'py> std::ops::Deref for Owner<'py> {
+    type Target = Bound<'py>;
+
+    #[inline(always)]
+    fn deref(&self) -> &Bound<'py> {
+        &self.0
+    }
+}
+
+impl Drop for Owner<'_> {
+    #[inline(always)]
+    fn drop(&mut self) {
+        release_owner(self.0.as_ptr());
+    }
+}
+
+/// Releases an [`Owner`]'s reference.
+#[inline(never)]
+fn release_owner(p: *mut ffi::PyObject) {
+    // SAFETY: the owner's reference, given up; its `'py` proved the GIL held, and the owner
+    // is dropped where it lived.
+    unsafe { ffi::Py_DECREF(p) }
+}
+
+/// Where a [`BoundIter`] is in its sequence or iterator.
+///
+/// Plain data in separate fields (no enum with payloads, whose variants would share memory):
+/// a loop over the iterator then keeps all of it in registers.
+#[derive(Debug, Clone, Copy)]
+struct Cursor {
+    /// How the items are read.
+    by: Reading,
+    /// The layout of lists and tuples (`Some` when read by index).
+    layout: Option<ffi::SeqLayout>,
+    /// A tuple's size (read once: a tuple never changes).
+    len: ffi::Py_ssize_t,
+    /// The index of the next item (read by index), or how many items the Python iterator gave
+    /// (for the position of a conversion error).
+    next: ffi::Py_ssize_t,
+    /// Whether the Python iterator ended or failed.
+    done: bool,
 }
 
 /// How a [`BoundIter`] reads its items.
-#[derive(Debug)]
-enum By<'py> {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reading {
     /// An exact `list`, item by item the way `list.__iter__` reads it (the size checked before
     /// each item, so a list changed by the loop's body is followed as Python's own loop follows
     /// it), without a call per item.
-    List {
-        list: Bound<'py>,
-        layout: ffi::SeqLayout,
-        next: ffi::Py_ssize_t,
-    },
-    /// An exact `tuple` (which never changes): its items and how many were read.
-    Tuple {
-        tuple: Bound<'py>,
-        layout: ffi::SeqLayout,
-        len: ffi::Py_ssize_t,
-        next: ffi::Py_ssize_t,
-    },
+    List,
+    /// An exact `tuple`.
+    Tuple,
     /// Through the Python iterator, until it ends or fails.
-    Iterator { done: bool },
+    Iterator,
+}
+
+/// What [`Cursor::advance`] found.
+enum Step {
+    /// Item `at` of the sequence, borrowed from it.
+    Borrowed(*mut ffi::PyObject, ffi::Py_ssize_t),
+    /// The end.
+    End,
+    /// Ask the Python iterator.
+    Iterator,
+}
+
+impl Cursor {
+    /// The next item of `p`, the owner, when read by index.
+    ///
+    /// # Safety
+    /// `p` is the live owner this cursor was made for, the GIL held.
+    #[inline(always)]
+    unsafe fn advance(&mut self, p: *mut ffi::PyObject) -> Step {
+        let Some(layout) = self.layout else {
+            return if self.done { Step::End } else { Step::Iterator };
+        };
+        let at = self.next;
+        // SAFETY: `layout` is the running interpreter's, `p` a live exact list (or tuple, of
+        // size `len`); the index is below the size read just before.
+        unsafe {
+            if self.by == Reading::List {
+                if at >= layout.size(p) {
+                    // Like the list's own iterator, one that reached the end stays there (one
+                    // past the size, whatever the list becomes).
+                    self.next = ffi::Py_ssize_t::MAX;
+                    return Step::End;
+                }
+                self.next = at + 1;
+                Step::Borrowed(layout.list_item(p, at), at)
+            } else {
+                if at >= self.len {
+                    return Step::End;
+                }
+                self.next = at + 1;
+                Step::Borrowed(layout.tuple_item(p, at), at)
+            }
+        }
+    }
 }
 
 impl<'py> BoundIter<'py> {
-    /// The iterator of `seq` (whose Python iterator is `it`), read by index where `seq` is an
-    /// exact `list` or `tuple` whose layout this build reads inline.
-    pub(crate) fn of(seq: &Bound<'py>, it: Bound<'py>) -> BoundIter<'py> {
-        let p = seq.as_ptr();
-        // SAFETY: a live object, GIL held; a tuple's size is read from a live exact tuple.
-        let by = unsafe {
-            match ffi::seq_layout() {
-                Some(layout) if ffi::PyList_CheckExact(p) => By::List {
-                    list: seq.clone(),
-                    layout,
-                    next: 0,
-                },
-                Some(layout) if ffi::PyTuple_CheckExact(p) => By::Tuple {
-                    tuple: seq.clone(),
-                    layout,
-                    len: layout.size(p),
-                    next: 0,
-                },
-                _ => By::Iterator { done: false },
-            }
+    /// `iter(obj)`: an exact `list` or `tuple` whose layout this build reads inline is read by
+    /// index (its Python iterator is made only if [`into_object`](Self::into_object) asks for
+    /// it), anything else through `iter(obj)`.
+    pub(crate) fn new(obj: &Bound<'py>) -> Result<BoundIter<'py>> {
+        let p = obj.as_ptr();
+        let mut at = Cursor {
+            by: Reading::Iterator,
+            layout: None,
+            len: 0,
+            next: 0,
+            done: false,
         };
-        BoundIter { it, by }
+        // SAFETY: a live object, GIL held; a tuple's size is read from a live exact tuple.
+        unsafe {
+            match ffi::seq_layout() {
+                Some(layout) if ffi::PyList_CheckExact(p) => {
+                    at.by = Reading::List;
+                    at.layout = Some(layout);
+                }
+                Some(layout) if ffi::PyTuple_CheckExact(p) => {
+                    at.by = Reading::Tuple;
+                    at.layout = Some(layout);
+                    at.len = layout.size(p);
+                }
+                _ => {
+                    return Ok(BoundIter {
+                        owner: Owner::new(obj.get_iter()?),
+                        at,
+                    });
+                }
+            }
+        }
+        Ok(BoundIter {
+            owner: Owner::new(obj.clone()),
+            at,
+        })
     }
 
     /// The Python iterator object, as an [`Object`], at the item this iterator is at.
-    pub fn into_object(self) -> Object {
-        // The Python iterator was not used when reading by index: bring it to where the reads
-        // are (a list or tuple iterator's `__next__` runs no Python code and cannot fail; one
-        // past the end is the end).
-        let steps = match self.by {
-            By::List { next, .. } | By::Tuple { next, .. } => next,
-            By::Iterator { .. } => 0,
-        };
-        for _ in 0..steps {
+    ///
+    /// # Errors
+    /// `MemoryError` if the iterator of a list or tuple read by index cannot be made.
+    pub fn into_object(self) -> Result<Object> {
+        if self.at.by == Reading::Iterator {
+            return Ok(self.owner.into_bound().unbind());
+        }
+        // A list or tuple read by index: its own iterator, brought to where the reads are (its
+        // `__next__` runs no Python code and cannot fail; one past the end is the end, and an
+        // exhausted list iterator stays exhausted however the list grows).
+        let it = self.owner.get_iter()?;
+        for _ in 0..self.at.next {
             // SAFETY: a live iterator, GIL held; the result is a new reference or NULL.
             unsafe {
-                let item = ffi::PyIter_Next(self.it.as_ptr());
+                let item = ffi::PyIter_Next(it.as_ptr());
                 if item.is_null() {
                     break;
                 }
                 ffi::Py_DECREF(item);
             }
         }
-        self.it.unbind()
+        Ok(it.unbind())
     }
 
     /// The items converted to `T` as they are read (`x.extract::<T>()` for each item `x`).
@@ -206,8 +324,8 @@ impl<'py> BoundIter<'py> {
     /// ```
     pub fn extract<T: FromPython>(self) -> Extracted<'py, T> {
         Extracted {
-            items: self,
-            count: 0,
+            owner: self.owner,
+            at: self.at,
             _to: PhantomData,
         }
     }
@@ -218,47 +336,18 @@ impl<'py> Iterator for BoundIter<'py> {
 
     #[inline]
     fn next(&mut self) -> Option<Self::Item> {
-        let py = self.it.py();
-        // SAFETY: the sequences are live exact lists and tuples and `layout` the running
-        // interpreter's (checked when the iterator was made), the GIL held; the index is
-        // below the size (of a list read just before), and the item becomes a strong
-        // reference of its own at once.
+        let (py, p) = (self.owner.py(), self.owner.as_ptr());
+        // SAFETY: `p` is the owner, live, GIL held; a borrowed item becomes a strong reference
+        // of its own at once.
         unsafe {
-            let item = match &mut self.by {
-                By::List { list, layout, next } => {
-                    let p = list.as_ptr();
-                    if *next >= layout.size(p) {
-                        // Like the list's own iterator, one that reached the end stays there
-                        // (one past the size, whatever the list becomes).
-                        *next = ffi::Py_ssize_t::MAX;
-                        return None;
-                    }
-                    let item = layout.list_item(p, *next);
-                    *next += 1;
-                    item
+            match self.at.advance(p) {
+                Step::Borrowed(item, _) => {
+                    ffi::Py_INCREF(item);
+                    Some(Ok(Bound::from_owned_ptr(py, item)))
                 }
-                By::Tuple {
-                    tuple,
-                    layout,
-                    len,
-                    next,
-                } => {
-                    if *next >= *len {
-                        return None;
-                    }
-                    let item = layout.tuple_item(tuple.as_ptr(), *next);
-                    *next += 1;
-                    item
-                }
-                By::Iterator { done } => {
-                    if *done {
-                        return None;
-                    }
-                    return step(done, next_item(&self.it));
-                }
-            };
-            ffi::Py_INCREF(item);
-            Some(Ok(Bound::from_owned_ptr(py, item)))
+                Step::End => None,
+                Step::Iterator => step(&mut self.at.done, next_item(self.owner.as_borrowed())),
+            }
         }
     }
 }
@@ -272,25 +361,16 @@ pub type PyIter = Iter;
 /// iteration ends; a failed conversion is yielded and the iteration goes on.
 #[derive(Debug)]
 pub struct Extracted<'py, T> {
-    items: BoundIter<'py>,
-    /// How many items the Python iterator gave (for the position of an error).
-    count: usize,
+    /// As [`BoundIter`]'s fields (kept apart, not as one `BoundIter`: a loop then keeps the
+    /// cursor in registers).
+    owner: Owner<'py>,
+    at: Cursor,
     _to: PhantomData<fn() -> T>,
 }
 
 impl<T: FromPython> Extracted<'_, T> {
-    /// Converts `item`, item `at` of a sequence that holds it, without running Python code
-    /// when `T` can ([`FromPython::from_python_exact`]), else as a strong reference of its own
-    /// (Python code may then change the sequence).
-    #[inline(always)]
-    fn convert(item: Borrowed<'_, '_>, at: ffi::Py_ssize_t) -> Result<T> {
-        match T::from_python_exact(&item, SEALED) {
-            Some(v) => Ok(v),
-            None => Self::convert_held(item.to_owned(), at),
-        }
-    }
-
-    /// [`convert`](Self::convert) of an item that needs a reference of its own.
+    /// [`FromPython::from_python`] of an item that needs a reference of its own (Python code
+    /// may run, and change the sequence), the error naming its position `at`.
     #[inline(never)]
     fn convert_held(item: Bound<'_>, at: impl std::fmt::Display) -> Result<T> {
         T::from_python(&item).map_err(|e| e.at(index(at)))
@@ -302,49 +382,24 @@ impl<T: FromPython> Iterator for Extracted<'_, T> {
 
     #[inline]
     fn next(&mut self) -> Option<Result<T>> {
-        let py = self.items.it.py();
-        // SAFETY: as in `BoundIter::next`: live exact lists and tuples, `layout` the running
-        // interpreter's, the GIL held, the index below the size read just before. The item
-        // is only borrowed while `convert` reads it, and it runs no Python code unless it
-        // first takes a reference of its own, so nothing can change the sequence meanwhile.
+        let (py, p) = (self.owner.py(), self.owner.as_ptr());
+        // SAFETY: `p` is the owner, live, GIL held. A borrowed item is only read by
+        // `from_python_exact`, which runs no Python code, so nothing can change the sequence
+        // meanwhile; otherwise it becomes a strong reference of its own first.
         unsafe {
-            match &mut self.items.by {
-                By::List { list, layout, next } => {
-                    let p = list.as_ptr();
-                    let at = *next;
-                    if at >= layout.size(p) {
-                        *next = ffi::Py_ssize_t::MAX;
-                        return None;
-                    }
-                    *next = at + 1;
-                    Some(Self::convert(
-                        Borrowed::from_ptr(py, layout.list_item(p, at)),
-                        at,
-                    ))
+            match self.at.advance(p) {
+                Step::Borrowed(item, at) => {
+                    let item = Borrowed::from_ptr(py, item);
+                    Some(match T::from_python_exact(&item, SEALED) {
+                        Some(v) => Ok(v),
+                        None => Self::convert_held(item.to_owned(), at),
+                    })
                 }
-                By::Tuple {
-                    tuple,
-                    layout,
-                    len,
-                    next,
-                } => {
-                    let at = *next;
-                    if at >= *len {
-                        return None;
-                    }
-                    *next = at + 1;
-                    Some(Self::convert(
-                        Borrowed::from_ptr(py, layout.tuple_item(tuple.as_ptr(), at)),
-                        at,
-                    ))
-                }
-                By::Iterator { done } => {
-                    if *done {
-                        return None;
-                    }
-                    let item = step(done, next_item(&self.items.it))?;
-                    let at = self.count;
-                    self.count += 1;
+                Step::End => None,
+                Step::Iterator => {
+                    let item = step(&mut self.at.done, next_item(self.owner.as_borrowed()))?;
+                    let at = self.at.next;
+                    self.at.next += 1;
                     Some(item.and_then(|x| {
                         T::from_python_exact(&x, SEALED)
                             .map_or_else(|| Self::convert_held(x, at), Ok)

@@ -528,7 +528,7 @@ impl Object {
     /// # Errors
     /// `TypeError` when the object is not iterable.
     pub fn try_iter(&self) -> Result<crate::Iter> {
-        self.with(|b| b.try_iter().map(crate::Iter::from_bound))
+        self.with(|b| b.try_iter().and_then(crate::Iter::from_bound))
     }
 
     /// Deprecated name of [`is_instance`](Self::is_instance).
@@ -549,7 +549,7 @@ impl Object {
         note = "use `try_iter`, as in PyO3, which returns a Rust iterator"
     )]
     pub fn iter(&self) -> Result<Object> {
-        self.with(|b| b.try_iter().map(|i| i.into_object()))
+        self.with(|b| b.try_iter()?.into_object())
     }
 }
 
@@ -1080,12 +1080,10 @@ impl<'py> Bound<'py> {
     /// # Errors
     /// `TypeError` when the object is not iterable.
     pub fn try_iter(&self) -> Result<crate::BoundIter<'py>> {
-        // SAFETY: live object, GIL held.
-        self.wrap(unsafe { ffi::PyObject_GetIter(self.as_ptr()) })
-            .map(|it| crate::BoundIter::of(self, it))
+        crate::BoundIter::new(self)
     }
 
-    /// `iter(obj)` as an object (for `tp_iter` slots).
+    /// `iter(obj)` as an object (for `tp_iter` slots and iterators read by index).
     pub(crate) fn get_iter(&self) -> Result<Bound<'py>> {
         // SAFETY: live object, GIL held.
         self.wrap(unsafe { ffi::PyObject_GetIter(self.as_ptr()) })
