@@ -147,15 +147,20 @@ impl<'py> std::ops::Deref for Owner<'py> {
 impl Drop for Owner<'_> {
     #[inline(always)]
     fn drop(&mut self) {
-        release_owner(self.0.as_ptr());
+        // SAFETY: the owner's reference, given up; its `'py` proves this thread holds the GIL
+        // of the object's interpreter.
+        unsafe { release_owner(self.0.as_ptr()) }
     }
 }
 
 /// Releases an [`Owner`]'s reference.
+///
+/// # Safety
+/// `p` is a live object whose reference the caller gives up, with the GIL of its interpreter
+/// held.
 #[inline(never)]
-fn release_owner(p: *mut ffi::PyObject) {
-    // SAFETY: the owner's reference, given up; its `'py` proved the GIL held, and the owner
-    // is dropped where it lived.
+unsafe fn release_owner(p: *mut ffi::PyObject) {
+    // SAFETY: forwarded contract.
     unsafe { ffi::Py_DECREF(p) }
 }
 
