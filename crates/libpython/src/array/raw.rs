@@ -554,16 +554,16 @@ impl Drop for RawView {
         inner.borrow = Borrow::NONE;
         let key = std::mem::replace(&mut inner.exporter, InterpKey::NONE);
         if key != InterpKey::NONE {
-            if interp::gil::collecting().is_some() {
-                defer_buffer(inner, key);
-                return;
-            }
             if interp::gil::holds(key) {
                 // SAFETY: the buffer was filled by a successful `PyObject_GetBuffer` of this
                 // interpreter and is released once (`exporter` is now `NONE`), with its GIL
                 // held by this thread (an outer guard, which cannot be released before this
-                // call returns).
+                // call returns). A collector traversal marks no GIL as held, so this is not
+                // one.
                 unsafe { ffi::PyBuffer_Release(&mut inner.buffer) };
+            } else if interp::gil::collecting().is_some() {
+                defer_buffer(inner, key);
+                return;
             } else {
                 release_elsewhere(&mut inner.buffer, key);
             }
