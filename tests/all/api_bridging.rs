@@ -263,7 +263,7 @@ fn rust_objects_behind_the_bridge_trait() {
     let before = Arc::strong_count(&c);
     drop(obj);
     g.clear().unwrap();
-    libpython::attach(|_| Ok(())).unwrap();
+    libpython_tests::wait_for_release(|| dropped.load(Ordering::SeqCst) > 0);
     assert_eq!(dropped.load(Ordering::SeqCst), 1);
     assert_eq!(Arc::strong_count(&c), before - 1);
 }

@@ -368,7 +368,7 @@ fn a_rust_iterator_is_consumed_lazily_by_python() {
     // Python drops it (its last references: ours and the globals'): the Rust iterator goes.
     drop(g);
     drop(it);
-    libpython::attach(|_| Ok(())).unwrap();
+    libpython_tests::wait_for_release(|| dropped.load(Ordering::SeqCst) > 0);
     assert_eq!(dropped.load(Ordering::SeqCst), 1);
 }
 

@@ -652,20 +652,6 @@ fn counted(n: usize) -> (Object, Arc<AtomicUsize>) {
     (to_python_array(storage, &[n]).unwrap(), drops)
 }
 
-/// Waits (boundedly) for a release made on another thread to reach the storage. A reference
-/// dropped without the GIL is queued until the next acquisition (maybe another test thread's);
-/// on free-threaded builds an object released by a thread that does not own it is freed when
-/// its owner (this thread, which made it) next runs Python.
-fn wait_for_drop(g: &Dict, drops: &AtomicUsize) {
-    for _ in 0..500 {
-        run(g, "gc.collect()");
-        if drops.load(Ordering::SeqCst) > 0 {
-            return;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
-}
-
 #[test]
 fn the_rust_storage_is_dropped_once_after_the_last_python_view() {
     // memoryview
@@ -710,7 +696,7 @@ fn the_rust_storage_is_dropped_once_after_the_last_python_view() {
     // `x`'s reference was queued (dropped without the GIL) and may be released by another
     // test's thread: on free-threaded builds the storage then goes when this thread next runs
     // Python.
-    wait_for_drop(&g, &drops);
+    libpython_tests::wait_for_release(|| drops.load(Ordering::SeqCst) > 0);
     assert_eq!(drops.load(Ordering::SeqCst), 1);
 
     // The last reference dropped on a thread without the GIL: released at the next
@@ -722,7 +708,7 @@ fn the_rust_storage_is_dropped_once_after_the_last_python_view() {
     })
     .join()
     .unwrap();
-    wait_for_drop(&g, &drops);
+    libpython_tests::wait_for_release(|| drops.load(Ordering::SeqCst) > 0);
     assert_eq!(drops.load(Ordering::SeqCst), 1);
 
     // A DLPack import of it, dropped on another thread.
@@ -730,7 +716,7 @@ fn the_rust_storage_is_dropped_once_after_the_last_python_view() {
     let t = DlTensor::from_object(&x).unwrap();
     drop(x);
     std::thread::spawn(move || drop(t)).join().unwrap();
-    wait_for_drop(&g, &drops);
+    libpython_tests::wait_for_release(|| drops.load(Ordering::SeqCst) > 0);
     assert_eq!(drops.load(Ordering::SeqCst), 1);
 
     // DLPack: numpy.from_dlpack, and a capsule never consumed.

@@ -94,6 +94,21 @@ pub fn refcount(o: &Object) -> i64 {
         .expect("sys.getrefcount")
 }
 
+/// Waits (boundedly, 5 s) until `released()` says a release made elsewhere arrived, running
+/// Python (a collection) on this thread between looks. A reference dropped without the GIL
+/// is queued until the next acquisition (maybe another test thread's); on free-threaded
+/// builds an object released by a thread that does not own it is freed when its owner (the
+/// thread that made it, often this one) next runs Python. The caller asserts afterwards.
+pub fn wait_for_release(released: impl Fn() -> bool) {
+    for _ in 0..500 {
+        libpython::run_simple_string("import gc; gc.collect()").expect("gc.collect()");
+        if released() {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+}
+
 /// Runs `f` on a new thread with the default 2 MiB stack and returns its result: deep data
 /// must not need the larger stack of the test threads.
 pub fn on_small_stack<R: Send + 'static>(f: impl FnOnce() -> R + Send + 'static) -> R {
