@@ -214,6 +214,15 @@ impl fmt::Display for PyErr {
 pub struct Error(Box<ErrorKind>);
 
 /// What went wrong: an [`Error`]'s [`kind`](Error::kind).
+///
+/// ```
+/// use libpython::ErrorKind;
+/// let e = libpython::eval("1").unwrap().getattr("nope").unwrap_err();
+/// match e.kind() {
+///     ErrorKind::NoAttribute { type_name, name } => assert_eq!((&**type_name, &**name), ("int", "nope")),
+///     other => panic!("{other:?}"),
+/// }
+/// ```
 #[derive(Clone)]
 #[non_exhaustive]
 pub enum ErrorKind {

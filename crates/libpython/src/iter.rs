@@ -364,6 +364,19 @@ pub type PyIter = Iter;
 /// The items of a [`BoundIter`] converted to `T` ([`BoundIter::extract`]): a Rust
 /// [`Iterator`] of `Result<T>`. An exception raised by `__next__` is yielded once, then the
 /// iteration ends; a failed conversion is yielded and the iteration goes on.
+///
+/// ```
+/// libpython::attach(|py| {
+///     let words: Vec<String> = py
+///         .eval("('spam', 'eggs')")?
+///         .try_iter()?
+///         .extract()
+///         .collect::<libpython::Result<_>>()?;
+///     assert_eq!(words, ["spam", "eggs"]);
+///     Ok(())
+/// })?;
+/// # Ok::<(), libpython::Error>(())
+/// ```
 #[derive(Debug)]
 pub struct Extracted<'py, T> {
     /// As [`BoundIter`]'s fields (kept apart, not as one `BoundIter`: a loop then keeps the
