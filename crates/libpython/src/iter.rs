@@ -170,7 +170,9 @@ unsafe fn release_owner(p: *mut ffi::PyObject) {
 /// a loop over the iterator then keeps all of it in registers.
 #[derive(Debug, Clone, Copy)]
 struct Cursor {
-    /// How the items are read.
+    /// How the items are read. (`Reading::Iterator` goes with a `None` layout; deriving one
+    /// from the other, or keeping list-or-tuple as a `bool`, measured two instructions more
+    /// per item in the typed loop.)
     by: Reading,
     /// The layout of lists and tuples (`Some` when read by index).
     layout: Option<ffi::SeqLayout>,

@@ -481,11 +481,7 @@ impl DlTensor {
                     .ok()
                     .and_then(|n| usize::try_from(n).ok())
                     .ok_or_else(|| {
-                        Error::from(ErrorKind::Overflow {
-                            target: "isize",
-                            value: format!("the DLPack tensor's extent {n}"),
-                            path: String::new(),
-                        })
+                        Error::overflow("isize", format!("the DLPack tensor's extent {n}"))
                     })
             })
             .collect::<Result<_>>()?;

@@ -192,11 +192,10 @@ impl Owner {
                     .iter()
                     .map(|&n| {
                         ffi::Py_ssize_t::try_from(n).map_err(|_| {
-                            Error::from(ErrorKind::Overflow {
-                                target: "Py_ssize_t",
-                                value: format!("the extent {n} of the shape {shape:?}"),
-                                path: String::new(),
-                            })
+                            Error::overflow(
+                                "Py_ssize_t",
+                                format!("the extent {n} of the shape {shape:?}"),
+                            )
                         })
                     })
                     .collect::<Result<_>>()?;
@@ -267,11 +266,10 @@ impl Owner {
         {
             // SAFETY: the storage is ours and unshared.
             drop(unsafe { Box::from_raw(raw) });
-            return Err(Error::from(ErrorKind::Overflow {
-                target: "Py_ssize_t",
-                value: format!("the extent {n} of the shape {shape:?}"),
-                path: String::new(),
-            }));
+            return Err(Error::overflow(
+                "Py_ssize_t",
+                format!("the extent {n} of the shape {shape:?}"),
+            ));
         }
         if count != Some(len) {
             // SAFETY: the storage is ours and unshared.

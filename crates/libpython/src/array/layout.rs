@@ -75,11 +75,10 @@ pub(crate) fn element_count(shape: &[usize]) -> Result<usize> {
         .iter()
         .try_fold(1usize, |acc, &n| acc.checked_mul(n))
         .ok_or_else(|| {
-            Error::from(ErrorKind::Overflow {
-                target: "usize",
-                value: format!("the number of elements of the shape {shape:?}"),
-                path: String::new(),
-            })
+            Error::overflow(
+                "usize",
+                format!("the number of elements of the shape {shape:?}"),
+            )
         })
 }
 

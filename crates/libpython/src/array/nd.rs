@@ -13,7 +13,7 @@ use super::export::{Owner, RustArray, new_instance};
 use super::raw::RawView;
 use super::view::PyBuffer;
 use super::view_mut::PyBufferMut;
-use crate::err::{Error, ErrorKind, Result};
+use crate::err::{Error, Result};
 use crate::gil::attach as with_gil;
 use crate::object::Object;
 
@@ -37,11 +37,10 @@ fn nd_layout<T: Element>(raw: &RawView, exclusive: bool) -> Result<NdLayout<T>> 
         .try_fold(1usize, |a, &n| a.checked_mul(n))
         .filter(|&c| isize::try_from(c).is_ok());
     if count.is_none() {
-        return Err(Error::from(ErrorKind::Overflow {
-            target: "isize",
-            value: format!("the number of elements of the shape {shape:?} (ndarray's limit)"),
-            path: String::new(),
-        }));
+        return Err(Error::overflow(
+            "isize",
+            format!("the number of elements of the shape {shape:?} (ndarray's limit)"),
+        ));
     }
     if shape.contains(&0) {
         return Ok(NdLayout {
@@ -148,7 +147,7 @@ impl<T: Element> PyBuffer<T> {
     /// ```
     ///
     /// # Errors
-    /// [`ErrorKind::Conversion`] when a byte stride is not a multiple of the element size.
+    /// [`ErrorKind::Conversion`](crate::ErrorKind::Conversion) when a byte stride is not a multiple of the element size.
     pub fn as_cell_array(&self) -> Result<ArrayViewD<'_, ReadOnlyCell<T>>> {
         let l = nd_layout::<T>(&self.raw, false)?;
         // SAFETY: the layout describes the view's elements (aligned for element accesses,
@@ -182,7 +181,7 @@ impl<T: Element> PyBuffer<T> {
     /// ```
     ///
     /// # Errors
-    /// [`ErrorKind::Conversion`] when a byte stride is not a multiple of the element size, and for
+    /// [`ErrorKind::Conversion`](crate::ErrorKind::Conversion) when a byte stride is not a multiple of the element size, and for
     /// `bool` elements when a byte is not 0 or 1.
     ///
     /// # Safety
@@ -222,7 +221,7 @@ impl<T: Element> PyBuffer<T> {
     /// ```
     ///
     /// # Errors
-    /// As [`as_array`](Self::as_array), and [`ErrorKind::Conversion`] for another number of
+    /// As [`as_array`](Self::as_array), and [`ErrorKind::Conversion`](crate::ErrorKind::Conversion) for another number of
     /// dimensions.
     ///
     /// # Safety
@@ -254,7 +253,7 @@ impl<T: Element> PyBufferMut<T> {
     /// ```
     ///
     /// # Errors
-    /// [`ErrorKind::Conversion`] when a byte stride is not a multiple of the element size.
+    /// [`ErrorKind::Conversion`](crate::ErrorKind::Conversion) when a byte stride is not a multiple of the element size.
     pub fn as_cell_array_mut(&mut self) -> Result<ArrayViewD<'_, ArrayCell<T>>> {
         let l = nd_layout::<T>(&self.raw, false)?;
         // SAFETY: as `as_cell_array`, over this view's writable memory (a writable request or
@@ -367,11 +366,10 @@ fn owner_from_ndarray<T: Element, D: Dimension + 'static>(array: Array<T, D>) ->
         .iter()
         .map(|&s| {
             s.checked_mul(size as isize).ok_or_else(|| {
-                Error::from(ErrorKind::Overflow {
-                    target: "isize",
-                    value: format!("the stride of {s} elements of {size} bytes, in bytes"),
-                    path: String::new(),
-                })
+                Error::overflow(
+                    "isize",
+                    format!("the stride of {s} elements of {size} bytes, in bytes"),
+                )
             })
         })
         .collect::<Result<Vec<isize>>>()?;

@@ -883,13 +883,8 @@ unsafe extern "C" fn bridge_len(o: *mut ffi::PyObject) -> ffi::Py_ssize_t {
         trampoline_ssize(|_py| {
             let c = cell(o)?;
             match c.target().len()? {
-                Some(n) => ffi::Py_ssize_t::try_from(n).map_err(|_| {
-                    Error::from(ErrorKind::Overflow {
-                        target: "a Python length (Py_ssize_t)",
-                        value: n.to_string(),
-                        path: String::new(),
-                    })
-                }),
+                Some(n) => ffi::Py_ssize_t::try_from(n)
+                    .map_err(|_| Error::overflow("a Python length (Py_ssize_t)", n.to_string())),
                 None => Err(Error::type_error(
                     "an object with a length",
                     c.target().type_name(),
