@@ -772,6 +772,10 @@ declare_api! {
         fn PyImport_ReloadModule(m: *mut PyObject) -> *mut PyObject;
     }
     page "init" {
+        /// Begin the critical section of `op` in `c` (3.13+): on free-threaded builds, lock `op`'s per-object mutex (suspended while the thread detaches); nothing on GIL builds; `c` must not move until PyCriticalSection_End.
+        [opt] fn PyCriticalSection_Begin(c: *mut PyCriticalSection, op: *mut PyObject) -> ();
+        /// End the critical section `c`, begun by PyCriticalSection_Begin and this thread's innermost (3.13+).
+        [opt] fn PyCriticalSection_End(c: *mut PyCriticalSection) -> ();
         /// Take the GIL and make `tstate` (non-NULL) the current thread state; may end the thread during shutdown.
         [unwind] fn PyEval_AcquireThread(tstate: *mut PyThreadState) -> ();
         /// Deprecated no-op since 3.9; the GIL is already created by Py_Initialize.

@@ -276,9 +276,10 @@ static SEQ_LAYOUT: AtomicU64 = AtomicU64::new(0);
 ///
 /// Known ([`seq_layout`] returns it) only after [`init_object_layout`], on builds whose object
 /// header is 16 bytes (GIL builds), and only when the layout found was checked on a list and a
-/// tuple made for the purpose. On free-threaded builds it is never known: there CPython reads
-/// the items of a list that other threads may change with atomic operations, so callers use
-/// the exported functions (`PyList_GetItemRef` and friends) instead.
+/// tuple made for the purpose. On free-threaded builds [`seq_layout`] never returns it: there
+/// another thread may change a list at any time (CPython's own readers use atomic operations),
+/// so a reader either holds the list's critical section and reads with
+/// [`locked_seq_layout`], or calls the exported functions (`PyList_GetItemRef` and friends).
 ///
 /// The offsets come from the running interpreter: `ob_size` follows the object header in
 /// every variable-size object; a list's `ob_item` (the pointer to its item array) follows
@@ -296,15 +297,57 @@ pub struct SeqLayout {
 /// exported functions. One atomic load: read it once before a loop.
 #[inline(always)]
 pub fn seq_layout() -> Option<SeqLayout> {
-    let packed = SEQ_LAYOUT.load(Ordering::Relaxed);
-    if packed == 0 {
-        return None;
+    SeqLayout::unpack(SEQ_LAYOUT.load(Ordering::Relaxed))
+}
+
+/// [`SeqLayout`] for a reader that holds the list's critical section, packed as
+/// [`SEQ_LAYOUT`]; 0 while unknown.
+static LOCKED_SEQ_LAYOUT: AtomicU64 = AtomicU64::new(0);
+
+/// The layout of lists and tuples for a reader that holds the list's critical section
+/// ([`with_critical_section`]) as well as its interpreter: known wherever [`seq_layout`] is,
+/// and on free-threaded builds of the versions this crate knows, where the critical section
+/// keeps other threads from changing the list while it is held (on GIL builds, the GIL does
+/// that and the critical section is nothing). A tuple never changes: its items may be read
+/// with this layout without a critical section.
+///
+/// Under a critical section the [`SeqLayout`] methods' "GIL held" reads "the thread attached
+/// and the list's critical section held"; as with the GIL, Python code run meanwhile (which
+/// may suspend the section) may change the list.
+#[inline(always)]
+pub fn locked_seq_layout() -> Option<SeqLayout> {
+    SeqLayout::unpack(LOCKED_SEQ_LAYOUT.load(Ordering::Relaxed))
+}
+
+/// Runs `f` holding the critical section of `op` (C's `Py_BEGIN_CRITICAL_SECTION(op)` ...
+/// `Py_END_CRITICAL_SECTION()`): on free-threaded builds, the per-object lock CPython's own
+/// code takes to change or read `op` consistently; on GIL builds (and before 3.13, which has
+/// none) `f` just runs. The section ends when `f` returns or unwinds.
+///
+/// # Safety
+/// `op` is a live object; the calling thread is attached to (holds the GIL of) `op`'s
+/// interpreter, and stays so until `f` returns.
+pub unsafe fn with_critical_section<R>(op: *mut PyObject, f: impl FnOnce() -> R) -> R {
+    let api = crate::api();
+    let (Some(begin), Some(end)) = (api.PyCriticalSection_Begin, api.PyCriticalSection_End)
+    else {
+        return f();
+    };
+    /// Ends the section when dropped, `f` returning or unwinding.
+    struct End<'a>(&'a mut PyCriticalSection, unsafe extern "C" fn(*mut PyCriticalSection));
+    impl Drop for End<'_> {
+        fn drop(&mut self) {
+            // SAFETY: the section begun below, still this thread's innermost (any section
+            // `f` began was ended by `f`), its storage not moved (borrowed by `self`).
+            unsafe { (self.1)(self.0) }
+        }
     }
-    Some(SeqLayout {
-        size: (packed & 0xffff) as usize,
-        list_items: ((packed >> 16) & 0xffff) as usize,
-        tuple_items: ((packed >> 32) & 0xffff) as usize,
-    })
+    let mut cs = PyCriticalSection::zeroed();
+    // SAFETY: `op` is live and the thread attached (the function's contract); `cs` stays
+    // where it is until the section ends (it is borrowed by the guard, dropped before it).
+    unsafe { begin(&mut cs, op) };
+    let _end = End(&mut cs, end);
+    f()
 }
 
 impl SeqLayout {
@@ -407,6 +450,19 @@ impl SeqLayout {
     fn pack(self) -> u64 {
         self.size as u64 | (self.list_items as u64) << 16 | (self.tuple_items as u64) << 32
     }
+
+    /// The layout packed by [`pack`](Self::pack), `None` for 0 (unknown).
+    #[inline(always)]
+    fn unpack(packed: u64) -> Option<SeqLayout> {
+        if packed == 0 {
+            return None;
+        }
+        Some(SeqLayout {
+            size: (packed & 0xffff) as usize,
+            list_items: ((packed >> 16) & 0xffff) as usize,
+            tuple_items: ((packed >> 32) & 0xffff) as usize,
+        })
+    }
 }
 
 /// Finds [`SeqLayout`] for the running interpreter (header size `header`) and publishes it
@@ -419,7 +475,11 @@ impl SeqLayout {
 unsafe fn init_seq_layout(header: usize) {
     // SAFETY: forwarded contract.
     let found = unsafe { find_seq_layout(header) };
-    SEQ_LAYOUT.store(found.map_or(0, SeqLayout::pack), Ordering::Relaxed);
+    let packed = found.map_or(0, SeqLayout::pack);
+    LOCKED_SEQ_LAYOUT.store(packed, Ordering::Relaxed);
+    if unlocked_reads_allowed(header) {
+        SEQ_LAYOUT.store(packed, Ordering::Relaxed);
+    }
 }
 
 /// [`SeqLayout`] of the running interpreter, if its list and tuple types are as expected and
@@ -428,7 +488,7 @@ unsafe fn init_seq_layout(header: usize) {
 /// # Safety
 /// As [`init_object_layout`].
 unsafe fn find_seq_layout(header: usize) -> Option<SeqLayout> {
-    if !seq_layout_allowed(crate::library().map(|l| l.version()), header) {
+    if !seq_layout_allowed(crate::library().map(|l| l.version())) {
         return None;
     }
     let ptr = std::mem::size_of::<*mut PyObject>();
@@ -458,11 +518,17 @@ unsafe fn find_seq_layout(header: usize) -> Option<SeqLayout> {
     unsafe { seq_layout_checks_out(layout) }.then_some(layout)
 }
 
-/// Whether lists and tuples may be read in place at all: only on a 16-byte header (free-threaded
-/// builds and `Py_TRACE_REFS` headers use the exported functions) of a version this crate knows
-/// (a newer one may store items differently, whatever a check on a few objects shows).
-fn seq_layout_allowed(version: Option<Version>, header: usize) -> bool {
-    header == 16 && version.is_some_and(Version::is_known)
+/// Whether lists and tuples may be read in place at all: only on a version this crate knows (a
+/// newer one may store items differently, whatever a check on a few objects shows).
+fn seq_layout_allowed(version: Option<Version>) -> bool {
+    version.is_some_and(Version::is_known)
+}
+
+/// Whether a list may be read in place without its critical section ([`seq_layout`]): only
+/// on a 16-byte header, a GIL build (free-threaded builds, whose header is larger, read a list
+/// that other threads may change under its critical section, [`locked_seq_layout`]).
+fn unlocked_reads_allowed(header: usize) -> bool {
+    header == 16
 }
 
 /// `t.<attr>` as a size, `None` if unreadable (the exception is cleared).
@@ -928,17 +994,18 @@ mod tests {
     }
 
     #[test]
-    fn lists_and_tuples_are_read_in_place_only_on_known_gil_versions() {
-        assert!(seq_layout_allowed(Some(v(9)), 16));
-        assert!(seq_layout_allowed(Some(v(15)), 16));
+    fn lists_and_tuples_are_read_in_place_only_on_known_versions_and_locked_if_free_threaded() {
+        assert!(seq_layout_allowed(Some(v(9))));
+        assert!(seq_layout_allowed(Some(v(15))));
         assert!(
-            !seq_layout_allowed(Some(v(16)), 16),
+            !seq_layout_allowed(Some(v(16))),
             "an unknown newer version uses the functions"
         );
+        assert!(!seq_layout_allowed(None));
+        assert!(unlocked_reads_allowed(16));
         assert!(
-            !seq_layout_allowed(Some(v(13)), 32),
-            "free-threaded builds use the functions"
+            !unlocked_reads_allowed(32),
+            "free-threaded builds read lists under their critical section"
         );
-        assert!(!seq_layout_allowed(None, 16));
     }
 }

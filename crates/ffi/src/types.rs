@@ -589,6 +589,29 @@ pub const PY_VECTORCALL_ARGUMENTS_OFFSET: usize = 1 << (usize::BITS - 1);
 /// `PyBUF_MAX_NDIM`: the most dimensions a buffer may have (CPython's own limit).
 pub const PyBUF_MAX_NDIM: usize = 64;
 
+/// The storage of a critical section (`PyCriticalSection`, 3.13+): filled by
+/// `PyCriticalSection_Begin`, linked into the thread's state until `PyCriticalSection_End`,
+/// so it must stay where it is meanwhile. The same two words on GIL and free-threaded builds
+/// (3.13 and 3.14).
+#[repr(C)]
+#[derive(Debug)]
+pub struct PyCriticalSection {
+    /// The thread's previous innermost section, tagged (CPython's).
+    _cs_prev: usize,
+    /// The mutex held (CPython's).
+    _cs_mutex: *mut c_void,
+}
+
+impl PyCriticalSection {
+    /// Storage for a section not begun yet.
+    pub const fn zeroed() -> Self {
+        PyCriticalSection {
+            _cs_prev: 0,
+            _cs_mutex: std::ptr::null_mut(),
+        }
+    }
+}
+
 /// The buffer protocol's view of an exporter's memory (`Py_buffer`).
 ///
 /// The layout (80 bytes on 64-bit targets) is the same on every CPython from 3.3 on, free-threaded

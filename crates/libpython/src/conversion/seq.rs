@@ -165,11 +165,15 @@ pub(crate) fn seq_extract<C, T: FromPython>(
             return Err(Error::type_error("a sequence (not str)", "str"));
         }
         if ffi::PyList_Check(p) {
-            let layout = ffi::seq_layout();
             let mut out = mk(ffi::PyList_GET_SIZE(p).max(0) as usize);
-            match layout {
-                Some(layout) => list_extract_inline(obj, layout, &mut out, push)?,
-                None => list_extract_calls(obj, &mut out, push)?,
+            match (ffi::seq_layout(), ffi::locked_seq_layout()) {
+                (Some(layout), _) => list_extract_inline(obj, layout, &mut out, push)?,
+                // Free-threaded: other threads wait while the list's critical section is held,
+                // as they wait for the GIL on the other builds.
+                (None, Some(layout)) => ffi::with_critical_section(p, || {
+                    list_extract_inline(obj, layout, &mut out, push)
+                })?,
+                (None, None) => list_extract_calls(obj, &mut out, push)?,
             }
             return Ok(out);
         }
@@ -213,11 +217,15 @@ pub(crate) fn seq_extract<C, T: FromPython>(
     Ok(out)
 }
 
-/// [`seq_extract`] for a list whose items are read inline (GIL builds), pushed to `out`.
+/// [`seq_extract`] for a list whose items are read inline, pushed to `out`: with the GIL held
+/// (GIL builds), or with the list's critical section held (free-threaded builds, the
+/// caller's [`ffi::with_critical_section`]).
 ///
 /// Items are borrowed while converted without running Python code ([`FromPython::from_python_exact`]),
 /// held otherwise. Python code may run in a conversion or in `push` (a `__hash__`, a
-/// destructor) and change the list, so its size is read again (one load) before each item.
+/// destructor) and change the list (on free-threaded builds, it may suspend the critical
+/// section meanwhile, and another thread may change the list), so its size is read again (one
+/// load) before each item.
 #[inline(always)]
 fn list_extract_inline<C, T: FromPython>(
     list: &Bound<'_>,
@@ -227,7 +235,8 @@ fn list_extract_inline<C, T: FromPython>(
 ) -> Result<()> {
     let p = list.as_ptr();
     // SAFETY: `list` is a live list (checked by the caller), `layout` the running
-    // interpreter's, the GIL held; `i` is below the size read just before the item.
+    // interpreter's, the GIL (or the list's critical section) held; `i` is below the size read
+    // just before the item, with nothing run in between.
     unsafe {
         let mut i = 0;
         while i < layout.size(p) {
@@ -246,8 +255,8 @@ fn list_extract_inline<C, T: FromPython>(
     }
 }
 
-/// [`seq_extract`] for a list read through the exported functions (free-threaded builds),
-/// pushed to `out`: each item is taken as a strong reference (`PyList_GetItemRef`, 3.13+), so
+/// [`seq_extract`] for a list read through the exported functions (versions whose layout
+/// this crate does not know), pushed to `out`: each item is taken as a strong reference (`PyList_GetItemRef`, 3.13+), so
 /// a list that other threads change cannot free an item under us; a list that shrank
 /// meanwhile ends the copy, as it ends Python's own iteration.
 #[inline(never)]
