@@ -91,6 +91,32 @@ fn next_item<'py>(it: Borrowed<'_, 'py>) -> Result<Option<Bound<'py>>> {
     }
 }
 
+/// Item `i` of `list`, an exact list of a free-threaded build ([`Reading::LockedList`]),
+/// handed to `read` under the list's critical section, so that no other thread changes the
+/// list meanwhile; `None` past its end. `read` must run no Python code (which may suspend the
+/// section): it converts with [`FromPython::from_python_exact`] or takes a reference.
+#[inline(never)]
+fn locked_item<'py, R>(
+    list: Borrowed<'_, 'py>,
+    i: ffi::Py_ssize_t,
+    read: impl FnOnce(Borrowed<'_, 'py>) -> R,
+) -> Option<R> {
+    let layout = ffi::locked_seq_layout()?;
+    let (py, p) = (list.py(), list.as_ptr());
+    // SAFETY: `p` is a live exact list of the interpreter this thread is attached to (its
+    // `'py`); while its critical section is held no other thread changes it and `read` runs no
+    // Python code, so the size read stays right and the item borrowed at an index below it
+    // stays alive until `read` returns.
+    unsafe {
+        ffi::with_critical_section(p, || {
+            if i >= layout.size(p) {
+                return None;
+            }
+            Some(read(Borrowed::from_ptr(py, layout.list_item(p, i))))
+        })
+    }
+}
+
 /// A Python iterator under a held GIL, as a Rust [`Iterator`] of `Result<Bound>`
 /// ([`Bound::try_iter`]); an exception raised by `__next__` is yielded once, then the
 /// iteration ends.
@@ -108,8 +134,9 @@ fn next_item<'py>(it: Borrowed<'_, 'py>) -> Result<Option<Bound<'py>>> {
 /// ```
 #[derive(Debug)]
 pub struct BoundIter<'py> {
-    /// What is read: an exact `list` or `tuple` (on a GIL build), read by index as its own
-    /// iterator reads it, else the Python iterator (`iter(obj)`).
+    /// What is read: an exact `list` or `tuple`, read by index as its own iterator reads it
+    /// (on a free-threaded build, a list's items under its critical section), else the Python
+    /// iterator (`iter(obj)`).
     owner: Owner<'py>,
     /// Where the reading is.
     at: Cursor,
@@ -194,6 +221,12 @@ enum Reading {
     List,
     /// An exact `tuple`.
     Tuple,
+    /// An exact `list` of a free-threaded build, item by item as [`List`](Self::List) reads
+    /// it, each item read under the list's critical section (another thread may change the
+    /// list at any time). It goes with a `None` layout: [`Cursor::advance`] answers
+    /// [`Step::Iterator`] and the item is read out of line ([`locked_item`]), so the loops
+    /// over lists and tuples of GIL builds do not carry it.
+    LockedList,
     /// Through the Python iterator, until it ends or fails.
     Iterator,
 }
@@ -209,6 +242,20 @@ enum Step {
 }
 
 impl Cursor {
+    /// Moves past what [`locked_item`] read (`Some`), or to the end (`None`, where a list
+    /// iterator stays whatever the list becomes).
+    #[inline(always)]
+    fn locked_step<R>(&mut self, read: Option<R>) -> Option<R> {
+        match read {
+            Some(_) => self.next += 1,
+            None => {
+                self.next = ffi::Py_ssize_t::MAX;
+                self.done = true;
+            }
+        }
+        read
+    }
+
     /// The next item of `p`, the owner, when read by index.
     ///
     /// # Safety
@@ -255,14 +302,17 @@ impl<'py> BoundIter<'py> {
             next: 0,
             done: false,
         };
-        // SAFETY: a live object, GIL held; a tuple's size is read from a live exact tuple.
+        // SAFETY: a live object, GIL held; a tuple's size is read from a live exact tuple
+        // (which never changes: the layout for reading under a critical section reads it
+        // without one).
         unsafe {
-            match ffi::seq_layout() {
-                Some(layout) if ffi::PyList_CheckExact(p) => {
+            match (ffi::seq_layout(), ffi::locked_seq_layout()) {
+                (Some(layout), _) if ffi::PyList_CheckExact(p) => {
                     at.by = Reading::List;
                     at.layout = Some(layout);
                 }
-                Some(layout) if ffi::PyTuple_CheckExact(p) => {
+                (None, Some(_)) if ffi::PyList_CheckExact(p) => at.by = Reading::LockedList,
+                (_, Some(layout)) if ffi::PyTuple_CheckExact(p) => {
                     at.by = Reading::Tuple;
                     at.layout = Some(layout);
                     at.len = layout.size(p);
@@ -353,6 +403,12 @@ impl<'py> Iterator for BoundIter<'py> {
                     Some(Ok(Bound::from_owned_ptr(py, item)))
                 }
                 Step::End => None,
+                Step::Iterator if self.at.by == Reading::LockedList => {
+                    let item = locked_item(self.owner.as_borrowed(), self.at.next, |x| {
+                        x.to_owned()
+                    });
+                    self.at.locked_step(item).map(Ok)
+                }
                 Step::Iterator => step(&mut self.at.done, next_item(self.owner.as_borrowed())),
             }
         }
@@ -416,6 +472,19 @@ impl<T: FromPython> Iterator for Extracted<'_, T> {
                     })
                 }
                 Step::End => None,
+                Step::Iterator if self.at.by == Reading::LockedList => {
+                    // Converted under the list's critical section where no Python code runs,
+                    // else held and converted after it.
+                    let at = self.at.next;
+                    let read = locked_item(self.owner.as_borrowed(), at, |x| {
+                        T::from_python_exact(&x, SEALED).ok_or_else(|| x.to_owned())
+                    });
+                    Some(
+                        self.at
+                            .locked_step(read)?
+                            .or_else(|held| Self::convert_held(held, at)),
+                    )
+                }
                 Step::Iterator => {
                     let item = step(&mut self.at.done, next_item(self.owner.as_borrowed()))?;
                     let at = self.at.next;
