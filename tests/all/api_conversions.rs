@@ -538,9 +538,16 @@ fn a_list_changed_by_another_thread_while_copied_gives_whole_items() {
         for _ in 0..2000 {
             let v = items.extract::<Vec<i64>>().unwrap();
             assert!(v.len() <= 200, "{} items", v.len());
-            assert!(v.iter().all(|&x| (0..200).contains(&x) || x == 1000), "{v:?}");
+            assert!(
+                v.iter().all(|&x| (0..200).contains(&x) || x == 1000),
+                "{v:?}"
+            );
             for x in libpython::attach(|py| {
-                items.bind(py)?.try_iter()?.extract::<i64>().collect::<libpython::Result<Vec<_>>>()
+                items
+                    .bind(py)?
+                    .try_iter()?
+                    .extract::<i64>()
+                    .collect::<libpython::Result<Vec<_>>>()
             })
             .unwrap()
             {

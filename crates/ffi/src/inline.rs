@@ -329,12 +329,14 @@ pub fn locked_seq_layout() -> Option<SeqLayout> {
 /// interpreter, and stays so until `f` returns.
 pub unsafe fn with_critical_section<R>(op: *mut PyObject, f: impl FnOnce() -> R) -> R {
     let api = crate::api();
-    let (Some(begin), Some(end)) = (api.PyCriticalSection_Begin, api.PyCriticalSection_End)
-    else {
+    let (Some(begin), Some(end)) = (api.PyCriticalSection_Begin, api.PyCriticalSection_End) else {
         return f();
     };
     /// Ends the section when dropped, `f` returning or unwinding.
-    struct End<'a>(&'a mut PyCriticalSection, unsafe extern "C" fn(*mut PyCriticalSection));
+    struct End<'a>(
+        &'a mut PyCriticalSection,
+        unsafe extern "C" fn(*mut PyCriticalSection),
+    );
     impl Drop for End<'_> {
         fn drop(&mut self) {
             // SAFETY: the section begun below, still this thread's innermost (any section

@@ -404,9 +404,8 @@ impl<'py> Iterator for BoundIter<'py> {
                 }
                 Step::End => None,
                 Step::Iterator if self.at.by == Reading::LockedList => {
-                    let item = locked_item(self.owner.as_borrowed(), self.at.next, |x| {
-                        x.to_owned()
-                    });
+                    let item =
+                        locked_item(self.owner.as_borrowed(), self.at.next, |x| x.to_owned());
                     self.at.locked_step(item).map(Ok)
                 }
                 Step::Iterator => step(&mut self.at.done, next_item(self.owner.as_borrowed())),

@@ -73,51 +73,20 @@ pub(crate) fn map_extract<K: FromPython, V: FromPython>(
     plain_insert: bool,
     mut insert: impl FnMut(K, V),
 ) -> Result<()> {
-    let py = obj.py();
     // SAFETY: live object, GIL held.
     if unsafe { ffi::PyDict_Check(obj.as_ptr()) } {
-        let mut walk = DictWalk::new(obj)?;
-        // Whether Python code may have run since the last step (a conversion that is not
-        // exact, or hashing, comparing or dropping keys and values that are not plain Rust
-        // data): the next step then checks that the dict kept its size.
-        let mut ran_python = !(plain_insert && K::plain(SEALED) && V::plain(SEALED));
-        // The entries are borrowed from the dict, valid until it changes, which only Python
-        // code can do, and none runs before the next step except where both are owned (below).
-        loop {
-            let step = if ran_python {
-                walk.next(py)?
-            } else {
-                // SAFETY: no Python code ran since the walk was made (its size read there) or
-                // since the last step, which checked the size or skipped it by this same rule.
-                unsafe { walk.next_unchanged(py)? }
+        if libpython_interp::object_header_size() > 16 {
+            // Free-threaded: the dict itself, walked under its critical section (which other
+            // threads wait for, as they wait for the GIL on the other builds), not a copy.
+            // SAFETY: a live dict of the interpreter this thread is attached to (`obj`'s
+            // `'py`); every step of the walk is taken inside the section.
+            return unsafe {
+                ffi::with_critical_section(obj.as_ptr(), || {
+                    dict_extract(obj, DictWalk::in_place(obj), plain_insert, insert)
+                })
             };
-            let Some((k, v)) = step else {
-                break;
-            };
-            // SAFETY: live references from the dict, just read.
-            let (kb, vb) = unsafe { (Borrowed::from_ptr(py, k), Borrowed::from_ptr(py, v)) };
-            let (key, value) = match (
-                K::from_python_exact(&kb, SEALED),
-                V::from_python_exact(&vb, SEALED),
-            ) {
-                (Some(key), Some(value)) => (key, value),
-                (key, value) => {
-                    ran_python = true;
-                    let (kh, vh) = (kb.to_owned(), vb.to_owned());
-                    let key = match key {
-                        Some(k) => k,
-                        None => K::from_python(&kh).map_err(|e| e.at(key_segment(&kh, true)))?,
-                    };
-                    let value = match value {
-                        Some(v) => v,
-                        None => V::from_python(&vh).map_err(|e| e.at(key_segment(&kh, false)))?,
-                    };
-                    (key, value)
-                }
-            };
-            insert(key, value);
         }
-        return Ok(());
+        return dict_extract(obj, DictWalk::new(obj)?, plain_insert, insert);
     }
     let items = match obj.call_method("items", ()) {
         Ok(i) => i,
@@ -129,6 +98,58 @@ pub(crate) fn map_extract<K: FromPython, V: FromPython>(
     seq_extract(&items, |_| (), |_, (k, v): (K, V)| insert(k, v))
 }
 
+/// [`map_extract`] of a `dict`, walked by `walk`.
+#[inline(always)]
+fn dict_extract<K: FromPython, V: FromPython>(
+    obj: &Bound<'_>,
+    mut walk: DictWalk,
+    plain_insert: bool,
+    mut insert: impl FnMut(K, V),
+) -> Result<()> {
+    let py = obj.py();
+    // Whether Python code may have run since the last step (a conversion that is not
+    // exact, or hashing, comparing or dropping keys and values that are not plain Rust
+    // data): the next step then checks that the dict kept its size.
+    let mut ran_python = !(plain_insert && K::plain(SEALED) && V::plain(SEALED));
+    // The entries are borrowed from the dict, valid until it changes, which only Python
+    // code can do, and none runs before the next step except where both are owned (below).
+    loop {
+        let step = if ran_python {
+            walk.next(py)?
+        } else {
+            // SAFETY: no Python code ran since the walk was made (its size read there) or
+            // since the last step, which checked the size or skipped it by this same rule.
+            unsafe { walk.next_unchanged(py)? }
+        };
+        let Some((k, v)) = step else {
+            break;
+        };
+        // SAFETY: live references from the dict, just read.
+        let (kb, vb) = unsafe { (Borrowed::from_ptr(py, k), Borrowed::from_ptr(py, v)) };
+        let (key, value) = match (
+            K::from_python_exact(&kb, SEALED),
+            V::from_python_exact(&vb, SEALED),
+        ) {
+            (Some(key), Some(value)) => (key, value),
+            (key, value) => {
+                ran_python = true;
+                let (kh, vh) = (kb.to_owned(), vb.to_owned());
+                let key = match key {
+                    Some(k) => k,
+                    None => K::from_python(&kh).map_err(|e| e.at(key_segment(&kh, true)))?,
+                };
+                let value = match value {
+                    Some(v) => v,
+                    None => V::from_python(&vh).map_err(|e| e.at(key_segment(&kh, false)))?,
+                };
+                (key, value)
+            }
+        };
+        insert(key, value);
+    }
+    Ok(())
+}
+
 /// A walk over a `dict`'s entries with `PyDict_Next`, with the checks Python's own iteration
 /// makes: a dict whose size changed since the walk began is `RuntimeError: dictionary changed
 /// size during iteration`, one that yields more entries than it had is `RuntimeError:
@@ -136,7 +157,8 @@ pub(crate) fn map_extract<K: FromPython, V: FromPython>(
 ///
 /// On GIL builds the dict itself is walked (the walker keeps no borrowed reference across
 /// Python code); free-threaded builds walk a private copy, since another thread may change
-/// the dict at any moment and `PyDict_Next` is not safe against that.
+/// the dict at any moment and `PyDict_Next` is not safe against that, unless the walk is
+/// made by [`in_place`](Self::in_place) and taken under the dict's critical section.
 pub(crate) struct DictWalk {
     dict: Object,
     size: ffi::Py_ssize_t,
@@ -154,14 +176,24 @@ impl DictWalk {
         } else {
             d.clone().unbind()
         };
+        Ok(DictWalk::of(dict))
+    }
+
+    /// A walk of `d` itself, a live `dict`, on any build: on a free-threaded one, the dict's
+    /// critical section must be held at every step (on the others, the GIL is that).
+    pub(crate) fn in_place(d: &Bound<'_>) -> DictWalk {
+        DictWalk::of(d.clone().unbind())
+    }
+
+    fn of(dict: Object) -> DictWalk {
         // SAFETY: a live dict; GIL held.
         let size = unsafe { ffi::PyDict_Size(dict.as_ptr()) };
-        Ok(DictWalk {
+        DictWalk {
             dict,
             size,
             pos: 0,
             seen: 0,
-        })
+        }
     }
 
     /// The number of entries when the walk began.
@@ -192,7 +224,8 @@ impl DictWalk {
     /// [`next`](Self::next) without the size check, when no Python code can have run since
     /// the walk began or since the last step (which read the size or skipped it the same way):
     /// then nothing changed the dict (on GIL builds only Python code run by this thread, or by
-    /// others while it ran, can; free-threaded builds walk a private copy).
+    /// others while it ran, can; free-threaded builds walk a private copy, or the dict under
+    /// its critical section, which only Python code run by this thread can suspend).
     ///
     /// # Safety
     /// No Python code ran since the walk was made or since the last step, and the dict's size

@@ -78,7 +78,7 @@ impl<'py> Args<'py> {
     /// # Errors
     /// A `TypeError`-like [`ErrorKind::Type`] naming the argument when it is missing or of the
     /// wrong type.
-    #[inline]
+    #[inline(always)]
     pub fn extract<T: FromPython>(&self, i: usize) -> Result<T> {
         match self.get(i) {
             Some(b) => T::from_python(&b).map_err(|e| argument_error(e, i)),
