@@ -91,29 +91,23 @@ fn next_item<'py>(it: Borrowed<'_, 'py>) -> Result<Option<Bound<'py>>> {
     }
 }
 
-/// Item `i` of `list`, an exact list of a free-threaded build ([`Reading::LockedList`]),
-/// handed to `read` under the list's critical section, so that no other thread changes the
-/// list meanwhile; `None` past its end. `read` must run no Python code (which may suspend the
-/// section): it converts with [`FromPython::from_python_exact`] or takes a reference.
+/// Item `i` of `list`, an exact list of a free-threaded build ([`Reading::ListRef`]), as a
+/// strong reference taken by `PyList_GetItemRef` (safe against other threads changing the
+/// list); `None` past its end.
 #[inline(never)]
-fn locked_item<'py, R>(
-    list: Borrowed<'_, 'py>,
-    i: ffi::Py_ssize_t,
-    read: impl FnOnce(Borrowed<'_, 'py>) -> R,
-) -> Option<R> {
-    let layout = ffi::locked_seq_layout()?;
-    let (py, p) = (list.py(), list.as_ptr());
-    // SAFETY: `p` is a live exact list of the interpreter this thread is attached to (its
-    // `'py`); while its critical section is held no other thread changes it and `read` runs no
-    // Python code, so the size read stays right and the item borrowed at an index below it
-    // stays alive until `read` returns.
+fn list_item_ref<'py>(list: Borrowed<'_, 'py>, i: ffi::Py_ssize_t) -> Option<Bound<'py>> {
+    let get = ffi::api().PyList_GetItemRef?;
+    let py = list.py();
+    // SAFETY: a live list of the interpreter this thread is attached to (its `'py`); the
+    // result is a new reference, or NULL with `IndexError` set (the only error for a list),
+    // which is the end.
     unsafe {
-        ffi::with_critical_section(p, || {
-            if i >= layout.size(p) {
-                return None;
-            }
-            Some(read(Borrowed::from_ptr(py, layout.list_item(p, i))))
-        })
+        let item = get(list.as_ptr(), i);
+        if item.is_null() {
+            ffi::PyErr_Clear();
+            return None;
+        }
+        Some(Bound::from_owned_ptr(py, item))
     }
 }
 
@@ -135,7 +129,7 @@ fn locked_item<'py, R>(
 #[derive(Debug)]
 pub struct BoundIter<'py> {
     /// What is read: an exact `list` or `tuple`, read by index as its own iterator reads it
-    /// (on a free-threaded build, a list's items under its critical section), else the Python
+    /// (on a free-threaded build, a list's items by `PyList_GetItemRef`), else the Python
     /// iterator (`iter(obj)`).
     owner: Owner<'py>,
     /// Where the reading is.
@@ -222,11 +216,12 @@ enum Reading {
     /// An exact `tuple`.
     Tuple,
     /// An exact `list` of a free-threaded build, item by item as [`List`](Self::List) reads
-    /// it, each item read under the list's critical section (another thread may change the
-    /// list at any time). It goes with a `None` layout: [`Cursor::advance`] answers
-    /// [`Step::Iterator`] and the item is read out of line ([`locked_item`]), so the loops
-    /// over lists and tuples of GIL builds do not carry it.
-    LockedList,
+    /// it, each item taken as a strong reference by `PyList_GetItemRef` (another thread may
+    /// change the list at any time; measured cheaper than a critical section per item). It
+    /// goes with a `None` layout: [`Cursor::advance`] answers [`Step::Iterator`] and the item
+    /// is read out of line ([`list_item_ref`]), so the loops over lists and tuples of GIL
+    /// builds do not carry it.
+    ListRef,
     /// Through the Python iterator, until it ends or fails.
     Iterator,
 }
@@ -242,7 +237,7 @@ enum Step {
 }
 
 impl Cursor {
-    /// Moves past what [`locked_item`] read (`Some`), or to the end (`None`, where a list
+    /// Moves past what [`list_item_ref`] read (`Some`), or to the end (`None`, where a list
     /// iterator stays whatever the list becomes).
     #[inline(always)]
     fn locked_step<R>(&mut self, read: Option<R>) -> Option<R> {
@@ -311,7 +306,11 @@ impl<'py> BoundIter<'py> {
                     at.by = Reading::List;
                     at.layout = Some(layout);
                 }
-                (None, Some(_)) if ffi::PyList_CheckExact(p) => at.by = Reading::LockedList,
+                (None, Some(_))
+                    if ffi::PyList_CheckExact(p) && ffi::api().PyList_GetItemRef.is_some() =>
+                {
+                    at.by = Reading::ListRef
+                }
                 (_, Some(layout)) if ffi::PyTuple_CheckExact(p) => {
                     at.by = Reading::Tuple;
                     at.layout = Some(layout);
@@ -403,9 +402,8 @@ impl<'py> Iterator for BoundIter<'py> {
                     Some(Ok(Bound::from_owned_ptr(py, item)))
                 }
                 Step::End => None,
-                Step::Iterator if self.at.by == Reading::LockedList => {
-                    let item =
-                        locked_item(self.owner.as_borrowed(), self.at.next, |x| x.to_owned());
+                Step::Iterator if self.at.by == Reading::ListRef => {
+                    let item = list_item_ref(self.owner.as_borrowed(), self.at.next);
                     self.at.locked_step(item).map(Ok)
                 }
                 Step::Iterator => step(&mut self.at.done, next_item(self.owner.as_borrowed())),
@@ -471,17 +469,14 @@ impl<T: FromPython> Iterator for Extracted<'_, T> {
                     })
                 }
                 Step::End => None,
-                Step::Iterator if self.at.by == Reading::LockedList => {
-                    // Converted under the list's critical section where no Python code runs,
-                    // else held and converted after it.
+                Step::Iterator if self.at.by == Reading::ListRef => {
                     let at = self.at.next;
-                    let read = locked_item(self.owner.as_borrowed(), at, |x| {
-                        T::from_python_exact(&x, SEALED).ok_or_else(|| x.to_owned())
-                    });
+                    let item = self
+                        .at
+                        .locked_step(list_item_ref(self.owner.as_borrowed(), at))?;
                     Some(
-                        self.at
-                            .locked_step(read)?
-                            .or_else(|held| Self::convert_held(held, at)),
+                        T::from_python_exact(&item, SEALED)
+                            .map_or_else(|| Self::convert_held(item, at), Ok),
                     )
                 }
                 Step::Iterator => {
