@@ -191,9 +191,9 @@ unsafe fn release_owner(p: *mut ffi::PyObject) {
 /// a loop over the iterator then keeps all of it in registers.
 #[derive(Debug, Clone, Copy)]
 struct Cursor {
-    /// How the items are read. (`Reading::Iterator` goes with a `None` layout; deriving one
-    /// from the other, or keeping list-or-tuple as a `bool`, measured two instructions more
-    /// per item in the typed loop.)
+    /// How the items are read. (`Reading::Iterator` and `Reading::ListRef` go with a `None`
+    /// layout; deriving one from the other, or keeping list-or-tuple as a `bool`, measured two
+    /// instructions more per item in the typed loop.)
     by: Reading,
     /// The layout of lists and tuples (`Some` when read by index).
     layout: Option<ffi::SeqLayout>,
@@ -240,7 +240,7 @@ impl Cursor {
     /// Moves past what [`list_item_ref`] read (`Some`), or to the end (`None`, where a list
     /// iterator stays whatever the list becomes).
     #[inline(always)]
-    fn locked_step<R>(&mut self, read: Option<R>) -> Option<R> {
+    fn list_ref_step<R>(&mut self, read: Option<R>) -> Option<R> {
         match read {
             Some(_) => self.next += 1,
             None => {
@@ -404,7 +404,7 @@ impl<'py> Iterator for BoundIter<'py> {
                 Step::End => None,
                 Step::Iterator if self.at.by == Reading::ListRef => {
                     let item = list_item_ref(self.owner.as_borrowed(), self.at.next);
-                    self.at.locked_step(item).map(Ok)
+                    self.at.list_ref_step(item).map(Ok)
                 }
                 Step::Iterator => step(&mut self.at.done, next_item(self.owner.as_borrowed())),
             }
@@ -473,7 +473,7 @@ impl<T: FromPython> Iterator for Extracted<'_, T> {
                     let at = self.at.next;
                     let item = self
                         .at
-                        .locked_step(list_item_ref(self.owner.as_borrowed(), at))?;
+                        .list_ref_step(list_item_ref(self.owner.as_borrowed(), at))?;
                     Some(
                         T::from_python_exact(&item, SEALED)
                             .map_or_else(|| Self::convert_held(item, at), Ok),

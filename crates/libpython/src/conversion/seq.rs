@@ -256,9 +256,9 @@ fn list_extract_inline<C, T: FromPython>(
 }
 
 /// [`seq_extract`] for a list read through the exported functions (versions whose layout
-/// this crate does not know), pushed to `out`: each item is taken as a strong reference (`PyList_GetItemRef`, 3.13+), so
-/// a list that other threads change cannot free an item under us; a list that shrank
-/// meanwhile ends the copy, as it ends Python's own iteration.
+/// this crate does not know), pushed to `out`: each item is taken as a strong reference
+/// (`PyList_GetItemRef`, 3.13+), so a list that other threads change cannot free an item under
+/// us; a list that shrank meanwhile ends the copy, as it ends Python's own iteration.
 #[inline(never)]
 fn list_extract_calls<C, T: FromPython>(
     list: &Bound<'_>,
