@@ -126,7 +126,7 @@ impl Interpreter {
             if let Some(new_from_config) = lib.api().Py_NewInterpreterFromConfig {
                 // Free-threaded builds (a 32-byte object header) refuse sub-interpreters that
                 // may load single-phase extension modules, so they always check.
-                let free_threaded = crate::runtime::object_header_size() > 16;
+                let free_threaded = crate::runtime::free_threaded();
                 let cfg = ffi::PyInterpreterConfig {
                     use_main_obmalloc: i32::from(!config.own_gil),
                     allow_fork: 0,

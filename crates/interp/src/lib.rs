@@ -46,7 +46,7 @@ pub use key::InterpKey;
 pub use libpython_ffi as ffi;
 pub use lifecycle::{Config, finalize, initialize};
 pub use runtime::{
-    Started, generation, interp_state_for_raw, is_finalized, is_running, lookup, main_key,
-    object_header_size, started,
+    Started, free_threaded, generation, interp_state_for_raw, is_finalized, is_running, lookup,
+    main_key, object_header_size, started,
 };
 pub use state::{InterpState, RustIdentity};

@@ -15,8 +15,8 @@ use crate::gil;
 use crate::key::InterpKey;
 use crate::runtime::{
     ACTIVE_MAIN, CLOSING, FINALIZED, FINALIZING, GENERATION, HEADER_SIZE, LIFECYCLE, MAIN_KEY,
-    MAIN_RAW, MAIN_STATE, RETIRED, RUNNING, STARTED, STATE, Started, is_finalized, is_running,
-    not_running_error, object_header_size, registry_read, registry_write, started,
+    MAIN_RAW, MAIN_STATE, RETIRED, RUNNING, STARTED, STATE, Started, free_threaded, is_finalized,
+    is_running, not_running_error, registry_read, registry_write, started,
 };
 use crate::state::InterpState;
 
@@ -334,9 +334,8 @@ pub fn finalize() -> Result<()> {
         }
         // CPython 3.13t crashes in `Py_FinalizeEx` (flushing the standard streams) when the
         // thread that finalizes is not the one that started it: refuse clearly instead.
-        let free_threaded = object_header_size() > 16;
         let startup_thread = *STARTUP_THREAD.lock().unwrap_or_else(|e| e.into_inner());
-        if free_threaded && startup_thread.is_some_and(|t| t != std::thread::current().id()) {
+        if free_threaded() && startup_thread.is_some_and(|t| t != std::thread::current().id()) {
             return Err(Error::Unsupported(
                 "a free-threaded Python can only be finalized by the thread that started it",
             ));

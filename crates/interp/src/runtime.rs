@@ -161,6 +161,13 @@ pub fn object_header_size() -> usize {
     HEADER_SIZE.load(Ordering::Relaxed)
 }
 
+/// Whether the loaded Python is a free-threaded build (`Py_GIL_DISABLED`): its object header
+/// is larger than a GIL build's 16 bytes. `false` before the first start-up.
+#[inline(always)]
+pub fn free_threaded() -> bool {
+    object_header_size() > 16
+}
+
 /// Whether a `finalize` is under way (ending sub-interpreters, or shutting Python down).
 pub(crate) fn is_closing() -> bool {
     CLOSING.load(Ordering::SeqCst)

@@ -75,7 +75,7 @@ pub(crate) fn map_extract<K: FromPython, V: FromPython>(
 ) -> Result<()> {
     // SAFETY: live object, GIL held.
     if unsafe { ffi::PyDict_Check(obj.as_ptr()) } {
-        if libpython_interp::object_header_size() > 16 {
+        if libpython_interp::free_threaded() {
             // Free-threaded: the dict itself, walked under its critical section (which other
             // threads wait for, as they wait for the GIL on the other builds), not a copy.
             // SAFETY: a live dict of the interpreter this thread is attached to (`obj`'s
@@ -169,7 +169,7 @@ pub(crate) struct DictWalk {
 impl DictWalk {
     /// A walk of `d`, a live `dict`.
     pub(crate) fn new(d: &Bound<'_>) -> Result<DictWalk> {
-        let dict = if libpython_interp::object_header_size() > 16 {
+        let dict = if libpython_interp::free_threaded() {
             // SAFETY: a live dict (the caller's contract); the copy is a new reference or NULL
             // with an exception set.
             new(d.py(), unsafe { ffi::PyDict_Copy(d.as_ptr()) })?
