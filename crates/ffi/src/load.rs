@@ -1,5 +1,6 @@
 //! Opening libpython and filling the function table.
 
+use std::cell::UnsafeCell;
 use std::ffi::{CStr, c_char, c_int, c_void};
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -290,9 +291,31 @@ struct Unloaded(Api);
 unsafe impl Sync for Unloaded {}
 static UNLOADED: Unloaded = Unloaded(Api::UNLOADED);
 
-/// The table [`api`] gives: [`UNLOADED`] until [`load`] stores the loaded library's (after it
-/// is complete, with release ordering), never changed after that.
+/// The table [`api`] gives: [`UNLOADED`] until [`load`] stores [`TABLE`]'s address (after
+/// filling it, with release ordering), never changed after that.
 static API: AtomicPtr<Api> = AtomicPtr::new(&UNLOADED.0 as *const Api as *mut Api);
+
+/// The table the free functions call through, read in place: a call is one instruction
+/// (`call *slot`), where reaching the table through [`API`] first would take two. Written
+/// once, by the [`load`] that loads the library, before it publishes the table and returns;
+/// never written again.
+struct Table(UnsafeCell<Api>);
+// SAFETY: written once, before any reader may read it (see `loaded_api`); only read after.
+unsafe impl Sync for Table {}
+static TABLE: Table = Table(UnsafeCell::new(Api::UNLOADED));
+
+/// The table the free functions call through, read in place (no atomic load: see [`TABLE`]).
+///
+/// # Safety
+/// [`load`] has returned a library, on this thread or on one whose progress this thread has
+/// since synchronized with (as taking a GIL does: no interpreter runs before the library is
+/// loaded), so the table is not being written. The free functions' contract ("libpython
+/// must be loaded") is this.
+#[doc(hidden)]
+#[inline(always)]
+pub unsafe fn loaded_api() -> *const Api {
+    TABLE.0.get()
+}
 
 /// The loaded function table: one load, no check (a C-API call pays nothing more than the
 /// call through the table).
@@ -413,7 +436,12 @@ pub fn load(path: impl AsRef<Path>) -> Result<&'static Library, LoadError> {
         _handle: handle,
     };
     let lib = LIBRARY.get_or_init(|| lib);
-    API.store(&lib.api as *const Api as *mut Api, Ordering::Release);
+    // SAFETY: the only write of the table: `LOADING` is held and no library was loaded, so no
+    // `load` wrote it before and none will after; no free function may read it yet (their
+    // contract: a library is loaded, and `load` returns only after this). `lib.api` is a
+    // complete table of plain pointers, copied bit for bit.
+    unsafe { std::ptr::copy_nonoverlapping(&lib.api, TABLE.0.get(), 1) };
+    API.store(TABLE.0.get(), Ordering::Release);
     Ok(lib)
 }
 

@@ -85,8 +85,9 @@ macro_rules! __free_fn {
         #[inline(always)]
         #[allow(clippy::too_many_arguments)]
         pub unsafe fn $name($($a: $t),*) -> $r {
-            // SAFETY: the caller upholds this function's C contract (see `# Safety`).
-            unsafe { ($crate::api().$name)($($a),*) }
+            // SAFETY: the caller upholds this function's C contract (see `# Safety`), which
+            // includes the library being loaded (`loaded_api`'s contract).
+            unsafe { ((*$crate::load::loaded_api()).$name)($($a),*) }
         }
     };
     ([unwind] $page:literal $name:ident ($($a:ident: $t:ty),*) -> $r:ty; $($doc:literal)*) => {
@@ -107,7 +108,8 @@ macro_rules! __free_fn {
         #[inline(always)]
         #[allow(clippy::too_many_arguments)]
         pub unsafe fn $name($($a: $t),*) -> $r {
-            match $crate::api().$name {
+            // SAFETY: the library is loaded (this function's contract, `loaded_api`'s).
+            match unsafe { (*$crate::load::loaded_api()).$name } {
                 // SAFETY: the caller upholds this function's C contract (see `# Safety`).
                 Some(f) => unsafe { f($($a),*) },
                 None => $crate::load::missing(stringify!($name)),

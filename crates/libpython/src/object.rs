@@ -207,8 +207,16 @@ impl Object {
         if self.key == py.interpreter_key() {
             Ok(self.bound(py))
         } else {
-            Err(wrong_interpreter(self.key, py.interpreter_key()))
+            Err(self.not_of(py))
         }
+    }
+
+    /// [`bind`](Self::bind)'s error, out of line and given the handle rather than its key, so
+    /// the check compares the key in memory without keeping it in a register for this call.
+    #[cold]
+    #[inline(never)]
+    fn not_of(&self, py: Python<'_>) -> Error {
+        wrong_interpreter(self.key, py.interpreter_key())
     }
 
     /// This object under the GIL token `py`, as an owned [`Bound`] (the handle's reference
