@@ -135,11 +135,27 @@ fn exact_int_i64(o: &Bound<'_>, target: &'static str) -> Result<i64> {
     if let Some(v) = compact(o) {
         return Ok(v);
     }
-    // SAFETY: `o` is an int; GIL held.
-    let v = unsafe { ffi::PyLong_AsLongLong(o.as_ptr()) };
+    exact_int_i64_by_call(o.as_ptr(), o.py(), target)
+}
+
+/// [`exact_int_i64`] for an int not read in place (at least 2^30 in magnitude, or a layout
+/// not known), out of line and cold: the loops that convert small ints then keep no call's
+/// table slot at hand, and a big int's conversion is a call into CPython anyway. It takes the
+/// pointer, not the `Bound`, so the loops need not store a handle to pass its address.
+#[cold]
+#[inline(never)]
+fn exact_int_i64_by_call(
+    o: *mut ffi::PyObject,
+    py: Python<'_>,
+    target: &'static str,
+) -> Result<i64> {
+    // SAFETY: `o` is a live int of `py`'s interpreter (the caller's `Bound`); GIL held.
+    let v = unsafe { ffi::PyLong_AsLongLong(o) };
     // SAFETY: GIL held.
     if v == -1 && unsafe { !ffi::PyErr_Occurred().is_null() } {
-        return Err(int_error(o, target));
+        // SAFETY: as above; the new reference is released when the error is made.
+        let o = unsafe { Bound::from_borrowed_ptr(py, o) };
+        return Err(int_error(&o, target));
     }
     Ok(v)
 }
@@ -150,8 +166,16 @@ fn exact_int_i64_or_none(o: &Bound<'_>) -> Option<i64> {
     if let Some(v) = compact(o) {
         return Some(v);
     }
-    // SAFETY: `o` is an int; GIL held.
-    let v = unsafe { ffi::PyLong_AsLongLong(o.as_ptr()) };
+    exact_int_i64_or_none_by_call(o.as_ptr())
+}
+
+/// [`exact_int_i64_or_none`] for an int not read in place, out of line and cold (see
+/// [`exact_int_i64_by_call`]).
+#[cold]
+#[inline(never)]
+fn exact_int_i64_or_none_by_call(o: *mut ffi::PyObject) -> Option<i64> {
+    // SAFETY: `o` is a live int (the caller's `Bound`, whose GIL this thread holds).
+    let v = unsafe { ffi::PyLong_AsLongLong(o) };
     // SAFETY: GIL held.
     if v == -1 && unsafe { !ffi::PyErr_Occurred().is_null() } {
         // SAFETY: GIL held; the overflow raised by the call above is cleared.
@@ -167,8 +191,16 @@ fn exact_int_u64_or_none(o: &Bound<'_>) -> Option<u64> {
     if let Some(v) = compact(o) {
         return u64::try_from(v).ok();
     }
-    // SAFETY: `o` is an int; GIL held.
-    let v = unsafe { ffi::PyLong_AsUnsignedLongLong(o.as_ptr()) };
+    exact_int_u64_or_none_by_call(o.as_ptr())
+}
+
+/// [`exact_int_u64_or_none`] for an int not read in place, out of line and cold (see
+/// [`exact_int_i64_by_call`]).
+#[cold]
+#[inline(never)]
+fn exact_int_u64_or_none_by_call(o: *mut ffi::PyObject) -> Option<u64> {
+    // SAFETY: `o` is a live int (the caller's `Bound`, whose GIL this thread holds).
+    let v = unsafe { ffi::PyLong_AsUnsignedLongLong(o) };
     // SAFETY: GIL held.
     if v == u64::MAX && unsafe { !ffi::PyErr_Occurred().is_null() } {
         // SAFETY: GIL held; the overflow raised by the call above is cleared.
