@@ -696,6 +696,71 @@ fn callbacks_of_a_sub_interpreter_run_under_it_from_every_kind_of_caller() {
     }
 }
 
+// Every interpreter's key records how reference counts change (handles under a token test the
+// key instead of loading the mode): the mode in use, which follows from the build.
+#[test]
+fn every_interpreter_key_records_how_counts_change() {
+    use libpython::ffi::RefcountMode;
+    python();
+    let lib = libpython::ffi::library().unwrap();
+    let v = lib.version();
+    let expected = if lib.ref_debug() || interp::free_threaded() || v.at_least(3, 14) {
+        RefcountMode::Call
+    } else if v.at_least(3, 12) {
+        RefcountMode::Immortal32
+    } else {
+        RefcountMode::Plain
+    };
+    assert_eq!(
+        libpython::ffi::refcount_mode_in_use(),
+        expected,
+        "Python {v}"
+    );
+    let check = |k: interp::InterpKey, what: &str| {
+        assert_eq!(
+            k.counts_plain(),
+            expected == RefcountMode::Plain,
+            "{what}: {k:?}"
+        );
+        assert_eq!(
+            k.counts_immortal32(),
+            expected == RefcountMode::Immortal32,
+            "{what}: {k:?}"
+        );
+    };
+    let main = libpython::attach(|py| Ok(py.interpreter_key())).unwrap();
+    check(main, "main interpreter");
+    assert_eq!(main.index(), 0);
+    let mut configs = vec![SubConfig::shared_gil()];
+    if v.at_least(3, 12) && !interp::free_threaded() {
+        configs.push(SubConfig::isolated());
+    }
+    for config in configs {
+        let sub = Interpreter::new(config).unwrap();
+        let key = sub.as_interp().key();
+        check(key, "sub-interpreter");
+        assert_ne!(key.index(), 0);
+        // Objects made and released there are counted the recorded way: a list kept by a
+        // handle, copied and dropped, leaves the count where it was.
+        let n = libpython::with_interpreter(&sub, || -> libpython::Result<i64> {
+            let l = libpython::eval("[1, 2, 3]")?;
+            let before = refcount(&l);
+            libpython::attach(|py| {
+                let b = l.bind(py)?;
+                let copies: Vec<_> = (0..10).map(|_| b.clone()).collect();
+                assert_eq!(refcount(&l), before + 10);
+                drop(copies);
+                Ok(())
+            })?;
+            Ok(refcount(&l) - before)
+        })
+        .unwrap()
+        .unwrap();
+        assert_eq!(n, 0, "{config:?}");
+        sub.end().unwrap();
+    }
+}
+
 #[test]
 fn own_gil_sub_interpreters_need_3_12_and_refuse_single_phase_modules() {
     let v = version();

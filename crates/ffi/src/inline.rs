@@ -141,23 +141,10 @@ pub unsafe fn Py_IS_TYPE(o: *mut PyObject, t: *mut PyTypeObject) -> bool {
 #[inline(always)]
 pub unsafe fn Py_INCREF(o: *mut PyObject) {
     match REFCOUNT.load(Ordering::Relaxed) {
-        RC_PLAIN => {
-            let rc = o.cast::<isize>();
-            // SAFETY: on these builds `ob_refcnt` is the `Py_ssize_t` at offset 0 of the live
-            // object, only changed by the GIL's holder, which the caller is.
-            unsafe { rc.write(rc.read() + 1) }
-        }
-        RC_IMMORTAL32 => {
-            let rc = o.cast::<u32>();
-            // SAFETY: as above, for the low half of `ob_refcnt` (see `RC_IMMORTAL32`); an
-            // immortal object is left alone, as CPython's own `Py_INCREF` does.
-            unsafe {
-                let n = rc.read();
-                if (n as i32) >= 0 {
-                    rc.write(n + 1);
-                }
-            }
-        }
+        // SAFETY: forwarded contract; the mode in use is `RC_PLAIN`.
+        RC_PLAIN => unsafe { Py_INCREF_plain(o) },
+        // SAFETY: forwarded contract; the mode in use is `RC_IMMORTAL32`.
+        RC_IMMORTAL32 => unsafe { Py_INCREF_immortal32(o) },
         // SAFETY: forwarded contract.
         _ => unsafe { Py_IncRef(o) },
     }
@@ -173,33 +160,76 @@ pub unsafe fn Py_INCREF(o: *mut PyObject) {
 #[inline(always)]
 pub unsafe fn Py_DECREF(o: *mut PyObject) {
     match REFCOUNT.load(Ordering::Relaxed) {
-        // SAFETY: forwarded contract; the mode says the build is one of `RC_PLAIN`.
-        RC_PLAIN => unsafe { decref_plain(o) },
-        RC_IMMORTAL32 => {
-            let rc = o.cast::<u32>();
-            // SAFETY: see `Py_INCREF`; immortal objects are not counted; a mortal one's high
-            // half is 0, so the low half is the whole count.
-            unsafe {
-                let n = rc.read();
-                if (n as i32) >= 0 {
-                    rc.write(n - 1);
-                    if n == 1 {
-                        dealloc(o);
-                    }
-                }
-            }
-        }
+        // SAFETY: forwarded contract; the mode in use is `RC_PLAIN`.
+        RC_PLAIN => unsafe { Py_DECREF_plain(o) },
+        // SAFETY: forwarded contract; the mode in use is `RC_IMMORTAL32`.
+        RC_IMMORTAL32 => unsafe { Py_DECREF_immortal32(o) },
         // SAFETY: forwarded contract.
         _ => unsafe { decref_call(o) },
     }
 }
 
-/// [`Py_DECREF`] in place on the [`RC_PLAIN`] builds (3.9 to 3.11, release, GIL).
+/// How reference counts change in the loaded library, as [`init_object_layout`] chose: for
+/// a caller that records it beside its objects (an interpreter key) and then calls the
+/// function of that mode itself, testing what it recorded instead of loading the mode.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RefcountMode {
+    /// Through the exported `Py_IncRef` / `Py_DecRef` ([`Py_IncRef`], [`Py_DECREF_call`]):
+    /// right on every build.
+    Call,
+    /// In place, a plain `Py_ssize_t` ([`Py_INCREF_plain`], [`Py_DECREF_plain`]).
+    Plain,
+    /// In place, the low 32 bits, immortal objects left alone ([`Py_INCREF_immortal32`],
+    /// [`Py_DECREF_immortal32`]).
+    Immortal32,
+}
+
+/// The [`RefcountMode`] in use: [`RefcountMode::Call`] until [`init_object_layout`] chose
+/// another, and then that one for the rest of the process (every start of the same library
+/// chooses the same).
+pub fn refcount_mode_in_use() -> RefcountMode {
+    match REFCOUNT.load(Ordering::Relaxed) {
+        RC_PLAIN => RefcountMode::Plain,
+        RC_IMMORTAL32 => RefcountMode::Immortal32,
+        _ => RefcountMode::Call,
+    }
+}
+
+/// [`Py_INCREF`] in [`RefcountMode::Plain`] (3.9 to 3.11 release GIL builds).
 ///
 /// # Safety
-/// As [`Py_DECREF`], on a build whose mode is [`RC_PLAIN`].
+/// As [`Py_INCREF`], with [`refcount_mode_in_use`] saying [`RefcountMode::Plain`].
 #[inline(always)]
-unsafe fn decref_plain(o: *mut PyObject) {
+pub unsafe fn Py_INCREF_plain(o: *mut PyObject) {
+    let rc = o.cast::<isize>();
+    // SAFETY: on these builds `ob_refcnt` is the `Py_ssize_t` at offset 0 of the live object,
+    // only changed by the GIL's holder, which the caller is.
+    unsafe { rc.write(rc.read() + 1) }
+}
+
+/// [`Py_INCREF`] in [`RefcountMode::Immortal32`] (3.12 and 3.13 release GIL builds).
+///
+/// # Safety
+/// As [`Py_INCREF`], with [`refcount_mode_in_use`] saying [`RefcountMode::Immortal32`].
+#[inline(always)]
+pub unsafe fn Py_INCREF_immortal32(o: *mut PyObject) {
+    let rc = o.cast::<u32>();
+    // SAFETY: as `Py_INCREF_plain`, for the low half of `ob_refcnt` (see `RC_IMMORTAL32`); an
+    // immortal object is left alone, as CPython's own `Py_INCREF` does.
+    unsafe {
+        let n = rc.read();
+        if (n as i32) >= 0 {
+            rc.write(n + 1);
+        }
+    }
+}
+
+/// [`Py_DECREF`] in [`RefcountMode::Plain`] (3.9 to 3.11 release GIL builds).
+///
+/// # Safety
+/// As [`Py_DECREF`], with [`refcount_mode_in_use`] saying [`RefcountMode::Plain`].
+#[inline(always)]
+pub unsafe fn Py_DECREF_plain(o: *mut PyObject) {
     let rc = o.cast::<isize>();
     // SAFETY: on these builds `ob_refcnt` is the `Py_ssize_t` at offset 0 of the live object,
     // only changed by the GIL's holder, which the caller is; at zero the object is handed to
@@ -211,6 +241,36 @@ unsafe fn decref_plain(o: *mut PyObject) {
             dealloc(o);
         }
     }
+}
+
+/// [`Py_DECREF`] in [`RefcountMode::Immortal32`] (3.12 and 3.13 release GIL builds).
+///
+/// # Safety
+/// As [`Py_DECREF`], with [`refcount_mode_in_use`] saying [`RefcountMode::Immortal32`].
+#[inline(always)]
+pub unsafe fn Py_DECREF_immortal32(o: *mut PyObject) {
+    let rc = o.cast::<u32>();
+    // SAFETY: see `Py_INCREF_immortal32`; immortal objects are not counted; a mortal one's
+    // high half is 0, so the low half is the whole count.
+    unsafe {
+        let n = rc.read();
+        if (n as i32) >= 0 {
+            rc.write(n - 1);
+            if n == 1 {
+                dealloc(o);
+            }
+        }
+    }
+}
+
+/// [`Py_DECREF`] in [`RefcountMode::Call`]: the exported `Py_DecRef`, out of line.
+///
+/// # Safety
+/// As [`Py_DECREF`] (right in every mode).
+#[inline(always)]
+pub unsafe fn Py_DECREF_call(o: *mut PyObject) {
+    // SAFETY: forwarded contract.
+    unsafe { decref_call(o) }
 }
 
 /// `_Py_Dealloc`, out of line: keeps the inline `Py_DECREF` small where it is used.
@@ -245,7 +305,7 @@ pub unsafe fn Py_DECREF_all(objs: &[*mut PyObject]) {
             for &o in objs {
                 // SAFETY: forwarded contract; the mode is chosen once, before any object is
                 // handled, and never changes afterwards.
-                unsafe { decref_plain(o) }
+                unsafe { Py_DECREF_plain(o) }
             }
         }
         _ => {

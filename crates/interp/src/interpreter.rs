@@ -114,6 +114,11 @@ impl Interpreter {
                 "a sub-interpreter with its own GIL: this Python is newer than libpython knows, and its PyInterpreterConfig layout may have changed",
             ));
         }
+        if runtime::registry_read().next_index > InterpKey::MAX_INDEX {
+            return Err(Error::Unsupported(
+                "another sub-interpreter: this runtime made as many as a key can number",
+            ));
+        }
         let main = gil::acquire_main()?;
         // SAFETY: the main GIL is held through `main`, so the current thread state is the
         // main interpreter's; creating a sub-interpreter makes its first thread state

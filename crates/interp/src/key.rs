@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::ffi;
+
 /// Identifies one interpreter of one runtime: the runtime's generation (it grows at each
 /// start-up) and the interpreter's index (0 is the main interpreter).
 ///
@@ -9,20 +11,61 @@ use std::fmt;
 /// interpreter, nor in a later runtime.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct InterpKey {
-    /// The generation in the high 32 bits, the index in the low ones: one word, so handles
-    /// compare and store keys with single instructions on the hot paths.
+    /// The generation in the high 32 bits, the index in the low 30, and in bits 31 and 30 how
+    /// reference counts change ([`counts_plain`](Self::counts_plain)): one word, so handles compare
+    /// and store keys with single instructions on the hot paths, and a `Bound` released
+    /// under a token (which holds its key in a register) tests a bit of it instead of loading
+    /// the mode.
     bits: u64,
 }
+
+/// The key bit of [`ffi::RefcountMode::Plain`]: the sign bit of the low half, tested with
+/// one instruction.
+const PLAIN_BIT: u64 = 1 << 31;
+/// The key bit of [`ffi::RefcountMode::Immortal32`].
+const IMMORTAL32_BIT: u64 = 1 << 30;
 
 impl InterpKey {
     /// A key naming no interpreter: a handle carrying it owns nothing, and no thread ever
     /// holds its GIL.
     pub const NONE: InterpKey = InterpKey { bits: 0 };
 
-    pub(crate) const fn new(generation: u32, index: u32) -> Self {
+    /// The largest index a key holds (the two bits above it carry the reference counting).
+    pub const MAX_INDEX: u32 = (1 << 30) - 1;
+
+    /// The key of interpreter `index` (at most [`MAX_INDEX`](Self::MAX_INDEX)) of runtime
+    /// `generation`, carrying the reference counting in use, which is chosen as the runtime
+    /// starts, before any key is made, and never changes afterwards.
+    pub(crate) fn new(generation: u32, index: u32) -> Self {
+        assert!(
+            index <= Self::MAX_INDEX,
+            "more than {} sub-interpreters made in one runtime",
+            Self::MAX_INDEX
+        );
+        let mode = match ffi::refcount_mode_in_use() {
+            ffi::RefcountMode::Plain => PLAIN_BIT,
+            ffi::RefcountMode::Immortal32 => IMMORTAL32_BIT,
+            ffi::RefcountMode::Call => 0,
+        };
         InterpKey {
-            bits: ((generation as u64) << 32) | index as u64,
+            bits: ((generation as u64) << 32) | index as u64 | mode,
         }
+    }
+
+    /// Whether this interpreter's objects are counted in [`ffi::RefcountMode::Plain`], as
+    /// recorded in the key: one bit test. Only keys this crate made record a mode (the one in
+    /// use); a key made by hand ([`from_bits`](Self::from_bits)) is never handed to a token.
+    #[inline(always)]
+    pub const fn counts_plain(self) -> bool {
+        self.bits & PLAIN_BIT != 0
+    }
+
+    /// Whether this interpreter's objects are counted in
+    /// [`ffi::RefcountMode::Immortal32`], as recorded in the key (see
+    /// [`counts_plain`](Self::counts_plain)).
+    #[inline(always)]
+    pub const fn counts_immortal32(self) -> bool {
+        self.bits & IMMORTAL32_BIT != 0
     }
 
     /// The key packed into a `u64` (never 0 for a real interpreter: generations start at 1).
@@ -46,7 +89,7 @@ impl InterpKey {
     /// The interpreter's index in its runtime: 0 for the main interpreter.
     #[inline(always)]
     pub const fn index(self) -> u32 {
-        self.bits as u32
+        self.bits as u32 & Self::MAX_INDEX
     }
 
     /// Whether this is the main interpreter's key.

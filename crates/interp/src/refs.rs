@@ -8,6 +8,44 @@ use crate::gil::{collecting_bits, holds, with_gil_of};
 use crate::key::InterpKey;
 use crate::runtime::{self, lookup};
 
+/// `Py_INCREF` of `ptr` in the way `key` records (see [`InterpKey::counts_plain`]): a test of
+/// the key, which callers usually hold in a register, instead of a load of the mode.
+///
+/// # Safety
+/// `ptr` is a live object of interpreter `key`, whose GIL this thread holds; `key` is one
+/// this crate made (a token's, or a handle's that this thread holds the GIL of).
+#[inline(always)]
+pub unsafe fn incref_in(ptr: *mut ffi::PyObject, key: InterpKey) {
+    // SAFETY: the function's contract; keys this crate made record the mode in use.
+    unsafe {
+        if key.counts_plain() {
+            ffi::Py_INCREF_plain(ptr)
+        } else if key.counts_immortal32() {
+            ffi::Py_INCREF_immortal32(ptr)
+        } else {
+            ffi::Py_IncRef(ptr)
+        }
+    }
+}
+
+/// `Py_DECREF` of `ptr` in the way `key` records (see [`incref_in`]).
+///
+/// # Safety
+/// As [`incref_in`], and the caller gives the reference up.
+#[inline(always)]
+pub unsafe fn decref_in(ptr: *mut ffi::PyObject, key: InterpKey) {
+    // SAFETY: the function's contract; keys this crate made record the mode in use.
+    unsafe {
+        if key.counts_plain() {
+            ffi::Py_DECREF_plain(ptr)
+        } else if key.counts_immortal32() {
+            ffi::Py_DECREF_immortal32(ptr)
+        } else {
+            ffi::Py_DECREF_call(ptr)
+        }
+    }
+}
+
 /// Adds a reference to `ptr`, an object of interpreter `key`, under that interpreter's GIL
 /// (taken, switching from any other, when this thread does not hold it). `false` when it
 /// cannot be done because the object is gone: its runtime was finalized or its interpreter
@@ -19,8 +57,9 @@ use crate::runtime::{self, lookup};
 #[inline(always)]
 pub unsafe fn incref(ptr: *mut ffi::PyObject, key: InterpKey) -> bool {
     if holds(key) {
-        // SAFETY: the caller owns a reference; this thread holds the object's GIL.
-        unsafe { ffi::Py_INCREF(ptr) };
+        // SAFETY: the caller owns a reference; this thread holds the object's GIL, so `key`
+        // is the key of a live interpreter, made by this crate.
+        unsafe { incref_in(ptr, key) };
         return true;
     }
     // SAFETY: forwarded contract.
@@ -55,8 +94,9 @@ unsafe fn incref_slow(ptr: *mut ffi::PyObject, key: InterpKey) -> bool {
 #[inline(always)]
 pub unsafe fn release(ptr: *mut ffi::PyObject, key: InterpKey) {
     if holds(key) {
-        // SAFETY: the caller owns the reference; this thread holds its interpreter's GIL.
-        unsafe { ffi::Py_DECREF(ptr) };
+        // SAFETY: the caller owns the reference; this thread holds its interpreter's GIL, so
+        // `key` is the key of a live interpreter, made by this crate.
+        unsafe { decref_in(ptr, key) };
     } else {
         release_slow(ptr, key);
     }

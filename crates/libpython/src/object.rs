@@ -392,17 +392,23 @@ impl Clone for Object {
 impl Drop for Bound<'_> {
     #[inline(always)]
     fn drop(&mut self) {
+        let (o, key) = (self.ptr.as_ptr(), self.py.interpreter_key());
         // SAFETY: the handle owns this reference; `'py` proves this thread holds the GIL of
-        // the object's interpreter (a `Bound` cannot leave that GIL's scope or thread).
-        unsafe { ffi::Py_DECREF(self.ptr.as_ptr()) }
+        // the object's interpreter (a `Bound` cannot leave that GIL's scope or thread). The
+        // token's key was made by this crate as its runtime started, after the way counts
+        // change was chosen, and records that way: testing the key (a register, usually)
+        // replaces loading the mode.
+        unsafe { interp::refs::decref_in(o, key) }
     }
 }
 
 impl Clone for Bound<'_> {
     #[inline(always)]
     fn clone(&self) -> Self {
-        // SAFETY: the GIL is held (`py`); the object is live (this handle owns a reference).
-        unsafe { ffi::Py_INCREF(self.ptr.as_ptr()) };
+        let (o, key) = (self.ptr.as_ptr(), self.py.interpreter_key());
+        // SAFETY: the GIL is held (`py`); the object is live (this handle owns a reference);
+        // the token's key records the way counts change (see `drop`).
+        unsafe { interp::refs::incref_in(o, key) }
         Bound {
             ptr: self.ptr,
             py: self.py,
