@@ -317,15 +317,16 @@ pub unsafe fn loaded_api() -> *const Api {
     TABLE.0.get()
 }
 
-/// The loaded function table: one load, no check (a C-API call pays nothing more than the
-/// call through the table).
+/// The loaded function table, safe to read at any time: one atomic load, no check. For
+/// asking whether an optional function is there and for the data symbols; the free functions
+/// read the same table in place (see `loaded_api`).
 ///
 /// Before a library is loaded ([`load`]; the upper crates do this when they start Python) it
 /// is a table without optional functions or data symbols, whose required functions say that
 /// no library is loaded and abort the process: calling them then breaks their contract.
 #[inline(always)]
 pub fn api() -> &'static Api {
-    // SAFETY: the pointer is `UNLOADED`'s or the loaded library's table, both alive for the
+    // SAFETY: the pointer is `UNLOADED`'s or the loaded table (`TABLE`), both alive for the
     // rest of the process; the acquire load sees the table complete (stored with release).
     unsafe { &*API.load(Ordering::Acquire) }
 }

@@ -12,10 +12,10 @@ use crate::ffi;
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct InterpKey {
     /// The generation in the high 32 bits, the index in the low 30, and in bits 31 and 30 how
-    /// reference counts change ([`counts_plain`](Self::counts_plain)): one word, so handles compare
-    /// and store keys with single instructions on the hot paths, and a `Bound` released
-    /// under a token (which holds its key in a register) tests a bit of it instead of loading
-    /// the mode.
+    /// reference counts change ([`counts_plain`](Self::counts_plain)): one word, so handles
+    /// compare and store keys with single instructions on the hot paths, and a `Bound`
+    /// released under a token (which holds its key in a register) tests a bit of it instead
+    /// of loading the mode.
     bits: u64,
 }
 
