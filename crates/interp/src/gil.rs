@@ -657,7 +657,7 @@ thread_local! {
 }
 
 /// On free-threaded builds, a thread takes a checkpoint (enters CPython's evaluation loop
-/// once, see [`InterpState::checkpoint`]) at every this many outermost acquisitions from a
+/// once, see `InterpState::checkpoint`) at every this many outermost acquisitions from a
 /// thread that held no GIL: what other threads released of the objects it made is freed
 /// then, instead of piling up while it only uses the C API. A checkpoint costs about one call
 /// of an empty Python function.
