@@ -7,8 +7,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use libpython::{
-    Args, Bridge, ClassBuilder, Dict, Error, ErrorKind, Iter, List, MapBridge, Object, Python, Set,
-    ToPython, VecBridge, call,
+    Args, Bridge, ClassBuilder, Dict, Error, ErrorKind, Iter, List, MapBridge, Method, Object,
+    Python, Set, ToPython, VecBridge, call,
 };
 use libpython_tests::python;
 
@@ -559,6 +559,186 @@ fn bound_methods_keep_their_object(static_attrs: bool) {
     libpython::attach(|_| Ok(())).unwrap();
     assert_eq!(dropped.load(Ordering::SeqCst), 2);
     assert_eq!(Arc::strong_count(&a), 1);
+}
+
+/// A Rust type with a method table, and names of its own for `get_attr` and `methods`.
+struct Tally {
+    total: Mutex<i64>,
+    dropped_by_python: Arc<AtomicUsize>,
+}
+
+impl Tally {
+    fn add(&self, a: &Args<'_>) -> libpython::Result<Object> {
+        let mut t = self.total.lock().unwrap();
+        *t += a.extract::<i64>(0)?;
+        t.to_python(a.py())
+    }
+}
+
+impl Bridge for Tally {
+    fn method_table() -> &'static [Method<Self>] {
+        const METHODS: &[Method<Tally>] = &[
+            Method::positional("add", Tally::add),
+            Method::new("scaled", |t, a| {
+                let by: i64 = a.kwarg_as("by")?.unwrap_or(1);
+                (*t.total.lock().unwrap() * by).to_python(a.py())
+            }),
+            Method::positional("fail", |_, _| Err(Error::conversion("tally failed"))),
+            Method::positional("boom", |_, _| panic!("tally panicked")),
+        ];
+        METHODS
+    }
+    fn get_attr(&self, py: Python<'_>, name: &str) -> libpython::Result<Option<Object>> {
+        match name {
+            "total" => Ok(Some(self.total.lock().unwrap().to_python(py)?)),
+            _ => Ok(None),
+        }
+    }
+    // A name also in the table: the table's method is the one called.
+    fn methods(&self) -> &'static [&'static str] {
+        &["add", "named"]
+    }
+    fn call_method(&self, args: &Args<'_>, name: &str) -> libpython::Result<Object> {
+        match name {
+            "named" => "by name".to_python(args.py()),
+            _ => Err(Error::conversion(format!("{name} called by name"))),
+        }
+    }
+    fn on_python_drop(&self) {
+        self.dropped_by_python.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn a_method_table_gives_python_methods_that_get_the_rust_object_itself() {
+    python();
+    let dropped = Arc::new(AtomicUsize::new(0));
+    let t = Arc::new(Tally {
+        total: Mutex::new(1),
+        dropped_by_python: dropped.clone(),
+    });
+    let obj = libpython::bridge(t.clone()).unwrap();
+    // Another object of the same Rust type shares its Python type; an object of another type
+    // with a table gets another.
+    let twin = libpython::bridge(Arc::new(Tally {
+        total: Mutex::new(0),
+        dropped_by_python: Arc::new(AtomicUsize::new(0)),
+    }))
+    .unwrap();
+    let rec = libpython::bridge(Arc::new(Stranger)).unwrap();
+    let g = Dict::from_pairs([("a", &obj), ("twin", &twin), ("other", &rec)]).unwrap();
+    drop(obj);
+    libpython::exec(
+        "direct = [a.add(2), a.add(3)]\n\
+         total = a.total\n\
+         scaled = [a.scaled(), a.scaled(by=10)]\n\
+         m = a.add\n\
+         same = m.__self__ is a\n\
+         r = repr(m)\n\
+         unbound = type(a).add(a, 4)\n\
+         named = a.named()\n\
+         listed = all(n in dir(a) for n in ('add', 'scaled', 'named'))\n\
+         shared = type(a) is type(twin)\n\
+         apart = type(a) is not type(other)\n\
+         def err(f):\n\
+         \x20   try:\n\
+         \x20       f()\n\
+         \x20   except BaseException as e:\n\
+         \x20       return type(e).__name__ + ': ' + str(e)\n\
+         kw = err(lambda: a.add(x=1))\n\
+         few = err(lambda: a.add())\n\
+         fail = err(lambda: a.fail())\n\
+         boom = err(lambda: a.boom())\n\
+         wrong = err(lambda: type(a).add(other, 1))\n\
+         missing = err(lambda: a.nope)\n\
+         del a",
+        &g,
+    )
+    .unwrap();
+    let s = |k: &str| g.get_as::<String>(k).unwrap().unwrap();
+    assert_eq!(g.get_as::<Vec<i64>>("direct").unwrap().unwrap(), [3, 6]);
+    assert_eq!(g.get_as::<i64>("total").unwrap(), Some(6));
+    assert_eq!(g.get_as::<Vec<i64>>("scaled").unwrap().unwrap(), [6, 60]);
+    assert!(g.get_as::<bool>("same").unwrap().unwrap());
+    assert!(s("r").starts_with("<built-in method add of "), "{}", s("r"));
+    assert_eq!(g.get_as::<i64>("unbound").unwrap(), Some(10));
+    assert_eq!(*t.total.lock().unwrap(), 10);
+    assert_eq!(s("named"), "by name");
+    assert!(g.get_as::<bool>("listed").unwrap().unwrap());
+    assert!(g.get_as::<bool>("shared").unwrap().unwrap());
+    assert!(g.get_as::<bool>("apart").unwrap().unwrap());
+    // Keywords refused by Python itself, before the call.
+    assert!(
+        s("kw").starts_with("TypeError") && s("kw").contains("keyword"),
+        "{}",
+        s("kw")
+    );
+    assert!(s("few").starts_with("TypeError"), "{}", s("few"));
+    assert!(s("fail").contains("tally failed"), "{}", s("fail"));
+    assert!(s("boom").contains("tally panicked"), "{}", s("boom"));
+    // The descriptor refuses an object of another type before any cast.
+    assert!(s("wrong").starts_with("TypeError"), "{}", s("wrong"));
+    assert!(
+        s("missing").starts_with("AttributeError"),
+        "{}",
+        s("missing")
+    );
+    // The bound method alone keeps the object alive; it goes with the method.
+    assert_eq!(dropped.load(Ordering::SeqCst), 0);
+    libpython::exec("after = m(1)\ndel m", &g).unwrap();
+    assert_eq!(g.get_as::<i64>("after").unwrap(), Some(11));
+    libpython::attach(|_| Ok(())).unwrap();
+    assert_eq!(dropped.load(Ordering::SeqCst), 1);
+}
+
+/// A Rust type with a method table and no other behaviour.
+struct Stranger;
+
+impl Bridge for Stranger {
+    fn method_table() -> &'static [Method<Self>] {
+        const METHODS: &[Method<Stranger>] = &[Method::positional("add", |_, a| {
+            a.py().none().to_python(a.py())
+        })];
+        METHODS
+    }
+    fn dynamic_attrs(&self) -> bool {
+        false
+    }
+}
+
+/// A table with a NUL in a name.
+struct NulName;
+
+impl Bridge for NulName {
+    fn method_table() -> &'static [Method<Self>] {
+        const METHODS: &[Method<NulName>] =
+            &[Method::positional("a\0b", |_, a| 1.to_python(a.py()))];
+        METHODS
+    }
+}
+
+/// A table longer than a type may have.
+struct TooMany;
+
+impl Bridge for TooMany {
+    fn method_table() -> &'static [Method<Self>] {
+        const ONE: Method<TooMany> = Method::positional("m", |_, a| 1.to_python(a.py()));
+        const METHODS: &[Method<TooMany>] = &[ONE; 65];
+        METHODS
+    }
+}
+
+#[test]
+fn a_method_table_that_python_cannot_hold_is_an_error_when_bridged() {
+    python();
+    let e = libpython::bridge(Arc::new(NulName)).unwrap_err();
+    assert!(
+        matches!(e.kind(), ErrorKind::Nul { what: "method name", value } if value == "a\0b"),
+        "{e:?}"
+    );
+    let e = libpython::bridge(Arc::new(TooMany)).unwrap_err();
+    assert!(e.to_string().contains("at most 64"), "{e}");
+    assert!(e.to_string().contains("65 methods"), "{e}");
 }
 
 #[test]

@@ -625,6 +625,12 @@ impl libpython::Bridge for Recorder {
     fn call_method(&self, args: &Args<'_>, _name: &str) -> libpython::Result<Object> {
         self.call(args)
     }
+    // And as a method of its method table.
+    fn method_table() -> &'static [libpython::Method<Self>] {
+        const METHODS: &[libpython::Method<Recorder>] =
+            &[libpython::Method::positional("typed", |r, a| r.call(a))];
+        METHODS
+    }
 }
 
 // Callbacks into Rust made in a sub-interpreter run under it, whoever calls them: its Python
@@ -657,11 +663,12 @@ fn callbacks_of_a_sub_interpreter_run_under_it_from_every_kind_of_caller() {
             let g = libpython::Dict::from_pairs([("f", &f), ("r", &r)]).unwrap();
             libpython::exec(
                 "import threading\n\
-                 out = [f(1), r(2), f(7, lambda: r.record(8))]\n\
+                 out = [f(1), r(2), f(7, lambda: r.record(8)), r.typed(9)]\n\
                  def work():\n\
                  \x20   out.append(f(3))\n\
                  \x20   out.append(r.record(4))\n\
                  \x20   out.append(f(5, lambda: r(6)))\n\
+                 \x20   out.append(f(2, lambda: r.typed(1)))\n\
                  t = threading.Thread(target=work)\n\
                  t.start()\n\
                  t.join()\n",
@@ -671,15 +678,15 @@ fn callbacks_of_a_sub_interpreter_run_under_it_from_every_kind_of_caller() {
             g.get_as("out").unwrap().unwrap()
         })
         .unwrap();
-        assert_eq!(out, [2, 20, 88, 4, 40, 66], "{config:?}");
+        assert_eq!(out, [2, 20, 88, 90, 4, 40, 66, 13], "{config:?}");
         let keys = keys.lock().unwrap().clone();
-        assert_eq!(keys.len(), 4, "{config:?}");
+        assert_eq!(keys.len(), 5, "{config:?}");
         assert!(
             keys.iter().all(|k| *k == key),
             "{config:?}: closures ran under {keys:?}, not {key:?}"
         );
         let rec_keys = rec.0.lock().unwrap().clone();
-        assert_eq!(rec_keys.len(), 4, "{config:?}");
+        assert_eq!(rec_keys.len(), 6, "{config:?}");
         assert!(
             rec_keys.iter().all(|k| *k == key),
             "{config:?}: the bridge ran under {rec_keys:?}, not {key:?}"

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use libpython::{Args, Bridge, Object, Python, Serde, ToPython};
+use libpython::{Bridge, Method, Python, Serde, ToPython};
 use libpython_ffi as ffi;
 use libpython_ffi::PyObject;
 
@@ -99,25 +99,22 @@ fn floor_scaler() -> *mut PyObject {
     }
 }
 
-/// Ours: a Rust struct exposed through a [`Bridge`], its method listed in `methods`.
+/// Ours: a Rust struct exposed through a [`Bridge`], its method an entry of its method table
+/// (positional, as the floor's `METH_FASTCALL` method is).
 struct Scaler {
     factor: i64,
 }
 
 impl Bridge for Scaler {
-    fn methods(&self) -> &'static [&'static str] {
-        &["scale"]
+    fn method_table() -> &'static [Method<Self>] {
+        const METHODS: &[Method<Scaler>] = &[Method::positional("scale", |s, a| {
+            (a.extract::<i64>(0)? * s.factor).to_python(a.py())
+        })];
+        METHODS
     }
 
     fn dynamic_attrs(&self) -> bool {
         false
-    }
-
-    fn call_method(&self, args: &Args<'_>, name: &str) -> libpython::Result<Object> {
-        match name {
-            "scale" => (args.extract::<i64>(0)? * self.factor).to_python(args.py()),
-            _ => unreachable!("only the names of `methods` arrive here"),
-        }
     }
 
     fn type_name(&self) -> &str {

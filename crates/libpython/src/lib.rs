@@ -78,7 +78,8 @@ mod views;
 
 pub use bridge::{
     Bridge, BridgeKind, BridgeLock, BridgeReadGuard, BridgeWriteGuard, ClassBuilder, IterBridge,
-    MapBridge, MapLike, OwnsObjects, VecBridge, VecLike, Visit, bridge, bridge_in, bridged,
+    MapBridge, MapLike, Method, MethodFn, OwnsObjects, VecBridge, VecLike, Visit, bridge,
+    bridge_in, bridged,
 };
 pub use call::IntoArgs;
 pub use conversion::{Bytes, FromPython, ToPython, string_lossy};

@@ -12,6 +12,9 @@
 //!   collector sees), never the Rust value behind a reference count that Python cannot see.
 //! - Every object a bridge hands back to Python is checked to belong to the interpreter that
 //!   asked (`trampoline_obj`).
+//! - A method of a [`Bridge::method_table`] gets `&T` only after the cell's recorded
+//!   [`TypeId`] is `T`'s (`typed.rs`), though its descriptor already checked the Python type,
+//!   which is made for that one Rust type.
 
 /// What a `std` or `imbl` collection's [`MapLike`] / [`VecLike`] implementation promises
 /// about its entries ([`OwnsObjects`]): `alone` for `std`'s, `shared` for `imbl`'s, whose
@@ -33,6 +36,7 @@ mod iter;
 mod lock;
 mod map;
 mod method;
+mod typed;
 mod types;
 mod vec;
 
@@ -55,6 +59,7 @@ pub use class::ClassBuilder;
 pub use iter::IterBridge;
 pub use lock::{BridgeLock, BridgeReadGuard, BridgeWriteGuard};
 pub use map::{MapBridge, MapLike};
+pub use typed::{Method, MethodFn};
 pub use vec::{VecBridge, VecLike};
 
 /// The behaviour of a Rust object seen from Python. Every method has a default, so a bridge
@@ -124,6 +129,28 @@ pub trait Bridge: Send + Sync + 'static {
     /// object is bridged, and the methods are attributes of the object's Python type: Python
     /// then calls `obj.name(...)` without making a bound method first.
     fn methods(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    /// The methods of the Rust type itself, each a [`Method`] with its own function: Python
+    /// calls them as it calls a C type's methods, and the function gets `&Self` (no name to
+    /// match, no downcast to write). The fastest way to expose methods; [`methods`] and
+    /// [`call_method`] are for names known only at run time.
+    ///
+    /// Read once per type, when the first object of the type is bridged: the methods are
+    /// attributes of the object's Python type whatever [`dynamic_attrs`] says, found before
+    /// [`get_attr`] is asked; a name also in [`methods`] is the table's. At most 64 methods; a
+    /// longer table, or a name with a NUL byte, makes [`bridge`] fail. See [`Method`] for an
+    /// example.
+    ///
+    /// [`methods`]: Self::methods
+    /// [`call_method`]: Self::call_method
+    /// [`dynamic_attrs`]: Self::dynamic_attrs
+    /// [`get_attr`]: Self::get_attr
+    fn method_table() -> &'static [Method<Self>]
+    where
+        Self: Sized,
+    {
         &[]
     }
 
@@ -352,6 +379,8 @@ struct Cell {
     /// The method list the instance's type holds (empty for the kinds' shared types): read
     /// once, when the object was bridged.
     methods: &'static [&'static str],
+    /// The methods of the Rust type's [`Bridge::method_table`], which its Python type holds.
+    typed: &'static [typed::Def],
     /// The interpreter the instance belongs to (where it was made).
     key: interp::InterpKey,
 }
@@ -371,6 +400,7 @@ const NOT_ITERABLE: &str = "an iterable";
 
 /// Offset of the cell pointer in an instance: right after the object header (one atomic load:
 /// slot functions also run while Python shuts down).
+#[inline(always)]
 fn cell_offset() -> usize {
     interp::object_header_size()
 }
@@ -382,6 +412,7 @@ fn weaklist_offset() -> usize {
 
 /// # Safety
 /// `o` is an instance of the bridge type.
+#[inline(always)]
 unsafe fn cell_ptr(o: *mut ffi::PyObject) -> *mut *mut Cell {
     // SAFETY: instances are allocated with room for the cell pointer after the header.
     unsafe { o.cast::<u8>().add(cell_offset()).cast::<*mut Cell>() }
@@ -552,7 +583,8 @@ pub fn bridge_in<T: Bridge>(py: Python<'_>, obj: Arc<T>) -> Result<Object> {
         return Ok(unsafe { Object::from_owned_ptr(py, existing) });
     }
     let static_methods = (!obj.dynamic_attrs()).then(|| obj.methods());
-    let tp = types::bridge_type(py, obj.kind(), static_methods)?;
+    let typed = typed::typed_defs::<T>()?;
+    let tp = types::bridge_type(py, obj.kind(), static_methods, typed)?;
     // SAFETY: GIL held; `tp` is our heap type; the fresh instance is zeroed (its weak list
     // too) and gets its cell before anything else can see it.
     unsafe {
@@ -564,6 +596,7 @@ pub fn bridge_in<T: Bridge>(py: Python<'_>, obj: Arc<T>) -> Result<Object> {
             type_id: TypeId::of::<T>(),
             identity,
             methods: static_methods.unwrap_or_default(),
+            typed: typed.map_or(&[], |t| t.defs),
             key: py.interpreter_key(),
         });
         *cell_ptr(o.as_ptr()) = Box::into_raw(cell);
@@ -740,6 +773,10 @@ unsafe extern "C" fn bridge_getattro(
     unsafe {
         on_cell(o, |py, c| {
             let n = attr_name(py, name)?;
+            // The Rust type's own methods are attributes of its Python type.
+            if c.typed.iter().any(|d| d.name == n) {
+                return Object::from_owned_ptr_or_err(py, ffi::PyObject_GenericGetAttr(o, name));
+            }
             if let Some(m) = c.target().methods().iter().find(|m| **m == n) {
                 return method::bound(py, o, m);
             }

@@ -9,6 +9,7 @@ use std::ffi::{CStr, c_void};
 
 use libpython_interp::{PerInterpreter, ffi};
 
+use super::typed::TypedDefs;
 use super::{
     BridgeKind, bridge_bool, bridge_call, bridge_clear, bridge_contains, bridge_dealloc,
     bridge_dir, bridge_getattro, bridge_getitem, bridge_inplace_add, bridge_iter, bridge_iter_self,
@@ -41,31 +42,34 @@ impl BridgeKind {
 }
 
 /// The type a bridge of `kind` gets in `py`'s interpreter, made (and registered with its
-/// `collections.abc` class) on first use: with `static_methods`, the type of that method list
-/// (the methods are attributes of the type); without, the kind's shared type (whose attribute
-/// lookup asks the bridge).
+/// `collections.abc` class) on first use: with `static_methods` or `typed` methods, the type
+/// of those methods (they are attributes of the type; without `static_methods`, the type's
+/// attribute lookup asks the bridge first); with neither, the kind's shared type (whose
+/// attribute lookup asks the bridge).
 pub(super) fn bridge_type(
     py: Python<'_>,
     kind: BridgeKind,
     static_methods: Option<&'static [&'static str]>,
+    typed: Option<TypedDefs>,
 ) -> Result<Object> {
     let (cache, type_name, abc) = kind.describe();
-    let Some(methods) = static_methods else {
+    if static_methods.is_none() && typed.is_none() {
         // SAFETY: `py` holds its interpreter's GIL; `make_bridge_type` returns a new reference
         // of it. (When another thread kept a type first, because registering ours ran Python
         // code that let it run, ours is released: the registry keeps only a weak reference to
         // it.)
         let tp = unsafe {
             cache.get_or_make(py.interpreter_key(), || {
-                make_bridge_type(py, kind, type_name, abc, None).map(Object::into_ptr)
+                make_bridge_type(py, kind, type_name, abc, None, None).map(Object::into_ptr)
             })?
         };
         // SAFETY: a live type kept for the interpreter's life; the caller gets its own
         // reference.
         return Ok(unsafe { Object::from_borrowed_ptr(py, tp) });
-    };
-    // The types with methods of their own, one per (method list, kind), in a dict per
-    // interpreter keyed by the list's address and length and the kind.
+    }
+    // The types with methods of their own, one per (Rust type's table, method list, kind), in
+    // a dict per interpreter keyed by the table's number, the list's address and length (and
+    // whether there is one) and the kind.
     static BY_METHODS: PerInterpreter = PerInterpreter::new();
     // SAFETY: `py` holds its interpreter's GIL; `PyDict_New` returns a new reference.
     let types = unsafe {
@@ -73,7 +77,14 @@ pub(super) fn bridge_type(
             Object::from_owned_ptr_or_err(py, ffi::PyDict_New()).map(Object::into_ptr)
         })?
     };
-    let key = (methods.as_ptr() as usize, methods.len(), kind as usize).to_python(py)?;
+    let key = (
+        typed.map_or(0, |t| t.id),
+        static_methods.map_or(0, |m| m.as_ptr() as usize),
+        static_methods.map_or(0, |m| m.len()),
+        static_methods.is_some(),
+        kind as usize,
+    )
+        .to_python(py)?;
     // SAFETY: GIL held; `types` is the live dict of this interpreter and `key` a tuple of
     // ints (hashing and comparing it runs no Python code); a found type gains a reference at
     // once.
@@ -86,7 +97,7 @@ pub(super) fn bridge_type(
             return Err(crate::err::fetch(py));
         }
     }
-    let made = make_bridge_type(py, kind, type_name, abc, Some(methods))?;
+    let made = make_bridge_type(py, kind, type_name, abc, static_methods, typed)?;
     // Registering the type ran Python code, which may have let another thread make and keep
     // one first: the first kept is the one used.
     // SAFETY: as above.
@@ -103,13 +114,16 @@ pub(super) fn bridge_type(
 }
 
 /// A new bridge type of `kind` named `type_name`, registered with `collections.abc.<abc>`;
-/// with `methods`, those are descriptors of the type and attribute lookup is Python's own.
+/// with `methods`, those are descriptors of the type and attribute lookup is Python's own;
+/// `typed` methods are descriptors of the type too (after `methods`: a name in both is the
+/// typed one).
 fn make_bridge_type(
     py: Python<'_>,
     kind: BridgeKind,
     type_name: &'static CStr,
     abc: Option<&str>,
     methods: Option<&'static [&'static str]>,
+    typed: Option<TypedDefs>,
 ) -> Result<Object> {
     static METHODS: SyncTable<ffi::PyMethodDef, 2> = SyncTable([
         ffi::PyMethodDef {
@@ -185,6 +199,14 @@ fn make_bridge_type(
     for (i, &name) in methods.unwrap_or_default().iter().enumerate() {
         let d = method::descriptor(py, &t, methods.unwrap_or_default(), i)?;
         t.bind(py)?.setattr(name, d)?;
+    }
+    for &def in typed.map_or(&[][..], |t| t.defs) {
+        // SAFETY: `py` holds the GIL; `t` is a live type of its interpreter; `def` lives for
+        // the rest of the process and is never changed (see `typed_defs`).
+        let d = unsafe {
+            Object::from_owned_ptr_or_err(py, ffi::PyDescr_NewMethod(t.as_ptr().cast(), def.def))?
+        };
+        t.bind(py)?.setattr(def.name, d)?;
     }
     if let Some(abc) = abc {
         py.import("collections.abc")?
