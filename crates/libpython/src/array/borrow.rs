@@ -360,9 +360,11 @@ impl Drop for Borrow {
             let slot = unsafe { &*self.word };
             // The slot is this borrow's (tag `ACTIVE`): only this store changes it now.
             let state = slot.state.load(Ordering::Relaxed);
-            // The next generation, free. Release: the view's reads of the memory happen
+            debug_assert_eq!(state & TAG, ACTIVE);
+            // The next generation, free: `(state & !TAG) + GENERATION | FREE`, which with the
+            // tag `ACTIVE` is one addition. Release: the view's reads of the memory happen
             // before a later writer sees the slot free.
-            let next = (state & !TAG).wrapping_add(GENERATION) | FREE;
+            let next = state.wrapping_add(GENERATION - ACTIVE + FREE);
             slot.state.store(next, Ordering::Release);
         } else {
             release_locked(word);

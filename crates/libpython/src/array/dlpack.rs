@@ -512,7 +512,8 @@ impl DlTensor {
         let mut inner = take_inner();
         inner.set_dims(ndim, |i| shape[i], |i| strides[i]);
         inner.tensor = Some(self);
-        let mut raw = RawView::start(inner);
+        // SAFETY: no export: the view holds the tensor.
+        let mut raw = unsafe { RawView::start(inner, InterpKey::NONE) };
         raw.finish::<T>(ptr, itemsize, readonly, format, exclusive)?;
         Ok(raw)
     }

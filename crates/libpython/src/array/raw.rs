@@ -114,7 +114,7 @@ unsafe extern "C" fn run_deferred(capsule: *mut ffi::PyObject) {
 /// small per-thread pool ([`take_inner`], [`give_inner`]): a view costs no allocation, and
 /// moving one moves a few words.
 pub(crate) struct Inner {
-    /// Filled by `PyObject_GetBuffer` when `exporter` is set.
+    /// Filled by `PyObject_GetBuffer` when the view's `exporter` is set.
     buffer: ffi::Py_buffer,
     ndim: usize,
     /// `ndim` extents: the exporter's (non-negative `Py_ssize_t`s, checked), or in `owned`.
@@ -130,9 +130,6 @@ pub(crate) struct Inner {
     format: *const std::ffi::c_char,
     /// The registered borrow, dropped before the memory's owner is released.
     borrow: Borrow,
-    /// The interpreter whose export `buffer` holds, released when the view is dropped;
-    /// [`InterpKey::NONE`] when it holds none.
-    exporter: InterpKey,
     /// A consumed DLPack tensor whose memory the view shows, released when it is dropped.
     pub(crate) tensor: Option<DlTensor>,
 }
@@ -148,7 +145,6 @@ impl Inner {
             itemsize: 0,
             format: c"B".as_ptr(),
             borrow: Borrow::NONE,
-            exporter: InterpKey::NONE,
             tensor: None,
         }
     }
@@ -315,7 +311,7 @@ fn take_inner_slow(spare: *mut Inner) -> Box<Inner> {
 /// when the pool is full (and the pool's boxes when the thread exits).
 #[inline(always)]
 pub(crate) fn give_inner(b: Box<Inner>) {
-    debug_assert!(b.exporter == InterpKey::NONE && b.tensor.is_none());
+    debug_assert!(b.tensor.is_none());
     if SPARE.get() == EMPTY {
         SPARE.set(Box::into_raw(b));
     } else {
@@ -355,13 +351,21 @@ pub(crate) struct RawView {
     pub(crate) readonly: bool,
     /// Taken out only in `Drop`.
     inner: ManuallyDrop<Box<Inner>>,
+    /// The interpreter whose export `inner`'s buffer holds, released when the view is
+    /// dropped; [`InterpKey::NONE`] when it holds none.
+    exporter: InterpKey,
 }
 
 impl RawView {
-    /// A view under construction around `inner` (which holds the export or tensor): empty until
+    /// A view under construction around `inner`, which holds the export of `exporter`'s
+    /// interpreter (or, with [`InterpKey::NONE`], a tensor): empty until
     /// [`finish`](Self::finish), released on drop.
+    ///
+    /// # Safety
+    /// With a key other than `NONE`, `inner`'s buffer was filled by a successful
+    /// `PyObject_GetBuffer` of that interpreter, and is not released elsewhere.
     #[inline]
-    pub(crate) fn start(inner: Box<Inner>) -> RawView {
+    pub(crate) unsafe fn start(inner: Box<Inner>, exporter: InterpKey) -> RawView {
         RawView {
             ptr: std::ptr::null_mut(),
             len: 0,
@@ -369,6 +373,7 @@ impl RawView {
             f_contiguous: true,
             readonly: true,
             inner: ManuallyDrop::new(inner),
+            exporter,
         }
     }
 
@@ -552,14 +557,14 @@ impl Drop for RawView {
         let mut inner = unsafe { ManuallyDrop::take(&mut self.inner) };
         // Unregistered before the memory can go.
         inner.borrow = Borrow::NONE;
-        let key = std::mem::replace(&mut inner.exporter, InterpKey::NONE);
+        let key = self.exporter;
         if key != InterpKey::NONE {
             if interp::gil::holds(key) {
                 // SAFETY: the buffer was filled by a successful `PyObject_GetBuffer` of this
-                // interpreter and is released once (`exporter` is now `NONE`), with its GIL
-                // held by this thread (an outer guard, which cannot be released before this
-                // call returns). A collector traversal marks no GIL as held, so this is not
-                // one.
+                // interpreter (`start`'s contract) and is released once (here: the view is
+                // dropped), with its GIL held by this thread (an outer guard, which cannot be
+                // released before this call returns). A collector traversal marks no GIL as
+                // held, so this is not one.
                 unsafe { ffi::PyBuffer_Release(&mut inner.buffer) };
             } else if interp::gil::collecting().is_some() {
                 defer_buffer(inner, key);
@@ -743,9 +748,10 @@ pub(crate) fn acquire_buffer<T: Element>(obj: &Bound<'_>, writable: bool) -> Res
         give_inner(inner);
         return Err(refused(obj, writable));
     }
-    inner.exporter = py.interpreter_key();
     // From here on, every early return releases the buffer (`raw`'s drop).
-    let mut raw = RawView::start(inner);
+    // SAFETY: the buffer was just filled by this interpreter's `PyObject_GetBuffer`; only the
+    // view releases it.
+    let mut raw = unsafe { RawView::start(inner, py.interpreter_key()) };
     let inner = raw.inner_mut();
     let v = &inner.buffer;
     // The common case: one axis of contiguous `T`s, in one of the usual spellings of `T` (a
