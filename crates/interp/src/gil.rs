@@ -26,6 +26,7 @@ use std::sync::atomic::Ordering;
 
 use libpython_ffi as ffi;
 
+use crate::active;
 use crate::error::{Error, Result};
 use crate::key::InterpKey;
 use crate::runtime::{self, lookup, lookup_raw};
@@ -86,7 +87,7 @@ impl Drop for ThreadStates {
             release_sub_tstate(&state, t as *mut ffi::PyThreadState);
         }
         if let Some(m) = self.main.take() {
-            if !m.owned || m.generation != runtime::generation() || !runtime::enter_main() {
+            if !m.owned || m.generation != runtime::generation() || !active::enter_main() {
                 return;
             }
             // SAFETY: the runtime this state belongs to is running and counts this thread as
@@ -99,7 +100,7 @@ impl Drop for ThreadStates {
                 ffi::PyEval_SaveThread();
                 ffi::PyThreadState_Delete(m.tstate);
             }
-            runtime::leave_main();
+            active::leave_main();
         }
     }
 }
@@ -478,7 +479,7 @@ impl Drop for MainHold {
 /// if the thread holds a GIL or Python is not running.
 #[inline(always)]
 fn acquire_main_outermost() -> Option<InterpKey> {
-    if DEPTH.with(Cell::get) != 0 || !runtime::enter_main() {
+    if DEPTH.with(Cell::get) != 0 || !active::enter_main() {
         return None;
     }
     let key_bits = runtime::main_key_bits();
@@ -514,7 +515,7 @@ fn acquire_main_slow() -> Result<GilGuard> {
     {
         return Ok(g);
     }
-    if !runtime::enter_main() {
+    if !active::enter_main() {
         return Err(runtime::not_running_error());
     }
     Ok(acquire_main_switching(runtime::main_key_bits()))
@@ -531,7 +532,7 @@ fn acquire_main_switching(key_bits: u64) -> GilGuard {
 }
 
 /// Acquires the main GIL while the runtime may be finalizing (finalize itself, ending
-/// sub-interpreters); not counted as an active user.
+/// sub-interpreters): counted in whatever the runtime's state, never refused.
 pub(crate) fn acquire_main_internal() -> Result<GilGuard> {
     let key_bits = runtime::main_key_bits();
     if key_bits == 0 {
@@ -540,7 +541,7 @@ pub(crate) fn acquire_main_internal() -> Result<GilGuard> {
     if holds(InterpKey::from_bits(key_bits)) {
         return Ok(nested(InterpKey::from_bits(key_bits)));
     }
-    runtime::ACTIVE_MAIN.fetch_add(1, Ordering::SeqCst);
+    active::enter_main_unchecked();
     // SAFETY: called by the thread driving shutdown or ending a sub-interpreter, before
     // `Py_FinalizeEx`; the runtime is alive and this thread holds no GIL.
     unsafe { ffi::PyEval_RestoreThread(main_tstate()) };
@@ -726,11 +727,11 @@ fn pin_main_for_thread() -> Result<()> {
     if STATES.with(|s| s.main.get().is_some_and(|m| m.generation == generation)) {
         return Ok(());
     }
-    if !runtime::enter_main() {
+    if !active::enter_main() {
         return Err(runtime::not_running_error());
     }
     main_tstate();
-    runtime::leave_main();
+    active::leave_main();
     Ok(())
 }
 
@@ -833,7 +834,7 @@ fn release_main() {
     HELD.with(|h| h.set(0));
     // SAFETY: this thread holds the main GIL with its thread state (the guard's kind).
     unsafe { ffi::PyEval_SaveThread() };
-    runtime::leave_main();
+    active::leave_main();
 }
 
 #[cold]

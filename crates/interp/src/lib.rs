@@ -22,6 +22,7 @@
 
 #![deny(missing_docs)]
 
+mod active;
 mod cache;
 mod decrefs;
 pub mod discovery;

@@ -14,9 +14,9 @@ use crate::error::{Error, Result};
 use crate::gil;
 use crate::key::InterpKey;
 use crate::runtime::{
-    ACTIVE_MAIN, CLOSING, FINALIZED, FINALIZING, GENERATION, HEADER_SIZE, LIFECYCLE, MAIN_KEY,
-    MAIN_RAW, MAIN_STATE, RETIRED, RUNNING, STARTED, STATE, Started, free_threaded, is_finalized,
-    is_running, not_running_error, registry_read, registry_write, started,
+    CLOSING, FINALIZED, FINALIZING, GENERATION, HEADER_SIZE, LIFECYCLE, MAIN_KEY, MAIN_RAW,
+    MAIN_STATE, RETIRED, RUNNING, STARTED, STATE, Started, free_threaded, is_finalized, is_running,
+    not_running_error, registry_read, registry_write, started,
 };
 use crate::state::InterpState;
 
@@ -116,6 +116,8 @@ pub fn initialize(config: &Config) -> Result<Started> {
     *STARTUP_THREAD.lock().unwrap_or_else(|e| e.into_inner()) = Some(std::thread::current().id());
     // SAFETY: this thread holds the GIL; saving the thread state releases it for everyone.
     unsafe { ffi::PyEval_SaveThread() };
+    // Before any thread can count itself in (see `active`).
+    crate::active::register();
     STATE.store(RUNNING, Ordering::SeqCst);
     let started = Started {
         found: found.clone(),
@@ -371,7 +373,8 @@ fn shut_down() -> Result<()> {
         crate::interpreter::run_end_hook(key);
     }
     STATE.store(FINALIZING, Ordering::SeqCst);
-    while ACTIVE_MAIN.load(Ordering::SeqCst) != 0 {
+    crate::active::barrier_after_state();
+    while crate::active::any_active() {
         std::thread::sleep(std::time::Duration::from_micros(200));
     }
     let main = registry_read().main.clone();
@@ -403,7 +406,7 @@ fn shut_down() -> Result<()> {
         ffi::Py_FinalizeEx()
     };
     gil::forget_after_finalize();
-    ACTIVE_MAIN.store(0, Ordering::SeqCst);
+    crate::active::reset_after_finalize();
     MAIN_KEY.store(0, Ordering::Release);
     MAIN_RAW.store(std::ptr::null_mut(), Ordering::Release);
     MAIN_STATE.store(std::ptr::null_mut(), Ordering::Release);

@@ -38,8 +38,6 @@ pub(crate) static MAIN_STATE: AtomicPtr<InterpState> = AtomicPtr::new(std::ptr::
 /// freed. A reference pushed onto a retired record's queue is never released (its runtime is
 /// gone).
 pub(crate) static RETIRED: Mutex<Vec<Arc<InterpState>>> = Mutex::new(Vec::new());
-/// Threads inside an outermost hold of the main interpreter.
-pub(crate) static ACTIVE_MAIN: AtomicUsize = AtomicUsize::new(0);
 /// Serialises start-up and the state changes of shutdown; racing callers wait here for the one
 /// that runs. Never held while Python code runs after start-up: in particular not across
 /// `Py_FinalizeEx`, whose destructors and callbacks may reach code that reads [`started`].
@@ -128,23 +126,6 @@ pub(crate) fn ensure_running() -> Result<()> {
     } else {
         Err(not_running_error())
     }
-}
-
-/// Counts this thread in as active in the main interpreter, unless the runtime is not
-/// running. Pairs with [`leave_main`].
-#[inline]
-pub(crate) fn enter_main() -> bool {
-    ACTIVE_MAIN.fetch_add(1, Ordering::SeqCst);
-    if STATE.load(Ordering::SeqCst) != RUNNING {
-        ACTIVE_MAIN.fetch_sub(1, Ordering::SeqCst);
-        return false;
-    }
-    true
-}
-
-#[inline]
-pub(crate) fn leave_main() {
-    ACTIVE_MAIN.fetch_sub(1, Ordering::SeqCst);
 }
 
 /// What the running runtime was started with, if it runs.
