@@ -396,7 +396,11 @@ fn nested(key: InterpKey) -> GilGuard {
 /// thread not bound to another interpreter, nested (already held) or outermost (no GIL
 /// held). `None` when anything else is the case (Python not running, a binding, another
 /// interpreter's GIL held): [`acquire`] then does the full work and names the error.
-#[inline]
+///
+/// Always inline: returned through memory, the guard was copied by the caller with loads
+/// wider than the stores that wrote it, which stalled every acquisition (a failed store
+/// forward).
+#[inline(always)]
 pub fn try_acquire_main() -> Option<GilGuard> {
     if BOUND_LEN.with(Cell::get) != 0 {
         return None;

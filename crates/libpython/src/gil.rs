@@ -137,7 +137,17 @@ pub fn allow_threads<R: Send>(f: impl FnOnce() -> R + Send) -> R {
 /// Start-up errors, [`ErrorKind::Interp`](crate::ErrorKind::Interp) after finalize, and whatever `f` returns.
 #[inline]
 pub fn attach<R>(f: impl FnOnce(Python<'_>) -> Result<R>) -> Result<R> {
-    let guard = acquire()?;
+    // The common acquisition's guard stays in registers: merged with the other path's, which
+    // comes back through memory, it was stored and copied with wider loads than the stores
+    // that wrote it, a stall of every acquisition (a failed store forward).
+    let guard = match interp::gil::try_acquire_main() {
+        Some(g) => g,
+        None => {
+            // Through a `dyn`: `f` is then compiled into the common path only.
+            let mut f = Some(f);
+            return attach_slow(&mut |py| f.take().expect("called once")(py));
+        }
+    };
     // SAFETY: `guard` holds the GIL of `guard.key()` until the end of this function, and the
     // token cannot escape `f`.
     let py = unsafe { Python::assume(guard.key()) };
@@ -146,15 +156,19 @@ pub fn attach<R>(f: impl FnOnce(Python<'_>) -> Result<R>) -> Result<R> {
     r
 }
 
-/// Acquires the bound interpreter's GIL, starting Python on first use.
-#[inline]
-pub(crate) fn acquire() -> Result<GilGuard> {
-    match interp::gil::try_acquire_main() {
-        Some(g) => Ok(g),
-        None => acquire_slow(),
-    }
+/// [`attach`] on the paths besides the common one.
+#[inline(never)]
+fn attach_slow<R>(f: &mut dyn FnMut(Python<'_>) -> Result<R>) -> Result<R> {
+    let guard = acquire_slow()?;
+    // SAFETY: as in `attach`.
+    let py = unsafe { Python::assume(guard.key()) };
+    let r = f(py);
+    drop(guard);
+    r
 }
 
+/// Acquires the bound interpreter's GIL, starting Python on first use: [`attach`] when the
+/// common acquisition (`interp::gil::try_acquire_main`) does not apply.
 #[inline(never)]
 fn acquire_slow() -> Result<GilGuard> {
     match interp::gil::acquire() {

@@ -296,15 +296,26 @@ impl Object {
     #[inline(never)]
     fn with_acquired<R>(&self, f: impl FnOnce(&Bound<'_>) -> Result<R>) -> Result<R> {
         // The common case, an object of the main interpreter on a thread outside any GIL
-        // scope, holds the GIL with a `MainHold` (released in place); the others with a guard.
-        let hold = match interp::gil::hold_main_for(self.key) {
-            Some(h) => Hold::Main(h),
-            None => Hold::Guard(acquire_for(self.key)?),
+        // scope, holds the GIL with a `MainHold` (released in place); the others with a guard,
+        // on a path of their own (merged, the two holds went through memory).
+        let Some(hold) = interp::gil::hold_main_for(self.key) else {
+            return self.with_guard(f);
         };
         // SAFETY: `hold` holds this object's interpreter's GIL for the whole call.
         let py = unsafe { Python::assume(self.key) };
         let r = f(self.bound(py));
         drop(hold);
+        r
+    }
+
+    /// [`with_acquired`](Self::with_acquired) with a guard.
+    #[inline(never)]
+    fn with_guard<R>(&self, f: impl FnOnce(&Bound<'_>) -> Result<R>) -> Result<R> {
+        let guard = acquire_for(self.key)?;
+        // SAFETY: `guard` holds this object's interpreter's GIL for the whole call.
+        let py = unsafe { Python::assume(self.key) };
+        let r = f(self.bound(py));
+        drop(guard);
         r
     }
 
@@ -326,12 +337,6 @@ impl Object {
             f(self.bound(py))
         })?
     }
-}
-
-/// A GIL hold taken by [`Object::with_acquired`].
-enum Hold {
-    Main(#[allow(dead_code)] interp::gil::MainHold),
-    Guard(#[allow(dead_code)] interp::GilGuard),
 }
 
 /// The keyword names tuple and the values of `kwargs`.
