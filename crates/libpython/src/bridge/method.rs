@@ -156,20 +156,10 @@ pub(super) fn descriptor(
 }
 
 /// How many methods of a list get one of CPython's own method descriptors.
-const NATIVE_METHODS: usize = 64;
-
-/// The table of `native_method::<I>` for the indices given.
-macro_rules! native_methods {
-    ($($i:literal)*) => {
-        [$(native_method::<$i> as ffi::PyCFunctionFastWithKeywords),*]
-    };
-}
+const NATIVE_METHODS: usize = super::OWN_FUNCTIONS;
 
 /// The method functions of those descriptors: the `i`th calls method `i` of its object's list.
-static NATIVE: [ffi::PyCFunctionFastWithKeywords; NATIVE_METHODS] = native_methods!(
-    0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31
-    32 33 34 35 36 37 38 39 40 41 42 43 44 45 46 47 48 49 50 51 52 53 54 55 56 57 58 59 60 61 62 63
-);
+static NATIVE: [ffi::PyCFunctionFastWithKeywords; NATIVE_METHODS] = per_index!(native_method);
 
 /// The definition (`METH_FASTCALL | METH_KEYWORDS`, function `NATIVE[i]`) of method `name`
 /// at index `i`, made once for the process; `None` past [`NATIVE_METHODS`] and for a name

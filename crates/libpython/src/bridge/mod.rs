@@ -30,6 +30,27 @@ macro_rules! owns {
     };
 }
 
+/// The C functions `$f::<$t, I>` (or `$f::<I>`) for every index `I` below
+/// [`OWN_FUNCTIONS`]: one per entry of a method list or table, so each knows its entry at
+/// compile time.
+macro_rules! per_index {
+    (@ [$f:ident]; $($i:literal)*) => {
+        [$($f::<$i> as _),*]
+    };
+    (@ [$f:ident, $t:ty]; $($i:literal)*) => {
+        [$($f::<$t, $i> as _),*]
+    };
+    ($($f:tt)*) => {
+        per_index!(@ [$($f)*];
+            0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31
+            32 33 34 35 36 37 38 39 40 41 42 43 44 45 46 47 48 49 50 51 52 53 54 55 56 57 58 59 60
+            61 62 63)
+    };
+}
+
+/// How many entries of a method list or table get a C function of their own ([`per_index`]).
+const OWN_FUNCTIONS: usize = 64;
+
 mod class;
 mod container;
 mod iter;

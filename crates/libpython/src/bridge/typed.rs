@@ -124,7 +124,7 @@ impl<T> std::fmt::Debug for Method<T> {
 }
 
 /// How many entries of a method table get a function of their own (made for each index).
-pub(super) const MAX_TYPED_METHODS: usize = 64;
+pub(super) const MAX_TYPED_METHODS: usize = super::OWN_FUNCTIONS;
 
 /// The method definitions of one Rust type's table, made once for the process (CPython keeps
 /// pointing at them), and the number that tells the type's bridge types apart from others'.
@@ -148,19 +148,6 @@ pub(super) struct Def {
 unsafe impl Send for Def {}
 // SAFETY: as above.
 unsafe impl Sync for Def {}
-
-/// The functions `$f::<T, I>` for every index below [`MAX_TYPED_METHODS`].
-macro_rules! per_index {
-    ($f:ident, $t:ty) => {
-        per_index!(@ $f, $t;
-            0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31
-            32 33 34 35 36 37 38 39 40 41 42 43 44 45 46 47 48 49 50 51 52 53 54 55 56 57 58 59 60
-            61 62 63)
-    };
-    (@ $f:ident, $t:ty; $($i:literal)*) => {
-        [$($f::<$t, $i> as _),*]
-    };
-}
 
 /// The definitions of `T`'s [`Bridge::method_table`], `None` when it is empty; made on first
 /// use. Refuses a table longer than [`MAX_TYPED_METHODS`] and a name with a NUL byte.
