@@ -136,7 +136,7 @@ pub(super) const CASES: &[Case] = &[
         pyo3: "pyo3",
         gil_held: true,
         key: true,
-        what: "a Rust struct exposed to Python, its method `o.scale(i)` (`int` in, `int` out) called 1,000,000 times from a Python `for` loop (ours: a `Bridge` listing the method, made with `libpython::bridge`; PyO3: `#[pyclass(frozen)]` and `#[pymethods]`; floor: a heap type from `PyType_FromSpec` with a `METH_FASTCALL` method)",
+        what: "a Rust struct exposed to Python, its method `o.scale(i)` (`int` in, `int` out) called 1,000,000 times from a Python `for` loop (ours: a `Bridge` whose method table holds the method, `Method::positional`, made with `libpython::bridge`; PyO3: `#[pyclass(frozen)]` and `#[pymethods]`; floor: a heap type from `PyType_FromSpec` with a `METH_FASTCALL` method)",
     },
     Case {
         group: "serde_roundtrip",
