@@ -5,7 +5,7 @@
 //! finalizing side (an asymmetric Dekker handshake). Each thread counts its holds in a slot of
 //! a static table that it alone changes, with plain loads and stores; between counting itself
 //! in and reading the runtime's state it needs only a compiler fence. `finalize` publishes its
-//! state, then runs a process-wide memory barrier (Linux's `membarrier`, private expedited):
+//! state, then runs a process-wide memory barrier ([`crate::fence`], Linux's `membarrier`):
 //! every other thread of the process executes a full barrier at some point of its program
 //! while that call runs. A thread whose barrier falls before its count's store has not read
 //! the state yet, and reads `FINALIZING`; one whose barrier falls after that store has made
@@ -82,7 +82,7 @@ impl Drop for GiveBack {
 /// Registers the process for the barrier `finalize` uses, if the system has it. Called by
 /// start-up before the runtime is marked running.
 pub(crate) fn register() {
-    if !ASYMMETRIC.load(Ordering::Relaxed) && barrier::register() {
+    if !ASYMMETRIC.load(Ordering::Relaxed) && crate::fence::register() {
         ASYMMETRIC.store(true, Ordering::SeqCst);
     }
 }
@@ -201,41 +201,8 @@ pub(crate) fn any_active() -> bool {
 /// counts (see the module).
 pub(crate) fn barrier_after_state() {
     if ASYMMETRIC.load(Ordering::SeqCst) {
-        barrier::run();
+        crate::fence::all_threads();
     }
-}
-
-#[cfg(target_os = "linux")]
-mod barrier {
-    /// `MEMBARRIER_CMD_PRIVATE_EXPEDITED` (Linux's `uapi/linux/membarrier.h`).
-    const PRIVATE_EXPEDITED: libc::c_long = 1 << 3;
-    /// `MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED`.
-    const REGISTER_PRIVATE_EXPEDITED: libc::c_long = 1 << 4;
-
-    /// Registers the process; `false` where the kernel refuses (older than 4.14, or a
-    /// sandbox that filters the call).
-    pub(super) fn register() -> bool {
-        // SAFETY: `membarrier` takes a command and flags, and touches no memory of ours.
-        unsafe { libc::syscall(libc::SYS_membarrier, REGISTER_PRIVATE_EXPEDITED, 0) == 0 }
-    }
-
-    /// Every running thread of the process executes a full memory barrier before this
-    /// returns (registered: see [`register`]).
-    pub(super) fn run() {
-        // SAFETY: as above.
-        let r = unsafe { libc::syscall(libc::SYS_membarrier, PRIVATE_EXPEDITED, 0) };
-        // Registered before any thread used a slot, so the call cannot be refused.
-        assert_eq!(r, 0, "membarrier failed after registering");
-    }
-}
-
-#[cfg(not(target_os = "linux"))]
-mod barrier {
-    pub(super) fn register() -> bool {
-        false
-    }
-
-    pub(super) fn run() {}
 }
 
 #[cfg(test)]

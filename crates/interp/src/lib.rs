@@ -27,6 +27,7 @@ mod cache;
 mod decrefs;
 pub mod discovery;
 mod error;
+pub mod fence;
 pub mod gil;
 mod interpreter;
 mod key;

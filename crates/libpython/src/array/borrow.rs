@@ -10,33 +10,47 @@
 //! # How it is kept cheap
 //!
 //! Read (shared) borrows are by far the most common and never conflict with each other, so
-//! they take no lock: each one claims a slot of a fixed table ([`SLOTS`]) with one
-//! compare-and-swap, writes its range there, and checks one counter, [`EXCLUSIVE`], the number
-//! of mutable borrows that are live or being made. Releasing it is a single store. Mutable
-//! (exclusive) borrows, and read borrows when the table is full, go through a mutex and scan
-//! the table.
+//! they take no lock: each one claims a slot of a fixed table, writes its range there, and
+//! checks one counter, [`EXCLUSIVE`], the number of mutable borrows that are live or being
+//! made. Releasing it is a single store. Mutable (exclusive) borrows, and read borrows when
+//! the tables are full, go through a mutex and scan the tables.
 //!
-//! Why a read borrow and a concurrent mutable one cannot both succeed: the reader's claim of
-//! its slot and its load of `EXCLUSIVE` are sequentially consistent, as are the writer's
-//! increment of `EXCLUSIVE` and its loads of the slots. In the single order of those
-//! operations, either the reader's load comes after the writer's increment (the reader sees
-//! a non-zero count and checks the writer's range under the mutex, which the writer holds
-//! until its entry is recorded), or it comes before it, and then the reader's claim precedes
-//! the writer's scan, which therefore finds the slot claimed and waits for the range to be
-//! published before comparing. A slot is claimed for a few instructions only (no call, no
-//! lock, no allocation in between), so that wait is short.
+//! There are two tables. Threads that hold the main interpreter's GIL on a GIL build (the
+//! [`Domain`] of most programs) take their read borrows in [`MAIN_TABLE`]: they do so one at a
+//! time, so a plain store claims a slot. Everything else (sub-interpreters with a GIL of their
+//! own, free-threaded builds, DLPack tensors, systems without a process-wide barrier) claims
+//! slots of [`TABLE`] with a compare-and-swap.
+//!
+//! Why a read borrow and a concurrent mutable one cannot both succeed: the reader stores its
+//! claim, then loads `EXCLUSIVE`; the writer increments `EXCLUSIVE`, then loads the slots.
+//! Either the reader's load comes after the writer's increment (the reader sees a non-zero
+//! count and checks the writer's range under the mutex, which the writer holds until its
+//! entry is recorded), or the reader's claim comes before the writer's scan, which therefore
+//! finds the slot claimed and waits for the range to be published before comparing. What
+//! orders each side's store before its load: in [`TABLE`], the reader's compare-and-swap and
+//! the writer's increment are sequentially consistent. In [`MAIN_TABLE`], a writer that holds
+//! the main GIL too never runs beside the reader at all; any other writer runs a process-wide
+//! barrier ([`libpython_interp::fence`]) between its increment and its scan, which the reader,
+//! with a compiler fence only, pairs with. A slot is claimed for a few instructions only (no
+//! call, no lock, no allocation in between), so a scan's wait is short.
 //!
 //! Under such a race both sides can be refused (a reader that is itself refused because of
 //! another mutable borrow may have been seen by the writer meanwhile); never both accepted.
 
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering, fence};
+use std::sync::atomic::{AtomicUsize, Ordering, compiler_fence, fence};
+
+use libpython_interp::{InterpKey, fence as process};
 
 use crate::err::{Error, Result};
+use crate::gil::Python;
 
-/// Read borrows the lock-free table holds; more live read borrows than this go through the
-/// mutex.
+/// Read borrows [`TABLE`] holds; more live read borrows than the two tables hold go through
+/// the mutex.
 const SLOTS: usize = 64;
+
+/// Read borrows [`MAIN_TABLE`] holds (beyond them, [`TABLE`]'s slots are used).
+const MAIN_SLOTS: usize = 32;
 
 /// A slot's state: the low two bits are the tag, the rest a generation counted up on every
 /// release (so a scan can tell a slot re-used between two of its loads).
@@ -69,7 +83,43 @@ impl Slot {
     }
 }
 
+/// The slots claimed by compare-and-swap, by any thread.
 static TABLE: [Slot; SLOTS] = [const { Slot::new() }; SLOTS];
+
+/// The slots claimed by plain stores, only by threads of [`Domain::main_gil`].
+static MAIN_TABLE: [Slot; MAIN_SLOTS] = [const { Slot::new() }; MAIN_SLOTS];
+
+/// Which other borrows a borrow's thread cannot run beside while it is made.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Domain {
+    /// The thread holds the main interpreter's GIL on a GIL build, and the process-wide
+    /// barrier is available: it makes borrows one at a time with every other such thread.
+    main_gil: bool,
+}
+
+impl Domain {
+    /// A thread that may run beside any other (a view made without an interpreter's GIL).
+    pub(crate) const ANY: Domain = Domain { main_gil: false };
+
+    /// The domain of a thread holding `py`'s GIL.
+    #[inline(always)]
+    pub(crate) fn of(py: Python<'_>) -> Domain {
+        Domain::of_key(py.interpreter_key())
+    }
+
+    /// The domain of a thread holding the GIL of `key`'s interpreter (the caller proves it:
+    /// see [`of`](Self::of)).
+    #[inline(always)]
+    fn of_key(key: InterpKey) -> Domain {
+        // The key records how its runtime counts references: plainly or with 32-bit
+        // immortals on GIL builds only (free-threaded and debug builds count through calls,
+        // and take the general path).
+        let gil_build = key.counts_plain() || key.counts_immortal32();
+        Domain {
+            main_gil: key.is_main() && gil_build && process::available(),
+        }
+    }
+}
 
 /// Mutable borrows that are live or being made (a reader that sees 0 needs no lock).
 static EXCLUSIVE: AtomicUsize = AtomicUsize::new(0);
@@ -196,23 +246,35 @@ fn mutably_borrowed(lo: usize, hi: usize) -> Error {
     ))
 }
 
-/// Registers a borrow of the bytes `[lo, hi)`: shared (read) or exclusive (write). `None`
-/// (an empty view, which reaches no memory) registers nothing ([`Borrow::NONE`]).
+/// Registers a borrow of the bytes `[lo, hi)`: shared (read) or exclusive (write), made by a
+/// thread of `domain`. `None` (an empty view, which reaches no memory) registers nothing
+/// ([`Borrow::NONE`]).
 ///
 /// # Errors
-/// [`ErrorKind::Conversion`](crate::ErrorKind::Conversion) when a conflicting view is alive: any view of overlapping memory
-/// for an exclusive borrow, an exclusive one for a shared borrow.
+/// [`ErrorKind::Conversion`](crate::ErrorKind::Conversion) when a conflicting view is alive:
+/// any view of overlapping memory for an exclusive borrow, an exclusive one for a shared
+/// borrow.
 #[inline(always)]
-pub(crate) fn acquire(range: Option<(usize, usize)>, exclusive: bool) -> Result<Borrow> {
+pub(crate) fn acquire(
+    range: Option<(usize, usize)>,
+    exclusive: bool,
+    domain: Domain,
+) -> Result<Borrow> {
     let Some((lo, hi)) = range else {
         return Ok(Borrow::NONE);
     };
     if exclusive {
-        return acquire_exclusive(lo, hi);
+        return acquire_exclusive(lo, hi, domain);
     }
     // The first slot inline (free unless another read view lives), the others out of line.
-    let Some((borrow, writers)) = claim(&TABLE[0], lo, hi) else {
-        return acquire_shared(lo, hi);
+    let first = if domain.main_gil {
+        // SAFETY: the thread is of `Domain::main_gil` (how the domain is made).
+        unsafe { claim_main(&MAIN_TABLE[0], lo, hi) }
+    } else {
+        claim(&TABLE[0], lo, hi)
+    };
+    let Some((borrow, writers)) = first else {
+        return acquire_shared(lo, hi, domain);
     };
     if writers {
         return check_writers(borrow, lo, hi);
@@ -220,11 +282,27 @@ pub(crate) fn acquire(range: Option<(usize, usize)>, exclusive: bool) -> Result<
     Ok(borrow)
 }
 
-/// A read borrow in a slot of the table after the first, or under the lock when all are
+/// A read borrow in a slot of the tables after the first, or under the lock when all are
 /// taken.
 #[inline(never)]
-fn acquire_shared(lo: usize, hi: usize) -> Result<Borrow> {
-    for slot in &TABLE[1..] {
+fn acquire_shared(lo: usize, hi: usize, domain: Domain) -> Result<Borrow> {
+    if domain.main_gil {
+        for slot in &MAIN_TABLE[1..] {
+            // SAFETY: the thread is of `Domain::main_gil` (how the domain is made).
+            if let Some((borrow, writers)) = unsafe { claim_main(slot, lo, hi) } {
+                if writers {
+                    return check_writers(borrow, lo, hi);
+                }
+                return Ok(borrow);
+            }
+        }
+    }
+    let rest = if domain.main_gil {
+        &TABLE[..]
+    } else {
+        &TABLE[1..]
+    };
+    for slot in rest {
         if let Some((borrow, writers)) = claim(slot, lo, hi) {
             if writers {
                 return check_writers(borrow, lo, hi);
@@ -263,6 +341,34 @@ fn claim(slot: &'static Slot, lo: usize, hi: usize) -> Option<(Borrow, bool)> {
     Some((Borrow::slot(slot), writers != 0))
 }
 
+/// [`claim`] for a slot of [`MAIN_TABLE`], claimed with plain stores.
+///
+/// # Safety
+/// The calling thread is of [`Domain::main_gil`]: no other thread claims a slot of
+/// `MAIN_TABLE` until this returns.
+#[inline(always)]
+unsafe fn claim_main(slot: &'static Slot, lo: usize, hi: usize) -> Option<(Borrow, bool)> {
+    let s = slot.state.load(Ordering::Relaxed);
+    if s & TAG != FREE {
+        return None;
+    }
+    // Only a claim changes a free slot (a release changes its own, active one), and no other
+    // claim of this table runs now (the caller's contract): a store claims it.
+    slot.state.store((s & !TAG) | CLAIMED, Ordering::Relaxed);
+    // The range stores stay after the claim for a scan that reads them (seqlock order).
+    fence(Ordering::Release);
+    slot.lo.store(lo, Ordering::Relaxed);
+    slot.hi.store(hi, Ordering::Relaxed);
+    // The claim's store before the load of the writers' count: for the compiler here, for
+    // the processor by the process-wide barrier of a writer of another domain (see the
+    // module).
+    compiler_fence(Ordering::SeqCst);
+    let writers = EXCLUSIVE.load(Ordering::Relaxed);
+    // Published before any lock is taken: a writer holding the lock may be waiting on it.
+    slot.state.store((s & !TAG) | ACTIVE, Ordering::Release);
+    Some((Borrow::slot(slot), writers != 0))
+}
+
 /// The end of a read borrow made while mutable borrows are live or being made: refused (and
 /// released) if one of them overlaps it.
 #[cold]
@@ -293,7 +399,7 @@ fn acquire_overflow(lo: usize, hi: usize) -> Result<Borrow> {
 
 /// A mutable borrow: no other borrow of overlapping memory may be live.
 #[cold]
-fn acquire_exclusive(lo: usize, hi: usize) -> Result<Borrow> {
+fn acquire_exclusive(lo: usize, hi: usize, domain: Domain) -> Result<Borrow> {
     let mut reg = lock();
     if reg.exclusive.iter().any(|e| overlaps(lo, hi, e.lo, e.hi)) {
         return Err(mutably_borrowed(lo, hi));
@@ -305,7 +411,14 @@ fn acquire_exclusive(lo: usize, hi: usize) -> Result<Borrow> {
         .count();
     // From here on, new table readers check the mutable borrows under the lock (held).
     EXCLUSIVE.fetch_add(1, Ordering::SeqCst);
-    for slot in TABLE.iter() {
+    // Readers of `MAIN_TABLE` order their claim before their load of the count for the
+    // compiler only: unless this thread is one of them (and so never runs beside them), the
+    // barrier makes their claims visible, or them see the count (see the module). Read after
+    // the increment, `available` is true whenever such a reader could have seen it true.
+    if !domain.main_gil {
+        process::all_threads();
+    }
+    for slot in MAIN_TABLE.iter().chain(&TABLE) {
         let mut spins = 0u32;
         loop {
             let s = slot.state.load(Ordering::SeqCst);
@@ -428,19 +541,27 @@ mod tests {
 
     #[test]
     fn overlapping_exclusive_borrows_conflict() {
-        let a = acquire(Some((0x1000, 0x1100)), true).unwrap();
-        assert!(acquire(Some((0x10f0, 0x1200)), false).is_err());
-        assert!(!acquire(Some((0x1100, 0x1200)), true).unwrap().is_none());
-        assert!(acquire(None, true).unwrap().is_none());
+        let a = acquire(Some((0x1000, 0x1100)), true, Domain::ANY).unwrap();
+        assert!(acquire(Some((0x10f0, 0x1200)), false, Domain::ANY).is_err());
+        assert!(
+            !acquire(Some((0x1100, 0x1200)), true, Domain::ANY)
+                .unwrap()
+                .is_none()
+        );
+        assert!(acquire(None, true, Domain::ANY).unwrap().is_none());
         drop(a);
-        let r1 = acquire(Some((0x1000, 0x1100)), false).unwrap();
-        let r2 = acquire(Some((0x1000, 0x1100)), false).unwrap();
-        let e = acquire(Some((0x1000, 0x1001)), true)
+        let r1 = acquire(Some((0x1000, 0x1100)), false, Domain::ANY).unwrap();
+        let r2 = acquire(Some((0x1000, 0x1100)), false, Domain::ANY).unwrap();
+        let e = acquire(Some((0x1000, 0x1001)), true, Domain::ANY)
             .unwrap_err()
             .to_string();
         assert!(e.contains("2 live read view(s)"), "{e}");
         drop((r1, r2));
-        assert!(!acquire(Some((0x1000, 0x1001)), true).unwrap().is_none());
+        assert!(
+            !acquire(Some((0x1000, 0x1001)), true, Domain::ANY)
+                .unwrap()
+                .is_none()
+        );
         assert_eq!(
             byte_range(0x100 as *const u8, &[3], &[-8], 8),
             Some((0xf0, 0x108))
@@ -454,10 +575,10 @@ mod tests {
         // every one of them; once all are gone the memory is free again.
         let base = 0x10_0000;
         let readers: Vec<_> = (0..SLOTS + 10)
-            .map(|_| acquire(Some((base, base + 64)), false).unwrap())
+            .map(|_| acquire(Some((base, base + 64)), false, Domain::ANY).unwrap())
             .collect();
         assert!(readers.iter().any(|r| r.is_overflow()));
-        let e = acquire(Some((base + 8, base + 16)), true)
+        let e = acquire(Some((base + 8, base + 16)), true, Domain::ANY)
             .unwrap_err()
             .to_string();
         assert!(e.contains("read view"), "{e}");
@@ -466,32 +587,80 @@ mod tests {
         let last = readers.pop().unwrap();
         readers.truncate(1);
         drop(last);
-        assert!(acquire(Some((base, base + 1)), true).is_err());
+        assert!(acquire(Some((base, base + 1)), true, Domain::ANY).is_err());
         drop(readers);
-        let w = acquire(Some((base, base + 64)), true).unwrap();
+        let w = acquire(Some((base, base + 64)), true, Domain::ANY).unwrap();
         // And a reader that overflows the table sees a writer too.
         let fill: Vec<_> = (0..SLOTS)
-            .map(|i| acquire(Some((0x20_0000 + i * 64, 0x20_0000 + i * 64 + 8)), false).unwrap())
+            .map(|i| {
+                acquire(
+                    Some((0x20_0000 + i * 64, 0x20_0000 + i * 64 + 8)),
+                    false,
+                    Domain::ANY,
+                )
+                .unwrap()
+            })
             .collect();
-        assert!(acquire(Some((base, base + 8)), false).is_err());
+        assert!(acquire(Some((base, base + 8)), false, Domain::ANY).is_err());
         drop((fill, w));
     }
 
+    /// What serialises the borrows of threads of `Domain::main_gil` here (the main GIL does
+    /// in a program).
+    static TEST_GIL: Mutex<()> = Mutex::new(());
+
+    const MAIN: Domain = Domain { main_gil: true };
+
+    /// `acquire` by a thread of `domain`, holding `TEST_GIL` as the main GIL's holders do.
+    fn acquire_in(range: (usize, usize), exclusive: bool, domain: Domain) -> Result<Borrow> {
+        let _gil = domain.main_gil.then(|| TEST_GIL.lock().unwrap());
+        acquire(Some(range), exclusive, domain)
+    }
+
     #[test]
-    fn concurrent_readers_and_writers_never_alias() {
-        // Threads race read and write borrows of one range; whatever the interleaving, a
-        // writer never coexists with another borrow of it.
-        const RANGE: (usize, usize) = (0x30_0000, 0x30_0100);
+    fn main_gil_read_borrows_fill_their_table_then_the_shared_one_then_the_lock() {
+        assert_eq!(process::register(), cfg!(target_os = "linux"));
+        let base = 0x40_0000;
+        let readers: Vec<_> = (0..MAIN_SLOTS + SLOTS + 4)
+            .map(|_| acquire_in((base, base + 64), false, MAIN).unwrap())
+            .collect();
+        let in_main = |b: &Borrow| MAIN_TABLE.iter().any(|s| std::ptr::eq(s, b.word));
+        assert!(readers[..MAIN_SLOTS].iter().all(in_main));
+        assert!(!readers[MAIN_SLOTS..].iter().any(in_main));
+        assert!(readers.last().unwrap().is_overflow());
+        // Writers of either domain see readers of the main table.
+        let mut readers = readers;
+        readers.truncate(1);
+        for domain in [MAIN, Domain::ANY] {
+            let e = acquire_in((base + 8, base + 16), true, domain)
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("1 live read view(s)"), "{e}");
+        }
+        drop(readers);
+        // And a main-table reader sees a writer of the other domain.
+        let w = acquire_in((base, base + 64), true, Domain::ANY).unwrap();
+        assert!(acquire_in((base, base + 8), false, MAIN).is_err());
+        drop(w);
+        let r = acquire_in((base, base + 8), false, MAIN).unwrap();
+        assert!(in_main(&r));
+    }
+
+    /// Four threads, the first `main_threads` of them of `Domain::main_gil`, race read and
+    /// write borrows of `range`; whatever the interleaving, a writer never coexists with
+    /// another borrow of it.
+    fn race(range: (usize, usize), main_threads: usize) {
         static READERS: AtomicUsize = AtomicUsize::new(0);
         static WRITER: AtomicBool = AtomicBool::new(false);
         let (wrote, read) = (AtomicUsize::new(0), AtomicUsize::new(0));
         std::thread::scope(|s| {
             for t in 0..4 {
                 let (wrote, read) = (&wrote, &read);
+                let domain = if t < main_threads { MAIN } else { Domain::ANY };
                 s.spawn(move || {
                     for i in 0..20_000 {
                         if (i + t) % 5 == 0 {
-                            if let Ok(b) = acquire(Some(RANGE), true) {
+                            if let Ok(b) = acquire_in(range, true, domain) {
                                 assert!(
                                     !WRITER.swap(true, Ordering::SeqCst),
                                     "two writers at once"
@@ -509,9 +678,14 @@ mod tests {
                                 drop(b);
                                 wrote.fetch_add(1, Ordering::Relaxed);
                             }
-                        } else if let Ok(b) = acquire(Some(RANGE), false) {
+                        } else if let Ok(b) = acquire_in(range, false, domain) {
                             READERS.fetch_add(1, Ordering::SeqCst);
                             assert!(!WRITER.load(Ordering::SeqCst), "a reader beside a writer");
+                            // Held a while too, released without the lock (as a view may be).
+                            for _ in 0..20 {
+                                assert!(!WRITER.load(Ordering::SeqCst), "a reader beside a writer");
+                                std::hint::spin_loop();
+                            }
                             READERS.fetch_sub(1, Ordering::SeqCst);
                             drop(b);
                             read.fetch_add(1, Ordering::Relaxed);
@@ -522,8 +696,15 @@ mod tests {
         });
         assert!(wrote.into_inner() > 0 && read.into_inner() > 0);
         assert!(
-            !acquire(Some(RANGE), true).unwrap().is_none(),
+            !acquire_in(range, true, Domain::ANY).unwrap().is_none(),
             "every borrow was released"
         );
+    }
+
+    #[test]
+    fn concurrent_readers_and_writers_never_alias() {
+        assert_eq!(process::register(), cfg!(target_os = "linux"));
+        race((0x30_0000, 0x30_0100), 0);
+        race((0x30_0000, 0x30_0100), 2);
     }
 }

@@ -26,6 +26,7 @@ use std::ptr::NonNull;
 
 use libpython_interp::{InterpKey, ffi};
 
+use super::borrow::Domain;
 use super::element::{Element, describe_dl, dl_code_of};
 use super::export::{owner_of, raise_with};
 use super::layout::c_strides;
@@ -514,7 +515,8 @@ impl DlTensor {
         inner.tensor = Some(self);
         // SAFETY: no export: the view holds the tensor.
         let mut raw = unsafe { RawView::start(inner, InterpKey::NONE) };
-        raw.finish::<T>(ptr, itemsize, readonly, format, exclusive)?;
+        // A tensor may be viewed without any GIL: its borrow may be made beside any other.
+        raw.finish::<T>(ptr, itemsize, readonly, format, exclusive, Domain::ANY)?;
         Ok(raw)
     }
 }

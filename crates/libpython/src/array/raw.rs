@@ -8,7 +8,7 @@ use std::mem::ManuallyDrop;
 use libpython_interp as interp;
 use libpython_interp::{GilGuard, InterpKey, ffi};
 
-use super::borrow::{self, Borrow};
+use super::borrow::{self, Borrow, Domain};
 use super::cell::load;
 use super::dlpack::DlTensor;
 use super::element::{Element, ScalarKind, check_format, is_common_format};
@@ -404,6 +404,7 @@ impl RawView {
         readonly: bool,
         format: *const std::ffi::c_char,
         exclusive: bool,
+        domain: Domain,
     ) -> Result<()> {
         if !super::cell::supported::<T>() {
             return Err(unsupported::<T>());
@@ -437,8 +438,9 @@ impl RawView {
             )
         };
         let contiguous = c_contiguous || f_contiguous;
-        let borrow =
-            check_and_borrow::<T>(ptr, shape, strides, itemsize, len, contiguous, exclusive)?;
+        let borrow = check_and_borrow::<T>(ptr, shape, strides, itemsize, len, contiguous, |r| {
+            borrow::acquire(r, exclusive, domain)
+        })?;
         inner.set_borrow(borrow);
         inner.itemsize = itemsize;
         inner.format = format;
@@ -462,6 +464,7 @@ impl RawView {
         len: usize,
         readonly: bool,
         exclusive: bool,
+        domain: Domain,
     ) -> Result<()> {
         if !super::cell::supported::<T>() {
             return Err(unsupported::<T>());
@@ -480,7 +483,7 @@ impl RawView {
             // No overflow: at most `isize::MAX` bytes (the caller's check).
             Some((ptr as usize, (ptr as usize).wrapping_add(len * size)))
         };
-        let borrow = borrow::acquire(range, exclusive)?;
+        let borrow = borrow::acquire(range, exclusive, domain)?;
         if T::KIND == ScalarKind::Bool {
             check_bool_bytes(ptr, inner.shape(), inner.strides())?;
         }
@@ -624,7 +627,8 @@ pub(crate) fn release_elsewhere(buffer: &mut ffi::Py_buffer, key: InterpKey) {
 }
 
 /// The checks and the borrow of [`RawView::finish`], for `len` elements at `ptr` laid out as
-/// `shape` and `strides` (`contiguous` in C or Fortran order).
+/// `shape` and `strides` (`contiguous` in C or Fortran order); `acquire` registers the
+/// borrow of the byte range the view reaches.
 #[inline]
 pub(crate) fn check_and_borrow<T: Element>(
     ptr: *mut u8,
@@ -633,7 +637,7 @@ pub(crate) fn check_and_borrow<T: Element>(
     itemsize: usize,
     len: usize,
     contiguous: bool,
-    exclusive: bool,
+    acquire: impl FnOnce(Option<(usize, usize)>) -> Result<Borrow>,
 ) -> Result<Borrow> {
     let align = const { super::cell::access_align::<T>() };
     if len != 0 {
@@ -660,7 +664,7 @@ pub(crate) fn check_and_borrow<T: Element>(
     } else {
         borrow::byte_range(ptr, shape, strides, itemsize)
     };
-    let borrow = borrow::acquire(range, exclusive)?;
+    let borrow = acquire(range)?;
     if T::KIND == ScalarKind::Bool {
         check_bool_bytes(ptr, shape, strides)?;
     }
@@ -784,7 +788,7 @@ pub(crate) fn acquire_buffer<T: Element>(obj: &Bound<'_>, writable: bool) -> Res
             // exporter's, valid and unchanged until the buffer, which `inner` keeps, is
             // released.
             unsafe { inner.set_exporter_dims(1, shape, strides) };
-            raw.finish_contiguous::<T>(ptr, extent as usize, readonly, writable)?;
+            raw.finish_contiguous::<T>(ptr, extent as usize, readonly, writable, Domain::of(py))?;
             return Ok(raw);
         }
     }
@@ -857,7 +861,14 @@ fn finish_buffer<T: Element>(obj: &Bound<'_>, mut raw: RawView, writable: bool) 
             unsafe { inner.set_exporter_dims(ndim, shape, strides) };
         }
     }
-    raw.finish::<T>(ptr, itemsize, readonly, format, writable)?;
+    raw.finish::<T>(
+        ptr,
+        itemsize,
+        readonly,
+        format,
+        writable,
+        Domain::of(obj.py()),
+    )?;
     Ok(raw)
 }
 
