@@ -673,6 +673,62 @@ fn struct_keys_read_as_any_type_read_alike_by_identity_or_text() {
     assert!(e.contains("[key 'a']: invalid type: string"), "{e}");
 }
 
+thread_local! {
+    /// The field list [`ByFields`] reads its struct with.
+    static FIELDS: std::cell::Cell<&'static [&'static str]> = const { std::cell::Cell::new(&[]) };
+}
+
+/// A struct whose field list is chosen at run time ([`FIELDS`]), its keys read as text.
+#[derive(Debug, PartialEq)]
+struct ByFields(Vec<(String, u8)>);
+
+impl<'de> Deserialize<'de> for ByFields {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let KeysAs(v) = {
+            struct V;
+            impl<'de> serde::de::Visitor<'de> for V {
+                type Value = KeysAs<String>;
+                fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    f.write_str("a struct")
+                }
+                fn visit_map<A: serde::de::MapAccess<'de>>(
+                    self,
+                    mut m: A,
+                ) -> Result<KeysAs<String>, A::Error> {
+                    let mut v = Vec::new();
+                    while let Some(k) = m.next_key::<String>()? {
+                        v.push((k, m.next_value()?));
+                    }
+                    Ok(KeysAs(v))
+                }
+            }
+            d.deserialize_struct("ByFields", FIELDS.get(), V)?
+        };
+        Ok(ByFields(v))
+    }
+}
+
+#[test]
+fn structs_beyond_the_kept_field_lists_are_read_by_their_keys_text() {
+    python();
+    // In a sub-interpreter of its own, so that the tables this fills are that interpreter's.
+    let sub = libpython::Interpreter::new(libpython::SubConfig::shared_gil()).unwrap();
+    libpython::with_interpreter(&sub, || {
+        // More distinct field lists than an interpreter keeps the keys of (1024): the later
+        // ones are read by the keys' text, with the same results.
+        for i in 0..1100 {
+            let name: &'static str = Box::leak(format!("f{i}").into_boxed_str());
+            let fields: &'static [&'static str] = Box::leak(Box::new([name, "b"]));
+            FIELDS.set(fields);
+            let obj = libpython::eval(&format!("{{'{name}': 1, 'b': 2, 'c': 3}}")).unwrap();
+            let back = from_python_serde::<ByFields>(&obj).unwrap();
+            let expected = [(name, 1), ("b", 2), ("c", 3)].map(|(k, v)| (k.to_owned(), v));
+            assert_eq!(back, ByFields(expected.to_vec()), "field list {i}");
+        }
+    })
+    .unwrap();
+}
+
 /// A sequence that announces `said` items and yields `items`, as a list or a tuple.
 struct Liar {
     said: usize,

@@ -50,10 +50,6 @@ impl Int {
     }
 }
 
-/// The identities of the names of a struct's fields among the keys of a tree's maps, in the
-/// order of the fields (see [`Node::field_keys`]).
-pub(crate) type FieldKeys = std::sync::Arc<[usize]>;
-
 /// One node of the data the deserializer reads, and what it needs of it. Reading a node's
 /// children never recurses by itself: the deserializer descends one level per container
 /// serde asks for, counting the levels.
@@ -62,6 +58,10 @@ pub(crate) trait Node: Clone {
     type Items: Children<Child = Self>;
     /// The entries of a map node, as (key, value).
     type Entries: Children<Child = (Self, Self)>;
+    /// The identities of the names of a struct's fields among the keys of the tree's maps,
+    /// in the order of the fields, borrowed from where the tree keeps them (see
+    /// [`field_keys`](Node::field_keys)).
+    type FieldKeys: Copy + std::ops::Deref<Target = [usize]>;
 
     /// What the node is.
     fn kind(&self) -> Result<Kind, SerdeError>;
@@ -95,7 +95,7 @@ pub(crate) trait Node: Clone {
     /// names as keys, if this tree has such a thing (Python: the addresses of the interned
     /// `str`s of the names). A key whose [`identity`](Node::identity) is the `i`th of them is
     /// the name `fields[i]`: its text is not read.
-    fn field_keys(&self, _fields: &'static [&'static str]) -> Option<FieldKeys> {
+    fn field_keys(&self, _fields: &'static [&'static str]) -> Option<Self::FieldKeys> {
         None
     }
 
@@ -383,7 +383,7 @@ struct MapDe<N: Node> {
     /// The entry whose key was read and whose value was not yet.
     current: Option<(N, N)>,
     /// For a struct: its fields, and their names' identities as keys if the tree has them.
-    fields: Option<(&'static [&'static str], FieldKeys)>,
+    fields: Option<(&'static [&'static str], N::FieldKeys)>,
 }
 
 impl<'de, N: Node> de::MapAccess<'de> for MapDe<N> {

@@ -18,7 +18,6 @@ use crate::function::trampoline_void;
 use crate::gil::Python;
 use crate::object::{Bound, Object};
 
-use super::de::FieldKeys;
 use super::error::SerdeError;
 
 /// The capsule of each interpreter holding its [`Names`].
@@ -38,7 +37,7 @@ const MAX_FIELD_LISTS: usize = 1024;
 
 /// One interpreter's names: the interned `str` of each `&'static str` met, by the address and
 /// length of the text (each an owned reference, released with the table), and the identities
-/// of those `str`s for each struct's field list (each a `Box<FieldKeys>` the table owns).
+/// of those `str`s for each struct's field list (each a `Box<Box<[usize]>>` the table owns).
 pub(super) struct Names {
     by_text: AddressTable,
     by_fields: AddressTable,
@@ -47,9 +46,9 @@ pub(super) struct Names {
 impl Drop for Names {
     fn drop(&mut self) {
         for p in self.by_fields.values() {
-            // SAFETY: the values of `by_fields` are `Box<FieldKeys>`s given to the table by
+            // SAFETY: the values of `by_fields` are `Box<Box<[usize]>>`s given to the table by
             // `field_keys_slow`, each once, and freed only here.
-            drop(unsafe { Box::from_raw(p as *mut FieldKeys) });
+            drop(unsafe { Box::from_raw(p as *mut Box<[usize]>) });
         }
     }
 }
@@ -174,28 +173,25 @@ impl Names {
     /// The identities (addresses) of the kept `str`s of `fields`, in order, or `None` when
     /// they cannot all be kept (a full table, an error making one: the caller reads keys by
     /// their text then). They stay valid for the interpreter's life: the table never lets a
-    /// kept `str` go, so no other object can take its address.
+    /// kept `str` go, so no other object can take its address; the list itself is the
+    /// table's, borrowed for as long as the table is.
     #[inline]
     pub(super) fn field_keys(
         &self,
         py: Python<'_>,
         fields: &'static [&'static str],
-    ) -> Option<FieldKeys> {
+    ) -> Option<&[usize]> {
         match self.by_fields.get(address(fields)) {
-            // SAFETY: the values of `by_fields` are `Box<FieldKeys>`s the table owns until it
-            // is dropped (`&self` keeps it alive).
-            Some(p) => Some(unsafe { &*(p as *const FieldKeys) }.clone()),
+            // SAFETY: the values of `by_fields` are `Box<Box<[usize]>>`s the table owns until
+            // it is dropped (`&self` keeps it alive), never changed once given.
+            Some(p) => Some(unsafe { &**(p as *const Box<[usize]>) }),
             None => self.field_keys_slow(py, fields),
         }
     }
 
     #[cold]
     #[inline(never)]
-    fn field_keys_slow(
-        &self,
-        py: Python<'_>,
-        fields: &'static [&'static str],
-    ) -> Option<FieldKeys> {
+    fn field_keys_slow(&self, py: Python<'_>, fields: &'static [&'static str]) -> Option<&[usize]> {
         let mut keys = Vec::with_capacity(fields.len());
         for f in fields {
             match self.name(py, f) {
@@ -203,15 +199,24 @@ impl Names {
                 Ok(NameStr::Made(_)) | Err(_) => return None,
             }
         }
-        let keys: FieldKeys = keys.into();
-        let boxed = Box::into_raw(Box::new(keys.clone()));
+        let boxed = Box::into_raw(Box::new(keys.into_boxed_slice()));
         match self.by_fields.insert(address(fields), boxed as usize) {
-            Ok(kept) if kept == boxed as usize => {}
-            // Another thread's is kept, or the table is full: ours is not kept.
-            // SAFETY: `boxed` was not given to the table.
-            _ => drop(unsafe { Box::from_raw(boxed) }),
+            // Ours, or another thread's made meanwhile (then ours was not given).
+            Ok(kept) => {
+                if kept != boxed as usize {
+                    // SAFETY: `boxed` was not given to the table.
+                    drop(unsafe { Box::from_raw(boxed) });
+                }
+                // SAFETY: a value of `by_fields`, as in `field_keys`.
+                Some(unsafe { &**(kept as *const Box<[usize]>) })
+            }
+            // The table is full: the keys are read by their text.
+            Err(_) => {
+                // SAFETY: `boxed` was not given to the table.
+                drop(unsafe { Box::from_raw(boxed) });
+                None
+            }
         }
-        Some(keys)
     }
 }
 

@@ -11,13 +11,14 @@ use crate::err::{Error, Result, fetch};
 use crate::gil::Python;
 use crate::object::Bound;
 
-use super::de::{Children, FieldKeys, Int, Kind, Node};
+use super::de::{Children, Int, Kind, Node};
 use super::error::{SerdeError, key_repr, key_step};
 use super::names::Names;
 
 impl<'py> Node for Bound<'py> {
     type Items = Items<'py>;
     type Entries = Entries<'py>;
+    type FieldKeys = &'py [usize];
 
     #[inline]
     fn kind(&self) -> Result<Kind, SerdeError> {
@@ -186,8 +187,9 @@ impl<'py> Node for Bound<'py> {
         .into()
     }
 
-    fn field_keys(&self, fields: &'static [&'static str]) -> Option<FieldKeys> {
-        Names::of(self.py()).ok()?.field_keys(self.py(), fields)
+    fn field_keys(&self, fields: &'static [&'static str]) -> Option<&'py [usize]> {
+        let py = self.py();
+        Names::of(py).ok()?.field_keys(py, fields)
     }
 
     #[inline(always)]

@@ -323,6 +323,8 @@ fn mismatch(v: &Value, expected: &str) -> SerdeError {
 impl<'a> Node for &'a Value {
     type Items = Items<'a>;
     type Entries = Entries<'a>;
+    /// Never given: a `Value`'s keys are read by their text.
+    type FieldKeys = &'static [usize];
 
     fn kind(&self) -> Result<Kind, SerdeError> {
         Ok(match self {
