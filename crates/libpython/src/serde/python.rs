@@ -62,6 +62,7 @@ impl<'py> Node for Bound<'py> {
         int_wide(self)
     }
 
+    #[inline]
     fn text(&self) -> Result<&str, SerdeError> {
         let mut n: ffi::Py_ssize_t = 0;
         // SAFETY: the object is a live str (its kind was read first) and the GIL is held; the
@@ -129,6 +130,7 @@ impl<'py> Node for Bound<'py> {
         })
     }
 
+    #[inline]
     fn entries(&self) -> Result<Entries<'py>, SerdeError> {
         Ok(Entries {
             walk: DictWalk::new(self)?,
@@ -187,6 +189,7 @@ impl<'py> Node for Bound<'py> {
         .into()
     }
 
+    #[inline]
     fn field_keys(&self, fields: &'static [&'static str]) -> Option<&'py [usize]> {
         let py = self.py();
         Names::of(py).ok()?.field_keys(py, fields)
@@ -251,6 +254,7 @@ pub(crate) struct Items<'py> {
 impl<'py> Children for Items<'py> {
     type Child = Bound<'py>;
 
+    #[inline]
     fn next_child(&mut self) -> Result<Option<Bound<'py>>, SerdeError> {
         let py = self.seq.py();
         let p = self.seq.as_ptr();
@@ -317,6 +321,7 @@ pub(crate) struct Entries<'py> {
 impl<'py> Children for Entries<'py> {
     type Child = (Bound<'py>, Bound<'py>);
 
+    #[inline]
     fn next_child(&mut self) -> Result<Option<(Bound<'py>, Bound<'py>)>, SerdeError> {
         let Some((k, v)) = self.walk.next(self.py)? else {
             return Ok(None);
