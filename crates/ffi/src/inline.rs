@@ -3,15 +3,16 @@
 //! None reads a field of an object except [`Py_TYPE`], which reads `ob_type` at an offset taken
 //! from the running interpreter (see [`init_object_layout`]), so the same code serves GIL and
 //! free-threaded builds; [`Py_INCREF`] / [`Py_DECREF`], which change the count in place
-//! only for the layouts known to us (release GIL builds of 3.9 to 3.13, chosen at run time by
+//! only for the layouts known to us (release GIL builds of 3.9 to 3.13, and the owning
+//! thread's count of 3.13 free-threaded release builds on Linux, chosen at run time by
 //! [`init_object_layout`]) and call the exported `Py_IncRef` / `Py_DecRef` everywhere else
-//! (debug and free-threaded builds, later versions whose header may change again); and the
+//! (debug builds, later versions whose header may change again); and the
 //! list and tuple accessors ([`SeqLayout`], [`PyList_GET_ITEM`], [`PyTuple_SET_ITEM`], ...),
 //! which read and fill items inline at offsets found and checked at run time on GIL builds and
 //! call the exported functions everywhere else.
 
 use std::ffi::c_int;
-use std::sync::atomic::{AtomicPtr, AtomicU8, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicPtr, AtomicU8, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 
 use crate::functions::*;
 use crate::load::Version;
@@ -34,6 +35,15 @@ const RC_PLAIN: u8 = 1;
 /// little-endian machine) hold the count, and an object whose low half is negative as an
 /// `i32` is immortal (never counted); a mortal object's high half is 0.
 const RC_IMMORTAL32: u8 = 2;
+/// 3.13 free-threaded release builds (biased reference counting) on x86-64 and AArch64
+/// Linux: the header starts with `ob_tid`, the id of the thread that owns the object
+/// (`_Py_ThreadId`, see [`thread_id`]), and holds at offset 12 `ob_ref_local`, the `u32`
+/// count only the owner changes (`u32::MAX`: immortal). The owner changes it in place; every
+/// other case (another thread's object, a count reaching zero) goes through the exported
+/// functions, which take the shared count's atomic path.
+const RC_BIASED: u8 = 3;
+/// Byte offset of `ob_ref_local` in a free-threaded object header.
+const OB_REF_LOCAL: usize = 12;
 
 /// Reads the running interpreter's object header size (`object.__basicsize__`) and sets the
 /// offset [`Py_TYPE`] reads `ob_type` at (`ob_type` is the header's last field in every build).
@@ -64,33 +74,114 @@ pub unsafe fn init_object_layout() -> usize {
         if let Some(f) = crate::api().PyObject_Vectorcall {
             VECTORCALL.store(f as *mut (), Ordering::Relaxed);
         }
-        REFCOUNT.store(refcount_mode(n), Ordering::Relaxed);
+        let mut mode = refcount_mode(n);
+        if mode == RC_BIASED && !biased_layout_checks_out() {
+            mode = RC_CALL;
+        }
+        REFCOUNT.store(mode, Ordering::Relaxed);
         init_seq_layout(n);
         crate::long::init_long_layout(n);
         n
     }
 }
 
-/// The in-place reference counting the loaded library allows, if any: a 16-byte header (no
-/// free threading, no `Py_TRACE_REFS`), no `Py_REF_DEBUG`, a little-endian machine, and a
-/// version whose header we know.
+/// The in-place reference counting the loaded library allows, if any: no `Py_REF_DEBUG`, a
+/// little-endian machine, a version whose header we know, and either a 16-byte header (no
+/// free threading, no `Py_TRACE_REFS`) or a free-threaded one on a platform whose thread id
+/// we read as CPython does.
 fn refcount_mode(header_size: usize) -> u8 {
     let Some(lib) = crate::library() else {
         return RC_CALL;
     };
-    refcount_mode_for(lib.version(), header_size, lib.ref_debug())
+    refcount_mode_for(
+        lib.version(),
+        header_size,
+        lib.ref_debug(),
+        lib.gil_disabled(),
+    )
 }
 
-/// [`refcount_mode`] for a given version, header size and `Py_REF_DEBUG`: in place only on the
-/// headers named there; 3.14 and every later or unknown version use the exported functions.
-fn refcount_mode_for(v: Version, header_size: usize, ref_debug: bool) -> u8 {
-    if header_size != 16 || ref_debug || cfg!(target_endian = "big") || v.major != 3 {
+/// [`refcount_mode`] for a given version, header size, `Py_REF_DEBUG` and `Py_GIL_DISABLED`:
+/// in place only on the headers named there; 3.14 and every later or unknown version use the
+/// exported functions.
+fn refcount_mode_for(v: Version, header_size: usize, ref_debug: bool, gil_disabled: bool) -> u8 {
+    if ref_debug || cfg!(target_endian = "big") || v.major != 3 {
         return RC_CALL;
     }
-    match v.minor {
-        9..=11 => RC_PLAIN,
-        12 | 13 => RC_IMMORTAL32,
+    match (header_size, gil_disabled, v.minor) {
+        (16, false, 9..=11) => RC_PLAIN,
+        (16, false, 12 | 13) => RC_IMMORTAL32,
+        (32, true, 13) if THREAD_ID_KNOWN => RC_BIASED,
         _ => RC_CALL,
+    }
+}
+
+/// Whether [`thread_id`] reads the id free-threaded CPython records in `ob_tid` on this
+/// target.
+const THREAD_ID_KNOWN: bool = cfg!(all(
+    target_os = "linux",
+    any(target_arch = "x86_64", target_arch = "aarch64")
+));
+
+/// The calling thread's id as free-threaded CPython computes it (`_Py_ThreadId` in
+/// `Include/object.h`): the thread pointer, `%fs:0` on x86-64 and `tpidr_el0` on AArch64
+/// (Linux); 0 on other targets, where [`RC_BIASED`] is never chosen.
+#[inline(always)]
+fn thread_id() -> usize {
+    let tid: usize;
+    #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+    // SAFETY: reads the first word of the thread control block, which the C library's TLS
+    // ABI keeps pointing to itself for every thread; no other state is touched.
+    unsafe {
+        std::arch::asm!(
+            "mov {}, qword ptr fs:[0]",
+            out(reg) tid,
+            options(nostack, preserves_flags, readonly, pure)
+        );
+    }
+    #[cfg(all(target_os = "linux", target_arch = "aarch64"))]
+    // SAFETY: reads the thread pointer register; no memory is touched.
+    unsafe {
+        std::arch::asm!(
+            "mrs {}, tpidr_el0",
+            out(reg) tid,
+            options(nostack, preserves_flags, nomem, pure)
+        );
+    }
+    #[cfg(not(all(
+        target_os = "linux",
+        any(target_arch = "x86_64", target_arch = "aarch64")
+    )))]
+    {
+        tid = 0;
+    }
+    tid
+}
+
+/// Checks what [`RC_BIASED`] assumes on an object this thread makes: it is owned by
+/// [`thread_id`], its local count is 1 at [`OB_REF_LOCAL`], and a reference added and given
+/// up by the exported functions moves that count.
+///
+/// # Safety
+/// As [`init_object_layout`].
+unsafe fn biased_layout_checks_out() -> bool {
+    // SAFETY: the GIL is held (the caller's contract); the list is new, owned here and
+    // released once read; the header words read are inside its (32-byte) header.
+    unsafe {
+        let o = PyList_New(0);
+        if o.is_null() {
+            PyErr_Clear();
+            return false;
+        }
+        let local = |o: *mut PyObject| o.cast::<u8>().add(OB_REF_LOCAL).cast::<u32>().read();
+        let owner = o.cast::<usize>().read();
+        let fresh = local(o);
+        Py_IncRef(o);
+        let added = local(o);
+        Py_DecRef(o);
+        let given_up = local(o);
+        Py_DecRef(o);
+        owner == thread_id() && fresh == 1 && added == 2 && given_up == 1
     }
 }
 
@@ -145,6 +236,8 @@ pub unsafe fn Py_INCREF(o: *mut PyObject) {
         RC_PLAIN => unsafe { Py_INCREF_plain(o) },
         // SAFETY: forwarded contract; the mode in use is `RC_IMMORTAL32`.
         RC_IMMORTAL32 => unsafe { Py_INCREF_immortal32(o) },
+        // SAFETY: forwarded contract; the mode in use is `RC_BIASED`.
+        RC_BIASED => unsafe { Py_INCREF_biased(o) },
         // SAFETY: forwarded contract.
         _ => unsafe { Py_IncRef(o) },
     }
@@ -164,6 +257,8 @@ pub unsafe fn Py_DECREF(o: *mut PyObject) {
         RC_PLAIN => unsafe { Py_DECREF_plain(o) },
         // SAFETY: forwarded contract; the mode in use is `RC_IMMORTAL32`.
         RC_IMMORTAL32 => unsafe { Py_DECREF_immortal32(o) },
+        // SAFETY: forwarded contract; the mode in use is `RC_BIASED`.
+        RC_BIASED => unsafe { Py_DECREF_biased(o) },
         // SAFETY: forwarded contract.
         _ => unsafe { decref_call(o) },
     }
@@ -182,6 +277,9 @@ pub enum RefcountMode {
     /// In place, the low 32 bits, immortal objects left alone ([`Py_INCREF_immortal32`],
     /// [`Py_DECREF_immortal32`]).
     Immortal32,
+    /// Free-threaded: the owning thread's count in place, anything else through the exported
+    /// functions ([`Py_INCREF_biased`], [`Py_DECREF_biased`]).
+    Biased,
 }
 
 /// The [`RefcountMode`] in use: [`RefcountMode::Call`] until [`init_object_layout`] chose
@@ -191,6 +289,7 @@ pub fn refcount_mode_in_use() -> RefcountMode {
     match REFCOUNT.load(Ordering::Relaxed) {
         RC_PLAIN => RefcountMode::Plain,
         RC_IMMORTAL32 => RefcountMode::Immortal32,
+        RC_BIASED => RefcountMode::Biased,
         _ => RefcountMode::Call,
     }
 }
@@ -263,6 +362,60 @@ pub unsafe fn Py_DECREF_immortal32(o: *mut PyObject) {
     }
 }
 
+/// [`Py_INCREF`] in [`RefcountMode::Biased`] (3.13 free-threaded release builds): the
+/// owner's count in place, as CPython's `Py_INCREF` does; another thread's object through
+/// `Py_IncRef` (an atomic addition to the shared count).
+///
+/// # Safety
+/// As [`Py_INCREF`], with [`refcount_mode_in_use`] saying [`RefcountMode::Biased`].
+#[inline(always)]
+pub unsafe fn Py_INCREF_biased(o: *mut PyObject) {
+    // SAFETY: a live object with the free-threaded header (see `RC_BIASED`); `ob_ref_local`
+    // is only stored by the owning thread, which this thread is when `ob_tid` says so, and
+    // read with relaxed atomics as CPython reads it; `ob_tid` is only changed by its owner or
+    // with every thread stopped.
+    unsafe {
+        let local = AtomicU32::from_ptr(o.cast::<u8>().add(OB_REF_LOCAL).cast::<u32>());
+        let next = local.load(Ordering::Relaxed).wrapping_add(1);
+        if next == 0 {
+            // Immortal (`u32::MAX`): not counted.
+            return;
+        }
+        if AtomicUsize::from_ptr(o.cast::<usize>()).load(Ordering::Relaxed) == thread_id() {
+            local.store(next, Ordering::Relaxed);
+        } else {
+            incref_call(o);
+        }
+    }
+}
+
+/// [`Py_DECREF`] in [`RefcountMode::Biased`] (3.13 free-threaded release builds): the
+/// owner's count in place while it stays above zero; the last local reference, and another
+/// thread's object, through `Py_DecRef` (which merges the counts or deallocates, as
+/// CPython's `Py_DECREF` does).
+///
+/// # Safety
+/// As [`Py_DECREF`], with [`refcount_mode_in_use`] saying [`RefcountMode::Biased`].
+#[inline(always)]
+pub unsafe fn Py_DECREF_biased(o: *mut PyObject) {
+    // SAFETY: as `Py_INCREF_biased`; a count above 1 stays above 0 here, so nothing is freed
+    // in place, and every other case is left, unchanged, to `Py_DecRef`.
+    unsafe {
+        let local = AtomicU32::from_ptr(o.cast::<u8>().add(OB_REF_LOCAL).cast::<u32>());
+        let n = local.load(Ordering::Relaxed);
+        if n == u32::MAX {
+            // Immortal: not counted.
+            return;
+        }
+        if n > 1 && AtomicUsize::from_ptr(o.cast::<usize>()).load(Ordering::Relaxed) == thread_id()
+        {
+            local.store(n - 1, Ordering::Relaxed);
+        } else {
+            decref_call(o);
+        }
+    }
+}
+
 /// [`Py_DECREF`] in [`RefcountMode::Call`]: the exported `Py_DecRef`, out of line.
 ///
 /// # Safety
@@ -281,6 +434,16 @@ pub unsafe fn Py_DECREF_call(o: *mut PyObject) {
 unsafe fn dealloc(o: *mut PyObject) {
     // SAFETY: forwarded contract.
     unsafe { _Py_Dealloc(o) }
+}
+
+/// `Py_IncRef`, out of line (another thread's object on a free-threaded build).
+///
+/// # Safety
+/// As [`Py_INCREF`].
+#[inline(never)]
+unsafe fn incref_call(o: *mut PyObject) {
+    // SAFETY: forwarded contract.
+    unsafe { Py_IncRef(o) }
 }
 
 /// `Py_DecRef`, out of line (builds whose counts are not changed in place).
@@ -1030,17 +1193,31 @@ mod tests {
 
     #[test]
     fn counts_change_in_place_only_on_known_gil_headers() {
-        assert_eq!(refcount_mode_for(v(9), 16, false), RC_PLAIN);
-        assert_eq!(refcount_mode_for(v(11), 16, false), RC_PLAIN);
-        assert_eq!(refcount_mode_for(v(12), 16, false), RC_IMMORTAL32);
-        assert_eq!(refcount_mode_for(v(13), 16, false), RC_IMMORTAL32);
+        assert_eq!(refcount_mode_for(v(9), 16, false, false), RC_PLAIN);
+        assert_eq!(refcount_mode_for(v(11), 16, false, false), RC_PLAIN);
+        assert_eq!(refcount_mode_for(v(12), 16, false, false), RC_IMMORTAL32);
+        assert_eq!(refcount_mode_for(v(13), 16, false, false), RC_IMMORTAL32);
         // 3.14 packs flags next to the count; 3.15 and an unknown 3.16 are not assumed.
         for minor in [14, 15, 16, 40] {
-            assert_eq!(refcount_mode_for(v(minor), 16, false), RC_CALL, "3.{minor}");
+            assert_eq!(
+                refcount_mode_for(v(minor), 16, false, false),
+                RC_CALL,
+                "3.{minor}"
+            );
+            assert_eq!(
+                refcount_mode_for(v(minor), 32, false, true),
+                RC_CALL,
+                "3.{minor}t"
+            );
         }
-        // Debug and free-threaded builds, another major version.
-        assert_eq!(refcount_mode_for(v(11), 16, true), RC_CALL);
-        assert_eq!(refcount_mode_for(v(13), 32, false), RC_CALL);
+        // Free-threaded 3.13 where the thread id is read as CPython reads it.
+        let biased = if THREAD_ID_KNOWN { RC_BIASED } else { RC_CALL };
+        assert_eq!(refcount_mode_for(v(13), 32, false, true), biased);
+        // Debug builds; a 32-byte header that is not free-threaded (`Py_TRACE_REFS`); another
+        // major version.
+        assert_eq!(refcount_mode_for(v(11), 16, true, false), RC_CALL);
+        assert_eq!(refcount_mode_for(v(13), 32, true, true), RC_CALL);
+        assert_eq!(refcount_mode_for(v(12), 32, false, false), RC_CALL);
         assert_eq!(
             refcount_mode_for(
                 Version {
@@ -1049,10 +1226,24 @@ mod tests {
                     micro: 0
                 },
                 16,
+                false,
                 false
             ),
             RC_CALL
         );
+    }
+
+    #[test]
+    fn the_thread_id_is_the_thread_pointer_and_differs_between_threads() {
+        let here = thread_id();
+        let there = std::thread::spawn(thread_id).join().unwrap();
+        if THREAD_ID_KNOWN {
+            assert_ne!(here, 0);
+            assert_ne!(here, there);
+            assert_eq!(here, thread_id(), "stable within a thread");
+        } else {
+            assert_eq!((here, there), (0, 0));
+        }
     }
 
     #[test]

@@ -18,6 +18,7 @@ pub struct Library {
     path: PathBuf,
     version: Version,
     ref_debug: bool,
+    gil_disabled: bool,
     api: Api,
     /// The exported `Py_TYPE` (3.14+), used instead of reading the header on a version newer
     /// than [`Version::NEWEST_KNOWN`].
@@ -59,6 +60,12 @@ impl Library {
     /// counts must change through its exported functions.
     pub fn ref_debug(&self) -> bool {
         self.ref_debug
+    }
+
+    /// Whether the library is a free-threaded build (`Py_GIL_DISABLED`, the `t` builds of
+    /// 3.13 and later): objects carry their owning thread and two reference counts.
+    pub fn gil_disabled(&self) -> bool {
+        self.gil_disabled
     }
 
     /// The exported function `Py_TYPE` (3.14 and later), if the library has it.
@@ -408,6 +415,9 @@ pub fn load(path: impl AsRef<Path>) -> Result<&'static Library, LoadError> {
     };
     // `_Py_NegativeRefcount` is compiled in exactly when `Py_REF_DEBUG` is defined.
     let ref_debug = !symbols.address("_Py_NegativeRefcount\0").is_null();
+    // `_Py_MergeZeroLocalRefcount` is exported exactly when `Py_GIL_DISABLED` is defined (its
+    // inline `Py_DECREF` calls it).
+    let gil_disabled = !symbols.address("_Py_MergeZeroLocalRefcount\0").is_null();
     // SAFETY: `Py_TYPE` is exported (3.14+) as `PyTypeObject *Py_TYPE(PyObject *)`; `Option`
     // of a function pointer has the representation of a nullable pointer, so NULL is `None`.
     let py_type = unsafe {
@@ -432,6 +442,7 @@ pub fn load(path: impl AsRef<Path>) -> Result<&'static Library, LoadError> {
         path: path.to_owned(),
         version,
         ref_debug,
+        gil_disabled,
         api,
         py_type,
         _handle: handle,

@@ -45,7 +45,7 @@ impl InterpKey {
         let mode = match ffi::refcount_mode_in_use() {
             ffi::RefcountMode::Plain => PLAIN_BIT,
             ffi::RefcountMode::Immortal32 => IMMORTAL32_BIT,
-            ffi::RefcountMode::Call => 0,
+            ffi::RefcountMode::Call | ffi::RefcountMode::Biased => 0,
         };
         InterpKey {
             bits: ((generation as u64) << 32) | index as u64 | mode,

@@ -23,7 +23,9 @@ pub unsafe fn incref_in(ptr: *mut ffi::PyObject, key: InterpKey) {
         } else if key.counts_immortal32() {
             ffi::Py_INCREF_immortal32(ptr)
         } else {
-            ffi::Py_IncRef(ptr)
+            // The key records no in-place mode: the mode in use says how (free-threaded
+            // builds count the owner's references in place, others call CPython).
+            ffi::Py_INCREF(ptr)
         }
     }
 }
@@ -41,7 +43,8 @@ pub unsafe fn decref_in(ptr: *mut ffi::PyObject, key: InterpKey) {
         } else if key.counts_immortal32() {
             ffi::Py_DECREF_immortal32(ptr)
         } else {
-            ffi::Py_DECREF_call(ptr)
+            // As in `incref_in`.
+            ffi::Py_DECREF(ptr)
         }
     }
 }
