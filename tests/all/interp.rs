@@ -799,9 +799,10 @@ fn references_added_and_given_up_on_many_threads_at_once_balance() {
                             .iter()
                             .map(|o| o.bind(py))
                             .collect::<libpython::Result<_>>()?;
-                        let copies: Vec<_> = bound
+                        let copies: Vec<libpython::Bound<'_>> = bound
                             .iter()
-                            .flat_map(|b| (0..(t + round) % 5).map(|_| b.clone()))
+                            .flat_map(|b| std::iter::repeat_n(b, (t + round) % 5))
+                            .cloned()
                             .collect();
                         drop(copies);
                         Ok(())
