@@ -801,7 +801,7 @@ fn references_added_and_given_up_on_many_threads_at_once_balance() {
                             .collect::<libpython::Result<_>>()?;
                         let copies: Vec<libpython::Bound<'_>> = bound
                             .iter()
-                            .flat_map(|b| std::iter::repeat_n(b, (t + round) % 5))
+                            .flat_map(|&b| std::iter::repeat_n(b, (t + round) % 5))
                             .cloned()
                             .collect();
                         drop(copies);
