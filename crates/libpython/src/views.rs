@@ -189,19 +189,9 @@ impl Dict {
         self.0.with(|b| {
             let py = b.py();
             let k = crate::conversion::to_object(&key, py)?;
-            // SAFETY: live objects, GIL held; the borrowed result gains a reference at once.
-            unsafe {
-                let v = ffi::PyDict_GetItemWithError(b.as_ptr(), k.as_ptr());
-                if v.is_null() {
-                    if ffi::PyErr_Occurred().is_null() {
-                        Ok(None)
-                    } else {
-                        Err(fetch(py))
-                    }
-                } else {
-                    Ok(Some(Object::from_borrowed_ptr(py, v)))
-                }
-            }
+            // SAFETY: `b` is a dict (this view's), `k` a live object of its interpreter.
+            let v = unsafe { crate::conversion::dict_get(b, k.as_ptr())? };
+            Ok(v.map(Bound::unbind))
         })
     }
 

@@ -16,6 +16,42 @@ use super::{
     FromPython, ToPython, changed_during_iteration, key_segment, new, tname, to_python_ptr,
 };
 
+/// `dict[key]` as a strong reference, or `None` when absent (errors from hashing or comparing
+/// the key are returned): `PyDict_GetItemRef` where the library has it (3.13 and later; on a
+/// free-threaded build another thread may remove the entry and free its value at any moment,
+/// so a borrowed result could not be owned in time), else the borrowed item, owned at once
+/// under the GIL.
+///
+/// # Safety
+/// `dict` is a dict (or a subclass) and `key` a live object of its interpreter.
+pub(crate) unsafe fn dict_get<'py>(
+    dict: &Bound<'py>,
+    key: *mut ffi::PyObject,
+) -> Result<Option<Bound<'py>>> {
+    let py = dict.py();
+    // SAFETY: the caller's contract; the GIL is held (`Bound`). `PyDict_GetItemRef` gives a
+    // new reference (1), nothing (0) or an exception (-1); the older call's borrowed result
+    // gains a reference before anything else runs.
+    unsafe {
+        if let Some(get_ref) = ffi::api().PyDict_GetItemRef {
+            let mut v = std::ptr::null_mut();
+            return match get_ref(dict.as_ptr(), key, &mut v) {
+                1 => Ok(Some(Bound::from_owned_ptr(py, v))),
+                0 => Ok(None),
+                _ => Err(fetch(py)),
+            };
+        }
+        let v = ffi::PyDict_GetItemWithError(dict.as_ptr(), key);
+        if !v.is_null() {
+            Ok(Some(Bound::from_borrowed_ptr(py, v)))
+        } else if ffi::PyErr_Occurred().is_null() {
+            Ok(None)
+        } else {
+            Err(fetch(py))
+        }
+    }
+}
+
 /// Builds a `dict` from key-value pairs; keys are made hashable by [`freeze_key`].
 pub(crate) fn dict_from_iter<'a, K: ToPython + 'a, V: ToPython + 'a>(
     py: Python<'_>,

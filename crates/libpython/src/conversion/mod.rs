@@ -24,6 +24,7 @@ pub(crate) use key::freeze_key;
 pub(crate) use key::to_key_object;
 #[cfg(any(feature = "value", feature = "serde"))]
 pub(crate) use map::DictWalk;
+pub(crate) use map::dict_get;
 pub(crate) use seq::list_from_iter;
 #[cfg(any(feature = "value", feature = "serde"))]
 pub(crate) use seq::list_item;
