@@ -15,6 +15,7 @@ mod arrays;
 mod asyncio;
 mod compile_fail;
 mod coverage;
+mod derive;
 mod discovery;
 mod downstream;
 mod embedding;

@@ -44,6 +44,7 @@ mod api;
 mod inline;
 pub mod load;
 mod long;
+mod refcount;
 pub mod retired;
 pub mod types;
 
@@ -52,6 +53,7 @@ pub use functions::*;
 pub use inline::*;
 pub use load::{Library, LoadError, Version, api, library, load};
 pub use long::{LongLayout, long_layout};
+pub use refcount::*;
 pub use retired::{RETIRED, Retired, Unavailable};
 pub use types::*;
 

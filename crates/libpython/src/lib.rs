@@ -59,6 +59,12 @@ mod bridge;
 mod call;
 mod context;
 mod conversion;
+#[doc(hidden)]
+pub mod __derive {
+    //! What `#[derive(ToPython, FromPython)]` calls (not an API).
+    pub use crate::derive::*;
+}
+mod derive;
 mod err;
 mod function;
 mod gil;
@@ -89,6 +95,48 @@ pub use function::{Args, function, function_in};
 pub use gil::{Python, allow_threads, attach, detach, with_gil};
 #[allow(deprecated)]
 pub use iter::{BoundIter, Extracted, Iter, PyIter};
+/// `#[derive(ToPython, FromPython)]` (feature `derive`, on by default): a struct with named
+/// fields becomes a `dict` keyed by its field names and is read back from any `dict` (other
+/// keys are ignored, a missing one is an error naming it); a tuple struct of one field is that
+/// field's object, one of several a `tuple` (read from a `tuple` or `list` of that length); a
+/// unit struct is `None`. `#[libpython(rename = "key")]` gives a field another key. Each
+/// field converts with its own `ToPython` / `FromPython`, so derived structs nest, and type
+/// parameters get the trait as a bound. Keys are interned once per interpreter and fields
+/// are read by them, as hand-written C does: no serde visitor in between (for enums, or for
+/// serde's attributes, use [`Serde`]).
+///
+/// ```
+/// use libpython::{FromPython, ToPython};
+///
+/// #[derive(Debug, PartialEq, ToPython, FromPython)]
+/// struct Line {
+///     sku: String,
+///     #[libpython(rename = "quantity")]
+///     qty: u32,
+///     price: f64,
+/// }
+///
+/// #[derive(Debug, PartialEq, ToPython, FromPython)]
+/// struct Pair(i64, String);
+///
+/// let line = Line { sku: "SKU-1".into(), qty: 2, price: 9.5 };
+/// let obj = libpython::to_python(&line)?;
+/// assert_eq!(obj.repr()?, "{'sku': 'SKU-1', 'quantity': 2, 'price': 9.5}");
+/// assert_eq!(obj.extract::<Line>()?, line);
+///
+/// let back: Line = libpython::eval("{'price': 1.0, 'sku': 'x', 'quantity': 7, 'note': 0}")?.extract()?;
+/// assert_eq!(back.qty, 7);
+/// let e = libpython::eval("{'sku': 'x', 'price': 1.0}")?.extract::<Line>().unwrap_err();
+/// assert!(e.to_string().contains("'quantity'"), "{e}");
+/// let e = libpython::eval("{'sku': 'x', 'quantity': -1, 'price': 1.0}")?.extract::<Line>().unwrap_err();
+/// assert!(e.to_string().contains("['quantity']"), "{e}");
+///
+/// assert_eq!(libpython::to_python(&Pair(1, "a".into()))?.repr()?, "(1, 'a')");
+/// assert_eq!(libpython::eval("[2, 'b']")?.extract::<Pair>()?, Pair(2, "b".into()));
+/// # Ok::<(), libpython::Error>(())
+/// ```
+#[cfg(feature = "derive")]
+pub use libpython_macros::{FromPython, ToPython};
 pub use name::{Interned, IntoName, KwNames};
 pub use object::{Borrowed, Bound, Object};
 pub use output::{

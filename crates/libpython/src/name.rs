@@ -49,14 +49,7 @@ pub trait IntoName: sealed::Sealed {
         f: impl FnOnce(*mut ffi::PyObject) -> Result<R>,
     ) -> Result<R> {
         match self.interned() {
-            Some(name) => {
-                // The `?` stays in the slow arm: the hot path merges a pointer only.
-                let n = match name.cache.get_main(py.interpreter_key()) {
-                    Some(p) => p,
-                    None => name.get_slow(py, what)?,
-                };
-                f(n)
-            }
+            Some(name) => f(name.str_ptr(py, what)?),
             None => {
                 let n = crate::conversion::name_object(py, self.text(), what)?;
                 f(n.as_ptr())
@@ -131,6 +124,22 @@ impl Interned {
     /// The name's text.
     pub fn text(&self) -> &'static str {
         self.text
+    }
+
+    /// The interned `str` of `py`'s interpreter, borrowed (alive until the interpreter ends);
+    /// `what` names the name's role in errors.
+    #[inline(always)]
+    pub(crate) fn str_ptr(
+        &'static self,
+        py: Python<'_>,
+        what: &'static str,
+    ) -> Result<*mut ffi::PyObject> {
+        // The `?` stays in the slow arm: the hot path merges a pointer only.
+        let p = match self.cache.get_main(py.interpreter_key()) {
+            Some(p) => p,
+            None => self.get_slow(py, what)?,
+        };
+        Ok(p)
     }
 
     /// The interned `str` of `py`'s interpreter, borrowed (alive until the interpreter ends):
