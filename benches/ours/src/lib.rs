@@ -20,6 +20,7 @@
 mod asyncio;
 #[path = "../../common/mod.rs"]
 pub mod common;
+mod derived;
 mod objects;
 
 pub use common::{Case, Runner, Size};
@@ -532,6 +533,7 @@ pub fn cases(fx: &Fixtures) -> Vec<Case<'_>> {
     ));
 
     v.extend(objects::cases(fx));
+    v.extend(derived::cases());
 
     // Sum a list of 1e6 ints, item by item.
     v.push(case(

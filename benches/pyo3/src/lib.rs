@@ -9,6 +9,7 @@
 //! for the stable ABI with libpython loaded at run time, cannot share a build with.
 
 mod asyncio;
+mod derived;
 #[path = "../../common/mod.rs"]
 pub mod common;
 
@@ -205,6 +206,7 @@ pub fn cases(fx: &Fixtures) -> Vec<Case<'_>> {
     let back = Python::attach(roundtrip).expect("the round trip");
     assert_eq!(&back, order, "pythonize's round trip changes the order");
     v.push(case("serde_roundtrip", "pyo3", Small, pyo3(roundtrip)));
+    v.extend(derived::cases());
 
     v.push(case(
         "list_iter_sum_1e6",

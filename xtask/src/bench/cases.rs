@@ -148,6 +148,15 @@ pub(super) const CASES: &[Case] = &[
         what: "a nested struct (an order: a customer struct, 10 line structs, 3 tags, an `Option`) to Python dicts and lists and back (ours: `Serde(&order).to_python(py)` and `extract::<Serde<Order>>()`; PyO3: `pythonize` / `depythonize`; floor: the same dicts written and read by hand with interned keys)",
     },
     Case {
+        group: "serde_roundtrip",
+        name: "serde_roundtrip (derive)",
+        ours: "ours_derive",
+        pyo3: "pyo3_derive",
+        gil_held: true,
+        key: true,
+        what: "the same order, its structs deriving the conversions instead of serde's traits (ours: `#[derive(ToPython, FromPython)]`; PyO3: `#[derive(IntoPyObjectRef, FromPyObject)]` with `#[pyo3(from_item_all)]`): the same dicts and lists, read by key",
+    },
+    Case {
         group: "list_iter_sum_1e6",
         name: "list_iter_sum_1e6",
         ours: "ours",
