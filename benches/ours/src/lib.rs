@@ -144,8 +144,12 @@ unsafe fn call3_then(
 }
 
 /// `PyObject_Vectorcall`'s C signature.
-pub(crate) type Vectorcall =
-    unsafe extern "C" fn(*mut PyObject, *const *mut PyObject, usize, *mut PyObject) -> *mut PyObject;
+pub(crate) type Vectorcall = unsafe extern "C" fn(
+    *mut PyObject,
+    *const *mut PyObject,
+    usize,
+    *mut PyObject,
+) -> *mut PyObject;
 
 /// `PyObject_Vectorcall` straight from the table (3.11: exported).
 pub(crate) fn vectorcall_fn() -> Vectorcall {

@@ -9,9 +9,9 @@
 //! for the stable ABI with libpython loaded at run time, cannot share a build with.
 
 mod asyncio;
-mod derived;
 #[path = "../../common/mod.rs"]
 pub mod common;
+mod derived;
 
 use std::collections::HashMap;
 use std::ffi::CString;
