@@ -335,6 +335,39 @@ pub unsafe fn Py_DECREF_biased(o: *mut PyObject) {
     }
 }
 
+/// [`Py_INCREF`] when the mode in use is known to be [`RefcountMode::Biased`] or
+/// [`RefcountMode::Call`] (a caller that recorded the other two and found neither): one test
+/// of the mode instead of [`Py_INCREF`]'s three.
+///
+/// # Safety
+/// As [`Py_INCREF`], with the mode in use one of those two.
+#[inline(always)]
+pub unsafe fn Py_INCREF_biased_or_call(o: *mut PyObject) {
+    if REFCOUNT.load(Ordering::Relaxed) == RC_BIASED {
+        // SAFETY: forwarded contract; the mode in use is `RC_BIASED`.
+        unsafe { Py_INCREF_biased(o) }
+    } else {
+        // SAFETY: forwarded contract; right in every mode.
+        unsafe { incref_call(o) }
+    }
+}
+
+/// [`Py_DECREF`] when the mode in use is known to be [`RefcountMode::Biased`] or
+/// [`RefcountMode::Call`] (see [`Py_INCREF_biased_or_call`]).
+///
+/// # Safety
+/// As [`Py_DECREF`], with the mode in use one of those two.
+#[inline(always)]
+pub unsafe fn Py_DECREF_biased_or_call(o: *mut PyObject) {
+    if REFCOUNT.load(Ordering::Relaxed) == RC_BIASED {
+        // SAFETY: forwarded contract; the mode in use is `RC_BIASED`.
+        unsafe { Py_DECREF_biased(o) }
+    } else {
+        // SAFETY: forwarded contract; right in every mode.
+        unsafe { decref_call(o) }
+    }
+}
+
 /// [`Py_DECREF`] in [`RefcountMode::Call`]: the exported `Py_DecRef`, out of line.
 ///
 /// # Safety

@@ -23,9 +23,9 @@ pub unsafe fn incref_in(ptr: *mut ffi::PyObject, key: InterpKey) {
         } else if key.counts_immortal32() {
             ffi::Py_INCREF_immortal32(ptr)
         } else {
-            // The key records no in-place mode: the mode in use says how (free-threaded
-            // builds count the owner's references in place, others call CPython).
-            ffi::Py_INCREF(ptr)
+            // The key records neither GIL-build mode: the mode in use is one of the other two
+            // (free-threaded builds count the owner's references in place, others call CPython).
+            ffi::Py_INCREF_biased_or_call(ptr)
         }
     }
 }
@@ -44,7 +44,7 @@ pub unsafe fn decref_in(ptr: *mut ffi::PyObject, key: InterpKey) {
             ffi::Py_DECREF_immortal32(ptr)
         } else {
             // As in `incref_in`.
-            ffi::Py_DECREF(ptr)
+            ffi::Py_DECREF_biased_or_call(ptr)
         }
     }
 }
