@@ -509,6 +509,22 @@ fn inline_list_access_is_used_exactly_on_gil_builds() {
     if !free_threaded {
         assert_eq!(locked, libpython_ffi::seq_layout());
     }
+    // A dict's size is read in place on every version this library knows, and right.
+    assert!(libpython_ffi::dict_size_in_place());
+    for n in [0, 1, 5, 100] {
+        let d = py(&format!("dict.fromkeys(range({n}))"));
+        let sub = py(&format!(
+            "type('D', (dict,), {{}})(dict.fromkeys(range({n})))"
+        ));
+        for o in [&d, &sub] {
+            let read = libpython::attach(|p| {
+                let ptr = o.bind(p)?.as_ptr();
+                // SAFETY: a live dict of the running interpreter, whose GIL `attach` holds.
+                Ok(unsafe { libpython_ffi::PyDict_GET_SIZE(ptr) })
+            });
+            assert_eq!(read.unwrap(), n);
+        }
+    }
 }
 
 #[test]

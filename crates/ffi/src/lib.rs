@@ -41,6 +41,7 @@
 #[macro_use]
 mod macros;
 mod api;
+mod dict;
 mod inline;
 pub mod load;
 mod long;
@@ -49,6 +50,7 @@ pub mod retired;
 pub mod types;
 
 pub use api::{Api, DATA, FUNCTIONS, data, functions};
+pub use dict::{PyDict_GET_SIZE, dict_size_in_place};
 pub use functions::*;
 pub use inline::*;
 pub use load::{Library, LoadError, Version, api, library, load};

@@ -223,7 +223,7 @@ impl DictWalk {
 
     fn of(dict: Object) -> DictWalk {
         // SAFETY: a live dict; GIL held.
-        let size = unsafe { ffi::PyDict_Size(dict.as_ptr()) };
+        let size = unsafe { ffi::PyDict_GET_SIZE(dict.as_ptr()) };
         DictWalk {
             dict,
             size,
@@ -250,7 +250,7 @@ impl DictWalk {
     ) -> Result<Option<(*mut ffi::PyObject, *mut ffi::PyObject)>> {
         // SAFETY: `d` is a live dict (owned by the walk); the GIL of its interpreter is held
         // (`py`, and the walk is only made and used under it).
-        if unsafe { ffi::PyDict_Size(self.dict.as_ptr()) } != self.size {
+        if unsafe { ffi::PyDict_GET_SIZE(self.dict.as_ptr()) } != self.size {
             return Err(changed_during_iteration(py, "dictionary"));
         }
         // SAFETY: the size was just checked.
