@@ -26,6 +26,7 @@
 //!
 //! | feature | default | what it adds |
 //! | --- | --- | --- |
+//! | `derive` | yes | `#[derive(ToPython, FromPython)]` for structs: dicts keyed by field names, tuples, `None` |
 //! | `serde` | yes | `to_python_serde`, `from_python_serde`, `Serde<T>`: any `Serialize`/`Deserialize` type to and from Python |
 //! | `value` | yes | `Value`, the persistent copy of Python data (`imbl`), and bridges over `imbl` collections; turns on `num-bigint` |
 //! | `num-bigint` | yes | Python ints of any size as `num_bigint::BigInt` |
