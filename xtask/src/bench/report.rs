@@ -45,8 +45,10 @@ pub(super) fn summarize(results: &Results) -> Vec<Row> {
 }
 
 /// The rows of the cases with something to show, each side's figure read by `get(group,
-/// side)`. A row that differs from its group's first by a variant side (`pyo3_buffer`,
-/// `ours_auto`, ...) is shown only when that side was measured.
+/// side)`. A row that differs from its group's first by a variant side is shown only when
+/// that side was measured: a variant of ours (`ours_auto`, `ours_derive`, ...) whenever ours
+/// was, with or without PyO3's side; a variant of PyO3's alone (`pyo3_buffer`, ...) only with
+/// PyO3's side.
 pub(super) fn rows(get: impl Fn(&str, &str) -> Option<f64>) -> Vec<Row> {
     CASES
         .iter()
@@ -59,8 +61,10 @@ pub(super) fn rows(get: impl Fn(&str, &str) -> Option<f64>) -> Vec<Row> {
         .filter(|r| {
             let variant_pyo3 = !matches!(r.case.pyo3, "pyo3" | "none");
             let variant_ours = r.case.ours != "ours";
-            if variant_pyo3 || variant_ours {
-                (!variant_pyo3 || r.pyo3.is_some()) && (!variant_ours || r.ours.is_some())
+            if variant_ours {
+                r.ours.is_some()
+            } else if variant_pyo3 {
+                r.pyo3.is_some()
             } else {
                 r.ours.is_some() || r.floor.is_some() || r.pyo3.is_some()
             }
