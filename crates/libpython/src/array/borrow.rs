@@ -17,7 +17,8 @@
 //!
 //! There are two tables. Threads that hold the main interpreter's GIL on a GIL build (the
 //! [`Domain`] of most programs) take their read borrows in [`MAIN_TABLE`]: they do so one at a
-//! time, so a plain store claims a slot. Everything else (sub-interpreters with a GIL of their
+//! time, so a free slot is theirs without a claim: they write the range and publish the slot
+//! active with plain stores. Everything else (sub-interpreters with a GIL of their
 //! own, free-threaded builds, DLPack tensors, systems without a process-wide barrier) claims
 //! slots of [`TABLE`] with a compare-and-swap.
 //!
@@ -38,7 +39,7 @@
 //! another mutable borrow may have been seen by the writer meanwhile); never both accepted.
 
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering, compiler_fence, fence};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering, compiler_fence, fence};
 
 use libpython_interp::{InterpKey, fence as process};
 
@@ -89,6 +90,12 @@ static TABLE: [Slot; SLOTS] = [const { Slot::new() }; SLOTS];
 /// The slots claimed by plain stores, only by threads of [`Domain::main_gil`].
 static MAIN_TABLE: [Slot; MAIN_SLOTS] = [const { Slot::new() }; MAIN_SLOTS];
 
+/// The key of the last main interpreter found to be of [`Domain::main_gil`] (0: none yet): a
+/// runtime's main interpreter keeps its key, and a later runtime's has another (its generation
+/// differs), so a key equal to this one is of that domain without deciding again. The
+/// decision's inputs never change once true (the barrier stays registered).
+static MAIN_GIL_KEY: AtomicU64 = AtomicU64::new(0);
+
 /// Which other borrows a borrow's thread cannot run beside while it is made.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Domain {
@@ -104,7 +111,23 @@ impl Domain {
     /// The domain of a thread holding `py`'s GIL.
     #[inline(always)]
     pub(crate) fn of(py: Python<'_>) -> Domain {
-        Domain::of_key(py.interpreter_key())
+        let key = py.interpreter_key();
+        if key.to_bits() == MAIN_GIL_KEY.load(Ordering::Relaxed) {
+            return Domain { main_gil: true };
+        }
+        Domain::of_key_slow(key)
+    }
+
+    /// [`of`](Self::of) for a key other than the one [`MAIN_GIL_KEY`] remembers: decided, and
+    /// remembered if it is the main interpreter's of a GIL build.
+    #[cold]
+    #[inline(never)]
+    fn of_key_slow(key: InterpKey) -> Domain {
+        let domain = Domain::of_key(key);
+        if domain.main_gil {
+            MAIN_GIL_KEY.store(key.to_bits(), Ordering::Relaxed);
+        }
+        domain
     }
 
     /// The domain of a thread holding the GIL of `key`'s interpreter (the caller proves it:
@@ -353,19 +376,18 @@ unsafe fn claim_main(slot: &'static Slot, lo: usize, hi: usize) -> Option<(Borro
         return None;
     }
     // Only a claim changes a free slot (a release changes its own, active one), and no other
-    // claim of this table runs now (the caller's contract): a store claims it.
-    slot.state.store((s & !TAG) | CLAIMED, Ordering::Relaxed);
-    // The range stores stay after the claim for a scan that reads them (seqlock order).
-    fence(Ordering::Release);
+    // claim of this table runs now (the caller's contract): the slot is this thread's, so
+    // its range is written first (a scan reads the range of active slots only, and a change
+    // of generation tells it the slot was re-used under it), then it is published active at
+    // once (release: the range before the state).
     slot.lo.store(lo, Ordering::Relaxed);
     slot.hi.store(hi, Ordering::Relaxed);
-    // The claim's store before the load of the writers' count: for the compiler here, for
-    // the processor by the process-wide barrier of a writer of another domain (see the
+    slot.state.store((s & !TAG) | ACTIVE, Ordering::Release);
+    // The publication's store before the load of the writers' count: for the compiler here,
+    // for the processor by the process-wide barrier of a writer of another domain (see the
     // module).
     compiler_fence(Ordering::SeqCst);
     let writers = EXCLUSIVE.load(Ordering::Relaxed);
-    // Published before any lock is taken: a writer holding the lock may be waiting on it.
-    slot.state.store((s & !TAG) | ACTIVE, Ordering::Release);
     Some((Borrow::slot(slot), writers != 0))
 }
 
