@@ -37,6 +37,15 @@ struct Order {
 struct Meters(f64);
 
 #[derive(Debug, Clone, PartialEq, ToPython, FromPython)]
+struct Settings {
+    name: String,
+    #[libpython(default)]
+    retries: u32,
+    #[libpython(default, rename = "label")]
+    note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, ToPython, FromPython)]
 struct Pair(i64, String);
 
 #[derive(Debug, Clone, PartialEq, ToPython, FromPython)]
@@ -115,6 +124,48 @@ fn structs_become_dicts_keyed_by_their_fields_and_come_back() {
             qty: 5,
             price: 2.0
         }
+    );
+}
+
+#[test]
+fn fields_marked_default_may_be_missing() {
+    python();
+    let s: Settings = libpython::eval("{'name': 'a'}").unwrap().extract().unwrap();
+    assert_eq!(
+        s,
+        Settings {
+            name: "a".into(),
+            retries: 0,
+            note: None
+        }
+    );
+    let s: Settings = libpython::eval("{'name': 'b', 'retries': 3, 'label': 'x'}")
+        .unwrap()
+        .extract()
+        .unwrap();
+    assert_eq!((s.retries, s.note.as_deref()), (3, Some("x")));
+    // Present but wrong is still an error, named; a field without `default` is still needed.
+    let e = libpython::eval("{'name': 'c', 'retries': 'many'}")
+        .unwrap()
+        .extract::<Settings>()
+        .unwrap_err();
+    assert!(
+        matches!(e.kind(), ErrorKind::Type { path, .. } if path == "['retries']"),
+        "{e:?}"
+    );
+    let e = libpython::eval("{'retries': 1}")
+        .unwrap()
+        .extract::<Settings>()
+        .unwrap_err();
+    assert!(
+        e.to_string().contains("the key 'name' (field of Settings)"),
+        "{e}"
+    );
+    // Written out, every field has its key.
+    let obj = libpython::to_python(&s).unwrap();
+    assert_eq!(
+        obj.repr().unwrap(),
+        "{'name': 'b', 'retries': 3, 'label': 'x'}"
     );
 }
 

@@ -14,7 +14,7 @@ union Bits {
 
 #[derive(ToPython)]
 struct Unknown {
-    #[libpython(default)]
+    #[libpython(skip)]
     a: u32,
 }
 

@@ -98,6 +98,24 @@ pub fn field<T: FromPython>(
     }
 }
 
+/// The field at `key` of `dict`, converted, or `T::default()` when the key is missing (a
+/// field marked `#[libpython(default)]`).
+///
+/// # Errors
+/// As [`field`], but for a missing key.
+#[inline]
+pub fn field_or_default<T: FromPython + Default>(
+    dict: &Bound<'_>,
+    key: &'static Interned,
+) -> Result<T> {
+    let k = key.str_ptr(dict.py(), "field name")?;
+    // SAFETY: `dict` is a dict (`fields`), `k` a `str` of its interpreter, the GIL held.
+    match unsafe { dict_get(dict, k)? } {
+        Some(v) => T::from_python(&v).map_err(|e| e.at(segment(key))),
+        None => Ok(T::default()),
+    }
+}
+
 /// A `tuple` of `items`.
 #[inline]
 pub fn tuple<const N: usize>(py: Python<'_>, items: [Object; N]) -> Result<Object> {

@@ -100,7 +100,8 @@ pub use iter::{BoundIter, Extracted, Iter, PyIter};
 /// fields becomes a `dict` keyed by its field names and is read back from any `dict` (other
 /// keys are ignored, a missing one is an error naming it); a tuple struct of one field is that
 /// field's object, one of several a `tuple` (read from a `tuple` or `list` of that length); a
-/// unit struct is `None`. `#[libpython(rename = "key")]` gives a field another key. Each
+/// unit struct is `None`. `#[libpython(rename = "key")]` gives a field another key, and
+/// `#[libpython(default)]` reads a missing key as the field type's `Default`. Each
 /// field converts with its own `ToPython` / `FromPython`, so derived structs nest, and type
 /// parameters get the trait as a bound. Keys are interned once per interpreter and fields
 /// are read by them, as hand-written C does: no serde visitor in between (for enums, or for

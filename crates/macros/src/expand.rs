@@ -75,8 +75,14 @@ pub(crate) fn from_python(input: &DeriveInput, shape: &Shape) -> TokenStream {
         Shape::Named(fields) => {
             let reads = fields.iter().map(|f| {
                 let (ident, key) = (&f.ident, &f.key);
-                quote! {
-                    #ident: ::libpython::__derive::field(dict, ::libpython::intern!(#key), #type_name)?,
+                if f.default {
+                    quote! {
+                        #ident: ::libpython::__derive::field_or_default(dict, ::libpython::intern!(#key))?,
+                    }
+                } else {
+                    quote! {
+                        #ident: ::libpython::__derive::field(dict, ::libpython::intern!(#key), #type_name)?,
+                    }
                 }
             });
             quote! {

@@ -6,7 +6,8 @@
 //! interpreter) and is read back from any `dict`, its other keys ignored; a tuple struct
 //! with one field is that field's object; one with more becomes a `tuple` and is read from a
 //! `tuple` or `list` of that length; a unit struct is `None`. A field's key is renamed with
-//! `#[libpython(rename = "key")]`. Type parameters get the trait as a bound.
+//! `#[libpython(rename = "key")]`, and `#[libpython(default)]` reads a missing key as the
+//! field type's `Default`. Type parameters get the trait as a bound.
 
 use proc_macro::TokenStream;
 

@@ -16,10 +16,11 @@ pub(crate) enum Shape {
     Unit,
 }
 
-/// A named field and its key.
+/// A named field, its key, and whether a missing key reads as the field type's default.
 pub(crate) struct Named {
     pub(crate) ident: syn::Ident,
     pub(crate) key: LitStr,
+    pub(crate) default: bool,
 }
 
 impl Shape {
@@ -30,7 +31,7 @@ impl Shape {
             if attr.path().is_ident("libpython") {
                 return Err(syn::Error::new(
                     attr.span(),
-                    "`#[libpython(...)]` goes on fields (`rename = \"key\"`), not on the struct",
+                    "`#[libpython(...)]` goes on fields (`rename = \"key\"`, `default`), not on the struct",
                 ));
             }
         }
@@ -56,12 +57,17 @@ impl Shape {
                 .iter()
                 .map(|f| {
                     let ident = f.ident.clone().expect("named fields have names");
-                    let key = rename(f)?.unwrap_or_else(|| {
+                    let attrs = field_attrs(f)?;
+                    let key = attrs.rename.unwrap_or_else(|| {
                         let text = ident.to_string();
                         let text = text.strip_prefix("r#").unwrap_or(&text);
                         LitStr::new(text, ident.span())
                     });
-                    Ok(Named { ident, key })
+                    Ok(Named {
+                        ident,
+                        key,
+                        default: attrs.default,
+                    })
                 })
                 .collect::<syn::Result<_>>()
                 .map(Shape::Named),
@@ -70,7 +76,7 @@ impl Shape {
                     if let Some(attr) = f.attrs.iter().find(|a| a.path().is_ident("libpython")) {
                         return Err(syn::Error::new(
                             attr.span(),
-                            "`rename` names a dict key: a tuple struct's fields have none",
+                            "`#[libpython(...)]` is about dict keys: a tuple struct's fields have none",
                         ));
                     }
                 }
@@ -85,9 +91,18 @@ impl Shape {
     }
 }
 
-/// The key given by a field's `#[libpython(rename = "key")]`, if any.
-fn rename(field: &syn::Field) -> syn::Result<Option<LitStr>> {
-    let mut key = None;
+/// What a field's `#[libpython(...)]` attributes say.
+#[derive(Default)]
+struct FieldAttrs {
+    /// `rename = "key"`: the field's key.
+    rename: Option<LitStr>,
+    /// `default`: a missing key reads as the field type's `Default`.
+    default: bool,
+}
+
+/// The `#[libpython(...)]` attributes of a field.
+fn field_attrs(field: &syn::Field) -> syn::Result<FieldAttrs> {
+    let mut attrs = FieldAttrs::default();
     for attr in field
         .attrs
         .iter()
@@ -95,15 +110,23 @@ fn rename(field: &syn::Field) -> syn::Result<Option<LitStr>> {
     {
         attr.parse_nested_meta(|meta| {
             if meta.path.is_ident("rename") {
-                if key.is_some() {
+                if attrs.rename.is_some() {
                     return Err(meta.error("`rename` is given twice"));
                 }
-                key = Some(meta.value()?.parse::<LitStr>()?);
+                attrs.rename = Some(meta.value()?.parse::<LitStr>()?);
+                Ok(())
+            } else if meta.path.is_ident("default") {
+                if attrs.default {
+                    return Err(meta.error("`default` is given twice"));
+                }
+                attrs.default = true;
                 Ok(())
             } else {
-                Err(meta.error("unknown libpython attribute: the one known is `rename = \"key\"`"))
+                Err(meta.error(
+                    "unknown libpython attribute: the known ones are `rename = \"key\"` and `default`",
+                ))
             }
         })?;
     }
-    Ok(key)
+    Ok(attrs)
 }
