@@ -126,6 +126,38 @@ pub struct Line {
     pub price: f64,
 }
 
+/// `impl From<common::Order> for Order` for the calling module's own `Order`, `Customer` and
+/// `Line` (the serde case's order as structs that derive a library's conversions, for
+/// `serde_roundtrip (derive)`: the same data, and so the same dicts, on every side).
+macro_rules! order_from_common {
+    () => {
+        impl From<$crate::common::Order> for Order {
+            fn from(o: $crate::common::Order) -> Order {
+                Order {
+                    id: o.id,
+                    customer: Customer {
+                        name: o.customer.name,
+                        email: o.customer.email,
+                        vip: o.customer.vip,
+                    },
+                    lines: o
+                        .lines
+                        .into_iter()
+                        .map(|l| Line {
+                            sku: l.sku,
+                            qty: l.qty,
+                            price: l.price,
+                        })
+                        .collect(),
+                    tags: o.tags,
+                    note: o.note,
+                }
+            }
+        }
+    };
+}
+pub(crate) use order_from_common;
+
 /// The Rust side of the conversion cases: the ints `0..LIST_LEN` (`vec_to_list_1e6`), kept
 /// for the process.
 pub fn ints() -> &'static [i64] {

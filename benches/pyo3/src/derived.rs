@@ -33,29 +33,7 @@ struct Line {
     price: f64,
 }
 
-impl From<common::Order> for Order {
-    fn from(o: common::Order) -> Order {
-        Order {
-            id: o.id,
-            customer: Customer {
-                name: o.customer.name,
-                email: o.customer.email,
-                vip: o.customer.vip,
-            },
-            lines: o
-                .lines
-                .into_iter()
-                .map(|l| Line {
-                    sku: l.sku,
-                    qty: l.qty,
-                    price: l.price,
-                })
-                .collect(),
-            tags: o.tags,
-            note: o.note,
-        }
-    }
-}
+common::order_from_common!();
 
 /// The case's PyO3 side.
 pub fn cases() -> Vec<Case<'static>> {

@@ -790,12 +790,8 @@ pub type CBool = c_int;
 mod tests {
     use super::*;
 
-    fn v(minor: u8) -> Version {
-        Version {
-            major: 3,
-            minor,
-            micro: 0,
-        }
+    const fn v(minor: u8) -> Version {
+        Version::three(minor)
     }
 
     #[test]

@@ -113,6 +113,16 @@ pub struct Version {
 }
 
 impl Version {
+    /// Version 3.`minor`.0, for tests of what is decided by version.
+    #[cfg(test)]
+    pub(crate) const fn three(minor: u8) -> Version {
+        Version {
+            major: 3,
+            minor,
+            micro: 0,
+        }
+    }
+
     /// The oldest version this crate supports: 3.9.
     pub const MINIMUM: Version = Version {
         major: 3,

@@ -446,12 +446,8 @@ pub unsafe fn Py_XDECREF(o: *mut PyObject) {
 mod tests {
     use super::*;
 
-    fn v(minor: u8) -> Version {
-        Version {
-            major: 3,
-            minor,
-            micro: 0,
-        }
+    const fn v(minor: u8) -> Version {
+        Version::three(minor)
     }
 
     #[test]
