@@ -97,15 +97,16 @@ pub use gil::{Python, allow_threads, attach, detach, with_gil};
 #[allow(deprecated)]
 pub use iter::{BoundIter, Extracted, Iter, PyIter};
 /// `#[derive(ToPython, FromPython)]` (feature `derive`, on by default): a struct with named
-/// fields becomes a `dict` keyed by its field names and is read back from any `dict` (other
-/// keys are ignored, a missing one is an error naming it); a tuple struct of one field is that
+/// fields becomes a `dict` keyed by its field names and is read back from any `dict` (its own
+/// entries, as `PyDict_GetItem` reads them: a subclass's `__getitem__` or `__missing__` is not
+/// called; other keys are ignored, a missing one is an error naming it); a tuple struct of one field is that
 /// field's object, one of several a `tuple` (read from a `tuple` or `list` of that length); a
 /// unit struct is `None`. `#[libpython(rename = "key")]` gives a field another key, and
 /// `#[libpython(default)]` reads a missing key as the field type's `Default`. Each
 /// field converts with its own `ToPython` / `FromPython`, so derived structs nest, and type
 /// parameters get the trait as a bound. Keys are interned once per interpreter and fields
 /// are read by them, as hand-written C does: no serde visitor in between (for enums, or for
-/// serde's attributes, use [`Serde`]).
+/// serde's attributes, use `Serde`).
 ///
 /// ```
 /// use libpython::{FromPython, ToPython};
