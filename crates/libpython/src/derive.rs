@@ -44,7 +44,7 @@ pub fn set_field<T: ToPython + ?Sized>(
 /// `obj` as the `dict` a struct named `ty` is read from.
 ///
 /// # Errors
-/// [`ErrorKind::Type`] when `obj` is not a `dict` (or a subclass).
+/// [`ErrorKind::Type`](crate::ErrorKind::Type) when `obj` is not a `dict` (or a subclass).
 #[inline]
 pub fn fields<'a, 'py>(obj: &'a Bound<'py>, ty: &'static str) -> Result<&'a Bound<'py>> {
     // SAFETY: a live object, GIL held.
@@ -61,7 +61,7 @@ pub fn fields<'a, 'py>(obj: &'a Bound<'py>, ty: &'static str) -> Result<&'a Boun
 /// The field at `key` of `dict` (a struct named `ty`), converted.
 ///
 /// # Errors
-/// [`ErrorKind::Type`] naming the missing key, or the conversion's error under the key's path
+/// [`ErrorKind::Type`](crate::ErrorKind::Type) naming the missing key, or the conversion's error under the key's path
 /// segment; an error raised by looking the key up.
 #[inline]
 pub fn field<T: FromPython>(
@@ -132,7 +132,7 @@ pub fn tuple<const N: usize>(py: Python<'_>, items: [Object; N]) -> Result<Objec
 /// The `N` items of `obj`, a `tuple` or `list` of that length (a tuple struct named `ty`).
 ///
 /// # Errors
-/// [`ErrorKind::Type`] for another type or length.
+/// [`ErrorKind::Type`](crate::ErrorKind::Type) for another type or length.
 pub fn items<'py, const N: usize>(obj: &Bound<'py>, ty: &'static str) -> Result<[Bound<'py>; N]> {
     // SAFETY: a live object, GIL held.
     let seq = unsafe { ffi::PyTuple_Check(obj.as_ptr()) || ffi::PyList_Check(obj.as_ptr()) };
@@ -163,7 +163,7 @@ pub fn none(py: Python<'_>) -> Result<Object> {
 /// Checks that `obj` is `None`, what a unit struct named `ty` is read from.
 ///
 /// # Errors
-/// [`ErrorKind::Type`] for anything else.
+/// [`ErrorKind::Type`](crate::ErrorKind::Type) for anything else.
 pub fn unit(obj: &Bound<'_>, ty: &'static str) -> Result<()> {
     if obj.as_ptr() == ffi::Py_None() {
         Ok(())
