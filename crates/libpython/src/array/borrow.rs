@@ -391,6 +391,19 @@ unsafe fn claim_main(slot: &'static Slot, lo: usize, hi: usize) -> Option<(Borro
     Some((Borrow::slot(slot), writers != 0))
 }
 
+/// Whether any thread of this process can be of [`Domain::main_gil`]: only where the runtime
+/// counts references in place as a GIL build does, a mode chosen at start-up, before any
+/// view, and never changed (the crate's own tests make such borrows by hand, without a
+/// runtime).
+fn main_readers_possible() -> bool {
+    cfg!(test)
+        || matches!(
+            libpython_interp::ffi::refcount_mode_in_use(),
+            libpython_interp::ffi::RefcountMode::Plain
+                | libpython_interp::ffi::RefcountMode::Immortal32
+        )
+}
+
 /// The end of a read borrow made while mutable borrows are live or being made: refused (and
 /// released) if one of them overlaps it.
 #[cold]
@@ -436,8 +449,9 @@ fn acquire_exclusive(lo: usize, hi: usize, domain: Domain) -> Result<Borrow> {
     // Readers of `MAIN_TABLE` order their claim before their load of the count for the
     // compiler only: unless this thread is one of them (and so never runs beside them), the
     // barrier makes their claims visible, or them see the count (see the module). Read after
-    // the increment, `available` is true whenever such a reader could have seen it true.
-    if !domain.main_gil {
+    // the increment, `available` is true whenever such a reader could have seen it true. A
+    // runtime whose objects are counted otherwise (free-threaded, debug) has no such readers.
+    if !domain.main_gil && main_readers_possible() {
         process::all_threads();
     }
     for slot in MAIN_TABLE.iter().chain(&TABLE) {
