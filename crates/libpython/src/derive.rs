@@ -8,7 +8,7 @@
 
 use libpython_interp::ffi;
 
-use crate::conversion::{Filling, SEALED, dict_get, into_python_ptr, tname, to_object};
+use crate::conversion::{Filling, SEALED, dict_get, into_python_ptr, tname, to_python_ptr};
 use crate::err::{Error, Result, fetch};
 use crate::gil::Python;
 use crate::name::Interned;
@@ -31,9 +31,12 @@ pub fn set_field<T: ToPython + ?Sized>(
 ) -> Result<()> {
     let py = dict.py();
     let k = key.str_ptr(py, "field name")?;
-    let v = to_object(value, py).map_err(|e| e.at(segment(key)))?;
+    let v = to_python_ptr(value, py).map_err(|e| e.at(segment(key)))?;
+    // SAFETY: a new reference of `py`'s interpreter (checked by `to_python_ptr`), whose GIL is
+    // held: owned by a `Bound`, released in place when the dict holds its own.
+    let v = unsafe { Bound::from_owned_ptr(py, v) };
     // SAFETY: `dict` is the dict the derived code made (`new_dict`), `k` an interned `str` and
-    // `v` an object of its interpreter (checked by `to_object`); the GIL is held.
+    // `v` an object of its interpreter; the GIL is held.
     if unsafe { ffi::PyDict_SetItem(dict.as_ptr(), k, v.as_ptr()) } < 0 {
         // SAFETY: -1 with an exception pending.
         return Err(unsafe { fetch(py) });

@@ -394,11 +394,12 @@ impl<'py> Iterator for BoundIter<'py> {
     fn next(&mut self) -> Option<Self::Item> {
         let (py, p) = (self.owner.py(), self.owner.as_ptr());
         // SAFETY: `p` is the owner, live, GIL held; a borrowed item becomes a strong reference
-        // of its own at once.
+        // of its own at once (counted the way the token's key records, as its `Bound`'s drop
+        // will give it up).
         unsafe {
             match self.at.advance(p) {
                 Step::Borrowed(item, _) => {
-                    ffi::Py_INCREF(item);
+                    libpython_interp::refs::incref_in(item, py.interpreter_key());
                     Some(Ok(Bound::from_owned_ptr(py, item)))
                 }
                 Step::End => None,

@@ -254,8 +254,9 @@ impl Object {
             return self.clone();
         }
         // SAFETY: `py` proves this thread holds the GIL of the object's interpreter; the
-        // object is live (this handle owns a reference).
-        unsafe { ffi::Py_INCREF(self.ptr.as_ptr()) };
+        // object is live (this handle owns a reference); the key (the token's) records the way
+        // counts change.
+        unsafe { interp::refs::incref_in(self.ptr.as_ptr(), self.key) };
         Object {
             ptr: self.ptr,
             key: self.key,
@@ -609,9 +610,10 @@ impl<'py> Bound<'py> {
     /// `ptr` is a live object of `py`'s interpreter.
     #[inline(always)]
     pub unsafe fn from_borrowed_ptr(py: Python<'py>, ptr: *mut ffi::PyObject) -> Bound<'py> {
-        // SAFETY: the object is live and the GIL is held.
+        // SAFETY: the object is live and the GIL is held; the token's key records the way
+        // counts change (see `drop`).
         unsafe {
-            ffi::Py_INCREF(ptr);
+            interp::refs::incref_in(ptr, py.interpreter_key());
             Self::from_owned_ptr(py, ptr)
         }
     }

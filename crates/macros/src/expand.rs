@@ -55,6 +55,7 @@ pub(crate) fn to_python(input: &DeriveInput, shape: &Shape) -> TokenStream {
     };
     quote! {
         impl #impl_generics ::libpython::ToPython for #name #ty_generics #where_clause {
+            #[inline]
             fn to_python(
                 &self,
                 py: ::libpython::Python<'_>,
@@ -111,6 +112,7 @@ pub(crate) fn from_python(input: &DeriveInput, shape: &Shape) -> TokenStream {
     };
     quote! {
         impl #impl_generics ::libpython::FromPython for #name #ty_generics #where_clause {
+            #[inline]
             fn from_python(obj: &::libpython::Bound<'_>) -> ::libpython::Result<Self> {
                 #body
             }

@@ -175,10 +175,14 @@ pub fn run(opts: &Bench) -> Result<(), String> {
             // name as well). A full run alternates the two processes case by case, so a change in
             // the machine's load between the start and the end of the run does not favour a side.
             let run_side = |exe: &Path, filter: &str, pyo3_side: bool| -> Result<(), String> {
+                // numpy's OpenBLAS starts a thread per core whose idle loop spins for a while:
+                // on a small machine it takes a core from the measured thread (and from the
+                // contention case's second thread). No case calls BLAS.
                 let mut cmd = Command::new(exe);
                 cmd.args(["--bench", filter])
                     .env("CRITERION_HOME", &criterion_dir)
-                    .env("PYTHONPATH", &info.purelib);
+                    .env("PYTHONPATH", &info.purelib)
+                    .env("OPENBLAS_NUM_THREADS", "1");
                 if pyo3_side {
                     cmd.env_remove("LIBPYTHON_PYTHON");
                 } else {
