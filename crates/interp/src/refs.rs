@@ -30,12 +30,43 @@ pub unsafe fn incref_in(ptr: *mut ffi::PyObject, key: InterpKey) {
     }
 }
 
-/// `Py_DECREF` of `ptr` in the way `key` records (see [`incref_in`]).
+/// `Py_DECREF` of `ptr` in the way `key` records (see [`incref_in`]): the GIL builds' few
+/// instructions inline, the other modes out of line, so that the drop of a handle, which
+/// calls this, stays small enough to be inlined where the handle dies (an out-of-line drop
+/// measured 0.7 ns more per `getattr`).
 ///
 /// # Safety
 /// As [`incref_in`], and the caller gives the reference up.
 #[inline(always)]
 pub unsafe fn decref_in(ptr: *mut ffi::PyObject, key: InterpKey) {
+    // SAFETY: the function's contract.
+    unsafe { decref_by_key(ptr, key, |p| decref_other(p)) }
+}
+
+/// [`decref_in`] with every mode's own path inline (a free-threaded build's owner changes its
+/// count in place): for loops that give up one reference per item, where the call
+/// [`decref_in`] makes on those builds would be paid per item.
+///
+/// # Safety
+/// As [`decref_in`].
+#[inline(always)]
+pub unsafe fn decref_in_loop(ptr: *mut ffi::PyObject, key: InterpKey) {
+    // SAFETY: the function's contract; `Py_DECREF_biased_or_call` is right in the modes a key
+    // does not record.
+    unsafe { decref_by_key(ptr, key, |p| ffi::Py_DECREF_biased_or_call(p)) }
+}
+
+/// `Py_DECREF` of `ptr` in the GIL build's mode `key` records, or by `other` when it records
+/// neither (the free-threaded and debug builds' modes).
+///
+/// # Safety
+/// As [`decref_in`], and `other` gives up a reference in those modes.
+#[inline(always)]
+unsafe fn decref_by_key(
+    ptr: *mut ffi::PyObject,
+    key: InterpKey,
+    other: impl FnOnce(*mut ffi::PyObject),
+) {
     // SAFETY: the function's contract; keys this crate made record the mode in use.
     unsafe {
         if key.counts_plain() {
@@ -44,9 +75,19 @@ pub unsafe fn decref_in(ptr: *mut ffi::PyObject, key: InterpKey) {
             ffi::Py_DECREF_immortal32(ptr)
         } else {
             // As in `incref_in`.
-            ffi::Py_DECREF_biased_or_call(ptr)
+            other(ptr)
         }
     }
+}
+
+/// [`decref_in`] for the modes a key does not record, out of line.
+///
+/// # Safety
+/// As [`decref_in`].
+#[inline(never)]
+unsafe fn decref_other(ptr: *mut ffi::PyObject) {
+    // SAFETY: forwarded contract.
+    unsafe { ffi::Py_DECREF_biased_or_call(ptr) }
 }
 
 /// Adds a reference to `ptr`, an object of interpreter `key`, under that interpreter's GIL

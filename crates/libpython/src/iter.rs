@@ -475,10 +475,18 @@ impl<T: FromPython> Iterator for Extracted<'_, T> {
                     let item = self
                         .at
                         .list_ref_step(list_item_ref(self.owner.as_borrowed(), at))?;
-                    Some(
-                        T::from_python_exact(&item, SEALED)
-                            .map_or_else(|| Self::convert_held(item, at), Ok),
-                    )
+                    Some(match T::from_python_exact(&item, SEALED) {
+                        Some(v) => {
+                            // The item's reference is given up here, in place on every build
+                            // (a handle's drop calls out for a free-threaded build's count).
+                            let key = py.interpreter_key();
+                            // SAFETY: the item's own strong reference, of `py`'s interpreter
+                            // (whose GIL is held), not used again.
+                            libpython_interp::refs::decref_in_loop(item.into_ptr(), key);
+                            Ok(v)
+                        }
+                        None => Self::convert_held(item, at),
+                    })
                 }
                 Step::Iterator => {
                     let item = step(&mut self.at.done, next_item(self.owner.as_borrowed()))?;
