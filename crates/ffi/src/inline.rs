@@ -74,10 +74,12 @@ pub unsafe fn Py_TYPE(o: *mut PyObject) -> *mut PyTypeObject {
     unsafe { o.cast::<u8>().add(off).cast::<*mut PyTypeObject>().read() }
 }
 
-/// `Py_TYPE` through the exported function, on a version whose header we do not know.
+/// `Py_TYPE` through the exported function, on a version whose header we do not know (cold:
+/// the inline read is laid out as the straight path).
 ///
 /// # Safety
 /// As [`Py_TYPE`]; [`init_object_layout`] chose this path, so the function is exported.
+#[cold]
 #[inline(never)]
 unsafe fn type_by_call(o: *mut PyObject) -> *mut PyTypeObject {
     match crate::library().and_then(|l| l.py_type_fn()) {

@@ -447,7 +447,12 @@ pub(super) fn markdown(
     if rows.is_empty() {
         let _ = writeln!(s, "Not measured: run `cargo xtask bench`.");
     } else {
-        let _ = writeln!(s, "Criterion's median per iteration.\n");
+        let _ = writeln!(
+            s,
+            "Criterion's median per iteration. The benchmark processes run with \
+             `OPENBLAS_NUM_THREADS=1`: numpy's OpenBLAS otherwise starts a thread per core whose \
+             idle loop spins, taking a core from the measured thread (no case calls BLAS).\n"
+        );
         times_table(&mut s, rows);
     }
     let _ = writeln!(s, "\nWhat one iteration does:\n");
