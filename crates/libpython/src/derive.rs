@@ -96,7 +96,17 @@ pub fn field<T: FromPython>(
     // Free-threaded: another thread may replace the value meanwhile; it is owned at once.
     // SAFETY: as above.
     match unsafe { dict_get(dict, k)? } {
-        Some(v) => T::from_python(&v).map_err(|e| e.at(segment(key))),
+        Some(v) => match T::from_python_exact(&v, SEALED) {
+            Some(value) => {
+                // SAFETY: `v`'s own reference, of `py`'s interpreter (whose GIL is held), not
+                // used again: given up in place (a handle's drop calls out on these builds).
+                unsafe {
+                    libpython_interp::refs::decref_in_loop(v.into_ptr(), py.interpreter_key())
+                };
+                Ok(value)
+            }
+            None => T::from_python(&v).map_err(|e| e.at(segment(key))),
+        },
         None => Err(missing(dict, key, ty)),
     }
 }
