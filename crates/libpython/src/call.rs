@@ -148,6 +148,20 @@ impl<const N: usize> Drop for StackArgs<N> {
     }
 }
 
+/// Gives up the references of a call's arguments once it returned, counted the way the
+/// token's key records (a test of the key, not a load of the mode per argument).
+///
+/// # Safety
+/// Each pointer is an owned reference of `py`'s interpreter, not used again; its GIL is held.
+#[inline(always)]
+unsafe fn decref_all(args: &[*mut ffi::PyObject], py: Python<'_>) {
+    let key = py.interpreter_key();
+    for &a in args {
+        // SAFETY: the function's contract.
+        unsafe { libpython_interp::refs::decref_in_loop(a, key) };
+    }
+}
+
 /// Keeps [`IntoArgs`] to this crate's implementations.
 mod sealed {
     pub trait Sealed {}
@@ -190,7 +204,7 @@ macro_rules! tuple_args {
                 std::mem::forget(args);
                 // SAFETY: each slot after the free one owns the reference converted above; the
                 // GIL is held (the token is borrowed for the whole call).
-                unsafe { ffi::Py_DECREF_all(&argv[1..]) };
+                unsafe { decref_all(&argv[1..], py) };
                 Ok(r)
             }
 
@@ -217,7 +231,7 @@ macro_rules! tuple_args {
                 // SAFETY: slots 1 to `filled` own the references converted above (`filled` is
                 // at most `$n + extra.len()`, which fits: `extra.len() <= STACK_EXTRA`); the GIL
                 // is held (the token is borrowed for the whole call).
-                unsafe { ffi::Py_DECREF_all(&argv[1..1 + filled]) };
+                unsafe { decref_all(&argv[1..1 + filled], py) };
                 Ok(r)
             }
 

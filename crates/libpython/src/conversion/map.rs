@@ -59,8 +59,8 @@ pub(crate) fn dict_from_iter<'a, K: ToPython + 'a, V: ToPython + 'a>(
 ) -> Result<Object> {
     let api = ffi::api();
     // SAFETY: GIL held (`py`); the keys and values are references of its interpreter, so they
-    // are released at once with `Py_DECREF` after `PyDict_SetItem` (which does not steal),
-    // also on every error path.
+    // are released at once after `PyDict_SetItem` (which does not steal), also on every error
+    // path.
     unsafe {
         let d = new(py, (api.PyDict_New)())?;
         for (k, v) in items {
@@ -73,7 +73,10 @@ pub(crate) fn dict_from_iter<'a, K: ToPython + 'a, V: ToPython + 'a>(
                 }
             };
             let r = (api.PyDict_SetItem)(d.as_ptr(), k, v);
-            ffi::Py_DECREF_all(&[k, v]);
+            // Counted the way the token's key records (a test of the key, not a load of the
+            // mode per object).
+            libpython_interp::refs::decref_in_loop(k, py.interpreter_key());
+            libpython_interp::refs::decref_in_loop(v, py.interpreter_key());
             if r < 0 {
                 return Err(fetch(py));
             }
