@@ -86,6 +86,11 @@ fn check(obj: &Object, expr: &str) {
     assert!(ok, "{expr}");
 }
 
+/// The error of reading a `T` from the value of the Python expression `expr`.
+fn refused<T: FromPython + std::fmt::Debug>(expr: &str) -> libpython::Error {
+    libpython::eval(expr).unwrap().extract::<T>().unwrap_err()
+}
+
 #[test]
 fn structs_become_dicts_keyed_by_their_fields_and_come_back() {
     python();
@@ -145,18 +150,12 @@ fn fields_marked_default_may_be_missing() {
         .unwrap();
     assert_eq!((s.retries, s.note.as_deref()), (3, Some("x")));
     // Present but wrong is still an error, named; a field without `default` is still needed.
-    let e = libpython::eval("{'name': 'c', 'retries': 'many'}")
-        .unwrap()
-        .extract::<Settings>()
-        .unwrap_err();
+    let e = refused::<Settings>("{'name': 'c', 'retries': 'many'}");
     assert!(
         matches!(e.kind(), ErrorKind::Type { path, .. } if path == "['retries']"),
         "{e:?}"
     );
-    let e = libpython::eval("{'retries': 1}")
-        .unwrap()
-        .extract::<Settings>()
-        .unwrap_err();
+    let e = refused::<Settings>("{'retries': 1}");
     assert!(
         e.to_string().contains("the key 'name' (field of Settings)"),
         "{e}"
@@ -234,27 +233,18 @@ fn errors_name_the_struct_the_missing_key_and_the_path_of_a_bad_field() {
             if path == "['customer']['vip']" && found == "str"),
         "{e:?}"
     );
-    let e = libpython::eval("(1, 'a', 2)")
-        .unwrap()
-        .extract::<Pair>()
-        .unwrap_err();
+    let e = refused::<Pair>("(1, 'a', 2)");
     assert!(
         e.to_string()
             .contains("a tuple or list of 2 items (to read a Pair)"),
         "{e}"
     );
-    let e = libpython::eval("('a', 'b')")
-        .unwrap()
-        .extract::<Pair>()
-        .unwrap_err();
+    let e = refused::<Pair>("('a', 'b')");
     assert!(
         matches!(e.kind(), ErrorKind::Type { path, .. } if path == "[0]"),
         "{e:?}"
     );
-    let e = libpython::eval("0")
-        .unwrap()
-        .extract::<Nothing>()
-        .unwrap_err();
+    let e = refused::<Nothing>("0");
     assert!(e.to_string().contains("None (to read a Nothing)"), "{e}");
 }
 

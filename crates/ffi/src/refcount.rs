@@ -408,30 +408,6 @@ unsafe fn decref_call(o: *mut PyObject) {
     unsafe { Py_DecRef(o) }
 }
 
-/// [`Py_DECREF`] of every object of `objs`, in order, with the way counts change (see
-/// [`init_object_layout`](crate::init_object_layout)) read once for all: for releasing a call's arguments.
-///
-/// # Safety
-/// As [`Py_DECREF`], for each object.
-#[inline(always)]
-pub unsafe fn Py_DECREF_all(objs: &[*mut PyObject]) {
-    match REFCOUNT.load(Ordering::Relaxed) {
-        RC_PLAIN => {
-            for &o in objs {
-                // SAFETY: forwarded contract; the mode is chosen once, before any object is
-                // handled, and never changes afterwards.
-                unsafe { Py_DECREF_plain(o) }
-            }
-        }
-        _ => {
-            for &o in objs {
-                // SAFETY: forwarded contract.
-                unsafe { Py_DECREF(o) }
-            }
-        }
-    }
-}
-
 /// `Py_XDECREF`: as [`Py_DECREF`] but NULL is allowed.
 ///
 /// # Safety
