@@ -557,6 +557,28 @@ pub fn cases(fx: &Fixtures) -> Vec<Case<'_>> {
     ));
     v.push(case(
         "list_iter_sum_1e6",
+        "floor_owned",
+        Big(secs(2)),
+        floor(move || {
+            // SAFETY: the GIL is held; each item gains a reference before it is used and loses
+            // it after, and the size is read at each step, as code that hands the items to
+            // anything that may run Python must (CPython's own list iterator does the same).
+            unsafe {
+                let mut sum = 0i64;
+                let mut i = 0;
+                while i < ffi::PyList_GET_SIZE(l) {
+                    let item = ffi::PyList_GET_ITEM(l, i);
+                    ffi::Py_INCREF(item);
+                    sum += as_i64(item);
+                    ffi::Py_DECREF(item);
+                    i += 1;
+                }
+                sum
+            }
+        }),
+    ));
+    v.push(case(
+        "list_iter_sum_1e6",
         "ours",
         Big(secs(2)),
         ours(|py| {

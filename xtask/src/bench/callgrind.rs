@@ -71,7 +71,7 @@ pub(super) fn run_callgrind(
         if filter.is_none() && key_only && !c.key {
             continue;
         }
-        let mut sides = vec![("floor", ours), (c.ours, ours)];
+        let mut sides = vec![(c.floor, ours), (c.ours, ours)];
         if let Some(p) = pyo3
             && c.pyo3 != "none"
         {

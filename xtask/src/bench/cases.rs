@@ -7,7 +7,9 @@ pub(super) struct Case {
     pub(super) group: &'static str,
     /// The case's name in the summary.
     pub(super) name: &'static str,
-    /// Which criterion function is "ours" and which is "pyo3" in this row.
+    /// Which criterion function is the floor, which is "ours" and which is "pyo3" in this
+    /// row.
+    pub(super) floor: &'static str,
     pub(super) ours: &'static str,
     pub(super) pyo3: &'static str,
     pub(super) gil_held: bool,
@@ -22,6 +24,7 @@ pub(super) const CASES: &[Case] = &[
     Case {
         group: "call3",
         name: "call3",
+        floor: "floor",
         ours: "ours",
         pyo3: "pyo3",
         gil_held: true,
@@ -31,6 +34,7 @@ pub(super) const CASES: &[Case] = &[
     Case {
         group: "call3_nogil",
         name: "call3_nogil",
+        floor: "floor",
         ours: "ours",
         pyo3: "pyo3",
         gil_held: false,
@@ -40,6 +44,7 @@ pub(super) const CASES: &[Case] = &[
     Case {
         group: "call3_nogil",
         name: "call3_nogil (auto-GIL methods)",
+        floor: "floor",
         ours: "ours_auto",
         // Informational: PyO3 has no handle that takes the GIL by itself.
         pyo3: "none",
@@ -50,6 +55,7 @@ pub(super) const CASES: &[Case] = &[
     Case {
         group: "call3_auto",
         name: "call3_auto (one auto-GIL method)",
+        floor: "floor",
         ours: "ours",
         // Informational: PyO3 has no handle that takes the GIL by itself.
         pyo3: "none",
@@ -60,6 +66,7 @@ pub(super) const CASES: &[Case] = &[
     Case {
         group: "call_attr_kw",
         name: "call_attr_kw",
+        floor: "floor",
         ours: "ours",
         pyo3: "pyo3",
         gil_held: true,
@@ -69,6 +76,7 @@ pub(super) const CASES: &[Case] = &[
     Case {
         group: "getattr",
         name: "getattr",
+        floor: "floor",
         ours: "ours",
         pyo3: "pyo3",
         gil_held: true,
@@ -78,6 +86,7 @@ pub(super) const CASES: &[Case] = &[
     Case {
         group: "list_to_vec_1e6",
         name: "list_to_vec_1e6",
+        floor: "floor",
         ours: "ours",
         pyo3: "pyo3",
         gil_held: true,
@@ -87,6 +96,7 @@ pub(super) const CASES: &[Case] = &[
     Case {
         group: "vec_to_list_1e6",
         name: "vec_to_list_1e6",
+        floor: "floor",
         ours: "ours",
         pyo3: "pyo3",
         gil_held: true,
@@ -96,6 +106,7 @@ pub(super) const CASES: &[Case] = &[
     Case {
         group: "dict_to_hashmap_1e5",
         name: "dict_to_hashmap_1e5",
+        floor: "floor",
         ours: "ours",
         pyo3: "pyo3",
         gil_held: true,
@@ -105,6 +116,7 @@ pub(super) const CASES: &[Case] = &[
     Case {
         group: "hashmap_to_dict_1e5",
         name: "hashmap_to_dict_1e5",
+        floor: "floor",
         ours: "ours",
         pyo3: "pyo3",
         gil_held: true,
@@ -114,6 +126,7 @@ pub(super) const CASES: &[Case] = &[
     Case {
         group: "closure_loop_1e6",
         name: "closure_loop_1e6",
+        floor: "floor",
         ours: "ours",
         pyo3: "pyo3",
         gil_held: true,
@@ -123,6 +136,7 @@ pub(super) const CASES: &[Case] = &[
     Case {
         group: "closure_loop_1e6",
         name: "closure_loop_1e6 (#[pyfunction])",
+        floor: "floor",
         ours: "ours",
         pyo3: "pyo3_pyfunction",
         gil_held: true,
@@ -132,6 +146,7 @@ pub(super) const CASES: &[Case] = &[
     Case {
         group: "method_loop_1e6",
         name: "method_loop_1e6",
+        floor: "floor",
         ours: "ours",
         pyo3: "pyo3",
         gil_held: true,
@@ -141,6 +156,7 @@ pub(super) const CASES: &[Case] = &[
     Case {
         group: "serde_roundtrip",
         name: "serde_roundtrip",
+        floor: "floor",
         ours: "ours",
         pyo3: "pyo3",
         gil_held: true,
@@ -150,6 +166,7 @@ pub(super) const CASES: &[Case] = &[
     Case {
         group: "serde_roundtrip",
         name: "serde_roundtrip (derive)",
+        floor: "floor",
         ours: "ours_derive",
         pyo3: "pyo3_derive",
         gil_held: true,
@@ -159,6 +176,7 @@ pub(super) const CASES: &[Case] = &[
     Case {
         group: "list_iter_sum_1e6",
         name: "list_iter_sum_1e6",
+        floor: "floor",
         ours: "ours",
         pyo3: "pyo3",
         gil_held: true,
@@ -168,15 +186,17 @@ pub(super) const CASES: &[Case] = &[
     Case {
         group: "list_iter_sum_1e6",
         name: "list_iter_sum_1e6 (Bound items)",
+        floor: "floor_owned",
         ours: "ours_bound",
         pyo3: "pyo3",
         gil_held: true,
         key: true,
-        what: "the same, ours taking each item as a `Bound` (a strong reference) and calling `extract` on it, as PyO3's side does",
+        what: "the same, ours taking each item as a `Bound` (a strong reference) and calling `extract` on it, as PyO3's side does; the floor takes a reference to each item while it reads it and reads the list's size at each step, as C code must that hands the items to anything that may run Python (CPython's own list iterator does)",
     },
     Case {
         group: "gil_contention_2x",
         name: "gil_contention_2x",
+        floor: "floor",
         ours: "ours",
         pyo3: "pyo3",
         gil_held: false,
@@ -186,6 +206,7 @@ pub(super) const CASES: &[Case] = &[
     Case {
         group: "numpy_view_1e3",
         name: "numpy_view_1e3",
+        floor: "floor",
         ours: "ours",
         pyo3: "pyo3",
         gil_held: true,
@@ -195,6 +216,7 @@ pub(super) const CASES: &[Case] = &[
     Case {
         group: "numpy_view_1e3",
         name: "numpy_view_1e3 (pyo3::buffer)",
+        floor: "floor",
         ours: "ours",
         pyo3: "pyo3_buffer",
         gil_held: true,
@@ -204,6 +226,7 @@ pub(super) const CASES: &[Case] = &[
     Case {
         group: "numpy_view_1e7",
         name: "numpy_view_1e7",
+        floor: "floor",
         ours: "ours",
         pyo3: "pyo3",
         gil_held: true,
@@ -213,6 +236,7 @@ pub(super) const CASES: &[Case] = &[
     Case {
         group: "numpy_view_1e7",
         name: "numpy_view_1e7 (pyo3::buffer)",
+        floor: "floor",
         ours: "ours",
         pyo3: "pyo3_buffer",
         gil_held: true,
@@ -222,6 +246,7 @@ pub(super) const CASES: &[Case] = &[
     Case {
         group: "str_1mb_to_string",
         name: "str_1mb_to_string",
+        floor: "floor",
         ours: "ours",
         pyo3: "pyo3",
         gil_held: true,
@@ -231,6 +256,7 @@ pub(super) const CASES: &[Case] = &[
     Case {
         group: "startup_import_numpy",
         name: "startup_import_numpy",
+        floor: "floor",
         ours: "ours",
         pyo3: "pyo3",
         gil_held: false,
@@ -240,6 +266,7 @@ pub(super) const CASES: &[Case] = &[
     Case {
         group: "startup_import_numpy",
         name: "startup_import_numpy (explicit library)",
+        floor: "floor",
         ours: "ours_explicit",
         pyo3: "pyo3",
         gil_held: false,
@@ -249,6 +276,7 @@ pub(super) const CASES: &[Case] = &[
     Case {
         group: "await_ready_coroutine",
         name: "await_ready_coroutine",
+        floor: "floor",
         ours: "ours",
         pyo3: "pyo3",
         gil_held: false,
@@ -258,6 +286,7 @@ pub(super) const CASES: &[Case] = &[
     Case {
         group: "sleep0_10k",
         name: "sleep0_10k",
+        floor: "floor",
         ours: "ours",
         pyo3: "pyo3",
         gil_held: false,

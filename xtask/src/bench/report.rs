@@ -55,7 +55,7 @@ pub(super) fn rows(get: impl Fn(&str, &str) -> Option<f64>) -> Vec<Row> {
         .map(|c| Row {
             case: c,
             ours: get(c.group, c.ours),
-            floor: get(c.group, "floor"),
+            floor: get(c.group, c.floor),
             pyo3: get(c.group, c.pyo3),
         })
         .filter(|r| {
