@@ -317,6 +317,34 @@ fn errors_name_the_field_index_and_key() {
         let m = conversion_message(from_python_serde::<Outer>(&obj));
         assert_eq!(m, expected, "{expr}");
     }
+    // A field known by its name's kept `str` is named as its key would be.
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Renamed {
+        #[serde(rename = "two words")]
+        a: i32,
+        #[serde(rename = "it's")]
+        b: i32,
+        c: i32,
+    }
+    for (expr, expected) in [
+        (
+            "{'two words': None, \"it's\": 1, 'c': 1}",
+            "$['two words']: invalid type: unit value, expected i32",
+        ),
+        (
+            "{'two words': 1, \"it's\": None, 'c': 1}",
+            "$[\"it's\"]: invalid type: unit value, expected i32",
+        ),
+        (
+            "{'c': 'x', 'two words': 1, \"it's\": 1}",
+            "$.c: invalid type: string \"x\", expected i32",
+        ),
+    ] {
+        let obj = libpython::eval(expr).unwrap();
+        let m = conversion_message(from_python_serde::<Renamed>(&obj));
+        assert_eq!(m, expected, "{expr}");
+    }
     // Python objects outside the data model are named.
     let obj = libpython::eval("{'a': complex(1, 2)}").unwrap();
     let m = conversion_message(from_python_serde::<HashMap<String, f64>>(&obj));
@@ -959,4 +987,57 @@ proptest! {
         let back: S = from_python_serde(&to_python_serde(&s).unwrap()).unwrap();
         prop_assert_eq!(back, s);
     }
+}
+
+/// A struct whose own `Deserialize` reads its keys as an enum, an `Option` and a newtype (what
+/// serde's derive never does, but a hand-written impl may): each key, found among the fields
+/// by its kept `str`, reads as that `str` would.
+#[test]
+fn struct_keys_read_as_any_str_type() {
+    use serde::de::{MapAccess, Visitor};
+
+    #[derive(Deserialize, Debug, PartialEq)]
+    #[serde(rename_all = "lowercase")]
+    enum Field {
+        A,
+        B,
+    }
+    #[derive(Deserialize, Debug, PartialEq)]
+    struct Name(String);
+
+    #[derive(Debug, PartialEq)]
+    struct S(Vec<String>);
+
+    impl<'de> Deserialize<'de> for S {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<S, D::Error> {
+            struct V;
+            impl<'de> Visitor<'de> for V {
+                type Value = S;
+                fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    f.write_str("struct S")
+                }
+                fn visit_map<M: MapAccess<'de>>(self, mut m: M) -> Result<S, M::Error> {
+                    let mut seen = Vec::new();
+                    let f: Field = m.next_key()?.expect("a first key");
+                    seen.push(format!("{f:?}={}", m.next_value::<i32>()?));
+                    let o: Option<String> = m.next_key()?.expect("a second key");
+                    seen.push(format!("{o:?}={}", m.next_value::<i32>()?));
+                    let n: Name = m.next_key()?.expect("a third key");
+                    seen.push(format!("{n:?}={}", m.next_value::<i32>()?));
+                    assert!(m.next_key::<String>()?.is_none());
+                    Ok(S(seen))
+                }
+            }
+            d.deserialize_struct("S", &["a", "b", "c"], V)
+        }
+    }
+
+    python();
+    let obj = libpython::eval("{'a': 1, 'b': 2, 'c': 3}").unwrap();
+    let s = from_python_serde::<S>(&obj).unwrap();
+    assert_eq!(s.0, ["A=1", "Some(\"b\")=2", "Name(\"c\")=3"]);
+    // The same keys made at run time (not the interpreter's kept `str`s) read alike.
+    let obj = libpython::eval("{''.join(['a']): 1, ''.join(['b']): 2, ''.join(['c']): 3}").unwrap();
+    let s = from_python_serde::<S>(&obj).unwrap();
+    assert_eq!(s.0, ["A=1", "Some(\"b\")=2", "Name(\"c\")=3"]);
 }

@@ -110,6 +110,9 @@ pub(super) fn run_callgrind(
                         .args([group.as_str(), side.as_str(), &iters.to_string()])
                         .env("LIBPYTHON_PYTHON", &info.executable)
                         .env("PYTHONPATH", &info.purelib)
+                        // The same str hashes, and so the same probes in every dict, each run.
+                        .env("PYTHONHASHSEED", "0")
+                        .env("OPENBLAS_NUM_THREADS", "1")
                         .output();
                     let counted = match r {
                         Ok(o) if o.status.success() => String::from_utf8_lossy(&o.stderr)
@@ -233,7 +236,8 @@ pub(super) fn callgrind_section(s: &mut String, counts: &Counts) {
     let _ = writeln!(
         s,
         "Counted by `cargo xtask bench --callgrind`: each side of each case run by the profile binaries \
-         (`benches/*/src/bin/profile*.rs`) under `valgrind --tool=callgrind`, collecting only the measured iterations. \
+         (`benches/*/src/bin/profile*.rs`) under `valgrind --tool=callgrind`, collecting only the measured iterations, \
+         with `PYTHONHASHSEED=0` (str hashes, and so the probes of every dict, differ from run to run otherwise). \
          Unlike times, these counts do not move with the machine's load; they do not see cache misses, page faults or \
          lock waits, so a case bound by memory (the 1 MB string) or by the GIL hand-off (`call3_nogil`) weighs more in \
          time than here. The profiles stay in `target/bench/callgrind/` for `callgrind_annotate`.\n"

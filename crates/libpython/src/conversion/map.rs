@@ -141,7 +141,7 @@ pub(crate) fn map_extract<K: FromPython, V: FromPython>(
 #[inline(always)]
 fn dict_extract<K: FromPython, V: FromPython>(
     obj: &Bound<'_>,
-    mut walk: DictWalk,
+    mut walk: DictWalk<'_>,
     plain_insert: bool,
     mut insert: impl FnMut(K, V),
 ) -> Result<()> {
@@ -198,33 +198,33 @@ fn dict_extract<K: FromPython, V: FromPython>(
 /// Python code); free-threaded builds walk a private copy, since another thread may change
 /// the dict at any moment and `PyDict_Next` is not safe against that, unless the walk is
 /// made by [`in_place`](Self::in_place) and taken under the dict's critical section.
-pub(crate) struct DictWalk {
-    dict: Object,
+pub(crate) struct DictWalk<'py> {
+    dict: Bound<'py>,
     size: ffi::Py_ssize_t,
     pos: ffi::Py_ssize_t,
     seen: ffi::Py_ssize_t,
 }
 
-impl DictWalk {
+impl<'py> DictWalk<'py> {
     /// A walk of `d`, a live `dict`.
-    pub(crate) fn new(d: &Bound<'_>) -> Result<DictWalk> {
+    pub(crate) fn new(d: &Bound<'py>) -> Result<DictWalk<'py>> {
         let dict = if libpython_interp::free_threaded() {
-            // SAFETY: a live dict (the caller's contract); the copy is a new reference or NULL
-            // with an exception set.
-            new(d.py(), unsafe { ffi::PyDict_Copy(d.as_ptr()) })?
+            // SAFETY: a live dict (the caller's contract), GIL held; the copy is a new
+            // reference or NULL with an exception set.
+            unsafe { Bound::from_owned_ptr_or_err(d.py(), ffi::PyDict_Copy(d.as_ptr()))? }
         } else {
-            d.clone().unbind()
+            d.clone()
         };
         Ok(DictWalk::of(dict))
     }
 
     /// A walk of `d` itself, a live `dict`, on any build: on a free-threaded one, the dict's
     /// critical section must be held at every step (on the others, the GIL is that).
-    pub(crate) fn in_place(d: &Bound<'_>) -> DictWalk {
-        DictWalk::of(d.clone().unbind())
+    pub(crate) fn in_place(d: &Bound<'py>) -> DictWalk<'py> {
+        DictWalk::of(d.clone())
     }
 
-    fn of(dict: Object) -> DictWalk {
+    fn of(dict: Bound<'py>) -> DictWalk<'py> {
         // SAFETY: a live dict; GIL held.
         let size = unsafe { ffi::PyDict_GET_SIZE(dict.as_ptr()) };
         DictWalk {

@@ -10,7 +10,7 @@ use ::serde::de::{self, DeserializeSeed, Visitor};
 use crate::err::Error;
 
 use super::MAX_DEPTH;
-use super::error::{SerdeError, too_deep};
+use super::error::{SerdeError, text_step, too_deep};
 
 /// What a node is, for deserialisation.
 pub(crate) enum Kind {
@@ -57,7 +57,7 @@ pub(crate) trait Node: Clone {
     /// The items of a sequence node.
     type Items: Children<Child = Self>;
     /// The entries of a map node, as (key, value).
-    type Entries: Children<Child = (Self, Self)>;
+    type Entries: Children<Child = (Key<Self>, Self)>;
     /// The identities of the names of a struct's fields among the keys of the tree's maps,
     /// in the order of the fields, borrowed from where the tree keeps them (see
     /// [`field_keys`](Node::field_keys)).
@@ -73,8 +73,9 @@ pub(crate) trait Node: Clone {
     fn bytes(&self) -> Result<Cow<'_, [u8]>, SerdeError>;
     /// The items of a [`Kind::Seq`] node.
     fn items(&self) -> Result<Self::Items, SerdeError>;
-    /// The entries of a [`Kind::Map`] node.
-    fn entries(&self) -> Result<Self::Entries, SerdeError>;
+    /// The entries of a [`Kind::Map`] node; given the [`field_keys`](Node::field_keys) of a
+    /// struct's fields, a key that is one of them comes as [`Key::Field`], unread.
+    fn entries(&self, fields: Option<Self::FieldKeys>) -> Result<Self::Entries, SerdeError>;
     /// The one entry of a [`Kind::Map`] node read as an enum (`{variant: content}`); an
     /// error for any other number of entries.
     fn variant_entry(&self) -> Result<(Self, Self), SerdeError>;
@@ -93,16 +94,10 @@ pub(crate) trait Node: Clone {
 
     /// For a [`Kind::Map`] node read as a struct with `fields`: the identities of the fields'
     /// names as keys, if this tree has such a thing (Python: the addresses of the interned
-    /// `str`s of the names). A key whose [`identity`](Node::identity) is the `i`th of them is
-    /// the name `fields[i]`: its text is not read.
+    /// `str`s of the names), for [`entries`](Node::entries): a key whose identity is the `i`th
+    /// of them is the name `fields[i]`, and its text is not read.
     fn field_keys(&self, _fields: &'static [&'static str]) -> Option<Self::FieldKeys> {
         None
-    }
-
-    /// The identity of this node, compared with [`field_keys`](Node::field_keys) (never 0 for a
-    /// tree that has field keys).
-    fn identity(&self) -> usize {
-        0
     }
 
     /// A shortcut for reading a node serde expects to be a str: its text if it is a plain
@@ -135,6 +130,24 @@ pub(crate) trait Children {
     fn next_child(&mut self) -> Result<Option<Self::Child>, SerdeError>;
     /// How many children the container has (all of them, read or not), if known.
     fn len(&self) -> Option<usize>;
+}
+
+/// A map entry's key: one of the fields of the struct being read (its position in the
+/// fields), known by its identity and not read, or any other key.
+pub(crate) enum Key<N> {
+    Field(usize),
+    Other(N),
+}
+
+/// The position among a struct's field `keys` of the key whose identity is `id`, looked for
+/// first at `expected` (the keys most often come in the fields' order).
+#[inline(always)]
+pub(crate) fn field_position(keys: &[usize], expected: usize, id: usize) -> Option<usize> {
+    if keys.get(expected) == Some(&id) {
+        Some(expected)
+    } else {
+        keys.iter().position(|&k| k == id)
+    }
 }
 
 /// Deserializes one node at a nesting depth.
@@ -202,12 +215,14 @@ impl<N: Node> De<N> {
             }
             Kind::Map => {
                 self.check_depth()?;
-                let entries = self.node.entries()?;
-                let fields = fields.and_then(|f| Some((f, self.node.field_keys(f)?)));
+                let keys = fields.and_then(|f| self.node.field_keys(f));
+                // The names are read only for keys the walk found among the fields.
+                let names = if keys.is_some() { fields } else { None };
+                let entries = self.node.entries(keys)?;
                 visitor.visit_map(MapDe {
                     entries: Walk::new(self, entries),
                     current: None,
-                    fields,
+                    names: names.unwrap_or(&[]),
                 })
             }
             Kind::Other => Err(self.node.unsupported()),
@@ -381,9 +396,22 @@ impl<'de, N: Node> de::SeqAccess<'de> for SeqDe<N> {
 struct MapDe<N: Node> {
     entries: Walk<N, N::Entries>,
     /// The entry whose key was read and whose value was not yet.
-    current: Option<(N, N)>,
-    /// For a struct: its fields, and their names' identities as keys if the tree has them.
-    fields: Option<(&'static [&'static str], N::FieldKeys)>,
+    current: Option<(Key<N>, N)>,
+    /// For a struct whose keys the walk matches by identity: its fields' names (the text of
+    /// each [`Key::Field`]); empty otherwise.
+    names: &'static [&'static str],
+}
+
+/// Drops `value` out of line.
+#[cold]
+#[inline(never)]
+fn release_cold<T>(value: T) {
+    drop(value);
+}
+
+/// The name of the field key `field` among `names`.
+fn field_name(names: &'static [&'static str], field: usize) -> &'static str {
+    names.get(field).copied().unwrap_or("?")
 }
 
 impl<'de, N: Node> de::MapAccess<'de> for MapDe<N> {
@@ -393,30 +421,26 @@ impl<'de, N: Node> de::MapAccess<'de> for MapDe<N> {
         &mut self,
         seed: K,
     ) -> Result<Option<K::Value>, SerdeError> {
-        let Some((i, (key, value))) = self.entries.next()? else {
+        let Some((_, entry)) = self.entries.next()? else {
             return Ok(None);
         };
-        let field = self.fields.as_ref().and_then(|(names, keys)| {
-            let id = key.identity();
-            // The keys most often come in the fields' order.
-            let found = if keys.get(i) == Some(&id) {
-                Some(i)
-            } else {
-                keys.iter().position(|&k| k == id)
-            };
-            found.and_then(|f| names.get(f).copied())
-        });
-        let (key, _) = self.current.insert((key, value));
-        let read = match field {
-            Some(text) => seed.deserialize(FieldKey {
-                text,
-                node: key,
-                depth: self.entries.de.depth + 1,
-            }),
-            None => seed.deserialize(self.entries.de.child(key.clone())),
-        };
-        read.map_err(|e| e.at(|| format!("[key {}]", key.key_label())))
-            .map(Some)
+        // An entry left without its value read (a visitor that skipped it) is released out of
+        // the way; the slot is then known empty, and filling it releases nothing.
+        if let Some(skipped) = self.current.take() {
+            release_cold(skipped);
+        }
+        let (key, _) = self.current.insert(entry);
+        match key {
+            Key::Field(f) => {
+                let text = field_name(self.names, *f);
+                seed.deserialize(FieldKey { text })
+                    .map_err(|e| e.at(|| format!("[key '{text}']")))
+            }
+            Key::Other(k) => seed
+                .deserialize(self.entries.de.child(k.clone()))
+                .map_err(|e| e.at(|| format!("[key {}]", k.key_label()))),
+        }
+        .map(Some)
     }
 
     fn next_value_seed<V: DeserializeSeed<'de>>(
@@ -426,7 +450,11 @@ impl<'de, N: Node> de::MapAccess<'de> for MapDe<N> {
         let Some((key, value)) = self.current.take() else {
             return Err(Error::conversion("a map value was asked for before its key").into());
         };
-        self.entries.de.read_child(value, seed, || key.key_step())
+        let names = self.names;
+        self.entries.de.read_child(value, seed, || match key {
+            Key::Field(f) => text_step(field_name(names, f)),
+            Key::Other(k) => k.key_step(),
+        })
     }
 
     fn size_hint(&self) -> Option<usize> {
@@ -434,22 +462,10 @@ impl<'de, N: Node> de::MapAccess<'de> for MapDe<N> {
     }
 }
 
-/// A struct's key known by its identity to be the str `text` (a field's name): read as that
-/// text without touching the node, as [`De`] reads a str; what reads a str otherwise (an
-/// option, a newtype, an enum) is read by a [`De`] of the node (whose text is `text`).
-struct FieldKey<'a, N> {
+/// A struct's key known by its identity to be the str `text` (a field's name): read as the
+/// deserializer reads a str, without touching the key.
+struct FieldKey {
     text: &'static str,
-    node: &'a N,
-    depth: usize,
-}
-
-impl<N: Node> FieldKey<'_, N> {
-    fn de(self) -> De<N> {
-        De {
-            node: self.node.clone(),
-            depth: self.depth,
-        }
-    }
 }
 
 /// The `deserialize_*` methods of [`FieldKey`] that visit the text.
@@ -462,7 +478,7 @@ macro_rules! field_key_texts {
     )*};
 }
 
-impl<'de, N: Node> Deserializer<'de> for FieldKey<'_, N> {
+impl<'de> Deserializer<'de> for FieldKey {
     type Error = SerdeError;
 
     field_key_texts! {
@@ -507,25 +523,29 @@ impl<'de, N: Node> Deserializer<'de> for FieldKey<'_, N> {
         visitor.visit_str(self.text)
     }
 
+    /// A str is not `None`.
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, SerdeError> {
-        self.de().deserialize_option(visitor)
+        visitor.visit_some(self)
     }
 
     fn deserialize_newtype_struct<V: Visitor<'de>>(
         self,
-        name: &'static str,
+        _name: &'static str,
         visitor: V,
     ) -> Result<V::Value, SerdeError> {
-        self.de().deserialize_newtype_struct(name, visitor)
+        visitor.visit_newtype_struct(self)
     }
 
+    /// A str is a unit variant.
     fn deserialize_enum<V: Visitor<'de>>(
         self,
-        name: &'static str,
-        variants: &'static [&'static str],
+        _name: &'static str,
+        _variants: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, SerdeError> {
-        self.de().deserialize_enum(name, variants, visitor)
+        visitor.visit_enum(de::value::BorrowedStrDeserializer::<SerdeError>::new(
+            self.text,
+        ))
     }
 
     fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, SerdeError> {

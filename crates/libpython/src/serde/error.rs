@@ -107,15 +107,33 @@ pub(crate) fn key_step(key: &Bound<'_>) -> String {
     // SAFETY: live object, GIL held.
     if unsafe { ffi::PyUnicode_CheckExact(key.as_ptr()) }
         && let Ok(s) = crate::conversion::str_to_string(key)
+        && is_identifier(&s)
     {
-        let mut chars = s.chars();
-        if chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
-            && chars.all(|c| c.is_alphanumeric() || c == '_')
-        {
-            return format!(".{s}");
-        }
+        return format!(".{s}");
     }
     format!("[{}]", key_repr(key))
+}
+
+/// The path step of a dict key that is the str `text` (as [`key_step`] writes it).
+pub(crate) fn text_step(text: &str) -> String {
+    if is_identifier(text) {
+        format!(".{text}")
+    } else if text
+        .chars()
+        .all(|c| c != '\'' && c != '\\' && !c.is_control())
+    {
+        // As Python's `repr` writes such a str.
+        format!("['{text}']")
+    } else {
+        format!("[{text:?}]")
+    }
+}
+
+/// Whether `s` reads as a name in a path (`.name`).
+fn is_identifier(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
+        && chars.all(|c| c.is_alphanumeric() || c == '_')
 }
 
 #[inline(always)]

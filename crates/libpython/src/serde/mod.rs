@@ -62,7 +62,7 @@ use crate::object::{Bound, Object};
 
 pub(crate) use de::De;
 #[cfg(feature = "value")]
-pub(crate) use de::{Children, Int, Kind, Node};
+pub(crate) use de::{Children, Int, Key, Kind, Node};
 pub(crate) use error::SerdeError;
 use ser::Ser;
 

@@ -11,7 +11,7 @@ use crate::err::{Error, Result, fetch};
 use crate::gil::Python;
 use crate::object::Bound;
 
-use super::de::{Children, Int, Kind, Node};
+use super::de::{Children, Int, Key, Kind, Node, field_position};
 use super::error::{SerdeError, key_repr, key_step};
 use super::names::Names;
 
@@ -131,15 +131,17 @@ impl<'py> Node for Bound<'py> {
     }
 
     #[inline]
-    fn entries(&self) -> Result<Entries<'py>, SerdeError> {
+    fn entries(&self, fields: Option<&'py [usize]>) -> Result<Entries<'py>, SerdeError> {
         Ok(Entries {
             walk: DictWalk::new(self)?,
             py: self.py(),
+            fields: fields.unwrap_or(&[]),
+            read: 0,
         })
     }
 
     fn variant_entry(&self) -> Result<(Bound<'py>, Bound<'py>), SerdeError> {
-        let mut entries = self.entries()?;
+        let mut entries = self.entries(None)?;
         let len = entries.walk.len();
         let entry = if len == 1 {
             entries.next_child()?
@@ -147,8 +149,8 @@ impl<'py> Node for Bound<'py> {
             None
         };
         match entry {
-            Some(entry) => Ok(entry),
-            None => Err(Error::conversion(format!(
+            Some((Key::Other(key), value)) => Ok((key, value)),
+            _ => Err(Error::conversion(format!(
                 "an enum is a str (unit variant) or a dict with exactly one key (the variant), \
                  not a dict with {len} keys"
             ))
@@ -193,11 +195,6 @@ impl<'py> Node for Bound<'py> {
     fn field_keys(&self, fields: &'static [&'static str]) -> Option<&'py [usize]> {
         let py = self.py();
         Names::of(py).ok()?.field_keys(py, fields)
-    }
-
-    #[inline(always)]
-    fn identity(&self) -> usize {
-        self.as_ptr() as usize
     }
 
     #[inline(always)]
@@ -314,25 +311,34 @@ impl<'py> Children for Items<'py> {
 /// The entries of a dict.
 pub(crate) struct Entries<'py> {
     /// The walk of the dict's entries (an error if the dict changes meanwhile).
-    walk: DictWalk,
+    walk: DictWalk<'py>,
     py: Python<'py>,
+    /// The identities of the keys of the struct being read (see [`Node::field_keys`]), or
+    /// none.
+    fields: &'py [usize],
+    /// How many entries were read.
+    read: usize,
 }
 
 impl<'py> Children for Entries<'py> {
-    type Child = (Bound<'py>, Bound<'py>);
+    type Child = (Key<Bound<'py>>, Bound<'py>);
 
     #[inline]
-    fn next_child(&mut self) -> Result<Option<(Bound<'py>, Bound<'py>)>, SerdeError> {
+    fn next_child(&mut self) -> Result<Option<(Key<Bound<'py>>, Bound<'py>)>, SerdeError> {
         let Some((k, v)) = self.walk.next(self.py)? else {
             return Ok(None);
         };
-        // SAFETY: live references just read from the dict (GIL held), owned at once.
-        Ok(Some(unsafe {
-            (
-                Bound::from_borrowed_ptr(self.py, k),
-                Bound::from_borrowed_ptr(self.py, v),
-            )
-        }))
+        let i = self.read;
+        self.read += 1;
+        // A key that is one of the fields' kept `str`s is known by its address alone: it
+        // needs no reference of ours (the table keeps it alive).
+        let key = match field_position(self.fields, i, k as usize) {
+            Some(f) => Key::Field(f),
+            // SAFETY: a live reference just read from the dict (GIL held), owned at once.
+            None => Key::Other(unsafe { Bound::from_borrowed_ptr(self.py, k) }),
+        };
+        // SAFETY: as for the key.
+        Ok(Some((key, unsafe { Bound::from_borrowed_ptr(self.py, v) })))
     }
 
     /// The number of entries when reading began.

@@ -70,13 +70,13 @@ impl Hasher for AddrHasher {
 type AddrMap<V> = StdHashMap<usize, V, std::hash::BuildHasherDefault<AddrHasher>>;
 
 /// The container being copied at one level of the Python -> Value walk.
-struct PyFrame {
+struct PyFrame<'py> {
     /// The container (a strong reference keeps its identity and items alive).
     obj: Object,
-    state: PyFrameState,
+    state: PyFrameState<'py>,
 }
 
-enum PyFrameState {
+enum PyFrameState<'py> {
     Seq {
         tuple: bool,
         next: ffi::Py_ssize_t,
@@ -84,7 +84,7 @@ enum PyFrameState {
     },
     Dict {
         /// The walk of the dict's entries (an error if the dict changes meanwhile).
-        walk: DictWalk,
+        walk: DictWalk<'py>,
         entry: usize,
         key_obj: Option<Object>,
         value_obj: Option<Object>,
@@ -100,15 +100,15 @@ enum PyFrameState {
 }
 
 /// What starting to copy one object gives.
-enum Started {
+enum Started<'py> {
     Done(Value),
-    Open(PyFrame),
+    Open(PyFrame<'py>),
 }
 
 /// State of one Python -> Value copy.
 struct FromPy<'py> {
     py: Python<'py>,
-    stack: Vec<PyFrame>,
+    stack: Vec<PyFrame<'py>>,
     /// Containers by address: `None` while being copied (on the current path: meeting one
     /// again is a cycle), then their copy (meeting one again shares it). The `Object` keeps
     /// the address from being reused during the walk.
@@ -150,7 +150,7 @@ impl<'py> FromPy<'py> {
         s
     }
 
-    fn start(&mut self, obj: &Bound<'_>) -> Result<Started> {
+    fn start(&mut self, obj: &Bound<'py>) -> Result<Started<'py>> {
         let py = self.py;
         let p = obj.as_ptr();
         // SAFETY: `p` is a live object (held by `obj`'s owner) and the GIL is held for all
@@ -305,7 +305,7 @@ impl<'py> FromPy<'py> {
         }
     }
 
-    fn push(&mut self, frame: PyFrame) {
+    fn push(&mut self, frame: PyFrame<'py>) {
         self.seen.insert(frame.obj.as_ptr() as usize, None);
         self.stack.push(frame);
     }

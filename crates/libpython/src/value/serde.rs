@@ -16,7 +16,7 @@ use crate::err::{Error, Result};
 use crate::object::Object;
 
 use super::Value;
-use crate::serde::{Children, De, Int, Kind, MAX_DEPTH, Node, SerdeError};
+use crate::serde::{Children, De, Int, Key, Kind, MAX_DEPTH, Node, SerdeError};
 
 /// serde's data model has no sets and no integers beyond 128 bits: lists, sets and
 /// frozensets serialise as sequences and tuples as tuples (both arrays in JSON), dicts as
@@ -372,7 +372,7 @@ impl<'a> Node for &'a Value {
         })
     }
 
-    fn entries(&self) -> Result<Entries<'a>, SerdeError> {
+    fn entries(&self, _fields: Option<&'static [usize]>) -> Result<Entries<'a>, SerdeError> {
         let m = self.as_dict().ok_or_else(|| mismatch(self, "dict"))?;
         Ok(Entries {
             it: m.iter(),
@@ -381,13 +381,11 @@ impl<'a> Node for &'a Value {
     }
 
     fn variant_entry(&self) -> Result<(&'a Value, &'a Value), SerdeError> {
-        let mut entries = self.entries()?;
-        let entry = if entries.len == 1 {
-            entries.next_child()?
-        } else {
-            None
-        };
-        entry.ok_or_else(|| self.not_an_enum())
+        let mut entries = self.entries(None)?;
+        match entries.next_child()? {
+            Some((Key::Other(key), value)) if entries.len == 1 => Ok((key, value)),
+            _ => Err(self.not_an_enum()),
+        }
     }
 
     fn is_none(&self) -> bool {
@@ -457,10 +455,10 @@ pub(crate) struct Entries<'a> {
 }
 
 impl<'a> Children for Entries<'a> {
-    type Child = (&'a Value, &'a Value);
+    type Child = (Key<&'a Value>, &'a Value);
 
-    fn next_child(&mut self) -> Result<Option<(&'a Value, &'a Value)>, SerdeError> {
-        Ok(self.it.next())
+    fn next_child(&mut self) -> Result<Option<(Key<&'a Value>, &'a Value)>, SerdeError> {
+        Ok(self.it.next().map(|(k, v)| (Key::Other(k), v)))
     }
 
     fn len(&self) -> Option<usize> {
