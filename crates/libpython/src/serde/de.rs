@@ -126,8 +126,9 @@ pub(crate) trait Node: Clone {
 pub(crate) trait Children {
     /// An item, or a (key, value) entry.
     type Child;
-    /// The next child, or `None` at the end.
-    fn next_child(&mut self) -> Result<Option<Self::Child>, SerdeError>;
+    /// The next child, the `index`th (counted from 0: how many were read before it), or
+    /// `None` at the end.
+    fn next_child(&mut self, index: usize) -> Result<Option<Self::Child>, SerdeError>;
     /// How many children the container has (all of them, read or not), if known.
     fn len(&self) -> Option<usize>;
 }
@@ -342,16 +343,17 @@ impl<N: Node, C: Children> Walk<N, C> {
 
     /// The next child and its position.
     fn next(&mut self) -> Result<Option<(usize, C::Child)>, SerdeError> {
-        let Some(child) = self.children.next_child()? else {
+        let i = self.read;
+        let Some(child) = self.children.next_child(i)? else {
             return Ok(None);
         };
-        self.read += 1;
-        Ok(Some((self.read - 1, child)))
+        self.read = i + 1;
+        Ok(Some((i, child)))
     }
 
     /// Refuses children left unread (a tuple type shorter than the data).
     fn end(&mut self) -> Result<(), SerdeError> {
-        if self.children.next_child()?.is_some() {
+        if self.children.next_child(self.read)?.is_some() {
             let used = self.read;
             let total = self.children.len().unwrap_or(used + 1);
             return Err(de::Error::invalid_length(

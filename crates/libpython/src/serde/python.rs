@@ -126,7 +126,6 @@ impl<'py> Node for Bound<'py> {
         Ok(Items {
             seq: self.clone(),
             source,
-            index: 0,
         })
     }
 
@@ -136,7 +135,6 @@ impl<'py> Node for Bound<'py> {
             walk: DictWalk::new(self)?,
             py: self.py(),
             fields: fields.unwrap_or(&[]),
-            read: 0,
         })
     }
 
@@ -144,7 +142,7 @@ impl<'py> Node for Bound<'py> {
         let mut entries = self.entries(None)?;
         let len = entries.walk.len();
         let entry = if len == 1 {
-            entries.next_child()?
+            entries.next_child(0)?
         } else {
             None
         };
@@ -245,17 +243,16 @@ enum Source<'py> {
 pub(crate) struct Items<'py> {
     seq: Bound<'py>,
     source: Source<'py>,
-    index: ffi::Py_ssize_t,
 }
 
 impl<'py> Children for Items<'py> {
     type Child = Bound<'py>;
 
     #[inline]
-    fn next_child(&mut self) -> Result<Option<Bound<'py>>, SerdeError> {
+    fn next_child(&mut self, index: usize) -> Result<Option<Bound<'py>>, SerdeError> {
         let py = self.seq.py();
         let p = self.seq.as_ptr();
-        let i = self.index;
+        let i = index as ffi::Py_ssize_t;
         // SAFETY: `p` is the live container of the kind `source` says; GIL held. Borrowed
         // items gain a reference at once, before anything else runs (a known layout means a
         // GIL build, where no other thread runs meanwhile); the length is re-read for lists
@@ -298,7 +295,6 @@ impl<'py> Children for Items<'py> {
                 }
             }
         };
-        self.index += 1;
         Ok(Some(item))
     }
 
@@ -316,23 +312,22 @@ pub(crate) struct Entries<'py> {
     /// The identities of the keys of the struct being read (see [`Node::field_keys`]), or
     /// none.
     fields: &'py [usize],
-    /// How many entries were read.
-    read: usize,
 }
 
 impl<'py> Children for Entries<'py> {
     type Child = (Key<Bound<'py>>, Bound<'py>);
 
     #[inline]
-    fn next_child(&mut self) -> Result<Option<(Key<Bound<'py>>, Bound<'py>)>, SerdeError> {
+    fn next_child(
+        &mut self,
+        index: usize,
+    ) -> Result<Option<(Key<Bound<'py>>, Bound<'py>)>, SerdeError> {
         let Some((k, v)) = self.walk.next(self.py)? else {
             return Ok(None);
         };
-        let i = self.read;
-        self.read += 1;
         // A key that is one of the fields' kept `str`s is known by its address alone: it
         // needs no reference of ours (the table keeps it alive).
-        let key = match field_position(self.fields, i, k as usize) {
+        let key = match field_position(self.fields, index, k as usize) {
             Some(f) => Key::Field(f),
             // SAFETY: a live reference just read from the dict (GIL held), owned at once.
             None => Key::Other(unsafe { Bound::from_borrowed_ptr(self.py, k) }),

@@ -382,7 +382,7 @@ impl<'a> Node for &'a Value {
 
     fn variant_entry(&self) -> Result<(&'a Value, &'a Value), SerdeError> {
         let mut entries = self.entries(None)?;
-        match entries.next_child()? {
+        match entries.next_child(0)? {
             Some((Key::Other(key), value)) if entries.len == 1 => Ok((key, value)),
             _ => Err(self.not_an_enum()),
         }
@@ -436,7 +436,7 @@ pub(crate) struct Items<'a> {
 impl<'a> Children for Items<'a> {
     type Child = &'a Value;
 
-    fn next_child(&mut self) -> Result<Option<&'a Value>, SerdeError> {
+    fn next_child(&mut self, _index: usize) -> Result<Option<&'a Value>, SerdeError> {
         Ok(match &mut self.it {
             ItemIter::Vector(it) => it.next(),
             ItemIter::Set(it) => it.next(),
@@ -457,7 +457,10 @@ pub(crate) struct Entries<'a> {
 impl<'a> Children for Entries<'a> {
     type Child = (Key<&'a Value>, &'a Value);
 
-    fn next_child(&mut self) -> Result<Option<(Key<&'a Value>, &'a Value)>, SerdeError> {
+    fn next_child(
+        &mut self,
+        _index: usize,
+    ) -> Result<Option<(Key<&'a Value>, &'a Value)>, SerdeError> {
         Ok(self.it.next().map(|(k, v)| (Key::Other(k), v)))
     }
 
