@@ -207,15 +207,22 @@ pub(crate) struct DictWalk<'py> {
 
 impl<'py> DictWalk<'py> {
     /// A walk of `d`, a live `dict`.
+    #[inline]
     pub(crate) fn new(d: &Bound<'py>) -> Result<DictWalk<'py>> {
-        let dict = if libpython_interp::free_threaded() {
-            // SAFETY: a live dict (the caller's contract), GIL held; the copy is a new
-            // reference or NULL with an exception set.
-            unsafe { Bound::from_owned_ptr_or_err(d.py(), ffi::PyDict_Copy(d.as_ptr()))? }
-        } else {
-            d.clone()
-        };
-        Ok(DictWalk::of(dict))
+        if libpython_interp::free_threaded() {
+            return Self::of_copy(d);
+        }
+        Ok(DictWalk::of(d.clone()))
+    }
+
+    /// A walk of a private copy of `d`, a live `dict` (free-threaded builds).
+    #[cold]
+    #[inline(never)]
+    fn of_copy(d: &Bound<'py>) -> Result<DictWalk<'py>> {
+        // SAFETY: a live dict (the caller's contract), GIL held; the copy is a new reference
+        // or NULL with an exception set.
+        let copy = unsafe { Bound::from_owned_ptr_or_err(d.py(), ffi::PyDict_Copy(d.as_ptr()))? };
+        Ok(DictWalk::of(copy))
     }
 
     /// A walk of `d` itself, a live `dict`, on any build: on a free-threaded one, the dict's
@@ -224,6 +231,7 @@ impl<'py> DictWalk<'py> {
         DictWalk::of(d.clone())
     }
 
+    #[inline]
     fn of(dict: Bound<'py>) -> DictWalk<'py> {
         // SAFETY: a live dict; GIL held.
         let size = unsafe { ffi::PyDict_GET_SIZE(dict.as_ptr()) };
@@ -246,7 +254,7 @@ impl<'py> DictWalk<'py> {
     ///
     /// # Errors
     /// `RuntimeError` when the dict changed since the walk began, as above.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn next(
         &mut self,
         py: Python<'_>,

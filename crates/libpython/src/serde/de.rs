@@ -100,6 +100,13 @@ pub(crate) trait Node: Clone {
         None
     }
 
+    /// Whether the node is a plain map (Python: an exact `dict`), read as [`Kind::Map`]
+    /// without asking its [`kind`](Node::kind).
+    #[inline(always)]
+    fn is_plain_map(&self) -> bool {
+        false
+    }
+
     /// A shortcut for reading a node serde expects to be a str: its text if it is a plain
     /// str, as [`text`](Node::text) gives it; `None` to read it through [`kind`](Node::kind).
     #[inline(always)]
@@ -214,20 +221,30 @@ impl<N: Node> De<N> {
                 seq.end()?;
                 Ok(v)
             }
-            Kind::Map => {
-                self.check_depth()?;
-                let keys = fields.and_then(|f| self.node.field_keys(f));
-                // The names are read only for keys the walk found among the fields.
-                let names = if keys.is_some() { fields } else { None };
-                let entries = self.node.entries(keys)?;
-                visitor.visit_map(MapDe {
-                    entries: Walk::new(self, entries),
-                    current: None,
-                    names: names.unwrap_or(&[]),
-                })
-            }
+            Kind::Map => self.read_map(visitor, fields),
             Kind::Other => Err(self.node.unsupported()),
         }
+    }
+}
+
+impl<N: Node> De<N> {
+    /// Reads the node, a [`Kind::Map`], with `visitor`, as a struct with `fields` if given.
+    #[inline(always)]
+    fn read_map<'de, V: Visitor<'de>>(
+        self,
+        visitor: V,
+        fields: Option<&'static [&'static str]>,
+    ) -> Result<V::Value, SerdeError> {
+        self.check_depth()?;
+        let keys = fields.and_then(|f| self.node.field_keys(f));
+        // The names are read only for keys the walk found among the fields.
+        let names = if keys.is_some() { fields } else { None };
+        let entries = self.node.entries(keys)?;
+        visitor.visit_map(MapDe {
+            entries: Walk::new(self, entries),
+            current: None,
+            names: names.unwrap_or(&[]),
+        })
     }
 }
 
@@ -262,6 +279,10 @@ impl<'de, N: Node> Deserializer<'de> for De<N> {
         fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, SerdeError> {
+        // A struct is most often a plain dict.
+        if self.node.is_plain_map() {
+            return self.read_map(visitor, Some(fields));
+        }
         self.read(visitor, Some(fields))
     }
 
@@ -342,6 +363,7 @@ impl<N: Node, C: Children> Walk<N, C> {
     }
 
     /// The next child and its position.
+    #[inline(always)]
     fn next(&mut self) -> Result<Option<(usize, C::Child)>, SerdeError> {
         let i = self.read;
         let Some(child) = self.children.next_child(i)? else {

@@ -99,7 +99,7 @@ fn interned(py: Python<'_>, text: &str) -> Result<Object> {
 impl Names {
     /// The table of `py`'s interpreter, made on first use (alive until that interpreter ends,
     /// hence for `'py`).
-    #[inline]
+    #[inline(always)]
     pub(super) fn of(py: Python<'_>) -> Result<&Names> {
         let key = py.interpreter_key();
         if MAIN_KEY.load(Ordering::Acquire) == key.to_bits() {
@@ -175,7 +175,7 @@ impl Names {
     /// their text then). They stay valid for the interpreter's life: the table never lets a
     /// kept `str` go, so no other object can take its address; the list itself is the
     /// table's, borrowed for as long as the table is.
-    #[inline]
+    #[inline(always)]
     pub(super) fn field_keys(
         &self,
         py: Python<'_>,

@@ -129,7 +129,7 @@ impl<'py> Node for Bound<'py> {
         })
     }
 
-    #[inline]
+    #[inline(always)]
     fn entries(&self, fields: Option<&'py [usize]>) -> Result<Entries<'py>, SerdeError> {
         Ok(Entries {
             walk: DictWalk::new(self)?,
@@ -189,10 +189,16 @@ impl<'py> Node for Bound<'py> {
         .into()
     }
 
-    #[inline]
+    #[inline(always)]
     fn field_keys(&self, fields: &'static [&'static str]) -> Option<&'py [usize]> {
         let py = self.py();
         Names::of(py).ok()?.field_keys(py, fields)
+    }
+
+    #[inline(always)]
+    fn is_plain_map(&self) -> bool {
+        // SAFETY: live object, GIL held.
+        unsafe { ffi::Py_TYPE(self.as_ptr()) == ffi::api().PyDict_Type }
     }
 
     #[inline(always)]
@@ -317,7 +323,7 @@ pub(crate) struct Entries<'py> {
 impl<'py> Children for Entries<'py> {
     type Child = (Key<Bound<'py>>, Bound<'py>);
 
-    #[inline]
+    #[inline(always)]
     fn next_child(
         &mut self,
         index: usize,
