@@ -108,6 +108,33 @@ pub(crate) unsafe fn as_i64(o: *mut PyObject) -> i64 {
     }
 }
 
+/// The sum of the ints of `list`, each item taken with `PyList_GetItemRef` (a new reference,
+/// released after it is read) until it reports the end.
+///
+/// # Safety
+/// The thread is attached to the interpreter (holds the GIL on a GIL build); `list` is a live
+/// list of ints; Python 3.13+ (which exports `PyList_GetItemRef`).
+unsafe fn sum_items_ref(list: *mut PyObject) -> i64 {
+    let get = ffi::api()
+        .PyList_GetItemRef
+        .expect("PyList_GetItemRef (Python 3.13+)");
+    // SAFETY: forwarded contract; a NULL result is the end (`IndexError`, cleared).
+    unsafe {
+        let mut sum = 0i64;
+        let mut i = 0;
+        loop {
+            let item = get(list, i);
+            if item.is_null() {
+                ffi::PyErr_Clear();
+                return sum;
+            }
+            sum += as_i64(item);
+            ffi::Py_DECREF(item);
+            i += 1;
+        }
+    }
+}
+
 /// The floor of `f(1, 2, 3)` through `vectorcall` (from [`vectorcall_fn`]): the call, `read`
 /// run on its result, every reference released.
 ///
@@ -539,12 +566,19 @@ pub fn cases(fx: &Fixtures) -> Vec<Case<'_>> {
     v.extend(objects::cases(fx));
     v.extend(derived::cases());
 
-    // Sum a list of 1e6 ints, item by item.
+    // Sum a list of 1e6 ints, item by item. On a free-threaded build, where another thread
+    // may change the list at any time, C code takes each item with `PyList_GetItemRef` (the C
+    // API's guidance for those builds: a borrowed item may be freed meanwhile).
+    let gil_disabled = ffi::library().is_some_and(|lib| lib.gil_disabled());
     v.push(case(
         "list_iter_sum_1e6",
         "floor",
         Big(secs(2)),
         floor(move || {
+            if gil_disabled {
+                // SAFETY: attached to the interpreter; each item is a new reference, released.
+                return unsafe { sum_items_ref(l) };
+            }
             // SAFETY: the GIL is held; list items are borrowed and only read, within the size.
             unsafe {
                 let mut sum = 0i64;
@@ -560,6 +594,10 @@ pub fn cases(fx: &Fixtures) -> Vec<Case<'_>> {
         "floor_owned",
         Big(secs(2)),
         floor(move || {
+            if gil_disabled {
+                // SAFETY: as above.
+                return unsafe { sum_items_ref(l) };
+            }
             // SAFETY: the GIL is held; each item gains a reference before it is used and loses
             // it after, and the size is read at each step, as code that hands the items to
             // anything that may run Python must (CPython's own list iterator does the same).

@@ -94,7 +94,7 @@ fn next_item<'py>(it: Borrowed<'_, 'py>) -> Result<Option<Bound<'py>>> {
 /// Item `i` of `list`, an exact list of a free-threaded build ([`Reading::ListRef`]), as a
 /// strong reference taken by `PyList_GetItemRef` (safe against other threads changing the
 /// list); `None` past its end.
-#[inline(never)]
+#[inline]
 fn list_item_ref<'py>(list: Borrowed<'_, 'py>, i: ffi::Py_ssize_t) -> Option<Bound<'py>> {
     let get = ffi::api().PyList_GetItemRef?;
     let py = list.py();

@@ -181,7 +181,7 @@ pub(super) const CASES: &[Case] = &[
         pyo3: "pyo3",
         gil_held: true,
         key: true,
-        what: "a `list` of 1,000,000 ints summed item by item from Rust as `i64` (ours: `try_iter().extract::<i64>()` on the bound list, which converts each item where the list holds it; PyO3: `PyList::iter` and `extract`; floor: `PyList_GET_ITEM` and `PyLong_AsLongLong`)",
+        what: "a `list` of 1,000,000 ints summed item by item from Rust as `i64` (ours: `try_iter().extract::<i64>()` on the bound list, which converts each item where the list holds it; PyO3: `PyList::iter` and `extract`; floor: `PyList_GET_ITEM` and `PyLong_AsLongLong`, and on a free-threaded build `PyList_GetItemRef`, which the C API asks of code there since another thread may change the list)",
     },
     Case {
         group: "list_iter_sum_1e6",
@@ -191,7 +191,7 @@ pub(super) const CASES: &[Case] = &[
         pyo3: "pyo3",
         gil_held: true,
         key: true,
-        what: "the same, ours taking each item as a `Bound` (a strong reference) and calling `extract` on it, as PyO3's side does; the floor takes a reference to each item while it reads it and reads the list's size at each step, as C code must that hands the items to anything that may run Python (CPython's own list iterator does)",
+        what: "the same, ours taking each item as a `Bound` (a strong reference) and calling `extract` on it, as PyO3's side does; the floor takes a reference to each item while it reads it and reads the list's size at each step, as C code must that hands the items to anything that may run Python (CPython's own list iterator does); on a free-threaded build both floors take each item with `PyList_GetItemRef`",
     },
     Case {
         group: "gil_contention_2x",
