@@ -115,7 +115,18 @@ impl Domain {
         if key.to_bits() == MAIN_GIL_KEY.load(Ordering::Relaxed) {
             return Domain { main_gil: true };
         }
+        if !Domain::may_be_main_gil(key) {
+            return Domain::ANY;
+        }
         Domain::of_key_slow(key)
+    }
+
+    /// Whether `key` can be of [`main_gil`](Self::main_gil) at all: the main interpreter of
+    /// a GIL build (what the key records, read without a call: sub-interpreters, and every
+    /// interpreter of a free-threaded build, are decided here).
+    #[inline(always)]
+    fn may_be_main_gil(key: InterpKey) -> bool {
+        key.is_main() && (key.counts_plain() || key.counts_immortal32())
     }
 
     /// [`of`](Self::of) for a key other than the one [`MAIN_GIL_KEY`] remembers: decided, and
@@ -137,9 +148,8 @@ impl Domain {
         // The key records how its runtime counts references: plainly or with 32-bit
         // immortals on GIL builds only (free-threaded and debug builds count through calls,
         // and take the general path).
-        let gil_build = key.counts_plain() || key.counts_immortal32();
         Domain {
-            main_gil: key.is_main() && gil_build && process::available(),
+            main_gil: Domain::may_be_main_gil(key) && process::available(),
         }
     }
 }
