@@ -22,6 +22,7 @@ mod asyncio;
 pub mod common;
 mod derived;
 mod objects;
+mod serde_floor;
 
 pub use common::{Case, Runner, Size};
 use common::{case, timed};

@@ -13,6 +13,7 @@ use libpython_ffi as ffi;
 use libpython_ffi::PyObject;
 
 use crate::common::{self, Customer, Line, Order, case};
+use crate::serde_floor;
 use crate::{Case, Fixtures, FloorGil, Size, as_i64, floor, floor_drive, interned, ok, ours};
 
 // ---------------------------------------------------------------------------------------------
@@ -446,5 +447,33 @@ pub fn cases(fx: &Fixtures) -> Vec<Case<'_>> {
     let back = libpython::attach(ours_roundtrip).expect("the round trip");
     assert_eq!(&back, order, "our round trip changes the order");
     v.push(case("serde_roundtrip", "ours", Small, ours(ours_roundtrip)));
+    // The same through serde, over the raw layer with none of a library's checks.
+    let names: &'static serde_floor::Names = Box::leak(Box::default());
+    let serde_floor_roundtrip = move || {
+        // SAFETY: the caller holds the GIL; the order's dicts are released once read back,
+        // and nothing changes them meanwhile (the floor's serde reads borrowed objects).
+        unsafe {
+            let o = serde::Serialize::serialize(order, serde_floor::Ser(names))
+                .expect("the floor's serializer takes the order");
+            let back = <Order as serde::Deserialize>::deserialize(serde_floor::De(o))
+                .expect("the floor's deserializer reads the order back");
+            ffi::Py_DECREF(o);
+            back
+        }
+    };
+    {
+        let _gil = FloorGil::take();
+        assert_eq!(
+            &serde_floor_roundtrip(),
+            order,
+            "serde's floor changes the order"
+        );
+    }
+    v.push(case(
+        "serde_roundtrip",
+        "floor_serde",
+        Small,
+        floor(serde_floor_roundtrip),
+    ));
     v
 }

@@ -174,6 +174,16 @@ pub(super) const CASES: &[Case] = &[
         what: "the same order, its structs deriving the conversions instead of serde's traits (ours: `#[derive(ToPython, FromPython)]`; PyO3: `#[derive(IntoPyObjectRef, FromPyObject)]` with `#[pyo3(from_item_all)]`): the same dicts and lists, read by key",
     },
     Case {
+        group: "serde_roundtrip",
+        name: "serde_roundtrip (serde floor)",
+        floor: "floor_serde",
+        ours: "ours",
+        pyo3: "pyo3",
+        gil_held: true,
+        key: true,
+        what: "the serde row against another floor: the same round trip through serde's traits over the raw layer with nothing a library adds (`benches/ours/src/serde_floor.rs`: borrowed references throughout, no nesting limit, no paths in errors, no check that a dict keeps its size, only the types the order has). Its distance from the hand-written floor is what serde's protocol costs by itself; ours against it is what safety and the whole data model cost",
+    },
+    Case {
         group: "list_iter_sum_1e6",
         name: "list_iter_sum_1e6",
         floor: "floor",

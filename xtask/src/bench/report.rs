@@ -48,7 +48,7 @@ pub(super) fn summarize(results: &Results) -> Vec<Row> {
 /// side)`. A row that differs from its group's first by a variant side is shown only when
 /// that side was measured: a variant of ours (`ours_auto`, `ours_derive`, ...) whenever ours
 /// was, with or without PyO3's side; a variant of PyO3's alone (`pyo3_buffer`, ...) only with
-/// PyO3's side.
+/// PyO3's side; a variant floor (`floor_owned`, `floor_serde`) only when it was measured.
 pub(super) fn rows(get: impl Fn(&str, &str) -> Option<f64>) -> Vec<Row> {
     CASES
         .iter()
@@ -61,7 +61,9 @@ pub(super) fn rows(get: impl Fn(&str, &str) -> Option<f64>) -> Vec<Row> {
         .filter(|r| {
             let variant_pyo3 = !matches!(r.case.pyo3, "pyo3" | "none");
             let variant_ours = r.case.ours != "ours";
-            if variant_ours {
+            if r.case.floor != "floor" && r.floor.is_none() {
+                false
+            } else if variant_ours {
                 r.ours.is_some()
             } else if variant_pyo3 {
                 r.pyo3.is_some()
@@ -840,6 +842,32 @@ mod tests {
             names(&summarize(&results)),
             ["closure_loop_1e6", "closure_loop_1e6 (#[pyfunction])"]
         );
+
+        // A row with a floor of its own: shown with that floor only, ratios taken against it.
+        let mut results = Results::new();
+        for (side, ns) in [("floor", 2.0), ("ours", 3.0), ("pyo3", 6.0)] {
+            results.insert(
+                ("serde_roundtrip".into(), side.into()),
+                Estimate { median_ns: ns },
+            );
+        }
+        let rows = summarize(&results);
+        assert!(!names(&rows).contains(&"serde_roundtrip (serde floor)"));
+        results.insert(
+            ("serde_roundtrip".into(), "floor_serde".into()),
+            Estimate { median_ns: 2.5 },
+        );
+        let rows = summarize(&results);
+        let own = rows
+            .iter()
+            .find(|r| r.case.name == "serde_roundtrip (serde floor)")
+            .expect("the row with its own floor");
+        assert_eq!(own.ours_floor(), Some(1.2));
+        let plain = rows
+            .iter()
+            .find(|r| r.case.name == "serde_roundtrip")
+            .unwrap();
+        assert_eq!(plain.ours_floor(), Some(1.5));
     }
 
     #[test]

@@ -197,6 +197,13 @@ impl<N: Node> De<N> {
 }
 
 impl<N: Node> De<N> {
+    /// [`read`](Self::read) out of line: where a shortcut did not apply, so that what tries
+    /// the shortcut stays small enough to inline where the value is asked for.
+    #[inline(never)]
+    fn read_any<'de, V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, SerdeError> {
+        self.read(visitor, None)
+    }
+
     /// Reads the node with `visitor`, as a struct with `fields` if given.
     fn read<'de, V: Visitor<'de>>(
         self,
@@ -242,7 +249,8 @@ impl<N: Node> De<N> {
         let entries = self.node.entries(keys)?;
         visitor.visit_map(MapDe {
             entries: Walk::new(self, entries),
-            current: None,
+            value: None,
+            key: Key::Field(usize::MAX),
             names: names.unwrap_or(&[]),
         })
     }
@@ -258,7 +266,7 @@ macro_rules! shortcuts {
             if let Some(v) = self.node.$shortcut() {
                 return shortcuts!(@visit $shortcut, visitor, v);
             }
-            self.read(visitor, None)
+            self.read_any(visitor)
         }
     )*)*};
     (@visit plain_text, $visitor:ident, $v:ident) => { $visitor.visit_str($v?) };
@@ -419,8 +427,11 @@ impl<'de, N: Node> de::SeqAccess<'de> for SeqDe<N> {
 /// The entries of a map node.
 struct MapDe<N: Node> {
     entries: Walk<N, N::Entries>,
-    /// The entry whose key was read and whose value was not yet.
-    current: Option<(Key<N>, N)>,
+    /// The value of the entry whose key was read, until it is read.
+    value: Option<N>,
+    /// That entry's key (kept in a field of its own, not paired with the value: the pair
+    /// was moved through three temporaries per entry).
+    key: Key<N>,
     /// For a struct whose keys the walk matches by identity: its fields' names (the text of
     /// each [`Key::Field`]); empty otherwise.
     names: &'static [&'static str],
@@ -445,16 +456,17 @@ impl<'de, N: Node> de::MapAccess<'de> for MapDe<N> {
         &mut self,
         seed: K,
     ) -> Result<Option<K::Value>, SerdeError> {
-        let Some((_, entry)) = self.entries.next()? else {
+        let Some((_, (key, value))) = self.entries.next()? else {
             return Ok(None);
         };
-        // An entry left without its value read (a visitor that skipped it) is released out of
-        // the way; the slot is then known empty, and filling it releases nothing.
-        if let Some(skipped) = self.current.take() {
+        // A value left unread (a visitor that skipped it) is released out of the way; the
+        // slot is then known empty, and filling it releases nothing.
+        if let Some(skipped) = self.value.take() {
             release_cold(skipped);
         }
-        let (key, _) = self.current.insert(entry);
-        match key {
+        self.value = Some(value);
+        self.key = key;
+        match &self.key {
             Key::Field(f) => {
                 let text = field_name(self.names, *f);
                 seed.deserialize(FieldKey { text })
@@ -471,12 +483,12 @@ impl<'de, N: Node> de::MapAccess<'de> for MapDe<N> {
         &mut self,
         seed: V,
     ) -> Result<V::Value, SerdeError> {
-        let Some((key, value)) = self.current.take() else {
+        let Some(value) = self.value.take() else {
             return Err(Error::conversion("a map value was asked for before its key").into());
         };
-        let names = self.names;
+        let (names, key) = (self.names, &self.key);
         self.entries.de.read_child(value, seed, || match key {
-            Key::Field(f) => text_step(field_name(names, f)),
+            Key::Field(f) => text_step(field_name(names, *f)),
             Key::Other(k) => k.key_step(),
         })
     }
