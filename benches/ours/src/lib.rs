@@ -571,15 +571,14 @@ pub fn cases(fx: &Fixtures) -> Vec<Case<'_>> {
     // may change the list at any time, C code takes each item with `PyList_GetItemRef` (the C
     // API's guidance for those builds: a borrowed item may be freed meanwhile).
     let gil_disabled = ffi::library().is_some_and(|lib| lib.gil_disabled());
-    v.push(case(
-        "list_iter_sum_1e6",
-        "floor",
-        Big(secs(2)),
+    // The loop is chosen here, not tested per iteration: each build's floor is its own loop.
+    let floor_sum = if gil_disabled {
         floor(move || {
-            if gil_disabled {
-                // SAFETY: attached to the interpreter; each item is a new reference, released.
-                return unsafe { sum_items_ref(l) };
-            }
+            // SAFETY: attached to the interpreter; each item is a new reference, released.
+            unsafe { sum_items_ref(l) }
+        })
+    } else {
+        floor(move || {
             // SAFETY: the GIL is held; list items are borrowed and only read, within the size.
             unsafe {
                 let mut sum = 0i64;
@@ -588,17 +587,16 @@ pub fn cases(fx: &Fixtures) -> Vec<Case<'_>> {
                 }
                 sum
             }
-        }),
-    ));
-    v.push(case(
-        "list_iter_sum_1e6",
-        "floor_owned",
-        Big(secs(2)),
+        })
+    };
+    v.push(case("list_iter_sum_1e6", "floor", Big(secs(2)), floor_sum));
+    let floor_owned = if gil_disabled {
         floor(move || {
-            if gil_disabled {
-                // SAFETY: as above.
-                return unsafe { sum_items_ref(l) };
-            }
+            // SAFETY: as above.
+            unsafe { sum_items_ref(l) }
+        })
+    } else {
+        floor(move || {
             // SAFETY: the GIL is held; each item gains a reference before it is used and loses
             // it after, and the size is read at each step, as code that hands the items to
             // anything that may run Python must (CPython's own list iterator does the same).
@@ -614,7 +612,13 @@ pub fn cases(fx: &Fixtures) -> Vec<Case<'_>> {
                 }
                 sum
             }
-        }),
+        })
+    };
+    v.push(case(
+        "list_iter_sum_1e6",
+        "floor_owned",
+        Big(secs(2)),
+        floor_owned,
     ));
     v.push(case(
         "list_iter_sum_1e6",
