@@ -2228,19 +2228,39 @@ fn the_cycle_collector_traversing_a_bridged_map_runs_no_python_code() {
 }
 
 /// A dict whose size changes while it is copied gives an error (as for the typed maps, and
-/// Python's own iteration), or the dict as it was when the copy began (free-threaded builds
-/// copy a snapshot): `Value` and serde copies of `{'a': K(), 'b': 2, 'c': 3}`, where
-/// `K.__index__` clears the dict, gave `{'a': 7}`, the dict neither before nor after.
+/// Python's own iteration), or the dict as it was when the copy began (`Value`'s copy on
+/// free-threaded builds reads a snapshot): `Value` and serde copies of `{'a': K(), 'b': 2,
+/// 'c': 3}`, where `K.__index__` clears the dict, gave `{'a': 7}`, the dict neither before
+/// nor after. serde reads the dict itself on every build (under its critical section on
+/// free-threaded ones), so for serde it is the error, as a struct's read is.
 #[test]
 fn value_and_serde_copies_of_a_dict_that_changes_size_meanwhile_are_errors() {
     in_debug_child(
         "value_and_serde_copies_of_a_dict_that_changes_size_meanwhile_are_errors",
         || {
-            let (_, typed_error) = assert_copies_are_errors_or(
-                "class K:\n    def __index__(self):\n        d.clear()\n        return 7\nd = {'a': K(), 'b': 2, 'c': 3}",
-                &[("a", 7), ("b", 2), ("c", 3)],
-            );
+            let code = "class K:\n    def __index__(self):\n        d.clear()\n        return 7\nd = {'a': K(), 'b': 2, 'c': 3}";
+            let (g, typed_error) =
+                assert_copies_are_errors_or(code, &[("a", 7), ("b", 2), ("c", 3)]);
             if let Some(e) = typed_error {
+                assert!(
+                    e.to_string().contains("changed size during iteration"),
+                    "{e:?}"
+                );
+            }
+            #[derive(Debug, Deserialize)]
+            #[allow(dead_code)]
+            struct Abc {
+                a: i64,
+                b: i64,
+                c: i64,
+            }
+            let fresh = || {
+                libpython::exec(code, &g).unwrap();
+                g.get("d").unwrap().unwrap()
+            };
+            let map = libpython::from_python_serde::<BTreeMap<String, i64>>(&fresh());
+            let st = libpython::from_python_serde::<Abc>(&fresh());
+            for e in [map.map(drop).unwrap_err(), st.map(drop).unwrap_err()] {
                 assert!(
                     e.to_string().contains("changed size during iteration"),
                     "{e:?}"

@@ -1041,3 +1041,71 @@ fn struct_keys_read_as_any_str_type() {
     let s = from_python_serde::<S>(&obj).unwrap();
     assert_eq!(s.0, ["A=1", "Some(\"b\")=2", "Name(\"c\")=3"]);
 }
+
+/// serde reads a dict itself (under its critical section on a free-threaded build, which the
+/// changing thread waits for): a read gives a whole struct or map, or the error Python's own
+/// iteration gives, while another thread adds and removes keys as fast as it can.
+#[test]
+fn dicts_changed_by_another_thread_while_read_give_whole_values_or_errors() {
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Point {
+        x: i64,
+        y: i64,
+    }
+    // In a process of its own: the busy Python thread would hold up the suite's other threads.
+    libpython_tests::in_child!(
+        "dicts_changed_by_another_thread_while_read_give_whole_values_or_errors",
+        {
+            python();
+            let g = libpython::Dict::new().unwrap();
+            libpython::exec(
+                "import threading\n\
+                 d = {'x': 1, 'y': 2}\n\
+                 stop = threading.Event()\n\
+                 def churn():\n\
+                 \x20   i = 0\n\
+                 \x20   while not stop.is_set():\n\
+                 \x20       d['z'] = i\n\
+                 \x20       d['x'] = i\n\
+                 \x20       del d['z']\n\
+                 \x20       i += 1\n\
+                 worker = threading.Thread(target=churn)\n\
+                 worker.start()\n",
+                &g,
+            )
+            .unwrap();
+            let d = g.get("d").unwrap().unwrap();
+            let read = std::panic::catch_unwind(|| {
+                let (mut whole, mut changed) = (0, 0);
+                for _ in 0..2000 {
+                    for r in [
+                        from_python_serde::<Point>(&d).map(|p| vec![p.x, p.y]),
+                        from_python_serde::<BTreeMap<String, i64>>(&d)
+                            .map(|m| m.into_values().collect()),
+                    ] {
+                        match r {
+                            Ok(v) => {
+                                assert!(v.len() == 2 || v.len() == 3, "{v:?}");
+                                whole += 1;
+                            }
+                            Err(e) => {
+                                let m = e.to_string();
+                                assert!(
+                                    m.contains("changed size during iteration")
+                                        || m.contains("changed during iteration"),
+                                    "{m}"
+                                );
+                                changed += 1;
+                            }
+                        }
+                    }
+                }
+                assert_eq!(whole + changed, 4000);
+                assert!(whole > 0, "no read was whole ({changed} changed)");
+            });
+            libpython::exec("stop.set()\nworker.join()\n", &g).unwrap();
+            read.unwrap();
+        }
+    );
+}

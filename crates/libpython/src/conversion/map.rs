@@ -225,9 +225,12 @@ impl<'py> DictWalk<'py> {
         Ok(DictWalk::of(copy))
     }
 
-    /// A walk of `d` itself, a live `dict`, on any build: on a free-threaded one, the dict's
-    /// critical section must be held at every step (on the others, the GIL is that).
-    pub(crate) fn in_place(d: &Bound<'py>) -> DictWalk<'py> {
+    /// A walk of `d` itself, a live `dict`, on any build.
+    ///
+    /// # Safety
+    /// On a free-threaded build, every step of the walk is taken holding the dict's critical
+    /// section (on the others, the GIL is that).
+    pub(crate) unsafe fn in_place(d: &Bound<'py>) -> DictWalk<'py> {
         DictWalk::of(d.clone())
     }
 

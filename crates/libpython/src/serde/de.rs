@@ -76,6 +76,33 @@ pub(crate) trait Node: Clone {
     /// The entries of a [`Kind::Map`] node; given the [`field_keys`](Node::field_keys) of a
     /// struct's fields, a key that is one of them comes as [`Key::Field`], unread.
     fn entries(&self, fields: Option<Self::FieldKeys>) -> Result<Self::Entries, SerdeError>;
+
+    /// [`entries`](Node::entries) walked in place, where the node needs holding.
+    ///
+    /// # Safety
+    /// Every step of the walk is taken inside [`with_map_held`](Node::with_map_held) of this
+    /// node.
+    unsafe fn entries_held(
+        &self,
+        fields: Option<Self::FieldKeys>,
+    ) -> Result<Self::Entries, SerdeError> {
+        self.entries(fields)
+    }
+
+    /// Whether reading a map node's entries needs it held against other threads
+    /// ([`with_map_held`](Node::with_map_held)): Python's dicts on a free-threaded build.
+    #[inline(always)]
+    fn map_needs_holding(&self) -> bool {
+        false
+    }
+
+    /// Runs `read` with this map node held against changes by other threads (Python: the
+    /// dict's critical section, which they wait for as they wait for the GIL elsewhere; code
+    /// `read` runs may suspend it, as it may release the GIL, which is why the walk keeps its
+    /// checks). Only where [`map_needs_holding`](Node::map_needs_holding).
+    fn with_map_held<R>(&self, read: impl FnOnce() -> R) -> R {
+        read()
+    }
     /// The one entry of a [`Kind::Map`] node read as an enum (`{variant: content}`); an
     /// error for any other number of entries.
     fn variant_entry(&self) -> Result<(Self, Self), SerdeError>;
@@ -243,10 +270,48 @@ impl<N: Node> De<N> {
         fields: Option<&'static [&'static str]>,
     ) -> Result<V::Value, SerdeError> {
         self.check_depth()?;
+        if self.node.map_needs_holding() {
+            return self.read_map_held(visitor, fields);
+        }
+        // SAFETY: `held` is false.
+        unsafe { self.walk_map(visitor, fields, false) }
+    }
+
+    /// [`read_map`](Self::read_map) of a map that needs holding: the whole visit runs held,
+    /// the walk's steps and the values' reads between them (the map access cannot leave
+    /// `visit_map`). Out of line: the other builds' path stays as small as it was.
+    #[inline(never)]
+    fn read_map_held<'de, V: Visitor<'de>>(
+        self,
+        visitor: V,
+        fields: Option<&'static [&'static str]>,
+    ) -> Result<V::Value, SerdeError> {
+        let node = self.node.clone();
+        // SAFETY: the walk is made and used inside `with_map_held` of this node.
+        node.with_map_held(|| unsafe { self.walk_map(visitor, fields, true) })
+    }
+
+    /// [`read_map`](Self::read_map)'s walk, in place ([`Node::entries_held`]) if `held`.
+    ///
+    /// # Safety
+    /// If `held`, this runs inside [`Node::with_map_held`] of the node.
+    #[inline(always)]
+    unsafe fn walk_map<'de, V: Visitor<'de>>(
+        self,
+        visitor: V,
+        fields: Option<&'static [&'static str]>,
+        held: bool,
+    ) -> Result<V::Value, SerdeError> {
         let keys = fields.and_then(|f| self.node.field_keys(f));
         // The names are read only for keys the walk found among the fields.
         let names = if keys.is_some() { fields } else { None };
-        let entries = self.node.entries(keys)?;
+        let entries = if held {
+            // SAFETY: the function's contract; the walk lives in the map access, which lives
+            // only as long as `visit_map` below.
+            unsafe { self.node.entries_held(keys)? }
+        } else {
+            self.node.entries(keys)?
+        };
         visitor.visit_map(MapDe {
             entries: Walk::new(self, entries),
             value: None,
@@ -452,6 +517,7 @@ fn field_name(names: &'static [&'static str], field: usize) -> &'static str {
 impl<'de, N: Node> de::MapAccess<'de> for MapDe<N> {
     type Error = SerdeError;
 
+    #[inline(always)]
     fn next_key_seed<K: DeserializeSeed<'de>>(
         &mut self,
         seed: K,

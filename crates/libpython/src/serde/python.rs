@@ -129,6 +129,7 @@ impl<'py> Node for Bound<'py> {
         })
     }
 
+    /// The dict itself on GIL builds, a private copy on free-threaded ones (`DictWalk::new`).
     #[inline(always)]
     fn entries(&self, fields: Option<&'py [usize]>) -> Result<Entries<'py>, SerdeError> {
         Ok(Entries {
@@ -136,6 +137,32 @@ impl<'py> Node for Bound<'py> {
             py: self.py(),
             fields: fields.unwrap_or(&[]),
         })
+    }
+
+    /// The dict itself, held by its critical section on free-threaded builds.
+    #[inline(always)]
+    unsafe fn entries_held(
+        &self,
+        fields: Option<&'py [usize]>,
+    ) -> Result<Entries<'py>, SerdeError> {
+        Ok(Entries {
+            // SAFETY: every step is taken inside `with_map_held`, the dict's critical section
+            // (the function's contract).
+            walk: unsafe { DictWalk::in_place(self) },
+            py: self.py(),
+            fields: fields.unwrap_or(&[]),
+        })
+    }
+
+    #[inline(always)]
+    fn map_needs_holding(&self) -> bool {
+        libpython_interp::free_threaded()
+    }
+
+    fn with_map_held<R>(&self, read: impl FnOnce() -> R) -> R {
+        // SAFETY: a live dict of the interpreter this thread is attached to (`self`'s `'py`),
+        // which stays attached until `read` returns.
+        unsafe { ffi::with_critical_section(self.as_ptr(), read) }
     }
 
     fn variant_entry(&self) -> Result<(Bound<'py>, Bound<'py>), SerdeError> {
