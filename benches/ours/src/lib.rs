@@ -432,10 +432,29 @@ pub fn cases(fx: &Fixtures) -> Vec<Case<'_>> {
 
     // list of 1e6 ints -> Vec<i64>
     let l = fx.lst.as_ptr();
-    v.push(case(
-        "list_to_vec_1e6",
-        "floor",
-        Big(secs(2)),
+    // Free-threaded builds: C code takes the containers' critical sections (or their items
+    // with the `...Ref` functions) where another thread may change them.
+    let gil_disabled = ffi::library().is_some_and(|lib| lib.gil_disabled());
+    // The loop is chosen here, not tested per iteration (as for the list walks below).
+    let list_to_vec_floor = if gil_disabled {
+        floor(move || {
+            let read = || {
+                // SAFETY: the GIL is held; list items are borrowed and only read under the
+                // list's critical section, as C code on a free-threaded build reads a list
+                // another thread may change.
+                unsafe {
+                    let n = ffi::PyList_Size(l);
+                    let mut v = Vec::with_capacity(n as usize);
+                    for i in 0..n {
+                        v.push(as_i64(ffi::PyList_GetItem(l, i)));
+                    }
+                    v
+                }
+            };
+            // SAFETY: a live list; this thread is attached until `read` returns.
+            unsafe { ffi::with_critical_section(l, read) }
+        })
+    } else {
         floor(move || {
             // SAFETY: the GIL is held; list items are borrowed and only read.
             unsafe {
@@ -446,7 +465,13 @@ pub fn cases(fx: &Fixtures) -> Vec<Case<'_>> {
                 }
                 v
             }
-        }),
+        })
+    };
+    v.push(case(
+        "list_to_vec_1e6",
+        "floor",
+        Big(secs(2)),
+        list_to_vec_floor,
     ));
     v.push(case(
         "list_to_vec_1e6",
@@ -482,30 +507,46 @@ pub fn cases(fx: &Fixtures) -> Vec<Case<'_>> {
 
     // dict of 1e5 str -> int to HashMap<String, i64>
     let d = fx.dct.as_ptr();
+    /// `d` read into a `HashMap`, its entries borrowed from `PyDict_Next`.
+    ///
+    /// # Safety
+    /// The GIL is held; `d` a live dict of str keys and int values that nothing changes.
+    #[inline(always)]
+    unsafe fn read_dict(d: *mut PyObject) -> HashMap<String, i64> {
+        // SAFETY: the function's contract; the UTF-8 buffers belong to the key strs and are
+        // copied.
+        unsafe {
+            let mut m: HashMap<String, i64> = HashMap::with_capacity(ffi::PyDict_Size(d) as usize);
+            let (mut pos, mut k, mut val) = (0, null_mut(), null_mut());
+            while ffi::PyDict_Next(d, &mut pos, &mut k, &mut val) != 0 {
+                let mut n = 0;
+                let p = ffi::PyUnicode_AsUTF8AndSize(k, &mut n);
+                assert!(!p.is_null(), "key is not a str");
+                let s = std::str::from_utf8_unchecked(std::slice::from_raw_parts(
+                    p.cast::<u8>(),
+                    n as usize,
+                ));
+                m.insert(s.to_owned(), as_i64(val));
+            }
+            m
+        }
+    }
+    let dict_floor = if gil_disabled {
+        floor(move || {
+            // SAFETY: a live dict; this thread is attached until the read returns, which runs
+            // under the dict's critical section (as the C API asks of `PyDict_Next` there), so
+            // nothing changes the dict meanwhile.
+            unsafe { ffi::with_critical_section(d, || read_dict(d)) }
+        })
+    } else {
+        // SAFETY: the GIL is held; nothing changes the dict (no Python code runs).
+        floor(move || unsafe { read_dict(d) })
+    };
     v.push(case(
         "dict_to_hashmap_1e5",
         "floor",
         Big(secs(2)),
-        floor(move || {
-            // SAFETY: the GIL is held; PyDict_Next gives borrowed references valid while the dict
-            // is not changed (it is not); the UTF-8 buffers belong to the key strs and are copied.
-            unsafe {
-                let mut m: HashMap<String, i64> =
-                    HashMap::with_capacity(ffi::PyDict_Size(d) as usize);
-                let (mut pos, mut k, mut val) = (0, null_mut(), null_mut());
-                while ffi::PyDict_Next(d, &mut pos, &mut k, &mut val) != 0 {
-                    let mut n = 0;
-                    let p = ffi::PyUnicode_AsUTF8AndSize(k, &mut n);
-                    assert!(!p.is_null(), "key is not a str");
-                    let s = std::str::from_utf8_unchecked(std::slice::from_raw_parts(
-                        p.cast::<u8>(),
-                        n as usize,
-                    ));
-                    m.insert(s.to_owned(), as_i64(val));
-                }
-                m
-            }
-        }),
+        dict_floor,
     ));
     v.push(case(
         "dict_to_hashmap_1e5",
@@ -570,7 +611,6 @@ pub fn cases(fx: &Fixtures) -> Vec<Case<'_>> {
     // Sum a list of 1e6 ints, item by item. On a free-threaded build, where another thread
     // may change the list at any time, C code takes each item with `PyList_GetItemRef` (the C
     // API's guidance for those builds: a borrowed item may be freed meanwhile).
-    let gil_disabled = ffi::library().is_some_and(|lib| lib.gil_disabled());
     // The loop is chosen here, not tested per iteration: each build's floor is its own loop.
     let floor_sum = if gil_disabled {
         floor(move || {

@@ -264,18 +264,45 @@ unsafe fn order_to_py(k: &Keys, o: &Order) -> *mut PyObject {
     }
 }
 
-/// `d[k]`, borrowed; fails when missing.
+/// An item read from a container: borrowed on a GIL build; on a free-threaded build
+/// (`OWNED`) a strong reference released when this is dropped, as C code there takes items
+/// with the `...Ref` functions (another thread may remove a borrowed item and free it).
+struct Got<const OWNED: bool>(*mut PyObject);
+
+impl<const OWNED: bool> Drop for Got<OWNED> {
+    fn drop(&mut self) {
+        if OWNED {
+            // SAFETY: the GIL is held (every floor runs under it); the reference `get` or
+            // `list` took.
+            unsafe { ffi::Py_DECREF(self.0) }
+        }
+    }
+}
+
+/// `d[k]` (see [`Got`]); fails when missing.
 ///
 /// # Safety
-/// The GIL is held; `d` a dict, `k` a str. The result is valid while `d` is not changed.
-unsafe fn get(d: *mut PyObject, k: *mut PyObject) -> *mut PyObject {
+/// The GIL is held; `d` a dict, `k` a str. A borrowed result is valid while `d` is not
+/// changed; an owned one (free-threaded builds, Python 3.13+) while held.
+unsafe fn get<const OWNED: bool>(d: *mut PyObject, k: *mut PyObject) -> Got<OWNED> {
     // SAFETY: forwarded contract.
     unsafe {
-        let v = ffi::PyDict_GetItemWithError(d, k);
+        let v = if OWNED {
+            let get_ref = ffi::api()
+                .PyDict_GetItemRef
+                .expect("PyDict_GetItemRef (Python 3.13+)");
+            let mut v = null_mut();
+            if get_ref(d, k, &mut v) != 1 {
+                fail("a key is missing");
+            }
+            v
+        } else {
+            ffi::PyDict_GetItemWithError(d, k)
+        };
         if v.is_null() {
             fail("a key is missing");
         }
-        v
+        Got(v)
     }
 }
 
@@ -309,37 +336,55 @@ unsafe fn string(o: *mut PyObject) -> String {
     }
 }
 
-/// A list's items, each read by `f`.
+/// A list's items, each read by `f` (taken as [`get`] takes them).
 ///
 /// # Safety
-/// The GIL is held; `o` a live object; `f` runs no Python code (the items are borrowed).
-unsafe fn list<T>(o: *mut PyObject, f: impl Fn(*mut PyObject) -> T) -> Vec<T> {
-    // SAFETY: forwarded contract; indices are within the size read first.
+/// The GIL is held; `o` a live object; `f` runs no Python code (borrowed items).
+unsafe fn list<const OWNED: bool, T>(o: *mut PyObject, f: impl Fn(*mut PyObject) -> T) -> Vec<T> {
+    // SAFETY: forwarded contract; indices are within the size read first (borrowed), or the
+    // items are new references and the end is `GetItemRef`'s `IndexError` (owned).
     unsafe {
         if !ffi::PyList_Check(o) {
             fail("not a list");
         }
         let n = ffi::PyList_GET_SIZE(o);
+        if OWNED {
+            let get_ref = ffi::api()
+                .PyList_GetItemRef
+                .expect("PyList_GetItemRef (Python 3.13+)");
+            let mut v = Vec::with_capacity(n as usize);
+            for i in 0.. {
+                let item = get_ref(o, i);
+                if item.is_null() {
+                    ffi::PyErr_Clear();
+                    break;
+                }
+                let item = Got::<true>(item);
+                v.push(f(item.0));
+            }
+            return v;
+        }
         (0..n).map(|i| f(ffi::PyList_GET_ITEM(o, i))).collect()
     }
 }
 
 /// The order read back from what [`order_to_py`] made, with the checks serde makes (types,
-/// ranges, missing keys).
+/// ranges, missing keys); items taken as [`Got`] says (`OWNED` on a free-threaded build).
 ///
 /// # Safety
 /// The GIL is held; `k` holds live interned strs; `o` a live object.
-unsafe fn order_from_py(k: &Keys, o: *mut PyObject) -> Order {
-    // SAFETY: the GIL is held; every borrowed item is read before anything changes its
-    // container, and no Python code runs meanwhile (exact builtin types).
+unsafe fn order_from_py<const OWNED: bool>(k: &Keys, o: *mut PyObject) -> Order {
+    // SAFETY: the GIL is held; every item is read while held (owned), or before anything
+    // changes its container (borrowed: no Python code runs meanwhile, exact builtin types).
     unsafe {
         let d = dict(o);
-        let id = ffi::PyLong_AsUnsignedLongLong(get(d, k.id));
+        let id = ffi::PyLong_AsUnsignedLongLong(get::<OWNED>(d, k.id).0);
         if id == u64::MAX && !ffi::PyErr_Occurred().is_null() {
             fail("id");
         }
-        let c = dict(get(d, k.customer));
-        let vip = get(c, k.vip);
+        let c = get::<OWNED>(d, k.customer);
+        let c = dict(c.0);
+        let vip = get::<OWNED>(c, k.vip).0;
         let vip = if vip == ffi::Py_True() {
             true
         } else if vip == ffi::Py_False() {
@@ -348,28 +393,29 @@ unsafe fn order_from_py(k: &Keys, o: *mut PyObject) -> Order {
             fail("vip is not a bool")
         };
         let customer = Customer {
-            name: string(get(c, k.name)),
-            email: string(get(c, k.email)),
+            name: string(get::<OWNED>(c, k.name).0),
+            email: string(get::<OWNED>(c, k.email).0),
             vip,
         };
-        let lines = list(get(d, k.lines), |l| {
+        let lines = list::<OWNED, _>(get::<OWNED>(d, k.lines).0, |l| {
             let l = dict(l);
-            let price = ffi::PyFloat_AsDouble(get(l, k.price));
+            let price = ffi::PyFloat_AsDouble(get::<OWNED>(l, k.price).0);
             if price == -1.0 && !ffi::PyErr_Occurred().is_null() {
                 fail("price");
             }
             Line {
-                sku: string(get(l, k.sku)),
-                qty: u32::try_from(as_i64(get(l, k.qty))).unwrap_or_else(|_| fail("qty")),
+                sku: string(get::<OWNED>(l, k.sku).0),
+                qty: u32::try_from(as_i64(get::<OWNED>(l, k.qty).0))
+                    .unwrap_or_else(|_| fail("qty")),
                 price,
             }
         });
-        let tags = list(get(d, k.tags), |t| string(t));
-        let note = get(d, k.note);
-        let note = if note == ffi::Py_None() {
+        let tags = list::<OWNED, _>(get::<OWNED>(d, k.tags).0, |t| string(t));
+        let note = get::<OWNED>(d, k.note);
+        let note = if note.0 == ffi::Py_None() {
             None
         } else {
-            Some(string(note))
+            Some(string(note.0))
         };
         Order {
             id,
@@ -414,30 +460,36 @@ pub fn cases(fx: &Fixtures) -> Vec<Case<'_>> {
     // The order to Python (dicts and lists) and back.
     let keys = Keys::new();
     let order: &'static Order = Box::leak(Box::new(common::order()));
-    {
-        let _gil = FloorGil::take();
-        // SAFETY: the GIL is held; the dict is released.
-        let back = unsafe {
-            let o = order_to_py(&keys, order);
-            let back = order_from_py(&keys, o);
+    // The reader is chosen here (items owned on a free-threaded build), not per iteration.
+    let read: unsafe fn(&Keys, *mut PyObject) -> Order =
+        if ffi::library().is_some_and(|lib| lib.gil_disabled()) {
+            order_from_py::<true>
+        } else {
+            order_from_py::<false>
+        };
+    let keys: &'static Keys = Box::leak(Box::new(keys));
+    let floor_roundtrip = move || {
+        // SAFETY: the caller holds the GIL; the dict is released once read.
+        unsafe {
+            let o = order_to_py(keys, order);
+            let back = read(keys, o);
             ffi::Py_DECREF(o);
             back
-        };
-        assert_eq!(&back, order, "the floor's round trip changes the order");
+        }
+    };
+    {
+        let _gil = FloorGil::take();
+        assert_eq!(
+            &floor_roundtrip(),
+            order,
+            "the floor's round trip changes the order"
+        );
     }
     v.push(case(
         "serde_roundtrip",
         "floor",
         Small,
-        floor(move || {
-            // SAFETY: the GIL is held; the dict is released once read.
-            unsafe {
-                let o = order_to_py(&keys, order);
-                let back = order_from_py(&keys, o);
-                ffi::Py_DECREF(o);
-                back
-            }
-        }),
+        floor(floor_roundtrip),
     ));
     let ours_roundtrip = move |py: Python<'_>| {
         let o = Serde(order).to_python(py)?;
