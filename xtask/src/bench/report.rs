@@ -441,7 +441,9 @@ pub(super) fn markdown(
     let _ = writeln!(s);
     let _ = writeln!(
         s,
-        "**floor** is the raw layer (`libpython-ffi`) used as C uses the C API, GIL held by hand; **ours** is the public \
+        "**floor** is the raw layer (`libpython-ffi`) used as C uses the C API, GIL held by hand (on a free-threaded \
+         build, reading shared containers as the C API asks there: a dict's or list's critical section around a walk, \
+         `PyDict_GetItemRef` / `PyList_GetItemRef` for single items); **ours** is the public \
          `libpython` API as a user writes it; **PyO3** is PyO3 0.30 as its guide recommends. Goals: ours/floor ≤ 1.10 \
          wherever the GIL is held, ours ≤ PyO3 everywhere (✓ met, ✗ missed).\n"
     );
