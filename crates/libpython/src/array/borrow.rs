@@ -122,8 +122,10 @@ impl Domain {
     }
 
     /// Whether `key` can be of [`main_gil`](Self::main_gil) at all: the main interpreter of
-    /// a GIL build (what the key records, read without a call: sub-interpreters, and every
-    /// interpreter of a free-threaded build, are decided here).
+    /// a GIL build, which the key records as how its runtime counts references (plainly or
+    /// with 32-bit immortals on GIL builds only; free-threaded and debug builds count through
+    /// calls). Read without a call: sub-interpreters, and every interpreter of a
+    /// free-threaded build, are decided here.
     #[inline(always)]
     fn may_be_main_gil(key: InterpKey) -> bool {
         key.is_main() && (key.counts_plain() || key.counts_immortal32())
@@ -145,9 +147,6 @@ impl Domain {
     /// see [`of`](Self::of)).
     #[inline(always)]
     fn of_key(key: InterpKey) -> Domain {
-        // The key records how its runtime counts references: plainly or with 32-bit
-        // immortals on GIL builds only (free-threaded and debug builds count through calls,
-        // and take the general path).
         Domain {
             main_gil: Domain::may_be_main_gil(key) && process::available(),
         }
