@@ -1109,3 +1109,50 @@ fn dicts_changed_by_another_thread_while_read_give_whole_values_or_errors() {
         }
     );
 }
+
+/// A value's own `Deserialize` that runs Python code walking the very dict being read (on a
+/// free-threaded build, from inside that dict's critical section, which the walk takes again)
+/// finishes: no deadlock, and the struct reads whole.
+#[test]
+fn python_code_walking_the_dict_being_read_from_inside_its_read_finishes() {
+    static GLOBALS: std::sync::OnceLock<libpython::Dict> = std::sync::OnceLock::new();
+
+    /// An int, plus the number of keys Python counts in `d` while it is read.
+    #[derive(Debug)]
+    struct Counted(i64);
+
+    impl<'de> Deserialize<'de> for Counted {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Counted, D::Error> {
+            let v = i64::deserialize(d)?;
+            let g = GLOBALS.get().expect("the globals");
+            libpython::exec("n = sum(1 for _ in d) + len(list(d.items()))", g)
+                .map_err(serde::de::Error::custom)?;
+            let n: i64 = g
+                .get_as("n")
+                .map_err(serde::de::Error::custom)?
+                .unwrap_or(-1);
+            Ok(Counted(v + n))
+        }
+    }
+
+    #[derive(Debug, Deserialize)]
+    struct S {
+        a: Counted,
+        b: i64,
+    }
+
+    libpython_tests::in_child!(
+        "python_code_walking_the_dict_being_read_from_inside_its_read_finishes",
+        within = std::time::Duration::from_secs(60),
+        {
+            python();
+            let g = GLOBALS.get_or_init(|| libpython::Dict::new().unwrap());
+            libpython::exec("d = {'a': 1, 'b': 2}", g).unwrap();
+            let d = g.get("d").unwrap().unwrap();
+            let s = from_python_serde::<S>(&d).unwrap();
+            assert_eq!((s.a.0, s.b), (1 + 2 + 2, 2));
+            let m = from_python_serde::<BTreeMap<String, Counted>>(&d).unwrap();
+            assert_eq!(m["a"].0 + m["b"].0, 1 + 4 + 2 + 4);
+        }
+    );
+}
