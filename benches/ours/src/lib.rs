@@ -612,11 +612,15 @@ pub fn cases(fx: &Fixtures) -> Vec<Case<'_>> {
     // may change the list at any time, C code takes each item with `PyList_GetItemRef` (the C
     // API's guidance for those builds: a borrowed item may be freed meanwhile).
     // The loop is chosen here, not tested per iteration: each build's floor is its own loop.
-    let floor_sum = if gil_disabled {
+    // Both floors are the same loop on a free-threaded build.
+    let items_ref = move || {
         floor(move || {
             // SAFETY: attached to the interpreter; each item is a new reference, released.
             unsafe { sum_items_ref(l) }
         })
+    };
+    let floor_sum = if gil_disabled {
+        items_ref()
     } else {
         floor(move || {
             // SAFETY: the GIL is held; list items are borrowed and only read, within the size.
@@ -631,10 +635,7 @@ pub fn cases(fx: &Fixtures) -> Vec<Case<'_>> {
     };
     v.push(case("list_iter_sum_1e6", "floor", Big(secs(2)), floor_sum));
     let floor_owned = if gil_disabled {
-        floor(move || {
-            // SAFETY: as above.
-            unsafe { sum_items_ref(l) }
-        })
+        items_ref()
     } else {
         floor(move || {
             // SAFETY: the GIL is held; each item gains a reference before it is used and loses
