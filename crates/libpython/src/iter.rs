@@ -91,16 +91,23 @@ fn next_item<'py>(it: Borrowed<'_, 'py>) -> Result<Option<Bound<'py>>> {
     }
 }
 
+/// `PyList_GetItemRef`, as the API table gives it.
+type GetItemRef = unsafe extern "C" fn(*mut ffi::PyObject, ffi::Py_ssize_t) -> *mut ffi::PyObject;
+
 /// Item `i` of `list`, an exact list of a free-threaded build ([`Reading::ListRef`]), as a
-/// strong reference taken by `PyList_GetItemRef` (safe against other threads changing the
-/// list); `None` past its end.
+/// strong reference taken by `get` (`PyList_GetItemRef`: safe against other threads changing
+/// the list); `None` past its end.
 #[inline]
-fn list_item_ref<'py>(list: Borrowed<'_, 'py>, i: ffi::Py_ssize_t) -> Option<Bound<'py>> {
-    let get = ffi::api().PyList_GetItemRef?;
+fn list_item_ref<'py>(
+    list: Borrowed<'_, 'py>,
+    i: ffi::Py_ssize_t,
+    get: GetItemRef,
+) -> Option<Bound<'py>> {
     let py = list.py();
-    // SAFETY: a live list of the interpreter this thread is attached to (its `'py`); the
-    // result is a new reference, or NULL with `IndexError` set (the only error for a list),
-    // which is the end.
+    // SAFETY: `get` is the running interpreter's `PyList_GetItemRef` (the cursor took it from
+    // the API table), called on a live list of the interpreter this thread is attached to
+    // (its `'py`); the result is a new reference, or NULL with `IndexError` set (the only
+    // error for a list), which is the end.
     unsafe {
         let item = get(list.as_ptr(), i);
         if item.is_null() {
@@ -204,6 +211,9 @@ struct Cursor {
     next: ffi::Py_ssize_t,
     /// Whether the Python iterator ended or failed.
     done: bool,
+    /// `PyList_GetItemRef` for [`Reading::ListRef`] (`None` otherwise), taken from the API
+    /// table once, not at every item.
+    list_ref: Option<GetItemRef>,
 }
 
 /// How a [`BoundIter`] reads its items.
@@ -218,9 +228,10 @@ enum Reading {
     /// An exact `list` of a free-threaded build, item by item as [`List`](Self::List) reads
     /// it, each item taken as a strong reference by `PyList_GetItemRef` (another thread may
     /// change the list at any time; measured cheaper than a critical section per item). It
-    /// goes with a `None` layout: [`Cursor::advance`] answers [`Step::Iterator`] and the item
-    /// is read out of line ([`list_item_ref`]), so the loops over lists and tuples of GIL
-    /// builds do not carry it.
+    /// goes with a `None` layout and the cursor's `list_ref`: [`Cursor::advance`] answers
+    /// [`Step::Iterator`] and the item is read by the function the cursor keeps
+    /// ([`list_item_ref`]), so the loops over lists and tuples of GIL builds do not carry it.
+    /// (Loading the function from the API table at every item cost 9 instructions an item.)
     ListRef,
     /// Through the Python iterator, until it ends or fails.
     Iterator,
@@ -296,6 +307,7 @@ impl<'py> BoundIter<'py> {
             len: 0,
             next: 0,
             done: false,
+            list_ref: None,
         };
         // SAFETY: a live object, GIL held; a tuple's size is read from a live exact tuple
         // (which never changes: the layout for reading under a critical section reads it
@@ -309,7 +321,8 @@ impl<'py> BoundIter<'py> {
                 (None, Some(_))
                     if ffi::PyList_CheckExact(p) && ffi::api().PyList_GetItemRef.is_some() =>
                 {
-                    at.by = Reading::ListRef
+                    at.by = Reading::ListRef;
+                    at.list_ref = ffi::api().PyList_GetItemRef;
                 }
                 (_, Some(layout)) if ffi::PyTuple_CheckExact(p) => {
                     at.by = Reading::Tuple;
@@ -403,11 +416,13 @@ impl<'py> Iterator for BoundIter<'py> {
                     Some(Ok(Bound::from_owned_ptr(py, item)))
                 }
                 Step::End => None,
-                Step::Iterator if self.at.by == Reading::ListRef => {
-                    let item = list_item_ref(self.owner.as_borrowed(), self.at.next);
-                    self.at.list_ref_step(item).map(Ok)
-                }
-                Step::Iterator => step(&mut self.at.done, next_item(self.owner.as_borrowed())),
+                Step::Iterator => match self.at.list_ref {
+                    Some(get) => {
+                        let item = list_item_ref(self.owner.as_borrowed(), self.at.next, get);
+                        self.at.list_ref_step(item).map(Ok)
+                    }
+                    None => step(&mut self.at.done, next_item(self.owner.as_borrowed())),
+                },
             }
         }
     }
@@ -470,33 +485,38 @@ impl<T: FromPython> Iterator for Extracted<'_, T> {
                     })
                 }
                 Step::End => None,
-                Step::Iterator if self.at.by == Reading::ListRef => {
-                    let at = self.at.next;
-                    let item = self
-                        .at
-                        .list_ref_step(list_item_ref(self.owner.as_borrowed(), at))?;
-                    Some(match T::from_python_exact(&item, SEALED) {
-                        Some(v) => {
-                            // The item's reference is given up here, in place on every build
-                            // (a handle's drop calls out for a free-threaded build's count).
-                            let key = py.interpreter_key();
-                            // SAFETY: the item's own strong reference, of `py`'s interpreter
-                            // (whose GIL is held), not used again.
-                            libpython_interp::refs::decref_in_loop(item.into_ptr(), key);
-                            Ok(v)
-                        }
-                        None => Self::convert_held(item, at),
-                    })
-                }
-                Step::Iterator => {
-                    let item = step(&mut self.at.done, next_item(self.owner.as_borrowed()))?;
-                    let at = self.at.next;
-                    self.at.next += 1;
-                    Some(item.and_then(|x| {
-                        T::from_python_exact(&x, SEALED)
-                            .map_or_else(|| Self::convert_held(x, at), Ok)
-                    }))
-                }
+                Step::Iterator => match self.at.list_ref {
+                    Some(get) => {
+                        let at = self.at.next;
+                        let item = self.at.list_ref_step(list_item_ref(
+                            self.owner.as_borrowed(),
+                            at,
+                            get,
+                        ))?;
+                        Some(match T::from_python_exact(&item, SEALED) {
+                            Some(v) => {
+                                // The item's reference is given up here, in place on
+                                // every build (a handle's drop calls out for a
+                                // free-threaded build's count).
+                                let key = py.interpreter_key();
+                                // SAFETY: the item's own strong reference, of `py`'s
+                                // interpreter (whose GIL is held), not used again.
+                                libpython_interp::refs::decref_in_loop(item.into_ptr(), key);
+                                Ok(v)
+                            }
+                            None => Self::convert_held(item, at),
+                        })
+                    }
+                    None => {
+                        let item = step(&mut self.at.done, next_item(self.owner.as_borrowed()))?;
+                        let at = self.at.next;
+                        self.at.next += 1;
+                        Some(item.and_then(|x| {
+                            T::from_python_exact(&x, SEALED)
+                                .map_or_else(|| Self::convert_held(x, at), Ok)
+                        }))
+                    }
+                },
             }
         }
     }

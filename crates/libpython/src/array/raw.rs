@@ -561,26 +561,37 @@ impl Drop for RawView {
         // Unregistered before the memory can go.
         inner.borrow = Borrow::NONE;
         let key = self.exporter;
-        if key != InterpKey::NONE {
-            if interp::gil::holds(key) {
-                // SAFETY: the buffer was filled by a successful `PyObject_GetBuffer` of this
-                // interpreter (`start`'s contract) and is released once (here: the view is
-                // dropped), with its GIL held by this thread (an outer guard, which cannot be
-                // released before this call returns). A collector traversal marks no GIL as
-                // held, so this is not one.
-                unsafe { ffi::PyBuffer_Release(&mut inner.buffer) };
-            } else if interp::gil::collecting().is_some() {
-                defer_buffer(inner, key);
-                return;
-            } else {
-                release_elsewhere(&mut inner.buffer, key);
-            }
-        } else if inner.tensor.is_some() {
-            // A view holds an export or a tensor, never both.
-            drop_tensor(&mut inner);
+        // (`holds` is false for `InterpKey::NONE`: a tensor goes the slow way.)
+        if interp::gil::holds(key) {
+            // SAFETY: the buffer was filled by a successful `PyObject_GetBuffer` of this
+            // interpreter (`start`'s contract) and is released once (here: the view is
+            // dropped), with its GIL held by this thread (an outer guard, which cannot be
+            // released before this call returns). A collector traversal marks no GIL as
+            // held, so this is not one.
+            unsafe { ffi::PyBuffer_Release(&mut inner.buffer) };
+            give_inner(inner);
+        } else {
+            release_slow(inner, key);
         }
-        give_inner(inner);
     }
+}
+
+/// [`RawView`]'s release of a tensor, or of a buffer whose interpreter's GIL this thread does
+/// not hold (out of line: the view's drop inlines the common case).
+#[cold]
+#[inline(never)]
+fn release_slow(mut inner: Box<Inner>, key: InterpKey) {
+    if key != InterpKey::NONE {
+        if interp::gil::collecting().is_some() {
+            defer_buffer(inner, key);
+            return;
+        }
+        release_elsewhere(&mut inner.buffer, key);
+    } else if inner.tensor.is_some() {
+        // A view holds an export or a tensor, never both.
+        drop_tensor(&mut inner);
+    }
+    give_inner(inner);
 }
 
 /// [`RawView`]'s release inside a collector traversal: put off when the traversal is of the
