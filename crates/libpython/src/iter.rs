@@ -94,7 +94,7 @@ fn next_item<'py>(it: Borrowed<'_, 'py>) -> Result<Option<Bound<'py>>> {
 /// `PyList_GetItemRef`, as the API table gives it.
 type GetItemRef = unsafe extern "C" fn(*mut ffi::PyObject, ffi::Py_ssize_t) -> *mut ffi::PyObject;
 
-/// Item `i` of `list`, an exact list of a free-threaded build ([`Reading::ListRef`]), as a
+/// Item `i` of `list`, an exact list of a free-threaded build (the cursor's `list_ref`), as a
 /// strong reference taken by `get` (`PyList_GetItemRef`: safe against other threads changing
 /// the list); `None` past its end.
 #[inline]
@@ -198,9 +198,9 @@ unsafe fn release_owner(p: *mut ffi::PyObject) {
 /// a loop over the iterator then keeps all of it in registers.
 #[derive(Debug, Clone, Copy)]
 struct Cursor {
-    /// How the items are read. (`Reading::Iterator` and `Reading::ListRef` go with a `None`
-    /// layout; deriving one from the other, or keeping list-or-tuple as a `bool`, measured two
-    /// instructions more per item in the typed loop.)
+    /// How the items are read. (`Reading::Iterator`, and `Reading::List` on a free-threaded
+    /// build, go with a `None` layout; deriving the one from the other, or keeping
+    /// list-or-tuple as a `bool`, measured two instructions more per item in the typed loop.)
     by: Reading,
     /// The layout of lists and tuples (`Some` when read by index).
     layout: Option<ffi::SeqLayout>,
@@ -211,8 +211,13 @@ struct Cursor {
     next: ffi::Py_ssize_t,
     /// Whether the Python iterator ended or failed.
     done: bool,
-    /// `PyList_GetItemRef` for [`Reading::ListRef`] (`None` otherwise), taken from the API
-    /// table once, not at every item.
+    /// For an exact `list` of a free-threaded build (read without a layout): the
+    /// `PyList_GetItemRef` that takes each item, as a strong reference (another thread may
+    /// change the list at any time; measured cheaper than a critical section per item).
+    /// [`Cursor::advance`] answers [`Step::Iterator`] for it, and the item is read by this
+    /// function ([`list_item_ref`]), so the loops over lists and tuples of GIL builds do not
+    /// carry it. Taken from the API table once: loading it at every item cost 9 instructions
+    /// an item. `None` otherwise.
     list_ref: Option<GetItemRef>,
 }
 
@@ -221,18 +226,11 @@ struct Cursor {
 enum Reading {
     /// An exact `list`, item by item the way `list.__iter__` reads it (the size checked before
     /// each item, so a list changed by the loop's body is followed as Python's own loop follows
-    /// it), without a call per item.
+    /// it): in place, without a call per item, with a layout; on a free-threaded build by the
+    /// cursor's `list_ref`.
     List,
     /// An exact `tuple`.
     Tuple,
-    /// An exact `list` of a free-threaded build, item by item as [`List`](Self::List) reads
-    /// it, each item taken as a strong reference by `PyList_GetItemRef` (another thread may
-    /// change the list at any time; measured cheaper than a critical section per item). It
-    /// goes with a `None` layout and the cursor's `list_ref`: [`Cursor::advance`] answers
-    /// [`Step::Iterator`] and the item is read by the function the cursor keeps
-    /// ([`list_item_ref`]), so the loops over lists and tuples of GIL builds do not carry it.
-    /// (Loading the function from the API table at every item cost 9 instructions an item.)
-    ListRef,
     /// Through the Python iterator, until it ends or fails.
     Iterator,
 }
@@ -321,7 +319,7 @@ impl<'py> BoundIter<'py> {
                 (None, Some(_))
                     if ffi::PyList_CheckExact(p) && ffi::api().PyList_GetItemRef.is_some() =>
                 {
-                    at.by = Reading::ListRef;
+                    at.by = Reading::List;
                     at.list_ref = ffi::api().PyList_GetItemRef;
                 }
                 (_, Some(layout)) if ffi::PyTuple_CheckExact(p) => {
