@@ -96,6 +96,12 @@ static MAIN_TABLE: [Slot; MAIN_SLOTS] = [const { Slot::new() }; MAIN_SLOTS];
 /// decision's inputs never change once true (the barrier stays registered).
 static MAIN_GIL_KEY: AtomicU64 = AtomicU64::new(0);
 
+/// The key of the last interpreter found never to be of [`Domain::main_gil`] (0: none yet):
+/// a sub-interpreter, or any interpreter of a free-threaded or debug build. That follows from
+/// the key alone ([`Domain::may_be_main_gil`]), so it stays true; a main interpreter of a GIL
+/// build found outside the domain (no barrier yet) is not remembered here.
+static ANY_KEY: AtomicU64 = AtomicU64::new(0);
+
 /// Which other borrows a borrow's thread cannot run beside while it is made.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Domain {
@@ -115,6 +121,9 @@ impl Domain {
         if key.to_bits() == MAIN_GIL_KEY.load(Ordering::Relaxed) {
             return Domain { main_gil: true };
         }
+        if key.to_bits() == ANY_KEY.load(Ordering::Relaxed) {
+            return Domain::ANY;
+        }
         Domain::of_key_slow(key)
     }
 
@@ -127,17 +136,18 @@ impl Domain {
         key.is_main() && (key.counts_plain() || key.counts_immortal32())
     }
 
-    /// [`of`](Self::of) for a key other than the one [`MAIN_GIL_KEY`] remembers: decided, and
-    /// remembered if it is the main interpreter's of a GIL build. Sub-interpreters and
-    /// free-threaded builds come here at every view: deciding them inline cost the main
-    /// interpreter of a GIL build, the common case, two instructions a view (745 against
-    /// 743 on 3.11), and saved them eight (822 against 830 on 3.13t).
+    /// [`of`](Self::of) for a key neither [`MAIN_GIL_KEY`] nor [`ANY_KEY`] remembers: decided,
+    /// and remembered in the one that applies. (Deciding from the key's bits inline instead
+    /// cost the main interpreter of a GIL build, the common case, two instructions a view:
+    /// 745 against 743 on 3.11.)
     #[cold]
     #[inline(never)]
     fn of_key_slow(key: InterpKey) -> Domain {
         let domain = Domain::of_key(key);
         if domain.main_gil {
             MAIN_GIL_KEY.store(key.to_bits(), Ordering::Relaxed);
+        } else if !Domain::may_be_main_gil(key) {
+            ANY_KEY.store(key.to_bits(), Ordering::Relaxed);
         }
         domain
     }
