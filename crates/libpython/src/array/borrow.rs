@@ -756,6 +756,33 @@ mod tests {
     }
 
     #[test]
+    fn decided_domains_are_remembered_by_key() {
+        // Keys of a runtime no test starts (generation 7), made by hand: plain counting is
+        // bit 31, the index the low bits.
+        let plain = 1 << 31;
+        let sub = InterpKey::from_bits((7 << 32) | plain | 1);
+        assert!(!Domain::of_key_slow(sub).main_gil);
+        assert_eq!(ANY_KEY.load(Ordering::Relaxed), sub.to_bits());
+        // A free-threaded build's main interpreter counts through calls: never of the domain.
+        let free_threaded = InterpKey::from_bits(7 << 32);
+        assert!(!Domain::of_key_slow(free_threaded).main_gil);
+        assert_eq!(ANY_KEY.load(Ordering::Relaxed), free_threaded.to_bits());
+        // A GIL build's main interpreter is of it once the barrier is registered, and is
+        // remembered as such, never as `ANY`.
+        assert_eq!(process::register(), cfg!(target_os = "linux"));
+        let main = InterpKey::from_bits((7 << 32) | plain);
+        assert_eq!(
+            Domain::of_key_slow(main).main_gil,
+            cfg!(target_os = "linux")
+        );
+        assert_eq!(
+            MAIN_GIL_KEY.load(Ordering::Relaxed) == main.to_bits(),
+            cfg!(target_os = "linux")
+        );
+        assert_ne!(ANY_KEY.load(Ordering::Relaxed), main.to_bits());
+    }
+
+    #[test]
     fn concurrent_readers_and_writers_never_alias() {
         assert_eq!(process::register(), cfg!(target_os = "linux"));
         race((0x30_0000, 0x30_0100), 0);
