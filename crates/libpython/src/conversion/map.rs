@@ -121,11 +121,11 @@ pub(crate) fn map_extract<K: FromPython, V: FromPython>(
             // `'py`); every step of the walk is taken inside the section.
             return unsafe {
                 ffi::with_critical_section(obj.as_ptr(), || {
-                    dict_extract(obj, DictWalk::in_place(obj), plain_insert, insert)
+                    dict_extract(obj, DictWalk::in_place(obj.clone()), plain_insert, insert)
                 })
             };
         }
-        return dict_extract(obj, DictWalk::new(obj)?, plain_insert, insert);
+        return dict_extract(obj, DictWalk::new(obj.clone())?, plain_insert, insert);
     }
     let items = match obj.call_method("items", ()) {
         Ok(i) => i,
@@ -206,13 +206,13 @@ pub(crate) struct DictWalk<'py> {
 }
 
 impl<'py> DictWalk<'py> {
-    /// A walk of `d`, a live `dict`.
+    /// A walk of `d`, a live `dict` (which the walk keeps).
     #[inline]
-    pub(crate) fn new(d: &Bound<'py>) -> Result<DictWalk<'py>> {
+    pub(crate) fn new(d: Bound<'py>) -> Result<DictWalk<'py>> {
         if libpython_interp::free_threaded() {
-            return Self::of_copy(d);
+            return Self::of_copy(&d);
         }
-        Ok(DictWalk::of(d.clone()))
+        Ok(DictWalk::of(d))
     }
 
     /// A walk of a private copy of `d`, a live `dict` (free-threaded builds).
@@ -225,13 +225,13 @@ impl<'py> DictWalk<'py> {
         Ok(DictWalk::of(copy))
     }
 
-    /// A walk of `d` itself, a live `dict`, on any build.
+    /// A walk of `d` itself, a live `dict` (which the walk keeps), on any build.
     ///
     /// # Safety
     /// On a free-threaded build, every step of the walk is taken holding the dict's critical
     /// section (on the others, the GIL is that).
-    pub(crate) unsafe fn in_place(d: &Bound<'py>) -> DictWalk<'py> {
-        DictWalk::of(d.clone())
+    pub(crate) unsafe fn in_place(d: Bound<'py>) -> DictWalk<'py> {
+        DictWalk::of(d)
     }
 
     #[inline]
@@ -293,6 +293,43 @@ impl<'py> DictWalk<'py> {
         // its interpreter is held (`py`).
         unsafe {
             if (ffi::api().PyDict_Next)(d, &mut self.pos, &mut k, &mut v) == 0 {
+                return Ok(None);
+            }
+        }
+        self.seen += 1;
+        if self.seen > self.size {
+            return Err(keys_changed_during_iteration(py));
+        }
+        Ok(Some((k, v)))
+    }
+}
+
+impl DictWalk<'_> {
+    /// [`next`](Self::next) with the size compared once, when the walk ends, instead of before
+    /// every step: for walks whose every step may follow Python code (each value read by a
+    /// caller's deserializer), where the check would be paid at every entry. A dict changed
+    /// meanwhile ends the walk with the same `RuntimeError`s, once its end is reached; one
+    /// that grows is refused as soon as it yields more entries than it had, so the walk ends.
+    ///
+    /// The entry is borrowed from the dict as [`next`](Self::next)'s is: own it before Python
+    /// code runs.
+    #[cfg(feature = "serde")]
+    #[inline(always)]
+    pub(crate) fn next_checked_at_end(
+        &mut self,
+        py: Python<'_>,
+    ) -> Result<Option<(*mut ffi::PyObject, *mut ffi::PyObject)>> {
+        let d = self.dict.as_ptr();
+        let (mut k, mut v) = (std::ptr::null_mut(), std::ptr::null_mut());
+        // SAFETY: `d` is a live dict (owned by the walk), walked with the position only
+        // `PyDict_Next` changes; the GIL of its interpreter is held (`py`). A dict changed
+        // since the last step is still read within its bounds: `PyDict_Next` compares the
+        // position with the entries the dict has now, and yields a live entry or none.
+        unsafe {
+            if (ffi::api().PyDict_Next)(d, &mut self.pos, &mut k, &mut v) == 0 {
+                if ffi::PyDict_GET_SIZE(d) != self.size {
+                    return Err(changed_during_iteration(py, "dictionary"));
+                }
                 return Ok(None);
             }
         }

@@ -3,6 +3,7 @@
 //! here; what a node is and how its children are reached is the node's.
 
 use std::borrow::Cow;
+use std::marker::PhantomData;
 
 use ::serde::Deserializer;
 use ::serde::de::{self, DeserializeSeed, Visitor};
@@ -71,11 +72,12 @@ pub(crate) trait Node: Clone {
     fn text(&self) -> Result<&str, SerdeError>;
     /// The bytes of a [`Kind::Bytes`] node (borrowed where they cannot change while read).
     fn bytes(&self) -> Result<Cow<'_, [u8]>, SerdeError>;
-    /// The items of a [`Kind::Seq`] node.
-    fn items(&self) -> Result<Self::Items, SerdeError>;
+    /// The items of a [`Kind::Seq`] node (which they keep).
+    fn items(self) -> Result<Self::Items, SerdeError>;
     /// The entries of a [`Kind::Map`] node; given the [`field_keys`](Node::field_keys) of a
-    /// struct's fields, a key that is one of them comes as [`Key::Field`], unread.
-    fn entries(&self, fields: Option<Self::FieldKeys>) -> Result<Self::Entries, SerdeError>;
+    /// struct's fields, a key that is one of them comes as [`Key::Field`], unread. The entries
+    /// keep the node.
+    fn entries(self, fields: Option<Self::FieldKeys>) -> Result<Self::Entries, SerdeError>;
 
     /// [`entries`](Node::entries) walked in place, where the node needs holding.
     ///
@@ -83,7 +85,7 @@ pub(crate) trait Node: Clone {
     /// Every step of the walk is taken inside [`with_map_held`](Node::with_map_held) of this
     /// node.
     unsafe fn entries_held(
-        &self,
+        self,
         fields: Option<Self::FieldKeys>,
     ) -> Result<Self::Entries, SerdeError> {
         self.entries(fields)
@@ -204,16 +206,6 @@ impl<N: Node> De<N> {
         }
     }
 
-    /// Reads the child `node` with `seed`, its errors under the path step `step`.
-    fn read_child<'de, S: DeserializeSeed<'de>>(
-        &self,
-        node: N,
-        seed: S,
-        step: impl FnOnce() -> String,
-    ) -> Result<S::Value, SerdeError> {
-        seed.deserialize(self.child(node)).map_err(|e| e.at(step))
-    }
-
     fn check_depth(&self) -> Result<(), SerdeError> {
         if self.depth >= MAX_DEPTH {
             Err(too_deep())
@@ -249,8 +241,9 @@ impl<N: Node> De<N> {
             },
             Kind::Seq => {
                 self.check_depth()?;
+                let depth = self.depth;
                 let items = self.node.items()?;
-                let mut seq = Walk::new(self, items);
+                let mut seq = SeqDe::<N>::new(depth, items);
                 let v = visitor.visit_seq(&mut seq)?;
                 seq.end()?;
                 Ok(v)
@@ -305,6 +298,7 @@ impl<N: Node> De<N> {
         let keys = fields.and_then(|f| self.node.field_keys(f));
         // The names are read only for keys the walk found among the fields.
         let names = if keys.is_some() { fields } else { None };
+        let depth = self.depth;
         let entries = if held {
             // SAFETY: the function's contract; the walk lives in the map access, which lives
             // only as long as `visit_map` below.
@@ -313,7 +307,7 @@ impl<N: Node> De<N> {
             self.node.entries(keys)?
         };
         visitor.visit_map(MapDe {
-            entries: Walk::new(self, entries),
+            entries: Walk::<N, _>::new(depth, entries),
             value: None,
             key: Key::Field(usize::MAX),
             names: names.unwrap_or(&[]),
@@ -417,22 +411,42 @@ impl<'de, N: Node> Deserializer<'de> for De<N> {
     }
 }
 
-/// The children of a container node being read, counted.
+/// The children of a container node being read (which keep the container), counted.
 struct Walk<N, C> {
-    /// The container itself.
-    de: De<N>,
+    /// The container's nesting depth.
+    depth: usize,
     children: C,
     /// How many children were read.
     read: usize,
+    _node: PhantomData<fn() -> N>,
 }
 
 impl<N: Node, C: Children> Walk<N, C> {
-    fn new(de: De<N>, children: C) -> Self {
+    fn new(depth: usize, children: C) -> Self {
         Walk {
-            de,
+            depth,
             children,
             read: 0,
+            _node: PhantomData,
         }
+    }
+
+    /// The deserializer of a child node.
+    fn child(&self, node: N) -> De<N> {
+        De {
+            node,
+            depth: self.depth + 1,
+        }
+    }
+
+    /// Reads the child `node` with `seed`, its errors under the path step `step`.
+    fn read_child<'de, S: DeserializeSeed<'de>>(
+        &self,
+        node: N,
+        seed: S,
+        step: impl FnOnce() -> String,
+    ) -> Result<S::Value, SerdeError> {
+        seed.deserialize(self.child(node)).map_err(|e| e.at(step))
     }
 
     /// The next child and its position.
@@ -476,10 +490,7 @@ impl<'de, N: Node> de::SeqAccess<'de> for SeqDe<N> {
         seed: T,
     ) -> Result<Option<T::Value>, SerdeError> {
         match self.next()? {
-            Some((i, item)) => self
-                .de
-                .read_child(item, seed, || format!("[{i}]"))
-                .map(Some),
+            Some((i, item)) => self.read_child(item, seed, || format!("[{i}]")).map(Some),
             None => Ok(None),
         }
     }
@@ -539,7 +550,7 @@ impl<'de, N: Node> de::MapAccess<'de> for MapDe<N> {
                     .map_err(|e| e.at(|| format!("[key '{text}']")))
             }
             Key::Other(k) => seed
-                .deserialize(self.entries.de.child(k.clone()))
+                .deserialize(self.entries.child(k.clone()))
                 .map_err(|e| e.at(|| format!("[key {}]", k.key_label()))),
         }
         .map(Some)
@@ -553,7 +564,7 @@ impl<'de, N: Node> de::MapAccess<'de> for MapDe<N> {
             return Err(Error::conversion("a map value was asked for before its key").into());
         };
         let (names, key) = (self.names, &self.key);
-        self.entries.de.read_child(value, seed, || match key {
+        self.entries.read_child(value, seed, || match key {
             Key::Field(f) => text_step(field_name(names, *f)),
             Key::Other(k) => k.key_step(),
         })

@@ -108,7 +108,7 @@ impl<'py> Node for Bound<'py> {
         }
     }
 
-    fn items(&self) -> Result<Items<'py>, SerdeError> {
+    fn items(self) -> Result<Items<'py>, SerdeError> {
         let p = self.as_ptr();
         // SAFETY: live object, GIL held.
         let source = unsafe {
@@ -123,33 +123,27 @@ impl<'py> Node for Bound<'py> {
                 )?)
             }
         };
-        Ok(Items {
-            seq: self.clone(),
-            source,
-        })
+        Ok(Items { seq: self, source })
     }
 
     /// The dict itself on GIL builds, a private copy on free-threaded ones (`DictWalk::new`).
     #[inline(always)]
-    fn entries(&self, fields: Option<&'py [usize]>) -> Result<Entries<'py>, SerdeError> {
+    fn entries(self, fields: Option<&'py [usize]>) -> Result<Entries<'py>, SerdeError> {
         Ok(Entries {
-            walk: DictWalk::new(self)?,
             py: self.py(),
+            walk: DictWalk::new(self)?,
             fields: fields.unwrap_or(&[]),
         })
     }
 
     /// The dict itself, held by its critical section on free-threaded builds.
     #[inline(always)]
-    unsafe fn entries_held(
-        &self,
-        fields: Option<&'py [usize]>,
-    ) -> Result<Entries<'py>, SerdeError> {
+    unsafe fn entries_held(self, fields: Option<&'py [usize]>) -> Result<Entries<'py>, SerdeError> {
         Ok(Entries {
+            py: self.py(),
             // SAFETY: every step is taken inside `with_map_held`, the dict's critical section
             // (the function's contract).
             walk: unsafe { DictWalk::in_place(self) },
-            py: self.py(),
             fields: fields.unwrap_or(&[]),
         })
     }
@@ -166,7 +160,7 @@ impl<'py> Node for Bound<'py> {
     }
 
     fn variant_entry(&self) -> Result<(Bound<'py>, Bound<'py>), SerdeError> {
-        let mut entries = self.entries(None)?;
+        let mut entries = self.clone().entries(None)?;
         let len = entries.walk.len();
         let entry = if len == 1 {
             entries.next_child(0)?
@@ -355,7 +349,7 @@ impl<'py> Children for Entries<'py> {
         &mut self,
         index: usize,
     ) -> Result<Option<(Key<Bound<'py>>, Bound<'py>)>, SerdeError> {
-        let Some((k, v)) = self.walk.next(self.py)? else {
+        let Some((k, v)) = self.walk.next_checked_at_end(self.py)? else {
             return Ok(None);
         };
         // A key that is one of the fields' kept `str`s is known by its address alone: it

@@ -211,7 +211,7 @@ impl<'py> FromPy<'py> {
                 }
             } else if ffi::PyDict_Check(p) {
                 PyFrameState::Dict {
-                    walk: DictWalk::new(obj)?,
+                    walk: DictWalk::new(obj.clone())?,
                     entry: 0,
                     key_obj: None,
                     value_obj: None,

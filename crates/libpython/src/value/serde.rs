@@ -360,8 +360,8 @@ impl<'a> Node for &'a Value {
             .ok_or_else(|| mismatch(self, "bytes"))
     }
 
-    fn items(&self) -> Result<Items<'a>, SerdeError> {
-        let it = match *self {
+    fn items(self) -> Result<Items<'a>, SerdeError> {
+        let it = match self {
             Value::List(v) | Value::Tuple(v) => ItemIter::Vector(v.iter()),
             Value::Set(s) | Value::FrozenSet(s) => ItemIter::Set(s.iter()),
             other => return Err(mismatch(other, "sequence")),
@@ -372,7 +372,7 @@ impl<'a> Node for &'a Value {
         })
     }
 
-    fn entries(&self, _fields: Option<&'static [usize]>) -> Result<Entries<'a>, SerdeError> {
+    fn entries(self, _fields: Option<&'static [usize]>) -> Result<Entries<'a>, SerdeError> {
         let m = self.as_dict().ok_or_else(|| mismatch(self, "dict"))?;
         Ok(Entries {
             it: m.iter(),
