@@ -1042,6 +1042,64 @@ fn struct_keys_read_as_any_str_type() {
     assert_eq!(s.0, ["A=1", "Some(\"b\")=2", "Name(\"c\")=3"]);
 }
 
+/// A value whose deserializer runs Python code that changes the dict being read: the read
+/// ends with the error Python's own iteration gives, never with entries of a changed dict
+/// taken as the struct's (keys removed meanwhile: at the walk's end; keys added: as soon as
+/// the walk meets more entries than the dict had).
+#[test]
+fn a_dict_changed_by_a_value_s_own_deserializer_is_an_error() {
+    thread_local! {
+        /// The namespace whose `d` is read, and the statement a `Changes` value runs.
+        static CHANGE: std::cell::RefCell<Option<(libpython::Dict, &'static str)>> =
+            const { std::cell::RefCell::new(None) };
+    }
+    /// An int read, then the statement run.
+    struct Changes;
+    impl<'de> Deserialize<'de> for Changes {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            i64::deserialize(d)?;
+            CHANGE.with_borrow(|c| {
+                let (g, code) = c.as_ref().expect("a change to run");
+                libpython::exec(code, g).map_err(serde::de::Error::custom)
+            })?;
+            Ok(Changes)
+        }
+    }
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Read {
+        a: Changes,
+        b: i64,
+        c: Option<i64>,
+    }
+    impl std::fmt::Debug for Changes {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("Changes")
+        }
+    }
+    python();
+    for (code, expected) in [
+        ("d.pop('c', None)", "changed size during iteration"),
+        ("d['z'] = 0", "changed during iteration"),
+        ("d.clear()", "changed size during iteration"),
+    ] {
+        let g = libpython::Dict::new().unwrap();
+        libpython::exec("d = {'a': 1, 'b': 2, 'c': 3}", &g).unwrap();
+        CHANGE.with_borrow_mut(|c| *c = Some((g.clone(), code)));
+        let d = g.get("d").unwrap().unwrap();
+        let e = from_python_serde::<Read>(&d).unwrap_err().to_string();
+        assert!(e.contains(expected), "{code}: {e}");
+        // The same change under a map that is not a struct's.
+        libpython::exec("d = {'a': 1, 'b': 2, 'c': 3}", &g).unwrap();
+        let d = g.get("d").unwrap().unwrap();
+        let e = from_python_serde::<BTreeMap<String, Changes>>(&d)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(expected), "{code} (map): {e}");
+        CHANGE.with_borrow_mut(|c| *c = None);
+    }
+}
+
 /// serde reads a dict itself (under its critical section on a free-threaded build, which the
 /// changing thread waits for): a read gives a whole struct or map, or the error Python's own
 /// iteration gives, while another thread adds and removes keys as fast as it can.
