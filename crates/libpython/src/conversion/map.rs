@@ -311,13 +311,14 @@ impl DictWalk<'_> {
     /// meanwhile ends the walk with the same `RuntimeError`s, once its end is reached; one
     /// that grows is refused as soon as it yields more entries than it had, so the walk ends.
     ///
-    /// The entry is borrowed from the dict as [`next`](Self::next)'s is: own it before Python
-    /// code runs.
+    /// `read`: how many entries this walk gave before (the caller counts them). The entry is
+    /// borrowed from the dict as [`next`](Self::next)'s is: own it before Python code runs.
     #[cfg(feature = "serde")]
     #[inline(always)]
     pub(crate) fn next_checked_at_end(
         &mut self,
         py: Python<'_>,
+        read: usize,
     ) -> Result<Option<(*mut ffi::PyObject, *mut ffi::PyObject)>> {
         let d = self.dict.as_ptr();
         let (mut k, mut v) = (std::ptr::null_mut(), std::ptr::null_mut());
@@ -333,8 +334,7 @@ impl DictWalk<'_> {
                 return Ok(None);
             }
         }
-        self.seen += 1;
-        if self.seen > self.size {
+        if read as ffi::Py_ssize_t >= self.size {
             return Err(keys_changed_during_iteration(py));
         }
         Ok(Some((k, v)))

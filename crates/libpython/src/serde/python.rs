@@ -349,7 +349,7 @@ impl<'py> Children for Entries<'py> {
         &mut self,
         index: usize,
     ) -> Result<Option<(Key<Bound<'py>>, Bound<'py>)>, SerdeError> {
-        let Some((k, v)) = self.walk.next_checked_at_end(self.py)? else {
+        let Some((k, v)) = self.walk.next_checked_at_end(self.py, index)? else {
             return Ok(None);
         };
         // A key that is one of the fields' kept `str`s is known by its address alone: it
