@@ -591,10 +591,21 @@ pub(crate) fn byte_range(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::MutexGuard;
     use std::sync::atomic::AtomicBool;
+
+    /// The tables are the process's: a test that counts their slots runs alone among the
+    /// tests that take them (a slot another test frees midway would be found free again).
+    fn tables_alone() -> MutexGuard<'static, ()> {
+        static TABLES: Mutex<()> = Mutex::new(());
+        TABLES
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
 
     #[test]
     fn overlapping_exclusive_borrows_conflict() {
+        let _alone = tables_alone();
         let a = acquire(Some((0x1000, 0x1100)), true, Domain::ANY).unwrap();
         assert!(acquire(Some((0x10f0, 0x1200)), false, Domain::ANY).is_err());
         assert!(
@@ -625,6 +636,7 @@ mod tests {
 
     #[test]
     fn read_borrows_beyond_the_table_still_count() {
+        let _alone = tables_alone();
         // More live readers than slots: the later ones go through the mutex, and a writer sees
         // every one of them; once all are gone the memory is free again.
         let base = 0x10_0000;
@@ -673,6 +685,7 @@ mod tests {
 
     #[test]
     fn main_gil_read_borrows_fill_their_table_then_the_shared_one_then_the_lock() {
+        let _alone = tables_alone();
         assert_eq!(process::register(), cfg!(target_os = "linux"));
         let base = 0x40_0000;
         let readers: Vec<_> = (0..MAIN_SLOTS + SLOTS + 4)
@@ -784,6 +797,7 @@ mod tests {
 
     #[test]
     fn concurrent_readers_and_writers_never_alias() {
+        let _alone = tables_alone();
         assert_eq!(process::register(), cfg!(target_os = "linux"));
         race((0x30_0000, 0x30_0100), 0);
         race((0x30_0000, 0x30_0100), 2);
