@@ -8,10 +8,12 @@
 //! the data model.
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::ptr::null_mut;
 
 use libpython_ffi as ffi;
 use libpython_ffi::PyObject;
+use rustc_hash::FxBuildHasher;
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde::ser::{self, Serialize};
 
@@ -21,9 +23,9 @@ use crate::ok;
 type Error = serde::de::value::Error;
 
 /// The interned `str`s of the field names met, by the address and length of their text (a
-/// linear scan: a program has few).
+/// hash of the two words: as cheap a look-up as serde's `&'static str` names allow).
 #[derive(Default)]
-pub(crate) struct Names(RefCell<Vec<(usize, usize, *mut PyObject)>>);
+pub(crate) struct Names(RefCell<HashMap<(usize, usize), *mut PyObject, FxBuildHasher>>);
 
 impl Names {
     /// The `str` of `text`, borrowed from the table (made on first use).
@@ -32,7 +34,7 @@ impl Names {
     /// The GIL is held (of the interpreter every use of this table runs in).
     unsafe fn get(&self, text: &'static str) -> *mut PyObject {
         let key = (text.as_ptr() as usize, text.len());
-        if let Some(&(_, _, s)) = self.0.borrow().iter().find(|e| (e.0, e.1) == key) {
+        if let Some(&s) = self.0.borrow().get(&key) {
             return s;
         }
         // SAFETY: the GIL is held; the new str is interned in place and kept by the table.
@@ -44,7 +46,7 @@ impl Names {
             ffi::PyUnicode_InternInPlace(&mut s);
             s
         };
-        self.0.borrow_mut().push((key.0, key.1, s));
+        self.0.borrow_mut().insert(key, s);
         s
     }
 }
