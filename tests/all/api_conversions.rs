@@ -496,6 +496,109 @@ fn maps_and_sets_convert_with_their_size_known() {
     assert_eq!(refcount(&shared), before);
 }
 
+/// Every entry of the dict `d` as `walk` gives them: (key, value, position after it), keys and
+/// values owned.
+fn walk_entries(
+    p: libpython::Python<'_>,
+    d: &Object,
+    walk: unsafe fn(
+        *mut libpython_ffi::PyObject,
+        &mut libpython_ffi::Py_ssize_t,
+        &mut *mut libpython_ffi::PyObject,
+        &mut *mut libpython_ffi::PyObject,
+    ) -> bool,
+    mut between: impl FnMut(usize),
+) -> Vec<(Object, Object, isize)> {
+    let ptr = d.bind(p).unwrap().as_ptr();
+    let (mut pos, mut out) = (0, Vec::new());
+    loop {
+        let (mut k, mut v) = (std::ptr::null_mut(), std::ptr::null_mut());
+        // SAFETY: a live dict of the running interpreter, whose GIL `p` holds, reachable by
+        // no other thread; the borrowed key and value are owned before anything else runs.
+        let entry = unsafe {
+            walk(ptr, &mut pos, &mut k, &mut v).then(|| {
+                (
+                    Object::from_borrowed_ptr(p, k),
+                    Object::from_borrowed_ptr(p, v),
+                )
+            })
+        };
+        let Some((k, v)) = entry else {
+            return out;
+        };
+        out.push((k, v, pos));
+        between(out.len());
+    }
+}
+
+/// `PyDict_Next` itself, as a `walk_entries` walk.
+unsafe fn exported_next(
+    d: *mut libpython_ffi::PyObject,
+    pos: &mut libpython_ffi::Py_ssize_t,
+    k: &mut *mut libpython_ffi::PyObject,
+    v: &mut *mut libpython_ffi::PyObject,
+) -> bool {
+    // SAFETY: forwarded from `walk_entries`.
+    unsafe { (libpython_ffi::api().PyDict_Next)(d, pos, k, v) != 0 }
+}
+
+#[test]
+fn dict_entries_read_in_place_are_the_ones_the_c_api_gives() {
+    python();
+    let minor = py("__import__('sys').version_info[1]")
+        .extract::<u32>()
+        .unwrap();
+    assert_eq!(
+        libpython_ffi::dict_entries_in_place(),
+        (11..=14).contains(&minor),
+        "dict entries are read in place exactly on the versions whose layout is known"
+    );
+    let same = |a: &Object, b: &Object| a.eq_py(b).unwrap();
+    for expr in [
+        "{}",
+        "{'a': 1, 'b': 2, 'c': 3}",
+        "{1: 'x', (2, 3): 'y', None: 0, 'z': 1.5}",
+        "dict.fromkeys(range(300))",
+        "dict.fromkeys(map(str, range(700)), 1)",
+        // Deleted entries, in tables of `str` keys and of any keys.
+        "(lambda d: [d.pop(k) for k in list(d)[::3]] and d)(dict.fromkeys(map(str, range(50))))",
+        "(lambda d: [d.pop(k) for k in list(d)[1::2]] and d)(dict.fromkeys(range(400)))",
+        // A split table (an instance's attributes), walked by the C API.
+        "(lambda o: (setattr(o, 'a', 1), setattr(o, 'b', 2), o.__dict__)[2])(type('C', (), {})())",
+        "type('D', (dict,), {})(a=1, b=2)",
+    ] {
+        for change in [false, true] {
+            // The same dict twice, walked each way; with `change`, keys are removed and added
+            // between steps, the same in both.
+            let (a, b) = (py(expr), py(expr));
+            let walks = libpython::attach(|p| {
+                let mut run = |d: &Object, walk| {
+                    let changer = d.clone();
+                    walk_entries(p, d, walk, |n| {
+                        if change && n == 2 {
+                            libpython::exec(
+                                "d.pop(next(iter(d)), None)\nd.update({'new1': 1, 'new2': 2})\n",
+                                &libpython::Dict::from_pairs([("d", &changer)]).unwrap(),
+                            )
+                            .unwrap();
+                        }
+                    })
+                };
+                Ok((run(&a, libpython_ffi::dict_next), run(&b, exported_next)))
+            })
+            .unwrap();
+            let (mine, theirs) = walks;
+            assert_eq!(mine.len(), theirs.len(), "{expr} (changed: {change})");
+            for ((mk, mv, mp), (tk, tv, tp)) in mine.iter().zip(&theirs) {
+                assert!(
+                    same(mk, tk) && same(mv, tv) && mp == tp,
+                    "{expr} (changed: {change})"
+                );
+            }
+        }
+    }
+}
+
 #[test]
 fn inline_list_access_is_used_exactly_on_gil_builds() {
     python();

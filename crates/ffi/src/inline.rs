@@ -54,6 +54,7 @@ pub unsafe fn init_object_layout() -> usize {
         init_seq_layout(n);
         crate::long::init_long_layout(n);
         crate::dict::init_dict_layout(n);
+        crate::dict::init_dict_entries(n);
         n
     }
 }
@@ -369,7 +370,7 @@ fn unlocked_reads_allowed(header: usize) -> bool {
 ///
 /// # Safety
 /// The GIL is held; `t` is a live object.
-unsafe fn type_size(t: *mut PyObject, attr: &std::ffi::CStr) -> Option<usize> {
+pub(crate) unsafe fn type_size(t: *mut PyObject, attr: &std::ffi::CStr) -> Option<usize> {
     // SAFETY: forwarded contract; the attribute's reference is released.
     unsafe {
         let v = PyObject_GetAttrString(t, attr.as_ptr());

@@ -50,7 +50,7 @@ pub mod retired;
 pub mod types;
 
 pub use api::{Api, DATA, FUNCTIONS, data, functions};
-pub use dict::{PyDict_GET_SIZE, dict_size_in_place};
+pub use dict::{PyDict_GET_SIZE, dict_entries_in_place, dict_next, dict_size_in_place};
 pub use functions::*;
 pub use inline::*;
 pub use load::{Library, LoadError, Version, api, library, load};

@@ -191,7 +191,8 @@ fn dict_extract<K: FromPython, V: FromPython>(
     Ok(())
 }
 
-/// A walk over a `dict`'s entries with `PyDict_Next`, with the checks Python's own iteration
+/// A walk over a `dict`'s entries with `PyDict_Next` (read in place where the layout is known:
+/// [`ffi::dict_next`]), with the checks Python's own iteration
 /// makes: a dict whose size changed since the walk began is `RuntimeError: dictionary changed
 /// size during iteration`, one that yields more entries than it had is `RuntimeError:
 /// dictionary keys changed during iteration` (keys removed and others added meanwhile).
@@ -291,10 +292,11 @@ impl<'py> DictWalk<'py> {
         let d = self.dict.as_ptr();
         let (mut k, mut v) = (std::ptr::null_mut(), std::ptr::null_mut());
         // SAFETY: `d` is a live dict (owned by the walk) of the size it had at the start (the
-        // caller's contract), walked with the position only `PyDict_Next` changes; the GIL of
-        // its interpreter is held (`py`).
+        // caller's contract), walked with the position only `dict_next` changes; the GIL of
+        // its interpreter is held (`py`); on a free-threaded build the walk is of a private
+        // copy or under the dict's critical section (how walks are made).
         unsafe {
-            if (ffi::api().PyDict_Next)(d, &mut self.pos, &mut k, &mut v) == 0 {
+            if !ffi::dict_next(d, &mut self.pos, &mut k, &mut v) {
                 return Ok(None);
             }
         }
@@ -325,11 +327,13 @@ impl DictWalk<'_> {
         let d = self.dict.as_ptr();
         let (mut k, mut v) = (std::ptr::null_mut(), std::ptr::null_mut());
         // SAFETY: `d` is a live dict (owned by the walk), walked with the position only
-        // `PyDict_Next` changes; the GIL of its interpreter is held (`py`). A dict changed
-        // since the last step is still read within its bounds: `PyDict_Next` compares the
-        // position with the entries the dict has now, and yields a live entry or none.
+        // `dict_next` changes; the GIL of its interpreter is held (`py`); on a free-threaded
+        // build the walk is of a private copy or under the dict's critical section (how walks
+        // are made). A dict changed since the last step is still read within its bounds:
+        // `dict_next` compares the position with the entries the dict has now, and yields a
+        // live entry or none.
         unsafe {
-            if (ffi::api().PyDict_Next)(d, &mut self.pos, &mut k, &mut v) == 0 {
+            if !ffi::dict_next(d, &mut self.pos, &mut k, &mut v) {
                 if ffi::PyDict_GET_SIZE(d) != self.size {
                     return Err(changed_during_iteration(py, "dictionary"));
                 }
