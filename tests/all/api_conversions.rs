@@ -572,7 +572,7 @@ fn dict_entries_read_in_place_are_the_ones_the_c_api_gives() {
             // between steps, the same in both.
             let (a, b) = (py(expr), py(expr));
             let walks = libpython::attach(|p| {
-                let mut run = |d: &Object, walk| {
+                let run = |d: &Object, walk| {
                     let changer = d.clone();
                     walk_entries(p, d, walk, |n| {
                         if change && n == 2 {

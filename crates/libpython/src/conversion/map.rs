@@ -125,9 +125,7 @@ pub(crate) fn map_extract<K: FromPython, V: FromPython>(
                 })
             };
         }
-        // SAFETY: not a free-threaded build: the GIL held is the dict's section.
-        let walk = unsafe { DictWalk::in_place(obj.clone()) };
-        return dict_extract(obj, walk, plain_insert, insert);
+        return dict_extract(obj, DictWalk::new(obj.clone())?, plain_insert, insert);
     }
     let items = match obj.call_method("items", ()) {
         Ok(i) => i,
