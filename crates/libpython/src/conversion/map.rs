@@ -189,11 +189,11 @@ fn dict_extract<K: FromPython, V: FromPython>(
     Ok(())
 }
 
-/// A walk over a `dict`'s entries with `PyDict_Next` (read in place where the layout is known:
-/// [`ffi::dict_next`]), with the checks Python's own iteration
-/// makes: a dict whose size changed since the walk began is `RuntimeError: dictionary changed
-/// size during iteration`, one that yields more entries than it had is `RuntimeError:
-/// dictionary keys changed during iteration` (keys removed and others added meanwhile).
+/// A walk over a `dict`'s entries as `PyDict_Next` gives them ([`ffi::dict_next`], which reads
+/// them in place where the layout is known), with the checks Python's own iteration makes: a
+/// dict whose size changed since the walk began is `RuntimeError: dictionary changed size
+/// during iteration`, one that yields more entries than it had is `RuntimeError: dictionary
+/// keys changed during iteration` (keys removed and others added meanwhile).
 ///
 /// On GIL builds the dict itself is walked (the walker keeps no borrowed reference across
 /// Python code); free-threaded builds walk a private copy, since another thread may change
