@@ -168,7 +168,9 @@ unsafe fn next_in_place(
     // its allocation; positions are bounded by `dk_nentries`, read at this step.
     unsafe {
         let base = d.cast::<u8>().add(off);
-        if !base.add(8).cast::<*const u8>().read().is_null() {
+        // `ma_values`, the word after `ma_keys`.
+        let values = base.add(std::mem::size_of::<usize>());
+        if !values.cast::<*const u8>().read().is_null() {
             return None;
         }
         let keys = base.cast::<*const u8>().read();

@@ -279,6 +279,7 @@ impl<N: Node> De<N> {
         visitor: V,
         fields: Option<&'static [&'static str]>,
     ) -> Result<V::Value, SerdeError> {
+        // The walk takes the node itself; the section is held through a second reference.
         let node = self.node.clone();
         // SAFETY: the walk is made and used inside `with_map_held` of this node.
         node.with_map_held(|| unsafe { self.walk_map(visitor, fields, true) })
