@@ -318,16 +318,22 @@ fn sequences_convert_through_the_inline_paths_and_their_fallbacks() {
         matches!(e.kind(), ErrorKind::Type { found, .. } if found == "float"),
         "{e:?}"
     );
-    // Objects are the items themselves, each with one reference of its own.
+    // Objects are the items themselves, each with one reference of its own. Counted under one
+    // hold of the GIL: an item of a list is reachable from the collector's lists, and Python
+    // code another thread runs in between could hold it for a moment.
     let l = py("[object(), 'shared', 7]");
-    let first = l.get_item(0).unwrap();
-    let before = refcount(&first);
-    let items: Vec<Object> = l.extract().unwrap();
-    assert_eq!(items.len(), 3);
-    assert_eq!(items[0].as_ptr(), first.as_ptr());
-    assert_eq!(refcount(&first), before + 1);
-    drop(items);
-    assert_eq!(refcount(&first), before);
+    libpython::attach(|_| {
+        let first = l.get_item(0)?;
+        let before = refcount(&first);
+        let items: Vec<Object> = l.extract()?;
+        assert_eq!(items.len(), 3);
+        assert_eq!(items[0].as_ptr(), first.as_ptr());
+        assert_eq!(refcount(&first), before + 1);
+        drop(items);
+        assert_eq!(refcount(&first), before);
+        Ok(())
+    })
+    .unwrap();
 }
 
 #[test]
