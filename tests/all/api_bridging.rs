@@ -166,7 +166,7 @@ fn a_rust_function_owns_its_closure_until_python_releases_it() {
     assert_eq!(Arc::strong_count(&token), 2);
     g.clear().unwrap();
     drop(g);
-    libpython::attach(|_| Ok(())).unwrap();
+    libpython_tests::wait_for_refcount_release(|| Arc::strong_count(&token) == 1);
     assert_eq!(
         Arc::strong_count(&token),
         1,
@@ -544,7 +544,7 @@ fn bound_methods_keep_their_object(static_attrs: bool) {
     assert_eq!(g.get_as::<i64>("after").unwrap(), Some(15));
     assert_eq!(dropped.load(Ordering::SeqCst), 0);
     libpython::exec("del m", &g).unwrap();
-    libpython::attach(|_| Ok(())).unwrap();
+    libpython_tests::wait_for_refcount_release(|| dropped.load(Ordering::SeqCst) == 1);
     assert_eq!(dropped.load(Ordering::SeqCst), 1);
     // A cycle through a bound method (stored on a Python object the method's object can reach
     // only through Python) is collected.
@@ -556,7 +556,7 @@ fn bound_methods_keep_their_object(static_attrs: bool) {
         &g,
     )
     .unwrap();
-    libpython::attach(|_| Ok(())).unwrap();
+    libpython_tests::wait_for_refcount_release(|| dropped.load(Ordering::SeqCst) == 2);
     assert_eq!(dropped.load(Ordering::SeqCst), 2);
     assert_eq!(Arc::strong_count(&a), 1);
 }
@@ -687,7 +687,7 @@ fn a_method_table_gives_python_methods_that_get_the_rust_object_itself() {
     assert_eq!(dropped.load(Ordering::SeqCst), 0);
     libpython::exec("after = m(1)\ndel m", &g).unwrap();
     assert_eq!(g.get_as::<i64>("after").unwrap(), Some(11));
-    libpython::attach(|_| Ok(())).unwrap();
+    libpython_tests::wait_for_refcount_release(|| dropped.load(Ordering::SeqCst) == 1);
     assert_eq!(dropped.load(Ordering::SeqCst), 1);
 }
 
@@ -802,7 +802,7 @@ except AttributeError as e:
     // Their last references go: the three bridges with them (the collector frees the
     // functions that may still hold something on free-threaded builds).
     libpython::exec("del a, b, d, bad\nimport gc\ngc.collect()", &g).unwrap();
-    libpython::attach(|_| Ok(())).unwrap();
+    libpython_tests::wait_for_refcount_release(|| dropped.load(Ordering::SeqCst) == 3);
     assert_eq!(dropped.load(Ordering::SeqCst), 3);
 }
 

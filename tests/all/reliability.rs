@@ -345,7 +345,7 @@ fn bridged_rust_data_is_dropped_with_its_python_object() {
         [1, 2]
     );
     drop(n);
-    attach(|_| Ok(())).unwrap();
+    libpython_tests::wait_for_refcount_release(|| drops.load(Ordering::SeqCst) == 1);
     assert_eq!(
         drops.load(Ordering::SeqCst),
         1,
@@ -562,7 +562,7 @@ fn closures_are_dropped_with_their_function_objects() {
     assert_eq!(f.call0().unwrap().extract::<i64>().unwrap(), 1);
     // Dropped on a thread without the GIL: queued, then released at the next acquisition.
     std::thread::spawn(move || drop(f)).join().unwrap();
-    attach(|_| Ok(())).unwrap();
+    libpython_tests::wait_for_refcount_release(|| drops.load(Ordering::SeqCst) == 1);
     assert_eq!(drops.load(Ordering::SeqCst), 1);
 
     // A closure holding a Python object that holds the function: the capsule that owns the
@@ -588,7 +588,7 @@ fn closures_are_dropped_with_their_function_objects() {
         2
     );
     l.call_method("clear", ()).unwrap();
-    attach(|_| Ok(())).unwrap();
+    libpython_tests::wait_for_refcount_release(|| drops.load(Ordering::SeqCst) == 2);
     assert_eq!(
         drops.load(Ordering::SeqCst),
         2,

@@ -109,6 +109,20 @@ pub fn wait_for_release(released: impl Fn() -> bool) {
     }
 }
 
+/// Waits (boundedly, 5 s) until `released()` says a release made elsewhere arrived, as
+/// [`wait_for_release`] does but without collecting: for objects freed by reference counting
+/// alone. Between looks this thread runs a line of Python, which is where a free-threaded
+/// build frees the objects this thread made that another thread released.
+pub fn wait_for_refcount_release(released: impl Fn() -> bool) {
+    for _ in 0..500 {
+        libpython::run_simple_string("pass").expect("a line of Python");
+        if released() {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+}
+
 /// Runs `f` on a new thread with the default 2 MiB stack and returns its result: deep data
 /// must not need the larger stack of the test threads.
 pub fn on_small_stack<R: Send + 'static>(f: impl FnOnce() -> R + Send + 'static) -> R {
