@@ -272,7 +272,8 @@ fn open_pool() {
     SPARE.set(if open { EMPTY } else { CLOSED });
 }
 
-/// A box for a new view: a spare one of this thread (its `Py_buffer` zeroed), or a new one.
+/// A box for a new view: a spare one of this thread (its `Py_buffer` cleared for an export),
+/// or a new one.
 #[inline(always)]
 pub(crate) fn take_inner() -> Box<Inner> {
     let spare = SPARE.get();
@@ -283,10 +284,27 @@ pub(crate) fn take_inner() -> Box<Inner> {
     // SAFETY: a box the pool held (from `Box::into_raw` in `give_inner`), taken out of it
     // here, once (the place is now empty).
     let mut b = unsafe { Box::from_raw(spare) };
-    b.buffer = ffi::Py_buffer::zeroed();
+    clear_for_export(&mut b.buffer);
     // No dimensions until they are set (the old pointers are stale).
     b.ndim = 0;
     b
+}
+
+/// Clears the fields of a recycled `Py_buffer` that an exporter may leave as it found them:
+/// those the request's flags govern (`readonly`, `format`, `shape`, `strides`, `suboffsets`;
+/// one not asked for must read NULL, not the previous export's pointer) and the exporter's
+/// own `internal`. The others (`buf`, `obj`, `len`, `itemsize`, `ndim`) every exporter must
+/// fill in, whatever the flags, as the buffer protocol's documentation says; `ndim` is
+/// cleared with `readonly`, which shares its word.
+#[inline(always)]
+fn clear_for_export(b: &mut ffi::Py_buffer) {
+    b.readonly = 0;
+    b.ndim = 0;
+    b.format = std::ptr::null_mut();
+    b.shape = std::ptr::null_mut();
+    b.strides = std::ptr::null_mut();
+    b.suboffsets = std::ptr::null_mut();
+    b.internal = std::ptr::null_mut();
 }
 
 /// [`take_inner`] when the first place holds no box: the second place's, or a new one.
@@ -302,7 +320,7 @@ fn take_inner_slow(spare: *mut Inner) -> Box<Inner> {
     }
     // SAFETY: a box the second place held (from `Box::into_raw`), taken out of it here.
     let mut b = unsafe { Box::from_raw(second) };
-    b.buffer = ffi::Py_buffer::zeroed();
+    clear_for_export(&mut b.buffer);
     b.ndim = 0;
     b
 }
@@ -757,7 +775,7 @@ pub(crate) fn acquire_buffer<T: Element>(obj: &Bound<'_>, writable: bool) -> Res
     let py = obj.py();
     let flags = ffi::PyBUF_RECORDS_RO | if writable { ffi::PyBUF_WRITABLE } else { 0 };
     let mut inner = take_inner();
-    // SAFETY: a live object of `py`'s interpreter, whose GIL is held (`Bound`); the zeroed
+    // SAFETY: a live object of `py`'s interpreter, whose GIL is held (`Bound`); the cleared
     // `Py_buffer` is in a box, which keeps its address until the view releases it.
     if unsafe { ffi::PyObject_GetBuffer(obj.as_ptr(), &mut inner.buffer, flags) } < 0 {
         give_inner(inner);
