@@ -736,6 +736,62 @@ fn small_ints_are_read_in_place_on_every_known_version_and_read_right() {
 }
 
 #[test]
+fn floats_are_read_in_place_on_every_known_version_and_read_right() {
+    python();
+    // Known on every version this library knows, GIL or free-threaded.
+    assert!(libpython_ffi::float_read_in_place());
+    let values = [
+        0.0,
+        -0.0,
+        1.5,
+        -2.75e300,
+        f64::MIN_POSITIVE,
+        f64::MAX,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+    ];
+    let sub = py("type('F', (float,), {'__float__': lambda self: 99.0})");
+    for v in values {
+        let text = format!(
+            "float.fromhex('{}')",
+            libpython::to_python(&v)
+                .unwrap()
+                .call_method("hex", ())
+                .unwrap()
+                .extract::<String>()
+                .unwrap()
+        );
+        let o = py(&text);
+        assert_eq!(o.extract::<f64>().unwrap().to_bits(), v.to_bits(), "{v}");
+        assert_eq!(
+            o.extract::<libpython::Value>().unwrap(),
+            libpython::Value::Float(v),
+            "{v} as a value"
+        );
+        assert_eq!(
+            libpython::from_python_serde::<f64>(&o).unwrap().to_bits(),
+            v.to_bits(),
+            "{v} through serde"
+        );
+        // A subclass's value is its own, as CPython reads it: `__float__` is not called.
+        let s = sub.call((v,)).unwrap();
+        assert_eq!(
+            s.extract::<f64>().unwrap().to_bits(),
+            v.to_bits(),
+            "{v} of a subclass"
+        );
+        assert_eq!(
+            libpython::from_python_serde::<f64>(&s).unwrap().to_bits(),
+            v.to_bits(),
+            "{v} of a subclass through serde"
+        );
+    }
+    let nan = py("float('nan')");
+    assert!(nan.extract::<f64>().unwrap().is_nan());
+    assert!(libpython::from_python_serde::<f64>(&nan).unwrap().is_nan());
+}
+
+#[test]
 fn a_keyword_value_failing_to_convert_releases_every_argument_made_before_it() {
     python();
     let shared = py("object()");

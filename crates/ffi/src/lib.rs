@@ -42,6 +42,7 @@
 mod macros;
 mod api;
 mod dict;
+mod float;
 mod inline;
 pub mod load;
 mod long;
@@ -51,6 +52,7 @@ pub mod types;
 
 pub use api::{Api, DATA, FUNCTIONS, data, functions};
 pub use dict::{PyDict_GET_SIZE, dict_entries_in_place, dict_next, dict_size_in_place};
+pub use float::{PyFloat_AS_DOUBLE, float_read_in_place};
 pub use functions::*;
 pub use inline::*;
 pub use load::{Library, LoadError, Version, api, library, load};

@@ -130,7 +130,7 @@ impl FromPython for f64 {
     fn from_python_exact(obj: &Bound<'_>, _: Sealed) -> Option<Self> {
         // SAFETY: an exact float converts without running Python code and cannot fail.
         is_exact(obj, ffi::data::PyFloat_Type())
-            .then(|| unsafe { ffi::PyFloat_AsDouble(obj.as_ptr()) })
+            .then(|| unsafe { ffi::PyFloat_AS_DOUBLE(obj.as_ptr()) })
     }
 }
 

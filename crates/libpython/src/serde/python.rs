@@ -25,7 +25,7 @@ impl<'py> Node for Bound<'py> {
         let p = self.as_ptr();
         let api = ffi::api();
         // SAFETY: `p` is live (held by `self`) and the GIL is held. The exact builtin types
-        // first, with one read of the type; `PyFloat_AsDouble` cannot fail on an exact float.
+        // first, with one read of the type; a float's value is read without a failure.
         unsafe {
             let t = ffi::Py_TYPE(p);
             if t == api.PyUnicode_Type {
@@ -33,7 +33,7 @@ impl<'py> Node for Bound<'py> {
             } else if t == api.PyLong_Type {
                 return Ok(Kind::Int);
             } else if t == api.PyFloat_Type {
-                return Ok(Kind::Float(ffi::PyFloat_AsDouble(p)));
+                return Ok(Kind::Float(ffi::PyFloat_AS_DOUBLE(p)));
             } else if t == api.PyDict_Type {
                 return Ok(Kind::Map);
             } else if t == api.PyList_Type {
@@ -45,10 +45,14 @@ impl<'py> Node for Bound<'py> {
 
     fn int(&self) -> Result<Int, SerdeError> {
         let p = self.as_ptr();
-        // SAFETY: the object is live and the GIL is held; an exact int is read by the C API,
-        // which reports a value out of range in `overflow` (and raises nothing else).
+        // SAFETY: the object is live and the GIL is held; an exact int is read in place when
+        // it has one digit, else by the C API, which reports a value out of range in
+        // `overflow` (and raises nothing else).
         unsafe {
             if ffi::PyLong_CheckExact(p) {
+                if let Some(v) = ffi::long_layout().and_then(|l| l.compact_value(p)) {
+                    return Ok(Int::I64(v));
+                }
                 let mut overflow = 0;
                 let v = ffi::PyLong_AsLongLongAndOverflow(p, &mut overflow);
                 if overflow == 0 {
@@ -231,11 +235,14 @@ impl<'py> Node for Bound<'py> {
     #[inline(always)]
     fn plain_i64(&self) -> Option<Result<i64, SerdeError>> {
         let p = self.as_ptr();
-        // SAFETY: live object, GIL held; an exact int is read by the C API, which reports a
-        // value out of range in `overflow` (left to `int`).
+        // SAFETY: live object, GIL held; an exact int is read in place when it has one digit,
+        // else by the C API, which reports a value out of range in `overflow` (left to `int`).
         unsafe {
             if ffi::Py_TYPE(p) != ffi::api().PyLong_Type {
                 return None;
+            }
+            if let Some(v) = ffi::long_layout().and_then(|l| l.compact_value(p)) {
+                return Some(Ok(v));
             }
             let mut overflow = 0;
             let v = ffi::PyLong_AsLongLongAndOverflow(p, &mut overflow);
@@ -252,8 +259,8 @@ impl<'py> Node for Bound<'py> {
     #[inline(always)]
     fn plain_f64(&self) -> Option<f64> {
         let p = self.as_ptr();
-        // SAFETY: live object, GIL held; `PyFloat_AsDouble` cannot fail on an exact float.
-        unsafe { (ffi::Py_TYPE(p) == ffi::api().PyFloat_Type).then(|| ffi::PyFloat_AsDouble(p)) }
+        // SAFETY: live object, GIL held; a float's value is read without a failure.
+        unsafe { (ffi::Py_TYPE(p) == ffi::api().PyFloat_Type).then(|| ffi::PyFloat_AS_DOUBLE(p)) }
     }
 }
 
@@ -384,11 +391,8 @@ fn kind_slow(obj: &Bound<'_>) -> Result<Kind, SerdeError> {
         } else if ffi::PyLong_Check(p) {
             Kind::Int
         } else if ffi::PyFloat_Check(p) {
-            let x = ffi::PyFloat_AsDouble(p);
-            if x == -1.0 && !ffi::PyErr_Occurred().is_null() {
-                return Err(fetch(obj.py()).into());
-            }
-            Kind::Float(x)
+            // A subclass's value too is read without calling `__float__`, as CPython does.
+            Kind::Float(ffi::PyFloat_AS_DOUBLE(p))
         } else if ffi::PyUnicode_Check(p) {
             Kind::Str
         } else if ffi::PyBytes_Check(p) || ffi::PyByteArray_Check(p) {

@@ -169,11 +169,8 @@ impl<'py> FromPy<'py> {
                 return int_value(py, p).map(Started::Done);
             }
             if ffi::PyFloat_Check(p) {
-                let x = ffi::PyFloat_AsDouble(p);
-                if x == -1.0 && !ffi::PyErr_Occurred().is_null() {
-                    return Err(fetch(py));
-                }
-                return Ok(Started::Done(Value::Float(x)));
+                // A subclass's value too is read without calling `__float__`, as CPython does.
+                return Ok(Started::Done(Value::Float(ffi::PyFloat_AS_DOUBLE(p))));
             }
             if ffi::PyUnicode_Check(p) {
                 return self.string(obj).map(Started::Done);
