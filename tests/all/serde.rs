@@ -600,6 +600,64 @@ fn struct_keys_are_found_by_identity_or_by_text_alike() {
     assert!(e.to_string().contains("unknown field `cache`"), "{e}");
 }
 
+/// Two structs with the same field names in other orders, and one with a field of its own.
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
+struct Ab {
+    a: i64,
+    b: i64,
+}
+
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
+struct Ba {
+    b: i64,
+    a: i64,
+}
+
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
+struct Abc {
+    a: i64,
+    b: i64,
+    c: i64,
+}
+
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
+struct Mixed {
+    ab: Ab,
+    ba: Vec<Ba>,
+    abc: Abc,
+    again: Vec<Ab>,
+}
+
+#[test]
+fn structs_of_several_types_read_in_turn_each_find_their_own_fields() {
+    python();
+    // The same dicts read as each type in turn, and nested so that the types alternate within
+    // one read: each field gets its own value whichever type was read just before.
+    let d = libpython::eval("{'a': 1, 'b': 2, 'c': 3}").unwrap();
+    for _ in 0..3 {
+        assert_eq!(from_python_serde::<Ab>(&d).unwrap(), Ab { a: 1, b: 2 });
+        assert_eq!(from_python_serde::<Ba>(&d).unwrap(), Ba { b: 2, a: 1 });
+        assert_eq!(
+            from_python_serde::<Abc>(&d).unwrap(),
+            Abc { a: 1, b: 2, c: 3 }
+        );
+    }
+    let m = Mixed {
+        ab: Ab { a: 1, b: 2 },
+        ba: vec![Ba { b: 3, a: 4 }, Ba { b: 5, a: 6 }],
+        abc: Abc { a: 7, b: 8, c: 9 },
+        again: vec![Ab { a: 10, b: 11 }, Ab { a: 12, b: 13 }],
+    };
+    let obj = to_python_serde(&m).unwrap();
+    assert!(py_check(
+        &obj,
+        "x['ba'][0] == {'b': 3, 'a': 4} and x['again'][1] == {'a': 12, 'b': 13}"
+    ));
+    for _ in 0..3 {
+        assert_eq!(from_python_serde::<Mixed>(&obj).unwrap(), m);
+    }
+}
+
 #[test]
 fn each_interpreter_keeps_its_own_names() {
     python();

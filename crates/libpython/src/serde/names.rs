@@ -37,18 +37,32 @@ const MAX_FIELD_LISTS: usize = 1024;
 
 /// One interpreter's names: the interned `str` of each `&'static str` met, by the address and
 /// length of the text (each an owned reference, released with the table), and the identities
-/// of those `str`s for each struct's field list (each a `Box<Box<[usize]>>` the table owns).
+/// of those `str`s for each struct's field list (each a [`FieldKeys`] the table owns).
 pub(super) struct Names {
     by_text: AddressTable,
     by_fields: AddressTable,
+    /// The [`FieldKeys`] found last (a value of `by_fields`; 0 for none), so that structs of
+    /// one type read one after the other find their keys with a load and two compares. Set
+    /// on GIL builds only, where one thread at a time uses an interpreter's table: on a
+    /// free-threaded build, threads reading structs of different types would take turns
+    /// writing it.
+    last_fields: AtomicUsize,
+    /// Whether `last_fields` is set (a GIL build).
+    keep_last: bool,
+}
+
+/// The identities of the kept `str`s of one field list, with the list they are for.
+struct FieldKeys {
+    fields: Address,
+    keys: Box<[usize]>,
 }
 
 impl Drop for Names {
     fn drop(&mut self) {
         for p in self.by_fields.values() {
-            // SAFETY: the values of `by_fields` are `Box<Box<[usize]>>`s given to the table by
+            // SAFETY: the values of `by_fields` are `Box<FieldKeys>`es given to the table by
             // `field_keys_slow`, each once, and freed only here.
-            drop(unsafe { Box::from_raw(p as *mut Box<[usize]>) });
+            drop(unsafe { Box::from_raw(p as *mut FieldKeys) });
         }
     }
 }
@@ -181,10 +195,25 @@ impl Names {
         py: Python<'_>,
         fields: &'static [&'static str],
     ) -> Option<&[usize]> {
-        match self.by_fields.get(address(fields)) {
-            // SAFETY: the values of `by_fields` are `Box<Box<[usize]>>`s the table owns until
-            // it is dropped (`&self` keeps it alive), never changed once given.
-            Some(p) => Some(unsafe { &**(p as *const Box<[usize]>) }),
+        let at = address(fields);
+        let last = self.last_fields.load(Ordering::Acquire);
+        if last != 0 {
+            // SAFETY: `last_fields` only ever holds values of `by_fields` (stored after they
+            // were read from it): `FieldKeys` the table owns until it is dropped (`&self`
+            // keeps it alive), never changed once given.
+            let found = unsafe { &*(last as *const FieldKeys) };
+            if found.fields == at {
+                return Some(&found.keys);
+            }
+        }
+        match self.by_fields.get(at) {
+            Some(p) => {
+                if self.keep_last {
+                    self.last_fields.store(p, Ordering::Release);
+                }
+                // SAFETY: as above, a value of `by_fields`.
+                Some(unsafe { &(*(p as *const FieldKeys)).keys })
+            }
             None => self.field_keys_slow(py, fields),
         }
     }
@@ -199,7 +228,10 @@ impl Names {
                 Ok(NameStr::Made(_)) | Err(_) => return None,
             }
         }
-        let boxed = Box::into_raw(Box::new(keys.into_boxed_slice()));
+        let boxed = Box::into_raw(Box::new(FieldKeys {
+            fields: address(fields),
+            keys: keys.into_boxed_slice(),
+        }));
         match self.by_fields.insert(address(fields), boxed as usize) {
             // Ours, or another thread's made meanwhile (then ours was not given).
             Ok(kept) => {
@@ -208,7 +240,7 @@ impl Names {
                     drop(unsafe { Box::from_raw(boxed) });
                 }
                 // SAFETY: a value of `by_fields`, as in `field_keys`.
-                Some(unsafe { &**(kept as *const Box<[usize]>) })
+                Some(unsafe { &(*(kept as *const FieldKeys)).keys })
             }
             // The table is full: the keys are read by their text.
             Err(_) => {
@@ -225,6 +257,8 @@ fn make_capsule(py: Python<'_>) -> Result<*mut ffi::PyObject> {
     let names = Box::into_raw(Box::new(Names {
         by_text: AddressTable::new(MAX_NAMES),
         by_fields: AddressTable::new(MAX_FIELD_LISTS),
+        last_fields: AtomicUsize::new(0),
+        keep_last: !libpython_interp::free_threaded(),
     }));
     // SAFETY: GIL held; a non-null pointer, no name, and the destructor that frees it.
     let capsule = unsafe { ffi::PyCapsule_New(names.cast::<c_void>(), null(), Some(destroy)) };
