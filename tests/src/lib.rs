@@ -100,13 +100,7 @@ pub fn refcount(o: &Object) -> i64 {
 /// builds an object released by a thread that does not own it is freed when its owner (the
 /// thread that made it, often this one) next runs Python. The caller asserts afterwards.
 pub fn wait_for_release(released: impl Fn() -> bool) {
-    for _ in 0..500 {
-        libpython::run_simple_string("import gc; gc.collect()").expect("gc.collect()");
-        if released() {
-            return;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
+    wait_running("import gc; gc.collect()", released);
 }
 
 /// Waits (boundedly, 5 s) until `released()` says a release made elsewhere arrived, as
@@ -114,8 +108,13 @@ pub fn wait_for_release(released: impl Fn() -> bool) {
 /// alone. Between looks this thread runs a line of Python, which is where a free-threaded
 /// build frees the objects this thread made that another thread released.
 pub fn wait_for_refcount_release(released: impl Fn() -> bool) {
+    wait_running("pass", released);
+}
+
+/// Runs `code` on this thread, then looks at `released()`, every 10 ms for up to 5 s.
+fn wait_running(code: &str, released: impl Fn() -> bool) {
     for _ in 0..500 {
-        libpython::run_simple_string("pass").expect("a line of Python");
+        libpython::run_simple_string(code).expect("a line of Python runs");
         if released() {
             return;
         }
