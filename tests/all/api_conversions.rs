@@ -783,6 +783,54 @@ fn floats_are_read_in_place_on_every_known_version_and_read_right() {
 }
 
 #[test]
+fn strs_are_read_in_place_on_gil_builds_of_known_versions_and_read_right() {
+    python();
+    let lib = libpython_ffi::library().expect("Python is loaded");
+    let known_gil = !lib.gil_disabled() && lib.version().minor <= 14;
+    assert_eq!(libpython_ffi::unicode_read_in_place(), known_gil);
+    let texts = [
+        "",
+        "a",
+        "field_name",
+        "an ASCII text longer than any small-string cache",
+        "caf\u{e9}",
+        "\u{20ac}uro",
+        "\u{1f600}!",
+        "__name__",
+    ];
+    // A subclass of str, whose instances are not compact: read by the C API.
+    let sub = py("type('S', (str,), {})");
+    for text in texts {
+        let o = libpython::to_python(text).unwrap();
+        assert_eq!(o.extract::<String>().unwrap(), text);
+        assert_eq!(o.to_string(), text, "{text} through str()");
+        assert_eq!(
+            o.extract::<libpython::Value>().unwrap(),
+            libpython::Value::Str(text.into()),
+            "{text} as a value"
+        );
+        assert_eq!(
+            libpython::from_python_serde::<String>(&o).unwrap(),
+            text,
+            "{text} through serde"
+        );
+        let list = libpython::to_python(&vec![text, text]).unwrap();
+        assert_eq!(
+            list.extract::<Vec<String>>().unwrap(),
+            [text, text],
+            "{text} in a list"
+        );
+        let s = sub.call((text,)).unwrap();
+        assert_eq!(s.extract::<String>().unwrap(), text, "{text} of a subclass");
+        assert_eq!(
+            libpython::from_python_serde::<String>(&s).unwrap(),
+            text,
+            "{text} of a subclass through serde"
+        );
+    }
+}
+
+#[test]
 fn a_keyword_value_failing_to_convert_releases_every_argument_made_before_it() {
     python();
     let shared = py("object()");

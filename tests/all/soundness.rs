@@ -210,6 +210,61 @@ fn a_dict_key_that_clears_the_dict_during_extraction_is_an_error_not_a_crash() {
     );
 }
 
+/// A struct read field by field from a dict, for the test below.
+#[derive(Debug, libpython::FromPython)]
+struct Keyed {
+    k: String,
+}
+
+#[test]
+fn a_str_item_that_cannot_be_utf8_is_read_owned_while_the_collector_empties_its_container() {
+    in_child!(
+        "a_str_item_that_cannot_be_utf8_is_read_owned_while_the_collector_empties_its_container",
+        env = DEBUG_MALLOC,
+        within = DEADLINE,
+        {
+            python();
+            // A str with a lone surrogate has no UTF-8 form: reading it raises, and making the
+            // exception may run a collection (at once on 3.9 to 3.11), whose callback here
+            // empties the list and the dict that hold the only other reference to the item.
+            let setup = || {
+                let g = Dict::new().unwrap();
+                exec_in(
+                    "import gc\ngc.disable()\nlst = ['ab\\udc80'.replace('b', 'c')]\n\
+                     d = {'k': lst[0]}\n\
+                     def cb(phase, info):\n    lst.clear()\n    d.clear()\n\
+                     gc.callbacks.append(cb)\ngc.set_threshold(1)\ngc.enable()",
+                    &g,
+                );
+                (g.get("lst").unwrap().unwrap(), g.get("d").unwrap().unwrap())
+            };
+            let refused = |what: &str, e: libpython::Error| {
+                let text = e.to_string();
+                assert!(text.contains("surrogates not allowed"), "{what}: {text}");
+            };
+            let (lst, _) = setup();
+            refused("Vec<String>", lst.extract::<Vec<String>>().unwrap_err());
+            let (_, d) = setup();
+            refused(
+                "HashMap<String, String>",
+                d.extract::<HashMap<String, String>>().unwrap_err(),
+            );
+            let (_, d) = setup();
+            refused("a derived struct", d.extract::<Keyed>().unwrap_err());
+            let fine = libpython::eval("{'k': 'text'}").unwrap();
+            assert_eq!(fine.extract::<Keyed>().unwrap().k, "text");
+            let (lst, _) = setup();
+            let read = libpython::attach(|py| {
+                lst.bind(py)?
+                    .try_iter()?
+                    .extract::<String>()
+                    .collect::<libpython::Result<Vec<String>>>()
+            });
+            refused("an iterator's items", read.unwrap_err());
+        }
+    );
+}
+
 #[test]
 fn lists_and_tuples_being_filled_are_not_handed_out_by_the_collector() {
     in_child!(

@@ -54,6 +54,7 @@ pub unsafe fn init_object_layout() -> usize {
         init_seq_layout(n);
         crate::long::init_long_layout(n);
         crate::float::init_float_layout(n);
+        crate::unicode::init_unicode_layout(n);
         crate::dict::init_dict_layout(n);
         crate::dict::init_dict_entries(n);
         n

@@ -49,6 +49,7 @@ mod long;
 mod refcount;
 pub mod retired;
 pub mod types;
+mod unicode;
 
 pub use api::{Api, DATA, FUNCTIONS, data, functions};
 pub use dict::{PyDict_GET_SIZE, dict_entries_in_place, dict_next, dict_size_in_place};
@@ -60,6 +61,7 @@ pub use long::{LongLayout, long_layout};
 pub use refcount::*;
 pub use retired::{RETIRED, Retired, Unavailable};
 pub use types::*;
+pub use unicode::{unicode_ascii, unicode_read_in_place, unicode_utf8};
 
 /// One entry of the declaration list, for coverage checks and diagnostics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -160,7 +160,7 @@ fn exact_int_i64_by_call(
     Ok(v)
 }
 
-/// An exact `int` as `i64`, `None` if it does not fit (the exception cleared).
+/// An exact `int` as `i64`, `None` if it does not fit (nothing raised).
 #[inline(always)]
 fn exact_int_i64_or_none(o: &Bound<'_>) -> Option<i64> {
     if let Some(v) = compact(o) {
@@ -170,22 +170,20 @@ fn exact_int_i64_or_none(o: &Bound<'_>) -> Option<i64> {
 }
 
 /// [`exact_int_i64_or_none`] for an int not read in place, out of line and cold (see
-/// [`exact_int_i64_by_call`]).
+/// [`exact_int_i64_by_call`]). Raises nothing: `PyLong_AsLongLongAndOverflow` reports an
+/// exact int out of range in its flag (raising would make an exception, and making one may run
+/// the garbage collector, and so Python code, while the caller only borrows `o`).
 #[cold]
 #[inline(never)]
 fn exact_int_i64_or_none_by_call(o: *mut ffi::PyObject) -> Option<i64> {
-    // SAFETY: `o` is a live int (the caller's `Bound`, whose GIL this thread holds).
-    let v = unsafe { ffi::PyLong_AsLongLong(o) };
-    // SAFETY: GIL held.
-    if v == -1 && unsafe { !ffi::PyErr_Occurred().is_null() } {
-        // SAFETY: GIL held; the overflow raised by the call above is cleared.
-        unsafe { ffi::PyErr_Clear() };
-        return None;
-    }
-    Some(v)
+    let mut overflow = 0;
+    // SAFETY: `o` is a live exact int (the caller's `Bound`, whose GIL this thread holds), for
+    // which the call fails only by overflowing, which it reports in `overflow`.
+    let v = unsafe { ffi::PyLong_AsLongLongAndOverflow(o, &mut overflow) };
+    (overflow == 0).then_some(v)
 }
 
-/// An exact `int` as `u64`, `None` if it does not fit (the exception cleared).
+/// An exact `int` as `u64`, `None` if it does not fit (nothing raised).
 #[inline(always)]
 fn exact_int_u64_or_none(o: &Bound<'_>) -> Option<u64> {
     if let Some(v) = compact(o) {
@@ -194,20 +192,13 @@ fn exact_int_u64_or_none(o: &Bound<'_>) -> Option<u64> {
     exact_int_u64_or_none_by_call(o.as_ptr())
 }
 
-/// [`exact_int_u64_or_none`] for an int not read in place, out of line and cold (see
-/// [`exact_int_i64_by_call`]).
+/// [`exact_int_u64_or_none`] for an int not read in place, out of line and cold: read as
+/// [`exact_int_i64_or_none_by_call`] reads it, raising nothing; an int above `i64::MAX` is
+/// `None` too (the caller's `from_python` reads it, on a reference it owns).
 #[cold]
 #[inline(never)]
 fn exact_int_u64_or_none_by_call(o: *mut ffi::PyObject) -> Option<u64> {
-    // SAFETY: `o` is a live int (the caller's `Bound`, whose GIL this thread holds).
-    let v = unsafe { ffi::PyLong_AsUnsignedLongLong(o) };
-    // SAFETY: GIL held.
-    if v == u64::MAX && unsafe { !ffi::PyErr_Occurred().is_null() } {
-        // SAFETY: GIL held; the overflow raised by the call above is cleared.
-        unsafe { ffi::PyErr_Clear() };
-        return None;
-    }
-    Some(v)
+    u64::try_from(exact_int_i64_or_none_by_call(o)?).ok()
 }
 
 /// The error of a failed `PyLong_As*` on an int: ours for an overflow, else the pending one.

@@ -68,7 +68,10 @@ pub trait FromPython: Sized {
     /// [`from_python`](Self::from_python) to decide, or to report the error.
     ///
     /// Containers use it to convert items they only borrow: no Python code runs, so nothing
-    /// can change the container meanwhile, and the borrowed item stays alive. That is a
+    /// can change the container meanwhile, and the borrowed item stays alive. Nor is anything
+    /// raised and cleared: making an exception may run the garbage collector, and so Python
+    /// code (a conversion that could fail gives `None`, and the caller owns the item before it
+    /// calls [`from_python`](Self::from_python)). That is a
     /// promise only this crate's conversions can keep, so only they implement it: the
     /// [`Sealed`] argument cannot be named elsewhere, so no other crate can override the
     /// method (or call it). Its result is small (no error inside), so the loops that call it

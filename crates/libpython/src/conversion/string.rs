@@ -30,7 +30,7 @@ pub(crate) fn str_to_string(obj: &Bound<'_>) -> Result<String> {
     // SAFETY: GIL held; the caller passes a str (checked by callers, and the function itself
     // raises TypeError otherwise). The returned buffer lives as long as the object.
     unsafe {
-        let p = ffi::PyUnicode_AsUTF8AndSize(obj.as_ptr(), &mut n);
+        let p = ffi::unicode_utf8(obj.as_ptr(), &mut n);
         if p.is_null() {
             return Err(fetch(obj.py()));
         }
@@ -109,14 +109,21 @@ impl FromPython for String {
         true
     }
 
+    /// Only a compact ASCII `str` read in place: anything else is left to `from_python`,
+    /// which the caller runs on an item it owns. `PyUnicode_AsUTF8AndSize` may fail (lone
+    /// surrogates), and making its exception may run the garbage collector (on 3.9 to 3.11
+    /// at once), whose callbacks and finalizers may free an item that is only borrowed here.
     #[inline(always)]
     fn from_python_exact(obj: &Bound<'_>, _: Sealed) -> Option<Self> {
-        // A str that cannot be UTF-8 (lone surrogates) is left to `from_python`, which
-        // reports it.
-        if is_exact(obj, ffi::data::PyUnicode_Type()) {
-            str_to_string(obj).ok()
-        } else {
-            None
+        if !is_exact(obj, ffi::data::PyUnicode_Type()) {
+            return None;
+        }
+        // SAFETY: a live str (exact type checked), GIL held; the characters are copied at
+        // once, and reading them calls nothing.
+        unsafe {
+            let (p, n) = ffi::unicode_ascii(obj.as_ptr())?;
+            let ascii = std::slice::from_raw_parts(p, n);
+            Some(std::str::from_utf8_unchecked(ascii).to_owned())
         }
     }
 

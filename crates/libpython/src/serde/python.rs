@@ -74,7 +74,7 @@ impl<'py> Node for Bound<'py> {
         // while the returned text is borrowed. It is valid UTF-8: CPython's strict encoder
         // made it (it refuses lone surrogates), as the crate's other str conversions rely on.
         unsafe {
-            let data = ffi::PyUnicode_AsUTF8AndSize(self.as_ptr(), &mut n);
+            let data = ffi::unicode_utf8(self.as_ptr(), &mut n);
             if data.is_null() {
                 return Err(not_unicode(self.py()));
             }

@@ -271,7 +271,7 @@ impl<'py> FromPy<'py> {
         // SAFETY: `obj` is a live str and the GIL is held; the UTF-8 buffer lives as long as
         // the object, and is copied at once.
         unsafe {
-            let data = ffi::PyUnicode_AsUTF8AndSize(obj.as_ptr(), &mut n);
+            let data = ffi::unicode_utf8(obj.as_ptr(), &mut n);
             if data.is_null() {
                 if ffi::PyErr_ExceptionMatches(*ffi::data::PyExc_UnicodeEncodeError()) != 0 {
                     let e = fetch(self.py);
