@@ -460,6 +460,49 @@ fn drops_racing_finalize_and_a_new_start_never_reach_the_new_runtime() {
     );
 }
 
+/// The end hook of the test below: slow, to widen the windows between ending steps.
+fn slow_end_hook(key: interp::InterpKey) {
+    let ms = if key.is_main() { 300 } else { 400 };
+    std::thread::sleep(Duration::from_millis(ms));
+}
+
+#[test]
+fn a_sub_interpreter_made_while_finalize_runs_is_ended_before_python_is() {
+    in_child!(
+        "a_sub_interpreter_made_while_finalize_runs_is_ended_before_python_is",
+        {
+            python();
+            // A destructor that releases the GIL during `Py_FinalizeEx`: a thread that took
+            // the GIL then would be stopped by CPython in the middle of Rust frames.
+            libpython::run_simple_string(
+                "import time\nclass Slow:\n    def __del__(self, sleep=time.sleep):\n        sleep(0.3)\nslow = Slow()",
+            )
+            .unwrap();
+            interp::set_end_hook(slow_end_hook);
+            let maker = std::thread::spawn(|| {
+                std::thread::sleep(Duration::from_millis(50));
+                match Interpreter::new(SubConfig::shared_gil()) {
+                    Ok(_) => None,
+                    Err(e) => Some(e.to_string()),
+                }
+            });
+            libpython::finalize().unwrap();
+            let start = Instant::now();
+            while !maker.is_finished() {
+                assert!(
+                    start.elapsed() < Duration::from_secs(10),
+                    "making the sub-interpreter does not return after finalize"
+                );
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            // Made before `finalize` listed the interpreters (then ended by it), or refused.
+            if let Some(e) = maker.join().unwrap() {
+                assert!(e.contains("final"), "{e}");
+            }
+        }
+    );
+}
+
 // Scenario 17: a thread that keeps acquiring while another finalises fails cleanly.
 #[test]
 fn acquiring_during_finalize_fails_cleanly() {

@@ -107,7 +107,10 @@ impl Drop for ThreadStates {
 
 /// Deletes this thread's state for a sub-interpreter, if the interpreter is alive.
 fn release_sub_tstate(state: &Arc<InterpState>, t: *mut ffi::PyThreadState) {
-    if state.key.generation() != runtime::generation() || !enter_sub(state) {
+    if state.key.generation() != runtime::generation()
+        || !runtime::is_running()
+        || !enter_sub(state)
+    {
         return;
     }
     // SAFETY: the interpreter is alive and counts this thread as a user, so it cannot end

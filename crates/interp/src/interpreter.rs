@@ -119,6 +119,10 @@ impl Interpreter {
                 "another sub-interpreter: this runtime made as many as a key can number",
             ));
         }
+        // Counted in the main interpreter until the new one is registered (or, if `finalize`
+        // started meanwhile, ended here): `finalize` waits for this thread, so it neither
+        // misses the new interpreter nor runs `Py_FinalizeEx` while it is being made or ended.
+        let _counted = CountedInMain::enter()?;
         let main = gil::acquire_main()?;
         // SAFETY: the main GIL is held through `main`, so the current thread state is the
         // main interpreter's; creating a sub-interpreter makes its first thread state
@@ -254,6 +258,27 @@ impl Interpreter {
         }
         runtime::ensure_running()?;
         end_sub(&self.state)
+    }
+}
+
+/// This thread counted as active in the main interpreter while it lives, without holding
+/// its GIL (see [`crate::active`]).
+struct CountedInMain;
+
+impl CountedInMain {
+    /// Counts this thread in, unless the runtime is not running.
+    fn enter() -> Result<CountedInMain> {
+        if crate::active::enter_main() {
+            Ok(CountedInMain)
+        } else {
+            Err(runtime::not_running_error())
+        }
+    }
+}
+
+impl Drop for CountedInMain {
+    fn drop(&mut self) {
+        crate::active::leave_main();
     }
 }
 

@@ -23,14 +23,21 @@ pub(crate) fn name_object(py: Python<'_>, name: &str, what: &'static str) -> Res
     })
 }
 
-/// Copies a `str` object (exactly a `str` or a subclass) into a `String`, strictly.
+/// Copies a `str` object (exactly a `str` or a subclass) into a `String`, strictly; anything
+/// else is a `TypeError`.
 #[inline]
 pub(crate) fn str_to_string(obj: &Bound<'_>) -> Result<String> {
     let mut n: ffi::Py_ssize_t = 0;
-    // SAFETY: GIL held; the caller passes a str (checked by callers, and the function itself
-    // raises TypeError otherwise). The returned buffer lives as long as the object.
+    let o = obj.as_ptr();
+    // SAFETY: GIL held, `o` live; a str is read by `unicode_utf8` (in place when it can be),
+    // anything else by the C API, which raises TypeError. The returned buffer lives as long
+    // as the object.
     unsafe {
-        let p = ffi::unicode_utf8(obj.as_ptr(), &mut n);
+        let p = if ffi::PyUnicode_Check(o) {
+            ffi::unicode_utf8(o, &mut n)
+        } else {
+            ffi::PyUnicode_AsUTF8AndSize(o, &mut n)
+        };
         if p.is_null() {
             return Err(fetch(obj.py()));
         }
