@@ -210,6 +210,52 @@ fn a_dict_key_that_clears_the_dict_during_extraction_is_an_error_not_a_crash() {
     );
 }
 
+#[test]
+fn a_rust_function_that_drops_the_last_reference_to_itself_runs_to_its_end() {
+    in_child!(
+        "a_rust_function_that_drops_the_last_reference_to_itself_runs_to_its_end",
+        env = DEBUG_MALLOC,
+        within = DEADLINE,
+        {
+            python();
+            // CPython calls a trace function through a borrowed pointer: one that unsets
+            // itself gives up the last reference to itself in the middle of its own call.
+            let dropped = Arc::new(std::sync::atomic::AtomicBool::new(false));
+            struct Captured(Arc<std::sync::atomic::AtomicBool>, Vec<u8>);
+            impl Drop for Captured {
+                fn drop(&mut self) {
+                    self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+                    self.1.fill(0xEE);
+                }
+            }
+            let captured = Captured(dropped.clone(), vec![b'a'; 16]);
+            let seen = Arc::new(Mutex::new(None));
+            let s = seen.clone();
+            let tracer = libpython::function("tracer", None, move |_a: &Args<'_>| {
+                libpython::import("sys")?.call_method("settrace", (libpython::eval("None")?,))?;
+                let alive = !captured.0.load(std::sync::atomic::Ordering::SeqCst);
+                *s.lock().unwrap() = Some((alive, captured.1.clone()));
+                Ok(())
+            })
+            .unwrap();
+            let g = Dict::new().unwrap();
+            g.insert("f", &tracer).unwrap();
+            drop(tracer);
+            exec_in(
+                "import sys\nsys.settrace(f)\ndel f\ndef g():\n    return 1\ng()",
+                &g,
+            );
+            let (alive, bytes) = seen.lock().unwrap().take().expect("the tracer ran");
+            assert!(alive, "the closure was dropped while it ran");
+            assert_eq!(bytes, vec![b'a'; 16]);
+            assert!(
+                dropped.load(std::sync::atomic::Ordering::SeqCst),
+                "dropped after its call"
+            );
+        }
+    );
+}
+
 /// A struct read field by field from a dict, for the test below.
 #[derive(Debug, libpython::FromPython)]
 struct Keyed {

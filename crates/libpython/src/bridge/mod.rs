@@ -468,8 +468,9 @@ fn empty_cell() -> Error {
 /// `trampoline_obj_in`: the instance's interpreter is the one its cell records).
 ///
 /// # Safety
-/// Called by CPython with the GIL held, `o` a live instance of a bridge type, held by the
-/// caller for the call (so the cell borrowed from it outlives nothing).
+/// Called by CPython with the GIL held, `o` a live instance of a bridge type. The call owns a
+/// reference to `o` before anything runs (a caller need not hold it: CPython calls a trace
+/// function through a borrowed pointer), so the cell borrowed from it outlives the body.
 #[inline(always)]
 unsafe fn on_cell(
     o: *mut ffi::PyObject,
@@ -478,7 +479,12 @@ unsafe fn on_cell(
     // SAFETY: the function's contract.
     match unsafe { cell_or_none(o) } {
         // SAFETY: as above; the instance belongs to the interpreter its cell records.
-        Some(c) => unsafe { trampoline_obj_in(c.key, |py| body(py, c)) },
+        Some(c) => unsafe {
+            trampoline_obj_in(c.key, |py| {
+                let _keep = Bound::from_borrowed_ptr(py, o);
+                body(py, c)
+            })
+        },
         // SAFETY: as above.
         None => unsafe { trampoline_obj(|_| Err(empty_cell())) },
     }
@@ -492,8 +498,13 @@ unsafe fn on_cell_int(
     o: *mut ffi::PyObject,
     body: impl FnOnce(Python<'_>, &Cell) -> Result<c_int>,
 ) -> c_int {
-    // SAFETY: the function's contract.
-    unsafe { trampoline_int(|py| body(py, cell(o)?)) }
+    // SAFETY: the function's contract; `o` is owned for the call, as in `on_cell`.
+    unsafe {
+        trampoline_int(|py| {
+            let _keep = Bound::from_borrowed_ptr(py, o);
+            body(py, cell(o)?)
+        })
+    }
 }
 
 /// The Python type a bridge gets ([`Bridge::kind`]), and the `collections.abc` class that type
@@ -856,8 +867,14 @@ unsafe extern "C" fn bridge_iter_self(o: *mut ffi::PyObject) -> *mut ffi::PyObje
 }
 
 unsafe extern "C" fn bridge_iternext(o: *mut ffi::PyObject) -> *mut ffi::PyObject {
-    // SAFETY: called by CPython with the GIL held on a live instance.
-    unsafe { trampoline_next(|py| cell(o)?.target().iter_next(py)) }
+    // SAFETY: called by CPython with the GIL held on a live instance, owned for the call (see
+    // `on_cell`).
+    unsafe {
+        trampoline_next(|py| {
+            let _keep = Bound::from_borrowed_ptr(py, o);
+            cell(o)?.target().iter_next(py)
+        })
+    }
 }
 
 unsafe extern "C" fn bridge_sq_item(
@@ -938,7 +955,9 @@ unsafe extern "C" fn bridge_inplace_add(
 unsafe extern "C" fn bridge_len(o: *mut ffi::PyObject) -> ffi::Py_ssize_t {
     // SAFETY: called by CPython with the GIL held on a live instance.
     unsafe {
-        trampoline_ssize(|_py| {
+        trampoline_ssize(|py| {
+            // Owned for the call (see `on_cell`).
+            let _keep = Bound::from_borrowed_ptr(py, o);
             let c = cell(o)?;
             match c.target().len()? {
                 Some(n) => ffi::Py_ssize_t::try_from(n)

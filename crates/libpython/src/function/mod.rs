@@ -23,7 +23,7 @@ use libpython_interp::{InterpKey, PerInterpreter, ffi};
 use crate::conversion::ToPython;
 use crate::err::{Error, ErrorKind, Result};
 use crate::gil::{Python, attach as with_gil};
-use crate::object::Object;
+use crate::object::{Bound, Object};
 
 /// What a Python function object made from Rust owns: the closure, the interpreter it was made
 /// in, and its method definition (the function object points at the definition, so they live
@@ -284,8 +284,10 @@ where
     F: Fn(&Args<'_>) -> Result<R> + Send + Sync + 'static,
 {
     // SAFETY: `slf` is a `self` instance made by `function_in` (the function's contract); its
-    // data slot holds the `FunctionData<F>` it owns, alive while the function object (which
-    // CPython holds during the call) keeps `slf`.
+    // data slot holds the `FunctionData<F>` it owns, alive while `slf` is: the call owns a
+    // reference to it (below) before anything runs, as a caller need not hold the function
+    // (CPython calls a trace function through a borrowed pointer, and the trace function may
+    // unset itself).
     let Some(data) = (unsafe { data_slots(slf).0.read().cast::<FunctionData<F>>().as_ref() })
     else {
         // SAFETY: the GIL is held; sets the exception only.
@@ -296,6 +298,8 @@ where
     // (the interpreter it was made in, never `NONE`).
     unsafe {
         trampoline_for(Some(data.key), std::ptr::null_mut(), move |py| {
+            // The closure lives until this reference is given up, after its last use.
+            let _keep = Bound::from_borrowed_ptr(py, slf);
             // SAFETY: the arguments as CPython passed them, alive for the call (the
             // function's contract).
             let a = Args::from_vectorcall(py, args, nargs, kwnames);
