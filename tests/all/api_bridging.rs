@@ -390,6 +390,29 @@ impl libpython::MapLike for LyingMap {
 }
 
 #[test]
+fn python_waiting_for_a_thread_that_needs_a_map_locked_by_rust_is_refused_not_hung() {
+    python();
+    let m = MapBridge::new(HashMap::from([("a".to_string(), 1i64)]));
+    let g = Dict::new().unwrap();
+    g.insert("m", libpython::bridge(m.clone()).unwrap())
+        .unwrap();
+    // Rust code holds a guard and runs Python, which waits for a thread that writes the map:
+    // that thread is refused at once (it cannot know what the holder waits for).
+    let guard = m.map().read().unwrap();
+    let e = libpython::exec(
+        "import concurrent.futures as cf\nwith cf.ThreadPoolExecutor(1) as ex:\n    ex.submit(lambda: m.__setitem__('b', 2)).result()",
+        &g,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("locked by another thread"), "{e}");
+    assert_eq!(guard.len(), 1);
+    drop(guard);
+    libpython::exec("m['b'] = 2", &g).unwrap();
+    assert_eq!(m.map().read().unwrap()["b"], 2);
+}
+
+#[test]
 fn a_rust_map_whose_length_disagrees_with_its_keys_gives_its_keys() {
     python();
     for lie in [-1isize, 1, 0] {

@@ -425,7 +425,7 @@ impl fmt::Display for ErrorKind {
                 other_thread: true,
             } => write!(
                 f,
-                "the Rust {what} is locked by another thread that runs Python code under its lock (a key's __hash__ or __eq__, an item's __del__), which may be waiting for this one"
+                "the Rust {what} is locked by another thread that may run Python code under its lock (Rust code holding a guard, a key's __hash__ or __eq__, an item's __del__), which may be waiting for this one"
             ),
         }
     }

@@ -33,16 +33,10 @@ pub(super) struct Container<T> {
 }
 
 impl<T> Container<T> {
-    /// `value` under a lock whose guards may run Python code when `holds_objects` (dropping
-    /// an item may; see [`BridgeLock::for_container`]).
-    pub(super) fn new(
-        value: T,
-        flavor: &'static Flavor,
-        holds_objects: bool,
-        read_only: bool,
-    ) -> Self {
+    /// `value` under a lock.
+    pub(super) fn new(value: T, flavor: &'static Flavor, read_only: bool) -> Self {
         Container {
-            lock: BridgeLock::for_container(value, holds_objects),
+            lock: BridgeLock::new(value),
             read_only,
             flavor,
         }
@@ -130,7 +124,7 @@ pub(super) fn iter_copies<C: ToPython + ?Sized>(py: Python<'_>, copies: &C) -> R
 /// `$t` in a [`Container`] field `$field` of flavor `$flavor`, whose guards may run Python
 /// code when `$holds` (see [`Container::new`]).
 macro_rules! container_bridge {
-    ($bridge:ident<$t:ident: $like:ident>, $field:ident, $flavor:expr, $holds:expr) => {
+    ($bridge:ident<$t:ident: $like:ident>, $field:ident, $flavor:expr) => {
         impl<$t: $like> std::fmt::Debug for $bridge<$t> {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(&<Self as super::Bridge>::repr(self))
@@ -157,7 +151,7 @@ macro_rules! container_bridge {
             }
 
             fn with_access($field: $t, read_only: bool) -> std::sync::Arc<Self> {
-                let $field = super::container::Container::new($field, $flavor, $holds, read_only);
+                let $field = super::container::Container::new($field, $flavor, read_only);
                 std::sync::Arc::new($bridge { $field })
             }
         }

@@ -61,10 +61,6 @@ pub struct BridgeLock<T> {
     inner: RwLock<T>,
     /// Holders that run Python code under the lock (see [`RunsPython`]).
     running_python: AtomicUsize,
-    /// Whether the guards [`read`](Self::read) and [`write`](Self::write) hand out are
-    /// marked as running Python code: for containers of Python objects, whose every lookup,
-    /// replacement or removal may (a `__hash__`, `__eq__` or `__del__`).
-    guards_run_python: bool,
 }
 
 /// Shared access to a [`BridgeLock`]'s value; the lock is released when it is dropped.
@@ -129,16 +125,9 @@ impl Drop for Held {
 impl<T> BridgeLock<T> {
     /// A lock around `value`.
     pub fn new(value: T) -> Self {
-        Self::for_container(value, false)
-    }
-
-    /// A lock around a container whose items may run Python code when used (see
-    /// `guards_run_python`).
-    pub(crate) fn for_container(value: T, guards_run_python: bool) -> Self {
         BridgeLock {
             inner: RwLock::new(value),
             running_python: AtomicUsize::new(0),
-            guards_run_python,
         }
     }
 
@@ -164,13 +153,15 @@ impl<T> BridgeLock<T> {
     }
 
     /// Shared access, waiting while another thread writes (with the GIL released if this
-    /// thread holds one). A poisoned lock is read as it is.
+    /// thread holds one). A poisoned lock is read as it is. The guard counts as running
+    /// Python code while it lives: its holder may run any (and wait there for another
+    /// thread), so a thread that finds the lock taken by it does not wait.
     ///
     /// # Errors
     /// [`ErrorKind::Busy`] if this thread already holds the lock, or another thread holds it
-    /// while it runs Python code.
+    /// through a guard of this method or [`write`](Self::write), or while it runs Python code.
     pub fn read(&self) -> Result<BridgeReadGuard<'_, T>> {
-        self.read_as("container", self.guards_run_python)
+        self.read_as("container", true)
     }
 
     /// Exclusive access, waiting while another thread reads or writes (with the GIL released
@@ -179,7 +170,7 @@ impl<T> BridgeLock<T> {
     /// # Errors
     /// As [`read`](Self::read).
     pub fn write(&self) -> Result<BridgeWriteGuard<'_, T>> {
-        self.write_as("container", self.guards_run_python)
+        self.write_as("container", true)
     }
 
     /// [`read`](Self::read), with errors naming `what`, and the lock marked while the guard

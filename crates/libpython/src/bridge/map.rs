@@ -127,7 +127,7 @@ pub struct MapBridge<M: MapLike> {
     map: Container<M>,
 }
 
-container_bridge!(MapBridge<M: MapLike>, map, &MAP, Self::holds_objects());
+container_bridge!(MapBridge<M: MapLike>, map, &MAP);
 
 impl<M: MapLike> MapBridge<M> {
     /// Whether the keys or values hold Python objects.

@@ -118,7 +118,7 @@ pub struct VecBridge<V: VecLike> {
     vec: Container<V>,
 }
 
-container_bridge!(VecBridge<V: VecLike>, vec, &VECTOR, holds_objects::<V::Item>());
+container_bridge!(VecBridge<V: VecLike>, vec, &VECTOR);
 
 impl<V: VecLike> VecBridge<V> {
     /// The vector's lock (no Python code runs under it: items are compared on copies, and
