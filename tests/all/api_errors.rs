@@ -151,3 +151,31 @@ fn use_after_finalize_is_an_error() {
     }
     assert_child_passes("api_errors::use_after_finalize_is_an_error", &[]);
 }
+
+#[test]
+fn two_threads_reading_one_error_s_text_while_python_releases_the_gil_both_finish() {
+    if is_child() {
+        python();
+        libpython::run_simple_string(
+            "import time\nclass SlowToSay(Exception):\n    def __str__(self):\n        time.sleep(0.3)\n        return 'slow'",
+        )
+        .unwrap();
+        let err = libpython::eval("(_ for _ in ()).throw(__import__('__main__').SlowToSay())")
+            .unwrap_err();
+        let other = err.clone();
+        // The text is made on this thread, whose `__str__` releases the GIL while it sleeps;
+        // the other thread asks for the same text then, holding the GIL.
+        let reader = std::thread::spawn(move || other.as_python().unwrap().message().to_owned());
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        let here =
+            libpython::attach(|_py| Ok(err.as_python().unwrap().message().to_owned())).unwrap();
+        assert_eq!(here, "slow");
+        assert_eq!(reader.join().unwrap(), "slow");
+        return;
+    }
+    libpython_tests::assert_child_passes_within(
+        "api_errors::two_threads_reading_one_error_s_text_while_python_releases_the_gil_both_finish",
+        &[],
+        std::time::Duration::from_secs(60),
+    );
+}

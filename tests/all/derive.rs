@@ -295,3 +295,29 @@ fn each_interpreter_gets_its_own_keys() {
     }
     sub.end().unwrap();
 }
+
+/// A type that holds itself, for the test below.
+#[derive(Debug, FromPython)]
+struct Tree {
+    kids: Vec<Tree>,
+}
+
+#[test]
+fn data_nested_deeper_than_the_stack_allows_is_an_error_not_a_crash() {
+    python();
+    let shallow = libpython::eval("{'kids': [{'kids': []}, {'kids': [{'kids': []}]}]}").unwrap();
+    let t = shallow.extract::<Tree>().unwrap();
+    assert_eq!(t.kids.len(), 2);
+    assert_eq!(t.kids[1].kids.len(), 1);
+    // Far deeper than any thread's stack holds, one Rust call per level.
+    let deep = libpython::eval(
+        "(lambda: [d := {'kids': []}, [(d := {'kids': [d]}) for _ in range(100000)], d][-1])()",
+    )
+    .unwrap();
+    let e = deep.extract::<Tree>().unwrap_err();
+    assert!(matches!(e.kind(), ErrorKind::Conversion(_)), "{e:?}");
+    assert!(
+        e.to_string().contains("nested too deep to read a Tree"),
+        "{e}"
+    );
+}

@@ -313,6 +313,62 @@ fn gil_guards_nest_lifo_and_misuse_panics_clearly() {
     });
 }
 
+#[test]
+fn a_guard_of_an_interpreter_switched_away_from_is_out_of_order_until_switched_back() {
+    in_child!(
+        "a_guard_of_an_interpreter_switched_away_from_is_out_of_order_until_switched_back",
+        {
+            python();
+            let x = Interpreter::new(SubConfig::shared_gil()).unwrap();
+            let a = interp::gil::acquire_interp(x.state()).unwrap();
+            // Switches to the main interpreter: `a`'s hold is set aside, at the same depth.
+            let b = interp::gil::acquire_main().unwrap();
+            assert_eq!(interp::gil::depth(), 1);
+            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(a)));
+            let msg = r.unwrap_err();
+            let msg = msg.downcast_ref::<String>().cloned().unwrap_or_default();
+            assert!(msg.contains("out of order"), "{msg}");
+            drop(b);
+            assert_eq!(
+                interp::gil::held_key(),
+                x.key(),
+                "the switch gave back the hold the misused guard kept"
+            );
+            assert_eq!(interp::gil::depth(), 1);
+        }
+    );
+}
+
+#[test]
+fn a_guard_kept_in_a_thread_local_does_not_hang_the_thread_s_exit() {
+    in_child!(
+        "a_guard_kept_in_a_thread_local_does_not_hang_the_thread_s_exit",
+        {
+            thread_local! {
+                static KEPT: std::cell::RefCell<Option<interp::gil::GilGuard>> =
+                    const { std::cell::RefCell::new(None) };
+            }
+            python();
+            // The thread-local is made before the thread's first hold, so it is dropped after
+            // the layer's own record of the thread's states.
+            let t = std::thread::spawn(|| {
+                KEPT.with(|k| *k.borrow_mut() = Some(interp::gil::acquire().unwrap()));
+            });
+            let start = Instant::now();
+            while !t.is_finished() {
+                assert!(
+                    start.elapsed() < Duration::from_secs(10),
+                    "the thread's exit waits for the GIL it holds"
+                );
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            t.join().unwrap();
+            let n: i64 = libpython::eval("6 * 7").unwrap().extract().unwrap();
+            assert_eq!(n, 42);
+        }
+    );
+}
+
 // Scenario 13: racing first use while `site` is slow: the loser waits for start-up.
 #[test]
 fn racing_first_use_waits_for_one_start_up() {

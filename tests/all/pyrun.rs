@@ -389,3 +389,32 @@ fn piped_into_a_reader_that_stops_it_ends_with_broken_pipe_error() {
         "{ours:?}"
     );
 }
+
+#[test]
+fn a_compile_replaced_at_start_up_is_refused_not_run() {
+    // Code run at start-up can replace `builtins.compile`, which runs `-c`, scripts and
+    // stdin: what it gives is run only if it is a code object.
+    let scratch = scratch_dir("pyrun-compile-replaced");
+    std::fs::write(
+        scratch.path().join("sitecustomize.py"),
+        "import builtins\nbuiltins.compile = lambda *a, **k: 42\n",
+    )
+    .unwrap();
+    let program = example_binary("pyrun");
+    let mut cmd = Command::new(&program);
+    libpython_tests::default_sigint(&mut cmd);
+    let child = cmd
+        .args(["-c", "print('hi')"])
+        .current_dir(scratch.path())
+        .env("PYTHONPATH", scratch.path())
+        .env_remove("PYTHONUNBUFFERED")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {}: {e}", program.display()));
+    let o = finish(child, &program);
+    assert_eq!(o.status, "exit 1", "{o:?}");
+    assert!(o.stderr.contains("code object"), "{o:?}");
+    assert!(!o.stdout.contains("hi"), "{o:?}");
+}

@@ -273,6 +273,94 @@ fn wide_integers_map_to_python_ints_and_are_range_checked() {
 }
 
 #[test]
+fn numbers_bools_and_none_in_a_dict_read_as_every_target_reads_them() {
+    #[derive(Debug, Deserialize, PartialEq)]
+    enum E {
+        A,
+    }
+    #[derive(Debug, Deserialize, PartialEq)]
+    struct S {
+        small: u8,
+        big: u64,
+        neg: i64,
+        x: f64,
+        from_int: f64,
+        flag: bool,
+        none: Option<u8>,
+        some: Option<u8>,
+        unit: (),
+        any: Value,
+    }
+    python();
+    let obj = libpython::eval(
+        "{'small': 5, 'big': 2**40, 'neg': -7, 'x': 1.5, 'from_int': 3, 'flag': True, \
+          'none': None, 'some': 9, 'unit': None, 'any': 2.5}",
+    )
+    .unwrap();
+    let s: S = from_python_serde(&obj).unwrap();
+    assert_eq!(
+        s,
+        S {
+            small: 5,
+            big: 1 << 40,
+            neg: -7,
+            x: 1.5,
+            from_int: 3.0,
+            flag: true,
+            none: None,
+            some: Some(9),
+            unit: (),
+            any: Value::Float(2.5),
+        }
+    );
+    let map: HashMap<String, f64> =
+        from_python_serde(&libpython::eval("{'a': 1, 'b': 2.5}").unwrap()).unwrap();
+    assert_eq!(map, HashMap::from([("a".into(), 1.0), ("b".into(), 2.5)]));
+    let m = conversion_message(from_python_serde::<HashMap<String, f64>>(
+        &libpython::eval("{'a': 1, 'c': True}").unwrap(),
+    ));
+    assert_eq!(m, "$.c: invalid type: boolean `true`, expected f64");
+    // The same messages, and paths, as for any other value.
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Wrong {
+        e: Option<E>,
+        n: Option<i32>,
+        t: Option<String>,
+    }
+    let cases = [
+        (
+            "{'e': 5, 'n': 1, 't': 'x'}",
+            "$.e: an enum is a str (unit variant) or a dict with one key (the variant), not a Python int",
+        ),
+        (
+            "{'e': 'A', 'n': 1.5, 't': 'x'}",
+            "$.n: invalid type: floating point `1.5`, expected i32",
+        ),
+        (
+            "{'e': 'A', 'n': True, 't': 'x'}",
+            "$.n: invalid type: boolean `true`, expected i32",
+        ),
+        (
+            "{'e': 'A', 'n': 2**40, 't': 'x'}",
+            "$.n: invalid value: integer `1099511627776`, expected i32",
+        ),
+        (
+            "{'e': 'A', 'n': 1, 't': 7}",
+            "$.t: invalid type: integer `7`, expected a string",
+        ),
+        (
+            "{'e': None, 'n': None, 't': False}",
+            "$.t: invalid type: boolean `false`, expected a string",
+        ),
+    ];
+    for (expr, expected) in cases {
+        let m = conversion_message(from_python_serde::<Wrong>(&libpython::eval(expr).unwrap()));
+        assert_eq!(m, expected, "{expr}");
+    }
+}
+
+#[test]
 fn errors_name_the_field_index_and_key() {
     #[derive(Debug, Deserialize)]
     #[allow(dead_code)]

@@ -45,6 +45,13 @@ thread_local! {
     static COLLECTING: Cell<u64> = const { Cell::new(0) };
     /// Outermost holds suspended by `allow_threads` (the runtime must not finalize under them).
     static SUSPENDED: Cell<u32> = const { Cell::new(0) };
+    /// The scope of this thread's holds that guards are checked against, with `DEPTH`: a new
+    /// one begins whenever the holds are set aside (a switch to another interpreter,
+    /// `allow_threads`) and the previous one comes back with them, so a guard of one scope
+    /// dropped in another is out of order even at the same depth.
+    static SCOPE: Cell<u32> = const { Cell::new(0) };
+    /// The last scope begun on this thread (scopes are never reused).
+    static SCOPES: Cell<u32> = const { Cell::new(0) };
     /// `with_interpreter` bindings, innermost last, each with the key bits this thread held
     /// when it was made (0: none).
     static BOUND: RefCell<Vec<(Arc<InterpState>, u64)>> = const { RefCell::new(Vec::new()) };
@@ -81,6 +88,12 @@ impl Drop for ThreadStates {
         // gone (then CPython freed it already) or the process is exiting from the main thread.
         MAIN_TSTATE.with(|m| m.set((0, std::ptr::null_mut())));
         if std::thread::current().name() == Some("main") {
+            return;
+        }
+        // A guard kept in another thread-local, dropped after this record, still holds a GIL
+        // with one of these states: taking a GIL here would wait for this very thread. The
+        // states are left to CPython (deleted when their interpreter ends).
+        if DEPTH.with(Cell::get) != 0 {
             return;
         }
         for (state, RawPtr(t)) in self.subs.borrow_mut().drain(..) {
@@ -239,6 +252,8 @@ fn cached_tstate(state: &Arc<InterpState>) -> Option<*mut ffi::PyThreadState> {
 pub struct GilGuard {
     kind: Kind,
     level: u32,
+    /// The scope of holds it was taken in (see `SCOPE`).
+    scope: u32,
     key: InterpKey,
     _not_send: PhantomData<*mut ()>,
 }
@@ -271,6 +286,7 @@ struct Switched {
     prev_tstate: *mut ffi::PyThreadState,
     prev_held: u64,
     prev_depth: u32,
+    prev_scope: u32,
 }
 
 impl GilGuard {
@@ -390,6 +406,7 @@ fn nested(key: InterpKey) -> GilGuard {
     GilGuard {
         kind: Kind::Nested,
         level,
+        scope: scope(),
         key,
         _not_send: PhantomData,
     }
@@ -440,6 +457,7 @@ pub fn hold_main_for(key: InterpKey) -> Option<MainHold> {
     }
     acquire_main_outermost().map(|key| MainHold {
         key,
+        scope: scope(),
         _not_send: PhantomData,
     })
 }
@@ -449,6 +467,8 @@ pub fn hold_main_for(key: InterpKey) -> Option<MainHold> {
 #[must_use = "dropping the hold releases the GIL at once"]
 pub struct MainHold {
     key: InterpKey,
+    /// The scope of holds it was taken in (see `SCOPE`).
+    scope: u32,
     _not_send: PhantomData<*mut ()>,
 }
 
@@ -472,7 +492,7 @@ impl Drop for MainHold {
     #[inline(always)]
     fn drop(&mut self) {
         let depth = DEPTH.with(Cell::get);
-        if depth != 1 {
+        if depth != 1 || scope() != self.scope {
             out_of_order(1, depth);
             return;
         }
@@ -509,6 +529,7 @@ fn acquire_main_outermost_guard() -> Option<GilGuard> {
     acquire_main_outermost().map(|key| GilGuard {
         kind: Kind::Main,
         level: 1,
+        scope: scope(),
         key,
         _not_send: PhantomData,
     })
@@ -775,6 +796,22 @@ fn resume_other(s: Option<Suspended>) {
     }
 }
 
+/// Begins a new scope of holds (see `SCOPE`), returning the one it replaces.
+fn begin_scope() -> u32 {
+    let n = SCOPES.with(|s| {
+        let n = s.get().wrapping_add(1);
+        s.set(n);
+        n
+    });
+    SCOPE.with(|s| s.replace(n))
+}
+
+/// The scope of holds this thread is in (see `SCOPE`).
+#[inline(always)]
+fn scope() -> u32 {
+    SCOPE.with(Cell::get)
+}
+
 /// Releases the main interpreter's queued references; called right after an outermost
 /// acquisition of the main GIL.
 #[inline(always)]
@@ -807,11 +844,15 @@ fn finish_outermost(kind: Kind, key_bits: u64, switched: Option<Suspended>) -> G
             prev_tstate: s.tstate,
             prev_held: s.held,
             prev_depth: s.depth,
+            // The holds switched away from are set aside: guards of theirs are out of order
+            // until this one is released.
+            prev_scope: begin_scope(),
         })),
     };
     GilGuard {
         kind,
         level: 1,
+        scope: scope(),
         key,
         _not_send: PhantomData,
     }
@@ -821,7 +862,7 @@ impl Drop for GilGuard {
     #[inline]
     fn drop(&mut self) {
         let depth = DEPTH.with(Cell::get);
-        if depth != self.level {
+        if depth != self.level || scope() != self.scope {
             out_of_order(self.level, depth);
             return;
         }
@@ -873,6 +914,7 @@ fn release_kind(kind: &Kind) {
             unsafe { ffi::PyEval_RestoreThread(sw.prev_tstate) };
             HELD.with(|h| h.set(sw.prev_held));
             DEPTH.with(|d| d.set(sw.prev_depth));
+            SCOPE.with(|s| s.set(sw.prev_scope));
         }
     }
 }
@@ -902,6 +944,7 @@ pub unsafe fn assume() -> GilGuard {
     GilGuard {
         kind: Kind::Assumed { prev_held },
         level,
+        scope: scope(),
         key: InterpKey::from_bits(key_bits),
         _not_send: PhantomData,
     }
@@ -1111,10 +1154,13 @@ fn without_gil<R>(f: impl FnOnce() -> R, drain: bool) -> R {
     let held = HELD.with(|h| h.replace(0));
     DEPTH.with(|d| d.set(0));
     SUSPENDED.with(|s| s.set(s.get() + 1));
+    // Holds taken in `f` are of a scope of their own (one kept past `f` is out of order).
+    let scope = begin_scope();
     struct Restore {
         tstate: *mut ffi::PyThreadState,
         held: u64,
         depth: u32,
+        scope: u32,
         drain: bool,
     }
     impl Drop for Restore {
@@ -1123,6 +1169,7 @@ fn without_gil<R>(f: impl FnOnce() -> R, drain: bool) -> R {
             unsafe { ffi::PyEval_RestoreThread(self.tstate) };
             HELD.with(|h| h.set(self.held));
             DEPTH.with(|d| d.set(self.depth));
+            SCOPE.with(|s| s.set(self.scope));
             SUSPENDED.with(|s| s.set(s.get() - 1));
             if self.drain && !std::thread::panicking() {
                 drain_held_some();
@@ -1133,6 +1180,7 @@ fn without_gil<R>(f: impl FnOnce() -> R, drain: bool) -> R {
         tstate,
         held,
         depth,
+        scope,
         drain,
     };
     f()

@@ -15,6 +15,28 @@ use crate::name::Interned;
 use crate::object::{Borrowed, Bound, Object};
 use crate::{FromPython, ToPython};
 
+/// Refuses to read a `ty` when this thread's stack is nearly exhausted: a derived type may
+/// hold itself (`struct Node { kids: Vec<Node> }`), and Python data nested deep enough would
+/// otherwise overflow the stack.
+///
+/// # Errors
+/// [`ErrorKind::Conversion`](crate::ErrorKind::Conversion) naming the type.
+#[inline(always)]
+pub fn enter(ty: &'static str) -> Result<()> {
+    if crate::function::stack_nearly_exhausted() {
+        return Err(nested_too_deep(ty));
+    }
+    Ok(())
+}
+
+#[cold]
+#[inline(never)]
+fn nested_too_deep(ty: &'static str) -> Error {
+    Error::conversion(format!(
+        "the data is nested too deep to read a {ty}: the stack is nearly exhausted"
+    ))
+}
+
 /// A new empty `dict`.
 #[inline]
 pub fn new_dict(py: Python<'_>) -> Result<Bound<'_>> {

@@ -151,19 +151,30 @@ impl PyErr {
         }
     }
 
+    /// The message and traceback, made once. They are made outside the cell and then put in
+    /// it: making them runs Python code, which may release the GIL to another thread asking
+    /// for the same text (or call back into code that asks for it), and a cell's
+    /// initialisation would make that thread wait with the GIL held, for ever. Two threads
+    /// may both make the text; the first one stored is kept.
     fn text(&self) -> &(String, String) {
-        self.inner.text.get_or_init(|| {
-            let tn = &self.inner.type_name;
-            let Some(v) = &self.inner.value else {
-                return (String::new(), tn.clone());
-            };
-            v.with_own_gil(|b| Ok(describe(b, tn))).unwrap_or_else(|e| {
+        if let Some(t) = self.inner.text.get() {
+            return t;
+        }
+        let tn = &self.inner.type_name;
+        let made = match &self.inner.value {
+            None => (String::new(), tn.clone()),
+            Some(v) => v.with_own_gil(|b| Ok(describe(b, tn))).unwrap_or_else(|e| {
                 (
                     format!("<the exception could not be read: {e}>"),
                     tn.clone(),
                 )
-            })
-        })
+            }),
+        };
+        let _ = self.inner.text.set(made);
+        self.inner
+            .text
+            .get()
+            .unwrap_or_else(|| unreachable!("the text was just set"))
     }
 }
 

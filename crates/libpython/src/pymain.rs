@@ -430,15 +430,33 @@ fn run_module_as_main(py: Python<'_>, name: &str, alter_argv: bool) -> Result<()
 }
 
 /// Python's `compile(source, filename, "exec")` (which reads a source's encoding declaration
-/// when given bytes).
+/// when given bytes). What it gives is checked to be a code object: code run at start-up
+/// (`sitecustomize`, a `.pth` file) may have replaced `builtins.compile`.
 fn compile(
     py: Python<'_>,
     source: &dyn crate::ToPython,
     filename: &dyn crate::ToPython,
 ) -> Result<Object> {
-    py.builtins()?
-        .call_method("compile", (source, filename, "exec"))
-        .map(Bound::unbind)
+    let code = py
+        .builtins()?
+        .call_method("compile", (source, filename, "exec"))?;
+    // SAFETY: the GIL is held; the constant source compiles to a new code object (of the one
+    // code type, which cannot be subclassed), released after its type is read.
+    let code_type = unsafe {
+        let probe = Object::from_owned_ptr_or_err(
+            py,
+            ffi::Py_CompileString(c"0".as_ptr(), c"<code type>".as_ptr(), ffi::Py_eval_input),
+        )?;
+        ffi::Py_TYPE(probe.as_ptr())
+    };
+    // SAFETY: a live object; the GIL is held.
+    if unsafe { ffi::Py_TYPE(code.as_ptr()) } != code_type {
+        return Err(Error::type_error(
+            "a code object from builtins.compile",
+            crate::conversion::tname(&code),
+        ));
+    }
+    Ok(code.unbind())
 }
 
 /// Runs `code` in `__main__`'s namespace, with `__file__` and `__cached__` set while it runs

@@ -114,6 +114,7 @@ pub(crate) fn from_python(input: &DeriveInput, shape: &Shape) -> TokenStream {
         impl #impl_generics ::libpython::FromPython for #name #ty_generics #where_clause {
             #[inline]
             fn from_python(obj: &::libpython::Bound<'_>) -> ::libpython::Result<Self> {
+                ::libpython::__derive::enter(#type_name)?;
                 #body
             }
         }

@@ -11,8 +11,8 @@ pub use args::Args;
 pub(crate) use args::with_tuple_args;
 use trampoline::trampoline_for;
 pub(crate) use trampoline::{
-    panic_message, raise_panic, trampoline_int, trampoline_next, trampoline_obj, trampoline_obj_in,
-    trampoline_ssize, trampoline_void,
+    panic_message, raise_panic, stack_nearly_exhausted, trampoline_int, trampoline_next,
+    trampoline_obj, trampoline_obj_in, trampoline_ssize, trampoline_void,
 };
 
 use std::ffi::{CStr, CString, c_void};

@@ -287,7 +287,7 @@ thread_local! {
 /// Whether the current thread's stack is within [`STACK_RESERVE`] of its end: one
 /// thread-local load and a comparison once the limit is known.
 #[inline(always)]
-fn stack_nearly_exhausted() -> bool {
+pub(crate) fn stack_nearly_exhausted() -> bool {
     let sp = stack_pointer();
     sp < STACK_LIMIT.with(std::cell::Cell::get) && stack_nearly_exhausted_slow(sp)
 }
