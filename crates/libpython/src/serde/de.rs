@@ -12,7 +12,6 @@ use crate::err::Error;
 
 use super::MAX_DEPTH;
 use super::error::{SerdeError, text_step, too_deep};
-use super::leaf::Leaf;
 
 /// What a node is, for deserialisation.
 pub(crate) enum Kind {
@@ -59,7 +58,7 @@ pub(crate) trait Node: Clone {
     /// The items of a sequence node.
     type Items: Children<Child = Self>;
     /// The entries of a map node, as (key, value).
-    type Entries: Children<Child = (Key<Self>, EntryValue<Self>)>;
+    type Entries: Children<Child = (Key<Self>, Self)>;
     /// The identities of the names of a struct's fields among the keys of the tree's maps,
     /// in the order of the fields, borrowed from where the tree keeps them (see
     /// [`field_keys`](Node::field_keys)).
@@ -175,14 +174,6 @@ pub(crate) trait Children {
 pub(crate) enum Key<N> {
     Field(usize),
     Other(N),
-}
-
-/// A map entry's value as the walk found it: a node, or a number, `bool` or `None` read from
-/// the entry there and then ([`Leaf`]: such a value never changes, so it needs nothing held
-/// until serde asks for it, after the key's `DeserializeSeed`, which may run any code).
-pub(crate) enum EntryValue<N> {
-    Node(N),
-    Leaf(Leaf),
 }
 
 /// The position among a struct's field `keys` of the key whose identity is `id`, looked for
@@ -459,21 +450,6 @@ impl<N: Node, C: Children> Walk<N, C> {
         seed.deserialize(self.child(node)).map_err(|e| e.at(step))
     }
 
-    /// Reads the child `leaf` (a map value read at its entry) with `seed`, as
-    /// [`read_child`](Self::read_child) reads a node.
-    fn read_leaf<'de, S: DeserializeSeed<'de>>(
-        &self,
-        leaf: Leaf,
-        seed: S,
-        step: impl FnOnce() -> String,
-    ) -> Result<S::Value, SerdeError> {
-        let de = De {
-            node: leaf,
-            depth: self.depth + 1,
-        };
-        seed.deserialize(de).map_err(|e| e.at(step))
-    }
-
     /// The next child and its position.
     #[inline(always)]
     fn next(&mut self) -> Result<Option<(usize, C::Child)>, SerdeError> {
@@ -529,7 +505,7 @@ impl<'de, N: Node> de::SeqAccess<'de> for SeqDe<N> {
 struct MapDe<N: Node> {
     entries: Walk<N, N::Entries>,
     /// The value of the entry whose key was read, until it is read.
-    value: Option<EntryValue<N>>,
+    value: Option<N>,
     /// That entry's key (kept in a field of its own, not paired with the value: the pair
     /// was moved through three temporaries per entry).
     key: Key<N>,
@@ -589,14 +565,10 @@ impl<'de, N: Node> de::MapAccess<'de> for MapDe<N> {
             return Err(Error::conversion("a map value was asked for before its key").into());
         };
         let (names, key) = (self.names, &self.key);
-        let step = || match key {
+        self.entries.read_child(value, seed, || match key {
             Key::Field(f) => text_step(field_name(names, *f)),
             Key::Other(k) => k.key_step(),
-        };
-        match value {
-            EntryValue::Node(node) => self.entries.read_child(node, seed, step),
-            EntryValue::Leaf(leaf) => self.entries.read_leaf(leaf, seed, step),
-        }
+        })
     }
 
     fn size_hint(&self) -> Option<usize> {

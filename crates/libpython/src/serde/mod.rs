@@ -48,7 +48,6 @@
 
 mod de;
 mod error;
-mod leaf;
 mod names;
 mod python;
 mod ser;
@@ -63,7 +62,7 @@ use crate::object::{Bound, Object};
 
 pub(crate) use de::De;
 #[cfg(feature = "value")]
-pub(crate) use de::{Children, EntryValue, Int, Key, Kind, Node};
+pub(crate) use de::{Children, Int, Key, Kind, Node};
 pub(crate) use error::SerdeError;
 use ser::Ser;
 

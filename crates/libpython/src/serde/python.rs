@@ -11,9 +11,8 @@ use crate::err::{Error, Result, fetch};
 use crate::gil::Python;
 use crate::object::Bound;
 
-use super::de::{Children, EntryValue, Int, Key, Kind, Node, field_position};
+use super::de::{Children, Int, Key, Kind, Node, field_position};
 use super::error::{SerdeError, key_repr, key_step};
-use super::leaf::Leaf;
 use super::names::Names;
 
 impl<'py> Node for Bound<'py> {
@@ -138,7 +137,6 @@ impl<'py> Node for Bound<'py> {
             py: self.py(),
             walk: DictWalk::new(self)?,
             fields: fields.unwrap_or(&[]),
-            leaves: true,
         })
     }
 
@@ -151,7 +149,6 @@ impl<'py> Node for Bound<'py> {
             // (the function's contract).
             walk: unsafe { DictWalk::in_place(self) },
             fields: fields.unwrap_or(&[]),
-            leaves: true,
         })
     }
 
@@ -168,8 +165,6 @@ impl<'py> Node for Bound<'py> {
 
     fn variant_entry(&self) -> Result<(Bound<'py>, Bound<'py>), SerdeError> {
         let mut entries = self.clone().entries(None)?;
-        // The variant's content is a node of its own.
-        entries.leaves = false;
         let len = entries.walk.len();
         let entry = if len == 1 {
             entries.next_child(0)?
@@ -177,7 +172,7 @@ impl<'py> Node for Bound<'py> {
             None
         };
         match entry {
-            Some((Key::Other(key), EntryValue::Node(value))) => Ok((key, value)),
+            Some((Key::Other(key), value)) => Ok((key, value)),
             _ => Err(Error::conversion(format!(
                 "an enum is a str (unit variant) or a dict with exactly one key (the variant), \
                  not a dict with {len} keys"
@@ -351,19 +346,16 @@ pub(crate) struct Entries<'py> {
     /// The identities of the keys of the struct being read (see [`Node::field_keys`]), or
     /// none.
     fields: &'py [usize],
-    /// Whether values that are numbers, `bool` or `None` are read at their entry
-    /// ([`EntryValue::Leaf`]).
-    leaves: bool,
 }
 
 impl<'py> Children for Entries<'py> {
-    type Child = (Key<Bound<'py>>, EntryValue<Bound<'py>>);
+    type Child = (Key<Bound<'py>>, Bound<'py>);
 
     #[inline(always)]
     fn next_child(
         &mut self,
         index: usize,
-    ) -> Result<Option<(Key<Bound<'py>>, EntryValue<Bound<'py>>)>, SerdeError> {
+    ) -> Result<Option<(Key<Bound<'py>>, Bound<'py>)>, SerdeError> {
         let Some((k, v)) = self.walk.next_checked_at_end(self.py, index)? else {
             return Ok(None);
         };
@@ -374,51 +366,13 @@ impl<'py> Children for Entries<'py> {
             // SAFETY: a live reference just read from the dict (GIL held), owned at once.
             None => Key::Other(unsafe { Bound::from_borrowed_ptr(self.py, k) }),
         };
-        // SAFETY: `v` is a live value just read from the dict, GIL held: a leaf is read from
-        // it at once, anything else owned at once, as the key.
-        let value = unsafe {
-            match self.leaves.then(|| leaf(v)).flatten() {
-                Some(l) => EntryValue::Leaf(l),
-                None => EntryValue::Node(Bound::from_borrowed_ptr(self.py, v)),
-            }
-        };
-        Ok(Some((key, value)))
+        // SAFETY: as for the key.
+        Ok(Some((key, unsafe { Bound::from_borrowed_ptr(self.py, v) })))
     }
 
     /// The number of entries when reading began.
     fn len(&self) -> Option<usize> {
         Some(self.walk.len())
-    }
-}
-
-/// `v` read as a [`Leaf`] if it is an exact `float`, an exact `int` of one digit (read in
-/// place), `None`, `True` or `False`; `None` for anything else (a `str`, the most common
-/// value, is told apart first).
-///
-/// # Safety
-/// `v` is a live object; the GIL is held.
-#[inline(always)]
-unsafe fn leaf(v: *mut ffi::PyObject) -> Option<Leaf> {
-    let api = ffi::api();
-    // SAFETY: the function's contract; an exact float's value and an exact int's digit are
-    // read in place, which runs no code and cannot fail.
-    unsafe {
-        let t = ffi::Py_TYPE(v);
-        if t == api.PyUnicode_Type {
-            None
-        } else if t == api.PyFloat_Type {
-            Some(Leaf::Float(ffi::PyFloat_AS_DOUBLE(v)))
-        } else if t == api.PyLong_Type {
-            ffi::long_layout()?.compact_value(v).map(Leaf::Int)
-        } else if v == ffi::Py_None() {
-            Some(Leaf::None)
-        } else if v == ffi::Py_True() {
-            Some(Leaf::Bool(true))
-        } else if v == ffi::Py_False() {
-            Some(Leaf::Bool(false))
-        } else {
-            None
-        }
     }
 }
 

@@ -16,7 +16,7 @@ use crate::err::{Error, Result};
 use crate::object::Object;
 
 use super::Value;
-use crate::serde::{Children, De, EntryValue, Int, Key, Kind, MAX_DEPTH, Node, SerdeError};
+use crate::serde::{Children, De, Int, Key, Kind, MAX_DEPTH, Node, SerdeError};
 
 /// serde's data model has no sets and no integers beyond 128 bits: lists, sets and
 /// frozensets serialise as sequences and tuples as tuples (both arrays in JSON), dicts as
@@ -383,9 +383,7 @@ impl<'a> Node for &'a Value {
     fn variant_entry(&self) -> Result<(&'a Value, &'a Value), SerdeError> {
         let mut entries = self.entries(None)?;
         match entries.next_child(0)? {
-            Some((Key::Other(key), EntryValue::Node(value))) if entries.len == 1 => {
-                Ok((key, value))
-            }
+            Some((Key::Other(key), value)) if entries.len == 1 => Ok((key, value)),
             _ => Err(self.not_an_enum()),
         }
     }
@@ -457,16 +455,13 @@ pub(crate) struct Entries<'a> {
 }
 
 impl<'a> Children for Entries<'a> {
-    type Child = (Key<&'a Value>, EntryValue<&'a Value>);
+    type Child = (Key<&'a Value>, &'a Value);
 
     fn next_child(
         &mut self,
         _index: usize,
-    ) -> Result<Option<(Key<&'a Value>, EntryValue<&'a Value>)>, SerdeError> {
-        Ok(self
-            .it
-            .next()
-            .map(|(k, v)| (Key::Other(k), EntryValue::Node(v))))
+    ) -> Result<Option<(Key<&'a Value>, &'a Value)>, SerdeError> {
+        Ok(self.it.next().map(|(k, v)| (Key::Other(k), v)))
     }
 
     fn len(&self) -> Option<usize> {
