@@ -369,6 +369,39 @@ fn a_guard_kept_in_a_thread_local_does_not_hang_the_thread_s_exit() {
     );
 }
 
+#[test]
+fn python_used_from_a_thread_local_destructor_after_the_layer_s_own_works() {
+    in_child!(
+        "python_used_from_a_thread_local_destructor_after_the_layer_s_own_works",
+        {
+            /// Uses Python when the thread exits, after the layer's record of the thread's
+            /// states is gone (it was made later, so it is dropped first).
+            struct AtExit(std::sync::mpsc::Sender<String>);
+            impl Drop for AtExit {
+                fn drop(&mut self) {
+                    let r = libpython::eval("6 * 7").and_then(|v| v.extract::<i64>());
+                    let _ = self.0.send(format!("{r:?}"));
+                }
+            }
+            thread_local! {
+                static LATE: std::cell::RefCell<Option<AtExit>> =
+                    const { std::cell::RefCell::new(None) };
+            }
+            python();
+            let (tx, rx) = std::sync::mpsc::channel();
+            std::thread::spawn(move || {
+                LATE.with(|l| *l.borrow_mut() = Some(AtExit(tx)));
+                let n: i64 = libpython::eval("1 + 1").unwrap().extract().unwrap();
+                assert_eq!(n, 2);
+            })
+            .join()
+            .unwrap();
+            let r = rx.recv_timeout(Duration::from_secs(10)).unwrap();
+            assert_eq!(r, "Ok(42)");
+        }
+    );
+}
+
 // Scenario 13: racing first use while `site` is slow: the loser waits for start-up.
 #[test]
 fn racing_first_use_waits_for_one_start_up() {

@@ -183,7 +183,10 @@ pub fn holds(key: InterpKey) -> bool {
 
 /// The innermost `with_interpreter` binding of this thread.
 pub fn bound() -> Option<Arc<InterpState>> {
-    BOUND.with(|b| b.borrow().last().map(|(s, _)| s.clone()))
+    BOUND
+        .try_with(|b| b.borrow().last().map(|(s, _)| s.clone()))
+        .ok()
+        .flatten()
 }
 
 /// The interpreter an acquisition without a named interpreter is for, when a binding decides
@@ -219,8 +222,11 @@ impl Drop for Binding {
     }
 }
 
+/// Records this thread's state for `state`. A thread whose record is already gone (a hold
+/// taken by a thread-local destructor that runs after it) keeps the state until the
+/// interpreter ends, when CPython deletes it.
 pub(crate) fn remember_tstate(state: &Arc<InterpState>, t: *mut ffi::PyThreadState) {
-    STATES.with(|s| {
+    let _ = STATES.try_with(|s| {
         s.subs
             .borrow_mut()
             .push((state.clone(), RawPtr(t as usize)))
@@ -229,23 +235,31 @@ pub(crate) fn remember_tstate(state: &Arc<InterpState>, t: *mut ffi::PyThreadSta
 
 /// Removes and returns this thread's cached state for `state`.
 pub(crate) fn take_tstate(state: &Arc<InterpState>) -> Option<*mut ffi::PyThreadState> {
-    STATES.with(|s| {
-        let mut subs = s.subs.borrow_mut();
-        let i = subs.iter().position(|(st, _)| Arc::ptr_eq(st, state))?;
-        Some(subs.swap_remove(i).1.0 as *mut ffi::PyThreadState)
-    })
+    STATES
+        .try_with(|s| {
+            let mut subs = s.subs.borrow_mut();
+            let i = subs.iter().position(|(st, _)| Arc::ptr_eq(st, state))?;
+            Some(subs.swap_remove(i).1.0 as *mut ffi::PyThreadState)
+        })
+        .ok()
+        .flatten()
 }
 
 fn cached_tstate(state: &Arc<InterpState>) -> Option<*mut ffi::PyThreadState> {
-    STATES.with(|s| {
-        let mut subs = s.subs.borrow_mut();
-        // Entries of ended interpreters or earlier runtimes point at freed thread states:
-        // forget them without touching them.
-        subs.retain(|(st, _)| !st.has_ended() && st.key().generation() == runtime::generation());
-        subs.iter()
-            .find(|(st, _)| Arc::ptr_eq(st, state))
-            .map(|(_, t)| t.0 as *mut ffi::PyThreadState)
-    })
+    STATES
+        .try_with(|s| {
+            let mut subs = s.subs.borrow_mut();
+            // Entries of ended interpreters or earlier runtimes point at freed thread states:
+            // forget them without touching them.
+            subs.retain(|(st, _)| {
+                !st.has_ended() && st.key().generation() == runtime::generation()
+            });
+            subs.iter()
+                .find(|(st, _)| Arc::ptr_eq(st, state))
+                .map(|(_, t)| t.0 as *mut ffi::PyThreadState)
+        })
+        .ok()
+        .flatten()
 }
 
 /// Proof that this thread holds an interpreter's GIL, released on drop.
@@ -597,7 +611,7 @@ fn main_tstate() -> *mut ffi::PyThreadState {
 #[cold]
 #[inline(never)]
 fn new_main_tstate(generation: u32) -> *mut ffi::PyThreadState {
-    if let Some(m) = STATES.with(|s| s.main.get())
+    if let Ok(Some(m)) = STATES.try_with(|s| s.main.get())
         && m.generation == generation
     {
         MAIN_TSTATE.with(|c| c.set((generation, m.tstate)));
@@ -614,7 +628,8 @@ fn new_main_tstate(generation: u32) -> *mut ffi::PyThreadState {
             (ffi::PyThreadState_New(main_raw), true)
         }
     };
-    STATES.with(|s| {
+    // A thread whose record is already gone (see `remember_tstate`) keeps the state.
+    let _ = STATES.try_with(|s| {
         s.main.set(Some(MainState {
             generation,
             tstate,
@@ -688,7 +703,10 @@ pub fn acquire_interp(state: &Arc<InterpState>) -> Result<GilGuard> {
 /// sub-interpreter, so CPython registers the main one as the thread's `PyGILState` state.
 fn pin_main_for_thread() -> Result<()> {
     let generation = runtime::generation();
-    if STATES.with(|s| s.main.get().is_some_and(|m| m.generation == generation)) {
+    if STATES
+        .try_with(|s| s.main.get().is_some_and(|m| m.generation == generation))
+        .unwrap_or(false)
+    {
         return Ok(());
     }
     if !active::enter_main() {
@@ -1156,7 +1174,7 @@ pub fn drain_current() {
 pub(crate) fn forget_after_finalize() {
     DEPTH.with(|d| d.set(0));
     HELD.with(|h| h.set(0));
-    STATES.with(|s| {
+    let _ = STATES.try_with(|s| {
         s.main.set(None);
         s.subs.borrow_mut().clear();
     });

@@ -49,7 +49,8 @@ pub(super) fn checkpoint_due() -> bool {
 #[cold]
 #[inline(never)]
 pub(super) fn checkpoint_main() {
-    if !STATES.with(|s| s.main.get().is_some_and(|m| m.owned)) {
+    let owned = STATES.try_with(|s| s.main.get().is_some_and(|m| m.owned));
+    if !owned.unwrap_or(false) {
         return;
     }
     // SAFETY: this thread holds the main GIL and counts as active, so the main record is
