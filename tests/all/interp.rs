@@ -325,8 +325,7 @@ fn a_guard_of_an_interpreter_switched_away_from_is_out_of_order_until_switched_b
             let b = interp::gil::acquire_main().unwrap();
             assert_eq!(interp::gil::depth(), 1);
             let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(a)));
-            let msg = r.unwrap_err();
-            let msg = msg.downcast_ref::<String>().cloned().unwrap_or_default();
+            let msg = libpython_tests::panic_message(&*r.unwrap_err());
             assert!(msg.contains("out of order"), "{msg}");
             drop(b);
             assert_eq!(
