@@ -353,15 +353,11 @@ fn a_guard_kept_in_a_thread_local_does_not_hang_the_thread_s_exit() {
             let t = std::thread::spawn(|| {
                 KEPT.with(|k| *k.borrow_mut() = Some(interp::gil::acquire().unwrap()));
             });
-            let start = Instant::now();
-            while !t.is_finished() {
-                assert!(
-                    start.elapsed() < Duration::from_secs(10),
-                    "the thread's exit waits for the GIL it holds"
-                );
-                std::thread::sleep(Duration::from_millis(10));
-            }
-            t.join().unwrap();
+            libpython_tests::join_within(
+                t,
+                Duration::from_secs(10),
+                "the thread's exit waits for the GIL it holds",
+            );
             let n: i64 = libpython::eval("6 * 7").unwrap().extract().unwrap();
             assert_eq!(n, 42);
         }
@@ -575,16 +571,13 @@ fn a_sub_interpreter_made_while_finalize_runs_is_ended_before_python_is() {
                 }
             });
             libpython::finalize().unwrap();
-            let start = Instant::now();
-            while !maker.is_finished() {
-                assert!(
-                    start.elapsed() < Duration::from_secs(10),
-                    "making the sub-interpreter does not return after finalize"
-                );
-                std::thread::sleep(Duration::from_millis(10));
-            }
+            let made = libpython_tests::join_within(
+                maker,
+                Duration::from_secs(10),
+                "making the sub-interpreter does not return after finalize",
+            );
             // Made before `finalize` listed the interpreters (then ended by it), or refused.
-            if let Some(e) = maker.join().unwrap() {
+            if let Some(e) = made {
                 assert!(e.contains("final"), "{e}");
             }
         }

@@ -69,6 +69,23 @@ pub fn needed_libraries(path: &Path) -> Result<Vec<String>, String> {
         .collect()
 }
 
+/// Joins `thread`, failing the test with `what` if it has not finished within `limit` (a
+/// thread that hangs is then left behind instead of hanging the test).
+pub fn join_within<T>(
+    thread: std::thread::JoinHandle<T>,
+    limit: std::time::Duration,
+    what: &str,
+) -> T {
+    let start = std::time::Instant::now();
+    while !thread.is_finished() {
+        assert!(start.elapsed() < limit, "{what}");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    thread
+        .join()
+        .unwrap_or_else(|p| panic!("{what}: the thread panicked: {}", panic_message(&*p)))
+}
+
 /// The message of a caught panic (`std::panic::catch_unwind`'s error): its `String` or
 /// `&str` payload, else empty.
 pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
