@@ -413,6 +413,69 @@ fn python_waiting_for_a_thread_that_needs_a_map_locked_by_rust_is_refused_not_hu
 }
 
 #[test]
+fn a_key_holding_a_python_object_whose_hash_waits_for_a_writer_gets_it_refused_not_hung() {
+    python();
+    // The key type is a pair holding an object: looking one up runs its `__hash__` under the
+    // map's lock, and that `__hash__` waits for a thread that writes the map.
+    let m: Arc<MapBridge<HashMap<(Object, i64), i64>>> = MapBridge::new(HashMap::from([(
+        (libpython::eval("'first'").unwrap(), 0),
+        0,
+    )]));
+    let g = Dict::from_pairs([("m", libpython::bridge(m.clone()).unwrap())]).unwrap();
+    let lookup = std::thread::spawn(move || {
+        libpython::exec(
+            "import concurrent.futures as cf\n\
+             errors = []\n\
+             def write():\n\
+             \x20   try:\n\
+             \x20       m[('other', 1)] = 2\n\
+             \x20   except RuntimeError as e:\n\
+             \x20       errors.append(str(e))\n\
+             class Key:\n\
+             \x20   def __hash__(self):\n\
+             \x20       with cf.ThreadPoolExecutor(1) as ex:\n\
+             \x20           ex.submit(write).result()\n\
+             \x20       return 1\n\
+             found = m.get((Key(), 1))\n",
+            &g,
+        )
+        .unwrap();
+        g.get_as::<Vec<String>>("errors").unwrap().unwrap()
+    });
+    let errors = libpython_tests::join_within(
+        lookup,
+        std::time::Duration::from_secs(30),
+        "the lookup waited for a writer that waited for it",
+    );
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].contains("locked by another thread"), "{errors:?}");
+    // Once the lookup is over, writes go through.
+    let g = Dict::from_pairs([("m", libpython::bridge(m.clone()).unwrap())]).unwrap();
+    libpython::exec("m[('other', 1)] = 2", &g).unwrap();
+    assert_eq!(m.map().read().unwrap().len(), 2);
+}
+
+#[test]
+fn threads_writing_a_map_of_plain_keys_at_once_wait_for_each_other() {
+    python();
+    let m: Arc<MapBridge<HashMap<(String, i64), i64>>> = MapBridge::new(HashMap::new());
+    let writers: Vec<_> = (0..4)
+        .map(|t| {
+            let m = m.clone();
+            std::thread::spawn(move || {
+                let g = Dict::from_pairs([("m", libpython::bridge(m).unwrap())]).unwrap();
+                g.insert("t", t).unwrap();
+                libpython::exec("for i in range(300):\n    m[('k', t * 1000 + i)] = i", &g)
+            })
+        })
+        .collect();
+    for w in writers {
+        w.join().unwrap().unwrap();
+    }
+    assert_eq!(m.map().read().unwrap().len(), 1200);
+}
+
+#[test]
 fn a_rust_map_whose_length_disagrees_with_its_keys_gives_its_keys() {
     python();
     for lie in [-1isize, 1, 0] {

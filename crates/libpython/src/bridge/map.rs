@@ -1,6 +1,6 @@
 //! Rust maps shared with Python as mappings ([`MapBridge`]).
 
-use std::any::Any;
+use std::any::{Any, TypeId};
 use std::collections::{BTreeMap, HashMap};
 use std::hash::Hash;
 
@@ -52,6 +52,42 @@ pub trait MapLike: Send + Sync + 'static {
     fn owns_objects(&self) -> OwnsObjects {
         OwnsObjects::NOT
     }
+
+    /// Whether the map's own operations may run Python code: the key type's `Hash`, `Eq` or
+    /// `Ord` (a key holding an [`Object`] compares through Python's `__hash__` and `__eq__`),
+    /// or a key dropped by a removal (a `__del__`). While such an operation holds the map's
+    /// lock, a thread that finds it locked is refused ([`ErrorKind::Busy`]) instead of
+    /// waiting, since the Python code may be waiting for that thread.
+    ///
+    /// The default says no only for keys whose comparisons are Rust's own: integers, `bool`,
+    /// `char`, `String`, `()`, and vectors and pairs of these. A map whose keys are of
+    /// another type that runs no Python code when compared or dropped can say so, and threads
+    /// that write it at once then wait for each other instead of being refused.
+    ///
+    /// [`ErrorKind::Busy`]: crate::ErrorKind::Busy
+    fn operations_run_python() -> bool
+    where
+        Self: Sized,
+    {
+        !plain_key::<Self::Key>()
+    }
+}
+
+/// Whether `K` is a key type whose `Hash`, `Eq`, `Ord` and drop are Rust's own, none of which
+/// can run Python code (decided by `K`'s `TypeId` against a fixed list, folded by the
+/// compiler).
+fn plain_key<K: 'static>() -> bool {
+    macro_rules! any_of {
+        ($k:expr; $($t:ty),*) => { false $(|| $k == TypeId::of::<$t>())* };
+    }
+    macro_rules! pairs {
+        ($k:expr; $($a:ty),*) => { false $(|| pairs!(@with $k; $a; i64, u64, i32, u32, usize, isize, bool, char, String))* };
+        (@with $k:expr; $a:ty; $($b:ty),*) => { false $(|| $k == TypeId::of::<($a, $b)>())* };
+    }
+    let k = TypeId::of::<K>();
+    any_of!(k; i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize, bool, char, String, ())
+        || any_of!(k; Vec<i8>, Vec<i16>, Vec<i32>, Vec<i64>, Vec<isize>, Vec<u8>, Vec<u16>, Vec<u32>, Vec<u64>, Vec<usize>, Vec<bool>, Vec<char>, Vec<String>)
+        || pairs!(k; i64, u64, i32, u32, usize, isize, bool, char, String)
 }
 
 macro_rules! map_like {
@@ -135,14 +171,14 @@ impl<M: MapLike> MapBridge<M> {
         holds_objects::<M::Key>() || holds_objects::<M::Value>()
     }
 
-    /// The map's lock, marked as running Python code under it when the keys are Python
-    /// objects (looking one up runs its `__hash__` and `__eq__`).
+    /// The map's lock, marked as running Python code under it when the map's operations may
+    /// ([`MapLike::operations_run_python`]).
     fn read(&self) -> Result<super::BridgeReadGuard<'_, M>> {
-        self.map.read(holds_objects::<M::Key>())
+        self.map.read(M::operations_run_python())
     }
 
     fn write(&self) -> Result<super::BridgeWriteGuard<'_, M>> {
-        self.map.write(holds_objects::<M::Key>())
+        self.map.write(M::operations_run_python())
     }
 
     /// The keys, copied out under the lock.
