@@ -1022,3 +1022,70 @@ fn sub_interpreter_thread_states_are_cleaned_up_when_threads_exit_and_when_it_en
     tx.send(()).unwrap();
     keeper.join().unwrap();
 }
+
+#[test]
+fn a_daemon_thread_inside_a_rust_function_is_waited_for_by_finalize_then_refused() {
+    in_child!(
+        "a_daemon_thread_inside_a_rust_function_is_waited_for_by_finalize_then_refused",
+        {
+            python();
+            let entered = Arc::new(AtomicUsize::new(0));
+            let returned = Arc::new(AtomicUsize::new(0));
+            let (e, r) = (entered.clone(), returned.clone());
+            // The call releases the GIL and takes it back: after `Py_FinalizeEx`, CPython would
+            // end the thread there, in the middle of Rust frames.
+            let f = libpython::function("block", None, move |a: &Args<'_>| {
+                e.fetch_add(1, Ordering::SeqCst);
+                a.py()
+                    .detach(|| std::thread::sleep(Duration::from_millis(300)));
+                r.fetch_add(1, Ordering::SeqCst);
+                Ok(())
+            })
+            .unwrap();
+            let g = libpython::Dict::from_pairs([("f", &f)]).unwrap();
+            libpython::exec(
+                "import threading\ndef loop():\n    while True:\n        f()\nthreading.Thread(target=loop, daemon=True).start()",
+                &g,
+            )
+            .unwrap();
+            drop((g, f));
+            let start = Instant::now();
+            while entered.load(Ordering::SeqCst) == 0 {
+                assert!(start.elapsed() < Duration::from_secs(10), "never called");
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            libpython::finalize().unwrap();
+            // The call under way was waited for; later ones were refused.
+            let done = returned.load(Ordering::SeqCst);
+            assert!(done >= 1);
+            libpython::initialize().unwrap();
+            assert_eq!(
+                libpython::eval("1 + 1").unwrap().extract::<i64>().unwrap(),
+                2
+            );
+            std::thread::sleep(Duration::from_millis(700));
+            assert_eq!(returned.load(Ordering::SeqCst), done);
+            assert_eq!(entered.load(Ordering::SeqCst), done);
+        }
+    );
+}
+
+#[test]
+fn daemon_threads_printing_while_python_is_finalized_and_started_again_do_not_abort_it() {
+    in_child!(
+        "daemon_threads_printing_while_python_is_finalized_and_started_again_do_not_abort_it",
+        {
+            for _ in 0..8 {
+                python();
+                libpython::exec(
+                    "import threading\ndef loop():\n    while True:\n        print('x' * 100)\nthreading.Thread(target=loop, daemon=True).start()",
+                    &libpython::Dict::new().unwrap(),
+                )
+                .unwrap();
+                std::thread::sleep(Duration::from_millis(50));
+                libpython::finalize().unwrap();
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
+    );
+}

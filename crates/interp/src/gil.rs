@@ -33,9 +33,11 @@ use crate::runtime::{self, lookup, lookup_raw};
 use crate::state::{ENDING, InterpState, RawPtr};
 
 mod checkpoint;
+mod foreign;
 
 pub use checkpoint::CHECKPOINT_EVERY;
 use checkpoint::{checkpoint_due, checkpoint_main, checkpoint_sub};
+pub use foreign::assume_call;
 
 thread_local! {
     /// GIL guards held by this thread (0: the thread does not hold a GIL through us).
@@ -294,7 +296,9 @@ enum Kind {
     /// Outermost acquisition of a sub-interpreter.
     Sub(Arc<InterpState>),
     /// Entered from Python (a callback): the GIL was already held by this thread.
-    Assumed { prev_held: u64 },
+    /// `counted`: the hold counts this thread as active in the main interpreter (see
+    /// [`assume_call`]).
+    Assumed { prev_held: u64, counted: bool },
     /// Another interpreter's GIL was held and has been released for this one.
     Switched(Box<Switched>),
 }
@@ -854,7 +858,12 @@ fn out_of_order(level: u32, depth: u32) {
 fn release_kind(kind: &Kind) {
     match kind {
         Kind::Nested => {}
-        Kind::Assumed { prev_held } => HELD.with(|h| h.set(*prev_held)),
+        Kind::Assumed { prev_held, counted } => {
+            HELD.with(|h| h.set(*prev_held));
+            if *counted {
+                active::leave_main();
+            }
+        }
         Kind::Main => release_main(),
         Kind::Sub(state) => {
             HELD.with(|h| h.set(0));
@@ -896,7 +905,10 @@ pub unsafe fn assume() -> GilGuard {
         n
     });
     GilGuard {
-        kind: Kind::Assumed { prev_held },
+        kind: Kind::Assumed {
+            prev_held,
+            counted: false,
+        },
         level,
         scope: scope(),
         key: InterpKey::from_bits(key_bits),

@@ -155,7 +155,11 @@ unsafe fn trampoline_assumed<T: Copy>(
 ) -> T {
     guarded(err_value, || {
         // SAFETY: trampolines are called by CPython with the GIL held.
-        let guard = unsafe { interp::gil::assume() };
+        let Some(guard) = (unsafe { interp::gil::assume_call() }) else {
+            // SAFETY: as above; sets the exception only.
+            unsafe { raise_shutting_down() };
+            return err_value;
+        };
         // SAFETY: the guard marks the GIL of its interpreter as held.
         unsafe { interp::gil::drain_some_of(guard.key()) };
         // SAFETY: the guard marks the GIL as held for this scope.
@@ -163,6 +167,23 @@ unsafe fn trampoline_assumed<T: Copy>(
         drop(guard);
         out
     })
+}
+
+/// Sets the exception of a call into Rust refused because Python is shutting down and the
+/// calling thread is one it does not wait for (see [`interp::gil::assume_call`]).
+///
+/// # Safety
+/// The GIL is held.
+#[cold]
+#[inline(never)]
+unsafe fn raise_shutting_down() {
+    // SAFETY: the GIL is held (the function's contract); sets the exception only.
+    unsafe {
+        ffi::PyErr_SetString(
+            *ffi::data::PyExc_RuntimeError(),
+            c"Python is shutting down: calls into Rust from daemon threads are refused".as_ptr(),
+        )
+    };
 }
 
 /// Runs `body`, turning an `Err` into the pending Python exception and `err_value`.
