@@ -625,3 +625,47 @@ fn bridged_maps_that_hold_their_own_methods_are_collected() {
         "{alive} of 500 maps outlived their last Python reference"
     );
 }
+
+/// The clones [`KeepsClones`] made.
+static CLONES: Mutex<Vec<Object>> = Mutex::new(Vec::new());
+
+/// A bridge whose `traverse` keeps a clone of what it holds: for another interpreter's object
+/// the collector refuses the clone, which leaves a dead handle.
+struct KeepsClones(Mutex<Option<Object>>);
+
+impl Bridge for KeepsClones {
+    fn traverse(&self, _visit: &mut libpython::Visit<'_>) {
+        if let (Ok(held), Ok(mut clones)) = (self.0.try_lock(), CLONES.try_lock())
+            && let Some(o) = held.as_ref()
+        {
+            clones.push(o.clone());
+        }
+    }
+}
+
+#[test]
+fn a_dead_handle_cloned_adds_no_reference_to_the_object_at_its_address() {
+    python();
+    let sub = Interpreter::new(SubConfig::shared_gil()).unwrap();
+    let in_sub = libpython::with_interpreter(&sub, || libpython::eval("object()"))
+        .unwrap()
+        .unwrap();
+    // The bridge holds the only `Arc`: the collector traverses it.
+    let bridged =
+        libpython::bridge(Arc::new(KeepsClones(Mutex::new(Some(in_sub.clone()))))).unwrap();
+    libpython::run_simple_string("import gc; gc.collect()").unwrap();
+    let dead = CLONES
+        .lock()
+        .unwrap()
+        .pop()
+        .expect("the collector traversed the bridge");
+    let count = || libpython::with_interpreter(&sub, || refcount(&in_sub)).unwrap();
+    let before = count();
+    // From a thread that holds no GIL: a dead handle owns nothing and names no interpreter.
+    let clones: Vec<Object> = std::thread::spawn(move || (0..100).map(|_| dead.clone()).collect())
+        .join()
+        .unwrap();
+    assert_eq!(count(), before);
+    drop((clones, bridged, in_sub));
+    sub.end().unwrap();
+}

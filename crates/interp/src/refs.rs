@@ -117,7 +117,10 @@ pub unsafe fn incref(ptr: *mut ffi::PyObject, key: InterpKey) -> bool {
 #[cold]
 #[inline(never)]
 unsafe fn incref_slow(ptr: *mut ffi::PyObject, key: InterpKey) -> bool {
-    if collecting_bits() == key.to_bits() {
+    // A key of no interpreter (a dead handle's) is never the collector's: its pointer may
+    // name freed memory or another object.
+    let collecting = collecting_bits();
+    if collecting != 0 && collecting == key.to_bits() {
         // SAFETY: the collector traversing `key`'s objects runs on this thread with its GIL
         // held; the caller owns a reference. Adding one frees nothing.
         unsafe { ffi::Py_INCREF(ptr) };
