@@ -322,7 +322,8 @@ fn a_guard_of_an_interpreter_switched_away_from_is_out_of_order_until_switched_b
             let x = Interpreter::new(SubConfig::shared_gil()).unwrap();
             let a = interp::gil::acquire_interp(x.state()).unwrap();
             // Switches to the main interpreter: `a`'s hold is set aside, at the same depth.
-            let b = interp::gil::acquire_main().unwrap();
+            // SAFETY: nothing of the sub-interpreter is used while `b` lives.
+            let b = unsafe { interp::gil::acquire_main_switching() }.unwrap();
             assert_eq!(interp::gil::depth(), 1);
             let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(a)));
             let msg = libpython_tests::panic_message(&*r.unwrap_err());
@@ -336,6 +337,32 @@ fn a_guard_of_an_interpreter_switched_away_from_is_out_of_order_until_switched_b
             assert_eq!(interp::gil::depth(), 1);
         }
     );
+}
+
+#[test]
+fn a_safe_guard_of_one_interpreter_is_refused_while_the_thread_holds_another_s_gil() {
+    python();
+    let sub = Interpreter::new(SubConfig::shared_gil()).unwrap();
+    libpython::attach(|py| {
+        // The token `py` is the main interpreter's: a guard switching to the sub-interpreter
+        // would leave it usable there.
+        let e = interp::gil::acquire_interp(sub.state()).unwrap_err();
+        assert!(matches!(e, interp::Error::HoldsOtherGil { .. }), "{e:?}");
+        let e = libpython::with_interpreter(&sub, || interp::gil::acquire().map(drop));
+        assert!(
+            matches!(e, Ok(Err(interp::Error::HoldsOtherGil { .. }))),
+            "{e:?}"
+        );
+        assert_eq!(py.eval("1 + 1")?.extract::<i64>()?, 2);
+        Ok(())
+    })
+    .unwrap();
+    let in_sub = interp::gil::acquire_interp(sub.state()).unwrap();
+    let e = interp::gil::acquire_main().unwrap_err();
+    assert!(matches!(e, interp::Error::HoldsOtherGil { .. }), "{e:?}");
+    drop(in_sub);
+    drop(interp::gil::acquire_main().unwrap());
+    sub.end().unwrap();
 }
 
 #[test]

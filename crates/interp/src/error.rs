@@ -27,6 +27,15 @@ pub enum Error {
     InterpreterEnded,
     /// The sub-interpreter is in use by a thread and cannot end now.
     InterpreterBusy,
+    /// A guard of one interpreter's GIL was asked for while the thread holds another's: a
+    /// safe acquisition never switches, since what the thread holds of the other one would
+    /// stay usable (see `gil::acquire_switching`).
+    HoldsOtherGil {
+        /// The interpreter asked for.
+        wanted: u32,
+        /// The interpreter whose GIL the thread holds.
+        held: u32,
+    },
     /// An object of one interpreter was used under another.
     WrongInterpreter {
         /// The object's interpreter.
@@ -83,6 +92,10 @@ impl fmt::Display for Error {
             Error::InterpreterBusy => {
                 f.write_str("the sub-interpreter is in use by another thread and cannot end now")
             }
+            Error::HoldsOtherGil { wanted, held } => write!(
+                f,
+                "the GIL of interpreter #{wanted} was asked for while the thread holds that of interpreter #{held}"
+            ),
             Error::WrongInterpreter { object, current } => write!(
                 f,
                 "the object belongs to interpreter #{object} but the thread is running interpreter #{current}"

@@ -327,7 +327,9 @@ impl GilGuard {
 /// inside that hold.
 ///
 /// # Errors
-/// [`Error::NotInitialized`], [`Error::Finalizing`], [`Error::InterpreterEnded`].
+/// [`Error::NotInitialized`], [`Error::Finalizing`], [`Error::InterpreterEnded`];
+/// [`Error::HoldsOtherGil`] when the thread is bound to an interpreter but holds another's
+/// GIL (see [`acquire_switching`]).
 #[inline]
 pub fn acquire() -> Result<GilGuard> {
     if BOUND_LEN.with(Cell::get) == 0 {
@@ -335,21 +337,64 @@ pub fn acquire() -> Result<GilGuard> {
         if held != 0 {
             return Ok(nested(InterpKey::from_bits(held)));
         }
-        return acquire_main();
+        return acquire_main_or_switch();
+    }
+    refuse_switch(current_binding().map(|s| s.key()))?;
+    acquire_bound()
+}
+
+/// [`acquire`], switching from the interpreter whose GIL the thread holds to the one it is
+/// bound to when they differ: that GIL is released and taken back when the guard is dropped.
+///
+/// # Errors
+/// As [`acquire`], without [`Error::HoldsOtherGil`].
+///
+/// # Safety
+/// While the guard lives, the caller uses nothing it holds of the interpreter whose GIL the
+/// thread held before (a GIL token, a borrowed or GIL-bound handle): a switch leaves that
+/// interpreter, and its objects would be used under another's GIL. (A closure that is
+/// `Send`, such as [`with_interpreter`](crate::with_interpreter)'s, can hold none.)
+#[inline]
+pub unsafe fn acquire_switching() -> Result<GilGuard> {
+    if BOUND_LEN.with(Cell::get) == 0 {
+        let held = HELD.with(Cell::get);
+        if held != 0 {
+            return Ok(nested(InterpKey::from_bits(held)));
+        }
+        return acquire_main_or_switch();
     }
     acquire_bound()
+}
+
+/// [`Error::HoldsOtherGil`] when this thread holds a GIL other than `wanted`'s (`None`: the
+/// main interpreter's).
+fn refuse_switch(wanted: Option<InterpKey>) -> Result<()> {
+    let held = HELD.with(Cell::get);
+    let wanted = match wanted {
+        Some(k) => k.to_bits(),
+        None => runtime::main_key_bits(),
+    };
+    if held != 0 && held != wanted {
+        return Err(Error::HoldsOtherGil {
+            wanted: InterpKey::from_bits(wanted).index(),
+            held: InterpKey::from_bits(held).index(),
+        });
+    }
+    Ok(())
 }
 
 #[inline(never)]
 fn acquire_bound() -> Result<GilGuard> {
     match current_binding() {
-        Some(state) => acquire_interp(&state),
+        // SAFETY: only reached from `acquire` (which refused a switch) and
+        // `acquire_switching` (whose caller takes it on).
+        Some(state) => unsafe { acquire_interp_switching(&state) },
         None => {
             let held = HELD.with(Cell::get);
             if held != 0 {
                 Ok(nested(InterpKey::from_bits(held)))
             } else {
-                acquire_main()
+                acquire_main_or_switch()
             }
         }
     }
@@ -358,9 +403,34 @@ fn acquire_bound() -> Result<GilGuard> {
 /// Acquires the main interpreter's GIL.
 ///
 /// # Errors
-/// [`Error::NotInitialized`] or [`Error::Finalizing`].
+/// [`Error::NotInitialized`] or [`Error::Finalizing`]; [`Error::HoldsOtherGil`] when the
+/// thread holds a sub-interpreter's GIL.
 #[inline]
 pub fn acquire_main() -> Result<GilGuard> {
+    let main = runtime::main_key_bits();
+    if main != 0 && holds(InterpKey::from_bits(main)) {
+        return Ok(nested(InterpKey::from_bits(main)));
+    }
+    refuse_switch(None)?;
+    acquire_main_slow()
+}
+
+/// [`acquire_main`], switching from a sub-interpreter whose GIL the thread holds.
+///
+/// # Errors
+/// As [`acquire_main`], without [`Error::HoldsOtherGil`].
+///
+/// # Safety
+/// As [`acquire_switching`].
+#[inline]
+pub unsafe fn acquire_main_switching() -> Result<GilGuard> {
+    acquire_main_or_switch()
+}
+
+/// The main interpreter's GIL, switched to if the thread holds another's (the callers decide
+/// whether a switch may happen).
+#[inline]
+fn acquire_main_or_switch() -> Result<GilGuard> {
     let main = runtime::main_key_bits();
     if main != 0 && holds(InterpKey::from_bits(main)) {
         return Ok(nested(InterpKey::from_bits(main)));
@@ -387,16 +457,27 @@ pub fn acquire_interp_nested(key: InterpKey) -> Result<GilGuard> {
 /// any) is released and taken back afterwards, as for a switch between interpreters.
 ///
 /// For work that belongs to an object's own interpreter and must happen wherever the object
-/// is (adding a reference to it, formatting an exception).
+/// is (adding a reference to it, formatting an exception). `f` and its result are `Send`: what
+/// only makes sense under the GIL the thread held before (a GIL token, a borrowed view) cannot
+/// be used under `key`'s.
 ///
 /// # Errors
 /// [`Error::Finalized`] for a key of an earlier runtime, [`Error::Finalizing`],
 /// [`Error::InterpreterEnded`].
-pub fn with_gil_of<R>(key: InterpKey, f: impl FnOnce() -> R) -> Result<R> {
+pub fn with_gil_of<R: Send>(key: InterpKey, f: impl FnOnce() -> R + Send) -> Result<R> {
+    // SAFETY: `f` is `Send`, so it holds nothing GIL-bound of the interpreter switched from.
+    unsafe { with_gil_of_unchecked(key, f) }
+}
+
+/// [`with_gil_of`] without the `Send` bounds, for this crate's own work on raw pointers.
+///
+/// # Safety
+/// As [`acquire_switching`], for `f`.
+pub(crate) unsafe fn with_gil_of_unchecked<R>(key: InterpKey, f: impl FnOnce() -> R) -> Result<R> {
     if holds(key) {
         return Ok(f());
     }
-    let guard = acquire_switching(key)?;
+    let guard = acquire_switching_to(key)?;
     let r = f();
     drop(guard);
     Ok(r)
@@ -404,7 +485,7 @@ pub fn with_gil_of<R>(key: InterpKey, f: impl FnOnce() -> R) -> Result<R> {
 
 #[cold]
 #[inline(never)]
-fn acquire_switching(key: InterpKey) -> Result<GilGuard> {
+fn acquire_switching_to(key: InterpKey) -> Result<GilGuard> {
     refuse_in_collector()?;
     if key.generation() != runtime::generation() || key.generation() == 0 {
         return Err(Error::Finalized);
@@ -416,7 +497,8 @@ fn acquire_switching(key: InterpKey) -> Result<GilGuard> {
         return acquire_main_slow();
     }
     let state = lookup(key).ok_or(Error::InterpreterEnded)?;
-    acquire_interp(&state)
+    // SAFETY: the callers take the switch on (see `with_gil_of_unchecked`).
+    unsafe { acquire_interp_switching(&state) }
 }
 
 #[inline(always)]
@@ -569,12 +651,12 @@ fn acquire_main_slow() -> Result<GilGuard> {
     if !active::enter_main() {
         return Err(runtime::not_running_error());
     }
-    Ok(acquire_main_switching(runtime::main_key_bits()))
+    Ok(switch_to_main(runtime::main_key_bits()))
 }
 
 /// [`acquire_main_slow`] when another interpreter's GIL is held: released first.
 #[cold]
-fn acquire_main_switching(key_bits: u64) -> GilGuard {
+fn switch_to_main(key_bits: u64) -> GilGuard {
     let switched = suspend_other();
     // SAFETY: as in `acquire_main_slow`; `suspend_other` released the other GIL, so this
     // thread holds none now.
@@ -647,8 +729,24 @@ fn new_main_tstate(generation: u32) -> *mut ffi::PyThreadState {
 /// Acquires the GIL of `state`'s interpreter.
 ///
 /// # Errors
-/// [`Error::InterpreterEnded`], [`Error::Finalized`], [`Error::Finalizing`].
+/// [`Error::InterpreterEnded`], [`Error::Finalized`], [`Error::Finalizing`];
+/// [`Error::HoldsOtherGil`] when the thread holds another interpreter's GIL.
 pub fn acquire_interp(state: &Arc<InterpState>) -> Result<GilGuard> {
+    if !holds(state.key()) {
+        refuse_switch(Some(state.key()))?;
+    }
+    // SAFETY: no switch (refused above).
+    unsafe { acquire_interp_switching(state) }
+}
+
+/// [`acquire_interp`], switching from another interpreter whose GIL the thread holds.
+///
+/// # Errors
+/// As [`acquire_interp`], without [`Error::HoldsOtherGil`].
+///
+/// # Safety
+/// As [`acquire_switching`].
+pub unsafe fn acquire_interp_switching(state: &Arc<InterpState>) -> Result<GilGuard> {
     let key = state.key();
     if holds(key) {
         return Ok(nested(key));

@@ -123,7 +123,9 @@ impl Interpreter {
         // started meanwhile, ended here): `finalize` waits for this thread, so it neither
         // misses the new interpreter nor runs `Py_FinalizeEx` while it is being made or ended.
         let _counted = CountedInMain::enter()?;
-        let main = gil::acquire_main()?;
+        // SAFETY: nothing of an interpreter this thread may hold is used while `main` lives
+        // (a switch is undone when it is dropped).
+        let main = unsafe { gil::acquire_main_switching() }?;
         // SAFETY: the main GIL is held through `main`, so the current thread state is the
         // main interpreter's; creating a sub-interpreter makes its first thread state
         // current (3.12+: and releases the main GIL); swapping back to the saved state

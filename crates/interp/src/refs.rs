@@ -4,7 +4,7 @@
 
 use libpython_ffi as ffi;
 
-use crate::gil::{collecting_bits, holds, with_gil_of};
+use crate::gil::{collecting_bits, holds, with_gil_of_unchecked};
 use crate::key::InterpKey;
 use crate::runtime::{self, lookup};
 
@@ -126,9 +126,9 @@ unsafe fn incref_slow(ptr: *mut ffi::PyObject, key: InterpKey) -> bool {
         unsafe { ffi::Py_INCREF(ptr) };
         return true;
     }
-    // SAFETY: `with_gil_of` runs the closure under the GIL of `key`, whose object the caller
-    // owns a reference to.
-    with_gil_of(key, || unsafe { ffi::Py_INCREF(ptr) }).is_ok()
+    // SAFETY: the closure runs under the GIL of `key`, whose object the caller owns a
+    // reference to, and uses nothing of the interpreter switched from.
+    unsafe { with_gil_of_unchecked(key, || ffi::Py_INCREF(ptr)) }.is_ok()
 }
 
 /// Releases a strong reference owned by a handle of interpreter `key`: at once when this

@@ -171,11 +171,16 @@ fn attach_slow<R>(f: &mut dyn FnMut(Python<'_>) -> Result<R>) -> Result<R> {
 /// common acquisition (`interp::gil::try_acquire_main`) does not apply.
 #[inline(never)]
 fn acquire_slow() -> Result<GilGuard> {
-    match interp::gil::acquire() {
+    // SAFETY: the guard is `attach`'s, whose closure is given a token of the guard's own
+    // interpreter. It switches only when the thread is bound (by `with_interpreter`, whose
+    // closure is `Send`) to an interpreter other than the one whose GIL it holds: nothing of
+    // that one can be used in the closure.
+    match unsafe { interp::gil::acquire_switching() } {
         Ok(g) => Ok(g),
         Err(interp::Error::NotInitialized) => {
             crate::initialize()?;
-            Ok(interp::gil::acquire()?)
+            // SAFETY: as above.
+            Ok(unsafe { interp::gil::acquire_switching() }?)
         }
         Err(e) => Err(e.into()),
     }

@@ -29,7 +29,9 @@ pub(crate) fn gil_for_release(key: InterpKey) -> Option<GilGuard> {
         return None;
     }
     let state = interp::lookup(key)?;
-    interp::gil::acquire_interp(&state).ok()
+    // SAFETY: the guard serves a release of `key`'s own object, which uses nothing of an
+    // interpreter switched from.
+    unsafe { interp::gil::acquire_interp_switching(&state) }.ok()
 }
 
 /// Puts `release` off when this thread is inside a collector traversal of interpreter `key`
