@@ -669,3 +669,53 @@ fn a_dead_handle_cloned_adds_no_reference_to_the_object_at_its_address() {
     drop((clones, bridged, in_sub));
     sub.end().unwrap();
 }
+
+#[test]
+fn copying_another_interpreter_s_object_out_of_a_map_runs_no_python_under_its_lock() {
+    in_child!(
+        "copying_another_interpreter_s_object_out_of_a_map_runs_no_python_under_its_lock",
+        {
+            python();
+            // A map of the main interpreter's objects, read from a sub-interpreter: the value
+            // is copied (a reference added under the main GIL) under the map's lock.
+            let m = MapBridge::new(HashMap::from([(
+                "k".to_string(),
+                libpython::eval("[1, 2, 3]").unwrap(),
+            )]));
+            let g = Dict::from_pairs([("m", libpython::bridge(m.clone()).unwrap())]).unwrap();
+            // A release queued on the main interpreter whose `__del__` waits for a thread that
+            // writes the map: run under the lock, it would wait for ever.
+            exec_in(
+                "import threading\n\
+                 class D:\n\
+                 \x20   def __del__(self):\n\
+                 \x20       t = threading.Thread(target=lambda: m.__setitem__('z', 1))\n\
+                 \x20       t.start()\n\
+                 \x20       t.join()\n\
+                 d = D()\n",
+                &g,
+            );
+            let d = g.remove("d").unwrap().unwrap();
+            let sub = Interpreter::new(SubConfig::shared_gil()).unwrap();
+            let reader = std::thread::spawn(move || {
+                libpython::with_interpreter(&sub, move || {
+                    drop(d);
+                    let g = Dict::from_pairs([("m", libpython::bridge(m).unwrap())]).unwrap();
+                    exec_in(
+                        "try:\n    m['k']\n    r = 'read'\nexcept Exception as e:\n    r = str(e)\n",
+                        &g,
+                    );
+                    g.get_as::<String>("r").unwrap().unwrap()
+                })
+                .unwrap()
+            });
+            let r = libpython_tests::join_within(
+                reader,
+                Duration::from_secs(20),
+                "the read waited for a destructor run under the map's lock",
+            );
+            // The object is the main interpreter's: refused in the sub-interpreter.
+            assert!(r.contains("interpreter"), "{r}");
+        }
+    );
+}

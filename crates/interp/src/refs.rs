@@ -4,7 +4,7 @@
 
 use libpython_ffi as ffi;
 
-use crate::gil::{collecting_bits, holds, with_gil_of_unchecked};
+use crate::gil::{collecting_bits, holds, with_gil_of_quiet};
 use crate::key::InterpKey;
 use crate::runtime::{self, lookup};
 
@@ -128,7 +128,7 @@ unsafe fn incref_slow(ptr: *mut ffi::PyObject, key: InterpKey) -> bool {
     }
     // SAFETY: the closure runs under the GIL of `key`, whose object the caller owns a
     // reference to, and uses nothing of the interpreter switched from.
-    unsafe { with_gil_of_unchecked(key, || ffi::Py_INCREF(ptr)) }.is_ok()
+    unsafe { with_gil_of_quiet(key, || ffi::Py_INCREF(ptr)) }.is_ok()
 }
 
 /// Releases a strong reference owned by a handle of interpreter `key`: at once when this

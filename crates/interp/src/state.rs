@@ -173,7 +173,8 @@ impl InterpState {
     /// As [`drain`](Self::drain).
     #[inline(never)]
     unsafe fn drain_at_most(&self, budget: usize) {
-        if !begin_drain() {
+        // A GIL taken for a reference count change only runs nothing (`gil::quiet`).
+        if crate::gil::quiet() || !begin_drain() {
             return;
         }
         let (one, more) = self.queue.take_head();

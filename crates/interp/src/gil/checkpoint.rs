@@ -49,6 +49,9 @@ pub(super) fn checkpoint_due() -> bool {
 #[cold]
 #[inline(never)]
 pub(super) fn checkpoint_main() {
+    if super::quiet() {
+        return;
+    }
     let owned = STATES.try_with(|s| s.main.get().is_some_and(|m| m.owned));
     if !owned.unwrap_or(false) {
         return;
@@ -70,6 +73,9 @@ pub(super) fn checkpoint_main() {
 #[cold]
 #[inline(never)]
 pub(super) fn checkpoint_sub(state: &InterpState) {
+    if super::quiet() {
+        return;
+    }
     // SAFETY: this thread holds the interpreter's GIL and counts as its user; it has just
     // taken it, outermost, so no exception is pending (checked) and no lock of this layer is
     // held.
