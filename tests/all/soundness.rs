@@ -719,3 +719,37 @@ fn copying_another_interpreter_s_object_out_of_a_map_runs_no_python_under_its_lo
         }
     );
 }
+
+#[test]
+fn a_bridged_object_and_key_that_their_caller_lets_go_during_a_slot_stay_alive() {
+    in_child!(
+        "a_bridged_object_and_key_that_their_caller_lets_go_during_a_slot_stay_alive",
+        env = DEBUG_MALLOC,
+        within = DEADLINE,
+        {
+            python();
+            let g = Dict::namespace().unwrap();
+            let make = libpython::function("make", None, |_a: &Args<'_>| {
+                libpython::bridge(VecBridge::new(vec![1i64, 2, 3]))
+            })
+            .unwrap();
+            g.insert("make", &make).unwrap();
+            // `functools.partial` lends its stored arguments to the call; Python code run by
+            // the slot (`extend` iterating `Evil`) replaces them, which frees the bridged
+            // vector while `+=` works on it, and the slot returns it.
+            exec_in(
+                "import functools, operator, gc\n\
+                 class Evil:\n\
+                 \x20   def __iter__(self):\n\
+                 \x20       p.__setstate__((operator.iadd, ([], []), None, None))\n\
+                 \x20       gc.collect()\n\
+                 \x20       return iter([4])\n\
+                 p = functools.partial(operator.iadd, make(), Evil())\n\
+                 r = p()\n\
+                 got = list(r)\n",
+                &g,
+            );
+            assert_eq!(g.get_as::<Vec<i64>>("got").unwrap().unwrap(), [1, 2, 3, 4]);
+        }
+    );
+}

@@ -781,7 +781,7 @@ unsafe extern "C" fn bridge_clear(o: *mut ffi::PyObject) -> c_int {
 ///
 /// # Safety
 /// The GIL is held; `name` is a live object that the caller keeps alive for as long as the
-/// result is used (CPython's caller of a slot holds the name for the call).
+/// result is used (the slot owns a reference to it for the call).
 unsafe fn attr_name<'a>(py: Python<'_>, name: *mut ffi::PyObject) -> Result<&'a str> {
     let mut n: ffi::Py_ssize_t = 0;
     // SAFETY: see the function's contract; a non-str raises TypeError, fetched at once.
@@ -804,6 +804,8 @@ unsafe extern "C" fn bridge_getattro(
     // SAFETY: called by CPython with the GIL held on a live instance and a str name.
     unsafe {
         on_cell(o, |py, c| {
+            // Owned for the call: a caller need not hold the name, and `n` borrows its text.
+            let _name = Bound::from_borrowed_ptr(py, name);
             let n = attr_name(py, name)?;
             // The Rust type's own methods are attributes of its Python type.
             if c.typed.iter().any(|d| d.name == n) {
@@ -907,7 +909,12 @@ unsafe extern "C" fn bridge_richcompare<const MAPPING: bool>(
             if op != ffi::Py_EQ && op != ffi::Py_NE {
                 return not_implemented();
             }
-            let (me, other) = (Borrowed::from_ptr(py, o), Borrowed::from_ptr(py, other));
+            // Owned for the call (see `on_cell`): a caller need not hold them, and the
+            // comparison runs Python code.
+            let (me, other) = (
+                Bound::from_borrowed_ptr(py, o),
+                Bound::from_borrowed_ptr(py, other),
+            );
             let comparable = if MAPPING {
                 other.is_instance(&py.import("collections.abc")?.getattr("Mapping")?.unbind())?
             } else {
@@ -928,7 +935,7 @@ unsafe extern "C" fn bridge_richcompare<const MAPPING: bool>(
                 (dict.call((a,))?, dict.call((b,))?)
             } else {
                 let list = py.builtin("list")?;
-                (list.call((&*me,))?, list.call((&*other,))?)
+                (list.call((&me,))?, list.call((&other,))?)
             };
             let eq = a.eq_py(&b)?;
             crate::conversion::to_object(&(eq == (op == ffi::Py_EQ)), py)
@@ -945,9 +952,11 @@ unsafe extern "C" fn bridge_inplace_add(
     // SAFETY: called by CPython with the GIL held on a live instance and a live object.
     unsafe {
         trampoline_obj(|py| {
-            let me = Borrowed::from_ptr(py, o);
-            me.call_method("extend", (&*Borrowed::from_ptr(py, other),))?;
-            Ok(Object::from_borrowed_ptr(py, o))
+            // Owned for the call (see `on_cell`): `extend` runs Python code, which may drop
+            // what a caller lent.
+            let me = Bound::from_borrowed_ptr(py, o);
+            me.call_method("extend", (&Bound::from_borrowed_ptr(py, other),))?;
+            Ok(me.unbind())
         })
     }
 }
@@ -987,7 +996,8 @@ unsafe extern "C" fn bridge_getitem(
     // SAFETY: called by CPython with the GIL held on a live instance and key.
     unsafe {
         on_cell(o, |py, c| {
-            c.target().get_item(py, &Borrowed::from_ptr(py, key))
+            // Owned for the call, as `o` (see `on_cell`): the bridge's code may run Python.
+            c.target().get_item(py, &Bound::from_borrowed_ptr(py, key))
         })
     }
 }
@@ -1003,13 +1013,14 @@ unsafe extern "C" fn bridge_set<const ATTR: bool>(
     // or a live object.
     unsafe {
         on_cell_int(o, |py, c| {
-            let key = Borrowed::from_ptr(py, key);
-            let v = (!value.is_null()).then(|| Borrowed::from_ptr(py, value));
+            // Owned for the call, as `o` (see `on_cell`): the bridge's code may run Python.
+            let key = Bound::from_borrowed_ptr(py, key);
+            let v = (!value.is_null()).then(|| Bound::from_borrowed_ptr(py, value));
             if ATTR {
                 let name = crate::conversion::str_to_string(&key)?;
-                c.target().set_attr(py, &name, v.as_deref())
+                c.target().set_attr(py, &name, v.as_ref())
             } else {
-                c.target().set_item(py, &key, v.as_deref())
+                c.target().set_item(py, &key, v.as_ref())
             }
             .map(|()| 0)
         })
@@ -1020,7 +1031,8 @@ unsafe extern "C" fn bridge_contains(o: *mut ffi::PyObject, key: *mut ffi::PyObj
     // SAFETY: called by CPython with the GIL held on a live instance and key.
     unsafe {
         on_cell_int(o, |py, c| {
-            let key = Borrowed::from_ptr(py, key);
+            // Owned for the call, as `o` (see `on_cell`): the bridge's code may run Python.
+            let key = Bound::from_borrowed_ptr(py, key);
             c.target().contains(py, &key).map(c_int::from)
         })
     }
