@@ -199,6 +199,14 @@ fn bytes_and_byte_buffers() {
     assert_eq!(b.repr().unwrap(), "b'\\x00\\x01\\xff'");
     assert_eq!(b.extract::<Vec<u8>>().unwrap(), [0, 1, 255]);
     assert_eq!(py("bytearray(b'ab')").extract::<Vec<u8>>().unwrap(), b"ab");
+    assert!(py("bytearray()").extract::<Vec<u8>>().unwrap().is_empty());
+    let big = py("bytearray(range(256)) * 40");
+    let want: Vec<u8> = (0..40).flat_map(|_| 0..=255u8).collect();
+    assert_eq!(big.extract::<Vec<u8>>().unwrap(), want);
+    assert_eq!(big.extract::<Bytes>().unwrap().0, want);
+    // The copy gave its buffer export back: the bytearray can be resized again.
+    big.call_method("extend", (Bytes(vec![1]),)).unwrap();
+    assert_eq!(big.len().unwrap(), want.len() + 1);
     roundtrip(Bytes(b"payload".to_vec()));
     // A Vec<u8> is a list of ints like any other vector.
     assert_eq!(

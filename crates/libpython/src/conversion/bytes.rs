@@ -55,12 +55,61 @@ pub(super) fn extract_bytes(obj: &Bound<'_>) -> Result<Option<Vec<u8>>> {
             ));
         }
         if ffi::PyByteArray_Check(obj.as_ptr()) {
-            let p = ffi::PyByteArray_AsString(obj.as_ptr());
-            let n = ffi::PyByteArray_Size(obj.as_ptr());
-            return Ok(Some(
-                std::slice::from_raw_parts(p.cast::<u8>(), n as usize).to_vec(),
-            ));
+            return Ok(Some(with_bytearray(obj.as_ptr(), <[u8]>::to_vec)));
         }
     }
     Ok(None)
+}
+
+/// Runs `read` on the bytes of the `bytearray` `p` (it copies them: it must run no Python
+/// code), with its size and storage read together. On a free-threaded build, where another
+/// thread may resize the bytearray meanwhile, inside the object's critical section (which
+/// 3.14 takes to change a bytearray) and through a buffer export, which makes a resize that
+/// starts during the copy fail with `BufferError` (3.13's bytearray takes no section, and a
+/// resize already past its export check races Python's own readers as well).
+///
+/// # Safety
+/// The GIL is held (on a free-threaded build: the thread is attached); `p` is a live
+/// `bytearray`.
+pub(crate) unsafe fn with_bytearray<R>(p: *mut ffi::PyObject, read: impl FnOnce(&[u8]) -> R) -> R {
+    // SAFETY: the caller's contract (for both uses); an empty bytearray's storage may be
+    // null, so it is read as an empty slice.
+    let direct = |read: &mut dyn FnMut(&[u8]) -> R| unsafe {
+        let n = ffi::PyByteArray_Size(p);
+        if n <= 0 {
+            return read(&[]);
+        }
+        read(std::slice::from_raw_parts(
+            ffi::PyByteArray_AsString(p).cast::<u8>(),
+            n as usize,
+        ))
+    };
+    let mut read = Some(read);
+    let mut read = |b: &[u8]| (read.take().expect("read once"))(b);
+    if !libpython_interp::free_threaded() {
+        // Under the GIL nothing changes the bytearray while this runs.
+        return direct(&mut read);
+    }
+    // SAFETY: the caller's contract. A bytearray's export gives its size and storage together
+    // (it fails only for a writable request on a read-only object; then it is read directly);
+    // the export is released before returning.
+    unsafe {
+        ffi::with_critical_section(p, || {
+            let mut view = ffi::Py_buffer::zeroed();
+            if ffi::PyObject_GetBuffer(p, &mut view, ffi::PyBUF_SIMPLE) < 0 {
+                ffi::PyErr_Clear();
+                return direct(&mut read);
+            }
+            let r = if view.len <= 0 || view.buf.is_null() {
+                read(&[])
+            } else {
+                read(std::slice::from_raw_parts(
+                    view.buf.cast::<u8>(),
+                    view.len as usize,
+                ))
+            };
+            ffi::PyBuffer_Release(&mut view);
+            r
+        })
+    }
 }

@@ -101,14 +101,10 @@ impl<'py> Node for Bound<'py> {
                     std::slice::from_raw_parts(data.cast::<u8>(), n as usize).to_vec(),
                 ));
             }
-            let n = ffi::PyByteArray_Size(p);
-            if n <= 0 {
-                return Ok(Cow::Owned(Vec::new()));
-            }
-            Ok(Cow::Owned(
-                std::slice::from_raw_parts(ffi::PyByteArray_AsString(p).cast::<u8>(), n as usize)
-                    .to_vec(),
-            ))
+            Ok(Cow::Owned(crate::conversion::with_bytearray(
+                p,
+                <[u8]>::to_vec,
+            )))
         }
     }
 

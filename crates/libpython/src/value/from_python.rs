@@ -185,14 +185,8 @@ impl<'py> FromPy<'py> {
                 return Ok(Started::Done(Value::Bytes(Arc::from(bytes))));
             }
             if ffi::PyByteArray_Check(p) {
-                let n = ffi::PyByteArray_Size(p);
-                let data = ffi::PyByteArray_AsString(p);
-                let bytes = if n > 0 {
-                    std::slice::from_raw_parts(data.cast::<u8>(), n as usize)
-                } else {
-                    &[]
-                };
-                return Ok(Started::Done(Value::Bytes(Arc::from(bytes))));
+                let bytes = crate::conversion::with_bytearray(p, |b| Arc::<[u8]>::from(b));
+                return Ok(Started::Done(Value::Bytes(bytes)));
             }
             let state = if ffi::PyList_Check(p) {
                 PyFrameState::Seq {
