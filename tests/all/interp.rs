@@ -1116,3 +1116,61 @@ fn daemon_threads_printing_while_python_is_finalized_and_started_again_do_not_ab
         }
     );
 }
+
+#[test]
+fn a_sub_interpreter_running_a_daemon_thread_python_started_is_busy_not_a_fatal_error() {
+    in_child!(
+        "a_sub_interpreter_running_a_daemon_thread_python_started_is_busy_not_a_fatal_error",
+        {
+            python();
+            let sub = Interpreter::new(SubConfig::shared_gil()).unwrap();
+            let started = libpython::with_interpreter(&sub, || {
+                let g = libpython::Dict::new()?;
+                libpython::exec(
+                    "import threading, time\n\
+                     def loop():\n\
+                     \x20   while True:\n\
+                     \x20       time.sleep(0.01)\n\
+                     try:\n\
+                     \x20   threading.Thread(target=loop, daemon=True).start()\n\
+                     \x20   started = True\n\
+                     except RuntimeError:\n\
+                     \x20   started = False\n",
+                    &g,
+                )?;
+                g.get_as::<bool>("started")
+            })
+            .unwrap()
+            .unwrap()
+            .unwrap();
+            std::thread::sleep(Duration::from_millis(50));
+            if started {
+                // CPython aborts ending an interpreter with a thread of its own still alive.
+                let e = sub.end().unwrap_err();
+                assert!(matches!(e, interp::Error::InterpreterBusy), "{e:?}");
+                assert!(sub.is_alive());
+                // Still usable.
+                let n = libpython::with_interpreter(&sub, || {
+                    libpython::eval("6 * 7")?.extract::<i64>()
+                })
+                .unwrap()
+                .unwrap();
+                assert_eq!(n, 42);
+                // CPython cannot finalize with a sub-interpreter left either: refused too.
+                let e = libpython::finalize().unwrap_err();
+                assert!(
+                    matches!(e.kind(), ErrorKind::Interp(interp::Error::InterpreterBusy)),
+                    "{e:?}"
+                );
+                assert_eq!(
+                    libpython::eval("1 + 1").unwrap().extract::<i64>().unwrap(),
+                    2
+                );
+            } else {
+                // Sub-interpreters that refuse daemon threads (3.12 and later) end as usual.
+                sub.end().unwrap();
+                libpython::finalize().unwrap();
+            }
+        }
+    );
+}

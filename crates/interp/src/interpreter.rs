@@ -246,7 +246,9 @@ impl Interpreter {
     /// deletes the thread states every thread had for it, and calls `Py_EndInterpreter`.
     ///
     /// # Errors
-    /// [`Error::InterpreterBusy`] while a thread holds it, [`Error::HoldsGil`] if the calling
+    /// [`Error::InterpreterBusy`] while a thread holds it (and, before Python 3.12, while a
+    /// thread Python started in it is alive: CPython cannot end it then, and cannot finalize
+    /// with it left either, so `finalize` is refused the same way), [`Error::HoldsGil`] if the calling
     /// thread holds a GIL, [`Error::InterpreterEnded`] if it already ended, and an error for
     /// the main interpreter (use `finalize`).
     pub fn end(&self) -> Result<()> {
@@ -303,6 +305,17 @@ pub(crate) fn end_sub(state: &Arc<InterpState>) -> Result<()> {
         };
     }
     let main = gil::acquire_main_internal()?;
+    // Before 3.12 a sub-interpreter may run daemon threads Python started, and ending it
+    // while one has a thread state is a fatal error in CPython ("not the last thread").
+    // SAFETY: the main GIL is held, which before 3.12 is every interpreter's: no thread state
+    // of the sub-interpreter is made or deleted while its list is walked.
+    if ffi::library().is_some_and(|l| !l.version().at_least(3, 12))
+        && unsafe { runs_threads_of_its_own(state) }
+    {
+        drop(main);
+        state.users.fetch_sub(ENDING, Ordering::AcqRel);
+        return Err(Error::InterpreterBusy);
+    }
     let me = std::thread::current().id();
     // SAFETY: the main GIL is held (`main`), so its thread state is current. The
     // sub-interpreter has no users (the ENDING bit was set from 0), so no thread runs in it.
@@ -350,6 +363,39 @@ pub(crate) fn end_sub(state: &Arc<InterpState>) -> Result<()> {
     }
     tracing::info!(target: "libpython::interp", interp = ?state.key, "sub-interpreter ended");
     Ok(())
+}
+
+/// Whether `state`'s interpreter has a thread state this layer did not make: a thread Python
+/// started there (a `threading` or `_thread` thread) that is still alive.
+///
+/// # Safety
+/// The calling thread holds a GIL that keeps the interpreter's list of thread states from
+/// changing (before 3.12: any, the GIL being shared).
+unsafe fn runs_threads_of_its_own(state: &InterpState) -> bool {
+    let api = ffi::api();
+    let (Some(head), Some(next)) = (api.PyInterpreterState_ThreadHead, api.PyThreadState_Next)
+    else {
+        return false;
+    };
+    let ours: Vec<usize> = state
+        .tstates
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+        .map(|(_, t)| t.0)
+        .collect();
+    // SAFETY: the interpreter is alive (no users, not ended); its list does not change while
+    // it is walked (the caller's contract).
+    unsafe {
+        let mut t = head(state.raw);
+        while !t.is_null() {
+            if !ours.contains(&(t as usize)) {
+                return true;
+            }
+            t = next(t);
+        }
+    }
+    false
 }
 
 /// Runs `f` with the calling thread bound to `interp`: GIL acquisitions inside take that
