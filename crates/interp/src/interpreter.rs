@@ -307,11 +307,10 @@ pub(crate) fn end_sub(state: &Arc<InterpState>) -> Result<()> {
     let main = gil::acquire_main_internal()?;
     // Before 3.12 a sub-interpreter may run daemon threads Python started, and ending it
     // while one has a thread state is a fatal error in CPython ("not the last thread").
+    let before_3_12 = ffi::library().is_some_and(|l| !l.version().at_least(3, 12));
     // SAFETY: the main GIL is held, which before 3.12 is every interpreter's: no thread state
     // of the sub-interpreter is made or deleted while its list is walked.
-    if ffi::library().is_some_and(|l| !l.version().at_least(3, 12))
-        && unsafe { runs_threads_of_its_own(state) }
-    {
+    if before_3_12 && unsafe { runs_threads_of_its_own(state) } {
         drop(main);
         state.users.fetch_sub(ENDING, Ordering::AcqRel);
         return Err(Error::InterpreterBusy);
