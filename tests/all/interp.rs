@@ -1174,3 +1174,46 @@ fn a_sub_interpreter_running_a_daemon_thread_python_started_is_busy_not_a_fatal_
         }
     );
 }
+
+/// The main interpreter's thread states (a walk of its list under the GIL).
+fn main_thread_states() -> usize {
+    libpython::attach(|_py| {
+        let api = libpython_ffi::api();
+        let (head, next) = (
+            api.PyInterpreterState_ThreadHead.expect("exported"),
+            api.PyThreadState_Next.expect("exported"),
+        );
+        // SAFETY: the main GIL is held (attach), so the list does not change during the walk.
+        let n = unsafe {
+            let mut t = head(libpython_ffi::PyInterpreterState_Get());
+            let mut n = 0;
+            while !t.is_null() {
+                n += 1;
+                t = next(t);
+            }
+            n
+        };
+        Ok(n)
+    })
+    .unwrap()
+}
+
+#[test]
+fn a_thread_named_main_gives_its_thread_state_back_when_it_exits() {
+    in_child!(
+        "a_thread_named_main_gives_its_thread_state_back_when_it_exits",
+        {
+            python();
+            let before = main_thread_states();
+            for _ in 0..5 {
+                std::thread::Builder::new()
+                    .name("main".into())
+                    .spawn(|| libpython::eval("1 + 1").unwrap().extract::<i64>().unwrap())
+                    .unwrap()
+                    .join()
+                    .unwrap();
+            }
+            assert_eq!(main_thread_states(), before);
+        }
+    );
+}

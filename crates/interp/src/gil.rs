@@ -35,6 +35,7 @@ use crate::state::{ENDING, InterpState, RawPtr};
 mod checkpoint;
 mod foreign;
 mod switch;
+mod thread_states;
 
 pub use checkpoint::CHECKPOINT_EVERY;
 use checkpoint::{checkpoint_due, checkpoint_main, checkpoint_sub};
@@ -42,6 +43,7 @@ pub use foreign::assume_call;
 use switch::refuse_switch;
 pub use switch::{acquire_main_switching, acquire_switching, with_gil_of};
 pub(crate) use switch::{quiet, with_gil_of_quiet};
+use thread_states::{MainState, ThreadStates};
 
 thread_local! {
     /// GIL guards held by this thread (0: the thread does not hold a GIL through us).
@@ -74,85 +76,6 @@ thread_local! {
     /// destructor, so the outermost acquisition reads it with no registration check. Generation
     /// 0 (no runtime has it) when there is none, and again once `STATES` is dropped.
     static MAIN_TSTATE: Cell<(u32, *mut ffi::PyThreadState)> = const { Cell::new((0, std::ptr::null_mut())) };
-}
-
-/// This thread's main-interpreter thread state.
-#[derive(Clone, Copy)]
-struct MainState {
-    /// The runtime generation it belongs to.
-    generation: u32,
-    tstate: *mut ffi::PyThreadState,
-    /// Made by this layer (deleted at thread exit), or Python's own (left alone).
-    owned: bool,
-}
-
-/// Per-thread record of the thread states this thread uses.
-struct ThreadStates {
-    main: Cell<Option<MainState>>,
-    /// Sub-interpreter thread states: (interpreter, thread state).
-    subs: RefCell<Vec<(Arc<InterpState>, RawPtr)>>,
-}
-
-impl Drop for ThreadStates {
-    fn drop(&mut self) {
-        // The thread is exiting. Release what it owns, unless the runtime it belongs to is
-        // gone (then CPython freed it already) or the process is exiting from the main thread.
-        MAIN_TSTATE.with(|m| m.set((0, std::ptr::null_mut())));
-        if std::thread::current().name() == Some("main") {
-            return;
-        }
-        // A guard kept in another thread-local, dropped after this record, still holds a GIL
-        // with one of these states: taking a GIL here would wait for this very thread. The
-        // states are left to CPython (deleted when their interpreter ends).
-        if DEPTH.with(Cell::get) != 0 {
-            return;
-        }
-        for (state, RawPtr(t)) in self.subs.borrow_mut().drain(..) {
-            release_sub_tstate(&state, t as *mut ffi::PyThreadState);
-        }
-        if let Some(m) = self.main.take() {
-            if !m.owned || m.generation != runtime::generation() || !active::enter_main() {
-                return;
-            }
-            // SAFETY: the runtime this state belongs to is running and counts this thread as
-            // active, so it cannot finalize meanwhile; the state is this thread's own and not
-            // current. Taking the GIL with it, clearing it, and deleting it after releasing
-            // the GIL is the documented sequence.
-            unsafe {
-                ffi::PyEval_RestoreThread(m.tstate);
-                ffi::PyThreadState_Clear(m.tstate);
-                ffi::PyEval_SaveThread();
-                ffi::PyThreadState_Delete(m.tstate);
-            }
-            active::leave_main();
-        }
-    }
-}
-
-/// Deletes this thread's state for a sub-interpreter, if the interpreter is alive.
-fn release_sub_tstate(state: &Arc<InterpState>, t: *mut ffi::PyThreadState) {
-    if state.key.generation() != runtime::generation()
-        || !runtime::is_running()
-        || !enter_sub(state)
-    {
-        return;
-    }
-    // SAFETY: the interpreter is alive and counts this thread as a user, so it cannot end
-    // meanwhile; `t` is this thread's state for it, not current anywhere. Taking its GIL with
-    // it, clearing it, and deleting it after releasing the GIL is the documented sequence.
-    unsafe {
-        ffi::PyEval_RestoreThread(t);
-        ffi::PyThreadState_Clear(t);
-        ffi::PyEval_SaveThread();
-        ffi::PyThreadState_Delete(t);
-    }
-    let me = std::thread::current().id();
-    state
-        .tstates
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .retain(|(id, _)| *id != me);
-    leave_sub(state);
 }
 
 /// Counts one more user of a sub-interpreter, unless it is ending.
