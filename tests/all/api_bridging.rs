@@ -456,6 +456,98 @@ fn a_key_holding_a_python_object_whose_hash_waits_for_a_writer_gets_it_refused_n
 }
 
 #[test]
+fn python_waiting_for_a_writer_of_a_map_held_by_a_try_guard_is_refused_not_hung() {
+    python();
+    let m = MapBridge::new(HashMap::<String, i64>::new());
+    let g = Dict::from_pairs([("m", libpython::bridge(m.clone()).unwrap())]).unwrap();
+    let writer = std::thread::spawn(move || {
+        let guard = m.map().try_write().unwrap();
+        let r = libpython::exec(
+            "import threading\n\
+             errors = []\n\
+             def write():\n\
+             \x20   try:\n\
+             \x20       m['a'] = 1\n\
+             \x20   except RuntimeError as e:\n\
+             \x20       errors.append(str(e))\n\
+             t = threading.Thread(target=write)\n\
+             t.start()\n\
+             t.join()\n",
+            &g,
+        );
+        drop(guard);
+        r.unwrap();
+        g.get_as::<Vec<String>>("errors").unwrap().unwrap()
+    });
+    let errors = libpython_tests::join_within(
+        writer,
+        std::time::Duration::from_secs(30),
+        "a thread waited for a map whose holder waited for it",
+    );
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].contains("locked by another thread"), "{errors:?}");
+}
+
+/// A map of plain keys whose insertion tells Python about it: its own code runs Python.
+#[derive(Default)]
+struct Announced(HashMap<i64, i64>);
+
+impl libpython::MapLike for Announced {
+    type Key = i64;
+    type Value = i64;
+    fn map_len(&self) -> usize {
+        self.0.len()
+    }
+    fn map_get(&self, k: &i64) -> Option<&i64> {
+        self.0.get(k)
+    }
+    fn map_insert(&mut self, k: i64, v: i64) {
+        libpython::run_simple_string("import builtins\nbuiltins.on_insert()").unwrap();
+        self.0.insert(k, v);
+    }
+    fn map_remove(&mut self, k: &i64) -> Option<i64> {
+        self.0.remove(k)
+    }
+    fn map_entries(&self) -> Vec<(&i64, &i64)> {
+        self.0.iter().collect()
+    }
+}
+
+#[test]
+fn a_map_of_one_s_own_whose_insertion_runs_python_refuses_waiters_by_default() {
+    python();
+    let m = MapBridge::new(Announced::default());
+    let g = Dict::from_pairs([("m", libpython::bridge(m.clone()).unwrap())]).unwrap();
+    let inserter = std::thread::spawn(move || {
+        libpython::exec(
+            "import threading, builtins\n\
+             errors = []\n\
+             def reader():\n\
+             \x20   try:\n\
+             \x20       m.get(1)\n\
+             \x20   except RuntimeError as e:\n\
+             \x20       errors.append(str(e))\n\
+             def on_insert():\n\
+             \x20   t = threading.Thread(target=reader)\n\
+             \x20   t.start()\n\
+             \x20   t.join()\n\
+             builtins.on_insert = on_insert\n\
+             m[1] = 1\n",
+            &g,
+        )
+        .unwrap();
+        g.get_as::<Vec<String>>("errors").unwrap().unwrap()
+    });
+    let errors = libpython_tests::join_within(
+        inserter,
+        std::time::Duration::from_secs(30),
+        "a reader waited for a map whose insertion waited for it",
+    );
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(m.map().read().unwrap().0[&1], 1);
+}
+
+#[test]
 fn threads_writing_a_map_of_plain_keys_at_once_wait_for_each_other() {
     python();
     let m: Arc<MapBridge<HashMap<(String, i64), i64>>> = MapBridge::new(HashMap::new());

@@ -97,7 +97,7 @@ impl<T> Container<T> {
     /// (locked)>` while it is locked for writing.
     pub(super) fn repr(&self, size: impl FnOnce(&T) -> String) -> String {
         let what = self.flavor.what;
-        match self.lock.try_read() {
+        match self.lock.try_read_as(false) {
             Some(v) => format!("<Rust {what} {}>", size(&v)),
             None => format!("<Rust {what} (locked)>"),
         }
@@ -107,7 +107,7 @@ impl<T> Container<T> {
     /// it held is dropped after the lock is released: dropping it can run Python code (a
     /// `__del__`) that uses the container again.
     pub(super) fn clear_for_collector(&self, take: impl FnOnce(&mut T) -> Option<T>) {
-        let taken = self.lock.try_write().and_then(|mut v| take(&mut v));
+        let taken = self.lock.try_write_as(false).and_then(|mut v| take(&mut v));
         drop(taken);
     }
 }

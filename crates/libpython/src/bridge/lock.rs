@@ -243,9 +243,21 @@ impl<T> BridgeLock<T> {
     }
 
     /// Shared access if it can be had at once (`None` while a writer holds the lock, or
-    /// this thread holds it already): for code that must not wait, such as Python's cycle
-    /// collector.
+    /// this thread holds it already). Like [`read`](Self::read)'s, the guard counts as running
+    /// Python code while it lives.
     pub fn try_read(&self) -> Option<BridgeReadGuard<'_, T>> {
+        self.try_read_as(true)
+    }
+
+    /// Exclusive access if it can be had at once (see [`try_read`](Self::try_read)).
+    pub fn try_write(&self) -> Option<BridgeWriteGuard<'_, T>> {
+        self.try_write_as(true)
+    }
+
+    /// [`try_read`](Self::try_read), the guard marked as running Python code only if
+    /// `runs_python` (the bridges' own code that runs none, such as the cycle collector's
+    /// visit, which must not wait).
+    pub(crate) fn try_read_as(&self, runs_python: bool) -> Option<BridgeReadGuard<'_, T>> {
         self.check_not_held("container").ok()?;
         let guard = match self.inner.try_read() {
             Ok(g) => g,
@@ -253,14 +265,14 @@ impl<T> BridgeLock<T> {
             Err(TryLockError::WouldBlock) => return None,
         };
         Some(BridgeReadGuard {
-            _python: None,
+            _python: runs_python.then(|| RunsPython::set(&self.running_python)),
             guard,
             _held: Held::new(self.addr()),
         })
     }
 
-    /// Exclusive access if it can be had at once (see [`try_read`](Self::try_read)).
-    pub fn try_write(&self) -> Option<BridgeWriteGuard<'_, T>> {
+    /// [`try_write`](Self::try_write), marked as [`try_read_as`](Self::try_read_as) says.
+    pub(crate) fn try_write_as(&self, runs_python: bool) -> Option<BridgeWriteGuard<'_, T>> {
         self.check_not_held("container").ok()?;
         let guard = match self.inner.try_write() {
             Ok(g) => g,
@@ -268,7 +280,7 @@ impl<T> BridgeLock<T> {
             Err(TryLockError::WouldBlock) => return None,
         };
         Some(BridgeWriteGuard {
-            _python: None,
+            _python: runs_python.then(|| RunsPython::set(&self.running_python)),
             guard,
             _held: Held::new(self.addr()),
         })

@@ -59,9 +59,10 @@ pub trait MapLike: Send + Sync + 'static {
     /// lock, a thread that finds it locked is refused ([`ErrorKind::Busy`]) instead of
     /// waiting, since the Python code may be waiting for that thread.
     ///
-    /// The default says no only for keys whose comparisons are Rust's own: integers, `bool`,
-    /// `char`, `String`, `()`, and vectors and pairs of these. A map whose keys are of
-    /// another type that runs no Python code when compared or dropped can say so, and threads
+    /// The default says yes: the methods of a map written elsewhere are its own code. The
+    /// maps this crate implements it for (`HashMap`, `BTreeMap`, `imbl`'s) say no for keys
+    /// whose comparisons are Rust's own: integers, `bool`, `char`, `String`, `()`, and vectors
+    /// and pairs of these. A map whose operations run no Python code can say so, and threads
     /// that write it at once then wait for each other instead of being refused.
     ///
     /// [`ErrorKind::Busy`]: crate::ErrorKind::Busy
@@ -69,7 +70,7 @@ pub trait MapLike: Send + Sync + 'static {
     where
         Self: Sized,
     {
-        !plain_key::<Self::Key>()
+        true
     }
 }
 
@@ -106,6 +107,7 @@ macro_rules! map_like {
             fn map_entries(&self) -> Vec<(&K, &V)> { self.iter().collect() }
             fn map_take(&mut self) -> Option<Self> { Some(std::mem::take(self)) }
             fn owns_objects(&self) -> OwnsObjects { owns!($owns) }
+            fn operations_run_python() -> bool { !plain_key::<K>() }
         }
     };
 }
@@ -486,7 +488,7 @@ impl<M: MapLike> Bridge for MapBridge<M> {
         }
         // A map locked for writing reports nothing this time: its objects then count as
         // referenced from outside and are kept.
-        let Some(m) = self.map.lock().try_read() else {
+        let Some(m) = self.map.lock().try_read_as(false) else {
             return;
         };
         if !m.owns_objects().made() {

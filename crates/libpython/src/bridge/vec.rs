@@ -397,7 +397,7 @@ impl<V: VecLike> Bridge for VecBridge<V> {
         }
         // A vector locked for writing reports nothing this time: its objects then count as
         // referenced from outside and are kept.
-        let Some(v) = self.vec.lock().try_read() else {
+        let Some(v) = self.vec.lock().try_read_as(false) else {
             return;
         };
         if !v.owns_objects().made() {
