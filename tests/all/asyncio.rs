@@ -766,3 +766,28 @@ fn block_on_inside_a_future_of_the_builtin_executor_is_an_error_not_a_hang() {
         Duration::from_secs(120),
     );
 }
+
+#[test]
+fn an_end_hook_added_by_the_program_leaves_the_library_s_own_in_place() {
+    in_child!(
+        "an_end_hook_added_by_the_program_leaves_the_library_s_own_in_place",
+        {
+            libpython::initialize().unwrap();
+            let aw = libpython::eval("__import__('asyncio').sleep(3600)").unwrap();
+            let waiter = std::thread::spawn(move || {
+                libpython::asyncio::block_on(libpython::asyncio::into_future(aw)).map(drop)
+            });
+            std::thread::sleep(Duration::from_millis(200));
+            // The program's own hook runs as well as the library's, which stops the loop the
+            // coroutine runs on: `finalize` does not wait for it.
+            libpython::interp::add_end_hook(|_| {});
+            libpython::finalize().unwrap();
+            let r = libpython_tests::join_within(
+                waiter,
+                Duration::from_secs(20),
+                "the awaited coroutine was not stopped",
+            );
+            assert!(r.is_err());
+        }
+    );
+}

@@ -589,7 +589,7 @@ fn a_sub_interpreter_made_while_finalize_runs_is_ended_before_python_is() {
                 "import time\nclass Slow:\n    def __del__(self, sleep=time.sleep):\n        sleep(0.3)\nslow = Slow()",
             )
             .unwrap();
-            interp::set_end_hook(slow_end_hook);
+            interp::add_end_hook(slow_end_hook);
             let maker = std::thread::spawn(|| {
                 std::thread::sleep(Duration::from_millis(50));
                 match Interpreter::new(SubConfig::shared_gil()) {

@@ -204,7 +204,11 @@ impl Interpreter {
         }
         tracing::info!(target: "libpython::interp", interp = ?state.key, own_gil = config.own_gil, "sub-interpreter created");
         let interp = Interpreter { state };
-        if let Some(hook) = *CREATION_HOOK.read().unwrap_or_else(|e| e.into_inner()) {
+        let hooks = CREATION_HOOKS
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        for hook in hooks {
             with_interpreter(&interp, hook)?;
         }
         Ok(interp)
@@ -437,31 +441,39 @@ pub fn ensure_bound_interpreter() -> Result<Interpreter> {
     Err(Error::NotBound)
 }
 
-static CREATION_HOOK: RwLock<Option<fn()>> = RwLock::new(None);
-static END_HOOK: RwLock<Option<fn(InterpKey)>> = RwLock::new(None);
+static CREATION_HOOKS: RwLock<Vec<fn()>> = RwLock::new(Vec::new());
+static END_HOOKS: RwLock<Vec<fn(InterpKey)>> = RwLock::new(Vec::new());
 
-/// Sets a function run in every new sub-interpreter right after its creation, with the
-/// calling thread bound to it (the public layer routes its output through Rust there).
-pub fn set_creation_hook(hook: fn()) {
-    *CREATION_HOOK.write().unwrap_or_else(|e| e.into_inner()) = Some(hook);
+/// Adds a function run in every new sub-interpreter right after its creation, with the
+/// calling thread bound to it (the public layer routes its output through Rust there). Hooks
+/// run in the order they were added; one cannot be removed, so a hook of one layer never
+/// undoes another's.
+pub fn add_creation_hook(hook: fn()) {
+    CREATION_HOOKS
+        .write()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(hook);
 }
 
-/// Sets a function run when an interpreter is about to end, with its key: before a
+/// Adds a function run when an interpreter is about to end, with its key: before a
 /// sub-interpreter's [`Interpreter::end`], and during `finalize` for every sub-interpreter and
 /// then for the main interpreter. It runs on the thread that ends the interpreter, which holds
 /// no GIL, with no lock of this layer held, while the interpreter is still fully usable, so it
 /// can stop threads that run Python there (the public layer's asyncio event loops) and wait for
 /// them. If ending then fails (another thread is using the sub-interpreter), the interpreter
-/// lives on without what the hook stopped.
-pub fn set_end_hook(hook: fn(InterpKey)) {
-    *END_HOOK.write().unwrap_or_else(|e| e.into_inner()) = Some(hook);
+/// lives on without what the hook stopped. Hooks run in the order they were added; one
+/// cannot be removed (the public layer's must run for `finalize` not to wait for its loops).
+pub fn add_end_hook(hook: fn(InterpKey)) {
+    END_HOOKS
+        .write()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(hook);
 }
 
-/// Runs the end hook, if one is set, for the interpreter `key` (the hook's lock is not held
-/// while it runs).
+/// Runs the end hooks for the interpreter `key` (their lock is not held while they run).
 pub(crate) fn run_end_hook(key: InterpKey) {
-    let hook = *END_HOOK.read().unwrap_or_else(|e| e.into_inner());
-    if let Some(hook) = hook {
+    let hooks = END_HOOKS.read().unwrap_or_else(|e| e.into_inner()).clone();
+    for hook in hooks {
         hook(key);
     }
 }

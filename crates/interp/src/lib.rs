@@ -41,7 +41,7 @@ pub use cache::PerInterpreter;
 pub use error::{Error, Result};
 pub use gil::{GilGuard, allow_threads, lock_without_gil};
 pub use interpreter::{
-    Interpreter, SubConfig, ensure_bound_interpreter, set_creation_hook, set_end_hook,
+    Interpreter, SubConfig, add_creation_hook, add_end_hook, ensure_bound_interpreter,
     with_interpreter,
 };
 pub use key::InterpKey;

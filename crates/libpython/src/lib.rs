@@ -272,7 +272,7 @@ impl Builder {
             let argv = self.argv.unwrap_or_else(|| vec![OsString::new()]);
             pymain::set_argv(&argv)?;
             if !self.no_io_redirect {
-                interp::set_creation_hook(setup_interpreter);
+                interp::add_creation_hook(setup_interpreter);
                 redirect_to_rust()?;
             }
         }

@@ -457,7 +457,7 @@ static REGISTRY: LazyLock<Mutex<Registry>> = LazyLock::new(Mutex::default);
 /// Installs [`on_end`] as the interpreter layer's end hook, once.
 fn ensure_hook() {
     static HOOK: std::sync::Once = std::sync::Once::new();
-    HOOK.call_once(|| interp::set_end_hook(on_end));
+    HOOK.call_once(|| interp::add_end_hook(on_end));
 }
 
 /// Whether `key`'s interpreter can take new work: `Err` with the reason if not.
