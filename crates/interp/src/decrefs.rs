@@ -1,6 +1,8 @@
 //! The queue of references dropped by threads that did not hold their interpreter's GIL,
-//! released by the next thread that holds it.
+//! released by the next thread that holds it, and of the other releases put off the same way
+//! ([`Deferred`]: a buffer view's export, a DLPack tensor's deleter).
 
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crossbeam_queue::{ArrayQueue, SegQueue};
@@ -13,13 +15,56 @@ const RING: usize = 256;
 /// addresses are aligned, so the bit is free.
 const MORE: usize = 1;
 
-/// A lock-free multi-producer queue of object addresses. The order of release is not kept
-/// (releases commute).
+/// How a [`Deferred`] release is finally dealt with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeferredRun {
+    /// The calling thread holds the GIL of the interpreter the release was put off to (a
+    /// drain of its queue): release.
+    UnderGil,
+    /// The interpreter ended or its runtime was finalized (or is being finalized) before a
+    /// drain ran the release: whatever it held of Python is gone with it. Free what is Rust's
+    /// and touch nothing of Python.
+    Gone,
+}
+
+/// A release that needs an interpreter's GIL, put off by a thread that does not hold it
+/// ([`refs::release_later`](crate::refs::release_later)) until the interpreter's next drain
+/// (the queue of dropped references, which holds these too). Releases put off this way must
+/// not depend on their order, as references do not.
+///
+/// It is called once: with [`DeferredRun::UnderGil`] by the drain, or with
+/// [`DeferredRun::Gone`] when the interpreter is gone first. A panic is stopped there and
+/// reported on stderr (drains run inside calls from Python).
+pub struct Deferred(Box<dyn FnOnce(DeferredRun) + Send>);
+
+impl Deferred {
+    /// `f`, to be called once later (see the type's documentation).
+    pub fn new(f: impl FnOnce(DeferredRun) + Send + 'static) -> Deferred {
+        Deferred(Box::new(f))
+    }
+
+    /// Calls the release with `how`, stopping a panic.
+    pub(crate) fn call(self, how: DeferredRun) {
+        if catch_unwind(AssertUnwindSafe(|| (self.0)(how))).is_err() {
+            eprintln!("libpython: a put-off release panicked; the panic was stopped");
+        }
+    }
+}
+
+impl std::fmt::Debug for Deferred {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Deferred")
+    }
+}
+
+/// A lock-free multi-producer queue of object addresses, and of [`Deferred`] releases. The
+/// order of release is not kept (releases commute).
 ///
 /// The common case, one drop between two acquisitions, costs one compare-and-swap to push and
 /// one swap to take: `head` holds one address. Pushes that find it taken go to a bounded ring,
 /// then to an unbounded segmented queue (a burst of drops, a thread that holds the GIL for
-/// long), and set the [`MORE`] bit of `head`.
+/// long), and set the [`MORE`] bit of `head`; so do deferred releases, kept in a queue of
+/// their own.
 ///
 /// `head` is only ever written by read-modify-write operations (release or stronger), so the
 /// swap that takes it synchronises with every push whose write it follows: the references of
@@ -29,6 +74,7 @@ pub(crate) struct DecrefQueue {
     head: AtomicUsize,
     ring: ArrayQueue<usize>,
     spill: SegQueue<usize>,
+    deferred: SegQueue<Deferred>,
 }
 
 impl DecrefQueue {
@@ -37,6 +83,7 @@ impl DecrefQueue {
             head: AtomicUsize::new(0),
             ring: ArrayQueue::new(RING),
             spill: SegQueue::new(),
+            deferred: SegQueue::new(),
         }
     }
 
@@ -78,6 +125,13 @@ impl DecrefQueue {
         (taken & !MORE, taken & MORE != 0)
     }
 
+    /// Queues a deferred release, flagged in the head word as more work for the next drain.
+    #[cold]
+    pub(crate) fn push_deferred(&self, release: Deferred) {
+        self.deferred.push(release);
+        self.head.fetch_or(MORE, Ordering::Release);
+    }
+
     /// One of the addresses behind the head, after a [`take_head`](Self::take_head) that
     /// said there may be more.
     #[inline]
@@ -85,15 +139,23 @@ impl DecrefQueue {
         self.ring.pop().or_else(|| self.spill.pop())
     }
 
+    /// One of the deferred releases, after a [`take_head`](Self::take_head) that said there
+    /// may be more.
+    pub(crate) fn pop_deferred(&self) -> Option<Deferred> {
+        self.deferred.pop()
+    }
+
     /// Flags what a drain left behind the head (it stopped at its budget) for the next one.
     pub(crate) fn flag_left(&self) {
-        if !self.ring.is_empty() || !self.spill.is_empty() {
+        if !self.ring.is_empty() || !self.spill.is_empty() || !self.deferred.is_empty() {
             self.head.fetch_or(MORE, Ordering::Release);
         }
     }
 
     /// Takes up to `budget` (at least 1) queued addresses, giving each to `release`; returns
     /// how many it took. What is left past the budget stays flagged for the next call.
+    /// Deferred releases are left in their queue (see [`pop_deferred`](Self::pop_deferred)).
+    #[cfg(test)]
     pub(crate) fn drain(&self, budget: usize, mut release: impl FnMut(usize)) -> usize {
         let (one, more) = self.take_head();
         let mut n = 0;
@@ -117,11 +179,23 @@ impl DecrefQueue {
         n
     }
 
-    /// How many addresses are queued (a snapshot).
+    /// Takes every queued address and deferred release without releasing anything: the
+    /// addresses are forgotten, the releases told [`DeferredRun::Gone`] (the interpreter is
+    /// gone).
+    pub(crate) fn discard(&self) {
+        self.head.swap(0, Ordering::AcqRel);
+        while self.pop_more().is_some() {}
+        while let Some(d) = self.pop_deferred() {
+            d.call(DeferredRun::Gone);
+        }
+    }
+
+    /// How many addresses and deferred releases are queued (a snapshot).
     pub(crate) fn len(&self) -> usize {
         usize::from(self.head.load(Ordering::Acquire) & !MORE != 0)
             + self.ring.len()
             + self.spill.len()
+            + self.deferred.len()
     }
 }
 
@@ -176,6 +250,30 @@ mod tests {
         assert_eq!(q.len(), 1);
         assert!(q.ring.is_empty() && q.spill.is_empty());
         assert_eq!(take_all(&q), vec![16]);
+        assert!(!q.maybe_queued());
+    }
+
+    #[test]
+    fn deferred_releases_are_flagged_and_told_gone_when_discarded() {
+        use std::sync::{Arc, Mutex};
+        let q = DecrefQueue::new();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let s = seen.clone();
+        q.push_deferred(Deferred::new(move |how| s.lock().unwrap().push(how)));
+        q.push(16);
+        assert!(q.maybe_queued());
+        assert_eq!(q.len(), 2);
+        let (one, more) = q.take_head();
+        assert_eq!(
+            one, 0,
+            "the first push of a deferred release flags the head"
+        );
+        assert!(more);
+        q.flag_left();
+        assert!(q.maybe_queued(), "left behind for the next drain");
+        q.discard();
+        assert_eq!(*seen.lock().unwrap(), [DeferredRun::Gone]);
+        assert_eq!(q.len(), 0);
         assert!(!q.maybe_queued());
     }
 

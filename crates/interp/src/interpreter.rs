@@ -358,7 +358,7 @@ pub(crate) fn end_sub(state: &Arc<InterpState>) -> Result<()> {
         }
     }
     drop(main);
-    state.ended.store(true, Ordering::Release);
+    state.mark_ended();
     {
         let mut reg = registry_write();
         reg.subs.remove(&state.key.index());

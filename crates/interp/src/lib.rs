@@ -38,6 +38,7 @@ mod state;
 pub mod symbols;
 
 pub use cache::PerInterpreter;
+pub use decrefs::{Deferred, DeferredRun};
 pub use error::{Error, Result};
 pub use gil::{GilGuard, allow_threads, lock_without_gil};
 pub use interpreter::{

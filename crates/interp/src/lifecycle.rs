@@ -413,8 +413,7 @@ fn shut_down() -> Result<()> {
     {
         let mut reg = registry_write();
         if let Some(m) = reg.main.take() {
-            m.discard_queue();
-            m.ended.store(true, Ordering::Release);
+            m.mark_ended();
             RETIRED.lock().unwrap_or_else(|e| e.into_inner()).push(m);
         }
         reg.subs.clear();

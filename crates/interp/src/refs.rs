@@ -1,12 +1,15 @@
 //! References handled from any thread: adding one to an object ([`incref`]) and giving one up
 //! ([`release`]: at once under the object's GIL, else queued on its interpreter, whose next
-//! GIL holder releases it; the drains are in [`gil`](crate::gil)).
+//! GIL holder releases it; the drains are in [`gil`](crate::gil)); other releases put off to
+//! an interpreter's next drain the same way ([`release_later`]).
 
 use libpython_ffi as ffi;
 
+use crate::decrefs::{Deferred, DeferredRun};
 use crate::gil::{collecting_bits, holds, with_gil_of_quiet};
 use crate::key::InterpKey;
 use crate::runtime::{self, lookup};
+use crate::state::InterpState;
 
 /// `Py_INCREF` of `ptr` in the way `key` records (see [`InterpKey::counts_plain`]): a test of
 /// the key, which callers usually hold in a register, instead of a load of the mode.
@@ -151,6 +154,34 @@ pub unsafe fn release(ptr: *mut ffi::PyObject, key: InterpKey) {
 
 #[cold]
 fn release_slow(ptr: *mut ffi::PyObject, key: InterpKey) {
+    queue_of(key, |state| state.push_decref(ptr));
+}
+
+/// Puts `release` off to the next drain of interpreter `key`'s queue, where the thread that
+/// holds its GIL calls it with [`DeferredRun::UnderGil`], as it releases the references
+/// queued there. Never waits: this is for a release owed by a thread that does not hold that
+/// GIL (a `Drop` on another thread, or inside a collector traversal), where waiting for the
+/// GIL could wait for a thread that waits for this one.
+///
+/// When the interpreter has ended or its runtime is finalized (or finalizing), or ends
+/// before a drain, `release` is called with [`DeferredRun::Gone`] instead (here or by the
+/// thread that ends it), and must touch nothing of Python.
+pub fn release_later(key: InterpKey, release: Deferred) {
+    let mut release = Some(release);
+    queue_of(key, |state| {
+        if let Some(r) = release.take() {
+            state.push_deferred(r);
+        }
+    });
+    if let Some(r) = release {
+        r.call(DeferredRun::Gone);
+    }
+}
+
+/// Calls `push` with the record of interpreter `key` when it is of the running runtime and
+/// has not ended (else does nothing: what would be queued is gone with it).
+#[inline]
+fn queue_of(key: InterpKey, push: impl FnOnce(&InterpState)) {
     if key.generation() != runtime::generation() || !runtime::is_running() {
         return;
     }
@@ -159,17 +190,18 @@ fn release_slow(ptr: *mut ffi::PyObject, key: InterpKey) {
         // as active: records are never freed, and one of an ended runtime (a `finalize` and
         // perhaps a new start-up ran since the check above) has another key, or is no longer
         // drained. A reference pushed while `finalize` runs is released by a drain before
-        // `Py_FinalizeEx`, or never (as one dropped after it).
+        // `Py_FinalizeEx`, or never (as one dropped after it); a deferred release pushed then
+        // is run by that drain or discarded when the record is marked ended.
         if let Some(main) = runtime::main_state()
             && main.key() == key
         {
-            main.push_decref(ptr);
+            push(main);
         }
         return;
     }
     if let Some(state) = lookup(key)
         && !state.has_ended()
     {
-        state.push_decref(ptr);
+        push(&state);
     }
 }

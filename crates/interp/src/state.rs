@@ -3,14 +3,14 @@
 
 use std::cell::Cell;
 use std::fmt;
-use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering, fence};
 use std::sync::{Arc, Mutex};
 use std::thread::ThreadId;
 
 use dashmap::DashMap;
 use libpython_ffi as ffi;
 
-use crate::decrefs::DecrefQueue;
+use crate::decrefs::{DecrefQueue, Deferred, DeferredRun};
 use crate::key::InterpKey;
 
 thread_local! {
@@ -126,7 +126,8 @@ impl InterpState {
         self.ended.load(Ordering::Acquire)
     }
 
-    /// References waiting to be released at this interpreter's next GIL acquisition.
+    /// References (and deferred releases) waiting to be released at this interpreter's next
+    /// GIL acquisition.
     pub fn queued_decrefs(&self) -> usize {
         self.queue.len()
     }
@@ -142,6 +143,28 @@ impl InterpState {
     #[inline]
     pub(crate) fn push_decref(&self, ptr: *mut ffi::PyObject) {
         self.queue.push(ptr as usize);
+    }
+
+    /// Queues a deferred release for the next drain. When the interpreter has ended meanwhile
+    /// (nothing drains its queue any more), whatever its queue holds is discarded here.
+    #[cold]
+    pub(crate) fn push_deferred(&self, release: Deferred) {
+        self.queue.push_deferred(release);
+        // Either the thread that ends the interpreter (it marks it ended, then discards the
+        // queue) sees this push, or this thread sees the mark: sequentially consistent fences
+        // on both sides.
+        fence(Ordering::SeqCst);
+        if self.has_ended() {
+            self.queue.discard();
+        }
+    }
+
+    /// Marks the interpreter ended (its last drain has run, no thread holds its GIL any
+    /// more) and discards what was queued since that drain.
+    pub(crate) fn mark_ended(&self) {
+        self.ended.store(true, Ordering::Release);
+        fence(Ordering::SeqCst);
+        self.queue.discard();
     }
 
     /// Releases every queued reference.
@@ -208,6 +231,14 @@ impl InterpState {
             };
             // SAFETY: as in `drain_at_most`.
             unsafe { ffi::Py_DECREF(p as *mut ffi::PyObject) };
+            n += 1;
+        }
+        while n < budget {
+            let Some(d) = self.queue.pop_deferred() else {
+                break;
+            };
+            // The caller holds this interpreter's GIL (the function's contract).
+            d.call(DeferredRun::UnderGil);
             n += 1;
         }
         let found = if n < budget {
@@ -306,11 +337,6 @@ impl InterpState {
         }
     }
 
-    /// Forgets queued references without releasing them (the runtime is gone).
-    pub(crate) fn discard_queue(&self) {
-        self.queue.drain(usize::MAX, |_| {});
-    }
-
     /// The live bridge object of the Rust object `identity`, as a new strong
     /// reference, or NULL when there is none (never made, or dying: its last reference is
     /// gone, which a weak reference sees atomically, also on free-threaded builds).
@@ -399,8 +425,17 @@ impl InterpState {
     /// # Safety
     /// The calling thread holds this interpreter's GIL.
     pub(crate) unsafe fn clear_state(&self) {
-        // SAFETY: forwarded: the GIL of this interpreter is held.
-        unsafe { self.drain() };
+        // What the releases queue again while the drain runs is drained too, a few rounds at
+        // most: ending a sub-interpreter runs them under its GIL on a thread whose bookkeeping
+        // names the main interpreter's, so a handle of this one that a deferred release drops
+        // (the reference a DLPack tensor's context keeps) is queued, not released at once.
+        for _ in 0..8 {
+            if !self.queue.maybe_queued() {
+                break;
+            }
+            // SAFETY: forwarded: the GIL of this interpreter is held.
+            unsafe { self.drain() };
+        }
         // The main interpreter's cached objects stay: `Py_FinalizeEx` runs code that may
         // still reach them through their statics (see `PerInterpreter`).
         if !self.key.is_main() {
