@@ -418,3 +418,174 @@ fn a_view_dropped_in_a_collector_traversal_is_released_afterwards() {
         }
     );
 }
+
+/// Drops the value `make` returns (a view or a tensor of the bytearray `ba` of `g`) on a thread
+/// that the thread holding the GIL joins, then checks that the export is released by the next
+/// acquisition.
+fn drop_joined_under_the_gil<V: Send + 'static>(make: impl FnOnce(&Object) -> V) {
+    let g = ns("ba = bytearray(b'abc')");
+    let ba = get(&g, "ba");
+    let view = make(&ba);
+    libpython::attach(|_py| {
+        // The thread that holds the GIL waits for a thread that drops a view: the drop used to
+        // wait for the GIL, which never came.
+        std::thread::scope(|s| s.spawn(move || drop(view)).join().unwrap());
+        Ok(())
+    })
+    .unwrap();
+    // Put off to the interpreter's next drain: this acquisition's.
+    run(&g, "ba.extend(b'd')\nassert bytes(ba) == b'abcd'");
+}
+
+#[test]
+fn views_dropped_on_a_thread_the_gil_holder_joins_do_not_hang() {
+    in_child!(
+        "views_dropped_on_a_thread_the_gil_holder_joins_do_not_hang",
+        within = DEADLINE,
+        {
+            drop_joined_under_the_gil(|ba| PyBuffer::<u8>::from_object(ba).unwrap());
+            drop_joined_under_the_gil(|ba| PyBufferMut::<u8>::from_object(ba).unwrap());
+            // A view moved into a scoped worker that reads it, joined inside `attach`.
+            let a = libpython::eval("__import__('numpy').arange(1000.0)").unwrap();
+            let sum = libpython::attach(|py| {
+                let v = PyBuffer::<f64>::from_bound(a.bind(py)?)?;
+                Ok(std::thread::scope(|s| {
+                    s.spawn(move || v.iter().sum::<f64>()).join().unwrap()
+                }))
+            })
+            .unwrap();
+            assert_eq!(sum, 499_500.0);
+            // A DLPack tensor: its deleter is put off the same way.
+            let drops = Arc::new(AtomicUsize::new(0));
+            let d = drops.clone();
+            let x = to_python_array(
+                OnDrop::new(vec![1.0f64; 4], move || {
+                    d.fetch_add(1, Ordering::SeqCst);
+                }),
+                &[4],
+            )
+            .unwrap();
+            let t = DlTensor::from_object(&x).unwrap();
+            drop(x);
+            libpython::attach(|_py| {
+                std::thread::scope(|s| s.spawn(move || drop(t)).join().unwrap());
+                Ok(())
+            })
+            .unwrap();
+            libpython::attach(|_py| Ok(())).unwrap();
+            assert_eq!(
+                drops.load(Ordering::SeqCst),
+                1,
+                "the storage is dropped once"
+            );
+        }
+    );
+}
+
+/// The sub-interpreter a test runs beside the main one: isolated where the version has them
+/// (free-threaded builds make no other kind), else sharing the GIL.
+fn sub_interpreter() -> libpython::Interpreter {
+    let version = libpython::ffi::library().unwrap().version();
+    let config = if version.at_least(3, 12) {
+        libpython::SubConfig::isolated()
+    } else {
+        libpython::SubConfig::shared_gil()
+    };
+    libpython::Interpreter::new(config).unwrap()
+}
+
+#[test]
+fn a_view_of_another_interpreter_dropped_in_a_collector_traversal_is_released_there() {
+    in_child!(
+        "a_view_of_another_interpreter_dropped_in_a_collector_traversal_is_released_there",
+        within = DEADLINE,
+        {
+            python();
+            let sub = sub_interpreter();
+            let (sub_g, view) = libpython::with_interpreter(&sub, || {
+                let g = libpython::Dict::namespace().unwrap();
+                libpython::exec("ba = bytearray(b'abc')", &g).unwrap();
+                let view = PyBuffer::<u8>::from_object(&g.get("ba").unwrap().unwrap()).unwrap();
+                (g, view)
+            })
+            .unwrap();
+            // The main interpreter's collector drops the sub-interpreter's view: it was
+            // leaked (the bytearray could never grow again); now it is released at the
+            // sub-interpreter's next drain.
+            let g = ns("import gc");
+            let b = libpython::bridge(Arc::new(DropsItsViewInTraverse {
+                view: std::sync::Mutex::new(Some(view)),
+            }))
+            .unwrap();
+            g.insert("b", &b).unwrap();
+            drop(b);
+            run(&g, "gc.collect()");
+            libpython::with_interpreter(&sub, || {
+                libpython::exec("ba.extend(b'd')\nassert bytes(ba) == b'abcd'", &sub_g).unwrap();
+            })
+            .unwrap();
+            sub.end().unwrap();
+        }
+    );
+}
+
+#[test]
+fn views_whose_interpreter_is_gone_are_dropped_without_python() {
+    in_child!(
+        "views_whose_interpreter_is_gone_are_dropped_without_python",
+        env = &[("PYTHONMALLOC", "debug")],
+        within = DEADLINE,
+        {
+            python();
+            let sub = sub_interpreter();
+            let view = libpython::with_interpreter(&sub, || {
+                let ba = libpython::eval("bytearray(b'abc')").unwrap();
+                PyBuffer::<u8>::from_object(&ba).unwrap()
+            })
+            .unwrap();
+            // A tensor of an array exported there, whose storage is dropped with the array.
+            let drops = Arc::new(AtomicUsize::new(0));
+            let d = drops.clone();
+            let tensor = libpython::with_interpreter(&sub, move || {
+                let storage = OnDrop::new(vec![1.0f64; 4], move || {
+                    d.fetch_add(1, Ordering::SeqCst);
+                });
+                DlTensor::from_object(&to_python_array(storage, &[4]).unwrap()).unwrap()
+            })
+            .unwrap();
+            // Both queued on the sub-interpreter by a thread without its GIL, then released
+            // when it ends (the tensor's deleter releases the array, the array its storage).
+            std::thread::spawn(move || {
+                drop(view);
+                drop(tensor);
+            })
+            .join()
+            .unwrap();
+            assert_eq!(drops.load(Ordering::SeqCst), 0, "put off");
+            sub.end().unwrap();
+            assert_eq!(drops.load(Ordering::SeqCst), 1, "released by the end");
+            // Dropped after its interpreter ended: nothing of Python is touched.
+            let sub = sub_interpreter();
+            let view = libpython::with_interpreter(&sub, || {
+                let ba = libpython::eval("bytearray(b'abc')").unwrap();
+                PyBuffer::<u8>::from_object(&ba).unwrap()
+            })
+            .unwrap();
+            sub.end().unwrap();
+            drop(view);
+            // Queued on the main interpreter, then released by `finalize`; and dropped after
+            // it.
+            let g = ns("ba = bytearray(b'abc')");
+            let queued = PyBuffer::<u8>::from_object(&get(&g, "ba")).unwrap();
+            let late = PyBuffer::<u8>::from_object(&get(&g, "ba")).unwrap();
+            let t =
+                DlTensor::from_object(&libpython::eval("__import__('numpy').zeros(3)").unwrap())
+                    .unwrap();
+            std::thread::spawn(move || drop(queued)).join().unwrap();
+            drop(g);
+            libpython::finalize().unwrap();
+            drop(late);
+            drop(t);
+        }
+    );
+}

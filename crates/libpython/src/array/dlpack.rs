@@ -24,13 +24,13 @@ use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::ptr::NonNull;
 
-use libpython_interp::{InterpKey, ffi};
+use libpython_interp::{DeferredRun, InterpKey, ffi};
 
 use super::borrow::Domain;
 use super::element::{Element, describe_dl, dl_code_of};
 use super::export::{owner_of, raise_with};
 use super::layout::c_strides;
-use super::raw::{Deferred, RawView, defer_in_traversal, gil_for_release, take_inner};
+use super::raw::{RawView, release_later, take_inner};
 use super::view::PyBuffer;
 use super::view_mut::PyBufferMut;
 use crate::conversion::{ToPython, tname};
@@ -189,7 +189,11 @@ const USED_DLTENSOR_VERSIONED: &CStr = c"used_dltensor_versioned";
 /// The memory may live on any device ([`device`](Self::device)); CPU-accessible memory can
 /// be viewed as typed data with [`into_buffer`](Self::into_buffer) and
 /// [`into_buffer_mut`](Self::into_buffer_mut). Dropping it (or the view made from it) calls
-/// the producer's deleter once, under the GIL of the producer's interpreter.
+/// the producer's deleter once, under the GIL of the producer's interpreter: at once on a
+/// thread that holds that GIL, else at that interpreter's next drain (as a dropped
+/// [`Object`]'s reference), never waiting for the GIL; the producer keeps the memory (and
+/// whatever counts its exports) until then. When the producer's interpreter is gone first,
+/// the deleter is not called.
 ///
 /// The tensor's description (device, type, shape, strides, flags) is copied when it is
 /// imported: what this value reports cannot change afterwards, whatever the producer does
@@ -524,26 +528,27 @@ impl DlTensor {
 impl Drop for DlTensor {
     fn drop(&mut self) {
         let (managed, versioned) = (self.managed, self.versioned);
-        if libpython_interp::gil::collecting().is_some() {
-            // Dropped in a collector traversal, where nothing may be released: put off.
-            // SAFETY: the deleter is called once, later, under the producer's interpreter's
-            // GIL, on whatever thread holds it then (the managed tensor is ours alone).
-            let release = unsafe { Deferred::new(move || delete(managed, versioned)) };
-            if let Err(not_run) = defer_in_traversal(self.key, release) {
-                std::mem::forget(not_run);
-                tracing::error!(target: "libpython::gc", "a tensor of another interpreter dropped in a collector traversal is not released");
-            }
+        if libpython_interp::gil::holds(self.key) {
+            // SAFETY: we consumed the capsule, so we own the managed tensor and call its
+            // deleter exactly once, under the producer's interpreter's GIL, which this thread
+            // holds (through a guard up its stack, released after this call returns; a
+            // collector traversal marks no GIL as held).
+            unsafe { delete(managed, versioned) };
             return;
         }
-        // Without the producer's interpreter (finalized, ended) the tensor is left alone: its
-        // owner is gone or going, and calling into it could touch freed state.
-        let Some(guard) = gil_for_release(self.key) else {
-            return;
+        // Another thread, another interpreter's GIL or a collector traversal: put off to the
+        // producer's interpreter's next drain, without waiting for its GIL. Without that
+        // interpreter (finalized, ended) the tensor is left alone: its owner is gone or going,
+        // and calling into it could touch freed state.
+        let release = move |how| {
+            if how == DeferredRun::UnderGil {
+                // SAFETY: as above: ours, deleted once, under the producer's GIL.
+                unsafe { delete(managed, versioned) };
+            }
         };
-        // SAFETY: we consumed the capsule, so we own the managed tensor and call its deleter
-        // exactly once, under the producer's interpreter's GIL.
-        unsafe { delete(managed, versioned) };
-        drop(guard);
+        // SAFETY: the closure holds the managed tensor's address alone (DLPack lets any thread
+        // call the deleter); it calls the deleter only under the producer's GIL.
+        unsafe { release_later(self.key, release) };
     }
 }
 

@@ -6,7 +6,7 @@ use std::ffi::CStr;
 use std::mem::ManuallyDrop;
 
 use libpython_interp as interp;
-use libpython_interp::{GilGuard, InterpKey, ffi};
+use libpython_interp::{Deferred, DeferredRun, InterpKey, ffi};
 
 use super::borrow::{self, Borrow, Domain};
 use super::cell::load;
@@ -18,95 +18,30 @@ use crate::object::Bound;
 
 use super::layout::*;
 
-/// Takes the GIL of interpreter `key` to release something of it from a `Drop`: nested when
-/// the thread holds it, switching from another interpreter when it holds that one. `None` when
-/// the interpreter or its runtime is gone (whatever was held died with it).
-pub(crate) fn gil_for_release(key: InterpKey) -> Option<GilGuard> {
-    if interp::gil::holds(key) {
-        return interp::gil::acquire_interp_nested(key).ok();
-    }
-    if key.generation() != interp::generation() || !interp::is_running() {
-        return None;
-    }
-    let state = interp::lookup(key)?;
-    // SAFETY: the guard serves a release of `key`'s own object, which uses nothing of an
-    // interpreter switched from.
-    unsafe { interp::gil::acquire_interp_switching(&state) }.ok()
-}
-
-/// Puts `release` off when this thread is inside a collector traversal of interpreter `key`
-/// (a `Bridge::traverse` dropping what it holds), where nothing may be released: `release`
-/// then runs at the next drain of that interpreter's queue of references, under its GIL, as
-/// the destructor of a capsule whose reference is queued. Returns `release` back, not run,
-/// when the thread is not in such a traversal (or the capsule cannot be made: the release is
-/// then left undone, as for an interpreter that is gone).
-pub(crate) fn defer_in_traversal(
-    key: InterpKey,
-    release: Deferred,
-) -> std::result::Result<(), Deferred> {
-    if interp::gil::collecting() != Some(key) {
-        return Err(release);
-    }
-    let boxed: *mut Deferred = Box::into_raw(Box::new(release));
-    // SAFETY: this thread holds `key`'s GIL (the traversal runs under it); a capsule is not
-    // tracked by the collector, so making one changes none of its lists. It owns `boxed`,
-    // given back once by its destructor (or here if it could not be made); its reference is
-    // queued on `key`'s interpreter, so the destructor runs at the next drain there.
-    unsafe {
-        let capsule = ffi::PyCapsule_New(boxed.cast(), DEFERRED.as_ptr(), Some(run_deferred));
-        if capsule.is_null() {
-            ffi::PyErr_Clear();
-            drop(Box::from_raw(boxed));
-            tracing::error!(target: "libpython::gc", "a release put off by a collector traversal could not be queued; it is left undone");
-            return Ok(());
+/// Puts a release owed to interpreter `key` off to that interpreter's next drain (see
+/// [`interp::refs::release_later`]): what a view or a tensor dropped by a thread that does not
+/// hold that interpreter's GIL does, without waiting for the GIL (its holder may be waiting
+/// for this thread). `f` is called once: with [`DeferredRun::UnderGil`] by a thread that holds
+/// the GIL, to release; with [`DeferredRun::Gone`] when the interpreter or its runtime is gone
+/// first, to free what is Rust's alone.
+///
+/// # Safety
+/// `f` may be called on any thread: what it captures must be usable there (the raw parts of a
+/// buffer or a tensor, which CPython lets any thread holding the GIL release), and with
+/// [`DeferredRun::Gone`] it touches nothing of Python.
+pub(crate) unsafe fn release_later(key: InterpKey, f: impl FnOnce(DeferredRun) + 'static) {
+    /// `f`, declared sendable by the function's contract.
+    struct AnyThread<F>(F);
+    // SAFETY: see `release_later`'s contract.
+    unsafe impl<F> Send for AnyThread<F> {}
+    impl<F: FnOnce(DeferredRun)> AnyThread<F> {
+        /// Calls `f` (a method, so that the closure below captures the whole wrapper).
+        fn run(self, how: DeferredRun) {
+            (self.0)(how)
         }
-        interp::refs::release(capsule, key);
     }
-    Ok(())
-}
-
-/// A release put off by [`defer_in_traversal`].
-pub(crate) struct Deferred(Box<dyn FnOnce() + Send>);
-
-impl Deferred {
-    /// `f`, run later under the GIL of the interpreter it was deferred on.
-    ///
-    /// # Safety
-    /// `f` may be run on any thread that holds that GIL: what it captures must be usable there
-    /// (the raw parts of a buffer or a tensor, which CPython lets any such thread release).
-    pub(crate) unsafe fn new(f: impl FnOnce() + 'static) -> Deferred {
-        /// `f`, declared sendable by [`Deferred::new`]'s contract.
-        struct AnyThread<F>(F);
-        // SAFETY: see `Deferred::new`.
-        unsafe impl<F> Send for AnyThread<F> {}
-        impl<F: FnOnce()> AnyThread<F> {
-            fn run(self) {
-                (self.0)()
-            }
-        }
-        let f = AnyThread(f);
-        Deferred(Box::new(move || f.run()))
-    }
-}
-
-/// The name of [`defer_in_traversal`]'s capsules.
-const DEFERRED: &CStr = c"libpython.deferred_release";
-
-/// The destructor of [`defer_in_traversal`]'s capsules: runs the release they hold.
-unsafe extern "C" fn run_deferred(capsule: *mut ffi::PyObject) {
-    // SAFETY: CPython calls this with the GIL held on a capsule made by `defer_in_traversal`,
-    // whose pointer is a `Box<Deferred>` given back here, once.
-    let boxed = unsafe { ffi::PyCapsule_GetPointer(capsule, DEFERRED.as_ptr()) };
-    if boxed.is_null() {
-        // SAFETY: the failed lookup set an exception; nothing can report it from here.
-        unsafe { ffi::PyErr_Clear() };
-        return;
-    }
-    // SAFETY: see above.
-    let Deferred(f) = *unsafe { Box::from_raw(boxed.cast::<Deferred>()) };
-    if std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).is_err() {
-        eprintln!("libpython: a put-off release panicked; the panic was stopped at the C boundary");
-    }
+    let f = AnyThread(f);
+    interp::refs::release_later(key, Deferred::new(move |how| f.run(how)));
 }
 
 /// The part of a view that stays at one address: the `Py_buffer` (exporters may point its
@@ -602,39 +537,37 @@ impl Drop for RawView {
 #[inline(never)]
 fn release_slow(mut inner: Box<Inner>, key: InterpKey) {
     if key != InterpKey::NONE {
-        if interp::gil::collecting().is_some() {
-            defer_buffer(inner, key);
-            return;
-        }
-        release_elsewhere(&mut inner.buffer, key);
-    } else if inner.tensor.is_some() {
+        defer_buffer(inner, key);
+        return;
+    }
+    if inner.tensor.is_some() {
         // A view holds an export or a tensor, never both.
         drop_tensor(&mut inner);
     }
     give_inner(inner);
 }
 
-/// [`RawView`]'s release inside a collector traversal: put off when the traversal is of the
-/// buffer's interpreter; otherwise (another interpreter's buffer) taken there, which the
-/// traversal refuses: left undone, and the box with it.
+/// [`RawView`]'s release of a buffer whose interpreter's GIL this thread does not hold (another
+/// thread, another interpreter's GIL, a collector traversal): put off to that interpreter's
+/// next drain, without waiting for its GIL. The exporter counts the export until then.
 #[cold]
 #[inline(never)]
 fn defer_buffer(inner: Box<Inner>, key: InterpKey) {
-    let raw = Box::into_raw(inner);
-    // SAFETY: the box (which keeps the `Py_buffer` at its address) is taken back once, by
-    // the deferred release or below; the buffer is released once, under `key`'s GIL, on
-    // whatever thread drains that interpreter's queue (CPython allows that).
-    let release = unsafe {
-        Deferred::new(move || {
-            let mut inner = Box::from_raw(raw);
-            ffi::PyBuffer_Release(&mut inner.buffer);
-            drop(inner);
-        })
+    let release = move |how| {
+        let mut inner = inner;
+        if how == DeferredRun::UnderGil {
+            // SAFETY: the buffer was filled by a successful `PyObject_GetBuffer` of `key`'s
+            // interpreter (`RawView::start`'s contract), whose GIL this thread holds, and is
+            // released once, here; the box kept it at its address.
+            unsafe { ffi::PyBuffer_Release(&mut inner.buffer) };
+            give_inner(inner);
+        }
+        // Else the exporter is gone with its interpreter: the box is freed, nothing released.
     };
-    if let Err(not_run) = defer_in_traversal(key, release) {
-        std::mem::forget(not_run);
-        tracing::error!(target: "libpython::gc", "a view of another interpreter's buffer dropped in a collector traversal is not released");
-    }
+    // SAFETY: the closure owns the box, plain memory any thread may free; the buffer is
+    // released only under `key`'s GIL (CPython allows any thread that holds it), and not at
+    // all when the interpreter is gone.
+    unsafe { release_later(key, release) };
 }
 
 /// Releases the DLPack tensor a view showed (out of line: buffer-protocol views have none, and
@@ -643,18 +576,6 @@ fn defer_buffer(inner: Box<Inner>, key: InterpKey) {
 #[inline(never)]
 fn drop_tensor(inner: &mut Inner) {
     drop(inner.tensor.take());
-}
-
-/// Releases a buffer when this thread does not hold its interpreter's GIL: takes it (or does
-/// nothing when the interpreter or its runtime is gone: the exporter died with it).
-#[cold]
-pub(crate) fn release_elsewhere(buffer: &mut ffi::Py_buffer, key: InterpKey) {
-    if let Some(guard) = gil_for_release(key) {
-        // SAFETY: the buffer was filled by a successful `PyObject_GetBuffer` of this
-        // interpreter and is released once, with its GIL held (`guard`).
-        unsafe { ffi::PyBuffer_Release(buffer) };
-        drop(guard);
-    }
 }
 
 /// The checks and the borrow of [`RawView::finish`], for `len` elements at `ptr` laid out as

@@ -21,7 +21,15 @@ use super::raw::*;
 /// The element type is checked against the buffer's format when the view is made; shape and
 /// (byte) strides describe N-dimensional, strided and negatively strided layouts. While it
 /// lives, no [`PyBufferMut`](super::PyBufferMut) of the same memory can be made (see [the module docs](super)).
-/// Dropping it releases the buffer under its interpreter's GIL, from any thread.
+/// Dropping it releases the buffer under its interpreter's GIL, from any thread, and never
+/// waits for that GIL: on a thread that holds it the buffer is released at once; elsewhere
+/// (another thread, under another interpreter's GIL, inside a collector traversal) the
+/// release is put off to that interpreter's next drain, as a dropped
+/// [`Object`](crate::Object)'s reference is (the next outermost acquisition of its GIL, a
+/// call from Python into Rust, a return from [`detach`](crate::detach)). Until then the
+/// exporter still counts the export: a `bytearray` refuses to change its size
+/// (`BufferError`), a `RustArray` reports it in its export count. The Rust side is released
+/// at once: a [`PyBufferMut`](super::PyBufferMut) of the same memory can be made right away.
 ///
 /// Python code may still write the memory while the view lives, so the safe accessors copy:
 /// [`get`](Self::get), [`iter`](Self::iter), [`to_vec`](Self::to_vec),

@@ -19,7 +19,9 @@ use super::view::PyBuffer;
 /// Writes go through [`set`](Self::set), [`fill`](Self::fill),
 /// [`copy_from_slice`](Self::copy_from_slice), [`map_in_place`](Self::map_in_place) or the
 /// cells of [`as_cells_mut`](Self::as_cells_mut); [`as_slice_mut`](Self::as_slice_mut) is the
-/// `unsafe` plain `&mut [T]`.
+/// `unsafe` plain `&mut [T]`. Dropping it releases the buffer as dropping a [`PyBuffer`]
+/// does: at once under its interpreter's GIL, else at that interpreter's next drain, never
+/// waiting for the GIL.
 ///
 /// ```
 /// use libpython::array::PyBufferMut;
