@@ -419,6 +419,48 @@ fn a_view_dropped_in_a_collector_traversal_is_released_afterwards() {
     );
 }
 
+#[test]
+fn one_dlpack_capsule_consumed_by_threads_at_once_is_taken_once() {
+    in_child!(
+        "one_dlpack_capsule_consumed_by_threads_at_once_is_taken_once",
+        within = Duration::from_secs(120),
+        {
+            // Free-threaded builds run the consumers in parallel: each one checked the name,
+            // read the tensor and renamed the capsule in separate steps, so two could take the
+            // same tensor, and both called its deleter (a crash). GIL builds serialise them.
+            let g = ns("");
+            for _ in 0..1000 {
+                run(&g, "c = np.arange(1000.0).__dlpack__()");
+                let cap = get(&g, "c");
+                run(&g, "del c");
+                let threads = 4;
+                let barrier = Arc::new(std::sync::Barrier::new(threads));
+                let taken = Arc::new(AtomicUsize::new(0));
+                let handles: Vec<_> = (0..threads)
+                    .map(|_| {
+                        let (cap, barrier, taken) = (cap.clone(), barrier.clone(), taken.clone());
+                        std::thread::spawn(move || {
+                            barrier.wait();
+                            if let Ok(t) = cap.with(DlTensor::from_capsule) {
+                                taken.fetch_add(1, Ordering::SeqCst);
+                                drop(t);
+                            }
+                        })
+                    })
+                    .collect();
+                for h in handles {
+                    h.join().unwrap();
+                }
+                assert_eq!(
+                    taken.load(Ordering::SeqCst),
+                    1,
+                    "one consumer owns the tensor"
+                );
+            }
+        }
+    );
+}
+
 /// Drops the value `make` returns (a view or a tensor of the bytearray `ba` of `g`) on a thread
 /// that the thread holding the GIL joins, then checks that the export is released by the next
 /// acquisition.

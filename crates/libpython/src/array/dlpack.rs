@@ -276,53 +276,35 @@ impl DlTensor {
         if !unsafe { ffi::PyCapsule_CheckExact(cap) } {
             return Err(Error::type_error("a DLPack capsule", tname(capsule)));
         }
-        // SAFETY: a capsule, GIL held; the name (possibly NULL) is borrowed from it.
-        let name = unsafe { ffi::PyCapsule_GetName(cap) };
-        let name = if name.is_null() {
-            // SAFETY: GIL held; a NULL name sets no error, but clear defensively.
-            unsafe { ffi::PyErr_Clear() };
-            ""
-        } else {
-            // SAFETY: a NUL-terminated name owned by the capsule, read at once.
-            unsafe { CStr::from_ptr(name) }.to_str().unwrap_or("")
-        };
-        let (versioned, cname, used) = match name {
-            "dltensor" => (false, DLTENSOR, USED_DLTENSOR),
-            "dltensor_versioned" => (true, DLTENSOR_VERSIONED, USED_DLTENSOR_VERSIONED),
-            "used_dltensor" | "used_dltensor_versioned" => {
+        // SAFETY: a live capsule of the interpreter this thread holds (is attached to). The
+        // check of the name, the read of the pointer and the rename run no Python code, so
+        // nothing suspends the section between them: on free-threaded builds every other
+        // thread consuming this capsule through this crate waits for the section, and finds
+        // it renamed (two threads holding one capsule each took its tensor before, a double
+        // free). On GIL builds the GIL does that and the section is nothing.
+        let taken = unsafe { ffi::with_critical_section(cap, || take_capsule(cap)) };
+        let (managed, versioned) = match taken {
+            Taken::Tensor(managed, versioned) => (managed, versioned),
+            Taken::Used => {
                 return Err(Error::conversion(
                     "the DLPack capsule was already consumed (its name is \"used_...\")",
                 ));
             }
-            other => {
+            Taken::OtherName(other) => {
                 return Err(Error::type_error(
                     "a DLPack capsule (named \"dltensor\")",
                     format!("capsule named {other:?}"),
                 ));
             }
-        };
-        // SAFETY: a capsule of that name, GIL held.
-        let p = unsafe { ffi::PyCapsule_GetPointer(cap, cname.as_ptr()) };
-        let Some(managed) = NonNull::new(p) else {
-            // SAFETY: NULL with an exception set (or a NULL pointer: report it).
-            return Err(unsafe { fetch(py) });
-        };
-        if versioned {
-            // SAFETY: a "dltensor_versioned" capsule holds a DLManagedTensorVersioned, whose
-            // version field is readable whatever its major version.
-            let v = unsafe { managed.cast::<DLManagedTensorVersioned>().as_ref().version };
-            if v.major != 1 {
+            Taken::Version(v) => {
                 return Err(Error::conversion(format!(
                     "the producer returned a DLPack {}.{} tensor; this crate reads major version 1",
                     v.major, v.minor
                 )));
             }
-        }
-        // SAFETY: a capsule, GIL held; the new name is static.
-        if unsafe { ffi::PyCapsule_SetName(cap, used.as_ptr()) } != 0 {
-            // SAFETY: an exception is set.
-            return Err(unsafe { fetch(py) });
-        }
+            // SAFETY: the capsule call that failed set an exception; the GIL is held.
+            Taken::Failed => return Err(unsafe { fetch(py) }),
+        };
         // From here on the tensor is ours: dropping `t` calls its deleter, also on errors.
         let mut t = DlTensor {
             managed,
@@ -523,6 +505,64 @@ impl DlTensor {
         raw.finish::<T>(ptr, itemsize, readonly, format, exclusive, Domain::ANY)?;
         Ok(raw)
     }
+}
+
+/// What [`take_capsule`] found.
+enum Taken {
+    /// The managed tensor, now ours (the capsule renamed), and whether it is versioned.
+    Tensor(NonNull<c_void>, bool),
+    /// A capsule already consumed.
+    Used,
+    /// A capsule of another name.
+    OtherName(String),
+    /// A versioned tensor of a major version this crate does not read (left unconsumed).
+    Version(DLPackVersion),
+    /// A capsule call failed, with an exception set.
+    Failed,
+}
+
+/// Checks the name of the DLPack capsule `cap`, reads its managed tensor and renames it
+/// `"used_..."`, so its destructor leaves the tensor to the caller.
+///
+/// # Safety
+/// `cap` is a live capsule; the thread holds its interpreter's GIL and its critical section,
+/// so no other consumer that takes the section sees it between the check and the rename.
+unsafe fn take_capsule(cap: *mut ffi::PyObject) -> Taken {
+    // SAFETY: a capsule, GIL held; the name (possibly NULL) is borrowed from it.
+    let name = unsafe { ffi::PyCapsule_GetName(cap) };
+    let name = if name.is_null() {
+        // SAFETY: GIL held; a NULL name sets no error, but clear defensively.
+        unsafe { ffi::PyErr_Clear() };
+        c""
+    } else {
+        // SAFETY: a NUL-terminated name owned by the capsule, read before anything can change
+        // it (the section is held, no Python code runs).
+        unsafe { CStr::from_ptr(name) }
+    };
+    let (versioned, cname, used) = match name.to_bytes() {
+        b"dltensor" => (false, DLTENSOR, USED_DLTENSOR),
+        b"dltensor_versioned" => (true, DLTENSOR_VERSIONED, USED_DLTENSOR_VERSIONED),
+        b"used_dltensor" | b"used_dltensor_versioned" => return Taken::Used,
+        other => return Taken::OtherName(String::from_utf8_lossy(other).into_owned()),
+    };
+    // SAFETY: a capsule of that name, GIL held.
+    let p = unsafe { ffi::PyCapsule_GetPointer(cap, cname.as_ptr()) };
+    let Some(managed) = NonNull::new(p) else {
+        return Taken::Failed;
+    };
+    if versioned {
+        // SAFETY: a "dltensor_versioned" capsule holds a DLManagedTensorVersioned, whose
+        // version field is readable whatever its major version.
+        let v = unsafe { managed.cast::<DLManagedTensorVersioned>().as_ref().version };
+        if v.major != 1 {
+            return Taken::Version(v);
+        }
+    }
+    // SAFETY: a capsule, GIL held; the new name is static.
+    if unsafe { ffi::PyCapsule_SetName(cap, used.as_ptr()) } != 0 {
+        return Taken::Failed;
+    }
+    Taken::Tensor(managed, versioned)
 }
 
 impl Drop for DlTensor {
