@@ -631,3 +631,45 @@ fn views_whose_interpreter_is_gone_are_dropped_without_python() {
         }
     );
 }
+
+#[test]
+fn dlpack_keywords_changed_by_another_thread_while_read_are_read_whole() {
+    in_child!(
+        "dlpack_keywords_changed_by_another_thread_while_read_are_read_whole",
+        env = &[("PYTHONMALLOC", "debug")],
+        within = Duration::from_secs(120),
+        {
+            // A caller in C may pass its own dict of keywords (`PyObject_Call`), which another
+            // thread changes meanwhile; on free-threaded builds the walk of that dict ran
+            // beside the changes, and an entry it read could be freed before it was owned.
+            let g = ns("");
+            g.insert("x", to_python_array(vec![1.0f64; 4], &[4]).unwrap())
+                .unwrap();
+            run(
+                &g,
+                r#"
+import ctypes
+call = ctypes.pythonapi.PyObject_Call
+call.restype = ctypes.py_object
+call.argtypes = [ctypes.py_object, ctypes.py_object, ctypes.py_object]
+d = {'stream': None, 'copy': []}
+stop = False
+def churn():
+    while not stop:
+        d['copy'] = []
+        d['dl_device'] = None
+        del d['dl_device']
+t = threading.Thread(target=churn)
+t.start()
+try:
+    meth = x.__dlpack__
+    for _ in range(100000):
+        call(meth, (), d)
+finally:
+    stop = True
+    t.join()
+"#,
+            );
+        }
+    );
+}

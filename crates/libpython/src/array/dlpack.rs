@@ -753,6 +753,34 @@ fn raised(py: Python<'_>, exc: *mut ffi::PyObject, msg: &str) -> Error {
     unsafe { fetch(py) }
 }
 
+/// The entries of `dict`, owned.
+///
+/// # Safety
+/// `dict` is a live dict of `py`'s interpreter, and the thread holds its critical section
+/// (`PyDict_Next` hands out borrowed entries, which another thread of a free-threaded build
+/// could otherwise remove, and free, before they are owned).
+unsafe fn dict_items<'py>(
+    py: Python<'py>,
+    dict: *mut ffi::PyObject,
+) -> Vec<(Bound<'py>, Bound<'py>)> {
+    let mut items = Vec::new();
+    let mut pos: ffi::Py_ssize_t = 0;
+    let (mut k, mut v) = (std::ptr::null_mut(), std::ptr::null_mut());
+    // SAFETY: a live dict, its section held (the function's contract); the borrowed keys and
+    // values gain references at once. No Python code runs in the loop, so nothing changes
+    // the dict while it is walked.
+    while unsafe { ffi::PyDict_Next(dict, &mut pos, &mut k, &mut v) } != 0 {
+        // SAFETY: live borrowed key and value of the dict; GIL held.
+        items.push(unsafe {
+            (
+                Bound::from_borrowed_ptr(py, k),
+                Bound::from_borrowed_ptr(py, v),
+            )
+        });
+    }
+    items
+}
+
 /// Builds the capsule for `__dlpack__`.
 ///
 /// # Safety
@@ -789,19 +817,11 @@ unsafe fn export_capsule(
     let mut dl_device = None;
     let mut copy = None;
     if !kwargs.is_null() {
-        let mut pos: ffi::Py_ssize_t = 0;
-        let (mut k, mut v) = (std::ptr::null_mut(), std::ptr::null_mut());
-        // SAFETY: `kwargs` is a dict; the borrowed keys and values gain references at once.
-        // No Python code runs inside the loop (reading a `str` key's text runs none), so
-        // nothing can change the dict while it is walked.
-        while unsafe { ffi::PyDict_Next(kwargs, &mut pos, &mut k, &mut v) } != 0 {
-            // SAFETY: live borrowed key and value of the dict; GIL held.
-            let (key, value) = unsafe {
-                (
-                    Bound::from_borrowed_ptr(py, k),
-                    Bound::from_borrowed_ptr(py, v),
-                )
-            };
+        // SAFETY: `kwargs` is a live dict (the caller's contract) of the interpreter whose GIL
+        // this thread holds; the walk runs no Python code (it only owns what it reads), so the
+        // section is not suspended meanwhile.
+        let items = unsafe { ffi::with_critical_section(kwargs, || dict_items(py, kwargs)) };
+        for (key, value) in items {
             let name: String = key.extract()?;
             let slot = match name.as_str() {
                 "stream" => &mut stream,
