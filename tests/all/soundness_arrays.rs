@@ -633,6 +633,35 @@ fn views_whose_interpreter_is_gone_are_dropped_without_python() {
 }
 
 #[test]
+fn the_rust_array_type_cannot_be_changed_from_python() {
+    // In a child: a type that could be changed would be changed for every test.
+    in_child!("the_rust_array_type_cannot_be_changed_from_python", {
+        let g = ns("");
+        g.insert("x", to_python_array(vec![1.0f64; 4], &[4]).unwrap())
+            .unwrap();
+        // 3.9 has no immutable heap types: the flag is from 3.10 on.
+        if libpython::ffi::library().unwrap().version().at_least(3, 10) {
+            for code in [
+                "type(x).__release_buffer__ = lambda self, mv: None",
+                "type(x).__dlpack__ = lambda self, **k: 1",
+                "type(x).anything = 1",
+            ] {
+                let e = libpython::exec(code, &g).expect_err(code);
+                assert!(
+                    e.as_python().is_some_and(|p| p.type_name() == "TypeError"),
+                    "{code}: {e}"
+                );
+            }
+        }
+        // The type's own slots and methods still serve buffers and DLPack.
+        let v = PyBuffer::<f64>::from_object(&get(&g, "x")).unwrap();
+        assert_eq!(v.to_vec(), [1.0; 4]);
+        drop(v);
+        assert_eq!(DlTensor::from_object(&get(&g, "x")).unwrap().shape(), [4]);
+    });
+}
+
+#[test]
 fn dlpack_keywords_changed_by_another_thread_while_read_are_read_whole() {
     in_child!(
         "dlpack_keywords_changed_by_another_thread_while_read_are_read_whole",

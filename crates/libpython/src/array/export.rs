@@ -33,6 +33,7 @@ use crate::err::{Error, ErrorKind, Result, fetch};
 use crate::function::trampoline_void;
 use crate::gil::{Python, attach as with_gil};
 use crate::object::{Bound, Object};
+use crate::rust_type::IMMUTABLETYPE;
 
 /// Storage whose elements can be moved into Python without a copy: `Vec<T>`, `Box<[T]>`, or
 /// your own type (to run code when Python lets go of the memory, for instance).
@@ -630,7 +631,10 @@ fn create_type(py: Python<'_>) -> Result<*mut ffi::PyObject> {
             c"libpython.RustArray",
             c"Rust-owned array memory shared with Python without a copy (buffer protocol and DLPack).",
             std::mem::size_of::<*mut Owner>(),
-            0,
+            // Python code cannot replace its methods or slots (`RustArray.__release_buffer__
+            // = ...` would put Python code where the export count is kept): from 3.10 on.
+            // 3.9 has no such flag (the bit is unused there) and lets heap types be changed.
+            IMMUTABLETYPE,
             &slots,
         )?
     };
