@@ -187,7 +187,8 @@ impl<T: Element> PyBuffer<T> {
     /// # Safety
     /// As [`as_slice`](Self::as_slice): until the returned view is dropped, nothing may write
     /// the memory it shows (no Python code that writes it may run, on any thread; no other
-    /// process or foreign code may write it).
+    /// process or foreign code may write it, nor a mutable view of the same memory mapped at
+    /// another address, which the registry of views, comparing addresses, does not see).
     pub unsafe fn as_array(&self) -> Result<ArrayViewD<'_, T>> {
         let l = nd_layout::<T>(&self.raw, false)?;
         self.check_bools()?;
@@ -293,7 +294,10 @@ impl<T: Element> PyBufferMut<T> {
     /// # Safety
     /// As [`as_slice_mut`](Self::as_slice_mut): until the returned view is dropped, nothing
     /// but it may read or write the memory it shows (no Python code that reads or writes it
-    /// may run, on any thread; no other process or foreign code may access it).
+    /// may run, on any thread; no other process or foreign code may access it). Other Rust
+    /// views are ruled out by address only: a view of the same memory mapped at another
+    /// address (a second `np.memmap` of the file) counts as foreign access the caller must
+    /// rule out.
     pub unsafe fn as_array_mut(&mut self) -> Result<ArrayViewMutD<'_, T>> {
         let l = nd_layout::<T>(&self.raw, true)?;
         self.check_bools()?;

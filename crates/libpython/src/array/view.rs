@@ -226,8 +226,12 @@ impl<T: Element> PyBuffer<T> {
     /// Until the returned slice is dropped, nothing may write the memory it shows: no Python
     /// code that writes it (a numpy operation on the array or on any array sharing its
     /// memory, a `memoryview` assignment, a C extension) may run on any thread, and no other
-    /// process or foreign code may write it. Rust views are no concern: while this view
-    /// lives, no [`PyBufferMut`](super::PyBufferMut) of overlapping memory can be made.
+    /// process or foreign code may write it. Rust views of the same addresses are no concern:
+    /// while this view lives, no [`PyBufferMut`](super::PyBufferMut) whose addresses overlap
+    /// this one's can be made. The registry that ensures this compares virtual addresses
+    /// only: the same memory mapped twice at different addresses (two `np.memmap`s of one
+    /// file, two `mmap`s of one shared-memory object) is not seen as shared, so a mutable view
+    /// of the other mapping counts as foreign access the caller must rule out.
     pub unsafe fn as_slice(&self) -> Result<&[T]> {
         if !self.is_c_contiguous() {
             return Err(self.not_contiguous("C-contiguous"));

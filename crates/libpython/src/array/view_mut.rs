@@ -139,8 +139,12 @@ impl<T: Element> PyBufferMut<T> {
     /// Until the returned slice is dropped, nothing but it may read or write the memory it
     /// shows: no Python code that reads or writes it (a numpy operation on the array or on
     /// any array sharing its memory, a `memoryview`, a C extension) may run on any thread,
-    /// and no other process or foreign code may access it. Rust views are no concern: this
-    /// is the only one of its memory.
+    /// and no other process or foreign code may access it. Rust views of the same addresses
+    /// are no concern: while this view lives, no other view whose addresses overlap this
+    /// one's can be made. The registry that ensures this compares virtual addresses only: the
+    /// same memory mapped twice at different addresses (two `np.memmap`s of one file, two
+    /// `mmap`s of one shared-memory object) is not seen as shared, so a view of the other
+    /// mapping counts as foreign access the caller must rule out.
     pub unsafe fn as_slice_mut(&mut self) -> Result<&mut [T]> {
         if !self.is_c_contiguous() {
             return Err(self.inner.not_contiguous("C-contiguous"));
