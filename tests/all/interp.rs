@@ -1051,16 +1051,18 @@ fn sub_interpreter_thread_states_are_cleaned_up_when_threads_exit_and_when_it_en
 }
 
 #[test]
-fn a_daemon_thread_inside_a_rust_function_is_waited_for_by_finalize_then_refused() {
+fn a_thread_python_started_inside_detach_when_python_shuts_down_stays_parked() {
     in_child!(
-        "a_daemon_thread_inside_a_rust_function_is_waited_for_by_finalize_then_refused",
+        "a_thread_python_started_inside_detach_when_python_shuts_down_stays_parked",
         {
             python();
             let entered = Arc::new(AtomicUsize::new(0));
             let returned = Arc::new(AtomicUsize::new(0));
             let (e, r) = (entered.clone(), returned.clone());
-            // The call releases the GIL and takes it back: after `Py_FinalizeEx`, CPython would
-            // end the thread there, in the middle of Rust frames.
+            // The call releases the GIL and takes it back: after `Py_FinalizeEx` marked
+            // Python finalizing, CPython would end the thread there, in the middle of Rust
+            // frames (before 3.14); and a daemon thread blocked there must not keep Python
+            // from shutting down.
             let f = libpython::function("block", None, move |a: &Args<'_>| {
                 e.fetch_add(1, Ordering::SeqCst);
                 a.py()
@@ -1082,17 +1084,73 @@ fn a_daemon_thread_inside_a_rust_function_is_waited_for_by_finalize_then_refused
                 std::thread::sleep(Duration::from_millis(5));
             }
             libpython::finalize().unwrap();
-            // The call under way was waited for; later ones were refused.
-            let done = returned.load(Ordering::SeqCst);
-            assert!(done >= 1);
+            // The thread never takes the GIL back: it stays parked inside `detach`.
+            std::thread::sleep(Duration::from_millis(700));
+            assert_eq!(returned.load(Ordering::SeqCst), 0);
+            assert_eq!(entered.load(Ordering::SeqCst), 1);
             libpython::initialize().unwrap();
             assert_eq!(
                 libpython::eval("1 + 1").unwrap().extract::<i64>().unwrap(),
                 2
             );
-            std::thread::sleep(Duration::from_millis(700));
-            assert_eq!(returned.load(Ordering::SeqCst), done);
-            assert_eq!(entered.load(Ordering::SeqCst), done);
+            assert_eq!(returned.load(Ordering::SeqCst), 0);
+        }
+    );
+}
+
+#[test]
+fn threads_python_joins_at_shutdown_may_call_into_rust_until_joined_then_calls_are_refused() {
+    in_child!(
+        "threads_python_joins_at_shutdown_may_call_into_rust_until_joined_then_calls_are_refused",
+        {
+            python();
+            let flag = Arc::new(std::sync::atomic::AtomicBool::new(false));
+            let calls = Arc::new(AtomicUsize::new(0));
+            let (f1, f2, c) = (flag.clone(), flag.clone(), calls.clone());
+            // A thread `threading` joins at shutdown waits, inside Rust, for another that sets
+            // a flag through Rust once `finalize` has begun; a daemon thread calls in a loop.
+            let wait = libpython::function("wait", None, move |a: &Args<'_>| {
+                while !f1.load(Ordering::SeqCst) {
+                    a.py()
+                        .detach(|| std::thread::sleep(Duration::from_millis(5)));
+                }
+                Ok(())
+            })
+            .unwrap();
+            let set = libpython::function("set", None, move |_a: &Args<'_>| {
+                f2.store(true, Ordering::SeqCst);
+                Ok(())
+            })
+            .unwrap();
+            let tick = libpython::function("tick", None, move |_a: &Args<'_>| {
+                c.fetch_add(1, Ordering::SeqCst);
+                Ok(())
+            })
+            .unwrap();
+            let g = libpython::Dict::from_pairs([("wait", &wait), ("set", &set), ("tick", &tick)])
+                .unwrap();
+            libpython::exec(
+                "import threading, time\n\
+                 threading.Thread(target=wait).start()\n\
+                 def setter():\n\
+                 \x20   time.sleep(0.3)\n\
+                 \x20   set()\n\
+                 threading.Thread(target=setter).start()\n\
+                 def ticker():\n\
+                 \x20   while True:\n\
+                 \x20       tick()\n\
+                 threading.Thread(target=ticker, daemon=True).start()\n",
+                &g,
+            )
+            .unwrap();
+            drop((g, wait, set, tick));
+            std::thread::sleep(Duration::from_millis(50));
+            libpython::finalize().unwrap();
+            assert!(flag.load(Ordering::SeqCst));
+            let after = calls.load(Ordering::SeqCst);
+            assert!(after > 0);
+            std::thread::sleep(Duration::from_millis(200));
+            assert_eq!(calls.load(Ordering::SeqCst), after);
         }
     );
 }

@@ -39,7 +39,8 @@ mod thread_states;
 
 pub use checkpoint::CHECKPOINT_EVERY;
 use checkpoint::{checkpoint_due, checkpoint_main, checkpoint_sub};
-pub use foreign::assume_call;
+pub(crate) use foreign::register_shutdown_wait;
+pub use foreign::{assume_call, assume_counted};
 use switch::refuse_switch;
 pub use switch::{acquire_main_switching, acquire_switching, with_gil_of};
 pub(crate) use switch::{quiet, with_gil_of_quiet};
@@ -785,7 +786,7 @@ fn release_kind(kind: &Kind) {
         Kind::Assumed { prev_held, counted } => {
             HELD.with(|h| h.set(*prev_held));
             if *counted {
-                active::leave_main();
+                foreign::uncount();
             }
         }
         Kind::Main => release_main(),
@@ -1007,8 +1008,9 @@ fn assumed_sub_key(raw: *mut ffi::PyInterpreterState, main: u64) -> u64 {
 /// also when `f` panics. Use it around long Rust work or blocking waits so other threads can
 /// run Python meanwhile.
 ///
-/// While Python shuts down (callbacks run by `Py_FinalizeEx`, such as flushing `sys.stdout`),
-/// the GIL is kept: CPython ends any thread that takes it again at that point.
+/// On a thread Python started, inside a call into Rust, the GIL is not taken back once
+/// Python's shutdown has passed the point where CPython would end such a thread for taking
+/// it: the thread stays parked in here instead (see `gil::foreign`).
 ///
 /// `f` and its result are `Send`: what only makes sense while the GIL is held (a GIL token, a
 /// borrowed view, a call's arguments) is not `Send`, so `f` cannot use it while the GIL is
@@ -1036,11 +1038,17 @@ fn without_gil<R>(f: impl FnOnce() -> R, drain: bool) -> R {
     let depth = DEPTH.with(Cell::get);
     // Inside a collector traversal the GIL is kept: another thread must not run Python code
     // while the collector walks its lists.
-    if depth == 0 || !runtime::is_running() || COLLECTING.with(Cell::get) != 0 {
+    if depth == 0 || COLLECTING.with(Cell::get) != 0 {
         return f();
     }
+    // A call from a thread Python made is not counted while the GIL is released, and may
+    // not take it back once Python's shutdown has passed a point (see `foreign`).
+    let counted = foreign::holds_counted();
     // SAFETY: this thread holds a GIL (depth > 0) with a current thread state.
     let tstate = unsafe { ffi::PyEval_SaveThread() };
+    if counted {
+        foreign::leave_for_detach();
+    }
     let held = HELD.with(|h| h.replace(0));
     DEPTH.with(|d| d.set(0));
     SUSPENDED.with(|s| s.set(s.get() + 1));
@@ -1052,11 +1060,20 @@ fn without_gil<R>(f: impl FnOnce() -> R, drain: bool) -> R {
         depth: u32,
         scope: u32,
         drain: bool,
+        counted: bool,
     }
     impl Drop for Restore {
         fn drop(&mut self) {
+            if self.counted {
+                // Parks the thread for good if Python's shutdown is past the point where it
+                // may take the GIL back.
+                foreign::before_restore(InterpKey::from_bits(self.held).generation());
+            }
             // SAFETY: `tstate` was current on this thread before `PyEval_SaveThread` above.
             unsafe { ffi::PyEval_RestoreThread(self.tstate) };
+            if self.counted {
+                foreign::restored();
+            }
             HELD.with(|h| h.set(self.held));
             DEPTH.with(|d| d.set(self.depth));
             SCOPE.with(|s| s.set(self.scope));
@@ -1072,6 +1089,7 @@ fn without_gil<R>(f: impl FnOnce() -> R, drain: bool) -> R {
         depth,
         scope,
         drain,
+        counted,
     };
     f()
 }

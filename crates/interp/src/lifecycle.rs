@@ -114,6 +114,8 @@ pub fn initialize(config: &Config) -> Result<Started> {
     // SAFETY: start-up left this thread holding the GIL with its thread state current.
     STARTUP_TSTATE.store(unsafe { ffi::PyThreadState_Get() }, Ordering::Release);
     *STARTUP_THREAD.lock().unwrap_or_else(|e| e.into_inner()) = Some(std::thread::current().id());
+    // SAFETY: start-up left this thread holding the main GIL.
+    unsafe { crate::gil::register_shutdown_wait() };
     // SAFETY: this thread holds the GIL; saving the thread state releases it for everyone.
     unsafe { ffi::PyEval_SaveThread() };
     // Before any thread can count itself in (see `active`).

@@ -66,8 +66,9 @@ pub(crate) unsafe fn trampoline_ssize(
 pub(crate) fn trampoline_void(body: impl FnOnce()) {
     let abort = AbortOnUnwind;
     if let Err(p) = catch_unwind(AssertUnwindSafe(|| {
-        // SAFETY: void entry points are called by CPython with the GIL held.
-        let g = unsafe { interp::gil::assume() };
+        // SAFETY: void entry points are called by CPython with the GIL held. Counted as calls
+        // into Rust from threads Python made are (never refused: a deallocation must run).
+        let g = unsafe { interp::gil::assume_counted() };
         body();
         drop(g);
     })) {
@@ -169,8 +170,8 @@ unsafe fn trampoline_assumed<T: Copy>(
     })
 }
 
-/// Sets the exception of a call into Rust refused because Python is shutting down and the
-/// calling thread is one it does not wait for (see [`interp::gil::assume_call`]).
+/// Sets the exception of a call into Rust from a thread Python started, refused because
+/// Python's shutdown has joined the threads it waits for (see [`interp::gil::assume_call`]).
 ///
 /// # Safety
 /// The GIL is held.
@@ -181,7 +182,8 @@ unsafe fn raise_shutting_down() {
     unsafe {
         ffi::PyErr_SetString(
             *ffi::data::PyExc_RuntimeError(),
-            c"Python is shutting down: calls into Rust from daemon threads are refused".as_ptr(),
+            c"Python is shutting down: calls into Rust from threads Python started are refused"
+                .as_ptr(),
         )
     };
 }
