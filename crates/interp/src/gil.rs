@@ -746,6 +746,11 @@ impl Drop for GilGuard {
     fn drop(&mut self) {
         let depth = DEPTH.with(Cell::get);
         if depth != self.level || scope() != self.scope {
+            // A counted call's count goes whatever the order: left, it would keep Python's
+            // shutdown waiting for ever (see `foreign`).
+            if let Kind::Assumed { counted: true, .. } = self.kind {
+                foreign::uncount();
+            }
             out_of_order(self.level, depth);
             return;
         }
