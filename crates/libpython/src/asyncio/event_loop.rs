@@ -448,11 +448,27 @@ struct Registry {
     /// Abort switches of the Rust futures Python awaits, by task number.
     tasks: HashMap<u64, HashMap<u64, Arc<Abort>>>,
     next_task: u64,
-    /// Interpreters whose end has begun, with the error new work gets.
+    /// Interpreters whose end has begun and that are still registered, with the error new
+    /// work gets (an ended sub-interpreter is refused by the interpreter layer's registry).
     closed: HashMap<u64, Error>,
 }
 
 static REGISTRY: LazyLock<Mutex<Registry>> = LazyLock::new(Mutex::default);
+
+impl Registry {
+    /// Records that `key`'s interpreter is ending (new work gets `err`), forgetting the
+    /// interpreters that have ended since (`registered` says which sub-interpreters the
+    /// interpreter layer still has) and those of other runtimes: they are refused by
+    /// `check_alive` without an entry. So `closed` holds at most one entry per interpreter
+    /// still registered, however many have ended.
+    fn record_end(&mut self, key: InterpKey, err: Error, registered: impl Fn(InterpKey) -> bool) {
+        self.closed.retain(|k, _| {
+            let k = InterpKey::from_bits(*k);
+            k.generation() == key.generation() && (k.is_main() || registered(k))
+        });
+        self.closed.insert(key.to_bits(), err);
+    }
+}
 
 /// Installs [`on_end`] as the interpreter layer's end hook, once.
 fn ensure_hook() {
@@ -597,9 +613,7 @@ fn on_end(key: InterpKey) {
     });
     let (own, foreign, tasks) = {
         let mut reg = lock(&REGISTRY);
-        reg.closed
-            .retain(|k, _| InterpKey::from_bits(*k).generation() == key.generation());
-        reg.closed.insert(key.to_bits(), err.clone());
+        reg.record_end(key, err.clone(), |k| interp::lookup(k).is_some());
         let bits = key.to_bits();
         (
             reg.loops.remove(&bits),
@@ -674,5 +688,41 @@ impl<F: std::future::Future> std::future::Future for Scoped<F> {
         let prev = CURRENT.with(|c| c.borrow_mut().replace(self.handle.clone()));
         let _restore = Restore(prev);
         self.inner.as_mut().poll(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The key of interpreter `index` of runtime `generation`.
+    fn key(generation: u32, index: u32) -> InterpKey {
+        InterpKey::from_bits((u64::from(generation) << 32) | u64::from(index))
+    }
+
+    #[test]
+    fn ended_interpreters_leave_no_record_behind() {
+        let mut reg = Registry::default();
+        let err = || Error::from(interp::Error::InterpreterEnded);
+        // A thousand sub-interpreters end one after another, each gone from the interpreter
+        // layer's registry before the next ends.
+        for index in 1..=1000 {
+            reg.record_end(key(1, index), err(), |k| k.index() == index);
+        }
+        assert_eq!(
+            reg.closed.len(),
+            1,
+            "only the last, still registered, is kept"
+        );
+        // Two still registered while they end, then the main interpreter (finalize).
+        reg.record_end(key(1, 2000), err(), |_| true);
+        reg.record_end(key(1, 0), err(), |k| k.index() == 2000);
+        assert_eq!(reg.closed.len(), 2);
+        // A new runtime forgets the old one's.
+        reg.record_end(key(2, 1), err(), |_| true);
+        assert_eq!(
+            reg.closed.keys().copied().collect::<Vec<_>>(),
+            [key(2, 1).to_bits()]
+        );
     }
 }
