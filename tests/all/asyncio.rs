@@ -564,6 +564,278 @@ fn tokio_futures_made_outside_a_runtime_need_a_registered_one() {
     );
 }
 
+#[test]
+fn a_rust_future_its_executor_drops_unfinished_raises_in_python_not_a_hang() {
+    in_child!(
+        "a_rust_future_its_executor_drops_unfinished_raises_in_python_not_a_hang",
+        {
+            python();
+            let g = ns(r#"
+import asyncio, threading
+async def main(aw):
+    return await aw
+def run(aw, res):
+    try:
+        res.append(asyncio.run(main(aw)))
+    except RuntimeError as e:
+        res.append(str(e))
+def on_a_thread(aw):
+    res = []
+    threading.Thread(target=run, args=(aw, res), daemon=True).start()
+    return res
+"#);
+            // Awaited on a loop of a Python thread's own, and on the library's loop.
+            for on_library_loop in [false, true] {
+                let (started, dropped) = (
+                    Arc::new(AtomicBool::new(false)),
+                    Arc::new(AtomicBool::new(false)),
+                );
+                let rt = runtime();
+                let aw = {
+                    let _in = rt.enter();
+                    asyncio::tokio::future_into_py(pending_forever(
+                        started.clone(),
+                        dropped.clone(),
+                    ))
+                    .unwrap()
+                };
+                let outcome: Box<dyn Fn() -> Option<String>> = if on_library_loop {
+                    let (tx, rx) = std::sync::mpsc::channel();
+                    let coro = get(&g, "main").call((aw,)).unwrap();
+                    std::thread::spawn(move || {
+                        let r = asyncio::block_on(asyncio::into_future(coro));
+                        let _ = tx.send(r.map_err(|e| e.to_string()).map(|o| o.to_string()));
+                    });
+                    Box::new(move || rx.try_recv().ok().map(|r| r.unwrap_err()))
+                } else {
+                    let res = get(&g, "on_a_thread").call((aw,)).unwrap();
+                    Box::new(move || res.extract::<Vec<String>>().unwrap().pop())
+                };
+                assert!(eventually(|| started.load(Ordering::SeqCst)));
+                // The runtime drops its tasks unfinished.
+                drop(rt);
+                assert!(dropped.load(Ordering::SeqCst));
+                let mut seen = None;
+                assert!(
+                    eventually(|| {
+                        seen = outcome();
+                        seen.is_some()
+                    }),
+                    "the Python task still waits for the dropped Rust future (library loop: {on_library_loop})"
+                );
+                let seen = seen.unwrap();
+                assert!(seen.contains("executor dropped the Rust future"), "{seen}");
+            }
+        }
+    );
+}
+
+#[test]
+fn a_task_nobody_references_awaiting_a_rust_future_is_kept_by_its_running_loop() {
+    python();
+    let g = ns(r#"
+import asyncio, gc
+async def record(aw, out):
+    out.append(await aw)
+async def unreferenced(make):
+    out = []
+    # Nobody keeps the task: its loop does, as it keeps a task sleeping on a timer.
+    asyncio.ensure_future(record(make(), out))
+    while not out:
+        gc.collect()
+        await asyncio.sleep(0.005)
+    return out[0]
+def run(make):
+    return asyncio.run(asyncio.wait_for(unreferenced(make), 10))
+"#);
+    let rt = runtime();
+    let slow = {
+        let _in = rt.enter();
+        asyncio::tokio::async_function("slow", None, |_a| {
+            Ok(async {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                Ok(7i64)
+            })
+        })
+        .unwrap()
+    };
+    // A Rust future awaiting a Python task of that loop that nobody references either.
+    let sleep = libpython::eval("__import__('asyncio').sleep").unwrap();
+    let awaits_python = asyncio::async_function("awaits_python", None, move |a| {
+        let coro = sleep.bind(a.py())?.call((0.05, 7))?.unbind();
+        Ok(async move { asyncio::into_future(coro).await?.extract::<i64>() })
+    })
+    .unwrap();
+    for make in [&slow, &awaits_python] {
+        let r = get(&g, "run")
+            .call((make,))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(r.extract::<i64>().unwrap(), 7);
+    }
+}
+
+/// Counts the Rust futures that started and those dropped.
+#[derive(Default)]
+struct Counts {
+    started: AtomicUsize,
+    dropped: AtomicUsize,
+}
+
+/// Counts its drop.
+struct CountDrop(Arc<Counts>);
+
+impl Drop for CountDrop {
+    fn drop(&mut self) {
+        self.0.dropped.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// File descriptors this process has open.
+fn open_fds() -> usize {
+    std::fs::read_dir("/proc/self/fd").unwrap().count()
+}
+
+#[test]
+fn rust_futures_pending_on_a_loop_python_abandoned_are_dropped_and_free_the_loop() {
+    in_child!(
+        "rust_futures_pending_on_a_loop_python_abandoned_are_dropped_and_free_the_loop",
+        {
+            python();
+            let g = ns(r#"
+import asyncio, gc, weakref
+async def forever():
+    await asyncio.Event().wait()
+def abandon(make, started, close):
+    # A task awaiting a Rust future, left pending on a loop then closed or just dropped.
+    loop = asyncio.new_event_loop()
+    loop.set_exception_handler(lambda loop, context: None)
+    async def main():
+        n = started()
+        t = asyncio.ensure_future(make())
+        while started() == n:
+            await asyncio.sleep(0.001)
+    loop.run_until_complete(main())
+    if close:
+        loop.close()
+    return weakref.ref(loop)
+def alive(refs):
+    gc.collect()
+    return sum(1 for r in refs if r() is not None)
+"#);
+            let rt = runtime();
+            let counts = Arc::new(Counts::default());
+            let c = counts.clone();
+            let started = libpython::function("started", None, move |_a| {
+                Ok(c.started.load(Ordering::SeqCst))
+            })
+            .unwrap();
+            let pending = |counts: &Arc<Counts>| {
+                let guard = CountDrop(counts.clone());
+                let counts = counts.clone();
+                async move {
+                    let _guard = guard;
+                    counts.started.fetch_add(1, Ordering::SeqCst);
+                    std::future::pending::<()>().await;
+                    Ok(())
+                }
+            };
+            let c = counts.clone();
+            let plain = asyncio::async_function("plain", None, move |_a| Ok(pending(&c))).unwrap();
+            let c = counts.clone();
+            let on_tokio = {
+                let _in = rt.enter();
+                asyncio::tokio::async_function("on_tokio", None, move |_a| Ok(pending(&c))).unwrap()
+            };
+            let c = counts.clone();
+            let forever = get(&g, "forever");
+            let awaits_python = asyncio::async_function("awaits_python", None, move |a| {
+                let coro = forever.bind(a.py())?.call(())?.unbind();
+                let guard = CountDrop(c.clone());
+                let c = c.clone();
+                Ok(async move {
+                    let _guard = guard;
+                    c.started.fetch_add(1, Ordering::SeqCst);
+                    asyncio::into_future(coro).await.map(drop)
+                })
+            })
+            .unwrap();
+            let (abandon, alive) = (get(&g, "abandon"), get(&g, "alive"));
+            let fds = open_fds();
+            for make in [&plain, &on_tokio, &awaits_python] {
+                for close in [true, false] {
+                    let refs = libpython::List::new().unwrap();
+                    for _ in 0..10 {
+                        refs.push(abandon.call((make, &started, close)).unwrap())
+                            .unwrap();
+                    }
+                    let mut left = 0;
+                    assert!(
+                        eventually(|| {
+                            left = alive
+                                .call((refs.as_object(),))
+                                .unwrap()
+                                .extract::<usize>()
+                                .unwrap();
+                            left == 0
+                        }),
+                        "{left} of 10 loops still alive ({}, closed: {close})",
+                        make.getattr("__name__").unwrap()
+                    );
+                }
+            }
+            assert_eq!(counts.started.load(Ordering::SeqCst), 60);
+            assert!(
+                eventually(|| counts.dropped.load(Ordering::SeqCst) == 60),
+                "{} of 60 Rust futures dropped",
+                counts.dropped.load(Ordering::SeqCst)
+            );
+            let now = open_fds();
+            assert!(now <= fds + 2, "{fds} files open before, {now} after");
+
+            // A Rust future waiting elsewhere for a task of an abandoned loop gets an error
+            // when the loop is freed, instead of waiting forever.
+            let (tx, rx) = std::sync::mpsc::channel();
+            let tx = Mutex::new(tx);
+            let forever = get(&g, "forever");
+            let c = counts.clone();
+            let hands_off = {
+                let _in = rt.enter();
+                asyncio::tokio::async_function("hands_off", None, move |a| {
+                    let coro = forever.bind(a.py())?.call(())?.unbind();
+                    let (tx, c) = (tx.lock().unwrap().clone(), c.clone());
+                    Ok(async move {
+                        // On the loop of the Python task awaiting this future.
+                        let waiting = asyncio::into_future(coro);
+                        tokio::spawn(async move {
+                            let _ = tx.send(waiting.await.map(drop).map_err(|e| e.to_string()));
+                        });
+                        c.started.fetch_add(1, Ordering::SeqCst);
+                        std::future::pending::<()>().await;
+                        Ok(())
+                    })
+                })
+                .unwrap()
+            };
+            let refs = libpython::List::new().unwrap();
+            refs.push(abandon.call((&hands_off, &started, false)).unwrap())
+                .unwrap();
+            assert_eq!(
+                alive
+                    .call((refs.as_object(),))
+                    .unwrap()
+                    .extract::<usize>()
+                    .unwrap(),
+                0
+            );
+            let e = rx
+                .recv_timeout(Duration::from_secs(10))
+                .expect("the Rust future still waits for a task of a freed loop")
+                .unwrap_err();
+            assert!(e.contains("closed or freed"), "{e}");
+        }
+    );
+}
+
 // ---- Interpreters and shutdown ----
 
 #[test]

@@ -17,13 +17,21 @@
 //! A task that finishes calls back `task_done` (another Rust function), which delivers the
 //! result to the Rust future waiting for it and wakes it. Every Rust task that runs a Rust
 //! future for Python is registered per interpreter, so the interpreter's end aborts them.
+//!
+//! What Rust holds of a foreign loop, it holds weakly: the loop itself, the tasks Rust awaits
+//! there, and the loop's *anchor* (`helpers.anchor`), where the loop keeps, through a timer that
+//! never fires, the Python side of the Rust futures awaited there and the tasks Rust awaits.
+//! So the collector sees everything that keeps a loop alive, as for a pure Python program: a
+//! loop the program closes or drops goes, with the tasks left pending on it, and the Rust
+//! futures they awaited are aborted (their control functions are freed), instead of being
+//! kept, with the loop and its file descriptors, by the static registry of Rust tasks.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::os::fd::AsRawFd;
 use std::os::unix::net::UnixStream;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock, Mutex, MutexGuard, OnceLock, Weak};
 use std::thread::{JoinHandle, ThreadId};
 
@@ -32,7 +40,7 @@ use libpython_interp::{InterpKey, PerInterpreter, ffi};
 
 use super::executor::{self, Abort};
 use super::future::Shared;
-use crate::err::{Error, Result};
+use crate::err::{Error, ErrorKind, Result};
 use crate::function::{Args, function_in};
 use crate::gil::Python;
 use crate::object::{Borrowed, Bound, Object};
@@ -71,8 +79,9 @@ pub(crate) enum Job {
     },
     /// Cancel the task of `shared` (its Rust future was dropped).
     Cancel(Arc<Shared>),
-    /// Complete `fut`, the asyncio future of a Rust future that finished: `finish(fut, ctl)`.
-    Finish { fut: Object, ctl: Object },
+    /// Complete the asyncio future of a Rust future that finished: `finish(anchor, key)`, the
+    /// future and its control function being `anchor[key]` (see [`LoopHandle::keep`]).
+    Finish { key: u64 },
 }
 
 impl Job {
@@ -93,15 +102,53 @@ struct Queue {
     closed: Option<Error>,
 }
 
+/// The event loop itself, as a handle holds it.
+enum LoopRef {
+    /// The library's own loop, kept for its interpreter's life.
+    Own(Object),
+    /// A weak reference to a loop of the program's own: a Rust future pending there (and the
+    /// handle it holds) must not keep it alive, where Python's collector cannot see it. With
+    /// the loop's address, to compare cheaply.
+    Foreign { weak: Object, address: usize },
+}
+
+impl LoopRef {
+    /// The loop; `Err` if it was freed.
+    fn get<'py>(&self, py: Python<'py>) -> Result<Bound<'py>> {
+        match self {
+            LoopRef::Own(l) => Ok(l.bind(py)?.clone()),
+            LoopRef::Foreign { weak, .. } => {
+                let l = weak.bind(py)?.call0()?;
+                if l.is_none()? {
+                    return Err(loop_freed());
+                }
+                Ok(l)
+            }
+        }
+    }
+}
+
+/// What the Rust side waiting on a foreign loop gets when that loop was freed, or freed the
+/// task it waited for.
+fn loop_freed() -> Error {
+    Error::from(interp::Error::Unsupported(
+        "the asyncio event loop was closed or freed before the task finished",
+    ))
+}
+
 /// What the loop's thread uses, made there once the loop exists.
 struct Parts {
-    event_loop: Object,
-    /// `helpers.start`, `helpers.close`, `helpers.finish`.
+    event_loop: LoopRef,
+    /// `helpers.start` (`helpers.start_foreign` for a foreign loop), `helpers.close`,
+    /// `helpers.finish`.
     start: Object,
     close: Object,
     finish: Object,
     /// The Rust function `task_done(task)`.
     done: Object,
+    /// For a foreign loop, the Rust function `task_gone(address)`, called when a task is freed
+    /// before it is done.
+    gone: Option<Object>,
 }
 
 /// One asyncio event loop, as the Rust side reaches it (see the module's documentation).
@@ -111,8 +158,9 @@ pub(crate) struct LoopHandle {
     /// foreign loop, woken with `call_soon_threadsafe`.
     wake: Option<UnixStream>,
     parts: OnceLock<Parts>,
-    /// The thread running the loop.
-    thread: OnceLock<ThreadId>,
+    /// The thread running the loop (for a foreign loop, the one that last awaited a Rust
+    /// future there: a loop may run on one thread, then on another).
+    thread: Mutex<Option<ThreadId>>,
     queue: Mutex<Queue>,
     /// A wake-up is on its way (so queuing more work needs none).
     scheduled: AtomicBool,
@@ -120,11 +168,17 @@ pub(crate) struct LoopHandle {
     stop: AtomicBool,
     /// The error the Rust futures of tasks still running get when the loop stops.
     closing: OnceLock<Error>,
-    /// Running tasks by address: the task (owned here until it is done) and the Rust side's
-    /// slot. Used on the loop's thread, and emptied when the loop stops taking work.
+    /// Running tasks by address: the task (owned here until it is done; on a foreign loop, a
+    /// weak reference to it, the loop keeping the task) and the Rust side's slot. Used on the
+    /// loop's thread, and emptied when the loop stops taking work.
     pending: Mutex<HashMap<usize, (Object, Arc<Shared>)>>,
     /// An own loop's thread.
     join: Mutex<Option<JoinHandle<()>>>,
+    /// A weak reference to the loop's anchor (`helpers.anchor`), which keeps the Python side of
+    /// the Rust futures awaited there; `None` before the first.
+    anchor: Mutex<Option<Object>>,
+    /// The key of the next Rust future awaited here, in the anchor.
+    next_key: AtomicU64,
 }
 
 /// Locks a mutex of this module: its data stays consistent even if a holder panicked (only
@@ -139,7 +193,7 @@ impl LoopHandle {
             key,
             wake,
             parts: OnceLock::new(),
-            thread: OnceLock::new(),
+            thread: Mutex::new(None),
             queue: Mutex::new(Queue {
                 jobs: Vec::new(),
                 closed: None,
@@ -149,12 +203,86 @@ impl LoopHandle {
             closing: OnceLock::new(),
             pending: Mutex::new(HashMap::new()),
             join: Mutex::new(None),
+            anchor: Mutex::new(None),
+            next_key: AtomicU64::new(0),
         }
+    }
+
+    /// The loop's anchor if it has one (none before the first Rust future awaited there, nor
+    /// once the loop is closed or freed).
+    fn existing_anchor<'py>(&self, py: Python<'py>) -> Result<Option<Bound<'py>>> {
+        let weak = lock(&self.anchor).as_ref().map(|w| w.clone_ref(py));
+        let Some(weak) = weak else { return Ok(None) };
+        let anchor = weak.into_bound(py)?.call0()?;
+        Ok((!anchor.is_none()?).then_some(anchor))
+    }
+
+    /// Has the loop keep `fut`, the asyncio future of a Rust future, and `ctl`, its control
+    /// function, until `fut` is done (see [`forget`](Self::forget)), or until the loop is
+    /// closed or freed; gives their key. On the loop's thread.
+    ///
+    /// The loop keeps them in its anchor (`helpers.anchor`), through a timer that never fires,
+    /// as it keeps a task sleeping on a timer: the collector sees it all, and Rust holds the
+    /// anchor only weakly, so a loop the program drops (or closes) takes its pending Rust
+    /// futures' Python side with it, and freeing `ctl` aborts the Rust future. The anchor of
+    /// a foreign loop keeps the loop's handle too, so that one handle serves the loop while it
+    /// lives.
+    pub(crate) fn keep(
+        self: &Arc<Self>,
+        py: Python<'_>,
+        fut: &Bound<'_>,
+        ctl: &Bound<'_>,
+    ) -> Result<u64> {
+        let anchor = self.anchor(py)?;
+        let key = self.next_key.fetch_add(1, Ordering::Relaxed);
+        anchor.set_item(key, (fut, ctl))?;
+        Ok(key)
+    }
+
+    /// Forgets what [`keep`](Self::keep) kept under `key` (its future is done).
+    pub(crate) fn forget(&self, py: Python<'_>, key: u64) -> Result<()> {
+        if let Some(anchor) = self.existing_anchor(py)? {
+            anchor.call_method("pop", (key, ()))?;
+        }
+        Ok(())
+    }
+
+    /// The loop's anchor, made if it has none.
+    fn anchor<'py>(self: &Arc<Self>, py: Python<'py>) -> Result<Bound<'py>> {
+        if let Some(anchor) = self.existing_anchor(py)? {
+            return Ok(anchor);
+        }
+        let parts = self.parts.get().ok_or_else(|| {
+            Error::from(interp::Error::Unsupported("the event loop is not running"))
+        })?;
+        let ns = helpers(py)?;
+        let keeper = match parts.event_loop {
+            LoopRef::Own(_) => None,
+            LoopRef::Foreign { .. } => {
+                let me = self.clone();
+                Some(function_in(
+                    py,
+                    "loop_handle",
+                    None,
+                    move |_a: &Args<'_>| {
+                        let _ = &me;
+                        Ok(())
+                    },
+                )?)
+            }
+        };
+        let anchor = ns
+            .get_item("anchor")?
+            .call((parts.event_loop.get(py)?, keeper))?;
+        let weak = ns.get_item("weak")?.call((&anchor,))?.unbind();
+        let old = lock(&self.anchor).replace(weak);
+        drop(old);
+        Ok(anchor)
     }
 
     /// Whether the calling thread is the one running this loop.
     pub(crate) fn runs_on_this_thread(&self) -> bool {
-        self.thread.get() == Some(&std::thread::current().id())
+        *lock(&self.thread) == Some(std::thread::current().id())
     }
 
     /// Queues `job` for the loop's thread and wakes it. Needs no GIL for an own loop. When
@@ -184,22 +312,37 @@ impl LoopHandle {
             let _ = (&*tx).write(&[1]);
             return;
         }
-        let Some(parts) = self.parts.get() else {
+        let Some(LoopRef::Foreign { weak, .. }) = self.parts.get().map(|p| &p.event_loop) else {
             return;
         };
-        let me = self.clone();
-        let r = parts.event_loop.with_own_gil(move |l| {
-            let drain = function_in(l.py(), "drain", None, move |a: &Args<'_>| me.drain(a.py()))?;
+        let once = DrainOnce {
+            handle: self.clone(),
+            ran: AtomicBool::new(false),
+        };
+        let r = weak.with_own_gil(move |w| {
+            let l = w.call0()?;
+            if l.is_none()? {
+                return Err(loop_freed());
+            }
+            let drain = function_in(l.py(), "drain", None, move |a: &Args<'_>| {
+                once.ran.store(true, Ordering::SeqCst);
+                once.handle.drain(a.py())
+            })?;
             l.call_method("call_soon_threadsafe", (drain,)).map(drop)
         });
         if let Err(e) = r {
-            // The loop was closed (or its interpreter is gone): nothing queued will run.
+            // The loop was closed or freed (or its interpreter is gone): nothing queued will
+            // run. Python's exception is not kept: its traceback holds the loop.
+            let e = match e.kind() {
+                ErrorKind::Python(_) => loop_freed(),
+                _ => e,
+            };
             self.close_without_gil(e);
         }
     }
 
     /// Runs the queued work; called by the loop (the `drain` Rust function), on its thread.
-    fn drain(&self, py: Python<'_>) -> Result<()> {
+    fn drain(self: &Arc<Self>, py: Python<'_>) -> Result<()> {
         self.scheduled.store(false, Ordering::SeqCst);
         let Some(parts) = self.parts.get() else {
             return Ok(());
@@ -207,7 +350,7 @@ impl LoopHandle {
         // Once: the loop then runs a little longer on its own to end its tasks, which another
         // `stop` would cut short.
         if self.stop.swap(false, Ordering::SeqCst) {
-            parts.event_loop.bind(py)?.call_method("stop", ())?;
+            parts.event_loop.get(py)?.call_method("stop", ())?;
         }
         let jobs = std::mem::take(&mut lock(&self.queue).jobs);
         for job in jobs {
@@ -218,7 +361,7 @@ impl LoopHandle {
 
     /// Runs one job on the loop's thread. Failures go to the Rust future concerned; a job
     /// that has no one to tell is dropped (with a trace event).
-    fn run_job(&self, py: Python<'_>, parts: &Parts, job: Job) {
+    fn run_job(self: &Arc<Self>, py: Python<'_>, parts: &Parts, job: Job) {
         match job {
             Job::Start { awaitable, shared } => {
                 if let Some(err) = self.closing.get() {
@@ -231,16 +374,11 @@ impl LoopHandle {
                     let _ = parts.close.bind(py).and_then(|c| c.call((awaitable,)));
                     return;
                 }
-                let started = parts
-                    .start
-                    .bind(py)
-                    .and_then(|s| s.call((&parts.event_loop, awaitable, &parts.done)));
-                match started {
+                match self.start(py, parts, awaitable) {
                     Err(e) => shared.complete(Err(e)),
-                    Ok(task) => {
+                    Ok((task, kept)) => {
                         let address = task.as_ptr() as usize;
-                        let replaced = lock(&self.pending)
-                            .insert(address, (task.clone().unbind(), shared.clone()));
+                        let replaced = lock(&self.pending).insert(address, (kept, shared.clone()));
                         drop(replaced);
                         if !shared.set_task(address) {
                             let _ = task.call_method("cancel", ());
@@ -250,20 +388,67 @@ impl LoopHandle {
             }
             Job::Cancel(shared) => {
                 let address = shared.task();
-                let task = lock(&self.pending)
+                let kept = lock(&self.pending)
                     .get(&address)
                     .map(|(t, _)| t.clone_ref(py));
-                if let Some(task) = task
-                    && let Err(e) = task.bind(py).and_then(|t| t.call_method("cancel", ()))
-                {
+                let Some(kept) = kept else { return };
+                let cancelled = kept.bind(py).and_then(|t| {
+                    let t = match parts.event_loop {
+                        LoopRef::Foreign { .. } => t.call0()?,
+                        LoopRef::Own(_) => t.clone(),
+                    };
+                    if t.is_none()? {
+                        return Ok(());
+                    }
+                    t.call_method("cancel", ()).map(drop)
+                });
+                if let Err(e) = cancelled {
                     tracing::debug!(target: "libpython::asyncio", error = %e, "cancelling a task failed");
                 }
             }
-            Job::Finish { fut, ctl } => {
-                if let Err(e) = parts.finish.bind(py).and_then(|f| f.call((fut, ctl))) {
+            Job::Finish { key } => {
+                let finished = self.existing_anchor(py).and_then(|anchor| match anchor {
+                    Some(anchor) => parts.finish.bind(py)?.call((anchor, key)).map(drop),
+                    None => Ok(()),
+                });
+                if let Err(e) = finished {
                     tracing::debug!(target: "libpython::asyncio", error = %e, "completing the future of a Rust future failed");
                 }
             }
+        }
+    }
+
+    /// Runs `awaitable` as a task of the loop: the task, and what `pending` keeps of it (the
+    /// task, or a weak reference to it on a foreign loop).
+    fn start<'py>(
+        self: &Arc<Self>,
+        py: Python<'py>,
+        parts: &Parts,
+        awaitable: Object,
+    ) -> Result<(Bound<'py>, Object)> {
+        let event_loop = parts.event_loop.get(py)?;
+        let start = parts.start.bind(py)?;
+        match &parts.gone {
+            None => {
+                let task = start.call((event_loop, awaitable, &parts.done))?;
+                let kept = task.clone().unbind();
+                Ok((task, kept))
+            }
+            Some(gone) => {
+                let anchor = self.anchor(py)?;
+                let pair = start.call((event_loop, awaitable, &parts.done, gone, anchor))?;
+                Ok((pair.get_item(0)?, pair.get_item(1)?.unbind()))
+            }
+        }
+    }
+
+    /// A task of a foreign loop was freed before it was done (its loop was closed or freed):
+    /// the Rust future waiting for it gets an error.
+    fn task_gone(&self, address: usize) {
+        let entry = lock(&self.pending).remove(&address);
+        if let Some((weak, shared)) = entry {
+            shared.complete(Err(loop_freed()));
+            drop(weak);
         }
     }
 
@@ -351,11 +536,27 @@ impl LoopHandle {
     }
 }
 
+/// What the `drain` function handed to a foreign loop owns: the handle, until the loop has run
+/// it. Dropped without having run, the loop was closed or freed with it still scheduled: the
+/// work queued will never run, and fails (its Rust futures get an error instead of waiting).
+struct DrainOnce {
+    handle: Arc<LoopHandle>,
+    ran: AtomicBool,
+}
+
+impl Drop for DrainOnce {
+    fn drop(&mut self) {
+        if !self.ran.load(Ordering::SeqCst) {
+            self.handle.close_without_gil(loop_freed());
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Loop threads
 
 /// Makes the loop's Rust functions and looks up its helpers, on the loop's thread.
-fn make_parts(py: Python<'_>, h: &Arc<LoopHandle>, event_loop: Object) -> Result<Parts> {
+fn make_parts(py: Python<'_>, h: &Arc<LoopHandle>, event_loop: LoopRef) -> Result<Parts> {
     let ns = helpers(py)?;
     let weak = Arc::downgrade(h);
     let done = function_in(py, "task_done", None, move |a: &Args<'_>| {
@@ -364,12 +565,27 @@ fn make_parts(py: Python<'_>, h: &Arc<LoopHandle>, event_loop: Object) -> Result
             _ => Ok(()),
         }
     })?;
+    let (start, gone) = match event_loop {
+        LoopRef::Own(_) => (ns.get_item("start")?, None),
+        LoopRef::Foreign { .. } => {
+            let weak = Arc::downgrade(h);
+            let gone = function_in(py, "task_gone", None, move |a: &Args<'_>| {
+                let address: usize = a.extract(0)?;
+                if let Some(h) = weak.upgrade() {
+                    h.task_gone(address);
+                }
+                Ok(())
+            })?;
+            (ns.get_item("start_foreign")?, Some(gone))
+        }
+    };
     Ok(Parts {
         event_loop,
-        start: ns.get_item("start")?.unbind(),
+        start: start.unbind(),
         close: ns.get_item("close")?.unbind(),
         finish: ns.get_item("finish")?.unbind(),
         done,
+        gone,
     })
 }
 
@@ -405,8 +621,7 @@ fn run_own(h: Arc<LoopHandle>, rx: UnixStream) {
         let ns = helpers(py)?;
         let event_loop = ns.get_item("new_loop")?.call(())?.unbind();
         let fd = rx.as_raw_fd();
-        let parts = make_parts(py, &h, event_loop)?;
-        let event_loop = parts.event_loop.clone_ref(py);
+        let parts = make_parts(py, &h, LoopRef::Own(event_loop.clone_ref(py)))?;
         let weak = Arc::downgrade(&h);
         let drain = function_in(py, "drain", None, move |a: &Args<'_>| {
             // Read every wake-up byte: one drain serves them all. (There is rarely more than
@@ -418,7 +633,7 @@ fn run_own(h: Arc<LoopHandle>, rx: UnixStream) {
                 None => Ok(()),
             }
         })?;
-        let _ = h.thread.set(std::thread::current().id());
+        *lock(&h.thread) = Some(std::thread::current().id());
         let _ = h.parts.set(parts);
         ns.get_item("run")?.call((event_loop, fd, drain))?;
         Ok(())
@@ -531,31 +746,41 @@ pub(crate) fn own_loop(key: InterpKey) -> Result<Arc<LoopHandle>> {
 pub(crate) fn running_loop(py: Python<'_>, event_loop: &Bound<'_>) -> Result<Arc<LoopHandle>> {
     ensure_hook();
     let key = py.interpreter_key();
-    let same = |h: &LoopHandle| {
-        h.parts
-            .get()
-            .is_some_and(|p| p.event_loop.as_ptr() == event_loop.as_ptr())
-    };
-    {
+    let candidates: Vec<Arc<LoopHandle>> = {
         let mut reg = lock(&REGISTRY);
         check_alive(key, &reg)?;
-        if let Some(h) = reg.loops.get(&key.to_bits())
-            && same(h)
-        {
-            return Ok(h.clone());
-        }
+        let mut candidates: Vec<_> = reg.loops.get(&key.to_bits()).cloned().into_iter().collect();
         if let Some(list) = reg.foreign.get_mut(&key.to_bits()) {
             list.retain(|w| w.strong_count() > 0);
-            if let Some(h) = list.iter().filter_map(Weak::upgrade).find(|h| same(h)) {
-                return Ok(h);
-            }
+            candidates.extend(list.iter().filter_map(Weak::upgrade));
         }
+        candidates
+    };
+    // Compared outside the registry's lock: a foreign loop is read through its weak reference,
+    // a call into Python.
+    let same = |h: &LoopHandle| {
+        h.parts.get().is_some_and(|p| match &p.event_loop {
+            LoopRef::Own(l) => l.as_ptr() == event_loop.as_ptr(),
+            LoopRef::Foreign { address, .. } => {
+                *address == event_loop.as_ptr() as usize
+                    && p.event_loop
+                        .get(py)
+                        .is_ok_and(|l| l.as_ptr() == event_loop.as_ptr())
+            }
+        })
+    };
+    if let Some(h) = candidates.iter().find(|h| same(h)) {
+        *lock(&h.thread) = Some(std::thread::current().id());
+        return Ok(h.clone());
     }
+    drop(candidates);
     // Python objects are made outside the registry's lock.
     let h = Arc::new(LoopHandle::new(key, None));
-    let parts = make_parts(py, &h, event_loop.clone().unbind())?;
+    let weak = helpers(py)?.get_item("weak")?.call((event_loop,))?.unbind();
+    let address = event_loop.as_ptr() as usize;
+    let parts = make_parts(py, &h, LoopRef::Foreign { weak, address })?;
     let _ = h.parts.set(parts);
-    let _ = h.thread.set(std::thread::current().id());
+    *lock(&h.thread) = Some(std::thread::current().id());
     let mut reg = lock(&REGISTRY);
     check_alive(key, &reg)?;
     reg.foreign

@@ -22,7 +22,8 @@ pub type Task = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
 /// [`async_function_with`](super::async_function_with).
 ///
 /// `spawn` must poll the task to completion on some thread, without holding the GIL while it
-/// waits, and may drop it unpolled only if the executor is shutting down. The task is
+/// waits, and may drop it unfinished only if the executor is shutting down (the Python code
+/// awaiting it then gets a `RuntimeError`). The task is
 /// runtime-agnostic (it needs no reactor of any runtime); the future inside it may need one:
 /// a future using tokio's timers must run on tokio.
 ///
@@ -139,7 +140,8 @@ impl Abort {
         }
     }
 
-    fn is_aborted(&self) -> bool {
+    /// Whether the future was asked to stop.
+    pub(crate) fn is_aborted(&self) -> bool {
         self.aborted.load(Ordering::SeqCst)
     }
 }
@@ -173,11 +175,15 @@ impl<F: Future> Future for Guarded<F> {
             return Poll::Ready(None);
         }
         let inner = self.inner.as_mut();
-        match catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
-            Ok(Poll::Ready(v)) => Poll::Ready(Some(Ok(v))),
-            Ok(Poll::Pending) => Poll::Pending,
-            Err(panic) => Poll::Ready(Some(Err(panic))),
-        }
+        let out = match catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
+            Ok(Poll::Ready(v)) => Ok(v),
+            Ok(Poll::Pending) => return Poll::Pending,
+            Err(panic) => Err(panic),
+        };
+        // Done: a later abort (the control function dropped) has nothing to wake.
+        let waker = lock(&self.abort.waker).take();
+        drop(waker);
+        Poll::Ready(Some(out))
     }
 }
 
@@ -222,7 +228,7 @@ static EXECUTOR: Mutex<Executor> = Mutex::new(Executor {
 static WORK: Condvar = Condvar::new();
 
 /// Runs `task` on the built-in executor, starting its thread if it is not running.
-fn spawn_builtin(task: Task) {
+pub(crate) fn spawn_builtin(task: Task) {
     let job = Arc::new(Job {
         future: Mutex::new(Some(task)),
         queued: AtomicBool::new(true),

@@ -6,6 +6,7 @@ awaitable a Rust future appears as.
 """
 
 import asyncio
+import weakref
 from asyncio import get_running_loop
 from types import CoroutineType
 
@@ -15,8 +16,21 @@ from types import CoroutineType
 GRACE = 5.0
 
 
+# The delay of a timer that never fires: a loop keeps what the timer holds until the loop is
+# closed (or freed), the way it keeps a sleeping task's timer.
+FOREVER = 1e9
+
+
+def _nothing(*_):
+    pass
+
+
 def new_loop():
     return asyncio.new_event_loop()
+
+
+def weak(obj):
+    return weakref.ref(obj)
 
 
 def start(loop, awaitable, done):
@@ -29,6 +43,33 @@ def start(loop, awaitable, done):
     return task
 
 
+class _Waiting(dict):
+    """A dict Rust can hold weakly."""
+
+    __slots__ = ("__weakref__",)
+
+
+def anchor(loop, keeper):
+    """A loop's anchor: what its tasks awaiting Rust futures wait on, `{key: (fut, ctl)}`
+    (and on a foreign loop the tasks Rust awaits, `{task: None}`), which the loop keeps
+    (through a timer that never fires, with `keeper`) until each is done, or until the loop is
+    closed or freed. Rust holds it only weakly, and the keys."""
+    waiting = _Waiting()
+    loop.call_later(FOREVER, _nothing, waiting, keeper)
+    return waiting
+
+
+def start_foreign(loop, awaitable, done, gone, waiting):
+    """`start` on a loop of the program's own, whose tasks Rust holds only weakly: the loop
+    keeps the task in its anchor (`waiting`) until it is done, and `gone(id)` is called if it
+    is freed before that (its loop was closed or freed). Gives the task and the weak reference
+    to it."""
+    task = start(loop, awaitable, done)
+    waiting[task] = None
+    task.add_done_callback(waiting.pop)
+    return task, weakref.ref(task, lambda _ref, key=id(task): gone(key))
+
+
 def close(awaitable):
     """A coroutine that will never run is closed, so Python does not warn that nobody awaited
     it."""
@@ -36,9 +77,13 @@ def close(awaitable):
         awaitable.close()
 
 
-def finish(fut, ctl):
-    """Completes the asyncio future of a Rust future that finished: `ctl()` gives its result
-    or raises its error (or panic)."""
+def finish(waiting, key):
+    """Completes the asyncio future of a Rust future that finished (`waiting[key]`, in its
+    loop's anchor): `ctl()` gives its result or raises its error (or panic)."""
+    entry = waiting.pop(key, None)
+    if entry is None:
+        return
+    fut, ctl = entry
     if fut.done():
         return
     try:
@@ -85,11 +130,17 @@ class RustFuture:
 
     def __await__(self):
         ctl = self._ctl
+        if ctl is None:
+            raise RuntimeError("a Rust future can be awaited only once")
+        # From here on only the loop's anchor and `fut` keep `ctl` (and so the Rust future).
+        self._ctl = None
         loop = get_running_loop()
         fut = loop.create_future()
-        # Starts the Rust future; `finish(fut, ctl)` runs on `loop` when it is done.
+        # Starts the Rust future, `fut` and `ctl` kept in the loop's anchor: `finish` runs on
+        # `loop` when it is done.
         ctl(loop, fut, ctl)
-        # Called with `fut` when it is done: if it was cancelled, the Rust future is dropped.
+        # Called with `fut` when it is done: forgets it and, if it was cancelled, drops the
+        # Rust future.
         fut.add_done_callback(ctl)
         return (yield from fut)
 

@@ -10,7 +10,10 @@
 //!   [`async_function`] makes an async Rust closure a Python function returning one. Awaiting
 //!   it runs the future on an executor and completes on the awaiting task's loop; cancelling
 //!   the awaiting task drops the Rust future; an `Err` is raised as an exception, a panic as
-//!   `RustPanic`, as for [`function`](crate::function).
+//!   `RustPanic`, as for [`function`](crate::function). While the future runs, the loop keeps
+//!   the awaiting task (as it keeps one sleeping on a timer); a loop closed or dropped with
+//!   the task still waiting drops the Rust future too, and an executor that drops the future
+//!   before it finishes (it shuts down) has the awaiting task raise `RuntimeError`.
 //!
 //! The core needs no async runtime: `PyFuture` works under any executor (and
 //! [`block_on`]), and the futures Python awaits run on a small built-in executor thread or on
