@@ -1015,7 +1015,8 @@ fn assumed_sub_key(raw: *mut ffi::PyInterpreterState, main: u64) -> u64 {
 ///
 /// On a thread Python started, inside a call into Rust, the GIL is not taken back once
 /// Python's shutdown has passed the point where CPython would end such a thread for taking
-/// it: the thread stays parked in here instead (see `gil::foreign`).
+/// it: the thread stays parked in here instead (see `gil::foreign`). Once `Py_FinalizeEx` has
+/// marked Python finalizing, the GIL is kept and `f` runs with it.
 ///
 /// `f` and its result are `Send`: what only makes sense while the GIL is held (a GIL token, a
 /// borrowed view, a call's arguments) is not `Send`, so `f` cannot use it while the GIL is
@@ -1044,6 +1045,13 @@ fn without_gil<R>(f: impl FnOnce() -> R, drain: bool) -> R {
     // Inside a collector traversal the GIL is kept: another thread must not run Python code
     // while the collector walks its lists.
     if depth == 0 || COLLECTING.with(Cell::get) != 0 {
+        return f();
+    }
+    // Once `Py_FinalizeEx` has marked Python finalizing (flushing `sys.stdout` through Rust, say),
+    // the GIL is kept: CPython may end a thread that takes it back then (before 3.14), even the
+    // one finalizing when it is not the one that started Python.
+    // SAFETY: this thread holds a GIL, so libpython is loaded.
+    if unsafe { ffi::is_finalizing() } {
         return f();
     }
     // A call from a thread Python made is not counted while the GIL is released, and may
@@ -1096,7 +1104,14 @@ fn without_gil<R>(f: impl FnOnce() -> R, drain: bool) -> R {
         drain,
         counted,
     };
-    f()
+    let r = f();
+    // A thread about to be parked for good lets go of what `f` gave back first (a lock guard
+    // taken by `lock_without_gil`, say), which would otherwise stay held for ever.
+    if counted && foreign::closed(InterpKey::from_bits(held).generation()) {
+        drop(r);
+        foreign::park();
+    }
+    r
 }
 
 /// Whether this thread has holds suspended by [`allow_threads`].

@@ -119,12 +119,23 @@ pub(super) fn leave_for_detach() {
 /// [`restored`].
 pub(super) fn before_restore(generation: u32) {
     RESTORING.fetch_add(1, Ordering::SeqCst);
-    if CLOSED.load(Ordering::SeqCst) >= generation {
+    if closed(generation) {
         RESTORING.fetch_sub(1, Ordering::SeqCst);
-        tracing::debug!(target: "libpython::runtime", "a thread Python started stays parked: Python is shutting down");
-        loop {
-            std::thread::park();
-        }
+        park();
+    }
+}
+
+/// Whether the shutdown of the runtime of `generation` is past the point where counted calls
+/// may take the GIL back.
+pub(super) fn closed(generation: u32) -> bool {
+    CLOSED.load(Ordering::SeqCst) >= generation
+}
+
+/// Parks the calling thread for ever (a counted call that may not take the GIL back).
+pub(super) fn park() -> ! {
+    tracing::debug!(target: "libpython::runtime", "a thread Python started stays parked: Python is shutting down");
+    loop {
+        std::thread::park();
     }
 }
 
@@ -198,13 +209,25 @@ unsafe extern "C" fn shutdown_wait(
     _module: *mut ffi::PyObject,
     _args: *mut ffi::PyObject,
 ) -> *mut ffi::PyObject {
+    // Only in a shutdown `finalize` runs (not for a program calling `atexit._run_exitfuncs()`).
+    if !crate::runtime::is_closing() {
+        // SAFETY: the GIL is held; `None` is immortal or kept alive by the interpreter.
+        return unsafe {
+            let none = ffi::Py_None();
+            ffi::Py_INCREF(none);
+            none
+        };
+    }
     let generation = crate::runtime::generation();
     CLOSED.fetch_max(generation, Ordering::SeqCst);
-    if FOREIGN.load(Ordering::SeqCst) != 0 || RESTORING.load(Ordering::SeqCst) != 0 {
+    let busy = || FOREIGN.load(Ordering::SeqCst) != 0 || RESTORING.load(Ordering::SeqCst) != 0;
+    // Done when nothing is counted while this thread holds the GIL (so no call can have begun
+    // since the last look).
+    while busy() {
         // SAFETY: CPython calls `atexit` callbacks with the GIL held; it is taken back before
-        // returning.
+        // the next look.
         let tstate = unsafe { ffi::PyEval_SaveThread() };
-        while FOREIGN.load(Ordering::SeqCst) != 0 || RESTORING.load(Ordering::SeqCst) != 0 {
+        while busy() {
             std::thread::sleep(std::time::Duration::from_micros(200));
         }
         // SAFETY: `tstate` was this thread's, current before the save above.
