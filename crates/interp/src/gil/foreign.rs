@@ -79,7 +79,7 @@ pub unsafe fn assume_counted() -> GilGuard {
 }
 
 /// Counts `guard`'s call if it is one from a thread Python made into the main interpreter;
-/// `false` if it must be refused (the runtime is not running).
+/// `false` if it must be refused (Python's shutdown has closed them, see the module).
 fn count(guard: &mut GilGuard) -> bool {
     let Kind::Assumed { counted, .. } = &mut guard.kind else {
         return true;
@@ -103,7 +103,7 @@ pub(super) fn uncount() {
     FOREIGN.fetch_sub(1, Ordering::SeqCst);
 }
 
-/// Whether this thread's outermost hold is a counted call (see [`without_counted_hold`]).
+/// Whether this thread's outermost hold is a counted call (`detach` treats those apart).
 pub(super) fn holds_counted() -> bool {
     COUNTED.get() != 0
 }
