@@ -43,7 +43,7 @@ thread_local! {
 /// the call is counted until the guard is dropped, so that Python does not shut down under it.
 ///
 /// `None` once Python's shutdown has joined the threads `threading` waits for (the `atexit`
-/// callback of [`register_shutdown_wait`] ran): the call is refused (no Python code runs to
+/// callback this layer registers at start-up ran): the call is refused (no Python code runs to
 /// say so; the caller raises). Until then calls are let in, since a thread Python will wait
 /// for may need them to finish.
 ///

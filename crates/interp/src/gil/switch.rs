@@ -13,11 +13,11 @@ use crate::error::{Error, Result};
 use crate::key::InterpKey;
 use crate::runtime::{self, lookup};
 
-/// [`acquire`], switching from the interpreter whose GIL the thread holds to the one it is
+/// [`acquire`](super::acquire), switching from the interpreter whose GIL the thread holds to the one it is
 /// bound to when they differ: that GIL is released and taken back when the guard is dropped.
 ///
 /// # Errors
-/// As [`acquire`], without [`Error::HoldsOtherGil`].
+/// As [`acquire`](super::acquire), without [`Error::HoldsOtherGil`].
 ///
 /// # Safety
 /// While the guard lives, the caller uses nothing it holds of the interpreter whose GIL the
@@ -53,10 +53,10 @@ pub(super) fn refuse_switch(wanted: Option<InterpKey>) -> Result<()> {
     Ok(())
 }
 
-/// [`acquire_main`], switching from a sub-interpreter whose GIL the thread holds.
+/// [`acquire_main`](super::acquire_main), switching from a sub-interpreter whose GIL the thread holds.
 ///
 /// # Errors
-/// As [`acquire_main`], without [`Error::HoldsOtherGil`].
+/// As [`acquire_main`](super::acquire_main), without [`Error::HoldsOtherGil`].
 ///
 /// # Safety
 /// As [`acquire_switching`].
