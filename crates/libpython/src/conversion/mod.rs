@@ -17,6 +17,7 @@ pub(crate) use filling::{hide, show};
 mod string;
 
 pub use bytes::Bytes;
+#[cfg(any(feature = "serde", feature = "value"))]
 pub(crate) use bytes::with_bytearray;
 #[cfg(feature = "value")]
 pub(crate) use int::big_int;
