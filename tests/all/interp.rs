@@ -1275,3 +1275,99 @@ fn a_thread_named_main_gives_its_thread_state_back_when_it_exits() {
         }
     );
 }
+
+#[test]
+fn a_program_running_atexit_callbacks_itself_neither_parks_nor_waits_for_its_threads() {
+    in_child!(
+        "a_program_running_atexit_callbacks_itself_neither_parks_nor_waits_for_its_threads",
+        within = Duration::from_secs(60),
+        {
+            python();
+            // From inside a call into Rust on a thread Python started, and beside one inside
+            // `detach`: Python is not shutting down, so the library's callback does nothing.
+            let call = libpython::function("call", None, |a: &Args<'_>| {
+                a.py().exec(
+                    "import atexit; atexit._run_exitfuncs()",
+                    &libpython::Dict::new()?,
+                )?;
+                Ok(())
+            })
+            .unwrap();
+            let block = libpython::function("block", None, |a: &Args<'_>| {
+                a.py()
+                    .detach(|| std::thread::sleep(Duration::from_millis(300)));
+                Ok(())
+            })
+            .unwrap();
+            let g = libpython::Dict::from_pairs([("call", &call), ("block", &block)]).unwrap();
+            libpython::exec(
+                "import threading, time, atexit\n\
+                 t = threading.Thread(target=call)\n\
+                 t.start()\n\
+                 t.join(10)\n\
+                 first = not t.is_alive()\n\
+                 t = threading.Thread(target=block)\n\
+                 t.start()\n\
+                 time.sleep(0.1)\n\
+                 atexit._run_exitfuncs()\n\
+                 t.join(10)\n\
+                 second = not t.is_alive()\n\
+                 t = threading.Thread(target=call)\n\
+                 t.start()\n\
+                 t.join(10)\n\
+                 third = not t.is_alive()\n",
+                &g,
+            )
+            .unwrap();
+            for name in ["first", "second", "third"] {
+                assert!(g.get_as::<bool>(name).unwrap().unwrap(), "{name}");
+            }
+        }
+    );
+}
+
+/// Held by a Rust thread while a thread Python started waits for it at shutdown.
+static SHUTDOWN_LOCK: Mutex<u32> = Mutex::new(0);
+
+#[test]
+fn a_lock_taken_without_the_gil_by_a_thread_parked_at_shutdown_is_let_go() {
+    in_child!(
+        "a_lock_taken_without_the_gil_by_a_thread_parked_at_shutdown_is_let_go",
+        within = Duration::from_secs(60),
+        {
+            python();
+            let entered = Arc::new(AtomicUsize::new(0));
+            let e = entered.clone();
+            let holder = std::thread::spawn(|| {
+                let g = SHUTDOWN_LOCK.lock().unwrap();
+                std::thread::sleep(Duration::from_millis(600));
+                drop(g);
+            });
+            std::thread::sleep(Duration::from_millis(50));
+            let f = libpython::function("f", None, move |_a: &Args<'_>| {
+                e.fetch_add(1, Ordering::SeqCst);
+                *libpython::lock_without_gil(&SHUTDOWN_LOCK) += 1;
+                Ok(())
+            })
+            .unwrap();
+            let g = libpython::Dict::from_pairs([("f", &f)]).unwrap();
+            libpython::exec(
+                "import threading\nthreading.Thread(target=f, daemon=True).start()",
+                &g,
+            )
+            .unwrap();
+            drop((g, f));
+            let start = Instant::now();
+            while entered.load(Ordering::SeqCst) == 0 {
+                assert!(start.elapsed() < Duration::from_secs(10), "never called");
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            // The daemon thread waits for the lock without the GIL, gets it once shutdown is
+            // under way, and stays parked: without the lock.
+            libpython::finalize().unwrap();
+            holder.join().unwrap();
+            std::thread::sleep(Duration::from_millis(200));
+            assert!(SHUTDOWN_LOCK.try_lock().is_ok());
+        }
+    );
+}
