@@ -224,8 +224,8 @@ enum Kind {
     /// Outermost acquisition of a sub-interpreter.
     Sub(Arc<InterpState>),
     /// Entered from Python (a callback): the GIL was already held by this thread.
-    /// `counted`: the hold counts this thread as active in the main interpreter (see
-    /// [`assume_call`]).
+    /// `counted`: the hold is a call into Rust from a thread Python made, counted so that
+    /// Python's shutdown waits for it (see [`assume_call`]).
     Assumed { prev_held: u64, counted: bool },
     /// Another interpreter's GIL was held and has been released for this one.
     Switched(Box<Switched>),
@@ -267,7 +267,11 @@ pub fn acquire() -> Result<GilGuard> {
         }
         return acquire_main_or_switch();
     }
-    refuse_switch(current_binding().map(|s| s.key()))?;
+    // A binding that applies names the interpreter wanted; one that does not (this thread
+    // took its hold after making it) leaves the hold nested, which switches nothing.
+    if let Some(state) = current_binding() {
+        refuse_switch(Some(state.key()))?;
+    }
     acquire_bound()
 }
 
