@@ -308,8 +308,16 @@ impl Builder {
 /// # Ok::<(), libpython::Error>(())
 /// ```
 ///
+/// # Threads Python started
+///
+/// Once Python has joined the threads `threading` waits for, calls into Rust from threads
+/// Python started (daemon threads) raise `RuntimeError`, and shutting down waits for those
+/// under way; one inside [`detach`] when its closure ends stays parked for good instead of
+/// taking the GIL back (a Rust lock it holds across the `detach` is never released).
+///
 /// # Errors
-/// The calling thread holds the GIL, a sub-interpreter is in use, or Python is not running.
+/// The calling thread holds the GIL, a sub-interpreter is in use (before Python 3.12: or runs
+/// a thread Python started there), or Python is not running.
 pub fn finalize() -> Result<()> {
     Ok(interp::finalize()?)
 }
