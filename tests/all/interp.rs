@@ -1050,6 +1050,23 @@ fn sub_interpreter_thread_states_are_cleaned_up_when_threads_exit_and_when_it_en
     keeper.join().unwrap();
 }
 
+/// Starts a daemon thread Python runs `target` on (defined by `code`, which sees the Rust
+/// function `f`), and waits until `f` has been entered (`entered` counts its calls).
+fn start_daemon_thread_calling(f: Object, code: &str, entered: &AtomicUsize) {
+    let g = libpython::Dict::from_pairs([("f", &f)]).unwrap();
+    libpython::exec(
+        &format!("import threading\n{code}\nthreading.Thread(target=target, daemon=True).start()"),
+        &g,
+    )
+    .unwrap();
+    drop((g, f));
+    let start = Instant::now();
+    while entered.load(Ordering::SeqCst) == 0 {
+        assert!(start.elapsed() < Duration::from_secs(10), "never called");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
 #[test]
 fn a_thread_python_started_inside_detach_when_python_shuts_down_stays_parked() {
     in_child!(
@@ -1071,18 +1088,7 @@ fn a_thread_python_started_inside_detach_when_python_shuts_down_stays_parked() {
                 Ok(())
             })
             .unwrap();
-            let g = libpython::Dict::from_pairs([("f", &f)]).unwrap();
-            libpython::exec(
-                "import threading\ndef loop():\n    while True:\n        f()\nthreading.Thread(target=loop, daemon=True).start()",
-                &g,
-            )
-            .unwrap();
-            drop((g, f));
-            let start = Instant::now();
-            while entered.load(Ordering::SeqCst) == 0 {
-                assert!(start.elapsed() < Duration::from_secs(10), "never called");
-                std::thread::sleep(Duration::from_millis(5));
-            }
+            start_daemon_thread_calling(f, "def target():\n    while True:\n        f()", &entered);
             libpython::finalize().unwrap();
             // The thread never takes the GIL back: it stays parked inside `detach`.
             std::thread::sleep(Duration::from_millis(700));
@@ -1350,18 +1356,7 @@ fn a_lock_taken_without_the_gil_by_a_thread_parked_at_shutdown_is_let_go() {
                 Ok(())
             })
             .unwrap();
-            let g = libpython::Dict::from_pairs([("f", &f)]).unwrap();
-            libpython::exec(
-                "import threading\nthreading.Thread(target=f, daemon=True).start()",
-                &g,
-            )
-            .unwrap();
-            drop((g, f));
-            let start = Instant::now();
-            while entered.load(Ordering::SeqCst) == 0 {
-                assert!(start.elapsed() < Duration::from_secs(10), "never called");
-                std::thread::sleep(Duration::from_millis(5));
-            }
+            start_daemon_thread_calling(f, "target = f", &entered);
             // The daemon thread waits for the lock without the GIL, gets it once shutdown is
             // under way, and stays parked: without the lock.
             libpython::finalize().unwrap();
