@@ -109,6 +109,11 @@ impl DecrefQueue {
         self.head.fetch_or(MORE, Ordering::Release);
     }
 
+    /// The head word, which is 0 exactly when nothing is queued (see [`DrainHint`](crate::gil::DrainHint)).
+    pub(crate) fn head_word(&self) -> *const AtomicUsize {
+        &raw const self.head
+    }
+
     /// Whether anything may be queued: one load. A push under way may not be seen yet; it is
     /// then taken by a later drain.
     #[inline(always)]

@@ -34,6 +34,8 @@ use crate::state::{ENDING, InterpState, RawPtr};
 
 mod checkpoint;
 mod foreign;
+mod hint;
+mod stack;
 mod switch;
 mod thread_states;
 
@@ -41,19 +43,31 @@ pub use checkpoint::CHECKPOINT_EVERY;
 use checkpoint::{checkpoint_due, checkpoint_main, checkpoint_sub};
 pub(crate) use foreign::register_shutdown_wait;
 pub use foreign::{assume_call, assume_counted};
+pub use hint::DrainHint;
+pub use stack::{stack_maybe_low, stack_nearly_exhausted};
 use switch::refuse_switch;
 pub use switch::{acquire_main_switching, acquire_switching, with_gil_of};
 pub(crate) use switch::{quiet, with_gil_of_quiet};
 use thread_states::{MainState, ThreadStates};
 
+/// The thread-local every call from C into Rust reads, in one place so that one read of the
+/// thread pointer serves both of its fields.
+struct Entry {
+    /// Key bits of the interpreter whose GIL is held; 0 exactly when `DEPTH` is 0 (key bits
+    /// are never 0), so "does this thread hold interpreter K" is one thread-local load. The
+    /// one exception is a collector traversal (`COLLECTING`), counted in `DEPTH` with `held`
+    /// 0: the thread holds a GIL but nothing may use it.
+    held: Cell<u64>,
+    /// Lowest address this thread's stack may reach before calls refuse to nest deeper
+    /// (`usize::MAX` until computed: the first check takes the slow path and computes it).
+    stack_limit: Cell<usize>,
+}
+
 thread_local! {
     /// GIL guards held by this thread (0: the thread does not hold a GIL through us).
     static DEPTH: Cell<u32> = const { Cell::new(0) };
-    /// Key bits of the interpreter whose GIL is held; 0 exactly when `DEPTH` is 0 (key bits
-    /// are never 0), so "does this thread hold interpreter K" is one thread-local load. The
-    /// one exception is a collector traversal (`COLLECTING`), counted in `DEPTH` with `HELD`
-    /// 0: the thread holds a GIL but nothing may use it.
-    static HELD: Cell<u64> = const { Cell::new(0) };
+    /// What every call from C into Rust reads first (see [`Entry`]).
+    static ENTRY: Entry = const { Entry { held: Cell::new(0), stack_limit: Cell::new(usize::MAX) } };
     /// Key bits of the interpreter whose objects CPython's garbage collector is traversing on
     /// this thread ([`collector_traversal`]), 0 otherwise.
     static COLLECTING: Cell<u64> = const { Cell::new(0) };
@@ -102,13 +116,13 @@ pub fn depth() -> u32 {
 /// The interpreter whose GIL this thread holds (meaningful when [`depth`] > 0).
 #[inline(always)]
 pub fn held_key() -> InterpKey {
-    InterpKey::from_bits(HELD.with(Cell::get))
+    InterpKey::from_bits(ENTRY.with(|e| e.held.get()))
 }
 
 /// Whether this thread holds the GIL of the interpreter `key`.
 #[inline(always)]
 pub fn holds(key: InterpKey) -> bool {
-    HELD.with(Cell::get) == key.to_bits() && key.to_bits() != 0
+    ENTRY.with(|e| e.held.get()) == key.to_bits() && key.to_bits() != 0
 }
 
 /// The innermost `with_interpreter` binding of this thread.
@@ -123,7 +137,7 @@ pub fn bound() -> Option<Arc<InterpState>> {
 /// it: the innermost binding, unless this thread took another hold after making it (a
 /// callback from a thread Python runs in some interpreter, say), which then wins.
 fn current_binding() -> Option<Arc<InterpState>> {
-    let held = HELD.with(Cell::get);
+    let held = ENTRY.with(|e| e.held.get());
     BOUND.with(|b| match b.borrow().last() {
         Some((state, held_at))
             if held == 0 || held == *held_at || held == state.key().to_bits() =>
@@ -137,7 +151,7 @@ fn current_binding() -> Option<Arc<InterpState>> {
 pub(crate) struct Binding(PhantomData<*mut ()>);
 
 pub(crate) fn bind(state: Arc<InterpState>) -> Binding {
-    let held = HELD.with(Cell::get);
+    let held = ENTRY.with(|e| e.held.get());
     BOUND.with(|b| b.borrow_mut().push((state, held)));
     BOUND_LEN.with(|n| n.set(n.get() + 1));
     Binding(PhantomData)
@@ -261,7 +275,7 @@ impl GilGuard {
 #[inline]
 pub fn acquire() -> Result<GilGuard> {
     if BOUND_LEN.with(Cell::get) == 0 {
-        let held = HELD.with(Cell::get);
+        let held = ENTRY.with(|e| e.held.get());
         if held != 0 {
             return Ok(nested(InterpKey::from_bits(held)));
         }
@@ -282,7 +296,7 @@ fn acquire_bound() -> Result<GilGuard> {
         // `acquire_switching` (whose caller takes it on).
         Some(state) => unsafe { acquire_interp_switching(&state) },
         None => {
-            let held = HELD.with(Cell::get);
+            let held = ENTRY.with(|e| e.held.get());
             if held != 0 {
                 Ok(nested(InterpKey::from_bits(held)))
             } else {
@@ -451,7 +465,7 @@ fn acquire_main_outermost() -> Option<InterpKey> {
     // thread holds no GIL: DEPTH is 0); restoring it takes the main GIL.
     unsafe { ffi::PyEval_RestoreThread(main_tstate()) };
     DEPTH.with(|d| d.set(1));
-    HELD.with(|h| h.set(key_bits));
+    ENTRY.with(|e| e.held.set(key_bits));
     drain_main();
     if checkpoint_due() {
         checkpoint_main();
@@ -665,7 +679,7 @@ fn suspend_other() -> Option<Suspended> {
     // SAFETY: this thread holds a GIL (depth > 0) with a current thread state; saving it
     // releases that GIL until `resume_other`.
     let tstate = unsafe { ffi::PyEval_SaveThread() };
-    let held = HELD.with(|h| h.replace(0));
+    let held = ENTRY.with(|e| e.held.replace(0));
     DEPTH.with(|d| d.set(0));
     Some(Suspended {
         tstate,
@@ -678,7 +692,7 @@ fn resume_other(s: Option<Suspended>) {
     if let Some(s) = s {
         // SAFETY: `s.tstate` was current on this thread until `suspend_other`.
         unsafe { ffi::PyEval_RestoreThread(s.tstate) };
-        HELD.with(|h| h.set(s.held));
+        ENTRY.with(|e| e.held.set(s.held));
         DEPTH.with(|d| d.set(s.depth));
     }
 }
@@ -713,7 +727,7 @@ fn drain_main() {
 
 fn finish_outermost(kind: Kind, key_bits: u64, switched: Option<Suspended>) -> GilGuard {
     DEPTH.with(|d| d.set(1));
-    HELD.with(|h| h.set(key_bits));
+    ENTRY.with(|e| e.held.set(key_bits));
     let key = InterpKey::from_bits(key_bits);
     match &kind {
         Kind::Sub(state) => {
@@ -771,7 +785,7 @@ impl Drop for GilGuard {
 /// Releases the main GIL held with this thread's state as its outermost hold.
 #[inline(always)]
 fn release_main() {
-    HELD.with(|h| h.set(0));
+    ENTRY.with(|e| e.held.set(0));
     // SAFETY: this thread holds the main GIL with its thread state (the guard's kind).
     unsafe { ffi::PyEval_SaveThread() };
     active::leave_main();
@@ -793,14 +807,14 @@ fn release_kind(kind: &Kind) {
     match kind {
         Kind::Nested => {}
         Kind::Assumed { prev_held, counted } => {
-            HELD.with(|h| h.set(*prev_held));
+            ENTRY.with(|e| e.held.set(*prev_held));
             if *counted {
                 foreign::uncount();
             }
         }
         Kind::Main => release_main(),
         Kind::Sub(state) => {
-            HELD.with(|h| h.set(0));
+            ENTRY.with(|e| e.held.set(0));
             // SAFETY: this thread holds the sub-interpreter's GIL with its thread state.
             unsafe { ffi::PyEval_SaveThread() };
             leave_sub(state);
@@ -809,7 +823,7 @@ fn release_kind(kind: &Kind) {
             release_kind(&sw.inner);
             // SAFETY: `prev_tstate` was current on this thread before the switch.
             unsafe { ffi::PyEval_RestoreThread(sw.prev_tstate) };
-            HELD.with(|h| h.set(sw.prev_held));
+            ENTRY.with(|e| e.held.set(sw.prev_held));
             DEPTH.with(|d| d.set(sw.prev_depth));
             SCOPE.with(|s| s.set(sw.prev_scope));
         }
@@ -826,13 +840,13 @@ fn release_kind(kind: &Kind) {
 /// The calling thread must hold the GIL of an initialised interpreter (CPython calling us).
 #[inline]
 pub unsafe fn assume() -> GilGuard {
-    let held = HELD.with(Cell::get);
+    let held = ENTRY.with(|e| e.held.get());
     // SAFETY: forwarded contract.
     let key_bits = unsafe { running_key_bits(held) };
     if key_bits == held && held != 0 {
         return nested(InterpKey::from_bits(key_bits));
     }
-    let prev_held = HELD.with(|h| h.replace(key_bits));
+    let prev_held = ENTRY.with(|e| e.held.replace(key_bits));
     let level = DEPTH.with(|d| {
         let n = d.get() + 1;
         d.set(n);
@@ -864,9 +878,9 @@ pub const DRAIN_BUDGET: usize = 64;
 /// from a garbage-collector traversal or a deallocation.
 #[inline]
 pub fn drain_held_some() {
-    let held = HELD.with(Cell::get);
+    let held = ENTRY.with(|e| e.held.get());
     if held != 0 {
-        // SAFETY: this thread holds the GIL of `held`'s interpreter (`HELD` says so), which
+        // SAFETY: this thread holds the GIL of `held`'s interpreter (`Entry::held` says so), which
         // stays alive while it does.
         unsafe { drain_some_of(InterpKey::from_bits(held)) };
     }
@@ -909,7 +923,7 @@ thread_local! {
 }
 
 /// The key bits of the interpreter whose GIL this thread holds, asked of CPython (`held`:
-/// this thread's `HELD`, the likely answer).
+/// this thread's held key bits, the likely answer).
 ///
 /// # Safety
 /// The calling thread holds the GIL of an initialised interpreter.
@@ -942,7 +956,7 @@ unsafe fn running_key_bits(held: u64) -> u64 {
 /// Called by CPython's collector with the GIL of an initialised interpreter held.
 pub unsafe fn collector_traversal<R>(f: impl FnOnce(InterpKey) -> R) -> R {
     // SAFETY: forwarded contract.
-    let key_bits = unsafe { running_key_bits(HELD.with(Cell::get)) };
+    let key_bits = unsafe { running_key_bits(ENTRY.with(|e| e.held.get())) };
     /// Puts the thread back as it was, also when `f` panics.
     struct Restore {
         held: u64,
@@ -950,13 +964,13 @@ pub unsafe fn collector_traversal<R>(f: impl FnOnce(InterpKey) -> R) -> R {
     }
     impl Drop for Restore {
         fn drop(&mut self) {
-            HELD.with(|h| h.set(self.held));
+            ENTRY.with(|e| e.held.set(self.held));
             COLLECTING.with(|c| c.set(self.collecting));
             DEPTH.with(|d| d.set(d.get() - 1));
         }
     }
     let restore = Restore {
-        held: HELD.with(|h| h.replace(0)),
+        held: ENTRY.with(|e| e.held.replace(0)),
         collecting: COLLECTING.with(|c| c.replace(key_bits)),
     };
     // Counted as a hold, so the outermost acquisitions (which check `DEPTH` first) are never
@@ -1066,7 +1080,7 @@ fn without_gil<R>(f: impl FnOnce() -> R, drain: bool) -> R {
     if counted {
         foreign::leave_for_detach();
     }
-    let held = HELD.with(|h| h.replace(0));
+    let held = ENTRY.with(|e| e.held.replace(0));
     DEPTH.with(|d| d.set(0));
     SUSPENDED.with(|s| s.set(s.get() + 1));
     // Holds taken in `f` are of a scope of their own (one kept past `f` is out of order).
@@ -1091,7 +1105,7 @@ fn without_gil<R>(f: impl FnOnce() -> R, drain: bool) -> R {
             if self.counted {
                 foreign::restored();
             }
-            HELD.with(|h| h.set(self.held));
+            ENTRY.with(|e| e.held.set(self.held));
             DEPTH.with(|d| d.set(self.depth));
             SCOPE.with(|s| s.set(self.scope));
             SUSPENDED.with(|s| s.set(s.get() - 1));
@@ -1151,7 +1165,7 @@ pub fn drain_current() {
 /// Resets this thread's GIL bookkeeping after `Py_FinalizeEx` (which freed its thread state).
 pub(crate) fn forget_after_finalize() {
     DEPTH.with(|d| d.set(0));
-    HELD.with(|h| h.set(0));
+    ENTRY.with(|e| e.held.set(0));
     let _ = STATES.try_with(|s| {
         s.main.set(None);
         s.subs.borrow_mut().clear();

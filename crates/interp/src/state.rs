@@ -177,6 +177,12 @@ impl InterpState {
         unsafe { self.drain_some(usize::MAX) };
     }
 
+    /// The head word of this interpreter's queue (see [`DrainHint`](crate::gil::DrainHint)),
+    /// valid as long as this record is.
+    pub(crate) fn queue_head(&self) -> *const std::sync::atomic::AtomicUsize {
+        self.queue.head_word()
+    }
+
     /// Releases up to `budget` queued references (see [`drain`](Self::drain)).
     ///
     /// # Safety

@@ -23,7 +23,7 @@ use crate::{FromPython, ToPython};
 /// [`ErrorKind::Conversion`](crate::ErrorKind::Conversion) naming the type.
 #[inline(always)]
 pub fn enter(ty: &'static str) -> Result<()> {
-    if crate::function::stack_nearly_exhausted() {
+    if libpython_interp::gil::stack_nearly_exhausted() {
         return Err(nested_too_deep(ty));
     }
     Ok(())

@@ -6,7 +6,7 @@
 use std::cell::Cell;
 
 use super::{
-    BOUND_LEN, GilGuard, HELD, acquire_bound, acquire_interp_switching, acquire_main_or_switch,
+    BOUND_LEN, ENTRY, GilGuard, acquire_bound, acquire_interp_switching, acquire_main_or_switch,
     acquire_main_slow, holds, nested, refuse_in_collector,
 };
 use crate::error::{Error, Result};
@@ -27,7 +27,7 @@ use crate::runtime::{self, lookup};
 #[inline]
 pub unsafe fn acquire_switching() -> Result<GilGuard> {
     if BOUND_LEN.with(Cell::get) == 0 {
-        let held = HELD.with(Cell::get);
+        let held = ENTRY.with(|e| e.held.get());
         if held != 0 {
             return Ok(nested(InterpKey::from_bits(held)));
         }
@@ -39,7 +39,7 @@ pub unsafe fn acquire_switching() -> Result<GilGuard> {
 /// [`Error::HoldsOtherGil`] when this thread holds a GIL other than `wanted`'s (`None`: the
 /// main interpreter's).
 pub(super) fn refuse_switch(wanted: Option<InterpKey>) -> Result<()> {
-    let held = HELD.with(Cell::get);
+    let held = ENTRY.with(|e| e.held.get());
     let wanted = match wanted {
         Some(k) => k.to_bits(),
         None => runtime::main_key_bits(),

@@ -404,6 +404,8 @@ struct Cell {
     typed: &'static [typed::Def],
     /// The interpreter the instance belongs to (where it was made).
     key: interp::InterpKey,
+    /// `key`'s queue of references to release, checked at each call.
+    hint: interp::gil::DrainHint,
 }
 
 impl Cell {
@@ -480,7 +482,7 @@ unsafe fn on_cell(
     match unsafe { cell_or_none(o) } {
         // SAFETY: as above; the instance belongs to the interpreter its cell records.
         Some(c) => unsafe {
-            trampoline_obj_in(c.key, |py| {
+            trampoline_obj_in(c.key, c.hint, move |py| {
                 let _keep = Bound::from_borrowed_ptr(py, o);
                 body(py, c)
             })
@@ -500,7 +502,7 @@ unsafe fn on_cell_int(
 ) -> c_int {
     // SAFETY: the function's contract; `o` is owned for the call, as in `on_cell`.
     unsafe {
-        trampoline_int(|py| {
+        trampoline_int(move |py| {
             let _keep = Bound::from_borrowed_ptr(py, o);
             body(py, cell(o)?)
         })
@@ -630,6 +632,7 @@ pub fn bridge_in<T: Bridge>(py: Python<'_>, obj: Arc<T>) -> Result<Object> {
             methods: static_methods.unwrap_or_default(),
             typed: typed.map_or(&[], |t| t.defs),
             key: py.interpreter_key(),
+            hint: interp::gil::DrainHint::of_state(&state),
         });
         *cell_ptr(o.as_ptr()) = Box::into_raw(cell);
         // The type supports weak references; its deallocation forgets the entry.

@@ -2,7 +2,7 @@
 
 use libpython_interp::ffi;
 
-use crate::conversion::FromPython;
+use crate::conversion::{FromPython, SEALED};
 use crate::err::{Error, ErrorKind, Result};
 use crate::gil::Python;
 use crate::object::{Borrowed, Object};
@@ -80,10 +80,15 @@ impl<'py> Args<'py> {
     /// wrong type.
     #[inline(always)]
     pub fn extract<T: FromPython>(&self, i: usize) -> Result<T> {
-        match self.get(i) {
-            Some(b) => T::from_python(&b).map_err(|e| argument_error(e, i)),
-            None => Err(missing_argument(i, self.nargs)),
+        let Some(b) = self.get(i) else {
+            return Err(missing_argument(i, self.nargs));
+        };
+        // The exact types' own path first: its result holds no error, so the common case
+        // returns without a trip through `Result`'s general form.
+        if let Some(v) = T::from_python_exact(&b, SEALED) {
+            return Ok(v);
         }
+        T::from_python(&b).map_err(|e| argument_error(e, i))
     }
 
     fn kw_len(&self) -> usize {

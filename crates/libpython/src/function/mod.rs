@@ -1,5 +1,5 @@
 //! Rust closures as Python callables, and the trampolines every call from C into Rust goes
-//! through: `trampoline_for` (and its typed forms) for slots and methods, and one
+//! through: `trampoline_raw` (and its typed forms) for slots, `trampoline_in` for methods, and one
 //! `trampoline::<R, F>` per closure type for Rust functions; all keep the same rules (stack
 //! guard, GIL marked as held, errors and panics turned into Python exceptions, nothing unwinds
 //! into C).
@@ -9,15 +9,16 @@ mod trampoline;
 
 pub use args::Args;
 pub(crate) use args::with_tuple_args;
-use trampoline::trampoline_for;
+use trampoline::trampoline_in;
 pub(crate) use trampoline::{
-    panic_message, raise_panic, stack_nearly_exhausted, trampoline_int, trampoline_next,
-    trampoline_obj, trampoline_obj_in, trampoline_ssize, trampoline_void,
+    panic_message, raise_panic, trampoline_int, trampoline_next, trampoline_obj, trampoline_obj_in,
+    trampoline_ssize, trampoline_void,
 };
 
 use std::ffi::{CStr, CString, c_void};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use libpython_interp::gil::DrainHint;
 use libpython_interp::{InterpKey, PerInterpreter, ffi};
 
 use crate::conversion::ToPython;
@@ -33,6 +34,8 @@ struct FunctionData<F> {
     /// The interpreter the function object belongs to (CPython only calls it there: objects
     /// are not shared between interpreters).
     key: InterpKey,
+    /// `key`'s queue of references to release, checked at each call.
+    hint: DrainHint,
     _name: CString,
     _doc: Option<CString>,
     f: F,
@@ -239,6 +242,7 @@ where
             ml_doc: c_doc.as_ref().map_or(std::ptr::null(), |d| d.as_ptr()),
         },
         key: py.interpreter_key(),
+        hint: DrainHint::of(py.interpreter_key()),
         _name: c_name,
         _doc: c_doc,
         f,
@@ -294,19 +298,22 @@ where
         unsafe { raise_missing_data() };
         return std::ptr::null_mut();
     };
-    // SAFETY: called by CPython with the GIL held, on a function of `data.key`'s interpreter
-    // (the interpreter it was made in, never `NONE`).
-    unsafe {
-        trampoline_for(Some(data.key), std::ptr::null_mut(), move |py| {
+    // Made by each path that runs it (see `trampoline_in`).
+    let body = move || {
+        move |py: Python<'_>| {
             // The closure lives until this reference is given up, after its last use.
-            let _keep = Bound::from_borrowed_ptr(py, slf);
-            // SAFETY: the arguments as CPython passed them, alive for the call (the
-            // function's contract).
-            let a = Args::from_vectorcall(py, args, nargs, kwnames);
+            // SAFETY: `slf` is alive for the call (CPython's), and `py` is its interpreter's.
+            let _keep = unsafe { Bound::from_borrowed_ptr(py, slf) };
+            // SAFETY: the arguments as CPython passed them, alive for the call (the function's
+            // contract).
+            let a = unsafe { Args::from_vectorcall(py, args, nargs, kwnames) };
             let r = (data.f)(&a)?;
             Ok(crate::conversion::to_object(&r, py)?.into_ptr())
-        })
-    }
+        }
+    };
+    // SAFETY: called by CPython with the GIL held, on a function of `data.key`'s interpreter
+    // (the interpreter it was made in, never `NONE`), whose hint `data.hint` is.
+    unsafe { trampoline_in(data.key, data.hint, std::ptr::null_mut(), body) }
 }
 
 /// Sets the exception of a call whose `self` has no data (never happens: instances are made

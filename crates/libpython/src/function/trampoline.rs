@@ -7,6 +7,7 @@ use std::ffi::CString;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use libpython_interp as interp;
+use libpython_interp::gil::DrainHint;
 use libpython_interp::{InterpKey, PerInterpreter, ffi};
 
 use crate::err::{Result, restore};
@@ -87,64 +88,158 @@ pub(crate) fn trampoline_void(body: impl FnOnce()) {
 /// is never a destructor or a collector callback), an `Err` turned into the Python exception,
 /// a panic into `RustPanic`, nothing unwinding into C.
 fn trampoline_raw<T: Copy>(err_value: T, body: impl FnOnce(Python<'_>) -> Result<T>) -> T {
-    // SAFETY: forwarded: trampolines are called by CPython with the GIL held.
-    unsafe { trampoline_for(None, err_value, body) }
+    if interp::gil::stack_nearly_exhausted() {
+        // SAFETY: trampolines are called by CPython with the GIL held.
+        unsafe { raise_stack_exhausted() };
+        return err_value;
+    }
+    // SAFETY: as above.
+    unsafe { trampoline_assumed(err_value, body) }
 }
 
 /// [`trampoline_obj`] for a call into Rust data that belongs to the interpreter `key` (a Rust
-/// function, a method of a bridged object).
+/// function, a method of a bridged object), whose queue `hint` names.
 ///
 /// # Safety
-/// Called by CPython with the GIL held, on an object of `key`'s interpreter.
+/// Called by CPython with the GIL held, on an object of `key`'s interpreter; `hint` was made
+/// for `key`.
 #[inline(always)]
 pub(crate) unsafe fn trampoline_obj_in(
     key: InterpKey,
+    hint: DrainHint,
     body: impl FnOnce(Python<'_>) -> Result<Object>,
 ) -> *mut ffi::PyObject {
     // SAFETY: forwarded contract.
     unsafe {
-        trampoline_for(Some(key), std::ptr::null_mut(), |py| {
-            crate::conversion::into_python_ptr(body(py)?, py)
+        trampoline_in(key, hint, std::ptr::null_mut(), move || {
+            move |py: Python<'_>| crate::conversion::into_python_ptr(body(py)?, py)
         })
     }
 }
 
-/// [`trampoline_raw`], told which interpreter the called data belongs to when the caller
-/// knows. Then, when this thread already holds that interpreter's GIL through a guard further
-/// up its stack (Rust called Python, which calls back: the common case), no guard is made and
-/// CPython is not asked which interpreter runs: that hold cannot end before this call returns,
-/// and CPython runs the call in the data's own interpreter (its objects are only reachable
-/// there), so the GIL CPython called us with is that one. (`HELD` is 0 when the thread holds
-/// no GIL through us, and a key is never 0: one comparison says whether this thread holds
-/// `key`'s GIL.)
+/// [`trampoline_raw`] for a call into Rust data of the interpreter `key`, whose queue `hint`
+/// names. When this thread already holds that interpreter's GIL through a hold further up its
+/// stack (Rust called Python, which calls back: the common case), no guard is made and CPython
+/// is not asked which interpreter runs: that hold cannot end before this call returns, and
+/// CPython runs the call in the data's own interpreter (its objects are only reachable
+/// there), so the GIL CPython called us with is that one. The checks ([`entry`]) are one
+/// thread-local read, two comparisons and one load through the hint.
+///
+/// `make` makes the body; each path makes its own, so that only the paths that hand it to a
+/// function out of line store what it captures (a body made once before the paths split is
+/// stored on every one).
 ///
 /// # Safety
-/// Called by CPython with the GIL held; `key`, when given, is the interpreter of the object
-/// called (never [`InterpKey::NONE`]).
+/// Called by CPython with the GIL held, on an object of `key`'s interpreter (never
+/// [`InterpKey::NONE`]); `hint` was made for `key`.
 #[inline(always)]
-pub(crate) unsafe fn trampoline_for<T: Copy>(
-    key: Option<InterpKey>,
+pub(crate) unsafe fn trampoline_in<T: Copy, B: FnOnce(Python<'_>) -> Result<T>>(
+    key: InterpKey,
+    hint: DrainHint,
     err_value: T,
-    body: impl FnOnce(Python<'_>) -> Result<T>,
+    make: impl FnOnce() -> B,
 ) -> T {
-    if stack_nearly_exhausted() {
-        // SAFETY: CPython called us with the GIL held.
-        unsafe { raise_stack_exhausted() };
-        return err_value;
-    }
-    match key {
-        Some(k) if interp::gil::held_key() == k => guarded(err_value, || {
-            // SAFETY: this thread holds `k`'s GIL (above), a live interpreter.
-            unsafe { interp::gil::drain_some_of(k) };
-            // SAFETY: as above.
-            run(unsafe { Python::assume(k) }, err_value, body)
-        }),
-        // SAFETY: forwarded contract.
-        _ => unsafe { trampoline_assumed(err_value, body) },
+    // SAFETY (all arms): forwarded contract; each arm is the one `entry` chose.
+    match unsafe { entry(key, hint) } {
+        Entry::Nested => unsafe { run_nested(key, err_value, make()) },
+        Entry::Queued => unsafe { run_queued(key, err_value, make()) },
+        Entry::Other => unsafe { trampoline_assumed(err_value, make()) },
+        Entry::StackLow => unsafe { run_stack_low(err_value, make()) },
     }
 }
 
-/// [`trampoline_for`] when the GIL must be marked as held: [`interp::gil::assume`] asks
+/// What a call from C into Rust data of one interpreter finds on entry ([`entry`]). The
+/// checks call nothing, so the fast path keeps no argument in a saved register for a call
+/// made only on a slow one.
+enum Entry {
+    /// This thread holds the data's GIL through a hold of ours further up its stack, nothing
+    /// is queued for release, the stack has room: [`run_nested`].
+    Nested,
+    /// As [`Nested`](Self::Nested), with references queued: [`run_queued`].
+    Queued,
+    /// This thread holds another GIL through us, or none: [`trampoline_assumed`].
+    Other,
+    /// The stack may be nearly exhausted, or its limit is not known yet on this thread:
+    /// [`run_stack_low`].
+    StackLow,
+}
+
+/// The checks of [`trampoline_in`], for data of interpreter `key` whose queue `hint` names.
+///
+/// # Safety
+/// As [`trampoline_in`].
+#[inline(always)]
+unsafe fn entry(key: InterpKey, hint: DrainHint) -> Entry {
+    if interp::gil::stack_maybe_low() {
+        return Entry::StackLow;
+    }
+    if interp::gil::held_key() != key {
+        return Entry::Other;
+    }
+    // SAFETY: this thread holds `key`'s GIL (above), the hint's.
+    if unsafe { hint.maybe_queued() } {
+        Entry::Queued
+    } else {
+        Entry::Nested
+    }
+}
+
+/// Runs `body` for a call that found [`Entry::Nested`].
+///
+/// # Safety
+/// [`entry`] gave [`Entry::Nested`] for `key` on this call.
+#[inline(always)]
+unsafe fn run_nested<T: Copy>(
+    key: InterpKey,
+    err_value: T,
+    body: impl FnOnce(Python<'_>) -> Result<T>,
+) -> T {
+    // SAFETY: this thread holds `key`'s GIL through a hold further up its stack (the
+    // function's contract), which outlives the call.
+    guarded(err_value, move || {
+        run(unsafe { Python::assume(key) }, err_value, body)
+    })
+}
+
+/// [`run_nested`] for a call that found [`Entry::Queued`]: releases some queued references
+/// first.
+///
+/// # Safety
+/// [`entry`] gave [`Entry::Queued`] for `key` on this call.
+#[cold]
+#[inline(never)]
+unsafe fn run_queued<T: Copy>(
+    key: InterpKey,
+    err_value: T,
+    body: impl FnOnce(Python<'_>) -> Result<T>,
+) -> T {
+    guarded(err_value, move || {
+        // SAFETY: this thread holds `key`'s GIL (the function's contract); this is a call
+        // from Python, where Python code may run.
+        unsafe { interp::gil::drain_some_of(key) };
+        // SAFETY: as in `run_nested`.
+        run(unsafe { Python::assume(key) }, err_value, body)
+    })
+}
+
+/// For a call that found [`Entry::StackLow`]: the `RecursionError` when the stack is nearly
+/// exhausted, else (the limit now known) the general path.
+///
+/// # Safety
+/// Called by CPython with the GIL held.
+#[cold]
+#[inline(never)]
+unsafe fn run_stack_low<T: Copy>(err_value: T, body: impl FnOnce(Python<'_>) -> Result<T>) -> T {
+    if interp::gil::stack_nearly_exhausted() {
+        // SAFETY: the GIL is held (the function's contract).
+        unsafe { raise_stack_exhausted() };
+        return err_value;
+    }
+    // SAFETY: forwarded contract.
+    unsafe { trampoline_assumed(err_value, body) }
+}
+
+/// The general path of every trampoline: the GIL must be marked as held: [`interp::gil::assume`] asks
 /// CPython which interpreter runs, and the guard it returns marks that GIL as held for `body`.
 ///
 /// # Safety
@@ -296,61 +391,6 @@ unsafe fn panic_class() -> *mut ffi::PyObject {
     }
 }
 
-/// Stack headroom kept for raising the error and unwinding when calls between Rust and Python
-/// nest too deep for the thread's stack (each level costs Rust and C frames that Python's own
-/// recursion limit does not account for).
-const STACK_RESERVE: usize = 256 * 1024;
-
-thread_local! {
-    /// Lowest address this thread's stack may reach before callbacks refuse to nest deeper
-    /// (`usize::MAX` until computed, so the first check takes the slow path and computes it).
-    static STACK_LIMIT: std::cell::Cell<usize> = const { std::cell::Cell::new(usize::MAX) };
-}
-
-/// Whether the current thread's stack is within [`STACK_RESERVE`] of its end: one
-/// thread-local load and a comparison once the limit is known.
-#[inline(always)]
-pub(crate) fn stack_nearly_exhausted() -> bool {
-    let sp = stack_pointer();
-    sp < STACK_LIMIT.with(std::cell::Cell::get) && stack_nearly_exhausted_slow(sp)
-}
-
-/// The current stack pointer: the register itself where we know its name (no local has to be
-/// written to memory to take its address), else the address of a local.
-#[inline(always)]
-fn stack_pointer() -> usize {
-    let sp: usize;
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: copies the stack pointer into a register; reads and writes no memory.
-    unsafe {
-        std::arch::asm!("mov {}, rsp", out(reg) sp, options(nomem, nostack, preserves_flags))
-    };
-    #[cfg(target_arch = "aarch64")]
-    // SAFETY: as above.
-    unsafe {
-        std::arch::asm!("mov {}, sp", out(reg) sp, options(nomem, nostack, preserves_flags))
-    };
-    #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
-    {
-        let here = 0u8;
-        sp = std::hint::black_box(std::ptr::addr_of!(here)) as usize;
-    }
-    sp
-}
-
-/// [`stack_nearly_exhausted`] when the limit is not computed yet or the stack is deep.
-#[cold]
-#[inline(never)]
-fn stack_nearly_exhausted_slow(sp: usize) -> bool {
-    let limit = STACK_LIMIT.with(|l| {
-        if l.get() == usize::MAX {
-            l.set(stack_limit());
-        }
-        l.get()
-    });
-    sp < limit
-}
-
 /// Sets the `RecursionError` of a call refused because the stack is nearly exhausted.
 ///
 /// # Safety
@@ -364,26 +404,5 @@ unsafe fn raise_stack_exhausted() {
             *ffi::data::PyExc_RecursionError(),
             c"maximum recursion depth exceeded: the stack is nearly exhausted (calls between Rust and Python nest too deep)".as_ptr(),
         );
-    }
-}
-
-/// The thread's stack bottom plus the reserve, from the thread's attributes (1 when unknown,
-/// which disables the check).
-fn stack_limit() -> usize {
-    // SAFETY: `attr` is initialised by `pthread_getattr_np` before use and destroyed after;
-    // the out-pointers are valid locals.
-    unsafe {
-        let mut attr: libc::pthread_attr_t = std::mem::zeroed();
-        if libc::pthread_getattr_np(libc::pthread_self(), &mut attr) != 0 {
-            return 1;
-        }
-        let mut addr: *mut libc::c_void = std::ptr::null_mut();
-        let mut size: libc::size_t = 0;
-        let rc = libc::pthread_attr_getstack(&attr, &mut addr, &mut size);
-        libc::pthread_attr_destroy(&mut attr);
-        if rc != 0 || addr.is_null() {
-            return 1;
-        }
-        (addr as usize).saturating_add(STACK_RESERVE.min(size / 4))
     }
 }
