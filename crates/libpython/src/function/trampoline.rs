@@ -139,11 +139,15 @@ pub(crate) unsafe fn trampoline_in<T: Copy, B: FnOnce(Python<'_>) -> Result<T>>(
     err_value: T,
     make: impl FnOnce() -> B,
 ) -> T {
-    // SAFETY (all arms): forwarded contract; each arm is the one `entry` chose.
+    // SAFETY: forwarded contract.
     match unsafe { entry(key, hint) } {
+        // SAFETY: `entry` gave `Nested` for `key`.
         Entry::Nested => unsafe { run_nested(key, err_value, make()) },
+        // SAFETY: `entry` gave `Queued` for `key`.
         Entry::Queued => unsafe { run_queued(key, err_value, make()) },
+        // SAFETY: called by CPython with the GIL held (the function's contract).
         Entry::Other => unsafe { trampoline_assumed(err_value, make()) },
+        // SAFETY: as above.
         Entry::StackLow => unsafe { run_stack_low(err_value, make()) },
     }
 }
@@ -194,9 +198,9 @@ unsafe fn run_nested<T: Copy>(
     err_value: T,
     body: impl FnOnce(Python<'_>) -> Result<T>,
 ) -> T {
-    // SAFETY: this thread holds `key`'s GIL through a hold further up its stack (the
-    // function's contract), which outlives the call.
     guarded(err_value, move || {
+        // SAFETY: this thread holds `key`'s GIL through a hold further up its stack (the
+        // function's contract), which outlives the call.
         run(unsafe { Python::assume(key) }, err_value, body)
     })
 }
