@@ -13,8 +13,9 @@ use crate::functions::*;
 use crate::load::Version;
 use crate::types::*;
 
-/// The layout found: 0 while unknown, else the object header size shifted left by 8, or'ed
-/// with [`SIGNED_SIZE`] or [`TAGGED`].
+/// The layout found: 0 while unknown, else the object header size (bits 0 to 15), the kind
+/// of size word ([`SIGNED_SIZE`] or [`TAGGED`], bits 16 to 23) and the size word of a
+/// positive one-digit int (bits 32 to 63).
 static LONG_LAYOUT: AtomicU64 = AtomicU64::new(0);
 /// 3.9 to 3.11: after the header, `ob_size` is the number of digits, negative for a negative
 /// value (0 for zero, which may have no digit at all).
@@ -28,6 +29,9 @@ const TAGGED: u64 = 2;
 pub struct LongLayout {
     header: usize,
     tagged: bool,
+    /// The size word of a positive int of one digit (1, or `1 << 3` when tagged): the common
+    /// case is told by one comparison.
+    one_digit: isize,
 }
 
 /// The layout of `int`s, if known (see [`LongLayout`]); `None` means: use the exported
@@ -39,12 +43,33 @@ pub fn long_layout() -> Option<LongLayout> {
         return None;
     }
     Some(LongLayout {
-        header: (packed >> 8) as usize,
-        tagged: packed & 0xff == TAGGED,
+        header: (packed & 0xffff) as usize,
+        tagged: (packed >> 16) & 0xff == TAGGED,
+        one_digit: (packed >> 32) as isize,
     })
 }
 
 impl LongLayout {
+    /// Whether the type of `o` is exactly `t`, read at the end of the object header this layout
+    /// knows (where `ob_type` is in every build whose layout is known), as [`Py_TYPE`] reads
+    /// it, with no look at how `Py_TYPE` is done.
+    ///
+    /// [`Py_TYPE`]: crate::Py_TYPE
+    ///
+    /// # Safety
+    /// `o` must be a live object.
+    #[inline(always)]
+    pub unsafe fn has_type(self, o: *mut PyObject, t: *mut PyTypeObject) -> bool {
+        // SAFETY: `o` is live; its header, `self.header` bytes, ends with `ob_type`.
+        unsafe {
+            o.cast::<u8>()
+                .add(self.header - size_of::<*mut PyTypeObject>())
+                .cast::<*mut PyTypeObject>()
+                .read()
+                == t
+        }
+    }
+
     /// The value of an `int` whose magnitude fits one digit, `None` for a larger one (then
     /// `PyLong_AsLongLong` and friends give it).
     ///
@@ -60,6 +85,9 @@ impl LongLayout {
             let base = o.cast::<u8>().add(self.header);
             let word = base.cast::<isize>().read();
             let digit = || i64::from(base.add(size_of::<isize>()).cast::<u32>().read());
+            if word == self.one_digit {
+                return Some(digit());
+            }
             if self.tagged {
                 if word as usize >= 2 << 3 {
                     return None;
@@ -81,7 +109,10 @@ impl LongLayout {
     }
 
     fn pack(self) -> u64 {
-        (self.header as u64) << 8 | if self.tagged { TAGGED } else { SIGNED_SIZE }
+        debug_assert!(self.header <= 0xffff);
+        (self.one_digit as u64) << 32
+            | (if self.tagged { TAGGED } else { SIGNED_SIZE }) << 16
+            | self.header as u64
     }
 }
 
@@ -92,19 +123,22 @@ impl LongLayout {
 /// As [`init_object_layout`](crate::init_object_layout): the GIL is held.
 pub(crate) unsafe fn init_long_layout(header: usize) {
     let version = crate::library().map(|l| l.version());
-    let found = version
-        .filter(|v| v.is_known())
-        .map(|v: Version| LongLayout {
+    let found = version.filter(|v| v.is_known()).map(|v: Version| {
+        let tagged = v.at_least(3, 12);
+        LongLayout {
             header,
-            tagged: v.at_least(3, 12),
-        });
+            tagged,
+            one_digit: if tagged { 1 << 3 } else { 1 },
+        }
+    });
     // SAFETY: forwarded contract.
     let found = found.filter(|&l| unsafe { long_layout_checks_out(l) });
     LONG_LAYOUT.store(found.map_or(0, LongLayout::pack), Ordering::Relaxed);
 }
 
 /// Whether `layout` reads what `PyLong_AsLongLong` gives: every value of one digit must be
-/// read, larger ones may be refused but never misread.
+/// read, larger ones may be refused but never misread; and each int's type where
+/// [`LongLayout::has_type`] reads it.
 ///
 /// # Safety
 /// The GIL is held.
@@ -132,9 +166,11 @@ unsafe fn long_layout_checks_out(layout: LongLayout) -> bool {
                 PyErr_Clear();
                 return None;
             }
+            // The type word must be read where `has_type` reads it, too.
+            let typed = layout.has_type(o, crate::data::PyLong_Type());
             let r = layout.compact_value(o);
             Py_DecRef(o);
-            Some(r)
+            typed.then_some(r)
         }
     };
     // SAFETY: the GIL is held.

@@ -72,6 +72,9 @@ macro_rules! int_via_i64 {
 
             #[inline(always)]
             fn from_python_exact(obj: &Bound<'_>, _: Sealed) -> Option<Self> {
+                if let Some(v) = exact_compact(obj) {
+                    return <$t>::try_from(v).ok();
+                }
                 if !is_exact(obj, ffi::data::PyLong_Type()) {
                     return None;
                 }
@@ -109,6 +112,9 @@ macro_rules! int_via_u64 {
 
             #[inline(always)]
             fn from_python_exact(obj: &Bound<'_>, _: Sealed) -> Option<Self> {
+                if let Some(v) = exact_compact(obj) {
+                    return <$t>::try_from(v).ok();
+                }
                 if !is_exact(obj, ffi::data::PyLong_Type()) {
                     return None;
                 }
@@ -127,6 +133,23 @@ int_via_u64!(u8, u16, u32, u64, usize);
 fn compact(o: &Bound<'_>) -> Option<i64> {
     // SAFETY: callers pass an exact int, alive while `o` is.
     ffi::long_layout().and_then(|l| unsafe { l.compact_value(o.as_ptr()) })
+}
+
+/// The value of `o` when it is an exact `int` of one digit, read in place where the layout of
+/// ints is known: its type from the header's last word, then its size word, with no other
+/// look at how the interpreter is built; `None` otherwise (not an exact int, a larger one, a
+/// layout not known), when the general paths decide.
+#[inline(always)]
+fn exact_compact(o: &Bound<'_>) -> Option<i64> {
+    let l = ffi::long_layout()?;
+    // SAFETY: `o` is live (the caller's `Bound`); its value is read only once its type is
+    // found to be exactly `int`.
+    unsafe {
+        if !l.has_type(o.as_ptr(), ffi::data::PyLong_Type()) {
+            return None;
+        }
+        l.compact_value(o.as_ptr())
+    }
 }
 
 /// `int` to `i64` for an object known to be an exact `int`.
@@ -217,6 +240,9 @@ fn int_error(o: &Bound<'_>, target: &'static str) -> Error {
 
 #[inline(always)]
 fn extract_i64(obj: &Bound<'_>, target: &'static str) -> Result<i64> {
+    if let Some(v) = exact_compact(obj) {
+        return Ok(v);
+    }
     if is_exact(obj, ffi::data::PyLong_Type()) {
         return exact_int_i64(obj, target);
     }
@@ -244,9 +270,7 @@ fn extract_i64_slow(obj: &Bound<'_>, target: &'static str) -> Result<i64> {
 
 #[inline]
 fn extract_u64(obj: &Bound<'_>, target: &'static str) -> Result<u64> {
-    if is_exact(obj, ffi::data::PyLong_Type())
-        && let Some(v) = compact(obj)
-    {
+    if let Some(v) = exact_compact(obj) {
         return u64::try_from(v).map_err(|_| overflow(obj, target));
     }
     let idx = as_index(obj, target)?;

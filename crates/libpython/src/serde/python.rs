@@ -49,10 +49,13 @@ impl<'py> Node for Bound<'py> {
         // it has one digit, else by the C API, which reports a value out of range in
         // `overflow` (and raises nothing else).
         unsafe {
+            if let Some(l) = ffi::long_layout()
+                && l.has_type(p, ffi::data::PyLong_Type())
+                && let Some(v) = l.compact_value(p)
+            {
+                return Ok(Int::I64(v));
+            }
             if ffi::PyLong_CheckExact(p) {
-                if let Some(v) = ffi::long_layout().and_then(|l| l.compact_value(p)) {
-                    return Ok(Int::I64(v));
-                }
                 let mut overflow = 0;
                 let v = ffi::PyLong_AsLongLongAndOverflow(p, &mut overflow);
                 if overflow == 0 {
@@ -234,11 +237,14 @@ impl<'py> Node for Bound<'py> {
         // SAFETY: live object, GIL held; an exact int is read in place when it has one digit,
         // else by the C API, which reports a value out of range in `overflow` (left to `int`).
         unsafe {
+            if let Some(l) = ffi::long_layout()
+                && l.has_type(p, ffi::data::PyLong_Type())
+                && let Some(v) = l.compact_value(p)
+            {
+                return Some(Ok(v));
+            }
             if ffi::Py_TYPE(p) != ffi::api().PyLong_Type {
                 return None;
-            }
-            if let Some(v) = ffi::long_layout().and_then(|l| l.compact_value(p)) {
-                return Some(Ok(v));
             }
             let mut overflow = 0;
             let v = ffi::PyLong_AsLongLongAndOverflow(p, &mut overflow);
