@@ -256,6 +256,139 @@ fn a_rust_function_that_drops_the_last_reference_to_itself_runs_to_its_end() {
     );
 }
 
+/// Python code that makes `victim`, whose `__del__` unsets the profile function: released from
+/// the queue of references dropped without the GIL, it drops the last reference to a profile
+/// function that CPython calls through a borrowed pointer.
+const UNSETS_THE_PROFILE_FUNCTION: &str =
+    "import sys\nclass D:\n    def __del__(self):\n        sys.setprofile(None)\nvictim = D()\n";
+
+/// A value that records its drop and scribbles over its bytes then, for the tests below.
+struct Scribbled(Arc<std::sync::atomic::AtomicBool>, Vec<u8>);
+
+impl Drop for Scribbled {
+    fn drop(&mut self) {
+        self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+        self.1.fill(0xEE);
+    }
+}
+
+impl Scribbled {
+    fn new() -> Self {
+        Scribbled(
+            Arc::new(std::sync::atomic::AtomicBool::new(false)),
+            vec![b'a'; 16],
+        )
+    }
+
+    /// Whether it is alive and intact.
+    fn intact(&self) -> bool {
+        !self.0.load(std::sync::atomic::Ordering::SeqCst) && self.1 == vec![b'a'; 16]
+    }
+}
+
+/// Drops `o` on a thread that does not hold the GIL: its release is queued for the next call
+/// from Python into Rust.
+fn drop_without_the_gil(o: Object) {
+    std::thread::spawn(move || drop(o)).join().unwrap();
+}
+
+#[test]
+fn a_queued_release_run_by_a_call_into_a_rust_function_does_not_free_it_under_its_body() {
+    in_child!(
+        "a_queued_release_run_by_a_call_into_a_rust_function_does_not_free_it_under_its_body",
+        env = DEBUG_MALLOC,
+        within = DEADLINE,
+        {
+            python();
+            let g = Dict::new().unwrap();
+            exec_in(UNSETS_THE_PROFILE_FUNCTION, &g);
+            let victim: Object = g.get("victim").unwrap().unwrap();
+            g.del_item("victim").unwrap();
+            let slot = Mutex::new(Some(victim));
+            let captured = Scribbled::new();
+            let dropped = captured.0.clone();
+            let seen = Arc::new(Mutex::new(Vec::new()));
+            let s = seen.clone();
+            let prof = libpython::function("prof", None, move |_a: &Args<'_>| {
+                s.lock().unwrap().push(captured.intact());
+                if let Some(o) = slot.lock().unwrap().take() {
+                    drop_without_the_gil(o);
+                }
+                Ok(())
+            })
+            .unwrap();
+            g.insert("prof", &prof).unwrap();
+            drop(prof);
+            exec_in("sys.setprofile(prof)\ndel prof\nlen('a')\nlen('b')\n", &g);
+            let seen = seen.lock().unwrap().clone();
+            assert!(!seen.is_empty(), "the profile function ran");
+            assert!(
+                dropped.load(std::sync::atomic::Ordering::SeqCst),
+                "the queued release unset the profile function, which freed it"
+            );
+            assert!(
+                seen.iter().all(|&ok| ok),
+                "the closure ran after its drop: {seen:?}"
+            );
+        }
+    );
+}
+
+/// A bridged object used as a profile function, for the test below.
+struct Profiler {
+    slot: Mutex<Option<Object>>,
+    seen: Arc<Mutex<Vec<bool>>>,
+    mine: Scribbled,
+}
+
+impl Bridge for Profiler {
+    fn call(&self, _args: &Args<'_>) -> libpython::Result<Object> {
+        self.seen.lock().unwrap().push(self.mine.intact());
+        if let Some(o) = self.slot.lock().unwrap().take() {
+            drop_without_the_gil(o);
+        }
+        libpython::eval("None")
+    }
+}
+
+#[test]
+fn a_queued_release_run_by_a_call_into_a_bridged_object_does_not_free_it_under_its_body() {
+    in_child!(
+        "a_queued_release_run_by_a_call_into_a_bridged_object_does_not_free_it_under_its_body",
+        env = DEBUG_MALLOC,
+        within = DEADLINE,
+        {
+            python();
+            let g = Dict::new().unwrap();
+            exec_in(UNSETS_THE_PROFILE_FUNCTION, &g);
+            let victim: Object = g.get("victim").unwrap().unwrap();
+            g.del_item("victim").unwrap();
+            let seen = Arc::new(Mutex::new(Vec::new()));
+            let mine = Scribbled::new();
+            let dropped = mine.0.clone();
+            let prof = libpython::bridge(Arc::new(Profiler {
+                slot: Mutex::new(Some(victim)),
+                seen: seen.clone(),
+                mine,
+            }))
+            .unwrap();
+            g.insert("prof", &prof).unwrap();
+            drop(prof);
+            exec_in("sys.setprofile(prof)\ndel prof\nlen('a')\nlen('b')\n", &g);
+            let seen = seen.lock().unwrap().clone();
+            assert!(!seen.is_empty(), "the profile function ran");
+            assert!(
+                dropped.load(std::sync::atomic::Ordering::SeqCst),
+                "the queued release unset the profile function, which freed it"
+            );
+            assert!(
+                seen.iter().all(|&ok| ok),
+                "the bridged object ran after its drop: {seen:?}"
+            );
+        }
+    );
+}
+
 /// A struct read field by field from a dict, for the test below.
 #[derive(Debug, libpython::FromPython)]
 struct Keyed {

@@ -84,8 +84,9 @@ pub(crate) fn trampoline_void(body: impl FnOnce()) {
 }
 
 /// The rules every call from C into Rust keeps: a stack guard, the GIL marked as held for
-/// `body`, references other threads dropped meanwhile released (Python code may run here: this
-/// is never a destructor or a collector callback), an `Err` turned into the Python exception,
+/// `body`, references other threads dropped meanwhile released once it succeeded (Python code
+/// may run here: this is never a destructor or a collector callback), an `Err` turned into the
+/// Python exception,
 /// a panic into `RustPanic`, nothing unwinding into C.
 fn trampoline_raw<T: Copy>(err_value: T, body: impl FnOnce(Python<'_>) -> Result<T>) -> T {
     if interp::gil::stack_nearly_exhausted() {
@@ -206,7 +207,7 @@ unsafe fn run_nested<T: Copy>(
 }
 
 /// [`run_nested`] for a call that found [`Entry::Queued`]: releases some queued references
-/// first.
+/// once the body has succeeded ([`run_then_drain`]).
 ///
 /// # Safety
 /// [`entry`] gave [`Entry::Queued`] for `key` on this call.
@@ -218,12 +219,38 @@ unsafe fn run_queued<T: Copy>(
     body: impl FnOnce(Python<'_>) -> Result<T>,
 ) -> T {
     guarded(err_value, move || {
-        // SAFETY: this thread holds `key`'s GIL (the function's contract); this is a call
-        // from Python, where Python code may run.
-        unsafe { interp::gil::drain_some_of(key) };
-        // SAFETY: as in `run_nested`.
-        run(unsafe { Python::assume(key) }, err_value, body)
+        // SAFETY: as in `run_nested`; this is a call from Python, where Python code may run.
+        unsafe { run_then_drain(Python::assume(key), err_value, body) }
     })
+}
+
+/// Runs `body`, then releases some references queued on `py`'s interpreter if it succeeded.
+/// Never before: the body is what owns the callee (`self` of the method or function called,
+/// borrowed by CPython, which calls a profile or trace function through a borrowed pointer),
+/// and a queued release may run a `__del__` that drops the callee's last other reference.
+/// Not after a failure either, where the raised exception would be pending while Python code
+/// runs (the next call releases them).
+///
+/// # Safety
+/// A call from Python into Rust (Python code may run here: never a destructor or a collector
+/// callback), `py` the interpreter whose GIL this thread holds.
+#[inline(always)]
+unsafe fn run_then_drain<T: Copy>(
+    py: Python<'_>,
+    err_value: T,
+    body: impl FnOnce(Python<'_>) -> Result<T>,
+) -> T {
+    match body(py) {
+        Ok(v) => {
+            // SAFETY: this thread holds `py`'s GIL, in a call from Python (the contract).
+            unsafe { interp::gil::drain_some_of(py.interpreter_key()) };
+            v
+        }
+        Err(e) => {
+            raise_error(py, e);
+            err_value
+        }
+    }
 }
 
 /// For a call that found [`Entry::StackLow`]: the `RecursionError` when the stack is nearly
@@ -260,10 +287,9 @@ unsafe fn trampoline_assumed<T: Copy>(
             unsafe { raise_shutting_down() };
             return err_value;
         };
-        // SAFETY: the guard marks the GIL of its interpreter as held.
-        unsafe { interp::gil::drain_some_of(guard.key()) };
-        // SAFETY: the guard marks the GIL as held for this scope.
-        let out = run(unsafe { Python::assume(guard.key()) }, err_value, body);
+        // SAFETY: the guard marks the GIL as held for this scope; this is a call from Python
+        // (trampolines are never destructors or collector callbacks).
+        let out = unsafe { run_then_drain(Python::assume(guard.key()), err_value, body) };
         drop(guard);
         out
     })
