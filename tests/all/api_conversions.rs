@@ -36,6 +36,33 @@ fn every_integer_width_round_trips_at_its_limits() {
 }
 
 #[test]
+fn an_int_out_of_range_whose_repr_is_any_text_is_an_overflow_error() {
+    python();
+    // An int subclass or an `__index__` object may have any repr: the error's shortened value
+    // is cut by characters.
+    let g = libpython::Dict::new().unwrap();
+    libpython::exec(
+        "class I(int):\n    __repr__ = lambda s: '\\u20ac' * 70\nclass X:\n    __index__ = lambda s: 1000\n    __repr__ = lambda s: '\\u00e9' * 61\ni = I(1000)\nx = X()\nitems = [1, 2, I(1000)]\n",
+        &g,
+    )
+    .unwrap();
+    let get = |name: &str| g.get(name).unwrap().unwrap();
+    let e = get("i").extract::<i8>().unwrap_err();
+    assert!(
+        matches!(e.kind(), ErrorKind::Overflow { target: "i8", .. }),
+        "{e:?}"
+    );
+    assert!(e.to_string().contains(&"\u{20ac}".repeat(20)), "{e}");
+    let e = get("x").extract::<i8>().unwrap_err();
+    assert!(
+        matches!(e.kind(), ErrorKind::Overflow { target: "i8", .. }),
+        "{e:?}"
+    );
+    let e = get("items").extract::<Vec<i8>>().unwrap_err();
+    assert!(e.to_string().contains("i8"), "{e}");
+}
+
+#[test]
 fn integer_overflow_and_type_errors_are_clear() {
     python();
     let e = py("1 << 130").extract::<u128>().unwrap_err();

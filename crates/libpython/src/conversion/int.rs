@@ -30,15 +30,16 @@ fn as_index<'py>(obj: &Bound<'py>, target: &'static str) -> Result<Option<Object
 #[cold]
 #[inline(never)]
 fn overflow(obj: &Bound<'_>, target: &'static str) -> Error {
-    let mut value = obj.repr().unwrap_or_default();
-    if value.len() > 60 {
-        value = format!(
-            "{}...{} ({} digits)",
-            &value[..20],
-            &value[value.len() - 20..],
-            value.len()
-        );
-    }
+    let value = obj.repr().unwrap_or_default();
+    // Cut by characters: the repr of an int subclass or an `__index__` object may be any text.
+    let n = value.chars().count();
+    let value = if n > 60 {
+        let head: String = value.chars().take(20).collect();
+        let tail: String = value.chars().skip(n - 20).collect();
+        format!("{head}...{tail} ({n} digits)")
+    } else {
+        value
+    };
     Error::overflow(target, value)
 }
 
