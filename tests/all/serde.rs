@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use libpython::ToPython;
 use libpython::value::{Serde, Value, from_python_serde, to_python_serde};
 use libpython::{ErrorKind, Object};
-use libpython_tests::{on_small_stack, python};
+use libpython_tests::{in_child, on_small_stack, python};
 use proptest::prelude::*;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -1078,6 +1078,37 @@ fn deeper_nesting_is_an_error_not_a_stack_overflow() {
         assert!(m.contains("nests more than 128 levels deep"), "{m}");
         assert!(m.len() < 300, "the path in the message is shortened: {m}");
     }
+}
+
+#[test]
+fn deep_data_on_a_thread_python_started_with_a_small_stack_is_an_error_not_a_crash() {
+    in_child!(
+        "deep_data_on_a_thread_python_started_with_a_small_stack_is_an_error_not_a_crash",
+        {
+            python();
+            // A thread with a small stack (`threading.stack_size`) has less room than the
+            // nesting limit assumes: the stack itself is asked too, at every level.
+            let read = libpython::function("read", None, |a: &libpython::Args<'_>| {
+                let x: Object = a.extract(0)?;
+                let back = from_python_serde::<Value>(&x).map(|_| ());
+                let write = to_python_serde(&deep_value(120)).map(|_| ());
+                Ok(vec![conversion_message(back), conversion_message(write)])
+            })
+            .unwrap();
+            let g = libpython::Dict::new().unwrap();
+            g.insert("read", &read).unwrap();
+            libpython::exec(
+                "import threading\nx = 1\nfor _ in range(120):\n    x = [x]\nout = []\nthreading.stack_size(256 * 1024)\nt = threading.Thread(target=lambda: out.append(read(x)))\nt.start()\nt.join()\nthreading.stack_size(0)\n",
+                &g,
+            )
+            .unwrap();
+            let out: Vec<Vec<String>> = g.get("out").unwrap().unwrap().extract().unwrap();
+            assert_eq!(out.len(), 1, "the thread returned");
+            for m in &out[0] {
+                assert!(m.contains("nearly exhausted"), "{m}");
+            }
+        }
+    );
 }
 
 #[test]

@@ -10,8 +10,7 @@ use ::serde::de::{self, DeserializeSeed, Visitor};
 
 use crate::err::Error;
 
-use super::MAX_DEPTH;
-use super::error::{SerdeError, text_step, too_deep};
+use super::error::{SerdeError, nesting_refused, text_step};
 
 /// What a node is, for deserialisation.
 pub(crate) enum Kind {
@@ -207,10 +206,9 @@ impl<N: Node> De<N> {
     }
 
     fn check_depth(&self) -> Result<(), SerdeError> {
-        if self.depth >= MAX_DEPTH {
-            Err(too_deep())
-        } else {
-            Ok(())
+        match nesting_refused(self.depth) {
+            Some(e) => Err(e),
+            None => Ok(()),
         }
     }
 }

@@ -92,6 +92,27 @@ pub(crate) fn too_deep() -> SerdeError {
     Error::conversion(format!("the data nests more than {MAX_DEPTH} levels deep")).into()
 }
 
+/// Whether one more level of nesting is refused: past [`MAX_DEPTH`], or when this thread's
+/// stack is nearly exhausted (a thread Python started with a small `threading.stack_size`
+/// has less room than the limit assumes).
+#[inline(always)]
+pub(crate) fn nesting_refused(depth: usize) -> Option<SerdeError> {
+    if depth >= MAX_DEPTH {
+        return Some(too_deep());
+    }
+    if libpython_interp::gil::stack_nearly_exhausted() {
+        return Some(stack_nearly_exhausted());
+    }
+    None
+}
+
+#[cold]
+#[inline(never)]
+fn stack_nearly_exhausted() -> SerdeError {
+    Error::conversion("the data nests too deep for this thread's stack, which is nearly exhausted")
+        .into()
+}
+
 /// `repr(key)`, shortened, for messages.
 pub(crate) fn key_repr(key: &Bound<'_>) -> String {
     let r = key.repr().unwrap_or_else(|_| "?".into());

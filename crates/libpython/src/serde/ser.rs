@@ -9,8 +9,7 @@ use crate::err::{Error, Result, fetch};
 use crate::gil::Python;
 use crate::object::{Bound, Object};
 
-use super::MAX_DEPTH;
-use super::error::{SerdeError, key_step, new_ref, too_deep};
+use super::error::{SerdeError, key_step, nesting_refused, new_ref};
 use super::names::Names;
 
 /// The most slots a list is made with before its items are known (a `Serialize` impl may
@@ -27,8 +26,8 @@ pub(super) struct Ser<'py> {
 
 impl<'py> Ser<'py> {
     fn nested(&self) -> Result<Ser<'py>, SerdeError> {
-        if self.depth >= MAX_DEPTH {
-            return Err(too_deep());
+        if let Some(e) = nesting_refused(self.depth) {
+            return Err(e);
         }
         Ok(Ser {
             depth: self.depth + 1,

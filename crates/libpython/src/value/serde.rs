@@ -57,6 +57,11 @@ impl Serialize for Depth<'_> {
                 "the value nests more than {MAX_DEPTH} levels deep"
             )));
         }
+        if container && libpython_interp::gil::stack_nearly_exhausted() {
+            return Err(ser::Error::custom(
+                "the value nests too deep for this thread's stack, which is nearly exhausted",
+            ));
+        }
         match v {
             Value::None => serializer.serialize_unit(),
             Value::Bool(b) => serializer.serialize_bool(*b),
