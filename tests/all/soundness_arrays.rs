@@ -702,3 +702,41 @@ finally:
         }
     );
 }
+
+#[test]
+fn a_bytearray_copied_while_another_thread_writes_it_through_a_writable_buffer_reads_whole_bytes() {
+    python();
+    // A writable buffer writes without the GIL; the copies into `Vec<u8>`, `Value` and serde
+    // read each byte with an atomic load meanwhile (a plain copy is a data race).
+    let g = libpython::Dict::new().unwrap();
+    run(&g, "ba = bytearray(4096)");
+    let ba = get(&g, "ba");
+    let mut w = PyBufferMut::<u8>::from_object(&ba).unwrap();
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|s| {
+        let writer = s.spawn(|| {
+            let mut n = 0u32;
+            while !stop.load(Ordering::Relaxed) {
+                w.fill(if n % 2 == 0 { 0xAA } else { 0x55 });
+                n += 1;
+            }
+        });
+        let whole = |v: &[u8]| v.len() == 4096 && v.iter().all(|&b| matches!(b, 0 | 0xAA | 0x55));
+        for _ in 0..50 {
+            let v: Vec<u8> = ba.extract().unwrap();
+            assert!(whole(&v), "a copy read a byte no writer wrote");
+            let value = libpython::value::Value::from_object(&ba).unwrap();
+            let libpython::value::Value::Bytes(ref b) = value else {
+                panic!("a bytearray is bytes in the value model")
+            };
+            assert!(whole(b));
+            let read: libpython::value::Value = libpython::value::from_python_serde(&ba).unwrap();
+            let libpython::value::Value::Bytes(ref b) = read else {
+                panic!("serde reads a bytearray as bytes")
+            };
+            assert!(whole(b));
+        }
+        stop.store(true, Ordering::Relaxed);
+        writer.join().unwrap();
+    });
+}

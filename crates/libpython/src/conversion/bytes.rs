@@ -55,40 +55,39 @@ pub(super) fn extract_bytes(obj: &Bound<'_>) -> Result<Option<Vec<u8>>> {
             ));
         }
         if ffi::PyByteArray_Check(obj.as_ptr()) {
-            return Ok(Some(with_bytearray(obj.as_ptr(), <[u8]>::to_vec)));
+            return Ok(Some(bytearray_to_vec(obj.as_ptr())));
         }
     }
     Ok(None)
 }
 
-/// Runs `read` on the bytes of the `bytearray` `p` (it copies them: it must run no Python
-/// code), with its size and storage read together. On a free-threaded build, where another
-/// thread may resize the bytearray meanwhile, inside the object's critical section (which
-/// 3.14 takes to change a bytearray) and through a buffer export, which makes a resize that
-/// starts during the copy fail with `BufferError` (3.13's bytearray takes no section, and a
-/// resize already past its export check races Python's own readers as well).
+/// A copy of the bytes of the `bytearray` `p`, its size and storage read together. On a
+/// free-threaded build, where another thread may resize the bytearray meanwhile, inside the
+/// object's critical section (which 3.14 takes to change a bytearray) and through a buffer
+/// export, which makes a resize that starts during the copy fail with `BufferError` (3.13's
+/// bytearray takes no section, and a resize already past its export check races Python's own
+/// readers as well).
+///
+/// Each byte is read with an atomic load: a writable buffer of the bytearray (a
+/// [`PyBufferMut`](crate::array::PyBufferMut) on another thread, which needs no GIL) may be
+/// writing it meanwhile.
 ///
 /// # Safety
 /// The GIL is held (on a free-threaded build: the thread is attached); `p` is a live
 /// `bytearray`.
-pub(crate) unsafe fn with_bytearray<R>(p: *mut ffi::PyObject, read: impl FnOnce(&[u8]) -> R) -> R {
+pub(crate) unsafe fn bytearray_to_vec(p: *mut ffi::PyObject) -> Vec<u8> {
     // SAFETY: the caller's contract (for both uses); an empty bytearray's storage may be
-    // null, so it is read as an empty slice.
-    let direct = |read: &mut dyn FnMut(&[u8]) -> R| unsafe {
+    // null, so it is read as empty.
+    let direct = || unsafe {
         let n = ffi::PyByteArray_Size(p);
         if n <= 0 {
-            return read(&[]);
+            return Vec::new();
         }
-        read(std::slice::from_raw_parts(
-            ffi::PyByteArray_AsString(p).cast::<u8>(),
-            n as usize,
-        ))
+        copy_atomically(ffi::PyByteArray_AsString(p).cast::<u8>(), n as usize)
     };
-    let mut read = Some(read);
-    let mut read = |b: &[u8]| (read.take().expect("read once"))(b);
     if !libpython_interp::free_threaded() {
-        // Under the GIL nothing changes the bytearray while this runs.
-        return direct(&mut read);
+        // Under the GIL, Python code changes neither the size nor the storage meanwhile.
+        return direct();
     }
     // SAFETY: the caller's contract. A bytearray's export gives its size and storage together
     // (it fails only for a writable request on a read-only object; then it is read directly);
@@ -98,18 +97,31 @@ pub(crate) unsafe fn with_bytearray<R>(p: *mut ffi::PyObject, read: impl FnOnce(
             let mut view = ffi::Py_buffer::zeroed();
             if ffi::PyObject_GetBuffer(p, &mut view, ffi::PyBUF_SIMPLE) < 0 {
                 ffi::PyErr_Clear();
-                return direct(&mut read);
+                return direct();
             }
-            let r = if view.len <= 0 || view.buf.is_null() {
-                read(&[])
+            let v = if view.len <= 0 || view.buf.is_null() {
+                Vec::new()
             } else {
-                read(std::slice::from_raw_parts(
-                    view.buf.cast::<u8>(),
-                    view.len as usize,
-                ))
+                copy_atomically(view.buf.cast::<u8>(), view.len as usize)
             };
             ffi::PyBuffer_Release(&mut view);
-            r
+            v
         })
     }
+}
+
+/// The `n` bytes at `p`, each read once with an atomic load (no plain Rust slice of memory
+/// another thread may write is made).
+///
+/// # Safety
+/// `p` points to `n` bytes that stay allocated during the copy.
+unsafe fn copy_atomically(p: *const u8, n: usize) -> Vec<u8> {
+    (0..n)
+        // SAFETY: `p + i` is one of the `n` allocated bytes (the function's contract), read
+        // with an atomic load.
+        .map(|i| {
+            unsafe { std::sync::atomic::AtomicU8::from_ptr(p.add(i).cast_mut()) }
+                .load(std::sync::atomic::Ordering::Relaxed)
+        })
+        .collect()
 }

@@ -18,7 +18,7 @@ mod string;
 
 pub use bytes::Bytes;
 #[cfg(any(feature = "serde", feature = "value"))]
-pub(crate) use bytes::with_bytearray;
+pub(crate) use bytes::bytearray_to_vec;
 #[cfg(feature = "value")]
 pub(crate) use int::big_int;
 #[cfg(feature = "value")]

@@ -104,10 +104,7 @@ impl<'py> Node for Bound<'py> {
                     std::slice::from_raw_parts(data.cast::<u8>(), n as usize).to_vec(),
                 ));
             }
-            Ok(Cow::Owned(crate::conversion::with_bytearray(
-                p,
-                <[u8]>::to_vec,
-            )))
+            Ok(Cow::Owned(crate::conversion::bytearray_to_vec(p)))
         }
     }
 

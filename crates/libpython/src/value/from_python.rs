@@ -185,7 +185,7 @@ impl<'py> FromPy<'py> {
                 return Ok(Started::Done(Value::Bytes(Arc::from(bytes))));
             }
             if ffi::PyByteArray_Check(p) {
-                let bytes = crate::conversion::with_bytearray(p, |b| Arc::<[u8]>::from(b));
+                let bytes = Arc::<[u8]>::from(crate::conversion::bytearray_to_vec(p));
                 return Ok(Started::Done(Value::Bytes(bytes)));
             }
             let state = if ffi::PyList_Check(p) {
