@@ -117,11 +117,11 @@ pub(crate) unsafe fn bytearray_to_vec(p: *mut ffi::PyObject) -> Vec<u8> {
 /// `p` points to `n` bytes that stay allocated during the copy.
 unsafe fn copy_atomically(p: *const u8, n: usize) -> Vec<u8> {
     (0..n)
-        // SAFETY: `p + i` is one of the `n` allocated bytes (the function's contract), read
-        // with an atomic load.
         .map(|i| {
-            unsafe { std::sync::atomic::AtomicU8::from_ptr(p.add(i).cast_mut()) }
-                .load(std::sync::atomic::Ordering::Relaxed)
+            // SAFETY: `p + i` is one of the `n` allocated bytes (the function's contract),
+            // read with an atomic load.
+            let b = unsafe { std::sync::atomic::AtomicU8::from_ptr(p.add(i).cast_mut()) };
+            b.load(std::sync::atomic::Ordering::Relaxed)
         })
         .collect()
 }
