@@ -717,7 +717,7 @@ fn a_bytearray_copied_while_another_thread_writes_it_through_a_writable_buffer_r
         let writer = s.spawn(|| {
             let mut n = 0u32;
             while !stop.load(Ordering::Relaxed) {
-                w.fill(if n % 2 == 0 { 0xAA } else { 0x55 });
+                w.fill(if n.is_multiple_of(2) { 0xAA } else { 0x55 });
                 n += 1;
             }
         });
