@@ -91,3 +91,50 @@ fn sub_interpreters_get_their_own_rust_backed_streams() {
         &[],
     );
 }
+
+/// A writer of `sys.stdout` whose first write runs Python that waits for a thread that prints.
+struct WaitsForAPrinter {
+    out: Captured,
+    first: bool,
+}
+
+impl std::io::Write for WaitsForAPrinter {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        if std::mem::take(&mut self.first) {
+            libpython::run_simple_string(
+                "import threading\nt = threading.Thread(target=lambda: print('from the thread'))\nt.start()\nt.join(20)\nprinter_alive = t.is_alive()",
+            )
+            .unwrap();
+        }
+        self.out.write(b)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
+}
+
+#[test]
+fn a_writer_that_waits_for_another_thread_that_prints_is_not_waited_for() {
+    if is_child() {
+        // The printing thread finds the writer busy: its bytes are written by the thread
+        // using it, after its own, and it does not wait.
+        let out = Captured::default();
+        libpython::set_stdout(WaitsForAPrinter {
+            out: out.clone(),
+            first: true,
+        })
+        .unwrap();
+        libpython::run_simple_string("print('first')").unwrap();
+        let g = libpython::module_dict(&libpython::add_module("__main__").unwrap()).unwrap();
+        assert_eq!(g.get_as::<bool>("printer_alive").unwrap(), Some(false));
+        let text = out.text();
+        assert!(text.starts_with("first"), "{text}");
+        assert!(text.contains("from the thread\n"), "{text}");
+        return;
+    }
+    assert_child_passes(
+        "api_output::a_writer_that_waits_for_another_thread_that_prints_is_not_waited_for",
+        &[],
+    );
+}

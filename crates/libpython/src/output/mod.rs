@@ -19,6 +19,9 @@ use crate::gil::{Python, attach as with_gil};
 use crate::object::Object;
 use crate::views::Dict;
 
+mod shared;
+use shared::SharedWriter;
+
 /// The Python side: the raw stream class and `install`.
 const STREAMS_PY: &str = include_str!("streams.py");
 
@@ -32,7 +35,7 @@ enum Sink {
     /// Rust's stderr (unbuffered).
     Stderr,
     /// A writer of the user's.
-    Writer(Arc<Mutex<Box<dyn Write + Send>>>),
+    Writer(Arc<SharedWriter>),
 }
 
 impl Sink {
@@ -53,7 +56,7 @@ impl Sink {
                 }
             }
             Sink::Stderr => std::io::stderr().lock().write(b),
-            Sink::Writer(w) => using(w, |w| w.write(b)),
+            Sink::Writer(w) => w.write(b),
         }
     }
 
@@ -61,7 +64,7 @@ impl Sink {
         match self {
             Sink::Stdout => std::io::stdout().lock().flush(),
             Sink::Stderr => std::io::stderr().lock().flush(),
-            Sink::Writer(w) => using(w, |w| w.flush()),
+            Sink::Writer(w) => w.flush(),
         }
     }
 
@@ -122,14 +125,22 @@ thread_local! {
     static USING: std::cell::RefCell<Vec<usize>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// Runs `f` on the user's reader or writer behind `shared`, locked. A reader or writer that
-/// uses the Python stream it serves (a writer of `sys.stdout` that prints from Python) would
-/// wait for itself: that is an `EDEADLK` error instead, which Python raises as `OSError`.
+/// Runs `f` on the user's reader behind `shared`, locked (see [`entered`]).
 fn using<T: ?Sized, R>(
     shared: &Mutex<Box<T>>,
     f: impl FnOnce(&mut Box<T>) -> std::io::Result<R>,
 ) -> std::io::Result<R> {
     let id = shared as *const Mutex<Box<T>> as *const () as usize;
+    entered(id, || {
+        f(&mut shared.lock().unwrap_or_else(|e| e.into_inner()))
+    })
+}
+
+/// Runs `f` as a use of the user's reader or writer `id` by this thread. A reader or writer
+/// that uses the Python stream it serves (a writer of `sys.stdout` that prints from Python, on
+/// its own thread) would wait for itself: that is an `EDEADLK` error instead, which Python
+/// raises as `OSError`.
+fn entered<R>(id: usize, f: impl FnOnce() -> std::io::Result<R>) -> std::io::Result<R> {
     if USING.with(|u| u.borrow().contains(&id)) {
         return Err(std::io::Error::new(
             std::io::ErrorKind::Deadlock,
@@ -144,7 +155,7 @@ fn using<T: ?Sized, R>(
         }
     }
     let _leave = Leave(id);
-    f(&mut shared.lock().unwrap_or_else(|e| e.into_inner()))
+    f()
 }
 
 /// Up to `max` bytes of `r`, ending at the first newline; empty at the end of input.
@@ -472,14 +483,17 @@ fn install_writer(stream: Stream, w: Box<dyn Write + Send>) -> Result<()> {
     install(false, |py| {
         Ok([(
             stream.name(),
-            writer_ops(py, Sink::Writer(Arc::new(Mutex::new(w))), stream)?,
+            writer_ops(py, Sink::Writer(Arc::new(SharedWriter::new(w))), stream)?,
         )])
     })
 }
 
 /// Sends `sys.stdout` of the current interpreter into `w`: a UTF-8 `io.TextIOWrapper` whose
 /// writes reach `w` at once (`sys.stdout.buffer` takes bytes). An error of `w` raises
-/// `OSError` in Python, with the errno of the error (`EIO` when it has none).
+/// `OSError` in Python, with the errno of the error (`EIO` when it has none). `w` may run
+/// Python code: a thread that prints while another thread is inside `w` does not wait for
+/// it, but leaves its bytes to that thread, which writes them next (an error writing them is
+/// not reported).
 ///
 /// ```
 /// use std::sync::{Arc, Mutex};
