@@ -239,6 +239,10 @@ fn errors_name_the_struct_the_missing_key_and_the_path_of_a_bad_field() {
             .contains("a tuple or list of 2 items (to read a Pair)"),
         "{e}"
     );
+    // A list whose `__iter__` never ends is read one item past the struct's length.
+    let e =
+        refused::<Pair>("type('Endless', (list,), {'__iter__': lambda s: iter(int, 1)})([1, 'a'])");
+    assert!(e.to_string().contains("of more than 2 items"), "{e}");
     let e = refused::<Pair>("('a', 'b')");
     assert!(
         matches!(e.kind(), ErrorKind::Type { path, .. } if path == "[0]"),

@@ -175,11 +175,16 @@ pub fn items<'py, const N: usize>(obj: &Bound<'py>, ty: &'static str) -> Result<
     if !seq {
         return Err(Error::type_error(expected(), tname(obj)));
     }
-    let items: Vec<Bound<'py>> = obj.try_iter()?.collect::<Result<_>>()?;
+    // At most one item past `N` is read: a subclass's `__iter__` may never end.
+    let items: Vec<Bound<'py>> = obj.try_iter()?.take(N + 1).collect::<Result<_>>()?;
     let n = items.len();
+    let found = || match n {
+        n if n > N => format!("{} of more than {N} items", tname(obj)),
+        n => format!("{} of {n} items", tname(obj)),
+    };
     items
         .try_into()
-        .map_err(|_| Error::type_error(expected(), format!("{} of {n} items", tname(obj))))
+        .map_err(|_| Error::type_error(expected(), found()))
 }
 
 /// Item `i` of a tuple struct's sequence, converted, its errors under `[i]`.

@@ -141,6 +141,11 @@ fn using<T: ?Sized, R>(
 /// its own thread) would wait for itself: that is an `EDEADLK` error instead, which Python
 /// raises as `OSError`.
 fn entered<R>(id: usize, f: impl FnOnce() -> std::io::Result<R>) -> std::io::Result<R> {
+    // A thread whose thread-locals are being destroyed (a destructor that prints) has no
+    // record: it is not inside any reader or writer of ours any more.
+    if USING.try_with(|_| ()).is_err() {
+        return f();
+    }
     if USING.with(|u| u.borrow().contains(&id)) {
         return Err(std::io::Error::new(
             std::io::ErrorKind::Deadlock,
