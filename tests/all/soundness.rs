@@ -730,9 +730,10 @@ fn references_dropped_during_a_long_python_loop_do_not_pile_up() {
             libpython::attach(|_| Ok(())).unwrap();
             drop(worker);
             // Before, every reference waited for the end of the loop (19,999); now each call
-            // releases what was queued since the last one.
+            // releases, once its body is done, what was queued until then: a body sees at most
+            // the previous call's reference and its own.
             assert!(
-                peak <= 1,
+                peak <= 2,
                 "{peak} references waited in the queue while Python ran"
             );
         }
