@@ -292,6 +292,48 @@ fn drop_without_the_gil(o: Object) {
     std::thread::spawn(move || drop(o)).join().unwrap();
 }
 
+/// Installs the callable `make` returns as the profile function (through
+/// `sys.setprofile`, which CPython then calls through a borrowed pointer) and runs a little
+/// Python. `make` gets a slot holding `victim` (see [`UNSETS_THE_PROFILE_FUNCTION`]), which
+/// the callable drops without the GIL at its first call, the value it owns and checks at
+/// each call, and where to record what it found. Checks that it ran, that the queued release
+/// freed it (it unset itself), and that it was intact whenever it ran.
+fn assert_a_profile_function_freed_by_a_queued_release_runs_intact(
+    what: &str,
+    make: impl FnOnce(Mutex<Option<Object>>, Scribbled, Arc<Mutex<Vec<bool>>>) -> Object,
+) {
+    let g = Dict::new().unwrap();
+    exec_in(UNSETS_THE_PROFILE_FUNCTION, &g);
+    let victim: Object = g.get("victim").unwrap().unwrap();
+    g.del_item("victim").unwrap();
+    let mine = Scribbled::new();
+    let dropped = mine.0.clone();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let prof = make(Mutex::new(Some(victim)), mine, seen.clone());
+    g.insert("prof", &prof).unwrap();
+    drop(prof);
+    exec_in("sys.setprofile(prof)\ndel prof\nlen('a')\nlen('b')\n", &g);
+    let seen = seen.lock().unwrap().clone();
+    assert!(!seen.is_empty(), "the profile function ran");
+    assert!(
+        dropped.load(std::sync::atomic::Ordering::SeqCst),
+        "the queued release unset the profile function, which freed it"
+    );
+    assert!(
+        seen.iter().all(|&ok| ok),
+        "{what} ran after its drop: {seen:?}"
+    );
+}
+
+/// What a profile function does at each call, for the tests below: records whether `mine` is
+/// intact, and drops the object in `slot` (the first time) without the GIL.
+fn profile_call(slot: &Mutex<Option<Object>>, mine: &Scribbled, seen: &Mutex<Vec<bool>>) {
+    seen.lock().unwrap().push(mine.intact());
+    if let Some(o) = slot.lock().unwrap().take() {
+        drop_without_the_gil(o);
+    }
+}
+
 #[test]
 fn a_queued_release_run_by_a_call_into_a_rust_function_does_not_free_it_under_its_body() {
     in_child!(
@@ -300,35 +342,15 @@ fn a_queued_release_run_by_a_call_into_a_rust_function_does_not_free_it_under_it
         within = DEADLINE,
         {
             python();
-            let g = Dict::new().unwrap();
-            exec_in(UNSETS_THE_PROFILE_FUNCTION, &g);
-            let victim: Object = g.get("victim").unwrap().unwrap();
-            g.del_item("victim").unwrap();
-            let slot = Mutex::new(Some(victim));
-            let captured = Scribbled::new();
-            let dropped = captured.0.clone();
-            let seen = Arc::new(Mutex::new(Vec::new()));
-            let s = seen.clone();
-            let prof = libpython::function("prof", None, move |_a: &Args<'_>| {
-                s.lock().unwrap().push(captured.intact());
-                if let Some(o) = slot.lock().unwrap().take() {
-                    drop_without_the_gil(o);
-                }
-                Ok(())
-            })
-            .unwrap();
-            g.insert("prof", &prof).unwrap();
-            drop(prof);
-            exec_in("sys.setprofile(prof)\ndel prof\nlen('a')\nlen('b')\n", &g);
-            let seen = seen.lock().unwrap().clone();
-            assert!(!seen.is_empty(), "the profile function ran");
-            assert!(
-                dropped.load(std::sync::atomic::Ordering::SeqCst),
-                "the queued release unset the profile function, which freed it"
-            );
-            assert!(
-                seen.iter().all(|&ok| ok),
-                "the closure ran after its drop: {seen:?}"
+            assert_a_profile_function_freed_by_a_queued_release_runs_intact(
+                "the closure",
+                |slot, mine, seen| {
+                    libpython::function("prof", None, move |_a: &Args<'_>| {
+                        profile_call(&slot, &mine, &seen);
+                        Ok(())
+                    })
+                    .unwrap()
+                },
             );
         }
     );
@@ -343,10 +365,7 @@ struct Profiler {
 
 impl Bridge for Profiler {
     fn call(&self, _args: &Args<'_>) -> libpython::Result<Object> {
-        self.seen.lock().unwrap().push(self.mine.intact());
-        if let Some(o) = self.slot.lock().unwrap().take() {
-            drop_without_the_gil(o);
-        }
+        profile_call(&self.slot, &self.mine, &self.seen);
         libpython::eval("None")
     }
 }
@@ -359,31 +378,11 @@ fn a_queued_release_run_by_a_call_into_a_bridged_object_does_not_free_it_under_i
         within = DEADLINE,
         {
             python();
-            let g = Dict::new().unwrap();
-            exec_in(UNSETS_THE_PROFILE_FUNCTION, &g);
-            let victim: Object = g.get("victim").unwrap().unwrap();
-            g.del_item("victim").unwrap();
-            let seen = Arc::new(Mutex::new(Vec::new()));
-            let mine = Scribbled::new();
-            let dropped = mine.0.clone();
-            let prof = libpython::bridge(Arc::new(Profiler {
-                slot: Mutex::new(Some(victim)),
-                seen: seen.clone(),
-                mine,
-            }))
-            .unwrap();
-            g.insert("prof", &prof).unwrap();
-            drop(prof);
-            exec_in("sys.setprofile(prof)\ndel prof\nlen('a')\nlen('b')\n", &g);
-            let seen = seen.lock().unwrap().clone();
-            assert!(!seen.is_empty(), "the profile function ran");
-            assert!(
-                dropped.load(std::sync::atomic::Ordering::SeqCst),
-                "the queued release unset the profile function, which freed it"
-            );
-            assert!(
-                seen.iter().all(|&ok| ok),
-                "the bridged object ran after its drop: {seen:?}"
+            assert_a_profile_function_freed_by_a_queued_release_runs_intact(
+                "the bridged object",
+                |slot, mine, seen| {
+                    libpython::bridge(Arc::new(Profiler { slot, seen, mine })).unwrap()
+                },
             );
         }
     );
