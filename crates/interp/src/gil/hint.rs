@@ -3,13 +3,12 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use super::drain_some_of;
 use crate::key::InterpKey;
 use crate::runtime::lookup;
 use crate::state::InterpState;
 
 /// The head word of one interpreter's queue of references dropped by threads without its GIL
-/// (see [`drain_some_of`]), kept beside Rust data that Python calls (a function's closure, a
+/// (see [`drain_some_of`](super::drain_some_of)), kept beside Rust data that Python calls (a function's closure, a
 /// bridged object), so that the check each call makes is one load through a pointer the data
 /// already holds: no test of which interpreter it is, no lookup of its record.
 ///
@@ -20,7 +19,10 @@ use crate::state::InterpState;
 /// let hint = gil::DrainHint::of(key);
 /// let hold = gil::hold_main_for(key).expect("this thread holds no GIL");
 /// // SAFETY: this thread holds `key`'s GIL, the interpreter the hint was made for.
-/// unsafe { hint.drain_some(key) };
+/// if unsafe { hint.maybe_queued() } {
+///     // SAFETY: as above; Python code may run here.
+///     unsafe { gil::drain_some_of(key) };
+/// }
 /// drop(hold);
 /// # Ok::<(), interp::Error>(())
 /// ```
@@ -31,7 +33,7 @@ pub struct DrainHint {
 }
 
 // SAFETY: the pointer is only read, atomically, by a thread holding the GIL of the interpreter
-// whose record it points into (see `drain_some`); the record is shared between threads anyway.
+// whose record it points into (see `maybe_queued`); the record is shared between threads anyway.
 unsafe impl Send for DrainHint {}
 // SAFETY: as above.
 unsafe impl Sync for DrainHint {}
@@ -42,7 +44,7 @@ static ALWAYS_LOOK: AtomicUsize = AtomicUsize::new(1);
 
 impl DrainHint {
     /// The hint of interpreter `key`: its queue's head word when `key` names a live
-    /// interpreter, else a word that sends every check to [`drain_some_of`].
+    /// interpreter, else a word that sends every check to [`drain_some_of`](super::drain_some_of).
     pub fn of(key: InterpKey) -> DrainHint {
         lookup(key).map_or(
             DrainHint {
@@ -61,43 +63,16 @@ impl DrainHint {
     }
 
     /// Whether references may be queued on the hint's interpreter (one load); then
-    /// [`drain_some_of`] releases some.
+    /// [`drain_some_of`](super::drain_some_of) releases some.
     ///
     /// # Safety
-    /// This thread holds the GIL of the interpreter the hint was made for (which keeps the
-    /// record it points into alive, see [`drain_some`](Self::drain_some)).
+    /// This thread holds the GIL of the interpreter the hint was made for, which keeps the
+    /// record it points into alive: a record is freed only after its interpreter ended (the
+    /// main interpreter's never), and no thread holds the GIL of an ended interpreter.
     #[inline(always)]
     pub unsafe fn maybe_queued(self) -> bool {
         // SAFETY: the record (or `ALWAYS_LOOK`) is alive while this thread holds its
         // interpreter's GIL (the function's contract).
         unsafe { (*self.head).load(Ordering::Relaxed) != 0 }
     }
-
-    /// [`drain_some_of`]`(key)`: releases up to [`DRAIN_BUDGET`](super::DRAIN_BUDGET) queued
-    /// references of `key`'s interpreter; one load when nothing is queued.
-    ///
-    /// # Safety
-    /// As [`drain_some_of`] (this thread holds `key`'s GIL; never from a collector traversal
-    /// or a deallocation), and the hint was made for `key`. Holding that GIL keeps the record
-    /// the hint points into alive: a record is freed only after its interpreter ended (the
-    /// main interpreter's never), and no thread holds the GIL of an ended interpreter.
-    #[inline(always)]
-    pub unsafe fn drain_some(self, key: InterpKey) {
-        // SAFETY: this thread holds `key`'s GIL, the hint's (the function's contract).
-        if unsafe { self.maybe_queued() } {
-            // SAFETY: forwarded contract.
-            unsafe { drain_some_cold(key) };
-        }
-    }
-}
-
-/// [`DrainHint::drain_some`] when something may be queued.
-///
-/// # Safety
-/// As [`drain_some_of`].
-#[cold]
-#[inline(never)]
-unsafe fn drain_some_cold(key: InterpKey) {
-    // SAFETY: forwarded contract.
-    unsafe { drain_some_of(key) };
 }

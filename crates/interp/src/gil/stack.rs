@@ -9,7 +9,7 @@ use super::ENTRY;
 /// recursion limit does not account for).
 const STACK_RESERVE: usize = 256 * 1024;
 
-/// Whether the current thread's stack is within [`STACK_RESERVE`] of its end: one
+/// Whether the current thread's stack is within its reserve (`STACK_RESERVE`) of its end: one
 /// thread-local load and a comparison once the limit is known. Every call from C into Rust
 /// asks, before anything else; the limit shares its thread-local with the GIL this thread
 /// holds, which the same calls read next, so both come from one thread-pointer read.

@@ -271,7 +271,7 @@ type FastWithKeywords = unsafe extern "C" fn(
 
 /// METH_FASTCALL | METH_KEYWORDS entry point of the Rust functions whose closure is an `F`:
 /// one per closure type, so the closure is called directly (inlined), not through a pointer.
-/// It keeps every rule of the C boundary (`trampoline_for`), told the function's interpreter
+/// It keeps every rule of the C boundary (`trampoline_in`), told the function's interpreter
 /// so that a call back from Python under a GIL this crate holds makes no guard.
 ///
 /// # Safety
